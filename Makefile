@@ -1,0 +1,57 @@
+# Euregate: `make run` sets everything up and runs the gateway; `make test` checks it all.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATA ?= data
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck pytest install catalogs extract update-catalogs schemas bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) catalogs
+
+catalogs: $(STAMP)
+	@if ls locales/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+		$(BIN)/pybabel -q compile -d locales -D messages --statistics; fi
+
+extract: $(STAMP)
+	$(BIN)/pybabel extract -F locales/babel.cfg -k N_ -o locales/messages.pot --no-location --sort-output --project Euregate .
+
+update-catalogs: extract
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
+
+run: install
+	$(BIN)/euregate init --demo --data-dir $(DATA)
+	@echo
+	@echo "Send the demo signal from another terminal:"
+	@echo "  $(BIN)/euregate send examples/nl-drug-waste-maastricht.json --as nl-pol-limburg --data-dir $(DATA)"
+	@echo "and a broken one, with its errors in French:"
+	@echo "  $(BIN)/euregate send examples/broken/nl-several-errors.json --as nl-pol-limburg --data-dir $(DATA) --lang fr"
+	@echo
+	$(BIN)/euregate serve --data-dir $(DATA)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/pytest -q
+
+test: lint typecheck pytest
+
+schemas: $(STAMP)
+	$(BIN)/euregate schema export
+
+bench: install
+	$(BIN)/python bench/intake.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

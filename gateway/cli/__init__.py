@@ -1,0 +1,35 @@
+"""The ``euregate`` command: one sub-module per command group, each registering its parsers."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from gateway.cli import admin, schema, send, serve
+from gateway.errors import EuregateError
+
+COMMAND_GROUPS = (admin, serve, send, schema)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="euregate",
+        description="Euregate, the information-exchange gateway of the Meuse-Rhine Euregio.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for group in COMMAND_GROUPS:
+        group.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except EuregateError as error:
+        print(f"euregate: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return code

@@ -1,0 +1,276 @@
+"""Administrators' commands: ``init``, ``partner``, ``cert`` and ``audit``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+from gateway import datadir
+from gateway.audit import verify
+from gateway.cli.common import add_data_dir, layout, settings
+from gateway.clock import SystemClock
+from gateway.config import DataDir
+from gateway.errors import RegistryError
+from gateway.partners import Partner, PartnerState
+from gateway.store import Store
+
+Subparsers = argparse._SubParsersAction
+
+
+def register(commands: Subparsers[argparse.ArgumentParser]) -> None:
+    _register_init(commands)
+    _register_partner(commands)
+    _register_cert(commands)
+    _register_audit(commands)
+
+
+def open_store(data: DataDir) -> Store:
+    if not data.database.exists():
+        raise RegistryError(
+            "no Euregate data directory at {path}; run `euregate init` first", path=data.root
+        )
+    return Store(data.database, clock=SystemClock())
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    cells = [[str(value) for value in row] for row in rows]
+    widths = [max(len(h), *(len(row[i]) for row in cells)) for i, h in enumerate(headers)]
+    for row in [list(headers), *cells]:
+        print(
+            "  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)).rstrip()
+        )
+
+
+# --- init -------------------------------------------------------------------------------------
+
+
+def _register_init(commands: Subparsers[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser("init", help="create a data directory (keeps an existing one)")
+    add_data_dir(parser)
+    parser.add_argument("--demo", action="store_true", help="also enrol the demo network")
+    parser.add_argument(
+        "--server-name",
+        action="append",
+        dest="server_names",
+        metavar="NAME",
+        help="a DNS name or IP address for the server certificate (repeatable; "
+        "default: localhost, 127.0.0.1, ::1)",
+    )
+    parser.set_defaults(handler=run_init)
+
+
+def run_init(args: argparse.Namespace) -> int:
+    config = settings(args)
+    data = DataDir(config.data_dir)
+    data.root.mkdir(parents=True, exist_ok=True)
+    with Store(data.database, clock=SystemClock()) as store:
+        report = datadir.initialise(
+            data,
+            server_names=args.server_names or config.server_names,
+            now=SystemClock().now(),
+            demo=args.demo,
+            store=store,
+            actor=datadir.cli_actor(),
+        )
+    for path in report.created:
+        print(f"created  {path}")
+    for path in report.kept:
+        print(f"kept     {path}")
+    for partner_id in report.enrolled:
+        print(f"enrolled {partner_id}: certificate and key in {data.partner_dir(partner_id)}")
+    print(f"Data directory ready: {data.root.resolve()}")
+    return 0
+
+
+# --- partner ----------------------------------------------------------------------------------
+
+
+def _register_partner(commands: Subparsers[argparse.ArgumentParser]) -> None:
+    group = commands.add_parser("partner", help="the partner registry").add_subparsers(
+        dest="partner_command", required=True, metavar="ACTION"
+    )
+    add = group.add_parser("add", help="enrol a partner agency")
+    add_data_dir(add)
+    add.add_argument("partner_id", metavar="ID", help="slug such as nl-pol-limburg")
+    add.add_argument("--name", required=True, help="the agency's name in its own language")
+    add.add_argument("--country", required=True, choices=("NL", "BE", "DE"))
+    add.add_argument("--agency-type", required=True)
+    add.add_argument(
+        "--languages", required=True, help="languages in order of preference, e.g. de,fr"
+    )
+    add.add_argument("--webhook-url", default=None)
+    add.set_defaults(handler=run_partner_add)
+
+    listing = group.add_parser("list", help="list partners")
+    add_data_dir(listing)
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.set_defaults(handler=run_partner_list)
+
+    show = group.add_parser("show", help="one partner with its certificates")
+    add_data_dir(show)
+    show.add_argument("partner_id", metavar="ID")
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+    show.set_defaults(handler=run_partner_show)
+
+    for action, state, text in (
+        ("suspend", PartnerState.SUSPENDED, "stop a partner for now"),
+        ("reactivate", PartnerState.ACTIVE, "admit a suspended partner again"),
+        ("revoke", PartnerState.REVOKED, "remove a partner for good (revokes its certificates)"),
+    ):
+        change = group.add_parser(action, help=text)
+        add_data_dir(change)
+        change.add_argument("partner_id", metavar="ID")
+        change.set_defaults(handler=_state_changer(state))
+
+
+def run_partner_add(args: argparse.Namespace) -> int:
+    partner = Partner(
+        id=args.partner_id,
+        name=args.name,
+        country=args.country,
+        agency_type=args.agency_type,
+        languages=tuple(lang.strip() for lang in args.languages.split(",") if lang.strip()),
+        webhook_url=args.webhook_url,
+    )
+    with open_store(layout(args)) as store:
+        datadir.add_partner(store, partner, actor=datadir.cli_actor())
+    print(f"added {partner.id}; issue its certificate with: euregate cert issue {partner.id}")
+    return 0
+
+
+def _partner_json(partner: Partner) -> dict[str, object]:
+    return {**asdict(partner), "languages": list(partner.languages), "state": str(partner.state)}
+
+
+def run_partner_list(args: argparse.Namespace) -> int:
+    with open_store(layout(args)) as store:
+        partners = store.partners()
+    if args.json:
+        print(json.dumps([_partner_json(p) for p in partners], indent=2, ensure_ascii=False))
+        return 0
+    print_table(
+        ("ID", "COUNTRY", "TYPE", "LANGUAGES", "STATE", "NAME"),
+        [
+            (p.id, p.country, p.agency_type, ",".join(p.languages), p.state, p.name)
+            for p in partners
+        ],
+    )
+    return 0
+
+
+def run_partner_show(args: argparse.Namespace) -> int:
+    with open_store(layout(args)) as store:
+        partner = store.partner(args.partner_id)
+        certificates = store.certificates(args.partner_id)
+    if args.json:
+        document = _partner_json(partner)
+        document["certificates"] = [{**asdict(c), "state": str(c.state)} for c in certificates]
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+        return 0
+    for label, value in (
+        ("id", partner.id),
+        ("name", partner.name),
+        ("country", partner.country),
+        ("agency type", partner.agency_type),
+        ("languages", ", ".join(partner.languages)),
+        ("state", partner.state),
+        ("webhook", partner.webhook_url or "-"),
+    ):
+        print(f"{label:<12} {value}")
+    print("certificates:")
+    print_table(
+        ("FINGERPRINT (SHA-256)", "SERIAL", "NOT AFTER", "STATE"),
+        [(c.fingerprint, c.serial[:16], c.not_after, c.state) for c in certificates],
+    )
+    return 0
+
+
+def _state_changer(state: PartnerState) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        with open_store(layout(args)) as store:
+            partner = datadir.change_partner_state(
+                store, args.partner_id, state, actor=datadir.cli_actor()
+            )
+        print(f"{partner.id} is now {partner.state}")
+        return 0
+
+    return run
+
+
+# --- cert -------------------------------------------------------------------------------------
+
+
+def _register_cert(commands: Subparsers[argparse.ArgumentParser]) -> None:
+    group = commands.add_parser("cert", help="partners' client certificates").add_subparsers(
+        dest="cert_command", required=True, metavar="ACTION"
+    )
+    issue = group.add_parser("issue", help="issue a client certificate for a partner")
+    add_data_dir(issue)
+    issue.add_argument("partner_id", metavar="PARTNER")
+    issue.add_argument(
+        "--out", type=Path, default=None, help="directory for client.pem and client.key"
+    )
+    issue.add_argument("--days", type=int, default=825, help="validity in days (default 825)")
+    issue.set_defaults(handler=run_cert_issue)
+
+    revoke = group.add_parser("revoke", help="revoke a client certificate")
+    add_data_dir(revoke)
+    revoke.add_argument("fingerprint", metavar="FINGERPRINT", help="SHA-256, hex")
+    revoke.set_defaults(handler=run_cert_revoke)
+
+
+def run_cert_issue(args: argparse.Namespace) -> int:
+    data = layout(args)
+    with open_store(data) as store:
+        issued = datadir.issue_certificate(
+            store,
+            data,
+            args.partner_id,
+            now=SystemClock().now(),
+            actor=datadir.cli_actor(),
+            out_dir=args.out,
+            valid_days=args.days,
+        )
+    print(f"certificate  {issued.certificate_path}")
+    print(f"private key  {issued.key_path}  (give it to the partner over a secure channel)")
+    print(f"fingerprint  {issued.certificate.fingerprint}")
+    return 0
+
+
+def run_cert_revoke(args: argparse.Namespace) -> int:
+    fingerprint = args.fingerprint.replace(":", "").lower()
+    with open_store(layout(args)) as store:
+        certificate = datadir.revoke_certificate(store, fingerprint, actor=datadir.cli_actor())
+    print(f"revoked {certificate.fingerprint} of {certificate.partner_id}")
+    return 0
+
+
+# --- audit ------------------------------------------------------------------------------------
+
+
+def _register_audit(commands: Subparsers[argparse.ArgumentParser]) -> None:
+    group = commands.add_parser("audit", help="the audit log").add_subparsers(
+        dest="audit_command", required=True, metavar="ACTION"
+    )
+    check = group.add_parser("verify", help="walk the hash chain and report the first misfit")
+    add_data_dir(check)
+    check.add_argument("--json", action="store_true", help="machine-readable output")
+    check.set_defaults(handler=run_audit_verify)
+
+
+def run_audit_verify(args: argparse.Namespace) -> int:
+    with open_store(layout(args)) as store:
+        result = verify(store.audit_entries())
+    if args.json:
+        print(json.dumps({**asdict(result), "ok": result.ok}))
+    elif result.ok:
+        print(f"audit chain intact: {result.checked} entries, last hash {result.last_hash}")
+    else:
+        print(
+            f"audit chain BROKEN at entry {result.first_bad_seq}: {result.reason} "
+            f"({result.checked} entries before it are intact)"
+        )
+    return 0 if result.ok else 1

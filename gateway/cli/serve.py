@@ -1,0 +1,33 @@
+"""``euregate serve``: run the gateway's HTTPS API."""
+
+from __future__ import annotations
+
+import argparse
+
+from gateway import server
+from gateway.cli.common import add_data_dir, settings
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser("serve", help="run the gateway (HTTPS, mutual TLS)")
+    add_data_dir(parser)
+    parser.add_argument(
+        "--host", default=None, help="address (default: $EUREGATE_HOST or localhost)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=None, help="port (default: $EUREGATE_PORT or 8443)"
+    )
+    parser.add_argument(
+        "--max-body-bytes", type=int, default=None, help="largest accepted body (default 262144)"
+    )
+    parser.set_defaults(handler=run_serve)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    config = settings(args)
+
+    def announce(url: str) -> None:
+        print(f"Euregate listening on {url} (data directory: {config.data_dir})", flush=True)
+
+    server.run(config, announce=announce)
+    return 0

@@ -1,0 +1,103 @@
+"""The partner's side: an async client for a partner system talking to Euregate.
+
+    async with EuregateClient(url, ssl_context=pki.client_ssl_context(...)) as client:
+        receipt = await client.post_signal(document)
+
+Refusals raise :class:`Problem` carrying the gateway's RFC 9457 document; a gateway that
+cannot be reached raises :class:`Unreachable`. Both derive from :class:`ClientFailure`.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+
+import aiohttp
+
+
+class ClientFailure(Exception):
+    """Anything that kept a request from getting an answer it could use."""
+
+
+class Unreachable(ClientFailure):
+    """No HTTP answer: connection refused, TLS handshake refused, timeout."""
+
+
+class Problem(ClientFailure):
+    """The gateway refused the request; ``document`` is its problem document."""
+
+    def __init__(self, status: int, document: Mapping[str, Any]) -> None:
+        self.status = status
+        self.document = dict(document)
+        super().__init__(f"{status} {document.get('title', '')}: {document.get('detail', '')}")
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        errors = self.document.get("errors", [])
+        return list(errors) if isinstance(errors, list) else []
+
+
+class EuregateClient:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        ssl_context: ssl.SSLContext,
+        language: str = "en",
+        timeout: float = 30.0,
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._ssl = ssl_context
+        self._headers = {"Accept-Language": language}
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> EuregateClient:
+        self._session = aiohttp.ClientSession(
+            headers=self._headers,
+            timeout=self._timeout,
+            connector=aiohttp.TCPConnector(ssl=self._ssl),
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def post_signal(self, signal: Mapping[str, Any] | bytes) -> dict[str, Any]:
+        """Post a signal; the receipt on 202 (new) or 200 (the same signal sent before)."""
+        body = signal if isinstance(signal, bytes) else json.dumps(signal).encode()
+        return await self._request(
+            "POST", "/v1/signals", data=body, headers={"Content-Type": "application/json"}
+        )
+
+    async def signal_status(self, signal_id: str) -> dict[str, Any]:
+        return await self._request("GET", f"/v1/signals/{signal_id}")
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        if self._session is None:
+            raise RuntimeError("use EuregateClient in `async with`")
+        try:
+            async with self._session.request(method, self._base_url + path, **kwargs) as response:
+                text = await response.text()
+                status = response.status
+        except (aiohttp.ClientError, TimeoutError, ssl.SSLError) as exc:
+            raise Unreachable(f"{self._base_url}: {exc}") from exc
+        try:
+            document = json.loads(text)
+        except ValueError as exc:
+            raise Problem(status, {"title": "not JSON", "detail": text[:200]}) from exc
+        if status >= 400:
+            raise Problem(status, document)
+        if not isinstance(document, dict):
+            raise Problem(status, {"title": "unexpected answer", "detail": text[:200]})
+        return document

@@ -1,0 +1,71 @@
+"""Settings (flags, then ``EUREGATE_*`` variables, then defaults) and the data directory layout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """What a deployment may set. Every field can come from ``EUREGATE_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="EUREGATE_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="Where the database and keys live.")
+    host: str = Field(default="localhost", description="Address the API listens on.")
+    port: int = Field(default=8443, ge=0, le=65535, description="Port the API listens on.")
+    max_body_bytes: int = Field(
+        default=256 * 1024, ge=1024, description="Largest signal body accepted, in bytes."
+    )
+    server_names: list[str] = Field(
+        default_factory=lambda: ["localhost", "127.0.0.1", "::1"],
+        description="Names and addresses the server certificate is issued for.",
+    )
+    log_level: str = Field(default="info", description="debug, info, warning or error.")
+    group_commit_max: int = Field(
+        default=256, ge=1, description="Most writes committed together in one transaction."
+    )
+
+
+@dataclass(frozen=True)
+class DataDir:
+    """Where each file of a data directory lives; nothing here touches the disk."""
+
+    root: Path
+
+    @property
+    def database(self) -> Path:
+        return self.root / "euregate.db"
+
+    @property
+    def master_key(self) -> Path:
+        return self.root / "keys" / "master.key"
+
+    @property
+    def ca_certificate(self) -> Path:
+        return self.root / "ca" / "ca.pem"
+
+    @property
+    def ca_key(self) -> Path:
+        return self.root / "ca" / "ca.key"
+
+    @property
+    def server_certificate(self) -> Path:
+        return self.root / "server" / "server.pem"
+
+    @property
+    def server_key(self) -> Path:
+        return self.root / "server" / "server.key"
+
+    def partner_dir(self, partner_id: str) -> Path:
+        """Where ``init --demo`` and ``cert issue`` put a partner's credentials by default."""
+        return self.root / "partners" / partner_id
+
+    def partner_certificate(self, partner_id: str) -> Path:
+        return self.partner_dir(partner_id) / "client.pem"
+
+    def partner_key(self, partner_id: str) -> Path:
+        return self.partner_dir(partner_id) / "client.key"

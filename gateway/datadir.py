@@ -1,0 +1,210 @@
+"""Setting up a data directory and enrolling partners: the administrator's side of identity.
+
+``initialise`` creates what a gateway needs to run: its own certificate authority, a
+server certificate, the master key (outside the database) and the database. With
+``demo`` it also enrols the demo network, each partner with a client certificate and
+key on disk. Running it again keeps whatever already exists.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from gateway import pki
+from gateway.audit import AuditEvent, EventKind
+from gateway.config import DataDir
+from gateway.errors import RegistryError
+from gateway.partners import DEMO_NETWORK, Certificate, Partner, PartnerState
+from gateway.store import Store
+from gateway.vault import MasterKey, create_master_key_file, load_master_key_file
+
+
+@dataclass
+class InitReport:
+    created: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    enrolled: list[str] = field(default_factory=list)
+
+
+def cli_actor() -> str:
+    """Who an administrator's command acts as: the operating-system account that ran it."""
+    try:
+        return f"admin:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "admin:unknown"
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write a secret that only its owner may read; never overwrite one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def write_public(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def initialise(
+    layout: DataDir,
+    *,
+    server_names: Sequence[str],
+    now: datetime,
+    demo: bool = False,
+    store: Store,
+    actor: str,
+) -> InitReport:
+    """Create whatever of the data directory is missing; with ``demo``, enrol the demo network."""
+    report = InitReport()
+    layout.root.mkdir(parents=True, exist_ok=True)
+    layout.root.chmod(0o700)
+    if layout.master_key.exists():
+        report.kept.append(str(layout.master_key))
+    else:
+        create_master_key_file(layout.master_key)
+        report.created.append(str(layout.master_key))
+    authority = _authority(layout, now, report)
+    if layout.server_certificate.exists():
+        report.kept.append(str(layout.server_certificate))
+    else:
+        server = pki.issue_server_certificate(authority, server_names, now=now)
+        write_private(layout.server_key, server.private_key_pem)
+        write_public(layout.server_certificate, server.certificate_pem)
+        report.created.append(str(layout.server_certificate))
+    if report.created:
+        store.record_sync(
+            AuditEvent(
+                EventKind.GATEWAY_INITIALISED,
+                actor=actor,
+                data={"created": [Path(p).name for p in report.created]},
+            )
+        )
+    if demo:
+        known = {partner.id for partner in store.partners()}
+        for partner in DEMO_NETWORK:
+            if partner.id in known:
+                continue
+            add_partner(store, partner, actor=actor)
+            issue_certificate(store, layout, partner.id, now=now, actor=actor)
+            report.enrolled.append(partner.id)
+    return report
+
+
+def _authority(layout: DataDir, now: datetime, report: InitReport) -> pki.CertificateAuthority:
+    if layout.ca_certificate.exists():
+        report.kept.append(str(layout.ca_certificate))
+    else:
+        ca = pki.create_ca(now=now)
+        write_private(layout.ca_key, ca.private_key_pem)
+        write_public(layout.ca_certificate, ca.certificate_pem)
+        report.created.append(str(layout.ca_certificate))
+    return load_authority(layout)
+
+
+def load_authority(layout: DataDir) -> pki.CertificateAuthority:
+    return pki.load_authority(layout.ca_certificate.read_bytes(), layout.ca_key.read_bytes())
+
+
+def load_master_key(layout: DataDir) -> MasterKey:
+    return load_master_key_file(layout.master_key)
+
+
+def add_partner(store: Store, partner: Partner, *, actor: str) -> Partner:
+    return store.add_partner(
+        partner,
+        AuditEvent(
+            EventKind.PARTNER_ADDED,
+            actor=actor,
+            subject=f"partner:{partner.id}",
+            data={
+                "country": partner.country,
+                "agency_type": partner.agency_type,
+                "languages": list(partner.languages),
+            },
+        ),
+    )
+
+
+def change_partner_state(
+    store: Store, partner_id: str, state: PartnerState, *, actor: str
+) -> Partner:
+    def event(current: Partner) -> AuditEvent:
+        return AuditEvent(
+            EventKind.PARTNER_STATE_CHANGED,
+            actor=actor,
+            subject=f"partner:{partner_id}",
+            data={"from": str(current.state), "to": str(state)},
+        )
+
+    return store.set_partner_state(partner_id, state, event)
+
+
+@dataclass(frozen=True)
+class IssuedFiles:
+    certificate: Certificate
+    certificate_path: Path
+    key_path: Path
+
+
+def issue_certificate(
+    store: Store,
+    layout: DataDir,
+    partner_id: str,
+    *,
+    now: datetime,
+    actor: str,
+    out_dir: Path | None = None,
+    valid_days: int = 825,
+) -> IssuedFiles:
+    """Issue a client certificate for a partner, register its fingerprint, write cert and key."""
+    partner = store.partner(partner_id)
+    if not partner.active:
+        raise RegistryError("partner {id} is {state}", id=partner_id, state=partner.state)
+    target = out_dir or layout.partner_dir(partner_id)
+    certificate_path, key_path = target / "client.pem", target / "client.key"
+    if certificate_path.exists() or key_path.exists():
+        raise RegistryError("{path} already holds a certificate; choose --out", path=target)
+    issued = pki.issue_client_certificate(
+        load_authority(layout), partner_id, now=now, valid_days=valid_days, country=partner.country
+    )
+    certificate = Certificate(
+        fingerprint=issued.fingerprint,
+        partner_id=partner_id,
+        serial=format(issued.serial, "x"),
+        not_before=issued.not_before.isoformat(),
+        not_after=issued.not_after.isoformat(),
+    )
+    store.register_certificate(
+        certificate,
+        AuditEvent(
+            EventKind.CERTIFICATE_ISSUED,
+            actor=actor,
+            subject=f"partner:{partner_id}",
+            data={"fingerprint": issued.fingerprint, "serial": certificate.serial},
+        ),
+    )
+    write_private(key_path, issued.private_key_pem)
+    write_public(certificate_path, issued.certificate_pem)
+    write_public(target / "ca.pem", layout.ca_certificate.read_bytes())
+    return IssuedFiles(certificate, certificate_path, key_path)
+
+
+def revoke_certificate(store: Store, fingerprint: str, *, actor: str) -> Certificate:
+    return store.revoke_certificate(
+        fingerprint,
+        AuditEvent(
+            EventKind.CERTIFICATE_REVOKED,
+            actor=actor,
+            subject=f"certificate:{fingerprint}",
+            data={"fingerprint": fingerprint},
+        ),
+    )

@@ -1,0 +1,225 @@
+"""Every error Euregate reports, in one tree.
+
+    EuregateError                      anything the gateway refuses or fails at
+    ├── ClientError                    the caller can fix it (4xx)
+    │   ├── MalformedBody              400  not JSON we can read
+    │   │   ├── MalformedJson          400  syntax error, with line and column
+    │   │   ├── BodyNotUtf8            400
+    │   │   ├── BodyTooDeep            400
+    │   │   └── DuplicateMember        400  the same member twice in one object
+    │   ├── NotAuthenticated           403  unknown, suspended or revoked partner
+    │   ├── NotFound                   404
+    │   ├── MethodNotAllowed           405
+    │   ├── IdempotencyConflict        409  same sender_reference, different body
+    │   ├── BodyTooLarge               413
+    │   ├── UnsupportedMediaType       415
+    │   ├── SignalInvalid              422  schema or rule violations, every one listed
+    │   └── RecipientsInvalid          422  unknown recipients or nothing to route to
+    ├── RegistryError                  an administrator's command cannot be done
+    └── InternalError                  500  our fault; details go to the log, not the caller
+
+Each error knows its problem ``type`` (a stable URI), HTTP status, and title and
+detail as English message ids; :mod:`gateway.problems` turns them into RFC 9457
+documents in the caller's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from gateway.i18n import N_
+
+PROBLEM_BASE = "urn:euregate:problem:"
+
+
+@dataclass(frozen=True)
+class FieldIssue:
+    """One thing wrong at one place of a document.
+
+    ``pointer`` is an RFC 6901 JSON pointer into the posted document, ``code`` a
+    stable machine-readable name, ``message`` an English message id with
+    ``{placeholders}`` filled from ``params`` when translated.
+    """
+
+    pointer: str
+    code: str
+    message: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+
+class EuregateError(Exception):
+    kind: ClassVar[str] = "internal"
+    status: ClassVar[int] = 500
+    title: ClassVar[str] = N_("Internal error")
+    detail_message: ClassVar[str] = N_("The gateway could not complete the request.")
+
+    def __init__(self, **params: object) -> None:
+        self.params: dict[str, object] = params
+        super().__init__(self.detail_message.format(**params) if params else self.detail_message)
+
+    @property
+    def type_uri(self) -> str:
+        return PROBLEM_BASE + self.kind
+
+    @property
+    def issues(self) -> Sequence[FieldIssue]:
+        return ()
+
+    def extensions(self) -> dict[str, object]:
+        """Members beyond the RFC 9457 core that a caller can act on."""
+        return {}
+
+
+class ClientError(EuregateError):
+    status = 400
+
+
+class MalformedBody(ClientError):
+    kind = "malformed-body"
+    status = 400
+    title = N_("Malformed request body")
+    detail_message = N_("The request body is not a JSON document.")
+
+
+class MalformedJson(MalformedBody):
+    kind = "malformed-json"
+    title = N_("Malformed JSON")
+    detail_message = N_("The body is not valid JSON: {reason} at line {line}, column {column}.")
+
+    def __init__(self, *, reason: str, line: int, column: int) -> None:
+        super().__init__(reason=reason, line=line, column=column)
+
+    def extensions(self) -> dict[str, object]:
+        return {"line": self.params["line"], "column": self.params["column"]}
+
+
+class BodyNotUtf8(MalformedBody):
+    kind = "body-not-utf8"
+    title = N_("Body is not UTF-8")
+    detail_message = N_("The body must be encoded as UTF-8; byte {offset} is not.")
+
+    def __init__(self, *, offset: int) -> None:
+        super().__init__(offset=offset)
+
+
+class BodyTooDeep(MalformedBody):
+    kind = "body-too-deep"
+    title = N_("Body nested too deeply")
+    detail_message = N_("The body nests arrays and objects more than {limit} levels deep.")
+
+    def __init__(self, *, limit: int) -> None:
+        super().__init__(limit=limit)
+
+
+class DuplicateMember(MalformedBody):
+    kind = "duplicate-member"
+    title = N_("Duplicate member")
+    detail_message = N_("The member \u201c{name}\u201d appears more than once in one object.")
+
+    def __init__(self, *, name: str) -> None:
+        super().__init__(name=name)
+
+
+class NotAuthenticated(ClientError):
+    kind = "not-authenticated"
+    status = 403
+    title = N_("Partner not admitted")
+    detail_message = N_("The client certificate does not identify an active partner ({reason}).")
+
+    def __init__(self, *, reason: str) -> None:
+        super().__init__(reason=reason)
+
+
+class NotFound(ClientError):
+    kind = "not-found"
+    status = 404
+    title = N_("Not found")
+    detail_message = N_("There is nothing here for you.")
+
+
+class MethodNotAllowed(ClientError):
+    kind = "method-not-allowed"
+    status = 405
+    title = N_("Method not allowed")
+    detail_message = N_("This resource does not accept {method}.")
+
+    def __init__(self, *, method: str) -> None:
+        super().__init__(method=method)
+
+
+class IdempotencyConflict(ClientError):
+    kind = "idempotency-conflict"
+    status = 409
+    title = N_("Reference already used")
+    detail_message = N_(
+        "You already sent a different signal with sender_reference \u201c{reference}\u201d "
+        "(gateway id {signal_id}). Use a new reference for a new signal."
+    )
+
+    def __init__(self, *, reference: str, signal_id: str) -> None:
+        super().__init__(reference=reference, signal_id=signal_id)
+
+    def extensions(self) -> dict[str, object]:
+        return {"signal_id": self.params["signal_id"]}
+
+
+class BodyTooLarge(ClientError):
+    kind = "body-too-large"
+    status = 413
+    title = N_("Body too large")
+    detail_message = N_("The body may be at most {limit} bytes.")
+
+    def __init__(self, *, limit: int) -> None:
+        super().__init__(limit=limit)
+
+
+class UnsupportedMediaType(ClientError):
+    kind = "unsupported-media-type"
+    status = 415
+    title = N_("Unsupported media type")
+    detail_message = N_("Send the signal as application/json in UTF-8, not \u201c{received}\u201d.")
+
+    def __init__(self, *, received: str) -> None:
+        super().__init__(received=received)
+
+
+class _WithIssues(ClientError):
+    status = 422
+
+    def __init__(self, issues: Sequence[FieldIssue]) -> None:
+        self._issues = tuple(issues)
+        super().__init__(count=len(self._issues))
+
+    @property
+    def issues(self) -> Sequence[FieldIssue]:
+        return self._issues
+
+
+class SignalInvalid(_WithIssues):
+    kind = "signal-invalid"
+    title = N_("Signal does not conform to Signal v1")
+    detail_message = N_("The signal has {count} error(s); each is listed with its JSON pointer.")
+
+
+class RecipientsInvalid(_WithIssues):
+    kind = "recipients-invalid"
+    title = N_("Recipients cannot be resolved")
+    detail_message = N_(
+        "The recipients have {count} error(s); each is listed with its JSON pointer."
+    )
+
+
+class RegistryError(EuregateError):
+    kind = "registry"
+    status = 400
+    title = N_("Registry change refused")
+    detail_message = N_("{reason}")
+
+    def __init__(self, reason: str, **params: object) -> None:
+        super().__init__(reason=reason.format(**params) if params else reason)
+
+
+class InternalError(EuregateError):
+    """Our fault. Whatever caused it is logged; the caller gets only the request id."""

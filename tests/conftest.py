@@ -1,0 +1,107 @@
+"""Fixtures: a real data directory with the demo network, a real gateway on a free port
+over real TLS, and partners with their real client certificates."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import ssl
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from gateway import datadir, logs, pki
+from gateway.client import EuregateClient
+from gateway.clock import SystemClock
+from gateway.config import DataDir, Settings
+from gateway.server import build
+from gateway.store import Store
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> DataDir:
+    """One demo data directory per test session; tests get copies of it."""
+    layout = DataDir(tmp_path_factory.mktemp("template") / "data")
+    layout.root.mkdir()
+    with Store(layout.database, clock=SystemClock()) as store:
+        datadir.initialise(
+            layout,
+            server_names=["localhost", "127.0.0.1"],
+            now=datetime.now(UTC),
+            demo=True,
+            store=store,
+            actor="admin:test",
+        )
+    return layout
+
+
+@pytest.fixture
+def layout(demo_template: DataDir, tmp_path: Path) -> DataDir:
+    """A fresh copy of the demo data directory: CA, server and partner certificates, database."""
+    target = tmp_path / "data"
+    shutil.copytree(demo_template.root, target)
+    return DataDir(target)
+
+
+@pytest.fixture
+def log_stream() -> Iterator[io.StringIO]:
+    """Everything the gateway logs during the test, as JSON lines."""
+    stream = io.StringIO()
+    logs.configure("debug", stream=stream)
+    yield stream
+    logs.configure("info")
+
+
+def client_context(layout: DataDir, partner_id: str | None) -> ssl.SSLContext:
+    """TLS as partner ``partner_id`` would speak it; ``None`` presents no certificate."""
+    return pki.client_ssl_context(
+        certificate=layout.partner_certificate(partner_id) if partner_id else None,
+        private_key=layout.partner_key(partner_id) if partner_id else None,
+        server_ca=layout.ca_certificate,
+    )
+
+
+@dataclass
+class RunningGateway:
+    url: str
+    layout: DataDir
+    store: Store
+
+    def client(self, partner_id: str, *, language: str = "en") -> EuregateClient:
+        return EuregateClient(
+            self.url, ssl_context=client_context(self.layout, partner_id), language=language
+        )
+
+
+@pytest.fixture
+async def gateway(layout: DataDir, log_stream: io.StringIO) -> AsyncIterator[RunningGateway]:
+    """The real gateway, in this process, on a free loopback port with mutual TLS."""
+    built = build(Settings(data_dir=layout.root, host="127.0.0.1", port=0))
+    runner = web.AppRunner(built.app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=built.ssl_context)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield RunningGateway(url=f"https://127.0.0.1:{port}", layout=layout, store=built.store)
+    finally:
+        await runner.cleanup()
+
+
+def load_example(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
+    return loaded
+
+
+@pytest.fixture
+def example() -> Callable[[str], dict[str, Any]]:
+    return load_example

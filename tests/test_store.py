@@ -1,0 +1,134 @@
+"""The store: durable group commit, idempotent intake, an unbroken chain across writers."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from gateway import audit
+from gateway.audit import AuditEvent, EventKind
+from gateway.clock import FixedClock
+from gateway.errors import IdempotencyConflict, RegistryError
+from gateway.partners import DEMO_NETWORK
+from gateway.store import NewSignal, Store, Transaction
+
+CLOCK = FixedClock(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
+SENDER = DEMO_NETWORK[0]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store(tmp_path / "euregate.db", clock=CLOCK) as opened:
+        opened.add_partner(SENDER, AuditEvent(EventKind.PARTNER_ADDED, actor="admin:test"))
+        yield opened
+
+
+def new_signal(number: int, *, digest: str = "d" * 64, reference: str | None = None) -> NewSignal:
+    return NewSignal(
+        id=f"00000000-0000-7000-8000-{number:012d}",
+        sender_id=SENDER.id,
+        sender_reference=reference or f"REF-{number}",
+        body_sha256=digest,
+        received_at="2026-11-25T09:00:00.000000Z",
+        recipients=("be-pol-liege",),
+        sealed_body=b"sealed-" + str(number).encode(),
+    )
+
+
+def accepted_event(signal: NewSignal) -> AuditEvent:
+    return AuditEvent(
+        EventKind.SIGNAL_ACCEPTED, actor=f"partner:{signal.sender_id}", subject=signal.id
+    )
+
+
+async def test_the_database_runs_in_wal_mode_with_full_synchronous_commits(store: Store) -> None:
+    conn = sqlite3.connect(store.path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.close()
+    assert store.read_sync(lambda c: c.execute("PRAGMA synchronous").fetchone()[0]) == 2
+
+
+async def test_an_accepted_signal_is_on_disk_with_its_audit_entry(store: Store) -> None:
+    signal = new_signal(1)
+    accepted = await store.accept_signal(signal, accepted_event(signal))
+    assert not accepted.replayed
+    other = sqlite3.connect(store.path)
+    row = other.execute(
+        "SELECT signals.id, audit.kind FROM signals JOIN audit ON audit.seq = signals.audit_seq"
+    ).fetchone()
+    other.close()
+    assert row == (signal.id, "signal.accepted")
+
+
+async def test_concurrent_writes_are_committed_together(store: Store) -> None:
+    signals = [new_signal(n) for n in range(200)]
+    before = store.batches_committed
+    results = await asyncio.gather(*(store.accept_signal(s, accepted_event(s)) for s in signals))
+    assert len({r.signal.id for r in results}) == 200
+    assert store.batches_committed - before < 200
+    assert sorted(r.signal.audit_seq for r in results) == list(range(2, 202))
+    assert audit.verify(store.audit_entries()).ok
+
+
+async def test_the_same_reference_and_body_returns_the_original(store: Store) -> None:
+    first = await store.accept_signal(new_signal(1), accepted_event(new_signal(1)))
+    again = await store.accept_signal(
+        new_signal(2, reference="REF-1"), accepted_event(new_signal(2))
+    )
+    assert again.replayed
+    assert again.signal == first.signal
+    assert store.signal_ids() == [first.signal.id]
+
+
+async def test_the_same_reference_with_another_body_is_a_conflict_that_writes_nothing(
+    store: Store,
+) -> None:
+    await store.accept_signal(new_signal(1), accepted_event(new_signal(1)))
+    entries_before = len(list(store.audit_entries()))
+    with pytest.raises(IdempotencyConflict) as caught:
+        await store.accept_signal(
+            new_signal(2, digest="e" * 64, reference="REF-1"), accepted_event(new_signal(2))
+        )
+    assert caught.value.params["signal_id"] == new_signal(1).id
+    assert len(list(store.audit_entries())) == entries_before
+
+
+async def test_one_failing_write_does_not_undo_the_others_in_its_batch(store: Store) -> None:
+    def failing(tx: Transaction) -> None:
+        tx.append(AuditEvent(EventKind.SIGNAL_REFUSED, actor="partner:x"))
+        raise RuntimeError("this write fails after appending")
+
+    signals = [new_signal(n) for n in range(10)]
+    outcomes = await asyncio.gather(
+        *(store.accept_signal(s, accepted_event(s)) for s in signals[:5]),
+        store.write(failing),
+        *(store.accept_signal(s, accepted_event(s)) for s in signals[5:]),
+        return_exceptions=True,
+    )
+    assert isinstance(outcomes[5], RuntimeError)
+    assert len(store.signal_ids()) == 10
+    entries = list(store.audit_entries())
+    assert "signal.refused" not in {e.kind for e in entries}
+    assert audit.verify(entries).ok
+
+
+async def test_two_processes_writing_keep_one_unbroken_chain(store: Store) -> None:
+    """The CLI writes while the server runs: each transaction reads the chain's tail anew."""
+    with Store(store.path, clock=CLOCK) as second:
+        for n in range(20):
+            writer = store if n % 2 else second
+            signal = new_signal(n)
+            await writer.accept_signal(signal, accepted_event(signal))
+    result = audit.verify(store.audit_entries())
+    assert result.ok
+    assert result.checked == 21
+
+
+async def test_a_partner_is_added_once(store: Store) -> None:
+    with pytest.raises(RegistryError, match="already exists"):
+        store.add_partner(SENDER, AuditEvent(EventKind.PARTNER_ADDED, actor="admin:test"))
