@@ -1,0 +1,376 @@
+"""The gateway's own certificate authority, and the TLS contexts that trust it.
+
+Partners are identified by the client certificate they present over mutual TLS,
+never by anything in a request body. The gateway runs a small private CA for
+that: it issues the server certificate the partners verify, and one client
+certificate per partner, whose subject common name is the partner id.
+
+Everything here is a pure function over bytes with the time passed in, except
+the two ``*_ssl_context`` builders, which read PEM files because :mod:`ssl` only
+loads keys from paths. Keys are ECDSA P-256 (accepted by every TLS 1.3 stack),
+signatures SHA-256.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import ssl
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Final
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+__all__ = [
+    "CLOCK_SKEW",
+    "CertificateAuthority",
+    "CertificateInfo",
+    "IssuedCertificate",
+    "client_ssl_context",
+    "create_ca",
+    "describe",
+    "fingerprint",
+    "issue_client_certificate",
+    "issue_server_certificate",
+    "load_authority",
+    "server_ssl_context",
+]
+
+CLOCK_SKEW: Final = timedelta(minutes=5)
+"""How far before ``now`` a certificate becomes valid.
+
+Partner systems' clocks drift; a certificate issued and installed at once must
+not be refused as "not yet valid" by a peer whose clock runs a little behind.
+"""
+
+_CURVE: Final = ec.SECP256R1()
+_HASH: Final = hashes.SHA256()
+
+
+@dataclass(frozen=True)
+class IssuedCertificate:
+    """A freshly issued certificate with its private key, both PEM.
+
+    ``private_key_pem`` is unencrypted PKCS #8: whoever stores it decides how to
+    protect it.
+    """
+
+    certificate_pem: bytes
+    private_key_pem: bytes
+    fingerprint: str
+    serial: int
+    not_before: datetime
+    not_after: datetime
+
+    def __repr__(self) -> str:
+        return (
+            f"IssuedCertificate(fingerprint={self.fingerprint!r}, serial={self.serial}, "
+            f"not_before={self.not_before.isoformat()}, not_after={self.not_after.isoformat()})"
+        )
+
+
+@dataclass(frozen=True, repr=False)
+class CertificateAuthority:
+    """A loaded CA certificate with its signing key."""
+
+    certificate: x509.Certificate
+    private_key: ec.EllipticCurvePrivateKey
+
+    def __repr__(self) -> str:
+        return f"CertificateAuthority(subject={self.certificate.subject.rfc4514_string()!r})"
+
+
+@dataclass(frozen=True)
+class CertificateInfo:
+    """What an administrator needs to know about a certificate at a glance."""
+
+    common_name: str | None
+    serial: int
+    not_before: datetime
+    not_after: datetime
+    fingerprint: str
+    issuer_common_name: str | None
+
+
+def create_ca(
+    *,
+    common_name: str = "Euregate Root CA",
+    organisation: str = "Euregate",
+    now: datetime,
+    valid_days: int = 3650,
+) -> IssuedCertificate:
+    """Create a self-signed root that may sign end-entity certificates only."""
+    not_before, not_after = _validity(now, valid_days)
+    key = ec.generate_private_key(_CURVE)
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+        ]
+    )
+    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_key_usage(ca=True), critical=True)
+        .add_extension(ski, critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False
+        )
+        .sign(key, _HASH)
+    )
+    return _issued(certificate, key)
+
+
+def issue_server_certificate(
+    ca: CertificateAuthority,
+    names: Sequence[str],
+    *,
+    now: datetime,
+    valid_days: int = 397,
+) -> IssuedCertificate:
+    """Issue the gateway's TLS server certificate for ``names``.
+
+    Each name that parses as an IP address (``127.0.0.1``, ``::1``) becomes an IP
+    address entry of the subjectAltName, every other name a DNS entry. The first
+    name is also the subject common name, for people reading the certificate,
+    unless it is longer than a common name may be (64 characters); the subject is
+    then empty and the subjectAltName critical, as RFC 5280 asks.
+    """
+    if isinstance(names, str) or not names:
+        raise ValueError("a server certificate needs at least one name, given as a sequence")
+    alt_names = [_general_name(name) for name in names]
+    fits = len(names[0]) <= 64
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])] if fits else [])
+    return _issue_leaf(
+        ca,
+        subject,
+        now=now,
+        valid_days=valid_days,
+        usage=ExtendedKeyUsageOID.SERVER_AUTH,
+        alt_names=alt_names,
+    )
+
+
+def issue_client_certificate(
+    ca: CertificateAuthority,
+    partner_id: str,
+    *,
+    now: datetime,
+    valid_days: int = 825,
+    organisation: str | None = None,
+    country: str | None = None,
+) -> IssuedCertificate:
+    """Issue a partner's client certificate; its subject CN is ``partner_id``.
+
+    ``country`` is an ISO 3166 alpha-2 code. The certificate has no
+    subjectAltName: the partner is a system, not a host name.
+    """
+    if not partner_id or partner_id != partner_id.strip():
+        raise ValueError(f"partner id {partner_id!r} is empty or has surrounding whitespace")
+    attributes = [x509.NameAttribute(NameOID.COMMON_NAME, partner_id)]
+    if organisation is not None:
+        attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation))
+    if country is not None:
+        attributes.append(x509.NameAttribute(NameOID.COUNTRY_NAME, country))
+    return _issue_leaf(
+        ca,
+        x509.Name(attributes),
+        now=now,
+        valid_days=valid_days,
+        usage=ExtendedKeyUsageOID.CLIENT_AUTH,
+        alt_names=None,
+    )
+
+
+def load_authority(certificate_pem: bytes, private_key_pem: bytes) -> CertificateAuthority:
+    """Load a CA from PEM, refusing a non-CA certificate or a key that does not match it."""
+    certificate = x509.load_pem_x509_certificate(certificate_pem)
+    key = serialization.load_pem_private_key(private_key_pem, password=None)
+    if not _is_ca(certificate):
+        raise ValueError("the certificate is not a CA certificate (basicConstraints CA:FALSE)")
+    if (
+        not isinstance(key, ec.EllipticCurvePrivateKey)
+        or key.public_key() != certificate.public_key()
+    ):
+        raise ValueError("the private key is not the ECDSA key of the CA certificate")
+    return CertificateAuthority(certificate=certificate, private_key=key)
+
+
+def fingerprint(certificate: bytes) -> str:
+    """SHA-256 of the DER certificate, lowercase hex without colons; DER or PEM in."""
+    return _load_certificate(certificate).fingerprint(_HASH).hex()
+
+
+def describe(certificate_pem: bytes) -> CertificateInfo:
+    """Summarise a certificate (PEM, or DER) for display."""
+    certificate = _load_certificate(certificate_pem)
+    return CertificateInfo(
+        common_name=_common_name(certificate.subject),
+        serial=certificate.serial_number,
+        not_before=certificate.not_valid_before_utc,
+        not_after=certificate.not_valid_after_utc,
+        fingerprint=certificate.fingerprint(_HASH).hex(),
+        issuer_common_name=_common_name(certificate.issuer),
+    )
+
+
+def server_ssl_context(*, certificate: Path, private_key: Path, client_ca: Path) -> ssl.SSLContext:
+    """TLS 1.3 server context that admits only clients with a certificate from ``client_ca``.
+
+    ``PROTOCOL_TLS_SERVER`` loads no system CAs, so ``client_ca`` is the only
+    trust anchor.
+    """
+    context = _tls13_context(server_side=True)
+    context.load_cert_chain(certfile=certificate, keyfile=private_key)
+    context.load_verify_locations(cafile=client_ca)
+    context.verify_mode = ssl.CERT_REQUIRED
+    return context
+
+
+def client_ssl_context(
+    *, certificate: Path | None, private_key: Path | None, server_ca: Path
+) -> ssl.SSLContext:
+    """TLS 1.3 client context that trusts only ``server_ca`` and checks the host name.
+
+    With ``certificate`` and ``private_key`` both ``None`` no client certificate is
+    presented (the gateway will refuse the connection).
+    """
+    if (certificate is None) != (private_key is None):
+        raise ValueError("give both the client certificate and its private key, or neither")
+    context = _tls13_context(server_side=False)
+    context.load_verify_locations(cafile=server_ca)
+    if certificate is not None:
+        context.load_cert_chain(certfile=certificate, keyfile=private_key)
+    return context
+
+
+def _tls13_context(*, server_side: bool) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER if server_side else ssl.PROTOCOL_TLS_CLIENT)
+    context.minimum_version = ssl.TLSVersion.TLSv1_3
+    context.maximum_version = ssl.TLSVersion.TLSv1_3
+    context.verify_flags |= ssl.VERIFY_X509_STRICT
+    return context
+
+
+def _issue_leaf(
+    ca: CertificateAuthority,
+    subject: x509.Name,
+    *,
+    now: datetime,
+    valid_days: int,
+    usage: x509.ObjectIdentifier,
+    alt_names: list[x509.GeneralName] | None,
+) -> IssuedCertificate:
+    not_before, not_after = _validity(now, valid_days)
+    ca_cert = ca.certificate
+    if not_before < ca_cert.not_valid_before_utc or not_after > ca_cert.not_valid_after_utc:
+        raise ValueError(
+            f"the certificate would be valid from {not_before.isoformat()} to "
+            f"{not_after.isoformat()}, outside the CA's validity "
+            f"({ca_cert.not_valid_before_utc.isoformat()} to "
+            f"{ca_cert.not_valid_after_utc.isoformat()})"
+        )
+    key = ec.generate_private_key(_CURVE)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(ca=False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.private_key.public_key()),
+            critical=False,
+        )
+    )
+    if alt_names is not None:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName(alt_names), critical=len(subject) == 0
+        )
+    return _issued(builder.sign(ca.private_key, _HASH), key)
+
+
+def _issued(certificate: x509.Certificate, key: ec.EllipticCurvePrivateKey) -> IssuedCertificate:
+    return IssuedCertificate(
+        certificate_pem=certificate.public_bytes(serialization.Encoding.PEM),
+        private_key_pem=key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
+        fingerprint=certificate.fingerprint(_HASH).hex(),
+        serial=certificate.serial_number,
+        not_before=certificate.not_valid_before_utc,
+        not_after=certificate.not_valid_after_utc,
+    )
+
+
+def _validity(now: datetime, valid_days: int) -> tuple[datetime, datetime]:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware; naive datetimes are ambiguous")
+    if valid_days < 1:
+        raise ValueError(f"valid_days must be at least 1, not {valid_days}")
+    now = now.astimezone(UTC).replace(microsecond=0)
+    return now - CLOCK_SKEW, now + timedelta(days=valid_days)
+
+
+def _key_usage(*, ca: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=not ca,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=ca,
+        crl_sign=ca,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _general_name(name: str) -> x509.GeneralName:
+    try:
+        return x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        return x509.DNSName(name)
+
+
+def _is_ca(certificate: x509.Certificate) -> bool:
+    try:
+        return certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        return False
+
+
+def _common_name(name: x509.Name) -> str | None:
+    attributes = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+    if not attributes:
+        return None
+    value = attributes[0].value
+    return value if isinstance(value, str) else value.decode()
+
+
+def _load_certificate(data: bytes) -> x509.Certificate:
+    try:
+        if data.lstrip().startswith(b"-----BEGIN"):
+            return x509.load_pem_x509_certificate(data)
+        return x509.load_der_x509_certificate(data)
+    except ValueError as exc:
+        raise ValueError("not an X.509 certificate in PEM or DER") from exc
