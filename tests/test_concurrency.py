@@ -1,0 +1,43 @@
+"""Many partners at once: every post gets its own receipt, every receipt its own audit entry."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from gateway import audit
+from tests.conftest import RunningGateway
+
+SENDERS = ("nl-pol-limburg", "nl-gem-maastricht", "nl-riec-limburg", "de-zoll-aachen")
+
+
+async def test_200_concurrent_posts_give_200_receipts_and_a_gap_free_chain(
+    gateway: RunningGateway, example: Callable[[str], dict[str, Any]]
+) -> None:
+    template = example("nl-drug-waste-maastricht.json")
+    clients = {sender: gateway.client(sender) for sender in SENDERS}
+    for client in clients.values():
+        await client.__aenter__()
+    try:
+
+        async def post(n: int) -> dict[str, Any]:
+            signal = {**template, "sender_reference": f"CONC-{n:04d}"}
+            return await clients[SENDERS[n % len(SENDERS)]].post_signal(signal)
+
+        receipts = await asyncio.gather(*(post(n) for n in range(200)))
+    finally:
+        for client in clients.values():
+            await client.__aexit__(None, None, None)
+
+    assert len({r["signal_id"] for r in receipts}) == 200
+    assert len(gateway.store.signal_ids()) == 200
+    seqs = sorted(r["audit"]["seq"] for r in receipts)
+    assert len(set(seqs)) == 200
+    result = audit.verify(gateway.store.audit_entries())
+    assert result.ok
+    entries = {e.seq: e for e in gateway.store.audit_entries()}
+    assert sorted(entries) == list(range(1, len(entries) + 1))
+    for receipt in receipts:
+        assert entries[receipt["audit"]["seq"]].hash == receipt["audit"]["hash"]
+    assert gateway.store.batches_committed < 200

@@ -1,0 +1,132 @@
+"""Killed mid-stream: every signal that got a receipt is still there after a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from gateway import audit
+from gateway.client import ClientFailure, EuregateClient
+from gateway.clock import SystemClock
+from gateway.config import DataDir
+from gateway.store import Store
+from tests.conftest import REPO, client_context
+
+SENDERS = ("nl-pol-limburg", "nl-gem-maastricht", "nl-riec-limburg")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@asynccontextmanager
+async def gateway_process(layout: DataDir, port: int) -> AsyncIterator[asyncio.subprocess.Process]:
+    """``euregate serve`` as its own process, as an operator runs it; yields once it listens."""
+    command = ["-m", "gateway", "serve", "--data-dir", str(layout.root)]
+    command += ["--host", "127.0.0.1", "--port", str(port)]
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, *command, cwd=REPO, stdout=asyncio.subprocess.PIPE
+    )
+    stdout = process.stdout
+    assert stdout is not None
+
+    async def until_listening() -> None:
+        while b"listening" not in (line := await stdout.readline()):
+            assert line, "the gateway exited before listening"
+
+    try:
+        await asyncio.wait_for(until_listening(), timeout=30)
+        drain = asyncio.create_task(stdout.read())
+        yield process
+        if process.returncode is None:
+            process.kill()
+        await drain
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await process.wait()
+
+
+async def post_until_killed(
+    url: str,
+    layout: DataDir,
+    template: dict[str, Any],
+    receipts: list[dict[str, Any]],
+    stop: asyncio.Event,
+) -> int:
+    """Post from several partners at once until the gateway goes away; count failures."""
+    failures = 0
+
+    async def worker(sender: str, lane: int) -> None:
+        nonlocal failures
+        client = EuregateClient(url, ssl_context=client_context(layout, sender), timeout=10)
+        async with client:
+            n = 0
+            while not stop.is_set():
+                n += 1
+                body = {**template, "sender_reference": f"CRASH-{sender}-{lane}-{n}"}
+                try:
+                    receipts.append(await client.post_signal(body))
+                except ClientFailure:
+                    failures += 1
+                    return
+
+    await asyncio.gather(*(worker(s, lane) for s in SENDERS for lane in range(4)))
+    return failures
+
+
+async def test_sigkill_mid_stream_loses_no_receipted_signal(
+    layout: DataDir, example: Callable[[str], dict[str, Any]]
+) -> None:
+    template = example("nl-drug-waste-maastricht.json")
+    port = free_port()
+    url = f"https://127.0.0.1:{port}"
+    receipts: list[dict[str, Any]] = []
+    stop = asyncio.Event()
+    async with gateway_process(layout, port) as process:
+        load = asyncio.create_task(post_until_killed(url, layout, template, receipts, stop))
+        while len(receipts) < 150:
+            await asyncio.sleep(0.01)
+            assert not load.done(), "posting stopped before the kill"
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+        failures = await asyncio.wait_for(load, timeout=30)
+    assert failures > 0, "the kill must have cut requests off mid-stream"
+    receipted = {r["signal_id"]: r for r in receipts}
+
+    async with gateway_process(layout, port):
+        with Store(layout.database, clock=SystemClock()) as store:
+            stored = set(store.signal_ids())
+            assert set(receipted) <= stored
+            verification = audit.verify(store.audit_entries())
+            assert verification.ok, verification.reason
+            entries = {e.seq: e for e in store.audit_entries()}
+        for receipt in receipted.values():
+            assert entries[receipt["audit"]["seq"]].hash == receipt["audit"]["hash"]
+
+        sample = receipts[-1]
+        sender = sample["sender"]
+        async with EuregateClient(url, ssl_context=client_context(layout, sender)) as client:
+            status = await client.signal_status(sample["signal_id"])
+            again = await client.post_signal(
+                {**template, "sender_reference": sample["sender_reference"]}
+            )
+        assert status == sample
+        assert again["signal_id"] == sample["signal_id"]
+
+    verify = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "gateway", "audit", "verify", "--data-dir", str(layout.root)),
+        cwd=REPO,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await verify.communicate()
+    assert verify.returncode == 0, output.decode()

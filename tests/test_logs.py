@@ -1,0 +1,68 @@
+"""Operational logs: JSON lines with a request id, and never a signal's personal data."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from gateway.client import Problem
+from tests.conftest import RunningGateway
+
+
+def leaves(value: object) -> Iterator[str]:
+    """Every string and number in a document, as text."""
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from leaves(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from leaves(item)
+    elif isinstance(value, str | int | float) and not isinstance(value, bool):
+        yield str(value)
+
+
+PERSONAL_FIELDS = ("persons", "organisations", "vehicles", "accounts", "summary", "description")
+
+
+def personal_values(signal: dict[str, Any]) -> set[str]:
+    found: set[str] = set()
+    for name in PERSONAL_FIELDS:
+        found.update(v for v in leaves(signal.get(name)) if len(v) >= 4)
+    return found - {"suspect", "witness", "victim", "involved", "reporter", "subject"}
+
+
+async def test_log_lines_are_json_with_a_request_id(
+    gateway: RunningGateway, log_stream: io.StringIO, example: Callable[[str], dict[str, Any]]
+) -> None:
+    async with gateway.client("nl-pol-limburg") as client:
+        await client.post_signal(example("nl-drug-waste-maastricht.json"))
+    lines = [json.loads(line) for line in log_stream.getvalue().splitlines()]
+    request = next(line for line in lines if line["event"] == "request")
+    assert request["status"] == 202
+    assert request["partner"] == "nl-pol-limburg"
+    assert len(request["request_id"]) == 32
+
+
+async def test_no_name_or_number_of_a_signal_reaches_the_logs(
+    gateway: RunningGateway, log_stream: io.StringIO, example: Callable[[str], dict[str, Any]]
+) -> None:
+    signals = [example(name) for name in ("nl-drug-waste-maastricht.json", "de-shisha-aachen.json")]
+    broken = copy.deepcopy(signals[0])
+    broken["sender_reference"] = "BROKEN-1"
+    broken["persons"][0]["identifiers"][0]["value"] = "123456789"
+    async with gateway.client("nl-pol-limburg") as client:
+        for signal in signals:
+            await client.post_signal(signal)
+        with pytest.raises(Problem) as refused:
+            await client.post_signal(broken)
+    assert refused.value.status == 422
+    logged = log_stream.getvalue()
+    secrets = set().union(*(personal_values(s) for s in [*signals, broken]))
+    assert secrets
+    leaked = sorted(secret for secret in secrets if secret in logged)
+    assert leaked == []
