@@ -1,7 +1,7 @@
 """The HTTP API: routes, middlewares and the handlers that call the pipeline.
 
 Handlers do HTTP and nothing else; the work is in :mod:`gateway.intake`. Every error
-becomes an RFC 9457 document in exactly one place, :func:`problems_middleware`.
+becomes an RFC 9457 document in exactly one place, :func:`edge_middleware`.
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ from gateway.store import Store
 STORE = web.AppKey("store", Store)
 INTAKE = web.AppKey("intake", Intake)
 MAX_BODY = web.AppKey("max_body", int)
-PARTNER = "euregate.partner"
-REQUEST_ID = "euregate.request_id"
-LANGUAGE = "euregate.language"
+PARTNER = web.RequestKey("partner", Partner)
+REQUEST_ID = web.RequestKey("request_id", str)
+LANGUAGE = web.RequestKey("language", str)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 log = get_logger("euregate.http")
@@ -46,7 +46,7 @@ log = get_logger("euregate.http")
 
 def create_app(*, store: Store, intake: Intake, max_body_bytes: int) -> web.Application:
     app = web.Application(
-        middlewares=[request_context_middleware, problems_middleware, authenticate_middleware],
+        middlewares=[edge_middleware, authenticate_middleware],
         client_max_size=max_body_bytes,
     )
     app[STORE] = store
@@ -58,14 +58,15 @@ def create_app(*, store: Store, intake: Intake, max_body_bytes: int) -> web.Appl
 
 
 @web.middleware
-async def request_context_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def edge_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Request id, language, one log line per request, and every error as a problem document."""
     request_id = uuid.uuid4().hex
     request[REQUEST_ID] = request_id
     request[LANGUAGE] = negotiate(request.headers.get("Accept-Language"))
     started = time.perf_counter()
     with structlog.contextvars.bound_contextvars(request_id=request_id):
-        response = await handler(request)
-        partner: Partner | None = request.get(PARTNER)
+        response = await _answer(request, handler)
+        partner = request.get(PARTNER)
         log.info(
             "request",
             method=request.method,
@@ -78,15 +79,14 @@ async def request_context_middleware(request: web.Request, handler: Handler) -> 
     return response
 
 
-@web.middleware
-async def problems_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except EuregateError as error:
         return _problem(request, error)
     except web.HTTPException as exc:
         if exc.status < 400:
-            raise
+            return exc
         return _problem(request, _from_http(exc, request))
     except Exception as exc:  # noqa: BLE001 - the one place where the unexpected is caught
         log.error(  # noqa: TRY400 - a traceback's messages may quote personal data
@@ -118,9 +118,9 @@ def _where(exc: BaseException) -> str:
 def _problem(request: web.Request, error: EuregateError) -> web.Response:
     document = problems.problem_document(
         error,
-        language=request.get(LANGUAGE, "en"),
+        language=request[LANGUAGE],
         instance=request.rel_url.path,
-        request_id=request.get(REQUEST_ID),
+        request_id=request[REQUEST_ID],
     )
     if isinstance(error, ClientError):
         log.info(
@@ -130,7 +130,7 @@ def _problem(request: web.Request, error: EuregateError) -> web.Response:
             codes=sorted({issue.code for issue in error.issues}),
         )
     response = web.json_response(document, status=error.status, content_type=problems.MEDIA_TYPE)
-    response.headers["Content-Language"] = request.get(LANGUAGE, "en")
+    response.headers["Content-Language"] = request[LANGUAGE]
     return response
 
 

@@ -70,6 +70,7 @@ def initialise(
     if layout.master_key.exists():
         report.kept.append(str(layout.master_key))
     else:
+        layout.master_key.parent.mkdir(mode=0o700, exist_ok=True)
         create_master_key_file(layout.master_key)
         report.created.append(str(layout.master_key))
     authority = _authority(layout, now, report)

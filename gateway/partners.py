@@ -98,12 +98,12 @@ def admit(partner: Partner | None, certificate: Certificate | None) -> Partner:
     """The partner a certificate speaks for, or :class:`NotAuthenticated` saying why not."""
     if partner is None or certificate is None:
         raise NotAuthenticated(reason=AUTH_UNKNOWN)
-    if certificate.state is CertificateState.REVOKED:
-        raise NotAuthenticated(reason=AUTH_CERT_REVOKED)
-    if partner.state is PartnerState.SUSPENDED:
-        raise NotAuthenticated(reason=AUTH_SUSPENDED)
     if partner.state is PartnerState.REVOKED:
         raise NotAuthenticated(reason=AUTH_REVOKED)
+    if partner.state is PartnerState.SUSPENDED:
+        raise NotAuthenticated(reason=AUTH_SUSPENDED)
+    if certificate.state is CertificateState.REVOKED:
+        raise NotAuthenticated(reason=AUTH_CERT_REVOKED)
     return partner
 
 
