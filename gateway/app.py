@@ -6,7 +6,9 @@ becomes an RFC 9457 document in exactly one place, :func:`edge_middleware`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 import ssl
 import time
 import uuid
@@ -41,6 +43,7 @@ REQUEST_ID = web.RequestKey("request_id", str)
 LANGUAGE = web.RequestKey("language", str)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+dumps = functools.partial(json.dumps, ensure_ascii=False)
 log = get_logger("euregate.http")
 
 
@@ -129,7 +132,9 @@ def _problem(request: web.Request, error: EuregateError) -> web.Response:
             status=error.status,
             codes=sorted({issue.code for issue in error.issues}),
         )
-    response = web.json_response(document, status=error.status, content_type=problems.MEDIA_TYPE)
+    response = web.json_response(
+        document, status=error.status, content_type=problems.MEDIA_TYPE, dumps=dumps
+    )
     response.headers["Content-Language"] = request[LANGUAGE]
     return response
 
@@ -191,7 +196,9 @@ def _check_media_type(request: web.Request) -> None:
 
 
 def _receipt_response(receipt: Receipt) -> web.Response:
-    response = web.json_response(receipt.as_json(), status=200 if receipt.replayed else 202)
+    response = web.json_response(
+        receipt.as_json(), status=200 if receipt.replayed else 202, dumps=dumps
+    )
     response.headers["Location"] = f"/v1/signals/{receipt.signal.id}"
     return response
 
@@ -200,4 +207,4 @@ async def get_signal(request: web.Request) -> web.Response:
     stored = await request.app[INTAKE].status(request[PARTNER], request.match_info["signal_id"])
     if stored is None:
         raise NotFound()
-    return web.json_response(Receipt(stored, replayed=True).as_json())
+    return web.json_response(Receipt(stored, replayed=True).as_json(), dumps=dumps)

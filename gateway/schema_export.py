@@ -33,8 +33,6 @@ _SIGNAL_DESCRIPTION: Final = (
     "active partners. The gateway lists every problem at once, each with a JSON pointer."
 )
 
-__all__ = ["SIGNAL_SCHEMA_FILE", "drifted_schemas", "export_schemas", "render_schemas"]
-
 
 class _Generator(GenerateJsonSchema):
     """pydantic's generator without the titles it derives from Python field names."""

@@ -97,8 +97,12 @@ RULE_MESSAGES: Final[Mapping[str, str]] = {
     "special_category_required": N_(
         "Must be true: every care.* category reveals special categories of personal data."
     ),
-    "municipality_code_format": N_("Is not a municipality code of {country}: expected {expected}."),
-    "postal_code_format": N_("Is not a postal code of {country}: expected {expected}."),
+    "municipality_code_format": N_(
+        "Is not a municipality code of {country}; one of {country} is written like {example}."
+    ),
+    "postal_code_format": N_(
+        "Is not a postal code of {country}; one of {country} is written like {example}."
+    ),
     "house_number_without_street": N_("A house number needs a street."),
     "date_of_birth_format": N_("Must be a calendar date as YYYY-MM-DD, or a year as YYYY."),
     "date_of_birth_range": N_("Must lie between {earliest} and today ({today})."),
@@ -536,22 +540,22 @@ class _CountryFormat:
 COUNTRY_FORMATS: Final[Mapping[str, _CountryFormat]] = {
     "NL": _CountryFormat(
         "^GM[0-9]{4}$",
-        "GM and 4 digits (CBS code), e.g. GM0935",
+        "GM0935",
         "^[1-9][0-9]{3} (?!SA|SD|SS)[A-Z]{2}$",
-        "4 digits, a space and 2 capitals, e.g. 6211 LN",
+        "6211 LN",
         postal_check=stdnum_nl_postcode.validate,
     ),
     "BE": _CountryFormat(
         "^[1-9][0-9]{4}$",
-        "5 digits (NIS/INS code), e.g. 62063",
+        "62063",
         "^[1-9][0-9]{3}$",
-        "4 digits, e.g. 4000",
+        "4000",
     ),
     "DE": _CountryFormat(
         "^(0[1-9]|1[0-6])[0-9]{6}$",
-        "8 digits (Amtlicher Gemeindeschl\u00fcssel), e.g. 05334002",
+        "05334002",
         "^(0[1-9]|[1-9][0-9])[0-9]{3}$",
-        "5 digits, e.g. 52062",
+        "52062",
     ),
 }
 
@@ -648,7 +652,7 @@ class Location(BaseModel):
         form = COUNTRY_FORMATS.get(country) if isinstance(country, str) else None
         if form is not None and not _fits(form.municipality_pattern, value):
             raise rule_error(
-                "municipality_code_format", country=country, expected=form.municipality_example
+                "municipality_code_format", country=country, example=form.municipality_example
             )
         return value
 
@@ -660,7 +664,7 @@ class Location(BaseModel):
         if value is None or form is None:
             return value
         if not _fits(form.postal_pattern, value, form.postal_check):
-            raise rule_error("postal_code_format", country=country, expected=form.postal_example)
+            raise rule_error("postal_code_format", country=country, example=form.postal_example)
         return value
 
     @field_validator("house_number")

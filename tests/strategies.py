@@ -39,7 +39,6 @@ DEMO_PARTNERS = (
     "de-stadt-aachen",
     "de-zoll-aachen",
 )
-_ABSENT = object()
 
 
 class Mutation(NamedTuple):
@@ -406,7 +405,9 @@ def valid_signals(draw: st.DrawFn, now: datetime, recipients: Document | None = 
         "location": draw(locations()),
         "summary": draw(line(280)),
         "purpose": draw(codes("purpose")),
-        "recipients": recipients if recipients is not None else draw(recipient_sets()),
+        "recipients": copy.deepcopy(recipients)
+        if recipients is not None
+        else draw(recipient_sets()),
     }
     if handling_code == "H3":
         signal["handling_conditions"] = draw(text(500))
