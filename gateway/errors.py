@@ -73,7 +73,10 @@ class EuregateError(Exception):
 
 
 class ClientError(EuregateError):
+    kind = "bad-request"
     status = 400
+    title = N_("Bad request")
+    detail_message = N_("The gateway cannot process this request.")
 
 
 class MalformedBody(ClientError):

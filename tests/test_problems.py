@@ -1,0 +1,69 @@
+"""One error shape: every error Euregate can raise becomes the same kind of RFC 9457 document."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway import errors
+from gateway.errors import EuregateError, FieldIssue
+from gateway.i18n import LANGUAGES
+from gateway.problems import problem_document
+
+SAMPLE_PARAMS: dict[type[EuregateError], dict[str, object]] = {
+    errors.MalformedJson: {"reason": "Expecting value", "line": 2, "column": 5},
+    errors.BodyNotUtf8: {"offset": 7},
+    errors.BodyTooDeep: {"limit": 64},
+    errors.DuplicateMember: {"name": "schema"},
+    errors.NotAuthenticated: {"reason": "partner suspended"},
+    errors.MethodNotAllowed: {"method": "DELETE"},
+    errors.IdempotencyConflict: {"reference": "R-1", "signal_id": "0193"},
+    errors.BodyTooLarge: {"limit": 262144},
+    errors.UnsupportedMediaType: {"received": "text/plain"},
+}
+ISSUE = FieldIssue("/urgency", "enum", "Must be one of: {expected}.", {"expected": "routine"})
+
+
+def all_errors() -> list[EuregateError]:
+    made: list[EuregateError] = []
+    for cls in vars(errors).values():
+        if not (isinstance(cls, type) and issubclass(cls, EuregateError)):
+            continue
+        if cls in (errors.SignalInvalid, errors.RecipientsInvalid):
+            made.append(cls([ISSUE]))
+        elif cls is errors.RegistryError:
+            made.append(cls("no partner {id}", id="xx"))
+        elif cls.__name__.startswith("_"):
+            continue
+        else:
+            made.append(cls(**SAMPLE_PARAMS.get(cls, {})))
+    return made
+
+
+@pytest.mark.parametrize("error", all_errors(), ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_error_is_a_complete_problem_document(error: EuregateError, language: str) -> None:
+    document = problem_document(error, language=language, instance="/v1/signals", request_id="r1")
+    assert document["type"] == f"urn:euregate:problem:{error.kind}"
+    assert document["status"] == error.status
+    assert isinstance(document["title"], str)
+    assert document["title"]
+    assert isinstance(document["detail"], str)
+    assert document["detail"]
+    assert "{" not in document["detail"], "every placeholder is filled"
+    assert document["instance"] == "/v1/signals"
+    if error.issues:
+        assert document["errors"] == [
+            {"pointer": "/urgency", "code": "enum", "detail": document["errors"][0]["detail"]}  # type: ignore[index]
+        ]
+
+
+def test_each_kind_of_problem_has_its_own_type() -> None:
+    concrete = [error for error in all_errors() if type(error) is not EuregateError]
+    assert len({error.type_uri for error in concrete}) == len(concrete)
+
+
+def test_client_errors_are_4xx_and_internal_ones_500() -> None:
+    for error in all_errors():
+        if isinstance(error, errors.ClientError):
+            assert 400 <= error.status < 500
+    assert errors.InternalError().status == 500
