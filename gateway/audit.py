@@ -18,6 +18,8 @@ from typing import Any
 
 import rfc8785
 
+from gateway import canonical as canonical_json
+
 GENESIS = "0" * 64
 
 
@@ -100,7 +102,7 @@ def chain(event: AuditEvent, *, seq: int, prev_hash: str, at: datetime) -> Audit
         "data": dict(event.data),
         "prev": prev_hash,
     }
-    canonical = rfc8785.dumps(body)
+    canonical = canonical_json.dumps(body)
     return AuditEntry(
         seq=seq,
         at=when,

@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-import rfc8785
 import uuid6
 
+from gateway import canonical as canonical_json
 from gateway import routing
 from gateway.audit import AuditEvent, EventKind, timestamp
 from gateway.clock import Clock
@@ -54,7 +54,7 @@ def actor(partner: Partner) -> str:
 
 def canonical_digest(document: object) -> tuple[bytes, str]:
     """The RFC 8785 canonical form of a document and its SHA-256, the signal's identity."""
-    canonical: bytes = rfc8785.dumps(cast(Any, document))
+    canonical = canonical_json.dumps(document)
     return canonical, hashlib.sha256(canonical).hexdigest()
 
 

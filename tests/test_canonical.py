@@ -1,0 +1,55 @@
+"""Canonical JSON: byte for byte what RFC 8785 says, whichever path produced it."""
+
+from __future__ import annotations
+
+import pytest
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gateway import canonical
+from tests.conftest import load_example
+
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**60), max_value=2**60)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=6), inner, max_size=5)
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=2000)
+@given(JSON)
+def test_the_same_bytes_as_rfc8785_or_the_same_refusal(value: object) -> None:
+    try:
+        expected = rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError as refusal:
+        with pytest.raises(type(refusal)):
+            canonical.dumps(value)
+    else:
+        assert canonical.dumps(value) == expected
+
+
+def test_examples_take_the_fast_path_and_match() -> None:
+    signal = load_example("nl-drug-waste-maastricht.json")
+    assert canonical._plain(signal)
+    assert canonical.dumps(signal) == rfc8785.dumps(signal)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [1e16, 1e-5, 2.0, 2**53, {"é": 1, "e": 2}, {"z": "\ud800"}, "\u001f\u007f\u2028"],
+)
+def test_edge_values_match_rfc8785(value: object) -> None:
+    try:
+        expected = rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError:
+        with pytest.raises(rfc8785.CanonicalizationError):
+            canonical.dumps(value)
+    else:
+        assert canonical.dumps(value) == expected
