@@ -194,7 +194,7 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         seen: set[str] = set()
         for name, _ in pairs:
             if name in seen:
-                raise DuplicateMember(name=name)
+                raise DuplicateMember(name=_short_text(name))
             seen.add(name)
     return members
 
@@ -305,7 +305,7 @@ def issue_from_error(error: ErrorDetails) -> FieldIssue:
     elif code == "string_too_long" and isinstance(value, str):
         params["length"] = len(value)
     if code in _NAMED and loc:
-        params["name"] = str(loc[-1])
+        params["name"] = _short_text(str(loc[-1]))
     message = MESSAGES.get(code, FALLBACK_MESSAGE)
     if code == "extra_forbidden":
         suggestion = _suggest(loc)
@@ -346,6 +346,11 @@ def _short_json(value: object, limit: int = 40) -> str:
         text = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):
         text = json_type(value)
+    return _short_text(text, limit)
+
+
+def _short_text(text: str, limit: int = 64) -> str:
+    """Input quoted back in a message, cut so that a huge member name cannot flood it."""
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 

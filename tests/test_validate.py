@@ -525,3 +525,13 @@ def test_schema_validate_json_gives_the_servers_problem_documents(
 )
 def test_the_language_comes_from_the_posix_locale(environ: dict[str, str], language: str) -> None:
     assert environment_language(environ) == language
+
+
+def test_an_unknown_member_with_a_huge_name_is_quoted_short() -> None:
+    from gateway.i18n import translate
+
+    document = {"schema": "signal/1.0", "x" * 5000: 1}
+    with pytest.raises(SignalInvalid) as caught:
+        validate_signal(document, now=datetime.now(UTC))
+    unknown = next(i for i in caught.value.issues if i.code == "extra_forbidden")
+    assert len(translate(unknown.message, "en", **unknown.params)) < 200
