@@ -1,22 +1,12 @@
-"""Signal v1: the models of the shared contract and the rules each part checks itself.
+"""The pydantic models of Signal v1, and the JSON Schema fragments for rules between members.
 
-The models are pure: the only outside fact a rule needs is the current time, and
-that comes from the validation context (``context={"now": datetime}``); the real
-clock is read only when no context is given. Every rule that is not a plain type
-or length constraint raises :class:`~pydantic_core.PydanticCustomError` with a
-stable code from :data:`RULE_MESSAGES`, whose English message is also the
-message id that :mod:`gateway.validate` hands on for translation.
+A rule sits as low in the tree as it can (a location checks its own codes, an identifier its
+own number), so that pydantic reports it together with errors in other parts of the document.
+The rules that need the whole document (refs are unique, links and account holders name
+existing refs) are in :func:`gateway.validate.reference_issues`.
 
-A rule sits as low in the tree as it can (a location checks its own codes, an
-identifier its own number), so that pydantic reports it together with errors in
-other parts of the document. The rules that need the whole document (refs are
-unique, links and account holders name existing refs) are in
-:func:`gateway.validate.reference_issues`.
-
-Values are stored exactly as given. Identifiers, registry numbers, IBANs and
-postal codes must therefore be sent in their one canonical form (no spaces,
-dots or dashes, capitals), so that equal numbers are equal strings for the
-recipient, the audit log and keyed pseudonyms.
+Values are stored exactly as given; postal codes, like the numbers in
+:mod:`gateway.signal.numbers`, must be sent in their one canonical form.
 """
 
 from __future__ import annotations
@@ -24,478 +14,46 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from functools import cache
-from typing import Annotated, Any, ClassVar, Final
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any, Final
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
-    GetCoreSchemaHandler,
-    GetJsonSchemaHandler,
     StrictBool,
-    StringConstraints,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema, PydanticCustomError, core_schema
-from stdnum import iban as stdnum_iban
-from stdnum.be import nn as stdnum_be_nn
-from stdnum.be import vat as stdnum_be_vat
-from stdnum.de import handelsregisternummer as stdnum_handelsregister
-from stdnum.de import idnr as stdnum_de_idnr
-from stdnum.eu import vat as stdnum_eu_vat
-from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat
 from stdnum.exceptions import ValidationError as NumberInvalid
-from stdnum.nl import bsn as stdnum_nl_bsn
 from stdnum.nl import postcode as stdnum_nl_postcode
 
-from gateway import codelists
-from gateway.i18n import N_
+from gateway.signal.fields import (
+    SCHEMA_PATTERN,
+    AgencyType,
+    CodeList,
+    CountryCode,
+    Line,
+    PartnerId,
+    Ref,
+    Registration,
+    SenderReference,
+    SignalCountry,
+    SignalId,
+    Text,
+    Timestamp,
+    check_schema_version,
+    compiled,
+    unique,
+)
+from gateway.signal.messages import current_time, rule_error
+from gateway.signal.numbers import IBAN_RULE, ORGANISATION_NUMBERS, PERSON_NUMBERS, NumberRule
 
-SCHEMA_MAJOR: Final = 1
 FUTURE_TOLERANCE: Final = timedelta(minutes=5)
 EARLIEST_BIRTH_YEAR: Final = 1900
-
-RULE_MESSAGES: Final[Mapping[str, str]] = {
-    "schema_version_format": N_(
-        "Must name the schema version as \u201csignal/<major>.<minor>\u201d, "
-        "e.g. \u201csignal/1.0\u201d."
-    ),
-    "unsupported_schema_version": N_(
-        "Unsupported schema version \u201c{found}\u201d: this gateway accepts signal/1.x only."
-    ),
-    "country_unknown": N_(
-        "Must be an ISO 3166-1 alpha-2 country code in capitals, such as NL, BE or DE; "
-        "found {found}."
-    ),
-    "blank": N_("Must contain text, not only white space."),
-    "control_character": N_(
-        "Must not contain control characters; tab and line breaks are allowed in multi-line "
-        "text only."
-    ),
-    "datetime_format": N_(
-        "Must be an RFC 3339 date-time with a UTC offset, "
-        "e.g. \u201c2026-05-01T14:30:00+02:00\u201d."
-    ),
-    "observed_in_future": N_(
-        "Must not be more than 5 minutes in the future (the gateway's clock reads {now})."
-    ),
-    "observed_until_before_observed_at": N_("Must not be earlier than observed_at."),
-    "handling_conditions_required": N_(
-        "Handling code H3 needs handling_conditions that say what applies."
-    ),
-    "handling_conditions_without_h3": N_(
-        "Give handling_conditions only with handling code H3, not with {handling_code}."
-    ),
-    "special_category_required": N_(
-        "Must be true: every care.* category reveals special categories of personal data."
-    ),
-    "municipality_code_format": N_(
-        "Is not a municipality code of {country}; one of {country} is written like {example}."
-    ),
-    "postal_code_format": N_(
-        "Is not a postal code of {country}; one of {country} is written like {example}."
-    ),
-    "house_number_without_street": N_("A house number needs a street."),
-    "date_of_birth_format": N_("Must be a calendar date as YYYY-MM-DD, or a year as YYYY."),
-    "date_of_birth_range": N_("Must lie between {earliest} and today ({today})."),
-    "person_unidentified": N_("A person needs a family_name or at least one identifier."),
-    "organisation_unidentified": N_("An organisation needs a name or at least one identifier."),
-    "vehicle_unidentified": N_("A vehicle needs a registration or a make."),
-    "registration_country_required": N_("A registration needs its registration_country."),
-    "issuing_country_mismatch": N_("A {type} is issued by {expected}, not by {found}."),
-    "bsn_format": N_("A BSN is 9 digits without spaces or dots, e.g. 123456782."),
-    "bsn_checksum": N_("This BSN fails the eleven-test; check the digits."),
-    "be_nn_format": N_(
-        "A Belgian national number is 11 digits (YYMMDD, counter, check digits) without "
-        "separators, e.g. 85073003328."
-    ),
-    "be_nn_checksum": N_("This Belgian national number fails the mod-97 check; check the digits."),
-    "de_idnr_format": N_(
-        "A German tax identification number is 11 digits, not starting with 0, in which exactly "
-        "one digit occurs two or three times among the first ten."
-    ),
-    "de_idnr_checksum": N_("This German tax identification number has a wrong check digit."),
-    "document_number_format": N_(
-        "A document number is 5 to 20 capital letters and digits without spaces or dashes."
-    ),
-    "kvk_format": N_("A KvK number is 8 digits, e.g. 69599084."),
-    "kbo_format": N_(
-        "A Belgian enterprise number is 10 digits starting with 0 or 1, without \u201cBE\u201d, "
-        "dots or spaces, e.g. 0403170701."
-    ),
-    "kbo_checksum": N_("This Belgian enterprise number fails the mod-97 check; check the digits."),
-    "handelsregister_format": N_(
-        "A Handelsregister entry is the register court, the register (HRA, HRB, GnR, PR or VR) and "
-        "the number, separated by single spaces, e.g. \u201cAachen HRB 12345\u201d."
-    ),
-    "handelsregister_court": N_(
-        "Unknown register court: write it as in the list of German register courts, e.g. "
-        "\u201cAachen\u201d, \u201cK\u00f6ln\u201d or \u201cBerlin (Charlottenburg)\u201d."
-    ),
-    "vat_format": N_(
-        "An EU VAT number is the country prefix of a member state and the national number, in "
-        "capitals without spaces or dots, e.g. NL004495445B01."
-    ),
-    "vat_checksum": N_("This VAT number fails its country's check; check the digits."),
-    "iban_format": N_(
-        "An IBAN is written in capitals without spaces, e.g. NL91ABNA0417164300, and must have "
-        "the length and structure of its country."
-    ),
-    "iban_checksum": N_("This IBAN fails the mod-97 check; check the digits."),
-    "ref_format": N_(
-        "A ref is 1 to 32 letters, digits, \u201c.\u201d, \u201c_\u201d or \u201c-\u201d, "
-        "starting with a letter or digit, e.g. P1."
-    ),
-    "link_to_self": N_("A link must connect two different entities."),
-    "sender_reference_format": N_(
-        "Must be 1 to 64 printable ASCII characters without leading or trailing spaces."
-    ),
-    "registration_format": N_(
-        "A registration is up to 16 capital letters and digits, in groups separated by single "
-        "spaces or dashes, as on the plate, e.g. AB-123-C."
-    ),
-    "partner_id_format": N_(
-        "A partner id is a lowercase slug such as nl-pol-limburg: country, dash, letters "
-        "and digits."
-    ),
-    "signal_id_format": N_(
-        "Must be a gateway signal id: a UUID in lowercase canonical form, "
-        "e.g. 0192f0c4-3b5e-7a61-9d2e-5c8b7a6f4e31."
-    ),
-    "duplicate_item": N_("Lists \u201c{item}\u201d more than once."),
-    "recipients_empty": N_("Name at least one partner, or route by countries and agency_types."),
-    "agency_types_required": N_("Routing by countries needs agency_types as well."),
-    "countries_required": N_("Routing by agency_types needs countries as well."),
-    "duplicate_ref": N_("The ref \u201c{ref}\u201d is already used by {first}."),
-    "unknown_ref": N_("No person, organisation, vehicle or account has the ref \u201c{ref}\u201d."),
-    "wrong_ref_kind": N_(
-        "The ref \u201c{ref}\u201d names a {kind}; the \u201c{relation}\u201d relation needs "
-        "one of: {expected}."
-    ),
-}
-
-
-def rule_error(code: str, **context: Any) -> PydanticCustomError:
-    """The error for broken rule ``code``; its message comes from :data:`RULE_MESSAGES`."""
-    return PydanticCustomError(code, RULE_MESSAGES[code], context or None)
-
-
-def _now(info: ValidationInfo) -> datetime:
-    context = info.context
-    now = context.get("now") if isinstance(context, Mapping) else None
-    return now if isinstance(now, datetime) else datetime.now(UTC)
-
-
-# --- field types ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _CodeList:
-    """A string from code list ``name``, shared as ``#/$defs/<Name>Code`` in the JSON Schema.
-
-    A wrong value is pydantic's ``enum`` error listing the codes, or ``error`` for a list
-    too long to list.
-    """
-
-    name: str
-    error: str | None = None
-
-    def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
-    ) -> CoreSchema:
-        values = codelists.codes(self.name)
-        literal = core_schema.literal_schema(list(values))
-        if self.error is None:
-            schema = core_schema.custom_error_schema(
-                literal,
-                custom_error_type="enum",
-                custom_error_context={"expected": ", ".join(values)},
-            )
-        else:
-            schema = core_schema.custom_error_schema(
-                literal,
-                custom_error_type=self.error,
-                custom_error_message=RULE_MESSAGES[self.error],
-            )
-        return {**schema, "ref": _def_name(self.name)}
-
-    def __get_pydantic_json_schema__(
-        self, schema: CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        json_schema = handler(schema)
-        target = handler.resolve_ref_schema(json_schema)
-        target["title"] = _def_name(self.name)
-        target["description"] = self._describe()
-        return json_schema
-
-    def _describe(self) -> str:
-        source = f"Code list `{self.name}` (schemas/codelists/{self.name}.json)."
-        if self.error is not None:
-            return f"{source} ISO 3166-1 alpha-2 country codes, and XK for Kosovo."
-        listing = "; ".join(f"`{c.code}` {c.meaning}" for c in codelists.load(self.name).codes)
-        return f"{source} {listing}."
-
-
-def _def_name(codelist: str) -> str:
-    return "".join(part.capitalize() for part in codelist.split("_")) + "Code"
-
-
-@dataclass(frozen=True)
-class _Format:
-    """Report any error of the wrapped string schema as one rule error saying what is expected."""
-
-    code: str
-
-    def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
-    ) -> CoreSchema:
-        return core_schema.custom_error_schema(
-            handler(source),
-            custom_error_type=self.code,
-            custom_error_message=RULE_MESSAGES[self.code],
-        )
-
-
-# Free text needs one character that is neither white space (as ECMA-262 defines it, so the
-# JSON Schema pattern means the same in every validator) nor a control character. The
-# patterns cannot backtrack, so checking them costs one pass over the text.
-_SPACE = r"\u0020\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-_LINE_CONTROL = r"\u0000-\u001f\u007f-\u009f"
-_TEXT_CONTROL = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
-_TEXT_SPACE = r"\t\n\r" + _SPACE
-LINE_PATTERN: Final = f"^[{_SPACE}]*[^{_SPACE}{_LINE_CONTROL}][^{_LINE_CONTROL}]*$"
-TEXT_PATTERN: Final = f"^[{_TEXT_SPACE}]*[^{_TEXT_SPACE}{_TEXT_CONTROL}][^{_TEXT_CONTROL}]*$"
-
-
-@dataclass(frozen=True)
-class Line:
-    """One line of text: 1..max_length characters, not blank, no control characters."""
-
-    max_length: int
-    pattern: ClassVar[str] = LINE_PATTERN
-    controls: ClassVar[str] = _LINE_CONTROL
-
-    def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
-    ) -> CoreSchema:
-        return core_schema.no_info_after_validator_function(
-            self._check, core_schema.str_schema(min_length=1, max_length=self.max_length)
-        )
-
-    def __get_pydantic_json_schema__(
-        self, schema: CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        json_schema = handler(schema)
-        json_schema["pattern"] = self.pattern
-        return json_schema
-
-    def _check(self, value: str) -> str:
-        if _compiled(self.pattern).fullmatch(value):
-            return value
-        if _compiled(f"[{self.controls}]").search(value):
-            raise rule_error("control_character")
-        raise rule_error("blank")
-
-
-@dataclass(frozen=True)
-class Text(Line):
-    """Free text over several lines: like :class:`Line`, but tab, CR and LF are allowed."""
-
-    pattern: ClassVar[str] = TEXT_PATTERN
-    controls: ClassVar[str] = _TEXT_CONTROL
-
-
-@cache
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
-
-
-_RFC3339 = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})?"
-)
-
-
-def _rfc3339_text(value: object) -> object:
-    """Let only RFC 3339 text reach pydantic's parser, which also takes numbers and other forms."""
-    if isinstance(value, str) and _RFC3339.fullmatch(value):
-        return value
-    raise rule_error("datetime_format")
-
-
-def _unique(values: tuple[str, ...]) -> tuple[str, ...]:
-    seen: set[str] = set()
-    for value in values:
-        if value in seen:
-            raise rule_error("duplicate_item", item=value)
-        seen.add(value)
-    return values
-
-
-REF_PATTERN: Final = "^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
-PARTNER_ID_PATTERN: Final = "^[a-z]{2}-[a-z0-9]+(-[a-z0-9]+)*$"
-SIGNAL_ID_PATTERN: Final = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
-SENDER_REFERENCE_PATTERN: Final = "^[!-~]([ -~]*[!-~])?$"
-REGISTRATION_PATTERN: Final = "^[A-Z0-9\u00c4\u00d6\u00dc]+([ -][A-Z0-9\u00c4\u00d6\u00dc]+)*$"
-SCHEMA_PATTERN: Final = r"^signal/1\.(0|[1-9][0-9]*)$"
-_SCHEMA_VERSION = re.compile(r"signal/(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
-
-Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text)]
-Ref = Annotated[str, StringConstraints(pattern=REF_PATTERN), _Format("ref_format")]
-PartnerId = Annotated[
-    str, StringConstraints(max_length=64, pattern=PARTNER_ID_PATTERN), _Format("partner_id_format")
-]
-CountryCode = Annotated[str, _CodeList("iso_country", error="country_unknown")]
-SignalCountry = Annotated[str, _CodeList("country")]
-AgencyType = Annotated[str, _CodeList("agency_type")]
-Registration = Annotated[
-    str,
-    StringConstraints(max_length=16, pattern=REGISTRATION_PATTERN),
-    _Format("registration_format"),
-]
-SenderReference = Annotated[
-    str,
-    StringConstraints(max_length=64, pattern=SENDER_REFERENCE_PATTERN),
-    _Format("sender_reference_format"),
-]
-SignalId = Annotated[str, StringConstraints(pattern=SIGNAL_ID_PATTERN), _Format("signal_id_format")]
-
-
-def schema_major(value: object) -> int | None:
-    """The major version of a ``schema`` member, or None when it is not a schema version at all."""
-    if isinstance(value, str) and (match := _SCHEMA_VERSION.fullmatch(value)):
-        return int(match.group(1))
-    return None
-
-
-def _check_schema_version(value: str) -> str:
-    major = schema_major(value)
-    if major is None:
-        raise rule_error("schema_version_format")
-    if major != SCHEMA_MAJOR:
-        raise rule_error("unsupported_schema_version", found=value)
-    return value
-
-
-# --- numbers ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NumberRule:
-    """How one kind of number is written and checked.
-
-    ``check`` is python-stdnum's ``validate``, which returns the canonical form; a value
-    that passes but is written another way is refused with ``format_code`` (or with
-    ``component_code``, for a register court spelt another way).
-    """
-
-    pattern: str
-    format_code: str
-    checksum_code: str | None = None
-    component_code: str | None = None
-    check: Callable[[str], str] | None = None
-    country: str | None = None
-
-    def verify(self, value: str) -> str:
-        if not _compiled(self.pattern).fullmatch(value):
-            raise rule_error(self.format_code)
-        if self.check is None:
-            return value
-        try:
-            canonical = self.check(value)
-        except InvalidChecksum:
-            raise rule_error(self.checksum_code or self.format_code) from None
-        except InvalidComponent:
-            raise rule_error(self.component_code or self.format_code) from None
-        except NumberInvalid:
-            raise rule_error(self.format_code) from None
-        if canonical != value:
-            raise rule_error(self.component_code or self.format_code)
-        return value
-
-
-_DOCUMENT = NumberRule(pattern="^[A-Z0-9]{5,20}$", format_code="document_number_format")
-
-PERSON_NUMBERS: Final[Mapping[str, NumberRule]] = {
-    "nl.bsn": NumberRule(
-        "^[0-9]{9}$", "bsn_format", "bsn_checksum", check=stdnum_nl_bsn.validate, country="NL"
-    ),
-    "be.nn": NumberRule(
-        "^[0-9]{11}$", "be_nn_format", "be_nn_checksum", check=stdnum_be_nn.validate, country="BE"
-    ),
-    "de.idnr": NumberRule(
-        "^[1-9][0-9]{10}$",
-        "de_idnr_format",
-        "de_idnr_checksum",
-        check=stdnum_de_idnr.validate,
-        country="DE",
-    ),
-    "passport": _DOCUMENT,
-    "id_card": _DOCUMENT,
-    "driving_licence": _DOCUMENT,
-}
-
-ORGANISATION_NUMBERS: Final[Mapping[str, NumberRule]] = {
-    "nl.kvk": NumberRule("^[0-9]{8}$", "kvk_format"),
-    "be.kbo": NumberRule(
-        "^[01][0-9]{9}$", "kbo_format", "kbo_checksum", check=stdnum_be_vat.validate
-    ),
-    "de.handelsregister": NumberRule(
-        "^[^ ].* (HRA|HRB|GnR|PR|VR) [1-9][0-9]{0,5}( [A-Z]{1,3})?$",
-        "handelsregister_format",
-        component_code="handelsregister_court",
-        check=stdnum_handelsregister.validate,
-    ),
-    "vat": NumberRule(
-        "^[A-Z]{2}[0-9A-Z+*]{2,13}$", "vat_format", "vat_checksum", check=stdnum_eu_vat.validate
-    ),
-}
-
-
-def _validate_iban(value: str) -> str:
-    """stdnum's IBAN check, but an IBAN of the wrong length or structure is a format error.
-
-    stdnum tests the check digits first, so a number that is too short fails as a checksum;
-    it is a format error when correct check digits would not make it valid for another reason.
-    """
-    try:
-        return str(stdnum_iban.validate(value))
-    except InvalidChecksum:
-        repaired = value[:2] + stdnum_iban.calc_check_digits(value) + value[4:]
-        try:
-            stdnum_iban.validate(repaired)
-        except InvalidChecksum:
-            pass
-        except NumberInvalid:
-            raise InvalidFormat from None
-        raise
-
-
-IBAN_RULE: Final = NumberRule(
-    "^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$", "iban_format", "iban_checksum", check=_validate_iban
-)
-
-
-def _number_rules(numbers: Mapping[str, NumberRule]) -> list[JsonSchemaValue]:
-    rules: list[JsonSchemaValue] = []
-    for kind, rule in numbers.items():
-        then: dict[str, JsonSchemaValue] = {"value": {"pattern": rule.pattern}}
-        if rule.country is not None:
-            then["issuing_country"] = {"const": rule.country}
-        rules.append(
-            {
-                "if": {"properties": {"type": {"const": kind}}, "required": ["type"]},
-                "then": {"properties": then},
-            }
-        )
-    return rules
 
 
 # --- JSON Schema fragments for rules between members ------------------------------------
@@ -523,6 +81,21 @@ def _config(**json_schema_extra: Any) -> ConfigDict:
         hide_input_in_errors=True,
         json_schema_extra=json_schema_extra or None,
     )
+
+
+def _number_rules(numbers: Mapping[str, NumberRule]) -> list[JsonSchemaValue]:
+    rules: list[JsonSchemaValue] = []
+    for kind, rule in numbers.items():
+        then: dict[str, JsonSchemaValue] = {"value": {"pattern": rule.pattern}}
+        if rule.country is not None:
+            then["issuing_country"] = {"const": rule.country}
+        rules.append(
+            {
+                "if": {"properties": {"type": {"const": kind}}, "required": ["type"]},
+                "then": {"properties": then},
+            }
+        )
+    return rules
 
 
 # --- models -----------------------------------------------------------------------------
@@ -576,7 +149,7 @@ def _country_rules() -> list[JsonSchemaValue]:
 
 
 def _fits(pattern: str, value: str, check: Callable[[str], str] | None = None) -> bool:
-    if not _compiled(pattern).fullmatch(value):
+    if not compiled(pattern).fullmatch(value):
         return False
     if check is None:
         return True
@@ -680,7 +253,7 @@ class PersonIdentifier(BaseModel):
 
     model_config = _config(allOf=_number_rules(PERSON_NUMBERS))
 
-    type: Annotated[str, _CodeList("person_identifier_type")] = Field(
+    type: Annotated[str, CodeList("person_identifier_type")] = Field(
         description=(
             "Kind of number. National numbers are checked: `nl.bsn` (9 digits, eleven-test), "
             "`be.nn` (11 digits, mod-97), `de.idnr` (11 digits, ISO 7064 check digit)."
@@ -730,7 +303,7 @@ class Person(BaseModel):
             "organisations, vehicles and accounts, and used by links and account holders."
         )
     )
-    role: Annotated[str, _CodeList("person_role")] = Field(
+    role: Annotated[str, CodeList("person_role")] = Field(
         description="Role of the person in what is reported."
     )
     family_name: Annotated[str, Line(100)] | None = Field(
@@ -750,13 +323,13 @@ class Person(BaseModel):
     place_of_birth: Annotated[str, Line(100)] | None = Field(
         default=None, description="Place of birth, with the country when abroad."
     )
-    nationalities: Annotated[tuple[CountryCode, ...], AfterValidator(_unique)] = Field(
+    nationalities: Annotated[tuple[CountryCode, ...], AfterValidator(unique)] = Field(
         default=(),
         max_length=10,
         json_schema_extra={"uniqueItems": True},
         description="Nationalities as ISO 3166-1 alpha-2 codes, each at most once, at most 10.",
     )
-    gender: Annotated[str, _CodeList("gender")] | None = Field(default=None, description="Gender.")
+    gender: Annotated[str, CodeList("gender")] | None = Field(default=None, description="Gender.")
     identifiers: tuple[PersonIdentifier, ...] = Field(
         default=(),
         max_length=10,
@@ -771,7 +344,7 @@ class Person(BaseModel):
         born = _calendar_date(value)
         if born is None:
             raise rule_error("date_of_birth_format")
-        today = _now(info).date()
+        today = current_time(info).date()
         if born.year < EARLIEST_BIRTH_YEAR or born > today:
             raise rule_error(
                 "date_of_birth_range", earliest=EARLIEST_BIRTH_YEAR, today=today.isoformat()
@@ -800,7 +373,7 @@ class OrganisationIdentifier(BaseModel):
 
     model_config = _config(allOf=_number_rules(ORGANISATION_NUMBERS))
 
-    type: Annotated[str, _CodeList("organisation_identifier_type")] = Field(
+    type: Annotated[str, CodeList("organisation_identifier_type")] = Field(
         description=(
             "Kind of number: `nl.kvk` (8 digits), `be.kbo` (10 digits, mod-97), "
             "`de.handelsregister` (court, register and number), `vat` (EU VAT number, checked "
@@ -833,7 +406,7 @@ class Organisation(BaseModel):
     ref: Ref = Field(
         description="Name of this organisation within the signal, e.g. O1; unique among all refs."
     )
-    role: Annotated[str, _CodeList("organisation_role")] = Field(
+    role: Annotated[str, CodeList("organisation_role")] = Field(
         description="Role of the organisation in what is reported."
     )
     name: Annotated[str, Line(200)] | None = Field(
@@ -842,7 +415,7 @@ class Organisation(BaseModel):
     legal_form: Annotated[str, Line(50)] | None = Field(
         default=None, description="Legal form as written in its country, e.g. B.V., SRL, GmbH."
     )
-    sector: Annotated[str, _CodeList("sector")] | None = Field(
+    sector: Annotated[str, CodeList("sector")] | None = Field(
         default=None, description="Sector of activity."
     )
     address: Location | None = Field(default=None, description="Registered or business address.")
@@ -979,7 +552,7 @@ class Link(BaseModel):
     to_ref: Ref = Field(
         alias="to", description="Ref of the entity the relation points to; not the same as `from`."
     )
-    relation: Annotated[str, _CodeList("relation")] = Field(
+    relation: Annotated[str, CodeList("relation")] = Field(
         description=(
             "How `from` relates to `to`. Each end must name an entity of this signal of a kind "
             f"the relation allows ({_describe_link_ends()})."
@@ -1008,7 +581,7 @@ class Recipients(BaseModel):
         ],
     )
 
-    partners: Annotated[tuple[PartnerId, ...], AfterValidator(_unique)] = Field(
+    partners: Annotated[tuple[PartnerId, ...], AfterValidator(unique)] = Field(
         default=(),
         max_length=100,
         json_schema_extra={"uniqueItems": True},
@@ -1017,13 +590,13 @@ class Recipients(BaseModel):
             "the gateway resolves the recipients, not by this schema."
         ),
     )
-    countries: Annotated[tuple[SignalCountry, ...], AfterValidator(_unique)] = Field(
+    countries: Annotated[tuple[SignalCountry, ...], AfterValidator(unique)] = Field(
         default=(),
         max_length=3,
         json_schema_extra={"uniqueItems": True},
         description="Route to the partners in these countries whose agency type is listed.",
     )
-    agency_types: Annotated[tuple[AgencyType, ...], AfterValidator(_unique)] = Field(
+    agency_types: Annotated[tuple[AgencyType, ...], AfterValidator(unique)] = Field(
         default=(),
         max_length=20,
         validate_default=True,
@@ -1054,8 +627,8 @@ class Request(BaseModel):
 
     model_config = _config()
 
-    type: Annotated[str, _CodeList("request_type")] = Field(description="Kind of request.")
-    deadline: Annotated[str, _CodeList("request_deadline")] = Field(
+    type: Annotated[str, CodeList("request_type")] = Field(description="Kind of request.")
+    deadline: Annotated[str, CodeList("request_deadline")] = Field(
         description=(
             "Time limit counted from receipt: `urgent_direct` 8 hours, `urgent_indirect` 3 "
             "calendar days, `standard` 7 calendar days. The gateway tracks it until a reply "
@@ -1090,7 +663,7 @@ class Signal(BaseModel):
         ]
     )
 
-    schema_version: Annotated[str, AfterValidator(_check_schema_version)] = Field(
+    schema_version: Annotated[str, AfterValidator(check_schema_version)] = Field(
         alias="schema",
         json_schema_extra={"pattern": SCHEMA_PATTERN},
         description=(
@@ -1105,14 +678,14 @@ class Signal(BaseModel):
             "the first result, with other content refused."
         ),
     )
-    language: Annotated[str, _CodeList("language")] = Field(
+    language: Annotated[str, CodeList("language")] = Field(
         description="Language of the free text: summary, description, handling conditions."
     )
-    category: Annotated[str, _CodeList("category")] = Field(description="What the signal is about.")
-    urgency: Annotated[str, _CodeList("urgency")] = Field(
+    category: Annotated[str, CodeList("category")] = Field(description="What the signal is about.")
+    urgency: Annotated[str, CodeList("urgency")] = Field(
         description="How fast recipients should act."
     )
-    handling_code: Annotated[str, _CodeList("handling_code")] = Field(
+    handling_code: Annotated[str, CodeList("handling_code")] = Field(
         description="Restrictions on what recipients may do with the signal."
     )
     handling_conditions: Annotated[str, Text(500)] | None = Field(
@@ -1120,10 +693,10 @@ class Signal(BaseModel):
         validate_default=True,
         description="The restrictions of handling code H3; required with H3, refused otherwise.",
     )
-    source_reliability: Annotated[str, _CodeList("source_reliability")] = Field(
+    source_reliability: Annotated[str, CodeList("source_reliability")] = Field(
         description="Reliability of the source (admiralty code letter)."
     )
-    information_reliability: Annotated[str, _CodeList("information_reliability")] = Field(
+    information_reliability: Annotated[str, CodeList("information_reliability")] = Field(
         description="Reliability of the information (admiralty code digit, as a string)."
     )
     observed_at: Timestamp = Field(
@@ -1173,7 +746,7 @@ class Signal(BaseModel):
             "category. Across a border such a signal is held back unless the policy allows it."
         ),
     )
-    purpose: Annotated[str, _CodeList("purpose")] = Field(
+    purpose: Annotated[str, CodeList("purpose")] = Field(
         description="Why the information is shared."
     )
     recipients: Recipients = Field(
@@ -1227,7 +800,7 @@ class Signal(BaseModel):
 
 
 def _not_ahead(value: datetime, info: ValidationInfo) -> datetime:
-    now = _now(info)
+    now = current_time(info)
     if value > now + FUTURE_TOLERANCE:
         raise rule_error("observed_in_future", now=now.isoformat(timespec="seconds"))
     return value
