@@ -41,6 +41,7 @@ MAX_BODY = web.AppKey("max_body", int)
 PARTNER = web.RequestKey("partner", Partner)
 REQUEST_ID = web.RequestKey("request_id", str)
 LANGUAGE = web.RequestKey("language", str)
+REGISTRY: web.RequestKey[tuple[Partner, ...]] = web.RequestKey("registry")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 dumps = functools.partial(json.dumps, ensure_ascii=False)
@@ -143,11 +144,10 @@ def _problem(request: web.Request, error: EuregateError) -> web.Response:
 async def authenticate_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     fingerprint = peer_fingerprint(request)
     store = request.app[STORE]
-    partner, certificate = (
-        (None, None) if fingerprint is None else await store.identify(fingerprint)
-    )
+    admission = await store.admission(fingerprint)
+    request[REGISTRY] = admission.registry
     try:
-        request[PARTNER] = admit(partner, certificate)
+        request[PARTNER] = admit(admission.partner, admission.certificate)
     except NotAuthenticated as refusal:
         await store.record(
             AuditEvent(
@@ -184,7 +184,8 @@ async def post_signal(request: web.Request) -> web.Response:
     except ClientError as error:
         await intake.refused(sender, error)
         raise
-    receipt = await intake.receive(sender, body)
+    registry: tuple[Partner, ...] = request[REGISTRY]
+    receipt = await intake.receive(sender, body, registry=registry)
     return _receipt_response(receipt)
 
 

@@ -8,7 +8,7 @@ Every refusal on the way is audited too, with the error kinds but never the body
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -64,10 +64,15 @@ class Intake:
         self._master_key = master_key
         self._clock = clock
 
-    async def receive(self, sender: Partner, body: bytes) -> Receipt:
-        """Accept a signal for good, or raise the :class:`ClientError` that says why not."""
+    async def receive(
+        self, sender: Partner, body: bytes, *, registry: Sequence[Partner]
+    ) -> Receipt:
+        """Accept a signal for good, or raise the :class:`ClientError` that says why not.
+
+        ``registry`` is every partner as read when the caller was admitted.
+        """
         try:
-            accepted = await self._accept(sender, body)
+            accepted = await self._accept(sender, body, registry)
         except ClientError as error:
             await self.refused(sender, error)
             raise
@@ -83,7 +88,7 @@ class Intake:
             )
         )
 
-    async def _accept(self, sender: Partner, body: bytes) -> Accepted:
+    async def _accept(self, sender: Partner, body: bytes, registry: Sequence[Partner]) -> Accepted:
         received = self._clock.now()
         document = parse_json(body)
         validate_signal(document, now=received)
@@ -94,7 +99,7 @@ class Intake:
             countries=recipients.get("countries"),
             agency_types=recipients.get("agency_types"),
             sender=sender,
-            registry=await self._store.active_partners(),
+            registry=registry,
         )
         canonical, digest = canonical_digest(document)
         signal_id = str(uuid6.uuid7())

@@ -66,6 +66,15 @@ class Accepted:
     replayed: bool
 
 
+@dataclass(frozen=True)
+class Admission:
+    """A caller's registry entries, whatever their state, and every partner known."""
+
+    partner: Partner | None
+    certificate: Certificate | None
+    registry: tuple[Partner, ...]
+
+
 class Transaction:
     """What a write sees: the connection and the tail of the audit chain."""
 
@@ -474,9 +483,6 @@ class Store:
     def partners(self) -> list[Partner]:
         return self.read_sync(_all_partners)
 
-    async def active_partners(self) -> list[Partner]:
-        return [p for p in await self.read(_all_partners) if p.active]
-
     def partner(self, partner_id: str) -> Partner:
         return self.read_sync(lambda conn: _partner(conn, partner_id))
 
@@ -490,14 +496,16 @@ class Store:
         )
         return [_certificate_from_row(row) for row in rows]
 
-    async def identify(self, fingerprint: str) -> tuple[Partner | None, Certificate | None]:
-        """The partner and certificate registered for a fingerprint, whatever their state."""
+    async def admission(self, fingerprint: str | None) -> Admission:
+        """Who a fingerprint speaks for, and the registry to route by: one read per request."""
 
-        def read(conn: sqlite3.Connection) -> tuple[Partner | None, Certificate | None]:
-            certificate = _certificate(conn, fingerprint)
-            if certificate is None:
-                return None, None
-            return _partner(conn, certificate.partner_id), certificate
+        def read(conn: sqlite3.Connection) -> Admission:
+            certificate = None if fingerprint is None else _certificate(conn, fingerprint)
+            registry = tuple(_all_partners(conn))
+            partner = None
+            if certificate is not None:
+                partner = next(p for p in registry if p.id == certificate.partner_id)
+            return Admission(partner, certificate, registry)
 
         return await self.read(read)
 

@@ -267,3 +267,18 @@ async def test_the_database_alone_reveals_no_signal_content(
     assert secrets
     for secret in secrets:
         assert secret.encode() not in raw
+
+
+async def test_a_suspended_recipient_is_named_as_such(
+    gateway: RunningGateway, example: Example
+) -> None:
+    datadir.change_partner_state(
+        gateway.store, "de-pol-aachen", PartnerState.SUSPENDED, actor="admin:test"
+    )
+    signal = example(DRUG_WASTE)
+    signal["recipients"] = {"partners": ["be-pol-liege", "de-pol-aachen"]}
+    status, problem, _ = await raw_post(gateway, json.dumps(signal).encode())
+    assert status == 422
+    assert [(e["pointer"], e["code"]) for e in problem["errors"]] == [
+        ("/recipients/partners/1", "recipient_inactive")
+    ]
