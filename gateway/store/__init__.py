@@ -1,0 +1,23 @@
+"""The only package that speaks SQL: partners, certificates, signals and the audit chain."""
+
+from __future__ import annotations
+
+from gateway.store.database import Database, Transaction, Write
+from gateway.store.registry import Admission, RegistryStore
+from gateway.store.signals import Accepted, NewSignal, SignalStore, StoredSignal
+
+__all__ = [
+    "Accepted",
+    "Admission",
+    "Database",
+    "NewSignal",
+    "SignalStore",
+    "Store",
+    "StoredSignal",
+    "Transaction",
+    "Write",
+]
+
+
+class Store(RegistryStore, SignalStore):
+    """Everything Euregate keeps, behind typed methods. Start it before use, close it after."""

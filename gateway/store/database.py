@@ -1,0 +1,235 @@
+"""The plumbing of the store: connections, the one writer thread, group commit, reads.
+
+Durability first. The database runs in WAL mode with ``synchronous=FULL``; one writer
+thread takes every pending write from a queue, runs them in one transaction (each in
+its own savepoint, so one failing write does not take the others with it), appends
+their audit entries to the chain, commits once, and only then answers each caller.
+That is group commit: many requests share one fsync, and none is answered before its
+data is on disk. Reads run on per-thread read-only connections.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, Self, TypeVar
+
+from gateway import audit
+from gateway.audit import AuditEntry, AuditEvent
+from gateway.clock import Clock
+from gateway.store.schema import connect, create_schema
+
+T = TypeVar("T")
+
+
+class Transaction:
+    """What a write sees: the connection and the tail of the audit chain."""
+
+    def __init__(self, conn: sqlite3.Connection, clock: Clock) -> None:
+        self.conn = conn
+        self._clock = clock
+        row = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+        self.last_seq: int = row[0] if row else 0
+        self.last_hash: str = row[1] if row else audit.GENESIS
+
+    def now(self) -> str:
+        return audit.timestamp(self._clock.now())
+
+    def append(self, event: AuditEvent) -> AuditEntry:
+        entry = audit.chain(
+            event, seq=self.last_seq + 1, prev_hash=self.last_hash, at=self._clock.now()
+        )
+        self.conn.execute(
+            "INSERT INTO audit (seq, at, kind, actor, subject, entry, hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                entry.seq,
+                entry.at,
+                entry.kind,
+                entry.actor,
+                entry.subject,
+                entry.canonical,
+                entry.hash,
+            ),
+        )
+        self.last_seq, self.last_hash = entry.seq, entry.hash
+        return entry
+
+
+Write = Callable[[Transaction], T]
+
+
+class _Writer(threading.Thread):
+    """The one thread that writes. Batches whatever is queued into one transaction."""
+
+    def __init__(self, path: Path, clock: Clock, max_batch: int) -> None:
+        super().__init__(name="euregate-writer", daemon=True)
+        self._path = path
+        self._clock = clock
+        self._max_batch = max_batch
+        self.queue: queue.SimpleQueue[tuple[Write[Any], Future[Any]] | None] = queue.SimpleQueue()
+        self.batches = 0
+
+    def run(self) -> None:
+        conn = connect(self._path)
+        try:
+            while True:
+                first = self.queue.get()
+                if first is None:
+                    return
+                batch = [first]
+                while len(batch) < self._max_batch:
+                    try:
+                        item = self.queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is None:
+                        self.queue.put(None)
+                        break
+                    batch.append(item)
+                self._commit(conn, batch)
+        finally:
+            conn.close()
+
+    def _commit(
+        self, conn: sqlite3.Connection, batch: list[tuple[Write[Any], Future[Any]]]
+    ) -> None:
+        outcomes: list[tuple[Future[Any], Any, BaseException | None]] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            tx = Transaction(conn, self._clock)
+            for write, future in batch:
+                outcomes.append((future, *_run_in_savepoint(tx, write)))
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            for _, future in batch:
+                future.set_exception(exc)
+            return
+        self.batches += 1
+        for future, result, error in outcomes:
+            if error is None:
+                future.set_result(result)
+            else:
+                future.set_exception(error)
+
+
+def _run_in_savepoint(tx: Transaction, write: Write[Any]) -> tuple[Any, BaseException | None]:
+    tx.conn.execute("SAVEPOINT one_write")
+    tail = (tx.last_seq, tx.last_hash)
+    try:
+        result = write(tx)
+    except Exception as exc:  # noqa: BLE001 - handed to the caller that queued the write
+        tx.conn.execute("ROLLBACK TO one_write")
+        tx.conn.execute("RELEASE one_write")
+        tx.last_seq, tx.last_hash = tail
+        return None, exc
+    tx.conn.execute("RELEASE one_write")
+    return result, None
+
+
+class Database:
+    """Queue writes, run reads, walk the audit chain. Start it before use, close it after."""
+
+    def __init__(self, path: Path, *, clock: Clock, group_commit_max: int = 256) -> None:
+        create_schema(path)
+        self.path = path
+        self._writer = _Writer(path, clock, group_commit_max)
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+
+    def start(self) -> Self:
+        self._writer.start()
+        return self
+
+    def close(self) -> None:
+        if self._writer.is_alive():
+            self._writer.queue.put(None)
+            self._writer.join()
+        with self._readers_lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def batches_committed(self) -> int:
+        return self._writer.batches
+
+    # --- the plumbing: queue a write, run a read -------------------------------------------
+
+    def submit(self, write: Write[T]) -> Future[T]:
+        future: Future[T] = Future()
+        self._writer.queue.put((write, future))
+        return future
+
+    async def write(self, write: Write[T]) -> T:
+        return await asyncio.wrap_future(self.submit(write))
+
+    def write_sync(self, write: Write[T]) -> T:
+        return self.submit(write).result()
+
+    def _reader(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path, read_only=True)
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
+
+    def read_sync(self, read: Callable[[sqlite3.Connection], T]) -> T:
+        return read(self._reader())
+
+    async def read(self, read: Callable[[sqlite3.Connection], T]) -> T:
+        return await asyncio.to_thread(self.read_sync, read)
+
+    # --- audit -------------------------------------------------------------------------------
+
+    async def record(self, event: AuditEvent) -> AuditEntry:
+        return await self.write(lambda tx: tx.append(event))
+
+    def record_sync(self, event: AuditEvent) -> AuditEntry:
+        return self.write_sync(lambda tx: tx.append(event))
+
+    def audit_entries(self, *, after: int = 0) -> Iterator[AuditEntry]:
+        """Every entry from ``after + 1`` on, in order, read in pages to bound memory."""
+        conn = connect(self.path, read_only=True)
+        try:
+            conn.execute("BEGIN")
+            cursor = after
+            while True:
+                rows = conn.execute(
+                    "SELECT seq, at, kind, actor, subject, entry, hash FROM audit "
+                    "WHERE seq > ? ORDER BY seq LIMIT 1000",
+                    (cursor,),
+                ).fetchall()
+                if not rows:
+                    return
+                for row in rows:
+                    yield AuditEntry(
+                        seq=row[0],
+                        at=row[1],
+                        kind=row[2],
+                        actor=row[3],
+                        subject=row[4],
+                        canonical=bytes(row[5])
+                        if isinstance(row[5], bytes)
+                        else str(row[5]).encode(),
+                        hash=row[6],
+                    )
+                cursor = rows[-1][0]
+        finally:
+            conn.close()

@@ -1,0 +1,105 @@
+"""The database's tables, created once and migrated forward by version."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 10_000
+
+
+def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = FULL")
+    if read_only:
+        conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
+def create_schema(path: Path) -> None:
+    """Create the database with its tables, or leave an existing one as it is."""
+    conn = connect(path)
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        db = sqlite_utils.Database(conn)
+        if "meta" in db.table_names():
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        _create_tables(db)
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+def _create_tables(db: sqlite_utils.Database) -> None:
+    db.table("meta").create({"key": str, "value": str}, pk="key")
+    db.table("meta").insert({"key": "schema_version", "value": str(SCHEMA_VERSION)})
+    db.table("partners").create(
+        {
+            "id": str,
+            "name": str,
+            "country": str,
+            "agency_type": str,
+            "languages": str,
+            "state": str,
+            "webhook_url": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"name", "country", "agency_type", "languages", "state", "created_at"},
+    )
+    db.table("certificates").create(
+        {
+            "fingerprint": str,
+            "partner_id": str,
+            "serial": str,
+            "not_before": str,
+            "not_after": str,
+            "state": str,
+            "registered_at": str,
+            "revoked_at": str,
+        },
+        pk="fingerprint",
+        foreign_keys=[("partner_id", "partners", "id")],
+        not_null={"partner_id", "serial", "state", "registered_at"},
+    )
+    db.table("certificates").create_index(["partner_id"])
+    db.table("signals").create(
+        {
+            "id": str,
+            "sender_id": str,
+            "sender_reference": str,
+            "body_sha256": str,
+            "received_at": str,
+            "recipients": str,
+            "sealed_body": bytes,
+            "audit_seq": int,
+            "audit_hash": str,
+            "state": str,
+        },
+        pk="id",
+        foreign_keys=[("sender_id", "partners", "id")],
+        not_null={"sender_id", "sender_reference", "body_sha256", "received_at", "sealed_body"},
+    )
+    db.table("signals").create_index(["sender_id", "sender_reference"], unique=True)
+    db.table("audit").create(
+        {
+            "seq": int,
+            "at": str,
+            "kind": str,
+            "actor": str,
+            "subject": str,
+            "entry": bytes,
+            "hash": str,
+        },
+        pk="seq",
+        not_null={"at", "kind", "actor", "subject", "entry", "hash"},
+    )
+    for column in ("kind", "actor", "subject", "at"):
+        db.table("audit").create_index([column])
