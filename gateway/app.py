@@ -58,6 +58,7 @@ def create_app(*, store: Store, intake: Intake, max_body_bytes: int) -> web.Appl
     app[MAX_BODY] = max_body_bytes
     app.router.add_post("/v1/signals", post_signal)
     app.router.add_get("/v1/signals/{signal_id}", get_signal)
+    app.router.add_post("/v1/policy/explain", post_explain)
     return app
 
 
@@ -170,23 +171,45 @@ def peer_fingerprint(request: web.Request) -> str | None:
     return hashlib.sha256(der).hexdigest() if der else None
 
 
-async def post_signal(request: web.Request) -> web.Response:
-    sender: Partner = request[PARTNER]
+async def _signal_body(request: web.Request) -> bytes:
+    """The posted body, once it has passed the media-type and size checks (refusals audited)."""
     intake = request.app[INTAKE]
     try:
         _check_media_type(request)
         if request.content_length is not None and request.content_length > request.app[MAX_BODY]:
             raise BodyTooLarge(limit=request.app[MAX_BODY])
         try:
-            body = await request.read()
+            return await request.read()
         except web.HTTPRequestEntityTooLarge as exc:
             raise BodyTooLarge(limit=request.app[MAX_BODY]) from exc
     except ClientError as error:
-        await intake.refused(sender, error)
+        await intake.refused(request[PARTNER], error)
         raise
+
+
+async def post_signal(request: web.Request) -> web.Response:
+    body = await _signal_body(request)
     registry: tuple[Partner, ...] = request[REGISTRY]
-    receipt = await intake.receive(sender, body, registry=registry)
-    return _receipt_response(receipt)
+    receipt = await request.app[INTAKE].receive(request[PARTNER], body, registry=registry)
+    response = web.json_response(
+        receipt.as_json(request[LANGUAGE]), status=200 if receipt.replayed else 202, dumps=dumps
+    )
+    response.headers["Location"] = f"/v1/signals/{receipt.signal.id}"
+    return response
+
+
+async def post_explain(request: web.Request) -> web.Response:
+    """A dry run: what posting this signal would decide for each recipient, and why."""
+    body = await _signal_body(request)
+    registry: tuple[Partner, ...] = request[REGISTRY]
+    decisions = await request.app[INTAKE].explain(request[PARTNER], body, registry=registry)
+    return web.json_response(
+        {
+            "policy_sha256": decisions[0].policy_digest,
+            "decisions": [decision.as_json() for decision in decisions],
+        },
+        dumps=dumps,
+    )
 
 
 def _check_media_type(request: web.Request) -> None:
@@ -196,16 +219,9 @@ def _check_media_type(request: web.Request) -> None:
         raise UnsupportedMediaType(received=received or "none")
 
 
-def _receipt_response(receipt: Receipt) -> web.Response:
-    response = web.json_response(
-        receipt.as_json(), status=200 if receipt.replayed else 202, dumps=dumps
-    )
-    response.headers["Location"] = f"/v1/signals/{receipt.signal.id}"
-    return response
-
-
 async def get_signal(request: web.Request) -> web.Response:
     stored = await request.app[INTAKE].status(request[PARTNER], request.match_info["signal_id"])
     if stored is None:
         raise NotFound()
-    return web.json_response(Receipt(stored, replayed=True).as_json(), dumps=dumps)
+    receipt = Receipt(stored, replayed=True).as_json(request[LANGUAGE])
+    return web.json_response(receipt, dumps=dumps)

@@ -33,6 +33,9 @@ class EventKind(StrEnum):
     CERTIFICATE_REGISTERED = "certificate.registered"
     CERTIFICATE_REVOKED = "certificate.revoked"
     GATEWAY_INITIALISED = "gateway.initialised"
+    POLICY_ADOPTED = "policy.adopted"
+    POLICY_REFUSED = "policy.refused"
+    POLICY_EXPLAINED = "policy.explained"
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,13 @@ class EuregateClient:
             "POST", "/v1/signals", data=body, headers={"Content-Type": "application/json"}
         )
 
+    async def explain(self, signal: Mapping[str, Any] | bytes) -> dict[str, Any]:
+        """What posting ``signal`` would decide for each recipient, and why; nothing is kept."""
+        body = signal if isinstance(signal, bytes) else json.dumps(signal).encode()
+        return await self._request(
+            "POST", "/v1/policy/explain", data=body, headers={"Content-Type": "application/json"}
+        )
+
     async def signal_status(self, signal_id: str) -> dict[str, Any]:
         return await self._request("GET", f"/v1/signals/{signal_id}")
 

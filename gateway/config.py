@@ -24,10 +24,16 @@ class Settings(BaseSettings):
         default_factory=lambda: ["localhost", "127.0.0.1", "::1"],
         description="Names and addresses the server certificate is issued for.",
     )
+    policy_file: Path | None = Field(
+        default=None, description="The sharing policy (default: policy.toml in the data directory)."
+    )
     log_level: str = Field(default="info", description="debug, info, warning or error.")
     group_commit_max: int = Field(
         default=256, ge=1, description="Most writes committed together in one transaction."
     )
+
+
+REFERENCE_POLICY = Path(__file__).resolve().parent.parent / "deploy" / "policy" / "euregio.toml"
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,15 @@ class DataDir:
     @property
     def database(self) -> Path:
         return self.root / "euregate.db"
+
+    @property
+    def policy(self) -> Path:
+        """The deployment's sharing policy; ``init`` starts it as a copy of the reference."""
+        return self.root / "policy.toml"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.root / "euregate.pid"
 
     @property
     def master_key(self) -> Path:

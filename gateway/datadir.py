@@ -17,7 +17,7 @@ from pathlib import Path
 
 from gateway import pki
 from gateway.audit import AuditEvent, EventKind
-from gateway.config import DataDir
+from gateway.config import REFERENCE_POLICY, DataDir
 from gateway.errors import RegistryError
 from gateway.partners import DEMO_NETWORK, Certificate, Partner, PartnerState
 from gateway.store import Store
@@ -73,6 +73,11 @@ def initialise(
         layout.master_key.parent.mkdir(mode=0o700, exist_ok=True)
         create_master_key_file(layout.master_key)
         report.created.append(str(layout.master_key))
+    if layout.policy.exists():
+        report.kept.append(str(layout.policy))
+    else:
+        write_public(layout.policy, REFERENCE_POLICY.read_bytes())
+        report.created.append(str(layout.policy))
     authority = _authority(layout, now, report)
     if layout.server_certificate.exists():
         report.kept.append(str(layout.server_certificate))

@@ -1,15 +1,18 @@
 """Intake: the path of a posted signal from raw bytes to a durable receipt.
 
 receive (bytes from an identified partner) → validate (Signal v1) → route (recipients)
-→ seal at rest (per-signal data key) → store with its audit entry (group commit) → receipt.
-Every refusal on the way is audited too, with the error kinds but never the body.
+→ decide (the sharing policy, per recipient) → seal at rest (per-signal data key) → store
+with its decisions and audit entry (group commit) → receipt. Every refusal on the way is
+audited too, with the error kinds but never the body. ``explain`` runs the same path up
+to decide and stops there.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 import uuid6
@@ -18,8 +21,13 @@ from gateway import canonical as canonical_json
 from gateway import routing
 from gateway.audit import AuditEvent, EventKind, timestamp
 from gateway.clock import Clock
-from gateway.errors import ClientError
+from gateway.decision import Decision, Forwarded, Verdict
+from gateway.errors import ClientError, FieldIssue, SignalInvalid
+from gateway.i18n import N_, translate
 from gateway.partners import Partner
+from gateway.policy import Policy, decide
+from gateway.sharing import PolicyInForce
+from gateway.signal import Signal
 from gateway.store import Accepted, NewSignal, Store, StoredSignal
 from gateway.validate import parse_json, validate_signal
 from gateway.vault import MasterKey
@@ -34,18 +42,31 @@ class Receipt:
     signal: StoredSignal
     replayed: bool
 
-    def as_json(self) -> dict[str, object]:
+    def as_json(self, language: str = "en") -> dict[str, object]:
         stored = self.signal
-        return {
+        receipt: dict[str, object] = {
             "signal_id": stored.id,
             "status": stored.state,
             "received_at": stored.received_at,
             "sender": stored.sender_id,
             "sender_reference": stored.sender_reference,
             "body_sha256": stored.body_sha256,
-            "recipients": [{"partner": partner_id} for partner_id in stored.recipients],
+            "recipients": [
+                {"partner": d.recipient_id, "verdict": d.verdict, "rules": list(d.rule_ids)}
+                for d in stored.decisions
+            ],
             "audit": {"seq": stored.audit_seq, "hash": stored.audit_hash},
         }
+        if stored.decisions and all(d.verdict == Verdict.DENY for d in stored.decisions):
+            receipt["notice"] = translate(NOBODY_MAY_RECEIVE, language)
+        return receipt
+
+
+NOBODY_MAY_RECEIVE = N_(
+    "The gateway keeps this signal, but the sharing policy lets none of its recipients "
+    "receive it: it will not be delivered to anyone."
+)
+UNKNOWN_REPLY = N_("No signal {id} was delivered to you; a reply must answer one that was.")
 
 
 def actor(partner: Partner) -> str:
@@ -58,11 +79,61 @@ def canonical_digest(document: object) -> tuple[bytes, str]:
     return canonical, hashlib.sha256(canonical).hexdigest()
 
 
+@dataclass(frozen=True)
+class Checked:
+    """A signal that passed validate, route and decide: everything but keeping it."""
+
+    document: Mapping[str, Any]
+    signal: Signal
+    decisions: tuple[Decision, ...]
+
+
+ForwardedLookup = Callable[[str, str], Awaitable[Forwarded | None]]
+
+
+async def check_signal(
+    body: bytes,
+    *,
+    sender: Partner,
+    registry: Sequence[Partner],
+    policy: Policy,
+    forwarded: ForwardedLookup,
+    now: datetime,
+) -> Checked:
+    """validate → route → decide: everything intake does before it keeps anything."""
+    document = parse_json(body)
+    signal = validate_signal(document, now=now)
+    recipients = routing.resolve(
+        partners=signal.recipients.partners,
+        countries=signal.recipients.countries,
+        agency_types=signal.recipients.agency_types,
+        sender=sender,
+        registry=registry,
+    )
+    answered = None
+    if signal.in_reply_to is not None:
+        answered = await forwarded(str(signal.in_reply_to), sender.id)
+        if answered is None:
+            issue = FieldIssue(
+                "/in_reply_to", "unknown_reply", UNKNOWN_REPLY, {"id": str(signal.in_reply_to)}
+            )
+            raise SignalInvalid([issue])
+    by_id = {partner.id: partner for partner in registry}
+    decisions = tuple(
+        decide(signal, sender, by_id[recipient], policy, forwarded=answered)
+        for recipient in recipients
+    )
+    return Checked(cast(Mapping[str, Any], document), signal, decisions)
+
+
 class Intake:
-    def __init__(self, *, store: Store, master_key: MasterKey, clock: Clock) -> None:
+    def __init__(
+        self, *, store: Store, master_key: MasterKey, clock: Clock, policy: PolicyInForce
+    ) -> None:
         self._store = store
         self._master_key = master_key
         self._clock = clock
+        self._policy = policy
 
     async def receive(
         self, sender: Partner, body: bytes, *, registry: Sequence[Partner]
@@ -90,27 +161,30 @@ class Intake:
 
     async def _accept(self, sender: Partner, body: bytes, registry: Sequence[Partner]) -> Accepted:
         received = self._clock.now()
-        document = parse_json(body)
-        validate_signal(document, now=received)
-        fields = cast(Mapping[str, Any], document)
-        recipients = fields["recipients"]
-        resolved = routing.resolve(
-            partners=recipients.get("partners"),
-            countries=recipients.get("countries"),
-            agency_types=recipients.get("agency_types"),
+        checked = await check_signal(
+            body,
             sender=sender,
             registry=registry,
+            policy=self._policy.policy,
+            forwarded=self._store.forwarded,
+            now=received,
         )
-        canonical, digest = canonical_digest(document)
+        canonical, digest = canonical_digest(checked.document)
         signal_id = str(uuid6.uuid7())
+        signal = checked.signal
         record = NewSignal(
             id=signal_id,
             sender_id=sender.id,
-            sender_reference=fields["sender_reference"],
+            sender_reference=signal.sender_reference,
             body_sha256=digest,
             received_at=timestamp(received),
-            recipients=resolved,
+            recipients=tuple(d.recipient_id for d in checked.decisions),
             sealed_body=self._master_key.seal(canonical, context=signal_id.encode()).to_bytes(),
+            handling_code=signal.handling_code,
+            category=signal.category,
+            purpose=signal.purpose,
+            urgency=signal.urgency,
+            decisions=checked.decisions,
         )
         event = AuditEvent(
             EventKind.SIGNAL_ACCEPTED,
@@ -120,11 +194,50 @@ class Intake:
                 "signal_id": signal_id,
                 "sender_reference": record.sender_reference,
                 "body_sha256": digest,
-                "recipients": list(resolved),
-                **{code: fields[code] for code in _AUDITED_CODES},
+                "recipients": list(record.recipients),
+                **{code: checked.document[code] for code in _AUDITED_CODES},
+                "policy_sha256": self._policy.policy.digest,
+                "decisions": [
+                    {
+                        "recipient": d.recipient_id,
+                        "verdict": str(d.verdict),
+                        "rules": list(d.rule_ids),
+                    }
+                    for d in checked.decisions
+                ],
             },
         )
         return await self._store.accept_signal(record, event)
+
+    async def explain(
+        self, sender: Partner, body: bytes, registry: Sequence[Partner]
+    ) -> tuple[Decision, ...]:
+        """What a post of ``body`` would decide, per recipient; nothing is kept but the audit."""
+        try:
+            checked = await check_signal(
+                body,
+                sender=sender,
+                registry=registry,
+                policy=self._policy.policy,
+                forwarded=self._store.forwarded,
+                now=self._clock.now(),
+            )
+        except ClientError as error:
+            await self.refused(sender, error)
+            raise
+        _, digest = canonical_digest(checked.document)
+        await self._store.record(
+            AuditEvent(
+                EventKind.POLICY_EXPLAINED,
+                actor=actor(sender),
+                data={
+                    "body_sha256": digest,
+                    "policy_sha256": self._policy.policy.digest,
+                    "recipients": [d.recipient_id for d in checked.decisions],
+                },
+            )
+        )
+        return checked.decisions
 
     async def status(self, caller: Partner, signal_id: str) -> StoredSignal | None:
         """A signal's state for its sender; for anyone else it does not exist."""

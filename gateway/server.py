@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +18,7 @@ from gateway.config import DataDir, Settings
 from gateway.errors import RegistryError
 from gateway.intake import Intake
 from gateway.logs import configure
+from gateway.sharing import PolicyInForce, PolicyRefused
 from gateway.store import Store
 
 
@@ -23,6 +27,8 @@ class Gateway:
     app: web.Application
     ssl_context: ssl.SSLContext
     store: Store
+    policy: PolicyInForce
+    layout: DataDir
 
 
 def build(settings: Settings, *, clock: Clock | None = None) -> Gateway:
@@ -33,8 +39,15 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Gateway:
             "no Euregate data directory at {path}; run `euregate init` first", path=layout.root
         )
     clock = clock or SystemClock()
-    store = Store(layout.database, clock=clock, group_commit_max=settings.group_commit_max)
-    intake = Intake(store=store, master_key=datadir.load_master_key(layout), clock=clock)
+    store = Store(layout.database, clock=clock, group_commit_max=settings.group_commit_max).start()
+    try:
+        policy = PolicyInForce(settings.policy_file or layout.policy, store=store)
+    except PolicyRefused:
+        store.close()
+        raise
+    intake = Intake(
+        store=store, master_key=datadir.load_master_key(layout), clock=clock, policy=policy
+    )
     context = pki.server_ssl_context(
         certificate=layout.server_certificate,
         private_key=layout.server_key,
@@ -42,21 +55,42 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Gateway:
     )
     app = create_app(store=store, intake=intake, max_body_bytes=settings.max_body_bytes)
 
-    async def start_store(_: web.Application) -> None:
-        store.start()
-
     async def close_store(_: web.Application) -> None:
         store.close()
 
-    app.on_startup.append(start_store)
     app.on_cleanup.append(close_store)
-    return Gateway(app=app, ssl_context=context, store=store)
+    return Gateway(app=app, ssl_context=context, store=store, policy=policy, layout=layout)
+
+
+def reload_on_hangup(gateway: Gateway) -> None:
+    """SIGHUP (``euregate policy reload``) re-reads the policy, off the event loop."""
+
+    reloads: set[asyncio.Task[object]] = set()
+
+    async def install(_: web.Application) -> None:
+        loop = asyncio.get_running_loop()
+
+        def hangup() -> None:
+            task = loop.create_task(asyncio.to_thread(gateway.policy.reload))
+            reloads.add(task)
+            task.add_done_callback(reloads.discard)
+
+        loop.add_signal_handler(signal.SIGHUP, hangup)
+        gateway.layout.pid_file.write_text(f"{os.getpid()}\n")
+
+    async def uninstall(_: web.Application) -> None:
+        asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+        gateway.layout.pid_file.unlink(missing_ok=True)
+
+    gateway.app.on_startup.append(install)
+    gateway.app.on_cleanup.append(uninstall)
 
 
 def run(settings: Settings, *, announce: Callable[[str], None] = print) -> None:
     """Serve until interrupted; ``announce`` hears the URL once the port is really open."""
     configure(settings.log_level)
     gateway = build(settings)
+    reload_on_hangup(gateway)
     url = f"https://{settings.host}:{settings.port}"
     web.run_app(
         gateway.app,

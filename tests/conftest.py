@@ -75,6 +75,7 @@ class RunningGateway:
     url: str
     layout: DataDir
     store: Store
+    policy_digest: str
 
     def client(self, partner_id: str, *, language: str = "en") -> EuregateClient:
         return EuregateClient(
@@ -92,7 +93,12 @@ async def gateway(layout: DataDir, log_stream: io.StringIO) -> AsyncIterator[Run
     await site.start()
     port = runner.addresses[0][1]
     try:
-        yield RunningGateway(url=f"https://127.0.0.1:{port}", layout=layout, store=built.store)
+        yield RunningGateway(
+            url=f"https://127.0.0.1:{port}",
+            layout=layout,
+            store=built.store,
+            policy_digest=built.policy.policy.digest,
+        )
     finally:
         await runner.cleanup()
 

@@ -40,9 +40,11 @@ async def test_every_valid_signal_is_accepted(
     gateway: RunningGateway, signal: dict[str, object]
 ) -> None:
     signal["sender_reference"] = f"PROP-{next(references)}"
+    signal.pop("in_reply_to", None)  # a reply must answer a signal delivered to the sender
     async with gateway.client("nl-pol-limburg") as client:
         receipt = await client.post_signal(signal)
     assert [r["partner"] for r in receipt["recipients"]] == ["be-pol-liege", "de-pol-aachen"]
+    assert all(r["verdict"] in ("deliver", "review", "deny") for r in receipt["recipients"])
 
 
 @FIXTURE_SHARED
@@ -106,3 +108,112 @@ async def test_a_signal_to_nobody_is_refused(gateway: RunningGateway) -> None:
             await client.post_signal(signal)
     assert refused.value.status == 422
     assert refused.value.errors[0]["code"] == "no_recipients"
+
+
+async def test_the_receipt_says_per_recipient_what_the_policy_decided(
+    gateway: RunningGateway,
+) -> None:
+    signal = load_example("nl-drug-waste-maastricht.json")
+    async with gateway.client("nl-pol-limburg") as client:
+        receipt = await client.post_signal(signal)
+    assert [(r["partner"], r["verdict"]) for r in receipt["recipients"]] == [
+        ("be-pol-liege", "deliver"),
+        ("de-pol-aachen", "deliver"),
+    ]
+    assert all("2" in r["rules"] for r in receipt["recipients"])
+    assert "notice" not in receipt
+    accepted = next(e for e in gateway.store.audit_entries() if e.kind == "signal.accepted")
+    assert accepted.data["policy_sha256"] == gateway.policy_digest
+    assert [d["verdict"] for d in accepted.data["decisions"]] == ["deliver", "deliver"]
+
+
+async def test_a_signal_nobody_may_receive_is_kept_and_the_receipt_says_so(
+    gateway: RunningGateway,
+) -> None:
+    signal = load_example("nl-drug-waste-maastricht.json")
+    signal["purpose"] = "administrative_approach"
+    async with gateway.client("nl-gem-maastricht", language="nl") as client:
+        receipt = await client.post_signal(signal)
+    assert [(r["verdict"], r["rules"]) for r in receipt["recipients"]] == [
+        ("deny", ["5"]),
+        ("deny", ["5"]),
+    ]
+    assert receipt["notice"]
+    assert receipt["signal_id"] in gateway.store.signal_ids()
+    decisions = await gateway.store.decisions(receipt["signal_id"])
+    assert all(d["outcomes"]["person_identity"] == "redact" for d in decisions)
+
+
+async def test_explain_decides_as_a_post_would_and_keeps_nothing(
+    gateway: RunningGateway,
+) -> None:
+    signal = load_example("de-shisha-aachen.json")
+    async with gateway.client("de-stadt-aachen") as client:
+        explained = await client.explain(signal)
+        assert gateway.store.signal_ids() == []
+        assert [e.kind for e in gateway.store.audit_entries()][-1] == "policy.explained"
+        receipt = await client.post_signal(signal)
+    stored = await gateway.store.decisions(receipt["signal_id"])
+    assert explained["decisions"] == stored
+    assert explained["policy_sha256"] == gateway.policy_digest
+
+
+@FIXTURE_SHARED
+@given(
+    signal=valid_signals(NOW),
+    sender=st.sampled_from(
+        ["nl-pol-limburg", "nl-gem-maastricht", "be-gem-eupen", "de-zoll-aachen"]
+    ),
+)
+async def test_explain_always_equals_what_a_real_post_decides(
+    gateway: RunningGateway, signal: dict[str, object], sender: str
+) -> None:
+    signal["sender_reference"] = f"EXPLAIN-{next(references)}"
+    signal.pop("in_reply_to", None)
+    async with gateway.client(sender) as client:
+        try:
+            explained = await client.explain(signal)
+        except Problem as refused:
+            explained = {"refused": refused.status}
+        if "refused" in explained:
+            assert explained["refused"] == 422  # routing found nobody, or named the sender
+            return
+        receipt = await client.post_signal(signal)
+    assert explained["decisions"] == await gateway.store.decisions(receipt["signal_id"])
+
+
+async def test_a_reply_must_answer_a_signal_delivered_to_its_sender(
+    gateway: RunningGateway,
+) -> None:
+    original = load_example("nl-drug-waste-maastricht.json")
+    async with gateway.client("nl-pol-limburg") as police:
+        receipt = await police.post_signal(original)
+    reply = load_example("be-fr-liege-stockage.json")
+    reply["in_reply_to"] = receipt["signal_id"]
+    reply["recipients"] = {"partners": ["nl-pol-limburg"]}
+    async with gateway.client("de-zoll-aachen") as stranger:
+        with pytest.raises(Problem) as refused:
+            await stranger.post_signal(reply)
+    assert refused.value.errors[0]["pointer"] == "/in_reply_to"
+    assert refused.value.errors[0]["code"] == "unknown_reply"
+    async with gateway.client("be-pol-liege") as recipient:
+        answer = await recipient.post_signal(reply)
+    assert answer["recipients"][0]["verdict"] == "deliver"
+
+
+async def test_an_h2_signal_carried_on_to_a_third_partner_is_denied(
+    gateway: RunningGateway,
+) -> None:
+    original = load_example("nl-drug-waste-maastricht.json")
+    original["handling_code"] = "H2"
+    async with gateway.client("nl-pol-limburg") as police:
+        receipt = await police.post_signal(original)
+    forward = load_example("be-fr-liege-stockage.json")
+    forward["in_reply_to"] = receipt["signal_id"]
+    forward["recipients"] = {"partners": ["nl-pol-limburg", "de-zoll-aachen"]}
+    async with gateway.client("be-pol-liege") as recipient:
+        answer = await recipient.post_signal(forward)
+    verdicts = {r["partner"]: (r["verdict"], r["rules"]) for r in answer["recipients"]}
+    assert verdicts["nl-pol-limburg"][0] == "deliver"
+    assert verdicts["de-zoll-aachen"][0] == "deny"
+    assert "8" in verdicts["de-zoll-aachen"][1]

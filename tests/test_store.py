@@ -13,18 +13,21 @@ import pytest
 from gateway import audit
 from gateway.audit import AuditEvent, EventKind
 from gateway.clock import FixedClock
+from gateway.decision import Decision, FiredRule, Verdict
 from gateway.errors import IdempotencyConflict, RegistryError
 from gateway.partners import DEMO_NETWORK
 from gateway.store import NewSignal, Store, Transaction
 
 CLOCK = FixedClock(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
 SENDER = DEMO_NETWORK[0]
+RECIPIENT = DEMO_NETWORK[4]
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     with Store(tmp_path / "euregate.db", clock=CLOCK) as opened:
-        opened.add_partner(SENDER, AuditEvent(EventKind.PARTNER_ADDED, actor="admin:test"))
+        for partner in (SENDER, RECIPIENT):
+            opened.add_partner(partner, AuditEvent(EventKind.PARTNER_ADDED, actor="admin:test"))
         yield opened
 
 
@@ -35,8 +38,13 @@ def new_signal(number: int, *, digest: str = "d" * 64, reference: str | None = N
         sender_reference=reference or f"REF-{number}",
         body_sha256=digest,
         received_at="2026-11-25T09:00:00.000000Z",
-        recipients=("be-pol-liege",),
+        recipients=(RECIPIENT.id,),
         sealed_body=b"sealed-" + str(number).encode(),
+        handling_code="H2",
+        category="undermining.drug_waste",
+        purpose="criminal_investigation",
+        urgency="urgent",
+        decisions=(Decision(RECIPIENT.id, Verdict.DELIVER, {}, (FiredRule("2"),), "p" * 64),),
     )
 
 
@@ -71,7 +79,7 @@ async def test_concurrent_writes_are_committed_together(store: Store) -> None:
     results = await asyncio.gather(*(store.accept_signal(s, accepted_event(s)) for s in signals))
     assert len({r.signal.id for r in results}) == 200
     assert store.batches_committed - before < 200
-    assert sorted(r.signal.audit_seq for r in results) == list(range(2, 202))
+    assert sorted(r.signal.audit_seq for r in results) == list(range(3, 203))
     assert audit.verify(store.audit_entries()).ok
 
 
@@ -126,9 +134,30 @@ async def test_two_processes_writing_keep_one_unbroken_chain(store: Store) -> No
             await writer.accept_signal(signal, accepted_event(signal))
     result = audit.verify(store.audit_entries())
     assert result.ok
-    assert result.checked == 21
+    assert result.checked == 22
 
 
 async def test_a_partner_is_added_once(store: Store) -> None:
     with pytest.raises(RegistryError, match="already exists"):
         store.add_partner(SENDER, AuditEvent(EventKind.PARTNER_ADDED, actor="admin:test"))
+
+
+async def test_decisions_are_kept_with_the_signal_and_shown_on_a_replay(store: Store) -> None:
+    first = await store.accept_signal(new_signal(1), accepted_event(new_signal(1)))
+    again = await store.accept_signal(
+        new_signal(2, reference="REF-1"), accepted_event(new_signal(2))
+    )
+    assert first.signal.decisions == again.signal.decisions
+    [kept] = first.signal.decisions
+    assert (kept.recipient_id, kept.verdict, kept.rule_ids) == (RECIPIENT.id, "deliver", ("2",))
+    [full] = await store.decisions(first.signal.id)
+    assert full["policy_sha256"] == "p" * 64
+
+
+async def test_a_reply_may_answer_only_a_signal_delivered_to_its_sender(store: Store) -> None:
+    accepted = await store.accept_signal(new_signal(1), accepted_event(new_signal(1)))
+    answered = await store.forwarded(accepted.signal.id, RECIPIENT.id)
+    assert answered is not None
+    assert (answered.handling_code, answered.sender_id) == ("H2", SENDER.id)
+    assert await store.forwarded(accepted.signal.id, "de-pol-aachen") is None
+    assert await store.forwarded("00000000-0000-7000-8000-000000000999", RECIPIENT.id) is None

@@ -6,10 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from gateway.cli import admin, schema, send, serve
+from gateway.cli import admin, policy, schema, send, serve
 from gateway.errors import EuregateError
 
-COMMAND_GROUPS = (admin, serve, send, schema)
+COMMAND_GROUPS = (admin, serve, send, schema, policy)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from gateway.store.database import Database, Transaction, Write
+from gateway.store.policies import PolicyStore
 from gateway.store.registry import Admission, RegistryStore
-from gateway.store.signals import Accepted, NewSignal, SignalStore, StoredSignal
+from gateway.store.signals import (
+    Accepted,
+    NewSignal,
+    RecipientDecision,
+    SignalStore,
+    StoredSignal,
+)
 
 __all__ = [
     "Accepted",
     "Admission",
     "Database",
     "NewSignal",
+    "PolicyStore",
+    "RecipientDecision",
     "SignalStore",
     "Store",
     "StoredSignal",
@@ -19,5 +28,5 @@ __all__ = [
 ]
 
 
-class Store(RegistryStore, SignalStore):
+class Store(RegistryStore, SignalStore, PolicyStore):
     """Everything Euregate keeps, behind typed methods. Start it before use, close it after."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -22,15 +22,18 @@ def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
 
 
 def create_schema(path: Path) -> None:
-    """Create the database with its tables, or leave an existing one as it is."""
+    """Create the database, or bring an existing one up to :data:`SCHEMA_VERSION`."""
     conn = connect(path)
     try:
         conn.execute("PRAGMA journal_mode = WAL")
         db = sqlite_utils.Database(conn)
-        if "meta" in db.table_names():
-            return
         conn.execute("BEGIN IMMEDIATE")
-        _create_tables(db)
+        if "meta" not in db.table_names():
+            _create_tables(db)
+        version = int(db.table("meta").get("schema_version")["value"])
+        for step in _MIGRATIONS[version - 1 :]:
+            step(db)
+        db.table("meta").upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
         conn.execute("COMMIT")
     finally:
         conn.close()
@@ -38,7 +41,7 @@ def create_schema(path: Path) -> None:
 
 def _create_tables(db: sqlite_utils.Database) -> None:
     db.table("meta").create({"key": str, "value": str}, pk="key")
-    db.table("meta").insert({"key": "schema_version", "value": str(SCHEMA_VERSION)})
+    db.table("meta").insert({"key": "schema_version", "value": "1"})
     db.table("partners").create(
         {
             "id": str,
@@ -103,3 +106,30 @@ def _create_tables(db: sqlite_utils.Database) -> None:
     )
     for column in ("kind", "actor", "subject", "at"):
         db.table("audit").create_index([column])
+
+
+def _add_decisions(db: sqlite_utils.Database) -> None:
+    """Version 2: the signal's codes in clear (operational data), decisions, policy history."""
+    signals = db.table("signals")
+    for column in ("handling_code", "category", "purpose", "urgency"):
+        signals.add_column(column, str)
+    db.table("decisions").create(
+        {
+            "signal_id": str,
+            "recipient_id": str,
+            "verdict": str,
+            "rule_ids": str,
+            "policy_sha256": str,
+            "decision": str,
+        },
+        pk=("signal_id", "recipient_id"),
+        foreign_keys=[("signal_id", "signals", "id"), ("recipient_id", "partners", "id")],
+        not_null={"verdict", "rule_ids", "policy_sha256", "decision"},
+    )
+    db.table("decisions").create_index(["recipient_id"])
+    db.table("policies").create(
+        {"sha256": str, "first_loaded_at": str, "text": str}, pk="sha256", not_null={"text"}
+    )
+
+
+_MIGRATIONS = (_add_decisions,)

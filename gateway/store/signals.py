@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gateway.audit import AuditEvent
+from gateway.decision import Decision, Forwarded
 from gateway.errors import IdempotencyConflict
 from gateway.store.database import Database, Transaction
 
@@ -23,6 +24,20 @@ class NewSignal:
     received_at: str
     recipients: tuple[str, ...]
     sealed_body: bytes
+    handling_code: str
+    category: str
+    purpose: str
+    urgency: str
+    decisions: tuple[Decision, ...]
+
+
+@dataclass(frozen=True)
+class RecipientDecision:
+    """What a receipt shows of a decision: the verdict and the rules, not the contents."""
+
+    recipient_id: str
+    verdict: str
+    rule_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -36,6 +51,8 @@ class StoredSignal:
     audit_seq: int
     audit_hash: str
     state: str
+    handling_code: str
+    decisions: tuple[RecipientDecision, ...]
 
 
 @dataclass(frozen=True)
@@ -60,15 +77,15 @@ class SignalStore(Database):
                 (signal.sender_id, signal.sender_reference),
             ).fetchone()
             if row is not None:
-                existing = _signal_from_row(row)
+                existing = _signal_from_row(tx.conn, row)
                 if existing.body_sha256 == signal.body_sha256:
                     return Accepted(existing, replayed=True)
                 raise IdempotencyConflict(reference=signal.sender_reference, signal_id=existing.id)
             entry = tx.append(event)
             tx.conn.execute(
                 "INSERT INTO signals (id, sender_id, sender_reference, body_sha256, received_at, "
-                "recipients, sealed_body, audit_seq, audit_hash, state) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "recipients, sealed_body, audit_seq, audit_hash, state, handling_code, "
+                "category, purpose, urgency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     signal.id,
                     signal.sender_id,
@@ -80,7 +97,26 @@ class SignalStore(Database):
                     entry.seq,
                     entry.hash,
                     "accepted",
+                    signal.handling_code,
+                    signal.category,
+                    signal.purpose,
+                    signal.urgency,
                 ),
+            )
+            tx.conn.executemany(
+                "INSERT INTO decisions (signal_id, recipient_id, verdict, rule_ids, "
+                "policy_sha256, decision) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        signal.id,
+                        decision.recipient_id,
+                        str(decision.verdict),
+                        json.dumps(list(decision.rule_ids)),
+                        decision.policy_digest,
+                        json.dumps(decision.as_json(), ensure_ascii=False),
+                    )
+                    for decision in signal.decisions
+                ],
             )
             return Accepted(
                 StoredSignal(
@@ -93,6 +129,11 @@ class SignalStore(Database):
                     audit_seq=entry.seq,
                     audit_hash=entry.hash,
                     state="accepted",
+                    handling_code=signal.handling_code,
+                    decisions=tuple(
+                        RecipientDecision(d.recipient_id, str(d.verdict), d.rule_ids)
+                        for d in signal.decisions
+                    ),
                 ),
                 replayed=False,
             )
@@ -104,7 +145,18 @@ class SignalStore(Database):
             row = conn.execute(
                 f"SELECT {_SIGNAL_COLUMNS} FROM signals WHERE id = ?", (signal_id,)
             ).fetchone()
-            return None if row is None else _signal_from_row(row)
+            return None if row is None else _signal_from_row(conn, row)
+
+        return await self.read(read)
+
+    async def decisions(self, signal_id: str) -> list[dict[str, Any]]:
+        """The full recorded decisions for a signal, as :meth:`Decision.as_json` wrote them."""
+
+        def read(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+            rows = conn.execute(
+                "SELECT decision FROM decisions WHERE signal_id = ? ORDER BY rowid", (signal_id,)
+            ).fetchall()
+            return [json.loads(row[0]) for row in rows]
 
         return await self.read(read)
 
@@ -116,6 +168,22 @@ class SignalStore(Database):
         )
         return None if row is None else bytes(row[0])
 
+    async def forwarded(self, signal_id: str, by: str) -> Forwarded | None:
+        """The signal ``by`` replies to, if it exists and was delivered to ``by``."""
+
+        def read(conn: sqlite3.Connection) -> Forwarded | None:
+            row = conn.execute(
+                "SELECT s.id, s.handling_code, s.sender_id, s.recipients FROM signals s "
+                "JOIN decisions d ON d.signal_id = s.id "
+                "WHERE s.id = ? AND d.recipient_id = ? AND d.verdict != 'deny'",
+                (signal_id, by),
+            ).fetchone()
+            if row is None:
+                return None
+            return Forwarded(row[0], row[1], row[2], tuple(json.loads(row[3])))
+
+        return await self.read(read)
+
     def signal_ids(self) -> list[str]:
         rows = self.read_sync(
             lambda conn: conn.execute("SELECT id FROM signals ORDER BY id").fetchall()
@@ -125,11 +193,11 @@ class SignalStore(Database):
 
 _SIGNAL_COLUMNS = (
     "id, sender_id, sender_reference, body_sha256, received_at, recipients, audit_seq, "
-    "audit_hash, state"
+    "audit_hash, state, handling_code"
 )
 
 
-def _signal_from_row(row: tuple[Any, ...]) -> StoredSignal:
+def _signal_from_row(conn: sqlite3.Connection, row: tuple[Any, ...]) -> StoredSignal:
     return StoredSignal(
         id=row[0],
         sender_id=row[1],
@@ -140,4 +208,14 @@ def _signal_from_row(row: tuple[Any, ...]) -> StoredSignal:
         audit_seq=row[6],
         audit_hash=row[7],
         state=row[8],
+        handling_code=row[9],
+        decisions=_recipient_decisions(conn, row[0]),
     )
+
+
+def _recipient_decisions(conn: sqlite3.Connection, signal_id: str) -> tuple[RecipientDecision, ...]:
+    rows = conn.execute(
+        "SELECT recipient_id, verdict, rule_ids FROM decisions WHERE signal_id = ? ORDER BY rowid",
+        (signal_id,),
+    ).fetchall()
+    return tuple(RecipientDecision(r[0], r[1], tuple(json.loads(r[2]))) for r in rows)

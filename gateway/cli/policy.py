@@ -1,0 +1,174 @@
+"""``euregate policy``: check a policy file, explain a signal's decisions, reload, show."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from gateway import sharing
+from gateway.cli.admin import open_store, print_table
+from gateway.cli.common import add_data_dir, layout
+from gateway.clock import SystemClock
+from gateway.decision import LABELS, DataClass, Decision
+from gateway.errors import ClientError, RegistryError
+from gateway.i18n import negotiate, translate
+from gateway.intake import check_signal
+from gateway.policy import PolicyError, check_policy, parse_policy
+from gateway.problems import problem_document
+
+RELOAD_WAIT_SECONDS = 10.0
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    group = commands.add_parser("policy", help="the sharing policy").add_subparsers(
+        dest="policy_command", required=True, metavar="ACTION"
+    )
+    check = group.add_parser("check", help="check a policy file: syntax, names, dead rules")
+    check.add_argument("file", type=Path, metavar="FILE")
+    check.set_defaults(handler=run_check)
+
+    explain = group.add_parser("explain", help="what each recipient would get of a signal, and why")
+    add_data_dir(explain)
+    explain.add_argument("file", type=Path, metavar="SIGNAL_FILE")
+    explain.add_argument("--as", dest="partner", required=True, metavar="SENDER")
+    explain.add_argument(
+        "--policy", type=Path, help="a policy file (default: the data directory's)"
+    )
+    explain.add_argument("--lang", choices=("nl", "fr", "de", "en"), help="language of the texts")
+    explain.add_argument("--json", action="store_true", help="machine-readable output")
+    explain.set_defaults(handler=run_explain)
+
+    reload = group.add_parser("reload", help="make the running gateway re-read its policy")
+    add_data_dir(reload)
+    reload.set_defaults(handler=run_reload)
+
+    show = group.add_parser("show", help="the policy in force: file and digest")
+    add_data_dir(show)
+    show.set_defaults(handler=run_show)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    try:
+        policy = parse_policy(args.file.read_bytes(), source=str(args.file))
+    except OSError as error:
+        print(f"euregate policy check: {error}", file=sys.stderr)
+        return 2
+    except PolicyError as error:
+        for problem in error.problems:
+            print(f"{args.file}: error: {problem}")
+        return 1
+    findings = check_policy(policy)
+    for finding in findings:
+        print(f"{args.file}: {finding.severity}: rule {finding.rule_id}: {finding.message}")
+    errors = sum(1 for finding in findings if finding.severity == "error")
+    warnings = len(findings) - errors
+    print(
+        f"{args.file}: {len(policy.rules)} rules, {errors} error(s), {warnings} warning(s); "
+        f"sha256 {policy.digest}"
+    )
+    return 1 if errors else 0
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    data = layout(args)
+    language = args.lang or negotiate(os.environ.get("LANGUAGE") or os.environ.get("LANG", "")[:2])
+    try:
+        policy, _ = sharing.read_checked(args.policy or data.policy)
+    except sharing.PolicyRefused as refusal:
+        print(f"euregate policy explain: the policy cannot be used: {refusal}", file=sys.stderr)
+        return 2
+    with open_store(data) as store:
+        registry = store.partners()
+        sender = next((p for p in registry if p.id == args.partner), None)
+        if sender is None:
+            raise RegistryError("no partner {id}", id=args.partner)
+        try:
+            checked = asyncio.run(
+                check_signal(
+                    args.file.read_bytes(),
+                    sender=sender,
+                    registry=registry,
+                    policy=policy,
+                    forwarded=store.forwarded,
+                    now=SystemClock().now(),
+                )
+            )
+        except ClientError as error:
+            document = problem_document(error, language=language)
+            print(json.dumps(document, indent=2, ensure_ascii=False))
+            return 1
+    if args.json:
+        output = {
+            "policy_sha256": policy.digest,
+            "decisions": [d.as_json() for d in checked.decisions],
+        }
+        print(json.dumps(output, indent=2, ensure_ascii=False))
+        return 0
+    print(f"policy sha256 {policy.digest}")
+    by_id = {partner.id: partner for partner in registry}
+    for decision in checked.decisions:
+        recipient = by_id[decision.recipient_id]
+        print()
+        print(
+            f"{recipient.id} ({recipient.agency_type}, {recipient.country}): "
+            f"{translate(LABELS[decision.verdict], language)}"
+        )
+        _print_outcomes(decision, language)
+        for rule in decision.rules:
+            print(f"  rule {rule.id}: {rule.reason.get(language, rule.reason.get('en', ''))}")
+            print(f"    {rule.legal_basis.get(language, rule.legal_basis.get('en', ''))}")
+    if not checked.decisions:
+        print("no recipients")
+    return 0
+
+
+def _print_outcomes(decision: Decision, language: str) -> None:
+    rows = [
+        (f"  {translate(LABELS[c], language)}", translate(LABELS[decision.outcome(c)], language))
+        for c in DataClass
+    ]
+    print_table(("", ""), rows)
+
+
+def run_reload(args: argparse.Namespace) -> int:
+    data = layout(args)
+    try:
+        pid = int(data.pid_file.read_text().strip())
+    except (OSError, ValueError):
+        print(
+            f"euregate policy reload: no running gateway found ({data.pid_file})", file=sys.stderr
+        )
+        return 2
+    try:
+        wanted, _ = sharing.read_checked(data.policy)
+    except sharing.PolicyRefused as refusal:
+        os.kill(pid, signal.SIGHUP)
+        print("the policy file is refused; the policy in force stays:")
+        for problem in refusal.problems:
+            print(f"  {problem}")
+        return 1
+    os.kill(pid, signal.SIGHUP)
+    with open_store(data) as store:
+        deadline = time.monotonic() + RELOAD_WAIT_SECONDS
+        while store.policy_in_force() != wanted.digest:
+            if time.monotonic() > deadline:
+                print("the gateway did not confirm the reload in time", file=sys.stderr)
+                return 1
+            time.sleep(0.1)
+    print(f"policy in force: sha256 {wanted.digest} ({len(wanted.rules)} rules)")
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    data = layout(args)
+    with open_store(data) as store:
+        digest = store.policy_in_force()
+    print(f"file      {data.policy}")
+    print(f"in force  {digest or 'none yet (the gateway adopts the file when it starts)'}")
+    return 0

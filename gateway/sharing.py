@@ -1,0 +1,102 @@
+"""The sharing policy in force: loaded at start, reloaded on request, every change audited.
+
+A reload reads the file, checks it, and swaps it in only if it has no errors; a policy
+that fails keeps the old one in force and is audited as refused. Requests in flight
+keep the policy they started with: a swap is one assignment, never a gap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from gateway.audit import AuditEvent, EventKind
+from gateway.logs import get_logger
+from gateway.policy import Policy, PolicyError, check_policy, parse_policy
+from gateway.store import Store
+
+log = get_logger("euregate.policy")
+
+
+@dataclass(frozen=True)
+class Reload:
+    adopted: bool
+    digest: str
+    problems: tuple[str, ...] = ()
+
+
+def errors_of(policy: Policy) -> list[str]:
+    return [
+        f"rule {finding.rule_id}: {finding.message}"
+        for finding in check_policy(policy)
+        if finding.severity == "error"
+    ]
+
+
+class PolicyRefused(Exception):
+    """A policy file that may not come into force, with every reason."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("; ".join(problems))
+
+
+def read_checked(path: Path) -> tuple[Policy, str]:
+    """The policy at ``path`` and its text, or :class:`PolicyRefused` naming every problem."""
+    raw = path.read_bytes()
+    try:
+        policy = parse_policy(raw, source=str(path))
+    except PolicyError as error:
+        raise PolicyRefused([str(problem) for problem in error.problems]) from error
+    errors = errors_of(policy)
+    if errors:
+        raise PolicyRefused(errors)
+    return policy, raw.decode("utf-8")
+
+
+class PolicyInForce:
+    def __init__(self, path: Path, *, store: Store, actor: str = "gateway") -> None:
+        self.path = path
+        self._store = store
+        self._actor = actor
+        self.policy, text = read_checked(path)
+        self._adopt(self.policy, text, previous=store.policy_in_force())
+
+    def reload(self) -> Reload:
+        """Read the file again; adopt it if it passes the check, else keep the policy in force."""
+        try:
+            candidate, text = read_checked(self.path)
+        except (PolicyRefused, OSError, UnicodeDecodeError) as refusal:
+            problems = refusal.problems if isinstance(refusal, PolicyRefused) else (str(refusal),)
+            self._store.record_sync(
+                AuditEvent(
+                    EventKind.POLICY_REFUSED,
+                    actor=self._actor,
+                    data={"kept_sha256": self.policy.digest, "problems": len(problems)},
+                )
+            )
+            log.warning("policy_refused", problems=len(problems), kept=self.policy.digest)
+            return Reload(adopted=False, digest=self.policy.digest, problems=problems)
+        previous = self.policy.digest
+        self.policy = candidate
+        self._adopt(candidate, text, previous=previous)
+        return Reload(adopted=True, digest=candidate.digest)
+
+    def _adopt(self, policy: Policy, text: str, *, previous: str | None) -> None:
+        if previous == policy.digest:
+            return
+        self._store.adopt_policy(
+            policy.digest,
+            text,
+            AuditEvent(
+                EventKind.POLICY_ADOPTED,
+                actor=self._actor,
+                subject=f"policy:{policy.digest}",
+                data={
+                    "sha256": policy.digest,
+                    "previous_sha256": previous,
+                    "rules": len(policy.rules),
+                },
+            ),
+        )
+        log.info("policy_adopted", sha256=policy.digest, previous=previous)

@@ -1,0 +1,132 @@
+"""check_policy: a rule that can never fire is an error; one that changes nothing, a warning."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gateway import codelists
+from gateway.decision import Exchange
+from gateway.partners import AGENCY_TYPES, COUNTRIES
+from gateway.policy import Finding, Policy, check_policy, decide_exchange, parse_policy
+from gateway.policy.check import exchange_states
+from tests.test_policy import POLICY, TEXTS, exchanges, policy_text, random_rules
+
+SHARE_ALL = {"match": {}, "verdict": "deliver", "outcomes": {"*": "share"}}
+
+
+def policy_of(*rules: dict[str, Any]) -> Policy:
+    """A policy of ``rules``, each given its id (r0, r1, ...) and texts."""
+    full = [
+        {"id": f"r{index}", "title": "t", **rule, "reason": TEXTS, "legal_basis": TEXTS}
+        for index, rule in enumerate(rules)
+    ]
+    return parse_policy(policy_text(full))
+
+
+def check(*rules: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Severity, rule id and the gist (up to a colon) of each finding for ``rules``."""
+    findings = check_policy(policy_of(*rules))
+    return [(f.severity, f.rule_id, f.message.split(":")[0]) for f in findings]
+
+
+def test_the_reference_policy_checks_clean_in_well_under_a_second() -> None:
+    started = time.perf_counter()
+    assert check_policy(POLICY) == []
+    assert time.perf_counter() - started < 1.0
+
+
+def test_every_kind_of_exchange_a_valid_signal_can_make_is_counted() -> None:
+    codes = [len(codelists.codes(n)) for n in ("purpose", "urgency", "handling_code")]
+    categories = codelists.codes("category")
+    care = sum(c.startswith("care.") for c in categories)
+    expected = math.prod(
+        [
+            len(COUNTRIES) ** 2,
+            len(AGENCY_TYPES) ** 2,
+            *codes,
+            1 + codes[2],
+        ]  # forwarded: none or a code
+    ) * (2 * len(categories) - care)
+    assert sum(exchange_states(POLICY.compiled).values()) == expected
+
+
+@pytest.mark.parametrize(
+    ("match", "unless", "why"),
+    [
+        ({"sender_country": "NL", "recipient_country": "NL", "border": "cross"}, None, "match"),
+        ({"category": "care.*", "special_category": False}, None, "match"),  # care is special
+        ({"purpose": "prevention"}, {"purpose": ["prevention", "public_order"]}, "unless"),
+        ({"border": "same"}, {"sender_country": ["NL", "BE", "DE"]}, "unless"),
+    ],
+)
+def test_a_rule_that_can_never_fire_is_an_error(
+    match: dict[str, Any], unless: dict[str, Any] | None, why: str
+) -> None:
+    never = {"match": match, "verdict": "deny"} | ({"unless": unless} if unless else {})
+    [finding] = check(SHARE_ALL, never)
+    assert finding == ("error", "r1", "never fires")
+    [message] = [f.message for f in check_policy(policy_of(SHARE_ALL, never))]
+    assert ("its unless holds" in message) == (why == "unless")
+
+
+def test_a_rule_another_rule_always_outdoes_is_shadowed() -> None:
+    municipalities = {"match": {"sender_agency_type": "municipality"}, "verdict": "deny"}
+    to_police = {"match": {"sender_agency_type": "municipality", "recipient_agency_type": "police"}}
+    assert check(SHARE_ALL, municipalities, to_police | {"verdict": "deny"}) == [
+        ("warning", "r2", "shadowed")
+    ]
+
+
+def test_a_deny_where_nothing_else_gives_a_verdict_is_shadowed_by_the_default() -> None:
+    allow_police = {"match": {"sender_agency_type": "police"}, "verdict": "deliver"}
+    deny_others = {"match": {"sender_agency_type": "tax"}, "verdict": "deny"}
+    assert check(allow_police, deny_others) == [("warning", "r1", "shadowed")]
+
+
+def test_a_rule_that_matters_in_one_kind_of_exchange_only_is_not_shadowed() -> None:
+    narrow = {
+        "category": "undermining.firearms",
+        "handling_code": "H3",
+        "urgency": "immediate",
+        "sender_country": "BE",
+        "recipient_agency_type": "customs",
+        "forwards_handling_code": "H1",
+    }
+    assert check(SHARE_ALL, {"match": narrow, "outcomes": {"vehicle": "redact"}}) == []
+    assert check(SHARE_ALL, {"match": narrow, "outcomes": {"vehicle": "share"}}) == [
+        ("warning", "r1", "shadowed")
+    ]
+
+
+def test_an_unless_that_never_holds_where_the_match_does_is_a_warning() -> None:
+    pointless = {"match": {"border": "cross"}, "unless": {"border": "same"}, "verdict": "deny"}
+    assert check(SHARE_ALL, pointless) == [
+        ("warning", "r1", "its unless never holds where its match does")
+    ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(random_rules(), st.lists(exchanges(), min_size=1, max_size=10))
+def test_what_check_says_holds_for_every_exchange(
+    rules: list[dict[str, Any]], cases: list[Exchange]
+) -> None:
+    policy = parse_policy(policy_text(rules))
+    findings: list[Finding] = check_policy(policy)
+    never = {f.rule_id for f in findings if f.message.startswith("never fires")}
+    shadowed = {f.rule_id for f in findings if f.message.startswith("shadowed")}
+    without = {
+        rule_id: parse_policy(policy_text([r for r in rules if r["id"] != rule_id]))
+        for rule_id in shadowed
+    }
+    for ex in cases:
+        decision = decide_exchange(ex, policy)
+        assert never.isdisjoint(decision.rule_ids)
+        for other in without.values():
+            changed = decide_exchange(ex, other)
+            assert (changed.verdict, changed.outcomes) == (decision.verdict, decision.outcomes)
