@@ -3,11 +3,15 @@ over real TLS, and partners with their real client certificates."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import shutil
+import socket
 import ssl
+import sys
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -111,3 +115,38 @@ def load_example(name: str) -> dict[str, Any]:
 @pytest.fixture
 def example() -> Callable[[str], dict[str, Any]]:
     return load_example
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@asynccontextmanager
+async def gateway_process(layout: DataDir, port: int) -> AsyncIterator[asyncio.subprocess.Process]:
+    """``euregate serve`` as its own process, as an operator runs it; yields once it listens."""
+    command = ["-m", "gateway", "serve", "--data-dir", str(layout.root)]
+    command += ["--host", "127.0.0.1", "--port", str(port)]
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, *command, cwd=REPO, stdout=asyncio.subprocess.PIPE
+    )
+    stdout = process.stdout
+    assert stdout is not None
+
+    async def until_listening() -> None:
+        while b"listening" not in (line := await stdout.readline()):
+            assert line, "the gateway exited before listening"
+
+    try:
+        await asyncio.wait_for(until_listening(), timeout=30)
+        drain = asyncio.create_task(stdout.read())
+        yield process
+        if process.returncode is None:
+            process.kill()
+        await drain
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await process.wait()

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 import sys
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from typing import Any
 
 from gateway import audit
@@ -15,44 +13,9 @@ from gateway.client import ClientFailure, EuregateClient
 from gateway.clock import SystemClock
 from gateway.config import DataDir
 from gateway.store import Store
-from tests.conftest import REPO, client_context
+from tests.conftest import REPO, client_context, free_port, gateway_process
 
 SENDERS = ("nl-pol-limburg", "nl-gem-maastricht", "nl-riec-limburg")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@asynccontextmanager
-async def gateway_process(layout: DataDir, port: int) -> AsyncIterator[asyncio.subprocess.Process]:
-    """``euregate serve`` as its own process, as an operator runs it; yields once it listens."""
-    command = ["-m", "gateway", "serve", "--data-dir", str(layout.root)]
-    command += ["--host", "127.0.0.1", "--port", str(port)]
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, *command, cwd=REPO, stdout=asyncio.subprocess.PIPE
-    )
-    stdout = process.stdout
-    assert stdout is not None
-
-    async def until_listening() -> None:
-        while b"listening" not in (line := await stdout.readline()):
-            assert line, "the gateway exited before listening"
-
-    try:
-        await asyncio.wait_for(until_listening(), timeout=30)
-        drain = asyncio.create_task(stdout.read())
-        yield process
-        if process.returncode is None:
-            process.kill()
-        await drain
-    finally:
-        if process.returncode is None:
-            process.kill()
-        await process.wait()
 
 
 async def post_until_killed(
