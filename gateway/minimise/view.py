@@ -28,7 +28,7 @@ operational data only. ``recipients`` never reaches a view (see :mod:`gateway.mi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Final
@@ -40,7 +40,6 @@ from gateway.minimise.classes import (
     SUPPORTED_OUTCOMES,
     classify,
     identifier_class,
-    pattern_of,
 )
 from gateway.signal import Signal
 
@@ -189,22 +188,21 @@ class _Minimiser:
         ]
         return _in_order_of(document, view)
 
-    def _select(self, member: Member, pointer: str) -> dict[str, Any]:
-        """The members of ``member`` (at ``pointer``) the recipient may see, as it may see them.
+    def _select(self, member: Member, pattern: str) -> dict[str, Any]:
+        """The members of ``member`` (at ``pattern``) the recipient may see, as it may see them.
 
         A member without a data class (structure, nested parts, recipients) is left to the
         caller, so nothing the table does not know slips through.
         """
         kept: dict[str, Any] = {}
         for key, value in member.items():
-            pattern = pattern_of(f"{pointer}/{key}")
-            data_class = FIELD_CLASSES.get(pattern)
+            data_class = FIELD_CLASSES.get(f"{pattern}/{key}")
             if data_class is None:
                 continue
             outcome = self.outcomes[data_class]
             if outcome is Outcome.GENERALISE and key in _COARSER:
                 kept[key] = _COARSER[key](value, member)
-            elif _as_sent(outcome, data_class, pattern):
+            elif _as_sent(outcome, data_class, f"{pattern}/{key}"):
                 kept[key] = value
         return kept
 
@@ -281,7 +279,7 @@ def _as_sent(outcome: Outcome, data_class: DataClass, pattern: str) -> bool:
 
 
 def _shown(
-    entities: Any, show: Callable[[Member], Shown], levels: dict[str, _Level]
+    entities: Iterable[Member], show: Callable[[Member], Shown], levels: dict[str, _Level]
 ) -> list[dict[str, Any]]:
     """The entities that are shown, each as shown; records how each ref is shown in ``levels``."""
     kept: list[dict[str, Any]] = []
@@ -294,7 +292,7 @@ def _shown(
 
 
 def _joinable(levels: Mapping[str, _Level], a: str, b: str) -> bool:
-    return a in levels and b in levels
+    return a in levels and levels.get(b) is levels[a]
 
 
 def _in_order_of(original: Member, shown: dict[str, Any]) -> dict[str, Any]:
