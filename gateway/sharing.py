@@ -43,7 +43,11 @@ class PolicyRefused(Exception):
 
 def read_checked(path: Path) -> tuple[Policy, str]:
     """The policy at ``path`` and its text, or :class:`PolicyRefused` naming every problem."""
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        reason = f"cannot read {path} ({error.strerror}); `euregate init` puts the reference there"
+        raise PolicyRefused([reason]) from error
     try:
         policy = parse_policy(raw, source=str(path))
     except PolicyError as error:
@@ -66,7 +70,7 @@ class PolicyInForce:
         """Read the file again; adopt it if it passes the check, else keep the policy in force."""
         try:
             candidate, text = read_checked(self.path)
-        except (PolicyRefused, OSError, UnicodeDecodeError) as refusal:
+        except (PolicyRefused, UnicodeDecodeError) as refusal:
             problems = refusal.problems if isinstance(refusal, PolicyRefused) else (str(refusal),)
             self._store.record_sync(
                 AuditEvent(

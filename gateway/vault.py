@@ -25,7 +25,9 @@ from pathlib import Path
 from typing import Final
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 __all__ = [
     "KEY_SIZE",
@@ -149,6 +151,11 @@ class MasterKey:
             raise VaultError(
                 "blob does not open: tampered, wrong master key or wrong context"
             ) from exc
+
+    def derive(self, purpose: bytes) -> bytes:
+        """A 32-byte secret for ``purpose`` (HKDF-SHA256), so the master key itself never leaves."""
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=KEY_SIZE, salt=None, info=purpose)
+        return hkdf.derive(self._key)
 
     def _wrap_aad(self, context: bytes) -> bytes:
         return _WRAP_LABEL + self.version.to_bytes(4, "big") + context

@@ -205,3 +205,13 @@ def test_a_key_file_must_be_a_regular_file(tmp_path: Path) -> None:
     directory.mkdir(mode=0o700)
     with pytest.raises(VaultError, match="not a regular file"):
         load_master_key_file(directory)
+
+
+def test_derived_secrets_differ_by_purpose_and_key_and_reveal_no_key_bytes() -> None:
+    key = MasterKey.generate()
+    first = key.derive(b"euregate pseudonyms v1")
+    assert first == key.derive(b"euregate pseudonyms v1")
+    assert first != key.derive(b"another purpose")
+    assert first != MasterKey.generate().derive(b"euregate pseudonyms v1")
+    assert len(first) == 32
+    assert key._key not in first

@@ -15,10 +15,13 @@ from gateway import sharing
 from gateway.cli.admin import open_store, print_table
 from gateway.cli.common import add_data_dir, layout
 from gateway.clock import SystemClock
-from gateway.decision import LABELS, DataClass, Decision
+from gateway.config import DataDir
+from gateway.datadir import load_master_key
+from gateway.decision import LABELS, DataClass, Decision, Verdict
 from gateway.errors import ClientError, RegistryError
 from gateway.i18n import negotiate, translate
-from gateway.intake import check_signal
+from gateway.intake import PSEUDONYM_SECRET, Checked, check_signal
+from gateway.minimise import apply, pseudonym_key
 from gateway.policy import PolicyError, check_policy, parse_policy
 from gateway.problems import problem_document
 
@@ -42,6 +45,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     explain.add_argument("--lang", choices=("nl", "fr", "de", "en"), help="language of the texts")
     explain.add_argument("--json", action="store_true", help="machine-readable output")
+    explain.add_argument(
+        "--views", action="store_true", help="also print what each recipient would see"
+    )
     explain.set_defaults(handler=run_explain)
 
     reload = group.add_parser("reload", help="make the running gateway re-read its policy")
@@ -103,11 +109,14 @@ def run_explain(args: argparse.Namespace) -> int:
             document = problem_document(error, language=language)
             print(json.dumps(document, indent=2, ensure_ascii=False))
             return 1
+    views = recipient_views(checked, data) if args.views else {}
     if args.json:
-        output = {
+        output: dict[str, object] = {
             "policy_sha256": policy.digest,
             "decisions": [d.as_json() for d in checked.decisions],
         }
+        if args.views:
+            output["views"] = views
         print(json.dumps(output, indent=2, ensure_ascii=False))
         return 0
     print(f"policy sha256 {policy.digest}")
@@ -123,9 +132,29 @@ def run_explain(args: argparse.Namespace) -> int:
         for rule in decision.rules:
             print(f"  rule {rule.id}: {rule.reason.get(language, rule.reason.get('en', ''))}")
             print(f"    {rule.legal_basis.get(language, rule.legal_basis.get('en', ''))}")
+        if decision.recipient_id in views:
+            print(json.dumps(views[decision.recipient_id], indent=2, ensure_ascii=False))
     if not checked.decisions:
         print("no recipients")
     return 0
+
+
+def recipient_views(checked: Checked, data: DataDir) -> dict[str, object]:
+    """What each recipient that is not denied would see of the signal (before translation)."""
+    secret = load_master_key(data).derive(PSEUDONYM_SECRET)
+    views: dict[str, object] = {}
+    for decision in checked.decisions:
+        if decision.verdict is Verdict.DENY:
+            continue
+        view = apply(
+            checked.signal, decision, pseudonym_key=pseudonym_key(secret, decision.recipient_id)
+        )
+        views[decision.recipient_id] = {
+            "document": view.document,
+            "withheld": [str(c) for c in view.withheld],
+            "held": list(view.held),
+        }
+    return views
 
 
 def _print_outcomes(decision: Decision, language: str) -> None:

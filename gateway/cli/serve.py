@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from gateway import server
 from gateway.cli.common import add_data_dir, settings
+from gateway.sharing import PolicyRefused
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,5 +31,11 @@ def run_serve(args: argparse.Namespace) -> int:
     def announce(url: str) -> None:
         print(f"Euregate listening on {url} (data directory: {config.data_dir})", flush=True)
 
-    server.run(config, announce=announce)
+    try:
+        server.run(config, announce=announce)
+    except PolicyRefused as refusal:
+        print("euregate serve: the sharing policy cannot come into force:", file=sys.stderr)
+        for problem in refusal.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
     return 0
