@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, get_args, get_origin
 
 import pytest
@@ -34,6 +35,9 @@ from gateway.minimise import (
     classify,
     pseudonym_key,
 )
+from gateway.partners import DEMO_NETWORK, Partner
+from gateway.policy import decide as policy_decide
+from gateway.policy import load_policy
 from gateway.signal import Signal
 from tests.conftest import EXAMPLES
 from tests.strategies import valid_signals
@@ -813,3 +817,29 @@ def test_a_care_signal_whose_special_category_is_redacted_shows_operational_data
         "purpose": "care_coordination",
     }
     assert view.withheld == EVERY_CLASS_BUT_OPERATIONAL
+
+
+REFERENCE = load_policy(
+    Path(__file__).resolve().parent.parent / "deploy" / "policy" / "euregio.toml"
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    document=valid_signals(datetime(2026, 11, 25, 12, 0, tzinfo=UTC)),
+    sender=st.sampled_from(DEMO_NETWORK),
+    recipient=st.sampled_from(DEMO_NETWORK),
+)
+def test_every_decision_of_the_reference_policy_can_be_applied(
+    document: dict[str, object], sender: Partner, recipient: Partner
+) -> None:
+    document.pop("in_reply_to", None)
+    signal = Signal.model_validate(
+        document, context={"now": datetime(2026, 11, 25, 12, 0, tzinfo=UTC)}
+    )
+    decision = policy_decide(signal, sender, recipient, REFERENCE)
+    if decision.verdict is Verdict.DENY:
+        return
+    view = apply(signal, decision, pseudonym_key=b"k" * 32)
+    assert view.document["category"] == document["category"]
+    assert DataClass.OPERATIONAL not in view.withheld

@@ -49,7 +49,7 @@ PARTNERS = {p.id: p for p in DEMO_NETWORK} | {
 }
 C, S, G, P = DataClass, Outcome.SHARE, Outcome.GENERALISE, Outcome.PSEUDONYMISE
 H, R = Outcome.HOLD, Outcome.REDACT
-NONE = dict.fromkeys(DataClass, R)
+ALL, NONE = dict.fromkeys(DataClass, S), dict.fromkeys(DataClass, R)
 LAW_ENFORCEMENT = dict.fromkeys(DataClass, S) | {C.PERSON_NATIONAL_ID: P}
 PERSONS = (C.PERSON_IDENTITY, C.PERSON_NATIONAL_ID, C.PERSON_DOCUMENT)
 POLICE_TO_GEM = {
@@ -68,10 +68,15 @@ INSPECTION = (
 SPECIAL = {"special_category": True, "category": "care.confused_behaviour"}
 VITAL = {**SPECIAL, "purpose": "vital_interest", "urgency": "immediate"}
 CARE = {"purpose": "care_coordination", "category": "nuisance.youth"}
-VITAL_OUTCOMES = {C.PERSON_NATIONAL_ID: R, C.PERSON_DOCUMENT: R, C.PERSON_IDENTITY: S} | {
-    C.SPECIAL_CATEGORY: S
+CRIME = {"purpose": "criminal_investigation"}
+VITAL_OUTCOMES = dict.fromkeys((C.PERSON_NATIONAL_ID, C.PERSON_DOCUMENT), R) | {
+    C.PERSON_IDENTITY: S,
+    C.SPECIAL_CATEGORY: S,
 }
+VITAL_TO_GEM = POLICE_TO_GEM | {C.SPECIAL_CATEGORY: S}
+# be-pol-liege's signals, replied to or forwarded by nl-pol-limburg
 H2_FROM_LIEGE = Forwarded("f1", "H2", "be-pol-liege", ("nl-pol-limburg", "nl-gem-maastricht"))
+H1_FROM_LIEGE = Forwarded("f1", "H1", "be-pol-liege", ("nl-pol-limburg",))
 
 
 def exchange(
@@ -101,10 +106,6 @@ def case(
     return pytest.param(ex, verdict, outcomes, tuple(rules.split()), id=name)
 
 
-ALL = dict.fromkeys(DataClass, S)
-H1_FROM_LIEGE = Forwarded("f1", "H1", "be-pol-liege", ("nl-pol-limburg",))
-CRIME = {"purpose": "criminal_investigation"}
-
 # fmt: off
 REFERENCE_CASES = [
     # 0: the same country shares everything, special-category data included
@@ -116,6 +117,7 @@ REFERENCE_CASES = [
     # 1a: ... unless a person's vital interests need it now: reviewed, no numbers
     case("nl-pol-limburg de-pol-aachen", "review", "1a 2 2a", VITAL_OUTCOMES, **VITAL),
     case("nl-gem-maastricht be-pol-liege", "deny", "1a 5", NONE, **VITAL),
+    case("be-pol-liege nl-gem-maastricht", "review", "1a 3", VITAL_TO_GEM, **VITAL),
     # 2, 2a: law enforcement shares all; national numbers pseudonymised outside investigations
     case("be-pol-liege de-zoll-aachen", "deliver", "2 2a", LAW_ENFORCEMENT),
     case("de-zoll-aachen nl-pol-limburg", "deliver", "2", ALL, **CRIME),
@@ -329,7 +331,8 @@ def fired(rules: list[dict[str, Any]], ex: Exchange) -> list[dict[str, Any]]:
 
 
 def expected(rules: list[dict[str, Any]], ex: Exchange) -> tuple[Verdict, dict[C, Outcome]]:
-    """The semantics as written: restrictive wins, default deny, deny redacts, hold reviews."""
+    """The semantics as written: restrictive wins, default deny, deny redacts, hold reviews,
+    and whatever is delivered carries its operational data."""
     firing = fired(rules, ex)
     verdicts = [Verdict(r["verdict"]) for r in firing if "verdict" in r]
     verdict = max(verdicts, key=lambda v: v.rank, default=Verdict.DENY)
@@ -339,6 +342,8 @@ def expected(rules: list[dict[str, Any]], ex: Exchange) -> tuple[Verdict, dict[C
         stated = [Outcome(o) for o in said if o is not None]
         strictest = max(stated, key=lambda o: o.rank, default=R)
         result[c] = R if verdict is Verdict.DENY else strictest
+    if verdict is not Verdict.DENY:
+        result[DataClass.OPERATIONAL] = S  # a delivered message always carries its operational data
     if verdict is Verdict.DELIVER and H in result.values():
         verdict = Verdict.REVIEW
     return verdict, result
@@ -380,7 +385,8 @@ def test_what_holds_for_every_decision(rules: list[dict[str, Any]], cases: list[
 
 @settings(max_examples=300, deadline=None)
 @given(exchanges())
-def test_the_reference_denies_what_no_rule_allows(ex: Exchange) -> None:
+def test_what_holds_for_every_reference_decision(ex: Exchange) -> None:
+    """Default deny; deny redacts; hold reviews; a special signal goes whole or not at all."""
     decision = decide_exchange(ex, POLICY)
     with_verdict = {r.id for r in POLICY.rules if r.verdict is not None}
     assert (decision.rule_ids[-1] == "10") == with_verdict.isdisjoint(decision.rule_ids)
@@ -388,6 +394,8 @@ def test_the_reference_denies_what_no_rule_allows(ex: Exchange) -> None:
         assert set(decision.outcomes.values()) == {R}
     if H in decision.outcomes.values():
         assert decision.verdict is Verdict.REVIEW
+    if ex.special_category and decision.verdict is not Verdict.DENY:  # it is the whole signal
+        assert decision.outcome(DataClass.SPECIAL_CATEGORY) is S
 
 
 # --- loading: every problem, with its rule and line ------------------------------------------

@@ -12,7 +12,7 @@ Values that no rule tells apart give the same bits, so they are counted together
 than tried one by one, and so are partial combinations: the product is built attribute by
 attribute over the distinct ``match | unless`` states reached so far, with a count of the
 exchanges behind each. Whether a rule matters is then decided once per distinct set of
-fired rules: with and without it.
+fired rules, with and without it, on the ranks :mod:`gateway.policy.combine` decides with.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from itertools import product
 from typing import Final, Literal
 
 from gateway.policy.attributes import ATTRIBUTES, CARE_PREFIX, Value, domains
+from gateway.policy.combine import SILENT, Ranks, finish, members, strictest
 from gateway.policy.compiled import Compiled, Policy
 from gateway.policy.model import Rule
 
@@ -51,29 +52,72 @@ class Finding:
 
 @dataclass(frozen=True)
 class _Space:
-    """Every kind of exchange, as distinct states and as distinct sets of fired rules."""
+    """Every kind of exchange, summed up per rule (bit *i* is rule *i*)."""
 
-    compiled: Compiled
-    states: Counter[int]
-    fired: Counter[int]
-
-    @property
-    def total(self) -> int:
-        return sum(self.states.values())
+    total: int
+    matched: int
+    """Rules whose match holds somewhere."""
+    excepted: int
+    """Rules whose match and unless both hold somewhere."""
+    fires: Counter[int]
+    """Rule index → how many kinds of exchange it fires in."""
+    matters: int
+    """Rules whose removal changes a verdict or an outcome somewhere."""
 
 
 def check_policy(policy: Policy) -> list[Finding]:
     """Errors (rules that never fire) and warnings (rules that never change a decision)."""
-    compiled = policy.compiled
-    states = exchange_states(compiled)
-    fired: Counter[int] = Counter()
-    for state, count in states.items():
-        fired[compiled.fired(state)] += count
-    space = _Space(compiled, states, fired)
+    space = _survey(policy.compiled)
     findings: list[Finding] = []
     for index, rule in enumerate(policy.rules):
         findings.extend(_findings(index, rule, space))
     return findings
+
+
+def _survey(compiled: Compiled) -> _Space:
+    states = exchange_states(compiled)
+    everyone = (1 << compiled.size) - 1
+    matched = excepted = 0
+    fired: Counter[int] = Counter()
+    for state, count in states.items():
+        matched |= state & everyone
+        excepted |= state & everyone & (state >> compiled.size)
+        fired[compiled.fired(state)] += count
+    fires: Counter[int] = Counter()
+    for rules, count in fired.items():
+        for index in members(rules):
+            fires[index] += count
+    matters = _matters([effect.ranks for effect in compiled.effects], fired)
+    return _Space(sum(states.values()), matched, excepted, fires, matters)
+
+
+def _matters(vectors: list[Ranks], fired: Iterable[int]) -> int:
+    """The rules without which some set of fired rules decides differently.
+
+    Taking a rule out can only change a rank it alone holds at the top; only then is the
+    decision worked out again without it.
+    """
+    matters = 0
+    for rules in fired:
+        candidates = rules & ~matters
+        if not candidates:
+            continue
+        present = list(members(rules))
+        columns = list(zip(*(vectors[i] for i in present), strict=True))
+        tops = [max(column) for column in columns]
+        alone = [
+            top != SILENT and column.count(top) == 1
+            for top, column in zip(tops, columns, strict=True)
+        ]
+        decided = finish(tuple(tops))
+        for index in members(candidates):
+            vector = vectors[index]
+            if not any(a and rank == top for a, rank, top in zip(alone, vector, tops, strict=True)):
+                continue
+            others = [vectors[i] for i in present if i != index]
+            if finish(strictest(others)) != decided:
+                matters |= 1 << index
+    return matters
 
 
 def exchange_states(compiled: Compiled) -> Counter[int]:
@@ -118,28 +162,22 @@ def _categories(columns: Mapping[str, Mapping[Value, int]]) -> Counter[int]:
 
 
 def _findings(index: int, rule: Rule, space: _Space) -> Iterable[Finding]:
-    compiled, fired, bit = space.compiled, space.fired, 1 << index
-    matched = [state for state in space.states if state & bit]
-    if not matched:
+    bit = 1 << index
+    if not space.matched & bit:
         yield Finding("error", rule.id, "never fires: no exchange satisfies its match")
         return
-    fires = sum(count for rules, count in fired.items() if rules & bit)
+    fires = space.fires[index]
     if fires == 0:
         yield Finding("error", rule.id, "never fires: its unless holds wherever its match does")
         return
-    if rule.unless is not None and not any(state & (bit << compiled.size) for state in matched):
+    if rule.unless is not None and not space.excepted & bit:
         yield Finding(
             "warning", rule.id, "its unless never holds where its match does: it excepts nothing"
         )
-    if not any(_matters(compiled, rules, bit) for rules in fired if rules & bit):
+    if not space.matters & bit:
         yield Finding(
             "warning",
             rule.id,
             f"shadowed: it fires for {fires} of {space.total} kinds of exchange, and in every one "
             "the verdict and each class's outcome would be the same without it",
         )
-
-
-def _matters(compiled: Compiled, rules: int, bit: int) -> bool:
-    """Whether taking the rule of ``bit`` out of the fired ``rules`` changes the decision."""
-    return compiled.resolution(rules).result != compiled.resolution(rules & ~bit).result

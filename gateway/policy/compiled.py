@@ -5,8 +5,8 @@ column maps every value to ``match | unless << n``: the rules whose ``match`` ac
 value (or sets no condition on that attribute), and above them the rules whose ``unless``
 does. ANDing an exchange's entries leaves the rules whose whole ``match`` holds and, above
 them, those whose whole ``unless`` holds; the rules that fire are ``match & ~unless``. The
-decision for every set of fired rules an exchange can produce is worked out at load, so
-deciding is eleven lookups and one more.
+decision for a set of fired rules is worked out once and remembered, so deciding is eleven
+lookups and one more.
 """
 
 from __future__ import annotations
@@ -14,23 +14,27 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Final
 
 from gateway.decision import FiredRule
 from gateway.policy.attributes import ATTRIBUTES, Value, accepted, domains
 from gateway.policy.combine import Effect, Resolution, combine, members
 from gateway.policy.model import DefaultRule, Match, PolicyDocument, Rule
 
+_REMEMBERED: Final = 65536
+"""Sets of fired rules whose decision is kept; real policies produce a few hundred."""
+
 
 @dataclass(frozen=True)
 class Compiled:
-    """The rules as bits, and the decision for every set of fired rules that can occur."""
+    """The rules as bits, their effects, and the decisions worked out so far."""
 
     size: int
     start: int
     columns: tuple[Mapping[Value, int], ...]
     effects: tuple[Effect, ...]
     default: FiredRule
-    resolutions: Mapping[int, Resolution]
+    _known: dict[int, Resolution] = field(default_factory=dict, repr=False, compare=False)
 
     def state(self, values: Sequence[Value]) -> int:
         """``match | unless << size`` for an exchange's values (in :data:`ATTRIBUTES` order)."""
@@ -44,11 +48,14 @@ class Compiled:
         return state & ~(state >> self.size) & ((1 << self.size) - 1)
 
     def resolution(self, fired: int) -> Resolution:
-        """The decision when exactly the rules of ``fired`` fire."""
-        known = self.resolutions.get(fired)
-        if known is not None:
-            return known
-        return combine([self.effects[i] for i in members(fired)], self.default)
+        """The decision when exactly the rules of ``fired`` fire (remembered: it never changes)."""
+        known = self._known.get(fired)
+        if known is None:
+            known = combine([self.effects[i] for i in members(fired)], self.default)
+            if len(self._known) >= _REMEMBERED:
+                self._known.clear()
+            self._known[fired] = known
+        return known
 
 
 @dataclass(frozen=True)
@@ -75,17 +82,9 @@ def compile_policy(document: PolicyDocument, *, digest: str, source: str) -> Pol
     unless_bits = sum(1 << i for i, rule in enumerate(rules) if rule.unless is not None)
     start = ((1 << size) - 1) | (unless_bits << size)
     effects = tuple(
-        Effect(
-            rule.verdict,
-            rule.outcomes.per_class(),
-            fired_rule(rule),
-        )
-        for rule in rules
+        Effect(rule.verdict, rule.outcomes.per_class(), fired_rule(rule)) for rule in rules
     )
-    default = fired_rule(document.default)
-    partial = Compiled(size, start, columns, effects, default, MappingProxyType({}))
-    resolutions = {fired: partial.resolution(fired) for fired in _reachable(partial)}
-    compiled = Compiled(size, start, columns, effects, default, MappingProxyType(resolutions))
+    compiled = Compiled(size, start, columns, effects, fired_rule(document.default))
     return Policy(digest, rules, document.default, compiled, source)
 
 
@@ -107,12 +106,3 @@ def _column(rules: Sequence[Rule], attribute: str) -> Mapping[Value, int]:
 def _accepts(match: Match, attribute: str, value: Value) -> bool:
     values = accepted(match, attribute)
     return values is None or value in values
-
-
-def _reachable(compiled: Compiled) -> set[int]:
-    """Every set of fired rules some combination of attribute values produces."""
-    states = {compiled.start}
-    for column in compiled.columns:
-        entries = set(column.values())
-        states = {state & entry for state in states for entry in entries}
-    return {compiled.fired(state) for state in states}

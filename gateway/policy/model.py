@@ -38,8 +38,10 @@ EVERY_CLASS: Final = "*"
 
 def allowed_outcomes(data_class: DataClass) -> frozenset[Outcome]:
     """What a rule may decide for ``data_class``: what the minimiser can actually do to it."""
+    if data_class == DataClass.OPERATIONAL:
+        return frozenset({Outcome.SHARE})  # every delivered message carries it; deny withholds it
     allowed = set(Outcome)
-    if data_class is not DataClass.FREE_TEXT:
+    if data_class != DataClass.FREE_TEXT:
         allowed.discard(Outcome.HOLD)  # only free text waits for a liaison officer
     if data_class not in (DataClass.LOCATION_PRECISE, DataClass.PERSON_IDENTITY):
         allowed.discard(Outcome.GENERALISE)  # to the postal-code area, or birth to the year

@@ -169,18 +169,27 @@ class SignalStore(Database):
         return None if row is None else bytes(row[0])
 
     async def forwarded(self, signal_id: str, by: str) -> Forwarded | None:
-        """The signal ``by`` replies to, if it exists and was delivered to ``by``."""
+        """The signal ``by`` replies to, if it exists and was delivered to ``by``.
+
+        Its recipients are those the policy let receive it: a partner that was denied it is a
+        third partner for rule 8, however the sender addressed it.
+        """
 
         def read(conn: sqlite3.Connection) -> Forwarded | None:
             row = conn.execute(
-                "SELECT s.id, s.handling_code, s.sender_id, s.recipients FROM signals s "
+                "SELECT s.id, s.handling_code, s.sender_id FROM signals s "
                 "JOIN decisions d ON d.signal_id = s.id "
                 "WHERE s.id = ? AND d.recipient_id = ? AND d.verdict != 'deny'",
                 (signal_id, by),
             ).fetchone()
             if row is None:
                 return None
-            return Forwarded(row[0], row[1], row[2], tuple(json.loads(row[3])))
+            allowed = conn.execute(
+                "SELECT recipient_id FROM decisions WHERE signal_id = ? AND verdict != 'deny' "
+                "ORDER BY rowid",
+                (signal_id,),
+            ).fetchall()
+            return Forwarded(row[0], row[1], row[2], tuple(r[0] for r in allowed))
 
         return await self.read(read)
 
