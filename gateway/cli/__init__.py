@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -24,6 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `euregate ... | head` ends quietly
     args = build_parser().parse_args(argv)
     try:
         code: int = args.handler(args)

@@ -128,7 +128,8 @@ def run_explain(args: argparse.Namespace) -> int:
             f"{recipient.id} ({recipient.agency_type}, {recipient.country}): "
             f"{translate(LABELS[decision.verdict], language)}"
         )
-        _print_outcomes(decision, language)
+        if decision.verdict is not Verdict.DENY:
+            _print_outcomes(decision, language)
         for rule in decision.rules:
             print(f"  rule {rule.id}: {rule.reason.get(language, rule.reason.get('en', ''))}")
             print(f"    {rule.legal_basis.get(language, rule.legal_basis.get('en', ''))}")

@@ -86,13 +86,17 @@ def _show_receipt(receipt: dict[str, Any], *, as_json: bool) -> None:
     if as_json:
         print(json.dumps(receipt, indent=2, ensure_ascii=False))
         return
-    recipients = ", ".join(entry["partner"] for entry in receipt["recipients"])
     print(f"Accepted: signal {receipt['signal_id']}")
     print(f"  received      {receipt['received_at']}")
     print(f"  your ref      {receipt['sender_reference']}")
     print(f"  body SHA-256  {receipt['body_sha256']}")
-    print(f"  recipients    {recipients}")
     print(f"  audit entry   {receipt['audit']['seq']} ({receipt['audit']['hash']})")
+    print("  recipients")
+    for entry in receipt["recipients"]:
+        rules = ", ".join(entry["rules"])
+        print(f"    {entry['partner']:<20} {entry['verdict']:<8} (rules {rules})")
+    if "notice" in receipt:
+        print(f"  {receipt['notice']}")
 
 
 def _show_problem(problem: Problem, *, as_json: bool) -> None:
