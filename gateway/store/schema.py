@@ -7,7 +7,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -132,4 +132,56 @@ def _add_decisions(db: sqlite_utils.Database) -> None:
     )
 
 
-_MIGRATIONS = (_add_decisions,)
+def _add_people_and_memory(db: sqlite_utils.Database) -> None:
+    """Version 3: staff accounts, their API tokens, and the translation memory.
+
+    Memory segments are signal content, so they are kept sealed (``sealed``) and found by a
+    keyed hash of the normalised source (``source_key``), never by their text.
+    """
+    db.table("staff").create(
+        {
+            "id": str,
+            "name": str,
+            "role": str,
+            "desk": str,
+            "language": str,
+            "password_hash": str,
+            "totp_sealed": bytes,
+            "state": str,
+            "created_at": str,
+            "updated_at": str,
+            "failed_logins": int,
+            "locked_until": str,
+        },
+        pk="id",
+        not_null={"name", "role", "desk", "language", "password_hash", "state", "created_at"},
+    )
+    db.table("api_tokens").create(
+        {
+            "id": str,
+            "staff_id": str,
+            "token_hash": str,
+            "label": str,
+            "created_at": str,
+            "revoked_at": str,
+        },
+        pk="id",
+        foreign_keys=[("staff_id", "staff", "id")],
+        not_null={"staff_id", "token_hash", "created_at"},
+    )
+    db.table("api_tokens").create_index(["token_hash"], unique=True)
+    db.table("translation_memory").create(
+        {
+            "source_language": str,
+            "target_language": str,
+            "source_key": str,
+            "sealed": bytes,
+            "officer_id": str,
+            "created_at": str,
+        },
+        pk=("source_language", "target_language", "source_key"),
+        not_null={"sealed", "created_at"},
+    )
+
+
+_MIGRATIONS = (_add_decisions, _add_people_and_memory)
