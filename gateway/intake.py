@@ -26,9 +26,10 @@ from gateway.errors import ClientError, FieldIssue, SignalInvalid
 from gateway.i18n import N_, translate
 from gateway.partners import Partner
 from gateway.policy import Policy, decide
+from gateway.review import review_need
 from gateway.sharing import PolicyInForce
 from gateway.signal import Signal
-from gateway.store import Accepted, NewSignal, Store, StoredSignal
+from gateway.store import Accepted, NewReviewItem, NewSignal, Store, StoredSignal
 from gateway.validate import parse_json, validate_signal
 from gateway.vault import MasterKey
 
@@ -129,6 +130,29 @@ async def check_signal(
     return Checked(cast(Mapping[str, Any], document), signal, decisions)
 
 
+def review_items(
+    signal: Signal, decisions: Sequence[Decision], registry: Sequence[Partner]
+) -> tuple[NewReviewItem, ...]:
+    """The copies of ``signal`` that wait for a liaison officer of the recipient's country."""
+    by_id = {partner.id: partner for partner in registry}
+    items = []
+    for decision in decisions:
+        recipient = by_id[decision.recipient_id]
+        need = review_need(signal, decision, recipient)
+        if need is not None:
+            items.append(
+                NewReviewItem(
+                    id=str(uuid6.uuid7()),
+                    recipient_id=recipient.id,
+                    country=recipient.country,
+                    urgency=signal.urgency,
+                    reasons=tuple(str(reason) for reason in need.reasons),
+                    release_now=need.release_now,
+                )
+            )
+    return tuple(items)
+
+
 class Intake:
     def __init__(
         self, *, store: Store, master_key: MasterKey, clock: Clock, policy: PolicyInForce
@@ -188,6 +212,7 @@ class Intake:
             purpose=signal.purpose,
             urgency=signal.urgency,
             decisions=checked.decisions,
+            reviews=review_items(signal, checked.decisions, registry),
         )
         event = AuditEvent(
             EventKind.SIGNAL_ACCEPTED,

@@ -217,3 +217,17 @@ async def test_an_h2_signal_carried_on_to_a_third_partner_is_denied(
     assert verdicts["nl-pol-limburg"][0] == "deliver"
     assert verdicts["de-zoll-aachen"][0] == "deny"
     assert "8" in verdicts["de-zoll-aachen"][1]
+
+
+async def test_copies_in_another_language_wait_for_the_desk_of_their_country(
+    gateway: RunningGateway,
+) -> None:
+    signal = load_example("nl-drug-waste-maastricht.json")
+    signal["recipients"] = {"partners": ["be-pol-lanaken", "be-pol-liege", "de-pol-aachen"]}
+    async with gateway.client("nl-pol-limburg") as client:
+        receipt = await client.post_signal(signal)
+    belgian = await gateway.store.pending_reviews(countries=("BE",))
+    everyone = await gateway.store.pending_reviews(countries=None)
+    assert [(i.recipient_id, i.reasons) for i in belgian] == [("be-pol-liege", ("language",))]
+    assert {i.recipient_id for i in everyone} == {"be-pol-liege", "de-pol-aachen"}
+    assert {i.signal_id for i in everyone} == {receipt["signal_id"]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from gateway.store.database import Database, Transaction, Write
 from gateway.store.policies import PolicyStore
 from gateway.store.registry import Admission, RegistryStore
+from gateway.store.review import NewReviewItem, ReviewItem, ReviewStore
 from gateway.store.signals import (
     Accepted,
     NewSignal,
@@ -17,9 +18,12 @@ __all__ = [
     "Accepted",
     "Admission",
     "Database",
+    "NewReviewItem",
     "NewSignal",
     "PolicyStore",
     "RecipientDecision",
+    "ReviewItem",
+    "ReviewStore",
     "SignalStore",
     "Store",
     "StoredSignal",
@@ -28,5 +32,5 @@ __all__ = [
 ]
 
 
-class Store(RegistryStore, SignalStore, PolicyStore):
+class Store(RegistryStore, SignalStore, PolicyStore, ReviewStore):
     """Everything Euregate keeps, behind typed methods. Start it before use, close it after."""

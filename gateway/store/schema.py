@@ -7,7 +7,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -184,4 +184,30 @@ def _add_people_and_memory(db: sqlite_utils.Database) -> None:
     )
 
 
-_MIGRATIONS = (_add_decisions, _add_people_and_memory)
+def _add_review_queue(db: sqlite_utils.Database) -> None:
+    """Version 4: the copies that wait for a liaison officer (ids and codes only)."""
+    db.table("review_items").create(
+        {
+            "id": str,
+            "signal_id": str,
+            "recipient_id": str,
+            "country": str,
+            "urgency": str,
+            "reasons": str,
+            "release_now": int,
+            "state": str,
+            "created_at": str,
+            "decided_at": str,
+            "officer_id": str,
+            "correction": bytes,
+            "rejection_reason": str,
+        },
+        pk="id",
+        foreign_keys=[("signal_id", "signals", "id"), ("recipient_id", "partners", "id")],
+        not_null={"signal_id", "recipient_id", "country", "urgency", "reasons", "state"},
+    )
+    db.table("review_items").create_index(["state", "country"])
+    db.table("review_items").create_index(["signal_id", "recipient_id"], unique=True)
+
+
+_MIGRATIONS = (_add_decisions, _add_people_and_memory, _add_review_queue)

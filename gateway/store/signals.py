@@ -11,6 +11,7 @@ from gateway.audit import AuditEvent
 from gateway.decision import Decision, Forwarded
 from gateway.errors import IdempotencyConflict
 from gateway.store.database import Database, Transaction
+from gateway.store.review import NewReviewItem, queue_for_review
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class NewSignal:
     purpose: str
     urgency: str
     decisions: tuple[Decision, ...]
+    reviews: tuple[NewReviewItem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ class SignalStore(Database):
                     for decision in signal.decisions
                 ],
             )
+            queue_for_review(tx, signal.id, signal.reviews)
             return Accepted(
                 StoredSignal(
                     id=signal.id,
