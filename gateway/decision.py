@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from gateway.i18n import N_
 from gateway.partners import Partner
@@ -133,6 +134,20 @@ class Decision:
     @property
     def rule_ids(self) -> tuple[str, ...]:
         return tuple(rule.id for rule in self.rules)
+
+    @classmethod
+    def from_json(cls, recorded: Mapping[str, Any]) -> Decision:
+        """The decision as :meth:`as_json` recorded it."""
+        return cls(
+            recipient_id=recorded["recipient"],
+            verdict=Verdict(recorded["verdict"]),
+            outcomes={DataClass(c): Outcome(o) for c, o in recorded["outcomes"].items()},
+            rules=tuple(
+                FiredRule(r["id"], dict(r["reason"]), dict(r["legal_basis"]))
+                for r in recorded["rules"]
+            ),
+            policy_digest=recorded["policy_sha256"],
+        )
 
     def as_json(self) -> dict[str, object]:
         """The decision as recorded and explained: codes and ids, never content."""
