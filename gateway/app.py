@@ -1,51 +1,31 @@
-"""The HTTP API: routes, middlewares and the handlers that call the pipeline.
-
-Handlers do HTTP and nothing else; the work is in :mod:`gateway.intake`. Every error
-becomes an RFC 9457 document in exactly one place, :func:`edge_middleware`.
+"""The partners' HTTP API: identity from the TLS handshake, routes, and handlers that call
+the pipeline. Handlers do HTTP and nothing else; the work is in :mod:`gateway.intake`.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import json
 import ssl
-import time
-import uuid
-from collections.abc import Awaitable, Callable
 
-import structlog
 from aiohttp import web
 
-from gateway import problems
 from gateway.audit import AuditEvent, EventKind
 from gateway.errors import (
     BodyTooLarge,
     ClientError,
-    EuregateError,
-    InternalError,
-    MethodNotAllowed,
     NotAuthenticated,
     NotFound,
     UnsupportedMediaType,
 )
-from gateway.i18n import negotiate
+from gateway.http import ACTOR, LANGUAGE, MAX_BODY, Handler, dumps, edge_middleware
 from gateway.intake import Intake, Receipt
-from gateway.logs import get_logger
 from gateway.partners import Partner, admit
 from gateway.store import Store
 
 STORE = web.AppKey("store", Store)
 INTAKE = web.AppKey("intake", Intake)
-MAX_BODY = web.AppKey("max_body", int)
 PARTNER = web.RequestKey("partner", Partner)
-REQUEST_ID = web.RequestKey("request_id", str)
-LANGUAGE = web.RequestKey("language", str)
 REGISTRY: web.RequestKey[tuple[Partner, ...]] = web.RequestKey("registry")
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-dumps = functools.partial(json.dumps, ensure_ascii=False)
-log = get_logger("euregate.http")
 
 
 def create_app(*, store: Store, intake: Intake, max_body_bytes: int) -> web.Application:
@@ -63,85 +43,6 @@ def create_app(*, store: Store, intake: Intake, max_body_bytes: int) -> web.Appl
 
 
 @web.middleware
-async def edge_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Request id, language, one log line per request, and every error as a problem document."""
-    request_id = uuid.uuid4().hex
-    request[REQUEST_ID] = request_id
-    request[LANGUAGE] = negotiate(request.headers.get("Accept-Language"))
-    started = time.perf_counter()
-    with structlog.contextvars.bound_contextvars(request_id=request_id):
-        response = await _answer(request, handler)
-        partner = request.get(PARTNER)
-        log.info(
-            "request",
-            method=request.method,
-            path=request.rel_url.path,
-            status=response.status,
-            partner=partner.id if partner else None,
-            ms=round((time.perf_counter() - started) * 1000, 2),
-        )
-    response.headers["X-Request-Id"] = request_id
-    return response
-
-
-async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except EuregateError as error:
-        return _problem(request, error)
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            return exc
-        return _problem(request, _from_http(exc, request))
-    except Exception as exc:  # noqa: BLE001 - the one place where the unexpected is caught
-        log.error(  # noqa: TRY400 - a traceback's messages may quote personal data
-            "internal_error",
-            error_type=type(exc).__name__,
-            where=_where(exc),
-        )
-        return _problem(request, InternalError())
-
-
-def _from_http(exc: web.HTTPException, request: web.Request) -> EuregateError:
-    if exc.status == 404:
-        return NotFound()
-    if exc.status == 405:
-        return MethodNotAllowed(method=request.method)
-    if exc.status == 413:
-        return BodyTooLarge(limit=request.app[MAX_BODY])
-    return InternalError() if exc.status >= 500 else ClientError()
-
-
-def _where(exc: BaseException) -> str:
-    """File and line where an exception arose, without its message (which may quote data)."""
-    tb = exc.__traceback__
-    while tb is not None and tb.tb_next is not None:
-        tb = tb.tb_next
-    return f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb else "?"
-
-
-def _problem(request: web.Request, error: EuregateError) -> web.Response:
-    document = problems.problem_document(
-        error,
-        language=request[LANGUAGE],
-        instance=request.rel_url.path,
-        request_id=request[REQUEST_ID],
-    )
-    if isinstance(error, ClientError):
-        log.info(
-            "refused",
-            kind=error.kind,
-            status=error.status,
-            codes=sorted({issue.code for issue in error.issues}),
-        )
-    response = web.json_response(
-        document, status=error.status, content_type=problems.MEDIA_TYPE, dumps=dumps
-    )
-    response.headers["Content-Language"] = request[LANGUAGE]
-    return response
-
-
-@web.middleware
 async def authenticate_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     fingerprint = peer_fingerprint(request)
     store = request.app[STORE]
@@ -149,6 +50,7 @@ async def authenticate_middleware(request: web.Request, handler: Handler) -> web
     request[REGISTRY] = admission.registry
     try:
         request[PARTNER] = admit(admission.partner, admission.certificate)
+        request[ACTOR] = request[PARTNER].id
     except NotAuthenticated as refusal:
         await store.record(
             AuditEvent(

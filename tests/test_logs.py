@@ -44,7 +44,7 @@ async def test_log_lines_are_json_with_a_request_id(
     lines = [json.loads(line) for line in log_stream.getvalue().splitlines()]
     request = next(line for line in lines if line["event"] == "request")
     assert request["status"] == 202
-    assert request["partner"] == "nl-pol-limburg"
+    assert request["actor"] == "nl-pol-limburg"
     assert len(request["request_id"]) == 32
 
 

@@ -1,0 +1,119 @@
+"""What every Euregate listener shares: request ids, language, one log line, problem documents.
+
+Every error becomes an RFC 9457 document in exactly one place, :func:`edge_middleware`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+
+import structlog
+from aiohttp import web
+
+from gateway import problems
+from gateway.errors import (
+    BodyTooLarge,
+    ClientError,
+    EuregateError,
+    InternalError,
+    MethodNotAllowed,
+    NotFound,
+)
+from gateway.i18n import negotiate
+from gateway.logs import get_logger
+
+MAX_BODY = web.AppKey("max_body", int)
+REQUEST_ID = web.RequestKey("request_id", str)
+LANGUAGE = web.RequestKey("language", str)
+ACTOR = web.RequestKey("actor", str)
+"""Who the request speaks for, for the log line: a partner id or a staff id."""
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+dumps = functools.partial(json.dumps, ensure_ascii=False)
+log = get_logger("euregate.http")
+
+
+def json_response(data: object, *, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, dumps=dumps)
+
+
+@web.middleware
+async def edge_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Request id, language, one log line per request, and every error as a problem document."""
+    request_id = uuid.uuid4().hex
+    request[REQUEST_ID] = request_id
+    request[LANGUAGE] = negotiate(request.headers.get("Accept-Language"))
+    started = time.perf_counter()
+    with structlog.contextvars.bound_contextvars(request_id=request_id):
+        response = await _answer(request, handler)
+        log.info(
+            "request",
+            method=request.method,
+            path=request.rel_url.path,
+            status=response.status,
+            actor=request.get(ACTOR),
+            ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+    response.headers["X-Request-Id"] = request_id
+    return response
+
+
+async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except EuregateError as error:
+        return _problem(request, error)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            return exc
+        return _problem(request, _from_http(exc, request))
+    except Exception as exc:  # noqa: BLE001 - the one place where the unexpected is caught
+        log.error(  # noqa: TRY400 - a traceback's messages may quote personal data
+            "internal_error",
+            error_type=type(exc).__name__,
+            where=_where(exc),
+        )
+        return _problem(request, InternalError())
+
+
+def _from_http(exc: web.HTTPException, request: web.Request) -> EuregateError:
+    if exc.status == 404:
+        return NotFound()
+    if exc.status == 405:
+        return MethodNotAllowed(method=request.method)
+    if exc.status == 413:
+        return BodyTooLarge(limit=request.app[MAX_BODY])
+    return InternalError() if exc.status >= 500 else ClientError()
+
+
+def _where(exc: BaseException) -> str:
+    """File and line where an exception arose, without its message (which may quote data)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb else "?"
+
+
+def _problem(request: web.Request, error: EuregateError) -> web.Response:
+    document = problems.problem_document(
+        error,
+        language=request[LANGUAGE],
+        instance=request.rel_url.path,
+        request_id=request[REQUEST_ID],
+    )
+    if isinstance(error, ClientError):
+        log.info(
+            "refused",
+            kind=error.kind,
+            status=error.status,
+            codes=sorted({issue.code for issue in error.issues}),
+        )
+    response = web.json_response(
+        document, status=error.status, content_type=problems.MEDIA_TYPE, dumps=dumps
+    )
+    response.headers["Content-Language"] = request[LANGUAGE]
+    return response
