@@ -11,13 +11,11 @@ from aiohttp import web
 
 from gateway.audit import AuditEvent, EventKind
 from gateway.errors import (
-    BodyTooLarge,
     ClientError,
     NotAuthenticated,
     NotFound,
-    UnsupportedMediaType,
 )
-from gateway.http import ACTOR, LANGUAGE, MAX_BODY, Handler, dumps, edge_middleware
+from gateway.http import ACTOR, LANGUAGE, MAX_BODY, Handler, dumps, edge_middleware, read_body
 from gateway.intake import Intake, Receipt
 from gateway.partners import Partner, admit
 from gateway.store import Store
@@ -75,17 +73,10 @@ def peer_fingerprint(request: web.Request) -> str | None:
 
 async def _signal_body(request: web.Request) -> bytes:
     """The posted body, once it has passed the media-type and size checks (refusals audited)."""
-    intake = request.app[INTAKE]
     try:
-        _check_media_type(request)
-        if request.content_length is not None and request.content_length > request.app[MAX_BODY]:
-            raise BodyTooLarge(limit=request.app[MAX_BODY])
-        try:
-            return await request.read()
-        except web.HTTPRequestEntityTooLarge as exc:
-            raise BodyTooLarge(limit=request.app[MAX_BODY]) from exc
+        return await read_body(request)
     except ClientError as error:
-        await intake.refused(request[PARTNER], error)
+        await request.app[INTAKE].refused(request[PARTNER], error)
         raise
 
 
@@ -112,13 +103,6 @@ async def post_explain(request: web.Request) -> web.Response:
         },
         dumps=dumps,
     )
-
-
-def _check_media_type(request: web.Request) -> None:
-    charset = request.charset
-    if request.content_type != "application/json" or (charset and charset.lower() != "utf-8"):
-        received = request.headers.get("Content-Type", "")[:100]
-        raise UnsupportedMediaType(received=received or "none")
 
 
 async def get_signal(request: web.Request) -> web.Response:

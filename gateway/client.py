@@ -13,7 +13,7 @@ import json
 import ssl
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import aiohttp
 
@@ -40,7 +40,9 @@ class Problem(ClientFailure):
         return list(errors) if isinstance(errors, list) else []
 
 
-class EuregateClient:
+class JsonClient:
+    """JSON over HTTPS to one of the gateway's listeners, problems raised as :class:`Problem`."""
+
     def __init__(
         self,
         base_url: str,
@@ -48,14 +50,15 @@ class EuregateClient:
         ssl_context: ssl.SSLContext,
         language: str = "en",
         timeout: float = 30.0,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         self._base_url = base_url.rstrip("/")
         self._ssl = ssl_context
-        self._headers = {"Accept-Language": language}
+        self._headers = {"Accept-Language": language, **(headers or {})}
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
 
-    async def __aenter__(self) -> EuregateClient:
+    async def __aenter__(self) -> Self:
         self._session = aiohttp.ClientSession(
             headers=self._headers,
             timeout=self._timeout,
@@ -73,6 +76,29 @@ class EuregateClient:
             await self._session.close()
             self._session = None
 
+    async def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        if self._session is None:
+            raise RuntimeError(f"use {type(self).__name__} in `async with`")
+        try:
+            async with self._session.request(method, self._base_url + path, **kwargs) as response:
+                text = await response.text()
+                status = response.status
+        except (aiohttp.ClientError, TimeoutError, ssl.SSLError) as exc:
+            raise Unreachable(f"{self._base_url}: {exc}") from exc
+        try:
+            document = json.loads(text)
+        except ValueError as exc:
+            raise Problem(status, {"title": "not JSON", "detail": text[:200]}) from exc
+        if status >= 400:
+            raise Problem(status, document)
+        if not isinstance(document, dict):
+            raise Problem(status, {"title": "unexpected answer", "detail": text[:200]})
+        return document
+
+
+class EuregateClient(JsonClient):
+    """A partner system's client: identity is the TLS client certificate in ``ssl_context``."""
+
     async def post_signal(self, signal: Mapping[str, Any] | bytes) -> dict[str, Any]:
         """Post a signal; the receipt on 202 (new) or 200 (the same signal sent before)."""
         body = signal if isinstance(signal, bytes) else json.dumps(signal).encode()
@@ -89,22 +115,3 @@ class EuregateClient:
 
     async def signal_status(self, signal_id: str) -> dict[str, Any]:
         return await self._request("GET", f"/v1/signals/{signal_id}")
-
-    async def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        if self._session is None:
-            raise RuntimeError("use EuregateClient in `async with`")
-        try:
-            async with self._session.request(method, self._base_url + path, **kwargs) as response:
-                text = await response.text()
-                status = response.status
-        except (aiohttp.ClientError, TimeoutError, ssl.SSLError) as exc:
-            raise Unreachable(f"{self._base_url}: {exc}") from exc
-        try:
-            document = json.loads(text)
-        except ValueError as exc:
-            raise Problem(status, {"title": "not JSON", "detail": text[:200]}) from exc
-        if status >= 400:
-            raise Problem(status, document)
-        if not isinstance(document, dict):
-            raise Problem(status, {"title": "unexpected answer", "detail": text[:200]})
-        return document

@@ -22,6 +22,7 @@ from gateway.errors import (
     InternalError,
     MethodNotAllowed,
     NotFound,
+    UnsupportedMediaType,
 )
 from gateway.i18n import negotiate
 from gateway.logs import get_logger
@@ -116,4 +117,28 @@ def _problem(request: web.Request, error: EuregateError) -> web.Response:
         document, status=error.status, content_type=problems.MEDIA_TYPE, dumps=dumps
     )
     response.headers["Content-Language"] = request[LANGUAGE]
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="euregate"'
+    retry_after = error.extensions().get("retry_after") if isinstance(error, ClientError) else None
+    if isinstance(retry_after, int):
+        response.headers["Retry-After"] = str(retry_after)
     return response
+
+
+def check_json_media_type(request: web.Request) -> None:
+    charset = request.charset
+    if request.content_type != "application/json" or (charset and charset.lower() != "utf-8"):
+        received = request.headers.get("Content-Type", "")[:100]
+        raise UnsupportedMediaType(received=received or "none")
+
+
+async def read_body(request: web.Request) -> bytes:
+    """The posted JSON body's bytes, once it has passed the media-type and size checks."""
+    check_json_media_type(request)
+    limit = request.app[MAX_BODY]
+    if request.content_length is not None and request.content_length > limit:
+        raise BodyTooLarge(limit=limit)
+    try:
+        return await request.read()
+    except web.HTTPRequestEntityTooLarge as exc:
+        raise BodyTooLarge(limit=limit) from exc

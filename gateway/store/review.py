@@ -7,6 +7,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.audit import AuditEvent
 from gateway.store.database import Database, Transaction
 
 
@@ -31,6 +32,19 @@ class ReviewItem:
     release_now: bool
     state: str
     created_at: str
+    decided_at: str | None = None
+    officer_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ReviewOutcome:
+    """What an officer decided about a waiting copy: ``released`` with the final texts
+    (sealed by the caller), or ``rejected`` with a reason."""
+
+    state: str
+    officer_id: str
+    correction: bytes | None = None
+    rejection_reason: str | None = None
 
 
 def queue_for_review(tx: Transaction, signal_id: str, items: tuple[NewReviewItem, ...]) -> None:
@@ -55,7 +69,10 @@ def queue_for_review(tx: Transaction, signal_id: str, items: tuple[NewReviewItem
 
 
 _URGENCY_ORDER = "CASE urgency WHEN 'immediate' THEN 0 WHEN 'urgent' THEN 1 ELSE 2 END"
-_COLUMNS = "id, signal_id, recipient_id, country, urgency, reasons, release_now, state, created_at"
+_COLUMNS = (
+    "id, signal_id, recipient_id, country, urgency, reasons, release_now, state, created_at, "
+    "decided_at, officer_id"
+)
 
 
 class ReviewStore(Database):
@@ -76,6 +93,56 @@ class ReviewStore(Database):
 
         return await self.read(read)
 
+    async def review_item(self, item_id: str) -> ReviewItem | None:
+        def read(conn: sqlite3.Connection) -> ReviewItem | None:
+            row = conn.execute(
+                f"SELECT {_COLUMNS} FROM review_items WHERE id = ?", (item_id,)
+            ).fetchone()
+            return None if row is None else _item(row)
+
+        return await self.read(read)
+
+    async def review_correction(self, item_id: str) -> bytes | None:
+        """The sealed final texts of a released copy."""
+
+        def read(conn: sqlite3.Connection) -> bytes | None:
+            row = conn.execute(
+                "SELECT correction FROM review_items WHERE id = ?", (item_id,)
+            ).fetchone()
+            return None if row is None or row[0] is None else bytes(row[0])
+
+        return await self.read(read)
+
+    async def decide_review(
+        self, item_id: str, outcome: ReviewOutcome, event: AuditEvent
+    ) -> ReviewItem | None:
+        """Record ``outcome`` and its audit entry if the copy still waits; None if it does not
+        (another officer was first), and then nothing is written."""
+
+        def write(tx: Transaction) -> ReviewItem | None:
+            now = tx.now()
+            changed = tx.conn.execute(
+                "UPDATE review_items SET state = ?, decided_at = ?, officer_id = ?, "
+                "correction = ?, rejection_reason = ? WHERE id = ? AND state = 'pending'",
+                (
+                    outcome.state,
+                    now,
+                    outcome.officer_id,
+                    outcome.correction,
+                    outcome.rejection_reason,
+                    item_id,
+                ),
+            ).rowcount
+            if changed != 1:
+                return None
+            tx.append(event)
+            row = tx.conn.execute(
+                f"SELECT {_COLUMNS} FROM review_items WHERE id = ?", (item_id,)
+            ).fetchone()
+            return _item(row)
+
+        return await self.write(write)
+
 
 def _item(row: tuple[Any, ...]) -> ReviewItem:
     return ReviewItem(
@@ -88,4 +155,6 @@ def _item(row: tuple[Any, ...]) -> ReviewItem:
         release_now=bool(row[6]),
         state=row[7],
         created_at=row[8],
+        decided_at=row[9],
+        officer_id=row[10],
     )
