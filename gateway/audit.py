@@ -36,6 +36,14 @@ class EventKind(StrEnum):
     POLICY_ADOPTED = "policy.adopted"
     POLICY_REFUSED = "policy.refused"
     POLICY_EXPLAINED = "policy.explained"
+    STAFF_ADDED = "staff.added"
+    STAFF_CHANGED = "staff.changed"
+    STAFF_STATE_CHANGED = "staff.state_changed"
+    STAFF_CREDENTIALS_RESET = "staff.credentials_reset"
+    STAFF_LOGIN_SUCCEEDED = "staff.login_succeeded"
+    STAFF_LOGIN_REFUSED = "staff.login_refused"
+    STAFF_TOKEN_ISSUED = "staff.token_issued"  # noqa: S105 - an event kind, not a secret
+    STAFF_TOKEN_REVOKED = "staff.token_revoked"  # noqa: S105 - an event kind, not a secret
 
 
 @dataclass(frozen=True)

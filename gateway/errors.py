@@ -226,3 +226,47 @@ class RegistryError(EuregateError):
 
 class InternalError(EuregateError):
     """Our fault. Whatever caused it is logged; the caller gets only the request id."""
+
+
+class StaffNotAuthenticated(ClientError):
+    """A person's sign-in or API token is refused; the same answer whatever the reason."""
+
+    kind = "staff-not-authenticated"
+    status = 401
+    title = N_("Not signed in")
+    detail_message = N_(
+        "The login name, password, code or token is not accepted, or the account cannot sign "
+        "in now. Try again, or ask an administrator."
+    )
+
+
+class Forbidden(ClientError):
+    """A signed-in person asks for something their role or desk does not allow."""
+
+    kind = "forbidden"
+    status = 403
+    title = N_("Not allowed")
+    detail_message = N_("Your role or desk does not allow this.")
+
+    def __init__(self, *, permission: str | None = None) -> None:
+        super().__init__(permission=permission)
+
+    def extensions(self) -> dict[str, object]:
+        permission = self.params["permission"]
+        return {} if permission is None else {"permission": permission}
+
+
+class TooManyAttempts(ClientError):
+    """Too many sign-in attempts from one address; ``retry_after`` seconds until the next."""
+
+    kind = "too-many-attempts"
+    status = 429
+    title = N_("Too many attempts")
+    detail_message = N_("Too many sign-in attempts from your address. Wait, then try again.")
+
+    def __init__(self, *, retry_after: int | None = None) -> None:
+        super().__init__(retry_after=retry_after)
+
+    def extensions(self) -> dict[str, object]:
+        retry_after = self.params["retry_after"]
+        return {} if retry_after is None else {"retry_after": retry_after}

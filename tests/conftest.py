@@ -22,10 +22,12 @@ from aiohttp import web
 
 from gateway import datadir, logs, pki
 from gateway.client import EuregateClient
-from gateway.clock import SystemClock
+from gateway.clock import FixedClock, SystemClock
 from gateway.config import DataDir, Settings
 from gateway.server import build
+from gateway.staff import Passwords
 from gateway.store import Store
+from gateway.vault import MasterKey
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -150,3 +152,29 @@ async def gateway_process(layout: DataDir, port: int) -> AsyncIterator[asyncio.s
         if process.returncode is None:
             process.kill()
         await process.wait()
+
+
+# --- staff accounts ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def cheap_passwords() -> Passwords:
+    """Real argon2id at its cheapest parameters: the algorithm under test, in milliseconds."""
+    return Passwords(time_cost=1, memory_cost_kib=8, parallelism=1)
+
+
+@pytest.fixture
+def staff_clock() -> FixedClock:
+    return FixedClock(datetime(2026, 3, 2, 9, 0, 7, tzinfo=UTC))
+
+
+@pytest.fixture
+def staff_store(layout: DataDir, staff_clock: FixedClock) -> Iterator[Store]:
+    """The demo data directory's real SQLite store, on the staff tests' clock."""
+    with Store(layout.database, clock=staff_clock) as store:
+        yield store
+
+
+@pytest.fixture
+def master_key(layout: DataDir) -> MasterKey:
+    return datadir.load_master_key(layout)

@@ -7,10 +7,10 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from gateway.cli import admin, policy, schema, send, serve
+from gateway.cli import admin, policy, schema, send, serve, staff
 from gateway.errors import EuregateError
 
-COMMAND_GROUPS = (admin, serve, send, schema, policy)
+COMMAND_GROUPS = (admin, serve, send, schema, policy, staff)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,6 +13,7 @@ from gateway.store.signals import (
     SignalStore,
     StoredSignal,
 )
+from gateway.store.staff import StaffStore
 
 __all__ = [
     "Accepted",
@@ -25,6 +26,7 @@ __all__ = [
     "ReviewItem",
     "ReviewStore",
     "SignalStore",
+    "StaffStore",
     "Store",
     "StoredSignal",
     "Transaction",
@@ -32,5 +34,5 @@ __all__ = [
 ]
 
 
-class Store(RegistryStore, SignalStore, PolicyStore, ReviewStore):
+class Store(RegistryStore, SignalStore, PolicyStore, ReviewStore, StaffStore):
     """Everything Euregate keeps, behind typed methods. Start it before use, close it after."""

@@ -1,0 +1,269 @@
+"""Administrators' commands for staff accounts: ``staff add``, ``list``, ``token`` and the rest.
+
+Secrets appear once: a new second factor when an account is added or reset, a token
+when it is issued. Passwords are read with ``getpass`` (twice) or, for scripts, as one
+line from standard input with ``--password-stdin``; never from the command line. What
+the commands say is in ``--lang``, else the language of the environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import asdict
+
+from gateway import datadir
+from gateway.audit import timestamp
+from gateway.cli.admin import Subparsers, open_store, print_table
+from gateway.cli.common import add_data_dir, layout
+from gateway.config import DataDir
+from gateway.errors import RegistryError
+from gateway.i18n import LANGUAGES, N_, negotiate, translate
+from gateway.staff import admin
+from gateway.staff.accounts import Desk, Role, StaffAccount, StaffState
+from gateway.store import Store
+from gateway.vault import MasterKey, VaultError
+
+ADDED = N_("Added {id} ({role}, desk {desk}).")
+SECOND_FACTOR = N_(
+    "Add this second factor to an authenticator app now (scan the URI as a QR code or type "
+    "the secret); it is not shown again."
+)
+CHANGED = N_("{id}: {role}, desk {desk}, language {language}.")
+DISABLED = N_("{id} is disabled: the account cannot sign in and its tokens are refused.")
+ENABLED = N_("{id} is active again; any sign-in lock is lifted.")
+RESET = N_("Reset {id}: new password and second factor; {count} token(s) revoked.")
+TOKEN_ISSUED = N_("Token {token_id} for {id}. It is shown once; keep it secret:")
+TOKEN_REVOKED = N_("Token {token_id} of {id} is revoked.")
+PASSWORD_PROMPT = N_("Password: ")
+PASSWORD_AGAIN = N_("Password again: ")
+
+
+def register(commands: Subparsers[argparse.ArgumentParser]) -> None:
+    group = commands.add_parser("staff", help="staff accounts and their API tokens")
+    actions = group.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
+
+    add = _action(actions, "add", "create an account; shows its second factor once", run_add)
+    add.add_argument("staff_id", metavar="ID", help="login name, e.g. j.jansen")
+    add.add_argument("--name", required=True, help="the person's name as colleagues know it")
+    add.add_argument("--role", required=True, choices=[str(role) for role in Role])
+    add.add_argument("--desk", required=True, help="NL, BE, DE, partner ids a,b or *")
+    add.add_argument("--language", default="en", choices=LANGUAGES)
+    _password_option(add)
+
+    change = _action(actions, "change", "change name, role, desk or language", run_change)
+    change.add_argument("staff_id", metavar="ID")
+    change.add_argument("--name")
+    change.add_argument("--role", choices=[str(role) for role in Role])
+    change.add_argument("--desk")
+    change.add_argument("--language", choices=LANGUAGES)
+
+    listing = _action(actions, "list", "list accounts", run_list)
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+
+    for name, state, text in (
+        ("disable", StaffState.DISABLED, "stop an account and its tokens at once"),
+        ("enable", StaffState.ACTIVE, "admit an account again; also lifts a sign-in lock"),
+    ):
+        _action(actions, name, text, _state_changer(state)).add_argument("staff_id", metavar="ID")
+
+    reset = _action(actions, "reset", "new password and second factor; revokes tokens", run_reset)
+    reset.add_argument("staff_id", metavar="ID")
+    _password_option(reset)
+
+    tokens = actions.add_parser("token", help="API tokens for a person's scripts")
+    token_actions = tokens.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    issue = _action(token_actions, "issue", "issue a token; shows it once", run_token_issue)
+    issue.add_argument("staff_id", metavar="ID")
+    issue.add_argument("--label", required=True, help="what the token is for")
+    token_list = _action(token_actions, "list", "a person's tokens", run_token_list)
+    token_list.add_argument("staff_id", metavar="ID")
+    token_list.add_argument("--json", action="store_true", help="machine-readable output")
+    revoke = _action(token_actions, "revoke", "revoke a token at once", run_token_revoke)
+    revoke.add_argument("token_id", metavar="TOKEN_ID")
+
+
+def _action(
+    actions: Subparsers[argparse.ArgumentParser],
+    name: str,
+    text: str,
+    handler: Callable[[argparse.Namespace], int],
+) -> argparse.ArgumentParser:
+    parser = actions.add_parser(name, help=text)
+    add_data_dir(parser)
+    parser.add_argument("--lang", choices=LANGUAGES, help="language of the messages")
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def _password_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password as one line from standard input instead of prompting",
+    )
+
+
+def _language(args: argparse.Namespace) -> str:
+    chosen: str | None = args.lang
+    return chosen or negotiate(os.environ.get("LANGUAGE") or os.environ.get("LANG", "")[:2])
+
+
+def _say(args: argparse.Namespace, message: str, **params: object) -> None:
+    print(translate(message, _language(args), **params))
+
+
+def _open(data: DataDir) -> tuple[Store, MasterKey]:
+    store = open_store(data)
+    try:
+        key = datadir.load_master_key(data)
+    except VaultError as exc:
+        raise RegistryError(str(exc)) from exc
+    return store, key
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+    elif not sys.stdin.isatty():
+        raise RegistryError("no terminal to ask for the password; give it with --password-stdin")
+    else:
+        language = _language(args)
+        password = getpass.getpass(translate(PASSWORD_PROMPT, language))
+        if getpass.getpass(translate(PASSWORD_AGAIN, language)) != password:
+            raise RegistryError("the two passwords differ")
+    if not password:
+        raise RegistryError("no password given")
+    return password
+
+
+def _show_second_factor(args: argparse.Namespace, enrolment: admin.Enrolment) -> None:
+    _say(args, SECOND_FACTOR)
+    print(f"totp uri     {enrolment.provisioning_uri}")
+    print(f"totp secret  {enrolment.totp_secret}")
+
+
+def run_add(args: argparse.Namespace) -> int:
+    account = StaffAccount(
+        id=args.staff_id,
+        name=args.name,
+        role=Role(args.role),
+        desk=Desk.parse(args.desk),
+        language=args.language,
+    )
+    password = _password(args)
+    store, key = _open(layout(args))
+    with store:
+        enrolment = admin.enrol(store, key, account, password, actor=datadir.cli_actor())
+    _say(args, ADDED, id=account.id, role=account.role, desk=account.desk)
+    _show_second_factor(args, enrolment)
+    return 0
+
+
+def run_change(args: argparse.Namespace) -> int:
+    store, _ = _open(layout(args))
+    with store:
+        current = store.staff_account(args.staff_id)
+        wanted = StaffAccount(
+            id=current.id,
+            name=args.name if args.name is not None else current.name,
+            role=Role(args.role) if args.role is not None else current.role,
+            desk=Desk.parse(args.desk) if args.desk is not None else current.desk,
+            language=args.language if args.language is not None else current.language,
+        )
+        account = admin.change(store, wanted, actor=datadir.cli_actor())
+    _say(
+        args,
+        CHANGED,
+        id=account.id,
+        role=account.role,
+        desk=account.desk,
+        language=account.language,
+    )
+    return 0
+
+
+def _account_json(account: StaffAccount) -> dict[str, object]:
+    return {
+        **asdict(account),
+        "role": str(account.role),
+        "desk": str(account.desk),
+        "state": str(account.state),
+        "locked_until": _when(account),
+    }
+
+
+def _when(account: StaffAccount) -> str | None:
+    return None if account.locked_until is None else timestamp(account.locked_until)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    store, _ = _open(layout(args))
+    with store:
+        accounts = store.staff_accounts()
+    if args.json:
+        print(json.dumps([_account_json(a) for a in accounts], indent=2, ensure_ascii=False))
+        return 0
+    print_table(
+        ("ID", "ROLE", "DESK", "LANGUAGE", "STATE", "LOCKED UNTIL", "NAME"),
+        [(a.id, a.role, a.desk, a.language, a.state, _when(a) or "-", a.name) for a in accounts],
+    )
+    return 0
+
+
+def _state_changer(state: StaffState) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        store, _ = _open(layout(args))
+        with store:
+            account = admin.set_state(store, args.staff_id, state, actor=datadir.cli_actor())
+        _say(args, DISABLED if account.state is StaffState.DISABLED else ENABLED, id=account.id)
+        return 0
+
+    return run
+
+
+def run_reset(args: argparse.Namespace) -> int:
+    password = _password(args)
+    store, key = _open(layout(args))
+    with store:
+        enrolment = admin.reset(store, key, args.staff_id, password, actor=datadir.cli_actor())
+    _say(args, RESET, id=enrolment.account.id, count=enrolment.tokens_revoked)
+    _show_second_factor(args, enrolment)
+    return 0
+
+
+def run_token_issue(args: argparse.Namespace) -> int:
+    store, _ = _open(layout(args))
+    with store:
+        issued = admin.issue_token(store, args.staff_id, args.label, actor=datadir.cli_actor())
+    language = _language(args)
+    notice = translate(TOKEN_ISSUED, language, token_id=issued.token.id, id=issued.token.staff_id)
+    print(notice, file=sys.stderr)
+    print(issued.secret)
+    return 0
+
+
+def run_token_list(args: argparse.Namespace) -> int:
+    store, _ = _open(layout(args))
+    with store:
+        tokens = store.tokens(args.staff_id)
+    if args.json:
+        print(json.dumps([asdict(t) for t in tokens], indent=2, ensure_ascii=False))
+        return 0
+    print_table(
+        ("TOKEN ID", "CREATED", "REVOKED", "LABEL"),
+        [(t.id, t.created_at, t.revoked_at or "-", t.label) for t in tokens],
+    )
+    return 0
+
+
+def run_token_revoke(args: argparse.Namespace) -> int:
+    store, _ = _open(layout(args))
+    with store:
+        token = admin.revoke_token(store, args.token_id, actor=datadir.cli_actor())
+    _say(args, TOKEN_REVOKED, token_id=token.id, id=token.staff_id)
+    return 0

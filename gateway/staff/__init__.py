@@ -1,0 +1,49 @@
+"""Staff: the people who use Euregate, how they sign in and what each may do.
+
+    accounts      StaffAccount, Role, Desk, StaffState: who a person is at the gateway
+    passwords     argon2id hashing with explicit parameters
+    totp          the second factor, kept sealed with its last accepted step
+    login         verify_login: one attempt, as a pure function; the lock schedule
+    ratelimit     AddressLimiter: attempts per client address
+    tokens        API tokens: only their SHA-256 is kept
+    permissions   Permission, ROLE_PERMISSIONS and require()
+    auth          Authenticator: sign-in and tokens against the store
+    admin         enrol, change, set_state, reset, issue_token, revoke_token
+
+The store side is :class:`gateway.store.staff.StaffStore`.
+"""
+
+from __future__ import annotations
+
+from gateway.staff.accounts import Desk, Role, StaffAccount, StaffState
+from gateway.staff.admin import Enrolment, IssuedToken
+from gateway.staff.auth import Authenticator
+from gateway.staff.login import LoginResult, Refusal, StaffRecord, verify_login
+from gateway.staff.passwords import PASSWORDS, Passwords
+from gateway.staff.permissions import ROLE_PERMISSIONS, Permission, allowed, require
+from gateway.staff.ratelimit import AddressLimiter
+from gateway.staff.tokens import ApiToken
+from gateway.staff.totp import Totp
+
+__all__ = [
+    "PASSWORDS",
+    "ROLE_PERMISSIONS",
+    "AddressLimiter",
+    "ApiToken",
+    "Authenticator",
+    "Desk",
+    "Enrolment",
+    "IssuedToken",
+    "LoginResult",
+    "Passwords",
+    "Permission",
+    "Refusal",
+    "Role",
+    "StaffAccount",
+    "StaffRecord",
+    "StaffState",
+    "Totp",
+    "allowed",
+    "require",
+    "verify_login",
+]

@@ -1,0 +1,175 @@
+"""The administrator's side of staff accounts: enrol, change, disable, reset, tokens.
+
+Each change goes to the store with its audit event, in one transaction. An event
+names the account and what changed; never a password, a TOTP secret or a token, and
+not the person's name either (the audit log keeps ids, not names).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from gateway.audit import AuditEvent, EventKind
+from gateway.errors import RegistryError
+from gateway.staff import tokens as tokens_
+from gateway.staff import totp as totp_
+from gateway.staff.accounts import StaffAccount, StaffState
+from gateway.staff.login import StaffRecord
+from gateway.staff.passwords import PASSWORDS, Passwords, password_problems
+from gateway.vault import MasterKey
+
+if TYPE_CHECKING:
+    from gateway.store.staff import StaffStore
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """An account with its new second factor, to show its owner once."""
+
+    account: StaffAccount
+    totp_secret: str = field(repr=False)
+    provisioning_uri: str = field(repr=False)
+    tokens_revoked: int = 0
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A new token, to show once: only its hash is kept."""
+
+    token: tokens_.ApiToken
+    secret: str = field(repr=False)
+
+
+def _subject(staff_id: str) -> str:
+    return f"staff:{staff_id}"
+
+
+def _credentials(
+    account_id: str, password: str, key: MasterKey, passwords: Passwords
+) -> tuple[str, bytes, totp_.Totp]:
+    problems = password_problems(password, staff_id=account_id)
+    if problems:
+        raise RegistryError("; ".join(problems))
+    second = totp_.Totp.generate()
+    return passwords.hash(password), totp_.seal(second, key, account_id), second
+
+
+def enrol(
+    store: StaffStore,
+    key: MasterKey,
+    account: StaffAccount,
+    password: str,
+    *,
+    actor: str,
+    passwords: Passwords = PASSWORDS,
+) -> Enrolment:
+    password_hash, sealed, second = _credentials(account.id, password, key, passwords)
+    added = store.add_staff(
+        StaffRecord(account, password_hash=password_hash, totp_sealed=sealed),
+        AuditEvent(
+            EventKind.STAFF_ADDED,
+            actor=actor,
+            subject=_subject(account.id),
+            data={
+                "role": str(account.role),
+                "desk": str(account.desk),
+                "language": account.language,
+            },
+        ),
+    )
+    return Enrolment(added, second.secret, second.provisioning_uri(account.id))
+
+
+def change(store: StaffStore, account: StaffAccount, *, actor: str) -> StaffAccount:
+    """Give an account the name, role, desk and language of ``account``."""
+
+    def event(before: StaffAccount) -> AuditEvent:
+        changed = {
+            name: {"from": str(getattr(before, name)), "to": str(getattr(account, name))}
+            for name in ("role", "desk", "language")
+            if getattr(before, name) != getattr(account, name)
+        }
+        renamed = {"name_changed": True} if before.name != account.name else {}
+        return AuditEvent(
+            EventKind.STAFF_CHANGED,
+            actor=actor,
+            subject=_subject(account.id),
+            data={**changed, **renamed},
+        )
+
+    return store.update_staff(account, event)
+
+
+def set_state(store: StaffStore, staff_id: str, state: StaffState, *, actor: str) -> StaffAccount:
+    def event(before: StaffAccount) -> AuditEvent:
+        return AuditEvent(
+            EventKind.STAFF_STATE_CHANGED,
+            actor=actor,
+            subject=_subject(staff_id),
+            data={
+                "from": str(before.state),
+                "to": str(state),
+                "lock_lifted": before.locked_until is not None or before.failed_logins > 0,
+            },
+        )
+
+    return store.set_staff_state(staff_id, state, event)
+
+
+def reset(
+    store: StaffStore,
+    key: MasterKey,
+    staff_id: str,
+    password: str,
+    *,
+    actor: str,
+    passwords: Passwords = PASSWORDS,
+) -> Enrolment:
+    """A new password and a new second factor; every token of the account is revoked."""
+    password_hash, sealed, second = _credentials(staff_id, password, key, passwords)
+    account, revoked = store.reset_staff_credentials(
+        staff_id,
+        password_hash=password_hash,
+        totp_sealed=sealed,
+        event_for=lambda revoked: AuditEvent(
+            EventKind.STAFF_CREDENTIALS_RESET,
+            actor=actor,
+            subject=_subject(staff_id),
+            data={"tokens_revoked": revoked},
+        ),
+    )
+    return Enrolment(account, second.secret, second.provisioning_uri(staff_id), revoked)
+
+
+def issue_token(store: StaffStore, staff_id: str, label: str, *, actor: str) -> IssuedToken:
+    label = label.strip()
+    if not label or len(label) > 100 or not label.isprintable():
+        raise RegistryError("a token label has 1 to 100 printable characters")
+    secret = tokens_.new_token()
+    planned = tokens_.ApiToken(
+        id=tokens_.new_token_id(), staff_id=staff_id, label=label, created_at=""
+    )
+    token = store.issue_token(
+        planned,
+        tokens_.token_hash(secret),
+        AuditEvent(
+            EventKind.STAFF_TOKEN_ISSUED,
+            actor=actor,
+            subject=_subject(staff_id),
+            data={"token_id": planned.id, "label": label},
+        ),
+    )
+    return IssuedToken(token, secret)
+
+
+def revoke_token(store: StaffStore, token_id: str, *, actor: str) -> tokens_.ApiToken:
+    return store.revoke_token(
+        token_id,
+        lambda token: AuditEvent(
+            EventKind.STAFF_TOKEN_REVOKED,
+            actor=actor,
+            subject=_subject(token.staff_id),
+            data={"token_id": token.id},
+        ),
+    )

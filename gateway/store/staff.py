@@ -1,0 +1,304 @@
+"""Staff accounts, their sign-in counters and their API tokens."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from gateway import audit
+from gateway.audit import AuditEvent
+from gateway.errors import RegistryError
+from gateway.staff.accounts import Desk, Role, StaffAccount, StaffState
+from gateway.staff.login import StaffRecord
+from gateway.staff.tokens import ApiToken
+from gateway.store.database import Database, Transaction
+
+_COLUMNS = "id, name, role, desk, language, state, failed_logins, locked_until, created_at"
+_ISSUED_COLUMNS = "id, staff_id, label, created_at, revoked_at"
+
+
+class StaffStore(Database):
+    # --- accounts ------------------------------------------------------------------------
+
+    def add_staff(self, record: StaffRecord, event: AuditEvent) -> StaffAccount:
+        account = record.account
+
+        def write(tx: Transaction) -> StaffAccount:
+            _check_desk(tx.conn, account.desk)
+            now = tx.now()
+            try:
+                tx.conn.execute(
+                    "INSERT INTO staff (id, name, role, desk, language, password_hash, "
+                    "totp_sealed, state, created_at, updated_at, failed_logins) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+                    (
+                        account.id,
+                        account.name,
+                        str(account.role),
+                        str(account.desk),
+                        account.language,
+                        record.password_hash,
+                        record.totp_sealed,
+                        str(account.state),
+                        now,
+                        now,
+                    ),
+                )
+            except sqlite3.IntegrityError as exc:
+                raise RegistryError("staff {id} already exists", id=account.id) from exc
+            tx.append(event)
+            return _account(tx.conn, account.id)
+
+        return self.write_sync(write)
+
+    def update_staff(
+        self, account: StaffAccount, event_for: Callable[[StaffAccount], AuditEvent]
+    ) -> StaffAccount:
+        """Change the name, role, desk and language of an account to those of ``account``."""
+
+        def write(tx: Transaction) -> StaffAccount:
+            before = _account(tx.conn, account.id)
+            _check_desk(tx.conn, account.desk)
+            tx.conn.execute(
+                "UPDATE staff SET name = ?, role = ?, desk = ?, language = ?, updated_at = ? "
+                "WHERE id = ?",
+                (
+                    account.name,
+                    str(account.role),
+                    str(account.desk),
+                    account.language,
+                    tx.now(),
+                    account.id,
+                ),
+            )
+            tx.append(event_for(before))
+            return _account(tx.conn, account.id)
+
+        return self.write_sync(write)
+
+    def set_staff_state(
+        self,
+        staff_id: str,
+        state: StaffState,
+        event_for: Callable[[StaffAccount], AuditEvent],
+    ) -> StaffAccount:
+        """Enable or disable an account; either way its sign-in lock is lifted."""
+
+        def write(tx: Transaction) -> StaffAccount:
+            before = _account(tx.conn, staff_id)
+            tx.conn.execute(
+                "UPDATE staff SET state = ?, failed_logins = 0, locked_until = NULL, "
+                "updated_at = ? WHERE id = ?",
+                (str(state), tx.now(), staff_id),
+            )
+            tx.append(event_for(before))
+            return _account(tx.conn, staff_id)
+
+        return self.write_sync(write)
+
+    def reset_staff_credentials(
+        self,
+        staff_id: str,
+        *,
+        password_hash: str,
+        totp_sealed: bytes,
+        event_for: Callable[[int], AuditEvent],
+    ) -> tuple[StaffAccount, int]:
+        """New password and second factor, lock lifted, every token revoked; the account and
+        the number of tokens revoked (which also goes to ``event_for``)."""
+
+        def write(tx: Transaction) -> tuple[StaffAccount, int]:
+            _account(tx.conn, staff_id)
+            now = tx.now()
+            tx.conn.execute(
+                "UPDATE staff SET password_hash = ?, totp_sealed = ?, failed_logins = 0, "
+                "locked_until = NULL, updated_at = ? WHERE id = ?",
+                (password_hash, totp_sealed, now, staff_id),
+            )
+            revoked = tx.conn.execute(
+                "UPDATE api_tokens SET revoked_at = ? WHERE staff_id = ? AND revoked_at IS NULL",
+                (now, staff_id),
+            ).rowcount
+            tx.append(event_for(revoked))
+            return _account(tx.conn, staff_id), revoked
+
+        return self.write_sync(write)
+
+    def staff_account(self, staff_id: str) -> StaffAccount:
+        return self.read_sync(lambda conn: _account(conn, staff_id))
+
+    def staff_accounts(self) -> list[StaffAccount]:
+        rows = self.read_sync(
+            lambda conn: conn.execute(f"SELECT {_COLUMNS} FROM staff ORDER BY id").fetchall()
+        )
+        return [_account_from_row(row) for row in rows]
+
+    # --- signing in ------------------------------------------------------------------------
+
+    def staff_record(self, staff_id: str) -> StaffRecord | None:
+        """An account with its credentials, for checking a sign-in; ``None`` if unknown."""
+        row = self.read_sync(
+            lambda conn: conn.execute(
+                f"SELECT {_COLUMNS}, password_hash, totp_sealed FROM staff WHERE id = ?",
+                (staff_id,),
+            ).fetchone()
+        )
+        if row is None:
+            return None
+        return StaffRecord(_account_from_row(row), password_hash=row[9], totp_sealed=row[10])
+
+    def record_login_success(
+        self,
+        seen: StaffRecord,
+        *,
+        totp_sealed: bytes,
+        password_hash: str | None,
+        event: AuditEvent,
+    ) -> bool:
+        """Keep the advanced second factor, clear the failure count and audit the sign-in,
+        if the credentials are still those that were checked and the account is active.
+        ``False`` means a concurrent sign-in or reset came first: the attempt does not count.
+        """
+
+        def write(tx: Transaction) -> bool:
+            changed = tx.conn.execute(
+                "UPDATE staff SET totp_sealed = ?, password_hash = ?, failed_logins = 0, "
+                "locked_until = NULL WHERE id = ? AND totp_sealed = ? AND password_hash = ? "
+                "AND state = ?",
+                (
+                    totp_sealed,
+                    password_hash or seen.password_hash,
+                    seen.account.id,
+                    seen.totp_sealed,
+                    seen.password_hash,
+                    str(StaffState.ACTIVE),
+                ),
+            ).rowcount
+            if changed != 1:
+                return False
+            tx.append(event)
+            return True
+
+        return self.write_sync(write)
+
+    def record_login_failure(
+        self,
+        staff_id: str,
+        *,
+        lock: Callable[[int], datetime | None],
+        event_for: Callable[[int, datetime | None], AuditEvent],
+    ) -> None:
+        """Count one more failure; ``lock`` says until when that many failures lock it."""
+
+        def write(tx: Transaction) -> None:
+            row = tx.conn.execute(
+                "UPDATE staff SET failed_logins = COALESCE(failed_logins, 0) + 1 WHERE id = ? "
+                "RETURNING failed_logins",
+                (staff_id,),
+            ).fetchone()
+            if row is None:
+                raise RegistryError("no staff {id}", id=staff_id)
+            failures = int(row[0])
+            until = lock(failures)
+            tx.conn.execute(
+                "UPDATE staff SET locked_until = ? WHERE id = ?",
+                (None if until is None else audit.timestamp(until), staff_id),
+            )
+            tx.append(event_for(failures, until))
+
+        self.write_sync(write)
+
+    # --- API tokens ------------------------------------------------------------------------
+
+    def issue_token(self, token: ApiToken, token_hash: str, event: AuditEvent) -> ApiToken:
+        def write(tx: Transaction) -> ApiToken:
+            if not _account(tx.conn, token.staff_id).active:
+                raise RegistryError("staff {id} is disabled", id=token.staff_id)
+            try:
+                tx.conn.execute(
+                    "INSERT INTO api_tokens (id, staff_id, token_hash, label, created_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (token.id, token.staff_id, token_hash, token.label, tx.now()),
+                )
+            except sqlite3.IntegrityError as exc:
+                raise RegistryError("token {id} already exists", id=token.id) from exc
+            tx.append(event)
+            return _token(tx.conn, token.id)
+
+        return self.write_sync(write)
+
+    def tokens(self, staff_id: str) -> list[ApiToken]:
+        def read(conn: sqlite3.Connection) -> list[ApiToken]:
+            _account(conn, staff_id)
+            rows = conn.execute(
+                f"SELECT {_ISSUED_COLUMNS} FROM api_tokens WHERE staff_id = ? "
+                "ORDER BY created_at, id",
+                (staff_id,),
+            ).fetchall()
+            return [ApiToken(*row) for row in rows]
+
+        return self.read_sync(read)
+
+    def revoke_token(self, token_id: str, event_for: Callable[[ApiToken], AuditEvent]) -> ApiToken:
+        def write(tx: Transaction) -> ApiToken:
+            changed = tx.conn.execute(
+                "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                (tx.now(), token_id),
+            ).rowcount
+            if changed != 1:
+                raise RegistryError("no active token {id}", id=token_id)
+            revoked = _token(tx.conn, token_id)
+            tx.append(event_for(revoked))
+            return revoked
+
+        return self.write_sync(write)
+
+    def staff_for_token(self, token_hash: str) -> StaffAccount | None:
+        """The active account an unrevoked token belongs to: one read, every request."""
+        row = self.read_sync(
+            lambda conn: conn.execute(
+                f"SELECT {', '.join('s.' + c for c in _COLUMNS.split(', '))} "
+                "FROM api_tokens AS t JOIN staff AS s ON s.id = t.staff_id "
+                "WHERE t.token_hash = ? AND t.revoked_at IS NULL AND s.state = ?",
+                (token_hash, str(StaffState.ACTIVE)),
+            ).fetchone()
+        )
+        return None if row is None else _account_from_row(row)
+
+
+def _account_from_row(row: tuple[Any, ...]) -> StaffAccount:
+    return StaffAccount(
+        id=row[0],
+        name=row[1],
+        role=Role(row[2]),
+        desk=Desk.parse(row[3]),
+        language=row[4],
+        state=StaffState(row[5]),
+        failed_logins=row[6] or 0,
+        locked_until=None if row[7] is None else datetime.fromisoformat(row[7]),
+        created_at=row[8],
+    )
+
+
+def _account(conn: sqlite3.Connection, staff_id: str) -> StaffAccount:
+    row = conn.execute(f"SELECT {_COLUMNS} FROM staff WHERE id = ?", (staff_id,)).fetchone()
+    if row is None:
+        raise RegistryError("no staff {id}", id=staff_id)
+    return _account_from_row(row)
+
+
+def _token(conn: sqlite3.Connection, token_id: str) -> ApiToken:
+    row = conn.execute(
+        f"SELECT {_ISSUED_COLUMNS} FROM api_tokens WHERE id = ?", (token_id,)
+    ).fetchone()
+    if row is None:
+        raise RegistryError("no token {id}", id=token_id)
+    return ApiToken(*row)
+
+
+def _check_desk(conn: sqlite3.Connection, desk: Desk) -> None:
+    for partner_id in desk.partners:
+        if conn.execute("SELECT 1 FROM partners WHERE id = ?", (partner_id,)).fetchone() is None:
+            raise RegistryError("desk names partner {id}, which is not registered", id=partner_id)
