@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +31,17 @@ class Settings(BaseSettings):
     log_level: str = Field(default="info", description="debug, info, warning or error.")
     group_commit_max: int = Field(
         default=256, ge=1, description="Most writes committed together in one transaction."
+    )
+    translator: Literal["none", "memory", "libretranslate"] = Field(
+        default="memory",
+        description="Translation of free text: none, memory (officers' corrections and the "
+        "glossary; chained to LibreTranslate when its URL is set) or libretranslate.",
+    )
+    libretranslate_url: str | None = Field(
+        default=None, description="A LibreTranslate server on the deployment's premises."
+    )
+    libretranslate_api_key_file: Path | None = Field(
+        default=None, description="A file holding that server's API key, if it asks for one."
     )
 
 

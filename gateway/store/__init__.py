@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gateway.store.database import Database, Transaction, Write
+from gateway.store.memory import MemoryRecord, TranslationMemoryStore
 from gateway.store.policies import PolicyStore
 from gateway.store.registry import Admission, RegistryStore
 from gateway.store.review import NewReviewItem, ReviewItem, ReviewStore
@@ -19,6 +20,7 @@ __all__ = [
     "Accepted",
     "Admission",
     "Database",
+    "MemoryRecord",
     "NewReviewItem",
     "NewSignal",
     "PolicyStore",
@@ -30,9 +32,12 @@ __all__ = [
     "Store",
     "StoredSignal",
     "Transaction",
+    "TranslationMemoryStore",
     "Write",
 ]
 
 
-class Store(RegistryStore, SignalStore, PolicyStore, ReviewStore, StaffStore):
+class Store(
+    RegistryStore, SignalStore, PolicyStore, ReviewStore, StaffStore, TranslationMemoryStore
+):
     """Everything Euregate keeps, behind typed methods. Start it before use, close it after."""

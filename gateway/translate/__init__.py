@@ -1,0 +1,44 @@
+"""Translation of free text, with provenance for every translated field.
+
+- :mod:`~gateway.translate.types`: :class:`TranslatedText` and its :class:`Provenance`;
+- :mod:`~gateway.translate.base`: the backend interface and :class:`TranslationUnavailable`;
+- :mod:`~gateway.translate.segments`, :mod:`~gateway.translate.matching`,
+  :mod:`~gateway.translate.glossary`: sentences, memory look-up, the Euregio's glossary;
+- backends: :mod:`~gateway.translate.none`, :mod:`~gateway.translate.memory`,
+  :mod:`~gateway.translate.libretranslate`, chosen by :mod:`~gateway.translate.backends`;
+- :mod:`~gateway.translate.view`: :func:`translate_view`, the free text of a recipient's view.
+"""
+
+from gateway.translate.backends import BackendKind, backend_from_settings, build_backend
+from gateway.translate.base import (
+    Learner,
+    TranslationBackend,
+    TranslationUnavailable,
+    close_backend,
+    untranslated,
+)
+from gateway.translate.libretranslate import CircuitBreaker, LibreTranslateBackend
+from gateway.translate.memory import MemoryBackend
+from gateway.translate.none import NoTranslation
+from gateway.translate.types import Provenance, ProvenanceKind, TranslatedText
+from gateway.translate.view import FREE_TEXT_POINTERS, translate_view
+
+__all__ = [
+    "FREE_TEXT_POINTERS",
+    "BackendKind",
+    "CircuitBreaker",
+    "Learner",
+    "LibreTranslateBackend",
+    "MemoryBackend",
+    "NoTranslation",
+    "Provenance",
+    "ProvenanceKind",
+    "TranslatedText",
+    "TranslationBackend",
+    "TranslationUnavailable",
+    "backend_from_settings",
+    "build_backend",
+    "close_backend",
+    "translate_view",
+    "untranslated",
+]

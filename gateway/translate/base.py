@@ -1,0 +1,57 @@
+"""The interface every translation backend offers, and the one error it may raise.
+
+A backend turns a text from ``source`` into ``target`` language. When it cannot (the engine
+is down, its circuit is open, it timed out), it raises :class:`TranslationUnavailable` and
+nothing else; the caller then passes the original on, marked untranslated
+(:func:`untranslated`). Translation never holds up intake.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from gateway.translate.types import Provenance, TranslatedText
+
+
+class TranslationUnavailable(Exception):
+    """The backend cannot translate now. The message names the cause, never the text."""
+
+
+class TranslationBackend(Protocol):
+    name: str
+
+    async def translate(self, text: str, *, source: str, target: str) -> TranslatedText:
+        """``text`` in ``target``; raises :class:`TranslationUnavailable`, nothing else."""
+        ...
+
+
+@runtime_checkable
+class Learner(Protocol):
+    """A backend that learns from liaison officers' corrections (memory, or a chain with one)."""
+
+    async def learn(
+        self, source_text: str, target_text: str, *, source: str, target: str, officer_id: str
+    ) -> int:
+        """Remember that ``target_text`` translates ``source_text``; the number of entries kept."""
+        ...
+
+
+@runtime_checkable
+class Closable(Protocol):
+    async def close(self) -> None: ...
+
+
+async def close_backend(backend: TranslationBackend) -> None:
+    """Release what ``backend`` holds (an HTTP session), if it holds anything."""
+    if isinstance(backend, Closable):
+        await backend.close()
+
+
+def untranslated(text: str, language: str) -> TranslatedText:
+    """``text`` as written, in its own ``language``, marked original."""
+    return TranslatedText(text, language, Provenance("original"))
+
+
+def nothing_to_translate(text: str, *, source: str, target: str) -> bool:
+    """True when any backend should hand ``text`` back as it is: blank, or already in target."""
+    return source == target or not text.strip()

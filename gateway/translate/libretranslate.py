@@ -1,0 +1,250 @@
+"""The ``libretranslate`` backend: a LibreTranslate server the deployment runs on its premises.
+
+It speaks LibreTranslate's HTTP API: ``GET /languages`` (``[{"code", "name", "targets"}]``)
+and ``POST /translate`` with ``{"q", "source", "target", "format": "text", "api_key"}``,
+answered by ``{"translatedText": ...}`` or, on error, ``{"error": ...}``.
+
+Every request has its own timeout. A timeout, a broken connection, a 5xx or a 429 is retried
+a bounded number of times with exponential backoff; any other 4xx is the server's considered
+answer and is not. A call that still fails counts against a :class:`CircuitBreaker`: after
+``threshold`` failed calls in a row it opens and calls fail at once with
+:class:`~gateway.translate.base.TranslationUnavailable`, without touching the network, until a
+cool-down has passed; then one trial call may go (half-open), and its outcome closes or reopens
+the circuit. So a dead engine costs one fast refusal per text, never a stalled pipeline: callers
+translate off the intake path and pass the original on when this raises.
+
+The provenance names engine ``libretranslate`` and a version: the one the deployment gives
+(the LibreTranslate release it runs), or else a fingerprint of the language pairs the server
+offers, which changes when its models do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, Final, Literal, TypeVar
+
+import aiohttp
+
+from gateway.clock import Clock, SystemClock
+from gateway.logs import get_logger
+from gateway.translate.base import TranslationUnavailable, nothing_to_translate, untranslated
+from gateway.translate.types import Provenance, TranslatedText
+
+ENGINE: Final = "libretranslate"
+RETRYABLE_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
+_MAX_ERROR_LENGTH: Final = 120
+
+log = get_logger("euregate.translate")
+T = TypeVar("T")
+
+BreakerState = Literal["closed", "open", "half-open"]
+
+
+class CircuitBreaker:
+    """Opens after ``threshold`` failures in a row; lets one trial through after ``cool_down``."""
+
+    def __init__(
+        self,
+        *,
+        threshold: int = 5,
+        cool_down: timedelta = timedelta(seconds=30),
+        clock: Clock | None = None,
+    ) -> None:
+        if threshold < 1:
+            raise ValueError("a breaker opens after at least one failure")
+        self.threshold = threshold
+        self.cool_down = cool_down
+        self._clock = clock or SystemClock()
+        self._failures = 0
+        self._opened_at: datetime | None = None
+        self._trial = False
+
+    @property
+    def state(self) -> BreakerState:
+        if self._opened_at is None:
+            return "closed"
+        if self._clock.now() - self._opened_at >= self.cool_down:
+            return "half-open"
+        return "open"
+
+    def enter(self) -> None:
+        """Admit a call or raise :class:`TranslationUnavailable`; half-open admits one at a time."""
+        state = self.state
+        if state == "open" or (state == "half-open" and self._trial):
+            raise TranslationUnavailable(f"{ENGINE}: circuit open after repeated failures")
+        if state == "half-open":
+            self._trial = True
+
+    def succeeded(self) -> None:
+        self._failures, self._opened_at, self._trial = 0, None, False
+
+    def failed(self) -> None:
+        self._failures += 1
+        if self._trial or self._failures >= self.threshold:
+            self._opened_at = self._clock.now()
+        self._trial = False
+
+    def abandoned(self) -> None:
+        """A call was cancelled before it said anything about the server."""
+        self._trial = False
+
+
+class _ServerFailure(Exception):
+    """The server did not answer usefully: timed out, unreachable, 5xx, 429, or garbled."""
+
+
+class _Refused(Exception):
+    """The server answered and said no (a 4xx such as an unsupported language or a bad key)."""
+
+
+class LibreTranslateBackend:
+    """A client of one LibreTranslate server; one aiohttp session, opened on first use."""
+
+    name = ENGINE
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        api_key: str | None = None,
+        timeout: float = 10.0,
+        retries: int = 2,
+        backoff: float = 0.5,
+        breaker: CircuitBreaker | None = None,
+        version: str | None = None,
+    ) -> None:
+        if timeout <= 0 or retries < 0 or backoff < 0:
+            raise ValueError("timeout must be positive, retries and backoff not negative")
+        self.url = url.rstrip("/")
+        self._api_key = api_key
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._retries = retries
+        self._backoff = backoff
+        self.breaker = breaker or CircuitBreaker()
+        self._version = version
+        self._pairs: dict[str, frozenset[str]] | None = None
+        self._session: aiohttp.ClientSession | None = None
+
+    def __repr__(self) -> str:
+        return f"LibreTranslateBackend({self.url!r})"
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    @property
+    def version(self) -> str | None:
+        """The engine version for provenance; known once the language pairs have been read."""
+        return self._version
+
+    async def languages(self) -> Mapping[str, frozenset[str]]:
+        """Each source language the server offers, with the targets it translates it into."""
+        return await self._guarded(self._languages)
+
+    async def translate(self, text: str, *, source: str, target: str) -> TranslatedText:
+        if nothing_to_translate(text, source=source, target=target):
+            return untranslated(text, source)
+
+        async def call() -> str:
+            pairs = await self._languages()
+            if target not in pairs.get(source, frozenset()):
+                raise _Refused(f"{source} into {target} is not offered")
+            answer = await self._request("POST", "/translate", self._body(text, source, target))
+            translated = answer.get("translatedText") if isinstance(answer, dict) else None
+            if not isinstance(translated, str):
+                raise _ServerFailure("the answer has no translatedText")
+            return translated
+
+        translated = await self._guarded(call)
+        provenance = Provenance("machine", engine=ENGINE, version=self._version)
+        return TranslatedText(translated, target, provenance)
+
+    # --- the plumbing ----------------------------------------------------------------------
+
+    async def _guarded(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Run ``call`` through the breaker, turning every failure into TranslationUnavailable."""
+        self.breaker.enter()
+        try:
+            result = await call()
+        except _ServerFailure as exc:
+            self.breaker.failed()
+            log.warning("translation_unavailable", engine=ENGINE, cause=str(exc))
+            raise TranslationUnavailable(f"{ENGINE}: {exc}") from exc
+        except _Refused as exc:
+            self.breaker.succeeded()
+            log.warning("translation_refused", engine=ENGINE, cause=str(exc))
+            raise TranslationUnavailable(f"{ENGINE}: {exc}") from exc
+        except BaseException:
+            self.breaker.abandoned()
+            raise
+        self.breaker.succeeded()
+        return result
+
+    async def _languages(self) -> dict[str, frozenset[str]]:
+        if self._pairs is None:
+            answer = await self._request("GET", "/languages", None)
+            if not isinstance(answer, list):
+                raise _ServerFailure("/languages did not answer a list")
+            pairs: dict[str, frozenset[str]] = {}
+            for language in answer:
+                if isinstance(language, dict) and isinstance(language.get("code"), str):
+                    targets = language.get("targets", [])
+                    pairs[language["code"]] = frozenset(t for t in targets if isinstance(t, str))
+            self._pairs = pairs
+            if self._version is None:
+                listed = json.dumps(sorted((s, sorted(t)) for s, t in pairs.items()))
+                self._version = "pairs-" + hashlib.sha256(listed.encode()).hexdigest()[:12]
+        return self._pairs
+
+    def _body(self, text: str, source: str, target: str) -> dict[str, str]:
+        body = {"q": text, "source": source, "target": target, "format": "text"}
+        if self._api_key:
+            body["api_key"] = self._api_key
+        return body
+
+    async def _request(self, method: str, path: str, body: dict[str, str] | None) -> Any:
+        """The decoded JSON answer of a 200; retries what may pass, raises the rest."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
+        cause = "no attempt"
+        for attempt in range(self._retries + 1):
+            if attempt:
+                await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
+            try:
+                async with self._session.request(method, self.url + path, json=body) as response:
+                    status = response.status
+                    raw = await response.read()
+            except TimeoutError:
+                cause = f"{path} timed out"
+                continue
+            except aiohttp.ClientError as exc:
+                cause = f"{path} unreachable ({type(exc).__name__})"
+                continue
+            answer = _decoded(raw)
+            if status == 200:
+                if answer is None:
+                    raise _ServerFailure(f"{path} answered something other than JSON")
+                return answer
+            cause = f"{path} answered {status}{_error_of(answer)}"
+            if status not in RETRYABLE_STATUSES:
+                raise _Refused(cause)
+        raise _ServerFailure(f"{cause}, after {self._retries + 1} attempts")
+
+
+def _decoded(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
+def _error_of(answer: Any) -> str:
+    """LibreTranslate's ``{"error": ...}``, shortened; it names the problem, not the text."""
+    if isinstance(answer, dict) and isinstance(answer.get("error"), str):
+        return f": {answer['error'][:_MAX_ERROR_LENGTH]}"
+    return ""

@@ -1,0 +1,53 @@
+"""The free text of a recipient's view, translated: only what that recipient may read.
+
+Decide comes before translate. :func:`translate_view` reads the view that minimisation made,
+so a text the rules redacted is simply not there, and a held text (its pointer in
+``view.held``) is skipped even if a caller put it back: neither ever reaches a backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from gateway.decision import DataClass
+from gateway.minimise import FIELD_CLASSES, RecipientView
+from gateway.translate.base import TranslationBackend, TranslationUnavailable, untranslated
+from gateway.translate.types import TranslatedText
+
+FREE_TEXT_POINTERS: Final = tuple(
+    pointer
+    for pointer, data_class in FIELD_CLASSES.items()
+    if data_class is DataClass.FREE_TEXT and "*" not in pointer
+)
+"""Every member of a signal that holds free text, as JSON pointers."""
+
+
+async def translate_view(
+    view: RecipientView, target: str, source: str, backend: TranslationBackend
+) -> dict[str, TranslatedText]:
+    """Each free text the view shows, by pointer, in ``target`` with its provenance.
+
+    A backend that cannot translate now leaves that text as written, marked ``original``.
+    """
+    if DataClass.FREE_TEXT in view.withheld:
+        return {}
+    translated: dict[str, TranslatedText] = {}
+    for pointer in FREE_TEXT_POINTERS:
+        text = _resolve(view.document, pointer)
+        if pointer in view.held or not isinstance(text, str) or not text.strip():
+            continue
+        try:
+            translated[pointer] = await backend.translate(text, source=source, target=target)
+        except TranslationUnavailable:
+            translated[pointer] = untranslated(text, source)
+    return translated
+
+
+def _resolve(document: Mapping[str, Any], pointer: str) -> object:
+    value: object = document
+    for member in pointer.split("/")[1:]:
+        if not isinstance(value, Mapping) or member not in value:
+            return None
+        value = value[member]
+    return value
