@@ -6,8 +6,8 @@
     login         verify_login: one attempt, as a pure function; the lock schedule
     ratelimit     AddressLimiter: attempts per client address
     tokens        API tokens: only their SHA-256 is kept
-    permissions   Permission, ROLE_PERMISSIONS and require()
-    auth          Authenticator: sign-in and tokens against the store
+    permissions   Permission, ROLE_PERMISSIONS, require() and allowed_to()
+    auth          Authenticator: sign-in, sessions and tokens against the store
     admin         enrol, change, set_state, reset, issue_token, revoke_token
 
 The store side is :class:`gateway.store.staff.StaffStore`.
@@ -20,7 +20,7 @@ from gateway.staff.admin import Enrolment, IssuedToken
 from gateway.staff.auth import Authenticator
 from gateway.staff.login import LoginResult, Refusal, StaffRecord, verify_login
 from gateway.staff.passwords import PASSWORDS, Passwords
-from gateway.staff.permissions import ROLE_PERMISSIONS, Permission, allowed, require
+from gateway.staff.permissions import ROLE_PERMISSIONS, Permission, allowed, allowed_to, require
 from gateway.staff.ratelimit import AddressLimiter
 from gateway.staff.tokens import ApiToken
 from gateway.staff.totp import Totp
@@ -44,6 +44,7 @@ __all__ = [
     "StaffState",
     "Totp",
     "allowed",
+    "allowed_to",
     "require",
     "verify_login",
 ]

@@ -41,11 +41,16 @@ class AddressLimiter:
             tokens = self._tokens(key, now)
             if tokens < 1:
                 self._buckets[key] = (tokens, now)
-                return math.ceil((1 - tokens) / self._per_second)
+                # rounded to the microsecond first, so float error cannot add a second
+                return math.ceil(round((1 - tokens) / self._per_second, 6))
             self._buckets[key] = (tokens - 1, now)
             if len(self._buckets) > self._max:
                 self._forget(now)
             return None
+
+    def __len__(self) -> int:
+        """How many addresses it remembers."""
+        return len(self._buckets)
 
     def _tokens(self, key: str, now: datetime) -> float:
         if key not in self._buckets:

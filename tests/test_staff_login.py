@@ -1,0 +1,405 @@
+"""Signing in: password and code, the same refusal whatever went wrong, the account lock,
+the per-address rate limit, and API tokens that stop the moment they are revoked."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import UTC, datetime, timedelta
+
+import pyotp
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gateway.audit import AuditEntry, verify
+from gateway.clock import FixedClock
+from gateway.errors import StaffNotAuthenticated, TooManyAttempts
+from gateway.problems import problem_document
+from gateway.staff import (
+    AddressLimiter,
+    Authenticator,
+    Desk,
+    Passwords,
+    Role,
+    StaffAccount,
+    StaffState,
+    admin,
+)
+from gateway.staff.login import FIRST_LOCK, LOCK_AFTER, LONGEST_LOCK, lock_duration
+from gateway.store import Store
+from gateway.vault import MasterKey
+
+PASSWORD = "correct horse battery"
+ADDRESS = "192.0.2.10"
+STEP = timedelta(seconds=30)
+
+
+class Officer:
+    """An enrolled liaison officer and the authenticator app on their phone."""
+
+    def __init__(
+        self, store: Store, key: MasterKey, clock: FixedClock, passwords: Passwords
+    ) -> None:
+        account = StaffAccount(
+            id="j.jansen", name="Jan Jansen", role=Role.LIAISON_OFFICER, desk=Desk.parse("NL")
+        )
+        enrolment = admin.enrol(
+            store, key, account, PASSWORD, actor="admin:test", passwords=passwords
+        )
+        self.id = account.id
+        self.app = pyotp.TOTP(enrolment.totp_secret)
+        self._clock = clock
+
+    def code(self) -> str:
+        return self.app.at(self._clock.now())
+
+
+@pytest.fixture
+def limiter(staff_clock: FixedClock) -> AddressLimiter:
+    return AddressLimiter(staff_clock, burst=1000)
+
+
+@pytest.fixture
+def authenticator(
+    staff_store: Store,
+    master_key: MasterKey,
+    staff_clock: FixedClock,
+    cheap_passwords: Passwords,
+    limiter: AddressLimiter,
+) -> Authenticator:
+    return Authenticator(
+        staff_store, master_key, clock=staff_clock, limiter=limiter, passwords=cheap_passwords
+    )
+
+
+@pytest.fixture
+def officer(
+    staff_store: Store, master_key: MasterKey, staff_clock: FixedClock, cheap_passwords: Passwords
+) -> Officer:
+    return Officer(staff_store, master_key, staff_clock, cheap_passwords)
+
+
+def sign_ins(store: Store) -> list[AuditEntry]:
+    return [e for e in store.audit_entries() if e.kind.startswith("staff.login")]
+
+
+def refused(authenticator: Authenticator, staff_id: str, password: str, code: str) -> str:
+    """Sign in, expecting a refusal; the problem document's detail, as the person reads it."""
+    with pytest.raises(StaffNotAuthenticated) as refusal:
+        authenticator.login_sync(staff_id, password, code, address=ADDRESS)
+    document = problem_document(refusal.value, language="en")
+    assert document["status"] == 401
+    return str(document["detail"])
+
+
+# --- one attempt --------------------------------------------------------------------------
+
+
+def test_the_right_password_and_code_sign_in_and_the_sign_in_is_audited(
+    authenticator: Authenticator, officer: Officer, staff_store: Store
+) -> None:
+    account = authenticator.login_sync(officer.id, PASSWORD, officer.code(), address=ADDRESS)
+    assert account.id == officer.id
+    assert account.role is Role.LIAISON_OFFICER
+    [entry] = sign_ins(staff_store)
+    assert entry.kind == "staff.login_succeeded"
+    assert entry.actor == entry.subject == "staff:j.jansen"
+    assert entry.data == {"address": ADDRESS}
+    assert verify(staff_store.audit_entries()).ok
+
+
+async def test_signing_in_from_the_event_loop_runs_off_it(
+    authenticator: Authenticator, officer: Officer
+) -> None:
+    account = await authenticator.login(officer.id, PASSWORD, officer.code(), address=ADDRESS)
+    assert account.id == officer.id
+
+
+def test_every_refusal_reads_the_same_and_only_the_audit_log_knows_why(
+    authenticator: Authenticator,
+    officer: Officer,
+    staff_store: Store,
+    staff_clock: FixedClock,
+) -> None:
+    authenticator.login_sync(officer.id, PASSWORD, officer.code(), address=ADDRESS)
+    used = officer.code()
+    staff_clock.set(staff_clock.now() + STEP)
+    answers = {
+        "password": refused(authenticator, officer.id, "wrong horse battery", officer.code()),
+        "code": refused(authenticator, officer.id, PASSWORD, "000000"),
+        "code-replayed": refused(authenticator, officer.id, PASSWORD, used),
+        "unknown-account": refused(authenticator, "nobody", PASSWORD, officer.code()),
+        "malformed-id": refused(authenticator, "Robert'); DROP TABLE", PASSWORD, "1"),
+    }
+    admin.set_state(staff_store, officer.id, StaffState.DISABLED, actor="admin:test")
+    answers["disabled"] = refused(authenticator, officer.id, PASSWORD, officer.code())
+    assert len(set(answers.values())) == 1
+    reasons = [e.data.get("reason") for e in sign_ins(staff_store)[1:]]
+    assert reasons == [
+        "password",
+        "code",
+        "code-replayed",
+        "unknown-account",
+        "unknown-account",
+        "disabled",
+    ]
+
+
+def test_a_refusal_for_an_unknown_account_does_not_log_the_name_tried(
+    authenticator: Authenticator, staff_store: Store
+) -> None:
+    """People type their password into the login field; the audit log must not keep it."""
+    refused(authenticator, "my.secret.password", PASSWORD, "123456")
+    [entry] = sign_ins(staff_store)
+    assert entry.actor == "anonymous"
+    assert "my.secret.password" not in entry.canonical.decode()
+
+
+def test_a_hash_with_old_parameters_is_replaced_at_the_next_sign_in(
+    staff_store: Store,
+    master_key: MasterKey,
+    staff_clock: FixedClock,
+    cheap_passwords: Passwords,
+    limiter: AddressLimiter,
+) -> None:
+    older = Passwords(time_cost=2, memory_cost_kib=16, parallelism=1)
+    officer = Officer(staff_store, master_key, staff_clock, older)
+    authenticator = Authenticator(
+        staff_store, master_key, clock=staff_clock, limiter=limiter, passwords=cheap_passwords
+    )
+    authenticator.login_sync(officer.id, PASSWORD, officer.code(), address=ADDRESS)
+    record = staff_store.staff_record(officer.id)
+    assert record is not None
+    assert not cheap_passwords.needs_rehash(record.password_hash)
+    assert cheap_passwords.verify(record.password_hash, PASSWORD)
+    assert sign_ins(staff_store)[-1].data["rehashed"] is True
+
+
+# --- the account lock -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("failures", "locked_for"),
+    [
+        (0, None),
+        (LOCK_AFTER - 1, None),
+        (LOCK_AFTER, timedelta(minutes=15)),
+        (LOCK_AFTER + 1, timedelta(minutes=30)),
+        (LOCK_AFTER + 2, timedelta(hours=1)),
+        (LOCK_AFTER + 6, timedelta(hours=16)),
+        (LOCK_AFTER + 7, timedelta(days=1)),
+        (10_000, timedelta(days=1)),
+    ],
+)
+def test_the_lock_schedule(failures: int, locked_for: timedelta | None) -> None:
+    assert lock_duration(failures) == locked_for
+
+
+@given(st.integers(min_value=LOCK_AFTER, max_value=100_000))
+def test_a_lock_never_shortens_with_more_failures_and_never_exceeds_a_day(failures: int) -> None:
+    this, following = lock_duration(failures), lock_duration(failures + 1)
+    assert this is not None
+    assert following is not None
+    assert FIRST_LOCK <= this <= following <= LONGEST_LOCK
+
+
+def test_five_wrong_passwords_lock_the_account_even_against_the_right_one(
+    authenticator: Authenticator, officer: Officer, staff_store: Store, staff_clock: FixedClock
+) -> None:
+    for _ in range(LOCK_AFTER - 1):
+        refused(authenticator, officer.id, "wrong horse battery", officer.code())
+    assert staff_store.staff_account(officer.id).locked_until is None
+    refused(authenticator, officer.id, "wrong horse battery", officer.code())
+    account = staff_store.staff_account(officer.id)
+    assert account.failed_logins == LOCK_AFTER
+    assert account.locked_until == staff_clock.now() + timedelta(minutes=15)
+
+    staff_clock.set(staff_clock.now() + timedelta(minutes=14))
+    refused(authenticator, officer.id, PASSWORD, officer.code())
+    assert sign_ins(staff_store)[-1].data["reason"] == "locked"
+    assert staff_store.staff_account(officer.id).failed_logins == LOCK_AFTER, "not counted"
+
+    staff_clock.set(staff_clock.now() + timedelta(minutes=1))
+    account = authenticator.login_sync(officer.id, PASSWORD, officer.code(), address=ADDRESS)
+    assert (account.failed_logins, account.locked_until) == (0, None)
+    stored = staff_store.staff_account(officer.id)
+    assert (stored.failed_logins, stored.locked_until) == (0, None)
+
+
+def test_each_failure_after_a_lock_expires_locks_twice_as_long(
+    authenticator: Authenticator, officer: Officer, staff_store: Store, staff_clock: FixedClock
+) -> None:
+    for _ in range(LOCK_AFTER):
+        refused(authenticator, officer.id, "wrong horse battery", officer.code())
+    staff_clock.set(staff_clock.now() + timedelta(minutes=15))
+    refused(authenticator, officer.id, PASSWORD, "000000")
+    assert staff_store.staff_account(officer.id).locked_until == staff_clock.now() + timedelta(
+        minutes=30
+    )
+    lock_event = sign_ins(staff_store)[-1]
+    assert lock_event.data["reason"] == "code"
+    assert lock_event.data["failures"] == LOCK_AFTER + 1
+    assert "locked_until" in lock_event.data
+
+
+def test_enabling_an_account_lifts_its_lock(
+    authenticator: Authenticator, officer: Officer, staff_store: Store
+) -> None:
+    for _ in range(LOCK_AFTER):
+        refused(authenticator, officer.id, "wrong horse battery", officer.code())
+    admin.set_state(staff_store, officer.id, StaffState.ACTIVE, actor="admin:test")
+    assert authenticator.login_sync(officer.id, PASSWORD, officer.code(), address=ADDRESS)
+
+
+# --- the rate limit per address -----------------------------------------------------------
+
+
+def test_an_address_may_try_its_burst_then_waits_for_the_next_attempt(
+    staff_clock: FixedClock,
+) -> None:
+    limiter = AddressLimiter(staff_clock, burst=3, interval=timedelta(seconds=6))
+    assert [limiter.take(ADDRESS) for _ in range(3)] == [None, None, None]
+    assert limiter.take(ADDRESS) == 6
+    staff_clock.set(staff_clock.now() + timedelta(seconds=4))
+    assert limiter.take(ADDRESS) == 2
+    staff_clock.set(staff_clock.now() + timedelta(seconds=2))
+    assert limiter.take(ADDRESS) is None
+    assert limiter.take(ADDRESS) == 6
+
+
+def test_addresses_count_apart_but_one_ipv6_slash_64_counts_as_one(
+    staff_clock: FixedClock,
+) -> None:
+    limiter = AddressLimiter(staff_clock, burst=1)
+    assert limiter.take("192.0.2.1") is None
+    assert limiter.take("192.0.2.2") is None
+    assert limiter.take("192.0.2.1") is not None
+    assert limiter.take("::ffff:192.0.2.2") is not None, "IPv4-mapped is the same address"
+    assert limiter.take("2001:db8:1:2::1") is None
+    assert limiter.take("2001:db8:1:2:ffff::9") is not None
+    assert limiter.take("2001:db8:1:3::1") is None
+
+
+def test_the_table_of_addresses_stays_bounded(staff_clock: FixedClock) -> None:
+    limiter = AddressLimiter(staff_clock, burst=2, max_addresses=100)
+    hosts = ipaddress.ip_network("10.0.0.0/16").hosts()
+    for _ in range(1000):
+        limiter.take(str(next(hosts)))
+    assert len(limiter) <= 100
+
+
+@given(
+    burst=st.integers(min_value=1, max_value=20),
+    gaps=st.lists(st.integers(min_value=0, max_value=20_000), min_size=1, max_size=200),
+)
+def test_no_address_gets_more_than_its_burst_plus_one_attempt_per_interval(
+    burst: int, gaps: list[int]
+) -> None:
+    clock = FixedClock(datetime(2026, 3, 2, tzinfo=UTC))
+    start = clock.now()
+    limiter = AddressLimiter(clock, burst=burst, interval=timedelta(seconds=6))
+    admitted = 0
+    for gap in gaps:
+        clock.set(clock.now() + timedelta(milliseconds=gap))
+        if limiter.take(ADDRESS) is None:
+            admitted += 1
+    elapsed = (clock.now() - start).total_seconds()
+    assert admitted <= burst + elapsed / 6
+
+
+def test_a_busy_address_is_refused_with_the_seconds_to_wait_even_with_the_right_credentials(
+    staff_store: Store,
+    master_key: MasterKey,
+    staff_clock: FixedClock,
+    cheap_passwords: Passwords,
+    officer: Officer,
+) -> None:
+    authenticator = Authenticator(
+        staff_store,
+        master_key,
+        clock=staff_clock,
+        limiter=AddressLimiter(staff_clock, burst=2, interval=timedelta(seconds=6)),
+        passwords=cheap_passwords,
+    )
+    refused(authenticator, officer.id, "wrong horse battery", officer.code())
+    refused(authenticator, officer.id, "wrong horse battery", officer.code())
+    with pytest.raises(TooManyAttempts) as busy:
+        authenticator.login_sync(officer.id, PASSWORD, officer.code(), address=ADDRESS)
+    document = problem_document(busy.value, language="de")
+    assert document["status"] == 429
+    assert document["retry_after"] == 6
+    assert document["title"] == "Zu viele Versuche"
+    assert authenticator.login_sync(officer.id, PASSWORD, officer.code(), address="192.0.2.99")
+
+
+# --- API tokens and sessions ----------------------------------------------------------------
+
+
+def test_a_token_identifies_its_account_until_it_is_revoked(
+    authenticator: Authenticator, officer: Officer, staff_store: Store
+) -> None:
+    issued = admin.issue_token(staff_store, officer.id, "nightly export", actor="admin:test")
+    assert authenticator.authenticate_token_sync(issued.secret).id == officer.id
+    admin.revoke_token(staff_store, issued.token.id, actor="admin:test")
+    with pytest.raises(StaffNotAuthenticated):
+        authenticator.authenticate_token_sync(issued.secret)
+
+
+async def test_a_disabled_accounts_tokens_stop_at_once_and_resume_when_enabled(
+    authenticator: Authenticator, officer: Officer, staff_store: Store
+) -> None:
+    issued = admin.issue_token(staff_store, officer.id, "script", actor="admin:test")
+    assert (await authenticator.authenticate_token(issued.secret)).id == officer.id
+    admin.set_state(staff_store, officer.id, StaffState.DISABLED, actor="admin:test")
+    with pytest.raises(StaffNotAuthenticated):
+        await authenticator.authenticate_token(issued.secret)
+    admin.set_state(staff_store, officer.id, StaffState.ACTIVE, actor="admin:test")
+    assert (await authenticator.authenticate_token(issued.secret)).id == officer.id
+
+
+def test_a_reset_revokes_every_token_and_replaces_password_and_second_factor(
+    authenticator: Authenticator,
+    officer: Officer,
+    staff_store: Store,
+    master_key: MasterKey,
+    cheap_passwords: Passwords,
+    staff_clock: FixedClock,
+) -> None:
+    tokens = [admin.issue_token(staff_store, officer.id, f"t{i}", actor="a").secret for i in (1, 2)]
+    enrolment = admin.reset(
+        staff_store, master_key, officer.id, "a whole new passphrase", actor="admin:test",
+        passwords=cheap_passwords,
+    )  # fmt: skip
+    assert enrolment.tokens_revoked == 2
+    for token in tokens:
+        with pytest.raises(StaffNotAuthenticated):
+            authenticator.authenticate_token_sync(token)
+    refused(authenticator, officer.id, PASSWORD, officer.code())
+    refused(authenticator, officer.id, "a whole new passphrase", officer.code())
+    new_app = pyotp.TOTP(enrolment.totp_secret)
+    staff_clock.set(staff_clock.now() + STEP)
+    account = authenticator.login_sync(
+        officer.id, "a whole new passphrase", new_app.at(staff_clock.now()), address=ADDRESS
+    )
+    assert account.id == officer.id
+
+
+@pytest.mark.parametrize(
+    "presented", ["", "egt_", "egt_" + "a" * 52, "Bearer egt_x", "egt_" + "A" * 52, "x" * 5000]
+)
+def test_anything_but_an_issued_token_is_refused(
+    authenticator: Authenticator, officer: Officer, presented: str
+) -> None:
+    with pytest.raises(StaffNotAuthenticated):
+        authenticator.authenticate_token_sync(presented)
+
+
+async def test_a_session_ends_when_its_account_is_disabled(
+    authenticator: Authenticator, officer: Officer, staff_store: Store
+) -> None:
+    assert (await authenticator.current(officer.id)).id == officer.id
+    admin.set_state(staff_store, officer.id, StaffState.DISABLED, actor="admin:test")
+    with pytest.raises(StaffNotAuthenticated):
+        await authenticator.current(officer.id)
+    with pytest.raises(StaffNotAuthenticated):
+        await authenticator.current("nobody")
