@@ -1,0 +1,262 @@
+"""The staff tables in the real SQLite store: accounts, sign-in counters and API tokens,
+each change in one transaction with its audit event, and no secret kept in clear."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from gateway.audit import AuditEvent, EventKind, verify
+from gateway.clock import FixedClock
+from gateway.config import DataDir
+from gateway.errors import RegistryError
+from gateway.staff import Desk, Passwords, Role, StaffAccount, StaffState, admin
+from gateway.staff.tokens import token_hash
+from gateway.store import Store
+from gateway.vault import MasterKey
+
+PASSWORD = "correct horse battery"
+
+
+def officer(staff_id: str = "j.jansen", desk: str = "NL") -> StaffAccount:
+    return StaffAccount(
+        id=staff_id, name="Jan Jansen", role=Role.LIAISON_OFFICER, desk=Desk.parse(desk)
+    )
+
+
+@pytest.fixture
+def enrol(staff_store: Store, master_key: MasterKey, cheap_passwords: Passwords) -> admin.Enrolment:
+    return admin.enrol(
+        staff_store, master_key, officer(), PASSWORD, actor="admin:test", passwords=cheap_passwords
+    )
+
+
+def staff_events(store: Store) -> list[tuple[str, str, str, dict[str, object]]]:
+    return [
+        (e.kind, e.actor, e.subject, e.data)
+        for e in store.audit_entries()
+        if e.kind.startswith("staff.")
+    ]
+
+
+def test_an_account_reads_back_as_enrolled_and_its_addition_is_audited(
+    enrol: admin.Enrolment, staff_store: Store, staff_clock: FixedClock
+) -> None:
+    stored = staff_store.staff_account("j.jansen")
+    assert stored == enrol.account
+    assert (stored.name, stored.role, str(stored.desk), stored.state) == (
+        "Jan Jansen", Role.LIAISON_OFFICER, "NL", StaffState.ACTIVE,
+    )  # fmt: skip
+    assert stored.created_at == "2026-03-02T09:00:07.000000Z"
+    assert staff_events(staff_store) == [
+        (
+            "staff.added",
+            "admin:test",
+            "staff:j.jansen",
+            {"role": "liaison_officer", "desk": "NL", "language": "en"},
+        )
+    ]
+
+
+def test_accounts_are_listed_by_id(
+    staff_store: Store, master_key: MasterKey, cheap_passwords: Passwords
+) -> None:
+    for staff_id in ("m.dupont", "a.schmidt", "j.jansen"):
+        admin.enrol(
+            staff_store, master_key, officer(staff_id), PASSWORD, actor="a",
+            passwords=cheap_passwords,
+        )  # fmt: skip
+    assert [a.id for a in staff_store.staff_accounts()] == ["a.schmidt", "j.jansen", "m.dupont"]
+
+
+def test_an_id_is_enrolled_once(
+    enrol: admin.Enrolment, staff_store: Store, master_key: MasterKey, cheap_passwords: Passwords
+) -> None:
+    with pytest.raises(RegistryError, match="already exists"):
+        admin.enrol(
+            staff_store, master_key, officer(), PASSWORD, actor="a", passwords=cheap_passwords
+        )
+    assert [e[0] for e in staff_events(staff_store)] == ["staff.added"]
+
+
+def test_a_desk_of_partners_names_registered_partners_only(
+    staff_store: Store, master_key: MasterKey, cheap_passwords: Passwords
+) -> None:
+    with pytest.raises(RegistryError, match="nl-pol-nowhere"):
+        admin.enrol(
+            staff_store, master_key, officer(desk="be-pol-liege,nl-pol-nowhere"), PASSWORD,
+            actor="a", passwords=cheap_passwords,
+        )  # fmt: skip
+    added = admin.enrol(
+        staff_store, master_key, officer(desk="be-pol-liege,nl-gem-maastricht"), PASSWORD,
+        actor="a", passwords=cheap_passwords,
+    )  # fmt: skip
+    assert staff_store.staff_account("j.jansen").desk == added.account.desk
+
+
+def test_a_change_is_audited_by_what_changed_and_never_by_name(
+    enrol: admin.Enrolment, staff_store: Store
+) -> None:
+    wanted = StaffAccount(
+        id="j.jansen", name="Johanna Jansen-Peeters", role=Role.COMPLIANCE, desk=Desk.parse("*"),
+        language="nl",
+    )  # fmt: skip
+    changed = admin.change(staff_store, wanted, actor="admin:test")
+    assert staff_store.staff_account("j.jansen") == changed
+    assert (changed.name, changed.role, str(changed.desk), changed.language) == (
+        "Johanna Jansen-Peeters", Role.COMPLIANCE, "*", "nl",
+    )  # fmt: skip
+    kind, _, _, data = staff_events(staff_store)[-1]
+    assert kind == "staff.changed"
+    assert data == {
+        "role": {"from": "liaison_officer", "to": "compliance"},
+        "desk": {"from": "NL", "to": "*"},
+        "language": {"from": "en", "to": "nl"},
+        "name_changed": True,
+    }
+    assert all("Jansen" not in e.canonical.decode() for e in staff_store.audit_entries())
+
+
+def test_failures_count_up_and_enabling_clears_them_and_the_lock(
+    enrol: admin.Enrolment, staff_store: Store, staff_clock: FixedClock
+) -> None:
+    until = staff_clock.now() + timedelta(minutes=15)
+    for _ in range(5):
+        staff_store.record_login_failure(
+            "j.jansen",
+            lock=lambda failures: until if failures >= 5 else None,
+            event_for=lambda failures, _: AuditEvent(
+                EventKind.STAFF_LOGIN_REFUSED, actor="staff:j.jansen", data={"n": failures}
+            ),
+        )
+    locked = staff_store.staff_account("j.jansen")
+    assert (locked.failed_logins, locked.locked_until) == (5, until)
+    assert locked.locked(staff_clock.now())
+    enabled = admin.set_state(staff_store, "j.jansen", StaffState.ACTIVE, actor="admin:test")
+    assert (enabled.failed_logins, enabled.locked_until) == (0, None)
+    assert staff_events(staff_store)[-1][3] == {
+        "from": "active", "to": "active", "lock_lifted": True,
+    }  # fmt: skip
+
+
+def test_a_sign_in_does_not_count_when_the_credentials_changed_since_they_were_read(
+    enrol: admin.Enrolment, staff_store: Store, master_key: MasterKey, cheap_passwords: Passwords
+) -> None:
+    seen = staff_store.staff_record("j.jansen")
+    assert seen is not None
+    admin.reset(
+        staff_store, master_key, "j.jansen", "a whole new passphrase", actor="a",
+        passwords=cheap_passwords,
+    )  # fmt: skip
+    event = AuditEvent(EventKind.STAFF_LOGIN_SUCCEEDED, actor="staff:j.jansen")
+    kept = staff_store.record_login_success(
+        seen, totp_sealed=seen.totp_sealed, password_hash=None, event=event
+    )
+    assert kept is False
+    assert "staff.login_succeeded" not in [e[0] for e in staff_events(staff_store)]
+
+
+# --- tokens -----------------------------------------------------------------------------------
+
+
+def test_a_token_is_issued_listed_and_revoked_once(
+    enrol: admin.Enrolment, staff_store: Store
+) -> None:
+    issued = admin.issue_token(staff_store, "j.jansen", " nightly export ", actor="admin:test")
+    assert staff_store.staff_for_token(token_hash(issued.secret)) == enrol.account
+    [listed] = staff_store.tokens("j.jansen")
+    assert (listed.id, listed.label, listed.active) == (issued.token.id, "nightly export", True)
+
+    revoked = admin.revoke_token(staff_store, issued.token.id, actor="admin:test")
+    assert revoked.revoked_at == "2026-03-02T09:00:07.000000Z"
+    assert not staff_store.tokens("j.jansen")[0].active
+    assert staff_store.staff_for_token(token_hash(issued.secret)) is None
+    with pytest.raises(RegistryError, match="no active token"):
+        admin.revoke_token(staff_store, issued.token.id, actor="admin:test")
+    assert [e[0] for e in staff_events(staff_store)] == [
+        "staff.added", "staff.token_issued", "staff.token_revoked",
+    ]  # fmt: skip
+    assert staff_events(staff_store)[-1][2] == "staff:j.jansen"
+
+
+@pytest.mark.parametrize("label", ["", "   ", "x" * 101, "tab\there"])
+def test_a_token_needs_a_short_printable_label(
+    enrol: admin.Enrolment, staff_store: Store, label: str
+) -> None:
+    with pytest.raises(RegistryError, match="label"):
+        admin.issue_token(staff_store, "j.jansen", label, actor="a")
+
+
+def test_no_token_for_a_disabled_or_unknown_account(
+    enrol: admin.Enrolment, staff_store: Store
+) -> None:
+    with pytest.raises(RegistryError, match="no staff nobody"):
+        admin.issue_token(staff_store, "nobody", "script", actor="a")
+    admin.set_state(staff_store, "j.jansen", StaffState.DISABLED, actor="a")
+    with pytest.raises(RegistryError, match="disabled"):
+        admin.issue_token(staff_store, "j.jansen", "script", actor="a")
+
+
+def test_a_reset_revokes_that_accounts_tokens_and_no_one_elses(
+    enrol: admin.Enrolment, staff_store: Store, master_key: MasterKey, cheap_passwords: Passwords
+) -> None:
+    admin.enrol(
+        staff_store, master_key, officer("m.dupont", "BE"), PASSWORD, actor="a",
+        passwords=cheap_passwords,
+    )  # fmt: skip
+    mine = [admin.issue_token(staff_store, "j.jansen", f"t{i}", actor="a") for i in range(3)]
+    theirs = admin.issue_token(staff_store, "m.dupont", "t", actor="a")
+    admin.revoke_token(staff_store, mine[0].token.id, actor="a")
+    reset = admin.reset(
+        staff_store, master_key, "j.jansen", "a whole new passphrase", actor="admin:test",
+        passwords=cheap_passwords,
+    )  # fmt: skip
+    assert reset.tokens_revoked == 2
+    assert reset.totp_secret != enrol.totp_secret
+    assert all(token.staff_id == "j.jansen" for token in staff_store.tokens("j.jansen"))
+    assert not any(token.active for token in staff_store.tokens("j.jansen"))
+    assert staff_store.staff_for_token(token_hash(theirs.secret)) is not None
+    assert staff_events(staff_store)[-1][:2] == ("staff.credentials_reset", "admin:test")
+    assert staff_events(staff_store)[-1][3] == {"tokens_revoked": 2}
+
+
+def test_an_unknown_account_is_named_as_such(
+    staff_store: Store, master_key: MasterKey, cheap_passwords: Passwords
+) -> None:
+    assert staff_store.staff_record("nobody") is None
+    with pytest.raises(RegistryError, match="no staff nobody"):
+        staff_store.staff_account("nobody")
+    with pytest.raises(RegistryError, match="no staff nobody"):
+        admin.set_state(staff_store, "nobody", StaffState.DISABLED, actor="a")
+    with pytest.raises(RegistryError, match="no staff nobody"):
+        admin.reset(
+            staff_store, master_key, "nobody", PASSWORD, actor="a", passwords=cheap_passwords
+        )
+    with pytest.raises(RegistryError, match="no staff nobody"):
+        staff_store.tokens("nobody")
+    assert staff_events(staff_store) == []
+
+
+# --- what is kept -----------------------------------------------------------------------------
+
+
+def test_no_password_second_factor_or_token_is_kept_in_clear_and_the_chain_holds(
+    layout: DataDir, master_key: MasterKey, cheap_passwords: Passwords, staff_clock: FixedClock
+) -> None:
+    with Store(layout.database, clock=staff_clock) as store:
+        enrolment = admin.enrol(
+            store, master_key, officer(), PASSWORD, actor="a", passwords=cheap_passwords
+        )
+        token = admin.issue_token(store, "j.jansen", "script", actor="a").secret
+        reset = admin.reset(
+            store, master_key, "j.jansen", "a whole new passphrase", actor="a",
+            passwords=cheap_passwords,
+        )  # fmt: skip
+        assert verify(store.audit_entries()).ok
+    secrets = [PASSWORD, "a whole new passphrase", enrolment.totp_secret, reset.totp_secret, token]
+    files = [p for p in layout.database.parent.iterdir() if p.name.startswith(layout.database.name)]
+    kept = b"".join(path.read_bytes() for path in files)
+    assert b"j.jansen" in kept, "the search below looks at the right files"
+    for secret in secrets:
+        assert secret.encode() not in kept
