@@ -37,6 +37,7 @@ def create_app(*, store: Store, intake: Intake, max_body_bytes: int) -> web.Appl
     app.router.add_post("/v1/signals", post_signal)
     app.router.add_get("/v1/signals/{signal_id}", get_signal)
     app.router.add_post("/v1/policy/explain", post_explain)
+    app.router.add_get("/v1/gateway/keys", get_gateway_keys)
     return app
 
 
@@ -111,3 +112,9 @@ async def get_signal(request: web.Request) -> web.Response:
         raise NotFound()
     receipt = Receipt(stored, replayed=True).as_json(request[LANGUAGE])
     return web.json_response(receipt, dumps=dumps)
+
+
+async def get_gateway_keys(request: web.Request) -> web.Response:
+    """The gateway's public signing keys by id, retired ones too, to verify envelopes offline."""
+    keys = await request.app[STORE].gateway_public_keys()
+    return web.json_response({"keys": [key.as_json() for key in keys]}, dumps=dumps)

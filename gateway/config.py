@@ -72,6 +72,11 @@ class DataDir:
         return self.root / "keys" / "master.key"
 
     @property
+    def signing_key(self) -> Path:
+        """The gateway's Ed25519 signing key, sealed under the master key."""
+        return self.root / "keys" / "signing.key"
+
+    @property
     def ca_certificate(self) -> Path:
         return self.root / "ca" / "ca.pem"
 
@@ -96,3 +101,10 @@ class DataDir:
 
     def partner_key(self, partner_id: str) -> Path:
         return self.partner_dir(partner_id) / "client.key"
+
+    def partner_encryption_key(self, partner_id: str) -> Path:
+        """The demo partner's HPKE private key (its public half beside it, ``.pub``)."""
+        return self.partner_dir(partner_id) / "encryption.key"
+
+    def partner_encryption_public_key(self, partner_id: str) -> Path:
+        return self.partner_dir(partner_id) / "encryption.pub"

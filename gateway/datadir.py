@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from gateway import pki
+from gateway import audit, pki, seal
 from gateway.audit import AuditEvent, EventKind
 from gateway.config import REFERENCE_POLICY, DataDir
 from gateway.errors import RegistryError
 from gateway.partners import DEMO_NETWORK, Certificate, Partner, PartnerState
+from gateway.seal import GatewayKey, PartnerKey, Signer, Suite
 from gateway.store import Store
-from gateway.vault import MasterKey, create_master_key_file, load_master_key_file
+from gateway.vault import MasterKey, SealedBlob, create_master_key_file, load_master_key_file
 
 
 @dataclass
@@ -78,6 +79,7 @@ def initialise(
     else:
         write_public(layout.policy, REFERENCE_POLICY.read_bytes())
         report.created.append(str(layout.policy))
+    signer = _signing_key(layout, report)
     authority = _authority(layout, now, report)
     if layout.server_certificate.exists():
         report.kept.append(str(layout.server_certificate))
@@ -94,15 +96,69 @@ def initialise(
                 data={"created": [Path(p).name for p in report.created]},
             )
         )
+    _register_signing_key(store, signer, now=now, actor=actor)
     if demo:
         known = {partner.id for partner in store.partners()}
         for partner in DEMO_NETWORK:
-            if partner.id in known:
-                continue
-            add_partner(store, partner, actor=actor)
-            issue_certificate(store, layout, partner.id, now=now, actor=actor)
-            report.enrolled.append(partner.id)
+            if partner.id not in known:
+                add_partner(store, partner, actor=actor)
+                issue_certificate(store, layout, partner.id, now=now, actor=actor)
+                report.enrolled.append(partner.id)
+            if _demo_encryption_key(store, layout, partner.id, now=now, actor=actor):
+                report.created.append(str(layout.partner_encryption_key(partner.id)))
     return report
+
+
+_SIGNING_KEY_CONTEXT = b"euregate/gateway-signing-key"
+
+
+def _signing_key(layout: DataDir, report: InitReport) -> Signer:
+    """The gateway's signing key, created sealed under the master key if there is none."""
+    if layout.signing_key.exists():
+        report.kept.append(str(layout.signing_key))
+        return load_signer(layout)
+    signer = Signer.generate()
+    sealed = load_master_key(layout).seal(signer.to_bytes(), context=_SIGNING_KEY_CONTEXT)
+    write_private(layout.signing_key, sealed.to_bytes())
+    report.created.append(str(layout.signing_key))
+    return signer
+
+
+def _register_signing_key(store: Store, signer: Signer, *, now: datetime, actor: str) -> None:
+    if any(key.key_id == signer.key_id for key in store.gateway_keys()):
+        return
+    store.add_gateway_key(
+        GatewayKey(key_id=signer.key_id, public_key=signer.public_key, created_at=now),
+        AuditEvent(
+            EventKind.GATEWAY_KEY_CREATED,
+            actor=actor,
+            subject=f"gateway_key:{signer.key_id}",
+            data={"key_id": signer.key_id, "algorithm": "Ed25519"},
+        ),
+    )
+
+
+def load_signer(layout: DataDir, master_key: MasterKey | None = None) -> Signer:
+    """The gateway's signing key, unsealed with the master key (read from disk if not given)."""
+    master_key = master_key or load_master_key(layout)
+    blob = SealedBlob.from_bytes(layout.signing_key.read_bytes())
+    return Signer.from_bytes(master_key.open(blob, context=_SIGNING_KEY_CONTEXT))
+
+
+def _demo_encryption_key(
+    store: Store, layout: DataDir, partner_id: str, *, now: datetime, actor: str
+) -> bool:
+    """Give an active demo partner without keys a key pair beside its certificate."""
+    private_path = layout.partner_encryption_key(partner_id)
+    if private_path.exists() or not store.partner(partner_id).active:
+        return False
+    if store.partner_keys(partner_id):
+        return False
+    private_pem, public_pem = seal.generate_key_pair(Suite.X25519)
+    add_partner_key(store, partner_id, public_pem, now=now, actor=actor)
+    write_private(private_path, private_pem)
+    write_public(layout.partner_encryption_public_key(partner_id), public_pem)
+    return True
 
 
 def _authority(layout: DataDir, now: datetime, report: InitReport) -> pki.CertificateAuthority:
@@ -214,3 +270,58 @@ def revoke_certificate(store: Store, fingerprint: str, *, actor: str) -> Certifi
             data={"fingerprint": fingerprint},
         ),
     )
+
+
+def add_partner_key(
+    store: Store,
+    partner_id: str,
+    public_key_pem: bytes,
+    *,
+    now: datetime,
+    actor: str,
+    suite: Suite | None = None,
+    valid_from: datetime | None = None,
+    valid_until: datetime | None = None,
+) -> PartnerKey:
+    """Register a partner's encryption public key from PEM; audited."""
+    try:
+        found, raw = seal.read_public_key(public_key_pem, suite)
+    except ValueError as exc:
+        raise RegistryError("{problem}", problem=str(exc)) from exc
+    valid_from = valid_from or now
+    if valid_until is not None and valid_until <= valid_from:
+        raise RegistryError("the key must be valid until after it becomes valid")
+    key = PartnerKey(
+        partner_id=partner_id,
+        key_id=seal.key_id(found, raw),
+        suite=found,
+        public_key=raw,
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )
+    return store.add_partner_key(
+        key,
+        AuditEvent(
+            EventKind.PARTNER_KEY_ADDED,
+            actor=actor,
+            subject=f"partner:{partner_id}",
+            data={
+                "key_id": key.key_id,
+                "suite": str(key.suite),
+                "valid_from": audit.timestamp(valid_from),
+                "valid_until": None if valid_until is None else audit.timestamp(valid_until),
+            },
+        ),
+    )
+
+
+def retire_partner_key(store: Store, partner_id: str, key_id: str, *, actor: str) -> PartnerKey:
+    def event(current: PartnerKey) -> AuditEvent:
+        return AuditEvent(
+            EventKind.PARTNER_KEY_RETIRED,
+            actor=actor,
+            subject=f"partner:{partner_id}",
+            data={"key_id": key_id, "suite": str(current.suite)},
+        )
+
+    return store.retire_partner_key(partner_id, key_id, event)

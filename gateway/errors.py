@@ -270,3 +270,59 @@ class TooManyAttempts(ClientError):
     def extensions(self) -> dict[str, object]:
         retry_after = self.params["retry_after"]
         return {} if retry_after is None else {"retry_after": retry_after}
+
+
+class EnvelopeRefused(EuregateError):
+    """A partner's side refuses a sealed envelope; each subclass says which check failed."""
+
+    kind = "envelope-refused"
+    status = 422
+    title = N_("Envelope refused")
+    detail_message = N_("The envelope cannot be opened.")
+
+
+class EnvelopeMalformed(EnvelopeRefused):
+    kind = "envelope-malformed"
+    detail_message = N_("The envelope is not in the Euregate envelope format ({reason}).")
+
+    def __init__(self, *, reason: str) -> None:
+        super().__init__(reason=reason)
+
+
+class EnvelopeMisaddressed(EnvelopeRefused):
+    """Sealed for another recipient or another signal: a replay or a mix-up."""
+
+    kind = "envelope-misaddressed"
+    detail_message = N_(
+        "The envelope was sealed for {recipient} and signal {signal}, not for this recipient "
+        "and signal."
+    )
+
+    def __init__(self, *, recipient: str, signal: str) -> None:
+        super().__init__(recipient=recipient, signal=signal)
+
+
+class EnvelopeWrongKey(EnvelopeRefused):
+    kind = "envelope-wrong-key"
+    detail_message = N_(
+        "The envelope is sealed to key {key_id} ({suite}); the private key given is {given}."
+    )
+
+    def __init__(self, *, key_id: str, suite: str, given: str) -> None:
+        super().__init__(key_id=key_id, suite=suite, given=given)
+
+
+class EnvelopeSignatureInvalid(EnvelopeRefused):
+    kind = "envelope-signature-invalid"
+    detail_message = N_("The gateway's signature on the envelope does not verify ({reason}).")
+
+    def __init__(self, *, reason: str) -> None:
+        super().__init__(reason=reason)
+
+
+class EnvelopeUndecryptable(EnvelopeRefused):
+    kind = "envelope-undecryptable"
+    detail_message = N_(
+        "The envelope does not decrypt with this key: it was altered, or it is bound to "
+        "another recipient or signal."
+    )

@@ -19,6 +19,10 @@ SAMPLE_PARAMS: dict[type[EuregateError], dict[str, object]] = {
     errors.IdempotencyConflict: {"reference": "R-1", "signal_id": "0193"},
     errors.BodyTooLarge: {"limit": 262144},
     errors.UnsupportedMediaType: {"received": "text/plain"},
+    errors.EnvelopeMalformed: {"reason": "enc is not unpadded base64url"},
+    errors.EnvelopeMisaddressed: {"recipient": "be-pol-liege", "signal": "0193"},
+    errors.EnvelopeWrongKey: {"key_id": "1394625412fd34bf", "suite": "X25519", "given": "7006"},
+    errors.EnvelopeSignatureInvalid: {"reason": "the signature does not match"},
 }
 ISSUE = FieldIssue("/urgency", "enum", "Must be one of: {expected}.", {"expected": "routine"})
 

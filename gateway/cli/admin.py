@@ -10,6 +10,7 @@ from pathlib import Path
 
 from gateway import datadir
 from gateway.audit import verify
+from gateway.cli import keys
 from gateway.cli.common import add_data_dir, layout, settings
 from gateway.clock import SystemClock
 from gateway.config import DataDir
@@ -124,6 +125,8 @@ def _register_partner(commands: Subparsers[argparse.ArgumentParser]) -> None:
         add_data_dir(change)
         change.add_argument("partner_id", metavar="ID")
         change.set_defaults(handler=_state_changer(state))
+
+    keys.register(group)
 
 
 def run_partner_add(args: argparse.Namespace) -> int:

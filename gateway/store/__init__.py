@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gateway.store.database import Database, Transaction, Write
+from gateway.store.keys import KeyStore
 from gateway.store.memory import MemoryRecord, TranslationMemoryStore
 from gateway.store.policies import PolicyStore
 from gateway.store.registry import Admission, RegistryStore
@@ -20,6 +21,7 @@ __all__ = [
     "Accepted",
     "Admission",
     "Database",
+    "KeyStore",
     "MemoryRecord",
     "NewReviewItem",
     "NewSignal",
@@ -38,6 +40,12 @@ __all__ = [
 
 
 class Store(
-    RegistryStore, SignalStore, PolicyStore, ReviewStore, StaffStore, TranslationMemoryStore
+    RegistryStore,
+    SignalStore,
+    PolicyStore,
+    ReviewStore,
+    StaffStore,
+    TranslationMemoryStore,
+    KeyStore,
 ):
     """Everything Euregate keeps, behind typed methods. Start it before use, close it after."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -210,4 +210,34 @@ def _add_review_queue(db: sqlite_utils.Database) -> None:
     db.table("review_items").create_index(["signal_id", "recipient_id"], unique=True)
 
 
-_MIGRATIONS = (_add_decisions, _add_people_and_memory, _add_review_queue)
+def _add_keys(db: sqlite_utils.Database) -> None:
+    """Version 5: partners' encryption public keys and the gateway's public signing keys."""
+    db.table("partner_keys").create(
+        {
+            "partner_id": str,
+            "key_id": str,
+            "suite": str,
+            "public_key": bytes,
+            "valid_from": str,
+            "valid_until": str,
+            "added_at": str,
+            "retired_at": str,
+        },
+        pk=("partner_id", "key_id"),
+        foreign_keys=[("partner_id", "partners", "id")],
+        not_null={"suite", "public_key", "valid_from", "added_at"},
+    )
+    db.table("gateway_keys").create(
+        {
+            "key_id": str,
+            "algorithm": str,
+            "public_key": bytes,
+            "created_at": str,
+            "retired_at": str,
+        },
+        pk="key_id",
+        not_null={"algorithm", "public_key", "created_at"},
+    )
+
+
+_MIGRATIONS = (_add_decisions, _add_people_and_memory, _add_review_queue, _add_keys)

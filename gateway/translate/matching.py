@@ -12,10 +12,13 @@ match must also have
   word of a sentence must match too, and German near matches, which capitalise every noun,
   may differ in lower-case words only),
 - the same negations (``niet``, ``geen``, ``ne``, ``pas``, ``kein``, ``not``, ...),
-- the same numbers written as words (``twee``, ``deux``, ``zwei``, ``two``, ...), and
-- the same sentence type: a question matches only a question.
+- the same numbers written as words (``twee``, ``deux``, ``zwei``, ``two``, ...),
+- the same sentence type: a question matches only a question, and
+- no other word of substance: a word longer than three letters that only one of them has must
+  be a misspelling of one the other has (``kannaal``, ``kanaal``), so "De getuige stond ..."
+  never matches "De verdachte stond ...".
 
-What remains are spelling slips, accents, punctuation and small wording changes.
+What remains are spelling slips, accents, punctuation and small words (``de``, ``die``).
 
 A :class:`PairMemory` is immutable: learning makes a new one, so a search may run in a worker
 thread while the event loop learns.
@@ -35,6 +38,8 @@ from typing import Final, Literal
 from gateway.translate.segments import is_question, normalise, plain
 
 DEFAULT_THRESHOLD: Final = 0.9
+_SMALL_WORD: Final = 3
+_SPELLING: Final = 0.8
 _TOKEN = re.compile(r"\w+(?:[-./]\w+)*")
 
 NEGATIONS: Final = {
@@ -173,7 +178,19 @@ def near_match(query: str, candidate: str, *, language: str, threshold: float) -
         return None
     if a.count("n't") != b.count("n't"):
         return None
+    only_a, only_b = counts_a - counts_b, counts_b - counts_a
+    if not (_misspelt_only(only_a, only_b) and _misspelt_only(only_b, only_a)):
+        return None
     return ratio
+
+
+def _misspelt_only(words: Counter[str], others: Counter[str]) -> bool:
+    """Whether every long word of ``words`` is a near spelling of one of ``others``."""
+    return all(
+        len(word) <= _SMALL_WORD
+        or any(SequenceMatcher(None, word, other).ratio() >= _SPELLING for other in others)
+        for word in words
+    )
 
 
 def _tokens(normalised: str) -> list[str]:

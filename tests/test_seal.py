@@ -1,0 +1,450 @@
+"""Sealing: a recipient's copy opens for that recipient's key, that signal and that gateway
+signature only, and every other envelope is refused with an error that says why."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gateway import seal
+from gateway.errors import (
+    EnvelopeMalformed,
+    EnvelopeMisaddressed,
+    EnvelopeRefused,
+    EnvelopeSignatureInvalid,
+    EnvelopeUndecryptable,
+    EnvelopeWrongKey,
+)
+from gateway.seal import (
+    Envelope,
+    EnvelopeHeader,
+    PartnerKey,
+    RecipientPrivateKey,
+    Signer,
+    Suite,
+)
+
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+GATEWAY = "euregate-euregio"
+SIGNAL = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
+LIEGE = "be-pol-liege"
+BODY = "Résumé : plantation de cannabis au-dessus d'un magasin à Kerkrade.".encode()
+SIGNER = Signer.generate()
+GATEWAY_KEYS = {SIGNER.key_id: SIGNER.public_key}
+
+
+def key_pair(suite: Suite, partner_id: str = LIEGE) -> tuple[PartnerKey, RecipientPrivateKey]:
+    private_pem, public_pem = seal.generate_key_pair(suite)
+    found, raw = seal.read_public_key(public_pem)
+    public = PartnerKey(
+        partner_id=partner_id,
+        key_id=seal.key_id(found, raw),
+        suite=found,
+        public_key=raw,
+        valid_from=NOW,
+    )
+    return public, seal.load_private_key(private_pem)
+
+
+KEYS = {suite: key_pair(suite) for suite in Suite}
+
+
+def sealed(suite: Suite = Suite.X25519, plaintext: bytes = BODY, **overrides: str) -> Envelope:
+    ids = {"gateway_id": GATEWAY, "signal_id": SIGNAL, "recipient_id": LIEGE, **overrides}
+    return seal.seal(plaintext, recipient_key=KEYS[suite][0], signer=SIGNER, now=NOW, **ids)
+
+
+def opened(
+    envelope: Envelope | bytes,
+    suite: Suite = Suite.X25519,
+    *,
+    recipient_id: str = LIEGE,
+    signal_id: str | None = SIGNAL,
+    private_key: RecipientPrivateKey | None = None,
+) -> bytes:
+    return seal.open_envelope(
+        envelope,
+        private_key=private_key or KEYS[suite][1],
+        recipient_id=recipient_id,
+        signal_id=signal_id,
+        gateway_public_keys=GATEWAY_KEYS,
+    )
+
+
+def resigned(envelope: Envelope, **header: str) -> Envelope:
+    """The envelope with its header changed and signed again by the real gateway key."""
+    new_header = replace(envelope.header, **header)
+    return seal.sign_envelope(new_header, envelope.enc, envelope.ciphertext, SIGNER)
+
+
+# --- round trips ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suite", list(Suite))
+def test_a_sealed_copy_opens_for_its_recipient(suite: Suite) -> None:
+    envelope = sealed(suite)
+    assert opened(envelope, suite) == BODY
+    assert opened(envelope.to_bytes(), suite) == BODY
+    assert opened(envelope, suite, signal_id=None) == BODY
+
+
+@pytest.mark.parametrize("suite", list(Suite))
+def test_the_header_says_who_what_and_with_which_keys(suite: Suite) -> None:
+    header = sealed(suite).header
+    assert header == EnvelopeHeader(
+        gateway_id=GATEWAY,
+        signal_id=SIGNAL,
+        recipient_id=LIEGE,
+        key_id=KEYS[suite][0].key_id,
+        suite=suite,
+        created_at="2026-03-02T09:30:00.000000Z",
+        signing_key_id=SIGNER.key_id,
+        version=1,
+    )
+
+
+@pytest.mark.parametrize("suite", list(Suite))
+def test_the_plaintext_is_nowhere_in_the_envelope_and_no_two_seals_are_alike(
+    suite: Suite,
+) -> None:
+    first, second = sealed(suite), sealed(suite)
+    assert b"cannabis" not in first.to_bytes()
+    assert first.enc != second.enc
+    assert first.ciphertext != second.ciphertext
+
+
+@pytest.mark.parametrize("suite", list(Suite))
+def test_enc_has_the_length_of_the_suite(suite: Suite) -> None:
+    assert len(sealed(suite).enc) == {Suite.X25519: 32, Suite.MLKEM768_X25519: 1120}[suite]
+
+
+def test_the_envelope_is_canonical_json_with_base64url_members() -> None:
+    envelope = sealed()
+    document = json.loads(envelope.to_bytes())
+    assert set(document) == {"header", "enc", "ciphertext", "signature"}
+    assert document["header"]["suite"] == "X25519"
+    for member in ("enc", "ciphertext", "signature"):
+        assert "=" not in document[member]
+        assert "+" not in document[member]
+        assert "/" not in document[member]
+    assert Envelope.from_bytes(envelope.to_bytes()) == envelope
+    assert json.dumps(document, sort_keys=True, separators=(",", ":")).encode() == (
+        envelope.to_bytes()
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    plaintext=st.binary(max_size=4096),
+    gateway_id=st.text(min_size=1, max_size=40),
+    signal_id=st.text(min_size=1, max_size=40),
+    recipient_id=st.text(min_size=1, max_size=40),
+    suite=st.sampled_from(list(Suite)),
+)
+def test_any_plaintext_under_any_ids_round_trips(
+    plaintext: bytes, gateway_id: str, signal_id: str, recipient_id: str, suite: Suite
+) -> None:
+    key = replace(KEYS[suite][0], partner_id=recipient_id)
+    envelope = seal.seal(
+        plaintext,
+        recipient_key=key,
+        gateway_id=gateway_id,
+        signal_id=signal_id,
+        recipient_id=recipient_id,
+        signer=SIGNER,
+    )
+    assert Envelope.from_bytes(envelope.to_bytes()) == envelope
+    assert (
+        opened(envelope.to_bytes(), suite, recipient_id=recipient_id, signal_id=signal_id)
+        == plaintext
+    )
+
+
+# --- refusals ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suite", list(Suite))
+def test_another_private_key_is_refused(suite: Suite) -> None:
+    _, other = key_pair(suite)
+    with pytest.raises(EnvelopeWrongKey) as refused:
+        opened(sealed(suite), suite, private_key=other)
+    assert refused.value.params["key_id"] == KEYS[suite][0].key_id
+    assert refused.value.params["given"] == other.key_id
+
+
+def test_a_key_of_the_other_suite_is_refused() -> None:
+    with pytest.raises(EnvelopeWrongKey):
+        opened(sealed(Suite.X25519), private_key=KEYS[Suite.MLKEM768_X25519][1])
+
+
+@pytest.mark.parametrize("suite", list(Suite))
+def test_a_private_key_passed_off_under_the_right_id_does_not_decrypt(suite: Suite) -> None:
+    _, other = key_pair(suite)
+    impostor = replace(other, key_id=KEYS[suite][0].key_id)
+    with pytest.raises(EnvelopeUndecryptable):
+        opened(sealed(suite), suite, private_key=impostor)
+
+
+@pytest.mark.parametrize("suite", list(Suite))
+def test_an_envelope_for_another_recipient_is_refused(suite: Suite) -> None:
+    with pytest.raises(EnvelopeMisaddressed) as refused:
+        opened(sealed(suite), suite, recipient_id="de-pol-aachen")
+    assert refused.value.params == {"recipient": LIEGE, "signal": SIGNAL}
+
+
+@pytest.mark.parametrize("suite", list(Suite))
+def test_an_envelope_of_another_signal_is_refused(suite: Suite) -> None:
+    with pytest.raises(EnvelopeMisaddressed):
+        opened(sealed(suite), suite, signal_id="0193a1b2-0000-7000-8000-000000000000")
+
+
+@settings(max_examples=50, deadline=None)
+@given(expected=st.text(min_size=1, max_size=40), which=st.sampled_from(["recipient", "signal"]))
+def test_any_other_recipient_or_signal_is_refused(expected: str, which: str) -> None:
+    envelope = sealed()
+    if which == "recipient" and expected != LIEGE:
+        with pytest.raises(EnvelopeMisaddressed):
+            opened(envelope, recipient_id=expected)
+    if which == "signal" and expected != SIGNAL:
+        with pytest.raises(EnvelopeMisaddressed):
+            opened(envelope, signal_id=expected)
+
+
+@pytest.mark.parametrize("suite", list(Suite))
+@pytest.mark.parametrize(
+    "member", ["gateway_id", "signal_id", "recipient_id", "created_at", "key_id"]
+)
+def test_a_changed_header_member_breaks_the_signature(suite: Suite, member: str) -> None:
+    envelope = sealed(suite)
+    forged = replace(envelope, header=replace(envelope.header, **{member: "x"}))
+    expect = {"recipient_id": "x", "signal_id": "x"}
+    with pytest.raises(EnvelopeSignatureInvalid if member != "key_id" else EnvelopeWrongKey):
+        opened(forged, suite, **{k: v for k, v in expect.items() if k == member})
+
+
+@pytest.mark.parametrize("suite", list(Suite))
+@pytest.mark.parametrize("member", ["enc", "ciphertext", "signature"])
+def test_a_flipped_byte_in_enc_ciphertext_or_signature_is_refused(
+    suite: Suite, member: str
+) -> None:
+    envelope = sealed(suite)
+    value = bytearray(getattr(envelope, member))
+    for index in (0, len(value) // 2, len(value) - 1):
+        tampered = bytearray(value)
+        tampered[index] ^= 0x01
+        with pytest.raises(EnvelopeSignatureInvalid):
+            opened(replace(envelope, **{member: bytes(tampered)}), suite)
+
+
+@pytest.mark.parametrize("suite", list(Suite))
+@pytest.mark.parametrize(
+    ("member", "value"),
+    [
+        ("recipient_id", "be-gem-eupen"),
+        ("signal_id", "0193a1b2-0000-7000-8000-000000000000"),
+        ("gateway_id", "another-gateway"),
+    ],
+)
+def test_hpke_info_binds_the_ids_even_under_a_valid_signature(
+    suite: Suite, member: str, value: str
+) -> None:
+    """Were the signature ever to pass (a gateway bug, a stolen signing key), an envelope
+    re-addressed to another recipient or signal still does not decrypt."""
+    forged = resigned(sealed(suite), **{member: value})
+    expectations = {"recipient_id": LIEGE, "signal_id": SIGNAL}
+    if member in expectations:
+        expectations[member] = value
+    with pytest.raises(EnvelopeUndecryptable):
+        opened(forged, suite, **expectations)
+
+
+@pytest.mark.parametrize("suite", list(Suite))
+def test_a_tampered_ciphertext_under_a_valid_signature_does_not_decrypt(suite: Suite) -> None:
+    envelope = sealed(suite)
+    ciphertext = bytearray(envelope.ciphertext)
+    ciphertext[-1] ^= 0x80
+    forged = seal.sign_envelope(envelope.header, envelope.enc, bytes(ciphertext), SIGNER)
+    with pytest.raises(EnvelopeUndecryptable):
+        opened(forged, suite)
+
+
+def test_an_unknown_signing_key_or_another_gateways_signature_is_refused() -> None:
+    envelope = sealed()
+    with pytest.raises(EnvelopeSignatureInvalid) as unknown:
+        seal.open_envelope(
+            envelope,
+            private_key=KEYS[Suite.X25519][1],
+            recipient_id=LIEGE,
+            signal_id=SIGNAL,
+            gateway_public_keys={},
+        )
+    assert SIGNER.key_id in str(unknown.value)
+    impostor = Signer.generate()
+    with pytest.raises(EnvelopeSignatureInvalid):
+        seal.open_envelope(
+            envelope,
+            private_key=KEYS[Suite.X25519][1],
+            recipient_id=LIEGE,
+            signal_id=SIGNAL,
+            gateway_public_keys={SIGNER.key_id: impostor.public_key},
+        )
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_a_flipped_bit_anywhere_in_the_stored_envelope_is_refused(data: st.DataObject) -> None:
+    raw = bytearray(sealed().to_bytes())
+    bit = data.draw(st.integers(min_value=0, max_value=len(raw) * 8 - 1))
+    raw[bit // 8] ^= 1 << (bit % 8)
+    with pytest.raises(EnvelopeRefused):
+        opened(bytes(raw))
+
+
+def _document() -> dict[str, object]:
+    loaded: dict[str, object] = json.loads(sealed().to_bytes())
+    return loaded
+
+
+def _header_with(**members: object) -> dict[str, object]:
+    document = _document()
+    header = dict(document["header"])  # type: ignore[call-overload]
+    header.update(members)
+    document["header"] = {k: v for k, v in header.items() if v is not _DROP}
+    return document
+
+
+_DROP = object()
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        pytest.param(b"not json", id="not-json"),
+        pytest.param(b"\xff\xfe", id="not-utf8"),
+        pytest.param(b"[]", id="not-an-object"),
+        pytest.param({k: v for k, v in _document().items() if k != "signature"}, id="no-sig"),
+        pytest.param({**_document(), "extra": 1}, id="extra-member"),
+        pytest.param(_header_with(version=2), id="version-2"),
+        pytest.param(_header_with(version=True), id="version-true"),
+        pytest.param(_header_with(suite="P256"), id="unknown-suite"),
+        pytest.param(_header_with(signal_id=""), id="empty-id"),
+        pytest.param(_header_with(signal_id=7), id="id-not-text"),
+        pytest.param(_header_with(created_at=_DROP), id="missing-header-member"),
+        pytest.param({**_document(), "enc": str(_document()["enc"]) + "="}, id="padded"),
+        pytest.param({**_document(), "enc": "a+b/"}, id="plain-base64"),
+        pytest.param({**_document(), "enc": "A"}, id="impossible-length"),
+    ],
+)
+def test_what_is_not_an_envelope_is_refused_as_malformed(document: object) -> None:
+    raw = document if isinstance(document, bytes) else json.dumps(document).encode()
+    with pytest.raises(EnvelopeMalformed):
+        opened(raw)
+
+
+def test_a_well_signed_enc_of_the_wrong_length_is_malformed() -> None:
+    envelope = sealed()
+    forged = seal.sign_envelope(envelope.header, envelope.enc[:-1], envelope.ciphertext, SIGNER)
+    with pytest.raises(EnvelopeMalformed):
+        opened(forged)
+
+
+def test_sealing_to_another_partners_key_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="not be-gem-eupen's"):
+        sealed(recipient_id="be-gem-eupen")
+
+
+# --- keys -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suite", list(Suite))
+def test_a_key_file_names_its_suite_and_both_halves_agree_on_the_id(suite: Suite) -> None:
+    private_pem, public_pem = seal.generate_key_pair(suite)
+    found, raw = seal.read_public_key(public_pem)
+    assert found is suite
+    assert len(raw) == {Suite.X25519: 32, Suite.MLKEM768_X25519: 1184 + 32}[suite]
+    private = seal.load_private_key(private_pem)
+    assert private.suite is suite
+    assert private.key_id == seal.key_id(suite, raw)
+    assert seal.read_public_key(public_pem, suite) == (found, raw)
+
+
+def test_a_key_file_of_another_suite_or_no_key_at_all_is_refused() -> None:
+    _, public_pem = seal.generate_key_pair(Suite.MLKEM768_X25519)
+    with pytest.raises(ValueError, match="MLKEM768_X25519 key, not X25519"):
+        seal.read_public_key(public_pem, Suite.X25519)
+    with pytest.raises(ValueError, match="expected one X25519 public key"):
+        seal.read_public_key(b"")
+    with pytest.raises(ValueError, match="not a PEM public key"):
+        seal.read_public_key(b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n")
+    ed25519_pem = (
+        b"-----BEGIN PUBLIC KEY-----\n"
+        b"MCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n"
+        b"-----END PUBLIC KEY-----\n"
+    )
+    with pytest.raises(ValueError, match="expected one X25519 public key"):
+        seal.read_public_key(ed25519_pem)
+
+
+def test_the_key_id_depends_on_suite_and_key() -> None:
+    raw = KEYS[Suite.X25519][0].public_key
+    assert seal.key_id(Suite.X25519, raw) == seal.key_id(Suite.X25519, bytes(raw))
+    assert seal.key_id(Suite.X25519, raw) != seal.key_id(Suite.MLKEM768_X25519, raw)
+    assert seal.key_id(Suite.X25519, raw) != seal.key_id(Suite.X25519, raw[:-1] + b"\x00")
+    assert len(seal.key_id(Suite.X25519, raw)) == 16
+
+
+def test_private_keys_never_show_in_repr() -> None:
+    private = KEYS[Suite.X25519][1]
+    assert "redacted" in repr(private)
+    assert "redacted" in repr(SIGNER)
+    assert SIGNER.to_bytes().hex() not in repr(SIGNER)
+    assert Signer.from_bytes(SIGNER.to_bytes()).key_id == SIGNER.key_id
+
+
+def _key(
+    key_id: str, *, days_from: int, days_until: int | None = None, **more: object
+) -> PartnerKey:
+    return PartnerKey(
+        partner_id=LIEGE,
+        key_id=key_id,
+        suite=Suite.X25519,
+        public_key=b"\x00" * 32,
+        valid_from=NOW + timedelta(days=days_from),
+        valid_until=None if days_until is None else NOW + timedelta(days=days_until),
+        **more,  # type: ignore[arg-type]
+    )
+
+
+def test_new_messages_use_the_newest_key_valid_now() -> None:
+    old = _key("old", days_from=-100)
+    new = _key("new", days_from=-1)
+    future = _key("future", days_from=5)
+    assert seal.current_key([old, new, future], NOW) == new
+    assert seal.current_key([new, old], NOW) == new
+    assert seal.current_key([old, new, future], NOW + timedelta(days=6)) == future
+
+
+def test_expired_retired_and_not_yet_valid_keys_are_passed_over() -> None:
+    expired = _key("expired", days_from=-10, days_until=-1)
+    retired = _key("retired", days_from=-5, retired_at=NOW - timedelta(hours=1))
+    kept = _key("kept", days_from=-20)
+    assert seal.current_key([expired, retired, kept], NOW) == kept
+    assert seal.current_key([expired, retired], NOW) is None
+    assert seal.current_key([], NOW) is None
+    assert [k.state_at(NOW) for k in (expired, retired, kept, _key("f", days_from=1))] == [
+        "expired",
+        "retired",
+        "valid",
+        "not yet valid",
+    ]
+
+
+def test_of_two_keys_valid_from_the_same_moment_the_later_added_wins() -> None:
+    first = _key("first", days_from=-1, added_at=NOW - timedelta(hours=2))
+    second = _key("second", days_from=-1, added_at=NOW - timedelta(hours=1))
+    assert seal.current_key([second, first], NOW) == second
