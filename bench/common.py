@@ -84,6 +84,8 @@ def gateway_command(data_dir: Path, port: int, host: str = HOST) -> list[str]:
         host,
         "--port",
         str(port),
+        "--staff-port",
+        "0",
     ]
 
 

@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("data"), description="Where the database and keys live.")
     host: str = Field(default="localhost", description="Address the API listens on.")
     port: int = Field(default=8443, ge=0, le=65535, description="Port the API listens on.")
+    staff_port: int = Field(
+        default=8444, ge=0, le=65535, description="Port the staff listener (review API) uses."
+    )
     max_body_bytes: int = Field(
         default=256 * 1024, ge=1024, description="Largest signal body accepted, in bytes."
     )

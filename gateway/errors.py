@@ -272,6 +272,56 @@ class TooManyAttempts(ClientError):
         return {} if retry_after is None else {"retry_after": retry_after}
 
 
+class ReviewDecided(ClientError):
+    """The copy no longer waits: an officer released or rejected it already."""
+
+    kind = "review-decided"
+    status = 409
+    title = N_("Already decided")
+    detail_message = N_("This message has already been released or rejected.")
+
+    def __init__(self, *, item_id: str) -> None:
+        super().__init__(item_id=item_id)
+
+    def extensions(self) -> dict[str, object]:
+        return {"item": self.params["item_id"]}
+
+
+class CorrectionInvalid(ClientError):
+    """A correction names a field the message has no free text in, or is empty or too long."""
+
+    kind = "correction-invalid"
+    status = 422
+    title = N_("Correction not accepted")
+    detail_message = N_(
+        "The text for {pointer} must name a free-text field of this message and hold "
+        "between 1 and {limit} characters."
+    )
+
+    def __init__(self, *, pointer: str, limit: int) -> None:
+        super().__init__(pointer=pointer, limit=limit)
+
+    def extensions(self) -> dict[str, object]:
+        return {"pointer": self.params["pointer"]}
+
+
+class BodyShapeInvalid(MalformedBody):
+    """The body is JSON, but not the object this request takes."""
+
+    kind = "body-shape-invalid"
+    title = N_("Unexpected request body")
+    detail_message = N_(
+        "The body must be a JSON object with only these members: {members}; {pointer} is not "
+        "as expected."
+    )
+
+    def __init__(self, *, members: str, pointer: str) -> None:
+        super().__init__(members=members, pointer=pointer)
+
+    def extensions(self) -> dict[str, object]:
+        return {"pointer": self.params["pointer"]}
+
+
 class EnvelopeRefused(EuregateError):
     """A partner's side refuses a sealed envelope; each subclass says which check failed."""
 

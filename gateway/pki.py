@@ -239,6 +239,14 @@ def server_ssl_context(*, certificate: Path, private_key: Path, client_ca: Path)
     return context
 
 
+def staff_ssl_context(*, certificate: Path, private_key: Path) -> ssl.SSLContext:
+    """TLS 1.3 server context for the staff listener: people sign in there, not certificates."""
+    context = _tls13_context(server_side=True)
+    context.load_cert_chain(certfile=certificate, keyfile=private_key)
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 def client_ssl_context(
     *, certificate: Path | None, private_key: Path | None, server_ca: Path
 ) -> ssl.SSLContext:

@@ -15,20 +15,28 @@ from gateway import datadir, pki
 from gateway.app import create_app
 from gateway.clock import Clock, SystemClock
 from gateway.config import DataDir, Settings
+from gateway.desk import ReviewDesk
 from gateway.errors import RegistryError
 from gateway.intake import Intake
 from gateway.logs import configure
 from gateway.sharing import PolicyInForce, PolicyRefused
+from gateway.staff import Authenticator
+from gateway.staff_app import create_staff_app
 from gateway.store import Store
+from gateway.translate import backend_from_settings, close_backend
 
 
 @dataclass(frozen=True)
 class Gateway:
+    """The partners' listener (mutual TLS) and the staff listener (TLS, API tokens)."""
+
     app: web.Application
     ssl_context: ssl.SSLContext
     store: Store
     policy: PolicyInForce
     layout: DataDir
+    staff_app: web.Application
+    staff_ssl_context: ssl.SSLContext
 
 
 def build(settings: Settings, *, clock: Clock | None = None) -> Gateway:
@@ -45,21 +53,41 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Gateway:
     except PolicyRefused:
         store.close()
         raise
-    intake = Intake(
-        store=store, master_key=datadir.load_master_key(layout), clock=clock, policy=policy
-    )
+    master_key = datadir.load_master_key(layout)
+    intake = Intake(store=store, master_key=master_key, clock=clock, policy=policy)
     context = pki.server_ssl_context(
         certificate=layout.server_certificate,
         private_key=layout.server_key,
         client_ca=layout.ca_certificate,
     )
     app = create_app(store=store, intake=intake, max_body_bytes=settings.max_body_bytes)
+    translator = backend_from_settings(settings, store=store, master_key=master_key, clock=clock)
+    staff_app = create_staff_app(
+        desk=ReviewDesk(
+            store=store, master_key=master_key, translator=translator, clock=clock, policy=policy
+        ),
+        authenticator=Authenticator(store, master_key, clock=clock),
+    )
 
     async def close_store(_: web.Application) -> None:
         store.close()
 
+    async def close_translator(_: web.Application) -> None:
+        await close_backend(translator)
+
     app.on_cleanup.append(close_store)
-    return Gateway(app=app, ssl_context=context, store=store, policy=policy, layout=layout)
+    staff_app.on_cleanup.append(close_translator)
+    return Gateway(
+        app=app,
+        ssl_context=context,
+        store=store,
+        policy=policy,
+        layout=layout,
+        staff_app=staff_app,
+        staff_ssl_context=pki.staff_ssl_context(
+            certificate=layout.server_certificate, private_key=layout.server_key
+        ),
+    )
 
 
 def reload_on_hangup(gateway: Gateway) -> None:
@@ -86,17 +114,33 @@ def reload_on_hangup(gateway: Gateway) -> None:
     gateway.app.on_cleanup.append(uninstall)
 
 
-def run(settings: Settings, *, announce: Callable[[str], None] = print) -> None:
-    """Serve until interrupted; ``announce`` hears the URL once the port is really open."""
+def run(settings: Settings, *, announce: Callable[[str, str], None]) -> None:
+    """Serve until SIGINT or SIGTERM; ``announce`` hears both URLs once the ports are open."""
     configure(settings.log_level)
     gateway = build(settings)
     reload_on_hangup(gateway)
-    url = f"https://{settings.host}:{settings.port}"
-    web.run_app(
-        gateway.app,
-        host=settings.host,
-        port=settings.port,
-        ssl_context=gateway.ssl_context,
-        print=lambda _: announce(url),
-        access_log=None,
-    )
+    asyncio.run(serve(gateway, settings, announce))
+
+
+async def serve(gateway: Gateway, settings: Settings, announce: Callable[[str, str], None]) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    runners: list[web.AppRunner] = []
+    try:
+        urls = []
+        for app, port, context in (
+            (gateway.app, settings.port, gateway.ssl_context),
+            (gateway.staff_app, settings.staff_port, gateway.staff_ssl_context),
+        ):
+            runner = web.AppRunner(app, access_log=None, handle_signals=False)
+            runners.append(runner)
+            await runner.setup()
+            await web.TCPSite(runner, settings.host, port, ssl_context=context).start()
+            urls.append(f"https://{settings.host}:{runner.addresses[0][1]}")
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        announce(*urls)
+        await stop.wait()
+    finally:
+        for runner in reversed(runners):
+            await runner.cleanup()

@@ -25,7 +25,8 @@ from gateway.client import EuregateClient
 from gateway.clock import FixedClock, SystemClock
 from gateway.config import DataDir, Settings
 from gateway.server import build
-from gateway.staff import Passwords
+from gateway.staff import Desk, Passwords, Role, StaffAccount, admin
+from gateway.staff_client import StaffClient
 from gateway.store import Store
 from gateway.vault import MasterKey
 
@@ -79,6 +80,7 @@ def client_context(layout: DataDir, partner_id: str | None) -> ssl.SSLContext:
 @dataclass
 class RunningGateway:
     url: str
+    staff_url: str
     layout: DataDir
     store: Store
     policy_digest: str
@@ -88,25 +90,44 @@ class RunningGateway:
             self.url, ssl_context=client_context(self.layout, partner_id), language=language
         )
 
+    def staff_client(self, token: str, *, language: str = "en") -> StaffClient:
+        """A person's script on the staff listener: TLS checked against the gateway's CA, no
+        client certificate, the API token as its only credential."""
+        return StaffClient(
+            self.staff_url,
+            token=token,
+            ssl_context=client_context(self.layout, None),
+            language=language,
+        )
+
 
 @pytest.fixture
 async def gateway(layout: DataDir, log_stream: io.StringIO) -> AsyncIterator[RunningGateway]:
-    """The real gateway, in this process, on a free loopback port with mutual TLS."""
-    built = build(Settings(data_dir=layout.root, host="127.0.0.1", port=0))
-    runner = web.AppRunner(built.app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=built.ssl_context)
-    await site.start()
-    port = runner.addresses[0][1]
+    """The real gateway, in this process, on free loopback ports: the partners' listener with
+    mutual TLS and the staff listener with TLS and API tokens."""
+    built = build(Settings(data_dir=layout.root, host="127.0.0.1", port=0, staff_port=0))
+    runners = []
     try:
+        ports = []
+        for app, context in (
+            (built.app, built.ssl_context),
+            (built.staff_app, built.staff_ssl_context),
+        ):
+            runner = web.AppRunner(app, access_log=None)
+            runners.append(runner)
+            await runner.setup()
+            await web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context).start()
+            ports.append(runner.addresses[0][1])
         yield RunningGateway(
-            url=f"https://127.0.0.1:{port}",
+            url=f"https://127.0.0.1:{ports[0]}",
+            staff_url=f"https://127.0.0.1:{ports[1]}",
             layout=layout,
             store=built.store,
             policy_digest=built.policy.policy.digest,
         )
     finally:
-        await runner.cleanup()
+        for runner in reversed(runners):
+            await runner.cleanup()
 
 
 def load_example(name: str) -> dict[str, Any]:
@@ -130,7 +151,7 @@ def free_port() -> int:
 async def gateway_process(layout: DataDir, port: int) -> AsyncIterator[asyncio.subprocess.Process]:
     """``euregate serve`` as its own process, as an operator runs it; yields once it listens."""
     command = ["-m", "gateway", "serve", "--data-dir", str(layout.root)]
-    command += ["--host", "127.0.0.1", "--port", str(port)]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--staff-port", "0"]
     process = await asyncio.create_subprocess_exec(
         sys.executable, *command, cwd=REPO, stdout=asyncio.subprocess.PIPE
     )
@@ -178,3 +199,23 @@ def staff_store(layout: DataDir, staff_clock: FixedClock) -> Iterator[Store]:
 @pytest.fixture
 def master_key(layout: DataDir) -> MasterKey:
     return datadir.load_master_key(layout)
+
+
+@pytest.fixture
+def staff_token(layout: DataDir, cheap_passwords: Passwords) -> Callable[..., str]:
+    """Enrol a person (``role``, ``desk``) in the demo data directory and issue an API token;
+    returns the token's secret, as ``euregate staff token issue`` shows it once."""
+
+    def enrol_with_token(staff_id: str, *, role: str = "liaison_officer", desk: str = "*") -> str:
+        key = datadir.load_master_key(layout)
+        with Store(layout.database, clock=SystemClock()) as store:
+            account = StaffAccount(
+                id=staff_id, name=staff_id.title(), role=Role(role), desk=Desk.parse(desk)
+            )
+            admin.enrol(
+                store, key, account, "correct horse battery staple", actor="test",
+                passwords=cheap_passwords,
+            )  # fmt: skip
+            return admin.issue_token(store, staff_id, "tests", actor="test").secret
+
+    return enrol_with_token

@@ -23,6 +23,9 @@ SAMPLE_PARAMS: dict[type[EuregateError], dict[str, object]] = {
     errors.EnvelopeMisaddressed: {"recipient": "be-pol-liege", "signal": "0193"},
     errors.EnvelopeWrongKey: {"key_id": "1394625412fd34bf", "suite": "X25519", "given": "7006"},
     errors.EnvelopeSignatureInvalid: {"reason": "the signature does not match"},
+    errors.ReviewDecided: {"item_id": "01a2"},
+    errors.CorrectionInvalid: {"pointer": "/summary", "limit": 10000},
+    errors.BodyShapeInvalid: {"members": "reason", "pointer": "/note"},
 }
 ISSUE = FieldIssue("/urgency", "enum", "Must be one of: {expected}.", {"expected": "routine"})
 

@@ -21,7 +21,7 @@ def settings(args: argparse.Namespace) -> Settings:
     """Environment and defaults, overridden by whichever flags the command was given."""
     overrides = {
         name: getattr(args, name)
-        for name in ("data_dir", "host", "port", "max_body_bytes")
+        for name in ("data_dir", "host", "port", "staff_port", "max_body_bytes")
         if getattr(args, name, None) is not None
     }
     return Settings().model_copy(update=overrides)

@@ -11,13 +11,21 @@ from gateway.sharing import PolicyRefused
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("serve", help="run the gateway (HTTPS, mutual TLS)")
+    parser = commands.add_parser(
+        "serve", help="run the gateway: partners over mutual TLS, staff over TLS"
+    )
     add_data_dir(parser)
     parser.add_argument(
         "--host", default=None, help="address (default: $EUREGATE_HOST or localhost)"
     )
     parser.add_argument(
         "--port", type=int, default=None, help="port (default: $EUREGATE_PORT or 8443)"
+    )
+    parser.add_argument(
+        "--staff-port",
+        type=int,
+        default=None,
+        help="port of the staff listener (default: $EUREGATE_STAFF_PORT or 8444)",
     )
     parser.add_argument(
         "--max-body-bytes", type=int, default=None, help="largest accepted body (default 262144)"
@@ -28,7 +36,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def run_serve(args: argparse.Namespace) -> int:
     config = settings(args)
 
-    def announce(url: str) -> None:
+    def announce(url: str, staff_url: str) -> None:
+        print(f"Staff listener (review API) on {staff_url}", flush=True)
         print(f"Euregate listening on {url} (data directory: {config.data_dir})", flush=True)
 
     try:

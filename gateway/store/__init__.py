@@ -7,7 +7,7 @@ from gateway.store.keys import KeyStore
 from gateway.store.memory import MemoryRecord, TranslationMemoryStore
 from gateway.store.policies import PolicyStore
 from gateway.store.registry import Admission, RegistryStore
-from gateway.store.review import NewReviewItem, ReviewItem, ReviewStore
+from gateway.store.review import NewReviewItem, ReviewItem, ReviewOutcome, ReviewStore
 from gateway.store.signals import (
     Accepted,
     NewSignal,
@@ -28,6 +28,7 @@ __all__ = [
     "PolicyStore",
     "RecipientDecision",
     "ReviewItem",
+    "ReviewOutcome",
     "ReviewStore",
     "SignalStore",
     "StaffStore",

@@ -1,0 +1,272 @@
+"""``euregate review``: a liaison officer's queue from the command line, over the staff API.
+
+The CLI signs in with an API token (``euregate staff token issue``), read from
+``$EUREGATE_TOKEN`` or ``--token-file``, never from the command line; it checks the
+gateway's certificate against the data directory's CA.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from gateway import pki
+from gateway.cli.admin import Subparsers, print_table
+from gateway.cli.common import add_data_dir, layout
+from gateway.client import ClientFailure, Problem
+from gateway.i18n import LANGUAGES, N_, translate
+from gateway.staff_client import StaffClient
+
+T = TypeVar("T")
+DEFAULT_URL = "https://localhost:8444"
+
+
+def register(commands: Subparsers[argparse.ArgumentParser]) -> None:
+    group = commands.add_parser("review", help="the liaison officer's review queue")
+    actions = group.add_subparsers(dest="review_command", required=True, metavar="ACTION")
+
+    listing = _action(actions, "list", "what waits at your desk, most pressing first", run_list)
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+
+    show = _action(actions, "show", "the original beside the recipient's rendering", run_show)
+    show.add_argument("item_id", metavar="ID")
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+
+    release = _action(actions, "release", "release a message, with corrected text", run_release)
+    release.add_argument("item_id", metavar="ID")
+    release.add_argument(
+        "--correct",
+        action="append",
+        default=[],
+        metavar="POINTER=TEXT",
+        help="corrected text for a field, e.g. /summary='Dépôt de déchets...' (repeatable)",
+    )
+    release.add_argument(
+        "--correct-file",
+        action="append",
+        default=[],
+        metavar="POINTER=FILE",
+        help="corrected text for a field, read from a UTF-8 file (repeatable)",
+    )
+
+    reject = _action(actions, "reject", "reject a message, with a reason", run_reject)
+    reject.add_argument("item_id", metavar="ID")
+    reject.add_argument("--reason", required=True, help="why the message may not go out")
+
+
+def _action(
+    actions: Subparsers[argparse.ArgumentParser],
+    name: str,
+    text: str,
+    handler: Callable[[argparse.Namespace], int],
+) -> argparse.ArgumentParser:
+    parser = actions.add_parser(name, help=text)
+    add_data_dir(parser)
+    parser.add_argument(
+        "--url",
+        default=os.environ.get("EUREGATE_STAFF_URL", DEFAULT_URL),
+        help=f"the staff listener (default: $EUREGATE_STAFF_URL or {DEFAULT_URL})",
+    )
+    parser.add_argument(
+        "--token-file",
+        type=Path,
+        default=None,
+        help="file holding your API token (default: $EUREGATE_TOKEN)",
+    )
+    parser.add_argument("--lang", choices=LANGUAGES, default="en", help="language of answers")
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def run_list(args: argparse.Namespace) -> int:
+    items = _call(args, lambda desk: desk.queue())
+    if items is None:
+        return 1
+    if args.json:
+        print(json.dumps(items, ensure_ascii=False, indent=2))
+        return 0
+    if not items:
+        print(translate(N_("Nothing waits at your desk."), args.lang))
+        return 0
+    print_table(
+        [
+            translate(heading, args.lang).upper()
+            for heading in (
+                N_("id"),
+                N_("urgency"),
+                N_("recipient"),
+                N_("waiting since"),
+                N_("why"),
+            )
+        ],
+        [
+            (
+                item["id"],
+                item["urgency"],
+                item["recipient"],
+                item["created_at"],
+                "; ".join(reason["label"] for reason in item["reasons"]),
+            )
+            for item in items
+        ],
+    )
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    case = _call(args, lambda desk: desk.item(args.item_id))
+    if case is None:
+        return 1
+    if args.json:
+        print(json.dumps(case, ensure_ascii=False, indent=2))
+        return 0
+    language = args.lang
+    print(
+        translate(
+            N_("Message {id} for {recipient} ({urgency}), from {sender}"),
+            language,
+            id=case["id"],
+            recipient=case["recipient"],
+            urgency=case["urgency"],
+            sender=case["sender"],
+        )
+    )
+    for reason in case["reasons"]:
+        print(translate(N_("  waits: {reason}"), language, reason=reason["label"]))
+    original, translation = case["original"], case["translation"]
+    for pointer, text in original["fields"].items():
+        print()
+        print(f"{pointer}")
+        label = translate(N_("original"), language)
+        print(f"  {label} ({original['language']}): {text}")
+        if pointer in case["held"]:
+            print(
+                translate(
+                    N_("  held by the sharing rules: goes out only when you release it"), language
+                )
+            )
+        translated = translation["fields"].get(pointer)
+        if translated is not None:
+            source = _provenance(translated, language)
+            print(f"  {source} ({translated['language']}): {translated['text']}")
+    removed = case["removed"]
+    for what, heading in _REMOVED:
+        if removed[what]:
+            print(f"\n{translate(heading, language)}: {', '.join(removed[what])}")
+    print("\n" + translate(N_("What the recipient will read:"), language) + "\n")
+    print(case["rendering_text"])
+    return 0
+
+
+def run_release(args: argparse.Namespace) -> int:
+    try:
+        corrections = _corrections(args.correct, args.correct_file)
+    except ValueError as error:
+        print(f"euregate review release: {error}", file=sys.stderr)
+        return 2
+    item = _call(args, lambda desk: desk.release(args.item_id, corrections))
+    if item is None:
+        return 1
+    print(
+        translate(
+            N_("Released {id} for {recipient}."),
+            args.lang,
+            id=item["id"],
+            recipient=item["recipient"],
+        )
+    )
+    return 0
+
+
+def run_reject(args: argparse.Namespace) -> int:
+    item = _call(args, lambda desk: desk.reject(args.item_id, args.reason))
+    if item is None:
+        return 1
+    print(
+        translate(
+            N_("Rejected {id} for {recipient}."),
+            args.lang,
+            id=item["id"],
+            recipient=item["recipient"],
+        )
+    )
+    return 0
+
+
+_REMOVED = (
+    ("withheld", N_("withheld")),
+    ("generalised", N_("generalised")),
+    ("pseudonymised", N_("pseudonymised")),
+)
+
+
+def _provenance(text: dict[str, Any], language: str) -> str:
+    provenance = text["provenance"]
+    kind = str(provenance["kind"])
+    if kind == "machine":
+        engine = provenance.get("engine", "?")
+        return translate(N_("machine translation, unreviewed ({engine})"), language, engine=engine)
+    if kind == "memory":
+        return translate(N_("from the translation memory"), language)
+    if kind == "human":
+        officer = provenance.get("officer", "?")
+        return translate(N_("corrected by {officer}"), language, officer=officer)
+    return translate(N_("as written"), language)
+
+
+def _corrections(inline: list[str], files: list[str]) -> dict[str, str]:
+    corrections: dict[str, str] = {}
+    for given, from_file in [(text, False) for text in inline] + [(f, True) for f in files]:
+        pointer, sep, value = given.partition("=")
+        if not sep or not pointer.startswith("/"):
+            raise ValueError(f"{given!r}: expected POINTER=TEXT, e.g. /summary=...")
+        corrections[pointer] = (
+            Path(value).read_text(encoding="utf-8").strip() if from_file else value
+        )
+    return corrections
+
+
+def _token(args: argparse.Namespace) -> str | None:
+    token_file: Path | None = args.token_file
+    if token_file is not None:
+        return token_file.read_text(encoding="utf-8").strip()
+    return os.environ.get("EUREGATE_TOKEN")
+
+
+def _call(args: argparse.Namespace, call: Callable[[StaffClient], Awaitable[T]]) -> T | None:
+    """Run ``call`` against the staff listener; print a refusal and return None."""
+    token = _token(args)
+    if not token:
+        print(
+            "euregate review: no API token; set $EUREGATE_TOKEN or pass --token-file "
+            "(an administrator issues one with `euregate staff token issue`)",
+            file=sys.stderr,
+        )
+        return None
+    context = pki.client_ssl_context(
+        certificate=None, private_key=None, server_ca=layout(args).ca_certificate
+    )
+
+    async def run() -> T:
+        async with StaffClient(
+            args.url, token=token, ssl_context=context, language=args.lang
+        ) as desk:
+            return await call(desk)
+
+    try:
+        return asyncio.run(run())
+    except Problem as problem:
+        print(f"euregate review: {problem.document.get('title', problem.status)}", file=sys.stderr)
+        detail = problem.document.get("detail")
+        if detail:
+            print(f"  {detail}", file=sys.stderr)
+        return None
+    except ClientFailure as failure:
+        print(f"euregate review: {failure}", file=sys.stderr)
+        return None

@@ -1,0 +1,338 @@
+"""The liaison desk: a waiting copy opened for an officer, and the officer's release or rejection.
+
+Opening a copy runs the path of a signal for that one recipient from the sealed original:
+decide (as recorded at intake) → minimise → translate (only what the recipient may see)
+→ render. Releasing keeps the final texts sealed with the officer's id, teaches the
+translation memory the officer's corrections, and audits the act; rejecting keeps the
+reason. What the queue lists and what an officer may open follows the officer's desk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from gateway import minimise
+from gateway.audit import AuditEvent, EventKind, timestamp
+from gateway.clock import Clock
+from gateway.decision import Decision
+from gateway.errors import CorrectionInvalid, NotFound, ReviewDecided
+from gateway.i18n import translate
+from gateway.intake import PSEUDONYM_SECRET
+from gateway.minimise import RecipientView
+from gateway.partners import Partner
+from gateway.render import RenderedDocument, render
+from gateway.review import FREE_TEXT_POINTERS, REASON_LABELS, ReviewReason
+from gateway.sharing import PolicyInForce
+from gateway.signal import Signal
+from gateway.staff import Permission, StaffAccount, require
+from gateway.store import ReviewItem, ReviewOutcome, Store
+from gateway.translate import TranslationBackend, translate_view
+from gateway.translate.base import Learner, TranslationUnavailable
+from gateway.translate.types import Provenance, TranslatedText
+from gateway.vault import MasterKey, SealedBlob
+
+MAX_CORRECTION_CHARS: Final = 10_000
+MAX_REASON_CHARS: Final = 1_000
+
+
+@dataclass(frozen=True)
+class ReviewCase:
+    """One waiting copy as an officer sees it: the sender's words beside the recipient's."""
+
+    item: ReviewItem
+    sender_id: str
+    recipient: Partner
+    source_language: str
+    target_language: str
+    originals: Mapping[str, str]
+    translations: Mapping[str, TranslatedText]
+    held: tuple[str, ...]
+    decision: Decision
+    view: RecipientView
+    rendered: RenderedDocument
+
+    def as_json(self, language: str) -> dict[str, object]:
+        return {
+            **item_json(self.item, language),
+            "sender": self.sender_id,
+            "recipient_languages": list(self.recipient.languages),
+            "original": {"language": self.source_language, "fields": dict(self.originals)},
+            "translation": {
+                "language": self.target_language,
+                "fields": {ptr: text.as_json() for ptr, text in self.translations.items()},
+            },
+            "held": list(self.held),
+            "removed": {
+                "withheld": [str(c) for c in self.view.withheld],
+                "generalised": [str(c) for c in self.view.generalised],
+                "pseudonymised": [str(c) for c in self.view.pseudonymised],
+            },
+            "decision": self.decision.as_json(),
+            "rendering": self.rendered.as_json(),
+            "rendering_text": self.rendered.as_text(),
+        }
+
+
+def item_json(item: ReviewItem, language: str) -> dict[str, object]:
+    return {
+        "id": item.id,
+        "signal_id": item.signal_id,
+        "recipient": item.recipient_id,
+        "country": item.country,
+        "urgency": item.urgency,
+        "reasons": [
+            {"code": reason, "label": translate(REASON_LABELS[ReviewReason(reason)], language)}
+            for reason in item.reasons
+        ],
+        "release_now": item.release_now,
+        "state": item.state,
+        "created_at": item.created_at,
+        **({"decided_at": item.decided_at} if item.decided_at else {}),
+        **({"officer": item.officer_id} if item.officer_id else {}),
+    }
+
+
+def free_texts(signal: Signal) -> dict[str, str]:
+    """The sender's free text, by JSON pointer: what an officer reads beside the translation."""
+    document = signal.model_dump(mode="json", exclude_none=True)
+    return {
+        pointer: document[pointer[1:]]
+        for pointer in FREE_TEXT_POINTERS
+        if isinstance(document.get(pointer[1:]), str)
+    }
+
+
+def target_language(signal: Signal, recipient: Partner) -> str:
+    """The text stays in its own language when the recipient reads it, else its first."""
+    return signal.language if signal.language in recipient.languages else recipient.languages[0]
+
+
+class ReviewDesk:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        master_key: MasterKey,
+        translator: TranslationBackend,
+        clock: Clock,
+        policy: PolicyInForce | None = None,
+    ) -> None:
+        self._policy = policy
+        self._store = store
+        self._master_key = master_key
+        self._translator = translator
+        self._clock = clock
+        self._pseudonym_secret = master_key.derive(PSEUDONYM_SECRET)
+
+    async def queue(self, account: StaffAccount) -> list[ReviewItem]:
+        """What waits at ``account``'s desk, most pressing first."""
+        require(account, Permission.REVIEW_READ)
+        desk = account.desk
+        countries = None if desk.country is None else (desk.country,)
+        items = await self._store.pending_reviews(countries=countries)
+        return [i for i in items if desk.admits(partner_id=i.recipient_id, country=i.country)]
+
+    async def open(self, account: StaffAccount, item_id: str) -> ReviewCase:
+        item = await self._item(account, item_id, Permission.REVIEW_READ)
+        case = await self._case(item)
+        await self._store.record(
+            AuditEvent(
+                EventKind.REVIEW_OPENED,
+                actor=f"staff:{account.id}",
+                subject=f"signal:{item.signal_id}",
+                data={"item": item.id, "recipient": item.recipient_id},
+            )
+        )
+        return case
+
+    async def release(
+        self, account: StaffAccount, item_id: str, corrections: Mapping[str, str]
+    ) -> ReviewItem:
+        """Let the copy go with ``corrections`` (pointer → text) in place of the translation.
+
+        Held text without a correction goes as the sender wrote it: releasing is the
+        officer's decision that the recipient may read it.
+        """
+        item = await self._item(account, item_id, Permission.REVIEW_RELEASE)
+        _check_pending(item)
+        case = await self._case(item)
+        _check_corrections(corrections, case)
+        now = timestamp(self._clock.now())
+        final: dict[str, TranslatedText] = {}
+        for pointer, original in case.originals.items():
+            if pointer in corrections:
+                final[pointer] = TranslatedText(
+                    corrections[pointer],
+                    case.target_language,
+                    Provenance("human", officer=account.id, at=now),
+                )
+            elif pointer in case.translations:
+                final[pointer] = case.translations[pointer]
+            elif pointer in case.held:
+                final[pointer] = TranslatedText(
+                    original, case.source_language, Provenance("original")
+                )
+        learned = await self._learn(case, corrections, account)
+        sealed = self._master_key.seal(
+            json.dumps({p: t.as_json() for p, t in final.items()}, ensure_ascii=False).encode(),
+            context=_correction_context(item.id),
+        )
+        outcome = ReviewOutcome("released", account.id, correction=sealed.to_bytes())
+        event = AuditEvent(
+            EventKind.REVIEW_RELEASED,
+            actor=f"staff:{account.id}",
+            subject=f"signal:{item.signal_id}",
+            data={
+                "item": item.id,
+                "recipient": item.recipient_id,
+                "corrected": sorted(corrections),
+                "learned_segments": learned,
+            },
+        )
+        return await self._decide(item, outcome, event)
+
+    async def reject(self, account: StaffAccount, item_id: str, reason: str) -> ReviewItem:
+        item = await self._item(account, item_id, Permission.REVIEW_REJECT)
+        _check_pending(item)
+        reason = reason.strip()
+        if not reason or len(reason) > MAX_REASON_CHARS:
+            raise CorrectionInvalid(pointer="/reason", limit=MAX_REASON_CHARS)
+        outcome = ReviewOutcome("rejected", account.id, rejection_reason=reason)
+        event = AuditEvent(
+            EventKind.REVIEW_REJECTED,
+            actor=f"staff:{account.id}",
+            subject=f"signal:{item.signal_id}",
+            data={"item": item.id, "recipient": item.recipient_id},
+        )
+        return await self._decide(item, outcome, event)
+
+    async def released_texts(self, item_id: str) -> dict[str, TranslatedText]:
+        """The final texts an officer released, for sealing and delivery."""
+        sealed = await self._store.review_correction(item_id)
+        if sealed is None:
+            return {}
+        plain = self._master_key.open(
+            SealedBlob.from_bytes(sealed), context=_correction_context(item_id)
+        )
+        return {
+            pointer: TranslatedText(
+                value["text"], value["language"], Provenance(**value["provenance"])
+            )
+            for pointer, value in json.loads(plain).items()
+        }
+
+    async def _item(
+        self, account: StaffAccount, item_id: str, permission: Permission
+    ) -> ReviewItem:
+        """The item if ``account`` may act on it; one outside the desk is not found, as if it
+        did not exist."""
+        require(account, Permission.REVIEW_READ)
+        item = await self._store.review_item(item_id)
+        if item is None or not account.desk.admits(
+            partner_id=item.recipient_id, country=item.country
+        ):
+            raise NotFound()
+        require(account, permission, partner_id=item.recipient_id, country=item.country)
+        return item
+
+    async def _case(self, item: ReviewItem) -> ReviewCase:
+        stored = await self._store.signal(item.signal_id)
+        sealed = await asyncio.to_thread(self._store.sealed_body, item.signal_id)
+        registry = {p.id: p for p in await asyncio.to_thread(self._store.partners)}
+        recorded = [
+            d for d in await self._store.decisions(item.signal_id)
+            if d["recipient"] == item.recipient_id
+        ]  # fmt: skip
+        if stored is None or sealed is None or not recorded:
+            raise NotFound()
+        body = self._master_key.open(SealedBlob.from_bytes(sealed), context=item.signal_id.encode())
+        signal = Signal.model_validate_json(body)
+        recipient = registry[item.recipient_id]
+        decision = Decision.from_json(recorded[0])
+        view = minimise.apply(
+            signal,
+            decision,
+            pseudonym_key=minimise.pseudonym_key(self._pseudonym_secret, recipient.id),
+        )
+        target = target_language(signal, recipient)
+        try:
+            translations = await translate_view(
+                view, target=target, source=signal.language, backend=self._translator
+            )
+        except TranslationUnavailable:
+            translations = {}
+        in_force = None if self._policy is None else self._policy.policy
+        rendered = render(
+            view,
+            recipient,
+            decision,
+            translations=translations,
+            received_at=datetime.fromisoformat(stored.received_at),
+            policy=in_force if in_force and in_force.digest == decision.policy_digest else None,
+        )
+        originals = free_texts(signal)
+        return ReviewCase(
+            item=item,
+            sender_id=stored.sender_id,
+            recipient=recipient,
+            source_language=signal.language,
+            target_language=target,
+            originals=originals,
+            translations=translations,
+            held=tuple(p for p in view.held if p in originals),
+            decision=decision,
+            view=view,
+            rendered=rendered,
+        )
+
+    async def _learn(
+        self, case: ReviewCase, corrections: Mapping[str, str], account: StaffAccount
+    ) -> int:
+        if (
+            not isinstance(self._translator, Learner)
+            or case.source_language == case.target_language
+        ):
+            return 0
+        learned = 0
+        for pointer, text in corrections.items():
+            learned += await self._translator.learn(
+                case.originals[pointer],
+                text,
+                source=case.source_language,
+                target=case.target_language,
+                officer_id=account.id,
+            )
+        return learned
+
+    async def _decide(
+        self, item: ReviewItem, outcome: ReviewOutcome, event: AuditEvent
+    ) -> ReviewItem:
+        decided = await self._store.decide_review(item.id, outcome, event)
+        if decided is None:
+            raise ReviewDecided(item_id=item.id)
+        return decided
+
+
+def _check_pending(item: ReviewItem) -> None:
+    if item.state != "pending":
+        raise ReviewDecided(item_id=item.id)
+
+
+def _check_corrections(corrections: Mapping[str, str], case: ReviewCase) -> None:
+    for pointer, text in corrections.items():
+        if pointer not in case.originals:
+            raise CorrectionInvalid(pointer=pointer, limit=MAX_CORRECTION_CHARS)
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_CORRECTION_CHARS:
+            raise CorrectionInvalid(pointer=pointer, limit=MAX_CORRECTION_CHARS)
+
+
+def _correction_context(item_id: str) -> bytes:
+    return f"review:{item_id}".encode()
+
+
+__all__ = ["ReviewCase", "ReviewDesk", "free_texts", "item_json", "target_language"]

@@ -1,0 +1,110 @@
+"""The staff listener's HTTP API: people and their scripts, signed in by API token.
+
+It listens apart from the partners' listener, with TLS but without client certificates:
+a person is identified by a Bearer token issued with ``euregate staff token issue``, never
+by a certificate or anything in the body. Every handler names the permission it needs;
+the desk decides what an officer may see (:mod:`gateway.desk`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aiohttp import web
+
+from gateway.desk import ReviewDesk, item_json
+from gateway.errors import BodyShapeInvalid, StaffNotAuthenticated
+from gateway.http import (
+    ACTOR,
+    LANGUAGE,
+    MAX_BODY,
+    Handler,
+    edge_middleware,
+    json_response,
+    read_body,
+)
+from gateway.staff import Authenticator, StaffAccount
+from gateway.validate import parse_json
+
+DESK = web.AppKey("desk", ReviewDesk)
+AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
+ACCOUNT = web.RequestKey("account", StaffAccount)
+MAX_STAFF_BODY = 256 * 1024
+
+
+def create_staff_app(*, desk: ReviewDesk, authenticator: Authenticator) -> web.Application:
+    app = web.Application(
+        middlewares=[edge_middleware, token_middleware], client_max_size=MAX_STAFF_BODY
+    )
+    app[DESK] = desk
+    app[AUTHENTICATOR] = authenticator
+    app[MAX_BODY] = MAX_STAFF_BODY
+    app.router.add_get("/v1/review", get_queue)
+    app.router.add_get("/v1/review/{item_id}", get_item)
+    app.router.add_post("/v1/review/{item_id}/release", post_release)
+    app.router.add_post("/v1/review/{item_id}/reject", post_reject)
+    return app
+
+
+API_PREFIX = "/v1/"
+
+
+@web.middleware
+async def token_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The API (``/v1/``) answers API tokens only; other paths (the web pages) sign people
+    in their own way."""
+    if not request.path.startswith(API_PREFIX):
+        return await handler(request)
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise StaffNotAuthenticated()
+    account = await request.app[AUTHENTICATOR].authenticate_token(token.strip())
+    request[ACCOUNT] = account
+    request[ACTOR] = f"staff:{account.id}"
+    return await handler(request)
+
+
+async def get_queue(request: web.Request) -> web.Response:
+    items = await request.app[DESK].queue(request[ACCOUNT])
+    language = request[LANGUAGE]
+    return json_response({"items": [item_json(item, language) for item in items]})
+
+
+async def get_item(request: web.Request) -> web.Response:
+    case = await request.app[DESK].open(request[ACCOUNT], request.match_info["item_id"])
+    return json_response(case.as_json(request[LANGUAGE]))
+
+
+async def post_release(request: web.Request) -> web.Response:
+    body = await _object_body(request, members=("corrections",))
+    corrections = body.get("corrections", {})
+    if not isinstance(corrections, dict):
+        raise BodyShapeInvalid(members="corrections", pointer="/corrections")
+    for pointer, text in corrections.items():
+        if not isinstance(text, str):
+            escaped = str(pointer).replace("~", "~0").replace("/", "~1")
+            raise BodyShapeInvalid(members="corrections", pointer=f"/corrections/{escaped}")
+    item = await request.app[DESK].release(
+        request[ACCOUNT], request.match_info["item_id"], corrections
+    )
+    return json_response(item_json(item, request[LANGUAGE]))
+
+
+async def post_reject(request: web.Request) -> web.Response:
+    body = await _object_body(request, members=("reason",))
+    reason = body.get("reason")
+    if not isinstance(reason, str):
+        raise BodyShapeInvalid(members="reason", pointer="/reason")
+    item = await request.app[DESK].reject(request[ACCOUNT], request.match_info["item_id"], reason)
+    return json_response(item_json(item, request[LANGUAGE]))
+
+
+async def _object_body(request: web.Request, *, members: tuple[str, ...]) -> Mapping[str, Any]:
+    document = parse_json(await read_body(request))
+    if not isinstance(document, dict):
+        raise BodyShapeInvalid(members=", ".join(members), pointer="")
+    for name in document:
+        if name not in members:
+            raise BodyShapeInvalid(members=", ".join(members), pointer=f"/{name}")
+    return document
