@@ -4,7 +4,9 @@ The staff listener calls, and needs nothing else:
 
     await authenticator.login(staff_id, password, code, address=peer)  -> StaffAccount
     await authenticator.authenticate_token(bearer_token)               -> StaffAccount
-    await authenticator.current(staff_id)         -> StaffAccount (each request of a session)
+    await authenticator.current(staff_id, signed_in_at=opened)         -> StaffAccount
+
+(``current`` on every request of a session that ``login`` opened at ``opened``),
 
 each raising :class:`~gateway.errors.StaffNotAuthenticated` (401, the same whatever the
 reason) and ``login`` also :class:`~gateway.errors.TooManyAttempts` (429, ``retry_after``).
@@ -115,15 +117,20 @@ class Authenticator:
             },
         )
 
-    async def current(self, staff_id: str) -> StaffAccount:
-        return await asyncio.to_thread(self.current_sync, staff_id)
+    async def current(self, staff_id: str, *, signed_in_at: datetime | None = None) -> StaffAccount:
+        return await asyncio.to_thread(self.current_sync, staff_id, signed_in_at=signed_in_at)
 
-    def current_sync(self, staff_id: str) -> StaffAccount:
+    def current_sync(self, staff_id: str, *, signed_in_at: datetime | None = None) -> StaffAccount:
         """The account of a signed-in session as it is now, or :class:`StaffNotAuthenticated`
-        if it is gone or disabled: a session must not outlive its account's admission."""
+        if it is gone or disabled, or (given ``signed_in_at``) an administrator changed or
+        reset it since: a session must not outlive the admission it was opened under."""
         record = self._store.staff_record(staff_id) if STAFF_ID.match(staff_id) else None
         if record is None or not record.account.active:
             raise StaffNotAuthenticated()
+        if signed_in_at is not None:
+            changed = self._store.staff_changed_at(staff_id)
+            if changed is None or changed > signed_in_at:
+                raise StaffNotAuthenticated()
         return record.account
 
     async def authenticate_token(self, token: str) -> StaffAccount:

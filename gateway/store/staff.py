@@ -137,6 +137,16 @@ class StaffStore(Database):
 
     # --- signing in ------------------------------------------------------------------------
 
+    def staff_changed_at(self, staff_id: str) -> datetime | None:
+        """When an administrator last changed the account (added, changed, disabled, enabled
+        or reset it); sign-ins do not count. ``None`` if there is no such account."""
+        row = self.read_sync(
+            lambda conn: conn.execute(
+                "SELECT updated_at FROM staff WHERE id = ?", (staff_id,)
+            ).fetchone()
+        )
+        return None if row is None or row[0] is None else datetime.fromisoformat(row[0])
+
     def staff_record(self, staff_id: str) -> StaffRecord | None:
         """An account with its credentials, for checking a sign-in; ``None`` if unknown."""
         row = self.read_sync(
