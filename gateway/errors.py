@@ -16,6 +16,12 @@
     │   ├── SignalInvalid              422  schema or rule violations, every one listed
     │   └── RecipientsInvalid          422  unknown recipients or nothing to route to
     ├── RegistryError                  an administrator's command cannot be done
+    ├── EnvelopeRefused                a partner's side will not open an envelope (gateway.seal)
+    │   ├── EnvelopeMalformed          not the envelope format of docs/envelope.md
+    │   ├── EnvelopeMisaddressed       sealed for another recipient or signal
+    │   ├── EnvelopeWrongKey           sealed to another key than the one given
+    │   ├── EnvelopeSignatureInvalid   unknown signing key, or anything changed after signing
+    │   └── EnvelopeUndecryptable      HPKE refuses: altered, or bound to other ids
     └── InternalError                  500  our fault; details go to the log, not the caller
 
 Each error knows its problem ``type`` (a stable URI), HTTP status, and title and
