@@ -119,7 +119,14 @@ def _signing_key(layout: DataDir, report: InitReport) -> Signer:
         return load_signer(layout)
     signer = Signer.generate()
     sealed = load_master_key(layout).seal(signer.to_bytes(), context=_SIGNING_KEY_CONTEXT)
-    write_private(layout.signing_key, sealed.to_bytes())
+    # Whole or not at all: written beside, then linked into place (never over another).
+    partial = layout.signing_key.with_name(f".{layout.signing_key.name}.{os.getpid()}.tmp")
+    partial.unlink(missing_ok=True)
+    write_private(partial, sealed.to_bytes())
+    try:
+        os.link(partial, layout.signing_key)
+    finally:
+        partial.unlink()
     report.created.append(str(layout.signing_key))
     return signer
 

@@ -349,7 +349,7 @@ class EnvelopeHeader:
     def from_json(cls, value: object) -> EnvelopeHeader:
         if not isinstance(value, dict) or set(value) != set(_HEADER_MEMBERS):
             raise EnvelopeMalformed(reason="the header must have exactly the members of v1")
-        if value["version"] != ENVELOPE_VERSION or isinstance(value["version"], bool):
+        if type(value["version"]) is not int or value["version"] != ENVELOPE_VERSION:
             raise EnvelopeMalformed(reason=f"version {value['version']!r} is not supported")
         texts = [value[name] for name in _HEADER_MEMBERS[1:]]
         if not all(isinstance(text, str) and text for text in texts):

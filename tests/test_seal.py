@@ -331,6 +331,7 @@ _DROP = object()
         pytest.param({**_document(), "extra": 1}, id="extra-member"),
         pytest.param(_header_with(version=2), id="version-2"),
         pytest.param(_header_with(version=True), id="version-true"),
+        pytest.param(_header_with(version=1.0), id="version-float"),
         pytest.param(_header_with(suite="P256"), id="unknown-suite"),
         pytest.param(_header_with(signal_id=""), id="empty-id"),
         pytest.param(_header_with(signal_id=7), id="id-not-text"),
