@@ -5,15 +5,18 @@ the pipeline. Handlers do HTTP and nothing else; the work is in :mod:`gateway.in
 from __future__ import annotations
 
 import hashlib
+import json
 import ssl
 
 from aiohttp import web
 
 from gateway.audit import AuditEvent, EventKind
+from gateway.delivery.inbox import MAX_LIMIT, MAX_WAIT, Inbox
 from gateway.errors import (
     ClientError,
     NotAuthenticated,
     NotFound,
+    QueryInvalid,
 )
 from gateway.http import ACTOR, LANGUAGE, MAX_BODY, Handler, dumps, edge_middleware, read_body
 from gateway.intake import Intake, Receipt
@@ -22,22 +25,28 @@ from gateway.store import Store
 
 STORE = web.AppKey("store", Store)
 INTAKE = web.AppKey("intake", Intake)
+INBOX = web.AppKey("inbox", Inbox)
 PARTNER = web.RequestKey("partner", Partner)
 REGISTRY: web.RequestKey[tuple[Partner, ...]] = web.RequestKey("registry")
 
 
-def create_app(*, store: Store, intake: Intake, max_body_bytes: int) -> web.Application:
+def create_app(
+    *, store: Store, intake: Intake, inbox: Inbox, max_body_bytes: int
+) -> web.Application:
     app = web.Application(
         middlewares=[edge_middleware, authenticate_middleware],
         client_max_size=max_body_bytes,
     )
     app[STORE] = store
     app[INTAKE] = intake
+    app[INBOX] = inbox
     app[MAX_BODY] = max_body_bytes
     app.router.add_post("/v1/signals", post_signal)
     app.router.add_get("/v1/signals/{signal_id}", get_signal)
     app.router.add_post("/v1/policy/explain", post_explain)
     app.router.add_get("/v1/gateway/keys", get_gateway_keys)
+    app.router.add_get("/v1/inbox", get_inbox)
+    app.router.add_post("/v1/inbox/{envelope_id}/ack", post_ack)
     return app
 
 
@@ -118,3 +127,49 @@ async def get_gateway_keys(request: web.Request) -> web.Response:
     """The gateway's public signing keys by id, retired ones too, to verify envelopes offline."""
     keys = await request.app[STORE].gateway_public_keys()
     return web.json_response({"keys": [key.as_json() for key in keys]}, dumps=dumps)
+
+
+async def get_inbox(request: web.Request) -> web.Response:
+    """The caller's unacknowledged envelopes after ``after``, oldest first; long-polls up to
+    ``wait`` seconds when there are none."""
+    after = _query_int(request, "after", default=0, low=0, high=2**62)
+    limit = _query_int(request, "limit", default=100, low=1, high=MAX_LIMIT)
+    wait = _query_int(request, "wait", default=0, low=0, high=MAX_WAIT)
+    fetched = await request.app[INBOX].fetch(request[PARTNER], after=after, limit=limit, wait=wait)
+    return web.json_response(
+        {
+            "envelopes": [
+                {
+                    "id": item.id,
+                    "position": item.seq,
+                    "signal_id": item.signal_id,
+                    "version": item.version,
+                    "created_at": item.created_at,
+                    "envelope": json.loads(item.envelope),
+                }
+                for item in fetched.envelopes
+            ],
+            "cursor": fetched.cursor,
+        },
+        dumps=dumps,
+    )
+
+
+async def post_ack(request: web.Request) -> web.Response:
+    acknowledged = await request.app[INBOX].acknowledge(
+        request[PARTNER], request.match_info["envelope_id"]
+    )
+    if acknowledged is None:
+        raise NotFound()
+    return web.json_response(
+        {"id": acknowledged.id, "acknowledged_at": acknowledged.acked_at}, dumps=dumps
+    )
+
+
+def _query_int(request: web.Request, name: str, *, default: int, low: int, high: int) -> int:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+        raise QueryInvalid(parameter=name, expected=f"an integer from {low} to {high}")
+    return int(raw)

@@ -9,13 +9,19 @@ cannot be reached raises :class:`Unreachable`. Both derive from :class:`ClientFa
 
 from __future__ import annotations
 
+import base64
 import json
 import ssl
 from collections.abc import Mapping
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
+from urllib.parse import quote
 
 import aiohttp
+
+from gateway import seal
+from gateway.errors import EnvelopeMisaddressed
 
 
 class ClientFailure(Exception):
@@ -115,3 +121,70 @@ class EuregateClient(JsonClient):
 
     async def signal_status(self, signal_id: str) -> dict[str, Any]:
         return await self._request("GET", f"/v1/signals/{signal_id}")
+
+    async def inbox(self, *, after: int = 0, limit: int = 100, wait: int = 0) -> dict[str, Any]:
+        """Unacknowledged envelopes after position ``after`` (``cursor`` says where the next
+        call may start); waits up to ``wait`` seconds for the first when there is none."""
+        query = f"?after={after}&limit={limit}&wait={wait}"
+        return await self._request(
+            "GET", "/v1/inbox" + query, timeout=aiohttp.ClientTimeout(total=wait + 30)
+        )
+
+    async def acknowledge(self, envelope_id: str) -> dict[str, Any]:
+        """Tell the gateway an envelope arrived; idempotent."""
+        return await self._request("POST", f"/v1/inbox/{quote(envelope_id, safe='')}/ack")
+
+    async def gateway_keys(self) -> dict[str, bytes]:
+        """The gateway's public signing keys by id, to verify envelopes."""
+        keys = (await self._request("GET", "/v1/gateway/keys"))["keys"]
+        return {key["key_id"]: _unb64url(key["public_key"]) for key in keys}
+
+
+@dataclass(frozen=True)
+class Message:
+    """An opened envelope: the inbox entry and the plaintext message it carried."""
+
+    envelope_id: str
+    position: int
+    signal_id: str
+    version: int
+    content: dict[str, Any]
+
+    @property
+    def text(self) -> str:
+        """The message rendered for a person, in the recipient's language."""
+        return str(self.content["text"])
+
+
+def open_message(
+    entry: Mapping[str, Any],
+    *,
+    private_key: seal.RecipientPrivateKey,
+    recipient_id: str,
+    gateway_keys: Mapping[str, bytes],
+) -> Message:
+    """Verify and decrypt one inbox entry; raises :class:`~gateway.errors.EnvelopeRefused`
+    (misaddressed, wrong key, bad signature, altered) with the reason."""
+    envelope = seal.Envelope.from_json(entry["envelope"])
+    if envelope.header.signal_id != entry["signal_id"]:
+        raise EnvelopeMisaddressed(
+            recipient=envelope.header.recipient_id, signal=envelope.header.signal_id
+        )
+    plaintext = seal.open_envelope(
+        envelope,
+        private_key=private_key,
+        recipient_id=recipient_id,
+        signal_id=str(entry["signal_id"]),
+        gateway_public_keys=gateway_keys,
+    )
+    return Message(
+        envelope_id=str(entry["id"]),
+        position=int(entry["position"]),
+        signal_id=str(entry["signal_id"]),
+        version=int(entry["version"]),
+        content=json.loads(plaintext),
+    )
+
+
+def _unb64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

@@ -18,6 +18,11 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("data"), description="Where the database and keys live.")
     host: str = Field(default="localhost", description="Address the API listens on.")
     port: int = Field(default=8443, ge=0, le=65535, description="Port the API listens on.")
+    gateway_id: str = Field(
+        default="euregate.emr",
+        pattern=r"^[a-z0-9][a-z0-9.-]{0,62}$",
+        description="This gateway's name in the envelopes it seals.",
+    )
     staff_port: int = Field(
         default=8444, ge=0, le=65535, description="Port the staff listener (review API) uses."
     )

@@ -9,32 +9,26 @@ reason. What the queue lists and what an officer may open follows the officer's 
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Final
 
-from gateway import minimise
+import uuid6
+
 from gateway.audit import AuditEvent, EventKind, timestamp
 from gateway.clock import Clock
 from gateway.decision import Decision
 from gateway.errors import CorrectionInvalid, NotFound, ReviewDecided
 from gateway.i18n import translate
-from gateway.intake import PSEUDONYM_SECRET
 from gateway.minimise import RecipientView
 from gateway.partners import Partner
-from gateway.render import RenderedDocument, render
-from gateway.review import FREE_TEXT_POINTERS, REASON_LABELS, ReviewReason
-from gateway.sharing import PolicyInForce
-from gateway.signal import Signal
+from gateway.prepare import CopyUnavailable, Preparer, free_texts
+from gateway.render import RenderedDocument
+from gateway.review import REASON_LABELS, ReviewReason
 from gateway.staff import Permission, StaffAccount, require
-from gateway.store import ReviewItem, ReviewOutcome, Store
-from gateway.translate import TranslationBackend, translate_view
-from gateway.translate.base import Learner, TranslationUnavailable
+from gateway.store import NewCopy, ReviewItem, ReviewOutcome, Store
+from gateway.translate.base import Learner
 from gateway.translate.types import Provenance, TranslatedText
-from gateway.vault import MasterKey, SealedBlob
 
 MAX_CORRECTION_CHARS: Final = 10_000
 MAX_REASON_CHARS: Final = 1_000
@@ -97,37 +91,21 @@ def item_json(item: ReviewItem, language: str) -> dict[str, object]:
     }
 
 
-def free_texts(signal: Signal) -> dict[str, str]:
-    """The sender's free text, by JSON pointer: what an officer reads beside the translation."""
-    document = signal.model_dump(mode="json", exclude_none=True)
-    return {
-        pointer: document[pointer[1:]]
-        for pointer in FREE_TEXT_POINTERS
-        if isinstance(document.get(pointer[1:]), str)
-    }
-
-
-def target_language(signal: Signal, recipient: Partner) -> str:
-    """The text stays in its own language when the recipient reads it, else its first."""
-    return signal.language if signal.language in recipient.languages else recipient.languages[0]
-
-
 class ReviewDesk:
     def __init__(
         self,
         *,
         store: Store,
-        master_key: MasterKey,
-        translator: TranslationBackend,
+        preparer: Preparer,
         clock: Clock,
-        policy: PolicyInForce | None = None,
+        on_released: Callable[[], None] = lambda: None,
     ) -> None:
-        self._policy = policy
+        """``on_released`` hears of each release (the courier, to seal the released copy)."""
+        self._on_released = on_released
         self._store = store
-        self._master_key = master_key
-        self._translator = translator
+        self._preparer = preparer
+        self._translator = preparer.translator
         self._clock = clock
-        self._pseudonym_secret = master_key.derive(PSEUDONYM_SECRET)
 
     async def queue(self, account: StaffAccount) -> list[ReviewItem]:
         """What waits at ``account``'s desk, most pressing first."""
@@ -178,11 +156,14 @@ class ReviewDesk:
                     original, case.source_language, Provenance("original")
                 )
         learned = await self._learn(case, corrections, account)
-        sealed = self._master_key.seal(
-            json.dumps({p: t.as_json() for p, t in final.items()}, ensure_ascii=False).encode(),
-            context=_correction_context(item.id),
+        outcome = ReviewOutcome(
+            "released",
+            account.id,
+            correction=self._preparer.seal_released(item.id, final),
+            copy=NewCopy(
+                str(uuid6.uuid7()), item.recipient_id, review="released", review_item_id=item.id
+            ),
         )
-        outcome = ReviewOutcome("released", account.id, correction=sealed.to_bytes())
         event = AuditEvent(
             EventKind.REVIEW_RELEASED,
             actor=f"staff:{account.id}",
@@ -194,7 +175,9 @@ class ReviewDesk:
                 "learned_segments": learned,
             },
         )
-        return await self._decide(item, outcome, event)
+        decided = await self._decide(item, outcome, event)
+        self._on_released()
+        return decided
 
     async def reject(self, account: StaffAccount, item_id: str, reason: str) -> ReviewItem:
         item = await self._item(account, item_id, Permission.REVIEW_REJECT)
@@ -211,21 +194,6 @@ class ReviewDesk:
         )
         return await self._decide(item, outcome, event)
 
-    async def released_texts(self, item_id: str) -> dict[str, TranslatedText]:
-        """The final texts an officer released, for sealing and delivery."""
-        sealed = await self._store.review_correction(item_id)
-        if sealed is None:
-            return {}
-        plain = self._master_key.open(
-            SealedBlob.from_bytes(sealed), context=_correction_context(item_id)
-        )
-        return {
-            pointer: TranslatedText(
-                value["text"], value["language"], Provenance(**value["provenance"])
-            )
-            for pointer, value in json.loads(plain).items()
-        }
-
     async def _item(
         self, account: StaffAccount, item_id: str, permission: Permission
     ) -> ReviewItem:
@@ -241,53 +209,25 @@ class ReviewDesk:
         return item
 
     async def _case(self, item: ReviewItem) -> ReviewCase:
-        stored = await self._store.signal(item.signal_id)
-        sealed = await asyncio.to_thread(self._store.sealed_body, item.signal_id)
-        registry = {p.id: p for p in await asyncio.to_thread(self._store.partners)}
-        recorded = [
-            d for d in await self._store.decisions(item.signal_id)
-            if d["recipient"] == item.recipient_id
-        ]  # fmt: skip
-        if stored is None or sealed is None or not recorded:
-            raise NotFound()
-        body = self._master_key.open(SealedBlob.from_bytes(sealed), context=item.signal_id.encode())
-        signal = Signal.model_validate_json(body)
-        recipient = registry[item.recipient_id]
-        decision = Decision.from_json(recorded[0])
-        view = minimise.apply(
-            signal,
-            decision,
-            pseudonym_key=minimise.pseudonym_key(self._pseudonym_secret, recipient.id),
-        )
-        target = target_language(signal, recipient)
         try:
-            translations = await translate_view(
-                view, target=target, source=signal.language, backend=self._translator
-            )
-        except TranslationUnavailable:
-            translations = {}
-        in_force = None if self._policy is None else self._policy.policy
-        rendered = render(
-            view,
-            recipient,
-            decision,
-            translations=translations,
-            received_at=datetime.fromisoformat(stored.received_at),
-            policy=in_force if in_force and in_force.digest == decision.policy_digest else None,
-        )
-        originals = free_texts(signal)
+            copy = await self._preparer.prepare(item.signal_id, item.recipient_id)
+        except CopyUnavailable as exc:
+            raise NotFound() from exc
+        originals = free_texts(copy.signal)
+        held = tuple(p for p in copy.view.held if p in originals)
+        reviewable = set(copy.translations) | set(held)
         return ReviewCase(
             item=item,
-            sender_id=stored.sender_id,
-            recipient=recipient,
-            source_language=signal.language,
-            target_language=target,
-            originals=originals,
-            translations=translations,
-            held=tuple(p for p in view.held if p in originals),
-            decision=decision,
-            view=view,
-            rendered=rendered,
+            sender_id=copy.stored.sender_id,
+            recipient=copy.recipient,
+            source_language=copy.source_language,
+            target_language=copy.target_language,
+            originals={p: text for p, text in originals.items() if p in reviewable},
+            translations=copy.translations,
+            held=held,
+            decision=copy.decision,
+            view=copy.view,
+            rendered=copy.rendered,
         )
 
     async def _learn(
@@ -331,8 +271,4 @@ def _check_corrections(corrections: Mapping[str, str], case: ReviewCase) -> None
             raise CorrectionInvalid(pointer=pointer, limit=MAX_CORRECTION_CHARS)
 
 
-def _correction_context(item_id: str) -> bytes:
-    return f"review:{item_id}".encode()
-
-
-__all__ = ["ReviewCase", "ReviewDesk", "free_texts", "item_json", "target_language"]
+__all__ = ["ReviewCase", "ReviewDesk", "item_json"]

@@ -382,3 +382,18 @@ class EnvelopeUndecryptable(EnvelopeRefused):
         "The envelope does not decrypt with this key: it was altered, or it is bound to "
         "another recipient or signal."
     )
+
+
+class QueryInvalid(ClientError):
+    """A query parameter is missing its form or out of range."""
+
+    kind = "query-invalid"
+    status = 400
+    title = N_("Invalid query parameter")
+    detail_message = N_("The query parameter {parameter} must be {expected}.")
+
+    def __init__(self, *, parameter: str, expected: str) -> None:
+        super().__init__(parameter=parameter, expected=expected)
+
+    def extensions(self) -> dict[str, object]:
+        return {"parameter": self.params["parameter"]}

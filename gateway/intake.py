@@ -18,7 +18,7 @@ from typing import Any, cast
 import uuid6
 
 from gateway import canonical as canonical_json
-from gateway import routing
+from gateway import deadlines, routing
 from gateway.audit import AuditEvent, EventKind, timestamp
 from gateway.clock import Clock
 from gateway.decision import Decision, Forwarded, Verdict
@@ -29,7 +29,15 @@ from gateway.policy import Policy, decide
 from gateway.review import review_need
 from gateway.sharing import PolicyInForce
 from gateway.signal import Signal
-from gateway.store import Accepted, NewReviewItem, NewSignal, Store, StoredSignal
+from gateway.store import (
+    Accepted,
+    NewCopy,
+    NewRequest,
+    NewReviewItem,
+    NewSignal,
+    Store,
+    StoredSignal,
+)
 from gateway.validate import parse_json, validate_signal
 from gateway.vault import MasterKey
 
@@ -130,37 +138,62 @@ async def check_signal(
     return Checked(cast(Mapping[str, Any], document), signal, decisions)
 
 
-def review_items(
-    signal: Signal, decisions: Sequence[Decision], registry: Sequence[Partner]
-) -> tuple[NewReviewItem, ...]:
-    """The copies of ``signal`` that wait for a liaison officer of the recipient's country."""
+@dataclass(frozen=True)
+class Plan:
+    """What happens to each recipient's copy once the signal is kept."""
+
+    reviews: tuple[NewReviewItem, ...]
+    copies: tuple[NewCopy, ...]
+
+
+def plan_copies(signal: Signal, decisions: Sequence[Decision], registry: Sequence[Partner]) -> Plan:
+    """Which copies wait for a liaison officer of the recipient's country, and which go out
+    now: those that need no review, and ``immediate`` ones marked unreviewed (not rule 1)."""
     by_id = {partner.id: partner for partner in registry}
-    items = []
+    reviews: list[NewReviewItem] = []
+    copies: list[NewCopy] = []
     for decision in decisions:
+        if decision.verdict is Verdict.DENY:
+            continue
         recipient = by_id[decision.recipient_id]
         need = review_need(signal, decision, recipient)
-        if need is not None:
-            items.append(
-                NewReviewItem(
-                    id=str(uuid6.uuid7()),
-                    recipient_id=recipient.id,
-                    country=recipient.country,
-                    urgency=signal.urgency,
-                    reasons=tuple(str(reason) for reason in need.reasons),
-                    release_now=need.release_now,
-                )
+        if need is None:
+            copies.append(NewCopy(str(uuid6.uuid7()), recipient.id, review="none"))
+            continue
+        item_id = str(uuid6.uuid7())
+        reviews.append(
+            NewReviewItem(
+                id=item_id,
+                recipient_id=recipient.id,
+                country=recipient.country,
+                urgency=signal.urgency,
+                reasons=tuple(str(reason) for reason in need.reasons),
+                release_now=need.release_now,
             )
-    return tuple(items)
+        )
+        if need.release_now:
+            copies.append(
+                NewCopy(str(uuid6.uuid7()), recipient.id, review="pending", review_item_id=item_id)
+            )
+    return Plan(tuple(reviews), tuple(copies))
 
 
 class Intake:
     def __init__(
-        self, *, store: Store, master_key: MasterKey, clock: Clock, policy: PolicyInForce
+        self,
+        *,
+        store: Store,
+        master_key: MasterKey,
+        clock: Clock,
+        policy: PolicyInForce,
+        on_accepted: Callable[[], None] = lambda: None,
     ) -> None:
+        """``on_accepted`` hears of each newly kept signal (the courier, to seal its copies)."""
         self._store = store
         self._master_key = master_key
         self._clock = clock
         self._policy = policy
+        self._on_accepted = on_accepted
 
     async def receive(
         self, sender: Partner, body: bytes, *, registry: Sequence[Partner]
@@ -174,6 +207,8 @@ class Intake:
         except ClientError as error:
             await self.refused(sender, error)
             raise
+        if not accepted.replayed:
+            self._on_accepted()
         return Receipt(accepted.signal, replayed=accepted.replayed)
 
     async def refused(self, sender: Partner, error: ClientError) -> None:
@@ -199,6 +234,7 @@ class Intake:
         canonical, digest = canonical_digest(checked.document)
         signal_id = str(uuid6.uuid7())
         signal = checked.signal
+        plan = plan_copies(signal, checked.decisions, registry)
         record = NewSignal(
             id=signal_id,
             sender_id=sender.id,
@@ -212,7 +248,15 @@ class Intake:
             purpose=signal.purpose,
             urgency=signal.urgency,
             decisions=checked.decisions,
-            reviews=review_items(signal, checked.decisions, registry),
+            reviews=plan.reviews,
+            copies=plan.copies,
+            request=None
+            if signal.request is None
+            else NewRequest(
+                kind=signal.request.deadline,
+                deadline=timestamp(deadlines.deadline(signal.request.deadline, received)),
+            ),
+            in_reply_to=signal.in_reply_to,
         )
         event = AuditEvent(
             EventKind.SIGNAL_ACCEPTED,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import ssl
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -15,15 +16,18 @@ from gateway import datadir, pki
 from gateway.app import create_app
 from gateway.clock import Clock, SystemClock
 from gateway.config import DataDir, Settings
+from gateway.delivery import Courier, Inbox
 from gateway.desk import ReviewDesk
 from gateway.errors import RegistryError
 from gateway.intake import Intake
 from gateway.logs import configure
+from gateway.prepare import Preparer
 from gateway.sharing import PolicyInForce, PolicyRefused
 from gateway.staff import Authenticator
-from gateway.staff_app import create_staff_app
+from gateway.staff_app import AUTHENTICATOR, DESK, create_staff_app
 from gateway.store import Store
 from gateway.translate import backend_from_settings, close_backend
+from gateway.web import setup_web
 
 
 @dataclass(frozen=True)
@@ -54,19 +58,40 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Gateway:
         store.close()
         raise
     master_key = datadir.load_master_key(layout)
-    intake = Intake(store=store, master_key=master_key, clock=clock, policy=policy)
+    translator = backend_from_settings(settings, store=store, master_key=master_key, clock=clock)
+    preparer = Preparer(store=store, master_key=master_key, translator=translator, policy=policy)
+    inbox = Inbox(store)
+    courier = Courier(
+        store=store,
+        preparer=preparer,
+        signer=datadir.load_signer(layout, master_key),
+        gateway_id=settings.gateway_id,
+        clock=clock,
+        sealed=inbox.notify,
+    )
+    desk = ReviewDesk(store=store, preparer=preparer, clock=clock, on_released=courier.wake)
+    intake = Intake(
+        store=store, master_key=master_key, clock=clock, policy=policy, on_accepted=courier.wake
+    )
     context = pki.server_ssl_context(
         certificate=layout.server_certificate,
         private_key=layout.server_key,
         client_ca=layout.ca_certificate,
     )
-    app = create_app(store=store, intake=intake, max_body_bytes=settings.max_body_bytes)
-    translator = backend_from_settings(settings, store=store, master_key=master_key, clock=clock)
+    app = create_app(
+        store=store, intake=intake, inbox=inbox, max_body_bytes=settings.max_body_bytes
+    )
+    app.cleanup_ctx.append(_background(courier.run))
     staff_app = create_staff_app(
-        desk=ReviewDesk(
-            store=store, master_key=master_key, translator=translator, clock=clock, policy=policy
-        ),
-        authenticator=Authenticator(store, master_key, clock=clock),
+        desk=desk, authenticator=Authenticator(store, master_key, clock=clock)
+    )
+    setup_web(
+        staff_app,
+        desk=staff_app[DESK],
+        authenticator=staff_app[AUTHENTICATOR],
+        store=store,
+        master_key=master_key,
+        clock=clock,
     )
 
     async def close_store(_: web.Application) -> None:
@@ -88,6 +113,22 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Gateway:
             certificate=layout.server_certificate, private_key=layout.server_key
         ),
     )
+
+
+def _background(
+    work: Callable[[], Coroutine[object, object, None]],
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A cleanup context running ``work`` while the application runs, cancelled before the
+    store closes (contexts unwind before ``on_cleanup`` handlers)."""
+
+    async def context(_: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(work())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return context
 
 
 def reload_on_hangup(gateway: Gateway) -> None:

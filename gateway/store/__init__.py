@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 from gateway.store.database import Database, Transaction, Write
+from gateway.store.delivery import (
+    Delivery,
+    DeliveryStore,
+    InboxEnvelope,
+    NewCopy,
+    PendingCopy,
+    SealedCopy,
+)
 from gateway.store.keys import KeyStore
 from gateway.store.memory import MemoryRecord, TranslationMemoryStore
 from gateway.store.policies import PolicyStore
@@ -10,6 +18,7 @@ from gateway.store.registry import Admission, RegistryStore
 from gateway.store.review import NewReviewItem, ReviewItem, ReviewOutcome, ReviewStore
 from gateway.store.signals import (
     Accepted,
+    NewRequest,
     NewSignal,
     RecipientDecision,
     SignalStore,
@@ -21,15 +30,22 @@ __all__ = [
     "Accepted",
     "Admission",
     "Database",
+    "Delivery",
+    "DeliveryStore",
+    "InboxEnvelope",
     "KeyStore",
     "MemoryRecord",
+    "NewCopy",
+    "NewRequest",
     "NewReviewItem",
     "NewSignal",
+    "PendingCopy",
     "PolicyStore",
     "RecipientDecision",
     "ReviewItem",
     "ReviewOutcome",
     "ReviewStore",
+    "SealedCopy",
     "SignalStore",
     "StaffStore",
     "Store",
@@ -48,5 +64,6 @@ class Store(
     StaffStore,
     TranslationMemoryStore,
     KeyStore,
+    DeliveryStore,
 ):
     """Everything Euregate keeps, behind typed methods. Start it before use, close it after."""

@@ -9,6 +9,7 @@ from typing import Any
 
 from gateway.audit import AuditEvent
 from gateway.store.database import Database, Transaction
+from gateway.store.delivery import NewCopy, queue_copies
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class ReviewOutcome:
     officer_id: str
     correction: bytes | None = None
     rejection_reason: str | None = None
+    copy: NewCopy | None = None
 
 
 def queue_for_review(tx: Transaction, signal_id: str, items: tuple[NewReviewItem, ...]) -> None:
@@ -139,7 +141,10 @@ class ReviewStore(Database):
             row = tx.conn.execute(
                 f"SELECT {_COLUMNS} FROM review_items WHERE id = ?", (item_id,)
             ).fetchone()
-            return _item(row)
+            item = _item(row)
+            if outcome.copy is not None:
+                queue_copies(tx, item.signal_id, (outcome.copy,))
+            return item
 
         return await self.write(write)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -240,4 +240,85 @@ def _add_keys(db: sqlite_utils.Database) -> None:
     )
 
 
-_MIGRATIONS = (_add_decisions, _add_people_and_memory, _add_review_queue, _add_keys)
+def _add_delivery(db: sqlite_utils.Database) -> None:
+    """Version 6: copies to seal, envelopes in inboxes, the push outbox, open requests."""
+    db.table("copies").create(
+        {
+            "id": str,
+            "signal_id": str,
+            "recipient_id": str,
+            "version": int,
+            "review": str,
+            "review_item_id": str,
+            "state": str,
+            "attempts": int,
+            "next_attempt_at": str,
+            "last_error": str,
+            "created_at": str,
+            "sealed_at": str,
+        },
+        pk="id",
+        foreign_keys=[("signal_id", "signals", "id"), ("recipient_id", "partners", "id")],
+        not_null={"signal_id", "recipient_id", "version", "state", "created_at"},
+    )
+    db.table("copies").create_index(["signal_id", "recipient_id", "version"], unique=True)
+    db.table("copies").create_index(["state", "next_attempt_at"])
+    db.execute(
+        "CREATE TABLE envelopes ("
+        " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " id TEXT NOT NULL UNIQUE,"
+        " copy_id TEXT NOT NULL UNIQUE REFERENCES copies(id),"
+        " signal_id TEXT NOT NULL REFERENCES signals(id),"
+        " recipient_id TEXT NOT NULL REFERENCES partners(id),"
+        " key_id TEXT NOT NULL,"
+        " envelope BLOB NOT NULL,"
+        " created_at TEXT NOT NULL,"
+        " fetch_count INTEGER NOT NULL DEFAULT 0,"
+        " last_fetched_at TEXT,"
+        " acked_at TEXT)"
+    )
+    db.execute("CREATE INDEX envelopes_inbox ON envelopes (recipient_id, acked_at, seq)")
+    db.execute("CREATE INDEX envelopes_signal ON envelopes (signal_id)")
+    db.table("deliveries").create(
+        {
+            "envelope_id": str,
+            "recipient_id": str,
+            "url": str,
+            "state": str,
+            "attempts": int,
+            "next_attempt_at": str,
+            "last_status": int,
+            "last_error": str,
+            "delivered_at": str,
+            "updated_at": str,
+        },
+        pk="envelope_id",
+        foreign_keys=[("envelope_id", "envelopes", "id")],
+        not_null={"recipient_id", "url", "state", "attempts", "updated_at"},
+    )
+    db.table("deliveries").create_index(["state", "next_attempt_at"])
+    db.table("requests").create(
+        {
+            "signal_id": str,
+            "sender_id": str,
+            "recipients": str,
+            "deadline_kind": str,
+            "received_at": str,
+            "deadline": str,
+            "answered_by": str,
+            "answered_at": str,
+        },
+        pk="signal_id",
+        foreign_keys=[("signal_id", "signals", "id")],
+        not_null={"sender_id", "recipients", "deadline_kind", "received_at", "deadline"},
+    )
+    db.table("requests").create_index(["answered_at", "deadline"])
+
+
+_MIGRATIONS = (
+    _add_decisions,
+    _add_people_and_memory,
+    _add_review_queue,
+    _add_keys,
+    _add_delivery,
+)

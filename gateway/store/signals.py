@@ -11,6 +11,7 @@ from gateway.audit import AuditEvent
 from gateway.decision import Decision, Forwarded
 from gateway.errors import IdempotencyConflict
 from gateway.store.database import Database, Transaction
+from gateway.store.delivery import NewCopy, queue_copies
 from gateway.store.review import NewReviewItem, queue_for_review
 
 
@@ -31,6 +32,17 @@ class NewSignal:
     urgency: str
     decisions: tuple[Decision, ...]
     reviews: tuple[NewReviewItem, ...] = ()
+    copies: tuple[NewCopy, ...] = ()
+    request: NewRequest | None = None
+    in_reply_to: str | None = None
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    """A request for information: its kind of time limit and when the reply is due."""
+
+    kind: str
+    deadline: str
 
 
 @dataclass(frozen=True)
@@ -121,6 +133,8 @@ class SignalStore(Database):
                 ],
             )
             queue_for_review(tx, signal.id, signal.reviews)
+            queue_copies(tx, signal.id, signal.copies)
+            _track_request(tx, signal)
             return Accepted(
                 StoredSignal(
                     id=signal.id,
@@ -231,3 +245,27 @@ def _recipient_decisions(conn: sqlite3.Connection, signal_id: str) -> tuple[Reci
         (signal_id,),
     ).fetchall()
     return tuple(RecipientDecision(r[0], r[1], tuple(json.loads(r[2]))) for r in rows)
+
+
+def _track_request(tx: Transaction, signal: NewSignal) -> None:
+    """Open a request's deadline; a reply from one of its recipients closes the one it answers."""
+    if signal.request is not None:
+        tx.conn.execute(
+            "INSERT INTO requests (signal_id, sender_id, recipients, deadline_kind, received_at, "
+            "deadline) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                signal.id,
+                signal.sender_id,
+                json.dumps(list(signal.recipients)),
+                signal.request.kind,
+                signal.received_at,
+                signal.request.deadline,
+            ),
+        )
+    if signal.in_reply_to is not None:
+        tx.conn.execute(
+            "UPDATE requests SET answered_by = ?, answered_at = ? "
+            "WHERE signal_id = ? AND answered_at IS NULL "
+            "AND EXISTS (SELECT 1 FROM json_each(requests.recipients) WHERE value = ?)",
+            (signal.id, signal.received_at, signal.in_reply_to, signal.sender_id),
+        )

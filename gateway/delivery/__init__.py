@@ -1,0 +1,12 @@
+"""Seal and deliver: pending copies sealed into envelopes, inboxes, acknowledgements, pushes.
+
+payload    what a recipient's envelope holds once opened (``euregate.message/1``)
+courier    Courier: seals each pending copy for its recipient, after a crash too
+inbox      Inbox: a recipient's envelopes in order, long-polled, acknowledged
+"""
+
+from gateway.delivery.courier import Courier
+from gateway.delivery.inbox import Inbox
+from gateway.delivery.payload import MESSAGE_FORMAT, message_payload
+
+__all__ = ["MESSAGE_FORMAT", "Courier", "Inbox", "message_payload"]

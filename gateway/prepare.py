@@ -1,0 +1,172 @@
+"""One recipient's copy of a signal, from the sealed original to the rendered document.
+
+decide (as recorded at intake) → minimise → translate (only the free text the recipient
+may see) → render. The liaison desk prepares a copy to show an officer; the courier
+prepares one to seal and deliver. Texts an officer released stand in for translation,
+held text included: releasing it is the officer's decision that the recipient may read it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from gateway import minimise
+from gateway.decision import Decision
+from gateway.intake import PSEUDONYM_SECRET
+from gateway.minimise import RecipientView
+from gateway.partners import Partner
+from gateway.render import RenderedDocument, render
+from gateway.review import FREE_TEXT_POINTERS
+from gateway.sharing import PolicyInForce
+from gateway.signal import Signal
+from gateway.store import Store, StoredSignal
+from gateway.translate import TranslationBackend, translate_view
+from gateway.translate.types import Provenance, TranslatedText
+from gateway.vault import MasterKey, SealedBlob
+
+
+class CopyUnavailable(Exception):
+    """The signal, its decision for this recipient or the recipient itself is not kept."""
+
+
+@dataclass(frozen=True)
+class PreparedCopy:
+    stored: StoredSignal
+    signal: Signal
+    recipient: Partner
+    decision: Decision
+    view: RecipientView
+    source_language: str
+    target_language: str
+    translations: Mapping[str, TranslatedText]
+    rendered: RenderedDocument
+
+
+def free_texts(signal: Signal) -> dict[str, str]:
+    """The sender's free text, by JSON pointer."""
+    document = signal.model_dump(mode="json", exclude_none=True)
+    return {
+        pointer: document[pointer[1:]]
+        for pointer in FREE_TEXT_POINTERS
+        if isinstance(document.get(pointer[1:]), str)
+    }
+
+
+def target_language(signal: Signal, recipient: Partner) -> str:
+    """The text stays in its own language when the recipient reads it, else its first."""
+    return signal.language if signal.language in recipient.languages else recipient.languages[0]
+
+
+def with_released(view: RecipientView, released: Mapping[str, TranslatedText]) -> RecipientView:
+    """``view`` with the held free text an officer released put back (as written)."""
+    document = dict(view.document)
+    for pointer in view.held:
+        if pointer in released:
+            document[pointer[1:]] = released[pointer].text
+    return replace(view, document=document, held=tuple(p for p in view.held if p not in released))
+
+
+class Preparer:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        master_key: MasterKey,
+        translator: TranslationBackend,
+        policy: PolicyInForce | None = None,
+    ) -> None:
+        self._store = store
+        self._master_key = master_key
+        self._translator = translator
+        self._policy = policy
+        self._pseudonym_secret = master_key.derive(PSEUDONYM_SECRET)
+
+    @property
+    def translator(self) -> TranslationBackend:
+        return self._translator
+
+    def seal_released(self, item_id: str, texts: Mapping[str, TranslatedText]) -> bytes:
+        """The texts an officer released, sealed under the master key for the review item."""
+        plain = json.dumps({p: t.as_json() for p, t in texts.items()}, ensure_ascii=False)
+        return self._master_key.seal(plain.encode(), context=_released_context(item_id)).to_bytes()
+
+    async def released_texts(self, item_id: str) -> dict[str, TranslatedText]:
+        """The texts an officer released for ``item_id`` (none if nothing was released)."""
+        sealed = await self._store.review_correction(item_id)
+        if sealed is None:
+            return {}
+        plain = self._master_key.open(
+            SealedBlob.from_bytes(sealed), context=_released_context(item_id)
+        )
+        return {
+            pointer: TranslatedText(
+                value["text"], value["language"], Provenance(**value["provenance"])
+            )
+            for pointer, value in json.loads(plain).items()
+        }
+
+    async def prepare(
+        self,
+        signal_id: str,
+        recipient_id: str,
+        *,
+        released: Mapping[str, TranslatedText] | None = None,
+    ) -> PreparedCopy:
+        """The copy for ``recipient_id``; with ``released``, the officer's texts as they are."""
+        stored = await self._store.signal(signal_id)
+        sealed = await asyncio.to_thread(self._store.sealed_body, signal_id)
+        recorded = [
+            d for d in await self._store.decisions(signal_id) if d["recipient"] == recipient_id
+        ]
+        partners = {p.id: p for p in await asyncio.to_thread(self._store.partners)}
+        if stored is None or sealed is None or not recorded or recipient_id not in partners:
+            raise CopyUnavailable(f"{signal_id} for {recipient_id}")
+        body = self._master_key.open(SealedBlob.from_bytes(sealed), context=signal_id.encode())
+        signal = Signal.model_validate_json(body)
+        recipient = partners[recipient_id]
+        decision = Decision.from_json(recorded[0])
+        view = minimise.apply(
+            signal,
+            decision,
+            pseudonym_key=minimise.pseudonym_key(self._pseudonym_secret, recipient.id),
+        )
+        target = target_language(signal, recipient)
+        if released is None:
+            translations = await translate_view(
+                view, target=target, source=signal.language, backend=self._translator
+            )
+        else:
+            view = with_released(view, released)
+            translations = {p: t for p, t in released.items() if _shown(view, p)}
+        in_force = None if self._policy is None else self._policy.policy
+        rendered = render(
+            view,
+            recipient,
+            decision,
+            translations=translations,
+            received_at=datetime.fromisoformat(stored.received_at),
+            policy=in_force if in_force and in_force.digest == decision.policy_digest else None,
+        )
+        return PreparedCopy(
+            stored=stored,
+            signal=signal,
+            recipient=recipient,
+            decision=decision,
+            view=view,
+            source_language=signal.language,
+            target_language=target,
+            translations=translations,
+            rendered=rendered,
+        )
+
+
+def _released_context(item_id: str) -> bytes:
+    return f"review:{item_id}".encode()
+
+
+def _shown(view: RecipientView, pointer: str) -> bool:
+    return pointer not in view.held and isinstance(view.document.get(pointer[1:]), str)

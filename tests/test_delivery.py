@@ -1,0 +1,237 @@
+"""Seal and deliver, end to end over real HTTPS: each recipient pulls its own envelopes,
+opens them with its own private key, reads them in its own language, and acknowledges.
+
+The demo network's partners have X25519 key pairs from ``euregate init --demo``; the
+gateway's courier runs inside the ``gateway`` fixture as it does in ``euregate serve``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from gateway import seal
+from gateway.client import EuregateClient, Message, Problem, open_message
+from gateway.errors import EnvelopeRefused
+from tests.conftest import RunningGateway
+
+DUTCH = "nl-drug-waste-maastricht.json"
+LANAKEN = "be-cannabis-lanaken.json"
+
+
+def private_key(gateway: RunningGateway, partner_id: str) -> seal.RecipientPrivateKey:
+    return seal.load_private_key(gateway.layout.partner_encryption_key(partner_id).read_bytes())
+
+
+async def post(gateway: RunningGateway, sender: str, document: dict[str, Any]) -> str:
+    async with gateway.client(sender) as partner:
+        return str((await partner.post_signal(document))["signal_id"])
+
+
+async def pull(
+    gateway: RunningGateway, partner_id: str, *, wait: int = 10, ack: bool = True
+) -> list[Message]:
+    """What ``partner_id`` finds in its inbox, opened; waits for at least one envelope."""
+    async with gateway.client(partner_id) as client:
+        keys = await client.gateway_keys()
+        answer = await client.inbox(wait=wait)
+        messages = [
+            open_message(
+                entry,
+                private_key=private_key(gateway, partner_id),
+                recipient_id=partner_id,
+                gateway_keys=keys,
+            )
+            for entry in answer["envelopes"]
+        ]
+        if ack:
+            for message in messages:
+                await client.acknowledge(message.envelope_id)
+        return messages
+
+
+async def release_all(gateway: RunningGateway, staff_token: Callable[..., str]) -> None:
+    """A Belgian and a German liaison officer release what waits at their desks, unchanged."""
+    for officer, country in (("m.dubois", "BE"), ("k.schmidt", "DE")):
+        async with gateway.staff_client(staff_token(officer, desk=country)) as desk:
+            for item in await desk.queue():
+                await desk.release(item["id"])
+
+
+async def test_a_copy_that_needs_no_review_is_sealed_and_delivered_at_once(
+    gateway: RunningGateway, example: Callable[[str], dict[str, Any]]
+) -> None:
+    signal_id = await post(gateway, "be-pol-lanaken", example(LANAKEN))
+
+    (message,) = await pull(gateway, "nl-pol-limburg")
+
+    assert message.signal_id == signal_id
+    assert message.content["format"] == "euregate.message/1"
+    assert message.content["recipient"] == "nl-pol-limburg"
+    assert message.content["review"] == "none"
+    assert message.content["document"]["language"] == "nl"
+    assert message.content["signal"]["summary"] == example(LANAKEN)["summary"]
+
+
+async def test_the_dutch_signal_reaches_liege_in_french_and_aachen_in_german_after_review(
+    gateway: RunningGateway,
+    example: Callable[[str], dict[str, Any]],
+    staff_token: Callable[..., str],
+) -> None:
+    signal_id = await post(gateway, "nl-pol-limburg", example(DUTCH))
+    assert await pull(gateway, "be-pol-liege", wait=0) == []
+
+    await release_all(gateway, staff_token)
+    (french,) = await pull(gateway, "be-pol-liege")
+    (german,) = await pull(gateway, "de-pol-aachen")
+
+    assert (french.signal_id, german.signal_id) == (signal_id, signal_id)
+    assert french.content["document"]["locale"] == "fr_BE"
+    assert german.content["document"]["locale"] == "de_DE"
+    assert french.content["review"] == german.content["review"] == "released"
+    assert french.text != german.text
+
+
+async def test_redacted_classes_are_absent_from_the_plaintext(
+    gateway: RunningGateway,
+    example: Callable[[str], dict[str, Any]],
+    staff_token: Callable[..., str],
+) -> None:
+    document = example(DUTCH)
+    await post(gateway, "nl-pol-limburg", document)
+    await release_all(gateway, staff_token)
+
+    for partner_id in ("be-pol-liege", "de-pol-aachen"):
+        (message,) = await pull(gateway, partner_id)
+        withheld = set(message.content["removed"]["withheld"])
+        plaintext = str(message.content)
+        if "person_identity" in withheld:
+            for person in document.get("persons", []):
+                assert person["family_name"] not in plaintext
+        if "person_identifier" in withheld:
+            for person in document.get("persons", []):
+                for identifier in person.get("identifiers", []):
+                    assert identifier["value"] not in plaintext
+
+
+async def test_one_recipient_cannot_open_anothers_envelope(
+    gateway: RunningGateway,
+    example: Callable[[str], dict[str, Any]],
+    staff_token: Callable[..., str],
+) -> None:
+    await post(gateway, "nl-pol-limburg", example(DUTCH))
+    await release_all(gateway, staff_token)
+    async with gateway.client("de-pol-aachen") as aachen:
+        keys = await aachen.gateway_keys()
+        (entry,) = (await aachen.inbox(wait=10))["envelopes"]
+
+    with pytest.raises(EnvelopeRefused):
+        open_message(
+            entry,
+            private_key=private_key(gateway, "be-pol-liege"),
+            recipient_id="be-pol-liege",
+            gateway_keys=keys,
+        )
+    async with gateway.client("be-pol-liege") as liege:
+        with pytest.raises(Problem) as refused:
+            await liege.acknowledge(entry["id"])
+    assert refused.value.status == 404
+
+
+async def test_unacknowledged_envelopes_come_again_and_acknowledged_ones_do_not(
+    gateway: RunningGateway, example: Callable[[str], dict[str, Any]]
+) -> None:
+    await post(gateway, "be-pol-lanaken", example(LANAKEN))
+
+    first = await pull(gateway, "nl-pol-limburg", ack=False)
+    again = await pull(gateway, "nl-pol-limburg", ack=True)
+    after = await pull(gateway, "nl-pol-limburg", wait=0)
+
+    assert [m.envelope_id for m in first] == [m.envelope_id for m in again]
+    assert len(first) == 1
+    assert after == []
+
+
+async def test_acknowledging_twice_is_harmless(
+    gateway: RunningGateway, example: Callable[[str], dict[str, Any]]
+) -> None:
+    await post(gateway, "be-pol-lanaken", example(LANAKEN))
+    (message,) = await pull(gateway, "nl-pol-limburg", ack=False)
+    async with gateway.client("nl-pol-limburg") as client:
+        once = await client.acknowledge(message.envelope_id)
+        twice = await client.acknowledge(message.envelope_id)
+    assert once == twice
+    acks = [e for e in gateway.store.audit_entries() if e.kind == "inbox.acknowledged"]
+    assert len(acks) == 1
+
+
+async def test_a_long_poll_wakes_when_a_copy_is_sealed(
+    gateway: RunningGateway, example: Callable[[str], dict[str, Any]]
+) -> None:
+    waiting = asyncio.create_task(pull(gateway, "nl-pol-limburg", wait=20))
+    await asyncio.sleep(0.5)
+    assert not waiting.done()
+    signal_id = await post(gateway, "be-pol-lanaken", example(LANAKEN))
+    (message,) = await asyncio.wait_for(waiting, 15)
+    assert message.signal_id == signal_id
+
+
+async def test_the_cursor_skips_what_was_seen(
+    gateway: RunningGateway, example: Callable[[str], dict[str, Any]]
+) -> None:
+    first = example(LANAKEN)
+    second = copy.deepcopy(first)
+    second["sender_reference"] = first["sender_reference"] + "-2"
+    await post(gateway, "be-pol-lanaken", first)
+    await post(gateway, "be-pol-lanaken", second)
+    async with gateway.client("nl-pol-limburg") as client:
+        answer = await client.inbox(wait=10)
+        while len(answer["envelopes"]) < 2:
+            answer = await client.inbox(wait=10)
+        positions = [entry["position"] for entry in answer["envelopes"]]
+        later = await client.inbox(after=positions[0])
+    assert positions == sorted(positions)
+    assert [e["position"] for e in later["envelopes"]] == positions[1:]
+
+
+@pytest.mark.parametrize(
+    "query", ["after=-1", "limit=0", "limit=501", "wait=61", "after=x", "wait=1.5"]
+)
+async def test_inbox_query_parameters_out_of_range_are_a_problem_naming_the_parameter(
+    gateway: RunningGateway, query: str
+) -> None:
+    async with gateway.client("nl-pol-limburg") as client:
+        with pytest.raises(Problem) as refused:
+            await client._request("GET", f"/v1/inbox?{query}")
+    assert refused.value.status == 400
+    assert refused.value.document["parameter"] == query.split("=", maxsplit=1)[0]
+
+
+async def test_the_audit_log_tells_the_whole_story_of_a_delivery(
+    gateway: RunningGateway, example: Callable[[str], dict[str, Any]]
+) -> None:
+    signal_id = await post(gateway, "be-pol-lanaken", example(LANAKEN))
+    await pull(gateway, "nl-pol-limburg")
+
+    story = [
+        e.kind
+        for e in gateway.store.audit_entries()
+        if e.subject == f"signal:{signal_id}" or signal_id in str(e.data)
+    ]
+    assert story == ["signal.accepted", "copy.sealed", "inbox.fetched", "inbox.acknowledged"]
+
+
+async def test_a_client_of_another_partner_sees_nothing_of_it(
+    gateway: RunningGateway, example: Callable[[str], dict[str, Any]]
+) -> None:
+    await post(gateway, "be-pol-lanaken", example(LANAKEN))
+    await pull(gateway, "nl-pol-limburg", ack=False)
+    async with EuregateClient(
+        gateway.url, ssl_context=gateway.client("de-zoll-aachen")._ssl
+    ) as customs:
+        answer = await customs.inbox()
+    assert answer["envelopes"] == []
