@@ -4,7 +4,8 @@ A text is translated segment by segment (:mod:`gateway.translate.segments`): fir
 text as an officer once corrected it, else each segment from memory (exact, then near-exact,
 :mod:`gateway.translate.matching`) or the glossary. When every segment is found the result is
 ``memory``. Segments memory lacks go to the chained machine backend, if there is one, and the
-result is ``machine`` with engine ``memory+<engine>``; without one, the text stays as written.
+result is ``machine`` with engine ``memory+<engine>`` (a text memory knows nothing of goes to
+the machine whole, and is the machine's alone); without one, the text stays as written.
 
 At rest every remembered pair is sealed (AES-256-GCM under a key derived from the master key,
 bound to its language pair and row) and its row is keyed by an HMAC of the source's normal
@@ -89,6 +90,8 @@ class MemoryBackend:
             return TranslatedText(segmented.join(found), target, Provenance("memory"))
         if self._machine is None:
             return untranslated(text, source)
+        if len(missing) == len(hits):
+            return await self._machine.translate(text, source=source, target=target)
         replacements = [hit.target if hit is not None else "" for hit in hits]
         engine: Provenance | None = None
         for index in missing:
@@ -100,9 +103,7 @@ class MemoryBackend:
             replacements[index] = machine.text
             engine = engine or machine.provenance
         assert engine is not None
-        name = engine.engine or self._machine.name
-        if len(missing) < len(hits):
-            name = f"memory+{name}"
+        name = f"memory+{engine.engine or self._machine.name}"
         provenance = Provenance("machine", engine=name, version=engine.version)
         return TranslatedText(segmented.join(replacements), target, provenance)
 
