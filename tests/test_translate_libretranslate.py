@@ -117,6 +117,34 @@ async def test_without_a_given_version_it_changes_with_the_languages_the_server_
     assert versions[0] != versions[1]
 
 
+async def test_several_texts_go_in_one_request_and_come_back_in_order(
+    backend: LibreTranslateBackend, standin: LibreTranslateStandIn
+) -> None:
+    texts = ["Eerste zin.", "Tweede zin.", "Derde zin."]
+
+    results = await backend.translate_many(texts, source="nl", target="de")
+
+    assert [r.text for r in results] == [tagged(t, "nl", "de") for t in texts]
+    assert {r.provenance.kind for r in results} == {"machine"}
+    assert standin.translations_asked == [texts]
+
+
+async def test_the_languages_are_read_again_after_the_server_was_down(
+    backend: LibreTranslateBackend, standin: LibreTranslateStandIn
+) -> None:
+    standin.languages = {"nl": "Dutch", "fr": "French"}
+    await backend.translate(TEXT, source="nl", target="fr")
+    standin.mode = "fail"
+    with pytest.raises(TranslationUnavailable, match="500"):
+        await backend.translate(TEXT, source="nl", target="fr")
+    standin.mode = "ok"
+    standin.languages = {"nl": "Dutch", "fr": "French", "de": "German"}
+
+    result = await backend.translate(TEXT, source="nl", target="de")
+
+    assert result.text == tagged(TEXT, "nl", "de")
+
+
 async def test_the_languages_are_read_from_the_server(
     backend: LibreTranslateBackend, standin: LibreTranslateStandIn
 ) -> None:

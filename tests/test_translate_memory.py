@@ -304,15 +304,17 @@ async def test_the_machine_translates_only_what_memory_lacks(
     chained: MemoryBackend, standin: LibreTranslateStandIn
 ) -> None:
     await chained.learn(DUTCH, FRENCH, **PAIR, officer_id=OFFICER)
-    new = "Hij had een Belgisch kenteken."
+    plate, seen = "Hij had een Belgisch kenteken.", "Hij werd gezien in Visé."
 
-    result = await chained.translate(f"De bestuurder sprak Frans. {new}", **PAIR)
+    result = await chained.translate(f"{plate} De bestuurder sprak Frans.\n{seen}", **PAIR)
 
-    assert result.text == f"Le conducteur parlait français. {tagged(new, 'nl', 'fr')}"
+    assert result.text == (
+        f"{tagged(plate, 'nl', 'fr')} Le conducteur parlait français.\n{tagged(seen, 'nl', 'fr')}"
+    )
     assert result.provenance == Provenance(
         "machine", engine="memory+libretranslate", version="1.6.2"
     )
-    assert standin.translations_asked == [new]
+    assert standin.translations_asked == [[plate, seen]]  # one request for both
 
 
 async def test_a_text_memory_knows_nothing_of_is_the_machines_alone(

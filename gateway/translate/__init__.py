@@ -11,6 +11,7 @@
 
 from gateway.translate.backends import BackendKind, backend_from_settings, build_backend
 from gateway.translate.base import (
+    BatchTranslator,
     Learner,
     TranslationBackend,
     TranslationUnavailable,
@@ -26,6 +27,7 @@ from gateway.translate.view import FREE_TEXT_POINTERS, translate_view
 __all__ = [
     "FREE_TEXT_POINTERS",
     "BackendKind",
+    "BatchTranslator",
     "CircuitBreaker",
     "Learner",
     "LibreTranslateBackend",

@@ -8,6 +8,7 @@ nothing else; the caller then passes the original on, marked untranslated
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from gateway.translate.types import Provenance, TranslatedText
@@ -23,6 +24,15 @@ class TranslationBackend(Protocol):
     async def translate(self, text: str, *, source: str, target: str) -> TranslatedText:
         """``text`` in ``target``; raises :class:`TranslationUnavailable`, nothing else."""
         ...
+
+
+@runtime_checkable
+class BatchTranslator(Protocol):
+    """A backend that translates several texts in one round trip (LibreTranslate's list ``q``)."""
+
+    async def translate_many(
+        self, texts: Sequence[str], *, source: str, target: str
+    ) -> list[TranslatedText]: ...
 
 
 @runtime_checkable

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final, Literal, TypeVar
 
@@ -125,6 +125,7 @@ class LibreTranslateBackend:
         self._retries = retries
         self._backoff = backoff
         self.breaker = breaker or CircuitBreaker()
+        self._given_version = version
         self._version = version
         self._pairs: dict[str, frozenset[str]] | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -149,20 +150,36 @@ class LibreTranslateBackend:
     async def translate(self, text: str, *, source: str, target: str) -> TranslatedText:
         if nothing_to_translate(text, source=source, target=target):
             return untranslated(text, source)
+        (translated,) = await self.translate_many([text], source=source, target=target)
+        return translated
 
-        async def call() -> str:
+    async def translate_many(
+        self, texts: Sequence[str], *, source: str, target: str
+    ) -> list[TranslatedText]:
+        """Several texts in one request (``q`` as a list), each translated on its own."""
+        if not texts or source == target:
+            return [untranslated(text, source) for text in texts]
+
+        async def call() -> list[str]:
             pairs = await self._languages()
             if target not in pairs.get(source, frozenset()):
                 raise _Refused(f"{source} into {target} is not offered")
-            answer = await self._request("POST", "/translate", self._body(text, source, target))
+            q: str | list[str] = texts[0] if len(texts) == 1 else list(texts)
+            answer = await self._request("POST", "/translate", self._body(q, source, target))
             translated = answer.get("translatedText") if isinstance(answer, dict) else None
-            if not isinstance(translated, str):
-                raise _ServerFailure("the answer has no translatedText")
+            if isinstance(translated, str):
+                translated = [translated]
+            if (
+                not isinstance(translated, list)
+                or len(translated) != len(texts)
+                or not all(isinstance(t, str) for t in translated)
+            ):
+                raise _ServerFailure("the answer has no translatedText for each text")
             return translated
 
-        translated = await self._guarded(call)
+        translations = await self._guarded(call)
         provenance = Provenance("machine", engine=ENGINE, version=self._version)
-        return TranslatedText(translated, target, provenance)
+        return [TranslatedText(t, target, provenance) for t in translations]
 
     # --- the plumbing ----------------------------------------------------------------------
 
@@ -173,6 +190,7 @@ class LibreTranslateBackend:
             result = await call()
         except _ServerFailure as exc:
             self.breaker.failed()
+            self._pairs = None  # read the languages again once it is back: its models may change
             log.warning("translation_unavailable", engine=ENGINE, cause=str(exc))
             raise TranslationUnavailable(f"{ENGINE}: {exc}") from exc
         except _Refused as exc:
@@ -196,18 +214,18 @@ class LibreTranslateBackend:
                     targets = language.get("targets", [])
                     pairs[language["code"]] = frozenset(t for t in targets if isinstance(t, str))
             self._pairs = pairs
-            if self._version is None:
+            if self._given_version is None:
                 listed = json.dumps(sorted((s, sorted(t)) for s, t in pairs.items()))
                 self._version = "pairs-" + hashlib.sha256(listed.encode()).hexdigest()[:12]
         return self._pairs
 
-    def _body(self, text: str, source: str, target: str) -> dict[str, str]:
-        body = {"q": text, "source": source, "target": target, "format": "text"}
+    def _body(self, q: str | list[str], source: str, target: str) -> dict[str, object]:
+        body: dict[str, object] = {"q": q, "source": source, "target": target, "format": "text"}
         if self._api_key:
             body["api_key"] = self._api_key
         return body
 
-    async def _request(self, method: str, path: str, body: dict[str, str] | None) -> Any:
+    async def _request(self, method: str, path: str, body: dict[str, object] | None) -> Any:
         """The decoded JSON answer of a 200; retries what may pass, raises the rest."""
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=self._timeout)

@@ -26,6 +26,7 @@ from typing import Final
 
 from gateway.store.memory import MemoryRecord, TranslationMemoryStore
 from gateway.translate.base import (
+    BatchTranslator,
     TranslationBackend,
     close_backend,
     nothing_to_translate,
@@ -92,17 +93,20 @@ class MemoryBackend:
             return untranslated(text, source)
         if len(missing) == len(hits):
             return await self._machine.translate(text, source=source, target=target)
+        wanted = [segmented.segments[i] for i in missing]
+        if isinstance(self._machine, BatchTranslator):
+            machine = await self._machine.translate_many(wanted, source=source, target=target)
+        else:
+            machine = [
+                await self._machine.translate(segment, source=source, target=target)
+                for segment in wanted
+            ]
+        if any(m.provenance.kind == "original" for m in machine):
+            return untranslated(text, source)
         replacements = [hit.target if hit is not None else "" for hit in hits]
-        engine: Provenance | None = None
-        for index in missing:
-            machine = await self._machine.translate(
-                segmented.segments[index], source=source, target=target
-            )
-            if machine.provenance.kind == "original":
-                return untranslated(text, source)
-            replacements[index] = machine.text
-            engine = engine or machine.provenance
-        assert engine is not None
+        for index, translation in zip(missing, machine, strict=True):
+            replacements[index] = translation.text
+        engine = machine[0].provenance
         name = f"memory+{engine.engine or self._machine.name}"
         provenance = Provenance("machine", engine=name, version=engine.version)
         return TranslatedText(segmented.join(replacements), target, provenance)
