@@ -44,6 +44,7 @@ class EventKind(StrEnum):
     INBOX_ACKNOWLEDGED = "inbox.acknowledged"
     DELIVERY_ATTEMPTED = "delivery.attempted"
     DELIVERY_RETRIED = "delivery.retried"
+    SUBJECT_LOOKED_UP = "subject.looked_up"
     REVIEW_OPENED = "review.opened"
     REVIEW_RELEASED = "review.released"
     REVIEW_REJECTED = "review.rejected"

@@ -397,3 +397,15 @@ class QueryInvalid(ClientError):
 
     def extensions(self) -> dict[str, object]:
         return {"parameter": self.params["parameter"]}
+
+
+class LookupInvalid(ClientError):
+    """A data-subject lookup needs a number, or a family name with a date of birth."""
+
+    kind = "lookup-invalid"
+    status = 422
+    title = N_("Lookup not possible")
+    detail_message = N_(
+        "Give a national or document number, or a family name with a date of birth "
+        "(YYYY-MM-DD or YYYY)."
+    )

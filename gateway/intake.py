@@ -38,6 +38,7 @@ from gateway.store import (
     Store,
     StoredSignal,
 )
+from gateway.subjects import SUBJECT_SECRET, subject_keys
 from gateway.validate import parse_json, validate_signal
 from gateway.vault import MasterKey
 
@@ -194,6 +195,7 @@ class Intake:
         self._clock = clock
         self._policy = policy
         self._on_accepted = on_accepted
+        self._subject_secret = master_key.derive(SUBJECT_SECRET)
 
     async def receive(
         self, sender: Partner, body: bytes, *, registry: Sequence[Partner]
@@ -257,6 +259,7 @@ class Intake:
                 deadline=timestamp(deadlines.deadline(signal.request.deadline, received)),
             ),
             in_reply_to=signal.in_reply_to,
+            subject_keys=subject_keys(signal, self._subject_secret),
         )
         event = AuditEvent(
             EventKind.SIGNAL_ACCEPTED,

@@ -25,6 +25,7 @@ from gateway.store.signals import (
     StoredSignal,
 )
 from gateway.store.staff import StaffStore
+from gateway.store.subjects import SubjectMatch, SubjectStore
 
 __all__ = [
     "Accepted",
@@ -50,6 +51,8 @@ __all__ = [
     "StaffStore",
     "Store",
     "StoredSignal",
+    "SubjectMatch",
+    "SubjectStore",
     "Transaction",
     "TranslationMemoryStore",
     "Write",
@@ -65,5 +68,6 @@ class Store(
     TranslationMemoryStore,
     KeyStore,
     DeliveryStore,
+    SubjectStore,
 ):
     """Everything Euregate keeps, behind typed methods. Start it before use, close it after."""

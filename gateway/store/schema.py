@@ -7,7 +7,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -315,10 +315,21 @@ def _add_delivery(db: sqlite_utils.Database) -> None:
     db.table("requests").create_index(["answered_at", "deadline"])
 
 
+def _add_subject_index(db: sqlite_utils.Database) -> None:
+    """Version 7: keyed hashes of the persons a signal mentions, for data-subject lookups."""
+    db.table("subject_keys").create(
+        {"key": str, "signal_id": str},
+        pk=("key", "signal_id"),
+        foreign_keys=[("signal_id", "signals", "id")],
+    )
+    db.table("subject_keys").create_index(["signal_id"])
+
+
 _MIGRATIONS = (
     _add_decisions,
     _add_people_and_memory,
     _add_review_queue,
     _add_keys,
     _add_delivery,
+    _add_subject_index,
 )

@@ -13,6 +13,7 @@ from gateway.errors import IdempotencyConflict
 from gateway.store.database import Database, Transaction
 from gateway.store.delivery import NewCopy, queue_copies
 from gateway.store.review import NewReviewItem, queue_for_review
+from gateway.store.subjects import index_subjects
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class NewSignal:
     copies: tuple[NewCopy, ...] = ()
     request: NewRequest | None = None
     in_reply_to: str | None = None
+    subject_keys: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,7 @@ class SignalStore(Database):
             queue_for_review(tx, signal.id, signal.reviews)
             queue_copies(tx, signal.id, signal.copies)
             _track_request(tx, signal)
+            index_subjects(tx, signal.id, signal.subject_keys)
             return Accepted(
                 StoredSignal(
                     id=signal.id,
