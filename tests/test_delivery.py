@@ -235,3 +235,22 @@ async def test_a_client_of_another_partner_sees_nothing_of_it(
     ) as customs:
         answer = await customs.inbox()
     assert answer["envelopes"] == []
+
+
+async def test_an_immediate_signal_goes_out_unreviewed_and_the_reviewed_version_follows(
+    gateway: RunningGateway,
+    example: Callable[[str], dict[str, Any]],
+    staff_token: Callable[..., str],
+) -> None:
+    document = example(DUTCH)
+    document["urgency"] = "immediate"
+    signal_id = await post(gateway, "nl-pol-limburg", document)
+
+    (unreviewed,) = await pull(gateway, "be-pol-liege")
+    assert (unreviewed.signal_id, unreviewed.version) == (signal_id, 1)
+    assert unreviewed.content["review"] == "pending"
+
+    await release_all(gateway, staff_token)
+    (reviewed,) = await pull(gateway, "be-pol-liege")
+    assert (reviewed.signal_id, reviewed.version) == (signal_id, 2)
+    assert reviewed.content["review"] == "released"

@@ -83,6 +83,25 @@ async def test_concurrent_writes_are_committed_together(store: Store) -> None:
     assert audit.verify(store.audit_entries()).ok
 
 
+async def test_a_caller_that_gives_up_neither_undoes_its_write_nor_stops_the_writer(
+    store: Store,
+) -> None:
+    """A client that hangs up cancels its request; the write it queued still lands, and the
+    writer thread goes on serving everyone else."""
+    abandoned = [new_signal(n) for n in range(50)]
+    tasks = [asyncio.create_task(store.accept_signal(s, accepted_event(s))) for s in abandoned]
+    await asyncio.sleep(0)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+    later = new_signal(99)
+    accepted = await asyncio.wait_for(store.accept_signal(later, accepted_event(later)), 10)
+
+    assert accepted.signal.id == later.id
+    assert {s.id for s in abandoned} <= set(store.signal_ids())
+
+
 async def test_the_same_reference_and_body_returns_the_original(store: Store) -> None:
     first = await store.accept_signal(new_signal(1), accepted_event(new_signal(1)))
     again = await store.accept_signal(

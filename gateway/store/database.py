@@ -171,7 +171,11 @@ class Database:
     # --- the plumbing: queue a write, run a read -------------------------------------------
 
     def submit(self, write: Write[T]) -> Future[T]:
+        """Queue ``write``. Its future is running from the start and cannot be cancelled: a
+        caller that gives up (a client that hangs up) does not undo the write, and the
+        writer thread can always hand over the outcome."""
         future: Future[T] = Future()
+        future.set_running_or_notify_cancel()
         self._writer.queue.put((write, future))
         return future
 
