@@ -10,7 +10,8 @@ import ssl
 
 from aiohttp import web
 
-from gateway.audit import AuditEvent, EventKind
+from gateway.audit import AuditEvent, EventKind, timestamp
+from gateway.delivery import requests as tracked_requests
 from gateway.delivery.inbox import MAX_LIMIT, MAX_WAIT, Inbox
 from gateway.errors import (
     ClientError,
@@ -47,6 +48,7 @@ def create_app(
     app.router.add_get("/v1/gateway/keys", get_gateway_keys)
     app.router.add_get("/v1/inbox", get_inbox)
     app.router.add_post("/v1/inbox/{envelope_id}/ack", post_ack)
+    app.router.add_get("/v1/requests", get_requests)
     return app
 
 
@@ -163,6 +165,23 @@ async def post_ack(request: web.Request) -> web.Response:
         raise NotFound()
     return web.json_response(
         {"id": acknowledged.id, "acknowledged_at": acknowledged.acked_at}, dumps=dumps
+    )
+
+
+async def get_requests(request: web.Request) -> web.Response:
+    """Requests for information the caller sent or was sent, by ``state`` (open, overdue,
+    answered), each with its time left or overdue; earliest deadline first."""
+    state = tracked_requests.parse_state(request.query.get("state"))
+    store = request.app[STORE]
+    now = store.clock.now()
+    found = await store.requests(state, now=now, viewer=request[PARTNER].id)
+    return web.json_response(
+        {
+            "state": str(state),
+            "now": timestamp(now),
+            "requests": [tracked_requests.status(item, now).as_json() for item in found],
+        },
+        dumps=dumps,
     )
 
 

@@ -134,6 +134,12 @@ class EuregateClient(JsonClient):
         """Tell the gateway an envelope arrived; idempotent."""
         return await self._request("POST", f"/v1/inbox/{quote(envelope_id, safe='')}/ack")
 
+    async def requests(self, state: str = "open") -> dict[str, Any]:
+        """Requests for information this partner sent or was sent, in ``state`` (``open``,
+        ``overdue`` or ``answered``), earliest deadline first, each with its time left or
+        time overdue (Directive (EU) 2023/977, art. 5)."""
+        return await self._request("GET", "/v1/requests?state=" + quote(state, safe=""))
+
     async def gateway_keys(self) -> dict[str, bytes]:
         """The gateway's public signing keys by id, to verify envelopes."""
         keys = (await self._request("GET", "/v1/gateway/keys"))["keys"]

@@ -15,6 +15,7 @@ from gateway.store.keys import KeyStore
 from gateway.store.memory import MemoryRecord, TranslationMemoryStore
 from gateway.store.policies import PolicyStore
 from gateway.store.registry import Admission, RegistryStore
+from gateway.store.requests import RequestState, RequestStore, TrackedRequest
 from gateway.store.review import NewReviewItem, ReviewItem, ReviewOutcome, ReviewStore
 from gateway.store.signals import (
     Accepted,
@@ -43,6 +44,8 @@ __all__ = [
     "PendingCopy",
     "PolicyStore",
     "RecipientDecision",
+    "RequestState",
+    "RequestStore",
     "ReviewItem",
     "ReviewOutcome",
     "ReviewStore",
@@ -53,6 +56,7 @@ __all__ = [
     "StoredSignal",
     "SubjectMatch",
     "SubjectStore",
+    "TrackedRequest",
     "Transaction",
     "TranslationMemoryStore",
     "Write",
@@ -69,5 +73,6 @@ class Store(
     KeyStore,
     DeliveryStore,
     SubjectStore,
+    RequestStore,
 ):
     """Everything Euregate keeps, behind typed methods. Start it before use, close it after."""

@@ -1,0 +1,114 @@
+"""Requests for information as kept: open, overdue and answered, as each partner may see them.
+
+Rows are written at intake (:func:`gateway.store.signals._track_request`); this module only
+reads them. ``open`` is every request without a reply, the overdue ones included;
+``overdue`` those whose deadline has passed without one; ``answered`` those a recipient
+replied to. A partner sees the requests it sent, and those addressed to it that the policy
+let it receive (a partner the policy denied the signal cannot answer it, so it is not
+asked); as a recipient it sees only the recipients that received the signal too.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from gateway.audit import timestamp
+from gateway.clock import Clock
+from gateway.store.database import Database
+
+
+class RequestState(StrEnum):
+    OPEN = "open"
+    OVERDUE = "overdue"
+    ANSWERED = "answered"
+
+
+@dataclass(frozen=True)
+class TrackedRequest:
+    signal_id: str
+    sender_id: str
+    recipients: tuple[str, ...]
+    deadline_kind: str
+    received_at: str
+    deadline: str
+    answered_by: str | None
+    """The reply's signal id."""
+    replied_by: str | None
+    """The partner that sent the reply."""
+    answered_at: str | None
+
+
+class RequestStore(Database):
+    def __init__(self, path: Path, *, clock: Clock, group_commit_max: int = 256) -> None:
+        super().__init__(path, clock=clock, group_commit_max=group_commit_max)
+        self.clock = clock
+
+    def requests_sync(
+        self, state: RequestState, *, now: datetime, viewer: str | None = None
+    ) -> list[TrackedRequest]:
+        """Requests in ``state`` at ``now``, most pressing (earliest deadline) first; all of
+        them for ``viewer=None`` (administrators, compliance), else what ``viewer`` may see."""
+        return self.read_sync(lambda conn: _select(conn, state, timestamp(now), viewer))
+
+    async def requests(
+        self, state: RequestState, *, now: datetime, viewer: str | None = None
+    ) -> list[TrackedRequest]:
+        return await self.read(lambda conn: _select(conn, state, timestamp(now), viewer))
+
+
+_STATE_WHERE = {
+    RequestState.OPEN: "r.answered_at IS NULL",
+    RequestState.OVERDUE: "r.answered_at IS NULL AND r.deadline < :now",
+    RequestState.ANSWERED: "r.answered_at IS NOT NULL",
+}
+
+_VISIBLE_TO_VIEWER = (
+    "(r.sender_id = :viewer OR EXISTS (SELECT 1 FROM decisions d WHERE d.signal_id = r.signal_id "
+    "AND d.recipient_id = :viewer AND d.verdict != 'deny'))"
+)
+
+
+def _select(
+    conn: sqlite3.Connection, state: RequestState, now: str, viewer: str | None
+) -> list[TrackedRequest]:
+    where = [_STATE_WHERE[state]]
+    if viewer is not None:
+        where.append(_VISIBLE_TO_VIEWER)
+    rows = conn.execute(
+        "SELECT r.signal_id, r.sender_id, r.recipients, r.deadline_kind, r.received_at, "
+        "r.deadline, r.answered_by, reply.sender_id, r.answered_at "
+        "FROM requests r LEFT JOIN signals reply ON reply.id = r.answered_by "
+        f"WHERE {' AND '.join(where)} ORDER BY r.deadline, r.signal_id",
+        {"now": now, "viewer": viewer},
+    ).fetchall()
+    return [_request(conn, row, viewer) for row in rows]
+
+
+def _request(conn: sqlite3.Connection, row: tuple[Any, ...], viewer: str | None) -> TrackedRequest:
+    recipients: tuple[str, ...] = tuple(json.loads(row[2]))
+    if viewer is not None and viewer != row[1]:
+        delivered = {
+            r[0]
+            for r in conn.execute(
+                "SELECT recipient_id FROM decisions WHERE signal_id = ? AND verdict != 'deny'",
+                (row[0],),
+            )
+        }
+        recipients = tuple(r for r in recipients if r in delivered)
+    return TrackedRequest(
+        signal_id=row[0],
+        sender_id=row[1],
+        recipients=recipients,
+        deadline_kind=row[3],
+        received_at=row[4],
+        deadline=row[5],
+        answered_by=row[6],
+        replied_by=row[7],
+        answered_at=row[8],
+    )
