@@ -29,6 +29,7 @@ class EventKind(StrEnum):
     AUTHENTICATION_REFUSED = "authentication.refused"
     PARTNER_ADDED = "partner.added"
     PARTNER_STATE_CHANGED = "partner.state_changed"
+    PARTNER_WEBHOOK_CHANGED = "partner.webhook_changed"
     CERTIFICATE_ISSUED = "certificate.issued"
     CERTIFICATE_REGISTERED = "certificate.registered"
     CERTIFICATE_REVOKED = "certificate.revoked"

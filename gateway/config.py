@@ -51,6 +51,26 @@ class Settings(BaseSettings):
     libretranslate_api_key_file: Path | None = Field(
         default=None, description="A file holding that server's API key, if it asks for one."
     )
+    webhook_ca_file: Path | None = Field(
+        default=None,
+        description="The CA that partners' webhook servers' certificates must come from "
+        "(default: the gateway's own CA).",
+    )
+    webhook_max_attempts: int = Field(
+        default=8, ge=1, description="Push attempts before a delivery is dead-lettered."
+    )
+    webhook_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds one push may take before it counts as failed."
+    )
+    webhook_concurrency: int = Field(
+        default=16,
+        ge=0,
+        description="Pushes in flight at once, all partners together (0: this instance does "
+        "not push; deliveries wait in the outbox).",
+    )
+    webhook_partner_concurrency: int = Field(
+        default=2, ge=1, description="Pushes in flight at once to any one partner."
+    )
 
 
 REFERENCE_POLICY = Path(__file__).resolve().parent.parent / "deploy" / "policy" / "euregio.toml"
@@ -99,6 +119,15 @@ class DataDir:
     @property
     def server_key(self) -> Path:
         return self.root / "server" / "server.key"
+
+    @property
+    def gateway_client_certificate(self) -> Path:
+        """The gateway's own client certificate, presented to partners' webhooks."""
+        return self.root / "server" / "client.pem"
+
+    @property
+    def gateway_client_key(self) -> Path:
+        return self.root / "server" / "client.key"
 
     def partner_dir(self, partner_id: str) -> Path:
         """Where ``init --demo`` and ``cert issue`` put a partner's credentials by default."""

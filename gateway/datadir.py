@@ -63,8 +63,12 @@ def initialise(
     demo: bool = False,
     store: Store,
     actor: str,
+    gateway_id: str = "euregate.emr",
 ) -> InitReport:
-    """Create whatever of the data directory is missing; with ``demo``, enrol the demo network."""
+    """Create whatever of the data directory is missing; with ``demo``, enrol the demo network.
+
+    ``gateway_id`` names the gateway's own client certificate, which it presents to
+    partners' webhooks."""
     report = InitReport()
     layout.root.mkdir(parents=True, exist_ok=True)
     layout.root.chmod(0o700)
@@ -88,6 +92,7 @@ def initialise(
         write_private(layout.server_key, server.private_key_pem)
         write_public(layout.server_certificate, server.certificate_pem)
         report.created.append(str(layout.server_certificate))
+    _gateway_client_certificate(layout, authority, gateway_id, now=now, report=report)
     if report.created:
         store.record_sync(
             AuditEvent(
@@ -166,6 +171,25 @@ def _demo_encryption_key(
     write_private(private_path, private_pem)
     write_public(layout.partner_encryption_public_key(partner_id), public_pem)
     return True
+
+
+def _gateway_client_certificate(
+    layout: DataDir,
+    authority: pki.CertificateAuthority,
+    gateway_id: str,
+    *,
+    now: datetime,
+    report: InitReport,
+) -> None:
+    """The certificate the gateway presents to partners' webhooks (issued by its own CA)."""
+    if layout.gateway_client_certificate.exists():
+        report.kept.append(str(layout.gateway_client_certificate))
+        return
+    client = pki.issue_client_certificate(authority, gateway_id, now=now)
+    layout.gateway_client_key.unlink(missing_ok=True)  # a key left without its certificate
+    write_private(layout.gateway_client_key, client.private_key_pem)
+    write_public(layout.gateway_client_certificate, client.certificate_pem)
+    report.created.append(str(layout.gateway_client_certificate))
 
 
 def _authority(layout: DataDir, now: datetime, report: InitReport) -> pki.CertificateAuthority:

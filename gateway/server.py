@@ -17,6 +17,7 @@ from gateway.app import create_app
 from gateway.clock import Clock, SystemClock
 from gateway.config import DataDir, Settings
 from gateway.delivery import Courier, Inbox
+from gateway.delivery.webhooks import Pusher, fan_out
 from gateway.desk import ReviewDesk
 from gateway.errors import RegistryError
 from gateway.intake import Intake
@@ -61,13 +62,14 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Gateway:
     translator = backend_from_settings(settings, store=store, master_key=master_key, clock=clock)
     preparer = Preparer(store=store, master_key=master_key, translator=translator, policy=policy)
     inbox = Inbox(store)
+    pusher = Pusher.from_settings(settings, layout, store=store, clock=clock)
     courier = Courier(
         store=store,
         preparer=preparer,
         signer=datadir.load_signer(layout, master_key),
         gateway_id=settings.gateway_id,
         clock=clock,
-        sealed=inbox.notify,
+        sealed=fan_out(inbox.notify, pusher.wake),
     )
     desk = ReviewDesk(store=store, preparer=preparer, clock=clock, on_released=courier.wake)
     intake = Intake(
@@ -82,6 +84,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Gateway:
         store=store, intake=intake, inbox=inbox, max_body_bytes=settings.max_body_bytes
     )
     app.cleanup_ctx.append(_background(courier.run))
+    app.cleanup_ctx.append(_background(pusher.run))
     staff_app = create_staff_app(
         desk=desk, authenticator=Authenticator(store, master_key, clock=clock)
     )

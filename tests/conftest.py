@@ -219,3 +219,142 @@ def staff_token(layout: DataDir, cheap_passwords: Passwords) -> Callable[..., st
             return admin.issue_token(store, staff_id, "tests", actor="test").secret
 
     return enrol_with_token
+
+
+# --- webhooks: partners' HTTPS receivers and a gateway that leaves pushing to the test --------
+
+
+class WebhookReceiver:
+    """A partner's webhook server over real mutual TLS: it admits clients with a certificate
+    from ``client_ca`` and answers ``status``; while ``hold`` is clear it keeps each request
+    waiting (a webhook that hangs)."""
+
+    def __init__(self, status: int) -> None:
+        self.url = ""
+        self.status = status
+        self.received: list[dict[str, Any]] = []
+        self.peers: list[str] = []
+        self.hold = asyncio.Event()
+        self.waiting = 0
+
+    def envelope_ids(self) -> list[str]:
+        return [str(body["id"]) for body in self.received]
+
+
+def issue_server_files(
+    authority: pki.CertificateAuthority, directory: Path, name: str = "127.0.0.1"
+) -> tuple[Path, Path]:
+    """A TLS server certificate for ``name`` from ``authority``, written as PEM files."""
+    issued = pki.issue_server_certificate(authority, [name], now=datetime.now(UTC))
+    directory.mkdir(parents=True, exist_ok=True)
+    certificate, key = directory / "server.pem", directory / "server.key"
+    certificate.write_bytes(issued.certificate_pem)
+    key.write_bytes(issued.private_key_pem)
+    return certificate, key
+
+
+@asynccontextmanager
+async def webhook_receiver(
+    directory: Path,
+    *,
+    client_ca: Path,
+    authority: pki.CertificateAuthority | None = None,
+    certificate: tuple[Path, Path] | None = None,
+    status: int = 200,
+    holding: bool = False,
+) -> AsyncIterator[WebhookReceiver]:
+    """A real aiohttp HTTPS webhook on a free loopback port with ``certificate`` (PEM files:
+    certificate, key) or one from ``authority``, admitting only client certificates issued
+    under ``client_ca``."""
+    if certificate is None:
+        assert authority is not None, "give the receiver a certificate or an authority"
+        certificate = issue_server_files(authority, directory)
+    pem, key = certificate
+    context = pki.server_ssl_context(certificate=pem, private_key=key, client_ca=client_ca)
+    receiver = WebhookReceiver(status)
+    if not holding:
+        receiver.hold.set()
+
+    async def receive(request: web.Request) -> web.Response:
+        peer = request.transport.get_extra_info("peercert") if request.transport else None
+        subject = dict(pair[0] for pair in (peer or {}).get("subject", ()))
+        receiver.peers.append(str(subject.get("commonName")))
+        body = await request.json()
+        receiver.waiting += 1
+        try:
+            await receiver.hold.wait()
+        finally:
+            receiver.waiting -= 1
+        receiver.received.append(body)
+        return web.json_response({}, status=receiver.status)
+
+    app = web.Application()
+    app.router.add_post("/hook", receive)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context).start()
+    receiver.url = f"https://127.0.0.1:{runner.addresses[0][1]}/hook"
+    try:
+        yield receiver
+    finally:
+        receiver.hold.set()
+        await runner.cleanup()
+
+
+@pytest.fixture
+def receiver_for(layout: DataDir, tmp_path: Path) -> Callable[..., Any]:
+    """Webhook receivers whose certificates come from the data directory's CA (what
+    ``webhook_ca_file`` defaults to) and that admit the gateway's client certificate."""
+    count = 0
+
+    def make(**options: Any) -> Any:
+        nonlocal count
+        count += 1
+        options.setdefault("authority", datadir.load_authority(layout))
+        options.setdefault("client_ca", layout.ca_certificate)
+        return webhook_receiver(tmp_path / f"receiver-{count}", **options)
+
+    return make
+
+
+@asynccontextmanager
+async def gateway_in_process(settings: Settings) -> AsyncIterator[RunningGateway]:
+    """Both listeners of the gateway built from ``settings``, in this process."""
+    built = build(settings)
+    runners = []
+    try:
+        ports = []
+        for app, context in (
+            (built.app, built.ssl_context),
+            (built.staff_app, built.staff_ssl_context),
+        ):
+            runner = web.AppRunner(app, access_log=None)
+            runners.append(runner)
+            await runner.setup()
+            await web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context).start()
+            ports.append(runner.addresses[0][1])
+        yield RunningGateway(
+            url=f"https://127.0.0.1:{ports[0]}",
+            staff_url=f"https://127.0.0.1:{ports[1]}",
+            layout=settings_layout(settings),
+            store=built.store,
+            policy_digest=built.policy.policy.digest,
+        )
+    finally:
+        for runner in reversed(runners):
+            await runner.cleanup()
+
+
+def settings_layout(settings: Settings) -> DataDir:
+    return DataDir(settings.data_dir)
+
+
+@pytest.fixture
+async def quiet_gateway(layout: DataDir, log_stream: io.StringIO) -> AsyncIterator[RunningGateway]:
+    """The real gateway with pushing turned off (``webhook_concurrency=0``): envelopes wait in
+    the outbox for a pusher the test drives step by step."""
+    settings = Settings(
+        data_dir=layout.root, host="127.0.0.1", port=0, staff_port=0, webhook_concurrency=0
+    )
+    async with gateway_in_process(settings) as running:
+        yield running

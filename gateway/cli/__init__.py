@@ -7,10 +7,21 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from gateway.cli import admin, inbox, policy, requests, review, schema, send, serve, staff
+from gateway.cli import (
+    admin,
+    delivery,
+    inbox,
+    policy,
+    requests,
+    review,
+    schema,
+    send,
+    serve,
+    staff,
+)
 from gateway.errors import EuregateError
 
-COMMAND_GROUPS = (admin, serve, send, inbox, requests, schema, policy, staff, review)
+COMMAND_GROUPS = (admin, serve, send, inbox, delivery, requests, schema, policy, staff, review)
 
 
 def build_parser() -> argparse.ArgumentParser:

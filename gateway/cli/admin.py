@@ -14,6 +14,11 @@ from gateway.cli import keys
 from gateway.cli.common import add_data_dir, layout, settings
 from gateway.clock import SystemClock
 from gateway.config import DataDir
+from gateway.delivery.webhooks import (
+    change_webhook,
+    issue_webhook_certificate,
+    webhook_problems,
+)
 from gateway.errors import RegistryError
 from gateway.partners import Partner, PartnerState
 from gateway.store import Store
@@ -75,6 +80,7 @@ def run_init(args: argparse.Namespace) -> int:
             demo=args.demo,
             store=store,
             actor=datadir.cli_actor(),
+            gateway_id=config.gateway_id,
         )
     for path in report.created:
         print(f"created  {path}")
@@ -126,10 +132,30 @@ def _register_partner(commands: Subparsers[argparse.ArgumentParser]) -> None:
         change.add_argument("partner_id", metavar="ID")
         change.set_defaults(handler=_state_changer(state))
 
+    webhook = group.add_parser(
+        "webhook", help="set or remove the URL a partner's envelopes are pushed to"
+    )
+    add_data_dir(webhook)
+    webhook.add_argument("partner_id", metavar="ID")
+    target = webhook.add_mutually_exclusive_group(required=True)
+    target.add_argument("url", nargs="?", metavar="URL", help="https URL of the webhook")
+    target.add_argument("--none", action="store_true", help="push no more; the inbox remains")
+    webhook.set_defaults(handler=run_partner_webhook)
+
     keys.register(group)
 
 
+def run_partner_webhook(args: argparse.Namespace) -> int:
+    url = None if args.none else args.url
+    with open_store(layout(args)) as store:
+        partner = change_webhook(store, args.partner_id, url, actor=datadir.cli_actor())
+    print(f"{partner.id} webhook: {partner.webhook_url or '-'}")
+    return 0
+
+
 def run_partner_add(args: argparse.Namespace) -> int:
+    if args.webhook_url is not None and (problems := webhook_problems(args.webhook_url)):
+        raise RegistryError("; ".join(problems))
     partner = Partner(
         id=args.partner_id,
         name=args.name,
@@ -224,6 +250,24 @@ def _register_cert(commands: Subparsers[argparse.ArgumentParser]) -> None:
     revoke.add_argument("fingerprint", metavar="FINGERPRINT", help="SHA-256, hex")
     revoke.set_defaults(handler=run_cert_revoke)
 
+    webhook = group.add_parser(
+        "webhook", help="issue a server certificate for a partner's webhook (trusted by default)"
+    )
+    add_data_dir(webhook)
+    webhook.add_argument("partner_id", metavar="PARTNER")
+    webhook.add_argument(
+        "--name",
+        action="append",
+        dest="names",
+        required=True,
+        metavar="NAME",
+        help="DNS name or IP address of the webhook server (repeatable)",
+    )
+    webhook.add_argument(
+        "--out", type=Path, default=None, help="directory for webhook.pem and webhook.key"
+    )
+    webhook.set_defaults(handler=run_cert_webhook)
+
 
 def run_cert_issue(args: argparse.Namespace) -> int:
     data = layout(args)
@@ -240,6 +284,25 @@ def run_cert_issue(args: argparse.Namespace) -> int:
     print(f"certificate  {issued.certificate_path}")
     print(f"private key  {issued.key_path}  (give it to the partner over a secure channel)")
     print(f"fingerprint  {issued.certificate.fingerprint}")
+    return 0
+
+
+def run_cert_webhook(args: argparse.Namespace) -> int:
+    data = layout(args)
+    with open_store(data) as store:
+        issued = issue_webhook_certificate(
+            store,
+            data,
+            args.partner_id,
+            args.names,
+            now=SystemClock().now(),
+            actor=datadir.cli_actor(),
+            out_dir=args.out,
+        )
+    print(f"certificate  {issued.certificate_path}")
+    print(f"private key  {issued.key_path}")
+    print(f"client CA    {issued.ca_path}  (the webhook admits the gateway's certificate by it)")
+    print(f"fingerprint  {issued.fingerprint}")
     return 0
 
 

@@ -11,12 +11,14 @@ bytes are here; no plaintext view is ever stored.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from gateway.audit import AuditEvent
+from gateway.partners import Partner
 from gateway.store.database import Database, Transaction
+from gateway.store.registry import _partner
 
 
 @dataclass(frozen=True)
@@ -321,6 +323,91 @@ class DeliveryStore(Database):
             return _delivery(row)
 
         return await self.write(write)
+
+    async def due_pushes(
+        self, *, due: str, per_recipient: int, skip: Collection[str] = ()
+    ) -> list[Delivery]:
+        """Pushes due for active partners, at most ``per_recipient`` per partner (the oldest),
+        leaving out the envelopes in ``skip`` (in flight already): one partner's backlog never
+        hides another's."""
+
+        def read(conn: sqlite3.Connection) -> list[Delivery]:
+            rows = conn.execute(
+                "SELECT * FROM ("
+                f"SELECT {_DELIVERY_COLUMNS}, row_number() OVER ("
+                "PARTITION BY d.recipient_id ORDER BY d.next_attempt_at, e.seq) AS rank "
+                "FROM deliveries d JOIN envelopes e ON e.id = d.envelope_id "
+                "JOIN partners p ON p.id = d.recipient_id "
+                "WHERE d.state = 'pending' AND d.next_attempt_at <= ? AND p.state = 'active' "
+                f"AND d.envelope_id NOT IN ({', '.join('?' * len(skip))})"
+                ") WHERE rank <= ? ORDER BY next_attempt_at",
+                (due, *skip, per_recipient),
+            ).fetchall()
+            return [_delivery(row[:-1]) for row in rows]
+
+        return await self.read(read)
+
+    async def record_delivered(
+        self,
+        envelope_id: str,
+        *,
+        status: int,
+        attempted: AuditEvent,
+        acknowledged: AuditEvent,
+    ) -> bool:
+        """A push the webhook accepted: the delivery is done and the envelope acknowledged (it
+        leaves the inbox), both audited in one transaction; False if it was no longer pending
+        (put back by hand, say, or its webhook removed)."""
+
+        def write(tx: Transaction) -> bool:
+            now = tx.now()
+            changed = tx.conn.execute(
+                "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, "
+                "last_status = ?, last_error = NULL, next_attempt_at = NULL, updated_at = ?, "
+                "delivered_at = ? WHERE envelope_id = ? AND state = 'pending'",
+                (status, now, now, envelope_id),
+            ).rowcount
+            if not changed:
+                return False
+            tx.append(attempted)
+            if tx.conn.execute(
+                "UPDATE envelopes SET acked_at = ? WHERE id = ? AND acked_at IS NULL",
+                (now, envelope_id),
+            ).rowcount:
+                tx.append(acknowledged)
+            return True
+
+        return await self.write(write)
+
+    def set_webhook(
+        self, partner_id: str, url: str | None, event_for: Callable[[Partner, int], AuditEvent]
+    ) -> Partner:
+        """Give a partner a webhook, change it, or (``None``) take it away. Undelivered pushes
+        follow the new URL; without a webhook they leave the outbox (their envelopes stay in the
+        inbox). ``event_for`` hears the partner as it was and how many pushes moved or left."""
+
+        def write(tx: Transaction) -> Partner:
+            current = _partner(tx.conn, partner_id)
+            now = tx.now()
+            tx.conn.execute(
+                "UPDATE partners SET webhook_url = ?, updated_at = ? WHERE id = ?",
+                (url, now, partner_id),
+            )
+            if url is None:
+                moved = tx.conn.execute(
+                    "DELETE FROM deliveries WHERE recipient_id = ? AND state != 'delivered'",
+                    (partner_id,),
+                ).rowcount
+            else:
+                moved = tx.conn.execute(
+                    "UPDATE deliveries SET url = ?, updated_at = ? "
+                    "WHERE recipient_id = ? AND state != 'delivered'",
+                    (url, now, partner_id),
+                ).rowcount
+            tx.append(event_for(current, moved))
+            return _partner(tx.conn, partner_id)
+
+        return self.write_sync(write)
 
 
 def _envelope(row: tuple[Any, ...]) -> InboxEnvelope:

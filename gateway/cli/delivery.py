@@ -1,0 +1,66 @@
+"""``euregate delivery``: the push outbox, for administrators: what waits, what arrived, what
+died, and putting a dead push back."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from dataclasses import asdict
+
+from gateway import datadir
+from gateway.cli.admin import Subparsers, open_store, print_table
+from gateway.cli.common import add_data_dir, layout
+from gateway.delivery import webhooks
+
+STATES = ("pending", "delivered", "dead")
+
+
+def register(commands: Subparsers[argparse.ArgumentParser]) -> None:
+    group = commands.add_parser("delivery", help="webhook pushes: list and retry")
+    actions = group.add_subparsers(dest="delivery_command", required=True, metavar="ACTION")
+
+    listing = actions.add_parser("list", help="pushes in the outbox, oldest envelope first")
+    add_data_dir(listing)
+    listing.add_argument("--state", choices=STATES, default=None, help="only pushes in this state")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.set_defaults(handler=run_list)
+
+    again = actions.add_parser("retry", help="push a dead envelope again, attempts counted anew")
+    add_data_dir(again)
+    again.add_argument("envelope_id", metavar="ENVELOPE_ID")
+    again.set_defaults(handler=run_retry)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    with open_store(layout(args)) as store:
+        deliveries = asyncio.run(store.deliveries(state=args.state))
+    if args.json:
+        print(json.dumps([asdict(d) for d in deliveries], indent=2, ensure_ascii=False))
+        return 0
+    if not deliveries:
+        print(f"no {args.state + ' ' if args.state else ''}pushes in the outbox")
+        return 0
+    print_table(
+        ("ENVELOPE", "RECIPIENT", "STATE", "ATTEMPTS", "LAST", "NEXT ATTEMPT", "URL"),
+        [
+            (
+                d.envelope_id,
+                d.recipient_id,
+                d.state,
+                d.attempts,
+                d.last_status or d.last_error or "-",
+                d.next_attempt_at or "-",
+                d.url,
+            )
+            for d in deliveries
+        ],
+    )
+    return 0
+
+
+def run_retry(args: argparse.Namespace) -> int:
+    with open_store(layout(args)) as store:
+        delivery = asyncio.run(webhooks.retry(store, args.envelope_id, actor=datadir.cli_actor()))
+    print(f"{delivery.envelope_id} is pending again for {delivery.recipient_id} ({delivery.url})")
+    return 0
