@@ -221,6 +221,10 @@ def staff_token(layout: DataDir, cheap_passwords: Passwords) -> Callable[..., st
     return enrol_with_token
 
 
+# --- staff pages in a browser (tests/web_fixtures.py) -----------------------------------------
+
+from tests.web_fixtures import browser, page, playwright, web_gateway  # noqa: E402, F401
+
 # --- webhooks: partners' HTTPS receivers and a gateway that leaves pushing to the test --------
 
 

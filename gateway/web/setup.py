@@ -1,0 +1,67 @@
+"""Mounting the staff pages on the staff listener: templates, static files, sessions, routes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+from zoneinfo import ZoneInfo
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from aiohttp_session import session_middleware
+
+from gateway.clock import Clock
+from gateway.desk import ReviewDesk
+from gateway.staff import Authenticator
+from gateway.store import Store
+from gateway.vault import MasterKey
+from gateway.web import liaison, signin
+from gateway.web.frame import STATIC_PREFIX, WEB, Section, WebContext, page_middleware
+from gateway.web.sessions import Timeouts, cookie_storage
+
+HERE: Final = Path(__file__).resolve().parent
+TEMPLATES: Final = HERE / "templates"
+STATIC: Final = HERE / "static"
+DEFAULT_TIME_ZONE: Final = "Europe/Brussels"
+SECTIONS: Final[tuple[Section, ...]] = (signin.SECTION, liaison.SECTION)
+"""Every part of the staff pages; a new part adds its :class:`Section` here."""
+
+
+def setup_web(
+    app: web.Application,
+    *,
+    desk: ReviewDesk,
+    authenticator: Authenticator,
+    store: Store,
+    master_key: MasterKey,
+    clock: Clock,
+    time_zone: str = DEFAULT_TIME_ZONE,
+    timeouts: Timeouts | None = None,
+    sections: tuple[Section, ...] = SECTIONS,
+) -> None:
+    """Serve the staff pages from ``app`` (the staff listener), beside its ``/v1/`` API."""
+    timeouts = timeouts or Timeouts()
+    app[WEB] = WebContext(
+        desk=desk,
+        authenticator=authenticator,
+        store=store,
+        master_key=master_key,
+        clock=clock,
+        time_zone=ZoneInfo(time_zone),
+        timeouts=timeouts,
+        sections=sections,
+    )
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    app.middlewares.append(session_middleware(cookie_storage(master_key, timeouts)))
+    app.middlewares.append(page_middleware)
+    for section in sections:
+        app.router.add_routes(section.routes)
+    app.router.add_static(STATIC_PREFIX, STATIC, name="static", append_version=True)

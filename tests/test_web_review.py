@@ -1,0 +1,156 @@
+"""The liaison officer's pages in a real browser: the desk's queue, a message beside its
+rendering, correcting and releasing it (the correction feeds the translation memory),
+rejecting it, and the whole flow by keyboard alone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.web_fixtures import Person, WebGateway, sign_in
+
+DUTCH_SIGNAL = "nl-drug-waste-maastricht.json"
+FRENCH_SUMMARY = (
+    "Déchets de production de drogues (env. 40 fûts) déversés le long de la Lage Kanaaldijk ; "
+    "camionnette avec un équipage belgo-néerlandais aperçue"
+)
+
+
+@pytest.fixture
+def belgian_officer(page: Page, web_gateway: WebGateway) -> Person:
+    officer = web_gateway.enrol("m.dubois", desk="BE")
+    sign_in(page, web_gateway, officer)
+    return officer
+
+
+@pytest.fixture
+def dutch_signal(web_gateway: WebGateway, example: Callable[[str], dict[str, Any]]) -> str:
+    return web_gateway.post(example(DUTCH_SIGNAL))
+
+
+def test_the_queue_lists_only_the_desks_copies_with_what_makes_them_pressing(
+    page: Page, web_gateway: WebGateway, belgian_officer: Person, dutch_signal: str
+) -> None:
+    page.goto("/review")
+    rows = page.locator("table.queue tbody tr")
+    expect(rows).to_have_count(1)
+    cells = rows.first.locator("td")
+    expect(cells.nth(0)).to_have_text("urgent: act within days")
+    expect(cells.nth(1)).to_have_text("none")
+    expect(cells.nth(2)).to_have_text("nl-pol-limburg")
+    expect(cells.nth(3)).to_have_text("be-pol-liege")
+    expect(cells.nth(5)).to_contain_text("free text in a language the recipient did not list")
+
+
+def test_a_message_shows_the_original_beside_the_rendering_with_provenance_and_rules(
+    page: Page,
+    web_gateway: WebGateway,
+    example: Callable[[str], dict[str, Any]],
+) -> None:
+    to_the_city = example(DUTCH_SIGNAL) | {"recipients": {"partners": ["de-stadt-aachen"]}}
+    web_gateway.post(to_the_city, reference="MAA-2026-0412-C")
+    sign_in(page, web_gateway, web_gateway.enrol("k.schmidt", desk="de-stadt-aachen"))
+    page.goto("/review")
+    page.locator("table.queue a").first.click()
+
+    original = page.locator("section.original p.text[data-pointer='/summary']")
+    expect(original).to_have_text(example(DUTCH_SIGNAL)["summary"])
+    expect(page.locator("section.original")).to_have_attribute("lang", "nl")
+    mark = original.locator("mark").first
+    expect(mark).to_have_text("Drugsafval")
+    expect(mark).to_have_attribute("title", "Drogenabfälle")
+    expect(page.locator("section.rendering")).to_have_attribute("lang", "de")
+    expect(page.locator("section.rendering")).to_contain_text("Meldung")
+    expect(page.locator("fieldset[data-pointer='/summary'] .provenance")).to_have_text(
+        "Now: as written; held by the sharing rules: goes to the recipient only when you release it"
+    )
+    treatments = page.locator("table.treatments tbody")
+    expect(treatments).to_contain_text("national identification numbers")
+    first_rule = page.locator("dl.rules > div").first
+    expect(first_rule).to_contain_text("Legal basis:")
+
+
+def test_a_released_correction_is_served_from_memory_for_the_next_identical_sentence(
+    page: Page,
+    web_gateway: WebGateway,
+    belgian_officer: Person,
+    dutch_signal: str,
+    example: Callable[[str], dict[str, Any]],
+) -> None:
+    page.goto("/review")
+    page.locator("table.queue a").first.click()
+    page.fill("fieldset[data-pointer='/summary'] textarea", FRENCH_SUMMARY)
+    page.get_by_role("button", name="Release to be-pol-liege").click()
+
+    expect(page.get_by_role("status")).to_have_text(f"Released {dutch_signal} for be-pol-liege.")
+    expect(page.locator("table.queue")).to_have_count(0)
+
+    web_gateway.post(example(DUTCH_SIGNAL), reference="MAA-2026-0412-B")
+    page.goto("/review")
+    page.locator("table.queue a").first.click()
+    summary = page.locator("fieldset[data-pointer='/summary']")
+    expect(summary.locator("textarea")).to_have_value(FRENCH_SUMMARY)
+    expect(summary.locator(".provenance")).to_have_text("Now: from the translation memory")
+
+
+def test_a_refused_form_comes_back_with_the_officers_text_and_the_problem_beside_the_field(
+    page: Page, web_gateway: WebGateway, belgian_officer: Person, dutch_signal: str
+) -> None:
+    page.goto("/review")
+    page.locator("table.queue a").first.click()
+    page.fill("fieldset[data-pointer='/summary'] textarea", FRENCH_SUMMARY)
+    page.fill("fieldset[data-pointer='/description'] textarea", "   ")
+    page.get_by_role("button", name="Release to be-pol-liege").click()
+
+    description = page.locator("fieldset[data-pointer='/description']")
+    expect(description.get_by_role("alert")).to_contain_text("Write the text the recipient")
+    expect(description.locator("textarea")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("fieldset[data-pointer='/summary'] textarea")).to_have_value(FRENCH_SUMMARY)
+
+    page.get_by_role("button", name="Reject the message for be-pol-liege").click()
+    expect(page.locator("form.reject").get_by_role("alert")).to_contain_text("Give a reason")
+    page.fill("#reason", "Wrong recipient: this concerns the Maastricht area only.")
+    page.get_by_role("button", name="Reject the message for be-pol-liege").click()
+    expect(page.get_by_role("status")).to_have_text(f"Rejected {dutch_signal} for be-pol-liege.")
+    rejected = [e for e in web_gateway.store.audit_entries() if e.kind == "review.rejected"]
+    assert [e.actor for e in rejected] == ["staff:m.dubois"]
+
+
+def test_the_review_flow_works_by_keyboard_alone(
+    page: Page, web_gateway: WebGateway, dutch_signal: str
+) -> None:
+    officer = web_gateway.enrol("m.dubois", desk="BE")
+    page.goto("/login")
+    tab_to(page, "#staff_id")
+    page.keyboard.type(officer.staff_id)
+    page.keyboard.press("Tab")
+    page.keyboard.type("correct horse battery staple")
+    page.keyboard.press("Tab")
+    page.keyboard.type(web_gateway.code(officer))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Review queue")
+
+    tab_to(page, "table.queue a")
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Message for be-pol-liege")
+    tab_to(page, "fieldset[data-pointer='/summary'] textarea")
+    page.keyboard.press("Control+A")
+    page.keyboard.type(FRENCH_SUMMARY)
+    tab_to(page, "form.release button")
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("status")).to_have_text(f"Released {dutch_signal} for be-pol-liege.")
+
+
+def tab_to(page: Page, selector: str, *, presses: int = 80) -> None:
+    """Press Tab until ``selector`` has the focus, as a keyboard user would."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate(
+            "selector => document.activeElement === document.querySelector(selector)", selector
+        ):
+            return
+    raise AssertionError(f"{selector} never received the focus by Tab")
