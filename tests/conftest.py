@@ -206,7 +206,11 @@ def staff_token(layout: DataDir, cheap_passwords: Passwords) -> Callable[..., st
     """Enrol a person (``role``, ``desk``) in the demo data directory and issue an API token;
     returns the token's secret, as ``euregate staff token issue`` shows it once."""
 
-    def enrol_with_token(staff_id: str, *, role: str = "liaison_officer", desk: str = "*") -> str:
+    def enrol_with_token(
+        staff_id: str, *, role: str = "liaison_officer", desk: str | None = None
+    ) -> str:
+        """A liaison officer serves the Belgian desk unless told otherwise; others, all."""
+        desk = desk or ("BE" if role == "liaison_officer" else "*")
         key = datadir.load_master_key(layout)
         with Store(layout.database, clock=SystemClock()) as store:
             account = StaffAccount(

@@ -304,3 +304,13 @@ async def test_a_disabled_account_stops_at_once(
     with pytest.raises(Problem) as refused:
         await queue_for(gateway, token)
     assert refused.value.status == 401
+
+
+async def test_a_refused_token_is_audited_without_the_token(gateway: RunningGateway) -> None:
+    attempt = "egt_" + "q" * 52
+    status, _ = await raw(gateway, "/v1/review", token=attempt)
+
+    assert status == 401
+    (event,) = [e for e in gateway.store.audit_entries() if e.kind == "authentication.refused"]
+    assert event.data["credential"] == "api_token"
+    assert attempt not in str(event.data)

@@ -139,9 +139,19 @@ class Authenticator:
     def authenticate_token_sync(self, token: str) -> StaffAccount:
         """The active account an unrevoked ``token`` belongs to, or
         :class:`StaffNotAuthenticated`."""
-        if not tokens_.well_formed(token):
-            raise StaffNotAuthenticated()
-        account = self._store.staff_for_token(tokens_.token_hash(token))
+        account = None
+        if tokens_.well_formed(token):
+            account = self._store.staff_for_token(tokens_.token_hash(token))
         if account is None:
+            self._store.record_sync(
+                AuditEvent(
+                    EventKind.AUTHENTICATION_REFUSED,
+                    actor="anonymous",
+                    data={
+                        "credential": "api_token",
+                        "reason": "unknown" if tokens_.well_formed(token) else "malformed",
+                    },
+                )
+            )
             raise StaffNotAuthenticated()
         return account
