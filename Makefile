@@ -53,5 +53,9 @@ schemas: $(STAMP)
 bench: install
 	$(BIN)/python bench/intake.py
 
+.PHONY: screenshots
+screenshots: install  # every staff page in nl, fr and de, into docs/screenshots/
+	EUREGATE_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/test_web_screenshots.py
+
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -77,7 +77,7 @@ def test_a_request_is_due_by_its_directive_time_limit_and_overdue_after() -> Non
     assert due(urgent) == RECEIVED + timedelta(hours=8)
     assert due(waiting(2, "urgent", 0, None)) is None
     zone = ZoneInfo("Europe/Brussels")
-    before = queue_row(urgent, RECEIVED + timedelta(hours=7), "nl", zone)
-    after = queue_row(urgent, RECEIVED + timedelta(hours=8), "nl", zone)
+    before = queue_row(urgent, RECEIVED + timedelta(hours=8), "nl", zone)
+    after = queue_row(urgent, RECEIVED + timedelta(hours=8, seconds=1), "nl", zone)
     assert (before.overdue, after.overdue) == (False, True)
     assert before.deadline == "14 okt 2026, 16:00:00"

@@ -1,7 +1,7 @@
 """What the liaison pages show, as plain values: pure functions over the desk's results.
 
 Dates in the viewer's time zone and language, the age of a waiting copy, the deadline of a
-request for information (Directive (EU) 2023/977, art. 5: from receipt), glossary terms
+request for information (:mod:`gateway.deadlines`), glossary terms
 marked in a text, provenance in words, and what the sharing rules did, with each rule's
 legal basis in the viewer's language.
 """
@@ -20,6 +20,7 @@ from babel.dates import format_datetime, format_timedelta
 from markupsafe import Markup, escape
 
 from gateway import labels
+from gateway.deadlines import TIME_LIMITS, deadline, overdue
 from gateway.decision import LABELS as DECISION_LABELS
 from gateway.decision import Decision, FiredRule
 from gateway.desk import ReviewCase
@@ -29,15 +30,6 @@ from gateway.review import REASON_LABELS, ReviewReason
 from gateway.store import ReviewItem
 from gateway.translate.glossary import glossary_terms
 from gateway.translate.types import Provenance
-
-DEADLINES: Final[Mapping[str, timedelta]] = MappingProxyType(
-    {
-        "urgent_direct": timedelta(hours=8),
-        "urgent_indirect": timedelta(days=3),
-        "standard": timedelta(days=7),
-    }
-)
-"""How long a request for information may take, from receipt, by ``request/deadline``."""
 
 URGENCY_RANK: Final[Mapping[str, int]] = MappingProxyType(
     {"immediate": 0, "urgent": 1, "routine": 2}
@@ -97,9 +89,9 @@ class Waiting:
 
 def due(waiting: Waiting) -> datetime | None:
     code = waiting.deadline_code
-    if code is None or code not in DEADLINES:
+    if code is None or code not in TIME_LIMITS:
         return None
-    return waiting.received_at + DEADLINES[code]
+    return deadline(code, waiting.received_at)
 
 
 def pressing_first(waiting: Sequence[Waiting]) -> list[Waiting]:
@@ -118,14 +110,14 @@ def pressing_first(waiting: Sequence[Waiting]) -> list[Waiting]:
 def queue_row(waiting: Waiting, now: datetime, language: str, zone: ZoneInfo) -> QueueRow:
     item = waiting.item
     created = datetime.fromisoformat(item.created_at)
-    deadline = due(waiting)
+    due_at = due(waiting)
     return QueueRow(
         id=item.id,
         urgency=item.urgency,
         urgency_label=labels.label("urgency", item.urgency, language),
-        deadline=None if deadline is None else moment(deadline, language, zone),
-        deadline_at=None if deadline is None else deadline.isoformat(),
-        overdue=deadline is not None and deadline <= now,
+        deadline=None if due_at is None else moment(due_at, language, zone),
+        deadline_at=None if due_at is None else due_at.isoformat(),
+        overdue=due_at is not None and overdue(due_at, now, answered=False),
         sender=waiting.sender,
         recipient=item.recipient_id,
         country=item.country,
