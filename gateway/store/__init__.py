@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from gateway.store.audit_search import (
+    AuditSearchStore,
+    Exchange,
+    ExchangePage,
+    ExchangeQuery,
+    LastVerification,
+)
 from gateway.store.database import Database, Transaction, Write
 from gateway.store.delivery import (
     Delivery,
@@ -31,11 +38,16 @@ from gateway.store.subjects import SubjectMatch, SubjectStore
 __all__ = [
     "Accepted",
     "Admission",
+    "AuditSearchStore",
     "Database",
     "Delivery",
     "DeliveryStore",
+    "Exchange",
+    "ExchangePage",
+    "ExchangeQuery",
     "InboxEnvelope",
     "KeyStore",
+    "LastVerification",
     "MemoryRecord",
     "NewCopy",
     "NewRequest",
@@ -74,5 +86,6 @@ class Store(
     DeliveryStore,
     SubjectStore,
     RequestStore,
+    AuditSearchStore,
 ):
     """Everything Euregate keeps, behind typed methods. Start it before use, close it after."""
