@@ -124,6 +124,7 @@ of a pointer, for the parts of a place and of an identifier)."""
 HEADINGS: Final[Mapping[str, str]] = MappingProxyType(
     {
         "signal": N_("Signal"),
+        "general": N_("General information"),
         "location": N_("Place of the facts"),
         "text": N_("Text"),
         "persons": N_("Person {ref}"),
@@ -426,7 +427,7 @@ class _Renderer:
             if f"/{key}" in FIELD_CLASSES and f"/{key}" not in FREE_TEXT
         ]
         fields = [f for pointer, value in top for f in self.fields(pointer, value)]
-        yield Section(self.t(HEADINGS["signal"]), "", tuple(fields))
+        yield Section(self.t(HEADINGS["general"]), "", tuple(fields))
         yield Section(
             self.t(HEADINGS["location"]),
             "/location",

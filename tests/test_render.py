@@ -127,8 +127,8 @@ Signalement
 Reçu le\u00a0: 14 octobre 2026, 06:12
 Fuseau horaire\u00a0: Europe/Brussels
 
-Signalement
------------
+Informations générales
+----------------------
 Version du schéma\u00a0: signal/1.0
 Référence de l’expéditeur\u00a0: PL2400-2026-041877
 Langue du texte\u00a0: néerlandais
@@ -247,8 +247,8 @@ Meldung
 Eingegangen am: 14. Oktober 2026, 06:12
 Zeitzone: Europe/Berlin
 
-Meldung
--------
+Allgemeine Angaben
+------------------
 Schemaversion: signal/1.0
 Aktenzeichen des Absenders: PL2400-2026-041877
 Sprache des Textes: Niederländisch
