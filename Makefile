@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DATA ?= data
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest install catalogs extract update-catalogs schemas bench clean
+.PHONY: run test lint typecheck pytest install catalogs extract update-catalogs schemas bench bench-deliver clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,9 @@ schemas: $(STAMP)
 
 bench: install
 	$(BIN)/python bench/intake.py
+
+bench-deliver: install
+	$(BIN)/python bench/deliver.py
 
 .PHONY: screenshots
 screenshots: install  # every staff page in nl, fr and de, into docs/screenshots/
