@@ -214,6 +214,18 @@ async def test_a_third_partner_sees_no_request_in_any_state(
         assert await requests_of(gateway_on_clock, "de-pol-aachen", state) == []
 
 
+async def test_a_partner_the_policy_denied_the_request_is_not_asked(
+    gateway_on_clock: RunningGateway,
+) -> None:
+    signal = dutch_request("standard")
+    signal["purpose"] = "administrative_approach"  # a municipality's: denied to the police
+    signal_id = await post(gateway_on_clock, "nl-gem-maastricht", signal)
+
+    (own,) = await requests_of(gateway_on_clock, "nl-gem-maastricht", "open")
+    assert (own["signal_id"], own["recipients"]) == (signal_id, ["be-pol-liege"])
+    assert await requests_of(gateway_on_clock, "be-pol-liege", "open") == []
+
+
 async def test_administrators_see_every_request_earliest_deadline_first(
     gateway_on_clock: RunningGateway,
 ) -> None:
