@@ -37,6 +37,7 @@ from gateway.delivery.webhooks import (
     webhook_problems,
     webhook_ssl_context,
 )
+from gateway.partners import PartnerState
 from gateway.store import Delivery, Store
 from tests.conftest import RunningGateway, WebhookReceiver, free_port, gateway_in_process
 
@@ -306,6 +307,55 @@ async def test_an_unreachable_webhook_is_a_failed_attempt(
         None,
         "connection",
     )
+
+
+async def test_a_suspended_partners_pushes_wait_until_it_is_reactivated(
+    quiet_gateway: RunningGateway,
+    example: Callable[[str], dict[str, Any]],
+    receiver_for: ReceiverFor,
+) -> None:
+    store = quiet_gateway.store
+    async with receiver_for() as receiver:
+        await waiting_push(quiet_gateway, example(LANAKEN), receiver.url)
+        pusher = stepper(quiet_gateway.layout, store, FixedClock(datetime.now(UTC)))
+
+        await asyncio.to_thread(
+            datadir.change_partner_state,
+            store, "nl-pol-limburg", PartnerState.SUSPENDED, actor="admin:test",
+        )  # fmt: skip
+        assert await pusher.push_due() == 0
+        await asyncio.to_thread(
+            datadir.change_partner_state,
+            store, "nl-pol-limburg", PartnerState.ACTIVE, actor="admin:test",
+        )  # fmt: skip
+        assert await pusher.push_due() == 1
+
+    assert [d.state for d in await outbox(store)] == ["delivered"]
+    assert len(receiver.received) == 1
+
+
+async def test_undelivered_pushes_follow_a_new_webhook_and_leave_with_it(
+    quiet_gateway: RunningGateway,
+    example: Callable[[str], dict[str, Any]],
+    receiver_for: ReceiverFor,
+) -> None:
+    store = quiet_gateway.store
+    async with receiver_for() as old, receiver_for() as new:
+        await waiting_push(quiet_gateway, example(LANAKEN), old.url)
+        await set_webhook(quiet_gateway, "nl-pol-limburg", new.url)
+        (moved,) = await outbox(store)
+        assert moved.url == new.url
+
+        await set_webhook(quiet_gateway, "nl-pol-limburg", None)
+        assert await outbox(store) == []
+        pusher = stepper(quiet_gateway.layout, store, FixedClock(datetime.now(UTC)))
+        assert await pusher.push_due() == 0
+
+    assert old.received == new.received == []
+    async with quiet_gateway.client("nl-pol-limburg") as client:
+        assert len((await client.inbox())["envelopes"]) == 1, "the inbox keeps the envelope"
+    changes = audit_of(store, EventKind.PARTNER_WEBHOOK_CHANGED)
+    assert [c["outbox_changed"] for c in changes] == [0, 1, 1]
 
 
 # --- whom the gateway trusts, and who trusts the gateway -------------------------------------

@@ -312,9 +312,8 @@ class Pusher:
         return started
 
     def _session(self) -> aiohttp.ClientSession:
-        connector = aiohttp.TCPConnector(
-            ssl=self._ssl, limit=max(self._concurrency, 1), limit_per_host=self._per_partner
-        )
+        # Partners may share a host: the per-partner bound is the scheduler's, not the pool's.
+        connector = aiohttp.TCPConnector(ssl=self._ssl, limit=max(self._concurrency, 1))
         return aiohttp.ClientSession(connector=connector, timeout=self._timeout)
 
     async def _start_due(self, session: aiohttp.ClientSession) -> int:
@@ -349,18 +348,23 @@ class Pusher:
         await asyncio.gather(*(task for _, task in self._in_flight.values()))
 
     async def _push(self, session: aiohttp.ClientSession, delivery: Delivery) -> None:
-        envelope = await self._store.envelope(delivery.envelope_id)
-        if envelope is None:
-            return
-        assert self._slots is not None
-        async with self._slots:
-            outcome = await self._post(session, delivery.url, envelope)
         try:
-            await self._record(delivery, outcome)
-        except Exception as exc:  # noqa: BLE001 - the next poll tries again
+            await self._attempt(session, delivery)
+        except Exception as exc:  # noqa: BLE001 - one push must not stop the others
             log.error(  # noqa: TRY400 - no traceback: it may quote the envelope
                 "push_not_recorded", envelope=delivery.envelope_id, error=type(exc).__name__
             )
+            # Still in flight while it waits, so it is not taken up again at once.
+            await asyncio.sleep(self._poll)
+
+    async def _attempt(self, session: aiohttp.ClientSession, delivery: Delivery) -> None:
+        envelope = await self._store.envelope(delivery.envelope_id)
+        if envelope is None:
+            raise LookupError(delivery.envelope_id)
+        assert self._slots is not None
+        async with self._slots:
+            outcome = await self._post(session, delivery.url, envelope)
+        await self._record(delivery, outcome)
 
     async def _post(
         self, session: aiohttp.ClientSession, url: str, envelope: InboxEnvelope
