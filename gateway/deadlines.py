@@ -10,7 +10,7 @@ daylight-saving change.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Final
 
@@ -27,7 +27,7 @@ def deadline(kind: str, received_at: datetime) -> datetime:
     """When the reply to a request of ``kind`` received at ``received_at`` is due."""
     if received_at.tzinfo is None:
         raise ValueError("received_at must be an aware datetime")
-    return received_at + TIME_LIMITS[kind]
+    return received_at.astimezone(UTC) + TIME_LIMITS[kind]
 
 
 def overdue(due: datetime, now: datetime, *, answered: bool) -> bool:

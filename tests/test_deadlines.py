@@ -32,15 +32,6 @@ def elapsed(start: datetime, end: datetime) -> timedelta:
     return end.astimezone(UTC) - start.astimezone(UTC)
 
 
-WALL_CLOCK_ARITHMETIC = pytest.mark.xfail(
-    strict=True,
-    reason="gateway.deadlines.deadline adds the limit to the wall clock of the zone it is "
-    "given, so a limit across a daylight-saving change is an hour long or short; intake "
-    "passes UTC, where wall clock and elapsed time agree. Fix: add to "
-    "received_at.astimezone(UTC).",
-)
-
-
 @given(kind=kinds, received=st.datetimes(max_value=datetime(9999, 1, 1), timezones=st.just(UTC)))
 def test_the_deadline_of_a_receipt_in_utc_is_the_time_limit_after_it(
     kind: str, received: datetime
@@ -50,7 +41,6 @@ def test_the_deadline_of_a_receipt_in_utc_is_the_time_limit_after_it(
     assert due.utcoffset() == timedelta(0)
 
 
-@WALL_CLOCK_ARITHMETIC
 @given(kind=kinds, received=moments)
 @example(kind="urgent_indirect", received=BEFORE_SPRING_FORWARD)
 @example(kind="standard", received=BEFORE_FALL_BACK)
@@ -59,7 +49,6 @@ def test_the_deadline_is_the_time_limit_after_receipt(kind: str, received: datet
     assert elapsed(received, deadline(kind, received)) == TIME_LIMITS[kind]
 
 
-@WALL_CLOCK_ARITHMETIC
 @given(kind=kinds, received=moments)
 def test_the_moment_of_receipt_alone_decides_not_the_zone_it_is_written_in(
     kind: str, received: datetime
