@@ -46,6 +46,7 @@ class EventKind(StrEnum):
     DELIVERY_ATTEMPTED = "delivery.attempted"
     DELIVERY_RETRIED = "delivery.retried"
     SUBJECT_LOOKED_UP = "subject.looked_up"
+    AUDIT_EXPORTED = "audit.exported"
     REVIEW_OPENED = "review.opened"
     REVIEW_RELEASED = "review.released"
     REVIEW_REJECTED = "review.rejected"

@@ -22,6 +22,7 @@ from gateway.delivery.webhooks import (
 from gateway.errors import RegistryError
 from gateway.partners import Partner, PartnerState
 from gateway.store import Store
+from gateway.web.export import check_export, public_keys_from_json
 
 Subparsers = argparse._SubParsersAction
 
@@ -325,6 +326,21 @@ def _register_audit(commands: Subparsers[argparse.ArgumentParser]) -> None:
     add_data_dir(check)
     check.add_argument("--json", action="store_true", help="machine-readable output")
     check.set_defaults(handler=run_audit_verify)
+    exported = group.add_parser(
+        "export-verify",
+        help="check an audit export against its manifest and the gateway's signature",
+    )
+    exported.add_argument("file", type=Path, help="the exported CSV or JSON file")
+    exported.add_argument("manifest", type=Path, help="its .manifest.json")
+    exported.add_argument(
+        "--keys",
+        type=Path,
+        default=None,
+        help="the gateway's public keys as GET /v1/gateway/keys served them "
+        "(default: the keys in the data directory)",
+    )
+    add_data_dir(exported)
+    exported.set_defaults(handler=run_audit_export_verify)
 
 
 def run_audit_verify(args: argparse.Namespace) -> int:
@@ -340,3 +356,24 @@ def run_audit_verify(args: argparse.Namespace) -> int:
             f"({result.checked} entries before it are intact)"
         )
     return 0 if result.ok else 1
+
+
+def run_audit_export_verify(args: argparse.Namespace) -> int:
+    if args.keys is not None:
+        known = public_keys_from_json(json.loads(args.keys.read_text(encoding="utf-8")))
+    else:
+        with open_store(layout(args)) as store:
+            gateway_keys = store.gateway_keys()
+        known = {key.key_id: key.public_key for key in gateway_keys}
+    manifest = json.loads(args.manifest.read_text(encoding="utf-8"))
+    problems = check_export(args.file.read_bytes(), manifest, known)
+    if problems:
+        for problem in problems:
+            print(f"NOT VERIFIED: {problem}")
+        return 1
+    print(
+        f"verified: {args.file.name} ({manifest['rows']} rows, sha256 {manifest['sha256']}), "
+        f"signed by gateway key {manifest['key_id']}, exported {manifest['exported_at']} "
+        f"by {manifest['exported_by']}"
+    )
+    return 0

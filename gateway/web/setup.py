@@ -16,7 +16,7 @@ from gateway.desk import ReviewDesk
 from gateway.staff import Authenticator
 from gateway.store import Store
 from gateway.vault import MasterKey
-from gateway.web import liaison, signin
+from gateway.web import admin, compliance, liaison, signin
 from gateway.web.frame import STATIC_PREFIX, WEB, Section, WebContext, page_middleware
 from gateway.web.sessions import Timeouts, cookie_storage
 
@@ -24,7 +24,12 @@ HERE: Final = Path(__file__).resolve().parent
 TEMPLATES: Final = HERE / "templates"
 STATIC: Final = HERE / "static"
 DEFAULT_TIME_ZONE: Final = "Europe/Brussels"
-SECTIONS: Final[tuple[Section, ...]] = (signin.SECTION, liaison.SECTION)
+SECTIONS: Final[tuple[Section, ...]] = (
+    signin.SECTION,
+    liaison.SECTION,
+    compliance.SECTION,
+    admin.SECTION,
+)
 """Every part of the staff pages; a new part adds its :class:`Section` here."""
 
 

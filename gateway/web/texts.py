@@ -13,6 +13,7 @@ from typing import Final
 
 from gateway.i18n import N_, translate
 from gateway.staff import Role
+from gateway.web.page_texts import PAGE_MESSAGES
 
 ROLE_LABELS: Final[Mapping[Role, str]] = MappingProxyType(
     {
@@ -85,6 +86,7 @@ TEMPLATE_MESSAGES: Final = (
     N_("Review"),
     N_("message from {sender} for {recipient}"),
     N_("Nothing waits at your desk."),
+    *PAGE_MESSAGES,
 )
 
 

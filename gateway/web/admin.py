@@ -1,0 +1,276 @@
+"""The administrators' pages: partners (state, certificates, keys, webhook health), staff
+accounts (list, add, disable, enable, reset), and the sharing policy in force with its history.
+
+Staff changes go through :mod:`gateway.staff.admin`, each with its audit event; a new or reset
+account's second-factor secret is shown once, on the answer to the form, and kept nowhere in
+clear. Administrators see no audit entries here: the policy history comes from the policy
+versions the store keeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Final
+
+from aiohttp import web
+
+from gateway import labels
+from gateway.errors import RegistryError
+from gateway.i18n import LANGUAGES, N_, translate
+from gateway.staff import Desk, Permission, Role, StaffAccount, StaffState, admin
+from gateway.staff.admin import Enrolment
+from gateway.staff.passwords import PASSWORD_MIN, password_problems
+from gateway.web import present
+from gateway.web.frame import (
+    NavEntry,
+    Section,
+    Viewer,
+    context,
+    flash,
+    render_page,
+    require_permission,
+)
+from gateway.web.texts import ROLE_LABELS
+
+routes = web.RouteTableDef()
+PARTNERS_PATH: Final = "/admin/partners"
+STAFF_PATH: Final = "/admin/staff"
+POLICY_PATH: Final = "/admin/policy"
+
+SECTION: Final = Section(
+    name="administration",
+    routes=routes,
+    navigation=(
+        NavEntry(PARTNERS_PATH, N_("Partners"), Permission.PARTNERS_MANAGE),
+        NavEntry(STAFF_PATH, N_("Staff accounts"), Permission.STAFF_MANAGE),
+        NavEntry(POLICY_PATH, N_("Sharing policy"), Permission.POLICY_READ),
+    ),
+)
+
+PASSWORD_RULE: Final = N_(
+    "A password has at least {min} characters and does not contain the login name."
+)
+ACCOUNT_EXISTS: Final = N_("An account with this login name already exists.")
+ACCOUNT_REFUSED: Final = N_("The account cannot be saved as entered: {reason}")
+STATE_LABELS: Final = {
+    "active": N_("active"),
+    "disabled": N_("disabled"),
+    "suspended": N_("suspended"),
+    "revoked": N_("revoked"),
+}
+
+
+def actor(viewer: Viewer) -> str:
+    return f"staff:{viewer.account.id}"
+
+
+# --- partners ------------------------------------------------------------------------------
+
+
+@routes.get(PARTNERS_PATH)
+@require_permission(Permission.PARTNERS_MANAGE)
+async def partners(request: web.Request, viewer: Viewer) -> web.Response:
+    web_ = context(request)
+    store, language, now = web_.store, viewer.language, web_.clock.now()
+    health = await store.webhook_health()
+
+    def read() -> list[dict[str, object]]:
+        return [
+            {
+                "partner": p,
+                "state": translate(STATE_LABELS.get(str(p.state), str(p.state)), language),
+                "country": labels.country_name(p.country, language),
+                "agency": _label("agency_type", p.agency_type, language),
+                "certificates": store.certificates(p.id),
+                "keys": [(k, k.state_at(now)) for k in store.partner_keys(p.id)],
+                "health": health.get(p.id),
+            }
+            for p in store.partners()
+        ]
+
+    return await render_page(
+        request,
+        "admin_partners.html",
+        {"rows": await asyncio.to_thread(read), "state_label": _state_label(language)},
+    )
+
+
+def _label(list_name: str, code: str, language: str) -> str:
+    try:
+        return labels.label(list_name, code, language)
+    except KeyError:
+        return code
+
+
+def _state_label(language: str) -> object:
+    def label(state: object) -> str:
+        return translate(STATE_LABELS.get(str(state), str(state)), language)
+
+    return label
+
+
+# --- staff ---------------------------------------------------------------------------------
+
+
+async def _staff_page(
+    request: web.Request,
+    viewer: Viewer,
+    *,
+    form: dict[str, str] | None = None,
+    problem: str | None = None,
+    enrolment: Enrolment | None = None,
+    reset: bool = False,
+    status: int = 200,
+) -> web.Response:
+    web_ = context(request)
+    accounts = await asyncio.to_thread(web_.store.staff_accounts)
+    now = web_.clock.now()
+    language = viewer.language
+    rows = [
+        {
+            "account": a,
+            "role": translate(ROLE_LABELS[a.role], language),
+            "state": translate(STATE_LABELS[str(a.state)], language),
+            "locked": a.locked(now),
+            "created": present.moment(_when(a.created_at), language, viewer.time_zone)
+            if a.created_at
+            else "",
+        }
+        for a in accounts
+    ]
+    return await render_page(
+        request,
+        "admin_staff.html",
+        {
+            "rows": rows,
+            "form": form or {},
+            "problem": problem,
+            "enrolment": enrolment,
+            "reset": reset,
+            "roles": [(r.value, translate(ROLE_LABELS[r], language)) for r in Role],
+            "languages": LANGUAGES,
+            "password_rule": translate(PASSWORD_RULE, language, min=PASSWORD_MIN),
+        },
+        status=status,
+    )
+
+
+def _when(at: str) -> datetime:
+    return datetime.fromisoformat(at)
+
+
+@routes.get(STAFF_PATH)
+@require_permission(Permission.STAFF_MANAGE)
+async def staff(request: web.Request, viewer: Viewer) -> web.Response:
+    return await _staff_page(request, viewer)
+
+
+@routes.post(STAFF_PATH)
+@require_permission(Permission.STAFF_MANAGE)
+async def add_staff(request: web.Request, viewer: Viewer) -> web.Response:
+    posted = await request.post()
+    form = {k: v.strip() for k, v in posted.items() if isinstance(v, str) and k != "password"}
+    password = posted.get("password")
+    password = password if isinstance(password, str) else ""
+    web_ = context(request)
+    try:
+        account = StaffAccount(
+            id=form.get("staff_id", ""),
+            name=form.get("name", ""),
+            role=Role(form.get("role", "")),
+            desk=Desk.parse(form.get("desk", "")),
+            language=form.get("language", "en"),
+        )
+        if password_problems(password, staff_id=account.id):
+            return await _staff_page(
+                request,
+                viewer,
+                form=form,
+                problem=translate(PASSWORD_RULE, viewer.language, min=PASSWORD_MIN),
+                status=422,
+            )
+        enrolment = await asyncio.to_thread(
+            admin.enrol, web_.store, web_.master_key, account, password, actor=actor(viewer)
+        )
+    except (RegistryError, ValueError) as error:
+        return await _staff_page(
+            request, viewer, form=form, problem=_problem(error, viewer.language), status=422
+        )
+    return await _staff_page(request, viewer, enrolment=enrolment)
+
+
+def _problem(error: Exception, language: str) -> str:
+    reason = str(error.params.get("reason", "")) if isinstance(error, RegistryError) else ""
+    if "already exists" in reason:
+        return translate(ACCOUNT_EXISTS, language)
+    return translate(ACCOUNT_REFUSED, language, reason=reason or str(error))
+
+
+@routes.post(STAFF_PATH + "/{staff_id}/{change:disable|enable}")
+@require_permission(Permission.STAFF_MANAGE)
+async def change_state(request: web.Request, viewer: Viewer) -> web.Response:
+    staff_id = request.match_info["staff_id"]
+    state = StaffState.DISABLED if request.match_info["change"] == "disable" else StaffState.ACTIVE
+    try:
+        await asyncio.to_thread(
+            admin.set_state, context(request).store, staff_id, state, actor=actor(viewer)
+        )
+    except RegistryError as error:
+        return await _staff_page(
+            request, viewer, problem=_problem(error, viewer.language), status=404
+        )
+    message = N_("{id} is disabled.") if state is StaffState.DISABLED else N_("{id} is enabled.")
+    await flash(request, translate(message, viewer.language, id=staff_id))
+    raise web.HTTPSeeOther(STAFF_PATH)
+
+
+@routes.post(STAFF_PATH + "/{staff_id}/reset")
+@require_permission(Permission.STAFF_MANAGE)
+async def reset_staff(request: web.Request, viewer: Viewer) -> web.Response:
+    staff_id = request.match_info["staff_id"]
+    posted = await request.post()
+    password = posted.get("password")
+    password = password if isinstance(password, str) else ""
+    web_ = context(request)
+    if password_problems(password, staff_id=staff_id):
+        return await _staff_page(
+            request,
+            viewer,
+            problem=translate(PASSWORD_RULE, viewer.language, min=PASSWORD_MIN),
+            status=422,
+        )
+    try:
+        enrolment = await asyncio.to_thread(
+            admin.reset, web_.store, web_.master_key, staff_id, password, actor=actor(viewer)
+        )
+    except RegistryError as error:
+        return await _staff_page(
+            request, viewer, problem=_problem(error, viewer.language), status=404
+        )
+    return await _staff_page(request, viewer, enrolment=enrolment, reset=True)
+
+
+# --- the policy ----------------------------------------------------------------------------
+
+
+@routes.get(POLICY_PATH)
+@require_permission(Permission.POLICY_READ)
+async def policy(request: web.Request, viewer: Viewer) -> web.Response:
+    store = context(request).store
+    digest = await asyncio.to_thread(store.policy_in_force)
+    text = await asyncio.to_thread(store.policy_text, digest) if digest else None
+    versions = [
+        {
+            "version": v,
+            "loaded": present.moment(_when(v.first_loaded_at), viewer.language, viewer.time_zone)
+            if v.first_loaded_at
+            else "",
+        }
+        for v in await store.policy_versions()
+    ]
+    return await render_page(
+        request,
+        "admin_policy.html",
+        {"digest": digest, "text": text, "versions": versions},
+    )

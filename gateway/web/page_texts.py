@@ -1,0 +1,161 @@
+"""The words of the compliance and administrator pages' templates, marked for the catalogs
+(:data:`gateway.web.texts.TEMPLATE_MESSAGES` takes them in)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from gateway.i18n import N_
+
+PAGE_MESSAGES: Final = (
+    N_("Partners"),
+    N_(
+        "Partners are added, suspended and given certificates with the euregate partner "
+        "and cert commands; this page shows their state."
+    ),
+    N_("State"),
+    N_("Country"),
+    N_("Kind of agency"),
+    N_("Languages"),
+    N_("Webhook"),
+    N_("{state}: {count}"),
+    N_("last error: {error}"),
+    N_("no pushes yet"),
+    N_("none: the partner fetches its inbox"),
+    N_("Client certificates"),
+    N_("Fingerprint (SHA-256)"),
+    N_("Valid from"),
+    N_("Valid until"),
+    N_("Encryption keys"),
+    N_("Key"),
+    N_("Suite"),
+    N_("Sharing policy"),
+    N_("In force (SHA-256)"),
+    N_("History"),
+    N_("Every version that was ever in force, newest first"),
+    N_("SHA-256"),
+    N_("First loaded"),
+    N_("in force"),
+    N_("The policy in force"),
+    N_("Staff accounts"),
+    N_("New sign-in for {id}"),
+    N_("Account {id} added"),
+    N_(
+        "Give this secret to its owner for their authenticator app, in person. It is "
+        "shown only now."
+    ),
+    N_("API tokens revoked: {count}"),
+    N_("Everyone who may sign in to the staff pages"),
+    N_("Name"),
+    N_("Role"),
+    N_("Desk"),
+    N_("Actions"),
+    N_("locked after failed sign-ins"),
+    N_("Disable"),
+    N_("Enable"),
+    N_("New password for {id}"),
+    N_("Reset password and second factor"),
+    N_("Add an account"),
+    N_(
+        "A country (NL, BE, DE), partner ids separated by commas, or * for every desk "
+        "(not for liaison officers)"
+    ),
+    N_("First password"),
+    N_("Add the account"),
+    N_("Audit chain"),
+    N_(
+        "Every entry of the audit log holds the hash of the one before it; a verification"
+        " walks the whole chain and finds the first entry that was changed, removed or "
+        "reordered."
+    ),
+    N_("Entries in the chain"),
+    N_("last on {moment}"),
+    N_("Last verification"),
+    N_("intact up to entry {seq}"),
+    N_("broken at entry {seq}: {reason}"),
+    N_("{moment}, by {actor}"),
+    N_("never verified"),
+    N_("Since then"),
+    N_("{count} newer entries not yet verified"),
+    N_("A verification is running: follow its progress"),
+    N_("Verify the chain now"),
+    N_("Charts"),
+    N_("The last {days} days; each chart has its figures in a table below it."),
+    N_("Median review time: {duration}"),
+    N_("The figures as a table"),
+    N_("Nothing to show for this period."),
+    N_("Exchange {id}"),
+    N_("Back to the audit search"),
+    N_("Sender's reference"),
+    N_("Received"),
+    N_("Category"),
+    N_("Handling code"),
+    N_("SHA-256 of the signal"),
+    N_("Audit entry at intake"),
+    N_("Decided per recipient"),
+    N_("What the sharing rules decided for each recipient, and why"),
+    N_("Outcome"),
+    N_("Rules and legal basis"),
+    N_("Policy (SHA-256)"),
+    N_("What happened, in the order of the audit log"),
+    N_("for {recipient}"),
+    N_("by {actor}"),
+    N_("Data-subject lookup"),
+    N_(
+        "Find the signals that mention a person, for a request of that person. The "
+        "gateway compares keyed hashes; neither the database nor the audit log keeps what"
+        " you enter, but the lookup itself is recorded in the audit log."
+    ),
+    N_("By national or document number"),
+    N_("Number"),
+    N_("Look up the number"),
+    N_("By family name and date of birth"),
+    N_("Family name"),
+    N_("Date of birth"),
+    N_("YYYY-MM-DD, or the year alone (YYYY)"),
+    N_("Look up the name"),
+    N_("Signals found"),
+    N_("Signals that mention the person, newest first"),
+    N_("Signal"),
+    N_("Match"),
+    N_("certain"),
+    N_("possible (year of birth only)"),
+    N_("No signal mentions this person."),
+    N_("Audit search"),
+    N_(
+        "Each row is one exchange: a signal to one recipient, with what the sharing rules"
+        " decided. Leave a field empty to search on everything."
+    ),
+    N_("Search the exchanges"),
+    N_("Partner (sender or recipient)"),
+    N_("any"),
+    N_("From country"),
+    N_("To country"),
+    N_("Received from (date)"),
+    N_("Received until (date, inclusive)"),
+    N_("Event"),
+    N_("Dates are days in the time zone {zone}."),
+    N_("Search"),
+    N_("Clear the filters"),
+    N_("Results"),
+    N_("Exchanges {first} to {last} of {total}"),
+    N_("Exchanges found, newest first"),
+    N_("Rules"),
+    N_("Exchange"),
+    N_("Details"),
+    N_("of the signal {id}"),
+    N_("Pages of results"),
+    N_("Previous page"),
+    N_("Page {page} of {pages}"),
+    N_("Next page"),
+    N_("Export every exchange of this search ({total}), with a manifest signed by the gateway"),
+    N_("Export as {format}"),
+    N_("No exchange matches this search."),
+    N_("Verifying the audit chain"),
+    N_("Entries checked"),
+    N_("The verification could not be completed; try again."),
+    N_("The chain is intact: {count} entries checked, up to entry {seq}."),
+    N_("The chain is broken at entry {seq}: {reason}"),
+    N_("{checked} of {total} entries checked; this page updates itself."),
+    N_("Back to the audit chain"),
+)
