@@ -58,7 +58,7 @@ bench-deliver: install
 
 .PHONY: screenshots
 screenshots: install  # every staff page in nl, fr and de, into docs/screenshots/
-	EUREGATE_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/test_web_screenshots.py
+	EUREGATE_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/test_web_screenshots.py tests/test_web_screenshots_audit.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -261,6 +261,7 @@ def svg(chart: Chart) -> Markup:
         print_values=False,
     )
     drawn.x_labels = list(chart.labels)
+    drawn.y_labels = whole_numbers(chart)
     for name, values in chart.series:
         drawn.add(name, list(values))
     text = str(drawn.render(is_unicode=True))
@@ -276,6 +277,16 @@ def svg(chart: Chart) -> Markup:
         f'<desc id="{desc_id}">{escape(chart.description)}</desc>'
     )
     return Markup(_ROOT.sub(lambda _: root, text, count=1))  # noqa: S704 - pygal escapes its texts
+
+
+def whole_numbers(chart: Chart) -> list[int]:
+    """Ticks for counts: whole numbers only, about ten of them at most."""
+    highest = max(
+        (sum(values[i] for _, values in chart.series) for i in range(len(chart.labels))),
+        default=0,
+    )
+    step = max(1, -(-highest // 10))
+    return list(range(0, highest + step, step))
 
 
 @functools.cache

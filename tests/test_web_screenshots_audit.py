@@ -1,0 +1,78 @@
+"""The compliance and administrator pages in Dutch, French and German, photographed.
+
+``make screenshots`` writes them to ``docs/screenshots/`` (EUREGATE_SCREENSHOTS) beside the
+liaison pages'; otherwise they go to a temporary directory, and the test still checks each
+page speaks the language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from tests.test_web_screenshots import LANGUAGES, choose, shots  # noqa: F401 - a fixture
+from tests.web_fixtures import WebGateway, sign_in
+
+DUTCH_SIGNAL = "nl-drug-waste-maastricht.json"
+HEADINGS = {
+    "nl": "Zoeken in de auditlog",
+    "fr": "Recherche dans le journal d’audit",
+    "de": "Suche im Prüfprotokoll",
+}
+
+
+def test_every_compliance_and_administrator_page_in_dutch_french_and_german(
+    page: Page,
+    web_gateway: WebGateway,
+    example: Callable[[str], dict[str, Any]],
+    shots: Path,  # noqa: F811
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 900})
+    signal_id = web_gateway.post(example(DUTCH_SIGNAL))
+    number = next(p for p in example(DUTCH_SIGNAL)["persons"] if p.get("identifiers"))[
+        "identifiers"
+    ][0]["value"]
+    compliance = web_gateway.enrol("a.peeters", role="compliance", desk="*")
+    administrator = web_gateway.enrol("j.jansen", role="administrator", desk="*")
+    taken = []
+
+    def shoot(name: str, language: str) -> None:
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        path = shots / f"{name}-{language}.png"
+        page.screenshot(path=path, full_page=True)
+        taken.append(path)
+
+    for language in LANGUAGES:
+        sign_in(page, web_gateway, compliance)
+        choose(page, language)
+        page.goto("/audit")
+        expect(page.locator("h1")).to_have_text(HEADINGS[language])
+        shoot("audit-search", language)
+        page.goto(f"/audit/exchanges/{signal_id}")
+        shoot("audit-exchange", language)
+        page.goto("/chain")
+        shoot("audit-chain", language)
+        page.locator("form.verify button").click()
+        expect(page.locator(".result")).to_be_visible(timeout=30_000)
+        shoot("audit-verify", language)
+        page.goto("/lookup")
+        page.fill("#identifier", number)
+        page.locator("form.by-number button").click()
+        expect(page.locator("table.found")).to_be_visible()
+        shoot("audit-lookup", language)
+        page.goto("/charts")
+        shoot("audit-charts", language)
+        page.locator("form[action='/logout'] button").click()
+
+        sign_in(page, web_gateway, administrator)
+        choose(page, language)
+        for name in ("partners", "staff", "policy"):
+            page.goto(f"/admin/{name}")
+            shoot(f"admin-{name}", language)
+        page.locator("form[action='/logout'] button").click()
+
+    assert all(path.stat().st_size > 0 for path in taken)
+    assert len(taken) == 9 * len(LANGUAGES)
