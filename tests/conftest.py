@@ -227,7 +227,13 @@ def staff_token(layout: DataDir, cheap_passwords: Passwords) -> Callable[..., st
 
 # --- staff pages in a browser (tests/web_fixtures.py) -----------------------------------------
 
-from tests.web_fixtures import browser, page, playwright, web_gateway  # noqa: E402, F401
+from tests.web_fixtures import (  # noqa: E402, F401
+    browser,
+    page,
+    playwright,
+    pytest_collection_modifyitems,
+    web_gateway,
+)
 
 # --- webhooks: partners' HTTPS receivers and a gateway that leaves pushing to the test --------
 

@@ -63,7 +63,7 @@ def test_a_message_shows_the_original_beside_the_rendering_with_provenance_and_r
     expect(mark).to_have_text("Drugsafval")
     expect(mark).to_have_attribute("title", "Drogenabfälle")
     expect(page.locator("section.rendering")).to_have_attribute("lang", "de")
-    expect(page.locator("section.rendering")).to_contain_text("Meldung")
+    expect(page.locator("section.rendering")).to_contain_text("MAA-2026-0412-C")
     expect(page.locator("fieldset[data-pointer='/summary'] .provenance")).to_have_text(
         "Now: as written; held by the sharing rules: goes to the recipient only when you release it"
     )
