@@ -13,13 +13,20 @@ import json
 import zipfile
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import rfc8785
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from hypothesis import given
+from hypothesis import strategies as st
 from playwright.sync_api import Browser, Page, expect
 
+from gateway import audit
 from gateway.client import EuregateClient
+from gateway.i18n import translate
+from gateway.store import ExchangeQuery
+from gateway.web.compliance import BAD_DATE, VerifyJob, parse_search, state_of
 from gateway.web.export import check_export
 from tests.conftest import client_context
 from tests.test_web_review import FRENCH_SUMMARY, tab_to
@@ -174,6 +181,31 @@ def test_verifying_the_chain_shows_progress_and_the_result_is_kept(
     )
 
 
+def test_a_running_verification_shows_its_progress_and_its_page_refreshes_itself(
+    page: Page, web_gateway: WebGateway, compliance: Person
+) -> None:
+    assert web_gateway.store is not None
+    job = VerifyJob("slow-job", "staff:someone", total=10, checked=3)
+    state_of(web_gateway.store).jobs[job.id] = job
+
+    page.goto("/chain")
+    page.get_by_role("link", name="A verification is running: follow its progress").click()
+    expect(page.locator("progress")).to_have_attribute("value", "3")
+    expect(page.get_by_role("status")).to_have_text(
+        "3 of 10 entries checked; this page updates itself."
+    )
+    expect(page.locator("script[src*='progress.js']")).to_have_count(1)
+
+    job.checked = 10
+    job.result = web_gateway.run(
+        web_gateway.store.record_verification(
+            audit.verify(web_gateway.store.audit_entries()), by=job.by
+        )
+    )
+    expect(page.locator(".result")).to_contain_text("The chain is intact", timeout=10_000)
+    expect(page.locator("script[src*='progress.js']")).to_have_count(0)
+
+
 def test_a_data_subject_is_looked_up_by_keyboard_alone_and_only_the_lookup_is_audited(
     page: Page,
     web_gateway: WebGateway,
@@ -292,3 +324,43 @@ def test_each_role_is_refused_the_pages_of_the_others_by_url_and_by_forged_post(
         without_token = post_form(page, "/export", {"format": "csv"})
         assert without_token.status == 403
         assert "This form has expired" in without_token.text
+
+
+# --- the search form and the story, as pure functions --------------------------------------
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+def test_search_dates_are_whole_days_in_the_viewers_time_zone() -> None:
+    asked = parse_search({"since": "2026-07-01", "until": "2026-07-01"}, BRUSSELS, "en")
+
+    assert asked.query.since == "2026-06-30T22:00:00.000000Z"
+    assert asked.query.until == "2026-07-01T22:00:00.000000Z"
+    assert asked.problems == {}
+
+
+def test_a_value_the_form_does_not_offer_is_left_out_with_the_reason_in_the_viewers_language() -> (
+    None
+):
+    asked = parse_search(
+        {
+            "since": "1 July",
+            "outcome": "maybe",
+            "to": "FR",
+            "kind": "x",
+            "partner": "nl-pol-limburg",
+        },
+        BRUSSELS,
+        "fr",
+    )
+
+    assert asked.query == ExchangeQuery(partner="nl-pol-limburg")
+    assert set(asked.problems) == {"since", "outcome", "to", "kind"}
+    assert asked.problems["since"] == translate(BAD_DATE, "fr") != BAD_DATE
+
+
+@given(st.dictionaries(st.sampled_from(["page", "since", "until", "from", "rule"]), st.text()))
+def test_any_query_string_gives_a_search_and_never_an_error(params: dict[str, str]) -> None:
+    asked = parse_search(params, BRUSSELS, "de")
+    assert asked.page >= 1
+    assert set(asked.problems) <= set(params)

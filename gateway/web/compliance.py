@@ -28,6 +28,7 @@ from gateway.config import DataDir
 from gateway.decision import Decision
 from gateway.errors import LookupInvalid, NotFound
 from gateway.i18n import N_, translate
+from gateway.logs import get_logger
 from gateway.lookup import SubjectLookup
 from gateway.partners import COUNTRIES
 from gateway.seal import Signer
@@ -45,6 +46,7 @@ CHARTS_PATH: Final = "/charts"
 EXPORT_PATH: Final = "/export"
 PAGE_SIZE: Final = 25
 CHART_DAYS: Final = 30
+log = get_logger("euregate.web")
 
 SECTION: Final = Section(
     name="compliance",
@@ -90,23 +92,24 @@ class VerifyJob:
 
 
 @dataclass
-class _State:
+class PageState:
     jobs: dict[str, VerifyJob] = field(default_factory=dict)
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
     signer: Signer | None = None
 
 
-_STATES: Final[weakref.WeakKeyDictionary[Store, _State]] = weakref.WeakKeyDictionary()
+_STATES: Final[weakref.WeakKeyDictionary[Store, PageState]] = weakref.WeakKeyDictionary()
 
 
-def _state(store: Store) -> _State:
-    return _STATES.setdefault(store, _State())
+def state_of(store: Store) -> PageState:
+    """The verification jobs and the signing key of the gateway whose store this is."""
+    return _STATES.setdefault(store, PageState())
 
 
 def _signer(request: web.Request) -> Signer:
     """The gateway's signing key, from the data directory the store lives in."""
     web_ = context(request)
-    state = _state(web_.store)
+    state = state_of(web_.store)
     if state.signer is None:
         state.signer = datadir.load_signer(DataDir(web_.store.path.parent), web_.master_key)
     return state.signer
@@ -405,7 +408,7 @@ async def chain(request: web.Request, viewer: Viewer) -> web.Response:
     store = context(request).store
     head = await store.chain_head()
     last = await store.last_verification()
-    running = next((j for j in _state(store).jobs.values() if not j.done), None)
+    running = next((j for j in state_of(store).jobs.values() if not j.done), None)
     return await render_page(
         request,
         "audit_chain.html",
@@ -424,7 +427,7 @@ async def chain(request: web.Request, viewer: Viewer) -> web.Response:
 @require_permission(Permission.AUDIT_VERIFY)
 async def start_verify(request: web.Request, viewer: Viewer) -> web.Response:
     store = context(request).store
-    state = _state(store)
+    state = state_of(store)
     job = next((j for j in state.jobs.values() if not j.done), None)
     if job is None:
         head = await store.chain_head()
@@ -445,14 +448,17 @@ async def _verify(store: Store, job: VerifyJob) -> None:
     try:
         result = await asyncio.to_thread(audit.verify, counted())
         job.result = await store.record_verification(result, by=job.by)
-    except Exception:  # noqa: BLE001 - shown on the progress page; the chain is read-only here
+    except Exception as exc:  # noqa: BLE001 - shown on the progress page; nothing was changed
+        log.error(  # noqa: TRY400 - no traceback: a message may quote an entry
+            "audit_verification_failed", error_type=type(exc).__name__
+        )
         job.failed = True
 
 
 @routes.get(CHAIN_PATH + "/verify/{job_id}")
 @require_permission(Permission.AUDIT_VERIFY)
 async def verify_progress(request: web.Request, viewer: Viewer) -> web.Response:
-    job = _state(context(request).store).jobs.get(request.match_info["job_id"])
+    job = state_of(context(request).store).jobs.get(request.match_info["job_id"])
     if job is None:
         raise NotFound()
     total = max(job.total, job.checked, 1)
