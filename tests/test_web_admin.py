@@ -92,6 +92,19 @@ def test_partners_and_the_policy_in_force_are_shown_with_their_history(
     expect(limburg.locator("table.certificates tbody tr")).to_have_count(1)
     expect(limburg.locator("dd.webhook")).to_contain_text("none: the partner fetches its inbox")
 
+    limburg.get_by_role("button", name="Suspend nl-pol-limburg").click()
+    expect(page.get_by_role("status")).to_have_text("nl-pol-limburg is suspended.")
+    expect(limburg.locator("dd.state")).to_have_text("suspended")
+    assert web_gateway.store is not None
+    assert str(web_gateway.store.partner("nl-pol-limburg").state) == "suspended"
+    limburg.get_by_role("button", name="Let nl-pol-limburg work again").click()
+    expect(limburg.locator("dd.state")).to_have_text("active")
+    changes = audited(web_gateway, "partner.state_changed")
+    assert [(e.actor, e.data["to"]) for e in changes] == [
+        ("staff:j.jansen", "suspended"),
+        ("staff:j.jansen", "active"),
+    ]
+
     page.goto("/admin/policy")
     assert web_gateway.store is not None
     digest = web_gateway.store.policy_in_force()

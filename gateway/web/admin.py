@@ -15,9 +15,10 @@ from typing import Final
 
 from aiohttp import web
 
-from gateway import labels
-from gateway.errors import RegistryError
+from gateway import datadir, labels
+from gateway.errors import NotFound, RegistryError
 from gateway.i18n import LANGUAGES, N_, translate
+from gateway.partners import PartnerState
 from gateway.staff import Desk, Permission, Role, StaffAccount, StaffState, admin
 from gateway.staff.admin import Enrolment
 from gateway.staff.passwords import PASSWORD_MIN, password_problems
@@ -94,6 +95,29 @@ async def partners(request: web.Request, viewer: Viewer) -> web.Response:
         "admin_partners.html",
         {"rows": await asyncio.to_thread(read), "state_label": _state_label(language)},
     )
+
+
+@routes.post(PARTNERS_PATH + "/{partner_id}/{change:suspend|reactivate}")
+@require_permission(Permission.PARTNERS_MANAGE)
+async def change_partner(request: web.Request, viewer: Viewer) -> web.Response:
+    """Suspend a partner (it can neither send nor fetch) or let it work again; revoking it
+    for good stays with ``euregate partner revoke``."""
+    partner_id = request.match_info["partner_id"]
+    suspend = request.match_info["change"] == "suspend"
+    state = PartnerState.SUSPENDED if suspend else PartnerState.ACTIVE
+    try:
+        await asyncio.to_thread(
+            datadir.change_partner_state,
+            context(request).store,
+            partner_id,
+            state,
+            actor=actor(viewer),
+        )
+    except RegistryError:
+        raise NotFound() from None
+    message = N_("{id} is suspended.") if suspend else N_("{id} works again.")
+    await flash(request, translate(message, viewer.language, id=partner_id))
+    raise web.HTTPSeeOther(PARTNERS_PATH)
 
 
 def _label(list_name: str, code: str, language: str) -> str:

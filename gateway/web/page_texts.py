@@ -10,9 +10,11 @@ from gateway.i18n import N_
 PAGE_MESSAGES: Final = (
     N_("Partners"),
     N_(
-        "Partners are added, suspended and given certificates with the euregate partner "
-        "and cert commands; this page shows their state."
+        "Partners are added, revoked and given certificates with the euregate partner and "
+        "cert commands; here you see their state and can suspend one for a while."
     ),
+    N_("Suspend {id}"),
+    N_("Let {id} work again"),
     N_("State"),
     N_("Country"),
     N_("Kind of agency"),
