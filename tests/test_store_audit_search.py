@@ -204,3 +204,25 @@ async def test_the_last_verification_is_kept(
     again = await store.record_verification(broken, by="staff:a.peeters")
     assert not again.ok
     assert await store.last_verification() == again
+
+
+async def test_the_search_form_offers_the_values_in_use(
+    gateway: RunningGateway, posted: dict[str, str]
+) -> None:
+    values = await gateway.store.search_values()
+    every = await everything(gateway.store, ExchangeQuery())
+
+    assert values["categories"] == ["undermining.drug_trafficking", "undermining.drug_waste"]
+    assert values["rules"] == sorted({rule for e in every for rule in e.rule_ids})
+    assert values["countries"] == ["BE", "DE", "NL"]
+    assert "nl-pol-limburg" in values["partners"]
+
+
+async def test_the_policy_versions_include_the_one_in_force_and_webhooks_start_healthy(
+    gateway: RunningGateway,
+) -> None:
+    versions = await gateway.store.policy_versions()
+
+    assert [v.sha256 for v in versions] == [gateway.policy_digest]
+    assert gateway.store.policy_in_force() == gateway.policy_digest
+    assert await gateway.store.webhook_health() == {}

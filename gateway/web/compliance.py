@@ -290,14 +290,15 @@ _DETAILS: Final = (
 )
 
 
-def story(entries: list[AuditEntry], signal_id: str, viewer: Viewer) -> Iterator[StoryLine]:
+def story(entries: list[AuditEntry], viewer: Viewer) -> Iterator[StoryLine]:
+    """One line per audit entry about a signal, in the viewer's language and time zone."""
     for entry in entries:
         data = entry.data
         recipient = data.get("recipient")
         if entry.kind == EventKind.INBOX_FETCHED:
             recipient = entry.actor
         elif entry.kind == EventKind.SIGNAL_ACCEPTED:
-            recipient = ", ".join(str(r) for r in data.get("recipients", []))  # type: ignore[attr-defined]
+            recipient = _detail(data.get("recipients") or "")
         details = tuple(
             (translate(label, viewer.language), _detail(data[key]))
             for key, label in _DETAILS
@@ -352,7 +353,7 @@ async def exchange(request: web.Request, viewer: Viewer) -> web.Response:
             "category": _label("category", first.category, language) if first else "",
             "urgency": _label("urgency", first.urgency, language) if first else "",
             "recipients": recipients,
-            "story": list(story(await store.signal_events(signal_id), signal_id, viewer)),
+            "story": list(story(await store.signal_events(signal_id), viewer)),
         },
     )
 
