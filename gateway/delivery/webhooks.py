@@ -295,8 +295,11 @@ class Pusher:
                         await self._start_due(session)
                     except Exception as exc:  # noqa: BLE001 - the next poll tries again
                         log.error("outbox_unreadable", error=type(exc).__name__)  # noqa: TRY400
+                    # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow the
+                    # cancellation that stops the gateway if a wake-up comes at that moment.
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self._poll)
+                        async with asyncio.timeout(self._poll):
+                            await self._wake.wait()
             finally:
                 tasks = [task for _, task in self._in_flight.values()]
                 for task in tasks:
