@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import zipfile
 from collections.abc import Callable
 from typing import Any
@@ -158,6 +159,38 @@ def test_an_export_carries_a_manifest_signed_by_the_gateway_and_is_audited(
     (exported,) = entries(web_gateway, "audit.exported")
     assert exported.actor == "staff:a.peeters"
     assert exported.data["sha256"] == manifest["sha256"]
+
+
+def test_the_search_and_a_json_export_work_by_keyboard_alone(
+    page: Page, web_gateway: WebGateway, dutch_signal: str, compliance: Person
+) -> None:
+    page.goto("/audit")
+    tab_to(page, "#to")
+    page.keyboard.type("Germany")
+    tab_to(page, "form.search button[type=submit]")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/audit\?(.*&)?to=DE"))
+    expect(page.locator("table.exchanges tbody tr")).to_have_attribute(
+        "data-recipient", "de-pol-aachen"
+    )
+
+    tab_to(page, "form.export button[value=json]")
+    with page.expect_download() as download_info:
+        page.keyboard.press("Enter")
+    archive = zipfile.ZipFile(io.BytesIO(download_info.value.path().read_bytes()))
+    (manifest_name,) = [n for n in archive.namelist() if n.endswith(".manifest.json")]
+    data_name = manifest_name.removesuffix(".manifest.json")
+    assert data_name.endswith(".json")
+    exported = json.loads(archive.read(data_name))
+    assert [(e["signal_id"], e["recipient_id"]) for e in exported["exchanges"]] == [
+        (dutch_signal, "de-pol-aachen")
+    ]
+    manifest = json.loads(archive.read(data_name + ".manifest.json"))
+    assert manifest["media_type"] == "application/json"
+
+    tab_to(page, "table.exchanges a")
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text(f"Exchange {dutch_signal}")
 
 
 def test_verifying_the_chain_shows_progress_and_the_result_is_kept(
