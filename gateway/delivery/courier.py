@@ -71,8 +71,11 @@ class Courier:
             self._wake.clear()
             while await self.seal_pending():
                 pass
+            # asyncio.timeout, not wait_for: on 3.11 wait_for swallows the cancellation that
+            # stops the gateway when a wake-up comes at the same moment.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll)
+                async with asyncio.timeout(self._poll):
+                    await self._wake.wait()
 
     async def seal_pending(self) -> int:
         """Seal the copies that are due; how many were sealed."""

@@ -51,7 +51,8 @@ class Inbox:
             if envelopes or remaining <= 0:
                 break
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(arrival.wait(), remaining)
+                async with asyncio.timeout(remaining):
+                    await arrival.wait()
         if envelopes:
             await self._store.record_fetch(
                 [e.id for e in envelopes],
