@@ -90,6 +90,9 @@ def test_partners_and_the_policy_in_force_are_shown_with_their_history(
     limburg = page.locator("section[data-partner='nl-pol-limburg']")
     expect(limburg.locator("dd.state")).to_have_text("active")
     expect(limburg.locator("table.certificates tbody tr")).to_have_count(1)
+    valid_from = limburg.locator("table.certificates time").first
+    expect(valid_from).not_to_contain_text("+00:00")  # a moment in the viewer's zone
+    expect(limburg.locator("table.keys tbody td").nth(2)).to_have_text("valid")
     expect(limburg.locator("dd.webhook")).to_contain_text("none: the partner fetches its inbox")
 
     limburg.get_by_role("button", name="Suspend nl-pol-limburg").click()

@@ -61,6 +61,13 @@ STATE_LABELS: Final = {
     "revoked": N_("revoked"),
 }
 
+KEY_STATES: Final = {
+    "valid": N_("valid"),
+    "retired": N_("retired"),
+    "not yet valid": N_("not yet valid"),
+    "expired": N_("expired"),
+}
+
 
 def actor(viewer: Viewer) -> str:
     return f"staff:{viewer.account.id}"
@@ -76,6 +83,9 @@ async def partners(request: web.Request, viewer: Viewer) -> web.Response:
     store, language, now = web_.store, viewer.language, web_.clock.now()
     health = await store.webhook_health()
 
+    def when(at: str) -> str:
+        return present.moment(_when(at), language, viewer.time_zone) if at else ""
+
     def read() -> list[dict[str, object]]:
         return [
             {
@@ -83,8 +93,13 @@ async def partners(request: web.Request, viewer: Viewer) -> web.Response:
                 "state": translate(STATE_LABELS.get(str(p.state), str(p.state)), language),
                 "country": labels.country_name(p.country, language),
                 "agency": _label("agency_type", p.agency_type, language),
-                "certificates": store.certificates(p.id),
-                "keys": [(k, k.state_at(now)) for k in store.partner_keys(p.id)],
+                "certificates": [
+                    (c, when(c.not_before), when(c.not_after)) for c in store.certificates(p.id)
+                ],
+                "keys": [
+                    (k, translate(KEY_STATES[k.state_at(now)], language))
+                    for k in store.partner_keys(p.id)
+                ],
                 "health": health.get(p.id),
             }
             for p in store.partners()
