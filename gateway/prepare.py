@@ -143,7 +143,8 @@ class Preparer:
             view = with_released(view, released)
             translations = {p: t for p, t in released.items() if _shown(view, p)}
         in_force = None if self._policy is None else self._policy.policy
-        rendered = render(
+        rendered = await asyncio.to_thread(
+            render,
             view,
             recipient,
             decision,

@@ -51,6 +51,7 @@ class Courier:
         clock: Clock,
         sealed: Notify = lambda _: None,
         poll: float = 5.0,
+        batch: int = 32,
     ) -> None:
         self._store = store
         self._preparer = preparer
@@ -59,6 +60,7 @@ class Courier:
         self._clock = clock
         self._sealed = sealed
         self._poll = poll
+        self._batch = batch
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -78,12 +80,11 @@ class Courier:
                     await self._wake.wait()
 
     async def seal_pending(self) -> int:
-        """Seal the copies that are due; how many were sealed."""
+        """Seal the copies that are due, several at once so that their writes share commits;
+        how many were sealed."""
         due = timestamp(self._clock.now())
-        sealed = 0
-        for copy in await self._store.pending_copies(due=due):
-            sealed += await self._seal(copy)
-        return sealed
+        copies = await self._store.pending_copies(due=due, limit=self._batch)
+        return sum(await asyncio.gather(*(self._seal(copy) for copy in copies)))
 
     async def _seal(self, copy: PendingCopy) -> int:
         now = self._clock.now()
@@ -105,7 +106,8 @@ class Courier:
             )
             return await self._postpone(copy, type(exc).__name__)
         payload = message_payload(prepared, version=copy.version, review=copy.review)
-        envelope = seal.seal(
+        envelope = await asyncio.to_thread(
+            seal.seal,
             payload,
             recipient_key=key,
             gateway_id=self._gateway_id,
