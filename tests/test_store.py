@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +20,7 @@ from gateway.decision import Decision, FiredRule, Verdict
 from gateway.errors import IdempotencyConflict, RegistryError
 from gateway.partners import DEMO_NETWORK
 from gateway.store import NewSignal, Store, Transaction
+from gateway.store.database import StoreClosed
 
 CLOCK = FixedClock(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
 SENDER = DEMO_NETWORK[0]
@@ -100,6 +104,29 @@ async def test_a_caller_that_gives_up_neither_undoes_its_write_nor_stops_the_wri
 
     assert accepted.signal.id == later.id
     assert {s.id for s in abandoned} <= set(store.signal_ids())
+
+
+def test_closing_waits_for_a_read_still_running_and_refuses_later_ones(tmp_path: Path) -> None:
+    """A read whose caller gave up still runs in its worker thread; closing the store must not
+    pull its connection away under it (that crashes the process), and reads after are refused."""
+    opened = Store(tmp_path / "euregate.db", clock=FixedClock(datetime(2026, 3, 2, tzinfo=UTC)))
+    opened.start()
+    reading = threading.Event()
+
+    def slow_read(conn: sqlite3.Connection) -> int:
+        reading.set()
+        time.sleep(0.3)
+        (count,) = conn.execute("SELECT count(*) FROM audit").fetchone()
+        return int(count)
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        result = pool.submit(opened.read_sync, slow_read)
+        assert reading.wait(5)
+        opened.close()
+        assert result.done()
+        assert result.result() >= 0
+    with pytest.raises(StoreClosed):
+        opened.read_sync(lambda conn: conn.execute("SELECT 1").fetchone())
 
 
 async def test_the_same_reference_and_body_returns_the_original(store: Store) -> None:

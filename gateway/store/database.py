@@ -27,6 +27,13 @@ from gateway.store.schema import connect, create_schema
 T = TypeVar("T")
 
 
+class StoreClosed(RuntimeError):
+    """The store was closed; nothing more can be read from it."""
+
+    def __init__(self) -> None:
+        super().__init__("the store is closed")
+
+
 class Transaction:
     """What a write sees: the connection and the tail of the audit chain."""
 
@@ -143,7 +150,9 @@ class Database:
         self._writer = _Writer(path, clock, group_commit_max)
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
-        self._readers_lock = threading.Lock()
+        self._readers_lock = threading.Condition()
+        self._reads_in_flight = 0
+        self._closed = False
 
     def start(self) -> Self:
         self._writer.start()
@@ -154,6 +163,10 @@ class Database:
             self._writer.queue.put(None)
             self._writer.join()
         with self._readers_lock:
+            self._closed = True
+            # A read whose caller was cancelled still runs in its worker thread: closing its
+            # connection under it would crash the process.
+            self._readers_lock.wait_for(lambda: self._reads_in_flight == 0, timeout=60)
             for conn in self._readers:
                 conn.close()
             self._readers.clear()
@@ -195,7 +208,16 @@ class Database:
         return conn
 
     def read_sync(self, read: Callable[[sqlite3.Connection], T]) -> T:
-        return read(self._reader())
+        with self._readers_lock:
+            if self._closed:
+                raise StoreClosed()
+            self._reads_in_flight += 1
+        try:
+            return read(self._reader())
+        finally:
+            with self._readers_lock:
+                self._reads_in_flight -= 1
+                self._readers_lock.notify_all()
 
     async def read(self, read: Callable[[sqlite3.Connection], T]) -> T:
         return await asyncio.to_thread(self.read_sync, read)
