@@ -32,6 +32,8 @@ run: install
 	@echo "  $(BIN)/euregate send examples/nl-drug-waste-maastricht.json --as nl-pol-limburg --data-dir $(DATA)"
 	@echo "and a broken one, with its errors in French:"
 	@echo "  $(BIN)/euregate send examples/broken/nl-several-errors.json --as nl-pol-limburg --data-dir $(DATA) --lang fr"
+	@echo "then review it at a liaison desk and pull it as be-pol-liege: README, 'Send a first signal'."
+	@echo "Staff pages and the review API: https://localhost:8444 (trust $(DATA)/ca/ca.pem)."
 	@echo
 	$(BIN)/euregate serve --data-dir $(DATA)
 
