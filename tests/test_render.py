@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from gateway.decision import DataClass, Decision, FiredRule, Verdict
 from gateway.i18n import LOCALES_DIR, translate
+from gateway.labels import label
 from gateway.minimise import SUPPORTED_OUTCOMES, RecipientView, apply, pseudonym_key
 from gateway.partners import DEMO_NETWORK, Partner
 from gateway.policy import Policy, decide, load_policy, parse_policy
@@ -620,3 +621,49 @@ def test_every_field_name_and_heading_is_translated() -> None:
     ]
     assert untranslated == []
     assert translate("Signal", "nl") == document.title == "Signaal"
+
+
+SENDERS = {
+    "nl-drug-waste-maastricht.json": "nl-pol-limburg",
+    "be-cannabis-lanaken.json": "be-pol-lanaken",
+    "de-shisha-aachen.json": "de-pol-aachen",
+}
+EVERYTHING_ACROSS = """
+[[rule]]
+id = "1"
+title = "Everything"
+verdict = "deliver"
+
+[rule.match]
+border = "cross"
+
+[rule.outcomes]
+"*" = "share"
+"""
+
+
+@pytest.mark.parametrize(
+    ("file", "recipient"),
+    [
+        (file, partner.id)
+        for file, sender in SENDERS.items()
+        for partner in DEMO_NETWORK
+        if partner.country != PARTNERS[sender].country
+    ],
+)
+def test_a_signal_from_each_country_reads_in_the_language_of_a_recipient_in_each_other(
+    file: str, recipient: str
+) -> None:
+    document = json.loads((EXAMPLES / file).read_text("utf-8"))
+    signal = Signal.model_validate(document, context={"now": NOW})
+    partner = PARTNERS[recipient]
+    language = partner.languages[0]
+    shown, _ = rendered(signal, SENDERS[file], recipient, policy(EVERYTHING_ACROSS))
+    by_pointer = fields(shown)
+    place = Locale.parse(locale_of(partner)).territories[document["location"]["country"]]
+
+    assert (shown.language, shown.locale) == (language, locale_of(partner))
+    assert by_pointer["/category"]["value"] == label("category", document["category"], language)
+    assert by_pointer["/location/country"]["value"] == place
+    assert by_pointer["/observed_at"]["value"] in shown.as_text()
+    assert document["category"] not in shown.as_text()
