@@ -105,29 +105,9 @@ class RunningGateway:
 async def gateway(layout: DataDir, log_stream: io.StringIO) -> AsyncIterator[RunningGateway]:
     """The real gateway, in this process, on free loopback ports: the partners' listener with
     mutual TLS and the staff listener with TLS and API tokens."""
-    built = build(Settings(data_dir=layout.root, host="127.0.0.1", port=0, staff_port=0))
-    runners = []
-    try:
-        ports = []
-        for app, context in (
-            (built.app, built.ssl_context),
-            (built.staff_app, built.staff_ssl_context),
-        ):
-            runner = web.AppRunner(app, access_log=None)
-            runners.append(runner)
-            await runner.setup()
-            await web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context).start()
-            ports.append(runner.addresses[0][1])
-        yield RunningGateway(
-            url=f"https://127.0.0.1:{ports[0]}",
-            staff_url=f"https://127.0.0.1:{ports[1]}",
-            layout=layout,
-            store=built.store,
-            policy_digest=built.policy.policy.digest,
-        )
-    finally:
-        for runner in reversed(runners):
-            await runner.cleanup()
+    settings = Settings(data_dir=layout.root, host="127.0.0.1", port=0, staff_port=0)
+    async with gateway_in_process(settings) as running:
+        yield running
 
 
 def load_example(name: str) -> dict[str, Any]:

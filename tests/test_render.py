@@ -398,6 +398,21 @@ def _notices(document: RenderedDocument) -> list[dict[str, Any]]:
     return items
 
 
+EVERYTHING_ACROSS = """
+[[rule]]
+id = "1"
+title = "Everything"
+verdict = "deliver"
+
+[rule.match]
+border = "cross"
+
+[rule.outcomes]
+"*" = "share"
+"""
+"""A local agreement sharing every class across the border, to show every field."""
+
+
 # --- languages, locales, numbers ------------------------------------------------------------
 
 
@@ -433,20 +448,7 @@ def test_english_is_the_english_of_a_euro_area_member_state_and_a_language_abroa
 def test_numbers_dates_and_field_names_follow_the_reader(
     partner: str, latitude: str, observed: str, registration: str
 ) -> None:
-    everything = policy(
-        """
-[[rule]]
-id = "1"
-title = "Everything"
-verdict = "deliver"
-
-[rule.match]
-border = "cross"
-
-[rule.outcomes]
-"*" = "share"
-"""
-    )
+    everything = policy(EVERYTHING_ACROSS)
     document, _ = rendered(example(), "nl-pol-limburg", partner, everything)
     shown = fields(document)
     assert shown["/location/coordinates/lat"]["value"] == latitude
@@ -628,18 +630,6 @@ SENDERS = {
     "be-cannabis-lanaken.json": "be-pol-lanaken",
     "de-shisha-aachen.json": "de-pol-aachen",
 }
-EVERYTHING_ACROSS = """
-[[rule]]
-id = "1"
-title = "Everything"
-verdict = "deliver"
-
-[rule.match]
-border = "cross"
-
-[rule.outcomes]
-"*" = "share"
-"""
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeAlias
 
 from gateway.config import DataDir, Settings
+from gateway.i18n import LANGUAGES, negotiate
+
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def add_data_dir(parser: argparse.ArgumentParser) -> None:
@@ -29,3 +35,23 @@ def settings(args: argparse.Namespace) -> Settings:
 
 def layout(args: argparse.Namespace) -> DataDir:
     return DataDir(settings(args).data_dir)
+
+
+def add_action(
+    actions: Subparsers,
+    name: str,
+    text: str,
+    handler: Callable[[argparse.Namespace], int],
+) -> argparse.ArgumentParser:
+    """A sub-command with ``--data-dir`` and ``--lang``, run by ``handler``."""
+    parser = actions.add_parser(name, help=text)
+    add_data_dir(parser)
+    parser.add_argument("--lang", choices=LANGUAGES, help="language of the messages")
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def output_language(args: argparse.Namespace) -> str:
+    """``--lang``, else the terminal's language (``$LANGUAGE``, ``$LANG``), else English."""
+    chosen: str | None = getattr(args, "lang", None)
+    return chosen or negotiate(os.environ.get("LANGUAGE") or os.environ.get("LANG", "")[:2])

@@ -18,9 +18,9 @@ from typing import Any, TypeVar
 
 from gateway import pki
 from gateway.cli.admin import Subparsers, print_table
-from gateway.cli.common import add_data_dir, layout
+from gateway.cli.common import add_action, layout, output_language
 from gateway.client import ClientFailure, Problem
-from gateway.i18n import LANGUAGES, N_, translate
+from gateway.i18n import N_, translate
 from gateway.staff_client import StaffClient
 
 T = TypeVar("T")
@@ -66,8 +66,7 @@ def _action(
     text: str,
     handler: Callable[[argparse.Namespace], int],
 ) -> argparse.ArgumentParser:
-    parser = actions.add_parser(name, help=text)
-    add_data_dir(parser)
+    parser = add_action(actions, name, text, handler)
     parser.add_argument(
         "--url",
         default=os.environ.get("EUREGATE_STAFF_URL", DEFAULT_URL),
@@ -79,8 +78,6 @@ def _action(
         default=None,
         help="file holding your API token (default: $EUREGATE_TOKEN)",
     )
-    parser.add_argument("--lang", choices=LANGUAGES, default="en", help="language of answers")
-    parser.set_defaults(handler=handler)
     return parser
 
 
@@ -92,11 +89,11 @@ def run_list(args: argparse.Namespace) -> int:
         print(json.dumps(items, ensure_ascii=False, indent=2))
         return 0
     if not items:
-        print(translate(N_("Nothing waits at your desk."), args.lang))
+        print(translate(N_("Nothing waits at your desk."), output_language(args)))
         return 0
     print_table(
         [
-            translate(heading, args.lang).upper()
+            translate(heading, output_language(args)).upper()
             for heading in (
                 N_("id"),
                 N_("urgency"),
@@ -126,7 +123,7 @@ def run_show(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(case, ensure_ascii=False, indent=2))
         return 0
-    language = args.lang
+    language = output_language(args)
     print(
         translate(
             N_("Message {id} for {recipient} ({urgency}), from {sender}"),
@@ -176,7 +173,7 @@ def run_release(args: argparse.Namespace) -> int:
     print(
         translate(
             N_("Released {id} for {recipient}."),
-            args.lang,
+            output_language(args),
             id=item["id"],
             recipient=item["recipient"],
         )
@@ -191,7 +188,7 @@ def run_reject(args: argparse.Namespace) -> int:
     print(
         translate(
             N_("Rejected {id} for {recipient}."),
-            args.lang,
+            output_language(args),
             id=item["id"],
             recipient=item["recipient"],
         )
@@ -255,7 +252,7 @@ def _call(args: argparse.Namespace, call: Callable[[StaffClient], Awaitable[T]])
 
     async def run() -> T:
         async with StaffClient(
-            args.url, token=token, ssl_context=context, language=args.lang
+            args.url, token=token, ssl_context=context, language=output_language(args)
         ) as desk:
             return await call(desk)
 

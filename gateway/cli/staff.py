@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
@@ -19,10 +18,10 @@ from dataclasses import asdict
 from gateway import datadir
 from gateway.audit import timestamp
 from gateway.cli.admin import Subparsers, open_store, print_table
-from gateway.cli.common import add_data_dir, layout
+from gateway.cli.common import add_action, layout, output_language
 from gateway.config import DataDir
 from gateway.errors import RegistryError
-from gateway.i18n import LANGUAGES, N_, negotiate, translate
+from gateway.i18n import LANGUAGES, N_, translate
 from gateway.staff import admin
 from gateway.staff.accounts import Desk, Role, StaffAccount, StaffState
 from gateway.store import Store
@@ -47,7 +46,7 @@ def register(commands: Subparsers[argparse.ArgumentParser]) -> None:
     group = commands.add_parser("staff", help="staff accounts and their API tokens")
     actions = group.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
 
-    add = _action(actions, "add", "create an account; shows its second factor once", run_add)
+    add = add_action(actions, "add", "create an account; shows its second factor once", run_add)
     add.add_argument("staff_id", metavar="ID", help="login name, e.g. j.jansen")
     add.add_argument("--name", required=True, help="the person's name as colleagues know it")
     add.add_argument("--role", required=True, choices=[str(role) for role in Role])
@@ -55,49 +54,40 @@ def register(commands: Subparsers[argparse.ArgumentParser]) -> None:
     add.add_argument("--language", default="en", choices=LANGUAGES)
     _password_option(add)
 
-    change = _action(actions, "change", "change name, role, desk or language", run_change)
+    change = add_action(actions, "change", "change name, role, desk or language", run_change)
     change.add_argument("staff_id", metavar="ID")
     change.add_argument("--name")
     change.add_argument("--role", choices=[str(role) for role in Role])
     change.add_argument("--desk")
     change.add_argument("--language", choices=LANGUAGES)
 
-    listing = _action(actions, "list", "list accounts", run_list)
+    listing = add_action(actions, "list", "list accounts", run_list)
     listing.add_argument("--json", action="store_true", help="machine-readable output")
 
     for name, state, text in (
         ("disable", StaffState.DISABLED, "stop an account and its tokens at once"),
         ("enable", StaffState.ACTIVE, "admit an account again; also lifts a sign-in lock"),
     ):
-        _action(actions, name, text, _state_changer(state)).add_argument("staff_id", metavar="ID")
+        add_action(actions, name, text, _state_changer(state)).add_argument(
+            "staff_id", metavar="ID"
+        )
 
-    reset = _action(actions, "reset", "new password and second factor; revokes tokens", run_reset)
+    reset = add_action(
+        actions, "reset", "new password and second factor; revokes tokens", run_reset
+    )
     reset.add_argument("staff_id", metavar="ID")
     _password_option(reset)
 
     tokens = actions.add_parser("token", help="API tokens for a person's scripts")
     token_actions = tokens.add_subparsers(dest="token_command", required=True, metavar="ACTION")
-    issue = _action(token_actions, "issue", "issue a token; shows it once", run_token_issue)
+    issue = add_action(token_actions, "issue", "issue a token; shows it once", run_token_issue)
     issue.add_argument("staff_id", metavar="ID")
     issue.add_argument("--label", required=True, help="what the token is for")
-    token_list = _action(token_actions, "list", "a person's tokens", run_token_list)
+    token_list = add_action(token_actions, "list", "a person's tokens", run_token_list)
     token_list.add_argument("staff_id", metavar="ID")
     token_list.add_argument("--json", action="store_true", help="machine-readable output")
-    revoke = _action(token_actions, "revoke", "revoke a token at once", run_token_revoke)
+    revoke = add_action(token_actions, "revoke", "revoke a token at once", run_token_revoke)
     revoke.add_argument("token_id", metavar="TOKEN_ID")
-
-
-def _action(
-    actions: Subparsers[argparse.ArgumentParser],
-    name: str,
-    text: str,
-    handler: Callable[[argparse.Namespace], int],
-) -> argparse.ArgumentParser:
-    parser = actions.add_parser(name, help=text)
-    add_data_dir(parser)
-    parser.add_argument("--lang", choices=LANGUAGES, help="language of the messages")
-    parser.set_defaults(handler=handler)
-    return parser
 
 
 def _password_option(parser: argparse.ArgumentParser) -> None:
@@ -108,13 +98,8 @@ def _password_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _language(args: argparse.Namespace) -> str:
-    chosen: str | None = args.lang
-    return chosen or negotiate(os.environ.get("LANGUAGE") or os.environ.get("LANG", "")[:2])
-
-
 def _say(args: argparse.Namespace, message: str, **params: object) -> None:
-    print(translate(message, _language(args), **params))
+    print(translate(message, output_language(args), **params))
 
 
 def _open(data: DataDir) -> tuple[Store, MasterKey]:
@@ -132,7 +117,7 @@ def _password(args: argparse.Namespace) -> str:
     elif not sys.stdin.isatty():
         raise RegistryError("no terminal to ask for the password; give it with --password-stdin")
     else:
-        language = _language(args)
+        language = output_language(args)
         password = getpass.getpass(translate(PASSWORD_PROMPT, language))
         if getpass.getpass(translate(PASSWORD_AGAIN, language)) != password:
             raise RegistryError("the two passwords differ")
@@ -240,7 +225,7 @@ def run_token_issue(args: argparse.Namespace) -> int:
     store, _ = _open(layout(args))
     with store:
         issued = admin.issue_token(store, args.staff_id, args.label, actor=datadir.cli_actor())
-    language = _language(args)
+    language = output_language(args)
     notice = translate(TOKEN_ISSUED, language, token_id=issued.token.id, id=issued.token.staff_id)
     print(notice, file=sys.stderr)
     print(issued.secret)
