@@ -254,3 +254,28 @@ async def test_an_immediate_signal_goes_out_unreviewed_and_the_reviewed_version_
     (reviewed,) = await pull(gateway, "be-pol-liege")
     assert (reviewed.signal_id, reviewed.version) == (signal_id, 2)
     assert reviewed.content["review"] == "released"
+
+
+async def test_the_recipient_reads_the_officers_correction_marked_as_human(
+    gateway: RunningGateway,
+    example: Callable[[str], dict[str, Any]],
+    staff_token: Callable[..., str],
+) -> None:
+    corrected = "Déchets de production de drogues déversés le long de la Lage Kanaaldijk"
+    await post(gateway, "nl-pol-limburg", example(DUTCH))
+    async with gateway.staff_client(staff_token("m.dubois", desk="BE")) as desk:
+        (item,) = await desk.queue()
+        await desk.release(item["id"], {"/summary": corrected})
+
+    (message,) = await pull(gateway, "be-pol-liege")
+
+    summary = next(
+        field
+        for section in message.content["document"]["sections"]
+        for field in section["fields"]
+        if field["pointer"] == "/summary"
+    )
+    assert summary["value"] == corrected
+    assert summary["provenance"]["kind"] == "human"
+    assert summary["provenance"]["officer"] == "m.dubois"
+    assert corrected in message.text
