@@ -244,3 +244,19 @@ async def test_an_unknown_state_is_a_query_problem(gateway_on_clock: RunningGate
     assert refused.value.status == 400
     assert refused.value.document["type"] == "urn:euregate:problem:query-invalid"
     assert refused.value.document["parameter"] == "state"
+
+
+@pytest.mark.parametrize("kind", sorted(TIME_LIMITS))
+async def test_the_store_tells_a_requests_kind_and_nothing_for_a_plain_signal(
+    gateway: RunningGateway, kind: str
+) -> None:
+    request = load_example("nl-drug-waste-maastricht.json")
+    request["request"] = {"type": "information_request", "deadline": kind}
+    plain = load_example("nl-drug-waste-maastricht.json")
+    plain["sender_reference"] += "-plain"
+    async with gateway.client("nl-pol-limburg") as police:
+        asked = (await police.post_signal(request))["signal_id"]
+        told = (await police.post_signal(plain))["signal_id"]
+
+    assert await gateway.store.request_kind(asked) == kind
+    assert await gateway.store.request_kind(told) is None

@@ -61,6 +61,17 @@ class RequestStore(Database):
     ) -> list[TrackedRequest]:
         return await self.read(lambda conn: _select(conn, state, timestamp(now), viewer))
 
+    async def request_kind(self, signal_id: str) -> str | None:
+        """The kind of time limit of the request ``signal_id`` makes, if it makes one."""
+
+        def read(conn: sqlite3.Connection) -> str | None:
+            row = conn.execute(
+                "SELECT deadline_kind FROM requests WHERE signal_id = ?", (signal_id,)
+            ).fetchone()
+            return None if row is None else str(row[0])
+
+        return await self.read(read)
+
 
 _STATE_WHERE = {
     RequestState.OPEN: "r.answered_at IS NULL",

@@ -8,8 +8,6 @@ accepted comes back with the officer's text in it and the problem beside the fie
 
 from __future__ import annotations
 
-import asyncio
-import json
 from datetime import datetime
 from typing import Final
 
@@ -21,7 +19,6 @@ from gateway.i18n import N_, translate
 from gateway.render import FREE_TEXT
 from gateway.staff import Permission
 from gateway.store import ReviewItem
-from gateway.vault import SealedBlob
 from gateway.web import present
 from gateway.web.frame import (
     NavEntry,
@@ -57,24 +54,17 @@ async def queue(request: web.Request, viewer: Viewer) -> web.Response:
 
 
 async def _waiting(request: web.Request, item: ReviewItem) -> present.Waiting:
-    """The sender and the request deadline of a waiting copy: the signal's code, read from its
-    sealed body (a code, not content; the officer opens the message itself on its page)."""
+    """The sender and the request deadline of a waiting copy, from what the store keeps of the
+    signal (codes, not content; the officer opens the message itself on its page)."""
     web_ = context(request)
     stored = await web_.store.signal(item.signal_id)
     if stored is None:
         raise NotFound()
-    sealed = await asyncio.to_thread(web_.store.sealed_body, item.signal_id)
-    deadline = None
-    if sealed is not None:
-        body = web_.master_key.open(SealedBlob.from_bytes(sealed), context=item.signal_id.encode())
-        request_part = json.loads(body).get("request")
-        if isinstance(request_part, dict) and isinstance(request_part.get("deadline"), str):
-            deadline = request_part["deadline"]
     return present.Waiting(
         item=item,
         sender=stored.sender_id,
         received_at=datetime.fromisoformat(stored.received_at),
-        deadline_code=deadline,
+        deadline_code=await web_.store.request_kind(item.signal_id),
     )
 
 
