@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, Final
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
@@ -70,13 +71,22 @@ class Suite(StrEnum):
 
     @property
     def hpke(self) -> hpke.Suite:
-        kem = hpke.KEM.X25519 if self is Suite.X25519 else hpke.KEM.MLKEM768_X25519
-        return hpke.Suite(kem, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
+        return _HPKE_SUITES[self][0]
 
     @property
     def enc_length(self) -> int:
-        kem = hpke.KEM.X25519 if self is Suite.X25519 else hpke.KEM.MLKEM768_X25519
-        return kem.enc_length()
+        return _HPKE_SUITES[self][1]
+
+
+def _hpke_suite(kem: hpke.KEM) -> tuple[hpke.Suite, int]:
+    return hpke.Suite(kem, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM), kem.enc_length()
+
+
+# Built once: each seal and open used to construct the suite and ask the KEM for its length.
+_HPKE_SUITES: Final = {
+    Suite.X25519: _hpke_suite(hpke.KEM.X25519),
+    Suite.MLKEM768_X25519: _hpke_suite(hpke.KEM.MLKEM768_X25519),
+}
 
 
 # --- keys ---------------------------------------------------------------------------------
@@ -175,7 +185,9 @@ def read_public_key(data: bytes, suite: Suite | None = None) -> tuple[Suite, byt
     return found, raw
 
 
+@lru_cache(maxsize=256)
 def _public_key_object(suite: Suite, raw: bytes) -> Any:
+    """The key object HPKE encrypts to; cached, as a partner's key is sealed to again and again."""
     if suite is Suite.X25519:
         return x25519.X25519PublicKey.from_public_bytes(raw)
     return hpke.MLKEM768X25519PublicKey(
@@ -475,6 +487,11 @@ def seal(
     return sign_envelope(header, enc, ciphertext, signer)
 
 
+@lru_cache(maxsize=64)
+def _verifier(public: bytes) -> ed25519.Ed25519PublicKey:
+    return ed25519.Ed25519PublicKey.from_public_bytes(public)
+
+
 def verify_signature(envelope: Envelope, gateway_keys: Mapping[str, bytes]) -> None:
     """Check the gateway's signature against its public keys by id (raw Ed25519)."""
     header = envelope.header
@@ -482,7 +499,7 @@ def verify_signature(envelope: Envelope, gateway_keys: Mapping[str, bytes]) -> N
     if public is None:
         raise EnvelopeSignatureInvalid(reason=f"unknown signing key {header.signing_key_id}")
     try:
-        verifier = ed25519.Ed25519PublicKey.from_public_bytes(public)
+        verifier = _verifier(public)
         verifier.verify(envelope.signature, signed_bytes(header, envelope.enc, envelope.ciphertext))
     except (InvalidSignature, ValueError) as exc:
         raise EnvelopeSignatureInvalid(reason="the signature does not match") from exc

@@ -133,29 +133,26 @@ _ABOUT_EXCHANGE = (
 )
 
 
+# The clause each filter adds, by its field of ExchangeQuery (bound by the same name).
+_CLAUSES: Final = {
+    "partner": "(s.sender_id = :partner OR d.recipient_id = :partner)",
+    "from_country": "ps.country = :from_country",
+    "to_country": "pr.country = :to_country",
+    "since": "s.received_at >= :since",
+    "until": "s.received_at < :until",
+    "category": "s.category = :category",
+    "rule": "EXISTS (SELECT 1 FROM json_each(d.rule_ids) r WHERE r.value = :rule)",
+    "outcome": "d.verdict = :outcome",
+    "event_kind": (
+        f"EXISTS (SELECT 1 FROM audit a WHERE a.kind = :event_kind AND {_ABOUT_EXCHANGE})"
+    ),
+}
+
+
 def _where(query: ExchangeQuery) -> tuple[str, dict[str, str]]:
-    clauses: list[str] = []
-    if query.partner is not None:
-        clauses.append("(s.sender_id = :partner OR d.recipient_id = :partner)")
-    if query.from_country is not None:
-        clauses.append("ps.country = :from_country")
-    if query.to_country is not None:
-        clauses.append("pr.country = :to_country")
-    if query.since is not None:
-        clauses.append("s.received_at >= :since")
-    if query.until is not None:
-        clauses.append("s.received_at < :until")
-    if query.category is not None:
-        clauses.append("s.category = :category")
-    if query.rule is not None:
-        clauses.append("EXISTS (SELECT 1 FROM json_each(d.rule_ids) r WHERE r.value = :rule)")
-    if query.outcome is not None:
-        clauses.append("d.verdict = :outcome")
-    if query.event_kind is not None:
-        clauses.append(
-            f"EXISTS (SELECT 1 FROM audit a WHERE a.kind = :event_kind AND {_ABOUT_EXCHANGE})"
-        )
-    return ("WHERE " + " AND ".join(clauses)) if clauses else "", query.as_json()
+    params = query.as_json()
+    clauses = [_CLAUSES[name] for name in params]
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
 def _exchange(row: Sequence[Any]) -> Exchange:
