@@ -5,14 +5,13 @@ the pipeline. Handlers do HTTP and nothing else; the work is in :mod:`gateway.in
 from __future__ import annotations
 
 import hashlib
-import json
 import ssl
 
 from aiohttp import web
 
 from gateway.audit import AuditEvent, EventKind, timestamp
 from gateway.delivery import requests as tracked_requests
-from gateway.delivery.inbox import MAX_LIMIT, MAX_WAIT, Inbox
+from gateway.delivery.inbox import MAX_LIMIT, MAX_WAIT, Inbox, inbox_entry
 from gateway.errors import (
     ClientError,
     NotAuthenticated,
@@ -140,17 +139,7 @@ async def get_inbox(request: web.Request) -> web.Response:
     fetched = await request.app[INBOX].fetch(request[PARTNER], after=after, limit=limit, wait=wait)
     return web.json_response(
         {
-            "envelopes": [
-                {
-                    "id": item.id,
-                    "position": item.seq,
-                    "signal_id": item.signal_id,
-                    "version": item.version,
-                    "created_at": item.created_at,
-                    "envelope": json.loads(item.envelope),
-                }
-                for item in fetched.envelopes
-            ],
+            "envelopes": [inbox_entry(item) for item in fetched.envelopes],
             "cursor": fetched.cursor,
         },
         dumps=dumps,

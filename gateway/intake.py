@@ -72,9 +72,6 @@ class Receipt:
         return receipt
 
 
-PSEUDONYM_SECRET = b"euregate pseudonym secret v1"
-"""What the master key derives the per-recipient pseudonym keys from (see ``minimise``)."""
-
 NOBODY_MAY_RECEIVE = N_(
     "The gateway keeps this signal, but the sharing policy lets none of its recipients "
     "receive it: it will not be delivered to anyone."

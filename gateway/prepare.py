@@ -16,7 +16,6 @@ from datetime import datetime
 
 from gateway import minimise
 from gateway.decision import Decision
-from gateway.intake import PSEUDONYM_SECRET
 from gateway.minimise import RecipientView
 from gateway.partners import Partner
 from gateway.render import RenderedDocument, render
@@ -83,7 +82,7 @@ class Preparer:
         self._master_key = master_key
         self._translator = translator
         self._policy = policy
-        self._pseudonym_secret = master_key.derive(PSEUDONYM_SECRET)
+        self._pseudonym_secret = master_key.derive(minimise.PSEUDONYM_SECRET)
 
     @property
     def translator(self) -> TranslationBackend:

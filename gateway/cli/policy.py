@@ -20,8 +20,8 @@ from gateway.datadir import load_master_key
 from gateway.decision import LABELS, DataClass, Decision, Verdict
 from gateway.errors import ClientError, RegistryError
 from gateway.i18n import negotiate, translate
-from gateway.intake import PSEUDONYM_SECRET, Checked, check_signal
-from gateway.minimise import apply, pseudonym_key
+from gateway.intake import Checked, check_signal
+from gateway.minimise import PSEUDONYM_SECRET, apply, pseudonym_key
 from gateway.policy import PolicyError, check_policy, parse_policy
 from gateway.problems import problem_document
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from dataclasses import dataclass
 from typing import Final
 
@@ -20,6 +21,18 @@ from gateway.store import InboxEnvelope, Store
 
 MAX_LIMIT: Final = 500
 MAX_WAIT: Final = 60
+
+
+def inbox_entry(envelope: InboxEnvelope) -> dict[str, object]:
+    """One envelope as ``GET /v1/inbox`` hands it out and a webhook receives it."""
+    return {
+        "id": envelope.id,
+        "position": envelope.seq,
+        "signal_id": envelope.signal_id,
+        "version": envelope.version,
+        "created_at": envelope.created_at,
+        "envelope": json.loads(envelope.envelope),
+    }
 
 
 @dataclass(frozen=True)

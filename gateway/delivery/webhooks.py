@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import random as random_module
 import ssl
 from collections.abc import Callable, Sequence
@@ -37,6 +36,7 @@ from gateway import canonical, datadir, pki
 from gateway.audit import AuditEvent, EventKind, timestamp
 from gateway.clock import Clock
 from gateway.config import DataDir, Settings
+from gateway.delivery.inbox import inbox_entry
 from gateway.errors import RegistryError
 from gateway.logs import get_logger
 from gateway.partners import Partner
@@ -87,16 +87,7 @@ class Outcome:
 
 def push_body(envelope: InboxEnvelope) -> bytes:
     """The same entry ``GET /v1/inbox`` gives for this envelope."""
-    return canonical.dumps(
-        {
-            "id": envelope.id,
-            "position": envelope.seq,
-            "signal_id": envelope.signal_id,
-            "version": envelope.version,
-            "created_at": envelope.created_at,
-            "envelope": json.loads(envelope.envelope),
-        }
-    )
+    return canonical.dumps(inbox_entry(envelope))
 
 
 def webhook_ssl_context(settings: Settings, layout: DataDir) -> ssl.SSLContext:

@@ -18,7 +18,7 @@ from gateway.minimise.classes import (
     classify,
     pattern_of,
 )
-from gateway.minimise.pseudonyms import PSEUDONYM_PATTERN, pseudonym_key
+from gateway.minimise.pseudonyms import PSEUDONYM_PATTERN, PSEUDONYM_SECRET, pseudonym_key
 from gateway.minimise.view import (
     COORDINATE_DECIMALS,
     RecipientView,
@@ -35,6 +35,7 @@ __all__ = [
     "PERSON_IDENTIFIERS",
     "PERSON_IDENTIFIER_CLASSES",
     "PSEUDONYM_PATTERN",
+    "PSEUDONYM_SECRET",
     "STRUCTURE",
     "SUPPORTED_OUTCOMES",
     "RecipientView",

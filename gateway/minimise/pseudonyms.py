@@ -40,6 +40,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from gateway.decision import DataClass
 
+PSEUDONYM_SECRET: Final = b"euregate pseudonym secret v1"
+"""What the master key derives the secret of the per-recipient pseudonym keys from."""
+
 PSEUDONYM_PREFIX: Final = "psn:"
 PSEUDONYM_PATTERN: Final = "^psn:[a-z2-7]{32}$"
 KEY_BYTES: Final = 32

@@ -253,18 +253,6 @@ class DeliveryStore(Database):
 
         return await self.write(write)
 
-    async def due_deliveries(self, *, due: str, limit: int = 32) -> list[Delivery]:
-        def read(conn: sqlite3.Connection) -> list[Delivery]:
-            rows = conn.execute(
-                f"SELECT {_DELIVERY_COLUMNS} FROM deliveries d JOIN envelopes e "
-                "ON e.id = d.envelope_id WHERE d.state = 'pending' AND d.next_attempt_at <= ? "
-                "ORDER BY d.next_attempt_at, e.seq LIMIT ?",
-                (due, limit),
-            ).fetchall()
-            return [_delivery(row) for row in rows]
-
-        return await self.read(read)
-
     async def deliveries(self, *, state: str | None = None, limit: int = 1000) -> list[Delivery]:
         def read(conn: sqlite3.Connection) -> list[Delivery]:
             where, params = ("", []) if state is None else ("WHERE d.state = ? ", [state])
