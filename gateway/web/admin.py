@@ -10,7 +10,7 @@ versions the store keeps.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from collections.abc import Callable
 from typing import Final
 
 from aiohttp import web
@@ -69,10 +69,6 @@ KEY_STATES: Final = {
 }
 
 
-def actor(viewer: Viewer) -> str:
-    return f"staff:{viewer.account.id}"
-
-
 # --- partners ------------------------------------------------------------------------------
 
 
@@ -82,19 +78,18 @@ async def partners(request: web.Request, viewer: Viewer) -> web.Response:
     web_ = context(request)
     store, language, now = web_.store, viewer.language, web_.clock.now()
     health = await store.webhook_health()
-
-    def when(at: str) -> str:
-        return present.moment(_when(at), language, viewer.time_zone) if at else ""
+    state_label = _state_label(language)
 
     def read() -> list[dict[str, object]]:
         return [
             {
                 "partner": p,
-                "state": translate(STATE_LABELS.get(str(p.state), str(p.state)), language),
+                "state": state_label(p.state),
                 "country": labels.country_name(p.country, language),
-                "agency": _label("agency_type", p.agency_type, language),
+                "agency": present.label("agency_type", p.agency_type, language),
                 "certificates": [
-                    (c, when(c.not_before), when(c.not_after)) for c in store.certificates(p.id)
+                    (c, viewer.moment(c.not_before), viewer.moment(c.not_after))
+                    for c in store.certificates(p.id)
                 ],
                 "keys": [
                     (k, translate(KEY_STATES[k.state_at(now)], language))
@@ -108,7 +103,7 @@ async def partners(request: web.Request, viewer: Viewer) -> web.Response:
     return await render_page(
         request,
         "admin_partners.html",
-        {"rows": await asyncio.to_thread(read), "state_label": _state_label(language)},
+        {"rows": await asyncio.to_thread(read), "state_label": state_label},
     )
 
 
@@ -126,7 +121,7 @@ async def change_partner(request: web.Request, viewer: Viewer) -> web.Response:
             context(request).store,
             partner_id,
             state,
-            actor=actor(viewer),
+            actor=viewer.actor,
         )
     except RegistryError:
         raise NotFound() from None
@@ -135,14 +130,7 @@ async def change_partner(request: web.Request, viewer: Viewer) -> web.Response:
     raise web.HTTPSeeOther(PARTNERS_PATH)
 
 
-def _label(list_name: str, code: str, language: str) -> str:
-    try:
-        return labels.label(list_name, code, language)
-    except KeyError:
-        return code
-
-
-def _state_label(language: str) -> object:
+def _state_label(language: str) -> Callable[[object], str]:
     def label(state: object) -> str:
         return translate(STATE_LABELS.get(str(state), str(state)), language)
 
@@ -172,9 +160,7 @@ async def _staff_page(
             "role": translate(ROLE_LABELS[a.role], language),
             "state": translate(STATE_LABELS[str(a.state)], language),
             "locked": a.locked(now),
-            "created": present.moment(_when(a.created_at), language, viewer.time_zone)
-            if a.created_at
-            else "",
+            "created": viewer.moment(a.created_at),
         }
         for a in accounts
     ]
@@ -193,10 +179,6 @@ async def _staff_page(
         },
         status=status,
     )
-
-
-def _when(at: str) -> datetime:
-    return datetime.fromisoformat(at)
 
 
 @routes.get(STAFF_PATH)
@@ -230,7 +212,7 @@ async def add_staff(request: web.Request, viewer: Viewer) -> web.Response:
                 status=422,
             )
         enrolment = await asyncio.to_thread(
-            admin.enrol, web_.store, web_.master_key, account, password, actor=actor(viewer)
+            admin.enrol, web_.store, web_.master_key, account, password, actor=viewer.actor
         )
     except (RegistryError, ValueError) as error:
         return await _staff_page(
@@ -253,7 +235,7 @@ async def change_state(request: web.Request, viewer: Viewer) -> web.Response:
     state = StaffState.DISABLED if request.match_info["change"] == "disable" else StaffState.ACTIVE
     try:
         await asyncio.to_thread(
-            admin.set_state, context(request).store, staff_id, state, actor=actor(viewer)
+            admin.set_state, context(request).store, staff_id, state, actor=viewer.actor
         )
     except RegistryError as error:
         return await _staff_page(
@@ -281,7 +263,7 @@ async def reset_staff(request: web.Request, viewer: Viewer) -> web.Response:
         )
     try:
         enrolment = await asyncio.to_thread(
-            admin.reset, web_.store, web_.master_key, staff_id, password, actor=actor(viewer)
+            admin.reset, web_.store, web_.master_key, staff_id, password, actor=viewer.actor
         )
     except RegistryError as error:
         return await _staff_page(
@@ -302,9 +284,7 @@ async def policy(request: web.Request, viewer: Viewer) -> web.Response:
     versions = [
         {
             "version": v,
-            "loaded": present.moment(_when(v.first_loaded_at), viewer.language, viewer.time_zone)
-            if v.first_loaded_at
-            else "",
+            "loaded": viewer.moment(v.first_loaded_at),
         }
         for v in await store.policy_versions()
     ]

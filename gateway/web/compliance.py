@@ -115,16 +115,6 @@ def _signer(request: web.Request) -> Signer:
     return state.signer
 
 
-def actor(viewer: Viewer) -> str:
-    return f"staff:{viewer.account.id}"
-
-
-def moment(at: str | None, viewer: Viewer) -> str:
-    if not at:
-        return ""
-    return present.moment(datetime.fromisoformat(at), viewer.language, viewer.time_zone)
-
-
 # --- search --------------------------------------------------------------------------------
 
 
@@ -220,8 +210,8 @@ async def search(request: web.Request, viewer: Viewer) -> web.Response:
     rows = [
         {
             "exchange": e,
-            "received": moment(e.received_at, viewer),
-            "category": _label("category", e.category, language),
+            "received": viewer.moment(e.received_at),
+            "category": present.label("category", e.category, language),
             "verdict": labels.label("verdict", e.verdict, language),
         }
         for e in found.exchanges
@@ -243,7 +233,9 @@ async def search(request: web.Request, viewer: Viewer) -> web.Response:
             "kept": kept,
             "partners": values["partners"],
             "countries": [(c, labels.country_name(c, language)) for c in COUNTRIES],
-            "categories": [(c, _label("category", c, language)) for c in values["categories"]],
+            "categories": [
+                (c, present.label("category", c, language)) for c in values["categories"]
+            ],
             "rules": values["rules"],
             "outcomes": [
                 (v, labels.label("verdict", v, language)) for v in labels.codes("verdict")
@@ -253,13 +245,6 @@ async def search(request: web.Request, viewer: Viewer) -> web.Response:
             "may_export": viewer.may(Permission.AUDIT_EXPORT),
         },
     )
-
-
-def _label(list_name: str, code: str, language: str) -> str:
-    try:
-        return labels.label(list_name, code, language)
-    except KeyError:
-        return code
 
 
 # --- one exchange --------------------------------------------------------------------------
@@ -305,7 +290,7 @@ def story(entries: list[AuditEntry], viewer: Viewer) -> Iterator[StoryLine]:
             if data.get(key) not in (None, "", [])
         )
         yield StoryLine(
-            at=moment(entry.at, viewer),
+            at=viewer.moment(entry.at),
             at_iso=entry.at,
             kind=entry.kind,
             what=translate(EXCHANGE_EVENTS.get(entry.kind, entry.kind), viewer.language),
@@ -349,9 +334,9 @@ async def exchange(request: web.Request, viewer: Viewer) -> web.Response:
         "audit_exchange.html",
         {
             "signal": stored,
-            "received": moment(stored.received_at, viewer),
-            "category": _label("category", first.category, language) if first else "",
-            "urgency": _label("urgency", first.urgency, language) if first else "",
+            "received": viewer.moment(stored.received_at),
+            "category": present.label("category", first.category, language) if first else "",
+            "urgency": present.label("urgency", first.urgency, language) if first else "",
             "recipients": recipients,
             "story": list(story(await store.signal_events(signal_id), viewer)),
         },
@@ -376,13 +361,13 @@ async def export(request: web.Request, viewer: Viewer) -> web.Response:
         format="json" if chosen == "json" else "csv",
         query=asked.query,
         exported_at=timestamp(web_.clock.now()),
-        exported_by=actor(viewer),
+        exported_by=viewer.actor,
         signer=_signer(request),
     )
     await web_.store.record(
         AuditEvent(
             EventKind.AUDIT_EXPORTED,
-            actor=actor(viewer),
+            actor=viewer.actor,
             subject=f"export:{made.file_name}",
             data={
                 "format": chosen,
@@ -415,9 +400,9 @@ async def chain(request: web.Request, viewer: Viewer) -> web.Response:
         "audit_chain.html",
         {
             "head": head,
-            "head_at": moment(head.at if head else None, viewer),
+            "head_at": viewer.moment(head.at if head else None),
             "last": last,
-            "last_at": moment(last.at if last else None, viewer),
+            "last_at": viewer.moment(last.at if last else None),
             "behind": (head.seq - last.last_seq) if head and last else None,
             "running": running,
         },
@@ -432,7 +417,7 @@ async def start_verify(request: web.Request, viewer: Viewer) -> web.Response:
     job = next((j for j in state.jobs.values() if not j.done), None)
     if job is None:
         head = await store.chain_head()
-        job = VerifyJob(secrets.token_urlsafe(12), actor(viewer), head.seq if head else 0)
+        job = VerifyJob(secrets.token_urlsafe(12), viewer.actor, head.seq if head else 0)
         state.jobs[job.id] = job
         task = asyncio.create_task(_verify(store, job))
         state.tasks.add(task)
@@ -471,7 +456,7 @@ async def verify_progress(request: web.Request, viewer: Viewer) -> web.Response:
             "total": total,
             "checked": min(job.checked, total),
             "percent": min(100, job.checked * 100 // total),
-            "result_at": moment(job.result.at if job.result else None, viewer),
+            "result_at": viewer.moment(job.result.at if job.result else None),
         },
     )
 
@@ -515,8 +500,8 @@ async def lookup(request: web.Request, viewer: Viewer) -> web.Response:
     rows = [
         {
             "found": f,
-            "received": moment(f.received_at, viewer),
-            "category": _label("category", f.category, viewer.language),
+            "received": viewer.moment(f.received_at),
+            "category": present.label("category", f.category, viewer.language),
         }
         for f in found
     ]

@@ -112,7 +112,7 @@ def make_export(
         "file": name,
         "media_type": MEDIA_TYPES[format],
         "bytes": len(data),
-        "sha256": hashlib.sha256(data).hexdigest(),
+        "sha256": _sha256(data),
         "rows": len(exchanges),
         "query": query.as_json(),
         "exported_at": exported_at,

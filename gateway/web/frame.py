@@ -15,6 +15,7 @@ import contextlib
 import functools
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Final
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -40,7 +41,7 @@ from gateway.logs import get_logger
 from gateway.staff import Authenticator, Permission, StaffAccount, allowed, allowed_to
 from gateway.store import Store
 from gateway.vault import MasterKey
-from gateway.web import sessions
+from gateway.web import present, sessions
 from gateway.web.security import CSRF_FIELD, SECURITY_HEADERS, csrf_valid
 from gateway.web.texts import ROLE_LABELS, Texts
 
@@ -100,6 +101,17 @@ class Viewer:
     language: str
     csrf: str
     time_zone: ZoneInfo
+
+    @property
+    def actor(self) -> str:
+        """The viewer as the audit log names them."""
+        return f"staff:{self.account.id}"
+
+    def moment(self, at: str | None) -> str:
+        """A stored timestamp as the viewer reads it; nothing for none."""
+        if not at:
+            return ""
+        return present.moment(datetime.fromisoformat(at), self.language, self.time_zone)
 
     def may(self, permission: Permission) -> bool:
         return allowed_to(self.account, permission)

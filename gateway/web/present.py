@@ -51,9 +51,10 @@ def age(since: datetime, now: datetime, language: str) -> str:
     )
 
 
-def language_name(code: str, language: str) -> str:
+def label(list_name: str, code: str, language: str) -> str:
+    """The label of ``code`` in ``language``, or the code itself where the list has none."""
     try:
-        return labels.label("language", code, language)
+        return labels.label(list_name, code, language)
     except KeyError:
         return code
 
