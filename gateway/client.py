@@ -9,7 +9,6 @@ cannot be reached raises :class:`Unreachable`. Both derive from :class:`ClientFa
 
 from __future__ import annotations
 
-import base64
 import json
 import ssl
 from collections.abc import Mapping
@@ -143,7 +142,7 @@ class EuregateClient(JsonClient):
     async def gateway_keys(self) -> dict[str, bytes]:
         """The gateway's public signing keys by id, to verify envelopes."""
         keys = (await self._request("GET", "/v1/gateway/keys"))["keys"]
-        return {key["key_id"]: _unb64url(key["public_key"]) for key in keys}
+        return {key["key_id"]: seal.unb64url(key["public_key"]) for key in keys}
 
 
 @dataclass(frozen=True)
@@ -190,7 +189,3 @@ def open_message(
         version=int(entry["version"]),
         content=json.loads(plaintext),
     )
-
-
-def _unb64url(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

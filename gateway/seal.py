@@ -310,11 +310,17 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+def unb64url(text: str) -> bytes:
+    """The bytes of unpadded base64url ``text`` (as :func:`b64url` writes it); ValueError if
+    it is not base64url."""
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
 def _unb64url(text: object, member: str) -> bytes:
     if not isinstance(text, str) or not text.isascii() or "=" in text:
         raise EnvelopeMalformed(reason=f"{member} is not unpadded base64url")
     try:
-        decoded = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        decoded = unb64url(text)
     except (binascii.Error, ValueError) as exc:
         raise EnvelopeMalformed(reason=f"{member} is not unpadded base64url") from exc
     if b64url(decoded) != text:

@@ -9,7 +9,6 @@ is whole and came from this gateway.
 
 from __future__ import annotations
 
-import base64
 import csv
 import hashlib
 import io
@@ -23,7 +22,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from gateway import canonical
-from gateway.seal import Signer, b64url
+from gateway.seal import Signer, b64url, unb64url
 from gateway.store import Exchange, ExchangeQuery
 
 Format = Literal["csv", "json"]
@@ -144,7 +143,7 @@ def check_export(data: bytes, manifest: object, public_keys: Mapping[str, bytes]
         problems.append(f"no gateway key with id {manifest.get('key_id')}")
         return problems
     try:
-        signature = _unb64url(str(manifest.get("signature", "")))
+        signature = unb64url(str(manifest.get("signature", "")))
         ed25519.Ed25519PublicKey.from_public_bytes(key).verify(signature, signed_bytes(manifest))
     except (InvalidSignature, ValueError):
         problems.append("the manifest's signature does not verify with the gateway's key")
@@ -155,7 +154,7 @@ def public_keys_from_json(document: object) -> dict[str, bytes]:
     """The gateway's public keys by id, from the answer of ``GET /v1/gateway/keys``."""
     keys = document.get("keys", []) if isinstance(document, dict) else []
     return {
-        str(key["key_id"]): _unb64url(str(key["public_key"]))
+        str(key["key_id"]): unb64url(str(key["public_key"]))
         for key in keys
         if isinstance(key, dict) and "key_id" in key and "public_key" in key
     }
@@ -163,7 +162,3 @@ def public_keys_from_json(document: object) -> dict[str, bytes]:
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _unb64url(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
