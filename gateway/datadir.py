@@ -4,6 +4,10 @@
 server certificate, the master key (outside the database) and the database. With
 ``demo`` it also enrols the demo network, each partner with a client certificate and
 key on disk. Running it again keeps whatever already exists.
+
+A real partner's certificate is issued from its certificate signing request
+(:func:`issue_certificate`): the partner keeps its private key, and the gateway never
+sees it. Only the demo network's keys are made here (:func:`issue_demo_certificate`).
 """
 
 from __future__ import annotations
@@ -107,7 +111,7 @@ def initialise(
         for partner in DEMO_NETWORK:
             if partner.id not in known:
                 add_partner(store, partner, actor=actor)
-                issue_certificate(store, layout, partner.id, now=now, actor=actor)
+                issue_demo_certificate(store, layout, partner.id, now=now, actor=actor)
                 report.enrolled.append(partner.id)
             if _demo_encryption_key(store, layout, partner.id, now=now, actor=actor):
                 report.created.append(str(layout.partner_encryption_key(partner.id)))
@@ -243,38 +247,98 @@ def change_partner_state(
 
 @dataclass(frozen=True)
 class IssuedFiles:
+    """Where a partner's certificate went; ``key_path`` only for a demo partner, whose key
+    the gateway made."""
+
     certificate: Certificate
     certificate_path: Path
-    key_path: Path
+    key_path: Path | None = None
 
 
 def issue_certificate(
     store: Store,
     layout: DataDir,
     partner_id: str,
+    request: bytes,
     *,
     now: datetime,
     actor: str,
     out_dir: Path | None = None,
     valid_days: int = 825,
 ) -> IssuedFiles:
-    """Issue a client certificate for a partner, register its fingerprint, write cert and key."""
+    """Certify the key of a partner's certificate signing request: register the fingerprint
+    (audited) and write ``client.pem`` and ``ca.pem``. Only the request's public key is
+    used; the gateway writes no private key."""
+    partner, target = _issuable(store, layout, partner_id, out_dir)
+    try:
+        public_key = pki.requested_key(request)
+    except pki.RequestRefused as exc:
+        raise RegistryError("certificate request refused: {problem}", problem=str(exc)) from exc
+    signed = pki.certify_client_key(
+        load_authority(layout),
+        partner_id,
+        public_key,
+        now=now,
+        valid_days=valid_days,
+        country=partner.country,
+    )
+    certificate = _register(store, partner_id, signed, actor=actor, key_source="request")
+    certificate_path = target / "client.pem"
+    write_public(certificate_path, signed.certificate_pem)
+    write_public(target / "ca.pem", layout.ca_certificate.read_bytes())
+    return IssuedFiles(certificate, certificate_path)
+
+
+def issue_demo_certificate(
+    store: Store,
+    layout: DataDir,
+    partner_id: str,
+    *,
+    now: datetime,
+    actor: str,
+    valid_days: int = 825,
+) -> IssuedFiles:
+    """A demo partner's certificate with a key made here, both written beside each other:
+    for ``init --demo`` only, where the data directory plays every partner."""
+    partner, target = _issuable(store, layout, partner_id, None)
+    issued = pki.issue_client_certificate(
+        load_authority(layout), partner_id, now=now, valid_days=valid_days, country=partner.country
+    )
+    certificate = _register(store, partner_id, issued, actor=actor, key_source="generated")
+    certificate_path, key_path = target / "client.pem", target / "client.key"
+    write_private(key_path, issued.private_key_pem)
+    write_public(certificate_path, issued.certificate_pem)
+    write_public(target / "ca.pem", layout.ca_certificate.read_bytes())
+    return IssuedFiles(certificate, certificate_path, key_path)
+
+
+def _issuable(
+    store: Store, layout: DataDir, partner_id: str, out_dir: Path | None
+) -> tuple[Partner, Path]:
+    """The partner, if active, and a directory that holds no certificate or key yet."""
     partner = store.partner(partner_id)
     if not partner.active:
         raise RegistryError("partner {id} is {state}", id=partner_id, state=partner.state)
     target = out_dir or layout.partner_dir(partner_id)
-    certificate_path, key_path = target / "client.pem", target / "client.key"
-    if certificate_path.exists() or key_path.exists():
+    if (target / "client.pem").exists() or (target / "client.key").exists():
         raise RegistryError("{path} already holds a certificate; choose --out", path=target)
-    issued = pki.issue_client_certificate(
-        load_authority(layout), partner_id, now=now, valid_days=valid_days, country=partner.country
-    )
+    return partner, target
+
+
+def _register(
+    store: Store,
+    partner_id: str,
+    signed: pki.SignedCertificate,
+    *,
+    actor: str,
+    key_source: str,
+) -> Certificate:
     certificate = Certificate(
-        fingerprint=issued.fingerprint,
+        fingerprint=signed.fingerprint,
         partner_id=partner_id,
-        serial=format(issued.serial, "x"),
-        not_before=issued.not_before.isoformat(),
-        not_after=issued.not_after.isoformat(),
+        serial=format(signed.serial, "x"),
+        not_before=signed.not_before.isoformat(),
+        not_after=signed.not_after.isoformat(),
     )
     store.register_certificate(
         certificate,
@@ -282,13 +346,14 @@ def issue_certificate(
             EventKind.CERTIFICATE_ISSUED,
             actor=actor,
             subject=f"partner:{partner_id}",
-            data={"fingerprint": issued.fingerprint, "serial": certificate.serial},
+            data={
+                "fingerprint": signed.fingerprint,
+                "serial": certificate.serial,
+                "key": key_source,
+            },
         ),
     )
-    write_private(key_path, issued.private_key_pem)
-    write_public(certificate_path, issued.certificate_pem)
-    write_public(target / "ca.pem", layout.ca_certificate.read_bytes())
-    return IssuedFiles(certificate, certificate_path, key_path)
+    return certificate
 
 
 def revoke_certificate(store: Store, fingerprint: str, *, actor: str) -> Certificate:

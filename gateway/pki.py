@@ -6,9 +6,14 @@ that: it issues the server certificate the partners verify, and one client
 certificate per partner, whose subject common name is the partner id.
 
 Everything here is a pure function over bytes with the time passed in, except
-the two ``*_ssl_context`` builders, which read PEM files because :mod:`ssl` only
-loads keys from paths. Keys are ECDSA P-256 (accepted by every TLS 1.3 stack),
-signatures SHA-256.
+the ``*_ssl_context`` builders, which read PEM files because :mod:`ssl` only
+loads keys from paths. Keys the gateway makes are ECDSA P-256 (accepted by every
+TLS 1.3 stack), signatures SHA-256.
+
+In production a partner makes its own key and sends a PKCS #10 request
+(:func:`make_request` is the partner's side, :func:`requested_key` the gateway's): the
+gateway takes only the request's public key, once its signature verifies, and sets the
+subject, names and usages itself. Only the demo network gets keys made by the gateway.
 """
 
 from __future__ import annotations
@@ -19,18 +24,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeAlias
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 __all__ = [
     "CLOCK_SKEW",
+    "MIN_RSA_BITS",
     "CertificateAuthority",
     "CertificateInfo",
     "IssuedCertificate",
+    "RequestRefused",
+    "SignedCertificate",
+    "SubjectKey",
+    "certify_client_key",
+    "certify_server_key",
     "client_ssl_context",
     "create_ca",
     "describe",
@@ -38,7 +50,10 @@ __all__ = [
     "issue_client_certificate",
     "issue_server_certificate",
     "load_authority",
+    "make_request",
+    "requested_key",
     "server_ssl_context",
+    "strong_key",
 ]
 
 CLOCK_SKEW: Final = timedelta(minutes=5)
@@ -51,17 +66,24 @@ not be refused as "not yet valid" by a peer whose clock runs a little behind.
 _CURVE: Final = ec.SECP256R1()
 _HASH: Final = hashes.SHA256()
 
+MIN_RSA_BITS: Final = 3072
+"""The smallest RSA key a partner may bring (BSI TR-02102-1 and ANSSI ask for 3000 bits)."""
+_STRONG_CURVES: Final = frozenset({"secp256r1", "secp384r1", "secp521r1"})
+
+SubjectKey: TypeAlias = ec.EllipticCurvePublicKey | rsa.RSAPublicKey | ed25519.Ed25519PublicKey
+"""A key the gateway certifies: ECDSA on P-256, P-384 or P-521, RSA of at least
+:data:`MIN_RSA_BITS` bits, or Ed25519."""
+
+
+class RequestRefused(ValueError):
+    """A certificate signing request the gateway will not certify; the message says why."""
+
 
 @dataclass(frozen=True)
-class IssuedCertificate:
-    """A freshly issued certificate with its private key, both PEM.
-
-    ``private_key_pem`` is unencrypted PKCS #8: whoever stores it decides how to
-    protect it.
-    """
+class SignedCertificate:
+    """A certificate the gateway's CA signed, PEM, with what an administrator checks."""
 
     certificate_pem: bytes
-    private_key_pem: bytes
     fingerprint: str
     serial: int
     not_before: datetime
@@ -69,9 +91,21 @@ class IssuedCertificate:
 
     def __repr__(self) -> str:
         return (
-            f"IssuedCertificate(fingerprint={self.fingerprint!r}, serial={self.serial}, "
+            f"{type(self).__name__}(fingerprint={self.fingerprint!r}, serial={self.serial}, "
             f"not_before={self.not_before.isoformat()}, not_after={self.not_after.isoformat()})"
         )
+
+
+@dataclass(frozen=True, repr=False)
+class IssuedCertificate(SignedCertificate):
+    """A certificate with the private key the gateway made for it (its own keys and the
+    demo network's), both PEM.
+
+    ``private_key_pem`` is unencrypted PKCS #8: whoever stores it decides how to
+    protect it.
+    """
+
+    private_key_pem: bytes = b""
 
 
 @dataclass(frozen=True, repr=False)
@@ -140,7 +174,21 @@ def issue_server_certificate(
     now: datetime,
     valid_days: int = 397,
 ) -> IssuedCertificate:
-    """Issue the gateway's TLS server certificate for ``names``.
+    """The gateway's own TLS server certificate for ``names``, with a key made here."""
+    key = ec.generate_private_key(_CURVE)
+    signed = certify_server_key(ca, names, key.public_key(), now=now, valid_days=valid_days)
+    return _with_key(signed, key)
+
+
+def certify_server_key(
+    ca: CertificateAuthority,
+    names: Sequence[str],
+    public_key: SubjectKey,
+    *,
+    now: datetime,
+    valid_days: int = 397,
+) -> SignedCertificate:
+    """A TLS server certificate for ``names`` and ``public_key``.
 
     Each name that parses as an IP address (``127.0.0.1``, ``::1``) becomes an IP
     address entry of the subjectAltName, every other name a DNS entry. The first
@@ -156,6 +204,7 @@ def issue_server_certificate(
     return _issue_leaf(
         ca,
         subject,
+        public_key,
         now=now,
         valid_days=valid_days,
         usage=ExtendedKeyUsageOID.SERVER_AUTH,
@@ -172,7 +221,32 @@ def issue_client_certificate(
     organisation: str | None = None,
     country: str | None = None,
 ) -> IssuedCertificate:
-    """Issue a partner's client certificate; its subject CN is ``partner_id``.
+    """A client certificate with a key made here: the gateway's own (for webhooks) and the
+    demo network's. A partner brings its key in a request (:func:`certify_client_key`)."""
+    key = ec.generate_private_key(_CURVE)
+    signed = certify_client_key(
+        ca,
+        partner_id,
+        key.public_key(),
+        now=now,
+        valid_days=valid_days,
+        organisation=organisation,
+        country=country,
+    )
+    return _with_key(signed, key)
+
+
+def certify_client_key(
+    ca: CertificateAuthority,
+    partner_id: str,
+    public_key: SubjectKey,
+    *,
+    now: datetime,
+    valid_days: int = 825,
+    organisation: str | None = None,
+    country: str | None = None,
+) -> SignedCertificate:
+    """A partner's client certificate for ``public_key``; its subject CN is ``partner_id``.
 
     ``country`` is an ISO 3166 alpha-2 code. The certificate has no
     subjectAltName: the partner is a system, not a host name.
@@ -187,11 +261,78 @@ def issue_client_certificate(
     return _issue_leaf(
         ca,
         x509.Name(attributes),
+        public_key,
         now=now,
         valid_days=valid_days,
         usage=ExtendedKeyUsageOID.CLIENT_AUTH,
         alt_names=None,
     )
+
+
+def requested_key(request: bytes) -> SubjectKey:
+    """The public key of a PKCS #10 request (PEM or DER), once its signature verifies.
+
+    Nothing else of the request is used: its subject, names and extensions are the
+    requester's claims, and the gateway decides who a certificate names. Raises
+    :class:`RequestRefused` for anything that is not a request, a signature that does not
+    verify (altered, or not signed by the key it carries), or a weak key.
+    """
+    try:
+        if request.lstrip().startswith(b"-----BEGIN"):
+            csr = x509.load_pem_x509_csr(request)
+        else:
+            csr = x509.load_der_x509_csr(request)
+        key = csr.public_key()
+        valid = csr.is_signature_valid
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise RequestRefused(
+            "not a PKCS #10 certificate signing request in PEM or DER, or one signed with "
+            "an algorithm the gateway does not accept"
+        ) from exc
+    if not valid:
+        raise RequestRefused(
+            "the request's signature does not verify: it was altered after signing, or not "
+            "signed with the private key whose public key it carries"
+        )
+    return strong_key(key)
+
+
+def strong_key(key: object) -> SubjectKey:
+    """``key`` if the gateway certifies keys of its kind and size; else :class:`RequestRefused`."""
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        if key.curve.name not in _STRONG_CURVES:
+            raise RequestRefused(
+                f"the request's key is on curve {key.curve.name}; "
+                "use P-256, P-384 or P-521 (or Ed25519, or RSA of at least "
+                f"{MIN_RSA_BITS} bits)"
+            )
+        return key
+    if isinstance(key, rsa.RSAPublicKey):
+        if key.key_size < MIN_RSA_BITS:
+            raise RequestRefused(
+                f"the request's RSA key has {key.key_size} bits; at least {MIN_RSA_BITS} are "
+                "needed (or use ECDSA P-256, which is smaller and faster)"
+            )
+        return key
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return key
+    raise RequestRefused(
+        f"the request's key is {type(key).__name__.removeprefix('_')}; use ECDSA P-256, "
+        f"P-384 or P-521, Ed25519, or RSA of at least {MIN_RSA_BITS} bits"
+    )
+
+
+def make_request(common_name: str) -> tuple[bytes, bytes]:
+    """A partner's side: a fresh ECDSA P-256 key and a PKCS #10 request signed with it, both
+    PEM (the key unencrypted PKCS #8). The subject is for people reading the request; the
+    gateway names the certificate itself."""
+    key = ec.generate_private_key(_CURVE)
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
+        .sign(key, _HASH)
+    )
+    return _private_pem(key), csr.public_bytes(serialization.Encoding.PEM)
 
 
 def load_authority(certificate_pem: bytes, private_key_pem: bytes) -> CertificateAuthority:
@@ -275,12 +416,13 @@ def _tls13_context(*, server_side: bool) -> ssl.SSLContext:
 def _issue_leaf(
     ca: CertificateAuthority,
     subject: x509.Name,
+    public_key: SubjectKey,
     *,
     now: datetime,
     valid_days: int,
     usage: x509.ObjectIdentifier,
     alt_names: list[x509.GeneralName] | None,
-) -> IssuedCertificate:
+) -> SignedCertificate:
     not_before, not_after = _validity(now, valid_days)
     ca_cert = ca.certificate
     if not_before < ca_cert.not_valid_before_utc or not_after > ca_cert.not_valid_after_utc:
@@ -290,19 +432,19 @@ def _issue_leaf(
             f"({ca_cert.not_valid_before_utc.isoformat()} to "
             f"{ca_cert.not_valid_after_utc.isoformat()})"
         )
-    key = ec.generate_private_key(_CURVE)
+    public_key = strong_key(public_key)
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
+        .public_key(public_key)
         .serial_number(x509.random_serial_number())
         .not_valid_before(not_before)
         .not_valid_after(not_after)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_key_usage(ca=False), critical=True)
         .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.private_key.public_key()),
             critical=False,
@@ -312,21 +454,39 @@ def _issue_leaf(
         builder = builder.add_extension(
             x509.SubjectAlternativeName(alt_names), critical=len(subject) == 0
         )
-    return _issued(builder.sign(ca.private_key, _HASH), key)
+    return _signed(builder.sign(ca.private_key, _HASH))
 
 
-def _issued(certificate: x509.Certificate, key: ec.EllipticCurvePrivateKey) -> IssuedCertificate:
-    return IssuedCertificate(
+def _signed(certificate: x509.Certificate) -> SignedCertificate:
+    return SignedCertificate(
         certificate_pem=certificate.public_bytes(serialization.Encoding.PEM),
-        private_key_pem=key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ),
         fingerprint=certificate.fingerprint(_HASH).hex(),
         serial=certificate.serial_number,
         not_before=certificate.not_valid_before_utc,
         not_after=certificate.not_valid_after_utc,
+    )
+
+
+def _issued(certificate: x509.Certificate, key: ec.EllipticCurvePrivateKey) -> IssuedCertificate:
+    return _with_key(_signed(certificate), key)
+
+
+def _with_key(signed: SignedCertificate, key: ec.EllipticCurvePrivateKey) -> IssuedCertificate:
+    return IssuedCertificate(
+        certificate_pem=signed.certificate_pem,
+        fingerprint=signed.fingerprint,
+        serial=signed.serial,
+        not_before=signed.not_before,
+        not_after=signed.not_after,
+        private_key_pem=_private_pem(key),
+    )
+
+
+def _private_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
     )
 
 

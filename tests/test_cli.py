@@ -76,9 +76,10 @@ def test_the_data_directory_comes_from_the_environment(
 
 
 def test_a_partner_is_added_shown_suspended_reactivated_and_revoked(
-    data: DataDir, capsys: pytest.CaptureFixture[str]
+    data: DataDir, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     d = ("--data-dir", str(data.root))
+    kit = tmp_path / "bibob"
     run(capsys, "init", *d)
     code, out = run(
         capsys,
@@ -87,7 +88,10 @@ def test_a_partner_is_added_shown_suspended_reactivated_and_revoked(
         "--agency-type", "municipality", "--languages", "nl", *d,
     )  # fmt: skip
     assert code == 0
-    code, out = run(capsys, "cert", "issue", "nl-bibob-limburg", *d)
+    assert run(capsys, "partner-kit", "csr", "nl-bibob-limburg", "--out", str(kit))[0] == 0
+    code, out = run(
+        capsys, "cert", "issue", "nl-bibob-limburg", "--csr", str(kit / "client.csr"), *d
+    )
     assert code == 0
     fingerprint = pki.fingerprint(data.partner_certificate("nl-bibob-limburg").read_bytes())
     assert fingerprint in out

@@ -8,11 +8,12 @@ import asyncio
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from gateway import datadir
+from gateway import datadir, pki
 from gateway.audit import EventKind
 from gateway.cli import main
 from gateway.clock import FixedClock, SystemClock
@@ -108,25 +109,37 @@ def test_a_webhook_for_an_unknown_partner_is_refused(
 # --- cert webhook -----------------------------------------------------------------------------
 
 
+def partner_request(directory: Path) -> Path:
+    """The webhook server's key and certificate request, made on the partner's side (its own
+    directory, ``partner-side``); the request's path."""
+    key, request = pki.make_request("hooks.politie-limburg.example")
+    own = directory / "partner-side"
+    own.mkdir(parents=True, exist_ok=True)
+    (own / "webhook.key").write_bytes(key)
+    (own / "webhook.csr").write_bytes(request)
+    return own / "webhook.csr"
+
+
 async def test_a_webhook_server_with_a_certificate_from_cert_webhook_gets_its_pushes(
     quiet_gateway: RunningGateway,
     example: Callable[[str], dict[str, Any]],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     layout = quiet_gateway.layout
+    directory = layout.partner_dir("nl-pol-limburg")
+    request = partner_request(directory)
     code, out, _ = await run_beside(
         capsys, "cert", "webhook", "nl-pol-limburg", "--name", "127.0.0.1",
-        "--data-dir", str(layout.root),
+        "--csr", str(request), "--data-dir", str(layout.root),
     )  # fmt: skip
     assert code == 0
-    directory = layout.partner_dir("nl-pol-limburg")
     assert str(directory / "webhook.pem") in out
     (issued,) = [d for _, d in audit_of(layout, EventKind.CERTIFICATE_ISSUED) if "purpose" in d]
     assert issued["purpose"] == "webhook"
 
     async with webhook_receiver(
         directory / "from-cert-webhook",
-        certificate=(directory / "webhook.pem", directory / "webhook.key"),
+        certificate=(directory / "webhook.pem", directory / "partner-side" / "webhook.key"),
         client_ca=directory / "ca.pem",
     ) as receiver:
         await waiting_push(quiet_gateway, example(LANAKEN), receiver.url)
@@ -141,7 +154,9 @@ async def test_a_webhook_server_with_a_certificate_from_cert_webhook_gets_its_pu
 def test_cert_webhook_keeps_an_existing_certificate(
     layout: DataDir, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    argv = ("cert", "webhook", "nl-pol-limburg", "--name", "localhost", "--data-dir")
+    request = partner_request(layout.partner_dir("nl-pol-limburg"))
+    argv = ("cert", "webhook", "nl-pol-limburg", "--name", "localhost", "--csr", str(request))
+    argv += ("--data-dir",)
     assert run(capsys, *argv, str(layout.root))[0] == 0
     before = layout.partner_dir("nl-pol-limburg").joinpath("webhook.pem").read_bytes()
 

@@ -11,6 +11,7 @@ from gateway.cli import (
     admin,
     delivery,
     inbox,
+    partner_kit,
     policy,
     requests,
     review,
@@ -21,7 +22,19 @@ from gateway.cli import (
 )
 from gateway.errors import EuregateError
 
-COMMAND_GROUPS = (admin, serve, send, inbox, delivery, requests, schema, policy, staff, review)
+COMMAND_GROUPS = (
+    admin,
+    partner_kit,
+    serve,
+    send,
+    inbox,
+    delivery,
+    requests,
+    schema,
+    policy,
+    staff,
+    review,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -167,7 +167,10 @@ def run_partner_add(args: argparse.Namespace) -> int:
     )
     with open_store(layout(args)) as store:
         datadir.add_partner(store, partner, actor=datadir.cli_actor())
-    print(f"added {partner.id}; issue its certificate with: euregate cert issue {partner.id}")
+    print(
+        f"added {partner.id}; certify the partner's own key with: "
+        f"euregate cert issue {partner.id} --csr FILE"
+    )
     return 0
 
 
@@ -237,12 +240,13 @@ def _register_cert(commands: Subparsers[argparse.ArgumentParser]) -> None:
     group = commands.add_parser("cert", help="partners' client certificates").add_subparsers(
         dest="cert_command", required=True, metavar="ACTION"
     )
-    issue = group.add_parser("issue", help="issue a client certificate for a partner")
+    issue = group.add_parser(
+        "issue", help="certify the key of a partner's certificate signing request"
+    )
     add_data_dir(issue)
     issue.add_argument("partner_id", metavar="PARTNER")
-    issue.add_argument(
-        "--out", type=Path, default=None, help="directory for client.pem and client.key"
-    )
+    _add_request(issue)
+    issue.add_argument("--out", type=Path, default=None, help="directory for client.pem")
     issue.add_argument("--days", type=int, default=825, help="validity in days (default 825)")
     issue.set_defaults(handler=run_cert_issue)
 
@@ -264,44 +268,78 @@ def _register_cert(commands: Subparsers[argparse.ArgumentParser]) -> None:
         metavar="NAME",
         help="DNS name or IP address of the webhook server (repeatable)",
     )
-    webhook.add_argument(
-        "--out", type=Path, default=None, help="directory for webhook.pem and webhook.key"
-    )
+    _add_request(webhook)
+    webhook.add_argument("--out", type=Path, default=None, help="directory for webhook.pem")
     webhook.set_defaults(handler=run_cert_webhook)
+
+
+def _add_request(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--csr",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the partner's PKCS #10 certificate signing request (PEM or DER); the partner "
+        "keeps its private key (`euregate partner-kit csr`, or openssl req)",
+    )
+
+
+NO_REQUEST = (
+    "`cert {command}` needs --csr FILE: the partner makes its own key and certificate "
+    "signing request (`euregate partner-kit csr {partner}` or `openssl req`, see the README) "
+    "and keeps the key; the gateway certifies only the request's public key. Keys made by "
+    "the gateway exist only for the demo network of `euregate init --demo`."
+)
+
+
+def _request(args: argparse.Namespace, command: str) -> bytes:
+    if args.csr is None:
+        raise RegistryError(NO_REQUEST, command=command, partner=args.partner_id)
+    try:
+        request: bytes = args.csr.read_bytes()
+    except OSError as exc:
+        raise RegistryError(
+            "cannot read the certificate request {path}: {problem}",
+            path=args.csr,
+            problem=exc.strerror or type(exc).__name__,
+        ) from exc
+    return request
 
 
 def run_cert_issue(args: argparse.Namespace) -> int:
     data = layout(args)
+    request = _request(args, "issue")
     with open_store(data) as store:
         issued = datadir.issue_certificate(
             store,
             data,
             args.partner_id,
+            request,
             now=SystemClock().now(),
             actor=datadir.cli_actor(),
             out_dir=args.out,
             valid_days=args.days,
         )
-    print(f"certificate  {issued.certificate_path}")
-    print(f"private key  {issued.key_path}  (give it to the partner over a secure channel)")
+    print(f"certificate  {issued.certificate_path}  (send it and ca.pem to the partner)")
     print(f"fingerprint  {issued.certificate.fingerprint}")
     return 0
 
 
 def run_cert_webhook(args: argparse.Namespace) -> int:
     data = layout(args)
+    request = _request(args, "webhook")
     with open_store(data) as store:
         issued = issue_webhook_certificate(
             store,
             data,
             args.partner_id,
             args.names,
+            request,
             now=SystemClock().now(),
             actor=datadir.cli_actor(),
             out_dir=args.out,
         )
     print(f"certificate  {issued.certificate_path}")
-    print(f"private key  {issued.key_path}")
     print(f"client CA    {issued.ca_path}  (the webhook admits the gateway's certificate by it)")
     print(f"fingerprint  {issued.fingerprint}")
     return 0

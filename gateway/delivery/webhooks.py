@@ -152,7 +152,6 @@ def change_webhook(store: Store, partner_id: str, url: str | None, *, actor: str
 @dataclass(frozen=True)
 class WebhookCertificate:
     certificate_path: Path
-    key_path: Path
     ca_path: Path
     fingerprint: str
 
@@ -162,23 +161,28 @@ def issue_webhook_certificate(
     layout: DataDir,
     partner_id: str,
     names: Sequence[str],
+    request: bytes,
     *,
     now: datetime,
     actor: str,
     out_dir: Path | None = None,
 ) -> WebhookCertificate:
-    """A TLS server certificate from the gateway's CA for a partner's webhook server (which
-    the gateway trusts by default), with the CA beside it to check the gateway's client
-    certificate by; audited."""
+    """A TLS server certificate from the gateway's CA (which the gateway trusts by default)
+    for ``names`` and the key of the partner's certificate signing request, with the CA
+    beside it to check the gateway's client certificate by; audited. Only the request's
+    public key is used: the names are the administrator's, and the partner keeps its key."""
     partner = store.partner(partner_id)
     if not partner.active:
         raise RegistryError("partner {id} is {state}", id=partner_id, state=partner.state)
     target = out_dir or layout.partner_dir(partner_id)
-    certificate_path, key_path = target / "webhook.pem", target / "webhook.key"
-    if certificate_path.exists() or key_path.exists():
+    certificate_path = target / "webhook.pem"
+    if certificate_path.exists():
         raise RegistryError("{path} already holds a webhook certificate; choose --out", path=target)
     try:
-        issued = pki.issue_server_certificate(datadir.load_authority(layout), names, now=now)
+        public_key = pki.requested_key(request)
+        issued = pki.certify_server_key(datadir.load_authority(layout), names, public_key, now=now)
+    except pki.RequestRefused as exc:
+        raise RegistryError("certificate request refused: {problem}", problem=str(exc)) from exc
     except ValueError as exc:
         raise RegistryError("{problem}", problem=str(exc)) from exc
     store.record_sync(
@@ -191,13 +195,13 @@ def issue_webhook_certificate(
                 "serial": format(issued.serial, "x"),
                 "purpose": "webhook",
                 "names": list(names),
+                "key": "request",
             },
         )
     )
-    datadir.write_private(key_path, issued.private_key_pem)
     datadir.write_public(certificate_path, issued.certificate_pem)
     datadir.write_public(target / "ca.pem", layout.ca_certificate.read_bytes())
-    return WebhookCertificate(certificate_path, key_path, target / "ca.pem", issued.fingerprint)
+    return WebhookCertificate(certificate_path, target / "ca.pem", issued.fingerprint)
 
 
 async def retry(store: Store, envelope_id: str, *, actor: str) -> Delivery:
