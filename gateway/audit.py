@@ -58,6 +58,9 @@ class EventKind(StrEnum):
     STAFF_LOGIN_REFUSED = "staff.login_refused"
     STAFF_TOKEN_ISSUED = "staff.token_issued"  # noqa: S105 - an event kind, not a secret
     STAFF_TOKEN_REVOKED = "staff.token_revoked"  # noqa: S105 - an event kind, not a secret
+    MEMORY_LISTED = "memory.listed"
+    MEMORY_CONFIRMED = "memory.confirmed"
+    AT_REST_UPGRADED = "gateway.at_rest_upgraded"
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from gateway import audit, pki, seal
+from gateway import at_rest, audit, pki, seal
 from gateway.audit import AuditEvent, EventKind
 from gateway.config import REFERENCE_POLICY, DataDir
 from gateway.errors import RegistryError
@@ -106,6 +106,7 @@ def initialise(
             )
         )
     _register_signing_key(store, signer, now=now, actor=actor)
+    at_rest.upgrade(store, load_master_key(layout), actor=actor)
     if demo:
         known = {partner.id for partner in store.partners()}
         for partner in DEMO_NETWORK:

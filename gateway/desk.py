@@ -1,16 +1,18 @@
 """The liaison desk: a waiting copy opened for an officer, and the officer's release or rejection.
 
 Opening a copy runs the path of a signal for that one recipient from the sealed original:
-decide (as recorded at intake) → minimise → translate (only what the recipient may see)
-→ render. Releasing keeps the final texts sealed with the officer's id, teaches the
-translation memory the officer's corrections, and audits the act; rejecting keeps the
-reason. What the queue lists and what an officer may open follows the officer's desk.
+decide (as recorded at intake) → minimise → translate (only what the recipient may see,
+with the memory as the recipient's desk may use it for a copy it reviews) → render.
+Releasing keeps the final texts sealed with the officer's id, teaches the translation memory
+the officer's corrections for the officer's desk, and audits the act; rejecting keeps the
+reason sealed like the texts, opened only to show it to the desk's officers beside the
+copy. What the queue lists and what an officer may open follows the officer's desk.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 import uuid6
@@ -23,12 +25,14 @@ from gateway.i18n import translate
 from gateway.minimise import RecipientView
 from gateway.partners import Partner
 from gateway.prepare import CopyUnavailable, Preparer, free_texts
+from gateway.rejection import open_reason, seal_reason
 from gateway.render import RenderedDocument
 from gateway.review import REASON_LABELS, ReviewReason
 from gateway.staff import Permission, StaffAccount, require
 from gateway.store import NewCopy, ReviewItem, ReviewOutcome, Store
 from gateway.translate.base import Learner
 from gateway.translate.types import Provenance, TranslatedText
+from gateway.vault import MasterKey
 
 MAX_CORRECTION_CHARS: Final = 10_000
 MAX_REASON_CHARS: Final = 1_000
@@ -49,8 +53,10 @@ class ReviewCase:
     decision: Decision
     view: RecipientView
     rendered: RenderedDocument
+    rejection_reason: str | None = None
 
     def as_json(self, language: str) -> dict[str, object]:
+        rejection = {} if self.rejection_reason is None else {"reason": self.rejection_reason}
         return {
             **item_json(self.item, language),
             "sender": self.sender_id,
@@ -69,6 +75,7 @@ class ReviewCase:
             "decision": self.decision.as_json(),
             "rendering": self.rendered.as_json(),
             "rendering_text": self.rendered.as_text(),
+            **({"rejection": rejection} if rejection else {}),
         }
 
 
@@ -98,10 +105,13 @@ class ReviewDesk:
         store: Store,
         preparer: Preparer,
         clock: Clock,
+        master_key: MasterKey,
         on_released: Callable[[], None] = lambda: None,
     ) -> None:
-        """``on_released`` hears of each release (the courier, to seal the released copy)."""
+        """``on_released`` hears of each release (the courier, to seal the released copy);
+        ``master_key`` seals and opens rejection reasons."""
         self._on_released = on_released
+        self._master_key = master_key
         self._store = store
         self._preparer = preparer
         self._translator = preparer.translator
@@ -118,6 +128,8 @@ class ReviewDesk:
     async def open(self, account: StaffAccount, item_id: str) -> ReviewCase:
         item = await self._item(account, item_id, Permission.REVIEW_READ)
         case = await self._case(item)
+        if item.state == "rejected":
+            case = replace(case, rejection_reason=await self._rejection_reason(item))
         await self._store.record(
             AuditEvent(
                 EventKind.REVIEW_OPENED,
@@ -185,7 +197,9 @@ class ReviewDesk:
         reason = reason.strip()
         if not reason or len(reason) > MAX_REASON_CHARS:
             raise CorrectionInvalid(pointer="/reason", limit=MAX_REASON_CHARS)
-        outcome = ReviewOutcome("rejected", account.id, rejection_reason=reason)
+        outcome = ReviewOutcome(
+            "rejected", account.id, rejection_sealed=seal_reason(self._master_key, item.id, reason)
+        )
         event = AuditEvent(
             EventKind.REVIEW_REJECTED,
             actor=f"staff:{account.id}",
@@ -208,9 +222,13 @@ class ReviewDesk:
         require(account, permission, partner_id=item.recipient_id, country=item.country)
         return item
 
+    async def _rejection_reason(self, item: ReviewItem) -> str | None:
+        sealed = await self._store.rejection_reason(item.id)
+        return None if sealed is None else open_reason(self._master_key, item.id, sealed)
+
     async def _case(self, item: ReviewItem) -> ReviewCase:
         try:
-            copy = await self._preparer.prepare(item.signal_id, item.recipient_id)
+            copy = await self._preparer.prepare(item.signal_id, item.recipient_id, reviewed=True)
         except CopyUnavailable as exc:
             raise NotFound() from exc
         originals = free_texts(copy.signal)
@@ -246,6 +264,7 @@ class ReviewDesk:
                 source=case.source_language,
                 target=case.target_language,
                 officer_id=account.id,
+                desk=str(account.desk),
             )
         return learned
 

@@ -11,6 +11,8 @@
     │   ├── NotFound                   404
     │   ├── MethodNotAllowed           405
     │   ├── IdempotencyConflict        409  same sender_reference, different body
+    │   ├── MemoryConfirmationRefused  403  a memory entry needs a second officer to confirm
+    │   ├── MemoryEntryConfirmed       409  confirmed already, or written anew meanwhile
     │   ├── BodyTooLarge               413
     │   ├── UnsupportedMediaType       415
     │   ├── SignalInvalid              422  schema or rule violations, every one listed
@@ -309,6 +311,42 @@ class CorrectionInvalid(ClientError):
 
     def extensions(self) -> dict[str, object]:
         return {"pointer": self.params["pointer"]}
+
+
+class MemoryConfirmationRefused(ClientError):
+    """An officer asks to confirm a translation-memory entry they wrote themselves."""
+
+    kind = "memory-confirmation-refused"
+    status = 403
+    title = N_("A second officer must confirm")
+    detail_message = N_(
+        "You wrote this translation-memory entry yourself; another officer of your desk must "
+        "confirm it."
+    )
+
+    def __init__(self, *, entry_id: str) -> None:
+        super().__init__(entry_id=entry_id)
+
+    def extensions(self) -> dict[str, object]:
+        return {"entry": self.params["entry_id"]}
+
+
+class MemoryEntryConfirmed(ClientError):
+    """The entry is confirmed already, or changed (was written anew) while being confirmed."""
+
+    kind = "memory-entry-confirmed"
+    status = 409
+    title = N_("Already confirmed or changed")
+    detail_message = N_(
+        "This translation-memory entry was confirmed already, or was written anew in the "
+        "meantime; list your desk's entries again."
+    )
+
+    def __init__(self, *, entry_id: str) -> None:
+        super().__init__(entry_id=entry_id)
+
+    def extensions(self) -> dict[str, object]:
+        return {"entry": self.params["entry_id"]}
 
 
 class BodyShapeInvalid(MalformedBody):

@@ -4,6 +4,10 @@ decide (as recorded at intake) → minimise → translate (only the free text th
 may see) → render. The liaison desk prepares a copy to show an officer; the courier
 prepares one to seal and deliver. Texts an officer released stand in for translation,
 held text included: releasing it is the officer's decision that the recipient may read it.
+
+A copy is translated with the memory as its recipient's desk may use it
+(:mod:`gateway.translate.scope`): ``reviewed`` only when an officer of that desk reads it
+before it goes out, never for a copy the courier seals unreviewed.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ from gateway.sharing import PolicyInForce
 from gateway.signal import Signal
 from gateway.store import Store, StoredSignal
 from gateway.translate import TranslationBackend, translate_view
-from gateway.translate.types import Provenance, TranslatedText
+from gateway.translate.base import Scopable
+from gateway.translate.types import MemoryScope, Provenance, TranslatedText
 from gateway.vault import MasterKey, SealedBlob
 
 
@@ -88,6 +93,13 @@ class Preparer:
     def translator(self) -> TranslationBackend:
         return self._translator
 
+    def translator_for(self, recipient: Partner, *, reviewed: bool) -> TranslationBackend:
+        """The backend as a copy for ``recipient`` may use it."""
+        if isinstance(self._translator, Scopable):
+            scope = MemoryScope(recipient.id, recipient.country, reviewed=reviewed)
+            return self._translator.scoped(scope)
+        return self._translator
+
     def seal_released(self, item_id: str, texts: Mapping[str, TranslatedText]) -> bytes:
         """The texts an officer released, sealed under the master key for the review item."""
         plain = json.dumps({p: t.as_json() for p, t in texts.items()}, ensure_ascii=False)
@@ -114,8 +126,10 @@ class Preparer:
         recipient_id: str,
         *,
         released: Mapping[str, TranslatedText] | None = None,
+        reviewed: bool = False,
     ) -> PreparedCopy:
-        """The copy for ``recipient_id``; with ``released``, the officer's texts as they are."""
+        """The copy for ``recipient_id``; with ``released``, the officer's texts as they are.
+        ``reviewed``: an officer of the recipient's desk reads it before it goes out."""
         stored = await self._store.signal(signal_id)
         sealed = await asyncio.to_thread(self._store.sealed_body, signal_id)
         recorded = [
@@ -136,7 +150,10 @@ class Preparer:
         target = target_language(signal, recipient)
         if released is None:
             translations = await translate_view(
-                view, target=target, source=signal.language, backend=self._translator
+                view,
+                target=target,
+                source=signal.language,
+                backend=self.translator_for(recipient, reviewed=reviewed),
             )
         else:
             view = with_released(view, released)

@@ -4,7 +4,10 @@
 :class:`RenderedDocument` in the recipient's first language: field names and codes through
 the catalogs (:mod:`gateway.labels`), country names from the CLDR, dates, times and numbers
 in the CLDR formats of the recipient's country (Babel) and times in its time zone. Free text
-is shown as translated (``translations``) with its provenance, or as written.
+is shown as translated (``translations``) with its provenance, or as written, and each free
+text says in words, in the reader's language, where it came from (:func:`origin_text`): the
+original in its language, a liaison desk's translation memory (and whether a second officer
+confirmed it), a machine translation, or a named officer.
 
 What the rules took away is said, never hidden: each withheld, generalised or pseudonymised
 class with the rules that did it, each held text as held for a liaison officer. A
@@ -72,7 +75,7 @@ FIELD_LABELS: Final[Mapping[str, str]] = MappingProxyType(
     {
         "/schema": N_("Schema version"),
         "/sender_reference": N_("Sender's reference"),
-        "/language": N_("Language of the text"),
+        "/language": N_("Language of the original text"),
         "/category": N_("Category"),
         "/urgency": N_("Urgency"),
         "/handling_code": N_("Handling code"),
@@ -144,6 +147,39 @@ NO: Final = N_("no")
 PSEUDONYM_OF: Final = N_("{label} (pseudonym)")
 HELD: Final = N_("held for review by a liaison officer")
 
+ORIGINS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "original": N_("original text in {language}"),
+        "glossary": N_("translated from {language} with the Euregio glossary"),
+        "memory": N_(
+            "translated from {language} from the translation memory of liaison desk {desk} "
+            "(written by {officer}, not confirmed by a second officer)"
+        ),
+        "confirmed": N_(
+            "translated from {language} from the translation memory of liaison desk {desk} "
+            "(written by {officer}, confirmed by {confirmed_by})"
+        ),
+        "machine": N_("machine translation from {language} ({engine})"),
+        "human": N_("translated from {language} by liaison officer {officer}"),
+    }
+)
+"""Where a free text came from, in words, by kind of provenance."""
+
+MEMORY_ORIGINS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "glossary": N_("from the Euregio glossary"),
+        "memory": N_(
+            "from the translation memory of liaison desk {desk} (written by {officer}, not "
+            "confirmed by a second officer)"
+        ),
+        "confirmed": N_(
+            "from the translation memory of liaison desk {desk} (written by {officer}, "
+            "confirmed by {confirmed_by})"
+        ),
+    }
+)
+"""Where a text from the memory came from, for an officer who sees the original beside it."""
+
 _NOTES: Final[Mapping[Outcome, tuple[str, str, str]]] = MappingProxyType(
     {
         Outcome.REDACT: (
@@ -209,7 +245,8 @@ class RenderedField:
     ``pointer`` is ``None`` for what the gateway adds (time zone, time of receipt);
     ``value`` is ``None`` only for held text. ``code`` is the value as the view holds it when
     the shown value is a label or a formatted date or number; ``note`` says what the rules did
-    to it; ``language`` is the language a free text is shown in.
+    to it; ``language`` is the language a free text is shown in, and ``origin`` says in words
+    where a free text came from.
     """
 
     pointer: str | None
@@ -219,6 +256,7 @@ class RenderedField:
     code: str | None = None
     note: str | None = None
     language: str | None = None
+    origin: str | None = None
 
     def as_json(self) -> dict[str, object]:
         rendered: dict[str, object] = {
@@ -227,7 +265,12 @@ class RenderedField:
             "value": self.value,
             "provenance": None if self.provenance is None else self.provenance.as_json(),
         }
-        optional = {"code": self.code, "note": self.note, "language": self.language}
+        optional = {
+            "code": self.code,
+            "note": self.note,
+            "language": self.language,
+            "origin": self.origin,
+        }
         return rendered | {name: value for name, value in optional.items() if value is not None}
 
 
@@ -312,10 +355,45 @@ class RenderedDocument:
             value = f"{value} ({item.note})" if value else f"({item.note})"
         if "\n" in value:
             value = "\n" + "\n".join(f"    {part}" for part in value.split("\n"))
-        return f"{item.label}{self.separator}{value}"
+        line = f"{item.label}{self.separator}{value}"
+        return f"{line}\n    [{item.origin}]" if item.origin else line
 
 
 # --- render ------------------------------------------------------------------------------
+
+
+def origin_text(provenance: Provenance, language: str, source: str | None) -> str:
+    """Where a free text came from, in words in ``language``: ``source`` is the language it
+    was written in (for an original) or translated from."""
+    kind = _origin_kind(provenance)
+    return translate(
+        ORIGINS[kind],
+        language,
+        language=labels.label("language", source, language) if source else "?",
+        engine=" ".join(p for p in (provenance.engine, provenance.version) if p) or "?",
+        **_people(provenance),
+    )
+
+
+def memory_origin_text(provenance: Provenance, language: str) -> str:
+    """Whose memory entries a text came from (the glossary, a desk, confirmed or not)."""
+    return translate(MEMORY_ORIGINS[_origin_kind(provenance)], language, **_people(provenance))
+
+
+def _origin_kind(provenance: Provenance) -> str:
+    if provenance.kind != "memory":
+        return provenance.kind
+    if provenance.desk is None:
+        return "glossary"
+    return "memory" if provenance.confirmed_by is None else "confirmed"
+
+
+def _people(provenance: Provenance) -> dict[str, str]:
+    return {
+        "desk": provenance.desk or "?",
+        "officer": provenance.officer or "?",
+        "confirmed_by": provenance.confirmed_by or "?",
+    }
 
 
 def locale_of(recipient: Partner) -> str:
@@ -466,14 +544,16 @@ class _Renderer:
             original = self.view.document.get(pointer[1:])
             if not isinstance(original, str):
                 continue
+            written_in = self.view.document.get("language")
+            source = written_in if isinstance(written_in, str) else None
             translated = self.translations.get(pointer)
             if translated is None:
-                language = self.view.document.get("language")
                 yield RenderedField(
                     pointer,
                     label,
                     original,
-                    language=language if isinstance(language, str) else None,
+                    language=source,
+                    origin=origin_text(ORIGINAL, self.language, source),
                 )
             else:
                 yield RenderedField(
@@ -482,6 +562,11 @@ class _Renderer:
                     translated.text,
                     provenance=translated.provenance,
                     language=translated.language,
+                    origin=origin_text(
+                        translated.provenance,
+                        self.language,
+                        translated.language if translated.provenance.kind == "original" else source,
+                    ),
                 )
 
     def fields(self, pointer: str, value: Any) -> Iterator[RenderedField]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from gateway import datadir, pki
+from gateway import at_rest, datadir, pki
 from gateway.app import create_app
 from gateway.clock import Clock, SystemClock
 from gateway.config import DataDir, Settings
@@ -22,12 +22,13 @@ from gateway.desk import ReviewDesk
 from gateway.errors import RegistryError
 from gateway.intake import Intake
 from gateway.logs import configure
+from gateway.memory_desk import MemoryDesk
 from gateway.prepare import Preparer
 from gateway.sharing import PolicyInForce, PolicyRefused
 from gateway.staff import Authenticator
-from gateway.staff_app import AUTHENTICATOR, DESK, create_staff_app
+from gateway.staff_app import AUTHENTICATOR, DESK, add_memory_routes, create_staff_app
 from gateway.store import Store
-from gateway.translate import backend_from_settings, close_backend
+from gateway.translate import MemoryBackend, backend_from_settings, close_backend
 from gateway.web import setup_web
 
 
@@ -59,6 +60,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Gateway:
         store.close()
         raise
     master_key = datadir.load_master_key(layout)
+    at_rest.upgrade(store, master_key)
     translator = backend_from_settings(settings, store=store, master_key=master_key, clock=clock)
     preparer = Preparer(store=store, master_key=master_key, translator=translator, policy=policy)
     inbox = Inbox(store)
@@ -71,7 +73,13 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Gateway:
         clock=clock,
         sealed=fan_out(inbox.notify, pusher.wake),
     )
-    desk = ReviewDesk(store=store, preparer=preparer, clock=clock, on_released=courier.wake)
+    desk = ReviewDesk(
+        store=store,
+        preparer=preparer,
+        clock=clock,
+        master_key=master_key,
+        on_released=courier.wake,
+    )
     intake = Intake(
         store=store, master_key=master_key, clock=clock, policy=policy, on_accepted=courier.wake
     )
@@ -88,6 +96,8 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Gateway:
     staff_app = create_staff_app(
         desk=desk, authenticator=Authenticator(store, master_key, clock=clock)
     )
+    memory = translator if isinstance(translator, MemoryBackend) else None
+    add_memory_routes(staff_app, MemoryDesk(store=store, memory=memory))
     setup_web(
         staff_app,
         desk=staff_app[DESK],

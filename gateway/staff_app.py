@@ -24,10 +24,12 @@ from gateway.http import (
     json_response,
     read_body,
 )
+from gateway.memory_desk import MemoryDesk
 from gateway.staff import Authenticator, StaffAccount
 from gateway.validate import parse_json
 
 DESK = web.AppKey("desk", ReviewDesk)
+MEMORY = web.AppKey("memory", MemoryDesk)
 AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
 ACCOUNT = web.RequestKey("account", StaffAccount)
 MAX_STAFF_BODY = 256 * 1024
@@ -98,6 +100,24 @@ async def post_reject(request: web.Request) -> web.Response:
         raise BodyShapeInvalid(members="reason", pointer="/reason")
     item = await request.app[DESK].reject(request[ACCOUNT], request.match_info["item_id"], reason)
     return json_response(item_json(item, request[LANGUAGE]))
+
+
+def add_memory_routes(app: web.Application, memory: MemoryDesk) -> None:
+    """The desk's translation memory: ``GET /v1/memory`` lists what the officer's desk taught
+    it, ``POST /v1/memory/{entry_id}/confirm`` confirms another officer's entry."""
+    app[MEMORY] = memory
+    app.router.add_get("/v1/memory", get_memory)
+    app.router.add_post("/v1/memory/{entry_id}/confirm", post_memory_confirm)
+
+
+async def get_memory(request: web.Request) -> web.Response:
+    entries = await request.app[MEMORY].entries(request[ACCOUNT])
+    return json_response({"entries": [entry.as_json() for entry in entries]})
+
+
+async def post_memory_confirm(request: web.Request) -> web.Response:
+    entry = await request.app[MEMORY].confirm(request[ACCOUNT], request.match_info["entry_id"])
+    return json_response(entry.as_json())
 
 
 async def _object_body(request: web.Request, *, members: tuple[str, ...]) -> Mapping[str, Any]:

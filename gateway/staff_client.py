@@ -55,6 +55,15 @@ class StaffClient(JsonClient):
     async def reject(self, item_id: str, reason: str) -> dict[str, Any]:
         return await self._post(f"/v1/review/{quote(item_id, safe='')}/reject", {"reason": reason})
 
+    async def memory(self) -> list[dict[str, Any]]:
+        """What the officers of the token's desk taught the translation memory."""
+        entries = (await self._request("GET", "/v1/memory"))["entries"]
+        return list(entries)
+
+    async def confirm_memory(self, entry_id: str) -> dict[str, Any]:
+        """Confirm another officer's translation-memory entry for wider use."""
+        return await self._post(f"/v1/memory/{quote(entry_id, safe='')}/confirm", {})
+
     async def _post(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
         return await self._request(
             "POST",

@@ -132,7 +132,7 @@ Informations générales
 ----------------------
 Version du schéma\u00a0: signal/1.0
 Référence de l’expéditeur\u00a0: PL2400-2026-041877
-Langue du texte\u00a0: néerlandais
+Langue du texte original\u00a0: néerlandais
 Catégorie\u00a0: déversement de déchets de production de drogues
 Urgence\u00a0: urgent\u00a0: agir dans les jours qui suivent
 Code de traitement\u00a0: H1 — ne peut servir de preuve en justice sans l’accord de l’expéditeur
@@ -157,6 +157,7 @@ Texte
 -----
 Résumé\u00a0: Drugsafval (ca. 40 vaten) gedumpt langs de Lage Kanaaldijk; \
 bestelbus met Belgisch-Nederlandse bemanning gezien
+    [texte original en néerlandais]
 Description\u00a0: (en attente du contrôle d’un officier de liaison)
 
 Personne P1
@@ -237,7 +238,11 @@ def test_a_dutch_municipality_s_signal_reads_in_belgian_french_for_liege_police(
         "officer": "liaison:be-042",
         "at": "2026-10-14T06:30:00Z",
     }
+    assert shown["origin"] == (
+        "traduit (langue source : néerlandais) par l’officier de liaison liaison:be-042"
+    )
     assert fields(translated)["/description"]["provenance"] == {"kind": "original"}
+    assert fields(translated)["/description"]["origin"] == "texte original en néerlandais"
     assert fields(translated)["/description"]["language"] == "nl"
     assert "Drugsafval" in fields(without)["/summary"]["value"]
 
@@ -252,7 +257,7 @@ Allgemeine Angaben
 ------------------
 Schemaversion: signal/1.0
 Aktenzeichen des Absenders: PL2400-2026-041877
-Sprache des Textes: Niederländisch
+Sprache des Originaltextes: Niederländisch
 Kategorie: illegale Entsorgung von Drogenabfällen
 Dringlichkeit: dringend: innerhalb weniger Tage handeln
 Handhabungscode: H1 — ohne Zustimmung des Absenders nicht als Beweismittel vor Gericht zu \

@@ -22,6 +22,7 @@ from gateway.translate import (
     Learner,
     LibreTranslateBackend,
     MemoryBackend,
+    MemoryScope,
     NoTranslation,
     Provenance,
     TranslationUnavailable,
@@ -32,10 +33,13 @@ from gateway.vault import MasterKey, load_master_key_file
 from tests.libretranslate_standin import LibreTranslateStandIn, tagged
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
-OFFICER = "staff:nl-liaison-01"
+OFFICER = "m.dubois"
+DESK = "BE"
+LIEGE = MemoryScope("be-pol-liege", "BE", reviewed=False)
+"""The copy of a Belgian recipient, which the Belgian desk's entries serve unreviewed."""
 DUTCH = "De bestelbus stond twee dagen op de Boschstraat. De bestuurder sprak Frans."
 FRENCH = "La camionnette est restée deux jours dans la Boschstraat. Le conducteur parlait français."
-MEMORY = Provenance("memory")
+MEMORY = Provenance("memory", desk=DESK, officer=OFFICER)
 PAIR = {"source": "nl", "target": "fr"}
 
 
@@ -83,9 +87,11 @@ async def chained(
 
 async def test_a_correction_is_served_for_the_next_identical_text(memory: MemoryBackend) -> None:
     assert isinstance(memory, Learner)
-    kept = await memory.learn(DUTCH, FRENCH, source="nl", target="fr", officer_id=OFFICER)
+    kept = await memory.learn(
+        DUTCH, FRENCH, source="nl", target="fr", officer_id=OFFICER, desk=DESK
+    )
 
-    result = await memory.translate(DUTCH, source="nl", target="fr")
+    result = await memory.scoped(LIEGE).translate(DUTCH, source="nl", target="fr")
 
     assert kept == 2
     assert (result.text, result.language, result.provenance) == (FRENCH, "fr", MEMORY)
@@ -94,9 +100,9 @@ async def test_a_correction_is_served_for_the_next_identical_text(memory: Memory
 async def test_corrections_are_kept_per_sentence_and_serve_them_in_a_new_text(
     memory: MemoryBackend,
 ) -> None:
-    await memory.learn(DUTCH, FRENCH, source="nl", target="fr", officer_id=OFFICER)
+    await memory.learn(DUTCH, FRENCH, source="nl", target="fr", officer_id=OFFICER, desk=DESK)
 
-    result = await memory.translate(
+    result = await memory.scoped(LIEGE).translate(
         "De bestuurder sprak Frans.\n\n  De bestelbus stond twee dagen op de Boschstraat.  ",
         source="nl",
         target="fr",
@@ -112,18 +118,18 @@ async def test_corrections_are_kept_per_sentence_and_serve_them_in_a_new_text(
 async def test_a_text_memory_knows_only_in_part_stays_as_written_without_a_machine(
     memory: MemoryBackend,
 ) -> None:
-    await memory.learn(DUTCH, FRENCH, source="nl", target="fr", officer_id=OFFICER)
+    await memory.learn(DUTCH, FRENCH, source="nl", target="fr", officer_id=OFFICER, desk=DESK)
     text = "De bestuurder sprak Frans. Hij had een Belgisch kenteken."
 
-    result = await memory.translate(text, source="nl", target="fr")
+    result = await memory.scoped(LIEGE).translate(text, source="nl", target="fr")
 
     assert (result.text, result.language, result.provenance.kind) == (text, "nl", "original")
 
 
 async def test_a_correction_serves_only_its_own_language_pair(memory: MemoryBackend) -> None:
-    await memory.learn(DUTCH, FRENCH, source="nl", target="fr", officer_id=OFFICER)
+    await memory.learn(DUTCH, FRENCH, source="nl", target="fr", officer_id=OFFICER, desk=DESK)
 
-    result = await memory.translate(DUTCH, source="nl", target="de")
+    result = await memory.scoped(LIEGE).translate(DUTCH, source="nl", target="de")
 
     assert result.provenance.kind == "original"
 
@@ -132,18 +138,24 @@ async def test_case_quotes_and_spacing_do_not_keep_an_exact_match_from_being_fou
     memory: MemoryBackend,
 ) -> None:
     await memory.learn(
-        "Hij zei: “niet nu”.", "Il a dit : « pas maintenant ».", **PAIR, officer_id=OFFICER
+        "Hij zei: “niet nu”.",
+        "Il a dit : « pas maintenant ».",
+        **PAIR,
+        officer_id=OFFICER,
+        desk=DESK,
     )
 
-    result = await memory.translate('hij  zei: "niet nu" .', **PAIR)
+    result = await memory.scoped(LIEGE).translate('hij  zei: "niet nu" .', **PAIR)
 
     assert result.text == "Il a dit : « pas maintenant »."
 
 
 async def test_a_near_match_serves_a_sentence_with_a_spelling_slip(memory: MemoryBackend) -> None:
-    await memory.learn(DUTCH, FRENCH, **PAIR, officer_id=OFFICER)
+    await memory.learn(DUTCH, FRENCH, **PAIR, officer_id=OFFICER, desk=DESK)
 
-    result = await memory.translate("De bestelbus stondt twee dagen op de Boschstraat.", **PAIR)
+    result = await memory.scoped(LIEGE).translate(
+        "De bestelbus stondt twee dagen op de Boschstraat.", **PAIR
+    )
 
     assert result.text == "La camionnette est restée deux jours dans la Boschstraat."
     assert result.provenance == MEMORY
@@ -167,9 +179,10 @@ async def test_a_sentence_that_says_something_else_is_not_served(
         "La camionnette est restée deux jours dans la Boschstraat.",
         **PAIR,
         officer_id=OFFICER,
+        desk=DESK,
     )
 
-    result = await memory.translate(changed, **PAIR)
+    result = await memory.scoped(LIEGE).translate(changed, **PAIR)
 
     assert result.provenance.kind == "original"
     assert result.text == changed
@@ -177,11 +190,15 @@ async def test_a_sentence_that_says_something_else_is_not_served(
 
 async def test_a_later_correction_replaces_the_earlier_one(memory: MemoryBackend) -> None:
     sentence = "De bestuurder sprak Frans."
-    await memory.learn(sentence, "Le chauffeur parlait français.", **PAIR, officer_id=OFFICER)
-    await memory.translate(sentence, **PAIR)
-    await memory.learn(sentence, "Le conducteur parlait français.", **PAIR, officer_id="staff:2")
+    await memory.learn(
+        sentence, "Le chauffeur parlait français.", **PAIR, officer_id=OFFICER, desk=DESK
+    )
+    await memory.scoped(LIEGE).translate(sentence, **PAIR)
+    await memory.learn(
+        sentence, "Le conducteur parlait français.", **PAIR, officer_id="staff:2", desk=DESK
+    )
 
-    result = await memory.translate(sentence, **PAIR)
+    result = await memory.scoped(LIEGE).translate(sentence, **PAIR)
 
     assert result.text == "Le conducteur parlait français."
 
@@ -192,10 +209,11 @@ async def test_texts_with_unequal_sentences_are_remembered_whole(memory: MemoryB
         "La camionnette, dont le conducteur parlait français, est restée deux jours.",
         **PAIR,
         officer_id=OFFICER,
+        desk=DESK,
     )
 
-    whole = await memory.translate(DUTCH, **PAIR)
-    part = await memory.translate("De bestuurder sprak Frans.", **PAIR)
+    whole = await memory.scoped(LIEGE).translate(DUTCH, **PAIR)
+    part = await memory.scoped(LIEGE).translate("De bestuurder sprak Frans.", **PAIR)
 
     assert kept == 1
     assert whole.text.startswith("La camionnette, dont")
@@ -205,17 +223,20 @@ async def test_texts_with_unequal_sentences_are_remembered_whole(memory: MemoryB
 async def test_a_glossary_term_alone_is_translated_as_the_glossary_gives_it(
     memory: MemoryBackend,
 ) -> None:
-    result = await memory.translate("Ondermijning.", **PAIR)
+    result = await memory.scoped(LIEGE).translate("Ondermijning.", **PAIR)
 
-    assert (result.text, result.provenance) == ("Criminalité déstabilisante.", MEMORY)
+    assert (result.text, result.provenance) == (
+        "Criminalité déstabilisante.",
+        Provenance("memory", engine="glossary"),
+    )
 
 
 async def test_forgetting_a_correction_stops_serving_it(memory: MemoryBackend) -> None:
-    await memory.learn(DUTCH, FRENCH, **PAIR, officer_id=OFFICER)
-    await memory.translate(DUTCH, **PAIR)
+    await memory.learn(DUTCH, FRENCH, **PAIR, officer_id=OFFICER, desk=DESK)
+    await memory.scoped(LIEGE).translate(DUTCH, **PAIR)
 
     removed = await memory.forget(DUTCH, **PAIR)
-    result = await memory.translate(DUTCH, **PAIR)
+    result = await memory.scoped(LIEGE).translate(DUTCH, **PAIR)
 
     assert removed == 2
     assert result.provenance.kind == "original"
@@ -225,14 +246,17 @@ async def test_blank_text_and_text_in_the_target_language_come_back_as_they_are(
     memory: MemoryBackend,
 ) -> None:
     for text, source in (("  \n", "nl"), (DUTCH, "fr")):
-        result = await memory.translate(text, source=source, target="fr")
+        result = await memory.scoped(LIEGE).translate(text, source=source, target="fr")
         assert (result.text, result.provenance.kind) == (text, "original")
-    assert await memory.learn(DUTCH, DUTCH, source="nl", target="nl", officer_id=OFFICER) == 0
+    assert (
+        await memory.learn(DUTCH, DUTCH, source="nl", target="nl", officer_id=OFFICER, desk=DESK)
+        == 0
+    )
 
 
 async def test_a_correction_needs_a_translation(memory: MemoryBackend) -> None:
     with pytest.raises(ValueError, match="needs a translation"):
-        await memory.learn(DUTCH, "  ", **PAIR, officer_id=OFFICER)
+        await memory.learn(DUTCH, "  ", **PAIR, officer_id=OFFICER, desk=DESK)
 
 
 # --- at rest ----------------------------------------------------------------------------------
@@ -241,7 +265,7 @@ async def test_a_correction_needs_a_translation(memory: MemoryBackend) -> None:
 async def test_the_memory_is_sealed_at_rest_and_keyed_by_a_keyed_hash(
     layout: DataDir, store: Store, memory: MemoryBackend
 ) -> None:
-    await memory.learn(DUTCH, FRENCH, **PAIR, officer_id=OFFICER)
+    await memory.learn(DUTCH, FRENCH, **PAIR, officer_id=OFFICER, desk=DESK)
     store.close()
 
     on_disk = b"".join(path.read_bytes() for path in layout.root.glob("euregate.db*"))
@@ -275,10 +299,10 @@ async def test_the_lookup_key_depends_on_the_master_key_not_only_on_the_text(
 async def test_a_memory_sealed_under_another_master_key_serves_nothing(
     store: Store, memory: MemoryBackend
 ) -> None:
-    await memory.learn(DUTCH, FRENCH, **PAIR, officer_id=OFFICER)
+    await memory.learn(DUTCH, FRENCH, **PAIR, officer_id=OFFICER, desk=DESK)
     other = MemoryBackend(store, MasterKey.generate())
 
-    result = await other.translate(DUTCH, **PAIR)
+    result = await other.scoped(LIEGE).translate(DUTCH, **PAIR)
 
     assert result.provenance.kind == "original"
 
@@ -287,12 +311,12 @@ async def test_a_correction_learnt_elsewhere_is_served_here(
     store: Store, master_key: MasterKey, memory: MemoryBackend, clock: FixedClock
 ) -> None:
     """The CLI releases a review in its own process; the running server must see it."""
-    assert (await memory.translate(DUTCH, **PAIR)).provenance.kind == "original"
+    assert (await memory.scoped(LIEGE).translate(DUTCH, **PAIR)).provenance.kind == "original"
     elsewhere = MemoryBackend(store, master_key)
     clock.set(NOW + timedelta(minutes=5))
-    await elsewhere.learn(DUTCH, FRENCH, **PAIR, officer_id=OFFICER)
+    await elsewhere.learn(DUTCH, FRENCH, **PAIR, officer_id=OFFICER, desk=DESK)
 
-    result = await memory.translate(DUTCH, **PAIR)
+    result = await memory.scoped(LIEGE).translate(DUTCH, **PAIR)
 
     assert result.text == FRENCH
 
@@ -303,10 +327,12 @@ async def test_a_correction_learnt_elsewhere_is_served_here(
 async def test_the_machine_translates_only_what_memory_lacks(
     chained: MemoryBackend, standin: LibreTranslateStandIn
 ) -> None:
-    await chained.learn(DUTCH, FRENCH, **PAIR, officer_id=OFFICER)
+    await chained.learn(DUTCH, FRENCH, **PAIR, officer_id=OFFICER, desk=DESK)
     plate, seen = "Hij had een Belgisch kenteken.", "Hij werd gezien in Visé."
 
-    result = await chained.translate(f"{plate} De bestuurder sprak Frans.\n{seen}", **PAIR)
+    result = await chained.scoped(LIEGE).translate(
+        f"{plate} De bestuurder sprak Frans.\n{seen}", **PAIR
+    )
 
     assert result.text == (
         f"{tagged(plate, 'nl', 'fr')} Le conducteur parlait français.\n{tagged(seen, 'nl', 'fr')}"
@@ -320,7 +346,7 @@ async def test_the_machine_translates_only_what_memory_lacks(
 async def test_a_text_memory_knows_nothing_of_is_the_machines_alone(
     chained: MemoryBackend, standin: LibreTranslateStandIn
 ) -> None:
-    result = await chained.translate(DUTCH, **PAIR)
+    result = await chained.scoped(LIEGE).translate(DUTCH, **PAIR)
 
     assert result.provenance == Provenance("machine", engine="libretranslate", version="1.6.2")
     assert result.text == tagged(DUTCH, "nl", "fr")
@@ -330,9 +356,9 @@ async def test_a_text_memory_knows_nothing_of_is_the_machines_alone(
 async def test_a_text_memory_knows_wholly_never_reaches_the_machine(
     chained: MemoryBackend, standin: LibreTranslateStandIn
 ) -> None:
-    await chained.learn(DUTCH, FRENCH, **PAIR, officer_id=OFFICER)
+    await chained.learn(DUTCH, FRENCH, **PAIR, officer_id=OFFICER, desk=DESK)
 
-    result = await chained.translate(DUTCH, **PAIR)
+    result = await chained.scoped(LIEGE).translate(DUTCH, **PAIR)
 
     assert result.provenance == MEMORY
     assert standin.translations_asked == []
@@ -344,7 +370,7 @@ async def test_a_machine_that_is_down_makes_the_chain_unavailable(
     standin.mode = "fail"
 
     with pytest.raises(TranslationUnavailable):
-        await chained.translate(DUTCH, **PAIR)
+        await chained.scoped(LIEGE).translate(DUTCH, **PAIR)
 
 
 async def test_a_chain_to_no_translation_keeps_the_text_as_written(
@@ -352,7 +378,7 @@ async def test_a_chain_to_no_translation_keeps_the_text_as_written(
 ) -> None:
     backend = MemoryBackend(store, master_key, machine=NoTranslation())
 
-    result = await backend.translate(DUTCH, **PAIR)
+    result = await backend.scoped(LIEGE).translate(DUTCH, **PAIR)
 
     assert (result.text, result.provenance.kind) == (DUTCH, "original")
 

@@ -93,7 +93,10 @@ def test_a_released_correction_is_served_from_memory_for_the_next_identical_sent
     page.locator("table.queue a").first.click()
     summary = page.locator("fieldset[data-pointer='/summary']")
     expect(summary.locator("textarea")).to_have_value(FRENCH_SUMMARY)
-    expect(summary.locator(".provenance")).to_have_text("Now: from the translation memory")
+    expect(summary.locator(".provenance")).to_have_text(
+        "Now: from the translation memory of liaison desk BE "
+        f"(written by {belgian_officer.staff_id}, not confirmed by a second officer)"
+    )
 
 
 def test_a_refused_form_comes_back_with_the_officers_text_and_the_problem_beside_the_field(

@@ -21,7 +21,9 @@ from gateway.cli.admin import Subparsers, print_table
 from gateway.cli.common import add_action, layout, output_language
 from gateway.client import ClientFailure, Problem
 from gateway.i18n import N_, translate
+from gateway.render import memory_origin_text
 from gateway.staff_client import StaffClient
+from gateway.translate.types import Provenance
 
 T = TypeVar("T")
 DEFAULT_URL = "https://localhost:8444"
@@ -58,6 +60,20 @@ def register(commands: Subparsers[argparse.ArgumentParser]) -> None:
     reject = _action(actions, "reject", "reject a message, with a reason", run_reject)
     reject.add_argument("item_id", metavar="ID")
     reject.add_argument("--reason", required=True, help="why the message may not go out")
+
+    memory = actions.add_parser("memory", help="your desk's translation memory")
+    memory_actions = memory.add_subparsers(dest="memory_command", required=True, metavar="ACTION")
+    entries = _action(
+        memory_actions, "list", "what the officers of your desk taught the memory", run_memory
+    )
+    entries.add_argument("--json", action="store_true", help="machine-readable output")
+    confirm = _action(
+        memory_actions,
+        "confirm",
+        "confirm another officer's entry, so other desks' officers may use it in review",
+        run_confirm,
+    )
+    confirm.add_argument("entry_id", metavar="ID")
 
 
 def _action(
@@ -156,6 +172,17 @@ def run_show(args: argparse.Namespace) -> int:
     for what, heading in _REMOVED:
         if removed[what]:
             print(f"\n{translate(heading, language)}: {', '.join(removed[what])}")
+    rejection = case.get("rejection")
+    if rejection is not None:
+        print(
+            "\n"
+            + translate(
+                N_("Rejected by {officer}: {reason}"),
+                language,
+                officer=case.get("officer", "?"),
+                reason=rejection["reason"],
+            )
+        )
     print("\n" + translate(N_("What the recipient will read:"), language) + "\n")
     print(case["rendering_text"])
     return 0
@@ -196,6 +223,54 @@ def run_reject(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_memory(args: argparse.Namespace) -> int:
+    entries = _call(args, lambda desk: desk.memory())
+    if entries is None:
+        return 1
+    if args.json:
+        print(json.dumps(entries, ensure_ascii=False, indent=2))
+        return 0
+    language = output_language(args)
+    if not entries:
+        print(translate(N_("Your desk has taught the translation memory nothing yet."), language))
+        return 0
+    for entry in entries:
+        if entry["confirmed_by"]:
+            state = translate(N_("confirmed by {officer}"), language, officer=entry["confirmed_by"])
+        else:
+            state = translate(N_("not confirmed"), language)
+        print(
+            translate(
+                N_("{id}  {source} → {target}, written by {officer} ({at}); {state}"),
+                language,
+                id=entry["id"],
+                source=entry["source_language"],
+                target=entry["target_language"],
+                officer=entry["officer"],
+                at=entry["created_at"],
+                state=state,
+            )
+        )
+        print(f"  {entry['source_language']}: {entry['source']}")
+        print(f"  {entry['target_language']}: {entry['target']}")
+    return 0
+
+
+def run_confirm(args: argparse.Namespace) -> int:
+    entry = _call(args, lambda desk: desk.confirm_memory(args.entry_id))
+    if entry is None:
+        return 1
+    print(
+        translate(
+            N_("Confirmed {id}, written by {officer}: other desks' officers may now use it."),
+            output_language(args),
+            id=entry["id"],
+            officer=entry["officer"],
+        )
+    )
+    return 0
+
+
 _REMOVED = (
     ("withheld", N_("withheld")),
     ("generalised", N_("generalised")),
@@ -210,7 +285,7 @@ def _provenance(text: dict[str, Any], language: str) -> str:
         engine = provenance.get("engine", "?")
         return translate(N_("machine translation, unreviewed ({engine})"), language, engine=engine)
     if kind == "memory":
-        return translate(N_("from the translation memory"), language)
+        return memory_origin_text(Provenance(**provenance), language)
     if kind == "human":
         officer = provenance.get("officer", "?")
         return translate(N_("corrected by {officer}"), language, officer=officer)

@@ -95,8 +95,9 @@ class Courier:
             released = None
             if copy.review == "released" and copy.review_item_id is not None:
                 released = await self._preparer.released_texts(copy.review_item_id)
+            # Unreviewed: the memory serves only what the recipient's own desk wrote.
             prepared = await self._preparer.prepare(
-                copy.signal_id, copy.recipient_id, released=released
+                copy.signal_id, copy.recipient_id, released=released, reviewed=False
             )
         except CopyUnavailable:
             return await self._postpone(copy, "copy_unavailable")

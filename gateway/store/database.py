@@ -222,6 +222,16 @@ class Database:
     async def read(self, read: Callable[[sqlite3.Connection], T]) -> T:
         return await asyncio.to_thread(self.read_sync, read)
 
+    def truncate_log_sync(self) -> None:
+        """Copy the write-ahead log into the database and cut it to nothing, so that page
+        images from before an overwrite do not linger in it (after sealing what an older
+        version kept in the clear)."""
+        conn = connect(self.path)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+
     # --- audit -------------------------------------------------------------------------------
 
     async def record(self, event: AuditEvent) -> AuditEntry:

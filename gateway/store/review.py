@@ -1,9 +1,15 @@
-"""The review queue as kept: one row per recipient copy that waits for a liaison officer."""
+"""The review queue as kept: one row per recipient copy that waits for a liaison officer.
+
+What an officer writes is kept sealed by the caller: the released texts (``correction``) and
+a rejection's reason (``rejection_sealed``). The clear ``rejection_reason`` column of older
+versions is only ever read to seal it and then emptied (:mod:`gateway.at_rest`).
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,13 +45,13 @@ class ReviewItem:
 
 @dataclass(frozen=True)
 class ReviewOutcome:
-    """What an officer decided about a waiting copy: ``released`` with the final texts
-    (sealed by the caller), or ``rejected`` with a reason."""
+    """What an officer decided about a waiting copy: ``released`` with the final texts,
+    or ``rejected`` with a reason, both sealed by the caller."""
 
     state: str
     officer_id: str
     correction: bytes | None = None
-    rejection_reason: str | None = None
+    rejection_sealed: bytes | None = None
     copy: NewCopy | None = None
 
 
@@ -115,6 +121,43 @@ class ReviewStore(Database):
 
         return await self.read(read)
 
+    async def rejection_reason(self, item_id: str) -> bytes | None:
+        """The sealed reason a copy was rejected for."""
+
+        def read(conn: sqlite3.Connection) -> bytes | None:
+            row = conn.execute(
+                "SELECT rejection_sealed FROM review_items WHERE id = ?", (item_id,)
+            ).fetchone()
+            return None if row is None or row[0] is None else bytes(row[0])
+
+        return await self.read(read)
+
+    def clear_rejection_reasons_sync(self) -> list[tuple[str, str]]:
+        """``(item id, reason)`` of the rejections an older version kept in the clear."""
+        rows = self.read_sync(
+            lambda conn: conn.execute(
+                "SELECT id, rejection_reason FROM review_items "
+                "WHERE rejection_reason IS NOT NULL ORDER BY id"
+            ).fetchall()
+        )
+        return [(str(row[0]), str(row[1])) for row in rows]
+
+    def seal_rejection_reasons_sync(self, sealed: Mapping[str, bytes]) -> int:
+        """Put each item's sealed reason in place of its clear one, which is emptied (and, with
+        ``secure_delete``, overwritten); how many were sealed."""
+
+        def write(tx: Transaction) -> int:
+            changed = 0
+            for item_id, blob in sealed.items():
+                changed += tx.conn.execute(
+                    "UPDATE review_items SET rejection_sealed = ?, rejection_reason = NULL "
+                    "WHERE id = ? AND rejection_reason IS NOT NULL",
+                    (blob, item_id),
+                ).rowcount
+            return changed
+
+        return self.write_sync(write)
+
     async def decide_review(
         self, item_id: str, outcome: ReviewOutcome, event: AuditEvent
     ) -> ReviewItem | None:
@@ -125,13 +168,13 @@ class ReviewStore(Database):
             now = tx.now()
             changed = tx.conn.execute(
                 "UPDATE review_items SET state = ?, decided_at = ?, officer_id = ?, "
-                "correction = ?, rejection_reason = ? WHERE id = ? AND state = 'pending'",
+                "correction = ?, rejection_sealed = ? WHERE id = ? AND state = 'pending'",
                 (
                     outcome.state,
                     now,
                     outcome.officer_id,
                     outcome.correction,
-                    outcome.rejection_reason,
+                    outcome.rejection_sealed,
                     item_id,
                 ),
             ).rowcount

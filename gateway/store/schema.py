@@ -7,7 +7,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -16,6 +16,7 @@ def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA secure_delete = ON")
     if read_only:
         conn.execute("PRAGMA query_only = ON")
     return conn
@@ -325,6 +326,53 @@ def _add_subject_index(db: sqlite_utils.Database) -> None:
     db.table("subject_keys").create_index(["signal_id"])
 
 
+def _seal_reasons_and_scope_memory(db: sqlite_utils.Database) -> None:
+    """Version 8: rejection reasons sealed; the translation memory kept per desk.
+
+    ``review_items.rejection_sealed`` holds a rejection's reason sealed under the master key;
+    the clear ``rejection_reason`` of older rows is sealed and emptied when the gateway next
+    starts (:mod:`gateway.at_rest`: sealing needs the master key, which a migration has not).
+
+    A memory entry now belongs to the desk whose officer wrote it (one entry per sentence and
+    desk; another desk never overwrites it), may be confirmed by a second officer, and carries
+    a ``revision`` that every change raises (how a running gateway learns of another
+    process's change). Older entries take their author's current desk, or none (then they
+    serve nobody); ``seal_version`` 1 marks them sealed the old way until start-up reseals them
+    bound to their desk and author.
+    """
+    db.table("review_items").add_column("rejection_sealed", bytes)
+    db.execute(
+        "CREATE TABLE translation_memory_v8 ("
+        " id TEXT PRIMARY KEY,"
+        " source_language TEXT NOT NULL,"
+        " target_language TEXT NOT NULL,"
+        " source_key TEXT NOT NULL,"
+        " desk TEXT NOT NULL,"
+        " sealed BLOB NOT NULL,"
+        " seal_version INTEGER NOT NULL,"
+        " officer_id TEXT,"
+        " created_at TEXT NOT NULL,"
+        " confirmed_by TEXT,"
+        " confirmed_at TEXT,"
+        " revision INTEGER NOT NULL,"
+        " UNIQUE (source_language, target_language, source_key, desk))"
+    )
+    db.execute(
+        "INSERT INTO translation_memory_v8 (id, source_language, target_language, source_key, "
+        "desk, sealed, seal_version, officer_id, created_at, revision) "
+        "SELECT lower(hex(randomblob(16))), m.source_language, m.target_language, m.source_key, "
+        "COALESCE((SELECT s.desk FROM staff s WHERE s.id = m.officer_id), ''), m.sealed, 1, "
+        "m.officer_id, m.created_at, m.rowid FROM translation_memory m"
+    )
+    db.execute("DROP TABLE translation_memory")
+    db.execute("ALTER TABLE translation_memory_v8 RENAME TO translation_memory")
+    db.execute(
+        "CREATE INDEX translation_memory_pair ON translation_memory "
+        "(source_language, target_language)"
+    )
+    db.execute("CREATE INDEX translation_memory_desk ON translation_memory (desk)")
+
+
 _MIGRATIONS = (
     _add_decisions,
     _add_people_and_memory,
@@ -332,4 +380,5 @@ _MIGRATIONS = (
     _add_keys,
     _add_delivery,
     _add_subject_index,
+    _seal_reasons_and_scope_memory,
 )

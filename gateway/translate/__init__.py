@@ -4,6 +4,7 @@
 - :mod:`~gateway.translate.base`: the backend interface and :class:`TranslationUnavailable`;
 - :mod:`~gateway.translate.segments`, :mod:`~gateway.translate.matching`,
   :mod:`~gateway.translate.glossary`: sentences, memory look-up, the Euregio's glossary;
+- :mod:`~gateway.translate.scope`: which desk's remembered translations may serve which copy;
 - backends: :mod:`~gateway.translate.none`, :mod:`~gateway.translate.memory`,
   :mod:`~gateway.translate.libretranslate`, chosen by :mod:`~gateway.translate.backends`;
 - :mod:`~gateway.translate.view`: :func:`translate_view`, the free text of a recipient's view.
@@ -13,15 +14,16 @@ from gateway.translate.backends import BackendKind, backend_from_settings, build
 from gateway.translate.base import (
     BatchTranslator,
     Learner,
+    Scopable,
     TranslationBackend,
     TranslationUnavailable,
     close_backend,
     untranslated,
 )
 from gateway.translate.libretranslate import CircuitBreaker, LibreTranslateBackend
-from gateway.translate.memory import MemoryBackend
+from gateway.translate.memory import MemoryBackend, MemoryEntry, ScopedMemory
 from gateway.translate.none import NoTranslation
-from gateway.translate.types import Provenance, ProvenanceKind, TranslatedText
+from gateway.translate.types import MemoryScope, Provenance, ProvenanceKind, TranslatedText
 from gateway.translate.view import FREE_TEXT_POINTERS, translate_view
 
 __all__ = [
@@ -32,9 +34,13 @@ __all__ = [
     "Learner",
     "LibreTranslateBackend",
     "MemoryBackend",
+    "MemoryEntry",
+    "MemoryScope",
     "NoTranslation",
     "Provenance",
     "ProvenanceKind",
+    "Scopable",
+    "ScopedMemory",
     "TranslatedText",
     "TranslationBackend",
     "TranslationUnavailable",

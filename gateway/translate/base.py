@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from gateway.translate.types import Provenance, TranslatedText
+from gateway.translate.types import MemoryScope, Provenance, TranslatedText
 
 
 class TranslationUnavailable(Exception):
@@ -40,9 +40,26 @@ class Learner(Protocol):
     """A backend that learns from liaison officers' corrections (memory, or a chain with one)."""
 
     async def learn(
-        self, source_text: str, target_text: str, *, source: str, target: str, officer_id: str
+        self,
+        source_text: str,
+        target_text: str,
+        *,
+        source: str,
+        target: str,
+        officer_id: str,
+        desk: str,
     ) -> int:
-        """Remember that ``target_text`` translates ``source_text``; the number of entries kept."""
+        """Remember, for the officer's ``desk``, that ``target_text`` translates
+        ``source_text``; the number of entries kept."""
+        ...
+
+
+@runtime_checkable
+class Scopable(Protocol):
+    """A backend whose answer depends on whose copy it translates (the memory)."""
+
+    def scoped(self, scope: MemoryScope | None) -> TranslationBackend:
+        """The backend as the copy ``scope`` describes may use it."""
         ...
 
 

@@ -85,12 +85,15 @@ _ALL_NUMBER_WORDS: Final = frozenset().union(*NUMBER_WORDS.values())
 
 @dataclass(frozen=True)
 class Remembered:
-    """One remembered translation, opened from its sealed row."""
+    """One remembered translation, opened from its sealed row: written by ``officer`` of
+    ``desk``, confirmed by ``confirmed_by`` if a second officer did."""
 
     source: str
     target: str
     officer: str | None
     at: str | None
+    desk: str = ""
+    confirmed_by: str | None = None
     normalised: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -99,13 +102,27 @@ class Remembered:
 
 @dataclass(frozen=True)
 class Hit:
-    """A segment found in memory: the translation to use and how it was found."""
+    """A segment found in memory: the translation to use, how it was found, and whose it is."""
 
     target: str
     how: Literal["exact", "near", "glossary"]
     officer: str | None = None
     at: str | None = None
     similarity: float = 1.0
+    desk: str = ""
+    confirmed_by: str | None = None
+
+    @classmethod
+    def of(cls, entry: Remembered, how: Literal["exact", "near"], similarity: float = 1.0) -> Hit:
+        return cls(
+            entry.target,
+            how,
+            entry.officer,
+            entry.at,
+            similarity=similarity,
+            desk=entry.desk,
+            confirmed_by=entry.confirmed_by,
+        )
 
 
 class PairMemory:
@@ -131,14 +148,14 @@ class PairMemory:
     def exact(self, segment: str) -> Hit | None:
         """The entry with the normal form of ``segment``, if any."""
         entry = self._exact.get(normalise(segment))
-        return None if entry is None else Hit(entry.target, "exact", entry.officer, entry.at)
+        return None if entry is None else Hit.of(entry, "exact")
 
     def find(self, segment: str, *, language: str, threshold: float) -> Hit | None:
         """The exact match of ``segment`` or else its best near-exact match, if any."""
         wanted = normalise(segment)
         exact = self._exact.get(wanted)
         if exact is not None:
-            return Hit(exact.target, "exact", exact.officer, exact.at)
+            return Hit.of(exact, "exact")
         best: tuple[float, Remembered] | None = None
         for candidate in self._candidates(wanted, threshold):
             score = near_match(segment, candidate.source, language=language, threshold=threshold)
@@ -147,7 +164,7 @@ class PairMemory:
         if best is None:
             return None
         score, entry = best
-        return Hit(entry.target, "near", entry.officer, entry.at, similarity=score)
+        return Hit.of(entry, "near", similarity=score)
 
     def _candidates(self, wanted: str, threshold: float) -> Iterable[Remembered]:
         # ratio = 2M / (a + b) and M <= min(a, b), so lengths differ by a bounded factor.

@@ -7,12 +7,19 @@ text as an officer once corrected it, else each segment from memory (exact, then
 result is ``machine`` with engine ``memory+<engine>`` (a text memory knows nothing of goes to
 the machine whole, and is the machine's alone); without one, the text stays as written.
 
+Every entry belongs to the desk whose officer wrote it, and a copy is translated with what
+:mod:`gateway.translate.scope` lets serve it: :meth:`MemoryBackend.scoped` gives the memory as
+one copy (its recipient, reviewed or not) may use it. Unscoped, the backend uses the glossary
+alone. A second officer of the desk may confirm an entry (:meth:`MemoryBackend.confirm`), which
+lets it serve other desks' reviewed copies.
+
 At rest every remembered pair is sealed (AES-256-GCM under a key derived from the master key,
-bound to its language pair and row) and its row is keyed by an HMAC of the source's normal
-form, so the database never holds a sentence in the clear and is never searched by one. The
-opened memory of a language pair lives in this process and is read again after it learns, and
-when the store's stamp of the pair (how many rows, the latest time) says that another process,
-the CLI releasing a review say, changed it.
+bound to its language pair, row key, desk, author and confirming officer: a row moved to
+another desk, or a confirmation written into the database by hand, does not open) and its row
+is keyed by an HMAC of the source's normal form, so the database never holds a sentence in the
+clear and is never searched by one. The opened memory of a language pair lives in this process
+and is read again after it learns, and when the store's stamp of the pair (how many rows, the
+latest revision) says that another process, the CLI releasing a review say, changed it.
 """
 
 from __future__ import annotations
@@ -22,9 +29,11 @@ import hashlib
 import hmac
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Final
 
-from gateway.store.memory import MemoryRecord, TranslationMemoryStore
+from gateway.audit import AuditEvent
+from gateway.store.memory import LEGACY_SEAL, MemoryRecord, TranslationMemoryStore
 from gateway.translate.base import (
     BatchTranslator,
     TranslationBackend,
@@ -34,14 +43,151 @@ from gateway.translate.base import (
 )
 from gateway.translate.glossary import glossary_translation
 from gateway.translate.matching import DEFAULT_THRESHOLD, Hit, PairMemory, Remembered
+from gateway.translate.scope import usable
 from gateway.translate.segments import normalise, split
-from gateway.translate.types import Provenance, TranslatedText
+from gateway.translate.types import MemoryScope, Provenance, TranslatedText
 from gateway.vault import MasterKey, SealedBlob, VaultError
 
 _LOOKUP_PURPOSE: Final = b"euregate/translation-memory/v1/lookup"
 _SEAL_PURPOSE: Final = b"euregate/translation-memory/v1/seal"
 
 Pair = tuple[str, str]
+Stamp = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class MemoryEntry:
+    """One remembered translation, opened: what an officer of its desk sees of it."""
+
+    id: str
+    source_language: str
+    target_language: str
+    source: str
+    target: str
+    desk: str
+    officer: str | None
+    created_at: str
+    confirmed_by: str | None = None
+    confirmed_at: str | None = None
+
+    def remembered(self) -> Remembered:
+        return Remembered(
+            self.source,
+            self.target,
+            self.officer,
+            self.created_at,
+            desk=self.desk,
+            confirmed_by=self.confirmed_by,
+        )
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "source_language": self.source_language,
+            "target_language": self.target_language,
+            "source": self.source,
+            "target": self.target,
+            "desk": self.desk,
+            "officer": self.officer,
+            "created_at": self.created_at,
+            "confirmed_by": self.confirmed_by,
+            "confirmed_at": self.confirmed_at,
+        }
+
+
+class MemorySealer:
+    """The keys of the memory: the keyed hash rows are found by, and the seal of each row."""
+
+    def __init__(self, master_key: MasterKey) -> None:
+        self._lookup_key = master_key.derive(_LOOKUP_PURPOSE)
+        self._sealer = MasterKey(master_key.derive(_SEAL_PURPOSE))
+
+    def lookup_key(self, text: str, *, source: str, target: str) -> str:
+        """The keyed hash a segment is stored under: its normal form, never its text."""
+        message = "\x00".join((source, target, normalise(text))).encode()
+        return hmac.new(self._lookup_key, message, hashlib.sha256).hexdigest()
+
+    def seal(
+        self,
+        original: str,
+        translation: str,
+        *,
+        source: str,
+        target: str,
+        source_key: str,
+        desk: str,
+        officer: str | None,
+        confirmed_by: str | None = None,
+    ) -> bytes:
+        body = json.dumps({"source": original, "target": translation}, ensure_ascii=False)
+        context = _context(source, target, source_key, desk, officer, confirmed_by)
+        return self._sealer.seal(body.encode(), context=context).to_bytes()
+
+    def open(self, record: MemoryRecord) -> MemoryEntry | None:
+        """The entry, or None if it does not open as the row says it was sealed (another
+        master key, or a row changed by hand: another desk, author or confirmation)."""
+        if record.seal_version == LEGACY_SEAL:
+            context = _legacy_context(
+                record.source_language, record.target_language, record.source_key
+            )
+        else:
+            context = _context(
+                record.source_language,
+                record.target_language,
+                record.source_key,
+                record.desk,
+                record.officer_id,
+                record.confirmed_by,
+            )
+        try:
+            body = self._sealer.open(SealedBlob.from_bytes(record.sealed), context=context)
+        except VaultError:
+            return None
+        members = json.loads(body)
+        return MemoryEntry(
+            id=record.id,
+            source_language=record.source_language,
+            target_language=record.target_language,
+            source=members["source"],
+            target=members["target"],
+            desk=record.desk,
+            officer=record.officer_id,
+            created_at=record.created_at,
+            confirmed_by=record.confirmed_by,
+            confirmed_at=record.confirmed_at,
+        )
+
+    def confirmed(self, entry: MemoryEntry, record: MemoryRecord, officer: str) -> bytes:
+        """``entry`` sealed again as confirmed by ``officer``."""
+        return self.seal(
+            entry.source,
+            entry.target,
+            source=record.source_language,
+            target=record.target_language,
+            source_key=record.source_key,
+            desk=record.desk,
+            officer=record.officer_id,
+            confirmed_by=officer,
+        )
+
+    def reseal_legacy(self, store: TranslationMemoryStore) -> int:
+        """Seal entries from before desks bound to their desk and author; how many."""
+        resealed = []
+        for record in store.legacy_memory_records_sync():
+            entry = self.open(record)
+            if entry is None:
+                continue
+            sealed = self.seal(
+                entry.source,
+                entry.target,
+                source=record.source_language,
+                target=record.target_language,
+                source_key=record.source_key,
+                desk=record.desk,
+                officer=record.officer_id,
+            )
+            resealed.append((record.id, record.sealed, sealed))
+        return store.reseal_memory_sync(resealed) if resealed else 0
 
 
 class MemoryBackend:
@@ -58,11 +204,11 @@ class MemoryBackend:
         if not 0 < threshold <= 1:
             raise ValueError("the near-match threshold lies in (0, 1]")
         self._store = store
-        self._lookup_key = master_key.derive(_LOOKUP_PURPOSE)
-        self._sealer = MasterKey(master_key.derive(_SEAL_PURPOSE))
+        self._sealer = MemorySealer(master_key)
         self._machine = machine
         self._threshold = threshold
-        self._memories: dict[Pair, tuple[tuple[int, str], PairMemory]] = {}
+        self._entries: dict[Pair, tuple[Stamp, tuple[Remembered, ...]]] = {}
+        self._memories: dict[tuple[Pair, MemoryScope | None], tuple[Stamp, PairMemory]] = {}
         self._locks: dict[Pair, asyncio.Lock] = {}
         self.name = f"memory+{machine.name}" if machine is not None else "memory"
 
@@ -74,21 +220,33 @@ class MemoryBackend:
         if self._machine is not None:
             await close_backend(self._machine)
 
+    def scoped(self, scope: MemoryScope | None) -> ScopedMemory:
+        """The memory as the copy ``scope`` describes may use it (None: the glossary alone)."""
+        return ScopedMemory(self, scope)
+
     # --- translating ---------------------------------------------------------------------
 
     async def translate(self, text: str, *, source: str, target: str) -> TranslatedText:
+        """``text`` with no officer's entry: the glossary, then the machine. A copy is
+        translated through :meth:`scoped`."""
+        return await self.translate_for(None, text, source=source, target=target)
+
+    async def translate_for(
+        self, scope: MemoryScope | None, text: str, *, source: str, target: str
+    ) -> TranslatedText:
         if nothing_to_translate(text, source=source, target=target):
             return untranslated(text, source)
-        memory = await self._memory(source, target)
+        memory = await self._memory(source, target, scope)
         whole = memory.exact(text)
         if whole is not None:
-            return TranslatedText(whole.target, target, Provenance("memory"))
+            return TranslatedText(whole.target, target, memory_provenance([whole]))
         segmented = split(text)
         hits = await asyncio.to_thread(self._find_all, memory, segmented.segments, source, target)
         missing = [i for i, hit in enumerate(hits) if hit is None]
         if not missing:
-            found = [hit.target for hit in hits if hit is not None]
-            return TranslatedText(segmented.join(found), target, Provenance("memory"))
+            found = [hit for hit in hits if hit is not None]
+            joined = segmented.join([hit.target for hit in found])
+            return TranslatedText(joined, target, memory_provenance(found))
         if self._machine is None:
             return untranslated(text, source)
         if len(missing) == len(hits):
@@ -127,10 +285,18 @@ class MemoryBackend:
     # --- learning --------------------------------------------------------------------------
 
     async def learn(
-        self, source_text: str, target_text: str, *, source: str, target: str, officer_id: str
+        self,
+        source_text: str,
+        target_text: str,
+        *,
+        source: str,
+        target: str,
+        officer_id: str,
+        desk: str,
     ) -> int:
-        """Remember an officer's translation: segment by segment when both texts have as many
-        segments, else the two texts whole. The number of entries kept."""
+        """Remember an officer's translation for the officer's ``desk``: segment by segment
+        when both texts have as many segments, else the two texts whole. The number of
+        entries kept."""
         if nothing_to_translate(source_text, source=source, target=target):
             return 0
         if not target_text.strip():
@@ -140,70 +306,143 @@ class MemoryBackend:
             pairs = list(zip(originals, corrections, strict=True))
         else:
             pairs = [(source_text.strip(), target_text.strip())]
-        rows = await asyncio.to_thread(self._seal_all, pairs, source, target)
-        await self._store.remember_translations(source, target, rows, officer_id=officer_id)
-        self._memories.pop((source, target), None)
+        rows = await asyncio.to_thread(self._seal_all, pairs, source, target, desk, officer_id)
+        await self._store.remember_translations(
+            source, target, rows, desk=desk, officer_id=officer_id
+        )
+        self._forget_cached(source, target)
         return len(rows)
 
     async def forget(self, source_text: str, *, source: str, target: str) -> int:
-        """Forget what was learnt for ``source_text`` (whole and per segment); how many entries."""
+        """Forget what every desk learnt for ``source_text`` (whole and per segment); how many
+        entries."""
         texts = [source_text.strip(), *split(source_text).segments]
         keys = sorted({self.lookup_key(t, source=source, target=target) for t in texts})
         removed = await self._store.forget_translations(source, target, keys)
-        self._memories.pop((source, target), None)
+        self._forget_cached(source, target)
         return removed
 
     def lookup_key(self, text: str, *, source: str, target: str) -> str:
         """The keyed hash a segment is stored under: its normal form, never its text."""
-        message = "\x00".join((source, target, normalise(text))).encode()
-        return hmac.new(self._lookup_key, message, hashlib.sha256).hexdigest()
+        return self._sealer.lookup_key(text, source=source, target=target)
+
+    # --- an officer's view: a desk's entries, and confirming one ------------------------------
+
+    async def entries_of(self, desk: str) -> list[MemoryEntry]:
+        """What the officers of ``desk`` taught the memory, newest first."""
+        records = await self._store.memory_records_of_desk(desk)
+        opened = await asyncio.to_thread(lambda: [self._sealer.open(r) for r in records])
+        return [entry for entry in opened if entry is not None]
+
+    async def entry(self, entry_id: str) -> tuple[MemoryRecord, MemoryEntry] | None:
+        record = await self._store.memory_record(entry_id)
+        if record is None:
+            return None
+        entry = self._sealer.open(record)
+        return None if entry is None else (record, entry)
+
+    async def confirm(
+        self, record: MemoryRecord, entry: MemoryEntry, *, officer_id: str, event: AuditEvent
+    ) -> MemoryEntry | None:
+        """Mark ``entry`` confirmed by ``officer_id`` (sealed anew, with ``event`` audited);
+        None if it changed since it was read."""
+        sealed = self._sealer.confirmed(entry, record, officer_id)
+        updated = await self._store.confirm_translation(
+            record.id, expected=record.sealed, sealed=sealed, officer_id=officer_id, event=event
+        )
+        self._forget_cached(record.source_language, record.target_language)
+        return None if updated is None else self._sealer.open(updated)
 
     # --- sealing ---------------------------------------------------------------------------
 
     def _seal_all(
-        self, pairs: Sequence[tuple[str, str]], source: str, target: str
+        self,
+        pairs: Sequence[tuple[str, str]],
+        source: str,
+        target: str,
+        desk: str,
+        officer_id: str,
     ) -> list[tuple[str, bytes]]:
         rows: dict[str, bytes] = {}
         for original, translation in pairs:
             key = self.lookup_key(original, source=source, target=target)
-            body = json.dumps({"source": original, "target": translation}, ensure_ascii=False)
-            context = _context(source, target, key)
-            rows[key] = self._sealer.seal(body.encode(), context=context).to_bytes()
+            rows[key] = self._sealer.seal(
+                original,
+                translation,
+                source=source,
+                target=target,
+                source_key=key,
+                desk=desk,
+                officer=officer_id,
+            )
         return list(rows.items())
 
-    def _open_all(
-        self, records: Sequence[MemoryRecord], source: str, target: str
-    ) -> list[Remembered]:
-        opened = []
-        for record in records:
-            context = _context(source, target, record.source_key)
-            try:
-                body = self._sealer.open(SealedBlob.from_bytes(record.sealed), context=context)
-            except VaultError:
-                continue  # sealed under another master key, or tampered: not ours to serve
-            members = json.loads(body)
-            opened.append(
-                Remembered(
-                    members["source"], members["target"], record.officer_id, record.created_at
-                )
-            )
-        return opened
+    def _open_all(self, records: Sequence[MemoryRecord]) -> tuple[Remembered, ...]:
+        opened = (self._sealer.open(record) for record in records)
+        return tuple(entry.remembered() for entry in opened if entry is not None)
 
-    async def _memory(self, source: str, target: str) -> PairMemory:
-        key = (source, target)
-        async with self._lock(key):
+    async def _memory(self, source: str, target: str, scope: MemoryScope | None) -> PairMemory:
+        if scope is None:
+            return _NOTHING
+        pair = (source, target)
+        async with self._lock(pair):
             stamp = await self._store.memory_stamp(source, target)
-            cached = self._memories.get(key)
+            cached = self._memories.get((pair, scope))
             if cached is not None and cached[0] == stamp:
                 return cached[1]
-            records = await self._store.memory_records(source, target)
-            memory = PairMemory(await asyncio.to_thread(self._open_all, records, source, target))
-            self._memories[key] = (stamp, memory)
+            known = self._entries.get(pair)
+            if known is None or known[0] != stamp:
+                records = await self._store.memory_records(source, target)
+                known = (stamp, await asyncio.to_thread(self._open_all, records))
+                self._entries[pair] = known
+            memory = PairMemory(usable(known[1], scope))
+            self._memories[(pair, scope)] = (stamp, memory)
             return memory
+
+    def _forget_cached(self, source: str, target: str) -> None:
+        pair = (source, target)
+        self._entries.pop(pair, None)
+        for key in [key for key in self._memories if key[0] == pair]:
+            del self._memories[key]
 
     def _lock(self, key: Pair) -> asyncio.Lock:
         return self._locks.setdefault(key, asyncio.Lock())
 
 
-def _context(source: str, target: str, source_key: str) -> bytes:
+class ScopedMemory:
+    """The memory as one copy may use it: a :class:`TranslationBackend` for that copy."""
+
+    def __init__(self, backend: MemoryBackend, scope: MemoryScope | None) -> None:
+        self._backend = backend
+        self.scope = scope
+        self.name = backend.name
+
+    async def translate(self, text: str, *, source: str, target: str) -> TranslatedText:
+        return await self._backend.translate_for(self.scope, text, source=source, target=target)
+
+
+_NOTHING: Final = PairMemory()
+
+
+def memory_provenance(hits: Sequence[Hit]) -> Provenance:
+    """Where a text made wholly of ``hits`` came from: the desks and officers whose entries
+    it used, and who confirmed them if every one was; the glossary if nothing else."""
+    written = [hit for hit in hits if hit.how != "glossary"]
+    if not written:
+        return Provenance("memory", engine="glossary")
+    confirmers = {hit.confirmed_by for hit in written}
+    return Provenance(
+        "memory",
+        desk="; ".join(sorted({hit.desk for hit in written})),
+        officer=", ".join(sorted({hit.officer or "?" for hit in written})),
+        confirmed_by=None if None in confirmers else ", ".join(sorted(str(c) for c in confirmers)),
+    )
+
+
+def _legacy_context(source: str, target: str, source_key: str) -> bytes:
     return f"translation-memory\x00{source}\x00{target}\x00{source_key}".encode()
+
+
+def _context(*members: str | None) -> bytes:
+    """Pair, row key, desk, author and confirming officer: what a sealed row is bound to."""
+    return ("translation-memory/2\x00" + "\x00".join(m or "" for m in members)).encode()

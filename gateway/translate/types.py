@@ -13,9 +13,12 @@ class Provenance:
     """Where a text came from.
 
     ``original``: the sender's own words, untranslated. ``memory``: every segment came from
-    liaison officers' earlier corrections (or the glossary). ``machine``: a translation engine
-    did at least part of it (``engine`` names each one, ``memory+libretranslate`` say).
-    ``human``: a liaison officer (``officer``) wrote or corrected it.
+    liaison officers' earlier corrections or the glossary (``engine`` ``glossary`` when the
+    glossary alone); ``desk`` names the desks whose officers (``officer``) wrote the
+    corrections used, and ``confirmed_by`` the second officers who confirmed every one of them
+    (unset if any was not). ``machine``: a translation engine did at least part of it
+    (``engine`` names each one, ``memory+libretranslate`` say). ``human``: a liaison officer
+    (``officer``) wrote or corrected it.
     """
 
     kind: ProvenanceKind
@@ -23,6 +26,8 @@ class Provenance:
     version: str | None = None
     officer: str | None = None
     at: str | None = None
+    desk: str | None = None
+    confirmed_by: str | None = None
 
     def as_json(self) -> dict[str, str]:
         """The members that are set; ``kind`` always."""
@@ -32,8 +37,25 @@ class Provenance:
             "version": self.version,
             "officer": self.officer,
             "at": self.at,
+            "desk": self.desk,
+            "confirmed_by": self.confirmed_by,
         }
         return {name: value for name, value in members.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class MemoryScope:
+    """Whose copy a text is translated for, which decides what of the memory may serve it.
+
+    Entries written by a desk that serves the recipient (``recipient_id``, ``country``) may;
+    entries of other desks only once a second officer confirmed them, and only for a copy an
+    officer of the recipient's desk reads before release (``reviewed``): never for a copy
+    that goes out unreviewed.
+    """
+
+    recipient_id: str
+    country: str
+    reviewed: bool
 
 
 @dataclass(frozen=True)

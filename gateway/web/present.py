@@ -25,7 +25,13 @@ from gateway.decision import LABELS as DECISION_LABELS
 from gateway.decision import Decision, FiredRule
 from gateway.desk import ReviewCase
 from gateway.i18n import DEFAULT_LANGUAGE, N_, translate
-from gateway.render import FIELD_LABELS, FREE_TEXT, LANGUAGE_LOCALES, RenderedField
+from gateway.render import (
+    FIELD_LABELS,
+    FREE_TEXT,
+    LANGUAGE_LOCALES,
+    RenderedField,
+    memory_origin_text,
+)
 from gateway.review import REASON_LABELS, ReviewReason
 from gateway.store import ReviewItem
 from gateway.translate.glossary import glossary_terms
@@ -166,7 +172,7 @@ def provenance_text(provenance: Provenance | None, language: str) -> str:
             engine=provenance.engine or "?",
         )
     if provenance.kind == "memory":
-        return translate(N_("from the translation memory"), language)
+        return memory_origin_text(provenance, language)
     if provenance.kind == "human":
         return translate(N_("corrected by {officer}"), language, officer=provenance.officer or "?")
     return translate(N_("as written"), language)
