@@ -11,8 +11,8 @@ the desk and the entry, never the text.
 from __future__ import annotations
 
 from gateway.audit import AuditEvent, EventKind
-from gateway.errors import MemoryConfirmationRefused, MemoryEntryConfirmed, NotFound
-from gateway.staff import Permission, StaffAccount, require
+from gateway.errors import Forbidden, MemoryConfirmationRefused, MemoryEntryConfirmed, NotFound
+from gateway.staff import Permission, StaffAccount, allowed_to, require
 from gateway.store import Store
 from gateway.translate.memory import MemoryBackend, MemoryEntry
 
@@ -40,8 +40,11 @@ class MemoryDesk:
         return entries
 
     async def confirm(self, account: StaffAccount, entry_id: str) -> MemoryEntry:
-        """Confirm another officer's entry of ``account``'s desk for wider use."""
-        require(account, Permission.REVIEW_RELEASE)
+        """Confirm another officer's entry of ``account``'s desk for wider use: as much a
+        release as releasing a copy, so it takes the same permission."""
+        require(account, Permission.REVIEW_READ)
+        if not allowed_to(account, Permission.REVIEW_RELEASE):
+            raise Forbidden(permission=str(Permission.REVIEW_RELEASE))
         desk = str(account.desk)
         found = None if self._memory is None else await self._memory.entry(entry_id)
         if found is None or found[0].desk != desk or self._memory is None:
