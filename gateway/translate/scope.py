@@ -30,10 +30,13 @@ def _desk(text: str) -> Desk | None:
 
 
 def own_desk(desk: str, scope: MemoryScope) -> bool:
-    """Whether ``desk`` (as written on an entry) serves the recipient of ``scope``."""
+    """Whether ``desk`` (as written on an entry) serves the recipient of ``scope``. No
+    officer serves every desk (``*``), so an entry claiming to is nobody's own."""
     parsed = _desk(desk)
-    return parsed is not None and parsed.admits(
-        partner_id=scope.recipient_id, country=scope.country
+    return (
+        parsed is not None
+        and not parsed.everything
+        and parsed.admits(partner_id=scope.recipient_id, country=scope.country)
     )
 
 
