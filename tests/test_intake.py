@@ -186,6 +186,7 @@ async def test_a_reply_must_answer_a_signal_delivered_to_its_sender(
     gateway: RunningGateway,
 ) -> None:
     original = load_example("nl-drug-waste-maastricht.json")
+    original["recipients"] = {"partners": ["be-pol-lanaken"]}  # Dutch: no review, delivered
     async with gateway.client("nl-pol-limburg") as police:
         receipt = await police.post_signal(original)
     reply = load_example("be-fr-liege-stockage.json")
@@ -196,7 +197,7 @@ async def test_a_reply_must_answer_a_signal_delivered_to_its_sender(
             await stranger.post_signal(reply)
     assert refused.value.errors[0]["pointer"] == "/in_reply_to"
     assert refused.value.errors[0]["code"] == "unknown_reply"
-    async with gateway.client("be-pol-liege") as recipient:
+    async with gateway.client("be-pol-lanaken") as recipient:
         answer = await recipient.post_signal(reply)
     assert answer["recipients"][0]["verdict"] == "deliver"
 
@@ -206,12 +207,13 @@ async def test_an_h2_signal_carried_on_to_a_third_partner_is_denied(
 ) -> None:
     original = load_example("nl-drug-waste-maastricht.json")
     original["handling_code"] = "H2"
+    original["recipients"] = {"partners": ["be-pol-lanaken"]}
     async with gateway.client("nl-pol-limburg") as police:
         receipt = await police.post_signal(original)
     forward = load_example("be-fr-liege-stockage.json")
     forward["in_reply_to"] = receipt["signal_id"]
     forward["recipients"] = {"partners": ["nl-pol-limburg", "de-zoll-aachen"]}
-    async with gateway.client("be-pol-liege") as recipient:
+    async with gateway.client("be-pol-lanaken") as recipient:
         answer = await recipient.post_signal(forward)
     verdicts = {r["partner"]: (r["verdict"], r["rules"]) for r in answer["recipients"]}
     assert verdicts["nl-pol-limburg"][0] == "deliver"

@@ -62,16 +62,18 @@ async def gateway_on_clock(
 
 
 def dutch_request(kind: str, reference: str = "PL2400-2026-REQ-1") -> dict[str, Any]:
-    """The Dutch police ask Liège police for information, with a deadline of ``kind``."""
+    """The Dutch police ask the Lanaken police for information, with a deadline of ``kind``:
+    in Dutch, which Lanaken reads, so the copy needs no review and goes out at once (a
+    recipient sees a request once it received its copy)."""
     signal = load_example("nl-drug-waste-maastricht.json")
     signal["sender_reference"] = reference
-    signal["recipients"] = {"partners": ["be-pol-liege"]}
+    signal["recipients"] = {"partners": ["be-pol-lanaken"]}
     signal["request"] = {"type": "information_request", "deadline": kind}
     return signal
 
 
 def reply_to(signal_id: str, *, to: str = "nl-pol-limburg") -> dict[str, Any]:
-    """Liège's answer, addressed to the Dutch police."""
+    """Lanaken's answer, addressed to the Dutch police."""
     reply = load_example("be-fr-liege-stockage.json")
     reply.pop("request", None)
     reply["in_reply_to"] = signal_id
@@ -102,12 +104,12 @@ async def test_a_request_is_due_its_time_limit_after_receipt_for_sender_and_reci
 ) -> None:
     signal_id = await post(gateway_on_clock, "nl-pol-limburg", dutch_request(kind))
 
-    for partner_id in ("nl-pol-limburg", "be-pol-liege"):
+    for partner_id in ("nl-pol-limburg", "be-pol-lanaken"):
         (request,) = await requests_of(gateway_on_clock, partner_id, "open")
         assert request == {
             "signal_id": signal_id,
             "sender": "nl-pol-limburg",
-            "recipients": ["be-pol-liege"],
+            "recipients": ["be-pol-lanaken"],
             "kind": kind,
             "received_at": iso(RECEIVED),
             "deadline": iso(RECEIVED + TIME_LIMITS[kind]),
@@ -127,16 +129,16 @@ async def test_the_time_left_counts_down_and_the_request_is_overdue_once_the_lim
     signal_id = await post(gateway_on_clock, "nl-pol-limburg", dutch_request("urgent_direct"))
 
     clock.set(RECEIVED + timedelta(hours=7, minutes=30))
-    (request,) = await requests_of(gateway_on_clock, "be-pol-liege", "open")
+    (request,) = await requests_of(gateway_on_clock, "be-pol-lanaken", "open")
     assert (request["state"], request["seconds_left"]) == ("open", 30 * 60)
 
     clock.set(RECEIVED + timedelta(hours=8))
-    (request,) = await requests_of(gateway_on_clock, "be-pol-liege", "open")
+    (request,) = await requests_of(gateway_on_clock, "be-pol-lanaken", "open")
     assert (request["state"], request["seconds_left"]) == ("open", 0)
-    assert await requests_of(gateway_on_clock, "be-pol-liege", "overdue") == []
+    assert await requests_of(gateway_on_clock, "be-pol-lanaken", "overdue") == []
 
     clock.set(RECEIVED + timedelta(hours=9, seconds=5))
-    for partner_id in ("nl-pol-limburg", "be-pol-liege"):
+    for partner_id in ("nl-pol-limburg", "be-pol-lanaken"):
         (late,) = await requests_of(gateway_on_clock, partner_id, "overdue")
         assert late["signal_id"] == signal_id
         assert (late["state"], late["seconds_left"], late["seconds_overdue"]) == (
@@ -154,16 +156,16 @@ async def test_a_reply_from_the_recipient_closes_the_request(
     signal_id = await post(gateway_on_clock, "nl-pol-limburg", dutch_request("urgent_indirect"))
     clock.set(RECEIVED + timedelta(days=2))
 
-    reply_id = await post(gateway_on_clock, "be-pol-liege", reply_to(signal_id))
+    reply_id = await post(gateway_on_clock, "be-pol-lanaken", reply_to(signal_id))
 
-    for partner_id in ("nl-pol-limburg", "be-pol-liege"):
+    for partner_id in ("nl-pol-limburg", "be-pol-lanaken"):
         assert await requests_of(gateway_on_clock, partner_id, "open") == []
         (answered,) = await requests_of(gateway_on_clock, partner_id, "answered")
         assert answered["signal_id"] == signal_id
         assert answered["state"] == "answered"
         assert answered["answered_by"] == {
             "signal_id": reply_id,
-            "partner": "be-pol-liege",
+            "partner": "be-pol-lanaken",
             "at": iso(RECEIVED + timedelta(days=2)),
         }
         assert answered["answered_late"] is False
@@ -178,7 +180,7 @@ async def test_a_reply_after_the_deadline_closes_the_request_and_shows_it_was_la
 ) -> None:
     signal_id = await post(gateway_on_clock, "nl-pol-limburg", dutch_request("urgent_direct"))
     clock.set(RECEIVED + timedelta(hours=10))
-    await post(gateway_on_clock, "be-pol-liege", reply_to(signal_id))
+    await post(gateway_on_clock, "be-pol-lanaken", reply_to(signal_id))
 
     (answered,) = await requests_of(gateway_on_clock, "nl-pol-limburg", "answered")
     assert answered["answered_late"] is True
@@ -191,7 +193,7 @@ async def test_a_reply_from_a_partner_the_request_was_not_sent_to_is_refused_and
     signal_id = await post(gateway_on_clock, "nl-pol-limburg", dutch_request("standard"))
 
     # a third partner, and the sender answering its own request
-    for stranger, to in (("de-pol-aachen", "nl-pol-limburg"), ("nl-pol-limburg", "be-pol-liege")):
+    for stranger, to in (("de-pol-aachen", "nl-pol-limburg"), ("nl-pol-limburg", "be-pol-lanaken")):
         with pytest.raises(Problem) as refused:
             await post(gateway_on_clock, stranger, reply_to(signal_id, to=to))
         assert refused.value.errors[0]["code"] == "unknown_reply"
@@ -205,7 +207,7 @@ async def test_a_third_partner_sees_no_request_in_any_state(
 ) -> None:
     first = await post(gateway_on_clock, "nl-pol-limburg", dutch_request("urgent_direct", "R-1"))
     await post(gateway_on_clock, "nl-pol-limburg", dutch_request("standard", "R-2"))
-    await post(gateway_on_clock, "be-pol-liege", reply_to(first))
+    await post(gateway_on_clock, "be-pol-lanaken", reply_to(first))
     clock.set(RECEIVED + timedelta(days=8))
 
     assert len(await requests_of(gateway_on_clock, "nl-pol-limburg", "answered")) == 1
@@ -222,8 +224,8 @@ async def test_a_partner_the_policy_denied_the_request_is_not_asked(
     signal_id = await post(gateway_on_clock, "nl-gem-maastricht", signal)
 
     (own,) = await requests_of(gateway_on_clock, "nl-gem-maastricht", "open")
-    assert (own["signal_id"], own["recipients"]) == (signal_id, ["be-pol-liege"])
-    assert await requests_of(gateway_on_clock, "be-pol-liege", "open") == []
+    assert (own["signal_id"], own["recipients"]) == (signal_id, ["be-pol-lanaken"])
+    assert await requests_of(gateway_on_clock, "be-pol-lanaken", "open") == []
 
 
 async def test_administrators_see_every_request_earliest_deadline_first(

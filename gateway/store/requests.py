@@ -3,9 +3,10 @@
 Rows are written at intake (:func:`gateway.store.signals._track_request`); this module only
 reads them. ``open`` is every request without a reply, the overdue ones included;
 ``overdue`` those whose deadline has passed without one; ``answered`` those a recipient
-replied to. A partner sees the requests it sent, and those addressed to it that the policy
-let it receive (a partner the policy denied the signal cannot answer it, so it is not
-asked); as a recipient it sees only the recipients that received the signal too.
+replied to. A partner sees the requests it sent, and those it received
+(:func:`~gateway.store.receipt.received`: not those the policy denied it, nor those whose copy
+waits for a liaison officer or was rejected by one; it cannot answer what it never got); as a
+recipient it sees only the recipients that received the signal too.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from gateway.audit import timestamp
 from gateway.clock import Clock
 from gateway.store.database import Database
+from gateway.store.receipt import received
 
 
 class RequestState(StrEnum):
@@ -79,10 +81,7 @@ _STATE_WHERE = {
     RequestState.ANSWERED: "r.answered_at IS NOT NULL",
 }
 
-_VISIBLE_TO_VIEWER = (
-    "(r.sender_id = :viewer OR EXISTS (SELECT 1 FROM decisions d WHERE d.signal_id = r.signal_id "
-    "AND d.recipient_id = :viewer AND d.verdict != 'deny'))"
-)
+_VISIBLE_TO_VIEWER = f"(r.sender_id = :viewer OR {received('r.signal_id', ':viewer')})"
 
 
 def _select(
@@ -107,8 +106,9 @@ def _request(conn: sqlite3.Connection, row: tuple[Any, ...], viewer: str | None)
         delivered = {
             r[0]
             for r in conn.execute(
-                "SELECT recipient_id FROM decisions WHERE signal_id = ? AND verdict != 'deny'",
-                (row[0],),
+                "SELECT d.recipient_id FROM decisions d WHERE d.signal_id = :signal "
+                f"AND {received(':signal', 'd.recipient_id')}",
+                {"signal": row[0]},
             )
         }
         recipients = tuple(r for r in recipients if r in delivered)

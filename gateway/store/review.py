@@ -187,9 +187,21 @@ class ReviewStore(Database):
             item = _item(row)
             if outcome.copy is not None:
                 queue_copies(tx, item.signal_id, (outcome.copy,))
+            if outcome.state == "rejected":
+                _withdraw_unsealed(tx, item)
             return item
 
         return await self.write(write)
+
+
+def _withdraw_unsealed(tx: Transaction, item: ReviewItem) -> None:
+    """A rejected copy's unreviewed first version that is not sealed yet (its recipient had no
+    key, say) is never sealed: the courier seals ``pending`` copies only."""
+    tx.conn.execute(
+        "UPDATE copies SET state = 'withdrawn', last_error = 'rejected' "
+        "WHERE signal_id = ? AND recipient_id = ? AND state = 'pending'",
+        (item.signal_id, item.recipient_id),
+    )
 
 
 def _item(row: tuple[Any, ...]) -> ReviewItem:

@@ -12,6 +12,7 @@ from gateway.decision import Decision, Forwarded
 from gateway.errors import IdempotencyConflict
 from gateway.store.database import Database, Transaction
 from gateway.store.delivery import NewCopy, queue_copies
+from gateway.store.receipt import received
 from gateway.store.review import NewReviewItem, queue_for_review
 from gateway.store.subjects import index_subjects
 
@@ -189,25 +190,26 @@ class SignalStore(Database):
         return None if row is None else bytes(row[0])
 
     async def forwarded(self, signal_id: str, by: str) -> Forwarded | None:
-        """The signal ``by`` replies to, if it exists and was delivered to ``by``.
+        """The signal ``by`` replies to, if it exists and ``by`` received it
+        (:func:`~gateway.store.receipt.received`): a partner denied it, waiting for it or
+        whose copy an officer rejected knows of no such signal.
 
-        Its recipients are those the policy let receive it: a partner that was denied it is a
-        third partner for rule 8, however the sender addressed it.
+        Its recipients are those that received it: any other partner is a third partner for
+        rule 8, however the sender addressed it.
         """
 
         def read(conn: sqlite3.Connection) -> Forwarded | None:
             row = conn.execute(
                 "SELECT s.id, s.handling_code, s.sender_id FROM signals s "
-                "JOIN decisions d ON d.signal_id = s.id "
-                "WHERE s.id = ? AND d.recipient_id = ? AND d.verdict != 'deny'",
-                (signal_id, by),
+                f"WHERE s.id = :signal AND {received(':signal', ':by')}",
+                {"signal": signal_id, "by": by},
             ).fetchone()
             if row is None:
                 return None
             allowed = conn.execute(
-                "SELECT recipient_id FROM decisions WHERE signal_id = ? AND verdict != 'deny' "
-                "ORDER BY rowid",
-                (signal_id,),
+                "SELECT d.recipient_id FROM decisions d WHERE d.signal_id = :signal "
+                f"AND {received(':signal', 'd.recipient_id')} ORDER BY d.rowid",
+                {"signal": signal_id},
             ).fetchall()
             return Forwarded(row[0], row[1], row[2], tuple(r[0] for r in allowed))
 
