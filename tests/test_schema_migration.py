@@ -1,0 +1,111 @@
+"""Schema version 8 on a database that version 7 wrote: the translation memory gets desks, the
+review queue a sealed reason, and start-up seals what version 7 kept in clear or sealed the
+old way (gateway.at_rest), once.
+
+The version 7 database is made as version 7 made it: the same tables (the migrations up to
+7), a memory row sealed under the old context, a rejection reason in clear.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+from gateway import at_rest
+from gateway.clock import SystemClock
+from gateway.rejection import open_reason
+from gateway.store import Store
+from gateway.store.schema import _MIGRATIONS, _create_tables, connect
+from gateway.translate.memory import _SEAL_PURPOSE, MemoryBackend, MemorySealer, _legacy_context
+from gateway.translate.types import MemoryScope
+from gateway.vault import MasterKey
+
+SENTENCE = "De bestuurder sprak Frans."
+FRENCH = "Le conducteur parlait français."
+REASON = "Noemt een minderjarige getuige"
+LIEGE = MemoryScope("be-pol-liege", "BE", reviewed=False)
+AACHEN_REVIEWED = MemoryScope("de-pol-aachen", "DE", reviewed=True)
+
+
+def version_7(path: Path, master_key: MasterKey) -> None:
+    conn = connect(path)
+    db = sqlite_utils.Database(conn)
+    _create_tables(db)
+    for step in _MIGRATIONS[:6]:
+        step(db)
+    db.table("meta").upsert({"key": "schema_version", "value": "7"}, pk="key")
+    conn.execute("PRAGMA foreign_keys = OFF")
+    conn.execute(
+        "INSERT INTO staff (id, name, role, desk, language, password_hash, state, created_at) "
+        "VALUES ('m.dubois', 'Marie Dubois', 'liaison_officer', 'BE', 'fr', 'x', 'active', "
+        "'2026-01-01T00:00:00Z')"
+    )
+    sealer = MemorySealer(master_key)
+    old = MasterKey(master_key.derive(_SEAL_PURPOSE))
+    for officer, sentence in (("m.dubois", SENTENCE), ("someone.gone", "Hij reed weg.")):
+        key = sealer.lookup_key(sentence, source="nl", target="fr")
+        body = json.dumps({"source": sentence, "target": FRENCH}).encode()
+        sealed = old.seal(body, context=_legacy_context("nl", "fr", key)).to_bytes()
+        conn.execute(
+            "INSERT INTO translation_memory VALUES ('nl', 'fr', ?, ?, ?, '2026-01-02T00:00:00Z')",
+            (key, sealed, officer),
+        )
+    conn.execute(
+        "INSERT INTO review_items (id, signal_id, recipient_id, country, urgency, reasons, "
+        "release_now, state, created_at, officer_id, rejection_reason) VALUES ('item-1', 's-1', "
+        "'be-pol-liege', 'BE', 'urgent', '[]', 0, 'rejected', '2026-01-03T00:00:00Z', "
+        "'m.dubois', ?)",
+        (REASON,),
+    )
+    conn.close()
+
+
+async def test_version_7_becomes_8_and_start_up_seals_what_it_kept(tmp_path: Path) -> None:
+    path = tmp_path / "euregate.db"
+    master_key = MasterKey.generate()
+    version_7(path, master_key)
+
+    with Store(path, clock=SystemClock()) as store:
+        with sqlite3.connect(path) as conn:
+            assert conn.execute(
+                "SELECT value FROM meta WHERE key = 'schema_version'"
+            ).fetchone() == ("8",)
+            rows = conn.execute(
+                "SELECT officer_id, desk, seal_version FROM translation_memory ORDER BY officer_id"
+            ).fetchall()
+        assert rows == [("m.dubois", "BE", 1), ("someone.gone", "", 1)]
+
+        done = at_rest.upgrade(store, master_key)
+        again = at_rest.upgrade(store, master_key)
+
+        assert (done.reasons_sealed, done.memory_resealed) == (1, 1)
+        assert not again
+        memory = MemoryBackend(store, master_key)
+        served = await memory.scoped(LIEGE).translate(SENTENCE, source="nl", target="fr")
+        elsewhere = await memory.scoped(AACHEN_REVIEWED).translate(
+            SENTENCE, source="nl", target="de"
+        )
+        orphan = await memory.scoped(LIEGE).translate("Hij reed weg.", source="nl", target="fr")
+        sealed = await store.rejection_reason("item-1")
+    assert (served.text, served.provenance.desk, served.provenance.officer) == (
+        FRENCH,
+        "BE",
+        "m.dubois",
+    )
+    assert elsewhere.provenance.kind == "original"
+    assert orphan.provenance.kind == "original"
+    assert sealed is not None
+    assert open_reason(master_key, "item-1", sealed) == REASON
+    with sqlite3.connect(path) as conn:
+        assert conn.execute(
+            "SELECT seal_version FROM translation_memory ORDER BY officer_id"
+        ).fetchall() == [(2,), (1,)]
+        assert conn.execute("SELECT rejection_reason FROM review_items").fetchall() == [(None,)]
+    assert REASON.encode() not in on_disk(tmp_path)
+
+
+def on_disk(directory: Path) -> bytes:
+    return b"".join(path.read_bytes() for path in directory.glob("euregate.db*"))
