@@ -24,6 +24,8 @@ SAMPLE_PARAMS: dict[type[EuregateError], dict[str, object]] = {
     errors.EnvelopeWrongKey: {"key_id": "1394625412fd34bf", "suite": "X25519", "given": "7006"},
     errors.EnvelopeSignatureInvalid: {"reason": "the signature does not match"},
     errors.ReviewDecided: {"item_id": "01a2"},
+    errors.MemoryConfirmationRefused: {"entry_id": "01a3"},
+    errors.MemoryEntryConfirmed: {"entry_id": "01a3"},
     errors.CorrectionInvalid: {"pointer": "/summary", "limit": 10000},
     errors.BodyShapeInvalid: {"members": "reason", "pointer": "/note"},
     errors.QueryInvalid: {"parameter": "limit", "expected": "an integer from 1 to 500"},

@@ -8,6 +8,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from gateway.clock import FixedClock
 from gateway.decision import Decision, FiredRule, Verdict
 from gateway.errors import IdempotencyConflict, RegistryError
 from gateway.partners import DEMO_NETWORK
-from gateway.store import NewSignal, Store, Transaction
+from gateway.store import NewCopy, NewSignal, Store, Transaction
 from gateway.store.database import StoreClosed
 
 CLOCK = FixedClock(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
@@ -201,7 +202,9 @@ async def test_decisions_are_kept_with_the_signal_and_shown_on_a_replay(store: S
 
 
 async def test_a_reply_may_answer_only_a_signal_delivered_to_its_sender(store: Store) -> None:
-    accepted = await store.accept_signal(new_signal(1), accepted_event(new_signal(1)))
+    """Delivered: its copy was queued (as intake queues one for each ``deliver`` verdict)."""
+    signal = replace(new_signal(1), copies=(NewCopy("c-1", RECIPIENT.id, review="none"),))
+    accepted = await store.accept_signal(signal, accepted_event(signal))
     answered = await store.forwarded(accepted.signal.id, RECIPIENT.id)
     assert answered is not None
     assert (answered.handling_code, answered.sender_id) == ("H2", SENDER.id)
