@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from gateway.audit import timestamp
+from gateway.audit import AuditEvent, EventKind, timestamp
 from gateway.clock import FixedClock
 from gateway.config import DataDir, Settings
 from gateway.store import Store
@@ -319,6 +320,32 @@ async def test_a_correction_learnt_elsewhere_is_served_here(
     result = await memory.scoped(LIEGE).translate(DUTCH, **PAIR)
 
     assert result.text == FRENCH
+
+
+async def test_a_confirmation_made_elsewhere_is_seen_here_at_the_same_moment(
+    store: Store, master_key: MasterKey, memory: MemoryBackend
+) -> None:
+    """A confirmation changes neither the number of entries nor, on a clock that stands still,
+    the time: the revision it raises is what tells the running server."""
+    sentence = "De bestuurder sprak Frans."
+    german_desk = MemoryScope("de-pol-aachen", "DE", reviewed=True)
+    await memory.learn(sentence, FRENCH, **PAIR, officer_id=OFFICER, desk=DESK)
+    before = await memory.scoped(german_desk).translate(sentence, **PAIR)
+    elsewhere = MemoryBackend(store, master_key)
+    (entry,) = await elsewhere.entries_of(DESK)
+    found = await elsewhere.entry(entry.id)
+    assert found is not None
+    event = AuditEvent(EventKind.MEMORY_CONFIRMED, actor="staff:j.peeters")
+    await elsewhere.confirm(found[0], found[1], officer_id="j.peeters", event=event)
+
+    after = await memory.scoped(german_desk).translate(sentence, **PAIR)
+    unreviewed = await memory.scoped(replace(german_desk, reviewed=False)).translate(
+        sentence, **PAIR
+    )
+
+    assert before.provenance.kind == "original"
+    assert (after.text, after.provenance.confirmed_by) == (FRENCH, "j.peeters")
+    assert unreviewed.provenance.kind == "original"
 
 
 # --- chained to a machine ----------------------------------------------------------------------
