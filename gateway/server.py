@@ -24,7 +24,7 @@ from gateway.intake import Intake
 from gateway.logs import configure
 from gateway.prepare import Preparer
 from gateway.sharing import PolicyInForce, PolicyRefused
-from gateway.staff import Authenticator
+from gateway.staff import PASSWORDS, Authenticator, Passwords
 from gateway.staff_app import AUTHENTICATOR, DESK, create_staff_app
 from gateway.store import Store
 from gateway.translate import backend_from_settings, close_backend
@@ -44,8 +44,12 @@ class Gateway:
     staff_ssl_context: ssl.SSLContext
 
 
-def build(settings: Settings, *, clock: Clock | None = None) -> Gateway:
-    """The application, its TLS context and its store (started; closed on app cleanup)."""
+def build(
+    settings: Settings, *, clock: Clock | None = None, passwords: Passwords = PASSWORDS
+) -> Gateway:
+    """The application, its TLS context and its store (started; closed on app cleanup).
+    ``passwords`` hashes and checks staff passwords (argon2id with the parameters of
+    :mod:`gateway.staff.passwords`)."""
     layout = DataDir(settings.data_dir)
     if not layout.database.exists():
         raise RegistryError(
@@ -86,7 +90,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Gateway:
     app.cleanup_ctx.append(_background(courier.run))
     app.cleanup_ctx.append(_background(pusher.run))
     staff_app = create_staff_app(
-        desk=desk, authenticator=Authenticator(store, master_key, clock=clock)
+        desk=desk, authenticator=Authenticator(store, master_key, clock=clock, passwords=passwords)
     )
     setup_web(
         staff_app,

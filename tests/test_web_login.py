@@ -71,7 +71,9 @@ def test_signing_out_ends_the_session(page: Page, web_gateway: WebGateway) -> No
     sign_in(page, web_gateway, officer)
     page.get_by_role("button", name="Sign out").click()
 
-    expect(page.get_by_role("status")).to_have_text("You are signed out.")
+    expect(page.get_by_role("status")).to_have_text(
+        "You are signed out, in every browser where you were."
+    )
     page.goto("/review")
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
 

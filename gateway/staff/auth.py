@@ -4,9 +4,9 @@ The staff listener calls, and needs nothing else:
 
     await authenticator.login(staff_id, password, code, address=peer)  -> StaffAccount
     await authenticator.authenticate_token(bearer_token)               -> StaffAccount
-    await authenticator.current(staff_id, signed_in_at=opened)         -> StaffAccount
+    await authenticator.current(staff_id)                              -> StaffAccount
 
-(``current`` on every request of a session that ``login`` opened at ``opened``),
+(``current`` on every request of a signed-in session),
 
 each raising :class:`~gateway.errors.StaffNotAuthenticated` (401, the same whatever the
 reason) and ``login`` also :class:`~gateway.errors.TooManyAttempts` (429, ``retry_after``).
@@ -117,20 +117,16 @@ class Authenticator:
             },
         )
 
-    async def current(self, staff_id: str, *, signed_in_at: datetime | None = None) -> StaffAccount:
-        return await asyncio.to_thread(self.current_sync, staff_id, signed_in_at=signed_in_at)
+    async def current(self, staff_id: str) -> StaffAccount:
+        return await asyncio.to_thread(self.current_sync, staff_id)
 
-    def current_sync(self, staff_id: str, *, signed_in_at: datetime | None = None) -> StaffAccount:
+    def current_sync(self, staff_id: str) -> StaffAccount:
         """The account of a signed-in session as it is now, or :class:`StaffNotAuthenticated`
-        if it is gone or disabled, or (given ``signed_in_at``) an administrator changed or
-        reset it since: a session must not outlive the admission it was opened under."""
+        if it is gone or not active. (A session that a reset, a new role or desk, or signing
+        out ended is refused before this, by its record: :mod:`gateway.staff.sessions`.)"""
         record = self._store.staff_record(staff_id) if STAFF_ID.match(staff_id) else None
         if record is None or not record.account.active:
             raise StaffNotAuthenticated()
-        if signed_in_at is not None:
-            changed = self._store.staff_changed_at(staff_id)
-            if changed is None or changed > signed_in_at:
-                raise StaffNotAuthenticated()
         return record.account
 
     async def authenticate_token(self, token: str) -> StaffAccount:

@@ -24,6 +24,7 @@ from gateway.store.policies import PolicyStore
 from gateway.store.registry import Admission, RegistryStore
 from gateway.store.requests import RequestState, RequestStore, TrackedRequest
 from gateway.store.review import NewReviewItem, ReviewItem, ReviewOutcome, ReviewStore
+from gateway.store.sessions import StaffSessionStore
 from gateway.store.signals import (
     Accepted,
     NewRequest,
@@ -63,6 +64,7 @@ __all__ = [
     "ReviewStore",
     "SealedCopy",
     "SignalStore",
+    "StaffSessionStore",
     "StaffStore",
     "Store",
     "StoredSignal",
@@ -81,6 +83,7 @@ class Store(
     PolicyStore,
     ReviewStore,
     StaffStore,
+    StaffSessionStore,
     TranslationMemoryStore,
     KeyStore,
     DeliveryStore,

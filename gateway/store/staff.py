@@ -12,8 +12,10 @@ from gateway.audit import AuditEvent
 from gateway.errors import RegistryError
 from gateway.staff.accounts import Desk, Role, StaffAccount, StaffState
 from gateway.staff.login import StaffRecord
+from gateway.staff.sessions import Ended
 from gateway.staff.tokens import ApiToken
 from gateway.store.database import Database, Transaction
+from gateway.store.sessions import end_sessions
 
 _COLUMNS = "id, name, role, desk, language, state, failed_logins, locked_until, created_at"
 _ISSUED_COLUMNS = "id, staff_id, label, created_at, revoked_at"
@@ -56,11 +58,14 @@ class StaffStore(Database):
     def update_staff(
         self, account: StaffAccount, event_for: Callable[[StaffAccount], AuditEvent]
     ) -> StaffAccount:
-        """Change the name, role, desk and language of an account to those of ``account``."""
+        """Change the name, role, desk and language of an account to those of ``account``; a
+        new role or desk ends every session of the account."""
 
         def write(tx: Transaction) -> StaffAccount:
             before = _account(tx.conn, account.id)
             _check_desk(tx.conn, account.desk)
+            if (before.role, before.desk) != (account.role, account.desk):
+                end_sessions(tx, account.id, Ended.ACCOUNT_CHANGED)
             tx.conn.execute(
                 "UPDATE staff SET name = ?, role = ?, desk = ?, language = ?, updated_at = ? "
                 "WHERE id = ?",
@@ -84,10 +89,13 @@ class StaffStore(Database):
         state: StaffState,
         event_for: Callable[[StaffAccount], AuditEvent],
     ) -> StaffAccount:
-        """Enable or disable an account; either way its sign-in lock is lifted."""
+        """Enable or disable an account; either way its sign-in lock is lifted. Disabling ends
+        every session of the account."""
 
         def write(tx: Transaction) -> StaffAccount:
             before = _account(tx.conn, staff_id)
+            if state is StaffState.DISABLED:
+                end_sessions(tx, staff_id, Ended.DISABLED)
             tx.conn.execute(
                 "UPDATE staff SET state = ?, failed_logins = 0, locked_until = NULL, "
                 "updated_at = ? WHERE id = ?",
@@ -106,11 +114,12 @@ class StaffStore(Database):
         totp_sealed: bytes,
         event_for: Callable[[int], AuditEvent],
     ) -> tuple[StaffAccount, int]:
-        """New password and second factor, lock lifted, every token revoked; the account and
-        the number of tokens revoked (which also goes to ``event_for``)."""
+        """New password and second factor, lock lifted, every token revoked and every session
+        ended; the account and the number of tokens revoked (which also goes to ``event_for``)."""
 
         def write(tx: Transaction) -> tuple[StaffAccount, int]:
             _account(tx.conn, staff_id)
+            end_sessions(tx, staff_id, Ended.CREDENTIALS_RESET)
             now = tx.now()
             tx.conn.execute(
                 "UPDATE staff SET password_hash = ?, totp_sealed = ?, failed_logins = 0, "
@@ -136,16 +145,6 @@ class StaffStore(Database):
         return [_account_from_row(row) for row in rows]
 
     # --- signing in ------------------------------------------------------------------------
-
-    def staff_changed_at(self, staff_id: str) -> datetime | None:
-        """When an administrator last changed the account (added, changed, disabled, enabled
-        or reset it); sign-ins do not count. ``None`` if there is no such account."""
-        row = self.read_sync(
-            lambda conn: conn.execute(
-                "SELECT updated_at FROM staff WHERE id = ?", (staff_id,)
-            ).fetchone()
-        )
-        return None if row is None or row[0] is None else datetime.fromisoformat(row[0])
 
     def staff_record(self, staff_id: str) -> StaffRecord | None:
         """An account with its credentials, for checking a sign-in; ``None`` if unknown."""

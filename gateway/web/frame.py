@@ -161,12 +161,12 @@ async def signed_in_viewer(request: web.Request) -> Viewer:
     now = web_.clock.now()
     why = sessions.ended(session, now, web_.timeouts)
     if why is not None:
-        session.invalidate()
+        await sessions.end(web_.store, session, why)
         raise _to_sign_in(request, ended=str(why))
     try:
         account = await web_.authenticator.current(staff_id)
     except StaffNotAuthenticated:
-        session.invalidate()
+        await sessions.end(web_.store, session, sessions.Ended.DISABLED)
         raise _to_sign_in(request) from None
     sessions.touch(session, now)
     viewer = Viewer(

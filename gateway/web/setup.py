@@ -18,7 +18,7 @@ from gateway.store import Store
 from gateway.vault import MasterKey
 from gateway.web import admin, compliance, liaison, signin
 from gateway.web.frame import STATIC_PREFIX, WEB, Section, WebContext, page_middleware
-from gateway.web.sessions import Timeouts, cookie_storage
+from gateway.web.sessions import SessionStorage, Timeouts
 
 HERE: Final = Path(__file__).resolve().parent
 TEMPLATES: Final = HERE / "templates"
@@ -65,7 +65,7 @@ def setup_web(
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    app.middlewares.append(session_middleware(cookie_storage(master_key, timeouts)))
+    app.middlewares.append(session_middleware(SessionStorage(store, master_key, timeouts)))
     app.middlewares.append(page_middleware)
     for section in sections:
         app.router.add_routes(section.routes)

@@ -30,12 +30,13 @@ from gateway.web.security import local_target
 routes = web.RouteTableDef()
 SECTION: Final = Section(name="sign-in", routes=routes)
 
+SESSION_OVER: Final = N_("Your session has ended. Sign in again to go on.")
 ENDED: Final = {
     str(sessions.Ended.IDLE): N_(
         "You were signed out after a while without activity. Sign in again to go on."
     ),
-    str(sessions.Ended.ABSOLUTE): N_("Your session has ended. Sign in again to go on."),
-    "signed_out": N_("You are signed out."),
+    **{str(why): SESSION_OVER for why in sessions.Ended if why is not sessions.Ended.IDLE},
+    "signed_out_everywhere": N_("You are signed out, in every browser where you were."),
 }
 REFUSED: Final = N_(
     "The login name, password or code is not accepted, or the account cannot sign in now. "
@@ -92,7 +93,7 @@ async def login(request: web.Request) -> web.Response:
         return response
     except StaffNotAuthenticated:
         return await _refused(request, staff_id, target, translate(REFUSED, language), 401)
-    await sessions.start(request, account.id, account.language, web_.clock.now())
+    await sessions.start(request, web_.store, account, web_.clock.now(), web_.timeouts)
     raise web.HTTPSeeOther(target)
 
 
@@ -109,9 +110,10 @@ async def _refused(
 
 @routes.post("/logout")
 async def logout(request: web.Request) -> web.Response:
+    """Signing out ends every session of the account, in every browser."""
     session = await sessions.session_of(request)
-    session.invalidate()
-    raise web.HTTPSeeOther(f"{LOGIN_PATH}?state=signed_out")
+    await sessions.sign_out(context(request).store, session, sessions.signed_out_event)
+    raise web.HTTPSeeOther(f"{LOGIN_PATH}?state=signed_out_everywhere")
 
 
 @routes.post("/language")
