@@ -403,36 +403,3 @@ async def test_a_session_ends_when_its_account_is_disabled(
         await authenticator.current(officer.id)
     with pytest.raises(StaffNotAuthenticated):
         await authenticator.current("nobody")
-
-
-def test_a_session_ends_when_an_administrator_resets_or_changes_the_account_after_it_began(
-    authenticator: Authenticator,
-    officer: Officer,
-    staff_store: Store,
-    staff_clock: FixedClock,
-    master_key: MasterKey,
-    cheap_passwords: Passwords,
-) -> None:
-    staff_clock.set(staff_clock.now() + STEP)
-    opened = staff_clock.now()
-    authenticator.login_sync(officer.id, PASSWORD, officer.code(), address=ADDRESS)
-    staff_clock.set(opened + STEP)
-    authenticator.login_sync(officer.id, PASSWORD, officer.code(), address="192.0.2.77")
-    assert authenticator.current_sync(officer.id, signed_in_at=opened).id == officer.id
-
-    admin.reset(
-        staff_store, master_key, officer.id, "a whole new passphrase", actor="admin:test",
-        passwords=cheap_passwords,
-    )  # fmt: skip
-    with pytest.raises(StaffNotAuthenticated):
-        authenticator.current_sync(officer.id, signed_in_at=opened)
-    assert authenticator.current_sync(officer.id, signed_in_at=staff_clock.now()).id == officer.id
-
-    later = staff_clock.now()
-    staff_clock.set(later + STEP)
-    moved = StaffAccount(
-        id=officer.id, name="Jan Jansen", role=Role.LIAISON_OFFICER, desk=Desk.parse("BE")
-    )
-    admin.change(staff_store, moved, actor="admin:test")
-    with pytest.raises(StaffNotAuthenticated):
-        authenticator.current_sync(officer.id, signed_in_at=later)
