@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     libretranslate_api_key_file: Path | None = Field(
         default=None, description="A file holding that server's API key, if it asks for one."
     )
+    password_hash_workers: int = Field(
+        default=2,
+        ge=1,
+        le=32,
+        description="Threads that check staff passwords (argon2id, 64 MiB each); sign-ins "
+        "beyond these wait their turn without holding up anything else.",
+    )
     webhook_ca_file: Path | None = Field(
         default=None,
         description="The CA that partners' webhook servers' certificates must come from "

@@ -263,15 +263,16 @@ class Forbidden(ClientError):
 
 
 class TooManyAttempts(ClientError):
-    """Too many sign-in attempts from one address; ``retry_after`` seconds until the next."""
+    """Too many sign-in attempts from one address (``scope`` ``address``), or failures with
+    one login name from it (``name``); ``retry_after`` seconds until the next."""
 
     kind = "too-many-attempts"
     status = 429
     title = N_("Too many attempts")
     detail_message = N_("Too many sign-in attempts from your address. Wait, then try again.")
 
-    def __init__(self, *, retry_after: int | None = None) -> None:
-        super().__init__(retry_after=retry_after)
+    def __init__(self, *, retry_after: int | None = None, scope: str = "address") -> None:
+        super().__init__(retry_after=retry_after, scope=scope)
 
     def extensions(self) -> dict[str, object]:
         retry_after = self.params["retry_after"]

@@ -89,9 +89,14 @@ def build(
     )
     app.cleanup_ctx.append(_background(courier.run))
     app.cleanup_ctx.append(_background(pusher.run))
-    staff_app = create_staff_app(
-        desk=desk, authenticator=Authenticator(store, master_key, clock=clock, passwords=passwords)
+    authenticator = Authenticator(
+        store,
+        master_key,
+        clock=clock,
+        passwords=passwords,
+        hash_workers=settings.password_hash_workers,
     )
+    staff_app = create_staff_app(desk=desk, authenticator=authenticator)
     setup_web(
         staff_app,
         desk=staff_app[DESK],

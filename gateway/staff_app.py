@@ -8,6 +8,7 @@ the desk decides what an officer may see (:mod:`gateway.desk`).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
@@ -39,6 +40,7 @@ def create_staff_app(*, desk: ReviewDesk, authenticator: Authenticator) -> web.A
     )
     app[DESK] = desk
     app[AUTHENTICATOR] = authenticator
+    app.on_cleanup.append(_close_authenticator)
     app[MAX_BODY] = MAX_STAFF_BODY
     app.router.add_get("/v1/review", get_queue)
     app.router.add_get("/v1/review/{item_id}", get_item)
@@ -48,6 +50,10 @@ def create_staff_app(*, desk: ReviewDesk, authenticator: Authenticator) -> web.A
 
 
 API_PREFIX = "/v1/"
+
+
+async def _close_authenticator(app: web.Application) -> None:
+    await asyncio.to_thread(app[AUTHENTICATOR].close)
 
 
 @web.middleware

@@ -19,7 +19,7 @@ from gateway.cli import main
 from gateway.clock import SystemClock
 from gateway.config import DataDir
 from gateway.errors import StaffNotAuthenticated
-from gateway.staff import AddressLimiter, Authenticator, StaffAccount
+from gateway.staff import Authenticator, StaffAccount
 from gateway.store import Store
 from tests.conftest import REPO
 
@@ -78,18 +78,22 @@ def sign_in(layout: DataDir, staff_id: str, password: str, secret: str) -> Staff
     """A sign-in as the staff listener makes it, with the code an app shows for ``secret``."""
     clock = SystemClock()
     with Store(layout.database, clock=clock) as store:
-        authenticator = Authenticator(
-            store, datadir.load_master_key(layout), clock=clock, limiter=AddressLimiter(clock)
-        )
+        authenticator = Authenticator(store, datadir.load_master_key(layout), clock=clock)
         code = pyotp.TOTP(secret).now()
-        return authenticator.login_sync(staff_id, password, code, address="127.0.0.1")
+        try:
+            return authenticator.login_sync(staff_id, password, code, address="127.0.0.1")
+        finally:
+            authenticator.close()
 
 
 def authenticate(layout: DataDir, token: str) -> StaffAccount:
     clock = SystemClock()
     with Store(layout.database, clock=clock) as store:
         authenticator = Authenticator(store, datadir.load_master_key(layout), clock=clock)
-        return authenticator.authenticate_token_sync(token)
+        try:
+            return authenticator.authenticate_token_sync(token)
+        finally:
+            authenticator.close()
 
 
 def staff_kinds(layout: DataDir) -> list[str]:
@@ -113,8 +117,7 @@ def test_add_shows_the_second_factor_once_and_it_signs_the_person_in(cli: Cli) -
     assert account["id"] == "j.jansen"
     assert account["desk"] == "NL"
     assert set(account) == {
-        "id", "name", "role", "desk", "language", "state", "failed_logins", "locked_until",
-        "created_at",
+        "id", "name", "role", "desk", "language", "state", "sign_in_blocks", "created_at",
     }  # fmt: skip
     assert cli.printed(secret) == 1
     assert cli.printed(PASSWORD) == 0

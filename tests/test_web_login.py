@@ -51,8 +51,8 @@ def test_too_many_attempts_from_one_address_show_how_long_to_wait(
 ) -> None:
     page.goto("/login")
     statuses = []
-    for _ in range(11):
-        page.fill("#staff_id", "nobody")
+    for attempt in range(11):
+        page.fill("#staff_id", f"nobody{attempt}")
         page.fill("#password", "not the password")
         page.fill("#code", "000000")
         with page.expect_response(lambda r: r.request.method == "POST") as answer:

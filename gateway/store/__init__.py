@@ -35,6 +35,7 @@ from gateway.store.signals import (
 )
 from gateway.store.staff import StaffStore
 from gateway.store.subjects import SubjectMatch, SubjectStore
+from gateway.store.throttle import SignInBlock, SignInThrottleStore
 
 __all__ = [
     "Accepted",
@@ -63,6 +64,8 @@ __all__ = [
     "ReviewOutcome",
     "ReviewStore",
     "SealedCopy",
+    "SignInBlock",
+    "SignInThrottleStore",
     "SignalStore",
     "StaffSessionStore",
     "StaffStore",
@@ -84,6 +87,7 @@ class Store(
     ReviewStore,
     StaffStore,
     StaffSessionStore,
+    SignInThrottleStore,
     TranslationMemoryStore,
     KeyStore,
     DeliveryStore,

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
-from gateway import audit
 from gateway.audit import AuditEvent
 from gateway.errors import RegistryError
 from gateway.staff.accounts import Desk, Role, StaffAccount, StaffState
@@ -16,8 +14,9 @@ from gateway.staff.sessions import Ended
 from gateway.staff.tokens import ApiToken
 from gateway.store.database import Database, Transaction
 from gateway.store.sessions import end_sessions
+from gateway.store.throttle import clear_failures
 
-_COLUMNS = "id, name, role, desk, language, state, failed_logins, locked_until, created_at"
+_COLUMNS = "id, name, role, desk, language, state, created_at"
 _ISSUED_COLUMNS = "id, staff_id, label, created_at, revoked_at"
 
 
@@ -33,8 +32,8 @@ class StaffStore(Database):
             try:
                 tx.conn.execute(
                     "INSERT INTO staff (id, name, role, desk, language, password_hash, "
-                    "totp_sealed, state, created_at, updated_at, failed_logins) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+                    "totp_sealed, state, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         account.id,
                         account.name,
@@ -89,16 +88,14 @@ class StaffStore(Database):
         state: StaffState,
         event_for: Callable[[StaffAccount], AuditEvent],
     ) -> StaffAccount:
-        """Enable or disable an account; either way its sign-in lock is lifted. Disabling ends
-        every session of the account."""
+        """Enable or disable an account; disabling ends every session of the account."""
 
         def write(tx: Transaction) -> StaffAccount:
             before = _account(tx.conn, staff_id)
             if state is StaffState.DISABLED:
                 end_sessions(tx, staff_id, Ended.DISABLED)
             tx.conn.execute(
-                "UPDATE staff SET state = ?, failed_logins = 0, locked_until = NULL, "
-                "updated_at = ? WHERE id = ?",
+                "UPDATE staff SET state = ?, updated_at = ? WHERE id = ?",
                 (str(state), tx.now(), staff_id),
             )
             tx.append(event_for(before))
@@ -114,16 +111,15 @@ class StaffStore(Database):
         totp_sealed: bytes,
         event_for: Callable[[int], AuditEvent],
     ) -> tuple[StaffAccount, int]:
-        """New password and second factor, lock lifted, every token revoked and every session
-        ended; the account and the number of tokens revoked (which also goes to ``event_for``)."""
+        """New password and second factor, every token revoked and every session ended; the
+        account and the number of tokens revoked (which also goes to ``event_for``)."""
 
         def write(tx: Transaction) -> tuple[StaffAccount, int]:
             _account(tx.conn, staff_id)
             end_sessions(tx, staff_id, Ended.CREDENTIALS_RESET)
             now = tx.now()
             tx.conn.execute(
-                "UPDATE staff SET password_hash = ?, totp_sealed = ?, failed_logins = 0, "
-                "locked_until = NULL, updated_at = ? WHERE id = ?",
+                "UPDATE staff SET password_hash = ?, totp_sealed = ?, updated_at = ? WHERE id = ?",
                 (password_hash, totp_sealed, now, staff_id),
             )
             revoked = tx.conn.execute(
@@ -156,7 +152,7 @@ class StaffStore(Database):
         )
         if row is None:
             return None
-        return StaffRecord(_account_from_row(row), password_hash=row[9], totp_sealed=row[10])
+        return StaffRecord(_account_from_row(row), password_hash=row[7], totp_sealed=row[8])
 
     def record_login_success(
         self,
@@ -165,17 +161,18 @@ class StaffStore(Database):
         totp_sealed: bytes,
         password_hash: str | None,
         event: AuditEvent,
+        name_key: str,
+        address: str,
     ) -> bool:
-        """Keep the advanced second factor, clear the failure count and audit the sign-in,
-        if the credentials are still those that were checked and the account is active.
-        ``False`` means a concurrent sign-in or reset came first: the attempt does not count.
+        """Keep the advanced second factor, forget the failures of this name from this
+        address and audit the sign-in, if the credentials are still those that were checked
+        and the account is active. ``False`` means a concurrent sign-in or reset came first.
         """
 
         def write(tx: Transaction) -> bool:
             changed = tx.conn.execute(
-                "UPDATE staff SET totp_sealed = ?, password_hash = ?, failed_logins = 0, "
-                "locked_until = NULL WHERE id = ? AND totp_sealed = ? AND password_hash = ? "
-                "AND state = ?",
+                "UPDATE staff SET totp_sealed = ?, password_hash = ? "
+                "WHERE id = ? AND totp_sealed = ? AND password_hash = ? AND state = ?",
                 (
                     totp_sealed,
                     password_hash or seen.password_hash,
@@ -187,37 +184,11 @@ class StaffStore(Database):
             ).rowcount
             if changed != 1:
                 return False
+            clear_failures(tx, name_key, address)
             tx.append(event)
             return True
 
         return self.write_sync(write)
-
-    def record_login_failure(
-        self,
-        staff_id: str,
-        *,
-        lock: Callable[[int], datetime | None],
-        event_for: Callable[[int, datetime | None], AuditEvent],
-    ) -> None:
-        """Count one more failure; ``lock`` says until when that many failures lock it."""
-
-        def write(tx: Transaction) -> None:
-            row = tx.conn.execute(
-                "UPDATE staff SET failed_logins = COALESCE(failed_logins, 0) + 1 WHERE id = ? "
-                "RETURNING failed_logins",
-                (staff_id,),
-            ).fetchone()
-            if row is None:
-                raise RegistryError("no staff {id}", id=staff_id)
-            failures = int(row[0])
-            until = lock(failures)
-            tx.conn.execute(
-                "UPDATE staff SET locked_until = ? WHERE id = ?",
-                (None if until is None else audit.timestamp(until), staff_id),
-            )
-            tx.append(event_for(failures, until))
-
-        self.write_sync(write)
 
     # --- API tokens ------------------------------------------------------------------------
 
@@ -285,9 +256,7 @@ def _account_from_row(row: tuple[Any, ...]) -> StaffAccount:
         desk=Desk.parse(row[3]),
         language=row[4],
         state=StaffState(row[5]),
-        failed_logins=row[6] or 0,
-        locked_until=None if row[7] is None else datetime.fromisoformat(row[7]),
-        created_at=row[8],
+        created_at=row[6],
     )
 
 

@@ -15,7 +15,7 @@ from typing import Final
 
 from aiohttp import web
 
-from gateway import datadir, labels
+from gateway import audit, datadir, labels
 from gateway.errors import NotFound, RegistryError
 from gateway.i18n import LANGUAGES, N_, translate
 from gateway.partners import PartnerState
@@ -54,6 +54,7 @@ PASSWORD_RULE: Final = N_(
 )
 ACCOUNT_EXISTS: Final = N_("An account with this login name already exists.")
 ACCOUNT_REFUSED: Final = N_("The account cannot be saved as entered: {reason}")
+UNBLOCKED: Final = N_("{id} may sign in again from every address ({count} unblocked).")
 STATE_LABELS: Final = {
     "active": N_("active"),
     "disabled": N_("disabled"),
@@ -153,13 +154,26 @@ async def _staff_page(
     web_ = context(request)
     accounts = await asyncio.to_thread(web_.store.staff_accounts)
     now = web_.clock.now()
+    blocks = await asyncio.to_thread(
+        admin.sign_in_blocks,
+        web_.store,
+        web_.master_key,
+        [a.id for a in accounts],
+        now,
+        web_.authenticator.throttle,
+    )
     language = viewer.language
     rows = [
         {
             "account": a,
             "role": translate(ROLE_LABELS[a.role], language),
             "state": translate(STATE_LABELS[str(a.state)], language),
-            "locked": a.locked(now),
+            "blocked": [
+                (block.address, viewer.moment(audit.timestamp(block.blocked_until)))
+                for block in blocks[a.id]
+                if block.blocked_until is not None and block.blocked_until > now
+            ],
+            "failures": sum(block.failures for block in blocks[a.id]),
             "created": viewer.moment(a.created_at),
         }
         for a in accounts
@@ -243,6 +257,28 @@ async def change_state(request: web.Request, viewer: Viewer) -> web.Response:
         )
     message = N_("{id} is disabled.") if state is StaffState.DISABLED else N_("{id} is enabled.")
     await flash(request, translate(message, viewer.language, id=staff_id))
+    raise web.HTTPSeeOther(STAFF_PATH)
+
+
+@routes.post(STAFF_PATH + "/{staff_id}/unblock")
+@require_permission(Permission.STAFF_MANAGE)
+async def unblock(request: web.Request, viewer: Viewer) -> web.Response:
+    """Lift the sign-in blocks of an account, from every address."""
+    staff_id = request.match_info["staff_id"]
+    web_ = context(request)
+    try:
+        lifted = await asyncio.to_thread(
+            admin.lift_sign_in_blocks,
+            web_.store,
+            web_.master_key,
+            staff_id,
+            actor=viewer.actor,
+        )
+    except RegistryError as error:
+        return await _staff_page(
+            request, viewer, problem=_problem(error, viewer.language), status=404
+        )
+    await flash(request, translate(UNBLOCKED, viewer.language, id=staff_id, count=lifted))
     raise web.HTTPSeeOther(STAFF_PATH)
 
 

@@ -1,8 +1,8 @@
 """Signing in and out, choosing the interface language, and the page after sign-in.
 
-Sign-in is password and TOTP code through :meth:`~gateway.staff.Authenticator.login`, which
-counts failures, locks accounts and limits attempts per address; a refusal reads the same
-whatever the reason. A person signed in gets a new session (:func:`sessions.start`).
+Sign-in is password and TOTP code through :meth:`~gateway.staff.Authenticator.login`, whose
+throttle limits attempts per address and failures per login name and address; a refusal
+reads the same whatever the reason. A person signed in gets a new session (:func:`sessions.start`).
 """
 
 from __future__ import annotations
@@ -45,6 +45,11 @@ REFUSED: Final = N_(
 TOO_MANY: Final = N_(
     "Too many sign-in attempts from your address. Wait {seconds} seconds, then try again."
 )
+NAME_BLOCKED: Final = N_(
+    "Too many failed sign-ins with this login name from your address. Wait {minutes} "
+    "minutes, or ask an administrator to lift the block; signing in from another workplace "
+    "is not affected."
+)
 HOME_FOR: Final = ((Permission.REVIEW_READ, QUEUE_PATH),)
 """Where a role starts: the first of these pages the person may open."""
 
@@ -86,8 +91,12 @@ async def login(request: web.Request) -> web.Response:
             staff_id.strip(), password, code, address=request.remote or "unknown"
         )
     except TooManyAttempts as error:
-        wait = error.params.get("retry_after") or 1
-        problem = translate(TOO_MANY, language, seconds=wait)
+        wait = int(str(error.params.get("retry_after") or 1))
+        problem = (
+            translate(NAME_BLOCKED, language, minutes=-(-wait // 60))
+            if error.params.get("scope") == "name"
+            else translate(TOO_MANY, language, seconds=wait)
+        )
         response = await _refused(request, staff_id, target, problem, status=429)
         response.headers["Retry-After"] = str(wait)
         return response
