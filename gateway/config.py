@@ -58,6 +58,12 @@ class Settings(BaseSettings):
         description="Threads that check staff passwords (argon2id, 64 MiB each); sign-ins "
         "beyond these wait their turn without holding up anything else.",
     )
+    refusals_per_minute: int = Field(
+        default=30,
+        ge=1,
+        description="Requests refused for want of a valid token or certificate that one "
+        "address may have in a minute; further ones are answered 429 without a lookup.",
+    )
     webhook_ca_file: Path | None = Field(
         default=None,
         description="The CA that partners' webhook servers' certificates must come from "

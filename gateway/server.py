@@ -23,6 +23,7 @@ from gateway.errors import RegistryError
 from gateway.intake import Intake
 from gateway.logs import configure
 from gateway.prepare import Preparer
+from gateway.refusals import REFUSALS, RefusalLedger, summarising
 from gateway.sharing import PolicyInForce, PolicyRefused
 from gateway.staff import PASSWORDS, Authenticator, Passwords
 from gateway.staff_app import AUTHENTICATOR, DESK, create_staff_app
@@ -87,6 +88,11 @@ def build(
     app = create_app(
         store=store, intake=intake, inbox=inbox, max_body_bytes=settings.max_body_bytes
     )
+    partner_refusals = RefusalLedger(
+        clock, store.record_all, listener="partners", limit=settings.refusals_per_minute
+    )
+    app[REFUSALS] = partner_refusals
+    app.cleanup_ctx.append(summarising(partner_refusals))
     app.cleanup_ctx.append(_background(courier.run))
     app.cleanup_ctx.append(_background(pusher.run))
     authenticator = Authenticator(
@@ -96,7 +102,13 @@ def build(
         passwords=passwords,
         hash_workers=settings.password_hash_workers,
     )
-    staff_app = create_staff_app(desk=desk, authenticator=authenticator)
+    staff_app = create_staff_app(
+        desk=desk,
+        authenticator=authenticator,
+        refusals=RefusalLedger(
+            clock, store.record_all, listener="staff", limit=settings.refusals_per_minute
+        ),
+    )
     setup_web(
         staff_app,
         desk=staff_app[DESK],

@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from gateway.desk import ReviewDesk, item_json
-from gateway.errors import BodyShapeInvalid, StaffNotAuthenticated
+from gateway.errors import BodyShapeInvalid
 from gateway.http import (
     ACTOR,
     LANGUAGE,
@@ -25,6 +25,7 @@ from gateway.http import (
     json_response,
     read_body,
 )
+from gateway.refusals import REFUSALS, RefusalLedger, summarising
 from gateway.staff import Authenticator, StaffAccount
 from gateway.validate import parse_json
 
@@ -34,12 +35,16 @@ ACCOUNT = web.RequestKey("account", StaffAccount)
 MAX_STAFF_BODY = 256 * 1024
 
 
-def create_staff_app(*, desk: ReviewDesk, authenticator: Authenticator) -> web.Application:
+def create_staff_app(
+    *, desk: ReviewDesk, authenticator: Authenticator, refusals: RefusalLedger
+) -> web.Application:
     app = web.Application(
         middlewares=[edge_middleware, token_middleware], client_max_size=MAX_STAFF_BODY
     )
     app[DESK] = desk
     app[AUTHENTICATOR] = authenticator
+    app[REFUSALS] = refusals
+    app.cleanup_ctx.append(summarising(refusals))
     app.on_cleanup.append(_close_authenticator)
     app[MAX_BODY] = MAX_STAFF_BODY
     app.router.add_get("/v1/review", get_queue)
@@ -59,13 +64,15 @@ async def _close_authenticator(app: web.Application) -> None:
 @web.middleware
 async def token_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """The API (``/v1/``) answers API tokens only; other paths (the web pages) sign people
-    in their own way."""
+    in their own way. Refusals are counted per address, not written one by one, and an
+    address with too many is answered 429 before its token is looked up
+    (:mod:`gateway.refusals`)."""
     if not request.path.startswith(API_PREFIX):
         return await handler(request)
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise StaffNotAuthenticated()
-    account = await request.app[AUTHENTICATOR].authenticate_token(token.strip())
+    bearer = token.strip() if scheme.lower() == "bearer" else ""
+    async with request.app[REFUSALS].screening(request.remote or ""):
+        account = await request.app[AUTHENTICATOR].authenticate_token(bearer)
     request[ACCOUNT] = account
     request[ACTOR] = f"staff:{account.id}"
     return await handler(request)

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gateway.addresses import address_key
 from gateway.audit import AuditEntry, timestamp, verify
 from gateway.clock import FixedClock
 from gateway.errors import StaffNotAuthenticated, TooManyAttempts
@@ -30,7 +31,6 @@ from gateway.staff.throttle import (
     Scope,
     ThrottlePolicy,
     Wait,
-    address_key,
     admit,
     block_duration,
 )

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from gateway.addresses import address_key
 from gateway.audit import AuditEvent, EventKind, timestamp
 from gateway.clock import Clock
 from gateway.errors import StaffNotAuthenticated, TooManyAttempts
@@ -88,7 +89,7 @@ class Authenticator:
 
     def _admit(self, staff_id: str, address: str) -> _Attempt:
         now = self._clock.now()
-        counted = throttle.address_key(address)
+        counted = address_key(address)
         key = self.name_key(staff_id)
         wait = self._store.admit_sign_in(
             address=counted, name_key=key, now=now, policy=self.throttle
@@ -167,20 +168,14 @@ class Authenticator:
 
     def authenticate_token_sync(self, token: str) -> StaffAccount:
         """The active account an unrevoked ``token`` belongs to, or
-        :class:`StaffNotAuthenticated`."""
-        account = None
-        if tokens_.well_formed(token):
-            account = self._store.staff_for_token(tokens_.token_hash(token))
+        :class:`StaffNotAuthenticated` with a ``reason`` (``missing``, ``malformed`` or
+        ``unknown``) for the summary of refusals (:mod:`gateway.refusals`); nothing is written
+        here."""
+        if not token:
+            raise StaffNotAuthenticated(reason="missing")
+        if not tokens_.well_formed(token):
+            raise StaffNotAuthenticated(reason="malformed")
+        account = self._store.staff_for_token(tokens_.token_hash(token))
         if account is None:
-            self._store.record_sync(
-                AuditEvent(
-                    EventKind.AUTHENTICATION_REFUSED,
-                    actor="anonymous",
-                    data={
-                        "credential": "api_token",
-                        "reason": "unknown" if tokens_.well_formed(token) else "malformed",
-                    },
-                )
-            )
-            raise StaffNotAuthenticated()
+            raise StaffNotAuthenticated(reason="unknown")
         return account

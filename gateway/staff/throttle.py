@@ -12,15 +12,15 @@ Two limits, and neither lets anyone lock a person out of their account:
 
 The name is kept as a keyed hash of what was typed (:func:`name_key`), an account or not, so
 unknown names are throttled exactly like known ones and the throttle reveals nothing about
-which accounts exist. IPv6 addresses count by their /64, which one client usually holds whole.
-The state lives in the database, so several gateway instances share it.
+which accounts exist.
+The state lives in the database, so several gateway instances share it. Addresses are
+counted as :func:`gateway.addresses.address_key` says.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -87,19 +87,6 @@ class Failures:
 
     def blocked(self, now: datetime) -> bool:
         return self.blocked_until is not None and now < self.blocked_until
-
-
-def address_key(address: str) -> str:
-    """The address as the throttle counts it: IPv4 as is, IPv6 by its /64."""
-    try:
-        parsed = ipaddress.ip_address(address)
-    except ValueError:
-        return address[:100]
-    if isinstance(parsed, ipaddress.IPv6Address):
-        if parsed.ipv4_mapped is not None:
-            return str(parsed.ipv4_mapped)
-        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
-    return str(parsed)
 
 
 def name_key(key: MasterKey, typed: str) -> str:
