@@ -58,6 +58,12 @@ class Settings(BaseSettings):
         description="Threads that check staff passwords (argon2id, 64 MiB each); sign-ins "
         "beyond these wait their turn without holding up anything else.",
     )
+    enrolment_code_hours: int = Field(
+        default=72,
+        ge=1,
+        le=24 * 30,
+        description="Hours an approved enrolment code works for its holder's first sign-in.",
+    )
     refusals_per_minute: int = Field(
         default=30,
         ge=1,

@@ -9,6 +9,7 @@ import signal
 import ssl
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
+from datetime import timedelta
 
 from aiohttp import web
 
@@ -116,6 +117,7 @@ def build(
         store=store,
         master_key=master_key,
         clock=clock,
+        enrolment_code_lifetime=timedelta(hours=settings.enrolment_code_hours),
     )
 
     async def close_store(_: web.Application) -> None:

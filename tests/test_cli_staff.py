@@ -232,7 +232,7 @@ def test_disable_stops_the_person_and_their_tokens_and_enable_admits_them_again(
     assert json.loads(listing)[0]["state"] == "disabled"
     code, _, err = cli("staff", "token", "issue", "j.jansen", "--label", "another")
     assert code == 1
-    assert "disabled" in err
+    assert "not active" in err
 
     code, out, _ = cli("staff", "enable", "j.jansen")
     assert code == 0

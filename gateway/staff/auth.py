@@ -5,8 +5,9 @@ The staff listener calls, and needs nothing else:
     await authenticator.login(staff_id, password, code, address=peer)  -> StaffAccount
     await authenticator.authenticate_token(bearer_token)               -> StaffAccount
     await authenticator.current(staff_id)                              -> StaffAccount
+    await authenticator.enrol(staff_id, half, half, password, address=peer) -> Enrolment
 
-(``current`` on every request of a signed-in session),
+(``current`` on every request of a signed-in session; ``enrol`` at a holder's first sign-in),
 
 each raising :class:`~gateway.errors.StaffNotAuthenticated` (401, the same whatever the
 reason) and ``login`` also :class:`~gateway.errors.TooManyAttempts` (429, ``retry_after``)
@@ -27,13 +28,16 @@ from typing import TYPE_CHECKING
 from gateway.addresses import address_key
 from gateway.audit import AuditEvent, EventKind, timestamp
 from gateway.clock import Clock
-from gateway.errors import StaffNotAuthenticated, TooManyAttempts
+from gateway.errors import RegistryError, StaffNotAuthenticated, TooManyAttempts
 from gateway.staff import throttle
 from gateway.staff import tokens as tokens_
+from gateway.staff import totp as totp_
 from gateway.staff.accounts import STAFF_ID, StaffAccount
+from gateway.staff.admin import Enrolment
 from gateway.staff.hashing import DEFAULT_WORKERS, HashingPool
 from gateway.staff.login import LoginResult, Refusal, StaffRecord, verify_login
-from gateway.staff.passwords import PASSWORDS, Passwords
+from gateway.staff.passwords import PASSWORDS, Passwords, password_problems
+from gateway.staff.proposals import halves_match
 from gateway.staff.throttle import Failures, ThrottlePolicy
 from gateway.vault import MasterKey
 
@@ -83,6 +87,55 @@ class Authenticator:
         attempt = self._admit(staff_id, address)
         return self._conclude(attempt, self._verify(attempt, password, code))
 
+    async def enrol(
+        self, staff_id: str, first_half: str, second_half: str, password: str, *, address: str
+    ) -> Enrolment:
+        """A holder enrols with both halves of an enrolment code (:mod:`gateway.staff.proposals`)
+        and a password of their own: the account gets it and a new second factor, whose secret
+        is returned to be shown once. Throttled and counted like a sign-in; a wrong or used
+        code is :class:`StaffNotAuthenticated`, whatever was wrong."""
+        problems = password_problems(password, staff_id=staff_id)
+        if problems:
+            raise RegistryError("; ".join(problems))
+        attempt = await asyncio.to_thread(self._admit, staff_id, address)
+        codes = await asyncio.to_thread(self._store.enrolment_codes, staff_id, attempt.now)
+        code = next(
+            (
+                c
+                for c in codes
+                if halves_match(
+                    c.proposal_id, (c.proposer_half, c.approver_half), first_half, second_half
+                )
+            ),
+            None,
+        )
+        if attempt.record is None or code is None:
+            refused = LoginResult(
+                None if attempt.record is None else attempt.record.account, Refusal.ENROLMENT_CODE
+            )
+            await asyncio.to_thread(self._count_failure, attempt, refused)
+            raise StaffNotAuthenticated(reason=str(Refusal.ENROLMENT_CODE))
+        password_hash = await self.hashing.run(lambda: self._passwords.hash(password))
+        second = totp_.Totp.generate()
+        try:
+            account = await asyncio.to_thread(
+                self._store.enrol_staff,
+                code.proposal_id,
+                password_hash=password_hash,
+                totp_sealed=totp_.seal(second, self._key, staff_id),
+                now=attempt.now,
+                name_key=attempt.name_key,
+                event=AuditEvent(
+                    EventKind.STAFF_ENROLLED,
+                    actor=f"staff:{staff_id}",
+                    subject=f"staff:{staff_id}",
+                    data={"proposal": code.proposal_id, "address": attempt.address},
+                ),
+            )
+        except RegistryError:  # used or expired meanwhile, by another request
+            raise StaffNotAuthenticated(reason=str(Refusal.ENROLMENT_CODE)) from None
+        return Enrolment(account, second.secret, second.provisioning_uri(staff_id))
+
     def name_key(self, staff_id: str) -> str:
         """How the throttle knows a login name (:func:`gateway.staff.throttle.name_key`)."""
         return throttle.name_key(self._key, staff_id)
@@ -118,7 +171,10 @@ class Authenticator:
             ):
                 return record.account
             result = LoginResult(record.account, Refusal.CODE_REPLAYED)
+        self._count_failure(attempt, result)
+        raise StaffNotAuthenticated(reason=str(result.refusal))
 
+    def _count_failure(self, attempt: _Attempt, result: LoginResult) -> None:
         def event(failures: Failures) -> AuditEvent:
             until = failures.blocked_until
             block = {} if until is None else {"blocked_until": timestamp(until)}
@@ -131,7 +187,6 @@ class Authenticator:
             policy=self.throttle,
             event_for=event,
         )
-        raise StaffNotAuthenticated()
 
     @staticmethod
     def _event(result: LoginResult, address: str, **data: object) -> AuditEvent:

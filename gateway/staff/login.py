@@ -32,6 +32,7 @@ class Refusal(StrEnum):
     PASSWORD = "password"  # noqa: S105 - a reason, not a secret
     CODE = "code"
     CODE_REPLAYED = "code-replayed"
+    ENROLMENT_CODE = "enrolment-code"
 
 
 @dataclass(frozen=True)

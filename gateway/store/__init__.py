@@ -21,6 +21,7 @@ from gateway.store.delivery import (
 from gateway.store.keys import KeyStore
 from gateway.store.memory import MemoryRecord, TranslationMemoryStore
 from gateway.store.policies import PolicyStore
+from gateway.store.proposals import Decided, EnrolmentCode, StaffProposalStore
 from gateway.store.registry import Admission, RegistryStore
 from gateway.store.requests import RequestState, RequestStore, TrackedRequest
 from gateway.store.review import NewReviewItem, ReviewItem, ReviewOutcome, ReviewStore
@@ -42,8 +43,10 @@ __all__ = [
     "Admission",
     "AuditSearchStore",
     "Database",
+    "Decided",
     "Delivery",
     "DeliveryStore",
+    "EnrolmentCode",
     "Exchange",
     "ExchangePage",
     "ExchangeQuery",
@@ -67,6 +70,7 @@ __all__ = [
     "SignInBlock",
     "SignInThrottleStore",
     "SignalStore",
+    "StaffProposalStore",
     "StaffSessionStore",
     "StaffStore",
     "Store",
@@ -87,6 +91,7 @@ class Store(
     ReviewStore,
     StaffStore,
     StaffSessionStore,
+    StaffProposalStore,
     SignInThrottleStore,
     TranslationMemoryStore,
     KeyStore,

@@ -27,7 +27,7 @@ class StaffStore(Database):
         account = record.account
 
         def write(tx: Transaction) -> StaffAccount:
-            _check_desk(tx.conn, account.desk)
+            check_desk(tx.conn, account.desk)
             now = tx.now()
             try:
                 tx.conn.execute(
@@ -62,7 +62,7 @@ class StaffStore(Database):
 
         def write(tx: Transaction) -> StaffAccount:
             before = _account(tx.conn, account.id)
-            _check_desk(tx.conn, account.desk)
+            check_desk(tx.conn, account.desk)
             if (before.role, before.desk) != (account.role, account.desk):
                 end_sessions(tx, account.id, Ended.ACCOUNT_CHANGED)
             tx.conn.execute(
@@ -111,16 +111,25 @@ class StaffStore(Database):
         totp_sealed: bytes,
         event_for: Callable[[int], AuditEvent],
     ) -> tuple[StaffAccount, int]:
-        """New password and second factor, every token revoked and every session ended; the
-        account and the number of tokens revoked (which also goes to ``event_for``)."""
+        """New password and second factor, every token revoked and every session ended (an
+        account that waited for enrolment is active now); the account and the number of
+        tokens revoked (which also goes to ``event_for``)."""
 
         def write(tx: Transaction) -> tuple[StaffAccount, int]:
             _account(tx.conn, staff_id)
             end_sessions(tx, staff_id, Ended.CREDENTIALS_RESET)
             now = tx.now()
             tx.conn.execute(
-                "UPDATE staff SET password_hash = ?, totp_sealed = ?, updated_at = ? WHERE id = ?",
-                (password_hash, totp_sealed, now, staff_id),
+                "UPDATE staff SET password_hash = ?, totp_sealed = ?, updated_at = ?, "
+                "state = CASE state WHEN ? THEN ? ELSE state END WHERE id = ?",
+                (
+                    password_hash,
+                    totp_sealed,
+                    now,
+                    str(StaffState.ENROLLING),
+                    str(StaffState.ACTIVE),
+                    staff_id,
+                ),
             )
             revoked = tx.conn.execute(
                 "UPDATE api_tokens SET revoked_at = ? WHERE staff_id = ? AND revoked_at IS NULL",
@@ -195,7 +204,7 @@ class StaffStore(Database):
     def issue_token(self, token: ApiToken, token_hash: str, event: AuditEvent) -> ApiToken:
         def write(tx: Transaction) -> ApiToken:
             if not _account(tx.conn, token.staff_id).active:
-                raise RegistryError("staff {id} is disabled", id=token.staff_id)
+                raise RegistryError("staff {id} is not active", id=token.staff_id)
             try:
                 tx.conn.execute(
                     "INSERT INTO api_tokens (id, staff_id, token_hash, label, created_at) "
@@ -260,11 +269,16 @@ def _account_from_row(row: tuple[Any, ...]) -> StaffAccount:
     )
 
 
-def _account(conn: sqlite3.Connection, staff_id: str) -> StaffAccount:
+def find_account(conn: sqlite3.Connection, staff_id: str) -> StaffAccount | None:
     row = conn.execute(f"SELECT {_COLUMNS} FROM staff WHERE id = ?", (staff_id,)).fetchone()
-    if row is None:
+    return None if row is None else _account_from_row(row)
+
+
+def _account(conn: sqlite3.Connection, staff_id: str) -> StaffAccount:
+    found = find_account(conn, staff_id)
+    if found is None:
         raise RegistryError("no staff {id}", id=staff_id)
-    return _account_from_row(row)
+    return found
 
 
 def _token(conn: sqlite3.Connection, token_id: str) -> ApiToken:
@@ -276,7 +290,7 @@ def _token(conn: sqlite3.Connection, token_id: str) -> ApiToken:
     return ApiToken(*row)
 
 
-def _check_desk(conn: sqlite3.Connection, desk: Desk) -> None:
+def check_desk(conn: sqlite3.Connection, desk: Desk) -> None:
     for partner_id in desk.partners:
         if conn.execute("SELECT 1 FROM partners WHERE id = ?", (partner_id,)).fetchone() is None:
             raise RegistryError("desk names partner {id}, which is not registered", id=partner_id)

@@ -15,7 +15,7 @@ import contextlib
 import functools
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -84,6 +84,7 @@ class WebContext:
     time_zone: ZoneInfo
     timeouts: sessions.Timeouts
     sections: tuple[Section, ...] = field(default=())
+    enrolment_code_lifetime: timedelta = timedelta(hours=72)
 
     @property
     def navigation(self) -> tuple[NavEntry, ...]:

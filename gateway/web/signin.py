@@ -50,6 +50,16 @@ NAME_BLOCKED: Final = N_(
     "minutes, or ask an administrator to lift the block; signing in from another workplace "
     "is not affected."
 )
+
+
+def throttled(error: TooManyAttempts, language: str) -> tuple[int, str]:
+    """Seconds to wait, and why, for an attempt the sign-in throttle held back."""
+    wait = int(str(error.params.get("retry_after") or 1))
+    if error.params.get("scope") == "name":
+        return wait, translate(NAME_BLOCKED, language, minutes=-(-wait // 60))
+    return wait, translate(TOO_MANY, language, seconds=wait)
+
+
 HOME_FOR: Final = ((Permission.REVIEW_READ, QUEUE_PATH),)
 """Where a role starts: the first of these pages the person may open."""
 
@@ -91,12 +101,7 @@ async def login(request: web.Request) -> web.Response:
             staff_id.strip(), password, code, address=request.remote or "unknown"
         )
     except TooManyAttempts as error:
-        wait = int(str(error.params.get("retry_after") or 1))
-        problem = (
-            translate(NAME_BLOCKED, language, minutes=-(-wait // 60))
-            if error.params.get("scope") == "name"
-            else translate(TOO_MANY, language, seconds=wait)
-        )
+        wait, problem = throttled(error, language)
         response = await _refused(request, staff_id, target, problem, status=429)
         response.headers["Retry-After"] = str(wait)
         return response
