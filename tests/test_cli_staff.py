@@ -309,3 +309,23 @@ def test_the_fixture_is_what_init_demo_makes(cli: Cli) -> None:
     assert cli.layout.master_key.is_file()
     with Store(cli.layout.database, clock=SystemClock()) as store:
         assert len(store.partners()) == 9
+
+
+def test_list_shows_where_an_account_is_blocked_and_unlock_lifts_it(cli: Cli) -> None:
+    secret = cli.add()
+    for _ in range(5):
+        with pytest.raises(StaffNotAuthenticated):
+            sign_in(cli.layout, "j.jansen", "a wrong passphrase", secret)
+    code, listing, _ = cli("staff", "list")
+    assert code == 0
+    assert re.search(r"^j\.jansen .* 127\.0\.0\.1 until \d{4}-\d\d-\d\dT", listing, re.M)
+    _, listing, _ = cli("staff", "list", "--json")
+    [account] = json.loads(listing)
+    [block] = account["sign_in_blocks"]
+    assert (block["address"], block["failures"]) == ("127.0.0.1", 5)
+
+    code, out, _ = cli("staff", "unlock", "j.jansen")
+    assert code == 0
+    assert "j.jansen may sign in again from every address: 1 address(es) unblocked." in out
+    assert sign_in(cli.layout, "j.jansen", PASSWORD, secret).id == "j.jansen"
+    assert staff_kinds(cli.layout)[-2:] == ["staff.sign_in_unblocked", "staff.login_succeeded"]
