@@ -13,6 +13,7 @@ in the older form that carried the account itself is not a session.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Final
@@ -63,10 +64,8 @@ class StaffSession(Session):
 
     @classmethod
     def from_record(cls, record: SessionRecord) -> StaffSession:
-        session = cls(data=None, new=False, max_age=None, record=record)
-        session.update(_mapping(record))
-        session._changed = False
-        return session
+        data = {"created": int(time.time()), "session": _mapping(record)}
+        return cls(data=data, new=False, max_age=None, record=record)
 
     def sign_in(self, record: SessionRecord, session_id: str) -> None:
         self.clear()
