@@ -376,3 +376,17 @@ def test_only_the_two_halves_in_their_places_match(first: str, second: str, othe
         assert not halves_match("prop-1", kept, first, other)
     if first != second:
         assert not halves_match("prop-1", kept, second, first)
+
+
+async def test_an_account_disabled_and_enabled_before_enrolment_still_waits_for_its_holder(
+    office: Office,
+) -> None:
+    async with office.signed_in("j.jansen") as proposer:
+        first = half(await propose(proposer, "/admin/staff", NEW_OFFICER), "proposer")
+    async with office.signed_in("p.claes") as approver:
+        second = half(await decide(approver, pending_id(office.store, "k.schmidt")), "approver")
+    admin.set_state(office.store, "k.schmidt", StaffState.DISABLED, actor="staff:j.jansen")
+    assert (await enrol(office, "k.schmidt", first, second)).status == 401, "disabled: no enrolment"
+    admin.set_state(office.store, "k.schmidt", StaffState.ACTIVE, actor="staff:j.jansen")
+    assert office.store.staff_account("k.schmidt").state is StaffState.ENROLLING
+    assert (await enrol(office, "k.schmidt", first, second)).status == 200

@@ -10,6 +10,7 @@ from gateway.audit import AuditEvent
 from gateway.errors import RegistryError
 from gateway.staff.accounts import Desk, Role, StaffAccount, StaffState
 from gateway.staff.login import StaffRecord
+from gateway.staff.proposals import NO_PASSWORD
 from gateway.staff.sessions import Ended
 from gateway.staff.tokens import ApiToken
 from gateway.store.database import Database, Transaction
@@ -88,15 +89,25 @@ class StaffStore(Database):
         state: StaffState,
         event_for: Callable[[StaffAccount], AuditEvent],
     ) -> StaffAccount:
-        """Enable or disable an account; disabling ends every session of the account."""
+        """Enable or disable an account; disabling ends every session of the account. An
+        account enabled before its holder enrolled waits for enrolment again."""
 
         def write(tx: Transaction) -> StaffAccount:
             before = _account(tx.conn, staff_id)
             if state is StaffState.DISABLED:
                 end_sessions(tx, staff_id, Ended.DISABLED)
             tx.conn.execute(
-                "UPDATE staff SET state = ?, updated_at = ? WHERE id = ?",
-                (str(state), tx.now(), staff_id),
+                "UPDATE staff SET state = CASE WHEN ? = ? AND password_hash = ? THEN ? ELSE ? END, "
+                "updated_at = ? WHERE id = ?",
+                (
+                    str(state),
+                    str(StaffState.ACTIVE),
+                    NO_PASSWORD,
+                    str(StaffState.ENROLLING),
+                    str(state),
+                    tx.now(),
+                    staff_id,
+                ),
             )
             tx.append(event_for(before))
             return _account(tx.conn, staff_id)
