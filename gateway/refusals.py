@@ -34,7 +34,8 @@ from gateway.logs import get_logger
 
 WINDOW: Final = timedelta(minutes=1)
 OTHERS: Final = "*"
-"""Where refusals from further addresses are counted once a window has ``max_addresses``."""
+"""Where refusals from further addresses are counted once a window has ``max_addresses``
+(so memory stays bounded); those addresses are not throttled."""
 THROTTLED: Final = "throttled"
 log = get_logger("euregate.refusals")
 
@@ -71,7 +72,6 @@ class RefusalLedger:
         self._max_addresses = max_addresses
         self._max_credentials = max_credentials
         self._tallies: dict[float, dict[str, _Tally]] = {}
-        self._pending: Counter[str] = Counter()
 
     @contextlib.asynccontextmanager
     async def screening(
@@ -79,37 +79,28 @@ class RefusalLedger:
     ) -> AsyncIterator[None]:
         """Around authenticating one request from ``address``: refused at once (429,
         :class:`~gateway.errors.TooManyRefusals`) when the address has had its ``limit`` of
-        refusals this minute, counting the requests still being authenticated; a refusal
-        raised inside (:class:`~gateway.errors.NotAuthenticated` or
-        :class:`~gateway.errors.StaffNotAuthenticated`) is counted with its ``reason``."""
-        key = address_key(address)
-        wait = self._reserve(key)
+        refusals this minute; a refusal raised inside (:class:`~gateway.errors.NotAuthenticated`
+        or :class:`~gateway.errors.StaffNotAuthenticated`) is counted with its ``reason``.
+        Requests already being authenticated when the limit is reached are still answered,
+        so an address may see a few more refusals than ``limit`` (no more than it had
+        requests in flight), each counted in the summary."""
+        wait = self._throttle(address)
         if wait is not None:
             raise TooManyRefusals(retry_after=wait)
         try:
             yield
         except (NotAuthenticated, StaffNotAuthenticated) as refusal:
-            self._pending[key] -= 1
-            key = ""
             await self.refused(address, str(refusal.params["reason"]), credential=credential)
             raise
-        finally:
-            if key:
-                self._pending[key] -= 1
-                if self._pending[key] <= 0:
-                    del self._pending[key]
 
-    def _reserve(self, key: str) -> int | None:
-        """Seconds until the window ends if ``key`` has had its ``limit`` (counting itself as
-        refused), else ``None`` with one more request of ``key`` being authenticated."""
+    def _throttle(self, address: str) -> int | None:
+        """Seconds until the window ends if ``address`` has had its ``limit`` of refusals in
+        it (this request then counts as throttled), else ``None``."""
         now = self._clock.now()
         start = self._start(now)
-        tally = self._tallies.get(start, {}).get(key)
-        spent = (0 if tally is None else tally.refused + tally.throttled) + self._pending[key]
-        if spent < self.limit:
-            self._pending[key] += 1
+        tally = self._tallies.get(start, {}).get(address_key(address))
+        if tally is None or tally.refused + tally.throttled < self.limit:
             return None
-        tally = self._tallies.setdefault(start, {}).setdefault(self._key(start, key), _Tally())
         tally.throttled += 1
         tally.reasons[THROTTLED] += 1
         return max(1, math.ceil(start + self._window - now.timestamp()))
