@@ -93,17 +93,6 @@ class StaffSessionStore(Database):
 
         return self.write_sync(write)
 
-    def open_staff_sessions(self, staff_id: str, now: datetime, *, absolute: timedelta) -> int:
-        """How many sessions of an account have not ended (nor outlived ``absolute``)."""
-        row = self.read_sync(
-            lambda conn: conn.execute(
-                "SELECT COUNT(*) FROM staff_sessions WHERE staff_id = ? AND ended_at IS NULL "
-                "AND started_at > ?",
-                (staff_id, audit.timestamp(now - absolute)),
-            ).fetchone()
-        )
-        return int(row[0])
-
 
 def end_sessions(tx: Transaction, staff_id: str, reason: Ended) -> int:
     """Within a change to an account: end every session it has."""
