@@ -9,18 +9,18 @@ import ssl
 
 from aiohttp import web
 
-from gateway.audit import AuditEvent, EventKind, timestamp
+from gateway.audit import timestamp
 from gateway.delivery import requests as tracked_requests
 from gateway.delivery.inbox import MAX_LIMIT, MAX_WAIT, Inbox, inbox_entry
 from gateway.errors import (
     ClientError,
-    NotAuthenticated,
     NotFound,
     QueryInvalid,
 )
 from gateway.http import ACTOR, LANGUAGE, MAX_BODY, Handler, dumps, edge_middleware, read_body
 from gateway.intake import Intake, Receipt
 from gateway.partners import Partner, admit
+from gateway.refusals import REFUSALS
 from gateway.store import Store
 
 STORE = web.AppKey("store", Store)
@@ -53,22 +53,16 @@ def create_app(
 
 @web.middleware
 async def authenticate_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The partner from the client certificate. A refused certificate is counted per address
+    and summarised, not written one by one; an address with too many refusals is answered
+    429 before anything is looked up (:mod:`gateway.refusals`)."""
     fingerprint = peer_fingerprint(request)
-    store = request.app[STORE]
-    admission = await store.admission(fingerprint)
-    request[REGISTRY] = admission.registry
-    try:
+    screening = request.app[REFUSALS].screening(request.remote or "", credential=fingerprint)
+    async with screening:
+        admission = await request.app[STORE].admission(fingerprint)
         request[PARTNER] = admit(admission.partner, admission.certificate)
-        request[ACTOR] = request[PARTNER].id
-    except NotAuthenticated as refusal:
-        await store.record(
-            AuditEvent(
-                EventKind.AUTHENTICATION_REFUSED,
-                actor=f"certificate:{fingerprint}",
-                data={"reason": str(refusal.params["reason"]), "path": request.rel_url.path},
-            )
-        )
-        raise
+    request[REGISTRY] = admission.registry
+    request[ACTOR] = request[PARTNER].id
     return await handler(request)
 
 

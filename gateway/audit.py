@@ -56,6 +56,12 @@ class EventKind(StrEnum):
     STAFF_CREDENTIALS_RESET = "staff.credentials_reset"
     STAFF_LOGIN_SUCCEEDED = "staff.login_succeeded"
     STAFF_LOGIN_REFUSED = "staff.login_refused"
+    STAFF_SIGNED_OUT = "staff.signed_out"
+    STAFF_SIGN_IN_UNBLOCKED = "staff.sign_in_unblocked"
+    STAFF_PROPOSED = "staff.proposed"
+    STAFF_PROPOSAL_APPROVED = "staff.proposal_approved"
+    STAFF_PROPOSAL_REFUSED = "staff.proposal_refused"
+    STAFF_ENROLLED = "staff.enrolled"
     STAFF_TOKEN_ISSUED = "staff.token_issued"  # noqa: S105 - an event kind, not a secret
     STAFF_TOKEN_REVOKED = "staff.token_revoked"  # noqa: S105 - an event kind, not a secret
     MEMORY_LISTED = "memory.listed"

@@ -51,6 +51,25 @@ class Settings(BaseSettings):
     libretranslate_api_key_file: Path | None = Field(
         default=None, description="A file holding that server's API key, if it asks for one."
     )
+    password_hash_workers: int = Field(
+        default=2,
+        ge=1,
+        le=32,
+        description="Threads that check staff passwords (argon2id, 64 MiB each); sign-ins "
+        "beyond these wait their turn without holding up anything else.",
+    )
+    enrolment_code_hours: int = Field(
+        default=72,
+        ge=1,
+        le=24 * 30,
+        description="Hours an approved enrolment code works for its holder's first sign-in.",
+    )
+    refusals_per_minute: int = Field(
+        default=30,
+        ge=1,
+        description="Requests refused for want of a valid token or certificate that one "
+        "address may have in a minute; further ones are answered 429 without a lookup.",
+    )
     webhook_ca_file: Path | None = Field(
         default=None,
         description="The CA that partners' webhook servers' certificates must come from "

@@ -8,6 +8,7 @@
     │   │   ├── BodyTooDeep            400
     │   │   └── DuplicateMember        400  the same member twice in one object
     │   ├── NotAuthenticated           403  unknown, suspended or revoked partner
+    │   ├── TooManyRefusals            429  too many refused credentials from one address
     │   ├── NotFound                   404
     │   ├── MethodNotAllowed           405
     │   ├── IdempotencyConflict        409  same sender_reference, different body
@@ -237,7 +238,8 @@ class InternalError(EuregateError):
 
 
 class StaffNotAuthenticated(ClientError):
-    """A person's sign-in or API token is refused; the same answer whatever the reason."""
+    """A person's sign-in or API token is refused; the same answer whatever the reason
+    (``reason`` is for the audit log only)."""
 
     kind = "staff-not-authenticated"
     status = 401
@@ -246,6 +248,9 @@ class StaffNotAuthenticated(ClientError):
         "The login name, password, code or token is not accepted, or the account cannot sign "
         "in now. Try again, or ask an administrator."
     )
+
+    def __init__(self, *, reason: str = "refused") -> None:
+        super().__init__(reason=reason)
 
 
 class Forbidden(ClientError):
@@ -265,19 +270,39 @@ class Forbidden(ClientError):
 
 
 class TooManyAttempts(ClientError):
-    """Too many sign-in attempts from one address; ``retry_after`` seconds until the next."""
+    """Too many sign-in attempts from one address (``scope`` ``address``), or failures with
+    one login name from it (``name``); ``retry_after`` seconds until the next."""
 
     kind = "too-many-attempts"
     status = 429
     title = N_("Too many attempts")
     detail_message = N_("Too many sign-in attempts from your address. Wait, then try again.")
 
-    def __init__(self, *, retry_after: int | None = None) -> None:
-        super().__init__(retry_after=retry_after)
+    def __init__(self, *, retry_after: int | None = None, scope: str = "address") -> None:
+        super().__init__(retry_after=retry_after, scope=scope)
 
     def extensions(self) -> dict[str, object]:
         retry_after = self.params["retry_after"]
         return {} if retry_after is None else {"retry_after": retry_after}
+
+
+class TooManyRefusals(ClientError):
+    """An address had too many requests refused for want of a valid credential in the last
+    minute; ``retry_after`` seconds until the next minute begins. Nothing was looked up."""
+
+    kind = "too-many-refusals"
+    status = 429
+    title = N_("Too many refused requests")
+    detail_message = N_(
+        "Too many requests from your address were refused for want of a valid credential. "
+        "Wait {retry_after} seconds, then try again with a valid one."
+    )
+
+    def __init__(self, *, retry_after: int) -> None:
+        super().__init__(retry_after=retry_after)
+
+    def extensions(self) -> dict[str, object]:
+        return {"retry_after": self.params["retry_after"]}
 
 
 class ReviewDecided(ClientError):

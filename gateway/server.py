@@ -9,6 +9,7 @@ import signal
 import ssl
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
+from datetime import timedelta
 
 from aiohttp import web
 
@@ -24,8 +25,9 @@ from gateway.intake import Intake
 from gateway.logs import configure
 from gateway.memory_desk import MemoryDesk
 from gateway.prepare import Preparer
+from gateway.refusals import REFUSALS, RefusalLedger, summarising
 from gateway.sharing import PolicyInForce, PolicyRefused
-from gateway.staff import Authenticator
+from gateway.staff import PASSWORDS, Authenticator, Passwords
 from gateway.staff_app import AUTHENTICATOR, DESK, add_memory_routes, create_staff_app
 from gateway.store import Store
 from gateway.translate import MemoryBackend, backend_from_settings, close_backend
@@ -45,8 +47,12 @@ class Gateway:
     staff_ssl_context: ssl.SSLContext
 
 
-def build(settings: Settings, *, clock: Clock | None = None) -> Gateway:
-    """The application, its TLS context and its store (started; closed on app cleanup)."""
+def build(
+    settings: Settings, *, clock: Clock | None = None, passwords: Passwords = PASSWORDS
+) -> Gateway:
+    """The application, its TLS context and its store (started; closed on app cleanup).
+    ``passwords`` hashes and checks staff passwords (argon2id with the parameters of
+    :mod:`gateway.staff.passwords`)."""
     layout = DataDir(settings.data_dir)
     if not layout.database.exists():
         raise RegistryError(
@@ -91,10 +97,26 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Gateway:
     app = create_app(
         store=store, intake=intake, inbox=inbox, max_body_bytes=settings.max_body_bytes
     )
+    partner_refusals = RefusalLedger(
+        clock, store.record_all, listener="partners", limit=settings.refusals_per_minute
+    )
+    app[REFUSALS] = partner_refusals
+    app.cleanup_ctx.append(summarising(partner_refusals))
     app.cleanup_ctx.append(_background(courier.run))
     app.cleanup_ctx.append(_background(pusher.run))
+    authenticator = Authenticator(
+        store,
+        master_key,
+        clock=clock,
+        passwords=passwords,
+        hash_workers=settings.password_hash_workers,
+    )
     staff_app = create_staff_app(
-        desk=desk, authenticator=Authenticator(store, master_key, clock=clock)
+        desk=desk,
+        authenticator=authenticator,
+        refusals=RefusalLedger(
+            clock, store.record_all, listener="staff", limit=settings.refusals_per_minute
+        ),
     )
     memory = translator if isinstance(translator, MemoryBackend) else None
     add_memory_routes(staff_app, MemoryDesk(store=store, memory=memory))
@@ -105,6 +127,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Gateway:
         store=store,
         master_key=master_key,
         clock=clock,
+        enrolment_code_lifetime=timedelta(hours=settings.enrolment_code_hours),
     )
 
     async def close_store(_: web.Application) -> None:

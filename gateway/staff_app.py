@@ -8,13 +8,14 @@ the desk decides what an officer may see (:mod:`gateway.desk`).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
 
 from gateway.desk import ReviewDesk, item_json
-from gateway.errors import BodyShapeInvalid, StaffNotAuthenticated
+from gateway.errors import BodyShapeInvalid
 from gateway.http import (
     ACTOR,
     LANGUAGE,
@@ -25,6 +26,7 @@ from gateway.http import (
     read_body,
 )
 from gateway.memory_desk import MemoryDesk
+from gateway.refusals import REFUSALS, RefusalLedger, summarising
 from gateway.staff import Authenticator, StaffAccount
 from gateway.validate import parse_json
 
@@ -35,12 +37,17 @@ ACCOUNT = web.RequestKey("account", StaffAccount)
 MAX_STAFF_BODY = 256 * 1024
 
 
-def create_staff_app(*, desk: ReviewDesk, authenticator: Authenticator) -> web.Application:
+def create_staff_app(
+    *, desk: ReviewDesk, authenticator: Authenticator, refusals: RefusalLedger
+) -> web.Application:
     app = web.Application(
         middlewares=[edge_middleware, token_middleware], client_max_size=MAX_STAFF_BODY
     )
     app[DESK] = desk
     app[AUTHENTICATOR] = authenticator
+    app[REFUSALS] = refusals
+    app.cleanup_ctx.append(summarising(refusals))
+    app.on_cleanup.append(_close_authenticator)
     app[MAX_BODY] = MAX_STAFF_BODY
     app.router.add_get("/v1/review", get_queue)
     app.router.add_get("/v1/review/{item_id}", get_item)
@@ -52,16 +59,22 @@ def create_staff_app(*, desk: ReviewDesk, authenticator: Authenticator) -> web.A
 API_PREFIX = "/v1/"
 
 
+async def _close_authenticator(app: web.Application) -> None:
+    await asyncio.to_thread(app[AUTHENTICATOR].close)
+
+
 @web.middleware
 async def token_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """The API (``/v1/``) answers API tokens only; other paths (the web pages) sign people
-    in their own way."""
+    in their own way. Refusals are counted per address, not written one by one, and an
+    address with too many is answered 429 before its token is looked up
+    (:mod:`gateway.refusals`)."""
     if not request.path.startswith(API_PREFIX):
         return await handler(request)
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise StaffNotAuthenticated()
-    account = await request.app[AUTHENTICATOR].authenticate_token(token.strip())
+    bearer = token.strip() if scheme.lower() == "bearer" else ""
+    async with request.app[REFUSALS].screening(request.remote or ""):
+        account = await request.app[AUTHENTICATOR].authenticate_token(bearer)
     request[ACCOUNT] = account
     request[ACTOR] = f"staff:{account.id}"
     return await handler(request)

@@ -22,7 +22,7 @@ from aiohttp import web
 
 from gateway import datadir, logs, pki
 from gateway.client import EuregateClient
-from gateway.clock import FixedClock, SystemClock
+from gateway.clock import Clock, FixedClock, SystemClock
 from gateway.config import DataDir, Settings
 from gateway.server import build
 from gateway.staff import Desk, Passwords, Role, StaffAccount, admin
@@ -312,9 +312,12 @@ def receiver_for(layout: DataDir, tmp_path: Path) -> Callable[..., Any]:
 
 
 @asynccontextmanager
-async def gateway_in_process(settings: Settings) -> AsyncIterator[RunningGateway]:
-    """Both listeners of the gateway built from ``settings``, in this process."""
-    built = build(settings)
+async def gateway_in_process(
+    settings: Settings, *, clock: Clock | None = None, passwords: Passwords | None = None
+) -> AsyncIterator[RunningGateway]:
+    """Both listeners of the gateway built from ``settings``, in this process (on ``clock``,
+    checking passwords with ``passwords`` when given)."""
+    built = build(settings, clock=clock, **({"passwords": passwords} if passwords else {}))
     runners = []
     try:
         ports = []

@@ -19,7 +19,7 @@ from gateway.cli import main
 from gateway.clock import SystemClock
 from gateway.config import DataDir
 from gateway.errors import StaffNotAuthenticated
-from gateway.staff import AddressLimiter, Authenticator, StaffAccount
+from gateway.staff import Authenticator, StaffAccount
 from gateway.store import Store
 from tests.conftest import REPO
 
@@ -78,18 +78,22 @@ def sign_in(layout: DataDir, staff_id: str, password: str, secret: str) -> Staff
     """A sign-in as the staff listener makes it, with the code an app shows for ``secret``."""
     clock = SystemClock()
     with Store(layout.database, clock=clock) as store:
-        authenticator = Authenticator(
-            store, datadir.load_master_key(layout), clock=clock, limiter=AddressLimiter(clock)
-        )
+        authenticator = Authenticator(store, datadir.load_master_key(layout), clock=clock)
         code = pyotp.TOTP(secret).now()
-        return authenticator.login_sync(staff_id, password, code, address="127.0.0.1")
+        try:
+            return authenticator.login_sync(staff_id, password, code, address="127.0.0.1")
+        finally:
+            authenticator.close()
 
 
 def authenticate(layout: DataDir, token: str) -> StaffAccount:
     clock = SystemClock()
     with Store(layout.database, clock=clock) as store:
         authenticator = Authenticator(store, datadir.load_master_key(layout), clock=clock)
-        return authenticator.authenticate_token_sync(token)
+        try:
+            return authenticator.authenticate_token_sync(token)
+        finally:
+            authenticator.close()
 
 
 def staff_kinds(layout: DataDir) -> list[str]:
@@ -113,8 +117,7 @@ def test_add_shows_the_second_factor_once_and_it_signs_the_person_in(cli: Cli) -
     assert account["id"] == "j.jansen"
     assert account["desk"] == "NL"
     assert set(account) == {
-        "id", "name", "role", "desk", "language", "state", "failed_logins", "locked_until",
-        "created_at",
+        "id", "name", "role", "desk", "language", "state", "sign_in_blocks", "created_at",
     }  # fmt: skip
     assert cli.printed(secret) == 1
     assert cli.printed(PASSWORD) == 0
@@ -229,7 +232,7 @@ def test_disable_stops_the_person_and_their_tokens_and_enable_admits_them_again(
     assert json.loads(listing)[0]["state"] == "disabled"
     code, _, err = cli("staff", "token", "issue", "j.jansen", "--label", "another")
     assert code == 1
-    assert "disabled" in err
+    assert "not active" in err
 
     code, out, _ = cli("staff", "enable", "j.jansen")
     assert code == 0
@@ -306,3 +309,23 @@ def test_the_fixture_is_what_init_demo_makes(cli: Cli) -> None:
     assert cli.layout.master_key.is_file()
     with Store(cli.layout.database, clock=SystemClock()) as store:
         assert len(store.partners()) == 9
+
+
+def test_list_shows_where_an_account_is_blocked_and_unlock_lifts_it(cli: Cli) -> None:
+    secret = cli.add()
+    for _ in range(5):
+        with pytest.raises(StaffNotAuthenticated):
+            sign_in(cli.layout, "j.jansen", "a wrong passphrase", secret)
+    code, listing, _ = cli("staff", "list")
+    assert code == 0
+    assert re.search(r"^j\.jansen .* 127\.0\.0\.1 until \d{4}-\d\d-\d\dT", listing, re.M)
+    _, listing, _ = cli("staff", "list", "--json")
+    [account] = json.loads(listing)
+    [block] = account["sign_in_blocks"]
+    assert (block["address"], block["failures"]) == ("127.0.0.1", 5)
+
+    code, out, _ = cli("staff", "unlock", "j.jansen")
+    assert code == 0
+    assert "j.jansen may sign in again from every address: 1 address(es) unblocked." in out
+    assert sign_in(cli.layout, "j.jansen", PASSWORD, secret).id == "j.jansen"
+    assert staff_kinds(cli.layout)[-2:] == ["staff.sign_in_unblocked", "staff.login_succeeded"]

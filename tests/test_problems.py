@@ -29,6 +29,7 @@ SAMPLE_PARAMS: dict[type[EuregateError], dict[str, object]] = {
     errors.CorrectionInvalid: {"pointer": "/summary", "limit": 10000},
     errors.BodyShapeInvalid: {"members": "reason", "pointer": "/note"},
     errors.QueryInvalid: {"parameter": "limit", "expected": "an integer from 1 to 500"},
+    errors.TooManyRefusals: {"retry_after": 41},
 }
 ISSUE = FieldIssue("/urgency", "enum", "Must be one of: {expected}.", {"expected": "routine"})
 

@@ -1,6 +1,6 @@
-"""Schema version 8 on a database that version 7 wrote: the translation memory gets desks, the
-review queue a sealed reason, and start-up seals what version 7 kept in clear or sealed the
-old way (gateway.at_rest), once.
+"""The migrations after version 7 on a database that version 7 wrote: the translation memory
+gets desks, the review queue a sealed reason, and start-up seals what version 7 kept in clear
+or sealed the old way (gateway.at_rest), once.
 
 The version 7 database is made as version 7 made it: the same tables (the migrations up to
 7), a memory row sealed under the old context, a rejection reason in clear.
@@ -18,7 +18,7 @@ from gateway import at_rest
 from gateway.clock import SystemClock
 from gateway.rejection import open_reason
 from gateway.store import Store
-from gateway.store.schema import _MIGRATIONS, _create_tables, connect
+from gateway.store.schema import _MIGRATIONS, SCHEMA_VERSION, _create_tables, connect
 from gateway.translate.memory import _SEAL_PURPOSE, MemoryBackend, MemorySealer, _legacy_context
 from gateway.translate.types import MemoryScope
 from gateway.vault import MasterKey
@@ -63,7 +63,7 @@ def version_7(path: Path, master_key: MasterKey) -> None:
     conn.close()
 
 
-async def test_version_7_becomes_8_and_start_up_seals_what_it_kept(tmp_path: Path) -> None:
+async def test_version_7_is_brought_forward_and_start_up_seals_what_it_kept(tmp_path: Path) -> None:
     path = tmp_path / "euregate.db"
     master_key = MasterKey.generate()
     version_7(path, master_key)
@@ -72,7 +72,7 @@ async def test_version_7_becomes_8_and_start_up_seals_what_it_kept(tmp_path: Pat
         with sqlite3.connect(path) as conn:
             assert conn.execute(
                 "SELECT value FROM meta WHERE key = 'schema_version'"
-            ).fetchone() == ("8",)
+            ).fetchone() == (str(SCHEMA_VERSION),)
             rows = conn.execute(
                 "SELECT officer_id, desk, seal_version FROM translation_memory ORDER BY officer_id"
             ).fetchall()

@@ -1,9 +1,10 @@
-"""Signing in: password and code, the same refusal whatever went wrong, the account lock,
-the per-address rate limit, and API tokens that stop the moment they are revoked."""
+"""Signing in: password and code, the same refusal whatever went wrong, the sign-in throttle
+(failures per name and address, attempts per address), and API tokens that stop the moment
+they are revoked."""
 
 from __future__ import annotations
 
-import ipaddress
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pyotp
@@ -11,12 +12,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.audit import AuditEntry, verify
+from gateway.addresses import address_key
+from gateway.audit import AuditEntry, timestamp, verify
 from gateway.clock import FixedClock
 from gateway.errors import StaffNotAuthenticated, TooManyAttempts
 from gateway.problems import problem_document
 from gateway.staff import (
-    AddressLimiter,
     Authenticator,
     Desk,
     Passwords,
@@ -25,12 +26,21 @@ from gateway.staff import (
     StaffState,
     admin,
 )
-from gateway.staff.login import FIRST_LOCK, LOCK_AFTER, LONGEST_LOCK, lock_duration
+from gateway.staff.throttle import (
+    Bucket,
+    Scope,
+    ThrottlePolicy,
+    Wait,
+    admit,
+    block_duration,
+)
 from gateway.store import Store
 from gateway.vault import MasterKey
 
 PASSWORD = "correct horse battery"
 ADDRESS = "192.0.2.10"
+OTHER = "192.0.2.99"
+BLOCK_AFTER = ThrottlePolicy().failures_before_block
 STEP = timedelta(seconds=30)
 
 
@@ -54,22 +64,19 @@ class Officer:
         return self.app.at(self._clock.now())
 
 
-@pytest.fixture
-def limiter(staff_clock: FixedClock) -> AddressLimiter:
-    return AddressLimiter(staff_clock, burst=1000)
+ROOMY = ThrottlePolicy(burst=1000)
+"""A throttle that never holds these tests up by address."""
 
 
 @pytest.fixture
 def authenticator(
-    staff_store: Store,
-    master_key: MasterKey,
-    staff_clock: FixedClock,
-    cheap_passwords: Passwords,
-    limiter: AddressLimiter,
-) -> Authenticator:
-    return Authenticator(
-        staff_store, master_key, clock=staff_clock, limiter=limiter, passwords=cheap_passwords
+    staff_store: Store, master_key: MasterKey, staff_clock: FixedClock, cheap_passwords: Passwords
+) -> Iterator[Authenticator]:
+    authenticator = Authenticator(
+        staff_store, master_key, clock=staff_clock, passwords=cheap_passwords, throttle_policy=ROOMY
     )
+    yield authenticator
+    authenticator.close()
 
 
 @pytest.fixture
@@ -77,6 +84,11 @@ def officer(
     staff_store: Store, master_key: MasterKey, staff_clock: FixedClock, cheap_passwords: Passwords
 ) -> Officer:
     return Officer(staff_store, master_key, staff_clock, cheap_passwords)
+
+
+def next_code(officer: Officer) -> str:
+    """The code of the next step, for a sign-in right after another."""
+    return officer.app.at(officer._clock.now() + STEP)
 
 
 def sign_ins(store: Store) -> list[AuditEntry]:
@@ -160,12 +172,11 @@ def test_a_hash_with_old_parameters_is_replaced_at_the_next_sign_in(
     master_key: MasterKey,
     staff_clock: FixedClock,
     cheap_passwords: Passwords,
-    limiter: AddressLimiter,
 ) -> None:
     older = Passwords(time_cost=2, memory_cost_kib=16, parallelism=1)
     officer = Officer(staff_store, master_key, staff_clock, older)
     authenticator = Authenticator(
-        staff_store, master_key, clock=staff_clock, limiter=limiter, passwords=cheap_passwords
+        staff_store, master_key, clock=staff_clock, passwords=cheap_passwords, throttle_policy=ROOMY
     )
     authenticator.login_sync(officer.id, PASSWORD, officer.code(), address=ADDRESS)
     record = staff_store.staff_record(officer.id)
@@ -175,117 +186,153 @@ def test_a_hash_with_old_parameters_is_replaced_at_the_next_sign_in(
     assert sign_ins(staff_store)[-1].data["rehashed"] is True
 
 
-# --- the account lock -----------------------------------------------------------------------
+# --- the throttle: failures per name and address --------------------------------------------
+
+POLICY = ThrottlePolicy()
 
 
 @pytest.mark.parametrize(
-    ("failures", "locked_for"),
+    ("failures", "blocked_for"),
     [
         (0, None),
-        (LOCK_AFTER - 1, None),
-        (LOCK_AFTER, timedelta(minutes=15)),
-        (LOCK_AFTER + 1, timedelta(minutes=30)),
-        (LOCK_AFTER + 2, timedelta(hours=1)),
-        (LOCK_AFTER + 6, timedelta(hours=16)),
-        (LOCK_AFTER + 7, timedelta(days=1)),
+        (BLOCK_AFTER - 1, None),
+        (BLOCK_AFTER, timedelta(minutes=15)),
+        (BLOCK_AFTER + 1, timedelta(minutes=30)),
+        (BLOCK_AFTER + 2, timedelta(hours=1)),
+        (BLOCK_AFTER + 6, timedelta(hours=16)),
+        (BLOCK_AFTER + 7, timedelta(days=1)),
         (10_000, timedelta(days=1)),
     ],
 )
-def test_the_lock_schedule(failures: int, locked_for: timedelta | None) -> None:
-    assert lock_duration(failures) == locked_for
+def test_the_block_schedule(failures: int, blocked_for: timedelta | None) -> None:
+    assert block_duration(POLICY, failures) == blocked_for
 
 
-@given(st.integers(min_value=LOCK_AFTER, max_value=100_000))
-def test_a_lock_never_shortens_with_more_failures_and_never_exceeds_a_day(failures: int) -> None:
-    this, following = lock_duration(failures), lock_duration(failures + 1)
+@given(st.integers(min_value=BLOCK_AFTER, max_value=100_000))
+def test_a_block_never_shortens_with_more_failures_and_never_exceeds_a_day(failures: int) -> None:
+    this, following = block_duration(POLICY, failures), block_duration(POLICY, failures + 1)
     assert this is not None
     assert following is not None
-    assert FIRST_LOCK <= this <= following <= LONGEST_LOCK
+    assert POLICY.first_block <= this <= following <= POLICY.longest_block
 
 
-def test_five_wrong_passwords_lock_the_account_even_against_the_right_one(
-    authenticator: Authenticator, officer: Officer, staff_store: Store, staff_clock: FixedClock
+def test_five_failures_block_that_name_from_that_address_only_even_against_the_right_password(
+    authenticator: Authenticator, officer: Officer, staff_clock: FixedClock
 ) -> None:
-    for _ in range(LOCK_AFTER - 1):
+    for _ in range(BLOCK_AFTER):
         refused(authenticator, officer.id, "wrong horse battery", officer.code())
-    assert staff_store.staff_account(officer.id).locked_until is None
-    refused(authenticator, officer.id, "wrong horse battery", officer.code())
-    account = staff_store.staff_account(officer.id)
-    assert account.failed_logins == LOCK_AFTER
-    assert account.locked_until == staff_clock.now() + timedelta(minutes=15)
+    with pytest.raises(TooManyAttempts) as blocked:
+        authenticator.login_sync(officer.id, PASSWORD, officer.code(), address=ADDRESS)
+    assert blocked.value.params == {"retry_after": 15 * 60, "scope": "name"}
 
-    staff_clock.set(staff_clock.now() + timedelta(minutes=14))
-    refused(authenticator, officer.id, PASSWORD, officer.code())
-    assert sign_ins(staff_store)[-1].data["reason"] == "locked"
-    assert staff_store.staff_account(officer.id).failed_logins == LOCK_AFTER, "not counted"
+    elsewhere = authenticator.login_sync(officer.id, PASSWORD, officer.code(), address=OTHER)
+    assert elsewhere.id == officer.id
 
-    staff_clock.set(staff_clock.now() + timedelta(minutes=1))
-    account = authenticator.login_sync(officer.id, PASSWORD, officer.code(), address=ADDRESS)
-    assert (account.failed_logins, account.locked_until) == (0, None)
-    stored = staff_store.staff_account(officer.id)
-    assert (stored.failed_logins, stored.locked_until) == (0, None)
+    staff_clock.set(staff_clock.now() + timedelta(minutes=15))
+    assert authenticator.login_sync(officer.id, PASSWORD, next_code(officer), address=ADDRESS)
 
 
-def test_each_failure_after_a_lock_expires_locks_twice_as_long(
+def test_a_name_nobody_has_is_blocked_exactly_like_an_account(
+    authenticator: Authenticator, officer: Officer
+) -> None:
+    """The throttle must not tell which names are accounts."""
+    answers = {}
+    for name in (officer.id, "nobody.here"):
+        for _ in range(BLOCK_AFTER):
+            refused(authenticator, name, "wrong horse battery", "000000")
+        with pytest.raises(TooManyAttempts) as blocked:
+            authenticator.login_sync(name, PASSWORD, officer.code(), address=ADDRESS)
+        answers[name] = blocked.value.params
+    assert answers[officer.id] == answers["nobody.here"]
+
+
+def test_each_failure_after_a_block_ends_blocks_twice_as_long(
     authenticator: Authenticator, officer: Officer, staff_store: Store, staff_clock: FixedClock
 ) -> None:
-    for _ in range(LOCK_AFTER):
+    for _ in range(BLOCK_AFTER):
         refused(authenticator, officer.id, "wrong horse battery", officer.code())
     staff_clock.set(staff_clock.now() + timedelta(minutes=15))
     refused(authenticator, officer.id, PASSWORD, "000000")
-    assert staff_store.staff_account(officer.id).locked_until == staff_clock.now() + timedelta(
-        minutes=30
-    )
-    lock_event = sign_ins(staff_store)[-1]
-    assert lock_event.data["reason"] == "code"
-    assert lock_event.data["failures"] == LOCK_AFTER + 1
-    assert "locked_until" in lock_event.data
+    event = sign_ins(staff_store)[-1]
+    assert event.data["reason"] == "code"
+    assert event.data["failures"] == BLOCK_AFTER + 1
+    assert event.data["blocked_until"] == timestamp(staff_clock.now() + timedelta(minutes=30))
 
 
-def test_enabling_an_account_lifts_its_lock(
+def test_failures_are_forgotten_a_day_after_the_last(
+    authenticator: Authenticator, officer: Officer, staff_store: Store, staff_clock: FixedClock
+) -> None:
+    for _ in range(BLOCK_AFTER - 1):
+        refused(authenticator, officer.id, "wrong horse battery", officer.code())
+    staff_clock.set(staff_clock.now() + timedelta(days=1))
+    refused(authenticator, officer.id, "wrong horse battery", next_code(officer))
+    assert sign_ins(staff_store)[-1].data["failures"] == 1
+
+
+def test_a_success_forgets_the_failures_from_its_address(
     authenticator: Authenticator, officer: Officer, staff_store: Store
 ) -> None:
-    for _ in range(LOCK_AFTER):
+    for _ in range(BLOCK_AFTER - 1):
         refused(authenticator, officer.id, "wrong horse battery", officer.code())
-    admin.set_state(staff_store, officer.id, StaffState.ACTIVE, actor="admin:test")
+    authenticator.login_sync(officer.id, PASSWORD, officer.code(), address=ADDRESS)
+    refused(authenticator, officer.id, "wrong horse battery", officer.code())
+    assert sign_ins(staff_store)[-1].data["failures"] == 1
+
+
+def test_lifting_the_blocks_lets_the_address_try_again(
+    authenticator: Authenticator, officer: Officer, staff_store: Store, master_key: MasterKey
+) -> None:
+    for _ in range(BLOCK_AFTER):
+        refused(authenticator, officer.id, "wrong horse battery", officer.code())
+    assert admin.lift_sign_in_blocks(staff_store, master_key, officer.id, actor="admin:test") == 1
     assert authenticator.login_sync(officer.id, PASSWORD, officer.code(), address=ADDRESS)
 
 
-# --- the rate limit per address -----------------------------------------------------------
+# --- the throttle: attempts per address --------------------------------------------------------
 
 
 def test_an_address_may_try_its_burst_then_waits_for_the_next_attempt(
     staff_clock: FixedClock,
 ) -> None:
-    limiter = AddressLimiter(staff_clock, burst=3, interval=timedelta(seconds=6))
-    assert [limiter.take(ADDRESS) for _ in range(3)] == [None, None, None]
-    assert limiter.take(ADDRESS) == 6
+    policy = ThrottlePolicy(burst=3, interval=timedelta(seconds=6))
+    bucket = None
+    answers = []
+    for _ in range(4):
+        wait, spent = admit(policy, bucket, None, staff_clock.now())
+        answers.append(wait)
+        bucket = spent or bucket
+    assert answers == [None, None, None, Wait(6, Scope.ADDRESS)]
     staff_clock.set(staff_clock.now() + timedelta(seconds=4))
-    assert limiter.take(ADDRESS) == 2
+    assert admit(policy, bucket, None, staff_clock.now())[0] == Wait(2, Scope.ADDRESS)
     staff_clock.set(staff_clock.now() + timedelta(seconds=2))
-    assert limiter.take(ADDRESS) is None
-    assert limiter.take(ADDRESS) == 6
+    wait, bucket = admit(policy, bucket, None, staff_clock.now())
+    assert wait is None
+    assert admit(policy, bucket, None, staff_clock.now())[0] == Wait(6, Scope.ADDRESS)
 
 
-def test_addresses_count_apart_but_one_ipv6_slash_64_counts_as_one(
-    staff_clock: FixedClock,
+def test_addresses_count_apart_but_one_ipv6_slash_64_counts_as_one() -> None:
+    assert address_key("192.0.2.1") != address_key("192.0.2.2")
+    assert address_key("::ffff:192.0.2.2") == "192.0.2.2", "IPv4-mapped is the same address"
+    assert address_key("2001:db8:1:2::1") == address_key("2001:db8:1:2:ffff::9")
+    assert address_key("2001:db8:1:2::1") != address_key("2001:db8:1:3::1")
+
+
+def test_addresses_whose_attempts_are_full_again_are_forgotten(
+    staff_store: Store, staff_clock: FixedClock
 ) -> None:
-    limiter = AddressLimiter(staff_clock, burst=1)
-    assert limiter.take("192.0.2.1") is None
-    assert limiter.take("192.0.2.2") is None
-    assert limiter.take("192.0.2.1") is not None
-    assert limiter.take("::ffff:192.0.2.2") is not None, "IPv4-mapped is the same address"
-    assert limiter.take("2001:db8:1:2::1") is None
-    assert limiter.take("2001:db8:1:2:ffff::9") is not None
-    assert limiter.take("2001:db8:1:3::1") is None
-
-
-def test_the_table_of_addresses_stays_bounded(staff_clock: FixedClock) -> None:
-    limiter = AddressLimiter(staff_clock, burst=2, max_addresses=100)
-    hosts = ipaddress.ip_network("10.0.0.0/16").hosts()
-    for _ in range(1000):
-        limiter.take(str(next(hosts)))
-    assert len(limiter) <= 100
+    policy = ThrottlePolicy(burst=2)
+    for host in range(50):
+        staff_store.admit_sign_in(
+            address=f"10.0.0.{host}", name_key="k", now=staff_clock.now(), policy=policy
+        )
+    staff_clock.set(staff_clock.now() + policy.bucket_full_after + timedelta(seconds=1))
+    staff_store.admit_sign_in(
+        address="10.0.1.1", name_key="k", now=staff_clock.now(), policy=policy
+    )
+    remembered = staff_store.read_sync(
+        lambda conn: conn.execute("SELECT address FROM sign_in_addresses").fetchall()
+    )
+    assert remembered == [("10.0.1.1",)]
 
 
 @given(
@@ -295,15 +342,17 @@ def test_the_table_of_addresses_stays_bounded(staff_clock: FixedClock) -> None:
 def test_no_address_gets_more_than_its_burst_plus_one_attempt_per_interval(
     burst: int, gaps: list[int]
 ) -> None:
-    clock = FixedClock(datetime(2026, 3, 2, tzinfo=UTC))
-    start = clock.now()
-    limiter = AddressLimiter(clock, burst=burst, interval=timedelta(seconds=6))
+    policy = ThrottlePolicy(burst=burst, interval=timedelta(seconds=6))
+    now = start = datetime(2026, 3, 2, tzinfo=UTC)
+    bucket: Bucket | None = None
     admitted = 0
     for gap in gaps:
-        clock.set(clock.now() + timedelta(milliseconds=gap))
-        if limiter.take(ADDRESS) is None:
+        now += timedelta(milliseconds=gap)
+        wait, spent = admit(policy, bucket, None, now)
+        if wait is None:
             admitted += 1
-    elapsed = (clock.now() - start).total_seconds()
+            bucket = spent
+    elapsed = (now - start).total_seconds()
     assert admitted <= burst + elapsed / 6
 
 
@@ -318,18 +367,19 @@ def test_a_busy_address_is_refused_with_the_seconds_to_wait_even_with_the_right_
         staff_store,
         master_key,
         clock=staff_clock,
-        limiter=AddressLimiter(staff_clock, burst=2, interval=timedelta(seconds=6)),
         passwords=cheap_passwords,
+        throttle_policy=ThrottlePolicy(burst=2, interval=timedelta(seconds=6)),
     )
     refused(authenticator, officer.id, "wrong horse battery", officer.code())
-    refused(authenticator, officer.id, "wrong horse battery", officer.code())
+    refused(authenticator, "someone.else", "wrong horse battery", officer.code())
     with pytest.raises(TooManyAttempts) as busy:
         authenticator.login_sync(officer.id, PASSWORD, officer.code(), address=ADDRESS)
     document = problem_document(busy.value, language="de")
     assert document["status"] == 429
     assert document["retry_after"] == 6
     assert document["title"] == "Zu viele Versuche"
-    assert authenticator.login_sync(officer.id, PASSWORD, officer.code(), address="192.0.2.99")
+    assert authenticator.login_sync(officer.id, PASSWORD, officer.code(), address=OTHER)
+    authenticator.close()
 
 
 # --- API tokens and sessions ----------------------------------------------------------------
@@ -403,36 +453,3 @@ async def test_a_session_ends_when_its_account_is_disabled(
         await authenticator.current(officer.id)
     with pytest.raises(StaffNotAuthenticated):
         await authenticator.current("nobody")
-
-
-def test_a_session_ends_when_an_administrator_resets_or_changes_the_account_after_it_began(
-    authenticator: Authenticator,
-    officer: Officer,
-    staff_store: Store,
-    staff_clock: FixedClock,
-    master_key: MasterKey,
-    cheap_passwords: Passwords,
-) -> None:
-    staff_clock.set(staff_clock.now() + STEP)
-    opened = staff_clock.now()
-    authenticator.login_sync(officer.id, PASSWORD, officer.code(), address=ADDRESS)
-    staff_clock.set(opened + STEP)
-    authenticator.login_sync(officer.id, PASSWORD, officer.code(), address="192.0.2.77")
-    assert authenticator.current_sync(officer.id, signed_in_at=opened).id == officer.id
-
-    admin.reset(
-        staff_store, master_key, officer.id, "a whole new passphrase", actor="admin:test",
-        passwords=cheap_passwords,
-    )  # fmt: skip
-    with pytest.raises(StaffNotAuthenticated):
-        authenticator.current_sync(officer.id, signed_in_at=opened)
-    assert authenticator.current_sync(officer.id, signed_in_at=staff_clock.now()).id == officer.id
-
-    later = staff_clock.now()
-    staff_clock.set(later + STEP)
-    moved = StaffAccount(
-        id=officer.id, name="Jan Jansen", role=Role.LIAISON_OFFICER, desk=Desk.parse("BE")
-    )
-    admin.change(staff_store, moved, actor="admin:test")
-    with pytest.raises(StaffNotAuthenticated):
-        authenticator.current_sync(officer.id, signed_in_at=later)

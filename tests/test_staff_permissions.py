@@ -63,8 +63,14 @@ def demo(partner_id: str) -> Partner:
 def test_the_table_gives_each_role_exactly_its_work() -> None:
     assert {
         Role.LIAISON_OFFICER: {"review.read", "review.release", "review.reject"},
-        Role.COMPLIANCE: {"audit.read", "audit.verify", "audit.export", "subject.lookup"},
-        Role.ADMINISTRATOR: {"partners.manage", "staff.manage", "policy.read"},
+        Role.COMPLIANCE: {
+            "audit.read",
+            "audit.verify",
+            "audit.export",
+            "subject.lookup",
+            "staff.approve_compliance",
+        },
+        Role.ADMINISTRATOR: {"partners.manage", "staff.manage", "staff.approve", "policy.read"},
     } == ROLE_PERMISSIONS
 
 

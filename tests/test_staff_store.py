@@ -1,4 +1,4 @@
-"""The staff tables in the real SQLite store: accounts, sign-in counters and API tokens,
+"""The staff tables in the real SQLite store: accounts, sign-in failures and API tokens,
 each change in one transaction with its audit event, and no secret kept in clear."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from gateway.clock import FixedClock
 from gateway.config import DataDir
 from gateway.errors import RegistryError
 from gateway.staff import Desk, Passwords, Role, StaffAccount, StaffState, admin
+from gateway.staff.throttle import ThrottlePolicy, name_key
 from gateway.staff.tokens import token_hash
 from gateway.store import Store
 from gateway.vault import MasterKey
@@ -118,26 +119,36 @@ def test_a_change_is_audited_by_what_changed_and_never_by_name(
     assert all("Jansen" not in e.canonical.decode() for e in staff_store.audit_entries())
 
 
-def test_failures_count_up_and_enabling_clears_them_and_the_lock(
-    enrol: admin.Enrolment, staff_store: Store, staff_clock: FixedClock
+def test_failures_count_per_name_and_address_and_lifting_forgets_them_everywhere(
+    enrol: admin.Enrolment, staff_store: Store, staff_clock: FixedClock, master_key: MasterKey
 ) -> None:
-    until = staff_clock.now() + timedelta(minutes=15)
-    for _ in range(5):
-        staff_store.record_login_failure(
-            "j.jansen",
-            lock=lambda failures: until if failures >= 5 else None,
-            event_for=lambda failures, _: AuditEvent(
-                EventKind.STAFF_LOGIN_REFUSED, actor="staff:j.jansen", data={"n": failures}
+    policy = ThrottlePolicy()
+    name = name_key(master_key, "j.jansen")
+    for address in ["192.0.2.1"] * 5 + ["192.0.2.2"]:
+        staff_store.sign_in_failed(
+            address=address,
+            name_key=name,
+            now=staff_clock.now(),
+            policy=policy,
+            event_for=lambda failures: AuditEvent(
+                EventKind.STAFF_LOGIN_REFUSED, actor="staff:j.jansen", data={"n": failures.count}
             ),
         )
-    locked = staff_store.staff_account("j.jansen")
-    assert (locked.failed_logins, locked.locked_until) == (5, until)
-    assert locked.locked(staff_clock.now())
-    enabled = admin.set_state(staff_store, "j.jansen", StaffState.ACTIVE, actor="admin:test")
-    assert (enabled.failed_logins, enabled.locked_until) == (0, None)
-    assert staff_events(staff_store)[-1][3] == {
-        "from": "active", "to": "active", "lock_lifted": True,
-    }  # fmt: skip
+    blocks = admin.sign_in_blocks(staff_store, master_key, ["j.jansen"], staff_clock.now(), policy)[
+        "j.jansen"
+    ]
+    assert [(b.address, b.failures, b.blocked_until) for b in blocks] == [
+        ("192.0.2.1", 5, staff_clock.now() + timedelta(minutes=15)),
+        ("192.0.2.2", 1, None),
+    ]
+    assert admin.lift_sign_in_blocks(staff_store, master_key, "j.jansen", actor="admin:test") == 2
+    assert admin.sign_in_blocks(
+        staff_store, master_key, ["j.jansen"], staff_clock.now(), policy
+    ) == {"j.jansen": []}
+    assert staff_events(staff_store)[-1][:3] == (
+        "staff.sign_in_unblocked", "admin:test", "staff:j.jansen",
+    )  # fmt: skip
+    assert "j.jansen" not in staff_events(staff_store)[-1][3].values()
 
 
 def test_a_sign_in_does_not_count_when_the_credentials_changed_since_they_were_read(
@@ -151,7 +162,12 @@ def test_a_sign_in_does_not_count_when_the_credentials_changed_since_they_were_r
     )  # fmt: skip
     event = AuditEvent(EventKind.STAFF_LOGIN_SUCCEEDED, actor="staff:j.jansen")
     kept = staff_store.record_login_success(
-        seen, totp_sealed=seen.totp_sealed, password_hash=None, event=event
+        seen,
+        totp_sealed=seen.totp_sealed,
+        password_hash=None,
+        event=event,
+        name_key="k",
+        address="192.0.2.1",
     )
     assert kept is False
     assert "staff.login_succeeded" not in [e[0] for e in staff_events(staff_store)]
@@ -194,7 +210,7 @@ def test_no_token_for_a_disabled_or_unknown_account(
     with pytest.raises(RegistryError, match="no staff nobody"):
         admin.issue_token(staff_store, "nobody", "script", actor="a")
     admin.set_state(staff_store, "j.jansen", StaffState.DISABLED, actor="a")
-    with pytest.raises(RegistryError, match="disabled"):
+    with pytest.raises(RegistryError, match="not active"):
         admin.issue_token(staff_store, "j.jansen", "script", actor="a")
 
 

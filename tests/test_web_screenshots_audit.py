@@ -69,10 +69,21 @@ def test_every_compliance_and_administrator_page_in_dutch_french_and_german(
 
         sign_in(page, web_gateway, administrator)
         choose(page, language)
+        page.goto("/admin/staff")
+        page.fill("#new-staff_id", f"l.maes-{language}")
+        page.fill("#new-name", "L. Maes")
+        page.fill("#new-desk", "BE")
+        page.locator("form.staff.add button[type=submit]").click()
+        expect(page.locator("[data-half=proposer]")).to_be_visible()
         for name in ("partners", "staff", "policy"):
             page.goto(f"/admin/{name}")
             shoot(f"admin-{name}", language)
+        page.goto("/approvals")
+        shoot("admin-approvals", language)
         page.locator("form[action='/logout'] button").click()
+        page.goto("/enrol")
+        choose(page, language)
+        shoot("enrol", language)
 
     assert all(path.stat().st_size > 0 for path in taken)
-    assert len(taken) == 9 * len(LANGUAGES)
+    assert len(taken) == 11 * len(LANGUAGES)

@@ -14,17 +14,20 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
+from datetime import datetime
 
 from gateway import datadir
 from gateway.audit import timestamp
 from gateway.cli.admin import Subparsers, open_store, print_table
 from gateway.cli.common import add_action, layout, output_language
+from gateway.clock import SystemClock
 from gateway.config import DataDir
 from gateway.errors import RegistryError
 from gateway.i18n import LANGUAGES, N_, translate
 from gateway.staff import admin
 from gateway.staff.accounts import Desk, Role, StaffAccount, StaffState
-from gateway.store import Store
+from gateway.staff.throttle import ThrottlePolicy
+from gateway.store import SignInBlock, Store
 from gateway.vault import MasterKey, VaultError
 
 ADDED = N_("Added {id} ({role}, desk {desk}).")
@@ -34,7 +37,8 @@ SECOND_FACTOR = N_(
 )
 CHANGED = N_("{id}: {role}, desk {desk}, language {language}.")
 DISABLED = N_("{id} is disabled: the account cannot sign in and its tokens are refused.")
-ENABLED = N_("{id} is active again; any sign-in lock is lifted.")
+ENABLED = N_("{id} is active again.")
+UNBLOCKED = N_("{id} may sign in again from every address: {count} address(es) unblocked.")
 RESET = N_("Reset {id}: new password and second factor; {count} token(s) revoked.")
 TOKEN_ISSUED = N_("Token {token_id} for {id}. It is shown once; keep it secret:")
 TOKEN_REVOKED = N_("Token {token_id} of {id} is revoked.")
@@ -66,11 +70,15 @@ def register(commands: Subparsers[argparse.ArgumentParser]) -> None:
 
     for name, state, text in (
         ("disable", StaffState.DISABLED, "stop an account and its tokens at once"),
-        ("enable", StaffState.ACTIVE, "admit an account again; also lifts a sign-in lock"),
+        ("enable", StaffState.ACTIVE, "admit an account again"),
     ):
         add_action(actions, name, text, _state_changer(state)).add_argument(
             "staff_id", metavar="ID"
         )
+
+    add_action(
+        actions, "unlock", "forget an account's failed sign-ins, from every address", run_unlock
+    ).add_argument("staff_id", metavar="ID")
 
     reset = add_action(
         actions, "reset", "new password and second factor; revokes tokens", run_reset
@@ -172,31 +180,60 @@ def run_change(args: argparse.Namespace) -> int:
     return 0
 
 
-def _account_json(account: StaffAccount) -> dict[str, object]:
+def _account_json(account: StaffAccount, blocks: list[SignInBlock]) -> dict[str, object]:
     return {
         **asdict(account),
         "role": str(account.role),
         "desk": str(account.desk),
         "state": str(account.state),
-        "locked_until": _when(account),
+        "sign_in_blocks": [
+            {
+                "address": block.address,
+                "failures": block.failures,
+                "blocked_until": None
+                if block.blocked_until is None
+                else timestamp(block.blocked_until),
+            }
+            for block in blocks
+        ],
     }
 
 
-def _when(account: StaffAccount) -> str | None:
-    return None if account.locked_until is None else timestamp(account.locked_until)
+def _blocked(blocks: list[SignInBlock], now: datetime) -> str:
+    """``ADDRESS until WHEN`` for each address blocked now, else ``-``."""
+    blocked = [
+        f"{block.address} until {timestamp(block.blocked_until)}"
+        for block in blocks
+        if block.blocked_until is not None and block.blocked_until > now
+    ]
+    return ", ".join(blocked) or "-"
 
 
 def run_list(args: argparse.Namespace) -> int:
-    store, _ = _open(layout(args))
+    store, key = _open(layout(args))
+    now = SystemClock().now()
     with store:
         accounts = store.staff_accounts()
+        blocks = admin.sign_in_blocks(store, key, [a.id for a in accounts], now, ThrottlePolicy())
     if args.json:
-        print(json.dumps([_account_json(a) for a in accounts], indent=2, ensure_ascii=False))
+        listed = [_account_json(a, blocks[a.id]) for a in accounts]
+        print(json.dumps(listed, indent=2, ensure_ascii=False))
         return 0
     print_table(
-        ("ID", "ROLE", "DESK", "LANGUAGE", "STATE", "LOCKED UNTIL", "NAME"),
-        [(a.id, a.role, a.desk, a.language, a.state, _when(a) or "-", a.name) for a in accounts],
+        ("ID", "ROLE", "DESK", "LANGUAGE", "STATE", "SIGN-IN BLOCKED FROM", "NAME"),
+        [
+            (a.id, a.role, a.desk, a.language, a.state, _blocked(blocks[a.id], now), a.name)
+            for a in accounts
+        ],
     )
+    return 0
+
+
+def run_unlock(args: argparse.Namespace) -> int:
+    store, key = _open(layout(args))
+    with store:
+        lifted = admin.lift_sign_in_blocks(store, key, args.staff_id, actor=datadir.cli_actor())
+    _say(args, UNBLOCKED, id=args.staff_id, count=lifted)
     return 0
 
 

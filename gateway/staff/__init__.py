@@ -3,12 +3,14 @@
     accounts      StaffAccount, Role, Desk, StaffState: who a person is at the gateway
     passwords     argon2id hashing with explicit parameters
     totp          the second factor, kept sealed with its last accepted step
-    login         verify_login: one attempt, as a pure function; the lock schedule
-    ratelimit     AddressLimiter: attempts per client address
+    login         verify_login: one attempt, as a pure function
+    throttle      the sign-in throttle: attempts per address, failures per name and address
+    hashing       HashingPool: password hashing's own threads
+    sessions      SessionRecord: a signed-in session as the database keeps it, and its timeouts
     tokens        API tokens: only their SHA-256 is kept
     permissions   Permission, ROLE_PERMISSIONS, require() and allowed_to()
     auth          Authenticator: sign-in, sessions and tokens against the store
-    admin         enrol, change, set_state, reset, issue_token, revoke_token
+    admin         enrol, change, set_state, reset, sign-in blocks, issue_token, revoke_token
 
 The store side is :class:`gateway.store.staff.StaffStore`.
 """
@@ -21,14 +23,13 @@ from gateway.staff.auth import Authenticator
 from gateway.staff.login import LoginResult, Refusal, StaffRecord, verify_login
 from gateway.staff.passwords import PASSWORDS, Passwords
 from gateway.staff.permissions import ROLE_PERMISSIONS, Permission, allowed, allowed_to, require
-from gateway.staff.ratelimit import AddressLimiter
+from gateway.staff.throttle import ThrottlePolicy
 from gateway.staff.tokens import ApiToken
 from gateway.staff.totp import Totp
 
 __all__ = [
     "PASSWORDS",
     "ROLE_PERMISSIONS",
-    "AddressLimiter",
     "ApiToken",
     "Authenticator",
     "Desk",
@@ -42,6 +43,7 @@ __all__ = [
     "StaffAccount",
     "StaffRecord",
     "StaffState",
+    "ThrottlePolicy",
     "Totp",
     "allowed",
     "allowed_to",

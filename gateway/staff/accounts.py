@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 from typing import Final
 
@@ -32,6 +31,8 @@ class Role(StrEnum):
 class StaffState(StrEnum):
     ACTIVE = "active"
     DISABLED = "disabled"
+    ENROLLING = "enrolling"
+    """Approved, not yet signed in: waits for its holder to enrol with the enrolment code."""
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,6 @@ class StaffAccount:
     desk: Desk
     language: str = "en"
     state: StaffState = StaffState.ACTIVE
-    failed_logins: int = 0
-    locked_until: datetime | None = None
     created_at: str | None = None
 
     def __post_init__(self) -> None:
@@ -107,9 +106,6 @@ class StaffAccount:
     def covers(self, partner: Partner) -> bool:
         """Whether ``partner``'s copies are this person's work (the desk's scope)."""
         return self.desk.covers(partner)
-
-    def locked(self, now: datetime) -> bool:
-        return self.locked_until is not None and now < self.locked_until
 
 
 def account_problems(account: StaffAccount) -> list[str]:

@@ -7,11 +7,14 @@ not the person's name either (the audit log keeps ids, not names).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from gateway.audit import AuditEvent, EventKind
 from gateway.errors import RegistryError
+from gateway.staff import throttle
 from gateway.staff import tokens as tokens_
 from gateway.staff import totp as totp_
 from gateway.staff.accounts import StaffAccount, StaffState
@@ -20,6 +23,7 @@ from gateway.staff.passwords import PASSWORDS, Passwords, password_problems
 from gateway.vault import MasterKey
 
 if TYPE_CHECKING:
+    from gateway.store import SignInBlock, Store
     from gateway.store.staff import StaffStore
 
 
@@ -107,11 +111,7 @@ def set_state(store: StaffStore, staff_id: str, state: StaffState, *, actor: str
             EventKind.STAFF_STATE_CHANGED,
             actor=actor,
             subject=_subject(staff_id),
-            data={
-                "from": str(before.state),
-                "to": str(state),
-                "lock_lifted": before.locked_until is not None or before.failed_logins > 0,
-            },
+            data={"from": str(before.state), "to": str(state)},
         )
 
     return store.set_staff_state(staff_id, state, event)
@@ -140,6 +140,34 @@ def reset(
         ),
     )
     return Enrolment(account, second.secret, second.provisioning_uri(staff_id), revoked)
+
+
+def sign_in_blocks(
+    store: Store,
+    key: MasterKey,
+    staff_ids: Iterable[str],
+    now: datetime,
+    policy: throttle.ThrottlePolicy,
+) -> dict[str, list[SignInBlock]]:
+    """The sign-in failures that still count against each account, by address."""
+    keys = {staff_id: throttle.name_key(key, staff_id) for staff_id in staff_ids}
+    found = store.sign_in_blocks(keys.values(), now, policy)
+    return {staff_id: found[name_key] for staff_id, name_key in keys.items()}
+
+
+def lift_sign_in_blocks(store: Store, key: MasterKey, staff_id: str, *, actor: str) -> int:
+    """Forget every sign-in failure of an account, from every address: its holder (or an
+    attacker at the same address) may try again at once. How many addresses were blocked."""
+    store.staff_account(staff_id)
+    return store.lift_sign_in_blocks(
+        throttle.name_key(key, staff_id),
+        lambda lifted: AuditEvent(
+            EventKind.STAFF_SIGN_IN_UNBLOCKED,
+            actor=actor,
+            subject=_subject(staff_id),
+            data={"addresses": lifted},
+        ),
+    )
 
 
 def issue_token(store: StaffStore, staff_id: str, label: str, *, actor: str) -> IssuedToken:

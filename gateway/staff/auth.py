@@ -4,99 +4,188 @@ The staff listener calls, and needs nothing else:
 
     await authenticator.login(staff_id, password, code, address=peer)  -> StaffAccount
     await authenticator.authenticate_token(bearer_token)               -> StaffAccount
-    await authenticator.current(staff_id, signed_in_at=opened)         -> StaffAccount
+    await authenticator.current(staff_id)                              -> StaffAccount
+    await authenticator.enrol(staff_id, half, half, password, address=peer) -> Enrolment
 
-(``current`` on every request of a session that ``login`` opened at ``opened``),
+(``current`` on every request of a signed-in session; ``enrol`` at a holder's first sign-in),
 
 each raising :class:`~gateway.errors.StaffNotAuthenticated` (401, the same whatever the
-reason) and ``login`` also :class:`~gateway.errors.TooManyAttempts` (429, ``retry_after``).
-All read the account's row on every call, so disabling an account, resetting it or
-revoking a token takes effect at the next request, whichever process made the change.
-Password hashing and the database run in a worker thread in the async methods; at most
-``concurrent_hashes`` argon2 verifications run at once, bounding the memory they take.
+reason) and ``login`` also :class:`~gateway.errors.TooManyAttempts` (429, ``retry_after``)
+when the sign-in throttle (:mod:`gateway.staff.throttle`) says wait; such an attempt has no
+password checked. All read the account's row on every call, so disabling an account,
+resetting it or revoking a token takes effect at the next request, whichever process made
+the change. In ``login`` the database runs in worker threads and the password check in the
+:class:`~gateway.staff.hashing.HashingPool`, never in the threads database reads need.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
-from dataclasses import replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from gateway.addresses import address_key
 from gateway.audit import AuditEvent, EventKind, timestamp
 from gateway.clock import Clock
-from gateway.errors import StaffNotAuthenticated, TooManyAttempts
+from gateway.errors import RegistryError, StaffNotAuthenticated, TooManyAttempts
+from gateway.staff import throttle
 from gateway.staff import tokens as tokens_
+from gateway.staff import totp as totp_
 from gateway.staff.accounts import STAFF_ID, StaffAccount
-from gateway.staff.login import LoginResult, Refusal, locked_until, verify_login
-from gateway.staff.passwords import PASSWORDS, Passwords
-from gateway.staff.ratelimit import AddressLimiter
+from gateway.staff.admin import Enrolment
+from gateway.staff.hashing import DEFAULT_WORKERS, HashingPool
+from gateway.staff.login import LoginResult, Refusal, StaffRecord, verify_login
+from gateway.staff.passwords import PASSWORDS, Passwords, password_problems
+from gateway.staff.proposals import halves_match
+from gateway.staff.throttle import Failures, ThrottlePolicy
 from gateway.vault import MasterKey
 
 if TYPE_CHECKING:
-    from gateway.store.staff import StaffStore
+    from gateway.store import Store
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """A sign-in admitted by the throttle, with the account's record as it was read."""
+
+    address: str
+    name_key: str
+    record: StaffRecord | None
+    now: datetime
 
 
 class Authenticator:
     def __init__(
         self,
-        store: StaffStore,
+        store: Store,
         key: MasterKey,
         *,
         clock: Clock,
-        limiter: AddressLimiter | None = None,
         passwords: Passwords = PASSWORDS,
-        concurrent_hashes: int = 4,
+        throttle_policy: ThrottlePolicy | None = None,
+        hash_workers: int = DEFAULT_WORKERS,
     ) -> None:
         self._store = store
         self._key = key
         self._clock = clock
-        self._limiter = limiter if limiter is not None else AddressLimiter(clock)
         self._passwords = passwords
-        self._hashing = threading.BoundedSemaphore(concurrent_hashes)
+        self.throttle = throttle_policy or ThrottlePolicy()
+        self.hashing = HashingPool(hash_workers)
+
+    def close(self) -> None:
+        self.hashing.close()
 
     async def login(self, staff_id: str, password: str, code: str, *, address: str) -> StaffAccount:
-        return await asyncio.to_thread(self.login_sync, staff_id, password, code, address=address)
+        attempt = await asyncio.to_thread(self._admit, staff_id, address)
+        result = await self.hashing.run(lambda: self._verify(attempt, password, code))
+        return await asyncio.to_thread(self._conclude, attempt, result)
 
     def login_sync(self, staff_id: str, password: str, code: str, *, address: str) -> StaffAccount:
         """The account signed in, or :class:`StaffNotAuthenticated` whatever the reason, or
-        :class:`TooManyAttempts` when ``address`` has tried too often."""
-        wait = self._limiter.take(address)
-        if wait is not None:
-            raise TooManyAttempts(retry_after=wait)
-        record = self._store.staff_record(staff_id) if STAFF_ID.match(staff_id) else None
-        with self._hashing:
-            now = self._clock.now()
-            result = verify_login(
-                record, password, code, now, key=self._key, passwords=self._passwords
+        :class:`TooManyAttempts` when the throttle says ``address`` must wait."""
+        attempt = self._admit(staff_id, address)
+        return self._conclude(attempt, self._verify(attempt, password, code))
+
+    async def enrol(
+        self, staff_id: str, first_half: str, second_half: str, password: str, *, address: str
+    ) -> Enrolment:
+        """A holder enrols with both halves of an enrolment code (:mod:`gateway.staff.proposals`)
+        and a password of their own: the account gets it and a new second factor, whose secret
+        is returned to be shown once. Throttled and counted like a sign-in; a wrong or used
+        code is :class:`StaffNotAuthenticated`, whatever was wrong."""
+        problems = password_problems(password, staff_id=staff_id)
+        if problems:
+            raise RegistryError("; ".join(problems))
+        attempt = await asyncio.to_thread(self._admit, staff_id, address)
+        codes = await asyncio.to_thread(self._store.enrolment_codes, staff_id, attempt.now)
+        code = next(
+            (
+                c
+                for c in codes
+                if halves_match(
+                    c.proposal_id, (c.proposer_half, c.approver_half), first_half, second_half
+                )
+            ),
+            None,
+        )
+        if attempt.record is None or code is None:
+            refused = LoginResult(
+                None if attempt.record is None else attempt.record.account, Refusal.ENROLMENT_CODE
             )
+            await asyncio.to_thread(self._count_failure, attempt, refused)
+            raise StaffNotAuthenticated(reason=str(Refusal.ENROLMENT_CODE))
+        password_hash = await self.hashing.run(lambda: self._passwords.hash(password))
+        second = totp_.Totp.generate()
+        try:
+            account = await asyncio.to_thread(
+                self._store.enrol_staff,
+                code.proposal_id,
+                password_hash=password_hash,
+                totp_sealed=totp_.seal(second, self._key, staff_id),
+                now=attempt.now,
+                name_key=attempt.name_key,
+                event=AuditEvent(
+                    EventKind.STAFF_ENROLLED,
+                    actor=f"staff:{staff_id}",
+                    subject=f"staff:{staff_id}",
+                    data={"proposal": code.proposal_id, "address": attempt.address},
+                ),
+            )
+        except RegistryError:  # used or expired meanwhile, by another request
+            raise StaffNotAuthenticated(reason=str(Refusal.ENROLMENT_CODE)) from None
+        return Enrolment(account, second.secret, second.provisioning_uri(staff_id))
+
+    def name_key(self, staff_id: str) -> str:
+        """How the throttle knows a login name (:func:`gateway.staff.throttle.name_key`)."""
+        return throttle.name_key(self._key, staff_id)
+
+    def _admit(self, staff_id: str, address: str) -> _Attempt:
+        now = self._clock.now()
+        counted = address_key(address)
+        key = self.name_key(staff_id)
+        wait = self._store.admit_sign_in(
+            address=counted, name_key=key, now=now, policy=self.throttle
+        )
+        if wait is not None:
+            raise TooManyAttempts(retry_after=wait.seconds, scope=str(wait.scope))
+        record = self._store.staff_record(staff_id) if STAFF_ID.match(staff_id) else None
+        return _Attempt(counted, key, record, now)
+
+    def _verify(self, attempt: _Attempt, password: str, code: str) -> LoginResult:
+        return verify_login(
+            attempt.record, password, code, attempt.now, key=self._key, passwords=self._passwords
+        )
+
+    def _conclude(self, attempt: _Attempt, result: LoginResult) -> StaffAccount:
+        record = attempt.record
         if record is not None and result.ok:
             assert result.totp_sealed is not None
             if self._store.record_login_success(
                 record,
                 totp_sealed=result.totp_sealed,
                 password_hash=result.password_hash,
-                event=self._event(result, address),
+                event=self._event(result, attempt.address),
+                name_key=attempt.name_key,
+                address=attempt.address,
             ):
-                return replace(record.account, failed_logins=0, locked_until=None)
+                return record.account
             result = LoginResult(record.account, Refusal.CODE_REPLAYED)
-        self._refused(result, address, now)
-        raise StaffNotAuthenticated()
+        self._count_failure(attempt, result)
+        raise StaffNotAuthenticated(reason=str(result.refusal))
 
-    def _refused(self, result: LoginResult, address: str, now: datetime) -> None:
-        refusal = result.refusal
-        assert refusal is not None
-        if result.account is None or not refusal.counts:
-            self._store.record_sync(self._event(result, address))
-            return
+    def _count_failure(self, attempt: _Attempt, result: LoginResult) -> None:
+        def event(failures: Failures) -> AuditEvent:
+            until = failures.blocked_until
+            block = {} if until is None else {"blocked_until": timestamp(until)}
+            return self._event(result, attempt.address, failures=failures.count, **block)
 
-        def event(failures: int, until: datetime | None) -> AuditEvent:
-            lock = {} if until is None else {"locked_until": timestamp(until)}
-            return self._event(result, address, failures=failures, **lock)
-
-        self._store.record_login_failure(
-            result.account.id, lock=lambda failures: locked_until(failures, now), event_for=event
+        self._store.sign_in_failed(
+            address=attempt.address,
+            name_key=attempt.name_key,
+            now=attempt.now,
+            policy=self.throttle,
+            event_for=event,
         )
 
     @staticmethod
@@ -117,20 +206,16 @@ class Authenticator:
             },
         )
 
-    async def current(self, staff_id: str, *, signed_in_at: datetime | None = None) -> StaffAccount:
-        return await asyncio.to_thread(self.current_sync, staff_id, signed_in_at=signed_in_at)
+    async def current(self, staff_id: str) -> StaffAccount:
+        return await asyncio.to_thread(self.current_sync, staff_id)
 
-    def current_sync(self, staff_id: str, *, signed_in_at: datetime | None = None) -> StaffAccount:
+    def current_sync(self, staff_id: str) -> StaffAccount:
         """The account of a signed-in session as it is now, or :class:`StaffNotAuthenticated`
-        if it is gone or disabled, or (given ``signed_in_at``) an administrator changed or
-        reset it since: a session must not outlive the admission it was opened under."""
+        if it is gone or not active. (A session that a reset, a new role or desk, or signing
+        out ended is refused before this, by its record: :mod:`gateway.staff.sessions`.)"""
         record = self._store.staff_record(staff_id) if STAFF_ID.match(staff_id) else None
         if record is None or not record.account.active:
             raise StaffNotAuthenticated()
-        if signed_in_at is not None:
-            changed = self._store.staff_changed_at(staff_id)
-            if changed is None or changed > signed_in_at:
-                raise StaffNotAuthenticated()
         return record.account
 
     async def authenticate_token(self, token: str) -> StaffAccount:
@@ -138,20 +223,14 @@ class Authenticator:
 
     def authenticate_token_sync(self, token: str) -> StaffAccount:
         """The active account an unrevoked ``token`` belongs to, or
-        :class:`StaffNotAuthenticated`."""
-        account = None
-        if tokens_.well_formed(token):
-            account = self._store.staff_for_token(tokens_.token_hash(token))
+        :class:`StaffNotAuthenticated` with a ``reason`` (``missing``, ``malformed`` or
+        ``unknown``) for the summary of refusals (:mod:`gateway.refusals`); nothing is written
+        here."""
+        if not token:
+            raise StaffNotAuthenticated(reason="missing")
+        if not tokens_.well_formed(token):
+            raise StaffNotAuthenticated(reason="malformed")
+        account = self._store.staff_for_token(tokens_.token_hash(token))
         if account is None:
-            self._store.record_sync(
-                AuditEvent(
-                    EventKind.AUTHENTICATION_REFUSED,
-                    actor="anonymous",
-                    data={
-                        "credential": "api_token",
-                        "reason": "unknown" if tokens_.well_formed(token) else "malformed",
-                    },
-                )
-            )
-            raise StaffNotAuthenticated()
+            raise StaffNotAuthenticated(reason="unknown")
         return account

@@ -5,28 +5,22 @@ the audit log hears why (:class:`Refusal`). Every attempt verifies one argon2 ha
 the account's or a stand-in, so an unknown, locked or disabled account takes as long
 to refuse as a wrong password.
 
-Failures (wrong password, wrong or replayed code) count against the account: from the
-fifth on, each locks it, for 15 minutes, then 30, 60 and so on up to a day; attempts
-while locked are refused without counting. A success, ``staff reset`` or ``staff
-enable`` clears the count.
+Every refusal counts as a failure of that login name from that address in the sign-in
+throttle (:mod:`gateway.staff.throttle`), which decides before the password is checked
+whether an attempt may be made at all; there is no lock on the account itself.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
-from typing import Final
 
 from gateway.errors import InternalError
 from gateway.staff import totp as totp_
-from gateway.staff.accounts import StaffAccount
+from gateway.staff.accounts import StaffAccount, StaffState
 from gateway.staff.passwords import PASSWORDS, Passwords
 from gateway.vault import MasterKey, VaultError
-
-LOCK_AFTER: Final = 5
-FIRST_LOCK: Final = timedelta(minutes=15)
-LONGEST_LOCK: Final = timedelta(days=1)
 
 
 class Refusal(StrEnum):
@@ -34,15 +28,11 @@ class Refusal(StrEnum):
 
     UNKNOWN_ACCOUNT = "unknown-account"
     DISABLED = "disabled"
-    LOCKED = "locked"
+    NOT_ENROLLED = "not-enrolled"
     PASSWORD = "password"  # noqa: S105 - a reason, not a secret
     CODE = "code"
     CODE_REPLAYED = "code-replayed"
-
-    @property
-    def counts(self) -> bool:
-        """Whether this refusal is a guess that counts towards locking the account."""
-        return self in (Refusal.PASSWORD, Refusal.CODE, Refusal.CODE_REPLAYED)
+    ENROLMENT_CODE = "enrolment-code"
 
 
 @dataclass(frozen=True)
@@ -84,10 +74,10 @@ def verify_login(
         return LoginResult(None, Refusal.UNKNOWN_ACCOUNT)
     account = record.account
     password_ok = passwords.verify(record.password_hash, password)
+    if account.state is StaffState.ENROLLING:
+        return LoginResult(account, Refusal.NOT_ENROLLED)
     if not account.active:
         return LoginResult(account, Refusal.DISABLED)
-    if account.locked(now):
-        return LoginResult(account, Refusal.LOCKED)
     if not password_ok:
         return LoginResult(account, Refusal.PASSWORD)
     try:
@@ -105,16 +95,3 @@ def verify_login(
         totp_sealed=totp_.seal(second.accepting(step), key, account.id),
         password_hash=rehashed,
     )
-
-
-def lock_duration(failures: int) -> timedelta | None:
-    """How long ``failures`` consecutive failures lock an account, if at all."""
-    if failures < LOCK_AFTER:
-        return None
-    doublings = min(failures - LOCK_AFTER, 16)
-    return min(FIRST_LOCK * (1 << doublings), LONGEST_LOCK)
-
-
-def locked_until(failures: int, now: datetime) -> datetime | None:
-    duration = lock_duration(failures)
-    return None if duration is None else now + duration

@@ -46,10 +46,14 @@ class Passwords:
         return self._hasher.hash(password)
 
     def verify(self, password_hash: str, password: str) -> bool:
-        """Whether ``password`` matches; a malformed or foreign hash is simply no match."""
+        """Whether ``password`` matches; a malformed or foreign hash (an account that has no
+        password yet) is simply no match, found in the time a real one takes."""
         try:
             return self._hasher.verify(password_hash, password)
-        except (VerificationError, InvalidHashError):
+        except VerificationError:
+            return False
+        except InvalidHashError:
+            self.burn(password)
             return False
 
     def needs_rehash(self, password_hash: str) -> bool:

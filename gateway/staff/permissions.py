@@ -2,9 +2,11 @@
 
 Least privilege: a liaison officer reads, releases and rejects the copies waiting in the
 review queue of their desk and nothing else; compliance staff read, verify and export the
-audit log and answer data-subject requests; administrators manage partners and staff
-and read the sharing policy in force. No role includes another: an administrator
-cannot release a message or read the audit log.
+audit log, answer data-subject requests and approve what another person proposes for a
+compliance account; administrators manage partners, propose staff changes, approve other
+administrators' proposals (:mod:`gateway.staff.proposals`) and read the sharing policy in
+force. No role includes another: an administrator cannot release a message or read the
+audit log.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ class Permission(StrEnum):
     SUBJECT_LOOKUP = "subject.lookup"
     PARTNERS_MANAGE = "partners.manage"
     STAFF_MANAGE = "staff.manage"
+    STAFF_APPROVE = "staff.approve"
+    STAFF_APPROVE_COMPLIANCE = "staff.approve_compliance"
     POLICY_READ = "policy.read"
 
 
@@ -41,10 +45,16 @@ ROLE_PERMISSIONS: Final[Mapping[Role, frozenset[Permission]]] = {
             Permission.AUDIT_VERIFY,
             Permission.AUDIT_EXPORT,
             Permission.SUBJECT_LOOKUP,
+            Permission.STAFF_APPROVE_COMPLIANCE,
         }
     ),
     Role.ADMINISTRATOR: frozenset(
-        {Permission.PARTNERS_MANAGE, Permission.STAFF_MANAGE, Permission.POLICY_READ}
+        {
+            Permission.PARTNERS_MANAGE,
+            Permission.STAFF_MANAGE,
+            Permission.STAFF_APPROVE,
+            Permission.POLICY_READ,
+        }
     ),
 }
 

@@ -21,9 +21,11 @@ from gateway.store.delivery import (
 from gateway.store.keys import KeyStore
 from gateway.store.memory import MemoryRecord, TranslationMemoryStore
 from gateway.store.policies import PolicyStore
+from gateway.store.proposals import Decided, EnrolmentCode, StaffProposalStore
 from gateway.store.registry import Admission, RegistryStore
 from gateway.store.requests import RequestState, RequestStore, TrackedRequest
 from gateway.store.review import NewReviewItem, ReviewItem, ReviewOutcome, ReviewStore
+from gateway.store.sessions import StaffSessionStore
 from gateway.store.signals import (
     Accepted,
     NewRequest,
@@ -34,14 +36,17 @@ from gateway.store.signals import (
 )
 from gateway.store.staff import StaffStore
 from gateway.store.subjects import SubjectMatch, SubjectStore
+from gateway.store.throttle import SignInBlock, SignInThrottleStore
 
 __all__ = [
     "Accepted",
     "Admission",
     "AuditSearchStore",
     "Database",
+    "Decided",
     "Delivery",
     "DeliveryStore",
+    "EnrolmentCode",
     "Exchange",
     "ExchangePage",
     "ExchangeQuery",
@@ -62,7 +67,11 @@ __all__ = [
     "ReviewOutcome",
     "ReviewStore",
     "SealedCopy",
+    "SignInBlock",
+    "SignInThrottleStore",
     "SignalStore",
+    "StaffProposalStore",
+    "StaffSessionStore",
     "StaffStore",
     "Store",
     "StoredSignal",
@@ -81,6 +90,9 @@ class Store(
     PolicyStore,
     ReviewStore,
     StaffStore,
+    StaffSessionStore,
+    StaffProposalStore,
+    SignInThrottleStore,
     TranslationMemoryStore,
     KeyStore,
     DeliveryStore,

@@ -14,7 +14,7 @@ import asyncio
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Self, TypeVar
@@ -28,7 +28,7 @@ T = TypeVar("T")
 
 
 class StoreClosed(RuntimeError):
-    """The store was closed; nothing more can be read from it."""
+    """The store was closed; nothing more can be read from it or written to it."""
 
     def __init__(self) -> None:
         super().__init__("the store is closed")
@@ -153,15 +153,18 @@ class Database:
         self._readers_lock = threading.Condition()
         self._reads_in_flight = 0
         self._closed = False
+        self._writes_closed = False
 
     def start(self) -> Self:
         self._writer.start()
         return self
 
     def close(self) -> None:
+        self._writes_closed = True
         if self._writer.is_alive():
             self._writer.queue.put(None)
             self._writer.join()
+        self._refuse_queued_writes()
         with self._readers_lock:
             self._closed = True
             # A read whose caller was cancelled still runs in its worker thread: closing its
@@ -189,8 +192,21 @@ class Database:
         writer thread can always hand over the outcome."""
         future: Future[T] = Future()
         future.set_running_or_notify_cancel()
+        if self._writes_closed:
+            future.set_exception(StoreClosed())
+            return future
         self._writer.queue.put((write, future))
         return future
+
+    def _refuse_queued_writes(self) -> None:
+        """Writes queued after the writer stopped would wait for ever: refuse them."""
+        while True:
+            try:
+                item = self._writer.queue.get_nowait()
+            except queue.Empty:
+                return
+            if item is not None:
+                item[1].set_exception(StoreClosed())
 
     async def write(self, write: Write[T]) -> T:
         return await asyncio.wrap_future(self.submit(write))
@@ -239,6 +255,10 @@ class Database:
 
     def record_sync(self, event: AuditEvent) -> AuditEntry:
         return self.write_sync(lambda tx: tx.append(event))
+
+    async def record_all(self, events: Sequence[AuditEvent]) -> list[AuditEntry]:
+        """Several events in one transaction, in order."""
+        return await self.write(lambda tx: [tx.append(event) for event in events])
 
     def audit_entries(self, *, after: int = 0) -> Iterator[AuditEntry]:
         """Every entry from ``after + 1`` on, in order, read in pages to bound memory."""

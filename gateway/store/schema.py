@@ -7,7 +7,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -373,6 +373,72 @@ def _seal_reasons_and_scope_memory(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX translation_memory_desk ON translation_memory (desk)")
 
 
+def _add_staff_security(db: sqlite_utils.Database) -> None:
+    """Version 9: staff sessions, the sign-in throttle, and proposals that need a second person.
+
+    A session is kept by the SHA-256 of its id (the cookie holds the id, the database never
+    does). The throttle keeps attempts per client address and failures per login name (a keyed
+    hash of the name typed, known or not) and address. A proposal keeps only the SHA-256 of
+    each half of an enrolment code.
+    """
+    db.execute(
+        "CREATE TABLE staff_sessions ("
+        " id_hash TEXT PRIMARY KEY,"
+        " staff_id TEXT NOT NULL REFERENCES staff(id),"
+        " language TEXT NOT NULL,"
+        " csrf TEXT NOT NULL,"
+        " started_at TEXT NOT NULL,"
+        " seen_at TEXT NOT NULL,"
+        " flash TEXT,"
+        " ended_at TEXT,"
+        " ended_reason TEXT)"
+    )
+    db.execute("CREATE INDEX staff_sessions_staff ON staff_sessions (staff_id, ended_at)")
+    db.execute("CREATE INDEX staff_sessions_started ON staff_sessions (started_at)")
+    db.execute(
+        "CREATE TABLE sign_in_addresses ("
+        " address TEXT PRIMARY KEY,"
+        " tokens REAL NOT NULL,"
+        " updated_at TEXT NOT NULL)"
+    )
+    db.execute("CREATE INDEX sign_in_addresses_updated ON sign_in_addresses (updated_at)")
+    db.execute(
+        "CREATE TABLE sign_in_failures ("
+        " name_key TEXT NOT NULL,"
+        " address TEXT NOT NULL,"
+        " failures INTEGER NOT NULL,"
+        " last_failure_at TEXT NOT NULL,"
+        " blocked_until TEXT,"
+        " PRIMARY KEY (name_key, address))"
+    )
+    db.execute("CREATE INDEX sign_in_failures_last ON sign_in_failures (last_failure_at)")
+    db.execute(
+        "CREATE TABLE staff_proposals ("
+        " id TEXT PRIMARY KEY,"
+        " kind TEXT NOT NULL,"
+        " staff_id TEXT NOT NULL,"
+        " name TEXT NOT NULL,"
+        " role TEXT NOT NULL,"
+        " desk TEXT NOT NULL,"
+        " language TEXT NOT NULL,"
+        " approver_role TEXT NOT NULL,"
+        " proposed_by TEXT NOT NULL,"
+        " proposed_at TEXT NOT NULL,"
+        " state TEXT NOT NULL,"
+        " decided_by TEXT,"
+        " decided_at TEXT,"
+        " proposer_half TEXT,"
+        " approver_half TEXT,"
+        " code_expires_at TEXT,"
+        " enrolled_at TEXT)"
+    )
+    db.execute(
+        "CREATE UNIQUE INDEX staff_proposals_open ON staff_proposals (staff_id) "
+        "WHERE state = 'pending'"
+    )
+    db.execute("CREATE INDEX staff_proposals_state ON staff_proposals (state, staff_id)")
+
+
 _MIGRATIONS = (
     _add_decisions,
     _add_people_and_memory,
@@ -381,4 +447,5 @@ _MIGRATIONS = (
     _add_delivery,
     _add_subject_index,
     _seal_reasons_and_scope_memory,
+    _add_staff_security,
 )

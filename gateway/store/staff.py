@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
-from gateway import audit
 from gateway.audit import AuditEvent
 from gateway.errors import RegistryError
 from gateway.staff.accounts import Desk, Role, StaffAccount, StaffState
 from gateway.staff.login import StaffRecord
+from gateway.staff.proposals import NO_PASSWORD
+from gateway.staff.sessions import Ended
 from gateway.staff.tokens import ApiToken
 from gateway.store.database import Database, Transaction
+from gateway.store.sessions import end_sessions
+from gateway.store.throttle import clear_failures
 
-_COLUMNS = "id, name, role, desk, language, state, failed_logins, locked_until, created_at"
+_COLUMNS = "id, name, role, desk, language, state, created_at"
 _ISSUED_COLUMNS = "id, staff_id, label, created_at, revoked_at"
 
 
@@ -26,13 +28,13 @@ class StaffStore(Database):
         account = record.account
 
         def write(tx: Transaction) -> StaffAccount:
-            _check_desk(tx.conn, account.desk)
+            check_desk(tx.conn, account.desk)
             now = tx.now()
             try:
                 tx.conn.execute(
                     "INSERT INTO staff (id, name, role, desk, language, password_hash, "
-                    "totp_sealed, state, created_at, updated_at, failed_logins) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+                    "totp_sealed, state, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         account.id,
                         account.name,
@@ -56,11 +58,14 @@ class StaffStore(Database):
     def update_staff(
         self, account: StaffAccount, event_for: Callable[[StaffAccount], AuditEvent]
     ) -> StaffAccount:
-        """Change the name, role, desk and language of an account to those of ``account``."""
+        """Change the name, role, desk and language of an account to those of ``account``; a
+        new role or desk ends every session of the account."""
 
         def write(tx: Transaction) -> StaffAccount:
             before = _account(tx.conn, account.id)
-            _check_desk(tx.conn, account.desk)
+            check_desk(tx.conn, account.desk)
+            if (before.role, before.desk) != (account.role, account.desk):
+                end_sessions(tx, account.id, Ended.ACCOUNT_CHANGED)
             tx.conn.execute(
                 "UPDATE staff SET name = ?, role = ?, desk = ?, language = ?, updated_at = ? "
                 "WHERE id = ?",
@@ -84,14 +89,25 @@ class StaffStore(Database):
         state: StaffState,
         event_for: Callable[[StaffAccount], AuditEvent],
     ) -> StaffAccount:
-        """Enable or disable an account; either way its sign-in lock is lifted."""
+        """Enable or disable an account; disabling ends every session of the account. An
+        account enabled before its holder enrolled waits for enrolment again."""
 
         def write(tx: Transaction) -> StaffAccount:
             before = _account(tx.conn, staff_id)
+            if state is StaffState.DISABLED:
+                end_sessions(tx, staff_id, Ended.DISABLED)
             tx.conn.execute(
-                "UPDATE staff SET state = ?, failed_logins = 0, locked_until = NULL, "
+                "UPDATE staff SET state = CASE WHEN ? = ? AND password_hash = ? THEN ? ELSE ? END, "
                 "updated_at = ? WHERE id = ?",
-                (str(state), tx.now(), staff_id),
+                (
+                    str(state),
+                    str(StaffState.ACTIVE),
+                    NO_PASSWORD,
+                    str(StaffState.ENROLLING),
+                    str(state),
+                    tx.now(),
+                    staff_id,
+                ),
             )
             tx.append(event_for(before))
             return _account(tx.conn, staff_id)
@@ -106,16 +122,25 @@ class StaffStore(Database):
         totp_sealed: bytes,
         event_for: Callable[[int], AuditEvent],
     ) -> tuple[StaffAccount, int]:
-        """New password and second factor, lock lifted, every token revoked; the account and
-        the number of tokens revoked (which also goes to ``event_for``)."""
+        """New password and second factor, every token revoked and every session ended (an
+        account that waited for enrolment is active now); the account and the number of
+        tokens revoked (which also goes to ``event_for``)."""
 
         def write(tx: Transaction) -> tuple[StaffAccount, int]:
             _account(tx.conn, staff_id)
+            end_sessions(tx, staff_id, Ended.CREDENTIALS_RESET)
             now = tx.now()
             tx.conn.execute(
-                "UPDATE staff SET password_hash = ?, totp_sealed = ?, failed_logins = 0, "
-                "locked_until = NULL, updated_at = ? WHERE id = ?",
-                (password_hash, totp_sealed, now, staff_id),
+                "UPDATE staff SET password_hash = ?, totp_sealed = ?, updated_at = ?, "
+                "state = CASE state WHEN ? THEN ? ELSE state END WHERE id = ?",
+                (
+                    password_hash,
+                    totp_sealed,
+                    now,
+                    str(StaffState.ENROLLING),
+                    str(StaffState.ACTIVE),
+                    staff_id,
+                ),
             )
             revoked = tx.conn.execute(
                 "UPDATE api_tokens SET revoked_at = ? WHERE staff_id = ? AND revoked_at IS NULL",
@@ -137,16 +162,6 @@ class StaffStore(Database):
 
     # --- signing in ------------------------------------------------------------------------
 
-    def staff_changed_at(self, staff_id: str) -> datetime | None:
-        """When an administrator last changed the account (added, changed, disabled, enabled
-        or reset it); sign-ins do not count. ``None`` if there is no such account."""
-        row = self.read_sync(
-            lambda conn: conn.execute(
-                "SELECT updated_at FROM staff WHERE id = ?", (staff_id,)
-            ).fetchone()
-        )
-        return None if row is None or row[0] is None else datetime.fromisoformat(row[0])
-
     def staff_record(self, staff_id: str) -> StaffRecord | None:
         """An account with its credentials, for checking a sign-in; ``None`` if unknown."""
         row = self.read_sync(
@@ -157,7 +172,7 @@ class StaffStore(Database):
         )
         if row is None:
             return None
-        return StaffRecord(_account_from_row(row), password_hash=row[9], totp_sealed=row[10])
+        return StaffRecord(_account_from_row(row), password_hash=row[7], totp_sealed=row[8])
 
     def record_login_success(
         self,
@@ -166,17 +181,18 @@ class StaffStore(Database):
         totp_sealed: bytes,
         password_hash: str | None,
         event: AuditEvent,
+        name_key: str,
+        address: str,
     ) -> bool:
-        """Keep the advanced second factor, clear the failure count and audit the sign-in,
-        if the credentials are still those that were checked and the account is active.
-        ``False`` means a concurrent sign-in or reset came first: the attempt does not count.
+        """Keep the advanced second factor, forget the failures of this name from this
+        address and audit the sign-in, if the credentials are still those that were checked
+        and the account is active. ``False`` means a concurrent sign-in or reset came first.
         """
 
         def write(tx: Transaction) -> bool:
             changed = tx.conn.execute(
-                "UPDATE staff SET totp_sealed = ?, password_hash = ?, failed_logins = 0, "
-                "locked_until = NULL WHERE id = ? AND totp_sealed = ? AND password_hash = ? "
-                "AND state = ?",
+                "UPDATE staff SET totp_sealed = ?, password_hash = ? "
+                "WHERE id = ? AND totp_sealed = ? AND password_hash = ? AND state = ?",
                 (
                     totp_sealed,
                     password_hash or seen.password_hash,
@@ -188,44 +204,18 @@ class StaffStore(Database):
             ).rowcount
             if changed != 1:
                 return False
+            clear_failures(tx, name_key, address)
             tx.append(event)
             return True
 
         return self.write_sync(write)
-
-    def record_login_failure(
-        self,
-        staff_id: str,
-        *,
-        lock: Callable[[int], datetime | None],
-        event_for: Callable[[int, datetime | None], AuditEvent],
-    ) -> None:
-        """Count one more failure; ``lock`` says until when that many failures lock it."""
-
-        def write(tx: Transaction) -> None:
-            row = tx.conn.execute(
-                "UPDATE staff SET failed_logins = COALESCE(failed_logins, 0) + 1 WHERE id = ? "
-                "RETURNING failed_logins",
-                (staff_id,),
-            ).fetchone()
-            if row is None:
-                raise RegistryError("no staff {id}", id=staff_id)
-            failures = int(row[0])
-            until = lock(failures)
-            tx.conn.execute(
-                "UPDATE staff SET locked_until = ? WHERE id = ?",
-                (None if until is None else audit.timestamp(until), staff_id),
-            )
-            tx.append(event_for(failures, until))
-
-        self.write_sync(write)
 
     # --- API tokens ------------------------------------------------------------------------
 
     def issue_token(self, token: ApiToken, token_hash: str, event: AuditEvent) -> ApiToken:
         def write(tx: Transaction) -> ApiToken:
             if not _account(tx.conn, token.staff_id).active:
-                raise RegistryError("staff {id} is disabled", id=token.staff_id)
+                raise RegistryError("staff {id} is not active", id=token.staff_id)
             try:
                 tx.conn.execute(
                     "INSERT INTO api_tokens (id, staff_id, token_hash, label, created_at) "
@@ -286,17 +276,20 @@ def _account_from_row(row: tuple[Any, ...]) -> StaffAccount:
         desk=Desk.parse(row[3]),
         language=row[4],
         state=StaffState(row[5]),
-        failed_logins=row[6] or 0,
-        locked_until=None if row[7] is None else datetime.fromisoformat(row[7]),
-        created_at=row[8],
+        created_at=row[6],
     )
 
 
-def _account(conn: sqlite3.Connection, staff_id: str) -> StaffAccount:
+def find_account(conn: sqlite3.Connection, staff_id: str) -> StaffAccount | None:
     row = conn.execute(f"SELECT {_COLUMNS} FROM staff WHERE id = ?", (staff_id,)).fetchone()
-    if row is None:
+    return None if row is None else _account_from_row(row)
+
+
+def _account(conn: sqlite3.Connection, staff_id: str) -> StaffAccount:
+    found = find_account(conn, staff_id)
+    if found is None:
         raise RegistryError("no staff {id}", id=staff_id)
-    return _account_from_row(row)
+    return found
 
 
 def _token(conn: sqlite3.Connection, token_id: str) -> ApiToken:
@@ -308,7 +301,7 @@ def _token(conn: sqlite3.Connection, token_id: str) -> ApiToken:
     return ApiToken(*row)
 
 
-def _check_desk(conn: sqlite3.Connection, desk: Desk) -> None:
+def check_desk(conn: sqlite3.Connection, desk: Desk) -> None:
     for partner_id in desk.partners:
         if conn.execute("SELECT 1 FROM partners WHERE id = ?", (partner_id,)).fetchone() is None:
             raise RegistryError("desk names partner {id}, which is not registered", id=partner_id)

@@ -15,7 +15,7 @@ import contextlib
 import functools
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -84,6 +84,7 @@ class WebContext:
     time_zone: ZoneInfo
     timeouts: sessions.Timeouts
     sections: tuple[Section, ...] = field(default=())
+    enrolment_code_lifetime: timedelta = timedelta(hours=72)
 
     @property
     def navigation(self) -> tuple[NavEntry, ...]:
@@ -161,12 +162,12 @@ async def signed_in_viewer(request: web.Request) -> Viewer:
     now = web_.clock.now()
     why = sessions.ended(session, now, web_.timeouts)
     if why is not None:
-        session.invalidate()
+        await sessions.end(web_.store, session, why)
         raise _to_sign_in(request, ended=str(why))
     try:
         account = await web_.authenticator.current(staff_id)
     except StaffNotAuthenticated:
-        session.invalidate()
+        await sessions.end(web_.store, session, sessions.Ended.DISABLED)
         raise _to_sign_in(request) from None
     sessions.touch(session, now)
     viewer = Viewer(

@@ -40,30 +40,22 @@ PAGE_MESSAGES: Final = (
     N_("in force"),
     N_("The policy in force"),
     N_("Staff accounts"),
-    N_("New sign-in for {id}"),
-    N_("Account {id} added"),
-    N_(
-        "Give this secret to its owner for their authenticator app, in person. It is "
-        "shown only now."
-    ),
-    N_("API tokens revoked: {count}"),
     N_("Everyone who may sign in to the staff pages"),
     N_("Name"),
     N_("Role"),
     N_("Desk"),
     N_("Actions"),
-    N_("locked after failed sign-ins"),
+    N_("{address} until {moment}"),
+    N_("{count} failed sign-in(s), no block"),
+    N_("no failed sign-ins"),
+    N_("Lift the sign-in blocks"),
+    N_("Failed sign-ins"),
     N_("Disable"),
     N_("Enable"),
-    N_("New password for {id}"),
-    N_("Reset password and second factor"),
-    N_("Add an account"),
     N_(
         "A country (NL, BE, DE), partner ids separated by commas, or * for every desk "
         "(not for liaison officers)"
     ),
-    N_("First password"),
-    N_("Add the account"),
     N_("Audit chain"),
     N_(
         "Every entry of the audit log holds the hash of the one before it; a verification"
@@ -160,4 +152,62 @@ PAGE_MESSAGES: Final = (
     N_("The chain is broken at entry {seq}: {reason}"),
     N_("{checked} of {total} entries checked; this page updates itself."),
     N_("Back to the audit chain"),
+    N_("Account"),
+    N_(
+        "Add this secret to your authenticator app now: scan the line below it as a QR "
+        "code, or type the secret. It is shown only now, and to nobody else."
+    ),
+    N_(
+        "Adding an account, resetting its password and second factor, or giving it "
+        "another role or desk needs a second person: you propose it here, and a second "
+        "administrator (for compliance staff: a compliance officer) approves it. The "
+        "holder then enrols with the two halves of an enrolment code, chooses a "
+        "password and gets the second factor; no administrator sees either."
+    ),
+    N_("Approvals"),
+    N_("Approve"),
+    N_("Approved: {id} may enrol with both halves of the enrolment code."),
+    N_("Approved: {id} now has the role {role}, desk {desk}; every session of the account ended."),
+    N_("Decide on the approvals page"),
+    N_("Decision"),
+    N_("Each is decided on the approvals page by someone other than its proposer"),
+    N_("Enrol"),
+    N_("First half of the enrolment code (from the person who proposed your account)"),
+    N_("First sign-in with an enrolment code? Enrol here."),
+    N_(
+        "Give this first half of the enrolment code to {name} in person. It is shown "
+        "only now; the approver gets the second half."
+    ),
+    N_(
+        "Give this second half of the enrolment code to {name} in person. It is shown "
+        "only now; the proposer gave the first half."
+    ),
+    N_(
+        "Here you decide what another person proposed for a staff account. You cannot "
+        "decide your own proposals, nor one about your own account."
+    ),
+    N_("It takes effect when {who} approves it on the approvals page."),
+    N_("No proposal waits for a decision."),
+    N_("Proposal"),
+    N_("Proposal for {id} recorded: {kind}"),
+    N_("Proposals waiting for a decision"),
+    N_("Propose a new account"),
+    N_("Propose a new password and second factor"),
+    N_("Propose a new role or desk"),
+    N_("Propose the account"),
+    N_("Propose the change"),
+    N_("Proposed"),
+    N_("Proposed by"),
+    N_("Refuse"),
+    N_("Refused: nothing changes for {id}."),
+    N_("Second half (from the person who approved it)"),
+    N_("The password again"),
+    N_("Then sign in with your login name, your new password and a code from the app."),
+    N_(
+        "Your account was proposed by one person and approved by another; each gave you "
+        "half of your enrolment code. With both halves you choose your password here "
+        "and receive your second factor."
+    ),
+    N_("Your new password"),
+    N_("{name} enrols at the staff pages' enrolment page before {moment}; the code works once."),
 )

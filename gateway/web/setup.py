@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -16,9 +17,9 @@ from gateway.desk import ReviewDesk
 from gateway.staff import Authenticator
 from gateway.store import Store
 from gateway.vault import MasterKey
-from gateway.web import admin, compliance, liaison, signin
+from gateway.web import admin, approvals, compliance, enrolment, liaison, signin, staff_accounts
 from gateway.web.frame import STATIC_PREFIX, WEB, Section, WebContext, page_middleware
-from gateway.web.sessions import Timeouts, cookie_storage
+from gateway.web.sessions import SessionStorage, Timeouts
 
 HERE: Final = Path(__file__).resolve().parent
 TEMPLATES: Final = HERE / "templates"
@@ -26,9 +27,12 @@ STATIC: Final = HERE / "static"
 DEFAULT_TIME_ZONE: Final = "Europe/Brussels"
 SECTIONS: Final[tuple[Section, ...]] = (
     signin.SECTION,
+    enrolment.SECTION,
     liaison.SECTION,
     compliance.SECTION,
     admin.SECTION,
+    staff_accounts.SECTION,
+    approvals.SECTION,
 )
 """Every part of the staff pages; a new part adds its :class:`Section` here."""
 
@@ -44,6 +48,7 @@ def setup_web(
     time_zone: str = DEFAULT_TIME_ZONE,
     timeouts: Timeouts | None = None,
     sections: tuple[Section, ...] = SECTIONS,
+    enrolment_code_lifetime: timedelta = timedelta(hours=72),
 ) -> None:
     """Serve the staff pages from ``app`` (the staff listener), beside its ``/v1/`` API."""
     timeouts = timeouts or Timeouts()
@@ -56,6 +61,7 @@ def setup_web(
         time_zone=ZoneInfo(time_zone),
         timeouts=timeouts,
         sections=sections,
+        enrolment_code_lifetime=enrolment_code_lifetime,
     )
     aiohttp_jinja2.setup(
         app,
@@ -65,7 +71,7 @@ def setup_web(
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    app.middlewares.append(session_middleware(cookie_storage(master_key, timeouts)))
+    app.middlewares.append(session_middleware(SessionStorage(store, master_key, timeouts)))
     app.middlewares.append(page_middleware)
     for section in sections:
         app.router.add_routes(section.routes)

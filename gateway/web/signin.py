@@ -1,8 +1,8 @@
 """Signing in and out, choosing the interface language, and the page after sign-in.
 
-Sign-in is password and TOTP code through :meth:`~gateway.staff.Authenticator.login`, which
-counts failures, locks accounts and limits attempts per address; a refusal reads the same
-whatever the reason. A person signed in gets a new session (:func:`sessions.start`).
+Sign-in is password and TOTP code through :meth:`~gateway.staff.Authenticator.login`, whose
+throttle limits attempts per address and failures per login name and address; a refusal
+reads the same whatever the reason. A person signed in gets a new session (:func:`sessions.start`).
 """
 
 from __future__ import annotations
@@ -30,12 +30,13 @@ from gateway.web.security import local_target
 routes = web.RouteTableDef()
 SECTION: Final = Section(name="sign-in", routes=routes)
 
+SESSION_OVER: Final = N_("Your session has ended. Sign in again to go on.")
 ENDED: Final = {
     str(sessions.Ended.IDLE): N_(
         "You were signed out after a while without activity. Sign in again to go on."
     ),
-    str(sessions.Ended.ABSOLUTE): N_("Your session has ended. Sign in again to go on."),
-    "signed_out": N_("You are signed out."),
+    **{str(why): SESSION_OVER for why in sessions.Ended if why is not sessions.Ended.IDLE},
+    "signed_out_everywhere": N_("You are signed out, in every browser where you were."),
 }
 REFUSED: Final = N_(
     "The login name, password or code is not accepted, or the account cannot sign in now. "
@@ -44,6 +45,21 @@ REFUSED: Final = N_(
 TOO_MANY: Final = N_(
     "Too many sign-in attempts from your address. Wait {seconds} seconds, then try again."
 )
+NAME_BLOCKED: Final = N_(
+    "Too many failed sign-ins with this login name from your address. Wait {minutes} "
+    "minutes, or ask an administrator to lift the block; signing in from another workplace "
+    "is not affected."
+)
+
+
+def throttled(error: TooManyAttempts, language: str) -> tuple[int, str]:
+    """Seconds to wait, and why, for an attempt the sign-in throttle held back."""
+    wait = int(str(error.params.get("retry_after") or 1))
+    if error.params.get("scope") == "name":
+        return wait, translate(NAME_BLOCKED, language, minutes=-(-wait // 60))
+    return wait, translate(TOO_MANY, language, seconds=wait)
+
+
 HOME_FOR: Final = ((Permission.REVIEW_READ, QUEUE_PATH),)
 """Where a role starts: the first of these pages the person may open."""
 
@@ -85,14 +101,13 @@ async def login(request: web.Request) -> web.Response:
             staff_id.strip(), password, code, address=request.remote or "unknown"
         )
     except TooManyAttempts as error:
-        wait = error.params.get("retry_after") or 1
-        problem = translate(TOO_MANY, language, seconds=wait)
+        wait, problem = throttled(error, language)
         response = await _refused(request, staff_id, target, problem, status=429)
         response.headers["Retry-After"] = str(wait)
         return response
     except StaffNotAuthenticated:
         return await _refused(request, staff_id, target, translate(REFUSED, language), 401)
-    await sessions.start(request, account.id, account.language, web_.clock.now())
+    await sessions.start(request, web_.store, account, web_.clock.now(), web_.timeouts)
     raise web.HTTPSeeOther(target)
 
 
@@ -109,9 +124,10 @@ async def _refused(
 
 @routes.post("/logout")
 async def logout(request: web.Request) -> web.Response:
+    """Signing out ends every session of the account, in every browser."""
     session = await sessions.session_of(request)
-    session.invalidate()
-    raise web.HTTPSeeOther(f"{LOGIN_PATH}?state=signed_out")
+    await sessions.sign_out(context(request).store, session, sessions.signed_out_event)
+    raise web.HTTPSeeOther(f"{LOGIN_PATH}?state=signed_out_everywhere")
 
 
 @routes.post("/language")

@@ -1,0 +1,125 @@
+"""Proposing a staff change and deciding it: the two people's steps, each with its audit event.
+
+The rules are in :mod:`gateway.staff.proposals`; the holder's own step, enrolling with both
+halves of the code, is :meth:`gateway.staff.Authenticator.enrol`. Events name accounts,
+roles and desks, never a person's name, a half of a code or a secret.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from gateway.audit import AuditEvent, EventKind, timestamp
+from gateway.errors import Forbidden, NotFound, RegistryError
+from gateway.staff import throttle
+from gateway.staff.accounts import StaffAccount
+from gateway.staff.permissions import Permission, require
+from gateway.staff.proposals import (
+    Half,
+    Proposal,
+    ProposalKind,
+    WithHalf,
+    half_hash,
+    may_decide,
+    new_half,
+    new_proposal_id,
+)
+from gateway.vault import MasterKey
+
+if TYPE_CHECKING:
+    from gateway.store import Decided, Store
+
+
+def propose(
+    store: Store,
+    kind: ProposalKind,
+    account: StaffAccount,
+    *,
+    proposer: StaffAccount,
+    now: datetime,
+) -> WithHalf:
+    """Record ``proposer``'s proposal: add ``account``, reset it, or give it the role and desk
+    of ``account``. For an addition or a reset, the proposer's half of the enrolment code."""
+    require(proposer, Permission.STAFF_MANAGE)
+    if kind is ProposalKind.RESET:
+        account = store.staff_account(account.id)
+    elif kind is ProposalKind.CHANGE:
+        current = store.staff_account(account.id)
+        if (current.role, current.desk) == (account.role, account.desk):
+            raise RegistryError("{id} already has this role and desk", id=account.id)
+        account = replace(current, role=account.role, desk=account.desk)
+    proposal = Proposal(
+        id=new_proposal_id(), kind=kind, account=account, proposed_by=proposer.id, proposed_at=now
+    )
+    half = new_half() if kind.enrols else None
+    kept = store.add_staff_proposal(
+        proposal,
+        None if half is None else half_hash(proposal.id, Half.PROPOSER, half),
+        AuditEvent(
+            EventKind.STAFF_PROPOSED,
+            actor=f"staff:{proposer.id}",
+            subject=f"staff:{account.id}",
+            data={**_facts(proposal), "approver": str(proposal.approver_role)},
+        ),
+    )
+    return WithHalf(kept, half)
+
+
+def decide(
+    store: Store,
+    key: MasterKey,
+    proposal_id: str,
+    *,
+    approve: bool,
+    decider: StaffAccount,
+    now: datetime,
+    code_lifetime: timedelta,
+) -> WithHalf:
+    """Approve or refuse a proposal; an approved addition or reset gives the approver's half
+    of the enrolment code, which works until ``now + code_lifetime``."""
+    proposal = store.staff_proposal(proposal_id)
+    if proposal is None:
+        raise NotFound()
+    if not may_decide(proposal, decider):
+        raise Forbidden(permission=str(proposal.approver_permission))
+    half = new_half() if approve and proposal.kind.enrols else None
+    expires = None if half is None else now + code_lifetime
+
+    def event(decided: Decided) -> AuditEvent:
+        data: dict[str, object] = _facts(decided.proposal)
+        if approve and proposal.kind is not ProposalKind.ADD:
+            data["sessions_ended"] = decided.sessions_ended
+        if approve and proposal.kind is ProposalKind.RESET:
+            data["tokens_revoked"] = decided.tokens_revoked
+        if expires is not None:
+            data["code_expires_at"] = timestamp(expires)
+        return AuditEvent(
+            EventKind.STAFF_PROPOSAL_APPROVED if approve else EventKind.STAFF_PROPOSAL_REFUSED,
+            actor=f"staff:{decider.id}",
+            subject=f"staff:{proposal.account.id}",
+            data=data,
+        )
+
+    decided = store.decide_staff_proposal(
+        proposal_id,
+        approve=approve,
+        decided_by=decider.id,
+        now=now,
+        approver_half=None if half is None else half_hash(proposal_id, Half.APPROVER, half),
+        code_expires_at=expires,
+        name_key=throttle.name_key(key, proposal.account.id),
+        event_for=event,
+    )
+    return WithHalf(decided.proposal, half)
+
+
+def _facts(proposal: Proposal) -> dict[str, object]:
+    return {
+        "proposal": proposal.id,
+        "kind": str(proposal.kind),
+        "role": str(proposal.account.role),
+        "desk": str(proposal.account.desk),
+        "language": proposal.account.language,
+    }
