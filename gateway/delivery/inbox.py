@@ -27,7 +27,7 @@ def inbox_entry(envelope: InboxEnvelope) -> dict[str, object]:
     """One envelope as ``GET /v1/inbox`` hands it out and a webhook receives it."""
     return {
         "id": envelope.id,
-        "position": envelope.seq,
+        "position": envelope.position,
         "signal_id": envelope.signal_id,
         "version": envelope.version,
         "created_at": envelope.created_at,
@@ -80,7 +80,7 @@ class Inbox:
                     },
                 ),
             )
-        cursor = envelopes[-1].seq if envelopes else after
+        cursor = envelopes[-1].position if envelopes else after
         return Fetched(tuple(envelopes), cursor)
 
     async def acknowledge(self, recipient: Partner, envelope_id: str) -> InboxEnvelope | None:
