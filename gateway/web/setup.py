@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -44,8 +45,11 @@ def setup_web(
     time_zone: str = DEFAULT_TIME_ZONE,
     timeouts: Timeouts | None = None,
     sections: tuple[Section, ...] = SECTIONS,
+    partner_changed: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve the staff pages from ``app`` (the staff listener), beside its ``/v1/`` API."""
+    """Serve the staff pages from ``app`` (the staff listener), beside its ``/v1/`` API;
+    ``partner_changed`` hears the id of a partner an administrator suspended or let work
+    again (the inbox ends that partner's long-polls)."""
     timeouts = timeouts or Timeouts()
     app[WEB] = WebContext(
         desk=desk,
@@ -56,6 +60,7 @@ def setup_web(
         time_zone=ZoneInfo(time_zone),
         timeouts=timeouts,
         sections=sections,
+        partner_changed=partner_changed or _nobody,
     )
     aiohttp_jinja2.setup(
         app,
@@ -70,3 +75,7 @@ def setup_web(
     for section in sections:
         app.router.add_routes(section.routes)
     app.router.add_static(STATIC_PREFIX, STATIC, name="static", append_version=True)
+
+
+def _nobody(_: str) -> None:
+    """No one to tell."""
