@@ -17,7 +17,6 @@ from gateway.errors import (
     ClientGone,
     NotAuthenticated,
     NotFound,
-    QueryInvalid,
 )
 from gateway.http import (
     ACTOR,
@@ -27,6 +26,7 @@ from gateway.http import (
     client_gone,
     dumps,
     edge_middleware,
+    query_int,
     read_body,
 )
 from gateway.intake import Intake, Receipt
@@ -143,9 +143,9 @@ async def get_gateway_keys(request: web.Request) -> web.Response:
 async def get_inbox(request: web.Request) -> web.Response:
     """The caller's unacknowledged envelopes after ``after``, oldest first; long-polls up to
     ``wait`` seconds when there are none."""
-    after = _query_int(request, "after", default=0, low=0, high=2**62)
-    limit = _query_int(request, "limit", default=100, low=1, high=MAX_LIMIT)
-    wait = _query_int(request, "wait", default=0, low=0, high=MAX_WAIT)
+    after = query_int(request.query, "after", default=0, low=0, high=2**62)
+    limit = query_int(request.query, "limit", default=100, low=1, high=MAX_LIMIT)
+    wait = query_int(request.query, "wait", default=0, low=0, high=MAX_WAIT)
     fetched = await request.app[INBOX].fetch(
         request[PARTNER], after=after, limit=limit, wait=wait, standing=_standing(request)
     )
@@ -200,12 +200,3 @@ async def get_requests(request: web.Request) -> web.Response:
         },
         dumps=dumps,
     )
-
-
-def _query_int(request: web.Request, name: str, *, default: int, low: int, high: int) -> int:
-    raw = request.query.get(name)
-    if raw is None:
-        return default
-    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
-        raise QueryInvalid(parameter=name, expected=f"an integer from {low} to {high}")
-    return int(raw)

@@ -12,7 +12,7 @@ import functools
 import json
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Final, Protocol, TypeVar, runtime_checkable
 
 import structlog
@@ -29,6 +29,7 @@ from gateway.errors import (
     InternalError,
     MethodNotAllowed,
     NotFound,
+    QueryInvalid,
     UnsupportedMediaType,
 )
 from gateway.i18n import negotiate
@@ -178,6 +179,17 @@ def _problem(request: web.Request, error: EuregateError) -> web.Response:
     if isinstance(retry_after, int):
         response.headers["Retry-After"] = str(retry_after)
     return response
+
+
+def query_int(query: Mapping[str, str], name: str, *, default: int, low: int, high: int) -> int:
+    """The query parameter ``name`` as a whole number from ``low`` to ``high`` (ASCII digits
+    only), ``default`` when absent; :class:`QueryInvalid` naming it otherwise."""
+    raw = query.get(name)
+    if raw is None:
+        return default
+    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+        raise QueryInvalid(parameter=name, expected=f"{low}\u2013{high}")
+    return int(raw)
 
 
 def check_json_media_type(request: web.Request) -> None:

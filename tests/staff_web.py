@@ -21,12 +21,19 @@ PASSWORD = "correct horse battery staple"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
-def enrol(layout: DataDir, staff_id: str, role: str, passwords: Passwords) -> str:
+def enrol(
+    layout: DataDir, staff_id: str, role: str, passwords: Passwords, *, language: str = "en"
+) -> str:
     """Enrol ``staff_id`` with ``role`` (a liaison officer at the Belgian desk, anyone else at
-    every desk); the TOTP secret, as the account holder's authenticator app keeps it."""
+    every desk) and ``language``; the TOTP secret, as the person's authenticator app keeps
+    it."""
     desk = "BE" if role == "liaison_officer" else "*"
     account = StaffAccount(
-        id=staff_id, name=staff_id.title(), role=Role(role), desk=Desk.parse(desk)
+        id=staff_id,
+        name=staff_id.title(),
+        role=Role(role),
+        desk=Desk.parse(desk),
+        language=language,
     )
     with Store(layout.database, clock=SystemClock()) as store:
         enrolment = admin.enrol(

@@ -27,6 +27,7 @@ from gateway.audit import AuditEntry, AuditEvent, EventKind, timestamp
 from gateway.config import DataDir
 from gateway.decision import Decision
 from gateway.errors import LookupInvalid, NotFound
+from gateway.http import query_int
 from gateway.i18n import N_, translate
 from gateway.logs import get_logger
 from gateway.lookup import SubjectLookup
@@ -45,6 +46,9 @@ LOOKUP_PATH: Final = "/lookup"
 CHARTS_PATH: Final = "/charts"
 EXPORT_PATH: Final = "/export"
 PAGE_SIZE: Final = 25
+MAX_PAGE: Final = 10**9
+"""Beyond any audit log's length; a page number past it is refused, not turned into an
+offset the database cannot hold."""
 CHART_DAYS: Final = 30
 log = get_logger("euregate.web")
 
@@ -127,7 +131,9 @@ class Search:
 
 
 def parse_search(params: Mapping[str, str], zone: ZoneInfo, language: str) -> Search:
-    """The search a form asked for; a value that cannot be used is left out, with a reason."""
+    """The search a form asked for; a value that cannot be used is left out, with a reason.
+    A page number that is not one is refused (:class:`QueryInvalid`): only a hand-made URL
+    has one."""
     form = {name: params.get(name, "").strip() for name in _SEARCH_FIELDS}
     problems: dict[str, str] = {}
     choices = {
@@ -157,10 +163,7 @@ def parse_search(params: Mapping[str, str], zone: ZoneInfo, language: str) -> Se
             return None
         return timestamp(start + timedelta(days=1) if after else start)
 
-    try:
-        page = max(1, int(params.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = query_int(params, "page", default=1, low=1, high=MAX_PAGE)
     query = ExchangeQuery(
         partner=chosen("partner"),
         from_country=chosen("from"),
