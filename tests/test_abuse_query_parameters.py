@@ -29,7 +29,7 @@ from gateway.config import DataDir, Settings
 from gateway.server import build, open_listeners
 from gateway.staff import Passwords
 from tests.conftest import RunningGateway, client_context
-from tests.staff_web import enrol, signed_in
+from tests.staff_web import csrf_of, enrol, signed_in
 
 ROLES = ("liaison_officer", "compliance", "administrator")
 LANGUAGES = {"liaison_officer": "fr", "compliance": "nl", "administrator": "de"}
@@ -66,15 +66,18 @@ class Target:
     routes: list[Route]
     sessions: dict[str, aiohttp.ClientSession]
     log_stream: io.StringIO
+    form_routes: list[Route] = field(default_factory=list)
+    csrf: dict[str, str] = field(default_factory=dict)
+    """Each page caller's session CSRF secret, for its form posts."""
     openers: dict[Route, list[str]] = field(default_factory=dict)
     """Per route without path parameters, the callers it answers 200 (they get as far as
     reading the query); a route with path parameters is asked by a caller drawn each time."""
 
 
-def get_routes(app: web.Application, listener: str) -> list[Route]:
+def get_routes(app: web.Application, listener: str, method: str = "GET") -> list[Route]:
     routes = []
     for resource in app.router.resources():
-        if not any(route.method == "GET" for route in resource):
+        if not any(route.method == method for route in resource):
             continue
         info = resource.get_info()
         if "formatter" in info:
@@ -124,7 +127,9 @@ async def target(
                 "script": await stack.enter_async_context(
                     session(staff_url, staff_context, headers={"Authorization": f"Bearer {token}"})
                 ),
-                "stranger": await stack.enter_async_context(session(staff_url, staff_context)),
+                "stranger": await stack.enter_async_context(
+                    session(staff_url, staff_context, cookie_jar=aiohttp.CookieJar(unsafe=True))
+                ),
             }
             for role, secret in secrets.items():
                 sessions[role] = await stack.enter_async_context(
@@ -132,6 +137,14 @@ async def target(
                 )
             routes = get_routes(built.app, "partners") + get_routes(built.staff_app, "staff")
             target = Target(gateway, routes, sessions, log_stream)
+            target.form_routes = [
+                route
+                for route in get_routes(built.staff_app, "staff", "POST")
+                if route.path not in ("/logout", "/login") and not route.path.startswith("/v1/")
+            ]
+            for caller in ("stranger", *ROLES):
+                async with sessions[caller].get("/login") as page:
+                    target.csrf[caller] = csrf_of(await page.text())
             for route in routes:
                 if "{" not in route.path:
                     target.openers[route] = [
@@ -275,3 +288,78 @@ async def test_an_inbox_parameter_out_of_range_is_named_in_the_callers_language(
     assert problem["parameter"] == "limit"
     assert "1–500" in problem["detail"]
     assert "queryparameter" in problem["detail"].lower()
+
+
+FORM_FIELDS = (
+    "staff_id",
+    "name",
+    "role",
+    "desk",
+    "language",
+    "password",
+    "reason",
+    "text:/summary",
+    "shown:/summary",
+    "format",
+    "by",
+    "identifier",
+    "family_name",
+    "date_of_birth",
+    "lang",
+    "back",
+    "page",
+    "partner",
+    "since",
+    "until",
+    "kind",
+)
+SEGMENTS = (
+    "x",
+    "01a2",
+    "%00",
+    "..",
+    "de-zoll-aachen",
+    "suspend",
+    "reactivate",
+    "disable",
+    "enable",
+)
+form_values = st.one_of(values, st.sampled_from(["x" * 20_000, "%00", "%FF%FE", "%ED%A0%80"]))
+"""Percent-encoded, as a browser posts a form: any bytes, valid UTF-8 or not."""
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+async def test_no_staff_form_answers_500_to_any_fields(target: Target, data: st.DataObject) -> None:
+    """Every form the staff pages take (sign-in and sign-out aside), posted with the session's
+    CSRF secret by each person and a stranger, with whatever fields and values."""
+    for route in target.form_routes:
+        for caller in ("stranger", *ROLES):
+            path = route.path
+            while "{" in path:
+                start, end = path.index("{"), path.index("}")
+                segment = data.draw(st.sampled_from(SEGMENTS))
+                path = path[:start] + segment + path[end + 1 :]
+            fields = {
+                name: data.draw(form_values, label=name)
+                for name in FORM_FIELDS
+                if data.draw(st.booleans())
+            }
+            form = "&".join(
+                f"{quote(name, safe='')}={value}"
+                for name, value in {"csrf": target.csrf[caller], **fields}.items()
+            )
+            since = len(target.log_stream.getvalue())
+            async with target.sessions[caller].post(
+                yarl.URL(target.gateway.staff_url + path, encoded=True),
+                data=form.encode(),
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+                allow_redirects=False,
+            ) as response:
+                body = await response.read()
+            assert response.status < 500, (caller, path, body[:300])
+            assert internal_errors(target.log_stream, since) == []
