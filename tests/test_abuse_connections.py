@@ -236,6 +236,14 @@ async def test_a_request_head_trickled_byte_by_byte_is_cut_off(
 
 
 @pytest.mark.parametrize("listener", ["partners", "staff"])
+async def test_a_handshake_that_never_comes_is_given_up(layout: DataDir, listener: str) -> None:
+    async with running(layout, handshake_timeout=1) as gateway:
+        url = url_of(gateway, listener)
+        assert await closed_without_a_byte(url)  # no ClientHello: the gateway hangs up
+        assert await served(url, context_for(gateway, listener), PATH[listener]) == 200
+
+
+@pytest.mark.parametrize("listener", ["partners", "staff"])
 async def test_a_connection_that_sends_nothing_is_closed(layout: DataDir, listener: str) -> None:
     async with running(layout, idle_timeout=1, header_timeout=600) as gateway:
         url, context = url_of(gateway, listener), context_for(gateway, listener)
