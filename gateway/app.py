@@ -11,13 +11,23 @@ from aiohttp import web
 
 from gateway.audit import timestamp
 from gateway.delivery import requests as tracked_requests
-from gateway.delivery.inbox import MAX_LIMIT, MAX_WAIT, Inbox, inbox_entry
+from gateway.delivery.inbox import MAX_LIMIT, MAX_WAIT, Inbox, Standing, inbox_entry
 from gateway.errors import (
     ClientError,
+    ClientGone,
     NotFound,
-    QueryInvalid,
 )
-from gateway.http import ACTOR, LANGUAGE, MAX_BODY, Handler, dumps, edge_middleware, read_body
+from gateway.http import (
+    ACTOR,
+    LANGUAGE,
+    MAX_BODY,
+    Handler,
+    client_gone,
+    dumps,
+    edge_middleware,
+    query_int,
+    read_body,
+)
 from gateway.intake import Intake, Receipt
 from gateway.partners import Partner, admit
 from gateway.refusals import REFUSALS
@@ -127,10 +137,12 @@ async def get_gateway_keys(request: web.Request) -> web.Response:
 async def get_inbox(request: web.Request) -> web.Response:
     """The caller's unacknowledged envelopes after ``after``, oldest first; long-polls up to
     ``wait`` seconds when there are none."""
-    after = _query_int(request, "after", default=0, low=0, high=2**62)
-    limit = _query_int(request, "limit", default=100, low=1, high=MAX_LIMIT)
-    wait = _query_int(request, "wait", default=0, low=0, high=MAX_WAIT)
-    fetched = await request.app[INBOX].fetch(request[PARTNER], after=after, limit=limit, wait=wait)
+    after = query_int(request.query, "after", default=0, low=0, high=2**62)
+    limit = query_int(request.query, "limit", default=100, low=1, high=MAX_LIMIT)
+    wait = query_int(request.query, "wait", default=0, low=0, high=MAX_WAIT)
+    fetched = await request.app[INBOX].fetch(
+        request[PARTNER], after=after, limit=limit, wait=wait, standing=_standing(request)
+    )
     return web.json_response(
         {
             "envelopes": [inbox_entry(item) for item in fetched.envelopes],
@@ -138,6 +150,22 @@ async def get_inbox(request: web.Request) -> web.Response:
         },
         dumps=dumps,
     )
+
+
+def _standing(request: web.Request) -> Standing:
+    """The caller's admission asked anew (a long-poll asks it after waiting): the client has
+    not gone, its certificate is not revoked, and its partner is neither suspended nor
+    revoked, whichever process changed the registry."""
+    fingerprint = peer_fingerprint(request)
+    store = request.app[STORE]
+
+    async def standing() -> None:
+        if client_gone(request):
+            raise ClientGone()
+        admission = await store.admission(fingerprint)
+        admit(admission.partner, admission.certificate)
+
+    return standing
 
 
 async def post_ack(request: web.Request) -> web.Response:
@@ -166,12 +194,3 @@ async def get_requests(request: web.Request) -> web.Response:
         },
         dumps=dumps,
     )
-
-
-def _query_int(request: web.Request, name: str, *, default: int, low: int, high: int) -> int:
-    raw = request.query.get(name)
-    if raw is None:
-        return default
-    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
-        raise QueryInvalid(parameter=name, expected=f"an integer from {low} to {high}")
-    return int(raw)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, IPvAnyNetwork, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -90,6 +90,61 @@ class Settings(BaseSettings):
     webhook_partner_concurrency: int = Field(
         default=2, ge=1, description="Pushes in flight at once to any one partner."
     )
+    handshake_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a TLS handshake may take (both listeners)."
+    )
+    header_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds from the first byte of a request's head to its end (both listeners).",
+    )
+    body_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds from a request's head to the end of its body; a slower body is "
+        "answered 408 (both listeners).",
+    )
+    idle_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds a connection may wait for its next request (both listeners).",
+    )
+    max_connections: int = Field(
+        default=512, ge=1, description="Connections open at once on the partners' listener."
+    )
+    staff_max_connections: int = Field(
+        default=256, ge=1, description="Connections open at once on the staff listener."
+    )
+    staff_max_connections_per_address: int = Field(
+        default=32, ge=1, description="Connections open at once from one address (staff)."
+    )
+    staff_allow: Annotated[list[IPvAnyNetwork], NoDecode] = Field(
+        default_factory=list,
+        description="Address blocks (CIDR, comma-separated) the staff listener admits, checked "
+        "before the TLS handshake; empty: every address.",
+    )
+    staff_client_ca_file: Path | None = Field(
+        default=None,
+        description="A CA whose client certificate the staff listener then requires of every "
+        "browser and script (default: none required).",
+    )
+    long_polls_per_partner: int = Field(
+        default=4, ge=1, description="Inbox long-polls one partner may have waiting at once."
+    )
+    long_poll_recheck: float = Field(
+        default=2.0,
+        gt=0,
+        description="Seconds between the checks a waiting long-poll makes that its partner "
+        "and certificate are still admitted.",
+    )
+
+    @field_validator("staff_allow", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        """``EUREGATE_STAFF_ALLOW=10.20.0.0/16,192.0.2.7`` as well as a list."""
+        if isinstance(value, str):
+            return [entry.strip() for entry in value.split(",") if entry.strip()]
+        return value
 
 
 REFERENCE_POLICY = Path(__file__).resolve().parent.parent / "deploy" / "policy" / "euregio.toml"

@@ -7,6 +7,8 @@
     │   │   ├── BodyNotUtf8            400
     │   │   ├── BodyTooDeep            400
     │   │   └── DuplicateMember        400  the same member twice in one object
+    │   ├── MalformedRequest           400  not an HTTP request the parser can read
+    │   ├── ClientGone                 400  the client hung up before the request was whole
     │   ├── NotAuthenticated           403  unknown, suspended or revoked partner
     │   ├── TooManyRefusals            429  too many refused credentials from one address
     │   ├── NotFound                   404
@@ -14,10 +16,12 @@
     │   ├── IdempotencyConflict        409  same sender_reference, different body
     │   ├── MemoryConfirmationRefused  403  a memory entry needs a second officer to confirm
     │   ├── MemoryEntryConfirmed       409  confirmed already, or written anew meanwhile
+    │   ├── BodyTimeout                408  the body did not arrive in time
     │   ├── BodyTooLarge               413
     │   ├── UnsupportedMediaType       415
     │   ├── SignalInvalid              422  schema or rule violations, every one listed
-    │   └── RecipientsInvalid          422  unknown recipients or nothing to route to
+    │   ├── RecipientsInvalid          422  unknown recipients or nothing to route to
+    │   └── TooManyLongPolls           429  the partner's long-polls are all taken
     ├── RegistryError                  an administrator's command cannot be done
     ├── EnvelopeRefused                a partner's side will not open an envelope (gateway.seal)
     │   ├── EnvelopeMalformed          not the envelope format of docs/envelope.md
@@ -134,6 +138,25 @@ class DuplicateMember(MalformedBody):
         super().__init__(name=name)
 
 
+class MalformedRequest(ClientError):
+    """The bytes on the connection are not an HTTP/1.1 request (answered by the listener)."""
+
+    kind = "malformed-request"
+    status = 400
+    title = N_("Malformed request")
+    detail_message = N_("The request is not an HTTP request the gateway can read.")
+
+
+class ClientGone(ClientError):
+    """The client closed the connection before its request was complete; nobody reads the
+    answer, but the log says what happened instead of reporting an internal error."""
+
+    kind = "client-gone"
+    status = 400
+    title = N_("Request incomplete")
+    detail_message = N_("The connection closed before the request was complete.")
+
+
 class NotAuthenticated(ClientError):
     kind = "not-authenticated"
     status = 403
@@ -175,6 +198,16 @@ class IdempotencyConflict(ClientError):
 
     def extensions(self) -> dict[str, object]:
         return {"signal_id": self.params["signal_id"]}
+
+
+class BodyTimeout(ClientError):
+    kind = "body-timeout"
+    status = 408
+    title = N_("Body too slow")
+    detail_message = N_("The request body did not arrive within {seconds} seconds of its head.")
+
+    def __init__(self, *, seconds: float) -> None:
+        super().__init__(seconds=seconds)
 
 
 class BodyTooLarge(ClientError):
@@ -472,3 +505,22 @@ class LookupInvalid(ClientError):
         "Give a national or document number, or a family name with a date of birth "
         "(YYYY-MM-DD or YYYY)."
     )
+
+
+class TooManyLongPolls(ClientError):
+    """A partner already has its most long-polls waiting; ``retry_after`` seconds until the
+    first of them ends at the latest."""
+
+    kind = "too-many-long-polls"
+    status = 429
+    title = N_("Too many long-polls")
+    detail_message = N_(
+        "At most {limit} of your requests may wait on the inbox at once. Wait until one "
+        "of them ends, then ask again."
+    )
+
+    def __init__(self, *, limit: int, retry_after: int) -> None:
+        super().__init__(limit=limit, retry_after=retry_after)
+
+    def extensions(self) -> dict[str, object]:
+        return {"retry_after": self.params["retry_after"]}

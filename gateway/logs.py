@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import TextIO
+from typing import Final, TextIO
 
 import structlog
 
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
+LONGEST_QUOTED: Final = 200
+"""Most characters of anything a caller chose (a path, a method) that a log line quotes."""
 
 
 def configure(level: str = "info", stream: TextIO | None = None) -> None:
@@ -33,3 +35,16 @@ def configure(level: str = "info", stream: TextIO | None = None) -> None:
 def get_logger(name: str) -> structlog.typing.FilteringBoundLogger:
     logger: structlog.typing.FilteringBoundLogger = structlog.get_logger(name)
     return logger
+
+
+def quoted(text: str, *, limit: int = LONGEST_QUOTED) -> str:
+    """What a caller chose, fit for a log line: every character outside printable ASCII
+    (control characters, bidirectional overrides, anything else) as ``%XX`` of its UTF-8
+    bytes, and at most ``limit`` characters, ending in ``...`` when cut."""
+    escaped = "".join(
+        char
+        if " " < char <= "~" and char != "%"
+        else "".join(f"%{byte:02X}" for byte in char.encode("utf-8", "surrogatepass"))
+        for char in text[: limit + 1]
+    )
+    return escaped if len(escaped) <= limit else escaped[: limit - 3] + "..."

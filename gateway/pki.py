@@ -380,8 +380,15 @@ def server_ssl_context(*, certificate: Path, private_key: Path, client_ca: Path)
     return context
 
 
-def staff_ssl_context(*, certificate: Path, private_key: Path) -> ssl.SSLContext:
-    """TLS 1.3 server context for the staff listener: people sign in there, not certificates."""
+def staff_ssl_context(
+    *, certificate: Path, private_key: Path, client_ca: Path | None = None
+) -> ssl.SSLContext:
+    """TLS 1.3 server context for the staff listener: people sign in there, not certificates;
+    with ``client_ca`` a deployment also requires a client certificate from that CA."""
+    if client_ca is not None:
+        return server_ssl_context(
+            certificate=certificate, private_key=private_key, client_ca=client_ca
+        )
     context = _tls13_context(server_side=True)
     context.load_cert_chain(certfile=certificate, keyfile=private_key)
     context.verify_mode = ssl.CERT_NONE

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import signal
 import ssl
@@ -22,6 +23,7 @@ from gateway.delivery.webhooks import Pusher, fan_out
 from gateway.desk import ReviewDesk
 from gateway.errors import RegistryError
 from gateway.intake import Intake
+from gateway.listener import GatedSite, Limits
 from gateway.logs import configure
 from gateway.memory_desk import MemoryDesk
 from gateway.prepare import Preparer
@@ -45,6 +47,26 @@ class Gateway:
     layout: DataDir
     staff_app: web.Application
     staff_ssl_context: ssl.SSLContext
+    limits: Limits
+    staff_limits: Limits
+
+
+def listener_limits(settings: Settings) -> tuple[Limits, Limits]:
+    """The partners' listener's limits and the staff listener's, from the settings."""
+    partners = Limits(
+        max_connections=settings.max_connections,
+        handshake_timeout=settings.handshake_timeout,
+        header_timeout=settings.header_timeout,
+        body_timeout=settings.body_timeout,
+        idle_timeout=settings.idle_timeout,
+    )
+    staff = dataclasses.replace(
+        partners,
+        max_connections=settings.staff_max_connections,
+        per_address=settings.staff_max_connections_per_address,
+        allow=tuple(settings.staff_allow),
+    )
+    return partners, staff
 
 
 def build(
@@ -69,7 +91,9 @@ def build(
     at_rest.upgrade(store, master_key)
     translator = backend_from_settings(settings, store=store, master_key=master_key, clock=clock)
     preparer = Preparer(store=store, master_key=master_key, translator=translator, policy=policy)
-    inbox = Inbox(store)
+    inbox = Inbox(
+        store, max_waiting=settings.long_polls_per_partner, recheck=settings.long_poll_recheck
+    )
     pusher = Pusher.from_settings(settings, layout, store=store, clock=clock)
     courier = Courier(
         store=store,
@@ -128,6 +152,7 @@ def build(
         master_key=master_key,
         clock=clock,
         enrolment_code_lifetime=timedelta(hours=settings.enrolment_code_hours),
+        partner_changed=inbox.notify,
     )
 
     async def close_store(_: web.Application) -> None:
@@ -138,6 +163,7 @@ def build(
 
     app.on_cleanup.append(close_store)
     staff_app.on_cleanup.append(close_translator)
+    limits, staff_limits = listener_limits(settings)
     return Gateway(
         app=app,
         ssl_context=context,
@@ -146,8 +172,12 @@ def build(
         layout=layout,
         staff_app=staff_app,
         staff_ssl_context=pki.staff_ssl_context(
-            certificate=layout.server_certificate, private_key=layout.server_key
+            certificate=layout.server_certificate,
+            private_key=layout.server_key,
+            client_ca=settings.staff_client_ca_file,
         ),
+        limits=limits,
+        staff_limits=staff_limits,
     )
 
 
@@ -204,16 +234,9 @@ async def serve(gateway: Gateway, settings: Settings, announce: Callable[[str, s
     loop = asyncio.get_running_loop()
     runners: list[web.AppRunner] = []
     try:
-        urls = []
-        for app, port, context in (
-            (gateway.app, settings.port, gateway.ssl_context),
-            (gateway.staff_app, settings.staff_port, gateway.staff_ssl_context),
-        ):
-            runner = web.AppRunner(app, access_log=None, handle_signals=False)
-            runners.append(runner)
-            await runner.setup()
-            await web.TCPSite(runner, settings.host, port, ssl_context=context).start()
-            urls.append(f"https://{settings.host}:{runner.addresses[0][1]}")
+        urls = await open_listeners(
+            gateway, settings.host, (settings.port, settings.staff_port), runners
+        )
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         announce(*urls)
@@ -221,3 +244,22 @@ async def serve(gateway: Gateway, settings: Settings, announce: Callable[[str, s
     finally:
         for runner in reversed(runners):
             await runner.cleanup()
+
+
+async def open_listeners(
+    gateway: Gateway, host: str, ports: tuple[int, int], runners: list[web.AppRunner]
+) -> tuple[str, str]:
+    """Open the partners' listener and the staff listener on ``ports``; their URLs. Each
+    runner joins ``runners`` before it starts, for the caller to clean up, failure or not."""
+    urls = []
+    for app, port, context, limits, name in (
+        (gateway.app, ports[0], gateway.ssl_context, gateway.limits, "partners"),
+        (gateway.staff_app, ports[1], gateway.staff_ssl_context, gateway.staff_limits, "staff"),
+    ):
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        runners.append(runner)
+        await runner.setup()
+        site = GatedSite(runner, host, port, ssl_context=context, limits=limits, name=name)
+        await site.start()
+        urls.append(f"https://{host}:{runner.addresses[0][1]}")
+    return urls[0], urls[1]

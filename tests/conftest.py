@@ -24,7 +24,7 @@ from gateway import datadir, logs, pki
 from gateway.client import EuregateClient
 from gateway.clock import Clock, FixedClock, SystemClock
 from gateway.config import DataDir, Settings
-from gateway.server import build
+from gateway.server import build, open_listeners
 from gateway.staff import Desk, Passwords, Role, StaffAccount, admin
 from gateway.staff_client import StaffClient
 from gateway.store import Store
@@ -318,21 +318,12 @@ async def gateway_in_process(
     """Both listeners of the gateway built from ``settings``, in this process (on ``clock``,
     checking passwords with ``passwords`` when given)."""
     built = build(settings, clock=clock, **({"passwords": passwords} if passwords else {}))
-    runners = []
+    runners: list[web.AppRunner] = []
     try:
-        ports = []
-        for app, context in (
-            (built.app, built.ssl_context),
-            (built.staff_app, built.staff_ssl_context),
-        ):
-            runner = web.AppRunner(app, access_log=None)
-            runners.append(runner)
-            await runner.setup()
-            await web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context).start()
-            ports.append(runner.addresses[0][1])
+        url, staff_url = await open_listeners(built, "127.0.0.1", (0, 0), runners)
         yield RunningGateway(
-            url=f"https://127.0.0.1:{ports[0]}",
-            staff_url=f"https://127.0.0.1:{ports[1]}",
+            url=url,
+            staff_url=staff_url,
             layout=settings_layout(settings),
             store=built.store,
             policy_digest=built.policy.policy.digest,

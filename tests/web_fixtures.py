@@ -30,7 +30,7 @@ from gateway import datadir
 from gateway.client import EuregateClient
 from gateway.clock import FixedClock
 from gateway.config import DataDir, Settings
-from gateway.server import build
+from gateway.server import build, open_listeners
 from gateway.staff import Desk, Passwords, Role, StaffAccount, admin
 from gateway.store import Store
 
@@ -102,22 +102,9 @@ class WebGateway:
             clock=self.clock,
         )
         self.store = built.store
-        ports = [
-            self.run(self._listen(app, context))
-            for app, context in (
-                (built.app, built.ssl_context),
-                (built.staff_app, built.staff_ssl_context),
-            )
-        ]
-        self.url, self.staff_url = (f"https://127.0.0.1:{port}" for port in ports)
-
-    async def _listen(self, app: web.Application, context: Any) -> int:
-        runner = web.AppRunner(app, access_log=None)
-        self._runners.append(runner)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context).start()
-        port: int = runner.addresses[0][1]
-        return port
+        self.url, self.staff_url = self.run(
+            open_listeners(built, "127.0.0.1", (0, 0), self._runners)
+        )
 
     def stop(self) -> None:
         async def cleanup() -> None:

@@ -58,7 +58,10 @@ class SealedCopy:
 
 @dataclass(frozen=True)
 class InboxEnvelope:
-    seq: int
+    """An envelope in its recipient's inbox; ``position`` counts that recipient's envelopes
+    only (1, 2, 3, ...), whatever anyone else receives."""
+
+    position: int
     id: str
     signal_id: str
     recipient_id: str
@@ -108,7 +111,7 @@ def queue_copies(tx: Transaction, signal_id: str, copies: Sequence[NewCopy]) -> 
 
 
 _ENVELOPE_COLUMNS = (
-    "e.seq, e.id, e.signal_id, e.recipient_id, c.version, e.envelope, e.created_at, e.acked_at"
+    "e.position, e.id, e.signal_id, e.recipient_id, c.version, e.envelope, e.created_at, e.acked_at"
 )
 _DELIVERY_COLUMNS = (
     "d.envelope_id, d.recipient_id, e.signal_id, d.url, d.state, d.attempts, d.next_attempt_at, "
@@ -133,8 +136,9 @@ class DeliveryStore(Database):
 
     async def keep_envelope(self, sealed: SealedCopy, event: AuditEvent) -> int | None:
         """Keep the envelope, mark its copy sealed, queue a push if the recipient has a webhook,
-        and audit it, all at once; the envelope's inbox position, or None if the copy was
-        sealed already (by another run)."""
+        and audit it, all at once; the envelope's position in its recipient's inbox (the next
+        of that recipient's, given in this transaction), or None if the copy was sealed
+        already (by another run)."""
 
         def write(tx: Transaction) -> int | None:
             now = tx.now()
@@ -145,14 +149,19 @@ class DeliveryStore(Database):
             ).rowcount
             if changed != 1:
                 return None
-            cursor = tx.conn.execute(
-                "INSERT INTO envelopes (id, copy_id, signal_id, recipient_id, key_id, envelope, "
-                "created_at, fetch_count) VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
+            (position,) = tx.conn.execute(
+                "SELECT coalesce(max(position), 0) + 1 FROM envelopes WHERE recipient_id = ?",
+                (sealed.recipient_id,),
+            ).fetchone()
+            tx.conn.execute(
+                "INSERT INTO envelopes (id, copy_id, signal_id, recipient_id, position, key_id, "
+                "envelope, created_at, fetch_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
                 (
                     sealed.envelope_id,
                     sealed.copy_id,
                     sealed.signal_id,
                     sealed.recipient_id,
+                    position,
                     sealed.key_id,
                     sealed.envelope,
                     now,
@@ -165,8 +174,8 @@ class DeliveryStore(Database):
                     (sealed.envelope_id, sealed.recipient_id, sealed.webhook_url, now, now),
                 )
             tx.append(event)
-            seq: int | None = cursor.lastrowid
-            return seq
+            kept: int = position
+            return kept
 
         return await self.write(write)
 
@@ -188,8 +197,8 @@ class DeliveryStore(Database):
         def read(conn: sqlite3.Connection) -> list[InboxEnvelope]:
             rows = conn.execute(
                 f"SELECT {_ENVELOPE_COLUMNS} FROM envelopes e JOIN copies c ON c.id = e.copy_id "
-                "WHERE e.recipient_id = ? AND e.seq > ? AND e.acked_at IS NULL "
-                "ORDER BY e.seq LIMIT ?",
+                "WHERE e.recipient_id = ? AND e.position > ? AND e.acked_at IS NULL "
+                "ORDER BY e.position LIMIT ?",
                 (recipient_id, after, limit),
             ).fetchall()
             return [_envelope(row) for row in rows]
@@ -400,7 +409,7 @@ class DeliveryStore(Database):
 
 def _envelope(row: tuple[Any, ...]) -> InboxEnvelope:
     return InboxEnvelope(
-        seq=row[0],
+        position=row[0],
         id=row[1],
         signal_id=row[2],
         recipient_id=row[3],

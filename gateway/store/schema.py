@@ -7,7 +7,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -439,6 +439,21 @@ def _add_staff_security(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX staff_proposals_state ON staff_proposals (state, staff_id)")
 
 
+def _add_inbox_positions(db: sqlite_utils.Database) -> None:
+    """Version 10: each recipient's own inbox positions (1, 2, 3, ...), so that a position tells
+    a partner nothing about what others receive. Envelopes already kept are numbered per
+    recipient in the order they were sealed."""
+    db.execute("ALTER TABLE envelopes ADD COLUMN position INTEGER NOT NULL DEFAULT 0")
+    db.execute(
+        "UPDATE envelopes SET position = numbered.position FROM ("
+        " SELECT seq, row_number() OVER (PARTITION BY recipient_id ORDER BY seq) AS position"
+        " FROM envelopes) AS numbered WHERE numbered.seq = envelopes.seq"
+    )
+    db.execute("DROP INDEX envelopes_inbox")
+    db.execute("CREATE UNIQUE INDEX envelopes_position ON envelopes (recipient_id, position)")
+    db.execute("CREATE INDEX envelopes_inbox ON envelopes (recipient_id, acked_at, position)")
+
+
 _MIGRATIONS = (
     _add_decisions,
     _add_people_and_memory,
@@ -448,4 +463,5 @@ _MIGRATIONS = (
     _add_subject_index,
     _seal_reasons_and_scope_memory,
     _add_staff_security,
+    _add_inbox_positions,
 )

@@ -112,6 +112,7 @@ async def change_partner(request: web.Request, viewer: Viewer) -> web.Response:
         )
     except RegistryError:
         raise NotFound() from None
+    context(request).partner_changed(partner_id)
     message = N_("{id} is suspended.") if suspend else N_("{id} works again.")
     await flash(request, translate(message, viewer.language, id=partner_id))
     raise web.HTTPSeeOther(PARTNERS_PATH)

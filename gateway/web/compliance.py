@@ -26,7 +26,8 @@ from gateway import audit, datadir, labels
 from gateway.audit import AuditEntry, AuditEvent, EventKind, timestamp
 from gateway.config import DataDir
 from gateway.decision import Decision
-from gateway.errors import LookupInvalid, NotFound
+from gateway.errors import LookupInvalid, NotFound, QueryInvalid
+from gateway.http import query_int
 from gateway.i18n import N_, translate
 from gateway.logs import get_logger
 from gateway.lookup import SubjectLookup
@@ -45,6 +46,9 @@ LOOKUP_PATH: Final = "/lookup"
 CHARTS_PATH: Final = "/charts"
 EXPORT_PATH: Final = "/export"
 PAGE_SIZE: Final = 25
+MAX_PAGE: Final = 10**9
+"""Beyond any audit log's length; a page number past it is not turned into an offset the
+database cannot hold."""
 CHART_DAYS: Final = 30
 log = get_logger("euregate.web")
 
@@ -72,6 +76,7 @@ EXCHANGE_EVENTS: Final[Mapping[str, str]] = {
 }
 BAD_DATE: Final = N_("Write the date as YYYY-MM-DD; this filter was left out.")
 BAD_CHOICE: Final = N_("This value is not one of the choices; this filter was left out.")
+BAD_PAGE: Final = N_("There is no such page of results; here is the first.")
 
 
 # --- what the pages share per gateway: verification jobs and the signing key --------------
@@ -127,7 +132,8 @@ class Search:
 
 
 def parse_search(params: Mapping[str, str], zone: ZoneInfo, language: str) -> Search:
-    """The search a form asked for; a value that cannot be used is left out, with a reason."""
+    """The search a form asked for; a value that cannot be used is left out, with a reason
+    (a page number that is not one of 1 to :data:`MAX_PAGE`: the first page)."""
     form = {name: params.get(name, "").strip() for name in _SEARCH_FIELDS}
     problems: dict[str, str] = {}
     choices = {
@@ -157,10 +163,12 @@ def parse_search(params: Mapping[str, str], zone: ZoneInfo, language: str) -> Se
             return None
         return timestamp(start + timedelta(days=1) if after else start)
 
-    try:
-        page = max(1, int(params.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = 1
+    if params.get("page"):
+        try:
+            page = query_int(params, "page", default=1, low=1, high=MAX_PAGE)
+        except QueryInvalid:
+            problems["page"] = translate(BAD_PAGE, language)
     query = ExchangeQuery(
         partner=chosen("partner"),
         from_country=chosen("from"),

@@ -35,7 +35,7 @@ from gateway.errors import (
     NotFound,
     StaffNotAuthenticated,
 )
-from gateway.http import LANGUAGE, REQUEST_ID, Handler
+from gateway.http import LANGUAGE, REQUEST_ID, Handler, client_gone, read_form
 from gateway.i18n import LANGUAGES, N_
 from gateway.logs import get_logger
 from gateway.staff import Authenticator, Permission, StaffAccount, allowed, allowed_to
@@ -85,6 +85,7 @@ class WebContext:
     timeouts: sessions.Timeouts
     sections: tuple[Section, ...] = field(default=())
     enrolment_code_lifetime: timedelta = timedelta(hours=72)
+    partner_changed: Callable[[str], None] = field(default=lambda _: None)
 
     @property
     def navigation(self) -> tuple[NavEntry, ...]:
@@ -245,7 +246,7 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         if request.method == "POST":
             session = await sessions.session_of(request)
-            form = await request.post()
+            form = await read_form(request)
             if not csrf_valid(session.get(sessions.CSRF), form.get(CSRF_FIELD)):
                 log.info("refused", kind="csrf", status=403)
                 return await error_page(request, Forbidden(), detail=FORM_EXPIRED)
@@ -256,7 +257,9 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await error_page(request, _from_http(exc, request))
     except EuregateError as error:
         return await error_page(request, error)
-    except Exception as exc:  # noqa: BLE001 - the pages' one place for the unexpected
+    except Exception as exc:  # the pages' one place for the unexpected
+        if isinstance(exc, ConnectionError) and client_gone(request):
+            raise  # nobody is left to read a page; the edge logs it as such
         log.error(  # noqa: TRY400 - a traceback's messages may quote personal data
             "internal_error", error_type=type(exc).__name__
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Final
@@ -49,8 +50,11 @@ def setup_web(
     timeouts: Timeouts | None = None,
     sections: tuple[Section, ...] = SECTIONS,
     enrolment_code_lifetime: timedelta = timedelta(hours=72),
+    partner_changed: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve the staff pages from ``app`` (the staff listener), beside its ``/v1/`` API."""
+    """Serve the staff pages from ``app`` (the staff listener), beside its ``/v1/`` API;
+    ``partner_changed`` hears the id of a partner an administrator suspended or let work
+    again (the inbox ends that partner's long-polls)."""
     timeouts = timeouts or Timeouts()
     app[WEB] = WebContext(
         desk=desk,
@@ -62,6 +66,7 @@ def setup_web(
         timeouts=timeouts,
         sections=sections,
         enrolment_code_lifetime=enrolment_code_lifetime,
+        partner_changed=partner_changed or _nobody,
     )
     aiohttp_jinja2.setup(
         app,
@@ -76,3 +81,7 @@ def setup_web(
     for section in sections:
         app.router.add_routes(section.routes)
     app.router.add_static(STATIC_PREFIX, STATIC, name="static", append_version=True)
+
+
+def _nobody(_: str) -> None:
+    """No one to tell."""
