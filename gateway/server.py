@@ -20,8 +20,10 @@ from gateway.delivery import Courier, Inbox
 from gateway.delivery.webhooks import Pusher, fan_out
 from gateway.desk import ReviewDesk
 from gateway.errors import RegistryError
+from gateway.fair_pool import FairPool, JobHook, start_executor
 from gateway.intake import Intake
 from gateway.logs import configure
+from gateway.partner_limits import PartnerLimits
 from gateway.prepare import Preparer
 from gateway.sharing import PolicyInForce, PolicyRefused
 from gateway.staff import Authenticator
@@ -44,15 +46,25 @@ class Gateway:
     staff_ssl_context: ssl.SSLContext
 
 
-def build(settings: Settings, *, clock: Clock | None = None) -> Gateway:
-    """The application, its TLS context and its store (started; closed on app cleanup)."""
+def build(
+    settings: Settings, *, clock: Clock | None = None, intake_hook: JobHook | None = None
+) -> Gateway:
+    """The application, its TLS context and its store (started; closed on app cleanup).
+
+    ``intake_hook`` runs in the intake worker before each job (tests hold jobs with it).
+    """
     layout = DataDir(settings.data_dir)
     if not layout.database.exists():
         raise RegistryError(
             "no Euregate data directory at {path}; run `euregate init` first", path=layout.root
         )
     clock = clock or SystemClock()
-    store = Store(layout.database, clock=clock, group_commit_max=settings.group_commit_max).start()
+    store = Store(
+        layout.database,
+        clock=clock,
+        group_commit_max=settings.group_commit_max,
+        read_threads=settings.store_read_threads,
+    ).start()
     try:
         policy = PolicyInForce(settings.policy_file or layout.policy, store=store)
     except PolicyRefused:
@@ -72,8 +84,14 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Gateway:
         sealed=fan_out(inbox.notify, pusher.wake),
     )
     desk = ReviewDesk(store=store, preparer=preparer, clock=clock, on_released=courier.wake)
+    pool = intake_pool(settings, intake_hook)
     intake = Intake(
-        store=store, master_key=master_key, clock=clock, policy=policy, on_accepted=courier.wake
+        store=store,
+        master_key=master_key,
+        clock=clock,
+        policy=policy,
+        pool=pool,
+        on_accepted=courier.wake,
     )
     context = pki.server_ssl_context(
         certificate=layout.server_certificate,
@@ -81,7 +99,15 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Gateway:
         client_ca=layout.ca_certificate,
     )
     app = create_app(
-        store=store, intake=intake, inbox=inbox, max_body_bytes=settings.max_body_bytes
+        store=store,
+        intake=intake,
+        inbox=inbox,
+        limits=PartnerLimits(
+            rate=settings.partner_rate,
+            burst=settings.partner_burst,
+            concurrency=settings.partner_concurrency,
+        ),
+        max_body_bytes=settings.max_body_bytes,
     )
     app.cleanup_ctx.append(_background(courier.run))
     app.cleanup_ctx.append(_background(pusher.run))
@@ -98,6 +124,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Gateway:
     )
 
     async def close_store(_: web.Application) -> None:
+        pool.close()
         store.close()
 
     async def close_translator(_: web.Application) -> None:
@@ -115,6 +142,18 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Gateway:
         staff_ssl_context=pki.staff_ssl_context(
             certificate=layout.server_certificate, private_key=layout.server_key
         ),
+    )
+
+
+def intake_pool(settings: Settings, hook: JobHook | None = None) -> FairPool:
+    """The workers that examine posted bodies, partners taking turns for them."""
+    return FairPool(
+        lambda: start_executor(
+            settings.intake_worker_kind, settings.intake_workers, preload=["gateway.intake"]
+        ),
+        workers=settings.intake_workers,
+        queue_limit=settings.partner_concurrency,
+        hook=hook,
     )
 
 
