@@ -29,7 +29,7 @@ from gateway.sharing import PolicyInForce, PolicyRefused
 from gateway.staff import Authenticator
 from gateway.staff_app import AUTHENTICATOR, DESK, create_staff_app
 from gateway.store import Store
-from gateway.translate import backend_from_settings, close_backend
+from gateway.translate import backend_from_settings, checked_url, close_backend
 from gateway.web import setup_web
 
 
@@ -58,6 +58,7 @@ def build(
         raise RegistryError(
             "no Euregate data directory at {path}; run `euregate init` first", path=layout.root
         )
+    checked_url(settings.libretranslate_url, allow_http=settings.libretranslate_allow_http)
     clock = clock or SystemClock()
     store = Store(
         layout.database,
