@@ -312,9 +312,10 @@ def receiver_for(layout: DataDir, tmp_path: Path) -> Callable[..., Any]:
 
 
 @asynccontextmanager
-async def gateway_in_process(settings: Settings) -> AsyncIterator[RunningGateway]:
-    """Both listeners of the gateway built from ``settings``, in this process."""
-    built = build(settings)
+async def gateway_in_process(settings: Settings, **options: Any) -> AsyncIterator[RunningGateway]:
+    """Both listeners of the gateway built from ``settings`` (and ``options`` of
+    :func:`~gateway.server.build`), in this process."""
+    built = build(settings, **options)
     runners = []
     try:
         ports = []
