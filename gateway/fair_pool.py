@@ -17,11 +17,15 @@ pickling, so a job is a module-level function of picklable arguments.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
+import os
+import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from typing import Any, Literal, Protocol, TypeVar
 
 from gateway.errors import InternalError, PartnerBusy
@@ -47,9 +51,43 @@ def start_executor(kind: WorkerKind, workers: int, *, preload: Sequence[str] = (
     so a new worker starts in milliseconds) or threads."""
     if kind == "thread":
         return ThreadPoolExecutor(workers, thread_name_prefix="euregate-intake")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(preload))
-    return ProcessPoolExecutor(workers, mp_context=context)
+    return WorkerProcesses(workers, preload=preload)
+
+
+class WorkerProcesses(ProcessPoolExecutor):
+    """Worker processes that end with the gateway, however it ends.
+
+    A worker waits for jobs on a queue whose other end every worker holds too, so it would
+    outlive a gateway that was killed. Each worker therefore watches a lifeline, a pipe whose
+    only writing end stays in the gateway: when the gateway's end closes, the worker exits.
+    """
+
+    def __init__(self, workers: int, *, preload: Sequence[str] = ()) -> None:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(list(preload))
+        self._lifeline, self._held_end = context.Pipe(duplex=False)
+        super().__init__(
+            workers,
+            mp_context=context,
+            initializer=_end_with_gateway,
+            initargs=(self._lifeline,),
+        )
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        super().shutdown(wait=wait, cancel_futures=cancel_futures)
+        self._held_end.close()
+        self._lifeline.close()
+
+
+def _end_with_gateway(lifeline: Connection) -> None:
+    """In a worker: exit as soon as the gateway's end of ``lifeline`` is closed."""
+
+    def watch() -> None:
+        with contextlib.suppress(EOFError):
+            lifeline.recv_bytes()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="euregate-lifeline", daemon=True).start()
 
 
 def _call(hook: JobHook | None, owner: str, function: Callable[..., T], args: tuple[Any, ...]) -> T:

@@ -7,19 +7,23 @@ import asyncio
 import itertools
 import json
 import os
+import signal
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
+import psutil
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gateway.client import EuregateClient
+from gateway.config import DataDir
 from gateway.errors import InternalError, PartnerBusy, SignalInvalid
 from gateway.fair_pool import FairPool, start_executor
 from gateway.intake import examine
-from tests.conftest import load_example
+from tests.conftest import client_context, free_port, gateway_process, load_example
 
 HANG_GUARD = 60
 
@@ -169,3 +173,20 @@ async def test_a_worker_process_that_dies_fails_its_job_and_the_next_job_runs() 
         assert await asyncio.wait_for(pool.run("a", abs, -7), HANG_GUARD) == 7
     finally:
         pool.close()
+
+
+async def test_worker_processes_end_when_the_gateway_is_killed(layout: DataDir) -> None:
+    """A gateway killed outright (SIGKILL, the OOM killer) leaves no worker behind."""
+    port = free_port()
+    async with gateway_process(layout, port) as process:
+        url = f"https://127.0.0.1:{port}"
+        context = client_context(layout, "nl-pol-limburg")
+        async with EuregateClient(url, ssl_context=context) as client:
+            await client.post_signal(load_example("nl-drug-waste-maastricht.json"))
+        descendants = psutil.Process(process.pid).children(recursive=True)
+        assert descendants, "the signal was examined in a worker process"
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+        gone, alive = await asyncio.to_thread(psutil.wait_procs, descendants, HANG_GUARD)
+    assert alive == []
+    assert len(gone) == len(descendants)
