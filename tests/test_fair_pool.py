@@ -188,5 +188,5 @@ async def test_worker_processes_end_when_the_gateway_is_killed(layout: DataDir) 
         process.send_signal(signal.SIGKILL)
         await process.wait()
         gone, alive = await asyncio.to_thread(psutil.wait_procs, descendants, HANG_GUARD)
-    assert alive == []
-    assert len(gone) == len(descendants)
+        assert alive == [], "workers outlived the gateway (and hold its output open)"
+        assert len(gone) == len(descendants)
