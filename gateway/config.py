@@ -60,14 +60,15 @@ class Settings(BaseSettings):
     partner_rate: float = Field(
         default=10.0,
         gt=0,
-        description="Signals and explanations one partner may send per second, sustained; "
-        "more are refused with 429 and Retry-After.",
+        description="Signals and explanations one partner may send per second, sustained, a "
+        "body counting once for every 16 KiB it starts; more are refused with 429 and "
+        "Retry-After.",
     )
     partner_burst: int = Field(
         default=60,
         ge=1,
-        description="How many signals and explanations one partner may send at once before "
-        "partner_rate applies.",
+        description="How many signals and explanations (counted as for partner_rate) one "
+        "partner may send at once before partner_rate applies.",
     )
     store_read_threads: int = Field(
         default=4, ge=1, description="Threads that run the store's reads (SQLite, read-only)."

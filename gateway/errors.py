@@ -294,8 +294,8 @@ class PartnerRateLimited(_TooManyRequests):
     kind = "partner-rate-limited"
     title = N_("Too many signals")
     detail_message = N_(
-        "You may send {rate} signals or explanations per second (bursts of up to {burst}). "
-        "Send this one again in {retry_after} s."
+        "You may send {rate} signals or explanations per second (bursts of up to {burst}), a "
+        "body counting once for every 16 KiB. Send this one again in {retry_after} s."
     )
 
     def __init__(self, *, rate: float, burst: int, retry_after: int) -> None:

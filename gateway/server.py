@@ -107,6 +107,7 @@ def build(
             rate=settings.partner_rate,
             burst=settings.partner_burst,
             concurrency=settings.partner_concurrency,
+            max_body_bytes=settings.max_body_bytes,
         ),
         max_body_bytes=settings.max_body_bytes,
     )

@@ -8,7 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.errors import PartnerBusy, PartnerRateLimited
-from gateway.partner_limits import PartnerLimits, TokenBucket
+from gateway.partner_limits import COST_BYTES, PartnerLimits, TokenBucket
+
+BODY = 256 * 1024
 
 
 class Clock:
@@ -21,7 +23,7 @@ class Clock:
 
 def test_a_burst_then_the_rate_and_retry_after_says_when() -> None:
     clock = Clock()
-    limits = PartnerLimits(rate=2.0, burst=3, concurrency=10, monotonic=clock)
+    limits = PartnerLimits(rate=2.0, burst=3, concurrency=10, max_body_bytes=BODY, monotonic=clock)
     for _ in range(3):
         with limits.admit("a"):
             pass
@@ -34,7 +36,9 @@ def test_a_burst_then_the_rate_and_retry_after_says_when() -> None:
 
 
 def test_one_partner_over_its_rate_leaves_the_others_theirs() -> None:
-    limits = PartnerLimits(rate=0.001, burst=1, concurrency=10, monotonic=Clock())
+    limits = PartnerLimits(
+        rate=0.001, burst=1, concurrency=10, max_body_bytes=BODY, monotonic=Clock()
+    )
     with limits.admit("a"):
         pass
     with pytest.raises(PartnerRateLimited) as refused, limits.admit("a"):
@@ -45,7 +49,7 @@ def test_one_partner_over_its_rate_leaves_the_others_theirs() -> None:
 
 
 def test_requests_in_progress_are_counted_and_a_busy_refusal_costs_no_token() -> None:
-    limits = PartnerLimits(rate=1.0, burst=2, concurrency=1, monotonic=Clock())
+    limits = PartnerLimits(rate=1.0, burst=2, concurrency=1, max_body_bytes=BODY, monotonic=Clock())
     with limits.admit("a"):
         assert limits.in_progress("a") == 1
         with pytest.raises(PartnerBusy), limits.admit("a"):
@@ -58,7 +62,9 @@ def test_requests_in_progress_are_counted_and_a_busy_refusal_costs_no_token() ->
 
 
 def test_a_place_is_given_back_when_the_request_fails() -> None:
-    limits = PartnerLimits(rate=10.0, burst=10, concurrency=1, monotonic=Clock())
+    limits = PartnerLimits(
+        rate=10.0, burst=10, concurrency=1, max_body_bytes=BODY, monotonic=Clock()
+    )
     with pytest.raises(ValueError, match="boom"), limits.admit("a"):
         raise ValueError("boom")
     assert limits.in_progress("a") == 0
@@ -95,3 +101,31 @@ def test_a_refused_request_is_admitted_once_it_waits_as_long_as_it_was_told(
     wait = bucket.take(gap)
     assert wait > 0
     assert bucket.take(gap + wait + 1e-9) == 0
+
+
+def test_a_body_counts_once_for_every_16_kib_it_announces() -> None:
+    limits = PartnerLimits(rate=0.001, burst=20, concurrency=10, max_body_bytes=BODY)
+    assert [limits.cost(n) for n in (0, 1, COST_BYTES, COST_BYTES + 1, BODY)] == [1, 1, 1, 2, 16]
+    assert limits.cost(None) == limits.cost(10 * BODY) == 16, "unknown or too long: the most"
+    with limits.admit("a", BODY):
+        pass
+    with pytest.raises(PartnerRateLimited), limits.admit("a", BODY):
+        pass
+    for _ in range(4):
+        with limits.admit("a", 2_000):
+            pass
+    with pytest.raises(PartnerRateLimited), limits.admit("a", 2_000):
+        pass
+
+
+def test_a_cost_above_the_burst_takes_the_whole_burst_and_no_more() -> None:
+    clock = Clock()
+    limits = PartnerLimits(rate=1.0, burst=4, concurrency=10, max_body_bytes=BODY, monotonic=clock)
+    with limits.admit("a", BODY):
+        pass
+    with pytest.raises(PartnerRateLimited) as refused, limits.admit("a", BODY):
+        pass
+    assert refused.value.extensions() == {"retry_after": 4}
+    clock.now += 4
+    with limits.admit("a", BODY):
+        pass
