@@ -61,11 +61,11 @@ class Settings(BaseSettings):
         default=10.0,
         gt=0,
         description="Signals and explanations one partner may send per second, sustained, a "
-        "body counting once for every 16 KiB it starts; more are refused with 429 and "
+        "body counting once for every 4 KiB it starts; more are refused with 429 and "
         "Retry-After.",
     )
     partner_burst: int = Field(
-        default=60,
+        default=64,
         ge=1,
         description="How many signals and explanations (counted as for partner_rate) one "
         "partner may send at once before partner_rate applies.",

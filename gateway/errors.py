@@ -295,11 +295,11 @@ class PartnerRateLimited(_TooManyRequests):
     title = N_("Too many signals")
     detail_message = N_(
         "You may send {rate} signals or explanations per second (bursts of up to {burst}), a "
-        "body counting once for every 16 KiB. Send this one again in {retry_after} s."
+        "body counting once for every {unit} KiB. Send this one again in {retry_after} s."
     )
 
-    def __init__(self, *, rate: float, burst: int, retry_after: int) -> None:
-        super().__init__(retry_after=retry_after, rate=f"{rate:g}", burst=burst)
+    def __init__(self, *, rate: float, burst: int, retry_after: int, unit: int = 4) -> None:
+        super().__init__(retry_after=retry_after, rate=f"{rate:g}", burst=burst, unit=unit)
 
 
 class PartnerBusy(_TooManyRequests):

@@ -20,8 +20,10 @@ from typing import Final
 
 from gateway.errors import PartnerBusy, PartnerRateLimited
 
-COST_BYTES: Final = 16 * 1024
-"""A request counts once against its partner's rate for every 16 KiB of body it starts."""
+COST_BYTES: Final = 4 * 1024
+"""A request counts once against its partner's rate for every 4 KiB of body it starts: a
+typical signal once, the largest (256 KiB) 64 times, since examining, keeping and delivering
+it costs about that much more."""
 
 
 @dataclass
@@ -96,7 +98,10 @@ class PartnerLimits:
         wait = bucket.take(now, self.cost(announced_bytes))
         if wait > 0:
             raise PartnerRateLimited(
-                rate=self.rate, burst=self.burst, retry_after=max(1, math.ceil(wait))
+                rate=self.rate,
+                burst=self.burst,
+                retry_after=max(1, math.ceil(wait)),
+                unit=COST_BYTES // 1024,
             )
         self._in_progress[partner_id] = running + 1
         try:

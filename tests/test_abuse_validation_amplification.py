@@ -417,3 +417,25 @@ async def test_store_reads_do_not_wait_for_the_default_executor(
         await crowding
 
     assert status["signal_id"] == receipt["signal_id"]
+
+
+async def test_a_large_body_counts_against_the_rate_by_its_size(
+    layout: DataDir, gate: PartnerGate
+) -> None:
+    """A 256 KiB body costs the gateway some fifty times what a 4 KiB one does, and counts 64
+    times against its partner's rate; the small signals of another partner are not touched."""
+    async with gated_gateway(layout, gate, partner_rate=0.01, partner_burst=64) as gateway:
+        gate.open()
+        large = await post(gateway, zeros_body())
+        small = await post(gateway, json.dumps(signal("SMALL-1")).encode(), language="nl")
+        other = [
+            (await post(gateway, json.dumps(signal(f"OTHER-{n}")).encode(), partner=OTHER))[0]
+            for n in range(3)
+        ]
+
+    assert large[0] == 422, "admitted (and examined), though it used up the whole burst"
+    assert small[0] == 429
+    problem = json.loads(small[2])
+    assert problem["type"] == "urn:euregate:problem:partner-rate-limited"
+    assert "één keer telt voor elke 4 KiB" in problem["detail"]
+    assert other == [202, 202, 202]

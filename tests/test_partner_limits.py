@@ -103,19 +103,21 @@ def test_a_refused_request_is_admitted_once_it_waits_as_long_as_it_was_told(
     assert bucket.take(gap + wait + 1e-9) == 0
 
 
-def test_a_body_counts_once_for_every_16_kib_it_announces() -> None:
-    limits = PartnerLimits(rate=0.001, burst=20, concurrency=10, max_body_bytes=BODY)
-    assert [limits.cost(n) for n in (0, 1, COST_BYTES, COST_BYTES + 1, BODY)] == [1, 1, 1, 2, 16]
-    assert limits.cost(None) == limits.cost(10 * BODY) == 16, "unknown or too long: the most"
+def test_a_body_counts_once_for_every_4_kib_it_announces() -> None:
+    limits = PartnerLimits(rate=0.001, burst=80, concurrency=10, max_body_bytes=BODY)
+    assert COST_BYTES == 4 * 1024
+    assert [limits.cost(n) for n in (0, 1, COST_BYTES, COST_BYTES + 1, BODY)] == [1, 1, 1, 2, 64]
+    assert limits.cost(None) == limits.cost(10 * BODY) == 64, "unknown or too long: the most"
     with limits.admit("a", BODY):
         pass
     with pytest.raises(PartnerRateLimited), limits.admit("a", BODY):
         pass
-    for _ in range(4):
+    for _ in range(16):
         with limits.admit("a", 2_000):
             pass
-    with pytest.raises(PartnerRateLimited), limits.admit("a", 2_000):
+    with pytest.raises(PartnerRateLimited) as refused, limits.admit("a", 2_000):
         pass
+    assert "a body counting once for every 4 KiB" in str(refused.value)
 
 
 def test_a_cost_above_the_burst_takes_the_whole_burst_and_no_more() -> None:

@@ -105,7 +105,9 @@ class Courier:
                 "copy_not_prepared", copy=copy.id, error_type=type(exc).__name__
             )
             return await self._postpone(copy, type(exc).__name__)
-        payload = message_payload(prepared, version=copy.version, review=copy.review)
+        payload = await asyncio.to_thread(
+            message_payload, prepared, version=copy.version, review=copy.review
+        )
         envelope = await asyncio.to_thread(
             seal.seal,
             payload,
