@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, partial
+from typing import Any, TypeVar
 
 from gateway import minimise
 from gateway.decision import Decision
@@ -27,6 +29,8 @@ from gateway.store import Store, StoredSignal
 from gateway.translate import TranslationBackend, translate_view
 from gateway.translate.types import Provenance, TranslatedText
 from gateway.vault import MasterKey, SealedBlob
+
+T = TypeVar("T")
 
 
 class CopyUnavailable(Exception):
@@ -78,7 +82,12 @@ class Preparer:
         master_key: MasterKey,
         translator: TranslationBackend,
         policy: PolicyInForce | None = None,
+        cpu: Executor | None = None,
     ) -> None:
+        """``cpu`` runs the CPU-heavy steps (decoding, minimising, rendering; the courier's
+        encoding and sealing too): one thread, so that they take turns with the event loop
+        rather than crowd it out (asyncio's default pool when not given)."""
+        self._cpu = cpu
         self._store = store
         self._master_key = master_key
         self._translator = translator
@@ -88,6 +97,11 @@ class Preparer:
     @property
     def translator(self) -> TranslationBackend:
         return self._translator
+
+    async def run_cpu(self, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """``function(*args, **kwargs)`` on the executor for CPU-heavy steps."""
+        call = partial(function, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._cpu, call)
 
     def seal_released(self, item_id: str, texts: Mapping[str, TranslatedText]) -> bytes:
         """The texts an officer released, sealed under the master key for the review item."""
@@ -128,7 +142,7 @@ class Preparer:
         body = self._master_key.open(SealedBlob.from_bytes(sealed), context=signal_id.encode())
         recipient = partners[recipient_id]
         decision = Decision.from_json(recorded[0])
-        signal, view = await asyncio.to_thread(
+        signal, view = await self.run_cpu(
             _minimised,
             body,
             decision,
@@ -143,7 +157,7 @@ class Preparer:
             view = with_released(view, released)
             translations = {p: t for p, t in released.items() if _shown(view, p)}
         in_force = None if self._policy is None else self._policy.policy
-        rendered = await asyncio.to_thread(
+        rendered = await self.run_cpu(
             render,
             view,
             recipient,

@@ -8,6 +8,7 @@ import os
 import signal
 import ssl
 from collections.abc import AsyncIterator, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -73,7 +74,10 @@ def build(
         raise
     master_key = datadir.load_master_key(layout)
     translator = backend_from_settings(settings, store=store, master_key=master_key, clock=clock)
-    preparer = Preparer(store=store, master_key=master_key, translator=translator, policy=policy)
+    preparing = ThreadPoolExecutor(1, thread_name_prefix="euregate-prepare")
+    preparer = Preparer(
+        store=store, master_key=master_key, translator=translator, policy=policy, cpu=preparing
+    )
     inbox = Inbox(store)
     pusher = Pusher.from_settings(settings, layout, store=store, clock=clock)
     courier = Courier(
@@ -127,6 +131,7 @@ def build(
 
     async def close_store(_: web.Application) -> None:
         pool.close()
+        preparing.shutdown(wait=True)
         store.close()
 
     async def close_translator(_: web.Application) -> None:
