@@ -96,6 +96,10 @@ def _call(hook: JobHook | None, owner: str, function: Callable[..., T], args: tu
     return function(*args)
 
 
+def _ready() -> bool:
+    return True
+
+
 @dataclass
 class _Job:
     function: Callable[..., Any]
@@ -158,6 +162,13 @@ class FairPool:
             self._withdraw(owner, job)
             raise
         return result
+
+    async def start(self) -> None:
+        """Start every worker now, so the first partner to post does not wait for one."""
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(
+            *(loop.run_in_executor(self._executor, _ready) for _ in range(self._workers))
+        )
 
     def close(self) -> None:
         """Stop the workers once the jobs they run are done; waiting jobs are cancelled."""

@@ -130,6 +130,9 @@ def build(
         clock=clock,
     )
 
+    async def start_pool(_: web.Application) -> None:
+        await pool.start()
+
     async def close_store(_: web.Application) -> None:
         pool.close()
         preparing.shutdown(wait=True)
@@ -138,6 +141,7 @@ def build(
     async def close_translator(_: web.Application) -> None:
         await close_backend(translator)
 
+    app.on_startup.append(start_pool)
     app.on_cleanup.append(close_store)
     staff_app.on_cleanup.append(close_translator)
     return Gateway(
