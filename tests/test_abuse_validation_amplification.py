@@ -40,6 +40,7 @@ from hypothesis import strategies as st
 from gateway.cli import main
 from gateway.config import DataDir, Settings
 from gateway.errors import MAX_LISTED_ISSUES, SignalInvalid
+from gateway.intake import INLINE_BODY_BYTES
 from gateway.problems import problem_document
 from gateway.validate import validate_signal
 from tests.conftest import RunningGateway, client_context, gateway_in_process, load_example
@@ -55,6 +56,14 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 def signal(reference: str = "ABUSE-1") -> dict[str, Any]:
     return {**load_example(DRUG_WASTE), "sender_reference": reference}
+
+
+def large(reference: str) -> bytes:
+    """A valid signal of some 10 KiB, larger than the gateway examines on its event loop
+    (``INLINE_BODY_BYTES``): it goes to a worker, where the gate can hold it."""
+    body = json.dumps({**signal(reference), "description": "Vaten gedumpt. " * 530}).encode()
+    assert len(body) > INLINE_BODY_BYTES
+    return body
 
 
 def zeros_body(limit: int = MAX_BODY) -> bytes:
@@ -295,7 +304,7 @@ async def test_while_one_partners_body_is_examined_the_others_are_served(
     layout: DataDir, gate: PartnerGate
 ) -> None:
     async with gated_gateway(layout, gate) as gateway:
-        held = asyncio.create_task(post(gateway, json.dumps(signal()).encode()))
+        held = asyncio.create_task(post(gateway, large("ABUSE-1")))
         try:
             await wait_until_held(gate)
             keys = await asyncio.wait_for(get_keys(gateway), HANG_GUARD)
@@ -316,7 +325,7 @@ async def test_a_partner_with_too_many_signals_in_progress_gets_429_and_others_d
     layout: DataDir, gate: PartnerGate
 ) -> None:
     async with gated_gateway(layout, gate, partner_concurrency=1) as gateway:
-        held = asyncio.create_task(post(gateway, json.dumps(signal()).encode()))
+        held = asyncio.create_task(post(gateway, large("ABUSE-1")))
         try:
             await wait_until_held(gate)
             busy = await post(gateway, json.dumps(signal("ABUSE-2")).encode(), language="de")
