@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DATA ?= data
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest install catalogs extract update-catalogs schemas bench bench-deliver clean
+.PHONY: run test lint typecheck pytest install catalogs extract update-catalogs schemas bench bench-deliver bench-abuse clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,9 @@ bench: install
 
 bench-deliver: install
 	$(BIN)/python bench/deliver.py
+
+bench-abuse: install
+	$(BIN)/python bench/abuse.py
 
 .PHONY: screenshots
 screenshots: install  # every staff page in nl, fr and de, into docs/screenshots/

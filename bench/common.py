@@ -1,8 +1,9 @@
 """Shared helpers for Euregate's benchmarks.
 
 * servers in their own processes: :func:`init_demo_data_dir`, :func:`start_server`
-  with :func:`gateway_command` or :func:`baseline_command`, and :class:`ServerProcess`
-  for a server's pid, peak RSS (``VmHWM``) and CPU time;
+  with :func:`gateway_command` or :func:`baseline_command` (and :func:`gateway_environment`
+  for settings such as :data:`ROOMY_PARTNER_LIMITS`), and :class:`ServerProcess` for a
+  server's pid, peak RSS (``VmHWM``) and CPU time (its worker processes included);
 * the baseline, a bare aiohttp endpoint with the gateway's own TLS settings and
   certificates that parses the JSON body and answers 202 without storing anything
   (``python bench/common.py baseline-server --data-dir DIR --port N``);
@@ -30,7 +31,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +47,14 @@ GATEWAY_READY = "Euregate listening on"
 BASELINE_READY = "Baseline listening on"
 
 BodyFactory = Callable[[int], bytes]
+
+ROOMY_PARTNER_LIMITS: Mapping[str, object] = {
+    "partner_concurrency": 1000,
+    "partner_rate": 1_000_000,
+    "partner_burst": 1_000_000,
+}
+"""Partner limits no benchmark sender reaches: for benchmarks that measure throughput, not
+each partner's share (``bench/abuse.py`` measures that with the defaults)."""
 
 
 # --- servers in subprocesses -----------------------------------------------------------------
@@ -89,6 +98,11 @@ def gateway_command(data_dir: Path, port: int, host: str = HOST) -> list[str]:
     ]
 
 
+def gateway_environment(settings: Mapping[str, object]) -> dict[str, str]:
+    """This process's environment with ``settings`` as ``EUREGATE_*`` variables."""
+    return {**os.environ, **{f"EUREGATE_{k.upper()}": str(v) for k, v in settings.items()}}
+
+
 def baseline_command(data_dir: Path, port: int, host: str = HOST) -> list[str]:
     return [
         PYTHON,
@@ -120,9 +134,19 @@ class ServerProcess:
         return self.process.poll() is None
 
     def cpu_seconds(self) -> float:
-        """User plus system CPU time of the process, all its threads included."""
-        times = psutil.Process(self.pid).cpu_times()
-        return float(times.user + times.system)
+        """User plus system CPU time of the process (all its threads) and of its descendants
+        (the gateway's intake worker processes), the ones still running and those it waited
+        for."""
+        process = psutil.Process(self.pid)
+        times = process.cpu_times()
+        total = times.user + times.system + times.children_user + times.children_system
+        for child in process.children(recursive=True):
+            try:
+                child_times = child.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += child_times.user + child_times.system
+        return float(total)
 
     def peak_rss_bytes(self) -> int | None:
         """The kernel's high-water mark of the resident set (``VmHWM``); exact, Linux only."""
@@ -157,10 +181,12 @@ def start_server(
     ready_marker: str,
     log_path: Path,
     timeout: float = 60.0,
+    env: Mapping[str, str] | None = None,
 ) -> ServerProcess:
-    """Start ``argv`` and return once its output contains ``ready_marker``."""
+    """Start ``argv`` (in ``env``, else this process's environment) and return once its
+    output contains ``ready_marker``."""
     with log_path.open("wb") as log:
-        process = subprocess.Popen(argv, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(argv, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
     server = ServerProcess(name=name, url=url, process=process, log_path=log_path)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

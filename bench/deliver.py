@@ -49,11 +49,13 @@ from common import (
     GATEWAY_READY,
     HOST,
     REPO,
+    ROOMY_PARTNER_LIMITS,
     ServerProcess,
     baseline_command,
     describe_machine,
     free_port,
     gateway_command,
+    gateway_environment,
     init_demo_data_dir,
     machine_summary,
     median,
@@ -495,6 +497,7 @@ def run(options: Options) -> dict[str, Any]:
                 url=f"https://{HOST}:{port}",
                 ready_marker=marker,
                 log_path=work / f"{name}.log",
+                env=gateway_environment(ROOMY_PARTNER_LIMITS),
             )
         print("post→pull at steady load:", flush=True)
         flows = asyncio.run(measure_flows(servers, data_dir, options))

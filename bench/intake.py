@@ -41,6 +41,7 @@ from common import (
     HOST,
     PYTHON,
     REPO,
+    ROOMY_PARTNER_LIMITS,
     LoadGenerator,
     LoadResult,
     Sender,
@@ -50,6 +51,7 @@ from common import (
     describe_machine,
     free_port,
     gateway_command,
+    gateway_environment,
     init_demo_data_dir,
     machine_summary,
     median,
@@ -505,6 +507,7 @@ def start_servers(stack: ExitStack, work: Path, data_dir: Path) -> dict[str, Ser
             url=f"https://{HOST}:{port}",
             ready_marker=marker,
             log_path=work / f"{name}.log",
+            env=gateway_environment(ROOMY_PARTNER_LIMITS),
         )
         stack.callback(server.stop)
         servers[name] = server

@@ -29,6 +29,7 @@ from gateway.http import (
     read_body,
 )
 from gateway.intake import Intake, Receipt
+from gateway.partner_limits import PartnerLimits
 from gateway.partners import Partner, admit
 from gateway.refusals import REFUSALS
 from gateway.store import Store
@@ -36,12 +37,13 @@ from gateway.store import Store
 STORE = web.AppKey("store", Store)
 INTAKE = web.AppKey("intake", Intake)
 INBOX = web.AppKey("inbox", Inbox)
+LIMITS = web.AppKey("limits", PartnerLimits)
 PARTNER = web.RequestKey("partner", Partner)
 REGISTRY: web.RequestKey[tuple[Partner, ...]] = web.RequestKey("registry")
 
 
 def create_app(
-    *, store: Store, intake: Intake, inbox: Inbox, max_body_bytes: int
+    *, store: Store, intake: Intake, inbox: Inbox, limits: PartnerLimits, max_body_bytes: int
 ) -> web.Application:
     app = web.Application(
         middlewares=[edge_middleware, authenticate_middleware],
@@ -50,6 +52,7 @@ def create_app(
     app[STORE] = store
     app[INTAKE] = intake
     app[INBOX] = inbox
+    app[LIMITS] = limits
     app[MAX_BODY] = max_body_bytes
     app.router.add_post("/v1/signals", post_signal)
     app.router.add_get("/v1/signals/{signal_id}", get_signal)
@@ -96,9 +99,10 @@ async def _signal_body(request: web.Request) -> bytes:
 
 
 async def post_signal(request: web.Request) -> web.Response:
-    body = await _signal_body(request)
-    registry: tuple[Partner, ...] = request[REGISTRY]
-    receipt = await request.app[INTAKE].receive(request[PARTNER], body, registry=registry)
+    with request.app[LIMITS].admit(request[PARTNER].id, request.content_length):
+        body = await _signal_body(request)
+        registry: tuple[Partner, ...] = request[REGISTRY]
+        receipt = await request.app[INTAKE].receive(request[PARTNER], body, registry=registry)
     response = web.json_response(
         receipt.as_json(request[LANGUAGE]), status=200 if receipt.replayed else 202, dumps=dumps
     )
@@ -108,9 +112,10 @@ async def post_signal(request: web.Request) -> web.Response:
 
 async def post_explain(request: web.Request) -> web.Response:
     """A dry run: what posting this signal would decide for each recipient, and why."""
-    body = await _signal_body(request)
-    registry: tuple[Partner, ...] = request[REGISTRY]
-    decisions = await request.app[INTAKE].explain(request[PARTNER], body, registry=registry)
+    with request.app[LIMITS].admit(request[PARTNER].id, request.content_length):
+        body = await _signal_body(request)
+        registry: tuple[Partner, ...] = request[REGISTRY]
+        decisions = await request.app[INTAKE].explain(request[PARTNER], body, registry=registry)
     return web.json_response(
         {
             "policy_sha256": decisions[0].policy_digest,

@@ -40,6 +40,39 @@ class Settings(BaseSettings):
     group_commit_max: int = Field(
         default=256, ge=1, description="Most writes committed together in one transaction."
     )
+    intake_workers: int = Field(
+        default=2,
+        ge=1,
+        description="Worker processes that parse, validate and canonicalise posted signals "
+        "and explanations, off the event loop; partners take turns for them.",
+    )
+    intake_worker_kind: Literal["process", "thread"] = Field(
+        default="process",
+        description="process (uses the other cores too) or thread (one core, for a machine "
+        "that cannot start processes).",
+    )
+    partner_concurrency: int = Field(
+        default=4,
+        ge=1,
+        description="Signals and explanations of one partner in progress at once; more are "
+        "refused with 429 before their body is read.",
+    )
+    partner_rate: float = Field(
+        default=10.0,
+        gt=0,
+        description="Signals and explanations one partner may send per second, sustained, a "
+        "body counting once for every 4 KiB it starts; more are refused with 429 and "
+        "Retry-After.",
+    )
+    partner_burst: int = Field(
+        default=64,
+        ge=1,
+        description="How many signals and explanations (counted as for partner_rate) one "
+        "partner may send at once before partner_rate applies.",
+    )
+    store_read_threads: int = Field(
+        default=4, ge=1, description="Threads that run the store's reads (SQLite, read-only)."
+    )
     translator: Literal["none", "memory", "libretranslate"] = Field(
         default="memory",
         description="Translation of free text: none, memory (officers' corrections and the "
@@ -47,6 +80,11 @@ class Settings(BaseSettings):
     )
     libretranslate_url: str | None = Field(
         default=None, description="A LibreTranslate server on the deployment's premises."
+    )
+    libretranslate_allow_http: bool = Field(
+        default=False,
+        description="Allow a plain-http LibreTranslate URL (the text would cross the network "
+        "unencrypted); only for a server on the same host.",
     )
     libretranslate_api_key_file: Path | None = Field(
         default=None, description="A file holding that server's API key, if it asks for one."

@@ -19,10 +19,13 @@
     │   ├── BodyTimeout                408  the body did not arrive in time
     │   ├── BodyTooLarge               413
     │   ├── UnsupportedMediaType       415
-    │   ├── SignalInvalid              422  schema or rule violations, every one listed
+    │   ├── SignalInvalid              422  schema or rule violations, the first 100 listed
     │   ├── RecipientsInvalid          422  unknown recipients or nothing to route to
+    │   ├── PartnerRateLimited         429  more signals per second than the partner's rate
+    │   ├── PartnerBusy                429  as many of the partner's signals in progress as allowed
     │   └── TooManyLongPolls           429  the partner's long-polls are all taken
     ├── RegistryError                  an administrator's command cannot be done
+    ├── SettingInvalid                 a setting the gateway refuses to start with
     ├── EnvelopeRefused                a partner's side will not open an envelope (gateway.seal)
     │   ├── EnvelopeMalformed          not the envelope format of docs/envelope.md
     │   ├── EnvelopeMisaddressed       sealed for another recipient or signal
@@ -33,18 +36,21 @@
 
 Each error knows its problem ``type`` (a stable URI), HTTP status, and title and
 detail as English message ids; :mod:`gateway.problems` turns them into RFC 9457
-documents in the caller's language.
+documents in the caller's language. Errors survive pickling, so a worker process can
+hand one back to the gateway.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, Final
 
 from gateway.i18n import N_
 
 PROBLEM_BASE = "urn:euregate:problem:"
+MAX_LISTED_ISSUES: Final = 100
+"""Most field issues a refusal lists; ``error_count`` says how many were found."""
 
 
 @dataclass(frozen=True)
@@ -80,9 +86,27 @@ class EuregateError(Exception):
     def issues(self) -> Sequence[FieldIssue]:
         return ()
 
+    @property
+    def detail_id(self) -> str:
+        """The English message id of the detail; some errors choose among several."""
+        return self.detail_message
+
     def extensions(self) -> dict[str, object]:
         """Members beyond the RFC 9457 core that a caller can act on."""
         return {}
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_restore, (type(self), self.args, dict(self.__dict__)))
+
+
+def _restore(
+    cls: type[EuregateError], args: tuple[object, ...], state: dict[str, object]
+) -> EuregateError:
+    """An error as it was pickled, without calling its ``__init__`` (whose signature varies)."""
+    error = cls.__new__(cls, *args)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class ClientError(EuregateError):
@@ -231,15 +255,49 @@ class UnsupportedMediaType(ClientError):
 
 
 class _WithIssues(ClientError):
-    status = 422
+    """A refusal with field issues: at most :data:`MAX_LISTED_ISSUES` of them are kept.
 
-    def __init__(self, issues: Sequence[FieldIssue]) -> None:
-        self._issues = tuple(issues)
-        super().__init__(count=len(self._issues))
+    ``count`` is how many were found (the listed ones first); ``exact`` is False when checking
+    stopped early (a list too long to look into), so that there may be more than ``count``.
+    """
+
+    status = 422
+    truncated_message: ClassVar[str] = N_(
+        "{count} errors were found; the first {listed} are listed, each with its JSON pointer."
+    )
+    lower_bound_message: ClassVar[str] = N_(
+        "At least {count} error(s) were found: checking stopped early where a list was too "
+        "long. {listed} are listed, each with its JSON pointer."
+    )
+
+    def __init__(
+        self, issues: Sequence[FieldIssue], *, count: int | None = None, exact: bool = True
+    ) -> None:
+        self._issues = tuple(issues[:MAX_LISTED_ISSUES])
+        self.count = max(len(issues) if count is None else count, len(self._issues))
+        self.exact = exact
+        super().__init__(count=self.count, listed=len(self._issues))
 
     @property
     def issues(self) -> Sequence[FieldIssue]:
         return self._issues
+
+    @property
+    def truncated(self) -> bool:
+        return len(self._issues) < self.count
+
+    @property
+    def detail_id(self) -> str:
+        if not self.exact:
+            return self.lower_bound_message
+        return self.truncated_message if self.truncated else self.detail_message
+
+    def extensions(self) -> dict[str, object]:
+        return {
+            "error_count": self.count,
+            "error_count_exact": self.exact,
+            "errors_truncated": self.truncated,
+        }
 
 
 class SignalInvalid(_WithIssues):
@@ -256,6 +314,42 @@ class RecipientsInvalid(_WithIssues):
     )
 
 
+class _TooManyRequests(ClientError):
+    """A partner asks more of the gateway than its share; refused before the body is read."""
+
+    status = 429
+
+    def __init__(self, *, retry_after: int, **params: object) -> None:
+        super().__init__(retry_after=retry_after, **params)
+
+    def extensions(self) -> dict[str, object]:
+        return {"retry_after": self.params["retry_after"]}
+
+
+class PartnerRateLimited(_TooManyRequests):
+    kind = "partner-rate-limited"
+    title = N_("Too many signals")
+    detail_message = N_(
+        "You may send {rate} signals or explanations per second (bursts of up to {burst}), a "
+        "body counting once for every {unit} KiB. Send this one again in {retry_after} s."
+    )
+
+    def __init__(self, *, rate: float, burst: int, retry_after: int, unit: int = 4) -> None:
+        super().__init__(retry_after=retry_after, rate=f"{rate:g}", burst=burst, unit=unit)
+
+
+class PartnerBusy(_TooManyRequests):
+    kind = "partner-busy"
+    title = N_("Too many signals in progress")
+    detail_message = N_(
+        "The gateway is already working on {limit} of your signals or explanations. Wait for "
+        "an answer, then send this one again."
+    )
+
+    def __init__(self, *, limit: int, retry_after: int = 1) -> None:
+        super().__init__(retry_after=retry_after, limit=limit)
+
+
 class RegistryError(EuregateError):
     kind = "registry"
     status = 400
@@ -264,6 +358,17 @@ class RegistryError(EuregateError):
 
     def __init__(self, reason: str, **params: object) -> None:
         super().__init__(reason=reason.format(**params) if params else reason)
+
+
+class SettingInvalid(EuregateError):
+    """A deployment's setting that the gateway refuses to start with."""
+
+    kind = "setting-invalid"
+    title = N_("Setting refused")
+    detail_message = N_("{setting}: {reason}")
+
+    def __init__(self, *, setting: str, reason: str) -> None:
+        super().__init__(setting=setting, reason=reason)
 
 
 class InternalError(EuregateError):

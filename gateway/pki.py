@@ -212,6 +212,10 @@ def certify_server_key(
     )
 
 
+MAX_COMMON_NAME = 64
+"""The longest common name X.509 allows (RFC 5280, ub-common-name), so the longest partner id."""
+
+
 def issue_client_certificate(
     ca: CertificateAuthority,
     partner_id: str,
@@ -253,6 +257,8 @@ def certify_client_key(
     """
     if not partner_id or partner_id != partner_id.strip():
         raise ValueError(f"partner id {partner_id!r} is empty or has surrounding whitespace")
+    if len(partner_id) > MAX_COMMON_NAME:
+        raise ValueError(f"partner id longer than {MAX_COMMON_NAME} characters (X.509's limit)")
     attributes = [x509.NameAttribute(NameOID.COMMON_NAME, partner_id)]
     if organisation is not None:
         attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation))

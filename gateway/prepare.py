@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache, partial
+from typing import Any, TypeVar
 
 from gateway import minimise
 from gateway.decision import Decision
@@ -31,6 +34,8 @@ from gateway.translate import TranslationBackend, translate_view
 from gateway.translate.base import Scopable
 from gateway.translate.types import MemoryScope, Provenance, TranslatedText
 from gateway.vault import MasterKey, SealedBlob
+
+T = TypeVar("T")
 
 
 class CopyUnavailable(Exception):
@@ -82,7 +87,12 @@ class Preparer:
         master_key: MasterKey,
         translator: TranslationBackend,
         policy: PolicyInForce | None = None,
+        cpu: Executor | None = None,
     ) -> None:
+        """``cpu`` runs the CPU-heavy steps (decoding, minimising, rendering; the courier's
+        encoding and sealing too): one thread, so that they take turns with the event loop
+        rather than crowd it out (asyncio's default pool when not given)."""
+        self._cpu = cpu
         self._store = store
         self._master_key = master_key
         self._translator = translator
@@ -99,6 +109,11 @@ class Preparer:
             scope = MemoryScope(recipient.id, recipient.country, reviewed=reviewed)
             return self._translator.scoped(scope)
         return self._translator
+
+    async def run_cpu(self, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """``function(*args, **kwargs)`` on the executor for CPU-heavy steps."""
+        call = partial(function, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._cpu, call)
 
     def seal_released(self, item_id: str, texts: Mapping[str, TranslatedText]) -> bytes:
         """The texts an officer released, sealed under the master key for the review item."""
@@ -139,13 +154,13 @@ class Preparer:
         if stored is None or sealed is None or not recorded or recipient_id not in partners:
             raise CopyUnavailable(f"{signal_id} for {recipient_id}")
         body = self._master_key.open(SealedBlob.from_bytes(sealed), context=signal_id.encode())
-        signal = Signal.model_validate_json(body)
         recipient = partners[recipient_id]
         decision = Decision.from_json(recorded[0])
-        view = minimise.apply(
-            signal,
+        signal, view = await self.run_cpu(
+            _minimised,
+            body,
             decision,
-            pseudonym_key=minimise.pseudonym_key(self._pseudonym_secret, recipient.id),
+            minimise.pseudonym_key(self._pseudonym_secret, recipient.id),
         )
         target = target_language(signal, recipient)
         if released is None:
@@ -159,7 +174,7 @@ class Preparer:
             view = with_released(view, released)
             translations = {p: t for p, t in released.items() if _shown(view, p)}
         in_force = None if self._policy is None else self._policy.policy
-        rendered = await asyncio.to_thread(
+        rendered = await self.run_cpu(
             render,
             view,
             recipient,
@@ -179,6 +194,21 @@ class Preparer:
             translations=translations,
             rendered=rendered,
         )
+
+
+def _minimised(
+    body: bytes, decision: Decision, pseudonym_key: bytes
+) -> tuple[Signal, RecipientView]:
+    """The signal in ``body`` and the recipient's view of it: CPU work, run off the loop."""
+    signal = _decoded(body)
+    return signal, minimise.apply(signal, decision, pseudonym_key=pseudonym_key)
+
+
+@lru_cache(maxsize=8)
+def _decoded(body: bytes) -> Signal:
+    """The signal a stored body holds, decoded once for all of its recipients' copies (for the
+    largest signal that is some 60 ms each time)."""
+    return Signal.model_validate_json(body)
 
 
 def _released_context(item_id: str) -> bytes:

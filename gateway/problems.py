@@ -20,7 +20,7 @@ def problem_document(
         "type": error.type_uri,
         "title": translate(error.title, language),
         "status": error.status,
-        "detail": translate(error.detail_message, language, **_translated(error.params, language)),
+        "detail": translate(error.detail_id, language, **_translated(error.params, language)),
     }
     if instance is not None:
         document["instance"] = instance

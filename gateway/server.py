@@ -8,7 +8,9 @@ import dataclasses
 import os
 import signal
 import ssl
+import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -22,17 +24,19 @@ from gateway.delivery import Courier, Inbox
 from gateway.delivery.webhooks import Pusher, fan_out
 from gateway.desk import ReviewDesk
 from gateway.errors import RegistryError
+from gateway.fair_pool import FairPool, JobHook, start_executor
 from gateway.intake import Intake
 from gateway.listener import GatedSite, Limits
 from gateway.logs import configure
 from gateway.memory_desk import MemoryDesk
+from gateway.partner_limits import PartnerLimits
 from gateway.prepare import Preparer
 from gateway.refusals import REFUSALS, RefusalLedger, summarising
 from gateway.sharing import PolicyInForce, PolicyRefused
 from gateway.staff import PASSWORDS, Authenticator, Passwords
 from gateway.staff_app import AUTHENTICATOR, DESK, add_memory_routes, create_staff_app
 from gateway.store import Store
-from gateway.translate import MemoryBackend, backend_from_settings, close_backend
+from gateway.translate import MemoryBackend, backend_from_settings, checked_url, close_backend
 from gateway.web import setup_web
 
 
@@ -70,18 +74,31 @@ def listener_limits(settings: Settings) -> tuple[Limits, Limits]:
 
 
 def build(
-    settings: Settings, *, clock: Clock | None = None, passwords: Passwords = PASSWORDS
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    passwords: Passwords = PASSWORDS,
+    intake_hook: JobHook | None = None,
 ) -> Gateway:
     """The application, its TLS context and its store (started; closed on app cleanup).
+
     ``passwords`` hashes and checks staff passwords (argon2id with the parameters of
-    :mod:`gateway.staff.passwords`)."""
+    :mod:`gateway.staff.passwords`); ``intake_hook`` runs in the intake worker before each
+    job (tests hold jobs with it).
+    """
     layout = DataDir(settings.data_dir)
     if not layout.database.exists():
         raise RegistryError(
             "no Euregate data directory at {path}; run `euregate init` first", path=layout.root
         )
+    checked_url(settings.libretranslate_url, allow_http=settings.libretranslate_allow_http)
     clock = clock or SystemClock()
-    store = Store(layout.database, clock=clock, group_commit_max=settings.group_commit_max).start()
+    store = Store(
+        layout.database,
+        clock=clock,
+        group_commit_max=settings.group_commit_max,
+        read_threads=settings.store_read_threads,
+    ).start()
     try:
         policy = PolicyInForce(settings.policy_file or layout.policy, store=store)
     except PolicyRefused:
@@ -90,7 +107,10 @@ def build(
     master_key = datadir.load_master_key(layout)
     at_rest.upgrade(store, master_key)
     translator = backend_from_settings(settings, store=store, master_key=master_key, clock=clock)
-    preparer = Preparer(store=store, master_key=master_key, translator=translator, policy=policy)
+    preparing = ThreadPoolExecutor(1, thread_name_prefix="euregate-prepare")
+    preparer = Preparer(
+        store=store, master_key=master_key, translator=translator, policy=policy, cpu=preparing
+    )
     inbox = Inbox(
         store, max_waiting=settings.long_polls_per_partner, recheck=settings.long_poll_recheck
     )
@@ -110,8 +130,14 @@ def build(
         master_key=master_key,
         on_released=courier.wake,
     )
+    pool = intake_pool(settings, intake_hook)
     intake = Intake(
-        store=store, master_key=master_key, clock=clock, policy=policy, on_accepted=courier.wake
+        store=store,
+        master_key=master_key,
+        clock=clock,
+        policy=policy,
+        pool=pool,
+        on_accepted=courier.wake,
     )
     context = pki.server_ssl_context(
         certificate=layout.server_certificate,
@@ -119,7 +145,16 @@ def build(
         client_ca=layout.ca_certificate,
     )
     app = create_app(
-        store=store, intake=intake, inbox=inbox, max_body_bytes=settings.max_body_bytes
+        store=store,
+        intake=intake,
+        inbox=inbox,
+        limits=PartnerLimits(
+            rate=settings.partner_rate,
+            burst=settings.partner_burst,
+            concurrency=settings.partner_concurrency,
+            max_body_bytes=settings.max_body_bytes,
+        ),
+        max_body_bytes=settings.max_body_bytes,
     )
     partner_refusals = RefusalLedger(
         clock, store.record_all, listener="partners", limit=settings.refusals_per_minute
@@ -155,12 +190,18 @@ def build(
         partner_changed=inbox.notify,
     )
 
+    async def start_pool(_: web.Application) -> None:
+        await pool.start()
+
     async def close_store(_: web.Application) -> None:
+        pool.close()
+        preparing.shutdown(wait=True)
         store.close()
 
     async def close_translator(_: web.Application) -> None:
         await close_backend(translator)
 
+    app.on_startup.append(start_pool)
     app.on_cleanup.append(close_store)
     staff_app.on_cleanup.append(close_translator)
     limits, staff_limits = listener_limits(settings)
@@ -178,6 +219,18 @@ def build(
         ),
         limits=limits,
         staff_limits=staff_limits,
+    )
+
+
+def intake_pool(settings: Settings, hook: JobHook | None = None) -> FairPool:
+    """The workers that examine posted bodies, partners taking turns for them."""
+    return FairPool(
+        lambda: start_executor(
+            settings.intake_worker_kind, settings.intake_workers, preload=["gateway.intake"]
+        ),
+        workers=settings.intake_workers,
+        queue_limit=settings.partner_concurrency,
+        hook=hook,
     )
 
 
@@ -221,9 +274,18 @@ def reload_on_hangup(gateway: Gateway) -> None:
     gateway.app.on_cleanup.append(uninstall)
 
 
+GIL_SWITCH_INTERVAL = 0.001
+"""Seconds a thread may hold the GIL while another waits for it (CPython's default is 0.005).
+
+The copies' CPU work runs on a thread beside the event loop; each time the loop has a
+request to go on with, it waits for that thread to let go of the GIL. A shorter interval
+keeps that wait short (measured in ``bench/abuse.py``) at the cost of more switches."""
+
+
 def run(settings: Settings, *, announce: Callable[[str, str], None]) -> None:
     """Serve until SIGINT or SIGTERM; ``announce`` hears both URLs once the ports are open."""
     configure(settings.log_level)
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     gateway = build(settings)
     reload_on_hangup(gateway)
     asyncio.run(serve(gateway, settings, announce))

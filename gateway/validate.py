@@ -3,8 +3,10 @@
 The HTTP server and the offline CLI call the same two functions:
 :func:`parse_json` refuses what is not strict JSON (``MalformedBody`` errors) and
 :func:`validate_signal` refuses what is not a Signal v1 (``SignalInvalid``, with
-one :class:`~gateway.errors.FieldIssue` per problem). Both are pure and cheap
-enough for the hot path.
+one :class:`~gateway.errors.FieldIssue` per problem, the first
+:data:`~gateway.errors.MAX_LISTED_ISSUES` of them listed and all of them counted). Both
+are pure, and cost time in proportion to the body: an array longer than Signal v1 allows
+is refused by its length, before its items are looked at.
 
 An issue's message is an English message id with ``{placeholders}`` filled from
 its params, written for the sender's developer. Params echo the value that was
@@ -30,6 +32,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from gateway.errors import (
+    MAX_LISTED_ISSUES,
     BodyNotUtf8,
     BodyTooDeep,
     DuplicateMember,
@@ -42,6 +45,7 @@ from gateway.signal import (
     ENTITY_LISTS,
     HOLDER_KINDS,
     LINK_ENDS,
+    MAX_ITEMS,
     REF_PATTERN,
     RULE_MESSAGES,
     SCHEMA_MAJOR,
@@ -259,8 +263,10 @@ def validate_signal(document: object, *, now: datetime) -> Signal:
     """The signal ``document`` describes, checked against every rule of Signal v1.
 
     ``now`` is the gateway's clock (timezone-aware). Raises :class:`SignalInvalid`
-    listing every problem found; a document of another major schema version gets
-    that one issue only, since none of the rest would mean anything.
+    counting every problem found and listing the first :data:`MAX_LISTED_ISSUES`; its
+    count is a lower bound when an array was too long to look into. A document of another
+    major schema version gets that one issue only, since none of the rest would mean
+    anything.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -270,8 +276,14 @@ def validate_signal(document: object, *, now: datetime) -> Signal:
     try:
         signal = Signal.model_validate(document, context={"now": now})
     except ValidationError as exc:
-        issues = [issue_from_error(error) for error in exc.errors(include_url=False)]
-        raise SignalInvalid([*issues, *reference_issues(document)]) from exc
+        errors = exc.errors(include_url=False)
+        references = reference_issues(document)
+        listed = [issue_from_error(error) for error in errors[:MAX_LISTED_ISSUES]]
+        listed += references[: MAX_LISTED_ISSUES - len(listed)]
+        unchecked = any(error["type"] == "too_long" for error in errors)
+        raise SignalInvalid(
+            listed, count=len(errors) + len(references), exact=not unchecked
+        ) from exc
     issues = reference_issues(document)
     if issues:
         raise SignalInvalid(issues)
@@ -403,11 +415,14 @@ def reference_issues(document: object) -> list[FieldIssue]:
     """Refs that are used twice, and links or account holders naming no entity of the right kind.
 
     Works on the raw document, skipping whatever is malformed (pydantic reports
-    that), so these issues come together with every other one.
+    that, and arrays longer than Signal v1 allows), so these issues come together with
+    every other one.
     """
     if not isinstance(document, Mapping):
         return []
     kinds, issues = _collect_refs(document)
+    if any(_overlong(document, member) for member in ENTITY_LISTS):
+        return issues  # the refs of the entities that were not looked at are unknown
     for index, account in _entries(document, "accounts"):
         issues.extend(
             _check_ref(
@@ -486,10 +501,15 @@ def _check_ref(
 
 def _entries(document: Mapping[str, Any], member: str) -> Iterator[tuple[int, Mapping[str, Any]]]:
     items = document.get(member)
-    if isinstance(items, list | tuple):
+    if isinstance(items, list | tuple) and not _overlong(document, member):
         for index, item in enumerate(items):
             if isinstance(item, Mapping):
                 yield index, item
+
+
+def _overlong(document: Mapping[str, Any], member: str) -> bool:
+    items = document.get(member)
+    return isinstance(items, list | tuple) and len(items) > MAX_ITEMS[member]
 
 
 def _is_ref(value: object) -> typing.TypeGuard[str]:

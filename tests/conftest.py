@@ -22,7 +22,7 @@ from aiohttp import web
 
 from gateway import datadir, logs, pki
 from gateway.client import EuregateClient
-from gateway.clock import Clock, FixedClock, SystemClock
+from gateway.clock import FixedClock, SystemClock
 from gateway.config import DataDir, Settings
 from gateway.server import build, open_listeners
 from gateway.staff import Desk, Passwords, Role, StaffAccount, admin
@@ -312,12 +312,10 @@ def receiver_for(layout: DataDir, tmp_path: Path) -> Callable[..., Any]:
 
 
 @asynccontextmanager
-async def gateway_in_process(
-    settings: Settings, *, clock: Clock | None = None, passwords: Passwords | None = None
-) -> AsyncIterator[RunningGateway]:
-    """Both listeners of the gateway built from ``settings``, in this process (on ``clock``,
-    checking passwords with ``passwords`` when given)."""
-    built = build(settings, clock=clock, **({"passwords": passwords} if passwords else {}))
+async def gateway_in_process(settings: Settings, **options: Any) -> AsyncIterator[RunningGateway]:
+    """Both listeners of the gateway built from ``settings`` (and ``options`` of
+    :func:`~gateway.server.build`), in this process."""
+    built = build(settings, **options)
     runners: list[web.AppRunner] = []
     try:
         url, staff_url = await open_listeners(built, "127.0.0.1", (0, 0), runners)

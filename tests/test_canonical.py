@@ -53,3 +53,20 @@ def test_edge_values_match_rfc8785(value: object) -> None:
             canonical.dumps(value)
     else:
         assert canonical.dumps(value) == expected
+
+
+@settings(max_examples=500)
+@given(st.integers(min_value=-(2**54), max_value=2**54).map(float))
+def test_integral_floats_match_rfc8785(value: float) -> None:
+    assert canonical.dumps({"lat": value, "list": [value]}) == rfc8785.dumps(
+        {"lat": value, "list": [value]}
+    )
+
+
+def test_integral_coordinates_do_not_send_a_signal_to_the_slow_encoder() -> None:
+    """``"lat": 50.0`` is a valid coordinate; it must not make a whole 256 KiB signal go
+    through the pure-Python encoder (at intake and again for every recipient's copy)."""
+    signal = load_example("nl-drug-waste-maastricht.json")
+    signal["location"]["coordinates"] = {"lat": 50.0, "lon": -0.0}
+    assert canonical._plain(signal)
+    assert canonical.dumps(signal) == rfc8785.dumps(signal)

@@ -3,18 +3,39 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import pytest
+
 from gateway import audit
-from tests.conftest import RunningGateway
+from gateway.config import DataDir, Settings
+from tests.conftest import RunningGateway, gateway_in_process
 
 SENDERS = ("nl-pol-limburg", "nl-gem-maastricht", "nl-riec-limburg", "de-zoll-aachen")
 
 
+@pytest.fixture
+async def roomy_gateway(layout: DataDir) -> AsyncIterator[RunningGateway]:
+    """A gateway whose partners may each have 50 signals in progress and send 200 at once:
+    this is about many writes at once, not about each partner's share (see
+    test_abuse_validation_amplification.py for that)."""
+    settings = Settings(
+        data_dir=layout.root,
+        host="127.0.0.1",
+        port=0,
+        staff_port=0,
+        partner_concurrency=50,
+        partner_burst=200,
+    )
+    async with gateway_in_process(settings) as running:
+        yield running
+
+
 async def test_200_concurrent_posts_give_200_receipts_and_a_gap_free_chain(
-    gateway: RunningGateway, example: Callable[[str], dict[str, Any]]
+    roomy_gateway: RunningGateway, example: Callable[[str], dict[str, Any]]
 ) -> None:
+    gateway = roomy_gateway
     template = example("nl-drug-waste-maastricht.json")
     clients = {sender: gateway.client(sender) for sender in SENDERS}
     for client in clients.values():

@@ -32,6 +32,9 @@ SAMPLE_PARAMS: dict[type[EuregateError], dict[str, object]] = {
     errors.BodyShapeInvalid: {"members": "reason", "pointer": "/note"},
     errors.QueryInvalid: {"parameter": "limit", "expected": "an integer from 1 to 500"},
     errors.TooManyRefusals: {"retry_after": 41},
+    errors.PartnerRateLimited: {"rate": 5.0, "burst": 20, "retry_after": 3},
+    errors.PartnerBusy: {"limit": 4},
+    errors.SettingInvalid: {"setting": "libretranslate_url", "reason": "must use https"},
 }
 ISSUE = FieldIssue("/urgency", "enum", "Must be one of: {expected}.", {"expected": "routine"})
 

@@ -9,20 +9,27 @@ and can be told to fail or to hang. Everything between the two is real HTTP on a
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from gateway.clock import FixedClock
+from gateway.config import DataDir
+from gateway.errors import SettingInvalid
+from gateway.problems import problem_document
 from gateway.translate import (
     CircuitBreaker,
     LibreTranslateBackend,
     Provenance,
     TranslationUnavailable,
     build_backend,
+    checked_url,
 )
-from tests.conftest import free_port
+from tests.conftest import REPO, free_port
 from tests.libretranslate_standin import LibreTranslateStandIn, tagged
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -358,7 +365,9 @@ def test_the_libretranslate_backend_needs_a_url() -> None:
 async def test_build_backend_makes_a_client_of_the_given_server(
     standin: LibreTranslateStandIn,
 ) -> None:
-    engine = build_backend("libretranslate", libretranslate_url=standin.url + "/")
+    engine = build_backend(
+        "libretranslate", libretranslate_url=standin.url + "/", libretranslate_allow_http=True
+    )
     assert isinstance(engine, LibreTranslateBackend)
     try:
         with pytest.raises(TranslationUnavailable, match="400: Please contact"):
@@ -366,3 +375,64 @@ async def test_build_backend_makes_a_client_of_the_given_server(
     finally:
         await engine.close()
     assert standin.url + "/translate" == engine.url + "/translate"
+
+
+# --- only over TLS, unless the deployment says otherwise ------------------------------------
+
+
+@pytest.mark.parametrize("url", ["http://translate.internal:5000", "HTTP://10.0.0.7"])
+def test_a_plain_http_server_is_refused_unless_allowed(url: str) -> None:
+    with pytest.raises(SettingInvalid) as refused:
+        build_backend("libretranslate", libretranslate_url=url)
+    assert refused.value.params["setting"] == "EUREGATE_LIBRETRANSLATE_URL"
+    assert "EUREGATE_LIBRETRANSLATE_ALLOW_HTTP" in str(refused.value)
+    allowed = build_backend(
+        "libretranslate", libretranslate_url=url, libretranslate_allow_http=True
+    )
+    assert isinstance(allowed, LibreTranslateBackend)
+
+
+@pytest.mark.parametrize("url", ["ftp://translate.internal", "translate.internal:5000"])
+def test_a_url_that_is_not_http_at_all_is_refused_even_when_http_is_allowed(url: str) -> None:
+    with pytest.raises(SettingInvalid, match="must be an https URL"):
+        build_backend("libretranslate", libretranslate_url=url, libretranslate_allow_http=True)
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "de", "en"])
+def test_the_refusal_reads_in_every_language(language: str) -> None:
+    with pytest.raises(SettingInvalid) as refused:
+        checked_url("http://translate.internal:5000")
+    document = problem_document(refused.value, language=language)
+    assert "EUREGATE_LIBRETRANSLATE_ALLOW_HTTP" in str(document["detail"])
+    if language != "en":
+        assert document["detail"] != problem_document(refused.value, language="en")["detail"]
+
+
+async def test_the_gateway_does_not_start_with_a_plain_http_translation_server(
+    layout: DataDir,
+) -> None:
+    """`euregate serve` as an operator runs it: a clear error on stderr, exit 1, no listener."""
+    environment = {**os.environ, "EUREGATE_LIBRETRANSLATE_URL": "http://translate.internal:5000"}
+    environment.pop("EUREGATE_LIBRETRANSLATE_ALLOW_HTTP", None)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "gateway", "serve", "--data-dir", str(layout.root)),
+        *("--host", "127.0.0.1", "--port", "0", "--staff-port", "0"),
+        cwd=REPO,
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 1
+    assert b"listening" not in stdout
+    assert stderr.decode().strip() == (
+        "euregate: EUREGATE_LIBRETRANSLATE_URL: a plain-http URL would carry police information "
+        "across the network unencrypted: use https, or set "
+        "EUREGATE_LIBRETRANSLATE_ALLOW_HTTP=true for a server on this host only"
+    )

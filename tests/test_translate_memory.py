@@ -434,6 +434,7 @@ async def test_settings_chain_memory_to_libretranslate_with_the_key_from_its_fil
     key_file.write_text("from-the-file\n", encoding="utf-8")
     monkeypatch.setenv("EUREGATE_TRANSLATOR", "memory")
     monkeypatch.setenv("EUREGATE_LIBRETRANSLATE_URL", standin.url)
+    monkeypatch.setenv("EUREGATE_LIBRETRANSLATE_ALLOW_HTTP", "true")
     monkeypatch.setenv("EUREGATE_LIBRETRANSLATE_API_KEY_FILE", str(key_file))
 
     backend = backend_from_settings(Settings(), store=store, master_key=master_key)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TypeAlias
+from typing import Any, Final, TypeAlias
 
 from gateway.config import DataDir, Settings
-from gateway.i18n import LANGUAGES, negotiate
+from gateway.i18n import LANGUAGES, N_, negotiate, translate
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -55,3 +55,25 @@ def output_language(args: argparse.Namespace) -> str:
     """``--lang``, else the terminal's language (``$LANGUAGE``, ``$LANG``), else English."""
     chosen: str | None = getattr(args, "lang", None)
     return chosen or negotiate(os.environ.get("LANGUAGE") or os.environ.get("LANG", "")[:2])
+
+
+MORE_NOT_LISTED: Final = N_("\u2026 and {count} more error(s), not listed.")
+AT_LEAST_MORE_NOT_LISTED: Final = N_(
+    "\u2026 and at least {count} more error(s), not listed: checking stopped where a list was "
+    "too long."
+)
+PERHAPS_MORE: Final = N_("\u2026 and perhaps more: checking stopped where a list was too long.")
+
+
+def unlisted_errors(problem: Mapping[str, Any], language: str) -> str | None:
+    """What a problem document found but does not list (it lists the first 100), if anything."""
+    listed = problem.get("errors")
+    count = problem.get("error_count")
+    if not isinstance(listed, list) or not isinstance(count, int):
+        return None
+    hidden = count - len(listed)
+    if problem.get("error_count_exact") is False:
+        if hidden > 0:
+            return translate(AT_LEAST_MORE_NOT_LISTED, language, count=hidden)
+        return translate(PERHAPS_MORE, language)
+    return translate(MORE_NOT_LISTED, language, count=hidden) if hidden > 0 else None

@@ -20,7 +20,7 @@ from gateway.datadir import load_master_key
 from gateway.decision import LABELS, DataClass, Decision, Verdict
 from gateway.errors import ClientError, RegistryError
 from gateway.i18n import negotiate, translate
-from gateway.intake import Checked, check_signal
+from gateway.intake import Checked, check_signal, examine
 from gateway.minimise import PSEUDONYM_SECRET, apply, pseudonym_key
 from gateway.policy import PolicyError, check_policy, parse_policy
 from gateway.problems import problem_document
@@ -97,12 +97,11 @@ def run_explain(args: argparse.Namespace) -> int:
         try:
             checked = asyncio.run(
                 check_signal(
-                    args.file.read_bytes(),
+                    examine(args.file.read_bytes(), SystemClock().now()),
                     sender=sender,
                     registry=registry,
                     policy=policy,
                     forwarded=store.forwarded,
-                    now=SystemClock().now(),
                 )
             )
         except ClientError as error:

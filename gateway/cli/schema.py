@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
+from gateway.cli.common import unlisted_errors
 from gateway.codelists import SCHEMAS_DIR
 from gateway.errors import ClientError
 from gateway.i18n import LANGUAGES, negotiate
@@ -137,10 +138,14 @@ def _print_text(result: FileResult, language: str) -> None:
     if result.error is None:
         print(f"{result.path}: valid")
         return
+    problem = problem_document(result.error, language=language)
     if not result.error.issues:
-        print(f"{result.path}: {problem_document(result.error, language=language)['detail']}")
+        print(f"{result.path}: {problem['detail']}")
     for issue in result.error.issues:
         print(f"{result.path}: {issue.pointer or '/'}: {issue_document(issue, language)['detail']}")
+    unlisted = unlisted_errors(problem, language)
+    if unlisted is not None:
+        print(f"{result.path}: {unlisted}")
 
 
 def _as_json(result: FileResult, language: str) -> dict[str, object]:

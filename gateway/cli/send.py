@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway import pki
-from gateway.cli.common import add_data_dir, settings
+from gateway.cli.common import add_data_dir, settings, unlisted_errors
 from gateway.client import ClientFailure, EuregateClient, Problem, Unreachable
 from gateway.config import DataDir
 from gateway.i18n import negotiate
@@ -65,7 +65,7 @@ def run_send(args: argparse.Namespace) -> int:
     try:
         receipt = asyncio.run(_post(url, context, language, body))
     except Problem as problem:
-        _show_problem(problem, as_json=args.json)
+        _show_problem(problem, as_json=args.json, language=language)
         return 1
     except Unreachable as failure:
         print(f"euregate send: cannot reach the gateway: {failure}", file=sys.stderr)
@@ -99,7 +99,7 @@ def _show_receipt(receipt: dict[str, Any], *, as_json: bool) -> None:
         print(f"  {receipt['notice']}")
 
 
-def _show_problem(problem: Problem, *, as_json: bool) -> None:
+def _show_problem(problem: Problem, *, as_json: bool, language: str) -> None:
     if as_json:
         print(json.dumps(problem.document, indent=2, ensure_ascii=False))
         return
@@ -108,3 +108,6 @@ def _show_problem(problem: Problem, *, as_json: bool) -> None:
     print(f"  {document.get('detail', '')}")
     for error in problem.errors:
         print(f"  {error.get('pointer') or '/'}: {error.get('detail')}")
+    unlisted = unlisted_errors(document, language)
+    if unlisted is not None:
+        print(f"  {unlisted}")

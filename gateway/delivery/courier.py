@@ -106,8 +106,10 @@ class Courier:
                 "copy_not_prepared", copy=copy.id, error_type=type(exc).__name__
             )
             return await self._postpone(copy, type(exc).__name__)
-        payload = message_payload(prepared, version=copy.version, review=copy.review)
-        envelope = await asyncio.to_thread(
+        payload = await self._preparer.run_cpu(
+            message_payload, prepared, version=copy.version, review=copy.review
+        )
+        envelope = await self._preparer.run_cpu(
             seal.seal,
             payload,
             recipient_key=key,

@@ -7,6 +7,7 @@
 """
 
 from gateway.signal.fields import (
+    INVISIBLE,
     LINE_PATTERN,
     PARTNER_ID_PATTERN,
     REF_PATTERN,
@@ -18,6 +19,7 @@ from gateway.signal.fields import (
     TEXT_PATTERN,
     AgencyType,
     CountryCode,
+    Items,
     Line,
     PartnerId,
     Ref,
@@ -38,6 +40,7 @@ from gateway.signal.models import (
     FUTURE_TOLERANCE,
     HOLDER_KINDS,
     LINK_ENDS,
+    MAX_ITEMS,
     ORGANISATION,
     PERSON,
     VEHICLE,
@@ -64,8 +67,10 @@ __all__ = [
     "FUTURE_TOLERANCE",
     "HOLDER_KINDS",
     "IBAN_RULE",
+    "INVISIBLE",
     "LINE_PATTERN",
     "LINK_ENDS",
+    "MAX_ITEMS",
     "ORGANISATION",
     "ORGANISATION_NUMBERS",
     "PARTNER_ID_PATTERN",
@@ -84,6 +89,7 @@ __all__ = [
     "AgencyType",
     "Coordinates",
     "CountryCode",
+    "Items",
     "Line",
     "Link",
     "Location",

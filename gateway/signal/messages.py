@@ -38,6 +38,10 @@ RULE_MESSAGES: Final[Mapping[str, str]] = {
         "Must not contain control characters; tab and line breaks are allowed in multi-line "
         "text only."
     ),
+    "invisible_character": N_(
+        "Must not contain invisible characters or characters that change the direction of "
+        "the text; found {character} at character {position}."
+    ),
     "datetime_format": N_(
         "Must be an RFC 3339 date-time with a UTC offset, "
         "e.g. \u201c2026-05-01T14:30:00+02:00\u201d."

@@ -36,6 +36,7 @@ from gateway.signal.fields import (
     AgencyType,
     CodeList,
     CountryCode,
+    Items,
     Line,
     PartnerId,
     Ref,
@@ -323,16 +324,14 @@ class Person(BaseModel):
     place_of_birth: Annotated[str, Line(100)] | None = Field(
         default=None, description="Place of birth, with the country when abroad."
     )
-    nationalities: Annotated[tuple[CountryCode, ...], AfterValidator(unique)] = Field(
+    nationalities: Annotated[tuple[CountryCode, ...], Items(10), AfterValidator(unique)] = Field(
         default=(),
-        max_length=10,
         json_schema_extra={"uniqueItems": True},
         description="Nationalities as ISO 3166-1 alpha-2 codes, each at most once, at most 10.",
     )
     gender: Annotated[str, CodeList("gender")] | None = Field(default=None, description="Gender.")
-    identifiers: tuple[PersonIdentifier, ...] = Field(
+    identifiers: Annotated[tuple[PersonIdentifier, ...], Items(10)] = Field(
         default=(),
-        max_length=10,
         description="National numbers and document numbers of the person, at most 10.",
     )
 
@@ -419,9 +418,8 @@ class Organisation(BaseModel):
         default=None, description="Sector of activity."
     )
     address: Location | None = Field(default=None, description="Registered or business address.")
-    identifiers: tuple[OrganisationIdentifier, ...] = Field(
+    identifiers: Annotated[tuple[OrganisationIdentifier, ...], Items(10)] = Field(
         default=(),
-        max_length=10,
         description="Register and VAT numbers of the organisation, at most 10.",
     )
 
@@ -532,6 +530,15 @@ LINK_ENDS: Final[Mapping[str, tuple[frozenset[str], frozenset[str]]]] = {
 
 HOLDER_KINDS: Final = _PARTIES
 
+MAX_ITEMS: Final[Mapping[str, int]] = {
+    "persons": 50,
+    "organisations": 50,
+    "vehicles": 50,
+    "accounts": 50,
+    "links": 200,
+}
+"""The most items each list of a signal may hold: a signal is about a case, not a register."""
+
 
 def _describe_link_ends() -> str:
     def kinds(names: frozenset[str]) -> str:
@@ -581,24 +588,21 @@ class Recipients(BaseModel):
         ],
     )
 
-    partners: Annotated[tuple[PartnerId, ...], AfterValidator(unique)] = Field(
+    partners: Annotated[tuple[PartnerId, ...], Items(100), AfterValidator(unique)] = Field(
         default=(),
-        max_length=100,
         json_schema_extra={"uniqueItems": True},
         description=(
             "Partner ids, e.g. be-pol-liege. Whether they exist and may receive is checked when "
             "the gateway resolves the recipients, not by this schema."
         ),
     )
-    countries: Annotated[tuple[SignalCountry, ...], AfterValidator(unique)] = Field(
+    countries: Annotated[tuple[SignalCountry, ...], Items(3), AfterValidator(unique)] = Field(
         default=(),
-        max_length=3,
         json_schema_extra={"uniqueItems": True},
         description="Route to the partners in these countries whose agency type is listed.",
     )
-    agency_types: Annotated[tuple[AgencyType, ...], AfterValidator(unique)] = Field(
+    agency_types: Annotated[tuple[AgencyType, ...], Items(20), AfterValidator(unique)] = Field(
         default=(),
-        max_length=20,
         validate_default=True,
         json_schema_extra={"uniqueItems": True},
         description="Agency types to route to in `countries`; given together with `countries`.",
@@ -720,21 +724,20 @@ class Signal(BaseModel):
         default=None,
         description="Full account in `language`, up to 8000 characters; may span lines.",
     )
-    persons: tuple[Person, ...] = Field(
-        default=(), max_length=50, description="Persons involved, at most 50."
+    persons: Annotated[tuple[Person, ...], Items(MAX_ITEMS["persons"])] = Field(
+        default=(), description="Persons involved, at most 50."
     )
-    organisations: tuple[Organisation, ...] = Field(
-        default=(), max_length=50, description="Organisations involved, at most 50."
+    organisations: Annotated[tuple[Organisation, ...], Items(MAX_ITEMS["organisations"])] = Field(
+        default=(), description="Organisations involved, at most 50."
     )
-    vehicles: tuple[Vehicle, ...] = Field(
-        default=(), max_length=50, description="Vehicles involved, at most 50."
+    vehicles: Annotated[tuple[Vehicle, ...], Items(MAX_ITEMS["vehicles"])] = Field(
+        default=(), description="Vehicles involved, at most 50."
     )
-    accounts: tuple[Account, ...] = Field(
-        default=(), max_length=50, description="Bank accounts involved, at most 50."
+    accounts: Annotated[tuple[Account, ...], Items(MAX_ITEMS["accounts"])] = Field(
+        default=(), description="Bank accounts involved, at most 50."
     )
-    links: tuple[Link, ...] = Field(
+    links: Annotated[tuple[Link, ...], Items(MAX_ITEMS["links"])] = Field(
         default=(),
-        max_length=200,
         description="Relations between persons, organisations, vehicles and accounts, at most 200.",
     )
     special_category_data: StrictBool = Field(

@@ -5,7 +5,9 @@ thread takes every pending write from a queue, runs them in one transaction (eac
 its own savepoint, so one failing write does not take the others with it), appends
 their audit entries to the chain, commits once, and only then answers each caller.
 That is group commit: many requests share one fsync, and none is answered before its
-data is on disk. Reads run on per-thread read-only connections.
+data is on disk. Reads run on per-thread read-only connections, in the store's own small
+pool of reader threads: a burst of reads waits there, never in asyncio's default pool, which
+the rest of the gateway shares.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
@@ -144,10 +146,13 @@ def _run_in_savepoint(tx: Transaction, write: Write[Any]) -> tuple[Any, BaseExce
 class Database:
     """Queue writes, run reads, walk the audit chain. Start it before use, close it after."""
 
-    def __init__(self, path: Path, *, clock: Clock, group_commit_max: int = 256) -> None:
+    def __init__(
+        self, path: Path, *, clock: Clock, group_commit_max: int = 256, read_threads: int = 4
+    ) -> None:
         create_schema(path)
         self.path = path
         self._writer = _Writer(path, clock, group_commit_max)
+        self._read_pool = ThreadPoolExecutor(read_threads, thread_name_prefix="euregate-read")
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Condition()
@@ -173,6 +178,7 @@ class Database:
             for conn in self._readers:
                 conn.close()
             self._readers.clear()
+        self._read_pool.shutdown(wait=True)
 
     def __enter__(self) -> Self:
         return self.start()
@@ -236,7 +242,11 @@ class Database:
                 self._readers_lock.notify_all()
 
     async def read(self, read: Callable[[sqlite3.Connection], T]) -> T:
-        return await asyncio.to_thread(self.read_sync, read)
+        if self._closed:
+            raise StoreClosed()
+        return await asyncio.get_running_loop().run_in_executor(
+            self._read_pool, self.read_sync, read
+        )
 
     def truncate_log_sync(self) -> None:
         """Copy the write-ahead log into the database and cut it to nothing, so that page

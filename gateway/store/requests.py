@@ -47,8 +47,12 @@ class TrackedRequest:
 
 
 class RequestStore(Database):
-    def __init__(self, path: Path, *, clock: Clock, group_commit_max: int = 256) -> None:
-        super().__init__(path, clock=clock, group_commit_max=group_commit_max)
+    def __init__(
+        self, path: Path, *, clock: Clock, group_commit_max: int = 256, read_threads: int = 4
+    ) -> None:
+        super().__init__(
+            path, clock=clock, group_commit_max=group_commit_max, read_threads=read_threads
+        )
         self.clock = clock
 
     def requests_sync(

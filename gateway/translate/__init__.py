@@ -10,7 +10,12 @@
 - :mod:`~gateway.translate.view`: :func:`translate_view`, the free text of a recipient's view.
 """
 
-from gateway.translate.backends import BackendKind, backend_from_settings, build_backend
+from gateway.translate.backends import (
+    BackendKind,
+    backend_from_settings,
+    build_backend,
+    checked_url,
+)
 from gateway.translate.base import (
     BatchTranslator,
     Learner,
@@ -46,6 +51,7 @@ __all__ = [
     "TranslationUnavailable",
     "backend_from_settings",
     "build_backend",
+    "checked_url",
     "close_backend",
     "translate_view",
     "untranslated",

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, TypeAlias
+from typing import Final, Literal, TypeAlias
+from urllib.parse import urlsplit
 
 from gateway.clock import Clock
 from gateway.config import Settings
+from gateway.errors import SettingInvalid
+from gateway.i18n import N_
 from gateway.store.memory import TranslationMemoryStore
 from gateway.translate.base import TranslationBackend
 from gateway.translate.libretranslate import CircuitBreaker, LibreTranslateBackend
@@ -16,6 +19,26 @@ from gateway.vault import MasterKey
 
 BackendKind: TypeAlias = Literal["none", "memory", "libretranslate"]
 
+URL_SETTING: Final = "EUREGATE_LIBRETRANSLATE_URL"
+PLAIN_HTTP: Final = N_(
+    "a plain-http URL would carry police information across the network unencrypted: use "
+    "https, or set EUREGATE_LIBRETRANSLATE_ALLOW_HTTP=true for a server on this host only"
+)
+NOT_HTTP: Final = N_("must be an https URL, such as https://translate.internal:5000")
+
+
+def checked_url(url: str | None, *, allow_http: bool = False) -> str | None:
+    """``url`` if it may carry text to a translation server: https, or http when allowed.
+
+    Raises :class:`SettingInvalid` otherwise, so the gateway does not start with it.
+    """
+    if not url:
+        return None
+    scheme = urlsplit(url).scheme.lower()
+    if scheme == "https" or (scheme == "http" and allow_http):
+        return url
+    raise SettingInvalid(setting=URL_SETTING, reason=PLAIN_HTTP if scheme == "http" else NOT_HTTP)
+
 
 def build_backend(
     kind: BackendKind,
@@ -24,10 +47,13 @@ def build_backend(
     master_key: MasterKey | None = None,
     libretranslate_url: str | None = None,
     libretranslate_api_key: str | None = None,
+    libretranslate_allow_http: bool = False,
     clock: Clock | None = None,
 ) -> TranslationBackend:
-    """The backend ``kind`` names. ``memory`` chains to LibreTranslate when given its URL."""
+    """The backend ``kind`` names. ``memory`` chains to LibreTranslate when given its URL,
+    which must be https unless ``libretranslate_allow_http``."""
     machine = None
+    libretranslate_url = checked_url(libretranslate_url, allow_http=libretranslate_allow_http)
     if libretranslate_url:
         machine = LibreTranslateBackend(
             libretranslate_url,
@@ -61,6 +87,7 @@ def backend_from_settings(
         master_key=master_key,
         libretranslate_url=settings.libretranslate_url,
         libretranslate_api_key=_read_key(settings.libretranslate_api_key_file),
+        libretranslate_allow_http=settings.libretranslate_allow_http,
         clock=clock,
     )
 
