@@ -282,13 +282,13 @@ request to go on with, it waits for that thread to let go of the GIL. A shorter 
 keeps that wait short (measured in ``bench/abuse.py``) at the cost of more switches."""
 
 
-def run(settings: Settings, *, announce: Callable[[str, str], None]) -> None:
+async def run(settings: Settings, *, announce: Callable[[str, str], None]) -> None:
     """Serve until SIGINT or SIGTERM; ``announce`` hears both URLs once the ports are open."""
     configure(settings.log_level)
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     gateway = build(settings)
     reload_on_hangup(gateway)
-    asyncio.run(serve(gateway, settings, announce))
+    await serve(gateway, settings, announce)
 
 
 async def serve(gateway: Gateway, settings: Settings, announce: Callable[[str, str], None]) -> None:

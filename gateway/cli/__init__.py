@@ -1,8 +1,12 @@
-"""The ``euregate`` command: one sub-module per command group, each registering its parsers."""
+"""The ``euregate`` command: one sub-module per command group, each registering its parsers.
+
+Every handler is a coroutine; :func:`main` runs the one chosen, with ``asyncio.run``, once.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import signal
 import sys
 from collections.abc import Sequence
@@ -53,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `euregate ... | head` ends quietly
     args = build_parser().parse_args(argv)
     try:
-        code: int = args.handler(args)
+        code: int = asyncio.run(args.handler(args))
     except EuregateError as error:
         print(f"euregate: {error}", file=sys.stderr)
         return 1

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
 from gateway import datadir
 from gateway.audit import verify
 from gateway.cli import keys
-from gateway.cli.common import add_data_dir, layout, settings
+from gateway.cli.common import Handler, add_data_dir, layout, settings
 from gateway.clock import SystemClock
 from gateway.config import DataDir
 from gateway.delivery.webhooks import (
@@ -69,7 +69,7 @@ def _register_init(commands: Subparsers[argparse.ArgumentParser]) -> None:
     parser.set_defaults(handler=run_init)
 
 
-def run_init(args: argparse.Namespace) -> int:
+async def run_init(args: argparse.Namespace) -> int:
     config = settings(args)
     data = DataDir(config.data_dir)
     data.root.mkdir(parents=True, exist_ok=True)
@@ -146,7 +146,7 @@ def _register_partner(commands: Subparsers[argparse.ArgumentParser]) -> None:
     keys.register(group)
 
 
-def run_partner_webhook(args: argparse.Namespace) -> int:
+async def run_partner_webhook(args: argparse.Namespace) -> int:
     url = None if args.none else args.url
     with open_store(layout(args)) as store:
         partner = change_webhook(store, args.partner_id, url, actor=datadir.cli_actor())
@@ -154,7 +154,7 @@ def run_partner_webhook(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_partner_add(args: argparse.Namespace) -> int:
+async def run_partner_add(args: argparse.Namespace) -> int:
     if args.webhook_url is not None and (problems := webhook_problems(args.webhook_url)):
         raise RegistryError("; ".join(problems))
     partner = Partner(
@@ -178,7 +178,7 @@ def _partner_json(partner: Partner) -> dict[str, object]:
     return {**asdict(partner), "languages": list(partner.languages), "state": str(partner.state)}
 
 
-def run_partner_list(args: argparse.Namespace) -> int:
+async def run_partner_list(args: argparse.Namespace) -> int:
     with open_store(layout(args)) as store:
         partners = store.partners()
     if args.json:
@@ -194,7 +194,7 @@ def run_partner_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_partner_show(args: argparse.Namespace) -> int:
+async def run_partner_show(args: argparse.Namespace) -> int:
     with open_store(layout(args)) as store:
         partner = store.partner(args.partner_id)
         certificates = store.certificates(args.partner_id)
@@ -221,8 +221,8 @@ def run_partner_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _state_changer(state: PartnerState) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
+def _state_changer(state: PartnerState) -> Handler:
+    async def run(args: argparse.Namespace) -> int:
         with open_store(layout(args)) as store:
             partner = datadir.change_partner_state(
                 store, args.partner_id, state, actor=datadir.cli_actor()
@@ -306,7 +306,7 @@ def _request(args: argparse.Namespace, command: str) -> bytes:
     return request
 
 
-def run_cert_issue(args: argparse.Namespace) -> int:
+async def run_cert_issue(args: argparse.Namespace) -> int:
     data = layout(args)
     request = _request(args, "issue")
     with open_store(data) as store:
@@ -325,7 +325,7 @@ def run_cert_issue(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_cert_webhook(args: argparse.Namespace) -> int:
+async def run_cert_webhook(args: argparse.Namespace) -> int:
     data = layout(args)
     request = _request(args, "webhook")
     with open_store(data) as store:
@@ -345,7 +345,7 @@ def run_cert_webhook(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_cert_revoke(args: argparse.Namespace) -> int:
+async def run_cert_revoke(args: argparse.Namespace) -> int:
     fingerprint = args.fingerprint.replace(":", "").lower()
     with open_store(layout(args)) as store:
         certificate = datadir.revoke_certificate(store, fingerprint, actor=datadir.cli_actor())
@@ -381,7 +381,7 @@ def _register_audit(commands: Subparsers[argparse.ArgumentParser]) -> None:
     exported.set_defaults(handler=run_audit_export_verify)
 
 
-def run_audit_verify(args: argparse.Namespace) -> int:
+async def run_audit_verify(args: argparse.Namespace) -> int:
     with open_store(layout(args)) as store:
         result = verify(store.audit_entries())
     if args.json:
@@ -396,7 +396,7 @@ def run_audit_verify(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
-def run_audit_export_verify(args: argparse.Namespace) -> int:
+async def run_audit_export_verify(args: argparse.Namespace) -> int:
     if args.keys is not None:
         known = public_keys_from_json(json.loads(args.keys.read_text(encoding="utf-8")))
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any, Final, TypeAlias
 
@@ -12,6 +12,8 @@ from gateway.config import DataDir, Settings
 from gateway.i18n import LANGUAGES, N_, negotiate, translate
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+Handler: TypeAlias = Callable[[argparse.Namespace], Awaitable[int]]
+"""What runs a command: every handler is a coroutine, run once by :func:`gateway.cli.main`."""
 
 
 def add_data_dir(parser: argparse.ArgumentParser) -> None:
@@ -41,7 +43,7 @@ def add_action(
     actions: Subparsers,
     name: str,
     text: str,
-    handler: Callable[[argparse.Namespace], int],
+    handler: Handler,
 ) -> argparse.ArgumentParser:
     """A sub-command with ``--data-dir`` and ``--lang``, run by ``handler``."""
     parser = actions.add_parser(name, help=text)

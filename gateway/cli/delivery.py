@@ -4,7 +4,6 @@ died, and putting a dead push back."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 from dataclasses import asdict
 
@@ -32,9 +31,9 @@ def register(commands: Subparsers[argparse.ArgumentParser]) -> None:
     again.set_defaults(handler=run_retry)
 
 
-def run_list(args: argparse.Namespace) -> int:
+async def run_list(args: argparse.Namespace) -> int:
     with open_store(layout(args)) as store:
-        deliveries = asyncio.run(store.deliveries(state=args.state))
+        deliveries = await store.deliveries(state=args.state)
     if args.json:
         print(json.dumps([asdict(d) for d in deliveries], indent=2, ensure_ascii=False))
         return 0
@@ -59,8 +58,8 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_retry(args: argparse.Namespace) -> int:
+async def run_retry(args: argparse.Namespace) -> int:
     with open_store(layout(args)) as store:
-        delivery = asyncio.run(webhooks.retry(store, args.envelope_id, actor=datadir.cli_actor()))
+        delivery = await webhooks.retry(store, args.envelope_id, actor=datadir.cli_actor())
     print(f"{delivery.envelope_id} is pending again for {delivery.recipient_id} ({delivery.url})")
     return 0

@@ -8,7 +8,6 @@ that does not verify or open is reported and left unacknowledged, so it comes ag
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from pathlib import Path
@@ -46,7 +45,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     pull.set_defaults(handler=run_pull)
 
 
-def run_pull(args: argparse.Namespace) -> int:
+async def run_pull(args: argparse.Namespace) -> int:
     config = settings(args)
     data = DataDir(config.data_dir)
     context = pki.client_ssl_context(
@@ -58,7 +57,7 @@ def run_pull(args: argparse.Namespace) -> int:
     private_key = seal.load_private_key(key_file.read_bytes())
     url = args.url or f"https://{config.host}:{config.port}"
     try:
-        return asyncio.run(_pull(args, url, context, private_key))
+        return await _pull(args, url, context, private_key)
     except Problem as problem:
         print(f"euregate inbox: {problem}", file=sys.stderr)
     except ClientFailure as failure:

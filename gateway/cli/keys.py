@@ -59,7 +59,7 @@ def _moment(text: str) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def run_key_add(args: argparse.Namespace) -> int:
+async def run_key_add(args: argparse.Namespace) -> int:
     try:
         pem = args.public_key.read_bytes()
     except OSError as exc:
@@ -97,7 +97,7 @@ def _key_json(key: PartnerKey, now: datetime) -> dict[str, object]:
     }
 
 
-def run_key_list(args: argparse.Namespace) -> int:
+async def run_key_list(args: argparse.Namespace) -> int:
     with admin.open_store(layout(args)) as store:
         keys = store.partner_keys(args.partner_id)
     now = SystemClock().now()
@@ -115,7 +115,7 @@ def run_key_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_key_retire(args: argparse.Namespace) -> int:
+async def run_key_retire(args: argparse.Namespace) -> int:
     with admin.open_store(layout(args)) as store:
         key = datadir.retire_partner_key(
             store, args.partner_id, args.key_id, actor=datadir.cli_actor()

@@ -42,7 +42,7 @@ def register(commands: Subparsers[argparse.ArgumentParser]) -> None:
     csr.set_defaults(handler=run_csr)
 
 
-def run_csr(args: argparse.Namespace) -> int:
+async def run_csr(args: argparse.Namespace) -> int:
     key_path = args.out / f"{args.use}.key"
     request_path = args.out / f"{args.use}.csr"
     if key_path.exists() or request_path.exists():

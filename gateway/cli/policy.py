@@ -59,7 +59,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     show.set_defaults(handler=run_show)
 
 
-def run_check(args: argparse.Namespace) -> int:
+async def run_check(args: argparse.Namespace) -> int:
     try:
         policy = parse_policy(args.file.read_bytes(), source=str(args.file))
     except OSError as error:
@@ -81,7 +81,7 @@ def run_check(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
-def run_explain(args: argparse.Namespace) -> int:
+async def run_explain(args: argparse.Namespace) -> int:
     data = layout(args)
     language = args.lang or negotiate(os.environ.get("LANGUAGE") or os.environ.get("LANG", "")[:2])
     try:
@@ -95,14 +95,12 @@ def run_explain(args: argparse.Namespace) -> int:
         if sender is None:
             raise RegistryError("no partner {id}", id=args.partner)
         try:
-            checked = asyncio.run(
-                check_signal(
-                    examine(args.file.read_bytes(), SystemClock().now()),
-                    sender=sender,
-                    registry=registry,
-                    policy=policy,
-                    forwarded=store.forwarded,
-                )
+            checked = await check_signal(
+                examine(args.file.read_bytes(), SystemClock().now()),
+                sender=sender,
+                registry=registry,
+                policy=policy,
+                forwarded=store.forwarded,
             )
         except ClientError as error:
             document = problem_document(error, language=language)
@@ -165,7 +163,7 @@ def _print_outcomes(decision: Decision, language: str) -> None:
     print_table(("", ""), rows)
 
 
-def run_reload(args: argparse.Namespace) -> int:
+async def run_reload(args: argparse.Namespace) -> int:
     data = layout(args)
     try:
         pid = int(data.pid_file.read_text().strip())
@@ -189,12 +187,12 @@ def run_reload(args: argparse.Namespace) -> int:
             if time.monotonic() > deadline:
                 print("the gateway did not confirm the reload in time", file=sys.stderr)
                 return 1
-            time.sleep(0.1)
+            await asyncio.sleep(0.1)
     print(f"policy in force: sha256 {wanted.digest} ({len(wanted.rules)} rules)")
     return 0
 
 
-def run_show(args: argparse.Namespace) -> int:
+async def run_show(args: argparse.Namespace) -> int:
     data = layout(args)
     with open_store(data) as store:
         digest = store.policy_in_force()

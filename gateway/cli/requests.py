@@ -56,7 +56,7 @@ def register(commands: Subparsers[argparse.ArgumentParser]) -> None:
     parser.set_defaults(handler=run_requests)
 
 
-def run_requests(args: argparse.Namespace) -> int:
+async def run_requests(args: argparse.Namespace) -> int:
     state = RequestState(args.state)
     with open_store(layout(args)) as store:
         now = store.clock.now()

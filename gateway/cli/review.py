@@ -8,7 +8,6 @@ gateway's certificate against the data directory's CA.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import sys
@@ -18,7 +17,7 @@ from typing import Any, TypeVar
 
 from gateway import pki
 from gateway.cli.admin import Subparsers, print_table
-from gateway.cli.common import add_action, layout, output_language
+from gateway.cli.common import Handler, add_action, layout, output_language
 from gateway.client import ClientFailure, Problem
 from gateway.i18n import N_, translate
 from gateway.render import memory_origin_text
@@ -80,7 +79,7 @@ def _action(
     actions: Subparsers[argparse.ArgumentParser],
     name: str,
     text: str,
-    handler: Callable[[argparse.Namespace], int],
+    handler: Handler,
 ) -> argparse.ArgumentParser:
     parser = add_action(actions, name, text, handler)
     parser.add_argument(
@@ -97,8 +96,8 @@ def _action(
     return parser
 
 
-def run_list(args: argparse.Namespace) -> int:
-    items = _call(args, lambda desk: desk.queue())
+async def run_list(args: argparse.Namespace) -> int:
+    items = await _call(args, lambda desk: desk.queue())
     if items is None:
         return 1
     if args.json:
@@ -132,8 +131,8 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_show(args: argparse.Namespace) -> int:
-    case = _call(args, lambda desk: desk.item(args.item_id))
+async def run_show(args: argparse.Namespace) -> int:
+    case = await _call(args, lambda desk: desk.item(args.item_id))
     if case is None:
         return 1
     if args.json:
@@ -188,13 +187,13 @@ def run_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_release(args: argparse.Namespace) -> int:
+async def run_release(args: argparse.Namespace) -> int:
     try:
         corrections = _corrections(args.correct, args.correct_file)
     except ValueError as error:
         print(f"euregate review release: {error}", file=sys.stderr)
         return 2
-    item = _call(args, lambda desk: desk.release(args.item_id, corrections))
+    item = await _call(args, lambda desk: desk.release(args.item_id, corrections))
     if item is None:
         return 1
     print(
@@ -208,8 +207,8 @@ def run_release(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_reject(args: argparse.Namespace) -> int:
-    item = _call(args, lambda desk: desk.reject(args.item_id, args.reason))
+async def run_reject(args: argparse.Namespace) -> int:
+    item = await _call(args, lambda desk: desk.reject(args.item_id, args.reason))
     if item is None:
         return 1
     print(
@@ -223,8 +222,8 @@ def run_reject(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_memory(args: argparse.Namespace) -> int:
-    entries = _call(args, lambda desk: desk.memory())
+async def run_memory(args: argparse.Namespace) -> int:
+    entries = await _call(args, lambda desk: desk.memory())
     if entries is None:
         return 1
     if args.json:
@@ -256,8 +255,8 @@ def run_memory(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_confirm(args: argparse.Namespace) -> int:
-    entry = _call(args, lambda desk: desk.confirm_memory(args.entry_id))
+async def run_confirm(args: argparse.Namespace) -> int:
+    entry = await _call(args, lambda desk: desk.confirm_memory(args.entry_id))
     if entry is None:
         return 1
     print(
@@ -311,7 +310,7 @@ def _token(args: argparse.Namespace) -> str | None:
     return os.environ.get("EUREGATE_TOKEN")
 
 
-def _call(args: argparse.Namespace, call: Callable[[StaffClient], Awaitable[T]]) -> T | None:
+async def _call(args: argparse.Namespace, call: Callable[[StaffClient], Awaitable[T]]) -> T | None:
     """Run ``call`` against the staff listener; print a refusal and return None."""
     token = _token(args)
     if not token:
@@ -325,14 +324,11 @@ def _call(args: argparse.Namespace, call: Callable[[StaffClient], Awaitable[T]])
         certificate=None, private_key=None, server_ca=layout(args).ca_certificate
     )
 
-    async def run() -> T:
+    try:
         async with StaffClient(
             args.url, token=token, ssl_context=context, language=output_language(args)
         ) as desk:
             return await call(desk)
-
-    try:
-        return asyncio.run(run())
     except Problem as problem:
         print(f"euregate review: {problem.document.get('title', problem.status)}", file=sys.stderr)
         detail = problem.document.get("detail")

@@ -62,7 +62,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     validate.set_defaults(handler=run_validate)
 
 
-def run_export(args: argparse.Namespace) -> int:
+async def run_export(args: argparse.Namespace) -> int:
     directory: Path = args.dir
     if args.check:
         drifted = drifted_schemas(directory)
@@ -100,7 +100,7 @@ def check_file(path: Path, *, now: datetime) -> FileResult:
     return FileResult(path)
 
 
-def run_validate(args: argparse.Namespace) -> int:
+async def run_validate(args: argparse.Namespace) -> int:
     language = args.lang or environment_language(os.environ)
     now = datetime.now(UTC)
     results = [check_file(path, now=now) for path in args.files]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import sys
@@ -50,7 +49,7 @@ def _credentials(args: argparse.Namespace, data: DataDir) -> tuple[Path, Path, P
     return args.cert, args.key, args.ca or data.ca_certificate
 
 
-def run_send(args: argparse.Namespace) -> int:
+async def run_send(args: argparse.Namespace) -> int:
     config = settings(args)
     data = DataDir(config.data_dir)
     certificate, key, ca = _credentials(args, data)
@@ -63,7 +62,7 @@ def run_send(args: argparse.Namespace) -> int:
     context = pki.client_ssl_context(certificate=certificate, private_key=key, server_ca=ca)
     body = args.file.read_bytes()
     try:
-        receipt = asyncio.run(_post(url, context, language, body))
+        receipt = await _post(url, context, language, body)
     except Problem as problem:
         _show_problem(problem, as_json=args.json, language=language)
         return 1

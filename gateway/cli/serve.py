@@ -33,7 +33,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.set_defaults(handler=run_serve)
 
 
-def run_serve(args: argparse.Namespace) -> int:
+async def run_serve(args: argparse.Namespace) -> int:
     config = settings(args)
 
     def announce(url: str, staff_url: str) -> None:
@@ -41,7 +41,7 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"Euregate listening on {url} (data directory: {config.data_dir})", flush=True)
 
     try:
-        server.run(config, announce=announce)
+        await server.run(config, announce=announce)
     except PolicyRefused as refusal:
         print("euregate serve: the sharing policy cannot come into force:", file=sys.stderr)
         for problem in refusal.problems:

@@ -12,14 +12,13 @@ import argparse
 import getpass
 import json
 import sys
-from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 
 from gateway import datadir
 from gateway.audit import timestamp
 from gateway.cli.admin import Subparsers, open_store, print_table
-from gateway.cli.common import add_action, layout, output_language
+from gateway.cli.common import Handler, add_action, layout, output_language
 from gateway.clock import SystemClock
 from gateway.config import DataDir
 from gateway.errors import RegistryError
@@ -140,7 +139,7 @@ def _show_second_factor(args: argparse.Namespace, enrolment: admin.Enrolment) ->
     print(f"totp secret  {enrolment.totp_secret}")
 
 
-def run_add(args: argparse.Namespace) -> int:
+async def run_add(args: argparse.Namespace) -> int:
     account = StaffAccount(
         id=args.staff_id,
         name=args.name,
@@ -157,7 +156,7 @@ def run_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_change(args: argparse.Namespace) -> int:
+async def run_change(args: argparse.Namespace) -> int:
     store, _ = _open(layout(args))
     with store:
         current = store.staff_account(args.staff_id)
@@ -209,7 +208,7 @@ def _blocked(blocks: list[SignInBlock], now: datetime) -> str:
     return ", ".join(blocked) or "-"
 
 
-def run_list(args: argparse.Namespace) -> int:
+async def run_list(args: argparse.Namespace) -> int:
     store, key = _open(layout(args))
     now = SystemClock().now()
     with store:
@@ -229,7 +228,7 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_unlock(args: argparse.Namespace) -> int:
+async def run_unlock(args: argparse.Namespace) -> int:
     store, key = _open(layout(args))
     with store:
         lifted = admin.lift_sign_in_blocks(store, key, args.staff_id, actor=datadir.cli_actor())
@@ -237,8 +236,8 @@ def run_unlock(args: argparse.Namespace) -> int:
     return 0
 
 
-def _state_changer(state: StaffState) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
+def _state_changer(state: StaffState) -> Handler:
+    async def run(args: argparse.Namespace) -> int:
         store, _ = _open(layout(args))
         with store:
             account = admin.set_state(store, args.staff_id, state, actor=datadir.cli_actor())
@@ -248,7 +247,7 @@ def _state_changer(state: StaffState) -> Callable[[argparse.Namespace], int]:
     return run
 
 
-def run_reset(args: argparse.Namespace) -> int:
+async def run_reset(args: argparse.Namespace) -> int:
     password = _password(args)
     store, key = _open(layout(args))
     with store:
@@ -258,7 +257,7 @@ def run_reset(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_token_issue(args: argparse.Namespace) -> int:
+async def run_token_issue(args: argparse.Namespace) -> int:
     store, _ = _open(layout(args))
     with store:
         issued = admin.issue_token(store, args.staff_id, args.label, actor=datadir.cli_actor())
@@ -269,7 +268,7 @@ def run_token_issue(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_token_list(args: argparse.Namespace) -> int:
+async def run_token_list(args: argparse.Namespace) -> int:
     store, _ = _open(layout(args))
     with store:
         tokens = store.tokens(args.staff_id)
@@ -283,7 +282,7 @@ def run_token_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_token_revoke(args: argparse.Namespace) -> int:
+async def run_token_revoke(args: argparse.Namespace) -> int:
     store, _ = _open(layout(args))
     with store:
         token = admin.revoke_token(store, args.token_id, actor=datadir.cli_actor())
