@@ -36,6 +36,7 @@ from gateway.sharing import PolicyInForce, PolicyRefused
 from gateway.staff import PASSWORDS, Authenticator, Passwords
 from gateway.staff_app import AUTHENTICATOR, DESK, add_memory_routes, create_staff_app
 from gateway.store import Store
+from gateway.store.sqlite import SqliteStore
 from gateway.translate import MemoryBackend, backend_from_settings, checked_url, close_backend
 from gateway.web import setup_web
 
@@ -73,7 +74,7 @@ def listener_limits(settings: Settings) -> tuple[Limits, Limits]:
     return partners, staff
 
 
-def build(
+async def build(
     settings: Settings,
     *,
     clock: Clock | None = None,
@@ -93,7 +94,7 @@ def build(
         )
     checked_url(settings.libretranslate_url, allow_http=settings.libretranslate_allow_http)
     clock = clock or SystemClock()
-    store = Store(
+    store = await SqliteStore(
         layout.database,
         clock=clock,
         group_commit_max=settings.group_commit_max,
@@ -102,7 +103,7 @@ def build(
     try:
         policy = PolicyInForce(settings.policy_file or layout.policy, store=store)
     except PolicyRefused:
-        store.close()
+        await store.close()
         raise
     master_key = datadir.load_master_key(layout)
     at_rest.upgrade(store, master_key)
@@ -196,7 +197,7 @@ def build(
     async def close_store(_: web.Application) -> None:
         pool.close()
         preparing.shutdown(wait=True)
-        store.close()
+        await store.close()
 
     async def close_translator(_: web.Application) -> None:
         await close_backend(translator)
@@ -286,7 +287,7 @@ async def run(settings: Settings, *, announce: Callable[[str, str], None]) -> No
     """Serve until SIGINT or SIGTERM; ``announce`` hears both URLs once the ports are open."""
     configure(settings.log_level)
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
-    gateway = build(settings)
+    gateway = await build(settings)
     reload_on_hangup(gateway)
     await serve(gateway, settings, announce)
 

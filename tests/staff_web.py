@@ -14,14 +14,14 @@ from gateway import datadir
 from gateway.clock import SystemClock
 from gateway.config import DataDir
 from gateway.staff import Desk, Passwords, Role, StaffAccount, admin
-from gateway.store import Store
+from gateway.store.sqlite import SqliteStore
 from tests.conftest import RunningGateway, client_context
 
 PASSWORD = "correct horse battery staple"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
-def enrol(
+async def enrol(
     layout: DataDir, staff_id: str, role: str, passwords: Passwords, *, language: str = "en"
 ) -> str:
     """Enrol ``staff_id`` with ``role`` (a liaison officer at the Belgian desk, anyone else at
@@ -35,7 +35,7 @@ def enrol(
         desk=Desk.parse(desk),
         language=language,
     )
-    with Store(layout.database, clock=SystemClock()) as store:
+    async with SqliteStore(layout.database, clock=SystemClock()) as store:
         enrolment = admin.enrol(
             store,
             datadir.load_master_key(layout),

@@ -24,7 +24,7 @@ from gateway.clock import FixedClock, SystemClock
 from gateway.config import DataDir, Settings
 from gateway.partners import PartnerState
 from gateway.staff import Passwords
-from gateway.store import Store
+from gateway.store.sqlite import SqliteStore
 from tests.conftest import RunningGateway, client_context, gateway_in_process
 
 ATTACKER, COLLEAGUE = "127.0.0.2", "127.0.0.3"
@@ -75,9 +75,9 @@ async def get(
         )
 
 
-def refusals(layout: DataDir) -> list[AuditEntry]:
+async def refusals(layout: DataDir) -> list[AuditEntry]:
     """What the audit log says about refusals, read after the gateway has stopped."""
-    with Store(layout.database, clock=SystemClock()) as store:
+    async with SqliteStore(layout.database, clock=SystemClock()) as store:
         assert verify(store.audit_entries()).ok
         return [e for e in store.audit_entries() if e.kind == "authentication.refused"]
 
@@ -93,7 +93,7 @@ async def test_two_hundred_bogus_tokens_make_one_entry_and_a_colleague_is_not_he
     staff_token: Any,
     log_stream: object,
 ) -> None:
-    token = staff_token("m.dubois", desk="BE")
+    token = await staff_token("m.dubois", desk="BE")
     async with running(layout, clock, cheap_passwords) as gateway:
         async with connection(layout, ATTACKER, language="de") as attacker:
             answers = await asyncio.gather(
@@ -115,7 +115,7 @@ async def test_two_hundred_bogus_tokens_make_one_entry_and_a_colleague_is_not_he
     assert 1 <= int(retry_after) <= 40  # to the end of the minute; the clock stands at :20
     assert document["retry_after"] == int(retry_after)
 
-    (summary,) = refusals(layout)
+    (summary,) = await refusals(layout)
     assert summary.actor == "anonymous"
     assert summary.data["listener"] == "staff"
     assert summary.data["address"] == ATTACKER
@@ -146,7 +146,7 @@ async def test_a_window_is_written_once_it_has_ended_and_each_address_apart(
         (ATTACKER, 5, {"unknown": 5}),
         (COLLEAGUE, 2, {"malformed": 1, "missing": 1}),
     ]
-    last = refusals(layout)[-1].data
+    last = (await refusals(layout))[-1].data
     assert (last["address"], last["count"]) == (ATTACKER, 1), "the rest is written at shutdown"
     assert last["from"] == first[0]["until"]
 
@@ -180,7 +180,7 @@ async def test_a_refused_partner_certificate_is_summarised_and_past_the_limit_no
         async with connection(layout, ATTACKER, partner="nl-pol-limburg") as readmitted:
             assert (await get(readmitted, url))[0] == 200
 
-    (summary,) = refusals(layout)
+    (summary,) = await refusals(layout)
     fingerprint = pki.fingerprint(layout.partner_certificate("nl-pol-limburg").read_bytes())
     assert summary.data["listener"] == "partners"
     assert summary.data["count"] == 101
@@ -196,7 +196,7 @@ async def test_many_valid_requests_at_once_from_one_address_are_never_throttled(
     log_stream: object,
 ) -> None:
     """Only refusals count towards the limit, however many requests are in flight."""
-    token = staff_token("m.dubois", desk="BE")
+    token = await staff_token("m.dubois", desk="BE")
     async with (
         running(layout, clock, cheap_passwords) as gateway,
         connection(layout, COLLEAGUE) as colleague,
@@ -204,4 +204,4 @@ async def test_many_valid_requests_at_once_from_one_address_are_never_throttled(
         url = gateway.staff_url + "/v1/review"
         answers = await asyncio.gather(*(get(colleague, url, token) for _ in range(3 * LIMIT)))
     assert [status for status, _, _ in answers] == [200] * 3 * LIMIT
-    assert refusals(layout) == []
+    assert (await refusals(layout)) == []

@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -39,13 +39,13 @@ Officers = dict[str, str]
 
 
 @pytest.fixture
-def officers(staff_token: Callable[..., str]) -> Officers:
+async def officers(staff_token: Callable[..., Awaitable[str]]) -> Officers:
     """API tokens of two Belgian and two German liaison officers."""
     return {
-        "m.dubois": staff_token("m.dubois", desk="BE"),
-        "j.peeters": staff_token("j.peeters", desk="BE"),
-        "k.schmidt": staff_token("k.schmidt", desk="DE"),
-        "a.weber": staff_token("a.weber", desk="DE"),
+        "m.dubois": await staff_token("m.dubois", desk="BE"),
+        "j.peeters": await staff_token("j.peeters", desk="BE"),
+        "k.schmidt": await staff_token("k.schmidt", desk="DE"),
+        "a.weber": await staff_token("a.weber", desk="DE"),
     }
 
 

@@ -256,7 +256,7 @@ async def test_the_database_alone_reveals_no_signal_content(
     signal = example(DRUG_WASTE)
     async with gateway.client("nl-pol-limburg") as client:
         await client.post_signal(signal)
-    gateway.store.close()
+    await gateway.store.close()
     raw = b"".join(
         path.read_bytes() for path in gateway.layout.root.glob("euregate.db*") if path.is_file()
     )

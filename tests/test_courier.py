@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -14,12 +14,13 @@ from gateway.delivery import Courier
 from gateway.delivery.courier import FIRST_PAUSE, LONGEST_PAUSE, pause_after
 from gateway.prepare import Preparer
 from gateway.store import Store
+from gateway.store.sqlite import SqliteStore
 from gateway.translate import NoTranslation
 
 
 @pytest.fixture
-def store(layout: DataDir) -> Iterator[Store]:
-    with Store(layout.database, clock=SystemClock()) as opened:
+async def store(layout: DataDir) -> AsyncIterator[Store]:
+    async with SqliteStore(layout.database, clock=SystemClock()) as opened:
         yield opened
 
 

@@ -12,7 +12,7 @@ from gateway import audit
 from gateway.client import ClientFailure, EuregateClient
 from gateway.clock import SystemClock
 from gateway.config import DataDir
-from gateway.store import Store
+from gateway.store.sqlite import SqliteStore
 from tests.conftest import REPO, client_context, free_port, gateway_process
 
 SENDERS = ("nl-pol-limburg", "nl-gem-maastricht", "nl-riec-limburg")
@@ -66,7 +66,7 @@ async def test_sigkill_mid_stream_loses_no_receipted_signal(
     receipted = {r["signal_id"]: r for r in receipts}
 
     async with gateway_process(layout, port):
-        with Store(layout.database, clock=SystemClock()) as store:
+        async with SqliteStore(layout.database, clock=SystemClock()) as store:
             stored = set(store.signal_ids())
             assert set(receipted) <= stored
             verification = audit.verify(store.audit_entries())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -55,10 +55,10 @@ async def pull(
         return messages
 
 
-async def release_all(gateway: RunningGateway, staff_token: Callable[..., str]) -> None:
+async def release_all(gateway: RunningGateway, staff_token: Callable[..., Awaitable[str]]) -> None:
     """A Belgian and a German liaison officer release what waits at their desks, unchanged."""
     for officer, country in (("m.dubois", "BE"), ("k.schmidt", "DE")):
-        async with gateway.staff_client(staff_token(officer, desk=country)) as desk:
+        async with gateway.staff_client(await staff_token(officer, desk=country)) as desk:
             for item in await desk.queue():
                 await desk.release(item["id"])
 
@@ -81,7 +81,7 @@ async def test_a_copy_that_needs_no_review_is_sealed_and_delivered_at_once(
 async def test_the_dutch_signal_reaches_liege_in_french_and_aachen_in_german_after_review(
     gateway: RunningGateway,
     example: Callable[[str], dict[str, Any]],
-    staff_token: Callable[..., str],
+    staff_token: Callable[..., Awaitable[str]],
 ) -> None:
     signal_id = await post(gateway, "nl-pol-limburg", example(DUTCH))
     assert await pull(gateway, "be-pol-liege", wait=0) == []
@@ -100,7 +100,7 @@ async def test_the_dutch_signal_reaches_liege_in_french_and_aachen_in_german_aft
 async def test_redacted_classes_are_absent_from_the_plaintext(
     gateway: RunningGateway,
     example: Callable[[str], dict[str, Any]],
-    staff_token: Callable[..., str],
+    staff_token: Callable[..., Awaitable[str]],
 ) -> None:
     """The city of Aachen may not receive the persons' identities, numbers or the vehicle
     from the Dutch police (rule 4): none of them is in what it decrypts."""
@@ -125,7 +125,7 @@ async def test_redacted_classes_are_absent_from_the_plaintext(
 async def test_one_recipient_cannot_open_anothers_envelope(
     gateway: RunningGateway,
     example: Callable[[str], dict[str, Any]],
-    staff_token: Callable[..., str],
+    staff_token: Callable[..., Awaitable[str]],
 ) -> None:
     await post(gateway, "nl-pol-limburg", example(DUTCH))
     await release_all(gateway, staff_token)
@@ -244,7 +244,7 @@ async def test_a_client_of_another_partner_sees_nothing_of_it(
 async def test_an_immediate_signal_goes_out_unreviewed_and_the_reviewed_version_follows(
     gateway: RunningGateway,
     example: Callable[[str], dict[str, Any]],
-    staff_token: Callable[..., str],
+    staff_token: Callable[..., Awaitable[str]],
 ) -> None:
     document = example(DUTCH)
     document["urgency"] = "immediate"
@@ -263,11 +263,11 @@ async def test_an_immediate_signal_goes_out_unreviewed_and_the_reviewed_version_
 async def test_the_recipient_reads_the_officers_correction_marked_as_human(
     gateway: RunningGateway,
     example: Callable[[str], dict[str, Any]],
-    staff_token: Callable[..., str],
+    staff_token: Callable[..., Awaitable[str]],
 ) -> None:
     corrected = "Déchets de production de drogues déversés le long de la Lage Kanaaldijk"
     await post(gateway, "nl-pol-limburg", example(DUTCH))
-    async with gateway.staff_client(staff_token("m.dubois", desk="BE")) as desk:
+    async with gateway.staff_client(await staff_token("m.dubois", desk="BE")) as desk:
         (item,) = await desk.queue()
         await desk.release(item["id"], {"/summary": corrected})
 

@@ -3,6 +3,7 @@ pairs, the gateway's signing key sealed in the data directory and served to part
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import sqlite3
@@ -20,7 +21,7 @@ from gateway.config import DataDir
 from gateway.errors import RegistryError
 from gateway.partners import DEMO_NETWORK, PartnerState
 from gateway.seal import Suite
-from gateway.store import Store
+from gateway.store.sqlite import SqliteStore
 from gateway.vault import MasterKey, VaultError
 from tests.conftest import RunningGateway, client_context
 
@@ -52,8 +53,8 @@ def write_key(tmp_path: Path, suite: Suite) -> tuple[Path, seal.RecipientPrivate
 # --- init ------------------------------------------------------------------------------------
 
 
-def test_init_demo_gives_each_demo_partner_a_registered_key_pair(layout: DataDir) -> None:
-    with Store(layout.database, clock=SystemClock()) as store:
+async def test_init_demo_gives_each_demo_partner_a_registered_key_pair(layout: DataDir) -> None:
+    async with SqliteStore(layout.database, clock=SystemClock()) as store:
         for partner in DEMO_NETWORK:
             private_path = layout.partner_encryption_key(partner.id)
             assert private_path.parent == layout.partner_certificate(partner.id).parent
@@ -75,13 +76,13 @@ def test_init_demo_gives_each_demo_partner_a_registered_key_pair(layout: DataDir
     )
 
 
-def test_init_seals_the_signing_key_under_the_master_key_and_registers_its_public_half(
+async def test_init_seals_the_signing_key_under_the_master_key_and_registers_its_public_half(
     layout: DataDir,
 ) -> None:
     signer = datadir.load_signer(layout)
     assert stat.S_IMODE(layout.signing_key.stat().st_mode) == 0o600
     assert signer.to_bytes() not in layout.signing_key.read_bytes()
-    with Store(layout.database, clock=SystemClock()) as store:
+    async with SqliteStore(layout.database, clock=SystemClock()) as store:
         (registered,) = store.gateway_keys()
     assert (registered.key_id, registered.public_key) == (signer.key_id, signer.public_key)
     assert registered.algorithm == "Ed25519"
@@ -92,24 +93,26 @@ def test_init_seals_the_signing_key_under_the_master_key_and_registers_its_publi
         datadir.load_signer(layout, MasterKey.generate())
 
 
-def test_a_second_init_keeps_the_keys_and_a_data_dir_without_a_signing_key_gets_one(
+async def test_a_second_init_keeps_the_keys_and_a_data_dir_without_a_signing_key_gets_one(
     layout: DataDir, capsys: pytest.CaptureFixture[str]
 ) -> None:
     first = datadir.load_signer(layout)
     liege_key = layout.partner_encryption_key(LIEGE).read_bytes()
-    code, out = run(capsys, "init", "--demo", "--data-dir", str(layout.root))
+    code, out = await asyncio.to_thread(
+        run, capsys, "init", "--demo", "--data-dir", str(layout.root)
+    )
     assert code == 0
     assert f"kept     {layout.signing_key}" in out
     assert datadir.load_signer(layout).key_id == first.key_id
     assert layout.partner_encryption_key(LIEGE).read_bytes() == liege_key
 
     layout.signing_key.unlink()  # as a data directory made before signing keys existed
-    code, out = run(capsys, "init", "--data-dir", str(layout.root))
+    code, out = await asyncio.to_thread(run, capsys, "init", "--data-dir", str(layout.root))
     assert code == 0
     assert f"created  {layout.signing_key}" in out
     second = datadir.load_signer(layout)
     assert second.key_id != first.key_id
-    with Store(layout.database, clock=SystemClock()) as store:
+    async with SqliteStore(layout.database, clock=SystemClock()) as store:
         assert [key.key_id for key in store.gateway_keys()] == [first.key_id, second.key_id]
     assert len(audit_rows(layout, "partner_key.added")) == len(DEMO_NETWORK)
 
@@ -121,7 +124,7 @@ async def test_new_messages_use_the_newest_valid_key_and_old_ones_stay_until_ret
     layout: DataDir, tmp_path: Path
 ) -> None:
     now = datetime.now(UTC)
-    with Store(layout.database, clock=SystemClock()) as store:
+    async with SqliteStore(layout.database, clock=SystemClock()) as store:
         (demo,) = store.partner_keys(LIEGE)
         assert (await store.sealing_key(LIEGE, now)) == demo
 
@@ -146,12 +149,12 @@ async def test_new_messages_use_the_newest_valid_key_and_old_ones_stay_until_ret
         assert (await store.sealing_key("de-pol-aachen", now)) is not None
 
 
-def test_a_key_for_an_inactive_or_unknown_partner_or_twice_the_same_key_is_refused(
+async def test_a_key_for_an_inactive_or_unknown_partner_or_twice_the_same_key_is_refused(
     layout: DataDir, tmp_path: Path
 ) -> None:
     path, _ = write_key(tmp_path, Suite.X25519)
     pem, now = path.read_bytes(), datetime.now(UTC)
-    with Store(layout.database, clock=SystemClock()) as store:
+    async with SqliteStore(layout.database, clock=SystemClock()) as store:
         datadir.add_partner_key(store, LIEGE, pem, now=now, actor="admin:test")
         with pytest.raises(RegistryError, match="already has key"):
             datadir.add_partner_key(store, LIEGE, pem, now=now, actor="admin:test")
@@ -242,17 +245,19 @@ def test_partner_key_commands_refuse_with_a_reason(
     assert message in out
 
 
-def test_a_key_retired_twice_or_a_missing_file_is_refused(
+async def test_a_key_retired_twice_or_a_missing_file_is_refused(
     layout: DataDir, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data = ("--data-dir", str(layout.root))
-    with Store(layout.database, clock=SystemClock()) as store:
+    async with SqliteStore(layout.database, clock=SystemClock()) as store:
         (demo,) = store.partner_keys(LIEGE)
-    assert run(capsys, "partner", "key", "retire", LIEGE, demo.key_id, *data)[0] == 0
-    code, out = run(capsys, "partner", "key", "retire", LIEGE, demo.key_id, *data)
+    command = ("partner", "key", "retire", LIEGE, demo.key_id, *data)
+    assert (await asyncio.to_thread(run, capsys, *command))[0] == 0
+    code, out = await asyncio.to_thread(run, capsys, *command)
     assert (code, "already retired" in out) == (1, True)
     missing = tmp_path / "missing.pub"
-    code, out = run(capsys, "partner", "key", "add", LIEGE, "--public-key", str(missing), *data)
+    command = ("partner", "key", "add", LIEGE, "--public-key", str(missing), *data)
+    code, out = await asyncio.to_thread(run, capsys, *command)
     assert (code, f"cannot read {missing}" in out) == (1, True)
 
 

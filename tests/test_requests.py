@@ -32,7 +32,7 @@ RECEIVED = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 @asynccontextmanager
 async def running_gateway(layout: DataDir, clock: FixedClock) -> AsyncIterator[RunningGateway]:
     """The real gateway on ``clock``, partners' listener only, on a free loopback port."""
-    built = build(Settings(data_dir=layout.root, host="127.0.0.1", port=0), clock=clock)
+    built = await build(Settings(data_dir=layout.root, host="127.0.0.1", port=0), clock=clock)
     runner = web.AppRunner(built.app, access_log=None)
     await runner.setup()
     try:

@@ -17,8 +17,8 @@ import sqlite_utils
 from gateway import at_rest
 from gateway.clock import SystemClock
 from gateway.rejection import open_reason
-from gateway.store import Store
-from gateway.store.schema import _MIGRATIONS, SCHEMA_VERSION, _create_tables, connect
+from gateway.store.sqlite import SqliteStore
+from gateway.store.sqlite.schema import _MIGRATIONS, SCHEMA_VERSION, _create_tables, connect
 from gateway.translate.memory import _SEAL_PURPOSE, MemoryBackend, MemorySealer, _legacy_context
 from gateway.translate.types import MemoryScope
 from gateway.vault import MasterKey
@@ -68,7 +68,7 @@ async def test_version_7_is_brought_forward_and_start_up_seals_what_it_kept(tmp_
     master_key = MasterKey.generate()
     version_7(path, master_key)
 
-    with Store(path, clock=SystemClock()) as store:
+    async with SqliteStore(path, clock=SystemClock()) as store:
         with sqlite3.connect(path) as conn:
             assert conn.execute(
                 "SELECT value FROM meta WHERE key = 'schema_version'"

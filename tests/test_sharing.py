@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +11,7 @@ from gateway.clock import SystemClock
 from gateway.config import DataDir
 from gateway.sharing import PolicyInForce, PolicyRefused
 from gateway.store import Store
+from gateway.store.sqlite import SqliteStore
 
 
 def kinds(store: Store) -> list[str]:
@@ -18,8 +19,8 @@ def kinds(store: Store) -> list[str]:
 
 
 @pytest.fixture
-def store(layout: DataDir) -> Iterator[Store]:
-    with Store(layout.database, clock=SystemClock()) as opened:
+async def store(layout: DataDir) -> AsyncIterator[Store]:
+    async with SqliteStore(layout.database, clock=SystemClock()) as opened:
         yield opened
 
 

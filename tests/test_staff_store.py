@@ -15,6 +15,7 @@ from gateway.staff import Desk, Passwords, Role, StaffAccount, StaffState, admin
 from gateway.staff.throttle import ThrottlePolicy, name_key
 from gateway.staff.tokens import token_hash
 from gateway.store import Store
+from gateway.store.sqlite import SqliteStore
 from gateway.vault import MasterKey
 
 PASSWORD = "correct horse battery"
@@ -257,10 +258,10 @@ def test_an_unknown_account_is_named_as_such(
 # --- what is kept -----------------------------------------------------------------------------
 
 
-def test_no_password_second_factor_or_token_is_kept_in_clear_and_the_chain_holds(
+async def test_no_password_second_factor_or_token_is_kept_in_clear_and_the_chain_holds(
     layout: DataDir, master_key: MasterKey, cheap_passwords: Passwords, staff_clock: FixedClock
 ) -> None:
-    with Store(layout.database, clock=staff_clock) as store:
+    async with SqliteStore(layout.database, clock=staff_clock) as store:
         enrolment = admin.enrol(
             store, master_key, officer(), PASSWORD, actor="a", passwords=cheap_passwords
         )

@@ -7,7 +7,7 @@ import concurrent.futures
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +21,8 @@ from gateway.decision import Decision, FiredRule, Verdict
 from gateway.errors import IdempotencyConflict, RegistryError
 from gateway.partners import DEMO_NETWORK
 from gateway.store import NewCopy, NewSignal, Store, Transaction
-from gateway.store.database import StoreClosed
+from gateway.store.sqlite import SqliteStore
+from gateway.store.sqlite.database import StoreClosed
 
 CLOCK = FixedClock(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
 SENDER = DEMO_NETWORK[0]
@@ -29,8 +30,8 @@ RECIPIENT = DEMO_NETWORK[4]
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "euregate.db", clock=CLOCK) as opened:
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    async with SqliteStore(tmp_path / "euregate.db", clock=CLOCK) as opened:
         for partner in (SENDER, RECIPIENT):
             opened.add_partner(partner, AuditEvent(EventKind.PARTNER_ADDED, actor="admin:test"))
         yield opened
@@ -107,11 +108,15 @@ async def test_a_caller_that_gives_up_neither_undoes_its_write_nor_stops_the_wri
     assert {s.id for s in abandoned} <= set(store.signal_ids())
 
 
-def test_closing_waits_for_a_read_still_running_and_refuses_later_ones(tmp_path: Path) -> None:
+async def test_closing_waits_for_a_read_still_running_and_refuses_later_ones(
+    tmp_path: Path,
+) -> None:
     """A read whose caller gave up still runs in its worker thread; closing the store must not
     pull its connection away under it (that crashes the process), and reads after are refused."""
-    opened = Store(tmp_path / "euregate.db", clock=FixedClock(datetime(2026, 3, 2, tzinfo=UTC)))
-    opened.start()
+    opened = SqliteStore(
+        tmp_path / "euregate.db", clock=FixedClock(datetime(2026, 3, 2, tzinfo=UTC))
+    )
+    await opened.start()
     reading = threading.Event()
 
     def slow_read(conn: sqlite3.Connection) -> int:
@@ -123,7 +128,7 @@ def test_closing_waits_for_a_read_still_running_and_refuses_later_ones(tmp_path:
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         result = pool.submit(opened.read_sync, slow_read)
         assert reading.wait(5)
-        opened.close()
+        await opened.close()
         assert result.done()
         assert result.result() >= 0
     with pytest.raises(StoreClosed):
@@ -174,7 +179,7 @@ async def test_one_failing_write_does_not_undo_the_others_in_its_batch(store: St
 
 async def test_two_processes_writing_keep_one_unbroken_chain(store: Store) -> None:
     """The CLI writes while the server runs: each transaction reads the chain's tail anew."""
-    with Store(store.path, clock=CLOCK) as second:
+    async with SqliteStore(store.path, clock=CLOCK) as second:
         for n in range(20):
             writer = store if n % 2 else second
             signal = new_signal(n)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.store.audit_search import ReviewSpan
+from gateway.store.sqlite.audit_search import ReviewSpan
 from gateway.web import charts
 
 BRUSSELS = ZoneInfo("Europe/Brussels")

@@ -39,6 +39,7 @@ from gateway.delivery.webhooks import (
 )
 from gateway.partners import PartnerState
 from gateway.store import Delivery, Store
+from gateway.store.sqlite import SqliteStore
 from tests.conftest import RunningGateway, WebhookReceiver, free_port, gateway_in_process
 
 LANAKEN = "be-cannabis-lanaken.json"
@@ -123,14 +124,14 @@ def test_init_gives_the_gateway_a_client_certificate_from_its_own_ca(layout: Dat
     assert layout.gateway_client_key.stat().st_mode & 0o077 == 0
 
 
-def test_an_existing_data_directory_gets_the_client_certificate_on_the_next_init(
+async def test_an_existing_data_directory_gets_the_client_certificate_on_the_next_init(
     layout: DataDir,
 ) -> None:
     layout.gateway_client_certificate.unlink()
     layout.gateway_client_key.unlink()
     before = layout.ca_certificate.read_bytes()
 
-    with Store(layout.database, clock=SystemClock()) as store:
+    async with SqliteStore(layout.database, clock=SystemClock()) as store:
         report = datadir.initialise(
             layout,
             server_names=["localhost"],

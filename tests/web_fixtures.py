@@ -33,6 +33,7 @@ from gateway.config import DataDir, Settings
 from gateway.server import build, open_listeners
 from gateway.staff import Desk, Passwords, Role, StaffAccount, admin
 from gateway.store import Store
+from gateway.store.sqlite import SqliteStore
 
 T = TypeVar("T")
 PASSWORD = "correct horse battery staple"
@@ -97,9 +98,11 @@ class WebGateway:
 
     def start(self) -> None:
         self._thread.start()
-        built = build(
-            Settings(data_dir=self.layout.root, host="127.0.0.1", port=0, staff_port=0),
-            clock=self.clock,
+        built = self.run(
+            build(
+                Settings(data_dir=self.layout.root, host="127.0.0.1", port=0, staff_port=0),
+                clock=self.clock,
+            )
         )
         self.store = built.store
         self.url, self.staff_url = self.run(
@@ -158,18 +161,21 @@ class WebGateway:
         language: str = "en",
     ) -> Person:
         key = datadir.load_master_key(self.layout)
-        with Store(self.layout.database, clock=self.clock) as store:
-            account = StaffAccount(
-                id=staff_id,
-                name=staff_id.title(),
-                role=Role(role),
-                desk=Desk.parse(desk),
-                language=language,
-            )
-            enrolment = admin.enrol(
-                store, key, account, PASSWORD, actor="test", passwords=self._passwords
-            )
-        return Person(staff_id, enrolment.totp_secret, Role(role), desk)
+        account = StaffAccount(
+            id=staff_id,
+            name=staff_id.title(),
+            role=Role(role),
+            desk=Desk.parse(desk),
+            language=language,
+        )
+
+        async def enrol() -> admin.Enrolment:
+            async with SqliteStore(self.layout.database, clock=self.clock) as store:
+                return admin.enrol(
+                    store, key, account, PASSWORD, actor="test", passwords=self._passwords
+                )
+
+        return Person(staff_id, self.run(enrol()).totp_secret, Role(role), desk)
 
     def code(self, person: Person) -> str:
         """A fresh TOTP code: the clock moves on one step first, as a code is good only once."""

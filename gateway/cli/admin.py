@@ -73,7 +73,7 @@ async def run_init(args: argparse.Namespace) -> int:
     config = settings(args)
     data = DataDir(config.data_dir)
     data.root.mkdir(parents=True, exist_ok=True)
-    with Store(data.database, clock=SystemClock()) as store:
+    async with Store(data.database, clock=SystemClock()) as store:
         report = datadir.initialise(
             data,
             server_names=args.server_names or config.server_names,
@@ -148,7 +148,7 @@ def _register_partner(commands: Subparsers[argparse.ArgumentParser]) -> None:
 
 async def run_partner_webhook(args: argparse.Namespace) -> int:
     url = None if args.none else args.url
-    with open_store(layout(args)) as store:
+    async with open_store(layout(args)) as store:
         partner = change_webhook(store, args.partner_id, url, actor=datadir.cli_actor())
     print(f"{partner.id} webhook: {partner.webhook_url or '-'}")
     return 0
@@ -165,7 +165,7 @@ async def run_partner_add(args: argparse.Namespace) -> int:
         languages=tuple(lang.strip() for lang in args.languages.split(",") if lang.strip()),
         webhook_url=args.webhook_url,
     )
-    with open_store(layout(args)) as store:
+    async with open_store(layout(args)) as store:
         datadir.add_partner(store, partner, actor=datadir.cli_actor())
     print(
         f"added {partner.id}; certify the partner's own key with: "
@@ -179,7 +179,7 @@ def _partner_json(partner: Partner) -> dict[str, object]:
 
 
 async def run_partner_list(args: argparse.Namespace) -> int:
-    with open_store(layout(args)) as store:
+    async with open_store(layout(args)) as store:
         partners = store.partners()
     if args.json:
         print(json.dumps([_partner_json(p) for p in partners], indent=2, ensure_ascii=False))
@@ -195,7 +195,7 @@ async def run_partner_list(args: argparse.Namespace) -> int:
 
 
 async def run_partner_show(args: argparse.Namespace) -> int:
-    with open_store(layout(args)) as store:
+    async with open_store(layout(args)) as store:
         partner = store.partner(args.partner_id)
         certificates = store.certificates(args.partner_id)
     if args.json:
@@ -223,7 +223,7 @@ async def run_partner_show(args: argparse.Namespace) -> int:
 
 def _state_changer(state: PartnerState) -> Handler:
     async def run(args: argparse.Namespace) -> int:
-        with open_store(layout(args)) as store:
+        async with open_store(layout(args)) as store:
             partner = datadir.change_partner_state(
                 store, args.partner_id, state, actor=datadir.cli_actor()
             )
@@ -309,7 +309,7 @@ def _request(args: argparse.Namespace, command: str) -> bytes:
 async def run_cert_issue(args: argparse.Namespace) -> int:
     data = layout(args)
     request = _request(args, "issue")
-    with open_store(data) as store:
+    async with open_store(data) as store:
         issued = datadir.issue_certificate(
             store,
             data,
@@ -328,7 +328,7 @@ async def run_cert_issue(args: argparse.Namespace) -> int:
 async def run_cert_webhook(args: argparse.Namespace) -> int:
     data = layout(args)
     request = _request(args, "webhook")
-    with open_store(data) as store:
+    async with open_store(data) as store:
         issued = issue_webhook_certificate(
             store,
             data,
@@ -347,7 +347,7 @@ async def run_cert_webhook(args: argparse.Namespace) -> int:
 
 async def run_cert_revoke(args: argparse.Namespace) -> int:
     fingerprint = args.fingerprint.replace(":", "").lower()
-    with open_store(layout(args)) as store:
+    async with open_store(layout(args)) as store:
         certificate = datadir.revoke_certificate(store, fingerprint, actor=datadir.cli_actor())
     print(f"revoked {certificate.fingerprint} of {certificate.partner_id}")
     return 0
@@ -382,7 +382,7 @@ def _register_audit(commands: Subparsers[argparse.ArgumentParser]) -> None:
 
 
 async def run_audit_verify(args: argparse.Namespace) -> int:
-    with open_store(layout(args)) as store:
+    async with open_store(layout(args)) as store:
         result = verify(store.audit_entries())
     if args.json:
         print(json.dumps({**asdict(result), "ok": result.ok}))
@@ -400,7 +400,7 @@ async def run_audit_export_verify(args: argparse.Namespace) -> int:
     if args.keys is not None:
         known = public_keys_from_json(json.loads(args.keys.read_text(encoding="utf-8")))
     else:
-        with open_store(layout(args)) as store:
+        async with open_store(layout(args)) as store:
             gateway_keys = store.gateway_keys()
         known = {key.key_id: key.public_key for key in gateway_keys}
     manifest = json.loads(args.manifest.read_text(encoding="utf-8"))

@@ -32,7 +32,7 @@ def register(commands: Subparsers[argparse.ArgumentParser]) -> None:
 
 
 async def run_list(args: argparse.Namespace) -> int:
-    with open_store(layout(args)) as store:
+    async with open_store(layout(args)) as store:
         deliveries = await store.deliveries(state=args.state)
     if args.json:
         print(json.dumps([asdict(d) for d in deliveries], indent=2, ensure_ascii=False))
@@ -59,7 +59,7 @@ async def run_list(args: argparse.Namespace) -> int:
 
 
 async def run_retry(args: argparse.Namespace) -> int:
-    with open_store(layout(args)) as store:
+    async with open_store(layout(args)) as store:
         delivery = await webhooks.retry(store, args.envelope_id, actor=datadir.cli_actor())
     print(f"{delivery.envelope_id} is pending again for {delivery.recipient_id} ({delivery.url})")
     return 0

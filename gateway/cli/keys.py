@@ -66,7 +66,7 @@ async def run_key_add(args: argparse.Namespace) -> int:
         raise RegistryError(
             "cannot read {path}: {cause}", path=args.public_key, cause=exc.strerror or exc
         ) from exc
-    with admin.open_store(layout(args)) as store:
+    async with admin.open_store(layout(args)) as store:
         key = datadir.add_partner_key(
             store,
             args.partner_id,
@@ -98,7 +98,7 @@ def _key_json(key: PartnerKey, now: datetime) -> dict[str, object]:
 
 
 async def run_key_list(args: argparse.Namespace) -> int:
-    with admin.open_store(layout(args)) as store:
+    async with admin.open_store(layout(args)) as store:
         keys = store.partner_keys(args.partner_id)
     now = SystemClock().now()
     documents = [_key_json(key, now) for key in keys]
@@ -116,7 +116,7 @@ async def run_key_list(args: argparse.Namespace) -> int:
 
 
 async def run_key_retire(args: argparse.Namespace) -> int:
-    with admin.open_store(layout(args)) as store:
+    async with admin.open_store(layout(args)) as store:
         key = datadir.retire_partner_key(
             store, args.partner_id, args.key_id, actor=datadir.cli_actor()
         )

@@ -89,7 +89,7 @@ async def run_explain(args: argparse.Namespace) -> int:
     except sharing.PolicyRefused as refusal:
         print(f"euregate policy explain: the policy cannot be used: {refusal}", file=sys.stderr)
         return 2
-    with open_store(data) as store:
+    async with open_store(data) as store:
         registry = store.partners()
         sender = next((p for p in registry if p.id == args.partner), None)
         if sender is None:
@@ -181,7 +181,7 @@ async def run_reload(args: argparse.Namespace) -> int:
             print(f"  {problem}")
         return 1
     os.kill(pid, signal.SIGHUP)
-    with open_store(data) as store:
+    async with open_store(data) as store:
         deadline = time.monotonic() + RELOAD_WAIT_SECONDS
         while store.policy_in_force() != wanted.digest:
             if time.monotonic() > deadline:
@@ -194,7 +194,7 @@ async def run_reload(args: argparse.Namespace) -> int:
 
 async def run_show(args: argparse.Namespace) -> int:
     data = layout(args)
-    with open_store(data) as store:
+    async with open_store(data) as store:
         digest = store.policy_in_force()
     print(f"file      {data.policy}")
     print(f"in force  {digest or 'none yet (the gateway adopts the file when it starts)'}")

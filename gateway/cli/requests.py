@@ -58,7 +58,7 @@ def register(commands: Subparsers[argparse.ArgumentParser]) -> None:
 
 async def run_requests(args: argparse.Namespace) -> int:
     state = RequestState(args.state)
-    with open_store(layout(args)) as store:
+    async with open_store(layout(args)) as store:
         now = store.clock.now()
         found = [status(request, now) for request in store.requests_sync(state, now=now)]
     if args.json:

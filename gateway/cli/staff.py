@@ -149,7 +149,7 @@ async def run_add(args: argparse.Namespace) -> int:
     )
     password = _password(args)
     store, key = _open(layout(args))
-    with store:
+    async with store:
         enrolment = admin.enrol(store, key, account, password, actor=datadir.cli_actor())
     _say(args, ADDED, id=account.id, role=account.role, desk=account.desk)
     _show_second_factor(args, enrolment)
@@ -158,7 +158,7 @@ async def run_add(args: argparse.Namespace) -> int:
 
 async def run_change(args: argparse.Namespace) -> int:
     store, _ = _open(layout(args))
-    with store:
+    async with store:
         current = store.staff_account(args.staff_id)
         wanted = StaffAccount(
             id=current.id,
@@ -211,7 +211,7 @@ def _blocked(blocks: list[SignInBlock], now: datetime) -> str:
 async def run_list(args: argparse.Namespace) -> int:
     store, key = _open(layout(args))
     now = SystemClock().now()
-    with store:
+    async with store:
         accounts = store.staff_accounts()
         blocks = admin.sign_in_blocks(store, key, [a.id for a in accounts], now, ThrottlePolicy())
     if args.json:
@@ -230,7 +230,7 @@ async def run_list(args: argparse.Namespace) -> int:
 
 async def run_unlock(args: argparse.Namespace) -> int:
     store, key = _open(layout(args))
-    with store:
+    async with store:
         lifted = admin.lift_sign_in_blocks(store, key, args.staff_id, actor=datadir.cli_actor())
     _say(args, UNBLOCKED, id=args.staff_id, count=lifted)
     return 0
@@ -239,7 +239,7 @@ async def run_unlock(args: argparse.Namespace) -> int:
 def _state_changer(state: StaffState) -> Handler:
     async def run(args: argparse.Namespace) -> int:
         store, _ = _open(layout(args))
-        with store:
+        async with store:
             account = admin.set_state(store, args.staff_id, state, actor=datadir.cli_actor())
         _say(args, DISABLED if account.state is StaffState.DISABLED else ENABLED, id=account.id)
         return 0
@@ -250,7 +250,7 @@ def _state_changer(state: StaffState) -> Handler:
 async def run_reset(args: argparse.Namespace) -> int:
     password = _password(args)
     store, key = _open(layout(args))
-    with store:
+    async with store:
         enrolment = admin.reset(store, key, args.staff_id, password, actor=datadir.cli_actor())
     _say(args, RESET, id=enrolment.account.id, count=enrolment.tokens_revoked)
     _show_second_factor(args, enrolment)
@@ -259,7 +259,7 @@ async def run_reset(args: argparse.Namespace) -> int:
 
 async def run_token_issue(args: argparse.Namespace) -> int:
     store, _ = _open(layout(args))
-    with store:
+    async with store:
         issued = admin.issue_token(store, args.staff_id, args.label, actor=datadir.cli_actor())
     language = output_language(args)
     notice = translate(TOKEN_ISSUED, language, token_id=issued.token.id, id=issued.token.staff_id)
@@ -270,7 +270,7 @@ async def run_token_issue(args: argparse.Namespace) -> int:
 
 async def run_token_list(args: argparse.Namespace) -> int:
     store, _ = _open(layout(args))
-    with store:
+    async with store:
         tokens = store.tokens(args.staff_id)
     if args.json:
         print(json.dumps([asdict(t) for t in tokens], indent=2, ensure_ascii=False))
@@ -284,7 +284,7 @@ async def run_token_list(args: argparse.Namespace) -> int:
 
 async def run_token_revoke(args: argparse.Namespace) -> int:
     store, _ = _open(layout(args))
-    with store:
+    async with store:
         token = admin.revoke_token(store, args.token_id, actor=datadir.cli_actor())
     _say(args, TOKEN_REVOKED, token_id=token.id, id=token.staff_id)
     return 0

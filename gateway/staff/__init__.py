@@ -12,7 +12,7 @@
     auth          Authenticator: sign-in, sessions and tokens against the store
     admin         enrol, change, set_state, reset, sign-in blocks, issue_token, revoke_token
 
-The store side is :class:`gateway.store.staff.StaffStore`.
+The store side is :class:`gateway.store.sqlite.staff.StaffStore`.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from gateway.vault import MasterKey
 
 if TYPE_CHECKING:
     from gateway.store import SignInBlock, Store
-    from gateway.store.staff import StaffStore
+    from gateway.store.sqlite.staff import StaffStore
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from gateway.store.audit_search import (
+from gateway.store.sqlite import SqliteStore
+from gateway.store.sqlite.audit_search import (
     AuditSearchStore,
     Exchange,
     ExchangePage,
     ExchangeQuery,
     LastVerification,
 )
-from gateway.store.database import Database, Transaction, Write
-from gateway.store.delivery import (
+from gateway.store.sqlite.database import Database, Transaction, Write
+from gateway.store.sqlite.delivery import (
     Delivery,
     DeliveryStore,
     InboxEnvelope,
@@ -18,15 +19,15 @@ from gateway.store.delivery import (
     PendingCopy,
     SealedCopy,
 )
-from gateway.store.keys import KeyStore
-from gateway.store.memory import MemoryRecord, TranslationMemoryStore
-from gateway.store.policies import PolicyStore
-from gateway.store.proposals import Decided, EnrolmentCode, StaffProposalStore
-from gateway.store.registry import Admission, RegistryStore
-from gateway.store.requests import RequestState, RequestStore, TrackedRequest
-from gateway.store.review import NewReviewItem, ReviewItem, ReviewOutcome, ReviewStore
-from gateway.store.sessions import StaffSessionStore
-from gateway.store.signals import (
+from gateway.store.sqlite.keys import KeyStore
+from gateway.store.sqlite.memory import MemoryRecord, TranslationMemoryStore
+from gateway.store.sqlite.policies import PolicyStore
+from gateway.store.sqlite.proposals import Decided, EnrolmentCode, StaffProposalStore
+from gateway.store.sqlite.registry import Admission
+from gateway.store.sqlite.requests import RequestState, RequestStore, TrackedRequest
+from gateway.store.sqlite.review import NewReviewItem, ReviewItem, ReviewOutcome, ReviewStore
+from gateway.store.sqlite.sessions import StaffSessionStore
+from gateway.store.sqlite.signals import (
     Accepted,
     NewRequest,
     NewSignal,
@@ -34,9 +35,9 @@ from gateway.store.signals import (
     SignalStore,
     StoredSignal,
 )
-from gateway.store.staff import StaffStore
-from gateway.store.subjects import SubjectMatch, SubjectStore
-from gateway.store.throttle import SignInBlock, SignInThrottleStore
+from gateway.store.sqlite.staff import StaffStore
+from gateway.store.sqlite.subjects import SubjectMatch, SubjectStore
+from gateway.store.sqlite.throttle import SignInBlock, SignInThrottleStore
 
 __all__ = [
     "Accepted",
@@ -70,6 +71,7 @@ __all__ = [
     "SignInBlock",
     "SignInThrottleStore",
     "SignalStore",
+    "SqliteStore",
     "StaffProposalStore",
     "StaffSessionStore",
     "StaffStore",
@@ -84,20 +86,4 @@ __all__ = [
 ]
 
 
-class Store(
-    RegistryStore,
-    SignalStore,
-    PolicyStore,
-    ReviewStore,
-    StaffStore,
-    StaffSessionStore,
-    StaffProposalStore,
-    SignInThrottleStore,
-    TranslationMemoryStore,
-    KeyStore,
-    DeliveryStore,
-    SubjectStore,
-    RequestStore,
-    AuditSearchStore,
-):
-    """Everything Euregate keeps, behind typed methods. Start it before use, close it after."""
+Store = SqliteStore

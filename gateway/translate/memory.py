@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from gateway.audit import AuditEvent
-from gateway.store.memory import LEGACY_SEAL, MemoryRecord, TranslationMemoryStore
+from gateway.store.sqlite.memory import LEGACY_SEAL, MemoryRecord, TranslationMemoryStore
 from gateway.translate.base import (
     BatchTranslator,
     TranslationBackend,

@@ -30,7 +30,7 @@ from gateway import labels
 from gateway.i18n import N_, translate
 from gateway.render import LANGUAGE_LOCALES
 from gateway.store import TrackedRequest
-from gateway.store.audit_search import ReviewSpan
+from gateway.store.sqlite.audit_search import ReviewSpan
 
 # pygal appends a finder for its map plug-ins to sys.meta_path that lacks ``find_spec``; on
 # Python 3.11 every later import of a module that does not exist then fails with an

@@ -27,7 +27,7 @@ from gateway.i18n import LANGUAGES
 from gateway.staff import StaffAccount
 from gateway.staff import sessions as staff_sessions
 from gateway.staff.sessions import Ended, SessionRecord, Timeouts
-from gateway.store.sessions import StaffSessionStore
+from gateway.store.sqlite.sessions import StaffSessionStore
 from gateway.vault import MasterKey
 from gateway.web.security import new_csrf_secret
 

@@ -10,11 +10,11 @@ from typing import Any
 from gateway.audit import AuditEvent
 from gateway.decision import Decision, Forwarded
 from gateway.errors import IdempotencyConflict
-from gateway.store.database import Database, Transaction
-from gateway.store.delivery import NewCopy, queue_copies
-from gateway.store.receipt import received
-from gateway.store.review import NewReviewItem, queue_for_review
-from gateway.store.subjects import index_subjects
+from gateway.store.sqlite.database import Database, Transaction
+from gateway.store.sqlite.delivery import NewCopy, queue_copies
+from gateway.store.sqlite.receipt import received
+from gateway.store.sqlite.review import NewReviewItem, queue_for_review
+from gateway.store.sqlite.subjects import index_subjects
 
 
 @dataclass(frozen=True)
@@ -191,7 +191,7 @@ class SignalStore(Database):
 
     async def forwarded(self, signal_id: str, by: str) -> Forwarded | None:
         """The signal ``by`` replies to, if it exists and ``by`` received it
-        (:func:`~gateway.store.receipt.received`): a partner denied it, waiting for it or
+        (:func:`~gateway.store.sqlite.receipt.received`): a partner denied it, waiting for it or
         whose copy an officer rejected knows of no such signal.
 
         Its recipients are those that received it: any other partner is a third partner for

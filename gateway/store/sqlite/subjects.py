@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from gateway.store.database import Database, Transaction
+from gateway.store.sqlite.database import Database, Transaction
 
 
 @dataclass(frozen=True)

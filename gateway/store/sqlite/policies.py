@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from gateway.audit import AuditEvent
-from gateway.store.database import Database, Transaction
+from gateway.store.sqlite.database import Database, Transaction
 
 
 class PolicyStore(Database):

@@ -18,7 +18,7 @@ from typing import Any, Final
 import uuid6
 
 from gateway.audit import AuditEvent
-from gateway.store.database import Database, Transaction
+from gateway.store.sqlite.database import Database, Transaction
 
 LEGACY_SEAL: Final = 1
 DESK_SEAL: Final = 2

@@ -24,7 +24,7 @@ from typing import Any, Self, TypeVar
 from gateway import audit
 from gateway.audit import AuditEntry, AuditEvent
 from gateway.clock import Clock
-from gateway.store.schema import connect, create_schema
+from gateway.store.sqlite.schema import connect, create_schema
 
 T = TypeVar("T")
 
@@ -144,13 +144,14 @@ def _run_in_savepoint(tx: Transaction, write: Write[Any]) -> tuple[Any, BaseExce
 
 
 class Database:
-    """Queue writes, run reads, walk the audit chain. Start it before use, close it after."""
+    """Queue writes, run reads, walk the audit chain. Start it before use (``async with``, or
+    :meth:`start`), close it after."""
 
     def __init__(
         self, path: Path, *, clock: Clock, group_commit_max: int = 256, read_threads: int = 4
     ) -> None:
-        create_schema(path)
         self.path = path
+        self.clock = clock
         self._writer = _Writer(path, clock, group_commit_max)
         self._read_pool = ThreadPoolExecutor(read_threads, thread_name_prefix="euregate-read")
         self._local = threading.local()
@@ -160,11 +161,18 @@ class Database:
         self._closed = False
         self._writes_closed = False
 
-    def start(self) -> Self:
+    async def start(self) -> Self:
+        """Create the database or bring it up to the current schema, then start the writer."""
+        await asyncio.get_running_loop().run_in_executor(self._read_pool, create_schema, self.path)
         self._writer.start()
         return self
 
-    def close(self) -> None:
+    async def close(self) -> None:
+        """Let the writer finish what is queued, refuse what comes after, close every
+        connection once the reads in flight are done."""
+        await asyncio.get_running_loop().run_in_executor(None, self._close)
+
+    def _close(self) -> None:
         self._writes_closed = True
         if self._writer.is_alive():
             self._writer.queue.put(None)
@@ -180,11 +188,11 @@ class Database:
             self._readers.clear()
         self._read_pool.shutdown(wait=True)
 
-    def __enter__(self) -> Self:
-        return self.start()
+    async def __aenter__(self) -> Self:
+        return await self.start()
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
 
     @property
     def batches_committed(self) -> int:

@@ -17,8 +17,8 @@ from typing import Any
 
 from gateway.audit import AuditEvent
 from gateway.partners import Partner
-from gateway.store.database import Database, Transaction
-from gateway.store.registry import _partner
+from gateway.store.sqlite.database import Database, Transaction
+from gateway.store.sqlite.registry import _partner
 
 
 @dataclass(frozen=True)

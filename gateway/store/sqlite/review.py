@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from gateway.audit import AuditEvent
-from gateway.store.database import Database, Transaction
-from gateway.store.delivery import NewCopy, queue_copies
+from gateway.store.sqlite.database import Database, Transaction
+from gateway.store.sqlite.delivery import NewCopy, queue_copies
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from gateway import audit
 from gateway.audit import AuditEvent
 from gateway.staff import throttle
 from gateway.staff.throttle import Bucket, Failures, ThrottlePolicy, Wait
-from gateway.store.database import Database, Transaction
+from gateway.store.sqlite.database import Database, Transaction
 
 PRUNE_BATCH: Final = 100
 """Rows forgotten per write at most, so pruning never makes one attempt slow."""

@@ -1,12 +1,12 @@
 """Requests for information as kept: open, overdue and answered, as each partner may see them.
 
-Rows are written at intake (:func:`gateway.store.signals._track_request`); this module only
+Rows are written at intake (:func:`gateway.store.sqlite.signals._track_request`); this module only
 reads them. ``open`` is every request without a reply, the overdue ones included;
 ``overdue`` those whose deadline has passed without one; ``answered`` those a recipient
 replied to. A partner sees the requests it sent, and those it received
-(:func:`~gateway.store.receipt.received`: not those the policy denied it, nor those whose copy
-waits for a liaison officer or was rejected by one; it cannot answer what it never got); as a
-recipient it sees only the recipients that received the signal too.
+(:func:`~gateway.store.sqlite.receipt.received`: not those the policy denied it, nor those
+whose copy waits for a liaison officer or was rejected by one; it cannot answer what it never
+got); as a recipient it sees only the recipients that received the signal too.
 """
 
 from __future__ import annotations
@@ -16,13 +16,11 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 from gateway.audit import timestamp
-from gateway.clock import Clock
-from gateway.store.database import Database
-from gateway.store.receipt import received
+from gateway.store.sqlite.database import Database
+from gateway.store.sqlite.receipt import received
 
 
 class RequestState(StrEnum):
@@ -47,14 +45,6 @@ class TrackedRequest:
 
 
 class RequestStore(Database):
-    def __init__(
-        self, path: Path, *, clock: Clock, group_commit_max: int = 256, read_threads: int = 4
-    ) -> None:
-        super().__init__(
-            path, clock=clock, group_commit_max=group_commit_max, read_threads=read_threads
-        )
-        self.clock = clock
-
     def requests_sync(
         self, state: RequestState, *, now: datetime, viewer: str | None = None
     ) -> list[TrackedRequest]:

@@ -11,7 +11,7 @@ from typing import Any
 from gateway.audit import AuditEvent
 from gateway.errors import RegistryError
 from gateway.partners import Certificate, CertificateState, Partner, PartnerState
-from gateway.store.database import Database, Transaction
+from gateway.store.sqlite.database import Database, Transaction
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from gateway.staff.login import StaffRecord
 from gateway.staff.proposals import NO_PASSWORD
 from gateway.staff.sessions import Ended
 from gateway.staff.tokens import ApiToken
-from gateway.store.database import Database, Transaction
-from gateway.store.sessions import end_sessions
-from gateway.store.throttle import clear_failures
+from gateway.store.sqlite.database import Database, Transaction
+from gateway.store.sqlite.sessions import end_sessions
+from gateway.store.sqlite.throttle import clear_failures
 
 _COLUMNS = "id, name, role, desk, language, state, created_at"
 _ISSUED_COLUMNS = "id, staff_id, label, created_at, revoked_at"

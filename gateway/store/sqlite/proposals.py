@@ -21,10 +21,10 @@ from gateway.errors import RegistryError
 from gateway.staff.accounts import Desk, Role, StaffAccount, StaffState
 from gateway.staff.proposals import NO_PASSWORD, Proposal, ProposalKind, ProposalState
 from gateway.staff.sessions import Ended
-from gateway.store.database import Database, Transaction
-from gateway.store.sessions import end_sessions
-from gateway.store.staff import check_desk, find_account
-from gateway.store.throttle import clear_failures
+from gateway.store.sqlite.database import Database, Transaction
+from gateway.store.sqlite.sessions import end_sessions
+from gateway.store.sqlite.staff import check_desk, find_account
+from gateway.store.sqlite.throttle import clear_failures
 
 _COLUMNS: Final = (
     "id, kind, staff_id, name, role, desk, language, proposed_by, proposed_at, state, "

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Final
 
 from gateway.audit import AuditEntry, EventKind, Verification
-from gateway.store.database import Database, Transaction
+from gateway.store.sqlite.database import Database, Transaction
 
 PAGE_MAX: Final = 200
 EXPORT_MAX: Final = 100_000

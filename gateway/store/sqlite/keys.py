@@ -10,8 +10,8 @@ from typing import Any
 from gateway.audit import AuditEvent, timestamp
 from gateway.errors import RegistryError
 from gateway.seal import GatewayKey, PartnerKey, Suite, current_key
-from gateway.store.database import Database, Transaction
-from gateway.store.registry import _partner
+from gateway.store.sqlite.database import Database, Transaction
+from gateway.store.sqlite.registry import _partner
 
 _KEY_COLUMNS = (
     "partner_id, key_id, suite, public_key, valid_from, valid_until, retired_at, added_at"

@@ -10,7 +10,7 @@ from typing import Any, Final
 from gateway import audit
 from gateway.audit import AuditEvent
 from gateway.staff.sessions import Ended, SessionRecord
-from gateway.store.database import Database, Transaction
+from gateway.store.sqlite.database import Database, Transaction
 
 _COLUMNS: Final = (
     "id_hash, staff_id, language, csrf, started_at, seen_at, flash, ended_at, ended_reason"

@@ -1,0 +1,42 @@
+"""The SQLite backend of the store: one file in WAL mode, one writer thread, reads in threads
+of their own (:mod:`gateway.store.sqlite.database`), the SQL of each concern in its module."""
+
+from __future__ import annotations
+
+from gateway.store.sqlite.audit_search import AuditSearchStore
+from gateway.store.sqlite.database import Database, StoreClosed
+from gateway.store.sqlite.delivery import DeliveryStore
+from gateway.store.sqlite.keys import KeyStore
+from gateway.store.sqlite.memory import TranslationMemoryStore
+from gateway.store.sqlite.policies import PolicyStore
+from gateway.store.sqlite.proposals import StaffProposalStore
+from gateway.store.sqlite.registry import RegistryStore
+from gateway.store.sqlite.requests import RequestStore
+from gateway.store.sqlite.review import ReviewStore
+from gateway.store.sqlite.sessions import StaffSessionStore
+from gateway.store.sqlite.signals import SignalStore
+from gateway.store.sqlite.staff import StaffStore
+from gateway.store.sqlite.subjects import SubjectStore
+from gateway.store.sqlite.throttle import SignInThrottleStore
+
+__all__ = ["Database", "SqliteStore", "StoreClosed"]
+
+
+class SqliteStore(
+    RegistryStore,
+    SignalStore,
+    PolicyStore,
+    ReviewStore,
+    StaffStore,
+    StaffSessionStore,
+    StaffProposalStore,
+    SignInThrottleStore,
+    TranslationMemoryStore,
+    KeyStore,
+    DeliveryStore,
+    SubjectStore,
+    RequestStore,
+    AuditSearchStore,
+):
+    """Everything Euregate keeps, in one SQLite file. ``async with`` it, or start it before
+    use and close it after."""
