@@ -148,9 +148,12 @@ def chain(event: AuditEvent, *, seq: int, prev_hash: str, at: datetime) -> Audit
     )
 
 
-def verify(entries: Iterable[AuditEntry]) -> Verification:
-    """Walk ``entries`` in sequence order and report the first that does not fit."""
+def verify(entries: Iterable[AuditEntry], *, since: Verification | None = None) -> Verification:
+    """Walk ``entries`` in sequence order and report the first that does not fit; ``since``
+    is what walking the entries before them found (a long chain is walked in pages)."""
     prev_hash, expected_seq, checked = GENESIS, 1, 0
+    if since is not None:
+        prev_hash, expected_seq, checked = since.last_hash, since.last_seq + 1, since.checked
     for entry in entries:
         reason = _misfit(entry, expected_seq=expected_seq, prev_hash=prev_hash)
         if reason is not None:

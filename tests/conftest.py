@@ -30,6 +30,7 @@ from gateway.staff_client import StaffClient
 from gateway.store import Store
 from gateway.store.sqlite import SqliteStore
 from gateway.vault import MasterKey
+from tests.store_backends import empty_store, store_clock  # noqa: F401 - the contract tests'
 
 T = TypeVar("T")
 REPO = Path(__file__).resolve().parent.parent

@@ -78,12 +78,12 @@ async def get(
 async def refusals(layout: DataDir) -> list[AuditEntry]:
     """What the audit log says about refusals, read after the gateway has stopped."""
     async with SqliteStore(layout.database, clock=SystemClock()) as store:
-        assert verify(store.audit_entries()).ok
-        return [e for e in store.audit_entries() if e.kind == "authentication.refused"]
+        assert verify(await store.audit_entries()).ok
+        return [e for e in await store.audit_entries() if e.kind == "authentication.refused"]
 
 
-def written(gateway: RunningGateway) -> int:
-    return sum(e.kind == "authentication.refused" for e in gateway.store.audit_entries())
+async def written(gateway: RunningGateway) -> int:
+    return sum(e.kind == "authentication.refused" for e in await gateway.store.audit_entries())
 
 
 async def test_two_hundred_bogus_tokens_make_one_entry_and_a_colleague_is_not_held_up(
@@ -102,7 +102,7 @@ async def test_two_hundred_bogus_tokens_make_one_entry_and_a_colleague_is_not_he
         async with connection(layout, COLLEAGUE) as colleague:
             status, _, _ = await get(colleague, gateway.staff_url + "/v1/review", token)
         assert status == 200
-        assert written(gateway) == 0, "nothing durable per refusal"
+        assert await written(gateway) == 0, "nothing durable per refusal"
 
     refused = sum(status == 401 for status, _, _ in answers)
     throttled = sum(status == 429 for status, _, _ in answers)
@@ -135,11 +135,11 @@ async def test_a_window_is_written_once_it_has_ended_and_each_address_apart(
                 await get(attacker, url, BOGUS)
             await get(other, url, "not-even-a-token")
             await get(other, url)
-            assert written(gateway) == 0
+            assert await written(gateway) == 0
 
             clock.set(clock.now() + timedelta(minutes=1))
             await get(attacker, url, BOGUS)
-            first = [e.data for e in gateway.store.audit_entries()
+            first = [e.data for e in await gateway.store.audit_entries()
                      if e.kind == "authentication.refused"]  # fmt: skip
 
     assert [(d["address"], d["count"], d["reasons"]) for d in first] == [

@@ -224,7 +224,7 @@ async def test_listing_and_confirming_are_audited_without_the_text(
 
     events = [
         (e.kind, e.actor, e.data)
-        for e in gateway.store.audit_entries()
+        for e in await gateway.store.audit_entries()
         if e.kind in {"memory.listed", "memory.confirmed"}
     ]
     assert events == [
@@ -241,7 +241,7 @@ async def test_listing_and_confirming_are_audited_without_the_text(
             },
         ),
     ]
-    log = b"".join(e.canonical for e in gateway.store.audit_entries()).decode()
+    log = b"".join(e.canonical for e in await gateway.store.audit_entries()).decode()
     assert PLANTED not in log
     assert SENTENCE not in log
 

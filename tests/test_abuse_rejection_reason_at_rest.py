@@ -77,7 +77,7 @@ async def test_a_rejection_reason_is_nowhere_in_the_database_and_the_desk_reads_
         with pytest.raises(Problem) as elsewhere:
             await desk.item(item_id)
     assert elsewhere.value.status == 404
-    log = b"".join(entry.canonical for entry in gateway.store.audit_entries())
+    log = b"".join(entry.canonical for entry in await gateway.store.audit_entries())
     assert REASON.encode() not in log
 
 
@@ -132,7 +132,9 @@ async def test_a_clear_reason_an_older_version_kept_is_sealed_at_start_and_erase
 
     async with gateway_in_process(settings) as running:
         upgraded = [
-            e.data for e in running.store.audit_entries() if e.kind == "gateway.at_rest_upgraded"
+            e.data
+            for e in await running.store.audit_entries()
+            if e.kind == "gateway.at_rest_upgraded"
         ]
         async with running.staff_client(belgian) as desk:
             case = await desk.item(item_id)

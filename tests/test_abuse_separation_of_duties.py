@@ -205,13 +205,15 @@ async def test_an_administrator_alone_cannot_make_a_liaison_officer_nor_see_a_se
     assert again.status == 401, "a code works once"
 
     kinds = ("staff.proposed", "staff.proposal_approved", "staff.enrolled")
-    events = [(e.kind, e.actor, e.subject) for e in office.store.audit_entries() if e.kind in kinds]
+    events = [
+        (e.kind, e.actor, e.subject) for e in await office.store.audit_entries() if e.kind in kinds
+    ]
     assert events == [
         ("staff.proposed", "staff:j.jansen", "staff:k.schmidt"),
         ("staff.proposal_approved", "staff:p.claes", "staff:k.schmidt"),
         ("staff.enrolled", "staff:k.schmidt", "staff:k.schmidt"),
     ]
-    log = b"".join(e.canonical for e in office.store.audit_entries())
+    log = b"".join(e.canonical for e in await office.store.audit_entries())
     for secret_part in (first, second, secret, "Klaus Schmidt"):
         assert secret_part.encode() not in log
 
@@ -309,7 +311,7 @@ async def test_nobody_decides_a_proposal_about_their_own_account(office: Office)
         assert (await decide(third, proposal_id, "refuse")).status == 200
     assert office.store.staff_proposal(proposal_id).state is ProposalState.REFUSED  # type: ignore[union-attr]
     assert office.store.staff_account("p.claes").state is StaffState.ACTIVE
-    (event,) = [e for e in office.store.audit_entries() if e.kind == "staff.proposal_refused"]
+    (event,) = [e for e in await office.store.audit_entries() if e.kind == "staff.proposal_refused"]
     assert (event.actor, event.subject) == ("staff:r.admin", "staff:p.claes")
 
 

@@ -148,7 +148,7 @@ async def test_signing_out_ends_every_session_of_the_account_and_is_audited(
     record = session_row(gateway.store, kept)
     assert record is not None
     assert record.ended_reason is Ended.SIGNED_OUT
-    (event,) = [e for e in gateway.store.audit_entries() if e.kind == "staff.signed_out"]
+    (event,) = [e for e in await gateway.store.audit_entries() if e.kind == "staff.signed_out"]
     assert (event.actor, event.data) == ("staff:m.dubois", {"sessions_ended": 2})
 
 

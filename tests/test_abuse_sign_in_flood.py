@@ -232,7 +232,9 @@ async def test_administrators_see_where_an_account_is_blocked_and_lift_it(
         assert "1 unblocked" in (await person.get("/admin/staff")).text
 
     assert await attempt(gateway, ATTACKER, "m.dubois", WRONG) == 401
-    (event,) = [e for e in gateway.store.audit_entries() if e.kind == "staff.sign_in_unblocked"]
+    (event,) = [
+        e for e in await gateway.store.audit_entries() if e.kind == "staff.sign_in_unblocked"
+    ]
     assert (event.actor, event.subject, event.data) == (
         "staff:j.jansen",
         "staff:m.dubois",

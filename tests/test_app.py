@@ -53,7 +53,7 @@ async def test_a_partner_posts_a_signal_and_gets_a_receipt(
     assert receipt["sender_reference"] == signal["sender_reference"]
     assert receipt["body_sha256"] == hashlib.sha256(rfc8785.dumps(signal)).hexdigest()
     assert {r["partner"] for r in receipt["recipients"]} == set(signal["recipients"]["partners"])
-    entries = list(gateway.store.audit_entries())
+    entries = list(await gateway.store.audit_entries())
     accepted = next(e for e in entries if e.seq == receipt["audit"]["seq"])
     assert accepted.hash == receipt["audit"]["hash"]
     assert accepted.kind == "signal.accepted"
@@ -244,10 +244,10 @@ async def test_refusals_are_audited_without_the_body(
     signal = example(DRUG_WASTE)
     signal["urgency"] = "whenever"
     await raw_post(gateway, json.dumps(signal).encode())
-    last = list(gateway.store.audit_entries())[-1]
+    last = list(await gateway.store.audit_entries())[-1]
     assert last.kind == "signal.refused"
     assert last.data == {"status": 422, "kind": "signal-invalid", "codes": ["enum"]}
-    assert audit.verify(gateway.store.audit_entries()).ok
+    assert audit.verify(await gateway.store.audit_entries()).ok
 
 
 async def test_the_database_alone_reveals_no_signal_content(

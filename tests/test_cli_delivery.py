@@ -38,7 +38,7 @@ async def run_beside(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[in
 
 
 async def audit_in(store: Store, kind: EventKind) -> list[tuple[str, dict[str, object]]]:
-    return [(e.actor, e.data) for e in store.audit_entries() if e.kind == str(kind)]
+    return [(e.actor, e.data) for e in await store.audit_entries() if e.kind == str(kind)]
 
 
 def audit_of(layout: DataDir, kind: EventKind) -> list[tuple[str, dict[str, object]]]:

@@ -110,8 +110,8 @@ def authenticate(layout: DataDir, token: str) -> StaffAccount:
 def staff_kinds(layout: DataDir) -> list[str]:
     async def read() -> list[str]:
         async with SqliteStore(layout.database, clock=SystemClock()) as store:
-            assert verify(store.audit_entries()).ok
-            return [e.kind for e in store.audit_entries() if e.kind.startswith("staff.")]
+            assert verify(await store.audit_entries()).ok
+            return [e.kind for e in await store.audit_entries() if e.kind.startswith("staff.")]
 
     return asyncio.run(read())
 

@@ -69,9 +69,9 @@ async def test_sigkill_mid_stream_loses_no_receipted_signal(
         async with SqliteStore(layout.database, clock=SystemClock()) as store:
             stored = set(store.signal_ids())
             assert set(receipted) <= stored
-            verification = audit.verify(store.audit_entries())
+            verification = audit.verify(await store.audit_entries())
             assert verification.ok, verification.reason
-            entries = {e.seq: e for e in store.audit_entries()}
+            entries = {e.seq: e for e in await store.audit_entries()}
         for receipt in receipted.values():
             assert entries[receipt["audit"]["seq"]].hash == receipt["audit"]["hash"]
 

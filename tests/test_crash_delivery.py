@@ -50,7 +50,7 @@ async def sealed(layout: DataDir, signal_ids: list[str]) -> list[InboxEnvelope]:
 
 async def audit_chain_intact(layout: DataDir) -> bool:
     async with SqliteStore(layout.database, clock=SystemClock()) as store:
-        return audit.verify(store.audit_entries()).ok
+        return audit.verify(await store.audit_entries()).ok
 
 
 async def test_killed_during_webhook_delivery_every_envelope_is_pushed_after_the_restart(

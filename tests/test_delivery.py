@@ -169,7 +169,7 @@ async def test_acknowledging_twice_is_harmless(
         once = await client.acknowledge(message.envelope_id)
         twice = await client.acknowledge(message.envelope_id)
     assert once == twice
-    acks = [e for e in gateway.store.audit_entries() if e.kind == "inbox.acknowledged"]
+    acks = [e for e in await gateway.store.audit_entries() if e.kind == "inbox.acknowledged"]
     assert len(acks) == 1
 
 
@@ -223,7 +223,7 @@ async def test_the_audit_log_tells_the_whole_story_of_a_delivery(
 
     story = [
         e.kind
-        for e in gateway.store.audit_entries()
+        for e in await gateway.store.audit_entries()
         if e.subject == f"signal:{signal_id}" or signal_id in str(e.data)
     ]
     assert story == ["signal.accepted", "copy.sealed", "inbox.fetched", "inbox.acknowledged"]

@@ -122,7 +122,7 @@ async def test_the_receipt_says_per_recipient_what_the_policy_decided(
     ]
     assert all("2" in r["rules"] for r in receipt["recipients"])
     assert "notice" not in receipt
-    accepted = next(e for e in gateway.store.audit_entries() if e.kind == "signal.accepted")
+    accepted = next(e for e in await gateway.store.audit_entries() if e.kind == "signal.accepted")
     assert accepted.data["policy_sha256"] == gateway.policy_digest
     assert [d["verdict"] for d in accepted.data["decisions"]] == ["deliver", "deliver"]
 
@@ -151,7 +151,7 @@ async def test_explain_decides_as_a_post_would_and_keeps_nothing(
     async with gateway.client("de-stadt-aachen") as client:
         explained = await client.explain(signal)
         assert gateway.store.signal_ids() == []
-        assert [e.kind for e in gateway.store.audit_entries()][-1] == "policy.explained"
+        assert [e.kind for e in await gateway.store.audit_entries()][-1] == "policy.explained"
         receipt = await client.post_signal(signal)
     stored = await gateway.store.decisions(receipt["signal_id"])
     assert explained["decisions"] == stored

@@ -14,8 +14,8 @@ from gateway.store import Store
 from gateway.store.sqlite import SqliteStore
 
 
-def kinds(store: Store) -> list[str]:
-    return [entry.kind for entry in store.audit_entries()]
+async def kinds(store: Store) -> list[str]:
+    return [entry.kind for entry in await store.audit_entries()]
 
 
 @pytest.fixture
@@ -24,20 +24,20 @@ async def store(layout: DataDir) -> AsyncIterator[Store]:
         yield opened
 
 
-def test_the_policy_is_adopted_once_and_audited_with_its_digest(
+async def test_the_policy_is_adopted_once_and_audited_with_its_digest(
     layout: DataDir, store: Store
 ) -> None:
     first = PolicyInForce(layout.policy, store=store)
     assert store.policy_in_force() == first.policy.digest
-    assert kinds(store).count("policy.adopted") == 1
+    assert (await kinds(store)).count("policy.adopted") == 1
     PolicyInForce(layout.policy, store=store)
-    assert kinds(store).count("policy.adopted") == 1
-    last = [e for e in store.audit_entries() if e.kind == "policy.adopted"][-1]
+    assert (await kinds(store)).count("policy.adopted") == 1
+    last = [e for e in await store.audit_entries() if e.kind == "policy.adopted"][-1]
     assert last.data["sha256"] == first.policy.digest
     assert store.policy_text(first.policy.digest) == layout.policy.read_text(encoding="utf-8")
 
 
-def test_a_changed_file_is_adopted_on_reload(layout: DataDir, store: Store) -> None:
+async def test_a_changed_file_is_adopted_on_reload(layout: DataDir, store: Store) -> None:
     in_force = PolicyInForce(layout.policy, store=store)
     before = in_force.policy.digest
     text = layout.policy.read_text(encoding="utf-8")
@@ -46,11 +46,13 @@ def test_a_changed_file_is_adopted_on_reload(layout: DataDir, store: Store) -> N
     assert result.adopted
     assert in_force.policy.digest != before
     assert store.policy_in_force() == in_force.policy.digest
-    adopted = [e for e in store.audit_entries() if e.kind == "policy.adopted"][-1]
+    adopted = [e for e in await store.audit_entries() if e.kind == "policy.adopted"][-1]
     assert adopted.data["previous_sha256"] == before
 
 
-def test_a_broken_file_is_refused_and_the_old_policy_stays(layout: DataDir, store: Store) -> None:
+async def test_a_broken_file_is_refused_and_the_old_policy_stays(
+    layout: DataDir, store: Store
+) -> None:
     in_force = PolicyInForce(layout.policy, store=store)
     before = in_force.policy
     layout.policy.write_text("version = 1\n[[rule]\nid = ", encoding="utf-8")
@@ -59,7 +61,7 @@ def test_a_broken_file_is_refused_and_the_old_policy_stays(layout: DataDir, stor
     assert result.problems
     assert in_force.policy is before
     assert store.policy_in_force() == before.digest
-    assert kinds(store)[-1] == "policy.refused"
+    assert (await kinds(store))[-1] == "policy.refused"
 
 
 def test_a_gateway_does_not_start_on_a_broken_policy(layout: DataDir, store: Store) -> None:

@@ -123,7 +123,7 @@ async def test_opening_a_copy_is_audited_with_the_officers_id(
     async with gateway.staff_client(token) as desk:
         await desk.item(item["id"])
 
-    opened = [e for e in gateway.store.audit_entries() if e.kind == "review.opened"]
+    opened = [e for e in await gateway.store.audit_entries() if e.kind == "review.opened"]
     assert [(e.actor, e.data["item"]) for e in opened] == [("staff:m.dubois", item["id"])]
 
 
@@ -159,7 +159,7 @@ async def test_a_release_is_audited_without_the_text(
     async with gateway.staff_client(token) as desk:
         await desk.release(item["id"], {"/summary": FRENCH_SUMMARY})
 
-    (event,) = [e for e in gateway.store.audit_entries() if e.kind == "review.released"]
+    (event,) = [e for e in await gateway.store.audit_entries() if e.kind == "review.released"]
     assert event.actor == "staff:m.dubois"
     assert event.data["corrected"] == ["/summary"]
     assert FRENCH_SUMMARY not in json.dumps(event.data, ensure_ascii=False)
@@ -190,7 +190,7 @@ async def test_a_rejection_needs_a_reason(
         assert refused.value.status == 422
         rejected = await desk.reject(item["id"], "Zuständig ist die Staatsanwaltschaft Aachen.")
     assert rejected["state"] == "rejected"
-    kinds = [e.kind for e in gateway.store.audit_entries()]
+    kinds = [e.kind for e in await gateway.store.audit_entries()]
     assert "review.rejected" in kinds
 
 
@@ -323,6 +323,6 @@ async def test_a_refused_token_is_audited_without_the_token(layout: DataDir) -> 
     assert status == 401
 
     async with SqliteStore(layout.database, clock=SystemClock()) as store:
-        (event,) = [e for e in store.audit_entries() if e.kind == "authentication.refused"]
+        (event,) = [e for e in await store.audit_entries() if e.kind == "authentication.refused"]
     assert event.data["reasons"] == {"unknown": 1}
     assert attempt not in event.canonical.decode()

@@ -91,8 +91,8 @@ def next_code(officer: Officer) -> str:
     return officer.app.at(officer._clock.now() + STEP)
 
 
-def sign_ins(store: Store) -> list[AuditEntry]:
-    return [e for e in store.audit_entries() if e.kind.startswith("staff.login")]
+async def sign_ins(store: Store) -> list[AuditEntry]:
+    return [e for e in await store.audit_entries() if e.kind.startswith("staff.login")]
 
 
 def refused(authenticator: Authenticator, staff_id: str, password: str, code: str) -> str:
@@ -107,17 +107,17 @@ def refused(authenticator: Authenticator, staff_id: str, password: str, code: st
 # --- one attempt --------------------------------------------------------------------------
 
 
-def test_the_right_password_and_code_sign_in_and_the_sign_in_is_audited(
+async def test_the_right_password_and_code_sign_in_and_the_sign_in_is_audited(
     authenticator: Authenticator, officer: Officer, staff_store: Store
 ) -> None:
     account = authenticator.login_sync(officer.id, PASSWORD, officer.code(), address=ADDRESS)
     assert account.id == officer.id
     assert account.role is Role.LIAISON_OFFICER
-    [entry] = sign_ins(staff_store)
+    [entry] = await sign_ins(staff_store)
     assert entry.kind == "staff.login_succeeded"
     assert entry.actor == entry.subject == "staff:j.jansen"
     assert entry.data == {"address": ADDRESS}
-    assert verify(staff_store.audit_entries()).ok
+    assert verify(await staff_store.audit_entries()).ok
 
 
 async def test_signing_in_from_the_event_loop_runs_off_it(
@@ -127,7 +127,7 @@ async def test_signing_in_from_the_event_loop_runs_off_it(
     assert account.id == officer.id
 
 
-def test_every_refusal_reads_the_same_and_only_the_audit_log_knows_why(
+async def test_every_refusal_reads_the_same_and_only_the_audit_log_knows_why(
     authenticator: Authenticator,
     officer: Officer,
     staff_store: Store,
@@ -146,7 +146,7 @@ def test_every_refusal_reads_the_same_and_only_the_audit_log_knows_why(
     admin.set_state(staff_store, officer.id, StaffState.DISABLED, actor="admin:test")
     answers["disabled"] = refused(authenticator, officer.id, PASSWORD, officer.code())
     assert len(set(answers.values())) == 1
-    reasons = [e.data.get("reason") for e in sign_ins(staff_store)[1:]]
+    reasons = [e.data.get("reason") for e in (await sign_ins(staff_store))[1:]]
     assert reasons == [
         "password",
         "code",
@@ -157,17 +157,17 @@ def test_every_refusal_reads_the_same_and_only_the_audit_log_knows_why(
     ]
 
 
-def test_a_refusal_for_an_unknown_account_does_not_log_the_name_tried(
+async def test_a_refusal_for_an_unknown_account_does_not_log_the_name_tried(
     authenticator: Authenticator, staff_store: Store
 ) -> None:
     """People type their password into the login field; the audit log must not keep it."""
     refused(authenticator, "my.secret.password", PASSWORD, "123456")
-    [entry] = sign_ins(staff_store)
+    [entry] = await sign_ins(staff_store)
     assert entry.actor == "anonymous"
     assert "my.secret.password" not in entry.canonical.decode()
 
 
-def test_a_hash_with_old_parameters_is_replaced_at_the_next_sign_in(
+async def test_a_hash_with_old_parameters_is_replaced_at_the_next_sign_in(
     staff_store: Store,
     master_key: MasterKey,
     staff_clock: FixedClock,
@@ -183,7 +183,7 @@ def test_a_hash_with_old_parameters_is_replaced_at_the_next_sign_in(
     assert record is not None
     assert not cheap_passwords.needs_rehash(record.password_hash)
     assert cheap_passwords.verify(record.password_hash, PASSWORD)
-    assert sign_ins(staff_store)[-1].data["rehashed"] is True
+    assert (await sign_ins(staff_store))[-1].data["rehashed"] is True
 
 
 # --- the throttle: failures per name and address --------------------------------------------
@@ -246,37 +246,37 @@ def test_a_name_nobody_has_is_blocked_exactly_like_an_account(
     assert answers[officer.id] == answers["nobody.here"]
 
 
-def test_each_failure_after_a_block_ends_blocks_twice_as_long(
+async def test_each_failure_after_a_block_ends_blocks_twice_as_long(
     authenticator: Authenticator, officer: Officer, staff_store: Store, staff_clock: FixedClock
 ) -> None:
     for _ in range(BLOCK_AFTER):
         refused(authenticator, officer.id, "wrong horse battery", officer.code())
     staff_clock.set(staff_clock.now() + timedelta(minutes=15))
     refused(authenticator, officer.id, PASSWORD, "000000")
-    event = sign_ins(staff_store)[-1]
+    event = (await sign_ins(staff_store))[-1]
     assert event.data["reason"] == "code"
     assert event.data["failures"] == BLOCK_AFTER + 1
     assert event.data["blocked_until"] == timestamp(staff_clock.now() + timedelta(minutes=30))
 
 
-def test_failures_are_forgotten_a_day_after_the_last(
+async def test_failures_are_forgotten_a_day_after_the_last(
     authenticator: Authenticator, officer: Officer, staff_store: Store, staff_clock: FixedClock
 ) -> None:
     for _ in range(BLOCK_AFTER - 1):
         refused(authenticator, officer.id, "wrong horse battery", officer.code())
     staff_clock.set(staff_clock.now() + timedelta(days=1))
     refused(authenticator, officer.id, "wrong horse battery", next_code(officer))
-    assert sign_ins(staff_store)[-1].data["failures"] == 1
+    assert (await sign_ins(staff_store))[-1].data["failures"] == 1
 
 
-def test_a_success_forgets_the_failures_from_its_address(
+async def test_a_success_forgets_the_failures_from_its_address(
     authenticator: Authenticator, officer: Officer, staff_store: Store
 ) -> None:
     for _ in range(BLOCK_AFTER - 1):
         refused(authenticator, officer.id, "wrong horse battery", officer.code())
     authenticator.login_sync(officer.id, PASSWORD, officer.code(), address=ADDRESS)
     refused(authenticator, officer.id, "wrong horse battery", officer.code())
-    assert sign_ins(staff_store)[-1].data["failures"] == 1
+    assert (await sign_ins(staff_store))[-1].data["failures"] == 1
 
 
 def test_lifting_the_blocks_lets_the_address_try_again(

@@ -34,15 +34,15 @@ def enrol(staff_store: Store, master_key: MasterKey, cheap_passwords: Passwords)
     )
 
 
-def staff_events(store: Store) -> list[tuple[str, str, str, dict[str, object]]]:
+async def staff_events(store: Store) -> list[tuple[str, str, str, dict[str, object]]]:
     return [
         (e.kind, e.actor, e.subject, e.data)
-        for e in store.audit_entries()
+        for e in await store.audit_entries()
         if e.kind.startswith("staff.")
     ]
 
 
-def test_an_account_reads_back_as_enrolled_and_its_addition_is_audited(
+async def test_an_account_reads_back_as_enrolled_and_its_addition_is_audited(
     enrol: admin.Enrolment, staff_store: Store, staff_clock: FixedClock
 ) -> None:
     stored = staff_store.staff_account("j.jansen")
@@ -51,7 +51,7 @@ def test_an_account_reads_back_as_enrolled_and_its_addition_is_audited(
         "Jan Jansen", Role.LIAISON_OFFICER, "NL", StaffState.ACTIVE,
     )  # fmt: skip
     assert stored.created_at == "2026-03-02T09:00:07.000000Z"
-    assert staff_events(staff_store) == [
+    assert await staff_events(staff_store) == [
         (
             "staff.added",
             "admin:test",
@@ -72,14 +72,14 @@ def test_accounts_are_listed_by_id(
     assert [a.id for a in staff_store.staff_accounts()] == ["a.schmidt", "j.jansen", "m.dupont"]
 
 
-def test_an_id_is_enrolled_once(
+async def test_an_id_is_enrolled_once(
     enrol: admin.Enrolment, staff_store: Store, master_key: MasterKey, cheap_passwords: Passwords
 ) -> None:
     with pytest.raises(RegistryError, match="already exists"):
         admin.enrol(
             staff_store, master_key, officer(), PASSWORD, actor="a", passwords=cheap_passwords
         )
-    assert [e[0] for e in staff_events(staff_store)] == ["staff.added"]
+    assert [e[0] for e in await staff_events(staff_store)] == ["staff.added"]
 
 
 def test_a_desk_of_partners_names_registered_partners_only(
@@ -97,7 +97,7 @@ def test_a_desk_of_partners_names_registered_partners_only(
     assert staff_store.staff_account("j.jansen").desk == added.account.desk
 
 
-def test_a_change_is_audited_by_what_changed_and_never_by_name(
+async def test_a_change_is_audited_by_what_changed_and_never_by_name(
     enrol: admin.Enrolment, staff_store: Store
 ) -> None:
     wanted = StaffAccount(
@@ -109,7 +109,7 @@ def test_a_change_is_audited_by_what_changed_and_never_by_name(
     assert (changed.name, changed.role, str(changed.desk), changed.language) == (
         "Johanna Jansen-Peeters", Role.COMPLIANCE, "*", "nl",
     )  # fmt: skip
-    kind, _, _, data = staff_events(staff_store)[-1]
+    kind, _, _, data = (await staff_events(staff_store))[-1]
     assert kind == "staff.changed"
     assert data == {
         "role": {"from": "liaison_officer", "to": "compliance"},
@@ -117,10 +117,10 @@ def test_a_change_is_audited_by_what_changed_and_never_by_name(
         "language": {"from": "en", "to": "nl"},
         "name_changed": True,
     }
-    assert all("Jansen" not in e.canonical.decode() for e in staff_store.audit_entries())
+    assert all("Jansen" not in e.canonical.decode() for e in await staff_store.audit_entries())
 
 
-def test_failures_count_per_name_and_address_and_lifting_forgets_them_everywhere(
+async def test_failures_count_per_name_and_address_and_lifting_forgets_them_everywhere(
     enrol: admin.Enrolment, staff_store: Store, staff_clock: FixedClock, master_key: MasterKey
 ) -> None:
     policy = ThrottlePolicy()
@@ -146,13 +146,13 @@ def test_failures_count_per_name_and_address_and_lifting_forgets_them_everywhere
     assert admin.sign_in_blocks(
         staff_store, master_key, ["j.jansen"], staff_clock.now(), policy
     ) == {"j.jansen": []}
-    assert staff_events(staff_store)[-1][:3] == (
+    assert (await staff_events(staff_store))[-1][:3] == (
         "staff.sign_in_unblocked", "admin:test", "staff:j.jansen",
     )  # fmt: skip
-    assert "j.jansen" not in staff_events(staff_store)[-1][3].values()
+    assert "j.jansen" not in (await staff_events(staff_store))[-1][3].values()
 
 
-def test_a_sign_in_does_not_count_when_the_credentials_changed_since_they_were_read(
+async def test_a_sign_in_does_not_count_when_the_credentials_changed_since_they_were_read(
     enrol: admin.Enrolment, staff_store: Store, master_key: MasterKey, cheap_passwords: Passwords
 ) -> None:
     seen = staff_store.staff_record("j.jansen")
@@ -171,13 +171,13 @@ def test_a_sign_in_does_not_count_when_the_credentials_changed_since_they_were_r
         address="192.0.2.1",
     )
     assert kept is False
-    assert "staff.login_succeeded" not in [e[0] for e in staff_events(staff_store)]
+    assert "staff.login_succeeded" not in [e[0] for e in await staff_events(staff_store)]
 
 
 # --- tokens -----------------------------------------------------------------------------------
 
 
-def test_a_token_is_issued_listed_and_revoked_once(
+async def test_a_token_is_issued_listed_and_revoked_once(
     enrol: admin.Enrolment, staff_store: Store
 ) -> None:
     issued = admin.issue_token(staff_store, "j.jansen", " nightly export ", actor="admin:test")
@@ -191,10 +191,10 @@ def test_a_token_is_issued_listed_and_revoked_once(
     assert staff_store.staff_for_token(token_hash(issued.secret)) is None
     with pytest.raises(RegistryError, match="no active token"):
         admin.revoke_token(staff_store, issued.token.id, actor="admin:test")
-    assert [e[0] for e in staff_events(staff_store)] == [
+    assert [e[0] for e in await staff_events(staff_store)] == [
         "staff.added", "staff.token_issued", "staff.token_revoked",
     ]  # fmt: skip
-    assert staff_events(staff_store)[-1][2] == "staff:j.jansen"
+    assert (await staff_events(staff_store))[-1][2] == "staff:j.jansen"
 
 
 @pytest.mark.parametrize("label", ["", "   ", "x" * 101, "tab\there"])
@@ -215,7 +215,7 @@ def test_no_token_for_a_disabled_or_unknown_account(
         admin.issue_token(staff_store, "j.jansen", "script", actor="a")
 
 
-def test_a_reset_revokes_that_accounts_tokens_and_no_one_elses(
+async def test_a_reset_revokes_that_accounts_tokens_and_no_one_elses(
     enrol: admin.Enrolment, staff_store: Store, master_key: MasterKey, cheap_passwords: Passwords
 ) -> None:
     admin.enrol(
@@ -234,11 +234,11 @@ def test_a_reset_revokes_that_accounts_tokens_and_no_one_elses(
     assert all(token.staff_id == "j.jansen" for token in staff_store.tokens("j.jansen"))
     assert not any(token.active for token in staff_store.tokens("j.jansen"))
     assert staff_store.staff_for_token(token_hash(theirs.secret)) is not None
-    assert staff_events(staff_store)[-1][:2] == ("staff.credentials_reset", "admin:test")
-    assert staff_events(staff_store)[-1][3] == {"tokens_revoked": 2}
+    assert (await staff_events(staff_store))[-1][:2] == ("staff.credentials_reset", "admin:test")
+    assert (await staff_events(staff_store))[-1][3] == {"tokens_revoked": 2}
 
 
-def test_an_unknown_account_is_named_as_such(
+async def test_an_unknown_account_is_named_as_such(
     staff_store: Store, master_key: MasterKey, cheap_passwords: Passwords
 ) -> None:
     assert staff_store.staff_record("nobody") is None
@@ -252,7 +252,7 @@ def test_an_unknown_account_is_named_as_such(
         )
     with pytest.raises(RegistryError, match="no staff nobody"):
         staff_store.tokens("nobody")
-    assert staff_events(staff_store) == []
+    assert await staff_events(staff_store) == []
 
 
 # --- what is kept -----------------------------------------------------------------------------
@@ -270,7 +270,7 @@ async def test_no_password_second_factor_or_token_is_kept_in_clear_and_the_chain
             store, master_key, "j.jansen", "a whole new passphrase", actor="a",
             passwords=cheap_passwords,
         )  # fmt: skip
-        assert verify(store.audit_entries()).ok
+        assert verify(await store.audit_entries()).ok
     secrets = [PASSWORD, "a whole new passphrase", enrolment.totp_secret, reset.totp_secret, token]
     files = [p for p in layout.database.parent.iterdir() if p.name.startswith(layout.database.name)]
     kept = b"".join(path.read_bytes() for path in files)

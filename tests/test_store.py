@@ -86,7 +86,7 @@ async def test_concurrent_writes_are_committed_together(store: Store) -> None:
     assert len({r.signal.id for r in results}) == 200
     assert store.batches_committed - before < 200
     assert sorted(r.signal.audit_seq for r in results) == list(range(3, 203))
-    assert audit.verify(store.audit_entries()).ok
+    assert audit.verify(await store.audit_entries()).ok
 
 
 async def test_a_caller_that_gives_up_neither_undoes_its_write_nor_stops_the_writer(
@@ -149,13 +149,13 @@ async def test_the_same_reference_with_another_body_is_a_conflict_that_writes_no
     store: Store,
 ) -> None:
     await store.accept_signal(new_signal(1), accepted_event(new_signal(1)))
-    entries_before = len(list(store.audit_entries()))
+    entries_before = len(list(await store.audit_entries()))
     with pytest.raises(IdempotencyConflict) as caught:
         await store.accept_signal(
             new_signal(2, digest="e" * 64, reference="REF-1"), accepted_event(new_signal(2))
         )
     assert caught.value.params["signal_id"] == new_signal(1).id
-    assert len(list(store.audit_entries())) == entries_before
+    assert len(list(await store.audit_entries())) == entries_before
 
 
 async def test_one_failing_write_does_not_undo_the_others_in_its_batch(store: Store) -> None:
@@ -172,7 +172,7 @@ async def test_one_failing_write_does_not_undo_the_others_in_its_batch(store: St
     )
     assert isinstance(outcomes[5], RuntimeError)
     assert len(store.signal_ids()) == 10
-    entries = list(store.audit_entries())
+    entries = list(await store.audit_entries())
     assert "signal.refused" not in {e.kind for e in entries}
     assert audit.verify(entries).ok
 
@@ -184,7 +184,7 @@ async def test_two_processes_writing_keep_one_unbroken_chain(store: Store) -> No
             writer = store if n % 2 else second
             signal = new_signal(n)
             await writer.accept_signal(signal, accepted_event(signal))
-    result = audit.verify(store.audit_entries())
+    result = audit.verify(await store.audit_entries())
     assert result.ok
     assert result.checked == 22
 

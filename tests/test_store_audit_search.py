@@ -191,7 +191,7 @@ async def test_the_last_verification_is_kept(
 ) -> None:
     store = gateway.store
     assert await store.last_verification() is None
-    result = audit.verify(store.audit_entries())
+    result = audit.verify(await store.audit_entries())
     head = await store.chain_head()
     assert head is not None
 

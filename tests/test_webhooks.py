@@ -75,8 +75,8 @@ async def outbox(store: Store, state: str | None = None) -> list[Delivery]:
     return await store.deliveries(state=state)
 
 
-def audit_of(store: Store, kind: EventKind) -> list[dict[str, object]]:
-    return [e.data for e in store.audit_entries() if e.kind == str(kind)]
+async def audit_of(store: Store, kind: EventKind) -> list[dict[str, object]]:
+    return [e.data for e in await store.audit_entries() if e.kind == str(kind)]
 
 
 def stepper(layout: DataDir, store: Store, clock: FixedClock, **options: Any) -> Pusher:
@@ -190,7 +190,7 @@ async def test_an_envelope_is_pushed_over_mutual_tls_and_counts_as_acknowledged(
 
     (delivery,) = await outbox(gateway.store)
     assert (delivery.state, delivery.attempts, delivery.last_status) == ("delivered", 1, 200)
-    (attempt,) = audit_of(gateway.store, EventKind.DELIVERY_ATTEMPTED)
+    (attempt,) = await audit_of(gateway.store, EventKind.DELIVERY_ATTEMPTED)
     assert attempt == {
         "envelope": body["id"],
         "recipient": "nl-pol-limburg",
@@ -199,7 +199,7 @@ async def test_an_envelope_is_pushed_over_mutual_tls_and_counts_as_acknowledged(
         "error": None,
         "state": "delivered",
     }
-    (ack,) = audit_of(gateway.store, EventKind.INBOX_ACKNOWLEDGED)
+    (ack,) = await audit_of(gateway.store, EventKind.INBOX_ACKNOWLEDGED)
     assert ack == {"envelope": body["id"], "recipient": "nl-pol-limburg", "by": "webhook"}
 
 
@@ -273,9 +273,9 @@ async def test_failed_pushes_back_off_then_die_and_a_retry_delivers(
     assert (done.state, done.last_status) == ("delivered", 200)
     assert len(receiver.received) == 4
     assert {body["id"] for body in receiver.received} == {done.envelope_id}
-    states = [a["state"] for a in audit_of(store, EventKind.DELIVERY_ATTEMPTED)]
+    states = [a["state"] for a in await audit_of(store, EventKind.DELIVERY_ATTEMPTED)]
     assert states == ["pending", "pending", "dead", "delivered"]
-    (retried,) = audit_of(store, EventKind.DELIVERY_RETRIED)
+    (retried,) = await audit_of(store, EventKind.DELIVERY_RETRIED)
     assert retried == {"envelope": done.envelope_id, "recipient": "nl-pol-limburg"}
 
 
@@ -355,7 +355,7 @@ async def test_undelivered_pushes_follow_a_new_webhook_and_leave_with_it(
     assert old.received == new.received == []
     async with quiet_gateway.client("nl-pol-limburg") as client:
         assert len((await client.inbox())["envelopes"]) == 1, "the inbox keeps the envelope"
-    changes = audit_of(store, EventKind.PARTNER_WEBHOOK_CHANGED)
+    changes = await audit_of(store, EventKind.PARTNER_WEBHOOK_CHANGED)
     assert [c["outbox_changed"] for c in changes] == [0, 1, 1]
 
 

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from gateway import datadir
+from gateway.audit import AuditEntry
 from gateway.client import EuregateClient
 from gateway.clock import FixedClock
 from gateway.config import DataDir, Settings
@@ -135,6 +136,11 @@ class WebGateway:
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=120)
+
+    def audit_entries(self) -> list[AuditEntry]:
+        """The whole audit chain as the gateway's store keeps it."""
+        assert self.store is not None, "the gateway has started"
+        return self.run(self.store.audit_entries())
 
     def post(self, document: dict[str, Any], *, reference: str | None = None) -> str:
         """Post a signal as the Dutch police; its gateway id."""

@@ -9,7 +9,6 @@ from dataclasses import asdict
 from pathlib import Path
 
 from gateway import datadir
-from gateway.audit import verify
 from gateway.cli import keys
 from gateway.cli.common import Handler, add_data_dir, layout, settings
 from gateway.clock import SystemClock
@@ -21,7 +20,7 @@ from gateway.delivery.webhooks import (
 )
 from gateway.errors import RegistryError
 from gateway.partners import Partner, PartnerState
-from gateway.store import Store
+from gateway.store import Store, verify_chain
 from gateway.web.export import check_export, public_keys_from_json
 
 Subparsers = argparse._SubParsersAction
@@ -383,7 +382,7 @@ def _register_audit(commands: Subparsers[argparse.ArgumentParser]) -> None:
 
 async def run_audit_verify(args: argparse.Namespace) -> int:
     async with open_store(layout(args)) as store:
-        result = verify(store.audit_entries())
+        result = await verify_chain(store)
     if args.json:
         print(json.dumps({**asdict(result), "ok": result.ok}))
     elif result.ok:

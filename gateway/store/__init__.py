@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gateway.store.interface.audit_log import AuditLog, AuditReader, verify_chain
 from gateway.store.sqlite import SqliteStore
 from gateway.store.sqlite.audit_search import (
     AuditSearchStore,
@@ -42,6 +43,8 @@ from gateway.store.sqlite.throttle import SignInBlock, SignInThrottleStore
 __all__ = [
     "Accepted",
     "Admission",
+    "AuditLog",
+    "AuditReader",
     "AuditSearchStore",
     "Database",
     "Decided",
@@ -83,6 +86,7 @@ __all__ = [
     "Transaction",
     "TranslationMemoryStore",
     "Write",
+    "verify_chain",
 ]
 
 

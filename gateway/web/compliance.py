@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from gateway import audit, datadir, labels
+from gateway import datadir, labels
 from gateway.audit import AuditEntry, AuditEvent, EventKind, timestamp
 from gateway.config import DataDir
 from gateway.decision import Decision
@@ -34,7 +34,7 @@ from gateway.lookup import SubjectLookup
 from gateway.partners import COUNTRIES
 from gateway.seal import Signer
 from gateway.staff import Permission
-from gateway.store import ExchangeQuery, LastVerification, RequestState, Store
+from gateway.store import ExchangeQuery, LastVerification, RequestState, Store, verify_chain
 from gateway.web import charts, present
 from gateway.web.export import FORMATS, make_export
 from gateway.web.frame import NavEntry, Section, Viewer, context, render_page, require_permission
@@ -434,13 +434,11 @@ async def start_verify(request: web.Request, viewer: Viewer) -> web.Response:
 
 
 async def _verify(store: Store, job: VerifyJob) -> None:
-    def counted() -> Iterator[AuditEntry]:
-        for entry in store.audit_entries():
-            job.checked += 1
-            yield entry
+    def counted(checked: int) -> None:
+        job.checked = checked
 
     try:
-        result = await asyncio.to_thread(audit.verify, counted())
+        result = await verify_chain(store, checked=counted)
         job.result = await store.record_verification(result, by=job.by)
     except Exception as exc:  # noqa: BLE001 - shown on the progress page; nothing was changed
         log.error(  # noqa: TRY400 - no traceback: a message may quote an entry

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Final
 
 from gateway.audit import AuditEntry, EventKind, Verification
-from gateway.store.sqlite.database import Database, Transaction
+from gateway.store.sqlite.database import AUDIT_COLUMNS, Database, Transaction, audit_entry
 
 PAGE_MAX: Final = 200
 EXPORT_MAX: Final = 100_000
@@ -184,22 +184,6 @@ def _search(
     return ExchangePage(tuple(_exchange(r) for r in rows), int(total), offset, limit)
 
 
-def _entry(row: Sequence[Any]) -> AuditEntry:
-    raw = row[5]
-    return AuditEntry(
-        seq=row[0],
-        at=row[1],
-        kind=row[2],
-        actor=row[3],
-        subject=row[4],
-        canonical=bytes(raw) if isinstance(raw, bytes) else str(raw).encode(),
-        hash=row[6],
-    )
-
-
-_ENTRY_COLUMNS = "a.seq, a.at, a.kind, a.actor, a.subject, a.entry, a.hash"
-
-
 class AuditSearchStore(Database):
     async def search_exchanges(
         self, query: ExchangeQuery, *, offset: int = 0, limit: int = 50
@@ -229,14 +213,14 @@ class AuditSearchStore(Database):
 
         def read(conn: sqlite3.Connection) -> list[AuditEntry]:
             rows = conn.execute(
-                f"SELECT {_ENTRY_COLUMNS} FROM audit a WHERE a.subject = :subject "
+                f"SELECT {AUDIT_COLUMNS} FROM audit a WHERE a.subject = :subject "
                 "UNION SELECT "
-                f"{_ENTRY_COLUMNS} FROM audit a WHERE a.kind = 'inbox.fetched' AND EXISTS "
+                f"{AUDIT_COLUMNS} FROM audit a WHERE a.kind = 'inbox.fetched' AND EXISTS "
                 "(SELECT 1 FROM json_each(CAST(a.entry AS TEXT), '$.data.signals') f "
                 "WHERE f.value = :id) ORDER BY 1",
                 {"subject": f"signal:{signal_id}", "id": signal_id},
             ).fetchall()
-            return [_entry(r) for r in rows]
+            return [audit_entry(r) for r in rows]
 
         return await self.read(read)
 
@@ -245,11 +229,10 @@ class AuditSearchStore(Database):
 
         def read(conn: sqlite3.Connection) -> list[AuditEntry]:
             rows = conn.execute(
-                f"SELECT {_ENTRY_COLUMNS} FROM audit a WHERE a.kind = ? ORDER BY a.seq DESC "
-                "LIMIT ?",
+                f"SELECT {AUDIT_COLUMNS} FROM audit a WHERE a.kind = ? ORDER BY a.seq DESC LIMIT ?",
                 (str(kind), limit),
             ).fetchall()
-            return [_entry(r) for r in rows]
+            return [audit_entry(r) for r in rows]
 
         return await self.read(read)
 

@@ -16,10 +16,10 @@ import asyncio
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Self, TypeVar
+from typing import Any, Final, Self, TypeVar
 
 from gateway import audit
 from gateway.audit import AuditEntry, AuditEvent
@@ -266,6 +266,9 @@ class Database:
         finally:
             conn.close()
 
+    async def purge_old_versions(self) -> None:
+        await asyncio.to_thread(self.truncate_log_sync)
+
     # --- audit -------------------------------------------------------------------------------
 
     async def record(self, event: AuditEvent) -> AuditEntry:
@@ -278,32 +281,30 @@ class Database:
         """Several events in one transaction, in order."""
         return await self.write(lambda tx: [tx.append(event) for event in events])
 
-    def audit_entries(self, *, after: int = 0) -> Iterator[AuditEntry]:
-        """Every entry from ``after + 1`` on, in order, read in pages to bound memory."""
-        conn = connect(self.path, read_only=True)
-        try:
-            conn.execute("BEGIN")
-            cursor = after
-            while True:
-                rows = conn.execute(
-                    "SELECT seq, at, kind, actor, subject, entry, hash FROM audit "
-                    "WHERE seq > ? ORDER BY seq LIMIT 1000",
-                    (cursor,),
-                ).fetchall()
-                if not rows:
-                    return
-                for row in rows:
-                    yield AuditEntry(
-                        seq=row[0],
-                        at=row[1],
-                        kind=row[2],
-                        actor=row[3],
-                        subject=row[4],
-                        canonical=bytes(row[5])
-                        if isinstance(row[5], bytes)
-                        else str(row[5]).encode(),
-                        hash=row[6],
-                    )
-                cursor = rows[-1][0]
-        finally:
-            conn.close()
+    async def audit_entries(self, *, after: int = 0, limit: int | None = None) -> list[AuditEntry]:
+        def read(conn: sqlite3.Connection) -> list[AuditEntry]:
+            rows = conn.execute(
+                f"SELECT {AUDIT_COLUMNS} FROM audit a WHERE a.seq > ? ORDER BY a.seq LIMIT ?",
+                (after, -1 if limit is None else limit),
+            ).fetchall()
+            return [audit_entry(row) for row in rows]
+
+        return await self.read(read)
+
+
+AUDIT_COLUMNS: Final = "a.seq, a.at, a.kind, a.actor, a.subject, a.entry, a.hash"
+"""An audit entry's columns, in the order :func:`audit_entry` reads them (table alias ``a``)."""
+
+
+def audit_entry(row: Sequence[Any]) -> AuditEntry:
+    """An entry exactly as kept, from a row of :data:`AUDIT_COLUMNS`."""
+    raw = row[5]
+    return AuditEntry(
+        seq=row[0],
+        at=row[1],
+        kind=row[2],
+        actor=row[3],
+        subject=row[4],
+        canonical=bytes(raw) if isinstance(raw, bytes) else str(raw).encode(),
+        hash=row[6],
+    )

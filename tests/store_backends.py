@@ -1,0 +1,46 @@
+"""The store's backends for the contract tests (``tests/test_store_contract_*.py``): each test
+there runs once per backend against the interface alone, on an empty store (``empty_store``)
+and a clock the test moves (``store_clock``). SQLite is the only backend so far; another
+joins :data:`BACKENDS` and :func:`open_backend`, and must pass the same tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+
+import pytest
+
+from gateway.clock import FixedClock
+from gateway.store import Store
+from gateway.store.sqlite import SqliteStore
+
+BACKENDS: Final = ("sqlite",)
+START: Final = datetime(2026, 3, 2, 9, 0, 7, 123456, tzinfo=UTC)
+"""Where the clock of each contract test starts: a time with microseconds, in UTC."""
+
+
+@asynccontextmanager
+async def open_backend(name: str, directory: Path, clock: FixedClock) -> AsyncIterator[Store]:
+    """A new, empty store of backend ``name``, started; closed after."""
+    if name != "sqlite":
+        raise ValueError(f"no store backend {name!r}")
+    async with SqliteStore(directory / "euregate.db", clock=clock) as store:
+        yield store
+
+
+@pytest.fixture
+def store_clock() -> FixedClock:
+    """The clock of :func:`empty_store`, at :data:`START` until the test moves it."""
+    return FixedClock(START)
+
+
+@pytest.fixture(params=BACKENDS)
+async def empty_store(
+    request: pytest.FixtureRequest, tmp_path: Path, store_clock: FixedClock
+) -> AsyncIterator[Store]:
+    """An empty store of each backend in turn."""
+    async with open_backend(request.param, tmp_path, store_clock) as opened:
+        yield opened
