@@ -135,7 +135,7 @@ async def get_signal(request: web.Request) -> web.Response:
 
 async def get_gateway_keys(request: web.Request) -> web.Response:
     """The gateway's public signing keys by id, retired ones too, to verify envelopes offline."""
-    keys = await request.app[STORE].gateway_public_keys()
+    keys = await request.app[STORE].gateway_keys()
     return web.json_response({"keys": [key.as_json() for key in keys]}, dumps=dumps)
 
 

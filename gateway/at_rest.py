@@ -32,7 +32,7 @@ class Upgraded:
         return bool(self.reasons_sealed or self.memory_resealed)
 
 
-def upgrade(store: Store, master_key: MasterKey, *, actor: str = "gateway") -> Upgraded:
+async def upgrade(store: Store, master_key: MasterKey, *, actor: str = "gateway") -> Upgraded:
     """Seal what is still clear or sealed the old way; audited when there was anything."""
     clear = store.clear_rejection_reasons_sync()
     reasons = store.seal_rejection_reasons_sync(
@@ -41,12 +41,12 @@ def upgrade(store: Store, master_key: MasterKey, *, actor: str = "gateway") -> U
     memory = MemorySealer(master_key).reseal_legacy(store)
     done = Upgraded(reasons_sealed=reasons, memory_resealed=memory)
     if done:
-        store.record_sync(
+        await store.record(
             AuditEvent(
                 EventKind.AT_REST_UPGRADED,
                 actor=actor,
                 data={"rejection_reasons_sealed": reasons, "memory_entries_resealed": memory},
             )
         )
-        store.truncate_log_sync()
+        await store.purge_old_versions()
     return done

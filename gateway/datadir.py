@@ -59,7 +59,7 @@ def write_public(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
-def initialise(
+async def initialise(
     layout: DataDir,
     *,
     server_names: Sequence[str],
@@ -98,23 +98,23 @@ def initialise(
         report.created.append(str(layout.server_certificate))
     _gateway_client_certificate(layout, authority, gateway_id, now=now, report=report)
     if report.created:
-        store.record_sync(
+        await store.record(
             AuditEvent(
                 EventKind.GATEWAY_INITIALISED,
                 actor=actor,
                 data={"created": [Path(p).name for p in report.created]},
             )
         )
-    _register_signing_key(store, signer, now=now, actor=actor)
-    at_rest.upgrade(store, load_master_key(layout), actor=actor)
+    await _register_signing_key(store, signer, now=now, actor=actor)
+    await at_rest.upgrade(store, load_master_key(layout), actor=actor)
     if demo:
-        known = {partner.id for partner in store.partners()}
+        known = {partner.id for partner in await store.partners()}
         for partner in DEMO_NETWORK:
             if partner.id not in known:
-                add_partner(store, partner, actor=actor)
-                issue_demo_certificate(store, layout, partner.id, now=now, actor=actor)
+                await add_partner(store, partner, actor=actor)
+                await issue_demo_certificate(store, layout, partner.id, now=now, actor=actor)
                 report.enrolled.append(partner.id)
-            if _demo_encryption_key(store, layout, partner.id, now=now, actor=actor):
+            if await _demo_encryption_key(store, layout, partner.id, now=now, actor=actor):
                 report.created.append(str(layout.partner_encryption_key(partner.id)))
     return report
 
@@ -141,10 +141,10 @@ def _signing_key(layout: DataDir, report: InitReport) -> Signer:
     return signer
 
 
-def _register_signing_key(store: Store, signer: Signer, *, now: datetime, actor: str) -> None:
-    if any(key.key_id == signer.key_id for key in store.gateway_keys()):
+async def _register_signing_key(store: Store, signer: Signer, *, now: datetime, actor: str) -> None:
+    if any(key.key_id == signer.key_id for key in await store.gateway_keys()):
         return
-    store.add_gateway_key(
+    await store.add_gateway_key(
         GatewayKey(key_id=signer.key_id, public_key=signer.public_key, created_at=now),
         AuditEvent(
             EventKind.GATEWAY_KEY_CREATED,
@@ -162,17 +162,17 @@ def load_signer(layout: DataDir, master_key: MasterKey | None = None) -> Signer:
     return Signer.from_bytes(master_key.open(blob, context=_SIGNING_KEY_CONTEXT))
 
 
-def _demo_encryption_key(
+async def _demo_encryption_key(
     store: Store, layout: DataDir, partner_id: str, *, now: datetime, actor: str
 ) -> bool:
     """Give an active demo partner without keys a key pair beside its certificate."""
     private_path = layout.partner_encryption_key(partner_id)
-    if private_path.exists() or not store.partner(partner_id).active:
+    if private_path.exists() or not (await store.partner(partner_id)).active:
         return False
-    if store.partner_keys(partner_id):
+    if await store.partner_keys(partner_id):
         return False
     private_pem, public_pem = seal.generate_key_pair(Suite.X25519)
-    add_partner_key(store, partner_id, public_pem, now=now, actor=actor)
+    await add_partner_key(store, partner_id, public_pem, now=now, actor=actor)
     write_private(private_path, private_pem)
     write_public(layout.partner_encryption_public_key(partner_id), public_pem)
     return True
@@ -216,8 +216,8 @@ def load_master_key(layout: DataDir) -> MasterKey:
     return load_master_key_file(layout.master_key)
 
 
-def add_partner(store: Store, partner: Partner, *, actor: str) -> Partner:
-    return store.add_partner(
+async def add_partner(store: Store, partner: Partner, *, actor: str) -> Partner:
+    return await store.add_partner(
         partner,
         AuditEvent(
             EventKind.PARTNER_ADDED,
@@ -232,7 +232,7 @@ def add_partner(store: Store, partner: Partner, *, actor: str) -> Partner:
     )
 
 
-def change_partner_state(
+async def change_partner_state(
     store: Store, partner_id: str, state: PartnerState, *, actor: str
 ) -> Partner:
     def event(current: Partner) -> AuditEvent:
@@ -243,7 +243,7 @@ def change_partner_state(
             data={"from": str(current.state), "to": str(state)},
         )
 
-    return store.set_partner_state(partner_id, state, event)
+    return await store.set_partner_state(partner_id, state, event)
 
 
 @dataclass(frozen=True)
@@ -256,7 +256,7 @@ class IssuedFiles:
     key_path: Path | None = None
 
 
-def issue_certificate(
+async def issue_certificate(
     store: Store,
     layout: DataDir,
     partner_id: str,
@@ -270,7 +270,7 @@ def issue_certificate(
     """Certify the key of a partner's certificate signing request: register the fingerprint
     (audited) and write ``client.pem`` and ``ca.pem``. Only the request's public key is
     used; the gateway writes no private key."""
-    partner, target = _issuable(store, layout, partner_id, out_dir)
+    partner, target = await _issuable(store, layout, partner_id, out_dir)
     try:
         public_key = pki.requested_key(request)
     except pki.RequestRefused as exc:
@@ -283,14 +283,14 @@ def issue_certificate(
         valid_days=valid_days,
         country=partner.country,
     )
-    certificate = _register(store, partner_id, signed, actor=actor, key_source="request")
+    certificate = await _register(store, partner_id, signed, actor=actor, key_source="request")
     certificate_path = target / "client.pem"
     write_public(certificate_path, signed.certificate_pem)
     write_public(target / "ca.pem", layout.ca_certificate.read_bytes())
     return IssuedFiles(certificate, certificate_path)
 
 
-def issue_demo_certificate(
+async def issue_demo_certificate(
     store: Store,
     layout: DataDir,
     partner_id: str,
@@ -301,11 +301,11 @@ def issue_demo_certificate(
 ) -> IssuedFiles:
     """A demo partner's certificate with a key made here, both written beside each other:
     for ``init --demo`` only, where the data directory plays every partner."""
-    partner, target = _issuable(store, layout, partner_id, None)
+    partner, target = await _issuable(store, layout, partner_id, None)
     issued = pki.issue_client_certificate(
         load_authority(layout), partner_id, now=now, valid_days=valid_days, country=partner.country
     )
-    certificate = _register(store, partner_id, issued, actor=actor, key_source="generated")
+    certificate = await _register(store, partner_id, issued, actor=actor, key_source="generated")
     certificate_path, key_path = target / "client.pem", target / "client.key"
     write_private(key_path, issued.private_key_pem)
     write_public(certificate_path, issued.certificate_pem)
@@ -313,11 +313,11 @@ def issue_demo_certificate(
     return IssuedFiles(certificate, certificate_path, key_path)
 
 
-def _issuable(
+async def _issuable(
     store: Store, layout: DataDir, partner_id: str, out_dir: Path | None
 ) -> tuple[Partner, Path]:
     """The partner, if active, and a directory that holds no certificate or key yet."""
-    partner = store.partner(partner_id)
+    partner = await store.partner(partner_id)
     if not partner.active:
         raise RegistryError("partner {id} is {state}", id=partner_id, state=partner.state)
     target = out_dir or layout.partner_dir(partner_id)
@@ -326,7 +326,7 @@ def _issuable(
     return partner, target
 
 
-def _register(
+async def _register(
     store: Store,
     partner_id: str,
     signed: pki.SignedCertificate,
@@ -338,10 +338,10 @@ def _register(
         fingerprint=signed.fingerprint,
         partner_id=partner_id,
         serial=format(signed.serial, "x"),
-        not_before=signed.not_before.isoformat(),
-        not_after=signed.not_after.isoformat(),
+        not_before=signed.not_before,
+        not_after=signed.not_after,
     )
-    store.register_certificate(
+    await store.register_certificate(
         certificate,
         AuditEvent(
             EventKind.CERTIFICATE_ISSUED,
@@ -357,8 +357,8 @@ def _register(
     return certificate
 
 
-def revoke_certificate(store: Store, fingerprint: str, *, actor: str) -> Certificate:
-    return store.revoke_certificate(
+async def revoke_certificate(store: Store, fingerprint: str, *, actor: str) -> Certificate:
+    return await store.revoke_certificate(
         fingerprint,
         AuditEvent(
             EventKind.CERTIFICATE_REVOKED,
@@ -369,7 +369,7 @@ def revoke_certificate(store: Store, fingerprint: str, *, actor: str) -> Certifi
     )
 
 
-def add_partner_key(
+async def add_partner_key(
     store: Store,
     partner_id: str,
     public_key_pem: bytes,
@@ -396,7 +396,7 @@ def add_partner_key(
         valid_from=valid_from,
         valid_until=valid_until,
     )
-    return store.add_partner_key(
+    return await store.add_partner_key(
         key,
         AuditEvent(
             EventKind.PARTNER_KEY_ADDED,
@@ -412,7 +412,9 @@ def add_partner_key(
     )
 
 
-def retire_partner_key(store: Store, partner_id: str, key_id: str, *, actor: str) -> PartnerKey:
+async def retire_partner_key(
+    store: Store, partner_id: str, key_id: str, *, actor: str
+) -> PartnerKey:
     def event(current: PartnerKey) -> AuditEvent:
         return AuditEvent(
             EventKind.PARTNER_KEY_RETIRED,
@@ -421,4 +423,4 @@ def retire_partner_key(store: Store, partner_id: str, key_id: str, *, actor: str
             data={"key_id": key_id, "suite": str(current.suite)},
         )
 
-    return store.retire_partner_key(partner_id, key_id, event)
+    return await store.retire_partner_key(partner_id, key_id, event)

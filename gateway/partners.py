@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from gateway.errors import NotAuthenticated, RegistryError
@@ -64,8 +65,8 @@ class Certificate:
     fingerprint: str
     partner_id: str
     serial: str
-    not_before: str
-    not_after: str
+    not_before: datetime
+    not_after: datetime
     state: CertificateState = CertificateState.ACTIVE
 
 

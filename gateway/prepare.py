@@ -150,7 +150,7 @@ class Preparer:
         recorded = [
             d for d in await self._store.decisions(signal_id) if d["recipient"] == recipient_id
         ]
-        partners = {p.id: p for p in await asyncio.to_thread(self._store.partners)}
+        partners = {p.id: p for p in await self._store.partners()}
         if stored is None or sealed is None or not recorded or recipient_id not in partners:
             raise CopyUnavailable(f"{signal_id} for {recipient_id}")
         body = self._master_key.open(SealedBlob.from_bytes(sealed), context=signal_id.encode())

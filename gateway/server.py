@@ -101,12 +101,12 @@ async def build(
         read_threads=settings.store_read_threads,
     ).start()
     try:
-        policy = PolicyInForce(settings.policy_file or layout.policy, store=store)
+        policy = await PolicyInForce.adopt(settings.policy_file or layout.policy, store=store)
     except PolicyRefused:
         await store.close()
         raise
     master_key = datadir.load_master_key(layout)
-    at_rest.upgrade(store, master_key)
+    await at_rest.upgrade(store, master_key)
     translator = backend_from_settings(settings, store=store, master_key=master_key, clock=clock)
     preparing = ThreadPoolExecutor(1, thread_name_prefix="euregate-prepare")
     preparer = Preparer(
@@ -252,7 +252,7 @@ def _background(
 
 
 def reload_on_hangup(gateway: Gateway) -> None:
-    """SIGHUP (``euregate policy reload``) re-reads the policy, off the event loop."""
+    """SIGHUP (``euregate policy reload``) re-reads the policy (the file off the event loop)."""
 
     reloads: set[asyncio.Task[object]] = set()
 
@@ -260,7 +260,7 @@ def reload_on_hangup(gateway: Gateway) -> None:
         loop = asyncio.get_running_loop()
 
         def hangup() -> None:
-            task = loop.create_task(asyncio.to_thread(gateway.policy.reload))
+            task = loop.create_task(gateway.policy.reload())
             reloads.add(task)
             task.add_done_callback(reloads.discard)
 

@@ -7,6 +7,7 @@ keep the policy they started with: a swap is one assignment, never a gap.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,20 +60,30 @@ def read_checked(path: Path) -> tuple[Policy, str]:
 
 
 class PolicyInForce:
-    def __init__(self, path: Path, *, store: Store, actor: str = "gateway") -> None:
+    """The policy a gateway decides by: :meth:`adopt` puts a file in force, :meth:`reload`
+    reads it again."""
+
+    def __init__(self, path: Path, policy: Policy, *, store: Store, actor: str) -> None:
         self.path = path
+        self.policy = policy
         self._store = store
         self._actor = actor
-        self.policy, text = read_checked(path)
-        self._adopt(self.policy, text, previous=store.policy_in_force())
 
-    def reload(self) -> Reload:
+    @classmethod
+    async def adopt(cls, path: Path, *, store: Store, actor: str = "gateway") -> PolicyInForce:
+        """The policy at ``path`` in force, or :class:`PolicyRefused` naming every problem."""
+        policy, text = await asyncio.to_thread(read_checked, path)
+        in_force = cls(path, policy, store=store, actor=actor)
+        await in_force._adopt(policy, text, previous=await store.policy_in_force())
+        return in_force
+
+    async def reload(self) -> Reload:
         """Read the file again; adopt it if it passes the check, else keep the policy in force."""
         try:
-            candidate, text = read_checked(self.path)
+            candidate, text = await asyncio.to_thread(read_checked, self.path)
         except (PolicyRefused, UnicodeDecodeError) as refusal:
             problems = refusal.problems if isinstance(refusal, PolicyRefused) else (str(refusal),)
-            self._store.record_sync(
+            await self._store.record(
                 AuditEvent(
                     EventKind.POLICY_REFUSED,
                     actor=self._actor,
@@ -83,13 +94,13 @@ class PolicyInForce:
             return Reload(adopted=False, digest=self.policy.digest, problems=problems)
         previous = self.policy.digest
         self.policy = candidate
-        self._adopt(candidate, text, previous=previous)
+        await self._adopt(candidate, text, previous=previous)
         return Reload(adopted=True, digest=candidate.digest)
 
-    def _adopt(self, policy: Policy, text: str, *, previous: str | None) -> None:
+    async def _adopt(self, policy: Policy, text: str, *, previous: str | None) -> None:
         if previous == policy.digest:
             return
-        self._store.adopt_policy(
+        await self._store.adopt_policy(
             policy.digest,
             text,
             AuditEvent(

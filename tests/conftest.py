@@ -45,7 +45,7 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> DataDir:
 
     async def initialise() -> None:
         async with SqliteStore(layout.database, clock=SystemClock()) as store:
-            datadir.initialise(
+            await datadir.initialise(
                 layout,
                 server_names=["localhost", "127.0.0.1"],
                 now=datetime.now(UTC),

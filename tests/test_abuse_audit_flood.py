@@ -155,7 +155,7 @@ async def test_a_refused_partner_certificate_is_summarised_and_past_the_limit_no
     layout: DataDir, clock: FixedClock, cheap_passwords: Passwords, log_stream: object
 ) -> None:
     async with running(layout, clock, cheap_passwords) as gateway:
-        datadir.change_partner_state(
+        await datadir.change_partner_state(
             gateway.store, "nl-pol-limburg", PartnerState.SUSPENDED, actor="admin:test"
         )
         url = gateway.url + "/v1/gateway/keys"
@@ -165,7 +165,7 @@ async def test_a_refused_partner_certificate_is_summarised_and_past_the_limit_no
             assert LIMIT <= refused <= LIMIT + IN_FLIGHT
             assert sum(a[0] == 429 for a in answers) == 100 - refused
 
-            datadir.change_partner_state(
+            await datadir.change_partner_state(
                 gateway.store, "nl-pol-limburg", PartnerState.ACTIVE, actor="admin:test"
             )
             status, document, retry_after = await get(suspended, url)

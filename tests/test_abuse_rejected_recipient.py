@@ -167,8 +167,8 @@ async def test_an_unreviewed_copy_not_yet_sealed_is_withdrawn_when_the_copy_is_r
 ) -> None:
     """An ``immediate`` signal's first copy goes out before review, unless it cannot be sealed
     yet (Liège has no key); rejected meanwhile, it is never sealed, even once Liège has one."""
-    (key,) = gateway.store.partner_keys("be-pol-liege")
-    datadir.retire_partner_key(gateway.store, "be-pol-liege", key.key_id, actor="admin:test")
+    (key,) = await gateway.store.partner_keys("be-pol-liege")
+    await datadir.retire_partner_key(gateway.store, "be-pol-liege", key.key_id, actor="admin:test")
     signal = request_to("be-pol-liege")
     signal["urgency"] = "immediate"
     signal_id = await post(gateway, "nl-pol-limburg", signal)
@@ -176,7 +176,7 @@ async def test_an_unreviewed_copy_not_yet_sealed_is_withdrawn_when_the_copy_is_r
 
     await reject(gateway, await staff_token("m.dubois", desk="BE"), signal_id, "be-pol-liege")
     _, public = seal.generate_key_pair(seal.Suite.X25519)
-    datadir.add_partner_key(
+    await datadir.add_partner_key(
         gateway.store, "be-pol-liege", public, now=gateway.store.clock.now(), actor="admin:test"
     )
 

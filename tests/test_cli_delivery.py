@@ -47,7 +47,7 @@ def audit_of(layout: DataDir, kind: EventKind) -> list[tuple[str, dict[str, obje
 
 def webhook_of(layout: DataDir, partner_id: str) -> str | None:
     async def read(store: Store) -> str | None:
-        return store.partner(partner_id).webhook_url
+        return (await store.partner(partner_id)).webhook_url
 
     return with_store(layout, read)
 
@@ -98,7 +98,7 @@ def test_a_webhook_that_is_not_https_is_refused(
     assert audit_of(layout, EventKind.PARTNER_WEBHOOK_CHANGED) == []
 
     async def registry(store: Store) -> list[Partner]:
-        return store.partners()
+        return await store.partners()
 
     partners = {partner.id: partner for partner in with_store(layout, registry)}
     assert "nl-bibob-limburg" not in partners

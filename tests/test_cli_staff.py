@@ -324,7 +324,7 @@ def test_the_fixture_is_what_init_demo_makes(cli: Cli) -> None:
 
     async def partners() -> int:
         async with SqliteStore(cli.layout.database, clock=SystemClock()) as store:
-            return len(store.partners())
+            return len(await store.partners())
 
     assert asyncio.run(partners()) == 9
 

@@ -63,7 +63,7 @@ async def test_init_demo_gives_each_demo_partner_a_registered_key_pair(layout: D
             suite, raw = seal.read_public_key(
                 layout.partner_encryption_public_key(partner.id).read_bytes()
             )
-            (registered,) = store.partner_keys(partner.id)
+            (registered,) = await store.partner_keys(partner.id)
             assert (registered.key_id, registered.suite, registered.public_key) == (
                 private.key_id,
                 suite,
@@ -83,7 +83,7 @@ async def test_init_seals_the_signing_key_under_the_master_key_and_registers_its
     assert stat.S_IMODE(layout.signing_key.stat().st_mode) == 0o600
     assert signer.to_bytes() not in layout.signing_key.read_bytes()
     async with SqliteStore(layout.database, clock=SystemClock()) as store:
-        (registered,) = store.gateway_keys()
+        (registered,) = await store.gateway_keys()
     assert (registered.key_id, registered.public_key) == (signer.key_id, signer.public_key)
     assert registered.algorithm == "Ed25519"
     assert [data for _, _, data in audit_rows(layout, "gateway_key.created")] == [
@@ -113,7 +113,7 @@ async def test_a_second_init_keeps_the_keys_and_a_data_dir_without_a_signing_key
     second = datadir.load_signer(layout)
     assert second.key_id != first.key_id
     async with SqliteStore(layout.database, clock=SystemClock()) as store:
-        assert [key.key_id for key in store.gateway_keys()] == [first.key_id, second.key_id]
+        assert [key.key_id for key in await store.gateway_keys()] == [first.key_id, second.key_id]
     assert len(audit_rows(layout, "partner_key.added")) == len(DEMO_NETWORK)
 
 
@@ -125,11 +125,11 @@ async def test_new_messages_use_the_newest_valid_key_and_old_ones_stay_until_ret
 ) -> None:
     now = datetime.now(UTC)
     async with SqliteStore(layout.database, clock=SystemClock()) as store:
-        (demo,) = store.partner_keys(LIEGE)
+        (demo,) = await store.partner_keys(LIEGE)
         assert (await store.sealing_key(LIEGE, now)) == demo
 
         path, _ = write_key(tmp_path, Suite.MLKEM768_X25519)
-        later = datadir.add_partner_key(
+        later = await datadir.add_partner_key(
             store,
             LIEGE,
             path.read_bytes(),
@@ -139,11 +139,17 @@ async def test_new_messages_use_the_newest_valid_key_and_old_ones_stay_until_ret
         )
         assert (await store.sealing_key(LIEGE, now)) == demo, "not valid yet"
         assert (await store.sealing_key(LIEGE, now + timedelta(days=8))) == later
-        assert [key.key_id for key in store.partner_keys(LIEGE)] == [demo.key_id, later.key_id]
+        assert [key.key_id for key in await store.partner_keys(LIEGE)] == [
+            demo.key_id,
+            later.key_id,
+        ]
 
-        retired = datadir.retire_partner_key(store, LIEGE, demo.key_id, actor="admin:test")
+        retired = await datadir.retire_partner_key(store, LIEGE, demo.key_id, actor="admin:test")
         assert retired.retired_at is not None
-        assert [key.key_id for key in store.partner_keys(LIEGE)] == [demo.key_id, later.key_id]
+        assert [key.key_id for key in await store.partner_keys(LIEGE)] == [
+            demo.key_id,
+            later.key_id,
+        ]
         assert (await store.sealing_key(LIEGE, now + timedelta(days=1))) is None
         assert (await store.sealing_key(LIEGE, now + timedelta(days=8))) == later
         assert (await store.sealing_key("de-pol-aachen", now)) is not None
@@ -155,21 +161,23 @@ async def test_a_key_for_an_inactive_or_unknown_partner_or_twice_the_same_key_is
     path, _ = write_key(tmp_path, Suite.X25519)
     pem, now = path.read_bytes(), datetime.now(UTC)
     async with SqliteStore(layout.database, clock=SystemClock()) as store:
-        datadir.add_partner_key(store, LIEGE, pem, now=now, actor="admin:test")
+        await datadir.add_partner_key(store, LIEGE, pem, now=now, actor="admin:test")
         with pytest.raises(RegistryError, match="already has key"):
-            datadir.add_partner_key(store, LIEGE, pem, now=now, actor="admin:test")
+            await datadir.add_partner_key(store, LIEGE, pem, now=now, actor="admin:test")
         with pytest.raises(RegistryError, match="no partner"):
-            datadir.add_partner_key(store, "nl-nobody", pem, now=now, actor="admin:test")
-        datadir.change_partner_state(store, "de-zoll-aachen", PartnerState.SUSPENDED, actor="a")
+            await datadir.add_partner_key(store, "nl-nobody", pem, now=now, actor="admin:test")
+        await datadir.change_partner_state(
+            store, "de-zoll-aachen", PartnerState.SUSPENDED, actor="a"
+        )
         with pytest.raises(RegistryError, match="suspended"):
-            datadir.add_partner_key(store, "de-zoll-aachen", pem, now=now, actor="admin:test")
+            await datadir.add_partner_key(store, "de-zoll-aachen", pem, now=now, actor="admin:test")
         with pytest.raises(RegistryError, match="valid until after"):
-            datadir.add_partner_key(
+            await datadir.add_partner_key(
                 store, "de-pol-aachen", pem, now=now, actor="a", valid_until=now
             )
         with pytest.raises(RegistryError, match="expected one X25519 public key"):
-            datadir.add_partner_key(store, "de-pol-aachen", b"junk", now=now, actor="a")
-        assert len(store.partner_keys(LIEGE)) == 2
+            await datadir.add_partner_key(store, "de-pol-aachen", b"junk", now=now, actor="a")
+        assert len(await store.partner_keys(LIEGE)) == 2
 
 
 # --- commands --------------------------------------------------------------------------------
@@ -250,7 +258,7 @@ async def test_a_key_retired_twice_or_a_missing_file_is_refused(
 ) -> None:
     data = ("--data-dir", str(layout.root))
     async with SqliteStore(layout.database, clock=SystemClock()) as store:
-        (demo,) = store.partner_keys(LIEGE)
+        (demo,) = await store.partner_keys(LIEGE)
     command = ("partner", "key", "retire", LIEGE, demo.key_id, *data)
     assert (await asyncio.to_thread(run, capsys, *command))[0] == 0
     code, out = await asyncio.to_thread(run, capsys, *command)
@@ -293,7 +301,7 @@ async def test_partners_fetch_the_signing_keys_and_verify_an_envelope_offline(
     raw = base64.urlsafe_b64decode(key["public_key"] + "=" * (-len(key["public_key"]) % 4))
     assert raw == signer.public_key
 
-    (liege_key,) = gateway.store.partner_keys(LIEGE)
+    (liege_key,) = await gateway.store.partner_keys(LIEGE)
     envelope = seal.seal(
         b"signed by the gateway",
         recipient_key=liege_key,
@@ -314,7 +322,9 @@ async def test_partners_fetch_the_signing_keys_and_verify_an_envelope_offline(
 
 
 async def test_a_suspended_partner_gets_no_keys(gateway: RunningGateway) -> None:
-    datadir.change_partner_state(gateway.store, LIEGE, PartnerState.SUSPENDED, actor="admin:t")
+    await datadir.change_partner_state(
+        gateway.store, LIEGE, PartnerState.SUSPENDED, actor="admin:t"
+    )
     connector = aiohttp.TCPConnector(ssl=client_context(gateway.layout, LIEGE))
     async with (
         aiohttp.ClientSession(connector=connector) as session,

@@ -78,8 +78,8 @@ async def test_version_7_is_brought_forward_and_start_up_seals_what_it_kept(tmp_
             ).fetchall()
         assert rows == [("m.dubois", "BE", 1), ("someone.gone", "", 1)]
 
-        done = at_rest.upgrade(store, master_key)
-        again = at_rest.upgrade(store, master_key)
+        done = await at_rest.upgrade(store, master_key)
+        again = await at_rest.upgrade(store, master_key)
 
         assert (done.reasons_sealed, done.memory_resealed) == (1, 1)
         assert not again

@@ -33,7 +33,9 @@ RECIPIENT = DEMO_NETWORK[4]
 async def store(tmp_path: Path) -> AsyncIterator[Store]:
     async with SqliteStore(tmp_path / "euregate.db", clock=CLOCK) as opened:
         for partner in (SENDER, RECIPIENT):
-            opened.add_partner(partner, AuditEvent(EventKind.PARTNER_ADDED, actor="admin:test"))
+            await opened.add_partner(
+                partner, AuditEvent(EventKind.PARTNER_ADDED, actor="admin:test")
+            )
         yield opened
 
 
@@ -191,7 +193,7 @@ async def test_two_processes_writing_keep_one_unbroken_chain(store: Store) -> No
 
 async def test_a_partner_is_added_once(store: Store) -> None:
     with pytest.raises(RegistryError, match="already exists"):
-        store.add_partner(SENDER, AuditEvent(EventKind.PARTNER_ADDED, actor="admin:test"))
+        await store.add_partner(SENDER, AuditEvent(EventKind.PARTNER_ADDED, actor="admin:test"))
 
 
 async def test_decisions_are_kept_with_the_signal_and_shown_on_a_replay(store: Store) -> None:

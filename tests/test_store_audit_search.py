@@ -224,5 +224,5 @@ async def test_the_policy_versions_include_the_one_in_force_and_webhooks_start_h
     versions = await gateway.store.policy_versions()
 
     assert [v.sha256 for v in versions] == [gateway.policy_digest]
-    assert gateway.store.policy_in_force() == gateway.policy_digest
+    assert await gateway.store.policy_in_force() == gateway.policy_digest
     assert await gateway.store.webhook_health() == {}

@@ -158,7 +158,7 @@ def test_partners_and_the_policy_in_force_are_shown_with_their_history(
     expect(page.get_by_role("status")).to_have_text("nl-pol-limburg is suspended.")
     expect(limburg.locator("dd.state")).to_have_text("suspended")
     assert web_gateway.store is not None
-    assert str(web_gateway.store.partner("nl-pol-limburg").state) == "suspended"
+    assert str(web_gateway.run(web_gateway.store.partner("nl-pol-limburg")).state) == "suspended"
     limburg.get_by_role("button", name="Let nl-pol-limburg work again").click()
     expect(limburg.locator("dd.state")).to_have_text("active")
     changes = audited(web_gateway, "partner.state_changed")
@@ -169,7 +169,7 @@ def test_partners_and_the_policy_in_force_are_shown_with_their_history(
 
     page.goto("/admin/policy")
     assert web_gateway.store is not None
-    digest = web_gateway.store.policy_in_force()
+    digest = web_gateway.run(web_gateway.store.policy_in_force())
     assert digest is not None
     expect(page.locator("dd.in-force")).to_have_text(digest)
     expect(page.locator("table.policies tr.in-force")).to_contain_text(digest)

@@ -60,7 +60,7 @@ async def post(
 
 
 async def set_webhook(gateway: RunningGateway, partner_id: str, url: str | None) -> None:
-    await asyncio.to_thread(change_webhook, gateway.store, partner_id, url, actor="admin:test")
+    await change_webhook(gateway.store, partner_id, url, actor="admin:test")
 
 
 async def until(check: Callable[[], Awaitable[bool]]) -> None:
@@ -132,7 +132,7 @@ async def test_an_existing_data_directory_gets_the_client_certificate_on_the_nex
     before = layout.ca_certificate.read_bytes()
 
     async with SqliteStore(layout.database, clock=SystemClock()) as store:
-        report = datadir.initialise(
+        report = await datadir.initialise(
             layout,
             server_names=["localhost"],
             now=datetime.now(UTC),
@@ -320,15 +320,13 @@ async def test_a_suspended_partners_pushes_wait_until_it_is_reactivated(
         await waiting_push(quiet_gateway, example(LANAKEN), receiver.url)
         pusher = stepper(quiet_gateway.layout, store, FixedClock(datetime.now(UTC)))
 
-        await asyncio.to_thread(
-            datadir.change_partner_state,
-            store, "nl-pol-limburg", PartnerState.SUSPENDED, actor="admin:test",
-        )  # fmt: skip
+        await datadir.change_partner_state(
+            store, "nl-pol-limburg", PartnerState.SUSPENDED, actor="admin:test"
+        )
         assert await pusher.push_due() == 0
-        await asyncio.to_thread(
-            datadir.change_partner_state,
-            store, "nl-pol-limburg", PartnerState.ACTIVE, actor="admin:test",
-        )  # fmt: skip
+        await datadir.change_partner_state(
+            store, "nl-pol-limburg", PartnerState.ACTIVE, actor="admin:test"
+        )
         assert await pusher.push_due() == 1
 
     assert [d.state for d in await outbox(store)] == ["delivered"]

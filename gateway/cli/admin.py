@@ -19,7 +19,7 @@ from gateway.delivery.webhooks import (
     webhook_problems,
 )
 from gateway.errors import RegistryError
-from gateway.partners import Partner, PartnerState
+from gateway.partners import Certificate, Partner, PartnerState
 from gateway.store import Store, verify_chain
 from gateway.web.export import check_export, public_keys_from_json
 
@@ -73,7 +73,7 @@ async def run_init(args: argparse.Namespace) -> int:
     data = DataDir(config.data_dir)
     data.root.mkdir(parents=True, exist_ok=True)
     async with Store(data.database, clock=SystemClock()) as store:
-        report = datadir.initialise(
+        report = await datadir.initialise(
             data,
             server_names=args.server_names or config.server_names,
             now=SystemClock().now(),
@@ -148,7 +148,7 @@ def _register_partner(commands: Subparsers[argparse.ArgumentParser]) -> None:
 async def run_partner_webhook(args: argparse.Namespace) -> int:
     url = None if args.none else args.url
     async with open_store(layout(args)) as store:
-        partner = change_webhook(store, args.partner_id, url, actor=datadir.cli_actor())
+        partner = await change_webhook(store, args.partner_id, url, actor=datadir.cli_actor())
     print(f"{partner.id} webhook: {partner.webhook_url or '-'}")
     return 0
 
@@ -165,7 +165,7 @@ async def run_partner_add(args: argparse.Namespace) -> int:
         webhook_url=args.webhook_url,
     )
     async with open_store(layout(args)) as store:
-        datadir.add_partner(store, partner, actor=datadir.cli_actor())
+        await datadir.add_partner(store, partner, actor=datadir.cli_actor())
     print(
         f"added {partner.id}; certify the partner's own key with: "
         f"euregate cert issue {partner.id} --csr FILE"
@@ -177,9 +177,18 @@ def _partner_json(partner: Partner) -> dict[str, object]:
     return {**asdict(partner), "languages": list(partner.languages), "state": str(partner.state)}
 
 
+def _certificate_json(certificate: Certificate) -> dict[str, object]:
+    return {
+        **asdict(certificate),
+        "not_before": certificate.not_before.isoformat(),
+        "not_after": certificate.not_after.isoformat(),
+        "state": str(certificate.state),
+    }
+
+
 async def run_partner_list(args: argparse.Namespace) -> int:
     async with open_store(layout(args)) as store:
-        partners = store.partners()
+        partners = await store.partners()
     if args.json:
         print(json.dumps([_partner_json(p) for p in partners], indent=2, ensure_ascii=False))
         return 0
@@ -195,11 +204,11 @@ async def run_partner_list(args: argparse.Namespace) -> int:
 
 async def run_partner_show(args: argparse.Namespace) -> int:
     async with open_store(layout(args)) as store:
-        partner = store.partner(args.partner_id)
-        certificates = store.certificates(args.partner_id)
+        partner = await store.partner(args.partner_id)
+        certificates = await store.certificates(args.partner_id)
     if args.json:
         document = _partner_json(partner)
-        document["certificates"] = [{**asdict(c), "state": str(c.state)} for c in certificates]
+        document["certificates"] = [_certificate_json(c) for c in certificates]
         print(json.dumps(document, indent=2, ensure_ascii=False))
         return 0
     for label, value in (
@@ -215,7 +224,7 @@ async def run_partner_show(args: argparse.Namespace) -> int:
     print("certificates:")
     print_table(
         ("FINGERPRINT (SHA-256)", "SERIAL", "NOT AFTER", "STATE"),
-        [(c.fingerprint, c.serial[:16], c.not_after, c.state) for c in certificates],
+        [(c.fingerprint, c.serial[:16], c.not_after.isoformat(), c.state) for c in certificates],
     )
     return 0
 
@@ -223,7 +232,7 @@ async def run_partner_show(args: argparse.Namespace) -> int:
 def _state_changer(state: PartnerState) -> Handler:
     async def run(args: argparse.Namespace) -> int:
         async with open_store(layout(args)) as store:
-            partner = datadir.change_partner_state(
+            partner = await datadir.change_partner_state(
                 store, args.partner_id, state, actor=datadir.cli_actor()
             )
         print(f"{partner.id} is now {partner.state}")
@@ -309,7 +318,7 @@ async def run_cert_issue(args: argparse.Namespace) -> int:
     data = layout(args)
     request = _request(args, "issue")
     async with open_store(data) as store:
-        issued = datadir.issue_certificate(
+        issued = await datadir.issue_certificate(
             store,
             data,
             args.partner_id,
@@ -328,7 +337,7 @@ async def run_cert_webhook(args: argparse.Namespace) -> int:
     data = layout(args)
     request = _request(args, "webhook")
     async with open_store(data) as store:
-        issued = issue_webhook_certificate(
+        issued = await issue_webhook_certificate(
             store,
             data,
             args.partner_id,
@@ -347,7 +356,9 @@ async def run_cert_webhook(args: argparse.Namespace) -> int:
 async def run_cert_revoke(args: argparse.Namespace) -> int:
     fingerprint = args.fingerprint.replace(":", "").lower()
     async with open_store(layout(args)) as store:
-        certificate = datadir.revoke_certificate(store, fingerprint, actor=datadir.cli_actor())
+        certificate = await datadir.revoke_certificate(
+            store, fingerprint, actor=datadir.cli_actor()
+        )
     print(f"revoked {certificate.fingerprint} of {certificate.partner_id}")
     return 0
 
@@ -400,7 +411,7 @@ async def run_audit_export_verify(args: argparse.Namespace) -> int:
         known = public_keys_from_json(json.loads(args.keys.read_text(encoding="utf-8")))
     else:
         async with open_store(layout(args)) as store:
-            gateway_keys = store.gateway_keys()
+            gateway_keys = await store.gateway_keys()
         known = {key.key_id: key.public_key for key in gateway_keys}
     manifest = json.loads(args.manifest.read_text(encoding="utf-8"))
     problems = check_export(args.file.read_bytes(), manifest, known)

@@ -67,7 +67,7 @@ async def run_key_add(args: argparse.Namespace) -> int:
             "cannot read {path}: {cause}", path=args.public_key, cause=exc.strerror or exc
         ) from exc
     async with admin.open_store(layout(args)) as store:
-        key = datadir.add_partner_key(
+        key = await datadir.add_partner_key(
             store,
             args.partner_id,
             pem,
@@ -99,7 +99,7 @@ def _key_json(key: PartnerKey, now: datetime) -> dict[str, object]:
 
 async def run_key_list(args: argparse.Namespace) -> int:
     async with admin.open_store(layout(args)) as store:
-        keys = store.partner_keys(args.partner_id)
+        keys = await store.partner_keys(args.partner_id)
     now = SystemClock().now()
     documents = [_key_json(key, now) for key in keys]
     if args.json:
@@ -117,7 +117,7 @@ async def run_key_list(args: argparse.Namespace) -> int:
 
 async def run_key_retire(args: argparse.Namespace) -> int:
     async with admin.open_store(layout(args)) as store:
-        key = datadir.retire_partner_key(
+        key = await datadir.retire_partner_key(
             store, args.partner_id, args.key_id, actor=datadir.cli_actor()
         )
     print(f"retired key {key.key_id} of {key.partner_id}")

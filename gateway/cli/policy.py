@@ -90,7 +90,7 @@ async def run_explain(args: argparse.Namespace) -> int:
         print(f"euregate policy explain: the policy cannot be used: {refusal}", file=sys.stderr)
         return 2
     async with open_store(data) as store:
-        registry = store.partners()
+        registry = await store.partners()
         sender = next((p for p in registry if p.id == args.partner), None)
         if sender is None:
             raise RegistryError("no partner {id}", id=args.partner)
@@ -183,7 +183,7 @@ async def run_reload(args: argparse.Namespace) -> int:
     os.kill(pid, signal.SIGHUP)
     async with open_store(data) as store:
         deadline = time.monotonic() + RELOAD_WAIT_SECONDS
-        while store.policy_in_force() != wanted.digest:
+        while await store.policy_in_force() != wanted.digest:
             if time.monotonic() > deadline:
                 print("the gateway did not confirm the reload in time", file=sys.stderr)
                 return 1
@@ -195,7 +195,7 @@ async def run_reload(args: argparse.Namespace) -> int:
 async def run_show(args: argparse.Namespace) -> int:
     data = layout(args)
     async with open_store(data) as store:
-        digest = store.policy_in_force()
+        digest = await store.policy_in_force()
     print(f"file      {data.policy}")
     print(f"in force  {digest or 'none yet (the gateway adopts the file when it starts)'}")
     return 0

@@ -132,7 +132,7 @@ def webhook_problems(url: str) -> list[str]:
     return problems
 
 
-def change_webhook(store: Store, partner_id: str, url: str | None, *, actor: str) -> Partner:
+async def change_webhook(store: Store, partner_id: str, url: str | None, *, actor: str) -> Partner:
     """Set, change or (``None``) remove a partner's webhook; audited. Pushes not yet delivered
     follow the new URL, or leave the outbox with the webhook (the inbox keeps the envelopes)."""
     if url is not None and (problems := webhook_problems(url)):
@@ -146,7 +146,7 @@ def change_webhook(store: Store, partner_id: str, url: str | None, *, actor: str
             data={"from": current.webhook_url, "to": url, "outbox_changed": moved},
         )
 
-    return store.set_webhook(partner_id, url, event)
+    return await store.set_webhook(partner_id, url, event)
 
 
 @dataclass(frozen=True)
@@ -156,7 +156,7 @@ class WebhookCertificate:
     fingerprint: str
 
 
-def issue_webhook_certificate(
+async def issue_webhook_certificate(
     store: Store,
     layout: DataDir,
     partner_id: str,
@@ -171,7 +171,7 @@ def issue_webhook_certificate(
     for ``names`` and the key of the partner's certificate signing request, with the CA
     beside it to check the gateway's client certificate by; audited. Only the request's
     public key is used: the names are the administrator's, and the partner keeps its key."""
-    partner = store.partner(partner_id)
+    partner = await store.partner(partner_id)
     if not partner.active:
         raise RegistryError("partner {id} is {state}", id=partner_id, state=partner.state)
     target = out_dir or layout.partner_dir(partner_id)
@@ -185,7 +185,7 @@ def issue_webhook_certificate(
         raise RegistryError("certificate request refused: {problem}", problem=str(exc)) from exc
     except ValueError as exc:
         raise RegistryError("{problem}", problem=str(exc)) from exc
-    store.record_sync(
+    await store.record(
         AuditEvent(
             EventKind.CERTIFICATE_ISSUED,
             actor=actor,

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from gateway.store.interface.audit_log import AuditLog, AuditReader, verify_chain
+from gateway.store.interface.keys import KeyStore
+from gateway.store.interface.policies import PolicyStore
+from gateway.store.interface.registry import Admission, RegistryStore
 from gateway.store.sqlite import SqliteStore
 from gateway.store.sqlite.audit_search import (
     AuditSearchStore,
@@ -20,11 +23,8 @@ from gateway.store.sqlite.delivery import (
     PendingCopy,
     SealedCopy,
 )
-from gateway.store.sqlite.keys import KeyStore
 from gateway.store.sqlite.memory import MemoryRecord, TranslationMemoryStore
-from gateway.store.sqlite.policies import PolicyStore
 from gateway.store.sqlite.proposals import Decided, EnrolmentCode, StaffProposalStore
-from gateway.store.sqlite.registry import Admission
 from gateway.store.sqlite.requests import RequestState, RequestStore, TrackedRequest
 from gateway.store.sqlite.review import NewReviewItem, ReviewItem, ReviewOutcome, ReviewStore
 from gateway.store.sqlite.sessions import StaffSessionStore
@@ -65,6 +65,7 @@ __all__ = [
     "PendingCopy",
     "PolicyStore",
     "RecipientDecision",
+    "RegistryStore",
     "RequestState",
     "RequestStore",
     "ReviewItem",

@@ -7,7 +7,6 @@ the store keeps.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Final
 
@@ -67,30 +66,26 @@ async def partners(request: web.Request, viewer: Viewer) -> web.Response:
     health = await store.webhook_health()
     state_label = _state_label(language)
 
-    def read() -> list[dict[str, object]]:
-        return [
-            {
-                "partner": p,
-                "state": state_label(p.state),
-                "country": labels.country_name(p.country, language),
-                "agency": present.label("agency_type", p.agency_type, language),
-                "certificates": [
-                    (c, viewer.moment(c.not_before), viewer.moment(c.not_after))
-                    for c in store.certificates(p.id)
-                ],
-                "keys": [
-                    (k, translate(KEY_STATES[k.state_at(now)], language))
-                    for k in store.partner_keys(p.id)
-                ],
-                "health": health.get(p.id),
-            }
-            for p in store.partners()
-        ]
-
+    rows = [
+        {
+            "partner": p,
+            "state": state_label(p.state),
+            "country": labels.country_name(p.country, language),
+            "agency": present.label("agency_type", p.agency_type, language),
+            "certificates": [
+                (c, viewer.moment(c.not_before), viewer.moment(c.not_after))
+                for c in await store.certificates(p.id)
+            ],
+            "keys": [
+                (k, translate(KEY_STATES[k.state_at(now)], language))
+                for k in await store.partner_keys(p.id)
+            ],
+            "health": health.get(p.id),
+        }
+        for p in await store.partners()
+    ]
     return await render_page(
-        request,
-        "admin_partners.html",
-        {"rows": await asyncio.to_thread(read), "state_label": state_label},
+        request, "admin_partners.html", {"rows": rows, "state_label": state_label}
     )
 
 
@@ -103,12 +98,8 @@ async def change_partner(request: web.Request, viewer: Viewer) -> web.Response:
     suspend = request.match_info["change"] == "suspend"
     state = PartnerState.SUSPENDED if suspend else PartnerState.ACTIVE
     try:
-        await asyncio.to_thread(
-            datadir.change_partner_state,
-            context(request).store,
-            partner_id,
-            state,
-            actor=viewer.actor,
+        await datadir.change_partner_state(
+            context(request).store, partner_id, state, actor=viewer.actor
         )
     except RegistryError:
         raise NotFound() from None
@@ -132,8 +123,8 @@ def _state_label(language: str) -> Callable[[object], str]:
 @require_permission(Permission.POLICY_READ)
 async def policy(request: web.Request, viewer: Viewer) -> web.Response:
     store = context(request).store
-    digest = await asyncio.to_thread(store.policy_in_force)
-    text = await asyncio.to_thread(store.policy_text, digest) if digest else None
+    digest = await store.policy_in_force()
+    text = await store.policy_text(digest) if digest else None
     versions = [
         {
             "version": v,

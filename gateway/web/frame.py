@@ -109,11 +109,12 @@ class Viewer:
         """The viewer as the audit log names them."""
         return f"staff:{self.account.id}"
 
-    def moment(self, at: str | None) -> str:
-        """A stored timestamp as the viewer reads it; nothing for none."""
+    def moment(self, at: datetime | str | None) -> str:
+        """A time as the viewer reads it; nothing for none."""
         if not at:
             return ""
-        return present.moment(datetime.fromisoformat(at), self.language, self.time_zone)
+        when = datetime.fromisoformat(at) if isinstance(at, str) else at
+        return present.moment(when, self.language, self.time_zone)
 
     def may(self, permission: Permission) -> bool:
         return allowed_to(self.account, permission)

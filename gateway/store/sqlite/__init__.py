@@ -6,11 +6,11 @@ from __future__ import annotations
 from gateway.store.sqlite.audit_search import AuditSearchStore
 from gateway.store.sqlite.database import Database, StoreClosed
 from gateway.store.sqlite.delivery import DeliveryStore
-from gateway.store.sqlite.keys import KeyStore
+from gateway.store.sqlite.keys import SqliteKeys
 from gateway.store.sqlite.memory import TranslationMemoryStore
-from gateway.store.sqlite.policies import PolicyStore
+from gateway.store.sqlite.policies import SqlitePolicies
 from gateway.store.sqlite.proposals import StaffProposalStore
-from gateway.store.sqlite.registry import RegistryStore
+from gateway.store.sqlite.registry import SqliteRegistry
 from gateway.store.sqlite.requests import RequestStore
 from gateway.store.sqlite.review import ReviewStore
 from gateway.store.sqlite.sessions import StaffSessionStore
@@ -23,16 +23,16 @@ __all__ = ["Database", "SqliteStore", "StoreClosed"]
 
 
 class SqliteStore(
-    RegistryStore,
+    SqliteRegistry,
     SignalStore,
-    PolicyStore,
+    SqlitePolicies,
     ReviewStore,
     StaffStore,
     StaffSessionStore,
     StaffProposalStore,
     SignInThrottleStore,
     TranslationMemoryStore,
-    KeyStore,
+    SqliteKeys,
     DeliveryStore,
     SubjectStore,
     RequestStore,

@@ -376,7 +376,7 @@ class DeliveryStore(Database):
 
         return await self.write(write)
 
-    def set_webhook(
+    async def set_webhook(
         self, partner_id: str, url: str | None, event_for: Callable[[Partner, int], AuditEvent]
     ) -> Partner:
         """Give a partner a webhook, change it, or (``None``) take it away. Undelivered pushes
@@ -404,7 +404,7 @@ class DeliveryStore(Database):
             tx.append(event_for(current, moved))
             return _partner(tx.conn, partner_id)
 
-        return self.write_sync(write)
+        return await self.write(write)
 
 
 def _envelope(row: tuple[Any, ...]) -> InboxEnvelope:

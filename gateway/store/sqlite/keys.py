@@ -1,4 +1,4 @@
-"""Partners' encryption public keys and the gateway's public signing keys."""
+"""Partners' encryption public keys and the gateway's public signing keys, in SQLite."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from gateway.audit import AuditEvent, timestamp
 from gateway.errors import RegistryError
 from gateway.seal import GatewayKey, PartnerKey, Suite, current_key
+from gateway.store.interface.keys import KeyStore
 from gateway.store.sqlite.database import Database, Transaction
 from gateway.store.sqlite.registry import _partner
 
@@ -19,9 +20,8 @@ _KEY_COLUMNS = (
 _GATEWAY_COLUMNS = "key_id, algorithm, public_key, created_at, retired_at"
 
 
-class KeyStore(Database):
-    def add_partner_key(self, key: PartnerKey, event: AuditEvent) -> PartnerKey:
-        """Register ``key`` for its partner (``added_at`` is set here); refused if known."""
+class SqliteKeys(Database, KeyStore):
+    async def add_partner_key(self, key: PartnerKey, event: AuditEvent) -> PartnerKey:
 
         def write(tx: Transaction) -> PartnerKey:
             partner = _partner(tx.conn, key.partner_id)
@@ -48,12 +48,11 @@ class KeyStore(Database):
             tx.append(event)
             return _one_key(tx.conn, key.partner_id, key.key_id)
 
-        return self.write_sync(write)
+        return await self.write(write)
 
-    def retire_partner_key(
+    async def retire_partner_key(
         self, partner_id: str, key_id: str, event_for: Callable[[PartnerKey], AuditEvent]
     ) -> PartnerKey:
-        """Retire a key for good: no new envelope is sealed to it from now on."""
 
         def write(tx: Transaction) -> PartnerKey:
             current = _one_key(tx.conn, partner_id, key_id)
@@ -68,23 +67,20 @@ class KeyStore(Database):
             tx.append(event_for(current))
             return _one_key(tx.conn, partner_id, key_id)
 
-        return self.write_sync(write)
+        return await self.write(write)
 
-    def partner_keys(self, partner_id: str) -> list[PartnerKey]:
-        """Every key the partner ever registered, retired ones too, oldest first."""
-
+    async def partner_keys(self, partner_id: str) -> list[PartnerKey]:
         def read(conn: sqlite3.Connection) -> list[PartnerKey]:
             _partner(conn, partner_id)
             return _keys(conn, partner_id)
 
-        return self.read_sync(read)
+        return await self.read(read)
 
     async def sealing_key(self, partner_id: str, at: datetime) -> PartnerKey | None:
-        """The key a new message to ``partner_id`` is sealed to at ``at``, if it has one."""
         keys = await self.read(lambda conn: _keys(conn, partner_id))
         return current_key(keys, at)
 
-    def add_gateway_key(self, key: GatewayKey, event: AuditEvent) -> GatewayKey:
+    async def add_gateway_key(self, key: GatewayKey, event: AuditEvent) -> GatewayKey:
         def write(tx: Transaction) -> GatewayKey:
             try:
                 tx.conn.execute(
@@ -104,12 +100,9 @@ class KeyStore(Database):
             tx.append(event)
             return key
 
-        return self.write_sync(write)
+        return await self.write(write)
 
-    def gateway_keys(self) -> list[GatewayKey]:
-        return self.read_sync(_gateway_keys)
-
-    async def gateway_public_keys(self) -> list[GatewayKey]:
+    async def gateway_keys(self) -> list[GatewayKey]:
         return await self.read(_gateway_keys)
 
 

@@ -1,26 +1,23 @@
-"""The sharing policy's history: every version that was ever in force, by digest."""
+"""The sharing policy's history in SQLite: every version ever in force, by digest."""
 
 from __future__ import annotations
 
 import sqlite3
 
 from gateway.audit import AuditEvent
+from gateway.store.interface.policies import PolicyStore
 from gateway.store.sqlite.database import Database, Transaction
 
 
-class PolicyStore(Database):
-    def policy_in_force(self) -> str | None:
-        """The digest of the policy last adopted, by any gateway process on this database."""
-
+class SqlitePolicies(Database, PolicyStore):
+    async def policy_in_force(self) -> str | None:
         def read(conn: sqlite3.Connection) -> str | None:
             row = conn.execute("SELECT value FROM meta WHERE key = 'policy_sha256'").fetchone()
             return None if row is None else str(row[0])
 
-        return self.read_sync(read)
+        return await self.read(read)
 
-    def adopt_policy(self, digest: str, text: str, event: AuditEvent) -> None:
-        """Record ``digest`` as the policy in force, keep its text, and audit the change."""
-
+    async def adopt_policy(self, digest: str, text: str, event: AuditEvent) -> None:
         def write(tx: Transaction) -> None:
             tx.conn.execute(
                 "INSERT OR IGNORE INTO policies (sha256, first_loaded_at, text) VALUES (?, ?, ?)",
@@ -33,12 +30,11 @@ class PolicyStore(Database):
             )
             tx.append(event)
 
-        self.write_sync(write)
+        await self.write(write)
 
-    def policy_text(self, digest: str) -> str | None:
-        row = self.read_sync(
-            lambda conn: conn.execute(
-                "SELECT text FROM policies WHERE sha256 = ?", (digest,)
-            ).fetchone()
-        )
-        return None if row is None else str(row[0])
+    async def policy_text(self, digest: str) -> str | None:
+        def read(conn: sqlite3.Connection) -> str | None:
+            row = conn.execute("SELECT text FROM policies WHERE sha256 = ?", (digest,)).fetchone()
+            return None if row is None else str(row[0])
+
+        return await self.read(read)

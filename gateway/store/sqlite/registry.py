@@ -1,30 +1,22 @@
-"""Partners and their certificates."""
+"""Partners and their certificates, in SQLite."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from gateway.audit import AuditEvent
 from gateway.errors import RegistryError
 from gateway.partners import Certificate, CertificateState, Partner, PartnerState
+from gateway.store.interface.registry import Admission, RegistryStore
 from gateway.store.sqlite.database import Database, Transaction
 
 
-@dataclass(frozen=True)
-class Admission:
-    """A caller's registry entries, whatever their state, and every partner known."""
-
-    partner: Partner | None
-    certificate: Certificate | None
-    registry: tuple[Partner, ...]
-
-
-class RegistryStore(Database):
-    def add_partner(self, partner: Partner, event: AuditEvent) -> Partner:
+class SqliteRegistry(Database, RegistryStore):
+    async def add_partner(self, partner: Partner, event: AuditEvent) -> Partner:
         def write(tx: Transaction) -> Partner:
             now = tx.now()
             try:
@@ -48,9 +40,9 @@ class RegistryStore(Database):
             tx.append(event)
             return partner
 
-        return self.write_sync(write)
+        return await self.write(write)
 
-    def set_partner_state(
+    async def set_partner_state(
         self, partner_id: str, state: PartnerState, event_for: Callable[[Partner], AuditEvent]
     ) -> Partner:
         def write(tx: Transaction) -> Partner:
@@ -75,9 +67,11 @@ class RegistryStore(Database):
             tx.append(event_for(current))
             return _partner(tx.conn, partner_id)
 
-        return self.write_sync(write)
+        return await self.write(write)
 
-    def register_certificate(self, certificate: Certificate, event: AuditEvent) -> Certificate:
+    async def register_certificate(
+        self, certificate: Certificate, event: AuditEvent
+    ) -> Certificate:
         def write(tx: Transaction) -> Certificate:
             partner = _partner(tx.conn, certificate.partner_id)
             if partner.state is PartnerState.REVOKED:
@@ -90,8 +84,8 @@ class RegistryStore(Database):
                         certificate.fingerprint,
                         certificate.partner_id,
                         certificate.serial,
-                        certificate.not_before,
-                        certificate.not_after,
+                        certificate.not_before.isoformat(),
+                        certificate.not_after.isoformat(),
                         str(certificate.state),
                         tx.now(),
                     ),
@@ -103,9 +97,9 @@ class RegistryStore(Database):
             tx.append(event)
             return certificate
 
-        return self.write_sync(write)
+        return await self.write(write)
 
-    def revoke_certificate(self, fingerprint: str, event: AuditEvent) -> Certificate:
+    async def revoke_certificate(self, fingerprint: str, event: AuditEvent) -> Certificate:
         def write(tx: Transaction) -> Certificate:
             cursor = tx.conn.execute(
                 "UPDATE certificates SET state = ?, revoked_at = ? WHERE fingerprint = ? "
@@ -124,23 +118,24 @@ class RegistryStore(Database):
             assert found is not None
             return found
 
-        return self.write_sync(write)
+        return await self.write(write)
 
-    def partners(self) -> list[Partner]:
-        return self.read_sync(_all_partners)
+    async def partners(self) -> list[Partner]:
+        return await self.read(_all_partners)
 
-    def partner(self, partner_id: str) -> Partner:
-        return self.read_sync(lambda conn: _partner(conn, partner_id))
+    async def partner(self, partner_id: str) -> Partner:
+        return await self.read(lambda conn: _partner(conn, partner_id))
 
-    def certificates(self, partner_id: str) -> list[Certificate]:
-        rows = self.read_sync(
-            lambda conn: conn.execute(
+    async def certificates(self, partner_id: str) -> list[Certificate]:
+        def read(conn: sqlite3.Connection) -> list[Certificate]:
+            rows = conn.execute(
                 f"SELECT {_CERT_COLUMNS} FROM certificates WHERE partner_id = ? "
-                "ORDER BY registered_at",
+                "ORDER BY registered_at, rowid",
                 (partner_id,),
             ).fetchall()
-        )
-        return [_certificate_from_row(row) for row in rows]
+            return [_certificate_from_row(row) for row in rows]
+
+        return await self.read(read)
 
     async def admission(self, fingerprint: str | None) -> Admission:
         """Who a fingerprint speaks for, and the registry to route by: one read per request."""
@@ -177,8 +172,8 @@ def _certificate_from_row(row: tuple[Any, ...]) -> Certificate:
         fingerprint=row[0],
         partner_id=row[1],
         serial=row[2],
-        not_before=row[3],
-        not_after=row[4],
+        not_before=datetime.fromisoformat(row[3]),
+        not_after=datetime.fromisoformat(row[4]),
         state=CertificateState(row[5]),
     )
 
