@@ -216,11 +216,11 @@ def staff_token(layout: DataDir, cheap_passwords: Passwords) -> Callable[..., Aw
             account = StaffAccount(
                 id=staff_id, name=staff_id.title(), role=Role(role), desk=Desk.parse(desk)
             )
-            admin.enrol(
+            await admin.enrol(
                 store, key, account, "correct horse battery staple", actor="test",
                 passwords=cheap_passwords,
             )  # fmt: skip
-            return admin.issue_token(store, staff_id, "tests", actor="test").secret
+            return (await admin.issue_token(store, staff_id, "tests", actor="test")).secret
 
     return enrol_with_token
 

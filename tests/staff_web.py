@@ -36,7 +36,7 @@ async def enrol(
         language=language,
     )
     async with SqliteStore(layout.database, clock=SystemClock()) as store:
-        enrolment = admin.enrol(
+        enrolment = await admin.enrol(
             store,
             datadir.load_master_key(layout),
             account,

@@ -307,7 +307,7 @@ async def test_a_disabled_account_stops_at_once(
     token = await staff_token("m.dubois", desk="BE")
     assert await queue_for(gateway, token)
 
-    admin.set_state(gateway.store, "m.dubois", StaffState.DISABLED, actor="test")
+    await admin.set_state(gateway.store, "m.dubois", StaffState.DISABLED, actor="test")
     with pytest.raises(Problem) as refused:
         await queue_for(gateway, token)
     assert refused.value.status == 401

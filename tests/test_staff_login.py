@@ -47,18 +47,22 @@ STEP = timedelta(seconds=30)
 class Officer:
     """An enrolled liaison officer and the authenticator app on their phone."""
 
-    def __init__(
-        self, store: Store, key: MasterKey, clock: FixedClock, passwords: Passwords
-    ) -> None:
+    def __init__(self, staff_id: str, secret: str, clock: FixedClock) -> None:
+        self.id = staff_id
+        self.app = pyotp.TOTP(secret)
+        self._clock = clock
+
+    @classmethod
+    async def enrolled(
+        cls, store: Store, key: MasterKey, clock: FixedClock, passwords: Passwords
+    ) -> Officer:
         account = StaffAccount(
             id="j.jansen", name="Jan Jansen", role=Role.LIAISON_OFFICER, desk=Desk.parse("NL")
         )
-        enrolment = admin.enrol(
+        enrolment = await admin.enrol(
             store, key, account, PASSWORD, actor="admin:test", passwords=passwords
         )
-        self.id = account.id
-        self.app = pyotp.TOTP(enrolment.totp_secret)
-        self._clock = clock
+        return cls(account.id, enrolment.totp_secret, clock)
 
     def code(self) -> str:
         return self.app.at(self._clock.now())
@@ -80,10 +84,10 @@ def authenticator(
 
 
 @pytest.fixture
-def officer(
+async def officer(
     staff_store: Store, master_key: MasterKey, staff_clock: FixedClock, cheap_passwords: Passwords
 ) -> Officer:
-    return Officer(staff_store, master_key, staff_clock, cheap_passwords)
+    return await Officer.enrolled(staff_store, master_key, staff_clock, cheap_passwords)
 
 
 def next_code(officer: Officer) -> str:
@@ -95,10 +99,10 @@ async def sign_ins(store: Store) -> list[AuditEntry]:
     return [e for e in await store.audit_entries() if e.kind.startswith("staff.login")]
 
 
-def refused(authenticator: Authenticator, staff_id: str, password: str, code: str) -> str:
+async def refused(authenticator: Authenticator, staff_id: str, password: str, code: str) -> str:
     """Sign in, expecting a refusal; the problem document's detail, as the person reads it."""
     with pytest.raises(StaffNotAuthenticated) as refusal:
-        authenticator.login_sync(staff_id, password, code, address=ADDRESS)
+        await authenticator.login(staff_id, password, code, address=ADDRESS)
     document = problem_document(refusal.value, language="en")
     assert document["status"] == 401
     return str(document["detail"])
@@ -110,7 +114,7 @@ def refused(authenticator: Authenticator, staff_id: str, password: str, code: st
 async def test_the_right_password_and_code_sign_in_and_the_sign_in_is_audited(
     authenticator: Authenticator, officer: Officer, staff_store: Store
 ) -> None:
-    account = authenticator.login_sync(officer.id, PASSWORD, officer.code(), address=ADDRESS)
+    account = await authenticator.login(officer.id, PASSWORD, officer.code(), address=ADDRESS)
     assert account.id == officer.id
     assert account.role is Role.LIAISON_OFFICER
     [entry] = await sign_ins(staff_store)
@@ -133,18 +137,18 @@ async def test_every_refusal_reads_the_same_and_only_the_audit_log_knows_why(
     staff_store: Store,
     staff_clock: FixedClock,
 ) -> None:
-    authenticator.login_sync(officer.id, PASSWORD, officer.code(), address=ADDRESS)
+    await authenticator.login(officer.id, PASSWORD, officer.code(), address=ADDRESS)
     used = officer.code()
     staff_clock.set(staff_clock.now() + STEP)
     answers = {
-        "password": refused(authenticator, officer.id, "wrong horse battery", officer.code()),
-        "code": refused(authenticator, officer.id, PASSWORD, "000000"),
-        "code-replayed": refused(authenticator, officer.id, PASSWORD, used),
-        "unknown-account": refused(authenticator, "nobody", PASSWORD, officer.code()),
-        "malformed-id": refused(authenticator, "Robert'); DROP TABLE", PASSWORD, "1"),
+        "password": await refused(authenticator, officer.id, "wrong horse battery", officer.code()),
+        "code": await refused(authenticator, officer.id, PASSWORD, "000000"),
+        "code-replayed": await refused(authenticator, officer.id, PASSWORD, used),
+        "unknown-account": await refused(authenticator, "nobody", PASSWORD, officer.code()),
+        "malformed-id": await refused(authenticator, "Robert'); DROP TABLE", PASSWORD, "1"),
     }
-    admin.set_state(staff_store, officer.id, StaffState.DISABLED, actor="admin:test")
-    answers["disabled"] = refused(authenticator, officer.id, PASSWORD, officer.code())
+    await admin.set_state(staff_store, officer.id, StaffState.DISABLED, actor="admin:test")
+    answers["disabled"] = await refused(authenticator, officer.id, PASSWORD, officer.code())
     assert len(set(answers.values())) == 1
     reasons = [e.data.get("reason") for e in (await sign_ins(staff_store))[1:]]
     assert reasons == [
@@ -161,7 +165,7 @@ async def test_a_refusal_for_an_unknown_account_does_not_log_the_name_tried(
     authenticator: Authenticator, staff_store: Store
 ) -> None:
     """People type their password into the login field; the audit log must not keep it."""
-    refused(authenticator, "my.secret.password", PASSWORD, "123456")
+    await refused(authenticator, "my.secret.password", PASSWORD, "123456")
     [entry] = await sign_ins(staff_store)
     assert entry.actor == "anonymous"
     assert "my.secret.password" not in entry.canonical.decode()
@@ -174,12 +178,12 @@ async def test_a_hash_with_old_parameters_is_replaced_at_the_next_sign_in(
     cheap_passwords: Passwords,
 ) -> None:
     older = Passwords(time_cost=2, memory_cost_kib=16, parallelism=1)
-    officer = Officer(staff_store, master_key, staff_clock, older)
+    officer = await Officer.enrolled(staff_store, master_key, staff_clock, older)
     authenticator = Authenticator(
         staff_store, master_key, clock=staff_clock, passwords=cheap_passwords, throttle_policy=ROOMY
     )
-    authenticator.login_sync(officer.id, PASSWORD, officer.code(), address=ADDRESS)
-    record = staff_store.staff_record(officer.id)
+    await authenticator.login(officer.id, PASSWORD, officer.code(), address=ADDRESS)
+    record = await staff_store.staff_record(officer.id)
     assert record is not None
     assert not cheap_passwords.needs_rehash(record.password_hash)
     assert cheap_passwords.verify(record.password_hash, PASSWORD)
@@ -216,32 +220,32 @@ def test_a_block_never_shortens_with_more_failures_and_never_exceeds_a_day(failu
     assert POLICY.first_block <= this <= following <= POLICY.longest_block
 
 
-def test_five_failures_block_that_name_from_that_address_only_even_against_the_right_password(
+async def test_five_failures_block_that_name_from_that_address_only_even_against_the_right_password(
     authenticator: Authenticator, officer: Officer, staff_clock: FixedClock
 ) -> None:
     for _ in range(BLOCK_AFTER):
-        refused(authenticator, officer.id, "wrong horse battery", officer.code())
+        await refused(authenticator, officer.id, "wrong horse battery", officer.code())
     with pytest.raises(TooManyAttempts) as blocked:
-        authenticator.login_sync(officer.id, PASSWORD, officer.code(), address=ADDRESS)
+        await authenticator.login(officer.id, PASSWORD, officer.code(), address=ADDRESS)
     assert blocked.value.params == {"retry_after": 15 * 60, "scope": "name"}
 
-    elsewhere = authenticator.login_sync(officer.id, PASSWORD, officer.code(), address=OTHER)
+    elsewhere = await authenticator.login(officer.id, PASSWORD, officer.code(), address=OTHER)
     assert elsewhere.id == officer.id
 
     staff_clock.set(staff_clock.now() + timedelta(minutes=15))
-    assert authenticator.login_sync(officer.id, PASSWORD, next_code(officer), address=ADDRESS)
+    assert await authenticator.login(officer.id, PASSWORD, next_code(officer), address=ADDRESS)
 
 
-def test_a_name_nobody_has_is_blocked_exactly_like_an_account(
+async def test_a_name_nobody_has_is_blocked_exactly_like_an_account(
     authenticator: Authenticator, officer: Officer
 ) -> None:
     """The throttle must not tell which names are accounts."""
     answers = {}
     for name in (officer.id, "nobody.here"):
         for _ in range(BLOCK_AFTER):
-            refused(authenticator, name, "wrong horse battery", "000000")
+            await refused(authenticator, name, "wrong horse battery", "000000")
         with pytest.raises(TooManyAttempts) as blocked:
-            authenticator.login_sync(name, PASSWORD, officer.code(), address=ADDRESS)
+            await authenticator.login(name, PASSWORD, officer.code(), address=ADDRESS)
         answers[name] = blocked.value.params
     assert answers[officer.id] == answers["nobody.here"]
 
@@ -250,9 +254,9 @@ async def test_each_failure_after_a_block_ends_blocks_twice_as_long(
     authenticator: Authenticator, officer: Officer, staff_store: Store, staff_clock: FixedClock
 ) -> None:
     for _ in range(BLOCK_AFTER):
-        refused(authenticator, officer.id, "wrong horse battery", officer.code())
+        await refused(authenticator, officer.id, "wrong horse battery", officer.code())
     staff_clock.set(staff_clock.now() + timedelta(minutes=15))
-    refused(authenticator, officer.id, PASSWORD, "000000")
+    await refused(authenticator, officer.id, PASSWORD, "000000")
     event = (await sign_ins(staff_store))[-1]
     assert event.data["reason"] == "code"
     assert event.data["failures"] == BLOCK_AFTER + 1
@@ -263,9 +267,9 @@ async def test_failures_are_forgotten_a_day_after_the_last(
     authenticator: Authenticator, officer: Officer, staff_store: Store, staff_clock: FixedClock
 ) -> None:
     for _ in range(BLOCK_AFTER - 1):
-        refused(authenticator, officer.id, "wrong horse battery", officer.code())
+        await refused(authenticator, officer.id, "wrong horse battery", officer.code())
     staff_clock.set(staff_clock.now() + timedelta(days=1))
-    refused(authenticator, officer.id, "wrong horse battery", next_code(officer))
+    await refused(authenticator, officer.id, "wrong horse battery", next_code(officer))
     assert (await sign_ins(staff_store))[-1].data["failures"] == 1
 
 
@@ -273,19 +277,22 @@ async def test_a_success_forgets_the_failures_from_its_address(
     authenticator: Authenticator, officer: Officer, staff_store: Store
 ) -> None:
     for _ in range(BLOCK_AFTER - 1):
-        refused(authenticator, officer.id, "wrong horse battery", officer.code())
-    authenticator.login_sync(officer.id, PASSWORD, officer.code(), address=ADDRESS)
-    refused(authenticator, officer.id, "wrong horse battery", officer.code())
+        await refused(authenticator, officer.id, "wrong horse battery", officer.code())
+    await authenticator.login(officer.id, PASSWORD, officer.code(), address=ADDRESS)
+    await refused(authenticator, officer.id, "wrong horse battery", officer.code())
     assert (await sign_ins(staff_store))[-1].data["failures"] == 1
 
 
-def test_lifting_the_blocks_lets_the_address_try_again(
+async def test_lifting_the_blocks_lets_the_address_try_again(
     authenticator: Authenticator, officer: Officer, staff_store: Store, master_key: MasterKey
 ) -> None:
     for _ in range(BLOCK_AFTER):
-        refused(authenticator, officer.id, "wrong horse battery", officer.code())
-    assert admin.lift_sign_in_blocks(staff_store, master_key, officer.id, actor="admin:test") == 1
-    assert authenticator.login_sync(officer.id, PASSWORD, officer.code(), address=ADDRESS)
+        await refused(authenticator, officer.id, "wrong horse battery", officer.code())
+    assert (
+        await admin.lift_sign_in_blocks(staff_store, master_key, officer.id, actor="admin:test")
+        == 1
+    )
+    assert await authenticator.login(officer.id, PASSWORD, officer.code(), address=ADDRESS)
 
 
 # --- the throttle: attempts per address --------------------------------------------------------
@@ -317,16 +324,16 @@ def test_addresses_count_apart_but_one_ipv6_slash_64_counts_as_one() -> None:
     assert address_key("2001:db8:1:2::1") != address_key("2001:db8:1:3::1")
 
 
-def test_addresses_whose_attempts_are_full_again_are_forgotten(
+async def test_addresses_whose_attempts_are_full_again_are_forgotten(
     staff_store: Store, staff_clock: FixedClock
 ) -> None:
     policy = ThrottlePolicy(burst=2)
     for host in range(50):
-        staff_store.admit_sign_in(
+        await staff_store.admit_sign_in(
             address=f"10.0.0.{host}", name_key="k", now=staff_clock.now(), policy=policy
         )
     staff_clock.set(staff_clock.now() + policy.bucket_full_after + timedelta(seconds=1))
-    staff_store.admit_sign_in(
+    await staff_store.admit_sign_in(
         address="10.0.1.1", name_key="k", now=staff_clock.now(), policy=policy
     )
     remembered = staff_store.read_sync(
@@ -356,7 +363,7 @@ def test_no_address_gets_more_than_its_burst_plus_one_attempt_per_interval(
     assert admitted <= burst + elapsed / 6
 
 
-def test_a_busy_address_is_refused_with_the_seconds_to_wait_even_with_the_right_credentials(
+async def test_a_busy_address_is_refused_with_the_seconds_to_wait_even_with_the_right_credentials(
     staff_store: Store,
     master_key: MasterKey,
     staff_clock: FixedClock,
@@ -370,44 +377,44 @@ def test_a_busy_address_is_refused_with_the_seconds_to_wait_even_with_the_right_
         passwords=cheap_passwords,
         throttle_policy=ThrottlePolicy(burst=2, interval=timedelta(seconds=6)),
     )
-    refused(authenticator, officer.id, "wrong horse battery", officer.code())
-    refused(authenticator, "someone.else", "wrong horse battery", officer.code())
+    await refused(authenticator, officer.id, "wrong horse battery", officer.code())
+    await refused(authenticator, "someone.else", "wrong horse battery", officer.code())
     with pytest.raises(TooManyAttempts) as busy:
-        authenticator.login_sync(officer.id, PASSWORD, officer.code(), address=ADDRESS)
+        await authenticator.login(officer.id, PASSWORD, officer.code(), address=ADDRESS)
     document = problem_document(busy.value, language="de")
     assert document["status"] == 429
     assert document["retry_after"] == 6
     assert document["title"] == "Zu viele Versuche"
-    assert authenticator.login_sync(officer.id, PASSWORD, officer.code(), address=OTHER)
+    assert await authenticator.login(officer.id, PASSWORD, officer.code(), address=OTHER)
     authenticator.close()
 
 
 # --- API tokens and sessions ----------------------------------------------------------------
 
 
-def test_a_token_identifies_its_account_until_it_is_revoked(
+async def test_a_token_identifies_its_account_until_it_is_revoked(
     authenticator: Authenticator, officer: Officer, staff_store: Store
 ) -> None:
-    issued = admin.issue_token(staff_store, officer.id, "nightly export", actor="admin:test")
-    assert authenticator.authenticate_token_sync(issued.secret).id == officer.id
-    admin.revoke_token(staff_store, issued.token.id, actor="admin:test")
+    issued = await admin.issue_token(staff_store, officer.id, "nightly export", actor="admin:test")
+    assert (await authenticator.authenticate_token(issued.secret)).id == officer.id
+    await admin.revoke_token(staff_store, issued.token.id, actor="admin:test")
     with pytest.raises(StaffNotAuthenticated):
-        authenticator.authenticate_token_sync(issued.secret)
+        await authenticator.authenticate_token(issued.secret)
 
 
 async def test_a_disabled_accounts_tokens_stop_at_once_and_resume_when_enabled(
     authenticator: Authenticator, officer: Officer, staff_store: Store
 ) -> None:
-    issued = admin.issue_token(staff_store, officer.id, "script", actor="admin:test")
+    issued = await admin.issue_token(staff_store, officer.id, "script", actor="admin:test")
     assert (await authenticator.authenticate_token(issued.secret)).id == officer.id
-    admin.set_state(staff_store, officer.id, StaffState.DISABLED, actor="admin:test")
+    await admin.set_state(staff_store, officer.id, StaffState.DISABLED, actor="admin:test")
     with pytest.raises(StaffNotAuthenticated):
         await authenticator.authenticate_token(issued.secret)
-    admin.set_state(staff_store, officer.id, StaffState.ACTIVE, actor="admin:test")
+    await admin.set_state(staff_store, officer.id, StaffState.ACTIVE, actor="admin:test")
     assert (await authenticator.authenticate_token(issued.secret)).id == officer.id
 
 
-def test_a_reset_revokes_every_token_and_replaces_password_and_second_factor(
+async def test_a_reset_revokes_every_token_and_replaces_password_and_second_factor(
     authenticator: Authenticator,
     officer: Officer,
     staff_store: Store,
@@ -415,20 +422,23 @@ def test_a_reset_revokes_every_token_and_replaces_password_and_second_factor(
     cheap_passwords: Passwords,
     staff_clock: FixedClock,
 ) -> None:
-    tokens = [admin.issue_token(staff_store, officer.id, f"t{i}", actor="a").secret for i in (1, 2)]
-    enrolment = admin.reset(
+    tokens = [
+        (await admin.issue_token(staff_store, officer.id, f"t{i}", actor="a")).secret
+        for i in (1, 2)
+    ]
+    enrolment = await admin.reset(
         staff_store, master_key, officer.id, "a whole new passphrase", actor="admin:test",
         passwords=cheap_passwords,
     )  # fmt: skip
     assert enrolment.tokens_revoked == 2
     for token in tokens:
         with pytest.raises(StaffNotAuthenticated):
-            authenticator.authenticate_token_sync(token)
-    refused(authenticator, officer.id, PASSWORD, officer.code())
-    refused(authenticator, officer.id, "a whole new passphrase", officer.code())
+            await authenticator.authenticate_token(token)
+    await refused(authenticator, officer.id, PASSWORD, officer.code())
+    await refused(authenticator, officer.id, "a whole new passphrase", officer.code())
     new_app = pyotp.TOTP(enrolment.totp_secret)
     staff_clock.set(staff_clock.now() + STEP)
-    account = authenticator.login_sync(
+    account = await authenticator.login(
         officer.id, "a whole new passphrase", new_app.at(staff_clock.now()), address=ADDRESS
     )
     assert account.id == officer.id
@@ -437,18 +447,18 @@ def test_a_reset_revokes_every_token_and_replaces_password_and_second_factor(
 @pytest.mark.parametrize(
     "presented", ["", "egt_", "egt_" + "a" * 52, "Bearer egt_x", "egt_" + "A" * 52, "x" * 5000]
 )
-def test_anything_but_an_issued_token_is_refused(
+async def test_anything_but_an_issued_token_is_refused(
     authenticator: Authenticator, officer: Officer, presented: str
 ) -> None:
     with pytest.raises(StaffNotAuthenticated):
-        authenticator.authenticate_token_sync(presented)
+        await authenticator.authenticate_token(presented)
 
 
 async def test_a_session_ends_when_its_account_is_disabled(
     authenticator: Authenticator, officer: Officer, staff_store: Store
 ) -> None:
     assert (await authenticator.current(officer.id)).id == officer.id
-    admin.set_state(staff_store, officer.id, StaffState.DISABLED, actor="admin:test")
+    await admin.set_state(staff_store, officer.id, StaffState.DISABLED, actor="admin:test")
     with pytest.raises(StaffNotAuthenticated):
         await authenticator.current(officer.id)
     with pytest.raises(StaffNotAuthenticated):

@@ -177,7 +177,7 @@ class WebGateway:
 
         async def enrol() -> admin.Enrolment:
             async with SqliteStore(self.layout.database, clock=self.clock) as store:
-                return admin.enrol(
+                return await admin.enrol(
                     store, key, account, PASSWORD, actor="test", passwords=self._passwords
                 )
 

@@ -26,6 +26,7 @@ from gateway.i18n import LANGUAGES, N_, translate
 from gateway.staff import admin
 from gateway.staff.accounts import Desk, Role, StaffAccount, StaffState
 from gateway.staff.throttle import ThrottlePolicy
+from gateway.staff.tokens import ApiToken
 from gateway.store import SignInBlock, Store
 from gateway.vault import MasterKey, VaultError
 
@@ -150,7 +151,7 @@ async def run_add(args: argparse.Namespace) -> int:
     password = _password(args)
     store, key = _open(layout(args))
     async with store:
-        enrolment = admin.enrol(store, key, account, password, actor=datadir.cli_actor())
+        enrolment = await admin.enrol(store, key, account, password, actor=datadir.cli_actor())
     _say(args, ADDED, id=account.id, role=account.role, desk=account.desk)
     _show_second_factor(args, enrolment)
     return 0
@@ -159,7 +160,7 @@ async def run_add(args: argparse.Namespace) -> int:
 async def run_change(args: argparse.Namespace) -> int:
     store, _ = _open(layout(args))
     async with store:
-        current = store.staff_account(args.staff_id)
+        current = await store.staff_account(args.staff_id)
         wanted = StaffAccount(
             id=current.id,
             name=args.name if args.name is not None else current.name,
@@ -167,7 +168,7 @@ async def run_change(args: argparse.Namespace) -> int:
             desk=Desk.parse(args.desk) if args.desk is not None else current.desk,
             language=args.language if args.language is not None else current.language,
         )
-        account = admin.change(store, wanted, actor=datadir.cli_actor())
+        account = await admin.change(store, wanted, actor=datadir.cli_actor())
     _say(
         args,
         CHANGED,
@@ -182,6 +183,7 @@ async def run_change(args: argparse.Namespace) -> int:
 def _account_json(account: StaffAccount, blocks: list[SignInBlock]) -> dict[str, object]:
     return {
         **asdict(account),
+        "created_at": None if account.created_at is None else timestamp(account.created_at),
         "role": str(account.role),
         "desk": str(account.desk),
         "state": str(account.state),
@@ -195,6 +197,16 @@ def _account_json(account: StaffAccount, blocks: list[SignInBlock]) -> dict[str,
             }
             for block in blocks
         ],
+    }
+
+
+def _token_json(token: ApiToken) -> dict[str, str | None]:
+    return {
+        "id": token.id,
+        "staff_id": token.staff_id,
+        "label": token.label,
+        "created_at": timestamp(token.created_at),
+        "revoked_at": None if token.revoked_at is None else timestamp(token.revoked_at),
     }
 
 
@@ -212,8 +224,10 @@ async def run_list(args: argparse.Namespace) -> int:
     store, key = _open(layout(args))
     now = SystemClock().now()
     async with store:
-        accounts = store.staff_accounts()
-        blocks = admin.sign_in_blocks(store, key, [a.id for a in accounts], now, ThrottlePolicy())
+        accounts = await store.staff_accounts()
+        blocks = await admin.sign_in_blocks(
+            store, key, [a.id for a in accounts], now, ThrottlePolicy()
+        )
     if args.json:
         listed = [_account_json(a, blocks[a.id]) for a in accounts]
         print(json.dumps(listed, indent=2, ensure_ascii=False))
@@ -231,7 +245,9 @@ async def run_list(args: argparse.Namespace) -> int:
 async def run_unlock(args: argparse.Namespace) -> int:
     store, key = _open(layout(args))
     async with store:
-        lifted = admin.lift_sign_in_blocks(store, key, args.staff_id, actor=datadir.cli_actor())
+        lifted = await admin.lift_sign_in_blocks(
+            store, key, args.staff_id, actor=datadir.cli_actor()
+        )
     _say(args, UNBLOCKED, id=args.staff_id, count=lifted)
     return 0
 
@@ -240,7 +256,7 @@ def _state_changer(state: StaffState) -> Handler:
     async def run(args: argparse.Namespace) -> int:
         store, _ = _open(layout(args))
         async with store:
-            account = admin.set_state(store, args.staff_id, state, actor=datadir.cli_actor())
+            account = await admin.set_state(store, args.staff_id, state, actor=datadir.cli_actor())
         _say(args, DISABLED if account.state is StaffState.DISABLED else ENABLED, id=account.id)
         return 0
 
@@ -251,7 +267,9 @@ async def run_reset(args: argparse.Namespace) -> int:
     password = _password(args)
     store, key = _open(layout(args))
     async with store:
-        enrolment = admin.reset(store, key, args.staff_id, password, actor=datadir.cli_actor())
+        enrolment = await admin.reset(
+            store, key, args.staff_id, password, actor=datadir.cli_actor()
+        )
     _say(args, RESET, id=enrolment.account.id, count=enrolment.tokens_revoked)
     _show_second_factor(args, enrolment)
     return 0
@@ -260,7 +278,9 @@ async def run_reset(args: argparse.Namespace) -> int:
 async def run_token_issue(args: argparse.Namespace) -> int:
     store, _ = _open(layout(args))
     async with store:
-        issued = admin.issue_token(store, args.staff_id, args.label, actor=datadir.cli_actor())
+        issued = await admin.issue_token(
+            store, args.staff_id, args.label, actor=datadir.cli_actor()
+        )
     language = output_language(args)
     notice = translate(TOKEN_ISSUED, language, token_id=issued.token.id, id=issued.token.staff_id)
     print(notice, file=sys.stderr)
@@ -271,13 +291,14 @@ async def run_token_issue(args: argparse.Namespace) -> int:
 async def run_token_list(args: argparse.Namespace) -> int:
     store, _ = _open(layout(args))
     async with store:
-        tokens = store.tokens(args.staff_id)
+        tokens = await store.tokens(args.staff_id)
+    listed = [_token_json(t) for t in tokens]
     if args.json:
-        print(json.dumps([asdict(t) for t in tokens], indent=2, ensure_ascii=False))
+        print(json.dumps(listed, indent=2, ensure_ascii=False))
         return 0
     print_table(
         ("TOKEN ID", "CREATED", "REVOKED", "LABEL"),
-        [(t.id, t.created_at, t.revoked_at or "-", t.label) for t in tokens],
+        [(t["id"], t["created_at"], t["revoked_at"] or "-", t["label"]) for t in listed],
     )
     return 0
 
@@ -285,6 +306,6 @@ async def run_token_list(args: argparse.Namespace) -> int:
 async def run_token_revoke(args: argparse.Namespace) -> int:
     store, _ = _open(layout(args))
     async with store:
-        token = admin.revoke_token(store, args.token_id, actor=datadir.cli_actor())
+        token = await admin.revoke_token(store, args.token_id, actor=datadir.cli_actor())
     _say(args, TOKEN_REVOKED, token_id=token.id, id=token.staff_id)
     return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Final
 
@@ -92,7 +93,7 @@ class StaffAccount:
     desk: Desk
     language: str = "en"
     state: StaffState = StaffState.ACTIVE
-    created_at: str | None = None
+    created_at: datetime | None = None
 
     def __post_init__(self) -> None:
         problems = account_problems(self)

@@ -23,8 +23,7 @@ from gateway.staff.passwords import PASSWORDS, Passwords, password_problems
 from gateway.vault import MasterKey
 
 if TYPE_CHECKING:
-    from gateway.store import SignInBlock, Store
-    from gateway.store.sqlite.staff import StaffStore
+    from gateway.store import SignInBlock, StaffStore, Store
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,7 @@ def _credentials(
     return passwords.hash(password), totp_.seal(second, key, account_id), second
 
 
-def enrol(
+async def enrol(
     store: StaffStore,
     key: MasterKey,
     account: StaffAccount,
@@ -69,7 +68,7 @@ def enrol(
     passwords: Passwords = PASSWORDS,
 ) -> Enrolment:
     password_hash, sealed, second = _credentials(account.id, password, key, passwords)
-    added = store.add_staff(
+    added = await store.add_staff(
         StaffRecord(account, password_hash=password_hash, totp_sealed=sealed),
         AuditEvent(
             EventKind.STAFF_ADDED,
@@ -85,7 +84,7 @@ def enrol(
     return Enrolment(added, second.secret, second.provisioning_uri(account.id))
 
 
-def change(store: StaffStore, account: StaffAccount, *, actor: str) -> StaffAccount:
+async def change(store: StaffStore, account: StaffAccount, *, actor: str) -> StaffAccount:
     """Give an account the name, role, desk and language of ``account``."""
 
     def event(before: StaffAccount) -> AuditEvent:
@@ -102,10 +101,12 @@ def change(store: StaffStore, account: StaffAccount, *, actor: str) -> StaffAcco
             data={**changed, **renamed},
         )
 
-    return store.update_staff(account, event)
+    return await store.update_staff(account, event)
 
 
-def set_state(store: StaffStore, staff_id: str, state: StaffState, *, actor: str) -> StaffAccount:
+async def set_state(
+    store: StaffStore, staff_id: str, state: StaffState, *, actor: str
+) -> StaffAccount:
     def event(before: StaffAccount) -> AuditEvent:
         return AuditEvent(
             EventKind.STAFF_STATE_CHANGED,
@@ -114,10 +115,10 @@ def set_state(store: StaffStore, staff_id: str, state: StaffState, *, actor: str
             data={"from": str(before.state), "to": str(state)},
         )
 
-    return store.set_staff_state(staff_id, state, event)
+    return await store.set_staff_state(staff_id, state, event)
 
 
-def reset(
+async def reset(
     store: StaffStore,
     key: MasterKey,
     staff_id: str,
@@ -128,7 +129,7 @@ def reset(
 ) -> Enrolment:
     """A new password and a new second factor; every token of the account is revoked."""
     password_hash, sealed, second = _credentials(staff_id, password, key, passwords)
-    account, revoked = store.reset_staff_credentials(
+    account, revoked = await store.reset_staff_credentials(
         staff_id,
         password_hash=password_hash,
         totp_sealed=sealed,
@@ -142,7 +143,7 @@ def reset(
     return Enrolment(account, second.secret, second.provisioning_uri(staff_id), revoked)
 
 
-def sign_in_blocks(
+async def sign_in_blocks(
     store: Store,
     key: MasterKey,
     staff_ids: Iterable[str],
@@ -151,15 +152,15 @@ def sign_in_blocks(
 ) -> dict[str, list[SignInBlock]]:
     """The sign-in failures that still count against each account, by address."""
     keys = {staff_id: throttle.name_key(key, staff_id) for staff_id in staff_ids}
-    found = store.sign_in_blocks(keys.values(), now, policy)
+    found = await store.sign_in_blocks(keys.values(), now, policy)
     return {staff_id: found[name_key] for staff_id, name_key in keys.items()}
 
 
-def lift_sign_in_blocks(store: Store, key: MasterKey, staff_id: str, *, actor: str) -> int:
+async def lift_sign_in_blocks(store: Store, key: MasterKey, staff_id: str, *, actor: str) -> int:
     """Forget every sign-in failure of an account, from every address: its holder (or an
     attacker at the same address) may try again at once. How many addresses were blocked."""
-    store.staff_account(staff_id)
-    return store.lift_sign_in_blocks(
+    await store.staff_account(staff_id)
+    return await store.lift_sign_in_blocks(
         throttle.name_key(key, staff_id),
         lambda lifted: AuditEvent(
             EventKind.STAFF_SIGN_IN_UNBLOCKED,
@@ -170,15 +171,13 @@ def lift_sign_in_blocks(store: Store, key: MasterKey, staff_id: str, *, actor: s
     )
 
 
-def issue_token(store: StaffStore, staff_id: str, label: str, *, actor: str) -> IssuedToken:
+async def issue_token(store: StaffStore, staff_id: str, label: str, *, actor: str) -> IssuedToken:
     label = label.strip()
     if not label or len(label) > 100 or not label.isprintable():
         raise RegistryError("a token label has 1 to 100 printable characters")
     secret = tokens_.new_token()
-    planned = tokens_.ApiToken(
-        id=tokens_.new_token_id(), staff_id=staff_id, label=label, created_at=""
-    )
-    token = store.issue_token(
+    planned = tokens_.NewToken(id=tokens_.new_token_id(), staff_id=staff_id, label=label)
+    token = await store.issue_token(
         planned,
         tokens_.token_hash(secret),
         AuditEvent(
@@ -191,8 +190,8 @@ def issue_token(store: StaffStore, staff_id: str, label: str, *, actor: str) -> 
     return IssuedToken(token, secret)
 
 
-def revoke_token(store: StaffStore, token_id: str, *, actor: str) -> tokens_.ApiToken:
-    return store.revoke_token(
+async def revoke_token(store: StaffStore, token_id: str, *, actor: str) -> tokens_.ApiToken:
+    return await store.revoke_token(
         token_id,
         lambda token: AuditEvent(
             EventKind.STAFF_TOKEN_REVOKED,

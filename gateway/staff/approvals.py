@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from gateway.store import Decided, Store
 
 
-def propose(
+async def propose(
     store: Store,
     kind: ProposalKind,
     account: StaffAccount,
@@ -44,9 +44,9 @@ def propose(
     of ``account``. For an addition or a reset, the proposer's half of the enrolment code."""
     require(proposer, Permission.STAFF_MANAGE)
     if kind is ProposalKind.RESET:
-        account = store.staff_account(account.id)
+        account = await store.staff_account(account.id)
     elif kind is ProposalKind.CHANGE:
-        current = store.staff_account(account.id)
+        current = await store.staff_account(account.id)
         if (current.role, current.desk) == (account.role, account.desk):
             raise RegistryError("{id} already has this role and desk", id=account.id)
         account = replace(current, role=account.role, desk=account.desk)
@@ -54,7 +54,7 @@ def propose(
         id=new_proposal_id(), kind=kind, account=account, proposed_by=proposer.id, proposed_at=now
     )
     half = new_half() if kind.enrols else None
-    kept = store.add_staff_proposal(
+    kept = await store.add_staff_proposal(
         proposal,
         None if half is None else half_hash(proposal.id, Half.PROPOSER, half),
         AuditEvent(
@@ -67,7 +67,7 @@ def propose(
     return WithHalf(kept, half)
 
 
-def decide(
+async def decide(
     store: Store,
     key: MasterKey,
     proposal_id: str,
@@ -79,7 +79,7 @@ def decide(
 ) -> WithHalf:
     """Approve or refuse a proposal; an approved addition or reset gives the approver's half
     of the enrolment code, which works until ``now + code_lifetime``."""
-    proposal = store.staff_proposal(proposal_id)
+    proposal = await store.staff_proposal(proposal_id)
     if proposal is None:
         raise NotFound()
     if not may_decide(proposal, decider):
@@ -102,7 +102,7 @@ def decide(
             data=data,
         )
 
-    decided = store.decide_staff_proposal(
+    decided = await store.decide_staff_proposal(
         proposal_id,
         approve=approve,
         decided_by=decider.id,

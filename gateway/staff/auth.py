@@ -14,13 +14,12 @@ reason) and ``login`` also :class:`~gateway.errors.TooManyAttempts` (429, ``retr
 when the sign-in throttle (:mod:`gateway.staff.throttle`) says wait; such an attempt has no
 password checked. All read the account's row on every call, so disabling an account,
 resetting it or revoking a token takes effect at the next request, whichever process made
-the change. In ``login`` the database runs in worker threads and the password check in the
-:class:`~gateway.staff.hashing.HashingPool`, never in the threads database reads need.
+the change. In ``login`` the password check runs in the
+:class:`~gateway.staff.hashing.HashingPool`, never in the threads the store reads in.
 """
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -77,15 +76,11 @@ class Authenticator:
         self.hashing.close()
 
     async def login(self, staff_id: str, password: str, code: str, *, address: str) -> StaffAccount:
-        attempt = await asyncio.to_thread(self._admit, staff_id, address)
-        result = await self.hashing.run(lambda: self._verify(attempt, password, code))
-        return await asyncio.to_thread(self._conclude, attempt, result)
-
-    def login_sync(self, staff_id: str, password: str, code: str, *, address: str) -> StaffAccount:
         """The account signed in, or :class:`StaffNotAuthenticated` whatever the reason, or
         :class:`TooManyAttempts` when the throttle says ``address`` must wait."""
-        attempt = self._admit(staff_id, address)
-        return self._conclude(attempt, self._verify(attempt, password, code))
+        attempt = await self._admit(staff_id, address)
+        result = await self.hashing.run(lambda: self._verify(attempt, password, code))
+        return await self._conclude(attempt, result)
 
     async def enrol(
         self, staff_id: str, first_half: str, second_half: str, password: str, *, address: str
@@ -97,8 +92,8 @@ class Authenticator:
         problems = password_problems(password, staff_id=staff_id)
         if problems:
             raise RegistryError("; ".join(problems))
-        attempt = await asyncio.to_thread(self._admit, staff_id, address)
-        codes = await asyncio.to_thread(self._store.enrolment_codes, staff_id, attempt.now)
+        attempt = await self._admit(staff_id, address)
+        codes = await self._store.enrolment_codes(staff_id, attempt.now)
         code = next(
             (
                 c
@@ -113,13 +108,12 @@ class Authenticator:
             refused = LoginResult(
                 None if attempt.record is None else attempt.record.account, Refusal.ENROLMENT_CODE
             )
-            await asyncio.to_thread(self._count_failure, attempt, refused)
+            await self._count_failure(attempt, refused)
             raise StaffNotAuthenticated(reason=str(Refusal.ENROLMENT_CODE))
         password_hash = await self.hashing.run(lambda: self._passwords.hash(password))
         second = totp_.Totp.generate()
         try:
-            account = await asyncio.to_thread(
-                self._store.enrol_staff,
+            account = await self._store.enrol_staff(
                 code.proposal_id,
                 password_hash=password_hash,
                 totp_sealed=totp_.seal(second, self._key, staff_id),
@@ -140,16 +134,16 @@ class Authenticator:
         """How the throttle knows a login name (:func:`gateway.staff.throttle.name_key`)."""
         return throttle.name_key(self._key, staff_id)
 
-    def _admit(self, staff_id: str, address: str) -> _Attempt:
+    async def _admit(self, staff_id: str, address: str) -> _Attempt:
         now = self._clock.now()
         counted = address_key(address)
         key = self.name_key(staff_id)
-        wait = self._store.admit_sign_in(
+        wait = await self._store.admit_sign_in(
             address=counted, name_key=key, now=now, policy=self.throttle
         )
         if wait is not None:
             raise TooManyAttempts(retry_after=wait.seconds, scope=str(wait.scope))
-        record = self._store.staff_record(staff_id) if STAFF_ID.match(staff_id) else None
+        record = await self._store.staff_record(staff_id) if STAFF_ID.match(staff_id) else None
         return _Attempt(counted, key, record, now)
 
     def _verify(self, attempt: _Attempt, password: str, code: str) -> LoginResult:
@@ -157,11 +151,11 @@ class Authenticator:
             attempt.record, password, code, attempt.now, key=self._key, passwords=self._passwords
         )
 
-    def _conclude(self, attempt: _Attempt, result: LoginResult) -> StaffAccount:
+    async def _conclude(self, attempt: _Attempt, result: LoginResult) -> StaffAccount:
         record = attempt.record
         if record is not None and result.ok:
             assert result.totp_sealed is not None
-            if self._store.record_login_success(
+            if await self._store.record_login_success(
                 record,
                 totp_sealed=result.totp_sealed,
                 password_hash=result.password_hash,
@@ -171,16 +165,16 @@ class Authenticator:
             ):
                 return record.account
             result = LoginResult(record.account, Refusal.CODE_REPLAYED)
-        self._count_failure(attempt, result)
+        await self._count_failure(attempt, result)
         raise StaffNotAuthenticated(reason=str(result.refusal))
 
-    def _count_failure(self, attempt: _Attempt, result: LoginResult) -> None:
+    async def _count_failure(self, attempt: _Attempt, result: LoginResult) -> None:
         def event(failures: Failures) -> AuditEvent:
             until = failures.blocked_until
             block = {} if until is None else {"blocked_until": timestamp(until)}
             return self._event(result, attempt.address, failures=failures.count, **block)
 
-        self._store.sign_in_failed(
+        await self._store.sign_in_failed(
             address=attempt.address,
             name_key=attempt.name_key,
             now=attempt.now,
@@ -207,21 +201,15 @@ class Authenticator:
         )
 
     async def current(self, staff_id: str) -> StaffAccount:
-        return await asyncio.to_thread(self.current_sync, staff_id)
-
-    def current_sync(self, staff_id: str) -> StaffAccount:
         """The account of a signed-in session as it is now, or :class:`StaffNotAuthenticated`
         if it is gone or not active. (A session that a reset, a new role or desk, or signing
         out ended is refused before this, by its record: :mod:`gateway.staff.sessions`.)"""
-        record = self._store.staff_record(staff_id) if STAFF_ID.match(staff_id) else None
+        record = await self._store.staff_record(staff_id) if STAFF_ID.match(staff_id) else None
         if record is None or not record.account.active:
             raise StaffNotAuthenticated()
         return record.account
 
     async def authenticate_token(self, token: str) -> StaffAccount:
-        return await asyncio.to_thread(self.authenticate_token_sync, token)
-
-    def authenticate_token_sync(self, token: str) -> StaffAccount:
         """The active account an unrevoked ``token`` belongs to, or
         :class:`StaffNotAuthenticated` with a ``reason`` (``missing``, ``malformed`` or
         ``unknown``) for the summary of refusals (:mod:`gateway.refusals`); nothing is written
@@ -230,7 +218,7 @@ class Authenticator:
             raise StaffNotAuthenticated(reason="missing")
         if not tokens_.well_formed(token):
             raise StaffNotAuthenticated(reason="malformed")
-        account = self._store.staff_for_token(tokens_.token_hash(token))
+        account = await self._store.staff_for_token(tokens_.token_hash(token))
         if account is None:
             raise StaffNotAuthenticated(reason="unknown")
         return account

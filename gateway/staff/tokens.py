@@ -15,11 +15,21 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Final
 
 PREFIX: Final = "egt_"
 TOKEN_BYTES: Final = 32
 _TOKEN: Final = re.compile(r"^egt_[a-z2-7]{52}$")
+
+
+@dataclass(frozen=True)
+class NewToken:
+    """A token to keep: its id and label; the store adds when it was issued."""
+
+    id: str
+    staff_id: str
+    label: str
 
 
 @dataclass(frozen=True)
@@ -29,8 +39,8 @@ class ApiToken:
     id: str
     staff_id: str
     label: str
-    created_at: str
-    revoked_at: str | None = None
+    created_at: datetime
+    revoked_at: datetime | None = None
 
     @property
     def active(self) -> bool:

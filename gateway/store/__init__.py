@@ -5,7 +5,11 @@ from __future__ import annotations
 from gateway.store.interface.audit_log import AuditLog, AuditReader, verify_chain
 from gateway.store.interface.keys import KeyStore
 from gateway.store.interface.policies import PolicyStore
+from gateway.store.interface.proposals import Decided, EnrolmentCode, StaffProposalStore
 from gateway.store.interface.registry import Admission, RegistryStore
+from gateway.store.interface.sessions import StaffSessionStore
+from gateway.store.interface.staff import StaffStore
+from gateway.store.interface.throttle import SignInBlock, SignInThrottleStore
 from gateway.store.sqlite import SqliteStore
 from gateway.store.sqlite.audit_search import (
     AuditSearchStore,
@@ -24,10 +28,8 @@ from gateway.store.sqlite.delivery import (
     SealedCopy,
 )
 from gateway.store.sqlite.memory import MemoryRecord, TranslationMemoryStore
-from gateway.store.sqlite.proposals import Decided, EnrolmentCode, StaffProposalStore
 from gateway.store.sqlite.requests import RequestState, RequestStore, TrackedRequest
 from gateway.store.sqlite.review import NewReviewItem, ReviewItem, ReviewOutcome, ReviewStore
-from gateway.store.sqlite.sessions import StaffSessionStore
 from gateway.store.sqlite.signals import (
     Accepted,
     NewRequest,
@@ -36,9 +38,7 @@ from gateway.store.sqlite.signals import (
     SignalStore,
     StoredSignal,
 )
-from gateway.store.sqlite.staff import StaffStore
 from gateway.store.sqlite.subjects import SubjectMatch, SubjectStore
-from gateway.store.sqlite.throttle import SignInBlock, SignInThrottleStore
 
 __all__ = [
     "Accepted",

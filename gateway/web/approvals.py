@@ -9,7 +9,6 @@ once.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Final
 
 from aiohttp import web
@@ -59,7 +58,7 @@ async def _page(
     problem: str | None = None,
     status: int = 200,
 ) -> web.Response:
-    pending = await asyncio.to_thread(context(request).store.staff_proposals, ProposalState.PENDING)
+    pending = await context(request).store.staff_proposals(ProposalState.PENDING)
     visible = [proposal for proposal in pending if _visible(proposal, viewer)]
     language = viewer.language
     return await render_page(
@@ -93,8 +92,7 @@ async def decide(request: web.Request, viewer: Viewer) -> web.Response:
     _decider(viewer)
     web_ = context(request)
     try:
-        decided = await asyncio.to_thread(
-            approvals.decide,
+        decided = await approvals.decide(
             web_.store,
             web_.master_key,
             request.match_info["proposal_id"],

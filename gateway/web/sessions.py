@@ -12,7 +12,6 @@ in the older form that carried the account itself is not a session.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -27,7 +26,7 @@ from gateway.i18n import LANGUAGES
 from gateway.staff import StaffAccount
 from gateway.staff import sessions as staff_sessions
 from gateway.staff.sessions import Ended, SessionRecord, Timeouts
-from gateway.store.sqlite.sessions import StaffSessionStore
+from gateway.store import StaffSessionStore
 from gateway.vault import MasterKey
 from gateway.web.security import new_csrf_secret
 
@@ -125,9 +124,7 @@ class SessionStorage(EncryptedCookieStorage):
     async def load_session(self, request: web.Request) -> StaffSession:
         cookie = self.load_cookie(request)
         if cookie is not None and staff_sessions.well_formed(cookie):
-            record = await asyncio.to_thread(
-                self._store.staff_session, staff_sessions.id_hash(cookie)
-            )
+            record = await self._store.staff_session(staff_sessions.id_hash(cookie))
             if record is not None:
                 return StaffSession.from_record(record)
             unknown = await self.new_session()
@@ -156,7 +153,7 @@ class SessionStorage(EncryptedCookieStorage):
             self.save_cookie(response, session.cookie, max_age=self.max_age)
         changes = session.changes()
         if changes:
-            await asyncio.to_thread(self._store.update_staff_session, record.id_hash, changes)
+            await self._store.update_staff_session(record.id_hash, changes)
 
     def save_cookie(
         self, response: web.StreamResponse, cookie_data: str, *, max_age: int | None = None
@@ -203,7 +200,7 @@ async def start(
         started_at=now,
         seen_at=now,
     )
-    await asyncio.to_thread(store.open_staff_session, record, absolute=timeouts.absolute)
+    await store.open_staff_session(record, absolute=timeouts.absolute)
     session = await new_session(request)
     assert isinstance(session, StaffSession)
     session.sign_in(record, session_id)
@@ -221,7 +218,7 @@ async def end(store: StaffSessionStore, session: StaffSession, why: Ended) -> No
     """End this one session (it timed out): in the database, and its cookie."""
     record = session.record
     if record is not None and record.ended_reason is None:
-        await asyncio.to_thread(store.end_staff_session, record.id_hash, why)
+        await store.end_staff_session(record.id_hash, why)
     session.invalidate()
 
 
@@ -233,11 +230,8 @@ async def sign_out(
     """End every session of the signed-in account (``event_for(staff_id, ended)``)."""
     record = session.record
     if record is not None:
-        await asyncio.to_thread(
-            store.end_staff_sessions,
-            record.staff_id,
-            Ended.SIGNED_OUT,
-            lambda ended: event_for(record.staff_id, ended),
+        await store.end_staff_sessions(
+            record.staff_id, Ended.SIGNED_OUT, lambda ended: event_for(record.staff_id, ended)
         )
     session.invalidate()
 

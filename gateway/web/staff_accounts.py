@@ -9,7 +9,6 @@ enrolment code once, on the answer to the form, and never a second factor's secr
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from typing import Final
 
@@ -59,16 +58,11 @@ async def _staff_page(
 ) -> web.Response:
     web_ = context(request)
     store = web_.store
-    accounts = await asyncio.to_thread(store.staff_accounts)
-    pending = await asyncio.to_thread(store.staff_proposals, ProposalState.PENDING)
+    accounts = await store.staff_accounts()
+    pending = await store.staff_proposals(ProposalState.PENDING)
     now = web_.clock.now()
-    blocks = await asyncio.to_thread(
-        admin.sign_in_blocks,
-        store,
-        web_.master_key,
-        [a.id for a in accounts],
-        now,
-        web_.authenticator.throttle,
+    blocks = await admin.sign_in_blocks(
+        store, web_.master_key, [a.id for a in accounts], now, web_.authenticator.throttle
     )
     language = viewer.language
     rows = [
@@ -123,13 +117,8 @@ async def _propose(
 ) -> web.Response:
     web_ = context(request)
     try:
-        proposed = await asyncio.to_thread(
-            approvals.propose,
-            web_.store,
-            kind,
-            account,
-            proposer=viewer.account,
-            now=web_.clock.now(),
+        proposed = await approvals.propose(
+            web_.store, kind, account, proposer=viewer.account, now=web_.clock.now()
         )
     except RegistryError as error:
         problem = proposals_view.problem(error, viewer.language)
@@ -183,7 +172,7 @@ async def propose_change(request: web.Request, viewer: Viewer) -> web.Response:
     form = _form(await request.post())
     try:
         store = context(request).store
-        current = await asyncio.to_thread(store.staff_account, form.get("staff_id", ""))
+        current = await store.staff_account(form.get("staff_id", ""))
         account = _account(form, staff_id=current.id, name=current.name, language=current.language)
     except RegistryError as error:
         problem = proposals_view.problem(error, viewer.language)
@@ -198,7 +187,7 @@ async def propose_reset(request: web.Request, viewer: Viewer) -> web.Response:
     choose and receive at enrolment."""
     staff_id = request.match_info["staff_id"]
     try:
-        current = await asyncio.to_thread(context(request).store.staff_account, staff_id)
+        current = await context(request).store.staff_account(staff_id)
     except RegistryError as error:
         problem = proposals_view.problem(error, viewer.language)
         return await _staff_page(request, viewer, problem=problem, status=404)
@@ -213,9 +202,7 @@ async def change_state(request: web.Request, viewer: Viewer) -> web.Response:
     staff_id = request.match_info["staff_id"]
     state = StaffState.DISABLED if request.match_info["change"] == "disable" else StaffState.ACTIVE
     try:
-        await asyncio.to_thread(
-            admin.set_state, context(request).store, staff_id, state, actor=viewer.actor
-        )
+        await admin.set_state(context(request).store, staff_id, state, actor=viewer.actor)
     except RegistryError as error:
         problem = proposals_view.problem(error, viewer.language)
         return await _staff_page(request, viewer, problem=problem, status=404)
@@ -231,12 +218,8 @@ async def unblock(request: web.Request, viewer: Viewer) -> web.Response:
     staff_id = request.match_info["staff_id"]
     web_ = context(request)
     try:
-        lifted = await asyncio.to_thread(
-            admin.lift_sign_in_blocks,
-            web_.store,
-            web_.master_key,
-            staff_id,
-            actor=viewer.actor,
+        lifted = await admin.lift_sign_in_blocks(
+            web_.store, web_.master_key, staff_id, actor=viewer.actor
         )
     except RegistryError as error:
         problem = proposals_view.problem(error, viewer.language)

@@ -9,15 +9,15 @@ from gateway.store.sqlite.delivery import DeliveryStore
 from gateway.store.sqlite.keys import SqliteKeys
 from gateway.store.sqlite.memory import TranslationMemoryStore
 from gateway.store.sqlite.policies import SqlitePolicies
-from gateway.store.sqlite.proposals import StaffProposalStore
+from gateway.store.sqlite.proposals import SqliteProposals
 from gateway.store.sqlite.registry import SqliteRegistry
 from gateway.store.sqlite.requests import RequestStore
 from gateway.store.sqlite.review import ReviewStore
-from gateway.store.sqlite.sessions import StaffSessionStore
+from gateway.store.sqlite.sessions import SqliteSessions
 from gateway.store.sqlite.signals import SignalStore
-from gateway.store.sqlite.staff import StaffStore
+from gateway.store.sqlite.staff import SqliteStaff
 from gateway.store.sqlite.subjects import SubjectStore
-from gateway.store.sqlite.throttle import SignInThrottleStore
+from gateway.store.sqlite.throttle import SqliteThrottle
 
 __all__ = ["Database", "SqliteStore", "StoreClosed"]
 
@@ -27,10 +27,10 @@ class SqliteStore(
     SignalStore,
     SqlitePolicies,
     ReviewStore,
-    StaffStore,
-    StaffSessionStore,
-    StaffProposalStore,
-    SignInThrottleStore,
+    SqliteStaff,
+    SqliteSessions,
+    SqliteProposals,
+    SqliteThrottle,
     TranslationMemoryStore,
     SqliteKeys,
     DeliveryStore,

@@ -1,17 +1,9 @@
-"""Proposed changes to staff accounts, their decision by a second person, and enrolment.
-
-Each step is one transaction with its audit event. Approving an added account creates it
-waiting for enrolment; approving a reset takes the account's password, second factor, API
-tokens and sessions away at once; approving a change gives the new role or desk and ends the
-account's sessions. Enrolling consumes the code: the account gets the holder's password and a
-new second factor, once.
-"""
+"""Proposed changes to staff accounts, their decision and enrolment, in SQLite."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
@@ -21,6 +13,7 @@ from gateway.errors import RegistryError
 from gateway.staff.accounts import Desk, Role, StaffAccount, StaffState
 from gateway.staff.proposals import NO_PASSWORD, Proposal, ProposalKind, ProposalState
 from gateway.staff.sessions import Ended
+from gateway.store.interface.proposals import Decided, EnrolmentCode, StaffProposalStore
 from gateway.store.sqlite.database import Database, Transaction
 from gateway.store.sqlite.sessions import end_sessions
 from gateway.store.sqlite.staff import check_desk, find_account
@@ -32,29 +25,10 @@ _COLUMNS: Final = (
 )
 
 
-@dataclass(frozen=True)
-class Decided:
-    """A decision as kept: the proposal afterwards, and what the approval took away."""
-
-    proposal: Proposal
-    tokens_revoked: int = 0
-    sessions_ended: int = 0
-
-
-@dataclass(frozen=True)
-class EnrolmentCode:
-    """What an approved, unexpired proposal keeps of its code: the hashes of its halves."""
-
-    proposal_id: str
-    proposer_half: str
-    approver_half: str
-
-
-class StaffProposalStore(Database):
-    def add_staff_proposal(
+class SqliteProposals(Database, StaffProposalStore):
+    async def add_staff_proposal(
         self, proposal: Proposal, proposer_half: str | None, event: AuditEvent
     ) -> Proposal:
-        """Keep a proposal (with the hash of the proposer's half of the code, if any)."""
 
         def write(tx: Transaction) -> Proposal:
             existing = find_account(tx.conn, proposal.account.id)
@@ -92,13 +66,12 @@ class StaffProposalStore(Database):
             tx.append(event)
             return _proposal(tx.conn, proposal.id)
 
-        return self.write_sync(write)
+        return await self.write(write)
 
-    def staff_proposal(self, proposal_id: str) -> Proposal | None:
-        return self.read_sync(lambda conn: _find(conn, proposal_id))
+    async def staff_proposal(self, proposal_id: str) -> Proposal | None:
+        return await self.read(lambda conn: _find(conn, proposal_id))
 
-    def staff_proposals(self, *states: ProposalState) -> list[Proposal]:
-        """Proposals in ``states`` (all when none given), oldest first."""
+    async def staff_proposals(self, *states: ProposalState) -> list[Proposal]:
         wanted = [str(state) for state in states] or [str(state) for state in ProposalState]
 
         def read(conn: sqlite3.Connection) -> list[Proposal]:
@@ -110,9 +83,9 @@ class StaffProposalStore(Database):
             ).fetchall()
             return [_from_row(row) for row in rows]
 
-        return self.read_sync(read)
+        return await self.read(read)
 
-    def decide_staff_proposal(
+    async def decide_staff_proposal(
         self,
         proposal_id: str,
         *,
@@ -124,7 +97,6 @@ class StaffProposalStore(Database):
         name_key: str,
         event_for: Callable[[Decided], AuditEvent],
     ) -> Decided:
-        """Approve or refuse a pending proposal and carry out what an approval means."""
 
         def write(tx: Transaction) -> Decided:
             proposal = _proposal(tx.conn, proposal_id)
@@ -149,12 +121,11 @@ class StaffProposalStore(Database):
             tx.append(event_for(decided))
             return decided
 
-        return self.write_sync(write)
+        return await self.write(write)
 
-    def enrolment_codes(self, staff_id: str, now: datetime) -> list[EnrolmentCode]:
-        """The codes an account may enrol with now: approved, unused, unexpired."""
-        rows = self.read_sync(
-            lambda conn: conn.execute(
+    async def enrolment_codes(self, staff_id: str, now: datetime) -> list[EnrolmentCode]:
+        def read(conn: sqlite3.Connection) -> list[EnrolmentCode]:
+            rows = conn.execute(
                 "SELECT id, proposer_half, approver_half FROM staff_proposals "
                 "WHERE staff_id = ? AND state = ? AND kind IN (?, ?) AND code_expires_at > ? "
                 "AND proposer_half IS NOT NULL AND approver_half IS NOT NULL "
@@ -167,10 +138,14 @@ class StaffProposalStore(Database):
                     audit.timestamp(now),
                 ),
             ).fetchall()
-        )
-        return [EnrolmentCode(*row) for row in rows]
+            return [
+                EnrolmentCode(proposal_id=r[0], proposer_half=r[1], approver_half=r[2])
+                for r in rows
+            ]
 
-    def enrol_staff(
+        return await self.read(read)
+
+    async def enrol_staff(
         self,
         proposal_id: str,
         *,
@@ -180,9 +155,6 @@ class StaffProposalStore(Database):
         name_key: str,
         event: AuditEvent,
     ) -> StaffAccount:
-        """Use an enrolment code once: the account gets its holder's password and second
-        factor and may sign in. :class:`RegistryError` if the code was used or expired, or
-        the account no longer waits for enrolment."""
 
         def write(tx: Transaction) -> StaffAccount:
             row = tx.conn.execute(
@@ -218,7 +190,7 @@ class StaffProposalStore(Database):
             tx.append(event)
             return _account(tx.conn, staff_id)
 
-        return self.write_sync(write)
+        return await self.write(write)
 
 
 def _carry_out(tx: Transaction, proposal: Proposal, name_key: str) -> Decided:

@@ -1,4 +1,4 @@
-"""Staff sessions: opened at sign-in, found by the hash of their id, ended for good."""
+"""Staff sessions in SQLite: opened at sign-in, found by the hash of their id, ended for good."""
 
 from __future__ import annotations
 
@@ -10,18 +10,16 @@ from typing import Any, Final
 from gateway import audit
 from gateway.audit import AuditEvent
 from gateway.staff.sessions import Ended, SessionRecord
+from gateway.store.interface.sessions import CHANGEABLE, StaffSessionStore
 from gateway.store.sqlite.database import Database, Transaction
 
 _COLUMNS: Final = (
     "id_hash, staff_id, language, csrf, started_at, seen_at, flash, ended_at, ended_reason"
 )
-CHANGEABLE: Final = frozenset({"language", "flash", "seen_at"})
-"""What a request may change of its own session."""
 
 
-class StaffSessionStore(Database):
-    def open_staff_session(self, record: SessionRecord, *, absolute: timedelta) -> None:
-        """Keep a new session; sessions that can no longer be used are forgotten meanwhile."""
+class SqliteSessions(Database, StaffSessionStore):
+    async def open_staff_session(self, record: SessionRecord, *, absolute: timedelta) -> None:
 
         def write(tx: Transaction) -> None:
             tx.conn.execute(
@@ -42,18 +40,18 @@ class StaffSessionStore(Database):
                 ),
             )
 
-        self.write_sync(write)
+        await self.write(write)
 
-    def staff_session(self, id_hash: str) -> SessionRecord | None:
-        row = self.read_sync(
-            lambda conn: conn.execute(
+    async def staff_session(self, id_hash: str) -> SessionRecord | None:
+        def read(conn: sqlite3.Connection) -> SessionRecord | None:
+            row = conn.execute(
                 f"SELECT {_COLUMNS} FROM staff_sessions WHERE id_hash = ?", (id_hash,)
             ).fetchone()
-        )
-        return None if row is None else _record(row)
+            return None if row is None else _record(row)
 
-    def update_staff_session(self, id_hash: str, changes: Mapping[str, object]) -> None:
-        """Keep what a request changed of its session (:data:`CHANGEABLE`), unless it ended."""
+        return await self.read(read)
+
+    async def update_staff_session(self, id_hash: str, changes: Mapping[str, object]) -> None:
         unknown = set(changes) - CHANGEABLE
         if unknown:
             raise ValueError(f"a session cannot change {sorted(unknown)}")
@@ -69,9 +67,9 @@ class StaffSessionStore(Database):
                 (*values, id_hash),
             )
 
-        self.write_sync(write)
+        await self.write(write)
 
-    def end_staff_session(self, id_hash: str, reason: Ended) -> None:
+    async def end_staff_session(self, id_hash: str, reason: Ended) -> None:
         def write(tx: Transaction) -> None:
             tx.conn.execute(
                 "UPDATE staff_sessions SET ended_at = ?, ended_reason = ? "
@@ -79,19 +77,18 @@ class StaffSessionStore(Database):
                 (tx.now(), str(reason), id_hash),
             )
 
-        self.write_sync(write)
+        await self.write(write)
 
-    def end_staff_sessions(
+    async def end_staff_sessions(
         self, staff_id: str, reason: Ended, event_for: Callable[[int], AuditEvent]
     ) -> int:
-        """End every session of an account at once (signing out ends them all); how many."""
 
         def write(tx: Transaction) -> int:
             ended = end_sessions(tx, staff_id, reason)
             tx.append(event_for(ended))
             return ended
 
-        return self.write_sync(write)
+        return await self.write(write)
 
 
 def end_sessions(tx: Transaction, staff_id: str, reason: Ended) -> int:

@@ -1,9 +1,10 @@
-"""Staff accounts, their sign-in counters and their API tokens."""
+"""Staff accounts, their credentials and their API tokens, in SQLite."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from gateway.audit import AuditEvent
@@ -12,7 +13,8 @@ from gateway.staff.accounts import Desk, Role, StaffAccount, StaffState
 from gateway.staff.login import StaffRecord
 from gateway.staff.proposals import NO_PASSWORD
 from gateway.staff.sessions import Ended
-from gateway.staff.tokens import ApiToken
+from gateway.staff.tokens import ApiToken, NewToken
+from gateway.store.interface.staff import StaffStore
 from gateway.store.sqlite.database import Database, Transaction
 from gateway.store.sqlite.sessions import end_sessions
 from gateway.store.sqlite.throttle import clear_failures
@@ -21,10 +23,10 @@ _COLUMNS = "id, name, role, desk, language, state, created_at"
 _ISSUED_COLUMNS = "id, staff_id, label, created_at, revoked_at"
 
 
-class StaffStore(Database):
+class SqliteStaff(Database, StaffStore):
     # --- accounts ------------------------------------------------------------------------
 
-    def add_staff(self, record: StaffRecord, event: AuditEvent) -> StaffAccount:
+    async def add_staff(self, record: StaffRecord, event: AuditEvent) -> StaffAccount:
         account = record.account
 
         def write(tx: Transaction) -> StaffAccount:
@@ -53,13 +55,11 @@ class StaffStore(Database):
             tx.append(event)
             return _account(tx.conn, account.id)
 
-        return self.write_sync(write)
+        return await self.write(write)
 
-    def update_staff(
+    async def update_staff(
         self, account: StaffAccount, event_for: Callable[[StaffAccount], AuditEvent]
     ) -> StaffAccount:
-        """Change the name, role, desk and language of an account to those of ``account``; a
-        new role or desk ends every session of the account."""
 
         def write(tx: Transaction) -> StaffAccount:
             before = _account(tx.conn, account.id)
@@ -81,16 +81,14 @@ class StaffStore(Database):
             tx.append(event_for(before))
             return _account(tx.conn, account.id)
 
-        return self.write_sync(write)
+        return await self.write(write)
 
-    def set_staff_state(
+    async def set_staff_state(
         self,
         staff_id: str,
         state: StaffState,
         event_for: Callable[[StaffAccount], AuditEvent],
     ) -> StaffAccount:
-        """Enable or disable an account; disabling ends every session of the account. An
-        account enabled before its holder enrolled waits for enrolment again."""
 
         def write(tx: Transaction) -> StaffAccount:
             before = _account(tx.conn, staff_id)
@@ -112,9 +110,9 @@ class StaffStore(Database):
             tx.append(event_for(before))
             return _account(tx.conn, staff_id)
 
-        return self.write_sync(write)
+        return await self.write(write)
 
-    def reset_staff_credentials(
+    async def reset_staff_credentials(
         self,
         staff_id: str,
         *,
@@ -122,9 +120,6 @@ class StaffStore(Database):
         totp_sealed: bytes,
         event_for: Callable[[int], AuditEvent],
     ) -> tuple[StaffAccount, int]:
-        """New password and second factor, every token revoked and every session ended (an
-        account that waited for enrolment is active now); the account and the number of
-        tokens revoked (which also goes to ``event_for``)."""
 
         def write(tx: Transaction) -> tuple[StaffAccount, int]:
             _account(tx.conn, staff_id)
@@ -149,32 +144,33 @@ class StaffStore(Database):
             tx.append(event_for(revoked))
             return _account(tx.conn, staff_id), revoked
 
-        return self.write_sync(write)
+        return await self.write(write)
 
-    def staff_account(self, staff_id: str) -> StaffAccount:
-        return self.read_sync(lambda conn: _account(conn, staff_id))
+    async def staff_account(self, staff_id: str) -> StaffAccount:
+        return await self.read(lambda conn: _account(conn, staff_id))
 
-    def staff_accounts(self) -> list[StaffAccount]:
-        rows = self.read_sync(
-            lambda conn: conn.execute(f"SELECT {_COLUMNS} FROM staff ORDER BY id").fetchall()
-        )
-        return [_account_from_row(row) for row in rows]
+    async def staff_accounts(self) -> list[StaffAccount]:
+        def read(conn: sqlite3.Connection) -> list[StaffAccount]:
+            rows = conn.execute(f"SELECT {_COLUMNS} FROM staff ORDER BY id").fetchall()
+            return [_account_from_row(row) for row in rows]
+
+        return await self.read(read)
 
     # --- signing in ------------------------------------------------------------------------
 
-    def staff_record(self, staff_id: str) -> StaffRecord | None:
-        """An account with its credentials, for checking a sign-in; ``None`` if unknown."""
-        row = self.read_sync(
-            lambda conn: conn.execute(
+    async def staff_record(self, staff_id: str) -> StaffRecord | None:
+        def read(conn: sqlite3.Connection) -> StaffRecord | None:
+            row = conn.execute(
                 f"SELECT {_COLUMNS}, password_hash, totp_sealed FROM staff WHERE id = ?",
                 (staff_id,),
             ).fetchone()
-        )
-        if row is None:
-            return None
-        return StaffRecord(_account_from_row(row), password_hash=row[7], totp_sealed=row[8])
+            if row is None:
+                return None
+            return StaffRecord(_account_from_row(row), password_hash=row[7], totp_sealed=row[8])
 
-    def record_login_success(
+        return await self.read(read)
+
+    async def record_login_success(
         self,
         seen: StaffRecord,
         *,
@@ -184,10 +180,6 @@ class StaffStore(Database):
         name_key: str,
         address: str,
     ) -> bool:
-        """Keep the advanced second factor, forget the failures of this name from this
-        address and audit the sign-in, if the credentials are still those that were checked
-        and the account is active. ``False`` means a concurrent sign-in or reset came first.
-        """
 
         def write(tx: Transaction) -> bool:
             changed = tx.conn.execute(
@@ -208,11 +200,11 @@ class StaffStore(Database):
             tx.append(event)
             return True
 
-        return self.write_sync(write)
+        return await self.write(write)
 
     # --- API tokens ------------------------------------------------------------------------
 
-    def issue_token(self, token: ApiToken, token_hash: str, event: AuditEvent) -> ApiToken:
+    async def issue_token(self, token: NewToken, token_hash: str, event: AuditEvent) -> ApiToken:
         def write(tx: Transaction) -> ApiToken:
             if not _account(tx.conn, token.staff_id).active:
                 raise RegistryError("staff {id} is not active", id=token.staff_id)
@@ -227,9 +219,9 @@ class StaffStore(Database):
             tx.append(event)
             return _token(tx.conn, token.id)
 
-        return self.write_sync(write)
+        return await self.write(write)
 
-    def tokens(self, staff_id: str) -> list[ApiToken]:
+    async def tokens(self, staff_id: str) -> list[ApiToken]:
         def read(conn: sqlite3.Connection) -> list[ApiToken]:
             _account(conn, staff_id)
             rows = conn.execute(
@@ -237,11 +229,13 @@ class StaffStore(Database):
                 "ORDER BY created_at, id",
                 (staff_id,),
             ).fetchall()
-            return [ApiToken(*row) for row in rows]
+            return [_token_from_row(row) for row in rows]
 
-        return self.read_sync(read)
+        return await self.read(read)
 
-    def revoke_token(self, token_id: str, event_for: Callable[[ApiToken], AuditEvent]) -> ApiToken:
+    async def revoke_token(
+        self, token_id: str, event_for: Callable[[ApiToken], AuditEvent]
+    ) -> ApiToken:
         def write(tx: Transaction) -> ApiToken:
             changed = tx.conn.execute(
                 "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
@@ -253,19 +247,19 @@ class StaffStore(Database):
             tx.append(event_for(revoked))
             return revoked
 
-        return self.write_sync(write)
+        return await self.write(write)
 
-    def staff_for_token(self, token_hash: str) -> StaffAccount | None:
-        """The active account an unrevoked token belongs to: one read, every request."""
-        row = self.read_sync(
-            lambda conn: conn.execute(
+    async def staff_for_token(self, token_hash: str) -> StaffAccount | None:
+        def read(conn: sqlite3.Connection) -> StaffAccount | None:
+            row = conn.execute(
                 f"SELECT {', '.join('s.' + c for c in _COLUMNS.split(', '))} "
                 "FROM api_tokens AS t JOIN staff AS s ON s.id = t.staff_id "
                 "WHERE t.token_hash = ? AND t.revoked_at IS NULL AND s.state = ?",
                 (token_hash, str(StaffState.ACTIVE)),
             ).fetchone()
-        )
-        return None if row is None else _account_from_row(row)
+            return None if row is None else _account_from_row(row)
+
+        return await self.read(read)
 
 
 def _account_from_row(row: tuple[Any, ...]) -> StaffAccount:
@@ -276,7 +270,7 @@ def _account_from_row(row: tuple[Any, ...]) -> StaffAccount:
         desk=Desk.parse(row[3]),
         language=row[4],
         state=StaffState(row[5]),
-        created_at=row[6],
+        created_at=datetime.fromisoformat(row[6]),
     )
 
 
@@ -298,7 +292,17 @@ def _token(conn: sqlite3.Connection, token_id: str) -> ApiToken:
     ).fetchone()
     if row is None:
         raise RegistryError("no token {id}", id=token_id)
-    return ApiToken(*row)
+    return _token_from_row(row)
+
+
+def _token_from_row(row: tuple[Any, ...]) -> ApiToken:
+    return ApiToken(
+        id=row[0],
+        staff_id=row[1],
+        label=row[2],
+        created_at=datetime.fromisoformat(row[3]),
+        revoked_at=None if row[4] is None else datetime.fromisoformat(row[4]),
+    )
 
 
 def check_desk(conn: sqlite3.Connection, desk: Desk) -> None:

@@ -1,15 +1,9 @@
-"""The sign-in throttle's state: attempts per address, failures per login name and address.
-
-Every decision is taken in the writer's transaction (:mod:`gateway.staff.throttle` decides,
-this module reads and keeps), so concurrent attempts, from this process or another gateway
-instance on the same database, cannot spend the same attempt twice.
-"""
+"""The sign-in throttle's state in SQLite, every decision taken in the writer's transaction."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
@@ -17,27 +11,17 @@ from gateway import audit
 from gateway.audit import AuditEvent
 from gateway.staff import throttle
 from gateway.staff.throttle import Bucket, Failures, ThrottlePolicy, Wait
+from gateway.store.interface.throttle import SignInBlock, SignInThrottleStore
 from gateway.store.sqlite.database import Database, Transaction
 
 PRUNE_BATCH: Final = 100
 """Rows forgotten per write at most, so pruning never makes one attempt slow."""
 
 
-@dataclass(frozen=True)
-class SignInBlock:
-    """Failures with one name from one address, for an administrator to see."""
-
-    address: str
-    failures: int
-    last_failure_at: datetime
-    blocked_until: datetime | None
-
-
-class SignInThrottleStore(Database):
-    def admit_sign_in(
+class SqliteThrottle(Database, SignInThrottleStore):
+    async def admit_sign_in(
         self, *, address: str, name_key: str, now: datetime, policy: ThrottlePolicy
     ) -> Wait | None:
-        """Spend one of ``address``'s attempts on ``name_key``, or say how long to wait."""
 
         def write(tx: Transaction) -> Wait | None:
             row = tx.conn.execute(
@@ -55,9 +39,9 @@ class SignInThrottleStore(Database):
                 _prune(tx.conn, now, policy)
             return wait
 
-        return self.write_sync(write)
+        return await self.write(write)
 
-    def sign_in_failed(
+    async def sign_in_failed(
         self,
         *,
         address: str,
@@ -66,7 +50,6 @@ class SignInThrottleStore(Database):
         policy: ThrottlePolicy,
         event_for: Callable[[Failures], AuditEvent],
     ) -> Failures:
-        """Count a failure with ``name_key`` from ``address``, with its audit event."""
 
         def write(tx: Transaction) -> Failures:
             failures = throttle.after_failure(policy, _failures(tx.conn, name_key, address), now)
@@ -87,12 +70,11 @@ class SignInThrottleStore(Database):
             tx.append(event_for(failures))
             return failures
 
-        return self.write_sync(write)
+        return await self.write(write)
 
-    def sign_in_blocks(
+    async def sign_in_blocks(
         self, name_keys: Iterable[str], now: datetime, policy: ThrottlePolicy
     ) -> dict[str, list[SignInBlock]]:
-        """The failures that still count for each name, by address; blocked ones first."""
         keys = list(dict.fromkeys(name_keys))
 
         def read(conn: sqlite3.Connection) -> dict[str, list[SignInBlock]]:
@@ -116,17 +98,18 @@ class SignInThrottleStore(Database):
                 ]
             return found
 
-        return self.read_sync(read)
+        return await self.read(read)
 
-    def lift_sign_in_blocks(self, name_key: str, event_for: Callable[[int], AuditEvent]) -> int:
-        """Forget every failure with ``name_key``, from every address; how many addresses."""
+    async def lift_sign_in_blocks(
+        self, name_key: str, event_for: Callable[[int], AuditEvent]
+    ) -> int:
 
         def write(tx: Transaction) -> int:
             lifted = clear_failures(tx, name_key)
             tx.append(event_for(lifted))
             return lifted
 
-        return self.write_sync(write)
+        return await self.write(write)
 
 
 def clear_failures(tx: Transaction, name_key: str, address: str | None = None) -> int:
