@@ -10,6 +10,7 @@ import ssl
 from aiohttp import web
 
 from gateway.audit import timestamp
+from gateway.clock import Clock
 from gateway.delivery import requests as tracked_requests
 from gateway.delivery.inbox import MAX_LIMIT, MAX_WAIT, Inbox, Standing, inbox_entry
 from gateway.errors import (
@@ -35,6 +36,7 @@ from gateway.refusals import REFUSALS
 from gateway.store import Store
 
 STORE = web.AppKey("store", Store)
+CLOCK = web.AppKey("clock", Clock)
 INTAKE = web.AppKey("intake", Intake)
 INBOX = web.AppKey("inbox", Inbox)
 LIMITS = web.AppKey("limits", PartnerLimits)
@@ -43,13 +45,20 @@ REGISTRY: web.RequestKey[tuple[Partner, ...]] = web.RequestKey("registry")
 
 
 def create_app(
-    *, store: Store, intake: Intake, inbox: Inbox, limits: PartnerLimits, max_body_bytes: int
+    *,
+    store: Store,
+    clock: Clock,
+    intake: Intake,
+    inbox: Inbox,
+    limits: PartnerLimits,
+    max_body_bytes: int,
 ) -> web.Application:
     app = web.Application(
         middlewares=[edge_middleware, authenticate_middleware],
         client_max_size=max_body_bytes,
     )
     app[STORE] = store
+    app[CLOCK] = clock
     app[INTAKE] = intake
     app[INBOX] = inbox
     app[LIMITS] = limits
@@ -180,7 +189,13 @@ async def post_ack(request: web.Request) -> web.Response:
     if acknowledged is None:
         raise NotFound()
     return web.json_response(
-        {"id": acknowledged.id, "acknowledged_at": acknowledged.acked_at}, dumps=dumps
+        {
+            "id": acknowledged.id,
+            "acknowledged_at": None
+            if acknowledged.acked_at is None
+            else timestamp(acknowledged.acked_at),
+        },
+        dumps=dumps,
     )
 
 
@@ -188,9 +203,8 @@ async def get_requests(request: web.Request) -> web.Response:
     """Requests for information the caller sent or was sent, by ``state`` (open, overdue,
     answered), each with its time left or overdue; earliest deadline first."""
     state = tracked_requests.parse_state(request.query.get("state"))
-    store = request.app[STORE]
-    now = store.clock.now()
-    found = await store.requests(state, now=now, viewer=request[PARTNER].id)
+    now = request.app[CLOCK].now()
+    found = await request.app[STORE].requests(state, now=now, viewer=request[PARTNER].id)
     return web.json_response(
         {
             "state": str(state),

@@ -34,11 +34,11 @@ class Upgraded:
 
 async def upgrade(store: Store, master_key: MasterKey, *, actor: str = "gateway") -> Upgraded:
     """Seal what is still clear or sealed the old way; audited when there was anything."""
-    clear = store.clear_rejection_reasons_sync()
-    reasons = store.seal_rejection_reasons_sync(
-        {item_id: seal_reason(master_key, item_id, reason) for item_id, reason in clear}
+    clear = await store.clear_rejection_reasons()
+    reasons = await store.seal_rejection_reasons(
+        {found.item_id: seal_reason(master_key, found.item_id, found.reason) for found in clear}
     )
-    memory = MemorySealer(master_key).reseal_legacy(store)
+    memory = await MemorySealer(master_key).reseal_legacy(store)
     done = Upgraded(reasons_sealed=reasons, memory_resealed=memory)
     if done:
         await store.record(

@@ -29,7 +29,7 @@ from gateway.rejection import open_reason, seal_reason
 from gateway.render import RenderedDocument
 from gateway.review import REASON_LABELS, ReviewReason
 from gateway.staff import Permission, StaffAccount, require
-from gateway.store import NewCopy, ReviewItem, ReviewOutcome, Store
+from gateway.store import CopyReview, NewCopy, ReviewItem, ReviewOutcome, ReviewState, Store
 from gateway.translate.base import Learner
 from gateway.translate.types import Provenance, TranslatedText
 from gateway.vault import MasterKey
@@ -92,8 +92,8 @@ def item_json(item: ReviewItem, language: str) -> dict[str, object]:
         ],
         "release_now": item.release_now,
         "state": item.state,
-        "created_at": item.created_at,
-        **({"decided_at": item.decided_at} if item.decided_at else {}),
+        "created_at": timestamp(item.created_at),
+        **({"decided_at": timestamp(item.decided_at)} if item.decided_at else {}),
         **({"officer": item.officer_id} if item.officer_id else {}),
     }
 
@@ -128,7 +128,7 @@ class ReviewDesk:
     async def open(self, account: StaffAccount, item_id: str) -> ReviewCase:
         item = await self._item(account, item_id, Permission.REVIEW_READ)
         case = await self._case(item)
-        if item.state == "rejected":
+        if item.state is ReviewState.REJECTED:
             case = replace(case, rejection_reason=await self._rejection_reason(item))
         await self._store.record(
             AuditEvent(
@@ -169,11 +169,14 @@ class ReviewDesk:
                 )
         learned = await self._learn(case, corrections, account)
         outcome = ReviewOutcome(
-            "released",
+            ReviewState.RELEASED,
             account.id,
             correction=self._preparer.seal_released(item.id, final),
             copy=NewCopy(
-                str(uuid6.uuid7()), item.recipient_id, review="released", review_item_id=item.id
+                str(uuid6.uuid7()),
+                item.recipient_id,
+                review=CopyReview.RELEASED,
+                review_item_id=item.id,
             ),
         )
         event = AuditEvent(
@@ -198,7 +201,9 @@ class ReviewDesk:
         if not reason or len(reason) > MAX_REASON_CHARS:
             raise CorrectionInvalid(pointer="/reason", limit=MAX_REASON_CHARS)
         outcome = ReviewOutcome(
-            "rejected", account.id, rejection_sealed=seal_reason(self._master_key, item.id, reason)
+            ReviewState.REJECTED,
+            account.id,
+            rejection_sealed=seal_reason(self._master_key, item.id, reason),
         )
         event = AuditEvent(
             EventKind.REVIEW_REJECTED,
@@ -278,7 +283,7 @@ class ReviewDesk:
 
 
 def _check_pending(item: ReviewItem) -> None:
-    if item.state != "pending":
+    if item.state is not ReviewState.PENDING:
         raise ReviewDecided(item_id=item.id)
 
 

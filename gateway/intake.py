@@ -33,6 +33,7 @@ from gateway.sharing import PolicyInForce
 from gateway.signal import Signal
 from gateway.store import (
     Accepted,
+    CopyReview,
     NewCopy,
     NewRequest,
     NewReviewItem,
@@ -57,7 +58,7 @@ class Receipt:
         receipt: dict[str, object] = {
             "signal_id": stored.id,
             "status": stored.state,
-            "received_at": stored.received_at,
+            "received_at": timestamp(stored.received_at),
             "sender": stored.sender_id,
             "sender_reference": stored.sender_reference,
             "body_sha256": stored.body_sha256,
@@ -184,7 +185,7 @@ def plan_copies(signal: Signal, decisions: Sequence[Decision], registry: Sequenc
         recipient = by_id[decision.recipient_id]
         need = review_need(signal, decision, recipient)
         if need is None:
-            copies.append(NewCopy(str(uuid6.uuid7()), recipient.id, review="none"))
+            copies.append(NewCopy(str(uuid6.uuid7()), recipient.id, review=CopyReview.NONE))
             continue
         item_id = str(uuid6.uuid7())
         reviews.append(
@@ -199,7 +200,12 @@ def plan_copies(signal: Signal, decisions: Sequence[Decision], registry: Sequenc
         )
         if need.release_now:
             copies.append(
-                NewCopy(str(uuid6.uuid7()), recipient.id, review="pending", review_item_id=item_id)
+                NewCopy(
+                    str(uuid6.uuid7()),
+                    recipient.id,
+                    review=CopyReview.PENDING,
+                    review_item_id=item_id,
+                )
             )
     return Plan(tuple(reviews), tuple(copies))
 
@@ -278,7 +284,7 @@ class Intake:
             sender_id=sender.id,
             sender_reference=signal.sender_reference,
             body_sha256=digest,
-            received_at=timestamp(received),
+            received_at=received,
             recipients=tuple(d.recipient_id for d in checked.decisions),
             sealed_body=self._master_key.seal(canonical, context=signal_id.encode()).to_bytes(),
             handling_code=signal.handling_code,
@@ -292,7 +298,7 @@ class Intake:
             if signal.request is None
             else NewRequest(
                 kind=signal.request.deadline,
-                deadline=timestamp(deadlines.deadline(signal.request.deadline, received)),
+                deadline=deadlines.deadline(signal.request.deadline, received),
             ),
             in_reply_to=signal.in_reply_to,
             subject_keys=subject_keys(signal, self._subject_secret),

@@ -10,6 +10,7 @@ kind of lookup and the signals found, never with what was looked up.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from gateway.audit import AuditEvent, EventKind
@@ -26,7 +27,7 @@ Certainty = Literal["certain", "possible"]
 class Found:
     signal_id: str
     sender_id: str
-    received_at: str
+    received_at: datetime
     category: str
     certainty: Certainty
 

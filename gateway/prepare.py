@@ -17,7 +17,6 @@ import json
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
-from datetime import datetime
 from functools import lru_cache, partial
 from typing import Any, TypeVar
 
@@ -146,16 +145,16 @@ class Preparer:
         """The copy for ``recipient_id``; with ``released``, the officer's texts as they are.
         ``reviewed``: an officer of the recipient's desk reads it before it goes out."""
         stored = await self._store.signal(signal_id)
-        sealed = await asyncio.to_thread(self._store.sealed_body, signal_id)
+        sealed = await self._store.sealed_body(signal_id)
         recorded = [
-            d for d in await self._store.decisions(signal_id) if d["recipient"] == recipient_id
+            d for d in await self._store.decisions(signal_id) if d.recipient_id == recipient_id
         ]
         partners = {p.id: p for p in await self._store.partners()}
         if stored is None or sealed is None or not recorded or recipient_id not in partners:
             raise CopyUnavailable(f"{signal_id} for {recipient_id}")
         body = self._master_key.open(SealedBlob.from_bytes(sealed), context=signal_id.encode())
         recipient = partners[recipient_id]
-        decision = Decision.from_json(recorded[0])
+        decision = recorded[0]
         signal, view = await self.run_cpu(
             _minimised,
             body,
@@ -180,7 +179,7 @@ class Preparer:
             recipient,
             decision,
             translations=translations,
-            received_at=datetime.fromisoformat(stored.received_at),
+            received_at=stored.received_at,
             policy=in_force if in_force and in_force.digest == decision.policy_digest else None,
         )
         return PreparedCopy(

@@ -116,10 +116,11 @@ async def build(
         store, max_waiting=settings.long_polls_per_partner, recheck=settings.long_poll_recheck
     )
     pusher = Pusher.from_settings(settings, layout, store=store, clock=clock)
+    signer = datadir.load_signer(layout, master_key)
     courier = Courier(
         store=store,
         preparer=preparer,
-        signer=datadir.load_signer(layout, master_key),
+        signer=signer,
         gateway_id=settings.gateway_id,
         clock=clock,
         sealed=fan_out(inbox.notify, pusher.wake),
@@ -147,6 +148,7 @@ async def build(
     )
     app = create_app(
         store=store,
+        clock=clock,
         intake=intake,
         inbox=inbox,
         limits=PartnerLimits(
@@ -186,6 +188,7 @@ async def build(
         authenticator=staff_app[AUTHENTICATOR],
         store=store,
         master_key=master_key,
+        signer=signer,
         clock=clock,
         enrolment_code_lifetime=timedelta(hours=settings.enrolment_code_hours),
         partner_changed=inbox.notify,

@@ -14,6 +14,7 @@ import copy
 import sqlite3
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -177,11 +178,11 @@ async def test_an_unreviewed_copy_not_yet_sealed_is_withdrawn_when_the_copy_is_r
     await reject(gateway, await staff_token("m.dubois", desk="BE"), signal_id, "be-pol-liege")
     _, public = seal.generate_key_pair(seal.Suite.X25519)
     await datadir.add_partner_key(
-        gateway.store, "be-pol-liege", public, now=gateway.store.clock.now(), actor="admin:test"
+        gateway.store, "be-pol-liege", public, now=datetime.now(UTC), actor="admin:test"
     )
 
     assert copy_states(gateway.layout, signal_id) == ["withdrawn"]
-    assert await gateway.store.pending_copies(due="9999-12-31T00:00:00Z") == []
+    assert await gateway.store.pending_copies(due=datetime(9999, 12, 31, tzinfo=UTC)) == []
     async with gateway.client("be-pol-liege") as liege:
         assert (await liege.inbox())["envelopes"] == []
 

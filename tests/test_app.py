@@ -84,7 +84,7 @@ async def test_a_retry_returns_the_original_receipt_and_stores_nothing_new(
     again_status, again, _ = await raw_post(gateway, reordered)
     assert (first_status, again_status) == (202, 200)
     assert again == first
-    assert len(gateway.store.signal_ids()) == 1
+    assert len(await gateway.store.signal_ids()) == 1
 
 
 async def test_a_reused_reference_with_another_body_is_a_conflict(

@@ -52,7 +52,7 @@ async def test_200_concurrent_posts_give_200_receipts_and_a_gap_free_chain(
             await client.__aexit__(None, None, None)
 
     assert len({r["signal_id"] for r in receipts}) == 200
-    assert len(gateway.store.signal_ids()) == 200
+    assert len(await gateway.store.signal_ids()) == 200
     seqs = sorted(r["audit"]["seq"] for r in receipts)
     assert len(set(seqs)) == 200
     result = audit.verify(await gateway.store.audit_entries())

@@ -67,7 +67,7 @@ async def test_sigkill_mid_stream_loses_no_receipted_signal(
 
     async with gateway_process(layout, port):
         async with SqliteStore(layout.database, clock=SystemClock()) as store:
-            stored = set(store.signal_ids())
+            stored = set(await store.signal_ids())
             assert set(receipted) <= stored
             verification = audit.verify(await store.audit_entries())
             assert verification.ok, verification.reason

@@ -7,17 +7,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from gateway import audit
 from gateway.audit import AuditEvent, EventKind
-from gateway.store import Exchange, ExchangeQuery, Store
+from gateway.store import ExchangeQuery, ExchangeSummary, Store
 from tests.conftest import RunningGateway
 
 DUTCH = "nl-drug-waste-maastricht.json"
 BELGIAN = "be-fr-liege-stockage.json"
+
+LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
+FAR = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 async def post(gateway: RunningGateway, sender: str, document: dict[str, Any]) -> str:
@@ -34,11 +38,11 @@ async def posted(
     return {"dutch": dutch, "belgian": belgian}
 
 
-async def everything(store: Store, query: ExchangeQuery) -> list[Exchange]:
+async def everything(store: Store, query: ExchangeQuery) -> list[ExchangeSummary]:
     return await store.export_exchanges(query)
 
 
-def pairs(found: list[Exchange]) -> set[tuple[str, str]]:
+def pairs(found: list[ExchangeSummary]) -> set[tuple[str, str]]:
     return {(e.signal_id, e.recipient_id) for e in found}
 
 
@@ -93,7 +97,7 @@ async def test_a_time_range_includes_its_start_and_excludes_its_end(
     assert dutch is not None
     at = dutch.received_at
 
-    from_it = await everything(gateway.store, ExchangeQuery(since=at, until="9999"))
+    from_it = await everything(gateway.store, ExchangeQuery(since=at, until=FAR))
     before_it = await everything(gateway.store, ExchangeQuery(until=at))
 
     assert posted["dutch"] in {e.signal_id for e in from_it}
@@ -175,14 +179,14 @@ async def test_decisions_are_counted_by_rule_and_outcome(
     gateway: RunningGateway, posted: dict[str, str]
 ) -> None:
     every = await everything(gateway.store, ExchangeQuery())
-    counted = await gateway.store.decisions_by_rule(since="0", until="9999")
+    counted = await gateway.store.decisions_by_rule(since=LONG_AGO, until=FAR)
 
     expected: dict[tuple[str, str], int] = {}
     for exchange in every:
         for rule in exchange.rule_ids or ("",):
             expected[rule, exchange.verdict] = expected.get((rule, exchange.verdict), 0) + 1
-    assert {(rule, verdict): n for rule, verdict, n in counted} == expected
-    times = await gateway.store.exchange_times(since="0", until="9999")
+    assert {(c.rule_id, c.verdict): c.decisions for c in counted} == expected
+    times = await gateway.store.exchange_times(since=LONG_AGO, until=FAR)
     assert len(times) == sum(1 for e in every if e.verdict != "deny")
 
 
@@ -212,10 +216,10 @@ async def test_the_search_form_offers_the_values_in_use(
     values = await gateway.store.search_values()
     every = await everything(gateway.store, ExchangeQuery())
 
-    assert values["categories"] == ["undermining.drug_trafficking", "undermining.drug_waste"]
-    assert values["rules"] == sorted({rule for e in every for rule in e.rule_ids})
-    assert values["countries"] == ["BE", "DE", "NL"]
-    assert "nl-pol-limburg" in values["partners"]
+    assert values.categories == ("undermining.drug_trafficking", "undermining.drug_waste")
+    assert values.rules == tuple(sorted({rule for e in every for rule in e.rule_ids}))
+    assert values.countries == ("BE", "DE", "NL")
+    assert "nl-pol-limburg" in values.partners
 
 
 async def test_the_policy_versions_include_the_one_in_force_and_webhooks_start_healthy(

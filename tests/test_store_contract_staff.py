@@ -3,7 +3,7 @@ proposals a second person decides, enrolment, and the sign-in throttle's state."
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -17,7 +17,7 @@ from gateway.staff.proposals import NO_PASSWORD, Proposal, ProposalKind, Proposa
 from gateway.staff.sessions import Ended, SessionRecord
 from gateway.staff.throttle import Scope, ThrottlePolicy
 from gateway.staff.tokens import NewToken
-from gateway.store import Store
+from gateway.store import Decided, Store
 from tests.store_backends import START
 
 LIEGE = Partner("be-pol-liege", "Zone de police de Liège", "BE", "police", ("fr",))
@@ -42,6 +42,27 @@ def approved(_: object) -> AuditEvent:
 
 def refused(_: object) -> AuditEvent:
     return event(EventKind.STAFF_PROPOSAL_REFUSED)
+
+
+async def decide(
+    store: Store,
+    proposal_id: str,
+    *,
+    approve: bool,
+    half: str | None = None,
+    expires: datetime | None = None,
+) -> Decided:
+    """A second administrator's decision, now."""
+    return await store.decide_staff_proposal(
+        proposal_id,
+        approve=approve,
+        decided_by="a.other",
+        now=START,
+        approver_half=half,
+        code_expires_at=expires,
+        name_key="n",
+        event_for=approved if approve else refused,
+    )
 
 
 def credentials(account: StaffAccount, password: str = "hash-1") -> StaffRecord:
@@ -178,7 +199,7 @@ async def test_a_reset_revokes_the_accounts_tokens_ends_its_sessions_and_no_one_
         )
     await empty_store.open_staff_session(session("s3"), absolute=timedelta(hours=12))
 
-    account, revoked = await empty_store.reset_staff_credentials(
+    reset = await empty_store.reset_staff_credentials(
         OFFICER.id,
         password_hash="hash-2",
         totp_sealed=b"totp-2",
@@ -187,7 +208,7 @@ async def test_a_reset_revokes_the_accounts_tokens_ends_its_sessions_and_no_one_
         ),
     )
 
-    assert (account.id, revoked) == (OFFICER.id, 2)
+    assert (reset.account.id, reset.tokens_revoked) == (OFFICER.id, 2)
     assert [t.active for t in await empty_store.tokens(OFFICER.id)] == [False, False]
     assert [t.active for t in await empty_store.tokens(ADMINISTRATOR.id)] == [True]
     assert (await empty_store.audit_entries())[-1].data == {"n": 2}
@@ -387,15 +408,8 @@ async def test_an_approved_addition_creates_the_account_waiting_for_enrolment_on
     )
     expires = START + timedelta(hours=72)
 
-    decided = await empty_store.decide_staff_proposal(
-        kept.id,
-        approve=True,
-        decided_by="a.other",
-        now=START,
-        approver_half="approver-half-hash",
-        code_expires_at=expires,
-        name_key="n",
-        event_for=approved,
+    decided = await decide(
+        empty_store, kept.id, approve=True, half="approver-half-hash", expires=expires
     )
 
     assert (kept.state, decided.proposal.state) == (ProposalState.PENDING, ProposalState.APPROVED)
@@ -411,16 +425,7 @@ async def test_an_approved_addition_creates_the_account_waiting_for_enrolment_on
     ]
     assert await empty_store.enrolment_codes(OFFICER.id, expires) == []
     with pytest.raises(RegistryError, match="no longer pending"):
-        await empty_store.decide_staff_proposal(
-            kept.id,
-            approve=False,
-            decided_by="a.other",
-            now=START,
-            approver_half=None,
-            code_expires_at=None,
-            name_key="n",
-            event_for=refused,
-        )
+        await decide(empty_store, kept.id, approve=False)
 
     account = await empty_store.enrol_staff(
         kept.id,
@@ -494,15 +499,8 @@ async def test_an_approved_reset_takes_everything_away_and_a_change_ends_session
         proposal(ProposalKind.RESET, OFFICER, 1), "h", event(EventKind.STAFF_PROPOSED)
     )
 
-    reset = await empty_store.decide_staff_proposal(
-        "prop-1",
-        approve=True,
-        decided_by="a.other",
-        now=START,
-        approver_half="h2",
-        code_expires_at=START + timedelta(days=3),
-        name_key="n",
-        event_for=approved,
+    reset = await decide(
+        empty_store, "prop-1", approve=True, half="h2", expires=START + timedelta(days=3)
     )
     moved = StaffAccount(
         id=OFFICER.id, name=OFFICER.name, role=Role.COMPLIANCE, desk=Desk.parse("*")
@@ -511,16 +509,7 @@ async def test_an_approved_reset_takes_everything_away_and_a_change_ends_session
     await empty_store.add_staff_proposal(
         proposal(ProposalKind.CHANGE, moved, 2), None, event(EventKind.STAFF_PROPOSED)
     )
-    changed = await empty_store.decide_staff_proposal(
-        "prop-2",
-        approve=True,
-        decided_by="a.other",
-        now=START,
-        approver_half=None,
-        code_expires_at=None,
-        name_key="n",
-        event_for=approved,
-    )
+    changed = await decide(empty_store, "prop-2", approve=True)
 
     assert (reset.tokens_revoked, reset.sessions_ended) == (1, 1)
     assert (changed.tokens_revoked, changed.sessions_ended) == (0, 1)
@@ -535,16 +524,7 @@ async def test_a_refused_proposal_changes_nothing(empty_store: Store) -> None:
         proposal(ProposalKind.ADD, OFFICER), "h", event(EventKind.STAFF_PROPOSED)
     )
 
-    decision = await empty_store.decide_staff_proposal(
-        "prop-1",
-        approve=False,
-        decided_by="a.other",
-        now=START,
-        approver_half=None,
-        code_expires_at=None,
-        name_key="n",
-        event_for=refused,
-    )
+    decision = await decide(empty_store, "prop-1", approve=False)
 
     assert decision.proposal.state is ProposalState.REFUSED
     with pytest.raises(RegistryError, match="no staff"):

@@ -13,6 +13,7 @@ import json
 import re
 import zipfile
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -369,8 +370,9 @@ BRUSSELS = ZoneInfo("Europe/Brussels")
 def test_search_dates_are_whole_days_in_the_viewers_time_zone() -> None:
     asked = parse_search({"since": "2026-07-01", "until": "2026-07-01"}, BRUSSELS, "en")
 
-    assert asked.query.since == "2026-06-30T22:00:00.000000Z"
-    assert asked.query.until == "2026-07-01T22:00:00.000000Z"
+    assert asked.query.since == datetime(2026, 6, 30, 22, tzinfo=UTC)
+    assert asked.query.until == datetime(2026, 7, 1, 22, tzinfo=UTC)
+    assert asked.query.since.tzinfo is UTC
     assert asked.problems == {}
 
 

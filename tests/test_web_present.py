@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.store import ReviewItem
+from gateway.store import ReviewItem, ReviewState
 from gateway.web.present import Waiting, due, highlight, pressing_first, queue_row
 
 TERMS = [("drugsafval", "déchets de production de drogues"), ("kenteken", "immatriculation")]
@@ -50,8 +50,8 @@ def item(number: int, urgency: str, minutes_ago: int) -> ReviewItem:
         urgency=urgency,
         reasons=("language",),
         release_now=False,
-        state="pending",
-        created_at=created.isoformat(),
+        state=ReviewState.PENDING,
+        created_at=created,
     )
 
 

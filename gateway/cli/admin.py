@@ -21,6 +21,7 @@ from gateway.delivery.webhooks import (
 from gateway.errors import RegistryError
 from gateway.partners import Certificate, Partner, PartnerState
 from gateway.store import Store, verify_chain
+from gateway.store.sqlite import SqliteStore
 from gateway.web.export import check_export, public_keys_from_json
 
 Subparsers = argparse._SubParsersAction
@@ -38,7 +39,7 @@ def open_store(data: DataDir) -> Store:
         raise RegistryError(
             "no Euregate data directory at {path}; run `euregate init` first", path=data.root
         )
-    return Store(data.database, clock=SystemClock())
+    return SqliteStore(data.database, clock=SystemClock())
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
@@ -72,7 +73,7 @@ async def run_init(args: argparse.Namespace) -> int:
     config = settings(args)
     data = DataDir(config.data_dir)
     data.root.mkdir(parents=True, exist_ok=True)
-    async with Store(data.database, clock=SystemClock()) as store:
+    async with SqliteStore(data.database, clock=SystemClock()) as store:
         report = await datadir.initialise(
             data,
             server_names=args.server_names or config.server_names,

@@ -6,13 +6,16 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import asdict
+from datetime import datetime
 
 from gateway import datadir
+from gateway.audit import timestamp
 from gateway.cli.admin import Subparsers, open_store, print_table
 from gateway.cli.common import add_data_dir, layout
 from gateway.delivery import webhooks
+from gateway.store import Delivery, DeliveryState
 
-STATES = ("pending", "delivered", "dead")
+STATES = tuple(str(state) for state in DeliveryState)
 
 
 def register(commands: Subparsers[argparse.ArgumentParser]) -> None:
@@ -33,9 +36,11 @@ def register(commands: Subparsers[argparse.ArgumentParser]) -> None:
 
 async def run_list(args: argparse.Namespace) -> int:
     async with open_store(layout(args)) as store:
-        deliveries = await store.deliveries(state=args.state)
+        deliveries = await store.deliveries(
+            state=None if args.state is None else DeliveryState(args.state)
+        )
     if args.json:
-        print(json.dumps([asdict(d) for d in deliveries], indent=2, ensure_ascii=False))
+        print(json.dumps([_delivery_json(d) for d in deliveries], indent=2, ensure_ascii=False))
         return 0
     if not deliveries:
         print(f"no {args.state + ' ' if args.state else ''}pushes in the outbox")
@@ -49,13 +54,24 @@ async def run_list(args: argparse.Namespace) -> int:
                 d.state,
                 d.attempts,
                 d.last_status or d.last_error or "-",
-                d.next_attempt_at or "-",
+                "-" if d.next_attempt_at is None else timestamp(d.next_attempt_at),
                 d.url,
             )
             for d in deliveries
         ],
     )
     return 0
+
+
+def _delivery_json(delivery: Delivery) -> dict[str, object]:
+    def when(moment: datetime | None) -> str | None:
+        return None if moment is None else timestamp(moment)
+
+    return {
+        **asdict(delivery),
+        "next_attempt_at": when(delivery.next_attempt_at),
+        "delivered_at": when(delivery.delivered_at),
+    }
 
 
 async def run_retry(args: argparse.Namespace) -> int:

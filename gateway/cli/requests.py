@@ -11,6 +11,7 @@ from datetime import datetime
 from gateway.audit import timestamp
 from gateway.cli.admin import Subparsers, open_store, print_table
 from gateway.cli.common import add_data_dir, layout
+from gateway.clock import SystemClock
 from gateway.delivery.requests import (
     KIND_LABELS,
     STATE_LABELS,
@@ -58,9 +59,9 @@ def register(commands: Subparsers[argparse.ArgumentParser]) -> None:
 
 async def run_requests(args: argparse.Namespace) -> int:
     state = RequestState(args.state)
+    now = SystemClock().now()
     async with open_store(layout(args)) as store:
-        now = store.clock.now()
-        found = [status(request, now) for request in store.requests_sync(state, now=now)]
+        found = [status(request, now) for request in await store.requests(state, now=now)]
     if args.json:
         document = {
             "state": str(state),
@@ -110,5 +111,5 @@ def _row(item: RequestStatus, language: str) -> tuple[str, ...]:
     )
 
 
-def _minute(text: str) -> str:
-    return datetime.fromisoformat(text).strftime("%Y-%m-%d %H:%M")
+def _minute(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")

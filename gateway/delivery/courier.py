@@ -24,7 +24,7 @@ from gateway.delivery.payload import message_payload
 from gateway.logs import get_logger
 from gateway.prepare import CopyUnavailable, Preparer
 from gateway.seal import Signer
-from gateway.store import PendingCopy, SealedCopy, Store
+from gateway.store import CopyReview, PendingCopy, SealedCopy, Store
 
 log = get_logger("euregate.courier")
 
@@ -82,8 +82,7 @@ class Courier:
     async def seal_pending(self) -> int:
         """Seal the copies that are due, several at once so that their writes share commits;
         how many were sealed."""
-        due = timestamp(self._clock.now())
-        copies = await self._store.pending_copies(due=due, limit=self._batch)
+        copies = await self._store.pending_copies(due=self._clock.now(), limit=self._batch)
         return sum(await asyncio.gather(*(self._seal(copy) for copy in copies)))
 
     async def _seal(self, copy: PendingCopy) -> int:
@@ -93,7 +92,7 @@ class Courier:
             return await self._postpone(copy, "no_encryption_key")
         try:
             released = None
-            if copy.review == "released" and copy.review_item_id is not None:
+            if copy.review is CopyReview.RELEASED and copy.review_item_id is not None:
                 released = await self._preparer.released_texts(copy.review_item_id)
             # Unreviewed: the memory serves only what the recipient's own desk wrote.
             prepared = await self._preparer.prepare(
@@ -154,5 +153,5 @@ class Courier:
     async def _postpone(self, copy: PendingCopy, reason: str) -> int:
         until = self._clock.now() + pause_after(copy.attempts)
         log.info("copy_postponed", copy=copy.id, reason=reason, until=timestamp(until))
-        await self._store.postpone_copy(copy.id, until=timestamp(until), error=reason)
+        await self._store.postpone_copy(copy.id, until=until, error=reason)
         return 0

@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Final
 
-from gateway.audit import AuditEvent, EventKind
+from gateway.audit import AuditEvent, EventKind, timestamp
 from gateway.errors import TooManyLongPolls
 from gateway.partners import Partner
 from gateway.store import InboxEnvelope, Store
@@ -41,7 +41,7 @@ def inbox_entry(envelope: InboxEnvelope) -> dict[str, object]:
         "position": envelope.position,
         "signal_id": envelope.signal_id,
         "version": envelope.version,
-        "created_at": envelope.created_at,
+        "created_at": timestamp(envelope.created_at),
         "envelope": json.loads(envelope.envelope),
     }
 

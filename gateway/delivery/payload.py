@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Final
 
 from gateway import canonical
+from gateway.audit import timestamp
 from gateway.prepare import PreparedCopy
 
 MESSAGE_FORMAT: Final = "euregate.message/1"
@@ -35,7 +36,7 @@ def message_payload(copy: PreparedCopy, *, version: int, review: str) -> bytes:
             "signal_id": copy.stored.id,
             "sender": copy.stored.sender_id,
             "recipient": copy.recipient.id,
-            "received_at": copy.stored.received_at,
+            "received_at": timestamp(copy.stored.received_at),
             "version": version,
             "review": review,
             "signal": view.document,

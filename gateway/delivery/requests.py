@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from gateway import deadlines
+from gateway.audit import timestamp
 from gateway.errors import QueryInvalid
 from gateway.i18n import N_, translate
 from gateway.store import RequestState, TrackedRequest
@@ -60,8 +61,8 @@ class RequestStatus:
             "sender": request.sender_id,
             "recipients": list(request.recipients),
             "kind": request.deadline_kind,
-            "received_at": request.received_at,
-            "deadline": request.deadline,
+            "received_at": timestamp(request.received_at),
+            "deadline": timestamp(request.deadline),
             "state": str(self.state),
             "seconds_left": None if self.seconds_left is None else max(self.seconds_left, 0),
             "seconds_overdue": self.seconds_overdue,
@@ -70,18 +71,16 @@ class RequestStatus:
             else {
                 "signal_id": request.answered_by,
                 "partner": request.replied_by,
-                "at": request.answered_at,
+                "at": None if request.answered_at is None else timestamp(request.answered_at),
             },
             "answered_late": self.answered_late,
         }
 
 
 def status(request: TrackedRequest, now: datetime) -> RequestStatus:
-    due = _moment(request.deadline)
+    due = request.deadline
     if request.answered_at is not None:
-        return RequestStatus(
-            request, RequestState.ANSWERED, None, _moment(request.answered_at) > due
-        )
+        return RequestStatus(request, RequestState.ANSWERED, None, request.answered_at > due)
     late = deadlines.overdue(due, now, answered=False)
     left = math.floor((due - now).total_seconds())
     return RequestStatus(request, RequestState.OVERDUE if late else RequestState.OPEN, left, None)
@@ -94,7 +93,3 @@ def duration(seconds: int, language: str) -> str:
     if not days:
         return clock
     return translate(N_("{days} d {time}"), language, days=days, time=clock)
-
-
-def _moment(text: str) -> datetime:
-    return datetime.fromisoformat(text)

@@ -40,7 +40,7 @@ from gateway.delivery.inbox import inbox_entry
 from gateway.errors import RegistryError
 from gateway.logs import get_logger
 from gateway.partners import Partner
-from gateway.store import Delivery, InboxEnvelope, Store
+from gateway.store import Delivery, DeliveryState, InboxEnvelope, Store
 
 log = get_logger("euregate.webhooks")
 
@@ -316,7 +316,7 @@ class Pusher:
 
     async def _start_due(self, session: aiohttp.ClientSession) -> int:
         due = await self._store.due_pushes(
-            due=timestamp(self._clock.now()),
+            due=self._clock.now(),
             per_recipient=self._per_partner,
             skip=tuple(self._in_flight),
         )
@@ -414,11 +414,12 @@ class Pusher:
             )
             log.info("push_delivered", envelope=delivery.envelope_id, attempt=attempt)
             return
+        next_at: datetime | None = None
         if attempt >= self._max_attempts:
-            state, next_at = "dead", None
+            state = DeliveryState.DEAD
         else:
-            pause = self._backoff.pause(attempt, self._random())
-            state, next_at = "pending", timestamp(self._clock.now() + pause)
+            state = DeliveryState.PENDING
+            next_at = self._clock.now() + self._backoff.pause(attempt, self._random())
         await self._store.record_attempt(
             delivery.envelope_id,
             state=state,
@@ -429,7 +430,11 @@ class Pusher:
                 EventKind.DELIVERY_ATTEMPTED,
                 actor="gateway",
                 subject=subject,
-                data={**data, "state": state, "next_attempt_at": next_at},
+                data={
+                    **data,
+                    "state": state,
+                    "next_attempt_at": None if next_at is None else timestamp(next_at),
+                },
             ),
         )
         log.info(

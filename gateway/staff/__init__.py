@@ -12,7 +12,8 @@
     auth          Authenticator: sign-in, sessions and tokens against the store
     admin         enrol, change, set_state, reset, sign-in blocks, issue_token, revoke_token
 
-The store side is :class:`gateway.store.sqlite.staff.StaffStore`.
+The store side is :class:`gateway.store.StaffStore` (and the proposals, sessions and throttle
+beside it).
 """
 
 from __future__ import annotations

@@ -129,7 +129,7 @@ async def reset(
 ) -> Enrolment:
     """A new password and a new second factor; every token of the account is revoked."""
     password_hash, sealed, second = _credentials(staff_id, password, key, passwords)
-    account, revoked = await store.reset_staff_credentials(
+    done = await store.reset_staff_credentials(
         staff_id,
         password_hash=password_hash,
         totp_sealed=sealed,
@@ -140,7 +140,9 @@ async def reset(
             data={"tokens_revoked": revoked},
         ),
     )
-    return Enrolment(account, second.secret, second.provisioning_uri(staff_id), revoked)
+    return Enrolment(
+        done.account, second.secret, second.provisioning_uri(staff_id), done.tokens_revoked
+    )
 
 
 async def sign_in_blocks(

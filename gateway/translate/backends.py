@@ -10,7 +10,7 @@ from gateway.clock import Clock
 from gateway.config import Settings
 from gateway.errors import SettingInvalid
 from gateway.i18n import N_
-from gateway.store.sqlite.memory import TranslationMemoryStore
+from gateway.store import TranslationMemoryStore
 from gateway.translate.base import TranslationBackend
 from gateway.translate.libretranslate import CircuitBreaker, LibreTranslateBackend
 from gateway.translate.memory import MemoryBackend

@@ -72,7 +72,7 @@ async def _page(
             else translate(ROLE_LABELS[decided.proposal.account.role], language),
             "expires": None
             if decided is None or decided.proposal.code_expires_at is None
-            else viewer.moment(decided.proposal.code_expires_at.isoformat()),
+            else viewer.moment(decided.proposal.code_expires_at),
             "problem": problem,
         },
         status=status,

@@ -29,8 +29,7 @@ from pygal.style import Style
 from gateway import labels
 from gateway.i18n import N_, translate
 from gateway.render import LANGUAGE_LOCALES
-from gateway.store import TrackedRequest
-from gateway.store.sqlite.audit_search import ReviewSpan
+from gateway.store import ExchangeTime, ReviewSpan, ReviewState, RuleCount, TrackedRequest
 
 # pygal appends a finder for its map plug-ins to sys.meta_path that lacks ``find_spec``; on
 # Python 3.11 every later import of a module that does not exist then fails with an
@@ -109,13 +108,13 @@ def days(until: datetime, count: int, zone: ZoneInfo) -> list[date]:
 
 
 def exchanges_per_day(
-    times: Sequence[tuple[str, str, str]], span: Sequence[date], zone: ZoneInfo, language: str
+    times: Sequence[ExchangeTime], span: Sequence[date], zone: ZoneInfo, language: str
 ) -> Chart:
     """Exchanges per day (in the viewer's time zone) by country pair, sender to recipient."""
     counts: Counter[tuple[date, str]] = Counter()
-    for received, sender, recipient in times:
-        day = datetime.fromisoformat(received).astimezone(zone).date()
-        counts[day, f"{sender} → {recipient}"] += 1
+    for exchange in times:
+        day = exchange.received_at.astimezone(zone).date()
+        counts[day, f"{exchange.sender_country} → {exchange.recipient_country}"] += 1
     pairs = sorted({pair for _, pair in counts})
     return Chart(
         name="exchanges-per-day",
@@ -135,10 +134,10 @@ def labels_of_day(day: date, language: str) -> str:
     return format_date(day, "short", locale=LANGUAGE_LOCALES[language])
 
 
-def decisions_by_rule(counted: Sequence[tuple[str, str, int]], language: str) -> Chart:
-    rules = sorted({rule for rule, _, _ in counted})
+def decisions_by_rule(counted: Sequence[RuleCount], language: str) -> Chart:
+    rules = sorted({count.rule_id for count in counted})
     verdicts = labels.codes("verdict")
-    found = {(rule, verdict): n for rule, verdict, n in counted}
+    found = {(count.rule_id, str(count.verdict)): count.decisions for count in counted}
     no_rule = translate(N_("no rule"), language)
     return Chart(
         name="decisions-by-rule",
@@ -163,15 +162,17 @@ def decisions_by_rule(counted: Sequence[tuple[str, str, int]], language: str) ->
 
 def review_times(spans: Sequence[ReviewSpan], language: str) -> tuple[Chart, str | None]:
     """How long reviews took, in buckets, by outcome; with the median in words."""
-    durations: dict[str, list[timedelta]] = {"released": [], "rejected": []}
+    durations: dict[ReviewState, list[timedelta]] = {
+        ReviewState.RELEASED: [],
+        ReviewState.REJECTED: [],
+    }
     for span in spans:
-        took = datetime.fromisoformat(span.decided_at) - datetime.fromisoformat(span.created_at)
-        durations.setdefault(span.state, []).append(took)
+        durations.setdefault(span.state, []).append(span.decided_at - span.created_at)
 
     def bucket(took: timedelta) -> int:
         return next(i for i, (limit, _) in enumerate(REVIEW_BUCKETS) if took < limit)
 
-    names = {"released": N_("released"), "rejected": N_("rejected")}
+    names = {ReviewState.RELEASED: N_("released"), ReviewState.REJECTED: N_("rejected")}
     series = []
     for state, taken in durations.items():
         per = Counter(bucket(t) for t in taken)

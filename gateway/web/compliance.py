@@ -15,24 +15,21 @@ import secrets
 import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Final
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from gateway import datadir, labels
+from gateway import labels
 from gateway.audit import AuditEntry, AuditEvent, EventKind, timestamp
-from gateway.config import DataDir
-from gateway.decision import Decision
 from gateway.errors import LookupInvalid, NotFound, QueryInvalid
 from gateway.http import query_int
 from gateway.i18n import N_, translate
 from gateway.logs import get_logger
 from gateway.lookup import SubjectLookup
 from gateway.partners import COUNTRIES
-from gateway.seal import Signer
 from gateway.staff import Permission
 from gateway.store import ExchangeQuery, LastVerification, RequestState, Store, verify_chain
 from gateway.web import charts, present
@@ -100,24 +97,14 @@ class VerifyJob:
 class PageState:
     jobs: dict[str, VerifyJob] = field(default_factory=dict)
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
-    signer: Signer | None = None
 
 
 _STATES: Final[weakref.WeakKeyDictionary[Store, PageState]] = weakref.WeakKeyDictionary()
 
 
 def state_of(store: Store) -> PageState:
-    """The verification jobs and the signing key of the gateway whose store this is."""
+    """The verification jobs of the gateway whose store this is."""
     return _STATES.setdefault(store, PageState())
-
-
-def _signer(request: web.Request) -> Signer:
-    """The gateway's signing key, from the data directory the store lives in."""
-    web_ = context(request)
-    state = state_of(web_.store)
-    if state.signer is None:
-        state.signer = datadir.load_signer(DataDir(web_.store.path.parent), web_.master_key)
-    return state.signer
 
 
 # --- search --------------------------------------------------------------------------------
@@ -152,7 +139,7 @@ def parse_search(params: Mapping[str, str], zone: ZoneInfo, language: str) -> Se
             return None
         return value
 
-    def day(name: str, *, after: bool) -> str | None:
+    def day(name: str, *, after: bool) -> datetime | None:
         value = form[name]
         if not value:
             return None
@@ -161,7 +148,7 @@ def parse_search(params: Mapping[str, str], zone: ZoneInfo, language: str) -> Se
         except ValueError:
             problems[name] = translate(BAD_DATE, language)
             return None
-        return timestamp(start + timedelta(days=1) if after else start)
+        return (start + timedelta(days=1) if after else start).astimezone(UTC)
 
     page = 1
     if params.get("page"):
@@ -218,6 +205,7 @@ async def search(request: web.Request, viewer: Viewer) -> web.Response:
     rows = [
         {
             "exchange": e,
+            "received_at": timestamp(e.received_at),
             "received": viewer.moment(e.received_at),
             "category": present.label("category", e.category, language),
             "verdict": labels.label("verdict", e.verdict, language),
@@ -239,12 +227,10 @@ async def search(request: web.Request, viewer: Viewer) -> web.Response:
             "previous_link": page_link(asked.page - 1) if asked.page > 1 else None,
             "next_link": page_link(asked.page + 1) if asked.page < last_page else None,
             "kept": kept,
-            "partners": values["partners"],
+            "partners": values.partners,
             "countries": [(c, labels.country_name(c, language)) for c in COUNTRIES],
-            "categories": [
-                (c, present.label("category", c, language)) for c in values["categories"]
-            ],
-            "rules": values["rules"],
+            "categories": [(c, present.label("category", c, language)) for c in values.categories],
+            "rules": values.rules,
             "outcomes": [
                 (v, labels.label("verdict", v, language)) for v in labels.codes("verdict")
             ],
@@ -298,7 +284,7 @@ def story(entries: list[AuditEntry], viewer: Viewer) -> Iterator[StoryLine]:
             if data.get(key) not in (None, "", [])
         )
         yield StoryLine(
-            at=viewer.moment(entry.at),
+            at=viewer.moment(datetime.fromisoformat(entry.at)),
             at_iso=entry.at,
             kind=entry.kind,
             what=translate(EXCHANGE_EVENTS.get(entry.kind, entry.kind), viewer.language),
@@ -324,7 +310,7 @@ async def exchange(request: web.Request, viewer: Viewer) -> web.Response:
         raise NotFound()
     language = viewer.language
     exchanges = await store.exchanges_of_signal(signal_id)
-    decided = {d["recipient"]: Decision.from_json(d) for d in await store.decisions(signal_id)}
+    decided = {d.recipient_id: d for d in await store.decisions(signal_id)}
     recipients = [
         {
             "exchange": e,
@@ -342,6 +328,7 @@ async def exchange(request: web.Request, viewer: Viewer) -> web.Response:
         "audit_exchange.html",
         {
             "signal": stored,
+            "received_at": timestamp(stored.received_at),
             "received": viewer.moment(stored.received_at),
             "category": present.label("category", first.category, language) if first else "",
             "urgency": present.label("urgency", first.urgency, language) if first else "",
@@ -370,7 +357,7 @@ async def export(request: web.Request, viewer: Viewer) -> web.Response:
         query=asked.query,
         exported_at=timestamp(web_.clock.now()),
         exported_by=viewer.actor,
-        signer=_signer(request),
+        signer=context(request).signer,
     )
     await web_.store.record(
         AuditEvent(
@@ -523,8 +510,8 @@ async def chart_page(request: web.Request, viewer: Viewer) -> web.Response:
     web_ = context(request)
     store, now, language = web_.store, web_.clock.now(), viewer.language
     span = charts.days(now, CHART_DAYS, viewer.time_zone)
-    since = timestamp(datetime.combine(span[0], time(), viewer.time_zone))
-    until = timestamp(datetime.combine(span[-1] + timedelta(days=1), time(), viewer.time_zone))
+    since = datetime.combine(span[0], time(), viewer.time_zone)
+    until = datetime.combine(span[-1] + timedelta(days=1), time(), viewer.time_zone)
     per_day = charts.exchanges_per_day(
         await store.exchange_times(since=since, until=until), span, viewer.time_zone, language
     )

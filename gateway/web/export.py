@@ -22,8 +22,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from gateway import canonical
+from gateway.audit import timestamp
 from gateway.seal import Signer, b64url, unb64url
-from gateway.store import Exchange, ExchangeQuery
+from gateway.store import ExchangeQuery, ExchangeSummary
 
 Format = Literal["csv", "json"]
 FORMATS: Final[tuple[Format, ...]] = ("csv", "json")
@@ -45,11 +46,12 @@ COLUMNS: Final = (
 )
 
 
-def _row(exchange: Exchange) -> dict[str, Any]:
-    return {name: getattr(exchange, name) for name in COLUMNS}
+def _row(exchange: ExchangeSummary) -> dict[str, Any]:
+    row = {name: getattr(exchange, name) for name in COLUMNS}
+    return row | {"received_at": timestamp(exchange.received_at), "verdict": str(exchange.verdict)}
 
 
-def render_csv(exchanges: Sequence[Exchange]) -> bytes:
+def render_csv(exchanges: Sequence[ExchangeSummary]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
@@ -66,7 +68,7 @@ def _cell(value: object) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def render_json(exchanges: Sequence[Exchange]) -> bytes:
+def render_json(exchanges: Sequence[ExchangeSummary]) -> bytes:
     rows = [_row(e) | {"rule_ids": list(e.rule_ids)} for e in exchanges]
     return json.dumps({"exchanges": rows}, ensure_ascii=False, indent=1).encode("utf-8")
 
@@ -95,7 +97,7 @@ class Export:
 
 
 def make_export(
-    exchanges: Sequence[Exchange],
+    exchanges: Sequence[ExchangeSummary],
     *,
     format: Format,
     query: ExchangeQuery,

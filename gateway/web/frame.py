@@ -38,6 +38,7 @@ from gateway.errors import (
 from gateway.http import LANGUAGE, REQUEST_ID, Handler, client_gone, read_form
 from gateway.i18n import LANGUAGES, N_
 from gateway.logs import get_logger
+from gateway.seal import Signer
 from gateway.staff import Authenticator, Permission, StaffAccount, allowed, allowed_to
 from gateway.store import Store
 from gateway.vault import MasterKey
@@ -80,6 +81,7 @@ class WebContext:
     authenticator: Authenticator
     store: Store
     master_key: MasterKey
+    signer: Signer
     clock: Clock
     time_zone: ZoneInfo
     timeouts: sessions.Timeouts
@@ -109,12 +111,11 @@ class Viewer:
         """The viewer as the audit log names them."""
         return f"staff:{self.account.id}"
 
-    def moment(self, at: datetime | str | None) -> str:
+    def moment(self, at: datetime | None) -> str:
         """A time as the viewer reads it; nothing for none."""
-        if not at:
+        if at is None:
             return ""
-        when = datetime.fromisoformat(at) if isinstance(at, str) else at
-        return present.moment(when, self.language, self.time_zone)
+        return present.moment(at, self.language, self.time_zone)
 
     def may(self, permission: Permission) -> bool:
         return allowed_to(self.account, permission)

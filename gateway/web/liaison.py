@@ -8,7 +8,6 @@ accepted comes back with the officer's text in it and the problem beside the fie
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Final
 
 from aiohttp import web
@@ -63,7 +62,7 @@ async def _waiting(request: web.Request, item: ReviewItem) -> present.Waiting:
     return present.Waiting(
         item=item,
         sender=stored.sender_id,
-        received_at=datetime.fromisoformat(stored.received_at),
+        received_at=stored.received_at,
         deadline_code=await web_.store.request_kind(item.signal_id),
     )
 

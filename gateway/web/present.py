@@ -116,7 +116,7 @@ def pressing_first(waiting: Sequence[Waiting]) -> list[Waiting]:
 
 def queue_row(waiting: Waiting, now: datetime, language: str, zone: ZoneInfo) -> QueueRow:
     item = waiting.item
-    created = datetime.fromisoformat(item.created_at)
+    created = item.created_at
     due_at = due(waiting)
     return QueueRow(
         id=item.id,

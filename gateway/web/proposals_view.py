@@ -60,7 +60,7 @@ def rows(proposals: list[Proposal], viewer: Viewer) -> list[dict[str, object]]:
             "proposal": proposal,
             "kind": translate(KIND_LABELS[proposal.kind], language),
             "role": translate(ROLE_LABELS[proposal.account.role], language),
-            "proposed": viewer.moment(proposal.proposed_at.isoformat()),
+            "proposed": viewer.moment(proposal.proposed_at),
             "decide": may_decide(proposal, viewer.account),
             "waits": _waits(proposal, viewer),
         }

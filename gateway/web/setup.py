@@ -15,6 +15,7 @@ from aiohttp_session import session_middleware
 
 from gateway.clock import Clock
 from gateway.desk import ReviewDesk
+from gateway.seal import Signer
 from gateway.staff import Authenticator
 from gateway.store import Store
 from gateway.vault import MasterKey
@@ -45,6 +46,7 @@ def setup_web(
     authenticator: Authenticator,
     store: Store,
     master_key: MasterKey,
+    signer: Signer,
     clock: Clock,
     time_zone: str = DEFAULT_TIME_ZONE,
     timeouts: Timeouts | None = None,
@@ -53,14 +55,15 @@ def setup_web(
     partner_changed: Callable[[str], None] | None = None,
 ) -> None:
     """Serve the staff pages from ``app`` (the staff listener), beside its ``/v1/`` API;
-    ``partner_changed`` hears the id of a partner an administrator suspended or let work
-    again (the inbox ends that partner's long-polls)."""
+    ``signer`` signs audit exports; ``partner_changed`` hears the id of a partner an
+    administrator suspended or let work again (the inbox ends that partner's long-polls)."""
     timeouts = timeouts or Timeouts()
     app[WEB] = WebContext(
         desk=desk,
         authenticator=authenticator,
         store=store,
         master_key=master_key,
+        signer=signer,
         clock=clock,
         time_zone=ZoneInfo(time_zone),
         timeouts=timeouts,

@@ -14,7 +14,6 @@ from typing import Final
 
 from aiohttp import web
 
-from gateway import audit
 from gateway.errors import RegistryError
 from gateway.i18n import LANGUAGES, N_, translate
 from gateway.staff import Desk, Permission, Role, StaffAccount, StaffState, admin, approvals
@@ -71,7 +70,7 @@ async def _staff_page(
             "role": translate(ROLE_LABELS[a.role], language),
             "state": translate(STATE_LABELS[str(a.state)], language),
             "blocked": [
-                (block.address, viewer.moment(audit.timestamp(block.blocked_until)))
+                (block.address, viewer.moment(block.blocked_until))
                 for block in blocks[a.id]
                 if block.blocked_until is not None and block.blocked_until > now
             ],

@@ -14,7 +14,7 @@ from typing import Final, Protocol
 from gateway import audit
 from gateway.audit import AuditEntry, AuditEvent, Verification
 
-PAGE: Final = 1000
+CHAIN_PAGE: Final = 1000
 """Entries read at once when the whole chain is walked."""
 
 
@@ -41,7 +41,7 @@ class AuditLog(AuditReader, Protocol):
 
 
 async def verify_chain(
-    log: AuditReader, *, checked: Callable[[int], None] | None = None, page: int = PAGE
+    log: AuditReader, *, checked: Callable[[int], None] | None = None, page: int = CHAIN_PAGE
 ) -> Verification:
     """Walk the whole chain a page at a time (:func:`gateway.audit.verify` in a worker thread,
     never on the event loop); ``checked`` hears how many entries were walked after each page."""

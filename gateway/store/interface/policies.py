@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from gateway.audit import AuditEvent
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    """A policy once in force: its digest, and when it was first adopted (unknown for one
+    adopted before that was kept)."""
+
+    sha256: str
+    first_loaded_at: datetime | None
 
 
 class PolicyStore(Protocol):
@@ -18,4 +29,8 @@ class PolicyStore(Protocol):
 
     async def policy_text(self, digest: str) -> str | None:
         """The text of a policy once in force."""
+        ...
+
+    async def policy_versions(self) -> list[PolicyVersion]:
+        """Every policy ever adopted, by digest, the latest first adopted first."""
         ...

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from gateway.audit import AuditEvent
 from gateway.staff.accounts import StaffAccount, StaffState
 from gateway.staff.login import StaffRecord
 from gateway.staff.tokens import ApiToken, NewToken
+
+
+@dataclass(frozen=True)
+class CredentialsReset:
+    """An account after a reset, and how many of its API tokens the reset revoked."""
+
+    account: StaffAccount
+    tokens_revoked: int
 
 
 class StaffStore(Protocol):
@@ -38,10 +47,10 @@ class StaffStore(Protocol):
         password_hash: str,
         totp_sealed: bytes,
         event_for: Callable[[int], AuditEvent],
-    ) -> tuple[StaffAccount, int]:
+    ) -> CredentialsReset:
         """New password and second factor, every token revoked and every session ended (an
-        account that waited for enrolment is active now); the account and the number of
-        tokens revoked (which also goes to ``event_for``)."""
+        account that waited for enrolment is active now); ``event_for`` hears how many tokens
+        were revoked."""
         ...
 
     async def staff_account(self, staff_id: str) -> StaffAccount:

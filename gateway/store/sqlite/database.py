@@ -1,4 +1,4 @@
-"""The plumbing of the store: connections, the one writer thread, group commit, reads.
+"""The plumbing of the SQLite store: connections, the one writer thread, group commit, reads.
 
 Durability first. The database runs in WAL mode with ``synchronous=FULL``; one writer
 thread takes every pending write from a queue, runs them in one transaction (each in
@@ -8,6 +8,10 @@ That is group commit: many requests share one fsync, and none is answered before
 data is on disk. Reads run on per-thread read-only connections, in the store's own small
 pool of reader threads: a burst of reads waits there, never in asyncio's default pool, which
 the rest of the gateway shares.
+
+Only here is the database used synchronously: each concern's module hands :meth:`Database.write`
+and :meth:`Database.read` a function that speaks SQL, run in the writer's transaction or in a
+reader thread, and every caller of the store awaits.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any, Final, Self, TypeVar
 from gateway import audit
 from gateway.audit import AuditEntry, AuditEvent
 from gateway.clock import Clock
+from gateway.store.interface.audit_log import AuditLog
 from gateway.store.sqlite.schema import connect, create_schema
 
 T = TypeVar("T")
@@ -143,7 +148,7 @@ def _run_in_savepoint(tx: Transaction, write: Write[Any]) -> tuple[Any, BaseExce
     return result, None
 
 
-class Database:
+class Database(AuditLog):
     """Queue writes, run reads, walk the audit chain. Start it before use (``async with``, or
     :meth:`start`), close it after."""
 
@@ -151,7 +156,6 @@ class Database:
         self, path: Path, *, clock: Clock, group_commit_max: int = 256, read_threads: int = 4
     ) -> None:
         self.path = path
-        self.clock = clock
         self._writer = _Writer(path, clock, group_commit_max)
         self._read_pool = ThreadPoolExecutor(read_threads, thread_name_prefix="euregate-read")
         self._local = threading.local()
@@ -200,7 +204,7 @@ class Database:
 
     # --- the plumbing: queue a write, run a read -------------------------------------------
 
-    def submit(self, write: Write[T]) -> Future[T]:
+    def _submit(self, write: Write[T]) -> Future[T]:
         """Queue ``write``. Its future is running from the start and cannot be cancelled: a
         caller that gives up (a client that hangs up) does not undo the write, and the
         writer thread can always hand over the outcome."""
@@ -223,10 +227,9 @@ class Database:
                 item[1].set_exception(StoreClosed())
 
     async def write(self, write: Write[T]) -> T:
-        return await asyncio.wrap_future(self.submit(write))
-
-    def write_sync(self, write: Write[T]) -> T:
-        return self.submit(write).result()
+        """Run ``write`` in the writer's next transaction (its own savepoint); its result once
+        that transaction is on disk."""
+        return await asyncio.wrap_future(self._submit(write))
 
     def _reader(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -237,7 +240,7 @@ class Database:
                 self._readers.append(conn)
         return conn
 
-    def read_sync(self, read: Callable[[sqlite3.Connection], T]) -> T:
+    def _read_now(self, read: Callable[[sqlite3.Connection], T]) -> T:
         with self._readers_lock:
             if self._closed:
                 raise StoreClosed()
@@ -250,13 +253,14 @@ class Database:
                 self._readers_lock.notify_all()
 
     async def read(self, read: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``read`` on a read-only connection in one of the store's reader threads."""
         if self._closed:
             raise StoreClosed()
         return await asyncio.get_running_loop().run_in_executor(
-            self._read_pool, self.read_sync, read
+            self._read_pool, self._read_now, read
         )
 
-    def truncate_log_sync(self) -> None:
+    def _truncate_log(self) -> None:
         """Copy the write-ahead log into the database and cut it to nothing, so that page
         images from before an overwrite do not linger in it (after sealing what an older
         version kept in the clear)."""
@@ -267,18 +271,14 @@ class Database:
             conn.close()
 
     async def purge_old_versions(self) -> None:
-        await asyncio.to_thread(self.truncate_log_sync)
+        await asyncio.to_thread(self._truncate_log)
 
     # --- audit -------------------------------------------------------------------------------
 
     async def record(self, event: AuditEvent) -> AuditEntry:
         return await self.write(lambda tx: tx.append(event))
 
-    def record_sync(self, event: AuditEvent) -> AuditEntry:
-        return self.write_sync(lambda tx: tx.append(event))
-
     async def record_all(self, events: Sequence[AuditEvent]) -> list[AuditEntry]:
-        """Several events in one transaction, in order."""
         return await self.write(lambda tx: [tx.append(event) for event in events])
 
     async def audit_entries(self, *, after: int = 0, limit: int | None = None) -> list[AuditEntry]:

@@ -1,88 +1,26 @@
-"""Copies, envelopes and the push outbox as kept: the durable side of seal and deliver.
-
-A *copy* is one recipient's due version of a signal, queued in the same transaction that
-accepts the signal (or that releases a reviewed one), so that nothing with a receipt can be
-forgotten: the preparer seals pending copies into *envelopes* whenever it runs, after a
-crash too. An envelope waits in its recipient's inbox until acknowledged; when the recipient
-has a webhook, a *delivery* row is its entry in the push outbox. Only ids, codes and sealed
-bytes are here; no plaintext view is ever stored.
-"""
+"""Copies, envelopes and the push outbox in SQLite: the durable side of seal and deliver."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from gateway.audit import AuditEvent
+from gateway.audit import AuditEvent, timestamp
 from gateway.partners import Partner
+from gateway.store.interface.delivery import (
+    CopyReview,
+    Delivery,
+    DeliveryState,
+    DeliveryStore,
+    InboxEnvelope,
+    NewCopy,
+    PendingCopy,
+    SealedCopy,
+)
 from gateway.store.sqlite.database import Database, Transaction
 from gateway.store.sqlite.registry import _partner
-
-
-@dataclass(frozen=True)
-class NewCopy:
-    """A copy due now. ``review``: ``none`` (not needed), ``pending`` (goes out before an
-    officer's review, marked unreviewed) or ``released`` (an officer released it)."""
-
-    id: str
-    recipient_id: str
-    review: str
-    review_item_id: str | None = None
-
-
-@dataclass(frozen=True)
-class PendingCopy:
-    id: str
-    signal_id: str
-    recipient_id: str
-    version: int
-    review: str
-    review_item_id: str | None
-    attempts: int
-
-
-@dataclass(frozen=True)
-class SealedCopy:
-    """A copy sealed into an envelope, ready to be kept in one transaction."""
-
-    copy_id: str
-    envelope_id: str
-    signal_id: str
-    recipient_id: str
-    key_id: str
-    envelope: bytes
-    webhook_url: str | None
-
-
-@dataclass(frozen=True)
-class InboxEnvelope:
-    """An envelope in its recipient's inbox; ``position`` counts that recipient's envelopes
-    only (1, 2, 3, ...), whatever anyone else receives."""
-
-    position: int
-    id: str
-    signal_id: str
-    recipient_id: str
-    version: int
-    envelope: bytes
-    created_at: str
-    acked_at: str | None
-
-
-@dataclass(frozen=True)
-class Delivery:
-    envelope_id: str
-    recipient_id: str
-    signal_id: str
-    url: str
-    state: str
-    attempts: int
-    next_attempt_at: str | None
-    last_status: int | None
-    last_error: str | None
-    delivered_at: str | None
 
 
 def queue_copies(tx: Transaction, signal_id: str, copies: Sequence[NewCopy]) -> None:
@@ -102,7 +40,7 @@ def queue_copies(tx: Transaction, signal_id: str, copies: Sequence[NewCopy]) -> 
                 signal_id,
                 copy.recipient_id,
                 latest + 1,
-                copy.review,
+                str(copy.review),
                 copy.review_item_id,
                 now,
                 now,
@@ -119,27 +57,31 @@ _DELIVERY_COLUMNS = (
 )
 
 
-class DeliveryStore(Database):
-    async def pending_copies(self, *, due: str, limit: int = 64) -> list[PendingCopy]:
-        """Copies not yet sealed whose next attempt is due, oldest first."""
-
+class SqliteDelivery(Database, DeliveryStore):
+    async def pending_copies(self, *, due: datetime, limit: int = 64) -> list[PendingCopy]:
         def read(conn: sqlite3.Connection) -> list[PendingCopy]:
             rows = conn.execute(
                 "SELECT id, signal_id, recipient_id, version, review, review_item_id, attempts "
                 "FROM copies WHERE state = 'pending' AND next_attempt_at <= ? "
                 "ORDER BY created_at, id LIMIT ?",
-                (due, limit),
+                (timestamp(due), limit),
             ).fetchall()
-            return [PendingCopy(*r) for r in rows]
+            return [
+                PendingCopy(
+                    id=r[0],
+                    signal_id=r[1],
+                    recipient_id=r[2],
+                    version=r[3],
+                    review=CopyReview(r[4]),
+                    review_item_id=r[5],
+                    attempts=r[6],
+                )
+                for r in rows
+            ]
 
         return await self.read(read)
 
     async def keep_envelope(self, sealed: SealedCopy, event: AuditEvent) -> int | None:
-        """Keep the envelope, mark its copy sealed, queue a push if the recipient has a webhook,
-        and audit it, all at once; the envelope's position in its recipient's inbox (the next
-        of that recipient's, given in this transaction), or None if the copy was sealed
-        already (by another run)."""
-
         def write(tx: Transaction) -> int | None:
             now = tx.now()
             changed = tx.conn.execute(
@@ -179,21 +121,17 @@ class DeliveryStore(Database):
 
         return await self.write(write)
 
-    async def postpone_copy(self, copy_id: str, *, until: str, error: str) -> None:
-        """A copy that could not be sealed now (no valid key yet, say) waits until ``until``."""
-
+    async def postpone_copy(self, copy_id: str, *, until: datetime, error: str) -> None:
         def write(tx: Transaction) -> None:
             tx.conn.execute(
                 "UPDATE copies SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? "
                 "WHERE id = ? AND state = 'pending'",
-                (until, error, copy_id),
+                (timestamp(until), error, copy_id),
             )
 
         await self.write(write)
 
     async def inbox(self, recipient_id: str, *, after: int, limit: int) -> list[InboxEnvelope]:
-        """The recipient's unacknowledged envelopes after position ``after``, in order."""
-
         def read(conn: sqlite3.Connection) -> list[InboxEnvelope]:
             rows = conn.execute(
                 f"SELECT {_ENVELOPE_COLUMNS} FROM envelopes e JOIN copies c ON c.id = e.copy_id "
@@ -242,9 +180,6 @@ class DeliveryStore(Database):
     async def acknowledge(
         self, recipient_id: str, envelope_id: str, event: AuditEvent
     ) -> InboxEnvelope | None:
-        """Mark the recipient's envelope acknowledged (once; again is harmless and not audited
-        twice); None if the recipient has no such envelope."""
-
         def write(tx: Transaction) -> InboxEnvelope | None:
             changed = tx.conn.execute(
                 "UPDATE envelopes SET acked_at = ? "
@@ -262,9 +197,11 @@ class DeliveryStore(Database):
 
         return await self.write(write)
 
-    async def deliveries(self, *, state: str | None = None, limit: int = 1000) -> list[Delivery]:
+    async def deliveries(
+        self, *, state: DeliveryState | None = None, limit: int = 1000
+    ) -> list[Delivery]:
         def read(conn: sqlite3.Connection) -> list[Delivery]:
-            where, params = ("", []) if state is None else ("WHERE d.state = ? ", [state])
+            where, params = ("", []) if state is None else ("WHERE d.state = ? ", [str(state)])
             rows = conn.execute(
                 f"SELECT {_DELIVERY_COLUMNS} FROM deliveries d JOIN envelopes e "
                 f"ON e.id = d.envelope_id {where}ORDER BY e.seq LIMIT ?",
@@ -278,14 +215,12 @@ class DeliveryStore(Database):
         self,
         envelope_id: str,
         *,
-        state: str,
+        state: DeliveryState,
         status: int | None,
         error: str | None,
-        next_attempt_at: str | None,
+        next_attempt_at: datetime | None,
         event: AuditEvent,
     ) -> None:
-        """One push attempt's result: ``delivered``, ``pending`` again, or ``dead``."""
-
         def write(tx: Transaction) -> None:
             now = tx.now()
             tx.conn.execute(
@@ -293,15 +228,22 @@ class DeliveryStore(Database):
                 "last_error = ?, next_attempt_at = ?, updated_at = ?, "
                 "delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END "
                 "WHERE envelope_id = ?",
-                (state, status, error, next_attempt_at, now, state, now, envelope_id),
+                (
+                    str(state),
+                    status,
+                    error,
+                    None if next_attempt_at is None else timestamp(next_attempt_at),
+                    now,
+                    str(state),
+                    now,
+                    envelope_id,
+                ),
             )
             tx.append(event)
 
         await self.write(write)
 
     async def retry_delivery(self, envelope_id: str, event: AuditEvent) -> Delivery | None:
-        """Put a dead (or pending) push back in the outbox, due now, its attempts counted anew."""
-
         def write(tx: Transaction) -> Delivery | None:
             now = tx.now()
             changed = tx.conn.execute(
@@ -322,12 +264,8 @@ class DeliveryStore(Database):
         return await self.write(write)
 
     async def due_pushes(
-        self, *, due: str, per_recipient: int, skip: Collection[str] = ()
+        self, *, due: datetime, per_recipient: int, skip: Collection[str] = ()
     ) -> list[Delivery]:
-        """Pushes due for active partners, at most ``per_recipient`` per partner (the oldest),
-        leaving out the envelopes in ``skip`` (in flight already): one partner's backlog never
-        hides another's."""
-
         def read(conn: sqlite3.Connection) -> list[Delivery]:
             rows = conn.execute(
                 "SELECT * FROM ("
@@ -338,7 +276,7 @@ class DeliveryStore(Database):
                 "WHERE d.state = 'pending' AND d.next_attempt_at <= ? AND p.state = 'active' "
                 f"AND d.envelope_id NOT IN ({', '.join('?' * len(skip))})"
                 ") WHERE rank <= ? ORDER BY next_attempt_at",
-                (due, *skip, per_recipient),
+                (timestamp(due), *skip, per_recipient),
             ).fetchall()
             return [_delivery(row[:-1]) for row in rows]
 
@@ -352,10 +290,6 @@ class DeliveryStore(Database):
         attempted: AuditEvent,
         acknowledged: AuditEvent,
     ) -> bool:
-        """A push the webhook accepted: the delivery is done and the envelope acknowledged (it
-        leaves the inbox), both audited in one transaction; False if it was no longer pending
-        (put back by hand, say, or its webhook removed)."""
-
         def write(tx: Transaction) -> bool:
             now = tx.now()
             changed = tx.conn.execute(
@@ -379,10 +313,6 @@ class DeliveryStore(Database):
     async def set_webhook(
         self, partner_id: str, url: str | None, event_for: Callable[[Partner, int], AuditEvent]
     ) -> Partner:
-        """Give a partner a webhook, change it, or (``None``) take it away. Undelivered pushes
-        follow the new URL; without a webhook they leave the outbox (their envelopes stay in the
-        inbox). ``event_for`` hears the partner as it was and how many pushes moved or left."""
-
         def write(tx: Transaction) -> Partner:
             current = _partner(tx.conn, partner_id)
             now = tx.now()
@@ -415,10 +345,25 @@ def _envelope(row: tuple[Any, ...]) -> InboxEnvelope:
         recipient_id=row[3],
         version=row[4],
         envelope=bytes(row[5]),
-        created_at=row[6],
-        acked_at=row[7],
+        created_at=datetime.fromisoformat(row[6]),
+        acked_at=_moment(row[7]),
     )
 
 
 def _delivery(row: tuple[Any, ...]) -> Delivery:
-    return Delivery(*row)
+    return Delivery(
+        envelope_id=row[0],
+        recipient_id=row[1],
+        signal_id=row[2],
+        url=row[3],
+        state=DeliveryState(row[4]),
+        attempts=row[5],
+        next_attempt_at=_moment(row[6]),
+        last_status=row[7],
+        last_error=row[8],
+        delivered_at=_moment(row[9]),
+    )
+
+
+def _moment(stored: str | None) -> datetime | None:
+    return None if stored is None else datetime.fromisoformat(stored)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 
 from gateway.audit import AuditEvent
-from gateway.store.interface.policies import PolicyStore
+from gateway.store.interface.policies import PolicyStore, PolicyVersion
 from gateway.store.sqlite.database import Database, Transaction
 
 
@@ -36,5 +37,16 @@ class SqlitePolicies(Database, PolicyStore):
         def read(conn: sqlite3.Connection) -> str | None:
             row = conn.execute("SELECT text FROM policies WHERE sha256 = ?", (digest,)).fetchone()
             return None if row is None else str(row[0])
+
+        return await self.read(read)
+
+    async def policy_versions(self) -> list[PolicyVersion]:
+        def read(conn: sqlite3.Connection) -> list[PolicyVersion]:
+            rows = conn.execute(
+                "SELECT sha256, first_loaded_at FROM policies ORDER BY first_loaded_at DESC"
+            ).fetchall()
+            return [
+                PolicyVersion(r[0], datetime.fromisoformat(r[1]) if r[1] else None) for r in rows
+            ]
 
         return await self.read(read)

@@ -1,64 +1,27 @@
-"""Requests for information as kept: open, overdue and answered, as each partner may see them.
-
-Rows are written at intake (:func:`gateway.store.sqlite.signals._track_request`); this module only
-reads them. ``open`` is every request without a reply, the overdue ones included;
-``overdue`` those whose deadline has passed without one; ``answered`` those a recipient
-replied to. A partner sees the requests it sent, and those it received
-(:func:`~gateway.store.sqlite.receipt.received`: not those the policy denied it, nor those
-whose copy waits for a liaison officer or was rejected by one; it cannot answer what it never
-got); as a recipient it sees only the recipients that received the signal too.
-"""
+"""Requests for information in SQLite. Rows are written at intake
+(:func:`gateway.store.sqlite.signals._track_request`); this module only reads them, with what a
+partner received decided by :func:`~gateway.store.sqlite.receipt.received`."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from gateway.audit import timestamp
+from gateway.store.interface.requests import RequestState, RequestStore, TrackedRequest
 from gateway.store.sqlite.database import Database
 from gateway.store.sqlite.receipt import received
 
 
-class RequestState(StrEnum):
-    OPEN = "open"
-    OVERDUE = "overdue"
-    ANSWERED = "answered"
-
-
-@dataclass(frozen=True)
-class TrackedRequest:
-    signal_id: str
-    sender_id: str
-    recipients: tuple[str, ...]
-    deadline_kind: str
-    received_at: str
-    deadline: str
-    answered_by: str | None
-    """The reply's signal id."""
-    replied_by: str | None
-    """The partner that sent the reply."""
-    answered_at: str | None
-
-
-class RequestStore(Database):
-    def requests_sync(
-        self, state: RequestState, *, now: datetime, viewer: str | None = None
-    ) -> list[TrackedRequest]:
-        """Requests in ``state`` at ``now``, most pressing (earliest deadline) first; all of
-        them for ``viewer=None`` (administrators, compliance), else what ``viewer`` may see."""
-        return self.read_sync(lambda conn: _select(conn, state, timestamp(now), viewer))
-
+class SqliteRequests(Database, RequestStore):
     async def requests(
         self, state: RequestState, *, now: datetime, viewer: str | None = None
     ) -> list[TrackedRequest]:
         return await self.read(lambda conn: _select(conn, state, timestamp(now), viewer))
 
     async def request_kind(self, signal_id: str) -> str | None:
-        """The kind of time limit of the request ``signal_id`` makes, if it makes one."""
 
         def read(conn: sqlite3.Connection) -> str | None:
             row = conn.execute(
@@ -111,9 +74,9 @@ def _request(conn: sqlite3.Connection, row: tuple[Any, ...], viewer: str | None)
         sender_id=row[1],
         recipients=recipients,
         deadline_kind=row[3],
-        received_at=row[4],
-        deadline=row[5],
+        received_at=datetime.fromisoformat(row[4]),
+        deadline=datetime.fromisoformat(row[5]),
         answered_by=row[6],
         replied_by=row[7],
-        answered_at=row[8],
+        answered_at=None if row[8] is None else datetime.fromisoformat(row[8]),
     )

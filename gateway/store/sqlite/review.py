@@ -1,58 +1,27 @@
-"""The review queue as kept: one row per recipient copy that waits for a liaison officer.
+"""The review queue in SQLite: one row per recipient copy that waits for a liaison officer.
 
-What an officer writes is kept sealed by the caller: the released texts (``correction``) and
-a rejection's reason (``rejection_sealed``). The clear ``rejection_reason`` column of older
-versions is only ever read to seal it and then emptied (:mod:`gateway.at_rest`).
-"""
+The clear ``rejection_reason`` column of older versions is only ever read to seal it and then
+emptied (:mod:`gateway.at_rest`)."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from gateway.audit import AuditEvent
+from gateway.store.interface.review import (
+    ClearReason,
+    NewReviewItem,
+    ReviewItem,
+    ReviewOutcome,
+    ReviewState,
+    ReviewStore,
+)
 from gateway.store.sqlite.database import Database, Transaction
-from gateway.store.sqlite.delivery import NewCopy, queue_copies
-
-
-@dataclass(frozen=True)
-class NewReviewItem:
-    id: str
-    recipient_id: str
-    country: str
-    urgency: str
-    reasons: tuple[str, ...]
-    release_now: bool
-
-
-@dataclass(frozen=True)
-class ReviewItem:
-    id: str
-    signal_id: str
-    recipient_id: str
-    country: str
-    urgency: str
-    reasons: tuple[str, ...]
-    release_now: bool
-    state: str
-    created_at: str
-    decided_at: str | None = None
-    officer_id: str | None = None
-
-
-@dataclass(frozen=True)
-class ReviewOutcome:
-    """What an officer decided about a waiting copy: ``released`` with the final texts,
-    or ``rejected`` with a reason, both sealed by the caller."""
-
-    state: str
-    officer_id: str
-    correction: bytes | None = None
-    rejection_sealed: bytes | None = None
-    copy: NewCopy | None = None
+from gateway.store.sqlite.delivery import queue_copies
 
 
 def queue_for_review(tx: Transaction, signal_id: str, items: tuple[NewReviewItem, ...]) -> None:
@@ -83,10 +52,8 @@ _COLUMNS = (
 )
 
 
-class ReviewStore(Database):
+class SqliteReview(Database, ReviewStore):
     async def pending_reviews(self, *, countries: tuple[str, ...] | None) -> list[ReviewItem]:
-        """What waits, most pressing first; ``countries`` None means every desk."""
-
         def read(conn: sqlite3.Connection) -> list[ReviewItem]:
             where, params = "state = 'pending'", []
             if countries is not None:
@@ -111,8 +78,6 @@ class ReviewStore(Database):
         return await self.read(read)
 
     async def review_correction(self, item_id: str) -> bytes | None:
-        """The sealed final texts of a released copy."""
-
         def read(conn: sqlite3.Connection) -> bytes | None:
             row = conn.execute(
                 "SELECT correction FROM review_items WHERE id = ?", (item_id,)
@@ -122,8 +87,6 @@ class ReviewStore(Database):
         return await self.read(read)
 
     async def rejection_reason(self, item_id: str) -> bytes | None:
-        """The sealed reason a copy was rejected for."""
-
         def read(conn: sqlite3.Connection) -> bytes | None:
             row = conn.execute(
                 "SELECT rejection_sealed FROM review_items WHERE id = ?", (item_id,)
@@ -132,19 +95,17 @@ class ReviewStore(Database):
 
         return await self.read(read)
 
-    def clear_rejection_reasons_sync(self) -> list[tuple[str, str]]:
-        """``(item id, reason)`` of the rejections an older version kept in the clear."""
-        rows = self.read_sync(
-            lambda conn: conn.execute(
+    async def clear_rejection_reasons(self) -> list[ClearReason]:
+        def read(conn: sqlite3.Connection) -> list[ClearReason]:
+            rows = conn.execute(
                 "SELECT id, rejection_reason FROM review_items "
                 "WHERE rejection_reason IS NOT NULL ORDER BY id"
             ).fetchall()
-        )
-        return [(str(row[0]), str(row[1])) for row in rows]
+            return [ClearReason(str(row[0]), str(row[1])) for row in rows]
 
-    def seal_rejection_reasons_sync(self, sealed: Mapping[str, bytes]) -> int:
-        """Put each item's sealed reason in place of its clear one, which is emptied (and, with
-        ``secure_delete``, overwritten); how many were sealed."""
+        return await self.read(read)
+
+    async def seal_rejection_reasons(self, sealed: Mapping[str, bytes]) -> int:
 
         def write(tx: Transaction) -> int:
             changed = 0
@@ -156,21 +117,18 @@ class ReviewStore(Database):
                 ).rowcount
             return changed
 
-        return self.write_sync(write)
+        return await self.write(write)
 
     async def decide_review(
         self, item_id: str, outcome: ReviewOutcome, event: AuditEvent
     ) -> ReviewItem | None:
-        """Record ``outcome`` and its audit entry if the copy still waits; None if it does not
-        (another officer was first), and then nothing is written."""
-
         def write(tx: Transaction) -> ReviewItem | None:
             now = tx.now()
             changed = tx.conn.execute(
                 "UPDATE review_items SET state = ?, decided_at = ?, officer_id = ?, "
                 "correction = ?, rejection_sealed = ? WHERE id = ? AND state = 'pending'",
                 (
-                    outcome.state,
+                    str(outcome.state),
                     now,
                     outcome.officer_id,
                     outcome.correction,
@@ -187,7 +145,7 @@ class ReviewStore(Database):
             item = _item(row)
             if outcome.copy is not None:
                 queue_copies(tx, item.signal_id, (outcome.copy,))
-            if outcome.state == "rejected":
+            if outcome.state is ReviewState.REJECTED:
                 _withdraw_unsealed(tx, item)
             return item
 
@@ -213,8 +171,8 @@ def _item(row: tuple[Any, ...]) -> ReviewItem:
         urgency=row[4],
         reasons=tuple(json.loads(row[5])),
         release_now=bool(row[6]),
-        state=row[7],
-        created_at=row[8],
-        decided_at=row[9],
+        state=ReviewState(row[7]),
+        created_at=datetime.fromisoformat(row[8]),
+        decided_at=None if row[9] is None else datetime.fromisoformat(row[9]),
         officer_id=row[10],
     )

@@ -1,91 +1,32 @@
-"""Signals as kept: sealed bodies, receipts' facts, idempotency by sender reference."""
+"""Signals in SQLite: sealed bodies, receipts' facts, idempotency by sender reference."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from gateway.audit import AuditEvent
-from gateway.decision import Decision, Forwarded
+from gateway.audit import AuditEvent, timestamp
+from gateway.decision import Decision, Forwarded, Verdict
 from gateway.errors import IdempotencyConflict
+from gateway.store.interface.signals import (
+    Accepted,
+    NewSignal,
+    RecipientDecision,
+    SignalState,
+    SignalStore,
+    StoredSignal,
+)
 from gateway.store.sqlite.database import Database, Transaction
-from gateway.store.sqlite.delivery import NewCopy, queue_copies
+from gateway.store.sqlite.delivery import queue_copies
 from gateway.store.sqlite.receipt import received
-from gateway.store.sqlite.review import NewReviewItem, queue_for_review
+from gateway.store.sqlite.review import queue_for_review
 from gateway.store.sqlite.subjects import index_subjects
 
 
-@dataclass(frozen=True)
-class NewSignal:
-    """A validated signal ready to be kept: its content already sealed under its own data key."""
-
-    id: str
-    sender_id: str
-    sender_reference: str
-    body_sha256: str
-    received_at: str
-    recipients: tuple[str, ...]
-    sealed_body: bytes
-    handling_code: str
-    category: str
-    purpose: str
-    urgency: str
-    decisions: tuple[Decision, ...]
-    reviews: tuple[NewReviewItem, ...] = ()
-    copies: tuple[NewCopy, ...] = ()
-    request: NewRequest | None = None
-    in_reply_to: str | None = None
-    subject_keys: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class NewRequest:
-    """A request for information: its kind of time limit and when the reply is due."""
-
-    kind: str
-    deadline: str
-
-
-@dataclass(frozen=True)
-class RecipientDecision:
-    """What a receipt shows of a decision: the verdict and the rules, not the contents."""
-
-    recipient_id: str
-    verdict: str
-    rule_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class StoredSignal:
-    id: str
-    sender_id: str
-    sender_reference: str
-    body_sha256: str
-    received_at: str
-    recipients: tuple[str, ...]
-    audit_seq: int
-    audit_hash: str
-    state: str
-    handling_code: str
-    decisions: tuple[RecipientDecision, ...]
-
-
-@dataclass(frozen=True)
-class Accepted:
-    signal: StoredSignal
-    replayed: bool
-
-
-class SignalStore(Database):
+class SqliteSignals(Database, SignalStore):
     async def accept_signal(self, signal: NewSignal, event: AuditEvent) -> Accepted:
-        """Keep a signal with its audit entry, or return the one already kept under its reference.
-
-        The same ``sender_reference`` with the same body is a retry and gets the original;
-        with another body it is :class:`IdempotencyConflict`. Checked inside the write
-        transaction, so two simultaneous retries cannot both be stored.
-        """
 
         def write(tx: Transaction) -> Accepted:
             row = tx.conn.execute(
@@ -108,12 +49,12 @@ class SignalStore(Database):
                     signal.sender_id,
                     signal.sender_reference,
                     signal.body_sha256,
-                    signal.received_at,
+                    timestamp(signal.received_at),
                     json.dumps(list(signal.recipients)),
                     signal.sealed_body,
                     entry.seq,
                     entry.hash,
-                    "accepted",
+                    str(SignalState.ACCEPTED),
                     signal.handling_code,
                     signal.category,
                     signal.purpose,
@@ -149,10 +90,10 @@ class SignalStore(Database):
                     recipients=signal.recipients,
                     audit_seq=entry.seq,
                     audit_hash=entry.hash,
-                    state="accepted",
+                    state=SignalState.ACCEPTED,
                     handling_code=signal.handling_code,
                     decisions=tuple(
-                        RecipientDecision(d.recipient_id, str(d.verdict), d.rule_ids)
+                        RecipientDecision(d.recipient_id, d.verdict, d.rule_ids)
                         for d in signal.decisions
                     ),
                 ),
@@ -170,33 +111,26 @@ class SignalStore(Database):
 
         return await self.read(read)
 
-    async def decisions(self, signal_id: str) -> list[dict[str, Any]]:
-        """The full recorded decisions for a signal, as :meth:`Decision.as_json` wrote them."""
-
-        def read(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    async def decisions(self, signal_id: str) -> list[Decision]:
+        def read(conn: sqlite3.Connection) -> list[Decision]:
             rows = conn.execute(
                 "SELECT decision FROM decisions WHERE signal_id = ? ORDER BY rowid", (signal_id,)
             ).fetchall()
-            return [json.loads(row[0]) for row in rows]
+            return [Decision.from_json(json.loads(row[0])) for row in rows]
 
         return await self.read(read)
 
-    def sealed_body(self, signal_id: str) -> bytes | None:
-        row = self.read_sync(
-            lambda conn: conn.execute(
+    async def sealed_body(self, signal_id: str) -> bytes | None:
+        def read(conn: sqlite3.Connection) -> bytes | None:
+            row = conn.execute(
                 "SELECT sealed_body FROM signals WHERE id = ?", (signal_id,)
             ).fetchone()
-        )
-        return None if row is None else bytes(row[0])
+            return None if row is None else bytes(row[0])
+
+        return await self.read(read)
 
     async def forwarded(self, signal_id: str, by: str) -> Forwarded | None:
-        """The signal ``by`` replies to, if it exists and ``by`` received it
-        (:func:`~gateway.store.sqlite.receipt.received`): a partner denied it, waiting for it or
-        whose copy an officer rejected knows of no such signal.
-
-        Its recipients are those that received it: any other partner is a third partner for
-        rule 8, however the sender addressed it.
-        """
+        """Whether ``by`` received the signal is :func:`~gateway.store.sqlite.receipt.received`."""
 
         def read(conn: sqlite3.Connection) -> Forwarded | None:
             row = conn.execute(
@@ -215,11 +149,11 @@ class SignalStore(Database):
 
         return await self.read(read)
 
-    def signal_ids(self) -> list[str]:
-        rows = self.read_sync(
-            lambda conn: conn.execute("SELECT id FROM signals ORDER BY id").fetchall()
-        )
-        return [row[0] for row in rows]
+    async def signal_ids(self) -> list[str]:
+        def read(conn: sqlite3.Connection) -> list[str]:
+            return [row[0] for row in conn.execute("SELECT id FROM signals ORDER BY id")]
+
+        return await self.read(read)
 
 
 _SIGNAL_COLUMNS = (
@@ -234,11 +168,11 @@ def _signal_from_row(conn: sqlite3.Connection, row: tuple[Any, ...]) -> StoredSi
         sender_id=row[1],
         sender_reference=row[2],
         body_sha256=row[3],
-        received_at=row[4],
+        received_at=datetime.fromisoformat(row[4]),
         recipients=tuple(json.loads(row[5])),
         audit_seq=row[6],
         audit_hash=row[7],
-        state=row[8],
+        state=SignalState(row[8]),
         handling_code=row[9],
         decisions=_recipient_decisions(conn, row[0]),
     )
@@ -249,7 +183,7 @@ def _recipient_decisions(conn: sqlite3.Connection, signal_id: str) -> tuple[Reci
         "SELECT recipient_id, verdict, rule_ids FROM decisions WHERE signal_id = ? ORDER BY rowid",
         (signal_id,),
     ).fetchall()
-    return tuple(RecipientDecision(r[0], r[1], tuple(json.loads(r[2]))) for r in rows)
+    return tuple(RecipientDecision(r[0], Verdict(r[1]), tuple(json.loads(r[2]))) for r in rows)
 
 
 def _track_request(tx: Transaction, signal: NewSignal) -> None:
@@ -263,8 +197,8 @@ def _track_request(tx: Transaction, signal: NewSignal) -> None:
                 signal.sender_id,
                 json.dumps(list(signal.recipients)),
                 signal.request.kind,
-                signal.received_at,
-                signal.request.deadline,
+                timestamp(signal.received_at),
+                timestamp(signal.request.deadline),
             ),
         )
     if signal.in_reply_to is not None:
@@ -272,5 +206,5 @@ def _track_request(tx: Transaction, signal: NewSignal) -> None:
             "UPDATE requests SET answered_by = ?, answered_at = ? "
             "WHERE signal_id = ? AND answered_at IS NULL "
             "AND EXISTS (SELECT 1 FROM json_each(requests.recipients) WHERE value = ?)",
-            (signal.id, signal.received_at, signal.in_reply_to, signal.sender_id),
+            (signal.id, timestamp(signal.received_at), signal.in_reply_to, signal.sender_id),
         )

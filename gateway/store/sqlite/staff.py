@@ -14,7 +14,7 @@ from gateway.staff.login import StaffRecord
 from gateway.staff.proposals import NO_PASSWORD
 from gateway.staff.sessions import Ended
 from gateway.staff.tokens import ApiToken, NewToken
-from gateway.store.interface.staff import StaffStore
+from gateway.store.interface.staff import CredentialsReset, StaffStore
 from gateway.store.sqlite.database import Database, Transaction
 from gateway.store.sqlite.sessions import end_sessions
 from gateway.store.sqlite.throttle import clear_failures
@@ -119,9 +119,8 @@ class SqliteStaff(Database, StaffStore):
         password_hash: str,
         totp_sealed: bytes,
         event_for: Callable[[int], AuditEvent],
-    ) -> tuple[StaffAccount, int]:
-
-        def write(tx: Transaction) -> tuple[StaffAccount, int]:
+    ) -> CredentialsReset:
+        def write(tx: Transaction) -> CredentialsReset:
             _account(tx.conn, staff_id)
             end_sessions(tx, staff_id, Ended.CREDENTIALS_RESET)
             now = tx.now()
@@ -142,7 +141,7 @@ class SqliteStaff(Database, StaffStore):
                 (now, staff_id),
             ).rowcount
             tx.append(event_for(revoked))
-            return _account(tx.conn, staff_id), revoked
+            return CredentialsReset(_account(tx.conn, staff_id), tokens_revoked=revoked)
 
         return await self.write(write)
 

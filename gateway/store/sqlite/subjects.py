@@ -1,23 +1,13 @@
-"""The data-subject index as kept: keyed hashes beside the signals they were computed from."""
+"""The data-subject index in SQLite: keyed hashes beside the signals they were computed from."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection
-from dataclasses import dataclass
+from datetime import datetime
 
+from gateway.store.interface.subjects import SubjectMatch, SubjectStore
 from gateway.store.sqlite.database import Database, Transaction
-
-
-@dataclass(frozen=True)
-class SubjectMatch:
-    """A signal a lookup found, with which of the looked-up keys found it."""
-
-    signal_id: str
-    sender_id: str
-    received_at: str
-    category: str
-    keys: frozenset[str]
 
 
 def index_subjects(tx: Transaction, signal_id: str, keys: Collection[str]) -> None:
@@ -27,9 +17,8 @@ def index_subjects(tx: Transaction, signal_id: str, keys: Collection[str]) -> No
     )
 
 
-class SubjectStore(Database):
+class SqliteSubjects(Database, SubjectStore):
     async def signals_with_keys(self, keys: Collection[str]) -> list[SubjectMatch]:
-        """Signals indexed under any of ``keys``, newest first."""
         wanted = sorted(set(keys))
         if not wanted:
             return []
@@ -46,7 +35,9 @@ class SubjectStore(Database):
             for signal_id, sender, received, category, key in rows:
                 known = found.get(signal_id)
                 keys_found = frozenset({key}) | (known.keys if known else frozenset())
-                found[signal_id] = SubjectMatch(signal_id, sender, received, category, keys_found)
+                found[signal_id] = SubjectMatch(
+                    signal_id, sender, datetime.fromisoformat(received), category, keys_found
+                )
             return list(found.values())
 
         return await self.read(read)
