@@ -11,6 +11,7 @@ import socket
 import ssl
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -54,7 +55,9 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> DataDir:
                 actor="admin:test",
             )
 
-    asyncio.run(initialise())
+    # The first test to ask for it may be one whose event loop is already running.
+    with ThreadPoolExecutor(1) as apart:
+        apart.submit(asyncio.run, initialise()).result()
     return layout
 
 
