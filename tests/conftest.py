@@ -223,9 +223,10 @@ class WebhookReceiver:
     from ``client_ca`` and answers ``status``; while ``hold`` is clear it keeps each request
     waiting (a webhook that hangs)."""
 
-    def __init__(self, status: int) -> None:
+    def __init__(self, status: int, redirect_to: str | None = None) -> None:
         self.url = ""
         self.status = status
+        self.redirect_to = redirect_to
         self.received: list[dict[str, Any]] = []
         self.peers: list[str] = []
         self.hold = asyncio.Event()
@@ -256,16 +257,17 @@ async def webhook_receiver(
     certificate: tuple[Path, Path] | None = None,
     status: int = 200,
     holding: bool = False,
+    redirect_to: str | None = None,
 ) -> AsyncIterator[WebhookReceiver]:
     """A real aiohttp HTTPS webhook on a free loopback port with ``certificate`` (PEM files:
     certificate, key) or one from ``authority``, admitting only client certificates issued
-    under ``client_ca``."""
+    under ``client_ca``; with ``redirect_to`` it answers ``status`` with that ``Location``."""
     if certificate is None:
         assert authority is not None, "give the receiver a certificate or an authority"
         certificate = issue_server_files(authority, directory)
     pem, key = certificate
     context = pki.server_ssl_context(certificate=pem, private_key=key, client_ca=client_ca)
-    receiver = WebhookReceiver(status)
+    receiver = WebhookReceiver(status, redirect_to)
     if not holding:
         receiver.hold.set()
 
@@ -280,7 +282,8 @@ async def webhook_receiver(
         finally:
             receiver.waiting -= 1
         receiver.received.append(body)
-        return web.json_response({}, status=receiver.status)
+        location = {} if receiver.redirect_to is None else {"Location": receiver.redirect_to}
+        return web.json_response({}, status=receiver.status, headers=location)
 
     app = web.Application()
     app.router.add_post("/hook", receive)

@@ -309,6 +309,30 @@ async def test_an_unreachable_webhook_is_a_failed_attempt(
     )
 
 
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+async def test_a_redirecting_webhook_is_a_failed_attempt_and_the_envelope_goes_nowhere_else(
+    quiet_gateway: RunningGateway,
+    example: Callable[[str], dict[str, Any]],
+    receiver_for: ReceiverFor,
+    status: int,
+) -> None:
+    """Where a partner's webhook points must not decide where the gateway sends next: a
+    redirect is answered like any other failure, and nothing is posted to its target."""
+    async with (
+        receiver_for() as elsewhere,
+        receiver_for(status=status, redirect_to=elsewhere.url) as webhook,
+    ):
+        await waiting_push(quiet_gateway, example(LANAKEN), webhook.url)
+        pusher = stepper(quiet_gateway.layout, quiet_gateway.store, FixedClock(datetime.now(UTC)))
+
+        await pusher.push_due()
+
+    assert len(webhook.received) == 1
+    assert elsewhere.received == []
+    (waiting,) = await outbox(quiet_gateway.store)
+    assert (waiting.state, waiting.last_status, waiting.last_error) == ("pending", status, "status")
+
+
 async def test_a_suspended_partners_pushes_wait_until_it_is_reactivated(
     quiet_gateway: RunningGateway,
     example: Callable[[str], dict[str, Any]],

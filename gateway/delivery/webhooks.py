@@ -369,7 +369,9 @@ class Pusher:
     ) -> Outcome:
         headers = {"Content-Type": "application/json", "Euregate-Envelope": envelope.id}
         try:
-            async with session.post(url, data=push_body(envelope), headers=headers) as answer:
+            async with session.post(
+                url, data=push_body(envelope), headers=headers, allow_redirects=False
+            ) as answer:
                 await answer.read()
                 status = answer.status
         except TimeoutError:

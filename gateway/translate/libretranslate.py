@@ -234,7 +234,9 @@ class LibreTranslateBackend:
             if attempt:
                 await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
             try:
-                async with self._session.request(method, self.url + path, json=body) as response:
+                async with self._session.request(
+                    method, self.url + path, json=body, allow_redirects=False
+                ) as response:
                     status = response.status
                     raw = await response.read()
             except TimeoutError:
