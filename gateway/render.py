@@ -32,12 +32,17 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_time, get_datetime_format
 from babel.numbers import format_decimal
 
-from gateway import labels
+from gateway import json_pointer, labels
 from gateway.decision import LABELS as DECISION_LABELS
 from gateway.decision import DataClass, Decision, Outcome
 from gateway.i18n import N_, translate
 from gateway.minimise import RecipientView
-from gateway.minimise.classes import FIELD_CLASSES, PERSON_IDENTIFIER_CLASSES, pattern_of
+from gateway.minimise.classes import (
+    FIELD_CLASSES,
+    FREE_TEXT_POINTERS,
+    PERSON_IDENTIFIER_CLASSES,
+    pattern_of,
+)
 from gateway.partners import Partner
 from gateway.policy import Policy
 from gateway.translate.types import Provenance, TranslatedText
@@ -66,7 +71,6 @@ TIME_ZONES: Final[Mapping[str, str]] = MappingProxyType(
     {"NL": "Europe/Amsterdam", "BE": "Europe/Brussels", "DE": "Europe/Berlin"}
 )
 
-FREE_TEXT: Final = ("/summary", "/description", "/handling_conditions")
 ORIGINAL: Final = Provenance("original")
 
 # --- field names -------------------------------------------------------------------------
@@ -502,7 +506,7 @@ class _Renderer:
         top = [
             (f"/{key}", value)
             for key, value in document.items()
-            if f"/{key}" in FIELD_CLASSES and f"/{key}" not in FREE_TEXT
+            if f"/{key}" in FIELD_CLASSES and f"/{key}" not in FREE_TEXT_POINTERS
         ]
         fields = [f for pointer, value in top for f in self.fields(pointer, value)]
         yield Section(self.t(HEADINGS["general"]), "", tuple(fields))
@@ -536,12 +540,12 @@ class _Renderer:
         yield Section(self.t(HEADINGS["links"]), "/links", tuple(links))
 
     def texts(self) -> Iterator[RenderedField]:
-        for pointer in FREE_TEXT:
+        for pointer in FREE_TEXT_POINTERS:
             label = self.t(FIELD_LABELS[pointer])
             if pointer in self.view.held:
                 yield RenderedField(pointer, label, None, provenance=None, note=self.t(HELD))
                 continue
-            original = self.view.document.get(pointer[1:])
+            original = json_pointer.get(self.view.document, pointer)
             if not isinstance(original, str):
                 continue
             written_in = self.view.document.get("language")
@@ -576,7 +580,7 @@ class _Renderer:
             yield from self.identifier(pointer, value)
         elif isinstance(value, Mapping):
             for key, item in value.items():
-                yield from self.fields(f"{pointer}/{key}", item)
+                yield from self.fields(pointer + json_pointer.join(key), item)
         elif isinstance(value, list):
             if pattern.endswith("/nationalities"):
                 yield from self.nationalities(pointer, value)
