@@ -43,7 +43,7 @@ from gateway.store import Store
 from gateway.vault import MasterKey
 from gateway.web import present, sessions
 from gateway.web.security import CSRF_FIELD, SECURITY_HEADERS, csrf_valid
-from gateway.web.texts import ROLE_LABELS, Texts
+from gateway.web.texts import ROLE_LABELS, TemplateGettext
 
 API_PREFIX: Final = "/v1/"
 STATIC_PREFIX: Final = "/static/"
@@ -205,7 +205,7 @@ async def render_page(
         else []
     )
     frame = {
-        "_": Texts(language),
+        "_": TemplateGettext(language),
         "language": language,
         "languages": LANGUAGES,
         "viewer": viewer,
