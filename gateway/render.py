@@ -279,7 +279,7 @@ class RenderedField:
 
 
 @dataclass(frozen=True)
-class Section:
+class RenderedSection:
     heading: str
     pointer: str
     fields: tuple[RenderedField, ...]
@@ -320,7 +320,7 @@ class RenderedDocument:
     time_zone: str
     title: str
     header: tuple[RenderedField, ...]
-    sections: tuple[Section, ...]
+    sections: tuple[RenderedSection, ...]
     notices_heading: str
     notices: tuple[Notice, ...]
     separator: str = field(default=": ", repr=False)
@@ -501,7 +501,7 @@ class _Renderer:
 
     # sections
 
-    def sections(self) -> Iterator[Section]:
+    def sections(self) -> Iterator[RenderedSection]:
         document = self.view.document
         top = [
             (f"/{key}", value)
@@ -509,21 +509,21 @@ class _Renderer:
             if f"/{key}" in FIELD_CLASSES and f"/{key}" not in FREE_TEXT_POINTERS
         ]
         fields = [f for pointer, value in top for f in self.fields(pointer, value)]
-        yield Section(self.t(HEADINGS["general"]), "", tuple(fields))
-        yield Section(
+        yield RenderedSection(self.t(HEADINGS["general"]), "", tuple(fields))
+        yield RenderedSection(
             self.t(HEADINGS["location"]),
             "/location",
             tuple(self.fields("/location", document.get("location", {}))),
         )
-        yield Section(self.t(HEADINGS["text"]), "", tuple(self.texts()))
+        yield RenderedSection(self.t(HEADINGS["text"]), "", tuple(self.texts()))
         for member in _ENTITY_CLASSES:
             for index, entity in enumerate(document.get(member, ())):
                 pointer = f"/{member}/{index}"
                 entries = {k: v for k, v in entity.items() if k not in ("ref", "address")}
                 heading = self.t(HEADINGS[member], ref=entity["ref"])
-                yield Section(heading, pointer, tuple(self.fields(pointer, entries)))
+                yield RenderedSection(heading, pointer, tuple(self.fields(pointer, entries)))
                 if "address" in entity:
-                    yield Section(
+                    yield RenderedSection(
                         self.t(HEADINGS["address"], ref=entity["ref"]),
                         f"{pointer}/address",
                         tuple(self.fields(f"{pointer}/address", entity["address"])),
@@ -537,7 +537,7 @@ class _Renderer:
             )
             for index, link in enumerate(document.get("links", ()))
         ]
-        yield Section(self.t(HEADINGS["links"]), "/links", tuple(links))
+        yield RenderedSection(self.t(HEADINGS["links"]), "/links", tuple(links))
 
     def texts(self) -> Iterator[RenderedField]:
         for pointer in FREE_TEXT_POINTERS:
