@@ -19,6 +19,7 @@ from gateway.desk import ReviewDesk, item_json
 from gateway.errors import BodyShapeInvalid
 from gateway.http import (
     ACTOR,
+    API_PREFIX,
     LANGUAGE,
     MAX_BODY,
     Handler,
@@ -55,9 +56,6 @@ def create_staff_app(
     app.router.add_post("/v1/review/{item_id}/release", post_release)
     app.router.add_post("/v1/review/{item_id}/reject", post_reject)
     return app
-
-
-API_PREFIX = "/v1/"
 
 
 async def _close_authenticator(app: web.Application) -> None:
