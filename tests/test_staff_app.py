@@ -232,6 +232,7 @@ async def test_corrections_must_name_free_text_the_message_has(
         (b'{"corrections": {"/summary": "x"}, "approve": true}', "/approve"),
         (b'{"corrections": ["/summary"]}', "/corrections"),
         (b'{"corrections": {"/summary": 3}}', "/corrections/~1summary"),
+        (b'{"corrections": {}, "a/b~c": 1}', "/a~1b~0c"),
     ],
 )
 async def test_a_release_body_of_the_wrong_shape_is_a_problem_naming_where(

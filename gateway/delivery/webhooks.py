@@ -73,7 +73,7 @@ class Backoff:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class PushResult:
     """One attempt's result: an HTTP ``status`` when the webhook answered, else an ``error``
     kind (``timeout``, ``tls``, ``connection``); ``error`` is ``status`` for a non-2xx."""
 
@@ -366,7 +366,7 @@ class Pusher:
 
     async def _post(
         self, session: aiohttp.ClientSession, url: str, envelope: InboxEnvelope
-    ) -> Outcome:
+    ) -> PushResult:
         headers = {"Content-Type": "application/json", "Euregate-Envelope": envelope.id}
         try:
             async with session.post(
@@ -375,14 +375,14 @@ class Pusher:
                 await answer.read()
                 status = answer.status
         except TimeoutError:
-            return Outcome(status=None, error="timeout")
+            return PushResult(status=None, error="timeout")
         except (aiohttp.ClientSSLError, ssl.SSLError):
-            return Outcome(status=None, error="tls")
+            return PushResult(status=None, error="tls")
         except (aiohttp.ClientError, OSError):
-            return Outcome(status=None, error="connection")
-        return Outcome(status=status, error=None if 200 <= status < 300 else "status")
+            return PushResult(status=None, error="connection")
+        return PushResult(status=status, error=None if 200 <= status < 300 else "status")
 
-    async def _record(self, delivery: Delivery, outcome: Outcome) -> None:
+    async def _record(self, delivery: Delivery, outcome: PushResult) -> None:
         attempt = delivery.attempts + 1
         subject = f"signal:{delivery.signal_id}"
         data: dict[str, object] = {
