@@ -21,6 +21,7 @@ import pytest
 from aiohttp import web
 
 from gateway import datadir, logs, pki
+from gateway.audit import refs
 from gateway.client import EuregateClient
 from gateway.clock import FixedClock, SystemClock
 from gateway.config import DataDir, Settings
@@ -46,7 +47,7 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> DataDir:
             now=datetime.now(UTC),
             demo=True,
             store=store,
-            actor="admin:test",
+            actor=refs.admin("test"),
         )
     return layout
 
@@ -197,10 +198,10 @@ def staff_token(layout: DataDir, cheap_passwords: Passwords) -> Callable[..., st
                 id=staff_id, name=staff_id.title(), role=Role(role), desk=Desk.parse(desk)
             )
             admin.enrol(
-                store, key, account, "correct horse battery staple", actor="test",
+                store, key, account, "correct horse battery staple", actor=refs.admin("test"),
                 passwords=cheap_passwords,
             )  # fmt: skip
-            return admin.issue_token(store, staff_id, "tests", actor="test").secret
+            return admin.issue_token(store, staff_id, "tests", actor=refs.admin("test")).secret
 
     return enrol_with_token
 
