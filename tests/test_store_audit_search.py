@@ -179,6 +179,7 @@ class AsWrittenBefore:
         return {"envelopes": ["e1"], "signals": [self.signal_id], "after": 0}
 
 
+@pytest.mark.old_audit_entries
 @pytest.mark.parametrize("written", ["as before", "as now"])
 async def test_a_fetch_is_found_the_same_whichever_way_its_actor_was_written(
     gateway: RunningGateway, posted: dict[str, str], written: str
