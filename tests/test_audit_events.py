@@ -1,6 +1,6 @@
 """The audit log's schema: one type per kind, built only with actors and subjects of the
-kinds it names, written and read back without loss for any value, and a stored entry that
-does not fit refused."""
+kinds it names, written and read back without loss for any value, a stored entry that does
+not fit refused, and docs/audit-events.md written from the types."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from gateway.audit import GENESIS, AuditEntry, EventKind, chain, events, refs
 from gateway.audit.events import EVENTS, parse
 from gateway.audit.keys import Key
+from gateway.audit.reference import render
 from gateway.audit.refs import BARE, AuditEntryInvalid, Ref, RefKind
 from gateway.audit.schema import (
     ABSENT,
@@ -30,6 +31,7 @@ from gateway.audit.schema import (
     layout_of,
 )
 from tests.audit_entries import misfit
+from tests.conftest import REPO
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -305,3 +307,22 @@ def test_every_key_a_type_writes_is_a_key_and_every_key_is_written() -> None:
                     yield from written(inner)
 
     assert {key for cls in EVENTS.values() for key in written(cls)} == set(Key)
+
+
+# --- the reference ------------------------------------------------------------------------------
+
+
+def test_the_committed_reference_is_the_one_the_types_write() -> None:
+    committed = (REPO / "docs" / "audit-events.md").read_text(encoding="utf-8")
+    assert committed == render(), "run `make audit-events` and commit docs/audit-events.md"
+
+
+def test_the_reference_names_every_kind_actor_subject_and_key() -> None:
+    page = render()
+    for cls in EVENTS.values():
+        assert f"### `{cls.kind}`" in page
+        assert cls.withheld in page
+        for slot in layout_of(cls).data:
+            assert f"| `{slot.key}` |" in page or f".{slot.key}` |" in page
+    for kind in RefKind:
+        assert f"| `{kind}" in page

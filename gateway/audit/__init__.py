@@ -6,7 +6,8 @@
   built, and :func:`~gateway.audit.events.parse`, which reads an entry back into its type;
 - :mod:`~gateway.audit.refs`: actors and subjects (``partner(id)``, ``staff(id)``,
   ``signal(id)``, …); :mod:`~gateway.audit.keys`: the keys of an entry's data;
-- :mod:`~gateway.audit.schema`: how an event type declares its entry.
+- :mod:`~gateway.audit.schema`: how an event type declares its entry;
+  :mod:`~gateway.audit.reference`: ``docs/audit-events.md``, written from the types.
 
 Nothing here imports the store, HTTP or the pages.
 """

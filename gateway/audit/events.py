@@ -2,7 +2,7 @@
 holds, and what it never holds.
 
 The gateway builds its entries only from these types, and any stored entry reads back into
-one (:func:`parse`).
+one (:func:`parse`). ``docs/audit-events.md`` is written from them (``make audit-events``).
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ An event is a frozen, keyword-only dataclass whose fields say where they go: one
 the actor (:func:`acted_by`), at most one the subject (:func:`about`, or a datum that also
 names the subject), and the rest are the entry's ``data`` under the keys of
 :class:`~gateway.audit.keys.Key` (:func:`datum`). From that one declaration an event
-gives the store its ``kind``, ``actor``, ``subject`` and ``data``, and is read back from a
-stored entry (:meth:`AuditEvent.parsed`).
+gives the store its ``kind``, ``actor``, ``subject`` and ``data``, is read back from a
+stored entry (:meth:`AuditEvent.parsed`), and is described in ``docs/audit-events.md``.
 
 A datum whose value may be :data:`ABSENT` is left out of the entry then, which is not the
 same as writing it as ``null``; reading it back gives :data:`ABSENT` again.
