@@ -108,15 +108,20 @@ class InboxFetched(AuditEvent):
     after: int = datum("the inbox position the recipient asked to read after")
 
 
-class InboxAcknowledged(AuditEvent):
-    """A recipient acknowledged an envelope: by the inbox API, or by its webhook's answer."""
+class _Envelope(AuditEvent):
+    """What every step of one envelope names."""
 
-    kind = EventKind.INBOX_ACKNOWLEDGED
     withheld = "what the envelope holds"
-    by: Ref = acted_by(PARTNER, doc="the recipient")
     about: Ref = about(RefKind.SIGNAL, doc="the signal the envelope carries")
     envelope: str = datum("the envelope's id")
     recipient: str = datum("the recipient partner's id")
+
+
+class InboxAcknowledged(_Envelope):
+    """A recipient acknowledged an envelope: by the inbox API, or by its webhook's answer."""
+
+    kind = EventKind.INBOX_ACKNOWLEDGED
+    by: Ref = acted_by(PARTNER, doc="the recipient")
     via: str | Absent = datum(
         "`webhook` when the webhook's 2xx answer acknowledged it; absent for the inbox API",
         key=Key.BY,
@@ -124,15 +129,12 @@ class InboxAcknowledged(AuditEvent):
     )
 
 
-class DeliveryAttempted(AuditEvent):
+class DeliveryAttempted(_Envelope):
     """The gateway pushed an envelope to the recipient's webhook, successfully or not."""
 
     kind = EventKind.DELIVERY_ATTEMPTED
     withheld = "what the envelope holds; the webhook's answer beyond its status"
     by: Ref = acted_by(RefKind.GATEWAY, doc="the gateway", default=GATEWAY)
-    about: Ref = about(RefKind.SIGNAL, doc="the signal the envelope carries")
-    envelope: str = datum("the envelope's id")
-    recipient: str = datum("the recipient partner's id")
     attempt: int = datum("which attempt this was, from 1")
     status: int | None = datum("the HTTP status answered; null when none came")
     error: str | None = datum("`timeout`, `tls`, `connection` or `status`; null when delivered")
@@ -142,53 +144,46 @@ class DeliveryAttempted(AuditEvent):
     )
 
 
-class DeliveryRetried(AuditEvent):
+class DeliveryRetried(_Envelope):
     """An administrator put a dead or waiting push back in the outbox, due now."""
 
     kind = EventKind.DELIVERY_RETRIED
-    withheld = "what the envelope holds"
     by: Ref = acted_by(*ADMINISTRATORS, doc="the administrator")
-    about: Ref = about(RefKind.SIGNAL, doc="the signal the envelope carries")
-    envelope: str = datum("the envelope's id")
-    recipient: str = datum("the recipient partner's id")
 
 
 # --- review ---------------------------------------------------------------------------------
 
 
-class ReviewOpened(AuditEvent):
-    """A liaison officer opened a copy held for review."""
+class _Review(AuditEvent):
+    """What every step of a review names."""
 
-    kind = EventKind.REVIEW_OPENED
     withheld = CONTENT
-    by: Ref = acted_by(STAFF, doc="the officer")
-    about: Ref = about(RefKind.SIGNAL, doc="the signal under review")
+    by: Ref = acted_by(STAFF, doc="the liaison officer")
+    about: Ref = about(RefKind.SIGNAL, doc="the signal reviewed")
     item: str = datum("the review item's id")
     recipient: str = datum("the recipient partner's id")
 
 
-class ReviewReleased(AuditEvent):
+class ReviewOpened(_Review):
+    """A liaison officer opened a copy held for review."""
+
+    kind = EventKind.REVIEW_OPENED
+
+
+class ReviewReleased(_Review):
     """A liaison officer released a copy, with or without corrections."""
 
     kind = EventKind.REVIEW_RELEASED
     withheld = CONTENT + "; not the corrections, only where they were made"
-    by: Ref = acted_by(STAFF, doc="the officer")
-    about: Ref = about(RefKind.SIGNAL, doc="the signal released")
-    item: str = datum("the review item's id")
-    recipient: str = datum("the recipient partner's id")
     corrected: tuple[str, ...] = datum("the JSON pointers of the corrected texts")
     learned_segments: int = datum("how many segments the translation memory learned")
 
 
-class ReviewRejected(AuditEvent):
+class ReviewRejected(_Review):
     """A liaison officer rejected a copy: the recipient does not receive it."""
 
     kind = EventKind.REVIEW_REJECTED
     withheld = CONTENT + "; not the reason given, which is kept sealed with the item"
-    by: Ref = acted_by(STAFF, doc="the officer")
-    about: Ref = about(RefKind.SIGNAL, doc="the signal rejected")
-    item: str = datum("the review item's id")
-    recipient: str = datum("the recipient partner's id")
 
 
 class MemoryListed(AuditEvent):

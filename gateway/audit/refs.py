@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 from typing import Final
 
 
@@ -87,45 +88,16 @@ class Ref:
         return cls.parse(text)
 
 
-def partner(partner_id: str) -> Ref:
-    return Ref(RefKind.PARTNER, partner_id)
-
-
-def staff(staff_id: str) -> Ref:
-    return Ref(RefKind.STAFF, staff_id)
-
-
-def admin(user: str) -> Ref:
-    return Ref(RefKind.ADMIN, user)
-
-
-def signal(signal_id: str) -> Ref:
-    return Ref(RefKind.SIGNAL, signal_id)
-
-
-def certificate(fingerprint: str) -> Ref:
-    return Ref(RefKind.CERTIFICATE, fingerprint)
-
-
-def gateway_key(key_id: str) -> Ref:
-    return Ref(RefKind.GATEWAY_KEY, key_id)
-
-
-def policy(sha256: str) -> Ref:
-    return Ref(RefKind.POLICY, sha256)
-
-
-def export(file_name: str) -> Ref:
-    return Ref(RefKind.EXPORT, file_name)
-
-
-def desk(name: str) -> Ref:
-    return Ref(RefKind.DESK, name)
-
-
-def memory(entry_id: str) -> Ref:
-    return Ref(RefKind.MEMORY, entry_id)
-
+partner: Final = partial(Ref, RefKind.PARTNER)
+staff: Final = partial(Ref, RefKind.STAFF)
+admin: Final = partial(Ref, RefKind.ADMIN)
+signal: Final = partial(Ref, RefKind.SIGNAL)
+certificate: Final = partial(Ref, RefKind.CERTIFICATE)
+gateway_key: Final = partial(Ref, RefKind.GATEWAY_KEY)
+policy: Final = partial(Ref, RefKind.POLICY)
+export: Final = partial(Ref, RefKind.EXPORT)
+desk: Final = partial(Ref, RefKind.DESK)
+memory: Final = partial(Ref, RefKind.MEMORY)
 
 GATEWAY: Final = Ref(RefKind.GATEWAY)
 ANONYMOUS: Final = Ref(RefKind.ANONYMOUS)
