@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from gateway.audit import refs
 from gateway.client import Problem
 from gateway.clock import SystemClock
 from gateway.config import DataDir, Settings
@@ -304,7 +305,7 @@ async def test_a_disabled_account_stops_at_once(
     token = staff_token("m.dubois", desk="BE")
     assert await queue_for(gateway, token)
 
-    admin.set_state(gateway.store, "m.dubois", StaffState.DISABLED, actor="test")
+    admin.set_state(gateway.store, "m.dubois", StaffState.DISABLED, actor=refs.admin("test"))
     with pytest.raises(Problem) as refused:
         await queue_for(gateway, token)
     assert refused.value.status == 401

@@ -24,6 +24,8 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import Session
 
+from gateway.audit import refs
+from gateway.audit.refs import Ref
 from gateway.clock import Clock
 from gateway.desk import ReviewDesk
 from gateway.errors import (
@@ -110,9 +112,9 @@ class Viewer:
     time_zone: ZoneInfo
 
     @property
-    def actor(self) -> str:
+    def actor(self) -> Ref:
         """The viewer as the audit log names them."""
-        return f"staff:{self.account.id}"
+        return refs.staff(self.account.id)
 
     def moment(self, at: str | None) -> str:
         """A stored timestamp as the viewer reads it; nothing for none."""
