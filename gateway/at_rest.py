@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gateway.audit import AuditEvent, EventKind
+from gateway.audit import events, refs
+from gateway.audit.refs import Ref
 from gateway.rejection import seal_reason
 from gateway.store import Store
 from gateway.translate.memory import MemorySealer
@@ -32,7 +33,7 @@ class Upgraded:
         return bool(self.reasons_sealed or self.memory_resealed)
 
 
-async def upgrade(store: Store, master_key: MasterKey, *, actor: str = "gateway") -> Upgraded:
+async def upgrade(store: Store, master_key: MasterKey, *, actor: Ref = refs.GATEWAY) -> Upgraded:
     """Seal what is still clear or sealed the old way; audited when there was anything."""
     clear = await store.clear_rejection_reasons()
     reasons = await store.seal_rejection_reasons(
@@ -42,10 +43,8 @@ async def upgrade(store: Store, master_key: MasterKey, *, actor: str = "gateway"
     done = Upgraded(reasons_sealed=reasons, memory_resealed=memory)
     if done:
         await store.record(
-            AuditEvent(
-                EventKind.AT_REST_UPGRADED,
-                actor=actor,
-                data={"rejection_reasons_sealed": reasons, "memory_entries_resealed": memory},
+            events.AtRestUpgraded(
+                by=actor, rejection_reasons_sealed=reasons, memory_entries_resealed=memory
             )
         )
         await store.purge_old_versions()

@@ -11,7 +11,7 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway.audit import AuditEvent, EventKind
+from gateway.audit import events
 from gateway.logs import get_logger
 from gateway.policy import Policy, PolicyError, check_policy, parse_policy
 from gateway.store import Store
@@ -63,17 +63,16 @@ class PolicyInForce:
     """The policy a gateway decides by: :meth:`adopt` puts a file in force, :meth:`reload`
     reads it again."""
 
-    def __init__(self, path: Path, policy: Policy, *, store: Store, actor: str) -> None:
+    def __init__(self, path: Path, policy: Policy, *, store: Store) -> None:
         self.path = path
         self.policy = policy
         self._store = store
-        self._actor = actor
 
     @classmethod
-    async def adopt(cls, path: Path, *, store: Store, actor: str = "gateway") -> PolicyInForce:
+    async def adopt(cls, path: Path, *, store: Store) -> PolicyInForce:
         """The policy at ``path`` in force, or :class:`PolicyRefused` naming every problem."""
         policy, text = await asyncio.to_thread(read_checked, path)
-        in_force = cls(path, policy, store=store, actor=actor)
+        in_force = cls(path, policy, store=store)
         await in_force._adopt(policy, text, previous=await store.policy_in_force())
         return in_force
 
@@ -84,11 +83,7 @@ class PolicyInForce:
         except (PolicyRefused, UnicodeDecodeError) as refusal:
             problems = refusal.problems if isinstance(refusal, PolicyRefused) else (str(refusal),)
             await self._store.record(
-                AuditEvent(
-                    EventKind.POLICY_REFUSED,
-                    actor=self._actor,
-                    data={"kept_sha256": self.policy.digest, "problems": len(problems)},
-                )
+                events.PolicyRefused(kept_sha256=self.policy.digest, problems=len(problems))
             )
             log.warning("policy_refused", problems=len(problems), kept=self.policy.digest)
             return Reload(adopted=False, digest=self.policy.digest, problems=problems)
@@ -103,15 +98,10 @@ class PolicyInForce:
         await self._store.adopt_policy(
             policy.digest,
             text,
-            AuditEvent(
-                EventKind.POLICY_ADOPTED,
-                actor=self._actor,
-                subject=f"policy:{policy.digest}",
-                data={
-                    "sha256": policy.digest,
-                    "previous_sha256": previous,
-                    "rules": len(policy.rules),
-                },
+            events.PolicyAdopted(
+                sha256=policy.digest,
+                previous_sha256=previous,
+                rules=len(policy.rules),
             ),
         )
         log.info("policy_adopted", sha256=policy.digest, previous=previous)

@@ -24,6 +24,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway import datadir
+from gateway.audit import refs
 from gateway.clock import FixedClock
 from gateway.config import DataDir, Settings
 from gateway.staff import Desk, Passwords, Role, StaffAccount, StaffState, admin
@@ -50,7 +51,7 @@ class People:
         )
         enrolment = await admin.enrol(
             self._store, datadir.load_master_key(self._layout), account, PASSWORD,
-            actor="test", passwords=self._passwords,
+            actor=refs.admin("test"), passwords=self._passwords,
         )  # fmt: skip
         self.secrets[staff_id] = enrolment.totp_secret
         return staff_id
@@ -158,21 +159,23 @@ async def test_signing_out_ends_every_session_of_the_account_and_is_audited(
 async def reset(store: Store, layout: DataDir, passwords: Passwords) -> None:
     await admin.reset(
         store, datadir.load_master_key(layout), "m.dubois", "a whole new passphrase",
-        actor="test", passwords=passwords,
+        actor=refs.admin("test"), passwords=passwords,
     )  # fmt: skip
 
 
 async def disable(store: Store, layout: DataDir, passwords: Passwords) -> None:
-    await admin.set_state(store, "m.dubois", StaffState.DISABLED, actor="test")
+    await admin.set_state(store, "m.dubois", StaffState.DISABLED, actor=refs.admin("test"))
 
 
 async def new_desk(store: Store, layout: DataDir, passwords: Passwords) -> None:
-    await admin.change(store, await changed(store, desk=Desk.parse("DE")), actor="test")
+    await admin.change(store, await changed(store, desk=Desk.parse("DE")), actor=refs.admin("test"))
 
 
 async def new_role(store: Store, layout: DataDir, passwords: Passwords) -> None:
     await admin.change(
-        store, await changed(store, role=Role.COMPLIANCE, desk=Desk.parse("*")), actor="test"
+        store,
+        await changed(store, role=Role.COMPLIANCE, desk=Desk.parse("*")),
+        actor=refs.admin("test"),
     )
 
 
@@ -217,7 +220,9 @@ async def test_a_new_name_or_language_leaves_the_session_alone(
 ) -> None:
     async with signed_in(gateway, people, await people.enrol("m.dubois")) as officer:
         await admin.change(
-            gateway.store, await changed(gateway.store, name="Marie Dubois"), actor="test"
+            gateway.store,
+            await changed(gateway.store, name="Marie Dubois"),
+            actor=refs.admin("test"),
         )
         assert (await officer.get("/review")).status == 200
 

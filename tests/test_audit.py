@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway import audit
-from gateway.audit import GENESIS, AuditEntry, AuditEvent, EventKind
+from gateway.audit import GENESIS, AuditEntry, events, refs
 
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
@@ -21,11 +21,12 @@ def build_chain(count: int) -> list[AuditEntry]:
     entries: list[AuditEntry] = []
     prev = GENESIS
     for seq in range(1, count + 1):
-        event = AuditEvent(
-            EventKind.SIGNAL_ACCEPTED,
-            actor="partner:nl-pol-limburg",
-            subject=f"signal:{seq}",
-            data={"n": seq},
+        event = events.InboxFetched(
+            by=refs.partner("be-pol-liege"),
+            about=refs.partner("be-pol-liege"),
+            envelopes=(f"envelope-{seq}",),
+            signals=(f"signal-{seq}",),
+            after=seq,
         )
         entry = audit.chain(event, seq=seq, prev_hash=prev, at=START + timedelta(seconds=seq))
         entries.append(entry)
@@ -59,7 +60,7 @@ def test_changing_any_entry_is_found_at_that_entry(position: int, what: str) -> 
     target = entries[position]
     if what == "data":
         body = json.loads(target.canonical)
-        body["data"]["n"] = 999
+        body["data"]["after"] = 999
         forged = dataclasses.replace(target, canonical=rfc8785.dumps(body))
     elif what == "actor":
         forged = dataclasses.replace(target, actor="partner:someone-else")
@@ -77,7 +78,7 @@ def test_changing_any_entry_is_found_at_that_entry(position: int, what: str) -> 
 def test_a_rehashed_forgery_is_found_at_the_next_entry() -> None:
     entries = build_chain(4)
     body = json.loads(entries[1].canonical)
-    body["data"]["n"] = 42
+    body["data"]["after"] = 42
     canonical = rfc8785.dumps(body)
     import hashlib
 

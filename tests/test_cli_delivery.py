@@ -234,7 +234,7 @@ async def test_a_dead_push_is_listed_and_a_retry_puts_it_back(
     (back,) = await outbox(quiet_gateway.store)
     assert (back.state, back.attempts) == ("pending", 0)
     ((actor, retried),) = await audit_in(quiet_gateway.store, EventKind.DELIVERY_RETRIED)
-    assert actor == datadir.cli_actor()
+    assert actor == str(datadir.cli_actor())
     assert retried == {"envelope": delivery.envelope_id, "recipient": "nl-pol-limburg"}
 
 

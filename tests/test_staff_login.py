@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.addresses import address_key
-from gateway.audit import AuditEntry, timestamp, verify
+from gateway.audit import AuditEntry, refs, timestamp, verify
 from gateway.clock import FixedClock
 from gateway.config import DataDir
 from gateway.errors import StaffNotAuthenticated, TooManyAttempts
@@ -63,7 +63,7 @@ class Officer:
             id="j.jansen", name="Jan Jansen", role=Role.LIAISON_OFFICER, desk=Desk.parse("NL")
         )
         enrolment = await admin.enrol(
-            store, key, account, PASSWORD, actor="admin:test", passwords=passwords
+            store, key, account, PASSWORD, actor=refs.admin("test"), passwords=passwords
         )
         return cls(account.id, enrolment.totp_secret, clock)
 
@@ -150,7 +150,7 @@ async def test_every_refusal_reads_the_same_and_only_the_audit_log_knows_why(
         "unknown-account": await refused(authenticator, "nobody", PASSWORD, officer.code()),
         "malformed-id": await refused(authenticator, "Robert'); DROP TABLE", PASSWORD, "1"),
     }
-    await admin.set_state(staff_store, officer.id, StaffState.DISABLED, actor="admin:test")
+    await admin.set_state(staff_store, officer.id, StaffState.DISABLED, actor=refs.admin("test"))
     answers["disabled"] = await refused(authenticator, officer.id, PASSWORD, officer.code())
     assert len(set(answers.values())) == 1
     reasons = [e.data.get("reason") for e in (await sign_ins(staff_store))[1:]]
@@ -292,7 +292,9 @@ async def test_lifting_the_blocks_lets_the_address_try_again(
     for _ in range(BLOCK_AFTER):
         await refused(authenticator, officer.id, "wrong horse battery", officer.code())
     assert (
-        await admin.lift_sign_in_blocks(staff_store, master_key, officer.id, actor="admin:test")
+        await admin.lift_sign_in_blocks(
+            staff_store, master_key, officer.id, actor=refs.admin("test")
+        )
         == 1
     )
     assert await authenticator.login(officer.id, PASSWORD, officer.code(), address=ADDRESS)
@@ -397,9 +399,11 @@ async def test_a_busy_address_is_refused_with_the_seconds_to_wait_even_with_the_
 async def test_a_token_identifies_its_account_until_it_is_revoked(
     authenticator: Authenticator, officer: Officer, staff_store: Store
 ) -> None:
-    issued = await admin.issue_token(staff_store, officer.id, "nightly export", actor="admin:test")
+    issued = await admin.issue_token(
+        staff_store, officer.id, "nightly export", actor=refs.admin("test")
+    )
     assert (await authenticator.authenticate_token(issued.secret)).id == officer.id
-    await admin.revoke_token(staff_store, issued.token.id, actor="admin:test")
+    await admin.revoke_token(staff_store, issued.token.id, actor=refs.admin("test"))
     with pytest.raises(StaffNotAuthenticated):
         await authenticator.authenticate_token(issued.secret)
 
@@ -407,12 +411,12 @@ async def test_a_token_identifies_its_account_until_it_is_revoked(
 async def test_a_disabled_accounts_tokens_stop_at_once_and_resume_when_enabled(
     authenticator: Authenticator, officer: Officer, staff_store: Store
 ) -> None:
-    issued = await admin.issue_token(staff_store, officer.id, "script", actor="admin:test")
+    issued = await admin.issue_token(staff_store, officer.id, "script", actor=refs.admin("test"))
     assert (await authenticator.authenticate_token(issued.secret)).id == officer.id
-    await admin.set_state(staff_store, officer.id, StaffState.DISABLED, actor="admin:test")
+    await admin.set_state(staff_store, officer.id, StaffState.DISABLED, actor=refs.admin("test"))
     with pytest.raises(StaffNotAuthenticated):
         await authenticator.authenticate_token(issued.secret)
-    await admin.set_state(staff_store, officer.id, StaffState.ACTIVE, actor="admin:test")
+    await admin.set_state(staff_store, officer.id, StaffState.ACTIVE, actor=refs.admin("test"))
     assert (await authenticator.authenticate_token(issued.secret)).id == officer.id
 
 
@@ -425,11 +429,11 @@ async def test_a_reset_revokes_every_token_and_replaces_password_and_second_fact
     staff_clock: FixedClock,
 ) -> None:
     tokens = [
-        (await admin.issue_token(staff_store, officer.id, f"t{i}", actor="a")).secret
+        (await admin.issue_token(staff_store, officer.id, f"t{i}", actor=refs.admin("a"))).secret
         for i in (1, 2)
     ]
     enrolment = await admin.reset(
-        staff_store, master_key, officer.id, "a whole new passphrase", actor="admin:test",
+        staff_store, master_key, officer.id, "a whole new passphrase", actor=refs.admin("test"),
         passwords=cheap_passwords,
     )  # fmt: skip
     assert enrolment.tokens_revoked == 2
@@ -460,7 +464,7 @@ async def test_a_session_ends_when_its_account_is_disabled(
     authenticator: Authenticator, officer: Officer, staff_store: Store
 ) -> None:
     assert (await authenticator.current(officer.id)).id == officer.id
-    await admin.set_state(staff_store, officer.id, StaffState.DISABLED, actor="admin:test")
+    await admin.set_state(staff_store, officer.id, StaffState.DISABLED, actor=refs.admin("test"))
     with pytest.raises(StaffNotAuthenticated):
         await authenticator.current(officer.id)
     with pytest.raises(StaffNotAuthenticated):

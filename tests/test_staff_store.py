@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from gateway.audit import AuditEvent, EventKind, verify
+from gateway.audit import events, refs, verify
 from gateway.clock import FixedClock
 from gateway.config import DataDir
 from gateway.errors import RegistryError
@@ -32,7 +32,12 @@ async def enrol(
     staff_store: Store, master_key: MasterKey, cheap_passwords: Passwords
 ) -> admin.Enrolment:
     return await admin.enrol(
-        staff_store, master_key, officer(), PASSWORD, actor="admin:test", passwords=cheap_passwords
+        staff_store,
+        master_key,
+        officer(),
+        PASSWORD,
+        actor=refs.admin("test"),
+        passwords=cheap_passwords,
     )
 
 
@@ -68,7 +73,7 @@ async def test_accounts_are_listed_by_id(
 ) -> None:
     for staff_id in ("m.dupont", "a.schmidt", "j.jansen"):
         await admin.enrol(
-            staff_store, master_key, officer(staff_id), PASSWORD, actor="a",
+            staff_store, master_key, officer(staff_id), PASSWORD, actor=refs.admin("a"),
             passwords=cheap_passwords,
         )  # fmt: skip
     assert [a.id for a in await staff_store.staff_accounts()] == [
@@ -83,7 +88,12 @@ async def test_an_id_is_enrolled_once(
 ) -> None:
     with pytest.raises(RegistryError, match="already exists"):
         await admin.enrol(
-            staff_store, master_key, officer(), PASSWORD, actor="a", passwords=cheap_passwords
+            staff_store,
+            master_key,
+            officer(),
+            PASSWORD,
+            actor=refs.admin("a"),
+            passwords=cheap_passwords,
         )
     assert [e[0] for e in await staff_events(staff_store)] == ["staff.added"]
 
@@ -94,11 +104,11 @@ async def test_a_desk_of_partners_names_registered_partners_only(
     with pytest.raises(RegistryError, match="nl-pol-nowhere"):
         await admin.enrol(
             staff_store, master_key, officer(desk="be-pol-liege,nl-pol-nowhere"), PASSWORD,
-            actor="a", passwords=cheap_passwords,
+            actor=refs.admin("a"), passwords=cheap_passwords,
         )  # fmt: skip
     added = await admin.enrol(
         staff_store, master_key, officer(desk="be-pol-liege,nl-gem-maastricht"), PASSWORD,
-        actor="a", passwords=cheap_passwords,
+        actor=refs.admin("a"), passwords=cheap_passwords,
     )  # fmt: skip
     assert (await staff_store.staff_account("j.jansen")).desk == added.account.desk
 
@@ -110,7 +120,7 @@ async def test_a_change_is_audited_by_what_changed_and_never_by_name(
         id="j.jansen", name="Johanna Jansen-Peeters", role=Role.COMPLIANCE, desk=Desk.parse("*"),
         language="nl",
     )  # fmt: skip
-    changed = await admin.change(staff_store, wanted, actor="admin:test")
+    changed = await admin.change(staff_store, wanted, actor=refs.admin("test"))
     assert await staff_store.staff_account("j.jansen") == changed
     assert (changed.name, changed.role, str(changed.desk), changed.language) == (
         "Johanna Jansen-Peeters", Role.COMPLIANCE, "*", "nl",
@@ -137,8 +147,12 @@ async def test_failures_count_per_name_and_address_and_lifting_forgets_them_ever
             name_key=name,
             now=staff_clock.now(),
             policy=policy,
-            event_for=lambda failures: AuditEvent(
-                EventKind.STAFF_LOGIN_REFUSED, actor="staff:j.jansen", data={"n": failures.count}
+            event_for=lambda failures: events.StaffLoginRefused(
+                by=refs.staff("j.jansen"),
+                about=refs.staff("j.jansen"),
+                reason="password",
+                address="192.0.2.1",
+                failures=failures.count,
             ),
         )
     blocks = (
@@ -149,7 +163,9 @@ async def test_failures_count_per_name_and_address_and_lifting_forgets_them_ever
         ("192.0.2.2", 1, None),
     ]
     assert (
-        await admin.lift_sign_in_blocks(staff_store, master_key, "j.jansen", actor="admin:test")
+        await admin.lift_sign_in_blocks(
+            staff_store, master_key, "j.jansen", actor=refs.admin("test")
+        )
         == 2
     )
     assert await admin.sign_in_blocks(
@@ -167,10 +183,12 @@ async def test_a_sign_in_does_not_count_when_the_credentials_changed_since_they_
     seen = await staff_store.staff_record("j.jansen")
     assert seen is not None
     await admin.reset(
-        staff_store, master_key, "j.jansen", "a whole new passphrase", actor="a",
+        staff_store, master_key, "j.jansen", "a whole new passphrase", actor=refs.admin("a"),
         passwords=cheap_passwords,
     )  # fmt: skip
-    event = AuditEvent(EventKind.STAFF_LOGIN_SUCCEEDED, actor="staff:j.jansen")
+    event = events.StaffLoginSucceeded(
+        by=refs.staff("j.jansen"), about=refs.staff("j.jansen"), address="192.0.2.1"
+    )
     kept = await staff_store.record_login_success(
         seen,
         totp_sealed=seen.totp_sealed,
@@ -190,18 +208,18 @@ async def test_a_token_is_issued_listed_and_revoked_once(
     enrol: admin.Enrolment, staff_store: Store, staff_clock: FixedClock
 ) -> None:
     issued = await admin.issue_token(
-        staff_store, "j.jansen", " nightly export ", actor="admin:test"
+        staff_store, "j.jansen", " nightly export ", actor=refs.admin("test")
     )
     assert await staff_store.staff_for_token(token_hash(issued.secret)) == enrol.account
     [listed] = await staff_store.tokens("j.jansen")
     assert (listed.id, listed.label, listed.active) == (issued.token.id, "nightly export", True)
 
-    revoked = await admin.revoke_token(staff_store, issued.token.id, actor="admin:test")
+    revoked = await admin.revoke_token(staff_store, issued.token.id, actor=refs.admin("test"))
     assert revoked.revoked_at == staff_clock.now()
     assert not (await staff_store.tokens("j.jansen"))[0].active
     assert await staff_store.staff_for_token(token_hash(issued.secret)) is None
     with pytest.raises(RegistryError, match="no active token"):
-        await admin.revoke_token(staff_store, issued.token.id, actor="admin:test")
+        await admin.revoke_token(staff_store, issued.token.id, actor=refs.admin("test"))
     assert [e[0] for e in await staff_events(staff_store)] == [
         "staff.added", "staff.token_issued", "staff.token_revoked",
     ]  # fmt: skip
@@ -213,31 +231,34 @@ async def test_a_token_needs_a_short_printable_label(
     enrol: admin.Enrolment, staff_store: Store, label: str
 ) -> None:
     with pytest.raises(RegistryError, match="label"):
-        await admin.issue_token(staff_store, "j.jansen", label, actor="a")
+        await admin.issue_token(staff_store, "j.jansen", label, actor=refs.admin("a"))
 
 
 async def test_no_token_for_a_disabled_or_unknown_account(
     enrol: admin.Enrolment, staff_store: Store
 ) -> None:
     with pytest.raises(RegistryError, match="no staff nobody"):
-        await admin.issue_token(staff_store, "nobody", "script", actor="a")
-    await admin.set_state(staff_store, "j.jansen", StaffState.DISABLED, actor="a")
+        await admin.issue_token(staff_store, "nobody", "script", actor=refs.admin("a"))
+    await admin.set_state(staff_store, "j.jansen", StaffState.DISABLED, actor=refs.admin("a"))
     with pytest.raises(RegistryError, match="not active"):
-        await admin.issue_token(staff_store, "j.jansen", "script", actor="a")
+        await admin.issue_token(staff_store, "j.jansen", "script", actor=refs.admin("a"))
 
 
 async def test_a_reset_revokes_that_accounts_tokens_and_no_one_elses(
     enrol: admin.Enrolment, staff_store: Store, master_key: MasterKey, cheap_passwords: Passwords
 ) -> None:
     await admin.enrol(
-        staff_store, master_key, officer("m.dupont", "BE"), PASSWORD, actor="a",
+        staff_store, master_key, officer("m.dupont", "BE"), PASSWORD, actor=refs.admin("a"),
         passwords=cheap_passwords,
     )  # fmt: skip
-    mine = [await admin.issue_token(staff_store, "j.jansen", f"t{i}", actor="a") for i in range(3)]
-    theirs = await admin.issue_token(staff_store, "m.dupont", "t", actor="a")
-    await admin.revoke_token(staff_store, mine[0].token.id, actor="a")
+    mine = [
+        await admin.issue_token(staff_store, "j.jansen", f"t{i}", actor=refs.admin("a"))
+        for i in range(3)
+    ]
+    theirs = await admin.issue_token(staff_store, "m.dupont", "t", actor=refs.admin("a"))
+    await admin.revoke_token(staff_store, mine[0].token.id, actor=refs.admin("a"))
     reset = await admin.reset(
-        staff_store, master_key, "j.jansen", "a whole new passphrase", actor="admin:test",
+        staff_store, master_key, "j.jansen", "a whole new passphrase", actor=refs.admin("test"),
         passwords=cheap_passwords,
     )  # fmt: skip
     assert reset.tokens_revoked == 2
@@ -256,10 +277,15 @@ async def test_an_unknown_account_is_named_as_such(
     with pytest.raises(RegistryError, match="no staff nobody"):
         await staff_store.staff_account("nobody")
     with pytest.raises(RegistryError, match="no staff nobody"):
-        await admin.set_state(staff_store, "nobody", StaffState.DISABLED, actor="a")
+        await admin.set_state(staff_store, "nobody", StaffState.DISABLED, actor=refs.admin("a"))
     with pytest.raises(RegistryError, match="no staff nobody"):
         await admin.reset(
-            staff_store, master_key, "nobody", PASSWORD, actor="a", passwords=cheap_passwords
+            staff_store,
+            master_key,
+            "nobody",
+            PASSWORD,
+            actor=refs.admin("a"),
+            passwords=cheap_passwords,
         )
     with pytest.raises(RegistryError, match="no staff nobody"):
         await staff_store.tokens("nobody")
@@ -274,11 +300,11 @@ async def test_no_password_second_factor_or_token_is_kept_in_clear_and_the_chain
 ) -> None:
     async with SqliteStore(layout.database, clock=staff_clock) as store:
         enrolment = await admin.enrol(
-            store, master_key, officer(), PASSWORD, actor="a", passwords=cheap_passwords
+            store, master_key, officer(), PASSWORD, actor=refs.admin("a"), passwords=cheap_passwords
         )
-        token = (await admin.issue_token(store, "j.jansen", "script", actor="a")).secret
+        token = (await admin.issue_token(store, "j.jansen", "script", actor=refs.admin("a"))).secret
         reset = await admin.reset(
-            store, master_key, "j.jansen", "a whole new passphrase", actor="a",
+            store, master_key, "j.jansen", "a whole new passphrase", actor=refs.admin("a"),
             passwords=cheap_passwords,
         )  # fmt: skip
         assert verify(await store.audit_entries()).ok

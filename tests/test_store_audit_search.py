@@ -9,13 +9,19 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from gateway import audit
-from gateway.audit import AuditEvent, EventKind
-from gateway.store import ExchangeQuery, ExchangeSummary, Store
+from gateway.audit import events, refs
+from gateway.audit.events import parse
+from gateway.staff import Desk, Role, StaffAccount
+from gateway.store import ExchangeQuery, ExchangeSummary, Store, verify_chain
+from gateway.web.compliance import story
+from gateway.web.frame import Viewer
 from tests.conftest import RunningGateway
+from tests.store_events import AsWrittenBefore
 
 DUTCH = "nl-drug-waste-maastricht.json"
 BELGIAN = "be-fr-liege-stockage.json"
@@ -129,19 +135,17 @@ async def test_an_event_kind_keeps_the_exchanges_it_is_about_recipient_by_recipi
     store = gateway.store
     dutch = posted["dutch"]
     await store.record(
-        AuditEvent(
-            EventKind.REVIEW_REJECTED,
-            actor="staff:m.dubois",
-            subject=f"signal:{dutch}",
-            data={"item": "x", "recipient": "be-pol-liege"},
+        events.ReviewRejected(
+            by=refs.staff("m.dubois"), about=refs.signal(dutch), item="x", recipient="be-pol-liege"
         )
     )
     await store.record(
-        AuditEvent(
-            EventKind.INBOX_FETCHED,
-            actor="de-pol-aachen",
-            subject="partner:de-pol-aachen",
-            data={"envelopes": ["e1"], "signals": [posted["belgian"]], "after": 0},
+        events.InboxFetched(
+            by=refs.partner("de-pol-aachen"),
+            about=refs.partner("de-pol-aachen"),
+            envelopes=("e1",),
+            signals=(posted["belgian"],),
+            after=0,
         )
     )
 
@@ -152,10 +156,56 @@ async def test_an_event_kind_keeps_the_exchanges_it_is_about_recipient_by_recipi
     assert pairs(rejected) == {(dutch, "be-pol-liege")}
     assert pairs(fetched) == {(posted["belgian"], "de-pol-aachen")}
     assert len(accepted) == 4
-    events = await store.signal_events(posted["belgian"])
-    assert [e.kind for e in events][-1] == "inbox.fetched"
-    assert events[0].kind == "signal.accepted"
-    assert [e.seq for e in events] == sorted(e.seq for e in events)
+    told = await store.signal_events(posted["belgian"])
+    assert [e.kind for e in told][-1] == "inbox.fetched"
+    assert told[0].kind == "signal.accepted"
+    assert [e.seq for e in told] == sorted(e.seq for e in told)
+
+
+@pytest.mark.old_audit_entries
+@pytest.mark.parametrize("written", ["as before", "as now"])
+async def test_a_fetch_is_found_the_same_whichever_way_its_actor_was_written(
+    gateway: RunningGateway, posted: dict[str, str], written: str
+) -> None:
+    """Entries are never rewritten: a fetch whose actor is the recipient's bare id (as the
+    inbox wrote it before) is found by the search, the export and the exchange's story just
+    as one written now."""
+    store, belgian = gateway.store, posted["belgian"]
+    if written == "as before":
+        await store.record(AsWrittenBefore("de-pol-aachen", belgian))  # type: ignore[arg-type]
+    else:
+        aachen = refs.partner("de-pol-aachen")
+        await store.record(
+            events.InboxFetched(
+                by=aachen, about=aachen, envelopes=("e1",), signals=(belgian,), after=0
+            )
+        )
+    query = ExchangeQuery(event_kind="inbox.fetched")
+
+    page = await store.search_exchanges(query)
+    exported = await store.export_exchanges(query)
+    told = await store.signal_events(belgian)
+
+    assert pairs(list(page.exchanges)) == pairs(exported) == {(belgian, "de-pol-aachen")}
+    fetch = told[-1]
+    assert fetch.kind == "inbox.fetched"
+    assert (fetch.actor == "de-pol-aachen") is (written == "as before")
+    viewer = Viewer(
+        StaffAccount("a.peeters", "A. Peeters", Role.COMPLIANCE, Desk.parse("*")),
+        "en",
+        "csrf",
+        ZoneInfo("Europe/Brussels"),
+    )
+    (line,) = story([fetch], viewer)
+    assert (line.actor, line.recipient) == ("partner:de-pol-aachen", "de-pol-aachen")
+    assert parse(fetch) == events.InboxFetched(
+        by=refs.partner("de-pol-aachen"),
+        about=refs.partner("de-pol-aachen"),
+        envelopes=("e1",),
+        signals=(belgian,),
+        after=0,
+    )
+    assert (await verify_chain(store)).ok
 
 
 @pytest.mark.parametrize("limit", [1, 3, 4])

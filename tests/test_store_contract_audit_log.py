@@ -6,14 +6,19 @@ import asyncio
 from datetime import timedelta
 
 from gateway import audit
-from gateway.audit import AuditEvent, EventKind
+from gateway.audit import events, refs
 from gateway.clock import FixedClock
 from gateway.store import Store, verify_chain
 from tests.store_backends import START
 
 
-def event(number: int) -> AuditEvent:
-    return AuditEvent(EventKind.POLICY_EXPLAINED, actor=f"partner:p{number}", data={"n": number})
+def event(number: int) -> events.PolicyExplained:
+    return events.PolicyExplained(
+        by=refs.partner(f"p{number}"),
+        body_sha256=f"{number:064x}",
+        policy_sha256="p" * 64,
+        recipients=(),
+    )
 
 
 async def test_an_event_recorded_is_the_next_entry_of_the_chain_as_kept(
@@ -33,7 +38,9 @@ async def test_events_recorded_together_follow_each_other_in_order(empty_store: 
     entries = await empty_store.record_all([event(n) for n in range(5)])
 
     assert [e.seq for e in entries] == [1, 2, 3, 4, 5]
-    assert [e.data["n"] for e in await empty_store.audit_entries()] == [0, 1, 2, 3, 4]
+    assert [e.actor for e in await empty_store.audit_entries()] == [
+        f"partner:p{n}" for n in range(5)
+    ]
     assert await empty_store.record_all([]) == []
 
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from gateway import audit
-from gateway.audit import AuditEvent, EventKind
+from gateway.audit import EventKind, events, refs
 from gateway.clock import FixedClock
 from gateway.decision import Verdict
 from gateway.store import (
@@ -25,6 +25,7 @@ from gateway.store import (
     Store,
 )
 from tests.store_backends import START
+from tests.store_events import AsWrittenBefore, an_event
 from tests.test_store_contract_signals import (
     AACHEN,
     LANAKEN,
@@ -115,11 +116,11 @@ async def test_each_filter_narrows_the_search(exchanges: Store) -> None:
 async def test_an_event_kind_finds_the_exchanges_it_is_about(exchanges: Store) -> None:
     signal_id = new_signal(1).id
     await exchanges.record(
-        AuditEvent(
-            EventKind.REVIEW_OPENED,
-            actor="staff:m.dubois",
-            subject=f"signal:{signal_id}",
-            data={"recipient": LIEGE.id},
+        events.ReviewOpened(
+            by=refs.staff("m.dubois"),
+            about=refs.signal(signal_id),
+            item="r-1",
+            recipient=LIEGE.id,
         )
     )
 
@@ -139,19 +140,46 @@ async def test_pages_are_bounded_and_the_total_stays(exchanges: Store) -> None:
     assert found(first) + found(rest) == found(await exchanges.search_exchanges(ExchangeQuery()))
 
 
+def fetched(signal_id: str) -> events.InboxFetched:
+    liege = refs.partner(LIEGE.id)
+    return events.InboxFetched(
+        by=liege, about=liege, envelopes=("e-1",), signals=(signal_id,), after=0
+    )
+
+
 async def test_a_signals_exchanges_and_events_in_order(exchanges: Store) -> None:
     signal_id = new_signal(1).id
-    fetched = AuditEvent(EventKind.INBOX_FETCHED, actor=LIEGE.id, data={"signals": [signal_id]})
-    await exchanges.record(fetched)
-    await exchanges.record(AuditEvent(EventKind.POLICY_EXPLAINED, actor="partner:x"))
+    await exchanges.record(fetched(signal_id))
+    await exchanges.record(an_event(EventKind.POLICY_EXPLAINED))
 
     of_signal = await exchanges.exchanges_of_signal(signal_id)
-    events = await exchanges.signal_events(signal_id)
+    told = await exchanges.signal_events(signal_id)
 
     assert [e.recipient_id for e in of_signal] == [LIEGE.id, AACHEN.id]
-    assert [e.kind for e in events] == ["signal.accepted", "inbox.fetched"]
-    assert [e.seq for e in events] == sorted(e.seq for e in events)
+    assert [e.kind for e in told] == ["signal.accepted", "inbox.fetched"]
+    assert [e.seq for e in told] == sorted(e.seq for e in told)
     assert await exchanges.exchanges_of_signal("unknown") == []
+
+
+@pytest.mark.old_audit_entries
+@pytest.mark.parametrize("written", ["as before", "as now"])
+async def test_a_fetch_belongs_to_its_exchange_whichever_way_its_actor_was_written(
+    exchanges: Store, written: str
+) -> None:
+    """Entries are never rewritten: a fetch whose actor is the recipient's bare id, as the
+    inbox wrote it before, is about the exchange just as one written now."""
+    signal_id = new_signal(1).id
+    if written == "as before":
+        await exchanges.record(AsWrittenBefore(LIEGE.id, signal_id))  # type: ignore[arg-type]
+    else:
+        await exchanges.record(fetched(signal_id))
+
+    about = await exchanges.export_exchanges(ExchangeQuery(event_kind="inbox.fetched"))
+    told = await exchanges.signal_events(signal_id)
+
+    assert found(about) == [("1", LIEGE.id)]
+    assert told[-1].kind == "inbox.fetched"
+    assert (told[-1].actor == LIEGE.id) is (written == "as before")
 
 
 async def test_the_latest_entries_of_a_kind_come_newest_first(exchanges: Store) -> None:
@@ -179,7 +207,7 @@ async def test_the_chain_head_is_the_last_entry(
 ) -> None:
     assert await empty_store.chain_head() is None
     store_clock.set(START + timedelta(seconds=9))
-    last = (await empty_store.record_all([AuditEvent(EventKind.POLICY_EXPLAINED, "x")] * 3))[-1]
+    last = (await empty_store.record_all([an_event(EventKind.POLICY_EXPLAINED)] * 3))[-1]
 
     head = await empty_store.chain_head()
 
@@ -190,7 +218,7 @@ async def test_the_chain_head_is_the_last_entry(
 async def test_a_verification_is_kept_with_who_made_it_and_when(
     empty_store: Store, store_clock: FixedClock
 ) -> None:
-    await empty_store.record_all([AuditEvent(EventKind.POLICY_EXPLAINED, "x")] * 2)
+    await empty_store.record_all([an_event(EventKind.POLICY_EXPLAINED)] * 2)
     result = audit.verify(await empty_store.audit_entries())
     assert await empty_store.last_verification() is None
     store_clock.set(START + timedelta(minutes=2))
@@ -248,7 +276,7 @@ async def test_decided_reviews_are_spans_of_waiting(
     await empty_store.decide_review(
         "item-1",
         ReviewOutcome(ReviewState.RELEASED, "m.dubois", correction=b"s", copy=released),
-        AuditEvent(EventKind.REVIEW_RELEASED, actor="staff:m.dubois"),
+        an_event(EventKind.REVIEW_RELEASED),
     )
 
     (span,) = await empty_store.review_spans(since=START, until=START + timedelta(hours=1))
@@ -276,14 +304,14 @@ async def test_webhook_health_counts_each_partners_pushes_by_state(
     await empty_store.accept_signal(made, accepted(made))
     (copy,) = await empty_store.pending_copies(due=START)
     sealed = SealedCopy(copy.id, "env-1", copy.signal_id, LIEGE.id, "k", b"e", "https://h.example/")
-    await empty_store.keep_envelope(sealed, AuditEvent(EventKind.COPY_SEALED, actor="gateway"))
+    await empty_store.keep_envelope(sealed, an_event(EventKind.COPY_SEALED))
     await empty_store.record_attempt(
         "env-1",
         state=DeliveryState.PENDING,
         status=None,
         error="tls",
         next_attempt_at=START,
-        event=AuditEvent(EventKind.DELIVERY_ATTEMPTED, actor="gateway"),
+        event=an_event(EventKind.DELIVERY_ATTEMPTED),
     )
 
     health = await empty_store.webhook_health()
@@ -303,9 +331,7 @@ async def test_every_policy_ever_adopted_is_listed_latest_first(
 ) -> None:
     for minutes, digest in ((0, "a"), (5, "b")):
         store_clock.set(START + timedelta(minutes=minutes))
-        await empty_store.adopt_policy(
-            digest * 64, "x", AuditEvent(EventKind.POLICY_ADOPTED, "gateway")
-        )
+        await empty_store.adopt_policy(digest * 64, "x", an_event(EventKind.POLICY_ADOPTED))
 
     versions = await empty_store.policy_versions()
 

@@ -25,6 +25,7 @@ from gateway.store import (
     Store,
 )
 from tests.store_backends import START
+from tests.store_events import an_event
 from tests.test_store_contract_signals import (
     AACHEN,
     LIEGE,
@@ -39,7 +40,7 @@ HOOK = "https://hooks.example/euregate"
 
 
 def event(kind: EventKind) -> AuditEvent:
-    return AuditEvent(kind, actor="gateway")
+    return an_event(kind)
 
 
 def sealed(copy: PendingCopy, envelope_id: str, *, webhook: str | None = None) -> SealedCopy:

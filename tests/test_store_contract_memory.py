@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from gateway.audit import AuditEvent, EventKind
+from gateway.audit import AuditEvent, EventKind, refs
 from gateway.clock import FixedClock
 from gateway.store import DESK_SEAL, MemoryStamp, Resealed, SealedSegment, Store
 from tests.store_backends import START
+from tests.store_events import an_event
 
 NL_FR = ("nl", "fr")
 
@@ -18,7 +19,7 @@ def segments(*keys: str, text: str = "sealed") -> list[SealedSegment]:
 
 
 def confirmed(entry: str) -> AuditEvent:
-    return AuditEvent(EventKind.MEMORY_CONFIRMED, actor="staff:j.peeters", subject=entry)
+    return an_event(EventKind.MEMORY_CONFIRMED, by=refs.staff("j.peeters"), entry=entry)
 
 
 async def test_remembered_segments_are_kept_per_desk_with_their_author_and_time(

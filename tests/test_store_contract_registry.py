@@ -7,13 +7,14 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from gateway.audit import AuditEvent, EventKind
+from gateway.audit import AuditEvent, EventKind, refs
 from gateway.clock import FixedClock
 from gateway.errors import RegistryError
 from gateway.partners import Certificate, CertificateState, Partner, PartnerState
 from gateway.seal import GatewayKey, PartnerKey, Suite
 from gateway.store import Store
 from tests.store_backends import START
+from tests.store_events import an_event
 
 LIMBURG = Partner("nl-pol-limburg", "Politie Eenheid Limburg", "NL", "police", ("nl",))
 LIEGE = Partner("be-pol-liege", "Zone de police de Liège", "BE", "police", ("fr", "nl"))
@@ -21,7 +22,7 @@ AACHEN = Partner("de-pol-aachen", "Polizeipräsidium Aachen", "DE", "police", ("
 
 
 def added(partner: Partner) -> AuditEvent:
-    return AuditEvent(EventKind.PARTNER_ADDED, actor="admin:test", subject=f"partner:{partner.id}")
+    return an_event(EventKind.PARTNER_ADDED, about=refs.partner(partner.id))
 
 
 def certificate(partner: Partner, fingerprint: str, *, days: int = 825) -> Certificate:
@@ -45,7 +46,7 @@ def key(partner: Partner, key_id: str, *, valid_from: datetime = START) -> Partn
 
 
 def event(kind: EventKind) -> AuditEvent:
-    return AuditEvent(kind, actor="admin:test")
+    return an_event(kind)
 
 
 async def with_partners(store: Store, *partners: Partner) -> None:

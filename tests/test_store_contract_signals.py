@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from gateway.audit import AuditEvent, EventKind
+from gateway.audit import AuditEvent, EventKind, refs
 from gateway.decision import DataClass, Decision, FiredRule, Outcome, Verdict
 from gateway.errors import IdempotencyConflict
 from gateway.partners import Partner
@@ -24,6 +24,7 @@ from gateway.store import (
     TrackedRequest,
 )
 from tests.store_backends import START
+from tests.store_events import an_event
 
 LIMBURG = Partner("nl-pol-limburg", "Politie Eenheid Limburg", "NL", "police", ("nl",))
 LIEGE = Partner("be-pol-liege", "Zone de police de Liège", "BE", "police", ("fr",))
@@ -63,10 +64,8 @@ def new_signal(
 
 
 def accepted(signal: NewSignal) -> AuditEvent:
-    return AuditEvent(
-        EventKind.SIGNAL_ACCEPTED,
-        actor=f"partner:{signal.sender_id}",
-        subject=f"signal:{signal.id}",
+    return an_event(
+        EventKind.SIGNAL_ACCEPTED, by=refs.partner(signal.sender_id), signal_id=signal.id
     )
 
 
@@ -89,7 +88,9 @@ def three_ways(signal: NewSignal) -> NewSignal:
 
 async def with_partners(store: Store) -> Store:
     for partner in (LIMBURG, LIEGE, AACHEN, LANAKEN):
-        await store.add_partner(partner, AuditEvent(EventKind.PARTNER_ADDED, actor="a"))
+        await store.add_partner(
+            partner, an_event(EventKind.PARTNER_ADDED, about=refs.partner(partner.id))
+        )
     return store
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from gateway.audit import AuditEvent, EventKind
+from gateway.audit import AuditEntry, AuditEvent, EventKind
 from gateway.clock import FixedClock
 from gateway.errors import RegistryError
 from gateway.partners import Partner
@@ -19,6 +19,7 @@ from gateway.staff.throttle import Scope, ThrottlePolicy
 from gateway.staff.tokens import NewToken
 from gateway.store import Decided, Store
 from tests.store_backends import START
+from tests.store_events import an_event
 
 LIEGE = Partner("be-pol-liege", "Zone de police de Liège", "BE", "police", ("fr",))
 OFFICER = StaffAccount(
@@ -33,7 +34,11 @@ ADDRESS = "192.0.2.10"
 
 
 def event(kind: EventKind) -> AuditEvent:
-    return AuditEvent(kind, actor="admin:test")
+    return an_event(kind)
+
+
+async def last_entry(store: Store) -> AuditEntry:
+    return (await store.audit_entries())[-1]
 
 
 def approved(_: object) -> AuditEvent:
@@ -203,15 +208,13 @@ async def test_a_reset_revokes_the_accounts_tokens_ends_its_sessions_and_no_one_
         OFFICER.id,
         password_hash="hash-2",
         totp_sealed=b"totp-2",
-        event_for=lambda count: AuditEvent(
-            EventKind.STAFF_CREDENTIALS_RESET, "a", data={"n": count}
-        ),
+        event_for=lambda count: an_event(EventKind.STAFF_CREDENTIALS_RESET, tokens_revoked=count),
     )
 
     assert (reset.account.id, reset.tokens_revoked) == (OFFICER.id, 2)
+    assert (await last_entry(empty_store)).data["tokens_revoked"] == 2
     assert [t.active for t in await empty_store.tokens(OFFICER.id)] == [False, False]
     assert [t.active for t in await empty_store.tokens(ADMINISTRATOR.id)] == [True]
-    assert (await empty_store.audit_entries())[-1].data == {"n": 2}
     record = await empty_store.staff_record(OFFICER.id)
     assert record is not None
     assert record.password_hash == "hash-2"
@@ -354,17 +357,17 @@ async def test_signing_out_ends_every_session_of_the_account_only(empty_store: S
     ended = await empty_store.end_staff_sessions(
         OFFICER.id,
         Ended.SIGNED_OUT,
-        lambda n: AuditEvent(EventKind.STAFF_SIGNED_OUT, "x", data={"n": n}),
+        lambda n: an_event(EventKind.STAFF_SIGNED_OUT, sessions_ended=n),
     )
 
     assert ended == 2
+    assert (await last_entry(empty_store)).data["sessions_ended"] == 2
     reasons = [(await empty_store.staff_session(h)) for h in ("a", "b", "c")]
     assert [r.ended_reason if r else "gone" for r in reasons] == [
         Ended.SIGNED_OUT,
         Ended.SIGNED_OUT,
         None,
     ]
-    assert (await empty_store.audit_entries())[-1].data == {"n": 2}
 
 
 async def test_opening_a_session_forgets_those_that_can_no_longer_be_used(
@@ -578,11 +581,11 @@ async def test_failures_block_a_name_from_one_address_and_lifting_forgets_them_e
     assert blocks["other"] == []
     assert blocks["n"][0].last_failure_at == START
     lifted = await empty_store.lift_sign_in_blocks(
-        "n", lambda n: AuditEvent(EventKind.STAFF_SIGN_IN_UNBLOCKED, "x", data={"n": n})
+        "n", lambda n: an_event(EventKind.STAFF_SIGN_IN_UNBLOCKED, addresses=n)
     )
     assert lifted == 2
+    assert (await last_entry(empty_store)).data["addresses"] == 2
     assert (await empty_store.sign_in_blocks(["n"], START, POLICY))["n"] == []
-    assert (await empty_store.audit_entries())[-1].data == {"n": 2}
 
 
 async def test_failures_are_forgotten_a_day_after_the_last(empty_store: Store) -> None:

@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from gateway import datadir
-from gateway.audit import AuditEntry
+from gateway.audit import AuditEntry, refs
 from gateway.client import EuregateClient
 from gateway.clock import FixedClock
 from gateway.config import DataDir, Settings
@@ -178,7 +178,12 @@ class WebGateway:
         async def enrol() -> admin.Enrolment:
             async with SqliteStore(self.layout.database, clock=self.clock) as store:
                 return await admin.enrol(
-                    store, key, account, PASSWORD, actor="test", passwords=self._passwords
+                    store,
+                    key,
+                    account,
+                    PASSWORD,
+                    actor=refs.admin("test"),
+                    passwords=self._passwords,
                 )
 
         return Person(staff_id, self.run(enrol()).totp_secret, Role(role), desk)
