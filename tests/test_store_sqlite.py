@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gateway import audit
 from gateway.audit import events, refs
@@ -23,6 +25,7 @@ from gateway.partners import DEMO_NETWORK, Partner
 from gateway.store import NewSignal
 from gateway.store.sqlite import SqliteStore
 from gateway.store.sqlite.database import StoreClosed, Transaction
+from gateway.store.sqlite.times import moment, moment_or_none
 
 CLOCK = FixedClock(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
 SENDER = DEMO_NETWORK[0]
@@ -195,3 +198,30 @@ async def test_two_processes_writing_keep_one_unbroken_chain(store: SqliteStore)
     result = audit.verify(await store.audit_entries())
     assert result.ok
     assert result.checked == 22
+
+
+# --- times as kept ---------------------------------------------------------------------------
+
+
+@given(
+    st.datetimes(timezones=st.timezones(), min_value=datetime(1970, 1, 1), allow_imaginary=False)
+)
+def test_a_time_kept_reads_back_as_the_same_instant_in_utc(at: datetime) -> None:
+    kept = moment(audit.timestamp(at))
+
+    assert kept == at
+    assert kept.tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "2026-03-02T10:00:07.000001+01:00",
+        "2026-03-02T09:00:07.000001",
+        "2026-03-02T09:00:07.000001Z",
+    ],
+)
+def test_a_time_an_older_version_wrote_reads_as_utc(written: str) -> None:
+    assert moment(written) == datetime(2026, 3, 2, 9, 0, 7, 1, tzinfo=UTC)
+    assert moment(written).tzinfo is UTC
+    assert moment_or_none(None) is None

@@ -33,6 +33,7 @@ from gateway.store.interface.audit_search import (
 from gateway.store.interface.delivery import DeliveryState
 from gateway.store.interface.review import ReviewState
 from gateway.store.sqlite.database import AUDIT_COLUMNS, Database, Transaction, audit_entry
+from gateway.store.sqlite.times import moment
 
 VERIFICATION_KEY: Final = "audit_verification"
 
@@ -83,7 +84,7 @@ def _where(query: ExchangeQuery) -> tuple[str, dict[str, str]]:
 def _exchange(row: Sequence[Any]) -> ExchangeSummary:
     return ExchangeSummary(
         signal_id=row[0],
-        received_at=datetime.fromisoformat(row[1]),
+        received_at=moment(row[1]),
         sender_id=row[2],
         sender_country=row[3],
         recipient_id=row[4],
@@ -177,16 +178,14 @@ class SqliteAuditSearch(Database, AuditSearchStore):
             row = conn.execute(
                 "SELECT seq, hash, at FROM audit ORDER BY seq DESC LIMIT 1"
             ).fetchone()
-            return (
-                None if row is None else ChainHead(row[0], row[1], datetime.fromisoformat(row[2]))
-            )
+            return None if row is None else ChainHead(row[0], row[1], moment(row[2]))
 
         return await self.read(read)
 
     async def record_verification(self, result: Verification, *, by: str) -> LastVerification:
         def write(tx: Transaction) -> LastVerification:
             kept = LastVerification(
-                at=datetime.fromisoformat(tx.now()),
+                at=moment(tx.now()),
                 by=by,
                 checked=result.checked,
                 last_seq=result.last_seq,
@@ -211,7 +210,7 @@ class SqliteAuditSearch(Database, AuditSearchStore):
             if row is None:
                 return None
             kept = json.loads(row[0])
-            return LastVerification(**{**kept, "at": datetime.fromisoformat(kept["at"])})
+            return LastVerification(**{**kept, "at": moment(kept["at"])})
 
         return await self.read(read)
 
@@ -225,7 +224,7 @@ class SqliteAuditSearch(Database, AuditSearchStore):
                 "ORDER BY s.received_at",
                 (timestamp(since), timestamp(until)),
             ).fetchall()
-            return [ExchangeTime(datetime.fromisoformat(r[0]), r[1], r[2]) for r in rows]
+            return [ExchangeTime(moment(r[0]), r[1], r[2]) for r in rows]
 
         return await self.read(read)
 
@@ -255,8 +254,8 @@ class SqliteAuditSearch(Database, AuditSearchStore):
                 ReviewSpan(
                     ReviewState(r[0]),
                     r[1],
-                    datetime.fromisoformat(r[2]),
-                    datetime.fromisoformat(r[3]),
+                    moment(r[2]),
+                    moment(r[3]),
                 )
                 for r in rows
             ]

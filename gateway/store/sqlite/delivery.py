@@ -21,6 +21,7 @@ from gateway.store.interface.delivery import (
 )
 from gateway.store.sqlite.database import Database, Transaction
 from gateway.store.sqlite.registry import _partner
+from gateway.store.sqlite.times import moment, moment_or_none, stored_or_none
 
 
 def queue_copies(tx: Transaction, signal_id: str, copies: Sequence[NewCopy]) -> None:
@@ -232,7 +233,7 @@ class SqliteDelivery(Database, DeliveryStore):
                     str(state),
                     status,
                     error,
-                    None if next_attempt_at is None else timestamp(next_attempt_at),
+                    stored_or_none(next_attempt_at),
                     now,
                     str(state),
                     now,
@@ -345,8 +346,8 @@ def _envelope(row: tuple[Any, ...]) -> InboxEnvelope:
         recipient_id=row[3],
         version=row[4],
         envelope=bytes(row[5]),
-        created_at=datetime.fromisoformat(row[6]),
-        acked_at=_moment(row[7]),
+        created_at=moment(row[6]),
+        acked_at=moment_or_none(row[7]),
     )
 
 
@@ -358,12 +359,8 @@ def _delivery(row: tuple[Any, ...]) -> Delivery:
         url=row[3],
         state=DeliveryState(row[4]),
         attempts=row[5],
-        next_attempt_at=_moment(row[6]),
+        next_attempt_at=moment_or_none(row[6]),
         last_status=row[7],
         last_error=row[8],
-        delivered_at=_moment(row[9]),
+        delivered_at=moment_or_none(row[9]),
     )
-
-
-def _moment(stored: str | None) -> datetime | None:
-    return None if stored is None else datetime.fromisoformat(stored)

@@ -13,6 +13,7 @@ from gateway.seal import GatewayKey, PartnerKey, Suite, current_key
 from gateway.store.interface.keys import KeyStore
 from gateway.store.sqlite.database import Database, Transaction
 from gateway.store.sqlite.registry import _partner
+from gateway.store.sqlite.times import moment, moment_or_none, stored_or_none
 
 _KEY_COLUMNS = (
     "partner_id, key_id, suite, public_key, valid_from, valid_until, retired_at, added_at"
@@ -36,7 +37,7 @@ class SqliteKeys(Database, KeyStore):
                         str(key.suite),
                         key.public_key,
                         timestamp(key.valid_from),
-                        None if key.valid_until is None else timestamp(key.valid_until),
+                        stored_or_none(key.valid_until),
                         None,
                         tx.now(),
                     ),
@@ -90,7 +91,7 @@ class SqliteKeys(Database, KeyStore):
                         key.algorithm,
                         key.public_key,
                         timestamp(key.created_at),
-                        None if key.retired_at is None else timestamp(key.retired_at),
+                        stored_or_none(key.retired_at),
                     ),
                 )
             except sqlite3.IntegrityError as exc:
@@ -106,21 +107,17 @@ class SqliteKeys(Database, KeyStore):
         return await self.read(_gateway_keys)
 
 
-def _when(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
-
-
 def _key_from_row(row: tuple[Any, ...]) -> PartnerKey:
-    valid_from = datetime.fromisoformat(row[4])
+    valid_from = moment(row[4])
     return PartnerKey(
         partner_id=row[0],
         key_id=row[1],
         suite=Suite(row[2]),
         public_key=bytes(row[3]),
         valid_from=valid_from,
-        valid_until=_when(row[5]),
-        retired_at=_when(row[6]),
-        added_at=_when(row[7]),
+        valid_until=moment_or_none(row[5]),
+        retired_at=moment_or_none(row[6]),
+        added_at=moment_or_none(row[7]),
     )
 
 
@@ -151,8 +148,8 @@ def _gateway_keys(conn: sqlite3.Connection) -> list[GatewayKey]:
             key_id=row[0],
             algorithm=row[1],
             public_key=bytes(row[2]),
-            created_at=datetime.fromisoformat(row[3]),
-            retired_at=_when(row[4]),
+            created_at=moment(row[3]),
+            retired_at=moment_or_none(row[4]),
         )
         for row in rows
     ]

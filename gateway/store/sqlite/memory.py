@@ -21,6 +21,7 @@ from gateway.store.interface.memory import (
     TranslationMemoryStore,
 )
 from gateway.store.sqlite.database import Database, Transaction
+from gateway.store.sqlite.times import moment, moment_or_none
 
 _COLUMNS = (
     "id, source_language, target_language, source_key, desk, sealed, seal_version, officer_id, "
@@ -105,7 +106,7 @@ class SqliteMemory(Database, TranslationMemoryStore):
                         now,
                     ),
                 )
-            return datetime.fromisoformat(now)
+            return moment(now)
 
         return await self.write(write)
 
@@ -186,7 +187,7 @@ def _record(row: tuple[Any, ...]) -> MemoryRecord:
         sealed=bytes(row[5]),
         seal_version=int(row[6]),
         officer_id=row[7],
-        created_at=datetime.fromisoformat(row[8]),
+        created_at=moment(row[8]),
         confirmed_by=row[9],
-        confirmed_at=None if row[10] is None else datetime.fromisoformat(row[10]),
+        confirmed_at=moment_or_none(row[10]),
     )

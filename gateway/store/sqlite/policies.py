@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
 
 from gateway.audit import AuditEvent
 from gateway.store.interface.policies import PolicyStore, PolicyVersion
 from gateway.store.sqlite.database import Database, Transaction
+from gateway.store.sqlite.times import moment
 
 
 class SqlitePolicies(Database, PolicyStore):
@@ -45,8 +45,6 @@ class SqlitePolicies(Database, PolicyStore):
             rows = conn.execute(
                 "SELECT sha256, first_loaded_at FROM policies ORDER BY first_loaded_at DESC"
             ).fetchall()
-            return [
-                PolicyVersion(r[0], datetime.fromisoformat(r[1]) if r[1] else None) for r in rows
-            ]
+            return [PolicyVersion(r[0], moment(r[1]) if r[1] else None) for r in rows]
 
         return await self.read(read)

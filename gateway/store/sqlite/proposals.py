@@ -18,6 +18,7 @@ from gateway.store.sqlite.database import Database, Transaction
 from gateway.store.sqlite.sessions import end_sessions
 from gateway.store.sqlite.staff import check_desk, find_account
 from gateway.store.sqlite.throttle import clear_failures
+from gateway.store.sqlite.times import moment, moment_or_none, stored_or_none
 
 _COLUMNS: Final = (
     "id, kind, staff_id, name, role, desk, language, proposed_by, proposed_at, state, "
@@ -111,7 +112,7 @@ class SqliteProposals(Database, StaffProposalStore):
                     decided_by,
                     audit.timestamp(now),
                     approver_half,
-                    None if code_expires_at is None else audit.timestamp(code_expires_at),
+                    stored_or_none(code_expires_at),
                     proposal_id,
                 ),
             )
@@ -275,9 +276,9 @@ def _from_row(row: tuple[Any, ...]) -> Proposal:
             id=row[2], name=row[3], role=Role(row[4]), desk=Desk.parse(row[5]), language=row[6]
         ),
         proposed_by=row[7],
-        proposed_at=datetime.fromisoformat(row[8]),
+        proposed_at=moment(row[8]),
         state=ProposalState(row[9]),
         decided_by=row[10],
-        decided_at=None if row[11] is None else datetime.fromisoformat(row[11]),
-        code_expires_at=None if row[12] is None else datetime.fromisoformat(row[12]),
+        decided_at=moment_or_none(row[11]),
+        code_expires_at=moment_or_none(row[12]),
     )

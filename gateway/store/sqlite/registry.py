@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from gateway.audit import AuditEvent
@@ -13,6 +12,7 @@ from gateway.errors import RegistryError
 from gateway.partners import Certificate, CertificateState, Partner, PartnerState
 from gateway.store.interface.registry import Admission, RegistryStore
 from gateway.store.sqlite.database import Database, Transaction
+from gateway.store.sqlite.times import moment
 
 
 class SqliteRegistry(Database, RegistryStore):
@@ -172,8 +172,8 @@ def _certificate_from_row(row: tuple[Any, ...]) -> Certificate:
         fingerprint=row[0],
         partner_id=row[1],
         serial=row[2],
-        not_before=datetime.fromisoformat(row[3]),
-        not_after=datetime.fromisoformat(row[4]),
+        not_before=moment(row[3]),
+        not_after=moment(row[4]),
         state=CertificateState(row[5]),
     )
 

@@ -13,6 +13,7 @@ from gateway.audit import timestamp
 from gateway.store.interface.requests import RequestState, RequestStore, TrackedRequest
 from gateway.store.sqlite.database import Database
 from gateway.store.sqlite.receipt import received
+from gateway.store.sqlite.times import moment, moment_or_none
 
 
 class SqliteRequests(Database, RequestStore):
@@ -74,9 +75,9 @@ def _request(conn: sqlite3.Connection, row: tuple[Any, ...], viewer: str | None)
         sender_id=row[1],
         recipients=recipients,
         deadline_kind=row[3],
-        received_at=datetime.fromisoformat(row[4]),
-        deadline=datetime.fromisoformat(row[5]),
+        received_at=moment(row[4]),
+        deadline=moment(row[5]),
         answered_by=row[6],
         replied_by=row[7],
-        answered_at=None if row[8] is None else datetime.fromisoformat(row[8]),
+        answered_at=moment_or_none(row[8]),
     )

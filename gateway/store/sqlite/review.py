@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from gateway.audit import AuditEvent
@@ -22,6 +21,7 @@ from gateway.store.interface.review import (
 )
 from gateway.store.sqlite.database import Database, Transaction
 from gateway.store.sqlite.delivery import queue_copies
+from gateway.store.sqlite.times import moment, moment_or_none
 
 
 def queue_for_review(tx: Transaction, signal_id: str, items: tuple[NewReviewItem, ...]) -> None:
@@ -172,7 +172,7 @@ def _item(row: tuple[Any, ...]) -> ReviewItem:
         reasons=tuple(json.loads(row[5])),
         release_now=bool(row[6]),
         state=ReviewState(row[7]),
-        created_at=datetime.fromisoformat(row[8]),
-        decided_at=None if row[9] is None else datetime.fromisoformat(row[9]),
+        created_at=moment(row[8]),
+        decided_at=moment_or_none(row[9]),
         officer_id=row[10],
     )

@@ -12,6 +12,7 @@ from gateway.audit import AuditEvent
 from gateway.staff.sessions import Ended, SessionRecord
 from gateway.store.interface.sessions import CHANGEABLE, StaffSessionStore
 from gateway.store.sqlite.database import Database, Transaction
+from gateway.store.sqlite.times import moment, moment_or_none
 
 _COLUMNS: Final = (
     "id_hash, staff_id, language, csrf, started_at, seen_at, flash, ended_at, ended_reason"
@@ -110,9 +111,9 @@ def _record(row: sqlite3.Row | tuple[Any, ...]) -> SessionRecord:
         staff_id=row[1],
         language=row[2],
         csrf=row[3],
-        started_at=datetime.fromisoformat(row[4]),
-        seen_at=datetime.fromisoformat(row[5]),
+        started_at=moment(row[4]),
+        seen_at=moment(row[5]),
         flash=row[6],
-        ended_at=None if row[7] is None else datetime.fromisoformat(row[7]),
+        ended_at=moment_or_none(row[7]),
         ended_reason=None if row[8] is None else Ended(row[8]),
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime
 from typing import Any
 
 from gateway.audit import AuditEvent, timestamp
@@ -23,6 +22,7 @@ from gateway.store.sqlite.delivery import queue_copies
 from gateway.store.sqlite.receipt import received
 from gateway.store.sqlite.review import queue_for_review
 from gateway.store.sqlite.subjects import index_subjects
+from gateway.store.sqlite.times import moment
 
 
 class SqliteSignals(Database, SignalStore):
@@ -168,7 +168,7 @@ def _signal_from_row(conn: sqlite3.Connection, row: tuple[Any, ...]) -> StoredSi
         sender_id=row[1],
         sender_reference=row[2],
         body_sha256=row[3],
-        received_at=datetime.fromisoformat(row[4]),
+        received_at=moment(row[4]),
         recipients=tuple(json.loads(row[5])),
         audit_seq=row[6],
         audit_hash=row[7],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from gateway.audit import AuditEvent
@@ -18,6 +17,7 @@ from gateway.store.interface.staff import CredentialsReset, StaffStore
 from gateway.store.sqlite.database import Database, Transaction
 from gateway.store.sqlite.sessions import end_sessions
 from gateway.store.sqlite.throttle import clear_failures
+from gateway.store.sqlite.times import moment, moment_or_none
 
 _COLUMNS = "id, name, role, desk, language, state, created_at"
 _ISSUED_COLUMNS = "id, staff_id, label, created_at, revoked_at"
@@ -269,7 +269,7 @@ def _account_from_row(row: tuple[Any, ...]) -> StaffAccount:
         desk=Desk.parse(row[3]),
         language=row[4],
         state=StaffState(row[5]),
-        created_at=datetime.fromisoformat(row[6]),
+        created_at=moment(row[6]),
     )
 
 
@@ -299,8 +299,8 @@ def _token_from_row(row: tuple[Any, ...]) -> ApiToken:
         id=row[0],
         staff_id=row[1],
         label=row[2],
-        created_at=datetime.fromisoformat(row[3]),
-        revoked_at=None if row[4] is None else datetime.fromisoformat(row[4]),
+        created_at=moment(row[3]),
+        revoked_at=moment_or_none(row[4]),
     )
 
 

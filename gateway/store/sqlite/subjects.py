@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection
-from datetime import datetime
 
 from gateway.store.interface.subjects import SubjectMatch, SubjectStore
 from gateway.store.sqlite.database import Database, Transaction
+from gateway.store.sqlite.times import moment
 
 
 def index_subjects(tx: Transaction, signal_id: str, keys: Collection[str]) -> None:
@@ -36,7 +36,7 @@ class SqliteSubjects(Database, SubjectStore):
                 known = found.get(signal_id)
                 keys_found = frozenset({key}) | (known.keys if known else frozenset())
                 found[signal_id] = SubjectMatch(
-                    signal_id, sender, datetime.fromisoformat(received), category, keys_found
+                    signal_id, sender, moment(received), category, keys_found
                 )
             return list(found.values())
 

@@ -13,6 +13,7 @@ from gateway.staff import throttle
 from gateway.staff.throttle import Bucket, Failures, ThrottlePolicy, Wait
 from gateway.store.interface.throttle import SignInBlock, SignInThrottleStore
 from gateway.store.sqlite.database import Database, Transaction
+from gateway.store.sqlite.times import moment, moment_or_none, stored_or_none
 
 PRUNE_BATCH: Final = 100
 """Rows forgotten per write at most, so pruning never makes one attempt slow."""
@@ -27,7 +28,7 @@ class SqliteThrottle(Database, SignInThrottleStore):
             row = tx.conn.execute(
                 "SELECT tokens, updated_at FROM sign_in_addresses WHERE address = ?", (address,)
             ).fetchone()
-            bucket = None if row is None else Bucket(row[0], datetime.fromisoformat(row[1]))
+            bucket = None if row is None else Bucket(row[0], moment(row[1]))
             wait, spent = throttle.admit(policy, bucket, _failures(tx.conn, name_key, address), now)
             if spent is not None:
                 tx.conn.execute(
@@ -64,7 +65,7 @@ class SqliteThrottle(Database, SignInThrottleStore):
                     address,
                     failures.count,
                     audit.timestamp(failures.last_failure_at),
-                    _timestamp(failures.blocked_until),
+                    stored_or_none(failures.blocked_until),
                 ),
             )
             tx.append(event_for(failures))
@@ -91,8 +92,8 @@ class SqliteThrottle(Database, SignInThrottleStore):
                     SignInBlock(
                         address=row[0],
                         failures=row[1],
-                        last_failure_at=datetime.fromisoformat(row[2]),
-                        blocked_until=None if row[3] is None else datetime.fromisoformat(row[3]),
+                        last_failure_at=moment(row[2]),
+                        blocked_until=moment_or_none(row[3]),
                     )
                     for row in rows
                 ]
@@ -134,8 +135,8 @@ def _failures(conn: sqlite3.Connection, name_key: str, address: str) -> Failures
         return None
     return Failures(
         row[0],
-        datetime.fromisoformat(row[1]),
-        None if row[2] is None else datetime.fromisoformat(row[2]),
+        moment(row[1]),
+        moment_or_none(row[2]),
     )
 
 
@@ -151,7 +152,3 @@ def _prune(conn: sqlite3.Connection, now: datetime, policy: ThrottlePolicy) -> N
         "WHERE last_failure_at < ? LIMIT ?)",
         (audit.timestamp(now - policy.forget_after), PRUNE_BATCH),
     )
-
-
-def _timestamp(moment: datetime | None) -> str | None:
-    return None if moment is None else audit.timestamp(moment)
