@@ -1,15 +1,19 @@
 """The store's backends for the contract tests (``tests/test_store_contract_*.py``): each test
 there runs once per backend against the interface alone, on an empty store (``empty_store``)
-and a clock the test moves (``store_clock``). SQLite is the only backend so far; another
-joins :data:`BACKENDS` and :func:`open_backend`, and must pass the same tests."""
+and a clock the test moves (``store_clock``). Whatever a test asks of it, every time in every
+record the store returns must be aware and in UTC (:class:`TimesChecked`). SQLite is the only
+backend so far; another joins :data:`BACKENDS` and :func:`open_backend`, and must pass the
+same tests."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import dataclasses
+import inspect
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final, cast
 
 import pytest
 
@@ -43,4 +47,37 @@ async def empty_store(
 ) -> AsyncIterator[Store]:
     """An empty store of each backend in turn."""
     async with open_backend(request.param, tmp_path, store_clock) as opened:
-        yield opened
+        yield cast(Store, TimesChecked(opened))
+
+
+class TimesChecked:
+    """A store whose every awaited answer is checked: each time in it aware, in UTC."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> Any:
+        found = getattr(self._store, name)
+        if not inspect.iscoroutinefunction(found):
+            return found
+
+        async def checked(*args: Any, **kwargs: Any) -> Any:
+            answer = await found(*args, **kwargs)
+            assert_times_in_utc(answer, f"{name}()")
+            return answer
+
+        return checked
+
+
+def assert_times_in_utc(value: object, where: str) -> None:
+    if isinstance(value, datetime):
+        assert value.tzinfo is UTC, f"{where} is {value!r}, not an aware time in UTC"
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for field in dataclasses.fields(value):
+            assert_times_in_utc(getattr(value, field.name), f"{where}.{field.name}")
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            assert_times_in_utc(item, f"{where}[{key!r}]")
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            assert_times_in_utc(item, f"{where}[]")
