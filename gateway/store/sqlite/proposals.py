@@ -16,7 +16,7 @@ from gateway.staff.sessions import Ended
 from gateway.store.interface.proposals import Decided, EnrolmentCode, StaffProposalStore
 from gateway.store.sqlite.database import Database, Transaction
 from gateway.store.sqlite.sessions import end_sessions
-from gateway.store.sqlite.staff import check_desk, find_account
+from gateway.store.sqlite.staff import check_desk, find_account, known_account
 from gateway.store.sqlite.throttle import clear_failures
 from gateway.store.sqlite.times import moment, moment_or_none, stored_or_none
 
@@ -189,7 +189,7 @@ class SqliteProposals(Database, StaffProposalStore):
             end_sessions(tx, staff_id, Ended.ENROLLED)
             clear_failures(tx, name_key)
             tx.append(event)
-            return _account(tx.conn, staff_id)
+            return known_account(tx.conn, staff_id)
 
         return await self.write(write)
 
@@ -258,13 +258,6 @@ def _proposal(conn: sqlite3.Connection, proposal_id: str) -> Proposal:
     found = _find(conn, proposal_id)
     if found is None:
         raise RegistryError("no proposal {id}", id=proposal_id)
-    return found
-
-
-def _account(conn: sqlite3.Connection, staff_id: str) -> StaffAccount:
-    found = find_account(conn, staff_id)
-    if found is None:
-        raise RegistryError("no staff {id}", id=staff_id)
     return found
 
 

@@ -53,7 +53,7 @@ class SqliteStaff(Database, StaffStore):
             except sqlite3.IntegrityError as exc:
                 raise RegistryError("staff {id} already exists", id=account.id) from exc
             tx.append(event)
-            return _account(tx.conn, account.id)
+            return known_account(tx.conn, account.id)
 
         return await self.write(write)
 
@@ -62,7 +62,7 @@ class SqliteStaff(Database, StaffStore):
     ) -> StaffAccount:
 
         def write(tx: Transaction) -> StaffAccount:
-            before = _account(tx.conn, account.id)
+            before = known_account(tx.conn, account.id)
             check_desk(tx.conn, account.desk)
             if (before.role, before.desk) != (account.role, account.desk):
                 end_sessions(tx, account.id, Ended.ACCOUNT_CHANGED)
@@ -79,7 +79,7 @@ class SqliteStaff(Database, StaffStore):
                 ),
             )
             tx.append(event_for(before))
-            return _account(tx.conn, account.id)
+            return known_account(tx.conn, account.id)
 
         return await self.write(write)
 
@@ -91,7 +91,7 @@ class SqliteStaff(Database, StaffStore):
     ) -> StaffAccount:
 
         def write(tx: Transaction) -> StaffAccount:
-            before = _account(tx.conn, staff_id)
+            before = known_account(tx.conn, staff_id)
             if state is StaffState.DISABLED:
                 end_sessions(tx, staff_id, Ended.DISABLED)
             tx.conn.execute(
@@ -108,7 +108,7 @@ class SqliteStaff(Database, StaffStore):
                 ),
             )
             tx.append(event_for(before))
-            return _account(tx.conn, staff_id)
+            return known_account(tx.conn, staff_id)
 
         return await self.write(write)
 
@@ -121,7 +121,7 @@ class SqliteStaff(Database, StaffStore):
         event_for: Callable[[int], AuditEvent],
     ) -> CredentialsReset:
         def write(tx: Transaction) -> CredentialsReset:
-            _account(tx.conn, staff_id)
+            known_account(tx.conn, staff_id)
             end_sessions(tx, staff_id, Ended.CREDENTIALS_RESET)
             now = tx.now()
             tx.conn.execute(
@@ -141,12 +141,12 @@ class SqliteStaff(Database, StaffStore):
                 (now, staff_id),
             ).rowcount
             tx.append(event_for(revoked))
-            return CredentialsReset(_account(tx.conn, staff_id), tokens_revoked=revoked)
+            return CredentialsReset(known_account(tx.conn, staff_id), tokens_revoked=revoked)
 
         return await self.write(write)
 
     async def staff_account(self, staff_id: str) -> StaffAccount:
-        return await self.read(lambda conn: _account(conn, staff_id))
+        return await self.read(lambda conn: known_account(conn, staff_id))
 
     async def staff_accounts(self) -> list[StaffAccount]:
         def read(conn: sqlite3.Connection) -> list[StaffAccount]:
@@ -205,7 +205,7 @@ class SqliteStaff(Database, StaffStore):
 
     async def issue_token(self, token: NewToken, token_hash: str, event: AuditEvent) -> ApiToken:
         def write(tx: Transaction) -> ApiToken:
-            if not _account(tx.conn, token.staff_id).active:
+            if not known_account(tx.conn, token.staff_id).active:
                 raise RegistryError("staff {id} is not active", id=token.staff_id)
             try:
                 tx.conn.execute(
@@ -222,7 +222,7 @@ class SqliteStaff(Database, StaffStore):
 
     async def tokens(self, staff_id: str) -> list[ApiToken]:
         def read(conn: sqlite3.Connection) -> list[ApiToken]:
-            _account(conn, staff_id)
+            known_account(conn, staff_id)
             rows = conn.execute(
                 f"SELECT {_ISSUED_COLUMNS} FROM api_tokens WHERE staff_id = ? "
                 "ORDER BY created_at, id",
@@ -278,7 +278,8 @@ def find_account(conn: sqlite3.Connection, staff_id: str) -> StaffAccount | None
     return None if row is None else _account_from_row(row)
 
 
-def _account(conn: sqlite3.Connection, staff_id: str) -> StaffAccount:
+def known_account(conn: sqlite3.Connection, staff_id: str) -> StaffAccount:
+    """The account ``staff_id``, or a :class:`RegistryError` saying there is none."""
     found = find_account(conn, staff_id)
     if found is None:
         raise RegistryError("no staff {id}", id=staff_id)
