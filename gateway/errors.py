@@ -33,6 +33,7 @@
     │   ├── EnvelopeSignatureInvalid   unknown signing key, or anything changed after signing
     │   └── EnvelopeUndecryptable      HPKE refuses: altered, or bound to other ids
     └── InternalError                  500  our fault; details go to the log, not the caller
+        └── AuditTreeIncomplete        a hash the audit log's tree must hold is missing
 
 Each error knows its problem ``type`` (a stable URI), HTTP status, and title and
 detail as English message ids; :mod:`gateway.problems` turns them into RFC 9457
@@ -629,3 +630,11 @@ class TooManyLongPolls(ClientError):
 
     def extensions(self) -> dict[str, object]:
         return {"retry_after": self.params["retry_after"]}
+
+
+class AuditTreeIncomplete(InternalError):
+    """The store lacks a hash of the audit log's tree that its size says it holds: the
+    node ``(level, index)``."""
+
+    def __init__(self, *, level: int, index: int) -> None:
+        super().__init__(level=level, index=index)
