@@ -216,3 +216,50 @@ def test_a_missing_tile_is_an_internal_error() -> None:
 
     with pytest.raises(AuditTreeIncomplete):
         asyncio.run(merkle.inclusion_proof(TileHashReader(Empty()), 3, 10))
+
+
+# --- naming where a log diverged from checkpoints trusted earlier ---------------------------
+
+
+def roots_at(memory: MemoryTiles, sizes: Sequence[int]) -> list[tuple[int, bytes]]:
+    reader = TileHashReader(memory)
+    return [(size, asyncio.run(merkle.tree_root(reader, size))) for size in sizes]
+
+
+TRUSTED_SIZES = (10, 50, 100, 200, 250, 300)
+
+
+def tampered(changed: int | None = None, size: int = 300) -> MemoryTiles:
+    hashes = leaves(0, size)
+    if changed is not None:
+        hashes[changed] = leaf_hash(b"rewritten")
+    memory = MemoryTiles()
+    memory.append(hashes)
+    return memory
+
+
+def test_an_intact_log_agrees_with_every_trusted_checkpoint() -> None:
+    trusted = roots_at(tampered(), TRUSTED_SIZES)
+    log = tampered(size=320)
+    assert asyncio.run(merkle.first_divergence(TileHashReader(log), 320, trusted)) is None
+
+
+@pytest.mark.parametrize(
+    ("changed", "expected"),
+    [(0, (0, 10)), (9, (0, 10)), (10, (10, 50)), (120, (100, 200)), (299, (250, 300))],
+)
+def test_a_changed_entry_is_placed_between_two_trusted_checkpoints(
+    changed: int, expected: tuple[int, int]
+) -> None:
+    trusted = roots_at(tampered(), TRUSTED_SIZES)
+    counting = CountingTiles(tampered(changed))
+    found = asyncio.run(merkle.first_divergence(TileHashReader(counting), 300, trusted))
+    assert found == merkle.Divergence(*expected)
+    assert len(counting.calls) <= 3
+
+
+def test_a_truncated_log_differs_from_the_first_checkpoint_beyond_its_end() -> None:
+    trusted = roots_at(tampered(), TRUSTED_SIZES)
+    log = tampered(size=150)
+    found = asyncio.run(merkle.first_divergence(TileHashReader(log), 150, trusted))
+    assert found == merkle.Divergence(agrees_up_to=100, differs_at=200)

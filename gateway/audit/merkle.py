@@ -17,7 +17,8 @@ turn. :func:`verify_inclusion` and :func:`verify_consistency` are the verificati
 algorithms of RFC 9162 §2.1.3.2 and §2.1.4.2, step by step. :func:`integrate` is the
 sequencer's step: the hashes of a batch of new leaves, with the tree's right edge (the
 O(log n) complete subtrees that make up its current size), give every new node and the new
-root without reading anything else.
+root without reading anything else. :func:`first_divergence` names where a log stopped
+agreeing with checkpoints trusted earlier.
 
 Why not ``pymerkle`` (7.0.0, the RFC 9162 library on PyPI), measured on the development
 machine with a million 8-byte entries: its ``SqliteTree`` stores leaves only and recomputes
@@ -332,3 +333,41 @@ def _edge_hash(
     if node.index >= first and hashes:
         return hashes[node.index - first]
     return old_by_level[node.level]
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Where a log stops agreeing with checkpoints trusted earlier: it still has the tree of
+    the first ``agrees_up_to`` entries (0 when no trusted checkpoint is left standing) and no
+    longer the tree of the first ``differs_at``. Some entry in between was changed, removed
+    or moved, or the log ends before ``differs_at``."""
+
+    agrees_up_to: int
+    differs_at: int
+
+
+async def first_divergence(
+    reader: HashReader, size: int, trusted: Sequence[tuple[int, bytes]]
+) -> Divergence | None:
+    """The first of the ``trusted`` ``(size, root)`` pairs (one root per size) that the log of
+    ``size`` entries no longer matches, and the last it still matches; None if it matches all.
+
+    A log that agrees with a tree of ``m`` leaves agrees with every smaller one of them, so a
+    binary search computes O(log t) roots for ``t`` trusted checkpoints.
+    """
+    ordered = sorted(trusted)
+
+    async def holds(position: int) -> bool:
+        then, root = ordered[position]
+        return then <= size and await tree_root(reader, then) == root
+
+    low, high = 0, len(ordered)
+    while low < high:
+        middle = (low + high) // 2
+        if await holds(middle):
+            low = middle + 1
+        else:
+            high = middle
+    if low == len(ordered):
+        return None
+    return Divergence(agrees_up_to=ordered[low - 1][0] if low else 0, differs_at=ordered[low][0])
