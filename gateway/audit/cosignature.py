@@ -19,21 +19,10 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Final
+from typing import ClassVar, Final
 
-from gateway.audit.note import (
-    KEY_NAME,
-    VERIFIER_KEY_LENGTH,
-    Note,
-    RawSigner,
-    Signature,
-    decode_verifier_key,
-    ed25519_verifies,
-    encode_verifier_key,
-    key_id,
-    valid_key_name,
-)
-from gateway.errors import NoteSignatureInvalid, VerifierKeyMalformed
+from gateway.audit.note import Ed25519Key, Note, RawSigner, Signature, ed25519_verifies
+from gateway.errors import NoteSignatureInvalid
 
 COSIGNATURE_V1: Final = 0x04
 MAX_TIMESTAMP: Final = (1 << 63) - 1
@@ -42,32 +31,18 @@ _TIMESTAMP = struct.Struct(">Q")
 
 def signed_message(text: str, timestamp: int) -> bytes:
     """What a ``cosignature/v1`` signs: the header, the time line and the checkpoint text."""
-    return f"cosignature/v1\ntime {timestamp}\n{text}".encode()
+    return _header(timestamp) + text.encode()
+
+
+def _header(timestamp: int) -> bytes:
+    return b"cosignature/v1\ntime %d\n" % timestamp
 
 
 @dataclass(frozen=True)
-class WitnessKey:
+class WitnessKey(Ed25519Key):
     """A witness's public key (type ``0x04``): verifies its cosignatures."""
 
-    name: str
-    public_key: bytes
-
-    def __post_init__(self) -> None:
-        if not valid_key_name(self.name):
-            raise VerifierKeyMalformed(reason=KEY_NAME)
-        if len(self.public_key) != 32:
-            raise VerifierKeyMalformed(reason=VERIFIER_KEY_LENGTH)
-
-    @classmethod
-    def parse(cls, vkey: str) -> WitnessKey:
-        return cls(*decode_verifier_key(vkey, COSIGNATURE_V1))
-
-    @property
-    def key_id(self) -> bytes:
-        return key_id(self.name, COSIGNATURE_V1, self.public_key)
-
-    def encode(self) -> str:
-        return encode_verifier_key(self.name, COSIGNATURE_V1, self.public_key)
+    signature_type: ClassVar[int] = COSIGNATURE_V1
 
     def verify(self, text: bytes, signature: bytes) -> bool:
         """Whether ``signature`` (timestamp and Ed25519 signature) cosigns the text."""
@@ -76,7 +51,7 @@ class WitnessKey:
         (timestamp,) = _TIMESTAMP.unpack_from(signature)
         if timestamp > MAX_TIMESTAMP:
             return False
-        message = signed_message(text.decode(), timestamp)
+        message = _header(timestamp) + text
         return ed25519_verifies(self.public_key, message, signature[_TIMESTAMP.size :])
 
 

@@ -27,7 +27,7 @@ import binascii
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Final, Protocol
+from typing import ClassVar, Final, Protocol, Self
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -137,9 +137,10 @@ def ed25519_verifies(public_key: bytes, message: bytes, signature: bytes) -> boo
 
 
 @dataclass(frozen=True)
-class Ed25519Verifier:
-    """A log's (or anyone's) Ed25519 note key: type ``0x01``, signing the note text."""
+class Ed25519Key:
+    """A named Ed25519 public key of one signature type; each type verifies its own way."""
 
+    signature_type: ClassVar[int] = ED25519
     name: str
     public_key: bytes
 
@@ -150,15 +151,21 @@ class Ed25519Verifier:
             raise VerifierKeyMalformed(reason=VERIFIER_KEY_LENGTH)
 
     @classmethod
-    def parse(cls, vkey: str) -> Ed25519Verifier:
-        return cls(*decode_verifier_key(vkey, ED25519))
+    def parse(cls, vkey: str) -> Self:
+        """The key of a verifier key string, which must be of this signature type."""
+        return cls(*decode_verifier_key(vkey, cls.signature_type))
 
     @property
     def key_id(self) -> bytes:
-        return key_id(self.name, ED25519, self.public_key)
+        return key_id(self.name, self.signature_type, self.public_key)
 
     def encode(self) -> str:
-        return encode_verifier_key(self.name, ED25519, self.public_key)
+        return encode_verifier_key(self.name, self.signature_type, self.public_key)
+
+
+@dataclass(frozen=True)
+class Ed25519Verifier(Ed25519Key):
+    """A log's (or anyone's) note key: type ``0x01``, an Ed25519 signature of the text."""
 
     def verify(self, text: bytes, signature: bytes) -> bool:
         return ed25519_verifies(self.public_key, text, signature)
