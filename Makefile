@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DATA ?= data
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest install catalogs extract update-catalogs schemas audit-events bench bench-deliver bench-abuse clean
+.PHONY: run test lint typecheck pytest install catalogs extract update-catalogs schemas audit-events bench bench-deliver bench-abuse bench-tlog clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,9 @@ bench-deliver: install
 
 bench-abuse: install
 	$(BIN)/python bench/abuse.py
+
+bench-tlog: install
+	$(BIN)/python bench/tlog.py
 
 .PHONY: screenshots
 screenshots: install  # every staff page in nl, fr and de, into docs/screenshots/

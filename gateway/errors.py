@@ -32,7 +32,19 @@
     │   ├── EnvelopeWrongKey           sealed to another key than the one given
     │   ├── EnvelopeSignatureInvalid   unknown signing key, or anything changed after signing
     │   └── EnvelopeUndecryptable      HPKE refuses: altered, or bound to other ids
+    ├── NoteRefused                    a signed note (C2SP signed-note) is not accepted
+    │   ├── NoteMalformed              400  not in the signed-note format
+    │   ├── NoteUnverified             403  no signature by a key we know
+    │   ├── NoteSignatureInvalid       403  a known key's signature does not verify
+    │   ├── VerifierKeyMalformed       400  not a verifier key we can use
+    │   └── CheckpointMalformed        400  the note's text is not a C2SP checkpoint
+    ├── WitnessRefusal                 a witness will not cosign; both checkpoints kept
+    │   ├── CheckpointUnverified       403  the new checkpoint's signature or form is wrong
+    │   ├── CheckpointRollback         409  smaller than the one cosigned before
+    │   ├── CheckpointSplitView        409  the same size with another root hash
+    │   └── ConsistencyUnproven        422  the proof does not show the new log extends the old
     └── InternalError                  500  our fault; details go to the log, not the caller
+        └── AuditTreeIncomplete        a hash the audit log's tree must hold is missing
 
 Each error knows its problem ``type`` (a stable URI), HTTP status, and title and
 detail as English message ids; :mod:`gateway.problems` turns them into RFC 9457
@@ -629,3 +641,179 @@ class TooManyLongPolls(ClientError):
 
     def extensions(self) -> dict[str, object]:
         return {"retry_after": self.params["retry_after"]}
+
+
+class NoteRefused(ClientError):
+    """A signed note (``c2sp.org/signed-note``: a checkpoint, its cosignatures) is refused."""
+
+    kind = "note-refused"
+    status = 400
+    title = N_("Signed note refused")
+    detail_message = N_("The signed note is not accepted.")
+
+
+class NoteMalformed(NoteRefused):
+    """Not a signed note: ``reason`` (a message id) says what is wrong with its form."""
+
+    kind = "note-malformed"
+    title = N_("Malformed signed note")
+    detail_message = N_("The text is not a signed note: {reason}")
+
+    def __init__(self, *, reason: str) -> None:
+        super().__init__(reason=reason)
+
+
+class NoteUnverified(NoteRefused):
+    """No signature on the note is by a key the verifier knows."""
+
+    kind = "note-unverified"
+    status = 403
+    title = N_("Signed note not verified")
+    detail_message = N_("The note carries no signature by a known key ({names}).")
+
+    def __init__(self, *, names: str) -> None:
+        super().__init__(names=names)
+
+
+class NoteSignatureInvalid(NoteRefused):
+    """A signature by a known key (name and key ID) fails: the note was changed or forged."""
+
+    kind = "note-signature-invalid"
+    status = 403
+    title = N_("Signature does not verify")
+    detail_message = N_(
+        "The signature of {name} (key ID {key_id}) does not verify: the note was changed "
+        "after it was signed, or that key did not sign it."
+    )
+
+    def __init__(self, *, name: str, key_id: str) -> None:
+        super().__init__(name=name, key_id=key_id)
+
+
+class VerifierKeyMalformed(NoteRefused):
+    """Not a verifier key (``name+keyid+base64(type || key)``) of a type we use."""
+
+    kind = "verifier-key-malformed"
+    title = N_("Unusable verifier key")
+    detail_message = N_("The verifier key is not usable: {reason}")
+
+    def __init__(self, *, reason: str) -> None:
+        super().__init__(reason=reason)
+
+
+class CheckpointMalformed(NoteRefused):
+    """The note's text is not a ``c2sp.org/tlog-checkpoint`` body."""
+
+    kind = "checkpoint-malformed"
+    title = N_("Malformed checkpoint")
+    detail_message = N_("The note is not a checkpoint: {reason}")
+
+    def __init__(self, *, reason: str) -> None:
+        super().__init__(reason=reason)
+
+
+class WitnessRefusal(ClientError):
+    """A witness will not cosign a checkpoint. ``previous`` (the signed checkpoint it
+    cosigned last, if any) and ``submitted`` (the one it was shown) are kept as evidence."""
+
+    kind = "witness-refusal"
+    status = 409
+    title = N_("Checkpoint not cosigned")
+    detail_message = N_("The checkpoint was not cosigned.")
+
+    def __init__(self, *, previous: bytes | None, submitted: bytes, **params: object) -> None:
+        self.previous = previous
+        self.submitted = submitted
+        super().__init__(**params)
+
+    def extensions(self) -> dict[str, object]:
+        return {
+            name: value
+            for name, value in self.params.items()
+            if name in ("old_size", "new_size", "size")
+        }
+
+
+class CheckpointUnverified(WitnessRefusal):
+    """The submitted checkpoint is not signed by the log's key, or not a checkpoint of it;
+    ``reason`` is a message id."""
+
+    kind = "checkpoint-unverified"
+    status = 403
+    title = N_("Checkpoint not verified")
+    detail_message = N_(
+        "The checkpoint is not accepted: {reason} Nothing was cosigned; both checkpoints are "
+        "kept as evidence."
+    )
+
+    def __init__(self, *, previous: bytes | None, submitted: bytes, reason: str) -> None:
+        super().__init__(previous=previous, submitted=submitted, reason=reason)
+
+
+class CheckpointRollback(WitnessRefusal):
+    """The log is smaller than the checkpoint cosigned before: truncated, or rolled back."""
+
+    kind = "checkpoint-rollback"
+    title = N_("The log went back")
+    detail_message = N_(
+        "The gateway now shows {new_size} entries, fewer than the {old_size} already "
+        "cosigned: entries were removed, or an older copy of the log was restored. Nothing "
+        "was cosigned; both checkpoints are kept as evidence."
+    )
+
+    def __init__(self, *, previous: bytes, submitted: bytes, old_size: int, new_size: int) -> None:
+        super().__init__(
+            previous=previous, submitted=submitted, old_size=old_size, new_size=new_size
+        )
+
+
+class CheckpointSplitView(WitnessRefusal):
+    """The same size as the checkpoint cosigned before, with another root hash."""
+
+    kind = "checkpoint-split-view"
+    title = N_("Two logs of the same size")
+    detail_message = N_(
+        "The gateway shows {size} entries with root hash {new_root}, but {size} entries with "
+        "root hash {old_root} were cosigned: the log was rewritten, or others are shown "
+        "another log. Nothing was cosigned; both checkpoints are kept as evidence."
+    )
+
+    def __init__(
+        self, *, previous: bytes, submitted: bytes, size: int, old_root: str, new_root: str
+    ) -> None:
+        super().__init__(
+            previous=previous,
+            submitted=submitted,
+            size=size,
+            old_root=old_root,
+            new_root=new_root,
+        )
+
+
+class ConsistencyUnproven(WitnessRefusal):
+    """The consistency proof does not lead from the cosigned checkpoint to the new one."""
+
+    kind = "consistency-unproven"
+    status = 422
+    title = N_("The log is not an extension of the one cosigned")
+    detail_message = N_(
+        "The proof does not show that the log of {new_size} entries extends the log of "
+        "{old_size} entries already cosigned: some of the first {old_size} entries were "
+        "changed, removed or reordered, or the proof is wrong. Nothing was cosigned; both "
+        "checkpoints are kept as evidence."
+    )
+
+    def __init__(self, *, previous: bytes, submitted: bytes, old_size: int, new_size: int) -> None:
+        super().__init__(
+            previous=previous, submitted=submitted, old_size=old_size, new_size=new_size
+        )
+
+
+class AuditTreeIncomplete(InternalError):
+    """The store lacks a hash of the audit log's tree that its size says it holds: the
+    node ``(level, index)``."""
+
+    kind = "audit-tree-incomplete"
+
+    def __init__(self, *, level: int, index: int) -> None:
+        super().__init__(level=level, index=index)

@@ -1,4 +1,4 @@
-"""The audit log: a hash chain of typed events.
+"""The audit log: a hash chain of typed events, and the transparency log over it.
 
 - :mod:`~gateway.audit.hashchain`: entries, each naming its predecessor's hash, and their
   verification;
@@ -7,7 +7,13 @@
 - :mod:`~gateway.audit.refs`: actors and subjects (``partner(id)``, ``staff(id)``,
   ``signal(id)``, …); :mod:`~gateway.audit.keys`: the keys of an entry's data;
 - :mod:`~gateway.audit.schema`: how an event type declares its entry;
-  :mod:`~gateway.audit.reference`: ``docs/audit-events.md``, written from the types.
+  :mod:`~gateway.audit.reference`: ``docs/audit-events.md``, written from the types;
+- the transparency log, pure: :mod:`~gateway.audit.merkle` (the RFC 9162 tree: which
+  stored hashes a root or proof needs, how they combine, verification, integrating a
+  batch), :mod:`~gateway.audit.tiles` (the hashes stored as C2SP tlog-tiles),
+  :mod:`~gateway.audit.note` (C2SP signed notes), :mod:`~gateway.audit.checkpoint`
+  (C2SP checkpoints), :mod:`~gateway.audit.cosignature` (witness cosignatures) and
+  :mod:`~gateway.audit.witness` (a witness's decision to cosign or refuse).
 
 Nothing here imports the store, HTTP or the pages.
 """
