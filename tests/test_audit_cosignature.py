@@ -52,7 +52,7 @@ def test_the_key_id_is_computed_with_type_0x04() -> None:
     assert witness.key_id == expected[:4]
     assert witness.key_id != note.key_id(witness.name, note.ED25519, key.public_key)
     vkey = witness.encode()
-    assert base64.b64decode(vkey.split("+")[2])[0] == COSIGNATURE_V1
+    assert base64.b64decode(vkey.split("+", 2)[2])[0] == COSIGNATURE_V1
     assert WitnessKey.parse(vkey) == witness
 
 
