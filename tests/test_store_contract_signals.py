@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from gateway.audit import AuditEvent, EventKind, refs
+from gateway.audit import AuditEvent, EventKind, merkle, refs
 from gateway.decision import DataClass, Decision, FiredRule, Outcome, Verdict
 from gateway.errors import IdempotencyConflict
 from gateway.partners import Partner
@@ -128,6 +128,7 @@ async def test_a_signal_is_kept_with_its_audit_entry_and_reads_back_as_kept(
         entry.hash,
         "signal.accepted",
     )
+    assert stored.audit_leaf_hash == merkle.leaf_hash(entry.canonical)
     assert await registry.decisions(signal.id) == list(signal.decisions)
     assert await registry.sealed_body(signal.id) == b"sealed-1"
     assert await registry.signal_ids() == [signal.id]
