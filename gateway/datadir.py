@@ -27,6 +27,7 @@ from gateway.errors import RegistryError
 from gateway.partners import DEMO_NETWORK, Certificate, Partner, PartnerState
 from gateway.seal import GatewayKey, PartnerKey, Signer, Suite
 from gateway.store import Store
+from gateway.transparency.witness_keys import add_witness_key, new_witness_key
 from gateway.vault import MasterKey, SealedBlob, create_master_key_file, load_master_key_file
 
 
@@ -113,6 +114,8 @@ async def initialise(
                 report.enrolled.append(partner.id)
             if await _demo_encryption_key(store, layout, partner.id, now=now, actor=actor):
                 report.created.append(str(layout.partner_encryption_key(partner.id)))
+            if await _demo_witness_key(store, layout, partner.id, actor=actor):
+                report.created.append(str(layout.partner_witness_key(partner.id)))
     return report
 
 
@@ -167,6 +170,21 @@ async def _demo_encryption_key(
     await add_partner_key(store, partner_id, public_pem, now=now, actor=actor)
     write_private(private_path, private_pem)
     write_public(layout.partner_encryption_public_key(partner_id), public_pem)
+    return True
+
+
+async def _demo_witness_key(store: Store, layout: DataDir, partner_id: str, *, actor: Ref) -> bool:
+    """Give an active demo partner without a witness key one beside its certificate, and
+    register its verifier key (``witness.vkey``)."""
+    private_path = layout.partner_witness_key(partner_id)
+    if private_path.exists() or not (await store.partner(partner_id)).active:
+        return False
+    if await store.witness_keys(partner_id):
+        return False
+    private, vkey = new_witness_key(f"{partner_id}/witness")
+    await add_witness_key(store, partner_id, vkey, actor=actor)
+    write_private(private_path, private.encode() + b"\n")
+    write_public(private_path.with_suffix(".vkey"), vkey.encode() + b"\n")
     return True
 
 

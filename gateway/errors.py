@@ -49,6 +49,7 @@
     │   ├── WitnessKeyUnknown          403  a cosignature by a key not registered for the caller
     │   └── CosignatureInvalid         422  a cosignature that does not verify on our checkpoint
     ├── ProofRefused                   a partner's or auditor's side does not accept a proof
+    │   ├── ReceiptMalformed           not a receipt naming its audit entry's leaf
     │   ├── InclusionUnproven          the entry is not shown to be in the signed checkpoint
     │   └── LogDiverged                the log no longer matches checkpoints trusted earlier
     └── InternalError                  500  our fault; details go to the log, not the caller
@@ -934,6 +935,17 @@ class ProofRefused(EuregateError):
     status = 422
     title = N_("Proof not accepted")
     detail_message = N_("The audit log's proof is not accepted.")
+
+
+class ReceiptMalformed(ProofRefused):
+    """Not a receipt (or status) of the gateway that names its audit entry's leaf."""
+
+    kind = "receipt-malformed"
+    title = N_("Not a receipt")
+    detail_message = N_(
+        "This is not a receipt of the gateway: it names no audit entry with its leaf index and "
+        "leaf hash (base64)."
+    )
 
 
 class InclusionUnproven(ProofRefused):

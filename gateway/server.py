@@ -18,6 +18,9 @@ from aiohttp import web
 
 from gateway import at_rest, datadir, pki
 from gateway.app import create_app
+from gateway.audit.note import Ed25519Signer
+from gateway.audit_api import add_partner_routes as add_partner_audit_routes
+from gateway.audit_api import add_staff_routes as add_staff_audit_routes
 from gateway.clock import Clock, SystemClock
 from gateway.config import DataDir, Settings
 from gateway.delivery import Courier, Inbox
@@ -32,12 +35,16 @@ from gateway.memory_desk import MemoryDesk
 from gateway.partner_limits import PartnerLimits
 from gateway.prepare import Preparer
 from gateway.refusals import REFUSALS, RefusalLedger, summarising
+from gateway.seal import Signer
 from gateway.sharing import PolicyInForce, PolicyRefused
 from gateway.staff import PASSWORDS, Authenticator, Passwords
 from gateway.staff_app import AUTHENTICATOR, DESK, add_memory_routes, create_staff_app
 from gateway.store import Store
 from gateway.store.sqlite import SqliteStore
 from gateway.translate import MemoryBackend, backend_from_settings, checked_url, close_backend
+from gateway.transparency.leadership import LockFile
+from gateway.transparency.log import TransparencyLog
+from gateway.transparency.sequencer import Sequencer
 from gateway.web import setup_web
 
 
@@ -117,6 +124,7 @@ async def build(
     )
     pusher = Pusher.from_settings(settings, layout, store=store, clock=clock)
     signer = datadir.load_signer(layout, master_key)
+    transparency, sequencer = audit_tree(settings, layout, store=store, clock=clock, signer=signer)
     courier = Courier(
         store=store,
         preparer=preparer,
@@ -158,6 +166,7 @@ async def build(
             max_body_bytes=settings.max_body_bytes,
         ),
         max_body_bytes=settings.max_body_bytes,
+        transparency=transparency,
     )
     partner_refusals = RefusalLedger(
         clock, store.record_all, listener="partners", limit=settings.refusals_per_minute
@@ -182,6 +191,7 @@ async def build(
     )
     memory = translator if isinstance(translator, MemoryBackend) else None
     add_memory_routes(staff_app, MemoryDesk(store=store, memory=memory))
+    serve_audit_tree(app, staff_app, transparency, sequencer)
     setup_web(
         staff_app,
         desk=staff_app[DESK],
@@ -224,6 +234,39 @@ async def build(
         limits=limits,
         staff_limits=staff_limits,
     )
+
+
+def audit_tree(
+    settings: Settings, layout: DataDir, *, store: Store, clock: Clock, signer: Signer
+) -> tuple[TransparencyLog, Sequencer | None]:
+    """What the listeners answer about the audit log's tree, and the sequencer that grows it,
+    unless another instance does (``audit_sequencer``)."""
+    log_signer = Ed25519Signer(settings.audit_origin, signer)
+    transparency = TransparencyLog(store, log_key=log_signer.verifier)
+    if not settings.audit_sequencer:
+        return transparency, None
+    sequencer = Sequencer(
+        store=store,
+        signer=log_signer,
+        clock=clock,
+        leadership=LockFile(layout.sequencer_lock),
+        interval=settings.checkpoint_interval,
+        republish_after=timedelta(seconds=settings.checkpoint_republish),
+    )
+    return transparency, sequencer
+
+
+def serve_audit_tree(
+    app: web.Application,
+    staff_app: web.Application,
+    transparency: TransparencyLog,
+    sequencer: Sequencer | None,
+) -> None:
+    """The tree's routes on both listeners; the sequencer runs while the gateway does."""
+    add_partner_audit_routes(app)
+    add_staff_audit_routes(staff_app, transparency)
+    if sequencer is not None:
+        app.cleanup_ctx.append(_background(sequencer.run))
 
 
 def intake_pool(settings: Settings, hook: JobHook | None = None) -> FairPool:

@@ -49,7 +49,7 @@ class RegisteredWitnessKey:
 @dataclass(frozen=True)
 class StoredCosignature:
     """A witness's cosignature on the checkpoint of ``size`` entries: which partner and key,
-    the witness's own time (POSIX seconds), the signature line, and when it arrived."""
+    the witness's own time (POSIX seconds), the signature line, and when it was kept."""
 
     size: int
     partner_id: str
@@ -57,7 +57,7 @@ class StoredCosignature:
     key_id: str
     cosigned_at: int
     line: str
-    received_at: datetime
+    received_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,8 @@ class WitnessStore(Protocol):
     async def add_cosignature(
         self, cosignature: StoredCosignature, event: AuditEvent
     ) -> StoredCosignature:
-        """Keep a verified cosignature, replacing the same key's earlier one for that size."""
+        """Keep a verified cosignature, ``received_at`` now, replacing the same key's earlier
+        one for that size."""
         ...
 
     async def cosignatures(self, size: int) -> list[StoredCosignature]:

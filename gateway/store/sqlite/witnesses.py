@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from gateway.audit import AuditEvent, timestamp
+from gateway.audit import AuditEvent
 from gateway.errors import RegistryError
 from gateway.store.interface.witnesses import (
     InconsistencyReport,
@@ -87,15 +88,8 @@ class SqliteWitnesses(Database, WitnessStore):
         self, cosignature: StoredCosignature, event: AuditEvent
     ) -> StoredCosignature:
         def write(tx: Transaction) -> StoredCosignature:
-            kept = StoredCosignature(
-                size=cosignature.size,
-                partner_id=cosignature.partner_id,
-                key_name=cosignature.key_name,
-                key_id=cosignature.key_id,
-                cosigned_at=cosignature.cosigned_at,
-                line=cosignature.line,
-                received_at=moment(tx.now()),
-            )
+            received = tx.now()
+            kept = replace(cosignature, received_at=moment(received))
             tx.conn.execute(
                 f"INSERT INTO audit_cosignatures ({_COSIGNATURE_COLUMNS}) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (size, partner_id, key_id) DO UPDATE "
@@ -108,7 +102,7 @@ class SqliteWitnesses(Database, WitnessStore):
                     kept.key_id,
                     kept.cosigned_at,
                     kept.line,
-                    timestamp(kept.received_at),
+                    received,
                 ),
             )
             tx.append(event)
