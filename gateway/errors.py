@@ -42,7 +42,8 @@
     │   ├── CheckpointUnverified       403  the new checkpoint's signature or form is wrong
     │   ├── CheckpointRollback         409  smaller than the one cosigned before
     │   ├── CheckpointSplitView        409  the same size with another root hash
-    │   └── ConsistencyUnproven        422  the proof does not show the new log extends the old
+    │   ├── ConsistencyUnproven        422  the proof does not show the new log extends the old
+    │   └── CosignaturesDisagree       409  another witness cosigned another log of that size
     ├── TransparencyRefusal            the audit log's tree cannot answer or accept this
     │   ├── CheckpointNotPublished     404  no signed checkpoint yet, or none of that size
     │   ├── BeyondTheLog               404  a proof asked for a tree larger than the published one
@@ -820,6 +821,26 @@ class ConsistencyUnproven(WitnessRefusal):
         )
 
 
+class CosignaturesDisagree(WitnessRefusal):
+    """Another witness (``partner``, its key ``name``) cosigned a checkpoint of the same ``size``
+    with another root: the gateway shows witnesses different logs (a split view)."""
+
+    kind = "cosignatures-disagree"
+    title = N_("Witnesses were shown different logs")
+    detail_message = N_(
+        "The witness of {partner} ({name}) cosigned another checkpoint of {size} entries than "
+        "the one the gateway shows you: the gateway shows different witnesses different logs. "
+        "Nothing was cosigned; both checkpoints are kept as evidence."
+    )
+
+    def __init__(
+        self, *, previous: bytes | None, submitted: bytes, size: int, partner: str, name: str
+    ) -> None:
+        super().__init__(
+            previous=previous, submitted=submitted, size=size, partner=partner, name=name
+        )
+
+
 class AuditTreeIncomplete(InternalError):
     """The store lacks a hash of the audit log's tree that its size says it holds: the
     node ``(level, index)``."""
@@ -955,9 +976,9 @@ class InclusionUnproven(ProofRefused):
     kind = "inclusion-unproven"
     title = N_("Entry not proven to be in the log")
     detail_message = N_(
-        "The proof does not show that audit entry {index} (leaf hash {leaf_hash}) is in the "
-        "gateway's signed checkpoint of {size} entries: the entry was changed or removed, or the "
-        "proof is wrong."
+        "The proof does not show that the audit entry at leaf {index} (leaf hash {leaf_hash}) is "
+        "in the gateway's signed checkpoint of {size} entries: the entry was changed or removed, "
+        "or the proof is wrong."
     )
 
     def __init__(self, *, index: int, leaf_hash: str, size: int) -> None:
@@ -976,6 +997,11 @@ class LogDiverged(ProofRefused):
         "entry from {first_suspect} to {differs_at} was changed, removed or moved, or the log "
         "was cut before {differs_at} entries."
     )
+    one_entry_message: ClassVar[str] = N_(
+        "The audit log of {size} entries no longer has the tree of the first {differs_at} "
+        "entries that the gateway signed; it still has the tree of the first {agrees_up_to}. "
+        "Entry {differs_at} was changed, removed or moved, or the log was cut before it."
+    )
 
     def __init__(self, *, size: int, agrees_up_to: int, differs_at: int) -> None:
         super().__init__(
@@ -984,6 +1010,15 @@ class LogDiverged(ProofRefused):
             differs_at=differs_at,
             first_suspect=agrees_up_to + 1,
         )
+
+    @property
+    def detail_id(self) -> str:
+        if self.params["first_suspect"] == self.params["differs_at"]:
+            return self.one_entry_message
+        return self.detail_message
+
+    def __str__(self) -> str:
+        return self.detail_id.format(**self.params)
 
     def extensions(self) -> dict[str, object]:
         return {name: self.params[name] for name in ("size", "agrees_up_to", "differs_at")}

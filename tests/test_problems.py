@@ -67,6 +67,13 @@ SAMPLE_PARAMS: dict[type[EuregateError], dict[str, object]] = {
         "new_size": 12,
     },
     errors.AuditTreeIncomplete: {"level": 8, "index": 3},
+    errors.CosignaturesDisagree: {
+        "previous": None,
+        "submitted": b"new",
+        "size": 10,
+        "partner": "be-pol-liege",
+        "name": "be-pol-liege/witness",
+    },
     errors.AuditTreeMoved: {"expected": 40, "found": 41},
     errors.AuditLogDiverged: {"seq": 41, "reason": "the entry's content does not match its hash"},
     errors.CheckpointNotPublished: {"size": 12},

@@ -21,10 +21,13 @@ from gateway.audit.checkpoint import SignedCheckpoint, open_checkpoint
 from gateway.audit.note import Ed25519Verifier, strict_b64decode
 from gateway.audit.tiles import MemoryTiles, TileHashReader
 from gateway.errors import InclusionUnproven, LogDiverged, NoteUnverified, ReceiptMalformed
-from gateway.store import AuditReader
+from gateway.store import AuditReader, AuditTreeStore
 
 PAGE: Final = 10_000
 """Entries read at once when the log is rebuilt."""
+MOST_VOUCHED: Final = 512
+"""Most kept checkpoints compared besides a saved one: a divergence is named to within their
+spacing."""
 
 
 def log_verifiers(origin: str, public_keys: Iterable[bytes]) -> list[Ed25519Verifier]:
@@ -124,3 +127,25 @@ async def check_log(
             size=tree.size, agrees_up_to=diverged.agrees_up_to, differs_at=diverged.differs_at
         )
     return LogChecked(tree.size, tree.root, len(trusted))
+
+
+async def vouched(store: AuditTreeStore, saved: tuple[int, bytes]) -> list[tuple[int, bytes]]:
+    """The saved checkpoint, and the checkpoints kept in the store that are provably of the same
+    log: those whose roots the stored tree gives, when it gives the saved root too. A kept
+    checkpoint the stored tree does not vouch for (or all of them, when the stored tree was
+    rewritten) is left out: it is the gateway's word only. At most :data:`MOST_VOUCHED`, spread
+    evenly, besides the saved one."""
+    size, root = saved
+    kept = await store.checkpoint_roots()
+    latest = kept[-1][0] if kept else 0
+    reader = TileHashReader(store)
+    if size > latest or await merkle.tree_root(reader, size) != root:
+        return [saved]
+    step = max(1, len(kept) // MOST_VOUCHED)
+    chosen = {kept[i] for i in range(0, len(kept), step)} | {kept[-1]} if kept else set()
+    agreeing = [
+        (then, then_root)
+        for then, then_root in sorted(chosen)
+        if then != size and await merkle.tree_root(reader, then) == then_root
+    ]
+    return sorted([*agreeing, saved])
