@@ -198,6 +198,12 @@ class Settings(BaseSettings):
         description="Seconds between the checks a waiting long-poll makes that its partner "
         "and certificate are still admitted.",
     )
+    stop_timeout: float = Field(
+        default=20.0,
+        gt=0,
+        description="Seconds a stop (SIGTERM) gives each listener's requests in flight to "
+        "finish before it ends them; waiting long-polls are answered at once.",
+    )
 
     @field_validator("staff_allow", mode="before")
     @classmethod

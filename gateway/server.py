@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from gateway import at_rest, datadir, pki
+from gateway import at_rest, datadir, pki, systemd_notify
 from gateway.app import create_app
 from gateway.clock import Clock, SystemClock
 from gateway.config import DataDir, Settings
@@ -63,6 +63,7 @@ def listener_limits(settings: Settings) -> tuple[Limits, Limits]:
         header_timeout=settings.header_timeout,
         body_timeout=settings.body_timeout,
         idle_timeout=settings.idle_timeout,
+        stop_timeout=settings.stop_timeout,
     )
     staff = dataclasses.replace(
         partners,
@@ -201,7 +202,11 @@ def build(
     async def close_translator(_: web.Application) -> None:
         await close_backend(translator)
 
+    async def end_long_polls(_: web.Application) -> None:
+        inbox.close()
+
     app.on_startup.append(start_pool)
+    app.on_shutdown.append(end_long_polls)
     app.on_cleanup.append(close_store)
     staff_app.on_cleanup.append(close_translator)
     limits, staff_limits = listener_limits(settings)
@@ -282,8 +287,14 @@ request to go on with, it waits for that thread to let go of the GIL. A shorter 
 keeps that wait short (measured in ``bench/abuse.py``) at the cost of more switches."""
 
 
+ANSWERS_WRITTEN = 5.0
+"""Seconds aiohttp's own stop waits, after the listeners have drained, for answers still
+being written; a request still under way then is ended."""
+
+
 def run(settings: Settings, *, announce: Callable[[str, str], None]) -> None:
-    """Serve until SIGINT or SIGTERM; ``announce`` hears both URLs once the ports are open."""
+    """Serve until SIGINT or SIGTERM, then stop cleanly; ``announce`` hears both URLs once
+    the ports are open."""
     configure(settings.log_level)
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     gateway = build(settings)
@@ -292,6 +303,10 @@ def run(settings: Settings, *, announce: Callable[[str, str], None]) -> None:
 
 
 async def serve(gateway: Gateway, settings: Settings, announce: Callable[[str, str], None]) -> None:
+    """Both listeners until SIGINT or SIGTERM, the service manager told when they accept
+    (``READY=1``) and when they stop (``STOPPING=1``).
+
+    A stop is :func:`stop_listeners`; then the store commits what is queued and closes."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     runners: list[web.AppRunner] = []
@@ -302,10 +317,27 @@ async def serve(gateway: Gateway, settings: Settings, announce: Callable[[str, s
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         announce(*urls)
+        systemd_notify.notify(READY="1", STATUS=f"partners on {urls[0]}, staff on {urls[1]}")
         await stop.wait()
+        systemd_notify.notify(STOPPING="1", STATUS="finishing the requests in flight")
     finally:
-        for runner in reversed(runners):
-            await runner.cleanup()
+        await stop_listeners(runners)
+
+
+async def stop_listeners(runners: list[web.AppRunner]) -> None:
+    """Close both listening sockets at once; answer the waiting long-polls with what they have
+    (``on_shutdown``); let both listeners' requests under way finish, each within its
+    ``stop_timeout``; then clean up, the staff listener first (the partners' closes the store).
+    """
+    sites = [site for runner in runners for site in runner.sites if isinstance(site, GatedSite)]
+    for site in sites:
+        await site.stop()
+    for runner in runners:
+        if runner.server is not None:
+            await runner.shutdown()
+    await asyncio.gather(*(site.drain() for site in sites))
+    for runner in reversed(runners):
+        await runner.cleanup()
 
 
 async def open_listeners(
@@ -318,7 +350,9 @@ async def open_listeners(
         (gateway.app, ports[0], gateway.ssl_context, gateway.limits, "partners"),
         (gateway.staff_app, ports[1], gateway.staff_ssl_context, gateway.staff_limits, "staff"),
     ):
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=ANSWERS_WRITTEN
+        )
         runners.append(runner)
         await runner.setup()
         site = GatedSite(runner, host, port, ssl_context=context, limits=limits, name=name)
