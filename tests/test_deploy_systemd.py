@@ -22,6 +22,7 @@ from gateway.cli import build_parser
 from gateway.cli.serve import run_serve
 from gateway.config import Settings
 from gateway.server import ANSWERS_WRITTEN
+from tests.confinement import service_lines
 from tests.conftest import REPO
 
 UNITS = sorted((REPO / "deploy" / "systemd").glob("*.service"))
@@ -34,16 +35,9 @@ OVERALL = re.compile(r"Overall exposure level for \S+: (\d+\.\d+) ")
 
 def service_section(unit: Path) -> dict[str, list[str]]:
     """The ``[Service]`` section's assignments, each key with every value given to it."""
-    section, found = "", {}
-    for raw in unit.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("["):
-            section = line
-        elif section == "[Service]":
-            key, _, value = line.partition("=")
-            found.setdefault(key, []).append(value)
+    found: dict[str, list[str]] = {}
+    for key, value in service_lines(unit):
+        found.setdefault(key, []).append(value)
     return found
 
 
