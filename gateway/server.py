@@ -328,7 +328,7 @@ async def stop_listeners(runners: list[web.AppRunner]) -> None:
     """Close both listening sockets at once; answer the waiting long-polls with what they have
     (``on_shutdown``); let both listeners' requests under way finish, each within its
     ``stop_timeout``; then clean up, the staff listener first (the partners' closes the store).
-    """
+    Cleaning up sends ``on_shutdown`` again: its handlers must bear being called twice."""
     sites = [site for runner in runners for site in runner.sites if isinstance(site, GatedSite)]
     for site in sites:
         await site.stop()

@@ -54,6 +54,9 @@ except OSError as exc:
     found["cpu_affinity"] = exc.errno
 socket.socket(socket.AF_INET6, socket.SOCK_STREAM).close()
 found["internet_socket"] = "allowed"
+import argon2
+argon2.PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("staff password")
+found["argon2id"] = "allowed"
 print(json.dumps(found))
 """
 
@@ -78,12 +81,14 @@ def test_the_confinement_refuses_what_the_unit_forbids() -> None:
         "netlink_socket": "allowed",
         "cpu_affinity": "allowed",
         "internet_socket": "allowed",
+        "argon2id": "allowed",
     }
     assert probe(CONFINED) == {
         "writable_and_executable": errno.EACCES,  # MemoryDenyWriteExecute=
         "netlink_socket": errno.EPERM,  # RestrictAddressFamilies=
         "cpu_affinity": errno.EPERM,  # SystemCallFilter=~@resources
         "internet_socket": "allowed",
+        "argon2id": "allowed",  # staff passwords (argon2-cffi) under MemoryDenyWriteExecute=
     }
 
 
