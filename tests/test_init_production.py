@@ -3,6 +3,7 @@ partner, given to the service account when root runs it."""
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import stat
@@ -15,9 +16,7 @@ from hypothesis import strategies as st
 
 from gateway import production
 from gateway.cli import main
-from gateway.clock import SystemClock
 from gateway.config import DataDir
-from gateway.store import Store
 
 SERVICE_ACCOUNT_STAND_IN = "nobody"
 """An account every Debian machine has, standing in for ``euregate`` in the tests."""
@@ -43,11 +42,12 @@ def test_production_makes_every_directory_0700_and_every_file_0600(tmp_path: Pat
         assert (mode == 0o700) == (data.root / path).is_dir(), path
 
 
-def test_production_enrols_no_partner(tmp_path: Path) -> None:
+def test_production_enrols_no_partner(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = DataDir(tmp_path / "data")
     assert main(["init", "--production", "--data-dir", str(data.root)]) == 0
-    with Store(data.database, clock=SystemClock()) as store:
-        assert store.partners() == []
+    capsys.readouterr()
+    assert main(["partner", "list", "--json", "--data-dir", str(data.root)]) == 0
+    assert json.loads(capsys.readouterr().out) == []
     assert not (data.root / "partners").exists()
 
 
