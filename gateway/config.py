@@ -1,22 +1,44 @@
-"""Settings (flags, then ``EUREGATE_*`` variables, then defaults) and the data directory layout."""
+"""Settings (flags, then ``EUREGATE_*`` variables, then the configuration file, then
+defaults) and the data directory layout."""
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Final, Literal
 
-from pydantic import Field, IPvAnyNetwork, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import Field, IPvAnyNetwork, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 from gateway.audit.checkpoint import DEFAULT_ORIGIN
+from gateway.errors import SettingInvalid
+from gateway.i18n import N_
+
+NO_SUCH_FILE: Final = N_("no such configuration file")
+NOT_TOML: Final = N_("not valid TOML")
+NOT_A_SETTING: Final = N_(
+    "not a setting of Euregate; every setting is listed in deploy/euregate.toml.example"
+)
+NOT_IN_THE_FILE: Final = N_("names the configuration file and cannot be set inside it")
 
 
 class Settings(BaseSettings):
-    """What a deployment may set. Every field can come from ``EUREGATE_<NAME>``."""
+    """What a deployment may set. Every field can come from ``EUREGATE_<NAME>`` and, but for
+    ``config``, from the TOML file that ``config`` names."""
 
     model_config = SettingsConfigDict(env_prefix="EUREGATE_", extra="ignore")
 
+    config: Path | None = Field(
+        default=None, description="A TOML file the other settings are read from."
+    )
     data_dir: Path = Field(default=Path("data"), description="Where the database and keys live.")
     host: str = Field(default="localhost", description="Address the API listens on.")
     port: int = Field(default=8443, ge=0, le=65535, description="Port the API listens on.")
@@ -177,6 +199,12 @@ class Settings(BaseSettings):
         description="Seconds between the checks a waiting long-poll makes that its partner "
         "and certificate are still admitted.",
     )
+    stop_timeout: float = Field(
+        default=20.0,
+        gt=0,
+        description="Seconds a stop (SIGTERM) gives each listener's requests in flight to "
+        "finish before it ends them; waiting long-polls are answered at once.",
+    )
 
     audit_origin: str = Field(
         default=DEFAULT_ORIGIN,
@@ -216,6 +244,51 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [entry.strip() for entry in value.split(",") if entry.strip()]
         return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Flags (keyword arguments), then the environment, then the file ``config`` names."""
+        assert isinstance(init_settings, InitSettingsSource)
+        named = init_settings.init_kwargs.get("config") or env_settings().get("config")
+        sources = (init_settings, env_settings, dotenv_settings, file_secret_settings)
+        return sources if named is None else (*sources, ConfigFile(settings_cls, Path(named)))
+
+
+class ConfigFile(TomlConfigSettingsSource):
+    """A TOML file of settings, each at the top level under its field's name. A key that is
+    no setting is refused by name, lest a misspelt one be silently ignored."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path) -> None:
+        if not path.is_file():
+            raise SettingInvalid(setting=str(path), reason=NO_SUCH_FILE)
+        try:
+            super().__init__(settings_cls, toml_file=path)
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingInvalid(setting=f"{path}: {exc}", reason=NOT_TOML) from exc
+        for key in self.toml_data:
+            if key == "config":
+                raise SettingInvalid(setting=f"{path}: {key}", reason=NOT_IN_THE_FILE)
+            if key not in settings_cls.model_fields:
+                raise SettingInvalid(setting=f"{path}: {key}", reason=NOT_A_SETTING)
+
+
+def load_settings(**flags: Any) -> Settings:
+    """The settings with ``flags`` (those given, not ``None``) over the environment, over the
+    configuration file, over the defaults; a value a setting cannot take is refused by name."""
+    given = {name: value for name, value in flags.items() if value is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = ".".join(str(part) for part in error["loc"])
+        raise SettingInvalid(setting=name, reason=error["msg"]) from exc
 
 
 REFERENCE_POLICY = Path(__file__).resolve().parent.parent / "deploy" / "policy" / "euregio.toml"

@@ -54,7 +54,7 @@ class Receipt:
 
     Its audit entry is named by sequence number and chain hash, and by its leaf in the audit
     log's Merkle tree (index and hash, which the sequencer integrates within a second);
-    ``proven``, once it is, carries a signed checkpoint and the leaf's inclusion proof."""
+    ``proven``, once it is, adds ``inclusion``: a signed checkpoint and the leaf's proof."""
 
     signal: StoredSignal
     replayed: bool
@@ -78,9 +78,10 @@ class Receipt:
                 "hash": stored.audit_hash,
                 "leaf_index": stored.audit_seq - 1,
                 "leaf_hash": base64.b64encode(stored.audit_leaf_hash).decode(),
-                **(self.proven.as_json() if self.proven is not None else {}),
             },
         }
+        if self.proven is not None:
+            receipt["inclusion"] = self.proven.as_json()
         if stored.decisions and all(d.verdict == Verdict.DENY for d in stored.decisions):
             receipt["notice"] = translate(NOBODY_MAY_RECEIVE, language)
         return receipt

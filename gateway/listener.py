@@ -15,6 +15,12 @@ HTTP, with no cap on connections and no limit on how long a request's head may t
    ``header_timeout`` of its first byte, or the connection is closed (slowloris); a body must
    arrive within ``body_timeout`` of its head (:func:`gateway.http.read_body` answers 408).
 
+A stop (:meth:`GatedSite.drain`, after :meth:`GatedSite.stop` has closed the listening
+socket) closes each connection as soon as it has no request under way, and gives those that
+have one ``stop_timeout`` to finish. aiohttp's own stop does not do for this: it marks every
+connection closing at once, after which it drops the bytes that still arrive on it
+(aio-libs/aiohttp#2298), so a request whose body was still coming would hang until cut off.
+
 A request the HTTP parser cannot read is answered with a problem document, as everything
 else is, and never names the server's software.
 """
@@ -60,6 +66,8 @@ class Limits:
     header_timeout: float = 10.0
     body_timeout: float = 30.0
     idle_timeout: float = 30.0
+    stop_timeout: float = 20.0
+    """Seconds a stop gives the requests under way to finish before they are ended."""
 
 
 class Refusal(StrEnum):
@@ -184,6 +192,7 @@ class _Connection(asyncio.Protocol):
         self._early_eof = False
         self._lost = False
         self._in_request = False
+        self._closing = False
         self._head_timer: asyncio.TimerHandle | None = None
         self.body_deadline: float | None = None
 
@@ -229,6 +238,9 @@ class _Connection(asyncio.Protocol):
         self._tls = tls
         self._handler = self._listener.handler()
         self._handler.connection_made(tls)
+        self._listener.connections.add(self)
+        if self._listener.draining:
+            self.close_when_idle()
         early, self._early = self._early, []
         for data in early:
             self.data_received(data)
@@ -248,7 +260,7 @@ class _Connection(asyncio.Protocol):
         if self._handler is None:
             self._early.append(data)
             return
-        if not self._in_request and self._head_timer is None and data:
+        if not self._in_request and self._head_timer is None and data and not self._closing:
             self._head_timer = self._loop.call_later(self._limits.header_timeout, self._head_late)
         self._handler.data_received(data)
 
@@ -261,6 +273,8 @@ class _Connection(asyncio.Protocol):
     def connection_lost(self, exc: BaseException | None) -> None:
         self._lost = True
         self._end()
+        self._listener.connections.discard(self)
+        self._listener.settled.set()
         if self._handler is not None:
             self._handler.connection_lost(exc)
 
@@ -284,6 +298,24 @@ class _Connection(asyncio.Protocol):
         """The handler has answered; the next byte begins the next request's head."""
         self._in_request = False
         self.body_deadline = None
+        if self._listener.draining:
+            self.close_when_idle()
+
+    # --- a stop ----------------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        """A request is under way: its head has begun, and its answer is not written yet."""
+        return self._in_request or self._head_timer is not None
+
+    def close_when_idle(self) -> None:
+        """Close the connection once its answer is written, and take no further request on
+        it; at once if no request is under way."""
+        if self.busy or self._handler is None:
+            return
+        self._closing = True
+        self._handler.close()
+        self._listener.settled.set()
 
     def _head_late(self) -> None:
         self._head_timer = None
@@ -312,6 +344,10 @@ class Listener:
         self.admission = Admission(limits)
         self.refusals = _RefusalLog(name)
         self.upgrading: set[asyncio.Task[None]] = set()
+        self.connections: set[_Connection] = set()
+        self.draining = False
+        self.settled = asyncio.Event()
+        """Set whenever a connection goes idle or away while the listener drains."""
 
     def connection(self) -> asyncio.Protocol:
         return _Connection(self)
@@ -332,6 +368,18 @@ class Listener:
         for task in list(self.upgrading):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+    async def drain(self) -> None:
+        """Close every connection once it is idle; return when none has a request under way,
+        or after ``stop_timeout`` seconds."""
+        self.draining = True
+        for connection in list(self.connections):
+            connection.close_when_idle()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.limits.stop_timeout):
+                while any(connection.busy for connection in self.connections):
+                    self.settled.clear()
+                    await self.settled.wait()
 
 
 class GatedSite(web.BaseSite):
@@ -372,3 +420,8 @@ class GatedSite(web.BaseSite):
         await super().stop()
         if self._listener is not None:
             await self._listener.close()
+
+    async def drain(self) -> None:
+        """After :meth:`stop`: let the requests under way finish (:meth:`Listener.drain`)."""
+        if self._listener is not None:
+            await self._listener.drain()

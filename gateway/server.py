@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from gateway import at_rest, datadir, pki
+from gateway import at_rest, datadir, pki, systemd_notify
 from gateway.app import create_app
 from gateway.audit.note import Ed25519Signer
 from gateway.audit_api import add_partner_routes as add_partner_audit_routes
@@ -41,7 +41,13 @@ from gateway.staff import PASSWORDS, Authenticator, Passwords
 from gateway.staff_app import AUTHENTICATOR, DESK, add_memory_routes, create_staff_app
 from gateway.store import Store
 from gateway.store.sqlite import SqliteStore
-from gateway.translate import MemoryBackend, backend_from_settings, checked_url, close_backend
+from gateway.translate import (
+    MemoryBackend,
+    TranslationBackend,
+    backend_from_settings,
+    checked_url,
+    close_backend,
+)
 from gateway.transparency.leadership import LockFile
 from gateway.transparency.log import TransparencyLog
 from gateway.transparency.sequencer import Sequencer
@@ -71,6 +77,7 @@ def listener_limits(settings: Settings) -> tuple[Limits, Limits]:
         header_timeout=settings.header_timeout,
         body_timeout=settings.body_timeout,
         idle_timeout=settings.idle_timeout,
+        stop_timeout=settings.stop_timeout,
     )
     staff = dataclasses.replace(
         partners,
@@ -204,20 +211,15 @@ async def build(
         partner_changed=inbox.notify,
     )
 
-    async def start_pool(_: web.Application) -> None:
-        await pool.start()
-
-    async def close_store(_: web.Application) -> None:
-        pool.close()
-        preparing.shutdown(wait=True)
-        await store.close()
-
-    async def close_translator(_: web.Application) -> None:
-        await close_backend(translator)
-
-    app.on_startup.append(start_pool)
-    app.on_cleanup.append(close_store)
-    staff_app.on_cleanup.append(close_translator)
+    _attach_lifecycle(
+        app,
+        staff_app,
+        pool=pool,
+        preparing=preparing,
+        store=store,
+        translator=translator,
+        inbox=inbox,
+    )
     limits, staff_limits = listener_limits(settings)
     return Gateway(
         app=app,
@@ -267,6 +269,39 @@ def serve_audit_tree(
     add_staff_audit_routes(staff_app, transparency)
     if sequencer is not None:
         app.cleanup_ctx.append(_background(sequencer.run))
+
+
+def _attach_lifecycle(
+    app: web.Application,
+    staff_app: web.Application,
+    *,
+    pool: FairPool,
+    preparing: ThreadPoolExecutor,
+    store: SqliteStore,
+    translator: TranslationBackend,
+    inbox: Inbox,
+) -> None:
+    """Start the intake workers with the partners' app; at its stop answer the waiting
+    long-polls, then close the workers and the store; close the translator with the staff app."""
+
+    async def start_pool(_: web.Application) -> None:
+        await pool.start()
+
+    async def close_store(_: web.Application) -> None:
+        pool.close()
+        preparing.shutdown(wait=True)
+        await store.close()
+
+    async def close_translator(_: web.Application) -> None:
+        await close_backend(translator)
+
+    async def end_long_polls(_: web.Application) -> None:
+        inbox.close()
+
+    app.on_startup.append(start_pool)
+    app.on_shutdown.append(end_long_polls)
+    app.on_cleanup.append(close_store)
+    staff_app.on_cleanup.append(close_translator)
 
 
 def intake_pool(settings: Settings, hook: JobHook | None = None) -> FairPool:
@@ -329,8 +364,14 @@ request to go on with, it waits for that thread to let go of the GIL. A shorter 
 keeps that wait short (measured in ``bench/abuse.py``) at the cost of more switches."""
 
 
+ANSWERS_WRITTEN = 5.0
+"""Seconds aiohttp's own stop waits, after the listeners have drained, for answers still
+being written; a request still under way then is ended."""
+
+
 async def run(settings: Settings, *, announce: Callable[[str, str], None]) -> None:
-    """Serve until SIGINT or SIGTERM; ``announce`` hears both URLs once the ports are open."""
+    """Serve until SIGINT or SIGTERM, then stop cleanly; ``announce`` hears both URLs once
+    the ports are open."""
     configure(settings.log_level)
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     gateway = await build(settings)
@@ -339,6 +380,10 @@ async def run(settings: Settings, *, announce: Callable[[str, str], None]) -> No
 
 
 async def serve(gateway: Gateway, settings: Settings, announce: Callable[[str, str], None]) -> None:
+    """Both listeners until SIGINT or SIGTERM, the service manager told when they accept
+    (``READY=1``) and when they stop (``STOPPING=1``).
+
+    A stop is :func:`stop_listeners`; then the store commits what is queued and closes."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     runners: list[web.AppRunner] = []
@@ -349,10 +394,27 @@ async def serve(gateway: Gateway, settings: Settings, announce: Callable[[str, s
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         announce(*urls)
+        systemd_notify.notify(READY="1", STATUS=f"partners on {urls[0]}, staff on {urls[1]}")
         await stop.wait()
+        systemd_notify.notify(STOPPING="1", STATUS="finishing the requests in flight")
     finally:
-        for runner in reversed(runners):
-            await runner.cleanup()
+        await stop_listeners(runners)
+
+
+async def stop_listeners(runners: list[web.AppRunner]) -> None:
+    """Close both listening sockets at once; answer the waiting long-polls with what they have
+    (``on_shutdown``); let both listeners' requests under way finish, each within its
+    ``stop_timeout``; then clean up, the staff listener first (the partners' closes the store).
+    Cleaning up sends ``on_shutdown`` again: its handlers must bear being called twice."""
+    sites = [site for runner in runners for site in runner.sites if isinstance(site, GatedSite)]
+    for site in sites:
+        await site.stop()
+    for runner in runners:
+        if runner.server is not None:
+            await runner.shutdown()
+    await asyncio.gather(*(site.drain() for site in sites))
+    for runner in reversed(runners):
+        await runner.cleanup()
 
 
 async def open_listeners(
@@ -365,7 +427,9 @@ async def open_listeners(
         (gateway.app, ports[0], gateway.ssl_context, gateway.limits, "partners"),
         (gateway.staff_app, ports[1], gateway.staff_ssl_context, gateway.staff_limits, "staff"),
     ):
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=ANSWERS_WRITTEN
+        )
         runners.append(runner)
         await runner.setup()
         site = GatedSite(runner, host, port, ssl_context=context, limits=limits, name=name)

@@ -109,11 +109,12 @@ async def test_a_receipt_names_its_leaf_and_the_status_proves_it_once_integrated
         await integrated(gateway, entry.seq)
         status = await client.signal_status(receipt["signal_id"])
 
-    audit = status["audit"]
-    signed = opened(gateway, audit["checkpoint"].encode())
-    assert signed.checkpoint.size == audit["tree_size"] >= entry.seq
-    proof = decode_proof(audit["inclusion_proof"])
-    leaf = base64.b64decode(audit["leaf_hash"])
+    inclusion = status["inclusion"]
+    signed = opened(gateway, inclusion["checkpoint"].encode())
+    assert signed.checkpoint.size == inclusion["tree_size"] >= entry.seq
+    assert status["audit"] == receipt["audit"]
+    proof = decode_proof(inclusion["proof"])
+    leaf = base64.b64decode(status["audit"]["leaf_hash"])
     assert merkle.verify_inclusion(
         leaf, entry.seq - 1, signed.checkpoint.size, proof, signed.checkpoint.root
     )

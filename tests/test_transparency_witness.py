@@ -203,12 +203,12 @@ async def test_a_partner_proves_its_receipts_entry_with_the_receipt_a_checkpoint
     verifiers = log_verifiers(DEFAULT_ORIGIN, [unb64url(k["public_key"]) for k in keys])
     offline = prove_receipt(
         ReceiptLeaf.of(receipt),
-        status["audit"]["checkpoint"].encode(),
-        decode_proof(status["audit"]["inclusion_proof"]),
+        status["inclusion"]["checkpoint"].encode(),
+        decode_proof(status["inclusion"]["proof"]),
         verifiers,
         origin=DEFAULT_ORIGIN,
     )
-    assert offline.checkpoint.size == status["audit"]["tree_size"]
+    assert offline.checkpoint.size == status["inclusion"]["tree_size"]
 
 
 async def test_a_forged_receipt_is_not_proven(

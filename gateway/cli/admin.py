@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from gateway import datadir
+from gateway import datadir, production
 from gateway.cli import keys, witness_keys
 from gateway.cli.common import Handler, add_data_dir, layout, settings
 from gateway.clock import SystemClock
@@ -55,7 +55,21 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Non
 def _register_init(commands: Subparsers[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("init", help="create a data directory (keeps an existing one)")
     add_data_dir(parser)
-    parser.add_argument("--demo", action="store_true", help="also enrol the demo network")
+    kind = parser.add_mutually_exclusive_group()
+    kind.add_argument("--demo", action="store_true", help="also enrol the demo network")
+    kind.add_argument(
+        "--production",
+        action="store_true",
+        help="no demo partners; every directory 0700 and every file 0600 (the data "
+        f"directory of an installed service, such as {production.DATA_DIR})",
+    )
+    parser.add_argument(
+        "--owner",
+        metavar="USER",
+        default=None,
+        help="with --production, run as root: give the data directory to this account "
+        f"(such as {production.SERVICE_ACCOUNT})",
+    )
     parser.add_argument(
         "--server-name",
         action="append",
@@ -70,6 +84,9 @@ def _register_init(commands: Subparsers[argparse.ArgumentParser]) -> None:
 async def run_init(args: argparse.Namespace) -> int:
     config = settings(args)
     data = DataDir(config.data_dir)
+    if args.owner is not None and not args.production:
+        raise RegistryError("--owner goes with --production")
+    owner = production.Owner.named(args.owner) if args.owner is not None else None
     data.root.mkdir(parents=True, exist_ok=True)
     async with SqliteStore(data.database, clock=SystemClock()) as store:
         report = await datadir.initialise(
@@ -87,6 +104,10 @@ async def run_init(args: argparse.Namespace) -> int:
         print(f"kept     {path}")
     for partner_id in report.enrolled:
         print(f"enrolled {partner_id}: certificate and key in {data.partner_dir(partner_id)}")
+    if args.production:
+        production.restrict(data.root, owner)
+        whose = f", owned by {owner.name}" if owner is not None else ""
+        print(f"restricted {data.root}: directories 0700, files 0600{whose}")
     print(f"Data directory ready: {data.root.resolve()}")
     return 0
 

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any, Final, TypeAlias
 
-from gateway.config import DataDir, Settings
+from gateway.config import DataDir, Settings, load_settings
 from gateway.i18n import LANGUAGES, N_, negotiate, translate
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -17,22 +17,28 @@ Handler: TypeAlias = Callable[[argparse.Namespace], Awaitable[int]]
 
 
 def add_data_dir(parser: argparse.ArgumentParser) -> None:
+    """``--data-dir``, and ``--config``: the file the settings come from."""
     parser.add_argument(
         "--data-dir",
         type=Path,
         default=None,
-        help="data directory (default: $EUREGATE_DATA_DIR or ./data)",
+        help="data directory (default: $EUREGATE_DATA_DIR, the configuration file's, or ./data)",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="a TOML file of settings, such as /etc/euregate/euregate.toml "
+        "(default: $EUREGATE_CONFIG, or none)",
     )
 
 
 def settings(args: argparse.Namespace) -> Settings:
-    """Environment and defaults, overridden by whichever flags the command was given."""
-    overrides = {
-        name: getattr(args, name)
-        for name in ("data_dir", "host", "port", "staff_port", "max_body_bytes")
-        if getattr(args, name, None) is not None
-    }
-    return Settings().model_copy(update=overrides)
+    """Whichever flags the command was given, over the environment, the configuration file
+    and the defaults."""
+    names = ("config", "data_dir", "host", "port", "staff_port", "max_body_bytes")
+    return load_settings(**{name: getattr(args, name, None) for name in names})
 
 
 def layout(args: argparse.Namespace) -> DataDir:

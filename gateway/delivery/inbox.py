@@ -60,6 +60,14 @@ class Inbox:
         self._arrivals: dict[str, asyncio.Event] = {}
         self._waiting: dict[str, list[float]] = {}
         """Per partner, when each of its waiting long-polls ends at the latest."""
+        self._closed = False
+
+    def close(self) -> None:
+        """Answer every waiting long-poll now with what it has, and any later one at once:
+        the gateway is stopping and finishes what is in flight."""
+        self._closed = True
+        for recipient_id in list(self._arrivals):
+            self.notify(recipient_id)
 
     def notify(self, recipient_id: str) -> None:
         """Wake whoever waits on ``recipient_id``'s inbox: something arrived for it, or its
@@ -106,7 +114,7 @@ class Inbox:
             if waited:
                 await standing()
             remaining = until - loop.time()
-            if envelopes or remaining <= 0:
+            if envelopes or remaining <= 0 or self._closed:
                 return envelopes
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(min(remaining, self._recheck)):

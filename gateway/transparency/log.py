@@ -161,7 +161,7 @@ class LeafProof:
         return {
             "tree_size": self.published.checkpoint.size,
             "checkpoint": self.published.note().decode(),
-            "inclusion_proof": [b64(node) for node in self.proof],
+            "proof": [b64(node) for node in self.proof],
         }
 
 
