@@ -12,38 +12,21 @@ from pathlib import Path
 
 import pytest
 
-from gateway import datadir
 from gateway.audit import EventKind
 from gateway.audit.checkpoint import DEFAULT_ORIGIN
-from gateway.audit.note import Ed25519Signer
 from gateway.cli import main
 from gateway.clock import SystemClock
-from gateway.config import DataDir, Settings
+from gateway.config import DataDir
 from gateway.seal import unb64url
 from gateway.store import Store
 from gateway.store.sqlite import SqliteStore
-from gateway.transparency.leadership import LockFile
-from gateway.transparency.sequencer import Sequencer
 from gateway.transparency.verify import ReceiptLeaf, decode_proof, log_verifiers, prove_receipt
 from gateway.transparency.witnessing import WitnessState
 from tests import tamper
 from tests.conftest import free_port, gateway_in_process, gateway_process, with_store
-from tests.transparency_scene import Scene, integrated
+from tests.transparency_scene import Scene, integrated, not_sequencing, sequencer_for
 
 LIMBURG, LIEGE, AACHEN = "nl-pol-limburg", "be-pol-liege", "de-pol-aachen"
-
-
-def sequencer_for(store: Store, layout: DataDir) -> Sequencer:
-    """The gateway's sequencer, stepped by the test instead of by the gateway."""
-    signer = Ed25519Signer(DEFAULT_ORIGIN, datadir.load_signer(layout))
-    lock = LockFile(layout.root / "test-sequencer.lock")
-    return Sequencer(store=store, signer=signer, clock=SystemClock(), leadership=lock)
-
-
-def not_sequencing(layout: DataDir) -> Settings:
-    return Settings(
-        data_dir=layout.root, host="127.0.0.1", port=0, staff_port=0, audit_sequencer=False
-    )
 
 
 async def test_witnesses_of_two_countries_cosign_the_same_checkpoint_and_agree(

@@ -14,9 +14,15 @@ from typing import Any
 
 import pytest
 
+from gateway import datadir
+from gateway.audit.checkpoint import DEFAULT_ORIGIN
+from gateway.audit.note import Ed25519Signer
 from gateway.cli import main
+from gateway.clock import SystemClock
 from gateway.config import DataDir, Settings
 from gateway.store import Store
+from gateway.transparency.leadership import LockFile
+from gateway.transparency.sequencer import Sequencer
 from tests.conftest import RunningGateway, gateway_in_process, load_example
 from tests.polling import until
 
@@ -34,6 +40,19 @@ async def integrated(store: Store) -> int:
 
     await until(grown)
     return wanted
+
+
+def sequencer_for(store: Store, layout: DataDir) -> Sequencer:
+    """The gateway's sequencer, stepped by the test instead of by the gateway."""
+    signer = Ed25519Signer(DEFAULT_ORIGIN, datadir.load_signer(layout))
+    lock = LockFile(layout.root / "test-sequencer.lock")
+    return Sequencer(store=store, signer=signer, clock=SystemClock(), leadership=lock)
+
+
+def not_sequencing(layout: DataDir) -> Settings:
+    return Settings(
+        data_dir=layout.root, host="127.0.0.1", port=0, staff_port=0, audit_sequencer=False
+    )
 
 
 @dataclass

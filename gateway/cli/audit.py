@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from dataclasses import asdict
@@ -27,6 +28,7 @@ from gateway.errors import EuregateError, LogDiverged, NoteRefused, ProofRefused
 from gateway.i18n import N_, translate
 from gateway.problems import problem_document
 from gateway.store import Store, verify_chain
+from gateway.transparency.exported import check_entries
 from gateway.transparency.log import TransparencyLog, b64
 from gateway.transparency.verify import (
     ReceiptLeaf,
@@ -98,6 +100,14 @@ def register(commands: Subparsers) -> None:
     )
     exported.add_argument("file", type=Path, help="the exported CSV or JSON file")
     exported.add_argument("manifest", type=Path, help="its .manifest.json")
+    exported.add_argument(
+        "--entries",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the audit entries that prove its rows (default: the .entries.json the manifest "
+        "names, beside it)",
+    )
     _add_keys(exported)
 
 
@@ -259,7 +269,11 @@ async def run_prove(args: argparse.Namespace) -> int:
 async def run_audit_export_verify(args: argparse.Namespace) -> int:
     known = await _gateway_keys(args)
     manifest = json.loads(args.manifest.read_text(encoding="utf-8"))
-    problems = check_export(args.file.read_bytes(), manifest, known)
+    data = args.file.read_bytes()
+    problems = check_export(data, manifest, known)
+    stated = manifest.get("audit_entries") if isinstance(manifest, dict) else None
+    if not problems and isinstance(stated, dict):
+        problems = _entries_problems(args, data, manifest, stated, known)
     if problems:
         for problem in problems:
             print(f"NOT VERIFIED: {problem}")
@@ -269,4 +283,35 @@ async def run_audit_export_verify(args: argparse.Namespace) -> int:
         f"signed by gateway key {manifest['key_id']}, exported {manifest['exported_at']} "
         f"by {manifest['exported_by']}"
     )
+    if isinstance(stated, dict):
+        print(
+            f"every row proven by its audit entry in the gateway's checkpoint of "
+            f"{stated['size']} entries (root {stated['root']})"
+        )
     return 0
+
+
+def _entries_problems(
+    args: argparse.Namespace,
+    data: bytes,
+    manifest: dict[str, Any],
+    stated: dict[str, Any],
+    known: dict[str, bytes],
+) -> list[str]:
+    """What is wrong with the entries file an export's manifest names, or its rows against it."""
+    path: Path = args.entries or args.manifest.parent / str(stated.get("file"))
+    try:
+        entries = path.read_bytes()
+    except OSError as exc:
+        return [f"cannot read the audit entries {path}: {exc.strerror or exc}"]
+    if hashlib.sha256(entries).hexdigest() != stated.get("sha256"):
+        return ["the audit entries are not the file the manifest names (SHA-256)"]
+    verifiers = log_verifiers(settings(args).audit_origin, known.values())
+    return check_entries(
+        data,
+        str(manifest.get("media_type")),
+        entries,
+        stated,
+        verifiers,
+        origin=settings(args).audit_origin,
+    )

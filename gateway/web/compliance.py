@@ -34,6 +34,7 @@ from gateway.lookup import SubjectLookup
 from gateway.partners import COUNTRIES
 from gateway.staff import Permission
 from gateway.store import ExchangeQuery, LastVerification, RequestState, Store, verify_chain
+from gateway.transparency.exported import cut_at_checkpoint
 from gateway.web import charts, present
 from gateway.web.export import FORMATS, make_export
 from gateway.web.frame import NavEntry, Section, Viewer, context, render_page, require_permission
@@ -354,7 +355,9 @@ async def export(request: web.Request, viewer: Viewer) -> web.Response:
     chosen = form.get("format", "csv")
     if chosen not in FORMATS:
         raise NotFound()
-    exchanges = await web_.store.export_exchanges(asked.query)
+    found = await web_.store.export_exchanges(asked.query)
+    cut = await cut_at_checkpoint(web_.store, found)
+    exchanges = cut.exchanges if cut is not None else found
     made = make_export(
         exchanges,
         format="json" if chosen == "json" else "csv",
@@ -362,6 +365,7 @@ async def export(request: web.Request, viewer: Viewer) -> web.Response:
         exported_at=timestamp(web_.clock.now()),
         exported_by=str(viewer.actor),
         signer=context(request).signer,
+        cut=cut,
     )
     await web_.store.record(
         events.AuditExported(

@@ -9,11 +9,12 @@ from the size that sequencer read, so two sequencers can never both extend it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from gateway.audit import AuditEntry
 from gateway.audit.tiles import Tile, TileAddress
 
 
@@ -53,6 +54,11 @@ class AuditTreeStore(Protocol):
         checkpoint of the grown tree, in one transaction; only if the latest checkpoint is
         still of ``from_size`` entries (none for 0), else
         :class:`~gateway.errors.AuditTreeMoved` and nothing is kept."""
+        ...
+
+    async def signal_entries(self, signal_ids: Collection[str]) -> dict[str, AuditEntry]:
+        """The ``signal.accepted`` entry of each of the signals kept, by signal id (one read,
+        however many): the leaves an export of their exchanges is proven by."""
         ...
 
     async def republish_checkpoint(self, checkpoint: StoredCheckpoint) -> StoredCheckpoint:

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
-from gateway.audit import timestamp
+from gateway.audit import AuditEntry, timestamp
 from gateway.audit.tiles import Tile, TileAddress
 from gateway.errors import AuditTreeMoved
 from gateway.store.interface.audit_tree import AuditTreeStore, StoredCheckpoint
-from gateway.store.sqlite.database import Database, Transaction
+from gateway.store.sqlite.database import AUDIT_COLUMNS, Database, Transaction, audit_entry
 from gateway.store.sqlite.times import moment
 
 _CHECKPOINT_COLUMNS = "size, root, note, published_at"
 _TILES_PER_QUERY = 400
 """Tiles read by one statement: two bound numbers each, well under SQLite's limit."""
+_IDS_PER_QUERY = 800
 
 
 class SqliteAuditTree(Database, AuditTreeStore):
@@ -71,6 +72,24 @@ class SqliteAuditTree(Database, AuditTreeStore):
             return checkpoint
 
         return await self.write(write)
+
+    async def signal_entries(self, signal_ids: Collection[str]) -> dict[str, AuditEntry]:
+        wanted = sorted(set(signal_ids))
+
+        def read(conn: sqlite3.Connection) -> dict[str, AuditEntry]:
+            found: dict[str, AuditEntry] = {}
+            for start in range(0, len(wanted), _IDS_PER_QUERY):
+                chunk = wanted[start : start + _IDS_PER_QUERY]
+                rows = conn.execute(
+                    f"SELECT s.id, {AUDIT_COLUMNS} FROM signals s "
+                    "JOIN audit a ON a.seq = s.audit_seq "
+                    f"WHERE s.id IN ({', '.join('?' for _ in chunk)})",
+                    chunk,
+                )
+                found.update((row[0], audit_entry(row[1:])) for row in rows)
+            return found
+
+        return await self.read(read)
 
     async def republish_checkpoint(self, checkpoint: StoredCheckpoint) -> StoredCheckpoint:
         def write(tx: Transaction) -> StoredCheckpoint:
