@@ -6,9 +6,9 @@ import json
 import sqlite3
 from typing import Any
 
-from gateway.audit import AuditEvent, timestamp
-from gateway.decision import Decision, Forwarded, Verdict
-from gateway.errors import IdempotencyConflict
+from gateway.decide.decision import Decision, Forwarded, Verdict
+from gateway.infra.audit import AuditEvent, timestamp
+from gateway.infra.errors import IdempotencyConflict
 from gateway.store.interface.signals import (
     Accepted,
     NewSignal,
