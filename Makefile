@@ -52,8 +52,8 @@ test: lint typecheck pytest
 schemas: $(STAMP)
 	$(BIN)/euregate schema export
 
-audit-events: $(STAMP)  # docs/audit-events.md, from the event types in gateway/audit/events.py
-	$(BIN)/python -m gateway.audit.reference docs/audit-events.md
+audit-events: $(STAMP)  # docs/audit-events.md, from the event types in gateway/infra/audit/events.py
+	$(BIN)/python -m gateway.infra.audit.reference docs/audit-events.md
 
 bench: install
 	$(BIN)/python bench/intake.py

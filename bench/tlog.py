@@ -1,7 +1,7 @@
 """Transparency-log benchmark: integration, inclusion proofs at ten million, verification.
 
-Three measurements of ``gateway.audit.merkle`` and ``gateway.audit.tiles`` in one thread,
-each against a baseline measured in the same run:
+Three measurements of ``gateway.infra.audit.merkle`` and ``gateway.infra.audit.tiles`` in one
+thread, each against a baseline measured in the same run:
 
 - **integration**: a sequencer's batch (``tiles.integrate`` through ``MemoryTiles``: leaf
   hashes, the new tiles and the root) in entries per second, for batches of 1,000 and
@@ -18,7 +18,7 @@ each against a baseline measured in the same run:
 
 With ``--storage``, also the size on disk of a million entries' hashes in SQLite, stored
 as tiles and as a table of every complete subtree, and the time of one proof's read from
-each (what ``gateway/audit/tiles.py`` chooses between).
+each (what ``gateway/infra/audit/tiles.py`` chooses between).
 
     .venv/bin/python bench/tlog.py              # about two minutes
     .venv/bin/python bench/tlog.py --quick      # 1 M instead of 10 M leaves, seconds
@@ -42,8 +42,8 @@ from pathlib import Path
 
 from common import REPO, describe_machine, machine_summary, median, percentile
 
-from gateway.audit import merkle, tiles
-from gateway.audit.tiles import MemoryTiles, TileHashReader
+from gateway.infra.audit import merkle, tiles
+from gateway.infra.audit.tiles import MemoryTiles, TileHashReader
 
 RESULTS = REPO / "bench" / "results"
 ENTRY_BYTES = 600

@@ -21,17 +21,18 @@ from typing import Any, TypeVar
 import pytest
 from aiohttp import web
 
-from gateway import datadir, logs, pki
-from gateway.audit import refs
-from gateway.client import EuregateClient
-from gateway.clock import Clock, FixedClock, SystemClock
-from gateway.config import DataDir, Settings
-from gateway.server import build, open_listeners
-from gateway.staff import Desk, Passwords, Role, StaffAccount, admin
-from gateway.staff_client import StaffClient
+from gateway.edges.client import EuregateClient
+from gateway.edges.server import build, open_listeners
+from gateway.edges.staff_client import StaffClient
+from gateway.infra import logs, pki
+from gateway.infra.audit import refs
+from gateway.infra.clock import Clock, FixedClock, SystemClock
+from gateway.infra.config import DataDir, Settings
+from gateway.infra.vault import MasterKey
+from gateway.registry import datadir
+from gateway.registry.staff import Desk, Passwords, Role, StaffAccount, admin
 from gateway.store import Store
 from gateway.store.sqlite import SqliteStore
-from gateway.vault import MasterKey
 from tests import audit_entries
 from tests.store_backends import empty_store, store_clock  # noqa: F401 - the contract tests'
 
@@ -376,7 +377,7 @@ def receiver_for(layout: DataDir, tmp_path: Path) -> Callable[..., Any]:
 @asynccontextmanager
 async def gateway_in_process(settings: Settings, **options: Any) -> AsyncIterator[RunningGateway]:
     """Both listeners of the gateway built from ``settings`` (and ``options`` of
-    :func:`~gateway.server.build`), in this process."""
+    :func:`~gateway.edges.server.build`), in this process."""
     built = await build(settings, **options)
     runners: list[web.AppRunner] = []
     try:

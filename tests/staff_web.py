@@ -10,11 +10,11 @@ from contextlib import asynccontextmanager
 import aiohttp
 import pyotp
 
-from gateway import datadir
-from gateway.audit import refs
-from gateway.clock import SystemClock
-from gateway.config import DataDir
-from gateway.staff import Desk, Passwords, Role, StaffAccount, admin
+from gateway.infra.audit import refs
+from gateway.infra.clock import SystemClock
+from gateway.infra.config import DataDir
+from gateway.registry import datadir
+from gateway.registry.staff import Desk, Passwords, Role, StaffAccount, admin
 from gateway.store.sqlite import SqliteStore
 from tests.conftest import RunningGateway, client_context
 

@@ -17,7 +17,7 @@ from typing import Any, Final, cast
 
 import pytest
 
-from gateway.clock import FixedClock
+from gateway.infra.clock import FixedClock
 from gateway.store import Store
 from gateway.store.sqlite import SqliteStore
 

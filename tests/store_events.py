@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from types import UnionType
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
-from gateway.audit import AuditEvent, EventKind
-from gateway.audit.events import EVENTS
-from gateway.audit.refs import BARE, Ref, RefKind
-from gateway.audit.schema import Absent, layout_of
+from gateway.infra.audit import AuditEvent, EventKind
+from gateway.infra.audit.events import EVENTS
+from gateway.infra.audit.refs import BARE, Ref, RefKind
+from gateway.infra.audit.schema import Absent, layout_of
 
 
 def an_event(kind: EventKind, **given: Any) -> AuditEvent:

@@ -10,11 +10,12 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from gateway import canonical, datadir
-from gateway.audit.checkpoint import DEFAULT_ORIGIN
-from gateway.audit.note import Ed25519Signer
-from gateway.clock import SystemClock
-from gateway.config import DataDir
+from gateway.infra import canonical
+from gateway.infra.audit.checkpoint import DEFAULT_ORIGIN
+from gateway.infra.audit.note import Ed25519Signer
+from gateway.infra.clock import SystemClock
+from gateway.infra.config import DataDir
+from gateway.registry import datadir
 from gateway.store.sqlite import SqliteStore
 from gateway.transparency.leadership import LockFile
 from gateway.transparency.sequencer import BATCH, Sequencer

@@ -18,12 +18,13 @@ from typing import Any
 import aiohttp
 import pytest
 
-from gateway import datadir, pki
-from gateway.audit import AuditEntry, refs, verify
-from gateway.clock import FixedClock, SystemClock
-from gateway.config import DataDir, Settings
-from gateway.partners import PartnerState
-from gateway.staff import Passwords
+from gateway.contract.partners import PartnerState
+from gateway.infra import pki
+from gateway.infra.audit import AuditEntry, refs, verify
+from gateway.infra.clock import FixedClock, SystemClock
+from gateway.infra.config import DataDir, Settings
+from gateway.registry import datadir
+from gateway.registry.staff import Passwords
 from gateway.store.sqlite import SqliteStore
 from tests.conftest import RunningGateway, client_context, gateway_in_process
 

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from gateway.client import Message, Problem
-from gateway.config import DataDir
+from gateway.edges.client import Message, Problem
+from gateway.infra.config import DataDir
 from tests.conftest import RunningGateway
 from tests.test_delivery import post, pull
 

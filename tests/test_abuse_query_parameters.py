@@ -25,9 +25,9 @@ from aiohttp import web
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.config import DataDir, Settings
-from gateway.server import build, open_listeners
-from gateway.staff import Passwords
+from gateway.edges.server import build, open_listeners
+from gateway.infra.config import DataDir, Settings
+from gateway.registry.staff import Passwords
 from tests.conftest import RunningGateway, client_context
 from tests.staff_web import csrf_of, enrol, signed_in
 

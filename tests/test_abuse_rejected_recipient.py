@@ -19,10 +19,11 @@ from typing import Any
 
 import pytest
 
-from gateway import datadir, seal
-from gateway.audit import refs
-from gateway.client import Problem
-from gateway.config import DataDir
+from gateway.edges.client import Problem
+from gateway.infra import seal
+from gateway.infra.audit import refs
+from gateway.infra.config import DataDir
+from gateway.registry import datadir
 from tests.conftest import RunningGateway, load_example
 
 STATES = ("open", "overdue", "answered")

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from gateway.client import Problem
-from gateway.config import DataDir, Settings
+from gateway.edges.client import Problem
+from gateway.infra.config import DataDir, Settings
 from tests.conftest import RunningGateway, gateway_in_process
 from tests.test_delivery import post
 

@@ -20,19 +20,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway import datadir
-from gateway.audit import refs
-from gateway.clock import FixedClock
-from gateway.config import DataDir, Settings
-from gateway.staff import Desk, Passwords, Role, StaffAccount, StaffState, admin
-from gateway.staff.proposals import (
+from gateway.infra.audit import refs
+from gateway.infra.clock import FixedClock
+from gateway.infra.config import DataDir, Settings
+from gateway.registry import datadir
+from gateway.registry.staff import Desk, Passwords, Role, StaffAccount, StaffState, admin
+from gateway.registry.staff.proposals import (
     Half,
     ProposalState,
     half_hash,
     halves_match,
     new_half,
 )
-from gateway.staff.tokens import token_hash
+from gateway.registry.staff.tokens import token_hash
 from gateway.store import Store
 from tests.conftest import RunningGateway, client_context, gateway_in_process
 from tests.staff_http import Answer, StaffBrowser

@@ -23,14 +23,14 @@ from cryptography.fernet import Fernet
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway import datadir
-from gateway.audit import refs
-from gateway.clock import FixedClock
-from gateway.config import DataDir, Settings
-from gateway.staff import Desk, Passwords, Role, StaffAccount, StaffState, admin
-from gateway.staff.sessions import Ended, SessionRecord, Timeouts, why_ended
+from gateway.edges.web.sessions import KEY_PURPOSE
+from gateway.infra.audit import refs
+from gateway.infra.clock import FixedClock
+from gateway.infra.config import DataDir, Settings
+from gateway.registry import datadir
+from gateway.registry.staff import Desk, Passwords, Role, StaffAccount, StaffState, admin
+from gateway.registry.staff.sessions import Ended, SessionRecord, Timeouts, why_ended
 from gateway.store import Store
-from gateway.web.sessions import KEY_PURPOSE
 from tests.conftest import RunningGateway, client_context, gateway_in_process
 from tests.staff_http import StaffBrowser
 

@@ -21,11 +21,11 @@ from datetime import UTC, datetime, timedelta
 import pyotp
 import pytest
 
-from gateway import datadir
-from gateway.audit import refs
-from gateway.clock import FixedClock
-from gateway.config import DataDir, Settings
-from gateway.staff import Desk, Passwords, Role, StaffAccount, admin
+from gateway.infra.audit import refs
+from gateway.infra.clock import FixedClock
+from gateway.infra.config import DataDir, Settings
+from gateway.registry import datadir
+from gateway.registry.staff import Desk, Passwords, Role, StaffAccount, admin
 from tests.conftest import RunningGateway, client_context, gateway_in_process
 from tests.staff_http import StaffBrowser
 

@@ -18,9 +18,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from gateway import pki
-from gateway.config import DataDir, Settings
-from gateway.staff import Passwords
+from gateway.infra import pki
+from gateway.infra.config import DataDir, Settings
+from gateway.registry.staff import Passwords
 from tests.conftest import REPO, RunningGateway, client_context, gateway_in_process
 from tests.staff_web import csrf_of, enrol, signed_in
 

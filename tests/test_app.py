@@ -12,10 +12,11 @@ import aiohttp
 import pytest
 import rfc8785
 
-from gateway import audit, datadir, pki
-from gateway.audit import refs
-from gateway.client import Problem, Unreachable
-from gateway.partners import PartnerState
+from gateway.contract.partners import PartnerState
+from gateway.edges.client import Problem, Unreachable
+from gateway.infra import audit, pki
+from gateway.infra.audit import refs
+from gateway.registry import datadir
 from tests.conftest import RunningGateway, client_context
 
 Example = Callable[[str], dict[str, Any]]
@@ -170,7 +171,7 @@ async def test_a_certificate_of_our_ca_that_is_not_registered_is_refused(
 
 
 async def test_a_client_without_a_certificate_gets_no_answer(gateway: RunningGateway) -> None:
-    from gateway.client import EuregateClient
+    from gateway.edges.client import EuregateClient
 
     async with EuregateClient(gateway.url, ssl_context=client_context(gateway.layout, None)) as c:
         with pytest.raises(Unreachable):

@@ -12,15 +12,15 @@ from typing import Any
 import aiohttp
 import pytest
 
-from gateway import datadir
-from gateway.audit import EventKind, merkle
-from gateway.audit.checkpoint import DEFAULT_ORIGIN, SignedCheckpoint, open_checkpoint
-from gateway.audit.cosignature import Cosigner, cosignatures
-from gateway.audit.note import Ed25519Verifier
-from gateway.audit.note import parse as parse_note
-from gateway.audit.tiles import MemoryTiles
-from gateway.client import Problem
-from gateway.config import DataDir
+from gateway.edges.client import Problem
+from gateway.infra.audit import EventKind, merkle
+from gateway.infra.audit.checkpoint import DEFAULT_ORIGIN, SignedCheckpoint, open_checkpoint
+from gateway.infra.audit.cosignature import Cosigner, cosignatures
+from gateway.infra.audit.note import Ed25519Verifier
+from gateway.infra.audit.note import parse as parse_note
+from gateway.infra.audit.tiles import MemoryTiles
+from gateway.infra.config import DataDir
+from gateway.registry import datadir
 from gateway.transparency.verify import decode_proof
 from gateway.transparency.witness_keys import read_witness_key, retire_witness_key
 from tests.conftest import RunningGateway, client_context

@@ -8,16 +8,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.audit.checkpoint import (
+from gateway.infra.audit.checkpoint import (
     DEFAULT_ORIGIN,
     Checkpoint,
     open_checkpoint,
     sign_checkpoint,
 )
-from gateway.audit.merkle import EMPTY_ROOT
-from gateway.audit.note import Ed25519Signer, Ed25519Verifier
-from gateway.errors import CheckpointMalformed, NoteSignatureInvalid, NoteUnverified
-from gateway.seal import Signer
+from gateway.infra.audit.merkle import EMPTY_ROOT
+from gateway.infra.audit.note import Ed25519Signer, Ed25519Verifier
+from gateway.infra.errors import CheckpointMalformed, NoteSignatureInvalid, NoteUnverified
+from gateway.infra.seal import Signer
 
 EXAMPLE = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
 ROOT = base64.b64encode(bytes(range(32))).decode()

@@ -9,18 +9,18 @@ import struct
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from gateway.audit import note
-from gateway.audit.checkpoint import DEFAULT_ORIGIN, Checkpoint, sign_checkpoint
-from gateway.audit.cosignature import (
+from gateway.infra.audit import note
+from gateway.infra.audit.checkpoint import DEFAULT_ORIGIN, Checkpoint, sign_checkpoint
+from gateway.infra.audit.cosignature import (
     COSIGNATURE_V1,
     Cosigner,
     WitnessKey,
     cosignatures,
     signed_message,
 )
-from gateway.audit.note import Ed25519Signer, Signature
-from gateway.errors import NoteSignatureInvalid, VerifierKeyMalformed
-from gateway.seal import Signer
+from gateway.infra.audit.note import Ed25519Signer, Signature
+from gateway.infra.errors import NoteSignatureInvalid, VerifierKeyMalformed
+from gateway.infra.seal import Signer
 
 EXAMPLE_BODY = (
     "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"

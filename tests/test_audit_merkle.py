@@ -20,8 +20,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.audit import merkle
-from gateway.audit.merkle import (
+from gateway.infra.audit import merkle
+from gateway.infra.audit.merkle import (
     EMPTY_ROOT,
     Node,
     consistency_plan,

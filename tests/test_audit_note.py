@@ -13,16 +13,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.audit import note
-from gateway.audit.note import Ed25519Signer, Ed25519Verifier, open_note, sign_text
-from gateway.errors import (
+from gateway.infra.audit import note
+from gateway.infra.audit.note import Ed25519Signer, Ed25519Verifier, open_note, sign_text
+from gateway.infra.errors import (
     NoteMalformed,
     NoteRefused,
     NoteSignatureInvalid,
     NoteUnverified,
     VerifierKeyMalformed,
 )
-from gateway.seal import Signer
+from gateway.infra.seal import Signer
 
 PETER_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
 PETER_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"

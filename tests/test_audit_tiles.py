@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.audit import merkle, tiles
-from gateway.audit.merkle import HASH_SIZE, Node, leaf_hash
-from gateway.audit.tiles import (
+from gateway.infra.audit import merkle, tiles
+from gateway.infra.audit.merkle import HASH_SIZE, Node, leaf_hash
+from gateway.infra.audit.tiles import (
     TILE_WIDTH,
     BatchTileHashReader,
     MemoryTiles,
@@ -22,7 +22,7 @@ from gateway.audit.tiles import (
     tile_span,
     tile_width,
 )
-from gateway.errors import AuditTreeIncomplete
+from gateway.infra.errors import AuditTreeIncomplete
 
 
 class CountingTiles:

@@ -14,26 +14,26 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gateway.audit import merkle, witness
-from gateway.audit.checkpoint import (
+from gateway.infra.audit import merkle, witness
+from gateway.infra.audit.checkpoint import (
     DEFAULT_ORIGIN,
     Checkpoint,
     SignedCheckpoint,
     open_checkpoint,
     sign_checkpoint,
 )
-from gateway.audit.cosignature import Cosigner, cosignatures
-from gateway.audit.note import Ed25519Signer
-from gateway.audit.tiles import MemoryTiles, TileHashReader
-from gateway.errors import (
+from gateway.infra.audit.cosignature import Cosigner, cosignatures
+from gateway.infra.audit.note import Ed25519Signer
+from gateway.infra.audit.tiles import MemoryTiles, TileHashReader
+from gateway.infra.errors import (
     CheckpointRollback,
     CheckpointSplitView,
     CheckpointUnverified,
     ConsistencyUnproven,
     WitnessRefusal,
 )
-from gateway.i18n import LANGUAGES, translate
-from gateway.seal import Signer
+from gateway.infra.i18n import LANGUAGES, translate
+from gateway.infra.seal import Signer
 
 NOW = datetime(2026, 12, 4, 20, 0, tzinfo=UTC)
 GATEWAY_RAW_KEY = Signer.generate()

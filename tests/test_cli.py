@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from gateway import pki
-from gateway.cli import build_parser, main
-from gateway.config import DataDir
+from gateway.edges.cli import build_parser, main
+from gateway.infra import pki
+from gateway.infra.config import DataDir
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:

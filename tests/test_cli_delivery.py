@@ -13,12 +13,13 @@ from typing import Any
 
 import pytest
 
-from gateway import datadir, pki
-from gateway.audit import EventKind
-from gateway.cli import main
-from gateway.clock import FixedClock
-from gateway.config import DataDir
-from gateway.partners import Partner
+from gateway.contract.partners import Partner
+from gateway.edges.cli import main
+from gateway.infra import pki
+from gateway.infra.audit import EventKind
+from gateway.infra.clock import FixedClock
+from gateway.infra.config import DataDir
+from gateway.registry import datadir
 from gateway.store import Store
 from tests.conftest import RunningGateway, webhook_receiver, with_store
 from tests.test_webhooks import LANAKEN, ReceiverFor, outbox, stepper, waiting_push

@@ -16,13 +16,13 @@ from typing import TypeVar
 import pyotp
 import pytest
 
-from gateway import datadir
-from gateway.audit import verify
-from gateway.cli import main
-from gateway.clock import SystemClock
-from gateway.config import DataDir
-from gateway.errors import StaffNotAuthenticated
-from gateway.staff import Authenticator, StaffAccount
+from gateway.edges.cli import main
+from gateway.infra.audit import verify
+from gateway.infra.clock import SystemClock
+from gateway.infra.config import DataDir
+from gateway.infra.errors import StaffNotAuthenticated
+from gateway.registry import datadir
+from gateway.registry.staff import Authenticator, StaffAccount
 from gateway.store.sqlite import SqliteStore
 from tests.conftest import REPO
 

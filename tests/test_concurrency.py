@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from gateway import audit
-from gateway.config import DataDir, Settings
+from gateway.infra import audit
+from gateway.infra.config import DataDir, Settings
 from tests.conftest import RunningGateway, gateway_in_process
 
 SENDERS = ("nl-pol-limburg", "nl-gem-maastricht", "nl-riec-limburg", "de-zoll-aachen")

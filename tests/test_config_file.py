@@ -15,10 +15,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.cli import build_parser, main
-from gateway.cli.common import settings
-from gateway.config import Settings, load_settings
-from gateway.errors import SettingInvalid
+from gateway.edges.cli import build_parser, main
+from gateway.edges.cli.common import settings
+from gateway.infra.config import Settings, load_settings
+from gateway.infra.errors import SettingInvalid
 from tests.conftest import REPO
 
 EXAMPLE = REPO / "deploy" / "euregate.toml.example"

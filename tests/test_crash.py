@@ -8,10 +8,10 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from gateway import audit
-from gateway.client import ClientFailure, EuregateClient
-from gateway.clock import SystemClock
-from gateway.config import DataDir
+from gateway.edges.client import ClientFailure, EuregateClient
+from gateway.infra import audit
+from gateway.infra.clock import SystemClock
+from gateway.infra.config import DataDir
 from gateway.store.sqlite import SqliteStore
 from tests.conftest import REPO, client_context, free_port, gateway_process
 

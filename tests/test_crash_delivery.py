@@ -13,12 +13,12 @@ import signal
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from gateway import audit
-from gateway.audit import refs
-from gateway.client import ClientFailure, EuregateClient
-from gateway.clock import SystemClock
-from gateway.config import DataDir
-from gateway.delivery.webhooks import change_webhook
+from gateway.edges.client import ClientFailure, EuregateClient
+from gateway.flow.pusher import change_webhook
+from gateway.infra import audit
+from gateway.infra.audit import refs
+from gateway.infra.clock import SystemClock
+from gateway.infra.config import DataDir
 from gateway.store import InboxEnvelope
 from gateway.store.sqlite import SqliteStore
 from tests.conftest import client_context, free_port, gateway_process

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from gateway import seal
-from gateway.client import EuregateClient, Message, Problem, open_message
-from gateway.errors import EnvelopeRefused
+from gateway.edges.client import EuregateClient, Message, Problem, open_message
+from gateway.infra import seal
+from gateway.infra.errors import EnvelopeRefused
 from tests.conftest import RunningGateway
 
 DUTCH = "nl-drug-waste-maastricht.json"

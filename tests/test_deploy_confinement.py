@@ -22,9 +22,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from gateway import seal
-from gateway.client import EuregateClient, open_message
-from gateway.config import DataDir
+from gateway.edges.client import EuregateClient, open_message
+from gateway.infra import seal
+from gateway.infra.config import DataDir
 from tests.conftest import REPO, client_context, free_port
 from tests.test_serve_lifecycle import STARTUP, service_manager
 

@@ -19,9 +19,10 @@ from typing import Any
 import pytest
 import yaml
 
-from gateway import operations, production
-from gateway.cli import build_parser
-from gateway.cli.serve import run_serve
+from gateway.edges import operations
+from gateway.edges.cli import build_parser
+from gateway.edges.cli.serve import run_serve
+from gateway.registry import production
 from tests.conftest import REPO
 
 CONTAINERFILE = REPO / "deploy" / "Containerfile"

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from gateway import production
-from gateway.cli import build_parser
-from gateway.cli.serve import run_serve
-from gateway.config import Settings
-from gateway.server import ANSWERS_WRITTEN
+from gateway.edges.cli import build_parser
+from gateway.edges.cli.serve import run_serve
+from gateway.edges.server import ANSWERS_WRITTEN
+from gateway.infra.config import Settings
+from gateway.registry import production
 from tests.confinement import service_lines
 from tests.conftest import REPO
 

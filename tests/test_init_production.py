@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway import production
-from gateway.cli import main
-from gateway.config import DataDir
+from gateway.edges.cli import main
+from gateway.infra.config import DataDir
+from gateway.registry import production
 
 SERVICE_ACCOUNT_STAND_IN = "nobody"
 """An account every Debian machine has, standing in for ``euregate`` in the tests."""

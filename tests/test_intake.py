@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.client import Problem
-from gateway.decision import DataClass, Outcome
+from gateway.decide.decision import DataClass, Outcome
+from gateway.edges.client import Problem
 from tests.conftest import RunningGateway, client_context, load_example
 from tests.strategies import invalid_signals, valid_signals
 

@@ -14,16 +14,17 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from gateway import datadir, seal
-from gateway.audit import refs
-from gateway.cli import main
-from gateway.clock import SystemClock
-from gateway.config import DataDir
-from gateway.errors import RegistryError
-from gateway.partners import DEMO_NETWORK, PartnerState
-from gateway.seal import Suite
+from gateway.contract.partners import DEMO_NETWORK, PartnerState
+from gateway.edges.cli import main
+from gateway.infra import seal
+from gateway.infra.audit import refs
+from gateway.infra.clock import SystemClock
+from gateway.infra.config import DataDir
+from gateway.infra.errors import RegistryError
+from gateway.infra.seal import Suite
+from gateway.infra.vault import MasterKey, VaultError
+from gateway.registry import datadir
 from gateway.store.sqlite import SqliteStore
-from gateway.vault import MasterKey, VaultError
 from tests.conftest import RunningGateway, client_context
 
 LIEGE = "be-pol-liege"

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from gateway import datadir
-from gateway.errors import Forbidden, LookupInvalid
-from gateway.lookup import SubjectLookup
-from gateway.staff import Desk, Role, StaffAccount
+from gateway.flow.lookup import SubjectLookup
+from gateway.infra.errors import Forbidden, LookupInvalid
+from gateway.registry import datadir
+from gateway.registry.staff import Desk, Role, StaffAccount
 from tests.conftest import RunningGateway
 
 DUTCH = "nl-drug-waste-maastricht.json"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from gateway import errors
-from gateway.audit import checkpoint, note, witness
-from gateway.errors import EuregateError, FieldIssue
-from gateway.i18n import LANGUAGES
-from gateway.problems import problem_document
+from gateway.edges.problems import problem_document
+from gateway.infra import errors
+from gateway.infra.audit import checkpoint, note, witness
+from gateway.infra.errors import EuregateError, FieldIssue
+from gateway.infra.i18n import LANGUAGES
 
 SAMPLE_PARAMS: dict[type[EuregateError], dict[str, object]] = {
     errors.MalformedJson: {"reason": "Expecting value", "line": 2, "column": 5},

@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from gateway.client import Problem
-from gateway.clock import FixedClock
-from gateway.config import DataDir, Settings
-from gateway.deadlines import TIME_LIMITS
-from gateway.server import build
+from gateway.edges.client import Problem
+from gateway.edges.server import build
+from gateway.flow.deadlines import TIME_LIMITS
+from gateway.infra.clock import FixedClock
+from gateway.infra.config import DataDir, Settings
 from gateway.store import RequestState
 from tests.conftest import RunningGateway, load_example
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway import seal
-from gateway.errors import (
+from gateway.infra import seal
+from gateway.infra.errors import (
     EnvelopeMalformed,
     EnvelopeMisaddressed,
     EnvelopeRefused,
@@ -20,7 +20,7 @@ from gateway.errors import (
     EnvelopeUndecryptable,
     EnvelopeWrongKey,
 )
-from gateway.seal import (
+from gateway.infra.seal import (
     Envelope,
     EnvelopeHeader,
     PartnerKey,

@@ -24,9 +24,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway import systemd_notify
-from gateway.client import ClientFailure, EuregateClient, Problem
-from gateway.config import DataDir
+from gateway.edges import systemd_notify
+from gateway.edges.client import ClientFailure, EuregateClient, Problem
+from gateway.infra.config import DataDir
 from tests.conftest import REPO, client_context, free_port
 
 SENDER = "nl-pol-limburg"

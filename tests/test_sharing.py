@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from gateway.clock import SystemClock
-from gateway.config import DataDir
-from gateway.sharing import PolicyInForce, PolicyRefused
+from gateway.decide.sharing import PolicyInForce, PolicyRefused
+from gateway.infra.clock import SystemClock
+from gateway.infra.config import DataDir
 from gateway.store import Store
 from gateway.store.sqlite import SqliteStore
 

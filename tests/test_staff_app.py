@@ -15,11 +15,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from gateway.audit import refs
-from gateway.client import Problem
-from gateway.clock import SystemClock
-from gateway.config import DataDir, Settings
-from gateway.staff import StaffState, admin
+from gateway.edges.client import Problem
+from gateway.infra.audit import refs
+from gateway.infra.clock import SystemClock
+from gateway.infra.config import DataDir, Settings
+from gateway.registry.staff import StaffState, admin
 from gateway.store.sqlite import SqliteStore
 from tests.conftest import RunningGateway, client_context, gateway_in_process
 

@@ -14,13 +14,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.addresses import address_key
-from gateway.audit import AuditEntry, refs, timestamp, verify
-from gateway.clock import FixedClock
-from gateway.config import DataDir
-from gateway.errors import StaffNotAuthenticated, TooManyAttempts
-from gateway.problems import problem_document
-from gateway.staff import (
+from gateway.edges.problems import problem_document
+from gateway.infra.addresses import address_key
+from gateway.infra.audit import AuditEntry, refs, timestamp, verify
+from gateway.infra.clock import FixedClock
+from gateway.infra.config import DataDir
+from gateway.infra.errors import StaffNotAuthenticated, TooManyAttempts
+from gateway.infra.vault import MasterKey
+from gateway.registry.staff import (
     Authenticator,
     Desk,
     Passwords,
@@ -29,7 +30,7 @@ from gateway.staff import (
     StaffState,
     admin,
 )
-from gateway.staff.throttle import (
+from gateway.registry.staff.throttle import (
     Bucket,
     Scope,
     ThrottlePolicy,
@@ -38,7 +39,6 @@ from gateway.staff.throttle import (
     block_duration,
 )
 from gateway.store import Store
-from gateway.vault import MasterKey
 
 PASSWORD = "correct horse battery"
 ADDRESS = "192.0.2.10"

@@ -7,16 +7,16 @@ from datetime import timedelta
 
 import pytest
 
-from gateway.audit import events, refs, verify
-from gateway.clock import FixedClock
-from gateway.config import DataDir
-from gateway.errors import RegistryError
-from gateway.staff import Desk, Passwords, Role, StaffAccount, StaffState, admin
-from gateway.staff.throttle import ThrottlePolicy, name_key
-from gateway.staff.tokens import token_hash
+from gateway.infra.audit import events, refs, verify
+from gateway.infra.clock import FixedClock
+from gateway.infra.config import DataDir
+from gateway.infra.errors import RegistryError
+from gateway.infra.vault import MasterKey
+from gateway.registry.staff import Desk, Passwords, Role, StaffAccount, StaffState, admin
+from gateway.registry.staff.throttle import ThrottlePolicy, name_key
+from gateway.registry.staff.tokens import token_hash
 from gateway.store import Store
 from gateway.store.sqlite import SqliteStore
-from gateway.vault import MasterKey
 
 PASSWORD = "correct horse battery"
 

@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gateway import audit
-from gateway.audit import events, refs
-from gateway.audit.events import parse
-from gateway.staff import Desk, Role, StaffAccount
+from gateway.edges.web.compliance import story
+from gateway.edges.web.frame import Viewer
+from gateway.infra import audit
+from gateway.infra.audit import events, refs
+from gateway.infra.audit.events import parse
+from gateway.registry.staff import Desk, Role, StaffAccount
 from gateway.store import ExchangeQuery, ExchangeSummary, Store, verify_chain
-from gateway.web.compliance import story
-from gateway.web.frame import Viewer
 from tests.conftest import RunningGateway
 from tests.store_events import AsWrittenBefore
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from gateway import audit
-from gateway.audit import events, refs
-from gateway.clock import FixedClock
+from gateway.infra import audit
+from gateway.infra.audit import events, refs
+from gateway.infra.clock import FixedClock
 from gateway.store import Store, verify_chain
 from tests.store_backends import START
 

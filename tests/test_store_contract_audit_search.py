@@ -9,10 +9,10 @@ from datetime import timedelta
 
 import pytest
 
-from gateway import audit
-from gateway.audit import EventKind, events, refs
-from gateway.clock import FixedClock
-from gateway.decision import Verdict
+from gateway.decide.decision import Verdict
+from gateway.infra import audit
+from gateway.infra.audit import EventKind, events, refs
+from gateway.infra.clock import FixedClock
 from gateway.store import (
     CopyReview,
     DeliveryState,

@@ -9,11 +9,17 @@ from datetime import timedelta
 
 import pytest
 
-from gateway.audit import merkle
-from gateway.audit.merkle import EMPTY_ROOT
-from gateway.audit.tiles import MemoryTiles, Tile, TileAddress, TileHashReader, TileIntegration
-from gateway.clock import FixedClock
-from gateway.errors import AuditTreeMoved
+from gateway.infra.audit import merkle
+from gateway.infra.audit.merkle import EMPTY_ROOT
+from gateway.infra.audit.tiles import (
+    MemoryTiles,
+    Tile,
+    TileAddress,
+    TileHashReader,
+    TileIntegration,
+)
+from gateway.infra.clock import FixedClock
+from gateway.infra.errors import AuditTreeMoved
 from gateway.store import Store, StoredCheckpoint
 from tests.store_backends import START
 

@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import pytest
 
-from gateway.audit import AuditEvent, EventKind
-from gateway.clock import FixedClock
-from gateway.decision import Verdict
-from gateway.errors import RegistryError
-from gateway.partners import Partner, PartnerState
+from gateway.contract.partners import Partner, PartnerState
+from gateway.decide.decision import Verdict
+from gateway.infra.audit import AuditEvent, EventKind
+from gateway.infra.clock import FixedClock
+from gateway.infra.errors import RegistryError
 from gateway.store import (
     CopyReview,
     DeliveryState,

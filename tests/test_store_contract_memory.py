@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from gateway.audit import AuditEvent, EventKind, refs
-from gateway.clock import FixedClock
+from gateway.infra.audit import AuditEvent, EventKind, refs
+from gateway.infra.clock import FixedClock
 from gateway.store import DESK_SEAL, MemoryStamp, Resealed, SealedSegment, Store
 from tests.store_backends import START
 from tests.store_events import an_event

@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from gateway.audit import AuditEvent, EventKind, refs
-from gateway.clock import FixedClock
-from gateway.errors import RegistryError
-from gateway.partners import Certificate, CertificateState, Partner, PartnerState
-from gateway.seal import GatewayKey, PartnerKey, Suite
+from gateway.contract.partners import Certificate, CertificateState, Partner, PartnerState
+from gateway.infra.audit import AuditEvent, EventKind, refs
+from gateway.infra.clock import FixedClock
+from gateway.infra.errors import RegistryError
+from gateway.infra.seal import GatewayKey, PartnerKey, Suite
 from gateway.store import Store
 from tests.store_backends import START
 from tests.store_events import an_event

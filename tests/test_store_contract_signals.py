@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from gateway.audit import AuditEvent, EventKind, merkle, refs
-from gateway.decision import DataClass, Decision, FiredRule, Outcome, Verdict
-from gateway.errors import IdempotencyConflict
-from gateway.partners import Partner
+from gateway.contract.partners import Partner
+from gateway.decide.decision import DataClass, Decision, FiredRule, Outcome, Verdict
+from gateway.infra.audit import AuditEvent, EventKind, merkle, refs
+from gateway.infra.errors import IdempotencyConflict
 from gateway.store import (
     CopyReview,
     NewCopy,

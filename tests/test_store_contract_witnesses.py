@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 
-from gateway.audit import AuditEvent, EventKind, refs
-from gateway.audit.cosignature import WitnessKey
-from gateway.clock import FixedClock
-from gateway.errors import RegistryError
-from gateway.partners import Partner, PartnerState
+from gateway.contract.partners import Partner, PartnerState
+from gateway.infra.audit import AuditEvent, EventKind, refs
+from gateway.infra.audit.cosignature import WitnessKey
+from gateway.infra.clock import FixedClock
+from gateway.infra.errors import RegistryError
 from gateway.store import InconsistencyReport, RegisteredWitnessKey, Store, StoredCosignature
 from tests.store_backends import START
 from tests.store_events import an_event

@@ -72,6 +72,6 @@ def test_only_the_places_that_choose_the_backend_import_it_and_only_the_store() 
     }
 
     assert outside == {
-        ("gateway/server.py", "gateway.store.sqlite:SqliteStore"),
-        ("gateway/cli/admin.py", "gateway.store.sqlite:SqliteStore"),
+        ("gateway/edges/server.py", "gateway.store.sqlite:SqliteStore"),
+        ("gateway/edges/cli/admin.py", "gateway.store.sqlite:SqliteStore"),
     }

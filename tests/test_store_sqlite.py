@@ -17,11 +17,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway import audit
-from gateway.audit import events, refs
-from gateway.clock import FixedClock
-from gateway.decision import Decision, FiredRule, Verdict
-from gateway.partners import DEMO_NETWORK, Partner
+from gateway.contract.partners import DEMO_NETWORK, Partner
+from gateway.decide.decision import Decision, FiredRule, Verdict
+from gateway.infra import audit
+from gateway.infra.audit import events, refs
+from gateway.infra.clock import FixedClock
 from gateway.store import NewSignal
 from gateway.store.sqlite import SqliteStore
 from gateway.store.sqlite.database import StoreClosed, Transaction

@@ -8,8 +8,8 @@ import dataclasses
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway import audit
-from gateway.audit import AuditEntry
+from gateway.infra import audit
+from gateway.infra.audit import AuditEntry
 from gateway.store import verify_chain
 from tests.test_audit import build_chain
 

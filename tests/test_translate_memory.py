@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from gateway.audit import events, refs, timestamp
-from gateway.clock import FixedClock
-from gateway.config import DataDir, Settings
+from gateway.infra.audit import events, refs, timestamp
+from gateway.infra.clock import FixedClock
+from gateway.infra.config import DataDir, Settings
+from gateway.infra.vault import MasterKey, load_master_key_file
 from gateway.store import Store
 from gateway.store.sqlite import SqliteStore
 from gateway.translate import (
@@ -31,7 +32,6 @@ from gateway.translate import (
     backend_from_settings,
     build_backend,
 )
-from gateway.vault import MasterKey, load_master_key_file
 from tests.libretranslate_standin import LibreTranslateStandIn, tagged
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)

@@ -9,11 +9,11 @@ import hashlib
 import json
 from pathlib import Path
 
-from gateway import datadir
-from gateway.decision import Verdict
+from gateway.decide.decision import Verdict
+from gateway.edges.web.export import Export, make_export
+from gateway.registry import datadir
 from gateway.store import ExchangeQuery
 from gateway.transparency.exported import ExportCut, cut_at_checkpoint
-from gateway.web.export import Export, make_export
 from tests.conftest import gateway_in_process
 from tests.transparency_scene import Scene, integrated, not_sequencing, sequencer_for
 

@@ -14,14 +14,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway import audit
-from gateway.audit import events, merkle, refs
-from gateway.audit.checkpoint import DEFAULT_ORIGIN, open_checkpoint
-from gateway.audit.note import Ed25519Signer
-from gateway.audit.tiles import MemoryTiles, TileAddress, TileHashReader
-from gateway.clock import FixedClock
-from gateway.errors import AuditLogDiverged
-from gateway.seal import Signer
+from gateway.infra import audit
+from gateway.infra.audit import events, merkle, refs
+from gateway.infra.audit.checkpoint import DEFAULT_ORIGIN, open_checkpoint
+from gateway.infra.audit.note import Ed25519Signer
+from gateway.infra.audit.tiles import MemoryTiles, TileAddress, TileHashReader
+from gateway.infra.clock import FixedClock
+from gateway.infra.errors import AuditLogDiverged
+from gateway.infra.seal import Signer
 from gateway.store import Store
 from gateway.transparency import sequencer as sequencing
 from gateway.transparency.leadership import LockFile

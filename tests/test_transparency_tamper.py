@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.config import DataDir
+from gateway.infra.config import DataDir
 from tests import tamper
 from tests.transparency_scene import Scene, integrated
 

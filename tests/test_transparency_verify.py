@@ -13,21 +13,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway import audit
-from gateway.audit import AuditEntry, events, merkle, refs
-from gateway.audit.checkpoint import DEFAULT_ORIGIN, Checkpoint, sign_checkpoint
-from gateway.audit.note import Ed25519Signer
-from gateway.audit.tiles import MemoryTiles, TileHashReader
-from gateway.cli.progress import Progress
-from gateway.clock import FixedClock
-from gateway.errors import (
+from gateway.edges.cli.progress import Progress
+from gateway.infra import audit
+from gateway.infra.audit import AuditEntry, events, merkle, refs
+from gateway.infra.audit.checkpoint import DEFAULT_ORIGIN, Checkpoint, sign_checkpoint
+from gateway.infra.audit.note import Ed25519Signer
+from gateway.infra.audit.tiles import MemoryTiles, TileHashReader
+from gateway.infra.clock import FixedClock
+from gateway.infra.errors import (
     CheckpointMalformed,
     InclusionUnproven,
     LogDiverged,
     NoteUnverified,
     ReceiptMalformed,
 )
-from gateway.seal import Signer
+from gateway.infra.seal import Signer
 from gateway.store import Store, StoredCheckpoint
 from gateway.transparency.verify import (
     ReceiptLeaf,

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from gateway.audit import EventKind
-from gateway.audit.checkpoint import DEFAULT_ORIGIN
-from gateway.cli import main
-from gateway.clock import SystemClock
-from gateway.config import DataDir
-from gateway.seal import unb64url
+from gateway.edges.cli import main
+from gateway.infra.audit import EventKind
+from gateway.infra.audit.checkpoint import DEFAULT_ORIGIN
+from gateway.infra.clock import SystemClock
+from gateway.infra.config import DataDir
+from gateway.infra.seal import unb64url
 from gateway.store import Store
 from gateway.store.sqlite import SqliteStore
 from gateway.transparency.verify import ReceiptLeaf, decode_proof, log_verifiers, prove_receipt

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.decision import Verdict
+from gateway.decide.decision import Verdict
+from gateway.edges.web import charts
 from gateway.store import ExchangeTime, ReviewSpan, ReviewState, RuleCount
-from gateway.web import charts
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 SPAN = [date(2026, 11, 30), date(2026, 12, 1)]

@@ -24,12 +24,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from playwright.sync_api import Browser, Page, expect
 
-from gateway import audit
-from gateway.client import EuregateClient
-from gateway.i18n import translate
+from gateway.edges.client import EuregateClient
+from gateway.edges.web.compliance import BAD_DATE, VerifyJob, parse_search, state_of
+from gateway.edges.web.export import check_export
+from gateway.infra import audit
+from gateway.infra.i18n import translate
 from gateway.store import ExchangeQuery
-from gateway.web.compliance import BAD_DATE, VerifyJob, parse_search, state_of
-from gateway.web.export import check_export
 from tests.conftest import client_context
 from tests.test_web_review import FRENCH_SUMMARY, tab_to
 from tests.web_fixtures import Person, WebGateway, sign_in

@@ -11,13 +11,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway import datadir
-from gateway.cli import main
-from gateway.config import DataDir
-from gateway.decision import Verdict
-from gateway.seal import Signer
+from gateway.decide.decision import Verdict
+from gateway.edges.cli import main
+from gateway.edges.web.export import check_export, make_export, public_keys_from_json, render_csv
+from gateway.infra.config import DataDir
+from gateway.infra.seal import Signer
+from gateway.registry import datadir
 from gateway.store import ExchangeQuery, ExchangeSummary
-from gateway.web.export import check_export, make_export, public_keys_from_json, render_csv
 
 EXCHANGE = ExchangeSummary(
     signal_id="01a2",
@@ -123,6 +123,6 @@ def test_the_command_verifies_with_the_data_directorys_keys_or_the_served_ones(
 def _gateway_key(signer: Signer) -> object:
     from datetime import UTC, datetime
 
-    from gateway.seal import GatewayKey
+    from gateway.infra.seal import GatewayKey
 
     return GatewayKey(signer.key_id, signer.public_key, datetime.now(UTC))

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gateway.edges.web.present import Waiting, due, highlight, pressing_first, queue_row
 from gateway.store import ReviewItem, ReviewState
-from gateway.web.present import Waiting, due, highlight, pressing_first, queue_row
 
 TERMS = [("drugsafval", "déchets de production de drogues"), ("kenteken", "immatriculation")]
 RECEIVED = datetime(2026, 10, 14, 6, 0, tzinfo=UTC)

@@ -23,12 +23,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway import datadir, pki, seal
-from gateway.audit import EventKind, refs
-from gateway.client import open_message
-from gateway.clock import FixedClock, SystemClock
-from gateway.config import DataDir, Settings
-from gateway.delivery.webhooks import (
+from gateway.contract.partners import PartnerState
+from gateway.edges.client import open_message
+from gateway.flow.pusher import (
     Backoff,
     Pusher,
     change_webhook,
@@ -37,7 +34,11 @@ from gateway.delivery.webhooks import (
     webhook_problems,
     webhook_ssl_context,
 )
-from gateway.partners import PartnerState
+from gateway.infra import pki, seal
+from gateway.infra.audit import EventKind, refs
+from gateway.infra.clock import FixedClock, SystemClock
+from gateway.infra.config import DataDir, Settings
+from gateway.registry import datadir
 from gateway.store import Delivery, Store
 from gateway.store.sqlite import SqliteStore
 from tests.conftest import RunningGateway, WebhookReceiver, free_port, gateway_in_process

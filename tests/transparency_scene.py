@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 
-from gateway import datadir
-from gateway.audit.checkpoint import DEFAULT_ORIGIN
-from gateway.audit.note import Ed25519Signer
-from gateway.cli import main
-from gateway.clock import SystemClock
-from gateway.config import DataDir, Settings
+from gateway.edges.cli import main
+from gateway.infra.audit.checkpoint import DEFAULT_ORIGIN
+from gateway.infra.audit.note import Ed25519Signer
+from gateway.infra.clock import SystemClock
+from gateway.infra.config import DataDir, Settings
+from gateway.registry import datadir
 from gateway.store import Store
 from gateway.transparency.leadership import LockFile
 from gateway.transparency.sequencer import Sequencer

@@ -26,13 +26,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
-from gateway import datadir
-from gateway.audit import AuditEntry, refs
-from gateway.client import EuregateClient
-from gateway.clock import FixedClock
-from gateway.config import DataDir, Settings
-from gateway.server import build, open_listeners
-from gateway.staff import Desk, Passwords, Role, StaffAccount, admin
+from gateway.edges.client import EuregateClient
+from gateway.edges.server import build, open_listeners
+from gateway.infra.audit import AuditEntry, refs
+from gateway.infra.clock import FixedClock
+from gateway.infra.config import DataDir, Settings
+from gateway.registry import datadir
+from gateway.registry.staff import Desk, Passwords, Role, StaffAccount, admin
 from gateway.store import Store
 from gateway.store.sqlite import SqliteStore
 

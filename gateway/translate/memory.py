@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from gateway.audit import AuditEvent, timestamp
+from gateway.infra.audit import AuditEvent, timestamp
+from gateway.infra.vault import MasterKey, SealedBlob, VaultError
 from gateway.store import (
     LEGACY_SEAL,
     MemoryRecord,
@@ -54,7 +55,6 @@ from gateway.translate.matching import DEFAULT_THRESHOLD, Hit, PairMemory, Remem
 from gateway.translate.scope import usable
 from gateway.translate.segments import normalise, split
 from gateway.translate.types import MemoryScope, Provenance, TranslatedText
-from gateway.vault import MasterKey, SealedBlob, VaultError
 
 _LOOKUP_PURPOSE: Final = b"euregate/translation-memory/v1/lookup"
 _SEAL_PURPOSE: Final = b"euregate/translation-memory/v1/seal"

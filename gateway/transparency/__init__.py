@@ -1,5 +1,5 @@
 """The audit log as a transparency log, on top of the store and the pure core of
-:mod:`gateway.audit` (the Merkle tree, tiles, signed notes, checkpoints, witnesses):
+:mod:`gateway.infra.audit` (the Merkle tree, tiles, signed notes, checkpoints, witnesses):
 
 - :mod:`~gateway.transparency.sequencer`: the one sequencer, which integrates new entries
   into the tree in batches and publishes signed checkpoints; who it is, among several

@@ -17,12 +17,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from gateway.audit import AuditEntry, merkle
-from gateway.audit.keys import Key
-from gateway.audit.note import Ed25519Verifier
-from gateway.audit.refs import AuditEntryInvalid, Ref
-from gateway.audit.tiles import BatchTileHashReader
-from gateway.errors import NoteRefused
+from gateway.infra.audit import AuditEntry, merkle
+from gateway.infra.audit.keys import Key
+from gateway.infra.audit.note import Ed25519Verifier
+from gateway.infra.audit.refs import AuditEntryInvalid, Ref
+from gateway.infra.audit.tiles import BatchTileHashReader
+from gateway.infra.errors import NoteRefused
 from gateway.store import AuditTreeStore, ExchangeSummary
 from gateway.transparency.log import b64
 from gateway.transparency.verify import decode_proof, open_log_checkpoint

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
-from gateway.audit import events, merkle, refs, timestamp
-from gateway.audit.checkpoint import Checkpoint
-from gateway.audit.cosignature import cosignatures as verified_cosignatures
-from gateway.audit.note import Ed25519Verifier, Note, Signature
-from gateway.audit.note import parse as parse_note
-from gateway.audit.tiles import TileHashReader
-from gateway.errors import (
+from gateway.contract.partners import Partner
+from gateway.infra.audit import events, merkle, refs, timestamp
+from gateway.infra.audit.checkpoint import Checkpoint
+from gateway.infra.audit.cosignature import cosignatures as verified_cosignatures
+from gateway.infra.audit.note import Ed25519Verifier, Note, Signature
+from gateway.infra.audit.note import parse as parse_note
+from gateway.infra.audit.tiles import TileHashReader
+from gateway.infra.errors import (
     BeyondTheLog,
     CheckpointNotPublished,
     CosignatureInvalid,
@@ -32,7 +33,6 @@ from gateway.errors import (
     QueryInvalid,
     WitnessKeyUnknown,
 )
-from gateway.partners import Partner
 from gateway.store import (
     InconsistencyReport,
     RegisteredWitnessKey,
@@ -50,7 +50,7 @@ REPORT_KINDS: Final = (
     "checkpoint-unverified",
     "cosignatures-disagree",
 )
-"""What a witness may report: its refusals (:class:`~gateway.errors.WitnessRefusal`), and
+"""What a witness may report: its refusals (:class:`~gateway.infra.errors.WitnessRefusal`), and
 ``cosignatures-disagree``: another witness cosigned another checkpoint of the same size."""
 MAX_EVIDENCE_BYTES: Final = 16 * 1024
 """The longest checkpoint a report may carry (a note of a hundred signatures fits)."""

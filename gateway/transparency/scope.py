@@ -10,7 +10,7 @@ An entry concerns partner ``P`` when
   for every recipient;
 - or it is a step of a copy the gateway sealed for ``P``: a ``copy.sealed``,
   ``inbox.acknowledged``, ``delivery.attempted`` or ``delivery.retried`` entry naming ``P`` as
-  its ``recipient`` (:attr:`~gateway.audit.keys.Key.RECIPIENT`). Not the review steps of a
+  its ``recipient`` (:attr:`~gateway.infra.audit.keys.Key.RECIPIENT`). Not the review steps of a
   copy for ``P``: a copy an officer still holds or rejected does not exist for its recipient,
   and a proof would tell it that an entry is about it.
 
@@ -23,9 +23,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
-from gateway.audit import AuditEntry, EventKind
-from gateway.audit.keys import Key
-from gateway.audit.refs import AuditEntryInvalid, Ref, RefKind
+from gateway.infra.audit import AuditEntry, EventKind
+from gateway.infra.audit.keys import Key
+from gateway.infra.audit.refs import AuditEntryInvalid, Ref, RefKind
 
 COPY_STEPS: Final = frozenset(
     {

@@ -4,7 +4,7 @@ publishes a signed checkpoint of each new size, as Trillian and Tessera do.
 Intake never waits for it: an entry is written with its request, as before, and its receipt
 names the leaf it will be (its index is its sequence number less one). Every ``interval``
 the sequencer reads the entries after the tree's size, hashes them into the tree
-(:func:`gateway.audit.tiles.integrate`), signs the checkpoint of the new size, and keeps the
+(:func:`gateway.infra.audit.tiles.integrate`), signs the checkpoint of the new size, and keeps the
 changed tiles with that checkpoint in one transaction. When nothing arrives it signs the
 latest checkpoint again after ``republish_after``, so that an idle log is seen to be alive.
 
@@ -25,14 +25,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final, Protocol
 
-from gateway import audit
-from gateway.audit import AuditEntry, merkle, tiles
-from gateway.audit.checkpoint import Checkpoint, sign_checkpoint
-from gateway.audit.note import Ed25519Signer
-from gateway.audit.tiles import TileAddress
-from gateway.clock import Clock
-from gateway.errors import AuditLogDiverged, AuditTreeIncomplete, AuditTreeMoved
-from gateway.logs import get_logger
+from gateway.infra import audit
+from gateway.infra.audit import AuditEntry, merkle, tiles
+from gateway.infra.audit.checkpoint import Checkpoint, sign_checkpoint
+from gateway.infra.audit.note import Ed25519Signer
+from gateway.infra.audit.tiles import TileAddress
+from gateway.infra.clock import Clock
+from gateway.infra.errors import AuditLogDiverged, AuditTreeIncomplete, AuditTreeMoved
+from gateway.infra.logs import get_logger
 from gateway.store import AuditReader, AuditTreeStore, StoredCheckpoint
 from gateway.transparency.leadership import Leadership
 
@@ -188,7 +188,7 @@ class Sequencer:
     async def step(self) -> int:
         """Integrate what arrived since the latest checkpoint (at most a batch) and publish the
         grown tree's checkpoint; or publish the latest again when it is due. How many entries
-        were integrated; :class:`~gateway.errors.AuditLogDiverged` when the log does not
+        were integrated; :class:`~gateway.infra.errors.AuditLogDiverged` when the log does not
         continue the tree (after keeping the entries before the misfit)."""
         latest = await self._store.latest_checkpoint()
         size = latest.size if latest is not None else 0

@@ -6,7 +6,7 @@
   nothing unless it leads to the signed root.
 - :func:`check_log`: the log kept now still has the trees of checkpoints saved earlier.
   It rebuilds the tree from the entries themselves, not from the stored tiles, and names the
-  first saved size it no longer matches (:func:`gateway.audit.merkle.first_divergence`).
+  first saved size it no longer matches (:func:`gateway.infra.audit.merkle.first_divergence`).
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from gateway.audit import merkle
-from gateway.audit.checkpoint import SignedCheckpoint, open_checkpoint
-from gateway.audit.note import Ed25519Verifier, strict_b64decode
-from gateway.audit.tiles import MemoryTiles, TileHashReader
-from gateway.errors import InclusionUnproven, LogDiverged, NoteUnverified, ReceiptMalformed
+from gateway.infra.audit import merkle
+from gateway.infra.audit.checkpoint import SignedCheckpoint, open_checkpoint
+from gateway.infra.audit.note import Ed25519Verifier, strict_b64decode
+from gateway.infra.audit.tiles import MemoryTiles, TileHashReader
+from gateway.infra.errors import InclusionUnproven, LogDiverged, NoteUnverified, ReceiptMalformed
 from gateway.store import AuditReader, AuditTreeStore
 
 PAGE: Final = 10_000
@@ -39,7 +39,7 @@ def open_log_checkpoint(
     note: bytes, verifiers: Sequence[Ed25519Verifier], *, origin: str
 ) -> SignedCheckpoint:
     """The checkpoint in ``note`` if one of the gateway's keys signed it, for ``origin``; a
-    typed :class:`~gateway.errors.NoteRefused` otherwise."""
+    typed :class:`~gateway.infra.errors.NoteRefused` otherwise."""
     unverified = NoteUnverified(names=origin)
     for verifier in verifiers:
         try:

@@ -3,8 +3,8 @@
 The private key is written as the Go ``sumdb/note`` tools write a signer key, so that other
 witness software reads it: ``PRIVATE+KEY+<name>+<key ID>+<base64(type || seed)>``, type
 ``0x04`` (``cosignature/v1``). Its public half is the verifier key
-``<name>+<key ID>+<base64(0x04 || public key)>`` (:class:`~gateway.audit.cosignature.WitnessKey`),
-which is all the gateway is given.
+``<name>+<key ID>+<base64(0x04 || public key)>``
+(:class:`~gateway.infra.audit.cosignature.WitnessKey`), which is all the gateway is given.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from __future__ import annotations
 import base64
 from typing import Final
 
-from gateway.audit import events, refs
-from gateway.audit.cosignature import COSIGNATURE_V1, Cosigner, WitnessKey
-from gateway.audit.note import key_id, strict_b64decode, valid_key_name
-from gateway.audit.refs import Ref
-from gateway.errors import VerifierKeyMalformed
-from gateway.i18n import N_
-from gateway.seal import Signer
+from gateway.infra.audit import events, refs
+from gateway.infra.audit.cosignature import COSIGNATURE_V1, Cosigner, WitnessKey
+from gateway.infra.audit.note import key_id, strict_b64decode, valid_key_name
+from gateway.infra.audit.refs import Ref
+from gateway.infra.errors import VerifierKeyMalformed
+from gateway.infra.i18n import N_
+from gateway.infra.seal import Signer
 from gateway.store import RegisteredWitnessKey, Store
 
 PRIVATE_PREFIX: Final = "PRIVATE+KEY+"

@@ -2,12 +2,12 @@
 
 Each run fetches the gateway's latest checkpoint, asks for the consistency proof from the
 checkpoint the witness cosigned last (its *state*, a file the partner keeps), decides with
-:func:`gateway.audit.witness.witness`, compares the other witnesses' cosignatures of the same
+:func:`gateway.infra.audit.witness.witness`, compares the other witnesses' cosignatures of the same
 size with what it was shown, and only then posts its own cosignature and keeps the new
 checkpoint as its state. On its first run it trusts what it is shown and pins the gateway's
 key, as every witness must once.
 
-A refusal (:class:`~gateway.errors.WitnessRefusal`) leaves the state as it was; the caller
+A refusal (:class:`~gateway.infra.errors.WitnessRefusal`) leaves the state as it was; the caller
 keeps both checkpoints as evidence (:func:`keep_evidence`) and reports them to the gateway,
 whose compliance staff see it.
 """
@@ -21,12 +21,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, Protocol
 
-from gateway.audit.checkpoint import SignedCheckpoint, open_checkpoint
-from gateway.audit.cosignature import Cosigner, WitnessKey, cosignatures
-from gateway.audit.note import Ed25519Verifier, Note, Signature
-from gateway.audit.witness import UNSIGNED, Cosigned, witness
-from gateway.clock import Clock
-from gateway.errors import (
+from gateway.infra.audit.checkpoint import SignedCheckpoint, open_checkpoint
+from gateway.infra.audit.cosignature import Cosigner, WitnessKey, cosignatures
+from gateway.infra.audit.note import Ed25519Verifier, Note, Signature
+from gateway.infra.audit.witness import UNSIGNED, Cosigned, witness
+from gateway.infra.clock import Clock
+from gateway.infra.errors import (
     CheckpointUnverified,
     CosignaturesDisagree,
     NoteRefused,
@@ -39,7 +39,8 @@ STATE_FORMAT: Final = "euregate.witness-state/1"
 
 
 class GatewayView(Protocol):
-    """What a witness asks of the gateway (a partner's :class:`~gateway.client.EuregateClient`)."""
+    """What a witness asks of the gateway: a partner's
+    :class:`~gateway.edges.client.EuregateClient`."""
 
     async def checkpoint(self) -> bytes: ...
 
@@ -112,7 +113,7 @@ class Witness:
 
     async def run_once(self, state: WitnessState) -> tuple[WitnessState, Witnessed]:
         """Cosign the gateway's latest checkpoint if it extends the state's; the new state.
-        :class:`~gateway.errors.WitnessRefusal` otherwise, the state unchanged."""
+        :class:`~gateway.infra.errors.WitnessRefusal` otherwise, the state unchanged."""
         submitted = await self._gateway.checkpoint()
         log_key = await self._log_key(state, submitted)
         previous = (

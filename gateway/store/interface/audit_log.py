@@ -11,8 +11,8 @@ import asyncio
 from collections.abc import Callable, Sequence
 from typing import Final, Protocol
 
-from gateway import audit
-from gateway.audit import AuditEntry, AuditEvent, Verification
+from gateway.infra import audit
+from gateway.infra.audit import AuditEntry, AuditEvent, Verification
 
 CHAIN_PAGE: Final = 1000
 """Entries read at once when the whole chain is walked."""
@@ -43,7 +43,7 @@ class AuditLog(AuditReader, Protocol):
 async def verify_chain(
     log: AuditReader, *, checked: Callable[[int], None] | None = None, page: int = CHAIN_PAGE
 ) -> Verification:
-    """Walk the whole chain a page at a time (:func:`gateway.audit.verify` in a worker thread,
+    """Walk the whole chain a page at a time (:func:`gateway.infra.audit.verify` in a worker thread,
     never on the event loop); ``checked`` hears how many entries were walked after each page."""
     result = Verification(checked=0, last_seq=0, last_hash=audit.GENESIS)
     while result.ok:

@@ -13,8 +13,8 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Final, Protocol
 
-from gateway.audit import AuditEntry, EventKind, Verification, timestamp
-from gateway.decision import Verdict
+from gateway.decide.decision import Verdict
+from gateway.infra.audit import AuditEntry, EventKind, Verification, timestamp
 from gateway.store.interface.delivery import DeliveryState
 from gateway.store.interface.review import ReviewState
 

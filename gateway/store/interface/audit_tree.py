@@ -1,7 +1,7 @@
 """The audit log's Merkle tree as the store keeps it: its tiles and its signed checkpoints.
 
-The tree's hashes are kept as C2SP tlog-tiles (:mod:`gateway.audit.tiles`), so the store is a
-:class:`~gateway.audit.tiles.TileReader`: one read per call, whatever a proof needs. One
+The tree's hashes are kept as C2SP tlog-tiles (:mod:`gateway.infra.audit.tiles`), so the store is a
+:class:`~gateway.infra.audit.tiles.TileReader`: one read per call, whatever a proof needs. One
 sequencer extends the tree (:mod:`gateway.transparency.sequencer`): the tiles a batch of
 entries changed and the checkpoint signed for the new size go in one transaction, and only
 from the size that sequencer read, so two sequencers can never both extend it.
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from gateway.audit import AuditEntry
-from gateway.audit.tiles import Tile, TileAddress
+from gateway.infra.audit import AuditEntry
+from gateway.infra.audit.tiles import Tile, TileAddress
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class AuditTreeStore(Protocol):
         """Keep the tiles a batch changed (each in full, replacing the narrower one) and the
         checkpoint of the grown tree, in one transaction; only if the latest checkpoint is
         still of ``from_size`` entries (none for 0), else
-        :class:`~gateway.errors.AuditTreeMoved` and nothing is kept."""
+        :class:`~gateway.infra.errors.AuditTreeMoved` and nothing is kept."""
         ...
 
     async def signal_entries(self, signal_ids: Collection[str]) -> dict[str, AuditEntry]:
@@ -63,5 +63,5 @@ class AuditTreeStore(Protocol):
 
     async def republish_checkpoint(self, checkpoint: StoredCheckpoint) -> StoredCheckpoint:
         """Publish the latest checkpoint again, signed anew (its note and time replaced); only
-        for the size of the latest one, else :class:`~gateway.errors.AuditTreeMoved`."""
+        for the size of the latest one, else :class:`~gateway.infra.errors.AuditTreeMoved`."""
         ...

@@ -16,8 +16,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from gateway.audit import AuditEvent
-from gateway.partners import Partner
+from gateway.contract.partners import Partner
+from gateway.infra.audit import AuditEvent
 
 
 class CopyReview(StrEnum):

@@ -6,31 +6,31 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from gateway.audit import AuditEvent
-from gateway.seal import GatewayKey, PartnerKey
+from gateway.infra.audit import AuditEvent
+from gateway.infra.seal import GatewayKey, PartnerKey
 
 
 class KeyStore(Protocol):
     async def add_partner_key(self, key: PartnerKey, event: AuditEvent) -> PartnerKey:
         """Register ``key`` for its active partner; the key as kept, ``added_at`` now. A key id
-        is registered once per partner (:class:`~gateway.errors.RegistryError`)."""
+        is registered once per partner (:class:`~gateway.infra.errors.RegistryError`)."""
         ...
 
     async def retire_partner_key(
         self, partner_id: str, key_id: str, event_for: Callable[[PartnerKey], AuditEvent]
     ) -> PartnerKey:
         """Retire a key for good: no new envelope is sealed to it from now on. A key retires
-        once (:class:`~gateway.errors.RegistryError`)."""
+        once (:class:`~gateway.infra.errors.RegistryError`)."""
         ...
 
     async def partner_keys(self, partner_id: str) -> list[PartnerKey]:
         """Every key the partner ever registered, retired ones too, oldest first;
-        :class:`~gateway.errors.RegistryError` for an unknown partner."""
+        :class:`~gateway.infra.errors.RegistryError` for an unknown partner."""
         ...
 
     async def sealing_key(self, partner_id: str, at: datetime) -> PartnerKey | None:
         """The key a new message to ``partner_id`` is sealed to at ``at``, if it has one
-        (:func:`gateway.seal.current_key`)."""
+        (:func:`gateway.infra.seal.current_key`)."""
         ...
 
     async def add_gateway_key(self, key: GatewayKey, event: AuditEvent) -> GatewayKey:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Protocol
 
-from gateway.audit import AuditEvent
+from gateway.infra.audit import AuditEvent
 
 LEGACY_SEAL: Final = 1
 DESK_SEAL: Final = 2

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from gateway.audit import AuditEvent
+from gateway.infra.audit import AuditEvent
 
 
 @dataclass(frozen=True)

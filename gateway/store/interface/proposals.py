@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from gateway.audit import AuditEvent
-from gateway.staff.accounts import StaffAccount
-from gateway.staff.proposals import Proposal, ProposalState
+from gateway.infra.audit import AuditEvent
+from gateway.registry.staff.accounts import StaffAccount
+from gateway.registry.staff.proposals import Proposal, ProposalState
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class StaffProposalStore(Protocol):
     ) -> Proposal:
         """Keep a proposal (with the hash of the proposer's half of the code, if any): one
         waits at a time per account; an addition names a new account, a reset or a change an
-        existing one (:class:`~gateway.errors.RegistryError`)."""
+        existing one (:class:`~gateway.infra.errors.RegistryError`)."""
         ...
 
     async def staff_proposal(self, proposal_id: str) -> Proposal | None:
@@ -67,7 +67,7 @@ class StaffProposalStore(Protocol):
         event_for: Callable[[Decided], AuditEvent],
     ) -> Decided:
         """Approve or refuse a pending proposal and carry out what an approval means; a
-        proposal is decided once (:class:`~gateway.errors.RegistryError`)."""
+        proposal is decided once (:class:`~gateway.infra.errors.RegistryError`)."""
         ...
 
     async def enrolment_codes(self, staff_id: str, now: datetime) -> list[EnrolmentCode]:
@@ -86,6 +86,6 @@ class StaffProposalStore(Protocol):
         event: AuditEvent,
     ) -> StaffAccount:
         """Use an enrolment code once: the account gets its holder's password and second
-        factor and may sign in. :class:`~gateway.errors.RegistryError` if the code was used or
+        factor and may sign in. :class:`~gateway.infra.errors.RegistryError` if the code was used or
         expired, or the account no longer waits for enrolment."""
         ...

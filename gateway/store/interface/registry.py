@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from gateway.audit import AuditEvent
-from gateway.partners import Certificate, Partner, PartnerState
+from gateway.contract.partners import Certificate, Partner, PartnerState
+from gateway.infra.audit import AuditEvent
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class Admission:
 
 class RegistryStore(Protocol):
     async def add_partner(self, partner: Partner, event: AuditEvent) -> Partner:
-        """Keep a new partner; :class:`~gateway.errors.RegistryError` if its id is taken."""
+        """Keep a new partner; :class:`~gateway.infra.errors.RegistryError` if its id is taken."""
         ...
 
     async def set_partner_state(
@@ -30,19 +30,19 @@ class RegistryStore(Protocol):
     ) -> Partner:
         """Suspend, reactivate or revoke a partner (``event_for`` hears it as it was); revoking
         also revokes its active certificates. A revoked partner stays revoked, and an unknown
-        one is :class:`~gateway.errors.RegistryError`."""
+        one is :class:`~gateway.infra.errors.RegistryError`."""
         ...
 
     async def register_certificate(
         self, certificate: Certificate, event: AuditEvent
     ) -> Certificate:
         """Keep an issued certificate of a partner not revoked; a fingerprint is registered
-        once (:class:`~gateway.errors.RegistryError`)."""
+        once (:class:`~gateway.infra.errors.RegistryError`)."""
         ...
 
     async def revoke_certificate(self, fingerprint: str, event: AuditEvent) -> Certificate:
-        """Revoke an active certificate for good; :class:`~gateway.errors.RegistryError` if there
-        is none with that fingerprint."""
+        """Revoke an active certificate for good; :class:`~gateway.infra.errors.RegistryError` if
+        there is none with that fingerprint."""
         ...
 
     async def partners(self) -> list[Partner]:
@@ -50,7 +50,7 @@ class RegistryStore(Protocol):
         ...
 
     async def partner(self, partner_id: str) -> Partner:
-        """One partner; :class:`~gateway.errors.RegistryError` if unknown."""
+        """One partner; :class:`~gateway.infra.errors.RegistryError` if unknown."""
         ...
 
     async def certificates(self, partner_id: str) -> list[Certificate]:

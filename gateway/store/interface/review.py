@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from gateway.audit import AuditEvent
+from gateway.infra.audit import AuditEvent
 from gateway.store.interface.delivery import NewCopy
 
 

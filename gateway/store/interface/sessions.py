@@ -6,8 +6,8 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Final, Protocol
 
-from gateway.audit import AuditEvent
-from gateway.staff.sessions import Ended, SessionRecord
+from gateway.infra.audit import AuditEvent
+from gateway.registry.staff.sessions import Ended, SessionRecord
 
 CHANGEABLE: Final = frozenset({"language", "flash", "seen_at"})
 """What a request may change of its own session."""

@@ -2,7 +2,7 @@
 
 A signal is kept once per sender reference: the same reference with the same body is a retry
 and gets the original; with another body it is an
-:class:`~gateway.errors.IdempotencyConflict`. Whatever else a signal starts (the copies to
+:class:`~gateway.infra.errors.IdempotencyConflict`. Whatever else a signal starts (the copies to
 seal, the review queue, a request's deadline, the data-subject index) is kept in the same
 transaction as the signal itself, so nothing with a receipt can be forgotten.
 """
@@ -14,8 +14,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from gateway.audit import AuditEvent
-from gateway.decision import Decision, Forwarded, Verdict
+from gateway.decide.decision import Decision, Forwarded, Verdict
+from gateway.infra.audit import AuditEvent
 from gateway.store.interface.delivery import NewCopy
 from gateway.store.interface.review import NewReviewItem
 

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from gateway.audit import AuditEvent
-from gateway.staff.accounts import StaffAccount, StaffState
-from gateway.staff.login import StaffRecord
-from gateway.staff.tokens import ApiToken, NewToken
+from gateway.infra.audit import AuditEvent
+from gateway.registry.staff.accounts import StaffAccount, StaffState
+from gateway.registry.staff.login import StaffRecord
+from gateway.registry.staff.tokens import ApiToken, NewToken
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class CredentialsReset:
 class StaffStore(Protocol):
     async def add_staff(self, record: StaffRecord, event: AuditEvent) -> StaffAccount:
         """Keep a new account with its credentials; an id is taken once, and a desk may name
-        only registered partners (:class:`~gateway.errors.RegistryError`)."""
+        only registered partners (:class:`~gateway.infra.errors.RegistryError`)."""
         ...
 
     async def update_staff(
@@ -54,7 +54,7 @@ class StaffStore(Protocol):
         ...
 
     async def staff_account(self, staff_id: str) -> StaffAccount:
-        """One account; :class:`~gateway.errors.RegistryError` if unknown."""
+        """One account; :class:`~gateway.infra.errors.RegistryError` if unknown."""
         ...
 
     async def staff_accounts(self) -> list[StaffAccount]:
@@ -92,7 +92,8 @@ class StaffStore(Protocol):
     async def revoke_token(
         self, token_id: str, event_for: Callable[[ApiToken], AuditEvent]
     ) -> ApiToken:
-        """Revoke an active token for good (:class:`~gateway.errors.RegistryError` if none)."""
+        """Revoke an active token for good (:class:`~gateway.infra.errors.RegistryError` if
+        none)."""
         ...
 
     async def staff_for_token(self, token_hash: str) -> StaffAccount | None:

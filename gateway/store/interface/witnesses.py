@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from gateway.audit import AuditEvent
-from gateway.audit.cosignature import WitnessKey
+from gateway.infra.audit import AuditEvent
+from gateway.infra.audit.cosignature import WitnessKey
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class WitnessStore(Protocol):
         self, key: RegisteredWitnessKey, event: AuditEvent
     ) -> RegisteredWitnessKey:
         """Register ``key`` for its active partner, ``added_at`` now; a key (name and key ID)
-        is registered once (:class:`~gateway.errors.RegistryError`)."""
+        is registered once (:class:`~gateway.infra.errors.RegistryError`)."""
         ...
 
     async def retire_witness_key(
@@ -90,7 +90,7 @@ class WitnessStore(Protocol):
         event_for: Callable[[RegisteredWitnessKey], AuditEvent],
     ) -> RegisteredWitnessKey:
         """Retire a witness key for good: its cosignatures are refused from now on. A key
-        retires once (:class:`~gateway.errors.RegistryError`)."""
+        retires once (:class:`~gateway.infra.errors.RegistryError`)."""
         ...
 
     async def witness_keys(self, partner_id: str | None = None) -> list[RegisteredWitnessKey]:

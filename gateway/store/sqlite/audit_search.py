@@ -11,10 +11,10 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Final
 
-from gateway.audit import AuditEntry, EventKind, Verification, refs, timestamp
-from gateway.audit.keys import Key
-from gateway.audit.refs import RefKind
-from gateway.decision import Verdict
+from gateway.decide.decision import Verdict
+from gateway.infra.audit import AuditEntry, EventKind, Verification, refs, timestamp
+from gateway.infra.audit.keys import Key
+from gateway.infra.audit.refs import RefKind
 from gateway.store.interface.audit_search import (
     EXPORT_MAX,
     PAGE_MAX,

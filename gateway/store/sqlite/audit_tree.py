@@ -6,9 +6,9 @@ import sqlite3
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from gateway.audit import AuditEntry, timestamp
-from gateway.audit.tiles import Tile, TileAddress
-from gateway.errors import AuditTreeMoved
+from gateway.infra.audit import AuditEntry, timestamp
+from gateway.infra.audit.tiles import Tile, TileAddress
+from gateway.infra.errors import AuditTreeMoved
 from gateway.store.interface.audit_tree import AuditTreeStore, StoredCheckpoint
 from gateway.store.sqlite.database import AUDIT_COLUMNS, Database, Transaction, audit_entry
 from gateway.store.sqlite.times import moment

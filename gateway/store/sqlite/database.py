@@ -25,9 +25,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Final, Self, TypeVar
 
-from gateway import audit
-from gateway.audit import AuditEntry, AuditEvent
-from gateway.clock import Clock
+from gateway.infra import audit
+from gateway.infra.audit import AuditEntry, AuditEvent
+from gateway.infra.clock import Clock
 from gateway.store.interface.audit_log import AuditLog
 from gateway.store.sqlite.schema import connect, create_schema
 

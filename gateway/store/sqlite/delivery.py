@@ -7,8 +7,8 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from gateway.audit import AuditEvent, timestamp
-from gateway.partners import Partner
+from gateway.contract.partners import Partner
+from gateway.infra.audit import AuditEvent, timestamp
 from gateway.store.interface.delivery import (
     CopyReview,
     Delivery,

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from gateway.audit import AuditEvent, timestamp
-from gateway.errors import RegistryError
-from gateway.seal import GatewayKey, PartnerKey, Suite, current_key
+from gateway.infra.audit import AuditEvent, timestamp
+from gateway.infra.errors import RegistryError
+from gateway.infra.seal import GatewayKey, PartnerKey, Suite, current_key
 from gateway.store.interface.keys import KeyStore
 from gateway.store.sqlite.database import Database, Transaction
 from gateway.store.sqlite.registry import _partner

@@ -10,7 +10,7 @@ from typing import Any
 
 import uuid6
 
-from gateway.audit import AuditEvent
+from gateway.infra.audit import AuditEvent
 from gateway.store.interface.memory import (
     DESK_SEAL,
     LEGACY_SEAL,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from gateway.audit import AuditEvent
+from gateway.infra.audit import AuditEvent
 from gateway.store.interface.policies import PolicyStore, PolicyVersion
 from gateway.store.sqlite.database import Database, Transaction
 from gateway.store.sqlite.times import moment

@@ -7,9 +7,9 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-from gateway.audit import AuditEvent
-from gateway.errors import RegistryError
-from gateway.partners import Certificate, CertificateState, Partner, PartnerState
+from gateway.contract.partners import Certificate, CertificateState, Partner, PartnerState
+from gateway.infra.audit import AuditEvent
+from gateway.infra.errors import RegistryError
 from gateway.store.interface.registry import Admission, RegistryStore
 from gateway.store.sqlite.database import Database, Transaction
 from gateway.store.sqlite.times import moment

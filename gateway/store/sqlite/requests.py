@@ -9,7 +9,7 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
-from gateway.audit import timestamp
+from gateway.infra.audit import timestamp
 from gateway.store.interface.requests import RequestState, RequestStore, TrackedRequest
 from gateway.store.sqlite.database import Database
 from gateway.store.sqlite.receipt import received

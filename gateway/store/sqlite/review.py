@@ -1,7 +1,7 @@
 """The review queue in SQLite: one row per recipient copy that waits for a liaison officer.
 
 The clear ``rejection_reason`` column of older versions is only ever read to seal it and then
-emptied (:mod:`gateway.at_rest`)."""
+emptied (:mod:`gateway.flow.at_rest`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
-from gateway.audit import AuditEvent
+from gateway.infra.audit import AuditEvent
 from gateway.store.interface.review import (
     ClearReason,
     NewReviewItem,

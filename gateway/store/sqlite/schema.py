@@ -331,7 +331,7 @@ def _seal_reasons_and_scope_memory(db: sqlite_utils.Database) -> None:
 
     ``review_items.rejection_sealed`` holds a rejection's reason sealed under the master key;
     the clear ``rejection_reason`` of older rows is sealed and emptied when the gateway next
-    starts (:mod:`gateway.at_rest`: sealing needs the master key, which a migration has not).
+    starts (:mod:`gateway.flow.at_rest`: sealing needs the master key, which a migration has not).
 
     A memory entry now belongs to the desk whose officer wrote it (one entry per sentence and
     desk; another desk never overwrites it), may be confirmed by a second officer, and carries

@@ -7,9 +7,9 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from gateway import audit
-from gateway.audit import AuditEvent
-from gateway.staff.sessions import Ended, SessionRecord
+from gateway.infra import audit
+from gateway.infra.audit import AuditEvent
+from gateway.registry.staff.sessions import Ended, SessionRecord
 from gateway.store.interface.sessions import CHANGEABLE, StaffSessionStore
 from gateway.store.sqlite.database import Database, Transaction
 from gateway.store.sqlite.times import moment, moment_or_none

@@ -6,10 +6,10 @@ import json
 import sqlite3
 from typing import Any
 
-from gateway.audit import AuditEvent, timestamp
-from gateway.audit.merkle import leaf_hash
-from gateway.decision import Decision, Forwarded, Verdict
-from gateway.errors import IdempotencyConflict
+from gateway.decide.decision import Decision, Forwarded, Verdict
+from gateway.infra.audit import AuditEvent, timestamp
+from gateway.infra.audit.merkle import leaf_hash
+from gateway.infra.errors import IdempotencyConflict
 from gateway.store.interface.signals import (
     Accepted,
     NewSignal,

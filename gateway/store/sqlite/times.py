@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from gateway.audit import timestamp
+from gateway.infra.audit import timestamp
 
 
 def moment(text: str) -> datetime:

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from gateway.audit import AuditEvent
-from gateway.errors import RegistryError
+from gateway.infra.audit import AuditEvent
+from gateway.infra.errors import RegistryError
 from gateway.store.interface.witnesses import (
     InconsistencyReport,
     RegisteredWitnessKey,
