@@ -202,6 +202,8 @@ async def test_reports_of_inconsistencies_are_kept_with_their_evidence_latest_fi
     assert reports[0].previous == b"old 0\n"
     assert await empty_store.inconsistencies() == reports[::-1]
     assert await empty_store.inconsistencies(limit=1) == [reports[2]]
+    assert await empty_store.inconsistency("r1") == reports[1]
+    assert await empty_store.inconsistency("r9") is None
     with pytest.raises(RegistryError):
         await empty_store.report_inconsistency(
             InconsistencyReport("r9", "nobody", "x", None, b"n\n", None, None),

@@ -65,6 +65,8 @@ def test_every_compliance_and_administrator_page_in_dutch_french_and_german(
         shoot("audit-lookup", language)
         page.goto("/charts")
         shoot("audit-charts", language)
+        page.goto("/transparency")
+        shoot("audit-transparency", language)
         page.locator("form[action='/logout'] button").click()
 
         sign_in(page, web_gateway, administrator)
@@ -86,4 +88,4 @@ def test_every_compliance_and_administrator_page_in_dutch_french_and_german(
         shoot("enrol", language)
 
     assert all(path.stat().st_size > 0 for path in taken)
-    assert len(taken) == 11 * len(LANGUAGES)
+    assert len(taken) == 12 * len(LANGUAGES)

@@ -213,6 +213,7 @@ async def build(
         clock=clock,
         enrolment_code_lifetime=timedelta(hours=settings.enrolment_code_hours),
         partner_changed=inbox.notify,
+        witness_stale_after=timedelta(hours=settings.witness_stale_hours),
     )
 
     _attach_lifecycle(

@@ -120,6 +120,10 @@ class WitnessStore(Protocol):
         """Keep a witness's report with its evidence, ``reported_at`` now."""
         ...
 
+    async def inconsistency(self, report_id: str) -> InconsistencyReport | None:
+        """One report with its evidence, if there is one of that id."""
+        ...
+
     async def inconsistencies(self, *, limit: int = 100) -> list[InconsistencyReport]:
         """The reports kept, the latest first, at most ``limit``."""
         ...

@@ -161,6 +161,15 @@ class SqliteWitnesses(Database, WitnessStore):
 
         return await self.write(write)
 
+    async def inconsistency(self, report_id: str) -> InconsistencyReport | None:
+        def read(conn: sqlite3.Connection) -> InconsistencyReport | None:
+            row = conn.execute(
+                f"SELECT {_REPORT_COLUMNS} FROM audit_inconsistencies WHERE id = ?", (report_id,)
+            ).fetchone()
+            return None if row is None else _report(row)
+
+        return await self.read(read)
+
     async def inconsistencies(self, *, limit: int = 100) -> list[InconsistencyReport]:
         def read(conn: sqlite3.Connection) -> list[InconsistencyReport]:
             rows = conn.execute(
