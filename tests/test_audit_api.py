@@ -54,6 +54,14 @@ async def integrated(gateway: RunningGateway, size: int | None = None) -> int:
     return wanted
 
 
+async def integrated_text(gateway: RunningGateway) -> tuple[int, str]:
+    """Once every entry is in the tree: its size and its checkpoint's note text."""
+    size = await integrated(gateway)
+    checkpoint = await gateway.store.checkpoint(size)
+    assert checkpoint is not None
+    return size, parse_note(checkpoint.note).text
+
+
 async def raw(
     gateway: RunningGateway, path: str, *, partner: str = LIMBURG, language: str = "en", **kw: Any
 ) -> tuple[int, str, str]:
@@ -224,10 +232,7 @@ async def test_a_bad_range_is_a_problem_in_the_callers_language_never_an_error(
 async def test_a_witness_cosignature_is_verified_kept_listed_and_appended(
     gateway: RunningGateway,
 ) -> None:
-    size = await integrated(gateway)
-    checkpoint = await gateway.store.checkpoint(size)
-    assert checkpoint is not None
-    text = parse_note(checkpoint.note).text
+    size, text = await integrated_text(gateway)
     witness = witness_of(gateway.layout, LIEGE)
     line = witness.cosign(text, 1_767_225_600).line()
 
@@ -260,10 +265,7 @@ async def test_a_witness_cosignature_is_verified_kept_listed_and_appended(
 async def test_cosignatures_that_are_not_the_partners_or_not_on_our_checkpoint_are_refused(
     gateway: RunningGateway,
 ) -> None:
-    size = await integrated(gateway)
-    checkpoint = await gateway.store.checkpoint(size)
-    assert checkpoint is not None
-    text = parse_note(checkpoint.note).text
+    size, text = await integrated_text(gateway)
     liege, limburg = witness_of(gateway.layout, LIEGE), witness_of(gateway.layout, LIMBURG)
 
     refusals = []
