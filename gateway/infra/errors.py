@@ -1002,6 +1002,12 @@ class LogDiverged(ProofRefused):
         "entries that the gateway signed; it still has the tree of the first {agrees_up_to}. "
         "Entry {differs_at} was changed, removed or moved, or the log was cut before it."
     )
+    no_agreement_message: ClassVar[str] = N_(
+        "The audit log of {size} entries no longer has the tree of the first {differs_at} "
+        "entries that the gateway signed, nor of any smaller checkpoint it can be compared "
+        "with. An entry from 1 to {differs_at} was changed, removed or moved, or the log was "
+        "cut before {differs_at} entries."
+    )
 
     def __init__(self, *, size: int, agrees_up_to: int, differs_at: int) -> None:
         super().__init__(
@@ -1015,6 +1021,8 @@ class LogDiverged(ProofRefused):
     def detail_id(self) -> str:
         if self.params["first_suspect"] == self.params["differs_at"]:
             return self.one_entry_message
+        if self.params["agrees_up_to"] == 0:
+            return self.no_agreement_message
         return self.detail_message
 
     def __str__(self) -> str:
