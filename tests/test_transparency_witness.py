@@ -243,3 +243,15 @@ def test_a_partner_makes_its_witness_key_and_the_administrator_registers_it(
     assert logged[-2:] == [EventKind.WITNESS_KEY_ADDED, EventKind.WITNESS_KEY_RETIRED]
     assert main(["partner", "witness-key", "list", "nl-gem-maastricht", *data]) == 0
     assert "nl-gem-maastricht/witness" in capsys.readouterr().out
+
+
+async def test_send_names_the_receipts_leaf_in_the_audit_log(scene: Scene, tmp_path: Path) -> None:
+    signal_file = tmp_path / "signal.json"
+    signal_file.write_text((Path("examples") / "nl-drug-waste-maastricht.json").read_text())
+    async with scene.serving():
+        code, output = await scene.cli("send", str(signal_file), "--as", LIMBURG)
+
+    assert code == 0, output
+    seq = int(next(line for line in output.splitlines() if "audit entry" in line).split()[2])
+    (leaf,) = [line for line in output.splitlines() if line.startswith("  audit leaf    ")]
+    assert leaf.split()[2] == str(seq - 1)
