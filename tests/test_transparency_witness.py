@@ -255,3 +255,17 @@ async def test_send_names_the_receipts_leaf_in_the_audit_log(scene: Scene, tmp_p
     seq = int(next(line for line in output.splitlines() if "audit entry" in line).split()[2])
     (leaf,) = [line for line in output.splitlines() if line.startswith("  audit leaf    ")]
     assert leaf.split()[2] == str(seq - 1)
+
+
+def test_a_witness_without_its_key_or_with_a_foreign_state_is_refused_by_name(
+    layout: DataDir, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = tmp_path / "witness.state"
+    state.write_text('{"format": "something else"}')
+    data = ["--data-dir", str(layout.root), "--url", "https://127.0.0.1:9"]
+    witness = ["witness", "run", "--once", "--as", LIMBURG, *data]
+
+    assert main([*witness, "--witness-key", str(tmp_path / "none.key")]) == 1
+    assert f"cannot read {tmp_path / 'none.key'}" in capsys.readouterr().err
+    assert main([*witness, "--state", str(state)]) == 1
+    assert f"{state} is not a witness state" in capsys.readouterr().err

@@ -20,7 +20,7 @@ from gateway.edges.cli.partner_side import add_connection, partner_client
 from gateway.edges.client import ClientFailure, EuregateClient
 from gateway.edges.problems import problem_document
 from gateway.infra.clock import SystemClock
-from gateway.infra.errors import WitnessRefusal
+from gateway.infra.errors import RegistryError, WitnessRefusal
 from gateway.infra.i18n import N_, translate
 from gateway.transparency.witness_keys import read_witness_key
 from gateway.transparency.witnessing import Witness, Witnessed, WitnessState, keep_evidence
@@ -70,13 +70,13 @@ async def run_witness(args: argparse.Namespace) -> int:
     data = layout(args)
     state_path: Path = args.state or data.partner_witness_state(args.partner)
     key_path: Path = args.witness_key or data.partner_witness_key(args.partner)
-    cosigner = read_witness_key(key_path.read_text(encoding="utf-8"))
+    cosigner = read_witness_key(_read(key_path))
     origin = settings(args).audit_origin
     clock = SystemClock()
     async with partner_client(args, language=language) as client:
         witness = Witness(client, cosigner, partner_id=args.partner, clock=clock)
         while True:
-            state = WitnessState.read(state_path, origin=origin)
+            state = _state(state_path, origin)
             try:
                 state, witnessed = await witness.run_once(state)
             except WitnessRefusal as refusal:
@@ -93,6 +93,21 @@ async def run_witness(args: argparse.Namespace) -> int:
                 if args.once:
                     return 0
             await asyncio.sleep(args.interval)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RegistryError("cannot read {path}: {cause}", path=path, cause=exc.strerror) from exc
+
+
+def _state(path: Path, origin: str) -> WitnessState:
+    """The witness's state, or a refusal that names the file."""
+    try:
+        return WitnessState.read(path, origin=origin)
+    except (OSError, ValueError) as exc:
+        raise RegistryError("{path} is not a witness state: {cause}", path=path, cause=exc) from exc
 
 
 def _cosigned(witnessed: Witnessed, language: str) -> str:
