@@ -35,7 +35,7 @@ from gateway.validate import (
     to_pointer,
     validate_signal,
 )
-from tests.strategies import DEMO_PARTNERS, mutations, valid_signals
+from tests.strategies import DEMO_PARTNERS, mutations, near, valid_signals
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 REPO = Path(__file__).resolve().parent.parent
@@ -382,20 +382,13 @@ def test_fixed_recipients_are_kept(document: dict[str, Any]) -> None:
     assert validate_signal(document, now=NOW).recipients.partners == ("de-zoll-aachen",)
 
 
-def _near(pointer: str, place: str) -> bool:
-    """The same place, or one inside the other (the root is near nothing in particular)."""
-    inside = pointer.startswith(place + "/")
-    around = bool(pointer) and place.startswith(pointer + "/")
-    return pointer == place or inside or around
-
-
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutations(NOW))
 def test_every_mutation_is_refused_at_the_place_it_broke(mutation: Any) -> None:
     before = copy.deepcopy(mutation.document)
     issues = issues_of(mutation.document)
     assert issues, f"accepted: {mutation.description}"
-    assert any(_near(issue.pointer, mutation.pointer) for issue in issues), (
+    assert any(near(issue.pointer, mutation.pointer) for issue in issues), (
         mutation.description,
         [(issue.pointer, issue.code) for issue in issues],
     )
