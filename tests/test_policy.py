@@ -77,6 +77,7 @@ VITAL_TO_GEM = POLICE_TO_GEM | {C.SPECIAL_CATEGORY: S}
 # be-pol-liege's signals, replied to or forwarded by nl-pol-limburg
 H2_FROM_LIEGE = Forwarded("f1", "H2", "be-pol-liege", ("nl-pol-limburg", "nl-gem-maastricht"))
 H1_FROM_LIEGE = Forwarded("f1", "H1", "be-pol-liege", ("nl-pol-limburg",))
+NOT_THE_ANSWERED = "^forwarded must be the signal named by in_reply_to, and only that$"
 
 
 def exchange(
@@ -184,8 +185,29 @@ def test_decide_reads_a_real_signal_and_records_the_policy() -> None:
     assert (home.verdict, home.rule_ids) == ("deliver", ("0",))
     assert (abroad.verdict, abroad.rule_ids) == ("deny", ("1", "3", "9"))
     assert home.policy_digest == hashlib.sha256(REFERENCE.read_bytes()).hexdigest()
-    with pytest.raises(ValueError, match="in_reply_to"):
+    with pytest.raises(ValueError, match=NOT_THE_ANSWERED):
         decide(signal, police, PARTNERS["be-gem-eupen"], POLICY, forwarded=H2_FROM_LIEGE)
+
+
+def test_a_reply_is_decided_with_the_signal_it_answers_and_never_without() -> None:
+    """Rule 8 looks at the answered signal's handling code: deciding a reply without it, or
+    with another signal, would let an H2 signal be passed on unseen."""
+    document = json.loads((EXAMPLES / "nl-drug-waste-maastricht.json").read_bytes())
+    document["in_reply_to"] = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
+    document["purpose"] = "prevention"
+    reply = validate_signal(document, now=datetime(2026, 11, 25, tzinfo=UTC))
+    answered = Forwarded(reply.in_reply_to or "", "H2", "be-pol-liege", ("nl-pol-limburg",))
+    police, aachen = PARTNERS["nl-pol-limburg"], PARTNERS["de-pol-aachen"]
+
+    decision = decide(reply, police, aachen, POLICY, forwarded=answered)
+
+    assert (decision.verdict, decision.rule_ids[-1]) == ("deny", "8")
+    passed_on = Forwarded(answered.signal_id, "H1", "be-pol-liege", ("nl-pol-limburg",))
+    assert "8" not in decide(reply, police, aachen, POLICY, forwarded=passed_on).rule_ids
+    another = Forwarded("0193a1b2-0000-7000-8000-000000000000", "H0", "be-pol-liege", ())
+    for wrong in (None, another):
+        with pytest.raises(ValueError, match=NOT_THE_ANSWERED):
+            decide(reply, police, aachen, POLICY, forwarded=wrong)
 
 
 def test_the_format_covers_every_language_and_data_class() -> None:

@@ -3,11 +3,14 @@ signature only, and every other envelope is refused with an error that says why.
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa, x25519
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -113,7 +116,12 @@ def test_the_plaintext_is_nowhere_in_the_envelope_and_no_two_seals_are_alike(
     suite: Suite,
 ) -> None:
     first, second = sealed(suite), sealed(suite)
-    assert b"cannabis" not in first.to_bytes()
+    assert len(first.ciphertext) == len(BODY) + 16  # AES-256-GCM: as long, plus its tag
+    for start in range(len(BODY) - 7):
+        piece = BODY[start : start + 8]
+        assert piece not in first.ciphertext
+        assert piece not in first.enc
+        assert piece not in first.to_bytes()
     assert first.enc != second.enc
     assert first.ciphertext != second.ciphertext
 
@@ -339,6 +347,12 @@ _DROP = object()
         pytest.param({**_document(), "enc": str(_document()["enc"]) + "="}, id="padded"),
         pytest.param({**_document(), "enc": "a+b/"}, id="plain-base64"),
         pytest.param({**_document(), "enc": "A"}, id="impossible-length"),
+        pytest.param({**_document(), "enc": 5}, id="enc-a-number"),
+        pytest.param({**_document(), "ciphertext": None}, id="ciphertext-null"),
+        pytest.param({**_document(), "signature": ["AAAA"]}, id="signature-an-array"),
+        pytest.param({**_document(), "enc": "ÄÖ"}, id="enc-not-ascii"),
+        pytest.param({**_document(), "header": "v1"}, id="header-not-an-object"),
+        pytest.param(b"[" * 100_000, id="too-deep"),
     ],
 )
 def test_what_is_not_an_envelope_is_refused_as_malformed(document: object) -> None:
@@ -389,6 +403,78 @@ def test_a_key_file_of_another_suite_or_no_key_at_all_is_refused() -> None:
     )
     with pytest.raises(ValueError, match="expected one X25519 public key"):
         seal.read_public_key(ed25519_pem)
+
+
+def _pem(label: bytes, der: bytes) -> bytes:
+    body = base64.encodebytes(der)
+    return b"-----BEGIN " + label + b"-----\n" + body + b"-----END " + label + b"-----\n"
+
+
+_RSA = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+_PKCS8 = serialization.PrivateFormat.PKCS8
+_PEM = serialization.Encoding.PEM
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        pytest.param(b"", "expected one X25519 private key", id="empty"),
+        pytest.param(
+            _RSA.private_bytes(_PEM, _PKCS8, serialization.NoEncryption()),
+            "expected one X25519 private key",
+            id="rsa",
+        ),
+        pytest.param(
+            x25519.X25519PrivateKey.generate().private_bytes(
+                _PEM, _PKCS8, serialization.BestAvailableEncryption(b"secret")
+            ),
+            "not an unencrypted PEM private key",
+            id="encrypted",
+        ),
+        pytest.param(
+            _pem(b"PRIVATE KEY", b"\x30\x03\x02\x01\x00"),
+            "not an unencrypted PEM private key",
+            id="not-a-key",
+        ),
+        pytest.param(seal.generate_key_pair()[1], "not an unencrypted", id="a-public-key"),
+        pytest.param(
+            seal.generate_key_pair()[0] + seal.generate_key_pair()[0],
+            "expected one X25519 private key",
+            id="two-x25519",
+        ),
+    ],
+)
+def test_a_private_key_file_that_is_not_one_is_a_value_error_saying_why(
+    data: bytes, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        seal.load_private_key(data)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        pytest.param(
+            _pem(b"PUBLIC KEY", b"\x30\x03\x02\x01\x00"), "not a PEM public key", id="not-a-key"
+        ),
+        pytest.param(seal.generate_key_pair()[0], "not a PEM public key", id="a-private-key"),
+        pytest.param(
+            seal.generate_key_pair()[1] + seal.generate_key_pair()[1],
+            "expected one X25519 public key",
+            id="two-x25519",
+        ),
+        pytest.param(
+            _RSA.public_key().public_bytes(_PEM, serialization.PublicFormat.SubjectPublicKeyInfo),
+            "expected one X25519 public key",
+            id="rsa",
+        ),
+    ],
+)
+def test_a_public_key_file_that_is_not_one_is_a_value_error_saying_why(
+    data: bytes, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        seal.read_public_key(data)
 
 
 def test_the_key_id_depends_on_suite_and_key() -> None:
@@ -446,7 +532,81 @@ def test_expired_retired_and_not_yet_valid_keys_are_passed_over() -> None:
     ]
 
 
-def test_of_two_keys_valid_from_the_same_moment_the_later_added_wins() -> None:
+@pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 0, 2), (1, 2, 0)])
+def test_of_keys_valid_from_the_same_moment_the_last_added_wins_in_any_order(
+    order: tuple[int, int, int],
+) -> None:
+    unknown = _key("added-at-unknown", days_from=-1)
     first = _key("first", days_from=-1, added_at=NOW - timedelta(hours=2))
     second = _key("second", days_from=-1, added_at=NOW - timedelta(hours=1))
-    assert seal.current_key([second, first], NOW) == second
+    keys = (unknown, first, second)
+    assert seal.current_key([keys[index] for index in order], NOW) == second
+    assert seal.current_key([unknown, first], NOW) == first
+    assert seal.current_key([first, unknown], NOW) == first
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    offsets=st.lists(
+        st.tuples(st.integers(-3, 1), st.none() | st.integers(-5, 0)),
+        min_size=1,
+        max_size=6,
+        unique=True,
+    ),
+    data=st.data(),
+)
+def test_the_current_key_is_the_newest_usable_whatever_the_order(
+    offsets: list[tuple[int, int | None]], data: st.DataObject
+) -> None:
+    keys = [
+        _key(
+            f"k{index}",
+            days_from=days,
+            added_at=None if hours is None else NOW + timedelta(hours=hours),
+        )
+        for index, (days, hours) in enumerate(offsets)
+    ]
+    shuffled = data.draw(st.permutations(keys))
+    floor = datetime.min.replace(tzinfo=UTC)
+    usable = [key for key in keys if key.valid_from <= NOW]
+    expected = max(usable, key=lambda k: (k.valid_from, k.added_at or floor), default=None)
+    assert seal.current_key(shuffled, NOW) == expected
+
+
+_TICK = timedelta(microseconds=1)
+
+
+@pytest.mark.parametrize(
+    ("moment", "usable", "state"),
+    [
+        (NOW - _TICK, False, "not yet valid"),
+        (NOW, True, "valid"),
+        (NOW + timedelta(days=1) - _TICK, True, "valid"),
+        (NOW + timedelta(days=1), False, "expired"),
+    ],
+)
+def test_a_key_is_valid_from_its_first_moment_until_just_before_its_last(
+    moment: datetime, usable: bool, state: str
+) -> None:
+    key = _key("k", days_from=0, days_until=1)
+    assert key.usable_at(moment) is usable
+    assert key.state_at(moment) == state
+
+
+@pytest.mark.parametrize(
+    ("moment", "usable", "state"),
+    [(NOW - _TICK, True, "valid"), (NOW, False, "retired"), (NOW + _TICK, False, "retired")],
+)
+def test_a_key_is_retired_from_the_moment_it_is_retired(
+    moment: datetime, usable: bool, state: str
+) -> None:
+    key = _key("k", days_from=-1, days_until=1, retired_at=NOW)
+    assert key.usable_at(moment) is usable
+    assert key.state_at(moment) == state
+    assert seal.current_key([key], moment) == (key if usable else None)
+
+
+def test_a_retired_key_that_was_never_valid_is_retired_not_pending() -> None:
+    key = _key("k", days_from=5, retired_at=NOW - timedelta(days=1))
+    assert key.state_at(NOW) == "retired"
+    assert not key.usable_at(NOW + timedelta(days=6))
