@@ -156,6 +156,28 @@ def test_nesting_up_to_the_limit_is_fine_and_one_more_level_is_refused() -> None
     assert caught.value.params == {"limit": 64}
 
 
+def test_many_brackets_that_do_not_nest_deeply_are_fine() -> None:
+    """More than the limit in all, so the depth is counted and not taken from the total."""
+    shallow = b"[" + b",".join([b'{"a": [1]}'] * MAX_DEPTH) + b"]"
+    assert parse_json(shallow) == [{"a": [1]}] * MAX_DEPTH
+    inner = b"[" * (MAX_DEPTH - 1) + b"]" * (MAX_DEPTH - 1)
+    assert parse_json(b"[[], " + inner + b", []]") is not None
+    with pytest.raises(BodyTooDeep):
+        parse_json(b"[[], [" + inner + b"], []]")
+
+
+def test_a_signal_with_forty_persons_is_no_deeper_than_one_with_one() -> None:
+    document = load(EXAMPLES[0])
+    document["persons"] = [
+        {"ref": f"P{index}", "role": "involved", "family_name": "Maes", "nationalities": ["BE"]}
+        for index in range(40)
+    ]
+    document.pop("links", None)
+    document.pop("accounts", None)
+    signal = validate_signal(parse_json(json.dumps(document).encode()), now=NOW)
+    assert len(signal.persons) == 40
+
+
 def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
     assert parse_json(json.dumps({"a": "[" * 1000, "b": ["{" * 1000]}).encode())
 
@@ -277,6 +299,18 @@ def test_another_major_version_is_the_only_issue_reported() -> None:
     assert issues[0].params == {"found": "signal/2.0"}
 
 
+def test_the_future_is_judged_by_the_injected_clock_not_the_real_one() -> None:
+    document = load(EXAMPLES[0])
+    document.pop("observed_until", None)
+    document["observed_at"] = "2041-06-01T12:00:00+00:00"
+    assert validate_signal(document, now=datetime(2041, 6, 2, tzinfo=UTC))
+    document["observed_at"] = "2020-06-01T12:00:00+00:00"
+    before = datetime(2020, 5, 1, tzinfo=UTC)
+    assert ("/observed_at", "observed_in_future") in {
+        (issue.pointer, issue.code) for issue in issues_of(document, now=before)
+    }
+
+
 def test_the_clock_must_say_where_it_is() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         validate_signal(load(EXAMPLES[0]), now=datetime(2026, 11, 25, 12))
@@ -340,10 +374,59 @@ def test_a_link_joins_existing_entities_of_the_kinds_its_relation_allows(
 
 
 def test_an_account_holder_is_a_person_or_an_organisation_of_the_signal() -> None:
-    for holder, expected in (("P1", []), ("V1", ["wrong_ref_kind"]), ("Q7", ["unknown_ref"])):
+    pointer = "/accounts/0/holder_ref"
+    wrong_kind = {
+        "ref": "V1",
+        "kind": "vehicle",
+        "relation": "holder",
+        "expected": "organisation, person",
+    }
+    for holder, expected in (
+        ("P1", []),
+        ("V1", [(pointer, "wrong_ref_kind", wrong_kind)]),
+        ("Q7", [(pointer, "unknown_ref", {"ref": "Q7"})]),
+    ):
         document = _entities()
         document["accounts"][0]["holder_ref"] = holder
-        assert [issue.code for issue in reference_issues(document)] == expected
+        assert _described(reference_issues(document)) == expected
+
+
+def _described(issues: list[FieldIssue]) -> list[tuple[str, str, dict[str, object]]]:
+    return [(issue.pointer, issue.code, dict(issue.params)) for issue in issues]
+
+
+def test_reference_issues_name_the_ref_its_kind_and_what_the_relation_expects() -> None:
+    document = _entities() | {
+        "links": [
+            {"from": "P1", "to": "X9", "relation": "driver"},
+            {"from": "V1", "to": "O1", "relation": "employee"},
+        ]
+    }
+    assert _described(reference_issues(document)) == [
+        ("/links/0/to", "unknown_ref", {"ref": "X9"}),
+        (
+            "/links/1/from",
+            "wrong_ref_kind",
+            {"ref": "V1", "kind": "vehicle", "relation": "employee", "expected": "person"},
+        ),
+    ]
+
+
+def test_a_malformed_ref_hides_none_of_the_others() -> None:
+    document = _entities()
+    document["persons"] = [
+        {"ref": 17, "role": "suspect"},
+        {"ref": "P2", "role": "suspect"},
+        {"ref": "P2", "role": "witness"},
+    ]
+    document["links"] = [
+        {"from": "P2", "to": "V1", "relation": "driver"},
+        {"from": None, "to": "V1", "relation": "driver"},
+    ]
+    document["accounts"][0]["holder_ref"] = ["P2"]
+    assert _described(reference_issues(document)) == [
+        ("/persons/2/ref", "duplicate_ref", {"ref": "P2", "first": "/persons/1"}),
+    ]
 
 
 def test_reference_checks_skip_what_is_malformed_and_report_with_the_rest() -> None:
