@@ -12,6 +12,7 @@ import json
 import random
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -171,9 +172,16 @@ def test_rule_5_tells_the_municipality_to_route_through_its_police() -> None:
 
 
 def test_every_fired_rule_carries_its_texts_in_four_languages() -> None:
+    policy = load_policy(REFERENCE)
+    texts = {
+        rule.id: (dict(rule.reason.by_language()), dict(rule.legal_basis.by_language()))
+        for rule in (*policy.rules, policy.default)
+    }
     for row in REFERENCE_CASES:
-        for rule in decide_exchange(row.values[0], POLICY).rules:
+        for rule in decide_exchange(row.values[0], policy).rules:
             assert set(rule.reason) == set(rule.legal_basis) == {"nl", "fr", "de", "en"}
+            assert (dict(rule.reason), dict(rule.legal_basis)) == texts[rule.id]
+            assert rule.reason != rule.legal_basis
 
 
 def test_decide_reads_a_real_signal_and_records_the_policy() -> None:
@@ -550,6 +558,102 @@ def test_an_empty_unless_and_bytes_that_are_not_utf8_are_refused() -> None:
     with pytest.raises(PolicyError) as caught:
         parse_policy(b"version = 1\n# caf\xe9\n")
     assert [(p.line, p.location) for p in caught.value.problems] == [(2, "file")]
+
+
+BARE = RULE.replace("MATCH", "").replace("OUTCOMES", "")
+PURPOSES = ", ".join(codelists.codes("purpose"))
+
+
+@pytest.mark.parametrize(
+    ("text", "listed"),
+    [
+        pytest.param("", ["version: missing", "default: missing"], id="empty"),
+        pytest.param(
+            BARE.replace("version = 1\n\n[default]\n", "[default]\nversion = 1\n"),
+            ["line 2: default.version: unknown key", "version: missing"],
+            id="version-under-the-default",
+        ),
+        pytest.param(
+            "colour = 1\n" + BARE, ["line 1: colour: unknown key"], id="unknown-top-level-key"
+        ),
+        pytest.param(
+            "default = 3\n",
+            [
+                "line 1: default: Input should be a valid dictionary or instance of DefaultRule",
+                "version: missing",
+            ],
+            id="default-not-a-table",
+        ),
+        pytest.param(
+            "version = 1\nrule = 3\n",
+            ["default: missing", "rule: Input should be a valid tuple"],
+            id="rules-not-a-list",
+        ),
+        pytest.param(
+            "version = 1\nrule = [3]\n",
+            ["default: missing", "rule[0]: Input should be a valid dictionary or instance of Rule"],
+            id="rule-not-a-table",
+        ),
+        pytest.param(
+            BARE.replace('en = "e"}\n\n[[rule]]', 'en = "e", pl = "p"}\n\n[[rule]]'),
+            [
+                "line 7: default.legal_basis.pl: "
+                "unknown language (the languages are nl, fr, de, en)"
+            ],
+            id="unknown-language",
+        ),
+        pytest.param(
+            BARE.replace('title = "A rule"\n', "").replace('id = "x"', "id = 5"),
+            [
+                "line 9: rule[0].title: missing",
+                "line 10: rule[0].id: Input should be a valid string",
+            ],
+            id="rule-without-title-or-text-id",
+        ),
+        pytest.param(
+            BARE.replace("[rule.match]", '[ rule . "match" ]').replace(
+                'border = "cross"', 'border = "cross"\n# purpose = "x" # old\npurpose = "fun"'
+            ),
+            [f'line 19: rule[0] (id "x").match.purpose[0]: unknown purpose "fun" '
+             f"(expected one of {PURPOSES})"],
+            id="spaced-quoted-header-and-a-comment",
+        ),
+        pytest.param(
+            BARE.replace("[[rule]]", '[[note]]\ntext = "n"\n\n[[rule]]').replace(
+                'border = "cross"', 'border = "cross"\npurpose = "fun"'
+            ),
+            [
+                "line 9: note: unknown key",
+                f'line 21: rule[0] (id "x").match.purpose[0]: unknown purpose "fun" '
+                f"(expected one of {PURPOSES})",
+            ],
+            id="another-array-of-tables-first",
+        ),
+    ],
+)  # fmt: skip
+def test_a_refusal_names_the_file_and_lists_each_problem_with_its_line_when_known(
+    text: str, listed: list[str]
+) -> None:
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(text.encode(), source="test.toml")
+    assert caught.value.source == "test.toml"
+    assert str(caught.value).splitlines() == [
+        f"test.toml: {len(listed)} problem(s) in the policy",
+        *(f"  {problem}" for problem in listed),
+    ]
+
+
+def test_a_policy_file_is_loaded_under_its_path(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(BARE, encoding="utf-8")
+    policy = load_policy(path)
+    assert (policy.source, policy.digest) == (str(path), hashlib.sha256(BARE.encode()).hexdigest())
+    assert policy.default.id == "10"
+    path.write_text("colour = 1\n" + BARE, encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:
+        load_policy(path)
+    assert caught.value.source == str(path)
+    assert str(caught.value).startswith(f"{path}: 1 problem(s) in the policy\n")
 
 
 EMPTY_UNLESS = "an empty unless always holds, so the rule would never fire"
