@@ -30,6 +30,7 @@ from gateway.validate import (
     FALLBACK_MESSAGE,
     MAX_DEPTH,
     MESSAGES,
+    json_type,
     parse_json,
     reference_issues,
     to_pointer,
@@ -111,6 +112,31 @@ def test_an_integer_with_absurdly_many_digits_is_refused_quickly() -> None:
     with pytest.raises(MalformedJson, match="longer than"):
         parse_json(b'{"lat": ' + b"9" * 1_000_000 + b"}")
     assert time.perf_counter() - started < 1
+
+
+@pytest.mark.parametrize(
+    ("body", "reason", "line", "column"),
+    [
+        (b'{\n  "a": NaN}', "NaN is not a JSON number", 2, 8),
+        (b"[1,\n 2,\n  1e999]", "number too large for a double", 3, 3),
+        (b'{"a": "x\\ud800"}', "unpaired UTF-16 surrogate escape", 1, 9),
+        (b'{\n"a": "\\udc00"}', "unpaired UTF-16 surrogate escape", 2, 7),
+        (b'["\\ud800\\ud800"]', "unpaired UTF-16 surrogate escape", 1, 3),
+        (b"[" + b"1" * 65 + b"]", "number longer than 64 characters", 1, 2),
+        (b"[0, " + b"1." + b"5" * 63 + b"]", "number longer than 64 characters", 1, 5),
+    ],
+)
+def test_a_refused_literal_is_named_at_its_line_and_column(
+    body: bytes, reason: str, line: int, column: int
+) -> None:
+    with pytest.raises(MalformedJson) as caught:
+        parse_json(body)
+    assert caught.value.params == {"reason": reason, "line": line, "column": column}
+
+
+def test_numbers_of_up_to_64_characters_are_fine() -> None:
+    assert parse_json(b"[" + b"1" * 64 + b"]") == [int("1" * 64)]
+    assert parse_json(b"[" + b"1." + b"5" * 62 + b"]") == [float("1." + "5" * 62)]
 
 
 def test_a_member_twice_in_one_object_is_refused_by_name() -> None:
@@ -314,6 +340,85 @@ def test_the_future_is_judged_by_the_injected_clock_not_the_real_one() -> None:
 def test_the_clock_must_say_where_it_is() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         validate_signal(load(EXAMPLES[0]), now=datetime(2026, 11, 25, 12))
+
+
+def test_a_misspelt_member_is_matched_against_the_members_of_its_own_object() -> None:
+    document = load(EXAMPLES[0])
+    document["persons"][0]["famly_name"] = document["persons"][0].pop("family_name")
+    document["location"]["countyr"] = document["location"].pop("country")
+    document["persons"][0]["zzz"] = 1
+    issues = {issue.pointer: issue for issue in issues_of(document)}
+    assert issues["/persons/0/famly_name"].params == {
+        "name": "famly_name",
+        "suggestion": "family_name",
+    }
+    assert issues["/location/countyr"].params == {"name": "countyr", "suggestion": "country"}
+    assert issues["/persons/0/zzz"].params == {"name": "zzz"}
+    assert issues["/persons/0/zzz"].message == MESSAGES["extra_forbidden"]
+
+
+def test_a_long_member_name_is_quoted_to_64_characters() -> None:
+    document = load(EXAMPLES[0])
+    document["y" * 64] = 1
+    document["x" * 65] = 1
+    names = {issue.params["name"] for issue in issues_of(document)}
+    assert names == {"y" * 64, "x" * 63 + "\u2026"}
+
+
+def test_at_most_100_issues_are_listed_and_all_are_counted() -> None:
+    document = load(EXAMPLES[0])
+    document["persons"] = [{"ref": f"P{index}", "role": "nope"} for index in range(50)]
+    document["links"] = [{"from": "Q1", "to": "Q2", "relation": "associate"}] * 60
+    with pytest.raises(SignalInvalid) as caught:
+        validate_signal(document, now=NOW)
+    refused = caught.value
+    assert (refused.count, refused.exact, len(refused.issues)) == (50 + 120, True, 100)
+    assert [issue.pointer for issue in refused.issues[48:52]] == [
+        "/persons/48/role",
+        "/persons/49/role",
+        "/links/0/from",
+        "/links/0/to",
+    ]
+
+
+def test_a_list_too_long_to_look_into_makes_the_count_a_lower_bound() -> None:
+    document = load(EXAMPLES[0])
+    document["persons"] = [{"ref": f"P{index}", "role": "suspect"} for index in range(51)]
+    document["links"] = [{"from": "Q1", "to": "Q2", "relation": "associate"}]
+    with pytest.raises(SignalInvalid) as caught:
+        validate_signal(document, now=NOW)
+    assert (caught.value.count, caught.value.exact) == (1, False)
+    assert [(i.pointer, i.code) for i in caught.value.issues] == [("/persons", "too_long")]
+
+
+def test_a_full_list_is_still_looked_into() -> None:
+    document = load(EXAMPLES[0])
+    document["persons"] = [
+        {"ref": f"P{index}", "role": "suspect", "family_name": "Maes"} for index in range(50)
+    ]
+    document["links"] = [{"from": "P1", "to": "Q2", "relation": "associate"}]
+    document.pop("accounts", None)
+    with pytest.raises(SignalInvalid) as caught:
+        validate_signal(document, now=NOW)
+    assert (caught.value.count, caught.value.exact) == (1, True)
+    assert [(i.pointer, i.code) for i in caught.value.issues] == [("/links/0/to", "unknown_ref")]
+
+
+@pytest.mark.parametrize(
+    ("value", "found"),
+    [
+        (None, "null"),
+        (True, "boolean"),
+        (0, "number"),
+        (1.5, "number"),
+        ("x", "string"),
+        ([], "array"),
+        ((), "array"),
+        ({}, "object"),
+    ],
+)
+def test_each_json_value_has_its_type_name(value: object, found: str) -> None:
+    assert json_type(value) == found
 
 
 def test_pointers_escape_tilde_and_slash() -> None:
