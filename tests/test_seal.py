@@ -4,13 +4,14 @@ signature only, and every other envelope is refused with an error that says why.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa, x25519
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa, x25519
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -610,3 +611,132 @@ def test_a_retired_key_that_was_never_valid_is_retired_not_pending() -> None:
     key = _key("k", days_from=5, retired_at=NOW - timedelta(days=1))
     assert key.state_at(NOW) == "retired"
     assert not key.usable_at(NOW + timedelta(days=6))
+
+
+# --- the format, as docs/envelope.md states it ------------------------------------------------
+
+
+def _spec_json(value: dict[str, object]) -> bytes:
+    """RFC 8785 for these documents: sorted keys, no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@pytest.mark.parametrize("suite", list(Suite))
+def test_ids_are_16_hex_digits_of_sha256_over_name_zero_byte_and_raw_key(suite: Suite) -> None:
+    raw = KEYS[suite][0].public_key
+    expected = hashlib.sha256(suite.value.encode() + b"\x00" + raw).hexdigest()[:16]
+    assert seal.key_id(suite, raw) == KEYS[suite][0].key_id == expected
+    signing = hashlib.sha256(b"Ed25519\x00" + SIGNER.public_key).hexdigest()[:16]
+    assert SIGNER.key_id == seal.signing_key_id(SIGNER.public_key) == signing
+
+
+@pytest.mark.parametrize("suite", list(Suite))
+def test_hpke_info_and_the_signed_bytes_are_the_documented_json(suite: Suite) -> None:
+    envelope = sealed(suite)
+    header = envelope.header
+    assert seal.hpke_info(header) == _spec_json(
+        {
+            "context": "euregate/envelope/v1/hpke-info",
+            "gateway_id": GATEWAY,
+            "signal_id": SIGNAL,
+            "recipient_id": LIEGE,
+            "key_id": KEYS[suite][0].key_id,
+            "suite": suite.value,
+        }
+    )
+    signed = _spec_json(
+        {
+            "context": "euregate/envelope/v1/signature",
+            "header": json.loads(envelope.to_bytes())["header"],
+            "enc_sha256": hashlib.sha256(envelope.enc).hexdigest(),
+            "ciphertext_sha256": hashlib.sha256(envelope.ciphertext).hexdigest(),
+        }
+    )
+    assert seal.signed_bytes(header, envelope.enc, envelope.ciphertext) == signed
+    ed25519.Ed25519PublicKey.from_public_bytes(SIGNER.public_key).verify(envelope.signature, signed)
+
+
+def test_the_header_is_the_documented_json() -> None:
+    assert json.loads(sealed().to_bytes())["header"] == {
+        "version": 1,
+        "gateway_id": GATEWAY,
+        "signal_id": SIGNAL,
+        "recipient_id": LIEGE,
+        "key_id": KEYS[Suite.X25519][0].key_id,
+        "suite": "X25519",
+        "created_at": "2026-03-02T09:30:00.000000Z",
+        "signing_key_id": SIGNER.key_id,
+    }
+
+
+def test_without_a_moment_an_envelope_is_sealed_now() -> None:
+    before = datetime.now(UTC)
+    envelope = seal.seal(
+        BODY,
+        recipient_key=KEYS[Suite.X25519][0],
+        gateway_id=GATEWAY,
+        signal_id=SIGNAL,
+        recipient_id=LIEGE,
+        signer=SIGNER,
+    )
+    created = datetime.strptime(envelope.header.created_at, "%Y-%m-%dT%H:%M:%S.%fZ")
+    assert before <= created.replace(tzinfo=UTC) <= datetime.now(UTC)
+
+
+def test_a_gateway_key_is_served_as_documented() -> None:
+    key = seal.GatewayKey(
+        key_id=SIGNER.key_id, public_key=SIGNER.public_key, created_at=NOW, retired_at=None
+    )
+    public = base64.urlsafe_b64encode(SIGNER.public_key).rstrip(b"=").decode()
+    assert key.as_json() == {
+        "key_id": SIGNER.key_id,
+        "algorithm": "Ed25519",
+        "public_key": public,
+        "created_at": "2026-03-02T09:30:00.000000Z",
+        "retired_at": None,
+    }
+    retired = replace(key, retired_at=NOW + timedelta(days=1))
+    assert retired.as_json()["retired_at"] == "2026-03-03T09:30:00.000000Z"
+
+
+@pytest.mark.parametrize("length", range(6))
+def test_base64url_round_trips_without_padding(length: int) -> None:
+    data = bytes(range(250, 250 - length, -1))
+    text = seal.b64url(data)
+    assert "=" not in text
+    assert text == base64.urlsafe_b64encode(data).decode().rstrip("=")
+    assert seal.unb64url(text) == data
+
+
+def test_private_keys_show_only_their_suite_and_id() -> None:
+    private = KEYS[Suite.X25519][1]
+    assert repr(private) == (
+        f"RecipientPrivateKey(suite=X25519, key_id={private.key_id}, key=<redacted>)"
+    )
+    assert repr(SIGNER) == f"Signer(key_id={SIGNER.key_id}, key=<redacted>)"
+
+
+def test_a_signing_key_of_the_wrong_length_is_an_invalid_signature() -> None:
+    with pytest.raises(EnvelopeSignatureInvalid, match="does not match"):
+        seal.open_envelope(
+            sealed(),
+            private_key=KEYS[Suite.X25519][1],
+            recipient_id=LIEGE,
+            signal_id=SIGNAL,
+            gateway_public_keys={SIGNER.key_id: SIGNER.public_key[:31]},
+        )
+
+
+def test_a_header_naming_another_signing_key_cannot_be_signed() -> None:
+    header = replace(sealed().header, signing_key_id="0" * 16)
+    with pytest.raises(ValueError, match="another signing key"):
+        seal.sign_envelope(header, b"e", b"c", SIGNER)
+
+
+def test_key_files_may_carry_text_around_their_blocks() -> None:
+    private_pem, public_pem = seal.generate_key_pair(Suite.MLKEM768_X25519)
+    annotated = b"comment\n" + public_pem.replace(b"\n-----BEGIN", b"\nx\n-----BEGIN")
+    found, raw = seal.read_public_key(annotated)
+    assert (found, raw) == seal.read_public_key(public_pem)
+    private = seal.load_private_key(b"# key\n" + private_pem + b"trailer\n")
+    assert private.key_id == seal.key_id(found, raw)
