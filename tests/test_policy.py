@@ -561,6 +561,7 @@ def test_an_empty_unless_and_bytes_that_are_not_utf8_are_refused() -> None:
 
 
 BARE = RULE.replace("MATCH", "").replace("OUTCOMES", "")
+SECOND = BARE.split("[[rule]]")[1].replace('id = "x"', 'id = "10"')
 PURPOSES = ", ".join(codelists.codes("purpose"))
 
 
@@ -575,6 +576,25 @@ PURPOSES = ", ".join(codelists.codes("purpose"))
         ),
         pytest.param(
             "colour = 1\n" + BARE, ["line 1: colour: unknown key"], id="unknown-top-level-key"
+        ),
+        pytest.param(
+            "colour = 1\n" + BARE.replace("version = 1\n", ""),
+            ["line 1: colour: unknown key", "version: missing"],
+            id="lines-first-then-the-problems-without-one",
+        ),
+        pytest.param(
+            BARE.replace('id = "x"', "id = 5") + ("[[rule]]" + SECOND.replace('"10"', '"y"')) * 2,
+            [
+                "line 10: rule[0].id: Input should be a valid string",
+                'line 38: rule[2] (id "y").id: duplicate id "y": rule[1] has it too',
+            ],
+            id="a-duplicate-after-an-id-that-is-no-text",
+        ),
+        pytest.param(
+            "a = ", ["syntax: Invalid value (at end of document)"], id="syntax-at-the-end"
+        ),
+        pytest.param(
+            b"version = 1\n# caf\xe9\n", ["line 2: file: not UTF-8 (byte 17)"], id="latin-1"
         ),
         pytest.param(
             "default = 3\n",
@@ -632,10 +652,10 @@ PURPOSES = ", ".join(codelists.codes("purpose"))
     ],
 )  # fmt: skip
 def test_a_refusal_names_the_file_and_lists_each_problem_with_its_line_when_known(
-    text: str, listed: list[str]
+    text: str | bytes, listed: list[str]
 ) -> None:
     with pytest.raises(PolicyError) as caught:
-        parse_policy(text.encode(), source="test.toml")
+        parse_policy(text if isinstance(text, bytes) else text.encode(), source="test.toml")
     assert caught.value.source == "test.toml"
     assert str(caught.value).splitlines() == [
         f"test.toml: {len(listed)} problem(s) in the policy",
