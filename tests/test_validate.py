@@ -9,12 +9,13 @@ import string
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gateway import validate
 from gateway.cli import main
 from gateway.cli.schema import environment_language
 from gateway.errors import (
@@ -124,6 +125,11 @@ def test_an_integer_with_absurdly_many_digits_is_refused_quickly() -> None:
         (b'["\\ud800\\ud800"]', "unpaired UTF-16 surrogate escape", 1, 3),
         (b"[" + b"1" * 65 + b"]", "number longer than 64 characters", 1, 2),
         (b"[0, " + b"1." + b"5" * 63 + b"]", "number longer than 64 characters", 1, 5),
+        (b"\n[NaN]", "NaN is not a JSON number", 2, 2),
+        (b"[NaN,\n1]", "NaN is not a JSON number", 1, 2),
+        (b'["\\udfff"]', "unpaired UTF-16 surrogate escape", 1, 3),
+        (b'["\\udbff\\ue000"]', "unpaired UTF-16 surrogate escape", 1, 3),
+        (b'["\\ud800\\n"]', "unpaired UTF-16 surrogate escape", 1, 3),
     ],
 )
 def test_a_refused_literal_is_named_at_its_line_and_column(
@@ -132,6 +138,11 @@ def test_a_refused_literal_is_named_at_its_line_and_column(
     with pytest.raises(MalformedJson) as caught:
         parse_json(body)
     assert caught.value.params == {"reason": reason, "line": line, "column": column}
+
+
+def test_every_surrogate_pair_is_fine() -> None:
+    pairs = b'["\\ud800\\udc00", "\\udbff\\udfff", "\\ud83d\\ude00", "\\ud7ff\\ue000"]'
+    assert parse_json(pairs) == ["\U00010000", "\U0010ffff", "\U0001f600", "\ud7ff\ue000"]
 
 
 def test_numbers_of_up_to_64_characters_are_fine() -> None:
@@ -143,6 +154,9 @@ def test_a_member_twice_in_one_object_is_refused_by_name() -> None:
     with pytest.raises(DuplicateMember) as caught:
         parse_json(b'{"location": {"country": "NL", "country": "BE"}}')
     assert caught.value.params == {"name": "country"}
+    with pytest.raises(DuplicateMember) as caught:
+        parse_json(b'{"a": 1, "b": 2, "c": 3, "b": 4}')
+    assert caught.value.params == {"name": "b"}
 
 
 @pytest.mark.parametrize(
@@ -202,6 +216,13 @@ def test_a_signal_with_forty_persons_is_no_deeper_than_one_with_one() -> None:
     document.pop("accounts", None)
     signal = validate_signal(parse_json(json.dumps(document).encode()), now=NOW)
     assert len(signal.persons) == 40
+
+
+def test_nesting_is_counted_down_and_up_again() -> None:
+    deep = b"[" * 10 + b"[], " + b"[" * 55 + b"]" * 55 + b"]" * 10
+    with pytest.raises(BodyTooDeep):
+        parse_json(deep)
+    assert parse_json(deep.replace(b"[" * 55, b"[" * 54).replace(b"]" * 55, b"]" * 54))
 
 
 def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
@@ -402,6 +423,17 @@ def test_a_full_list_is_still_looked_into() -> None:
         validate_signal(document, now=NOW)
     assert (caught.value.count, caught.value.exact) == (1, True)
     assert [(i.pointer, i.code) for i in caught.value.issues] == [("/links/0/to", "unknown_ref")]
+
+
+def test_the_model_behind_a_member_is_found_through_tuples_unions_and_annotations() -> None:
+    person = Signal.model_fields["persons"].annotation
+    location = Signal.model_fields["location"].annotation
+    assert validate._nested_model(person).__name__ == "Person"  # type: ignore[union-attr]
+    assert validate._nested_model(location).__name__ == "Location"  # type: ignore[union-attr]
+    assert validate._nested_model(Signal) is Signal
+    assert validate._nested_model(tuple[str, ...]) is None
+    assert validate._nested_model(str | None) is None
+    assert validate._nested_model(Annotated[Signal | None, "x"]) is Signal
 
 
 @pytest.mark.parametrize(
