@@ -175,8 +175,13 @@ def test_bytes_that_are_not_utf8_are_refused_at_their_offset(body: bytes, offset
 
 
 def test_a_byte_order_mark_is_refused() -> None:
-    with pytest.raises(MalformedJson, match="byte order mark"):
+    with pytest.raises(MalformedJson) as caught:
         parse_json(b'\xef\xbb\xbf{"a": 1}')
+    assert caught.value.params == {
+        "reason": "byte order mark before the JSON text",
+        "line": 1,
+        "column": 1,
+    }
 
 
 @pytest.mark.parametrize("escape", [b"\\ud800", b"\\udc00", b"\\ud800x", b"\\ud800\\u0041"])
@@ -376,6 +381,22 @@ def test_a_misspelt_member_is_matched_against_the_members_of_its_own_object() ->
     assert issues["/location/countyr"].params == {"name": "countyr", "suggestion": "country"}
     assert issues["/persons/0/zzz"].params == {"name": "zzz"}
     assert issues["/persons/0/zzz"].message == MESSAGES["extra_forbidden"]
+
+
+def test_a_member_name_only_somewhat_like_a_real_one_gets_no_suggestion() -> None:
+    document = load(EXAMPLES[0])
+    document["descr"] = "x"  # "description" is 62 % alike: below the 70 % that suggests it
+    (issue,) = [issue for issue in issues_of(document) if issue.pointer == "/descr"]
+    assert issue.params == {"name": "descr"}
+
+
+def test_a_value_found_is_quoted_as_json_to_40_characters() -> None:
+    document = load(EXAMPLES[0])
+    document["urgency"] = "dringend-é"
+    document["handling_code"] = "h" * 50
+    issues = {issue.pointer: issue.params for issue in issues_of(document)}
+    assert issues["/urgency"]["found"] == '"dringend-é"'
+    assert issues["/handling_code"]["found"] == '"' + "h" * 38 + "\u2026"
 
 
 def test_a_long_member_name_is_quoted_to_64_characters() -> None:
