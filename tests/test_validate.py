@@ -31,6 +31,7 @@ from gateway.validate import (
     FALLBACK_MESSAGE,
     MAX_DEPTH,
     MESSAGES,
+    issue_from_error,
     json_type,
     parse_json,
     reference_issues,
@@ -399,6 +400,28 @@ def test_a_value_found_is_quoted_as_json_to_40_characters() -> None:
     assert issues["/handling_code"]["found"] == '"' + "h" * 38 + "\u2026"
 
 
+def test_a_text_too_long_is_told_its_length_and_the_limit() -> None:
+    document = load(EXAMPLES[0])
+    document["summary"] = "s" * 281
+    (issue,) = issues_of(document)
+    assert (issue.pointer, issue.code, issue.params) == (
+        "/summary",
+        "string_too_long",
+        {"max_length": 280, "length": 281},
+    )
+
+
+def test_an_error_of_a_kind_without_a_message_of_ours_names_its_code() -> None:
+    error: Any = {"type": "uuid_version", "loc": ("in_reply_to",), "msg": "", "input": "x"}
+    issue = issue_from_error(error)
+    assert (issue.pointer, issue.code, issue.message) == (
+        "/in_reply_to",
+        "uuid_version",
+        FALLBACK_MESSAGE,
+    )
+    assert issue.params == {"code": "uuid_version"}
+
+
 def test_a_long_member_name_is_quoted_to_64_characters() -> None:
     document = load(EXAMPLES[0])
     document["y" * 64] = 1
@@ -430,7 +453,9 @@ def test_a_list_too_long_to_look_into_makes_the_count_a_lower_bound() -> None:
     with pytest.raises(SignalInvalid) as caught:
         validate_signal(document, now=NOW)
     assert (caught.value.count, caught.value.exact) == (1, False)
-    assert [(i.pointer, i.code) for i in caught.value.issues] == [("/persons", "too_long")]
+    assert [(i.pointer, i.code, i.params) for i in caught.value.issues] == [
+        ("/persons", "too_long", {"max_length": 50, "actual_length": 51})
+    ]
 
 
 def test_a_full_list_is_still_looked_into() -> None:
