@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DATA ?= data
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest install catalogs extract update-catalogs schemas bench bench-deliver bench-abuse clean
+.PHONY: run test lint typecheck pytest install catalogs extract update-catalogs schemas bench bench-deliver bench-abuse mutation clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,9 +61,12 @@ bench-deliver: install
 bench-abuse: install
 	$(BIN)/python bench/abuse.py
 
+mutation: install  # mutmut on the pure core, each module against its own tests: docs/mutation.md
+	$(BIN)/python bench/mutation.py
+
 .PHONY: screenshots
 screenshots: install  # every staff page in nl, fr and de, into docs/screenshots/
 	EUREGATE_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/test_web_screenshots.py tests/test_web_screenshots_audit.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build/mutation

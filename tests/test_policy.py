@@ -639,6 +639,14 @@ PURPOSES = ", ".join(codelists.codes("purpose"))
             id="spaced-quoted-header-and-a-comment",
         ),
         pytest.param(
+            BARE.replace("[rule.match]", "['rule'.'match']").replace(
+                'border = "cross"', 'border = "cross"\npurpose = "fun"'
+            ),
+            [f'line 18: rule[0] (id "x").match.purpose[0]: unknown purpose "fun" '
+             f"(expected one of {PURPOSES})"],
+            id="single-quoted-header",
+        ),
+        pytest.param(
             BARE.replace("[[rule]]", '[[note]]\ntext = "n"\n\n[[rule]]').replace(
                 'border = "cross"', 'border = "cross"\npurpose = "fun"'
             ),
@@ -668,6 +676,7 @@ def test_a_policy_file_is_loaded_under_its_path(tmp_path: Path) -> None:
     path.write_text(BARE, encoding="utf-8")
     policy = load_policy(path)
     assert (policy.source, policy.digest) == (str(path), hashlib.sha256(BARE.encode()).hexdigest())
+    assert parse_policy(BARE.encode()).source == "<policy>"
     assert policy.default.id == "10"
     path.write_text("colour = 1\n" + BARE, encoding="utf-8")
     with pytest.raises(PolicyError) as caught:
