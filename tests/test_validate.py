@@ -129,6 +129,7 @@ def test_an_integer_with_absurdly_many_digits_is_refused_quickly() -> None:
         (b"\n[NaN]", "NaN is not a JSON number", 2, 2),
         (b"[NaN,\n1]", "NaN is not a JSON number", 1, 2),
         (b'["\\udfff"]', "unpaired UTF-16 surrogate escape", 1, 3),
+        (b'["\\udc00\\udc00"]', "unpaired UTF-16 surrogate escape", 1, 3),
         (b'["\\udbff\\ue000"]', "unpaired UTF-16 surrogate escape", 1, 3),
         (b'["\\ud800\\n"]', "unpaired UTF-16 surrogate escape", 1, 3),
     ],
