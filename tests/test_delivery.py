@@ -17,9 +17,10 @@ import pytest
 
 from gateway import seal
 from gateway.client import EuregateClient, Message, Problem, open_message
-from gateway.config import DataDir, Settings
+from gateway.config import DataDir
 from gateway.errors import EnvelopeRefused
-from tests.conftest import RunningGateway, gateway_in_process
+from tests.conftest import RunningGateway
+from tests.test_abuse_suspended_long_poll import running
 
 DUTCH = "nl-drug-waste-maastricht.json"
 LANAKEN = "be-cannabis-lanaken.json"
@@ -182,15 +183,7 @@ async def test_a_long_poll_wakes_when_a_copy_is_sealed(
     """With one long-poll allowed, a second one's refusal shows the first is waiting; the
     checks a waiting long-poll makes are spaced beyond the guard, so only the copy being
     sealed can answer it in time."""
-    settings = Settings(
-        data_dir=layout.root,
-        host="127.0.0.1",
-        port=0,
-        staff_port=0,
-        long_polls_per_partner=1,
-        long_poll_recheck=WAIT,
-    )
-    async with gateway_in_process(settings) as gateway:
+    async with running(layout, recheck=WAIT) as gateway:
         polls = [asyncio.create_task(pull(gateway, "nl-pol-limburg", wait=WAIT)) for _ in "ab"]
         done, waiting = await asyncio.wait(polls, timeout=GUARD, return_when="FIRST_COMPLETED")
         assert len(done) == 1, "neither long-poll was refused"
