@@ -6,7 +6,10 @@ The data classes of SIGNAL-SPEC.md are written out once more here, by hand, in
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
+import hmac
 import json
 import math
 import re
@@ -16,6 +19,8 @@ from pathlib import Path
 from typing import Any, get_args, get_origin
 
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
@@ -35,6 +40,7 @@ from gateway.minimise import (
     classify,
     pseudonym_key,
 )
+from gateway.minimise import pseudonyms as pseudonymise
 from gateway.partners import DEMO_NETWORK, Partner
 from gateway.policy import decide as policy_decide
 from gateway.policy import load_policy
@@ -566,6 +572,81 @@ def test_equal_numbers_of_different_kinds_get_different_pseudonyms() -> None:
     )
     aliases = pseudonyms(view_of(signal, PSEUDONYMISE_ALL).document["persons"])
     assert len(set(aliases)) == len(aliases) == 3
+
+
+def documented_pseudonym(key: bytes, *kind_and_parts: str) -> str:
+    """The pseudonym as the module's docstring defines it, worked out here on its own."""
+    message = json.dumps(list(kind_and_parts), ensure_ascii=False, separators=(",", ":"))
+    digest = hmac.new(key, message.encode(), hashlib.sha256).digest()[:20]
+    return "psn:" + base64.b32encode(digest).decode().lower()
+
+
+@pytest.mark.parametrize(
+    ("alias", "kind_and_parts"),
+    [
+        (
+            lambda: pseudonymise.person(
+                KEY,
+                {"family_name": "’s-Gravenvoeren", "given_names": "Zoë", "date_of_birth": "1984"},
+            ),
+            ("person", "s gravenvoeren", "zoe", "1984"),
+        ),
+        (
+            lambda: pseudonymise.person_identifier(
+                KEY, {"type": "nl.bsn", "value": "1234 56 782"}, C.PERSON_NATIONAL_ID
+            ),
+            ("person_identifier", "nl.bsn", "123456782"),
+        ),
+        (
+            lambda: pseudonymise.person_identifier(
+                KEY,
+                {"type": "passport", "value": "nx-12345", "issuing_country": "NL"},
+                C.PERSON_DOCUMENT,
+            ),
+            ("person_identifier", "passport", "NL", "NX12345"),
+        ),
+        (
+            lambda: pseudonymise.organisation(KEY, {"name": "Nargile  Lounge-Aachen GmbH"}),
+            ("organisation", "nargile lounge aachen gmbh"),
+        ),
+        (
+            lambda: pseudonymise.organisation_identifier(
+                KEY, {"type": "vat", "value": "de 283.475.614"}
+            ),
+            ("organisation_identifier", "vat", "DE283475614"),
+        ),
+        (
+            lambda: pseudonymise.vehicle(
+                KEY, {"registration": "a-bc  123", "registration_country": "DE"}
+            ),
+            ("vehicle", "DE", "A-BC 123"),
+        ),
+        (
+            lambda: pseudonymise.vehicle(KEY, {"registration": " 1-abc-234"}),
+            ("vehicle", "", "1-ABC-234"),
+        ),
+        (
+            lambda: pseudonymise.account(KEY, {"iban": "nl91 abna 0417 1643 00"}),
+            ("account", "NL91ABNA0417164300"),
+        ),
+    ],
+)
+def test_each_pseudonym_is_the_documented_hmac_of_its_kind_and_normalised_parts(
+    alias: Any, kind_and_parts: tuple[str, ...]
+) -> None:
+    assert alias() == documented_pseudonym(KEY, *kind_and_parts)
+
+
+def test_without_what_identifies_it_an_entity_gets_no_pseudonym() -> None:
+    assert pseudonymise.organisation(KEY, {"legal_form": "GmbH"}) is None
+    assert pseudonymise.vehicle(KEY, {"make": "Audi", "registration_country": "DE"}) is None
+    assert pseudonymise.person(KEY, {"family_name": "Maes", "given_names": "An"}) is None
+
+
+def test_the_pseudonym_key_is_the_documented_hkdf_of_the_master_secret() -> None:
+    info = b"euregate minimise pseudonym key v1\x00" + RECIPIENT.encode()
+    expected = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info)
+    assert pseudonym_key(MASTER_SECRET, RECIPIENT) == expected.derive(MASTER_SECRET)
 
 
 # --- hold ----------------------------------------------------------------------------------
