@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DATA ?= data
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest install catalogs extract update-catalogs schemas bench bench-deliver bench-abuse mutation clean
+.PHONY: run test lint typecheck pytest install catalogs extract update-catalogs schemas audit-events bench bench-deliver bench-abuse mutation clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,9 @@ test: lint typecheck pytest
 
 schemas: $(STAMP)
 	$(BIN)/euregate schema export
+
+audit-events: $(STAMP)  # docs/audit-events.md, from the event types in gateway/audit/events.py
+	$(BIN)/python -m gateway.audit.reference docs/audit-events.md
 
 bench: install
 	$(BIN)/python bench/intake.py

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gateway.audit import AuditEvent, EventKind
+from gateway.audit import events, refs
+from gateway.audit.refs import Ref
 from gateway.rejection import seal_reason
 from gateway.store import Store
 from gateway.translate.memory import MemorySealer
@@ -32,7 +33,7 @@ class Upgraded:
         return bool(self.reasons_sealed or self.memory_resealed)
 
 
-def upgrade(store: Store, master_key: MasterKey, *, actor: str = "gateway") -> Upgraded:
+def upgrade(store: Store, master_key: MasterKey, *, actor: Ref = refs.GATEWAY) -> Upgraded:
     """Seal what is still clear or sealed the old way; audited when there was anything."""
     clear = store.clear_rejection_reasons_sync()
     reasons = store.seal_rejection_reasons_sync(
@@ -42,10 +43,8 @@ def upgrade(store: Store, master_key: MasterKey, *, actor: str = "gateway") -> U
     done = Upgraded(reasons_sealed=reasons, memory_resealed=memory)
     if done:
         store.record_sync(
-            AuditEvent(
-                EventKind.AT_REST_UPGRADED,
-                actor=actor,
-                data={"rejection_reasons_sealed": reasons, "memory_entries_resealed": memory},
+            events.AtRestUpgraded(
+                by=actor, rejection_reasons_sealed=reasons, memory_entries_resealed=memory
             )
         )
         store.truncate_log_sync()

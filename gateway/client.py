@@ -85,7 +85,9 @@ class JsonClient:
         if self._session is None:
             raise RuntimeError(f"use {type(self).__name__} in `async with`")
         try:
-            async with self._session.request(method, self._base_url + path, **kwargs) as response:
+            async with self._session.request(
+                method, self._base_url + path, allow_redirects=False, **kwargs
+            ) as response:
                 text = await response.text()
                 status = response.status
         except (aiohttp.ClientError, TimeoutError, ssl.SSLError) as exc:

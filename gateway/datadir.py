@@ -20,7 +20,8 @@ from datetime import datetime
 from pathlib import Path
 
 from gateway import at_rest, audit, pki, seal
-from gateway.audit import AuditEvent, EventKind
+from gateway.audit import events, refs
+from gateway.audit.refs import Ref
 from gateway.config import REFERENCE_POLICY, DataDir
 from gateway.errors import RegistryError
 from gateway.partners import DEMO_NETWORK, Certificate, Partner, PartnerState
@@ -36,12 +37,12 @@ class InitReport:
     enrolled: list[str] = field(default_factory=list)
 
 
-def cli_actor() -> str:
+def cli_actor() -> Ref:
     """Who an administrator's command acts as: the operating-system account that ran it."""
     try:
-        return f"admin:{getpass.getuser()}"
+        return refs.admin(getpass.getuser())
     except (KeyError, OSError):
-        return "admin:unknown"
+        return refs.admin("unknown")
 
 
 def write_private(path: Path, data: bytes) -> None:
@@ -66,7 +67,7 @@ def initialise(
     now: datetime,
     demo: bool = False,
     store: Store,
-    actor: str,
+    actor: Ref,
     gateway_id: str = "euregate.emr",
 ) -> InitReport:
     """Create whatever of the data directory is missing; with ``demo``, enrol the demo network.
@@ -99,11 +100,7 @@ def initialise(
     _gateway_client_certificate(layout, authority, gateway_id, now=now, report=report)
     if report.created:
         store.record_sync(
-            AuditEvent(
-                EventKind.GATEWAY_INITIALISED,
-                actor=actor,
-                data={"created": [Path(p).name for p in report.created]},
-            )
+            events.GatewayInitialised(by=actor, created=tuple(Path(p).name for p in report.created))
         )
     _register_signing_key(store, signer, now=now, actor=actor)
     at_rest.upgrade(store, load_master_key(layout), actor=actor)
@@ -141,17 +138,12 @@ def _signing_key(layout: DataDir, report: InitReport) -> Signer:
     return signer
 
 
-def _register_signing_key(store: Store, signer: Signer, *, now: datetime, actor: str) -> None:
+def _register_signing_key(store: Store, signer: Signer, *, now: datetime, actor: Ref) -> None:
     if any(key.key_id == signer.key_id for key in store.gateway_keys()):
         return
     store.add_gateway_key(
         GatewayKey(key_id=signer.key_id, public_key=signer.public_key, created_at=now),
-        AuditEvent(
-            EventKind.GATEWAY_KEY_CREATED,
-            actor=actor,
-            subject=f"gateway_key:{signer.key_id}",
-            data={"key_id": signer.key_id, "algorithm": "Ed25519"},
-        ),
+        events.GatewayKeyCreated(by=actor, key_id=signer.key_id, algorithm="Ed25519"),
     )
 
 
@@ -163,7 +155,7 @@ def load_signer(layout: DataDir, master_key: MasterKey | None = None) -> Signer:
 
 
 def _demo_encryption_key(
-    store: Store, layout: DataDir, partner_id: str, *, now: datetime, actor: str
+    store: Store, layout: DataDir, partner_id: str, *, now: datetime, actor: Ref
 ) -> bool:
     """Give an active demo partner without keys a key pair beside its certificate."""
     private_path = layout.partner_encryption_key(partner_id)
@@ -216,31 +208,25 @@ def load_master_key(layout: DataDir) -> MasterKey:
     return load_master_key_file(layout.master_key)
 
 
-def add_partner(store: Store, partner: Partner, *, actor: str) -> Partner:
+def add_partner(store: Store, partner: Partner, *, actor: Ref) -> Partner:
     return store.add_partner(
         partner,
-        AuditEvent(
-            EventKind.PARTNER_ADDED,
-            actor=actor,
-            subject=f"partner:{partner.id}",
-            data={
-                "country": partner.country,
-                "agency_type": partner.agency_type,
-                "languages": list(partner.languages),
-            },
+        events.PartnerAdded(
+            by=actor,
+            about=refs.partner(partner.id),
+            country=partner.country,
+            agency_type=partner.agency_type,
+            languages=tuple(partner.languages),
         ),
     )
 
 
 def change_partner_state(
-    store: Store, partner_id: str, state: PartnerState, *, actor: str
+    store: Store, partner_id: str, state: PartnerState, *, actor: Ref
 ) -> Partner:
-    def event(current: Partner) -> AuditEvent:
-        return AuditEvent(
-            EventKind.PARTNER_STATE_CHANGED,
-            actor=actor,
-            subject=f"partner:{partner_id}",
-            data={"from": str(current.state), "to": str(state)},
+    def event(current: Partner) -> events.PartnerStateChanged:
+        return events.PartnerStateChanged(
+            by=actor, about=refs.partner(partner_id), was=str(current.state), now=str(state)
         )
 
     return store.set_partner_state(partner_id, state, event)
@@ -263,7 +249,7 @@ def issue_certificate(
     request: bytes,
     *,
     now: datetime,
-    actor: str,
+    actor: Ref,
     out_dir: Path | None = None,
     valid_days: int = 825,
 ) -> IssuedFiles:
@@ -296,7 +282,7 @@ def issue_demo_certificate(
     partner_id: str,
     *,
     now: datetime,
-    actor: str,
+    actor: Ref,
     valid_days: int = 825,
 ) -> IssuedFiles:
     """A demo partner's certificate with a key made here, both written beside each other:
@@ -331,7 +317,7 @@ def _register(
     partner_id: str,
     signed: pki.SignedCertificate,
     *,
-    actor: str,
+    actor: Ref,
     key_source: str,
 ) -> Certificate:
     certificate = Certificate(
@@ -343,29 +329,21 @@ def _register(
     )
     store.register_certificate(
         certificate,
-        AuditEvent(
-            EventKind.CERTIFICATE_ISSUED,
-            actor=actor,
-            subject=f"partner:{partner_id}",
-            data={
-                "fingerprint": signed.fingerprint,
-                "serial": certificate.serial,
-                "key": key_source,
-            },
+        events.CertificateIssued(
+            by=actor,
+            about=refs.partner(partner_id),
+            fingerprint=signed.fingerprint,
+            serial=certificate.serial,
+            key=key_source,
         ),
     )
     return certificate
 
 
-def revoke_certificate(store: Store, fingerprint: str, *, actor: str) -> Certificate:
+def revoke_certificate(store: Store, fingerprint: str, *, actor: Ref) -> Certificate:
     return store.revoke_certificate(
         fingerprint,
-        AuditEvent(
-            EventKind.CERTIFICATE_REVOKED,
-            actor=actor,
-            subject=f"certificate:{fingerprint}",
-            data={"fingerprint": fingerprint},
-        ),
+        events.CertificateRevoked(by=actor, fingerprint=fingerprint),
     )
 
 
@@ -375,7 +353,7 @@ def add_partner_key(
     public_key_pem: bytes,
     *,
     now: datetime,
-    actor: str,
+    actor: Ref,
     suite: Suite | None = None,
     valid_from: datetime | None = None,
     valid_until: datetime | None = None,
@@ -398,27 +376,21 @@ def add_partner_key(
     )
     return store.add_partner_key(
         key,
-        AuditEvent(
-            EventKind.PARTNER_KEY_ADDED,
-            actor=actor,
-            subject=f"partner:{partner_id}",
-            data={
-                "key_id": key.key_id,
-                "suite": str(key.suite),
-                "valid_from": audit.timestamp(valid_from),
-                "valid_until": None if valid_until is None else audit.timestamp(valid_until),
-            },
+        events.PartnerKeyAdded(
+            by=actor,
+            about=refs.partner(partner_id),
+            key_id=key.key_id,
+            suite=str(key.suite),
+            valid_from=audit.timestamp(valid_from),
+            valid_until=None if valid_until is None else audit.timestamp(valid_until),
         ),
     )
 
 
-def retire_partner_key(store: Store, partner_id: str, key_id: str, *, actor: str) -> PartnerKey:
-    def event(current: PartnerKey) -> AuditEvent:
-        return AuditEvent(
-            EventKind.PARTNER_KEY_RETIRED,
-            actor=actor,
-            subject=f"partner:{partner_id}",
-            data={"key_id": key_id, "suite": str(current.suite)},
+def retire_partner_key(store: Store, partner_id: str, key_id: str, *, actor: Ref) -> PartnerKey:
+    def event(current: PartnerKey) -> events.PartnerKeyRetired:
+        return events.PartnerKeyRetired(
+            by=actor, about=refs.partner(partner_id), key_id=key_id, suite=str(current.suite)
         )
 
     return store.retire_partner_key(partner_id, key_id, event)

@@ -17,7 +17,7 @@ from typing import Final
 
 import uuid6
 
-from gateway.audit import AuditEvent, EventKind, timestamp
+from gateway.audit import AuditEvent, events, refs, timestamp
 from gateway.clock import Clock
 from gateway.decision import Decision
 from gateway.errors import CorrectionInvalid, NotFound, ReviewDecided
@@ -131,11 +131,11 @@ class ReviewDesk:
         if item.state == "rejected":
             case = replace(case, rejection_reason=await self._rejection_reason(item))
         await self._store.record(
-            AuditEvent(
-                EventKind.REVIEW_OPENED,
-                actor=f"staff:{account.id}",
-                subject=f"signal:{item.signal_id}",
-                data={"item": item.id, "recipient": item.recipient_id},
+            events.ReviewOpened(
+                by=refs.staff(account.id),
+                about=refs.signal(item.signal_id),
+                item=item.id,
+                recipient=item.recipient_id,
             )
         )
         return case
@@ -176,16 +176,13 @@ class ReviewDesk:
                 str(uuid6.uuid7()), item.recipient_id, review="released", review_item_id=item.id
             ),
         )
-        event = AuditEvent(
-            EventKind.REVIEW_RELEASED,
-            actor=f"staff:{account.id}",
-            subject=f"signal:{item.signal_id}",
-            data={
-                "item": item.id,
-                "recipient": item.recipient_id,
-                "corrected": sorted(corrections),
-                "learned_segments": learned,
-            },
+        event = events.ReviewReleased(
+            by=refs.staff(account.id),
+            about=refs.signal(item.signal_id),
+            item=item.id,
+            recipient=item.recipient_id,
+            corrected=tuple(sorted(corrections)),
+            learned_segments=learned,
         )
         decided = await self._decide(item, outcome, event)
         self._on_released()
@@ -200,11 +197,11 @@ class ReviewDesk:
         outcome = ReviewOutcome(
             "rejected", account.id, rejection_sealed=seal_reason(self._master_key, item.id, reason)
         )
-        event = AuditEvent(
-            EventKind.REVIEW_REJECTED,
-            actor=f"staff:{account.id}",
-            subject=f"signal:{item.signal_id}",
-            data={"item": item.id, "recipient": item.recipient_id},
+        event = events.ReviewRejected(
+            by=refs.staff(account.id),
+            about=refs.signal(item.signal_id),
+            item=item.id,
+            recipient=item.recipient_id,
         )
         return await self._decide(item, outcome, event)
 

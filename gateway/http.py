@@ -121,7 +121,7 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
     except web.HTTPException as exc:
         if exc.status < 400:
             return exc
-        return _problem(request, _from_http(exc, request))
+        return _problem(request, error_from_http(exc, request, body_limit=request.app[MAX_BODY]))
     except ConnectionError as exc:
         if not client_gone(request):
             return _internal_error(request, exc)
@@ -135,13 +135,18 @@ def _internal_error(request: web.Request, exc: Exception) -> web.Response:
     return _problem(request, InternalError())
 
 
-def _from_http(exc: web.HTTPException, request: web.Request) -> EuregateError:
+def error_from_http(
+    exc: web.HTTPException, request: web.Request, *, body_limit: int | None = None
+) -> EuregateError:
+    """The error an aiohttp answer of 400 or more stands for: not found, method not allowed,
+    a body over ``body_limit`` (when given; else a bad request like any other 4xx), or an
+    internal error."""
     if exc.status == 404:
         return NotFound()
     if exc.status == 405:
         return MethodNotAllowed(method=request.method)
-    if exc.status == 413:
-        return BodyTooLarge(limit=request.app[MAX_BODY])
+    if exc.status == 413 and body_limit is not None:
+        return BodyTooLarge(limit=body_limit)
     return InternalError() if exc.status >= 500 else ClientError()
 
 

@@ -20,7 +20,7 @@ import uuid6
 
 from gateway import canonical as canonical_json
 from gateway import deadlines, routing
-from gateway.audit import AuditEvent, EventKind, timestamp
+from gateway.audit import events, refs, timestamp
 from gateway.clock import Clock
 from gateway.decision import Decision, Forwarded, Verdict
 from gateway.errors import ClientError, FieldIssue, SignalInvalid
@@ -77,10 +77,6 @@ NOBODY_MAY_RECEIVE = N_(
     "receive it: it will not be delivered to anyone."
 )
 UNKNOWN_REPLY = N_("No signal {id} was delivered to you; a reply must answer one that was.")
-
-
-def actor(partner: Partner) -> str:
-    return f"partner:{partner.id}"
 
 
 def canonical_digest(document: object) -> tuple[bytes, str]:
@@ -242,12 +238,12 @@ class Intake:
         return Receipt(accepted.signal, replayed=accepted.replayed)
 
     async def refused(self, sender: Partner, error: ClientError) -> None:
-        codes = sorted({issue.code for issue in error.issues})
         await self._store.record(
-            AuditEvent(
-                EventKind.SIGNAL_REFUSED,
-                actor=actor(sender),
-                data={"status": error.status, "kind": error.kind, "codes": codes},
+            events.SignalRefused(
+                by=refs.partner(sender.id),
+                status=error.status,
+                error_kind=error.kind,
+                codes=tuple(sorted({issue.code for issue in error.issues})),
             )
         )
 
@@ -297,31 +293,23 @@ class Intake:
             in_reply_to=signal.in_reply_to,
             subject_keys=subject_keys(signal, self._subject_secret),
         )
-        event = AuditEvent(
-            EventKind.SIGNAL_ACCEPTED,
-            actor=actor(sender),
-            subject=f"signal:{signal_id}",
-            data={
-                "signal_id": signal_id,
-                "sender_reference": record.sender_reference,
-                "body_sha256": digest,
-                "recipients": list(record.recipients),
-                "schema": signal.schema_version,
-                "language": signal.language,
-                "category": signal.category,
-                "urgency": signal.urgency,
-                "purpose": signal.purpose,
-                "handling_code": signal.handling_code,
-                "policy_sha256": self._policy.policy.digest,
-                "decisions": [
-                    {
-                        "recipient": d.recipient_id,
-                        "verdict": str(d.verdict),
-                        "rules": list(d.rule_ids),
-                    }
-                    for d in checked.decisions
-                ],
-            },
+        event = events.SignalAccepted(
+            by=refs.partner(sender.id),
+            signal_id=signal_id,
+            sender_reference=record.sender_reference,
+            body_sha256=digest,
+            recipients=record.recipients,
+            schema=signal.schema_version,
+            language=signal.language,
+            category=signal.category,
+            urgency=signal.urgency,
+            purpose=signal.purpose,
+            handling_code=signal.handling_code,
+            policy_sha256=self._policy.policy.digest,
+            decisions=tuple(
+                events.Decided(recipient=d.recipient_id, verdict=str(d.verdict), rules=d.rule_ids)
+                for d in checked.decisions
+            ),
         )
         return await self._store.accept_signal(record, event)
 
@@ -335,14 +323,11 @@ class Intake:
             await self.refused(sender, error)
             raise
         await self._store.record(
-            AuditEvent(
-                EventKind.POLICY_EXPLAINED,
-                actor=actor(sender),
-                data={
-                    "body_sha256": checked.examined.digest,
-                    "policy_sha256": self._policy.policy.digest,
-                    "recipients": [d.recipient_id for d in checked.decisions],
-                },
+            events.PolicyExplained(
+                by=refs.partner(sender.id),
+                body_sha256=checked.examined.digest,
+                policy_sha256=self._policy.policy.digest,
+                recipients=tuple(d.recipient_id for d in checked.decisions),
             )
         )
         return checked.decisions

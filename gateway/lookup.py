@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from gateway.audit import AuditEvent, EventKind
+from gateway.audit import events, refs
 from gateway.errors import LookupInvalid
 from gateway.staff import Permission, StaffAccount, require
 from gateway.store import Store
@@ -74,10 +74,10 @@ class SubjectLookup:
             for m in matches
         ]
         await self._store.record(
-            AuditEvent(
-                EventKind.SUBJECT_LOOKED_UP,
-                actor=f"staff:{account.id}",
-                data={"by": by, "found": [f.signal_id for f in found]},
+            events.SubjectLookedUp(
+                by=refs.staff(account.id),
+                looked_up_by=by,
+                found=tuple(f.signal_id for f in found),
             )
         )
         return found

@@ -10,7 +10,7 @@ the desk and the entry, never the text.
 
 from __future__ import annotations
 
-from gateway.audit import AuditEvent, EventKind
+from gateway.audit import events, refs
 from gateway.errors import Forbidden, MemoryConfirmationRefused, MemoryEntryConfirmed, NotFound
 from gateway.staff import Permission, StaffAccount, allowed_to, require
 from gateway.store import Store
@@ -30,12 +30,7 @@ class MemoryDesk:
         desk = str(account.desk)
         entries = [] if self._memory is None else await self._memory.entries_of(desk)
         await self._store.record(
-            AuditEvent(
-                EventKind.MEMORY_LISTED,
-                actor=f"staff:{account.id}",
-                subject=f"desk:{desk}",
-                data={"desk": desk, "entries": len(entries)},
-            )
+            events.MemoryListed(by=refs.staff(account.id), desk=desk, entries=len(entries))
         )
         return entries
 
@@ -54,17 +49,13 @@ class MemoryDesk:
             raise MemoryConfirmationRefused(entry_id=entry_id)
         if entry.confirmed_by is not None:
             raise MemoryEntryConfirmed(entry_id=entry_id)
-        event = AuditEvent(
-            EventKind.MEMORY_CONFIRMED,
-            actor=f"staff:{account.id}",
-            subject=f"memory:{entry_id}",
-            data={
-                "entry": entry_id,
-                "desk": desk,
-                "author": entry.officer,
-                "source_language": entry.source_language,
-                "target_language": entry.target_language,
-            },
+        event = events.MemoryConfirmed(
+            by=refs.staff(account.id),
+            entry=entry_id,
+            desk=desk,
+            author=entry.officer,
+            source_language=entry.source_language,
+            target_language=entry.target_language,
         )
         confirmed = await self._memory.confirm(record, entry, officer_id=account.id, event=event)
         if confirmed is None:

@@ -21,12 +21,11 @@ from datetime import datetime
 from functools import lru_cache, partial
 from typing import Any, TypeVar
 
-from gateway import minimise
+from gateway import json_pointer, minimise
 from gateway.decision import Decision
-from gateway.minimise import RecipientView
+from gateway.minimise import FREE_TEXT_POINTERS, RecipientView
 from gateway.partners import Partner
 from gateway.render import RenderedDocument, render
-from gateway.review import FREE_TEXT_POINTERS
 from gateway.sharing import PolicyInForce
 from gateway.signal import Signal
 from gateway.store import Store, StoredSignal
@@ -58,11 +57,8 @@ class PreparedCopy:
 def free_texts(signal: Signal) -> dict[str, str]:
     """The sender's free text, by JSON pointer."""
     document = signal.model_dump(mode="json", exclude_none=True)
-    return {
-        pointer: document[pointer[1:]]
-        for pointer in FREE_TEXT_POINTERS
-        if isinstance(document.get(pointer[1:]), str)
-    }
+    found = {pointer: json_pointer.get(document, pointer) for pointer in FREE_TEXT_POINTERS}
+    return {pointer: text for pointer, text in found.items() if isinstance(text, str)}
 
 
 def target_language(signal: Signal, recipient: Partner) -> str:
@@ -72,10 +68,10 @@ def target_language(signal: Signal, recipient: Partner) -> str:
 
 def with_released(view: RecipientView, released: Mapping[str, TranslatedText]) -> RecipientView:
     """``view`` with the held free text an officer released put back (as written)."""
-    document = dict(view.document)
+    document = view.document
     for pointer in view.held:
         if pointer in released:
-            document[pointer[1:]] = released[pointer].text
+            document = json_pointer.updated(document, pointer, released[pointer].text)
     return replace(view, document=document, held=tuple(p for p in view.held if p not in released))
 
 
@@ -216,4 +212,4 @@ def _released_context(item_id: str) -> bytes:
 
 
 def _shown(view: RecipientView, pointer: str) -> bool:
-    return pointer not in view.held and isinstance(view.document.get(pointer[1:]), str)
+    return pointer not in view.held and isinstance(json_pointer.get(view.document, pointer), str)

@@ -27,7 +27,8 @@ from typing import Final
 from aiohttp import web
 
 from gateway.addresses import address_key
-from gateway.audit import AuditEvent, EventKind, timestamp
+from gateway.audit import AuditEvent, events, timestamp
+from gateway.audit.schema import ABSENT
 from gateway.clock import Clock
 from gateway.errors import NotAuthenticated, StaffNotAuthenticated, TooManyRefusals
 from gateway.logs import get_logger
@@ -161,19 +162,17 @@ class RefusalLedger:
             return key
         return OTHERS
 
-    def _event(self, start: float, address: str, tally: _Tally) -> AuditEvent:
-        data: dict[str, object] = {
-            "listener": self.listener,
-            "address": address,
-            "from": timestamp(datetime.fromtimestamp(start, UTC)),
-            "until": timestamp(datetime.fromtimestamp(start + self._window, UTC)),
-            "count": tally.refused + tally.throttled,
-            "throttled": tally.throttled,
-            "reasons": dict(sorted(tally.reasons.items())),
-        }
-        if tally.credentials:
-            data["credentials"] = list(tally.credentials)
-        return AuditEvent(EventKind.AUTHENTICATION_REFUSED, actor="anonymous", data=data)
+    def _event(self, start: float, address: str, tally: _Tally) -> events.AuthenticationRefused:
+        return events.AuthenticationRefused(
+            listener=self.listener,
+            address=address,
+            since=timestamp(datetime.fromtimestamp(start, UTC)),
+            until=timestamp(datetime.fromtimestamp(start + self._window, UTC)),
+            count=tally.refused + tally.throttled,
+            throttled=tally.throttled,
+            reasons=dict(sorted(tally.reasons.items())),
+            credentials=tuple(tally.credentials) if tally.credentials else ABSENT,
+        )
 
 
 REFUSALS: Final = web.AppKey("refusals", RefusalLedger)

@@ -32,12 +32,17 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_time, get_datetime_format
 from babel.numbers import format_decimal
 
-from gateway import labels
+from gateway import json_pointer, labels
 from gateway.decision import LABELS as DECISION_LABELS
 from gateway.decision import DataClass, Decision, Outcome
 from gateway.i18n import N_, translate
 from gateway.minimise import RecipientView
-from gateway.minimise.classes import FIELD_CLASSES, PERSON_IDENTIFIER_CLASSES, pattern_of
+from gateway.minimise.classes import (
+    FIELD_CLASSES,
+    FREE_TEXT_POINTERS,
+    PERSON_IDENTIFIER_CLASSES,
+    pattern_of,
+)
 from gateway.partners import Partner
 from gateway.policy import Policy
 from gateway.translate.types import Provenance, TranslatedText
@@ -66,7 +71,6 @@ TIME_ZONES: Final[Mapping[str, str]] = MappingProxyType(
     {"NL": "Europe/Amsterdam", "BE": "Europe/Brussels", "DE": "Europe/Berlin"}
 )
 
-FREE_TEXT: Final = ("/summary", "/description", "/handling_conditions")
 ORIGINAL: Final = Provenance("original")
 
 # --- field names -------------------------------------------------------------------------
@@ -275,7 +279,7 @@ class RenderedField:
 
 
 @dataclass(frozen=True)
-class Section:
+class RenderedSection:
     heading: str
     pointer: str
     fields: tuple[RenderedField, ...]
@@ -316,7 +320,7 @@ class RenderedDocument:
     time_zone: str
     title: str
     header: tuple[RenderedField, ...]
-    sections: tuple[Section, ...]
+    sections: tuple[RenderedSection, ...]
     notices_heading: str
     notices: tuple[Notice, ...]
     separator: str = field(default=": ", repr=False)
@@ -497,29 +501,29 @@ class _Renderer:
 
     # sections
 
-    def sections(self) -> Iterator[Section]:
+    def sections(self) -> Iterator[RenderedSection]:
         document = self.view.document
         top = [
             (f"/{key}", value)
             for key, value in document.items()
-            if f"/{key}" in FIELD_CLASSES and f"/{key}" not in FREE_TEXT
+            if f"/{key}" in FIELD_CLASSES and f"/{key}" not in FREE_TEXT_POINTERS
         ]
         fields = [f for pointer, value in top for f in self.fields(pointer, value)]
-        yield Section(self.t(HEADINGS["general"]), "", tuple(fields))
-        yield Section(
+        yield RenderedSection(self.t(HEADINGS["general"]), "", tuple(fields))
+        yield RenderedSection(
             self.t(HEADINGS["location"]),
             "/location",
             tuple(self.fields("/location", document.get("location", {}))),
         )
-        yield Section(self.t(HEADINGS["text"]), "", tuple(self.texts()))
+        yield RenderedSection(self.t(HEADINGS["text"]), "", tuple(self.texts()))
         for member in _ENTITY_CLASSES:
             for index, entity in enumerate(document.get(member, ())):
                 pointer = f"/{member}/{index}"
                 entries = {k: v for k, v in entity.items() if k not in ("ref", "address")}
                 heading = self.t(HEADINGS[member], ref=entity["ref"])
-                yield Section(heading, pointer, tuple(self.fields(pointer, entries)))
+                yield RenderedSection(heading, pointer, tuple(self.fields(pointer, entries)))
                 if "address" in entity:
-                    yield Section(
+                    yield RenderedSection(
                         self.t(HEADINGS["address"], ref=entity["ref"]),
                         f"{pointer}/address",
                         tuple(self.fields(f"{pointer}/address", entity["address"])),
@@ -533,15 +537,15 @@ class _Renderer:
             )
             for index, link in enumerate(document.get("links", ()))
         ]
-        yield Section(self.t(HEADINGS["links"]), "/links", tuple(links))
+        yield RenderedSection(self.t(HEADINGS["links"]), "/links", tuple(links))
 
     def texts(self) -> Iterator[RenderedField]:
-        for pointer in FREE_TEXT:
+        for pointer in FREE_TEXT_POINTERS:
             label = self.t(FIELD_LABELS[pointer])
             if pointer in self.view.held:
                 yield RenderedField(pointer, label, None, provenance=None, note=self.t(HELD))
                 continue
-            original = self.view.document.get(pointer[1:])
+            original = json_pointer.get(self.view.document, pointer)
             if not isinstance(original, str):
                 continue
             written_in = self.view.document.get("language")
@@ -576,7 +580,7 @@ class _Renderer:
             yield from self.identifier(pointer, value)
         elif isinstance(value, Mapping):
             for key, item in value.items():
-                yield from self.fields(f"{pointer}/{key}", item)
+                yield from self.fields(pointer + json_pointer.join(key), item)
         elif isinstance(value, list):
             if pattern.endswith("/nationalities"):
                 yield from self.nationalities(pointer, value)

@@ -18,7 +18,6 @@ from gateway.partners import Partner
 from gateway.signal import Signal
 
 SPECIAL_CATEGORY_RULES = frozenset({"1", "1a"})
-FREE_TEXT_POINTERS = ("/summary", "/description", "/handling_conditions")
 
 
 class ReviewReason(StrEnum):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway.audit import AuditEvent, EventKind
+from gateway.audit import events
 from gateway.logs import get_logger
 from gateway.policy import Policy, PolicyError, check_policy, parse_policy
 from gateway.store import Store
@@ -59,10 +59,9 @@ def read_checked(path: Path) -> tuple[Policy, str]:
 
 
 class PolicyInForce:
-    def __init__(self, path: Path, *, store: Store, actor: str = "gateway") -> None:
+    def __init__(self, path: Path, *, store: Store) -> None:
         self.path = path
         self._store = store
-        self._actor = actor
         self.policy, text = read_checked(path)
         self._adopt(self.policy, text, previous=store.policy_in_force())
 
@@ -73,11 +72,7 @@ class PolicyInForce:
         except (PolicyRefused, UnicodeDecodeError) as refusal:
             problems = refusal.problems if isinstance(refusal, PolicyRefused) else (str(refusal),)
             self._store.record_sync(
-                AuditEvent(
-                    EventKind.POLICY_REFUSED,
-                    actor=self._actor,
-                    data={"kept_sha256": self.policy.digest, "problems": len(problems)},
-                )
+                events.PolicyRefused(kept_sha256=self.policy.digest, problems=len(problems))
             )
             log.warning("policy_refused", problems=len(problems), kept=self.policy.digest)
             return Reload(adopted=False, digest=self.policy.digest, problems=problems)
@@ -92,15 +87,10 @@ class PolicyInForce:
         self._store.adopt_policy(
             policy.digest,
             text,
-            AuditEvent(
-                EventKind.POLICY_ADOPTED,
-                actor=self._actor,
-                subject=f"policy:{policy.digest}",
-                data={
-                    "sha256": policy.digest,
-                    "previous_sha256": previous,
-                    "rules": len(policy.rules),
-                },
+            events.PolicyAdopted(
+                sha256=policy.digest,
+                previous_sha256=previous,
+                rules=len(policy.rules),
             ),
         )
         log.info("policy_adopted", sha256=policy.digest, previous=previous)

@@ -14,10 +14,12 @@ from typing import Any
 
 from aiohttp import web
 
+from gateway import json_pointer
 from gateway.desk import ReviewDesk, item_json
 from gateway.errors import BodyShapeInvalid
 from gateway.http import (
     ACTOR,
+    API_PREFIX,
     LANGUAGE,
     MAX_BODY,
     Handler,
@@ -54,9 +56,6 @@ def create_staff_app(
     app.router.add_post("/v1/review/{item_id}/release", post_release)
     app.router.add_post("/v1/review/{item_id}/reject", post_reject)
     return app
-
-
-API_PREFIX = "/v1/"
 
 
 async def _close_authenticator(app: web.Application) -> None:
@@ -98,8 +97,9 @@ async def post_release(request: web.Request) -> web.Response:
         raise BodyShapeInvalid(members="corrections", pointer="/corrections")
     for pointer, text in corrections.items():
         if not isinstance(text, str):
-            escaped = str(pointer).replace("~", "~0").replace("/", "~1")
-            raise BodyShapeInvalid(members="corrections", pointer=f"/corrections/{escaped}")
+            raise BodyShapeInvalid(
+                members="corrections", pointer=json_pointer.join("corrections", pointer)
+            )
     item = await request.app[DESK].release(
         request[ACCOUNT], request.match_info["item_id"], corrections
     )
@@ -139,5 +139,5 @@ async def _object_body(request: web.Request, *, members: tuple[str, ...]) -> Map
         raise BodyShapeInvalid(members=", ".join(members), pointer="")
     for name in document:
         if name not in members:
-            raise BodyShapeInvalid(members=", ".join(members), pointer=f"/{name}")
+            raise BodyShapeInvalid(members=", ".join(members), pointer=json_pointer.join(name))
     return document

@@ -29,9 +29,14 @@ def normal_identifier(value: str) -> str:
     return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", value).upper())
 
 
-def normal_name(name: str) -> str:
+def name_letters(name: str) -> str:
     """``"Van den Berg-Müller"`` → ``"vandenbergmuller"``: case, accents, spaces and
-    punctuation do not make another person."""
+    punctuation do not make another person.
+
+    Only the letters a to z are kept, run together. Pseudonyms normalise names their own way
+    (:func:`gateway.minimise.pseudonyms.name_words`); each is fixed by what is already kept
+    (lookup keys beside stored signals, pseudonyms recipients have linked), so neither may
+    follow the other."""
     decomposed = unicodedata.normalize("NFKD", name.casefold())
     return _NOT_LETTER.sub("", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
@@ -43,7 +48,7 @@ def identifier_key(secret: bytes, value: str) -> str | None:
 
 def name_key(secret: bytes, family_name: str, date_of_birth: str) -> str | None:
     """The key of a family name with a date of birth (``YYYY-MM-DD`` or ``YYYY``)."""
-    name, born = normal_name(family_name), date_of_birth.strip()
+    name, born = name_letters(family_name), date_of_birth.strip()
     return _keyed(secret, "name", f"{name}|{born}") if name and born else None
 
 

@@ -31,6 +31,7 @@ from typing import Any, Final
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from gateway import json_pointer
 from gateway.errors import (
     MAX_LISTED_ISSUES,
     BodyNotUtf8,
@@ -326,16 +327,11 @@ def issue_from_error(error: ErrorDetails) -> FieldIssue:
             message = _SUGGESTION_MESSAGE
     if message == FALLBACK_MESSAGE:
         params["code"] = code
-    return FieldIssue(pointer=to_pointer(loc), code=code, message=message, params=params)
+    return FieldIssue(pointer=json_pointer.join(*loc), code=code, message=message, params=params)
 
 
 def _issue(pointer: str, code: str, **params: object) -> FieldIssue:
     return FieldIssue(pointer=pointer, code=code, message=MESSAGES[code], params=params)
-
-
-def to_pointer(loc: Sequence[str | int]) -> str:
-    """The RFC 6901 JSON pointer for a pydantic location (which uses the JSON names)."""
-    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in loc)
 
 
 def json_type(value: object) -> str:

@@ -21,6 +21,7 @@ import pytest
 from aiohttp import web
 
 from gateway import datadir, logs, pki
+from gateway.audit import refs
 from gateway.client import EuregateClient
 from gateway.clock import FixedClock, SystemClock
 from gateway.config import DataDir, Settings
@@ -29,9 +30,42 @@ from gateway.staff import Desk, Passwords, Role, StaffAccount, admin
 from gateway.staff_client import StaffClient
 from gateway.store import Store
 from gateway.vault import MasterKey
+from tests import audit_entries
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
+
+
+# --- every audit entry a test writes reads back into its type (tests/audit_entries.py) --------
+
+OLD_AUDIT_ENTRIES = "old_audit_entries"
+_CHECKED: list[Path] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{OLD_AUDIT_ENTRIES}: the test writes audit entries as older versions did (an actor "
+        "written the older way is taken as it is written now)",
+    )
+
+
+@pytest.fixture(autouse=True)
+def audit_entries_fit_their_types(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[None]:
+    """Fails the test that wrote an audit entry its event type cannot read back exactly."""
+    yield
+    _CHECKED.append(tmp_path)
+    old_forms = request.node.get_closest_marker(OLD_AUDIT_ENTRIES) is not None
+    if misfits := audit_entries.misfits(tmp_path, old_forms=old_forms):
+        pytest.fail("audit entries that do not fit their types:\n" + "\n".join(misfits))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def every_audit_entry_fits_its_type(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The same for the databases of fixtures wider than one test, when the session ends."""
+    yield
+    if misfits := audit_entries.misfits(tmp_path_factory.getbasetemp(), skip=_CHECKED):
+        pytest.fail("audit entries that do not fit their types:\n" + "\n".join(misfits))
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +80,7 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> DataDir:
             now=datetime.now(UTC),
             demo=True,
             store=store,
-            actor="admin:test",
+            actor=refs.admin("test"),
         )
     return layout
 
@@ -197,10 +231,10 @@ def staff_token(layout: DataDir, cheap_passwords: Passwords) -> Callable[..., st
                 id=staff_id, name=staff_id.title(), role=Role(role), desk=Desk.parse(desk)
             )
             admin.enrol(
-                store, key, account, "correct horse battery staple", actor="test",
+                store, key, account, "correct horse battery staple", actor=refs.admin("test"),
                 passwords=cheap_passwords,
             )  # fmt: skip
-            return admin.issue_token(store, staff_id, "tests", actor="test").secret
+            return admin.issue_token(store, staff_id, "tests", actor=refs.admin("test")).secret
 
     return enrol_with_token
 
@@ -223,9 +257,10 @@ class WebhookReceiver:
     from ``client_ca`` and answers ``status``; while ``hold`` is clear it keeps each request
     waiting (a webhook that hangs)."""
 
-    def __init__(self, status: int) -> None:
+    def __init__(self, status: int, redirect_to: str | None = None) -> None:
         self.url = ""
         self.status = status
+        self.redirect_to = redirect_to
         self.received: list[dict[str, Any]] = []
         self.peers: list[str] = []
         self.hold = asyncio.Event()
@@ -256,16 +291,17 @@ async def webhook_receiver(
     certificate: tuple[Path, Path] | None = None,
     status: int = 200,
     holding: bool = False,
+    redirect_to: str | None = None,
 ) -> AsyncIterator[WebhookReceiver]:
     """A real aiohttp HTTPS webhook on a free loopback port with ``certificate`` (PEM files:
     certificate, key) or one from ``authority``, admitting only client certificates issued
-    under ``client_ca``."""
+    under ``client_ca``; with ``redirect_to`` it answers ``status`` with that ``Location``."""
     if certificate is None:
         assert authority is not None, "give the receiver a certificate or an authority"
         certificate = issue_server_files(authority, directory)
     pem, key = certificate
     context = pki.server_ssl_context(certificate=pem, private_key=key, client_ca=client_ca)
-    receiver = WebhookReceiver(status)
+    receiver = WebhookReceiver(status, redirect_to)
     if not holding:
         receiver.hold.set()
 
@@ -280,7 +316,8 @@ async def webhook_receiver(
         finally:
             receiver.waiting -= 1
         receiver.received.append(body)
-        return web.json_response({}, status=receiver.status)
+        location = {} if receiver.redirect_to is None else {"Location": receiver.redirect_to}
+        return web.json_response({}, status=receiver.status, headers=location)
 
     app = web.Application()
     app.router.add_post("/hook", receive)

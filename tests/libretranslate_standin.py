@@ -10,8 +10,9 @@ small aiohttp server speaks the same API, as LibreTranslate's own code and tests
   or a missing key; 403 ``Invalid API key``; 500 when told to fail.
 
 Its "translation" is the text tagged with the pair, ``[nl>fr] De verdachte ...``, so a test
-sees exactly what was sent. ``mode`` makes it fail (500) or hang until closed; ``fail_next``
-fails only the next so many requests. Every request body it receives is kept in ``received``.
+sees exactly what was sent. ``mode`` makes it fail (500), hang until closed, or redirect
+(307 to ``redirect_to``); ``fail_next`` fails only the next so many requests. Every request
+body it receives is kept in ``received``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any, Literal
 from aiohttp import web
 
 LANGUAGES = {"nl": "Dutch", "fr": "French", "de": "German", "en": "English"}
-Mode = Literal["ok", "fail", "hang"]
+Mode = Literal["ok", "fail", "hang", "redirect"]
 
 
 def tagged(text: str, source: str, target: str) -> str:
@@ -38,6 +39,7 @@ class LibreTranslateStandIn:
     languages: dict[str, str] = field(default_factory=lambda: dict(LANGUAGES))
     mode: Mode = "ok"
     fail_next: int = 0
+    redirect_to: str = ""
     received: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
     _runner: web.AppRunner | None = None
@@ -69,6 +71,8 @@ class LibreTranslateStandIn:
     async def _misbehave(self) -> web.Response | None:
         if self.mode == "hang":
             await self._released.wait()
+        if self.mode == "redirect":
+            raise web.HTTPTemporaryRedirect(self.redirect_to)
         if self.mode == "fail" or self.fail_next > 0:
             self.fail_next = max(0, self.fail_next - 1)
             return web.json_response({"error": "Cannot translate text: engine failure"}, status=500)

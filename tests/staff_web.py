@@ -11,6 +11,7 @@ import aiohttp
 import pyotp
 
 from gateway import datadir
+from gateway.audit import refs
 from gateway.clock import SystemClock
 from gateway.config import DataDir
 from gateway.staff import Desk, Passwords, Role, StaffAccount, admin
@@ -41,7 +42,7 @@ def enrol(
             datadir.load_master_key(layout),
             account,
             PASSWORD,
-            actor="test",
+            actor=refs.admin("test"),
             passwords=passwords,
         )
     return enrolment.totp_secret

@@ -19,7 +19,7 @@ import aiohttp
 import pytest
 
 from gateway import datadir, pki
-from gateway.audit import AuditEntry, verify
+from gateway.audit import AuditEntry, refs, verify
 from gateway.clock import FixedClock, SystemClock
 from gateway.config import DataDir, Settings
 from gateway.partners import PartnerState
@@ -156,7 +156,7 @@ async def test_a_refused_partner_certificate_is_summarised_and_past_the_limit_no
 ) -> None:
     async with running(layout, clock, cheap_passwords) as gateway:
         datadir.change_partner_state(
-            gateway.store, "nl-pol-limburg", PartnerState.SUSPENDED, actor="admin:test"
+            gateway.store, "nl-pol-limburg", PartnerState.SUSPENDED, actor=refs.admin("test")
         )
         url = gateway.url + "/v1/gateway/keys"
         async with connection(layout, ATTACKER, partner="nl-pol-limburg") as suspended:
@@ -166,7 +166,7 @@ async def test_a_refused_partner_certificate_is_summarised_and_past_the_limit_no
             assert sum(a[0] == 429 for a in answers) == 100 - refused
 
             datadir.change_partner_state(
-                gateway.store, "nl-pol-limburg", PartnerState.ACTIVE, actor="admin:test"
+                gateway.store, "nl-pol-limburg", PartnerState.ACTIVE, actor=refs.admin("test")
             )
             status, document, retry_after = await get(suspended, url)
             assert status == 429, "decided without looking the partner up again"

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from gateway import datadir, seal
+from gateway.audit import refs
 from gateway.client import Problem
 from gateway.config import DataDir
 from tests.conftest import RunningGateway, load_example
@@ -168,7 +169,7 @@ async def test_an_unreviewed_copy_not_yet_sealed_is_withdrawn_when_the_copy_is_r
     """An ``immediate`` signal's first copy goes out before review, unless it cannot be sealed
     yet (Liège has no key); rejected meanwhile, it is never sealed, even once Liège has one."""
     (key,) = gateway.store.partner_keys("be-pol-liege")
-    datadir.retire_partner_key(gateway.store, "be-pol-liege", key.key_id, actor="admin:test")
+    datadir.retire_partner_key(gateway.store, "be-pol-liege", key.key_id, actor=refs.admin("test"))
     signal = request_to("be-pol-liege")
     signal["urgency"] = "immediate"
     signal_id = await post(gateway, "nl-pol-limburg", signal)
@@ -177,7 +178,11 @@ async def test_an_unreviewed_copy_not_yet_sealed_is_withdrawn_when_the_copy_is_r
     await reject(gateway, staff_token("m.dubois", desk="BE"), signal_id, "be-pol-liege")
     _, public = seal.generate_key_pair(seal.Suite.X25519)
     datadir.add_partner_key(
-        gateway.store, "be-pol-liege", public, now=gateway.store.clock.now(), actor="admin:test"
+        gateway.store,
+        "be-pol-liege",
+        public,
+        now=gateway.store.clock.now(),
+        actor=refs.admin("test"),
     )
 
     assert copy_states(gateway.layout, signal_id) == ["withdrawn"]

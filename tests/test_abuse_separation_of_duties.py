@@ -21,6 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway import datadir
+from gateway.audit import refs
 from gateway.clock import FixedClock
 from gateway.config import DataDir, Settings
 from gateway.staff import Desk, Passwords, Role, StaffAccount, StaffState, admin
@@ -69,7 +70,7 @@ class Office:
         )
         key = datadir.load_master_key(self.gateway.layout)
         enrolment = admin.enrol(
-            self.gateway.store, key, account, PASSWORD, actor="cli:operator",
+            self.gateway.store, key, account, PASSWORD, actor=refs.admin("operator"),
             passwords=self.passwords,
         )  # fmt: skip
         self.secrets[staff_id] = enrolment.totp_secret
@@ -249,7 +250,9 @@ async def test_a_reset_takes_effect_only_when_approved_and_ends_the_old_credenti
     office: Office,
 ) -> None:
     office.enrol("m.dubois", "liaison_officer", desk="BE")
-    token = admin.issue_token(office.store, "m.dubois", "script", actor="cli:operator").secret
+    token = admin.issue_token(
+        office.store, "m.dubois", "script", actor=refs.admin("operator")
+    ).secret
     async with office.signed_in("m.dubois") as holder:
         async with office.signed_in("j.jansen") as proposer:
             proposed = await propose(
@@ -385,8 +388,8 @@ async def test_an_account_disabled_and_enabled_before_enrolment_still_waits_for_
         first = half(await propose(proposer, "/admin/staff", NEW_OFFICER), "proposer")
     async with office.signed_in("p.claes") as approver:
         second = half(await decide(approver, pending_id(office.store, "k.schmidt")), "approver")
-    admin.set_state(office.store, "k.schmidt", StaffState.DISABLED, actor="staff:j.jansen")
+    admin.set_state(office.store, "k.schmidt", StaffState.DISABLED, actor=refs.staff("j.jansen"))
     assert (await enrol(office, "k.schmidt", first, second)).status == 401, "disabled: no enrolment"
-    admin.set_state(office.store, "k.schmidt", StaffState.ACTIVE, actor="staff:j.jansen")
+    admin.set_state(office.store, "k.schmidt", StaffState.ACTIVE, actor=refs.staff("j.jansen"))
     assert office.store.staff_account("k.schmidt").state is StaffState.ENROLLING
     assert (await enrol(office, "k.schmidt", first, second)).status == 200

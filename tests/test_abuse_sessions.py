@@ -24,6 +24,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway import datadir
+from gateway.audit import refs
 from gateway.clock import FixedClock
 from gateway.config import DataDir, Settings
 from gateway.staff import Desk, Passwords, Role, StaffAccount, StaffState, admin
@@ -50,7 +51,7 @@ class People:
         )
         enrolment = admin.enrol(
             self._store, datadir.load_master_key(self._layout), account, PASSWORD,
-            actor="test", passwords=self._passwords,
+            actor=refs.admin("test"), passwords=self._passwords,
         )  # fmt: skip
         self.secrets[staff_id] = enrolment.totp_secret
         return staff_id
@@ -158,20 +159,22 @@ async def test_signing_out_ends_every_session_of_the_account_and_is_audited(
 def reset(store: Store, layout: DataDir, passwords: Passwords) -> None:
     admin.reset(
         store, datadir.load_master_key(layout), "m.dubois", "a whole new passphrase",
-        actor="test", passwords=passwords,
+        actor=refs.admin("test"), passwords=passwords,
     )  # fmt: skip
 
 
 def disable(store: Store, layout: DataDir, passwords: Passwords) -> None:
-    admin.set_state(store, "m.dubois", StaffState.DISABLED, actor="test")
+    admin.set_state(store, "m.dubois", StaffState.DISABLED, actor=refs.admin("test"))
 
 
 def new_desk(store: Store, layout: DataDir, passwords: Passwords) -> None:
-    admin.change(store, changed(store, desk=Desk.parse("DE")), actor="test")
+    admin.change(store, changed(store, desk=Desk.parse("DE")), actor=refs.admin("test"))
 
 
 def new_role(store: Store, layout: DataDir, passwords: Passwords) -> None:
-    admin.change(store, changed(store, role=Role.COMPLIANCE, desk=Desk.parse("*")), actor="test")
+    admin.change(
+        store, changed(store, role=Role.COMPLIANCE, desk=Desk.parse("*")), actor=refs.admin("test")
+    )
 
 
 def changed(store: Store, **values: object) -> StaffAccount:
@@ -214,7 +217,9 @@ async def test_a_new_name_or_language_leaves_the_session_alone(
     gateway: RunningGateway, people: People
 ) -> None:
     async with signed_in(gateway, people, people.enrol("m.dubois")) as officer:
-        admin.change(gateway.store, changed(gateway.store, name="Marie Dubois"), actor="test")
+        admin.change(
+            gateway.store, changed(gateway.store, name="Marie Dubois"), actor=refs.admin("test")
+        )
         assert (await officer.get("/review")).status == 200
 
 

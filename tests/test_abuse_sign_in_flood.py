@@ -22,6 +22,7 @@ import pyotp
 import pytest
 
 from gateway import datadir
+from gateway.audit import refs
 from gateway.clock import FixedClock
 from gateway.config import DataDir, Settings
 from gateway.staff import Desk, Passwords, Role, StaffAccount, admin
@@ -83,7 +84,7 @@ def enrol(
     )
     key = datadir.load_master_key(gateway.layout)
     enrolment = admin.enrol(
-        gateway.store, key, account, PASSWORD, actor="test", passwords=passwords
+        gateway.store, key, account, PASSWORD, actor=refs.admin("test"), passwords=passwords
     )
     return enrolment.totp_secret
 

@@ -13,6 +13,7 @@ import pytest
 import rfc8785
 
 from gateway import audit, datadir, pki
+from gateway.audit import refs
 from gateway.client import Problem, Unreachable
 from gateway.partners import PartnerState
 from tests.conftest import RunningGateway, client_context
@@ -130,7 +131,7 @@ async def test_the_body_cannot_claim_another_identity(
 async def test_suspended_and_revoked_partners_are_refused_at_once(
     gateway: RunningGateway, example: Example, state: PartnerState, reason: str
 ) -> None:
-    datadir.change_partner_state(gateway.store, "nl-pol-limburg", state, actor="admin:test")
+    datadir.change_partner_state(gateway.store, "nl-pol-limburg", state, actor=refs.admin("test"))
     status, problem, content_type = await raw_post(
         gateway, json.dumps(example(DRUG_WASTE)).encode()
     )
@@ -141,7 +142,7 @@ async def test_suspended_and_revoked_partners_are_refused_at_once(
 
 async def test_a_revoked_certificate_is_refused(gateway: RunningGateway, example: Example) -> None:
     fingerprint = pki.fingerprint(gateway.layout.partner_certificate("be-pol-liege").read_bytes())
-    datadir.revoke_certificate(gateway.store, fingerprint, actor="admin:test")
+    datadir.revoke_certificate(gateway.store, fingerprint, actor=refs.admin("test"))
     status, problem, _ = await raw_post(
         gateway, json.dumps(example(DRUG_WASTE)).encode(), partner="be-pol-liege"
     )
@@ -271,7 +272,7 @@ async def test_a_suspended_recipient_is_named_as_such(
     gateway: RunningGateway, example: Example
 ) -> None:
     datadir.change_partner_state(
-        gateway.store, "de-pol-aachen", PartnerState.SUSPENDED, actor="admin:test"
+        gateway.store, "de-pol-aachen", PartnerState.SUSPENDED, actor=refs.admin("test")
     )
     signal = example(DRUG_WASTE)
     signal["recipients"] = {"partners": ["be-pol-liege", "de-pol-aachen"]}

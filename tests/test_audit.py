@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway import audit
-from gateway.audit import GENESIS, AuditEntry, AuditEvent, EventKind
+from gateway.audit import GENESIS, AuditEntry, events, refs
 
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
@@ -23,11 +23,12 @@ def build_chain(count: int) -> list[AuditEntry]:
     entries: list[AuditEntry] = []
     prev = GENESIS
     for seq in range(1, count + 1):
-        event = AuditEvent(
-            EventKind.SIGNAL_ACCEPTED,
-            actor="partner:nl-pol-limburg",
-            subject=f"signal:{seq}",
-            data={"n": seq},
+        event = events.InboxFetched(
+            by=refs.partner("be-pol-liege"),
+            about=refs.partner("be-pol-liege"),
+            envelopes=(f"envelope-{seq}",),
+            signals=(f"signal-{seq}",),
+            after=seq,
         )
         entry = audit.chain(event, seq=seq, prev_hash=prev, at=START + timedelta(seconds=seq))
         entries.append(entry)
@@ -61,7 +62,7 @@ def test_changing_any_entry_is_found_at_that_entry(position: int, what: str) -> 
     target = entries[position]
     if what == "data":
         body = json.loads(target.canonical)
-        body["data"]["n"] = 999
+        body["data"]["after"] = 999
         forged = dataclasses.replace(target, canonical=rfc8785.dumps(body))
     elif what == "actor":
         forged = dataclasses.replace(target, actor="partner:someone-else")
@@ -79,7 +80,7 @@ def test_changing_any_entry_is_found_at_that_entry(position: int, what: str) -> 
 def test_a_rehashed_forgery_is_found_at_the_next_entry() -> None:
     entries = build_chain(4)
     body = json.loads(entries[1].canonical)
-    body["data"]["n"] = 42
+    body["data"]["after"] = 42
     canonical = rfc8785.dumps(body)
     entries[1] = dataclasses.replace(
         entries[1], canonical=canonical, hash=hashlib.sha256(canonical).hexdigest()
@@ -127,7 +128,7 @@ def _body(entry: AuditEntry, **changes: object) -> bytes:
             "the entry does not name the previous entry's hash",
         ),
         (
-            lambda e: _rehashed(e, _body(e, actor="partner:be-pol-liege")),
+            lambda e: _rehashed(e, _body(e, actor="partner:nl-pol-limburg")),
             "the entry's indexed columns differ from its content",
         ),
         (
@@ -156,25 +157,24 @@ def test_each_misfit_is_told_and_the_chain_is_good_up_to_the_entry_before(
 
 def test_an_entry_is_written_at_its_moment_in_utc_with_its_event() -> None:
     moment = datetime(2026, 11, 25, 10, 30, 5, 123456, tzinfo=timezone(timedelta(hours=2)))
-    event = AuditEvent(
-        EventKind.POLICY_ADOPTED, actor="admin:x", subject="policy:abc", data={"rules": 12}
-    )
+    event = events.PolicyAdopted(sha256="abc", previous_sha256=None, rules=12)
     entry = audit.chain(event, seq=7, prev_hash="a" * 64, at=moment)
     assert (entry.seq, entry.at, entry.kind, entry.actor, entry.subject) == (
         7,
         "2026-11-25T08:30:05.123456Z",
         "policy.adopted",
-        "admin:x",
+        "gateway",
         "policy:abc",
     )
-    assert (entry.data, entry.prev) == ({"rules": 12}, "a" * 64)
+    data = {"sha256": "abc", "previous_sha256": None, "rules": 12}
+    assert (entry.data, entry.prev) == (data, "a" * 64)
     assert json.loads(entry.canonical) == {
         "seq": 7,
         "at": "2026-11-25T08:30:05.123456Z",
         "kind": "policy.adopted",
-        "actor": "admin:x",
+        "actor": "gateway",
         "subject": "policy:abc",
-        "data": {"rules": 12},
+        "data": data,
         "prev": "a" * 64,
     }
     assert entry.hash == hashlib.sha256(entry.canonical).hexdigest()

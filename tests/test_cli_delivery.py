@@ -223,7 +223,7 @@ async def test_a_dead_push_is_listed_and_a_retry_puts_it_back(
     (back,) = await outbox(quiet_gateway.store)
     assert (back.state, back.attempts) == ("pending", 0)
     ((actor, retried),) = audit_of(quiet_gateway.layout, EventKind.DELIVERY_RETRIED)
-    assert actor == datadir.cli_actor()
+    assert actor == str(datadir.cli_actor())
     assert retried == {"envelope": delivery.envelope_id, "recipient": "nl-pol-limburg"}
 
 

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from gateway import audit
+from gateway.audit import refs
 from gateway.client import ClientFailure, EuregateClient
 from gateway.clock import SystemClock
 from gateway.config import DataDir
@@ -65,7 +66,7 @@ async def test_killed_during_webhook_delivery_every_envelope_is_pushed_after_the
     url = f"https://127.0.0.1:{port}"
     async with receiver_for(holding=True) as webhook:
         with Store(layout.database, clock=SystemClock()) as store:
-            change_webhook(store, RECIPIENT, webhook.url, actor="admin:test")
+            change_webhook(store, RECIPIENT, webhook.url, actor=refs.admin("test"))
 
         async with gateway_process(layout, port) as process:
             signal_ids = await post_signals(url, layout, example(LANAKEN), "PUSH")

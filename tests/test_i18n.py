@@ -1,7 +1,8 @@
 """Languages: every message the gateway can say exists in Dutch, French and German.
 
 English is the source language: messages are written in English in the code and
-marked with ``N_()``; ``locales/messages.pot`` lists them all, and each of nl, fr
+marked with ``N_()``, or written ``_("...")`` in the staff pages' templates;
+``locales/messages.pot`` lists them all (``locales/babel.cfg``), and each of nl, fr
 and de has a complete catalog for it. A message added to the code without a
 translation fails here, before it reaches a partner in English.
 """

@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 
 from gateway import datadir, seal
+from gateway.audit import refs
 from gateway.cli import main
 from gateway.clock import SystemClock
 from gateway.config import DataDir
@@ -131,14 +132,14 @@ async def test_new_messages_use_the_newest_valid_key_and_old_ones_stay_until_ret
             LIEGE,
             path.read_bytes(),
             now=now,
-            actor="admin:test",
+            actor=refs.admin("test"),
             valid_from=now + timedelta(days=7),
         )
         assert (await store.sealing_key(LIEGE, now)) == demo, "not valid yet"
         assert (await store.sealing_key(LIEGE, now + timedelta(days=8))) == later
         assert [key.key_id for key in store.partner_keys(LIEGE)] == [demo.key_id, later.key_id]
 
-        retired = datadir.retire_partner_key(store, LIEGE, demo.key_id, actor="admin:test")
+        retired = datadir.retire_partner_key(store, LIEGE, demo.key_id, actor=refs.admin("test"))
         assert retired.retired_at is not None
         assert [key.key_id for key in store.partner_keys(LIEGE)] == [demo.key_id, later.key_id]
         assert (await store.sealing_key(LIEGE, now + timedelta(days=1))) is None
@@ -152,20 +153,22 @@ def test_a_key_for_an_inactive_or_unknown_partner_or_twice_the_same_key_is_refus
     path, _ = write_key(tmp_path, Suite.X25519)
     pem, now = path.read_bytes(), datetime.now(UTC)
     with Store(layout.database, clock=SystemClock()) as store:
-        datadir.add_partner_key(store, LIEGE, pem, now=now, actor="admin:test")
+        datadir.add_partner_key(store, LIEGE, pem, now=now, actor=refs.admin("test"))
         with pytest.raises(RegistryError, match="already has key"):
-            datadir.add_partner_key(store, LIEGE, pem, now=now, actor="admin:test")
+            datadir.add_partner_key(store, LIEGE, pem, now=now, actor=refs.admin("test"))
         with pytest.raises(RegistryError, match="no partner"):
-            datadir.add_partner_key(store, "nl-nobody", pem, now=now, actor="admin:test")
-        datadir.change_partner_state(store, "de-zoll-aachen", PartnerState.SUSPENDED, actor="a")
+            datadir.add_partner_key(store, "nl-nobody", pem, now=now, actor=refs.admin("test"))
+        datadir.change_partner_state(
+            store, "de-zoll-aachen", PartnerState.SUSPENDED, actor=refs.admin("a")
+        )
         with pytest.raises(RegistryError, match="suspended"):
-            datadir.add_partner_key(store, "de-zoll-aachen", pem, now=now, actor="admin:test")
+            datadir.add_partner_key(store, "de-zoll-aachen", pem, now=now, actor=refs.admin("test"))
         with pytest.raises(RegistryError, match="valid until after"):
             datadir.add_partner_key(
-                store, "de-pol-aachen", pem, now=now, actor="a", valid_until=now
+                store, "de-pol-aachen", pem, now=now, actor=refs.admin("a"), valid_until=now
             )
         with pytest.raises(RegistryError, match="expected one X25519 public key"):
-            datadir.add_partner_key(store, "de-pol-aachen", b"junk", now=now, actor="a")
+            datadir.add_partner_key(store, "de-pol-aachen", b"junk", now=now, actor=refs.admin("a"))
         assert len(store.partner_keys(LIEGE)) == 2
 
 
@@ -309,7 +312,9 @@ async def test_partners_fetch_the_signing_keys_and_verify_an_envelope_offline(
 
 
 async def test_a_suspended_partner_gets_no_keys(gateway: RunningGateway) -> None:
-    datadir.change_partner_state(gateway.store, LIEGE, PartnerState.SUSPENDED, actor="admin:t")
+    datadir.change_partner_state(
+        gateway.store, LIEGE, PartnerState.SUSPENDED, actor=refs.admin("t")
+    )
     connector = aiohttp.TCPConnector(ssl=client_context(gateway.layout, LIEGE))
     async with (
         aiohttp.ClientSession(connector=connector) as session,

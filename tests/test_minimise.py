@@ -1,7 +1,8 @@
 """Minimisation: what a recipient sees of a signal, class by class, under its decision.
 
-The data classes of SIGNAL-SPEC.md are written out once more here, by hand, in
-``members_by_class``, so that the tests check the implementation's table instead of reusing it.
+Which member of a signal belongs to which data class is written out once more here, by hand, in
+``members_by_class``, so that the tests check the implementation's table
+(:mod:`gateway.minimise.classes`) instead of reusing it.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from gateway import codelists
 from gateway.decision import DataClass, Decision, Outcome, Verdict
 from gateway.minimise import (
     FIELD_CLASSES,
+    FREE_TEXT_POINTERS,
     NOT_FOR_RECIPIENTS,
     PERSON_IDENTIFIER_CLASSES,
     PERSON_IDENTIFIERS,
@@ -69,7 +71,7 @@ PSEUDONYMISABLE = (
 )
 ENTITY_LISTS = ("persons", "organisations", "vehicles", "accounts")
 
-# --- the data classes of SIGNAL-SPEC.md, by hand ---------------------------------------
+# --- the data classes, by hand --------------------------------------------------------------
 
 OPERATIONAL_MEMBERS = (
     "schema",
@@ -283,6 +285,11 @@ def test_every_member_of_a_signal_has_a_data_class_or_joins_entities() -> None:
     assert [p for p in patterns if p not in known] == []
     assert set(FIELD_CLASSES) | STRUCTURE | NOT_FOR_RECIPIENTS <= set(patterns)
     assert not (FIELD_CLASSES.keys() & STRUCTURE)
+
+
+def test_the_free_text_pointers_are_every_free_text_member_of_the_table() -> None:
+    assert set(FREE_TEXT_POINTERS) == {f"/{member}" for member in FREE_TEXT_MEMBERS}
+    assert len(FREE_TEXT_POINTERS) == len(FREE_TEXT_MEMBERS)
 
 
 def test_every_kind_of_person_identifier_has_a_data_class() -> None:

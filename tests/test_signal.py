@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
+from gateway import json_pointer
 from gateway import signal as models
 from gateway.signal import Signal
-from gateway.validate import to_pointer
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -46,7 +46,7 @@ def problems(document: dict[str, Any], now: datetime = NOW) -> set[tuple[str, st
     try:
         Signal.model_validate(document, context={"now": now})
     except ValidationError as exc:
-        return {(to_pointer(error["loc"]), error["type"]) for error in exc.errors()}
+        return {(json_pointer.join(*error["loc"]), error["type"]) for error in exc.errors()}
     return set()
 
 

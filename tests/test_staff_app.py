@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from gateway.audit import refs
 from gateway.client import Problem
 from gateway.clock import SystemClock
 from gateway.config import DataDir, Settings
@@ -232,6 +233,7 @@ async def test_corrections_must_name_free_text_the_message_has(
         (b'{"corrections": {"/summary": "x"}, "approve": true}', "/approve"),
         (b'{"corrections": ["/summary"]}', "/corrections"),
         (b'{"corrections": {"/summary": 3}}', "/corrections/~1summary"),
+        (b'{"corrections": {}, "a/b~c": 1}', "/a~1b~0c"),
     ],
 )
 async def test_a_release_body_of_the_wrong_shape_is_a_problem_naming_where(
@@ -303,7 +305,7 @@ async def test_a_disabled_account_stops_at_once(
     token = staff_token("m.dubois", desk="BE")
     assert await queue_for(gateway, token)
 
-    admin.set_state(gateway.store, "m.dubois", StaffState.DISABLED, actor="test")
+    admin.set_state(gateway.store, "m.dubois", StaffState.DISABLED, actor=refs.admin("test"))
     with pytest.raises(Problem) as refused:
         await queue_for(gateway, token)
     assert refused.value.status == 401

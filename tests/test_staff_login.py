@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.addresses import address_key
-from gateway.audit import AuditEntry, timestamp, verify
+from gateway.audit import AuditEntry, refs, timestamp, verify
 from gateway.clock import FixedClock
 from gateway.errors import StaffNotAuthenticated, TooManyAttempts
 from gateway.problems import problem_document
@@ -54,7 +54,7 @@ class Officer:
             id="j.jansen", name="Jan Jansen", role=Role.LIAISON_OFFICER, desk=Desk.parse("NL")
         )
         enrolment = admin.enrol(
-            store, key, account, PASSWORD, actor="admin:test", passwords=passwords
+            store, key, account, PASSWORD, actor=refs.admin("test"), passwords=passwords
         )
         self.id = account.id
         self.app = pyotp.TOTP(enrolment.totp_secret)
@@ -143,7 +143,7 @@ def test_every_refusal_reads_the_same_and_only_the_audit_log_knows_why(
         "unknown-account": refused(authenticator, "nobody", PASSWORD, officer.code()),
         "malformed-id": refused(authenticator, "Robert'); DROP TABLE", PASSWORD, "1"),
     }
-    admin.set_state(staff_store, officer.id, StaffState.DISABLED, actor="admin:test")
+    admin.set_state(staff_store, officer.id, StaffState.DISABLED, actor=refs.admin("test"))
     answers["disabled"] = refused(authenticator, officer.id, PASSWORD, officer.code())
     assert len(set(answers.values())) == 1
     reasons = [e.data.get("reason") for e in sign_ins(staff_store)[1:]]
@@ -284,7 +284,10 @@ def test_lifting_the_blocks_lets_the_address_try_again(
 ) -> None:
     for _ in range(BLOCK_AFTER):
         refused(authenticator, officer.id, "wrong horse battery", officer.code())
-    assert admin.lift_sign_in_blocks(staff_store, master_key, officer.id, actor="admin:test") == 1
+    assert (
+        admin.lift_sign_in_blocks(staff_store, master_key, officer.id, actor=refs.admin("test"))
+        == 1
+    )
     assert authenticator.login_sync(officer.id, PASSWORD, officer.code(), address=ADDRESS)
 
 
@@ -388,9 +391,9 @@ def test_a_busy_address_is_refused_with_the_seconds_to_wait_even_with_the_right_
 def test_a_token_identifies_its_account_until_it_is_revoked(
     authenticator: Authenticator, officer: Officer, staff_store: Store
 ) -> None:
-    issued = admin.issue_token(staff_store, officer.id, "nightly export", actor="admin:test")
+    issued = admin.issue_token(staff_store, officer.id, "nightly export", actor=refs.admin("test"))
     assert authenticator.authenticate_token_sync(issued.secret).id == officer.id
-    admin.revoke_token(staff_store, issued.token.id, actor="admin:test")
+    admin.revoke_token(staff_store, issued.token.id, actor=refs.admin("test"))
     with pytest.raises(StaffNotAuthenticated):
         authenticator.authenticate_token_sync(issued.secret)
 
@@ -398,12 +401,12 @@ def test_a_token_identifies_its_account_until_it_is_revoked(
 async def test_a_disabled_accounts_tokens_stop_at_once_and_resume_when_enabled(
     authenticator: Authenticator, officer: Officer, staff_store: Store
 ) -> None:
-    issued = admin.issue_token(staff_store, officer.id, "script", actor="admin:test")
+    issued = admin.issue_token(staff_store, officer.id, "script", actor=refs.admin("test"))
     assert (await authenticator.authenticate_token(issued.secret)).id == officer.id
-    admin.set_state(staff_store, officer.id, StaffState.DISABLED, actor="admin:test")
+    admin.set_state(staff_store, officer.id, StaffState.DISABLED, actor=refs.admin("test"))
     with pytest.raises(StaffNotAuthenticated):
         await authenticator.authenticate_token(issued.secret)
-    admin.set_state(staff_store, officer.id, StaffState.ACTIVE, actor="admin:test")
+    admin.set_state(staff_store, officer.id, StaffState.ACTIVE, actor=refs.admin("test"))
     assert (await authenticator.authenticate_token(issued.secret)).id == officer.id
 
 
@@ -415,9 +418,12 @@ def test_a_reset_revokes_every_token_and_replaces_password_and_second_factor(
     cheap_passwords: Passwords,
     staff_clock: FixedClock,
 ) -> None:
-    tokens = [admin.issue_token(staff_store, officer.id, f"t{i}", actor="a").secret for i in (1, 2)]
+    tokens = [
+        admin.issue_token(staff_store, officer.id, f"t{i}", actor=refs.admin("a")).secret
+        for i in (1, 2)
+    ]
     enrolment = admin.reset(
-        staff_store, master_key, officer.id, "a whole new passphrase", actor="admin:test",
+        staff_store, master_key, officer.id, "a whole new passphrase", actor=refs.admin("test"),
         passwords=cheap_passwords,
     )  # fmt: skip
     assert enrolment.tokens_revoked == 2
@@ -448,7 +454,7 @@ async def test_a_session_ends_when_its_account_is_disabled(
     authenticator: Authenticator, officer: Officer, staff_store: Store
 ) -> None:
     assert (await authenticator.current(officer.id)).id == officer.id
-    admin.set_state(staff_store, officer.id, StaffState.DISABLED, actor="admin:test")
+    admin.set_state(staff_store, officer.id, StaffState.DISABLED, actor=refs.admin("test"))
     with pytest.raises(StaffNotAuthenticated):
         await authenticator.current(officer.id)
     with pytest.raises(StaffNotAuthenticated):

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from gateway.audit import AuditEvent, EventKind, verify
+from gateway.audit import events, refs, verify
 from gateway.clock import FixedClock
 from gateway.config import DataDir
 from gateway.errors import RegistryError
@@ -29,7 +29,12 @@ def officer(staff_id: str = "j.jansen", desk: str = "NL") -> StaffAccount:
 @pytest.fixture
 def enrol(staff_store: Store, master_key: MasterKey, cheap_passwords: Passwords) -> admin.Enrolment:
     return admin.enrol(
-        staff_store, master_key, officer(), PASSWORD, actor="admin:test", passwords=cheap_passwords
+        staff_store,
+        master_key,
+        officer(),
+        PASSWORD,
+        actor=refs.admin("test"),
+        passwords=cheap_passwords,
     )
 
 
@@ -65,7 +70,7 @@ def test_accounts_are_listed_by_id(
 ) -> None:
     for staff_id in ("m.dupont", "a.schmidt", "j.jansen"):
         admin.enrol(
-            staff_store, master_key, officer(staff_id), PASSWORD, actor="a",
+            staff_store, master_key, officer(staff_id), PASSWORD, actor=refs.admin("a"),
             passwords=cheap_passwords,
         )  # fmt: skip
     assert [a.id for a in staff_store.staff_accounts()] == ["a.schmidt", "j.jansen", "m.dupont"]
@@ -76,7 +81,12 @@ def test_an_id_is_enrolled_once(
 ) -> None:
     with pytest.raises(RegistryError, match="already exists"):
         admin.enrol(
-            staff_store, master_key, officer(), PASSWORD, actor="a", passwords=cheap_passwords
+            staff_store,
+            master_key,
+            officer(),
+            PASSWORD,
+            actor=refs.admin("a"),
+            passwords=cheap_passwords,
         )
     assert [e[0] for e in staff_events(staff_store)] == ["staff.added"]
 
@@ -87,11 +97,11 @@ def test_a_desk_of_partners_names_registered_partners_only(
     with pytest.raises(RegistryError, match="nl-pol-nowhere"):
         admin.enrol(
             staff_store, master_key, officer(desk="be-pol-liege,nl-pol-nowhere"), PASSWORD,
-            actor="a", passwords=cheap_passwords,
+            actor=refs.admin("a"), passwords=cheap_passwords,
         )  # fmt: skip
     added = admin.enrol(
         staff_store, master_key, officer(desk="be-pol-liege,nl-gem-maastricht"), PASSWORD,
-        actor="a", passwords=cheap_passwords,
+        actor=refs.admin("a"), passwords=cheap_passwords,
     )  # fmt: skip
     assert staff_store.staff_account("j.jansen").desk == added.account.desk
 
@@ -103,7 +113,7 @@ def test_a_change_is_audited_by_what_changed_and_never_by_name(
         id="j.jansen", name="Johanna Jansen-Peeters", role=Role.COMPLIANCE, desk=Desk.parse("*"),
         language="nl",
     )  # fmt: skip
-    changed = admin.change(staff_store, wanted, actor="admin:test")
+    changed = admin.change(staff_store, wanted, actor=refs.admin("test"))
     assert staff_store.staff_account("j.jansen") == changed
     assert (changed.name, changed.role, str(changed.desk), changed.language) == (
         "Johanna Jansen-Peeters", Role.COMPLIANCE, "*", "nl",
@@ -130,8 +140,12 @@ def test_failures_count_per_name_and_address_and_lifting_forgets_them_everywhere
             name_key=name,
             now=staff_clock.now(),
             policy=policy,
-            event_for=lambda failures: AuditEvent(
-                EventKind.STAFF_LOGIN_REFUSED, actor="staff:j.jansen", data={"n": failures.count}
+            event_for=lambda failures: events.StaffLoginRefused(
+                by=refs.staff("j.jansen"),
+                about=refs.staff("j.jansen"),
+                reason="password",
+                address="192.0.2.1",
+                failures=failures.count,
             ),
         )
     blocks = admin.sign_in_blocks(staff_store, master_key, ["j.jansen"], staff_clock.now(), policy)[
@@ -141,7 +155,10 @@ def test_failures_count_per_name_and_address_and_lifting_forgets_them_everywhere
         ("192.0.2.1", 5, staff_clock.now() + timedelta(minutes=15)),
         ("192.0.2.2", 1, None),
     ]
-    assert admin.lift_sign_in_blocks(staff_store, master_key, "j.jansen", actor="admin:test") == 2
+    assert (
+        admin.lift_sign_in_blocks(staff_store, master_key, "j.jansen", actor=refs.admin("test"))
+        == 2
+    )
     assert admin.sign_in_blocks(
         staff_store, master_key, ["j.jansen"], staff_clock.now(), policy
     ) == {"j.jansen": []}
@@ -157,10 +174,12 @@ def test_a_sign_in_does_not_count_when_the_credentials_changed_since_they_were_r
     seen = staff_store.staff_record("j.jansen")
     assert seen is not None
     admin.reset(
-        staff_store, master_key, "j.jansen", "a whole new passphrase", actor="a",
+        staff_store, master_key, "j.jansen", "a whole new passphrase", actor=refs.admin("a"),
         passwords=cheap_passwords,
     )  # fmt: skip
-    event = AuditEvent(EventKind.STAFF_LOGIN_SUCCEEDED, actor="staff:j.jansen")
+    event = events.StaffLoginSucceeded(
+        by=refs.staff("j.jansen"), about=refs.staff("j.jansen"), address="192.0.2.1"
+    )
     kept = staff_store.record_login_success(
         seen,
         totp_sealed=seen.totp_sealed,
@@ -179,17 +198,19 @@ def test_a_sign_in_does_not_count_when_the_credentials_changed_since_they_were_r
 def test_a_token_is_issued_listed_and_revoked_once(
     enrol: admin.Enrolment, staff_store: Store
 ) -> None:
-    issued = admin.issue_token(staff_store, "j.jansen", " nightly export ", actor="admin:test")
+    issued = admin.issue_token(
+        staff_store, "j.jansen", " nightly export ", actor=refs.admin("test")
+    )
     assert staff_store.staff_for_token(token_hash(issued.secret)) == enrol.account
     [listed] = staff_store.tokens("j.jansen")
     assert (listed.id, listed.label, listed.active) == (issued.token.id, "nightly export", True)
 
-    revoked = admin.revoke_token(staff_store, issued.token.id, actor="admin:test")
+    revoked = admin.revoke_token(staff_store, issued.token.id, actor=refs.admin("test"))
     assert revoked.revoked_at == "2026-03-02T09:00:07.000000Z"
     assert not staff_store.tokens("j.jansen")[0].active
     assert staff_store.staff_for_token(token_hash(issued.secret)) is None
     with pytest.raises(RegistryError, match="no active token"):
-        admin.revoke_token(staff_store, issued.token.id, actor="admin:test")
+        admin.revoke_token(staff_store, issued.token.id, actor=refs.admin("test"))
     assert [e[0] for e in staff_events(staff_store)] == [
         "staff.added", "staff.token_issued", "staff.token_revoked",
     ]  # fmt: skip
@@ -201,31 +222,33 @@ def test_a_token_needs_a_short_printable_label(
     enrol: admin.Enrolment, staff_store: Store, label: str
 ) -> None:
     with pytest.raises(RegistryError, match="label"):
-        admin.issue_token(staff_store, "j.jansen", label, actor="a")
+        admin.issue_token(staff_store, "j.jansen", label, actor=refs.admin("a"))
 
 
 def test_no_token_for_a_disabled_or_unknown_account(
     enrol: admin.Enrolment, staff_store: Store
 ) -> None:
     with pytest.raises(RegistryError, match="no staff nobody"):
-        admin.issue_token(staff_store, "nobody", "script", actor="a")
-    admin.set_state(staff_store, "j.jansen", StaffState.DISABLED, actor="a")
+        admin.issue_token(staff_store, "nobody", "script", actor=refs.admin("a"))
+    admin.set_state(staff_store, "j.jansen", StaffState.DISABLED, actor=refs.admin("a"))
     with pytest.raises(RegistryError, match="not active"):
-        admin.issue_token(staff_store, "j.jansen", "script", actor="a")
+        admin.issue_token(staff_store, "j.jansen", "script", actor=refs.admin("a"))
 
 
 def test_a_reset_revokes_that_accounts_tokens_and_no_one_elses(
     enrol: admin.Enrolment, staff_store: Store, master_key: MasterKey, cheap_passwords: Passwords
 ) -> None:
     admin.enrol(
-        staff_store, master_key, officer("m.dupont", "BE"), PASSWORD, actor="a",
+        staff_store, master_key, officer("m.dupont", "BE"), PASSWORD, actor=refs.admin("a"),
         passwords=cheap_passwords,
     )  # fmt: skip
-    mine = [admin.issue_token(staff_store, "j.jansen", f"t{i}", actor="a") for i in range(3)]
-    theirs = admin.issue_token(staff_store, "m.dupont", "t", actor="a")
-    admin.revoke_token(staff_store, mine[0].token.id, actor="a")
+    mine = [
+        admin.issue_token(staff_store, "j.jansen", f"t{i}", actor=refs.admin("a")) for i in range(3)
+    ]
+    theirs = admin.issue_token(staff_store, "m.dupont", "t", actor=refs.admin("a"))
+    admin.revoke_token(staff_store, mine[0].token.id, actor=refs.admin("a"))
     reset = admin.reset(
-        staff_store, master_key, "j.jansen", "a whole new passphrase", actor="admin:test",
+        staff_store, master_key, "j.jansen", "a whole new passphrase", actor=refs.admin("test"),
         passwords=cheap_passwords,
     )  # fmt: skip
     assert reset.tokens_revoked == 2
@@ -244,10 +267,15 @@ def test_an_unknown_account_is_named_as_such(
     with pytest.raises(RegistryError, match="no staff nobody"):
         staff_store.staff_account("nobody")
     with pytest.raises(RegistryError, match="no staff nobody"):
-        admin.set_state(staff_store, "nobody", StaffState.DISABLED, actor="a")
+        admin.set_state(staff_store, "nobody", StaffState.DISABLED, actor=refs.admin("a"))
     with pytest.raises(RegistryError, match="no staff nobody"):
         admin.reset(
-            staff_store, master_key, "nobody", PASSWORD, actor="a", passwords=cheap_passwords
+            staff_store,
+            master_key,
+            "nobody",
+            PASSWORD,
+            actor=refs.admin("a"),
+            passwords=cheap_passwords,
         )
     with pytest.raises(RegistryError, match="no staff nobody"):
         staff_store.tokens("nobody")
@@ -262,11 +290,11 @@ def test_no_password_second_factor_or_token_is_kept_in_clear_and_the_chain_holds
 ) -> None:
     with Store(layout.database, clock=staff_clock) as store:
         enrolment = admin.enrol(
-            store, master_key, officer(), PASSWORD, actor="a", passwords=cheap_passwords
+            store, master_key, officer(), PASSWORD, actor=refs.admin("a"), passwords=cheap_passwords
         )
-        token = admin.issue_token(store, "j.jansen", "script", actor="a").secret
+        token = admin.issue_token(store, "j.jansen", "script", actor=refs.admin("a")).secret
         reset = admin.reset(
-            store, master_key, "j.jansen", "a whole new passphrase", actor="a",
+            store, master_key, "j.jansen", "a whole new passphrase", actor=refs.admin("a"),
             passwords=cheap_passwords,
         )  # fmt: skip
         assert verify(store.audit_entries()).ok

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from gateway import audit
-from gateway.audit import AuditEvent, EventKind
+from gateway.audit import events, refs
 from gateway.clock import FixedClock
 from gateway.decision import Decision, FiredRule, Verdict
 from gateway.errors import IdempotencyConflict, RegistryError
-from gateway.partners import DEMO_NETWORK
+from gateway.partners import DEMO_NETWORK, Partner
 from gateway.store import NewCopy, NewSignal, Store, Transaction
 from gateway.store.database import StoreClosed
 
@@ -32,7 +32,7 @@ RECIPIENT = DEMO_NETWORK[4]
 def store(tmp_path: Path) -> Iterator[Store]:
     with Store(tmp_path / "euregate.db", clock=CLOCK) as opened:
         for partner in (SENDER, RECIPIENT):
-            opened.add_partner(partner, AuditEvent(EventKind.PARTNER_ADDED, actor="admin:test"))
+            opened.add_partner(partner, partner_added(partner))
         yield opened
 
 
@@ -53,9 +53,34 @@ def new_signal(number: int, *, digest: str = "d" * 64, reference: str | None = N
     )
 
 
-def accepted_event(signal: NewSignal) -> AuditEvent:
-    return AuditEvent(
-        EventKind.SIGNAL_ACCEPTED, actor=f"partner:{signal.sender_id}", subject=signal.id
+def partner_added(partner: Partner) -> events.PartnerAdded:
+    return events.PartnerAdded(
+        by=refs.admin("test"),
+        about=refs.partner(partner.id),
+        country=partner.country,
+        agency_type=partner.agency_type,
+        languages=partner.languages,
+    )
+
+
+def accepted_event(signal: NewSignal) -> events.SignalAccepted:
+    return events.SignalAccepted(
+        by=refs.partner(signal.sender_id),
+        signal_id=signal.id,
+        sender_reference=signal.sender_reference,
+        body_sha256=signal.body_sha256,
+        recipients=signal.recipients,
+        schema="1.0",
+        language="nl",
+        category=signal.category,
+        urgency=signal.urgency,
+        purpose=signal.purpose,
+        handling_code=signal.handling_code,
+        policy_sha256="p" * 64,
+        decisions=tuple(
+            events.Decided(recipient=d.recipient_id, verdict=str(d.verdict), rules=d.rule_ids)
+            for d in signal.decisions
+        ),
     )
 
 
@@ -155,7 +180,11 @@ async def test_the_same_reference_with_another_body_is_a_conflict_that_writes_no
 
 async def test_one_failing_write_does_not_undo_the_others_in_its_batch(store: Store) -> None:
     def failing(tx: Transaction) -> None:
-        tx.append(AuditEvent(EventKind.SIGNAL_REFUSED, actor="partner:x"))
+        tx.append(
+            events.SignalRefused(
+                by=refs.partner("x"), status=422, error_kind="signal-invalid", codes=()
+            )
+        )
         raise RuntimeError("this write fails after appending")
 
     signals = [new_signal(n) for n in range(10)]
@@ -186,7 +215,7 @@ async def test_two_processes_writing_keep_one_unbroken_chain(store: Store) -> No
 
 async def test_a_partner_is_added_once(store: Store) -> None:
     with pytest.raises(RegistryError, match="already exists"):
-        store.add_partner(SENDER, AuditEvent(EventKind.PARTNER_ADDED, actor="admin:test"))
+        store.add_partner(SENDER, partner_added(SENDER))
 
 
 async def test_decisions_are_kept_with_the_signal_and_shown_on_a_replay(store: Store) -> None:

@@ -6,14 +6,19 @@ chain's last verification is kept."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from gateway import audit
-from gateway.audit import AuditEvent, EventKind
+from gateway.audit import events, refs
+from gateway.audit.events import parse
+from gateway.staff import Desk, Role, StaffAccount
 from gateway.store import Exchange, ExchangeQuery, Store
+from gateway.web.compliance import story
+from gateway.web.frame import Viewer
 from tests.conftest import RunningGateway
 
 DUTCH = "nl-drug-waste-maastricht.json"
@@ -125,19 +130,17 @@ async def test_an_event_kind_keeps_the_exchanges_it_is_about_recipient_by_recipi
     store = gateway.store
     dutch = posted["dutch"]
     await store.record(
-        AuditEvent(
-            EventKind.REVIEW_REJECTED,
-            actor="staff:m.dubois",
-            subject=f"signal:{dutch}",
-            data={"item": "x", "recipient": "be-pol-liege"},
+        events.ReviewRejected(
+            by=refs.staff("m.dubois"), about=refs.signal(dutch), item="x", recipient="be-pol-liege"
         )
     )
     await store.record(
-        AuditEvent(
-            EventKind.INBOX_FETCHED,
-            actor="de-pol-aachen",
-            subject="partner:de-pol-aachen",
-            data={"envelopes": ["e1"], "signals": [posted["belgian"]], "after": 0},
+        events.InboxFetched(
+            by=refs.partner("de-pol-aachen"),
+            about=refs.partner("de-pol-aachen"),
+            envelopes=("e1",),
+            signals=(posted["belgian"],),
+            after=0,
         )
     )
 
@@ -148,10 +151,78 @@ async def test_an_event_kind_keeps_the_exchanges_it_is_about_recipient_by_recipi
     assert pairs(rejected) == {(dutch, "be-pol-liege")}
     assert pairs(fetched) == {(posted["belgian"], "de-pol-aachen")}
     assert len(accepted) == 4
-    events = await store.signal_events(posted["belgian"])
-    assert [e.kind for e in events][-1] == "inbox.fetched"
-    assert events[0].kind == "signal.accepted"
-    assert [e.seq for e in events] == sorted(e.seq for e in events)
+    told = await store.signal_events(posted["belgian"])
+    assert [e.kind for e in told][-1] == "inbox.fetched"
+    assert told[0].kind == "signal.accepted"
+    assert [e.seq for e in told] == sorted(e.seq for e in told)
+
+
+@dataclass(frozen=True)
+class AsWrittenBefore:
+    """An inbox fetch as the code before the typed events wrote it: the recipient as actor
+    by its bare id."""
+
+    recipient: str
+    signal_id: str
+    kind: str = "inbox.fetched"
+
+    @property
+    def actor(self) -> str:
+        return self.recipient
+
+    @property
+    def subject(self) -> str:
+        return f"partner:{self.recipient}"
+
+    @property
+    def data(self) -> dict[str, object]:
+        return {"envelopes": ["e1"], "signals": [self.signal_id], "after": 0}
+
+
+@pytest.mark.old_audit_entries
+@pytest.mark.parametrize("written", ["as before", "as now"])
+async def test_a_fetch_is_found_the_same_whichever_way_its_actor_was_written(
+    gateway: RunningGateway, posted: dict[str, str], written: str
+) -> None:
+    """Entries are never rewritten: a fetch whose actor is the recipient's bare id (as the
+    inbox wrote it before) is found by the search, the export and the exchange's story just
+    as one written now."""
+    store, belgian = gateway.store, posted["belgian"]
+    if written == "as before":
+        await store.record(AsWrittenBefore("de-pol-aachen", belgian))  # type: ignore[arg-type]
+    else:
+        aachen = refs.partner("de-pol-aachen")
+        await store.record(
+            events.InboxFetched(
+                by=aachen, about=aachen, envelopes=("e1",), signals=(belgian,), after=0
+            )
+        )
+    query = ExchangeQuery(event_kind="inbox.fetched")
+
+    page = await store.search_exchanges(query)
+    exported = await store.export_exchanges(query)
+    told = await store.signal_events(belgian)
+
+    assert pairs(list(page.exchanges)) == pairs(exported) == {(belgian, "de-pol-aachen")}
+    fetch = told[-1]
+    assert fetch.kind == "inbox.fetched"
+    assert (fetch.actor == "de-pol-aachen") is (written == "as before")
+    viewer = Viewer(
+        StaffAccount("a.peeters", "A. Peeters", Role.COMPLIANCE, Desk.parse("*")),
+        "en",
+        "csrf",
+        ZoneInfo("Europe/Brussels"),
+    )
+    (line,) = story([fetch], viewer)
+    assert (line.actor, line.recipient) == ("partner:de-pol-aachen", "de-pol-aachen")
+    assert parse(fetch) == events.InboxFetched(
+        by=refs.partner("de-pol-aachen"),
+        about=refs.partner("de-pol-aachen"),
+        envelopes=("e1",),
+        signals=(belgian,),
+        after=0,
+    )
+    assert audit.verify(store.audit_entries()).ok
 
 
 @pytest.mark.parametrize("limit", [1, 3, 4])

@@ -6,12 +6,13 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gateway.minimise.pseudonyms import name_words
 from gateway.signal import Signal
 from gateway.subjects import (
     identifier_key,
     name_key,
+    name_letters,
     normal_identifier,
-    normal_name,
     subject_keys,
 )
 from tests.conftest import load_example
@@ -26,7 +27,14 @@ def test_a_number_written_with_spaces_dots_or_dashes_is_the_same_number() -> Non
 
 
 def test_case_accents_and_punctuation_do_not_make_another_name() -> None:
-    assert normal_name("Van den Berg-Müller") == normal_name("van den berg muller")
+    assert name_letters("Van den Berg-Müller") == name_letters("van den berg muller")
+    assert name_letters("’s-Gravenvoeren 2") == "sgravenvoeren"
+
+
+def test_a_lookup_runs_a_names_letters_together_where_a_pseudonym_keeps_its_words() -> None:
+    """Both are fixed by what is already kept; they are two normalisations, not one."""
+    assert name_letters("Van den Berg-Müller 2") == "vandenbergmuller"
+    assert name_words("Van den Berg-Müller 2") == "van den berg muller 2"
     assert name_key(SECRET, "Müller", "1987-06-02") == name_key(SECRET, "MULLER", "1987-06-02")
 
 

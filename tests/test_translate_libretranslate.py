@@ -228,6 +228,22 @@ async def test_retries_are_bounded(
     assert standin.translations_asked == [TEXT, TEXT, TEXT]
 
 
+async def test_a_redirect_is_not_followed_so_no_text_reaches_another_server(
+    backend: LibreTranslateBackend, standin: LibreTranslateStandIn
+) -> None:
+    await backend.languages()
+    elsewhere = LibreTranslateStandIn(api_key=KEY)
+    standin.redirect_to = await elsewhere.start() + "/translate"
+    standin.mode = "redirect"
+    try:
+        with pytest.raises(TranslationUnavailable, match="307"):
+            await backend.translate(TEXT, source="nl", target="fr")
+    finally:
+        await elsewhere.close()
+
+    assert elsewhere.received == []
+
+
 async def test_a_hanging_server_times_out_each_attempt(
     backend: LibreTranslateBackend, standin: LibreTranslateStandIn
 ) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.audit import AuditEvent, EventKind, timestamp
+from gateway.audit import events, refs, timestamp
 from gateway.clock import FixedClock
 from gateway.config import DataDir, Settings
 from gateway.store import Store
@@ -335,7 +335,14 @@ async def test_a_confirmation_made_elsewhere_is_seen_here_at_the_same_moment(
     (entry,) = await elsewhere.entries_of(DESK)
     found = await elsewhere.entry(entry.id)
     assert found is not None
-    event = AuditEvent(EventKind.MEMORY_CONFIRMED, actor="staff:j.peeters")
+    event = events.MemoryConfirmed(
+        by=refs.staff("j.peeters"),
+        entry=entry.id,
+        desk=DESK,
+        author=entry.officer,
+        source_language=entry.source_language,
+        target_language=entry.target_language,
+    )
     await elsewhere.confirm(found[0], found[1], officer_id="j.peeters", event=event)
 
     after = await memory.scoped(german_desk).translate(sentence, **PAIR)

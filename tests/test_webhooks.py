@@ -24,7 +24,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway import datadir, pki, seal
-from gateway.audit import EventKind, timestamp
+from gateway.audit import EventKind, refs, timestamp
 from gateway.client import open_message
 from gateway.clock import FixedClock, SystemClock
 from gateway.config import DataDir, Settings
@@ -60,7 +60,9 @@ async def post(
 
 
 async def set_webhook(gateway: RunningGateway, partner_id: str, url: str | None) -> None:
-    await asyncio.to_thread(change_webhook, gateway.store, partner_id, url, actor="admin:test")
+    await asyncio.to_thread(
+        change_webhook, gateway.store, partner_id, url, actor=refs.admin("test")
+    )
 
 
 async def until(check: Callable[[], Awaitable[bool]]) -> None:
@@ -137,7 +139,7 @@ def test_an_existing_data_directory_gets_the_client_certificate_on_the_next_init
             server_names=["localhost"],
             now=datetime.now(UTC),
             store=store,
-            actor="admin:test",
+            actor=refs.admin("test"),
             gateway_id="euregate.test",
         )
 
@@ -265,7 +267,7 @@ async def test_failed_pushes_back_off_then_die_and_a_retry_delivers(
         clock.set(clock.now() + timedelta(days=30))
         assert await pusher.push_due() == 0, "the dead are not tried again by themselves"
 
-        back = await retry(store, dead.envelope_id, actor="admin:test")
+        back = await retry(store, dead.envelope_id, actor=refs.admin("test"))
         assert (back.state, back.attempts) == ("pending", 0)
         receiver.status = 200
         assert await pusher.push_due() == 1
@@ -291,7 +293,7 @@ async def test_a_retry_of_a_delivered_push_is_refused(
         await pusher.push_due()
 
     with pytest.raises(RegistryError, match="delivered already") as refused:
-        await retry(quiet_gateway.store, delivery.envelope_id, actor="admin:test")
+        await retry(quiet_gateway.store, delivery.envelope_id, actor=refs.admin("test"))
     assert f"envelope {delivery.envelope_id} has no push" in refused.value.params["reason"]
     assert not audit_of(quiet_gateway.store, EventKind.DELIVERY_RETRIED)
 
@@ -313,6 +315,30 @@ async def test_an_unreachable_webhook_is_a_failed_attempt(
     )
 
 
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+async def test_a_redirecting_webhook_is_a_failed_attempt_and_the_envelope_goes_nowhere_else(
+    quiet_gateway: RunningGateway,
+    example: Callable[[str], dict[str, Any]],
+    receiver_for: ReceiverFor,
+    status: int,
+) -> None:
+    """Where a partner's webhook points must not decide where the gateway sends next: a
+    redirect is answered like any other failure, and nothing is posted to its target."""
+    async with (
+        receiver_for() as elsewhere,
+        receiver_for(status=status, redirect_to=elsewhere.url) as webhook,
+    ):
+        await waiting_push(quiet_gateway, example(LANAKEN), webhook.url)
+        pusher = stepper(quiet_gateway.layout, quiet_gateway.store, FixedClock(datetime.now(UTC)))
+
+        await pusher.push_due()
+
+    assert len(webhook.received) == 1
+    assert elsewhere.received == []
+    (waiting,) = await outbox(quiet_gateway.store)
+    assert (waiting.state, waiting.last_status, waiting.last_error) == ("pending", status, "status")
+
+
 async def test_a_suspended_partners_pushes_wait_until_it_is_reactivated(
     quiet_gateway: RunningGateway,
     example: Callable[[str], dict[str, Any]],
@@ -325,12 +351,12 @@ async def test_a_suspended_partners_pushes_wait_until_it_is_reactivated(
 
         await asyncio.to_thread(
             datadir.change_partner_state,
-            store, "nl-pol-limburg", PartnerState.SUSPENDED, actor="admin:test",
+            store, "nl-pol-limburg", PartnerState.SUSPENDED, actor=refs.admin("test"),
         )  # fmt: skip
         assert await pusher.push_due() == 0
         await asyncio.to_thread(
             datadir.change_partner_state,
-            store, "nl-pol-limburg", PartnerState.ACTIVE, actor="admin:test",
+            store, "nl-pol-limburg", PartnerState.ACTIVE, actor=refs.admin("test"),
         )  # fmt: skip
         assert await pusher.push_due() == 1
 

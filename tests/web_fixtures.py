@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from gateway import datadir
+from gateway.audit import refs
 from gateway.client import EuregateClient
 from gateway.clock import FixedClock
 from gateway.config import DataDir, Settings
@@ -167,7 +168,7 @@ class WebGateway:
                 language=language,
             )
             enrolment = admin.enrol(
-                store, key, account, PASSWORD, actor="test", passwords=self._passwords
+                store, key, account, PASSWORD, actor=refs.admin("test"), passwords=self._passwords
             )
         return Person(staff_id, enrolment.totp_secret, Role(role), desk)
 

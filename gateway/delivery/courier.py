@@ -18,7 +18,7 @@ from datetime import timedelta
 import uuid6
 
 from gateway import seal
-from gateway.audit import AuditEvent, EventKind, timestamp
+from gateway.audit import events, refs, timestamp
 from gateway.clock import Clock
 from gateway.delivery.payload import message_payload
 from gateway.logs import get_logger
@@ -130,20 +130,16 @@ class Courier:
                 envelope=envelope.to_bytes(),
                 webhook_url=prepared.recipient.webhook_url,
             ),
-            AuditEvent(
-                EventKind.COPY_SEALED,
-                actor="gateway",
-                subject=f"signal:{copy.signal_id}",
-                data={
-                    "envelope": envelope_id,
-                    "recipient": copy.recipient_id,
-                    "version": copy.version,
-                    "review": copy.review,
-                    "key_id": key.key_id,
-                    "suite": str(key.suite),
-                    "language": prepared.rendered.language,
-                    "payload_sha256": hashlib.sha256(payload).hexdigest(),
-                },
+            events.CopySealed(
+                about=refs.signal(copy.signal_id),
+                envelope=envelope_id,
+                recipient=copy.recipient_id,
+                version=copy.version,
+                review=copy.review,
+                key_id=key.key_id,
+                suite=str(key.suite),
+                language=prepared.rendered.language,
+                payload_sha256=hashlib.sha256(payload).hexdigest(),
             ),
         )
         if position is None:

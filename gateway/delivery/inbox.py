@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Final
 
-from gateway.audit import AuditEvent, EventKind
+from gateway.audit import events, refs
 from gateway.errors import TooManyLongPolls
 from gateway.partners import Partner
 from gateway.store import InboxEnvelope, Store
@@ -82,15 +82,12 @@ class Inbox:
         if envelopes:
             await self._store.record_fetch(
                 [e.id for e in envelopes],
-                AuditEvent(
-                    EventKind.INBOX_FETCHED,
-                    actor=recipient.id,
-                    subject=f"partner:{recipient.id}",
-                    data={
-                        "envelopes": [e.id for e in envelopes],
-                        "signals": sorted({e.signal_id for e in envelopes}),
-                        "after": after,
-                    },
+                events.InboxFetched(
+                    by=refs.partner(recipient.id),
+                    about=refs.partner(recipient.id),
+                    envelopes=tuple(e.id for e in envelopes),
+                    signals=tuple(sorted({e.signal_id for e in envelopes})),
+                    after=after,
                 ),
             )
         cursor = envelopes[-1].position if envelopes else after
@@ -141,10 +138,10 @@ class Inbox:
         return await self._store.acknowledge(
             recipient.id,
             envelope_id,
-            AuditEvent(
-                EventKind.INBOX_ACKNOWLEDGED,
-                actor=recipient.id,
-                subject=f"signal:{known.signal_id}",
-                data={"envelope": envelope_id, "recipient": recipient.id},
+            events.InboxAcknowledged(
+                by=refs.partner(recipient.id),
+                about=refs.signal(known.signal_id),
+                envelope=envelope_id,
+                recipient=recipient.id,
             ),
         )

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import random as random_module
 import ssl
 from collections.abc import Callable, Sequence
@@ -33,7 +34,8 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from gateway import canonical, datadir, pki
-from gateway.audit import AuditEvent, EventKind, timestamp
+from gateway.audit import events, refs, timestamp
+from gateway.audit.refs import Ref
 from gateway.clock import Clock
 from gateway.config import DataDir, Settings
 from gateway.delivery.inbox import inbox_entry
@@ -73,7 +75,7 @@ class Backoff:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class PushResult:
     """One attempt's result: an HTTP ``status`` when the webhook answered, else an ``error``
     kind (``timeout``, ``tls``, ``connection``); ``error`` is ``status`` for a non-2xx."""
 
@@ -132,18 +134,19 @@ def webhook_problems(url: str) -> list[str]:
     return problems
 
 
-def change_webhook(store: Store, partner_id: str, url: str | None, *, actor: str) -> Partner:
+def change_webhook(store: Store, partner_id: str, url: str | None, *, actor: Ref) -> Partner:
     """Set, change or (``None``) remove a partner's webhook; audited. Pushes not yet delivered
     follow the new URL, or leave the outbox with the webhook (the inbox keeps the envelopes)."""
     if url is not None and (problems := webhook_problems(url)):
         raise RegistryError("; ".join(problems))
 
-    def event(current: Partner, moved: int) -> AuditEvent:
-        return AuditEvent(
-            EventKind.PARTNER_WEBHOOK_CHANGED,
-            actor=actor,
-            subject=f"partner:{partner_id}",
-            data={"from": current.webhook_url, "to": url, "outbox_changed": moved},
+    def event(current: Partner, moved: int) -> events.PartnerWebhookChanged:
+        return events.PartnerWebhookChanged(
+            by=actor,
+            about=refs.partner(partner_id),
+            was=current.webhook_url,
+            now=url,
+            outbox_changed=moved,
         )
 
     return store.set_webhook(partner_id, url, event)
@@ -164,7 +167,7 @@ def issue_webhook_certificate(
     request: bytes,
     *,
     now: datetime,
-    actor: str,
+    actor: Ref,
     out_dir: Path | None = None,
 ) -> WebhookCertificate:
     """A TLS server certificate from the gateway's CA (which the gateway trusts by default)
@@ -186,17 +189,14 @@ def issue_webhook_certificate(
     except ValueError as exc:
         raise RegistryError("{problem}", problem=str(exc)) from exc
     store.record_sync(
-        AuditEvent(
-            EventKind.CERTIFICATE_ISSUED,
-            actor=actor,
-            subject=f"partner:{partner_id}",
-            data={
-                "fingerprint": issued.fingerprint,
-                "serial": format(issued.serial, "x"),
-                "purpose": "webhook",
-                "names": list(names),
-                "key": "request",
-            },
+        events.CertificateIssued(
+            by=actor,
+            about=refs.partner(partner_id),
+            fingerprint=issued.fingerprint,
+            serial=format(issued.serial, "x"),
+            purpose="webhook",
+            names=tuple(names),
+            key="request",
         )
     )
     datadir.write_public(certificate_path, issued.certificate_pem)
@@ -204,7 +204,7 @@ def issue_webhook_certificate(
     return WebhookCertificate(certificate_path, target / "ca.pem", issued.fingerprint)
 
 
-async def retry(store: Store, envelope_id: str, *, actor: str) -> Delivery:
+async def retry(store: Store, envelope_id: str, *, actor: Ref) -> Delivery:
     """Put a dead (or waiting) push back in the outbox, due now, its attempts counted anew;
     audited. A running gateway picks it up at its next look at the outbox."""
     envelope = await store.envelope(envelope_id)
@@ -212,11 +212,11 @@ async def retry(store: Store, envelope_id: str, *, actor: str) -> Delivery:
         raise RegistryError("no envelope {id}", id=envelope_id)
     delivery = await store.retry_delivery(
         envelope_id,
-        AuditEvent(
-            EventKind.DELIVERY_RETRIED,
-            actor=actor,
-            subject=f"signal:{envelope.signal_id}",
-            data={"envelope": envelope_id, "recipient": envelope.recipient_id},
+        events.DeliveryRetried(
+            by=actor,
+            about=refs.signal(envelope.signal_id),
+            envelope=envelope_id,
+            recipient=envelope.recipient_id,
         ),
     )
     if delivery is None:
@@ -366,50 +366,46 @@ class Pusher:
 
     async def _post(
         self, session: aiohttp.ClientSession, url: str, envelope: InboxEnvelope
-    ) -> Outcome:
+    ) -> PushResult:
         headers = {"Content-Type": "application/json", "Euregate-Envelope": envelope.id}
         try:
-            async with session.post(url, data=push_body(envelope), headers=headers) as answer:
+            async with session.post(
+                url, data=push_body(envelope), headers=headers, allow_redirects=False
+            ) as answer:
                 await answer.read()
                 status = answer.status
         except TimeoutError:
-            return Outcome(status=None, error="timeout")
+            return PushResult(status=None, error="timeout")
         except (aiohttp.ClientSSLError, ssl.SSLError):
-            return Outcome(status=None, error="tls")
+            return PushResult(status=None, error="tls")
         except (aiohttp.ClientError, OSError):
-            return Outcome(status=None, error="connection")
-        return Outcome(status=status, error=None if 200 <= status < 300 else "status")
+            return PushResult(status=None, error="connection")
+        return PushResult(status=status, error=None if 200 <= status < 300 else "status")
 
-    async def _record(self, delivery: Delivery, outcome: Outcome) -> None:
+    async def _record(self, delivery: Delivery, outcome: PushResult) -> None:
         attempt = delivery.attempts + 1
-        subject = f"signal:{delivery.signal_id}"
-        data: dict[str, object] = {
-            "envelope": delivery.envelope_id,
-            "recipient": delivery.recipient_id,
-            "attempt": attempt,
-            "status": outcome.status,
-            "error": outcome.error,
-        }
+        signal = refs.signal(delivery.signal_id)
+        attempted = functools.partial(
+            events.DeliveryAttempted,
+            about=signal,
+            envelope=delivery.envelope_id,
+            recipient=delivery.recipient_id,
+            attempt=attempt,
+            status=outcome.status,
+            error=outcome.error,
+        )
         if outcome.delivered:
             assert outcome.status is not None
             await self._store.record_delivered(
                 delivery.envelope_id,
                 status=outcome.status,
-                attempted=AuditEvent(
-                    EventKind.DELIVERY_ATTEMPTED,
-                    actor="gateway",
-                    subject=subject,
-                    data={**data, "state": "delivered"},
-                ),
-                acknowledged=AuditEvent(
-                    EventKind.INBOX_ACKNOWLEDGED,
-                    actor=delivery.recipient_id,
-                    subject=subject,
-                    data={
-                        "envelope": delivery.envelope_id,
-                        "recipient": delivery.recipient_id,
-                        "by": "webhook",
-                    },
+                attempted=attempted(state="delivered"),
+                acknowledged=events.InboxAcknowledged(
+                    by=refs.partner(delivery.recipient_id),
+                    about=signal,
+                    envelope=delivery.envelope_id,
+                    recipient=delivery.recipient_id,
+                    via="webhook",
                 ),
             )
             log.info("push_delivered", envelope=delivery.envelope_id, attempt=attempt)
@@ -425,12 +421,7 @@ class Pusher:
             status=outcome.status,
             error=outcome.error,
             next_attempt_at=next_at,
-            event=AuditEvent(
-                EventKind.DELIVERY_ATTEMPTED,
-                actor="gateway",
-                subject=subject,
-                data={**data, "state": state, "next_attempt_at": next_at},
-            ),
+            event=attempted(state=state, next_attempt_at=next_at),
         )
         log.info(
             "push_failed",

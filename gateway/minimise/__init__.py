@@ -10,6 +10,7 @@ Everything here is pure: no I/O, no clock, the same view for the same input.
 
 from gateway.minimise.classes import (
     FIELD_CLASSES,
+    FREE_TEXT_POINTERS,
     NOT_FOR_RECIPIENTS,
     PERSON_IDENTIFIER_CLASSES,
     PERSON_IDENTIFIERS,
@@ -31,6 +32,7 @@ from gateway.minimise.view import (
 __all__ = [
     "COORDINATE_DECIMALS",
     "FIELD_CLASSES",
+    "FREE_TEXT_POINTERS",
     "NOT_FOR_RECIPIENTS",
     "PERSON_IDENTIFIERS",
     "PERSON_IDENTIFIER_CLASSES",

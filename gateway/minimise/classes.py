@@ -22,6 +22,7 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, Final
 
+from gateway import json_pointer
 from gateway.decision import DataClass, Outcome
 
 _PLACE: Final = ("country", "municipality_code", "municipality_name")
@@ -44,7 +45,6 @@ FIELD_CLASSES: Final[Mapping[str, DataClass]] = MappingProxyType(
         "/category": DataClass.OPERATIONAL,
         "/urgency": DataClass.OPERATIONAL,
         "/handling_code": DataClass.OPERATIONAL,
-        "/handling_conditions": DataClass.FREE_TEXT,
         "/source_reliability": DataClass.OPERATIONAL,
         "/information_reliability": DataClass.OPERATIONAL,
         "/observed_at": DataClass.OPERATIONAL,
@@ -52,6 +52,7 @@ FIELD_CLASSES: Final[Mapping[str, DataClass]] = MappingProxyType(
         **_location("/location", DataClass.OPERATIONAL),
         "/summary": DataClass.FREE_TEXT,
         "/description": DataClass.FREE_TEXT,
+        "/handling_conditions": DataClass.FREE_TEXT,
         "/special_category_data": DataClass.OPERATIONAL,
         "/purpose": DataClass.OPERATIONAL,
         "/in_reply_to": DataClass.OPERATIONAL,
@@ -78,6 +79,12 @@ FIELD_CLASSES: Final[Mapping[str, DataClass]] = MappingProxyType(
     }
 )
 """The data class of each member of a signal, by pointer pattern."""
+
+FREE_TEXT_POINTERS: Final = tuple(
+    pointer for pointer, data_class in FIELD_CLASSES.items() if data_class is DataClass.FREE_TEXT
+)
+"""Every member that holds free text, in the order a reader meets them: what reaches a
+translation backend or a liaison officer only when the rules let the recipient see it."""
 
 PERSON_IDENTIFIERS: Final = "/persons/*/identifiers/*"
 """The pattern of a person's identifiers, whose class depends on their type."""
@@ -158,7 +165,7 @@ def classify(document: Mapping[str, Any]) -> dict[str, DataClass]:
 def _classified(value: object, pointer: str) -> Iterator[tuple[str, DataClass]]:
     children: list[tuple[str, object]] = []
     if isinstance(value, Mapping):
-        children = [(f"{pointer}/{key}", item) for key, item in value.items()]
+        children = [(pointer + json_pointer.join(key), item) for key, item in value.items()]
     elif isinstance(value, list | tuple):
         children = [(f"{pointer}/{index}", item) for index, item in enumerate(value)]
     for child, item in children:

@@ -70,7 +70,10 @@ def pseudonym(key: bytes, kind: str, *parts: str) -> str:
     return PSEUDONYM_PREFIX + base64.b32encode(digest).decode("ascii").lower()
 
 
-def normal_name(text: str) -> str:
+def name_words(text: str) -> str:
+    """The words of a name, letters and digits only, case-folded and without accents, one
+    space between them (see the module's docstring; not :func:`gateway.subjects.name_letters`,
+    which keeps letters only, run together)."""
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
     return " ".join("".join(c if c.isalnum() else " " for c in bare).split())
@@ -94,7 +97,7 @@ def person(key: bytes, member: Mapping[str, Any]) -> str | None:
     family, given, born = (member.get(k) for k in ("family_name", "given_names", "date_of_birth"))
     if family is None or given is None or born is None:
         return None
-    return pseudonym(key, "person", normal_name(family), normal_name(given), born)
+    return pseudonym(key, "person", name_words(family), name_words(given), born)
 
 
 def person_identifier(key: bytes, identifier: Mapping[str, Any], data_class: DataClass) -> str:
@@ -107,7 +110,7 @@ def person_identifier(key: bytes, identifier: Mapping[str, Any], data_class: Dat
 
 def organisation(key: bytes, member: Mapping[str, Any]) -> str | None:
     name = member.get("name")
-    return None if name is None else pseudonym(key, "organisation", normal_name(name))
+    return None if name is None else pseudonym(key, "organisation", name_words(name))
 
 
 def organisation_identifier(key: bytes, identifier: Mapping[str, Any]) -> str:

@@ -28,7 +28,7 @@ SCHEMA_MAJOR: Final = 1
 
 
 @dataclass(frozen=True)
-class CodeList:
+class InCodeList:
     """A string from code list ``name``, shared as ``#/$defs/<Name>Code`` in the JSON Schema.
 
     A wrong value is pydantic's ``enum`` error listing the codes, or ``error`` for a list
@@ -237,9 +237,9 @@ Ref = Annotated[str, StringConstraints(pattern=REF_PATTERN), _Format("ref_format
 PartnerId = Annotated[
     str, StringConstraints(max_length=64, pattern=PARTNER_ID_PATTERN), _Format("partner_id_format")
 ]
-CountryCode = Annotated[str, CodeList("iso_country", error="country_unknown")]
-SignalCountry = Annotated[str, CodeList("country")]
-AgencyType = Annotated[str, CodeList("agency_type")]
+CountryCode = Annotated[str, InCodeList("iso_country", error="country_unknown")]
+SignalCountry = Annotated[str, InCodeList("country")]
+AgencyType = Annotated[str, InCodeList("agency_type")]
 Registration = Annotated[
     str,
     StringConstraints(max_length=16, pattern=REGISTRATION_PATTERN),

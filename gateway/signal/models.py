@@ -34,8 +34,8 @@ from stdnum.nl import postcode as stdnum_nl_postcode
 from gateway.signal.fields import (
     SCHEMA_PATTERN,
     AgencyType,
-    CodeList,
     CountryCode,
+    InCodeList,
     Items,
     Line,
     PartnerId,
@@ -254,7 +254,7 @@ class PersonIdentifier(BaseModel):
 
     model_config = _config(allOf=_number_rules(PERSON_NUMBERS))
 
-    type: Annotated[str, CodeList("person_identifier_type")] = Field(
+    type: Annotated[str, InCodeList("person_identifier_type")] = Field(
         description=(
             "Kind of number. National numbers are checked: `nl.bsn` (9 digits, eleven-test), "
             "`be.nn` (11 digits, mod-97), `de.idnr` (11 digits, ISO 7064 check digit)."
@@ -304,7 +304,7 @@ class Person(BaseModel):
             "organisations, vehicles and accounts, and used by links and account holders."
         )
     )
-    role: Annotated[str, CodeList("person_role")] = Field(
+    role: Annotated[str, InCodeList("person_role")] = Field(
         description="Role of the person in what is reported."
     )
     family_name: Annotated[str, Line(100)] | None = Field(
@@ -329,7 +329,7 @@ class Person(BaseModel):
         json_schema_extra={"uniqueItems": True},
         description="Nationalities as ISO 3166-1 alpha-2 codes, each at most once, at most 10.",
     )
-    gender: Annotated[str, CodeList("gender")] | None = Field(default=None, description="Gender.")
+    gender: Annotated[str, InCodeList("gender")] | None = Field(default=None, description="Gender.")
     identifiers: Annotated[tuple[PersonIdentifier, ...], Items(10)] = Field(
         default=(),
         description="National numbers and document numbers of the person, at most 10.",
@@ -372,7 +372,7 @@ class OrganisationIdentifier(BaseModel):
 
     model_config = _config(allOf=_number_rules(ORGANISATION_NUMBERS))
 
-    type: Annotated[str, CodeList("organisation_identifier_type")] = Field(
+    type: Annotated[str, InCodeList("organisation_identifier_type")] = Field(
         description=(
             "Kind of number: `nl.kvk` (8 digits), `be.kbo` (10 digits, mod-97), "
             "`de.handelsregister` (court, register and number), `vat` (EU VAT number, checked "
@@ -405,7 +405,7 @@ class Organisation(BaseModel):
     ref: Ref = Field(
         description="Name of this organisation within the signal, e.g. O1; unique among all refs."
     )
-    role: Annotated[str, CodeList("organisation_role")] = Field(
+    role: Annotated[str, InCodeList("organisation_role")] = Field(
         description="Role of the organisation in what is reported."
     )
     name: Annotated[str, Line(200)] | None = Field(
@@ -414,7 +414,7 @@ class Organisation(BaseModel):
     legal_form: Annotated[str, Line(50)] | None = Field(
         default=None, description="Legal form as written in its country, e.g. B.V., SRL, GmbH."
     )
-    sector: Annotated[str, CodeList("sector")] | None = Field(
+    sector: Annotated[str, InCodeList("sector")] | None = Field(
         default=None, description="Sector of activity."
     )
     address: Location | None = Field(default=None, description="Registered or business address.")
@@ -559,7 +559,7 @@ class Link(BaseModel):
     to_ref: Ref = Field(
         alias="to", description="Ref of the entity the relation points to; not the same as `from`."
     )
-    relation: Annotated[str, CodeList("relation")] = Field(
+    relation: Annotated[str, InCodeList("relation")] = Field(
         description=(
             "How `from` relates to `to`. Each end must name an entity of this signal of a kind "
             f"the relation allows ({_describe_link_ends()})."
@@ -631,8 +631,8 @@ class Request(BaseModel):
 
     model_config = _config()
 
-    type: Annotated[str, CodeList("request_type")] = Field(description="Kind of request.")
-    deadline: Annotated[str, CodeList("request_deadline")] = Field(
+    type: Annotated[str, InCodeList("request_type")] = Field(description="Kind of request.")
+    deadline: Annotated[str, InCodeList("request_deadline")] = Field(
         description=(
             "Time limit counted from receipt: `urgent_direct` 8 hours, `urgent_indirect` 3 "
             "calendar days, `standard` 7 calendar days. The gateway tracks it until a reply "
@@ -682,14 +682,16 @@ class Signal(BaseModel):
             "the first result, with other content refused."
         ),
     )
-    language: Annotated[str, CodeList("language")] = Field(
+    language: Annotated[str, InCodeList("language")] = Field(
         description="Language of the free text: summary, description, handling conditions."
     )
-    category: Annotated[str, CodeList("category")] = Field(description="What the signal is about.")
-    urgency: Annotated[str, CodeList("urgency")] = Field(
+    category: Annotated[str, InCodeList("category")] = Field(
+        description="What the signal is about."
+    )
+    urgency: Annotated[str, InCodeList("urgency")] = Field(
         description="How fast recipients should act."
     )
-    handling_code: Annotated[str, CodeList("handling_code")] = Field(
+    handling_code: Annotated[str, InCodeList("handling_code")] = Field(
         description="Restrictions on what recipients may do with the signal."
     )
     handling_conditions: Annotated[str, Text(500)] | None = Field(
@@ -697,10 +699,10 @@ class Signal(BaseModel):
         validate_default=True,
         description="The restrictions of handling code H3; required with H3, refused otherwise.",
     )
-    source_reliability: Annotated[str, CodeList("source_reliability")] = Field(
+    source_reliability: Annotated[str, InCodeList("source_reliability")] = Field(
         description="Reliability of the source (admiralty code letter)."
     )
-    information_reliability: Annotated[str, CodeList("information_reliability")] = Field(
+    information_reliability: Annotated[str, InCodeList("information_reliability")] = Field(
         description="Reliability of the information (admiralty code digit, as a string)."
     )
     observed_at: Timestamp = Field(
@@ -749,7 +751,7 @@ class Signal(BaseModel):
             "category. Across a border such a signal is held back unless the policy allows it."
         ),
     )
-    purpose: Annotated[str, CodeList("purpose")] = Field(
+    purpose: Annotated[str, InCodeList("purpose")] = Field(
         description="Why the information is shared."
     )
     recipients: Recipients = Field(

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from gateway.audit import AuditEvent, EventKind
+from gateway.audit import events, refs
+from gateway.audit.refs import Ref
+from gateway.audit.schema import ABSENT, Absent
 from gateway.errors import RegistryError
 from gateway.staff import throttle
 from gateway.staff import tokens as tokens_
@@ -45,10 +47,6 @@ class IssuedToken:
     secret: str = field(repr=False)
 
 
-def _subject(staff_id: str) -> str:
-    return f"staff:{staff_id}"
-
-
 def _credentials(
     account_id: str, password: str, key: MasterKey, passwords: Passwords
 ) -> tuple[str, bytes, totp_.Totp]:
@@ -65,53 +63,47 @@ def enrol(
     account: StaffAccount,
     password: str,
     *,
-    actor: str,
+    actor: Ref,
     passwords: Passwords = PASSWORDS,
 ) -> Enrolment:
     password_hash, sealed, second = _credentials(account.id, password, key, passwords)
     added = store.add_staff(
         StaffRecord(account, password_hash=password_hash, totp_sealed=sealed),
-        AuditEvent(
-            EventKind.STAFF_ADDED,
-            actor=actor,
-            subject=_subject(account.id),
-            data={
-                "role": str(account.role),
-                "desk": str(account.desk),
-                "language": account.language,
-            },
+        events.StaffAdded(
+            by=actor,
+            about=refs.staff(account.id),
+            role=str(account.role),
+            desk=str(account.desk),
+            language=account.language,
         ),
     )
     return Enrolment(added, second.secret, second.provisioning_uri(account.id))
 
 
-def change(store: StaffStore, account: StaffAccount, *, actor: str) -> StaffAccount:
+def change(store: StaffStore, account: StaffAccount, *, actor: Ref) -> StaffAccount:
     """Give an account the name, role, desk and language of ``account``."""
 
-    def event(before: StaffAccount) -> AuditEvent:
-        changed = {
-            name: {"from": str(getattr(before, name)), "to": str(getattr(account, name))}
-            for name in ("role", "desk", "language")
-            if getattr(before, name) != getattr(account, name)
-        }
-        renamed = {"name_changed": True} if before.name != account.name else {}
-        return AuditEvent(
-            EventKind.STAFF_CHANGED,
-            actor=actor,
-            subject=_subject(account.id),
-            data={**changed, **renamed},
+    def event(before: StaffAccount) -> events.StaffChanged:
+        def changed(name: str) -> events.Change | Absent:
+            was, now = getattr(before, name), getattr(account, name)
+            return ABSENT if was == now else events.Change(was=str(was), now=str(now))
+
+        return events.StaffChanged(
+            by=actor,
+            about=refs.staff(account.id),
+            role=changed("role"),
+            desk=changed("desk"),
+            language=changed("language"),
+            name_changed=True if before.name != account.name else ABSENT,
         )
 
     return store.update_staff(account, event)
 
 
-def set_state(store: StaffStore, staff_id: str, state: StaffState, *, actor: str) -> StaffAccount:
-    def event(before: StaffAccount) -> AuditEvent:
-        return AuditEvent(
-            EventKind.STAFF_STATE_CHANGED,
-            actor=actor,
-            subject=_subject(staff_id),
-            data={"from": str(before.state), "to": str(state)},
+def set_state(store: StaffStore, staff_id: str, state: StaffState, *, actor: Ref) -> StaffAccount:
+    def event(before: StaffAccount) -> events.StaffStateChanged:
+        return events.StaffStateChanged(
+            by=actor, about=refs.staff(staff_id), was=str(before.state), now=str(state)
         )
 
     return store.set_staff_state(staff_id, state, event)
@@ -123,7 +115,7 @@ def reset(
     staff_id: str,
     password: str,
     *,
-    actor: str,
+    actor: Ref,
     passwords: Passwords = PASSWORDS,
 ) -> Enrolment:
     """A new password and a new second factor; every token of the account is revoked."""
@@ -132,11 +124,8 @@ def reset(
         staff_id,
         password_hash=password_hash,
         totp_sealed=sealed,
-        event_for=lambda revoked: AuditEvent(
-            EventKind.STAFF_CREDENTIALS_RESET,
-            actor=actor,
-            subject=_subject(staff_id),
-            data={"tokens_revoked": revoked},
+        event_for=lambda revoked: events.StaffCredentialsReset(
+            by=actor, about=refs.staff(staff_id), tokens_revoked=revoked
         ),
     )
     return Enrolment(account, second.secret, second.provisioning_uri(staff_id), revoked)
@@ -155,22 +144,19 @@ def sign_in_blocks(
     return {staff_id: found[name_key] for staff_id, name_key in keys.items()}
 
 
-def lift_sign_in_blocks(store: Store, key: MasterKey, staff_id: str, *, actor: str) -> int:
+def lift_sign_in_blocks(store: Store, key: MasterKey, staff_id: str, *, actor: Ref) -> int:
     """Forget every sign-in failure of an account, from every address: its holder (or an
     attacker at the same address) may try again at once. How many addresses were blocked."""
     store.staff_account(staff_id)
     return store.lift_sign_in_blocks(
         throttle.name_key(key, staff_id),
-        lambda lifted: AuditEvent(
-            EventKind.STAFF_SIGN_IN_UNBLOCKED,
-            actor=actor,
-            subject=_subject(staff_id),
-            data={"addresses": lifted},
+        lambda lifted: events.StaffSignInUnblocked(
+            by=actor, about=refs.staff(staff_id), addresses=lifted
         ),
     )
 
 
-def issue_token(store: StaffStore, staff_id: str, label: str, *, actor: str) -> IssuedToken:
+def issue_token(store: StaffStore, staff_id: str, label: str, *, actor: Ref) -> IssuedToken:
     label = label.strip()
     if not label or len(label) > 100 or not label.isprintable():
         raise RegistryError("a token label has 1 to 100 printable characters")
@@ -181,23 +167,17 @@ def issue_token(store: StaffStore, staff_id: str, label: str, *, actor: str) -> 
     token = store.issue_token(
         planned,
         tokens_.token_hash(secret),
-        AuditEvent(
-            EventKind.STAFF_TOKEN_ISSUED,
-            actor=actor,
-            subject=_subject(staff_id),
-            data={"token_id": planned.id, "label": label},
+        events.StaffTokenIssued(
+            by=actor, about=refs.staff(staff_id), token_id=planned.id, label=label
         ),
     )
     return IssuedToken(token, secret)
 
 
-def revoke_token(store: StaffStore, token_id: str, *, actor: str) -> tokens_.ApiToken:
+def revoke_token(store: StaffStore, token_id: str, *, actor: Ref) -> tokens_.ApiToken:
     return store.revoke_token(
         token_id,
-        lambda token: AuditEvent(
-            EventKind.STAFF_TOKEN_REVOKED,
-            actor=actor,
-            subject=_subject(token.staff_id),
-            data={"token_id": token.id},
+        lambda token: events.StaffTokenRevoked(
+            by=actor, about=refs.staff(token.staff_id), token_id=token.id
         ),
     )

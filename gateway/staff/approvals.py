@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
-from gateway.audit import AuditEvent, EventKind, timestamp
+from gateway.audit import events, refs, timestamp
+from gateway.audit.refs import Ref
+from gateway.audit.schema import ABSENT
 from gateway.errors import Forbidden, NotFound, RegistryError
 from gateway.staff import throttle
 from gateway.staff.accounts import StaffAccount
@@ -57,11 +59,10 @@ def propose(
     kept = store.add_staff_proposal(
         proposal,
         None if half is None else half_hash(proposal.id, Half.PROPOSER, half),
-        AuditEvent(
-            EventKind.STAFF_PROPOSED,
-            actor=f"staff:{proposer.id}",
-            subject=f"staff:{account.id}",
-            data={**_facts(proposal), "approver": str(proposal.approver_role)},
+        events.StaffProposed(
+            by=refs.staff(proposer.id),
+            **_facts(proposal),
+            approver=str(proposal.approver_role),
         ),
     )
     return WithHalf(kept, half)
@@ -87,19 +88,17 @@ def decide(
     half = new_half() if approve and proposal.kind.enrols else None
     expires = None if half is None else now + code_lifetime
 
-    def event(decided: Decided) -> AuditEvent:
-        data: dict[str, object] = _facts(decided.proposal)
-        if approve and proposal.kind is not ProposalKind.ADD:
-            data["sessions_ended"] = decided.sessions_ended
-        if approve and proposal.kind is ProposalKind.RESET:
-            data["tokens_revoked"] = decided.tokens_revoked
-        if expires is not None:
-            data["code_expires_at"] = timestamp(expires)
-        return AuditEvent(
-            EventKind.STAFF_PROPOSAL_APPROVED if approve else EventKind.STAFF_PROPOSAL_REFUSED,
-            actor=f"staff:{decider.id}",
-            subject=f"staff:{proposal.account.id}",
-            data=data,
+    def event(decided: Decided) -> events.StaffProposalApproved | events.StaffProposalRefused:
+        by, facts = refs.staff(decider.id), _facts(decided.proposal)
+        if not approve:
+            return events.StaffProposalRefused(by=by, **facts)
+        kind = proposal.kind
+        return events.StaffProposalApproved(
+            by=by,
+            **facts,
+            sessions_ended=ABSENT if kind is ProposalKind.ADD else decided.sessions_ended,
+            tokens_revoked=decided.tokens_revoked if kind is ProposalKind.RESET else ABSENT,
+            code_expires_at=ABSENT if expires is None else timestamp(expires),
         )
 
     decided = store.decide_staff_proposal(
@@ -115,11 +114,22 @@ def decide(
     return WithHalf(decided.proposal, half)
 
 
-def _facts(proposal: Proposal) -> dict[str, object]:
-    return {
-        "proposal": proposal.id,
-        "kind": str(proposal.kind),
-        "role": str(proposal.account.role),
-        "desk": str(proposal.account.desk),
-        "language": proposal.account.language,
-    }
+class _Facts(TypedDict):
+    about: Ref
+    proposal: str
+    proposal_kind: str
+    role: str
+    desk: str
+    language: str
+
+
+def _facts(proposal: Proposal) -> _Facts:
+    """What every event of a proposal names."""
+    return _Facts(
+        about=refs.staff(proposal.account.id),
+        proposal=proposal.id,
+        proposal_kind=str(proposal.kind),
+        role=str(proposal.account.role),
+        desk=str(proposal.account.desk),
+        language=proposal.account.language,
+    )

@@ -26,7 +26,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from gateway.addresses import address_key
-from gateway.audit import AuditEvent, EventKind, timestamp
+from gateway.audit import events, refs, timestamp
+from gateway.audit.schema import ABSENT
 from gateway.clock import Clock
 from gateway.errors import RegistryError, StaffNotAuthenticated, TooManyAttempts
 from gateway.staff import throttle
@@ -125,11 +126,11 @@ class Authenticator:
                 totp_sealed=totp_.seal(second, self._key, staff_id),
                 now=attempt.now,
                 name_key=attempt.name_key,
-                event=AuditEvent(
-                    EventKind.STAFF_ENROLLED,
-                    actor=f"staff:{staff_id}",
-                    subject=f"staff:{staff_id}",
-                    data={"proposal": code.proposal_id, "address": attempt.address},
+                event=events.StaffEnrolled(
+                    by=refs.staff(staff_id),
+                    about=refs.staff(staff_id),
+                    proposal=code.proposal_id,
+                    address=attempt.address,
                 ),
             )
         except RegistryError:  # used or expired meanwhile, by another request
@@ -165,7 +166,12 @@ class Authenticator:
                 record,
                 totp_sealed=result.totp_sealed,
                 password_hash=result.password_hash,
-                event=self._event(result, attempt.address),
+                event=events.StaffLoginSucceeded(
+                    by=refs.staff(record.account.id),
+                    about=refs.staff(record.account.id),
+                    address=attempt.address,
+                    rehashed=True if result.password_hash else ABSENT,
+                ),
                 name_key=attempt.name_key,
                 address=attempt.address,
             ):
@@ -175,10 +181,22 @@ class Authenticator:
         raise StaffNotAuthenticated(reason=str(result.refusal))
 
     def _count_failure(self, attempt: _Attempt, result: LoginResult) -> None:
-        def event(failures: Failures) -> AuditEvent:
+        assert result.refusal is not None
+        refusal = str(result.refusal)
+        account = None if result.account is None else refs.staff(result.account.id)
+
+        def event(failures: Failures) -> events.StaffLoginRefused:
+            """Who tried, from where, and why it was refused; not the name tried for no
+            account, which may well be a password typed into the wrong field."""
             until = failures.blocked_until
-            block = {} if until is None else {"blocked_until": timestamp(until)}
-            return self._event(result, attempt.address, failures=failures.count, **block)
+            return events.StaffLoginRefused(
+                by=account or refs.ANONYMOUS,
+                about=account,
+                reason=refusal,
+                address=attempt.address,
+                failures=failures.count,
+                blocked_until=ABSENT if until is None else timestamp(until),
+            )
 
         self._store.sign_in_failed(
             address=attempt.address,
@@ -186,24 +204,6 @@ class Authenticator:
             now=attempt.now,
             policy=self.throttle,
             event_for=event,
-        )
-
-    @staticmethod
-    def _event(result: LoginResult, address: str, **data: object) -> AuditEvent:
-        """Who tried, from where, and why it was refused; not the name tried for no account,
-        which may well be a password typed into the wrong field."""
-        account_id = None if result.account is None else result.account.id
-        refusal = {} if result.refusal is None else {"reason": str(result.refusal)}
-        return AuditEvent(
-            EventKind.STAFF_LOGIN_SUCCEEDED if result.ok else EventKind.STAFF_LOGIN_REFUSED,
-            actor="anonymous" if account_id is None else f"staff:{account_id}",
-            subject="" if account_id is None else f"staff:{account_id}",
-            data={
-                **refusal,
-                "address": address,
-                **({"rehashed": True} if result.password_hash else {}),
-                **data,
-            },
         )
 
     async def current(self, staff_id: str) -> StaffAccount:

@@ -15,7 +15,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Final
 
-from gateway.audit import AuditEntry, EventKind, Verification
+from gateway.audit import AuditEntry, EventKind, Verification, refs
+from gateway.audit.keys import Key
+from gateway.audit.refs import RefKind
 from gateway.store.database import Database, Transaction
 
 PAGE_MAX: Final = 200
@@ -125,12 +127,17 @@ _COLUMNS = (
     "s.id, s.received_at, s.sender_id, ps.country, d.recipient_id, pr.country, "
     "s.category, s.urgency, d.verdict, d.rule_ids, d.policy_sha256"
 )
-_ABOUT_EXCHANGE = (
-    "((a.subject = 'signal:' || s.id AND coalesce(json_extract(CAST(a.entry AS TEXT), "
-    "'$.data.recipient'), d.recipient_id) = d.recipient_id) OR (a.kind = 'inbox.fetched' "
-    "AND a.actor = d.recipient_id AND EXISTS (SELECT 1 FROM json_each(CAST(a.entry AS TEXT), "
-    "'$.data.signals') f WHERE f.value = s.id)))"
+_FETCHED: Final = f"a.kind = '{EventKind.INBOX_FETCHED}'"
+_SIGNALS_FETCHED: Final = f"json_each(CAST(a.entry AS TEXT), '$.data.{Key.SIGNALS}') f"
+_ABOUT_EXCHANGE: Final = (
+    f"((a.subject = '{RefKind.SIGNAL}:' || s.id AND coalesce(json_extract(CAST(a.entry AS TEXT),"
+    f" '$.data.{Key.RECIPIENT}'), d.recipient_id) = d.recipient_id) OR ({_FETCHED} "
+    f"AND a.actor IN ('{RefKind.PARTNER}:' || d.recipient_id, d.recipient_id) "
+    f"AND EXISTS (SELECT 1 FROM {_SIGNALS_FETCHED} WHERE f.value = s.id)))"
 )
+"""Whether audit entry ``a`` is about exchange ``s``, ``d``: its subject is the signal (and it
+names no other recipient), or it is the recipient's fetch of its inbox that handed the signal
+out (the recipient named as actors are written now, or by its bare id as they were before)."""
 
 
 # The clause each filter adds, by its field of ExchangeQuery (bound by the same name).
@@ -231,10 +238,9 @@ class AuditSearchStore(Database):
             rows = conn.execute(
                 f"SELECT {_ENTRY_COLUMNS} FROM audit a WHERE a.subject = :subject "
                 "UNION SELECT "
-                f"{_ENTRY_COLUMNS} FROM audit a WHERE a.kind = 'inbox.fetched' AND EXISTS "
-                "(SELECT 1 FROM json_each(CAST(a.entry AS TEXT), '$.data.signals') f "
-                "WHERE f.value = :id) ORDER BY 1",
-                {"subject": f"signal:{signal_id}", "id": signal_id},
+                f"{_ENTRY_COLUMNS} FROM audit a WHERE {_FETCHED} AND EXISTS "
+                f"(SELECT 1 FROM {_SIGNALS_FETCHED} WHERE f.value = :id) ORDER BY 1",
+                {"subject": str(refs.signal(signal_id)), "id": signal_id},
             ).fetchall()
             return [_entry(r) for r in rows]
 

@@ -29,10 +29,9 @@ from gateway.translate.libretranslate import CircuitBreaker, LibreTranslateBacke
 from gateway.translate.memory import MemoryBackend, MemoryEntry, ScopedMemory
 from gateway.translate.none import NoTranslation
 from gateway.translate.types import MemoryScope, Provenance, ProvenanceKind, TranslatedText
-from gateway.translate.view import FREE_TEXT_POINTERS, translate_view
+from gateway.translate.view import translate_view
 
 __all__ = [
-    "FREE_TEXT_POINTERS",
     "BackendKind",
     "BatchTranslator",
     "CircuitBreaker",

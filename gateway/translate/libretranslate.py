@@ -5,13 +5,20 @@ and ``POST /translate`` with ``{"q", "source", "target", "format": "text", "api_
 answered by ``{"translatedText": ...}`` or, on error, ``{"error": ...}``.
 
 Every request has its own timeout. A timeout, a broken connection, a 5xx or a 429 is retried
-a bounded number of times with exponential backoff; any other 4xx is the server's considered
-answer and is not. A call that still fails counts against a :class:`CircuitBreaker`: after
-``threshold`` failed calls in a row it opens and calls fail at once with
-:class:`~gateway.translate.base.TranslationUnavailable`, without touching the network, until a
-cool-down has passed; then one trial call may go (half-open), and its outcome closes or reopens
-the circuit. So a dead engine costs one fast refusal per text, never a stalled pipeline: callers
-translate off the intake path and pass the original on when this raises.
+a bounded number of times with exponential backoff (tenacity); any other 4xx is the server's
+considered answer and is not. A call that still fails counts against a
+:class:`CircuitBreaker`: after ``threshold`` failed calls in a row it opens and calls fail at
+once with :class:`~gateway.translate.base.TranslationUnavailable`, without touching the
+network, until a cool-down has passed; then one trial call may go (half-open), and its outcome
+closes or reopens the circuit. So a dead engine costs one fast refusal per text, never a
+stalled pipeline: callers translate off the intake path and pass the original on when this
+raises.
+
+The breaker is written here rather than taken from a library: it reads the gateway's injected
+:class:`~gateway.clock.Clock`, so its cool-down is tested without waiting; it lets one trial at
+a time through when half-open; and a refusal (the server is alive) and a cancelled call each
+count as what they are. pybreaker and circuitbreaker read the system clock, and pybreaker
+guards coroutines only under Tornado.
 
 The provenance names engine ``libretranslate`` and a version: the one the deployment gives
 (the LibreTranslate release it runs), or else a fingerprint of the language pairs the server
@@ -20,7 +27,6 @@ offers, which changes when its models do.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -28,6 +34,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final, Literal, TypeVar
 
 import aiohttp
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from gateway.clock import Clock, SystemClock
 from gateway.logs import get_logger
@@ -95,6 +102,10 @@ class CircuitBreaker:
 
 class _ServerFailure(Exception):
     """The server did not answer usefully: timed out, unreachable, 5xx, 429, or garbled."""
+
+
+class _Transient(Exception):
+    """A failure that may pass on the next attempt: a timeout, no connection, a 5xx or a 429."""
 
 
 class _Refused(Exception):
@@ -229,29 +240,40 @@ class LibreTranslateBackend:
         """The decoded JSON answer of a 200; retries what may pass, raises the rest."""
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
-        cause = "no attempt"
-        for attempt in range(self._retries + 1):
-            if attempt:
-                await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
-            try:
-                async with self._session.request(method, self.url + path, json=body) as response:
-                    status = response.status
-                    raw = await response.read()
-            except TimeoutError:
-                cause = f"{path} timed out"
-                continue
-            except aiohttp.ClientError as exc:
-                cause = f"{path} unreachable ({type(exc).__name__})"
-                continue
-            answer = _decoded(raw)
-            if status == 200:
-                if answer is None:
-                    raise _ServerFailure(f"{path} answered something other than JSON")
-                return answer
-            cause = f"{path} answered {status}{_error_of(answer)}"
-            if status not in RETRYABLE_STATUSES:
-                raise _Refused(cause)
-        raise _ServerFailure(f"{cause}, after {self._retries + 1} attempts")
+        attempts = self._retries + 1
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(attempts),
+            wait=wait_exponential(multiplier=self._backoff),
+            retry=retry_if_exception_type(_Transient),
+            reraise=True,
+        )
+        try:
+            return await retrying(self._attempt, self._session, method, path, body)
+        except _Transient as exc:
+            raise _ServerFailure(f"{exc}, after {attempts} attempts") from exc
+
+    async def _attempt(
+        self, session: aiohttp.ClientSession, method: str, path: str, body: dict[str, object] | None
+    ) -> Any:
+        try:
+            async with session.request(
+                method, self.url + path, json=body, allow_redirects=False
+            ) as response:
+                status = response.status
+                raw = await response.read()
+        except TimeoutError as exc:
+            raise _Transient(f"{path} timed out") from exc
+        except aiohttp.ClientError as exc:
+            raise _Transient(f"{path} unreachable ({type(exc).__name__})") from exc
+        answer = _decoded(raw)
+        if status == 200:
+            if answer is None:
+                raise _ServerFailure(f"{path} answered something other than JSON")
+            return answer
+        cause = f"{path} answered {status}{_error_of(answer)}"
+        if status in RETRYABLE_STATUSES:
+            raise _Transient(cause)
+        raise _Refused(cause)
 
 
 def _decoded(raw: bytes) -> Any:

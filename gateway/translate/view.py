@@ -7,20 +7,11 @@ so a text the rules redacted is simply not there, and a held text (its pointer i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Final
-
+from gateway import json_pointer
 from gateway.decision import DataClass
-from gateway.minimise import FIELD_CLASSES, RecipientView
+from gateway.minimise import FREE_TEXT_POINTERS, RecipientView
 from gateway.translate.base import TranslationBackend, TranslationUnavailable, untranslated
 from gateway.translate.types import TranslatedText
-
-FREE_TEXT_POINTERS: Final = tuple(
-    pointer
-    for pointer, data_class in FIELD_CLASSES.items()
-    if data_class is DataClass.FREE_TEXT and "*" not in pointer
-)
-"""Every member of a signal that holds free text, as JSON pointers."""
 
 
 async def translate_view(
@@ -34,7 +25,7 @@ async def translate_view(
         return {}
     translated: dict[str, TranslatedText] = {}
     for pointer in FREE_TEXT_POINTERS:
-        text = _resolve(view.document, pointer)
+        text = json_pointer.get(view.document, pointer)
         if pointer in view.held or not isinstance(text, str) or not text.strip():
             continue
         try:
@@ -42,12 +33,3 @@ async def translate_view(
         except TranslationUnavailable:
             translated[pointer] = untranslated(text, source)
     return translated
-
-
-def _resolve(document: Mapping[str, Any], pointer: str) -> object:
-    value: object = document
-    for member in pointer.split("/")[1:]:
-        if not isinstance(value, Mapping) or member not in value:
-            return None
-        value = value[member]
-    return value

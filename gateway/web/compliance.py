@@ -23,7 +23,9 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from gateway import audit, datadir, labels
-from gateway.audit import AuditEntry, AuditEvent, EventKind, timestamp
+from gateway.audit import AuditEntry, EventKind, events, refs, timestamp
+from gateway.audit.keys import Key
+from gateway.audit.refs import Ref
 from gateway.config import DataDir
 from gateway.decision import Decision
 from gateway.errors import LookupInvalid, NotFound, QueryInvalid
@@ -270,28 +272,30 @@ class StoryLine:
 
 
 _DETAILS: Final = (
-    ("envelope", N_("envelope")),
-    ("version", N_("version")),
-    ("review", N_("review")),
-    ("key_id", N_("key")),
-    ("language", N_("language")),
-    ("state", N_("state")),
-    ("status", N_("HTTP status")),
-    ("attempt", N_("attempt")),
-    ("by", N_("by")),
-    ("corrected", N_("corrected fields")),
+    (Key.ENVELOPE, N_("envelope")),
+    (Key.VERSION, N_("version")),
+    (Key.REVIEW, N_("review")),
+    (Key.KEY_ID, N_("key")),
+    (Key.LANGUAGE, N_("language")),
+    (Key.STATE, N_("state")),
+    (Key.STATUS, N_("HTTP status")),
+    (Key.ATTEMPT, N_("attempt")),
+    (Key.BY, N_("by")),
+    (Key.CORRECTED, N_("corrected fields")),
 )
 
 
 def story(entries: list[AuditEntry], viewer: Viewer) -> Iterator[StoryLine]:
-    """One line per audit entry about a signal, in the viewer's language and time zone."""
+    """One line per audit entry about a signal, in the viewer's language and time zone; an
+    actor written the older way (a partner's bare id) reads as any other."""
     for entry in entries:
         data = entry.data
-        recipient = data.get("recipient")
+        actor = Ref.actor(entry.actor)
+        recipient = data.get(Key.RECIPIENT)
         if entry.kind == EventKind.INBOX_FETCHED:
-            recipient = entry.actor
+            recipient = actor.id
         elif entry.kind == EventKind.SIGNAL_ACCEPTED:
-            recipient = _detail(data.get("recipients") or "")
+            recipient = _detail(data.get(Key.RECIPIENTS) or "")
         details = tuple(
             (translate(label, viewer.language), _detail(data[key]))
             for key, label in _DETAILS
@@ -302,7 +306,7 @@ def story(entries: list[AuditEntry], viewer: Viewer) -> Iterator[StoryLine]:
             at_iso=entry.at,
             kind=entry.kind,
             what=translate(EXCHANGE_EVENTS.get(entry.kind, entry.kind), viewer.language),
-            actor=entry.actor,
+            actor=str(actor),
             recipient=str(recipient or ""),
             details=details,
         )
@@ -369,21 +373,18 @@ async def export(request: web.Request, viewer: Viewer) -> web.Response:
         format="json" if chosen == "json" else "csv",
         query=asked.query,
         exported_at=timestamp(web_.clock.now()),
-        exported_by=viewer.actor,
+        exported_by=str(viewer.actor),
         signer=_signer(request),
     )
     await web_.store.record(
-        AuditEvent(
-            EventKind.AUDIT_EXPORTED,
-            actor=viewer.actor,
-            subject=f"export:{made.file_name}",
-            data={
-                "format": chosen,
-                "rows": len(exchanges),
-                "query": asked.query.as_json(),
-                "sha256": made.manifest["sha256"],
-                "key_id": made.manifest["key_id"],
-            },
+        events.AuditExported(
+            by=viewer.actor,
+            about=refs.export(made.file_name),
+            format=chosen,
+            rows=len(exchanges),
+            query=asked.query.as_json(),
+            sha256=str(made.manifest["sha256"]),
+            key_id=str(made.manifest["key_id"]),
         )
     )
     return web.Response(
@@ -425,7 +426,7 @@ async def start_verify(request: web.Request, viewer: Viewer) -> web.Response:
     job = next((j for j in state.jobs.values() if not j.done), None)
     if job is None:
         head = await store.chain_head()
-        job = VerifyJob(secrets.token_urlsafe(12), viewer.actor, head.seq if head else 0)
+        job = VerifyJob(secrets.token_urlsafe(12), str(viewer.actor), head.seq if head else 0)
         state.jobs[job.id] = job
         task = asyncio.create_task(_verify(store, job))
         state.tasks.add(task)

@@ -24,6 +24,8 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import Session
 
+from gateway.audit import refs
+from gateway.audit.refs import Ref
 from gateway.clock import Clock
 from gateway.desk import ReviewDesk
 from gateway.errors import (
@@ -31,11 +33,17 @@ from gateway.errors import (
     EuregateError,
     Forbidden,
     InternalError,
-    MethodNotAllowed,
-    NotFound,
     StaffNotAuthenticated,
 )
-from gateway.http import LANGUAGE, REQUEST_ID, Handler, client_gone, read_form
+from gateway.http import (
+    API_PREFIX,
+    LANGUAGE,
+    REQUEST_ID,
+    Handler,
+    client_gone,
+    error_from_http,
+    read_form,
+)
 from gateway.i18n import LANGUAGES, N_
 from gateway.logs import get_logger
 from gateway.staff import Authenticator, Permission, StaffAccount, allowed, allowed_to
@@ -43,9 +51,8 @@ from gateway.store import Store
 from gateway.vault import MasterKey
 from gateway.web import present, sessions
 from gateway.web.security import CSRF_FIELD, SECURITY_HEADERS, csrf_valid
-from gateway.web.texts import ROLE_LABELS, Texts
+from gateway.web.texts import ROLE_LABELS, TemplateGettext
 
-API_PREFIX: Final = "/v1/"
 STATIC_PREFIX: Final = "/static/"
 LOGIN_PATH: Final = "/login"
 FORM_EXPIRED: Final = N_(
@@ -105,9 +112,9 @@ class Viewer:
     time_zone: ZoneInfo
 
     @property
-    def actor(self) -> str:
+    def actor(self) -> Ref:
         """The viewer as the audit log names them."""
-        return f"staff:{self.account.id}"
+        return refs.staff(self.account.id)
 
     def moment(self, at: str | None) -> str:
         """A stored timestamp as the viewer reads it; nothing for none."""
@@ -205,7 +212,7 @@ async def render_page(
         else []
     )
     frame = {
-        "_": Texts(language),
+        "_": TemplateGettext(language),
         "language": language,
         "languages": LANGUAGES,
         "viewer": viewer,
@@ -254,7 +261,7 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        return await error_page(request, _from_http(exc, request))
+        return await error_page(request, error_from_http(exc, request))
     except EuregateError as error:
         return await error_page(request, error)
     except Exception as exc:  # the pages' one place for the unexpected
@@ -264,14 +271,6 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
             "internal_error", error_type=type(exc).__name__
         )
         return await error_page(request, InternalError())
-
-
-def _from_http(exc: web.HTTPException, request: web.Request) -> EuregateError:
-    if exc.status == 404:
-        return NotFound()
-    if exc.status == 405:
-        return MethodNotAllowed(method=request.method)
-    return InternalError() if exc.status >= 500 else ClientError()
 
 
 async def error_page(

@@ -16,7 +16,7 @@ from aiohttp import web
 from gateway.decision import LABELS as DECISION_LABELS
 from gateway.errors import CorrectionInvalid, NotFound
 from gateway.i18n import N_, translate
-from gateway.render import FREE_TEXT
+from gateway.minimise import FREE_TEXT_POINTERS
 from gateway.staff import Permission
 from gateway.store import ReviewItem
 from gateway.web import present
@@ -107,7 +107,7 @@ async def _message_page(
         "rendered": case.rendered,
         "rendered_value": lambda field: present.rendered_value(field, source, target),
         "provenance_text": lambda p: present.provenance_text(p, language),
-        "free_text": FREE_TEXT,
+        "free_text": FREE_TEXT_POINTERS,
         "text_prefix": TEXT_PREFIX,
         "shown_prefix": SHOWN_PREFIX,
     }

@@ -25,9 +25,9 @@ from gateway.decision import LABELS as DECISION_LABELS
 from gateway.decision import Decision, FiredRule
 from gateway.desk import ReviewCase
 from gateway.i18n import DEFAULT_LANGUAGE, N_, translate
+from gateway.minimise import FREE_TEXT_POINTERS
 from gateway.render import (
     FIELD_LABELS,
-    FREE_TEXT,
     LANGUAGE_LOCALES,
     RenderedField,
     memory_origin_text,
@@ -265,7 +265,7 @@ def fired_rules(decision: Decision, language: str) -> list[RuleText]:
 def rendered_value(field: RenderedField, source: str, target: str) -> Markup:
     """A field of the recipient's rendering; free text with its glossary terms marked."""
     value = field.value or ""
-    if field.pointer not in FREE_TEXT:
+    if field.pointer not in FREE_TEXT_POINTERS:
         return escape(value)
     if field.language == source:
         return highlight(value, glossary_terms(source, target))

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Final
 
@@ -22,7 +21,7 @@ from aiohttp import web
 from aiohttp_session import Session, get_session, new_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
-from gateway.audit import AuditEvent, EventKind
+from gateway.audit import events, refs
 from gateway.i18n import LANGUAGES
 from gateway.staff import StaffAccount
 from gateway.staff import sessions as staff_sessions
@@ -225,30 +224,18 @@ async def end(store: StaffSessionStore, session: StaffSession, why: Ended) -> No
     session.invalidate()
 
 
-async def sign_out(
-    store: StaffSessionStore,
-    session: StaffSession,
-    event_for: Callable[[str, int], AuditEvent],
-) -> None:
-    """End every session of the signed-in account (``event_for(staff_id, ended)``)."""
+async def sign_out(store: StaffSessionStore, session: StaffSession) -> None:
+    """End every session of the signed-in account; audited."""
     record = session.record
     if record is not None:
+        account = refs.staff(record.staff_id)
         await asyncio.to_thread(
             store.end_staff_sessions,
             record.staff_id,
             Ended.SIGNED_OUT,
-            lambda ended: event_for(record.staff_id, ended),
+            lambda ended: events.StaffSignedOut(by=account, about=account, sessions_ended=ended),
         )
     session.invalidate()
-
-
-def signed_out_event(staff_id: str, ended: int) -> AuditEvent:
-    return AuditEvent(
-        EventKind.STAFF_SIGNED_OUT,
-        actor=f"staff:{staff_id}",
-        subject=f"staff:{staff_id}",
-        data={"sessions_ended": ended},
-    )
 
 
 def touch(session: StaffSession, now: datetime) -> None:

@@ -126,7 +126,7 @@ async def _refused(
 async def logout(request: web.Request) -> web.Response:
     """Signing out ends every session of the account, in every browser."""
     session = await sessions.session_of(request)
-    await sessions.sign_out(context(request).store, session, sessions.signed_out_event)
+    await sessions.sign_out(context(request).store, session)
     raise web.HTTPSeeOther(f"{LOGIN_PATH}?state=signed_out_everywhere")
 
 

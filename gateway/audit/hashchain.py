@@ -1,4 +1,4 @@
-"""The audit log: an append-only chain of events, each entry holding its predecessor's hash.
+"""The chain: an append-only sequence of entries, each holding its predecessor's hash.
 
 An entry is the RFC 8785 canonical JSON of ``{seq, at, kind, actor, subject, data, prev}``;
 its hash is the SHA-256 of those bytes. Changing, removing or reordering any entry breaks
@@ -10,73 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 import rfc8785
 
 from gateway import canonical as canonical_json
+from gateway.audit.schema import AuditEvent
 
 GENESIS = "0" * 64
-
-
-class EventKind(StrEnum):
-    SIGNAL_ACCEPTED = "signal.accepted"
-    SIGNAL_REFUSED = "signal.refused"
-    AUTHENTICATION_REFUSED = "authentication.refused"
-    PARTNER_ADDED = "partner.added"
-    PARTNER_STATE_CHANGED = "partner.state_changed"
-    PARTNER_WEBHOOK_CHANGED = "partner.webhook_changed"
-    CERTIFICATE_ISSUED = "certificate.issued"
-    CERTIFICATE_REGISTERED = "certificate.registered"
-    CERTIFICATE_REVOKED = "certificate.revoked"
-    PARTNER_KEY_ADDED = "partner_key.added"
-    PARTNER_KEY_RETIRED = "partner_key.retired"
-    GATEWAY_KEY_CREATED = "gateway_key.created"
-    GATEWAY_INITIALISED = "gateway.initialised"
-    POLICY_ADOPTED = "policy.adopted"
-    POLICY_REFUSED = "policy.refused"
-    POLICY_EXPLAINED = "policy.explained"
-    COPY_SEALED = "copy.sealed"
-    INBOX_FETCHED = "inbox.fetched"
-    INBOX_ACKNOWLEDGED = "inbox.acknowledged"
-    DELIVERY_ATTEMPTED = "delivery.attempted"
-    DELIVERY_RETRIED = "delivery.retried"
-    SUBJECT_LOOKED_UP = "subject.looked_up"
-    AUDIT_EXPORTED = "audit.exported"
-    REVIEW_OPENED = "review.opened"
-    REVIEW_RELEASED = "review.released"
-    REVIEW_REJECTED = "review.rejected"
-    STAFF_ADDED = "staff.added"
-    STAFF_CHANGED = "staff.changed"
-    STAFF_STATE_CHANGED = "staff.state_changed"
-    STAFF_CREDENTIALS_RESET = "staff.credentials_reset"
-    STAFF_LOGIN_SUCCEEDED = "staff.login_succeeded"
-    STAFF_LOGIN_REFUSED = "staff.login_refused"
-    STAFF_SIGNED_OUT = "staff.signed_out"
-    STAFF_SIGN_IN_UNBLOCKED = "staff.sign_in_unblocked"
-    STAFF_PROPOSED = "staff.proposed"
-    STAFF_PROPOSAL_APPROVED = "staff.proposal_approved"
-    STAFF_PROPOSAL_REFUSED = "staff.proposal_refused"
-    STAFF_ENROLLED = "staff.enrolled"
-    STAFF_TOKEN_ISSUED = "staff.token_issued"  # noqa: S105 - an event kind, not a secret
-    STAFF_TOKEN_REVOKED = "staff.token_revoked"  # noqa: S105 - an event kind, not a secret
-    MEMORY_LISTED = "memory.listed"
-    MEMORY_CONFIRMED = "memory.confirmed"
-    AT_REST_UPGRADED = "gateway.at_rest_upgraded"
-
-
-@dataclass(frozen=True)
-class AuditEvent:
-    """What happened, before it has a place in the chain."""
-
-    kind: EventKind
-    actor: str
-    subject: str = ""
-    data: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

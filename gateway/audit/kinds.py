@@ -1,0 +1,50 @@
+"""What can happen: one kind per audited step, written into each entry as ``kind``."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class EventKind(StrEnum):
+    SIGNAL_ACCEPTED = "signal.accepted"
+    SIGNAL_REFUSED = "signal.refused"
+    AUTHENTICATION_REFUSED = "authentication.refused"
+    PARTNER_ADDED = "partner.added"
+    PARTNER_STATE_CHANGED = "partner.state_changed"
+    PARTNER_WEBHOOK_CHANGED = "partner.webhook_changed"
+    CERTIFICATE_ISSUED = "certificate.issued"
+    CERTIFICATE_REVOKED = "certificate.revoked"
+    PARTNER_KEY_ADDED = "partner_key.added"
+    PARTNER_KEY_RETIRED = "partner_key.retired"
+    GATEWAY_KEY_CREATED = "gateway_key.created"
+    GATEWAY_INITIALISED = "gateway.initialised"
+    POLICY_ADOPTED = "policy.adopted"
+    POLICY_REFUSED = "policy.refused"
+    POLICY_EXPLAINED = "policy.explained"
+    COPY_SEALED = "copy.sealed"
+    INBOX_FETCHED = "inbox.fetched"
+    INBOX_ACKNOWLEDGED = "inbox.acknowledged"
+    DELIVERY_ATTEMPTED = "delivery.attempted"
+    DELIVERY_RETRIED = "delivery.retried"
+    SUBJECT_LOOKED_UP = "subject.looked_up"
+    AUDIT_EXPORTED = "audit.exported"
+    REVIEW_OPENED = "review.opened"
+    REVIEW_RELEASED = "review.released"
+    REVIEW_REJECTED = "review.rejected"
+    STAFF_ADDED = "staff.added"
+    STAFF_CHANGED = "staff.changed"
+    STAFF_STATE_CHANGED = "staff.state_changed"
+    STAFF_CREDENTIALS_RESET = "staff.credentials_reset"
+    STAFF_LOGIN_SUCCEEDED = "staff.login_succeeded"
+    STAFF_LOGIN_REFUSED = "staff.login_refused"
+    STAFF_SIGNED_OUT = "staff.signed_out"
+    STAFF_SIGN_IN_UNBLOCKED = "staff.sign_in_unblocked"
+    STAFF_PROPOSED = "staff.proposed"
+    STAFF_PROPOSAL_APPROVED = "staff.proposal_approved"
+    STAFF_PROPOSAL_REFUSED = "staff.proposal_refused"
+    STAFF_ENROLLED = "staff.enrolled"
+    STAFF_TOKEN_ISSUED = "staff.token_issued"  # noqa: S105 - an event kind, not a secret
+    STAFF_TOKEN_REVOKED = "staff.token_revoked"  # noqa: S105 - an event kind, not a secret
+    MEMORY_LISTED = "memory.listed"
+    MEMORY_CONFIRMED = "memory.confirmed"
+    AT_REST_UPGRADED = "gateway.at_rest_upgraded"
