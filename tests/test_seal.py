@@ -459,6 +459,16 @@ def _first_block(pem: bytes) -> bytes:
     )
 
 
+def _der_sequence(*parts: bytes) -> bytes:
+    body = b"".join(parts)
+    return b"\x30" + bytes([len(body)]) + body
+
+
+_UNKNOWN_ALGORITHM = _der_sequence(bytes.fromhex("06032a0304"))  # OID 1.2.3.4, no parameters
+_UNKNOWN_PUBLIC = _pem(b"PUBLIC KEY", _der_sequence(_UNKNOWN_ALGORITHM, b"\x03\x03\x00\xff\xff"))
+_UNKNOWN_PRIVATE = _pem(
+    b"PRIVATE KEY", _der_sequence(b"\x02\x01\x00", _UNKNOWN_ALGORITHM, b"\x04\x02\xff\xff")
+)
 _MLKEM_ONLY = tuple(_first_block(pem) for pem in seal.generate_key_pair(Suite.MLKEM768_X25519))
 _PKCS8 = serialization.PrivateFormat.PKCS8
 _PEM = serialization.Encoding.PEM
@@ -487,6 +497,11 @@ _PEM = serialization.Encoding.PEM
         ),
         pytest.param(seal.generate_key_pair()[1], "not an unencrypted", id="a-public-key"),
         pytest.param(
+            _UNKNOWN_PRIVATE,
+            r"^not an unencrypted PEM private key: Unknown key type: 1\.2\.3\.4$",
+            id="unknown-algorithm",
+        ),
+        pytest.param(
             seal.generate_key_pair()[0] + seal.generate_key_pair()[0],
             _EXPECTED_PRIVATE,
             id="two-x25519",
@@ -508,6 +523,11 @@ def test_a_private_key_file_that_is_not_one_is_a_value_error_saying_why(
             _pem(b"PUBLIC KEY", b"\x30\x03\x02\x01\x00"), "not a PEM public key", id="not-a-key"
         ),
         pytest.param(seal.generate_key_pair()[0], "not a PEM public key", id="a-private-key"),
+        pytest.param(
+            _UNKNOWN_PUBLIC,
+            r"^not a PEM public key: Unknown key type: 1\.2\.3\.4$",
+            id="unknown-algorithm",
+        ),
         pytest.param(
             seal.generate_key_pair()[1] + seal.generate_key_pair()[1],
             _EXPECTED_PUBLIC,
