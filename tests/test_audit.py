@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import time
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -99,8 +100,22 @@ def test_a_removed_entry_is_found() -> None:
 
 
 def test_timestamps_must_be_timezone_aware() -> None:
-    with pytest.raises(ValueError, match="timezone"):
+    with pytest.raises(ValueError, match=r"^audit timestamps need a timezone-aware datetime$"):
         audit.timestamp(datetime(2026, 1, 1))
+
+
+@pytest.mark.parametrize("zone", ["Europe/Brussels", "America/New_York", "UTC"])
+def test_timestamps_are_utc_whatever_the_machines_own_zone(
+    zone: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        moment = datetime(2026, 7, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+        assert audit.timestamp(moment) == "2026-07-01T10:00:00.000000Z"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def _rehashed(entry: AuditEntry, canonical: bytes, **columns: object) -> AuditEntry:

@@ -297,7 +297,7 @@ def test_an_unknown_signing_key_or_another_gateways_signature_is_refused() -> No
         )
     assert unknown.value.params == {"reason": f"unknown signing key {SIGNER.key_id}"}
     impostor = Signer.generate()
-    with pytest.raises(EnvelopeSignatureInvalid, match="the signature does not match"):
+    with pytest.raises(EnvelopeSignatureInvalid) as forged:
         seal.open_envelope(
             envelope,
             private_key=KEYS[Suite.X25519][1],
@@ -305,6 +305,7 @@ def test_an_unknown_signing_key_or_another_gateways_signature_is_refused() -> No
             signal_id=SIGNAL,
             gateway_public_keys={SIGNER.key_id: impostor.public_key},
         )
+    assert forged.value.params == {"reason": "the signature does not match"}
 
 
 @settings(max_examples=200, deadline=None)
@@ -789,7 +790,7 @@ def test_private_keys_show_only_their_suite_and_id() -> None:
 
 
 def test_a_signing_key_of_the_wrong_length_is_an_invalid_signature() -> None:
-    with pytest.raises(EnvelopeSignatureInvalid, match="does not match"):
+    with pytest.raises(EnvelopeSignatureInvalid) as refused:
         seal.open_envelope(
             sealed(),
             private_key=KEYS[Suite.X25519][1],
@@ -797,6 +798,7 @@ def test_a_signing_key_of_the_wrong_length_is_an_invalid_signature() -> None:
             signal_id=SIGNAL,
             gateway_public_keys={SIGNER.key_id: SIGNER.public_key[:31]},
         )
+    assert refused.value.params == {"reason": "the signature does not match"}
 
 
 def test_a_header_naming_another_signing_key_cannot_be_signed() -> None:
