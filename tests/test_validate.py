@@ -400,6 +400,18 @@ def test_a_value_found_is_quoted_as_json_to_40_characters() -> None:
     assert issues["/handling_code"]["found"] == '"' + "h" * 38 + "\u2026"
 
 
+@pytest.mark.parametrize(
+    ("value", "found"), [(10**5000, "number"), ([b"\x00"], "array")], ids=["huge", "bytes"]
+)
+def test_a_value_json_cannot_write_is_named_by_its_json_type(value: object, found: str) -> None:
+    """Only a caller in Python can hand over such a value; parsed JSON never holds one."""
+    document = load(EXAMPLES[0])
+    document["urgency"] = value
+    (issue,) = issues_of(document)
+    assert (issue.pointer, issue.code) == ("/urgency", "enum")
+    assert issue.params == {"expected": "routine, urgent, immediate", "found": found}
+
+
 def test_a_text_too_long_is_told_its_length_and_the_limit() -> None:
     document = load(EXAMPLES[0])
     document["summary"] = "s" * 281
