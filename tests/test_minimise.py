@@ -299,6 +299,34 @@ def test_every_kind_of_person_identifier_has_a_data_class() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        (
+            {"location": {"country": "NL", "altitude": 50}},
+            "no data class for the member at /location/altitude",
+        ),
+        (
+            {"persons": [{"ref": "P1", "identifiers": [{"type": "lu.matricule"}]}]},
+            "no data class for person identifiers of type 'lu.matricule'",
+        ),
+        (
+            {"persons": [{"ref": "P1", "identifiers": [{"type": ["nl.bsn"]}]}]},
+            "no data class for person identifiers of type ['nl.bsn']",
+        ),
+        (
+            {"persons": [{"ref": "P1", "identifiers": [{"value": "123456782"}]}]},
+            "no data class for person identifiers of type None",
+        ),
+    ],
+)
+def test_a_member_the_table_does_not_know_is_refused_naming_it(
+    document: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        classify(document)
+
+
 def test_every_class_can_be_redacted_and_only_free_text_held() -> None:
     assert SUPPORTED_OUTCOMES[C.OPERATIONAL] == {O.SHARE}
     assert all(O.REDACT in SUPPORTED_OUTCOMES[c] for c in EVERY_CLASS_BUT_OPERATIONAL)
@@ -599,6 +627,13 @@ def documented_pseudonym(key: bytes, *kind_and_parts: str) -> str:
             ("person", "s gravenvoeren", "zoe", "1984"),
         ),
         (
+            lambda: pseudonymise.person(
+                KEY,
+                {"family_name": "Kierkegård", "given_names": "Søren", "date_of_birth": "1813"},
+            ),
+            ("person", "kierkegard", "søren", "1813"),
+        ),
+        (
             lambda: pseudonymise.person_identifier(
                 KEY, {"type": "nl.bsn", "value": "1234 56 782"}, C.PERSON_NATIONAL_ID
             ),
@@ -709,6 +744,43 @@ def test_pseudonymised_entities_stay_linked_to_each_other() -> None:
     view = view_of(signal, PSEUDONYMISE_ALL).document
     assert view["links"] == [{"from": "P1", "to": "V1", "relation": "driver"}]
     assert view["persons"][1] == {"ref": "P2", "role": "witness", "identifiers": []}
+
+
+def test_a_pseudonymised_entity_is_its_ref_its_role_and_pseudonyms_known_answers() -> None:
+    """Every kind of entity under pseudonyms, as a whole: nothing renamed, nothing more."""
+    shisha = view_of(example("de-shisha-aachen"), PSEUDONYMISE_ALL).document
+    assert shisha["organisations"] == [
+        {
+            "ref": "O1",
+            "role": "subject",
+            "pseudonym": "psn:oqtklfrvcudeazcw2xoqakogim45ljus",
+            "identifiers": [
+                {"type": "de.handelsregister", "pseudonym": "psn:3gqzmdum2olrlnk3p5pavqh7ezlycsnh"},
+                {"type": "vat", "pseudonym": "psn:2zpkcrgoiyenhcao3oikykf3b5qswjil"},
+            ],
+        }
+    ]
+    assert shisha["accounts"] == [
+        {"ref": "A1", "pseudonym": "psn:azajlq2c4b4qvgna66dvrjolyhhactwa", "holder_ref": "O1"}
+    ]
+    waste = view_of(example("nl-drug-waste-maastricht"), PSEUDONYMISE_ALL).document
+    assert waste["vehicles"] == [{"ref": "V1", "pseudonym": "psn:dkjskigubvkidcayeuuqzpurmie2ezfk"}]
+    assert waste["persons"][0] == {
+        "ref": "P1",
+        "role": "suspect",
+        "pseudonym": "psn:ag4kng6t4hkdwk62cli7dxgzpajklawi",
+        "identifiers": [{"type": "nl.bsn", "pseudonym": "psn:cow74obv2virvgy6szhno3qsgdel7cap"}],
+    }
+
+
+def test_a_withheld_national_number_hides_none_of_the_documents_after_it() -> None:
+    view = view_of(example("de-shisha-aachen"), only(C.PERSON_DOCUMENT)).document
+    assert view["persons"] == [
+        {
+            "ref": "P1",
+            "identifiers": [{"type": "id_card", "value": "L01X00T47", "issuing_country": "DE"}],
+        }
+    ]
 
 
 # --- what may not be asked -----------------------------------------------------------------
