@@ -193,8 +193,17 @@ def test_decide_reads_a_real_signal_and_records_the_policy() -> None:
     assert (home.verdict, home.rule_ids) == ("deliver", ("0",))
     assert (abroad.verdict, abroad.rule_ids) == ("deny", ("1", "3", "9"))
     assert home.policy_digest == hashlib.sha256(REFERENCE.read_bytes()).hexdigest()
+    assert (home.recipient_id, abroad.recipient_id) == ("nl-gem-maastricht", "be-gem-eupen")
     with pytest.raises(ValueError, match=NOT_THE_ANSWERED):
         decide(signal, police, PARTNERS["be-gem-eupen"], POLICY, forwarded=H2_FROM_LIEGE)
+
+
+def test_an_exchange_with_codes_outside_the_code_lists_is_refused_naming_each() -> None:
+    """Validation keeps such codes out; deciding on one would match no rule on it."""
+    unknown = exchange("nl-pol-limburg", "be-pol-liege", purpose="gossip", category="x.y")
+    refusal = "^not in the code lists: purpose 'gossip', category 'x.y'$"
+    with pytest.raises(ValueError, match=refusal):
+        decide_exchange(unknown, POLICY)
 
 
 def test_a_reply_is_decided_with_the_signal_it_answers_and_never_without() -> None:
