@@ -773,6 +773,16 @@ def test_a_pseudonymised_entity_is_its_ref_its_role_and_pseudonyms_known_answers
     }
 
 
+def test_a_person_shown_by_a_shared_document_alone_is_linked_to_what_is_shared() -> None:
+    """Its identity withheld, the person is still shown in the open, by its document."""
+    view = view_of(example("de-shisha-aachen"), only(C.PERSON_DOCUMENT, C.ORGANISATION)).document
+    assert [entity["ref"] for entity in view["persons"] + view["organisations"]] == ["P1", "O1"]
+    assert view["links"] == [
+        {"from": "P1", "to": "O1", "relation": "director"},
+        {"from": "P1", "to": "O1", "relation": "owner"},
+    ]
+
+
 def test_a_withheld_national_number_hides_none_of_the_documents_after_it() -> None:
     view = view_of(example("de-shisha-aachen"), only(C.PERSON_DOCUMENT)).document
     assert view["persons"] == [
