@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DATA ?= data
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest install catalogs extract update-catalogs schemas audit-events bench bench-deliver bench-abuse mutation clean
+.PHONY: run test lint typecheck pytest install catalogs extract update-catalogs schemas audit-events bench bench-deliver bench-abuse bench-tlog mutation clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,8 +52,8 @@ test: lint typecheck pytest
 schemas: $(STAMP)
 	$(BIN)/euregate schema export
 
-audit-events: $(STAMP)  # docs/audit-events.md, from the event types in gateway/audit/events.py
-	$(BIN)/python -m gateway.audit.reference docs/audit-events.md
+audit-events: $(STAMP)  # docs/audit-events.md, from the event types in gateway/infra/audit/events.py
+	$(BIN)/python -m gateway.infra.audit.reference docs/audit-events.md
 
 bench: install
 	$(BIN)/python bench/intake.py
@@ -63,6 +63,9 @@ bench-deliver: install
 
 bench-abuse: install
 	$(BIN)/python bench/abuse.py
+
+bench-tlog: install
+	$(BIN)/python bench/tlog.py
 
 mutation: install  # mutmut on the pure core, each module against its own tests: docs/mutation.md
 	$(BIN)/python bench/mutation.py

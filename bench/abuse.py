@@ -67,10 +67,10 @@ from common import (
 from stdnum import iban as stdnum_iban
 from stdnum.iso7064 import mod_11_10
 
-from gateway import codelists
-from gateway.errors import ClientError
-from gateway.intake import examine
-from gateway.signal import MAX_ITEMS
+from gateway.contract import codelists
+from gateway.contract.signal import MAX_ITEMS
+from gateway.flow.intake import examine
+from gateway.infra.errors import ClientError
 
 FLOODER = "nl-pol-limburg"
 NORMAL = "be-pol-lanaken"

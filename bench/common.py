@@ -237,8 +237,8 @@ def baseline_app() -> web.Application:
 
 def serve_baseline(data_dir: Path, host: str, port: int) -> None:
     """The gateway's TLS context (TLS 1.3 only, client certificate required), nothing else."""
-    from gateway import pki
-    from gateway.config import DataDir
+    from gateway.infra import pki
+    from gateway.infra.config import DataDir
 
     layout = DataDir(data_dir)
     context = pki.server_ssl_context(
@@ -269,8 +269,8 @@ class Sender:
 
 
 def partner_sender(data_dir: Path, partner_id: str) -> Sender:
-    from gateway import pki
-    from gateway.config import DataDir
+    from gateway.infra import pki
+    from gateway.infra.config import DataDir
 
     layout = DataDir(data_dir)
     context = pki.client_ssl_context(

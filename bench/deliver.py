@@ -1,6 +1,6 @@
 """Delivery benchmark: envelopes sealed per second per HPKE suite, and post→pull latency.
 
-**Seal.** In this process, :func:`gateway.seal.seal` (HPKE to the recipient's key, then the
+**Seal.** In this process, :func:`gateway.infra.seal.seal` (HPKE to the recipient's key, then the
 gateway's Ed25519 signature over header and ciphertext digest) of one message payload, for
 each suite (``X25519``, ``MLKEM768_X25519``), beside a baseline of plain AES-256-GCM of the
 same payload with ``cryptography`` (a fresh nonce each time, no key agreement, no
@@ -65,8 +65,8 @@ from common import (
 )
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from gateway import seal
-from gateway.client import open_message
+from gateway.edges.client import open_message
+from gateway.infra import seal
 
 TEMPLATE = REPO / "examples" / "be-cannabis-lanaken.json"
 SENDER = "be-pol-lanaken"
@@ -294,7 +294,7 @@ async def pull_until(
 ) -> int:
     """Long-poll the inbox as the recipient does, acknowledging each envelope; returns the
     cursor to start from next time."""
-    from gateway.config import DataDir
+    from gateway.infra.config import DataDir
 
     layout = DataDir(data_dir)
     context = partner_sender(data_dir, PULLER).ssl_context

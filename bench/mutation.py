@@ -54,8 +54,8 @@ BEFORE: dict[str, tuple[int, int, int]] = {
     "audit": (106, 125, 125),
 }
 """Killed, checked and all mutants per module, measured the same way at BEFORE_COMMIT (the
-audit chain was ``gateway/audit.py`` then), before the tests were made to pin what mutants
-slipped past."""
+modules at their places in the tree then; the audit chain was ``gateway/audit.py``), before
+the tests were made to pin what mutants slipped past."""
 
 
 @dataclass(frozen=True)
@@ -68,13 +68,15 @@ class Target:
 
 TARGETS: dict[str, Target] = {
     "policy": Target(
-        ("gateway/policy/*.py",), ("tests/test_policy.py", "tests/test_policy_check.py")
+        ("gateway/decide/policy/*.py",), ("tests/test_policy.py", "tests/test_policy_check.py")
     ),
-    "validate": Target(("gateway/validate.py",), ("tests/test_validate.py",)),
+    "validate": Target(("gateway/contract/validate.py",), ("tests/test_validate.py",)),
     "minimise": Target(("gateway/minimise/*.py",), ("tests/test_minimise.py",)),
-    "seal": Target(("gateway/seal.py",), ("tests/test_seal.py", "tests/test_seal_interop.py")),
-    "canonical": Target(("gateway/canonical.py",), ("tests/test_canonical.py",)),
-    "audit": Target(("gateway/audit/hashchain.py",), ("tests/test_audit.py",)),
+    "seal": Target(
+        ("gateway/infra/seal.py",), ("tests/test_seal.py", "tests/test_seal_interop.py")
+    ),
+    "canonical": Target(("gateway/infra/canonical.py",), ("tests/test_canonical.py",)),
+    "audit": Target(("gateway/infra/audit/hashchain.py",), ("tests/test_audit.py",)),
 }
 
 KILLED = frozenset({1, 3, 36, 37, 255, 24, -24, 152})  # mutmut: a test failed, or timed out

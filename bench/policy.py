@@ -1,7 +1,7 @@
 """Policy benchmark: decisions per second of the reference policy on the example signals.
 
 Each example signal (``examples/*.json``, validated with ``validate_signal``) is decided
-for 2, 9 and 50 recipients with ``gateway.policy.decide``, from the sender that would post
+for 2, 9 and 50 recipients with ``gateway.decide.policy.decide``, from the sender that would post
 it. The 50 recipients are made from the demo partners by varying their countries and
 agency types, so every country and agency type is among them and every kind of rule fires.
 After a warm-up, each round times every level for at least ``--seconds`` of wall clock;
@@ -29,10 +29,10 @@ from typing import Any
 
 from common import REPO, describe_machine, machine_summary, median
 
-from gateway.partners import AGENCY_TYPES, COUNTRIES, DEMO_NETWORK, Partner
-from gateway.policy import Policy, check_policy, decide, load_policy
-from gateway.signal import Signal
-from gateway.validate import validate_signal
+from gateway.contract.partners import AGENCY_TYPES, COUNTRIES, DEMO_NETWORK, Partner
+from gateway.contract.signal import Signal
+from gateway.contract.validate import validate_signal
+from gateway.decide.policy import Policy, check_policy, decide, load_policy
 
 REFERENCE = REPO / "deploy" / "policy" / "euregio.toml"
 RESULTS = REPO / "bench" / "results"

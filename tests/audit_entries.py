@@ -2,7 +2,7 @@
 
 ``conftest.py`` runs :func:`misfits` over each test's temporary directory when the test ends,
 and over the whole session's temporary directories at the end: any SQLite database found
-there with an ``audit`` table has each entry parsed (:func:`gateway.audit.events.parse`)
+there with an ``audit`` table has each entry parsed (:func:`gateway.infra.audit.events.parse`)
 and written again from the type, which must give the same actor, subject and data.
 """
 
@@ -14,9 +14,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import closing
 from pathlib import Path
 
-from gateway.audit import AuditEntry
-from gateway.audit.events import parse
-from gateway.audit.refs import AuditEntryInvalid
+from gateway.infra.audit import AuditEntry
+from gateway.infra.audit.events import parse
+from gateway.infra.audit.refs import AuditEntryInvalid
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 

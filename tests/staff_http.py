@@ -14,7 +14,7 @@ from typing import Self
 
 import aiohttp
 
-from gateway.web.sessions import COOKIE_NAME
+from gateway.edges.web.sessions import COOKIE_NAME
 
 CSRF_FIELD = re.compile(r'name="csrf" value="([^"]*)"')
 

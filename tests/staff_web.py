@@ -10,19 +10,19 @@ from contextlib import asynccontextmanager
 import aiohttp
 import pyotp
 
-from gateway import datadir
-from gateway.audit import refs
-from gateway.clock import SystemClock
-from gateway.config import DataDir
-from gateway.staff import Desk, Passwords, Role, StaffAccount, admin
-from gateway.store import Store
+from gateway.infra.audit import refs
+from gateway.infra.clock import SystemClock
+from gateway.infra.config import DataDir
+from gateway.registry import datadir
+from gateway.registry.staff import Desk, Passwords, Role, StaffAccount, admin
+from gateway.store.sqlite import SqliteStore
 from tests.conftest import RunningGateway, client_context
 
 PASSWORD = "correct horse battery staple"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
-def enrol(
+async def enrol(
     layout: DataDir, staff_id: str, role: str, passwords: Passwords, *, language: str = "en"
 ) -> str:
     """Enrol ``staff_id`` with ``role`` (a liaison officer at the Belgian desk, anyone else at
@@ -36,8 +36,8 @@ def enrol(
         desk=Desk.parse(desk),
         language=language,
     )
-    with Store(layout.database, clock=SystemClock()) as store:
-        enrolment = admin.enrol(
+    async with SqliteStore(layout.database, clock=SystemClock()) as store:
+        enrolment = await admin.enrol(
             store,
             datadir.load_master_key(layout),
             account,

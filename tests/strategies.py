@@ -24,8 +24,8 @@ from stdnum.eu import vat as stdnum_vat
 from stdnum.iso7064 import mod_11_10
 from stdnum.nl import bsn as stdnum_bsn
 
-from gateway import codelists
-from gateway.signal import ENTITY_LISTS, LINK_ENDS, Signal
+from gateway.contract import codelists
+from gateway.contract.signal import ENTITY_LISTS, LINK_ENDS, Signal
 
 Document = dict[str, Any]
 DEMO_PARTNERS = (

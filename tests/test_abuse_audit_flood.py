@@ -18,13 +18,14 @@ from typing import Any
 import aiohttp
 import pytest
 
-from gateway import datadir, pki
-from gateway.audit import AuditEntry, refs, verify
-from gateway.clock import FixedClock, SystemClock
-from gateway.config import DataDir, Settings
-from gateway.partners import PartnerState
-from gateway.staff import Passwords
-from gateway.store import Store
+from gateway.contract.partners import PartnerState
+from gateway.infra import pki
+from gateway.infra.audit import AuditEntry, refs, verify
+from gateway.infra.clock import FixedClock, SystemClock
+from gateway.infra.config import DataDir, Settings
+from gateway.registry import datadir
+from gateway.registry.staff import Passwords
+from gateway.store.sqlite import SqliteStore
 from tests.conftest import RunningGateway, client_context, gateway_in_process
 
 ATTACKER, COLLEAGUE = "127.0.0.2", "127.0.0.3"
@@ -75,15 +76,15 @@ async def get(
         )
 
 
-def refusals(layout: DataDir) -> list[AuditEntry]:
+async def refusals(layout: DataDir) -> list[AuditEntry]:
     """What the audit log says about refusals, read after the gateway has stopped."""
-    with Store(layout.database, clock=SystemClock()) as store:
-        assert verify(store.audit_entries()).ok
-        return [e for e in store.audit_entries() if e.kind == "authentication.refused"]
+    async with SqliteStore(layout.database, clock=SystemClock()) as store:
+        assert verify(await store.audit_entries()).ok
+        return [e for e in await store.audit_entries() if e.kind == "authentication.refused"]
 
 
-def written(gateway: RunningGateway) -> int:
-    return sum(e.kind == "authentication.refused" for e in gateway.store.audit_entries())
+async def written(gateway: RunningGateway) -> int:
+    return sum(e.kind == "authentication.refused" for e in await gateway.store.audit_entries())
 
 
 async def test_two_hundred_bogus_tokens_make_one_entry_and_a_colleague_is_not_held_up(
@@ -93,7 +94,7 @@ async def test_two_hundred_bogus_tokens_make_one_entry_and_a_colleague_is_not_he
     staff_token: Any,
     log_stream: object,
 ) -> None:
-    token = staff_token("m.dubois", desk="BE")
+    token = await staff_token("m.dubois", desk="BE")
     async with running(layout, clock, cheap_passwords) as gateway:
         async with connection(layout, ATTACKER, language="de") as attacker:
             answers = await asyncio.gather(
@@ -102,7 +103,7 @@ async def test_two_hundred_bogus_tokens_make_one_entry_and_a_colleague_is_not_he
         async with connection(layout, COLLEAGUE) as colleague:
             status, _, _ = await get(colleague, gateway.staff_url + "/v1/review", token)
         assert status == 200
-        assert written(gateway) == 0, "nothing durable per refusal"
+        assert await written(gateway) == 0, "nothing durable per refusal"
 
     refused = sum(status == 401 for status, _, _ in answers)
     throttled = sum(status == 429 for status, _, _ in answers)
@@ -115,7 +116,7 @@ async def test_two_hundred_bogus_tokens_make_one_entry_and_a_colleague_is_not_he
     assert 1 <= int(retry_after) <= 40  # to the end of the minute; the clock stands at :20
     assert document["retry_after"] == int(retry_after)
 
-    (summary,) = refusals(layout)
+    (summary,) = await refusals(layout)
     assert summary.actor == "anonymous"
     assert summary.data["listener"] == "staff"
     assert summary.data["address"] == ATTACKER
@@ -135,18 +136,18 @@ async def test_a_window_is_written_once_it_has_ended_and_each_address_apart(
                 await get(attacker, url, BOGUS)
             await get(other, url, "not-even-a-token")
             await get(other, url)
-            assert written(gateway) == 0
+            assert await written(gateway) == 0
 
             clock.set(clock.now() + timedelta(minutes=1))
             await get(attacker, url, BOGUS)
-            first = [e.data for e in gateway.store.audit_entries()
+            first = [e.data for e in await gateway.store.audit_entries()
                      if e.kind == "authentication.refused"]  # fmt: skip
 
     assert [(d["address"], d["count"], d["reasons"]) for d in first] == [
         (ATTACKER, 5, {"unknown": 5}),
         (COLLEAGUE, 2, {"malformed": 1, "missing": 1}),
     ]
-    last = refusals(layout)[-1].data
+    last = (await refusals(layout))[-1].data
     assert (last["address"], last["count"]) == (ATTACKER, 1), "the rest is written at shutdown"
     assert last["from"] == first[0]["until"]
 
@@ -155,7 +156,7 @@ async def test_a_refused_partner_certificate_is_summarised_and_past_the_limit_no
     layout: DataDir, clock: FixedClock, cheap_passwords: Passwords, log_stream: object
 ) -> None:
     async with running(layout, clock, cheap_passwords) as gateway:
-        datadir.change_partner_state(
+        await datadir.change_partner_state(
             gateway.store, "nl-pol-limburg", PartnerState.SUSPENDED, actor=refs.admin("test")
         )
         url = gateway.url + "/v1/gateway/keys"
@@ -165,7 +166,7 @@ async def test_a_refused_partner_certificate_is_summarised_and_past_the_limit_no
             assert LIMIT <= refused <= LIMIT + IN_FLIGHT
             assert sum(a[0] == 429 for a in answers) == 100 - refused
 
-            datadir.change_partner_state(
+            await datadir.change_partner_state(
                 gateway.store, "nl-pol-limburg", PartnerState.ACTIVE, actor=refs.admin("test")
             )
             status, document, retry_after = await get(suspended, url)
@@ -180,7 +181,7 @@ async def test_a_refused_partner_certificate_is_summarised_and_past_the_limit_no
         async with connection(layout, ATTACKER, partner="nl-pol-limburg") as readmitted:
             assert (await get(readmitted, url))[0] == 200
 
-    (summary,) = refusals(layout)
+    (summary,) = await refusals(layout)
     fingerprint = pki.fingerprint(layout.partner_certificate("nl-pol-limburg").read_bytes())
     assert summary.data["listener"] == "partners"
     assert summary.data["count"] == 101
@@ -196,7 +197,7 @@ async def test_many_valid_requests_at_once_from_one_address_are_never_throttled(
     log_stream: object,
 ) -> None:
     """Only refusals count towards the limit, however many requests are in flight."""
-    token = staff_token("m.dubois", desk="BE")
+    token = await staff_token("m.dubois", desk="BE")
     async with (
         running(layout, clock, cheap_passwords) as gateway,
         connection(layout, COLLEAGUE) as colleague,
@@ -204,4 +205,4 @@ async def test_many_valid_requests_at_once_from_one_address_are_never_throttled(
         url = gateway.staff_url + "/v1/review"
         answers = await asyncio.gather(*(get(colleague, url, token) for _ in range(3 * LIMIT)))
     assert [status for status, _, _ in answers] == [200] * 3 * LIMIT
-    assert refusals(layout) == []
+    assert (await refusals(layout)) == []

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import pytest
 
-from gateway.config import DataDir, Settings
+from gateway.infra.config import DataDir, Settings
 from tests.conftest import RunningGateway, client_context, gateway_in_process
 
 GUARD = 30.0

@@ -19,10 +19,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from gateway import pki
-from gateway.cli import main
-from gateway.client import EuregateClient
-from gateway.config import DataDir
+from gateway.edges.cli import main
+from gateway.edges.client import EuregateClient
+from gateway.infra import pki
+from gateway.infra.config import DataDir
 from tests.conftest import RunningGateway
 
 PARTNER = "nl-bibob-limburg"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -105,9 +105,9 @@ async def test_a_receipt_and_an_envelope_carrying_signal_data_are_no_store(
 
 
 async def test_the_staff_api_with_a_token_is_no_store(
-    gateway: RunningGateway, staff_token: Callable[..., str]
+    gateway: RunningGateway, staff_token: Callable[..., Awaitable[str]]
 ) -> None:
-    token = staff_token("m.dubois", desk="BE")
+    token = await staff_token("m.dubois", desk="BE")
     status, headers, _ = await answers(
         gateway, "staff", "GET", "/v1/review", headers={"Authorization": f"Bearer {token}"}
     )

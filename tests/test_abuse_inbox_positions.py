@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlite_utils
 
-from gateway.store import schema
+from gateway.store.sqlite import schema
 from tests.conftest import RunningGateway
 
 DUTCH = "nl-drug-waste-maastricht.json"

@@ -20,11 +20,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.cli import main
-from gateway.codelists import SCHEMAS_DIR
-from gateway.errors import SignalInvalid
-from gateway.signal import LINE_PATTERN, TEXT_PATTERN
-from gateway.validate import validate_signal
+from gateway.contract.codelists import SCHEMAS_DIR
+from gateway.contract.signal import LINE_PATTERN, TEXT_PATTERN
+from gateway.contract.validate import validate_signal
+from gateway.edges.cli import main
+from gateway.infra.errors import SignalInvalid
 from tests.conftest import RunningGateway, client_context, load_example
 from tests.test_validate import NOW
 

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from gateway.logs import LONGEST_QUOTED
+from gateway.infra.logs import LONGEST_QUOTED
 from tests.conftest import RunningGateway, client_context
 
 GUARD = 30.0

@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from gateway.config import DataDir, Settings
+from gateway.infra.config import DataDir, Settings
 from tests.conftest import RunningGateway, client_context, gateway_in_process
 
 GUARD = 30.0

@@ -14,13 +14,13 @@ from __future__ import annotations
 import copy
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 
-from gateway.client import Message, Problem
-from gateway.config import DataDir
+from gateway.edges.client import Message, Problem
+from gateway.infra.config import DataDir
 from tests.conftest import RunningGateway
 from tests.test_delivery import post, pull
 
@@ -39,13 +39,13 @@ Officers = dict[str, str]
 
 
 @pytest.fixture
-def officers(staff_token: Callable[..., str]) -> Officers:
+async def officers(staff_token: Callable[..., Awaitable[str]]) -> Officers:
     """API tokens of two Belgian and two German liaison officers."""
     return {
-        "m.dubois": staff_token("m.dubois", desk="BE"),
-        "j.peeters": staff_token("j.peeters", desk="BE"),
-        "k.schmidt": staff_token("k.schmidt", desk="DE"),
-        "a.weber": staff_token("a.weber", desk="DE"),
+        "m.dubois": await staff_token("m.dubois", desk="BE"),
+        "j.peeters": await staff_token("j.peeters", desk="BE"),
+        "k.schmidt": await staff_token("k.schmidt", desk="DE"),
+        "a.weber": await staff_token("a.weber", desk="DE"),
     }
 
 
@@ -224,7 +224,7 @@ async def test_listing_and_confirming_are_audited_without_the_text(
 
     events = [
         (e.kind, e.actor, e.data)
-        for e in gateway.store.audit_entries()
+        for e in await gateway.store.audit_entries()
         if e.kind in {"memory.listed", "memory.confirmed"}
     ]
     assert events == [
@@ -241,7 +241,7 @@ async def test_listing_and_confirming_are_audited_without_the_text(
             },
         ),
     ]
-    log = b"".join(e.canonical for e in gateway.store.audit_entries()).decode()
+    log = b"".join(e.canonical for e in await gateway.store.audit_entries()).decode()
     assert PLANTED not in log
     assert SENTENCE not in log
 

@@ -25,9 +25,9 @@ from aiohttp import web
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.config import DataDir, Settings
-from gateway.server import build, open_listeners
-from gateway.staff import Passwords
+from gateway.edges.server import build, open_listeners
+from gateway.infra.config import DataDir, Settings
+from gateway.registry.staff import Passwords
 from tests.conftest import RunningGateway, client_context
 from tests.staff_web import csrf_of, enrol, signed_in
 
@@ -109,11 +109,11 @@ async def target(
     officer's script with its API token, a person of each role signed in to the pages, and
     a stranger."""
     secrets = {
-        role: enrol(layout, login(role), role, cheap_passwords, language=LANGUAGES[role])
+        role: await enrol(layout, login(role), role, cheap_passwords, language=LANGUAGES[role])
         for role in ROLES
     }
-    token = staff_token("t.script")
-    built = build(Settings(data_dir=layout.root, host="127.0.0.1", port=0, staff_port=0))
+    token = await staff_token("t.script")
+    built = await build(Settings(data_dir=layout.root, host="127.0.0.1", port=0, staff_port=0))
     runners: list[web.AppRunner] = []
     try:
         url, staff_url = await open_listeners(built, "127.0.0.1", (0, 0), runners)

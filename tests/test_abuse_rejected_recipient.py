@@ -13,15 +13,17 @@ from __future__ import annotations
 import copy
 import sqlite3
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from gateway import datadir, seal
-from gateway.audit import refs
-from gateway.client import Problem
-from gateway.config import DataDir
+from gateway.edges.client import Problem
+from gateway.infra import seal
+from gateway.infra.audit import refs
+from gateway.infra.config import DataDir
+from gateway.registry import datadir
 from tests.conftest import RunningGateway, load_example
 
 STATES = ("open", "overdue", "answered")
@@ -109,14 +111,14 @@ async def release(gateway: RunningGateway, token: str, signal_id: str) -> None:
 
 
 async def test_a_rejected_recipient_learns_no_more_than_of_a_signal_that_never_existed(
-    gateway: RunningGateway, staff_token: Callable[..., str]
+    gateway: RunningGateway, staff_token: Callable[..., Awaitable[str]]
 ) -> None:
     signal_id = await post(
         gateway, "nl-pol-limburg", request_to("be-pol-lanaken", "be-pol-liege", "de-pol-aachen")
     )
     assert await requests_seen(gateway, "be-pol-liege") == []  # waiting: nothing yet
 
-    await reject(gateway, staff_token("m.dubois", desk="BE"), signal_id, "be-pol-liege")
+    await reject(gateway, await staff_token("m.dubois", desk="BE"), signal_id, "be-pol-liege")
 
     assert await requests_seen(gateway, "be-pol-liege") == []
     never = await what_a_stranger_learns(gateway, "be-pol-liege", str(uuid.uuid4()))
@@ -128,17 +130,17 @@ async def test_a_rejected_recipient_learns_no_more_than_of_a_signal_that_never_e
 
 
 async def test_a_delivered_recipient_sees_only_the_co_recipients_that_received_it_too(
-    gateway: RunningGateway, staff_token: Callable[..., str]
+    gateway: RunningGateway, staff_token: Callable[..., Awaitable[str]]
 ) -> None:
     signal_id = await post(
         gateway, "nl-pol-limburg", request_to("be-pol-lanaken", "be-pol-liege", "de-pol-aachen")
     )
-    await reject(gateway, staff_token("m.dubois", desk="BE"), signal_id, "be-pol-liege")
+    await reject(gateway, await staff_token("m.dubois", desk="BE"), signal_id, "be-pol-liege")
 
     (seen,) = await requests_seen(gateway, "be-pol-lanaken")
     assert (seen["signal_id"], seen["recipients"]) == (signal_id, ["be-pol-lanaken"])
 
-    await release(gateway, staff_token("k.schmidt", desk="DE"), signal_id)
+    await release(gateway, await staff_token("k.schmidt", desk="DE"), signal_id)
 
     (seen,) = await requests_seen(gateway, "be-pol-lanaken")
     assert seen["recipients"] == ["be-pol-lanaken", "de-pol-aachen"]
@@ -150,10 +152,10 @@ async def test_a_delivered_recipient_sees_only_the_co_recipients_that_received_i
 
 
 async def test_a_reply_from_the_rejected_recipient_is_refused_and_closes_nothing(
-    gateway: RunningGateway, staff_token: Callable[..., str]
+    gateway: RunningGateway, staff_token: Callable[..., Awaitable[str]]
 ) -> None:
     signal_id = await post(gateway, "nl-pol-limburg", request_to("be-pol-liege"))
-    await reject(gateway, staff_token("m.dubois", desk="BE"), signal_id, "be-pol-liege")
+    await reject(gateway, await staff_token("m.dubois", desk="BE"), signal_id, "be-pol-liege")
 
     problem = await refusal(post(gateway, "be-pol-liege", reply_to(signal_id)))
 
@@ -164,29 +166,27 @@ async def test_a_reply_from_the_rejected_recipient_is_refused_and_closes_nothing
 
 
 async def test_an_unreviewed_copy_not_yet_sealed_is_withdrawn_when_the_copy_is_rejected(
-    gateway: RunningGateway, staff_token: Callable[..., str]
+    gateway: RunningGateway, staff_token: Callable[..., Awaitable[str]]
 ) -> None:
     """An ``immediate`` signal's first copy goes out before review, unless it cannot be sealed
     yet (Liège has no key); rejected meanwhile, it is never sealed, even once Liège has one."""
-    (key,) = gateway.store.partner_keys("be-pol-liege")
-    datadir.retire_partner_key(gateway.store, "be-pol-liege", key.key_id, actor=refs.admin("test"))
+    (key,) = await gateway.store.partner_keys("be-pol-liege")
+    await datadir.retire_partner_key(
+        gateway.store, "be-pol-liege", key.key_id, actor=refs.admin("test")
+    )
     signal = request_to("be-pol-liege")
     signal["urgency"] = "immediate"
     signal_id = await post(gateway, "nl-pol-limburg", signal)
     assert copy_states(gateway.layout, signal_id) == ["pending"]
 
-    await reject(gateway, staff_token("m.dubois", desk="BE"), signal_id, "be-pol-liege")
+    await reject(gateway, await staff_token("m.dubois", desk="BE"), signal_id, "be-pol-liege")
     _, public = seal.generate_key_pair(seal.Suite.X25519)
-    datadir.add_partner_key(
-        gateway.store,
-        "be-pol-liege",
-        public,
-        now=gateway.store.clock.now(),
-        actor=refs.admin("test"),
+    await datadir.add_partner_key(
+        gateway.store, "be-pol-liege", public, now=datetime.now(UTC), actor=refs.admin("test")
     )
 
     assert copy_states(gateway.layout, signal_id) == ["withdrawn"]
-    assert await gateway.store.pending_copies(due="9999-12-31T00:00:00Z") == []
+    assert await gateway.store.pending_copies(due=datetime(9999, 12, 31, tzinfo=UTC)) == []
     async with gateway.client("be-pol-liege") as liege:
         assert (await liege.inbox())["envelopes"] == []
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import io
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 
-from gateway.client import Problem
-from gateway.config import DataDir, Settings
+from gateway.edges.client import Problem
+from gateway.infra.config import DataDir, Settings
 from tests.conftest import RunningGateway, gateway_in_process
 from tests.test_delivery import post
 
@@ -47,12 +47,12 @@ async def waiting_item(gateway: RunningGateway, token: str, example: Callable[[s
 
 async def test_a_rejection_reason_is_nowhere_in_the_database_and_the_desk_reads_it(
     gateway: RunningGateway,
-    staff_token: Callable[..., str],
+    staff_token: Callable[..., Awaitable[str]],
     example: Callable[[str], dict[str, Any]],
 ) -> None:
-    belgian = staff_token("m.dubois", desk="BE")
-    german = staff_token("k.schmidt", desk="DE")
-    colleague = staff_token("j.peeters", desk="BE")
+    belgian = await staff_token("m.dubois", desk="BE")
+    german = await staff_token("k.schmidt", desk="DE")
+    colleague = await staff_token("j.peeters", desk="BE")
     item_id = await waiting_item(gateway, belgian, example)
 
     async with gateway.staff_client(belgian) as desk:
@@ -77,18 +77,18 @@ async def test_a_rejection_reason_is_nowhere_in_the_database_and_the_desk_reads_
         with pytest.raises(Problem) as elsewhere:
             await desk.item(item_id)
     assert elsewhere.value.status == 404
-    log = b"".join(entry.canonical for entry in gateway.store.audit_entries())
+    log = b"".join(entry.canonical for entry in await gateway.store.audit_entries())
     assert REASON.encode() not in log
 
 
 async def test_a_reason_moved_to_another_item_does_not_open(
     gateway: RunningGateway,
-    staff_token: Callable[..., str],
+    staff_token: Callable[..., Awaitable[str]],
     example: Callable[[str], dict[str, Any]],
 ) -> None:
     """Sealed for its item: copied onto another rejected item by hand in the database, it
     is refused rather than shown beside the wrong copy."""
-    belgian = staff_token("m.dubois", desk="BE")
+    belgian = await staff_token("m.dubois", desk="BE")
     first = await waiting_item(gateway, belgian, example)
     document = example(DUTCH)
     document["sender_reference"] += "-2"
@@ -115,11 +115,11 @@ async def test_a_reason_moved_to_another_item_does_not_open(
 async def test_a_clear_reason_an_older_version_kept_is_sealed_at_start_and_erased_from_the_file(
     layout: DataDir,
     log_stream: io.StringIO,
-    staff_token: Callable[..., str],
+    staff_token: Callable[..., Awaitable[str]],
     example: Callable[[str], dict[str, Any]],
 ) -> None:
     settings = Settings(data_dir=layout.root, host="127.0.0.1", port=0, staff_port=0)
-    belgian = staff_token("m.dubois", desk="BE")
+    belgian = await staff_token("m.dubois", desk="BE")
     async with gateway_in_process(settings) as running:
         item_id = await waiting_item(running, belgian, example)
     with sqlite3.connect(layout.database) as conn:  # what version 7 wrote on rejecting
@@ -132,7 +132,9 @@ async def test_a_clear_reason_an_older_version_kept_is_sealed_at_start_and_erase
 
     async with gateway_in_process(settings) as running:
         upgraded = [
-            e.data for e in running.store.audit_entries() if e.kind == "gateway.at_rest_upgraded"
+            e.data
+            for e in await running.store.audit_entries()
+            if e.kind == "gateway.at_rest_upgraded"
         ]
         async with running.staff_client(belgian) as desk:
             case = await desk.item(item_id)

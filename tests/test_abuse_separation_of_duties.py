@@ -20,19 +20,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway import datadir
-from gateway.audit import refs
-from gateway.clock import FixedClock
-from gateway.config import DataDir, Settings
-from gateway.staff import Desk, Passwords, Role, StaffAccount, StaffState, admin
-from gateway.staff.proposals import (
+from gateway.infra.audit import refs
+from gateway.infra.clock import FixedClock
+from gateway.infra.config import DataDir, Settings
+from gateway.registry import datadir
+from gateway.registry.staff import Desk, Passwords, Role, StaffAccount, StaffState, admin
+from gateway.registry.staff.proposals import (
     Half,
     ProposalState,
     half_hash,
     halves_match,
     new_half,
 )
-from gateway.staff.tokens import token_hash
+from gateway.registry.staff.tokens import token_hash
 from gateway.store import Store
 from tests.conftest import RunningGateway, client_context, gateway_in_process
 from tests.staff_http import Answer, StaffBrowser
@@ -64,12 +64,12 @@ class Office:
         self.gateway, self.clock, self.passwords = gateway, clock, passwords
         self.secrets: dict[str, str] = {}
 
-    def enrol(self, staff_id: str, role: str, desk: str = "*") -> str:
+    async def enrol(self, staff_id: str, role: str, desk: str = "*") -> str:
         account = StaffAccount(
             id=staff_id, name=staff_id.title(), role=Role(role), desk=Desk.parse(desk)
         )
         key = datadir.load_master_key(self.gateway.layout)
-        enrolment = admin.enrol(
+        enrolment = await admin.enrol(
             self.gateway.store, key, account, PASSWORD, actor=refs.admin("operator"),
             passwords=self.passwords,
         )  # fmt: skip
@@ -101,11 +101,11 @@ class Office:
 
 
 @pytest.fixture
-def office(gateway: RunningGateway, clock: FixedClock, cheap_passwords: Passwords) -> Office:
+async def office(gateway: RunningGateway, clock: FixedClock, cheap_passwords: Passwords) -> Office:
     office = Office(gateway, clock, cheap_passwords)
-    office.enrol("j.jansen", "administrator")
-    office.enrol("p.claes", "administrator")
-    office.enrol("a.peeters", "compliance")
+    await office.enrol("j.jansen", "administrator")
+    await office.enrol("p.claes", "administrator")
+    await office.enrol("a.peeters", "compliance")
     return office
 
 
@@ -119,8 +119,8 @@ def shows_no_secret(answer: Answer) -> bool:
     return SECRET.search(answer.text) is None and "otpauth://" not in answer.text
 
 
-def pending_id(store: Store, staff_id: str) -> str:
-    (proposal,) = [p for p in store.staff_proposals(ProposalState.PENDING)
+async def pending_id(store: Store, staff_id: str) -> str:
+    (proposal,) = [p for p in await store.staff_proposals(ProposalState.PENDING)
                    if p.account.id == staff_id]  # fmt: skip
     return proposal.id
 
@@ -171,12 +171,12 @@ async def test_an_administrator_alone_cannot_make_a_liaison_officer_nor_see_a_se
         assert proposed.status == 200
         first = half(proposed, "proposer")
         assert shows_no_secret(proposed)
-        assert "k.schmidt" not in [a.id for a in office.store.staff_accounts()]
+        assert "k.schmidt" not in [a.id for a in await office.store.staff_accounts()]
 
-        proposal_id = pending_id(office.store, "k.schmidt")
+        proposal_id = await pending_id(office.store, "k.schmidt")
         own = await decide(proposer, proposal_id)
         assert own.status == 403
-        assert office.store.staff_proposal(proposal_id).state is ProposalState.PENDING  # type: ignore[union-attr]
+        assert (await office.store.staff_proposal(proposal_id)).state is ProposalState.PENDING  # type: ignore[union-attr]
 
     async with office.signed_in("p.claes") as approver:
         listing = await approver.page("/approvals")
@@ -188,7 +188,7 @@ async def test_an_administrator_alone_cannot_make_a_liaison_officer_nor_see_a_se
         assert shows_no_secret(approved)
     assert second != first
 
-    account = office.store.staff_account("k.schmidt")
+    account = await office.store.staff_account("k.schmidt")
     assert (account.role, str(account.desk), account.state) == (
         Role.LIAISON_OFFICER, "DE", StaffState.ENROLLING,
     )  # fmt: skip
@@ -206,13 +206,15 @@ async def test_an_administrator_alone_cannot_make_a_liaison_officer_nor_see_a_se
     assert again.status == 401, "a code works once"
 
     kinds = ("staff.proposed", "staff.proposal_approved", "staff.enrolled")
-    events = [(e.kind, e.actor, e.subject) for e in office.store.audit_entries() if e.kind in kinds]
+    events = [
+        (e.kind, e.actor, e.subject) for e in await office.store.audit_entries() if e.kind in kinds
+    ]
     assert events == [
         ("staff.proposed", "staff:j.jansen", "staff:k.schmidt"),
         ("staff.proposal_approved", "staff:p.claes", "staff:k.schmidt"),
         ("staff.enrolled", "staff:k.schmidt", "staff:k.schmidt"),
     ]
-    log = b"".join(e.canonical for e in office.store.audit_entries())
+    log = b"".join(e.canonical for e in await office.store.audit_entries())
     for secret_part in (first, second, secret, "Klaus Schmidt"):
         assert secret_part.encode() not in log
 
@@ -226,7 +228,7 @@ async def test_a_compliance_account_is_approved_by_a_compliance_officer_and_no_a
     new = {"staff_id": "m.janssens", "name": "M. Janssens", "role": "compliance", "desk": "*"}
     async with office.signed_in("j.jansen") as proposer:
         first = half(await propose(proposer, "/admin/staff", new), "proposer")
-    proposal_id = pending_id(office.store, "m.janssens")
+    proposal_id = await pending_id(office.store, "m.janssens")
 
     async with office.signed_in("p.claes") as administrator:
         assert (await decide(administrator, proposal_id)).status == 403
@@ -249,9 +251,9 @@ async def test_a_compliance_account_is_approved_by_a_compliance_officer_and_no_a
 async def test_a_reset_takes_effect_only_when_approved_and_ends_the_old_credentials(
     office: Office,
 ) -> None:
-    office.enrol("m.dubois", "liaison_officer", desk="BE")
-    token = admin.issue_token(
-        office.store, "m.dubois", "script", actor=refs.admin("operator")
+    await office.enrol("m.dubois", "liaison_officer", desk="BE")
+    token = (
+        await admin.issue_token(office.store, "m.dubois", "script", actor=refs.admin("operator"))
     ).secret
     async with office.signed_in("m.dubois") as holder:
         async with office.signed_in("j.jansen") as proposer:
@@ -261,13 +263,15 @@ async def test_a_reset_takes_effect_only_when_approved_and_ends_the_old_credenti
             first = half(proposed, "proposer")
             assert shows_no_secret(proposed)
         assert (await holder.get("/review")).status == 200, "nothing changes before approval"
-        assert office.store.staff_for_token(token_hash(token)) is not None
+        assert await office.store.staff_for_token(token_hash(token)) is not None
 
         async with office.signed_in("p.claes") as approver:
-            second = half(await decide(approver, pending_id(office.store, "m.dubois")), "approver")
+            second = half(
+                await decide(approver, await pending_id(office.store, "m.dubois")), "approver"
+            )
 
         assert (await holder.get("/review")).status == 303, "the old session ended"
-    assert office.store.staff_for_token(token_hash(token)) is None, "the old token is revoked"
+    assert await office.store.staff_for_token(token_hash(token)) is None, "the old token is revoked"
     async with office.browser() as old:
         answer = await old.sign_in("m.dubois", PASSWORD, office.code(office.secrets["m.dubois"]))
     assert answer.status == 401
@@ -280,7 +284,7 @@ async def test_a_reset_takes_effect_only_when_approved_and_ends_the_old_credenti
 async def test_a_new_role_or_desk_needs_the_second_person_of_the_new_role(
     office: Office,
 ) -> None:
-    office.enrol("m.dubois", "liaison_officer", desk="BE")
+    await office.enrol("m.dubois", "liaison_officer", desk="BE")
     async with office.signed_in("j.jansen") as proposer:
         proposed = await propose(
             proposer, "/admin/staff/changes",
@@ -288,8 +292,8 @@ async def test_a_new_role_or_desk_needs_the_second_person_of_the_new_role(
         )  # fmt: skip
         assert proposed.status == 200
         assert 'data-half="' not in proposed.text
-    assert office.store.staff_account("m.dubois").role is Role.LIAISON_OFFICER
-    proposal_id = pending_id(office.store, "m.dubois")
+    assert (await office.store.staff_account("m.dubois")).role is Role.LIAISON_OFFICER
+    proposal_id = await pending_id(office.store, "m.dubois")
 
     async with office.signed_in("p.claes") as administrator:
         assert (await decide(administrator, proposal_id)).status == 403
@@ -297,22 +301,22 @@ async def test_a_new_role_or_desk_needs_the_second_person_of_the_new_role(
         async with office.signed_in("a.peeters") as compliance:
             assert (await decide(compliance, proposal_id)).status == 200
         assert (await holder.get("/")).location.startswith("/login"), "sessions ended"
-    assert office.store.staff_account("m.dubois").role is Role.COMPLIANCE
+    assert (await office.store.staff_account("m.dubois")).role is Role.COMPLIANCE
 
 
 async def test_nobody_decides_a_proposal_about_their_own_account(office: Office) -> None:
-    office.enrol("r.admin", "administrator")
+    await office.enrol("r.admin", "administrator")
     async with office.signed_in("j.jansen") as proposer:
         await propose(proposer, "/admin/staff/p.claes/reset", {})
-    proposal_id = pending_id(office.store, "p.claes")
+    proposal_id = await pending_id(office.store, "p.claes")
     async with office.signed_in("p.claes") as subject:
         assert (await decide(subject, proposal_id)).status == 403
         assert "about your own account" in (await subject.page("/approvals")).text
     async with office.signed_in("r.admin") as third:
         assert (await decide(third, proposal_id, "refuse")).status == 200
-    assert office.store.staff_proposal(proposal_id).state is ProposalState.REFUSED  # type: ignore[union-attr]
-    assert office.store.staff_account("p.claes").state is StaffState.ACTIVE
-    (event,) = [e for e in office.store.audit_entries() if e.kind == "staff.proposal_refused"]
+    assert (await office.store.staff_proposal(proposal_id)).state is ProposalState.REFUSED  # type: ignore[union-attr]
+    assert (await office.store.staff_account("p.claes")).state is StaffState.ACTIVE
+    (event,) = [e for e in await office.store.audit_entries() if e.kind == "staff.proposal_refused"]
     assert (event.actor, event.subject) == ("staff:r.admin", "staff:p.claes")
 
 
@@ -320,25 +324,25 @@ async def test_nobody_decides_a_proposal_about_their_own_account(office: Office)
 async def test_other_roles_neither_propose_nor_decide_what_is_not_theirs(
     office: Office, role: str
 ) -> None:
-    office.enrol("x.other", role, desk="BE" if role == "liaison_officer" else "*")
+    await office.enrol("x.other", role, desk="BE" if role == "liaison_officer" else "*")
     async with office.signed_in("j.jansen") as proposer:
         await propose(proposer, "/admin/staff", NEW_OFFICER)
-    proposal_id = pending_id(office.store, "k.schmidt")
+    proposal_id = await pending_id(office.store, "k.schmidt")
     async with office.signed_in("x.other") as person:
         await person.page("/")
         assert (await person.post("/admin/staff", {**NEW_OFFICER, "staff_id": "y.z"})).status == 403
         assert (await person.post(f"/approvals/{proposal_id}/approve", {})).status == 403
-    assert office.store.staff_proposal(proposal_id).state is ProposalState.PENDING  # type: ignore[union-attr]
+    assert (await office.store.staff_proposal(proposal_id)).state is ProposalState.PENDING  # type: ignore[union-attr]
 
 
 async def test_a_decision_without_the_forms_csrf_secret_is_refused(office: Office) -> None:
     async with office.signed_in("j.jansen") as proposer:
         await propose(proposer, "/admin/staff", NEW_OFFICER)
-    proposal_id = pending_id(office.store, "k.schmidt")
+    proposal_id = await pending_id(office.store, "k.schmidt")
     async with office.signed_in("p.claes") as approver:
         forged = await approver.post(f"/approvals/{proposal_id}/approve", {}, csrf="forged")
     assert forged.status == 403
-    assert office.store.staff_proposal(proposal_id).state is ProposalState.PENDING  # type: ignore[union-attr]
+    assert (await office.store.staff_proposal(proposal_id)).state is ProposalState.PENDING  # type: ignore[union-attr]
 
 
 # --- the enrolment code -------------------------------------------------------------------------
@@ -350,7 +354,9 @@ async def test_a_code_needs_both_halves_in_order_and_expires(
     async with office.signed_in("j.jansen") as proposer:
         first = half(await propose(proposer, "/admin/staff", NEW_OFFICER), "proposer")
     async with office.signed_in("p.claes") as approver:
-        second = half(await decide(approver, pending_id(office.store, "k.schmidt")), "approver")
+        second = half(
+            await decide(approver, await pending_id(office.store, "k.schmidt")), "approver"
+        )
 
     assert (await enrol(office, "k.schmidt", second, first)).status == 401
     assert (await enrol(office, "k.schmidt", first, new_half())).status == 401
@@ -361,7 +367,9 @@ async def test_a_code_needs_both_halves_in_order_and_expires(
     async with office.signed_in("j.jansen") as proposer:
         first = half(await propose(proposer, "/admin/staff/k.schmidt/reset", {}), "proposer")
     async with office.signed_in("p.claes") as approver:
-        second = half(await decide(approver, pending_id(office.store, "k.schmidt")), "approver")
+        second = half(
+            await decide(approver, await pending_id(office.store, "k.schmidt")), "approver"
+        )
     clock.set(clock.now() + timedelta(hours=72))
     assert (await enrol(office, "k.schmidt", first, second)).status == 401, "expired"
 
@@ -387,9 +395,15 @@ async def test_an_account_disabled_and_enabled_before_enrolment_still_waits_for_
     async with office.signed_in("j.jansen") as proposer:
         first = half(await propose(proposer, "/admin/staff", NEW_OFFICER), "proposer")
     async with office.signed_in("p.claes") as approver:
-        second = half(await decide(approver, pending_id(office.store, "k.schmidt")), "approver")
-    admin.set_state(office.store, "k.schmidt", StaffState.DISABLED, actor=refs.staff("j.jansen"))
+        second = half(
+            await decide(approver, await pending_id(office.store, "k.schmidt")), "approver"
+        )
+    await admin.set_state(
+        office.store, "k.schmidt", StaffState.DISABLED, actor=refs.staff("j.jansen")
+    )
     assert (await enrol(office, "k.schmidt", first, second)).status == 401, "disabled: no enrolment"
-    admin.set_state(office.store, "k.schmidt", StaffState.ACTIVE, actor=refs.staff("j.jansen"))
-    assert office.store.staff_account("k.schmidt").state is StaffState.ENROLLING
+    await admin.set_state(
+        office.store, "k.schmidt", StaffState.ACTIVE, actor=refs.staff("j.jansen")
+    )
+    assert (await office.store.staff_account("k.schmidt")).state is StaffState.ENROLLING
     assert (await enrol(office, "k.schmidt", first, second)).status == 200

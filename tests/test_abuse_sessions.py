@@ -13,7 +13,7 @@ import base64
 import hashlib
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -23,14 +23,14 @@ from cryptography.fernet import Fernet
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway import datadir
-from gateway.audit import refs
-from gateway.clock import FixedClock
-from gateway.config import DataDir, Settings
-from gateway.staff import Desk, Passwords, Role, StaffAccount, StaffState, admin
-from gateway.staff.sessions import Ended, SessionRecord, Timeouts, why_ended
+from gateway.edges.web.sessions import KEY_PURPOSE
+from gateway.infra.audit import refs
+from gateway.infra.clock import FixedClock
+from gateway.infra.config import DataDir, Settings
+from gateway.registry import datadir
+from gateway.registry.staff import Desk, Passwords, Role, StaffAccount, StaffState, admin
+from gateway.registry.staff.sessions import Ended, SessionRecord, Timeouts, why_ended
 from gateway.store import Store
-from gateway.web.sessions import KEY_PURPOSE
 from tests.conftest import RunningGateway, client_context, gateway_in_process
 from tests.staff_http import StaffBrowser
 
@@ -45,11 +45,11 @@ class People:
         self._store, self._layout, self._clock, self._passwords = store, layout, clock, passwords
         self.secrets: dict[str, str] = {}
 
-    def enrol(self, staff_id: str, *, role: str = "liaison_officer", desk: str = "BE") -> str:
+    async def enrol(self, staff_id: str, *, role: str = "liaison_officer", desk: str = "BE") -> str:
         account = StaffAccount(
             id=staff_id, name=staff_id.title(), role=Role(role), desk=Desk.parse(desk)
         )
-        enrolment = admin.enrol(
+        enrolment = await admin.enrol(
             self._store, datadir.load_master_key(self._layout), account, PASSWORD,
             actor=refs.admin("test"), passwords=self._passwords,
         )  # fmt: skip
@@ -104,8 +104,8 @@ async def signed_in(
         yield person
 
 
-def session_row(store: Store, cookie: str) -> SessionRecord | None:
-    return store.staff_session(hashlib.sha256(cookie.encode()).hexdigest())
+async def session_row(store: Store, cookie: str) -> SessionRecord | None:
+    return await store.staff_session(hashlib.sha256(cookie.encode()).hexdigest())
 
 
 # --- a copied cookie ---------------------------------------------------------------------------
@@ -114,7 +114,7 @@ def session_row(store: Store, cookie: str) -> SessionRecord | None:
 async def test_a_cookie_copied_before_signing_out_opens_nothing_after_it(
     gateway: RunningGateway, people: People
 ) -> None:
-    async with signed_in(gateway, people, people.enrol("m.dubois")) as officer:
+    async with signed_in(gateway, people, await people.enrol("m.dubois")) as officer:
         cookie = officer.cookie
         assert cookie is not None
         async with browser(gateway, cookie=cookie) as thief:
@@ -125,7 +125,7 @@ async def test_a_cookie_copied_before_signing_out_opens_nothing_after_it(
             replayed = await thief.get("/review")
             assert replayed.status == 303
             assert replayed.location.startswith("/login")
-    record = session_row(gateway.store, cookie)
+    record = await session_row(gateway.store, cookie)
     assert record is not None
     assert record.ended_reason is Ended.SIGNED_OUT
 
@@ -133,11 +133,11 @@ async def test_a_cookie_copied_before_signing_out_opens_nothing_after_it(
 async def test_signing_out_ends_every_session_of_the_account_and_is_audited(
     gateway: RunningGateway, people: People
 ) -> None:
-    staff_id = people.enrol("m.dubois")
+    staff_id = await people.enrol("m.dubois")
     async with (
         signed_in(gateway, people, staff_id) as office,
         signed_in(gateway, people, staff_id) as laptop,
-        signed_in(gateway, people, people.enrol("k.schmidt", desk="DE")) as colleague,
+        signed_in(gateway, people, await people.enrol("k.schmidt", desk="DE")) as colleague,
     ):
         kept = laptop.cookie
         assert kept is not None
@@ -146,39 +146,41 @@ async def test_signing_out_ends_every_session_of_the_account_and_is_audited(
 
         assert not await laptop.signed_in()
         assert await colleague.signed_in(), "another person's session goes on"
-    record = session_row(gateway.store, kept)
+    record = await session_row(gateway.store, kept)
     assert record is not None
     assert record.ended_reason is Ended.SIGNED_OUT
-    (event,) = [e for e in gateway.store.audit_entries() if e.kind == "staff.signed_out"]
+    (event,) = [e for e in await gateway.store.audit_entries() if e.kind == "staff.signed_out"]
     assert (event.actor, event.data) == ("staff:m.dubois", {"sessions_ended": 2})
 
 
 # --- what an administrator or the operator does to the account ---------------------------------
 
 
-def reset(store: Store, layout: DataDir, passwords: Passwords) -> None:
-    admin.reset(
+async def reset(store: Store, layout: DataDir, passwords: Passwords) -> None:
+    await admin.reset(
         store, datadir.load_master_key(layout), "m.dubois", "a whole new passphrase",
         actor=refs.admin("test"), passwords=passwords,
     )  # fmt: skip
 
 
-def disable(store: Store, layout: DataDir, passwords: Passwords) -> None:
-    admin.set_state(store, "m.dubois", StaffState.DISABLED, actor=refs.admin("test"))
+async def disable(store: Store, layout: DataDir, passwords: Passwords) -> None:
+    await admin.set_state(store, "m.dubois", StaffState.DISABLED, actor=refs.admin("test"))
 
 
-def new_desk(store: Store, layout: DataDir, passwords: Passwords) -> None:
-    admin.change(store, changed(store, desk=Desk.parse("DE")), actor=refs.admin("test"))
+async def new_desk(store: Store, layout: DataDir, passwords: Passwords) -> None:
+    await admin.change(store, await changed(store, desk=Desk.parse("DE")), actor=refs.admin("test"))
 
 
-def new_role(store: Store, layout: DataDir, passwords: Passwords) -> None:
-    admin.change(
-        store, changed(store, role=Role.COMPLIANCE, desk=Desk.parse("*")), actor=refs.admin("test")
+async def new_role(store: Store, layout: DataDir, passwords: Passwords) -> None:
+    await admin.change(
+        store,
+        await changed(store, role=Role.COMPLIANCE, desk=Desk.parse("*")),
+        actor=refs.admin("test"),
     )
 
 
-def changed(store: Store, **values: object) -> StaffAccount:
-    now = store.staff_account("m.dubois")
+async def changed(store: Store, **values: object) -> StaffAccount:
+    now = await store.staff_account("m.dubois")
     fields = {"id": now.id, "name": now.name, "role": now.role, "desk": now.desk}
     return StaffAccount(**{**fields, **values})  # type: ignore[arg-type]
 
@@ -196,19 +198,19 @@ async def test_a_reset_disabling_or_a_new_role_or_desk_ends_every_session_at_onc
     gateway: RunningGateway,
     people: People,
     cheap_passwords: Passwords,
-    change: Callable[[Store, DataDir, Passwords], None],
+    change: Callable[[Store, DataDir, Passwords], Awaitable[None]],
     why: Ended,
 ) -> None:
-    async with signed_in(gateway, people, people.enrol("m.dubois")) as officer:
+    async with signed_in(gateway, people, await people.enrol("m.dubois")) as officer:
         cookie = officer.cookie
         assert cookie is not None
 
-        change(gateway.store, gateway.layout, cheap_passwords)
+        await change(gateway.store, gateway.layout, cheap_passwords)
 
         answer = await officer.get("/")
         assert answer.status == 303
         assert answer.location.startswith("/login")
-    record = session_row(gateway.store, cookie)
+    record = await session_row(gateway.store, cookie)
     assert record is not None
     assert record.ended_reason is why
 
@@ -216,9 +218,11 @@ async def test_a_reset_disabling_or_a_new_role_or_desk_ends_every_session_at_onc
 async def test_a_new_name_or_language_leaves_the_session_alone(
     gateway: RunningGateway, people: People
 ) -> None:
-    async with signed_in(gateway, people, people.enrol("m.dubois")) as officer:
-        admin.change(
-            gateway.store, changed(gateway.store, name="Marie Dubois"), actor=refs.admin("test")
+    async with signed_in(gateway, people, await people.enrol("m.dubois")) as officer:
+        await admin.change(
+            gateway.store,
+            await changed(gateway.store, name="Marie Dubois"),
+            actor=refs.admin("test"),
         )
         assert (await officer.get("/review")).status == 200
 
@@ -229,14 +233,14 @@ async def test_a_new_name_or_language_leaves_the_session_alone(
 async def test_the_cookie_is_only_an_unguessable_id_and_the_database_keeps_only_its_hash(
     gateway: RunningGateway, people: People
 ) -> None:
-    async with signed_in(gateway, people, people.enrol("m.dubois")) as officer:
+    async with signed_in(gateway, people, await people.enrol("m.dubois")) as officer:
         await officer.page("/")
         cookie, csrf = officer.cookie, officer.csrf
     assert cookie is not None
     assert cookie.startswith("egs_")
     assert len(cookie) == 4 + 43  # 32 random bytes, URL-safe base64
 
-    record = session_row(gateway.store, cookie)
+    record = await session_row(gateway.store, cookie)
     assert record is not None
     assert (record.staff_id, record.csrf) == ("m.dubois", csrf)
     stored = b"".join(
@@ -251,7 +255,7 @@ async def test_a_cookie_that_carries_the_session_itself_is_no_session(
 ) -> None:
     """A cookie in the older form (the account and the times, encrypted under the gateway's
     key), however fresh, signs nobody in: only the database says who is signed in."""
-    people.enrol("m.dubois")
+    await people.enrol("m.dubois")
     key = datadir.load_master_key(gateway.layout).derive(KEY_PURPOSE)
     now = clock.now().isoformat()
     contents = {
@@ -269,27 +273,27 @@ async def test_a_cookie_that_carries_the_session_itself_is_no_session(
 async def test_idle_and_absolute_timeouts_are_kept_by_the_database(
     gateway: RunningGateway, people: People, clock: FixedClock
 ) -> None:
-    async with signed_in(gateway, people, people.enrol("m.dubois")) as officer:
+    async with signed_in(gateway, people, await people.enrol("m.dubois")) as officer:
         cookie = officer.cookie
         assert cookie is not None
         started = clock.now()
 
         clock.set(started + timedelta(minutes=29))
         assert (await officer.get("/review")).status == 200
-        record = session_row(gateway.store, cookie)
+        record = await session_row(gateway.store, cookie)
         assert record is not None
         assert (record.started_at, record.seen_at) == (started, clock.now())
 
         clock.set(started + timedelta(minutes=29, seconds=30))
         assert (await officer.get("/review")).status == 200
-        record = session_row(gateway.store, cookie)
+        record = await session_row(gateway.store, cookie)
         assert record is not None
         assert record.seen_at == started + timedelta(minutes=29), "written at most once a minute"
 
         clock.set(started + timedelta(minutes=59))
         answer = await officer.get("/review")
         assert (answer.status, answer.location) == (303, "/login?next=/review&ended=idle")
-    record = session_row(gateway.store, cookie)
+    record = await session_row(gateway.store, cookie)
     assert record is not None
     assert record.ended_reason is Ended.IDLE
     async with browser(gateway, cookie=cookie) as replay:
@@ -305,7 +309,7 @@ async def test_a_session_begun_on_one_instance_is_ended_for_every_instance(
 ) -> None:
     """Two gateway instances on one database: nothing of a session lives in either process."""
     async with (
-        signed_in(gateway, people, people.enrol("m.dubois")) as first,
+        signed_in(gateway, people, await people.enrol("m.dubois")) as first,
         running(layout, clock, cheap_passwords) as second,
     ):
         async with browser(second, cookie=first.cookie) as elsewhere:
@@ -317,7 +321,7 @@ async def test_a_session_begun_on_one_instance_is_ended_for_every_instance(
 async def test_signing_in_replaces_the_cookie_from_before(
     gateway: RunningGateway, people: People
 ) -> None:
-    staff_id = people.enrol("m.dubois")
+    staff_id = await people.enrol("m.dubois")
     async with browser(gateway) as person:
         await person.get("/login")
         before, csrf_before = person.cookie, person.csrf

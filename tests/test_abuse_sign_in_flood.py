@@ -21,11 +21,11 @@ from datetime import UTC, datetime, timedelta
 import pyotp
 import pytest
 
-from gateway import datadir
-from gateway.audit import refs
-from gateway.clock import FixedClock
-from gateway.config import DataDir, Settings
-from gateway.staff import Desk, Passwords, Role, StaffAccount, admin
+from gateway.infra.audit import refs
+from gateway.infra.clock import FixedClock
+from gateway.infra.config import DataDir, Settings
+from gateway.registry import datadir
+from gateway.registry.staff import Desk, Passwords, Role, StaffAccount, admin
 from tests.conftest import RunningGateway, client_context, gateway_in_process
 from tests.staff_http import StaffBrowser
 
@@ -72,7 +72,7 @@ async def gateway(
         yield gateway
 
 
-def enrol(
+async def enrol(
     gateway: RunningGateway, passwords: Passwords, staff_id: str, role: str = "liaison_officer"
 ) -> str:
     """The person's TOTP secret."""
@@ -83,7 +83,7 @@ def enrol(
         desk=Desk.parse("BE" if role == "liaison_officer" else "*"),
     )
     key = datadir.load_master_key(gateway.layout)
-    enrolment = admin.enrol(
+    enrolment = await admin.enrol(
         gateway.store, key, account, PASSWORD, actor=refs.admin("test"), passwords=passwords
     )
     return enrolment.totp_secret
@@ -122,7 +122,7 @@ async def test_sign_ins_held_in_password_hashing_hold_up_no_partner_request_and_
 ) -> None:
     passwords = GatedPasswords()
     async with running(layout, clock, passwords, password_hash_workers=4) as gateway:
-        enrol(gateway, passwords, "m.dubois")
+        await enrol(gateway, passwords, "m.dubois")
         sign_ins = [
             asyncio.create_task(attempt(gateway, ATTACKER, name, WRONG))
             for name in ("m.dubois", "nobody", "x.y", "a.b", "c.d", "e.f")
@@ -151,7 +151,7 @@ async def test_sign_ins_held_in_password_hashing_hold_up_no_partner_request_and_
 async def test_an_attackers_failures_from_one_address_do_not_stop_the_holder_at_another(
     gateway: RunningGateway, clock: FixedClock, cheap_passwords: Passwords
 ) -> None:
-    secret = enrol(gateway, cheap_passwords, "m.dubois")
+    secret = await enrol(gateway, cheap_passwords, "m.dubois")
     answers = [await attempt(gateway, ATTACKER, "m.dubois", WRONG) for _ in range(6)]
     assert answers == [401] * 5 + [429]
 
@@ -169,7 +169,7 @@ async def test_an_attackers_failures_from_one_address_do_not_stop_the_holder_at_
 async def test_an_account_attacked_from_many_addresses_stays_usable_from_its_holders(
     gateway: RunningGateway, clock: FixedClock, cheap_passwords: Passwords
 ) -> None:
-    secret = enrol(gateway, cheap_passwords, "m.dubois")
+    secret = await enrol(gateway, cheap_passwords, "m.dubois")
     attackers = [f"127.0.1.{host}" for host in range(1, 9)]
     answers = await asyncio.gather(
         *(attempt(gateway, address, "m.dubois", WRONG) for address in attackers for _ in range(5))
@@ -185,7 +185,7 @@ async def test_the_throttle_is_kept_in_the_database_and_holds_on_every_instance(
 ) -> None:
     """One address spends its ten attempts on one instance; another instance of the gateway,
     on the same database, makes it wait too, and so it does for a blocked name."""
-    enrol(gateway, cheap_passwords, "m.dubois")
+    await enrol(gateway, cheap_passwords, "m.dubois")
     spent = [await attempt(gateway, ATTACKER, f"guess{n}", WRONG) for n in range(10)]
     assert spent == [401] * 10
     for _ in range(5):
@@ -217,8 +217,8 @@ async def test_the_throttle_is_kept_in_the_database_and_holds_on_every_instance(
 async def test_administrators_see_where_an_account_is_blocked_and_lift_it(
     gateway: RunningGateway, clock: FixedClock, cheap_passwords: Passwords
 ) -> None:
-    enrol(gateway, cheap_passwords, "m.dubois")
-    administrator = enrol(gateway, cheap_passwords, "j.jansen", role="administrator")
+    await enrol(gateway, cheap_passwords, "m.dubois")
+    administrator = await enrol(gateway, cheap_passwords, "j.jansen", role="administrator")
     for _ in range(5):
         await attempt(gateway, ATTACKER, "m.dubois", WRONG)
 
@@ -233,7 +233,9 @@ async def test_administrators_see_where_an_account_is_blocked_and_lift_it(
         assert "1 unblocked" in (await person.get("/admin/staff")).text
 
     assert await attempt(gateway, ATTACKER, "m.dubois", WRONG) == 401
-    (event,) = [e for e in gateway.store.audit_entries() if e.kind == "staff.sign_in_unblocked"]
+    (event,) = [
+        e for e in await gateway.store.audit_entries() if e.kind == "staff.sign_in_unblocked"
+    ]
     assert (event.actor, event.subject, event.data) == (
         "staff:j.jansen",
         "staff:m.dubois",

@@ -11,16 +11,16 @@ from __future__ import annotations
 import asyncio
 import copy
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
 import pytest
 
-from gateway import pki
-from gateway.config import DataDir, Settings
-from gateway.staff import Passwords
+from gateway.infra import pki
+from gateway.infra.config import DataDir, Settings
+from gateway.registry.staff import Passwords
 from tests.conftest import REPO, RunningGateway, client_context, gateway_in_process
 from tests.staff_web import csrf_of, enrol, signed_in
 
@@ -106,7 +106,7 @@ def assert_refused(answer: Answer, reason: str) -> None:
 async def test_an_envelope_sealed_after_suspension_is_not_handed_out_on_an_open_long_poll(
     layout: DataDir,
     example: Callable[[str], dict[str, Any]],
-    staff_token: Callable[..., str],
+    staff_token: Callable[..., Awaitable[str]],
 ) -> None:
     async with running(layout, recheck=600) as gateway:
         document = copy.deepcopy(example(DUTCH))
@@ -116,7 +116,7 @@ async def test_an_envelope_sealed_after_suspension_is_not_handed_out_on_an_open_
         polling = await waiting_long_poll(gateway)
 
         await euregate(layout, "partner", "suspend", WAITER)
-        async with gateway.staff_client(staff_token("m.dubois", desk="BE")) as desk:
+        async with gateway.staff_client(await staff_token("m.dubois", desk="BE")) as desk:
             (item,) = await desk.queue()
             await desk.release(item["id"])
 
@@ -153,7 +153,7 @@ async def test_a_change_made_by_another_process_ends_an_open_long_poll(
 async def test_an_administrator_suspending_on_the_staff_pages_ends_an_open_long_poll_at_once(
     layout: DataDir, cheap_passwords: Passwords
 ) -> None:
-    secret = enrol(layout, "a.admin", "administrator", cheap_passwords)
+    secret = await enrol(layout, "a.admin", "administrator", cheap_passwords)
     async with running(layout, recheck=600) as gateway:
         polling = await waiting_long_poll(gateway)
 

@@ -37,12 +37,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.cli import main
-from gateway.config import DataDir, Settings
-from gateway.errors import MAX_LISTED_ISSUES, SignalInvalid
-from gateway.intake import INLINE_BODY_BYTES
-from gateway.problems import problem_document
-from gateway.validate import validate_signal
+from gateway.contract.validate import validate_signal
+from gateway.edges.cli import main
+from gateway.edges.problems import problem_document
+from gateway.flow.intake import INLINE_BODY_BYTES
+from gateway.infra.config import DataDir, Settings
+from gateway.infra.errors import MAX_LISTED_ISSUES, SignalInvalid
 from tests.conftest import RunningGateway, client_context, gateway_in_process, load_example
 from tests.worker_gates import PartnerGate
 

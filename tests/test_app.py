@@ -12,10 +12,11 @@ import aiohttp
 import pytest
 import rfc8785
 
-from gateway import audit, datadir, pki
-from gateway.audit import refs
-from gateway.client import Problem, Unreachable
-from gateway.partners import PartnerState
+from gateway.contract.partners import PartnerState
+from gateway.edges.client import Problem, Unreachable
+from gateway.infra import audit, pki
+from gateway.infra.audit import refs
+from gateway.registry import datadir
 from tests.conftest import RunningGateway, client_context
 
 Example = Callable[[str], dict[str, Any]]
@@ -54,7 +55,7 @@ async def test_a_partner_posts_a_signal_and_gets_a_receipt(
     assert receipt["sender_reference"] == signal["sender_reference"]
     assert receipt["body_sha256"] == hashlib.sha256(rfc8785.dumps(signal)).hexdigest()
     assert {r["partner"] for r in receipt["recipients"]} == set(signal["recipients"]["partners"])
-    entries = list(gateway.store.audit_entries())
+    entries = list(await gateway.store.audit_entries())
     accepted = next(e for e in entries if e.seq == receipt["audit"]["seq"])
     assert accepted.hash == receipt["audit"]["hash"]
     assert accepted.kind == "signal.accepted"
@@ -85,7 +86,7 @@ async def test_a_retry_returns_the_original_receipt_and_stores_nothing_new(
     again_status, again, _ = await raw_post(gateway, reordered)
     assert (first_status, again_status) == (202, 200)
     assert again == first
-    assert len(gateway.store.signal_ids()) == 1
+    assert len(await gateway.store.signal_ids()) == 1
 
 
 async def test_a_reused_reference_with_another_body_is_a_conflict(
@@ -131,7 +132,9 @@ async def test_the_body_cannot_claim_another_identity(
 async def test_suspended_and_revoked_partners_are_refused_at_once(
     gateway: RunningGateway, example: Example, state: PartnerState, reason: str
 ) -> None:
-    datadir.change_partner_state(gateway.store, "nl-pol-limburg", state, actor=refs.admin("test"))
+    await datadir.change_partner_state(
+        gateway.store, "nl-pol-limburg", state, actor=refs.admin("test")
+    )
     status, problem, content_type = await raw_post(
         gateway, json.dumps(example(DRUG_WASTE)).encode()
     )
@@ -142,7 +145,7 @@ async def test_suspended_and_revoked_partners_are_refused_at_once(
 
 async def test_a_revoked_certificate_is_refused(gateway: RunningGateway, example: Example) -> None:
     fingerprint = pki.fingerprint(gateway.layout.partner_certificate("be-pol-liege").read_bytes())
-    datadir.revoke_certificate(gateway.store, fingerprint, actor=refs.admin("test"))
+    await datadir.revoke_certificate(gateway.store, fingerprint, actor=refs.admin("test"))
     status, problem, _ = await raw_post(
         gateway, json.dumps(example(DRUG_WASTE)).encode(), partner="be-pol-liege"
     )
@@ -168,7 +171,7 @@ async def test_a_certificate_of_our_ca_that_is_not_registered_is_refused(
 
 
 async def test_a_client_without_a_certificate_gets_no_answer(gateway: RunningGateway) -> None:
-    from gateway.client import EuregateClient
+    from gateway.edges.client import EuregateClient
 
     async with EuregateClient(gateway.url, ssl_context=client_context(gateway.layout, None)) as c:
         with pytest.raises(Unreachable):
@@ -245,10 +248,10 @@ async def test_refusals_are_audited_without_the_body(
     signal = example(DRUG_WASTE)
     signal["urgency"] = "whenever"
     await raw_post(gateway, json.dumps(signal).encode())
-    last = list(gateway.store.audit_entries())[-1]
+    last = list(await gateway.store.audit_entries())[-1]
     assert last.kind == "signal.refused"
     assert last.data == {"status": 422, "kind": "signal-invalid", "codes": ["enum"]}
-    assert audit.verify(gateway.store.audit_entries()).ok
+    assert audit.verify(await gateway.store.audit_entries()).ok
 
 
 async def test_the_database_alone_reveals_no_signal_content(
@@ -257,7 +260,7 @@ async def test_the_database_alone_reveals_no_signal_content(
     signal = example(DRUG_WASTE)
     async with gateway.client("nl-pol-limburg") as client:
         await client.post_signal(signal)
-    gateway.store.close()
+    await gateway.store.close()
     raw = b"".join(
         path.read_bytes() for path in gateway.layout.root.glob("euregate.db*") if path.is_file()
     )
@@ -271,7 +274,7 @@ async def test_the_database_alone_reveals_no_signal_content(
 async def test_a_suspended_recipient_is_named_as_such(
     gateway: RunningGateway, example: Example
 ) -> None:
-    datadir.change_partner_state(
+    await datadir.change_partner_state(
         gateway.store, "de-pol-aachen", PartnerState.SUSPENDED, actor=refs.admin("test")
     )
     signal = example(DRUG_WASTE)

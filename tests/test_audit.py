@@ -14,8 +14,8 @@ import rfc8785
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway import audit
-from gateway.audit import GENESIS, AuditEntry, events, refs
+from gateway.infra import audit
+from gateway.infra.audit import GENESIS, AuditEntry, events, refs
 
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 

@@ -14,12 +14,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.audit import GENESIS, AuditEntry, EventKind, chain, events, refs
-from gateway.audit.events import EVENTS, parse
-from gateway.audit.keys import Key
-from gateway.audit.reference import render
-from gateway.audit.refs import BARE, AuditEntryInvalid, Ref, RefKind
-from gateway.audit.schema import (
+from gateway.infra.audit import GENESIS, AuditEntry, EventKind, chain, events, refs
+from gateway.infra.audit.events import EVENTS, parse
+from gateway.infra.audit.keys import Key
+from gateway.infra.audit.reference import render
+from gateway.infra.audit.refs import BARE, AuditEntryInvalid, Ref, RefKind
+from gateway.infra.audit.schema import (
     ABSENT,
     Absent,
     AuditEvent,

@@ -7,7 +7,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway import canonical
+from gateway.infra import canonical
 from tests.conftest import load_example
 
 JSON = st.recursive(

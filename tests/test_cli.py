@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
+import inspect
 import json
 import sqlite3
 import stat
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from gateway import pki
-from gateway.cli import main
-from gateway.config import DataDir
+from gateway.edges.cli import build_parser, main
+from gateway.infra import pki
+from gateway.infra.config import DataDir
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
@@ -184,3 +188,21 @@ def test_commands_on_a_missing_data_directory_say_what_to_do(
     assert code == 1
     assert "euregate init" in out
     assert not data.root.exists()
+
+
+def every_command(parser: argparse.ArgumentParser, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Each command the parser takes, by its words, with the handler it runs."""
+    for action in parser._actions:  # argparse offers no public walk of its subcommands
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from every_command(sub, f"{prefix} {name}".strip())
+    handler = parser.get_default("handler")
+    if handler is not None:
+        yield prefix, handler
+
+
+def test_every_command_is_a_coroutine_that_main_runs_once() -> None:
+    commands = dict(every_command(build_parser()))
+
+    assert {"init", "serve", "send", "partner add", "audit verify"} <= set(commands)
+    assert [name for name, run in commands.items() if not inspect.iscoroutinefunction(run)] == []

@@ -13,13 +13,15 @@ from typing import Any
 
 import pytest
 
-from gateway import datadir, pki
-from gateway.audit import EventKind
-from gateway.cli import main
-from gateway.clock import FixedClock, SystemClock
-from gateway.config import DataDir
+from gateway.contract.partners import Partner
+from gateway.edges.cli import main
+from gateway.infra import pki
+from gateway.infra.audit import EventKind
+from gateway.infra.clock import FixedClock
+from gateway.infra.config import DataDir
+from gateway.registry import datadir
 from gateway.store import Store
-from tests.conftest import RunningGateway, webhook_receiver
+from tests.conftest import RunningGateway, webhook_receiver, with_store
 from tests.test_webhooks import LANAKEN, ReceiverFor, outbox, stepper, waiting_push
 
 HOOK = "https://hooks.politie-limburg.example/euregate"
@@ -36,14 +38,19 @@ async def run_beside(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[in
     return await asyncio.to_thread(run, capsys, *argv)
 
 
+async def audit_in(store: Store, kind: EventKind) -> list[tuple[str, dict[str, object]]]:
+    return [(e.actor, e.data) for e in await store.audit_entries() if e.kind == str(kind)]
+
+
 def audit_of(layout: DataDir, kind: EventKind) -> list[tuple[str, dict[str, object]]]:
-    with Store(layout.database, clock=SystemClock()) as store:
-        return [(e.actor, e.data) for e in store.audit_entries() if e.kind == str(kind)]
+    return with_store(layout, lambda store: audit_in(store, kind))
 
 
 def webhook_of(layout: DataDir, partner_id: str) -> str | None:
-    with Store(layout.database, clock=SystemClock()) as store:
-        return store.partner(partner_id).webhook_url
+    async def read(store: Store) -> str | None:
+        return (await store.partner(partner_id)).webhook_url
+
+    return with_store(layout, read)
 
 
 # --- partner webhook --------------------------------------------------------------------------
@@ -90,9 +97,13 @@ def test_a_webhook_that_is_not_https_is_refused(
     assert code == 1
     assert "https://" in err
     assert audit_of(layout, EventKind.PARTNER_WEBHOOK_CHANGED) == []
-    with Store(layout.database, clock=SystemClock()) as store:
-        assert "nl-bibob-limburg" not in {partner.id for partner in store.partners()}
-        assert store.partner("nl-pol-limburg").webhook_url is None
+
+    async def registry(store: Store) -> list[Partner]:
+        return await store.partners()
+
+    partners = {partner.id: partner for partner in with_store(layout, registry)}
+    assert "nl-bibob-limburg" not in partners
+    assert partners["nl-pol-limburg"].webhook_url is None
 
 
 def test_a_webhook_for_an_unknown_partner_is_refused(
@@ -134,7 +145,8 @@ async def test_a_webhook_server_with_a_certificate_from_cert_webhook_gets_its_pu
     )  # fmt: skip
     assert code == 0
     assert str(directory / "webhook.pem") in out
-    (issued,) = [d for _, d in audit_of(layout, EventKind.CERTIFICATE_ISSUED) if "purpose" in d]
+    issued_events = await audit_in(quiet_gateway.store, EventKind.CERTIFICATE_ISSUED)
+    (issued,) = [d for _, d in issued_events if "purpose" in d]
     assert issued["purpose"] == "webhook"
 
     async with webhook_receiver(
@@ -222,7 +234,7 @@ async def test_a_dead_push_is_listed_and_a_retry_puts_it_back(
     assert "pending again" in out
     (back,) = await outbox(quiet_gateway.store)
     assert (back.state, back.attempts) == ("pending", 0)
-    ((actor, retried),) = audit_of(quiet_gateway.layout, EventKind.DELIVERY_RETRIED)
+    ((actor, retried),) = await audit_in(quiet_gateway.store, EventKind.DELIVERY_RETRIED)
     assert actor == str(datadir.cli_actor())
     assert retried == {"envelope": delivery.envelope_id, "recipient": "nl-pol-limburg"}
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from gateway.cli import main
-from gateway.client import EuregateClient
-from gateway.config import DataDir
+from gateway.edges.cli import main
+from gateway.edges.client import EuregateClient
+from gateway.infra.config import DataDir
 from tests.conftest import EXAMPLES, REPO, client_context, free_port, gateway_process, load_example
 
 

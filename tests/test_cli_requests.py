@@ -13,8 +13,8 @@ import json
 import sys
 from datetime import UTC, datetime, timedelta
 
-from gateway.clock import FixedClock
-from gateway.config import DataDir
+from gateway.infra.clock import FixedClock
+from gateway.infra.config import DataDir
 from tests.conftest import REPO, load_example
 from tests.test_requests import dutch_request, post, reply_to, running_gateway
 

@@ -11,7 +11,7 @@ import copy
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tests.conftest import REPO, RunningGateway
@@ -41,10 +41,10 @@ async def post_dutch(gateway: RunningGateway, document: dict[str, Any]) -> str:
 
 async def test_list_show_release_and_the_next_identical_sentence_comes_from_memory(
     gateway: RunningGateway,
-    staff_token: Callable[..., str],
+    staff_token: Callable[..., Awaitable[str]],
     example: Callable[[str], dict[str, Any]],
 ) -> None:
-    token = staff_token("m.dubois", desk="BE")
+    token = await staff_token("m.dubois", desk="BE")
     signal = example("nl-drug-waste-maastricht.json")
     await post_dutch(gateway, signal)
 

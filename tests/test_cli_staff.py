@@ -3,26 +3,30 @@ directory that ``euregate init --demo`` makes; secrets shown once, passwords nev
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import re
 import subprocess
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pyotp
 import pytest
 
-from gateway import datadir
-from gateway.audit import verify
-from gateway.cli import main
-from gateway.clock import SystemClock
-from gateway.config import DataDir
-from gateway.errors import StaffNotAuthenticated
-from gateway.staff import Authenticator, StaffAccount
-from gateway.store import Store
+from gateway.edges.cli import main
+from gateway.infra.audit import verify
+from gateway.infra.clock import SystemClock
+from gateway.infra.config import DataDir
+from gateway.infra.errors import StaffNotAuthenticated
+from gateway.registry import datadir
+from gateway.registry.staff import Authenticator, StaffAccount
+from gateway.store.sqlite import SqliteStore
 from tests.conftest import REPO
 
+T = TypeVar("T")
 PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a whole new passphrase"
 
@@ -74,32 +78,42 @@ def cli(
     return Cli(layout, capsys, monkeypatch)
 
 
+def with_authenticator(layout: DataDir, use: Callable[[Authenticator], Awaitable[T]]) -> T:
+    """``use`` an authenticator on the data directory's store, as the staff listener would,
+    beside the commands (each runs its own event loop)."""
+
+    async def run() -> T:
+        clock = SystemClock()
+        async with SqliteStore(layout.database, clock=clock) as store:
+            authenticator = Authenticator(store, datadir.load_master_key(layout), clock=clock)
+            try:
+                return await use(authenticator)
+            finally:
+                authenticator.close()
+
+    return asyncio.run(run())
+
+
 def sign_in(layout: DataDir, staff_id: str, password: str, secret: str) -> StaffAccount:
     """A sign-in as the staff listener makes it, with the code an app shows for ``secret``."""
-    clock = SystemClock()
-    with Store(layout.database, clock=clock) as store:
-        authenticator = Authenticator(store, datadir.load_master_key(layout), clock=clock)
-        code = pyotp.TOTP(secret).now()
-        try:
-            return authenticator.login_sync(staff_id, password, code, address="127.0.0.1")
-        finally:
-            authenticator.close()
+    code = pyotp.TOTP(secret).now()
+    return with_authenticator(
+        layout,
+        lambda authenticator: authenticator.login(staff_id, password, code, address="127.0.0.1"),
+    )
 
 
 def authenticate(layout: DataDir, token: str) -> StaffAccount:
-    clock = SystemClock()
-    with Store(layout.database, clock=clock) as store:
-        authenticator = Authenticator(store, datadir.load_master_key(layout), clock=clock)
-        try:
-            return authenticator.authenticate_token_sync(token)
-        finally:
-            authenticator.close()
+    return with_authenticator(layout, lambda authenticator: authenticator.authenticate_token(token))
 
 
 def staff_kinds(layout: DataDir) -> list[str]:
-    with Store(layout.database, clock=SystemClock()) as store:
-        assert verify(store.audit_entries()).ok
-        return [e.kind for e in store.audit_entries() if e.kind.startswith("staff.")]
+    async def read() -> list[str]:
+        async with SqliteStore(layout.database, clock=SystemClock()) as store:
+            assert verify(await store.audit_entries()).ok
+            return [e.kind for e in await store.audit_entries() if e.kind.startswith("staff.")]
+
+    return asyncio.run(read())
 
 
 def test_add_shows_the_second_factor_once_and_it_signs_the_person_in(cli: Cli) -> None:
@@ -307,8 +321,12 @@ def test_the_commands_need_a_data_directory(
 def test_the_fixture_is_what_init_demo_makes(cli: Cli) -> None:
     """The data directory under test is a real one: certificates, key and demo partners."""
     assert cli.layout.master_key.is_file()
-    with Store(cli.layout.database, clock=SystemClock()) as store:
-        assert len(store.partners()) == 9
+
+    async def partners() -> int:
+        async with SqliteStore(cli.layout.database, clock=SystemClock()) as store:
+            return len(await store.partners())
+
+    assert asyncio.run(partners()) == 9
 
 
 def test_list_shows_where_an_account_is_blocked_and_unlock_lifts_it(cli: Cli) -> None:

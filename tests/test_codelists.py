@@ -7,8 +7,8 @@ import json
 import babel
 import pytest
 
-from gateway import codelists
-from gateway.signal import LINK_ENDS, ORGANISATION_NUMBERS, PERSON_NUMBERS
+from gateway.contract import codelists
+from gateway.contract.signal import LINK_ENDS, ORGANISATION_NUMBERS, PERSON_NUMBERS
 
 
 @pytest.mark.parametrize("name", codelists.names())

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from gateway import audit
-from gateway.config import DataDir, Settings
+from gateway.infra import audit
+from gateway.infra.config import DataDir, Settings
 from tests.conftest import RunningGateway, gateway_in_process
 
 SENDERS = ("nl-pol-limburg", "nl-gem-maastricht", "nl-riec-limburg", "de-zoll-aachen")
@@ -52,12 +52,12 @@ async def test_200_concurrent_posts_give_200_receipts_and_a_gap_free_chain(
             await client.__aexit__(None, None, None)
 
     assert len({r["signal_id"] for r in receipts}) == 200
-    assert len(gateway.store.signal_ids()) == 200
+    assert len(await gateway.store.signal_ids()) == 200
     seqs = sorted(r["audit"]["seq"] for r in receipts)
     assert len(set(seqs)) == 200
-    result = audit.verify(gateway.store.audit_entries())
+    result = audit.verify(await gateway.store.audit_entries())
     assert result.ok
-    entries = {e.seq: e for e in gateway.store.audit_entries()}
+    entries = {e.seq: e for e in await gateway.store.audit_entries()}
     assert sorted(entries) == list(range(1, len(entries) + 1))
     for receipt in receipts:
         assert entries[receipt["audit"]["seq"]].hash == receipt["audit"]["hash"]

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
-from gateway import datadir
-from gateway.clock import SystemClock
-from gateway.config import DataDir
-from gateway.delivery import Courier
-from gateway.delivery.courier import FIRST_PAUSE, LONGEST_PAUSE, pause_after
-from gateway.prepare import Preparer
+from gateway.flow.courier import FIRST_PAUSE, LONGEST_PAUSE, Courier, pause_after
+from gateway.flow.prepare import Preparer
+from gateway.infra.clock import SystemClock
+from gateway.infra.config import DataDir
+from gateway.registry import datadir
 from gateway.store import Store
+from gateway.store.sqlite import SqliteStore
 from gateway.translate import NoTranslation
 
 
 @pytest.fixture
-def store(layout: DataDir) -> Iterator[Store]:
-    with Store(layout.database, clock=SystemClock()) as opened:
+async def store(layout: DataDir) -> AsyncIterator[Store]:
+    async with SqliteStore(layout.database, clock=SystemClock()) as opened:
         yield opened
 
 

@@ -8,11 +8,11 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from gateway import audit
-from gateway.client import ClientFailure, EuregateClient
-from gateway.clock import SystemClock
-from gateway.config import DataDir
-from gateway.store import Store
+from gateway.edges.client import ClientFailure, EuregateClient
+from gateway.infra import audit
+from gateway.infra.clock import SystemClock
+from gateway.infra.config import DataDir
+from gateway.store.sqlite import SqliteStore
 from tests.conftest import REPO, client_context, free_port, gateway_process
 
 SENDERS = ("nl-pol-limburg", "nl-gem-maastricht", "nl-riec-limburg")
@@ -66,12 +66,12 @@ async def test_sigkill_mid_stream_loses_no_receipted_signal(
     receipted = {r["signal_id"]: r for r in receipts}
 
     async with gateway_process(layout, port):
-        with Store(layout.database, clock=SystemClock()) as store:
-            stored = set(store.signal_ids())
+        async with SqliteStore(layout.database, clock=SystemClock()) as store:
+            stored = set(await store.signal_ids())
             assert set(receipted) <= stored
-            verification = audit.verify(store.audit_entries())
+            verification = audit.verify(await store.audit_entries())
             assert verification.ok, verification.reason
-            entries = {e.seq: e for e in store.audit_entries()}
+            entries = {e.seq: e for e in await store.audit_entries()}
         for receipt in receipted.values():
             assert entries[receipt["audit"]["seq"]].hash == receipt["audit"]["hash"]
 

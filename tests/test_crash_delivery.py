@@ -13,13 +13,14 @@ import signal
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from gateway import audit
-from gateway.audit import refs
-from gateway.client import ClientFailure, EuregateClient
-from gateway.clock import SystemClock
-from gateway.config import DataDir
-from gateway.delivery.webhooks import change_webhook
-from gateway.store import InboxEnvelope, Store
+from gateway.edges.client import ClientFailure, EuregateClient
+from gateway.flow.pusher import change_webhook
+from gateway.infra import audit
+from gateway.infra.audit import refs
+from gateway.infra.clock import SystemClock
+from gateway.infra.config import DataDir
+from gateway.store import InboxEnvelope
+from gateway.store.sqlite import SqliteStore
 from tests.conftest import client_context, free_port, gateway_process
 from tests.test_webhooks import LANAKEN, PATIENCE, ReceiverFor
 
@@ -43,18 +44,14 @@ async def until(check: Callable[[], Awaitable[bool]]) -> None:
             await asyncio.sleep(0.05)
 
 
-def envelopes_of(layout: DataDir, signal_ids: list[str]) -> list[InboxEnvelope]:
-    with Store(layout.database, clock=SystemClock()) as store:
-        return [e for s in signal_ids for e in asyncio.run(store.envelopes_of_signal(s))]
-
-
 async def sealed(layout: DataDir, signal_ids: list[str]) -> list[InboxEnvelope]:
-    return await asyncio.to_thread(envelopes_of, layout, signal_ids)
+    async with SqliteStore(layout.database, clock=SystemClock()) as store:
+        return [e for s in signal_ids for e in await store.envelopes_of_signal(s)]
 
 
-def audit_chain_intact(layout: DataDir) -> bool:
-    with Store(layout.database, clock=SystemClock()) as store:
-        return audit.verify(store.audit_entries()).ok
+async def audit_chain_intact(layout: DataDir) -> bool:
+    async with SqliteStore(layout.database, clock=SystemClock()) as store:
+        return audit.verify(await store.audit_entries()).ok
 
 
 async def test_killed_during_webhook_delivery_every_envelope_is_pushed_after_the_restart(
@@ -65,8 +62,8 @@ async def test_killed_during_webhook_delivery_every_envelope_is_pushed_after_the
     port = free_port()
     url = f"https://127.0.0.1:{port}"
     async with receiver_for(holding=True) as webhook:
-        with Store(layout.database, clock=SystemClock()) as store:
-            change_webhook(store, RECIPIENT, webhook.url, actor=refs.admin("test"))
+        async with SqliteStore(layout.database, clock=SystemClock()) as store:
+            await change_webhook(store, RECIPIENT, webhook.url, actor=refs.admin("test"))
 
         async with gateway_process(layout, port) as process:
             signal_ids = await post_signals(url, layout, example(LANAKEN), "PUSH")
@@ -96,7 +93,7 @@ async def test_killed_during_webhook_delivery_every_envelope_is_pushed_after_the
     envelopes = await sealed(layout, signal_ids)
     assert {e.signal_id for e in envelopes} == set(signal_ids)
     assert set(webhook.envelope_ids()) == {e.id for e in envelopes}
-    assert audit_chain_intact(layout)
+    assert await audit_chain_intact(layout)
 
 
 async def test_killed_during_inbox_pulls_every_unacknowledged_envelope_comes_again(
@@ -165,4 +162,4 @@ async def test_killed_during_inbox_pulls_every_unacknowledged_envelope_comes_aga
     assert held["id"] not in acknowledged
     assert held["id"] in again, "fetched but not acknowledged before the kill: it comes again"
     assert not set(acknowledged) & set(again), "acknowledged before the kill: never again"
-    assert audit_chain_intact(layout)
+    assert await audit_chain_intact(layout)

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from gateway.deadlines import TIME_LIMITS, deadline, overdue
+from gateway.flow.deadlines import TIME_LIMITS, deadline, overdue
 
 EUREGIO = ("Europe/Amsterdam", "Europe/Brussels", "Europe/Berlin")
 ODD_ZONES = (

@@ -7,7 +7,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.decision import (
+from gateway.decide.decision import (
     DataClass,
     Decision,
     FiredRule,

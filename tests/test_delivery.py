@@ -10,15 +10,15 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 
-from gateway import seal
-from gateway.client import EuregateClient, Message, Problem, open_message
-from gateway.config import DataDir
-from gateway.errors import EnvelopeRefused
+from gateway.edges.client import EuregateClient, Message, Problem, open_message
+from gateway.infra import seal
+from gateway.infra.config import DataDir
+from gateway.infra.errors import EnvelopeRefused
 from tests.conftest import RunningGateway
 from tests.test_abuse_suspended_long_poll import running
 
@@ -59,10 +59,10 @@ async def pull(
         return messages
 
 
-async def release_all(gateway: RunningGateway, staff_token: Callable[..., str]) -> None:
+async def release_all(gateway: RunningGateway, staff_token: Callable[..., Awaitable[str]]) -> None:
     """A Belgian and a German liaison officer release what waits at their desks, unchanged."""
     for officer, country in (("m.dubois", "BE"), ("k.schmidt", "DE")):
-        async with gateway.staff_client(staff_token(officer, desk=country)) as desk:
+        async with gateway.staff_client(await staff_token(officer, desk=country)) as desk:
             for item in await desk.queue():
                 await desk.release(item["id"])
 
@@ -85,7 +85,7 @@ async def test_a_copy_that_needs_no_review_is_sealed_and_delivered_at_once(
 async def test_the_dutch_signal_reaches_liege_in_french_and_aachen_in_german_after_review(
     gateway: RunningGateway,
     example: Callable[[str], dict[str, Any]],
-    staff_token: Callable[..., str],
+    staff_token: Callable[..., Awaitable[str]],
 ) -> None:
     signal_id = await post(gateway, "nl-pol-limburg", example(DUTCH))
     assert await pull(gateway, "be-pol-liege", wait=0) == []
@@ -104,7 +104,7 @@ async def test_the_dutch_signal_reaches_liege_in_french_and_aachen_in_german_aft
 async def test_redacted_classes_are_absent_from_the_plaintext(
     gateway: RunningGateway,
     example: Callable[[str], dict[str, Any]],
-    staff_token: Callable[..., str],
+    staff_token: Callable[..., Awaitable[str]],
 ) -> None:
     """The city of Aachen may not receive the persons' identities, numbers or the vehicle
     from the Dutch police (rule 4): none of them is in what it decrypts."""
@@ -129,7 +129,7 @@ async def test_redacted_classes_are_absent_from_the_plaintext(
 async def test_one_recipient_cannot_open_anothers_envelope(
     gateway: RunningGateway,
     example: Callable[[str], dict[str, Any]],
-    staff_token: Callable[..., str],
+    staff_token: Callable[..., Awaitable[str]],
 ) -> None:
     await post(gateway, "nl-pol-limburg", example(DUTCH))
     await release_all(gateway, staff_token)
@@ -173,7 +173,7 @@ async def test_acknowledging_twice_is_harmless(
         once = await client.acknowledge(message.envelope_id)
         twice = await client.acknowledge(message.envelope_id)
     assert once == twice
-    acks = [e for e in gateway.store.audit_entries() if e.kind == "inbox.acknowledged"]
+    acks = [e for e in await gateway.store.audit_entries() if e.kind == "inbox.acknowledged"]
     assert len(acks) == 1
 
 
@@ -234,7 +234,7 @@ async def test_the_audit_log_tells_the_whole_story_of_a_delivery(
 
     story = [
         e.kind
-        for e in gateway.store.audit_entries()
+        for e in await gateway.store.audit_entries()
         if e.subject == f"signal:{signal_id}" or signal_id in str(e.data)
     ]
     assert story == ["signal.accepted", "copy.sealed", "inbox.fetched", "inbox.acknowledged"]
@@ -255,7 +255,7 @@ async def test_a_client_of_another_partner_sees_nothing_of_it(
 async def test_an_immediate_signal_goes_out_unreviewed_and_the_reviewed_version_follows(
     gateway: RunningGateway,
     example: Callable[[str], dict[str, Any]],
-    staff_token: Callable[..., str],
+    staff_token: Callable[..., Awaitable[str]],
 ) -> None:
     document = example(DUTCH)
     document["urgency"] = "immediate"
@@ -274,11 +274,11 @@ async def test_an_immediate_signal_goes_out_unreviewed_and_the_reviewed_version_
 async def test_the_recipient_reads_the_officers_correction_marked_as_human(
     gateway: RunningGateway,
     example: Callable[[str], dict[str, Any]],
-    staff_token: Callable[..., str],
+    staff_token: Callable[..., Awaitable[str]],
 ) -> None:
     corrected = "Déchets de production de drogues déversés le long de la Lage Kanaaldijk"
     await post(gateway, "nl-pol-limburg", example(DUTCH))
-    async with gateway.staff_client(staff_token("m.dubois", desk="BE")) as desk:
+    async with gateway.staff_client(await staff_token("m.dubois", desk="BE")) as desk:
         (item,) = await desk.queue()
         await desk.release(item["id"], {"/summary": corrected})
 

@@ -1,4 +1,5 @@
-"""The README documents every command, and the two commands a newcomer needs; the ASVS
+"""The README documents every command, and the two commands a newcomer needs; its "How it is
+built" has a row for every folder of the gateway and names only modules that exist; the ASVS
 checklist (docs/asvs.md) names only tests and files that exist, has one row with an allowed
 status for each level 1 and 2 requirement of ASVS 5.0.0, and counts its rows right."""
 
@@ -11,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway.cli import build_parser
+from gateway.edges.cli import build_parser
 from tests.conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -168,3 +169,49 @@ def test_the_summary_counts_are_the_counts_of_the_rows() -> None:
 def test_the_readme_links_the_checklist() -> None:
     assert "(docs/asvs.md)" in README
     assert "(docs/asvs.md)" in (REPO / "SECURITY.md").read_text(encoding="utf-8")
+
+
+# --- the README's "How it is built": every layer and the modules it names -------------------
+
+BUILT = README[README.index("\n## How it is built") :]
+GATEWAY = REPO / "gateway"
+NAMED = re.compile(r"`([a-z_]+(?:/[a-z_]+)*/?)`")
+
+
+def is_module(path: Path) -> bool:
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+def layer_rows() -> dict[str, list[str]]:
+    """Each row of the table of layers: its folder and the modules named in it."""
+    rows = {}
+    for line in BUILT.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split(" | ")]
+        if line.startswith("| `") and len(cells) == 3:
+            folder = cells[0].strip("`")
+            rows[folder] = NAMED.findall(cells[2])
+    return rows
+
+
+def test_how_it_is_built_has_a_row_for_every_folder_of_the_gateway() -> None:
+    folders = {f"{path.name}/" for path in GATEWAY.iterdir() if (path / "__init__.py").is_file()}
+
+    assert set(layer_rows()) == folders
+
+
+def test_every_module_a_layer_names_is_in_its_folder() -> None:
+    missing = [
+        f"{folder}{name}"
+        for folder, names in layer_rows().items()
+        for name in names
+        if not is_module(GATEWAY / folder / name.rstrip("/"))
+    ]
+    assert all(layer_rows().values())
+    assert missing == []
+
+
+def test_every_module_the_path_of_a_signal_names_exists() -> None:
+    stages = BUILT[BUILT.index("The path of one signal") :]
+    named = [name for name in NAMED.findall(stages) if f"{name.split('/')[0]}/" in layer_rows()]
+    assert len(named) > 20
+    assert [name for name in named if not is_module(GATEWAY / name.rstrip("/"))] == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from gateway.config import Settings
+from gateway.infra.config import Settings
 from tests.conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")

@@ -18,11 +18,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.client import EuregateClient
-from gateway.config import DataDir
-from gateway.errors import InternalError, PartnerBusy, SignalInvalid
-from gateway.fair_pool import FairPool, start_executor
-from gateway.intake import examine
+from gateway.edges.client import EuregateClient
+from gateway.flow.fair_pool import FairPool, start_executor
+from gateway.flow.intake import examine
+from gateway.infra.config import DataDir
+from gateway.infra.errors import InternalError, PartnerBusy, SignalInvalid
 from tests.conftest import client_context, free_port, gateway_process, load_example
 
 HANG_GUARD = 60
@@ -152,7 +152,9 @@ async def test_worker_processes_examine_bodies_and_hand_back_refusals() -> None:
     refusal the gateway would give on its own (errors survive the trip by pickling)."""
     valid = json.dumps(load_example("nl-drug-waste-maastricht.json")).encode()
     pool = FairPool(
-        lambda: start_executor("process", 1, preload=["gateway.intake"]), workers=1, queue_limit=4
+        lambda: start_executor("process", 1, preload=["gateway.flow.intake"]),
+        workers=1,
+        queue_limit=4,
     )
     now = datetime.now(UTC)
     try:

@@ -6,7 +6,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
 
-from gateway.errors import (
+from gateway.edges.http import error_from_http
+from gateway.infra.errors import (
     BodyTooLarge,
     ClientError,
     EuregateError,
@@ -14,7 +15,6 @@ from gateway.errors import (
     MethodNotAllowed,
     NotFound,
 )
-from gateway.http import error_from_http
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
-from gateway.i18n import DEFAULT_LANGUAGE, LANGUAGES, LOCALES_DIR, negotiate, translate
+from gateway.infra.i18n import DEFAULT_LANGUAGE, LANGUAGES, LOCALES_DIR, negotiate, translate
 
 REPO = LOCALES_DIR.parent
 TEMPLATE = LOCALES_DIR / "messages.pot"

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.client import Problem
+from gateway.decide.decision import DataClass, Outcome
+from gateway.edges.client import Problem
 from tests.conftest import RunningGateway, client_context, load_example
 from tests.strategies import Mutation, mutations, near, valid_signals
 
@@ -127,7 +128,7 @@ async def test_the_receipt_says_per_recipient_what_the_policy_decided(
     ]
     assert all("2" in r["rules"] for r in receipt["recipients"])
     assert "notice" not in receipt
-    accepted = next(e for e in gateway.store.audit_entries() if e.kind == "signal.accepted")
+    accepted = next(e for e in await gateway.store.audit_entries() if e.kind == "signal.accepted")
     assert accepted.data["policy_sha256"] == gateway.policy_digest
     assert [d["verdict"] for d in accepted.data["decisions"]] == ["deliver", "deliver"]
 
@@ -144,9 +145,9 @@ async def test_a_signal_nobody_may_receive_is_kept_and_the_receipt_says_so(
         ("deny", ["5"]),
     ]
     assert receipt["notice"]
-    assert receipt["signal_id"] in gateway.store.signal_ids()
+    assert receipt["signal_id"] in await gateway.store.signal_ids()
     decisions = await gateway.store.decisions(receipt["signal_id"])
-    assert all(d["outcomes"]["person_identity"] == "redact" for d in decisions)
+    assert all(d.outcome(DataClass.PERSON_IDENTITY) is Outcome.REDACT for d in decisions)
 
 
 async def test_explain_decides_as_a_post_would_and_keeps_nothing(
@@ -155,11 +156,11 @@ async def test_explain_decides_as_a_post_would_and_keeps_nothing(
     signal = load_example("de-shisha-aachen.json")
     async with gateway.client("de-stadt-aachen") as client:
         explained = await client.explain(signal)
-        assert gateway.store.signal_ids() == []
-        assert [e.kind for e in gateway.store.audit_entries()][-1] == "policy.explained"
+        assert await gateway.store.signal_ids() == []
+        assert [e.kind for e in await gateway.store.audit_entries()][-1] == "policy.explained"
         receipt = await client.post_signal(signal)
     stored = await gateway.store.decisions(receipt["signal_id"])
-    assert explained["decisions"] == stored
+    assert explained["decisions"] == [d.as_json() for d in stored]
     assert explained["policy_sha256"] == gateway.policy_digest
 
 
@@ -184,7 +185,8 @@ async def test_explain_always_equals_what_a_real_post_decides(
             assert explained["refused"] == 422  # routing found nobody, or named the sender
             return
         receipt = await client.post_signal(signal)
-    assert explained["decisions"] == await gateway.store.decisions(receipt["signal_id"])
+    stored = await gateway.store.decisions(receipt["signal_id"])
+    assert explained["decisions"] == [d.as_json() for d in stored]
 
 
 async def test_a_reply_must_answer_a_signal_delivered_to_its_sender(

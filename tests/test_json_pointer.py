@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway import json_pointer
+from gateway.contract import json_pointer
 
 tokens = st.text(alphabet=st.sampled_from("ab~/01 é"), max_size=6)
 scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=5)

@@ -3,6 +3,7 @@ pairs, the gateway's signing key sealed in the data directory and served to part
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import sqlite3
@@ -13,16 +14,17 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from gateway import datadir, seal
-from gateway.audit import refs
-from gateway.cli import main
-from gateway.clock import SystemClock
-from gateway.config import DataDir
-from gateway.errors import RegistryError
-from gateway.partners import DEMO_NETWORK, PartnerState
-from gateway.seal import Suite
-from gateway.store import Store
-from gateway.vault import MasterKey, VaultError
+from gateway.contract.partners import DEMO_NETWORK, PartnerState
+from gateway.edges.cli import main
+from gateway.infra import seal
+from gateway.infra.audit import refs
+from gateway.infra.clock import SystemClock
+from gateway.infra.config import DataDir
+from gateway.infra.errors import RegistryError
+from gateway.infra.seal import Suite
+from gateway.infra.vault import MasterKey, VaultError
+from gateway.registry import datadir
+from gateway.store.sqlite import SqliteStore
 from tests.conftest import RunningGateway, client_context
 
 LIEGE = "be-pol-liege"
@@ -53,8 +55,8 @@ def write_key(tmp_path: Path, suite: Suite) -> tuple[Path, seal.RecipientPrivate
 # --- init ------------------------------------------------------------------------------------
 
 
-def test_init_demo_gives_each_demo_partner_a_registered_key_pair(layout: DataDir) -> None:
-    with Store(layout.database, clock=SystemClock()) as store:
+async def test_init_demo_gives_each_demo_partner_a_registered_key_pair(layout: DataDir) -> None:
+    async with SqliteStore(layout.database, clock=SystemClock()) as store:
         for partner in DEMO_NETWORK:
             private_path = layout.partner_encryption_key(partner.id)
             assert private_path.parent == layout.partner_certificate(partner.id).parent
@@ -63,7 +65,7 @@ def test_init_demo_gives_each_demo_partner_a_registered_key_pair(layout: DataDir
             suite, raw = seal.read_public_key(
                 layout.partner_encryption_public_key(partner.id).read_bytes()
             )
-            (registered,) = store.partner_keys(partner.id)
+            (registered,) = await store.partner_keys(partner.id)
             assert (registered.key_id, registered.suite, registered.public_key) == (
                 private.key_id,
                 suite,
@@ -76,14 +78,14 @@ def test_init_demo_gives_each_demo_partner_a_registered_key_pair(layout: DataDir
     )
 
 
-def test_init_seals_the_signing_key_under_the_master_key_and_registers_its_public_half(
+async def test_init_seals_the_signing_key_under_the_master_key_and_registers_its_public_half(
     layout: DataDir,
 ) -> None:
     signer = datadir.load_signer(layout)
     assert stat.S_IMODE(layout.signing_key.stat().st_mode) == 0o600
     assert signer.to_bytes() not in layout.signing_key.read_bytes()
-    with Store(layout.database, clock=SystemClock()) as store:
-        (registered,) = store.gateway_keys()
+    async with SqliteStore(layout.database, clock=SystemClock()) as store:
+        (registered,) = await store.gateway_keys()
     assert (registered.key_id, registered.public_key) == (signer.key_id, signer.public_key)
     assert registered.algorithm == "Ed25519"
     assert [data for _, _, data in audit_rows(layout, "gateway_key.created")] == [
@@ -93,25 +95,27 @@ def test_init_seals_the_signing_key_under_the_master_key_and_registers_its_publi
         datadir.load_signer(layout, MasterKey.generate())
 
 
-def test_a_second_init_keeps_the_keys_and_a_data_dir_without_a_signing_key_gets_one(
+async def test_a_second_init_keeps_the_keys_and_a_data_dir_without_a_signing_key_gets_one(
     layout: DataDir, capsys: pytest.CaptureFixture[str]
 ) -> None:
     first = datadir.load_signer(layout)
     liege_key = layout.partner_encryption_key(LIEGE).read_bytes()
-    code, out = run(capsys, "init", "--demo", "--data-dir", str(layout.root))
+    code, out = await asyncio.to_thread(
+        run, capsys, "init", "--demo", "--data-dir", str(layout.root)
+    )
     assert code == 0
     assert f"kept     {layout.signing_key}" in out
     assert datadir.load_signer(layout).key_id == first.key_id
     assert layout.partner_encryption_key(LIEGE).read_bytes() == liege_key
 
     layout.signing_key.unlink()  # as a data directory made before signing keys existed
-    code, out = run(capsys, "init", "--data-dir", str(layout.root))
+    code, out = await asyncio.to_thread(run, capsys, "init", "--data-dir", str(layout.root))
     assert code == 0
     assert f"created  {layout.signing_key}" in out
     second = datadir.load_signer(layout)
     assert second.key_id != first.key_id
-    with Store(layout.database, clock=SystemClock()) as store:
-        assert [key.key_id for key in store.gateway_keys()] == [first.key_id, second.key_id]
+    async with SqliteStore(layout.database, clock=SystemClock()) as store:
+        assert [key.key_id for key in await store.gateway_keys()] == [first.key_id, second.key_id]
     assert len(audit_rows(layout, "partner_key.added")) == len(DEMO_NETWORK)
 
 
@@ -122,12 +126,12 @@ async def test_new_messages_use_the_newest_valid_key_and_old_ones_stay_until_ret
     layout: DataDir, tmp_path: Path
 ) -> None:
     now = datetime.now(UTC)
-    with Store(layout.database, clock=SystemClock()) as store:
-        (demo,) = store.partner_keys(LIEGE)
+    async with SqliteStore(layout.database, clock=SystemClock()) as store:
+        (demo,) = await store.partner_keys(LIEGE)
         assert (await store.sealing_key(LIEGE, now)) == demo
 
         path, _ = write_key(tmp_path, Suite.MLKEM768_X25519)
-        later = datadir.add_partner_key(
+        later = await datadir.add_partner_key(
             store,
             LIEGE,
             path.read_bytes(),
@@ -137,39 +141,53 @@ async def test_new_messages_use_the_newest_valid_key_and_old_ones_stay_until_ret
         )
         assert (await store.sealing_key(LIEGE, now)) == demo, "not valid yet"
         assert (await store.sealing_key(LIEGE, now + timedelta(days=8))) == later
-        assert [key.key_id for key in store.partner_keys(LIEGE)] == [demo.key_id, later.key_id]
+        assert [key.key_id for key in await store.partner_keys(LIEGE)] == [
+            demo.key_id,
+            later.key_id,
+        ]
 
-        retired = datadir.retire_partner_key(store, LIEGE, demo.key_id, actor=refs.admin("test"))
+        retired = await datadir.retire_partner_key(
+            store, LIEGE, demo.key_id, actor=refs.admin("test")
+        )
         assert retired.retired_at is not None
-        assert [key.key_id for key in store.partner_keys(LIEGE)] == [demo.key_id, later.key_id]
+        assert [key.key_id for key in await store.partner_keys(LIEGE)] == [
+            demo.key_id,
+            later.key_id,
+        ]
         assert (await store.sealing_key(LIEGE, now + timedelta(days=1))) is None
         assert (await store.sealing_key(LIEGE, now + timedelta(days=8))) == later
         assert (await store.sealing_key("de-pol-aachen", now)) is not None
 
 
-def test_a_key_for_an_inactive_or_unknown_partner_or_twice_the_same_key_is_refused(
+async def test_a_key_for_an_inactive_or_unknown_partner_or_twice_the_same_key_is_refused(
     layout: DataDir, tmp_path: Path
 ) -> None:
     path, _ = write_key(tmp_path, Suite.X25519)
     pem, now = path.read_bytes(), datetime.now(UTC)
-    with Store(layout.database, clock=SystemClock()) as store:
-        datadir.add_partner_key(store, LIEGE, pem, now=now, actor=refs.admin("test"))
+    async with SqliteStore(layout.database, clock=SystemClock()) as store:
+        await datadir.add_partner_key(store, LIEGE, pem, now=now, actor=refs.admin("test"))
         with pytest.raises(RegistryError, match="already has key"):
-            datadir.add_partner_key(store, LIEGE, pem, now=now, actor=refs.admin("test"))
+            await datadir.add_partner_key(store, LIEGE, pem, now=now, actor=refs.admin("test"))
         with pytest.raises(RegistryError, match="no partner"):
-            datadir.add_partner_key(store, "nl-nobody", pem, now=now, actor=refs.admin("test"))
-        datadir.change_partner_state(
+            await datadir.add_partner_key(
+                store, "nl-nobody", pem, now=now, actor=refs.admin("test")
+            )
+        await datadir.change_partner_state(
             store, "de-zoll-aachen", PartnerState.SUSPENDED, actor=refs.admin("a")
         )
         with pytest.raises(RegistryError, match="suspended"):
-            datadir.add_partner_key(store, "de-zoll-aachen", pem, now=now, actor=refs.admin("test"))
+            await datadir.add_partner_key(
+                store, "de-zoll-aachen", pem, now=now, actor=refs.admin("test")
+            )
         with pytest.raises(RegistryError, match="valid until after"):
-            datadir.add_partner_key(
+            await datadir.add_partner_key(
                 store, "de-pol-aachen", pem, now=now, actor=refs.admin("a"), valid_until=now
             )
         with pytest.raises(RegistryError, match="expected one X25519 public key"):
-            datadir.add_partner_key(store, "de-pol-aachen", b"junk", now=now, actor=refs.admin("a"))
-        assert len(store.partner_keys(LIEGE)) == 2
+            await datadir.add_partner_key(
+                store, "de-pol-aachen", b"junk", now=now, actor=refs.admin("a")
+            )
+        assert len(await store.partner_keys(LIEGE)) == 2
 
 
 # --- commands --------------------------------------------------------------------------------
@@ -245,17 +263,19 @@ def test_partner_key_commands_refuse_with_a_reason(
     assert message in out
 
 
-def test_a_key_retired_twice_or_a_missing_file_is_refused(
+async def test_a_key_retired_twice_or_a_missing_file_is_refused(
     layout: DataDir, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data = ("--data-dir", str(layout.root))
-    with Store(layout.database, clock=SystemClock()) as store:
-        (demo,) = store.partner_keys(LIEGE)
-    assert run(capsys, "partner", "key", "retire", LIEGE, demo.key_id, *data)[0] == 0
-    code, out = run(capsys, "partner", "key", "retire", LIEGE, demo.key_id, *data)
+    async with SqliteStore(layout.database, clock=SystemClock()) as store:
+        (demo,) = await store.partner_keys(LIEGE)
+    command = ("partner", "key", "retire", LIEGE, demo.key_id, *data)
+    assert (await asyncio.to_thread(run, capsys, *command))[0] == 0
+    code, out = await asyncio.to_thread(run, capsys, *command)
     assert (code, "already retired" in out) == (1, True)
     missing = tmp_path / "missing.pub"
-    code, out = run(capsys, "partner", "key", "add", LIEGE, "--public-key", str(missing), *data)
+    command = ("partner", "key", "add", LIEGE, "--public-key", str(missing), *data)
+    code, out = await asyncio.to_thread(run, capsys, *command)
     assert (code, f"cannot read {missing}" in out) == (1, True)
 
 
@@ -291,7 +311,7 @@ async def test_partners_fetch_the_signing_keys_and_verify_an_envelope_offline(
     raw = base64.urlsafe_b64decode(key["public_key"] + "=" * (-len(key["public_key"]) % 4))
     assert raw == signer.public_key
 
-    (liege_key,) = gateway.store.partner_keys(LIEGE)
+    (liege_key,) = await gateway.store.partner_keys(LIEGE)
     envelope = seal.seal(
         b"signed by the gateway",
         recipient_key=liege_key,
@@ -312,7 +332,7 @@ async def test_partners_fetch_the_signing_keys_and_verify_an_envelope_offline(
 
 
 async def test_a_suspended_partner_gets_no_keys(gateway: RunningGateway) -> None:
-    datadir.change_partner_state(
+    await datadir.change_partner_state(
         gateway.store, LIEGE, PartnerState.SUSPENDED, actor=refs.admin("t")
     )
     connector = aiohttp.TCPConnector(ssl=client_context(gateway.layout, LIEGE))

@@ -11,10 +11,11 @@ import re
 
 import pytest
 
-from gateway import codelists, labels
-from gateway.decision import LABELS as DECISION_LABELS
-from gateway.decision import DataClass, Outcome, Verdict
-from gateway.i18n import LANGUAGES, LOCALES_DIR, translate
+from gateway.contract import codelists
+from gateway.decide.decision import LABELS as DECISION_LABELS
+from gateway.decide.decision import DataClass, Outcome, Verdict
+from gateway.infra.i18n import LANGUAGES, LOCALES_DIR, translate
+from gateway.render import labels
 
 EVERY_CODE = [(name, code) for name in labels.lists() for code in labels.codes(name)]
 TRANSLATED = ("nl", "fr", "de")

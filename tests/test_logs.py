@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from gateway.client import Problem
+from gateway.edges.client import Problem
 from tests.conftest import RunningGateway
 
 

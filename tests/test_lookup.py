@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from gateway import datadir
-from gateway.errors import Forbidden, LookupInvalid
-from gateway.lookup import SubjectLookup
-from gateway.staff import Desk, Role, StaffAccount
+from gateway.flow.lookup import SubjectLookup
+from gateway.infra.errors import Forbidden, LookupInvalid
+from gateway.registry import datadir
+from gateway.registry.staff import Desk, Role, StaffAccount
 from tests.conftest import RunningGateway
 
 DUTCH = "nl-drug-waste-maastricht.json"
@@ -101,7 +101,7 @@ async def test_the_lookup_is_audited_without_what_was_looked_up(
     number = suspect(example)["identifiers"][0]["value"]
     await lookup.lookup(COMPLIANCE, identifier=number)
 
-    (event,) = [e for e in gateway.store.audit_entries() if e.kind == "subject.looked_up"]
+    (event,) = [e for e in await gateway.store.audit_entries() if e.kind == "subject.looked_up"]
     assert event.actor == "staff:c.peeters"
     assert event.data == {"by": "identifier", "found": [posted]}
 

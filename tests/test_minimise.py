@@ -26,8 +26,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from gateway import codelists
-from gateway.decision import DataClass, Decision, Outcome, Verdict
+from gateway.contract import codelists
+from gateway.contract.partners import DEMO_NETWORK, Partner
+from gateway.contract.signal import Signal
+from gateway.decide.decision import DataClass, Decision, Outcome, Verdict
+from gateway.decide.policy import decide as policy_decide
+from gateway.decide.policy import load_policy
 from gateway.minimise import (
     FIELD_CLASSES,
     FREE_TEXT_POINTERS,
@@ -43,10 +47,6 @@ from gateway.minimise import (
     pseudonym_key,
 )
 from gateway.minimise import pseudonyms as pseudonymise
-from gateway.partners import DEMO_NETWORK, Partner
-from gateway.policy import decide as policy_decide
-from gateway.policy import load_policy
-from gateway.signal import Signal
 from tests.conftest import EXAMPLES
 from tests.strategies import valid_signals
 

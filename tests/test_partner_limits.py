@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.errors import PartnerBusy, PartnerRateLimited
-from gateway.partner_limits import COST_BYTES, PartnerLimits, TokenBucket
+from gateway.flow.partner_limits import COST_BYTES, PartnerLimits, TokenBucket
+from gateway.infra.errors import PartnerBusy, PartnerRateLimited
 
 BODY = 256 * 1024
 

@@ -29,7 +29,7 @@ from cryptography.x509.verification import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.pki import (
+from gateway.infra.pki import (
     CLOCK_SKEW,
     CertificateAuthority,
     IssuedCertificate,

@@ -19,10 +19,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway import codelists
-from gateway.decision import DataClass, Exchange, Forwarded, Outcome, Verdict
-from gateway.partners import AGENCY_TYPES, COUNTRIES, DEMO_NETWORK, Partner
-from gateway.policy import (
+from gateway.contract import codelists
+from gateway.contract.partners import AGENCY_TYPES, COUNTRIES, DEMO_NETWORK, Partner
+from gateway.contract.validate import validate_signal
+from gateway.decide.decision import DataClass, Exchange, Forwarded, Outcome, Verdict
+from gateway.decide.policy import (
     EVERY_CLASS,
     Outcomes,
     Policy,
@@ -34,7 +35,6 @@ from gateway.policy import (
     load_policy,
     parse_policy,
 )
-from gateway.validate import validate_signal
 from tests.conftest import EXAMPLES, REPO
 
 REFERENCE = REPO / "deploy" / "policy" / "euregio.toml"

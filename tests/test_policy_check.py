@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway import codelists
-from gateway.decision import Exchange
-from gateway.partners import AGENCY_TYPES, COUNTRIES
-from gateway.policy import Finding, Policy, check_policy, decide_exchange, parse_policy
-from gateway.policy.check import exchange_states
+from gateway.contract import codelists
+from gateway.contract.partners import AGENCY_TYPES, COUNTRIES
+from gateway.decide.decision import Exchange
+from gateway.decide.policy import Finding, Policy, check_policy, decide_exchange, parse_policy
+from gateway.decide.policy.check import exchange_states
 from tests.test_policy import POLICY, TEXTS, exchanges, policy_text, random_rules
 
 SHARE_ALL = {"match": {}, "verdict": "deliver", "outcomes": {"*": "share"}}

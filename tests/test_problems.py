@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from gateway import errors
-from gateway.errors import EuregateError, FieldIssue
-from gateway.i18n import LANGUAGES
-from gateway.problems import problem_document
+from gateway.edges.problems import problem_document
+from gateway.infra import errors
+from gateway.infra.audit import checkpoint, note, witness
+from gateway.infra.errors import EuregateError, FieldIssue
+from gateway.infra.i18n import LANGUAGES
 
 SAMPLE_PARAMS: dict[type[EuregateError], dict[str, object]] = {
     errors.MalformedJson: {"reason": "Expecting value", "line": 2, "column": 5},
@@ -35,6 +36,37 @@ SAMPLE_PARAMS: dict[type[EuregateError], dict[str, object]] = {
     errors.PartnerRateLimited: {"rate": 5.0, "burst": 20, "retry_after": 3},
     errors.PartnerBusy: {"limit": 4},
     errors.SettingInvalid: {"setting": "libretranslate_url", "reason": "must use https"},
+    errors.NoteMalformed: {"reason": note.NOT_UTF8},
+    errors.NoteUnverified: {"names": "euregate.euregio.eu/audit"},
+    errors.NoteSignatureInvalid: {"name": "euregate.euregio.eu/audit", "key_id": "c74f20a3"},
+    errors.VerifierKeyMalformed: {"reason": note.VERIFIER_KEY_ID},
+    errors.CheckpointMalformed: {"reason": checkpoint.SIZE},
+    errors.WitnessRefusal: {"previous": None, "submitted": b"checkpoint"},
+    errors.CheckpointUnverified: {
+        "previous": None,
+        "submitted": b"checkpoint",
+        "reason": witness.UNSIGNED,
+    },
+    errors.CheckpointRollback: {
+        "previous": b"old",
+        "submitted": b"new",
+        "old_size": 10,
+        "new_size": 9,
+    },
+    errors.CheckpointSplitView: {
+        "previous": b"old",
+        "submitted": b"new",
+        "size": 10,
+        "old_root": "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=",
+        "new_root": "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
+    },
+    errors.ConsistencyUnproven: {
+        "previous": b"old",
+        "submitted": b"new",
+        "old_size": 10,
+        "new_size": 12,
+    },
+    errors.AuditTreeIncomplete: {"level": 8, "index": 3},
 }
 ISSUE = FieldIssue("/urgency", "enum", "Must be one of: {expected}.", {"expected": "routine"})
 

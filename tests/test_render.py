@@ -17,14 +17,14 @@ from babel import Locale
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.decision import DataClass, Decision, FiredRule, Verdict
-from gateway.i18n import LOCALES_DIR, translate
-from gateway.labels import label
+from gateway.contract.partners import DEMO_NETWORK, Partner
+from gateway.contract.signal import Signal
+from gateway.decide.decision import DataClass, Decision, FiredRule, Verdict
+from gateway.decide.policy import Policy, decide, load_policy, parse_policy
+from gateway.infra.i18n import LOCALES_DIR, translate
 from gateway.minimise import SUPPORTED_OUTCOMES, RecipientView, apply, pseudonym_key
-from gateway.partners import DEMO_NETWORK, Partner
-from gateway.policy import Policy, decide, load_policy, parse_policy
-from gateway.render import RenderedDocument, class_rules, locale_of, render
-from gateway.signal import Signal
+from gateway.render.labels import label
+from gateway.render.renderer import RenderedDocument, class_rules, locale_of, render
 from gateway.translate.types import Provenance, TranslatedText
 from tests.conftest import EXAMPLES, REPO
 from tests.strategies import valid_signals

@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from gateway.client import Problem
-from gateway.clock import FixedClock
-from gateway.config import DataDir, Settings
-from gateway.deadlines import TIME_LIMITS
-from gateway.server import build
+from gateway.edges.client import Problem
+from gateway.edges.server import build
+from gateway.flow.deadlines import TIME_LIMITS
+from gateway.infra.clock import FixedClock
+from gateway.infra.config import DataDir, Settings
 from gateway.store import RequestState
 from tests.conftest import RunningGateway, load_example
 
@@ -32,7 +32,7 @@ RECEIVED = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 @asynccontextmanager
 async def running_gateway(layout: DataDir, clock: FixedClock) -> AsyncIterator[RunningGateway]:
     """The real gateway on ``clock``, partners' listener only, on a free loopback port."""
-    built = build(Settings(data_dir=layout.root, host="127.0.0.1", port=0), clock=clock)
+    built = await build(Settings(data_dir=layout.root, host="127.0.0.1", port=0), clock=clock)
     runner = web.AppRunner(built.app, access_log=None)
     await runner.setup()
     try:

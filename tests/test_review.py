@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gateway.decision import DataClass, Decision, FiredRule, Outcome, Verdict
-from gateway.partners import DEMO_NETWORK, Partner
-from gateway.review import ReviewReason, review_need
-from gateway.signal import Signal
+from gateway.contract.partners import DEMO_NETWORK, Partner
+from gateway.contract.signal import Signal
+from gateway.decide.decision import DataClass, Decision, FiredRule, Outcome, Verdict
+from gateway.decide.review import ReviewReason, review_need
 from tests.conftest import load_example
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway import routing
-from gateway.errors import RecipientsInvalid
-from gateway.partners import AGENCY_TYPES, COUNTRIES, DEMO_NETWORK, Partner, PartnerState
+from gateway.contract.partners import AGENCY_TYPES, COUNTRIES, DEMO_NETWORK, Partner, PartnerState
+from gateway.decide import routing
+from gateway.infra.errors import RecipientsInvalid
 
 REGISTRY = DEMO_NETWORK
 LIMBURG = REGISTRY[0]

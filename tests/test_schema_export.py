@@ -10,16 +10,16 @@ from typing import Any
 
 import pytest
 
-from gateway import codelists
-from gateway.cli import main
-from gateway.codelists import SCHEMAS_DIR
-from gateway.schema_export import (
+from gateway.contract import codelists
+from gateway.contract.codelists import SCHEMAS_DIR
+from gateway.contract.schema_export import (
     SIGNAL_SCHEMA_FILE,
     drifted_schemas,
     export_schemas,
     render_schemas,
 )
-from gateway.signal import COUNTRY_FORMATS, PERSON_NUMBERS
+from gateway.contract.signal import COUNTRY_FORMATS, PERSON_NUMBERS
+from gateway.edges.cli import main
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """The migrations after version 7 on a database that version 7 wrote: the translation memory
 gets desks, the review queue a sealed reason, and start-up seals what version 7 kept in clear
-or sealed the old way (gateway.at_rest), once.
+or sealed the old way (gateway.flow.at_rest), once.
 
 The version 7 database is made as version 7 made it: the same tables (the migrations up to
 7), a memory row sealed under the old context, a rejection reason in clear.
@@ -14,14 +14,14 @@ from pathlib import Path
 
 import sqlite_utils
 
-from gateway import at_rest
-from gateway.clock import SystemClock
-from gateway.rejection import open_reason
-from gateway.store import Store
-from gateway.store.schema import _MIGRATIONS, SCHEMA_VERSION, _create_tables, connect
+from gateway.flow import at_rest
+from gateway.flow.rejection import open_reason
+from gateway.infra.clock import SystemClock
+from gateway.infra.vault import MasterKey
+from gateway.store.sqlite import SqliteStore
+from gateway.store.sqlite.schema import _MIGRATIONS, SCHEMA_VERSION, _create_tables, connect
 from gateway.translate.memory import _SEAL_PURPOSE, MemoryBackend, MemorySealer, _legacy_context
 from gateway.translate.types import MemoryScope
-from gateway.vault import MasterKey
 
 SENTENCE = "De bestuurder sprak Frans."
 FRENCH = "Le conducteur parlait français."
@@ -68,7 +68,7 @@ async def test_version_7_is_brought_forward_and_start_up_seals_what_it_kept(tmp_
     master_key = MasterKey.generate()
     version_7(path, master_key)
 
-    with Store(path, clock=SystemClock()) as store:
+    async with SqliteStore(path, clock=SystemClock()) as store:
         with sqlite3.connect(path) as conn:
             assert conn.execute(
                 "SELECT value FROM meta WHERE key = 'schema_version'"
@@ -78,8 +78,8 @@ async def test_version_7_is_brought_forward_and_start_up_seals_what_it_kept(tmp_
             ).fetchall()
         assert rows == [("m.dubois", "BE", 1), ("someone.gone", "", 1)]
 
-        done = at_rest.upgrade(store, master_key)
-        again = at_rest.upgrade(store, master_key)
+        done = await at_rest.upgrade(store, master_key)
+        again = await at_rest.upgrade(store, master_key)
 
         assert (done.reasons_sealed, done.memory_resealed) == (1, 1)
         assert not again

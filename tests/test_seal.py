@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa, x25519
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway import seal
-from gateway.errors import (
+from gateway.infra import seal
+from gateway.infra.errors import (
     EnvelopeMalformed,
     EnvelopeMisaddressed,
     EnvelopeRefused,
@@ -24,7 +24,7 @@ from gateway.errors import (
     EnvelopeUndecryptable,
     EnvelopeWrongKey,
 )
-from gateway.seal import (
+from gateway.infra.seal import (
     Envelope,
     EnvelopeHeader,
     PartnerKey,

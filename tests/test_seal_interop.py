@@ -19,9 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyhpke import AEADId, CipherSuite, KDFId, KEMId, OpenError
 
-from gateway import seal
-from gateway.errors import EnvelopeUndecryptable
-from gateway.seal import EnvelopeHeader, PartnerKey, Signer, Suite
+from gateway.infra import seal
+from gateway.infra.errors import EnvelopeUndecryptable
+from gateway.infra.seal import EnvelopeHeader, PartnerKey, Signer, Suite
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 LIEGE = "be-pol-liege"

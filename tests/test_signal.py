@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from gateway import json_pointer
-from gateway import signal as models
-from gateway.signal import Signal
+from gateway.contract import json_pointer
+from gateway.contract import signal as models
+from gateway.contract.signal import Signal
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
 import pytest
 
-from gateway.audit import refs
-from gateway.client import Problem
-from gateway.clock import SystemClock
-from gateway.config import DataDir, Settings
-from gateway.staff import StaffState, admin
-from gateway.store import Store
+from gateway.edges.client import Problem
+from gateway.infra.audit import refs
+from gateway.infra.clock import SystemClock
+from gateway.infra.config import DataDir, Settings
+from gateway.registry.staff import StaffState, admin
+from gateway.store.sqlite import SqliteStore
 from tests.conftest import RunningGateway, client_context, gateway_in_process
 
 DUTCH_SIGNAL = "nl-drug-waste-maastricht.json"
@@ -66,10 +66,10 @@ async def dutch_signal(gateway: RunningGateway, example: Callable[[str], dict[st
 
 
 async def test_each_desk_sees_only_its_own_countrys_copies(
-    gateway: RunningGateway, dutch_signal: str, staff_token: Callable[..., str]
+    gateway: RunningGateway, dutch_signal: str, staff_token: Callable[..., Awaitable[str]]
 ) -> None:
-    belgian = await queue_for(gateway, staff_token("m.dubois", desk="BE"))
-    german = await queue_for(gateway, staff_token("k.schmidt", desk="DE"))
+    belgian = await queue_for(gateway, await staff_token("m.dubois", desk="BE"))
+    german = await queue_for(gateway, await staff_token("k.schmidt", desk="DE"))
 
     assert {(i["signal_id"], i["recipient"]) for i in belgian} == {(dutch_signal, "be-pol-liege")}
     assert {(i["signal_id"], i["recipient"]) for i in german} == {(dutch_signal, "de-pol-aachen")}
@@ -77,9 +77,11 @@ async def test_each_desk_sees_only_its_own_countrys_copies(
 
 
 async def test_the_queue_reason_is_in_the_officers_language(
-    gateway: RunningGateway, dutch_signal: str, staff_token: Callable[..., str]
+    gateway: RunningGateway, dutch_signal: str, staff_token: Callable[..., Awaitable[str]]
 ) -> None:
-    async with gateway.staff_client(staff_token("m.dubois", desk="BE"), language="fr") as desk:
+    async with gateway.staff_client(
+        await staff_token("m.dubois", desk="BE"), language="fr"
+    ) as desk:
         (item,) = await desk.queue()
     assert item["reasons"][0]["label"] == (
         "texte libre dans une langue que le destinataire n'a pas indiquée"
@@ -89,10 +91,10 @@ async def test_the_queue_reason_is_in_the_officers_language(
 async def test_an_opened_copy_shows_the_original_beside_the_recipients_rendering(
     gateway: RunningGateway,
     dutch_signal: str,
-    staff_token: Callable[..., str],
+    staff_token: Callable[..., Awaitable[str]],
     example: Callable[[str], dict[str, Any]],
 ) -> None:
-    token = staff_token("m.dubois", desk="BE")
+    token = await staff_token("m.dubois", desk="BE")
     item = await item_for(gateway, token, dutch_signal, "be-pol-liege")
     async with gateway.staff_client(token) as desk:
         case = await desk.item(item["id"])
@@ -115,24 +117,24 @@ async def test_an_opened_copy_shows_the_original_beside_the_recipients_rendering
 
 
 async def test_opening_a_copy_is_audited_with_the_officers_id(
-    gateway: RunningGateway, dutch_signal: str, staff_token: Callable[..., str]
+    gateway: RunningGateway, dutch_signal: str, staff_token: Callable[..., Awaitable[str]]
 ) -> None:
-    token = staff_token("m.dubois", desk="BE")
+    token = await staff_token("m.dubois", desk="BE")
     item = await item_for(gateway, token, dutch_signal, "be-pol-liege")
     async with gateway.staff_client(token) as desk:
         await desk.item(item["id"])
 
-    opened = [e for e in gateway.store.audit_entries() if e.kind == "review.opened"]
+    opened = [e for e in await gateway.store.audit_entries() if e.kind == "review.opened"]
     assert [(e.actor, e.data["item"]) for e in opened] == [("staff:m.dubois", item["id"])]
 
 
 async def test_a_correction_released_is_served_from_memory_for_the_next_identical_sentence(
     gateway: RunningGateway,
     dutch_signal: str,
-    staff_token: Callable[..., str],
+    staff_token: Callable[..., Awaitable[str]],
     example: Callable[[str], dict[str, Any]],
 ) -> None:
-    token = staff_token("m.dubois", desk="BE")
+    token = await staff_token("m.dubois", desk="BE")
     first = await item_for(gateway, token, dutch_signal, "be-pol-liege")
     async with gateway.staff_client(token) as desk:
         released = await desk.release(first["id"], {"/summary": FRENCH_SUMMARY})
@@ -151,23 +153,23 @@ async def test_a_correction_released_is_served_from_memory_for_the_next_identica
 
 
 async def test_a_release_is_audited_without_the_text(
-    gateway: RunningGateway, dutch_signal: str, staff_token: Callable[..., str]
+    gateway: RunningGateway, dutch_signal: str, staff_token: Callable[..., Awaitable[str]]
 ) -> None:
-    token = staff_token("m.dubois", desk="BE")
+    token = await staff_token("m.dubois", desk="BE")
     item = await item_for(gateway, token, dutch_signal, "be-pol-liege")
     async with gateway.staff_client(token) as desk:
         await desk.release(item["id"], {"/summary": FRENCH_SUMMARY})
 
-    (event,) = [e for e in gateway.store.audit_entries() if e.kind == "review.released"]
+    (event,) = [e for e in await gateway.store.audit_entries() if e.kind == "review.released"]
     assert event.actor == "staff:m.dubois"
     assert event.data["corrected"] == ["/summary"]
     assert FRENCH_SUMMARY not in json.dumps(event.data, ensure_ascii=False)
 
 
 async def test_a_released_copy_leaves_the_queue_and_cannot_be_released_twice(
-    gateway: RunningGateway, dutch_signal: str, staff_token: Callable[..., str]
+    gateway: RunningGateway, dutch_signal: str, staff_token: Callable[..., Awaitable[str]]
 ) -> None:
-    token = staff_token("m.dubois", desk="BE")
+    token = await staff_token("m.dubois", desk="BE")
     item = await item_for(gateway, token, dutch_signal, "be-pol-liege")
     async with gateway.staff_client(token) as desk:
         await desk.release(item["id"])
@@ -179,9 +181,9 @@ async def test_a_released_copy_leaves_the_queue_and_cannot_be_released_twice(
 
 
 async def test_a_rejection_needs_a_reason(
-    gateway: RunningGateway, dutch_signal: str, staff_token: Callable[..., str]
+    gateway: RunningGateway, dutch_signal: str, staff_token: Callable[..., Awaitable[str]]
 ) -> None:
-    token = staff_token("k.schmidt", desk="DE")
+    token = await staff_token("k.schmidt", desk="DE")
     item = await item_for(gateway, token, dutch_signal, "de-pol-aachen")
     async with gateway.staff_client(token) as desk:
         with pytest.raises(Problem) as refused:
@@ -189,22 +191,24 @@ async def test_a_rejection_needs_a_reason(
         assert refused.value.status == 422
         rejected = await desk.reject(item["id"], "Zuständig ist die Staatsanwaltschaft Aachen.")
     assert rejected["state"] == "rejected"
-    kinds = [e.kind for e in gateway.store.audit_entries()]
+    kinds = [e.kind for e in await gateway.store.audit_entries()]
     assert "review.rejected" in kinds
 
 
 async def test_another_desks_copy_is_not_found_and_other_roles_are_refused(
-    gateway: RunningGateway, dutch_signal: str, staff_token: Callable[..., str]
+    gateway: RunningGateway, dutch_signal: str, staff_token: Callable[..., Awaitable[str]]
 ) -> None:
-    belgian = staff_token("m.dubois", desk="BE")
+    belgian = await staff_token("m.dubois", desk="BE")
     item = await item_for(gateway, belgian, dutch_signal, "be-pol-liege")
 
-    async with gateway.staff_client(staff_token("k.schmidt", desk="DE")) as german:
+    async with gateway.staff_client(await staff_token("k.schmidt", desk="DE")) as german:
         with pytest.raises(Problem) as hidden:
             await german.item(item["id"])
         with pytest.raises(Problem) as not_theirs:
             await german.release(item["id"])
-    async with gateway.staff_client(staff_token("c.peeters", role="compliance")) as compliance:
+    async with gateway.staff_client(
+        await staff_token("c.peeters", role="compliance")
+    ) as compliance:
         with pytest.raises(Problem) as forbidden:
             await compliance.queue()
 
@@ -214,9 +218,9 @@ async def test_another_desks_copy_is_not_found_and_other_roles_are_refused(
 
 
 async def test_corrections_must_name_free_text_the_message_has(
-    gateway: RunningGateway, dutch_signal: str, staff_token: Callable[..., str]
+    gateway: RunningGateway, dutch_signal: str, staff_token: Callable[..., Awaitable[str]]
 ) -> None:
-    token = staff_token("m.dubois", desk="BE")
+    token = await staff_token("m.dubois", desk="BE")
     item = await item_for(gateway, token, dutch_signal, "be-pol-liege")
     async with gateway.staff_client(token, language="nl") as desk:
         with pytest.raises(Problem) as refused:
@@ -239,11 +243,11 @@ async def test_corrections_must_name_free_text_the_message_has(
 async def test_a_release_body_of_the_wrong_shape_is_a_problem_naming_where(
     gateway: RunningGateway,
     dutch_signal: str,
-    staff_token: Callable[..., str],
+    staff_token: Callable[..., Awaitable[str]],
     body: bytes,
     pointer: str,
 ) -> None:
-    token = staff_token("m.dubois", desk="BE")
+    token = await staff_token("m.dubois", desk="BE")
     item = await item_for(gateway, token, dutch_signal, "be-pol-liege")
     status, document = await raw(
         gateway, f"/v1/review/{item['id']}/release", token=token, body=body
@@ -300,12 +304,12 @@ async def test_a_partner_certificate_is_no_way_into_the_staff_listener(
 
 
 async def test_a_disabled_account_stops_at_once(
-    gateway: RunningGateway, dutch_signal: str, staff_token: Callable[..., str]
+    gateway: RunningGateway, dutch_signal: str, staff_token: Callable[..., Awaitable[str]]
 ) -> None:
-    token = staff_token("m.dubois", desk="BE")
+    token = await staff_token("m.dubois", desk="BE")
     assert await queue_for(gateway, token)
 
-    admin.set_state(gateway.store, "m.dubois", StaffState.DISABLED, actor=refs.admin("test"))
+    await admin.set_state(gateway.store, "m.dubois", StaffState.DISABLED, actor=refs.admin("test"))
     with pytest.raises(Problem) as refused:
         await queue_for(gateway, token)
     assert refused.value.status == 401
@@ -320,7 +324,7 @@ async def test_a_refused_token_is_audited_without_the_token(layout: DataDir) -> 
         status, _ = await raw(gateway, "/v1/review", token=attempt)
     assert status == 401
 
-    with Store(layout.database, clock=SystemClock()) as store:
-        (event,) = [e for e in store.audit_entries() if e.kind == "authentication.refused"]
+    async with SqliteStore(layout.database, clock=SystemClock()) as store:
+        (event,) = [e for e in await store.audit_entries() if e.kind == "authentication.refused"]
     assert event.data["reasons"] == {"unknown": 1}
     assert attempt not in event.canonical.decode()

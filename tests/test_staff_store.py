@@ -7,15 +7,16 @@ from datetime import timedelta
 
 import pytest
 
-from gateway.audit import events, refs, verify
-from gateway.clock import FixedClock
-from gateway.config import DataDir
-from gateway.errors import RegistryError
-from gateway.staff import Desk, Passwords, Role, StaffAccount, StaffState, admin
-from gateway.staff.throttle import ThrottlePolicy, name_key
-from gateway.staff.tokens import token_hash
+from gateway.infra.audit import events, refs, verify
+from gateway.infra.clock import FixedClock
+from gateway.infra.config import DataDir
+from gateway.infra.errors import RegistryError
+from gateway.infra.vault import MasterKey
+from gateway.registry.staff import Desk, Passwords, Role, StaffAccount, StaffState, admin
+from gateway.registry.staff.throttle import ThrottlePolicy, name_key
+from gateway.registry.staff.tokens import token_hash
 from gateway.store import Store
-from gateway.vault import MasterKey
+from gateway.store.sqlite import SqliteStore
 
 PASSWORD = "correct horse battery"
 
@@ -27,8 +28,10 @@ def officer(staff_id: str = "j.jansen", desk: str = "NL") -> StaffAccount:
 
 
 @pytest.fixture
-def enrol(staff_store: Store, master_key: MasterKey, cheap_passwords: Passwords) -> admin.Enrolment:
-    return admin.enrol(
+async def enrol(
+    staff_store: Store, master_key: MasterKey, cheap_passwords: Passwords
+) -> admin.Enrolment:
+    return await admin.enrol(
         staff_store,
         master_key,
         officer(),
@@ -38,24 +41,24 @@ def enrol(staff_store: Store, master_key: MasterKey, cheap_passwords: Passwords)
     )
 
 
-def staff_events(store: Store) -> list[tuple[str, str, str, dict[str, object]]]:
+async def staff_events(store: Store) -> list[tuple[str, str, str, dict[str, object]]]:
     return [
         (e.kind, e.actor, e.subject, e.data)
-        for e in store.audit_entries()
+        for e in await store.audit_entries()
         if e.kind.startswith("staff.")
     ]
 
 
-def test_an_account_reads_back_as_enrolled_and_its_addition_is_audited(
+async def test_an_account_reads_back_as_enrolled_and_its_addition_is_audited(
     enrol: admin.Enrolment, staff_store: Store, staff_clock: FixedClock
 ) -> None:
-    stored = staff_store.staff_account("j.jansen")
+    stored = await staff_store.staff_account("j.jansen")
     assert stored == enrol.account
     assert (stored.name, stored.role, str(stored.desk), stored.state) == (
         "Jan Jansen", Role.LIAISON_OFFICER, "NL", StaffState.ACTIVE,
     )  # fmt: skip
-    assert stored.created_at == "2026-03-02T09:00:07.000000Z"
-    assert staff_events(staff_store) == [
+    assert stored.created_at == staff_clock.now()
+    assert await staff_events(staff_store) == [
         (
             "staff.added",
             "admin:test",
@@ -65,22 +68,26 @@ def test_an_account_reads_back_as_enrolled_and_its_addition_is_audited(
     ]
 
 
-def test_accounts_are_listed_by_id(
+async def test_accounts_are_listed_by_id(
     staff_store: Store, master_key: MasterKey, cheap_passwords: Passwords
 ) -> None:
     for staff_id in ("m.dupont", "a.schmidt", "j.jansen"):
-        admin.enrol(
+        await admin.enrol(
             staff_store, master_key, officer(staff_id), PASSWORD, actor=refs.admin("a"),
             passwords=cheap_passwords,
         )  # fmt: skip
-    assert [a.id for a in staff_store.staff_accounts()] == ["a.schmidt", "j.jansen", "m.dupont"]
+    assert [a.id for a in await staff_store.staff_accounts()] == [
+        "a.schmidt",
+        "j.jansen",
+        "m.dupont",
+    ]
 
 
-def test_an_id_is_enrolled_once(
+async def test_an_id_is_enrolled_once(
     enrol: admin.Enrolment, staff_store: Store, master_key: MasterKey, cheap_passwords: Passwords
 ) -> None:
     with pytest.raises(RegistryError, match="already exists"):
-        admin.enrol(
+        await admin.enrol(
             staff_store,
             master_key,
             officer(),
@@ -88,37 +95,37 @@ def test_an_id_is_enrolled_once(
             actor=refs.admin("a"),
             passwords=cheap_passwords,
         )
-    assert [e[0] for e in staff_events(staff_store)] == ["staff.added"]
+    assert [e[0] for e in await staff_events(staff_store)] == ["staff.added"]
 
 
-def test_a_desk_of_partners_names_registered_partners_only(
+async def test_a_desk_of_partners_names_registered_partners_only(
     staff_store: Store, master_key: MasterKey, cheap_passwords: Passwords
 ) -> None:
     with pytest.raises(RegistryError, match="nl-pol-nowhere"):
-        admin.enrol(
+        await admin.enrol(
             staff_store, master_key, officer(desk="be-pol-liege,nl-pol-nowhere"), PASSWORD,
             actor=refs.admin("a"), passwords=cheap_passwords,
         )  # fmt: skip
-    added = admin.enrol(
+    added = await admin.enrol(
         staff_store, master_key, officer(desk="be-pol-liege,nl-gem-maastricht"), PASSWORD,
         actor=refs.admin("a"), passwords=cheap_passwords,
     )  # fmt: skip
-    assert staff_store.staff_account("j.jansen").desk == added.account.desk
+    assert (await staff_store.staff_account("j.jansen")).desk == added.account.desk
 
 
-def test_a_change_is_audited_by_what_changed_and_never_by_name(
+async def test_a_change_is_audited_by_what_changed_and_never_by_name(
     enrol: admin.Enrolment, staff_store: Store
 ) -> None:
     wanted = StaffAccount(
         id="j.jansen", name="Johanna Jansen-Peeters", role=Role.COMPLIANCE, desk=Desk.parse("*"),
         language="nl",
     )  # fmt: skip
-    changed = admin.change(staff_store, wanted, actor=refs.admin("test"))
-    assert staff_store.staff_account("j.jansen") == changed
+    changed = await admin.change(staff_store, wanted, actor=refs.admin("test"))
+    assert await staff_store.staff_account("j.jansen") == changed
     assert (changed.name, changed.role, str(changed.desk), changed.language) == (
         "Johanna Jansen-Peeters", Role.COMPLIANCE, "*", "nl",
     )  # fmt: skip
-    kind, _, _, data = staff_events(staff_store)[-1]
+    kind, _, _, data = (await staff_events(staff_store))[-1]
     assert kind == "staff.changed"
     assert data == {
         "role": {"from": "liaison_officer", "to": "compliance"},
@@ -126,16 +133,16 @@ def test_a_change_is_audited_by_what_changed_and_never_by_name(
         "language": {"from": "en", "to": "nl"},
         "name_changed": True,
     }
-    assert all("Jansen" not in e.canonical.decode() for e in staff_store.audit_entries())
+    assert all("Jansen" not in e.canonical.decode() for e in await staff_store.audit_entries())
 
 
-def test_failures_count_per_name_and_address_and_lifting_forgets_them_everywhere(
+async def test_failures_count_per_name_and_address_and_lifting_forgets_them_everywhere(
     enrol: admin.Enrolment, staff_store: Store, staff_clock: FixedClock, master_key: MasterKey
 ) -> None:
     policy = ThrottlePolicy()
     name = name_key(master_key, "j.jansen")
     for address in ["192.0.2.1"] * 5 + ["192.0.2.2"]:
-        staff_store.sign_in_failed(
+        await staff_store.sign_in_failed(
             address=address,
             name_key=name,
             now=staff_clock.now(),
@@ -148,39 +155,41 @@ def test_failures_count_per_name_and_address_and_lifting_forgets_them_everywhere
                 failures=failures.count,
             ),
         )
-    blocks = admin.sign_in_blocks(staff_store, master_key, ["j.jansen"], staff_clock.now(), policy)[
-        "j.jansen"
-    ]
+    blocks = (
+        await admin.sign_in_blocks(staff_store, master_key, ["j.jansen"], staff_clock.now(), policy)
+    )["j.jansen"]
     assert [(b.address, b.failures, b.blocked_until) for b in blocks] == [
         ("192.0.2.1", 5, staff_clock.now() + timedelta(minutes=15)),
         ("192.0.2.2", 1, None),
     ]
     assert (
-        admin.lift_sign_in_blocks(staff_store, master_key, "j.jansen", actor=refs.admin("test"))
+        await admin.lift_sign_in_blocks(
+            staff_store, master_key, "j.jansen", actor=refs.admin("test")
+        )
         == 2
     )
-    assert admin.sign_in_blocks(
+    assert await admin.sign_in_blocks(
         staff_store, master_key, ["j.jansen"], staff_clock.now(), policy
     ) == {"j.jansen": []}
-    assert staff_events(staff_store)[-1][:3] == (
+    assert (await staff_events(staff_store))[-1][:3] == (
         "staff.sign_in_unblocked", "admin:test", "staff:j.jansen",
     )  # fmt: skip
-    assert "j.jansen" not in staff_events(staff_store)[-1][3].values()
+    assert "j.jansen" not in (await staff_events(staff_store))[-1][3].values()
 
 
-def test_a_sign_in_does_not_count_when_the_credentials_changed_since_they_were_read(
+async def test_a_sign_in_does_not_count_when_the_credentials_changed_since_they_were_read(
     enrol: admin.Enrolment, staff_store: Store, master_key: MasterKey, cheap_passwords: Passwords
 ) -> None:
-    seen = staff_store.staff_record("j.jansen")
+    seen = await staff_store.staff_record("j.jansen")
     assert seen is not None
-    admin.reset(
+    await admin.reset(
         staff_store, master_key, "j.jansen", "a whole new passphrase", actor=refs.admin("a"),
         passwords=cheap_passwords,
     )  # fmt: skip
     event = events.StaffLoginSucceeded(
         by=refs.staff("j.jansen"), about=refs.staff("j.jansen"), address="192.0.2.1"
     )
-    kept = staff_store.record_login_success(
+    kept = await staff_store.record_login_success(
         seen,
         totp_sealed=seen.totp_sealed,
         password_hash=None,
@@ -189,87 +198,88 @@ def test_a_sign_in_does_not_count_when_the_credentials_changed_since_they_were_r
         address="192.0.2.1",
     )
     assert kept is False
-    assert "staff.login_succeeded" not in [e[0] for e in staff_events(staff_store)]
+    assert "staff.login_succeeded" not in [e[0] for e in await staff_events(staff_store)]
 
 
 # --- tokens -----------------------------------------------------------------------------------
 
 
-def test_a_token_is_issued_listed_and_revoked_once(
-    enrol: admin.Enrolment, staff_store: Store
+async def test_a_token_is_issued_listed_and_revoked_once(
+    enrol: admin.Enrolment, staff_store: Store, staff_clock: FixedClock
 ) -> None:
-    issued = admin.issue_token(
+    issued = await admin.issue_token(
         staff_store, "j.jansen", " nightly export ", actor=refs.admin("test")
     )
-    assert staff_store.staff_for_token(token_hash(issued.secret)) == enrol.account
-    [listed] = staff_store.tokens("j.jansen")
+    assert await staff_store.staff_for_token(token_hash(issued.secret)) == enrol.account
+    [listed] = await staff_store.tokens("j.jansen")
     assert (listed.id, listed.label, listed.active) == (issued.token.id, "nightly export", True)
 
-    revoked = admin.revoke_token(staff_store, issued.token.id, actor=refs.admin("test"))
-    assert revoked.revoked_at == "2026-03-02T09:00:07.000000Z"
-    assert not staff_store.tokens("j.jansen")[0].active
-    assert staff_store.staff_for_token(token_hash(issued.secret)) is None
+    revoked = await admin.revoke_token(staff_store, issued.token.id, actor=refs.admin("test"))
+    assert revoked.revoked_at == staff_clock.now()
+    assert not (await staff_store.tokens("j.jansen"))[0].active
+    assert await staff_store.staff_for_token(token_hash(issued.secret)) is None
     with pytest.raises(RegistryError, match="no active token"):
-        admin.revoke_token(staff_store, issued.token.id, actor=refs.admin("test"))
-    assert [e[0] for e in staff_events(staff_store)] == [
+        await admin.revoke_token(staff_store, issued.token.id, actor=refs.admin("test"))
+    assert [e[0] for e in await staff_events(staff_store)] == [
         "staff.added", "staff.token_issued", "staff.token_revoked",
     ]  # fmt: skip
-    assert staff_events(staff_store)[-1][2] == "staff:j.jansen"
+    assert (await staff_events(staff_store))[-1][2] == "staff:j.jansen"
 
 
 @pytest.mark.parametrize("label", ["", "   ", "x" * 101, "tab\there"])
-def test_a_token_needs_a_short_printable_label(
+async def test_a_token_needs_a_short_printable_label(
     enrol: admin.Enrolment, staff_store: Store, label: str
 ) -> None:
     with pytest.raises(RegistryError, match="label"):
-        admin.issue_token(staff_store, "j.jansen", label, actor=refs.admin("a"))
+        await admin.issue_token(staff_store, "j.jansen", label, actor=refs.admin("a"))
 
 
-def test_no_token_for_a_disabled_or_unknown_account(
+async def test_no_token_for_a_disabled_or_unknown_account(
     enrol: admin.Enrolment, staff_store: Store
 ) -> None:
     with pytest.raises(RegistryError, match="no staff nobody"):
-        admin.issue_token(staff_store, "nobody", "script", actor=refs.admin("a"))
-    admin.set_state(staff_store, "j.jansen", StaffState.DISABLED, actor=refs.admin("a"))
+        await admin.issue_token(staff_store, "nobody", "script", actor=refs.admin("a"))
+    await admin.set_state(staff_store, "j.jansen", StaffState.DISABLED, actor=refs.admin("a"))
     with pytest.raises(RegistryError, match="not active"):
-        admin.issue_token(staff_store, "j.jansen", "script", actor=refs.admin("a"))
+        await admin.issue_token(staff_store, "j.jansen", "script", actor=refs.admin("a"))
 
 
-def test_a_reset_revokes_that_accounts_tokens_and_no_one_elses(
+async def test_a_reset_revokes_that_accounts_tokens_and_no_one_elses(
     enrol: admin.Enrolment, staff_store: Store, master_key: MasterKey, cheap_passwords: Passwords
 ) -> None:
-    admin.enrol(
+    await admin.enrol(
         staff_store, master_key, officer("m.dupont", "BE"), PASSWORD, actor=refs.admin("a"),
         passwords=cheap_passwords,
     )  # fmt: skip
     mine = [
-        admin.issue_token(staff_store, "j.jansen", f"t{i}", actor=refs.admin("a")) for i in range(3)
+        await admin.issue_token(staff_store, "j.jansen", f"t{i}", actor=refs.admin("a"))
+        for i in range(3)
     ]
-    theirs = admin.issue_token(staff_store, "m.dupont", "t", actor=refs.admin("a"))
-    admin.revoke_token(staff_store, mine[0].token.id, actor=refs.admin("a"))
-    reset = admin.reset(
+    theirs = await admin.issue_token(staff_store, "m.dupont", "t", actor=refs.admin("a"))
+    await admin.revoke_token(staff_store, mine[0].token.id, actor=refs.admin("a"))
+    reset = await admin.reset(
         staff_store, master_key, "j.jansen", "a whole new passphrase", actor=refs.admin("test"),
         passwords=cheap_passwords,
     )  # fmt: skip
     assert reset.tokens_revoked == 2
     assert reset.totp_secret != enrol.totp_secret
-    assert all(token.staff_id == "j.jansen" for token in staff_store.tokens("j.jansen"))
-    assert not any(token.active for token in staff_store.tokens("j.jansen"))
-    assert staff_store.staff_for_token(token_hash(theirs.secret)) is not None
-    assert staff_events(staff_store)[-1][:2] == ("staff.credentials_reset", "admin:test")
-    assert staff_events(staff_store)[-1][3] == {"tokens_revoked": 2}
+    assert all(token.staff_id == "j.jansen" for token in await staff_store.tokens("j.jansen"))
+    assert not any(token.active for token in await staff_store.tokens("j.jansen"))
+    assert await staff_store.staff_for_token(token_hash(theirs.secret)) is not None
+    assert (await staff_events(staff_store))[-1][:2] == ("staff.credentials_reset", "admin:test")
+    assert (await staff_events(staff_store))[-1][3] == {"tokens_revoked": 2}
 
 
-def test_an_unknown_account_is_named_as_such(
+async def test_an_unknown_account_is_named_as_such(
     staff_store: Store, master_key: MasterKey, cheap_passwords: Passwords
 ) -> None:
-    assert staff_store.staff_record("nobody") is None
+    assert await staff_store.staff_record("nobody") is None
     with pytest.raises(RegistryError, match="no staff nobody"):
-        staff_store.staff_account("nobody")
+        await staff_store.staff_account("nobody")
     with pytest.raises(RegistryError, match="no staff nobody"):
-        admin.set_state(staff_store, "nobody", StaffState.DISABLED, actor=refs.admin("a"))
+        await admin.set_state(staff_store, "nobody", StaffState.DISABLED, actor=refs.admin("a"))
     with pytest.raises(RegistryError, match="no staff nobody"):
-        admin.reset(
+        await admin.reset(
             staff_store,
             master_key,
             "nobody",
@@ -278,26 +288,26 @@ def test_an_unknown_account_is_named_as_such(
             passwords=cheap_passwords,
         )
     with pytest.raises(RegistryError, match="no staff nobody"):
-        staff_store.tokens("nobody")
-    assert staff_events(staff_store) == []
+        await staff_store.tokens("nobody")
+    assert await staff_events(staff_store) == []
 
 
 # --- what is kept -----------------------------------------------------------------------------
 
 
-def test_no_password_second_factor_or_token_is_kept_in_clear_and_the_chain_holds(
+async def test_no_password_second_factor_or_token_is_kept_in_clear_and_the_chain_holds(
     layout: DataDir, master_key: MasterKey, cheap_passwords: Passwords, staff_clock: FixedClock
 ) -> None:
-    with Store(layout.database, clock=staff_clock) as store:
-        enrolment = admin.enrol(
+    async with SqliteStore(layout.database, clock=staff_clock) as store:
+        enrolment = await admin.enrol(
             store, master_key, officer(), PASSWORD, actor=refs.admin("a"), passwords=cheap_passwords
         )
-        token = admin.issue_token(store, "j.jansen", "script", actor=refs.admin("a")).secret
-        reset = admin.reset(
+        token = (await admin.issue_token(store, "j.jansen", "script", actor=refs.admin("a"))).secret
+        reset = await admin.reset(
             store, master_key, "j.jansen", "a whole new passphrase", actor=refs.admin("a"),
             passwords=cheap_passwords,
         )  # fmt: skip
-        assert verify(store.audit_entries()).ok
+        assert verify(await store.audit_entries()).ok
     secrets = [PASSWORD, "a whole new passphrase", enrolment.totp_secret, reset.totp_secret, token]
     files = [p for p in layout.database.parent.iterdir() if p.name.startswith(layout.database.name)]
     kept = b"".join(path.read_bytes() for path in files)

@@ -10,11 +10,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.errors import InternalError
-from gateway.staff import Passwords, Refusal, Role, StaffAccount, StaffRecord, Totp, verify_login
-from gateway.staff.accounts import Desk
-from gateway.staff.totp import open_sealed, seal
-from gateway.vault import MasterKey, VaultError
+from gateway.infra.errors import InternalError
+from gateway.infra.vault import MasterKey, VaultError
+from gateway.registry.staff import (
+    Passwords,
+    Refusal,
+    Role,
+    StaffAccount,
+    StaffRecord,
+    Totp,
+    verify_login,
+)
+from gateway.registry.staff.accounts import Desk
+from gateway.registry.staff.totp import open_sealed, seal
 
 RFC_SECRET = base64.b32encode(b"12345678901234567890").decode()
 """The SHA-1 seed of RFC 6238 Appendix B."""

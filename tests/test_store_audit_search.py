@@ -6,23 +6,28 @@ chain's last verification is kept."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from gateway import audit
-from gateway.audit import events, refs
-from gateway.audit.events import parse
-from gateway.staff import Desk, Role, StaffAccount
-from gateway.store import Exchange, ExchangeQuery, Store
-from gateway.web.compliance import story
-from gateway.web.frame import Viewer
+from gateway.edges.web.compliance import story
+from gateway.edges.web.frame import Viewer
+from gateway.infra import audit
+from gateway.infra.audit import events, refs
+from gateway.infra.audit.events import parse
+from gateway.registry.staff import Desk, Role, StaffAccount
+from gateway.store import ExchangeQuery, ExchangeSummary, Store, verify_chain
 from tests.conftest import RunningGateway
+from tests.store_events import AsWrittenBefore
 
 DUTCH = "nl-drug-waste-maastricht.json"
 BELGIAN = "be-fr-liege-stockage.json"
+
+LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
+FAR = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 async def post(gateway: RunningGateway, sender: str, document: dict[str, Any]) -> str:
@@ -39,11 +44,11 @@ async def posted(
     return {"dutch": dutch, "belgian": belgian}
 
 
-async def everything(store: Store, query: ExchangeQuery) -> list[Exchange]:
+async def everything(store: Store, query: ExchangeQuery) -> list[ExchangeSummary]:
     return await store.export_exchanges(query)
 
 
-def pairs(found: list[Exchange]) -> set[tuple[str, str]]:
+def pairs(found: list[ExchangeSummary]) -> set[tuple[str, str]]:
     return {(e.signal_id, e.recipient_id) for e in found}
 
 
@@ -98,7 +103,7 @@ async def test_a_time_range_includes_its_start_and_excludes_its_end(
     assert dutch is not None
     at = dutch.received_at
 
-    from_it = await everything(gateway.store, ExchangeQuery(since=at, until="9999"))
+    from_it = await everything(gateway.store, ExchangeQuery(since=at, until=FAR))
     before_it = await everything(gateway.store, ExchangeQuery(until=at))
 
     assert posted["dutch"] in {e.signal_id for e in from_it}
@@ -157,28 +162,6 @@ async def test_an_event_kind_keeps_the_exchanges_it_is_about_recipient_by_recipi
     assert [e.seq for e in told] == sorted(e.seq for e in told)
 
 
-@dataclass(frozen=True)
-class AsWrittenBefore:
-    """An inbox fetch as the code before the typed events wrote it: the recipient as actor
-    by its bare id."""
-
-    recipient: str
-    signal_id: str
-    kind: str = "inbox.fetched"
-
-    @property
-    def actor(self) -> str:
-        return self.recipient
-
-    @property
-    def subject(self) -> str:
-        return f"partner:{self.recipient}"
-
-    @property
-    def data(self) -> dict[str, object]:
-        return {"envelopes": ["e1"], "signals": [self.signal_id], "after": 0}
-
-
 @pytest.mark.old_audit_entries
 @pytest.mark.parametrize("written", ["as before", "as now"])
 async def test_a_fetch_is_found_the_same_whichever_way_its_actor_was_written(
@@ -222,7 +205,7 @@ async def test_a_fetch_is_found_the_same_whichever_way_its_actor_was_written(
         signals=(belgian,),
         after=0,
     )
-    assert audit.verify(store.audit_entries()).ok
+    assert (await verify_chain(store)).ok
 
 
 @pytest.mark.parametrize("limit", [1, 3, 4])
@@ -246,14 +229,14 @@ async def test_decisions_are_counted_by_rule_and_outcome(
     gateway: RunningGateway, posted: dict[str, str]
 ) -> None:
     every = await everything(gateway.store, ExchangeQuery())
-    counted = await gateway.store.decisions_by_rule(since="0", until="9999")
+    counted = await gateway.store.decisions_by_rule(since=LONG_AGO, until=FAR)
 
     expected: dict[tuple[str, str], int] = {}
     for exchange in every:
         for rule in exchange.rule_ids or ("",):
             expected[rule, exchange.verdict] = expected.get((rule, exchange.verdict), 0) + 1
-    assert {(rule, verdict): n for rule, verdict, n in counted} == expected
-    times = await gateway.store.exchange_times(since="0", until="9999")
+    assert {(c.rule_id, c.verdict): c.decisions for c in counted} == expected
+    times = await gateway.store.exchange_times(since=LONG_AGO, until=FAR)
     assert len(times) == sum(1 for e in every if e.verdict != "deny")
 
 
@@ -262,7 +245,7 @@ async def test_the_last_verification_is_kept(
 ) -> None:
     store = gateway.store
     assert await store.last_verification() is None
-    result = audit.verify(store.audit_entries())
+    result = audit.verify(await store.audit_entries())
     head = await store.chain_head()
     assert head is not None
 
@@ -283,10 +266,10 @@ async def test_the_search_form_offers_the_values_in_use(
     values = await gateway.store.search_values()
     every = await everything(gateway.store, ExchangeQuery())
 
-    assert values["categories"] == ["undermining.drug_trafficking", "undermining.drug_waste"]
-    assert values["rules"] == sorted({rule for e in every for rule in e.rule_ids})
-    assert values["countries"] == ["BE", "DE", "NL"]
-    assert "nl-pol-limburg" in values["partners"]
+    assert values.categories == ("undermining.drug_trafficking", "undermining.drug_waste")
+    assert values.rules == tuple(sorted({rule for e in every for rule in e.rule_ids}))
+    assert values.countries == ("BE", "DE", "NL")
+    assert "nl-pol-limburg" in values.partners
 
 
 async def test_the_policy_versions_include_the_one_in_force_and_webhooks_start_healthy(
@@ -295,5 +278,5 @@ async def test_the_policy_versions_include_the_one_in_force_and_webhooks_start_h
     versions = await gateway.store.policy_versions()
 
     assert [v.sha256 for v in versions] == [gateway.policy_digest]
-    assert gateway.store.policy_in_force() == gateway.policy_digest
+    assert await gateway.store.policy_in_force() == gateway.policy_digest
     assert await gateway.store.webhook_health() == {}

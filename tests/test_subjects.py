@@ -6,15 +6,15 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.minimise.pseudonyms import name_words
-from gateway.signal import Signal
-from gateway.subjects import (
+from gateway.contract.signal import Signal
+from gateway.flow.subjects import (
     identifier_key,
     name_key,
     name_letters,
     normal_identifier,
     subject_keys,
 )
+from gateway.minimise.pseudonyms import name_words
 from tests.conftest import load_example
 
 SECRET = b"k" * 32

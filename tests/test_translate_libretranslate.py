@@ -17,10 +17,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from gateway.clock import FixedClock
-from gateway.config import DataDir
-from gateway.errors import SettingInvalid
-from gateway.problems import problem_document
+from gateway.edges.problems import problem_document
+from gateway.infra.clock import FixedClock
+from gateway.infra.config import DataDir
+from gateway.infra.errors import SettingInvalid
 from gateway.translate import (
     CircuitBreaker,
     LibreTranslateBackend,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given, settings
@@ -24,7 +25,9 @@ TRANSLATION = "Le suspect se trouvait avec une camionnette près du hangar au bo
 
 
 def remembered(source: str, target: str = TRANSLATION) -> Remembered:
-    return Remembered(source, target, officer="staff:nl-01", at="2026-11-30T09:00:00.000000Z")
+    return Remembered(
+        source, target, officer="staff:nl-01", at=datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    )
 
 
 def find(memory: PairMemory, segment: str, language: str = "nl") -> str | None:

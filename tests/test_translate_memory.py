@@ -8,17 +8,19 @@ LibreTranslate itself cannot run here).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from gateway.audit import events, refs, timestamp
-from gateway.clock import FixedClock
-from gateway.config import DataDir, Settings
+from gateway.infra.audit import events, refs, timestamp
+from gateway.infra.clock import FixedClock
+from gateway.infra.config import DataDir, Settings
+from gateway.infra.vault import MasterKey, load_master_key_file
 from gateway.store import Store
+from gateway.store.sqlite import SqliteStore
 from gateway.translate import (
     Learner,
     LibreTranslateBackend,
@@ -30,7 +32,6 @@ from gateway.translate import (
     backend_from_settings,
     build_backend,
 )
-from gateway.vault import MasterKey, load_master_key_file
 from tests.libretranslate_standin import LibreTranslateStandIn, tagged
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -50,8 +51,8 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def store(layout: DataDir, clock: FixedClock) -> Iterator[Store]:
-    with Store(layout.database, clock=clock) as opened:
+async def store(layout: DataDir, clock: FixedClock) -> AsyncIterator[Store]:
+    async with SqliteStore(layout.database, clock=clock) as opened:
         yield opened
 
 
@@ -267,7 +268,7 @@ async def test_the_memory_is_sealed_at_rest_and_keyed_by_a_keyed_hash(
     layout: DataDir, store: Store, memory: MemoryBackend
 ) -> None:
     await memory.learn(DUTCH, FRENCH, **PAIR, officer_id=OFFICER, desk=DESK)
-    store.close()
+    await store.close()
 
     on_disk = b"".join(path.read_bytes() for path in layout.root.glob("euregate.db*"))
     for sentence in (*DUTCH.split(". "), *FRENCH.split(". ")):

@@ -10,8 +10,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.partners import DEMO_NETWORK
-from gateway.staff.accounts import Desk
+from gateway.contract.partners import DEMO_NETWORK
+from gateway.registry.staff.accounts import Desk
 from gateway.translate.matching import PairMemory, Remembered
 from gateway.translate.scope import may_serve, own_desk, usable
 from gateway.translate.types import MemoryScope

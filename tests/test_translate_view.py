@@ -16,7 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.decision import DataClass, Decision, Outcome, Verdict
+from gateway.contract.signal import Signal
+from gateway.decide.decision import DataClass, Decision, Outcome, Verdict
 from gateway.minimise import (
     FREE_TEXT_POINTERS,
     SUPPORTED_OUTCOMES,
@@ -25,7 +26,6 @@ from gateway.minimise import (
     effective_outcomes,
     pseudonym_key,
 )
-from gateway.signal import Signal
 from gateway.translate import (
     NoTranslation,
     Provenance,

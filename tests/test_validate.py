@@ -15,19 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway import validate
-from gateway.cli import main
-from gateway.cli.schema import environment_language
-from gateway.errors import (
-    BodyNotUtf8,
-    BodyTooDeep,
-    DuplicateMember,
-    FieldIssue,
-    MalformedJson,
-    SignalInvalid,
-)
-from gateway.signal import RULE_MESSAGES, Signal
-from gateway.validate import (
+from gateway.contract import validate
+from gateway.contract.signal import RULE_MESSAGES, Signal
+from gateway.contract.validate import (
     FALLBACK_MESSAGE,
     MAX_DEPTH,
     MESSAGES,
@@ -36,6 +26,16 @@ from gateway.validate import (
     parse_json,
     reference_issues,
     validate_signal,
+)
+from gateway.edges.cli import main
+from gateway.edges.cli.schema import environment_language
+from gateway.infra.errors import (
+    BodyNotUtf8,
+    BodyTooDeep,
+    DuplicateMember,
+    FieldIssue,
+    MalformedJson,
+    SignalInvalid,
 )
 from tests.strategies import DEMO_PARTNERS, mutations, near, valid_signals
 
@@ -798,7 +798,7 @@ def test_the_language_comes_from_the_posix_locale(environ: dict[str, str], langu
 
 
 def test_an_unknown_member_with_a_huge_name_is_quoted_short() -> None:
-    from gateway.i18n import translate
+    from gateway.infra.i18n import translate
 
     document = {"schema": "signal/1.0", "x" * 5000: 1}
     with pytest.raises(SignalInvalid) as caught:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.vault import (
+from gateway.infra.vault import (
     KEY_SIZE,
     MasterKey,
     SealedBlob,

@@ -4,14 +4,15 @@ Content Security Policy (no script, no inline style) and says what it shows."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.store.audit_search import ReviewSpan
-from gateway.web import charts
+from gateway.decide.decision import Verdict
+from gateway.edges.web import charts
+from gateway.store import ExchangeTime, ReviewSpan, ReviewState, RuleCount
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 SPAN = [date(2026, 11, 30), date(2026, 12, 1)]
@@ -19,9 +20,9 @@ SPAN = [date(2026, 11, 30), date(2026, 12, 1)]
 
 def test_an_exchange_late_in_the_utc_evening_counts_for_the_next_day_in_brussels() -> None:
     times = [
-        ("2026-11-30T22:30:00.000000Z", "NL", "BE"),  # 23:30 in Brussels: 30 November
-        ("2026-11-30T23:30:00.000000Z", "NL", "BE"),  # 00:30 in Brussels: 1 December
-        ("2026-12-01T10:00:00.000000Z", "BE", "DE"),
+        ExchangeTime(datetime(2026, 11, 30, 22, 30, tzinfo=UTC), "NL", "BE"),  # 23:30 in Brussels
+        ExchangeTime(datetime(2026, 11, 30, 23, 30, tzinfo=UTC), "NL", "BE"),  # 00:30, 1 December
+        ExchangeTime(datetime(2026, 12, 1, 10, 0, tzinfo=UTC), "BE", "DE"),
     ]
     chart = charts.exchanges_per_day(times, SPAN, BRUSSELS, "de")
 
@@ -44,7 +45,7 @@ def test_every_exchange_in_the_span_is_counted_once(
     exchanges: list[tuple[datetime, str, str]],
 ) -> None:
     times = [
-        (at.replace(tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), a, b)
+        ExchangeTime(at.replace(tzinfo=UTC), a, b)
         for at, a, b in exchanges
         if at.replace(tzinfo=UTC).astimezone(BRUSSELS).date() in SPAN
     ]
@@ -54,7 +55,9 @@ def test_every_exchange_in_the_span_is_counted_once(
 
 
 def test_decisions_without_a_rule_and_every_verdict_are_shown() -> None:
-    chart = charts.decisions_by_rule([("1", "deliver", 2), ("", "deny", 1)], "fr")
+    chart = charts.decisions_by_rule(
+        [RuleCount("1", Verdict.DELIVER, 2), RuleCount("", Verdict.DENY, 1)], "fr"
+    )
 
     assert chart.labels == ("aucune règle", "règle 1")
     assert dict(chart.series) == {
@@ -65,10 +68,11 @@ def test_decisions_without_a_rule_and_every_verdict_are_shown() -> None:
 
 
 def test_review_times_fall_in_buckets_with_the_median_in_words() -> None:
+    start = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
     spans = [
-        ReviewSpan("released", "BE", "2026-12-01T08:00:00.000000Z", "2026-12-01T08:20:00.000000Z"),
-        ReviewSpan("released", "BE", "2026-12-01T08:00:00.000000Z", "2026-12-01T10:00:00.000000Z"),
-        ReviewSpan("rejected", "NL", "2026-12-01T08:00:00.000000Z", "2026-12-05T08:00:00.000000Z"),
+        ReviewSpan(ReviewState.RELEASED, "BE", start, start + timedelta(minutes=20)),
+        ReviewSpan(ReviewState.RELEASED, "BE", start, start + timedelta(hours=2)),
+        ReviewSpan(ReviewState.REJECTED, "NL", start, start + timedelta(days=4)),
     ]
     chart, median = charts.review_times(spans, "en")
 

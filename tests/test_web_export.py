@@ -4,29 +4,31 @@ fail when anything in either was changed; ``euregate audit export-verify`` says 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway import datadir
-from gateway.cli import main
-from gateway.config import DataDir
-from gateway.seal import Signer
-from gateway.store import Exchange, ExchangeQuery
-from gateway.web.export import check_export, make_export, public_keys_from_json, render_csv
+from gateway.decide.decision import Verdict
+from gateway.edges.cli import main
+from gateway.edges.web.export import check_export, make_export, public_keys_from_json, render_csv
+from gateway.infra.config import DataDir
+from gateway.infra.seal import Signer
+from gateway.registry import datadir
+from gateway.store import ExchangeQuery, ExchangeSummary
 
-EXCHANGE = Exchange(
+EXCHANGE = ExchangeSummary(
     signal_id="01a2",
-    received_at="2026-12-01T08:00:00.000000Z",
+    received_at=datetime(2026, 12, 1, 8, 0, tzinfo=UTC),
     sender_id="nl-pol-limburg",
     sender_country="NL",
     recipient_id="be-pol-liege",
     recipient_country="BE",
     category="undermining.drug_waste",
     urgency="urgent",
-    verdict="review",
+    verdict=Verdict.REVIEW,
     rule_ids=("R1", "R4"),
     policy_sha256="ab" * 32,
 )
@@ -80,7 +82,7 @@ def test_a_manifest_signed_by_another_key_is_refused() -> None:
 
 
 def test_a_csv_cell_never_starts_a_formula() -> None:
-    hostile = Exchange(**{**EXCHANGE.__dict__, "category": "=HYPERLINK(1)"})
+    hostile = ExchangeSummary(**{**EXCHANGE.__dict__, "category": "=HYPERLINK(1)"})
     assert b",'=HYPERLINK(1)," in render_csv([hostile])
 
 
@@ -121,6 +123,6 @@ def test_the_command_verifies_with_the_data_directorys_keys_or_the_served_ones(
 def _gateway_key(signer: Signer) -> object:
     from datetime import UTC, datetime
 
-    from gateway.seal import GatewayKey
+    from gateway.infra.seal import GatewayKey
 
     return GatewayKey(signer.key_id, signer.public_key, datetime.now(UTC))

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.store import ReviewItem
-from gateway.web.present import Waiting, due, highlight, pressing_first, queue_row
+from gateway.edges.web.present import Waiting, due, highlight, pressing_first, queue_row
+from gateway.store import ReviewItem, ReviewState
 
 TERMS = [("drugsafval", "déchets de production de drogues"), ("kenteken", "immatriculation")]
 RECEIVED = datetime(2026, 10, 14, 6, 0, tzinfo=UTC)
@@ -50,8 +50,8 @@ def item(number: int, urgency: str, minutes_ago: int) -> ReviewItem:
         urgency=urgency,
         reasons=("language",),
         release_now=False,
-        state="pending",
-        created_at=created.isoformat(),
+        state=ReviewState.PENDING,
+        created_at=created,
     )
 
 

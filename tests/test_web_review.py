@@ -118,7 +118,7 @@ def test_a_refused_form_comes_back_with_the_officers_text_and_the_problem_beside
     page.fill("#reason", "Wrong recipient: this concerns the Maastricht area only.")
     page.get_by_role("button", name="Reject the message for be-pol-liege").click()
     expect(page.get_by_role("status")).to_have_text(f"Rejected {dutch_signal} for be-pol-liege.")
-    rejected = [e for e in web_gateway.store.audit_entries() if e.kind == "review.rejected"]
+    rejected = [e for e in web_gateway.audit_entries() if e.kind == "review.rejected"]
     assert [e.actor for e in rejected] == ["staff:m.dubois"]
 
 

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from gateway.errors import Forbidden
-from gateway.i18n import translate
+from gateway.infra.errors import Forbidden
+from gateway.infra.i18n import translate
 from tests.web_fixtures import WebGateway, sign_in
 
 LANGUAGES = ("nl", "fr", "de")

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from playwright.sync_api import Page, expect
 
-from gateway.web.security import SECURITY_HEADERS, csrf_valid, local_target
+from gateway.edges.web.security import SECURITY_HEADERS, csrf_valid, local_target
 from tests.web_fixtures import Person, WebGateway, sign_in
 
 DUTCH_SIGNAL = "nl-drug-waste-maastricht.json"

@@ -11,9 +11,9 @@ from babel.messages.pofile import read_po
 from babel.util import pathmatch
 from jinja2.ext import babel_extract
 
-from gateway.i18n import LOCALES_DIR, translate
-from gateway.web.setup import TEMPLATES
-from gateway.web.texts import TemplateGettext
+from gateway.edges.web.setup import TEMPLATES
+from gateway.edges.web.texts import TemplateGettext
+from gateway.infra.i18n import LOCALES_DIR, translate
 
 REPO = LOCALES_DIR.parent
 

@@ -23,12 +23,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway import datadir, pki, seal
-from gateway.audit import EventKind, refs, timestamp
-from gateway.client import open_message
-from gateway.clock import FixedClock, SystemClock
-from gateway.config import DataDir, Settings
-from gateway.delivery.webhooks import (
+from gateway.contract.partners import PartnerState
+from gateway.edges.client import open_message
+from gateway.flow.pusher import (
     Backoff,
     Pusher,
     change_webhook,
@@ -37,9 +34,14 @@ from gateway.delivery.webhooks import (
     webhook_problems,
     webhook_ssl_context,
 )
-from gateway.errors import RegistryError
-from gateway.partners import PartnerState
+from gateway.infra import pki, seal
+from gateway.infra.audit import EventKind, refs
+from gateway.infra.clock import FixedClock, SystemClock
+from gateway.infra.config import DataDir, Settings
+from gateway.infra.errors import RegistryError
+from gateway.registry import datadir
 from gateway.store import Delivery, Store
+from gateway.store.sqlite import SqliteStore
 from tests.conftest import RunningGateway, WebhookReceiver, free_port, gateway_in_process
 
 LANAKEN = "be-cannabis-lanaken.json"
@@ -60,9 +62,7 @@ async def post(
 
 
 async def set_webhook(gateway: RunningGateway, partner_id: str, url: str | None) -> None:
-    await asyncio.to_thread(
-        change_webhook, gateway.store, partner_id, url, actor=refs.admin("test")
-    )
+    await change_webhook(gateway.store, partner_id, url, actor=refs.admin("test"))
 
 
 async def until(check: Callable[[], Awaitable[bool]]) -> None:
@@ -77,8 +77,8 @@ async def outbox(store: Store, state: str | None = None) -> list[Delivery]:
     return await store.deliveries(state=state)
 
 
-def audit_of(store: Store, kind: EventKind) -> list[dict[str, object]]:
-    return [e.data for e in store.audit_entries() if e.kind == str(kind)]
+async def audit_of(store: Store, kind: EventKind) -> list[dict[str, object]]:
+    return [e.data for e in await store.audit_entries() if e.kind == str(kind)]
 
 
 def stepper(layout: DataDir, store: Store, clock: FixedClock, **options: Any) -> Pusher:
@@ -92,10 +92,6 @@ def stepper(layout: DataDir, store: Store, clock: FixedClock, **options: Any) ->
         random=lambda: 0.5,
         **options,
     )
-
-
-def when(moment: str) -> datetime:
-    return datetime.strptime(moment, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
 async def waiting_push(gateway: RunningGateway, document: dict[str, Any], url: str) -> Delivery:
@@ -126,15 +122,15 @@ def test_init_gives_the_gateway_a_client_certificate_from_its_own_ca(layout: Dat
     assert layout.gateway_client_key.stat().st_mode & 0o077 == 0
 
 
-def test_an_existing_data_directory_gets_the_client_certificate_on_the_next_init(
+async def test_an_existing_data_directory_gets_the_client_certificate_on_the_next_init(
     layout: DataDir,
 ) -> None:
     layout.gateway_client_certificate.unlink()
     layout.gateway_client_key.unlink()
     before = layout.ca_certificate.read_bytes()
 
-    with Store(layout.database, clock=SystemClock()) as store:
-        report = datadir.initialise(
+    async with SqliteStore(layout.database, clock=SystemClock()) as store:
+        report = await datadir.initialise(
             layout,
             server_names=["localhost"],
             now=datetime.now(UTC),
@@ -193,7 +189,7 @@ async def test_an_envelope_is_pushed_over_mutual_tls_and_counts_as_acknowledged(
 
     (delivery,) = await outbox(gateway.store)
     assert (delivery.state, delivery.attempts, delivery.last_status) == ("delivered", 1, 200)
-    (attempt,) = audit_of(gateway.store, EventKind.DELIVERY_ATTEMPTED)
+    (attempt,) = await audit_of(gateway.store, EventKind.DELIVERY_ATTEMPTED)
     assert attempt == {
         "envelope": body["id"],
         "recipient": "nl-pol-limburg",
@@ -202,7 +198,7 @@ async def test_an_envelope_is_pushed_over_mutual_tls_and_counts_as_acknowledged(
         "error": None,
         "state": "delivered",
     }
-    (ack,) = audit_of(gateway.store, EventKind.INBOX_ACKNOWLEDGED)
+    (ack,) = await audit_of(gateway.store, EventKind.INBOX_ACKNOWLEDGED)
     assert ack == {"envelope": body["id"], "recipient": "nl-pol-limburg", "by": "webhook"}
 
 
@@ -240,7 +236,8 @@ async def test_failed_pushes_back_off_then_die_and_a_retry_delivers(
     store = quiet_gateway.store
     async with receiver_for(status=503) as receiver:
         delivery = await waiting_push(quiet_gateway, example(LANAKEN), receiver.url)
-        clock = FixedClock(when(delivery.next_attempt_at or "") + timedelta(seconds=1))
+        assert delivery.next_attempt_at is not None
+        clock = FixedClock(delivery.next_attempt_at + timedelta(seconds=1))
         pusher = stepper(quiet_gateway.layout, store, clock, max_attempts=3)
         backoff = Backoff()
 
@@ -253,8 +250,9 @@ async def test_failed_pushes_back_off_then_die_and_a_retry_delivers(
                 503,
                 "status",
             )
-            due = when(waiting.next_attempt_at or "")
-            assert due == when(timestamp(clock.now() + backoff.pause(failures, 0.5)))
+            due = waiting.next_attempt_at
+            assert due is not None
+            assert due == clock.now() + backoff.pause(failures, 0.5)
             schedule.append(due - clock.now())
             clock.set(due - timedelta(microseconds=1))
             assert await pusher.push_due() == 0, "not due before its time"
@@ -276,9 +274,9 @@ async def test_failed_pushes_back_off_then_die_and_a_retry_delivers(
     assert (done.state, done.last_status) == ("delivered", 200)
     assert len(receiver.received) == 4
     assert {body["id"] for body in receiver.received} == {done.envelope_id}
-    states = [a["state"] for a in audit_of(store, EventKind.DELIVERY_ATTEMPTED)]
+    states = [a["state"] for a in await audit_of(store, EventKind.DELIVERY_ATTEMPTED)]
     assert states == ["pending", "pending", "dead", "delivered"]
-    (retried,) = audit_of(store, EventKind.DELIVERY_RETRIED)
+    (retried,) = await audit_of(store, EventKind.DELIVERY_RETRIED)
     assert retried == {"envelope": done.envelope_id, "recipient": "nl-pol-limburg"}
 
 
@@ -295,7 +293,7 @@ async def test_a_retry_of_a_delivered_push_is_refused(
     with pytest.raises(RegistryError, match="delivered already") as refused:
         await retry(quiet_gateway.store, delivery.envelope_id, actor=refs.admin("test"))
     assert f"envelope {delivery.envelope_id} has no push" in refused.value.params["reason"]
-    assert not audit_of(quiet_gateway.store, EventKind.DELIVERY_RETRIED)
+    assert not await audit_of(quiet_gateway.store, EventKind.DELIVERY_RETRIED)
 
 
 async def test_an_unreachable_webhook_is_a_failed_attempt(
@@ -349,15 +347,13 @@ async def test_a_suspended_partners_pushes_wait_until_it_is_reactivated(
         await waiting_push(quiet_gateway, example(LANAKEN), receiver.url)
         pusher = stepper(quiet_gateway.layout, store, FixedClock(datetime.now(UTC)))
 
-        await asyncio.to_thread(
-            datadir.change_partner_state,
-            store, "nl-pol-limburg", PartnerState.SUSPENDED, actor=refs.admin("test"),
-        )  # fmt: skip
+        await datadir.change_partner_state(
+            store, "nl-pol-limburg", PartnerState.SUSPENDED, actor=refs.admin("test")
+        )
         assert await pusher.push_due() == 0
-        await asyncio.to_thread(
-            datadir.change_partner_state,
-            store, "nl-pol-limburg", PartnerState.ACTIVE, actor=refs.admin("test"),
-        )  # fmt: skip
+        await datadir.change_partner_state(
+            store, "nl-pol-limburg", PartnerState.ACTIVE, actor=refs.admin("test")
+        )
         assert await pusher.push_due() == 1
 
     assert [d.state for d in await outbox(store)] == ["delivered"]
@@ -384,7 +380,7 @@ async def test_undelivered_pushes_follow_a_new_webhook_and_leave_with_it(
     assert old.received == new.received == []
     async with quiet_gateway.client("nl-pol-limburg") as client:
         assert len((await client.inbox())["envelopes"]) == 1, "the inbox keeps the envelope"
-    changes = audit_of(store, EventKind.PARTNER_WEBHOOK_CHANGED)
+    changes = await audit_of(store, EventKind.PARTNER_WEBHOOK_CHANGED)
     assert [c["outbox_changed"] for c in changes] == [0, 1, 1]
 
 

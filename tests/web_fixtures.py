@@ -26,14 +26,15 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
-from gateway import datadir
-from gateway.audit import refs
-from gateway.client import EuregateClient
-from gateway.clock import FixedClock
-from gateway.config import DataDir, Settings
-from gateway.server import build, open_listeners
-from gateway.staff import Desk, Passwords, Role, StaffAccount, admin
+from gateway.edges.client import EuregateClient
+from gateway.edges.server import build, open_listeners
+from gateway.infra.audit import AuditEntry, refs
+from gateway.infra.clock import FixedClock
+from gateway.infra.config import DataDir, Settings
+from gateway.registry import datadir
+from gateway.registry.staff import Desk, Passwords, Role, StaffAccount, admin
 from gateway.store import Store
+from gateway.store.sqlite import SqliteStore
 
 T = TypeVar("T")
 PASSWORD = "correct horse battery staple"
@@ -98,9 +99,11 @@ class WebGateway:
 
     def start(self) -> None:
         self._thread.start()
-        built = build(
-            Settings(data_dir=self.layout.root, host="127.0.0.1", port=0, staff_port=0),
-            clock=self.clock,
+        built = self.run(
+            build(
+                Settings(data_dir=self.layout.root, host="127.0.0.1", port=0, staff_port=0),
+                clock=self.clock,
+            )
         )
         self.store = built.store
         self.url, self.staff_url = self.run(
@@ -134,6 +137,11 @@ class WebGateway:
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=120)
 
+    def audit_entries(self) -> list[AuditEntry]:
+        """The whole audit chain as the gateway's store keeps it."""
+        assert self.store is not None, "the gateway has started"
+        return self.run(self.store.audit_entries())
+
     def post(self, document: dict[str, Any], *, reference: str | None = None) -> str:
         """Post a signal as the Dutch police; its gateway id."""
         if reference is not None:
@@ -159,18 +167,26 @@ class WebGateway:
         language: str = "en",
     ) -> Person:
         key = datadir.load_master_key(self.layout)
-        with Store(self.layout.database, clock=self.clock) as store:
-            account = StaffAccount(
-                id=staff_id,
-                name=staff_id.title(),
-                role=Role(role),
-                desk=Desk.parse(desk),
-                language=language,
-            )
-            enrolment = admin.enrol(
-                store, key, account, PASSWORD, actor=refs.admin("test"), passwords=self._passwords
-            )
-        return Person(staff_id, enrolment.totp_secret, Role(role), desk)
+        account = StaffAccount(
+            id=staff_id,
+            name=staff_id.title(),
+            role=Role(role),
+            desk=Desk.parse(desk),
+            language=language,
+        )
+
+        async def enrol() -> admin.Enrolment:
+            async with SqliteStore(self.layout.database, clock=self.clock) as store:
+                return await admin.enrol(
+                    store,
+                    key,
+                    account,
+                    PASSWORD,
+                    actor=refs.admin("test"),
+                    passwords=self._passwords,
+                )
+
+        return Person(staff_id, self.run(enrol()).totp_secret, Role(role), desk)
 
     def code(self, person: Person) -> str:
         """A fresh TOTP code: the clock moves on one step first, as a code is good only once."""

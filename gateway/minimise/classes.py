@@ -22,8 +22,8 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, Final
 
-from gateway import json_pointer
-from gateway.decision import DataClass, Outcome
+from gateway.contract import json_pointer
+from gateway.decide.decision import DataClass, Outcome
 
 _PLACE: Final = ("country", "municipality_code", "municipality_name")
 _ADDRESS: Final = ("postal_code", "street", "house_number", "coordinates")

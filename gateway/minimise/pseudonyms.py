@@ -38,7 +38,7 @@ from typing import Any, Final
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from gateway.decision import DataClass
+from gateway.decide.decision import DataClass
 
 PSEUDONYM_SECRET: Final = b"euregate pseudonym secret v1"
 """What the master key derives the secret of the per-recipient pseudonym keys from."""
@@ -72,7 +72,7 @@ def pseudonym(key: bytes, kind: str, *parts: str) -> str:
 
 def name_words(text: str) -> str:
     """The words of a name, letters and digits only, case-folded and without accents, one
-    space between them (see the module's docstring; not :func:`gateway.subjects.name_letters`,
+    space between them (see the module's docstring; not :func:`gateway.flow.subjects.name_letters`,
     which keeps letters only, run together)."""
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()

@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Final
 
-from gateway.decision import DataClass, Decision, Outcome, Verdict
+from gateway.contract.signal import Signal
+from gateway.decide.decision import DataClass, Decision, Outcome, Verdict
 from gateway.minimise import pseudonyms
 from gateway.minimise.classes import (
     FIELD_CLASSES,
@@ -41,7 +42,6 @@ from gateway.minimise.classes import (
     classify,
     identifier_class,
 )
-from gateway.signal import Signal
 
 Member = Mapping[str, Any]
 

@@ -1,74 +1,160 @@
-"""The only package that speaks SQL: partners, certificates, signals and the audit chain."""
+"""The store: everything Euregate keeps, behind one interface (:class:`Store`) of awaited methods
+that take and return records. The interface and the records are here; each backend implements
+them (:mod:`gateway.store.sqlite`, chosen where the gateway is put together). Only the
+backends speak SQL."""
 
 from __future__ import annotations
 
-from gateway.store.audit_search import (
+from gateway.store.interface import Store
+from gateway.store.interface.audit_log import (
+    CHAIN_PAGE,
+    AuditLog,
+    AuditReader,
+    verify_chain,
+)
+from gateway.store.interface.audit_search import (
+    EXPORT_MAX,
+    PAGE_MAX,
     AuditSearchStore,
-    Exchange,
+    ChainHead,
     ExchangePage,
     ExchangeQuery,
+    ExchangeSummary,
+    ExchangeTime,
     LastVerification,
+    ReviewSpan,
+    RuleCount,
+    SearchValues,
+    WebhookHealth,
 )
-from gateway.store.database import Database, Transaction, Write
-from gateway.store.delivery import (
+from gateway.store.interface.delivery import (
+    CopyReview,
     Delivery,
+    DeliveryState,
     DeliveryStore,
     InboxEnvelope,
     NewCopy,
     PendingCopy,
     SealedCopy,
 )
-from gateway.store.keys import KeyStore
-from gateway.store.memory import MemoryRecord, TranslationMemoryStore
-from gateway.store.policies import PolicyStore
-from gateway.store.proposals import Decided, EnrolmentCode, StaffProposalStore
-from gateway.store.registry import Admission, RegistryStore
-from gateway.store.requests import RequestState, RequestStore, TrackedRequest
-from gateway.store.review import NewReviewItem, ReviewItem, ReviewOutcome, ReviewStore
-from gateway.store.sessions import StaffSessionStore
-from gateway.store.signals import (
+from gateway.store.interface.keys import (
+    KeyStore,
+)
+from gateway.store.interface.memory import (
+    DESK_SEAL,
+    LEGACY_SEAL,
+    MemoryRecord,
+    MemoryStamp,
+    Resealed,
+    SealedSegment,
+    TranslationMemoryStore,
+)
+from gateway.store.interface.policies import (
+    PolicyStore,
+    PolicyVersion,
+)
+from gateway.store.interface.proposals import (
+    Decided,
+    EnrolmentCode,
+    StaffProposalStore,
+)
+from gateway.store.interface.registry import (
+    Admission,
+    RegistryStore,
+)
+from gateway.store.interface.requests import (
+    RequestState,
+    RequestStore,
+    TrackedRequest,
+)
+from gateway.store.interface.review import (
+    ClearReason,
+    NewReviewItem,
+    ReviewItem,
+    ReviewOutcome,
+    ReviewState,
+    ReviewStore,
+)
+from gateway.store.interface.sessions import (
+    CHANGEABLE,
+    StaffSessionStore,
+)
+from gateway.store.interface.signals import (
     Accepted,
     NewRequest,
     NewSignal,
     RecipientDecision,
+    SignalState,
     SignalStore,
     StoredSignal,
 )
-from gateway.store.staff import StaffStore
-from gateway.store.subjects import SubjectMatch, SubjectStore
-from gateway.store.throttle import SignInBlock, SignInThrottleStore
+from gateway.store.interface.staff import (
+    CredentialsReset,
+    StaffStore,
+)
+from gateway.store.interface.subjects import (
+    SubjectMatch,
+    SubjectStore,
+)
+from gateway.store.interface.throttle import (
+    SignInBlock,
+    SignInThrottleStore,
+)
 
 __all__ = [
+    "CHAIN_PAGE",
+    "CHANGEABLE",
+    "DESK_SEAL",
+    "EXPORT_MAX",
+    "LEGACY_SEAL",
+    "PAGE_MAX",
     "Accepted",
     "Admission",
+    "AuditLog",
+    "AuditReader",
     "AuditSearchStore",
-    "Database",
+    "ChainHead",
+    "ClearReason",
+    "CopyReview",
+    "CredentialsReset",
     "Decided",
     "Delivery",
+    "DeliveryState",
     "DeliveryStore",
     "EnrolmentCode",
-    "Exchange",
     "ExchangePage",
     "ExchangeQuery",
+    "ExchangeSummary",
+    "ExchangeTime",
     "InboxEnvelope",
     "KeyStore",
     "LastVerification",
     "MemoryRecord",
+    "MemoryStamp",
     "NewCopy",
     "NewRequest",
     "NewReviewItem",
     "NewSignal",
     "PendingCopy",
     "PolicyStore",
+    "PolicyVersion",
     "RecipientDecision",
+    "RegistryStore",
     "RequestState",
     "RequestStore",
+    "Resealed",
     "ReviewItem",
     "ReviewOutcome",
+    "ReviewSpan",
+    "ReviewState",
     "ReviewStore",
+    "RuleCount",
     "SealedCopy",
+    "SealedSegment",
+    "SearchValues",
     "SignInBlock",
     "SignInThrottleStore",
+    "SignalState",
     "SignalStore",
     "StaffProposalStore",
     "StaffSessionStore",
@@ -78,26 +164,7 @@ __all__ = [
     "SubjectMatch",
     "SubjectStore",
     "TrackedRequest",
-    "Transaction",
     "TranslationMemoryStore",
-    "Write",
+    "WebhookHealth",
+    "verify_chain",
 ]
-
-
-class Store(
-    RegistryStore,
-    SignalStore,
-    PolicyStore,
-    ReviewStore,
-    StaffStore,
-    StaffSessionStore,
-    StaffProposalStore,
-    SignInThrottleStore,
-    TranslationMemoryStore,
-    KeyStore,
-    DeliveryStore,
-    SubjectStore,
-    RequestStore,
-    AuditSearchStore,
-):
-    """Everything Euregate keeps, behind typed methods. Start it before use, close it after."""

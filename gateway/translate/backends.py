@@ -6,16 +6,16 @@ from pathlib import Path
 from typing import Final, Literal, TypeAlias
 from urllib.parse import urlsplit
 
-from gateway.clock import Clock
-from gateway.config import Settings
-from gateway.errors import SettingInvalid
-from gateway.i18n import N_
-from gateway.store.memory import TranslationMemoryStore
+from gateway.infra.clock import Clock
+from gateway.infra.config import Settings
+from gateway.infra.errors import SettingInvalid
+from gateway.infra.i18n import N_
+from gateway.infra.vault import MasterKey
+from gateway.store import TranslationMemoryStore
 from gateway.translate.base import TranslationBackend
 from gateway.translate.libretranslate import CircuitBreaker, LibreTranslateBackend
 from gateway.translate.memory import MemoryBackend
 from gateway.translate.none import NoTranslation
-from gateway.vault import MasterKey
 
 BackendKind: TypeAlias = Literal["none", "memory", "libretranslate"]
 

@@ -21,7 +21,7 @@ from functools import cache
 from pathlib import Path
 from typing import Final
 
-from gateway.i18n import LOCALES_DIR
+from gateway.infra.i18n import LOCALES_DIR
 from gateway.translate.segments import normalise, terminal_marks
 
 GLOSSARY_FILE: Final = LOCALES_DIR / "glossary.csv"

@@ -15,10 +15,10 @@ stalled pipeline: callers translate off the intake path and pass the original on
 raises.
 
 The breaker is written here rather than taken from a library: it reads the gateway's injected
-:class:`~gateway.clock.Clock`, so its cool-down is tested without waiting; it lets one trial at
-a time through when half-open; and a refusal (the server is alive) and a cancelled call each
-count as what they are. pybreaker and circuitbreaker read the system clock, and pybreaker
-guards coroutines only under Tornado.
+:class:`~gateway.infra.clock.Clock`, so its cool-down is tested without waiting; it lets one trial
+at a time through when half-open; and a refusal (the server is alive) and a cancelled call each
+count as what they are. pybreaker and circuitbreaker read the system clock, and pybreaker guards
+coroutines only under Tornado.
 
 The provenance names engine ``libretranslate`` and a version: the one the deployment gives
 (the LibreTranslate release it runs), or else a fingerprint of the language pairs the server
@@ -36,8 +36,8 @@ from typing import Any, Final, Literal, TypeVar
 import aiohttp
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from gateway.clock import Clock, SystemClock
-from gateway.logs import get_logger
+from gateway.infra.clock import Clock, SystemClock
+from gateway.infra.logs import get_logger
 from gateway.translate.base import TranslationUnavailable, nothing_to_translate, untranslated
 from gateway.translate.types import Provenance, TranslatedText
 

@@ -32,6 +32,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from difflib import SequenceMatcher
 from typing import Final, Literal
 
@@ -91,7 +92,7 @@ class Remembered:
     source: str
     target: str
     officer: str | None
-    at: str | None
+    at: datetime | None
     desk: str = ""
     confirmed_by: str | None = None
     normalised: str = field(init=False)
@@ -107,7 +108,7 @@ class Hit:
     target: str
     how: Literal["exact", "near", "glossary"]
     officer: str | None = None
-    at: str | None = None
+    at: datetime | None = None
     similarity: float = 1.0
     desk: str = ""
     confirmed_by: str | None = None

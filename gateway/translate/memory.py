@@ -30,10 +30,19 @@ import hmac
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Final
 
-from gateway.audit import AuditEvent
-from gateway.store.memory import LEGACY_SEAL, MemoryRecord, TranslationMemoryStore
+from gateway.infra.audit import AuditEvent, timestamp
+from gateway.infra.vault import MasterKey, SealedBlob, VaultError
+from gateway.store import (
+    LEGACY_SEAL,
+    MemoryRecord,
+    MemoryStamp,
+    Resealed,
+    SealedSegment,
+    TranslationMemoryStore,
+)
 from gateway.translate.base import (
     BatchTranslator,
     TranslationBackend,
@@ -46,13 +55,11 @@ from gateway.translate.matching import DEFAULT_THRESHOLD, Hit, PairMemory, Remem
 from gateway.translate.scope import usable
 from gateway.translate.segments import normalise, split
 from gateway.translate.types import MemoryScope, Provenance, TranslatedText
-from gateway.vault import MasterKey, SealedBlob, VaultError
 
 _LOOKUP_PURPOSE: Final = b"euregate/translation-memory/v1/lookup"
 _SEAL_PURPOSE: Final = b"euregate/translation-memory/v1/seal"
 
 Pair = tuple[str, str]
-Stamp = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -66,9 +73,9 @@ class MemoryEntry:
     target: str
     desk: str
     officer: str | None
-    created_at: str
+    created_at: datetime
     confirmed_by: str | None = None
-    confirmed_at: str | None = None
+    confirmed_at: datetime | None = None
 
     def remembered(self) -> Remembered:
         return Remembered(
@@ -89,9 +96,9 @@ class MemoryEntry:
             "target": self.target,
             "desk": self.desk,
             "officer": self.officer,
-            "created_at": self.created_at,
+            "created_at": timestamp(self.created_at),
             "confirmed_by": self.confirmed_by,
-            "confirmed_at": self.confirmed_at,
+            "confirmed_at": None if self.confirmed_at is None else timestamp(self.confirmed_at),
         }
 
 
@@ -170,10 +177,10 @@ class MemorySealer:
             confirmed_by=officer,
         )
 
-    def reseal_legacy(self, store: TranslationMemoryStore) -> int:
+    async def reseal_legacy(self, store: TranslationMemoryStore) -> int:
         """Seal entries from before desks bound to their desk and author; how many."""
         resealed = []
-        for record in store.legacy_memory_records_sync():
+        for record in await store.legacy_memory_records():
             entry = self.open(record)
             if entry is None:
                 continue
@@ -186,8 +193,8 @@ class MemorySealer:
                 desk=record.desk,
                 officer=record.officer_id,
             )
-            resealed.append((record.id, record.sealed, sealed))
-        return store.reseal_memory_sync(resealed) if resealed else 0
+            resealed.append(Resealed(record.id, record.sealed, sealed))
+        return await store.reseal_memory(resealed) if resealed else 0
 
 
 class MemoryBackend:
@@ -207,8 +214,8 @@ class MemoryBackend:
         self._sealer = MemorySealer(master_key)
         self._machine = machine
         self._threshold = threshold
-        self._entries: dict[Pair, tuple[Stamp, tuple[Remembered, ...]]] = {}
-        self._memories: dict[tuple[Pair, MemoryScope | None], tuple[Stamp, PairMemory]] = {}
+        self._entries: dict[Pair, tuple[MemoryStamp, tuple[Remembered, ...]]] = {}
+        self._memories: dict[tuple[Pair, MemoryScope | None], tuple[MemoryStamp, PairMemory]] = {}
         self._locks: dict[Pair, asyncio.Lock] = {}
         self.name = f"memory+{machine.name}" if machine is not None else "memory"
 
@@ -362,7 +369,7 @@ class MemoryBackend:
         target: str,
         desk: str,
         officer_id: str,
-    ) -> list[tuple[str, bytes]]:
+    ) -> list[SealedSegment]:
         rows: dict[str, bytes] = {}
         for original, translation in pairs:
             key = self.lookup_key(original, source=source, target=target)
@@ -375,7 +382,7 @@ class MemoryBackend:
                 desk=desk,
                 officer=officer_id,
             )
-        return list(rows.items())
+        return [SealedSegment(key, sealed) for key, sealed in rows.items()]
 
     def _open_all(self, records: Sequence[MemoryRecord]) -> tuple[Remembered, ...]:
         opened = (self._sealer.open(record) for record in records)

@@ -7,8 +7,8 @@ so a text the rules redacted is simply not there, and a held text (its pointer i
 
 from __future__ import annotations
 
-from gateway import json_pointer
-from gateway.decision import DataClass
+from gateway.contract import json_pointer
+from gateway.decide.decision import DataClass
 from gateway.minimise import FREE_TEXT_POINTERS, RecipientView
 from gateway.translate.base import TranslationBackend, TranslationUnavailable, untranslated
 from gateway.translate.types import TranslatedText

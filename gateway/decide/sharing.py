@@ -1,0 +1,107 @@
+"""The sharing policy in force: loaded at start, reloaded on request, every change audited.
+
+A reload reads the file, checks it, and swaps it in only if it has no errors; a policy
+that fails keeps the old one in force and is audited as refused. Requests in flight
+keep the policy they started with: a swap is one assignment, never a gap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+from gateway.decide.policy import Policy, PolicyError, check_policy, parse_policy
+from gateway.infra.audit import events
+from gateway.infra.logs import get_logger
+from gateway.store import Store
+
+log = get_logger("euregate.policy")
+
+
+@dataclass(frozen=True)
+class Reload:
+    adopted: bool
+    digest: str
+    problems: tuple[str, ...] = ()
+
+
+def errors_of(policy: Policy) -> list[str]:
+    return [
+        f"rule {finding.rule_id}: {finding.message}"
+        for finding in check_policy(policy)
+        if finding.severity == "error"
+    ]
+
+
+class PolicyRefused(Exception):
+    """A policy file that may not come into force, with every reason."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("; ".join(problems))
+
+
+def read_checked(path: Path) -> tuple[Policy, str]:
+    """The policy at ``path`` and its text, or :class:`PolicyRefused` naming every problem."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        reason = f"cannot read {path} ({error.strerror}); `euregate init` puts the reference there"
+        raise PolicyRefused([reason]) from error
+    try:
+        policy = parse_policy(raw, source=str(path))
+    except PolicyError as error:
+        raise PolicyRefused([str(problem) for problem in error.problems]) from error
+    errors = errors_of(policy)
+    if errors:
+        raise PolicyRefused(errors)
+    return policy, raw.decode("utf-8")
+
+
+class PolicyInForce:
+    """The policy a gateway decides by: :meth:`adopt` puts a file in force, :meth:`reload`
+    reads it again."""
+
+    def __init__(self, path: Path, policy: Policy, *, store: Store) -> None:
+        self.path = path
+        self.policy = policy
+        self._store = store
+
+    @classmethod
+    async def adopt(cls, path: Path, *, store: Store) -> PolicyInForce:
+        """The policy at ``path`` in force, or :class:`PolicyRefused` naming every problem."""
+        policy, text = await asyncio.to_thread(read_checked, path)
+        in_force = cls(path, policy, store=store)
+        await in_force._adopt(policy, text, previous=await store.policy_in_force())
+        return in_force
+
+    async def reload(self) -> Reload:
+        """Read the file again; adopt it if it passes the check, else keep the policy in force."""
+        try:
+            candidate, text = await asyncio.to_thread(read_checked, self.path)
+        except (PolicyRefused, UnicodeDecodeError) as refusal:
+            problems = refusal.problems if isinstance(refusal, PolicyRefused) else (str(refusal),)
+            await self._store.record(
+                events.PolicyRefused(kept_sha256=self.policy.digest, problems=len(problems))
+            )
+            log.warning("policy_refused", problems=len(problems), kept=self.policy.digest)
+            return Reload(adopted=False, digest=self.policy.digest, problems=problems)
+        previous = self.policy.digest
+        self.policy = candidate
+        await self._adopt(candidate, text, previous=previous)
+        return Reload(adopted=True, digest=candidate.digest)
+
+    async def _adopt(self, policy: Policy, text: str, *, previous: str | None) -> None:
+        if previous == policy.digest:
+            return
+        await self._store.adopt_policy(
+            policy.digest,
+            text,
+            events.PolicyAdopted(
+                sha256=policy.digest,
+                previous_sha256=previous,
+                rules=len(policy.rules),
+            ),
+        )
+        log.info("policy_adopted", sha256=policy.digest, previous=previous)

@@ -1,0 +1,66 @@
+"""The ``euregate`` command: one sub-module per command group, each registering its parsers.
+
+Every handler is a coroutine; :func:`main` runs the one chosen, with ``asyncio.run``, once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Sequence
+
+from gateway.edges.cli import (
+    admin,
+    delivery,
+    inbox,
+    partner_kit,
+    policy,
+    requests,
+    review,
+    schema,
+    send,
+    serve,
+    staff,
+)
+from gateway.infra.errors import EuregateError
+
+COMMAND_GROUPS = (
+    admin,
+    partner_kit,
+    serve,
+    send,
+    inbox,
+    delivery,
+    requests,
+    schema,
+    policy,
+    staff,
+    review,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="euregate",
+        description="Euregate, the information-exchange gateway of the Meuse-Rhine Euregio.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for group in COMMAND_GROUPS:
+        group.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `euregate ... | head` ends quietly
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = asyncio.run(args.handler(args))
+    except EuregateError as error:
+        print(f"euregate: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return code

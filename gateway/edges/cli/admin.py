@@ -1,0 +1,449 @@
+"""Administrators' commands: ``init``, ``partner``, ``cert`` and ``audit``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+from gateway.contract.partners import Certificate, Partner, PartnerState
+from gateway.edges.cli import keys
+from gateway.edges.cli.common import Handler, add_data_dir, layout, settings
+from gateway.edges.web.export import check_export, public_keys_from_json
+from gateway.flow.pusher import (
+    change_webhook,
+    issue_webhook_certificate,
+    webhook_problems,
+)
+from gateway.infra.clock import SystemClock
+from gateway.infra.config import DataDir
+from gateway.infra.errors import RegistryError
+from gateway.registry import datadir, production
+from gateway.store import Store, verify_chain
+from gateway.store.sqlite import SqliteStore
+
+Subparsers = argparse._SubParsersAction
+
+
+def register(commands: Subparsers[argparse.ArgumentParser]) -> None:
+    _register_init(commands)
+    _register_partner(commands)
+    _register_cert(commands)
+    _register_audit(commands)
+
+
+def open_store(data: DataDir) -> Store:
+    if not data.database.exists():
+        raise RegistryError(
+            "no Euregate data directory at {path}; run `euregate init` first", path=data.root
+        )
+    return SqliteStore(data.database, clock=SystemClock())
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    cells = [[str(value) for value in row] for row in rows]
+    widths = [max(len(h), *(len(row[i]) for row in cells)) for i, h in enumerate(headers)]
+    for row in [list(headers), *cells]:
+        print(
+            "  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)).rstrip()
+        )
+
+
+# --- init -------------------------------------------------------------------------------------
+
+
+def _register_init(commands: Subparsers[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser("init", help="create a data directory (keeps an existing one)")
+    add_data_dir(parser)
+    kind = parser.add_mutually_exclusive_group()
+    kind.add_argument("--demo", action="store_true", help="also enrol the demo network")
+    kind.add_argument(
+        "--production",
+        action="store_true",
+        help="no demo partners; every directory 0700 and every file 0600 (the data "
+        f"directory of an installed service, such as {production.DATA_DIR})",
+    )
+    parser.add_argument(
+        "--owner",
+        metavar="USER",
+        default=None,
+        help="with --production, run as root: give the data directory to this account "
+        f"(such as {production.SERVICE_ACCOUNT})",
+    )
+    parser.add_argument(
+        "--server-name",
+        action="append",
+        dest="server_names",
+        metavar="NAME",
+        help="a DNS name or IP address for the server certificate (repeatable; "
+        "default: localhost, 127.0.0.1, ::1)",
+    )
+    parser.set_defaults(handler=run_init)
+
+
+async def run_init(args: argparse.Namespace) -> int:
+    config = settings(args)
+    data = DataDir(config.data_dir)
+    if args.owner is not None and not args.production:
+        raise RegistryError("--owner goes with --production")
+    owner = production.Owner.named(args.owner) if args.owner is not None else None
+    data.root.mkdir(parents=True, exist_ok=True)
+    async with SqliteStore(data.database, clock=SystemClock()) as store:
+        report = await datadir.initialise(
+            data,
+            server_names=args.server_names or config.server_names,
+            now=SystemClock().now(),
+            demo=args.demo,
+            store=store,
+            actor=datadir.cli_actor(),
+            gateway_id=config.gateway_id,
+        )
+    for path in report.created:
+        print(f"created  {path}")
+    for path in report.kept:
+        print(f"kept     {path}")
+    for partner_id in report.enrolled:
+        print(f"enrolled {partner_id}: certificate and key in {data.partner_dir(partner_id)}")
+    if args.production:
+        production.restrict(data.root, owner)
+        whose = f", owned by {owner.name}" if owner is not None else ""
+        print(f"restricted {data.root}: directories 0700, files 0600{whose}")
+    print(f"Data directory ready: {data.root.resolve()}")
+    return 0
+
+
+# --- partner ----------------------------------------------------------------------------------
+
+
+def _register_partner(commands: Subparsers[argparse.ArgumentParser]) -> None:
+    group = commands.add_parser("partner", help="the partner registry").add_subparsers(
+        dest="partner_command", required=True, metavar="ACTION"
+    )
+    add = group.add_parser("add", help="enrol a partner agency")
+    add_data_dir(add)
+    add.add_argument("partner_id", metavar="ID", help="slug such as nl-pol-limburg")
+    add.add_argument("--name", required=True, help="the agency's name in its own language")
+    add.add_argument("--country", required=True, choices=("NL", "BE", "DE"))
+    add.add_argument("--agency-type", required=True)
+    add.add_argument(
+        "--languages", required=True, help="languages in order of preference, e.g. de,fr"
+    )
+    add.add_argument("--webhook-url", default=None)
+    add.set_defaults(handler=run_partner_add)
+
+    listing = group.add_parser("list", help="list partners")
+    add_data_dir(listing)
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.set_defaults(handler=run_partner_list)
+
+    show = group.add_parser("show", help="one partner with its certificates")
+    add_data_dir(show)
+    show.add_argument("partner_id", metavar="ID")
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+    show.set_defaults(handler=run_partner_show)
+
+    for action, state, text in (
+        ("suspend", PartnerState.SUSPENDED, "stop a partner for now"),
+        ("reactivate", PartnerState.ACTIVE, "admit a suspended partner again"),
+        ("revoke", PartnerState.REVOKED, "remove a partner for good (revokes its certificates)"),
+    ):
+        change = group.add_parser(action, help=text)
+        add_data_dir(change)
+        change.add_argument("partner_id", metavar="ID")
+        change.set_defaults(handler=_state_changer(state))
+
+    webhook = group.add_parser(
+        "webhook", help="set or remove the URL a partner's envelopes are pushed to"
+    )
+    add_data_dir(webhook)
+    webhook.add_argument("partner_id", metavar="ID")
+    target = webhook.add_mutually_exclusive_group(required=True)
+    target.add_argument("url", nargs="?", metavar="URL", help="https URL of the webhook")
+    target.add_argument("--none", action="store_true", help="push no more; the inbox remains")
+    webhook.set_defaults(handler=run_partner_webhook)
+
+    keys.register(group)
+
+
+async def run_partner_webhook(args: argparse.Namespace) -> int:
+    url = None if args.none else args.url
+    async with open_store(layout(args)) as store:
+        partner = await change_webhook(store, args.partner_id, url, actor=datadir.cli_actor())
+    print(f"{partner.id} webhook: {partner.webhook_url or '-'}")
+    return 0
+
+
+async def run_partner_add(args: argparse.Namespace) -> int:
+    if args.webhook_url is not None and (problems := webhook_problems(args.webhook_url)):
+        raise RegistryError("; ".join(problems))
+    partner = Partner(
+        id=args.partner_id,
+        name=args.name,
+        country=args.country,
+        agency_type=args.agency_type,
+        languages=tuple(lang.strip() for lang in args.languages.split(",") if lang.strip()),
+        webhook_url=args.webhook_url,
+    )
+    async with open_store(layout(args)) as store:
+        await datadir.add_partner(store, partner, actor=datadir.cli_actor())
+    print(
+        f"added {partner.id}; certify the partner's own key with: "
+        f"euregate cert issue {partner.id} --csr FILE"
+    )
+    return 0
+
+
+def _partner_json(partner: Partner) -> dict[str, object]:
+    return {**asdict(partner), "languages": list(partner.languages), "state": str(partner.state)}
+
+
+def _certificate_json(certificate: Certificate) -> dict[str, object]:
+    return {
+        **asdict(certificate),
+        "not_before": certificate.not_before.isoformat(),
+        "not_after": certificate.not_after.isoformat(),
+        "state": str(certificate.state),
+    }
+
+
+async def run_partner_list(args: argparse.Namespace) -> int:
+    async with open_store(layout(args)) as store:
+        partners = await store.partners()
+    if args.json:
+        print(json.dumps([_partner_json(p) for p in partners], indent=2, ensure_ascii=False))
+        return 0
+    print_table(
+        ("ID", "COUNTRY", "TYPE", "LANGUAGES", "STATE", "NAME"),
+        [
+            (p.id, p.country, p.agency_type, ",".join(p.languages), p.state, p.name)
+            for p in partners
+        ],
+    )
+    return 0
+
+
+async def run_partner_show(args: argparse.Namespace) -> int:
+    async with open_store(layout(args)) as store:
+        partner = await store.partner(args.partner_id)
+        certificates = await store.certificates(args.partner_id)
+    if args.json:
+        document = _partner_json(partner)
+        document["certificates"] = [_certificate_json(c) for c in certificates]
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+        return 0
+    for label, value in (
+        ("id", partner.id),
+        ("name", partner.name),
+        ("country", partner.country),
+        ("agency type", partner.agency_type),
+        ("languages", ", ".join(partner.languages)),
+        ("state", partner.state),
+        ("webhook", partner.webhook_url or "-"),
+    ):
+        print(f"{label:<12} {value}")
+    print("certificates:")
+    print_table(
+        ("FINGERPRINT (SHA-256)", "SERIAL", "NOT AFTER", "STATE"),
+        [(c.fingerprint, c.serial[:16], c.not_after.isoformat(), c.state) for c in certificates],
+    )
+    return 0
+
+
+def _state_changer(state: PartnerState) -> Handler:
+    async def run(args: argparse.Namespace) -> int:
+        async with open_store(layout(args)) as store:
+            partner = await datadir.change_partner_state(
+                store, args.partner_id, state, actor=datadir.cli_actor()
+            )
+        print(f"{partner.id} is now {partner.state}")
+        return 0
+
+    return run
+
+
+# --- cert -------------------------------------------------------------------------------------
+
+
+def _register_cert(commands: Subparsers[argparse.ArgumentParser]) -> None:
+    group = commands.add_parser("cert", help="partners' client certificates").add_subparsers(
+        dest="cert_command", required=True, metavar="ACTION"
+    )
+    issue = group.add_parser(
+        "issue", help="certify the key of a partner's certificate signing request"
+    )
+    add_data_dir(issue)
+    issue.add_argument("partner_id", metavar="PARTNER")
+    _add_request(issue)
+    issue.add_argument("--out", type=Path, default=None, help="directory for client.pem")
+    issue.add_argument("--days", type=int, default=825, help="validity in days (default 825)")
+    issue.set_defaults(handler=run_cert_issue)
+
+    revoke = group.add_parser("revoke", help="revoke a client certificate")
+    add_data_dir(revoke)
+    revoke.add_argument("fingerprint", metavar="FINGERPRINT", help="SHA-256, hex")
+    revoke.set_defaults(handler=run_cert_revoke)
+
+    webhook = group.add_parser(
+        "webhook", help="issue a server certificate for a partner's webhook (trusted by default)"
+    )
+    add_data_dir(webhook)
+    webhook.add_argument("partner_id", metavar="PARTNER")
+    webhook.add_argument(
+        "--name",
+        action="append",
+        dest="names",
+        required=True,
+        metavar="NAME",
+        help="DNS name or IP address of the webhook server (repeatable)",
+    )
+    _add_request(webhook)
+    webhook.add_argument("--out", type=Path, default=None, help="directory for webhook.pem")
+    webhook.set_defaults(handler=run_cert_webhook)
+
+
+def _add_request(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--csr",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the partner's PKCS #10 certificate signing request (PEM or DER); the partner "
+        "keeps its private key (`euregate partner-kit csr`, or openssl req)",
+    )
+
+
+NO_REQUEST = (
+    "`cert {command}` needs --csr FILE: the partner makes its own key and certificate "
+    "signing request (`euregate partner-kit csr {partner}` or `openssl req`, see the README) "
+    "and keeps the key; the gateway certifies only the request's public key. Keys made by "
+    "the gateway exist only for the demo network of `euregate init --demo`."
+)
+
+
+def _request(args: argparse.Namespace, command: str) -> bytes:
+    if args.csr is None:
+        raise RegistryError(NO_REQUEST, command=command, partner=args.partner_id)
+    try:
+        request: bytes = args.csr.read_bytes()
+    except OSError as exc:
+        raise RegistryError(
+            "cannot read the certificate request {path}: {problem}",
+            path=args.csr,
+            problem=exc.strerror or type(exc).__name__,
+        ) from exc
+    return request
+
+
+async def run_cert_issue(args: argparse.Namespace) -> int:
+    data = layout(args)
+    request = _request(args, "issue")
+    async with open_store(data) as store:
+        issued = await datadir.issue_certificate(
+            store,
+            data,
+            args.partner_id,
+            request,
+            now=SystemClock().now(),
+            actor=datadir.cli_actor(),
+            out_dir=args.out,
+            valid_days=args.days,
+        )
+    print(f"certificate  {issued.certificate_path}  (send it and ca.pem to the partner)")
+    print(f"fingerprint  {issued.certificate.fingerprint}")
+    return 0
+
+
+async def run_cert_webhook(args: argparse.Namespace) -> int:
+    data = layout(args)
+    request = _request(args, "webhook")
+    async with open_store(data) as store:
+        issued = await issue_webhook_certificate(
+            store,
+            data,
+            args.partner_id,
+            args.names,
+            request,
+            now=SystemClock().now(),
+            actor=datadir.cli_actor(),
+            out_dir=args.out,
+        )
+    print(f"certificate  {issued.certificate_path}")
+    print(f"client CA    {issued.ca_path}  (the webhook admits the gateway's certificate by it)")
+    print(f"fingerprint  {issued.fingerprint}")
+    return 0
+
+
+async def run_cert_revoke(args: argparse.Namespace) -> int:
+    fingerprint = args.fingerprint.replace(":", "").lower()
+    async with open_store(layout(args)) as store:
+        certificate = await datadir.revoke_certificate(
+            store, fingerprint, actor=datadir.cli_actor()
+        )
+    print(f"revoked {certificate.fingerprint} of {certificate.partner_id}")
+    return 0
+
+
+# --- audit ------------------------------------------------------------------------------------
+
+
+def _register_audit(commands: Subparsers[argparse.ArgumentParser]) -> None:
+    group = commands.add_parser("audit", help="the audit log").add_subparsers(
+        dest="audit_command", required=True, metavar="ACTION"
+    )
+    check = group.add_parser("verify", help="walk the hash chain and report the first misfit")
+    add_data_dir(check)
+    check.add_argument("--json", action="store_true", help="machine-readable output")
+    check.set_defaults(handler=run_audit_verify)
+    exported = group.add_parser(
+        "export-verify",
+        help="check an audit export against its manifest and the gateway's signature",
+    )
+    exported.add_argument("file", type=Path, help="the exported CSV or JSON file")
+    exported.add_argument("manifest", type=Path, help="its .manifest.json")
+    exported.add_argument(
+        "--keys",
+        type=Path,
+        default=None,
+        help="the gateway's public keys as GET /v1/gateway/keys served them "
+        "(default: the keys in the data directory)",
+    )
+    add_data_dir(exported)
+    exported.set_defaults(handler=run_audit_export_verify)
+
+
+async def run_audit_verify(args: argparse.Namespace) -> int:
+    async with open_store(layout(args)) as store:
+        result = await verify_chain(store)
+    if args.json:
+        print(json.dumps({**asdict(result), "ok": result.ok}))
+    elif result.ok:
+        print(f"audit chain intact: {result.checked} entries, last hash {result.last_hash}")
+    else:
+        print(
+            f"audit chain BROKEN at entry {result.first_bad_seq}: {result.reason} "
+            f"({result.checked} entries before it are intact)"
+        )
+    return 0 if result.ok else 1
+
+
+async def run_audit_export_verify(args: argparse.Namespace) -> int:
+    if args.keys is not None:
+        known = public_keys_from_json(json.loads(args.keys.read_text(encoding="utf-8")))
+    else:
+        async with open_store(layout(args)) as store:
+            gateway_keys = await store.gateway_keys()
+        known = {key.key_id: key.public_key for key in gateway_keys}
+    manifest = json.loads(args.manifest.read_text(encoding="utf-8"))
+    problems = check_export(args.file.read_bytes(), manifest, known)
+    if problems:
+        for problem in problems:
+            print(f"NOT VERIFIED: {problem}")
+        return 1
+    print(
+        f"verified: {args.file.name} ({manifest['rows']} rows, sha256 {manifest['sha256']}), "
+        f"signed by gateway key {manifest['key_id']}, exported {manifest['exported_at']} "
+        f"by {manifest['exported_by']}"
+    )
+    return 0

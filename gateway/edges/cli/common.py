@@ -1,0 +1,87 @@
+"""What every command shares: the data directory and settings from flags or the environment."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import Any, Final, TypeAlias
+
+from gateway.infra.config import DataDir, Settings, load_settings
+from gateway.infra.i18n import LANGUAGES, N_, negotiate, translate
+
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+Handler: TypeAlias = Callable[[argparse.Namespace], Awaitable[int]]
+"""What runs a command: every handler is a coroutine, run once by :func:`gateway.edges.cli.main`."""
+
+
+def add_data_dir(parser: argparse.ArgumentParser) -> None:
+    """``--data-dir``, and ``--config``: the file the settings come from."""
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="data directory (default: $EUREGATE_DATA_DIR, the configuration file's, or ./data)",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="a TOML file of settings, such as /etc/euregate/euregate.toml "
+        "(default: $EUREGATE_CONFIG, or none)",
+    )
+
+
+def settings(args: argparse.Namespace) -> Settings:
+    """Whichever flags the command was given, over the environment, the configuration file
+    and the defaults."""
+    names = ("config", "data_dir", "host", "port", "staff_port", "max_body_bytes")
+    return load_settings(**{name: getattr(args, name, None) for name in names})
+
+
+def layout(args: argparse.Namespace) -> DataDir:
+    return DataDir(settings(args).data_dir)
+
+
+def add_action(
+    actions: Subparsers,
+    name: str,
+    text: str,
+    handler: Handler,
+) -> argparse.ArgumentParser:
+    """A sub-command with ``--data-dir`` and ``--lang``, run by ``handler``."""
+    parser = actions.add_parser(name, help=text)
+    add_data_dir(parser)
+    parser.add_argument("--lang", choices=LANGUAGES, help="language of the messages")
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def output_language(args: argparse.Namespace) -> str:
+    """``--lang``, else the terminal's language (``$LANGUAGE``, ``$LANG``), else English."""
+    chosen: str | None = getattr(args, "lang", None)
+    return chosen or negotiate(os.environ.get("LANGUAGE") or os.environ.get("LANG", "")[:2])
+
+
+MORE_NOT_LISTED: Final = N_("\u2026 and {count} more error(s), not listed.")
+AT_LEAST_MORE_NOT_LISTED: Final = N_(
+    "\u2026 and at least {count} more error(s), not listed: checking stopped where a list was "
+    "too long."
+)
+PERHAPS_MORE: Final = N_("\u2026 and perhaps more: checking stopped where a list was too long.")
+
+
+def unlisted_errors(problem: Mapping[str, Any], language: str) -> str | None:
+    """What a problem document found but does not list (it lists the first 100), if anything."""
+    listed = problem.get("errors")
+    count = problem.get("error_count")
+    if not isinstance(listed, list) or not isinstance(count, int):
+        return None
+    hidden = count - len(listed)
+    if problem.get("error_count_exact") is False:
+        if hidden > 0:
+            return translate(AT_LEAST_MORE_NOT_LISTED, language, count=hidden)
+        return translate(PERHAPS_MORE, language)
+    return translate(MORE_NOT_LISTED, language, count=hidden) if hidden > 0 else None

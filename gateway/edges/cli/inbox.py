@@ -1,0 +1,118 @@
+"""``euregate inbox pull``: a partner's messages, verified, decrypted, shown and acknowledged.
+
+Each envelope is checked against the gateway's signing keys, opened with the partner's own
+private key, printed in the partner's language, and only then acknowledged; an envelope
+that does not verify or open is reported and left unacknowledged, so it comes again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from gateway.edges.cli.common import add_data_dir, settings
+from gateway.edges.client import ClientFailure, EuregateClient, Problem, open_message
+from gateway.infra import pki, seal
+from gateway.infra.config import DataDir
+from gateway.infra.errors import EnvelopeRefused
+from gateway.infra.i18n import LANGUAGES, N_, translate
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    group = commands.add_parser("inbox", help="a partner's inbox: pull, decrypt, acknowledge")
+    actions = group.add_subparsers(dest="inbox_command", required=True, metavar="ACTION")
+    pull = actions.add_parser("pull", help="fetch, verify, decrypt, print and acknowledge")
+    add_data_dir(pull)
+    pull.add_argument("--as", dest="partner", required=True, metavar="PARTNER")
+    pull.add_argument("--cert", type=Path, help="client certificate (default: the demo one)")
+    pull.add_argument("--key", type=Path, help="client private key (default: the demo one)")
+    pull.add_argument(
+        "--decryption-key",
+        type=Path,
+        help="the partner's HPKE private key (default: encryption.key beside its certificate)",
+    )
+    pull.add_argument("--ca", type=Path, help="the gateway's CA certificate (PEM)")
+    pull.add_argument("--url", help="gateway URL (default: https://$EUREGATE_HOST:$EUREGATE_PORT)")
+    pull.add_argument("--after", type=int, default=0, help="start after this inbox position")
+    pull.add_argument("--limit", type=int, default=100, help="at most this many per fetch")
+    pull.add_argument("--watch", action="store_true", help="keep long-polling for new messages")
+    pull.add_argument("--no-ack", action="store_true", help="show, but do not acknowledge")
+    pull.add_argument("--json", action="store_true", help="one JSON message per line")
+    pull.add_argument("--lang", choices=LANGUAGES, default="en", help="language of this output")
+    pull.set_defaults(handler=run_pull)
+
+
+async def run_pull(args: argparse.Namespace) -> int:
+    config = settings(args)
+    data = DataDir(config.data_dir)
+    context = pki.client_ssl_context(
+        certificate=args.cert or data.partner_certificate(args.partner),
+        private_key=args.key or data.partner_key(args.partner),
+        server_ca=args.ca or data.ca_certificate,
+    )
+    key_file: Path = args.decryption_key or data.partner_encryption_key(args.partner)
+    private_key = seal.load_private_key(key_file.read_bytes())
+    url = args.url or f"https://{config.host}:{config.port}"
+    try:
+        return await _pull(args, url, context, private_key)
+    except Problem as problem:
+        print(f"euregate inbox: {problem}", file=sys.stderr)
+    except ClientFailure as failure:
+        print(f"euregate inbox: cannot reach the gateway: {failure}", file=sys.stderr)
+    except KeyboardInterrupt:
+        return 130
+    return 1
+
+
+async def _pull(
+    args: argparse.Namespace, url: str, context: Any, private_key: seal.RecipientPrivateKey
+) -> int:
+    refused = 0
+    async with EuregateClient(url, ssl_context=context, language=args.lang) as client:
+        keys = await client.gateway_keys()
+        after = args.after
+        while True:
+            answer = await client.inbox(after=after, limit=args.limit, wait=30 if args.watch else 0)
+            for entry in answer["envelopes"]:
+                try:
+                    message = open_message(
+                        entry, private_key=private_key, recipient_id=args.partner, gateway_keys=keys
+                    )
+                except EnvelopeRefused as error:
+                    refused += 1
+                    print(f"euregate inbox: {entry['id']}: {error}", file=sys.stderr)
+                    continue
+                _show(message.content, entry, args)
+                if not args.no_ack:
+                    await client.acknowledge(message.envelope_id)
+            after = int(answer["cursor"])
+            if not args.watch and not answer["envelopes"]:
+                break
+    return 1 if refused else 0
+
+
+def _show(content: dict[str, Any], entry: dict[str, Any], args: argparse.Namespace) -> None:
+    if args.json:
+        print(json.dumps({"envelope": entry["id"], "message": content}, ensure_ascii=False))
+        return
+    language = args.lang
+    heading = translate(
+        N_("Message {envelope} (signal {signal}, version {version}, from {sender})"),
+        language,
+        envelope=entry["id"],
+        signal=content["signal_id"],
+        version=content["version"],
+        sender=content["sender"],
+    )
+    print(heading)
+    if content["review"] == "pending":
+        print(
+            translate(
+                N_("The free text is not yet reviewed; a reviewed version follows."), language
+            )
+        )
+    print()
+    print(content["text"])

@@ -1,0 +1,124 @@
+"""``euregate partner key``: partners' encryption public keys, added, listed and retired."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from gateway.edges.cli import admin
+from gateway.edges.cli.common import add_data_dir, layout
+from gateway.infra.audit import timestamp
+from gateway.infra.clock import SystemClock
+from gateway.infra.errors import RegistryError
+from gateway.infra.seal import PartnerKey, Suite
+from gateway.registry import datadir
+
+
+def register(partner_actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``key`` with its actions under ``partner``."""
+    group = partner_actions.add_parser(
+        "key", help="a partner's encryption public keys"
+    ).add_subparsers(dest="key_command", required=True, metavar="ACTION")
+
+    add = group.add_parser("add", help="register an encryption public key (PEM)")
+    add_data_dir(add)
+    add.add_argument("partner_id", metavar="PARTNER")
+    add.add_argument("--public-key", type=Path, required=True, metavar="FILE")
+    add.add_argument(
+        "--suite",
+        choices=[str(suite) for suite in Suite],
+        default=None,
+        help="expected suite (default: as the file says; X25519 is one PEM key, "
+        "MLKEM768_X25519 an ML-KEM-768 and an X25519 key)",
+    )
+    add.add_argument("--valid-from", type=_moment, default=None, metavar="WHEN")
+    add.add_argument("--valid-until", type=_moment, default=None, metavar="WHEN")
+    add.set_defaults(handler=run_key_add)
+
+    listing = group.add_parser("list", help="a partner's keys, retired ones too")
+    add_data_dir(listing)
+    listing.add_argument("partner_id", metavar="PARTNER")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.set_defaults(handler=run_key_list)
+
+    retire = group.add_parser("retire", help="seal nothing more to a key")
+    add_data_dir(retire)
+    retire.add_argument("partner_id", metavar="PARTNER")
+    retire.add_argument("key_id", metavar="KEY_ID")
+    retire.set_defaults(handler=run_key_retire)
+
+
+def _moment(text: str) -> datetime:
+    """ISO 8601 date or date and time; without a zone it is UTC."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date or time: {text!r}") from exc
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+async def run_key_add(args: argparse.Namespace) -> int:
+    try:
+        pem = args.public_key.read_bytes()
+    except OSError as exc:
+        raise RegistryError(
+            "cannot read {path}: {cause}", path=args.public_key, cause=exc.strerror or exc
+        ) from exc
+    async with admin.open_store(layout(args)) as store:
+        key = await datadir.add_partner_key(
+            store,
+            args.partner_id,
+            pem,
+            now=SystemClock().now(),
+            actor=datadir.cli_actor(),
+            suite=None if args.suite is None else Suite(args.suite),
+            valid_from=args.valid_from,
+            valid_until=args.valid_until,
+        )
+    print(f"added key {key.key_id} ({key.suite}) for {key.partner_id}")
+    return 0
+
+
+def _key_json(key: PartnerKey, now: datetime) -> dict[str, object]:
+    def when(moment: datetime | None) -> str | None:
+        return None if moment is None else timestamp(moment)
+
+    return {
+        "partner_id": key.partner_id,
+        "key_id": key.key_id,
+        "suite": str(key.suite),
+        "valid_from": when(key.valid_from),
+        "valid_until": when(key.valid_until),
+        "added_at": when(key.added_at),
+        "retired_at": when(key.retired_at),
+        "state": key.state_at(now),
+    }
+
+
+async def run_key_list(args: argparse.Namespace) -> int:
+    async with admin.open_store(layout(args)) as store:
+        keys = await store.partner_keys(args.partner_id)
+    now = SystemClock().now()
+    documents = [_key_json(key, now) for key in keys]
+    if args.json:
+        print(json.dumps(documents, indent=2))
+        return 0
+    admin.print_table(
+        ("KEY ID", "SUITE", "VALID FROM", "VALID UNTIL", "STATE"),
+        [
+            (d["key_id"], d["suite"], d["valid_from"], d["valid_until"] or "-", d["state"])
+            for d in documents
+        ],
+    )
+    return 0
+
+
+async def run_key_retire(args: argparse.Namespace) -> int:
+    async with admin.open_store(layout(args)) as store:
+        key = await datadir.retire_partner_key(
+            store, args.partner_id, args.key_id, actor=datadir.cli_actor()
+        )
+    print(f"retired key {key.key_id} of {key.partner_id}")
+    return 0

@@ -1,0 +1,340 @@
+"""``euregate review``: a liaison officer's queue from the command line, over the staff API.
+
+The CLI signs in with an API token (``euregate staff token issue``), read from
+``$EUREGATE_TOKEN`` or ``--token-file``, never from the command line; it checks the
+gateway's certificate against the data directory's CA.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from gateway.edges.cli.admin import Subparsers, print_table
+from gateway.edges.cli.common import Handler, add_action, layout, output_language
+from gateway.edges.client import ClientFailure, Problem
+from gateway.edges.staff_client import StaffClient
+from gateway.infra import pki
+from gateway.infra.i18n import N_, translate
+from gateway.render.renderer import memory_origin_text
+from gateway.translate.types import Provenance
+
+T = TypeVar("T")
+DEFAULT_URL = "https://localhost:8444"
+
+
+def register(commands: Subparsers[argparse.ArgumentParser]) -> None:
+    group = commands.add_parser("review", help="the liaison officer's review queue")
+    actions = group.add_subparsers(dest="review_command", required=True, metavar="ACTION")
+
+    listing = _action(actions, "list", "what waits at your desk, most pressing first", run_list)
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+
+    show = _action(actions, "show", "the original beside the recipient's rendering", run_show)
+    show.add_argument("item_id", metavar="ID")
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+
+    release = _action(actions, "release", "release a message, with corrected text", run_release)
+    release.add_argument("item_id", metavar="ID")
+    release.add_argument(
+        "--correct",
+        action="append",
+        default=[],
+        metavar="POINTER=TEXT",
+        help="corrected text for a field, e.g. /summary='Dépôt de déchets...' (repeatable)",
+    )
+    release.add_argument(
+        "--correct-file",
+        action="append",
+        default=[],
+        metavar="POINTER=FILE",
+        help="corrected text for a field, read from a UTF-8 file (repeatable)",
+    )
+
+    reject = _action(actions, "reject", "reject a message, with a reason", run_reject)
+    reject.add_argument("item_id", metavar="ID")
+    reject.add_argument("--reason", required=True, help="why the message may not go out")
+
+    memory = actions.add_parser("memory", help="your desk's translation memory")
+    memory_actions = memory.add_subparsers(dest="memory_command", required=True, metavar="ACTION")
+    entries = _action(
+        memory_actions, "list", "what the officers of your desk taught the memory", run_memory
+    )
+    entries.add_argument("--json", action="store_true", help="machine-readable output")
+    confirm = _action(
+        memory_actions,
+        "confirm",
+        "confirm another officer's entry, so other desks' officers may use it in review",
+        run_confirm,
+    )
+    confirm.add_argument("entry_id", metavar="ID")
+
+
+def _action(
+    actions: Subparsers[argparse.ArgumentParser],
+    name: str,
+    text: str,
+    handler: Handler,
+) -> argparse.ArgumentParser:
+    parser = add_action(actions, name, text, handler)
+    parser.add_argument(
+        "--url",
+        default=os.environ.get("EUREGATE_STAFF_URL", DEFAULT_URL),
+        help=f"the staff listener (default: $EUREGATE_STAFF_URL or {DEFAULT_URL})",
+    )
+    parser.add_argument(
+        "--token-file",
+        type=Path,
+        default=None,
+        help="file holding your API token (default: $EUREGATE_TOKEN)",
+    )
+    return parser
+
+
+async def run_list(args: argparse.Namespace) -> int:
+    items = await _call(args, lambda desk: desk.queue())
+    if items is None:
+        return 1
+    if args.json:
+        print(json.dumps(items, ensure_ascii=False, indent=2))
+        return 0
+    if not items:
+        print(translate(N_("Nothing waits at your desk."), output_language(args)))
+        return 0
+    print_table(
+        [
+            translate(heading, output_language(args)).upper()
+            for heading in (
+                N_("id"),
+                N_("urgency"),
+                N_("recipient"),
+                N_("waiting since"),
+                N_("why"),
+            )
+        ],
+        [
+            (
+                item["id"],
+                item["urgency"],
+                item["recipient"],
+                item["created_at"],
+                "; ".join(reason["label"] for reason in item["reasons"]),
+            )
+            for item in items
+        ],
+    )
+    return 0
+
+
+async def run_show(args: argparse.Namespace) -> int:
+    case = await _call(args, lambda desk: desk.item(args.item_id))
+    if case is None:
+        return 1
+    if args.json:
+        print(json.dumps(case, ensure_ascii=False, indent=2))
+        return 0
+    language = output_language(args)
+    print(
+        translate(
+            N_("Message {id} for {recipient} ({urgency}), from {sender}"),
+            language,
+            id=case["id"],
+            recipient=case["recipient"],
+            urgency=case["urgency"],
+            sender=case["sender"],
+        )
+    )
+    for reason in case["reasons"]:
+        print(translate(N_("  waits: {reason}"), language, reason=reason["label"]))
+    original, translation = case["original"], case["translation"]
+    for pointer, text in original["fields"].items():
+        print()
+        print(f"{pointer}")
+        label = translate(N_("original"), language)
+        print(f"  {label} ({original['language']}): {text}")
+        if pointer in case["held"]:
+            print(
+                translate(
+                    N_("  held by the sharing rules: goes out only when you release it"), language
+                )
+            )
+        translated = translation["fields"].get(pointer)
+        if translated is not None:
+            source = _provenance(translated, language)
+            print(f"  {source} ({translated['language']}): {translated['text']}")
+    removed = case["removed"]
+    for what, heading in _REMOVED:
+        if removed[what]:
+            print(f"\n{translate(heading, language)}: {', '.join(removed[what])}")
+    rejection = case.get("rejection")
+    if rejection is not None:
+        print(
+            "\n"
+            + translate(
+                N_("Rejected by {officer}: {reason}"),
+                language,
+                officer=case.get("officer", "?"),
+                reason=rejection["reason"],
+            )
+        )
+    print("\n" + translate(N_("What the recipient will read:"), language) + "\n")
+    print(case["rendering_text"])
+    return 0
+
+
+async def run_release(args: argparse.Namespace) -> int:
+    try:
+        corrections = _corrections(args.correct, args.correct_file)
+    except ValueError as error:
+        print(f"euregate review release: {error}", file=sys.stderr)
+        return 2
+    item = await _call(args, lambda desk: desk.release(args.item_id, corrections))
+    if item is None:
+        return 1
+    print(
+        translate(
+            N_("Released {id} for {recipient}."),
+            output_language(args),
+            id=item["id"],
+            recipient=item["recipient"],
+        )
+    )
+    return 0
+
+
+async def run_reject(args: argparse.Namespace) -> int:
+    item = await _call(args, lambda desk: desk.reject(args.item_id, args.reason))
+    if item is None:
+        return 1
+    print(
+        translate(
+            N_("Rejected {id} for {recipient}."),
+            output_language(args),
+            id=item["id"],
+            recipient=item["recipient"],
+        )
+    )
+    return 0
+
+
+async def run_memory(args: argparse.Namespace) -> int:
+    entries = await _call(args, lambda desk: desk.memory())
+    if entries is None:
+        return 1
+    if args.json:
+        print(json.dumps(entries, ensure_ascii=False, indent=2))
+        return 0
+    language = output_language(args)
+    if not entries:
+        print(translate(N_("Your desk has taught the translation memory nothing yet."), language))
+        return 0
+    for entry in entries:
+        if entry["confirmed_by"]:
+            state = translate(N_("confirmed by {officer}"), language, officer=entry["confirmed_by"])
+        else:
+            state = translate(N_("not confirmed"), language)
+        print(
+            translate(
+                N_("{id}  {source} → {target}, written by {officer} ({at}); {state}"),
+                language,
+                id=entry["id"],
+                source=entry["source_language"],
+                target=entry["target_language"],
+                officer=entry["officer"],
+                at=entry["created_at"],
+                state=state,
+            )
+        )
+        print(f"  {entry['source_language']}: {entry['source']}")
+        print(f"  {entry['target_language']}: {entry['target']}")
+    return 0
+
+
+async def run_confirm(args: argparse.Namespace) -> int:
+    entry = await _call(args, lambda desk: desk.confirm_memory(args.entry_id))
+    if entry is None:
+        return 1
+    print(
+        translate(
+            N_("Confirmed {id}, written by {officer}: other desks' officers may now use it."),
+            output_language(args),
+            id=entry["id"],
+            officer=entry["officer"],
+        )
+    )
+    return 0
+
+
+_REMOVED = (
+    ("withheld", N_("withheld")),
+    ("generalised", N_("generalised")),
+    ("pseudonymised", N_("pseudonymised")),
+)
+
+
+def _provenance(text: dict[str, Any], language: str) -> str:
+    provenance = text["provenance"]
+    kind = str(provenance["kind"])
+    if kind == "machine":
+        engine = provenance.get("engine", "?")
+        return translate(N_("machine translation, unreviewed ({engine})"), language, engine=engine)
+    if kind == "memory":
+        return memory_origin_text(Provenance(**provenance), language)
+    if kind == "human":
+        officer = provenance.get("officer", "?")
+        return translate(N_("corrected by {officer}"), language, officer=officer)
+    return translate(N_("as written"), language)
+
+
+def _corrections(inline: list[str], files: list[str]) -> dict[str, str]:
+    corrections: dict[str, str] = {}
+    for given, from_file in [(text, False) for text in inline] + [(f, True) for f in files]:
+        pointer, sep, value = given.partition("=")
+        if not sep or not pointer.startswith("/"):
+            raise ValueError(f"{given!r}: expected POINTER=TEXT, e.g. /summary=...")
+        corrections[pointer] = (
+            Path(value).read_text(encoding="utf-8").strip() if from_file else value
+        )
+    return corrections
+
+
+def _token(args: argparse.Namespace) -> str | None:
+    token_file: Path | None = args.token_file
+    if token_file is not None:
+        return token_file.read_text(encoding="utf-8").strip()
+    return os.environ.get("EUREGATE_TOKEN")
+
+
+async def _call(args: argparse.Namespace, call: Callable[[StaffClient], Awaitable[T]]) -> T | None:
+    """Run ``call`` against the staff listener; print a refusal and return None."""
+    token = _token(args)
+    if not token:
+        print(
+            "euregate review: no API token; set $EUREGATE_TOKEN or pass --token-file "
+            "(an administrator issues one with `euregate staff token issue`)",
+            file=sys.stderr,
+        )
+        return None
+    context = pki.client_ssl_context(
+        certificate=None, private_key=None, server_ca=layout(args).ca_certificate
+    )
+
+    try:
+        async with StaffClient(
+            args.url, token=token, ssl_context=context, language=output_language(args)
+        ) as desk:
+            return await call(desk)
+    except Problem as problem:
+        print(f"euregate review: {problem.document.get('title', problem.status)}", file=sys.stderr)
+        detail = problem.document.get("detail")
+        if detail:
+            print(f"  {detail}", file=sys.stderr)
+        return None
+    except ClientFailure as failure:
+        print(f"euregate review: {failure}", file=sys.stderr)
+        return None

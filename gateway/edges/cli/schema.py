@@ -1,0 +1,157 @@
+"""``euregate schema``: write the JSON Schema files, and validate signal files offline.
+
+``schema validate`` runs the same stage as the server (:func:`parse_json` and
+:func:`validate_signal` against the current time), so a file it calls valid is
+refused by the gateway only for reasons outside the document: unknown or
+inactive recipients, or a reused ``sender_reference``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+
+from gateway.contract.codelists import SCHEMAS_DIR
+from gateway.contract.schema_export import drifted_schemas, export_schemas
+from gateway.contract.validate import parse_json, validate_signal
+from gateway.edges.cli.common import unlisted_errors
+from gateway.edges.problems import issue_document, problem_document
+from gateway.infra.errors import ClientError
+from gateway.infra.i18n import LANGUAGES, negotiate
+
+EXIT_VALID: Final = 0
+EXIT_INVALID: Final = 1
+EXIT_UNREADABLE: Final = 2
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "schema", help="the Signal v1 schema: write its files, validate signal files offline"
+    )
+    actions = parser.add_subparsers(dest="schema_command", required=True, metavar="ACTION")
+
+    export = actions.add_parser("export", help="write the JSON Schema files from the models")
+    export.add_argument(
+        "--dir", type=Path, default=SCHEMAS_DIR, help=f"target directory (default: {SCHEMAS_DIR})"
+    )
+    export.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; list the files that differ from the models and exit 1 if any do",
+    )
+    export.set_defaults(handler=run_export)
+
+    validate = actions.add_parser(
+        "validate", help="validate signal files exactly as the gateway does, without sending them"
+    )
+    validate.add_argument("files", nargs="+", type=Path, metavar="FILE", help="signal files (JSON)")
+    validate.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        help="language of the messages (default: from $LANGUAGE or $LANG, else en)",
+    )
+    validate.add_argument("--json", action="store_true", help="print the results as JSON")
+    validate.set_defaults(handler=run_validate)
+
+
+async def run_export(args: argparse.Namespace) -> int:
+    directory: Path = args.dir
+    if args.check:
+        drifted = drifted_schemas(directory)
+        for name in drifted:
+            print(f"{directory / name}: differs from the models; run `euregate schema export`")
+        return EXIT_INVALID if drifted else EXIT_VALID
+    for path in export_schemas(directory):
+        print(f"wrote {path}")
+    return EXIT_VALID
+
+
+@dataclass
+class FileResult:
+    """What validating one file found: nothing, a refusal, or no file to read."""
+
+    path: Path
+    error: ClientError | None = None
+    unreadable: str | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.error is None and self.unreadable is None
+
+
+def check_file(path: Path, *, now: datetime) -> FileResult:
+    """Validate one file as the gateway would have at ``now``."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return FileResult(path, unreadable=exc.strerror or str(exc))
+    try:
+        validate_signal(parse_json(raw), now=now)
+    except ClientError as error:
+        return FileResult(path, error=error)
+    return FileResult(path)
+
+
+async def run_validate(args: argparse.Namespace) -> int:
+    language = args.lang or environment_language(os.environ)
+    now = datetime.now(UTC)
+    results = [check_file(path, now=now) for path in args.files]
+    if args.json:
+        print(
+            json.dumps(
+                [_as_json(result, language) for result in results], indent=2, ensure_ascii=False
+            )
+        )
+    else:
+        for result in results:
+            _print_text(result, language)
+    if any(result.unreadable is not None for result in results):
+        return EXIT_UNREADABLE
+    return EXIT_VALID if all(result.valid for result in results) else EXIT_INVALID
+
+
+def environment_language(environ: Mapping[str, str]) -> str:
+    """Our language for a POSIX locale: $LANGUAGE (a list such as ``nl:en``), then $LANG."""
+    tags = [*environ.get("LANGUAGE", "").split(":"), environ.get("LANG", "")]
+    ranked = [_locale_tag(tag) for tag in tags]
+    return negotiate(", ".join(tag for tag in ranked if tag))
+
+
+def _locale_tag(locale: str) -> str:
+    """``nl_BE.UTF-8@euro`` as the language tag ``nl-BE``; ``C`` and ``POSIX`` name no language."""
+    tag = re.split(r"[.@]", locale, maxsplit=1)[0].replace("_", "-")
+    return "" if tag in ("", "C", "POSIX") else tag
+
+
+def _print_text(result: FileResult, language: str) -> None:
+    if result.unreadable is not None:
+        print(f"{result.path}: cannot be read: {result.unreadable}", file=sys.stderr)
+        return
+    if result.error is None:
+        print(f"{result.path}: valid")
+        return
+    problem = problem_document(result.error, language=language)
+    if not result.error.issues:
+        print(f"{result.path}: {problem['detail']}")
+    for issue in result.error.issues:
+        print(f"{result.path}: {issue.pointer or '/'}: {issue_document(issue, language)['detail']}")
+    unlisted = unlisted_errors(problem, language)
+    if unlisted is not None:
+        print(f"{result.path}: {unlisted}")
+
+
+def _as_json(result: FileResult, language: str) -> dict[str, object]:
+    entry: dict[str, object] = {"file": str(result.path), "valid": result.valid}
+    if result.unreadable is not None:
+        entry["unreadable"] = result.unreadable
+    if result.error is not None:
+        entry["problem"] = problem_document(result.error, language=language)
+    return entry

@@ -1,0 +1,193 @@
+"""The partner's side: an async client for a partner system talking to Euregate.
+
+    async with EuregateClient(url, ssl_context=pki.client_ssl_context(...)) as client:
+        receipt = await client.post_signal(document)
+
+Refusals raise :class:`Problem` carrying the gateway's RFC 9457 document; a gateway that
+cannot be reached raises :class:`Unreachable`. Both derive from :class:`ClientFailure`.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import quote
+
+import aiohttp
+
+from gateway.infra import seal
+from gateway.infra.errors import EnvelopeMisaddressed
+
+
+class ClientFailure(Exception):
+    """Anything that kept a request from getting an answer it could use."""
+
+
+class Unreachable(ClientFailure):
+    """No HTTP answer: connection refused, TLS handshake refused, timeout."""
+
+
+class Problem(ClientFailure):
+    """The gateway refused the request; ``document`` is its problem document."""
+
+    def __init__(self, status: int, document: Mapping[str, Any]) -> None:
+        self.status = status
+        self.document = dict(document)
+        super().__init__(f"{status} {document.get('title', '')}: {document.get('detail', '')}")
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        errors = self.document.get("errors", [])
+        return list(errors) if isinstance(errors, list) else []
+
+
+class JsonClient:
+    """JSON over HTTPS to one of the gateway's listeners, problems raised as :class:`Problem`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        ssl_context: ssl.SSLContext,
+        language: str = "en",
+        timeout: float = 30.0,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._ssl = ssl_context
+        self._headers = {"Accept-Language": language, **(headers or {})}
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> Self:
+        self._session = aiohttp.ClientSession(
+            headers=self._headers,
+            timeout=self._timeout,
+            connector=aiohttp.TCPConnector(ssl=self._ssl),
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        if self._session is None:
+            raise RuntimeError(f"use {type(self).__name__} in `async with`")
+        try:
+            async with self._session.request(
+                method, self._base_url + path, allow_redirects=False, **kwargs
+            ) as response:
+                text = await response.text()
+                status = response.status
+        except (aiohttp.ClientError, TimeoutError, ssl.SSLError) as exc:
+            raise Unreachable(f"{self._base_url}: {exc}") from exc
+        try:
+            document = json.loads(text)
+        except ValueError as exc:
+            raise Problem(status, {"title": "not JSON", "detail": text[:200]}) from exc
+        if status >= 400:
+            raise Problem(status, document)
+        if not isinstance(document, dict):
+            raise Problem(status, {"title": "unexpected answer", "detail": text[:200]})
+        return document
+
+
+class EuregateClient(JsonClient):
+    """A partner system's client: identity is the TLS client certificate in ``ssl_context``."""
+
+    async def post_signal(self, signal: Mapping[str, Any] | bytes) -> dict[str, Any]:
+        """Post a signal; the receipt on 202 (new) or 200 (the same signal sent before)."""
+        body = signal if isinstance(signal, bytes) else json.dumps(signal).encode()
+        return await self._request(
+            "POST", "/v1/signals", data=body, headers={"Content-Type": "application/json"}
+        )
+
+    async def explain(self, signal: Mapping[str, Any] | bytes) -> dict[str, Any]:
+        """What posting ``signal`` would decide for each recipient, and why; nothing is kept."""
+        body = signal if isinstance(signal, bytes) else json.dumps(signal).encode()
+        return await self._request(
+            "POST", "/v1/policy/explain", data=body, headers={"Content-Type": "application/json"}
+        )
+
+    async def signal_status(self, signal_id: str) -> dict[str, Any]:
+        return await self._request("GET", f"/v1/signals/{signal_id}")
+
+    async def inbox(self, *, after: int = 0, limit: int = 100, wait: int = 0) -> dict[str, Any]:
+        """Unacknowledged envelopes after position ``after`` (``cursor`` says where the next
+        call may start); waits up to ``wait`` seconds for the first when there is none."""
+        query = f"?after={after}&limit={limit}&wait={wait}"
+        return await self._request(
+            "GET", "/v1/inbox" + query, timeout=aiohttp.ClientTimeout(total=wait + 30)
+        )
+
+    async def acknowledge(self, envelope_id: str) -> dict[str, Any]:
+        """Tell the gateway an envelope arrived; idempotent."""
+        return await self._request("POST", f"/v1/inbox/{quote(envelope_id, safe='')}/ack")
+
+    async def requests(self, state: str = "open") -> dict[str, Any]:
+        """Requests for information this partner sent or was sent, in ``state`` (``open``,
+        ``overdue`` or ``answered``), earliest deadline first, each with its time left or
+        time overdue (Directive (EU) 2023/977, art. 5)."""
+        return await self._request("GET", "/v1/requests?state=" + quote(state, safe=""))
+
+    async def gateway_keys(self) -> dict[str, bytes]:
+        """The gateway's public signing keys by id, to verify envelopes."""
+        keys = (await self._request("GET", "/v1/gateway/keys"))["keys"]
+        return {key["key_id"]: seal.unb64url(key["public_key"]) for key in keys}
+
+
+@dataclass(frozen=True)
+class Message:
+    """An opened envelope: the inbox entry and the plaintext message it carried."""
+
+    envelope_id: str
+    position: int
+    signal_id: str
+    version: int
+    content: dict[str, Any]
+
+    @property
+    def text(self) -> str:
+        """The message rendered for a person, in the recipient's language."""
+        return str(self.content["text"])
+
+
+def open_message(
+    entry: Mapping[str, Any],
+    *,
+    private_key: seal.RecipientPrivateKey,
+    recipient_id: str,
+    gateway_keys: Mapping[str, bytes],
+) -> Message:
+    """Verify and decrypt one inbox entry; raises :class:`~gateway.infra.errors.EnvelopeRefused`
+    (misaddressed, wrong key, bad signature, altered) with the reason."""
+    envelope = seal.Envelope.from_json(entry["envelope"])
+    if envelope.header.signal_id != entry["signal_id"]:
+        raise EnvelopeMisaddressed(
+            recipient=envelope.header.recipient_id, signal=envelope.header.signal_id
+        )
+    plaintext = seal.open_envelope(
+        envelope,
+        private_key=private_key,
+        recipient_id=recipient_id,
+        signal_id=str(entry["signal_id"]),
+        gateway_public_keys=gateway_keys,
+    )
+    return Message(
+        envelope_id=str(entry["id"]),
+        position=int(entry["position"]),
+        signal_id=str(entry["signal_id"]),
+        version=int(entry["version"]),
+        content=json.loads(plaintext),
+    )

@@ -1,0 +1,215 @@
+"""The partners' HTTP API: identity from the TLS handshake, routes, and handlers that call
+the pipeline. Handlers do HTTP and nothing else; the work is in :mod:`gateway.flow.intake`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ssl
+
+from aiohttp import web
+
+from gateway.contract.partners import Partner, admit
+from gateway.edges.http import (
+    ACTOR,
+    LANGUAGE,
+    MAX_BODY,
+    Handler,
+    client_gone,
+    dumps,
+    edge_middleware,
+    query_int,
+    read_body,
+)
+from gateway.edges.refusals import REFUSALS
+from gateway.flow import requests as tracked_requests
+from gateway.flow.inbox import MAX_LIMIT, MAX_WAIT, Inbox, Standing, inbox_entry
+from gateway.flow.intake import Intake, Receipt
+from gateway.flow.partner_limits import PartnerLimits
+from gateway.infra.audit import timestamp
+from gateway.infra.clock import Clock
+from gateway.infra.errors import (
+    ClientError,
+    ClientGone,
+    NotFound,
+)
+from gateway.store import Store
+
+STORE = web.AppKey("store", Store)
+CLOCK = web.AppKey("clock", Clock)
+INTAKE = web.AppKey("intake", Intake)
+INBOX = web.AppKey("inbox", Inbox)
+LIMITS = web.AppKey("limits", PartnerLimits)
+PARTNER = web.RequestKey("partner", Partner)
+REGISTRY: web.RequestKey[tuple[Partner, ...]] = web.RequestKey("registry")
+
+
+def create_app(
+    *,
+    store: Store,
+    clock: Clock,
+    intake: Intake,
+    inbox: Inbox,
+    limits: PartnerLimits,
+    max_body_bytes: int,
+) -> web.Application:
+    app = web.Application(
+        middlewares=[edge_middleware, authenticate_middleware],
+        client_max_size=max_body_bytes,
+    )
+    app[STORE] = store
+    app[CLOCK] = clock
+    app[INTAKE] = intake
+    app[INBOX] = inbox
+    app[LIMITS] = limits
+    app[MAX_BODY] = max_body_bytes
+    app.router.add_post("/v1/signals", post_signal)
+    app.router.add_get("/v1/signals/{signal_id}", get_signal)
+    app.router.add_post("/v1/policy/explain", post_explain)
+    app.router.add_get("/v1/gateway/keys", get_gateway_keys)
+    app.router.add_get("/v1/inbox", get_inbox)
+    app.router.add_post("/v1/inbox/{envelope_id}/ack", post_ack)
+    app.router.add_get("/v1/requests", get_requests)
+    return app
+
+
+@web.middleware
+async def authenticate_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The partner from the client certificate. A refused certificate is counted per address
+    and summarised, not written one by one; an address with too many refusals is answered
+    429 before anything is looked up (:mod:`gateway.edges.refusals`)."""
+    fingerprint = peer_fingerprint(request)
+    screening = request.app[REFUSALS].screening(request.remote or "", credential=fingerprint)
+    async with screening:
+        admission = await request.app[STORE].admission(fingerprint)
+        request[PARTNER] = admit(admission.partner, admission.certificate)
+    request[REGISTRY] = admission.registry
+    request[ACTOR] = request[PARTNER].id
+    return await handler(request)
+
+
+def peer_fingerprint(request: web.Request) -> str | None:
+    """SHA-256 of the client certificate from the TLS handshake; the only source of identity."""
+    transport = request.transport
+    ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
+    if not isinstance(ssl_object, ssl.SSLObject | ssl.SSLSocket):
+        return None
+    der = ssl_object.getpeercert(binary_form=True)
+    return hashlib.sha256(der).hexdigest() if der else None
+
+
+async def _signal_body(request: web.Request) -> bytes:
+    """The posted body, once it has passed the media-type and size checks (refusals audited)."""
+    try:
+        return await read_body(request)
+    except ClientError as error:
+        await request.app[INTAKE].refused(request[PARTNER], error)
+        raise
+
+
+async def post_signal(request: web.Request) -> web.Response:
+    with request.app[LIMITS].admit(request[PARTNER].id, request.content_length):
+        body = await _signal_body(request)
+        registry: tuple[Partner, ...] = request[REGISTRY]
+        receipt = await request.app[INTAKE].receive(request[PARTNER], body, registry=registry)
+    response = web.json_response(
+        receipt.as_json(request[LANGUAGE]), status=200 if receipt.replayed else 202, dumps=dumps
+    )
+    response.headers["Location"] = f"/v1/signals/{receipt.signal.id}"
+    return response
+
+
+async def post_explain(request: web.Request) -> web.Response:
+    """A dry run: what posting this signal would decide for each recipient, and why."""
+    with request.app[LIMITS].admit(request[PARTNER].id, request.content_length):
+        body = await _signal_body(request)
+        registry: tuple[Partner, ...] = request[REGISTRY]
+        decisions = await request.app[INTAKE].explain(request[PARTNER], body, registry=registry)
+    return web.json_response(
+        {
+            "policy_sha256": decisions[0].policy_digest,
+            "decisions": [decision.as_json() for decision in decisions],
+        },
+        dumps=dumps,
+    )
+
+
+async def get_signal(request: web.Request) -> web.Response:
+    stored = await request.app[INTAKE].status(request[PARTNER], request.match_info["signal_id"])
+    if stored is None:
+        raise NotFound()
+    receipt = Receipt(stored, replayed=True).as_json(request[LANGUAGE])
+    return web.json_response(receipt, dumps=dumps)
+
+
+async def get_gateway_keys(request: web.Request) -> web.Response:
+    """The gateway's public signing keys by id, retired ones too, to verify envelopes offline."""
+    keys = await request.app[STORE].gateway_keys()
+    return web.json_response({"keys": [key.as_json() for key in keys]}, dumps=dumps)
+
+
+async def get_inbox(request: web.Request) -> web.Response:
+    """The caller's unacknowledged envelopes after ``after``, oldest first; long-polls up to
+    ``wait`` seconds when there are none."""
+    after = query_int(request.query, "after", default=0, low=0, high=2**62)
+    limit = query_int(request.query, "limit", default=100, low=1, high=MAX_LIMIT)
+    wait = query_int(request.query, "wait", default=0, low=0, high=MAX_WAIT)
+    fetched = await request.app[INBOX].fetch(
+        request[PARTNER], after=after, limit=limit, wait=wait, standing=_standing(request)
+    )
+    return web.json_response(
+        {
+            "envelopes": [inbox_entry(item) for item in fetched.envelopes],
+            "cursor": fetched.cursor,
+        },
+        dumps=dumps,
+    )
+
+
+def _standing(request: web.Request) -> Standing:
+    """The caller's admission asked anew (a long-poll asks it after waiting): the client has
+    not gone, its certificate is not revoked, and its partner is neither suspended nor
+    revoked, whichever process changed the registry."""
+    fingerprint = peer_fingerprint(request)
+    store = request.app[STORE]
+
+    async def standing() -> None:
+        if client_gone(request):
+            raise ClientGone()
+        admission = await store.admission(fingerprint)
+        admit(admission.partner, admission.certificate)
+
+    return standing
+
+
+async def post_ack(request: web.Request) -> web.Response:
+    acknowledged = await request.app[INBOX].acknowledge(
+        request[PARTNER], request.match_info["envelope_id"]
+    )
+    if acknowledged is None:
+        raise NotFound()
+    return web.json_response(
+        {
+            "id": acknowledged.id,
+            "acknowledged_at": None
+            if acknowledged.acked_at is None
+            else timestamp(acknowledged.acked_at),
+        },
+        dumps=dumps,
+    )
+
+
+async def get_requests(request: web.Request) -> web.Response:
+    """Requests for information the caller sent or was sent, by ``state`` (open, overdue,
+    answered), each with its time left or overdue; earliest deadline first."""
+    state = tracked_requests.parse_state(request.query.get("state"))
+    now = request.app[CLOCK].now()
+    found = await request.app[STORE].requests(state, now=now, viewer=request[PARTNER].id)
+    return web.json_response(
+        {
+            "state": str(state),
+            "now": timestamp(now),
+            "requests": [tracked_requests.status(item, now).as_json() for item in found],
+        },
+        dumps=dumps,
+    )

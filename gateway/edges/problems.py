@@ -1,0 +1,48 @@
+"""RFC 9457 problem documents: the one shape every refusal takes, in the caller's language."""
+
+from __future__ import annotations
+
+from gateway.infra.errors import EuregateError, FieldIssue
+from gateway.infra.i18n import translate
+
+MEDIA_TYPE = "application/problem+json"
+
+
+def problem_document(
+    error: EuregateError,
+    *,
+    language: str,
+    instance: str | None = None,
+    request_id: str | None = None,
+) -> dict[str, object]:
+    """The problem document for ``error``, with every field issue listed under ``errors``."""
+    document: dict[str, object] = {
+        "type": error.type_uri,
+        "title": translate(error.title, language),
+        "status": error.status,
+        "detail": translate(error.detail_id, language, **_translated(error.params, language)),
+    }
+    if instance is not None:
+        document["instance"] = instance
+    if error.issues:
+        document["errors"] = [issue_document(issue, language) for issue in error.issues]
+    document.update(error.extensions())
+    if request_id is not None:
+        document["request_id"] = request_id
+    return document
+
+
+def issue_document(issue: FieldIssue, language: str) -> dict[str, object]:
+    return {
+        "pointer": issue.pointer,
+        "code": issue.code,
+        "detail": translate(issue.message, language, **issue.params),
+    }
+
+
+def _translated(params: dict[str, object], language: str) -> dict[str, object]:
+    """Parameters that are themselves message ids (such as a refusal reason) translate too."""
+    return {
+        name: translate(value, language) if name == "reason" and isinstance(value, str) else value
+        for name, value in params.items()
+    }

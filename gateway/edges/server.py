@@ -1,0 +1,399 @@
+"""Wiring: from settings and a data directory to a running gateway."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import os
+import signal
+import ssl
+import sys
+from collections.abc import AsyncIterator, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+
+from aiohttp import web
+
+from gateway.decide.sharing import PolicyInForce, PolicyRefused
+from gateway.edges import systemd_notify
+from gateway.edges.listener import GatedSite, Limits
+from gateway.edges.partner_app import create_app
+from gateway.edges.refusals import REFUSALS, RefusalLedger, summarising
+from gateway.edges.staff_app import AUTHENTICATOR, DESK, add_memory_routes, create_staff_app
+from gateway.edges.web import setup_web
+from gateway.flow import at_rest
+from gateway.flow.courier import Courier
+from gateway.flow.desk import ReviewDesk
+from gateway.flow.fair_pool import FairPool, JobHook, start_executor
+from gateway.flow.inbox import Inbox
+from gateway.flow.intake import Intake
+from gateway.flow.memory_desk import MemoryDesk
+from gateway.flow.partner_limits import PartnerLimits
+from gateway.flow.prepare import Preparer
+from gateway.flow.pusher import Pusher, fan_out
+from gateway.infra import pki
+from gateway.infra.clock import Clock, SystemClock
+from gateway.infra.config import DataDir, Settings
+from gateway.infra.errors import RegistryError
+from gateway.infra.logs import configure
+from gateway.registry import datadir
+from gateway.registry.staff import PASSWORDS, Authenticator, Passwords
+from gateway.store import Store
+from gateway.store.sqlite import SqliteStore
+from gateway.translate import (
+    MemoryBackend,
+    TranslationBackend,
+    backend_from_settings,
+    checked_url,
+    close_backend,
+)
+
+
+@dataclass(frozen=True)
+class Gateway:
+    """The partners' listener (mutual TLS) and the staff listener (TLS, API tokens)."""
+
+    app: web.Application
+    ssl_context: ssl.SSLContext
+    store: Store
+    policy: PolicyInForce
+    layout: DataDir
+    staff_app: web.Application
+    staff_ssl_context: ssl.SSLContext
+    limits: Limits
+    staff_limits: Limits
+
+
+def listener_limits(settings: Settings) -> tuple[Limits, Limits]:
+    """The partners' listener's limits and the staff listener's, from the settings."""
+    partners = Limits(
+        max_connections=settings.max_connections,
+        handshake_timeout=settings.handshake_timeout,
+        header_timeout=settings.header_timeout,
+        body_timeout=settings.body_timeout,
+        idle_timeout=settings.idle_timeout,
+        stop_timeout=settings.stop_timeout,
+    )
+    staff = dataclasses.replace(
+        partners,
+        max_connections=settings.staff_max_connections,
+        per_address=settings.staff_max_connections_per_address,
+        allow=tuple(settings.staff_allow),
+    )
+    return partners, staff
+
+
+async def build(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    passwords: Passwords = PASSWORDS,
+    intake_hook: JobHook | None = None,
+) -> Gateway:
+    """The application, its TLS context and its store (started; closed on app cleanup).
+
+    ``passwords`` hashes and checks staff passwords (argon2id with the parameters of
+    :mod:`gateway.registry.staff.passwords`); ``intake_hook`` runs in the intake worker before each
+    job (tests hold jobs with it).
+    """
+    layout = DataDir(settings.data_dir)
+    if not layout.database.exists():
+        raise RegistryError(
+            "no Euregate data directory at {path}; run `euregate init` first", path=layout.root
+        )
+    checked_url(settings.libretranslate_url, allow_http=settings.libretranslate_allow_http)
+    clock = clock or SystemClock()
+    store = await SqliteStore(
+        layout.database,
+        clock=clock,
+        group_commit_max=settings.group_commit_max,
+        read_threads=settings.store_read_threads,
+    ).start()
+    try:
+        policy = await PolicyInForce.adopt(settings.policy_file or layout.policy, store=store)
+    except PolicyRefused:
+        await store.close()
+        raise
+    master_key = datadir.load_master_key(layout)
+    await at_rest.upgrade(store, master_key)
+    translator = backend_from_settings(settings, store=store, master_key=master_key, clock=clock)
+    preparing = ThreadPoolExecutor(1, thread_name_prefix="euregate-prepare")
+    preparer = Preparer(
+        store=store, master_key=master_key, translator=translator, policy=policy, cpu=preparing
+    )
+    inbox = Inbox(
+        store, max_waiting=settings.long_polls_per_partner, recheck=settings.long_poll_recheck
+    )
+    pusher = Pusher.from_settings(settings, layout, store=store, clock=clock)
+    signer = datadir.load_signer(layout, master_key)
+    courier = Courier(
+        store=store,
+        preparer=preparer,
+        signer=signer,
+        gateway_id=settings.gateway_id,
+        clock=clock,
+        sealed=fan_out(inbox.notify, pusher.wake),
+    )
+    desk = ReviewDesk(
+        store=store,
+        preparer=preparer,
+        clock=clock,
+        master_key=master_key,
+        on_released=courier.wake,
+    )
+    pool = intake_pool(settings, intake_hook)
+    intake = Intake(
+        store=store,
+        master_key=master_key,
+        clock=clock,
+        policy=policy,
+        pool=pool,
+        on_accepted=courier.wake,
+    )
+    context = pki.server_ssl_context(
+        certificate=layout.server_certificate,
+        private_key=layout.server_key,
+        client_ca=layout.ca_certificate,
+    )
+    app = create_app(
+        store=store,
+        clock=clock,
+        intake=intake,
+        inbox=inbox,
+        limits=PartnerLimits(
+            rate=settings.partner_rate,
+            burst=settings.partner_burst,
+            concurrency=settings.partner_concurrency,
+            max_body_bytes=settings.max_body_bytes,
+        ),
+        max_body_bytes=settings.max_body_bytes,
+    )
+    partner_refusals = RefusalLedger(
+        clock, store.record_all, listener="partners", limit=settings.refusals_per_minute
+    )
+    app[REFUSALS] = partner_refusals
+    app.cleanup_ctx.append(summarising(partner_refusals))
+    app.cleanup_ctx.append(_background(courier.run))
+    app.cleanup_ctx.append(_background(pusher.run))
+    authenticator = Authenticator(
+        store,
+        master_key,
+        clock=clock,
+        passwords=passwords,
+        hash_workers=settings.password_hash_workers,
+    )
+    staff_app = create_staff_app(
+        desk=desk,
+        authenticator=authenticator,
+        refusals=RefusalLedger(
+            clock, store.record_all, listener="staff", limit=settings.refusals_per_minute
+        ),
+    )
+    memory = translator if isinstance(translator, MemoryBackend) else None
+    add_memory_routes(staff_app, MemoryDesk(store=store, memory=memory))
+    setup_web(
+        staff_app,
+        desk=staff_app[DESK],
+        authenticator=staff_app[AUTHENTICATOR],
+        store=store,
+        master_key=master_key,
+        signer=signer,
+        clock=clock,
+        enrolment_code_lifetime=timedelta(hours=settings.enrolment_code_hours),
+        partner_changed=inbox.notify,
+    )
+
+    _attach_lifecycle(
+        app,
+        staff_app,
+        pool=pool,
+        preparing=preparing,
+        store=store,
+        translator=translator,
+        inbox=inbox,
+    )
+    limits, staff_limits = listener_limits(settings)
+    return Gateway(
+        app=app,
+        ssl_context=context,
+        store=store,
+        policy=policy,
+        layout=layout,
+        staff_app=staff_app,
+        staff_ssl_context=pki.staff_ssl_context(
+            certificate=layout.server_certificate,
+            private_key=layout.server_key,
+            client_ca=settings.staff_client_ca_file,
+        ),
+        limits=limits,
+        staff_limits=staff_limits,
+    )
+
+
+def _attach_lifecycle(
+    app: web.Application,
+    staff_app: web.Application,
+    *,
+    pool: FairPool,
+    preparing: ThreadPoolExecutor,
+    store: SqliteStore,
+    translator: TranslationBackend,
+    inbox: Inbox,
+) -> None:
+    """Start the intake workers with the partners' app; at its stop answer the waiting
+    long-polls, then close the workers and the store; close the translator with the staff app."""
+
+    async def start_pool(_: web.Application) -> None:
+        await pool.start()
+
+    async def close_store(_: web.Application) -> None:
+        pool.close()
+        preparing.shutdown(wait=True)
+        await store.close()
+
+    async def close_translator(_: web.Application) -> None:
+        await close_backend(translator)
+
+    async def end_long_polls(_: web.Application) -> None:
+        inbox.close()
+
+    app.on_startup.append(start_pool)
+    app.on_shutdown.append(end_long_polls)
+    app.on_cleanup.append(close_store)
+    staff_app.on_cleanup.append(close_translator)
+
+
+def intake_pool(settings: Settings, hook: JobHook | None = None) -> FairPool:
+    """The workers that examine posted bodies, partners taking turns for them."""
+    return FairPool(
+        lambda: start_executor(
+            settings.intake_worker_kind, settings.intake_workers, preload=["gateway.flow.intake"]
+        ),
+        workers=settings.intake_workers,
+        queue_limit=settings.partner_concurrency,
+        hook=hook,
+    )
+
+
+def _background(
+    work: Callable[[], Coroutine[object, object, None]],
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A cleanup context running ``work`` while the application runs, cancelled before the
+    store closes (contexts unwind before ``on_cleanup`` handlers)."""
+
+    async def context(_: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(work())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return context
+
+
+def reload_on_hangup(gateway: Gateway) -> None:
+    """SIGHUP (``euregate policy reload``) re-reads the policy (the file off the event loop)."""
+
+    reloads: set[asyncio.Task[object]] = set()
+
+    async def install(_: web.Application) -> None:
+        loop = asyncio.get_running_loop()
+
+        def hangup() -> None:
+            task = loop.create_task(gateway.policy.reload())
+            reloads.add(task)
+            task.add_done_callback(reloads.discard)
+
+        loop.add_signal_handler(signal.SIGHUP, hangup)
+        gateway.layout.pid_file.write_text(f"{os.getpid()}\n")
+
+    async def uninstall(_: web.Application) -> None:
+        asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+        gateway.layout.pid_file.unlink(missing_ok=True)
+
+    gateway.app.on_startup.append(install)
+    gateway.app.on_cleanup.append(uninstall)
+
+
+GIL_SWITCH_INTERVAL = 0.001
+"""Seconds a thread may hold the GIL while another waits for it (CPython's default is 0.005).
+
+The copies' CPU work runs on a thread beside the event loop; each time the loop has a
+request to go on with, it waits for that thread to let go of the GIL. A shorter interval
+keeps that wait short (measured in ``bench/abuse.py``) at the cost of more switches."""
+
+
+ANSWERS_WRITTEN = 5.0
+"""Seconds aiohttp's own stop waits, after the listeners have drained, for answers still
+being written; a request still under way then is ended."""
+
+
+async def run(settings: Settings, *, announce: Callable[[str, str], None]) -> None:
+    """Serve until SIGINT or SIGTERM, then stop cleanly; ``announce`` hears both URLs once
+    the ports are open."""
+    configure(settings.log_level)
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL)
+    gateway = await build(settings)
+    reload_on_hangup(gateway)
+    await serve(gateway, settings, announce)
+
+
+async def serve(gateway: Gateway, settings: Settings, announce: Callable[[str, str], None]) -> None:
+    """Both listeners until SIGINT or SIGTERM, the service manager told when they accept
+    (``READY=1``) and when they stop (``STOPPING=1``).
+
+    A stop is :func:`stop_listeners`; then the store commits what is queued and closes."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    runners: list[web.AppRunner] = []
+    try:
+        urls = await open_listeners(
+            gateway, settings.host, (settings.port, settings.staff_port), runners
+        )
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        announce(*urls)
+        systemd_notify.notify(READY="1", STATUS=f"partners on {urls[0]}, staff on {urls[1]}")
+        await stop.wait()
+        systemd_notify.notify(STOPPING="1", STATUS="finishing the requests in flight")
+    finally:
+        await stop_listeners(runners)
+
+
+async def stop_listeners(runners: list[web.AppRunner]) -> None:
+    """Close both listening sockets at once; answer the waiting long-polls with what they have
+    (``on_shutdown``); let both listeners' requests under way finish, each within its
+    ``stop_timeout``; then clean up, the staff listener first (the partners' closes the store).
+    Cleaning up sends ``on_shutdown`` again: its handlers must bear being called twice."""
+    sites = [site for runner in runners for site in runner.sites if isinstance(site, GatedSite)]
+    for site in sites:
+        await site.stop()
+    for runner in runners:
+        if runner.server is not None:
+            await runner.shutdown()
+    await asyncio.gather(*(site.drain() for site in sites))
+    for runner in reversed(runners):
+        await runner.cleanup()
+
+
+async def open_listeners(
+    gateway: Gateway, host: str, ports: tuple[int, int], runners: list[web.AppRunner]
+) -> tuple[str, str]:
+    """Open the partners' listener and the staff listener on ``ports``; their URLs. Each
+    runner joins ``runners`` before it starts, for the caller to clean up, failure or not."""
+    urls = []
+    for app, port, context, limits, name in (
+        (gateway.app, ports[0], gateway.ssl_context, gateway.limits, "partners"),
+        (gateway.staff_app, ports[1], gateway.staff_ssl_context, gateway.staff_limits, "staff"),
+    ):
+        runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=ANSWERS_WRITTEN
+        )
+        runners.append(runner)
+        await runner.setup()
+        site = GatedSite(runner, host, port, ssl_context=context, limits=limits, name=name)
+        await site.start()
+        urls.append(f"https://{host}:{runner.addresses[0][1]}")
+    return urls[0], urls[1]

@@ -1,0 +1,73 @@
+"""A script's or the CLI's side of the staff listener: the review queue by API token.
+
+async with StaffClient(url, token=token, ssl_context=pki.client_ssl_context(...)) as desk:
+    items = await desk.queue()
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from gateway.edges.client import JsonClient
+
+
+class StaffClient(JsonClient):
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str,
+        ssl_context: ssl.SSLContext,
+        language: str = "en",
+        timeout: float = 60.0,
+    ) -> None:
+        super().__init__(
+            base_url,
+            ssl_context=ssl_context,
+            language=language,
+            timeout=timeout,
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+    async def queue(self) -> list[dict[str, Any]]:
+        """What waits at the desk of the token's account, most pressing first."""
+        items = (await self._request("GET", "/v1/review"))["items"]
+        return list(items)
+
+    async def item(self, item_id: str) -> dict[str, Any]:
+        """The original beside the recipient's rendering, and what the rules removed."""
+        return await self._request("GET", f"/v1/review/{quote(item_id, safe='')}")
+
+    async def release(
+        self, item_id: str, corrections: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
+        """Release the copy, with ``corrections`` (JSON pointer → text) in place of the
+        translation."""
+        return await self._post(
+            f"/v1/review/{quote(item_id, safe='')}/release",
+            {"corrections": dict(corrections or {})},
+        )
+
+    async def reject(self, item_id: str, reason: str) -> dict[str, Any]:
+        return await self._post(f"/v1/review/{quote(item_id, safe='')}/reject", {"reason": reason})
+
+    async def memory(self) -> list[dict[str, Any]]:
+        """What the officers of the token's desk taught the translation memory."""
+        entries = (await self._request("GET", "/v1/memory"))["entries"]
+        return list(entries)
+
+    async def confirm_memory(self, entry_id: str) -> dict[str, Any]:
+        """Confirm another officer's translation-memory entry for wider use."""
+        return await self._post(f"/v1/memory/{quote(entry_id, safe='')}/confirm", {})
+
+    async def _post(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        return await self._request(
+            "POST",
+            path,
+            data=json.dumps(body, ensure_ascii=False).encode(),
+            headers={"Content-Type": "application/json"},
+        )

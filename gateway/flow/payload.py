@@ -1,0 +1,53 @@
+"""What a recipient reads once it opens an envelope: the message format ``euregate.message/1``.
+
+One JSON document (canonical JSON, UTF-8) per copy:
+
+- ``format``, ``signal_id``, ``sender``, ``recipient``, ``received_at``;
+- ``version``: 1 for the first copy; a later version replaces the earlier one (the reviewed
+  text following an ``immediate`` signal that went out before review);
+- ``review``: ``none`` (no review needed), ``pending`` (machine or memory text not yet
+  checked by a liaison officer; a reviewed version follows) or ``released`` (an officer
+  checked and released it);
+- ``signal``: the recipient's view of the signal, minimised by the sharing rules, in the
+  signal's own structure and codes (free text as the sender wrote it, or as released);
+- ``removed``: the data classes withheld, generalised, pseudonymised, and held free text;
+- ``decision``: verdict, rule ids with their legal basis, the policy digest;
+- ``document`` and ``text``: the rendering in the recipient's language, structured (every
+  field with its label and provenance) and as plain text.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from gateway.flow.prepare import PreparedCopy
+from gateway.infra import canonical
+from gateway.infra.audit import timestamp
+
+MESSAGE_FORMAT: Final = "euregate.message/1"
+
+
+def message_payload(copy: PreparedCopy, *, version: int, review: str) -> bytes:
+    """The plaintext sealed for the recipient: nothing the view does not contain."""
+    view = copy.view
+    return canonical.dumps(
+        {
+            "format": MESSAGE_FORMAT,
+            "signal_id": copy.stored.id,
+            "sender": copy.stored.sender_id,
+            "recipient": copy.recipient.id,
+            "received_at": timestamp(copy.stored.received_at),
+            "version": version,
+            "review": review,
+            "signal": view.document,
+            "removed": {
+                "withheld": [str(c) for c in view.withheld],
+                "generalised": [str(c) for c in view.generalised],
+                "pseudonymised": [str(c) for c in view.pseudonymised],
+                "held": list(view.held),
+            },
+            "decision": copy.decision.as_json(),
+            "document": copy.rendered.as_json(),
+            "text": copy.rendered.as_text(),
+        }
+    )

@@ -1,0 +1,215 @@
+"""One recipient's copy of a signal, from the sealed original to the rendered document.
+
+decide (as recorded at intake) → minimise → translate (only the free text the recipient
+may see) → render. The liaison desk prepares a copy to show an officer; the courier
+prepares one to seal and deliver. Texts an officer released stand in for translation,
+held text included: releasing it is the officer's decision that the recipient may read it.
+
+A copy is translated with the memory as its recipient's desk may use it
+(:mod:`gateway.translate.scope`): ``reviewed`` only when an officer of that desk reads it
+before it goes out, never for a copy the courier seals unreviewed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
+from dataclasses import dataclass, replace
+from functools import lru_cache, partial
+from typing import Any, TypeVar
+
+from gateway import minimise
+from gateway.contract import json_pointer
+from gateway.contract.partners import Partner
+from gateway.contract.signal import Signal
+from gateway.decide.decision import Decision
+from gateway.decide.sharing import PolicyInForce
+from gateway.infra.vault import MasterKey, SealedBlob
+from gateway.minimise import FREE_TEXT_POINTERS, RecipientView
+from gateway.render.renderer import RenderedDocument, render
+from gateway.store import Store, StoredSignal
+from gateway.translate import TranslationBackend, translate_view
+from gateway.translate.base import Scopable
+from gateway.translate.types import MemoryScope, Provenance, TranslatedText
+
+T = TypeVar("T")
+
+
+class CopyUnavailable(Exception):
+    """The signal, its decision for this recipient or the recipient itself is not kept."""
+
+
+@dataclass(frozen=True)
+class PreparedCopy:
+    stored: StoredSignal
+    signal: Signal
+    recipient: Partner
+    decision: Decision
+    view: RecipientView
+    source_language: str
+    target_language: str
+    translations: Mapping[str, TranslatedText]
+    rendered: RenderedDocument
+
+
+def free_texts(signal: Signal) -> dict[str, str]:
+    """The sender's free text, by JSON pointer."""
+    document = signal.model_dump(mode="json", exclude_none=True)
+    found = {pointer: json_pointer.get(document, pointer) for pointer in FREE_TEXT_POINTERS}
+    return {pointer: text for pointer, text in found.items() if isinstance(text, str)}
+
+
+def target_language(signal: Signal, recipient: Partner) -> str:
+    """The text stays in its own language when the recipient reads it, else its first."""
+    return signal.language if signal.language in recipient.languages else recipient.languages[0]
+
+
+def with_released(view: RecipientView, released: Mapping[str, TranslatedText]) -> RecipientView:
+    """``view`` with the held free text an officer released put back (as written)."""
+    document = view.document
+    for pointer in view.held:
+        if pointer in released:
+            document = json_pointer.updated(document, pointer, released[pointer].text)
+    return replace(view, document=document, held=tuple(p for p in view.held if p not in released))
+
+
+class Preparer:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        master_key: MasterKey,
+        translator: TranslationBackend,
+        policy: PolicyInForce | None = None,
+        cpu: Executor | None = None,
+    ) -> None:
+        """``cpu`` runs the CPU-heavy steps (decoding, minimising, rendering; the courier's
+        encoding and sealing too): one thread, so that they take turns with the event loop
+        rather than crowd it out (asyncio's default pool when not given)."""
+        self._cpu = cpu
+        self._store = store
+        self._master_key = master_key
+        self._translator = translator
+        self._policy = policy
+        self._pseudonym_secret = master_key.derive(minimise.PSEUDONYM_SECRET)
+
+    @property
+    def translator(self) -> TranslationBackend:
+        return self._translator
+
+    def translator_for(self, recipient: Partner, *, reviewed: bool) -> TranslationBackend:
+        """The backend as a copy for ``recipient`` may use it."""
+        if isinstance(self._translator, Scopable):
+            scope = MemoryScope(recipient.id, recipient.country, reviewed=reviewed)
+            return self._translator.scoped(scope)
+        return self._translator
+
+    async def run_cpu(self, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """``function(*args, **kwargs)`` on the executor for CPU-heavy steps."""
+        call = partial(function, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._cpu, call)
+
+    def seal_released(self, item_id: str, texts: Mapping[str, TranslatedText]) -> bytes:
+        """The texts an officer released, sealed under the master key for the review item."""
+        plain = json.dumps({p: t.as_json() for p, t in texts.items()}, ensure_ascii=False)
+        return self._master_key.seal(plain.encode(), context=_released_context(item_id)).to_bytes()
+
+    async def released_texts(self, item_id: str) -> dict[str, TranslatedText]:
+        """The texts an officer released for ``item_id`` (none if nothing was released)."""
+        sealed = await self._store.review_correction(item_id)
+        if sealed is None:
+            return {}
+        plain = self._master_key.open(
+            SealedBlob.from_bytes(sealed), context=_released_context(item_id)
+        )
+        return {
+            pointer: TranslatedText(
+                value["text"], value["language"], Provenance(**value["provenance"])
+            )
+            for pointer, value in json.loads(plain).items()
+        }
+
+    async def prepare(
+        self,
+        signal_id: str,
+        recipient_id: str,
+        *,
+        released: Mapping[str, TranslatedText] | None = None,
+        reviewed: bool = False,
+    ) -> PreparedCopy:
+        """The copy for ``recipient_id``; with ``released``, the officer's texts as they are.
+        ``reviewed``: an officer of the recipient's desk reads it before it goes out."""
+        stored = await self._store.signal(signal_id)
+        sealed = await self._store.sealed_body(signal_id)
+        recorded = [
+            d for d in await self._store.decisions(signal_id) if d.recipient_id == recipient_id
+        ]
+        partners = {p.id: p for p in await self._store.partners()}
+        if stored is None or sealed is None or not recorded or recipient_id not in partners:
+            raise CopyUnavailable(f"{signal_id} for {recipient_id}")
+        body = self._master_key.open(SealedBlob.from_bytes(sealed), context=signal_id.encode())
+        recipient = partners[recipient_id]
+        decision = recorded[0]
+        signal, view = await self.run_cpu(
+            _minimised,
+            body,
+            decision,
+            minimise.pseudonym_key(self._pseudonym_secret, recipient.id),
+        )
+        target = target_language(signal, recipient)
+        if released is None:
+            translations = await translate_view(
+                view,
+                target=target,
+                source=signal.language,
+                backend=self.translator_for(recipient, reviewed=reviewed),
+            )
+        else:
+            view = with_released(view, released)
+            translations = {p: t for p, t in released.items() if _shown(view, p)}
+        in_force = None if self._policy is None else self._policy.policy
+        rendered = await self.run_cpu(
+            render,
+            view,
+            recipient,
+            decision,
+            translations=translations,
+            received_at=stored.received_at,
+            policy=in_force if in_force and in_force.digest == decision.policy_digest else None,
+        )
+        return PreparedCopy(
+            stored=stored,
+            signal=signal,
+            recipient=recipient,
+            decision=decision,
+            view=view,
+            source_language=signal.language,
+            target_language=target,
+            translations=translations,
+            rendered=rendered,
+        )
+
+
+def _minimised(
+    body: bytes, decision: Decision, pseudonym_key: bytes
+) -> tuple[Signal, RecipientView]:
+    """The signal in ``body`` and the recipient's view of it: CPU work, run off the loop."""
+    signal = _decoded(body)
+    return signal, minimise.apply(signal, decision, pseudonym_key=pseudonym_key)
+
+
+@lru_cache(maxsize=8)
+def _decoded(body: bytes) -> Signal:
+    """The signal a stored body holds, decoded once for all of its recipients' copies (for the
+    largest signal that is some 60 ms each time)."""
+    return Signal.model_validate_json(body)
+
+
+def _released_context(item_id: str) -> bytes:
+    return f"review:{item_id}".encode()
+
+
+def _shown(view: RecipientView, pointer: str) -> bool:
+    return pointer not in view.held and isinstance(json_pointer.get(view.document, pointer), str)

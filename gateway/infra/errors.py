@@ -1,0 +1,819 @@
+"""Every error Euregate reports, in one tree.
+
+    EuregateError                      anything the gateway refuses or fails at
+    ├── ClientError                    the caller can fix it (4xx)
+    │   ├── MalformedBody              400  not JSON we can read
+    │   │   ├── MalformedJson          400  syntax error, with line and column
+    │   │   ├── BodyNotUtf8            400
+    │   │   ├── BodyTooDeep            400
+    │   │   └── DuplicateMember        400  the same member twice in one object
+    │   ├── MalformedRequest           400  not an HTTP request the parser can read
+    │   ├── ClientGone                 400  the client hung up before the request was whole
+    │   ├── NotAuthenticated           403  unknown, suspended or revoked partner
+    │   ├── TooManyRefusals            429  too many refused credentials from one address
+    │   ├── NotFound                   404
+    │   ├── MethodNotAllowed           405
+    │   ├── IdempotencyConflict        409  same sender_reference, different body
+    │   ├── MemoryConfirmationRefused  403  a memory entry needs a second officer to confirm
+    │   ├── MemoryEntryConfirmed       409  confirmed already, or written anew meanwhile
+    │   ├── BodyTimeout                408  the body did not arrive in time
+    │   ├── BodyTooLarge               413
+    │   ├── UnsupportedMediaType       415
+    │   ├── SignalInvalid              422  schema or rule violations, the first 100 listed
+    │   ├── RecipientsInvalid          422  unknown recipients or nothing to route to
+    │   ├── PartnerRateLimited         429  more signals per second than the partner's rate
+    │   ├── PartnerBusy                429  as many of the partner's signals in progress as allowed
+    │   └── TooManyLongPolls           429  the partner's long-polls are all taken
+    ├── RegistryError                  an administrator's command cannot be done
+    ├── SettingInvalid                 a setting the gateway refuses to start with
+    ├── EnvelopeRefused                a partner's side refuses an envelope (gateway.infra.seal)
+    │   ├── EnvelopeMalformed          not the envelope format of docs/envelope.md
+    │   ├── EnvelopeMisaddressed       sealed for another recipient or signal
+    │   ├── EnvelopeWrongKey           sealed to another key than the one given
+    │   ├── EnvelopeSignatureInvalid   unknown signing key, or anything changed after signing
+    │   └── EnvelopeUndecryptable      HPKE refuses: altered, or bound to other ids
+    ├── NoteRefused                    a signed note (C2SP signed-note) is not accepted
+    │   ├── NoteMalformed              400  not in the signed-note format
+    │   ├── NoteUnverified             403  no signature by a key we know
+    │   ├── NoteSignatureInvalid       403  a known key's signature does not verify
+    │   ├── VerifierKeyMalformed       400  not a verifier key we can use
+    │   └── CheckpointMalformed        400  the note's text is not a C2SP checkpoint
+    ├── WitnessRefusal                 a witness will not cosign; both checkpoints kept
+    │   ├── CheckpointUnverified       403  the new checkpoint's signature or form is wrong
+    │   ├── CheckpointRollback         409  smaller than the one cosigned before
+    │   ├── CheckpointSplitView        409  the same size with another root hash
+    │   └── ConsistencyUnproven        422  the proof does not show the new log extends the old
+    └── InternalError                  500  our fault; details go to the log, not the caller
+        └── AuditTreeIncomplete        a hash the audit log's tree must hold is missing
+
+Each error knows its problem ``type`` (a stable URI), HTTP status, and title and
+detail as English message ids; :mod:`gateway.edges.problems` turns them into RFC 9457
+documents in the caller's language. Errors survive pickling, so a worker process can
+hand one back to the gateway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar, Final
+
+from gateway.infra.i18n import N_
+
+PROBLEM_BASE = "urn:euregate:problem:"
+MAX_LISTED_ISSUES: Final = 100
+"""Most field issues a refusal lists; ``error_count`` says how many were found."""
+
+
+@dataclass(frozen=True)
+class FieldIssue:
+    """One thing wrong at one place of a document.
+
+    ``pointer`` is an RFC 6901 JSON pointer into the posted document, ``code`` a
+    stable machine-readable name, ``message`` an English message id with
+    ``{placeholders}`` filled from ``params`` when translated.
+    """
+
+    pointer: str
+    code: str
+    message: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+
+class EuregateError(Exception):
+    kind: ClassVar[str] = "internal"
+    status: ClassVar[int] = 500
+    title: ClassVar[str] = N_("Internal error")
+    detail_message: ClassVar[str] = N_("The gateway could not complete the request.")
+
+    def __init__(self, **params: object) -> None:
+        self.params: dict[str, object] = params
+        super().__init__(self.detail_message.format(**params) if params else self.detail_message)
+
+    @property
+    def type_uri(self) -> str:
+        return PROBLEM_BASE + self.kind
+
+    @property
+    def issues(self) -> Sequence[FieldIssue]:
+        return ()
+
+    @property
+    def detail_id(self) -> str:
+        """The English message id of the detail; some errors choose among several."""
+        return self.detail_message
+
+    def extensions(self) -> dict[str, object]:
+        """Members beyond the RFC 9457 core that a caller can act on."""
+        return {}
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_restore, (type(self), self.args, dict(self.__dict__)))
+
+
+def _restore(
+    cls: type[EuregateError], args: tuple[object, ...], state: dict[str, object]
+) -> EuregateError:
+    """An error as it was pickled, without calling its ``__init__`` (whose signature varies)."""
+    error = cls.__new__(cls, *args)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
+
+class ClientError(EuregateError):
+    kind = "bad-request"
+    status = 400
+    title = N_("Bad request")
+    detail_message = N_("The gateway cannot process this request.")
+
+
+class MalformedBody(ClientError):
+    kind = "malformed-body"
+    status = 400
+    title = N_("Malformed request body")
+    detail_message = N_("The request body is not a JSON document.")
+
+
+class MalformedJson(MalformedBody):
+    kind = "malformed-json"
+    title = N_("Malformed JSON")
+    detail_message = N_("The body is not valid JSON: {reason} at line {line}, column {column}.")
+
+    def __init__(self, *, reason: str, line: int, column: int) -> None:
+        super().__init__(reason=reason, line=line, column=column)
+
+    def extensions(self) -> dict[str, object]:
+        return {"line": self.params["line"], "column": self.params["column"]}
+
+
+class BodyNotUtf8(MalformedBody):
+    kind = "body-not-utf8"
+    title = N_("Body is not UTF-8")
+    detail_message = N_("The body must be encoded as UTF-8; byte {offset} is not.")
+
+    def __init__(self, *, offset: int) -> None:
+        super().__init__(offset=offset)
+
+
+class BodyTooDeep(MalformedBody):
+    kind = "body-too-deep"
+    title = N_("Body nested too deeply")
+    detail_message = N_("The body nests arrays and objects more than {limit} levels deep.")
+
+    def __init__(self, *, limit: int) -> None:
+        super().__init__(limit=limit)
+
+
+class DuplicateMember(MalformedBody):
+    kind = "duplicate-member"
+    title = N_("Duplicate member")
+    detail_message = N_("The member \u201c{name}\u201d appears more than once in one object.")
+
+    def __init__(self, *, name: str) -> None:
+        super().__init__(name=name)
+
+
+class MalformedRequest(ClientError):
+    """The bytes on the connection are not an HTTP/1.1 request (answered by the listener)."""
+
+    kind = "malformed-request"
+    status = 400
+    title = N_("Malformed request")
+    detail_message = N_("The request is not an HTTP request the gateway can read.")
+
+
+class ClientGone(ClientError):
+    """The client closed the connection before its request was complete; nobody reads the
+    answer, but the log says what happened instead of reporting an internal error."""
+
+    kind = "client-gone"
+    status = 400
+    title = N_("Request incomplete")
+    detail_message = N_("The connection closed before the request was complete.")
+
+
+class NotAuthenticated(ClientError):
+    kind = "not-authenticated"
+    status = 403
+    title = N_("Partner not admitted")
+    detail_message = N_("The client certificate does not identify an active partner ({reason}).")
+
+    def __init__(self, *, reason: str) -> None:
+        super().__init__(reason=reason)
+
+
+class NotFound(ClientError):
+    kind = "not-found"
+    status = 404
+    title = N_("Not found")
+    detail_message = N_("There is nothing here for you.")
+
+
+class MethodNotAllowed(ClientError):
+    kind = "method-not-allowed"
+    status = 405
+    title = N_("Method not allowed")
+    detail_message = N_("This resource does not accept {method}.")
+
+    def __init__(self, *, method: str) -> None:
+        super().__init__(method=method)
+
+
+class IdempotencyConflict(ClientError):
+    kind = "idempotency-conflict"
+    status = 409
+    title = N_("Reference already used")
+    detail_message = N_(
+        "You already sent a different signal with sender_reference \u201c{reference}\u201d "
+        "(gateway id {signal_id}). Use a new reference for a new signal."
+    )
+
+    def __init__(self, *, reference: str, signal_id: str) -> None:
+        super().__init__(reference=reference, signal_id=signal_id)
+
+    def extensions(self) -> dict[str, object]:
+        return {"signal_id": self.params["signal_id"]}
+
+
+class BodyTimeout(ClientError):
+    kind = "body-timeout"
+    status = 408
+    title = N_("Body too slow")
+    detail_message = N_("The request body did not arrive within {seconds} seconds of its head.")
+
+    def __init__(self, *, seconds: float) -> None:
+        super().__init__(seconds=seconds)
+
+
+class BodyTooLarge(ClientError):
+    kind = "body-too-large"
+    status = 413
+    title = N_("Body too large")
+    detail_message = N_("The body may be at most {limit} bytes.")
+
+    def __init__(self, *, limit: int) -> None:
+        super().__init__(limit=limit)
+
+
+class UnsupportedMediaType(ClientError):
+    kind = "unsupported-media-type"
+    status = 415
+    title = N_("Unsupported media type")
+    detail_message = N_("Send the signal as application/json in UTF-8, not \u201c{received}\u201d.")
+
+    def __init__(self, *, received: str) -> None:
+        super().__init__(received=received)
+
+
+class _WithIssues(ClientError):
+    """A refusal with field issues: at most :data:`MAX_LISTED_ISSUES` of them are kept.
+
+    ``count`` is how many were found (the listed ones first); ``exact`` is False when checking
+    stopped early (a list too long to look into), so that there may be more than ``count``.
+    """
+
+    status = 422
+    truncated_message: ClassVar[str] = N_(
+        "{count} errors were found; the first {listed} are listed, each with its JSON pointer."
+    )
+    lower_bound_message: ClassVar[str] = N_(
+        "At least {count} error(s) were found: checking stopped early where a list was too "
+        "long. {listed} are listed, each with its JSON pointer."
+    )
+
+    def __init__(
+        self, issues: Sequence[FieldIssue], *, count: int | None = None, exact: bool = True
+    ) -> None:
+        self._issues = tuple(issues[:MAX_LISTED_ISSUES])
+        self.count = max(len(issues) if count is None else count, len(self._issues))
+        self.exact = exact
+        super().__init__(count=self.count, listed=len(self._issues))
+
+    @property
+    def issues(self) -> Sequence[FieldIssue]:
+        return self._issues
+
+    @property
+    def truncated(self) -> bool:
+        return len(self._issues) < self.count
+
+    @property
+    def detail_id(self) -> str:
+        if not self.exact:
+            return self.lower_bound_message
+        return self.truncated_message if self.truncated else self.detail_message
+
+    def extensions(self) -> dict[str, object]:
+        return {
+            "error_count": self.count,
+            "error_count_exact": self.exact,
+            "errors_truncated": self.truncated,
+        }
+
+
+class SignalInvalid(_WithIssues):
+    kind = "signal-invalid"
+    title = N_("Signal does not conform to Signal v1")
+    detail_message = N_("The signal has {count} error(s); each is listed with its JSON pointer.")
+
+
+class RecipientsInvalid(_WithIssues):
+    kind = "recipients-invalid"
+    title = N_("Recipients cannot be resolved")
+    detail_message = N_(
+        "The recipients have {count} error(s); each is listed with its JSON pointer."
+    )
+
+
+class _TooManyRequests(ClientError):
+    """A partner asks more of the gateway than its share; refused before the body is read."""
+
+    status = 429
+
+    def __init__(self, *, retry_after: int, **params: object) -> None:
+        super().__init__(retry_after=retry_after, **params)
+
+    def extensions(self) -> dict[str, object]:
+        return {"retry_after": self.params["retry_after"]}
+
+
+class PartnerRateLimited(_TooManyRequests):
+    kind = "partner-rate-limited"
+    title = N_("Too many signals")
+    detail_message = N_(
+        "You may send {rate} signals or explanations per second (bursts of up to {burst}), a "
+        "body counting once for every {unit} KiB. Send this one again in {retry_after} s."
+    )
+
+    def __init__(self, *, rate: float, burst: int, retry_after: int, unit: int = 4) -> None:
+        super().__init__(retry_after=retry_after, rate=f"{rate:g}", burst=burst, unit=unit)
+
+
+class PartnerBusy(_TooManyRequests):
+    kind = "partner-busy"
+    title = N_("Too many signals in progress")
+    detail_message = N_(
+        "The gateway is already working on {limit} of your signals or explanations. Wait for "
+        "an answer, then send this one again."
+    )
+
+    def __init__(self, *, limit: int, retry_after: int = 1) -> None:
+        super().__init__(retry_after=retry_after, limit=limit)
+
+
+class RegistryError(EuregateError):
+    kind = "registry"
+    status = 400
+    title = N_("Registry change refused")
+    detail_message = N_("{reason}")
+
+    def __init__(self, reason: str, **params: object) -> None:
+        super().__init__(reason=reason.format(**params) if params else reason)
+
+
+class SettingInvalid(EuregateError):
+    """A deployment's setting that the gateway refuses to start with."""
+
+    kind = "setting-invalid"
+    title = N_("Setting refused")
+    detail_message = N_("{setting}: {reason}")
+
+    def __init__(self, *, setting: str, reason: str) -> None:
+        super().__init__(setting=setting, reason=reason)
+
+
+class InternalError(EuregateError):
+    """Our fault. Whatever caused it is logged; the caller gets only the request id."""
+
+
+class StaffNotAuthenticated(ClientError):
+    """A person's sign-in or API token is refused; the same answer whatever the reason
+    (``reason`` is for the audit log only)."""
+
+    kind = "staff-not-authenticated"
+    status = 401
+    title = N_("Not signed in")
+    detail_message = N_(
+        "The login name, password, code or token is not accepted, or the account cannot sign "
+        "in now. Try again, or ask an administrator."
+    )
+
+    def __init__(self, *, reason: str = "refused") -> None:
+        super().__init__(reason=reason)
+
+
+class Forbidden(ClientError):
+    """A signed-in person asks for something their role or desk does not allow."""
+
+    kind = "forbidden"
+    status = 403
+    title = N_("Not allowed")
+    detail_message = N_("Your role or desk does not allow this.")
+
+    def __init__(self, *, permission: str | None = None) -> None:
+        super().__init__(permission=permission)
+
+    def extensions(self) -> dict[str, object]:
+        permission = self.params["permission"]
+        return {} if permission is None else {"permission": permission}
+
+
+class TooManyAttempts(ClientError):
+    """Too many sign-in attempts from one address (``scope`` ``address``), or failures with
+    one login name from it (``name``); ``retry_after`` seconds until the next."""
+
+    kind = "too-many-attempts"
+    status = 429
+    title = N_("Too many attempts")
+    detail_message = N_("Too many sign-in attempts from your address. Wait, then try again.")
+
+    def __init__(self, *, retry_after: int | None = None, scope: str = "address") -> None:
+        super().__init__(retry_after=retry_after, scope=scope)
+
+    def extensions(self) -> dict[str, object]:
+        retry_after = self.params["retry_after"]
+        return {} if retry_after is None else {"retry_after": retry_after}
+
+
+class TooManyRefusals(ClientError):
+    """An address had too many requests refused for want of a valid credential in the last
+    minute; ``retry_after`` seconds until the next minute begins. Nothing was looked up."""
+
+    kind = "too-many-refusals"
+    status = 429
+    title = N_("Too many refused requests")
+    detail_message = N_(
+        "Too many requests from your address were refused for want of a valid credential. "
+        "Wait {retry_after} seconds, then try again with a valid one."
+    )
+
+    def __init__(self, *, retry_after: int) -> None:
+        super().__init__(retry_after=retry_after)
+
+    def extensions(self) -> dict[str, object]:
+        return {"retry_after": self.params["retry_after"]}
+
+
+class ReviewDecided(ClientError):
+    """The copy no longer waits: an officer released or rejected it already."""
+
+    kind = "review-decided"
+    status = 409
+    title = N_("Already decided")
+    detail_message = N_("This message has already been released or rejected.")
+
+    def __init__(self, *, item_id: str) -> None:
+        super().__init__(item_id=item_id)
+
+    def extensions(self) -> dict[str, object]:
+        return {"item": self.params["item_id"]}
+
+
+class CorrectionInvalid(ClientError):
+    """A correction names a field the message has no free text in, or is empty or too long."""
+
+    kind = "correction-invalid"
+    status = 422
+    title = N_("Correction not accepted")
+    detail_message = N_(
+        "The text for {pointer} must name a free-text field of this message and hold "
+        "between 1 and {limit} characters."
+    )
+
+    def __init__(self, *, pointer: str, limit: int) -> None:
+        super().__init__(pointer=pointer, limit=limit)
+
+    def extensions(self) -> dict[str, object]:
+        return {"pointer": self.params["pointer"]}
+
+
+class MemoryConfirmationRefused(ClientError):
+    """An officer asks to confirm a translation-memory entry they wrote themselves."""
+
+    kind = "memory-confirmation-refused"
+    status = 403
+    title = N_("A second officer must confirm")
+    detail_message = N_(
+        "You wrote this translation-memory entry yourself; another officer of your desk must "
+        "confirm it."
+    )
+
+    def __init__(self, *, entry_id: str) -> None:
+        super().__init__(entry_id=entry_id)
+
+    def extensions(self) -> dict[str, object]:
+        return {"entry": self.params["entry_id"]}
+
+
+class MemoryEntryConfirmed(ClientError):
+    """The entry is confirmed already, or changed (was written anew) while being confirmed."""
+
+    kind = "memory-entry-confirmed"
+    status = 409
+    title = N_("Already confirmed or changed")
+    detail_message = N_(
+        "This translation-memory entry was confirmed already, or was written anew in the "
+        "meantime; list your desk's entries again."
+    )
+
+    def __init__(self, *, entry_id: str) -> None:
+        super().__init__(entry_id=entry_id)
+
+    def extensions(self) -> dict[str, object]:
+        return {"entry": self.params["entry_id"]}
+
+
+class BodyShapeInvalid(MalformedBody):
+    """The body is JSON, but not the object this request takes."""
+
+    kind = "body-shape-invalid"
+    title = N_("Unexpected request body")
+    detail_message = N_(
+        "The body must be a JSON object with only these members: {members}; {pointer} is not "
+        "as expected."
+    )
+
+    def __init__(self, *, members: str, pointer: str) -> None:
+        super().__init__(members=members, pointer=pointer)
+
+    def extensions(self) -> dict[str, object]:
+        return {"pointer": self.params["pointer"]}
+
+
+class EnvelopeRefused(EuregateError):
+    """A partner's side refuses a sealed envelope; each subclass says which check failed."""
+
+    kind = "envelope-refused"
+    status = 422
+    title = N_("Envelope refused")
+    detail_message = N_("The envelope cannot be opened.")
+
+
+class EnvelopeMalformed(EnvelopeRefused):
+    kind = "envelope-malformed"
+    detail_message = N_("The envelope is not in the Euregate envelope format ({reason}).")
+
+    def __init__(self, *, reason: str) -> None:
+        super().__init__(reason=reason)
+
+
+class EnvelopeMisaddressed(EnvelopeRefused):
+    """Sealed for another recipient or another signal: a replay or a mix-up."""
+
+    kind = "envelope-misaddressed"
+    detail_message = N_(
+        "The envelope was sealed for {recipient} and signal {signal}, not for this recipient "
+        "and signal."
+    )
+
+    def __init__(self, *, recipient: str, signal: str) -> None:
+        super().__init__(recipient=recipient, signal=signal)
+
+
+class EnvelopeWrongKey(EnvelopeRefused):
+    kind = "envelope-wrong-key"
+    detail_message = N_(
+        "The envelope is sealed to key {key_id} ({suite}); the private key given is {given}."
+    )
+
+    def __init__(self, *, key_id: str, suite: str, given: str) -> None:
+        super().__init__(key_id=key_id, suite=suite, given=given)
+
+
+class EnvelopeSignatureInvalid(EnvelopeRefused):
+    kind = "envelope-signature-invalid"
+    detail_message = N_("The gateway's signature on the envelope does not verify ({reason}).")
+
+    def __init__(self, *, reason: str) -> None:
+        super().__init__(reason=reason)
+
+
+class EnvelopeUndecryptable(EnvelopeRefused):
+    kind = "envelope-undecryptable"
+    detail_message = N_(
+        "The envelope does not decrypt with this key: it was altered, or it is bound to "
+        "another recipient or signal."
+    )
+
+
+class QueryInvalid(ClientError):
+    """A query parameter is missing its form or out of range."""
+
+    kind = "query-invalid"
+    status = 400
+    title = N_("Invalid query parameter")
+    detail_message = N_("The query parameter {parameter} must be {expected}.")
+
+    def __init__(self, *, parameter: str, expected: str) -> None:
+        super().__init__(parameter=parameter, expected=expected)
+
+    def extensions(self) -> dict[str, object]:
+        return {"parameter": self.params["parameter"]}
+
+
+class LookupInvalid(ClientError):
+    """A data-subject lookup needs a number, or a family name with a date of birth."""
+
+    kind = "lookup-invalid"
+    status = 422
+    title = N_("Lookup not possible")
+    detail_message = N_(
+        "Give a national or document number, or a family name with a date of birth "
+        "(YYYY-MM-DD or YYYY)."
+    )
+
+
+class TooManyLongPolls(ClientError):
+    """A partner already has its most long-polls waiting; ``retry_after`` seconds until the
+    first of them ends at the latest."""
+
+    kind = "too-many-long-polls"
+    status = 429
+    title = N_("Too many long-polls")
+    detail_message = N_(
+        "At most {limit} of your requests may wait on the inbox at once. Wait until one "
+        "of them ends, then ask again."
+    )
+
+    def __init__(self, *, limit: int, retry_after: int) -> None:
+        super().__init__(limit=limit, retry_after=retry_after)
+
+    def extensions(self) -> dict[str, object]:
+        return {"retry_after": self.params["retry_after"]}
+
+
+class NoteRefused(ClientError):
+    """A signed note (``c2sp.org/signed-note``: a checkpoint, its cosignatures) is refused."""
+
+    kind = "note-refused"
+    status = 400
+    title = N_("Signed note refused")
+    detail_message = N_("The signed note is not accepted.")
+
+
+class NoteMalformed(NoteRefused):
+    """Not a signed note: ``reason`` (a message id) says what is wrong with its form."""
+
+    kind = "note-malformed"
+    title = N_("Malformed signed note")
+    detail_message = N_("The text is not a signed note: {reason}")
+
+    def __init__(self, *, reason: str) -> None:
+        super().__init__(reason=reason)
+
+
+class NoteUnverified(NoteRefused):
+    """No signature on the note is by a key the verifier knows."""
+
+    kind = "note-unverified"
+    status = 403
+    title = N_("Signed note not verified")
+    detail_message = N_("The note carries no signature by a known key ({names}).")
+
+    def __init__(self, *, names: str) -> None:
+        super().__init__(names=names)
+
+
+class NoteSignatureInvalid(NoteRefused):
+    """A signature by a known key (name and key ID) fails: the note was changed or forged."""
+
+    kind = "note-signature-invalid"
+    status = 403
+    title = N_("Signature does not verify")
+    detail_message = N_(
+        "The signature of {name} (key ID {key_id}) does not verify: the note was changed "
+        "after it was signed, or that key did not sign it."
+    )
+
+    def __init__(self, *, name: str, key_id: str) -> None:
+        super().__init__(name=name, key_id=key_id)
+
+
+class VerifierKeyMalformed(NoteRefused):
+    """Not a verifier key (``name+keyid+base64(type || key)``) of a type we use."""
+
+    kind = "verifier-key-malformed"
+    title = N_("Unusable verifier key")
+    detail_message = N_("The verifier key is not usable: {reason}")
+
+    def __init__(self, *, reason: str) -> None:
+        super().__init__(reason=reason)
+
+
+class CheckpointMalformed(NoteRefused):
+    """The note's text is not a ``c2sp.org/tlog-checkpoint`` body."""
+
+    kind = "checkpoint-malformed"
+    title = N_("Malformed checkpoint")
+    detail_message = N_("The note is not a checkpoint: {reason}")
+
+    def __init__(self, *, reason: str) -> None:
+        super().__init__(reason=reason)
+
+
+class WitnessRefusal(ClientError):
+    """A witness will not cosign a checkpoint. ``previous`` (the signed checkpoint it
+    cosigned last, if any) and ``submitted`` (the one it was shown) are kept as evidence."""
+
+    kind = "witness-refusal"
+    status = 409
+    title = N_("Checkpoint not cosigned")
+    detail_message = N_("The checkpoint was not cosigned.")
+
+    def __init__(self, *, previous: bytes | None, submitted: bytes, **params: object) -> None:
+        self.previous = previous
+        self.submitted = submitted
+        super().__init__(**params)
+
+    def extensions(self) -> dict[str, object]:
+        return {
+            name: value
+            for name, value in self.params.items()
+            if name in ("old_size", "new_size", "size")
+        }
+
+
+class CheckpointUnverified(WitnessRefusal):
+    """The submitted checkpoint is not signed by the log's key, or not a checkpoint of it;
+    ``reason`` is a message id."""
+
+    kind = "checkpoint-unverified"
+    status = 403
+    title = N_("Checkpoint not verified")
+    detail_message = N_(
+        "The checkpoint is not accepted: {reason} Nothing was cosigned; both checkpoints are "
+        "kept as evidence."
+    )
+
+    def __init__(self, *, previous: bytes | None, submitted: bytes, reason: str) -> None:
+        super().__init__(previous=previous, submitted=submitted, reason=reason)
+
+
+class CheckpointRollback(WitnessRefusal):
+    """The log is smaller than the checkpoint cosigned before: truncated, or rolled back."""
+
+    kind = "checkpoint-rollback"
+    title = N_("The log went back")
+    detail_message = N_(
+        "The gateway now shows {new_size} entries, fewer than the {old_size} already "
+        "cosigned: entries were removed, or an older copy of the log was restored. Nothing "
+        "was cosigned; both checkpoints are kept as evidence."
+    )
+
+    def __init__(self, *, previous: bytes, submitted: bytes, old_size: int, new_size: int) -> None:
+        super().__init__(
+            previous=previous, submitted=submitted, old_size=old_size, new_size=new_size
+        )
+
+
+class CheckpointSplitView(WitnessRefusal):
+    """The same size as the checkpoint cosigned before, with another root hash."""
+
+    kind = "checkpoint-split-view"
+    title = N_("Two logs of the same size")
+    detail_message = N_(
+        "The gateway shows {size} entries with root hash {new_root}, but {size} entries with "
+        "root hash {old_root} were cosigned: the log was rewritten, or others are shown "
+        "another log. Nothing was cosigned; both checkpoints are kept as evidence."
+    )
+
+    def __init__(
+        self, *, previous: bytes, submitted: bytes, size: int, old_root: str, new_root: str
+    ) -> None:
+        super().__init__(
+            previous=previous,
+            submitted=submitted,
+            size=size,
+            old_root=old_root,
+            new_root=new_root,
+        )
+
+
+class ConsistencyUnproven(WitnessRefusal):
+    """The consistency proof does not lead from the cosigned checkpoint to the new one."""
+
+    kind = "consistency-unproven"
+    status = 422
+    title = N_("The log is not an extension of the one cosigned")
+    detail_message = N_(
+        "The proof does not show that the log of {new_size} entries extends the log of "
+        "{old_size} entries already cosigned: some of the first {old_size} entries were "
+        "changed, removed or reordered, or the proof is wrong. Nothing was cosigned; both "
+        "checkpoints are kept as evidence."
+    )
+
+    def __init__(self, *, previous: bytes, submitted: bytes, old_size: int, new_size: int) -> None:
+        super().__init__(
+            previous=previous, submitted=submitted, old_size=old_size, new_size=new_size
+        )
+
+
+class AuditTreeIncomplete(InternalError):
+    """The store lacks a hash of the audit log's tree that its size says it holds: the
+    node ``(level, index)``."""
+
+    kind = "audit-tree-incomplete"
+
+    def __init__(self, *, level: int, index: int) -> None:
+        super().__init__(level=level, index=index)

@@ -1,0 +1,59 @@
+"""Staff: the people who use Euregate, how they sign in and what each may do.
+
+    accounts      StaffAccount, Role, Desk, StaffState: who a person is at the gateway
+    passwords     argon2id hashing with explicit parameters
+    totp          the second factor, kept sealed with its last accepted step
+    login         verify_login: one attempt, as a pure function
+    throttle      the sign-in throttle: attempts per address, failures per name and address
+    hashing       HashingPool: password hashing's own threads
+    sessions      SessionRecord: a signed-in session as the database keeps it, and its timeouts
+    tokens        API tokens: only their SHA-256 is kept
+    permissions   Permission, ROLE_PERMISSIONS, require() and allowed_to()
+    auth          Authenticator: sign-in, sessions and tokens against the store
+    admin         enrol, change, set_state, reset, sign-in blocks, issue_token, revoke_token
+
+The store side is :class:`gateway.store.StaffStore` (and the proposals, sessions and throttle
+beside it).
+"""
+
+from __future__ import annotations
+
+from gateway.registry.staff.accounts import Desk, Role, StaffAccount, StaffState
+from gateway.registry.staff.admin import Enrolment, IssuedToken
+from gateway.registry.staff.auth import Authenticator
+from gateway.registry.staff.login import LoginResult, Refusal, StaffRecord, verify_login
+from gateway.registry.staff.passwords import PASSWORDS, Passwords
+from gateway.registry.staff.permissions import (
+    ROLE_PERMISSIONS,
+    Permission,
+    allowed,
+    allowed_to,
+    require,
+)
+from gateway.registry.staff.throttle import ThrottlePolicy
+from gateway.registry.staff.tokens import ApiToken
+from gateway.registry.staff.totp import Totp
+
+__all__ = [
+    "PASSWORDS",
+    "ROLE_PERMISSIONS",
+    "ApiToken",
+    "Authenticator",
+    "Desk",
+    "Enrolment",
+    "IssuedToken",
+    "LoginResult",
+    "Passwords",
+    "Permission",
+    "Refusal",
+    "Role",
+    "StaffAccount",
+    "StaffRecord",
+    "StaffState",
+    "ThrottlePolicy",
+    "Totp",
+    "allowed",
+    "allowed_to",
+    "require",
+    "verify_login",
+]

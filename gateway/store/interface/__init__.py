@@ -1,0 +1,58 @@
+"""The store's interface, shared by every backend: one protocol per concern, with the records
+its methods take and return, and :class:`Store`, all of them together. A backend
+(:mod:`gateway.store.sqlite`) implements them all; the contract tests
+(``tests/test_store_contract_*.py``) hold each backend to them."""
+
+from __future__ import annotations
+
+from typing import Protocol, Self
+
+from gateway.store.interface.audit_log import AuditLog
+from gateway.store.interface.audit_search import AuditSearchStore
+from gateway.store.interface.delivery import DeliveryStore
+from gateway.store.interface.keys import KeyStore
+from gateway.store.interface.memory import TranslationMemoryStore
+from gateway.store.interface.policies import PolicyStore
+from gateway.store.interface.proposals import StaffProposalStore
+from gateway.store.interface.registry import RegistryStore
+from gateway.store.interface.requests import RequestStore
+from gateway.store.interface.review import ReviewStore
+from gateway.store.interface.sessions import StaffSessionStore
+from gateway.store.interface.signals import SignalStore
+from gateway.store.interface.staff import StaffStore
+from gateway.store.interface.subjects import SubjectStore
+from gateway.store.interface.throttle import SignInThrottleStore
+
+
+class Store(
+    AuditLog,
+    RegistryStore,
+    KeyStore,
+    PolicyStore,
+    SignalStore,
+    RequestStore,
+    SubjectStore,
+    ReviewStore,
+    DeliveryStore,
+    StaffStore,
+    StaffSessionStore,
+    StaffProposalStore,
+    SignInThrottleStore,
+    TranslationMemoryStore,
+    AuditSearchStore,
+    Protocol,
+):
+    """Everything Euregate keeps, behind awaited methods that take and return records. Start
+    it before use and close it after, or ``async with`` it."""
+
+    async def start(self) -> Self:
+        """Ready the store (create or bring up to date what it keeps); itself."""
+        ...
+
+    async def close(self) -> None:
+        """Finish what was asked of it and let go of everything; nothing more is accepted."""
+        ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, *exc_info: object) -> None: ...

@@ -1,0 +1,44 @@
+"""The SQLite backend of the store: one file in WAL mode, one writer thread, reads in threads
+of their own (:mod:`gateway.store.sqlite.database`), the SQL of each concern in its module."""
+
+from __future__ import annotations
+
+from gateway.store.interface import Store
+from gateway.store.sqlite.audit_search import SqliteAuditSearch
+from gateway.store.sqlite.database import Database, StoreClosed
+from gateway.store.sqlite.delivery import SqliteDelivery
+from gateway.store.sqlite.keys import SqliteKeys
+from gateway.store.sqlite.memory import SqliteMemory
+from gateway.store.sqlite.policies import SqlitePolicies
+from gateway.store.sqlite.proposals import SqliteProposals
+from gateway.store.sqlite.registry import SqliteRegistry
+from gateway.store.sqlite.requests import SqliteRequests
+from gateway.store.sqlite.review import SqliteReview
+from gateway.store.sqlite.sessions import SqliteSessions
+from gateway.store.sqlite.signals import SqliteSignals
+from gateway.store.sqlite.staff import SqliteStaff
+from gateway.store.sqlite.subjects import SqliteSubjects
+from gateway.store.sqlite.throttle import SqliteThrottle
+
+__all__ = ["Database", "SqliteStore", "StoreClosed"]
+
+
+class SqliteStore(
+    SqliteRegistry,
+    SqliteSignals,
+    SqlitePolicies,
+    SqliteReview,
+    SqliteStaff,
+    SqliteSessions,
+    SqliteProposals,
+    SqliteThrottle,
+    SqliteMemory,
+    SqliteKeys,
+    SqliteDelivery,
+    SqliteSubjects,
+    SqliteRequests,
+    SqliteAuditSearch,
+    Store,
+):
+    """Everything Euregate keeps, in one SQLite file. ``async with`` it, or start it before
+    use and close it after."""

@@ -1,0 +1,366 @@
+"""Copies, envelopes and the push outbox in SQLite: the durable side of seal and deliver."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from gateway.contract.partners import Partner
+from gateway.infra.audit import AuditEvent, timestamp
+from gateway.store.interface.delivery import (
+    CopyReview,
+    Delivery,
+    DeliveryState,
+    DeliveryStore,
+    InboxEnvelope,
+    NewCopy,
+    PendingCopy,
+    SealedCopy,
+)
+from gateway.store.sqlite.database import Database, Transaction
+from gateway.store.sqlite.registry import _partner
+from gateway.store.sqlite.times import moment, moment_or_none, stored_or_none
+
+
+def queue_copies(tx: Transaction, signal_id: str, copies: Sequence[NewCopy]) -> None:
+    """Queue each copy as the next version for its recipient, inside the caller's transaction."""
+    now = tx.now()
+    for copy in copies:
+        (latest,) = tx.conn.execute(
+            "SELECT coalesce(max(version), 0) FROM copies WHERE signal_id = ? AND recipient_id = ?",
+            (signal_id, copy.recipient_id),
+        ).fetchone()
+        tx.conn.execute(
+            "INSERT INTO copies (id, signal_id, recipient_id, version, review, review_item_id, "
+            "state, attempts, next_attempt_at, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
+            (
+                copy.id,
+                signal_id,
+                copy.recipient_id,
+                latest + 1,
+                str(copy.review),
+                copy.review_item_id,
+                now,
+                now,
+            ),
+        )
+
+
+_ENVELOPE_COLUMNS = (
+    "e.position, e.id, e.signal_id, e.recipient_id, c.version, e.envelope, e.created_at, e.acked_at"
+)
+_DELIVERY_COLUMNS = (
+    "d.envelope_id, d.recipient_id, e.signal_id, d.url, d.state, d.attempts, d.next_attempt_at, "
+    "d.last_status, d.last_error, d.delivered_at"
+)
+
+
+class SqliteDelivery(Database, DeliveryStore):
+    async def pending_copies(self, *, due: datetime, limit: int = 64) -> list[PendingCopy]:
+        def read(conn: sqlite3.Connection) -> list[PendingCopy]:
+            rows = conn.execute(
+                "SELECT id, signal_id, recipient_id, version, review, review_item_id, attempts "
+                "FROM copies WHERE state = 'pending' AND next_attempt_at <= ? "
+                "ORDER BY created_at, id LIMIT ?",
+                (timestamp(due), limit),
+            ).fetchall()
+            return [
+                PendingCopy(
+                    id=r[0],
+                    signal_id=r[1],
+                    recipient_id=r[2],
+                    version=r[3],
+                    review=CopyReview(r[4]),
+                    review_item_id=r[5],
+                    attempts=r[6],
+                )
+                for r in rows
+            ]
+
+        return await self.read(read)
+
+    async def keep_envelope(self, sealed: SealedCopy, event: AuditEvent) -> int | None:
+        def write(tx: Transaction) -> int | None:
+            now = tx.now()
+            changed = tx.conn.execute(
+                "UPDATE copies SET state = 'sealed', sealed_at = ? "
+                "WHERE id = ? AND state = 'pending'",
+                (now, sealed.copy_id),
+            ).rowcount
+            if changed != 1:
+                return None
+            (position,) = tx.conn.execute(
+                "SELECT coalesce(max(position), 0) + 1 FROM envelopes WHERE recipient_id = ?",
+                (sealed.recipient_id,),
+            ).fetchone()
+            tx.conn.execute(
+                "INSERT INTO envelopes (id, copy_id, signal_id, recipient_id, position, key_id, "
+                "envelope, created_at, fetch_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
+                (
+                    sealed.envelope_id,
+                    sealed.copy_id,
+                    sealed.signal_id,
+                    sealed.recipient_id,
+                    position,
+                    sealed.key_id,
+                    sealed.envelope,
+                    now,
+                ),
+            )
+            if sealed.webhook_url:
+                tx.conn.execute(
+                    "INSERT INTO deliveries (envelope_id, recipient_id, url, state, attempts, "
+                    "next_attempt_at, updated_at) VALUES (?, ?, ?, 'pending', 0, ?, ?)",
+                    (sealed.envelope_id, sealed.recipient_id, sealed.webhook_url, now, now),
+                )
+            tx.append(event)
+            kept: int = position
+            return kept
+
+        return await self.write(write)
+
+    async def postpone_copy(self, copy_id: str, *, until: datetime, error: str) -> None:
+        def write(tx: Transaction) -> None:
+            tx.conn.execute(
+                "UPDATE copies SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? "
+                "WHERE id = ? AND state = 'pending'",
+                (timestamp(until), error, copy_id),
+            )
+
+        await self.write(write)
+
+    async def inbox(self, recipient_id: str, *, after: int, limit: int) -> list[InboxEnvelope]:
+        def read(conn: sqlite3.Connection) -> list[InboxEnvelope]:
+            rows = conn.execute(
+                f"SELECT {_ENVELOPE_COLUMNS} FROM envelopes e JOIN copies c ON c.id = e.copy_id "
+                "WHERE e.recipient_id = ? AND e.position > ? AND e.acked_at IS NULL "
+                "ORDER BY e.position LIMIT ?",
+                (recipient_id, after, limit),
+            ).fetchall()
+            return [_envelope(row) for row in rows]
+
+        return await self.read(read)
+
+    async def envelope(self, envelope_id: str) -> InboxEnvelope | None:
+        def read(conn: sqlite3.Connection) -> InboxEnvelope | None:
+            row = conn.execute(
+                f"SELECT {_ENVELOPE_COLUMNS} FROM envelopes e JOIN copies c ON c.id = e.copy_id "
+                "WHERE e.id = ?",
+                (envelope_id,),
+            ).fetchone()
+            return None if row is None else _envelope(row)
+
+        return await self.read(read)
+
+    async def envelopes_of_signal(self, signal_id: str) -> list[InboxEnvelope]:
+        def read(conn: sqlite3.Connection) -> list[InboxEnvelope]:
+            rows = conn.execute(
+                f"SELECT {_ENVELOPE_COLUMNS} FROM envelopes e JOIN copies c ON c.id = e.copy_id "
+                "WHERE e.signal_id = ? ORDER BY e.seq",
+                (signal_id,),
+            ).fetchall()
+            return [_envelope(row) for row in rows]
+
+        return await self.read(read)
+
+    async def record_fetch(self, envelope_ids: Sequence[str], event: AuditEvent) -> None:
+        def write(tx: Transaction) -> None:
+            now = tx.now()
+            tx.conn.executemany(
+                "UPDATE envelopes SET fetch_count = fetch_count + 1, last_fetched_at = ? "
+                "WHERE id = ?",
+                [(now, envelope_id) for envelope_id in envelope_ids],
+            )
+            tx.append(event)
+
+        await self.write(write)
+
+    async def acknowledge(
+        self, recipient_id: str, envelope_id: str, event: AuditEvent
+    ) -> InboxEnvelope | None:
+        def write(tx: Transaction) -> InboxEnvelope | None:
+            changed = tx.conn.execute(
+                "UPDATE envelopes SET acked_at = ? "
+                "WHERE id = ? AND recipient_id = ? AND acked_at IS NULL",
+                (tx.now(), envelope_id, recipient_id),
+            ).rowcount
+            if changed:
+                tx.append(event)
+            row = tx.conn.execute(
+                f"SELECT {_ENVELOPE_COLUMNS} FROM envelopes e JOIN copies c ON c.id = e.copy_id "
+                "WHERE e.id = ? AND e.recipient_id = ?",
+                (envelope_id, recipient_id),
+            ).fetchone()
+            return None if row is None else _envelope(row)
+
+        return await self.write(write)
+
+    async def deliveries(
+        self, *, state: DeliveryState | None = None, limit: int = 1000
+    ) -> list[Delivery]:
+        def read(conn: sqlite3.Connection) -> list[Delivery]:
+            where, params = ("", []) if state is None else ("WHERE d.state = ? ", [str(state)])
+            rows = conn.execute(
+                f"SELECT {_DELIVERY_COLUMNS} FROM deliveries d JOIN envelopes e "
+                f"ON e.id = d.envelope_id {where}ORDER BY e.seq LIMIT ?",
+                [*params, limit],
+            ).fetchall()
+            return [_delivery(row) for row in rows]
+
+        return await self.read(read)
+
+    async def record_attempt(
+        self,
+        envelope_id: str,
+        *,
+        state: DeliveryState,
+        status: int | None,
+        error: str | None,
+        next_attempt_at: datetime | None,
+        event: AuditEvent,
+    ) -> None:
+        def write(tx: Transaction) -> None:
+            now = tx.now()
+            tx.conn.execute(
+                "UPDATE deliveries SET state = ?, attempts = attempts + 1, last_status = ?, "
+                "last_error = ?, next_attempt_at = ?, updated_at = ?, "
+                "delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END "
+                "WHERE envelope_id = ?",
+                (
+                    str(state),
+                    status,
+                    error,
+                    stored_or_none(next_attempt_at),
+                    now,
+                    str(state),
+                    now,
+                    envelope_id,
+                ),
+            )
+            tx.append(event)
+
+        await self.write(write)
+
+    async def retry_delivery(self, envelope_id: str, event: AuditEvent) -> Delivery | None:
+        def write(tx: Transaction) -> Delivery | None:
+            now = tx.now()
+            changed = tx.conn.execute(
+                "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = ?, "
+                "updated_at = ? WHERE envelope_id = ? AND state != 'delivered'",
+                (now, now, envelope_id),
+            ).rowcount
+            if not changed:
+                return None
+            tx.append(event)
+            row = tx.conn.execute(
+                f"SELECT {_DELIVERY_COLUMNS} FROM deliveries d JOIN envelopes e "
+                "ON e.id = d.envelope_id WHERE d.envelope_id = ?",
+                (envelope_id,),
+            ).fetchone()
+            return _delivery(row)
+
+        return await self.write(write)
+
+    async def due_pushes(
+        self, *, due: datetime, per_recipient: int, skip: Collection[str] = ()
+    ) -> list[Delivery]:
+        def read(conn: sqlite3.Connection) -> list[Delivery]:
+            rows = conn.execute(
+                "SELECT * FROM ("
+                f"SELECT {_DELIVERY_COLUMNS}, row_number() OVER ("
+                "PARTITION BY d.recipient_id ORDER BY d.next_attempt_at, e.seq) AS rank "
+                "FROM deliveries d JOIN envelopes e ON e.id = d.envelope_id "
+                "JOIN partners p ON p.id = d.recipient_id "
+                "WHERE d.state = 'pending' AND d.next_attempt_at <= ? AND p.state = 'active' "
+                f"AND d.envelope_id NOT IN ({', '.join('?' * len(skip))})"
+                ") WHERE rank <= ? ORDER BY next_attempt_at",
+                (timestamp(due), *skip, per_recipient),
+            ).fetchall()
+            return [_delivery(row[:-1]) for row in rows]
+
+        return await self.read(read)
+
+    async def record_delivered(
+        self,
+        envelope_id: str,
+        *,
+        status: int,
+        attempted: AuditEvent,
+        acknowledged: AuditEvent,
+    ) -> bool:
+        def write(tx: Transaction) -> bool:
+            now = tx.now()
+            changed = tx.conn.execute(
+                "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, "
+                "last_status = ?, last_error = NULL, next_attempt_at = NULL, updated_at = ?, "
+                "delivered_at = ? WHERE envelope_id = ? AND state = 'pending'",
+                (status, now, now, envelope_id),
+            ).rowcount
+            if not changed:
+                return False
+            tx.append(attempted)
+            if tx.conn.execute(
+                "UPDATE envelopes SET acked_at = ? WHERE id = ? AND acked_at IS NULL",
+                (now, envelope_id),
+            ).rowcount:
+                tx.append(acknowledged)
+            return True
+
+        return await self.write(write)
+
+    async def set_webhook(
+        self, partner_id: str, url: str | None, event_for: Callable[[Partner, int], AuditEvent]
+    ) -> Partner:
+        def write(tx: Transaction) -> Partner:
+            current = _partner(tx.conn, partner_id)
+            now = tx.now()
+            tx.conn.execute(
+                "UPDATE partners SET webhook_url = ?, updated_at = ? WHERE id = ?",
+                (url, now, partner_id),
+            )
+            if url is None:
+                moved = tx.conn.execute(
+                    "DELETE FROM deliveries WHERE recipient_id = ? AND state != 'delivered'",
+                    (partner_id,),
+                ).rowcount
+            else:
+                moved = tx.conn.execute(
+                    "UPDATE deliveries SET url = ?, updated_at = ? "
+                    "WHERE recipient_id = ? AND state != 'delivered'",
+                    (url, now, partner_id),
+                ).rowcount
+            tx.append(event_for(current, moved))
+            return _partner(tx.conn, partner_id)
+
+        return await self.write(write)
+
+
+def _envelope(row: tuple[Any, ...]) -> InboxEnvelope:
+    return InboxEnvelope(
+        position=row[0],
+        id=row[1],
+        signal_id=row[2],
+        recipient_id=row[3],
+        version=row[4],
+        envelope=bytes(row[5]),
+        created_at=moment(row[6]),
+        acked_at=moment_or_none(row[7]),
+    )
+
+
+def _delivery(row: tuple[Any, ...]) -> Delivery:
+    return Delivery(
+        envelope_id=row[0],
+        recipient_id=row[1],
+        signal_id=row[2],
+        url=row[3],
+        state=DeliveryState(row[4]),
+        attempts=row[5],
+        next_attempt_at=moment_or_none(row[6]),
+        last_status=row[7],
+        last_error=row[8],
+        delivered_at=moment_or_none(row[9]),
+    )
