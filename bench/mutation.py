@@ -281,6 +281,14 @@ def assess(result: Result, excuses: Sequence[Excuse]) -> Assessment:
     return Assessment(result, excused, gaps)
 
 
+def unused(excuses: Sequence[Excuse], assessments: Sequence[Assessment]) -> list[Excuse]:
+    """The excuses of the modules assessed that no survivor needs any more: the code or the
+    tests changed, and the entry can go."""
+    modules = {a.result.module for a in assessments}
+    used = {id(excuse) for a in assessments for _, excuse in a.excused}
+    return [e for e in excuses if e.module in modules and id(e) not in used]
+
+
 # --- the report ---------------------------------------------------------------------------
 
 _INTRO = """\
@@ -396,6 +404,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.report.write_text(render(assessments), encoding="utf-8")
     short = [a.result.module for a in assessments if a.score < GOAL]
     print(f"{args.report}: below {GOAL:.0%}: {', '.join(short) or 'none'}")
+    for excuse in unused(excuses, assessments):
+        print(
+            f"{EXCUSES.name}: excuses no survivor: {excuse.module} {excuse.function}: {excuse.was}"
+        )
     return 0
 
 
