@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DATA ?= data
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest install catalogs extract update-catalogs schemas audit-events bench bench-deliver bench-abuse bench-tlog bench-verify clean
+.PHONY: run test lint typecheck pytest install catalogs extract update-catalogs schemas audit-events bench bench-deliver bench-abuse bench-tlog bench-verify mutation clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -70,9 +70,12 @@ bench-tlog: install
 bench-verify: install  # the transparency log in a data directory of a million entries
 	$(BIN)/python bench/verify.py
 
+mutation: install  # mutmut on the pure core, each module against its own tests: docs/mutation.md
+	$(BIN)/python bench/mutation.py
+
 .PHONY: screenshots
 screenshots: install  # every staff page in nl, fr and de, into docs/screenshots/
 	EUREGATE_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/test_web_screenshots.py tests/test_web_screenshots_audit.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build/mutation

@@ -3,8 +3,8 @@
 ``valid_signals(now)`` draws documents the gateway must accept at ``now``: every
 entity kind, optional members present, absent or null, all three countries, and
 national numbers with correct check digits. ``mutations(now)`` draws one of them
-broken in one known way, with the JSON pointer of the place that was broken;
-``invalid_signals(now)`` only the broken document.
+broken in one known way, with the JSON pointer of the place that was broken, and
+:func:`near` says whether an issue's pointer is about that place.
 """
 
 from __future__ import annotations
@@ -47,6 +47,14 @@ class Mutation(NamedTuple):
     document: Document
     description: str
     pointer: str
+
+
+def near(pointer: str, place: str) -> bool:
+    """Whether an issue at ``pointer`` is about ``place``: the same place, or one inside the
+    other (the root is near nothing in particular)."""
+    inside = pointer.startswith(place + "/")
+    around = bool(pointer) and place.startswith(pointer + "/")
+    return pointer == place or inside or around
 
 
 def codes(name: str) -> st.SearchStrategy[str]:
@@ -802,8 +810,3 @@ def mutations(draw: st.DrawFn, now: datetime) -> Mutation:
     kind = draw(st.sampled_from(sorted(MUTATORS)))
     description, pointer = MUTATORS[kind](draw, document, now)
     return Mutation(document, f"{kind}: {description}", pointer)
-
-
-def invalid_signals(now: datetime) -> st.SearchStrategy[Document]:
-    """Documents that are not a valid Signal v1 at ``now``."""
-    return mutations(now).map(lambda mutation: mutation.document)

@@ -43,7 +43,16 @@ def test_examples_take_the_fast_path_and_match() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    [1e16, 1e-5, 2.0, 2**53, {"é": 1, "e": 2}, {"z": "\ud800"}, "\u001f\u007f\u2028"],
+    [
+        1e16,
+        1e-5,
+        2.0,
+        2**53,
+        {"é": 1, "e": 2},
+        {"z": "\ud800"},
+        "\u001f\u007f\u2028",
+        {"\U0001f600": 1, "\ufffd": 2},  # UTF-16 order puts the emoji first, code points last
+    ],
 )
 def test_edge_values_match_rfc8785(value: object) -> None:
     try:
@@ -70,3 +79,55 @@ def test_integral_coordinates_do_not_send_a_signal_to_the_slow_encoder() -> None
     signal["location"]["coordinates"] = {"lat": 50.0, "lon": -0.0}
     assert canonical._plain(signal)
     assert canonical.dumps(signal) == rfc8785.dumps(signal)
+
+
+SAFE = 2**53 - 1
+
+
+@pytest.mark.parametrize(
+    ("value", "fast"),
+    [
+        (None, True),
+        (True, True),
+        ("text", True),
+        (1, True),
+        (-1, True),
+        (SAFE, True),
+        (-SAFE, True),
+        (SAFE + 1, False),
+        (-SAFE - 1, False),
+        (float(SAFE), True),
+        (float(-SAFE), True),
+        (float(SAFE + 1), False),
+        (0.5, True),
+        (1e-4, True),
+        (9.9e-5, False),
+        (123456789.125, True),
+        ({"a": [1, 2.5]}, True),
+        ({"é": 1}, False),
+        ([1, 2**60], False),
+        ({"a": {"b": 1e-7}}, False),
+        ((1, 2), True),
+        (object(), False),
+    ],
+)
+def test_the_fast_path_is_taken_exactly_where_the_c_encoder_is_exact(
+    value: object, fast: bool
+) -> None:
+    """Where it is not, the same bytes come from ``rfc8785``: only the speed tells."""
+    assert canonical._plain(value) is fast
+
+
+def test_a_document_without_integral_floats_is_not_copied_and_one_with_them_is() -> None:
+    signal = load_example("nl-drug-waste-maastricht.json")
+    assert canonical._fast_form(signal) is signal
+    nested = {"a": [{"b": "c"}], "d": [1, 2]}
+    assert canonical._fast_form(nested) is nested
+    signal["location"]["coordinates"] = {"lat": 50.0, "lon": 5.7}
+    fast = canonical._fast_form(signal)
+    assert fast is not signal
+    assert fast["location"]["coordinates"] == {"lat": 50, "lon": 5.7}  # type: ignore[index]
+    assert fast["persons"] is signal["persons"]  # type: ignore[index]
+    listed = [1.0, "x"]
+    assert canonical._fast_form(listed) == [1, "x"]
+    assert canonical._fast_form(listed) is not listed

@@ -17,11 +17,15 @@ import pytest
 
 from gateway.edges.client import EuregateClient, Message, Problem, open_message
 from gateway.infra import seal
+from gateway.infra.config import DataDir
 from gateway.infra.errors import EnvelopeRefused
 from tests.conftest import RunningGateway
+from tests.test_abuse_suspended_long_poll import running
 
 DUTCH = "nl-drug-waste-maastricht.json"
 LANAKEN = "be-cannabis-lanaken.json"
+GUARD = 30  # seconds; against a hang only
+WAIT = 60
 
 
 def private_key(gateway: RunningGateway, partner_id: str) -> seal.RecipientPrivateKey:
@@ -174,13 +178,20 @@ async def test_acknowledging_twice_is_harmless(
 
 
 async def test_a_long_poll_wakes_when_a_copy_is_sealed(
-    gateway: RunningGateway, example: Callable[[str], dict[str, Any]]
+    layout: DataDir, example: Callable[[str], dict[str, Any]]
 ) -> None:
-    waiting = asyncio.create_task(pull(gateway, "nl-pol-limburg", wait=20))
-    await asyncio.sleep(0.5)
-    assert not waiting.done()
-    signal_id = await post(gateway, "be-pol-lanaken", example(LANAKEN))
-    (message,) = await asyncio.wait_for(waiting, 15)
+    """With one long-poll allowed, a second one's refusal shows the first is waiting; the
+    checks a waiting long-poll makes are spaced beyond the guard, so only the copy being
+    sealed can answer it in time."""
+    async with running(layout, recheck=WAIT) as gateway:
+        polls = [asyncio.create_task(pull(gateway, "nl-pol-limburg", wait=WAIT)) for _ in "ab"]
+        done, waiting = await asyncio.wait(polls, timeout=GUARD, return_when="FIRST_COMPLETED")
+        assert len(done) == 1, "neither long-poll was refused"
+        with pytest.raises(Problem) as refused:
+            done.pop().result()
+        assert refused.value.status == 429
+        signal_id = await post(gateway, "be-pol-lanaken", example(LANAKEN))
+        (message,) = await asyncio.wait_for(waiting.pop(), GUARD)
     assert message.signal_id == signal_id
 
 

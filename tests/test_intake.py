@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from gateway.decide.decision import DataClass, Outcome
 from gateway.edges.client import Problem
 from tests.conftest import RunningGateway, client_context, load_example
-from tests.strategies import invalid_signals, valid_signals
+from tests.strategies import Mutation, mutations, near, valid_signals
 
 NOW = datetime.now(UTC)
 RECIPIENTS = {"partners": ["be-pol-liege", "de-pol-aachen"]}
@@ -49,20 +49,25 @@ async def test_every_valid_signal_is_accepted(
 
 
 @FIXTURE_SHARED
-@given(document=invalid_signals(NOW))
+@given(mutation=mutations(NOW))
 async def test_every_invalid_signal_is_refused_with_its_errors(
-    gateway: RunningGateway, document: dict[str, object]
+    gateway: RunningGateway, mutation: Mutation
 ) -> None:
-    status, content_type, problem = await post_bytes(gateway, json.dumps(document).encode())
-    assert status in (400, 422), problem
+    """Always JSON, so never a malformed body: a 422 listing an error where it was broken."""
+    status, content_type, problem = await post_bytes(
+        gateway, json.dumps(mutation.document).encode()
+    )
+    assert status == 422, problem
     assert content_type == "application/problem+json"
     assert isinstance(problem, dict)
-    if status == 422:
-        assert problem["errors"]
-        assert all(
-            error["pointer"].startswith("/") or error["pointer"] == ""
-            for error in problem["errors"]
-        )
+    assert problem["type"] == "urn:euregate:problem:signal-invalid", problem
+    pointers = [error["pointer"] for error in problem["errors"]]
+    assert problem["error_count"] >= len(pointers) >= 1
+    assert all(pointer.startswith("/") or pointer == "" for pointer in pointers)
+    assert any(near(pointer, mutation.pointer) for pointer in pointers), (
+        mutation.description,
+        pointers,
+    )
 
 
 @FIXTURE_SHARED

@@ -7,7 +7,10 @@ Which member of a signal belongs to which data class is written out once more he
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
+import hmac
 import json
 import math
 import re
@@ -17,6 +20,8 @@ from pathlib import Path
 from typing import Any, get_args, get_origin
 
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
@@ -41,6 +46,7 @@ from gateway.minimise import (
     classify,
     pseudonym_key,
 )
+from gateway.minimise import pseudonyms as pseudonymise
 from tests.conftest import EXAMPLES
 from tests.strategies import valid_signals
 
@@ -291,6 +297,34 @@ def test_every_kind_of_person_identifier_has_a_data_class() -> None:
     assert {k for k, c in PERSON_IDENTIFIER_CLASSES.items() if c is C.PERSON_NATIONAL_ID} == set(
         NATIONAL_NUMBERS
     )
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        (
+            {"location": {"country": "NL", "altitude": 50}},
+            "no data class for the member at /location/altitude",
+        ),
+        (
+            {"persons": [{"ref": "P1", "identifiers": [{"type": "lu.matricule"}]}]},
+            "no data class for person identifiers of type 'lu.matricule'",
+        ),
+        (
+            {"persons": [{"ref": "P1", "identifiers": [{"type": ["nl.bsn"]}]}]},
+            "no data class for person identifiers of type ['nl.bsn']",
+        ),
+        (
+            {"persons": [{"ref": "P1", "identifiers": [{"value": "123456782"}]}]},
+            "no data class for person identifiers of type None",
+        ),
+    ],
+)
+def test_a_member_the_table_does_not_know_is_refused_naming_it(
+    document: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        classify(document)
 
 
 def test_every_class_can_be_redacted_and_only_free_text_held() -> None:
@@ -575,6 +609,88 @@ def test_equal_numbers_of_different_kinds_get_different_pseudonyms() -> None:
     assert len(set(aliases)) == len(aliases) == 3
 
 
+def documented_pseudonym(key: bytes, *kind_and_parts: str) -> str:
+    """The pseudonym as the module's docstring defines it, worked out here on its own."""
+    message = json.dumps(list(kind_and_parts), ensure_ascii=False, separators=(",", ":"))
+    digest = hmac.new(key, message.encode(), hashlib.sha256).digest()[:20]
+    return "psn:" + base64.b32encode(digest).decode().lower()
+
+
+@pytest.mark.parametrize(
+    ("alias", "kind_and_parts"),
+    [
+        (
+            lambda: pseudonymise.person(
+                KEY,
+                {"family_name": "’s-Gravenvoeren", "given_names": "Zoë", "date_of_birth": "1984"},
+            ),
+            ("person", "s gravenvoeren", "zoe", "1984"),
+        ),
+        (
+            lambda: pseudonymise.person(
+                KEY,
+                {"family_name": "Kierkegård", "given_names": "Søren", "date_of_birth": "1813"},
+            ),
+            ("person", "kierkegard", "søren", "1813"),
+        ),
+        (
+            lambda: pseudonymise.person_identifier(
+                KEY, {"type": "nl.bsn", "value": "1234 56 782"}, C.PERSON_NATIONAL_ID
+            ),
+            ("person_identifier", "nl.bsn", "123456782"),
+        ),
+        (
+            lambda: pseudonymise.person_identifier(
+                KEY,
+                {"type": "passport", "value": "nx-12345", "issuing_country": "NL"},
+                C.PERSON_DOCUMENT,
+            ),
+            ("person_identifier", "passport", "NL", "NX12345"),
+        ),
+        (
+            lambda: pseudonymise.organisation(KEY, {"name": "Nargile  Lounge-Aachen GmbH"}),
+            ("organisation", "nargile lounge aachen gmbh"),
+        ),
+        (
+            lambda: pseudonymise.organisation_identifier(
+                KEY, {"type": "vat", "value": "de 283.475.614"}
+            ),
+            ("organisation_identifier", "vat", "DE283475614"),
+        ),
+        (
+            lambda: pseudonymise.vehicle(
+                KEY, {"registration": "a-bc  123", "registration_country": "DE"}
+            ),
+            ("vehicle", "DE", "A-BC 123"),
+        ),
+        (
+            lambda: pseudonymise.vehicle(KEY, {"registration": " 1-abc-234"}),
+            ("vehicle", "", "1-ABC-234"),
+        ),
+        (
+            lambda: pseudonymise.account(KEY, {"iban": "nl91 abna 0417 1643 00"}),
+            ("account", "NL91ABNA0417164300"),
+        ),
+    ],
+)
+def test_each_pseudonym_is_the_documented_hmac_of_its_kind_and_normalised_parts(
+    alias: Any, kind_and_parts: tuple[str, ...]
+) -> None:
+    assert alias() == documented_pseudonym(KEY, *kind_and_parts)
+
+
+def test_without_what_identifies_it_an_entity_gets_no_pseudonym() -> None:
+    assert pseudonymise.organisation(KEY, {"legal_form": "GmbH"}) is None
+    assert pseudonymise.vehicle(KEY, {"make": "Audi", "registration_country": "DE"}) is None
+    assert pseudonymise.person(KEY, {"family_name": "Maes", "given_names": "An"}) is None
+
+
+def test_the_pseudonym_key_is_the_documented_hkdf_of_the_master_secret() -> None:
+    info = b"euregate minimise pseudonym key v1\x00" + RECIPIENT.encode()
+    expected = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info)
+    assert pseudonym_key(MASTER_SECRET, RECIPIENT) == expected.derive(MASTER_SECRET)
+
+
 # --- hold ----------------------------------------------------------------------------------
 
 
@@ -628,6 +744,53 @@ def test_pseudonymised_entities_stay_linked_to_each_other() -> None:
     view = view_of(signal, PSEUDONYMISE_ALL).document
     assert view["links"] == [{"from": "P1", "to": "V1", "relation": "driver"}]
     assert view["persons"][1] == {"ref": "P2", "role": "witness", "identifiers": []}
+
+
+def test_a_pseudonymised_entity_is_its_ref_its_role_and_pseudonyms_known_answers() -> None:
+    """Every kind of entity under pseudonyms, as a whole: nothing renamed, nothing more."""
+    shisha = view_of(example("de-shisha-aachen"), PSEUDONYMISE_ALL).document
+    assert shisha["organisations"] == [
+        {
+            "ref": "O1",
+            "role": "subject",
+            "pseudonym": "psn:oqtklfrvcudeazcw2xoqakogim45ljus",
+            "identifiers": [
+                {"type": "de.handelsregister", "pseudonym": "psn:3gqzmdum2olrlnk3p5pavqh7ezlycsnh"},
+                {"type": "vat", "pseudonym": "psn:2zpkcrgoiyenhcao3oikykf3b5qswjil"},
+            ],
+        }
+    ]
+    assert shisha["accounts"] == [
+        {"ref": "A1", "pseudonym": "psn:azajlq2c4b4qvgna66dvrjolyhhactwa", "holder_ref": "O1"}
+    ]
+    waste = view_of(example("nl-drug-waste-maastricht"), PSEUDONYMISE_ALL).document
+    assert waste["vehicles"] == [{"ref": "V1", "pseudonym": "psn:dkjskigubvkidcayeuuqzpurmie2ezfk"}]
+    assert waste["persons"][0] == {
+        "ref": "P1",
+        "role": "suspect",
+        "pseudonym": "psn:ag4kng6t4hkdwk62cli7dxgzpajklawi",
+        "identifiers": [{"type": "nl.bsn", "pseudonym": "psn:cow74obv2virvgy6szhno3qsgdel7cap"}],
+    }
+
+
+def test_a_person_shown_by_a_shared_document_alone_is_linked_to_what_is_shared() -> None:
+    """Its identity withheld, the person is still shown in the open, by its document."""
+    view = view_of(example("de-shisha-aachen"), only(C.PERSON_DOCUMENT, C.ORGANISATION)).document
+    assert [entity["ref"] for entity in view["persons"] + view["organisations"]] == ["P1", "O1"]
+    assert view["links"] == [
+        {"from": "P1", "to": "O1", "relation": "director"},
+        {"from": "P1", "to": "O1", "relation": "owner"},
+    ]
+
+
+def test_a_withheld_national_number_hides_none_of_the_documents_after_it() -> None:
+    view = view_of(example("de-shisha-aachen"), only(C.PERSON_DOCUMENT)).document
+    assert view["persons"] == [
+        {
+            "ref": "P1",
+            "identifiers": [{"type": "id_card", "value": "L01X00T47", "issuing_country": "DE"}],
+        }
+    ]
 
 
 # --- what may not be asked -----------------------------------------------------------------

@@ -12,6 +12,7 @@ import json
 import random
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -77,6 +78,7 @@ VITAL_TO_GEM = POLICE_TO_GEM | {C.SPECIAL_CATEGORY: S}
 # be-pol-liege's signals, replied to or forwarded by nl-pol-limburg
 H2_FROM_LIEGE = Forwarded("f1", "H2", "be-pol-liege", ("nl-pol-limburg", "nl-gem-maastricht"))
 H1_FROM_LIEGE = Forwarded("f1", "H1", "be-pol-liege", ("nl-pol-limburg",))
+NOT_THE_ANSWERED = "^forwarded must be the signal named by in_reply_to, and only that$"
 
 
 def exchange(
@@ -170,9 +172,16 @@ def test_rule_5_tells_the_municipality_to_route_through_its_police() -> None:
 
 
 def test_every_fired_rule_carries_its_texts_in_four_languages() -> None:
+    policy = load_policy(REFERENCE)
+    texts = {
+        rule.id: (dict(rule.reason.by_language()), dict(rule.legal_basis.by_language()))
+        for rule in (*policy.rules, policy.default)
+    }
     for row in REFERENCE_CASES:
-        for rule in decide_exchange(row.values[0], POLICY).rules:
+        for rule in decide_exchange(row.values[0], policy).rules:
             assert set(rule.reason) == set(rule.legal_basis) == {"nl", "fr", "de", "en"}
+            assert (dict(rule.reason), dict(rule.legal_basis)) == texts[rule.id]
+            assert rule.reason != rule.legal_basis
 
 
 def test_decide_reads_a_real_signal_and_records_the_policy() -> None:
@@ -184,8 +193,38 @@ def test_decide_reads_a_real_signal_and_records_the_policy() -> None:
     assert (home.verdict, home.rule_ids) == ("deliver", ("0",))
     assert (abroad.verdict, abroad.rule_ids) == ("deny", ("1", "3", "9"))
     assert home.policy_digest == hashlib.sha256(REFERENCE.read_bytes()).hexdigest()
-    with pytest.raises(ValueError, match="in_reply_to"):
+    assert (home.recipient_id, abroad.recipient_id) == ("nl-gem-maastricht", "be-gem-eupen")
+    with pytest.raises(ValueError, match=NOT_THE_ANSWERED):
         decide(signal, police, PARTNERS["be-gem-eupen"], POLICY, forwarded=H2_FROM_LIEGE)
+
+
+def test_an_exchange_with_codes_outside_the_code_lists_is_refused_naming_each() -> None:
+    """Validation keeps such codes out; deciding on one would match no rule on it."""
+    unknown = exchange("nl-pol-limburg", "be-pol-liege", purpose="gossip", category="x.y")
+    refusal = "^not in the code lists: purpose 'gossip', category 'x.y'$"
+    with pytest.raises(ValueError, match=refusal):
+        decide_exchange(unknown, POLICY)
+
+
+def test_a_reply_is_decided_with_the_signal_it_answers_and_never_without() -> None:
+    """Rule 8 looks at the answered signal's handling code: deciding a reply without it, or
+    with another signal, would let an H2 signal be passed on unseen."""
+    document = json.loads((EXAMPLES / "nl-drug-waste-maastricht.json").read_bytes())
+    document["in_reply_to"] = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
+    document["purpose"] = "prevention"
+    reply = validate_signal(document, now=datetime(2026, 11, 25, tzinfo=UTC))
+    answered = Forwarded(reply.in_reply_to or "", "H2", "be-pol-liege", ("nl-pol-limburg",))
+    police, aachen = PARTNERS["nl-pol-limburg"], PARTNERS["de-pol-aachen"]
+
+    decision = decide(reply, police, aachen, POLICY, forwarded=answered)
+
+    assert (decision.verdict, decision.rule_ids[-1]) == ("deny", "8")
+    passed_on = Forwarded(answered.signal_id, "H1", "be-pol-liege", ("nl-pol-limburg",))
+    assert "8" not in decide(reply, police, aachen, POLICY, forwarded=passed_on).rule_ids
+    another = Forwarded("0193a1b2-0000-7000-8000-000000000000", "H0", "be-pol-liege", ())
+    for wrong in (None, another):
+        with pytest.raises(ValueError, match=NOT_THE_ANSWERED):
+            decide(reply, police, aachen, POLICY, forwarded=wrong)
 
 
 def test_the_format_covers_every_language_and_data_class() -> None:
@@ -528,6 +567,131 @@ def test_an_empty_unless_and_bytes_that_are_not_utf8_are_refused() -> None:
     with pytest.raises(PolicyError) as caught:
         parse_policy(b"version = 1\n# caf\xe9\n")
     assert [(p.line, p.location) for p in caught.value.problems] == [(2, "file")]
+
+
+BARE = RULE.replace("MATCH", "").replace("OUTCOMES", "")
+SECOND = BARE.split("[[rule]]")[1].replace('id = "x"', 'id = "10"')
+PURPOSES = ", ".join(codelists.codes("purpose"))
+
+
+@pytest.mark.parametrize(
+    ("text", "listed"),
+    [
+        pytest.param("", ["version: missing", "default: missing"], id="empty"),
+        pytest.param(
+            BARE.replace("version = 1\n\n[default]\n", "[default]\nversion = 1\n"),
+            ["line 2: default.version: unknown key", "version: missing"],
+            id="version-under-the-default",
+        ),
+        pytest.param(
+            "colour = 1\n" + BARE, ["line 1: colour: unknown key"], id="unknown-top-level-key"
+        ),
+        pytest.param(
+            "colour = 1\n" + BARE.replace("version = 1\n", ""),
+            ["line 1: colour: unknown key", "version: missing"],
+            id="lines-first-then-the-problems-without-one",
+        ),
+        pytest.param(
+            BARE.replace('id = "x"', "id = 5") + ("[[rule]]" + SECOND.replace('"10"', '"y"')) * 2,
+            [
+                "line 10: rule[0].id: Input should be a valid string",
+                'line 38: rule[2] (id "y").id: duplicate id "y": rule[1] has it too',
+            ],
+            id="a-duplicate-after-an-id-that-is-no-text",
+        ),
+        pytest.param(
+            "a = ", ["syntax: Invalid value (at end of document)"], id="syntax-at-the-end"
+        ),
+        pytest.param(
+            b"version = 1\n# caf\xe9\n", ["line 2: file: not UTF-8 (byte 17)"], id="latin-1"
+        ),
+        pytest.param(
+            "default = 3\n",
+            [
+                "line 1: default: Input should be a valid dictionary or instance of DefaultRule",
+                "version: missing",
+            ],
+            id="default-not-a-table",
+        ),
+        pytest.param(
+            "version = 1\nrule = 3\n",
+            ["default: missing", "rule: Input should be a valid tuple"],
+            id="rules-not-a-list",
+        ),
+        pytest.param(
+            "version = 1\nrule = [3]\n",
+            ["default: missing", "rule[0]: Input should be a valid dictionary or instance of Rule"],
+            id="rule-not-a-table",
+        ),
+        pytest.param(
+            BARE.replace('en = "e"}\n\n[[rule]]', 'en = "e", pl = "p"}\n\n[[rule]]'),
+            [
+                "line 7: default.legal_basis.pl: "
+                "unknown language (the languages are nl, fr, de, en)"
+            ],
+            id="unknown-language",
+        ),
+        pytest.param(
+            BARE.replace('title = "A rule"\n', "").replace('id = "x"', "id = 5"),
+            [
+                "line 9: rule[0].title: missing",
+                "line 10: rule[0].id: Input should be a valid string",
+            ],
+            id="rule-without-title-or-text-id",
+        ),
+        pytest.param(
+            BARE.replace("[rule.match]", '[ rule . "match" ]').replace(
+                'border = "cross"', 'border = "cross"\n# purpose = "x" # old\npurpose = "fun"'
+            ),
+            [f'line 19: rule[0] (id "x").match.purpose[0]: unknown purpose "fun" '
+             f"(expected one of {PURPOSES})"],
+            id="spaced-quoted-header-and-a-comment",
+        ),
+        pytest.param(
+            BARE.replace("[rule.match]", "['rule'.'match']").replace(
+                'border = "cross"', 'border = "cross"\npurpose = "fun"'
+            ),
+            [f'line 18: rule[0] (id "x").match.purpose[0]: unknown purpose "fun" '
+             f"(expected one of {PURPOSES})"],
+            id="single-quoted-header",
+        ),
+        pytest.param(
+            BARE.replace("[[rule]]", '[[note]]\ntext = "n"\n\n[[rule]]').replace(
+                'border = "cross"', 'border = "cross"\npurpose = "fun"'
+            ),
+            [
+                "line 9: note: unknown key",
+                f'line 21: rule[0] (id "x").match.purpose[0]: unknown purpose "fun" '
+                f"(expected one of {PURPOSES})",
+            ],
+            id="another-array-of-tables-first",
+        ),
+    ],
+)  # fmt: skip
+def test_a_refusal_names_the_file_and_lists_each_problem_with_its_line_when_known(
+    text: str | bytes, listed: list[str]
+) -> None:
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(text if isinstance(text, bytes) else text.encode(), source="test.toml")
+    assert caught.value.source == "test.toml"
+    assert str(caught.value).splitlines() == [
+        f"test.toml: {len(listed)} problem(s) in the policy",
+        *(f"  {problem}" for problem in listed),
+    ]
+
+
+def test_a_policy_file_is_loaded_under_its_path(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(BARE, encoding="utf-8")
+    policy = load_policy(path)
+    assert (policy.source, policy.digest) == (str(path), hashlib.sha256(BARE.encode()).hexdigest())
+    assert parse_policy(BARE.encode()).source == "<policy>"
+    assert policy.default.id == "10"
+    path.write_text("colour = 1\n" + BARE, encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:
+        load_policy(path)
+    assert caught.value.source == str(path)
+    assert str(caught.value).startswith(f"{path}: 1 problem(s) in the policy\n")
 
 
 EMPTY_UNLESS = "an empty unless always holds, so the rule would never fire"

@@ -130,3 +130,68 @@ def test_what_check_says_holds_for_every_exchange(
         for other in without.values():
             changed = decide_exchange(ex, other)
             assert (changed.verdict, changed.outcomes) == (decision.verdict, decision.outcomes)
+
+
+def kinds_of_exchange(policy: Policy) -> int:
+    return sum(exchange_states(policy.compiled).values())
+
+
+def test_a_shadowed_rule_is_told_with_how_often_it_fires_and_why_it_changes_nothing() -> None:
+    allow_police = {"match": {"sender_agency_type": "police"}, "verdict": "deliver"}
+    deny_tax = {"match": {"sender_agency_type": "tax"}, "verdict": "deny"}
+    policy = policy_of(allow_police, deny_tax)
+    total = kinds_of_exchange(policy)
+    assert [str(finding) for finding in check_policy(policy)] == [
+        f"warning: rule r1: shadowed: it fires for {total // len(AGENCY_TYPES)} of {total} "
+        "kinds of exchange, and in every one the verdict and each class's outcome would be "
+        "the same without it"
+    ]
+
+
+def test_a_shadowed_rule_counts_every_kind_of_exchange_it_fires_in() -> None:
+    """r1 fires alone in kinds of exchange of different states (r2's unless tells them apart)
+    and together with r2: every one of them is counted."""
+    allow_police = {"match": {"sender_agency_type": "police"}, "verdict": "deliver"}
+    deny_tax = {"match": {"sender_agency_type": "tax"}, "verdict": "deny"}
+    deny_tax_now = {
+        "match": {"sender_agency_type": "tax", "urgency": "immediate"},
+        "unless": {"purpose": "prevention"},
+        "verdict": "deny",
+    }
+    policy = policy_of(allow_police, deny_tax, deny_tax_now)
+    total = kinds_of_exchange(policy)
+    tax = total // len(AGENCY_TYPES)
+    purposes, urgencies = (len(codelists.codes(name)) for name in ("purpose", "urgency"))
+    tax_now = tax // urgencies // purposes * (purposes - 1)
+    assert [finding.message for finding in check_policy(policy)] == [
+        f"shadowed: it fires for {fires} of {total} kinds of exchange, and in every one the "
+        "verdict and each class's outcome would be the same without it"
+        for fires in (tax, tax_now)
+    ]
+
+
+def test_a_rule_that_redacts_only_what_no_other_rule_covers_is_shadowed() -> None:
+    """A class no fired rule covers is redacted anyway."""
+    vehicles = {"match": {}, "verdict": "deliver", "outcomes": {"vehicle": "share"}}
+    redact = {"match": {"purpose": "prevention"}, "outcomes": {"person_identity": "redact"}}
+    assert check(vehicles, redact) == [("warning", "r1", "shadowed")]
+
+
+def test_the_first_rule_is_checked_like_any_other() -> None:
+    never = {"match": {"border": "cross", "sender_country": "NL", "recipient_country": "NL"}}
+    assert check(never | {"verdict": "deny"}, SHARE_ALL) == [("error", "r0", "never fires")]
+    pointless = {"match": {"border": "cross"}, "unless": {"border": "same"}, "verdict": "deny"}
+    assert check(pointless, SHARE_ALL) == [
+        ("warning", "r0", "its unless never holds where its match does")
+    ]
+    shadowed = {"match": {"sender_agency_type": "tax"}, "verdict": "deny"}
+    allow_police = {"match": {"sender_agency_type": "police"}, "verdict": "deliver"}
+    assert check(shadowed, allow_police) == [("warning", "r0", "shadowed")]
+
+
+def test_a_rule_that_matters_is_found_behind_one_that_does_not() -> None:
+    """Rules that always fire together: the middle one changes nothing, the last one does."""
+    prevention = {"purpose": "prevention"}
+    same = {"match": prevention, "outcomes": {"vehicle": "share"}}
+    stricter = {"match": prevention, "outcomes": {"vehicle": "redact"}}
+    assert check(SHARE_ALL, same, stricter) == [("warning", "r1", "shadowed")]

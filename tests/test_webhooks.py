@@ -38,6 +38,7 @@ from gateway.infra import pki, seal
 from gateway.infra.audit import EventKind, refs
 from gateway.infra.clock import FixedClock, SystemClock
 from gateway.infra.config import DataDir, Settings
+from gateway.infra.errors import RegistryError
 from gateway.registry import datadir
 from gateway.store import Delivery, Store
 from gateway.store.sqlite import SqliteStore
@@ -147,8 +148,9 @@ async def test_an_existing_data_directory_gets_the_client_certificate_on_the_nex
 def test_without_its_client_certificate_the_gateway_says_to_run_init(layout: DataDir) -> None:
     layout.gateway_client_certificate.unlink()
 
-    with pytest.raises(Exception, match="euregate init"):
+    with pytest.raises(RegistryError, match="run `euregate init` to create it") as refused:
         webhook_ssl_context(Settings(data_dir=layout.root), layout)
+    assert str(layout.gateway_client_certificate) in refused.value.params["reason"]
 
 
 # --- pushed, delivered, acknowledged ----------------------------------------------------------
@@ -288,8 +290,10 @@ async def test_a_retry_of_a_delivered_push_is_refused(
         pusher = stepper(quiet_gateway.layout, quiet_gateway.store, FixedClock(datetime.now(UTC)))
         await pusher.push_due()
 
-    with pytest.raises(Exception, match="delivered already"):
+    with pytest.raises(RegistryError, match="delivered already") as refused:
         await retry(quiet_gateway.store, delivery.envelope_id, actor=refs.admin("test"))
+    assert f"envelope {delivery.envelope_id} has no push" in refused.value.params["reason"]
+    assert not await audit_of(quiet_gateway.store, EventKind.DELIVERY_RETRIED)
 
 
 async def test_an_unreachable_webhook_is_a_failed_attempt(

@@ -21,7 +21,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any, Final
 
-from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.exceptions import InvalidSignature, InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hpke, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, mlkem, x25519
 
@@ -167,7 +167,7 @@ def read_public_key(data: bytes, suite: Suite | None = None) -> tuple[Suite, byt
     for block in _pem_blocks(data):
         try:
             keys.append(serialization.load_pem_public_key(block))
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
             raise ValueError(f"not a PEM public key: {exc}") from exc
     x25519_keys = [k for k in keys if isinstance(k, x25519.X25519PublicKey)]
     mlkem_keys = [k for k in keys if isinstance(k, mlkem.MLKEM768PublicKey)]
@@ -214,7 +214,7 @@ def load_private_key(data: bytes) -> RecipientPrivateKey:
     for block in _pem_blocks(data):
         try:
             keys.append(serialization.load_pem_private_key(block, password=None))
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
             raise ValueError(f"not an unencrypted PEM private key: {exc}") from exc
     x25519_keys = [k for k in keys if isinstance(k, x25519.X25519PrivateKey)]
     mlkem_keys = [k for k in keys if isinstance(k, mlkem.MLKEM768PrivateKey)]

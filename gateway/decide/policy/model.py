@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Annotated, Final, Literal
 
@@ -65,17 +66,21 @@ def _as_list(value: object) -> object:
     return [value] if isinstance(value, str) else value
 
 
-def _code(kind: str, allowed: Callable[[], tuple[str, ...]]) -> AfterValidator:
-    def check(value: str) -> str:
-        if value not in allowed():
+@dataclass(frozen=True)
+class _Code:
+    """Checks that a value is one of the codes ``allowed`` gives, a ``kind`` of thing."""
+
+    kind: str
+    allowed: Callable[[], tuple[str, ...]]
+
+    def __call__(self, value: str) -> str:
+        if value not in self.allowed():
             raise PydanticCustomError(
                 "unknown_code",
                 'unknown {kind} "{value}" (expected one of {expected})',
-                {"kind": kind, "value": value, "expected": _words(allowed())},
+                {"kind": self.kind, "value": value, "expected": _words(self.allowed())},
             )
         return value
-
-    return AfterValidator(check)
 
 
 def _category_pattern(pattern: str) -> str:
@@ -87,27 +92,16 @@ def _category_pattern(pattern: str) -> str:
 
 
 _LIST = BeforeValidator(_as_list)
-Countries = Annotated[
-    tuple[Annotated[str, _code("country", lambda: COUNTRIES)], ...], _LIST, MinLen(1)
-]
-AgencyTypes = Annotated[
-    tuple[Annotated[str, _code("agency type", lambda: AGENCY_TYPES)], ...], _LIST, MinLen(1)
-]
-Purposes = Annotated[
-    tuple[Annotated[str, _code("purpose", lambda: codelists.codes("purpose"))], ...],
-    _LIST,
-    MinLen(1),
-]
-Urgencies = Annotated[
-    tuple[Annotated[str, _code("urgency", lambda: codelists.codes("urgency"))], ...],
-    _LIST,
-    MinLen(1),
-]
-HandlingCodes = Annotated[
-    tuple[Annotated[str, _code("handling code", lambda: codelists.codes("handling_code"))], ...],
-    _LIST,
-    MinLen(1),
-]
+_COUNTRY = AfterValidator(_Code("country", lambda: COUNTRIES))
+_AGENCY_TYPE = AfterValidator(_Code("agency type", lambda: AGENCY_TYPES))
+_PURPOSE = AfterValidator(_Code("purpose", lambda: codelists.codes("purpose")))
+_URGENCY = AfterValidator(_Code("urgency", lambda: codelists.codes("urgency")))
+_HANDLING_CODE = AfterValidator(_Code("handling code", lambda: codelists.codes("handling_code")))
+Countries = Annotated[tuple[Annotated[str, _COUNTRY], ...], _LIST, MinLen(1)]
+AgencyTypes = Annotated[tuple[Annotated[str, _AGENCY_TYPE], ...], _LIST, MinLen(1)]
+Purposes = Annotated[tuple[Annotated[str, _PURPOSE], ...], _LIST, MinLen(1)]
+Urgencies = Annotated[tuple[Annotated[str, _URGENCY], ...], _LIST, MinLen(1)]
+HandlingCodes = Annotated[tuple[Annotated[str, _HANDLING_CODE], ...], _LIST, MinLen(1)]
 CategoryPatterns = Annotated[
     tuple[Annotated[str, AfterValidator(_category_pattern)], ...], _LIST, MinLen(1)
 ]
