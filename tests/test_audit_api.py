@@ -21,6 +21,7 @@ from gateway.infra.audit.note import parse as parse_note
 from gateway.infra.audit.tiles import MemoryTiles
 from gateway.infra.config import DataDir
 from gateway.registry import datadir
+from gateway.transparency import log
 from gateway.transparency.verify import decode_proof
 from gateway.transparency.witness_keys import read_witness_key, retire_witness_key
 from tests.conftest import RunningGateway, client_context
@@ -313,3 +314,24 @@ async def test_a_witness_reports_what_it_refused_with_both_checkpoints(
     assert (kept.previous, kept.previous_size, kept.submitted_size) == (checkpoint.note, size, None)
     assert refused.value.status == 400
     assert EventKind.INCONSISTENCY_REPORTED in [e.kind for e in await gateway.store.audit_entries()]
+
+
+async def test_a_witness_has_at_most_so_many_reports_kept(
+    gateway: RunningGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(log, "REPORTS_PER_PARTNER", 1)
+    size = await integrated(gateway)
+    checkpoint = await gateway.store.checkpoint(size)
+    assert checkpoint is not None
+
+    async with gateway.client(LIMBURG, language="fr") as client:
+        await client.report_inconsistency("checkpoint-rollback", checkpoint.note, b"x\n")
+        with pytest.raises(Problem) as refused:
+            await client.report_inconsistency("checkpoint-rollback", checkpoint.note, b"y\n")
+
+    assert refused.value.status == 409
+    assert refused.value.document["type"] == "urn:euregate:problem:too-many-reports"
+    assert refused.value.document["detail"].startswith("La passerelle conserve déjà 1 ")
+    assert len(await gateway.store.inconsistencies()) == 1
+    reported = await gateway.store.audit_entries()
+    assert [e.kind for e in reported].count(EventKind.INCONSISTENCY_REPORTED) == 1

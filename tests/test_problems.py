@@ -21,6 +21,7 @@ SAMPLE_PARAMS: dict[type[EuregateError], dict[str, object]] = {
     errors.BodyTooLarge: {"limit": 262144},
     errors.BodyTimeout: {"seconds": 30},
     errors.TooManyLongPolls: {"limit": 4, "retry_after": 12},
+    errors.TooManyReports: {"limit": 100},
     errors.UnsupportedMediaType: {"received": "text/plain"},
     errors.EnvelopeMalformed: {"reason": "enc is not unpadded base64url"},
     errors.EnvelopeMisaddressed: {"recipient": "be-pol-liege", "signal": "0193"},

@@ -11,7 +11,7 @@ from gateway.contract.partners import Partner, PartnerState
 from gateway.infra.audit import AuditEvent, EventKind, refs
 from gateway.infra.audit.cosignature import WitnessKey
 from gateway.infra.clock import FixedClock
-from gateway.infra.errors import RegistryError
+from gateway.infra.errors import RegistryError, TooManyReports
 from gateway.store import InconsistencyReport, RegisteredWitnessKey, Store, StoredCosignature
 from tests.store_backends import START
 from tests.store_events import an_event
@@ -194,6 +194,7 @@ async def test_reports_of_inconsistencies_are_kept_with_their_evidence_latest_fi
                     submitted_size=19,
                 ),
                 event(EventKind.INCONSISTENCY_REPORTED),
+                most=3,
             )
         )
 
@@ -208,4 +209,29 @@ async def test_reports_of_inconsistencies_are_kept_with_their_evidence_latest_fi
         await empty_store.report_inconsistency(
             InconsistencyReport("r9", "nobody", "x", None, b"n\n", None, None),
             event(EventKind.INCONSISTENCY_REPORTED),
+            most=3,
         )
+
+
+async def test_a_partner_has_at_most_so_many_reports_kept(empty_store: Store) -> None:
+    await with_partners(empty_store, LIMBURG, LIEGE)
+
+    def report(number: int, partner: str) -> InconsistencyReport:
+        return InconsistencyReport(
+            f"r{number}", partner, "checkpoint-rollback", None, b"n\n", None, None
+        )
+
+    for number in range(2):
+        await empty_store.report_inconsistency(
+            report(number, LIMBURG.id), event(EventKind.INCONSISTENCY_REPORTED), most=2
+        )
+    with pytest.raises(TooManyReports) as refused:
+        await empty_store.report_inconsistency(
+            report(2, LIMBURG.id), event(EventKind.INCONSISTENCY_REPORTED), most=2
+        )
+    await empty_store.report_inconsistency(
+        report(3, LIEGE.id), event(EventKind.INCONSISTENCY_REPORTED), most=2
+    )
+
+    assert refused.value.params["limit"] == 2
+    assert sorted(r.id for r in await empty_store.inconsistencies()) == ["r0", "r1", "r3"]

@@ -655,6 +655,22 @@ class TooManyLongPolls(ClientError):
         return {"retry_after": self.params["retry_after"]}
 
 
+class TooManyReports(ClientError):
+    """A witness partner already has its most reports of inconsistencies kept: what it finds
+    after that stays in its own evidence files, and the reports kept already raise the alarm."""
+
+    kind = "too-many-reports"
+    status = 409
+    title = N_("Too many reports")
+    detail_message = N_(
+        "The gateway already keeps {limit} of your witness's reports of inconsistencies; "
+        "compliance staff see them. Keep this evidence yourself."
+    )
+
+    def __init__(self, *, limit: int) -> None:
+        super().__init__(limit=limit)
+
+
 class NoteRefused(ClientError):
     """A signed note (``c2sp.org/signed-note``: a checkpoint, its cosignatures) is refused."""
 

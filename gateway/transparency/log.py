@@ -54,6 +54,8 @@ REPORT_KINDS: Final = (
 ``cosignatures-disagree``: another witness cosigned another checkpoint of the same size."""
 MAX_EVIDENCE_BYTES: Final = 16 * 1024
 """The longest checkpoint a report may carry (a note of a hundred signatures fits)."""
+REPORTS_PER_PARTNER: Final = 100
+"""Reports of inconsistencies kept per witness partner, so that reports cannot fill the disk."""
 
 
 def b64(data: bytes) -> str:
@@ -293,7 +295,8 @@ class TransparencyLog:
         self, partner: Partner, kind: str, previous: bytes | None, submitted: bytes
     ) -> InconsistencyReport:
         """Keep what a witness found, with both checkpoints (``kind`` one of
-        :data:`REPORT_KINDS`, each checkpoint at most :data:`MAX_EVIDENCE_BYTES`)."""
+        :data:`REPORT_KINDS`, each checkpoint at most :data:`MAX_EVIDENCE_BYTES`; at most
+        :data:`REPORTS_PER_PARTNER` kept per partner)."""
         report = InconsistencyReport(
             id=uuid.uuid4().hex,
             partner_id=partner.id,
@@ -312,6 +315,7 @@ class TransparencyLog:
                 previous_size=report.previous_size,
                 submitted_size=report.submitted_size,
             ),
+            most=REPORTS_PER_PARTNER,
         )
 
 

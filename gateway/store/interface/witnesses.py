@@ -115,9 +115,10 @@ class WitnessStore(Protocol):
         ...
 
     async def report_inconsistency(
-        self, report: InconsistencyReport, event: AuditEvent
+        self, report: InconsistencyReport, event: AuditEvent, *, most: int
     ) -> InconsistencyReport:
-        """Keep a witness's report with its evidence, ``reported_at`` now."""
+        """Keep a witness's report with its evidence, ``reported_at`` now; refused
+        (:class:`TooManyReports`) when its partner has ``most`` reports kept already."""
         ...
 
     async def inconsistency(self, report_id: str) -> InconsistencyReport | None:

@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from gateway.infra.audit import AuditEvent
-from gateway.infra.errors import RegistryError
+from gateway.infra.errors import RegistryError, TooManyReports
 from gateway.store.interface.witnesses import (
     InconsistencyReport,
     RegisteredWitnessKey,
@@ -135,10 +135,16 @@ class SqliteWitnesses(Database, WitnessStore):
         return await self.read(read)
 
     async def report_inconsistency(
-        self, report: InconsistencyReport, event: AuditEvent
+        self, report: InconsistencyReport, event: AuditEvent, *, most: int
     ) -> InconsistencyReport:
         def write(tx: Transaction) -> InconsistencyReport:
             _partner(tx.conn, report.partner_id)
+            (kept,) = tx.conn.execute(
+                "SELECT count(*) FROM audit_inconsistencies WHERE partner_id = ?",
+                (report.partner_id,),
+            ).fetchone()
+            if kept >= most:
+                raise TooManyReports(limit=most)
             tx.conn.execute(
                 f"INSERT INTO audit_inconsistencies ({_REPORT_COLUMNS}) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
