@@ -8,17 +8,22 @@ import json
 from dataclasses import asdict
 from datetime import datetime
 
-from gateway.edges.cli.admin import Subparsers, open_store, print_table
-from gateway.edges.cli.common import add_data_dir, layout
-from gateway.flow import pusher
+from gateway.edges.cli.common import (
+    Subparsers,
+    add_data_dir,
+    cli_actor,
+    layout,
+    open_store,
+    print_table,
+)
 from gateway.infra.audit import timestamp
-from gateway.registry import datadir
+from gateway.registry.admin.deliveries import retry
 from gateway.store import Delivery, DeliveryState
 
 STATES = tuple(str(state) for state in DeliveryState)
 
 
-def register(commands: Subparsers[argparse.ArgumentParser]) -> None:
+def register(commands: Subparsers) -> None:
     group = commands.add_parser("delivery", help="webhook pushes: list and retry")
     actions = group.add_subparsers(dest="delivery_command", required=True, metavar="ACTION")
 
@@ -76,6 +81,6 @@ def _delivery_json(delivery: Delivery) -> dict[str, object]:
 
 async def run_retry(args: argparse.Namespace) -> int:
     async with open_store(layout(args)) as store:
-        delivery = await pusher.retry(store, args.envelope_id, actor=datadir.cli_actor())
+        delivery = await retry(store, args.envelope_id, actor=cli_actor())
     print(f"{delivery.envelope_id} is pending again for {delivery.recipient_id} ({delivery.url})")
     return 0

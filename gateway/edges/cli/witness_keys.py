@@ -11,16 +11,21 @@ import argparse
 import json
 from pathlib import Path
 
-from gateway.edges.cli import admin
-from gateway.edges.cli.common import add_data_dir, layout
+from gateway.edges.cli.common import (
+    Subparsers,
+    add_data_dir,
+    cli_actor,
+    layout,
+    open_store,
+    print_table,
+)
 from gateway.infra.audit import timestamp
 from gateway.infra.errors import RegistryError
-from gateway.registry import datadir
+from gateway.registry.admin.keys import add_witness_key, retire_witness_key
 from gateway.store import RegisteredWitnessKey
-from gateway.transparency.witness_keys import add_witness_key, retire_witness_key
 
 
-def register(partner_actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(partner_actions: Subparsers) -> None:
     """Add ``witness-key`` with its actions under ``partner``."""
     group = partner_actions.add_parser(
         "witness-key", help="the keys a partner's witness cosigns checkpoints with"
@@ -57,8 +62,8 @@ async def run_witness_key_add(args: argparse.Namespace) -> int:
             ) from exc
     else:
         vkey = args.vkey
-    async with admin.open_store(layout(args)) as store:
-        key = await add_witness_key(store, args.partner_id, vkey, actor=datadir.cli_actor())
+    async with open_store(layout(args)) as store:
+        key = await add_witness_key(store, args.partner_id, vkey, actor=cli_actor())
     print(f"added witness key {key.name} ({key.key_id}) for {key.partner_id}")
     return 0
 
@@ -75,13 +80,13 @@ def _key_json(key: RegisteredWitnessKey) -> dict[str, object]:
 
 
 async def run_witness_key_list(args: argparse.Namespace) -> int:
-    async with admin.open_store(layout(args)) as store:
+    async with open_store(layout(args)) as store:
         keys = await store.witness_keys(args.partner_id)
     documents = [_key_json(key) for key in keys]
     if args.json:
         print(json.dumps(documents, indent=2))
         return 0
-    admin.print_table(
+    print_table(
         ("KEY ID", "NAME", "ADDED", "RETIRED"),
         [(d["key_id"], d["name"], d["added_at"], d["retired_at"] or "-") for d in documents],
     )
@@ -89,9 +94,7 @@ async def run_witness_key_list(args: argparse.Namespace) -> int:
 
 
 async def run_witness_key_retire(args: argparse.Namespace) -> int:
-    async with admin.open_store(layout(args)) as store:
-        key = await retire_witness_key(
-            store, args.partner_id, args.key_id, actor=datadir.cli_actor()
-        )
+    async with open_store(layout(args)) as store:
+        key = await retire_witness_key(store, args.partner_id, args.key_id, actor=cli_actor())
     print(f"retired witness key {key.name} ({key.key_id}) of {key.partner_id}")
     return 0

@@ -25,7 +25,8 @@ from gateway.edges.web.frame import (
 from gateway.edges.web.texts import ROLE_LABELS
 from gateway.infra.errors import Forbidden, RegistryError
 from gateway.infra.i18n import N_, translate
-from gateway.registry.staff import Permission, Role, approvals
+from gateway.registry.admin import approvals
+from gateway.registry.staff import Permission, Role
 from gateway.registry.staff.proposals import Proposal, ProposalState, WithHalf
 
 routes = web.RouteTableDef()

@@ -36,6 +36,7 @@ from gateway.edges.http import (
 from gateway.edges.web import present, sessions
 from gateway.edges.web.security import CSRF_FIELD, SECURITY_HEADERS, csrf_valid
 from gateway.edges.web.texts import ROLE_LABELS, TemplateGettext
+from gateway.edges.web.verifications import Verifications
 from gateway.flow.desk import ReviewDesk
 from gateway.infra.audit import refs
 from gateway.infra.audit.refs import Ref
@@ -89,6 +90,7 @@ class WebContext:
     store: Store
     master_key: MasterKey
     signer: Signer
+    verifications: Verifications
     clock: Clock
     time_zone: ZoneInfo
     timeouts: sessions.Timeouts

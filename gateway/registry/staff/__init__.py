@@ -9,8 +9,11 @@
     sessions      SessionRecord: a signed-in session as the database keeps it, and its timeouts
     tokens        API tokens: only their SHA-256 is kept
     permissions   Permission, ROLE_PERMISSIONS, require() and allowed_to()
+    proposals     a staff change proposed by one person and approved by another: the rules
     auth          Authenticator: sign-in, sessions and tokens against the store
-    admin         enrol, change, set_state, reset, sign-in blocks, issue_token, revoke_token
+
+Changing accounts (enrol, change, reset, enable and disable, tokens, proposals) is the
+administration's: :mod:`gateway.registry.admin.staff` and :mod:`gateway.registry.admin.approvals`.
 
 The store side is :class:`gateway.store.StaffStore` (and the proposals, sessions and throttle
 beside it).
@@ -19,7 +22,6 @@ beside it).
 from __future__ import annotations
 
 from gateway.registry.staff.accounts import Desk, Role, StaffAccount, StaffState
-from gateway.registry.staff.admin import Enrolment, IssuedToken
 from gateway.registry.staff.auth import Authenticator
 from gateway.registry.staff.login import LoginResult, Refusal, StaffRecord, verify_login
 from gateway.registry.staff.passwords import PASSWORDS, Passwords
@@ -40,8 +42,6 @@ __all__ = [
     "ApiToken",
     "Authenticator",
     "Desk",
-    "Enrolment",
-    "IssuedToken",
     "LoginResult",
     "Passwords",
     "Permission",

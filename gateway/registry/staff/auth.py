@@ -30,11 +30,11 @@ from gateway.infra.audit.schema import ABSENT
 from gateway.infra.clock import Clock
 from gateway.infra.errors import RegistryError, StaffNotAuthenticated, TooManyAttempts
 from gateway.infra.vault import MasterKey
+from gateway.registry.admin.staff import Enrolment
 from gateway.registry.staff import throttle
 from gateway.registry.staff import tokens as tokens_
 from gateway.registry.staff import totp as totp_
 from gateway.registry.staff.accounts import STAFF_ID, StaffAccount
-from gateway.registry.staff.admin import Enrolment
 from gateway.registry.staff.hashing import DEFAULT_WORKERS, HashingPool
 from gateway.registry.staff.login import LoginResult, Refusal, StaffRecord, verify_login
 from gateway.registry.staff.passwords import PASSWORDS, Passwords, password_problems
