@@ -31,7 +31,7 @@ from gateway.infra.config import DataDir, Settings
 from gateway.infra.vault import MasterKey
 from gateway.registry import datadir
 from gateway.registry.admin import staff as staff_admin
-from gateway.registry.staff import Desk, Passwords, Role, StaffAccount
+from gateway.staff import Desk, Passwords, Role, StaffAccount
 from gateway.store import Store
 from gateway.store.sqlite import SqliteStore
 from tests import audit_entries

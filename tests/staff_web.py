@@ -15,7 +15,7 @@ from gateway.infra.audit import refs
 from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir
 from gateway.registry.admin import staff as staff_admin
-from gateway.registry.staff import Desk, Passwords, Role, StaffAccount
+from gateway.staff import Desk, Passwords, Role, StaffAccount
 from gateway.store.sqlite import SqliteStore
 from tests.conftest import RunningGateway, client_context
 

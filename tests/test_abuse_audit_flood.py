@@ -24,7 +24,7 @@ from gateway.infra.audit import AuditEntry, refs, verify
 from gateway.infra.clock import FixedClock, SystemClock
 from gateway.infra.config import DataDir, Settings
 from gateway.registry.admin.partners import change_partner_state
-from gateway.registry.staff import Passwords
+from gateway.staff import Passwords
 from gateway.store.sqlite import SqliteStore
 from tests.conftest import RunningGateway, client_context, gateway_in_process
 

@@ -25,15 +25,15 @@ from gateway.infra.audit import refs
 from gateway.infra.clock import FixedClock
 from gateway.infra.config import DataDir, Settings
 from gateway.registry.admin import staff as staff_admin
-from gateway.registry.staff import Desk, Passwords, Role, StaffAccount, StaffState
-from gateway.registry.staff.proposals import (
+from gateway.staff import Desk, Passwords, Role, StaffAccount, StaffState
+from gateway.staff.proposals import (
     Half,
     ProposalState,
     half_hash,
     halves_match,
     new_half,
 )
-from gateway.registry.staff.tokens import token_hash
+from gateway.staff.tokens import token_hash
 from gateway.store import Store
 from tests.conftest import RunningGateway, client_context, gateway_in_process
 from tests.staff_http import Answer, StaffBrowser

@@ -26,7 +26,7 @@ from gateway.infra.audit import refs
 from gateway.infra.clock import FixedClock
 from gateway.infra.config import DataDir, Settings
 from gateway.registry.admin import staff as staff_admin
-from gateway.registry.staff import Desk, Passwords, Role, StaffAccount
+from gateway.staff import Desk, Passwords, Role, StaffAccount
 from tests.conftest import RunningGateway, client_context, gateway_in_process
 from tests.staff_http import StaffBrowser
 

@@ -22,7 +22,8 @@ from gateway.infra.audit import verify
 from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir
 from gateway.infra.errors import StaffNotAuthenticated
-from gateway.registry.staff import Authenticator, StaffAccount
+from gateway.registry.auth import Authenticator
+from gateway.staff import StaffAccount
 from gateway.store.sqlite import SqliteStore
 from tests.conftest import REPO
 

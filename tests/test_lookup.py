@@ -11,7 +11,7 @@ import pytest
 from gateway.flow.lookup import SubjectLookup
 from gateway.infra import datafiles
 from gateway.infra.errors import Forbidden, LookupInvalid
-from gateway.registry.staff import Desk, Role, StaffAccount
+from gateway.staff import Desk, Role, StaffAccount
 from tests.conftest import RunningGateway
 
 DUTCH = "nl-drug-waste-maastricht.json"

@@ -20,7 +20,7 @@ from gateway.infra.audit import refs
 from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir, Settings
 from gateway.registry.admin import staff as staff_admin
-from gateway.registry.staff import StaffState
+from gateway.staff import StaffState
 from gateway.store.sqlite import SqliteStore
 from tests.conftest import RunningGateway, client_context, gateway_in_process
 

@@ -22,15 +22,15 @@ from gateway.infra.config import DataDir
 from gateway.infra.errors import StaffNotAuthenticated, TooManyAttempts
 from gateway.infra.vault import MasterKey
 from gateway.registry.admin import staff as staff_admin
-from gateway.registry.staff import (
-    Authenticator,
+from gateway.registry.auth import Authenticator
+from gateway.staff import (
     Desk,
     Passwords,
     Role,
     StaffAccount,
     StaffState,
 )
-from gateway.registry.staff.throttle import (
+from gateway.staff.throttle import (
     Bucket,
     Scope,
     ThrottlePolicy,

@@ -13,9 +13,9 @@ from gateway.infra.config import DataDir
 from gateway.infra.errors import RegistryError
 from gateway.infra.vault import MasterKey
 from gateway.registry.admin import staff as staff_admin
-from gateway.registry.staff import Desk, Passwords, Role, StaffAccount, StaffState
-from gateway.registry.staff.throttle import ThrottlePolicy, name_key
-from gateway.registry.staff.tokens import token_hash
+from gateway.staff import Desk, Passwords, Role, StaffAccount, StaffState
+from gateway.staff.throttle import ThrottlePolicy, name_key
+from gateway.staff.tokens import token_hash
 from gateway.store import Store
 from gateway.store.sqlite import SqliteStore
 

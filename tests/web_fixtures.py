@@ -35,7 +35,7 @@ from gateway.infra.audit import AuditEntry, refs
 from gateway.infra.clock import FixedClock
 from gateway.infra.config import DataDir, Settings
 from gateway.registry.admin import staff as staff_admin
-from gateway.registry.staff import Desk, Passwords, Role, StaffAccount
+from gateway.staff import Desk, Passwords, Role, StaffAccount
 from gateway.store import Store
 from gateway.store.sqlite import SqliteStore
 

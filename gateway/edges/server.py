@@ -42,7 +42,8 @@ from gateway.infra.clock import Clock, SystemClock
 from gateway.infra.config import DataDir, Settings
 from gateway.infra.logs import configure
 from gateway.infra.seal import Signer
-from gateway.registry.staff import PASSWORDS, Authenticator, Passwords
+from gateway.registry.auth import Authenticator
+from gateway.staff import PASSWORDS, Passwords
 from gateway.store import Store
 from gateway.store.sqlite import SqliteStore
 from gateway.translate import (
@@ -101,7 +102,7 @@ async def build(
     """The application, its TLS context and its store (started; closed on app cleanup).
 
     ``passwords`` hashes and checks staff passwords (argon2id with the parameters of
-    :mod:`gateway.registry.staff.passwords`); ``intake_hook`` runs in the intake worker before each
+    :mod:`gateway.staff.passwords`); ``intake_hook`` runs in the intake worker before each
     job (tests hold jobs with it).
     """
     layout = datafiles.require_data_dir(DataDir(settings.data_dir))

@@ -33,9 +33,9 @@ from gateway.infra.errors import RegistryError
 from gateway.infra.i18n import LANGUAGES, N_, translate
 from gateway.infra.vault import MasterKey, VaultError
 from gateway.registry.admin import staff as staff_admin
-from gateway.registry.staff.accounts import Desk, Role, StaffAccount, StaffState
-from gateway.registry.staff.throttle import ThrottlePolicy
-from gateway.registry.staff.tokens import ApiToken
+from gateway.staff.accounts import Desk, Role, StaffAccount, StaffState
+from gateway.staff.throttle import ThrottlePolicy
+from gateway.staff.tokens import ApiToken
 from gateway.store import SignInBlock, Store
 
 ADDED = N_("Added {id} ({role}, desk {desk}).")

@@ -26,8 +26,8 @@ from gateway.edges.web.frame import (
 from gateway.infra.errors import NotFound, RegistryError
 from gateway.infra.i18n import N_, translate
 from gateway.registry.admin.partners import change_partner_state
-from gateway.registry.staff import Permission
 from gateway.render import labels
+from gateway.staff import Permission
 
 routes = web.RouteTableDef()
 PARTNERS_PATH: Final = "/admin/partners"

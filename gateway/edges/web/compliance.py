@@ -41,8 +41,8 @@ from gateway.infra.audit.refs import Ref
 from gateway.infra.errors import LookupInvalid, NotFound, QueryInvalid
 from gateway.infra.i18n import N_, translate
 from gateway.infra.logs import get_logger
-from gateway.registry.staff import Permission
 from gateway.render import labels
+from gateway.staff import Permission
 from gateway.store import ExchangeQuery, RequestState, Store, verify_chain
 from gateway.transparency.exported import cut_at_checkpoint
 

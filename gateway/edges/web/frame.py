@@ -1,7 +1,7 @@
 """The frame every staff page shares: who is looking, what they may open, how a page is drawn.
 
 A part of the staff pages is a :class:`Section`: its routes and its entries in the
-navigation, each entry behind a :class:`~gateway.registry.staff.Permission`. Handlers take the
+navigation, each entry behind a :class:`~gateway.staff.Permission`. Handlers take the
 signed-in :class:`Viewer` through :func:`require_permission`, which sends a person who is
 not signed in to the sign-in page and refuses (403) one whose role does not include the
 permission; the desk is checked again where an item is opened. :func:`page_middleware`
@@ -52,7 +52,8 @@ from gateway.infra.i18n import LANGUAGES, N_
 from gateway.infra.logs import get_logger
 from gateway.infra.seal import Signer
 from gateway.infra.vault import MasterKey
-from gateway.registry.staff import Authenticator, Permission, StaffAccount, allowed, allowed_to
+from gateway.registry.auth import Authenticator
+from gateway.staff import Permission, StaffAccount, allowed, allowed_to
 from gateway.store import Store
 
 STATIC_PREFIX: Final = "/static/"

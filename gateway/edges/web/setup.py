@@ -30,7 +30,7 @@ from gateway.flow.desk import ReviewDesk
 from gateway.infra.clock import Clock
 from gateway.infra.seal import Signer
 from gateway.infra.vault import MasterKey
-from gateway.registry.staff import Authenticator
+from gateway.registry.auth import Authenticator
 from gateway.store import Store
 
 HERE: Final = Path(__file__).resolve().parent

@@ -29,14 +29,14 @@ from gateway.infra.errors import RegistryError
 from gateway.infra.i18n import LANGUAGES, N_, translate
 from gateway.registry.admin import approvals
 from gateway.registry.admin import staff as staff_admin
-from gateway.registry.staff import (
+from gateway.staff import (
     Desk,
     Permission,
     Role,
     StaffAccount,
     StaffState,
 )
-from gateway.registry.staff.proposals import ProposalKind, ProposalState, WithHalf
+from gateway.staff.proposals import ProposalKind, ProposalState, WithHalf
 
 routes = web.RouteTableDef()
 STAFF_PATH: Final = "/admin/staff"
