@@ -37,9 +37,10 @@ run: install
 	@echo
 	$(BIN)/euregate serve --data-dir $(DATA)
 
-lint: $(STAMP)
+lint: $(STAMP)  # ruff, and the import contracts of pyproject.toml (the layers of gateway/)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -78,4 +79,4 @@ screenshots: install  # every staff page in nl, fr and de, into docs/screenshots
 	EUREGATE_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/test_web_screenshots.py tests/test_web_screenshots_audit.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build/mutation
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build/mutation .import_linter_cache

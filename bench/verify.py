@@ -36,13 +36,12 @@ from pathlib import Path
 
 from common import PYTHON, REPO, describe_machine, init_demo_data_dir, machine_summary
 
-from gateway.infra import audit
+from gateway.infra import audit, datafiles
 from gateway.infra.audit import events, refs
 from gateway.infra.audit.checkpoint import DEFAULT_ORIGIN
 from gateway.infra.audit.note import Ed25519Signer
 from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir
-from gateway.registry import datadir
 from gateway.store.sqlite import SqliteStore
 from gateway.transparency.leadership import LockFile
 from gateway.transparency.sequencer import Sequencer
@@ -101,7 +100,7 @@ def fill(layout: DataDir, total: int) -> int:
 
 async def integrate(layout: DataDir) -> tuple[int, float]:
     """The sequencer's catch-up over the whole log: the tree's size and the seconds it took."""
-    signer = Ed25519Signer(DEFAULT_ORIGIN, datadir.load_signer(layout))
+    signer = Ed25519Signer(DEFAULT_ORIGIN, datafiles.load_signer(layout))
     async with SqliteStore(layout.database, clock=SystemClock()) as store:
         sequencer = Sequencer(
             store=store,

@@ -24,13 +24,14 @@ from aiohttp import web
 from gateway.edges.client import EuregateClient
 from gateway.edges.server import build, open_listeners
 from gateway.edges.staff_client import StaffClient
-from gateway.infra import logs, pki
+from gateway.infra import datafiles, logs, pki
 from gateway.infra.audit import refs
 from gateway.infra.clock import Clock, FixedClock, SystemClock
 from gateway.infra.config import DataDir, Settings
 from gateway.infra.vault import MasterKey
 from gateway.registry import datadir
-from gateway.registry.staff import Desk, Passwords, Role, StaffAccount, admin
+from gateway.registry.admin import staff as staff_admin
+from gateway.staff import Desk, Passwords, Role, StaffAccount
 from gateway.store import Store
 from gateway.store.sqlite import SqliteStore
 from tests import audit_entries
@@ -236,7 +237,7 @@ def with_store(
 
 @pytest.fixture
 def master_key(layout: DataDir) -> MasterKey:
-    return datadir.load_master_key(layout)
+    return datafiles.load_master_key(layout)
 
 
 @pytest.fixture
@@ -249,17 +250,17 @@ def staff_token(layout: DataDir, cheap_passwords: Passwords) -> Callable[..., Aw
     ) -> str:
         """A liaison officer serves the Belgian desk unless told otherwise; others, all."""
         desk = desk or ("BE" if role == "liaison_officer" else "*")
-        key = datadir.load_master_key(layout)
+        key = datafiles.load_master_key(layout)
         async with SqliteStore(layout.database, clock=SystemClock()) as store:
             account = StaffAccount(
                 id=staff_id, name=staff_id.title(), role=Role(role), desk=Desk.parse(desk)
             )
-            await admin.enrol(
+            await staff_admin.enrol(
                 store, key, account, "correct horse battery staple", actor=refs.admin("test"),
                 passwords=cheap_passwords,
             )  # fmt: skip
             return (
-                await admin.issue_token(store, staff_id, "tests", actor=refs.admin("test"))
+                await staff_admin.issue_token(store, staff_id, "tests", actor=refs.admin("test"))
             ).secret
 
     return enrol_with_token
@@ -367,7 +368,7 @@ def receiver_for(layout: DataDir, tmp_path: Path) -> Callable[..., Any]:
     def make(**options: Any) -> Any:
         nonlocal count
         count += 1
-        options.setdefault("authority", datadir.load_authority(layout))
+        options.setdefault("authority", datafiles.load_authority(layout))
         options.setdefault("client_ca", layout.ca_certificate)
         return webhook_receiver(tmp_path / f"receiver-{count}", **options)
 

@@ -10,11 +10,12 @@ from contextlib import asynccontextmanager
 import aiohttp
 import pyotp
 
+from gateway.infra import datafiles
 from gateway.infra.audit import refs
 from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir
-from gateway.registry import datadir
-from gateway.registry.staff import Desk, Passwords, Role, StaffAccount, admin
+from gateway.registry.admin import staff as staff_admin
+from gateway.staff import Desk, Passwords, Role, StaffAccount
 from gateway.store.sqlite import SqliteStore
 from tests.conftest import RunningGateway, client_context
 
@@ -37,9 +38,9 @@ async def enrol(
         language=language,
     )
     async with SqliteStore(layout.database, clock=SystemClock()) as store:
-        enrolment = await admin.enrol(
+        enrolment = await staff_admin.enrol(
             store,
-            datadir.load_master_key(layout),
+            datafiles.load_master_key(layout),
             account,
             PASSWORD,
             actor=refs.admin("test"),

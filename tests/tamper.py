@@ -10,12 +10,11 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from gateway.infra import canonical
+from gateway.infra import canonical, datafiles
 from gateway.infra.audit.checkpoint import DEFAULT_ORIGIN
 from gateway.infra.audit.note import Ed25519Signer
 from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir
-from gateway.registry import datadir
 from gateway.store.sqlite import SqliteStore
 from gateway.transparency.leadership import LockFile
 from gateway.transparency.sequencer import BATCH, Sequencer
@@ -110,7 +109,7 @@ async def rebuild_tree(layout: DataDir, *, up_to: int | None = None) -> None:
     with connect(layout) as conn:
         conn.execute("DELETE FROM audit_tiles")
         conn.execute("DELETE FROM audit_checkpoints")
-    signer = Ed25519Signer(DEFAULT_ORIGIN, datadir.load_signer(layout))
+    signer = Ed25519Signer(DEFAULT_ORIGIN, datafiles.load_signer(layout))
     async with SqliteStore(layout.database, clock=SystemClock()) as store:
         sequencer = Sequencer(
             store=store,

@@ -23,8 +23,8 @@ from gateway.infra import pki
 from gateway.infra.audit import AuditEntry, refs, verify
 from gateway.infra.clock import FixedClock, SystemClock
 from gateway.infra.config import DataDir, Settings
-from gateway.registry import datadir
-from gateway.registry.staff import Passwords
+from gateway.registry.admin.partners import change_partner_state
+from gateway.staff import Passwords
 from gateway.store.sqlite import SqliteStore
 from tests.conftest import RunningGateway, client_context, gateway_in_process
 
@@ -156,7 +156,7 @@ async def test_a_refused_partner_certificate_is_summarised_and_past_the_limit_no
     layout: DataDir, clock: FixedClock, cheap_passwords: Passwords, log_stream: object
 ) -> None:
     async with running(layout, clock, cheap_passwords) as gateway:
-        await datadir.change_partner_state(
+        await change_partner_state(
             gateway.store, "nl-pol-limburg", PartnerState.SUSPENDED, actor=refs.admin("test")
         )
         url = gateway.url + "/v1/gateway/keys"
@@ -166,7 +166,7 @@ async def test_a_refused_partner_certificate_is_summarised_and_past_the_limit_no
             assert LIMIT <= refused <= LIMIT + IN_FLIGHT
             assert sum(a[0] == 429 for a in answers) == 100 - refused
 
-            await datadir.change_partner_state(
+            await change_partner_state(
                 gateway.store, "nl-pol-limburg", PartnerState.ACTIVE, actor=refs.admin("test")
             )
             status, document, retry_after = await get(suspended, url)

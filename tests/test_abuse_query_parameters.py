@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from gateway.edges.server import build, open_listeners
 from gateway.infra.config import DataDir, Settings
-from gateway.registry.staff import Passwords
+from gateway.staff import Passwords
 from tests.conftest import RunningGateway, client_context
 from tests.staff_web import csrf_of, enrol, signed_in
 

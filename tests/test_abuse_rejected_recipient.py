@@ -23,7 +23,7 @@ from gateway.edges.client import Problem
 from gateway.infra import seal
 from gateway.infra.audit import refs
 from gateway.infra.config import DataDir
-from gateway.registry import datadir
+from gateway.registry.admin.keys import add_partner_key, retire_partner_key
 from tests.conftest import RunningGateway, load_example
 
 STATES = ("open", "overdue", "answered")
@@ -171,9 +171,7 @@ async def test_an_unreviewed_copy_not_yet_sealed_is_withdrawn_when_the_copy_is_r
     """An ``immediate`` signal's first copy goes out before review, unless it cannot be sealed
     yet (Liège has no key); rejected meanwhile, it is never sealed, even once Liège has one."""
     (key,) = await gateway.store.partner_keys("be-pol-liege")
-    await datadir.retire_partner_key(
-        gateway.store, "be-pol-liege", key.key_id, actor=refs.admin("test")
-    )
+    await retire_partner_key(gateway.store, "be-pol-liege", key.key_id, actor=refs.admin("test"))
     signal = request_to("be-pol-liege")
     signal["urgency"] = "immediate"
     signal_id = await post(gateway, "nl-pol-limburg", signal)
@@ -181,7 +179,7 @@ async def test_an_unreviewed_copy_not_yet_sealed_is_withdrawn_when_the_copy_is_r
 
     await reject(gateway, await staff_token("m.dubois", desk="BE"), signal_id, "be-pol-liege")
     _, public = seal.generate_key_pair(seal.Suite.X25519)
-    await datadir.add_partner_key(
+    await add_partner_key(
         gateway.store, "be-pol-liege", public, now=datetime.now(UTC), actor=refs.admin("test")
     )
 

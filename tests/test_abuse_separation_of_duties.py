@@ -20,19 +20,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gateway.infra import datafiles
 from gateway.infra.audit import refs
 from gateway.infra.clock import FixedClock
 from gateway.infra.config import DataDir, Settings
-from gateway.registry import datadir
-from gateway.registry.staff import Desk, Passwords, Role, StaffAccount, StaffState, admin
-from gateway.registry.staff.proposals import (
+from gateway.registry.admin import staff as staff_admin
+from gateway.staff import Desk, Passwords, Role, StaffAccount, StaffState
+from gateway.staff.proposals import (
     Half,
     ProposalState,
     half_hash,
     halves_match,
     new_half,
 )
-from gateway.registry.staff.tokens import token_hash
+from gateway.staff.tokens import token_hash
 from gateway.store import Store
 from tests.conftest import RunningGateway, client_context, gateway_in_process
 from tests.staff_http import Answer, StaffBrowser
@@ -68,8 +69,8 @@ class Office:
         account = StaffAccount(
             id=staff_id, name=staff_id.title(), role=Role(role), desk=Desk.parse(desk)
         )
-        key = datadir.load_master_key(self.gateway.layout)
-        enrolment = await admin.enrol(
+        key = datafiles.load_master_key(self.gateway.layout)
+        enrolment = await staff_admin.enrol(
             self.gateway.store, key, account, PASSWORD, actor=refs.admin("operator"),
             passwords=self.passwords,
         )  # fmt: skip
@@ -253,7 +254,9 @@ async def test_a_reset_takes_effect_only_when_approved_and_ends_the_old_credenti
 ) -> None:
     await office.enrol("m.dubois", "liaison_officer", desk="BE")
     token = (
-        await admin.issue_token(office.store, "m.dubois", "script", actor=refs.admin("operator"))
+        await staff_admin.issue_token(
+            office.store, "m.dubois", "script", actor=refs.admin("operator")
+        )
     ).secret
     async with office.signed_in("m.dubois") as holder:
         async with office.signed_in("j.jansen") as proposer:
@@ -398,11 +401,11 @@ async def test_an_account_disabled_and_enabled_before_enrolment_still_waits_for_
         second = half(
             await decide(approver, await pending_id(office.store, "k.schmidt")), "approver"
         )
-    await admin.set_state(
+    await staff_admin.set_state(
         office.store, "k.schmidt", StaffState.DISABLED, actor=refs.staff("j.jansen")
     )
     assert (await enrol(office, "k.schmidt", first, second)).status == 401, "disabled: no enrolment"
-    await admin.set_state(
+    await staff_admin.set_state(
         office.store, "k.schmidt", StaffState.ACTIVE, actor=refs.staff("j.jansen")
     )
     assert (await office.store.staff_account("k.schmidt")).state is StaffState.ENROLLING

@@ -24,12 +24,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.edges.web.sessions import KEY_PURPOSE
+from gateway.infra import datafiles
 from gateway.infra.audit import refs
 from gateway.infra.clock import FixedClock
 from gateway.infra.config import DataDir, Settings
-from gateway.registry import datadir
-from gateway.registry.staff import Desk, Passwords, Role, StaffAccount, StaffState, admin
-from gateway.registry.staff.sessions import Ended, SessionRecord, Timeouts, why_ended
+from gateway.registry.admin import staff as staff_admin
+from gateway.staff import Desk, Passwords, Role, StaffAccount, StaffState
+from gateway.staff.sessions import Ended, SessionRecord, Timeouts, why_ended
 from gateway.store import Store
 from tests.conftest import RunningGateway, client_context, gateway_in_process
 from tests.staff_http import StaffBrowser
@@ -49,8 +50,8 @@ class People:
         account = StaffAccount(
             id=staff_id, name=staff_id.title(), role=Role(role), desk=Desk.parse(desk)
         )
-        enrolment = await admin.enrol(
-            self._store, datadir.load_master_key(self._layout), account, PASSWORD,
+        enrolment = await staff_admin.enrol(
+            self._store, datafiles.load_master_key(self._layout), account, PASSWORD,
             actor=refs.admin("test"), passwords=self._passwords,
         )  # fmt: skip
         self.secrets[staff_id] = enrolment.totp_secret
@@ -157,22 +158,24 @@ async def test_signing_out_ends_every_session_of_the_account_and_is_audited(
 
 
 async def reset(store: Store, layout: DataDir, passwords: Passwords) -> None:
-    await admin.reset(
-        store, datadir.load_master_key(layout), "m.dubois", "a whole new passphrase",
+    await staff_admin.reset(
+        store, datafiles.load_master_key(layout), "m.dubois", "a whole new passphrase",
         actor=refs.admin("test"), passwords=passwords,
     )  # fmt: skip
 
 
 async def disable(store: Store, layout: DataDir, passwords: Passwords) -> None:
-    await admin.set_state(store, "m.dubois", StaffState.DISABLED, actor=refs.admin("test"))
+    await staff_admin.set_state(store, "m.dubois", StaffState.DISABLED, actor=refs.admin("test"))
 
 
 async def new_desk(store: Store, layout: DataDir, passwords: Passwords) -> None:
-    await admin.change(store, await changed(store, desk=Desk.parse("DE")), actor=refs.admin("test"))
+    await staff_admin.change(
+        store, await changed(store, desk=Desk.parse("DE")), actor=refs.admin("test")
+    )
 
 
 async def new_role(store: Store, layout: DataDir, passwords: Passwords) -> None:
-    await admin.change(
+    await staff_admin.change(
         store,
         await changed(store, role=Role.COMPLIANCE, desk=Desk.parse("*")),
         actor=refs.admin("test"),
@@ -219,7 +222,7 @@ async def test_a_new_name_or_language_leaves_the_session_alone(
     gateway: RunningGateway, people: People
 ) -> None:
     async with signed_in(gateway, people, await people.enrol("m.dubois")) as officer:
-        await admin.change(
+        await staff_admin.change(
             gateway.store,
             await changed(gateway.store, name="Marie Dubois"),
             actor=refs.admin("test"),
@@ -256,7 +259,7 @@ async def test_a_cookie_that_carries_the_session_itself_is_no_session(
     """A cookie in the older form (the account and the times, encrypted under the gateway's
     key), however fresh, signs nobody in: only the database says who is signed in."""
     await people.enrol("m.dubois")
-    key = datadir.load_master_key(gateway.layout).derive(KEY_PURPOSE)
+    key = datafiles.load_master_key(gateway.layout).derive(KEY_PURPOSE)
     now = clock.now().isoformat()
     contents = {
         "created": int(time.time()),

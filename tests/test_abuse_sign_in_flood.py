@@ -21,11 +21,12 @@ from datetime import UTC, datetime, timedelta
 import pyotp
 import pytest
 
+from gateway.infra import datafiles
 from gateway.infra.audit import refs
 from gateway.infra.clock import FixedClock
 from gateway.infra.config import DataDir, Settings
-from gateway.registry import datadir
-from gateway.registry.staff import Desk, Passwords, Role, StaffAccount, admin
+from gateway.registry.admin import staff as staff_admin
+from gateway.staff import Desk, Passwords, Role, StaffAccount
 from tests.conftest import RunningGateway, client_context, gateway_in_process
 from tests.staff_http import StaffBrowser
 
@@ -82,8 +83,8 @@ async def enrol(
         role=Role(role),
         desk=Desk.parse("BE" if role == "liaison_officer" else "*"),
     )
-    key = datadir.load_master_key(gateway.layout)
-    enrolment = await admin.enrol(
+    key = datafiles.load_master_key(gateway.layout)
+    enrolment = await staff_admin.enrol(
         gateway.store, key, account, PASSWORD, actor=refs.admin("test"), passwords=passwords
     )
     return enrolment.totp_secret

@@ -20,7 +20,7 @@ import pytest
 
 from gateway.infra import pki
 from gateway.infra.config import DataDir, Settings
-from gateway.registry.staff import Passwords
+from gateway.staff import Passwords
 from tests.conftest import REPO, RunningGateway, client_context, gateway_in_process
 from tests.staff_web import csrf_of, enrol, signed_in
 

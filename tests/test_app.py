@@ -14,9 +14,10 @@ import rfc8785
 
 from gateway.contract.partners import PartnerState
 from gateway.edges.client import Problem, Unreachable
-from gateway.infra import audit, pki
+from gateway.infra import audit, datafiles, pki
 from gateway.infra.audit import refs
-from gateway.registry import datadir
+from gateway.registry.admin.certificates import revoke_certificate
+from gateway.registry.admin.partners import change_partner_state
 from tests.conftest import RunningGateway, client_context
 
 Example = Callable[[str], dict[str, Any]]
@@ -132,9 +133,7 @@ async def test_the_body_cannot_claim_another_identity(
 async def test_suspended_and_revoked_partners_are_refused_at_once(
     gateway: RunningGateway, example: Example, state: PartnerState, reason: str
 ) -> None:
-    await datadir.change_partner_state(
-        gateway.store, "nl-pol-limburg", state, actor=refs.admin("test")
-    )
+    await change_partner_state(gateway.store, "nl-pol-limburg", state, actor=refs.admin("test"))
     status, problem, content_type = await raw_post(
         gateway, json.dumps(example(DRUG_WASTE)).encode()
     )
@@ -145,7 +144,7 @@ async def test_suspended_and_revoked_partners_are_refused_at_once(
 
 async def test_a_revoked_certificate_is_refused(gateway: RunningGateway, example: Example) -> None:
     fingerprint = pki.fingerprint(gateway.layout.partner_certificate("be-pol-liege").read_bytes())
-    await datadir.revoke_certificate(gateway.store, fingerprint, actor=refs.admin("test"))
+    await revoke_certificate(gateway.store, fingerprint, actor=refs.admin("test"))
     status, problem, _ = await raw_post(
         gateway, json.dumps(example(DRUG_WASTE)).encode(), partner="be-pol-liege"
     )
@@ -158,11 +157,11 @@ async def test_a_certificate_of_our_ca_that_is_not_registered_is_refused(
 ) -> None:
     from datetime import UTC, datetime
 
-    authority = datadir.load_authority(gateway.layout)
+    authority = datafiles.load_authority(gateway.layout)
     stray = pki.issue_client_certificate(authority, "nl-pol-limburg", now=datetime.now(UTC))
     folder = gateway.layout.partner_dir("stray")
-    datadir.write_private(folder / "client.key", stray.private_key_pem)
-    datadir.write_public(folder / "client.pem", stray.certificate_pem)
+    datafiles.write_private(folder / "client.key", stray.private_key_pem)
+    datafiles.write_public(folder / "client.pem", stray.certificate_pem)
     status, problem, _ = await raw_post(
         gateway, json.dumps(example(DRUG_WASTE)).encode(), partner="stray"
     )
@@ -274,7 +273,7 @@ async def test_the_database_alone_reveals_no_signal_content(
 async def test_a_suspended_recipient_is_named_as_such(
     gateway: RunningGateway, example: Example
 ) -> None:
-    await datadir.change_partner_state(
+    await change_partner_state(
         gateway.store, "de-pol-aachen", PartnerState.SUSPENDED, actor=refs.admin("test")
     )
     signal = example(DRUG_WASTE)

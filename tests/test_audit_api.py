@@ -12,7 +12,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from gateway.edges.cli.common import cli_actor
 from gateway.edges.client import Problem
+from gateway.infra import datafiles
 from gateway.infra.audit import EventKind, merkle
 from gateway.infra.audit.checkpoint import DEFAULT_ORIGIN, SignedCheckpoint, open_checkpoint
 from gateway.infra.audit.cosignature import Cosigner, cosignatures
@@ -21,9 +23,10 @@ from gateway.infra.audit.note import parse as parse_note
 from gateway.infra.audit.tiles import MemoryTiles
 from gateway.infra.config import DataDir
 from gateway.registry import datadir
+from gateway.registry.admin.keys import retire_witness_key
 from gateway.transparency import log
 from gateway.transparency.verify import decode_proof
-from gateway.transparency.witness_keys import read_witness_key, retire_witness_key
+from gateway.transparency.witness_keys import read_witness_key
 from tests.conftest import RunningGateway, client_context
 from tests.polling import until
 
@@ -31,7 +34,7 @@ LIMBURG, LIEGE = "nl-pol-limburg", "be-pol-liege"
 
 
 def log_key(layout: DataDir) -> Ed25519Verifier:
-    return Ed25519Verifier(DEFAULT_ORIGIN, datadir.load_signer(layout).public_key)
+    return Ed25519Verifier(DEFAULT_ORIGIN, datafiles.load_signer(layout).public_key)
 
 
 def opened(gateway: RunningGateway, note: bytes) -> SignedCheckpoint:
@@ -287,9 +290,7 @@ async def test_cosignatures_that_are_not_the_partners_or_not_on_our_checkpoint_a
         (400, "note-malformed"),
     ]
 
-    await retire_witness_key(
-        gateway.store, LIEGE, liege.key.key_id.hex(), actor=datadir.cli_actor()
-    )
+    await retire_witness_key(gateway.store, LIEGE, liege.key.key_id.hex(), actor=cli_actor())
     async with gateway.client(LIEGE) as client:
         with pytest.raises(Problem) as retired:
             await client.post_cosignature(size, liege.cosign(text, 1).line())

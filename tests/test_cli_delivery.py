@@ -15,11 +15,11 @@ import pytest
 
 from gateway.contract.partners import Partner
 from gateway.edges.cli import main
+from gateway.edges.cli.common import cli_actor
 from gateway.infra import pki
 from gateway.infra.audit import EventKind
 from gateway.infra.clock import FixedClock
 from gateway.infra.config import DataDir
-from gateway.registry import datadir
 from gateway.store import Store
 from tests.conftest import RunningGateway, webhook_receiver, with_store
 from tests.test_webhooks import LANAKEN, ReceiverFor, outbox, stepper, waiting_push
@@ -235,7 +235,7 @@ async def test_a_dead_push_is_listed_and_a_retry_puts_it_back(
     (back,) = await outbox(quiet_gateway.store)
     assert (back.state, back.attempts) == ("pending", 0)
     ((actor, retried),) = await audit_in(quiet_gateway.store, EventKind.DELIVERY_RETRIED)
-    assert actor == str(datadir.cli_actor())
+    assert actor == str(cli_actor())
     assert retried == {"envelope": delivery.envelope_id, "recipient": "nl-pol-limburg"}
 
 

@@ -17,12 +17,13 @@ import pyotp
 import pytest
 
 from gateway.edges.cli import main
+from gateway.infra import datafiles
 from gateway.infra.audit import verify
 from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir
 from gateway.infra.errors import StaffNotAuthenticated
-from gateway.registry import datadir
-from gateway.registry.staff import Authenticator, StaffAccount
+from gateway.registry.auth import Authenticator
+from gateway.staff import StaffAccount
 from gateway.store.sqlite import SqliteStore
 from tests.conftest import REPO
 
@@ -85,7 +86,7 @@ def with_authenticator(layout: DataDir, use: Callable[[Authenticator], Awaitable
     async def run() -> T:
         clock = SystemClock()
         async with SqliteStore(layout.database, clock=clock) as store:
-            authenticator = Authenticator(store, datadir.load_master_key(layout), clock=clock)
+            authenticator = Authenticator(store, datafiles.load_master_key(layout), clock=clock)
             try:
                 return await use(authenticator)
             finally:

@@ -9,9 +9,9 @@ import pytest
 
 from gateway.flow.courier import FIRST_PAUSE, LONGEST_PAUSE, Courier, pause_after
 from gateway.flow.prepare import Preparer
+from gateway.infra import datafiles
 from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir
-from gateway.registry import datadir
 from gateway.store import Store
 from gateway.store.sqlite import SqliteStore
 from gateway.translate import NoTranslation
@@ -25,11 +25,11 @@ async def store(layout: DataDir) -> AsyncIterator[Store]:
 
 @pytest.fixture
 def courier(layout: DataDir, store: Store) -> Courier:
-    key = datadir.load_master_key(layout)
+    key = datafiles.load_master_key(layout)
     return Courier(
         store=store,
         preparer=Preparer(store=store, master_key=key, translator=NoTranslation()),
-        signer=datadir.load_signer(layout, key),
+        signer=datafiles.load_signer(layout, key),
         gateway_id="euregate.test",
         clock=SystemClock(),
         poll=0.01,

@@ -14,11 +14,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from gateway.edges.client import ClientFailure, EuregateClient
-from gateway.flow.pusher import change_webhook
 from gateway.infra import audit
 from gateway.infra.audit import refs
 from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir
+from gateway.registry.admin.partners import change_webhook
 from gateway.store import InboxEnvelope
 from gateway.store.sqlite import SqliteStore
 from tests.conftest import client_context, free_port, gateway_process

@@ -1,5 +1,6 @@
 """The README documents every command, and the two commands a newcomer needs; its "How it is
-built" has a row for every folder of the gateway and names only modules that exist; the ASVS
+built" has a row for every folder of the gateway, in the order of the layers the import
+contract holds (pyproject.toml), and names only modules that exist; the ASVS
 checklist (docs/asvs.md) names only tests and files that exist, has one row with an allowed
 status for each level 1 and 2 requirement of ASVS 5.0.0, and counts its rows right."""
 
@@ -9,6 +10,7 @@ import argparse
 import ast
 import csv
 import re
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -215,3 +217,16 @@ def test_every_module_the_path_of_a_signal_names_exists() -> None:
     named = [name for name in NAMED.findall(stages) if f"{name.split('/')[0]}/" in layer_rows()]
     assert len(named) > 20
     assert [name for name in named if not is_module(GATEWAY / name.rstrip("/"))] == []
+
+
+def layers_of_the_import_contract() -> list[str]:
+    """The modules of the layers contract, from the top down (siblings in their order)."""
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    (layers,) = [c for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "layers"]
+    return [name.strip() for layer in layers["layers"] for name in re.split(r"[|:]", layer)]
+
+
+def test_the_import_contract_layers_every_folder_in_the_order_of_the_table() -> None:
+    layered = [f"{name.removeprefix('gateway.')}/" for name in layers_of_the_import_contract()]
+
+    assert layered == list(layer_rows())

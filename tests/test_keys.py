@@ -16,14 +16,15 @@ import pytest
 
 from gateway.contract.partners import DEMO_NETWORK, PartnerState
 from gateway.edges.cli import main
-from gateway.infra import seal
+from gateway.infra import datafiles, seal
 from gateway.infra.audit import refs
 from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir
 from gateway.infra.errors import RegistryError
 from gateway.infra.seal import Suite
 from gateway.infra.vault import MasterKey, VaultError
-from gateway.registry import datadir
+from gateway.registry.admin.keys import add_partner_key, retire_partner_key
+from gateway.registry.admin.partners import change_partner_state
 from gateway.store.sqlite import SqliteStore
 from tests.conftest import RunningGateway, client_context
 
@@ -81,7 +82,7 @@ async def test_init_demo_gives_each_demo_partner_a_registered_key_pair(layout: D
 async def test_init_seals_the_signing_key_under_the_master_key_and_registers_its_public_half(
     layout: DataDir,
 ) -> None:
-    signer = datadir.load_signer(layout)
+    signer = datafiles.load_signer(layout)
     assert stat.S_IMODE(layout.signing_key.stat().st_mode) == 0o600
     assert signer.to_bytes() not in layout.signing_key.read_bytes()
     async with SqliteStore(layout.database, clock=SystemClock()) as store:
@@ -92,27 +93,27 @@ async def test_init_seals_the_signing_key_under_the_master_key_and_registers_its
         {"key_id": signer.key_id, "algorithm": "Ed25519"}
     ]
     with pytest.raises(VaultError):
-        datadir.load_signer(layout, MasterKey.generate())
+        datafiles.load_signer(layout, MasterKey.generate())
 
 
 async def test_a_second_init_keeps_the_keys_and_a_data_dir_without_a_signing_key_gets_one(
     layout: DataDir, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    first = datadir.load_signer(layout)
+    first = datafiles.load_signer(layout)
     liege_key = layout.partner_encryption_key(LIEGE).read_bytes()
     code, out = await asyncio.to_thread(
         run, capsys, "init", "--demo", "--data-dir", str(layout.root)
     )
     assert code == 0
     assert f"kept     {layout.signing_key}" in out
-    assert datadir.load_signer(layout).key_id == first.key_id
+    assert datafiles.load_signer(layout).key_id == first.key_id
     assert layout.partner_encryption_key(LIEGE).read_bytes() == liege_key
 
     layout.signing_key.unlink()  # as a data directory made before signing keys existed
     code, out = await asyncio.to_thread(run, capsys, "init", "--data-dir", str(layout.root))
     assert code == 0
     assert f"created  {layout.signing_key}" in out
-    second = datadir.load_signer(layout)
+    second = datafiles.load_signer(layout)
     assert second.key_id != first.key_id
     async with SqliteStore(layout.database, clock=SystemClock()) as store:
         assert [key.key_id for key in await store.gateway_keys()] == [first.key_id, second.key_id]
@@ -131,7 +132,7 @@ async def test_new_messages_use_the_newest_valid_key_and_old_ones_stay_until_ret
         assert (await store.sealing_key(LIEGE, now)) == demo
 
         path, _ = write_key(tmp_path, Suite.MLKEM768_X25519)
-        later = await datadir.add_partner_key(
+        later = await add_partner_key(
             store,
             LIEGE,
             path.read_bytes(),
@@ -146,9 +147,7 @@ async def test_new_messages_use_the_newest_valid_key_and_old_ones_stay_until_ret
             later.key_id,
         ]
 
-        retired = await datadir.retire_partner_key(
-            store, LIEGE, demo.key_id, actor=refs.admin("test")
-        )
+        retired = await retire_partner_key(store, LIEGE, demo.key_id, actor=refs.admin("test"))
         assert retired.retired_at is not None
         assert [key.key_id for key in await store.partner_keys(LIEGE)] == [
             demo.key_id,
@@ -165,28 +164,22 @@ async def test_a_key_for_an_inactive_or_unknown_partner_or_twice_the_same_key_is
     path, _ = write_key(tmp_path, Suite.X25519)
     pem, now = path.read_bytes(), datetime.now(UTC)
     async with SqliteStore(layout.database, clock=SystemClock()) as store:
-        await datadir.add_partner_key(store, LIEGE, pem, now=now, actor=refs.admin("test"))
+        await add_partner_key(store, LIEGE, pem, now=now, actor=refs.admin("test"))
         with pytest.raises(RegistryError, match="already has key"):
-            await datadir.add_partner_key(store, LIEGE, pem, now=now, actor=refs.admin("test"))
+            await add_partner_key(store, LIEGE, pem, now=now, actor=refs.admin("test"))
         with pytest.raises(RegistryError, match="no partner"):
-            await datadir.add_partner_key(
-                store, "nl-nobody", pem, now=now, actor=refs.admin("test")
-            )
-        await datadir.change_partner_state(
+            await add_partner_key(store, "nl-nobody", pem, now=now, actor=refs.admin("test"))
+        await change_partner_state(
             store, "de-zoll-aachen", PartnerState.SUSPENDED, actor=refs.admin("a")
         )
         with pytest.raises(RegistryError, match="suspended"):
-            await datadir.add_partner_key(
-                store, "de-zoll-aachen", pem, now=now, actor=refs.admin("test")
-            )
+            await add_partner_key(store, "de-zoll-aachen", pem, now=now, actor=refs.admin("test"))
         with pytest.raises(RegistryError, match="valid until after"):
-            await datadir.add_partner_key(
+            await add_partner_key(
                 store, "de-pol-aachen", pem, now=now, actor=refs.admin("a"), valid_until=now
             )
         with pytest.raises(RegistryError, match="expected one X25519 public key"):
-            await datadir.add_partner_key(
-                store, "de-pol-aachen", b"junk", now=now, actor=refs.admin("a")
-            )
+            await add_partner_key(store, "de-pol-aachen", b"junk", now=now, actor=refs.admin("a"))
         assert len(await store.partner_keys(LIEGE)) == 2
 
 
@@ -303,7 +296,7 @@ async def test_partners_fetch_the_signing_keys_and_verify_an_envelope_offline(
         assert response.status == 200
         assert response.content_type == "application/json"
         served = await response.json()
-    signer = datadir.load_signer(gateway.layout)
+    signer = datafiles.load_signer(gateway.layout)
     (key,) = served["keys"]
     assert key["key_id"] == signer.key_id
     assert key["algorithm"] == "Ed25519"
@@ -332,9 +325,7 @@ async def test_partners_fetch_the_signing_keys_and_verify_an_envelope_offline(
 
 
 async def test_a_suspended_partner_gets_no_keys(gateway: RunningGateway) -> None:
-    await datadir.change_partner_state(
-        gateway.store, LIEGE, PartnerState.SUSPENDED, actor=refs.admin("t")
-    )
+    await change_partner_state(gateway.store, LIEGE, PartnerState.SUSPENDED, actor=refs.admin("t"))
     connector = aiohttp.TCPConnector(ssl=client_context(gateway.layout, LIEGE))
     async with (
         aiohttp.ClientSession(connector=connector) as session,

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from gateway.flow.lookup import SubjectLookup
+from gateway.infra import datafiles
 from gateway.infra.errors import Forbidden, LookupInvalid
-from gateway.registry import datadir
-from gateway.registry.staff import Desk, Role, StaffAccount
+from gateway.staff import Desk, Role, StaffAccount
 from tests.conftest import RunningGateway
 
 DUTCH = "nl-drug-waste-maastricht.json"
@@ -31,7 +31,7 @@ async def posted(gateway: RunningGateway, example: Callable[[str], dict[str, Any
 
 @pytest.fixture
 def lookup(gateway: RunningGateway) -> SubjectLookup:
-    return SubjectLookup(store=gateway.store, master_key=datadir.load_master_key(gateway.layout))
+    return SubjectLookup(store=gateway.store, master_key=datafiles.load_master_key(gateway.layout))
 
 
 def suspect(example: Callable[[str], dict[str, Any]]) -> dict[str, Any]:

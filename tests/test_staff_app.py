@@ -19,7 +19,8 @@ from gateway.edges.client import Problem
 from gateway.infra.audit import refs
 from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir, Settings
-from gateway.registry.staff import StaffState, admin
+from gateway.registry.admin import staff as staff_admin
+from gateway.staff import StaffState
 from gateway.store.sqlite import SqliteStore
 from tests.conftest import RunningGateway, client_context, gateway_in_process
 
@@ -309,7 +310,9 @@ async def test_a_disabled_account_stops_at_once(
     token = await staff_token("m.dubois", desk="BE")
     assert await queue_for(gateway, token)
 
-    await admin.set_state(gateway.store, "m.dubois", StaffState.DISABLED, actor=refs.admin("test"))
+    await staff_admin.set_state(
+        gateway.store, "m.dubois", StaffState.DISABLED, actor=refs.admin("test")
+    )
     with pytest.raises(Problem) as refused:
         await queue_for(gateway, token)
     assert refused.value.status == 401

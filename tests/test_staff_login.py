@@ -21,16 +21,16 @@ from gateway.infra.clock import FixedClock
 from gateway.infra.config import DataDir
 from gateway.infra.errors import StaffNotAuthenticated, TooManyAttempts
 from gateway.infra.vault import MasterKey
-from gateway.registry.staff import (
-    Authenticator,
+from gateway.registry.admin import staff as staff_admin
+from gateway.registry.auth import Authenticator
+from gateway.staff import (
     Desk,
     Passwords,
     Role,
     StaffAccount,
     StaffState,
-    admin,
 )
-from gateway.registry.staff.throttle import (
+from gateway.staff.throttle import (
     Bucket,
     Scope,
     ThrottlePolicy,
@@ -62,7 +62,7 @@ class Officer:
         account = StaffAccount(
             id="j.jansen", name="Jan Jansen", role=Role.LIAISON_OFFICER, desk=Desk.parse("NL")
         )
-        enrolment = await admin.enrol(
+        enrolment = await staff_admin.enrol(
             store, key, account, PASSWORD, actor=refs.admin("test"), passwords=passwords
         )
         return cls(account.id, enrolment.totp_secret, clock)
@@ -150,7 +150,9 @@ async def test_every_refusal_reads_the_same_and_only_the_audit_log_knows_why(
         "unknown-account": await refused(authenticator, "nobody", PASSWORD, officer.code()),
         "malformed-id": await refused(authenticator, "Robert'); DROP TABLE", PASSWORD, "1"),
     }
-    await admin.set_state(staff_store, officer.id, StaffState.DISABLED, actor=refs.admin("test"))
+    await staff_admin.set_state(
+        staff_store, officer.id, StaffState.DISABLED, actor=refs.admin("test")
+    )
     answers["disabled"] = await refused(authenticator, officer.id, PASSWORD, officer.code())
     assert len(set(answers.values())) == 1
     reasons = [e.data.get("reason") for e in (await sign_ins(staff_store))[1:]]
@@ -292,7 +294,7 @@ async def test_lifting_the_blocks_lets_the_address_try_again(
     for _ in range(BLOCK_AFTER):
         await refused(authenticator, officer.id, "wrong horse battery", officer.code())
     assert (
-        await admin.lift_sign_in_blocks(
+        await staff_admin.lift_sign_in_blocks(
             staff_store, master_key, officer.id, actor=refs.admin("test")
         )
         == 1
@@ -399,11 +401,11 @@ async def test_a_busy_address_is_refused_with_the_seconds_to_wait_even_with_the_
 async def test_a_token_identifies_its_account_until_it_is_revoked(
     authenticator: Authenticator, officer: Officer, staff_store: Store
 ) -> None:
-    issued = await admin.issue_token(
+    issued = await staff_admin.issue_token(
         staff_store, officer.id, "nightly export", actor=refs.admin("test")
     )
     assert (await authenticator.authenticate_token(issued.secret)).id == officer.id
-    await admin.revoke_token(staff_store, issued.token.id, actor=refs.admin("test"))
+    await staff_admin.revoke_token(staff_store, issued.token.id, actor=refs.admin("test"))
     with pytest.raises(StaffNotAuthenticated):
         await authenticator.authenticate_token(issued.secret)
 
@@ -411,12 +413,18 @@ async def test_a_token_identifies_its_account_until_it_is_revoked(
 async def test_a_disabled_accounts_tokens_stop_at_once_and_resume_when_enabled(
     authenticator: Authenticator, officer: Officer, staff_store: Store
 ) -> None:
-    issued = await admin.issue_token(staff_store, officer.id, "script", actor=refs.admin("test"))
+    issued = await staff_admin.issue_token(
+        staff_store, officer.id, "script", actor=refs.admin("test")
+    )
     assert (await authenticator.authenticate_token(issued.secret)).id == officer.id
-    await admin.set_state(staff_store, officer.id, StaffState.DISABLED, actor=refs.admin("test"))
+    await staff_admin.set_state(
+        staff_store, officer.id, StaffState.DISABLED, actor=refs.admin("test")
+    )
     with pytest.raises(StaffNotAuthenticated):
         await authenticator.authenticate_token(issued.secret)
-    await admin.set_state(staff_store, officer.id, StaffState.ACTIVE, actor=refs.admin("test"))
+    await staff_admin.set_state(
+        staff_store, officer.id, StaffState.ACTIVE, actor=refs.admin("test")
+    )
     assert (await authenticator.authenticate_token(issued.secret)).id == officer.id
 
 
@@ -429,10 +437,12 @@ async def test_a_reset_revokes_every_token_and_replaces_password_and_second_fact
     staff_clock: FixedClock,
 ) -> None:
     tokens = [
-        (await admin.issue_token(staff_store, officer.id, f"t{i}", actor=refs.admin("a"))).secret
+        (
+            await staff_admin.issue_token(staff_store, officer.id, f"t{i}", actor=refs.admin("a"))
+        ).secret
         for i in (1, 2)
     ]
-    enrolment = await admin.reset(
+    enrolment = await staff_admin.reset(
         staff_store, master_key, officer.id, "a whole new passphrase", actor=refs.admin("test"),
         passwords=cheap_passwords,
     )  # fmt: skip
@@ -464,7 +474,9 @@ async def test_a_session_ends_when_its_account_is_disabled(
     authenticator: Authenticator, officer: Officer, staff_store: Store
 ) -> None:
     assert (await authenticator.current(officer.id)).id == officer.id
-    await admin.set_state(staff_store, officer.id, StaffState.DISABLED, actor=refs.admin("test"))
+    await staff_admin.set_state(
+        staff_store, officer.id, StaffState.DISABLED, actor=refs.admin("test")
+    )
     with pytest.raises(StaffNotAuthenticated):
         await authenticator.current(officer.id)
     with pytest.raises(StaffNotAuthenticated):

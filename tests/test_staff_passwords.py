@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.registry.staff import PASSWORDS, Passwords
-from gateway.registry.staff.passwords import PASSWORD_MAX, PASSWORD_MIN, password_problems
+from gateway.staff import PASSWORDS, Passwords
+from gateway.staff.passwords import PASSWORD_MAX, PASSWORD_MIN, password_problems
 
 
 def test_the_gateway_hashes_with_argon2id_at_rfc_9106_second_recommendation() -> None:

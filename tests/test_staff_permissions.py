@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from gateway.contract.partners import AGENCY_TYPES, COUNTRIES, DEMO_NETWORK, Partner
 from gateway.edges.problems import problem_document
 from gateway.infra.errors import Forbidden, RegistryError
-from gateway.registry.staff import (
+from gateway.staff import (
     ROLE_PERMISSIONS,
     Desk,
     Permission,
@@ -20,7 +20,7 @@ from gateway.registry.staff import (
     allowed,
     require,
 )
-from gateway.registry.staff.permissions import ITEM_PERMISSIONS
+from gateway.staff.permissions import ITEM_PERMISSIONS
 
 partner_ids = st.from_regex(r"\A(nl|be|de)-[a-z0-9]{1,8}(-[a-z0-9]{1,8}){0,2}\Z")
 partners = st.builds(

@@ -12,9 +12,10 @@ from gateway.infra.clock import FixedClock
 from gateway.infra.config import DataDir
 from gateway.infra.errors import RegistryError
 from gateway.infra.vault import MasterKey
-from gateway.registry.staff import Desk, Passwords, Role, StaffAccount, StaffState, admin
-from gateway.registry.staff.throttle import ThrottlePolicy, name_key
-from gateway.registry.staff.tokens import token_hash
+from gateway.registry.admin import staff as staff_admin
+from gateway.staff import Desk, Passwords, Role, StaffAccount, StaffState
+from gateway.staff.throttle import ThrottlePolicy, name_key
+from gateway.staff.tokens import token_hash
 from gateway.store import Store
 from gateway.store.sqlite import SqliteStore
 
@@ -30,8 +31,8 @@ def officer(staff_id: str = "j.jansen", desk: str = "NL") -> StaffAccount:
 @pytest.fixture
 async def enrol(
     staff_store: Store, master_key: MasterKey, cheap_passwords: Passwords
-) -> admin.Enrolment:
-    return await admin.enrol(
+) -> staff_admin.Enrolment:
+    return await staff_admin.enrol(
         staff_store,
         master_key,
         officer(),
@@ -50,7 +51,7 @@ async def staff_events(store: Store) -> list[tuple[str, str, str, dict[str, obje
 
 
 async def test_an_account_reads_back_as_enrolled_and_its_addition_is_audited(
-    enrol: admin.Enrolment, staff_store: Store, staff_clock: FixedClock
+    enrol: staff_admin.Enrolment, staff_store: Store, staff_clock: FixedClock
 ) -> None:
     stored = await staff_store.staff_account("j.jansen")
     assert stored == enrol.account
@@ -72,7 +73,7 @@ async def test_accounts_are_listed_by_id(
     staff_store: Store, master_key: MasterKey, cheap_passwords: Passwords
 ) -> None:
     for staff_id in ("m.dupont", "a.schmidt", "j.jansen"):
-        await admin.enrol(
+        await staff_admin.enrol(
             staff_store, master_key, officer(staff_id), PASSWORD, actor=refs.admin("a"),
             passwords=cheap_passwords,
         )  # fmt: skip
@@ -84,10 +85,13 @@ async def test_accounts_are_listed_by_id(
 
 
 async def test_an_id_is_enrolled_once(
-    enrol: admin.Enrolment, staff_store: Store, master_key: MasterKey, cheap_passwords: Passwords
+    enrol: staff_admin.Enrolment,
+    staff_store: Store,
+    master_key: MasterKey,
+    cheap_passwords: Passwords,
 ) -> None:
     with pytest.raises(RegistryError, match="already exists"):
-        await admin.enrol(
+        await staff_admin.enrol(
             staff_store,
             master_key,
             officer(),
@@ -102,11 +106,11 @@ async def test_a_desk_of_partners_names_registered_partners_only(
     staff_store: Store, master_key: MasterKey, cheap_passwords: Passwords
 ) -> None:
     with pytest.raises(RegistryError, match="nl-pol-nowhere"):
-        await admin.enrol(
+        await staff_admin.enrol(
             staff_store, master_key, officer(desk="be-pol-liege,nl-pol-nowhere"), PASSWORD,
             actor=refs.admin("a"), passwords=cheap_passwords,
         )  # fmt: skip
-    added = await admin.enrol(
+    added = await staff_admin.enrol(
         staff_store, master_key, officer(desk="be-pol-liege,nl-gem-maastricht"), PASSWORD,
         actor=refs.admin("a"), passwords=cheap_passwords,
     )  # fmt: skip
@@ -114,13 +118,13 @@ async def test_a_desk_of_partners_names_registered_partners_only(
 
 
 async def test_a_change_is_audited_by_what_changed_and_never_by_name(
-    enrol: admin.Enrolment, staff_store: Store
+    enrol: staff_admin.Enrolment, staff_store: Store
 ) -> None:
     wanted = StaffAccount(
         id="j.jansen", name="Johanna Jansen-Peeters", role=Role.COMPLIANCE, desk=Desk.parse("*"),
         language="nl",
     )  # fmt: skip
-    changed = await admin.change(staff_store, wanted, actor=refs.admin("test"))
+    changed = await staff_admin.change(staff_store, wanted, actor=refs.admin("test"))
     assert await staff_store.staff_account("j.jansen") == changed
     assert (changed.name, changed.role, str(changed.desk), changed.language) == (
         "Johanna Jansen-Peeters", Role.COMPLIANCE, "*", "nl",
@@ -137,7 +141,7 @@ async def test_a_change_is_audited_by_what_changed_and_never_by_name(
 
 
 async def test_failures_count_per_name_and_address_and_lifting_forgets_them_everywhere(
-    enrol: admin.Enrolment, staff_store: Store, staff_clock: FixedClock, master_key: MasterKey
+    enrol: staff_admin.Enrolment, staff_store: Store, staff_clock: FixedClock, master_key: MasterKey
 ) -> None:
     policy = ThrottlePolicy()
     name = name_key(master_key, "j.jansen")
@@ -156,19 +160,21 @@ async def test_failures_count_per_name_and_address_and_lifting_forgets_them_ever
             ),
         )
     blocks = (
-        await admin.sign_in_blocks(staff_store, master_key, ["j.jansen"], staff_clock.now(), policy)
+        await staff_admin.sign_in_blocks(
+            staff_store, master_key, ["j.jansen"], staff_clock.now(), policy
+        )
     )["j.jansen"]
     assert [(b.address, b.failures, b.blocked_until) for b in blocks] == [
         ("192.0.2.1", 5, staff_clock.now() + timedelta(minutes=15)),
         ("192.0.2.2", 1, None),
     ]
     assert (
-        await admin.lift_sign_in_blocks(
+        await staff_admin.lift_sign_in_blocks(
             staff_store, master_key, "j.jansen", actor=refs.admin("test")
         )
         == 2
     )
-    assert await admin.sign_in_blocks(
+    assert await staff_admin.sign_in_blocks(
         staff_store, master_key, ["j.jansen"], staff_clock.now(), policy
     ) == {"j.jansen": []}
     assert (await staff_events(staff_store))[-1][:3] == (
@@ -178,11 +184,14 @@ async def test_failures_count_per_name_and_address_and_lifting_forgets_them_ever
 
 
 async def test_a_sign_in_does_not_count_when_the_credentials_changed_since_they_were_read(
-    enrol: admin.Enrolment, staff_store: Store, master_key: MasterKey, cheap_passwords: Passwords
+    enrol: staff_admin.Enrolment,
+    staff_store: Store,
+    master_key: MasterKey,
+    cheap_passwords: Passwords,
 ) -> None:
     seen = await staff_store.staff_record("j.jansen")
     assert seen is not None
-    await admin.reset(
+    await staff_admin.reset(
         staff_store, master_key, "j.jansen", "a whole new passphrase", actor=refs.admin("a"),
         passwords=cheap_passwords,
     )  # fmt: skip
@@ -205,21 +214,21 @@ async def test_a_sign_in_does_not_count_when_the_credentials_changed_since_they_
 
 
 async def test_a_token_is_issued_listed_and_revoked_once(
-    enrol: admin.Enrolment, staff_store: Store, staff_clock: FixedClock
+    enrol: staff_admin.Enrolment, staff_store: Store, staff_clock: FixedClock
 ) -> None:
-    issued = await admin.issue_token(
+    issued = await staff_admin.issue_token(
         staff_store, "j.jansen", " nightly export ", actor=refs.admin("test")
     )
     assert await staff_store.staff_for_token(token_hash(issued.secret)) == enrol.account
     [listed] = await staff_store.tokens("j.jansen")
     assert (listed.id, listed.label, listed.active) == (issued.token.id, "nightly export", True)
 
-    revoked = await admin.revoke_token(staff_store, issued.token.id, actor=refs.admin("test"))
+    revoked = await staff_admin.revoke_token(staff_store, issued.token.id, actor=refs.admin("test"))
     assert revoked.revoked_at == staff_clock.now()
     assert not (await staff_store.tokens("j.jansen"))[0].active
     assert await staff_store.staff_for_token(token_hash(issued.secret)) is None
     with pytest.raises(RegistryError, match="no active token"):
-        await admin.revoke_token(staff_store, issued.token.id, actor=refs.admin("test"))
+        await staff_admin.revoke_token(staff_store, issued.token.id, actor=refs.admin("test"))
     assert [e[0] for e in await staff_events(staff_store)] == [
         "staff.added", "staff.token_issued", "staff.token_revoked",
     ]  # fmt: skip
@@ -228,36 +237,39 @@ async def test_a_token_is_issued_listed_and_revoked_once(
 
 @pytest.mark.parametrize("label", ["", "   ", "x" * 101, "tab\there"])
 async def test_a_token_needs_a_short_printable_label(
-    enrol: admin.Enrolment, staff_store: Store, label: str
+    enrol: staff_admin.Enrolment, staff_store: Store, label: str
 ) -> None:
     with pytest.raises(RegistryError, match="label"):
-        await admin.issue_token(staff_store, "j.jansen", label, actor=refs.admin("a"))
+        await staff_admin.issue_token(staff_store, "j.jansen", label, actor=refs.admin("a"))
 
 
 async def test_no_token_for_a_disabled_or_unknown_account(
-    enrol: admin.Enrolment, staff_store: Store
+    enrol: staff_admin.Enrolment, staff_store: Store
 ) -> None:
     with pytest.raises(RegistryError, match="no staff nobody"):
-        await admin.issue_token(staff_store, "nobody", "script", actor=refs.admin("a"))
-    await admin.set_state(staff_store, "j.jansen", StaffState.DISABLED, actor=refs.admin("a"))
+        await staff_admin.issue_token(staff_store, "nobody", "script", actor=refs.admin("a"))
+    await staff_admin.set_state(staff_store, "j.jansen", StaffState.DISABLED, actor=refs.admin("a"))
     with pytest.raises(RegistryError, match="not active"):
-        await admin.issue_token(staff_store, "j.jansen", "script", actor=refs.admin("a"))
+        await staff_admin.issue_token(staff_store, "j.jansen", "script", actor=refs.admin("a"))
 
 
 async def test_a_reset_revokes_that_accounts_tokens_and_no_one_elses(
-    enrol: admin.Enrolment, staff_store: Store, master_key: MasterKey, cheap_passwords: Passwords
+    enrol: staff_admin.Enrolment,
+    staff_store: Store,
+    master_key: MasterKey,
+    cheap_passwords: Passwords,
 ) -> None:
-    await admin.enrol(
+    await staff_admin.enrol(
         staff_store, master_key, officer("m.dupont", "BE"), PASSWORD, actor=refs.admin("a"),
         passwords=cheap_passwords,
     )  # fmt: skip
     mine = [
-        await admin.issue_token(staff_store, "j.jansen", f"t{i}", actor=refs.admin("a"))
+        await staff_admin.issue_token(staff_store, "j.jansen", f"t{i}", actor=refs.admin("a"))
         for i in range(3)
     ]
-    theirs = await admin.issue_token(staff_store, "m.dupont", "t", actor=refs.admin("a"))
-    await admin.revoke_token(staff_store, mine[0].token.id, actor=refs.admin("a"))
-    reset = await admin.reset(
+    theirs = await staff_admin.issue_token(staff_store, "m.dupont", "t", actor=refs.admin("a"))
+    await staff_admin.revoke_token(staff_store, mine[0].token.id, actor=refs.admin("a"))
+    reset = await staff_admin.reset(
         staff_store, master_key, "j.jansen", "a whole new passphrase", actor=refs.admin("test"),
         passwords=cheap_passwords,
     )  # fmt: skip
@@ -277,9 +289,11 @@ async def test_an_unknown_account_is_named_as_such(
     with pytest.raises(RegistryError, match="no staff nobody"):
         await staff_store.staff_account("nobody")
     with pytest.raises(RegistryError, match="no staff nobody"):
-        await admin.set_state(staff_store, "nobody", StaffState.DISABLED, actor=refs.admin("a"))
+        await staff_admin.set_state(
+            staff_store, "nobody", StaffState.DISABLED, actor=refs.admin("a")
+        )
     with pytest.raises(RegistryError, match="no staff nobody"):
-        await admin.reset(
+        await staff_admin.reset(
             staff_store,
             master_key,
             "nobody",
@@ -299,11 +313,13 @@ async def test_no_password_second_factor_or_token_is_kept_in_clear_and_the_chain
     layout: DataDir, master_key: MasterKey, cheap_passwords: Passwords, staff_clock: FixedClock
 ) -> None:
     async with SqliteStore(layout.database, clock=staff_clock) as store:
-        enrolment = await admin.enrol(
+        enrolment = await staff_admin.enrol(
             store, master_key, officer(), PASSWORD, actor=refs.admin("a"), passwords=cheap_passwords
         )
-        token = (await admin.issue_token(store, "j.jansen", "script", actor=refs.admin("a"))).secret
-        reset = await admin.reset(
+        token = (
+            await staff_admin.issue_token(store, "j.jansen", "script", actor=refs.admin("a"))
+        ).secret
+        reset = await staff_admin.reset(
             store, master_key, "j.jansen", "a whole new passphrase", actor=refs.admin("a"),
             passwords=cheap_passwords,
         )  # fmt: skip

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from gateway.infra.errors import InternalError
 from gateway.infra.vault import MasterKey, VaultError
-from gateway.registry.staff import (
+from gateway.staff import (
     Passwords,
     Refusal,
     Role,
@@ -21,8 +21,8 @@ from gateway.registry.staff import (
     Totp,
     verify_login,
 )
-from gateway.registry.staff.accounts import Desk
-from gateway.registry.staff.totp import open_sealed, seal
+from gateway.staff.accounts import Desk
+from gateway.staff.totp import open_sealed, seal
 
 RFC_SECRET = base64.b32encode(b"12345678901234567890").decode()
 """The SHA-1 seed of RFC 6238 Appendix B."""

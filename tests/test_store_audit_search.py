@@ -18,7 +18,7 @@ from gateway.edges.web.frame import Viewer
 from gateway.infra import audit
 from gateway.infra.audit import events, refs
 from gateway.infra.audit.events import parse
-from gateway.registry.staff import Desk, Role, StaffAccount
+from gateway.staff import Desk, Role, StaffAccount
 from gateway.store import ExchangeQuery, ExchangeSummary, Store, verify_chain
 from tests.conftest import RunningGateway
 from tests.store_events import AsWrittenBefore

@@ -11,12 +11,12 @@ from gateway.contract.partners import Partner
 from gateway.infra.audit import AuditEntry, AuditEvent, EventKind
 from gateway.infra.clock import FixedClock
 from gateway.infra.errors import RegistryError
-from gateway.registry.staff.accounts import Desk, Role, StaffAccount, StaffState
-from gateway.registry.staff.login import StaffRecord
-from gateway.registry.staff.proposals import NO_PASSWORD, Proposal, ProposalKind, ProposalState
-from gateway.registry.staff.sessions import Ended, SessionRecord
-from gateway.registry.staff.throttle import Scope, ThrottlePolicy
-from gateway.registry.staff.tokens import NewToken
+from gateway.staff.accounts import Desk, Role, StaffAccount, StaffState
+from gateway.staff.login import StaffRecord
+from gateway.staff.proposals import NO_PASSWORD, Proposal, ProposalKind, ProposalState
+from gateway.staff.sessions import Ended, SessionRecord
+from gateway.staff.throttle import Scope, ThrottlePolicy
+from gateway.staff.tokens import NewToken
 from gateway.store import Decided, Store
 from tests.store_backends import START
 from tests.store_events import an_event

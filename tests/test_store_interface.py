@@ -73,5 +73,5 @@ def test_only_the_places_that_choose_the_backend_import_it_and_only_the_store() 
 
     assert outside == {
         ("gateway/edges/server.py", "gateway.store.sqlite:SqliteStore"),
-        ("gateway/edges/cli/admin.py", "gateway.store.sqlite:SqliteStore"),
+        ("gateway/edges/cli/common.py", "gateway.store.sqlite:SqliteStore"),
     }

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.contract.partners import DEMO_NETWORK
-from gateway.registry.staff.accounts import Desk
+from gateway.staff.accounts import Desk
 from gateway.translate.matching import PairMemory, Remembered
 from gateway.translate.scope import may_serve, own_desk, usable
 from gateway.translate.types import MemoryScope

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from gateway.decide.decision import Verdict
 from gateway.edges.web.export import Export, make_export
-from gateway.registry import datadir
+from gateway.infra import datafiles
 from gateway.store import ExchangeQuery
 from gateway.transparency.exported import ExportCut, cut_at_checkpoint
 from tests.conftest import gateway_in_process
@@ -26,7 +26,7 @@ def exported(scene: Scene, cut: ExportCut, folder: Path, *, format: str = "csv")
         query=ExchangeQuery(),
         exported_at="2026-12-04T10:00:00.000000Z",
         exported_by="staff:a.peeters",
-        signer=datadir.load_signer(scene.layout),
+        signer=datafiles.load_signer(scene.layout),
         cut=cut,
     )
     folder.mkdir(exist_ok=True)

@@ -25,9 +25,10 @@ from hypothesis import strategies as st
 from playwright.sync_api import Browser, Page, expect
 
 from gateway.edges.client import EuregateClient
-from gateway.edges.web.compliance import BAD_DATE, VerifyJob, parse_search, state_of
-from gateway.edges.web.export import check_export
+from gateway.edges.web.compliance import BAD_DATE, parse_search
+from gateway.edges.web.verifications import VerifyJob
 from gateway.infra import audit
+from gateway.infra.exports import check_export
 from gateway.infra.i18n import translate
 from gateway.store import ExchangeQuery
 from tests.conftest import client_context
@@ -220,7 +221,8 @@ def test_a_running_verification_shows_its_progress_and_its_page_refreshes_itself
 ) -> None:
     assert web_gateway.store is not None
     job = VerifyJob("slow-job", "staff:someone", total=10, checked=3)
-    state_of(web_gateway.store).jobs[job.id] = job
+    assert web_gateway.verifications is not None
+    web_gateway.verifications.jobs[job.id] = job
 
     page.goto("/chain")
     page.get_by_role("link", name="A verification is running: follow its progress").click()

@@ -13,10 +13,11 @@ from hypothesis import strategies as st
 
 from gateway.decide.decision import Verdict
 from gateway.edges.cli import main
-from gateway.edges.web.export import check_export, make_export, public_keys_from_json, render_csv
+from gateway.edges.web.export import make_export, render_csv
+from gateway.infra import datafiles
 from gateway.infra.config import DataDir
+from gateway.infra.exports import check_export, public_keys_from_json
 from gateway.infra.seal import Signer
-from gateway.registry import datadir
 from gateway.store import ExchangeQuery, ExchangeSummary
 
 EXCHANGE = ExchangeSummary(
@@ -89,7 +90,7 @@ def test_a_csv_cell_never_starts_a_formula() -> None:
 def test_the_command_verifies_with_the_data_directorys_keys_or_the_served_ones(
     layout: DataDir, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    signer = datadir.load_signer(layout)
+    signer = datafiles.load_signer(layout)
     made = make_export(
         [EXCHANGE],
         format="csv",

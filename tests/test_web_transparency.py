@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from playwright.sync_api import Page, expect
 
 from gateway.edges.web.transparency import Standing, witness_rows, witnessed_by_country
+from gateway.infra import datafiles
 from gateway.infra.audit.checkpoint import DEFAULT_ORIGIN, open_checkpoint
 from gateway.infra.audit.cosignature import WitnessKey
 from gateway.infra.audit.note import Ed25519Verifier
 from gateway.infra.audit.note import parse as parse_note
-from gateway.registry import datadir
 from gateway.store import InconsistencyReport, RegisteredWitnessKey, StoredCosignature
 from gateway.transparency.log import TransparencyLog
 from gateway.transparency.witness_keys import read_witness_key
@@ -90,7 +90,7 @@ def cosign(web_gateway: WebGateway, partner_id: str) -> int:
     store = web_gateway.store
     layout = web_gateway.layout
     cosigner = read_witness_key(layout.partner_witness_key(partner_id).read_text())
-    log_key = Ed25519Verifier(DEFAULT_ORIGIN, datadir.load_signer(layout).public_key)
+    log_key = Ed25519Verifier(DEFAULT_ORIGIN, datafiles.load_signer(layout).public_key)
 
     async def cosigned() -> int:
         latest = await store.latest_checkpoint()
@@ -144,7 +144,7 @@ def test_compliance_staff_see_what_each_countrys_witnesses_cosigned_and_who_stop
     with page.expect_download() as download:
         page.locator("a[href='/transparency/checkpoint']").click()
     note = download.value.path().read_bytes()
-    log_key = Ed25519Verifier(DEFAULT_ORIGIN, datadir.load_signer(web_gateway.layout).public_key)
+    log_key = Ed25519Verifier(DEFAULT_ORIGIN, datafiles.load_signer(web_gateway.layout).public_key)
     assert open_checkpoint(note, log_key, origin=DEFAULT_ORIGIN).checkpoint.size >= size
 
     web_gateway.later(hours=25)

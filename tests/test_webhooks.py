@@ -25,21 +25,15 @@ from hypothesis import strategies as st
 
 from gateway.contract.partners import PartnerState
 from gateway.edges.client import open_message
-from gateway.flow.pusher import (
-    Backoff,
-    Pusher,
-    change_webhook,
-    push_body,
-    retry,
-    webhook_problems,
-    webhook_ssl_context,
-)
+from gateway.flow.pusher import Backoff, Pusher, push_body, webhook_ssl_context
 from gateway.infra import pki, seal
 from gateway.infra.audit import EventKind, refs
 from gateway.infra.clock import FixedClock, SystemClock
 from gateway.infra.config import DataDir, Settings
 from gateway.infra.errors import RegistryError
 from gateway.registry import datadir
+from gateway.registry.admin.deliveries import retry
+from gateway.registry.admin.partners import change_partner_state, change_webhook, webhook_problems
 from gateway.store import Delivery, Store
 from gateway.store.sqlite import SqliteStore
 from tests.conftest import RunningGateway, WebhookReceiver, free_port, gateway_in_process
@@ -347,11 +341,11 @@ async def test_a_suspended_partners_pushes_wait_until_it_is_reactivated(
         await waiting_push(quiet_gateway, example(LANAKEN), receiver.url)
         pusher = stepper(quiet_gateway.layout, store, FixedClock(datetime.now(UTC)))
 
-        await datadir.change_partner_state(
+        await change_partner_state(
             store, "nl-pol-limburg", PartnerState.SUSPENDED, actor=refs.admin("test")
         )
         assert await pusher.push_due() == 0
-        await datadir.change_partner_state(
+        await change_partner_state(
             store, "nl-pol-limburg", PartnerState.ACTIVE, actor=refs.admin("test")
         )
         assert await pusher.push_due() == 1

@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 
 from gateway.edges.cli import main
+from gateway.infra import datafiles
 from gateway.infra.audit.checkpoint import DEFAULT_ORIGIN
 from gateway.infra.audit.note import Ed25519Signer
 from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir, Settings
-from gateway.registry import datadir
 from gateway.store import Store
 from gateway.transparency.leadership import LockFile
 from gateway.transparency.sequencer import Sequencer
@@ -44,7 +44,7 @@ async def integrated(store: Store) -> int:
 
 def sequencer_for(store: Store, layout: DataDir) -> Sequencer:
     """The gateway's sequencer, stepped by the test instead of by the gateway."""
-    signer = Ed25519Signer(DEFAULT_ORIGIN, datadir.load_signer(layout))
+    signer = Ed25519Signer(DEFAULT_ORIGIN, datafiles.load_signer(layout))
     lock = LockFile(layout.root / "test-sequencer.lock")
     return Sequencer(store=store, signer=signer, clock=SystemClock(), leadership=lock)
 

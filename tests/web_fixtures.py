@@ -28,11 +28,14 @@ from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from gateway.edges.client import EuregateClient
 from gateway.edges.server import build, open_listeners
+from gateway.edges.web import WEB
+from gateway.edges.web.verifications import Verifications
+from gateway.infra import datafiles
 from gateway.infra.audit import AuditEntry, refs
 from gateway.infra.clock import FixedClock
 from gateway.infra.config import DataDir, Settings
-from gateway.registry import datadir
-from gateway.registry.staff import Desk, Passwords, Role, StaffAccount, admin
+from gateway.registry.admin import staff as staff_admin
+from gateway.staff import Desk, Passwords, Role, StaffAccount
 from gateway.store import Store
 from gateway.store.sqlite import SqliteStore
 
@@ -96,6 +99,7 @@ class WebGateway:
         self._runners: list[web.AppRunner] = []
         self.url = self.staff_url = ""
         self.store: Store | None = None
+        self.verifications: Verifications | None = None
 
     def start(self) -> None:
         self._thread.start()
@@ -106,6 +110,7 @@ class WebGateway:
             )
         )
         self.store = built.store
+        self.verifications = built.staff_app[WEB].verifications
         self.url, self.staff_url = self.run(
             open_listeners(built, "127.0.0.1", (0, 0), self._runners)
         )
@@ -166,7 +171,7 @@ class WebGateway:
         desk: str = "BE",
         language: str = "en",
     ) -> Person:
-        key = datadir.load_master_key(self.layout)
+        key = datafiles.load_master_key(self.layout)
         account = StaffAccount(
             id=staff_id,
             name=staff_id.title(),
@@ -175,9 +180,9 @@ class WebGateway:
             language=language,
         )
 
-        async def enrol() -> admin.Enrolment:
+        async def enrol() -> staff_admin.Enrolment:
             async with SqliteStore(self.layout.database, clock=self.clock) as store:
-                return await admin.enrol(
+                return await staff_admin.enrol(
                     store,
                     key,
                     account,

@@ -3,6 +3,9 @@
 A reload reads the file, checks it, and swaps it in only if it has no errors; a policy
 that fails keeps the old one in force and is audited as refused. Requests in flight
 keep the policy they started with: a swap is one assignment, never a gap.
+
+The policy's history is kept through :class:`PolicyHistory`, which the store implements;
+deciding never imports the store.
 """
 
 from __future__ import annotations
@@ -10,13 +13,30 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from gateway.decide.policy import Policy, PolicyError, check_policy, parse_policy
-from gateway.infra.audit import events
+from gateway.infra.audit import AuditEvent, events
 from gateway.infra.logs import get_logger
-from gateway.store import Store
 
 log = get_logger("euregate.policy")
+
+
+class PolicyHistory(Protocol):
+    """What the policy in force needs of the store: the policy last adopted, and each change
+    kept with its audit event."""
+
+    async def policy_in_force(self) -> str | None:
+        """The digest of the policy last adopted, by any gateway process on this store."""
+        ...
+
+    async def adopt_policy(self, digest: str, text: str, event: AuditEvent) -> None:
+        """Record ``digest`` as the policy in force and keep its text (once per digest)."""
+        ...
+
+    async def record(self, event: AuditEvent) -> object:
+        """Append ``event`` to the audit log."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -63,13 +83,13 @@ class PolicyInForce:
     """The policy a gateway decides by: :meth:`adopt` puts a file in force, :meth:`reload`
     reads it again."""
 
-    def __init__(self, path: Path, policy: Policy, *, store: Store) -> None:
+    def __init__(self, path: Path, policy: Policy, *, store: PolicyHistory) -> None:
         self.path = path
         self.policy = policy
         self._store = store
 
     @classmethod
-    async def adopt(cls, path: Path, *, store: Store) -> PolicyInForce:
+    async def adopt(cls, path: Path, *, store: PolicyHistory) -> PolicyInForce:
         """The policy at ``path`` in force, or :class:`PolicyRefused` naming every problem."""
         policy, text = await asyncio.to_thread(read_checked, path)
         in_force = cls(path, policy, store=store)

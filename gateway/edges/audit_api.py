@@ -19,7 +19,7 @@ from gateway.edges.http import json_response, query_int
 from gateway.edges.partner_app import PARTNER, TRANSPARENCY
 from gateway.edges.staff_app import ACCOUNT, object_body
 from gateway.infra.errors import BodyShapeInvalid, QueryInvalid
-from gateway.registry.staff import Permission, require
+from gateway.staff import Permission, require
 from gateway.transparency.log import MAX_EVIDENCE_BYTES, REPORT_KINDS, TransparencyLog
 
 PREFIX: Final = "/v1/audit"

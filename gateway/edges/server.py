@@ -25,6 +25,7 @@ from gateway.edges.partner_app import create_app
 from gateway.edges.refusals import REFUSALS, RefusalLedger, summarising
 from gateway.edges.staff_app import AUTHENTICATOR, DESK, add_memory_routes, create_staff_app
 from gateway.edges.web import setup_web
+from gateway.edges.web.verifications import Verifications
 from gateway.flow import at_rest
 from gateway.flow.courier import Courier
 from gateway.flow.desk import ReviewDesk
@@ -35,15 +36,14 @@ from gateway.flow.memory_desk import MemoryDesk
 from gateway.flow.partner_limits import PartnerLimits
 from gateway.flow.prepare import Preparer
 from gateway.flow.pusher import Pusher, fan_out
-from gateway.infra import pki
+from gateway.infra import datafiles, pki
 from gateway.infra.audit.note import Ed25519Signer
 from gateway.infra.clock import Clock, SystemClock
 from gateway.infra.config import DataDir, Settings
-from gateway.infra.errors import RegistryError
 from gateway.infra.logs import configure
 from gateway.infra.seal import Signer
-from gateway.registry import datadir
-from gateway.registry.staff import PASSWORDS, Authenticator, Passwords
+from gateway.registry.auth import Authenticator
+from gateway.staff import PASSWORDS, Passwords
 from gateway.store import Store
 from gateway.store.sqlite import SqliteStore
 from gateway.translate import (
@@ -102,14 +102,10 @@ async def build(
     """The application, its TLS context and its store (started; closed on app cleanup).
 
     ``passwords`` hashes and checks staff passwords (argon2id with the parameters of
-    :mod:`gateway.registry.staff.passwords`); ``intake_hook`` runs in the intake worker before each
+    :mod:`gateway.staff.passwords`); ``intake_hook`` runs in the intake worker before each
     job (tests hold jobs with it).
     """
-    layout = DataDir(settings.data_dir)
-    if not layout.database.exists():
-        raise RegistryError(
-            "no Euregate data directory at {path}; run `euregate init` first", path=layout.root
-        )
+    layout = datafiles.require_data_dir(DataDir(settings.data_dir))
     checked_url(settings.libretranslate_url, allow_http=settings.libretranslate_allow_http)
     clock = clock or SystemClock()
     store = await SqliteStore(
@@ -123,7 +119,7 @@ async def build(
     except PolicyRefused:
         await store.close()
         raise
-    master_key = datadir.load_master_key(layout)
+    master_key = datafiles.load_master_key(layout)
     await at_rest.upgrade(store, master_key)
     translator = backend_from_settings(settings, store=store, master_key=master_key, clock=clock)
     preparing = ThreadPoolExecutor(1, thread_name_prefix="euregate-prepare")
@@ -134,7 +130,7 @@ async def build(
         store, max_waiting=settings.long_polls_per_partner, recheck=settings.long_poll_recheck
     )
     pusher = Pusher.from_settings(settings, layout, store=store, clock=clock)
-    signer = datadir.load_signer(layout, master_key)
+    signer = datafiles.load_signer(layout, master_key)
     transparency, sequencer = audit_tree(settings, layout, store=store, clock=clock, signer=signer)
     courier = Courier(
         store=store,
@@ -210,6 +206,7 @@ async def build(
         store=store,
         master_key=master_key,
         signer=signer,
+        verifications=Verifications(),
         clock=clock,
         enrolment_code_lifetime=timedelta(hours=settings.enrolment_code_hours),
         partner_changed=inbox.notify,

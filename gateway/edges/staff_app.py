@@ -30,7 +30,8 @@ from gateway.edges.refusals import REFUSALS, RefusalLedger, summarising
 from gateway.flow.desk import ReviewDesk, item_json
 from gateway.flow.memory_desk import MemoryDesk
 from gateway.infra.errors import BodyShapeInvalid
-from gateway.registry.staff import Authenticator, StaffAccount
+from gateway.registry.auth import Authenticator
+from gateway.staff import StaffAccount
 
 DESK = web.AppKey("desk", ReviewDesk)
 MEMORY = web.AppKey("memory", MemoryDesk)

@@ -28,8 +28,8 @@ from gateway.infra.errors import CorrectionInvalid, NotFound, ReviewDecided
 from gateway.infra.i18n import translate
 from gateway.infra.vault import MasterKey
 from gateway.minimise import RecipientView
-from gateway.registry.staff import Permission, StaffAccount, require
 from gateway.render.renderer import RenderedDocument
+from gateway.staff import Permission, StaffAccount, require
 from gateway.store import CopyReview, NewCopy, ReviewItem, ReviewOutcome, ReviewState, Store
 from gateway.translate.base import Learner
 from gateway.translate.types import Provenance, TranslatedText

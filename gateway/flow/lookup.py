@@ -17,7 +17,7 @@ from gateway.flow.subjects import SUBJECT_SECRET, identifier_key, name_key
 from gateway.infra.audit import events, refs
 from gateway.infra.errors import LookupInvalid
 from gateway.infra.vault import MasterKey
-from gateway.registry.staff import Permission, StaffAccount, require
+from gateway.staff import Permission, StaffAccount, require
 from gateway.store import Store
 
 Certainty = Literal["certain", "possible"]

@@ -17,7 +17,7 @@ from gateway.infra.errors import (
     MemoryEntryConfirmed,
     NotFound,
 )
-from gateway.registry.staff import Permission, StaffAccount, allowed_to, require
+from gateway.staff import Permission, StaffAccount, allowed_to, require
 from gateway.store import Store
 from gateway.translate.memory import MemoryBackend, MemoryEntry
 

@@ -10,7 +10,8 @@ The gateway presents its own client certificate (``server/client.pem``, issued b
 (default: its own CA). A 2xx answer delivers the envelope and acknowledges it at once, in one
 transaction, so it leaves the inbox; anything else, a refused handshake or a timeout is a
 failed attempt, tried again after an exponential pause with full jitter, and dead-lettered
-(``dead``) after ``webhook_max_attempts``. ``euregate delivery retry`` puts it back.
+(``dead``) after ``webhook_max_attempts``; an administrator puts it back (``euregate delivery
+retry``, :mod:`gateway.registry.admin.deliveries`).
 
 Pushes run beside intake, never in its way: at most ``per_partner`` in flight to one partner
 and ``concurrency`` overall, each bounded by ``timeout``, so a webhook that hangs holds only
@@ -24,25 +25,20 @@ import contextlib
 import functools
 import random as random_module
 import ssl
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Final
-from urllib.parse import urlsplit
 
 import aiohttp
 
-from gateway.contract.partners import Partner
 from gateway.flow.inbox import inbox_entry
 from gateway.infra import canonical, pki
 from gateway.infra.audit import events, refs, timestamp
-from gateway.infra.audit.refs import Ref
 from gateway.infra.clock import Clock
 from gateway.infra.config import DataDir, Settings
 from gateway.infra.errors import RegistryError
 from gateway.infra.logs import get_logger
-from gateway.registry import datadir
 from gateway.store import Delivery, DeliveryState, InboxEnvelope, Store
 
 log = get_logger("euregate.webhooks")
@@ -116,117 +112,6 @@ def fan_out(*listeners: Notify) -> Notify:
             listener(recipient_id)
 
     return notify
-
-
-def webhook_problems(url: str) -> list[str]:
-    """What is wrong with a webhook URL: it must be https, with a host, and no credentials."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises on a port that is not a number
-    except ValueError:
-        return [f"{url!r} is not a URL"]
-    problems = []
-    if parts.scheme != "https":
-        problems.append("a webhook URL must start with https://")
-    if not parts.hostname:
-        problems.append("a webhook URL needs a host")
-    if parts.username or parts.password:
-        problems.append("a webhook URL must not carry a user name or password")
-    return problems
-
-
-async def change_webhook(store: Store, partner_id: str, url: str | None, *, actor: Ref) -> Partner:
-    """Set, change or (``None``) remove a partner's webhook; audited. Pushes not yet delivered
-    follow the new URL, or leave the outbox with the webhook (the inbox keeps the envelopes)."""
-    if url is not None and (problems := webhook_problems(url)):
-        raise RegistryError("; ".join(problems))
-
-    def event(current: Partner, moved: int) -> events.PartnerWebhookChanged:
-        return events.PartnerWebhookChanged(
-            by=actor,
-            about=refs.partner(partner_id),
-            was=current.webhook_url,
-            now=url,
-            outbox_changed=moved,
-        )
-
-    return await store.set_webhook(partner_id, url, event)
-
-
-@dataclass(frozen=True)
-class WebhookCertificate:
-    certificate_path: Path
-    ca_path: Path
-    fingerprint: str
-
-
-async def issue_webhook_certificate(
-    store: Store,
-    layout: DataDir,
-    partner_id: str,
-    names: Sequence[str],
-    request: bytes,
-    *,
-    now: datetime,
-    actor: Ref,
-    out_dir: Path | None = None,
-) -> WebhookCertificate:
-    """A TLS server certificate from the gateway's CA (which the gateway trusts by default)
-    for ``names`` and the key of the partner's certificate signing request, with the CA
-    beside it to check the gateway's client certificate by; audited. Only the request's
-    public key is used: the names are the administrator's, and the partner keeps its key."""
-    partner = await store.partner(partner_id)
-    if not partner.active:
-        raise RegistryError("partner {id} is {state}", id=partner_id, state=partner.state)
-    target = out_dir or layout.partner_dir(partner_id)
-    certificate_path = target / "webhook.pem"
-    if certificate_path.exists():
-        raise RegistryError("{path} already holds a webhook certificate; choose --out", path=target)
-    try:
-        public_key = pki.requested_key(request)
-        issued = pki.certify_server_key(datadir.load_authority(layout), names, public_key, now=now)
-    except pki.RequestRefused as exc:
-        raise RegistryError("certificate request refused: {problem}", problem=str(exc)) from exc
-    except ValueError as exc:
-        raise RegistryError("{problem}", problem=str(exc)) from exc
-    await store.record(
-        events.CertificateIssued(
-            by=actor,
-            about=refs.partner(partner_id),
-            fingerprint=issued.fingerprint,
-            serial=format(issued.serial, "x"),
-            purpose="webhook",
-            names=tuple(names),
-            key="request",
-        )
-    )
-    datadir.write_public(certificate_path, issued.certificate_pem)
-    datadir.write_public(target / "ca.pem", layout.ca_certificate.read_bytes())
-    return WebhookCertificate(certificate_path, target / "ca.pem", issued.fingerprint)
-
-
-async def retry(store: Store, envelope_id: str, *, actor: Ref) -> Delivery:
-    """Put a dead (or waiting) push back in the outbox, due now, its attempts counted anew;
-    audited. A running gateway picks it up at its next look at the outbox."""
-    envelope = await store.envelope(envelope_id)
-    if envelope is None:
-        raise RegistryError("no envelope {id}", id=envelope_id)
-    delivery = await store.retry_delivery(
-        envelope_id,
-        events.DeliveryRetried(
-            by=actor,
-            about=refs.signal(envelope.signal_id),
-            envelope=envelope_id,
-            recipient=envelope.recipient_id,
-        ),
-    )
-    if delivery is None:
-        raise RegistryError(
-            "envelope {id} has no push to retry: delivered already, or its recipient has no "
-            "webhook",
-            id=envelope_id,
-        )
-    return delivery
 
 
 class Pusher:

@@ -1,5 +1,6 @@
 """The store: everything Euregate keeps, behind one interface (:class:`Store`) of awaited methods
-that take and return records. The interface and the records are here; each backend implements
+that take and return records. The interface and the records are here (but for the translation
+memory's, which translating owns, :mod:`gateway.translate.memory_store`); each backend implements
 them (:mod:`gateway.store.sqlite`, chosen where the gateway is put together). Only the
 backends speak SQL."""
 
@@ -43,15 +44,6 @@ from gateway.store.interface.delivery import (
 )
 from gateway.store.interface.keys import (
     KeyStore,
-)
-from gateway.store.interface.memory import (
-    DESK_SEAL,
-    LEGACY_SEAL,
-    MemoryRecord,
-    MemoryStamp,
-    Resealed,
-    SealedSegment,
-    TranslationMemoryStore,
 )
 from gateway.store.interface.policies import (
     PolicyStore,
@@ -109,6 +101,15 @@ from gateway.store.interface.witnesses import (
     RegisteredWitnessKey,
     StoredCosignature,
     WitnessStore,
+)
+from gateway.translate.memory_store import (
+    DESK_SEAL,
+    LEGACY_SEAL,
+    MemoryRecord,
+    MemoryStamp,
+    Resealed,
+    SealedSegment,
+    TranslationMemoryStore,
 )
 
 __all__ = [

@@ -5,6 +5,8 @@
 - :mod:`~gateway.translate.segments`, :mod:`~gateway.translate.matching`,
   :mod:`~gateway.translate.glossary`: sentences, memory look-up, the Euregio's glossary;
 - :mod:`~gateway.translate.scope`: which desk's remembered translations may serve which copy;
+- :mod:`~gateway.translate.memory_store`: what the memory needs of the store that keeps it
+  (the store implements it; nothing here imports the store);
 - backends: :mod:`~gateway.translate.none`, :mod:`~gateway.translate.memory`,
   :mod:`~gateway.translate.libretranslate`, chosen by :mod:`~gateway.translate.backends`;
 - :mod:`~gateway.translate.view`: :func:`translate_view`, the free text of a recipient's view.

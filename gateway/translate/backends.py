@@ -11,10 +11,10 @@ from gateway.infra.config import Settings
 from gateway.infra.errors import SettingInvalid
 from gateway.infra.i18n import N_
 from gateway.infra.vault import MasterKey
-from gateway.store import TranslationMemoryStore
 from gateway.translate.base import TranslationBackend
 from gateway.translate.libretranslate import CircuitBreaker, LibreTranslateBackend
 from gateway.translate.memory import MemoryBackend
+from gateway.translate.memory_store import TranslationMemoryStore
 from gateway.translate.none import NoTranslation
 
 BackendKind: TypeAlias = Literal["none", "memory", "libretranslate"]

@@ -35,14 +35,6 @@ from typing import Final
 
 from gateway.infra.audit import AuditEvent, timestamp
 from gateway.infra.vault import MasterKey, SealedBlob, VaultError
-from gateway.store import (
-    LEGACY_SEAL,
-    MemoryRecord,
-    MemoryStamp,
-    Resealed,
-    SealedSegment,
-    TranslationMemoryStore,
-)
 from gateway.translate.base import (
     BatchTranslator,
     TranslationBackend,
@@ -52,6 +44,14 @@ from gateway.translate.base import (
 )
 from gateway.translate.glossary import glossary_translation
 from gateway.translate.matching import DEFAULT_THRESHOLD, Hit, PairMemory, Remembered
+from gateway.translate.memory_store import (
+    LEGACY_SEAL,
+    MemoryRecord,
+    MemoryStamp,
+    Resealed,
+    SealedSegment,
+    TranslationMemoryStore,
+)
 from gateway.translate.scope import usable
 from gateway.translate.segments import normalise, split
 from gateway.translate.types import MemoryScope, Provenance, TranslatedText

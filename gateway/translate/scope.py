@@ -1,7 +1,7 @@
 """Which remembered translations may serve which copy: the rule against a desk planting text.
 
 An officer's correction is remembered for the desk the officer serves (a country, or a list
-of partners; :class:`~gateway.registry.staff.accounts.Desk`). It serves copies for that desk's
+of partners; :class:`~gateway.staff.accounts.Desk`). It serves copies for that desk's
 recipients, unreviewed ones included: the desk answers for its own text. Another desk's copy
 gets it only once a second officer confirmed it, and only when an officer of that other desk
 reads the copy before it is released; a copy that goes out unreviewed (an ``immediate``
@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from gateway.infra.errors import RegistryError
-from gateway.registry.staff.accounts import Desk
+from gateway.staff.accounts import Desk
 from gateway.translate.matching import Remembered
 from gateway.translate.types import MemoryScope
 

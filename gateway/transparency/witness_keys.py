@@ -1,4 +1,5 @@
-"""A partner's witness key: made on the partner's side, registered at the gateway, audited.
+"""A partner's witness key: made on the partner's side (registering it at the gateway, audited,
+is the administration's: :mod:`gateway.registry.admin.keys`).
 
 The private key is written as the Go ``sumdb/note`` tools write a signer key, so that other
 witness software reads it: ``PRIVATE+KEY+<name>+<key ID>+<base64(type || seed)>``, type
@@ -12,14 +13,11 @@ from __future__ import annotations
 import base64
 from typing import Final
 
-from gateway.infra.audit import events, refs
-from gateway.infra.audit.cosignature import COSIGNATURE_V1, Cosigner, WitnessKey
+from gateway.infra.audit.cosignature import COSIGNATURE_V1, Cosigner
 from gateway.infra.audit.note import key_id, strict_b64decode, valid_key_name
-from gateway.infra.audit.refs import Ref
 from gateway.infra.errors import VerifierKeyMalformed
 from gateway.infra.i18n import N_
 from gateway.infra.seal import Signer
-from gateway.store import RegisteredWitnessKey, Store
 
 PRIVATE_PREFIX: Final = "PRIVATE+KEY+"
 NOT_A_PRIVATE_KEY = N_(
@@ -53,29 +51,3 @@ def read_witness_key(text: str) -> Cosigner:
     if key_id(name, COSIGNATURE_V1, signer.public_key).hex() != id_hex:
         raise VerifierKeyMalformed(reason=NOT_A_PRIVATE_KEY)
     return Cosigner(name, signer)
-
-
-async def add_witness_key(
-    store: Store, partner_id: str, vkey: str, *, actor: Ref
-) -> RegisteredWitnessKey:
-    """Register a partner's witness verifier key (``cosignature/v1``); audited."""
-    key = WitnessKey.parse(vkey.strip())
-    return await store.add_witness_key(
-        RegisteredWitnessKey.of(partner_id, key),
-        events.WitnessKeyAdded(
-            by=actor, about=refs.partner(partner_id), key_name=key.name, key_id=key.key_id.hex()
-        ),
-    )
-
-
-async def retire_witness_key(
-    store: Store, partner_id: str, key_id_hex: str, *, actor: Ref
-) -> RegisteredWitnessKey:
-    """Retire a partner's witness key: its cosignatures are refused from now on; audited."""
-
-    def event(current: RegisteredWitnessKey) -> events.WitnessKeyRetired:
-        return events.WitnessKeyRetired(
-            by=actor, about=refs.partner(partner_id), key_name=current.name, key_id=current.key_id
-        )
-
-    return await store.retire_witness_key(partner_id, key_id_hex, event)

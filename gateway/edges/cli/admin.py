@@ -4,55 +4,48 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
 from gateway.contract.partners import Certificate, Partner, PartnerState
 from gateway.edges.cli import keys, witness_keys
-from gateway.edges.cli.common import Handler, add_data_dir, layout, settings
-from gateway.flow.pusher import (
-    change_webhook,
-    issue_webhook_certificate,
-    webhook_problems,
+from gateway.edges.cli.common import (
+    Handler,
+    Subparsers,
+    add_data_dir,
+    cli_actor,
+    layout,
+    open_store,
+    print_table,
+    settings,
 )
 from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir
 from gateway.infra.errors import RegistryError
 from gateway.registry import datadir, production
-from gateway.store import Store
-from gateway.store.sqlite import SqliteStore
+from gateway.registry.admin.certificates import (
+    issue_certificate,
+    issue_webhook_certificate,
+    revoke_certificate,
+)
+from gateway.registry.admin.partners import (
+    add_partner,
+    change_partner_state,
+    change_webhook,
+    webhook_problems,
+)
 
-Subparsers = argparse._SubParsersAction
 
-
-def register(commands: Subparsers[argparse.ArgumentParser]) -> None:
+def register(commands: Subparsers) -> None:
     _register_init(commands)
     _register_partner(commands)
     _register_cert(commands)
 
 
-def open_store(data: DataDir) -> Store:
-    if not data.database.exists():
-        raise RegistryError(
-            "no Euregate data directory at {path}; run `euregate init` first", path=data.root
-        )
-    return SqliteStore(data.database, clock=SystemClock())
-
-
-def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    cells = [[str(value) for value in row] for row in rows]
-    widths = [max(len(h), *(len(row[i]) for row in cells)) for i, h in enumerate(headers)]
-    for row in [list(headers), *cells]:
-        print(
-            "  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)).rstrip()
-        )
-
-
 # --- init -------------------------------------------------------------------------------------
 
 
-def _register_init(commands: Subparsers[argparse.ArgumentParser]) -> None:
+def _register_init(commands: Subparsers) -> None:
     parser = commands.add_parser("init", help="create a data directory (keeps an existing one)")
     add_data_dir(parser)
     kind = parser.add_mutually_exclusive_group()
@@ -88,14 +81,14 @@ async def run_init(args: argparse.Namespace) -> int:
         raise RegistryError("--owner goes with --production")
     owner = production.Owner.named(args.owner) if args.owner is not None else None
     data.root.mkdir(parents=True, exist_ok=True)
-    async with SqliteStore(data.database, clock=SystemClock()) as store:
+    async with open_store(data, init=True) as store:
         report = await datadir.initialise(
             data,
             server_names=args.server_names or config.server_names,
             now=SystemClock().now(),
             demo=args.demo,
             store=store,
-            actor=datadir.cli_actor(),
+            actor=cli_actor(),
             gateway_id=config.gateway_id,
         )
     for path in report.created:
@@ -115,7 +108,7 @@ async def run_init(args: argparse.Namespace) -> int:
 # --- partner ----------------------------------------------------------------------------------
 
 
-def _register_partner(commands: Subparsers[argparse.ArgumentParser]) -> None:
+def _register_partner(commands: Subparsers) -> None:
     group = commands.add_parser("partner", help="the partner registry").add_subparsers(
         dest="partner_command", required=True, metavar="ACTION"
     )
@@ -169,7 +162,7 @@ def _register_partner(commands: Subparsers[argparse.ArgumentParser]) -> None:
 async def run_partner_webhook(args: argparse.Namespace) -> int:
     url = None if args.none else args.url
     async with open_store(layout(args)) as store:
-        partner = await change_webhook(store, args.partner_id, url, actor=datadir.cli_actor())
+        partner = await change_webhook(store, args.partner_id, url, actor=cli_actor())
     print(f"{partner.id} webhook: {partner.webhook_url or '-'}")
     return 0
 
@@ -186,7 +179,7 @@ async def run_partner_add(args: argparse.Namespace) -> int:
         webhook_url=args.webhook_url,
     )
     async with open_store(layout(args)) as store:
-        await datadir.add_partner(store, partner, actor=datadir.cli_actor())
+        await add_partner(store, partner, actor=cli_actor())
     print(
         f"added {partner.id}; certify the partner's own key with: "
         f"euregate cert issue {partner.id} --csr FILE"
@@ -253,9 +246,7 @@ async def run_partner_show(args: argparse.Namespace) -> int:
 def _state_changer(state: PartnerState) -> Handler:
     async def run(args: argparse.Namespace) -> int:
         async with open_store(layout(args)) as store:
-            partner = await datadir.change_partner_state(
-                store, args.partner_id, state, actor=datadir.cli_actor()
-            )
+            partner = await change_partner_state(store, args.partner_id, state, actor=cli_actor())
         print(f"{partner.id} is now {partner.state}")
         return 0
 
@@ -265,7 +256,7 @@ def _state_changer(state: PartnerState) -> Handler:
 # --- cert -------------------------------------------------------------------------------------
 
 
-def _register_cert(commands: Subparsers[argparse.ArgumentParser]) -> None:
+def _register_cert(commands: Subparsers) -> None:
     group = commands.add_parser("cert", help="partners' client certificates").add_subparsers(
         dest="cert_command", required=True, metavar="ACTION"
     )
@@ -339,13 +330,13 @@ async def run_cert_issue(args: argparse.Namespace) -> int:
     data = layout(args)
     request = _request(args, "issue")
     async with open_store(data) as store:
-        issued = await datadir.issue_certificate(
+        issued = await issue_certificate(
             store,
             data,
             args.partner_id,
             request,
             now=SystemClock().now(),
-            actor=datadir.cli_actor(),
+            actor=cli_actor(),
             out_dir=args.out,
             valid_days=args.days,
         )
@@ -365,7 +356,7 @@ async def run_cert_webhook(args: argparse.Namespace) -> int:
             args.names,
             request,
             now=SystemClock().now(),
-            actor=datadir.cli_actor(),
+            actor=cli_actor(),
             out_dir=args.out,
         )
     print(f"certificate  {issued.certificate_path}")
@@ -377,8 +368,6 @@ async def run_cert_webhook(args: argparse.Namespace) -> int:
 async def run_cert_revoke(args: argparse.Namespace) -> int:
     fingerprint = args.fingerprint.replace(":", "").lower()
     async with open_store(layout(args)) as store:
-        certificate = await datadir.revoke_certificate(
-            store, fingerprint, actor=datadir.cli_actor()
-        )
+        certificate = await revoke_certificate(store, fingerprint, actor=cli_actor())
     print(f"revoked {certificate.fingerprint} of {certificate.partner_id}")
     return 0

@@ -19,14 +19,20 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Final
 
-from gateway.edges.cli.admin import open_store
-from gateway.edges.cli.common import Subparsers, add_action, layout, output_language, settings
+from gateway.edges.cli.common import (
+    Subparsers,
+    add_action,
+    layout,
+    open_store,
+    output_language,
+    settings,
+)
 from gateway.edges.cli.partner_side import add_connection, partner_client
 from gateway.edges.cli.progress import Progress
 from gateway.edges.client import ClientFailure, Problem
 from gateway.edges.problems import problem_document
-from gateway.edges.web.export import check_export, public_keys_from_json
 from gateway.infra.errors import EuregateError, LogDiverged, NoteRefused, ProofRefused
+from gateway.infra.exports import check_export, public_keys_from_json
 from gateway.infra.i18n import N_, translate
 from gateway.store import Store, verify_chain
 from gateway.transparency.exported import check_entries

@@ -1,15 +1,23 @@
-"""What every command shares: the data directory and settings from flags or the environment."""
+"""What every command shares: the data directory and its store, settings from flags, the
+environment or a configuration file, who a command acts as, and how a table is printed."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, TypeAlias
 
+from gateway.infra.audit import refs
+from gateway.infra.audit.refs import Ref
+from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir, Settings, load_settings
+from gateway.infra.datafiles import require_data_dir
 from gateway.infra.i18n import LANGUAGES, N_, negotiate, translate
+from gateway.store import Store
+from gateway.store.sqlite import SqliteStore
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 Handler: TypeAlias = Callable[[argparse.Namespace], Awaitable[int]]
@@ -43,6 +51,31 @@ def settings(args: argparse.Namespace) -> Settings:
 
 def layout(args: argparse.Namespace) -> DataDir:
     return DataDir(settings(args).data_dir)
+
+
+def open_store(data: DataDir, *, init: bool = False) -> Store:
+    """The store of a data directory that ``euregate init`` made (else :class:`RegistryError`);
+    with ``init``, the store ``init`` makes it with."""
+    if not init:
+        require_data_dir(data)
+    return SqliteStore(data.database, clock=SystemClock())
+
+
+def cli_actor() -> Ref:
+    """Who an administrator's command acts as: the operating-system account that ran it."""
+    try:
+        return refs.admin(getpass.getuser())
+    except (KeyError, OSError):
+        return refs.admin("unknown")
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    cells = [[str(value) for value in row] for row in rows]
+    widths = [max(len(h), *(len(row[i]) for row in cells)) for i, h in enumerate(headers)]
+    for row in [list(headers), *cells]:
+        print(
+            "  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)).rstrip()
+        )
 
 
 def add_action(

@@ -8,34 +8,32 @@ import json
 from dataclasses import asdict
 from datetime import datetime
 
-from gateway.edges.cli.admin import Subparsers, open_store, print_table
-from gateway.edges.cli.common import add_data_dir, layout
-from gateway.flow import pusher
+from gateway.edges.cli import common
 from gateway.infra.audit import timestamp
-from gateway.registry import datadir
+from gateway.registry.admin.deliveries import retry
 from gateway.store import Delivery, DeliveryState
 
 STATES = tuple(str(state) for state in DeliveryState)
 
 
-def register(commands: Subparsers[argparse.ArgumentParser]) -> None:
+def register(commands: common.Subparsers) -> None:
     group = commands.add_parser("delivery", help="webhook pushes: list and retry")
     actions = group.add_subparsers(dest="delivery_command", required=True, metavar="ACTION")
 
     listing = actions.add_parser("list", help="pushes in the outbox, oldest envelope first")
-    add_data_dir(listing)
+    common.add_data_dir(listing)
     listing.add_argument("--state", choices=STATES, default=None, help="only pushes in this state")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     listing.set_defaults(handler=run_list)
 
     again = actions.add_parser("retry", help="push a dead envelope again, attempts counted anew")
-    add_data_dir(again)
+    common.add_data_dir(again)
     again.add_argument("envelope_id", metavar="ENVELOPE_ID")
     again.set_defaults(handler=run_retry)
 
 
 async def run_list(args: argparse.Namespace) -> int:
-    async with open_store(layout(args)) as store:
+    async with common.open_store(common.layout(args)) as store:
         deliveries = await store.deliveries(
             state=None if args.state is None else DeliveryState(args.state)
         )
@@ -45,7 +43,7 @@ async def run_list(args: argparse.Namespace) -> int:
     if not deliveries:
         print(f"no {args.state + ' ' if args.state else ''}pushes in the outbox")
         return 0
-    print_table(
+    common.print_table(
         ("ENVELOPE", "RECIPIENT", "STATE", "ATTEMPTS", "LAST", "NEXT ATTEMPT", "URL"),
         [
             (
@@ -75,7 +73,7 @@ def _delivery_json(delivery: Delivery) -> dict[str, object]:
 
 
 async def run_retry(args: argparse.Namespace) -> int:
-    async with open_store(layout(args)) as store:
-        delivery = await pusher.retry(store, args.envelope_id, actor=datadir.cli_actor())
+    async with common.open_store(common.layout(args)) as store:
+        delivery = await retry(store, args.envelope_id, actor=common.cli_actor())
     print(f"{delivery.envelope_id} is pending again for {delivery.recipient_id} ({delivery.url})")
     return 0

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gateway.edges.cli.common import add_data_dir, settings
+from gateway.edges.cli.common import Subparsers, add_data_dir, settings
 from gateway.edges.cli.partner_side import add_connection, partner_client
 from gateway.edges.client import ClientFailure, EuregateClient, Problem, open_message
 from gateway.infra import seal
@@ -22,7 +22,7 @@ from gateway.infra.errors import EnvelopeRefused
 from gateway.infra.i18n import LANGUAGES, N_, translate
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Subparsers) -> None:
     group = commands.add_parser("inbox", help="a partner's inbox: pull, decrypt, acknowledge")
     actions = group.add_subparsers(dest="inbox_command", required=True, metavar="ACTION")
     pull = actions.add_parser("pull", help="fetch, verify, decrypt, print and acknowledge")

@@ -7,23 +7,22 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gateway.edges.cli import admin
-from gateway.edges.cli.common import add_data_dir, layout
+from gateway.edges.cli import common
 from gateway.infra.audit import timestamp
 from gateway.infra.clock import SystemClock
 from gateway.infra.errors import RegistryError
 from gateway.infra.seal import PartnerKey, Suite
-from gateway.registry import datadir
+from gateway.registry.admin.keys import add_partner_key, retire_partner_key
 
 
-def register(partner_actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(partner_actions: common.Subparsers) -> None:
     """Add ``key`` with its actions under ``partner``."""
     group = partner_actions.add_parser(
         "key", help="a partner's encryption public keys"
     ).add_subparsers(dest="key_command", required=True, metavar="ACTION")
 
     add = group.add_parser("add", help="register an encryption public key (PEM)")
-    add_data_dir(add)
+    common.add_data_dir(add)
     add.add_argument("partner_id", metavar="PARTNER")
     add.add_argument("--public-key", type=Path, required=True, metavar="FILE")
     add.add_argument(
@@ -38,13 +37,13 @@ def register(partner_actions: argparse._SubParsersAction[argparse.ArgumentParser
     add.set_defaults(handler=run_key_add)
 
     listing = group.add_parser("list", help="a partner's keys, retired ones too")
-    add_data_dir(listing)
+    common.add_data_dir(listing)
     listing.add_argument("partner_id", metavar="PARTNER")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     listing.set_defaults(handler=run_key_list)
 
     retire = group.add_parser("retire", help="seal nothing more to a key")
-    add_data_dir(retire)
+    common.add_data_dir(retire)
     retire.add_argument("partner_id", metavar="PARTNER")
     retire.add_argument("key_id", metavar="KEY_ID")
     retire.set_defaults(handler=run_key_retire)
@@ -66,13 +65,13 @@ async def run_key_add(args: argparse.Namespace) -> int:
         raise RegistryError(
             "cannot read {path}: {cause}", path=args.public_key, cause=exc.strerror or exc
         ) from exc
-    async with admin.open_store(layout(args)) as store:
-        key = await datadir.add_partner_key(
+    async with common.open_store(common.layout(args)) as store:
+        key = await add_partner_key(
             store,
             args.partner_id,
             pem,
             now=SystemClock().now(),
-            actor=datadir.cli_actor(),
+            actor=common.cli_actor(),
             suite=None if args.suite is None else Suite(args.suite),
             valid_from=args.valid_from,
             valid_until=args.valid_until,
@@ -98,14 +97,14 @@ def _key_json(key: PartnerKey, now: datetime) -> dict[str, object]:
 
 
 async def run_key_list(args: argparse.Namespace) -> int:
-    async with admin.open_store(layout(args)) as store:
+    async with common.open_store(common.layout(args)) as store:
         keys = await store.partner_keys(args.partner_id)
     now = SystemClock().now()
     documents = [_key_json(key, now) for key in keys]
     if args.json:
         print(json.dumps(documents, indent=2))
         return 0
-    admin.print_table(
+    common.print_table(
         ("KEY ID", "SUITE", "VALID FROM", "VALID UNTIL", "STATE"),
         [
             (d["key_id"], d["suite"], d["valid_from"], d["valid_until"] or "-", d["state"])
@@ -116,9 +115,9 @@ async def run_key_list(args: argparse.Namespace) -> int:
 
 
 async def run_key_retire(args: argparse.Namespace) -> int:
-    async with admin.open_store(layout(args)) as store:
-        key = await datadir.retire_partner_key(
-            store, args.partner_id, args.key_id, actor=datadir.cli_actor()
+    async with common.open_store(common.layout(args)) as store:
+        key = await retire_partner_key(
+            store, args.partner_id, args.key_id, actor=common.cli_actor()
         )
     print(f"retired key {key.key_id} of {key.partner_id}")
     return 0

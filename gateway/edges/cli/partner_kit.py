@@ -13,16 +13,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gateway.edges.cli.admin import Subparsers
+from gateway.edges.cli.common import Subparsers
 from gateway.infra import pki
+from gateway.infra.datafiles import write_private, write_public
 from gateway.infra.errors import RegistryError
-from gateway.registry.datadir import write_private, write_public
 from gateway.transparency.witness_keys import new_witness_key
 
 USES = ("client", "webhook")
 
 
-def register(commands: Subparsers[argparse.ArgumentParser]) -> None:
+def register(commands: Subparsers) -> None:
     group = commands.add_parser(
         "partner-kit", help="a partner's own tools: its key and certificate request"
     )

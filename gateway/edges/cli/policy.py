@@ -14,21 +14,20 @@ from pathlib import Path
 from gateway.decide import sharing
 from gateway.decide.decision import LABELS, DataClass, Decision, Verdict
 from gateway.decide.policy import PolicyError, check_policy, parse_policy
-from gateway.edges.cli.admin import open_store, print_table
-from gateway.edges.cli.common import add_data_dir, layout
+from gateway.edges.cli.common import Subparsers, add_data_dir, layout, open_store, print_table
 from gateway.edges.problems import problem_document
 from gateway.flow.intake import Checked, check_signal, examine
 from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir
+from gateway.infra.datafiles import load_master_key
 from gateway.infra.errors import ClientError, RegistryError
 from gateway.infra.i18n import negotiate, translate
 from gateway.minimise import PSEUDONYM_SECRET, apply, pseudonym_key
-from gateway.registry.datadir import load_master_key
 
 RELOAD_WAIT_SECONDS = 10.0
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Subparsers) -> None:
     group = commands.add_parser("policy", help="the sharing policy").add_subparsers(
         dest="policy_command", required=True, metavar="ACTION"
     )

@@ -8,8 +8,7 @@ import argparse
 import json
 from datetime import datetime
 
-from gateway.edges.cli.admin import Subparsers, open_store, print_table
-from gateway.edges.cli.common import add_data_dir, layout
+from gateway.edges.cli.common import Subparsers, add_data_dir, layout, open_store, print_table
 from gateway.flow.requests import (
     KIND_LABELS,
     STATE_LABELS,
@@ -41,7 +40,7 @@ HEADINGS = (
 )
 
 
-def register(commands: Subparsers[argparse.ArgumentParser]) -> None:
+def register(commands: Subparsers) -> None:
     parser = commands.add_parser(
         "requests", help="requests for information: open, overdue or answered, all partners'"
     )

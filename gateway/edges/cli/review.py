@@ -15,8 +15,14 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from gateway.edges.cli.admin import Subparsers, print_table
-from gateway.edges.cli.common import Handler, add_action, layout, output_language
+from gateway.edges.cli.common import (
+    Handler,
+    Subparsers,
+    add_action,
+    layout,
+    output_language,
+    print_table,
+)
 from gateway.edges.client import ClientFailure, Problem
 from gateway.edges.staff_client import StaffClient
 from gateway.infra import pki
@@ -28,7 +34,7 @@ T = TypeVar("T")
 DEFAULT_URL = "https://localhost:8444"
 
 
-def register(commands: Subparsers[argparse.ArgumentParser]) -> None:
+def register(commands: Subparsers) -> None:
     group = commands.add_parser("review", help="the liaison officer's review queue")
     actions = group.add_subparsers(dest="review_command", required=True, metavar="ACTION")
 
@@ -76,7 +82,7 @@ def register(commands: Subparsers[argparse.ArgumentParser]) -> None:
 
 
 def _action(
-    actions: Subparsers[argparse.ArgumentParser],
+    actions: Subparsers,
     name: str,
     text: str,
     handler: Handler,

@@ -22,7 +22,7 @@ from typing import Final
 from gateway.contract.codelists import SCHEMAS_DIR
 from gateway.contract.schema_export import drifted_schemas, export_schemas
 from gateway.contract.validate import parse_json, validate_signal
-from gateway.edges.cli.common import unlisted_errors
+from gateway.edges.cli.common import Subparsers, unlisted_errors
 from gateway.edges.problems import issue_document, problem_document
 from gateway.infra.errors import ClientError
 from gateway.infra.i18n import LANGUAGES, negotiate
@@ -32,7 +32,7 @@ EXIT_INVALID: Final = 1
 EXIT_UNREADABLE: Final = 2
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Subparsers) -> None:
     parser = commands.add_parser(
         "schema", help="the Signal v1 schema: write its files, validate signal files offline"
     )

@@ -9,14 +9,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gateway.edges.cli.common import add_data_dir, settings, unlisted_errors
+from gateway.edges.cli.common import Subparsers, add_data_dir, settings, unlisted_errors
 from gateway.edges.client import ClientFailure, EuregateClient, Problem, Unreachable
 from gateway.infra import pki
 from gateway.infra.config import DataDir
 from gateway.infra.i18n import negotiate
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Subparsers) -> None:
     parser = commands.add_parser("send", help="post a signal file to the gateway")
     add_data_dir(parser)
     parser.add_argument("file", type=Path, metavar="FILE", help="the signal, as JSON")

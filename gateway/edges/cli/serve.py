@@ -7,10 +7,10 @@ import sys
 
 from gateway.decide.sharing import PolicyRefused
 from gateway.edges import server
-from gateway.edges.cli.common import add_data_dir, settings
+from gateway.edges.cli.common import Subparsers, add_data_dir, settings
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Subparsers) -> None:
     parser = commands.add_parser(
         "serve", help="run the gateway: partners over mutual TLS, staff over TLS"
     )

@@ -15,19 +15,27 @@ import sys
 from dataclasses import asdict
 from datetime import datetime
 
-from gateway.edges.cli.admin import Subparsers, open_store, print_table
-from gateway.edges.cli.common import Handler, add_action, layout, output_language
+from gateway.edges.cli.common import (
+    Handler,
+    Subparsers,
+    add_action,
+    cli_actor,
+    layout,
+    open_store,
+    output_language,
+    print_table,
+)
+from gateway.infra import datafiles
 from gateway.infra.audit import timestamp
 from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir
 from gateway.infra.errors import RegistryError
 from gateway.infra.i18n import LANGUAGES, N_, translate
 from gateway.infra.vault import MasterKey, VaultError
-from gateway.registry import datadir
-from gateway.registry.staff import admin
-from gateway.registry.staff.accounts import Desk, Role, StaffAccount, StaffState
-from gateway.registry.staff.throttle import ThrottlePolicy
-from gateway.registry.staff.tokens import ApiToken
+from gateway.registry.admin import staff as staff_admin
+from gateway.staff.accounts import Desk, Role, StaffAccount, StaffState
+from gateway.staff.throttle import ThrottlePolicy
+from gateway.staff.tokens import ApiToken
 from gateway.store import SignInBlock, Store
 
 ADDED = N_("Added {id} ({role}, desk {desk}).")
@@ -46,7 +54,7 @@ PASSWORD_PROMPT = N_("Password: ")
 PASSWORD_AGAIN = N_("Password again: ")
 
 
-def register(commands: Subparsers[argparse.ArgumentParser]) -> None:
+def register(commands: Subparsers) -> None:
     group = commands.add_parser("staff", help="staff accounts and their API tokens")
     actions = group.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
 
@@ -113,7 +121,7 @@ def _say(args: argparse.Namespace, message: str, **params: object) -> None:
 def _open(data: DataDir) -> tuple[Store, MasterKey]:
     store = open_store(data)
     try:
-        key = datadir.load_master_key(data)
+        key = datafiles.load_master_key(data)
     except VaultError as exc:
         raise RegistryError(str(exc)) from exc
     return store, key
@@ -134,7 +142,7 @@ def _password(args: argparse.Namespace) -> str:
     return password
 
 
-def _show_second_factor(args: argparse.Namespace, enrolment: admin.Enrolment) -> None:
+def _show_second_factor(args: argparse.Namespace, enrolment: staff_admin.Enrolment) -> None:
     _say(args, SECOND_FACTOR)
     print(f"totp uri     {enrolment.provisioning_uri}")
     print(f"totp secret  {enrolment.totp_secret}")
@@ -151,7 +159,7 @@ async def run_add(args: argparse.Namespace) -> int:
     password = _password(args)
     store, key = _open(layout(args))
     async with store:
-        enrolment = await admin.enrol(store, key, account, password, actor=datadir.cli_actor())
+        enrolment = await staff_admin.enrol(store, key, account, password, actor=cli_actor())
     _say(args, ADDED, id=account.id, role=account.role, desk=account.desk)
     _show_second_factor(args, enrolment)
     return 0
@@ -168,7 +176,7 @@ async def run_change(args: argparse.Namespace) -> int:
             desk=Desk.parse(args.desk) if args.desk is not None else current.desk,
             language=args.language if args.language is not None else current.language,
         )
-        account = await admin.change(store, wanted, actor=datadir.cli_actor())
+        account = await staff_admin.change(store, wanted, actor=cli_actor())
     _say(
         args,
         CHANGED,
@@ -225,7 +233,7 @@ async def run_list(args: argparse.Namespace) -> int:
     now = SystemClock().now()
     async with store:
         accounts = await store.staff_accounts()
-        blocks = await admin.sign_in_blocks(
+        blocks = await staff_admin.sign_in_blocks(
             store, key, [a.id for a in accounts], now, ThrottlePolicy()
         )
     if args.json:
@@ -245,9 +253,7 @@ async def run_list(args: argparse.Namespace) -> int:
 async def run_unlock(args: argparse.Namespace) -> int:
     store, key = _open(layout(args))
     async with store:
-        lifted = await admin.lift_sign_in_blocks(
-            store, key, args.staff_id, actor=datadir.cli_actor()
-        )
+        lifted = await staff_admin.lift_sign_in_blocks(store, key, args.staff_id, actor=cli_actor())
     _say(args, UNBLOCKED, id=args.staff_id, count=lifted)
     return 0
 
@@ -256,7 +262,7 @@ def _state_changer(state: StaffState) -> Handler:
     async def run(args: argparse.Namespace) -> int:
         store, _ = _open(layout(args))
         async with store:
-            account = await admin.set_state(store, args.staff_id, state, actor=datadir.cli_actor())
+            account = await staff_admin.set_state(store, args.staff_id, state, actor=cli_actor())
         _say(args, DISABLED if account.state is StaffState.DISABLED else ENABLED, id=account.id)
         return 0
 
@@ -267,9 +273,7 @@ async def run_reset(args: argparse.Namespace) -> int:
     password = _password(args)
     store, key = _open(layout(args))
     async with store:
-        enrolment = await admin.reset(
-            store, key, args.staff_id, password, actor=datadir.cli_actor()
-        )
+        enrolment = await staff_admin.reset(store, key, args.staff_id, password, actor=cli_actor())
     _say(args, RESET, id=enrolment.account.id, count=enrolment.tokens_revoked)
     _show_second_factor(args, enrolment)
     return 0
@@ -278,9 +282,7 @@ async def run_reset(args: argparse.Namespace) -> int:
 async def run_token_issue(args: argparse.Namespace) -> int:
     store, _ = _open(layout(args))
     async with store:
-        issued = await admin.issue_token(
-            store, args.staff_id, args.label, actor=datadir.cli_actor()
-        )
+        issued = await staff_admin.issue_token(store, args.staff_id, args.label, actor=cli_actor())
     language = output_language(args)
     notice = translate(TOKEN_ISSUED, language, token_id=issued.token.id, id=issued.token.staff_id)
     print(notice, file=sys.stderr)
@@ -306,6 +308,6 @@ async def run_token_list(args: argparse.Namespace) -> int:
 async def run_token_revoke(args: argparse.Namespace) -> int:
     store, _ = _open(layout(args))
     async with store:
-        token = await admin.revoke_token(store, args.token_id, actor=datadir.cli_actor())
+        token = await staff_admin.revoke_token(store, args.token_id, actor=cli_actor())
     _say(args, TOKEN_REVOKED, token_id=token.id, id=token.staff_id)
     return 0

@@ -8,10 +8,16 @@ security    security headers, CSRF secret and check, safe redirect targets
 signin      sign-in with password and TOTP, sign-out (of every session), the interface language
 enrolment   a holder's first sign-in with the two halves of an enrolment code
 liaison     the liaison officer's review queue and message pages
+compliance  the compliance staff's pages: audit search, an exchange's story, the chain and its
+            verification, data-subject lookup, charts
+charts      the charts, drawn on the server as SVG with their figures as tables
+export      an audit search as CSV or JSON, with its signed manifest
+admin       the administrators' pages: partners and the sharing policy
 staff_accounts   the administrators' staff page: accounts, sign-in blocks, proposals
 approvals        the second person's decision on a proposed staff change
 proposals_view   how proposals read on those two pages
 present     what those pages show, as pure functions over the desk's results
+verifications   the audit chain's verifications compliance staff start, run in the background
 texts       the templates' words, marked for the catalogs
 """
 

@@ -25,9 +25,9 @@ from gateway.edges.web.frame import (
 )
 from gateway.infra.errors import NotFound, RegistryError
 from gateway.infra.i18n import N_, translate
-from gateway.registry import datadir
-from gateway.registry.staff import Permission
+from gateway.registry.admin.partners import change_partner_state
 from gateway.render import labels
+from gateway.staff import Permission
 
 routes = web.RouteTableDef()
 PARTNERS_PATH: Final = "/admin/partners"
@@ -99,9 +99,7 @@ async def change_partner(request: web.Request, viewer: Viewer) -> web.Response:
     suspend = request.match_info["change"] == "suspend"
     state = PartnerState.SUSPENDED if suspend else PartnerState.ACTIVE
     try:
-        await datadir.change_partner_state(
-            context(request).store, partner_id, state, actor=viewer.actor
-        )
+        await change_partner_state(context(request).store, partner_id, state, actor=viewer.actor)
     except RegistryError:
         raise NotFound() from None
     context(request).partner_changed(partner_id)

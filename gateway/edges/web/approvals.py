@@ -2,7 +2,7 @@
 
 Administrators decide what another administrator proposed for liaison officers and
 administrators; compliance officers decide what an administrator proposed for compliance
-staff (:mod:`gateway.registry.staff.proposals`). Nobody decides their own proposal or one about
+staff (:mod:`gateway.staff.proposals`). Nobody decides their own proposal or one about
 their own account. Approving an addition or a reset shows the approver's half of the enrolment code,
 once.
 """
@@ -25,8 +25,9 @@ from gateway.edges.web.frame import (
 from gateway.edges.web.texts import ROLE_LABELS
 from gateway.infra.errors import Forbidden, RegistryError
 from gateway.infra.i18n import N_, translate
-from gateway.registry.staff import Permission, Role, approvals
-from gateway.registry.staff.proposals import Proposal, ProposalState, WithHalf
+from gateway.registry.admin import approvals
+from gateway.staff import Permission, Role
+from gateway.staff.proposals import Proposal, ProposalState, WithHalf
 
 routes = web.RouteTableDef()
 APPROVALS_PATH: Final = "/approvals"

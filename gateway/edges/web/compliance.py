@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import weakref
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Final
 from urllib.parse import urlencode
@@ -34,6 +33,7 @@ from gateway.edges.web.frame import (
     render_page,
     require_permission,
 )
+from gateway.edges.web.verifications import VerifyJob
 from gateway.flow.lookup import SubjectLookup
 from gateway.infra.audit import AuditEntry, EventKind, events, refs, timestamp
 from gateway.infra.audit.keys import Key
@@ -41,9 +41,9 @@ from gateway.infra.audit.refs import Ref
 from gateway.infra.errors import LookupInvalid, NotFound, QueryInvalid
 from gateway.infra.i18n import N_, translate
 from gateway.infra.logs import get_logger
-from gateway.registry.staff import Permission
 from gateway.render import labels
-from gateway.store import ExchangeQuery, LastVerification, RequestState, Store, verify_chain
+from gateway.staff import Permission
+from gateway.store import ExchangeQuery, RequestState, Store, verify_chain
 from gateway.transparency.exported import cut_at_checkpoint
 
 routes = web.RouteTableDef()
@@ -84,37 +84,6 @@ EXCHANGE_EVENTS: Final[Mapping[str, str]] = {
 BAD_DATE: Final = N_("Write the date as YYYY-MM-DD; this filter was left out.")
 BAD_CHOICE: Final = N_("This value is not one of the choices; this filter was left out.")
 BAD_PAGE: Final = N_("There is no such page of results; here is the first.")
-
-
-# --- what the pages share per gateway: verification jobs and the signing key --------------
-
-
-@dataclass
-class VerifyJob:
-    id: str
-    by: str
-    total: int
-    checked: int = 0
-    result: LastVerification | None = None
-    failed: bool = False
-
-    @property
-    def done(self) -> bool:
-        return self.result is not None or self.failed
-
-
-@dataclass
-class PageState:
-    jobs: dict[str, VerifyJob] = field(default_factory=dict)
-    tasks: set[asyncio.Task[None]] = field(default_factory=set)
-
-
-_STATES: Final[weakref.WeakKeyDictionary[Store, PageState]] = weakref.WeakKeyDictionary()
-
-
-def state_of(store: Store) -> PageState:
-    """The verification jobs of the gateway whose store this is."""
-    return _STATES.setdefault(store, PageState())
 
 
 # --- search --------------------------------------------------------------------------------
@@ -398,10 +367,10 @@ async def export(request: web.Request, viewer: Viewer) -> web.Response:
 @routes.get(CHAIN_PATH)
 @require_permission(Permission.AUDIT_VERIFY)
 async def chain(request: web.Request, viewer: Viewer) -> web.Response:
-    store = context(request).store
-    head = await store.chain_head()
-    last = await store.last_verification()
-    running = next((j for j in state_of(store).jobs.values() if not j.done), None)
+    web_ = context(request)
+    head = await web_.store.chain_head()
+    last = await web_.store.last_verification()
+    running = web_.verifications.running()
     return await render_page(
         request,
         "audit_chain.html",
@@ -419,16 +388,15 @@ async def chain(request: web.Request, viewer: Viewer) -> web.Response:
 @routes.post(CHAIN_PATH + "/verify")
 @require_permission(Permission.AUDIT_VERIFY)
 async def start_verify(request: web.Request, viewer: Viewer) -> web.Response:
-    store = context(request).store
-    state = state_of(store)
-    job = next((j for j in state.jobs.values() if not j.done), None)
+    store, verifications = context(request).store, context(request).verifications
+    job = verifications.running()
     if job is None:
         head = await store.chain_head()
         job = VerifyJob(secrets.token_urlsafe(12), str(viewer.actor), head.seq if head else 0)
-        state.jobs[job.id] = job
+        verifications.jobs[job.id] = job
         task = asyncio.create_task(_verify(store, job))
-        state.tasks.add(task)
-        task.add_done_callback(state.tasks.discard)
+        verifications.tasks.add(task)
+        task.add_done_callback(verifications.tasks.discard)
     raise web.HTTPSeeOther(f"{CHAIN_PATH}/verify/{job.id}")
 
 
@@ -449,7 +417,7 @@ async def _verify(store: Store, job: VerifyJob) -> None:
 @routes.get(CHAIN_PATH + "/verify/{job_id}")
 @require_permission(Permission.AUDIT_VERIFY)
 async def verify_progress(request: web.Request, viewer: Viewer) -> web.Response:
-    job = state_of(context(request).store).jobs.get(request.match_info["job_id"])
+    job = context(request).verifications.jobs.get(request.match_info["job_id"])
     if job is None:
         raise NotFound()
     total = max(job.total, job.checked, 1)

@@ -4,7 +4,7 @@ The holder of an approved new (or reset) account types their login name, the hal
 code the proposer gave them and the half the approver gave them, and chooses a password. The
 answer shows their new TOTP secret, once, and nobody else ever sees it. A wrong code reads
 the same whatever was wrong and counts like a failed sign-in
-(:mod:`gateway.registry.staff.throttle`).
+(:mod:`gateway.staff.throttle`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from gateway.edges.web.frame import Section, context, page_language, render_page
 from gateway.edges.web.signin import throttled
 from gateway.infra.errors import RegistryError, StaffNotAuthenticated, TooManyAttempts
 from gateway.infra.i18n import N_, translate
-from gateway.registry.staff.passwords import PASSWORD_MIN, password_problems
+from gateway.staff.passwords import PASSWORD_MIN, password_problems
 
 routes = web.RouteTableDef()
 ENROL_PATH: Final = "/enrol"

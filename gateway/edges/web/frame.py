@@ -1,7 +1,7 @@
 """The frame every staff page shares: who is looking, what they may open, how a page is drawn.
 
 A part of the staff pages is a :class:`Section`: its routes and its entries in the
-navigation, each entry behind a :class:`~gateway.registry.staff.Permission`. Handlers take the
+navigation, each entry behind a :class:`~gateway.staff.Permission`. Handlers take the
 signed-in :class:`Viewer` through :func:`require_permission`, which sends a person who is
 not signed in to the sign-in page and refuses (403) one whose role does not include the
 permission; the desk is checked again where an item is opened. :func:`page_middleware`
@@ -36,6 +36,7 @@ from gateway.edges.http import (
 from gateway.edges.web import present, sessions
 from gateway.edges.web.security import CSRF_FIELD, SECURITY_HEADERS, csrf_valid
 from gateway.edges.web.texts import ROLE_LABELS, TemplateGettext
+from gateway.edges.web.verifications import Verifications
 from gateway.flow.desk import ReviewDesk
 from gateway.infra.audit import refs
 from gateway.infra.audit.refs import Ref
@@ -51,7 +52,8 @@ from gateway.infra.i18n import LANGUAGES, N_
 from gateway.infra.logs import get_logger
 from gateway.infra.seal import Signer
 from gateway.infra.vault import MasterKey
-from gateway.registry.staff import Authenticator, Permission, StaffAccount, allowed, allowed_to
+from gateway.registry.auth import Authenticator
+from gateway.staff import Permission, StaffAccount, allowed, allowed_to
 from gateway.store import Store
 
 STATIC_PREFIX: Final = "/static/"
@@ -89,6 +91,7 @@ class WebContext:
     store: Store
     master_key: MasterKey
     signer: Signer
+    verifications: Verifications
     clock: Clock
     time_zone: ZoneInfo
     timeouts: sessions.Timeouts

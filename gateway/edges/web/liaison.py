@@ -26,7 +26,7 @@ from gateway.edges.web.frame import (
 from gateway.infra.errors import CorrectionInvalid, NotFound
 from gateway.infra.i18n import N_, translate
 from gateway.minimise import FREE_TEXT_POINTERS
-from gateway.registry.staff import Permission
+from gateway.staff import Permission
 from gateway.store import ReviewItem
 
 routes = web.RouteTableDef()

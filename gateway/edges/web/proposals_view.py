@@ -11,8 +11,8 @@ from gateway.edges.web.frame import Viewer
 from gateway.edges.web.texts import ROLE_LABELS
 from gateway.infra.errors import RegistryError
 from gateway.infra.i18n import N_, translate
-from gateway.registry.staff import Role
-from gateway.registry.staff.proposals import Proposal, ProposalKind, may_decide
+from gateway.staff import Role
+from gateway.staff.proposals import Proposal, ProposalKind, may_decide
 
 KIND_LABELS: Final[Mapping[ProposalKind, str]] = MappingProxyType(
     {

@@ -3,7 +3,7 @@
 Before sign-in the cookie (Fernet, under a key derived from the master key) holds only the
 interface language and the CSRF secret of the sign-in form. Signing in replaces it with a
 new session (:func:`start`) whose cookie is nothing but the session id; everything else is
-the database's (:mod:`gateway.registry.staff.sessions`): the account, language, CSRF secret, when it
+the database's (:mod:`gateway.staff.sessions`): the account, language, CSRF secret, when it
 started and was last seen. Every request reads the record, so a session ended anywhere
 (signing out, which ends every session of the account, or a reset, disabling, a change of
 role or desk) is refused at once by every gateway instance sharing the database. A cookie
@@ -24,9 +24,9 @@ from gateway.edges.web.security import new_csrf_secret
 from gateway.infra.audit import events, refs
 from gateway.infra.i18n import LANGUAGES
 from gateway.infra.vault import MasterKey
-from gateway.registry.staff import StaffAccount
-from gateway.registry.staff import sessions as staff_sessions
-from gateway.registry.staff.sessions import Ended, SessionRecord, Timeouts
+from gateway.staff import StaffAccount
+from gateway.staff import sessions as staff_sessions
+from gateway.staff.sessions import Ended, SessionRecord, Timeouts
 from gateway.store import StaffSessionStore
 
 __all__ = ["Ended", "Timeouts"]

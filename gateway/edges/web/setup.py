@@ -25,11 +25,12 @@ from gateway.edges.web import (
 )
 from gateway.edges.web.frame import STATIC_PREFIX, WEB, Section, WebContext, page_middleware
 from gateway.edges.web.sessions import SessionStorage, Timeouts
+from gateway.edges.web.verifications import Verifications
 from gateway.flow.desk import ReviewDesk
 from gateway.infra.clock import Clock
 from gateway.infra.seal import Signer
 from gateway.infra.vault import MasterKey
-from gateway.registry.staff import Authenticator
+from gateway.registry.auth import Authenticator
 from gateway.store import Store
 
 HERE: Final = Path(__file__).resolve().parent
@@ -57,6 +58,7 @@ def setup_web(
     store: Store,
     master_key: MasterKey,
     signer: Signer,
+    verifications: Verifications,
     clock: Clock,
     time_zone: str = DEFAULT_TIME_ZONE,
     timeouts: Timeouts | None = None,
@@ -66,7 +68,8 @@ def setup_web(
     witness_stale_after: timedelta = timedelta(hours=24),
 ) -> None:
     """Serve the staff pages from ``app`` (the staff listener), beside its ``/v1/`` API;
-    ``signer`` signs audit exports; ``partner_changed`` hears the id of a partner an
+    ``signer`` signs audit exports; ``verifications`` keeps the audit chain's verifications
+    that compliance staff start; ``partner_changed`` hears the id of a partner an
     administrator suspended or let work again (the inbox ends that partner's long-polls)."""
     timeouts = timeouts or Timeouts()
     app[WEB] = WebContext(
@@ -75,6 +78,7 @@ def setup_web(
         store=store,
         master_key=master_key,
         signer=signer,
+        verifications=verifications,
         clock=clock,
         time_zone=ZoneInfo(time_zone),
         timeouts=timeouts,

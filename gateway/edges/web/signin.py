@@ -1,6 +1,6 @@
 """Signing in and out, choosing the interface language, and the page after sign-in.
 
-Sign-in is password and TOTP code through :meth:`~gateway.registry.staff.Authenticator.login`, whose
+Sign-in is password and TOTP code through :meth:`~gateway.registry.auth.Authenticator.login`, whose
 throttle limits attempts per address and failures per login name and address; a refusal
 reads the same whatever the reason. A person signed in gets a new session (:func:`sessions.start`).
 """
@@ -25,7 +25,7 @@ from gateway.edges.web.liaison import QUEUE_PATH
 from gateway.edges.web.security import local_target
 from gateway.infra.errors import StaffNotAuthenticated, TooManyAttempts
 from gateway.infra.i18n import LANGUAGES, N_, translate
-from gateway.registry.staff import Permission
+from gateway.staff import Permission
 
 routes = web.RouteTableDef()
 SECTION: Final = Section(name="sign-in", routes=routes)

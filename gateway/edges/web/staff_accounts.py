@@ -2,7 +2,7 @@
 
 An administrator disables and enables accounts and lifts sign-in blocks alone. Adding an
 account, resetting its password and second factor, or giving it another role or desk is
-only proposed here (:mod:`gateway.registry.staff.approvals`): another person approves it on the
+only proposed here (:mod:`gateway.registry.admin.approvals`): another person approves it on the
 approvals page (:mod:`gateway.edges.web.approvals`). The proposer sees their half of the
 enrolment code once, on the answer to the form, and never a second factor's secret.
 """
@@ -27,16 +27,16 @@ from gateway.edges.web.frame import (
 from gateway.edges.web.texts import ROLE_LABELS
 from gateway.infra.errors import RegistryError
 from gateway.infra.i18n import LANGUAGES, N_, translate
-from gateway.registry.staff import (
+from gateway.registry.admin import approvals
+from gateway.registry.admin import staff as staff_admin
+from gateway.staff import (
     Desk,
     Permission,
     Role,
     StaffAccount,
     StaffState,
-    admin,
-    approvals,
 )
-from gateway.registry.staff.proposals import ProposalKind, ProposalState, WithHalf
+from gateway.staff.proposals import ProposalKind, ProposalState, WithHalf
 
 routes = web.RouteTableDef()
 STAFF_PATH: Final = "/admin/staff"
@@ -68,7 +68,7 @@ async def _staff_page(
     accounts = await store.staff_accounts()
     pending = await store.staff_proposals(ProposalState.PENDING)
     now = web_.clock.now()
-    blocks = await admin.sign_in_blocks(
+    blocks = await staff_admin.sign_in_blocks(
         store, web_.master_key, [a.id for a in accounts], now, web_.authenticator.throttle
     )
     language = viewer.language
@@ -209,7 +209,7 @@ async def change_state(request: web.Request, viewer: Viewer) -> web.Response:
     staff_id = request.match_info["staff_id"]
     state = StaffState.DISABLED if request.match_info["change"] == "disable" else StaffState.ACTIVE
     try:
-        await admin.set_state(context(request).store, staff_id, state, actor=viewer.actor)
+        await staff_admin.set_state(context(request).store, staff_id, state, actor=viewer.actor)
     except RegistryError as error:
         problem = proposals_view.problem(error, viewer.language)
         return await _staff_page(request, viewer, problem=problem, status=404)
@@ -225,7 +225,7 @@ async def unblock(request: web.Request, viewer: Viewer) -> web.Response:
     staff_id = request.match_info["staff_id"]
     web_ = context(request)
     try:
-        lifted = await admin.lift_sign_in_blocks(
+        lifted = await staff_admin.lift_sign_in_blocks(
             web_.store, web_.master_key, staff_id, actor=viewer.actor
         )
     except RegistryError as error:

@@ -11,7 +11,7 @@ from types import MappingProxyType
 from typing import Final
 
 from gateway.infra.i18n import N_, translate
-from gateway.registry.staff import Role
+from gateway.staff import Role
 
 ROLE_LABELS: Final[Mapping[Role, str]] = MappingProxyType(
     {

@@ -23,8 +23,8 @@ from gateway.edges.web.frame import (
 )
 from gateway.infra.errors import NotFound
 from gateway.infra.i18n import N_, translate
-from gateway.registry.staff import Permission
 from gateway.render import labels
+from gateway.staff import Permission
 from gateway.store import InconsistencyReport, RegisteredWitnessKey, StoredCosignature
 from gateway.transparency.log import Published, b64, cosigned_at
 

@@ -12,7 +12,6 @@ from gateway.store.interface.audit_search import AuditSearchStore
 from gateway.store.interface.audit_tree import AuditTreeStore
 from gateway.store.interface.delivery import DeliveryStore
 from gateway.store.interface.keys import KeyStore
-from gateway.store.interface.memory import TranslationMemoryStore
 from gateway.store.interface.policies import PolicyStore
 from gateway.store.interface.proposals import StaffProposalStore
 from gateway.store.interface.registry import RegistryStore
@@ -24,6 +23,7 @@ from gateway.store.interface.staff import StaffStore
 from gateway.store.interface.subjects import SubjectStore
 from gateway.store.interface.throttle import SignInThrottleStore
 from gateway.store.interface.witnesses import WitnessStore
+from gateway.translate.memory_store import TranslationMemoryStore
 
 
 class Store(

@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import Protocol
 
 from gateway.infra.audit import AuditEvent
-from gateway.registry.staff.accounts import StaffAccount
-from gateway.registry.staff.proposals import Proposal, ProposalState
+from gateway.staff.accounts import StaffAccount
+from gateway.staff.proposals import Proposal, ProposalState
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Final, Protocol
 
 from gateway.infra.audit import AuditEvent
-from gateway.registry.staff.sessions import Ended, SessionRecord
+from gateway.staff.sessions import Ended, SessionRecord
 
 CHANGEABLE: Final = frozenset({"language", "flash", "seen_at"})
 """What a request may change of its own session."""

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from gateway.infra.audit import AuditEvent
-from gateway.registry.staff.accounts import StaffAccount, StaffState
-from gateway.registry.staff.login import StaffRecord
-from gateway.registry.staff.tokens import ApiToken, NewToken
+from gateway.staff.accounts import StaffAccount, StaffState
+from gateway.staff.login import StaffRecord
+from gateway.staff.tokens import ApiToken, NewToken
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The sign-in throttle's state: attempts per address, failures per login name and address.
 
-Every decision is taken in one transaction of the store (:mod:`gateway.registry.staff.throttle`
+Every decision is taken in one transaction of the store (:mod:`gateway.staff.throttle`
 decides, the store reads and keeps), so concurrent attempts, from this process or another
 gateway instance on the same store, cannot spend the same attempt twice.
 """
@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Protocol
 
 from gateway.infra.audit import AuditEvent
-from gateway.registry.staff.throttle import Failures, ThrottlePolicy, Wait
+from gateway.staff.throttle import Failures, ThrottlePolicy, Wait
 
 
 @dataclass(frozen=True)

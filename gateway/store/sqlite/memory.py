@@ -11,7 +11,9 @@ from typing import Any
 import uuid6
 
 from gateway.infra.audit import AuditEvent
-from gateway.store.interface.memory import (
+from gateway.store.sqlite.database import Database, Transaction
+from gateway.store.sqlite.times import moment, moment_or_none
+from gateway.translate.memory_store import (
     DESK_SEAL,
     LEGACY_SEAL,
     MemoryRecord,
@@ -20,8 +22,6 @@ from gateway.store.interface.memory import (
     SealedSegment,
     TranslationMemoryStore,
 )
-from gateway.store.sqlite.database import Database, Transaction
-from gateway.store.sqlite.times import moment, moment_or_none
 
 _COLUMNS = (
     "id, source_language, target_language, source_key, desk, sealed, seal_version, officer_id, "

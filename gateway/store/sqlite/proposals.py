@@ -10,9 +10,9 @@ from typing import Any, Final
 from gateway.infra import audit
 from gateway.infra.audit import AuditEvent
 from gateway.infra.errors import RegistryError
-from gateway.registry.staff.accounts import Desk, Role, StaffAccount, StaffState
-from gateway.registry.staff.proposals import NO_PASSWORD, Proposal, ProposalKind, ProposalState
-from gateway.registry.staff.sessions import Ended
+from gateway.staff.accounts import Desk, Role, StaffAccount, StaffState
+from gateway.staff.proposals import NO_PASSWORD, Proposal, ProposalKind, ProposalState
+from gateway.staff.sessions import Ended
 from gateway.store.interface.proposals import Decided, EnrolmentCode, StaffProposalStore
 from gateway.store.sqlite.database import Database, Transaction
 from gateway.store.sqlite.sessions import end_sessions

@@ -9,7 +9,7 @@ from typing import Any, Final
 
 from gateway.infra import audit
 from gateway.infra.audit import AuditEvent
-from gateway.registry.staff.sessions import Ended, SessionRecord
+from gateway.staff.sessions import Ended, SessionRecord
 from gateway.store.interface.sessions import CHANGEABLE, StaffSessionStore
 from gateway.store.sqlite.database import Database, Transaction
 from gateway.store.sqlite.times import moment, moment_or_none

@@ -8,11 +8,11 @@ from typing import Any
 
 from gateway.infra.audit import AuditEvent
 from gateway.infra.errors import RegistryError
-from gateway.registry.staff.accounts import Desk, Role, StaffAccount, StaffState
-from gateway.registry.staff.login import StaffRecord
-from gateway.registry.staff.proposals import NO_PASSWORD
-from gateway.registry.staff.sessions import Ended
-from gateway.registry.staff.tokens import ApiToken, NewToken
+from gateway.staff.accounts import Desk, Role, StaffAccount, StaffState
+from gateway.staff.login import StaffRecord
+from gateway.staff.proposals import NO_PASSWORD
+from gateway.staff.sessions import Ended
+from gateway.staff.tokens import ApiToken, NewToken
 from gateway.store.interface.staff import CredentialsReset, StaffStore
 from gateway.store.sqlite.database import Database, Transaction
 from gateway.store.sqlite.sessions import end_sessions

@@ -9,8 +9,8 @@ from typing import Final
 
 from gateway.infra import audit
 from gateway.infra.audit import AuditEvent
-from gateway.registry.staff import throttle
-from gateway.registry.staff.throttle import Bucket, Failures, ThrottlePolicy, Wait
+from gateway.staff import throttle
+from gateway.staff.throttle import Bucket, Failures, ThrottlePolicy, Wait
 from gateway.store.interface.throttle import SignInBlock, SignInThrottleStore
 from gateway.store.sqlite.database import Database, Transaction
 from gateway.store.sqlite.times import moment, moment_or_none, stored_or_none

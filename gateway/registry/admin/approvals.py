@@ -1,7 +1,7 @@
 """Proposing a staff change and deciding it: the two people's steps, each with its audit event.
 
-The rules are in :mod:`gateway.registry.staff.proposals`; the holder's own step, enrolling with both
-halves of the code, is :meth:`gateway.registry.staff.Authenticator.enrol`. Events name accounts,
+The rules are in :mod:`gateway.staff.proposals`; the holder's own step, enrolling with both
+halves of the code, is :meth:`gateway.registry.auth.Authenticator.enrol`. Events name accounts,
 roles and desks, never a person's name, a half of a code or a secret.
 """
 
@@ -16,10 +16,10 @@ from gateway.infra.audit.refs import Ref
 from gateway.infra.audit.schema import ABSENT
 from gateway.infra.errors import Forbidden, NotFound, RegistryError
 from gateway.infra.vault import MasterKey
-from gateway.registry.staff import throttle
-from gateway.registry.staff.accounts import StaffAccount
-from gateway.registry.staff.permissions import Permission, require
-from gateway.registry.staff.proposals import (
+from gateway.staff import throttle
+from gateway.staff.accounts import StaffAccount
+from gateway.staff.permissions import Permission, require
+from gateway.staff.proposals import (
     Half,
     Proposal,
     ProposalKind,

@@ -11,11 +11,11 @@ The staff listener calls, and needs nothing else:
 
 each raising :class:`~gateway.infra.errors.StaffNotAuthenticated` (401, the same whatever the
 reason) and ``login`` also :class:`~gateway.infra.errors.TooManyAttempts` (429, ``retry_after``)
-when the sign-in throttle (:mod:`gateway.registry.staff.throttle`) says wait; such an attempt has no
+when the sign-in throttle (:mod:`gateway.staff.throttle`) says wait; such an attempt has no
 password checked. All read the account's row on every call, so disabling an account,
 resetting it or revoking a token takes effect at the next request, whichever process made
 the change. In ``login`` the password check runs in the
-:class:`~gateway.registry.staff.hashing.HashingPool`, never in the threads the store reads in.
+:class:`~gateway.staff.hashing.HashingPool`, never in the threads the store reads in.
 """
 
 from __future__ import annotations
@@ -30,16 +30,16 @@ from gateway.infra.audit.schema import ABSENT
 from gateway.infra.clock import Clock
 from gateway.infra.errors import RegistryError, StaffNotAuthenticated, TooManyAttempts
 from gateway.infra.vault import MasterKey
-from gateway.registry.staff import throttle
-from gateway.registry.staff import tokens as tokens_
-from gateway.registry.staff import totp as totp_
-from gateway.registry.staff.accounts import STAFF_ID, StaffAccount
-from gateway.registry.staff.admin import Enrolment
-from gateway.registry.staff.hashing import DEFAULT_WORKERS, HashingPool
-from gateway.registry.staff.login import LoginResult, Refusal, StaffRecord, verify_login
-from gateway.registry.staff.passwords import PASSWORDS, Passwords, password_problems
-from gateway.registry.staff.proposals import halves_match
-from gateway.registry.staff.throttle import Failures, ThrottlePolicy
+from gateway.registry.admin.staff import Enrolment
+from gateway.staff import throttle
+from gateway.staff import tokens as tokens_
+from gateway.staff import totp as totp_
+from gateway.staff.accounts import STAFF_ID, StaffAccount
+from gateway.staff.hashing import DEFAULT_WORKERS, HashingPool
+from gateway.staff.login import LoginResult, Refusal, StaffRecord, verify_login
+from gateway.staff.passwords import PASSWORDS, Passwords, password_problems
+from gateway.staff.proposals import halves_match
+from gateway.staff.throttle import Failures, ThrottlePolicy
 
 if TYPE_CHECKING:
     from gateway.store import Store
@@ -87,7 +87,7 @@ class Authenticator:
         self, staff_id: str, first_half: str, second_half: str, password: str, *, address: str
     ) -> Enrolment:
         """A holder enrols with both halves of an enrolment code
-        (:mod:`gateway.registry.staff.proposals`) and a password of their own: the account gets it
+        (:mod:`gateway.staff.proposals`) and a password of their own: the account gets it
         and a new second factor, whose secret is returned to be shown once. Throttled and counted
         like a sign-in; a wrong or used code is :class:`StaffNotAuthenticated`, whatever was
         wrong."""
@@ -134,7 +134,7 @@ class Authenticator:
 
     def name_key(self, staff_id: str) -> str:
         """How the throttle knows a login name
-        (:func:`gateway.registry.staff.throttle.name_key`)."""
+        (:func:`gateway.staff.throttle.name_key`)."""
         return throttle.name_key(self._key, staff_id)
 
     async def _admit(self, staff_id: str, address: str) -> _Attempt:
@@ -205,7 +205,7 @@ class Authenticator:
     async def current(self, staff_id: str) -> StaffAccount:
         """The account of a signed-in session as it is now, or :class:`StaffNotAuthenticated`
         if it is gone or not active. (A session that a reset, a new role or desk, or signing
-        out ended is refused before this, by its record: :mod:`gateway.registry.staff.sessions`.)"""
+        out ended is refused before this, by its record: :mod:`gateway.staff.sessions`.)"""
         record = await self._store.staff_record(staff_id) if STAFF_ID.match(staff_id) else None
         if record is None or not record.account.active:
             raise StaffNotAuthenticated()

@@ -69,7 +69,7 @@ def well_formed(session_id: str) -> bool:
 
 def id_hash(session_id: str) -> str:
     """What the database keeps of a session id. A fast hash is enough for 256 random bits (as
-    for API tokens, :mod:`gateway.registry.staff.tokens`) and lets every request find its session
+    for API tokens, :mod:`gateway.staff.tokens`) and lets every request find its session
     with one indexed lookup."""
     return hashlib.sha256(session_id.encode("ascii")).hexdigest()
 

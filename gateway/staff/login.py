@@ -6,7 +6,7 @@ the account's or a stand-in, so an unknown, locked or disabled account takes as 
 to refuse as a wrong password.
 
 Every refusal counts as a failure of that login name from that address in the sign-in
-throttle (:mod:`gateway.registry.staff.throttle`), which decides before the password is checked
+throttle (:mod:`gateway.staff.throttle`), which decides before the password is checked
 whether an attempt may be made at all; there is no lock on the account itself.
 """
 
@@ -18,9 +18,9 @@ from enum import StrEnum
 
 from gateway.infra.errors import InternalError
 from gateway.infra.vault import MasterKey, VaultError
-from gateway.registry.staff import totp as totp_
-from gateway.registry.staff.accounts import StaffAccount, StaffState
-from gateway.registry.staff.passwords import PASSWORDS, Passwords
+from gateway.staff import totp as totp_
+from gateway.staff.accounts import StaffAccount, StaffState
+from gateway.staff.passwords import PASSWORDS, Passwords
 
 
 class Refusal(StrEnum):

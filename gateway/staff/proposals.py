@@ -29,8 +29,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Final
 
-from gateway.registry.staff.accounts import Role, StaffAccount
-from gateway.registry.staff.permissions import Permission, allowed_to
+from gateway.staff.accounts import Role, StaffAccount
+from gateway.staff.permissions import Permission, allowed_to
 
 HALF_BYTES: Final = 10
 _HALF: Final = re.compile(r"^[a-z2-7]{16}$")

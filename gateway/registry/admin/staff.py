@@ -17,12 +17,12 @@ from gateway.infra.audit.refs import Ref
 from gateway.infra.audit.schema import ABSENT, Absent
 from gateway.infra.errors import RegistryError
 from gateway.infra.vault import MasterKey
-from gateway.registry.staff import throttle
-from gateway.registry.staff import tokens as tokens_
-from gateway.registry.staff import totp as totp_
-from gateway.registry.staff.accounts import StaffAccount, StaffState
-from gateway.registry.staff.login import StaffRecord
-from gateway.registry.staff.passwords import PASSWORDS, Passwords, password_problems
+from gateway.staff import throttle
+from gateway.staff import tokens as tokens_
+from gateway.staff import totp as totp_
+from gateway.staff.accounts import StaffAccount, StaffState
+from gateway.staff.login import StaffRecord
+from gateway.staff.passwords import PASSWORDS, Passwords, password_problems
 
 if TYPE_CHECKING:
     from gateway.store import SignInBlock, StaffStore, Store

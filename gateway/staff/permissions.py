@@ -4,7 +4,7 @@ Least privilege: a liaison officer reads, releases and rejects the copies waitin
 review queue of their desk and nothing else; compliance staff read, verify and export the
 audit log, answer data-subject requests and approve what another person proposes for a
 compliance account; administrators manage partners, propose staff changes, approve other
-administrators' proposals (:mod:`gateway.registry.staff.proposals`) and read the sharing policy in
+administrators' proposals (:mod:`gateway.staff.proposals`) and read the sharing policy in
 force. No role includes another: an administrator cannot release a message or read the
 audit log.
 """
@@ -17,7 +17,7 @@ from typing import Final
 
 from gateway.contract.partners import Partner
 from gateway.infra.errors import Forbidden
-from gateway.registry.staff.accounts import Role, StaffAccount
+from gateway.staff.accounts import Role, StaffAccount
 
 
 class Permission(StrEnum):

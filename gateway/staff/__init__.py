@@ -9,39 +9,36 @@
     sessions      SessionRecord: a signed-in session as the database keeps it, and its timeouts
     tokens        API tokens: only their SHA-256 is kept
     permissions   Permission, ROLE_PERMISSIONS, require() and allowed_to()
-    auth          Authenticator: sign-in, sessions and tokens against the store
-    admin         enrol, change, set_state, reset, sign-in blocks, issue_token, revoke_token
+    proposals     a staff change proposed by one person and approved by another: the rules
+
+Changing accounts (enrol, change, reset, enable and disable, tokens, proposals) is the
+administration's: :mod:`gateway.registry.admin.staff` and :mod:`gateway.registry.admin.approvals`.
 
 The store side is :class:`gateway.store.StaffStore` (and the proposals, sessions and throttle
-beside it).
+beside it); signing in against it is :class:`gateway.registry.auth.Authenticator`.
 """
 
 from __future__ import annotations
 
-from gateway.registry.staff.accounts import Desk, Role, StaffAccount, StaffState
-from gateway.registry.staff.admin import Enrolment, IssuedToken
-from gateway.registry.staff.auth import Authenticator
-from gateway.registry.staff.login import LoginResult, Refusal, StaffRecord, verify_login
-from gateway.registry.staff.passwords import PASSWORDS, Passwords
-from gateway.registry.staff.permissions import (
+from gateway.staff.accounts import Desk, Role, StaffAccount, StaffState
+from gateway.staff.login import LoginResult, Refusal, StaffRecord, verify_login
+from gateway.staff.passwords import PASSWORDS, Passwords
+from gateway.staff.permissions import (
     ROLE_PERMISSIONS,
     Permission,
     allowed,
     allowed_to,
     require,
 )
-from gateway.registry.staff.throttle import ThrottlePolicy
-from gateway.registry.staff.tokens import ApiToken
-from gateway.registry.staff.totp import Totp
+from gateway.staff.throttle import ThrottlePolicy
+from gateway.staff.tokens import ApiToken
+from gateway.staff.totp import Totp
 
 __all__ = [
     "PASSWORDS",
     "ROLE_PERMISSIONS",
     "ApiToken",
-    "Authenticator",
     "Desk",
-    "Enrolment",
-    "IssuedToken",
     "LoginResult",
     "Passwords",
     "Permission",

@@ -1,7 +1,7 @@
 """Password hashing's own threads, apart from everything else the gateway does.
 
 An argon2id verification takes 64 MiB and tens of milliseconds of CPU
-(:mod:`gateway.registry.staff.passwords`). Run in asyncio's default executor, a flood of sign-ins
+(:mod:`gateway.staff.passwords`). Run in asyncio's default executor, a flood of sign-ins
 would hold every thread that database reads use, and partners' requests would wait behind
 it. Here at most ``workers`` hashes run at once (which also bounds their memory); further
 sign-ins wait their turn in this pool's queue, and nothing else waits for them.

@@ -1,5 +1,9 @@
 """The translation memory as kept: sealed segments, found by a keyed hash, never by their text.
 
+This is what translating needs of a store, and the only way it reaches one: the store
+implements it (:class:`~gateway.store.Store` includes :class:`TranslationMemoryStore`), and
+nothing in :mod:`gateway.translate` imports the store.
+
 The store only moves bytes: :mod:`gateway.translate.memory` computes the keys and seals and
 opens the segments; the store sees nothing but the language pair, the key, the desk, the sealed
 bytes, the officers and the times. Each desk keeps its own entry for a sentence: a desk
