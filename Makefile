@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DATA ?= data
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest install catalogs extract update-catalogs schemas audit-events bench bench-deliver bench-abuse bench-tlog mutation clean
+.PHONY: run test lint typecheck pytest install catalogs extract update-catalogs schemas audit-events bench bench-deliver bench-abuse bench-tlog bench-verify mutation clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,9 @@ bench-abuse: install
 
 bench-tlog: install
 	$(BIN)/python bench/tlog.py
+
+bench-verify: install  # the transparency log in a data directory of a million entries
+	$(BIN)/python bench/verify.py
 
 mutation: install  # mutmut on the pure core, each module against its own tests: docs/mutation.md
 	$(BIN)/python bench/mutation.py

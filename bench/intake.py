@@ -1,9 +1,11 @@
 """Intake benchmark: ``POST /v1/signals`` over mutual TLS, against a bare TLS baseline.
 
-The gateway (``python -m gateway serve`` on a fresh demo data directory) and the
-baseline (``python bench/common.py baseline-server``: the same TLS 1.3 context and
-certificates, reads the body, parses the JSON, answers 202, stores nothing) each run in
-their own process; the load generator is this process. For every round and every
+The gateway (``python -m gateway serve`` on a fresh demo data directory), the same gateway
+without its audit tree (``no-tree``: ``EUREGATE_AUDIT_SEQUENCER=false`` on a copy of that
+data directory, so that nothing integrates its entries into the Merkle tree or signs
+checkpoints) and the baseline (``python bench/common.py baseline-server``: the same TLS 1.3
+context and certificates, reads the body, parses the JSON, answers 202, stores nothing) each
+run in their own process; the load generator is this process. For every round and every
 concurrency level both systems get the same number of distinct valid signals, after a
 warm-up on the same keep-alive connections; the order alternates from round to round
 (baseline first, then gateway first), and each system's median over the rounds is
@@ -64,11 +66,13 @@ FULL_COUNTS = (400, 2000, 4000)
 QUICK_COUNTS = (40, 200, 400)
 TEMPLATE = REPO / "examples" / "nl-drug-waste-maastricht.json"
 RESULTS = REPO / "bench" / "results"
-SYSTEMS = ("baseline", "gateway")
+SYSTEMS = ("baseline", "gateway", "no-tree")
 PREFERRED_SENDERS = ("nl-pol-limburg", "de-pol-aachen", "be-pol-lanaken", "nl-gem-maastricht")
 GOAL_RATIO = 0.5
 GOAL_RATIO_LEVEL = 64
 GOAL_PEAK_RSS_BYTES = 150_000_000
+GOAL_TREE_RATIO = 0.9
+"""The gateway with its audit tree within 10% of its throughput without (issue 11)."""
 MB = 1_000_000
 
 
@@ -320,6 +324,8 @@ def check_integrity(data_dir: Path, tally: Tally) -> dict[str, Any]:
     database = data_dir / "euregate.db"
     stored = count_rows(database, "SELECT count(*) FROM signals")
     audited = count_rows(database, "SELECT count(*) FROM audit WHERE kind = 'signal.accepted'")
+    entries = count_rows(database, "SELECT count(*) FROM audit")
+    tree = count_rows(database, "SELECT coalesce(max(size), 0) FROM audit_checkpoints")
     verify = subprocess.run(
         [PYTHON, "-m", "gateway", "audit", "verify", "--data-dir", str(data_dir)],
         cwd=REPO,
@@ -332,6 +338,8 @@ def check_integrity(data_dir: Path, tally: Tally) -> dict[str, Any]:
         "signals_stored": stored,
         "signal_accepted_audit_entries": audited,
         "audit_verify": (verify.stdout + verify.stderr).strip(),
+        "audit_entries": entries,
+        "entries_in_the_signed_tree": tree,
         "ok": stored == audited == tally.gateway_accepted and verify.returncode == 0,
     }
 
@@ -339,7 +347,14 @@ def check_integrity(data_dir: Path, tally: Tally) -> dict[str, Any]:
 def goals(levels: list[dict[str, Summary]], peak_rss: int | None) -> list[dict[str, Any]]:
     at_goal_level = [level for level in levels if level["gateway"].concurrency == GOAL_RATIO_LEVEL]
     ratio = _ratio(at_goal_level[0]) if at_goal_level else None
+    tree = [_tree_ratio(level) for level in levels]
     return [
+        {
+            "goal": f"gateway throughput with the audit tree >= {GOAL_TREE_RATIO:.0%} of its "
+            "throughput without, at every level",
+            "measured": [None if r is None else round(r, 3) for r in tree],
+            "met": None if None in tree else all(r >= GOAL_TREE_RATIO for r in tree if r),
+        },
         {
             "goal": f"gateway throughput >= {GOAL_RATIO:.0%} of the baseline's "
             f"at concurrency {GOAL_RATIO_LEVEL}",
@@ -357,6 +372,12 @@ def goals(levels: list[dict[str, Summary]], peak_rss: int | None) -> list[dict[s
 def _ratio(level: dict[str, Summary]) -> float | None:
     baseline = level["baseline"].throughput
     return level["gateway"].throughput / baseline if baseline > 0 else None
+
+
+def _tree_ratio(level: dict[str, Summary]) -> float | None:
+    """The gateway's throughput with its audit tree over its throughput without."""
+    without = level["no-tree"].throughput
+    return level["gateway"].throughput / without if without > 0 else None
 
 
 def _cpu_ratio(level: dict[str, Summary]) -> float | None:
@@ -412,11 +433,11 @@ def print_report(
                 f"{summary.not_ok:>7} {_ms(summary.server_cpu_ms_per_request, 14)} "
                 f"{summary.server_cores_busy:9.2f} {summary.client_cores_busy:12.2f}"
             )
-        ratio, cpu_ratio = _ratio(level), _cpu_ratio(level)
+        ratio, cpu_ratio, tree = _ratio(level), _cpu_ratio(level), _tree_ratio(level)
         print(
             f"{'':>4}  gateway/baseline throughput: {'-' if ratio is None else f'{ratio:.2f}'}; "
             f"server CPU per request: {'-' if cpu_ratio is None else f'{cpu_ratio:.1f}'}x "
-            "the baseline's"
+            f"the baseline's; with/without the audit tree: {'-' if tree is None else f'{tree:.3f}'}"
         )
     print()
     print(
@@ -428,7 +449,9 @@ def print_report(
         f"Integrity: {integrity['gateway_202_responses']} gateway 202s, "
         f"{integrity['signals_stored']} signals stored, "
         f"{integrity['signal_accepted_audit_entries']} signal.accepted audit entries; "
-        f"{integrity['audit_verify']} -> {'OK' if integrity['ok'] else 'MISMATCH'}"
+        f"{integrity['audit_verify']} -> {'OK' if integrity['ok'] else 'MISMATCH'}; "
+        f"{integrity['entries_in_the_signed_tree']} of {integrity['audit_entries']} entries in "
+        "the signed tree when the gateway stopped"
     )
     for goal in goal_results:
         verdict = {True: "met", False: "NOT MET", None: "not measured"}[goal["met"]]
@@ -495,19 +518,24 @@ def parse_args(argv: Sequence[str] | None) -> Options:
 
 
 def start_servers(stack: ExitStack, work: Path, data_dir: Path) -> dict[str, ServerProcess]:
+    """The gateway and the baseline on ``data_dir``, the gateway without its tree on a copy
+    of it (the same certificates, a database of its own)."""
+    untreed = work / "data-no-tree"
+    shutil.copytree(data_dir, untreed)
     servers = {}
-    for name, command, marker in (
-        ("gateway", gateway_command, GATEWAY_READY),
-        ("baseline", baseline_command, BASELINE_READY),
+    for name, command, marker, directory, settings in (
+        ("gateway", gateway_command, GATEWAY_READY, data_dir, {}),
+        ("baseline", baseline_command, BASELINE_READY, data_dir, {}),
+        ("no-tree", gateway_command, GATEWAY_READY, untreed, {"audit_sequencer": "false"}),
     ):
         port = free_port()
         server = start_server(
             name,
-            command(data_dir, port),
+            command(directory, port),
             url=f"https://{HOST}:{port}",
             ready_marker=marker,
             log_path=work / f"{name}.log",
-            env=gateway_environment(ROOMY_PARTNER_LIMITS),
+            env=gateway_environment({**ROOMY_PARTNER_LIMITS, **settings}),
         )
         stack.callback(server.stop)
         servers[name] = server
@@ -617,6 +645,7 @@ def level_json(level: dict[str, Summary]) -> dict[str, Any]:
         "concurrency": level["gateway"].concurrency,
         **{system: summary.as_json() for system, summary in level.items()},
         "throughput_ratio": _rounded(_ratio(level)),
+        "tree_throughput_ratio": _rounded(_tree_ratio(level)),
         "server_cpu_per_request_ratio": _rounded(_cpu_ratio(level)),
     }
 

@@ -407,3 +407,8 @@ async def quiet_gateway(layout: DataDir, log_stream: io.StringIO) -> AsyncIterat
     )
     async with gateway_in_process(settings) as running:
         yield running
+
+
+# --- the audit log's tree: a data directory whose gateway a test starts and stops ----------
+
+from tests.transparency_scene import scene  # noqa: E402, F401

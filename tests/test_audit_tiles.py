@@ -13,6 +13,7 @@ from gateway.infra.audit import merkle, tiles
 from gateway.infra.audit.merkle import HASH_SIZE, Node, leaf_hash
 from gateway.infra.audit.tiles import (
     TILE_WIDTH,
+    BatchTileHashReader,
     MemoryTiles,
     TileAddress,
     TileHashReader,
@@ -263,3 +264,18 @@ def test_a_truncated_log_differs_from_the_first_checkpoint_beyond_its_end() -> N
     log = tampered(size=150)
     found = asyncio.run(merkle.first_divergence(TileHashReader(log), 150, trusted))
     assert found == merkle.Divergence(agrees_up_to=100, differs_at=200)
+
+
+@given(st.integers(1, 3000), st.lists(st.integers(0, 2999), min_size=1, max_size=40))
+def test_many_proofs_at_once_are_the_proofs_one_at_a_time(size: int, picked: list[int]) -> None:
+    memory = MemoryTiles()
+    memory.append([merkle.leaf_hash(b"%d" % n) for n in range(size)])
+    indices = sorted({index % size for index in picked})
+
+    async def both() -> tuple[dict[int, list[bytes]], dict[int, list[bytes]]]:
+        batch = await merkle.inclusion_proofs(BatchTileHashReader(memory), indices, size)
+        single = {i: await merkle.inclusion_proof(TileHashReader(memory), i, size) for i in indices}
+        return batch, single
+
+    batch, single = asyncio.run(both())
+    assert batch == single

@@ -67,6 +67,21 @@ SAMPLE_PARAMS: dict[type[EuregateError], dict[str, object]] = {
         "new_size": 12,
     },
     errors.AuditTreeIncomplete: {"level": 8, "index": 3},
+    errors.CosignaturesDisagree: {
+        "previous": None,
+        "submitted": b"new",
+        "size": 10,
+        "partner": "be-pol-liege",
+        "name": "be-pol-liege/witness",
+    },
+    errors.AuditTreeMoved: {"expected": 40, "found": 41},
+    errors.AuditLogDiverged: {"seq": 41, "reason": "the entry's content does not match its hash"},
+    errors.CheckpointNotPublished: {"size": 12},
+    errors.BeyondTheLog: {"size": 40, "asked": 41},
+    errors.WitnessKeyUnknown: {"name": "nl-pol-limburg/witness", "key_id": "c74f20a3"},
+    errors.CosignatureInvalid: {"size": 40},
+    errors.InclusionUnproven: {"index": 7, "leaf_hash": "47DEQpj8HBSa+/TI", "size": 40},
+    errors.LogDiverged: {"size": 39, "agrees_up_to": 30, "differs_at": 40},
 }
 ISSUE = FieldIssue("/urgency", "enum", "Must be one of: {expected}.", {"expected": "routine"})
 

@@ -10,7 +10,7 @@ import pytest
 
 from gateway.contract.partners import Partner
 from gateway.decide.decision import DataClass, Decision, FiredRule, Outcome, Verdict
-from gateway.infra.audit import AuditEvent, EventKind, refs
+from gateway.infra.audit import AuditEvent, EventKind, merkle, refs
 from gateway.infra.errors import IdempotencyConflict
 from gateway.store import (
     CopyReview,
@@ -128,6 +128,7 @@ async def test_a_signal_is_kept_with_its_audit_entry_and_reads_back_as_kept(
         entry.hash,
         "signal.accepted",
     )
+    assert stored.audit_leaf_hash == merkle.leaf_hash(entry.canonical)
     assert await registry.decisions(signal.id) == list(signal.decisions)
     assert await registry.sealed_body(signal.id) == b"sealed-1"
     assert await registry.signal_ids() == [signal.id]
@@ -316,3 +317,16 @@ async def test_signals_are_found_by_any_of_their_keys_newest_first(registry: Sto
     )
     assert await registry.signals_with_keys([]) == []
     assert await registry.signals_with_keys(["unknown"]) == []
+
+
+async def test_the_acceptance_entries_of_signals_are_read_by_their_ids(registry: Store) -> None:
+    kept = [
+        (await registry.accept_signal(signal, accepted(signal))).signal
+        for signal in (new_signal(n, LIEGE) for n in range(1, 4))
+    ]
+    entries = {entry.seq: entry for entry in await registry.audit_entries()}
+
+    found = await registry.signal_entries([kept[0].id, kept[2].id, "no-such-signal", kept[0].id])
+
+    assert found == {kept[0].id: entries[kept[0].audit_seq], kept[2].id: entries[kept[2].audit_seq]}
+    assert await registry.signal_entries([]) == {}

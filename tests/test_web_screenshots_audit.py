@@ -77,6 +77,8 @@ def test_every_compliance_and_administrator_page_in_dutch_french_and_german(
         page.goto("/charts")
         expect_page(page, language, "Charts")
         shoot("audit-charts", language)
+        page.goto("/transparency")
+        shoot("audit-transparency", language)
         page.locator("form[action='/logout'] button").click()
 
         sign_in(page, web_gateway, administrator)
@@ -100,5 +102,5 @@ def test_every_compliance_and_administrator_page_in_dutch_french_and_german(
         expect_page(page, language, "Enrol")
         shoot("enrol", language)
 
-    assert len(taken) == 11 * len(LANGUAGES)
+    assert len(taken) == 12 * len(LANGUAGES)
     assert_pictures(taken)

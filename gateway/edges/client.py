@@ -9,18 +9,27 @@ cannot be reached raises :class:`Unreachable`. Both derive from :class:`ClientFa
 
 from __future__ import annotations
 
+import base64
 import json
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import aiohttp
 
 from gateway.infra import seal
-from gateway.infra.errors import EnvelopeMisaddressed
+from gateway.infra.audit.checkpoint import DEFAULT_ORIGIN, SignedCheckpoint
+from gateway.infra.errors import EnvelopeMisaddressed, InclusionUnproven
+from gateway.transparency.verify import (
+    ReceiptLeaf,
+    decode_proof,
+    log_verifiers,
+    open_log_checkpoint,
+    prove_receipt,
+)
 
 
 class ClientFailure(Exception):
@@ -81,7 +90,8 @@ class JsonClient:
             await self._session.close()
             self._session = None
 
-    async def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    async def _exchange(self, method: str, path: str, **kwargs: Any) -> tuple[int, str]:
+        """The status and text of the answer; a refusal (4xx, 5xx) raised as :class:`Problem`."""
         if self._session is None:
             raise RuntimeError(f"use {type(self).__name__} in `async with`")
         try:
@@ -92,18 +102,45 @@ class JsonClient:
                 status = response.status
         except (aiohttp.ClientError, TimeoutError, ssl.SSLError) as exc:
             raise Unreachable(f"{self._base_url}: {exc}") from exc
-        try:
-            document = json.loads(text)
-        except ValueError as exc:
-            raise Problem(status, {"title": "not JSON", "detail": text[:200]}) from exc
         if status >= 400:
-            raise Problem(status, document)
-        if not isinstance(document, dict):
-            raise Problem(status, {"title": "unexpected answer", "detail": text[:200]})
-        return document
+            raise Problem(status, _json_object(status, text))
+        return status, text
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        status, text = await self._exchange(method, path, **kwargs)
+        return _json_object(status, text)
 
 
-class EuregateClient(JsonClient):
+class AuditLogReader(JsonClient):
+    """What partners and compliance staff alike read of the audit log's tree."""
+
+    async def checkpoint(self) -> bytes:
+        """The latest signed checkpoint of the audit log with its witnesses' cosignatures, as
+        the signed note the gateway hands out (check it with the gateway's key)."""
+        _, text = await self._exchange("GET", "/v1/audit/checkpoint")
+        return text.encode()
+
+    async def inclusion_proof(self, index: int, size: int | None = None) -> dict[str, Any]:
+        """The audit path of leaf ``index`` in the tree of ``size`` entries (the latest when
+        None); only for entries about this partner's own exchanges."""
+        return await self._request(
+            "GET", "/v1/audit/proof/inclusion" + _query(index=index, size=size)
+        )
+
+    async def consistency_proof(self, first: int, second: int | None = None) -> dict[str, Any]:
+        """The proof that the tree of ``first`` entries is a prefix of the tree of ``second``
+        (the latest when None)."""
+        return await self._request(
+            "GET", "/v1/audit/proof/consistency" + _query(**{"from": first, "to": second})
+        )
+
+    async def cosignatures(self, size: int | None = None) -> dict[str, Any]:
+        """The witnesses' cosignatures of the checkpoint of ``size`` entries (the latest when
+        None), each with its witness key, to compare with what this partner's witness saw."""
+        return await self._request("GET", "/v1/audit/cosignatures" + _query(size=size))
+
+
+class EuregateClient(AuditLogReader):
     """A partner system's client: identity is the TLS client certificate in ``ssl_context``."""
 
     async def post_signal(self, signal: Mapping[str, Any] | bytes) -> dict[str, Any]:
@@ -142,9 +179,67 @@ class EuregateClient(JsonClient):
         return await self._request("GET", "/v1/requests?state=" + quote(state, safe=""))
 
     async def gateway_keys(self) -> dict[str, bytes]:
-        """The gateway's public signing keys by id, to verify envelopes."""
+        """The gateway's public signing keys by id, to verify envelopes and checkpoints."""
         keys = (await self._request("GET", "/v1/gateway/keys"))["keys"]
         return {key["key_id"]: seal.unb64url(key["public_key"]) for key in keys}
+
+    async def post_cosignature(self, size: int, line: str) -> dict[str, Any]:
+        """Hand the gateway this partner's witness's cosignature line on checkpoint ``size``."""
+        return await self._request(
+            "POST", "/v1/audit/cosignatures", json={"size": size, "cosignature": line}
+        )
+
+    async def report_inconsistency(
+        self, kind: str, previous: bytes | None, submitted: bytes
+    ) -> dict[str, Any]:
+        """Tell the gateway (and its compliance staff) what this partner's witness refused,
+        with the checkpoint it cosigned before and the one it was shown."""
+        body = {
+            "kind": kind,
+            "previous": None if previous is None else previous.decode(),
+            "submitted": submitted.decode(),
+        }
+        return await self._request("POST", "/v1/audit/inconsistencies", json=body)
+
+    async def verify_inclusion(
+        self,
+        receipt: Mapping[str, Any],
+        *,
+        checkpoint: bytes | None = None,
+        gateway_keys: Mapping[str, bytes] | None = None,
+        origin: str = DEFAULT_ORIGIN,
+    ) -> SignedCheckpoint:
+        """Check that a receipt's audit entry is in a checkpoint signed by the gateway: the one
+        given (one kept earlier, say), else the latest. The gateway's keys are fetched unless
+        given; the inclusion proof is always fetched (it proves nothing unless it leads to the
+        signed root). The checkpoint, or :class:`~gateway.infra.errors.InclusionUnproven`,
+        :class:`~gateway.infra.errors.ReceiptMalformed` or a refusal of the checkpoint itself."""
+        leaf = ReceiptLeaf.of(receipt)
+        note = checkpoint if checkpoint is not None else await self.checkpoint()
+        keys = gateway_keys if gateway_keys is not None else await self.gateway_keys()
+        verifiers = log_verifiers(origin, keys.values())
+        size = open_log_checkpoint(note, verifiers, origin=origin).checkpoint.size
+        if leaf.index >= size:
+            raise InclusionUnproven(
+                index=leaf.index, leaf_hash=base64.b64encode(leaf.leaf_hash).decode(), size=size
+            )
+        proof = decode_proof((await self.inclusion_proof(leaf.index, size)).get("proof"))
+        return prove_receipt(leaf, note, proof, verifiers, origin=origin)
+
+
+def _json_object(status: int, text: str) -> dict[str, Any]:
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        raise Problem(status, {"title": "not JSON", "detail": text[:200]}) from exc
+    if not isinstance(document, dict):
+        raise Problem(status, {"title": "unexpected answer", "detail": text[:200]})
+    return document
+
+
+def _query(**parameters: int | None) -> str:
+    given = {name: value for name, value in parameters.items() if value is not None}
+    return "?" + urlencode(given) if given else ""
 
 
 @dataclass(frozen=True)

@@ -34,12 +34,14 @@ from gateway.infra.errors import (
     NotFound,
 )
 from gateway.store import Store
+from gateway.transparency.log import TransparencyLog
 
 STORE = web.AppKey("store", Store)
 CLOCK = web.AppKey("clock", Clock)
 INTAKE = web.AppKey("intake", Intake)
 INBOX = web.AppKey("inbox", Inbox)
 LIMITS = web.AppKey("limits", PartnerLimits)
+TRANSPARENCY = web.AppKey("transparency", TransparencyLog)
 PARTNER = web.RequestKey("partner", Partner)
 REGISTRY: web.RequestKey[tuple[Partner, ...]] = web.RequestKey("registry")
 
@@ -52,6 +54,7 @@ def create_app(
     inbox: Inbox,
     limits: PartnerLimits,
     max_body_bytes: int,
+    transparency: TransparencyLog,
 ) -> web.Application:
     app = web.Application(
         middlewares=[edge_middleware, authenticate_middleware],
@@ -62,6 +65,7 @@ def create_app(
     app[INTAKE] = intake
     app[INBOX] = inbox
     app[LIMITS] = limits
+    app[TRANSPARENCY] = transparency
     app[MAX_BODY] = max_body_bytes
     app.router.add_post("/v1/signals", post_signal)
     app.router.add_get("/v1/signals/{signal_id}", get_signal)
@@ -135,10 +139,13 @@ async def post_explain(request: web.Request) -> web.Response:
 
 
 async def get_signal(request: web.Request) -> web.Response:
+    """The receipt again; once the signal's audit entry is in a checkpoint, with that
+    checkpoint and the entry's inclusion proof."""
     stored = await request.app[INTAKE].status(request[PARTNER], request.match_info["signal_id"])
     if stored is None:
         raise NotFound()
-    receipt = Receipt(stored, replayed=True).as_json(request[LANGUAGE])
+    proven = await request.app[TRANSPARENCY].leaf(stored)
+    receipt = Receipt(stored, replayed=True, proven=proven).as_json(request[LANGUAGE])
     return web.json_response(receipt, dumps=dumps)
 
 

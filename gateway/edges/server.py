@@ -18,6 +18,8 @@ from aiohttp import web
 
 from gateway.decide.sharing import PolicyInForce, PolicyRefused
 from gateway.edges import systemd_notify
+from gateway.edges.audit_api import add_partner_routes as add_partner_audit_routes
+from gateway.edges.audit_api import add_staff_routes as add_staff_audit_routes
 from gateway.edges.listener import GatedSite, Limits
 from gateway.edges.partner_app import create_app
 from gateway.edges.refusals import REFUSALS, RefusalLedger, summarising
@@ -34,10 +36,12 @@ from gateway.flow.partner_limits import PartnerLimits
 from gateway.flow.prepare import Preparer
 from gateway.flow.pusher import Pusher, fan_out
 from gateway.infra import pki
+from gateway.infra.audit.note import Ed25519Signer
 from gateway.infra.clock import Clock, SystemClock
 from gateway.infra.config import DataDir, Settings
 from gateway.infra.errors import RegistryError
 from gateway.infra.logs import configure
+from gateway.infra.seal import Signer
 from gateway.registry import datadir
 from gateway.registry.staff import PASSWORDS, Authenticator, Passwords
 from gateway.store import Store
@@ -49,6 +53,9 @@ from gateway.translate import (
     checked_url,
     close_backend,
 )
+from gateway.transparency.leadership import LockFile
+from gateway.transparency.log import TransparencyLog
+from gateway.transparency.sequencer import Sequencer
 
 
 @dataclass(frozen=True)
@@ -128,6 +135,7 @@ async def build(
     )
     pusher = Pusher.from_settings(settings, layout, store=store, clock=clock)
     signer = datadir.load_signer(layout, master_key)
+    transparency, sequencer = audit_tree(settings, layout, store=store, clock=clock, signer=signer)
     courier = Courier(
         store=store,
         preparer=preparer,
@@ -169,6 +177,7 @@ async def build(
             max_body_bytes=settings.max_body_bytes,
         ),
         max_body_bytes=settings.max_body_bytes,
+        transparency=transparency,
     )
     partner_refusals = RefusalLedger(
         clock, store.record_all, listener="partners", limit=settings.refusals_per_minute
@@ -193,6 +202,7 @@ async def build(
     )
     memory = translator if isinstance(translator, MemoryBackend) else None
     add_memory_routes(staff_app, MemoryDesk(store=store, memory=memory))
+    serve_audit_tree(app, staff_app, transparency, sequencer)
     setup_web(
         staff_app,
         desk=staff_app[DESK],
@@ -203,6 +213,7 @@ async def build(
         clock=clock,
         enrolment_code_lifetime=timedelta(hours=settings.enrolment_code_hours),
         partner_changed=inbox.notify,
+        witness_stale_after=timedelta(hours=settings.witness_stale_hours),
     )
 
     _attach_lifecycle(
@@ -230,6 +241,39 @@ async def build(
         limits=limits,
         staff_limits=staff_limits,
     )
+
+
+def audit_tree(
+    settings: Settings, layout: DataDir, *, store: Store, clock: Clock, signer: Signer
+) -> tuple[TransparencyLog, Sequencer | None]:
+    """What the listeners answer about the audit log's tree, and the sequencer that grows it,
+    unless another instance does (``audit_sequencer``)."""
+    log_signer = Ed25519Signer(settings.audit_origin, signer)
+    transparency = TransparencyLog(store, log_key=log_signer.verifier)
+    if not settings.audit_sequencer:
+        return transparency, None
+    sequencer = Sequencer(
+        store=store,
+        signer=log_signer,
+        clock=clock,
+        leadership=LockFile(layout.sequencer_lock),
+        interval=settings.checkpoint_interval,
+        republish_after=timedelta(seconds=settings.checkpoint_republish),
+    )
+    return transparency, sequencer
+
+
+def serve_audit_tree(
+    app: web.Application,
+    staff_app: web.Application,
+    transparency: TransparencyLog,
+    sequencer: Sequencer | None,
+) -> None:
+    """The tree's routes on both listeners; the sequencer runs while the gateway does."""
+    add_partner_audit_routes(app)
+    add_staff_audit_routes(staff_app, transparency)
+    if sequencer is not None:
+        app.cleanup_ctx.append(_background(sequencer.run))
 
 
 def _attach_lifecycle(

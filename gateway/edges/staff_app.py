@@ -91,7 +91,7 @@ async def get_item(request: web.Request) -> web.Response:
 
 
 async def post_release(request: web.Request) -> web.Response:
-    body = await _object_body(request, members=("corrections",))
+    body = await object_body(request, members=("corrections",))
     corrections = body.get("corrections", {})
     if not isinstance(corrections, dict):
         raise BodyShapeInvalid(members="corrections", pointer="/corrections")
@@ -107,7 +107,7 @@ async def post_release(request: web.Request) -> web.Response:
 
 
 async def post_reject(request: web.Request) -> web.Response:
-    body = await _object_body(request, members=("reason",))
+    body = await object_body(request, members=("reason",))
     reason = body.get("reason")
     if not isinstance(reason, str):
         raise BodyShapeInvalid(members="reason", pointer="/reason")
@@ -133,7 +133,7 @@ async def post_memory_confirm(request: web.Request) -> web.Response:
     return json_response(entry.as_json())
 
 
-async def _object_body(request: web.Request, *, members: tuple[str, ...]) -> Mapping[str, Any]:
+async def object_body(request: web.Request, *, members: tuple[str, ...]) -> Mapping[str, Any]:
     document = parse_json(await read_body(request))
     if not isinstance(document, dict):
         raise BodyShapeInvalid(members=", ".join(members), pointer="")

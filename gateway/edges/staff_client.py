@@ -12,10 +12,12 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from gateway.edges.client import JsonClient
+from gateway.edges.client import AuditLogReader
 
 
-class StaffClient(JsonClient):
+class StaffClient(AuditLogReader):
+    """A person's script: the review desk, and the audit log's tree for compliance staff."""
+
     def __init__(
         self,
         base_url: str,

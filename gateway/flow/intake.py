@@ -10,6 +10,7 @@ Every refusal on the way is audited too, with the error kinds but never the body
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -45,14 +46,20 @@ from gateway.store import (
     Store,
     StoredSignal,
 )
+from gateway.transparency.log import LeafProof
 
 
 @dataclass(frozen=True)
 class Receipt:
-    """What the sender gets back: proof that the gateway holds its signal, and where it goes."""
+    """What the sender gets back: proof that the gateway holds its signal, and where it goes.
+
+    Its audit entry is named by sequence number and chain hash, and by its leaf in the audit
+    log's Merkle tree (index and hash, which the sequencer integrates within a second);
+    ``proven``, once it is, adds ``inclusion``: a signed checkpoint and the leaf's proof."""
 
     signal: StoredSignal
     replayed: bool
+    proven: LeafProof | None = None
 
     def as_json(self, language: str = "en") -> dict[str, object]:
         stored = self.signal
@@ -67,8 +74,15 @@ class Receipt:
                 {"partner": d.recipient_id, "verdict": d.verdict, "rules": list(d.rule_ids)}
                 for d in stored.decisions
             ],
-            "audit": {"seq": stored.audit_seq, "hash": stored.audit_hash},
+            "audit": {
+                "seq": stored.audit_seq,
+                "hash": stored.audit_hash,
+                "leaf_index": stored.audit_seq - 1,
+                "leaf_hash": base64.b64encode(stored.audit_leaf_hash).decode(),
+            },
         }
+        if self.proven is not None:
+            receipt["inclusion"] = self.proven.as_json()
         if stored.decisions and all(d.verdict == Verdict.DENY for d in stored.decisions):
             receipt["notice"] = translate(NOBODY_MAY_RECEIVE, language)
         return receipt

@@ -18,6 +18,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from gateway.infra.audit.checkpoint import DEFAULT_ORIGIN
 from gateway.infra.errors import SettingInvalid
 from gateway.infra.i18n import N_
 
@@ -205,6 +206,37 @@ class Settings(BaseSettings):
         "finish before it ends them; waiting long-polls are answered at once.",
     )
 
+    audit_origin: str = Field(
+        default=DEFAULT_ORIGIN,
+        pattern=r"^[^\s+]{1,200}$",
+        description="The audit log's name in its checkpoints (the first line) and the name of "
+        "the gateway's key that signs them.",
+    )
+    audit_sequencer: bool = Field(
+        default=True,
+        description="Whether this instance integrates the audit log into its Merkle tree and "
+        "signs checkpoints (only one instance does at a time).",
+    )
+    checkpoint_interval: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="Seconds between integrations of new audit entries into the tree, each "
+        "with a new signed checkpoint.",
+    )
+    checkpoint_republish: float = Field(
+        default=3600,
+        gt=0,
+        le=3600,
+        description="Seconds after which an unchanged checkpoint is signed and published again.",
+    )
+    witness_stale_hours: int = Field(
+        default=24,
+        ge=1,
+        description="Hours without a cosignature after which the compliance pages flag a "
+        "partner's witness as stopped.",
+    )
+
     @field_validator("staff_allow", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
@@ -282,6 +314,11 @@ class DataDir:
         return self.root / "euregate.pid"
 
     @property
+    def sequencer_lock(self) -> Path:
+        """Held by the one gateway process that sequences the audit log."""
+        return self.root / "sequencer.lock"
+
+    @property
     def master_key(self) -> Path:
         return self.root / "keys" / "master.key"
 
@@ -331,3 +368,11 @@ class DataDir:
 
     def partner_encryption_public_key(self, partner_id: str) -> Path:
         return self.partner_dir(partner_id) / "encryption.pub"
+
+    def partner_witness_key(self, partner_id: str) -> Path:
+        """The demo partner's witness key (its verifier key beside it, ``.vkey``)."""
+        return self.partner_dir(partner_id) / "witness.key"
+
+    def partner_witness_state(self, partner_id: str) -> Path:
+        """Where the demo partner's witness keeps the checkpoint it cosigned last."""
+        return self.partner_dir(partner_id) / "witness.state"

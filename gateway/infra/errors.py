@@ -42,9 +42,21 @@
     │   ├── CheckpointUnverified       403  the new checkpoint's signature or form is wrong
     │   ├── CheckpointRollback         409  smaller than the one cosigned before
     │   ├── CheckpointSplitView        409  the same size with another root hash
-    │   └── ConsistencyUnproven        422  the proof does not show the new log extends the old
+    │   ├── ConsistencyUnproven        422  the proof does not show the new log extends the old
+    │   └── CosignaturesDisagree       409  another witness cosigned another log of that size
+    ├── TransparencyRefusal            the audit log's tree cannot answer or accept this
+    │   ├── CheckpointNotPublished     404  no signed checkpoint yet, or none of that size
+    │   ├── BeyondTheLog               404  a proof asked for a tree larger than the published one
+    │   ├── WitnessKeyUnknown          403  a cosignature by a key not registered for the caller
+    │   └── CosignatureInvalid         422  a cosignature that does not verify on our checkpoint
+    ├── ProofRefused                   a partner's or auditor's side does not accept a proof
+    │   ├── ReceiptMalformed           not a receipt naming its audit entry's leaf
+    │   ├── InclusionUnproven          the entry is not shown to be in the signed checkpoint
+    │   └── LogDiverged                the log no longer matches checkpoints trusted earlier
     └── InternalError                  500  our fault; details go to the log, not the caller
-        └── AuditTreeIncomplete        a hash the audit log's tree must hold is missing
+        ├── AuditTreeIncomplete        a hash the audit log's tree must hold is missing
+        ├── AuditTreeMoved             another sequencer extended the tree meanwhile
+        └── AuditLogDiverged           the chain does not continue the tree: not integrated
 
 Each error knows its problem ``type`` (a stable URI), HTTP status, and title and
 detail as English message ids; :mod:`gateway.edges.problems` turns them into RFC 9457
@@ -809,6 +821,26 @@ class ConsistencyUnproven(WitnessRefusal):
         )
 
 
+class CosignaturesDisagree(WitnessRefusal):
+    """Another witness (``partner``, its key ``name``) cosigned a checkpoint of the same ``size``
+    with another root: the gateway shows witnesses different logs (a split view)."""
+
+    kind = "cosignatures-disagree"
+    title = N_("Witnesses were shown different logs")
+    detail_message = N_(
+        "The witness of {partner} ({name}) cosigned another checkpoint of {size} entries than "
+        "the one the gateway shows you: the gateway shows different witnesses different logs. "
+        "Nothing was cosigned; both checkpoints are kept as evidence."
+    )
+
+    def __init__(
+        self, *, previous: bytes | None, submitted: bytes, size: int, partner: str, name: str
+    ) -> None:
+        super().__init__(
+            previous=previous, submitted=submitted, size=size, partner=partner, name=name
+        )
+
+
 class AuditTreeIncomplete(InternalError):
     """The store lacks a hash of the audit log's tree that its size says it holds: the
     node ``(level, index)``."""
@@ -817,3 +849,184 @@ class AuditTreeIncomplete(InternalError):
 
     def __init__(self, *, level: int, index: int) -> None:
         super().__init__(level=level, index=index)
+
+
+class AuditTreeMoved(InternalError):
+    """The tree was extended from another size than the one a sequencer read: another
+    sequencer got there first. Nothing was written; the next step starts from the new size."""
+
+    kind = "audit-tree-moved"
+
+    def __init__(self, *, expected: int, found: int) -> None:
+        super().__init__(expected=expected, found=found)
+
+
+class AuditLogDiverged(InternalError):
+    """The audit chain does not continue the tree at entry ``seq``: an entry the tree holds was
+    changed or removed, or a new one does not name its predecessor. The sequencer integrates
+    nothing from there on."""
+
+    kind = "audit-log-diverged"
+
+    def __init__(self, *, seq: int, reason: str) -> None:
+        super().__init__(seq=seq, reason=reason)
+
+
+class TransparencyRefusal(ClientError):
+    """The audit log's tree cannot answer this question or accept this cosignature."""
+
+    kind = "transparency-refusal"
+    status = 400
+    title = N_("Not possible in the audit log")
+    detail_message = N_("The audit log cannot answer this request.")
+
+
+class CheckpointNotPublished(TransparencyRefusal):
+    """No signed checkpoint yet (``size`` None), or none of that size."""
+
+    kind = "checkpoint-not-published"
+    status = 404
+    title = N_("No such checkpoint")
+    detail_message = N_("The gateway has published no checkpoint of the audit log of that size.")
+
+    def __init__(self, *, size: int | None = None) -> None:
+        super().__init__(size=size)
+
+    def extensions(self) -> dict[str, object]:
+        size = self.params["size"]
+        return {} if size is None else {"size": size}
+
+
+class BeyondTheLog(TransparencyRefusal):
+    """A proof was asked for a tree of ``asked`` entries; the latest checkpoint has ``size``."""
+
+    kind = "beyond-the-log"
+    status = 404
+    title = N_("Beyond the published log")
+    detail_message = N_(
+        "The latest checkpoint of the audit log has {size} entries; there is no tree of {asked} "
+        "entries to prove anything in yet."
+    )
+
+    def __init__(self, *, size: int, asked: int) -> None:
+        super().__init__(size=size, asked=asked)
+
+    def extensions(self) -> dict[str, object]:
+        return {"size": self.params["size"]}
+
+
+class WitnessKeyUnknown(TransparencyRefusal):
+    """A cosignature by a key (``name``, ``key_id``) that is not an active witness key of the
+    partner posting it."""
+
+    kind = "witness-key-unknown"
+    status = 403
+    title = N_("Not your witness key")
+    detail_message = N_(
+        "The cosignature is by the key {name} ({key_id}), which is not a witness key registered "
+        "for you. Ask the gateway's administrator to register your witness key."
+    )
+
+    def __init__(self, *, name: str, key_id: str) -> None:
+        super().__init__(name=name, key_id=key_id)
+
+
+class CosignatureInvalid(TransparencyRefusal):
+    """A cosignature that does not verify on the gateway's own checkpoint of ``size``."""
+
+    kind = "cosignature-invalid"
+    status = 422
+    title = N_("Cosignature does not verify")
+    detail_message = N_(
+        "The cosignature does not verify on the gateway's checkpoint of {size} entries: it "
+        "cosigns another checkpoint of that size, or it was changed."
+    )
+
+    def __init__(self, *, size: int) -> None:
+        super().__init__(size=size)
+
+    def extensions(self) -> dict[str, object]:
+        return {"size": self.params["size"]}
+
+
+class ProofRefused(EuregateError):
+    """A partner's or an auditor's side does not accept what the gateway's log shows."""
+
+    kind = "proof-refused"
+    status = 422
+    title = N_("Proof not accepted")
+    detail_message = N_("The audit log's proof is not accepted.")
+
+
+class ReceiptMalformed(ProofRefused):
+    """Not a receipt (or status) of the gateway that names its audit entry's leaf."""
+
+    kind = "receipt-malformed"
+    title = N_("Not a receipt")
+    detail_message = N_(
+        "This is not a receipt of the gateway: it names no audit entry with its leaf index and "
+        "leaf hash (base64)."
+    )
+
+
+class InclusionUnproven(ProofRefused):
+    """Leaf ``index`` with the receipt's ``leaf_hash`` is not shown to be in the checkpoint of
+    ``size`` entries."""
+
+    kind = "inclusion-unproven"
+    title = N_("Entry not proven to be in the log")
+    detail_message = N_(
+        "The proof does not show that the audit entry at leaf {index} (leaf hash {leaf_hash}) is "
+        "in the gateway's signed checkpoint of {size} entries: the entry was changed or removed, "
+        "or the proof is wrong."
+    )
+
+    def __init__(self, *, index: int, leaf_hash: str, size: int) -> None:
+        super().__init__(index=index, leaf_hash=leaf_hash, size=size)
+
+
+class LogDiverged(ProofRefused):
+    """The log of ``size`` entries no longer has the tree a trusted checkpoint of ``differs_at``
+    entries signed; it still has the tree of the first ``agrees_up_to``."""
+
+    kind = "log-diverged"
+    title = N_("The log was changed")
+    detail_message = N_(
+        "The audit log of {size} entries no longer has the tree of the first {differs_at} "
+        "entries that the gateway signed; it still has the tree of the first {agrees_up_to}. An "
+        "entry from {first_suspect} to {differs_at} was changed, removed or moved, or the log "
+        "was cut before {differs_at} entries."
+    )
+    one_entry_message: ClassVar[str] = N_(
+        "The audit log of {size} entries no longer has the tree of the first {differs_at} "
+        "entries that the gateway signed; it still has the tree of the first {agrees_up_to}. "
+        "Entry {differs_at} was changed, removed or moved, or the log was cut before it."
+    )
+    no_agreement_message: ClassVar[str] = N_(
+        "The audit log of {size} entries no longer has the tree of the first {differs_at} "
+        "entries that the gateway signed, nor of any smaller checkpoint it can be compared "
+        "with. An entry from 1 to {differs_at} was changed, removed or moved, or the log was "
+        "cut before {differs_at} entries."
+    )
+
+    def __init__(self, *, size: int, agrees_up_to: int, differs_at: int) -> None:
+        super().__init__(
+            size=size,
+            agrees_up_to=agrees_up_to,
+            differs_at=differs_at,
+            first_suspect=agrees_up_to + 1,
+        )
+
+    @property
+    def detail_id(self) -> str:
+        if self.params["first_suspect"] == self.params["differs_at"]:
+            return self.one_entry_message
+        if self.params["agrees_up_to"] == 0:
+            return self.no_agreement_message
+        return self.detail_message
+
+    def __str__(self) -> str:
+        return self.detail_id.format(**self.params)
+
+    def extensions(self) -> dict[str, object]:
+        return {name: self.params[name] for name in ("size", "agrees_up_to", "differs_at")}

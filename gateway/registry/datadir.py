@@ -29,6 +29,7 @@ from gateway.infra.errors import RegistryError
 from gateway.infra.seal import GatewayKey, PartnerKey, Signer, Suite
 from gateway.infra.vault import MasterKey, SealedBlob, create_master_key_file, load_master_key_file
 from gateway.store import Store
+from gateway.transparency.witness_keys import add_witness_key, new_witness_key
 
 
 @dataclass
@@ -114,6 +115,8 @@ async def initialise(
                 report.enrolled.append(partner.id)
             if await _demo_encryption_key(store, layout, partner.id, now=now, actor=actor):
                 report.created.append(str(layout.partner_encryption_key(partner.id)))
+            if await _demo_witness_key(store, layout, partner.id, actor=actor):
+                report.created.append(str(layout.partner_witness_key(partner.id)))
     return report
 
 
@@ -168,6 +171,21 @@ async def _demo_encryption_key(
     await add_partner_key(store, partner_id, public_pem, now=now, actor=actor)
     write_private(private_path, private_pem)
     write_public(layout.partner_encryption_public_key(partner_id), public_pem)
+    return True
+
+
+async def _demo_witness_key(store: Store, layout: DataDir, partner_id: str, *, actor: Ref) -> bool:
+    """Give an active demo partner without a witness key one beside its certificate, and
+    register its verifier key (``witness.vkey``)."""
+    private_path = layout.partner_witness_key(partner_id)
+    if private_path.exists() or not (await store.partner(partner_id)).active:
+        return False
+    if await store.witness_keys(partner_id):
+        return False
+    private, vkey = new_witness_key(f"{partner_id}/witness")
+    await add_witness_key(store, partner_id, vkey, actor=actor)
+    write_private(private_path, private.encode() + b"\n")
+    write_public(private_path.with_suffix(".vkey"), vkey.encode() + b"\n")
     return True
 
 

@@ -27,6 +27,10 @@ from gateway.store.interface.audit_search import (
     SearchValues,
     WebhookHealth,
 )
+from gateway.store.interface.audit_tree import (
+    AuditTreeStore,
+    StoredCheckpoint,
+)
 from gateway.store.interface.delivery import (
     CopyReview,
     Delivery,
@@ -100,6 +104,12 @@ from gateway.store.interface.throttle import (
     SignInBlock,
     SignInThrottleStore,
 )
+from gateway.store.interface.witnesses import (
+    InconsistencyReport,
+    RegisteredWitnessKey,
+    StoredCosignature,
+    WitnessStore,
+)
 
 __all__ = [
     "CHAIN_PAGE",
@@ -113,6 +123,7 @@ __all__ = [
     "AuditLog",
     "AuditReader",
     "AuditSearchStore",
+    "AuditTreeStore",
     "ChainHead",
     "ClearReason",
     "CopyReview",
@@ -127,6 +138,7 @@ __all__ = [
     "ExchangeSummary",
     "ExchangeTime",
     "InboxEnvelope",
+    "InconsistencyReport",
     "KeyStore",
     "LastVerification",
     "MemoryRecord",
@@ -139,6 +151,7 @@ __all__ = [
     "PolicyStore",
     "PolicyVersion",
     "RecipientDecision",
+    "RegisteredWitnessKey",
     "RegistryStore",
     "RequestState",
     "RequestStore",
@@ -160,11 +173,14 @@ __all__ = [
     "StaffSessionStore",
     "StaffStore",
     "Store",
+    "StoredCheckpoint",
+    "StoredCosignature",
     "StoredSignal",
     "SubjectMatch",
     "SubjectStore",
     "TrackedRequest",
     "TranslationMemoryStore",
     "WebhookHealth",
+    "WitnessStore",
     "verify_chain",
 ]

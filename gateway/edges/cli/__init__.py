@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from gateway.edges.cli import (
     admin,
+    audit,
     delivery,
     inbox,
     partner_kit,
@@ -23,6 +24,7 @@ from gateway.edges.cli import (
     send,
     serve,
     staff,
+    witness,
 )
 from gateway.infra.errors import EuregateError
 
@@ -38,6 +40,8 @@ COMMAND_GROUPS = (
     policy,
     staff,
     review,
+    audit,
+    witness,
 )
 
 

@@ -1,4 +1,4 @@
-"""Administrators' commands: ``init``, ``partner``, ``cert`` and ``audit``."""
+"""Administrators' commands: ``init``, ``partner`` and ``cert``."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from gateway.contract.partners import Certificate, Partner, PartnerState
-from gateway.edges.cli import keys
+from gateway.edges.cli import keys, witness_keys
 from gateway.edges.cli.common import Handler, add_data_dir, layout, settings
-from gateway.edges.web.export import check_export, public_keys_from_json
 from gateway.flow.pusher import (
     change_webhook,
     issue_webhook_certificate,
@@ -21,7 +20,7 @@ from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir
 from gateway.infra.errors import RegistryError
 from gateway.registry import datadir, production
-from gateway.store import Store, verify_chain
+from gateway.store import Store
 from gateway.store.sqlite import SqliteStore
 
 Subparsers = argparse._SubParsersAction
@@ -31,7 +30,6 @@ def register(commands: Subparsers[argparse.ArgumentParser]) -> None:
     _register_init(commands)
     _register_partner(commands)
     _register_cert(commands)
-    _register_audit(commands)
 
 
 def open_store(data: DataDir) -> Store:
@@ -165,6 +163,7 @@ def _register_partner(commands: Subparsers[argparse.ArgumentParser]) -> None:
     webhook.set_defaults(handler=run_partner_webhook)
 
     keys.register(group)
+    witness_keys.register(group)
 
 
 async def run_partner_webhook(args: argparse.Namespace) -> int:
@@ -382,68 +381,4 @@ async def run_cert_revoke(args: argparse.Namespace) -> int:
             store, fingerprint, actor=datadir.cli_actor()
         )
     print(f"revoked {certificate.fingerprint} of {certificate.partner_id}")
-    return 0
-
-
-# --- audit ------------------------------------------------------------------------------------
-
-
-def _register_audit(commands: Subparsers[argparse.ArgumentParser]) -> None:
-    group = commands.add_parser("audit", help="the audit log").add_subparsers(
-        dest="audit_command", required=True, metavar="ACTION"
-    )
-    check = group.add_parser("verify", help="walk the hash chain and report the first misfit")
-    add_data_dir(check)
-    check.add_argument("--json", action="store_true", help="machine-readable output")
-    check.set_defaults(handler=run_audit_verify)
-    exported = group.add_parser(
-        "export-verify",
-        help="check an audit export against its manifest and the gateway's signature",
-    )
-    exported.add_argument("file", type=Path, help="the exported CSV or JSON file")
-    exported.add_argument("manifest", type=Path, help="its .manifest.json")
-    exported.add_argument(
-        "--keys",
-        type=Path,
-        default=None,
-        help="the gateway's public keys as GET /v1/gateway/keys served them "
-        "(default: the keys in the data directory)",
-    )
-    add_data_dir(exported)
-    exported.set_defaults(handler=run_audit_export_verify)
-
-
-async def run_audit_verify(args: argparse.Namespace) -> int:
-    async with open_store(layout(args)) as store:
-        result = await verify_chain(store)
-    if args.json:
-        print(json.dumps({**asdict(result), "ok": result.ok}))
-    elif result.ok:
-        print(f"audit chain intact: {result.checked} entries, last hash {result.last_hash}")
-    else:
-        print(
-            f"audit chain BROKEN at entry {result.first_bad_seq}: {result.reason} "
-            f"({result.checked} entries before it are intact)"
-        )
-    return 0 if result.ok else 1
-
-
-async def run_audit_export_verify(args: argparse.Namespace) -> int:
-    if args.keys is not None:
-        known = public_keys_from_json(json.loads(args.keys.read_text(encoding="utf-8")))
-    else:
-        async with open_store(layout(args)) as store:
-            gateway_keys = await store.gateway_keys()
-        known = {key.key_id: key.public_key for key in gateway_keys}
-    manifest = json.loads(args.manifest.read_text(encoding="utf-8"))
-    problems = check_export(args.file.read_bytes(), manifest, known)
-    if problems:
-        for problem in problems:
-            print(f"NOT VERIFIED: {problem}")
-        return 1
-    print(
-        f"verified: {args.file.name} ({manifest['rows']} rows, sha256 {manifest['sha256']}), "
-        f"signed by gateway key {manifest['key_id']}, exported {manifest['exported_at']} "
-        f"by {manifest['exported_by']}"
-    )
     return 0

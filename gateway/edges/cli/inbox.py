@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from gateway.edges.cli.common import add_data_dir, settings
+from gateway.edges.cli.partner_side import add_connection, partner_client
 from gateway.edges.client import ClientFailure, EuregateClient, Problem, open_message
-from gateway.infra import pki, seal
+from gateway.infra import seal
 from gateway.infra.config import DataDir
 from gateway.infra.errors import EnvelopeRefused
 from gateway.infra.i18n import LANGUAGES, N_, translate
@@ -26,16 +27,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     actions = group.add_subparsers(dest="inbox_command", required=True, metavar="ACTION")
     pull = actions.add_parser("pull", help="fetch, verify, decrypt, print and acknowledge")
     add_data_dir(pull)
-    pull.add_argument("--as", dest="partner", required=True, metavar="PARTNER")
-    pull.add_argument("--cert", type=Path, help="client certificate (default: the demo one)")
-    pull.add_argument("--key", type=Path, help="client private key (default: the demo one)")
+    add_connection(pull)
     pull.add_argument(
         "--decryption-key",
         type=Path,
         help="the partner's HPKE private key (default: encryption.key beside its certificate)",
     )
-    pull.add_argument("--ca", type=Path, help="the gateway's CA certificate (PEM)")
-    pull.add_argument("--url", help="gateway URL (default: https://$EUREGATE_HOST:$EUREGATE_PORT)")
     pull.add_argument("--after", type=int, default=0, help="start after this inbox position")
     pull.add_argument("--limit", type=int, default=100, help="at most this many per fetch")
     pull.add_argument("--watch", action="store_true", help="keep long-polling for new messages")
@@ -46,18 +43,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 async def run_pull(args: argparse.Namespace) -> int:
-    config = settings(args)
-    data = DataDir(config.data_dir)
-    context = pki.client_ssl_context(
-        certificate=args.cert or data.partner_certificate(args.partner),
-        private_key=args.key or data.partner_key(args.partner),
-        server_ca=args.ca or data.ca_certificate,
-    )
+    data = DataDir(settings(args).data_dir)
     key_file: Path = args.decryption_key or data.partner_encryption_key(args.partner)
     private_key = seal.load_private_key(key_file.read_bytes())
-    url = args.url or f"https://{config.host}:{config.port}"
     try:
-        return await _pull(args, url, context, private_key)
+        return await _pull(args, partner_client(args, language=args.lang), private_key)
     except Problem as problem:
         print(f"euregate inbox: {problem}", file=sys.stderr)
     except ClientFailure as failure:
@@ -68,10 +58,10 @@ async def run_pull(args: argparse.Namespace) -> int:
 
 
 async def _pull(
-    args: argparse.Namespace, url: str, context: Any, private_key: seal.RecipientPrivateKey
+    args: argparse.Namespace, client: EuregateClient, private_key: seal.RecipientPrivateKey
 ) -> int:
     refused = 0
-    async with EuregateClient(url, ssl_context=context, language=args.lang) as client:
+    async with client:
         keys = await client.gateway_keys()
         after = args.after
         while True:

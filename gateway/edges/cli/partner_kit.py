@@ -3,7 +3,9 @@
 ``partner-kit csr`` makes the partner's private key and a PKCS #10 certificate signing request
 for it. The key stays with the partner (written with mode 0600, never over an existing file);
 the request goes to the gateway's administrator, who certifies its public key with
-``euregate cert issue PARTNER --csr FILE`` (or ``cert webhook``).
+``euregate cert issue PARTNER --csr FILE`` (or ``cert webhook``). ``partner-kit witness-key``
+makes the key the partner's witness cosigns checkpoints with, the same way: the administrator
+registers its verifier key with ``euregate partner witness-key add``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from gateway.edges.cli.admin import Subparsers
 from gateway.infra import pki
 from gateway.infra.errors import RegistryError
 from gateway.registry.datadir import write_private, write_public
+from gateway.transparency.witness_keys import new_witness_key
 
 USES = ("client", "webhook")
 
@@ -40,6 +43,14 @@ def register(commands: Subparsers[argparse.ArgumentParser]) -> None:
         "--out", type=Path, default=Path(), help="directory for the key and the request"
     )
     csr.set_defaults(handler=run_csr)
+    witness = actions.add_parser(
+        "witness-key", help="make your witness's key and the verifier key to hand in"
+    )
+    witness.add_argument("partner_id", metavar="PARTNER", help="your partner id")
+    witness.add_argument(
+        "--out", type=Path, default=Path(), help="directory for witness.key and witness.vkey"
+    )
+    witness.set_defaults(handler=run_witness_key)
 
 
 async def run_csr(args: argparse.Namespace) -> int:
@@ -52,4 +63,16 @@ async def run_csr(args: argparse.Namespace) -> int:
     write_public(request_path, request_pem)
     print(f"private key  {key_path}  (keep it here; it never leaves your systems)")
     print(f"request      {request_path}  (send it to the gateway's administrator)")
+    return 0
+
+
+async def run_witness_key(args: argparse.Namespace) -> int:
+    key_path, vkey_path = args.out / "witness.key", args.out / "witness.vkey"
+    if key_path.exists() or vkey_path.exists():
+        raise RegistryError("{path} already exists; choose another --out", path=key_path)
+    private, vkey = new_witness_key(f"{args.partner_id}/witness")
+    write_private(key_path, private.encode() + b"\n")
+    write_public(vkey_path, vkey.encode() + b"\n")
+    print(f"private key   {key_path}  (keep it here; your witness signs with it)")
+    print(f"verifier key  {vkey_path}  (send it to the gateway's administrator)")
     return 0

@@ -90,6 +90,9 @@ def _show_receipt(receipt: dict[str, Any], *, as_json: bool) -> None:
     print(f"  your ref      {receipt['sender_reference']}")
     print(f"  body SHA-256  {receipt['body_sha256']}")
     print(f"  audit entry   {receipt['audit']['seq']} ({receipt['audit']['hash']})")
+    if "leaf_index" in receipt["audit"]:
+        audit = receipt["audit"]
+        print(f"  audit leaf    {audit['leaf_index']} ({audit['leaf_hash']})")
     print("  recipients")
     for entry in receipt["recipients"]:
         rules = ", ".join(entry["rules"])

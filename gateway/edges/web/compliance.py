@@ -44,6 +44,7 @@ from gateway.infra.logs import get_logger
 from gateway.registry.staff import Permission
 from gateway.render import labels
 from gateway.store import ExchangeQuery, LastVerification, RequestState, Store, verify_chain
+from gateway.transparency.exported import cut_at_checkpoint
 
 routes = web.RouteTableDef()
 SEARCH_PATH: Final = "/audit"
@@ -361,7 +362,9 @@ async def export(request: web.Request, viewer: Viewer) -> web.Response:
     chosen = form.get("format", "csv")
     if chosen not in FORMATS:
         raise NotFound()
-    exchanges = await web_.store.export_exchanges(asked.query)
+    found = await web_.store.export_exchanges(asked.query)
+    cut = await cut_at_checkpoint(web_.store, found)
+    exchanges = cut.exchanges if cut is not None else found
     made = make_export(
         exchanges,
         format="json" if chosen == "json" else "csv",
@@ -369,6 +372,7 @@ async def export(request: web.Request, viewer: Viewer) -> web.Response:
         exported_at=timestamp(web_.clock.now()),
         exported_by=str(viewer.actor),
         signer=context(request).signer,
+        cut=cut,
     )
     await web_.store.record(
         events.AuditExported(

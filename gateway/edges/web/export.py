@@ -4,7 +4,9 @@ The manifest names the file, its size and SHA-256, the search that made it, who 
 and when, and carries an Ed25519 signature by the gateway's signing key (its ``key_id``) over
 the RFC 8785 canonical JSON of every other member. Anyone with the gateway's public keys
 (``GET /v1/gateway/keys``, or ``euregate audit export-verify``) can check later that an export
-is whole and came from this gateway.
+is whole and came from this gateway. An export cut at a checkpoint
+(:mod:`gateway.transparency.exported`) also carries the entries file that proves its rows, and
+the manifest names it (``audit_entries``: its file, SHA-256, and the checkpoint's size and root).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from gateway.infra import canonical
 from gateway.infra.audit import timestamp
 from gateway.infra.seal import Signer, b64url, unb64url
 from gateway.store import ExchangeQuery, ExchangeSummary
+from gateway.transparency.exported import ExportCut
 
 Format = Literal["csv", "json"]
 FORMATS: Final[tuple[Format, ...]] = ("csv", "json")
@@ -78,6 +81,11 @@ class Export:
     file_name: str
     data: bytes
     manifest: dict[str, object]
+    entries: bytes | None = None
+
+    @property
+    def entries_name(self) -> str:
+        return self.file_name + ".entries.json"
 
     @property
     def manifest_name(self) -> str:
@@ -93,6 +101,8 @@ class Export:
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(self.file_name, self.data)
             archive.writestr(self.manifest_name, self.manifest_bytes)
+            if self.entries is not None:
+                archive.writestr(self.entries_name, self.entries)
         return out.getvalue()
 
 
@@ -104,7 +114,12 @@ def make_export(
     exported_at: str,
     exported_by: str,
     signer: Signer,
+    cut: ExportCut | None = None,
 ) -> Export:
+    """The export of ``exchanges``; with ``cut``, of the exchanges its checkpoint covers, with
+    the entries file that proves them."""
+    if cut is not None:
+        exchanges = cut.exchanges
     data = render_csv(exchanges) if format == "csv" else render_json(exchanges)
     stamp = exported_at.replace(":", "").replace("-", "").split(".")[0]
     name = f"euregate-audit-{stamp}.{format}"
@@ -121,8 +136,14 @@ def make_export(
         "algorithm": ALGORITHM,
         "key_id": signer.key_id,
     }
+    if cut is not None:
+        entries_name = name + ".entries.json"
+        manifest["audit_entries"] = {
+            **cut.manifest_member(entries_name),
+            "sha256": _sha256(cut.entries),
+        }
     manifest["signature"] = b64url(signer.sign(signed_bytes(manifest)))
-    return Export(name, data, manifest)
+    return Export(name, data, manifest, None if cut is None else cut.entries)
 
 
 def signed_bytes(manifest: Mapping[str, object]) -> bytes:

@@ -95,6 +95,7 @@ class WebContext:
     sections: tuple[Section, ...] = field(default=())
     enrolment_code_lifetime: timedelta = timedelta(hours=72)
     partner_changed: Callable[[str], None] = field(default=lambda _: None)
+    witness_stale_after: timedelta = timedelta(hours=24)
 
     @property
     def navigation(self) -> tuple[NavEntry, ...]:

@@ -21,6 +21,7 @@ from gateway.edges.web import (
     liaison,
     signin,
     staff_accounts,
+    transparency,
 )
 from gateway.edges.web.frame import STATIC_PREFIX, WEB, Section, WebContext, page_middleware
 from gateway.edges.web.sessions import SessionStorage, Timeouts
@@ -40,6 +41,7 @@ SECTIONS: Final[tuple[Section, ...]] = (
     enrolment.SECTION,
     liaison.SECTION,
     compliance.SECTION,
+    transparency.SECTION,
     admin.SECTION,
     staff_accounts.SECTION,
     approvals.SECTION,
@@ -61,6 +63,7 @@ def setup_web(
     sections: tuple[Section, ...] = SECTIONS,
     enrolment_code_lifetime: timedelta = timedelta(hours=72),
     partner_changed: Callable[[str], None] | None = None,
+    witness_stale_after: timedelta = timedelta(hours=24),
 ) -> None:
     """Serve the staff pages from ``app`` (the staff listener), beside its ``/v1/`` API;
     ``signer`` signs audit exports; ``partner_changed`` hears the id of a partner an
@@ -78,6 +81,7 @@ def setup_web(
         sections=sections,
         enrolment_code_lifetime=enrolment_code_lifetime,
         partner_changed=partner_changed or _nobody,
+        witness_stale_after=witness_stale_after,
     )
     aiohttp_jinja2.setup(
         app,

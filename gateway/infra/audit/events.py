@@ -353,6 +353,62 @@ class AtRestUpgraded(AuditEvent):
     memory_entries_resealed: int = datum("how many translation memory entries were resealed")
 
 
+# --- the transparency log: witnesses ---------------------------------------------------------
+
+
+class WitnessKeyAdded(AuditEvent):
+    """An administrator registered a partner's witness key, with which the partner's witness
+    cosigns the gateway's checkpoints of the audit log."""
+
+    kind = EventKind.WITNESS_KEY_ADDED
+    withheld = "nothing secret: a witness key is public; the partner keeps its private half"
+    by: Ref = acted_by(*ADMINISTRATORS, doc="the administrator")
+    about: Ref = about(PARTNER, doc="the partner")
+    key_name: str = datum("the key's name in its cosignatures")
+    key_id: str = datum("the key's 4-byte note key ID, in hexadecimal")
+
+
+class WitnessKeyRetired(AuditEvent):
+    """An administrator retired a partner's witness key: its cosignatures are refused now."""
+
+    kind = EventKind.WITNESS_KEY_RETIRED
+    withheld = "nothing secret: a witness key is public"
+    by: Ref = acted_by(*ADMINISTRATORS, doc="the administrator")
+    about: Ref = about(PARTNER, doc="the partner")
+    key_name: str = datum("the key's name in its cosignatures")
+    key_id: str = datum("the key's 4-byte note key ID, in hexadecimal")
+
+
+class CheckpointCosigned(AuditEvent):
+    """A partner's witness cosigned a checkpoint of the audit log: it checked that the log it
+    saw extends the one it cosigned before. The gateway verified and kept the cosignature."""
+
+    kind = EventKind.CHECKPOINT_COSIGNED
+    withheld = "the signature itself, which is kept with the cosignature"
+    by: Ref = acted_by(PARTNER, doc="the partner whose witness cosigned")
+    size: int = datum("the size of the tree the checkpoint signs")
+    key_name: str = datum("the witness key's name")
+    key_id: str = datum("the witness key's 4-byte note key ID, in hexadecimal")
+    cosigned_at: str = datum("when the witness cosigned, by its own clock")
+
+
+class InconsistencyReported(AuditEvent):
+    """A partner's witness refused to cosign a checkpoint and reported why, with the
+    checkpoint it had cosigned before and the one it was shown as evidence."""
+
+    kind = EventKind.INCONSISTENCY_REPORTED
+    withheld = "the two checkpoints, which are kept with the report"
+    by: Ref = acted_by(PARTNER, doc="the partner whose witness refused")
+    report: str = datum("the report's id")
+    report_kind: str = datum(
+        "what the witness found: `checkpoint-rollback`, `checkpoint-split-view`, "
+        "`consistency-unproven`, `checkpoint-unverified` or `cosignatures-disagree`",
+        key=Key.KIND,
+    )
+    previous_size: int | None = datum("the size it had cosigned before; null for none")
+    submitted_size: int | None = datum("the size it was shown; null when it could not be read")
+
+
 # --- policy ---------------------------------------------------------------------------------
 
 
@@ -624,6 +680,10 @@ EVENTS: Final[Mapping[EventKind, type[AuditEvent]]] = {
         MemoryListed,
         MemoryConfirmed,
         AtRestUpgraded,
+        WitnessKeyAdded,
+        WitnessKeyRetired,
+        CheckpointCosigned,
+        InconsistencyReported,
     )
 }
 """The one type of each kind."""

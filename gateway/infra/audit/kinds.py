@@ -48,3 +48,7 @@ class EventKind(StrEnum):
     MEMORY_LISTED = "memory.listed"
     MEMORY_CONFIRMED = "memory.confirmed"
     AT_REST_UPGRADED = "gateway.at_rest_upgraded"
+    WITNESS_KEY_ADDED = "witness_key.added"
+    WITNESS_KEY_RETIRED = "witness_key.retired"
+    CHECKPOINT_COSIGNED = "checkpoint.cosigned"
+    INCONSISTENCY_REPORTED = "checkpoint.inconsistency_reported"

@@ -206,6 +206,18 @@ async def consistency_proof(reader: HashReader, first: int, second: int) -> list
     return plan.assemble(await reader.hashes(plan.nodes) if plan.nodes else [])
 
 
+async def inclusion_proofs(
+    reader: HashReader, indices: Sequence[int], size: int
+) -> dict[int, list[bytes]]:
+    """The audit paths of several leaves of one tree, read in one call."""
+    plans = {index: inclusion_plan(index, size) for index in indices}
+    nodes = sorted({node for plan in plans.values() for node in plan.nodes})
+    found = dict(zip(nodes, await reader.hashes(nodes) if nodes else [], strict=True))
+    return {
+        index: plan.assemble([found[node] for node in plan.nodes]) for index, plan in plans.items()
+    }
+
+
 def _hashes_well_formed(*hashes: bytes) -> bool:
     return all(len(value) == HASH_SIZE for value in hashes)
 

@@ -9,6 +9,7 @@ from typing import Protocol, Self
 
 from gateway.store.interface.audit_log import AuditLog
 from gateway.store.interface.audit_search import AuditSearchStore
+from gateway.store.interface.audit_tree import AuditTreeStore
 from gateway.store.interface.delivery import DeliveryStore
 from gateway.store.interface.keys import KeyStore
 from gateway.store.interface.memory import TranslationMemoryStore
@@ -22,6 +23,7 @@ from gateway.store.interface.signals import SignalStore
 from gateway.store.interface.staff import StaffStore
 from gateway.store.interface.subjects import SubjectStore
 from gateway.store.interface.throttle import SignInThrottleStore
+from gateway.store.interface.witnesses import WitnessStore
 
 
 class Store(
@@ -40,6 +42,8 @@ class Store(
     SignInThrottleStore,
     TranslationMemoryStore,
     AuditSearchStore,
+    AuditTreeStore,
+    WitnessStore,
     Protocol,
 ):
     """Everything Euregate keeps, behind awaited methods that take and return records. Start

@@ -66,7 +66,10 @@ class RecipientDecision:
 
 @dataclass(frozen=True)
 class StoredSignal:
-    """A signal as kept, with its audit entry and the decision per recipient, in order."""
+    """A signal as kept, with its audit entry and the decision per recipient, in order.
+
+    ``audit_leaf_hash`` is the entry's leaf hash in the audit log's Merkle tree (RFC 9162:
+    ``SHA-256(0x00 || entry)``); the entry is leaf ``audit_seq - 1`` there."""
 
     id: str
     sender_id: str
@@ -76,6 +79,7 @@ class StoredSignal:
     recipients: tuple[str, ...]
     audit_seq: int
     audit_hash: str
+    audit_leaf_hash: bytes
     state: SignalState
     handling_code: str
     decisions: tuple[RecipientDecision, ...]

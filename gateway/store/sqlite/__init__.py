@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from gateway.store.interface import Store
 from gateway.store.sqlite.audit_search import SqliteAuditSearch
+from gateway.store.sqlite.audit_tree import SqliteAuditTree
 from gateway.store.sqlite.database import Database, StoreClosed
 from gateway.store.sqlite.delivery import SqliteDelivery
 from gateway.store.sqlite.keys import SqliteKeys
@@ -19,6 +20,7 @@ from gateway.store.sqlite.signals import SqliteSignals
 from gateway.store.sqlite.staff import SqliteStaff
 from gateway.store.sqlite.subjects import SqliteSubjects
 from gateway.store.sqlite.throttle import SqliteThrottle
+from gateway.store.sqlite.witnesses import SqliteWitnesses
 
 __all__ = ["Database", "SqliteStore", "StoreClosed"]
 
@@ -38,6 +40,8 @@ class SqliteStore(
     SqliteSubjects,
     SqliteRequests,
     SqliteAuditSearch,
+    SqliteAuditTree,
+    SqliteWitnesses,
     Store,
 ):
     """Everything Euregate keeps, in one SQLite file. ``async with`` it, or start it before

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -454,6 +454,69 @@ def _add_inbox_positions(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX envelopes_inbox ON envelopes (recipient_id, acked_at, position)")
 
 
+def _add_audit_tree(db: sqlite_utils.Database) -> None:
+    """Version 11: the audit log as a Merkle tree, its checkpoints and its witnesses.
+
+    ``audit_tiles`` holds the tree's hashes as C2SP tlog-tiles, one row per tile, a partial
+    tile rewritten as it fills (:mod:`gateway.audit.tiles`); ``audit_checkpoints`` each signed
+    checkpoint by its size. The entries already kept are not touched: the sequencer makes
+    them the tree's first leaves, in their order, when the gateway next starts.
+    ``witness_keys`` are the partners' registered cosigning keys, ``audit_cosignatures`` the
+    cosignatures they posted, ``audit_inconsistencies`` the evidence witnesses reported.
+    """
+    db.execute(
+        "CREATE TABLE audit_tiles ("
+        " level INTEGER NOT NULL,"
+        " idx INTEGER NOT NULL,"
+        " hashes BLOB NOT NULL,"
+        " PRIMARY KEY (level, idx)) WITHOUT ROWID"
+    )
+    db.execute(
+        "CREATE TABLE audit_checkpoints ("
+        " size INTEGER PRIMARY KEY,"
+        " root BLOB NOT NULL,"
+        " note BLOB NOT NULL,"
+        " published_at TEXT NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE witness_keys ("
+        " partner_id TEXT NOT NULL REFERENCES partners(id),"
+        " key_id TEXT NOT NULL,"
+        " name TEXT NOT NULL,"
+        " public_key BLOB NOT NULL,"
+        " added_at TEXT NOT NULL,"
+        " retired_at TEXT,"
+        " PRIMARY KEY (partner_id, key_id),"
+        " UNIQUE (name, key_id))"
+    )
+    db.execute(
+        "CREATE TABLE audit_cosignatures ("
+        " size INTEGER NOT NULL,"
+        " partner_id TEXT NOT NULL REFERENCES partners(id),"
+        " key_id TEXT NOT NULL,"
+        " key_name TEXT NOT NULL,"
+        " cosigned_at INTEGER NOT NULL,"
+        " line TEXT NOT NULL,"
+        " received_at TEXT NOT NULL,"
+        " PRIMARY KEY (size, partner_id, key_id))"
+    )
+    db.execute(
+        "CREATE INDEX audit_cosignatures_witness ON audit_cosignatures (partner_id, key_id, size)"
+    )
+    db.execute(
+        "CREATE TABLE audit_inconsistencies ("
+        " id TEXT PRIMARY KEY,"
+        " partner_id TEXT NOT NULL REFERENCES partners(id),"
+        " kind TEXT NOT NULL,"
+        " previous BLOB,"
+        " submitted BLOB NOT NULL,"
+        " previous_size INTEGER,"
+        " submitted_size INTEGER,"
+        " reported_at TEXT NOT NULL)"
+    )
+    db.execute("CREATE INDEX audit_inconsistencies_at ON audit_inconsistencies (reported_at)")
+
+
 _MIGRATIONS = (
     _add_decisions,
     _add_people_and_memory,
@@ -464,4 +527,5 @@ _MIGRATIONS = (
     _seal_reasons_and_scope_memory,
     _add_staff_security,
     _add_inbox_positions,
+    _add_audit_tree,
 )

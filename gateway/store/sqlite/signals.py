@@ -8,6 +8,7 @@ from typing import Any
 
 from gateway.decide.decision import Decision, Forwarded, Verdict
 from gateway.infra.audit import AuditEvent, timestamp
+from gateway.infra.audit.merkle import leaf_hash
 from gateway.infra.errors import IdempotencyConflict
 from gateway.store.interface.signals import (
     Accepted,
@@ -90,6 +91,7 @@ class SqliteSignals(Database, SignalStore):
                     recipients=signal.recipients,
                     audit_seq=entry.seq,
                     audit_hash=entry.hash,
+                    audit_leaf_hash=leaf_hash(entry.canonical),
                     state=SignalState.ACCEPTED,
                     handling_code=signal.handling_code,
                     decisions=tuple(
@@ -158,7 +160,8 @@ class SqliteSignals(Database, SignalStore):
 
 _SIGNAL_COLUMNS = (
     "id, sender_id, sender_reference, body_sha256, received_at, recipients, audit_seq, "
-    "audit_hash, state, handling_code"
+    "audit_hash, state, handling_code, "
+    "(SELECT a.entry FROM audit a WHERE a.seq = signals.audit_seq) AS audit_entry"
 )
 
 
@@ -172,6 +175,7 @@ def _signal_from_row(conn: sqlite3.Connection, row: tuple[Any, ...]) -> StoredSi
         recipients=tuple(json.loads(row[5])),
         audit_seq=row[6],
         audit_hash=row[7],
+        audit_leaf_hash=leaf_hash(bytes(row[10] or b"")),
         state=SignalState(row[8]),
         handling_code=row[9],
         decisions=_recipient_decisions(conn, row[0]),

@@ -1,0 +1,39 @@
+"""What the partner-side commands share: the partner's credentials and a client of the gateway.
+
+The demo data directory plays every partner: ``--as PARTNER`` takes its certificate and key
+from ``partners/PARTNER/`` and the gateway's CA from ``ca/``; a real partner names its own
+files with ``--cert``, ``--key`` and ``--ca``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from gateway.edges.cli.common import settings
+from gateway.edges.client import EuregateClient
+from gateway.infra import pki
+from gateway.infra.config import DataDir
+
+
+def add_connection(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--as", dest="partner", required=True, metavar="PARTNER")
+    parser.add_argument("--cert", type=Path, help="client certificate (default: the demo one)")
+    parser.add_argument("--key", type=Path, help="client private key (default: the demo one)")
+    parser.add_argument("--ca", type=Path, help="the gateway's CA certificate (PEM)")
+    parser.add_argument(
+        "--url", help="gateway URL (default: https://$EUREGATE_HOST:$EUREGATE_PORT)"
+    )
+
+
+def partner_client(args: argparse.Namespace, *, language: str) -> EuregateClient:
+    """A client of the gateway as ``--as`` (with its own files where given)."""
+    config = settings(args)
+    data = DataDir(config.data_dir)
+    context = pki.client_ssl_context(
+        certificate=args.cert or data.partner_certificate(args.partner),
+        private_key=args.key or data.partner_key(args.partner),
+        server_ca=args.ca or data.ca_certificate,
+    )
+    url = args.url or f"https://{config.host}:{config.port}"
+    return EuregateClient(url, ssl_context=context, language=language)
