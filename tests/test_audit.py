@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.infra import audit
-from gateway.infra.audit import GENESIS, AuditEntry, events, refs
+from gateway.infra.audit import GENESIS, AuditEntry, Verification, events, refs
 
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
@@ -97,6 +97,19 @@ def test_a_removed_entry_is_found() -> None:
     result = audit.verify(entries)
     assert result.first_bad_seq == 4
     assert "missing" in (result.reason or "")
+
+
+def test_a_chain_walked_in_pages_is_judged_as_when_walked_whole() -> None:
+    entries = build_chain(5)
+    first_page = audit.verify(entries[:2])
+    assert audit.verify(entries[2:], since=first_page) == audit.verify(entries)
+    assert audit.verify(entries[3:], since=first_page) == Verification(
+        checked=2,
+        last_seq=2,
+        last_hash=entries[1].hash,
+        first_bad_seq=4,
+        reason="expected entry 3, found 4 (an entry is missing)",
+    )
 
 
 def test_timestamps_must_be_timezone_aware() -> None:

@@ -206,6 +206,23 @@ def test_an_exchange_with_codes_outside_the_code_lists_is_refused_naming_each() 
         decide_exchange(unknown, POLICY)
 
 
+@pytest.mark.parametrize(
+    ("verdict", "free_text", "decided"),
+    [("deliver", "hold", "review"), ("deliver", "share", "deliver"), ("review", "hold", "review")],
+)
+def test_held_free_text_turns_deliver_into_review(
+    verdict: str, free_text: str, decided: str
+) -> None:
+    outcomes = {"*": "share", "free_text": free_text}
+    rule = {"id": "r0", "title": "t", "match": {}, "verdict": verdict, "outcomes": outcomes}
+    policy = parse_policy(policy_text([rule | {"reason": TEXTS, "legal_basis": TEXTS}]))
+    decision = decide_exchange(exchange("nl-pol-limburg", "be-pol-liege"), policy)
+    assert (decision.verdict, decision.outcome(DataClass.FREE_TEXT)) == (
+        Verdict(decided),
+        Outcome(free_text),
+    )
+
+
 def test_a_reply_is_decided_with_the_signal_it_answers_and_never_without() -> None:
     """Rule 8 looks at the answered signal's handling code: deciding a reply without it, or
     with another signal, would let an H2 signal be passed on unseen."""
