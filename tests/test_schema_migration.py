@@ -18,8 +18,8 @@ from gateway.flow import at_rest
 from gateway.flow.rejection import open_reason
 from gateway.infra.clock import SystemClock
 from gateway.infra.vault import MasterKey
-from gateway.store.sqlite import SqliteStore
 from gateway.store.migrations import MIGRATIONS, SCHEMA_VERSION
+from gateway.store.sqlite import SqliteStore
 from gateway.store.sqlite.schema import connect
 from gateway.translate.memory import _SEAL_PURPOSE, MemoryBackend, MemorySealer, _legacy_context
 from gateway.translate.types import MemoryScope

@@ -115,8 +115,7 @@ VERSION_11: Final = (
     " confirmed_at timestamptz,"
     " revision bigint NOT NULL,"
     " UNIQUE (source_language, target_language, source_key, desk))",
-    "CREATE INDEX translation_memory_pair ON translation_memory"
-    " (source_language, target_language)",
+    "CREATE INDEX translation_memory_pair ON translation_memory (source_language, target_language)",
     "CREATE INDEX translation_memory_desk ON translation_memory (desk)",
     "CREATE TABLE review_items ("
     " id text PRIMARY KEY,"

@@ -4,10 +4,11 @@ concern in its module.
 
 It is being ported concern by concern. :data:`PORTED` names the concerns it keeps (the modules
 of :mod:`gateway.store.interface`); every other method of :class:`Store` is a placeholder that
-raises :class:`NotPorted`, and :meth:`PostgresStore.start` refuses to start a store with
-placeholders (:class:`~gateway.infra.errors.SettingInvalid` on ``database_url``) unless it is
-built with ``partial=True``, which only the tests do. So ``--database postgresql://...`` cannot
-serve until every concern is here.
+raises :class:`NotPorted`, and :meth:`PostgresStore.start`, once it has created or migrated the
+schema, refuses to go on with placeholders (:class:`~gateway.infra.errors.SettingInvalid` on
+``database_url``) unless the store is built with ``partial=True``, which only the tests do. So
+``euregate init --database postgresql://...`` creates the schema and stops there, and no
+command and no ``serve`` runs on PostgreSQL until every concern is here.
 
 How to port a concern (``gateway/store/sqlite/<concern>.py`` to ``postgres/<concern>.py``):
 
@@ -131,11 +132,13 @@ class PostgresStore(PostgresPolicies, Store):
         self._partial = partial
 
     async def start(self) -> Self:
-        """Refuse to start while methods are missing (but ``partial``); else as
-        :meth:`Database.start`: the schema created or brought up to date."""
+        """As :meth:`Database.start` (the schema created or brought up to date), then refuse to
+        go on while methods are missing, but with ``partial``."""
+        await super().start()
         if UNPORTED and not self._partial:
+            await self.close()
             raise SettingInvalid(setting=DATABASE_URL_SETTING, reason=NOT_EVERYTHING_PORTED)
-        return await super().start()
+        return self
 
 
 UNPORTED: Final = unported_methods(PostgresStore)

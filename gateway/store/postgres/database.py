@@ -233,4 +233,3 @@ def audit_entry(row: Sequence[Any]) -> AuditEntry:
         canonical=bytes(row[5]),
         hash=row[6],
     )
-
