@@ -14,7 +14,6 @@ from typing import Any
 import psycopg
 import pytest
 
-from gateway.infra.audit import events, refs
 from gateway.infra.clock import SystemClock
 from gateway.infra.config import load_settings
 from gateway.infra.errors import SettingInvalid
@@ -24,17 +23,9 @@ from gateway.store.postgres import UNPORTED, NotPorted, PostgresStore, StoreClos
 from gateway.store.postgres.database import ChainNotLocked, Transaction
 from gateway.store.postgres.schema import SchemaTooNew
 from gateway.store.sqlite.schema import create_schema as create_sqlite_schema
+from tests.test_store_contract_audit_log import event
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def event(number: int) -> events.PolicyExplained:
-    return events.PolicyExplained(
-        by=refs.partner(f"p{number}"),
-        body_sha256=f"{number:064x}",
-        policy_sha256="p" * 64,
-        recipients=(),
-    )
 
 
 def opened(url: str) -> PostgresStore:
