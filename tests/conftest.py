@@ -35,6 +35,7 @@ from gateway.staff import Desk, Passwords, Role, StaffAccount
 from gateway.store import Store
 from gateway.store.sqlite import SqliteStore
 from tests import audit_entries
+from tests.audit_entries import OLD_AUDIT_ENTRIES
 from tests.postgres import postgres_cluster, postgres_url  # noqa: F401 - the store's tests'
 from tests.store_backends import empty_store, parametrize_empty_store, store_clock  # noqa: F401
 
@@ -45,7 +46,6 @@ EXAMPLES = REPO / "examples"
 
 # --- every audit entry a test writes reads back into its type (tests/audit_entries.py) --------
 
-OLD_AUDIT_ENTRIES = "old_audit_entries"
 _CHECKED: list[Path] = []
 
 

@@ -29,6 +29,8 @@ from urllib.parse import quote
 import psycopg
 import pytest
 
+from tests.audit_entries import OLD_AUDIT_ENTRIES, postgres_misfits
+
 SUPERUSER: Final = "euregate"
 UNPRIVILEGED: Final = "nobody"
 _SETTINGS: Final = (
@@ -124,11 +126,16 @@ def postgres_cluster() -> Iterator[Cluster]:
 
 
 @pytest.fixture
-def postgres_url(postgres_cluster: Cluster) -> Iterator[str]:
-    """The URL of a new, empty database of its own, dropped after the test."""
+def postgres_url(request: pytest.FixtureRequest, postgres_cluster: Cluster) -> Iterator[str]:
+    """The URL of a new, empty database of its own, dropped after the test once every audit
+    entry the test wrote there is found to read back into its type."""
     name = f"test_{os.getpid()}_{next(_NAMES)}"
     postgres_cluster.admin(f"CREATE DATABASE {name} TEMPLATE template0")
+    url = postgres_cluster.url(name)
     try:
-        yield postgres_cluster.url(name)
+        yield url
+        old_forms = request.node.get_closest_marker(OLD_AUDIT_ENTRIES) is not None
+        if misfits := postgres_misfits(url, old_forms=old_forms):
+            pytest.fail("audit entries that do not fit their types:\n" + "\n".join(misfits))
     finally:
         postgres_cluster.admin(f"DROP DATABASE {name} WITH (FORCE)")
