@@ -20,7 +20,7 @@ import pytest
 
 from gateway.infra.clock import FixedClock
 from gateway.store import Store
-from gateway.store.postgres import PORTED, PostgresStore
+from gateway.store.postgres import PORTED, UNPORTED, PostgresStore
 from gateway.store.sqlite import SqliteStore
 
 BACKENDS: Final = ("sqlite", "postgres")
@@ -29,21 +29,26 @@ START: Final = datetime(2026, 3, 2, 9, 0, 7, 123456, tzinfo=UTC)
 """Where the clock of each contract test starts: a time with microseconds, in UTC."""
 
 
-def backends_keeping(concern: str) -> tuple[str, ...]:
-    """The backends whose contract tests of ``concern`` run: SQLite always, PostgreSQL once
-    the concern is ported to it."""
-    return tuple(name for name in BACKENDS if name == "sqlite" or concern in PORTED)
+def backends_keeping(concerns: tuple[str, ...]) -> tuple[str, ...]:
+    """The backends that keep every one of ``concerns``: SQLite always, PostgreSQL once they
+    are ported to it."""
+    return tuple(name for name in BACKENDS if name == "sqlite" or set(concerns) <= set(PORTED))
 
 
 def parametrize_empty_store(metafunc: pytest.Metafunc) -> None:
-    """Run a test that takes ``empty_store`` once per backend keeping its module's concern
-    (all backends for a test outside the contract modules)."""
+    """Run a test that takes ``empty_store`` once per backend that keeps what it uses: the
+    concerns its module names in ``STORE_CONCERNS``, else a contract module's own concern
+    (``test_store_contract_<concern>``); a test elsewhere uses the whole store, so it runs
+    on PostgreSQL once nothing is left to port."""
     if "empty_store" not in metafunc.fixturenames:
         return
     module = metafunc.module.__name__.rpartition(".")[2]
-    concern = module.removeprefix(CONTRACT_PREFIX)
-    backends = backends_keeping(concern) if module.startswith(CONTRACT_PREFIX) else BACKENDS
-    metafunc.parametrize("empty_store", backends, indirect=True)
+    if module.startswith(CONTRACT_PREFIX):
+        concerns = (module.removeprefix(CONTRACT_PREFIX),)
+    else:
+        concerns = () if not UNPORTED else ("everything",)
+    concerns = getattr(metafunc.module, "STORE_CONCERNS", concerns)
+    metafunc.parametrize("empty_store", backends_keeping(concerns), indirect=True)
 
 
 @asynccontextmanager

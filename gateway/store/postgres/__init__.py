@@ -49,8 +49,10 @@ How to port a concern (``gateway/store/sqlite/<concern>.py`` to ``postgres/<conc
   both dialects' DDL in one entry.
 - **Tests**: the contract tests ``tests/test_store_contract_<concern>.py`` run against every
   backend that keeps the concern: add the concern to :data:`PORTED` and they run on
-  PostgreSQL too (``tests/store_backends.py``). ``tests/test_store_postgres.py`` holds what
-  is PostgreSQL's own.
+  PostgreSQL too (``tests/store_backends.py``); a contract module that needs other concerns
+  as well (partners for keys) names them all in ``STORE_CONCERNS``. The other tests that use
+  a store run on PostgreSQL once nothing is left in :data:`UNPORTED`.
+  ``tests/test_store_postgres.py`` holds what is PostgreSQL's own.
 """
 
 from __future__ import annotations
