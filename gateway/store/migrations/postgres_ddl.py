@@ -11,12 +11,18 @@ schema as SQLite has it after its eleventh step. The types are PostgreSQL's own:
   languages, a signal's and a request's recipients, a decision and its rule ids, a review
   item's reasons);
 - ``BLOB`` is ``bytea``; ``INTEGER PRIMARY KEY AUTOINCREMENT`` an identity column; counts and
-  sequence numbers ``bigint``; the throttle's tokens ``double precision``; a flag ``boolean``.
+  sequence numbers ``bigint``; the throttle's tokens ``double precision``; a flag ``boolean``;
+- where SQLite's queries order by the hidden ``rowid`` (the order rows were inserted in), the
+  PostgreSQL table has an identity column ``seq`` in its stead (:data:`ROWID_STANDINS`); rows
+  inserted by auditing writes, which hold the chain's lock, are numbered in commit order.
 """
 
 from __future__ import annotations
 
 from typing import Final
+
+ROWID_STANDINS: Final = {"certificates": "seq", "decisions": "seq"}
+"""The columns that stand for SQLite's ``rowid``, by table: PostgreSQL's only columns."""
 
 VERSION_11: Final = (
     "CREATE TABLE meta (key text PRIMARY KEY, value text)",
@@ -32,6 +38,7 @@ VERSION_11: Final = (
     " updated_at timestamptz)",
     "CREATE TABLE certificates ("
     " fingerprint text PRIMARY KEY,"
+    " seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,"
     " partner_id text NOT NULL REFERENCES partners (id),"
     " serial text NOT NULL,"
     " not_before timestamptz,"
@@ -70,6 +77,7 @@ VERSION_11: Final = (
     "CREATE INDEX audit_at ON audit (at)",
     "CREATE TABLE decisions ("
     " signal_id text NOT NULL REFERENCES signals (id),"
+    " seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,"
     " recipient_id text NOT NULL REFERENCES partners (id),"
     " verdict text NOT NULL,"
     " rule_ids jsonb NOT NULL,"

@@ -67,11 +67,13 @@ from gateway.infra.errors import SettingInvalid
 from gateway.infra.i18n import N_
 from gateway.store.interface import Store
 from gateway.store.postgres.database import Database, StoreClosed
+from gateway.store.postgres.keys import PostgresKeys
 from gateway.store.postgres.policies import PostgresPolicies
+from gateway.store.postgres.registry import PostgresRegistry
 
 __all__ = ["PORTED", "Database", "NotPorted", "PostgresStore", "StoreClosed", "unported_methods"]
 
-PORTED: Final = ("audit_log", "policies")
+PORTED: Final = ("audit_log", "keys", "policies", "registry")
 """The concerns (modules of :mod:`gateway.store.interface`) the PostgreSQL store keeps."""
 
 NOT_EVERYTHING_PORTED: Final = N_(
@@ -109,7 +111,7 @@ def unported_methods(cls: type) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-class PostgresStore(PostgresPolicies, Store):
+class PostgresStore(PostgresRegistry, PostgresKeys, PostgresPolicies, Store):
     """Everything Euregate keeps, in one PostgreSQL database that several gateway processes may
     share. ``async with`` it, or start it before use and close it after. Until every concern
     is ported (:data:`PORTED`) it starts only with ``partial=True``."""
