@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from aiohttp import web
 
@@ -175,6 +176,7 @@ async def build(
     )
     app[REFUSALS] = partner_refusals
     app.cleanup_ctx.append(summarising(partner_refusals))
+    app.cleanup_ctx.append(_background(partial(policy.follow, settings.policy_follow_interval)))
     app.cleanup_ctx.append(_background(courier.run))
     app.cleanup_ctx.append(_background(pusher.run))
     authenticator = Authenticator(

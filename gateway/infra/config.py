@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     policy_file: Path | None = Field(
         default=None, description="The sharing policy (default: policy.toml in the data directory)."
     )
+    policy_follow_interval: float = Field(
+        default=5.0,
+        gt=0,
+        le=3600,
+        description="Seconds between checks for a policy another gateway process on the same "
+        "store adopted, which this one then decides by too.",
+    )
     log_level: str = Field(default="info", description="debug, info, warning or error.")
     group_commit_max: int = Field(
         default=256, ge=1, description="Most writes committed together in one transaction."
