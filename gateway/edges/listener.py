@@ -30,9 +30,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import socket
 import ssl
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
@@ -386,7 +388,7 @@ class GatedSite(web.BaseSite):
     """A TLS site for an :class:`aiohttp.web.AppRunner` whose connections pass
     :class:`Admission` before their handshake and keep to :class:`Limits` after it."""
 
-    __slots__ = ("_host", "_limits", "_listener", "_name", "_port")
+    __slots__ = ("_host", "_limits", "_listener", "_more", "_name", "_port", "_sockets")
 
     def __init__(
         self,
@@ -397,10 +399,15 @@ class GatedSite(web.BaseSite):
         ssl_context: ssl.SSLContext,
         limits: Limits,
         name: str,
+        sockets: Sequence[socket.socket] = (),
     ) -> None:
+        """``sockets``, when given, are already bound and listening (``serve --workers``
+        hands the same ones to every worker); else the site binds ``host`` and ``port``."""
         super().__init__(runner, ssl_context=ssl_context)
         self._host, self._port, self._limits, self._name = host, port, limits, name
+        self._sockets = tuple(sockets)
         self._listener: Listener | None = None
+        self._more: list[asyncio.Server] = []
 
     @property
     def name(self) -> str:
@@ -412,12 +419,22 @@ class GatedSite(web.BaseSite):
         assert server is not None
         assert self._ssl_context is not None
         self._listener = Listener(server, self._ssl_context, self._limits, self._name)
-        self._server = await asyncio.get_running_loop().create_server(
-            self._listener.connection, self._host, self._port, backlog=self._backlog
-        )
+        loop = asyncio.get_running_loop()
+        if not self._sockets:
+            self._server = await loop.create_server(
+                self._listener.connection, self._host, self._port, backlog=self._backlog
+            )
+            return
+        servers = [
+            await loop.create_server(self._listener.connection, sock=sock, backlog=self._backlog)
+            for sock in self._sockets
+        ]
+        self._server, self._more = servers[0], servers[1:]
 
     async def stop(self) -> None:
         await super().stop()
+        for more in self._more:
+            more.close()
         if self._listener is not None:
             await self._listener.close()
 

@@ -27,6 +27,7 @@ from gateway.edges.refusals import REFUSALS, RefusalLedger, summarising
 from gateway.edges.staff_app import AUTHENTICATOR, DESK, add_memory_routes, create_staff_app
 from gateway.edges.web import setup_web
 from gateway.edges.web.verifications import Verifications
+from gateway.edges.workers import Listeners
 from gateway.flow import at_rest
 from gateway.flow.courier import Courier
 from gateway.flow.desk import ReviewDesk
@@ -331,8 +332,9 @@ def _background(
     return context
 
 
-def reload_on_hangup(gateway: Gateway) -> None:
-    """SIGHUP (``euregate policy reload``) re-reads the policy (the file off the event loop)."""
+def reload_on_hangup(gateway: Gateway, *, pid_file: bool = True) -> None:
+    """SIGHUP (``euregate policy reload``) re-reads the policy (the file off the event loop);
+    the process id is written to the pid file for that command to find (``pid_file``)."""
 
     reloads: set[asyncio.Task[object]] = set()
 
@@ -345,11 +347,13 @@ def reload_on_hangup(gateway: Gateway) -> None:
             task.add_done_callback(reloads.discard)
 
         loop.add_signal_handler(signal.SIGHUP, hangup)
-        gateway.layout.pid_file.write_text(f"{os.getpid()}\n")
+        if pid_file:
+            gateway.layout.pid_file.write_text(f"{os.getpid()}\n")
 
     async def uninstall(_: web.Application) -> None:
         asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
-        gateway.layout.pid_file.unlink(missing_ok=True)
+        if pid_file:
+            gateway.layout.pid_file.unlink(missing_ok=True)
 
     gateway.app.on_startup.append(install)
     gateway.app.on_cleanup.append(uninstall)
@@ -368,17 +372,39 @@ ANSWERS_WRITTEN = 5.0
 being written; a request still under way then is ended."""
 
 
-async def run(settings: Settings, *, announce: Callable[[str, str], None]) -> None:
+async def run(
+    settings: Settings,
+    *,
+    announce: Callable[[str, str], None],
+    listeners: Listeners | None = None,
+) -> None:
     """Serve until SIGINT or SIGTERM, then stop cleanly; ``announce`` hears both URLs once
-    the ports are open."""
+    the ports are open. A worker of ``serve --workers`` serves the ``listeners`` it inherited
+    and leaves the pid file to its parent."""
     configure(settings.log_level)
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     gateway = await build(settings)
-    reload_on_hangup(gateway)
-    await serve(gateway, settings, announce)
+    reload_on_hangup(gateway, pid_file=listeners is None)
+    await serve(gateway, settings, announce, listeners)
 
 
-async def serve(gateway: Gateway, settings: Settings, announce: Callable[[str, str], None]) -> None:
+async def prepare(settings: Settings) -> None:
+    """What the parent of ``serve --workers`` does once before its workers start: the store
+    brought to its schema and the policy adopted, so that the workers do not race to."""
+    layout = datafiles.require_data_dir(DataDir(settings.data_dir))
+    store = await store_for(settings, layout.database, clock=SystemClock()).start()
+    try:
+        await PolicyInForce.adopt(settings.policy_file or layout.policy, store=store)
+    finally:
+        await store.close()
+
+
+async def serve(
+    gateway: Gateway,
+    settings: Settings,
+    announce: Callable[[str, str], None],
+    listeners: Listeners | None = None,
+) -> None:
     """Both listeners until SIGINT or SIGTERM, the service manager told when they accept
     (``READY=1``) and when they stop (``STOPPING=1``).
 
@@ -388,7 +414,7 @@ async def serve(gateway: Gateway, settings: Settings, announce: Callable[[str, s
     runners: list[web.AppRunner] = []
     try:
         urls = await open_listeners(
-            gateway, settings.host, (settings.port, settings.staff_port), runners
+            gateway, settings.host, (settings.port, settings.staff_port), runners, listeners
         )
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
@@ -417,21 +443,36 @@ async def stop_listeners(runners: list[web.AppRunner]) -> None:
 
 
 async def open_listeners(
-    gateway: Gateway, host: str, ports: tuple[int, int], runners: list[web.AppRunner]
+    gateway: Gateway,
+    host: str,
+    ports: tuple[int, int],
+    runners: list[web.AppRunner],
+    listeners: Listeners | None = None,
 ) -> tuple[str, str]:
-    """Open the partners' listener and the staff listener on ``ports``; their URLs. Each
-    runner joins ``runners`` before it starts, for the caller to clean up, failure or not."""
+    """Open the partners' listener and the staff listener on ``ports`` (or on the sockets of
+    ``listeners``, bound already); their URLs. Each runner joins ``runners`` before it starts,
+    for the caller to clean up, failure or not."""
     urls = []
-    for app, port, context, limits, name in (
-        (gateway.app, ports[0], gateway.ssl_context, gateway.limits, "partners"),
-        (gateway.staff_app, ports[1], gateway.staff_ssl_context, gateway.staff_limits, "staff"),
+    bound = (listeners.partners, listeners.staff) if listeners else ((), ())
+    for app, port, context, limits, name, sockets in (
+        (gateway.app, ports[0], gateway.ssl_context, gateway.limits, "partners", bound[0]),
+        (
+            gateway.staff_app,
+            ports[1],
+            gateway.staff_ssl_context,
+            gateway.staff_limits,
+            "staff",
+            bound[1],
+        ),
     ):
         runner = web.AppRunner(
             app, access_log=None, handle_signals=False, shutdown_timeout=ANSWERS_WRITTEN
         )
         runners.append(runner)
         await runner.setup()
-        site = GatedSite(runner, host, port, ssl_context=context, limits=limits, name=name)
+        site = GatedSite(
+            runner, host, port, ssl_context=context, limits=limits, name=name, sockets=sockets
+        )
         await site.start()
         urls.append(f"https://{host}:{runner.addresses[0][1]}")
     return urls[0], urls[1]

@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     group_commit_max: int = Field(
         default=256, ge=1, description="Most writes committed together in one transaction."
     )
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Gateway processes that share the listeners and the store (`serve "
+        "--workers`), to use more than one core.",
+    )
     intake_workers: int = Field(
         default=2,
         ge=1,

@@ -53,7 +53,16 @@ def add_data_dir(parser: argparse.ArgumentParser) -> None:
 def settings(args: argparse.Namespace) -> Settings:
     """Whichever flags the command was given, over the environment, the configuration file
     and the defaults."""
-    names = ("config", "data_dir", "database_url", "host", "port", "staff_port", "max_body_bytes")
+    names = (
+        "config",
+        "data_dir",
+        "database_url",
+        "host",
+        "port",
+        "staff_port",
+        "max_body_bytes",
+        "workers",
+    )
     return load_settings(**{name: getattr(args, name, None) for name in names})
 
 

@@ -6,8 +6,10 @@ import argparse
 import sys
 
 from gateway.decide.sharing import PolicyRefused
-from gateway.edges import server
+from gateway.edges import server, workers
 from gateway.edges.cli.common import Subparsers, add_data_dir, settings
+from gateway.infra.config import DataDir
+from gateway.infra.logs import configure
 
 
 def register(commands: Subparsers) -> None:
@@ -30,6 +32,14 @@ def register(commands: Subparsers) -> None:
     parser.add_argument(
         "--max-body-bytes", type=int, default=None, help="largest accepted body (default 262144)"
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="gateway processes sharing the listeners and the store (default: $EUREGATE_WORKERS "
+        "or 1; one per core uses them all)",
+    )
+    parser.add_argument(workers.INHERIT_OPTION, dest="inherit_listeners", help=argparse.SUPPRESS)
     parser.set_defaults(handler=run_serve)
 
 
@@ -41,7 +51,23 @@ async def run_serve(args: argparse.Namespace) -> int:
         print(f"Euregate listening on {url} (data directory: {config.data_dir})", flush=True)
 
     try:
-        await server.run(config, announce=announce)
+        if args.inherit_listeners:
+            inherited = workers.inherited(args.inherit_listeners)
+            workers.stop_with_parent(inherited)
+            await server.run(config, announce=lambda *_: None, listeners=inherited)
+        elif config.workers > 1:
+            configure(config.log_level)
+            await server.prepare(config)
+            return await workers.supervise(
+                sys.argv[1:],
+                host=config.host,
+                ports=(config.port, config.staff_port),
+                count=config.workers,
+                pid_file=DataDir(config.data_dir).pid_file,
+                announce=announce,
+            )
+        else:
+            await server.run(config, announce=announce)
     except PolicyRefused as refusal:
         print("euregate serve: the sharing policy cannot come into force:", file=sys.stderr)
         for problem in refusal.problems:

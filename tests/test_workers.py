@@ -1,0 +1,255 @@
+"""``euregate serve --workers N``: N gateway processes on the listeners the parent bound, on one
+store. The parent says ``READY=1`` once every worker is ready, starts a worker again when one
+dies, hands a reload to one worker while the others follow it, and on SIGTERM stops them all
+and exits 0. Each test runs the real command; the workers are real processes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gateway.edges import workers
+from gateway.edges.client import EuregateClient
+from gateway.infra import audit
+from gateway.infra.clock import SystemClock
+from gateway.infra.config import DataDir
+from gateway.store.sqlite import SqliteStore
+from tests.conftest import REPO, client_context, free_port
+from tests.polling import until
+from tests.test_serve_lifecycle import STARTUP, ServiceManager, service_manager
+
+SENDER = "nl-pol-limburg"
+RECIPIENT = "be-pol-lanaken"  # reads Dutch: a copy for it is sealed without review
+
+
+@pytest.fixture
+def manager(tmp_path: Path) -> Any:
+    path = str(tmp_path / "notify")
+    with service_manager(path, path) as listening:
+        yield listening
+
+
+@dataclass
+class Workers:
+    process: asyncio.subprocess.Process
+    port: int
+    output: list[str]
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    def pids(self) -> set[int]:
+        """The worker processes the parent runs now."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        found = set()
+        for pid in children.read_text().split():
+            try:
+                command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            except FileNotFoundError:
+                continue
+            if workers.INHERIT_OPTION.encode() in command:
+                found.add(int(pid))
+        return found
+
+    def logged(self, event: str) -> list[dict[str, Any]]:
+        lines = [json.loads(line) for line in self.output if line.startswith("{")]
+        return [line for line in lines if line.get("event") == event]
+
+    async def stop(self) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        return await asyncio.wait_for(self.process.wait(), STARTUP)
+
+
+@asynccontextmanager
+async def serving(
+    layout: DataDir, manager: ServiceManager, count: int = 2, **environment: str
+) -> AsyncIterator[Workers]:
+    """``euregate serve --workers count`` in its own process; yields at once."""
+    port = free_port()
+    command = ["-m", "gateway", "serve", "--data-dir", str(layout.root), "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--staff-port", str(free_port()), "--workers", str(count)]
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *command,
+        cwd=REPO,
+        env={**os.environ, "NOTIFY_SOCKET": manager.address, **environment},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    output: list[str] = []
+
+    async def collect(stream: asyncio.StreamReader | None) -> None:
+        assert stream is not None
+        while line := await stream.readline():
+            output.append(line.decode(errors="replace").rstrip("\n"))
+
+    reading = asyncio.gather(collect(process.stdout), collect(process.stderr))
+    try:
+        yield Workers(process, port, output)
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await process.wait()
+        await reading
+
+
+def alive(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists()
+
+
+async def post(
+    url: str, layout: DataDir, template: dict[str, Any], references: list[str]
+) -> list[str]:
+    """Each reference posted over its own connection, four at a time (a partner's concurrency
+    in each worker); the signal ids."""
+
+    async def one(reference: str) -> str:
+        client = EuregateClient(url, ssl_context=client_context(layout, SENDER), timeout=30)
+        async with client:
+            receipt = await client.post_signal({**template, "sender_reference": reference})
+        return str(receipt["signal_id"])
+
+    ids: list[str] = []
+    for start in range(0, len(references), 4):
+        ids += await asyncio.gather(*(one(r) for r in references[start : start + 4]))
+    return ids
+
+
+async def replaced(service: Workers, gone: int) -> set[int]:
+    """The workers, once the parent started one in place of ``gone``."""
+
+    async def again() -> bool:
+        pids = service.pids()
+        return len(pids) == 2 and gone not in pids
+
+    await until(again, patience=STARTUP)
+    return service.pids()
+
+
+async def test_workers_share_the_listeners_and_a_dead_one_is_replaced(
+    layout: DataDir, manager: ServiceManager, example: Callable[[str], dict[str, Any]]
+) -> None:
+    template = {**example("nl-drug-waste-maastricht.json"), "recipients": {"partners": [RECIPIENT]}}
+    async with serving(layout, manager) as service:
+        ready = await manager.until("READY")
+        assert "2 workers" in ready["STATUS"]
+        first, second = sorted(service.pids())
+        accepted = await post(service.url, layout, template, [f"W-{n}" for n in range(8)])
+
+        os.kill(first, signal.SIGKILL)
+        accepted += await post(
+            service.url, layout, template, [f"W-after-first-{n}" for n in range(4)]
+        )
+        now = await replaced(service, first)
+        assert second in now
+
+        os.kill(second, signal.SIGKILL)
+        accepted += await post(
+            service.url, layout, template, [f"W-after-second-{n}" for n in range(4)]
+        )
+        now = await replaced(service, second)
+
+        exit_status = asyncio.create_task(service.stop())
+        assert (await manager.until("STOPPING"))["STOPPING"] == "1"
+        assert await exit_status == 0
+        assert not any(alive(pid) for pid in now)
+    assert [line["pid"] for line in service.logged("worker_died")] == [first, second]
+    assert not layout.pid_file.exists()
+
+    async with SqliteStore(layout.database, clock=SystemClock()) as store:
+        assert set(accepted) <= set(await store.signal_ids())
+        assert len(set(accepted)) == 16
+        sealed = {e.signal_id for s in accepted for e in await store.envelopes_of_signal(s)}
+        envelopes = [e for s in accepted for e in await store.envelopes_of_signal(s)]
+        assert len(envelopes) == len(sealed), "a copy sealed twice, by two workers"
+        assert audit.verify(await store.audit_entries()).ok
+
+
+async def test_a_reload_is_adopted_by_one_worker_and_followed_by_the_other(
+    layout: DataDir, manager: ServiceManager
+) -> None:
+    async with serving(layout, manager, EUREGATE_POLICY_FOLLOW_INTERVAL="0.2") as service:
+        await manager.until("READY")
+        text = layout.policy.read_text(encoding="utf-8")
+        layout.policy.write_text(text + "\n# revised at the Euregio\n", encoding="utf-8")
+        reload = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "gateway",
+            "policy",
+            "reload",
+            "--data-dir",
+            str(layout.root),
+            cwd=REPO,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        said, _ = await asyncio.wait_for(reload.communicate(), STARTUP)
+        assert reload.returncode == 0, said
+
+        async def followed() -> bool:
+            return len(service.logged("policy_followed")) == 1
+
+        await until(followed, patience=STARTUP)
+        (adopted,) = service.logged("policy_adopted")[-1:]
+        assert service.logged("policy_followed")[0]["sha256"] == adopted["sha256"]
+        assert adopted["sha256"] in said.decode()
+        assert await service.stop() == 0
+
+    async with SqliteStore(layout.database, clock=SystemClock()) as store:
+        kinds = [entry.kind for entry in await store.audit_entries()]
+    assert kinds.count("policy.adopted") == 2, "the first policy, then the revision, once"
+
+
+async def test_a_worker_that_cannot_start_ends_serve_with_its_failure(
+    layout: DataDir, manager: ServiceManager
+) -> None:
+    """The workers, not the parent, open the translation backend's settings: a worker that
+    fails before it is ready is not started again and again; ``serve`` ends, not 0."""
+    broken = {"EUREGATE_LIBRETRANSLATE_URL": "ftp://translation.invalid"}
+    async with serving(layout, manager, **broken) as service:
+        status = await asyncio.wait_for(service.process.wait(), STARTUP)
+    assert status != 0
+    assert service.logged("worker_failed_to_start")
+    assert not service.logged("workers_ready")
+
+
+async def test_a_policy_that_cannot_come_into_force_is_refused_before_any_worker_starts(
+    layout: DataDir, manager: ServiceManager
+) -> None:
+    layout.policy.write_text('version = 1\n[[rule]]\nid = "x"\nverdict = "maybe"\n', "utf-8")
+    async with serving(layout, manager) as service:
+        status = await asyncio.wait_for(service.process.wait(), STARTUP)
+    assert status == 1
+    assert any("cannot come into force" in line for line in service.output)
+    assert not service.logged("workers_ready")
+    assert not service.logged("worker_failed_to_start"), "no worker was started"
+
+
+async def test_workers_stop_when_their_parent_is_killed_outright(
+    layout: DataDir, manager: ServiceManager
+) -> None:
+    """SIGKILL leaves the parent no time to stop anyone: each worker sees its lifeline close
+    and stops as on SIGTERM, so none serves on, orphaned, on the listeners."""
+    async with serving(layout, manager) as service:
+        await manager.until("READY")
+        orphans = service.pids()
+        assert len(orphans) == 2
+        service.process.kill()
+        await service.process.wait()
+
+        async def all_gone() -> bool:
+            return not any(alive(pid) for pid in orphans)
+
+        await until(all_gone, patience=STARTUP)
+    assert len(service.logged("worker_parent_gone")) == 2
