@@ -26,6 +26,8 @@ from gateway.store import (
 from tests.store_backends import START
 from tests.store_events import an_event
 
+STORE_CONCERNS = ("registry", "signals", "requests", "subjects", "review", "delivery")
+
 LIMBURG = Partner("nl-pol-limburg", "Politie Eenheid Limburg", "NL", "police", ("nl",))
 LIEGE = Partner("be-pol-liege", "Zone de police de Liège", "BE", "police", ("fr",))
 AACHEN = Partner("de-pol-aachen", "Polizeipräsidium Aachen", "DE", "police", ("de",))
@@ -317,16 +319,3 @@ async def test_signals_are_found_by_any_of_their_keys_newest_first(registry: Sto
     )
     assert await registry.signals_with_keys([]) == []
     assert await registry.signals_with_keys(["unknown"]) == []
-
-
-async def test_the_acceptance_entries_of_signals_are_read_by_their_ids(registry: Store) -> None:
-    kept = [
-        (await registry.accept_signal(signal, accepted(signal))).signal
-        for signal in (new_signal(n, LIEGE) for n in range(1, 4))
-    ]
-    entries = {entry.seq: entry for entry in await registry.audit_entries()}
-
-    found = await registry.signal_entries([kept[0].id, kept[2].id, "no-such-signal", kept[0].id])
-
-    assert found == {kept[0].id: entries[kept[0].audit_seq], kept[2].id: entries[kept[2].audit_seq]}
-    assert await registry.signal_entries([]) == {}
