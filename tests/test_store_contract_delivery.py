@@ -168,6 +168,36 @@ async def test_a_rejection_keeps_its_sealed_reason_and_withdraws_an_unsealed_fir
     assert await registry.pending_copies(due=START + timedelta(days=1)) == []
 
 
+async def test_a_copy_released_after_its_unreviewed_first_version_is_the_next_version(
+    registry: Store,
+) -> None:
+    immediate = replace(waiting_for(LIEGE, 1), release_now=True)
+    signal = replace(
+        new_signal(1),
+        recipients=(LIEGE.id,),
+        decisions=(decision(LIEGE, Verdict.REVIEW),),
+        reviews=(immediate,),
+        copies=(NewCopy("first", LIEGE.id, CopyReview.PENDING, review_item_id="item-1"),),
+    )
+    await registry.accept_signal(signal, accepted(signal))
+    (first,) = await registry.pending_copies(due=START)
+    await registry.keep_envelope(sealed(first, "env-1"), event(EventKind.COPY_SEALED))
+    released = NewCopy("second", LIEGE.id, CopyReview.RELEASED, review_item_id="item-1")
+
+    await registry.decide_review(
+        "item-1",
+        ReviewOutcome(ReviewState.RELEASED, "m.dubois", correction=b"sealed", copy=released),
+        event(EventKind.REVIEW_RELEASED),
+    )
+
+    (second,) = await registry.pending_copies(due=START)
+    assert (first.version, first.review) == (1, CopyReview.PENDING)
+    assert (second.id, second.version, second.review) == ("second", 2, CopyReview.RELEASED)
+    position = await registry.keep_envelope(sealed(second, "env-2"), event(EventKind.COPY_SEALED))
+    assert position == 2
+    assert [e.version for e in await registry.inbox(LIEGE.id, after=0, limit=10)] == [1, 2]
+
+
 async def test_no_clear_reason_is_kept_by_this_version(registry: Store) -> None:
     assert await registry.clear_rejection_reasons() == []
     assert await registry.seal_rejection_reasons({"item-1": b"x"}) == 0
@@ -386,6 +416,32 @@ async def test_one_partners_backlog_never_hides_anothers_and_a_suspended_partner
     assert {d.recipient_id for d in await registry.due_pushes(due=START, per_recipient=5)} == {
         LIEGE.id
     }
+
+
+async def test_each_partners_oldest_due_push_goes_first(registry: Store) -> None:
+    for number in range(1, 4):
+        made = new_signal(number, LIEGE)
+        await registry.accept_signal(made, accepted(made))
+    for copy in await registry.pending_copies(due=START):
+        await registry.keep_envelope(
+            sealed(copy, f"env-{copy.signal_id[-1]}", webhook=HOOK), event(EventKind.COPY_SEALED)
+        )
+    later = START + timedelta(seconds=30)
+    await registry.record_attempt(
+        "env-1",
+        state=DeliveryState.PENDING,
+        status=503,
+        error="status",
+        next_attempt_at=later,
+        event=event(EventKind.DELIVERY_ATTEMPTED),
+    )
+
+    (now,) = await registry.due_pushes(due=START, per_recipient=1)
+    two = await registry.due_pushes(due=later, per_recipient=2)
+
+    assert now.envelope_id == "env-2"
+    assert sorted(d.envelope_id for d in two) == ["env-2", "env-3"], "env-1 waits until later"
+    assert [d.envelope_id for d in await registry.deliveries()] == ["env-1", "env-2", "env-3"]
 
 
 async def test_a_new_webhook_takes_the_undelivered_pushes_and_none_takes_them_away(
