@@ -85,6 +85,20 @@ async def with_review(store: Store, number: int, *items: NewReviewItem, received
     return signal.id
 
 
+async def gone_out_unreviewed(store: Store) -> None:
+    """A signal to Liège that waits for an officer (``item-1``) and goes out at once, its
+    first version (copy ``first``) unreviewed."""
+    immediate = replace(waiting_for(LIEGE, 1), release_now=True)
+    signal = replace(
+        new_signal(1),
+        recipients=(LIEGE.id,),
+        decisions=(decision(LIEGE, Verdict.REVIEW),),
+        reviews=(immediate,),
+        copies=(NewCopy("first", LIEGE.id, CopyReview.PENDING, review_item_id="item-1"),),
+    )
+    await store.accept_signal(signal, accepted(signal))
+
+
 # --- the review queue ------------------------------------------------------------------------
 
 
@@ -148,15 +162,7 @@ async def test_an_item_is_released_once_and_its_copy_goes_out(
 async def test_a_rejection_keeps_its_sealed_reason_and_withdraws_an_unsealed_first_version(
     registry: Store,
 ) -> None:
-    immediate = replace(waiting_for(LIEGE, 1), release_now=True)
-    signal = replace(
-        new_signal(1),
-        recipients=(LIEGE.id,),
-        decisions=(decision(LIEGE, Verdict.REVIEW),),
-        reviews=(immediate,),
-        copies=(NewCopy("first", LIEGE.id, CopyReview.PENDING, review_item_id="item-1"),),
-    )
-    await registry.accept_signal(signal, accepted(signal))
+    await gone_out_unreviewed(registry)
     outcome = ReviewOutcome(ReviewState.REJECTED, "m.dubois", rejection_sealed=b"why, sealed")
 
     decided = await registry.decide_review("item-1", outcome, event(EventKind.REVIEW_REJECTED))
@@ -171,15 +177,7 @@ async def test_a_rejection_keeps_its_sealed_reason_and_withdraws_an_unsealed_fir
 async def test_a_copy_released_after_its_unreviewed_first_version_is_the_next_version(
     registry: Store,
 ) -> None:
-    immediate = replace(waiting_for(LIEGE, 1), release_now=True)
-    signal = replace(
-        new_signal(1),
-        recipients=(LIEGE.id,),
-        decisions=(decision(LIEGE, Verdict.REVIEW),),
-        reviews=(immediate,),
-        copies=(NewCopy("first", LIEGE.id, CopyReview.PENDING, review_item_id="item-1"),),
-    )
-    await registry.accept_signal(signal, accepted(signal))
+    await gone_out_unreviewed(registry)
     (first,) = await registry.pending_copies(due=START)
     await registry.keep_envelope(sealed(first, "env-1"), event(EventKind.COPY_SEALED))
     released = NewCopy("second", LIEGE.id, CopyReview.RELEASED, review_item_id="item-1")
