@@ -3,10 +3,13 @@ envelopes in each recipient's inbox and the push outbox."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gateway.contract.partners import Partner, PartnerState
 from gateway.decide.decision import Verdict
@@ -260,6 +263,45 @@ async def test_an_envelope_is_kept_once_in_its_recipients_inbox_by_position(
     assert await registry.envelope("nothing") is None
     of_first = await registry.envelopes_of_signal(liege[0].signal_id)
     assert [e.recipient_id for e in of_first] == [LIEGE.id, AACHEN.id]
+
+
+numbers = itertools.count(1000)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    plan=st.lists(st.sampled_from((LIEGE, AACHEN)), min_size=1, max_size=6).flatmap(
+        lambda to: st.tuples(st.just(to), st.permutations(range(len(to))))
+    )
+)
+async def test_each_recipients_positions_count_its_own_envelopes_in_the_order_kept(
+    registry: Store, plan: tuple[list[Partner], list[int]]
+) -> None:
+    """Signals to ``to``, their copies sealed in ``order``."""
+    to, order = plan
+    before = {p.id: len(await registry.inbox(p.id, after=0, limit=1000)) for p in (LIEGE, AACHEN)}
+    for partner in to:
+        made = new_signal(next(numbers), partner)
+        await registry.accept_signal(made, accepted(made))
+    copies = await registry.pending_copies(due=START, limit=100)
+    assert len(copies) == len(to)
+
+    kept = [
+        (
+            copies[n].recipient_id,
+            await registry.keep_envelope(
+                sealed(copies[n], f"env-{copies[n].id}"), event(EventKind.COPY_SEALED)
+            ),
+        )
+        for n in order
+    ]
+
+    for partner in (LIEGE, AACHEN):
+        positions = [position for recipient, position in kept if recipient == partner.id]
+        first = before[partner.id] + 1
+        assert positions == list(range(first, first + len(positions)))
 
 
 async def test_an_acknowledged_envelope_leaves_the_inbox_once_and_only_for_its_recipient(
