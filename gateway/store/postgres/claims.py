@@ -6,8 +6,9 @@ are locked with ``FOR UPDATE SKIP LOCKED``, so two instances asking at once neve
 same row, and marked with this store's name and a lease (``claimed_by``, ``claimed_until``).
 Another instance passes them by until the lease runs out: the work of an instance that died
 is taken up :data:`CLAIM_LEASE` after its last claim. The claimant asking again gets its
-rows again, the lease renewed; what settles the work (sealed, postponed, pushed, failed)
-lets the claim go.
+rows again, the lease renewed (the pushes it has in flight, which it asks the store to skip,
+are renewed too); what settles the work (sealed, postponed, pushed, failed) lets the claim
+go.
 
 A claim saves doing the work twice; it is not what keeps it from being kept twice: a copy is
 sealed, and a push recorded delivered, only if it is still pending in the settling write.
@@ -26,7 +27,7 @@ CLAIM_LEASE: Final = timedelta(seconds=60)
 """How long a claim holds without being renewed: longer than sealing a batch of copies or a
 push takes, short enough that a dead instance's work is soon taken up."""
 
-UNCLAIMED = "claimed_by = NULL, claimed_until = NULL"
+UNCLAIMED: Final = "claimed_by = NULL, claimed_until = NULL"
 """What settling a piece of work sets (``SET`` clause)."""
 
 

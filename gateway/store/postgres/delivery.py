@@ -50,10 +50,12 @@ async def queue_copies(tx: Transaction, signal_id: str, copies: Sequence[NewCopy
         )
 
 
-ENVELOPE_COLUMNS: Final = (
+_ENVELOPE_COLUMNS: Final = (
     "e.position, e.id, e.signal_id, e.recipient_id, c.version, e.envelope, e.created_at, e.acked_at"
 )
-_ENVELOPES: Final = f"SELECT {ENVELOPE_COLUMNS} FROM envelopes e JOIN copies c ON c.id = e.copy_id "
+_ENVELOPES: Final = (
+    f"SELECT {_ENVELOPE_COLUMNS} FROM envelopes e JOIN copies c ON c.id = e.copy_id "
+)
 _COPY_COLUMNS: Final = (
     "c.id, c.signal_id, c.recipient_id, c.version, c.review, c.review_item_id, c.attempts"
 )
@@ -141,7 +143,7 @@ class PostgresDelivery(Claims):
                 "AND e.acked_at IS NULL ORDER BY e.position LIMIT %s",
                 (recipient_id, after, limit),
             )
-            return [inbox_envelope(row) for row in await cursor.fetchall()]
+            return [_envelope(row) for row in await cursor.fetchall()]
 
         return await self.read(read)
 
@@ -149,7 +151,7 @@ class PostgresDelivery(Claims):
         async def read(conn: Connection) -> InboxEnvelope | None:
             cursor = await conn.execute(f"{_ENVELOPES}WHERE e.id = %s", (envelope_id,))
             row = await cursor.fetchone()
-            return None if row is None else inbox_envelope(row)
+            return None if row is None else _envelope(row)
 
         return await self.read(read)
 
@@ -158,7 +160,7 @@ class PostgresDelivery(Claims):
             cursor = await conn.execute(
                 f"{_ENVELOPES}WHERE e.signal_id = %s ORDER BY e.seq", (signal_id,)
             )
-            return [inbox_envelope(row) for row in await cursor.fetchall()]
+            return [_envelope(row) for row in await cursor.fetchall()]
 
         return await self.read(read)
 
@@ -189,13 +191,12 @@ class PostgresDelivery(Claims):
                 (envelope_id, recipient_id),
             )
             row = await cursor.fetchone()
-            return None if row is None else inbox_envelope(row)
+            return None if row is None else _envelope(row)
 
         return await self.write(write)
 
 
-def inbox_envelope(row: tuple[Any, ...]) -> InboxEnvelope:
-    """An envelope from a row of :data:`ENVELOPE_COLUMNS`."""
+def _envelope(row: tuple[Any, ...]) -> InboxEnvelope:
     return InboxEnvelope(
         position=row[0],
         id=row[1],
