@@ -3,10 +3,13 @@ envelopes in each recipient's inbox and the push outbox."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gateway.contract.partners import Partner, PartnerState
 from gateway.decide.decision import Verdict
@@ -35,6 +38,8 @@ from tests.test_store_contract_signals import (
     new_signal,
     with_partners,
 )
+
+STORE_CONCERNS = ("registry", "signals", "review", "delivery")
 
 HOOK = "https://hooks.example/euregate"
 
@@ -81,6 +86,20 @@ async def with_review(store: Store, number: int, *items: NewReviewItem, received
     )
     await store.accept_signal(signal, accepted(signal))
     return signal.id
+
+
+async def gone_out_unreviewed(store: Store) -> None:
+    """A signal to Liège that waits for an officer (``item-1``) and goes out at once, its
+    first version (copy ``first``) unreviewed."""
+    immediate = replace(waiting_for(LIEGE, 1), release_now=True)
+    signal = replace(
+        new_signal(1),
+        recipients=(LIEGE.id,),
+        decisions=(decision(LIEGE, Verdict.REVIEW),),
+        reviews=(immediate,),
+        copies=(NewCopy("first", LIEGE.id, CopyReview.PENDING, review_item_id="item-1"),),
+    )
+    await store.accept_signal(signal, accepted(signal))
 
 
 # --- the review queue ------------------------------------------------------------------------
@@ -146,15 +165,7 @@ async def test_an_item_is_released_once_and_its_copy_goes_out(
 async def test_a_rejection_keeps_its_sealed_reason_and_withdraws_an_unsealed_first_version(
     registry: Store,
 ) -> None:
-    immediate = replace(waiting_for(LIEGE, 1), release_now=True)
-    signal = replace(
-        new_signal(1),
-        recipients=(LIEGE.id,),
-        decisions=(decision(LIEGE, Verdict.REVIEW),),
-        reviews=(immediate,),
-        copies=(NewCopy("first", LIEGE.id, CopyReview.PENDING, review_item_id="item-1"),),
-    )
-    await registry.accept_signal(signal, accepted(signal))
+    await gone_out_unreviewed(registry)
     outcome = ReviewOutcome(ReviewState.REJECTED, "m.dubois", rejection_sealed=b"why, sealed")
 
     decided = await registry.decide_review("item-1", outcome, event(EventKind.REVIEW_REJECTED))
@@ -164,6 +175,28 @@ async def test_a_rejection_keeps_its_sealed_reason_and_withdraws_an_unsealed_fir
     assert await registry.rejection_reason("item-1") == b"why, sealed"
     assert await registry.review_correction("item-1") is None
     assert await registry.pending_copies(due=START + timedelta(days=1)) == []
+
+
+async def test_a_copy_released_after_its_unreviewed_first_version_is_the_next_version(
+    registry: Store,
+) -> None:
+    await gone_out_unreviewed(registry)
+    (first,) = await registry.pending_copies(due=START)
+    await registry.keep_envelope(sealed(first, "env-1"), event(EventKind.COPY_SEALED))
+    released = NewCopy("second", LIEGE.id, CopyReview.RELEASED, review_item_id="item-1")
+
+    await registry.decide_review(
+        "item-1",
+        ReviewOutcome(ReviewState.RELEASED, "m.dubois", correction=b"sealed", copy=released),
+        event(EventKind.REVIEW_RELEASED),
+    )
+
+    (second,) = await registry.pending_copies(due=START)
+    assert (first.version, first.review) == (1, CopyReview.PENDING)
+    assert (second.id, second.version, second.review) == ("second", 2, CopyReview.RELEASED)
+    position = await registry.keep_envelope(sealed(second, "env-2"), event(EventKind.COPY_SEALED))
+    assert position == 2
+    assert [e.version for e in await registry.inbox(LIEGE.id, after=0, limit=10)] == [1, 2]
 
 
 async def test_no_clear_reason_is_kept_by_this_version(registry: Store) -> None:
@@ -230,6 +263,45 @@ async def test_an_envelope_is_kept_once_in_its_recipients_inbox_by_position(
     assert await registry.envelope("nothing") is None
     of_first = await registry.envelopes_of_signal(liege[0].signal_id)
     assert [e.recipient_id for e in of_first] == [LIEGE.id, AACHEN.id]
+
+
+numbers = itertools.count(1000)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    plan=st.lists(st.sampled_from((LIEGE, AACHEN)), min_size=1, max_size=6).flatmap(
+        lambda to: st.tuples(st.just(to), st.permutations(range(len(to))))
+    )
+)
+async def test_each_recipients_positions_count_its_own_envelopes_in_the_order_kept(
+    registry: Store, plan: tuple[list[Partner], list[int]]
+) -> None:
+    """Signals to ``to``, their copies sealed in ``order``."""
+    to, order = plan
+    before = {p.id: len(await registry.inbox(p.id, after=0, limit=1000)) for p in (LIEGE, AACHEN)}
+    for partner in to:
+        made = new_signal(next(numbers), partner)
+        await registry.accept_signal(made, accepted(made))
+    copies = await registry.pending_copies(due=START, limit=100)
+    assert len(copies) == len(to)
+
+    kept = [
+        (
+            copies[n].recipient_id,
+            await registry.keep_envelope(
+                sealed(copies[n], f"env-{copies[n].id}"), event(EventKind.COPY_SEALED)
+            ),
+        )
+        for n in order
+    ]
+
+    for partner in (LIEGE, AACHEN):
+        positions = [position for recipient, position in kept if recipient == partner.id]
+        first = before[partner.id] + 1
+        assert positions == list(range(first, first + len(positions)))
 
 
 async def test_an_acknowledged_envelope_leaves_the_inbox_once_and_only_for_its_recipient(
@@ -384,6 +456,32 @@ async def test_one_partners_backlog_never_hides_anothers_and_a_suspended_partner
     assert {d.recipient_id for d in await registry.due_pushes(due=START, per_recipient=5)} == {
         LIEGE.id
     }
+
+
+async def test_each_partners_oldest_due_push_goes_first(registry: Store) -> None:
+    for number in range(1, 4):
+        made = new_signal(number, LIEGE)
+        await registry.accept_signal(made, accepted(made))
+    for copy in await registry.pending_copies(due=START):
+        await registry.keep_envelope(
+            sealed(copy, f"env-{copy.signal_id[-1]}", webhook=HOOK), event(EventKind.COPY_SEALED)
+        )
+    later = START + timedelta(seconds=30)
+    await registry.record_attempt(
+        "env-1",
+        state=DeliveryState.PENDING,
+        status=503,
+        error="status",
+        next_attempt_at=later,
+        event=event(EventKind.DELIVERY_ATTEMPTED),
+    )
+
+    (now,) = await registry.due_pushes(due=START, per_recipient=1)
+    two = await registry.due_pushes(due=later, per_recipient=2)
+
+    assert now.envelope_id == "env-2"
+    assert sorted(d.envelope_id for d in two) == ["env-2", "env-3"], "env-1 waits until later"
+    assert [d.envelope_id for d in await registry.deliveries()] == ["env-1", "env-2", "env-3"]
 
 
 async def test_a_new_webhook_takes_the_undelivered_pushes_and_none_takes_them_away(

@@ -19,12 +19,16 @@ from gateway.store import (
     NewReviewItem,
     NewSignal,
     RequestState,
+    ReviewOutcome,
+    ReviewState,
     SignalState,
     Store,
     TrackedRequest,
 )
 from tests.store_backends import START
 from tests.store_events import an_event
+
+STORE_CONCERNS = ("registry", "signals", "requests", "subjects", "review", "delivery")
 
 LIMBURG = Partner("nl-pol-limburg", "Politie Eenheid Limburg", "NL", "police", ("nl",))
 LIEGE = Partner("be-pol-liege", "Zone de police de Liège", "BE", "police", ("fr",))
@@ -198,6 +202,31 @@ async def test_a_reply_finds_only_a_signal_its_sender_received(registry: Store) 
     assert await registry.forwarded("00000000-0000-7000-8000-000000000999", LIEGE.id) is None
 
 
+async def test_a_copy_rejected_after_it_went_out_unreviewed_unsends_the_signal(
+    registry: Store,
+) -> None:
+    immediate = NewReviewItem("r-1", LIEGE.id, "BE", "immediate", ("language",), release_now=True)
+    signal = replace(
+        request(1, LIEGE, hours=8),
+        reviews=(immediate,),
+        copies=(NewCopy("first", LIEGE.id, CopyReview.PENDING, review_item_id="r-1"),),
+    )
+    await registry.accept_signal(signal, accepted(signal))
+    assert await registry.forwarded(signal.id, LIEGE.id) is not None
+    assert len(await registry.requests(RequestState.OPEN, now=START, viewer=LIEGE.id)) == 1
+
+    await registry.decide_review(
+        "r-1",
+        ReviewOutcome(ReviewState.REJECTED, "m.dubois", rejection_sealed=b"why"),
+        an_event(EventKind.REVIEW_REJECTED),
+    )
+
+    assert await registry.forwarded(signal.id, LIEGE.id) is None
+    assert await registry.requests(RequestState.OPEN, now=START, viewer=LIEGE.id) == []
+    (everything,) = await registry.requests(RequestState.OPEN, now=START, viewer=LIMBURG.id)
+    assert everything.recipients == (LIEGE.id,), "the sender still sees whom it asked"
+
+
 # --- requests for information ----------------------------------------------------------------
 
 
@@ -277,6 +306,20 @@ async def test_a_reply_from_a_recipient_answers_the_request_and_one_from_anyone_
     assert await registry.requests(RequestState.OPEN, now=START) == []
 
 
+async def test_a_request_is_answered_by_its_first_reply_only(registry: Store) -> None:
+    asked = request(1, LIEGE, AACHEN, hours=8)
+    await registry.accept_signal(asked, accepted(asked))
+    for made in (reply(2, asked, AACHEN, received=30), reply(3, asked, LIEGE, received=60)):
+        await registry.accept_signal(made, accepted(made))
+
+    (answered,) = await registry.requests(RequestState.ANSWERED, now=START)
+    assert (answered.answered_by, answered.replied_by, answered.answered_at) == (
+        new_signal(2).id,
+        AACHEN.id,
+        START + timedelta(minutes=30),
+    )
+
+
 async def test_a_partner_sees_the_requests_it_sent_and_those_it_received(
     registry: Store,
 ) -> None:
@@ -317,16 +360,3 @@ async def test_signals_are_found_by_any_of_their_keys_newest_first(registry: Sto
     )
     assert await registry.signals_with_keys([]) == []
     assert await registry.signals_with_keys(["unknown"]) == []
-
-
-async def test_the_acceptance_entries_of_signals_are_read_by_their_ids(registry: Store) -> None:
-    kept = [
-        (await registry.accept_signal(signal, accepted(signal))).signal
-        for signal in (new_signal(n, LIEGE) for n in range(1, 4))
-    ]
-    entries = {entry.seq: entry for entry in await registry.audit_entries()}
-
-    found = await registry.signal_entries([kept[0].id, kept[2].id, "no-such-signal", kept[0].id])
-
-    assert found == {kept[0].id: entries[kept[0].audit_seq], kept[2].id: entries[kept[2].audit_seq]}
-    assert await registry.signal_entries([]) == {}

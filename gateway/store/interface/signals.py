@@ -15,7 +15,8 @@ from enum import StrEnum
 from typing import Protocol
 
 from gateway.decide.decision import Decision, Forwarded, Verdict
-from gateway.infra.audit import AuditEvent
+from gateway.infra.audit import AuditEntry, AuditEvent
+from gateway.infra.audit.merkle import leaf_hash
 from gateway.store.interface.delivery import NewCopy
 from gateway.store.interface.review import NewReviewItem
 
@@ -83,6 +84,26 @@ class StoredSignal:
     state: SignalState
     handling_code: str
     decisions: tuple[RecipientDecision, ...]
+
+
+def stored(signal: NewSignal, entry: AuditEntry) -> StoredSignal:
+    """``signal`` as kept now, its acceptance audited as ``entry``."""
+    return StoredSignal(
+        id=signal.id,
+        sender_id=signal.sender_id,
+        sender_reference=signal.sender_reference,
+        body_sha256=signal.body_sha256,
+        received_at=signal.received_at,
+        recipients=signal.recipients,
+        audit_seq=entry.seq,
+        audit_hash=entry.hash,
+        audit_leaf_hash=leaf_hash(entry.canonical),
+        state=SignalState.ACCEPTED,
+        handling_code=signal.handling_code,
+        decisions=tuple(
+            RecipientDecision(d.recipient_id, d.verdict, d.rule_ids) for d in signal.decisions
+        ),
+    )
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,9 @@ schema as SQLite has it after its eleventh step. The types are PostgreSQL's own:
   sequence numbers ``bigint``; the throttle's tokens ``double precision``; a flag ``boolean``;
 - where SQLite's queries order by the hidden ``rowid`` (the order rows were inserted in), the
   PostgreSQL table has an identity column ``seq`` in its stead (:data:`ROWID_STANDINS`); rows
-  inserted by auditing writes, which hold the chain's lock, are numbered in commit order.
+  inserted by auditing writes, which hold the chain's lock, are numbered in commit order;
+- copies to seal and pushes to send say which instance does the work, until when
+  (:data:`CLAIM_COLUMNS`), since several may share the database.
 """
 
 from __future__ import annotations
@@ -22,7 +24,18 @@ from __future__ import annotations
 from typing import Final
 
 ROWID_STANDINS: Final = {"certificates": "seq", "decisions": "seq"}
-"""The columns that stand for SQLite's ``rowid``, by table: PostgreSQL's only columns."""
+"""The columns that stand for SQLite's ``rowid``, by table."""
+
+CLAIM_COLUMNS: Final = ("claimed_by", "claimed_until")
+"""The columns of a copy to seal and of a push to send that say which instance does it, until
+when (:mod:`gateway.store.postgres.claims`); one process alone has no need of them."""
+
+POSTGRES_ONLY_COLUMNS: Final = {
+    **{table: (column,) for table, column in ROWID_STANDINS.items()},
+    "copies": CLAIM_COLUMNS,
+    "deliveries": CLAIM_COLUMNS,
+}
+"""Every column PostgreSQL has and SQLite has not, by table."""
 
 VERSION_11: Final = (
     "CREATE TABLE meta (key text PRIMARY KEY, value text)",
@@ -171,6 +184,8 @@ VERSION_11: Final = (
     " last_error text,"
     " created_at timestamptz NOT NULL,"
     " sealed_at timestamptz,"
+    " claimed_by text,"
+    " claimed_until timestamptz,"
     " UNIQUE (signal_id, recipient_id, version))",
     "CREATE INDEX copies_due ON copies (state, next_attempt_at)",
     "CREATE TABLE envelopes ("
@@ -199,7 +214,9 @@ VERSION_11: Final = (
     " last_status integer,"
     " last_error text,"
     " delivered_at timestamptz,"
-    " updated_at timestamptz NOT NULL)",
+    " updated_at timestamptz NOT NULL,"
+    " claimed_by text,"
+    " claimed_until timestamptz)",
     "CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at)",
     "CREATE TABLE requests ("
     " signal_id text PRIMARY KEY REFERENCES signals (id),"

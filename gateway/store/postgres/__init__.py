@@ -67,13 +67,29 @@ from gateway.infra.errors import SettingInvalid
 from gateway.infra.i18n import N_
 from gateway.store.interface import Store
 from gateway.store.postgres.database import Database, StoreClosed
+from gateway.store.postgres.delivery import PostgresDelivery
 from gateway.store.postgres.keys import PostgresKeys
+from gateway.store.postgres.outbox import PostgresOutbox
 from gateway.store.postgres.policies import PostgresPolicies
 from gateway.store.postgres.registry import PostgresRegistry
+from gateway.store.postgres.requests import PostgresRequests
+from gateway.store.postgres.review import PostgresReview
+from gateway.store.postgres.signals import PostgresSignals
+from gateway.store.postgres.subjects import PostgresSubjects
 
 __all__ = ["PORTED", "Database", "NotPorted", "PostgresStore", "StoreClosed", "unported_methods"]
 
-PORTED: Final = ("audit_log", "keys", "policies", "registry")
+PORTED: Final = (
+    "audit_log",
+    "delivery",
+    "keys",
+    "policies",
+    "registry",
+    "requests",
+    "review",
+    "signals",
+    "subjects",
+)
 """The concerns (modules of :mod:`gateway.store.interface`) the PostgreSQL store keeps."""
 
 NOT_EVERYTHING_PORTED: Final = N_(
@@ -111,7 +127,18 @@ def unported_methods(cls: type) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-class PostgresStore(PostgresRegistry, PostgresKeys, PostgresPolicies, Store):
+class PostgresStore(
+    PostgresRegistry,
+    PostgresKeys,
+    PostgresPolicies,
+    PostgresSignals,
+    PostgresRequests,
+    PostgresSubjects,
+    PostgresReview,
+    PostgresDelivery,
+    PostgresOutbox,
+    Store,
+):
     """Everything Euregate keeps, in one PostgreSQL database that several gateway processes may
     share. ``async with`` it, or start it before use and close it after. Until every concern
     is ported (:data:`PORTED`) it starts only with ``partial=True``."""

@@ -1,6 +1,6 @@
 """Requests for information in SQLite. Rows are written at intake
 (:func:`gateway.store.sqlite.signals._track_request`); this module only reads them, with what a
-partner received decided by :func:`~gateway.store.sqlite.receipt.received`."""
+partner received decided by :func:`~gateway.store.receipt.received`."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any
 
 from gateway.infra.audit import timestamp
 from gateway.store.interface.requests import RequestState, RequestStore, TrackedRequest
+from gateway.store.receipt import received
 from gateway.store.sqlite.database import Database
-from gateway.store.sqlite.receipt import received
 from gateway.store.sqlite.times import moment, moment_or_none
 
 

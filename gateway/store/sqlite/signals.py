@@ -17,10 +17,11 @@ from gateway.store.interface.signals import (
     SignalState,
     SignalStore,
     StoredSignal,
+    stored,
 )
+from gateway.store.receipt import received
 from gateway.store.sqlite.database import Database, Transaction
 from gateway.store.sqlite.delivery import queue_copies
-from gateway.store.sqlite.receipt import received
 from gateway.store.sqlite.review import queue_for_review
 from gateway.store.sqlite.subjects import index_subjects
 from gateway.store.sqlite.times import moment
@@ -81,26 +82,7 @@ class SqliteSignals(Database, SignalStore):
             queue_copies(tx, signal.id, signal.copies)
             _track_request(tx, signal)
             index_subjects(tx, signal.id, signal.subject_keys)
-            return Accepted(
-                StoredSignal(
-                    id=signal.id,
-                    sender_id=signal.sender_id,
-                    sender_reference=signal.sender_reference,
-                    body_sha256=signal.body_sha256,
-                    received_at=signal.received_at,
-                    recipients=signal.recipients,
-                    audit_seq=entry.seq,
-                    audit_hash=entry.hash,
-                    audit_leaf_hash=leaf_hash(entry.canonical),
-                    state=SignalState.ACCEPTED,
-                    handling_code=signal.handling_code,
-                    decisions=tuple(
-                        RecipientDecision(d.recipient_id, d.verdict, d.rule_ids)
-                        for d in signal.decisions
-                    ),
-                ),
-                replayed=False,
-            )
+            return Accepted(stored(signal, entry), replayed=False)
 
         return await self.write(write)
 
@@ -132,7 +114,7 @@ class SqliteSignals(Database, SignalStore):
         return await self.read(read)
 
     async def forwarded(self, signal_id: str, by: str) -> Forwarded | None:
-        """Whether ``by`` received the signal is :func:`~gateway.store.sqlite.receipt.received`."""
+        """Whether ``by`` received the signal is :func:`~gateway.store.receipt.received`."""
 
         def read(conn: sqlite3.Connection) -> Forwarded | None:
             row = conn.execute(

@@ -1,4 +1,5 @@
-"""Who has received a signal, in SQL: the one test every partner-facing read of a signal uses.
+"""Who has received a signal: the one test every partner-facing read of a signal uses, in SQL
+that SQLite and PostgreSQL both speak.
 
 A partner received a signal when a copy of it was queued for that partner (at once when it
 needed no review, or an ``immediate`` one before review, or when an officer released it) and

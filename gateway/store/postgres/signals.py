@@ -1,0 +1,218 @@
+"""Signals in PostgreSQL: sealed bodies, receipts' facts, idempotency by sender reference.
+
+A sender's reference is looked up and kept under a lock of that reference, held until the
+signal commits: two instances that receive the same reference at once (a retry sent to the
+other one) keep it once, and the second finds what the first kept."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from psycopg.types.json import Jsonb
+
+from gateway.decide.decision import Decision, Forwarded, Verdict
+from gateway.infra.audit import AuditEvent
+from gateway.infra.audit.merkle import leaf_hash
+from gateway.infra.errors import IdempotencyConflict
+from gateway.store.interface.signals import (
+    Accepted,
+    NewSignal,
+    RecipientDecision,
+    SignalState,
+    SignalStore,
+    StoredSignal,
+    stored,
+)
+from gateway.store.postgres.database import Connection, Database, Transaction
+from gateway.store.postgres.delivery import queue_copies
+from gateway.store.postgres.locks import hold
+from gateway.store.postgres.review import queue_for_review
+from gateway.store.postgres.subjects import index_subjects
+from gateway.store.receipt import received
+
+REFERENCE_LOCK: Final = "sender reference"
+
+
+class PostgresSignals(Database, SignalStore):
+    async def accept_signal(self, signal: NewSignal, event: AuditEvent) -> Accepted:
+        async def write(tx: Transaction) -> Accepted:
+            await hold(tx.conn, REFERENCE_LOCK, signal.sender_id, signal.sender_reference)
+            existing = await _signal_where(
+                tx.conn,
+                "sender_id = %s AND sender_reference = %s",
+                (signal.sender_id, signal.sender_reference),
+            )
+            if existing is not None:
+                if existing.body_sha256 == signal.body_sha256:
+                    return Accepted(existing, replayed=True)
+                raise IdempotencyConflict(reference=signal.sender_reference, signal_id=existing.id)
+            entry = await tx.append(event)
+            await tx.conn.execute(
+                "INSERT INTO signals (id, sender_id, sender_reference, body_sha256, received_at, "
+                "recipients, sealed_body, audit_seq, audit_hash, state, handling_code, "
+                "category, purpose, urgency) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                (
+                    signal.id,
+                    signal.sender_id,
+                    signal.sender_reference,
+                    signal.body_sha256,
+                    signal.received_at,
+                    Jsonb(list(signal.recipients)),
+                    signal.sealed_body,
+                    entry.seq,
+                    entry.hash,
+                    str(SignalState.ACCEPTED),
+                    signal.handling_code,
+                    signal.category,
+                    signal.purpose,
+                    signal.urgency,
+                ),
+            )
+            await _keep_decisions(tx, signal)
+            await queue_for_review(tx, signal.id, signal.reviews)
+            await queue_copies(tx, signal.id, signal.copies)
+            await track_request(tx, signal)
+            await index_subjects(tx, signal.id, signal.subject_keys)
+            return Accepted(stored(signal, entry), replayed=False)
+
+        return await self.write(write)
+
+    async def signal(self, signal_id: str) -> StoredSignal | None:
+        return await self.read(lambda conn: _signal_where(conn, "id = %s", (signal_id,)))
+
+    async def decisions(self, signal_id: str) -> list[Decision]:
+        async def read(conn: Connection) -> list[Decision]:
+            cursor = await conn.execute(
+                "SELECT decision FROM decisions WHERE signal_id = %s ORDER BY seq", (signal_id,)
+            )
+            return [Decision.from_json(row[0]) for row in await cursor.fetchall()]
+
+        return await self.read(read)
+
+    async def sealed_body(self, signal_id: str) -> bytes | None:
+        async def read(conn: Connection) -> bytes | None:
+            cursor = await conn.execute(
+                "SELECT sealed_body FROM signals WHERE id = %s", (signal_id,)
+            )
+            row = await cursor.fetchone()
+            return None if row is None else bytes(row[0])
+
+        return await self.read(read)
+
+    async def forwarded(self, signal_id: str, by: str) -> Forwarded | None:
+        """Whether ``by`` received the signal is :func:`~gateway.store.receipt.received`."""
+
+        async def read(conn: Connection) -> Forwarded | None:
+            cursor = await conn.execute(
+                "SELECT s.id, s.handling_code, s.sender_id FROM signals s "
+                f"WHERE s.id = %(signal)s AND {received('%(signal)s', '%(by)s')}",
+                {"signal": signal_id, "by": by},
+            )
+            row = await cursor.fetchone()
+            if row is None:
+                return None
+            cursor = await conn.execute(
+                "SELECT d.recipient_id FROM decisions d WHERE d.signal_id = %(signal)s "
+                f"AND {received('%(signal)s', 'd.recipient_id')} ORDER BY d.seq",
+                {"signal": signal_id},
+            )
+            allowed = tuple(r[0] for r in await cursor.fetchall())
+            return Forwarded(row[0], row[1], row[2], allowed)
+
+        return await self.read(read)
+
+    async def signal_ids(self) -> list[str]:
+        async def read(conn: Connection) -> list[str]:
+            cursor = await conn.execute("SELECT id FROM signals ORDER BY id")
+            return [row[0] for row in await cursor.fetchall()]
+
+        return await self.read(read)
+
+
+_SIGNAL_COLUMNS: Final = (
+    "id, sender_id, sender_reference, body_sha256, received_at, recipients, audit_seq, "
+    "audit_hash, state, handling_code, "
+    "(SELECT a.entry FROM audit a WHERE a.seq = signals.audit_seq) AS audit_entry"
+)
+
+
+async def _signal_where(
+    conn: Connection, condition: str, params: tuple[str, ...]
+) -> StoredSignal | None:
+    cursor = await conn.execute(f"SELECT {_SIGNAL_COLUMNS} FROM signals WHERE {condition}", params)
+    row = await cursor.fetchone()
+    return None if row is None else _signal_from_row(row, await _recipient_decisions(conn, row[0]))
+
+
+def _signal_from_row(
+    row: tuple[Any, ...], decisions: tuple[RecipientDecision, ...]
+) -> StoredSignal:
+    return StoredSignal(
+        id=row[0],
+        sender_id=row[1],
+        sender_reference=row[2],
+        body_sha256=row[3],
+        received_at=row[4],
+        recipients=tuple(row[5]),
+        audit_seq=row[6],
+        audit_hash=row[7],
+        audit_leaf_hash=leaf_hash(bytes(row[10] or b"")),
+        state=SignalState(row[8]),
+        handling_code=row[9],
+        decisions=decisions,
+    )
+
+
+async def _recipient_decisions(conn: Connection, signal_id: str) -> tuple[RecipientDecision, ...]:
+    cursor = await conn.execute(
+        "SELECT recipient_id, verdict, rule_ids FROM decisions WHERE signal_id = %s ORDER BY seq",
+        (signal_id,),
+    )
+    return tuple(
+        RecipientDecision(r[0], Verdict(r[1]), tuple(r[2])) for r in await cursor.fetchall()
+    )
+
+
+async def _keep_decisions(tx: Transaction, signal: NewSignal) -> None:
+    if not signal.decisions:
+        return
+    async with tx.conn.cursor() as cursor:
+        await cursor.executemany(
+            "INSERT INTO decisions (signal_id, recipient_id, verdict, rule_ids, policy_sha256, "
+            "decision) VALUES (%s, %s, %s, %s, %s, %s)",
+            [
+                (
+                    signal.id,
+                    decision.recipient_id,
+                    str(decision.verdict),
+                    Jsonb(list(decision.rule_ids)),
+                    decision.policy_digest,
+                    Jsonb(decision.as_json()),
+                )
+                for decision in signal.decisions
+            ],
+        )
+
+
+async def track_request(tx: Transaction, signal: NewSignal) -> None:
+    """Open a request's deadline; a reply from one of its recipients closes the one it answers."""
+    if signal.request is not None:
+        await tx.conn.execute(
+            "INSERT INTO requests (signal_id, sender_id, recipients, deadline_kind, received_at, "
+            "deadline) VALUES (%s, %s, %s, %s, %s, %s)",
+            (
+                signal.id,
+                signal.sender_id,
+                Jsonb(list(signal.recipients)),
+                signal.request.kind,
+                signal.received_at,
+                signal.request.deadline,
+            ),
+        )
+    if signal.in_reply_to is not None:
+        await tx.conn.execute(
+            "UPDATE requests SET answered_by = %s, answered_at = %s "
+            "WHERE signal_id = %s AND answered_at IS NULL AND recipients ? %s",
+            (signal.id, signal.received_at, signal.in_reply_to, signal.sender_id),
+        )
