@@ -69,11 +69,24 @@ from gateway.store.interface import Store
 from gateway.store.postgres.database import Database, StoreClosed
 from gateway.store.postgres.keys import PostgresKeys
 from gateway.store.postgres.policies import PostgresPolicies
+from gateway.store.postgres.proposals import PostgresProposals
 from gateway.store.postgres.registry import PostgresRegistry
+from gateway.store.postgres.sessions import PostgresSessions
+from gateway.store.postgres.staff import PostgresStaff
+from gateway.store.postgres.throttle import PostgresThrottle
 
 __all__ = ["PORTED", "Database", "NotPorted", "PostgresStore", "StoreClosed", "unported_methods"]
 
-PORTED: Final = ("audit_log", "keys", "policies", "registry")
+PORTED: Final = (
+    "audit_log",
+    "keys",
+    "policies",
+    "registry",
+    "staff",
+    "sessions",
+    "proposals",
+    "throttle",
+)
 """The concerns (modules of :mod:`gateway.store.interface`) the PostgreSQL store keeps."""
 
 NOT_EVERYTHING_PORTED: Final = N_(
@@ -111,7 +124,16 @@ def unported_methods(cls: type) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-class PostgresStore(PostgresRegistry, PostgresKeys, PostgresPolicies, Store):
+class PostgresStore(
+    PostgresRegistry,
+    PostgresKeys,
+    PostgresPolicies,
+    PostgresStaff,
+    PostgresSessions,
+    PostgresProposals,
+    PostgresThrottle,
+    Store,
+):
     """Everything Euregate keeps, in one PostgreSQL database that several gateway processes may
     share. ``async with`` it, or start it before use and close it after. Until every concern
     is ported (:data:`PORTED`) it starts only with ``partial=True``."""
