@@ -11,7 +11,7 @@ from typing import Any, Final
 
 from gateway.infra.audit import AuditEvent
 from gateway.staff.sessions import Ended, SessionRecord
-from gateway.store.interface.sessions import CHANGEABLE, StaffSessionStore
+from gateway.store.interface.sessions import StaffSessionStore, changed_columns
 from gateway.store.postgres.database import Connection, Database, Transaction
 
 _COLUMNS: Final = (
@@ -53,12 +53,9 @@ class PostgresSessions(Database, StaffSessionStore):
         return await self.read(read)
 
     async def update_staff_session(self, id_hash: str, changes: Mapping[str, object]) -> None:
-        unknown = set(changes) - CHANGEABLE
-        if unknown:
-            raise ValueError(f"a session cannot change {sorted(unknown)}")
-        if not changes:
+        names = changed_columns(changes)
+        if not names:
             return
-        names = sorted(changes)
 
         async def write(tx: Transaction) -> None:
             await tx.conn.execute(
