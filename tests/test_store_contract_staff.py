@@ -593,6 +593,57 @@ async def test_failures_block_a_name_from_one_address_and_lifting_forgets_them_e
     assert (await empty_store.sign_in_blocks(["n"], START, POLICY))["n"] == []
 
 
+async def test_blocked_addresses_come_first_the_longest_blocked_first(empty_store: Store) -> None:
+    for address, failures in (("192.0.2.1", 2), ("192.0.2.2", 5), ("192.0.2.3", 6)):
+        for _ in range(failures):
+            await empty_store.sign_in_failed(
+                address=address,
+                name_key="n",
+                now=START,
+                policy=POLICY,
+                event_for=lambda _: event(EventKind.STAFF_LOGIN_REFUSED),
+            )
+
+    blocks = (await empty_store.sign_in_blocks(["n"], START, POLICY))["n"]
+
+    assert [(b.address, b.failures, b.blocked_until) for b in blocks] == [
+        ("192.0.2.3", 6, START + 2 * POLICY.first_block),
+        ("192.0.2.2", 5, START + POLICY.first_block),
+        ("192.0.2.1", 2, None),
+    ]
+
+
+async def test_an_address_left_alone_gets_its_burst_back_and_old_failures_count_from_one(
+    empty_store: Store,
+) -> None:
+    policy = ThrottlePolicy(burst=2)
+
+    async def admitted(address: str, now: datetime) -> list[bool]:
+        return [
+            await empty_store.admit_sign_in(address=address, name_key="n", now=now, policy=policy)
+            is None
+            for _ in range(policy.burst + 1)
+        ]
+
+    async def failure(now: datetime) -> int:
+        counted = await empty_store.sign_in_failed(
+            address=ADDRESS,
+            name_key="n",
+            now=now,
+            policy=policy,
+            event_for=lambda _: event(EventKind.STAFF_LOGIN_REFUSED),
+        )
+        return counted.count
+
+    first = await admitted(ADDRESS, START)
+    counts = [await failure(START), await failure(START)]
+    later = START + policy.forget_after + timedelta(seconds=1)
+    other = await admitted("192.0.2.99", later)  # forgets what can be forgotten meanwhile
+
+    assert (first, other, await admitted(ADDRESS, later)) == ([True, True, False],) * 3
+    assert counts + [await failure(later)] == [1, 2, 1]
+
+
 async def test_failures_are_forgotten_a_day_after_the_last(empty_store: Store) -> None:
     await empty_store.sign_in_failed(
         address=ADDRESS,
