@@ -641,7 +641,7 @@ async def test_an_address_left_alone_gets_its_burst_back_and_old_failures_count_
     other = await admitted("192.0.2.99", later)  # forgets what can be forgotten meanwhile
 
     assert (first, other, await admitted(ADDRESS, later)) == ([True, True, False],) * 3
-    assert counts + [await failure(later)] == [1, 2, 1]
+    assert [*counts, await failure(later)] == [1, 2, 1]
 
 
 async def test_failures_are_forgotten_a_day_after_the_last(empty_store: Store) -> None:
