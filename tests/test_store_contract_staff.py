@@ -3,7 +3,11 @@ proposals a second person decides, enrolment, and the sign-in throttle's state."
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -18,7 +22,7 @@ from gateway.staff.sessions import Ended, SessionRecord
 from gateway.staff.throttle import Scope, ThrottlePolicy
 from gateway.staff.tokens import NewToken
 from gateway.store import Decided, Store
-from tests.store_backends import START
+from tests.store_backends import START, TimesChecked, open_backend
 from tests.store_events import an_event
 
 LIEGE = Partner("be-pol-liege", "Zone de police de Liège", "BE", "police", ("fr",))
@@ -31,6 +35,7 @@ ADMINISTRATOR = StaffAccount(
 NOBODY = StaffAccount(id="x.nobody", name="X", role=Role.COMPLIANCE, desk=Desk.parse("*"))
 POLICY = ThrottlePolicy()
 ADDRESS = "192.0.2.10"
+STORE_CONCERNS = ("audit_log", "registry", "staff", "sessions", "proposals", "throttle")
 
 
 def event(kind: EventKind) -> AuditEvent:
@@ -588,6 +593,57 @@ async def test_failures_block_a_name_from_one_address_and_lifting_forgets_them_e
     assert (await empty_store.sign_in_blocks(["n"], START, POLICY))["n"] == []
 
 
+async def test_blocked_addresses_come_first_the_longest_blocked_first(empty_store: Store) -> None:
+    for address, failures in (("192.0.2.1", 2), ("192.0.2.2", 5), ("192.0.2.3", 6)):
+        for _ in range(failures):
+            await empty_store.sign_in_failed(
+                address=address,
+                name_key="n",
+                now=START,
+                policy=POLICY,
+                event_for=lambda _: event(EventKind.STAFF_LOGIN_REFUSED),
+            )
+
+    blocks = (await empty_store.sign_in_blocks(["n"], START, POLICY))["n"]
+
+    assert [(b.address, b.failures, b.blocked_until) for b in blocks] == [
+        ("192.0.2.3", 6, START + 2 * POLICY.first_block),
+        ("192.0.2.2", 5, START + POLICY.first_block),
+        ("192.0.2.1", 2, None),
+    ]
+
+
+async def test_an_address_left_alone_gets_its_burst_back_and_old_failures_count_from_one(
+    empty_store: Store,
+) -> None:
+    policy = ThrottlePolicy(burst=2)
+
+    async def admitted(address: str, now: datetime) -> list[bool]:
+        return [
+            await empty_store.admit_sign_in(address=address, name_key="n", now=now, policy=policy)
+            is None
+            for _ in range(policy.burst + 1)
+        ]
+
+    async def failure(now: datetime) -> int:
+        counted = await empty_store.sign_in_failed(
+            address=ADDRESS,
+            name_key="n",
+            now=now,
+            policy=policy,
+            event_for=lambda _: event(EventKind.STAFF_LOGIN_REFUSED),
+        )
+        return counted.count
+
+    first = await admitted(ADDRESS, START)
+    counts = [await failure(START), await failure(START)]
+    later = START + policy.forget_after + timedelta(seconds=1)
+    other = await admitted("192.0.2.99", later)  # forgets what can be forgotten meanwhile
+
+    assert (first, other, await admitted(ADDRESS, later)) == ([True, True, False],) * 3
+    assert [*counts, await failure(later)] == [1, 2, 1]
+
+
 async def test_failures_are_forgotten_a_day_after_the_last(empty_store: Store) -> None:
     await empty_store.sign_in_failed(
         address=ADDRESS,
@@ -599,3 +655,183 @@ async def test_failures_are_forgotten_a_day_after_the_last(empty_store: Store) -
     later = START + POLICY.forget_after + timedelta(seconds=1)
     assert len((await empty_store.sign_in_blocks(["n"], START, POLICY))["n"]) == 1
     assert (await empty_store.sign_in_blocks(["n"], later, POLICY))["n"] == []
+
+
+# --- several instances on one database -------------------------------------------------------
+# Each test below opens a second store on the database of ``empty_store``, as a second gateway
+# instance does, and writes through both at once: what one instance decides holds on the other,
+# and of two writers racing for the same thing exactly one wins.
+
+
+@pytest.fixture
+async def other_instance(
+    request: pytest.FixtureRequest, tmp_path: Path, store_clock: FixedClock, empty_store: Store
+) -> AsyncIterator[Store]:
+    """A second store on the database of ``empty_store``."""
+    backend = request.node.callspec.params["empty_store"]
+    async with open_backend(backend, request, tmp_path, store_clock) as opened:
+        yield cast(Store, TimesChecked(opened))
+
+
+def outcomes(results: list[object]) -> list[str]:
+    """What each of several racing writes came to: its result's type, or the error's message."""
+    return sorted(str(r) if isinstance(r, RegistryError) else type(r).__name__ for r in results)
+
+
+async def test_a_session_opened_on_one_instance_holds_on_another_and_ends_on_both(
+    empty_store: Store, other_instance: Store
+) -> None:
+    await enrolled(empty_store, OFFICER)
+    await empty_store.open_staff_session(session("s1"), absolute=timedelta(hours=12))
+    later = START + timedelta(minutes=5)
+
+    await other_instance.update_staff_session("s1", {"seen_at": later, "language": "nl"})
+    seen_here = await empty_store.staff_session("s1")
+    ended = await other_instance.end_staff_sessions(
+        OFFICER.id,
+        Ended.SIGNED_OUT,
+        lambda n: an_event(EventKind.STAFF_SIGNED_OUT, sessions_ended=n),
+    )
+    await empty_store.update_staff_session("s1", {"language": "de"})
+    after = await empty_store.staff_session("s1")
+
+    assert seen_here is not None
+    assert (seen_here.seen_at, seen_here.language, seen_here.ended_at) == (later, "nl", None)
+    assert ended == 1
+    assert after is not None
+    assert (after.language, after.ended_reason) == ("nl", Ended.SIGNED_OUT)
+
+
+async def test_instances_admitting_at_once_spend_each_attempt_of_an_address_once(
+    empty_store: Store, other_instance: Store
+) -> None:
+    policy = ThrottlePolicy(burst=5)
+    instances = (empty_store, other_instance)
+
+    waits = await asyncio.gather(
+        *(
+            instances[i % 2].admit_sign_in(
+                address=ADDRESS, name_key=f"n{i}", now=START, policy=policy
+            )
+            for i in range(24)
+        )
+    )
+
+    assert sum(wait is None for wait in waits) == policy.burst
+    assert all(wait.scope is Scope.ADDRESS for wait in waits if wait is not None)
+
+
+async def test_failures_counted_at_once_on_two_instances_are_each_counted(
+    empty_store: Store, other_instance: Store
+) -> None:
+    instances = (empty_store, other_instance)
+
+    counted = await asyncio.gather(
+        *(
+            instances[i % 2].sign_in_failed(
+                address=ADDRESS,
+                name_key="n",
+                now=START,
+                policy=POLICY,
+                event_for=lambda _: event(EventKind.STAFF_LOGIN_REFUSED),
+            )
+            for i in range(12)
+        )
+    )
+
+    assert sorted(f.count for f in counted) == list(range(1, 13))
+    blocks = await empty_store.sign_in_blocks(["n"], START, POLICY)
+    assert [b.failures for b in blocks["n"]] == [12]
+
+
+async def test_one_of_two_sign_ins_with_the_same_credentials_on_two_instances_counts(
+    empty_store: Store, other_instance: Store
+) -> None:
+    await enrolled(empty_store, OFFICER)
+    seen = await empty_store.staff_record(OFFICER.id)
+    assert seen is not None
+
+    recorded = await asyncio.gather(
+        *(
+            instance.record_login_success(
+                seen,
+                totp_sealed=advanced,
+                password_hash=None,
+                event=event(EventKind.STAFF_LOGIN_SUCCEEDED),
+                name_key="n",
+                address=ADDRESS,
+            )
+            for instance, advanced in ((empty_store, b"here"), (other_instance, b"there"))
+        )
+    )
+
+    assert sorted(recorded) == [False, True]
+    kept = await other_instance.staff_record(OFFICER.id)
+    assert kept is not None
+    assert kept.totp_sealed == (b"here" if recorded[0] else b"there")
+    assert (await kinds(empty_store)).count("staff.login_succeeded") == 1
+
+
+async def test_two_administrators_deciding_at_once_on_two_instances_one_decision_stands(
+    empty_store: Store, other_instance: Store
+) -> None:
+    officers = [
+        StaffAccount(id=f"o.{n}", name=f"O {n}", role=Role.LIAISON_OFFICER, desk=Desk.parse("BE"))
+        for n in range(6)
+    ]
+    await enrolled(empty_store, ADMINISTRATOR, *officers)
+    for n, officer in enumerate(officers):
+        await empty_store.add_staff_proposal(
+            proposal(ProposalKind.RESET, officer, n), "h", event(EventKind.STAFF_PROPOSED)
+        )
+
+    results = await asyncio.gather(
+        *(
+            decide(instance, f"prop-{n}", approve=approve)
+            for n in range(len(officers))
+            for instance, approve in ((empty_store, True), (other_instance, False))
+        ),
+        return_exceptions=True,
+    )
+
+    for n in range(len(officers)):
+        pair = results[2 * n : 2 * n + 2]
+        assert outcomes(pair) == ["Decided", f"proposal prop-{n} is no longer pending"]
+        stood = next(r for r in pair if isinstance(r, Decided))
+        assert await other_instance.staff_proposal(f"prop-{n}") == stood.proposal
+        officer = await empty_store.staff_account(f"o.{n}")
+        approved_here = stood.proposal.state is ProposalState.APPROVED
+        assert officer.state is (StaffState.ENROLLING if approved_here else StaffState.ACTIVE)
+    verdicts = (EventKind.STAFF_PROPOSAL_APPROVED, EventKind.STAFF_PROPOSAL_REFUSED)
+    assert sum(kind in verdicts for kind in await kinds(empty_store)) == len(officers)
+
+
+async def test_an_enrolment_code_used_at_once_on_two_instances_enrols_once(
+    empty_store: Store, other_instance: Store
+) -> None:
+    await enrolled(empty_store, ADMINISTRATOR)
+    await empty_store.add_staff_proposal(
+        proposal(ProposalKind.ADD, OFFICER), "h1", event(EventKind.STAFF_PROPOSED)
+    )
+    await decide(empty_store, "prop-1", approve=True, half="h2", expires=START + timedelta(days=3))
+
+    results = await asyncio.gather(
+        *(
+            instance.enrol_staff(
+                "prop-1",
+                password_hash=chosen,
+                totp_sealed=chosen.encode(),
+                now=START,
+                name_key="n",
+                event=event(EventKind.STAFF_ENROLLED),
+            )
+            for instance, chosen in ((empty_store, "here"), (other_instance, "there"))
+        ),
+        return_exceptions=True,
+    )
+
+    assert outcomes(results) == ["StaffAccount", "the enrolment code is used or expired"]
+    kept = await other_instance.staff_record(OFFICER.id)
+    assert kept is not None
+    assert kept.password_hash == ("here" if isinstance(results[0], StaffAccount) else "there")
+    assert (await kinds(empty_store)).count("staff.enrolled") == 1

@@ -13,6 +13,15 @@ CHANGEABLE: Final = frozenset({"language", "flash", "seen_at"})
 """What a request may change of its own session."""
 
 
+def changed_columns(changes: Mapping[str, object]) -> list[str]:
+    """The names in ``changes``, in one order, once each is found :data:`CHANGEABLE`
+    (:class:`ValueError` if not)."""
+    unknown = set(changes) - CHANGEABLE
+    if unknown:
+        raise ValueError(f"a session cannot change {sorted(unknown)}")
+    return sorted(changes)
+
+
 class StaffSessionStore(Protocol):
     async def open_staff_session(self, record: SessionRecord, *, absolute: timedelta) -> None:
         """Keep a new session; sessions that can no longer be used (started more than

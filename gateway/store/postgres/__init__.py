@@ -71,11 +71,15 @@ from gateway.store.postgres.delivery import PostgresDelivery
 from gateway.store.postgres.keys import PostgresKeys
 from gateway.store.postgres.outbox import PostgresOutbox
 from gateway.store.postgres.policies import PostgresPolicies
+from gateway.store.postgres.proposals import PostgresProposals
 from gateway.store.postgres.registry import PostgresRegistry
 from gateway.store.postgres.requests import PostgresRequests
 from gateway.store.postgres.review import PostgresReview
+from gateway.store.postgres.sessions import PostgresSessions
 from gateway.store.postgres.signals import PostgresSignals
+from gateway.store.postgres.staff import PostgresStaff
 from gateway.store.postgres.subjects import PostgresSubjects
+from gateway.store.postgres.throttle import PostgresThrottle
 
 __all__ = ["PORTED", "Database", "NotPorted", "PostgresStore", "StoreClosed", "unported_methods"]
 
@@ -89,6 +93,10 @@ PORTED: Final = (
     "review",
     "signals",
     "subjects",
+    "staff",
+    "sessions",
+    "proposals",
+    "throttle",
 )
 """The concerns (modules of :mod:`gateway.store.interface`) the PostgreSQL store keeps."""
 
@@ -137,6 +145,10 @@ class PostgresStore(
     PostgresReview,
     PostgresDelivery,
     PostgresOutbox,
+    PostgresStaff,
+    PostgresSessions,
+    PostgresProposals,
+    PostgresThrottle,
     Store,
 ):
     """Everything Euregate keeps, in one PostgreSQL database that several gateway processes may
