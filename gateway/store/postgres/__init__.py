@@ -66,14 +66,27 @@ from gateway.infra.clock import Clock
 from gateway.infra.errors import SettingInvalid
 from gateway.infra.i18n import N_
 from gateway.store.interface import Store
+from gateway.store.postgres.audit_search import PostgresAuditSearch
+from gateway.store.postgres.audit_tree import PostgresAuditTree
 from gateway.store.postgres.database import Database, StoreClosed
 from gateway.store.postgres.keys import PostgresKeys
+from gateway.store.postgres.memory import PostgresMemory
 from gateway.store.postgres.policies import PostgresPolicies
 from gateway.store.postgres.registry import PostgresRegistry
+from gateway.store.postgres.witnesses import PostgresWitnesses
 
 __all__ = ["PORTED", "Database", "NotPorted", "PostgresStore", "StoreClosed", "unported_methods"]
 
-PORTED: Final = ("audit_log", "keys", "policies", "registry")
+PORTED: Final = (
+    "audit_log",
+    "audit_search",
+    "audit_tree",
+    "keys",
+    "memory",
+    "policies",
+    "registry",
+    "witnesses",
+)
 """The concerns (modules of :mod:`gateway.store.interface`) the PostgreSQL store keeps."""
 
 NOT_EVERYTHING_PORTED: Final = N_(
@@ -111,7 +124,16 @@ def unported_methods(cls: type) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-class PostgresStore(PostgresRegistry, PostgresKeys, PostgresPolicies, Store):
+class PostgresStore(
+    PostgresRegistry,
+    PostgresKeys,
+    PostgresPolicies,
+    PostgresAuditSearch,
+    PostgresAuditTree,
+    PostgresWitnesses,
+    PostgresMemory,
+    Store,
+):
     """Everything Euregate keeps, in one PostgreSQL database that several gateway processes may
     share. ``async with`` it, or start it before use and close it after. Until every concern
     is ported (:data:`PORTED`) it starts only with ``partial=True``."""
