@@ -53,7 +53,7 @@ from gateway.translate import (
     checked_url,
     close_backend,
 )
-from gateway.transparency.leadership import LockFile
+from gateway.transparency.leadership import leadership_for
 from gateway.transparency.log import TransparencyLog
 from gateway.transparency.sequencer import Sequencer
 
@@ -248,7 +248,7 @@ def audit_tree(
         store=store,
         signer=log_signer,
         clock=clock,
-        leadership=LockFile(layout.sequencer_lock),
+        leadership=leadership_for(settings.database_url, layout.sequencer_lock),
         interval=settings.checkpoint_interval,
         republish_after=timedelta(seconds=settings.checkpoint_republish),
     )

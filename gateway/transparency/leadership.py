@@ -1,10 +1,12 @@
 """Who sequences the audit log: exactly one instance of the gateway at a time.
 
 The :class:`~gateway.transparency.sequencer.Sequencer` leads only while it holds its
-:class:`Leadership`. Gateways sharing one SQLite file run on one host, so an exclusive lock on
-a file beside the database decides (:class:`LockFile`); a shared database server would take a
-lock in the database instead. Whatever decides, the store extends the tree only from the size
-a sequencer read, so even two leaders could not both extend it.
+:class:`Leadership` (:func:`leadership_for`). Gateways sharing one SQLite file run on one host,
+so an exclusive lock on a file beside the database decides (:class:`LockFile`); gateways
+sharing a PostgreSQL database, on one host or several, hold a session-level advisory lock in
+it (:class:`~gateway.store.postgres.leadership.SessionLock`). Whatever decides, the store
+extends the tree only from the size a sequencer read, so even two leaders could not both
+extend it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,12 @@ import contextlib
 import fcntl
 import os
 from pathlib import Path
-from typing import Protocol
+from typing import Final, Protocol
+
+from gateway.store.postgres.leadership import SessionLock
+
+SEQUENCER_LOCK: Final = "euregate audit sequencer"
+"""The name of the advisory lock the sequencing instance holds in a PostgreSQL database."""
 
 
 class Leadership(Protocol):
@@ -69,3 +76,11 @@ class LockFile:
             with contextlib.suppress(OSError):
                 fcntl.flock(descriptor, fcntl.LOCK_UN)
             os.close(descriptor)
+
+
+def leadership_for(database_url: str | None, lock_file: Path) -> Leadership:
+    """Who may sequence: the instance that holds the advisory lock in the PostgreSQL database
+    at ``database_url``, if one is set, else the one that holds ``lock_file``."""
+    if database_url is not None:
+        return SessionLock(database_url, SEQUENCER_LOCK)
+    return LockFile(lock_file)
