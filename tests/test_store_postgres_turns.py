@@ -20,7 +20,8 @@ from gateway.infra.errors import AuditTreeMoved, TooManyReports
 from gateway.store import InconsistencyReport, MemoryStamp, SealedSegment, StoredCheckpoint
 from gateway.store.postgres import PostgresStore
 from gateway.store.postgres.leadership import SessionLock
-from gateway.transparency.leadership import LockFile, leadership_for
+from gateway.store.sqlite import SqliteStore
+from gateway.transparency.leadership import LockFile
 from tests.polling import until
 from tests.store_backends import START
 from tests.store_events import an_event
@@ -183,13 +184,12 @@ async def test_a_lock_whose_session_ended_is_no_longer_held(postgres_url: str) -
 SEQUENCER = """
 import asyncio, sys
 from datetime import timedelta
+from pathlib import Path
 from gateway.infra.audit.checkpoint import DEFAULT_ORIGIN
 from gateway.infra.audit.note import Ed25519Signer
 from gateway.infra.clock import SystemClock
 from gateway.infra.seal import Signer
 from gateway.store.postgres import PostgresStore
-from gateway.store.postgres.leadership import SessionLock
-from gateway.transparency.leadership import SEQUENCER_LOCK
 from gateway.transparency.sequencer import Sequencer
 
 async def main(url: str) -> None:
@@ -198,7 +198,7 @@ async def main(url: str) -> None:
             store=store,
             signer=Ed25519Signer(DEFAULT_ORIGIN, Signer.generate()),
             clock=SystemClock(),
-            leadership=SessionLock(url, SEQUENCER_LOCK),
+            leadership=await store.sequencer_leadership(Path("unused")),
             interval=0.05,
             republish_after=timedelta(hours=1),
         ).run()
@@ -247,8 +247,10 @@ async def test_when_the_leading_sequencer_is_killed_the_other_instance_takes_ove
         assert [size for size, _ in await store.checkpoint_roots()][-1] == 12
 
 
-def test_the_sequencer_leads_by_an_advisory_lock_on_postgresql_else_by_a_lock_file(
-    tmp_path: Path,
+async def test_the_sequencer_leads_by_a_lock_in_a_shared_database_else_by_a_lock_file(
+    postgres_url: str, tmp_path: Path
 ) -> None:
-    assert isinstance(leadership_for(None, tmp_path / "lock"), LockFile)
-    assert isinstance(leadership_for("postgresql://x@/y", tmp_path / "lock"), SessionLock)
+    async with SqliteStore(tmp_path / "euregate.db", clock=SystemClock()) as sqlite_store:
+        assert isinstance(await sqlite_store.sequencer_leadership(tmp_path / "lock"), LockFile)
+    async with PostgresStore(postgres_url, clock=SystemClock(), partial=True) as postgres_store:
+        assert isinstance(await postgres_store.sequencer_leadership(tmp_path / "lock"), SessionLock)

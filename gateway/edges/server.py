@@ -53,7 +53,6 @@ from gateway.translate import (
     checked_url,
     close_backend,
 )
-from gateway.transparency.leadership import leadership_for
 from gateway.transparency.log import TransparencyLog
 from gateway.transparency.sequencer import Sequencer
 
@@ -126,7 +125,9 @@ async def build(
     )
     pusher = Pusher.from_settings(settings, layout, store=store, clock=clock)
     signer = datafiles.load_signer(layout, master_key)
-    transparency, sequencer = audit_tree(settings, layout, store=store, clock=clock, signer=signer)
+    transparency, sequencer = await audit_tree(
+        settings, layout, store=store, clock=clock, signer=signer
+    )
     courier = Courier(
         store=store,
         preparer=preparer,
@@ -235,7 +236,7 @@ async def build(
     )
 
 
-def audit_tree(
+async def audit_tree(
     settings: Settings, layout: DataDir, *, store: Store, clock: Clock, signer: Signer
 ) -> tuple[TransparencyLog, Sequencer | None]:
     """What the listeners answer about the audit log's tree, and the sequencer that grows it,
@@ -248,7 +249,7 @@ def audit_tree(
         store=store,
         signer=log_signer,
         clock=clock,
-        leadership=leadership_for(settings.database_url, layout.sequencer_lock),
+        leadership=await store.sequencer_leadership(layout.sequencer_lock),
         interval=settings.checkpoint_interval,
         republish_after=timedelta(seconds=settings.checkpoint_republish),
     )

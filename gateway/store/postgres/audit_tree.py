@@ -9,12 +9,13 @@ the same size, the second finds the tree moved and keeps nothing."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from pathlib import Path
 from typing import Any, Final
 
 from gateway.infra.audit import AuditEntry
 from gateway.infra.audit.tiles import Tile, TileAddress
 from gateway.infra.errors import AuditTreeMoved
-from gateway.store.interface.audit_tree import AuditTreeStore, StoredCheckpoint
+from gateway.store.interface.audit_tree import AuditTreeStore, Leadership, StoredCheckpoint
 from gateway.store.postgres.database import (
     AUDIT_COLUMNS,
     Connection,
@@ -22,15 +23,23 @@ from gateway.store.postgres.database import (
     Transaction,
     audit_entry,
 )
+from gateway.store.postgres.leadership import SessionLock
 from gateway.store.postgres.locks import advisory_key, lock_for_transaction
 
 TREE_LOCK: Final = advisory_key("euregate audit tree")
 """Held by a write from its check of the latest checkpoint's size until it commits."""
 
+SEQUENCER_LOCK: Final = "euregate audit sequencer"
+"""The advisory lock the sequencing instance holds, for as long as it leads."""
+
 _CHECKPOINT_COLUMNS = "size, root, note, published_at"
 
 
 class PostgresAuditTree(Database, AuditTreeStore):
+    async def sequencer_leadership(self, lock_file: Path) -> Leadership:
+        """The instances share the database, not a host: the lock is in the database."""
+        return SessionLock(self.url, SEQUENCER_LOCK)
+
     async def tiles(self, addresses: Sequence[TileAddress]) -> list[bytes]:
         if not addresses:
             return []
