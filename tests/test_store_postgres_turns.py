@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psycopg
 
-from gateway.infra.audit import EventKind, events, refs
+from gateway.infra.audit import EventKind
 from gateway.infra.clock import SystemClock
 from gateway.infra.errors import AuditTreeMoved, TooManyReports
 from gateway.store import InconsistencyReport, MemoryStamp, SealedSegment, StoredCheckpoint
@@ -26,6 +26,7 @@ from tests.polling import until
 from tests.store_backends import START
 from tests.store_events import an_event
 from tests.test_store_contract_witnesses import LIEGE, with_partners
+from tests.test_transparency_sequencer import explained
 
 REPO = Path(__file__).resolve().parent.parent
 INSTANCES = 4
@@ -42,15 +43,6 @@ async def stores(url: str, count: int = INSTANCES) -> list[PostgresStore]:
 async def closed(opened: list[PostgresStore]) -> None:
     for store in opened:
         await store.close()
-
-
-def explained(number: int) -> events.PolicyExplained:
-    return events.PolicyExplained(
-        by=refs.partner(f"p{number}"),
-        body_sha256=f"{number:064x}",
-        policy_sha256="p" * 64,
-        recipients=(),
-    )
 
 
 async def test_changes_to_the_memory_from_several_instances_are_numbered_one_by_one(
