@@ -7,9 +7,11 @@ several processes."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
@@ -22,11 +24,12 @@ from gateway.store.postgres import PostgresStore
 from gateway.store.postgres.leadership import SessionLock
 from gateway.store.sqlite import SqliteStore
 from gateway.transparency.leadership import LockFile
+from gateway.transparency.sequencer import Sequencer
 from tests.polling import until
 from tests.store_backends import START
 from tests.store_events import an_event
 from tests.test_store_contract_witnesses import LIEGE, with_partners
-from tests.test_transparency_sequencer import explained
+from tests.test_transparency_sequencer import SIGNER, explained
 
 REPO = Path(__file__).resolve().parent.parent
 INSTANCES = 4
@@ -171,6 +174,58 @@ async def test_a_lock_whose_session_ended_is_no_longer_held(postgres_url: str) -
         await until(lost, patience=10)
     finally:
         await lock.release()
+
+
+async def test_a_sequencer_whose_session_ended_leads_again_once_it_holds_the_lock_anew(
+    postgres_url: str,
+) -> None:
+    """The database restarted under it: it stops leading, takes the lock again, goes on."""
+    async with PostgresStore(postgres_url, clock=SystemClock(), partial=True) as store:
+        lock = SessionLock(postgres_url, "sequencer", retry=0.05, check=0.05)
+        running = asyncio.create_task(
+            Sequencer(
+                store=store,
+                signer=SIGNER,
+                clock=SystemClock(),
+                leadership=lock,
+                interval=0.02,
+                republish_after=timedelta(hours=1),
+            ).run()
+        )
+        try:
+            await store.record_all([explained(n) for n in range(3)])
+            await until(lambda: integrated(store, 3))
+            (first_session,) = lock_holders(postgres_url)
+
+            with psycopg.connect(postgres_url, autocommit=True) as conn:
+                conn.execute("SELECT pg_terminate_backend(%s)", (first_session,))
+
+            async def held_anew() -> bool:
+                holders = lock_holders(postgres_url)
+                return len(holders) == 1 and holders != [first_session] and lock.holds()
+
+            await until(held_anew, patience=10)
+            await store.record_all([explained(n) for n in range(3, 6)])
+            await until(lambda: integrated(store, 6), patience=10)
+        finally:
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
+        assert not lock.holds()
+
+
+async def integrated(store: PostgresStore, size: int) -> bool:
+    latest = await store.latest_checkpoint()
+    return latest is not None and latest.size == size
+
+
+def lock_holders(url: str) -> list[int]:
+    """The database sessions that hold an advisory lock."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted ORDER BY pid"
+        ).fetchall()
+    return [row[0] for row in rows]
 
 
 SEQUENCER = """
