@@ -1,6 +1,7 @@
 """The store's contract, whatever its backend: searching exchanges, the events of one signal,
-the chain's head and its last verification, the figures behind the charts, webhook health and
-the policy's history."""
+the figures behind the charts, webhook health and the policy's history (on PostgreSQL once
+the signals, their review and their delivery are kept there too; the chain's head and its last
+verification are in ``test_store_contract_audit_chain``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from datetime import timedelta
 import pytest
 
 from gateway.decide.decision import Verdict
-from gateway.infra import audit
 from gateway.infra.audit import EventKind, events, refs
 from gateway.infra.clock import FixedClock
 from gateway.store import (
@@ -36,6 +36,8 @@ from tests.test_store_contract_signals import (
     new_signal,
     with_partners,
 )
+
+STORE_CONCERNS = ("audit_search", "signals", "delivery", "review", "policies")
 
 
 @pytest.fixture
@@ -197,45 +199,6 @@ async def test_the_search_form_offers_the_values_in_use(exchanges: Store) -> Non
     assert values.countries == ("BE", "DE", "NL")
     assert values.categories == ("undermining.drug_waste", "undermining.fraud")
     assert values.rules == ("2",)
-
-
-# --- the chain and its verification ----------------------------------------------------------
-
-
-async def test_the_chain_head_is_the_last_entry(
-    empty_store: Store, store_clock: FixedClock
-) -> None:
-    assert await empty_store.chain_head() is None
-    store_clock.set(START + timedelta(seconds=9))
-    last = (await empty_store.record_all([an_event(EventKind.POLICY_EXPLAINED)] * 3))[-1]
-
-    head = await empty_store.chain_head()
-
-    assert head is not None
-    assert (head.seq, head.hash, head.at) == (last.seq, last.hash, START + timedelta(seconds=9))
-
-
-async def test_a_verification_is_kept_with_who_made_it_and_when(
-    empty_store: Store, store_clock: FixedClock
-) -> None:
-    await empty_store.record_all([an_event(EventKind.POLICY_EXPLAINED)] * 2)
-    result = audit.verify(await empty_store.audit_entries())
-    assert await empty_store.last_verification() is None
-    store_clock.set(START + timedelta(minutes=2))
-
-    kept = await empty_store.record_verification(result, by="staff:a.peeters")
-    broken = replace(result, first_bad_seq=2, reason="the entry's content does not match its hash")
-    again = await empty_store.record_verification(broken, by="staff:b")
-
-    assert (kept.at, kept.by, kept.checked, kept.last_seq, kept.ok) == (
-        START + timedelta(minutes=2),
-        "staff:a.peeters",
-        2,
-        2,
-        True,
-    )
-    assert not again.ok
-    assert await empty_store.last_verification() == again
 
 
 # --- figures ---------------------------------------------------------------------------------

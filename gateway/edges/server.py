@@ -55,7 +55,6 @@ from gateway.translate import (
     checked_url,
     close_backend,
 )
-from gateway.transparency.leadership import LockFile
 from gateway.transparency.log import TransparencyLog
 from gateway.transparency.sequencer import Sequencer
 
@@ -128,7 +127,9 @@ async def build(
     )
     pusher = Pusher.from_settings(settings, layout, store=store, clock=clock)
     signer = datafiles.load_signer(layout, master_key)
-    transparency, sequencer = audit_tree(settings, layout, store=store, clock=clock, signer=signer)
+    transparency, sequencer = await audit_tree(
+        settings, layout, store=store, clock=clock, signer=signer
+    )
     courier = Courier(
         store=store,
         preparer=preparer,
@@ -238,7 +239,7 @@ async def build(
     )
 
 
-def audit_tree(
+async def audit_tree(
     settings: Settings, layout: DataDir, *, store: Store, clock: Clock, signer: Signer
 ) -> tuple[TransparencyLog, Sequencer | None]:
     """What the listeners answer about the audit log's tree, and the sequencer that grows it,
@@ -251,7 +252,7 @@ def audit_tree(
         store=store,
         signer=log_signer,
         clock=clock,
-        leadership=LockFile(layout.sequencer_lock),
+        leadership=await store.sequencer_leadership(layout.sequencer_lock),
         interval=settings.checkpoint_interval,
         republish_after=timedelta(seconds=settings.checkpoint_republish),
     )

@@ -17,9 +17,7 @@ def store_for(settings: Settings, database: Path, *, clock: Clock) -> Store:
     """The store ``settings`` choose (not started): PostgreSQL at ``database_url`` when it is
     set, else the SQLite file ``database`` (the data directory's)."""
     if settings.database_url is not None:
-        # Abstract to mypy until every concern is ported: the rest are placeholders, set at
-        # import (gateway.store.postgres.UNPORTED), and start() refuses while there are any.
-        return PostgresStore(  # type: ignore[abstract]
+        return PostgresStore(
             settings.database_url, clock=clock, pool_size=settings.database_pool_size
         )
     return SqliteStore(

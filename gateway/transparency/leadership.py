@@ -1,71 +1,17 @@
 """Who sequences the audit log: exactly one instance of the gateway at a time.
 
 The :class:`~gateway.transparency.sequencer.Sequencer` leads only while it holds its
-:class:`Leadership`. Gateways sharing one SQLite file run on one host, so an exclusive lock on
-a file beside the database decides (:class:`LockFile`); a shared database server would take a
-lock in the database instead. Whatever decides, the store extends the tree only from the size
-a sequencer read, so even two leaders could not both extend it.
+:class:`Leadership`, which the store decides
+(:meth:`~gateway.store.interface.audit_tree.AuditTreeStore.sequencer_leadership`): gateways
+sharing one SQLite file run on one host, so an exclusive lock on a file beside the database
+decides (:class:`LockFile`); gateways sharing a PostgreSQL database, on one host or several,
+hold a session-level advisory lock in it. Whatever decides, the store extends the tree only
+from the size a sequencer read, so even two leaders could not both extend it.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import fcntl
-import os
-from pathlib import Path
-from typing import Protocol
+from gateway.infra.lock_file import LockFile
+from gateway.store.interface.audit_tree import Leadership
 
-
-class Leadership(Protocol):
-    async def acquire(self) -> None:
-        """Return once this instance leads, waiting as long as another one does."""
-        ...
-
-    def holds(self) -> bool:
-        """Whether this instance leads now."""
-        ...
-
-    async def release(self) -> None:
-        """Lead no more, so that another instance may."""
-        ...
-
-
-class LockFile:
-    """Leadership among the processes of one host: an exclusive ``flock`` on ``path``. The
-    kernel lets go of it when the process ends, however it ends."""
-
-    def __init__(self, path: Path, *, retry: float = 1.0) -> None:
-        self._path = path
-        self._retry = retry
-        self._descriptor: int | None = None
-
-    async def acquire(self) -> None:
-        """Try now and every ``retry`` seconds: a lock waited for in a thread could not be
-        given up when the gateway stops."""
-        while True:
-            if await asyncio.to_thread(self._try):
-                return
-            await asyncio.sleep(self._retry)
-
-    def _try(self) -> bool:
-        if self._descriptor is not None:
-            return True
-        descriptor = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(descriptor)
-            return False
-        self._descriptor = descriptor
-        return True
-
-    def holds(self) -> bool:
-        return self._descriptor is not None
-
-    async def release(self) -> None:
-        descriptor, self._descriptor = self._descriptor, None
-        if descriptor is not None:
-            with contextlib.suppress(OSError):
-                fcntl.flock(descriptor, fcntl.LOCK_UN)
-            os.close(descriptor)
+__all__ = ["Leadership", "LockFile"]

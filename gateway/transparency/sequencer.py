@@ -159,16 +159,19 @@ class Sequencer:
 
     async def run(self) -> None:
         """Step every ``interval`` while this instance leads (waiting until it does); at once
-        again after a full batch."""
-        await self._leadership.acquire()
-        try:
-            while self._leadership.holds():
-                started = time.monotonic()
-                integrated = await self._guarded_step()
-                if integrated < self._batch:
-                    await asyncio.sleep(max(0.0, self._interval - (time.monotonic() - started)))
-        finally:
-            await self._leadership.release()
+        again after a full batch. Leadership lost (its database session ended) is sought
+        again, until cancelled."""
+        while True:
+            await self._leadership.acquire()
+            try:
+                while self._leadership.holds():
+                    started = time.monotonic()
+                    integrated = await self._guarded_step()
+                    if integrated < self._batch:
+                        await asyncio.sleep(max(0.0, self._interval - (time.monotonic() - started)))
+            finally:
+                await self._leadership.release()
+            log.warning("sequencer_leadership_lost")
 
     async def _guarded_step(self) -> int:
         try:

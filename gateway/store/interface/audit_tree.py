@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Protocol
 
 from gateway.infra.audit import AuditEntry
@@ -29,7 +30,29 @@ class StoredCheckpoint:
     published_at: datetime
 
 
+class Leadership(Protocol):
+    """The right to sequence the audit log, held by one instance at a time."""
+
+    async def acquire(self) -> None:
+        """Return once this instance leads, waiting as long as another one does."""
+        ...
+
+    def holds(self) -> bool:
+        """Whether this instance leads now."""
+        ...
+
+    async def release(self) -> None:
+        """Lead no more, so that another instance may."""
+        ...
+
+
 class AuditTreeStore(Protocol):
+    async def sequencer_leadership(self, lock_file: Path) -> Leadership:
+        """Who may sequence among the instances sharing this store: on one host, the holder of
+        ``lock_file`` (beside the database); where the database is shared between hosts, the
+        holder of a lock in the database."""
+        ...
+
     async def tiles(self, addresses: Sequence[TileAddress]) -> list[bytes]:
         """Each tile's hashes as kept, in the order of ``addresses``; ``b""`` for a tile that
         is not kept (yet). One read, however many tiles."""

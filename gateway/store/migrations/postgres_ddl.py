@@ -16,7 +16,10 @@ schema as SQLite has it after its eleventh step. The types are PostgreSQL's own:
   PostgreSQL table has an identity column ``seq`` in its stead (:data:`ROWID_STANDINS`); rows
   inserted by auditing writes, which hold the chain's lock, are numbered in commit order;
 - copies to seal and pushes to send say which instance does the work, until when
-  (:data:`CLAIM_COLUMNS`), since several may share the database.
+  (:data:`CLAIM_COLUMNS`), since several may share the database;
+- an audit entry's data is read as ``jsonb`` by ``audit_data(entry)``, declared immutable (an
+  entry's bytes are UTF-8 JSON, as chained, and the database's encoding is UTF8) so that
+  indexes may be built on it.
 """
 
 from __future__ import annotations
@@ -84,7 +87,7 @@ VERSION_11: Final = (
     " subject text NOT NULL,"
     " entry bytea NOT NULL,"
     " hash text NOT NULL)",
-    "CREATE INDEX audit_kind ON audit (kind)",
+    "CREATE INDEX audit_kind ON audit (kind, seq)",
     "CREATE INDEX audit_actor ON audit (actor)",
     "CREATE INDEX audit_subject ON audit (subject)",
     "CREATE INDEX audit_at ON audit (at)",
@@ -318,5 +321,17 @@ VERSION_11: Final = (
     " submitted_size bigint,"
     " reported_at timestamptz NOT NULL)",
     "CREATE INDEX audit_inconsistencies_at ON audit_inconsistencies (reported_at)",
+    # What the compliance officer's search, its charts and the administrators' pages read by.
+    "CREATE FUNCTION audit_data(entry bytea) RETURNS jsonb"
+    " LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE"
+    " RETURN convert_from(entry, 'UTF8')::jsonb -> 'data'",
+    "CREATE INDEX audit_fetched_signals ON audit USING gin ((audit_data(entry) -> 'signals'))"
+    " WHERE kind = 'inbox.fetched'",
+    "CREATE INDEX signals_received ON signals (received_at DESC, id)",
+    "CREATE INDEX signals_sender ON signals (sender_id, received_at)",
+    "CREATE INDEX signals_category ON signals (category, received_at)",
+    "CREATE INDEX decisions_rules ON decisions USING gin (rule_ids)",
+    "CREATE INDEX review_items_decided ON review_items (decided_at)",
+    "CREATE INDEX deliveries_recipient ON deliveries (recipient_id, updated_at)",
 )
 """The whole schema at version 11, for a database that has nothing yet."""

@@ -66,9 +66,12 @@ from gateway.infra.clock import Clock
 from gateway.infra.errors import SettingInvalid
 from gateway.infra.i18n import N_
 from gateway.store.interface import Store
+from gateway.store.postgres.audit_search import PostgresAuditSearch
+from gateway.store.postgres.audit_tree import PostgresAuditTree
 from gateway.store.postgres.database import Database, StoreClosed
 from gateway.store.postgres.delivery import PostgresDelivery
 from gateway.store.postgres.keys import PostgresKeys
+from gateway.store.postgres.memory import PostgresMemory
 from gateway.store.postgres.outbox import PostgresOutbox
 from gateway.store.postgres.policies import PostgresPolicies
 from gateway.store.postgres.proposals import PostgresProposals
@@ -80,6 +83,7 @@ from gateway.store.postgres.signals import PostgresSignals
 from gateway.store.postgres.staff import PostgresStaff
 from gateway.store.postgres.subjects import PostgresSubjects
 from gateway.store.postgres.throttle import PostgresThrottle
+from gateway.store.postgres.witnesses import PostgresWitnesses
 
 __all__ = ["PORTED", "Database", "NotPorted", "PostgresStore", "StoreClosed", "unported_methods"]
 
@@ -97,6 +101,10 @@ PORTED: Final = (
     "sessions",
     "proposals",
     "throttle",
+    "audit_search",
+    "audit_tree",
+    "memory",
+    "witnesses",
 )
 """The concerns (modules of :mod:`gateway.store.interface`) the PostgreSQL store keeps."""
 
@@ -149,6 +157,10 @@ class PostgresStore(
     PostgresSessions,
     PostgresProposals,
     PostgresThrottle,
+    PostgresAuditSearch,
+    PostgresAuditTree,
+    PostgresWitnesses,
+    PostgresMemory,
     Store,
 ):
     """Everything Euregate keeps, in one PostgreSQL database that several gateway processes may

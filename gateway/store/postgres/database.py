@@ -24,7 +24,6 @@ connections: a burst waits for a free one (at most ``pool_timeout``), it does no
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final, Self, TypeVar
@@ -36,6 +35,7 @@ from gateway.infra import audit
 from gateway.infra.audit import AuditEntry, AuditEvent
 from gateway.infra.clock import Clock
 from gateway.store.interface.audit_log import AuditLog
+from gateway.store.postgres.locks import advisory_key, lock_for_transaction
 from gateway.store.postgres.schema import create_schema
 
 T = TypeVar("T")
@@ -43,9 +43,7 @@ T = TypeVar("T")
 Connection = AsyncConnection[tuple[Any, ...]]
 """A pooled connection, as a read sees it; rows are tuples."""
 
-CHAIN_LOCK: Final = int.from_bytes(
-    hashlib.sha256(b"euregate audit chain").digest()[:8], "big", signed=True
-)
+CHAIN_LOCK: Final = advisory_key("euregate audit chain")
 """The advisory lock a transaction holds while it appends to the audit chain."""
 
 
@@ -80,7 +78,7 @@ class Transaction:
 
     async def lock_chain(self) -> None:
         """Take the chain's lock and read its tail (done by :meth:`Database.write`)."""
-        await self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (CHAIN_LOCK,))
+        await lock_for_transaction(self.conn, CHAIN_LOCK)
         cursor = await self.conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
         row = await cursor.fetchone()
         self.last_seq, self.last_hash = (row[0], row[1]) if row else (0, audit.GENESIS)

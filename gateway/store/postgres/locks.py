@@ -1,11 +1,13 @@
-"""Advisory locks named by what they guard, each held by one transaction at a time in every
-process that shares the database, until that transaction ends."""
+"""Advisory locks by name: what serialises a write across every process that shares the
+database where no row can be locked (an empty table, a number computed from all rows). Each
+is held by one transaction at a time, until that transaction ends."""
 
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
-from gateway.store.postgres.database import Connection
+from psycopg import AsyncConnection
 
 
 def advisory_key(*names: str) -> int:
@@ -14,6 +16,11 @@ def advisory_key(*names: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-async def hold(conn: Connection, *names: str) -> None:
+async def lock_for_transaction(conn: AsyncConnection[Any], key: int) -> None:
+    """Wait for the advisory lock ``key``; it is held until the transaction ends."""
+    await conn.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
+
+
+async def hold(conn: AsyncConnection[Any], *names: str) -> None:
     """Wait for the lock named ``names`` and hold it until the transaction on ``conn`` ends."""
-    await conn.execute("SELECT pg_advisory_xact_lock(%s)", (advisory_key(*names),))
+    await lock_for_transaction(conn, advisory_key(*names))

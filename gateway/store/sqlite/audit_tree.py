@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection, Sequence
+from pathlib import Path
 from typing import Any
 
 from gateway.infra.audit import AuditEntry, timestamp
 from gateway.infra.audit.tiles import Tile, TileAddress
 from gateway.infra.errors import AuditTreeMoved
-from gateway.store.interface.audit_tree import AuditTreeStore, StoredCheckpoint
+from gateway.infra.lock_file import LockFile
+from gateway.store.interface.audit_tree import AuditTreeStore, Leadership, StoredCheckpoint
 from gateway.store.sqlite.database import AUDIT_COLUMNS, Database, Transaction, audit_entry
 from gateway.store.sqlite.times import moment
 
@@ -20,6 +22,9 @@ _IDS_PER_QUERY = 800
 
 
 class SqliteAuditTree(Database, AuditTreeStore):
+    async def sequencer_leadership(self, lock_file: Path) -> Leadership:
+        return LockFile(lock_file)
+
     async def tiles(self, addresses: Sequence[TileAddress]) -> list[bytes]:
         if not addresses:
             return []
