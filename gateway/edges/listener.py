@@ -33,6 +33,7 @@ import ipaddress
 import ssl
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
@@ -227,6 +228,7 @@ class _Connection(asyncio.Protocol):
             )
         except (OSError, TimeoutError, ssl.SSLError) as exc:
             log.debug("handshake_failed", error_type=type(exc).__name__)
+            self._listener.handshake_failed()
             self._end()
             return
         except asyncio.CancelledError:
@@ -335,9 +337,16 @@ class Listener:
     count, and aiohttp's server that makes request handlers."""
 
     def __init__(
-        self, server: web.Server, ssl_context: ssl.SSLContext, limits: Limits, name: str
+        self,
+        server: web.Server,
+        ssl_context: ssl.SSLContext,
+        limits: Limits,
+        name: str,
+        handshake_failed: Callable[[], None] = lambda: None,
     ) -> None:
+        """``handshake_failed`` hears of each TLS handshake that failed or took too long."""
         self.server = server
+        self.handshake_failed = handshake_failed
         self.ssl_context = ssl_context
         self.limits = limits
         self.name = name
@@ -386,7 +395,7 @@ class GatedSite(web.BaseSite):
     """A TLS site for an :class:`aiohttp.web.AppRunner` whose connections pass
     :class:`Admission` before their handshake and keep to :class:`Limits` after it."""
 
-    __slots__ = ("_host", "_limits", "_listener", "_name", "_port")
+    __slots__ = ("_handshake_failed", "_host", "_limits", "_listener", "_name", "_port")
 
     def __init__(
         self,
@@ -397,9 +406,11 @@ class GatedSite(web.BaseSite):
         ssl_context: ssl.SSLContext,
         limits: Limits,
         name: str,
+        handshake_failed: Callable[[], None] = lambda: None,
     ) -> None:
         super().__init__(runner, ssl_context=ssl_context)
         self._host, self._port, self._limits, self._name = host, port, limits, name
+        self._handshake_failed = handshake_failed
         self._listener: Listener | None = None
 
     @property
@@ -411,7 +422,9 @@ class GatedSite(web.BaseSite):
         server = self._runner.server
         assert server is not None
         assert self._ssl_context is not None
-        self._listener = Listener(server, self._ssl_context, self._limits, self._name)
+        self._listener = Listener(
+            server, self._ssl_context, self._limits, self._name, self._handshake_failed
+        )
         self._server = await asyncio.get_running_loop().create_server(
             self._listener.connection, self._host, self._port, backlog=self._backlog
         )

@@ -45,7 +45,17 @@ def add_data_dir(parser: argparse.ArgumentParser) -> None:
 def settings(args: argparse.Namespace) -> Settings:
     """Whichever flags the command was given, over the environment, the configuration file
     and the defaults."""
-    names = ("config", "data_dir", "host", "port", "staff_port", "max_body_bytes")
+    names = (
+        "config",
+        "data_dir",
+        "host",
+        "port",
+        "staff_port",
+        "max_body_bytes",
+        "operations_host",
+        "operations_port",
+        "log_format",
+    )
     return load_settings(**{name: getattr(args, name, None) for name in names})
 
 

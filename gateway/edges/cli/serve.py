@@ -12,7 +12,8 @@ from gateway.edges.cli.common import Subparsers, add_data_dir, settings
 
 def register(commands: Subparsers) -> None:
     parser = commands.add_parser(
-        "serve", help="run the gateway: partners over mutual TLS, staff over TLS"
+        "serve",
+        help="run the gateway: partners over mutual TLS, staff over TLS, monitoring on loopback",
     )
     add_data_dir(parser)
     parser.add_argument(
@@ -29,6 +30,25 @@ def register(commands: Subparsers) -> None:
     )
     parser.add_argument(
         "--max-body-bytes", type=int, default=None, help="largest accepted body (default 262144)"
+    )
+    parser.add_argument(
+        "--operations-host",
+        default=None,
+        help="address of the operations listener, /healthz /readyz /metrics in plain HTTP, "
+        "loopback only (default: $EUREGATE_OPERATIONS_HOST or 127.0.0.1)",
+    )
+    parser.add_argument(
+        "--operations-port",
+        type=int,
+        default=None,
+        help="port of the operations listener (default: $EUREGATE_OPERATIONS_PORT or 9443)",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=("console", "json"),
+        default=None,
+        help="operational logs as lines for people or JSON for machines (default: "
+        "$EUREGATE_LOG_FORMAT, else console at a terminal and json otherwise)",
     )
     parser.set_defaults(handler=run_serve)
 
