@@ -11,9 +11,10 @@ Every refusal on the way is audited too, with the error kinds but never the body
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -284,22 +285,28 @@ class Intake:
     async def _check(
         self, sender: Partner, body: bytes, registry: Sequence[Partner], now: datetime
     ) -> Checked:
+        with self._timed(Stage.VALIDATE):
+            if len(body) <= INLINE_BODY_BYTES:
+                examined = examine(body, now)
+            else:
+                examined = await self._pool.run(sender.id, examine, body, now)
+        with self._timed(Stage.DECIDE):
+            return await check_signal(
+                examined,
+                sender=sender,
+                registry=registry,
+                policy=self._policy.policy,
+                forwarded=self._store.forwarded,
+            )
+
+    @contextlib.contextmanager
+    def _timed(self, stage: Stage) -> Iterator[None]:
+        """Tell the observer how long ``stage`` took, refused or not."""
         started = time.perf_counter()
-        if len(body) <= INLINE_BODY_BYTES:
-            examined = examine(body, now)
-        else:
-            examined = await self._pool.run(sender.id, examine, body, now)
-        examined_at = time.perf_counter()
-        self._observer.timed(Stage.VALIDATE, examined_at - started)
-        checked = await check_signal(
-            examined,
-            sender=sender,
-            registry=registry,
-            policy=self._policy.policy,
-            forwarded=self._store.forwarded,
-        )
-        self._observer.timed(Stage.DECIDE, time.perf_counter() - examined_at)
-        return checked
+        try:
+            yield
+        finally:
+            self._observer.timed(stage, time.perf_counter() - started)
 
     async def _accept(self, sender: Partner, body: bytes, registry: Sequence[Partner]) -> Accepted:
         received = self._clock.now()
