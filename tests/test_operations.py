@@ -370,3 +370,34 @@ async def test_without_a_format_a_pipe_gets_json(layout: DataDir) -> None:
     async with serving(layout) as (_, printed, _port):
         (started,) = [line for line in printed().splitlines() if "gateway_started" in line]
     assert json.loads(started)["event"] == "gateway_started"
+
+
+async def test_a_stopping_gateway_answers_readyz_503_while_requests_in_flight_finish(
+    layout: DataDir,
+) -> None:
+    partner_port = free_port()
+    async with serving(layout, "--port", str(partner_port), "--log-format", "json") as (
+        process,
+        _,
+        port,
+    ):
+        _, writer = await asyncio.open_connection(
+            "127.0.0.1",
+            partner_port,
+            ssl=client_context(layout, SENDER),
+            server_hostname="127.0.0.1",
+        )
+        head = "POST /v1/signals HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        writer.write(f"{head}Content-Length: 4000\r\n\r\n{{".encode())
+        await writer.drain()
+        status, _ = await get(f"http://127.0.0.1:{port}/readyz")
+        assert status == 200
+        process.send_signal(signal.SIGTERM)
+
+        async def stopping() -> bool:
+            status, text = await get(f"http://127.0.0.1:{port}/readyz")
+            return status == 503 and json.loads(text)["checks"]["accepting"]["stopping"]
+
+        await until(stopping)
+        writer.transport.abort()
+        assert await asyncio.wait_for(process.wait(), GUARD) == 0

@@ -165,3 +165,20 @@ async def test_the_snapshot_counts_open_and_overdue_requests_by_deadline_kind(
     assert later.requests_overdue == {"urgent_indirect": 1}
     assert set(later.certificates_expire) >= {SENDER, "nl-pol-limburg"}
     assert later.audit_entries >= snapshot.audit_entries > 0
+
+
+async def test_a_stopping_gateway_is_not_ready_whatever_its_checks_say() -> None:
+    readiness = Readiness()
+
+    async def passing() -> CheckResult:
+        return CheckResult(True)
+
+    readiness.add("store_writable", passing)
+    assert (await readiness.report()).ready
+    readiness.stopping()
+    report = await readiness.report()
+    assert not report.ready
+    assert report.as_json() == {
+        "status": "not ready",
+        "checks": {"accepting": {"ok": False, "stopping": True}},
+    }

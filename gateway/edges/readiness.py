@@ -30,6 +30,8 @@ class CheckResult:
 
 Check = Callable[[], Awaitable[CheckResult]]
 TIMED_OUT: Final = "timeout"
+ACCEPTING: Final = "accepting"
+"""The check a stopping gateway reports failed, in place of all the others."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class Readiness:
         self._latest: Report | None = None
         self._taken_at = -float("inf")
         self._round: asyncio.Task[Report] | None = None
+        self._stopping = False
 
     def add(self, name: str, check: Check) -> None:
         """Run ``check`` under ``name`` from the next round on; a name is taken once."""
@@ -69,8 +72,15 @@ class Readiness:
     def names(self) -> tuple[str, ...]:
         return tuple(self._checks)
 
+    def stopping(self) -> None:
+        """The gateway is stopping: from now on every report says so and is not ready, so
+        that a load balancer sends no new work while the requests in flight finish."""
+        self._stopping = True
+
     async def report(self) -> Report:
         """The latest round's report if it is recent enough, else a new round's."""
+        if self._stopping:
+            return Report({ACCEPTING: CheckResult(False, {"stopping": True})})
         if self._latest is not None and time.monotonic() - self._taken_at < self._reuse_for:
             return self._latest
         if self._round is None:

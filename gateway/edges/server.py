@@ -413,19 +413,21 @@ async def run(settings: Settings, *, announce: Callable[[str, str], None]) -> No
 
 
 async def serve(gateway: Gateway, settings: Settings, announce: Callable[[str, str], None]) -> None:
-    """Both listeners until SIGINT or SIGTERM, the service manager told when they accept
-    (``READY=1``) and when they stop (``STOPPING=1``).
+    """Both listeners and the operations listener until SIGINT or SIGTERM, the service
+    manager told when they accept (``READY=1``) and when they stop (``STOPPING=1``).
 
-    A stop is :func:`stop_listeners`; then the store commits what is queued and closes."""
+    A stop is :func:`stop_listeners`; then the store commits what is queued and closes. The
+    operations listener stays open until then, ``/readyz`` answering 503 (stopping)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     runners: list[web.AppRunner] = []
+    operations: list[web.AppRunner] = []
     try:
         urls = await open_listeners(
             gateway, settings.host, (settings.port, settings.staff_port), runners
         )
         operations_url = await open_operations_listener(
-            gateway, settings.operations_host, settings.operations_port, runners
+            gateway, settings.operations_host, settings.operations_port, operations
         )
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
@@ -441,10 +443,13 @@ async def serve(gateway: Gateway, settings: Settings, announce: Callable[[str, s
         )
         systemd_notify.notify(READY="1", STATUS=f"partners on {urls[0]}, staff on {urls[1]}")
         await stop.wait()
+        gateway.operations.readiness.stopping()
         log.info("gateway_stopping", reason="signal")
         systemd_notify.notify(STOPPING="1", STATUS="finishing the requests in flight")
     finally:
         await stop_listeners(runners)
+        for runner in operations:
+            await runner.cleanup()
     log.info("gateway_stopped")
 
 
