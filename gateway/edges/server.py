@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from aiohttp import web
 
@@ -50,7 +51,7 @@ from gateway.infra.seal import Signer
 from gateway.registry.auth import Authenticator
 from gateway.staff import PASSWORDS, Passwords
 from gateway.store import Store
-from gateway.store.sqlite import SqliteStore
+from gateway.store.backend import described, store_for
 from gateway.translate import (
     MemoryBackend,
     TranslationBackend,
@@ -118,12 +119,8 @@ async def build(
     checked_url(settings.libretranslate_url, allow_http=settings.libretranslate_allow_http)
     clock = clock or SystemClock()
     metrics = GatewayMetrics()
-    store = await SqliteStore(
-        layout.database,
-        clock=clock,
-        group_commit_max=settings.group_commit_max,
-        read_threads=settings.store_read_threads,
-        on_commit=metrics.committed,
+    store = await store_for(
+        settings, layout.database, clock=clock, on_commit=metrics.committed
     ).start()
     try:
         policy = await PolicyInForce.adopt(settings.policy_file or layout.policy, store=store)
@@ -192,6 +189,7 @@ async def build(
     )
     app[REFUSALS] = partner_refusals
     app.cleanup_ctx.append(summarising(partner_refusals))
+    app.cleanup_ctx.append(_background(partial(policy.follow, settings.policy_follow_interval)))
     app.cleanup_ctx.append(_background(courier.run))
     app.cleanup_ctx.append(_background(pusher.run))
     authenticator = Authenticator(
@@ -309,7 +307,7 @@ def _attach_lifecycle(
     *,
     pool: FairPool,
     preparing: ThreadPoolExecutor,
-    store: SqliteStore,
+    store: Store,
     translator: TranslationBackend,
     inbox: Inbox,
 ) -> None:
@@ -438,7 +436,7 @@ async def serve(gateway: Gateway, settings: Settings, announce: Callable[[str, s
             staff=urls[1],
             operations=operations_url,
             data_dir=str(gateway.layout.root),
-            store=f"sqlite {gateway.layout.database}",
+            store=described(settings, gateway.layout.database),
             policy_sha256=gateway.policy.policy.digest,
         )
         systemd_notify.notify(READY="1", STATUS=f"partners on {urls[0]}, staff on {urls[1]}")
