@@ -95,6 +95,8 @@ def gateway_command(data_dir: Path, port: int, host: str = HOST) -> list[str]:
         str(port),
         "--staff-port",
         "0",
+        "--operations-port",
+        "0",
     ]
 
 

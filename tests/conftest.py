@@ -22,7 +22,7 @@ import pytest
 from aiohttp import web
 
 from gateway.edges.client import EuregateClient
-from gateway.edges.server import build, open_listeners
+from gateway.edges.server import build, open_listeners, open_operations_listener
 from gateway.edges.staff_client import StaffClient
 from gateway.infra import datafiles, logs, pki
 from gateway.infra.audit import refs
@@ -135,6 +135,8 @@ class RunningGateway:
     layout: DataDir
     store: Store
     policy_digest: str
+    operations_url: str = ""
+    """The operations listener (plain HTTP on loopback): /healthz, /readyz, /metrics."""
 
     def client(self, partner_id: str, *, language: str = "en") -> EuregateClient:
         return EuregateClient(
@@ -183,6 +185,7 @@ async def gateway_process(layout: DataDir, port: int) -> AsyncIterator[asyncio.s
     """``euregate serve`` as its own process, as an operator runs it; yields once it listens."""
     command = ["-m", "gateway", "serve", "--data-dir", str(layout.root)]
     command += ["--host", "127.0.0.1", "--port", str(port), "--staff-port", "0"]
+    command += ["--operations-port", "0"]
     process = await asyncio.create_subprocess_exec(
         sys.executable, *command, cwd=REPO, stdout=asyncio.subprocess.PIPE
     )
@@ -388,12 +391,14 @@ async def gateway_in_process(settings: Settings, **options: Any) -> AsyncIterato
     runners: list[web.AppRunner] = []
     try:
         url, staff_url = await open_listeners(built, "127.0.0.1", (0, 0), runners)
+        operations_url = await open_operations_listener(built, "127.0.0.1", 0, runners)
         yield RunningGateway(
             url=url,
             staff_url=staff_url,
             layout=settings_layout(settings),
             store=built.store,
             policy_digest=built.policy.policy.digest,
+            operations_url=operations_url,
         )
     finally:
         for runner in reversed(runners):

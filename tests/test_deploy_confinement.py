@@ -100,6 +100,7 @@ async def test_the_gateway_serves_and_stops_under_the_unit_s_confinement(
     errors = tmp_path / "stderr"
     command = [*CONFINED, sys.executable, "-m", "gateway", "serve", "--data-dir", str(layout.root)]
     command += ["--host", "127.0.0.1", "--port", str(port), "--staff-port", str(staff_port)]
+    command += ["--operations-port", "0"]
     with service_manager(notify, notify) as manager, errors.open("wb") as stderr:
         process = await asyncio.create_subprocess_exec(
             *command,

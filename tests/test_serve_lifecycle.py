@@ -131,7 +131,7 @@ async def serving(layout: DataDir, manager: ServiceManager) -> AsyncIterator[Ser
     """``euregate serve`` in its own process, told of ``manager``; yields at once."""
     port, staff_port = free_port(), free_port()
     command = ["-m", "gateway", "serve", "--data-dir", str(layout.root), "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--staff-port", str(staff_port)]
+    command += ["--port", str(port), "--staff-port", str(staff_port), "--operations-port", "0"]
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         *command,

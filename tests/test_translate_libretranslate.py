@@ -433,7 +433,7 @@ async def test_the_gateway_does_not_start_with_a_plain_http_translation_server(
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         *("-m", "gateway", "serve", "--data-dir", str(layout.root)),
-        *("--host", "127.0.0.1", "--port", "0", "--staff-port", "0"),
+        *("--host", "127.0.0.1", "--port", "0", "--staff-port", "0", "--operations-port", "0"),
         cwd=REPO,
         env=environment,
         stdout=asyncio.subprocess.PIPE,

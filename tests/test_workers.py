@@ -79,6 +79,7 @@ async def serving(
     port = free_port()
     command = ["-m", "gateway", "serve", "--data-dir", str(layout.root), "--host", "127.0.0.1"]
     command += ["--port", str(port), "--staff-port", str(free_port()), "--workers", str(count)]
+    command += ["--operations-port", "0"]
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         *command,

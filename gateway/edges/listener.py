@@ -34,7 +34,7 @@ import socket
 import ssl
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
@@ -229,6 +229,7 @@ class _Connection(asyncio.Protocol):
             )
         except (OSError, TimeoutError, ssl.SSLError) as exc:
             log.debug("handshake_failed", error_type=type(exc).__name__)
+            self._listener.handshake_failed()
             self._end()
             return
         except asyncio.CancelledError:
@@ -337,9 +338,16 @@ class Listener:
     count, and aiohttp's server that makes request handlers."""
 
     def __init__(
-        self, server: web.Server, ssl_context: ssl.SSLContext, limits: Limits, name: str
+        self,
+        server: web.Server,
+        ssl_context: ssl.SSLContext,
+        limits: Limits,
+        name: str,
+        handshake_failed: Callable[[], None] = lambda: None,
     ) -> None:
+        """``handshake_failed`` hears of each TLS handshake that failed or took too long."""
         self.server = server
+        self.handshake_failed = handshake_failed
         self.ssl_context = ssl_context
         self.limits = limits
         self.name = name
@@ -388,7 +396,16 @@ class GatedSite(web.BaseSite):
     """A TLS site for an :class:`aiohttp.web.AppRunner` whose connections pass
     :class:`Admission` before their handshake and keep to :class:`Limits` after it."""
 
-    __slots__ = ("_host", "_limits", "_listener", "_more", "_name", "_port", "_sockets")
+    __slots__ = (
+        "_handshake_failed",
+        "_host",
+        "_limits",
+        "_listener",
+        "_more",
+        "_name",
+        "_port",
+        "_sockets",
+    )
 
     def __init__(
         self,
@@ -399,12 +416,14 @@ class GatedSite(web.BaseSite):
         ssl_context: ssl.SSLContext,
         limits: Limits,
         name: str,
+        handshake_failed: Callable[[], None] = lambda: None,
         sockets: Sequence[socket.socket] = (),
     ) -> None:
         """``sockets``, when given, are already bound and listening (``serve --workers``
         hands the same ones to every worker); else the site binds ``host`` and ``port``."""
         super().__init__(runner, ssl_context=ssl_context)
         self._host, self._port, self._limits, self._name = host, port, limits, name
+        self._handshake_failed = handshake_failed
         self._sockets = tuple(sockets)
         self._listener: Listener | None = None
         self._more: list[asyncio.Server] = []
@@ -418,7 +437,9 @@ class GatedSite(web.BaseSite):
         server = self._runner.server
         assert server is not None
         assert self._ssl_context is not None
-        self._listener = Listener(server, self._ssl_context, self._limits, self._name)
+        self._listener = Listener(
+            server, self._ssl_context, self._limits, self._name, self._handshake_failed
+        )
         loop = asyncio.get_running_loop()
         if not self._sockets:
             self._server = await loop.create_server(

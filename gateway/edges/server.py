@@ -22,9 +22,14 @@ from gateway.edges import systemd_notify
 from gateway.edges.audit_api import add_partner_routes as add_partner_audit_routes
 from gateway.edges.audit_api import add_staff_routes as add_staff_audit_routes
 from gateway.edges.listener import GatedSite, Limits
+from gateway.edges.metrics import GatewayMetrics
+from gateway.edges.operations import require_loopback
 from gateway.edges.partner_app import create_app
+from gateway.edges.readiness_checks import Parts
 from gateway.edges.refusals import REFUSALS, RefusalLedger, summarising
 from gateway.edges.staff_app import AUTHENTICATOR, DESK, add_memory_routes, create_staff_app
+from gateway.edges.store_gauges import Snapshots
+from gateway.edges.watching import Watched, watch
 from gateway.edges.web import setup_web
 from gateway.edges.web.verifications import Verifications
 from gateway.edges.workers import Listeners
@@ -42,12 +47,12 @@ from gateway.infra import datafiles, pki
 from gateway.infra.audit.note import Ed25519Signer
 from gateway.infra.clock import Clock, SystemClock
 from gateway.infra.config import DataDir, Settings
-from gateway.infra.logs import configure
+from gateway.infra.logs import configure, get_logger
 from gateway.infra.seal import Signer
 from gateway.registry.auth import Authenticator
 from gateway.staff import PASSWORDS, Passwords
 from gateway.store import Store
-from gateway.store.backend import store_for
+from gateway.store.backend import described, store_for
 from gateway.translate import (
     MemoryBackend,
     TranslationBackend,
@@ -58,10 +63,13 @@ from gateway.translate import (
 from gateway.transparency.log import TransparencyLog
 from gateway.transparency.sequencer import Sequencer
 
+log = get_logger("euregate.server")
+
 
 @dataclass(frozen=True)
 class Gateway:
-    """The partners' listener (mutual TLS) and the staff listener (TLS, API tokens)."""
+    """The partners' listener (mutual TLS), the staff listener (TLS, API tokens) and the
+    operations listener (plain HTTP on loopback: health, readiness, metrics)."""
 
     app: web.Application
     ssl_context: ssl.SSLContext
@@ -72,6 +80,7 @@ class Gateway:
     staff_ssl_context: ssl.SSLContext
     limits: Limits
     staff_limits: Limits
+    operations: Watched
 
 
 def listener_limits(settings: Settings) -> tuple[Limits, Limits]:
@@ -109,7 +118,10 @@ async def build(
     layout = datafiles.require_data_dir(DataDir(settings.data_dir))
     checked_url(settings.libretranslate_url, allow_http=settings.libretranslate_allow_http)
     clock = clock or SystemClock()
-    store = await store_for(settings, layout.database, clock=clock).start()
+    metrics = GatewayMetrics()
+    store = await store_for(
+        settings, layout.database, clock=clock, on_commit=metrics.committed
+    ).start()
     try:
         policy = await PolicyInForce.adopt(settings.policy_file or layout.policy, store=store)
     except PolicyRefused:
@@ -153,6 +165,7 @@ async def build(
         policy=policy,
         pool=pool,
         on_accepted=courier.wake,
+        observer=metrics,
     )
     context = pki.server_ssl_context(
         certificate=layout.server_certificate,
@@ -222,6 +235,23 @@ async def build(
         inbox=inbox,
     )
     limits, staff_limits = listener_limits(settings)
+    operations = watch(
+        settings,
+        layout,
+        metrics,
+        Parts(
+            store=store,
+            policy=policy,
+            master_key=master_key,
+            signer=signer,
+            sequencer=sequencer,
+            snapshots=Snapshots(store, clock, timeout=settings.readiness_timeout),
+            clock=clock,
+            courier_stalled_after=settings.courier_stalled_after,
+        ),
+        inbox=inbox,
+        listeners={"partners": app, "staff": staff_app},
+    )
     return Gateway(
         app=app,
         ssl_context=context,
@@ -236,6 +266,7 @@ async def build(
         ),
         limits=limits,
         staff_limits=staff_limits,
+        operations=operations,
     )
 
 
@@ -382,7 +413,8 @@ async def run(
     """Serve until SIGINT or SIGTERM, then stop cleanly; ``announce`` hears both URLs once
     the ports are open. A worker of ``serve --workers`` serves the ``listeners`` it inherited
     and leaves the pid file to its parent."""
-    configure(settings.log_level)
+    configure(settings.log_level, log_format=settings.log_format)
+    require_loopback(settings.operations_host)
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     gateway = await build(settings)
     reload_on_hangup(gateway, pid_file=listeners is None)
@@ -406,25 +438,44 @@ async def serve(
     announce: Callable[[str, str], None],
     listeners: Listeners | None = None,
 ) -> None:
-    """Both listeners until SIGINT or SIGTERM, the service manager told when they accept
-    (``READY=1``) and when they stop (``STOPPING=1``).
+    """Both listeners and the operations listener until SIGINT or SIGTERM, the service
+    manager told when they accept (``READY=1``) and when they stop (``STOPPING=1``).
 
-    A stop is :func:`stop_listeners`; then the store commits what is queued and closes."""
+    A stop is :func:`stop_listeners`; then the store commits what is queued and closes. The
+    operations listener stays open until then, ``/readyz`` answering 503 (stopping)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     runners: list[web.AppRunner] = []
+    operations: list[web.AppRunner] = []
     try:
         urls = await open_listeners(
             gateway, settings.host, (settings.port, settings.staff_port), runners, listeners
         )
+        operations_url = await open_operations_listener(
+            gateway, settings.operations_host, settings.operations_port, operations
+        )
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         announce(*urls)
+        log.info(
+            "gateway_started",
+            partners=urls[0],
+            staff=urls[1],
+            operations=operations_url,
+            data_dir=str(gateway.layout.root),
+            store=described(settings, gateway.layout.database),
+            policy_sha256=gateway.policy.policy.digest,
+        )
         systemd_notify.notify(READY="1", STATUS=f"partners on {urls[0]}, staff on {urls[1]}")
         await stop.wait()
+        gateway.operations.readiness.stopping()
+        log.info("gateway_stopping", reason="signal")
         systemd_notify.notify(STOPPING="1", STATUS="finishing the requests in flight")
     finally:
         await stop_listeners(runners)
+        for runner in operations:
+            await runner.cleanup()
+    log.info("gateway_stopped")
 
 
 async def stop_listeners(runners: list[web.AppRunner]) -> None:
@@ -472,8 +523,35 @@ async def open_listeners(
         runners.append(runner)
         await runner.setup()
         site = GatedSite(
-            runner, host, port, ssl_context=context, limits=limits, name=name, sockets=sockets
+            runner,
+            host,
+            port,
+            ssl_context=context,
+            limits=limits,
+            name=name,
+            handshake_failed=gateway.operations.metrics.handshake_failed(name),
+            sockets=sockets,
         )
         await site.start()
         urls.append(f"https://{host}:{runner.addresses[0][1]}")
     return urls[0], urls[1]
+
+
+async def open_operations_listener(
+    gateway: Gateway, host: str, port: int, runners: list[web.AppRunner]
+) -> str:
+    """Open the operations listener (plain HTTP, loopback only: :func:`require_loopback`); its
+    URL. Its runner joins ``runners`` before it starts."""
+    require_loopback(host)
+    runner = web.AppRunner(
+        gateway.operations.app, access_log=None, handle_signals=False, shutdown_timeout=1.0
+    )
+    runners.append(runner)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    bound_host, bound_port = runner.addresses[0][:2]
+    return f"http://{_url_host(bound_host)}:{bound_port}"
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

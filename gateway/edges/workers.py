@@ -140,9 +140,9 @@ def _bind_one(host: str, port: int) -> tuple[socket.socket, ...]:
     return tuple(bound)
 
 
-def worker_command(argv: Sequence[str], listeners: Listeners) -> list[str]:
+def worker_command(argv: Sequence[str], listeners: Listeners, operations_port: int) -> list[str]:
     """The command line of one worker: this ``serve`` as it was asked for, as one process on
-    the inherited listeners."""
+    the inherited listeners, with its operations listener on ``operations_port``."""
     return [
         sys.executable,
         "-m",
@@ -150,9 +150,18 @@ def worker_command(argv: Sequence[str], listeners: Listeners) -> list[str]:
         *argv,
         "--workers",
         "1",
+        "--operations-port",
+        str(operations_port),
         INHERIT_OPTION,
         listeners.option(),
     ]
+
+
+def operations_port(first: int, slot: int) -> int:
+    """Where worker ``slot`` (0, 1, ...) answers ``/healthz``, ``/readyz`` and ``/metrics``:
+    each worker counts its own requests, so each is a target of its own, on the ports after
+    the configured one (any free port for each when that is 0)."""
+    return first + slot if first else 0
 
 
 @dataclass
@@ -203,13 +212,21 @@ class Supervisor:
     """Starts ``count`` workers, keeps them running, stops them."""
 
     def __init__(
-        self, argv: Sequence[str], listeners: Listeners, count: int, readiness: Readiness
+        self,
+        argv: Sequence[str],
+        listeners: Listeners,
+        count: int,
+        readiness: Readiness,
+        *,
+        operations: int,
     ) -> None:
         self._argv = argv
         self._listeners = listeners
         self._count = count
         self._readiness = readiness
+        self._operations = operations
         self._workers: dict[int, asyncio.subprocess.Process] = {}
+        self._slots: dict[int, int] = {}
         self._watching: set[asyncio.Task[None]] = set()
         self._stopping = False
         self.failed: int | None = None
@@ -220,18 +237,20 @@ class Supervisor:
         return sorted(self._workers)
 
     async def start(self) -> None:
-        for _ in range(self._count):
-            await self._spawn()
+        for slot in range(self._count):
+            await self._spawn(slot)
 
-    async def _spawn(self) -> None:
+    async def _spawn(self, slot: int) -> None:
         environment = dict(os.environ)
         environment[systemd_notify.SOCKET_VARIABLE] = str(self._readiness.path)
+        command = worker_command(
+            self._argv, self._listeners, operations_port(self._operations, slot)
+        )
         process = await asyncio.create_subprocess_exec(
-            *worker_command(self._argv, self._listeners),
-            pass_fds=self._listeners.descriptors(),
-            env=environment,
+            *command, pass_fds=self._listeners.descriptors(), env=environment
         )
         self._workers[process.pid] = process
+        self._slots[process.pid] = slot
         watching = asyncio.get_running_loop().create_task(self._watch(process))
         self._watching.add(watching)
         watching.add_done_callback(self._watching.discard)
@@ -239,6 +258,7 @@ class Supervisor:
     async def _watch(self, process: asyncio.subprocess.Process) -> None:
         status = await process.wait()
         del self._workers[process.pid]
+        slot = self._slots.pop(process.pid)
         was_ready = process.pid in self._readiness.ready
         self._readiness.ready.discard(process.pid)
         self._readiness.changed.set()
@@ -254,7 +274,7 @@ class Supervisor:
         log.warning("worker_died", pid=process.pid, status=status)
         await asyncio.sleep(RESPAWN_DELAY)
         if not self._stopping:
-            await self._spawn()
+            await self._spawn(slot)
 
     async def all_ready(self) -> bool:
         """Wait until every worker is ready (True), or the workers ended (False)."""
@@ -297,6 +317,7 @@ async def supervise(
     host: str,
     ports: tuple[int, int],
     count: int,
+    operations: int,
     pid_file: Path,
     announce: Callable[[str, str], None],
 ) -> int:
@@ -306,7 +327,7 @@ async def supervise(
     with tempfile.TemporaryDirectory(prefix="euregate-workers-") as directory:
         readiness = Readiness(Path(directory) / "notify")
         readiness.open()
-        supervisor = Supervisor(argv, listeners, count, readiness)
+        supervisor = Supervisor(argv, listeners, count, readiness, operations=operations)
         stop_requested = asyncio.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop_requested.set)

@@ -69,6 +69,10 @@ class Inbox:
         for recipient_id in list(self._arrivals):
             self.notify(recipient_id)
 
+    def waiting(self) -> int:
+        """Long-polls waiting now, all partners together."""
+        return sum(len(ends) for ends in self._waiting.values())
+
     def notify(self, recipient_id: str) -> None:
         """Wake whoever waits on ``recipient_id``'s inbox: something arrived for it, or its
         admission changed."""

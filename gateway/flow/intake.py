@@ -11,8 +11,10 @@ Every refusal on the way is audited too, with the error kinds but never the body
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
-from collections.abc import Awaitable, Callable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -29,6 +31,7 @@ from gateway.decide.review import review_need
 from gateway.decide.sharing import PolicyInForce
 from gateway.flow import deadlines
 from gateway.flow.fair_pool import FairPool
+from gateway.flow.intake_watch import NO_RECIPIENT, IntakeObserver, Outcome, Stage, Unwatched
 from gateway.flow.subjects import SUBJECT_SECRET, subject_keys
 from gateway.infra import canonical as canonical_json
 from gateway.infra.audit import events, refs, timestamp
@@ -231,9 +234,11 @@ class Intake:
         policy: PolicyInForce,
         pool: FairPool,
         on_accepted: Callable[[], None] = lambda: None,
+        observer: IntakeObserver | None = None,
     ) -> None:
         """``pool`` examines bodies; ``on_accepted`` hears of each newly kept signal (the
-        courier, to seal its copies)."""
+        courier, to seal its copies); ``observer`` its times and outcomes (metrics)."""
+        self._observer = observer or Unwatched()
         self._pool = pool
         self._store = store
         self._master_key = master_key
@@ -252,11 +257,20 @@ class Intake:
         try:
             accepted = await self._accept(sender, body, registry)
         except ClientError as error:
+            self._observer.counted(Outcome.REFUSED, sender.country, NO_RECIPIENT)
             await self.refused(sender, error)
             raise
         if not accepted.replayed:
             self._on_accepted()
+        self._count(sender, accepted, registry)
         return Receipt(accepted.signal, replayed=accepted.replayed)
+
+    def _count(self, sender: Partner, accepted: Accepted, registry: Sequence[Partner]) -> None:
+        countries = {partner.id: partner.country for partner in registry}
+        for decision in accepted.signal.decisions:
+            outcome = Outcome.REPLAYED if accepted.replayed else Outcome(decision.verdict)
+            recipient = countries.get(decision.recipient_id, NO_RECIPIENT)
+            self._observer.counted(outcome, sender.country, recipient)
 
     async def refused(self, sender: Partner, error: ClientError) -> None:
         await self._store.record(
@@ -271,17 +285,28 @@ class Intake:
     async def _check(
         self, sender: Partner, body: bytes, registry: Sequence[Partner], now: datetime
     ) -> Checked:
-        if len(body) <= INLINE_BODY_BYTES:
-            examined = examine(body, now)
-        else:
-            examined = await self._pool.run(sender.id, examine, body, now)
-        return await check_signal(
-            examined,
-            sender=sender,
-            registry=registry,
-            policy=self._policy.policy,
-            forwarded=self._store.forwarded,
-        )
+        with self._timed(Stage.VALIDATE):
+            if len(body) <= INLINE_BODY_BYTES:
+                examined = examine(body, now)
+            else:
+                examined = await self._pool.run(sender.id, examine, body, now)
+        with self._timed(Stage.DECIDE):
+            return await check_signal(
+                examined,
+                sender=sender,
+                registry=registry,
+                policy=self._policy.policy,
+                forwarded=self._store.forwarded,
+            )
+
+    @contextlib.contextmanager
+    def _timed(self, stage: Stage) -> Iterator[None]:
+        """Tell the observer how long ``stage`` took, refused or not."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._observer.timed(stage, time.perf_counter() - started)
 
     async def _accept(self, sender: Partner, body: bytes, registry: Sequence[Partner]) -> Accepted:
         received = self._clock.now()

@@ -68,6 +68,28 @@ class Settings(BaseSettings):
         "store adopted, which this one then decides by too.",
     )
     log_level: str = Field(default="info", description="debug, info, warning or error.")
+    log_format: Literal["console", "json"] | None = Field(
+        default=None,
+        description="console (lines for people) or json (one object a line, for the journal "
+        "and log collectors); default: console when standard output is a terminal, else json.",
+    )
+    operations_host: str = Field(
+        default="127.0.0.1",
+        description="Address of the operations listener (/healthz, /readyz, /metrics): plain "
+        "HTTP, so a loopback address only.",
+    )
+    operations_port: int = Field(
+        default=9443, ge=0, le=65535, description="Port of the operations listener."
+    )
+    courier_stalled_after: float = Field(
+        default=300.0,
+        gt=0,
+        description="Seconds a copy may wait to be sealed before /readyz reports the courier "
+        "stalled.",
+    )
+    readiness_timeout: float = Field(
+        default=2.0, gt=0, description="Seconds each readiness check of /readyz may take."
+    )
     group_commit_max: int = Field(
         default=256, ge=1, description="Most writes committed together in one transaction."
     )

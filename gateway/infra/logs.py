@@ -1,4 +1,5 @@
-"""Operational logs: structlog, one JSON object a line on stdout.
+"""Operational logs: structlog on stdout, one JSON object a line for machines (the journal, a
+log collector) or a readable line for people at a terminal (``console``).
 
 What goes in: request ids, partner ids, paths, statuses, durations, error kinds and
 codes. What never goes in: bodies, field values, or exception messages that may quote
@@ -8,8 +9,9 @@ them. Personal data has no place in operational logs; the audit log keeps digest
 from __future__ import annotations
 
 import logging
+import os
 import sys
-from typing import Final, TextIO
+from typing import Final, Literal, TextIO
 
 import structlog
 
@@ -18,18 +20,45 @@ LONGEST_QUOTED: Final = 200
 """Most characters of anything a caller chose (a path, a method) that a log line quotes."""
 
 
-def configure(level: str = "info", stream: TextIO | None = None) -> None:
+LogFormat = Literal["console", "json"]
+
+
+def default_format(stream: TextIO) -> LogFormat:
+    """Console for a person at a terminal, JSON for everything else."""
+    try:
+        return "console" if stream.isatty() else "json"
+    except ValueError:  # a closed stream
+        return "json"
+
+
+def configure(
+    level: str = "info", stream: TextIO | None = None, log_format: LogFormat | None = None
+) -> None:
+    """Log lines of ``level`` and above to ``stream`` (stdout) in ``log_format`` (by default
+    :func:`default_format` of the stream)."""
+    target = stream or sys.stdout
+    chosen = log_format or default_format(target)
+    renderer: structlog.typing.Processor = (
+        structlog.dev.ConsoleRenderer(colors=_colours(target))
+        if chosen == "console"
+        else structlog.processors.JSONRenderer()
+    )
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.JSONRenderer(),
+            renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(_LEVELS.get(level, logging.ERROR)),
-        logger_factory=structlog.PrintLoggerFactory(file=stream or sys.stdout),
+        logger_factory=structlog.PrintLoggerFactory(file=target),
         cache_logger_on_first_use=False,
     )
+
+
+def _colours(stream: TextIO) -> bool:
+    """Colours only at a terminal, and not when ``NO_COLOR`` asks for none."""
+    return default_format(stream) == "console" and "NO_COLOR" not in os.environ
 
 
 def get_logger(name: str) -> structlog.typing.FilteringBoundLogger:

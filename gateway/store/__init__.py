@@ -45,6 +45,10 @@ from gateway.store.interface.delivery import (
 from gateway.store.interface.keys import (
     KeyStore,
 )
+from gateway.store.interface.operations import (
+    OperationsSnapshot,
+    OperationsStore,
+)
 from gateway.store.interface.policies import (
     PolicyStore,
     PolicyVersion,
@@ -148,6 +152,8 @@ __all__ = [
     "NewRequest",
     "NewReviewItem",
     "NewSignal",
+    "OperationsSnapshot",
+    "OperationsStore",
     "PendingCopy",
     "PolicyStore",
     "PolicyVersion",

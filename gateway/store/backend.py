@@ -4,6 +4,7 @@ commands speak to the :class:`Store` it returns."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from gateway.infra.clock import Clock
@@ -13,9 +14,16 @@ from gateway.store.postgres import PostgresStore
 from gateway.store.sqlite import SqliteStore
 
 
-def store_for(settings: Settings, database: Path, *, clock: Clock) -> Store:
+def store_for(
+    settings: Settings,
+    database: Path,
+    *,
+    clock: Clock,
+    on_commit: Callable[[int, float], None] | None = None,
+) -> Store:
     """The store ``settings`` choose (not started): PostgreSQL at ``database_url`` when it is
-    set, else the SQLite file ``database`` (the data directory's)."""
+    set, else the SQLite file ``database`` (the data directory's). ``on_commit`` hears of each
+    group commit of SQLite's writer (how many writes, the seconds its fsync took)."""
     if settings.database_url is not None:
         return PostgresStore(
             settings.database_url, clock=clock, pool_size=settings.database_pool_size
@@ -25,4 +33,11 @@ def store_for(settings: Settings, database: Path, *, clock: Clock) -> Store:
         clock=clock,
         group_commit_max=settings.group_commit_max,
         read_threads=settings.store_read_threads,
+        on_commit=on_commit,
     )
+
+
+def described(settings: Settings, database: Path) -> str:
+    """Which store ``settings`` choose, for a log line: never the URL, which may hold a
+    password."""
+    return "postgresql" if settings.database_url is not None else f"sqlite {database}"

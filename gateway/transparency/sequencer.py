@@ -157,6 +157,16 @@ class Sequencer:
         self._batch = batch
         self._reported: AuditLogDiverged | None = None
 
+    @property
+    def leads(self) -> bool:
+        """Whether this instance holds the leadership (else it waits for it: a follower)."""
+        return self._leadership.holds()
+
+    @property
+    def diverged(self) -> bool:
+        """Whether the last step found that the log does not continue the tree."""
+        return self._reported is not None
+
     async def run(self) -> None:
         """Step every ``interval`` while this instance leads (waiting until it does); at once
         again after a full batch. Leadership lost (its database session ended) is sought

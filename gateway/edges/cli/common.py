@@ -62,6 +62,9 @@ def settings(args: argparse.Namespace) -> Settings:
         "staff_port",
         "max_body_bytes",
         "workers",
+        "operations_host",
+        "operations_port",
+        "log_format",
     )
     return load_settings(**{name: getattr(args, name, None) for name in names})
 

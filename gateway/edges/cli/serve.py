@@ -14,7 +14,8 @@ from gateway.infra.logs import configure
 
 def register(commands: Subparsers) -> None:
     parser = commands.add_parser(
-        "serve", help="run the gateway: partners over mutual TLS, staff over TLS"
+        "serve",
+        help="run the gateway: partners over mutual TLS, staff over TLS, monitoring on loopback",
     )
     add_data_dir(parser)
     parser.add_argument(
@@ -40,6 +41,25 @@ def register(commands: Subparsers) -> None:
         "or 1; one per core uses them all)",
     )
     parser.add_argument(workers.INHERIT_OPTION, dest="inherit_listeners", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--operations-host",
+        default=None,
+        help="address of the operations listener, /healthz /readyz /metrics in plain HTTP, "
+        "loopback only (default: $EUREGATE_OPERATIONS_HOST or 127.0.0.1)",
+    )
+    parser.add_argument(
+        "--operations-port",
+        type=int,
+        default=None,
+        help="port of the operations listener (default: $EUREGATE_OPERATIONS_PORT or 9443)",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=("console", "json"),
+        default=None,
+        help="operational logs as lines for people or JSON for machines (default: "
+        "$EUREGATE_LOG_FORMAT, else console at a terminal and json otherwise)",
+    )
     parser.set_defaults(handler=run_serve)
 
 
@@ -63,6 +83,7 @@ async def run_serve(args: argparse.Namespace) -> int:
                 host=config.host,
                 ports=(config.port, config.staff_port),
                 count=config.workers,
+                operations=config.operations_port,
                 pid_file=DataDir(config.data_dir).pid_file,
                 announce=announce,
             )

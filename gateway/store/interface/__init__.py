@@ -12,6 +12,7 @@ from gateway.store.interface.audit_search import AuditSearchStore
 from gateway.store.interface.audit_tree import AuditTreeStore
 from gateway.store.interface.delivery import DeliveryStore
 from gateway.store.interface.keys import KeyStore
+from gateway.store.interface.operations import OperationsStore
 from gateway.store.interface.policies import PolicyStore
 from gateway.store.interface.proposals import StaffProposalStore
 from gateway.store.interface.registry import RegistryStore
@@ -44,6 +45,7 @@ class Store(
     AuditSearchStore,
     AuditTreeStore,
     WitnessStore,
+    OperationsStore,
     Protocol,
 ):
     """Everything Euregate keeps, behind awaited methods that take and return records. Start

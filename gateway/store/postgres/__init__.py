@@ -72,6 +72,7 @@ from gateway.store.postgres.database import Database, StoreClosed
 from gateway.store.postgres.delivery import PostgresDelivery
 from gateway.store.postgres.keys import PostgresKeys
 from gateway.store.postgres.memory import PostgresMemory
+from gateway.store.postgres.operations import PostgresOperations
 from gateway.store.postgres.outbox import PostgresOutbox
 from gateway.store.postgres.policies import PostgresPolicies
 from gateway.store.postgres.proposals import PostgresProposals
@@ -105,6 +106,7 @@ PORTED: Final = (
     "audit_tree",
     "memory",
     "witnesses",
+    "operations",
 )
 """The concerns (modules of :mod:`gateway.store.interface`) the PostgreSQL store keeps."""
 
@@ -161,6 +163,7 @@ class PostgresStore(
     PostgresAuditTree,
     PostgresWitnesses,
     PostgresMemory,
+    PostgresOperations,
     Store,
 ):
     """Everything Euregate keeps, in one PostgreSQL database that several gateway processes may

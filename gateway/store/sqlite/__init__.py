@@ -10,6 +10,7 @@ from gateway.store.sqlite.database import Database, StoreClosed
 from gateway.store.sqlite.delivery import SqliteDelivery
 from gateway.store.sqlite.keys import SqliteKeys
 from gateway.store.sqlite.memory import SqliteMemory
+from gateway.store.sqlite.operations import SqliteOperations
 from gateway.store.sqlite.policies import SqlitePolicies
 from gateway.store.sqlite.proposals import SqliteProposals
 from gateway.store.sqlite.registry import SqliteRegistry
@@ -42,6 +43,7 @@ class SqliteStore(
     SqliteAuditSearch,
     SqliteAuditTree,
     SqliteWitnesses,
+    SqliteOperations,
     Store,
 ):
     """Everything Euregate keeps, in one SQLite file. ``async with`` it, or start it before

@@ -20,6 +20,7 @@ import asyncio
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -77,15 +78,26 @@ class Transaction:
 
 Write = Callable[[Transaction], T]
 
+CommitObserver = Callable[[int, float], None]
+"""Hears of each committed batch: how many writes it held, and the seconds its ``COMMIT`` (the
+fsync) took. Called on the writer thread; it must be quick and must not raise."""
+
+
+def _unobserved(size: int, seconds: float) -> None:
+    """No one listens."""
+
 
 class _Writer(threading.Thread):
     """The one thread that writes. Batches whatever is queued into one transaction."""
 
-    def __init__(self, path: Path, clock: Clock, max_batch: int) -> None:
+    def __init__(
+        self, path: Path, clock: Clock, max_batch: int, observer: CommitObserver = _unobserved
+    ) -> None:
         super().__init__(name="euregate-writer", daemon=True)
         self._path = path
         self._clock = clock
         self._max_batch = max_batch
+        self._observer = observer
         self.queue: queue.SimpleQueue[tuple[Write[Any], Future[Any]] | None] = queue.SimpleQueue()
         self.batches = 0
 
@@ -119,7 +131,9 @@ class _Writer(threading.Thread):
             tx = Transaction(conn, self._clock)
             for write, future in batch:
                 outcomes.append((future, *_run_in_savepoint(tx, write)))
+            started = time.perf_counter()
             conn.execute("COMMIT")
+            committed = time.perf_counter() - started
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -127,6 +141,7 @@ class _Writer(threading.Thread):
                 future.set_exception(exc)
             return
         self.batches += 1
+        self._observer(len(batch), committed)
         for future, result, error in outcomes:
             if error is None:
                 future.set_result(result)
@@ -153,10 +168,17 @@ class Database(AuditLog):
     :meth:`start`), close it after."""
 
     def __init__(
-        self, path: Path, *, clock: Clock, group_commit_max: int = 256, read_threads: int = 4
+        self,
+        path: Path,
+        *,
+        clock: Clock,
+        group_commit_max: int = 256,
+        read_threads: int = 4,
+        on_commit: CommitObserver | None = None,
     ) -> None:
+        """``on_commit`` hears of each committed batch (metrics), on the writer thread."""
         self.path = path
-        self._writer = _Writer(path, clock, group_commit_max)
+        self._writer = _Writer(path, clock, group_commit_max, on_commit or _unobserved)
         self._read_pool = ThreadPoolExecutor(read_threads, thread_name_prefix="euregate-read")
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
