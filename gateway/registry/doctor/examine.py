@@ -1,0 +1,45 @@
+"""Every check of a deployment, in the order an operator reads them."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+from gateway.infra.config import DataDir, Settings
+from gateway.infra.errors import StorageUnavailable
+from gateway.registry.doctor import files, reach, storage
+from gateway.registry.doctor.findings import Finding
+from gateway.registry.doctor.policy import policy
+from gateway.store.sqlite.inspect import inspect_database
+from gateway.store.sqlite.schema import SCHEMA_VERSION
+
+
+async def examine(settings: Settings, *, now: datetime) -> list[Finding]:
+    """What every check found for the deployment ``settings`` describe."""
+    layout = DataDir(settings.data_dir)
+    missing = files.data_directory(layout)
+    if missing is not None:
+        return [missing]
+    found = [
+        *files.modes(layout),
+        *files.keys(layout),
+        *files.certificates(layout, now),
+        *policy(settings.policy_file or layout.policy),
+        *storage.space(layout.root),
+    ]
+    try:
+        facts = await asyncio.to_thread(inspect_database, layout.database)
+    except StorageUnavailable as fault:
+        found.append(storage.unreadable(layout.database, fault))
+        facts = None
+    if facts is not None:
+        found += [
+            storage.schema(facts, SCHEMA_VERSION),
+            storage.clock(facts, now),
+            *storage.partner_certificates(facts, now),
+        ]
+    translation, webhooks = await asyncio.gather(
+        reach.translation_backend(settings.libretranslate_url),
+        reach.webhooks(facts.webhooks if facts is not None else {}),
+    )
+    return [*found, translation, *webhooks]
