@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import json
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -198,14 +197,6 @@ def test_partner_certificates_expiring_are_warnings_naming_the_partner() -> None
     assert [f.status for f in found] == [Status.WARNING, Status.WARNING]
     assert "be-pol-liege" in found[0].said("en")
     assert "expired" in found[1].said("en")
-
-
-@pytest.fixture
-async def standin() -> AsyncIterator[LibreTranslateStandIn]:
-    server = LibreTranslateStandIn()
-    await server.start()
-    yield server
-    await server.close()
 
 
 async def test_a_translation_backend_that_answers_and_one_that_does_not(
