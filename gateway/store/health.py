@@ -2,7 +2,7 @@
 
 A full disk, a read-only file system or an unreachable database is the operator's to fix. The
 store reports each fault here; :class:`StoreHealth` says so in the log once when it begins
-(or changes kind) and once when it ends, however many requests are refused in between, and
+and once when it ends, however many requests are refused in between, and
 the readiness check and the metrics read :attr:`StoreHealth.degraded`.
 """
 
@@ -38,15 +38,19 @@ class Degraded:
     """Why the store cannot keep anything, and since when."""
 
     kind: str
-    """The fault's problem kind: ``storage-full``, ``storage-read-only``, ``storage-failing``
-    or ``store-unreachable``."""
+    """The latest fault's problem kind: ``storage-full``, ``storage-read-only``,
+    ``storage-failing`` or ``store-unreachable``."""
     since: datetime
     refused: int
     """How many reads and writes were refused since."""
+    kinds: frozenset[str]
+    """Every kind of fault met since."""
 
 
 class StoreHealth:
-    """The store's state of health, set by the thread that meets a fault, read by anyone."""
+    """The store's state of health, set by the thread that meets a fault, read by anyone. The
+    log says ``store_degraded`` once when a degradation begins (whatever faults follow it) and
+    ``store_recovered`` once when it ends."""
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
@@ -62,20 +66,27 @@ class StoreHealth:
         """``refused`` reads or writes were refused for ``fault``."""
         with self._lock:
             current = self._degraded
-            if current is not None and current.kind == fault.kind:
-                self._degraded = Degraded(current.kind, current.since, current.refused + refused)
+            if current is not None:
+                self._degraded = Degraded(
+                    fault.kind,
+                    current.since,
+                    current.refused + refused,
+                    current.kinds | {fault.kind},
+                )
                 return
-            self._degraded = Degraded(fault.kind, self._clock.now(), refused)
+            self._degraded = Degraded(
+                fault.kind, self._clock.now(), refused, frozenset({fault.kind})
+            )
         log.error("store_degraded", kind=fault.kind, status=fault.status)
 
     def cleared(self) -> None:
-        """A write was kept again."""
+        """The storage takes writes again."""
         with self._lock:
             ended, self._degraded = self._degraded, None
         if ended is not None:
             log.warning(
                 "store_recovered",
-                kind=ended.kind,
+                kinds=sorted(ended.kinds),
                 since=timestamp(ended.since),
                 refused=ended.refused,
             )

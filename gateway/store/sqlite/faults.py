@@ -13,19 +13,24 @@ from gateway.infra.errors import (
     StoreUnreachable,
 )
 
-# SQLite's primary result codes (https://sqlite.org/rescode.html); extended codes keep them in
-# their lowest byte.
+# SQLite's primary result codes (https://sqlite.org/rescode.html); an extended code keeps its
+# primary code in its lowest byte.
 _FAULTS: Final[dict[int, type[StorageUnavailable]]] = {
-    5: StoreUnreachable,  # SQLITE_BUSY: locked by another process beyond the busy timeout
-    6: StoreUnreachable,  # SQLITE_LOCKED
-    7: StorageFailing,  # SQLITE_NOMEM
-    8: StorageReadOnly,  # SQLITE_READONLY
-    10: StorageFailing,  # SQLITE_IOERR
-    11: StorageFailing,  # SQLITE_CORRUPT
-    13: StorageFull,  # SQLITE_FULL
-    14: StoreUnreachable,  # SQLITE_CANTOPEN
-    15: StorageFailing,  # SQLITE_PROTOCOL
-    26: StorageFailing,  # SQLITE_NOTADB
+    sqlite3.SQLITE_BUSY: StoreUnreachable,  # locked by another process beyond the busy timeout
+    sqlite3.SQLITE_LOCKED: StoreUnreachable,
+    sqlite3.SQLITE_CANTOPEN: StoreUnreachable,
+    sqlite3.SQLITE_READONLY: StorageReadOnly,
+    sqlite3.SQLITE_FULL: StorageFull,
+    sqlite3.SQLITE_IOERR: StorageFailing,
+    sqlite3.SQLITE_CORRUPT: StorageFailing,
+    sqlite3.SQLITE_NOTADB: StorageFailing,
+    sqlite3.SQLITE_NOMEM: StorageFailing,
+    sqlite3.SQLITE_PROTOCOL: StorageFailing,
+}
+_EXTENDED: Final[dict[int, type[StorageUnavailable]]] = {
+    # The write-ahead log's index could not grow: on a full disk, that is how SQLite often
+    # meets it first (it reports ENOSPC as SQLITE_FULL only for its own writes).
+    sqlite3.SQLITE_IOERR_SHMSIZE: StorageFull,
 }
 
 
@@ -33,5 +38,7 @@ def storage_fault(exc: sqlite3.Error) -> StorageUnavailable | None:
     """The storage fault ``exc`` stands for; None for an error of the SQL or the data, which
     stays the writer's own (a bug, or a constraint a write checks)."""
     code = getattr(exc, "sqlite_errorcode", None)
-    fault = _FAULTS.get(code & 0xFF) if isinstance(code, int) else None
+    if not isinstance(code, int):
+        return None
+    fault = _EXTENDED.get(code) or _FAULTS.get(code & 0xFF)
     return fault() if fault is not None else None
