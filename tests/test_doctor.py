@@ -19,7 +19,8 @@ from gateway.edges.cli import main
 from gateway.infra import pki
 from gateway.infra.config import DataDir
 from gateway.registry.doctor import Status, files, reach, storage
-from gateway.store.sqlite.inspect import DatabaseFacts, PartnerCertificate, inspect_database
+from gateway.store import PartnerCertificate, StoreFacts
+from gateway.store.sqlite import SqliteStore
 from tests.libretranslate_standin import LibreTranslateStandIn
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
@@ -136,7 +137,7 @@ def test_doctor_changes_nothing_in_the_database(layout: DataDir) -> None:
     before = layout.database.read_bytes()
     assert main(["doctor", "--data-dir", str(layout.root), "--json"]) == 0
     assert layout.database.read_bytes() == before
-    assert inspect_database(layout.database).schema_version > 0
+    assert asyncio.run(SqliteStore.inspect(layout.database)).schema_version > 0
 
 
 def test_a_key_that_is_not_its_certificates_is_named(layout: DataDir) -> None:
@@ -170,9 +171,13 @@ def test_a_certificate_is_an_error_once_expired_and_a_warning_within_30_days(
 
 def facts(
     *, latest: datetime | None = None, certificates: tuple[PartnerCertificate, ...] = ()
-) -> DatabaseFacts:
-    return DatabaseFacts(
-        schema_version=1, latest_entry_at=latest, webhooks={}, certificates=certificates
+) -> StoreFacts:
+    return StoreFacts(
+        schema_version=1,
+        release_schema_version=1,
+        latest_entry_at=latest,
+        webhooks={},
+        certificates=certificates,
     )
 
 
@@ -183,10 +188,9 @@ def test_the_clock_is_behind_when_the_latest_entry_is_over_a_minute_ahead(ahead:
 
 
 def test_schema_versions_older_current_and_newer() -> None:
-    older = DatabaseFacts(schema_version=3, latest_entry_at=None, webhooks={}, certificates=())
-    assert storage.schema(older, 11).status is Status.WARNING
-    assert storage.schema(DatabaseFacts(11, None, {}, ()), 11).status is Status.OK
-    assert storage.schema(DatabaseFacts(12, None, {}, ()), 11).status is Status.ERROR
+    assert storage.schema(StoreFacts(3, 11, None, {}, ())).status is Status.WARNING
+    assert storage.schema(StoreFacts(11, 11, None, {}, ())).status is Status.OK
+    assert storage.schema(StoreFacts(12, 11, None, {}, ())).status is Status.ERROR
 
 
 def test_partner_certificates_expiring_are_warnings_naming_the_partner() -> None:
@@ -229,3 +233,16 @@ async def test_webhooks_that_listen_and_one_that_does_not() -> None:
     [finding] = refused
     assert finding.status is Status.WARNING
     assert "de-zoll-aachen" in finding.said("en")
+
+
+def test_a_database_that_is_not_one_is_named_with_its_fix(
+    layout: DataDir, capsys: pytest.CaptureFixture[str]
+) -> None:
+    layout.database.write_bytes(b"not a database, " * 512)
+    for sidecar in ("-wal", "-shm"):
+        layout.database.with_name(layout.database.name + sidecar).unlink(missing_ok=True)
+    code, out = doctor(capsys, "--data-dir", str(layout.root), "--json", "--lang", "nl")
+    assert code == 1
+    [database] = [c for c in json.loads(out)["checks"] if c["check"] == "database"]
+    assert database["status"] == "error"
+    assert database["message"].endswith(": Opslag faalt.")

@@ -102,6 +102,8 @@ class Courier:
             )
         except CopyUnavailable:
             return await self._postpone(copy, "copy_unavailable")
+        except StorageUnavailable:
+            raise  # not the copy's fault: the next poll seals it
         except Exception as exc:  # noqa: BLE001 - one bad copy must not stop the others
             log.error(  # noqa: TRY400 - a traceback's messages may quote personal data
                 "copy_not_prepared", copy=copy.id, error_type=type(exc).__name__

@@ -236,6 +236,8 @@ class Pusher:
     async def _push(self, session: aiohttp.ClientSession, delivery: Delivery) -> None:
         try:
             await self._attempt(session, delivery)
+        except StorageUnavailable:
+            await asyncio.sleep(self._poll)  # the store says so in the log; pushed again later
         except Exception as exc:  # noqa: BLE001 - one push must not stop the others
             log.error(  # noqa: TRY400 - no traceback: it may quote the envelope
                 "push_not_recorded", envelope=delivery.envelope_id, error=type(exc).__name__

@@ -42,6 +42,10 @@ from gateway.store.interface.delivery import (
     PendingCopy,
     SealedCopy,
 )
+from gateway.store.interface.inspection import (
+    PartnerCertificate,
+    StoreFacts,
+)
 from gateway.store.interface.keys import (
     KeyStore,
 )
@@ -148,6 +152,7 @@ __all__ = [
     "NewRequest",
     "NewReviewItem",
     "NewSignal",
+    "PartnerCertificate",
     "PendingCopy",
     "PolicyStore",
     "PolicyVersion",
@@ -174,6 +179,7 @@ __all__ = [
     "StaffSessionStore",
     "StaffStore",
     "Store",
+    "StoreFacts",
     "StoredCheckpoint",
     "StoredCosignature",
     "StoredSignal",

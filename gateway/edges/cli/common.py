@@ -16,7 +16,7 @@ from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir, Settings, load_settings
 from gateway.infra.datafiles import require_data_dir
 from gateway.infra.i18n import LANGUAGES, N_, negotiate, translate
-from gateway.store import Store
+from gateway.store import Store, StoreFacts
 from gateway.store.sqlite import SqliteStore
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -59,6 +59,11 @@ def open_store(data: DataDir, *, init: bool = False) -> Store:
     if not init:
         require_data_dir(data)
     return SqliteStore(data.database, clock=SystemClock())
+
+
+async def inspect_store(data: DataDir) -> StoreFacts:
+    """What a deployment's check reads of the data directory's store, changing nothing."""
+    return await SqliteStore.inspect(data.database)
 
 
 def cli_actor() -> Ref:

@@ -9,7 +9,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Final
 
-from gateway.edges.cli.common import Subparsers, add_data_dir, output_language, settings
+from gateway.edges.cli.common import (
+    Subparsers,
+    add_data_dir,
+    inspect_store,
+    output_language,
+    settings,
+)
 from gateway.infra.i18n import LANGUAGES, N_, translate
 from gateway.registry.doctor import Finding, Status, examine
 
@@ -34,7 +40,7 @@ def register(commands: Subparsers) -> None:
 
 async def run_doctor(args: argparse.Namespace) -> int:
     language = output_language(args)
-    found = await examine(settings(args), now=datetime.now(UTC))
+    found = await examine(settings(args), now=datetime.now(UTC), inspect=inspect_store)
     errors = sum(finding.status is Status.ERROR for finding in found)
     warnings = sum(finding.status is Status.WARNING for finding in found)
     failed = errors > 0 or (args.strict and warnings > 0)

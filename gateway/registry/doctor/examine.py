@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from gateway.infra.config import DataDir, Settings
@@ -10,12 +11,14 @@ from gateway.infra.errors import StorageUnavailable
 from gateway.registry.doctor import files, reach, storage
 from gateway.registry.doctor.findings import Finding
 from gateway.registry.doctor.policy import policy
-from gateway.store.sqlite.inspect import inspect_database
-from gateway.store.sqlite.schema import SCHEMA_VERSION
+from gateway.store import StoreFacts
 
 
-async def examine(settings: Settings, *, now: datetime) -> list[Finding]:
-    """What every check found for the deployment ``settings`` describe."""
+async def examine(
+    settings: Settings, *, now: datetime, inspect: Callable[[DataDir], Awaitable[StoreFacts]]
+) -> list[Finding]:
+    """What every check found for the deployment ``settings`` describe; ``inspect`` reads its
+    store (the backend's, chosen by the caller) without changing it."""
     layout = DataDir(settings.data_dir)
     missing = files.data_directory(layout)
     if missing is not None:
@@ -28,13 +31,13 @@ async def examine(settings: Settings, *, now: datetime) -> list[Finding]:
         *storage.space(layout.root),
     ]
     try:
-        facts = await asyncio.to_thread(inspect_database, layout.database)
+        facts = await inspect(layout)
     except StorageUnavailable as fault:
         found.append(storage.unreadable(layout.database, fault))
         facts = None
     if facts is not None:
         found += [
-            storage.schema(facts, SCHEMA_VERSION),
+            storage.schema(facts),
             storage.clock(facts, now),
             *storage.partner_certificates(facts, now),
         ]

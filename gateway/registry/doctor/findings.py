@@ -28,10 +28,17 @@ class Finding:
     params: Mapping[str, object] = field(default_factory=dict)
 
     def said(self, language: str) -> str:
-        return translate(self.message, language, **self.params)
+        return translate(self.message, language, **self._params(language))
 
     def fix_said(self, language: str) -> str | None:
-        return None if self.fix is None else translate(self.fix, language, **self.params)
+        return None if self.fix is None else translate(self.fix, language, **self._params(language))
+
+    def _params(self, language: str) -> dict[str, object]:
+        """The parameters, a ``reason`` that is a message id (a fault's title) translated."""
+        reason = self.params.get("reason")
+        if isinstance(reason, str):
+            return {**self.params, "reason": translate(reason, language)}
+        return dict(self.params)
 
     def as_json(self, language: str) -> dict[str, object]:
         return {

@@ -12,8 +12,8 @@ from gateway.infra.errors import StorageUnavailable
 from gateway.infra.i18n import N_
 from gateway.registry.doctor.files import EXPIRY_WARNING
 from gateway.registry.doctor.findings import Finding, error, ok, warning
+from gateway.store import StoreFacts
 from gateway.store.health import probe_writable
-from gateway.store.sqlite.inspect import DatabaseFacts
 
 CLOCK_ALLOWANCE: Final = timedelta(seconds=60)
 LOW_SPACE: Final = 1 << 30
@@ -76,11 +76,12 @@ NOT_WRITABLE_FIX: Final = N_(
 
 
 def unreadable(path: Path, fault: StorageUnavailable) -> Finding:
+    """The store cannot even be read; ``fault`` says why."""
     return error("database", DATABASE_UNREADABLE, DATABASE_FIX, path=path, reason=fault.title)
 
 
-def schema(facts: DatabaseFacts, current: int) -> Finding:
-    version = facts.schema_version
+def schema(facts: StoreFacts) -> Finding:
+    version, current = facts.schema_version, facts.release_schema_version
     if version > current:
         return error("schema", SCHEMA_NEWER, SCHEMA_NEWER_FIX, version=version, current=current)
     if version < current:
@@ -88,7 +89,7 @@ def schema(facts: DatabaseFacts, current: int) -> Finding:
     return ok("schema", SCHEMA_CURRENT, version=version)
 
 
-def clock(facts: DatabaseFacts, now: datetime) -> Finding:
+def clock(facts: StoreFacts, now: datetime) -> Finding:
     """An error when the audit log's latest entry lies ahead of ``now`` by more than
     :data:`CLOCK_ALLOWANCE`: the clock was set back, or is wrong."""
     latest = facts.latest_entry_at
@@ -101,7 +102,7 @@ def clock(facts: DatabaseFacts, now: datetime) -> Finding:
     return ok("clock", CLOCK_OK, at=at)
 
 
-def partner_certificates(facts: DatabaseFacts, now: datetime) -> list[Finding]:
+def partner_certificates(facts: StoreFacts, now: datetime) -> list[Finding]:
     """Warnings for partners' certificates expired or expiring within 30 days: theirs to
     renew, but the gateway refuses them once expired."""
     found: list[Finding] = []

@@ -1,39 +1,20 @@
 """What ``euregate doctor`` reads of a data directory's database, without changing it: the
-file is opened read-only, never created, never migrated."""
+file is opened read-only, never created, never migrated (:class:`StoreFacts`)."""
 
 from __future__ import annotations
 
 import contextlib
 import sqlite3
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from gateway.infra.errors import StorageUnavailable, StoreUnreachable
+from gateway.store.interface.inspection import PartnerCertificate, StoreFacts
 from gateway.store.sqlite.faults import storage_fault
-from gateway.store.sqlite.schema import BUSY_TIMEOUT_MS
+from gateway.store.sqlite.schema import BUSY_TIMEOUT_MS, SCHEMA_VERSION
 from gateway.store.sqlite.times import moment, moment_or_none
 
 
-@dataclass(frozen=True)
-class PartnerCertificate:
-    partner_id: str
-    fingerprint: str
-    not_after: datetime | None
-
-
-@dataclass(frozen=True)
-class DatabaseFacts:
-    schema_version: int
-    latest_entry_at: datetime | None
-    """When the audit log's latest entry was written, by the clock of whoever wrote it."""
-    webhooks: dict[str, str]
-    """Each active partner's webhook URL, by partner id."""
-    certificates: tuple[PartnerCertificate, ...]
-    """The active certificates of active partners."""
-
-
-def inspect_database(path: Path) -> DatabaseFacts:
+def inspect_database(path: Path) -> StoreFacts:
     """The facts of the database at ``path``; :class:`StorageUnavailable` (a subclass saying
     why) when it cannot be read."""
     if not path.is_file():
@@ -48,7 +29,7 @@ def inspect_database(path: Path) -> DatabaseFacts:
         raise (storage_fault(exc) or StorageUnavailable()) from exc
 
 
-def _facts(conn: sqlite3.Connection) -> DatabaseFacts:
+def _facts(conn: sqlite3.Connection) -> StoreFacts:
     version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     latest = conn.execute("SELECT at FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
     webhooks = conn.execute(
@@ -60,8 +41,9 @@ def _facts(conn: sqlite3.Connection) -> DatabaseFacts:
         "JOIN partners p ON p.id = c.partner_id "
         "WHERE c.state = 'active' AND p.state = 'active' ORDER BY c.partner_id, c.not_after"
     ).fetchall()
-    return DatabaseFacts(
+    return StoreFacts(
         schema_version=int(version[0]) if version else 0,
+        release_schema_version=SCHEMA_VERSION,
         latest_entry_at=moment(latest[0]) if latest else None,
         webhooks=dict(webhooks),
         certificates=tuple(
