@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import pwd
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -246,3 +248,25 @@ def test_a_database_that_is_not_one_is_named_with_its_fix(
     [database] = [c for c in json.loads(out)["checks"] if c["check"] == "database"]
     assert database["status"] == "error"
     assert database["message"].endswith(": Opslag faalt.")
+
+
+def test_a_production_directory_passes_even_strictly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "var-lib-euregate"
+    assert main(["init", "--production", "--data-dir", str(data)]) == 0
+    code, out = doctor(capsys, "--data-dir", str(data), "--strict", "--json")
+    assert code == 0, out
+    assert {check["status"] for check in json.loads(out)["checks"]} == {"ok"}
+
+
+def test_a_file_of_another_account_is_a_warning_naming_the_owner(layout: DataDir) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("only root can give a file to another account")
+    os.chown(layout.policy, 65534, -1)
+    [owners] = [f for f in files.modes(layout) if f.check == "file-owners"]
+    assert owners.status is Status.WARNING
+    assert str(layout.policy) in owners.said("en")
+    assert f"chown -R {pwd.getpwuid(os.getuid()).pw_name}: {layout.root}" in str(
+        owners.fix_said("en")
+    )
