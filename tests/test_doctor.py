@@ -270,3 +270,17 @@ def test_a_file_of_another_account_is_a_warning_naming_the_owner(layout: DataDir
     assert f"chown -R {pwd.getpwuid(os.getuid()).pw_name}: {layout.root}" in str(
         owners.fix_said("en")
     )
+
+
+def test_on_postgresql_the_stores_own_checks_are_said_not_to_be_made(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    assert main(["init", "--production", "--data-dir", str(data)]) == 0
+    (data / "euregate.db").unlink()
+    monkeypatch.setenv("EUREGATE_DATABASE_URL", "postgresql://euregate@db.invalid/euregate")
+    code, out = doctor(capsys, "--data-dir", str(data), "--json")
+    assert code == 0, out
+    [database] = [c for c in json.loads(out)["checks"] if c["check"] == "database"]
+    assert database["status"] == "warning"
+    assert "not checked yet" in database["message"]

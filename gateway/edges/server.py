@@ -45,7 +45,7 @@ from gateway.infra.seal import Signer
 from gateway.registry.auth import Authenticator
 from gateway.staff import PASSWORDS, Passwords
 from gateway.store import Store
-from gateway.store.sqlite import SqliteStore
+from gateway.store.backend import store_for
 from gateway.translate import (
     MemoryBackend,
     TranslationBackend,
@@ -108,12 +108,7 @@ async def build(
     layout = datafiles.require_data_dir(DataDir(settings.data_dir))
     checked_url(settings.libretranslate_url, allow_http=settings.libretranslate_allow_http)
     clock = clock or SystemClock()
-    store = await SqliteStore(
-        layout.database,
-        clock=clock,
-        group_commit_max=settings.group_commit_max,
-        read_threads=settings.store_read_threads,
-    ).start()
+    store = await store_for(settings, layout.database, clock=clock).start()
     try:
         policy = await PolicyInForce.adopt(settings.policy_file or layout.policy, store=store)
     except PolicyRefused:
@@ -279,7 +274,7 @@ def _attach_lifecycle(
     *,
     pool: FairPool,
     preparing: ThreadPoolExecutor,
-    store: SqliteStore,
+    store: Store,
     translator: TranslationBackend,
     inbox: Inbox,
 ) -> None:

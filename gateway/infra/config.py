@@ -97,6 +97,16 @@ class Settings(BaseSettings):
     store_read_threads: int = Field(
         default=4, ge=1, description="Threads that run the store's reads (SQLite, read-only)."
     )
+    database_url: str | None = Field(
+        default=None,
+        pattern=r"^postgres(ql)?://",
+        description="A PostgreSQL database (postgresql://...) that every instance shares; "
+        "none keeps the SQLite database in the data directory. Keep its password out of the "
+        "URL: in ~/.pgpass or PGPASSFILE.",
+    )
+    database_pool_size: int = Field(
+        default=8, ge=1, le=100, description="Connections one process keeps to PostgreSQL, at most."
+    )
     translator: Literal["none", "memory", "libretranslate"] = Field(
         default="memory",
         description="Translation of free text: none, memory (officers' corrections and the "

@@ -12,7 +12,6 @@ from typing import Final
 from gateway.edges.cli.common import (
     Subparsers,
     add_data_dir,
-    inspect_store,
     output_language,
     settings,
 )
@@ -40,7 +39,7 @@ def register(commands: Subparsers) -> None:
 
 async def run_doctor(args: argparse.Namespace) -> int:
     language = output_language(args)
-    found = await examine(settings(args), now=datetime.now(UTC), inspect=inspect_store)
+    found = await examine(settings(args), now=datetime.now(UTC))
     errors = sum(finding.status is Status.ERROR for finding in found)
     warnings = sum(finding.status is Status.WARNING for finding in found)
     failed = errors > 0 or (args.strict and warnings > 0)

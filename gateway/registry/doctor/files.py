@@ -65,9 +65,10 @@ CERTIFICATE_FIX: Final = N_(
 )
 
 
-def data_directory(layout: DataDir) -> Finding | None:
-    """An error when ``layout`` is not a data directory ``euregate init`` made."""
-    if layout.database.is_file():
+def data_directory(layout: DataDir, *, database_elsewhere: bool = False) -> Finding | None:
+    """An error when ``layout`` is not a data directory ``euregate init`` made (with its
+    database, unless that is ``elsewhere``: PostgreSQL)."""
+    if layout.database.is_file() or (database_elsewhere and layout.master_key.is_file()):
         return None
     return error("data-directory", DATA_DIR_MISSING, DATA_DIR_FIX, path=layout.root)
 

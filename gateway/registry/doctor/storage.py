@@ -27,6 +27,11 @@ DATABASE_FIX: Final = N_(
     "Check that the file exists, belongs to the service account, and that its file system is "
     "mounted and has room."
 )
+NOT_INSPECTED: Final = N_(
+    "The PostgreSQL store's schema version, the clock against its audit log and the partners' "
+    "certificates on record are not checked yet."
+)
+NOT_INSPECTED_FIX: Final = N_("Check them with PostgreSQL's own tools for now.")
 SCHEMA_CURRENT: Final = N_("The database's schema is version {version}, this release's.")
 SCHEMA_OLDER: Final = N_(
     "The database's schema is version {version}; this release uses version {current}."
@@ -73,6 +78,11 @@ NOT_WRITABLE: Final = N_("The data directory's file system does not take writes:
 NOT_WRITABLE_FIX: Final = N_(
     "Mount it read-write and make room; the gateway takes signals again by itself."
 )
+
+
+def not_inspected() -> Finding:
+    """The store's own checks are made on SQLite only, so far."""
+    return warning("database", NOT_INSPECTED, NOT_INSPECTED_FIX)
 
 
 def unreadable(path: Path, fault: StorageUnavailable) -> Finding:

@@ -326,28 +326,22 @@ class Database(AuditLog):
                 self._readers.append(conn)
         return conn
 
-    def _drop_reader(self) -> None:
-        """Close this thread's connection after a fault, so that the next read opens anew."""
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        self._local.conn = None
-        if conn is not None:
-            with self._readers_lock:
-                self._readers.remove(conn)
-            with contextlib.suppress(sqlite3.Error):
-                conn.close()
-
     def _read_now(self, read: Callable[[sqlite3.Connection], T]) -> T:
         with self._readers_lock:
             if self._closed:
                 raise StoreClosed()
             self._reads_in_flight += 1
         try:
-            return read(self._reader())
+            conn = self._reader()
+            try:
+                return read(conn)
+            except BaseException:
+                self._discard_reader(conn)
+                raise
         except sqlite3.Error as exc:
             fault = storage_fault(exc)
             if fault is None:
                 raise
-            self._drop_reader()
             self._health.faulted(fault)
             self._submit(_nothing)  # wakes the writer, which probes the storage while degraded
             raise fault from exc
@@ -355,6 +349,15 @@ class Database(AuditLog):
             with self._readers_lock:
                 self._reads_in_flight -= 1
                 self._readers_lock.notify_all()
+
+    def _discard_reader(self, conn: sqlite3.Connection) -> None:
+        """Close the connection a failed read ran on. The read's traceback may hold one of its
+        cursors mid-result, and while it lives the connection keeps reading the database as it
+        was then: every later read on this thread would miss what was written since."""
+        self._local.conn = None
+        with self._readers_lock:
+            self._readers.remove(conn)
+        conn.close()
 
     async def read(self, read: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``read`` on a read-only connection in one of the store's reader threads."""

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from gateway.infra.errors import StorageUnavailable, StoreUnreachable
 from gateway.store.interface.inspection import PartnerCertificate, StoreFacts
+from gateway.store.migrations import SCHEMA_VERSION
 from gateway.store.sqlite.faults import storage_fault
-from gateway.store.sqlite.schema import BUSY_TIMEOUT_MS, SCHEMA_VERSION
+from gateway.store.sqlite.schema import BUSY_TIMEOUT_MS
 from gateway.store.sqlite.times import moment, moment_or_none
 
 
