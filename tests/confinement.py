@@ -22,6 +22,7 @@ import ctypes
 import ctypes.util
 import errno
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -51,9 +52,11 @@ class ArgumentComparison(ctypes.Structure):
 
 
 def service_lines(unit: Path) -> list[tuple[str, str]]:
-    """The ``[Service]`` section's assignments in order."""
+    """The ``[Service]`` section's assignments in order (a line ending in a backslash goes on
+    in the next, as systemd reads it)."""
     section, found = "", []
-    for raw in unit.read_text(encoding="utf-8").splitlines():
+    text = re.sub(r"\\\n[ \t]*", " ", unit.read_text(encoding="utf-8"))
+    for raw in text.splitlines():
         line = raw.strip()
         if not line or line.startswith("#"):
             continue

@@ -422,4 +422,6 @@ async def quiet_gateway(layout: DataDir, log_stream: io.StringIO) -> AsyncIterat
 
 # --- the audit log's tree: a data directory whose gateway a test starts and stops ----------
 
+# --- a stand-in LibreTranslate -------------------------------------------------------------
+from tests.libretranslate_standin import standin  # noqa: E402, F401
 from tests.transparency_scene import scene  # noqa: E402, F401

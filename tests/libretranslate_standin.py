@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import pytest
 from aiohttp import web
 
 LANGUAGES = {"nl": "Dutch", "fr": "French", "de": "German", "en": "English"}
@@ -127,3 +129,12 @@ class LibreTranslateStandIn:
 
 def _error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[LibreTranslateStandIn]:
+    """A stand-in LibreTranslate without an API key, serving on a free loopback port."""
+    server = LibreTranslateStandIn()
+    await server.start()
+    yield server
+    await server.close()

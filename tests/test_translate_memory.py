@@ -67,14 +67,6 @@ def memory(store: Store, master_key: MasterKey) -> MemoryBackend:
 
 
 @pytest.fixture
-async def standin() -> AsyncIterator[LibreTranslateStandIn]:
-    server = LibreTranslateStandIn()
-    await server.start()
-    yield server
-    await server.close()
-
-
-@pytest.fixture
 async def chained(
     store: Store, master_key: MasterKey, standin: LibreTranslateStandIn
 ) -> AsyncIterator[MemoryBackend]:

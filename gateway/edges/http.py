@@ -180,7 +180,7 @@ def _problem(request: web.Request, error: EuregateError) -> web.Response:
         response.force_close()  # the rest of the body may still be on its way
     if error.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="euregate"'
-    retry_after = error.extensions().get("retry_after") if isinstance(error, ClientError) else None
+    retry_after = error.extensions().get("retry_after")
     if isinstance(retry_after, int):
         response.headers["Retry-After"] = str(retry_after)
     return response

@@ -22,6 +22,7 @@ from gateway.flow.prepare import CopyUnavailable, Preparer
 from gateway.infra import seal
 from gateway.infra.audit import events, refs, timestamp
 from gateway.infra.clock import Clock
+from gateway.infra.errors import StorageUnavailable
 from gateway.infra.logs import get_logger
 from gateway.infra.seal import Signer
 from gateway.store import CopyReview, PendingCopy, SealedCopy, Store
@@ -71,8 +72,9 @@ class Courier:
         """Seal what is pending, then wait to be woken or for the next poll; until cancelled."""
         while True:
             self._wake.clear()
-            while await self.seal_pending():
-                pass
+            with contextlib.suppress(StorageUnavailable):  # the store logs it; the next poll
+                while await self.seal_pending():
+                    pass
             # asyncio.timeout, not wait_for: on 3.11 wait_for swallows the cancellation that
             # stops the gateway when a wake-up comes at the same moment.
             with contextlib.suppress(TimeoutError):
@@ -100,6 +102,8 @@ class Courier:
             )
         except CopyUnavailable:
             return await self._postpone(copy, "copy_unavailable")
+        except StorageUnavailable:
+            raise  # not the copy's fault: the next poll seals it
         except Exception as exc:  # noqa: BLE001 - one bad copy must not stop the others
             log.error(  # noqa: TRY400 - a traceback's messages may quote personal data
                 "copy_not_prepared", copy=copy.id, error_type=type(exc).__name__

@@ -37,7 +37,7 @@ from gateway.infra import canonical, pki
 from gateway.infra.audit import events, refs, timestamp
 from gateway.infra.clock import Clock
 from gateway.infra.config import DataDir, Settings
-from gateway.infra.errors import RegistryError
+from gateway.infra.errors import RegistryError, StorageUnavailable
 from gateway.infra.logs import get_logger
 from gateway.store import Delivery, DeliveryState, InboxEnvelope, Store
 
@@ -174,6 +174,8 @@ class Pusher:
                     self._wake.clear()
                     try:
                         await self._start_due(session)
+                    except StorageUnavailable:
+                        pass  # the store says so in the log; the next poll tries again
                     except Exception as exc:  # noqa: BLE001 - the next poll tries again
                         log.error("outbox_unreadable", error=type(exc).__name__)  # noqa: TRY400
                     # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow the
@@ -234,6 +236,8 @@ class Pusher:
     async def _push(self, session: aiohttp.ClientSession, delivery: Delivery) -> None:
         try:
             await self._attempt(session, delivery)
+        except StorageUnavailable:
+            await asyncio.sleep(self._poll)  # the store says so in the log; pushed again later
         except Exception as exc:  # noqa: BLE001 - one push must not stop the others
             log.error(  # noqa: TRY400 - no traceback: it may quote the envelope
                 "push_not_recorded", envelope=delivery.envelope_id, error=type(exc).__name__

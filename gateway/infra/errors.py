@@ -26,6 +26,12 @@
     │   └── TooManyLongPolls           429  the partner's long-polls are all taken
     ├── RegistryError                  an administrator's command cannot be done
     ├── SettingInvalid                 a setting the gateway refuses to start with
+    ├── StorageUnavailable             503  the store cannot keep or read anything now: the
+    │   │                                   operator's to fix, not the caller's; Retry-After
+    │   ├── StorageFull                507  the data's file system is full
+    │   ├── StorageReadOnly            503  the data's file system is read-only
+    │   ├── StorageFailing             503  input/output error, or a damaged database file
+    │   └── StoreUnreachable           503  the database cannot be opened, locked or reached
     ├── EnvelopeRefused                a partner's side refuses an envelope (gateway.infra.seal)
     │   ├── EnvelopeMalformed          not the envelope format of docs/envelope.md
     │   ├── EnvelopeMisaddressed       sealed for another recipient or signal
@@ -393,6 +399,67 @@ class SettingInvalid(EuregateError):
 
     def __init__(self, *, setting: str, reason: str) -> None:
         super().__init__(setting=setting, reason=reason)
+
+
+STORAGE_RETRY_AFTER: Final = 30
+"""Seconds a caller is asked to wait when the store cannot keep anything."""
+
+
+class StorageUnavailable(EuregateError):
+    """The store cannot keep (or read) anything at the moment, through no fault of the caller:
+    the request was not carried out and nothing of it was kept. Recovers by itself once the
+    operator has made room or repaired the storage."""
+
+    kind = "storage-unavailable"
+    status = 503
+    title = N_("Service temporarily unavailable")
+    detail_message = N_(
+        "The gateway cannot store anything at the moment; nothing of this request was kept. "
+        "Send it again in {retry_after} seconds."
+    )
+
+    def __init__(self, *, retry_after: int = STORAGE_RETRY_AFTER) -> None:
+        super().__init__(retry_after=retry_after)
+
+    def extensions(self) -> dict[str, object]:
+        return {"retry_after": self.params["retry_after"]}
+
+
+class StorageFull(StorageUnavailable):
+    kind = "storage-full"
+    status = 507
+    title = N_("Insufficient storage")
+    detail_message = N_(
+        "The gateway's storage is full; nothing of this request was kept. "
+        "Send it again in {retry_after} seconds."
+    )
+
+
+class StorageReadOnly(StorageUnavailable):
+    kind = "storage-read-only"
+    title = N_("Storage read-only")
+    detail_message = N_(
+        "The gateway's storage cannot be written at the moment; nothing of this request was "
+        "kept. Send it again in {retry_after} seconds."
+    )
+
+
+class StorageFailing(StorageUnavailable):
+    kind = "storage-failing"
+    title = N_("Storage failing")
+    detail_message = N_(
+        "The gateway's storage reports an error; nothing of this request was kept. "
+        "Send it again in {retry_after} seconds."
+    )
+
+
+class StoreUnreachable(StorageUnavailable):
+    kind = "store-unreachable"
+    title = N_("Database unreachable")
+    detail_message = N_(
+        "The gateway cannot reach its database at the moment; nothing of this request was "
+        "kept. Send it again in {retry_after} seconds."
+    )
 
 
 class InternalError(EuregateError):

@@ -42,6 +42,10 @@ from gateway.store.interface.delivery import (
     PendingCopy,
     SealedCopy,
 )
+from gateway.store.interface.inspection import (
+    PartnerCertificate,
+    StoreFacts,
+)
 from gateway.store.interface.keys import (
     KeyStore,
 )
@@ -154,6 +158,7 @@ __all__ = [
     "NewSignal",
     "OperationsSnapshot",
     "OperationsStore",
+    "PartnerCertificate",
     "PendingCopy",
     "PolicyStore",
     "PolicyVersion",
@@ -180,6 +185,7 @@ __all__ = [
     "StaffSessionStore",
     "StaffStore",
     "Store",
+    "StoreFacts",
     "StoredCheckpoint",
     "StoredCosignature",
     "StoredSignal",

@@ -10,6 +10,7 @@ from pathlib import Path
 from gateway.infra.clock import Clock
 from gateway.infra.config import Settings
 from gateway.store.interface import Store
+from gateway.store.interface.inspection import StoreFacts
 from gateway.store.postgres import PostgresStore
 from gateway.store.sqlite import SqliteStore
 
@@ -41,3 +42,11 @@ def described(settings: Settings, database: Path) -> str:
     """Which store ``settings`` choose, for a log line: never the URL, which may hold a
     password."""
     return "postgresql" if settings.database_url is not None else f"sqlite {database}"
+
+
+async def inspect_for(settings: Settings, database: Path) -> StoreFacts | None:
+    """What a deployment's check (``euregate doctor``) reads of the store ``settings`` choose,
+    changing nothing; None for PostgreSQL, not inspected yet."""
+    if settings.database_url is not None:
+        return None
+    return await SqliteStore.inspect(database)

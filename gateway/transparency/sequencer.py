@@ -31,7 +31,12 @@ from gateway.infra.audit.checkpoint import Checkpoint, sign_checkpoint
 from gateway.infra.audit.note import Ed25519Signer
 from gateway.infra.audit.tiles import TileAddress
 from gateway.infra.clock import Clock
-from gateway.infra.errors import AuditLogDiverged, AuditTreeIncomplete, AuditTreeMoved
+from gateway.infra.errors import (
+    AuditLogDiverged,
+    AuditTreeIncomplete,
+    AuditTreeMoved,
+    StorageUnavailable,
+)
 from gateway.infra.logs import get_logger
 from gateway.store import AuditReader, AuditTreeStore, StoredCheckpoint
 from gateway.transparency.leadership import Leadership
@@ -190,6 +195,8 @@ class Sequencer:
             log.warning("audit_tree_moved", **moved.params)
         except AuditLogDiverged as diverged:
             self._report(diverged)
+        except StorageUnavailable:
+            pass  # the store says so in the log; the next step tries again
         return 0
 
     def _report(self, diverged: AuditLogDiverged) -> None:

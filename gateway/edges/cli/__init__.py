@@ -15,6 +15,7 @@ from gateway.edges.cli import (
     admin,
     audit,
     delivery,
+    doctor,
     inbox,
     partner_kit,
     policy,
@@ -42,6 +43,7 @@ COMMAND_GROUPS = (
     review,
     audit,
     witness,
+    doctor,
 )
 
 

@@ -287,12 +287,16 @@ async def error_page(
     if VIEWER not in request:  # a page that is not there, for someone who may be signed in
         with contextlib.suppress(web.HTTPException, EuregateError):
             await signed_in_viewer(request)
-    return await render_page(
+    page = await render_page(
         request,
         "error.html",
         {"error": error, "detail": detail},
         status=error.status,
     )
+    retry_after = error.extensions().get("retry_after")
+    if isinstance(retry_after, int):
+        page.headers["Retry-After"] = str(retry_after)
+    return page
 
 
 def _secure(request: web.Request, response: web.StreamResponse) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Protocol, Self
 
+from gateway.store.health import StoreHealth
 from gateway.store.interface.audit_log import AuditLog
 from gateway.store.interface.audit_search import AuditSearchStore
 from gateway.store.interface.audit_tree import AuditTreeStore
@@ -50,6 +51,11 @@ class Store(
 ):
     """Everything Euregate keeps, behind awaited methods that take and return records. Start
     it before use and close it after, or ``async with`` it."""
+
+    @property
+    def health(self) -> StoreHealth:
+        """Whether the store can keep what it is given; if not, since when and why."""
+        ...
 
     async def start(self) -> Self:
         """Ready the store (create or bring up to date what it keeps); itself."""

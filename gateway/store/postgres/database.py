@@ -24,16 +24,25 @@ connections: a burst waits for a free one (at most ``pool_timeout``), it does no
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final, Self, TypeVar
 
-from psycopg import AsyncConnection
-from psycopg_pool import AsyncConnectionPool
+import psycopg
+from psycopg import AsyncConnection, errors
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from gateway.infra import audit
 from gateway.infra.audit import AuditEntry, AuditEvent
 from gateway.infra.clock import Clock
+from gateway.infra.errors import (
+    StorageFull,
+    StorageReadOnly,
+    StorageUnavailable,
+    StoreUnreachable,
+)
+from gateway.store.health import StoreHealth
 from gateway.store.interface.audit_log import AuditLog
 from gateway.store.postgres.locks import advisory_key, lock_for_transaction
 from gateway.store.postgres.schema import create_schema
@@ -142,6 +151,29 @@ class Database(AuditLog):
             name="euregate-store",
         )
         self._closed = False
+        self._health = StoreHealth(clock)
+
+    @property
+    def health(self) -> StoreHealth:
+        """Whether the database keeps what it is given; if not, since when and why."""
+        return self._health
+
+    @contextlib.asynccontextmanager
+    async def _watched(self, *, writing: bool) -> AsyncIterator[None]:
+        """A fault of the database (unreachable, out of space, a read-only standby for a write)
+        as the operator's :class:`~gateway.infra.errors.StorageUnavailable`, said once in the
+        log; the first transaction that goes through again ends it."""
+        faults: tuple[type[Exception], ...] = (psycopg.OperationalError, PoolTimeout)
+        if writing:
+            faults += (errors.ReadOnlySqlTransaction,)
+        try:
+            yield
+        except faults as exc:
+            fault = _fault(exc)
+            self._health.faulted(fault)
+            raise fault from exc
+        if self._health.degraded is not None:
+            self._health.cleared()
 
     async def start(self) -> Self:
         """Open the pool and create the schema or bring it up to the current version."""
@@ -167,7 +199,7 @@ class Database(AuditLog):
         module's docstring); a write that raises is rolled back whole."""
         if self._closed:
             raise StoreClosed()
-        async with self._pool.connection() as conn, conn.transaction():
+        async with self._watched(writing=True), self._pool.connection() as conn, conn.transaction():
             tx = Transaction(conn, self._clock)
             if audited:
                 await tx.lock_chain()
@@ -177,7 +209,11 @@ class Database(AuditLog):
         """Run ``read`` in a read-only transaction on a pooled connection."""
         if self._closed:
             raise StoreClosed()
-        async with self._pool.connection() as conn, conn.transaction():
+        async with (
+            self._watched(writing=False),
+            self._pool.connection() as conn,
+            conn.transaction(),
+        ):
             await conn.execute("SET TRANSACTION READ ONLY")
             return await read(conn)
 
@@ -214,6 +250,14 @@ class Database(AuditLog):
             return [audit_entry(row) for row in await cursor.fetchall()]
 
         return await self.read(read)
+
+
+def _fault(exc: Exception) -> StorageUnavailable:
+    if isinstance(exc, errors.DiskFull):
+        return StorageFull()
+    if isinstance(exc, errors.ReadOnlySqlTransaction):
+        return StorageReadOnly()
+    return StoreUnreachable()
 
 
 AUDIT_COLUMNS: Final = "a.seq, a.at, a.kind, a.actor, a.subject, a.entry, a.hash"

@@ -3,11 +3,16 @@ of their own (:mod:`gateway.store.sqlite.database`), the SQL of each concern in 
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
 from gateway.store.interface import Store
+from gateway.store.interface.inspection import StoreFacts
 from gateway.store.sqlite.audit_search import SqliteAuditSearch
 from gateway.store.sqlite.audit_tree import SqliteAuditTree
 from gateway.store.sqlite.database import Database, StoreClosed
 from gateway.store.sqlite.delivery import SqliteDelivery
+from gateway.store.sqlite.inspect import inspect_database
 from gateway.store.sqlite.keys import SqliteKeys
 from gateway.store.sqlite.memory import SqliteMemory
 from gateway.store.sqlite.operations import SqliteOperations
@@ -48,3 +53,9 @@ class SqliteStore(
 ):
     """Everything Euregate keeps, in one SQLite file. ``async with`` it, or start it before
     use and close it after."""
+
+    @staticmethod
+    async def inspect(path: Path) -> StoreFacts:
+        """What the database at ``path`` holds that a deployment's check looks at, read
+        without opening the store (nothing created, migrated or written)."""
+        return await asyncio.to_thread(inspect_database, path)

@@ -17,6 +17,7 @@ reader thread, and every caller of the store awaits.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import sqlite3
 import threading
@@ -29,7 +30,10 @@ from typing import Any, Final, Self, TypeVar
 from gateway.infra import audit
 from gateway.infra.audit import AuditEntry, AuditEvent
 from gateway.infra.clock import Clock
+from gateway.infra.errors import StorageFailing
+from gateway.store.health import StoreHealth, probe_writable
 from gateway.store.interface.audit_log import AuditLog
+from gateway.store.sqlite.faults import storage_fault
 from gateway.store.sqlite.schema import connect, create_schema
 
 T = TypeVar("T")
@@ -87,46 +91,96 @@ def _unobserved(size: int, seconds: float) -> None:
     """No one listens."""
 
 
+PROBE_INTERVAL: Final = 1.0
+"""Seconds between the writer's probes of the storage while it is degraded."""
+
+
 class _Writer(threading.Thread):
-    """The one thread that writes. Batches whatever is queued into one transaction."""
+    """The one thread that writes. Batches whatever is queued into one transaction.
+
+    It outlives every fault of the storage: a batch whose transaction fails is rolled back and
+    each of its callers told why (nobody is told a write was kept that was not), the
+    connection is opened anew, and while the store is degraded the writer probes the storage
+    every :data:`PROBE_INTERVAL`, with writes queued or without."""
 
     def __init__(
-        self, path: Path, clock: Clock, max_batch: int, observer: CommitObserver = _unobserved
+        self,
+        path: Path,
+        clock: Clock,
+        max_batch: int,
+        health: StoreHealth,
+        observer: CommitObserver = _unobserved,
     ) -> None:
         super().__init__(name="euregate-writer", daemon=True)
         self._path = path
         self._clock = clock
         self._max_batch = max_batch
         self._observer = observer
+        self._health = health
+        self._conn: sqlite3.Connection | None = None
+        self._probed = 0.0
         self.queue: queue.SimpleQueue[tuple[Write[Any], Future[Any]] | None] = queue.SimpleQueue()
         self.batches = 0
 
     def run(self) -> None:
-        conn = connect(self._path)
         try:
-            while True:
-                first = self.queue.get()
-                if first is None:
-                    return
-                batch = [first]
-                while len(batch) < self._max_batch:
-                    try:
-                        item = self.queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if item is None:
-                        self.queue.put(None)
-                        break
-                    batch.append(item)
-                self._commit(conn, batch)
+            while (first := self._next()) is not None:
+                self._commit(self._batch(first))
         finally:
-            conn.close()
+            self._disconnect()
 
-    def _commit(
-        self, conn: sqlite3.Connection, batch: list[tuple[Write[Any], Future[Any]]]
-    ) -> None:
+    def _next(self) -> tuple[Write[Any], Future[Any]] | None:
+        """The next queued write (None to stop); while the store is degraded, probing the
+        storage now and then, waiting or not."""
+        while True:
+            if self._health.degraded is None:
+                return self.queue.get()
+            self._probe()
+            if self._health.degraded is None:
+                continue
+            try:
+                return self.queue.get(timeout=PROBE_INTERVAL)
+            except queue.Empty:
+                continue
+
+    def _probe(self) -> None:
+        """Whether the data's file system takes writes again, at most every
+        :data:`PROBE_INTERVAL`: only that ends a degradation, not a write that happened to fit
+        (SQLite reuses its log's space, so one may fit while the disk is still full)."""
+        if time.monotonic() - self._probed < PROBE_INTERVAL:
+            return
+        self._probed = time.monotonic()
+        if probe_writable(self._path.parent) is None:
+            self._health.cleared()
+
+    def _batch(self, first: tuple[Write[Any], Future[Any]]) -> list[tuple[Write[Any], Future[Any]]]:
+        batch = [first]
+        while len(batch) < self._max_batch:
+            try:
+                item = self.queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is None:
+                self.queue.put(None)
+                break
+            batch.append(item)
+        return batch
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._conn = connect(self._path)
+        return self._conn
+
+    def _disconnect(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+
+    def _commit(self, batch: list[tuple[Write[Any], Future[Any]]]) -> None:
         outcomes: list[tuple[Future[Any], Any, BaseException | None]] = []
         try:
+            conn = self._connection()
             conn.execute("BEGIN IMMEDIATE")
             tx = Transaction(conn, self._clock)
             for write, future in batch:
@@ -134,11 +188,8 @@ class _Writer(threading.Thread):
             started = time.perf_counter()
             conn.execute("COMMIT")
             committed = time.perf_counter() - started
-        except sqlite3.Error as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            for _, future in batch:
-                future.set_exception(exc)
+        except Exception as exc:  # noqa: BLE001 - handed to every caller of the batch
+            self._abandon(batch, exc)
             return
         self.batches += 1
         self._observer(len(batch), committed)
@@ -148,19 +199,52 @@ class _Writer(threading.Thread):
             else:
                 future.set_exception(error)
 
+    def _abandon(self, batch: list[tuple[Write[Any], Future[Any]]], exc: Exception) -> None:
+        """Roll the failed transaction back (SQLite may have done so itself, as after
+        SQLITE_FULL) and tell every caller of the batch; after a fault of the storage, or when
+        even the rollback fails, open the connection anew for the next batch."""
+        fault = storage_fault(exc) if isinstance(exc, sqlite3.Error) else None
+        try:
+            if self._conn is not None and self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            fault = fault or StorageFailing()
+        if fault is not None:
+            self._disconnect()
+            self._health.faulted(fault, refused=sum(write is not _nothing for write, _ in batch))
+            fault.__cause__ = exc
+        for _, future in batch:
+            future.set_exception(fault or exc)
+
+
+def _nothing(_: Transaction) -> None:
+    return None
+
 
 def _run_in_savepoint(tx: Transaction, write: Write[Any]) -> tuple[Any, BaseException | None]:
+    """Run one write in a savepoint of its own: its result, or the error it raised with the
+    savepoint rolled back. A fault of the storage fails the whole batch instead."""
     tx.conn.execute("SAVEPOINT one_write")
     tail = (tx.last_seq, tx.last_hash)
     try:
         result = write(tx)
+    except sqlite3.Error as exc:
+        if storage_fault(exc) is not None:
+            raise
+        return _rolled_back(tx, tail, exc)
     except Exception as exc:  # noqa: BLE001 - handed to the caller that queued the write
-        tx.conn.execute("ROLLBACK TO one_write")
-        tx.conn.execute("RELEASE one_write")
-        tx.last_seq, tx.last_hash = tail
-        return None, exc
+        return _rolled_back(tx, tail, exc)
     tx.conn.execute("RELEASE one_write")
     return result, None
+
+
+def _rolled_back(
+    tx: Transaction, tail: tuple[int, str], exc: Exception
+) -> tuple[None, BaseException]:
+    tx.conn.execute("ROLLBACK TO one_write")
+    tx.conn.execute("RELEASE one_write")
+    tx.last_seq, tx.last_hash = tail
+    return None, exc
 
 
 class Database(AuditLog):
@@ -178,7 +262,10 @@ class Database(AuditLog):
     ) -> None:
         """``on_commit`` hears of each committed batch (metrics), on the writer thread."""
         self.path = path
-        self._writer = _Writer(path, clock, group_commit_max, on_commit or _unobserved)
+        self._health = StoreHealth(clock)
+        self._writer = _Writer(
+            path, clock, group_commit_max, self._health, on_commit or _unobserved
+        )
         self._read_pool = ThreadPoolExecutor(read_threads, thread_name_prefix="euregate-read")
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
@@ -219,6 +306,11 @@ class Database(AuditLog):
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+    @property
+    def health(self) -> StoreHealth:
+        """Whether the store can keep what it is given; if not, since when and why."""
+        return self._health
 
     @property
     def batches_committed(self) -> int:
@@ -267,12 +359,20 @@ class Database(AuditLog):
             if self._closed:
                 raise StoreClosed()
             self._reads_in_flight += 1
-        conn = self._reader()
         try:
-            return read(conn)
-        except BaseException:
-            self._discard_reader(conn)
-            raise
+            conn = self._reader()
+            try:
+                return read(conn)
+            except BaseException:
+                self._discard_reader(conn)
+                raise
+        except sqlite3.Error as exc:
+            fault = storage_fault(exc)
+            if fault is None:
+                raise
+            self._health.faulted(fault)
+            self._submit(_nothing)  # wakes the writer, which probes the storage while degraded
+            raise fault from exc
         finally:
             with self._readers_lock:
                 self._reads_in_flight -= 1
