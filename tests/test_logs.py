@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from gateway.edges.client import Problem
+from gateway.infra.logs import LogFormat, configure, get_logger
 from tests.conftest import RunningGateway
 
 
@@ -66,3 +67,35 @@ async def test_no_name_or_number_of_a_signal_reaches_the_logs(
     assert secrets
     leaked = sorted(secret for secret in secrets if secret in logged)
     assert leaked == []
+
+
+class Writes(io.StringIO):
+    """A stream that remembers each write it was given, as a pipe would see them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append(text)
+        return super().write(text)
+
+
+@pytest.mark.parametrize("log_format", ["json", "console"])
+def test_each_log_line_is_written_whole_in_one_write(log_format: LogFormat) -> None:
+    """Several worker processes share one standard output: a line written in two pieces (the
+    text, then its newline) could be cut in two by another worker's."""
+    stream = Writes()
+    configure("info", stream, log_format)
+    try:
+        get_logger("euregate.test").info("worker_ready", workers=2, pid=4242)
+        get_logger("euregate.test").warning("worker_died", pid=4243, status=-9)
+    finally:
+        configure("info")
+    assert len(stream.writes) == 2
+    assert all(text.endswith("\n") and text.count("\n") == 1 for text in stream.writes)
+    if log_format == "json":
+        assert [json.loads(text)["event"] for text in stream.writes] == [
+            "worker_ready",
+            "worker_died",
+        ]

@@ -35,7 +35,8 @@ def configure(
     level: str = "info", stream: TextIO | None = None, log_format: LogFormat | None = None
 ) -> None:
     """Log lines of ``level`` and above to ``stream`` (stdout) in ``log_format`` (by default
-    :func:`default_format` of the stream)."""
+    :func:`default_format` of the stream). Each line is written whole in one write, so that the
+    lines of several processes on one pipe (``serve --workers``) do not run into each other."""
     target = stream or sys.stdout
     chosen = log_format or default_format(target)
     renderer: structlog.typing.Processor = (
@@ -51,7 +52,7 @@ def configure(
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(_LEVELS.get(level, logging.ERROR)),
-        logger_factory=structlog.PrintLoggerFactory(file=target),
+        logger_factory=structlog.WriteLoggerFactory(file=target),
         cache_logger_on_first_use=False,
     )
 
