@@ -68,7 +68,7 @@ async def test_version_7_is_brought_forward_and_start_up_seals_what_it_kept(tmp_
     master_key = MasterKey.generate()
     version_7(path, master_key)
 
-    async with SqliteStore(path, clock=SystemClock()) as store:
+    async with SqliteStore(path, clock=SystemClock(), migrate=True) as store:
         with sqlite3.connect(path) as conn:
             assert conn.execute(
                 "SELECT value FROM meta WHERE key = 'schema_version'"

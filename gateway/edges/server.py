@@ -113,6 +113,7 @@ async def build(
         clock=clock,
         group_commit_max=settings.group_commit_max,
         read_threads=settings.store_read_threads,
+        migrate=settings.migrate_on_start,
     ).start()
     try:
         policy = await PolicyInForce.adopt(settings.policy_file or layout.policy, store=store)

@@ -61,6 +61,11 @@ class Settings(BaseSettings):
         default=None, description="The sharing policy (default: policy.toml in the data directory)."
     )
     log_level: str = Field(default="info", description="debug, info, warning or error.")
+    migrate_on_start: bool = Field(
+        default=False,
+        description="Whether serve brings an out-of-date store schema forward by itself (as "
+        "euregate migrate does) instead of refusing to start.",
+    )
     group_commit_max: int = Field(
         default=256, ge=1, description="Most writes committed together in one transaction."
     )

@@ -24,8 +24,11 @@ from gateway.edges.cli import (
     send,
     serve,
     staff,
+    upkeep,
     witness,
 )
+from gateway.edges.cli.common import output_language
+from gateway.edges.problems import problem_document
 from gateway.infra.errors import EuregateError
 
 COMMAND_GROUPS = (
@@ -42,6 +45,7 @@ COMMAND_GROUPS = (
     review,
     audit,
     witness,
+    upkeep,
 )
 
 
@@ -63,7 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = asyncio.run(args.handler(args))
     except EuregateError as error:
-        print(f"euregate: {error}", file=sys.stderr)
+        detail = problem_document(error, language=output_language(args))["detail"]
+        print(f"euregate: {detail}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

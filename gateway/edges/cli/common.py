@@ -17,7 +17,8 @@ from gateway.infra.config import DataDir, Settings, load_settings
 from gateway.infra.datafiles import require_data_dir
 from gateway.infra.i18n import LANGUAGES, N_, negotiate, translate
 from gateway.store import Store
-from gateway.store.sqlite import SqliteStore
+from gateway.store.interface.maintenance import StoreMaintenance
+from gateway.store.sqlite import SqliteMaintenance, SqliteStore
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 Handler: TypeAlias = Callable[[argparse.Namespace], Awaitable[int]]
@@ -45,7 +46,15 @@ def add_data_dir(parser: argparse.ArgumentParser) -> None:
 def settings(args: argparse.Namespace) -> Settings:
     """Whichever flags the command was given, over the environment, the configuration file
     and the defaults."""
-    names = ("config", "data_dir", "host", "port", "staff_port", "max_body_bytes")
+    names = (
+        "config",
+        "data_dir",
+        "host",
+        "port",
+        "staff_port",
+        "max_body_bytes",
+        "migrate_on_start",
+    )
     return load_settings(**{name: getattr(args, name, None) for name in names})
 
 
@@ -53,12 +62,22 @@ def layout(args: argparse.Namespace) -> DataDir:
     return DataDir(settings(args).data_dir)
 
 
+STORE_BACKEND: Final = "sqlite"
+"""The store the commands open, as a backup's manifest names it."""
+
+
 def open_store(data: DataDir, *, init: bool = False) -> Store:
     """The store of a data directory that ``euregate init`` made (else :class:`RegistryError`);
-    with ``init``, the store ``init`` makes it with."""
+    with ``init``, the store ``init`` makes it with. A store of an older schema is refused
+    (:class:`~gateway.infra.errors.SchemaOutdated`): ``euregate migrate`` brings it forward."""
     if not init:
         require_data_dir(data)
     return SqliteStore(data.database, clock=SystemClock())
+
+
+def store_maintenance(database: Path) -> StoreMaintenance:
+    """The upkeep (migrations, backups, restores) of the store at ``database``."""
+    return SqliteMaintenance(database)
 
 
 def cli_actor() -> Ref:

@@ -30,6 +30,15 @@ def register(commands: Subparsers) -> None:
     parser.add_argument(
         "--max-body-bytes", type=int, default=None, help="largest accepted body (default 262144)"
     )
+    parser.add_argument(
+        "--migrate",
+        dest="migrate_on_start",
+        action="store_const",
+        const=True,
+        default=None,
+        help="bring an out-of-date store schema forward first, as `euregate migrate` does "
+        "(default: $EUREGATE_MIGRATE_ON_START, else refuse to start)",
+    )
     parser.set_defaults(handler=run_serve)
 
 

@@ -9,6 +9,7 @@ from gateway.store.sqlite.audit_tree import SqliteAuditTree
 from gateway.store.sqlite.database import Database, StoreClosed
 from gateway.store.sqlite.delivery import SqliteDelivery
 from gateway.store.sqlite.keys import SqliteKeys
+from gateway.store.sqlite.maintenance import SqliteMaintenance
 from gateway.store.sqlite.memory import SqliteMemory
 from gateway.store.sqlite.policies import SqlitePolicies
 from gateway.store.sqlite.proposals import SqliteProposals
@@ -22,7 +23,7 @@ from gateway.store.sqlite.subjects import SqliteSubjects
 from gateway.store.sqlite.throttle import SqliteThrottle
 from gateway.store.sqlite.witnesses import SqliteWitnesses
 
-__all__ = ["Database", "SqliteStore", "StoreClosed"]
+__all__ = ["Database", "SqliteMaintenance", "SqliteStore", "StoreClosed"]
 
 
 class SqliteStore(

@@ -17,6 +17,7 @@ reader thread, and every caller of the store awaits.
 from __future__ import annotations
 
 import asyncio
+import functools
 import queue
 import sqlite3
 import threading
@@ -29,7 +30,7 @@ from gateway.infra import audit
 from gateway.infra.audit import AuditEntry, AuditEvent
 from gateway.infra.clock import Clock
 from gateway.store.interface.audit_log import AuditLog
-from gateway.store.sqlite.schema import connect, create_schema
+from gateway.store.sqlite.schema import connect, open_schema
 
 T = TypeVar("T")
 
@@ -153,9 +154,16 @@ class Database(AuditLog):
     :meth:`start`), close it after."""
 
     def __init__(
-        self, path: Path, *, clock: Clock, group_commit_max: int = 256, read_threads: int = 4
+        self,
+        path: Path,
+        *,
+        clock: Clock,
+        group_commit_max: int = 256,
+        read_threads: int = 4,
+        migrate: bool = False,
     ) -> None:
         self.path = path
+        self._migrate = migrate
         self._writer = _Writer(path, clock, group_commit_max)
         self._read_pool = ThreadPoolExecutor(read_threads, thread_name_prefix="euregate-read")
         self._local = threading.local()
@@ -166,8 +174,16 @@ class Database(AuditLog):
         self._writes_closed = False
 
     async def start(self) -> Self:
-        """Create the database or bring it up to the current schema, then start the writer."""
-        await asyncio.get_running_loop().run_in_executor(self._read_pool, create_schema, self.path)
+        """Create the database if it is new, then start the writer. A database of an older
+        schema is brought forward only if the store was made with ``migrate`` (else
+        :class:`~gateway.infra.errors.SchemaOutdated`); one of a newer schema is refused."""
+        try:
+            await asyncio.get_running_loop().run_in_executor(
+                self._read_pool, functools.partial(open_schema, self.path, migrate=self._migrate)
+            )
+        except BaseException:
+            self._read_pool.shutdown(wait=False)
+            raise
         self._writer.start()
         return self
 
