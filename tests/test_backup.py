@@ -102,7 +102,8 @@ def test_the_manifest_names_the_master_key_by_id_and_counts_the_store(
     assert manifest.counts["audit_entries"] == manifest.log.entries > 0
     assert manifest.schema_version == 11
     code, out, _ = run(capsys, "partner", "list", "--json", "--data-dir", str(layout.root))
-    assert code == 0 and len(json.loads(out)) == manifest.counts["partners"]
+    assert code == 0
+    assert len(json.loads(out)) == manifest.counts["partners"]
 
 
 def test_a_backup_never_overwrites_a_file(
@@ -136,7 +137,8 @@ def test_a_restored_directory_has_the_modes_of_the_original_and_its_master_key(
     assert stat.S_IMODE(target.database.stat().st_mode) == 0o600
     assert target.master_key.read_bytes() == layout.master_key.read_bytes()
     code, out, _ = run(capsys, "audit", "verify", "--data-dir", str(target.root))
-    assert code == 0 and "intact" in out
+    assert code == 0
+    assert "intact" in out
 
 
 def test_a_non_empty_directory_is_refused_and_left_as_it_was(
@@ -176,7 +178,8 @@ def test_a_member_changed_after_the_backup_is_refused_before_anything_is_written
     code, _, err = restore(capsys, tampered, tmp_path / "new", "--no-newer-log", "--lang", "fr")
 
     assert code == 1
-    assert "ne correspond pas à son manifeste" in err and member in err
+    assert "ne correspond pas à son manifeste" in err
+    assert member in err
     assert not (tmp_path / "new").exists()
 
 
@@ -262,7 +265,8 @@ def test_a_backup_older_than_the_data_directory_or_a_checkpoint_is_refused(
     assert by_dir[0] == by_checkpoint[0] == 1
     assert f"of {entries + 2} entries, the backup only {entries}" in by_dir[2]
     assert f"of {size} entries, the backup only {entries}" in by_checkpoint[2]
-    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+    assert not (tmp_path / "a").exists()
+    assert not (tmp_path / "b").exists()
 
 
 def test_a_backup_as_new_as_the_data_directory_is_restored_against_it(
@@ -301,6 +305,9 @@ def test_a_restore_is_refused_exactly_when_the_newer_log_is_longer_or_not_the_sa
     except RestoreWouldRollBack:
         assert longer
     except RestoreForked:
-        assert not longer and (other_tree or other_chain)
+        assert not longer
+        assert other_tree or other_chain
     else:
-        assert not longer and not other_tree and not other_chain
+        assert not longer
+        assert not other_tree
+        assert not other_chain
