@@ -311,3 +311,31 @@ def test_a_restore_is_refused_exactly_when_the_newer_log_is_longer_or_not_the_sa
         assert not longer
         assert not other_tree
         assert not other_chain
+
+
+@pytest.mark.parametrize(
+    ("store", "refusal"),
+    [
+        ({"backend": "sqlite", "schema_version": 12}, "newer than version 11"),
+        ({"backend": "postgresql", "schema_version": 11}, "its store is postgresql"),
+    ],
+    ids=["newer-schema", "other-backend"],
+)
+def test_a_store_this_gateway_cannot_take_is_refused_before_anything_is_written(
+    archive: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    store: dict[str, object],
+    refusal: str,
+) -> None:
+    document = json.loads(manifest_of(archive).to_bytes())
+    document["store"] = store
+    other = rewritten(
+        archive, tmp_path / "other.tar", {"manifest.json": json.dumps(document).encode()}
+    )
+
+    code, _, err = restore(capsys, other, tmp_path / "new", "--no-newer-log")
+
+    assert code == 1
+    assert refusal in err
+    assert not (tmp_path / "new").exists()

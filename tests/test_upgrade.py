@@ -144,6 +144,30 @@ async def test_migrate_brings_it_forward_keeping_everything_and_the_audit_log_ve
     assert json.loads(verified[1])["checked"] == ENTRIES_V10
 
 
+async def test_the_backup_the_refusal_asks_for_restores_and_then_migrates(
+    release_v10: DataDir, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    archive = tmp_path / "before-upgrade.tar"
+    restored = tmp_path / "restored"
+    key = ("--master-key", str(release_v10.master_key), "--no-newer-log")
+
+    backed_up = await asyncio.to_thread(
+        run, capsys, "backup", "--data-dir", str(release_v10.root), "--out", str(archive)
+    )
+    put_back = await asyncio.to_thread(
+        run, capsys, "restore", str(archive), "--data-dir", str(restored), *key
+    )
+    migrated = await asyncio.to_thread(run, capsys, "migrate", "--data-dir", str(restored))
+    verified = await asyncio.to_thread(run, capsys, "audit", "verify", "--data-dir", str(restored))
+
+    assert backed_up[0] == 0, backed_up[2]
+    assert put_back[0] == 0, put_back[2]
+    assert f"run `euregate migrate --data-dir {restored}`" in put_back[1]
+    assert migrated[0] == 0
+    assert verified[0] == 0
+    assert verified[1].startswith(f"audit chain intact: {ENTRIES_V10} entries")
+
+
 async def test_serve_migrate_upgrades_and_signs_the_old_entries_into_the_tree(
     release_v10: DataDir, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

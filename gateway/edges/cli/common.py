@@ -62,10 +62,6 @@ def layout(args: argparse.Namespace) -> DataDir:
     return DataDir(settings(args).data_dir)
 
 
-STORE_BACKEND: Final = "sqlite"
-"""The store the commands open, as a backup's manifest names it."""
-
-
 def open_store(data: DataDir, *, init: bool = False) -> Store:
     """The store of a data directory that ``euregate init`` made (else :class:`RegistryError`);
     with ``init``, the store ``init`` makes it with. A store of an older schema is refused

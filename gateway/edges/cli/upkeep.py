@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Final
 
 from gateway.edges.cli.common import (
-    STORE_BACKEND,
     Subparsers,
     add_action,
     layout,
@@ -137,7 +136,6 @@ async def run_backup(args: argparse.Namespace) -> int:
         args.out,
         store=store_maintenance(data.database),
         master_key=master_key,
-        backend=STORE_BACKEND,
         configuration=Configuration(config.config, config.policy_file),
         copied=copied,
     )

@@ -51,7 +51,6 @@ async def make_backup(
     *,
     store: StoreMaintenance,
     master_key: MasterKey,
-    backend: str,
     configuration: Configuration = Configuration(),
     copied: Copied | None = None,
 ) -> Manifest:
@@ -65,7 +64,7 @@ async def make_backup(
         members = await asyncio.to_thread(lambda: {n: describe(p) for n, p in files.items()})
         manifest = Manifest(
             made_at=timestamp(datetime.now(UTC)),
-            backend=backend,
+            backend=store.backend,
             schema_version=facts.schema_version,
             master_key_id=master_key_id(master_key),
             counts=facts.counts,

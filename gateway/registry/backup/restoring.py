@@ -31,6 +31,7 @@ from gateway.infra.config import DataDir
 from gateway.infra.datafiles import load_signer, require_data_dir, write_private
 from gateway.infra.errors import (
     ArchiveTampered,
+    ArchiveUnreadable,
     EuregateError,
     MasterKeyMismatch,
     ProofRefused,
@@ -40,6 +41,7 @@ from gateway.infra.errors import (
     RestoreUnchecked,
     RestoreWouldRollBack,
     SchemaOutdated,
+    SchemaTooNew,
 )
 from gateway.infra.vault import VaultError, load_master_key_file
 from gateway.registry.backup.archive import check_members, extract, read_manifest
@@ -113,7 +115,9 @@ async def restore_backup(
     open_store: Callable[[DataDir], Store],
 ) -> Restored:
     """Restore ``archive`` into ``target``, checked as the module says."""
+    store = store_at(target.database)
     manifest = await asyncio.to_thread(_checked, archive, target, master_key_file)
+    _check_store(manifest, store, archive)
     if not newer and not no_newer_log:
         raise RestoreUnchecked()
     for log in newer:
@@ -122,7 +126,7 @@ async def restore_backup(
     created = await asyncio.to_thread(_make_directory, target.root)
     try:
         await asyncio.to_thread(_write, archive, manifest, target, master_key_file)
-        facts = await store_at(target.database).restore(target.root / STAGED_STORE)
+        facts = await store.restore(target.root / STAGED_STORE)
         chain = await _confirm(manifest, facts, target, open_store)
         if master_key_file is not None:
             await asyncio.to_thread(load_signer, target)
@@ -143,6 +147,16 @@ def _checked(archive: Path, target: DataDir, master_key_file: Path | None) -> Ma
         _check_master_key(manifest, master_key_file)
     check_members(archive, manifest)
     return manifest
+
+
+def _check_store(manifest: Manifest, store: StoreMaintenance, archive: Path) -> None:
+    """The backup's store is one this gateway's backend can take: the same backend, and a
+    schema no newer than it knows."""
+    if manifest.backend != store.backend:
+        reason = f"its store is {manifest.backend}, this gateway's is {store.backend}"
+        raise ArchiveUnreadable(archive=str(archive), reason=reason)
+    if manifest.schema_version > store.newest_schema:
+        raise SchemaTooNew(found=manifest.schema_version, known=store.newest_schema)
 
 
 def _make_directory(root: Path) -> bool:

@@ -50,6 +50,13 @@ class StoreFacts:
 
 
 class StoreMaintenance(Protocol):
+    backend: str
+    """The backend's name, as a backup's manifest records it (``sqlite``, ``postgresql``)."""
+
+    newest_schema: int
+    """The newest schema version this release knows; a store or backup of a newer one is
+    refused."""
+
     async def migrate(self) -> SchemaChange:
         """Run the migrations the store's schema still lacks, forward only, in one
         transaction; a schema newer than this release knows is refused

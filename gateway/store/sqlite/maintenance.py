@@ -25,7 +25,7 @@ from gateway.store.interface.maintenance import (
     StoreFacts,
     StoreMaintenance,
 )
-from gateway.store.sqlite.schema import connect, open_schema, schema_version
+from gateway.store.sqlite.schema import SCHEMA_VERSION, connect, open_schema, schema_version
 
 PAGES_PER_STEP: Final = 1024
 """Pages copied between two reports of progress (4 MiB at SQLite's default page size)."""
@@ -36,6 +36,9 @@ _TABLE_OF: Final = {"audit_entries": "audit"}
 
 class SqliteMaintenance(StoreMaintenance):
     """The maintenance of the database file at ``path``."""
+
+    backend = "sqlite"
+    newest_schema = SCHEMA_VERSION
 
     def __init__(self, path: Path) -> None:
         self.path = path
