@@ -5,6 +5,7 @@ newer log, no word about a newer log at all)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import io
@@ -18,10 +19,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.edges.cli import main
+from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir
 from gateway.infra.errors import RestoreForked, RestoreWouldRollBack
 from gateway.registry.backup.manifest import LogPoint, Manifest
 from gateway.registry.backup.restoring import NewerLog, refuse_rollback
+from gateway.store.sqlite import SqliteStore
 
 ROOT_A = bytes(32)
 ROOT_B = bytes([1]) * 32
@@ -139,6 +142,31 @@ def test_a_restored_directory_has_the_modes_of_the_original_and_its_master_key(
     code, out, _ = run(capsys, "audit", "verify", "--data-dir", str(target.root))
     assert code == 0
     assert "intact" in out
+
+
+async def test_the_restore_is_the_restored_logs_next_entry(
+    layout: DataDir, archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Whoever checks the restored log (an auditor, the partners' witnesses) sees where it
+    was restored, from which backup, and what it was compared with."""
+    target = DataDir(tmp_path / "restored")
+    manifest = manifest_of(archive)
+    flags = ("--against", str(layout.root), "--master-key", str(layout.master_key))
+
+    code, _, err = await asyncio.to_thread(restore, capsys, archive, target.root, *flags)
+
+    assert code == 0, err
+    async with SqliteStore(target.database, clock=SystemClock()) as store:
+        (entry,) = await store.audit_entries(after=manifest.log.entries)
+    recorded = json.loads(entry.canonical)
+    assert recorded["kind"] == "gateway.store_restored"
+    assert recorded["actor"].startswith("admin:")
+    assert recorded["data"] == {
+        "backup_made_at": manifest.made_at,
+        "entries": manifest.log.entries,
+        "size": manifest.log.tree_size,
+        "compared_with": [str(layout.root)],
+    }
 
 
 def test_a_non_empty_directory_is_refused_and_left_as_it_was(

@@ -18,7 +18,7 @@ from gateway.flow import at_rest
 from gateway.flow.rejection import open_reason
 from gateway.infra.clock import SystemClock
 from gateway.infra.vault import MasterKey
-from gateway.store.sqlite import SqliteStore
+from gateway.store.sqlite import SqliteMaintenance, SqliteStore
 from gateway.store.sqlite.schema import _MIGRATIONS, SCHEMA_VERSION, _create_tables, connect
 from gateway.translate.memory import _SEAL_PURPOSE, MemoryBackend, MemorySealer, _legacy_context
 from gateway.translate.types import MemoryScope
@@ -68,7 +68,8 @@ async def test_version_7_is_brought_forward_and_start_up_seals_what_it_kept(tmp_
     master_key = MasterKey.generate()
     version_7(path, master_key)
 
-    async with SqliteStore(path, clock=SystemClock(), migrate=True) as store:
+    await SqliteMaintenance(path).migrate()
+    async with SqliteStore(path, clock=SystemClock()) as store:
         with sqlite3.connect(path) as conn:
             assert conn.execute(
                 "SELECT value FROM meta WHERE key = 'schema_version'"

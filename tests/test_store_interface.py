@@ -62,8 +62,8 @@ def imports_of(path: Path) -> Iterator[tuple[str, str]]:
 def test_only_the_places_that_choose_the_backend_import_it_and_only_the_store() -> None:
     """Whatever else the SQLite backend holds (its database layer, the SQL of each concern)
     stays inside it: the gateway is put together with a SqliteStore and speaks to a Store; the
-    commands that keep the store as a whole (migrate, backup, restore) get its
-    SqliteMaintenance where they choose the backend, and speak to a StoreMaintenance."""
+    commands that keep the store as a whole (migrate, backup, restore) and ``serve --migrate``
+    get its SqliteMaintenance where they choose the backend, and speak to a StoreMaintenance."""
     package = REPO / "gateway"
     outside = {
         (str(path.relative_to(REPO)), f"{module}:{name}")
@@ -75,6 +75,7 @@ def test_only_the_places_that_choose_the_backend_import_it_and_only_the_store() 
 
     assert outside == {
         ("gateway/edges/server.py", "gateway.store.sqlite:SqliteStore"),
+        ("gateway/edges/server.py", "gateway.store.sqlite:SqliteMaintenance"),
         ("gateway/edges/cli/common.py", "gateway.store.sqlite:SqliteStore"),
         ("gateway/edges/cli/common.py", "gateway.store.sqlite:SqliteMaintenance"),
     }

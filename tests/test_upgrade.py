@@ -19,8 +19,10 @@ from typing import Final
 import pytest
 
 from gateway.edges.cli import main
+from gateway.infra.audit import AuditEntry
+from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir
-from gateway.store.sqlite import SqliteMaintenance
+from gateway.store.sqlite import SqliteMaintenance, SqliteStore
 from gateway.store.sqlite.schema import SCHEMA_VERSION
 from tests.conftest import REPO, free_port
 from tests.polling import until
@@ -87,6 +89,11 @@ async def serve(layout: DataDir, *flags: str) -> tuple[int | None, str]:
         return outcome
 
 
+async def entries_after(layout: DataDir, seq: int) -> list[AuditEntry]:
+    async with SqliteStore(layout.database, clock=SystemClock()) as store:
+        return await store.audit_entries(after=seq)
+
+
 def schema_of(layout: DataDir) -> int:
     with sqlite3.connect(layout.database) as conn:
         (version,) = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -130,10 +137,15 @@ async def test_migrate_brings_it_forward_keeping_everything_and_the_audit_log_ve
     verified = await asyncio.to_thread(run, capsys, "audit", "verify", "--json", *d)
 
     after = await SqliteMaintenance(release_v10.database).facts()
+    recorded = await entries_after(release_v10, ENTRIES_V10)
     assert before is not None
     assert after is not None
-    assert dict(before.counts) == dict(after.counts) == COUNTS_V10
-    assert (before.audit_seq, before.audit_hash) == (after.audit_seq, after.audit_hash)
+    assert dict(before.counts) == COUNTS_V10
+    assert dict(after.counts) == {**COUNTS_V10, "audit_entries": ENTRIES_V10 + 1}
+    assert [(e.kind, e.actor.startswith("admin:")) for e in recorded] == [
+        ("gateway.store_migrated", True)
+    ]
+    assert json.loads(recorded[0].canonical)["data"] == {"from": 10, "to": SCHEMA_VERSION}
     assert migrated[:2] == (
         0,
         f"Store schema brought from version 10 to version {SCHEMA_VERSION}.\n",
@@ -141,7 +153,7 @@ async def test_migrate_brings_it_forward_keeping_everything_and_the_audit_log_ve
     assert again[:2] == (0, f"Store schema at version {SCHEMA_VERSION} already; nothing to do.\n")
     assert verified[0] == 0
     assert json.loads(verified[1])["ok"] is True
-    assert json.loads(verified[1])["checked"] == ENTRIES_V10
+    assert json.loads(verified[1])["checked"] == ENTRIES_V10 + 1
 
 
 async def test_the_backup_the_refusal_asks_for_restores_and_then_migrates(
@@ -165,7 +177,7 @@ async def test_the_backup_the_refusal_asks_for_restores_and_then_migrates(
     assert f"run `euregate migrate --data-dir {restored}`" in put_back[1]
     assert migrated[0] == 0
     assert verified[0] == 0
-    assert verified[1].startswith(f"audit chain intact: {ENTRIES_V10} entries")
+    assert verified[1].startswith(f"audit chain intact: {ENTRIES_V10 + 1} entries")
 
 
 async def test_serve_migrate_upgrades_and_signs_the_old_entries_into_the_tree(

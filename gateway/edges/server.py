@@ -37,7 +37,9 @@ from gateway.flow.partner_limits import PartnerLimits
 from gateway.flow.prepare import Preparer
 from gateway.flow.pusher import Pusher, fan_out
 from gateway.infra import datafiles, pki
+from gateway.infra.audit import events
 from gateway.infra.audit.note import Ed25519Signer
+from gateway.infra.audit.refs import GATEWAY
 from gateway.infra.clock import Clock, SystemClock
 from gateway.infra.config import DataDir, Settings
 from gateway.infra.logs import configure
@@ -45,7 +47,7 @@ from gateway.infra.seal import Signer
 from gateway.registry.auth import Authenticator
 from gateway.staff import PASSWORDS, Passwords
 from gateway.store import Store
-from gateway.store.sqlite import SqliteStore
+from gateway.store.sqlite import SqliteMaintenance, SqliteStore
 from gateway.translate import (
     MemoryBackend,
     TranslationBackend,
@@ -92,6 +94,25 @@ def listener_limits(settings: Settings) -> tuple[Limits, Limits]:
     return partners, staff
 
 
+async def open_store(settings: Settings, layout: DataDir, clock: Clock) -> SqliteStore:
+    """The store, started; with ``migrate_on_start``, its schema brought forward first, and
+    that recorded in the audit log."""
+    change = None
+    if settings.migrate_on_start:
+        change = await SqliteMaintenance(layout.database).migrate()
+    store = await SqliteStore(
+        layout.database,
+        clock=clock,
+        group_commit_max=settings.group_commit_max,
+        read_threads=settings.store_read_threads,
+    ).start()
+    if change is not None and change.before is not None and change.migrated:
+        await store.record(
+            events.StoreMigrated(by=GATEWAY, from_version=change.before, to_version=change.after)
+        )
+    return store
+
+
 async def build(
     settings: Settings,
     *,
@@ -108,13 +129,7 @@ async def build(
     layout = datafiles.require_data_dir(DataDir(settings.data_dir))
     checked_url(settings.libretranslate_url, allow_http=settings.libretranslate_allow_http)
     clock = clock or SystemClock()
-    store = await SqliteStore(
-        layout.database,
-        clock=clock,
-        group_commit_max=settings.group_commit_max,
-        read_threads=settings.store_read_threads,
-        migrate=settings.migrate_on_start,
-    ).start()
+    store = await open_store(settings, layout, clock)
     try:
         policy = await PolicyInForce.adopt(settings.policy_file or layout.policy, store=store)
     except PolicyRefused:

@@ -12,6 +12,7 @@ from typing import Final
 from gateway.edges.cli.common import (
     Subparsers,
     add_action,
+    cli_actor,
     layout,
     open_store,
     output_language,
@@ -19,6 +20,7 @@ from gateway.edges.cli.common import (
     store_maintenance,
 )
 from gateway.edges.cli.progress import Progress
+from gateway.infra.audit import events
 from gateway.infra.config import DataDir
 from gateway.infra.datafiles import load_master_key, require_data_dir
 from gateway.infra.errors import RegistryError
@@ -162,6 +164,7 @@ async def run_restore(args: argparse.Namespace) -> int:
             master_key_file=args.master_key,
             store_at=store_maintenance,
             open_store=open_store,
+            actor=cli_actor(),
         )
     except (VaultError, OSError) as exc:
         raise RegistryError(str(exc)) from exc
@@ -185,6 +188,13 @@ async def run_restore(args: argparse.Namespace) -> int:
 async def run_migrate(args: argparse.Namespace) -> int:
     data = require_data_dir(layout(args))
     change = await store_maintenance(data.database).migrate()
+    if change.before is not None and change.migrated:
+        async with open_store(data) as store:
+            await store.record(
+                events.StoreMigrated(
+                    by=cli_actor(), from_version=change.before, to_version=change.after
+                )
+            )
     message = MIGRATED if change.migrated else UP_TO_DATE
     print(translate(message, output_language(args), before=change.before, after=change.after))
     return 0

@@ -26,7 +26,9 @@ from typing import Final
 
 from gateway.infra.audit import Verification
 from gateway.infra.audit.checkpoint import Checkpoint
+from gateway.infra.audit.events import StoreRestored
 from gateway.infra.audit.note import parse as parse_note
+from gateway.infra.audit.refs import Ref
 from gateway.infra.config import DataDir
 from gateway.infra.datafiles import load_signer, require_data_dir, write_private
 from gateway.infra.errors import (
@@ -113,8 +115,11 @@ async def restore_backup(
     master_key_file: Path | None,
     store_at: Callable[[Path], StoreMaintenance],
     open_store: Callable[[DataDir], Store],
+    actor: Ref,
 ) -> Restored:
-    """Restore ``archive`` into ``target``, checked as the module says."""
+    """Restore ``archive`` into ``target``, checked as the module says; the restore recorded in
+    the restored log (:class:`~gateway.infra.audit.events.StoreRestored`) once it is confirmed,
+    unless the backup's schema is older than this release's."""
     store = store_at(target.database)
     manifest = await asyncio.to_thread(_checked, archive, target, master_key_file)
     _check_store(manifest, store, archive)
@@ -130,12 +135,25 @@ async def restore_backup(
         chain = await _confirm(manifest, facts, target, open_store)
         if master_key_file is not None:
             await asyncio.to_thread(load_signer, target)
+        if chain is not None:
+            async with open_store(target) as store_opened:
+                await store_opened.record(_restored(manifest, newer, actor))
     except (EuregateError, VaultError, OSError) as failure:
         await asyncio.to_thread(_remove, target.root, created)
         if isinstance(failure, RestoreMismatch | ArchiveTampered):
             raise
         raise RestoreMismatch(what=str(failure), path=str(target.root)) from failure
     return Restored(manifest, facts, chain, master_key_file is not None)
+
+
+def _restored(manifest: Manifest, newer: Sequence[NewerLog], actor: Ref) -> StoreRestored:
+    return StoreRestored(
+        by=actor,
+        backup_made_at=manifest.made_at,
+        entries=manifest.log.entries,
+        size=manifest.log.tree_size,
+        compared_with=tuple(log.seen_in for log in newer),
+    )
 
 
 def _checked(archive: Path, target: DataDir, master_key_file: Path | None) -> Manifest:

@@ -17,7 +17,6 @@ reader thread, and every caller of the store awaits.
 from __future__ import annotations
 
 import asyncio
-import functools
 import queue
 import sqlite3
 import threading
@@ -160,10 +159,8 @@ class Database(AuditLog):
         clock: Clock,
         group_commit_max: int = 256,
         read_threads: int = 4,
-        migrate: bool = False,
     ) -> None:
         self.path = path
-        self._migrate = migrate
         self._writer = _Writer(path, clock, group_commit_max)
         self._read_pool = ThreadPoolExecutor(read_threads, thread_name_prefix="euregate-read")
         self._local = threading.local()
@@ -175,11 +172,12 @@ class Database(AuditLog):
 
     async def start(self) -> Self:
         """Create the database if it is new, then start the writer. A database of an older
-        schema is brought forward only if the store was made with ``migrate`` (else
-        :class:`~gateway.infra.errors.SchemaOutdated`); one of a newer schema is refused."""
+        schema is refused (:class:`~gateway.infra.errors.SchemaOutdated`: migrating is the
+        operator's explicit step, :class:`~gateway.store.sqlite.SqliteMaintenance`), as is one
+        of a newer schema."""
         try:
             await asyncio.get_running_loop().run_in_executor(
-                self._read_pool, functools.partial(open_schema, self.path, migrate=self._migrate)
+                self._read_pool, open_schema, self.path
             )
         except BaseException:
             self._read_pool.shutdown(wait=False)
