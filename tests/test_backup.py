@@ -134,7 +134,8 @@ def test_a_restored_directory_has_the_modes_of_the_original_and_its_master_key(
     assert code == 0, err
     assert "Audit chain intact" in out
     assert "--no-newer-log" in err
-    assert stat.S_IMODE(target.root.stat().st_mode) == 0o700
+    for folder in [target.root, *(path for path in target.root.rglob("*") if path.is_dir())]:
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
     for private in (target.master_key, target.signing_key, target.ca_key, target.server_key):
         assert stat.S_IMODE(private.stat().st_mode) == 0o600, private
     assert stat.S_IMODE(target.database.stat().st_mode) == 0o600

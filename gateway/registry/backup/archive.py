@@ -91,7 +91,7 @@ def extract(archive: Path, manifest: Manifest, to: Callable[[str], Path]) -> Non
     def write(name: str, chunk: bytes) -> None:
         if name not in outputs:
             path = to(name)
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _private_folders(path.parent)
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
             outputs[name] = os.fdopen(os.open(path, flags, manifest.members[name].mode), "wb")
         outputs[name].write(chunk)
@@ -107,6 +107,14 @@ def extract(archive: Path, manifest: Manifest, to: Callable[[str], Path]) -> Non
     finally:
         for output in outputs.values():
             output.close()
+
+
+def _private_folders(folder: Path) -> None:
+    """``folder`` and each missing folder above it, made with mode 0700 (``mkdir(parents=True)``
+    would give those above the process's default mode)."""
+    missing = [folder, *folder.parents]
+    for each in reversed([path for path in missing if not path.exists()]):
+        each.mkdir(mode=0o700)
 
 
 def _members(
