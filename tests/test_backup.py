@@ -25,6 +25,7 @@ from gateway.infra.errors import RestoreForked, RestoreWouldRollBack
 from gateway.registry.backup.manifest import LogPoint, Manifest
 from gateway.registry.backup.restoring import NewerLog, refuse_rollback
 from gateway.store.sqlite import SqliteStore
+from gateway.transparency.witnessing import STATE_FORMAT
 
 ROOT_A = bytes(32)
 ROOT_B = bytes([1]) * 32
@@ -275,7 +276,8 @@ def test_a_backup_older_than_the_data_directory_or_a_checkpoint_is_refused(
     layout: DataDir, archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """After the backup the gateway records more (a partner suspended and reactivated, a
-    checkpoint published); restoring the backup against either is a rollback."""
+    checkpoint published and cosigned by a witness); restoring the backup against the data
+    directory, the checkpoint or the witness's state is a rollback."""
     d = ("--data-dir", str(layout.root))
     assert run(capsys, "partner", "suspend", "be-gem-eupen", *d)[0] == 0
     assert run(capsys, "partner", "reactivate", "be-gem-eupen", *d)[0] == 0
@@ -288,14 +290,28 @@ def test_a_backup_older_than_the_data_directory_or_a_checkpoint_is_refused(
         encoding="utf-8",
     )
 
+    state = tmp_path / "witness.state"
+    state.write_text(
+        json.dumps(
+            {
+                "format": STATE_FORMAT,
+                "origin": "euregate.euregio.eu/audit",
+                "log_key": None,
+                "checkpoint": checkpoint.read_text(encoding="utf-8"),
+            }
+        ),
+        encoding="utf-8",
+    )
+
     by_dir = restore(capsys, archive, tmp_path / "a", "--against", str(layout.root))
     by_checkpoint = restore(capsys, archive, tmp_path / "b", "--checkpoint", str(checkpoint))
+    by_witness = restore(capsys, archive, tmp_path / "c", "--checkpoint", str(state))
 
-    assert by_dir[0] == by_checkpoint[0] == 1
+    assert by_dir[0] == by_checkpoint[0] == by_witness[0] == 1
     assert f"of {entries + 2} entries, the backup only {entries}" in by_dir[2]
     assert f"of {size} entries, the backup only {entries}" in by_checkpoint[2]
-    assert not (tmp_path / "a").exists()
-    assert not (tmp_path / "b").exists()
+    assert f"{state} holds an audit log of {size} entries" in by_witness[2]
+    assert not [name for name in "abc" if (tmp_path / name).exists()]
 
 
 def test_a_backup_as_new_as_the_data_directory_is_restored_against_it(

@@ -104,8 +104,8 @@ def register(commands: Subparsers) -> None:
         action="append",
         default=[],
         metavar="FILE",
-        help="a checkpoint the restored log must not be older than (a witness's latest "
-        "cosigned one, `audit checkpoint --out`)",
+        help="a checkpoint the restored log must not be older than: `audit checkpoint --out`, "
+        "or a witness's state file (the latest checkpoint it cosigned)",
     )
     restore.add_argument(
         "--no-newer-log",
@@ -166,7 +166,7 @@ async def run_restore(args: argparse.Namespace) -> int:
             open_store=open_store,
             actor=cli_actor(),
         )
-    except (VaultError, OSError) as exc:
+    except (VaultError, OSError, ValueError) as exc:
         raise RegistryError(str(exc)) from exc
     manifest = restored.manifest
     print(translate(RESTORED, language, path=target.root, **_summary(manifest)))

@@ -18,6 +18,7 @@ In this order, and nothing is written before the last check but one passes:
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ from gateway.registry.backup.manifest import master_key_id as key_id_of
 from gateway.store import Store, verify_chain
 from gateway.store.interface.maintenance import StoreFacts, StoreMaintenance
 from gateway.transparency.verify import check_log
+from gateway.transparency.witnessing import STATE_FORMAT
 
 STAGED_STORE: Final = ".restoring-euregate.db"
 
@@ -73,10 +75,18 @@ async def log_of_data_dir(path: Path, store_at: Callable[[Path], StoreMaintenanc
 
 
 def log_of_checkpoint(path: Path) -> NewerLog:
-    """The tree a checkpoint file states (``audit checkpoint --out``, a witness's latest
-    cosigned one). Its signatures are not checked: a forged one can only refuse a restore."""
-    note = parse_note(path.read_bytes())
-    checkpoint = Checkpoint.parse(note.text)
+    """The tree a checkpoint file states: a signed note (``audit checkpoint --out``), or a
+    witness's state (``witness run --state``), whose checkpoint is the latest it cosigned. Its
+    signatures are not checked: a forged one can only refuse a restore."""
+    raw = path.read_bytes()
+    if raw.lstrip().startswith(b"{"):
+        document = json.loads(raw)
+        if not isinstance(document, dict) or document.get("format") != STATE_FORMAT:
+            raise ValueError(f"{path} is neither a checkpoint nor a witness state")
+        if document.get("checkpoint") is None:
+            return NewerLog(str(path), LogPoint(0, None, 0, None))
+        raw = str(document["checkpoint"]).encode()
+    checkpoint = Checkpoint.parse(parse_note(raw).text)
     return NewerLog(str(path), LogPoint(0, None, checkpoint.size, checkpoint.root))
 
 
