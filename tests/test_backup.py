@@ -384,3 +384,18 @@ def test_a_store_this_gateway_cannot_take_is_refused_before_anything_is_written(
     assert code == 1
     assert refusal in err
     assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize("command", [("backup", "--out", "never.tar"), ("migrate",)])
+def test_a_postgresql_store_is_sent_to_its_own_tools_for_now(
+    layout: DataDir, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: tuple[str, ...]
+) -> None:
+    database = ("--database", "postgresql://euregate@db.invalid/euregate")
+    argv = [*command, "--data-dir", str(layout.root), *database]
+    argv = [str(tmp_path / part) if part.endswith(".tar") else part for part in argv]
+
+    code, _, err = run(capsys, *argv)
+
+    assert code == 1
+    assert "pg_dump" in err
+    assert not (tmp_path / "never.tar").exists()

@@ -84,6 +84,7 @@ SAMPLE_PARAMS: dict[type[EuregateError], dict[str, object]] = {
     errors.InclusionUnproven: {"index": 7, "leaf_hash": "47DEQpj8HBSa+/TI", "size": 40},
     errors.LogDiverged: {"size": 39, "agrees_up_to": 30, "differs_at": 40},
     errors.StoreSchemaRefused: {"found": 12, "known": 11},
+    errors.MaintenanceUnsupported: {"backend": "PostgreSQL"},
     errors.SchemaOutdated: {"found": 10, "known": 11},
     errors.SchemaTooNew: {"found": 12, "known": 11},
     errors.BackupExists: {"path": "/var/backups/euregate/today.tar"},

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from aiohttp import web
 
@@ -47,7 +48,7 @@ from gateway.infra.seal import Signer
 from gateway.registry.auth import Authenticator
 from gateway.staff import PASSWORDS, Passwords
 from gateway.store import Store
-from gateway.store.sqlite import SqliteMaintenance, SqliteStore
+from gateway.store.backend import maintenance_for, store_for
 from gateway.translate import (
     MemoryBackend,
     TranslationBackend,
@@ -94,18 +95,13 @@ def listener_limits(settings: Settings) -> tuple[Limits, Limits]:
     return partners, staff
 
 
-async def open_store(settings: Settings, layout: DataDir, clock: Clock) -> SqliteStore:
+async def open_store(settings: Settings, layout: DataDir, clock: Clock) -> Store:
     """The store, started; with ``migrate_on_start``, its schema brought forward first, and
     that recorded in the audit log."""
     change = None
-    if settings.migrate_on_start:
-        change = await SqliteMaintenance(layout.database).migrate()
-    store = await SqliteStore(
-        layout.database,
-        clock=clock,
-        group_commit_max=settings.group_commit_max,
-        read_threads=settings.store_read_threads,
-    ).start()
+    if settings.migrate_on_start and settings.database_url is None:
+        change = await maintenance_for(settings, layout.database).migrate()
+    store = await store_for(settings, layout.database, clock=clock).start()
     if change is not None and change.before is not None and change.migrated:
         await store.record(
             events.StoreMigrated(by=GATEWAY, from_version=change.before, to_version=change.after)
@@ -196,6 +192,7 @@ async def build(
     )
     app[REFUSALS] = partner_refusals
     app.cleanup_ctx.append(summarising(partner_refusals))
+    app.cleanup_ctx.append(_background(partial(policy.follow, settings.policy_follow_interval)))
     app.cleanup_ctx.append(_background(courier.run))
     app.cleanup_ctx.append(_background(pusher.run))
     authenticator = Authenticator(
@@ -295,7 +292,7 @@ def _attach_lifecycle(
     *,
     pool: FairPool,
     preparing: ThreadPoolExecutor,
-    store: SqliteStore,
+    store: Store,
     translator: TranslationBackend,
     inbox: Inbox,
 ) -> None:

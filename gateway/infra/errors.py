@@ -29,6 +29,7 @@
     ├── StoreSchemaRefused             the store's schema is not the one this release uses
     │   ├── SchemaOutdated             older: `euregate migrate` brings it forward
     │   └── SchemaTooNew               newer: written by a later release
+    ├── MaintenanceUnsupported         no migrate, backup or restore for this backend yet
     ├── BackupRefused                  a backup or restore the gateway will not do
     │   ├── BackupExists               the archive to write exists already
     │   ├── ArchiveUnreadable          not a backup archive, or its manifest is malformed
@@ -436,6 +437,21 @@ class SchemaTooNew(StoreSchemaRefused):
         "release of Euregate knows: a later release wrote it. Run that release, or restore "
         "a backup made before the upgrade."
     )
+
+
+class MaintenanceUnsupported(EuregateError):
+    """The store's backend has no upkeep commands yet."""
+
+    kind = "maintenance-unsupported"
+    title = N_("Not available for this store")
+    detail_message = N_(
+        "`euregate migrate`, `backup` and `restore` do not work on the {backend} store yet: "
+        "back it up with the database's own tools (pg_dump); its schema is brought forward "
+        "when the gateway starts."
+    )
+
+    def __init__(self, *, backend: str) -> None:
+        super().__init__(backend=backend)
 
 
 class BackupRefused(EuregateError):

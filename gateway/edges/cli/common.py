@@ -17,8 +17,8 @@ from gateway.infra.config import DataDir, Settings, load_settings
 from gateway.infra.datafiles import require_data_dir
 from gateway.infra.i18n import LANGUAGES, N_, negotiate, translate
 from gateway.store import Store
+from gateway.store.backend import maintenance_for, store_for
 from gateway.store.interface.maintenance import StoreMaintenance
-from gateway.store.sqlite import SqliteMaintenance, SqliteStore
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 Handler: TypeAlias = Callable[[argparse.Namespace], Awaitable[int]]
@@ -41,6 +41,14 @@ def add_data_dir(parser: argparse.ArgumentParser) -> None:
         help="a TOML file of settings, such as /etc/euregate/euregate.toml "
         "(default: $EUREGATE_CONFIG, or none)",
     )
+    parser.add_argument(
+        "--database",
+        dest="database_url",
+        default=None,
+        metavar="URL",
+        help="a PostgreSQL database, postgresql://... (default: $EUREGATE_DATABASE_URL, the "
+        "configuration file's, or the SQLite database in the data directory)",
+    )
 
 
 def settings(args: argparse.Namespace) -> Settings:
@@ -49,6 +57,7 @@ def settings(args: argparse.Namespace) -> Settings:
     names = (
         "config",
         "data_dir",
+        "database_url",
         "host",
         "port",
         "staff_port",
@@ -62,18 +71,21 @@ def layout(args: argparse.Namespace) -> DataDir:
     return DataDir(settings(args).data_dir)
 
 
-def open_store(data: DataDir, *, init: bool = False) -> Store:
-    """The store of a data directory that ``euregate init`` made (else :class:`RegistryError`);
-    with ``init``, the store ``init`` makes it with. A store of an older schema is refused
-    (:class:`~gateway.infra.errors.SchemaOutdated`): ``euregate migrate`` brings it forward."""
+def open_store(args: argparse.Namespace, *, init: bool = False) -> Store:
+    """The store of the data directory that ``euregate init`` made (else :class:`RegistryError`),
+    or of the PostgreSQL database the settings name; with ``init``, the store ``init`` makes it
+    with."""
+    config = settings(args)
+    data = DataDir(config.data_dir)
     if not init:
         require_data_dir(data)
-    return SqliteStore(data.database, clock=SystemClock())
+    return store_for(config, data.database, clock=SystemClock())
 
 
-def store_maintenance(database: Path) -> StoreMaintenance:
-    """The upkeep (migrations, backups, restores) of the store at ``database``."""
-    return SqliteMaintenance(database)
+def store_maintenance(args: argparse.Namespace) -> StoreMaintenance:
+    """The upkeep (migrations, backups) of the store the settings choose."""
+    config = settings(args)
+    return maintenance_for(config, require_data_dir(DataDir(config.data_dir)).database)
 
 
 def cli_actor() -> Ref:

@@ -13,7 +13,6 @@ from gateway.edges.cli.common import (
     Subparsers,
     add_action,
     cli_actor,
-    layout,
     open_store,
     output_language,
     settings,
@@ -21,6 +20,7 @@ from gateway.edges.cli.common import (
 )
 from gateway.edges.cli.progress import Progress
 from gateway.infra.audit import events
+from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir
 from gateway.infra.datafiles import load_master_key, require_data_dir
 from gateway.infra.errors import RegistryError
@@ -34,6 +34,7 @@ from gateway.registry.backup.restoring import (
     log_of_data_dir,
     restore_backup,
 )
+from gateway.store.backend import data_dir_maintenance, data_dir_store
 
 PAGES: Final = N_("pages of the store copied")
 BACKED_UP: Final = N_(
@@ -136,7 +137,7 @@ async def run_backup(args: argparse.Namespace) -> int:
     manifest = await make_backup(
         data,
         args.out,
-        store=store_maintenance(data.database),
+        store=store_maintenance(args),
         master_key=master_key,
         configuration=Configuration(config.config, config.policy_file),
         copied=copied,
@@ -152,7 +153,7 @@ async def run_restore(args: argparse.Namespace) -> int:
     language = output_language(args)
     target = DataDir(args.data_dir)
     newer: list[NewerLog] = [
-        await log_of_data_dir(path, store_maintenance) for path in args.against
+        await log_of_data_dir(path, data_dir_maintenance) for path in args.against
     ]
     try:
         newer += [log_of_checkpoint(path) for path in args.checkpoint]
@@ -162,8 +163,8 @@ async def run_restore(args: argparse.Namespace) -> int:
             newer=newer,
             no_newer_log=args.no_newer_log,
             master_key_file=args.master_key,
-            store_at=store_maintenance,
-            open_store=open_store,
+            store_at=data_dir_maintenance,
+            open_store=lambda data: data_dir_store(data.database, clock=SystemClock()),
             actor=cli_actor(),
         )
     except (VaultError, OSError, ValueError) as exc:
@@ -186,10 +187,9 @@ async def run_restore(args: argparse.Namespace) -> int:
 
 
 async def run_migrate(args: argparse.Namespace) -> int:
-    data = require_data_dir(layout(args))
-    change = await store_maintenance(data.database).migrate()
+    change = await store_maintenance(args).migrate()
     if change.before is not None and change.migrated:
-        async with open_store(data) as store:
+        async with open_store(args) as store:
             await store.record(
                 events.StoreMigrated(
                     by=cli_actor(), from_version=change.before, to_version=change.after

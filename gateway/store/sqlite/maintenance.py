@@ -25,7 +25,8 @@ from gateway.store.interface.maintenance import (
     StoreFacts,
     StoreMaintenance,
 )
-from gateway.store.sqlite.schema import SCHEMA_VERSION, connect, open_schema, schema_version
+from gateway.store.migrations import SCHEMA_VERSION
+from gateway.store.sqlite.schema import connect, open_schema, schema_version
 
 PAGES_PER_STEP: Final = 1024
 """Pages copied between two reports of progress (4 MiB at SQLite's default page size)."""
