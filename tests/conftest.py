@@ -181,10 +181,12 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def gateway_process(layout: DataDir, port: int) -> AsyncIterator[asyncio.subprocess.Process]:
+async def gateway_process(
+    layout: DataDir, port: int, *, staff_port: int = 0
+) -> AsyncIterator[asyncio.subprocess.Process]:
     """``euregate serve`` as its own process, as an operator runs it; yields once it listens."""
     command = ["-m", "gateway", "serve", "--data-dir", str(layout.root)]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--staff-port", "0"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--staff-port", str(staff_port)]
     command += ["--operations-port", "0"]
     process = await asyncio.create_subprocess_exec(
         sys.executable, *command, cwd=REPO, stdout=asyncio.subprocess.PIPE

@@ -97,7 +97,7 @@ def test_the_migration_numbers_envelopes_kept_before_it_per_recipient_in_their_o
         )
     conn.close()
 
-    schema.create_schema(path)
+    schema.open_schema(path, migrate=True)
 
     with sqlite3.connect(path) as migrated:
         rows = migrated.execute(

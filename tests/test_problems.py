@@ -83,6 +83,18 @@ SAMPLE_PARAMS: dict[type[EuregateError], dict[str, object]] = {
     errors.CosignatureInvalid: {"size": 40},
     errors.InclusionUnproven: {"index": 7, "leaf_hash": "47DEQpj8HBSa+/TI", "size": 40},
     errors.LogDiverged: {"size": 39, "agrees_up_to": 30, "differs_at": 40},
+    errors.StoreSchemaRefused: {"found": 12, "known": 11},
+    errors.MaintenanceUnsupported: {"backend": "PostgreSQL"},
+    errors.SchemaOutdated: {"found": 10, "known": 11},
+    errors.SchemaTooNew: {"found": 12, "known": 11},
+    errors.BackupExists: {"path": "/var/backups/euregate/today.tar"},
+    errors.ArchiveUnreadable: {"archive": "today.tar", "reason": "no manifest.json first"},
+    errors.ArchiveTampered: {"member": "data/policy.toml"},
+    errors.RestoreTargetNotEmpty: {"path": "/var/lib/euregate"},
+    errors.RestoreWouldRollBack: {"newer": "/var/lib/euregate", "newer_size": 68, "size": 58},
+    errors.RestoreForked: {"newer": "witnessed.txt", "size": 58},
+    errors.MasterKeyMismatch: {"path": "master.key", "needed": "fd2d", "given": "0a1b"},
+    errors.RestoreMismatch: {"what": "signals 5 != 6", "path": "/srv/restored"},
 }
 ISSUE = FieldIssue("/urgency", "enum", "Must be one of: {expected}.", {"expected": "routine"})
 

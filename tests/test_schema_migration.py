@@ -19,7 +19,7 @@ from gateway.flow.rejection import open_reason
 from gateway.infra.clock import SystemClock
 from gateway.infra.vault import MasterKey
 from gateway.store.migrations import MIGRATIONS, SCHEMA_VERSION
-from gateway.store.sqlite import SqliteStore
+from gateway.store.sqlite import SqliteMaintenance, SqliteStore
 from gateway.store.sqlite.schema import connect
 from gateway.translate.memory import _SEAL_PURPOSE, MemoryBackend, MemorySealer, _legacy_context
 from gateway.translate.types import MemoryScope
@@ -68,6 +68,7 @@ async def test_version_7_is_brought_forward_and_start_up_seals_what_it_kept(tmp_
     master_key = MasterKey.generate()
     version_7(path, master_key)
 
+    await SqliteMaintenance(path).migrate()
     async with SqliteStore(path, clock=SystemClock()) as store:
         with sqlite3.connect(path) as conn:
             assert conn.execute(

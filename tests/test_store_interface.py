@@ -72,13 +72,15 @@ def imports_of(path: Path) -> Iterator[tuple[str, str]]:
 
 
 @pytest.mark.parametrize(
-    ("backend", "store"), [("sqlite", "SqliteStore"), ("postgres", "PostgresStore")]
+    ("backend", "stores"),
+    [("sqlite", ("SqliteStore", "SqliteMaintenance")), ("postgres", ("PostgresStore",))],
 )
 def test_only_the_place_that_chooses_the_backend_imports_it_and_only_the_store(
-    backend: str, store: str
+    backend: str, stores: tuple[str, ...]
 ) -> None:
     """Whatever else a backend holds (its database layer, the SQL of each concern) stays inside
-    it: the gateway is put together by gateway.store.backend and speaks to a Store."""
+    it: the gateway is put together by gateway.store.backend and speaks to a Store (and, to
+    migrate, back up or restore the store as a whole, to a StoreMaintenance)."""
     package = REPO / "gateway"
     outside = {
         (str(path.relative_to(REPO)), f"{module}:{name}")
@@ -88,4 +90,4 @@ def test_only_the_place_that_chooses_the_backend_imports_it_and_only_the_store(
         if module.startswith(f"gateway.store.{backend}")
     }
 
-    assert outside == {("gateway/store/backend.py", f"gateway.store.{backend}:{store}")}
+    assert outside == {("gateway/store/backend.py", f"gateway.store.{backend}:{s}") for s in stores}

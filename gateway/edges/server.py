@@ -44,7 +44,9 @@ from gateway.flow.partner_limits import PartnerLimits
 from gateway.flow.prepare import Preparer
 from gateway.flow.pusher import Pusher, fan_out
 from gateway.infra import datafiles, pki
+from gateway.infra.audit import events
 from gateway.infra.audit.note import Ed25519Signer
+from gateway.infra.audit.refs import GATEWAY
 from gateway.infra.clock import Clock, SystemClock
 from gateway.infra.config import DataDir, Settings
 from gateway.infra.logs import configure, get_logger
@@ -52,7 +54,7 @@ from gateway.infra.seal import Signer
 from gateway.registry.auth import Authenticator
 from gateway.staff import PASSWORDS, Passwords
 from gateway.store import Store
-from gateway.store.backend import described, store_for
+from gateway.store.backend import described, maintenance_for, store_for
 from gateway.translate import (
     MemoryBackend,
     TranslationBackend,
@@ -102,6 +104,26 @@ def listener_limits(settings: Settings) -> tuple[Limits, Limits]:
     return partners, staff
 
 
+async def open_store(
+    settings: Settings,
+    layout: DataDir,
+    clock: Clock,
+    *,
+    on_commit: Callable[[int, float], None] | None = None,
+) -> Store:
+    """The store, started; with ``migrate_on_start``, its schema brought forward first, and
+    that recorded in the audit log. ``on_commit`` hears of each committed batch (metrics)."""
+    change = None
+    if settings.migrate_on_start and settings.database_url is None:
+        change = await maintenance_for(settings, layout.database).migrate()
+    store = await store_for(settings, layout.database, clock=clock, on_commit=on_commit).start()
+    if change is not None and change.before is not None and change.migrated:
+        await store.record(
+            events.StoreMigrated(by=GATEWAY, from_version=change.before, to_version=change.after)
+        )
+    return store
+
+
 async def build(
     settings: Settings,
     *,
@@ -119,9 +141,7 @@ async def build(
     checked_url(settings.libretranslate_url, allow_http=settings.libretranslate_allow_http)
     clock = clock or SystemClock()
     metrics = GatewayMetrics()
-    store = await store_for(
-        settings, layout.database, clock=clock, on_commit=metrics.committed
-    ).start()
+    store = await open_store(settings, layout, clock, on_commit=metrics.committed)
     try:
         policy = await PolicyInForce.adopt(settings.policy_file or layout.policy, store=store)
     except PolicyRefused:
@@ -425,7 +445,7 @@ async def prepare(settings: Settings) -> None:
     """What the parent of ``serve --workers`` does once before its workers start: the store
     brought to its schema and the policy adopted, so that the workers do not race to."""
     layout = datafiles.require_data_dir(DataDir(settings.data_dir))
-    store = await store_for(settings, layout.database, clock=SystemClock()).start()
+    store = await open_store(settings, layout, SystemClock())
     try:
         await PolicyInForce.adopt(settings.policy_file or layout.policy, store=store)
     finally:

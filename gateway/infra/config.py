@@ -90,6 +90,11 @@ class Settings(BaseSettings):
     readiness_timeout: float = Field(
         default=2.0, gt=0, description="Seconds each readiness check of /readyz may take."
     )
+    migrate_on_start: bool = Field(
+        default=False,
+        description="Whether serve brings an out-of-date store schema forward by itself (as "
+        "euregate migrate does) instead of refusing to start.",
+    )
     group_commit_max: int = Field(
         default=256, ge=1, description="Most writes committed together in one transaction."
     )

@@ -32,6 +32,20 @@
     │   ├── StorageReadOnly            503  the data's file system is read-only
     │   ├── StorageFailing             503  input/output error, or a damaged database file
     │   └── StoreUnreachable           503  the database cannot be opened, locked or reached
+    ├── StoreSchemaRefused             the store's schema is not the one this release uses
+    │   ├── SchemaOutdated             older: `euregate migrate` brings it forward
+    │   └── SchemaTooNew               newer: written by a later release
+    ├── MaintenanceUnsupported         no migrate, backup or restore for this backend yet
+    ├── BackupRefused                  a backup or restore the gateway will not do
+    │   ├── BackupExists               the archive to write exists already
+    │   ├── ArchiveUnreadable          not a backup archive, or its manifest is malformed
+    │   ├── ArchiveTampered            a member differs from the manifest's hash, or is extra
+    │   ├── RestoreTargetNotEmpty      restoring into a directory that holds files already
+    │   ├── RestoreWouldRollBack       a newer log (data directory, checkpoint) than the backup's
+    │   ├── RestoreUnchecked           no newer log named to compare with, nor said there is none
+    │   ├── RestoreForked              a log of the same size with another root hash
+    │   ├── MasterKeyMismatch          the master key given is not the one the backup needs
+    │   └── RestoreMismatch            the restored store disagrees with the manifest
     ├── EnvelopeRefused                a partner's side refuses an envelope (gateway.infra.seal)
     │   ├── EnvelopeMalformed          not the envelope format of docs/envelope.md
     │   ├── EnvelopeMisaddressed       sealed for another recipient or signal
@@ -460,6 +474,149 @@ class StoreUnreachable(StorageUnavailable):
         "The gateway cannot reach its database at the moment; nothing of this request was "
         "kept. Send it again in {retry_after} seconds."
     )
+
+
+class StoreSchemaRefused(EuregateError):
+    """The store's schema is not the version this release of Euregate works with."""
+
+    kind = "store-schema"
+    title = N_("Store schema refused")
+
+    def __init__(self, *, found: int, known: int) -> None:
+        super().__init__(found=found, known=known)
+
+
+class SchemaOutdated(StoreSchemaRefused):
+    kind = "store-schema-outdated"
+    title = N_("Store schema out of date")
+    detail_message = N_(
+        "The store has schema version {found}; this release of Euregate works with version "
+        "{known}. Back it up (`euregate backup`), then run `euregate migrate` (or start it "
+        "with `euregate serve --migrate`)."
+    )
+
+
+class SchemaTooNew(StoreSchemaRefused):
+    kind = "store-schema-too-new"
+    title = N_("Store schema too new")
+    detail_message = N_(
+        "The store has schema version {found}, newer than version {known}, the newest this "
+        "release of Euregate knows: a later release wrote it. Run that release, or restore "
+        "a backup made before the upgrade."
+    )
+
+
+class MaintenanceUnsupported(EuregateError):
+    """The store's backend has no upkeep commands yet."""
+
+    kind = "maintenance-unsupported"
+    title = N_("Not available for this store")
+    detail_message = N_(
+        "`euregate migrate`, `backup` and `restore` do not work on the {backend} store yet: "
+        "back it up with the database's own tools (pg_dump); its schema is brought forward "
+        "when the gateway starts."
+    )
+
+    def __init__(self, *, backend: str) -> None:
+        super().__init__(backend=backend)
+
+
+class BackupRefused(EuregateError):
+    """A backup or a restore that Euregate will not do; nothing was written."""
+
+    kind = "backup-refused"
+    title = N_("Backup or restore refused")
+
+
+class BackupExists(BackupRefused):
+    kind = "backup-exists"
+    detail_message = N_("{path} exists already; a backup never overwrites a file.")
+
+    def __init__(self, *, path: str) -> None:
+        super().__init__(path=path)
+
+
+class ArchiveUnreadable(BackupRefused):
+    kind = "backup-unreadable"
+    detail_message = N_("{archive} is not a Euregate backup archive: {reason}.")
+
+    def __init__(self, *, archive: str, reason: str) -> None:
+        super().__init__(archive=archive, reason=reason)
+
+
+class ArchiveTampered(BackupRefused):
+    kind = "backup-tampered"
+    detail_message = N_(
+        "The backup archive does not match its manifest ({member}): it was changed or damaged "
+        "after it was made. Nothing was restored."
+    )
+
+    def __init__(self, *, member: str) -> None:
+        super().__init__(member=member)
+
+
+class RestoreTargetNotEmpty(BackupRefused):
+    kind = "restore-target-not-empty"
+    detail_message = N_(
+        "{path} is not empty; a backup is restored only into an empty or new directory."
+    )
+
+    def __init__(self, *, path: str) -> None:
+        super().__init__(path=path)
+
+
+class RestoreWouldRollBack(BackupRefused):
+    kind = "restore-rollback"
+    detail_message = N_(
+        "Refused: {newer} holds an audit log of {newer_size} entries, the backup only "
+        "{size}. Restoring it would roll the log back and drop what was recorded since; "
+        "partners' witnesses would refuse its checkpoints."
+    )
+
+    def __init__(self, *, newer: str, newer_size: int, size: int) -> None:
+        super().__init__(newer=newer, newer_size=newer_size, size=size)
+
+
+class RestoreForked(BackupRefused):
+    kind = "restore-forked"
+    detail_message = N_(
+        "Refused: {newer} holds an audit log of {size} entries with another root hash than "
+        "the backup's: they are not the same log."
+    )
+
+    def __init__(self, *, newer: str, size: int) -> None:
+        super().__init__(newer=newer, size=size)
+
+
+class RestoreUnchecked(BackupRefused):
+    kind = "restore-unchecked"
+    detail_message = N_(
+        "Name what the restored log must not be older than: the data directory it replaces "
+        "(--against DIR) or the latest checkpoint a witness cosigned (--checkpoint FILE); or "
+        "say that there is none with --no-newer-log."
+    )
+
+
+class MasterKeyMismatch(BackupRefused):
+    kind = "restore-wrong-master-key"
+    detail_message = N_(
+        "The master key in {path} is not the one the backup needs (key id {needed}, this one "
+        "is {given})."
+    )
+
+    def __init__(self, *, path: str, needed: str, given: str) -> None:
+        super().__init__(path=path, needed=needed, given=given)
+
+
+class RestoreMismatch(BackupRefused):
+    kind = "restore-mismatch"
+    detail_message = N_(
+        "The restored store does not match the backup's manifest: {what}. The restored "
+        "directory {path} was removed."
+    )
+
+    def __init__(self, *, what: str, path: str) -> None:
+        super().__init__(what=what, path=path)
 
 
 class InternalError(EuregateError):

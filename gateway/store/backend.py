@@ -9,10 +9,12 @@ from pathlib import Path
 
 from gateway.infra.clock import Clock
 from gateway.infra.config import Settings
+from gateway.infra.errors import MaintenanceUnsupported
 from gateway.store.interface import Store
 from gateway.store.interface.inspection import StoreFacts
+from gateway.store.interface.maintenance import StoreMaintenance
 from gateway.store.postgres import PostgresStore
-from gateway.store.sqlite import SqliteStore
+from gateway.store.sqlite import SqliteMaintenance, SqliteStore
 
 
 def store_for(
@@ -50,3 +52,24 @@ async def inspect_for(settings: Settings, database: Path) -> StoreFacts | None:
     if settings.database_url is not None:
         return None
     return await SqliteStore.inspect(database)
+
+
+def maintenance_for(settings: Settings, database: Path) -> StoreMaintenance:
+    """The upkeep (migrations, backups, restores) of the store ``settings`` choose; the SQLite
+    file ``database`` unless they name a PostgreSQL database, whose upkeep is not built yet
+    (:class:`~gateway.infra.errors.MaintenanceUnsupported`)."""
+    if settings.database_url is not None:
+        raise MaintenanceUnsupported(backend="PostgreSQL")
+    return SqliteMaintenance(database)
+
+
+def data_dir_store(database: Path, *, clock: Clock) -> Store:
+    """The SQLite store of a data directory's own file, whatever the settings name: what a
+    restore writes and then checks."""
+    return SqliteStore(database, clock=clock)
+
+
+def data_dir_maintenance(database: Path) -> StoreMaintenance:
+    """The upkeep of a data directory's own SQLite file, whatever the settings name: where a
+    restore writes, and a data directory it is compared with."""
+    return SqliteMaintenance(database)

@@ -25,8 +25,11 @@ from gateway.edges.cli import (
     send,
     serve,
     staff,
+    upkeep,
     witness,
 )
+from gateway.edges.cli.common import output_language
+from gateway.edges.problems import problem_document
 from gateway.infra.errors import EuregateError
 
 COMMAND_GROUPS = (
@@ -44,6 +47,7 @@ COMMAND_GROUPS = (
     audit,
     witness,
     doctor,
+    upkeep,
 )
 
 
@@ -65,7 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = asyncio.run(args.handler(args))
     except EuregateError as error:
-        print(f"euregate: {error}", file=sys.stderr)
+        detail = problem_document(error, language=output_language(args))["detail"]
+        print(f"euregate: {detail}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

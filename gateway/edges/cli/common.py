@@ -17,7 +17,8 @@ from gateway.infra.config import DataDir, Settings, load_settings
 from gateway.infra.datafiles import require_data_dir
 from gateway.infra.i18n import LANGUAGES, N_, negotiate, translate
 from gateway.store import Store
-from gateway.store.backend import store_for
+from gateway.store.backend import maintenance_for, store_for
+from gateway.store.interface.maintenance import StoreMaintenance
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 Handler: TypeAlias = Callable[[argparse.Namespace], Awaitable[int]]
@@ -65,6 +66,7 @@ def settings(args: argparse.Namespace) -> Settings:
         "operations_host",
         "operations_port",
         "log_format",
+        "migrate_on_start",
     )
     return load_settings(**{name: getattr(args, name, None) for name in names})
 
@@ -82,6 +84,12 @@ def open_store(args: argparse.Namespace, *, init: bool = False) -> Store:
     if not init:
         require_data_dir(data)
     return store_for(config, data.database, clock=SystemClock())
+
+
+def store_maintenance(args: argparse.Namespace) -> StoreMaintenance:
+    """The upkeep (migrations, backups) of the store the settings choose."""
+    config = settings(args)
+    return maintenance_for(config, require_data_dir(DataDir(config.data_dir)).database)
 
 
 def cli_actor() -> Ref:

@@ -60,6 +60,15 @@ def register(commands: Subparsers) -> None:
         help="operational logs as lines for people or JSON for machines (default: "
         "$EUREGATE_LOG_FORMAT, else console at a terminal and json otherwise)",
     )
+    parser.add_argument(
+        "--migrate",
+        dest="migrate_on_start",
+        action="store_const",
+        const=True,
+        default=None,
+        help="bring an out-of-date store schema forward first, as `euregate migrate` does "
+        "(default: $EUREGATE_MIGRATE_ON_START, else refuse to start)",
+    )
     parser.set_defaults(handler=run_serve)
 
 

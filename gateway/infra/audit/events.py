@@ -353,6 +353,35 @@ class AtRestUpgraded(AuditEvent):
     memory_entries_resealed: int = datum("how many translation memory entries were resealed")
 
 
+class StoreMigrated(AuditEvent):
+    """The store's schema was brought forward to the one a new release works with."""
+
+    kind = EventKind.STORE_MIGRATED
+    withheld = "nothing"
+    by: Ref = acted_by(
+        ADMIN, RefKind.GATEWAY, doc="`euregate migrate`, or the gateway at `serve --migrate`"
+    )
+    from_version: int = datum("the schema version before", key=Key.FROM)
+    to_version: int = datum("the schema version after", key=Key.TO)
+
+
+class StoreRestored(AuditEvent):
+    """A backup was restored into a new data directory: the log goes on from the backup's last
+    entry, and this entry says so to whoever checks it, witnesses included. (A backup of an
+    older schema is restored without it: its store cannot record until it is migrated.)"""
+
+    kind = EventKind.STORE_RESTORED
+    withheld = "the archive's name and where it was kept"
+    by: Ref = acted_by(ADMIN, doc="the administrator who ran `euregate restore`")
+    backup_made_at: str = datum("when the backup was made (RFC 3339, UTC)")
+    entries: int = datum("how many audit entries the backup held, all restored")
+    size: int = datum("the size of the backup's latest signed checkpoint")
+    compared_with: tuple[str, ...] = datum(
+        "the data directories and checkpoint files the restored log was found not older than; "
+        "empty when the administrator said there was none (`--no-newer-log`)"
+    )
+
+
 # --- the transparency log: witnesses ---------------------------------------------------------
 
 
@@ -680,6 +709,8 @@ EVENTS: Final[Mapping[EventKind, type[AuditEvent]]] = {
         MemoryListed,
         MemoryConfirmed,
         AtRestUpgraded,
+        StoreMigrated,
+        StoreRestored,
         WitnessKeyAdded,
         WitnessKeyRetired,
         CheckpointCosigned,

@@ -48,6 +48,8 @@ class EventKind(StrEnum):
     MEMORY_LISTED = "memory.listed"
     MEMORY_CONFIRMED = "memory.confirmed"
     AT_REST_UPGRADED = "gateway.at_rest_upgraded"
+    STORE_MIGRATED = "gateway.store_migrated"
+    STORE_RESTORED = "gateway.store_restored"
     WITNESS_KEY_ADDED = "witness_key.added"
     WITNESS_KEY_RETIRED = "witness_key.retired"
     CHECKPOINT_COSIGNED = "checkpoint.cosigned"

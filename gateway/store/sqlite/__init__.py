@@ -14,6 +14,7 @@ from gateway.store.sqlite.database import Database, StoreClosed
 from gateway.store.sqlite.delivery import SqliteDelivery
 from gateway.store.sqlite.inspect import inspect_database
 from gateway.store.sqlite.keys import SqliteKeys
+from gateway.store.sqlite.maintenance import SqliteMaintenance
 from gateway.store.sqlite.memory import SqliteMemory
 from gateway.store.sqlite.operations import SqliteOperations
 from gateway.store.sqlite.policies import SqlitePolicies
@@ -28,7 +29,7 @@ from gateway.store.sqlite.subjects import SqliteSubjects
 from gateway.store.sqlite.throttle import SqliteThrottle
 from gateway.store.sqlite.witnesses import SqliteWitnesses
 
-__all__ = ["Database", "SqliteStore", "StoreClosed"]
+__all__ = ["Database", "SqliteMaintenance", "SqliteStore", "StoreClosed"]
 
 
 class SqliteStore(

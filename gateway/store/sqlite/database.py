@@ -34,7 +34,7 @@ from gateway.infra.errors import StorageFailing
 from gateway.store.health import StoreHealth, probe_writable
 from gateway.store.interface.audit_log import AuditLog
 from gateway.store.sqlite.faults import storage_fault
-from gateway.store.sqlite.schema import connect, create_schema
+from gateway.store.sqlite.schema import connect, open_schema
 
 T = TypeVar("T")
 
@@ -275,8 +275,17 @@ class Database(AuditLog):
         self._writes_closed = False
 
     async def start(self) -> Self:
-        """Create the database or bring it up to the current schema, then start the writer."""
-        await asyncio.get_running_loop().run_in_executor(self._read_pool, create_schema, self.path)
+        """Create the database if it is new, then start the writer. A database of an older
+        schema is refused (:class:`~gateway.infra.errors.SchemaOutdated`: migrating is the
+        operator's explicit step, :class:`~gateway.store.sqlite.SqliteMaintenance`), as is one
+        of a newer schema."""
+        try:
+            await asyncio.get_running_loop().run_in_executor(
+                self._read_pool, open_schema, self.path
+            )
+        except BaseException:
+            self._read_pool.shutdown(wait=False)
+            raise
         self._writer.start()
         return self
 
