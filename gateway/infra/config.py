@@ -322,6 +322,21 @@ class DataDir:
     def master_key(self) -> Path:
         return self.root / "keys" / "master.key"
 
+    def master_key_version(self, version: int) -> Path:
+        """Where ``keys rotate-master`` writes master key ``version`` (2 onwards) in a file."""
+        return self.root / "keys" / f"master.v{version}.key"
+
+    @property
+    def keyring(self) -> Path:
+        """Which master key versions there are, where each is and which seals
+        (:mod:`gateway.infra.keyring`); absent, the one key is ``keys/master.key``."""
+        return self.root / "keys" / "keyring.json"
+
+    @property
+    def derivation_key(self) -> Path:
+        """The root of the secrets derived from the master key, sealed under it."""
+        return self.root / "keys" / "derivation.key"
+
     @property
     def signing_key(self) -> Path:
         """The gateway's Ed25519 signing key, sealed under the master key."""
