@@ -40,8 +40,10 @@ from gateway.infra import datafiles, pki
 from gateway.infra.audit.note import Ed25519Signer
 from gateway.infra.clock import Clock, SystemClock
 from gateway.infra.config import DataDir, Settings
-from gateway.infra.logs import configure
+from gateway.infra.keyring import open_keyring
+from gateway.infra.logs import configure, get_logger
 from gateway.infra.seal import Signer
+from gateway.infra.vault import MasterKey, VaultError
 from gateway.registry.auth import Authenticator
 from gateway.staff import PASSWORDS, Passwords
 from gateway.store import Store
@@ -57,6 +59,8 @@ from gateway.transparency.leadership import LockFile
 from gateway.transparency.log import TransparencyLog
 from gateway.transparency.sequencer import Sequencer
 
+log = get_logger("euregate.server")
+
 
 @dataclass(frozen=True)
 class Gateway:
@@ -71,6 +75,18 @@ class Gateway:
     staff_ssl_context: ssl.SSLContext
     limits: Limits
     staff_limits: Limits
+    master_key: MasterKey
+
+    async def reload(self) -> None:
+        """What SIGHUP re-reads: the policy, and the master key's versions (a rotation began
+        or ended), each off the event loop."""
+        await self.policy.reload()
+        try:
+            self.master_key.adopt(await asyncio.to_thread(open_keyring, self.layout))
+        except VaultError as exc:
+            log.error("keyring_reload_failed", reason=str(exc))  # noqa: TRY400 (no trace)
+            return
+        log.info("keyring_reloaded", versions=list(self.master_key.versions))
 
 
 def listener_limits(settings: Settings) -> tuple[Limits, Limits]:
@@ -237,6 +253,7 @@ async def build(
         ),
         limits=limits,
         staff_limits=staff_limits,
+        master_key=master_key,
     )
 
 
@@ -335,7 +352,8 @@ def _background(
 
 
 def reload_on_hangup(gateway: Gateway) -> None:
-    """SIGHUP (``euregate policy reload``) re-reads the policy (the file off the event loop)."""
+    """SIGHUP (``euregate policy reload``, ``keys rotate-master``) re-reads the policy and the
+    master key's versions."""
 
     reloads: set[asyncio.Task[object]] = set()
 
@@ -343,7 +361,7 @@ def reload_on_hangup(gateway: Gateway) -> None:
         loop = asyncio.get_running_loop()
 
         def hangup() -> None:
-            task = loop.create_task(gateway.policy.reload())
+            task = loop.create_task(gateway.reload())
             reloads.add(task)
             task.add_done_callback(reloads.discard)
 

@@ -230,6 +230,26 @@ class Settings(BaseSettings):
         le=3600,
         description="Seconds after which an unchanged checkpoint is signed and published again.",
     )
+    signing_key_grace_days: int = Field(
+        default=14,
+        ge=1,
+        le=365,
+        description="Days the gateway's old signing key stays listed as valid after "
+        "`keys rotate-signing`, for partners to verify what it signed and fetch the new one.",
+    )
+    certificate_warn_days: int = Field(
+        default=30,
+        ge=1,
+        le=365,
+        description="Days before a certificate expires that it is warned about (the admin "
+        "page, `euregate cert list`, the metrics and `euregate doctor`).",
+    )
+    master_key: str | None = Field(
+        default=None,
+        description="The first master key, for `euregate init`: none for a key file "
+        "(keys/master.key), or a PKCS#11 URI of an AES key in an HSM; afterwards "
+        "keys/keyring.json says which keys there are (`keys rotate-master`).",
+    )
     witness_stale_hours: int = Field(
         default=24,
         ge=1,

@@ -15,8 +15,8 @@ from typing import Final
 from gateway.infra import pki
 from gateway.infra.config import DataDir
 from gateway.infra.errors import RegistryError
-from gateway.infra.seal import Signer
 from gateway.infra.keyring import open_keyring
+from gateway.infra.seal import Signer
 from gateway.infra.vault import MasterKey, SealedBlob
 
 SIGNING_KEY_CONTEXT: Final = b"euregate/gateway-signing-key"

@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final, Literal
 
+from gateway.infra import hsm
 from gateway.infra.config import DataDir
 from gateway.infra.vault import (
     KEY_SIZE,
@@ -96,7 +97,9 @@ class Keyring:
     def finished(self) -> Keyring:
         """Every draining version retired: nothing is sealed under it any more."""
         return Keyring(
-            tuple(replace(v, state="retired") if v.state == "draining" else v for v in self.versions)
+            tuple(
+                replace(v, state="retired") if v.state == "draining" else v for v in self.versions
+            )
         )
 
     def as_json(self) -> dict[str, object]:
@@ -118,6 +121,10 @@ class Keyring:
         ):
             raise VaultError("the keyring file must name exactly one current version")
         return cls(versions)
+
+
+def _retire(version: KeyVersion) -> KeyVersion:
+    return replace(version, state="retired")
 
 
 def read_keyring(layout: DataDir) -> Keyring:
@@ -147,10 +154,10 @@ def wrapping_key(spec: str, version: int, keys: Path) -> WrappingKey:
             raise VaultError(f"a master key file is named within keys/, not {name!r}")
         return read_key_file(keys / name, version=version)
     if spec.startswith("pkcs11:"):
-        from gateway.infra import hsm  # loads the PKCS#11 library only where a key needs it
-
         return hsm.TokenKey.open(spec, version=version)
-    raise VaultError(f"a master key is a file: or pkcs11: reference, not {spec.split(':')[0]!r}")
+    raise VaultError(
+        f"a master key is a file: or pkcs11: reference, not {spec.split(':', maxsplit=1)[0]!r}"
+    )
 
 
 def open_keyring(layout: DataDir, *, opener: Opener = wrapping_key) -> MasterKey:
@@ -160,9 +167,8 @@ def open_keyring(layout: DataDir, *, opener: Opener = wrapping_key) -> MasterKey
     keys = layout.master_key.parent
     versions: list[WrappingKey] = []
     for entry in keyring.versions:
-        if entry.state == "retired":
-            if not _retired_file_kept(entry, keys):
-                continue
+        if entry.state == "retired" and not _retired_file_kept(entry, keys):
+            continue
         versions.append(opener(entry.key, entry.version, keys))
     return MasterKey.of(versions, root=_root(layout, keyring, versions))
 

@@ -16,6 +16,7 @@ from gateway.edges.cli import (
     audit,
     delivery,
     inbox,
+    key_lifecycle,
     partner_kit,
     policy,
     requests,
@@ -42,6 +43,7 @@ COMMAND_GROUPS = (
     review,
     audit,
     witness,
+    key_lifecycle,
 )
 
 

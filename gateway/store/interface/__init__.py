@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Protocol, Self
 
+from gateway.store.interface.at_rest import AtRestStore
 from gateway.store.interface.audit_log import AuditLog
 from gateway.store.interface.audit_search import AuditSearchStore
 from gateway.store.interface.audit_tree import AuditTreeStore
@@ -44,6 +45,7 @@ class Store(
     AuditSearchStore,
     AuditTreeStore,
     WitnessStore,
+    AtRestStore,
     Protocol,
 ):
     """Everything Euregate keeps, behind awaited methods that take and return records. Start

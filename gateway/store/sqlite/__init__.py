@@ -4,6 +4,7 @@ of their own (:mod:`gateway.store.sqlite.database`), the SQL of each concern in 
 from __future__ import annotations
 
 from gateway.store.interface import Store
+from gateway.store.sqlite.at_rest import SqliteAtRest
 from gateway.store.sqlite.audit_search import SqliteAuditSearch
 from gateway.store.sqlite.audit_tree import SqliteAuditTree
 from gateway.store.sqlite.database import Database, StoreClosed
@@ -42,6 +43,7 @@ class SqliteStore(
     SqliteAuditSearch,
     SqliteAuditTree,
     SqliteWitnesses,
+    SqliteAtRest,
     Store,
 ):
     """Everything Euregate keeps, in one SQLite file. ``async with`` it, or start it before
