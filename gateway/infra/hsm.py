@@ -27,7 +27,7 @@ from urllib.parse import unquote
 
 import pkcs11
 from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
-from pkcs11.exceptions import PKCS11Error
+from pkcs11.exceptions import PKCS11Error, UserAlreadyLoggedIn
 from pkcs11.mechanisms import GCMParams
 
 from gateway.infra.vault import KEY_SIZE, VaultError
@@ -186,10 +186,15 @@ def create_token_key(uri: str) -> None:
 
 
 def _session(named: TokenUri, *, writable: bool = False) -> Any:
+    """A session logged in as the user. A login holds for every session of the process, so
+    once one is logged in, the next opens without logging in again."""
     try:
         library = pkcs11.lib(named.module_path)
         token = library.get_token(token_label=named.token)
-        return token.open(user_pin=named.pin(), rw=writable)
+        try:
+            return token.open(user_pin=named.pin(), rw=writable)
+        except UserAlreadyLoggedIn:
+            return token.open(rw=writable)
     except (PKCS11Error, RuntimeError, OSError) as exc:
         raise VaultError(
             f"PKCS#11 token {named.token!r} through {named.module_path} cannot be opened: "

@@ -28,6 +28,7 @@ from gateway.edges.cli import (
     witness,
 )
 from gateway.infra.errors import EuregateError
+from gateway.infra.vault import VaultError
 
 COMMAND_GROUPS = (
     admin,
@@ -64,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = asyncio.run(args.handler(args))
-    except EuregateError as error:
+    except (EuregateError, VaultError) as error:
         print(f"euregate: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

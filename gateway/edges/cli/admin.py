@@ -90,6 +90,7 @@ async def run_init(args: argparse.Namespace) -> int:
             store=store,
             actor=cli_actor(),
             gateway_id=config.gateway_id,
+            master_key=config.master_key,
         )
     for path in report.created:
         print(f"created  {path}")
