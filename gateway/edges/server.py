@@ -78,15 +78,26 @@ class Gateway:
     master_key: MasterKey
 
     async def reload(self) -> None:
-        """What SIGHUP re-reads: the policy, and the master key's versions (a rotation began
-        or ended), each off the event loop."""
+        """What SIGHUP re-reads: the policy, the server certificate (renewed: new handshakes
+        present it) and the master key's versions (a rotation began or ended), each off the
+        event loop."""
         await self.policy.reload()
+        await asyncio.to_thread(self._reload_certificate)
         try:
             self.master_key.adopt(await asyncio.to_thread(open_keyring, self.layout))
         except VaultError as exc:
             log.error("keyring_reload_failed", reason=str(exc))  # noqa: TRY400 (no trace)
             return
         log.info("keyring_reloaded", versions=list(self.master_key.versions))
+
+    def _reload_certificate(self) -> None:
+        for context in (self.ssl_context, self.staff_ssl_context):
+            try:
+                context.load_cert_chain(
+                    certfile=self.layout.server_certificate, keyfile=self.layout.server_key
+                )
+            except (OSError, ssl.SSLError) as exc:
+                log.error("certificate_reload_failed", reason=str(exc))  # noqa: TRY400 (no trace)
 
 
 def listener_limits(settings: Settings) -> tuple[Limits, Limits]:

@@ -198,11 +198,12 @@ def seal_derivation_root(layout: DataDir, master_key: MasterKey) -> None:
     replace_file(layout.derivation_key, sealed.to_bytes())
 
 
-def replace_file(path: Path, data: bytes) -> None:
-    """Put ``data`` at ``path`` (mode 0600) whole: written beside, synced, renamed over."""
+def replace_file(path: Path, data: bytes, *, mode: int = 0o600) -> None:
+    """Put ``data`` at ``path`` (``mode``, 0600 unless given) whole: written beside, synced,
+    renamed over."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)

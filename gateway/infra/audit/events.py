@@ -392,6 +392,19 @@ class GatewayKeyRotated(AuditEvent):
     retires_at: str = datum("when the old key retires (the end of the grace period)")
 
 
+class GatewayCertificateRenewed(AuditEvent):
+    """An administrator renewed one of the gateway's own certificates: its key certified anew
+    by the gateway's CA."""
+
+    kind = EventKind.GATEWAY_CERTIFICATE_RENEWED
+    withheld = "the private key"
+    by: Ref = acted_by(ADMIN, doc="the administrator who ran `euregate cert renew`")
+    use: str = datum("`server` (the listeners') or `client` (presented to webhooks)")
+    fingerprint: str = datum("SHA-256 fingerprint of the new certificate")
+    serial: str = datum("its serial number, in hexadecimal")
+    not_after: str = datum("when it runs out")
+
+
 # --- the transparency log: witnesses ---------------------------------------------------------
 
 
@@ -722,6 +735,7 @@ EVENTS: Final[Mapping[EventKind, type[AuditEvent]]] = {
         MasterKeyRotationStarted,
         MasterKeyRotated,
         GatewayKeyRotated,
+        GatewayCertificateRenewed,
         WitnessKeyAdded,
         WitnessKeyRetired,
         CheckpointCosigned,

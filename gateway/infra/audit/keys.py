@@ -61,6 +61,7 @@ class Key(StrEnum):
     NAMES = "names"
     NAME_CHANGED = "name_changed"
     NEXT_ATTEMPT_AT = "next_attempt_at"
+    NOT_AFTER = "not_after"
     OUTBOX_CHANGED = "outbox_changed"
     PAYLOAD_SHA256 = "payload_sha256"
     POLICY_SHA256 = "policy_sha256"
@@ -105,6 +106,7 @@ class Key(StrEnum):
     TOKEN_ID = "token_id"  # noqa: S105 - a key of the data, not a secret
     UNTIL = "until"
     URGENCY = "urgency"
+    USE = "use"
     VALID_FROM = "valid_from"
     VALID_UNTIL = "valid_until"
     VERDICT = "verdict"

@@ -51,6 +51,7 @@ class EventKind(StrEnum):
     MASTER_KEY_ROTATION_STARTED = "master_key.rotation_started"
     MASTER_KEY_ROTATED = "master_key.rotated"
     GATEWAY_KEY_ROTATED = "gateway_key.rotated"
+    GATEWAY_CERTIFICATE_RENEWED = "gateway.certificate_renewed"
     WITNESS_KEY_ADDED = "witness_key.added"
     WITNESS_KEY_RETIRED = "witness_key.retired"
     CHECKPOINT_COSIGNED = "checkpoint.cosigned"
