@@ -8,7 +8,7 @@ import json
 import signal
 import sqlite3
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -16,7 +16,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.edges.client import EuregateClient, open_message
+from gateway.flow.rejection import open_reason
 from gateway.flow.rewrap import CONTEXTS
+from gateway.infra.audit import refs
 from gateway.infra.audit.kinds import EventKind
 from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir
@@ -24,9 +26,10 @@ from gateway.infra.datafiles import load_master_key
 from gateway.infra.keyring import read_keyring
 from gateway.infra.seal import load_private_key
 from gateway.infra.vault import FileKey, MasterKey, SealedBlob, VaultError
+from gateway.registry.admin.master_key import rotate_master_key
 from gateway.store import SealedColumn
 from gateway.store.sqlite import SqliteStore
-from tests.conftest import REPO, client_context, free_port, gateway_process
+from tests.conftest import REPO, RunningGateway, client_context, free_port, gateway_process
 from tests.polling import until
 
 SENDER = "be-pol-lanaken"
@@ -179,3 +182,38 @@ def test_a_keyring_file_that_names_no_current_version_is_refused(layout: DataDir
     layout.keyring.write_text(json.dumps({"format": 1, "versions": [retired]}))
     with pytest.raises(VaultError, match="exactly one current"):
         load_master_key(layout)
+
+
+async def test_every_kind_of_sealed_value_is_rewrapped_and_still_opens_where_it_is_used(
+    gateway: RunningGateway,
+    staff_token: Callable[..., Awaitable[str]],
+    example: Callable[[str], dict[str, Any]],
+) -> None:
+    """Signal bodies, the texts an officer released, a rejection's reason, a TOTP secret."""
+    token = await staff_token("m.dubois", desk="BE")
+    signal = example("nl-drug-waste-maastricht.json")
+    async with gateway.client("nl-pol-limburg") as partner:
+        for reference in ("R-1", "R-2"):
+            await partner.post_signal({**signal, "sender_reference": reference})
+    async with gateway.staff_client(token) as officer:
+        first, second = await officer.queue()
+        await officer.release(first["id"], {"/summary": "Déchets de drogues, Lage Kanaaldijk"})
+        await officer.reject(second["id"], "Doublon d'un signalement de la semaine dernière")
+
+    before = load_master_key(gateway.layout)
+    rotated = await rotate_master_key(gateway.layout, gateway.store, actor=refs.admin("t"), batch=1)
+    assert rotated.progress.rewrapped[SealedColumn.SIGNAL_BODY] == 2
+    assert rotated.progress.rewrapped[SealedColumn.RELEASED_TEXT] == 1
+    assert rotated.progress.rewrapped[SealedColumn.REJECTION_REASON] == 1
+    assert rotated.progress.rewrapped[SealedColumn.STAFF_TOTP] == 1
+
+    gateway.layout.master_key.unlink()
+    after = load_master_key(gateway.layout)
+    assert after.versions == (2,)
+    assert await every_sealed_value_opens(gateway.layout, after) == 5
+    assert after.derive(b"pseudonyms") == before.derive(b"pseudonyms")
+    (sealed,) = await gateway.store.sealed_values(
+        SealedColumn.REJECTION_REASON, after="", limit=10, not_version=0
+    )
+    reason = open_reason(after, second["id"], sealed.sealed)
+    assert reason == "Doublon d'un signalement de la semaine dernière"
