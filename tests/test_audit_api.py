@@ -22,7 +22,6 @@ from gateway.infra.audit.note import Ed25519Verifier
 from gateway.infra.audit.note import parse as parse_note
 from gateway.infra.audit.tiles import MemoryTiles
 from gateway.infra.config import DataDir
-from gateway.registry import datadir
 from gateway.registry.admin.keys import retire_witness_key
 from gateway.transparency import log
 from gateway.transparency.verify import decode_proof
