@@ -21,7 +21,11 @@ from gateway.infra.audit import refs
 from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir
 from gateway.infra.expiry import GATEWAY, CertificateDue, days_left, expiring
-from gateway.registry.admin.certificates import issue_certificate, revoke_certificate
+from gateway.registry.admin.certificates import (
+    IssuedFiles,
+    issue_certificate,
+    revoke_certificate,
+)
 from gateway.registry.admin.gateway_certificates import certificates_due
 from gateway.staff import Passwords
 from gateway.store.sqlite import SqliteStore
@@ -133,22 +137,31 @@ async def test_cert_renew_certifies_the_same_keys_anew_and_sighup_presents_the_n
     assert {entry["data"]["use"] for entry in renewed} == {"server", "client"}
 
 
+async def new_certificate(
+    gateway: RunningGateway, out_dir: Path, *, valid_days: int = 825
+) -> IssuedFiles:
+    """The partner's side makes a key and a request; the gateway certifies it, as `cert issue`
+    does. The key is written beside the certificate."""
+    key_pem, request = pki.make_request(PARTNER)
+    issued = await issue_certificate(
+        gateway.store,
+        gateway.layout,
+        PARTNER,
+        request,
+        now=datetime.now(UTC),
+        actor=refs.admin("t"),
+        out_dir=out_dir,
+        valid_days=valid_days,
+    )
+    (out_dir / "client.key").write_bytes(key_pem)
+    return issued
+
+
 async def test_a_partner_renews_with_a_new_request_beside_the_old_certificate_then_revokes_it(
     gateway: RunningGateway, tmp_path: Path
 ) -> None:
-    key_pem, request = pki.make_request(PARTNER)
-    async with SqliteStore(gateway.layout.database, clock=SystemClock()) as store:
-        (old,) = await store.certificates(PARTNER)
-        issued = await issue_certificate(
-            store,
-            gateway.layout,
-            PARTNER,
-            request,
-            now=datetime.now(UTC),
-            actor=refs.admin("t"),
-            out_dir=tmp_path,
-        )
-    (tmp_path / "client.key").write_bytes(key_pem)
+    (old,) = await gateway.store.certificates(PARTNER)
+    issued = await new_certificate(gateway, tmp_path)
     renewed = pki.client_ssl_context(
         certificate=issued.certificate_path,
         private_key=tmp_path / "client.key",
@@ -165,8 +178,7 @@ async def test_a_partner_renews_with_a_new_request_beside_the_old_certificate_th
 
     assert await status_with(renewed) == 200
     assert await status_with(client_context(gateway.layout, PARTNER)) == 200
-    async with SqliteStore(gateway.layout.database, clock=SystemClock()) as store:
-        await revoke_certificate(store, old.fingerprint, actor=refs.admin("t"))
+    await revoke_certificate(gateway.store, old.fingerprint, actor=refs.admin("t"))
     assert await status_with(renewed) == 200
     assert await status_with(client_context(gateway.layout, PARTNER)) == 403
 
@@ -174,18 +186,7 @@ async def test_a_partner_renews_with_a_new_request_beside_the_old_certificate_th
 async def test_the_partners_page_warns_of_a_certificate_that_runs_out_within_30_days(
     gateway: RunningGateway, cheap_passwords: Passwords, tmp_path: Path
 ) -> None:
-    _, request = pki.make_request(PARTNER)
-    async with SqliteStore(gateway.layout.database, clock=SystemClock()) as store:
-        await issue_certificate(
-            store,
-            gateway.layout,
-            PARTNER,
-            request,
-            now=datetime.now(UTC),
-            actor=refs.admin("t"),
-            out_dir=tmp_path,
-            valid_days=12,
-        )
+    await new_certificate(gateway, tmp_path, valid_days=12)
     secret = await enrol(gateway.layout, "a.admin", "administrator", cheap_passwords)
     async with signed_in(gateway, "a.admin", secret) as staff, staff.get("/admin/partners") as page:
         text = await page.text()

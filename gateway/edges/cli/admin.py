@@ -68,15 +68,19 @@ def _register_init(commands: Subparsers) -> None:
         help="with --production, run as root: give the data directory to this account "
         f"(such as {production.SERVICE_ACCOUNT})",
     )
+    _add_server_names(parser, "localhost, 127.0.0.1, ::1")
+    parser.set_defaults(handler=run_init)
+
+
+def _add_server_names(parser: argparse.ArgumentParser, default: str) -> None:
     parser.add_argument(
         "--server-name",
         action="append",
         dest="server_names",
         metavar="NAME",
-        help="a DNS name or IP address for the server certificate (repeatable; "
-        "default: localhost, 127.0.0.1, ::1)",
+        help="a DNS name or IP address for the server certificate "
+        f"(repeatable; default: {default})",
     )
-    parser.set_defaults(handler=run_init)
 
 
 async def run_init(args: argparse.Namespace) -> int:
@@ -304,14 +308,7 @@ def _register_cert(commands: Subparsers) -> None:
         "(a running gateway presents the new server certificate after SIGHUP)",
     )
     add_data_dir(renew)
-    renew.add_argument(
-        "--server-name",
-        action="append",
-        dest="server_names",
-        metavar="NAME",
-        help="a DNS name or IP address for the server certificate (repeatable; "
-        "default: the names it has)",
-    )
+    _add_server_names(renew, "the names it has")
     renew.set_defaults(handler=run_cert_renew)
 
     expiry = group.add_parser(
