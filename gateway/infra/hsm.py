@@ -105,6 +105,16 @@ class TokenKey:
 
     @classmethod
     def open(cls, uri: str, *, version: int) -> TokenKey:
+        """The key ``uri`` names as master key ``version``: opened once per process (a gateway
+        that reads its keyring again on SIGHUP keeps its session)."""
+        with _OPENING:
+            opened = _OPENED.get((uri, version))
+            if opened is None:
+                opened = _OPENED[(uri, version)] = cls._open(uri, version=version)
+            return opened
+
+    @classmethod
+    def _open(cls, uri: str, *, version: int) -> TokenKey:
         named = TokenUri.parse(uri)
         session = _session(named)
         try:
@@ -147,6 +157,10 @@ class TokenKey:
                     "blob does not open: tampered, wrong master key or wrong context"
                 ) from exc
         return bytes(data_key)
+
+
+_OPENED: dict[tuple[str, int], TokenKey] = {}
+_OPENING = threading.Lock()
 
 
 def create_token_key(uri: str) -> None:
