@@ -9,6 +9,8 @@ import signal
 import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -29,6 +31,8 @@ from gateway.infra.vault import FileKey, MasterKey, SealedBlob, VaultError
 from gateway.registry.admin.master_key import rotate_master_key
 from gateway.store import SealedColumn
 from gateway.store.sqlite import SqliteStore
+from gateway.translate.memory import _DERIVED, _SEAL_PURPOSE, MemorySealer, _context
+from gateway.translate.memory_store import DESK_SEAL, MemoryRecord
 from tests.conftest import REPO, RunningGateway, client_context, free_port, gateway_process
 from tests.polling import until
 
@@ -65,12 +69,18 @@ async def post(url: str, layout: DataDir, template: dict[str, Any], references: 
 async def every_sealed_value_opens(layout: DataDir, master_key: MasterKey) -> int:
     """Open every value the store keeps sealed; how many there were."""
     opened = 0
+    memory = MemorySealer(master_key)
     async with SqliteStore(layout.database, clock=SystemClock()) as store:
         for column in SealedColumn:
             for value in await store.sealed_values(column, after="", limit=10**6, not_version=0):
                 blob = SealedBlob.from_bytes(value.sealed)
                 assert blob.key_version == master_key.version
-                master_key.open(blob, context=CONTEXTS[column](value.row_id))
+                if column == SealedColumn.MEMORY_ENTRY:
+                    record = await store.memory_record(value.row_id)
+                    assert record is not None
+                    assert memory.open(record) is not None
+                else:
+                    master_key.open(blob, context=CONTEXTS[column](value.row_id))
                 opened += 1
     return opened
 
@@ -206,14 +216,48 @@ async def test_every_kind_of_sealed_value_is_rewrapped_and_still_opens_where_it_
     assert rotated.progress.rewrapped[SealedColumn.RELEASED_TEXT] == 1
     assert rotated.progress.rewrapped[SealedColumn.REJECTION_REASON] == 1
     assert rotated.progress.rewrapped[SealedColumn.STAFF_TOTP] == 1
+    assert rotated.progress.rewrapped[SealedColumn.MEMORY_ENTRY] == 1  # the corrected summary
 
     gateway.layout.master_key.unlink()
     after = load_master_key(gateway.layout)
     assert after.versions == (2,)
-    assert await every_sealed_value_opens(gateway.layout, after) == 5
+    assert await every_sealed_value_opens(gateway.layout, after) == 6
     assert after.derive(b"pseudonyms") == before.derive(b"pseudonyms")
     (sealed,) = await gateway.store.sealed_values(
         SealedColumn.REJECTION_REASON, after="", limit=10, not_version=0
     )
     reason = open_reason(after, second["id"], sealed.sealed)
     assert reason == "Doublon d'un signalement de la semaine dernière"
+
+
+def test_a_memory_entry_of_before_keys_rotated_is_sealed_anew_under_the_new_version() -> None:
+    first = bytes(range(32))
+    old = MasterKey(first)
+    record = MemoryRecord(
+        id="m-1",
+        source_language="nl",
+        target_language="fr",
+        source_key="k" * 64,
+        desk="BE",
+        sealed=b"",
+        seal_version=DESK_SEAL,
+        officer_id="m.dubois",
+        created_at=datetime.now(UTC),
+    )
+    context = _context(_DERIVED, "nl", "fr", "k" * 64, "BE", "m.dubois", None)
+    before = MasterKey(old.derive(_SEAL_PURPOSE)).seal(
+        json.dumps({"source": "Drugsafval", "target": "Déchets de drogues"}).encode(),
+        context=context,
+    )
+    record = replace(record, sealed=before.to_bytes())
+    assert MemorySealer(old).open(record) is not None
+
+    rotated = MasterKey.of([FileKey(first, version=1), _file_key(2)], root=first)
+    resealed = replace(record, sealed=MemorySealer(rotated).rewrapped(record))
+    only_new = MasterKey.of([_file_key(2)], root=first)
+    entry = MemorySealer(only_new).open(resealed)
+    assert entry is not None
+    assert (entry.source, entry.target) == ("Drugsafval", "Déchets de drogues")
+    assert SealedBlob.from_bytes(resealed.sealed).key_version == 2
+    moved = replace(resealed, desk="DE")
+    assert MemorySealer(only_new).open(moved) is None

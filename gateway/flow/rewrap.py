@@ -19,6 +19,7 @@ from gateway.flow.rejection import reason_context
 from gateway.infra.vault import MasterKey, SealedBlob, VaultError
 from gateway.staff.totp import sealed_context
 from gateway.store import SealedColumn, SealedValue, Store
+from gateway.translate.memory import MemorySealer
 
 CONTEXTS: Final[Mapping[SealedColumn, Callable[[str], bytes]]] = {
     SealedColumn.SIGNAL_BODY: lambda signal_id: signal_id.encode(),
@@ -26,7 +27,8 @@ CONTEXTS: Final[Mapping[SealedColumn, Callable[[str], bytes]]] = {
     SealedColumn.REJECTION_REASON: reason_context,
     SealedColumn.STAFF_TOTP: sealed_context,
 }
-"""What each kind of value is sealed for, given its row's id: as the code that seals it says."""
+"""What each kind of value is sealed for, given its row's id: as the code that seals it says
+(a translation memory entry is bound to its whole record, :class:`MemorySealer`)."""
 
 
 class ValueDoesNotOpen(VaultError):
@@ -62,6 +64,23 @@ def rewrap_value(master_key: MasterKey, value: SealedValue) -> bytes:
         raise ValueDoesNotOpen(value) from exc
 
 
+async def _rewrapped_memory(
+    store: Store, master_key: MasterKey, values: list[SealedValue]
+) -> list[tuple[SealedValue, bytes]]:
+    """A memory entry is bound to more than its id (pair, desk, officers): its record says."""
+    sealer = MemorySealer(master_key)
+    replaced = []
+    for value in values:
+        record = await store.memory_record(value.row_id)
+        if record is None or record.sealed != value.sealed:
+            continue  # forgotten or written anew meanwhile: under the current version, if kept
+        try:
+            replaced.append((value, await asyncio.to_thread(sealer.rewrapped, record)))
+        except VaultError as exc:
+            raise ValueDoesNotOpen(value) from exc
+    return replaced
+
+
 async def rewrap_all(
     store: Store,
     master_key: MasterKey,
@@ -79,7 +98,10 @@ async def rewrap_all(
         while found := await store.sealed_values(
             column, after=after, limit=batch, not_version=master_key.version
         ):
-            replaced = await asyncio.to_thread(_rewrapped, master_key, found)
+            if column == SealedColumn.MEMORY_ENTRY:
+                replaced = await _rewrapped_memory(store, master_key, found)
+            else:
+                replaced = await asyncio.to_thread(_rewrapped, master_key, found)
             progress.rewrapped[column] += await store.replace_sealed(replaced)
             after = found[-1].row_id
             on_batch(progress)

@@ -376,7 +376,8 @@ class MasterKeyRotated(AuditEvent):
     retired: tuple[int, ...] = datum("the versions retired")
     rewrapped: dict[str, int] = datum(
         "how many values of each kind the last run re-wrapped (signal bodies, released texts, "
-        "rejection reasons, staff TOTP secrets); a run cut short re-wrapped the rest"
+        "rejection reasons, staff TOTP secrets, translation memory entries); a run cut short "
+        "re-wrapped the rest"
     )
 
 

@@ -21,6 +21,8 @@ class SealedColumn(StrEnum):
     """Why an officer rejected a review item."""
     STAFF_TOTP = "staff_totp"
     """A staff account's TOTP secret."""
+    MEMORY_ENTRY = "memory_entry"
+    """A translation memory entry (its row id is the entry's id)."""
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ _PLACES: Final[dict[SealedColumn, tuple[str, str, str]]] = {
     SealedColumn.RELEASED_TEXT: ("review_items", "id", "correction"),
     SealedColumn.REJECTION_REASON: ("review_items", "id", "rejection_sealed"),
     SealedColumn.STAFF_TOTP: ("staff", "id", "totp_sealed"),
+    SealedColumn.MEMORY_ENTRY: ("translation_memory", "id", "sealed"),
 }
 """Each column: its table, the id of its rows, the column itself (names fixed here, never given)."""
 
