@@ -4,6 +4,8 @@
 and over the whole session's temporary directories at the end: any SQLite database found
 there with an ``audit`` table has each entry parsed (:func:`gateway.infra.audit.events.parse`)
 and written again from the type, which must give the same actor, subject and data.
+``tests/postgres.py`` does the same with :func:`postgres_misfits` for each test's PostgreSQL
+database, before dropping it.
 """
 
 from __future__ import annotations
@@ -13,12 +15,18 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import closing
 from pathlib import Path
+from typing import Final
+
+import psycopg
 
 from gateway.infra.audit import AuditEntry
 from gateway.infra.audit.events import parse
 from gateway.infra.audit.refs import AuditEntryInvalid
+from gateway.store.postgres.database import AUDIT_COLUMNS, audit_entry
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+OLD_AUDIT_ENTRIES: Final = "old_audit_entries"
+"""The marker of a test that writes audit entries as older versions did."""
 
 
 def databases(root: Path, *, skip: Iterable[Path] = ()) -> Iterator[Path]:
@@ -73,3 +81,17 @@ def misfits(root: Path, *, old_forms: bool = False, skip: Iterable[Path] = ()) -
             if reason is not None:
                 found.append(f"{database.name} #{entry.seq} {entry.kind}: {reason}")
     return found
+
+
+def postgres_misfits(url: str, *, old_forms: bool = False) -> list[str]:
+    """One line per entry of the PostgreSQL database at ``url`` that does not fit its type."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT to_regclass('audit') IS NOT NULL").fetchone()
+        if not (row and row[0]):
+            return []
+        kept = [audit_entry(r) for r in conn.execute(f"SELECT {AUDIT_COLUMNS} FROM audit a")]
+    return [
+        f"#{entry.seq} {entry.kind}: {reason}"
+        for entry in kept
+        if (reason := misfit(entry, old_forms=old_forms)) is not None
+    ]

@@ -35,7 +35,9 @@ from gateway.staff import Desk, Passwords, Role, StaffAccount
 from gateway.store import Store
 from gateway.store.sqlite import SqliteStore
 from tests import audit_entries
-from tests.store_backends import empty_store, store_clock  # noqa: F401 - the contract tests'
+from tests.audit_entries import OLD_AUDIT_ENTRIES
+from tests.postgres import postgres_cluster, postgres_url  # noqa: F401 - the store's tests'
+from tests.store_backends import empty_store, parametrize_empty_store, store_clock  # noqa: F401
 
 T = TypeVar("T")
 REPO = Path(__file__).resolve().parent.parent
@@ -44,8 +46,11 @@ EXAMPLES = REPO / "examples"
 
 # --- every audit entry a test writes reads back into its type (tests/audit_entries.py) --------
 
-OLD_AUDIT_ENTRIES = "old_audit_entries"
 _CHECKED: list[Path] = []
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    parametrize_empty_store(metafunc)
 
 
 def pytest_configure(config: pytest.Config) -> None:

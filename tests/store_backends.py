@@ -1,9 +1,10 @@
-"""The store's backends for the contract tests (``tests/test_store_contract_*.py``): each test
-there runs once per backend against the interface alone, on an empty store (``empty_store``)
-and a clock the test moves (``store_clock``). Whatever a test asks of it, every time in every
-record the store returns must be aware and in UTC (:class:`TimesChecked`). SQLite is the only
-backend so far; another joins :data:`BACKENDS` and :func:`open_backend`, and must pass the
-same tests."""
+"""The store's backends for the contract tests (``tests/test_store_contract_<concern>.py``):
+each test there runs once per backend that keeps its concern, against the interface alone, on
+an empty store (``empty_store``) and a clock the test moves (``store_clock``). Whatever a test
+asks of it, every time in every record the store returns must be aware and in UTC
+(:class:`TimesChecked`). SQLite keeps every concern; PostgreSQL those in
+:data:`gateway.store.postgres.PORTED` (its tests get a database of their own on the session's
+cluster, :mod:`tests.postgres`)."""
 
 from __future__ import annotations
 
@@ -19,20 +20,52 @@ import pytest
 
 from gateway.infra.clock import FixedClock
 from gateway.store import Store
+from gateway.store.postgres import PORTED, UNPORTED, PostgresStore
 from gateway.store.sqlite import SqliteStore
 
-BACKENDS: Final = ("sqlite",)
+BACKENDS: Final = ("sqlite", "postgres")
+CONTRACT_PREFIX: Final = "test_store_contract_"
 START: Final = datetime(2026, 3, 2, 9, 0, 7, 123456, tzinfo=UTC)
 """Where the clock of each contract test starts: a time with microseconds, in UTC."""
 
 
+def backends_keeping(concerns: tuple[str, ...]) -> tuple[str, ...]:
+    """The backends that keep every one of ``concerns``: SQLite always, PostgreSQL once they
+    are ported to it."""
+    return tuple(name for name in BACKENDS if name == "sqlite" or set(concerns) <= set(PORTED))
+
+
+def parametrize_empty_store(metafunc: pytest.Metafunc) -> None:
+    """Run a test that takes ``empty_store`` once per backend that keeps what it uses: the
+    concerns its module names in ``STORE_CONCERNS``, else a contract module's own concern
+    (``test_store_contract_<concern>``); a test elsewhere uses the whole store, so it runs
+    on PostgreSQL once nothing is left to port."""
+    if "empty_store" not in metafunc.fixturenames:
+        return
+    module = metafunc.module.__name__.rpartition(".")[2]
+    if module.startswith(CONTRACT_PREFIX):
+        concerns = (module.removeprefix(CONTRACT_PREFIX),)
+    else:
+        concerns = () if not UNPORTED else ("everything",)
+    concerns = getattr(metafunc.module, "STORE_CONCERNS", concerns)
+    metafunc.parametrize("empty_store", backends_keeping(concerns), indirect=True)
+
+
 @asynccontextmanager
-async def open_backend(name: str, directory: Path, clock: FixedClock) -> AsyncIterator[Store]:
-    """A new, empty store of backend ``name``, started; closed after."""
-    if name != "sqlite":
+async def open_backend(
+    name: str, request: pytest.FixtureRequest, directory: Path, clock: FixedClock
+) -> AsyncIterator[Store]:
+    """A new, empty store of backend ``name``, started; closed after. The PostgreSQL one is
+    started as far as it is ported (``partial``)."""
+    if name == "sqlite":
+        async with SqliteStore(directory / "euregate.db", clock=clock) as store:
+            yield store
+    elif name == "postgres":
+        url = request.getfixturevalue("postgres_url")
+        async with PostgresStore(url, clock=clock, pool_size=4, partial=True) as store:
+            yield store
+    else:
         raise ValueError(f"no store backend {name!r}")
-    async with SqliteStore(directory / "euregate.db", clock=clock) as store:
-        yield store
 
 
 @pytest.fixture
@@ -41,12 +74,12 @@ def store_clock() -> FixedClock:
     return FixedClock(START)
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture
 async def empty_store(
     request: pytest.FixtureRequest, tmp_path: Path, store_clock: FixedClock
 ) -> AsyncIterator[Store]:
-    """An empty store of each backend in turn."""
-    async with open_backend(request.param, tmp_path, store_clock) as opened:
+    """An empty store of each backend in turn (:func:`parametrize_empty_store`)."""
+    async with open_backend(request.param, request, tmp_path, store_clock) as opened:
         yield cast(Store, TimesChecked(opened))
 
 

@@ -15,6 +15,8 @@ from typing import Any
 
 import sqlite_utils
 
+from gateway.store.migrations import MIGRATIONS, SCHEMA_VERSION
+from gateway.store.migrations.sqlite_steps import add_inbox_positions
 from gateway.store.sqlite import schema
 from tests.conftest import RunningGateway
 
@@ -79,13 +81,12 @@ def test_the_migration_numbers_envelopes_kept_before_it_per_recipient_in_their_o
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "before.db"
-    migration = schema._MIGRATIONS.index(schema._add_inbox_positions)
+    before = next(m.version for m in MIGRATIONS if m.sqlite is add_inbox_positions) - 1
     conn = schema.connect(path)
     db = sqlite_utils.Database(conn)
-    schema._create_tables(db)
-    for step in schema._MIGRATIONS[:migration]:
-        step(db)
-    db.table("meta").upsert({"key": "schema_version", "value": str(migration + 1)}, pk="key")
+    for migration in MIGRATIONS[:before]:
+        migration.sqlite(db)
+    db.table("meta").upsert({"key": "schema_version", "value": str(before)}, pk="key")
     recipients = ["a", "b", "b", "a", "c", "b", "a", "a", "c"]
     conn.execute("PRAGMA foreign_keys = OFF")  # only the envelopes matter to the numbering
     for seq, recipient in enumerate(recipients, start=1):
@@ -117,4 +118,4 @@ def test_the_migration_numbers_envelopes_kept_before_it_per_recipient_in_their_o
         ("nl-a", 4),
         ("nl-c", 2),
     ]
-    assert int(version) == schema.SCHEMA_VERSION
+    assert int(version) == SCHEMA_VERSION

@@ -21,12 +21,12 @@ from gateway.infra.audit.cosignature import Cosigner, cosignatures
 from gateway.infra.audit.note import Ed25519Verifier
 from gateway.infra.audit.note import parse as parse_note
 from gateway.infra.audit.tiles import MemoryTiles
-from gateway.infra.config import DataDir
+from gateway.infra.config import DataDir, Settings
 from gateway.registry.admin.keys import retire_witness_key
 from gateway.transparency import log
 from gateway.transparency.verify import decode_proof
 from gateway.transparency.witness_keys import read_witness_key
-from tests.conftest import RunningGateway, client_context
+from tests.conftest import RunningGateway, client_context, gateway_in_process
 from tests.polling import until
 
 LIMBURG, LIEGE = "nl-pol-limburg", "be-pol-liege"
@@ -129,6 +129,24 @@ async def test_a_receipt_names_its_leaf_and_the_status_proves_it_once_integrated
     assert merkle.verify_inclusion(
         leaf, entry.seq - 1, signed.checkpoint.size, proof, signed.checkpoint.root
     )
+
+
+async def test_a_receipt_asked_again_before_any_checkpoint_is_signed_comes_without_proof(
+    layout: DataDir, example: Callable[[str], dict[str, Any]]
+) -> None:
+    """An instance that does not sequence, on a log nobody has signed yet: the sender still
+    gets its receipt back, only without the inclusion proof it will carry later."""
+    settings = Settings(
+        data_dir=layout.root, host="127.0.0.1", port=0, staff_port=0, audit_sequencer=False
+    )
+    async with gateway_in_process(settings) as gateway, gateway.client(LIMBURG) as client:
+        receipt = await client.post_signal(example("nl-drug-waste-maastricht.json"))
+        status = await client.signal_status(receipt["signal_id"])
+        assert await gateway.store.latest_checkpoint() is None
+
+    assert status["signal_id"] == receipt["signal_id"]
+    assert status["audit"] == receipt["audit"]
+    assert "inclusion" not in status
 
 
 async def test_a_partner_gets_proofs_for_its_own_entries_and_404_for_anyone_elses(

@@ -18,8 +18,9 @@ from gateway.flow import at_rest
 from gateway.flow.rejection import open_reason
 from gateway.infra.clock import SystemClock
 from gateway.infra.vault import MasterKey
+from gateway.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from gateway.store.sqlite import SqliteStore
-from gateway.store.sqlite.schema import _MIGRATIONS, SCHEMA_VERSION, _create_tables, connect
+from gateway.store.sqlite.schema import connect
 from gateway.translate.memory import _SEAL_PURPOSE, MemoryBackend, MemorySealer, _legacy_context
 from gateway.translate.types import MemoryScope
 
@@ -33,9 +34,8 @@ AACHEN_REVIEWED = MemoryScope("de-pol-aachen", "DE", reviewed=True)
 def version_7(path: Path, master_key: MasterKey) -> None:
     conn = connect(path)
     db = sqlite_utils.Database(conn)
-    _create_tables(db)
-    for step in _MIGRATIONS[:6]:
-        step(db)
+    for migration in MIGRATIONS[:7]:
+        migration.sqlite(db)
     db.table("meta").upsert({"key": "schema_version", "value": "7"}, pk="key")
     conn.execute("PRAGMA foreign_keys = OFF")
     conn.execute(

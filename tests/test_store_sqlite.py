@@ -165,6 +165,28 @@ async def test_closing_waits_for_a_read_still_running_and_refuses_later_ones(
         await opened.read(lambda conn: conn.execute("SELECT 1").fetchone())
 
 
+async def test_a_read_that_fails_mid_result_does_not_hide_later_writes(tmp_path: Path) -> None:
+    """A failed read's traceback can keep one of its cursors mid-result, and with it the old
+    snapshot of its connection; the next read on the same reader thread still sees every
+    write committed since."""
+    async with SqliteStore(tmp_path / "euregate.db", clock=CLOCK, read_threads=1) as opened:
+        for partner in (SENDER, RECIPIENT):
+            await opened.add_partner(partner, partner_added(partner))
+
+        def failing(conn: sqlite3.Connection) -> None:
+            rows = conn.execute("SELECT seq FROM audit")
+            rows.fetchone()
+            raise LookupError("a read that gives up half way")
+
+        with pytest.raises(LookupError) as failed:
+            await opened.read(failing)
+        signal = new_signal(1)
+        await opened.accept_signal(signal, accepted_event(signal))
+
+        assert failed.value.__traceback__ is not None
+        assert await opened.signal(signal.id) is not None
+
+
 async def test_one_failing_write_does_not_undo_the_others_in_its_batch(store: SqliteStore) -> None:
     def failing(tx: Transaction) -> None:
         tx.append(

@@ -4,6 +4,10 @@ A reload reads the file, checks it, and swaps it in only if it has no errors; a 
 that fails keeps the old one in force and is audited as refused. Requests in flight
 keep the policy they started with: a swap is one assignment, never a gap.
 
+Several gateway processes on one store decide by one policy: the one adopted last, by any
+of them, is in the store, and each process follows it (:meth:`PolicyInForce.follow`) within
+a few seconds of its adoption elsewhere, from the text kept there, not from its own file.
+
 The policy's history is kept through :class:`PolicyHistory`, which the store implements;
 deciding never imports the store.
 """
@@ -32,6 +36,10 @@ class PolicyHistory(Protocol):
 
     async def adopt_policy(self, digest: str, text: str, event: AuditEvent) -> None:
         """Record ``digest`` as the policy in force and keep its text (once per digest)."""
+        ...
+
+    async def policy_text(self, digest: str) -> str | None:
+        """The text of a policy once in force."""
         ...
 
     async def record(self, event: AuditEvent) -> object:
@@ -111,6 +119,30 @@ class PolicyInForce:
         self.policy = candidate
         await self._adopt(candidate, text, previous=previous)
         return Reload(adopted=True, digest=candidate.digest)
+
+    async def follow(self, interval: float) -> None:
+        """Every ``interval`` seconds, take up the policy another process adopted (runs until
+        cancelled)."""
+        while True:
+            await asyncio.sleep(interval)
+            await self.catch_up()
+
+    async def catch_up(self) -> bool:
+        """Decide by the policy last adopted on the store, if another process adopted it
+        since; whether it changed."""
+        digest = await self._store.policy_in_force()
+        if digest is None or digest == self.policy.digest:
+            return False
+        text = await self._store.policy_text(digest)
+        if text is None:
+            return False
+        followed = parse_policy(text.encode("utf-8"), source=f"{self.path} ({digest[:12]})")
+        if followed.digest != digest or errors_of(followed):
+            log.error("policy_not_followed", sha256=digest, kept=self.policy.digest)
+            return False
+        previous, self.policy = self.policy.digest, followed
+        log.info("policy_followed", sha256=digest, previous=previous)
+        return True
 
     async def _adopt(self, policy: Policy, text: str, *, previous: str | None) -> None:
         if previous == policy.digest:

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from aiohttp import web
 
@@ -47,7 +48,7 @@ from gateway.infra.vault import MasterKey, VaultError
 from gateway.registry.auth import Authenticator
 from gateway.staff import PASSWORDS, Passwords
 from gateway.store import Store
-from gateway.store.sqlite import SqliteStore
+from gateway.store.backend import store_for
 from gateway.translate import (
     MemoryBackend,
     TranslationBackend,
@@ -135,12 +136,7 @@ async def build(
     layout = datafiles.require_data_dir(DataDir(settings.data_dir))
     checked_url(settings.libretranslate_url, allow_http=settings.libretranslate_allow_http)
     clock = clock or SystemClock()
-    store = await SqliteStore(
-        layout.database,
-        clock=clock,
-        group_commit_max=settings.group_commit_max,
-        read_threads=settings.store_read_threads,
-    ).start()
+    store = await store_for(settings, layout.database, clock=clock).start()
     try:
         policy = await PolicyInForce.adopt(settings.policy_file or layout.policy, store=store)
     except PolicyRefused:
@@ -207,6 +203,7 @@ async def build(
     )
     app[REFUSALS] = partner_refusals
     app.cleanup_ctx.append(summarising(partner_refusals))
+    app.cleanup_ctx.append(_background(partial(policy.follow, settings.policy_follow_interval)))
     app.cleanup_ctx.append(_background(courier.run))
     app.cleanup_ctx.append(_background(pusher.run))
     authenticator = Authenticator(
@@ -307,7 +304,7 @@ def _attach_lifecycle(
     *,
     pool: FairPool,
     preparing: ThreadPoolExecutor,
-    store: SqliteStore,
+    store: Store,
     translator: TranslationBackend,
     inbox: Inbox,
 ) -> None:

@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     policy_file: Path | None = Field(
         default=None, description="The sharing policy (default: policy.toml in the data directory)."
     )
+    policy_follow_interval: float = Field(
+        default=5.0,
+        gt=0,
+        le=3600,
+        description="Seconds between checks for a policy another gateway process on the same "
+        "store adopted, which this one then decides by too.",
+    )
     log_level: str = Field(default="info", description="debug, info, warning or error.")
     group_commit_max: int = Field(
         default=256, ge=1, description="Most writes committed together in one transaction."
@@ -96,6 +103,16 @@ class Settings(BaseSettings):
     )
     store_read_threads: int = Field(
         default=4, ge=1, description="Threads that run the store's reads (SQLite, read-only)."
+    )
+    database_url: str | None = Field(
+        default=None,
+        pattern=r"^postgres(ql)?://",
+        description="A PostgreSQL database (postgresql://...) that every instance shares; "
+        "none keeps the SQLite database in the data directory. Keep its password out of the "
+        "URL: in ~/.pgpass or PGPASSFILE.",
+    )
+    database_pool_size: int = Field(
+        default=8, ge=1, le=100, description="Connections one process keeps to PostgreSQL, at most."
     )
     translator: Literal["none", "memory", "libretranslate"] = Field(
         default="memory",

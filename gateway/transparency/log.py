@@ -235,7 +235,10 @@ class TransparencyLog:
         return Consistency(first, second, tuple(proof))
 
     async def leaf(self, signal: StoredSignal) -> LeafProof | None:
-        """The signal's ``signal.accepted`` entry in the latest checkpoint, once it is in."""
+        """The signal's ``signal.accepted`` entry in the latest checkpoint, once it is in (and
+        None before the first checkpoint is signed)."""
+        if await self._store.latest_checkpoint() is None:
+            return None
         published = await self.published()
         index, size = signal.audit_seq - 1, published.checkpoint.size
         if index >= size:

@@ -90,7 +90,7 @@ async def run_init(args: argparse.Namespace) -> int:
         raise RegistryError("--owner goes with --production")
     owner = production.Owner.named(args.owner) if args.owner is not None else None
     data.root.mkdir(parents=True, exist_ok=True)
-    async with open_store(data, init=True) as store:
+    async with open_store(args, init=True) as store:
         report = await datadir.initialise(
             data,
             server_names=args.server_names or config.server_names,
@@ -171,7 +171,7 @@ def _register_partner(commands: Subparsers) -> None:
 
 async def run_partner_webhook(args: argparse.Namespace) -> int:
     url = None if args.none else args.url
-    async with open_store(layout(args)) as store:
+    async with open_store(args) as store:
         partner = await change_webhook(store, args.partner_id, url, actor=cli_actor())
     print(f"{partner.id} webhook: {partner.webhook_url or '-'}")
     return 0
@@ -188,7 +188,7 @@ async def run_partner_add(args: argparse.Namespace) -> int:
         languages=tuple(lang.strip() for lang in args.languages.split(",") if lang.strip()),
         webhook_url=args.webhook_url,
     )
-    async with open_store(layout(args)) as store:
+    async with open_store(args) as store:
         await add_partner(store, partner, actor=cli_actor())
     print(
         f"added {partner.id}; certify the partner's own key with: "
@@ -211,7 +211,7 @@ def _certificate_json(certificate: Certificate) -> dict[str, object]:
 
 
 async def run_partner_list(args: argparse.Namespace) -> int:
-    async with open_store(layout(args)) as store:
+    async with open_store(args) as store:
         partners = await store.partners()
     if args.json:
         print(json.dumps([_partner_json(p) for p in partners], indent=2, ensure_ascii=False))
@@ -227,7 +227,7 @@ async def run_partner_list(args: argparse.Namespace) -> int:
 
 
 async def run_partner_show(args: argparse.Namespace) -> int:
-    async with open_store(layout(args)) as store:
+    async with open_store(args) as store:
         partner = await store.partner(args.partner_id)
         certificates = await store.certificates(args.partner_id)
     if args.json:
@@ -255,7 +255,7 @@ async def run_partner_show(args: argparse.Namespace) -> int:
 
 def _state_changer(state: PartnerState) -> Handler:
     async def run(args: argparse.Namespace) -> int:
-        async with open_store(layout(args)) as store:
+        async with open_store(args) as store:
             partner = await change_partner_state(store, args.partner_id, state, actor=cli_actor())
         print(f"{partner.id} is now {partner.state}")
         return 0
@@ -355,7 +355,7 @@ def _request(args: argparse.Namespace, command: str) -> bytes:
 async def run_cert_issue(args: argparse.Namespace) -> int:
     data = layout(args)
     request = _request(args, "issue")
-    async with open_store(data) as store:
+    async with open_store(args) as store:
         issued = await issue_certificate(
             store,
             data,
@@ -374,7 +374,7 @@ async def run_cert_issue(args: argparse.Namespace) -> int:
 async def run_cert_webhook(args: argparse.Namespace) -> int:
     data = layout(args)
     request = _request(args, "webhook")
-    async with open_store(data) as store:
+    async with open_store(args) as store:
         issued = await issue_webhook_certificate(
             store,
             data,
@@ -435,7 +435,7 @@ async def run_cert_expiry(args: argparse.Namespace) -> int:
 
 async def run_cert_revoke(args: argparse.Namespace) -> int:
     fingerprint = args.fingerprint.replace(":", "").lower()
-    async with open_store(layout(args)) as store:
+    async with open_store(args) as store:
         certificate = await revoke_certificate(store, fingerprint, actor=cli_actor())
     print(f"revoked {certificate.fingerprint} of {certificate.partner_id}")
     return 0

@@ -22,7 +22,6 @@ from typing import Any, Final
 from gateway.edges.cli.common import (
     Subparsers,
     add_action,
-    layout,
     open_store,
     output_language,
     settings,
@@ -132,7 +131,7 @@ async def _gateway_keys(args: argparse.Namespace, store: Store | None = None) ->
         return public_keys_from_json(json.loads(args.keys.read_text(encoding="utf-8")))
     if store is not None:
         return {key.key_id: key.public_key for key in await store.gateway_keys()}
-    async with open_store(layout(args)) as opened:
+    async with open_store(args) as opened:
         return {key.key_id: key.public_key for key in await opened.gateway_keys()}
 
 
@@ -148,7 +147,7 @@ def _refused(error: EuregateError, language: str) -> str:
 async def run_audit_verify(args: argparse.Namespace) -> int:
     if args.checkpoint is not None:
         return await _verify_against_checkpoint(args)
-    async with open_store(layout(args)) as store:
+    async with open_store(args) as store:
         head = await store.chain_head()
         progress = Progress(head.seq if head else 0, translate(ENTRIES, output_language(args)))
         result = await verify_chain(store, checked=progress)
@@ -171,7 +170,7 @@ async def _verify_against_checkpoint(args: argparse.Namespace) -> int:
     language = output_language(args)
     note = args.checkpoint.read_bytes()
     origin = settings(args).audit_origin
-    async with open_store(layout(args)) as store:
+    async with open_store(args) as store:
         verifiers = log_verifiers(origin, (await _gateway_keys(args, store)).values())
         try:
             saved = open_log_checkpoint(note, verifiers, origin=origin).checkpoint
@@ -218,7 +217,7 @@ def _diverged(args: argparse.Namespace, diverged: LogDiverged, language: str) ->
 
 async def run_checkpoint(args: argparse.Namespace) -> int:
     origin = settings(args).audit_origin
-    async with open_store(layout(args)) as store:
+    async with open_store(args) as store:
         keys = await store.gateway_keys()
         log = TransparencyLog(store, log_key=log_verifiers(origin, [keys[-1].public_key])[0])
         published = await log.published()

@@ -17,7 +17,7 @@ from gateway.infra.config import DataDir, Settings, load_settings
 from gateway.infra.datafiles import require_data_dir
 from gateway.infra.i18n import LANGUAGES, N_, negotiate, translate
 from gateway.store import Store
-from gateway.store.sqlite import SqliteStore
+from gateway.store.backend import store_for
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 Handler: TypeAlias = Callable[[argparse.Namespace], Awaitable[int]]
@@ -40,12 +40,20 @@ def add_data_dir(parser: argparse.ArgumentParser) -> None:
         help="a TOML file of settings, such as /etc/euregate/euregate.toml "
         "(default: $EUREGATE_CONFIG, or none)",
     )
+    parser.add_argument(
+        "--database",
+        dest="database_url",
+        default=None,
+        metavar="URL",
+        help="a PostgreSQL database, postgresql://... (default: $EUREGATE_DATABASE_URL, the "
+        "configuration file's, or the SQLite database in the data directory)",
+    )
 
 
 def settings(args: argparse.Namespace) -> Settings:
     """Whichever flags the command was given, over the environment, the configuration file
     and the defaults."""
-    names = ("config", "data_dir", "host", "port", "staff_port", "max_body_bytes")
+    names = ("config", "data_dir", "database_url", "host", "port", "staff_port", "max_body_bytes")
     return load_settings(**{name: getattr(args, name, None) for name in names})
 
 
@@ -53,12 +61,15 @@ def layout(args: argparse.Namespace) -> DataDir:
     return DataDir(settings(args).data_dir)
 
 
-def open_store(data: DataDir, *, init: bool = False) -> Store:
-    """The store of a data directory that ``euregate init`` made (else :class:`RegistryError`);
-    with ``init``, the store ``init`` makes it with."""
+def open_store(args: argparse.Namespace, *, init: bool = False) -> Store:
+    """The store of the data directory that ``euregate init`` made (else :class:`RegistryError`),
+    or of the PostgreSQL database the settings name; with ``init``, the store ``init`` makes it
+    with."""
+    config = settings(args)
+    data = DataDir(config.data_dir)
     if not init:
         require_data_dir(data)
-    return SqliteStore(data.database, clock=SystemClock())
+    return store_for(config, data.database, clock=SystemClock())
 
 
 def cli_actor() -> Ref:

@@ -33,7 +33,7 @@ def register(commands: common.Subparsers) -> None:
 
 
 async def run_list(args: argparse.Namespace) -> int:
-    async with common.open_store(common.layout(args)) as store:
+    async with common.open_store(args) as store:
         deliveries = await store.deliveries(
             state=None if args.state is None else DeliveryState(args.state)
         )
@@ -73,7 +73,7 @@ def _delivery_json(delivery: Delivery) -> dict[str, object]:
 
 
 async def run_retry(args: argparse.Namespace) -> int:
-    async with common.open_store(common.layout(args)) as store:
+    async with common.open_store(args) as store:
         delivery = await retry(store, args.envelope_id, actor=common.cli_actor())
     print(f"{delivery.envelope_id} is pending again for {delivery.recipient_id} ({delivery.url})")
     return 0

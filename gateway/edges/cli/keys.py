@@ -65,7 +65,7 @@ async def run_key_add(args: argparse.Namespace) -> int:
         raise RegistryError(
             "cannot read {path}: {cause}", path=args.public_key, cause=exc.strerror or exc
         ) from exc
-    async with common.open_store(common.layout(args)) as store:
+    async with common.open_store(args) as store:
         key = await add_partner_key(
             store,
             args.partner_id,
@@ -97,7 +97,7 @@ def _key_json(key: PartnerKey, now: datetime) -> dict[str, object]:
 
 
 async def run_key_list(args: argparse.Namespace) -> int:
-    async with common.open_store(common.layout(args)) as store:
+    async with common.open_store(args) as store:
         keys = await store.partner_keys(args.partner_id)
     now = SystemClock().now()
     documents = [_key_json(key, now) for key in keys]
@@ -115,7 +115,7 @@ async def run_key_list(args: argparse.Namespace) -> int:
 
 
 async def run_key_retire(args: argparse.Namespace) -> int:
-    async with common.open_store(common.layout(args)) as store:
+    async with common.open_store(args) as store:
         key = await retire_partner_key(
             store, args.partner_id, args.key_id, actor=common.cli_actor()
         )

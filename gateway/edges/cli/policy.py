@@ -88,7 +88,7 @@ async def run_explain(args: argparse.Namespace) -> int:
     except sharing.PolicyRefused as refusal:
         print(f"euregate policy explain: the policy cannot be used: {refusal}", file=sys.stderr)
         return 2
-    async with open_store(data) as store:
+    async with open_store(args) as store:
         registry = await store.partners()
         sender = next((p for p in registry if p.id == args.partner), None)
         if sender is None:
@@ -180,7 +180,7 @@ async def run_reload(args: argparse.Namespace) -> int:
             print(f"  {problem}")
         return 1
     os.kill(pid, signal.SIGHUP)
-    async with open_store(data) as store:
+    async with open_store(args) as store:
         deadline = time.monotonic() + RELOAD_WAIT_SECONDS
         while await store.policy_in_force() != wanted.digest:
             if time.monotonic() > deadline:
@@ -193,7 +193,7 @@ async def run_reload(args: argparse.Namespace) -> int:
 
 async def run_show(args: argparse.Namespace) -> int:
     data = layout(args)
-    async with open_store(data) as store:
+    async with open_store(args) as store:
         digest = await store.policy_in_force()
     print(f"file      {data.policy}")
     print(f"in force  {digest or 'none yet (the gateway adopts the file when it starts)'}")

@@ -8,7 +8,7 @@ import argparse
 import json
 from datetime import datetime
 
-from gateway.edges.cli.common import Subparsers, add_data_dir, layout, open_store, print_table
+from gateway.edges.cli.common import Subparsers, add_data_dir, open_store, print_table
 from gateway.flow.requests import (
     KIND_LABELS,
     STATE_LABELS,
@@ -59,7 +59,7 @@ def register(commands: Subparsers) -> None:
 async def run_requests(args: argparse.Namespace) -> int:
     state = RequestState(args.state)
     now = SystemClock().now()
-    async with open_store(layout(args)) as store:
+    async with open_store(args) as store:
         found = [status(request, now) for request in await store.requests(state, now=now)]
     if args.json:
         document = {

@@ -28,7 +28,6 @@ from gateway.edges.cli.common import (
 from gateway.infra import datafiles
 from gateway.infra.audit import timestamp
 from gateway.infra.clock import SystemClock
-from gateway.infra.config import DataDir
 from gateway.infra.errors import RegistryError
 from gateway.infra.i18n import LANGUAGES, N_, translate
 from gateway.infra.vault import MasterKey, VaultError
@@ -118,8 +117,9 @@ def _say(args: argparse.Namespace, message: str, **params: object) -> None:
     print(translate(message, output_language(args), **params))
 
 
-def _open(data: DataDir) -> tuple[Store, MasterKey]:
-    store = open_store(data)
+def _open(args: argparse.Namespace) -> tuple[Store, MasterKey]:
+    data = layout(args)
+    store = open_store(args)
     try:
         key = datafiles.load_master_key(data)
     except VaultError as exc:
@@ -157,7 +157,7 @@ async def run_add(args: argparse.Namespace) -> int:
         language=args.language,
     )
     password = _password(args)
-    store, key = _open(layout(args))
+    store, key = _open(args)
     async with store:
         enrolment = await staff_admin.enrol(store, key, account, password, actor=cli_actor())
     _say(args, ADDED, id=account.id, role=account.role, desk=account.desk)
@@ -166,7 +166,7 @@ async def run_add(args: argparse.Namespace) -> int:
 
 
 async def run_change(args: argparse.Namespace) -> int:
-    store, _ = _open(layout(args))
+    store, _ = _open(args)
     async with store:
         current = await store.staff_account(args.staff_id)
         wanted = StaffAccount(
@@ -229,7 +229,7 @@ def _blocked(blocks: list[SignInBlock], now: datetime) -> str:
 
 
 async def run_list(args: argparse.Namespace) -> int:
-    store, key = _open(layout(args))
+    store, key = _open(args)
     now = SystemClock().now()
     async with store:
         accounts = await store.staff_accounts()
@@ -251,7 +251,7 @@ async def run_list(args: argparse.Namespace) -> int:
 
 
 async def run_unlock(args: argparse.Namespace) -> int:
-    store, key = _open(layout(args))
+    store, key = _open(args)
     async with store:
         lifted = await staff_admin.lift_sign_in_blocks(store, key, args.staff_id, actor=cli_actor())
     _say(args, UNBLOCKED, id=args.staff_id, count=lifted)
@@ -260,7 +260,7 @@ async def run_unlock(args: argparse.Namespace) -> int:
 
 def _state_changer(state: StaffState) -> Handler:
     async def run(args: argparse.Namespace) -> int:
-        store, _ = _open(layout(args))
+        store, _ = _open(args)
         async with store:
             account = await staff_admin.set_state(store, args.staff_id, state, actor=cli_actor())
         _say(args, DISABLED if account.state is StaffState.DISABLED else ENABLED, id=account.id)
@@ -271,7 +271,7 @@ def _state_changer(state: StaffState) -> Handler:
 
 async def run_reset(args: argparse.Namespace) -> int:
     password = _password(args)
-    store, key = _open(layout(args))
+    store, key = _open(args)
     async with store:
         enrolment = await staff_admin.reset(store, key, args.staff_id, password, actor=cli_actor())
     _say(args, RESET, id=enrolment.account.id, count=enrolment.tokens_revoked)
@@ -280,7 +280,7 @@ async def run_reset(args: argparse.Namespace) -> int:
 
 
 async def run_token_issue(args: argparse.Namespace) -> int:
-    store, _ = _open(layout(args))
+    store, _ = _open(args)
     async with store:
         issued = await staff_admin.issue_token(store, args.staff_id, args.label, actor=cli_actor())
     language = output_language(args)
@@ -291,7 +291,7 @@ async def run_token_issue(args: argparse.Namespace) -> int:
 
 
 async def run_token_list(args: argparse.Namespace) -> int:
-    store, _ = _open(layout(args))
+    store, _ = _open(args)
     async with store:
         tokens = await store.tokens(args.staff_id)
     listed = [_token_json(t) for t in tokens]
@@ -306,7 +306,7 @@ async def run_token_list(args: argparse.Namespace) -> int:
 
 
 async def run_token_revoke(args: argparse.Namespace) -> int:
-    store, _ = _open(layout(args))
+    store, _ = _open(args)
     async with store:
         token = await staff_admin.revoke_token(store, args.token_id, actor=cli_actor())
     _say(args, TOKEN_REVOKED, token_id=token.id, id=token.staff_id)

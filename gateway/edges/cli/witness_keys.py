@@ -55,7 +55,7 @@ async def run_witness_key_add(args: argparse.Namespace) -> int:
             ) from exc
     else:
         vkey = args.vkey
-    async with common.open_store(common.layout(args)) as store:
+    async with common.open_store(args) as store:
         key = await add_witness_key(store, args.partner_id, vkey, actor=common.cli_actor())
     print(f"added witness key {key.name} ({key.key_id}) for {key.partner_id}")
     return 0
@@ -73,7 +73,7 @@ def _key_json(key: RegisteredWitnessKey) -> dict[str, object]:
 
 
 async def run_witness_key_list(args: argparse.Namespace) -> int:
-    async with common.open_store(common.layout(args)) as store:
+    async with common.open_store(args) as store:
         keys = await store.witness_keys(args.partner_id)
     documents = [_key_json(key) for key in keys]
     if args.json:
@@ -87,7 +87,7 @@ async def run_witness_key_list(args: argparse.Namespace) -> int:
 
 
 async def run_witness_key_retire(args: argparse.Namespace) -> int:
-    async with common.open_store(common.layout(args)) as store:
+    async with common.open_store(args) as store:
         key = await retire_witness_key(
             store, args.partner_id, args.key_id, actor=common.cli_actor()
         )

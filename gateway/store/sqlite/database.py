@@ -245,12 +245,25 @@ class Database(AuditLog):
             if self._closed:
                 raise StoreClosed()
             self._reads_in_flight += 1
+        conn = self._reader()
         try:
-            return read(self._reader())
+            return read(conn)
+        except BaseException:
+            self._discard_reader(conn)
+            raise
         finally:
             with self._readers_lock:
                 self._reads_in_flight -= 1
                 self._readers_lock.notify_all()
+
+    def _discard_reader(self, conn: sqlite3.Connection) -> None:
+        """Close the connection a failed read ran on. The read's traceback may hold one of its
+        cursors mid-result, and while it lives the connection keeps reading the database as it
+        was then: every later read on this thread would miss what was written since."""
+        self._local.conn = None
+        with self._readers_lock:
+            self._readers.remove(conn)
+        conn.close()
 
     async def read(self, read: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``read`` on a read-only connection in one of the store's reader threads."""

@@ -1,0 +1,49 @@
+"""The schema's versions, each defined once for both backends: one :class:`Migration` per
+version, its SQLite step and its PostgreSQL DDL side by side. Forward only: a database at
+version *n* runs the entries after the *n*-th, in order, in one transaction, and records the
+last version in its ``meta`` table (key ``schema_version``).
+
+A new version appends one entry with both dialects' DDL (:mod:`.sqlite_steps`,
+:mod:`.postgres_ddl`); a released entry is never edited. PostgreSQL joined at version 11:
+its entries before that are empty, and version 11's DDL creates the whole schema at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+import sqlite_utils
+
+from gateway.store.migrations import postgres_ddl, sqlite_steps
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema version: what SQLite runs to reach it, and PostgreSQL's statements."""
+
+    version: int
+    sqlite: Callable[[sqlite_utils.Database], None]
+    postgres: tuple[str, ...] = ()
+
+
+MIGRATIONS: Final = (
+    Migration(1, sqlite_steps.create_tables),
+    Migration(2, sqlite_steps.add_decisions),
+    Migration(3, sqlite_steps.add_people_and_memory),
+    Migration(4, sqlite_steps.add_review_queue),
+    Migration(5, sqlite_steps.add_keys),
+    Migration(6, sqlite_steps.add_delivery),
+    Migration(7, sqlite_steps.add_subject_index),
+    Migration(8, sqlite_steps.seal_reasons_and_scope_memory),
+    Migration(9, sqlite_steps.add_staff_security),
+    Migration(10, sqlite_steps.add_inbox_positions),
+    Migration(11, sqlite_steps.add_audit_tree, postgres_ddl.VERSION_11),
+)
+SCHEMA_VERSION: Final = MIGRATIONS[-1].version
+
+
+def after(version: int) -> tuple[Migration, ...]:
+    """The migrations a database at ``version`` runs, in order."""
+    return MIGRATIONS[version:]

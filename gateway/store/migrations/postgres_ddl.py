@@ -1,0 +1,305 @@
+"""The PostgreSQL DDL of each schema version, listed beside the SQLite step of the same version
+in :data:`gateway.store.migrations.MIGRATIONS`.
+
+PostgreSQL joined at version 11: a fresh database takes :data:`VERSION_11` at once, the whole
+schema as SQLite has it after its eleventh step. The types are PostgreSQL's own:
+
+- a time is ``timestamptz`` (the records' aware datetimes, read back in UTC), but for
+  ``audit.at``, kept as the text the entry was chained with (``audit.timestamp``), the form
+  the chain's hashes cover;
+- what SQLite keeps as JSON text and reads with ``json_each`` is ``jsonb`` (a partner's
+  languages, a signal's and a request's recipients, a decision and its rule ids, a review
+  item's reasons);
+- ``BLOB`` is ``bytea``; ``INTEGER PRIMARY KEY AUTOINCREMENT`` an identity column; counts and
+  sequence numbers ``bigint``; the throttle's tokens ``double precision``; a flag ``boolean``;
+- where SQLite's queries order by the hidden ``rowid`` (the order rows were inserted in), the
+  PostgreSQL table has an identity column ``seq`` in its stead (:data:`ROWID_STANDINS`); rows
+  inserted by auditing writes, which hold the chain's lock, are numbered in commit order.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+ROWID_STANDINS: Final = {"certificates": "seq", "decisions": "seq"}
+"""The columns that stand for SQLite's ``rowid``, by table: PostgreSQL's only columns."""
+
+VERSION_11: Final = (
+    "CREATE TABLE meta (key text PRIMARY KEY, value text)",
+    "CREATE TABLE partners ("
+    " id text PRIMARY KEY,"
+    " name text NOT NULL,"
+    " country text NOT NULL,"
+    " agency_type text NOT NULL,"
+    " languages jsonb NOT NULL,"
+    " state text NOT NULL,"
+    " webhook_url text,"
+    " created_at timestamptz NOT NULL,"
+    " updated_at timestamptz)",
+    "CREATE TABLE certificates ("
+    " fingerprint text PRIMARY KEY,"
+    " seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,"
+    " partner_id text NOT NULL REFERENCES partners (id),"
+    " serial text NOT NULL,"
+    " not_before timestamptz,"
+    " not_after timestamptz,"
+    " state text NOT NULL,"
+    " registered_at timestamptz NOT NULL,"
+    " revoked_at timestamptz)",
+    "CREATE INDEX certificates_partner ON certificates (partner_id)",
+    "CREATE TABLE signals ("
+    " id text PRIMARY KEY,"
+    " sender_id text NOT NULL REFERENCES partners (id),"
+    " sender_reference text NOT NULL,"
+    " body_sha256 text NOT NULL,"
+    " received_at timestamptz NOT NULL,"
+    " recipients jsonb,"
+    " sealed_body bytea NOT NULL,"
+    " audit_seq bigint,"
+    " audit_hash text,"
+    " state text,"
+    " handling_code text,"
+    " category text,"
+    " purpose text,"
+    " urgency text,"
+    " UNIQUE (sender_id, sender_reference))",
+    "CREATE TABLE audit ("
+    " seq bigint PRIMARY KEY,"
+    " at text NOT NULL,"
+    " kind text NOT NULL,"
+    " actor text NOT NULL,"
+    " subject text NOT NULL,"
+    " entry bytea NOT NULL,"
+    " hash text NOT NULL)",
+    "CREATE INDEX audit_kind ON audit (kind)",
+    "CREATE INDEX audit_actor ON audit (actor)",
+    "CREATE INDEX audit_subject ON audit (subject)",
+    "CREATE INDEX audit_at ON audit (at)",
+    "CREATE TABLE decisions ("
+    " signal_id text NOT NULL REFERENCES signals (id),"
+    " seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,"
+    " recipient_id text NOT NULL REFERENCES partners (id),"
+    " verdict text NOT NULL,"
+    " rule_ids jsonb NOT NULL,"
+    " policy_sha256 text NOT NULL,"
+    " decision jsonb NOT NULL,"
+    " PRIMARY KEY (signal_id, recipient_id))",
+    "CREATE INDEX decisions_recipient ON decisions (recipient_id)",
+    "CREATE TABLE policies ("
+    " sha256 text PRIMARY KEY,"
+    " first_loaded_at timestamptz,"
+    " text text NOT NULL)",
+    "CREATE TABLE staff ("
+    " id text PRIMARY KEY,"
+    " name text NOT NULL,"
+    " role text NOT NULL,"
+    " desk text NOT NULL,"
+    " language text NOT NULL,"
+    " password_hash text NOT NULL,"
+    " totp_sealed bytea,"
+    " state text NOT NULL,"
+    " created_at timestamptz NOT NULL,"
+    " updated_at timestamptz,"
+    " failed_logins integer,"
+    " locked_until timestamptz)",
+    "CREATE TABLE api_tokens ("
+    " id text PRIMARY KEY,"
+    " staff_id text NOT NULL REFERENCES staff (id),"
+    " token_hash text NOT NULL UNIQUE,"
+    " label text,"
+    " created_at timestamptz NOT NULL,"
+    " revoked_at timestamptz)",
+    "CREATE TABLE translation_memory ("
+    " id text PRIMARY KEY,"
+    " source_language text NOT NULL,"
+    " target_language text NOT NULL,"
+    " source_key text NOT NULL,"
+    " desk text NOT NULL,"
+    " sealed bytea NOT NULL,"
+    " seal_version integer NOT NULL,"
+    " officer_id text,"
+    " created_at timestamptz NOT NULL,"
+    " confirmed_by text,"
+    " confirmed_at timestamptz,"
+    " revision bigint NOT NULL,"
+    " UNIQUE (source_language, target_language, source_key, desk))",
+    "CREATE INDEX translation_memory_pair ON translation_memory (source_language, target_language)",
+    "CREATE INDEX translation_memory_desk ON translation_memory (desk)",
+    "CREATE TABLE review_items ("
+    " id text PRIMARY KEY,"
+    " signal_id text NOT NULL REFERENCES signals (id),"
+    " recipient_id text NOT NULL REFERENCES partners (id),"
+    " country text NOT NULL,"
+    " urgency text NOT NULL,"
+    " reasons jsonb NOT NULL,"
+    " release_now boolean,"
+    " state text NOT NULL,"
+    " created_at timestamptz,"
+    " decided_at timestamptz,"
+    " officer_id text,"
+    " correction bytea,"
+    " rejection_reason text,"
+    " rejection_sealed bytea,"
+    " UNIQUE (signal_id, recipient_id))",
+    "CREATE INDEX review_items_state_country ON review_items (state, country)",
+    "CREATE TABLE partner_keys ("
+    " partner_id text NOT NULL REFERENCES partners (id),"
+    " key_id text NOT NULL,"
+    " suite text NOT NULL,"
+    " public_key bytea NOT NULL,"
+    " valid_from timestamptz NOT NULL,"
+    " valid_until timestamptz,"
+    " added_at timestamptz NOT NULL,"
+    " retired_at timestamptz,"
+    " PRIMARY KEY (partner_id, key_id))",
+    "CREATE TABLE gateway_keys ("
+    " key_id text PRIMARY KEY,"
+    " algorithm text NOT NULL,"
+    " public_key bytea NOT NULL,"
+    " created_at timestamptz NOT NULL,"
+    " retired_at timestamptz)",
+    "CREATE TABLE copies ("
+    " id text PRIMARY KEY,"
+    " signal_id text NOT NULL REFERENCES signals (id),"
+    " recipient_id text NOT NULL REFERENCES partners (id),"
+    " version integer NOT NULL,"
+    " review text,"
+    " review_item_id text,"
+    " state text NOT NULL,"
+    " attempts integer,"
+    " next_attempt_at timestamptz,"
+    " last_error text,"
+    " created_at timestamptz NOT NULL,"
+    " sealed_at timestamptz,"
+    " UNIQUE (signal_id, recipient_id, version))",
+    "CREATE INDEX copies_due ON copies (state, next_attempt_at)",
+    "CREATE TABLE envelopes ("
+    " seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    " id text NOT NULL UNIQUE,"
+    " copy_id text NOT NULL UNIQUE REFERENCES copies (id),"
+    " signal_id text NOT NULL REFERENCES signals (id),"
+    " recipient_id text NOT NULL REFERENCES partners (id),"
+    " key_id text NOT NULL,"
+    " envelope bytea NOT NULL,"
+    " created_at timestamptz NOT NULL,"
+    " fetch_count integer NOT NULL DEFAULT 0,"
+    " last_fetched_at timestamptz,"
+    " acked_at timestamptz,"
+    " position bigint NOT NULL DEFAULT 0)",
+    "CREATE INDEX envelopes_signal ON envelopes (signal_id)",
+    "CREATE UNIQUE INDEX envelopes_position ON envelopes (recipient_id, position)",
+    "CREATE INDEX envelopes_inbox ON envelopes (recipient_id, acked_at, position)",
+    "CREATE TABLE deliveries ("
+    " envelope_id text PRIMARY KEY REFERENCES envelopes (id),"
+    " recipient_id text NOT NULL,"
+    " url text NOT NULL,"
+    " state text NOT NULL,"
+    " attempts integer NOT NULL,"
+    " next_attempt_at timestamptz,"
+    " last_status integer,"
+    " last_error text,"
+    " delivered_at timestamptz,"
+    " updated_at timestamptz NOT NULL)",
+    "CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at)",
+    "CREATE TABLE requests ("
+    " signal_id text PRIMARY KEY REFERENCES signals (id),"
+    " sender_id text NOT NULL,"
+    " recipients jsonb NOT NULL,"
+    " deadline_kind text NOT NULL,"
+    " received_at timestamptz NOT NULL,"
+    " deadline timestamptz NOT NULL,"
+    " answered_by text,"
+    " answered_at timestamptz)",
+    "CREATE INDEX requests_open ON requests (answered_at, deadline)",
+    "CREATE TABLE subject_keys ("
+    " key text NOT NULL,"
+    " signal_id text NOT NULL REFERENCES signals (id),"
+    " PRIMARY KEY (key, signal_id))",
+    "CREATE INDEX subject_keys_signal ON subject_keys (signal_id)",
+    "CREATE TABLE staff_sessions ("
+    " id_hash text PRIMARY KEY,"
+    " staff_id text NOT NULL REFERENCES staff (id),"
+    " language text NOT NULL,"
+    " csrf text NOT NULL,"
+    " started_at timestamptz NOT NULL,"
+    " seen_at timestamptz NOT NULL,"
+    " flash text,"
+    " ended_at timestamptz,"
+    " ended_reason text)",
+    "CREATE INDEX staff_sessions_staff ON staff_sessions (staff_id, ended_at)",
+    "CREATE INDEX staff_sessions_started ON staff_sessions (started_at)",
+    "CREATE TABLE sign_in_addresses ("
+    " address text PRIMARY KEY,"
+    " tokens double precision NOT NULL,"
+    " updated_at timestamptz NOT NULL)",
+    "CREATE INDEX sign_in_addresses_updated ON sign_in_addresses (updated_at)",
+    "CREATE TABLE sign_in_failures ("
+    " name_key text NOT NULL,"
+    " address text NOT NULL,"
+    " failures integer NOT NULL,"
+    " last_failure_at timestamptz NOT NULL,"
+    " blocked_until timestamptz,"
+    " PRIMARY KEY (name_key, address))",
+    "CREATE INDEX sign_in_failures_last ON sign_in_failures (last_failure_at)",
+    "CREATE TABLE staff_proposals ("
+    " id text PRIMARY KEY,"
+    " kind text NOT NULL,"
+    " staff_id text NOT NULL,"
+    " name text NOT NULL,"
+    " role text NOT NULL,"
+    " desk text NOT NULL,"
+    " language text NOT NULL,"
+    " approver_role text NOT NULL,"
+    " proposed_by text NOT NULL,"
+    " proposed_at timestamptz NOT NULL,"
+    " state text NOT NULL,"
+    " decided_by text,"
+    " decided_at timestamptz,"
+    " proposer_half text,"
+    " approver_half text,"
+    " code_expires_at timestamptz,"
+    " enrolled_at timestamptz)",
+    "CREATE UNIQUE INDEX staff_proposals_open ON staff_proposals (staff_id)"
+    " WHERE state = 'pending'",
+    "CREATE INDEX staff_proposals_state ON staff_proposals (state, staff_id)",
+    "CREATE TABLE audit_tiles ("
+    " level integer NOT NULL,"
+    " idx bigint NOT NULL,"
+    " hashes bytea NOT NULL,"
+    " PRIMARY KEY (level, idx))",
+    "CREATE TABLE audit_checkpoints ("
+    " size bigint PRIMARY KEY,"
+    " root bytea NOT NULL,"
+    " note bytea NOT NULL,"
+    " published_at timestamptz NOT NULL)",
+    "CREATE TABLE witness_keys ("
+    " partner_id text NOT NULL REFERENCES partners (id),"
+    " key_id text NOT NULL,"
+    " name text NOT NULL,"
+    " public_key bytea NOT NULL,"
+    " added_at timestamptz NOT NULL,"
+    " retired_at timestamptz,"
+    " PRIMARY KEY (partner_id, key_id),"
+    " UNIQUE (name, key_id))",
+    "CREATE TABLE audit_cosignatures ("
+    " size bigint NOT NULL,"
+    " partner_id text NOT NULL REFERENCES partners (id),"
+    " key_id text NOT NULL,"
+    " key_name text NOT NULL,"
+    " cosigned_at bigint NOT NULL,"
+    " line text NOT NULL,"
+    " received_at timestamptz NOT NULL,"
+    " PRIMARY KEY (size, partner_id, key_id))",
+    "CREATE INDEX audit_cosignatures_witness ON audit_cosignatures (partner_id, key_id, size)",
+    "CREATE TABLE audit_inconsistencies ("
+    " id text PRIMARY KEY,"
+    " partner_id text NOT NULL REFERENCES partners (id),"
+    " kind text NOT NULL,"
+    " previous bytea,"
+    " submitted bytea NOT NULL,"
+    " previous_size bigint,"
+    " submitted_size bigint,"
+    " reported_at timestamptz NOT NULL)",
+    "CREATE INDEX audit_inconsistencies_at ON audit_inconsistencies (reported_at)",
+)
+"""The whole schema at version 11, for a database that has nothing yet."""
