@@ -1,21 +1,14 @@
 """The store's contract, whatever its backend: the values sealed under the master key, read
-in batches by the version they are not under and replaced only where unchanged; and the
-gateway's signing key replaced by a new one that the old one retires for."""
+in batches by the version they are not under and replaced only where unchanged."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
 
 import pytest
 
-from gateway.infra.audit import EventKind, refs
-from gateway.infra.errors import RegistryError
-from gateway.infra.seal import GatewayKey, Signer
 from gateway.infra.vault import FileKey, MasterKey
 from gateway.store import SealedColumn, Store
-from tests.store_backends import START
-from tests.store_events import an_event
 from tests.test_store_contract_signals import LIEGE, accepted, new_signal, with_partners
 
 FIRST = bytes(32)
@@ -61,26 +54,3 @@ async def test_a_value_is_replaced_only_where_the_row_still_holds_what_was_read(
     by_id = {v.row_id[-1]: v.sealed for v in after}
     assert (by_id["1"], by_id["5"]) == (b"new one", b"new five")
     assert by_id["3"] == found[1].sealed
-
-
-async def test_a_new_signing_key_is_kept_and_the_old_one_retires_once(empty_store: Store) -> None:
-    old, new, newer = Signer.generate(), Signer.generate(), Signer.generate()
-    created = an_event(EventKind.GATEWAY_KEY_CREATED, key_id=old.key_id)
-    await empty_store.add_gateway_key(GatewayKey(old.key_id, old.public_key, START), created)
-    retires = START + timedelta(days=14)
-    rotated = an_event(EventKind.GATEWAY_KEY_ROTATED, by=refs.admin("a"), key_id=new.key_id)
-
-    retiring = await empty_store.rotate_gateway_key(
-        GatewayKey(new.key_id, new.public_key, START), replaces=old.key_id, retires_at=retires,
-        event=rotated,
-    )  # fmt: skip
-
-    assert (retiring.key_id, retiring.retired_at) == (old.key_id, retires)
-    keys = {key.key_id: key.retired_at for key in await empty_store.gateway_keys()}
-    assert keys == {old.key_id: retires, new.key_id: None}
-    with pytest.raises(RegistryError):
-        await empty_store.rotate_gateway_key(
-            GatewayKey(newer.key_id, newer.public_key, START), replaces=old.key_id,
-            retires_at=retires, event=rotated,
-        )  # fmt: skip
-    assert newer.key_id not in {key.key_id for key in await empty_store.gateway_keys()}

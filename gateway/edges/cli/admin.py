@@ -393,7 +393,7 @@ async def run_cert_webhook(args: argparse.Namespace) -> int:
 
 async def run_cert_renew(args: argparse.Namespace) -> int:
     data = layout(args)
-    async with open_store(data) as store:
+    async with open_store(args) as store:
         renewed = await renew_gateway_certificates(
             data, store, now=SystemClock().now(), actor=cli_actor(), server_names=args.server_names
         )
@@ -410,7 +410,7 @@ async def run_cert_expiry(args: argparse.Namespace) -> int:
     config = settings(args)
     data = DataDir(config.data_dir)
     now = SystemClock().now()
-    async with open_store(data) as store:
+    async with open_store(args) as store:
         found = soonest_first(await certificates_due(data, store))
     if args.json:
         print(json.dumps([c.as_json(now) for c in found], indent=1))

@@ -110,7 +110,7 @@ async def run_rotate_master(args: argparse.Namespace) -> int:
         def on_batch(progress: Progress) -> None:
             print(translate(BATCH, language, count=progress.total), flush=True)
 
-        async with common.open_store(data) as store:
+        async with common.open_store(args) as store:
             rotated = await rotate_master_key(
                 data,
                 store,
@@ -149,7 +149,7 @@ async def run_rotate_signing(args: argparse.Namespace) -> int:
     data = common.layout(args)
     grace = timedelta(days=args.grace_days or settings.signing_key_grace_days)
     with _refused():
-        async with common.open_store(data) as store:
+        async with common.open_store(args) as store:
             rotated = await rotate_signing_key(
                 data, store, now=SystemClock().now(), grace=grace, actor=common.cli_actor()
             )
