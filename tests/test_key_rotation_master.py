@@ -25,9 +25,9 @@ from gateway.infra.audit.kinds import EventKind
 from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir
 from gateway.infra.datafiles import load_master_key
-from gateway.infra.keyring import read_keyring
+from gateway.infra.keyring import read_keyring, write_keyring
 from gateway.infra.seal import load_private_key
-from gateway.infra.vault import FileKey, MasterKey, SealedBlob, VaultError
+from gateway.infra.vault import FileKey, MasterKey, SealedBlob, VaultError, create_key_file
 from gateway.registry.admin.master_key import rotate_master_key
 from gateway.store import SealedColumn
 from gateway.store.sqlite import SqliteStore
@@ -261,3 +261,25 @@ def test_a_memory_entry_of_before_keys_rotated_is_sealed_anew_under_the_new_vers
     assert SealedBlob.from_bytes(resealed.sealed).key_version == 2
     moved = replace(resealed, desk="DE")
     assert MemorySealer(only_new).open(moved) is None
+
+
+async def test_an_unfinished_rotation_is_finished_before_another_may_begin(
+    layout: DataDir,
+) -> None:
+    write_keyring(layout, read_keyring(layout).rotated_to("file:master.v2.key"))
+    create_key_file(layout.master_key_version(2), version=2)
+    async with SqliteStore(layout.database, clock=SystemClock()) as store:
+        with pytest.raises(VaultError, match="not finished yet"):
+            await rotate_master_key(
+                layout, store, actor=refs.admin("t"), to="pkcs11:token=t;object=o"
+            )
+        assert read_keyring(layout).current.version == 2
+        finished = await rotate_master_key(layout, store, actor=refs.admin("t"))
+    assert finished.resumed
+    assert (finished.version, finished.retired) == (2, (1,))
+    code, output = await euregate(layout, "keys", "list")
+    assert code == 0
+    assert [line.split()[:2] for line in output.splitlines()[1:]] == [
+        ["1", "retired"],
+        ["2", "current"],
+    ]

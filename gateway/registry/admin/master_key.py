@@ -17,10 +17,12 @@ Both the start and the end are audited.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from gateway.flow.rewrap import Progress, left_to_rewrap, rewrap_all
 from gateway.infra.audit import events
@@ -141,12 +143,16 @@ def _seal_files_anew(layout: DataDir, master_key: MasterKey) -> None:
 
 
 def _tell_running_gateway(layout: DataDir) -> None:
-    """SIGHUP the gateway serving from this directory, if one does: it reads the keyring again."""
+    """SIGHUP the gateway serving from this directory, if one does: it reads the keyring again.
+    A pid file a crash left behind may name another program by now, which is left alone."""
     try:
         pid = int(layout.pid_file.read_text().strip())
-        os.kill(pid, signal.SIGHUP)
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
     except (OSError, ValueError):
         return
+    if b"euregate" in command or b"gateway" in command:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGHUP)
 
 
 def _holder(version: KeyVersion) -> str:
