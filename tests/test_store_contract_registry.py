@@ -11,7 +11,7 @@ from gateway.contract.partners import Certificate, CertificateState, Partner, Pa
 from gateway.infra.audit import AuditEvent, EventKind, refs
 from gateway.infra.clock import FixedClock
 from gateway.infra.errors import RegistryError
-from gateway.infra.seal import GatewayKey, PartnerKey, Suite
+from gateway.infra.seal import GatewayKey, PartnerKey, Signer, Suite
 from gateway.store import Store
 from tests.store_backends import START
 from tests.store_events import an_event
@@ -318,6 +318,29 @@ async def test_gateway_keys_are_registered_once_and_listed_oldest_first(
     with pytest.raises(RegistryError, match="already registered"):
         await empty_store.add_gateway_key(first, event(EventKind.GATEWAY_KEY_CREATED))
     assert await empty_store.gateway_keys() == [first, second]
+
+
+async def test_a_new_signing_key_is_kept_and_the_old_one_retires_once(empty_store: Store) -> None:
+    old, new, newer = Signer.generate(), Signer.generate(), Signer.generate()
+    created = an_event(EventKind.GATEWAY_KEY_CREATED, key_id=old.key_id)
+    await empty_store.add_gateway_key(GatewayKey(old.key_id, old.public_key, START), created)
+    retires = START + timedelta(days=14)
+    rotated = an_event(EventKind.GATEWAY_KEY_ROTATED, by=refs.admin("a"), key_id=new.key_id)
+
+    retiring = await empty_store.rotate_gateway_key(
+        GatewayKey(new.key_id, new.public_key, START), replaces=old.key_id, retires_at=retires,
+        event=rotated,
+    )  # fmt: skip
+
+    assert (retiring.key_id, retiring.retired_at) == (old.key_id, retires)
+    keys = {key.key_id: key.retired_at for key in await empty_store.gateway_keys()}
+    assert keys == {old.key_id: retires, new.key_id: None}
+    with pytest.raises(RegistryError):
+        await empty_store.rotate_gateway_key(
+            GatewayKey(newer.key_id, newer.public_key, START), replaces=old.key_id,
+            retires_at=retires, event=rotated,
+        )  # fmt: skip
+    assert newer.key_id not in {key.key_id for key in await empty_store.gateway_keys()}
 
 
 # --- the sharing policy ----------------------------------------------------------------------

@@ -214,4 +214,4 @@ def test_derived_secrets_differ_by_purpose_and_key_and_reveal_no_key_bytes() -> 
     assert first != key.derive(b"another purpose")
     assert first != MasterKey.generate().derive(b"euregate pseudonyms v1")
     assert len(first) == 32
-    assert key._key not in first
+    assert key.root() not in first

@@ -49,8 +49,10 @@ from gateway.infra.audit.note import Ed25519Signer
 from gateway.infra.audit.refs import GATEWAY
 from gateway.infra.clock import Clock, SystemClock
 from gateway.infra.config import DataDir, Settings
+from gateway.infra.keyring import open_keyring
 from gateway.infra.logs import configure, get_logger
 from gateway.infra.seal import Signer
+from gateway.infra.vault import MasterKey, VaultError
 from gateway.registry.auth import Authenticator
 from gateway.staff import PASSWORDS, Passwords
 from gateway.store import Store
@@ -83,6 +85,29 @@ class Gateway:
     limits: Limits
     staff_limits: Limits
     operations: Watched
+    master_key: MasterKey
+
+    async def reload(self) -> None:
+        """What SIGHUP re-reads: the policy, the server certificate (renewed: new handshakes
+        present it) and the master key's versions (a rotation began or ended), each off the
+        event loop."""
+        await self.policy.reload()
+        await asyncio.to_thread(self._reload_certificate)
+        try:
+            self.master_key.adopt(await asyncio.to_thread(open_keyring, self.layout))
+        except VaultError as exc:
+            log.error("keyring_reload_failed", reason=str(exc))  # noqa: TRY400 (no trace)
+            return
+        log.info("keyring_reloaded", versions=list(self.master_key.versions))
+
+    def _reload_certificate(self) -> None:
+        for context in (self.ssl_context, self.staff_ssl_context):
+            try:
+                context.load_cert_chain(
+                    certfile=self.layout.server_certificate, keyfile=self.layout.server_key
+                )
+            except (OSError, ssl.SSLError) as exc:
+                log.error("certificate_reload_failed", reason=str(exc))  # noqa: TRY400 (no trace)
 
 
 def listener_limits(settings: Settings) -> tuple[Limits, Limits]:
@@ -287,6 +312,7 @@ async def build(
         limits=limits,
         staff_limits=staff_limits,
         operations=operations,
+        master_key=master_key,
     )
 
 
@@ -385,8 +411,9 @@ def _background(
 
 
 def reload_on_hangup(gateway: Gateway, *, pid_file: bool = True) -> None:
-    """SIGHUP (``euregate policy reload``) re-reads the policy (the file off the event loop);
-    the process id is written to the pid file for that command to find (``pid_file``)."""
+    """SIGHUP (``euregate policy reload``, ``keys rotate-master``) re-reads the policy and the
+    master key's versions; the process id is written to the pid file for those commands to
+    find (``pid_file``)."""
 
     reloads: set[asyncio.Task[object]] = set()
 
@@ -394,7 +421,7 @@ def reload_on_hangup(gateway: Gateway, *, pid_file: bool = True) -> None:
         loop = asyncio.get_running_loop()
 
         def hangup() -> None:
-            task = loop.create_task(gateway.policy.reload())
+            task = loop.create_task(gateway.reload())
             reloads.add(task)
             task.add_done_callback(reloads.discard)
 

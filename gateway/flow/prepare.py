@@ -114,7 +114,7 @@ class Preparer:
     def seal_released(self, item_id: str, texts: Mapping[str, TranslatedText]) -> bytes:
         """The texts an officer released, sealed under the master key for the review item."""
         plain = json.dumps({p: t.as_json() for p, t in texts.items()}, ensure_ascii=False)
-        return self._master_key.seal(plain.encode(), context=_released_context(item_id)).to_bytes()
+        return self._master_key.seal(plain.encode(), context=released_context(item_id)).to_bytes()
 
     async def released_texts(self, item_id: str) -> dict[str, TranslatedText]:
         """The texts an officer released for ``item_id`` (none if nothing was released)."""
@@ -122,7 +122,7 @@ class Preparer:
         if sealed is None:
             return {}
         plain = self._master_key.open(
-            SealedBlob.from_bytes(sealed), context=_released_context(item_id)
+            SealedBlob.from_bytes(sealed), context=released_context(item_id)
         )
         return {
             pointer: TranslatedText(
@@ -207,7 +207,7 @@ def _decoded(body: bytes) -> Signal:
     return Signal.model_validate_json(body)
 
 
-def _released_context(item_id: str) -> bytes:
+def released_context(item_id: str) -> bytes:
     return f"review:{item_id}".encode()
 
 

@@ -12,13 +12,13 @@ from gateway.infra.vault import MasterKey, SealedBlob
 
 
 def seal_reason(master_key: MasterKey, item_id: str, reason: str) -> bytes:
-    return master_key.seal(reason.encode(), context=_context(item_id)).to_bytes()
+    return master_key.seal(reason.encode(), context=reason_context(item_id)).to_bytes()
 
 
 def open_reason(master_key: MasterKey, item_id: str, sealed: bytes) -> str:
     """The reason sealed for ``item_id``; :class:`~gateway.infra.vault.VaultError` if it was not."""
-    return master_key.open(SealedBlob.from_bytes(sealed), context=_context(item_id)).decode()
+    return master_key.open(SealedBlob.from_bytes(sealed), context=reason_context(item_id)).decode()
 
 
-def _context(item_id: str) -> bytes:
+def reason_context(item_id: str) -> bytes:
     return f"review:{item_id}:rejection".encode()

@@ -281,6 +281,26 @@ class Settings(BaseSettings):
         le=3600,
         description="Seconds after which an unchanged checkpoint is signed and published again.",
     )
+    signing_key_grace_days: int = Field(
+        default=14,
+        ge=1,
+        le=365,
+        description="Days the gateway's old signing key stays listed as valid after "
+        "`keys rotate-signing`, for partners to verify what it signed and fetch the new one.",
+    )
+    certificate_warn_days: int = Field(
+        default=30,
+        ge=1,
+        le=365,
+        description="Days before a certificate expires that it is warned about (the admin "
+        "page, `euregate cert list`, the metrics and `euregate doctor`).",
+    )
+    master_key: str | None = Field(
+        default=None,
+        description="The first master key, for `euregate init`: none for a key file "
+        "(keys/master.key), or a PKCS#11 URI of an AES key in an HSM; afterwards "
+        "keys/keyring.json says which keys there are (`keys rotate-master`).",
+    )
     witness_stale_hours: int = Field(
         default=24,
         ge=1,
@@ -372,6 +392,21 @@ class DataDir:
     @property
     def master_key(self) -> Path:
         return self.root / "keys" / "master.key"
+
+    def master_key_version(self, version: int) -> Path:
+        """Where ``keys rotate-master`` writes master key ``version`` (2 onwards) in a file."""
+        return self.root / "keys" / f"master.v{version}.key"
+
+    @property
+    def keyring(self) -> Path:
+        """Which master key versions there are, where each is and which seals
+        (:mod:`gateway.infra.keyring`); absent, the one key is ``keys/master.key``."""
+        return self.root / "keys" / "keyring.json"
+
+    @property
+    def derivation_key(self) -> Path:
+        """The root of the secrets derived from the master key, sealed under it."""
+        return self.root / "keys" / "derivation.key"
 
     @property
     def signing_key(self) -> Path:

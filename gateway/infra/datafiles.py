@@ -15,8 +15,9 @@ from typing import Final
 from gateway.infra import pki
 from gateway.infra.config import DataDir
 from gateway.infra.errors import RegistryError
+from gateway.infra.keyring import open_keyring
 from gateway.infra.seal import Signer
-from gateway.infra.vault import MasterKey, SealedBlob, load_master_key_file
+from gateway.infra.vault import MasterKey, SealedBlob
 
 SIGNING_KEY_CONTEXT: Final = b"euregate/gateway-signing-key"
 """What the gateway's signing key is sealed under the master key for."""
@@ -48,7 +49,8 @@ def write_public(path: Path, data: bytes) -> None:
 
 
 def load_master_key(layout: DataDir) -> MasterKey:
-    return load_master_key_file(layout.master_key)
+    """Every version of the master key still in use (:mod:`gateway.infra.keyring`)."""
+    return open_keyring(layout)
 
 
 def load_authority(layout: DataDir) -> pki.CertificateAuthority:

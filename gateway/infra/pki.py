@@ -373,6 +373,22 @@ def describe(certificate_pem: bytes) -> CertificateInfo:
     )
 
 
+def certified_key(certificate_pem: bytes) -> SubjectKey:
+    """The public key a certificate certifies (to certify it anew when the certificate is
+    renewed)."""
+    return strong_key(_load_certificate(certificate_pem).public_key())
+
+
+def alt_names(certificate_pem: bytes) -> list[str]:
+    """The DNS names and IP addresses of a certificate's subjectAltName, in its order."""
+    certificate = _load_certificate(certificate_pem)
+    try:
+        names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return []
+    return [str(name.value) for name in names if isinstance(name, x509.DNSName | x509.IPAddress)]
+
+
 def server_ssl_context(*, certificate: Path, private_key: Path, client_ca: Path) -> ssl.SSLContext:
     """TLS 1.3 server context that admits only clients with a certificate from ``client_ca``.
 

@@ -20,9 +20,10 @@ import os
 import secrets
 import stat
 import struct
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Final
+from typing import Final, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -31,17 +32,23 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 __all__ = [
     "KEY_SIZE",
+    "WRAPPED_KEY_SIZE",
+    "FileKey",
     "MasterKey",
     "SealedBlob",
     "VaultError",
+    "WrappingKey",
+    "create_key_file",
     "create_master_key_file",
+    "fsync_directory",
     "load_master_key_file",
+    "read_key_file",
 ]
 
 KEY_SIZE: Final = 32
 _NONCE_SIZE: Final = 12
 _TAG_SIZE: Final = 16
-_WRAPPED_KEY_SIZE: Final = _NONCE_SIZE + KEY_SIZE + _TAG_SIZE
+WRAPPED_KEY_SIZE: Final = _NONCE_SIZE + KEY_SIZE + _TAG_SIZE
 
 _MAGIC: Final = b"EGV"
 _FORMAT: Final = 1
@@ -70,8 +77,8 @@ class SealedBlob:
     key_version: int = 1
 
     def __post_init__(self) -> None:
-        if len(self.wrapped_key) != _WRAPPED_KEY_SIZE:
-            raise ValueError(f"wrapped_key must be {_WRAPPED_KEY_SIZE} bytes")
+        if len(self.wrapped_key) != WRAPPED_KEY_SIZE:
+            raise ValueError(f"wrapped_key must be {WRAPPED_KEY_SIZE} bytes")
         if len(self.nonce) != _NONCE_SIZE:
             raise ValueError(f"nonce must be {_NONCE_SIZE} bytes")
         if len(self.ciphertext) < _TAG_SIZE:
@@ -86,12 +93,12 @@ class SealedBlob:
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> SealedBlob:
-        if len(raw) < _HEADER.size + _WRAPPED_KEY_SIZE + _NONCE_SIZE + _TAG_SIZE:
+        if len(raw) < _HEADER.size + WRAPPED_KEY_SIZE + _NONCE_SIZE + _TAG_SIZE:
             raise VaultError("sealed blob is truncated")
         magic, version, key_version = _HEADER.unpack_from(raw)
         if magic != _MAGIC or version != _FORMAT:
             raise VaultError("not a sealed blob of a known format")
-        nonce_at = _HEADER.size + _WRAPPED_KEY_SIZE
+        nonce_at = _HEADER.size + WRAPPED_KEY_SIZE
         body_at = nonce_at + _NONCE_SIZE
         try:
             return cls(
@@ -104,77 +111,206 @@ class SealedBlob:
             raise VaultError(f"malformed sealed blob: {exc}") from exc
 
 
-class MasterKey:
-    """The 32-byte key that wraps every data key. Its bytes never appear in repr or str."""
+class WrappingKey(Protocol):
+    """One version of the master key: what wraps and unwraps data keys.
+
+    A file key does it in memory (:class:`FileKey`); a key in an HSM does it inside the token
+    (:mod:`gateway.infra.hsm`). ``wrap`` returns the wrap nonce followed by the ciphertext of
+    the data key with its tag (:data:`WRAPPED_KEY_SIZE` bytes); ``unwrap`` raises
+    :class:`VaultError` for anything that does not open.
+    """
+
+    version: int
+
+    def wrap(self, data_key: bytes, aad: bytes) -> bytes: ...
+
+    def unwrap(self, wrapped: bytes, aad: bytes) -> bytes: ...
+
+
+class FileKey:
+    """A master key version held in memory (read from its 0600 file). Never in repr or str."""
 
     __slots__ = ("_key", "version")
 
     def __init__(self, key: bytes, *, version: int = 1) -> None:
         if len(key) != KEY_SIZE:
             raise ValueError(f"a master key is {KEY_SIZE} bytes, not {len(key)}")
-        if not 1 <= version <= _MAX_KEY_VERSION:
-            raise ValueError(f"version must be between 1 and {_MAX_KEY_VERSION}")
+        _check_version(version)
         self._key = bytes(key)
         self.version = version
+
+    def __repr__(self) -> str:
+        return f"FileKey(version={self.version}, key=<redacted>)"
+
+    def material(self) -> bytes:
+        """The key's bytes: the derivation root of a data directory made before keys rotated."""
+        return self._key
+
+    def wrap(self, data_key: bytes, aad: bytes) -> bytes:
+        nonce = secrets.token_bytes(_NONCE_SIZE)
+        return nonce + AESGCM(self._key).encrypt(nonce, data_key, aad)
+
+    def unwrap(self, wrapped: bytes, aad: bytes) -> bytes:
+        try:
+            return AESGCM(self._key).decrypt(wrapped[:_NONCE_SIZE], wrapped[_NONCE_SIZE:], aad)
+        except InvalidTag as exc:
+            raise VaultError(
+                "blob does not open: tampered, wrong master key or wrong context"
+            ) from exc
+
+
+class MasterKey:
+    """The master key: every version of it the gateway holds (a keyring), the newest sealing.
+
+    Each blob names the version its data key is wrapped under, so while a rotation re-wraps
+    (:mod:`gateway.registry.admin.master_key`) blobs of either version open. ``derive`` draws
+    on the derivation root, which rotation never changes: pseudonyms and keyed hashes made
+    before a rotation must still match those made after it. Built from a single file key
+    (``MasterKey(key)``) the root is that key itself, as it was before keys rotated.
+    """
+
+    __slots__ = ("_current", "_root", "_versions")
+
+    def __init__(self, key: bytes, *, version: int = 1) -> None:
+        self._adopt((FileKey(key, version=version),), root=key)
+
+    @classmethod
+    def of(cls, versions: Sequence[WrappingKey], *, root: bytes) -> MasterKey:
+        """A keyring of ``versions`` (the highest seals) deriving from ``root``."""
+        keyring = cls.__new__(cls)
+        keyring._adopt(versions, root=root)
+        return keyring
 
     @classmethod
     def generate(cls) -> MasterKey:
         return cls(AESGCM.generate_key(bit_length=KEY_SIZE * 8))
 
+    def adopt(self, other: MasterKey) -> None:
+        """Take ``other``'s versions in place, so that every holder of this keyring sees them
+        (a running gateway told of a rotation). The root must be the same."""
+        if other._root != self._root:
+            raise VaultError("a keyring of another derivation root cannot be adopted")
+        self._adopt(tuple(other._versions.values()), root=other._root)
+
+    def _adopt(self, versions: Sequence[WrappingKey], *, root: bytes) -> None:
+        if not versions:
+            raise ValueError("a keyring holds at least one version")
+        if len(root) != KEY_SIZE:
+            raise ValueError(f"a derivation root is {KEY_SIZE} bytes")
+        by_version = {key.version: key for key in versions}
+        self._current = by_version[max(by_version)]
+        self._versions = by_version
+        self._root = bytes(root)
+
     def __repr__(self) -> str:
-        return f"MasterKey(version={self.version}, key=<redacted>)"
+        return f"MasterKey(versions={sorted(self._versions)}, key=<redacted>)"
+
+    @property
+    def version(self) -> int:
+        """The version new blobs are sealed under."""
+        return self._current.version
+
+    @property
+    def versions(self) -> tuple[int, ...]:
+        return tuple(sorted(self._versions))
 
     def seal(self, plaintext: bytes, *, context: bytes) -> SealedBlob:
         data_key = AESGCM.generate_key(bit_length=KEY_SIZE * 8)
-        wrap_nonce = secrets.token_bytes(_NONCE_SIZE)
-        wrapped = AESGCM(self._key).encrypt(wrap_nonce, data_key, self._wrap_aad(context))
+        current = self._current
         nonce = secrets.token_bytes(_NONCE_SIZE)
         ciphertext = AESGCM(data_key).encrypt(nonce, plaintext, _BODY_LABEL + context)
         return SealedBlob(
-            wrapped_key=wrap_nonce + wrapped,
+            wrapped_key=current.wrap(data_key, _wrap_aad(current.version, context)),
             nonce=nonce,
             ciphertext=ciphertext,
-            key_version=self.version,
+            key_version=current.version,
         )
 
     def open(self, blob: SealedBlob, *, context: bytes) -> bytes:
-        if blob.key_version != self.version:
-            raise VaultError(
-                f"blob is sealed under master key version {blob.key_version}, "
-                f"this is version {self.version}"
-            )
-        wrap_nonce, wrapped = blob.wrapped_key[:_NONCE_SIZE], blob.wrapped_key[_NONCE_SIZE:]
+        data_key = self._data_key(blob, context)
         try:
-            data_key = AESGCM(self._key).decrypt(wrap_nonce, wrapped, self._wrap_aad(context))
             return AESGCM(data_key).decrypt(blob.nonce, blob.ciphertext, _BODY_LABEL + context)
         except InvalidTag as exc:
             raise VaultError(
                 "blob does not open: tampered, wrong master key or wrong context"
             ) from exc
 
-    def derive(self, purpose: bytes) -> bytes:
-        """A 32-byte secret for ``purpose`` (HKDF-SHA256), so the master key itself never leaves."""
-        hkdf = HKDF(algorithm=hashes.SHA256(), length=KEY_SIZE, salt=None, info=purpose)
-        return hkdf.derive(self._key)
+    def rewrap(self, blob: SealedBlob, *, context: bytes) -> SealedBlob:
+        """``blob`` with its data key wrapped under the current version; the body untouched.
 
-    def _wrap_aad(self, context: bytes) -> bytes:
-        return _WRAP_LABEL + self.version.to_bytes(4, "big") + context
+        The data key is checked against the body first, so a blob that would not open is
+        refused (:class:`VaultError`) rather than carried over."""
+        self.open(blob, context=context)
+        data_key = self._data_key(blob, context)
+        current = self._current
+        return replace(
+            blob,
+            wrapped_key=current.wrap(data_key, _wrap_aad(current.version, context)),
+            key_version=current.version,
+        )
+
+    def derive(self, purpose: bytes) -> bytes:
+        """A 32-byte secret for ``purpose`` (HKDF-SHA256 of the derivation root)."""
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=KEY_SIZE, salt=None, info=purpose)
+        return hkdf.derive(self._root)
+
+    def root(self) -> bytes:
+        """The derivation root, to be kept sealed beside the keyring (``keys/derivation.key``)."""
+        return self._root
+
+    def _data_key(self, blob: SealedBlob, context: bytes) -> bytes:
+        wrapping = self._versions.get(blob.key_version)
+        if wrapping is None:
+            raise VaultError(
+                f"blob is sealed under master key version {blob.key_version}, "
+                f"which this keyring does not hold (it holds {sorted(self._versions)})"
+            )
+        return wrapping.unwrap(blob.wrapped_key, _wrap_aad(blob.key_version, context))
+
+
+def _wrap_aad(version: int, context: bytes) -> bytes:
+    return _WRAP_LABEL + version.to_bytes(4, "big") + context
+
+
+def _check_version(version: int) -> None:
+    if not 1 <= version <= _MAX_KEY_VERSION:
+        raise ValueError(f"version must be between 1 and {_MAX_KEY_VERSION}")
 
 
 def create_master_key_file(path: Path) -> MasterKey:
-    """Generate a master key and write it to ``path``, which must not exist yet.
+    """Generate the first master key and write it to ``path``, which must not exist yet."""
+    return MasterKey(_write_new_key(path))
+
+
+def create_key_file(path: Path, *, version: int) -> FileKey:
+    """Generate master key ``version`` and write it to ``path``, which must not exist yet."""
+    return FileKey(_write_new_key(path), version=version)
+
+
+def load_master_key_file(path: Path) -> MasterKey:
+    """The first master key, alone: its own derivation root, as before keys rotated."""
+    return MasterKey(_read_key(path))
+
+
+def read_key_file(path: Path, *, version: int) -> FileKey:
+    """Master key ``version`` from its file, refusing one others may read or of the wrong size."""
+    return FileKey(_read_key(path), version=version)
+
+
+def _write_new_key(path: Path) -> bytes:
+    """Write a fresh key to ``path``, which must not exist yet; the key.
 
     The key is written to a 0600 temporary file beside ``path``, synced, then
     hard-linked into place: the link either creates ``path`` with the complete
     key or fails with :class:`FileExistsError`, so neither a crash nor a
     concurrent writer leaves a partial or overwritten key behind.
     """
-    key = MasterKey.generate()
+    key = AESGCM.generate_key(bit_length=KEY_SIZE * 8)
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     try:
         with os.fdopen(fd, "wb") as file:
-            file.write(key._key)
+            file.write(key)
             file.flush()
             os.fsync(file.fileno())
         try:
@@ -185,12 +321,11 @@ def create_master_key_file(path: Path) -> MasterKey:
             ) from None
     finally:
         temporary.unlink()
-    _fsync_directory(path.parent)
+    fsync_directory(path.parent)
     return key
 
 
-def load_master_key_file(path: Path) -> MasterKey:
-    """Read the master key, refusing a file that others may read or of the wrong size."""
+def _read_key(path: Path) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError as exc:
@@ -210,10 +345,10 @@ def load_master_key_file(path: Path) -> MasterKey:
         os.close(fd)
     if len(key) != KEY_SIZE:
         raise VaultError(f"master key file {path} must hold exactly {KEY_SIZE} bytes")
-    return MasterKey(key)
+    return key
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)

@@ -13,6 +13,7 @@ the administration's (:mod:`gateway.registry.admin`).
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,8 +33,15 @@ from gateway.infra.datafiles import (
     write_private,
     write_public,
 )
+from gateway.infra.keyring import (
+    Keyring,
+    KeyVersion,
+    seal_derivation_root,
+    wrapping_key,
+    write_keyring,
+)
 from gateway.infra.seal import Signer, Suite
-from gateway.infra.vault import create_master_key_file
+from gateway.infra.vault import KEY_SIZE, MasterKey, create_master_key_file
 from gateway.registry.admin.certificates import issue_demo_certificate
 from gateway.registry.admin.keys import add_partner_key, add_witness_key, register_gateway_key
 from gateway.registry.admin.partners import add_partner
@@ -57,20 +65,17 @@ async def initialise(
     store: Store,
     actor: Ref,
     gateway_id: str = "euregate.emr",
+    master_key: str | None = None,
 ) -> InitReport:
     """Create whatever of the data directory is missing; with ``demo``, enrol the demo network.
 
     ``gateway_id`` names the gateway's own client certificate, which it presents to
-    partners' webhooks."""
+    partners' webhooks; ``master_key`` (the setting) a PKCS#11 URI of the first master key
+    in an HSM, else it is a new file."""
     report = InitReport()
     layout.root.mkdir(parents=True, exist_ok=True)
     layout.root.chmod(0o700)
-    if layout.master_key.exists():
-        report.kept.append(str(layout.master_key))
-    else:
-        layout.master_key.parent.mkdir(mode=0o700, exist_ok=True)
-        create_master_key_file(layout.master_key)
-        report.created.append(str(layout.master_key))
+    _master_key(layout, master_key, report)
     if layout.policy.exists():
         report.kept.append(str(layout.policy))
     else:
@@ -104,6 +109,24 @@ async def initialise(
             if await _demo_witness_key(store, layout, partner.id, actor=actor):
                 report.created.append(str(layout.partner_witness_key(partner.id)))
     return report
+
+
+def _master_key(layout: DataDir, uri: str | None, report: InitReport) -> None:
+    """The first master key: a new file, or the HSM key ``uri`` names, with a derivation root
+    of its own sealed under it. A data directory that has one keeps it."""
+    for kept in (layout.keyring, layout.master_key):
+        if kept.exists():
+            report.kept.append(str(kept))
+            return
+    layout.master_key.parent.mkdir(mode=0o700, exist_ok=True)
+    if uri is None:
+        create_master_key_file(layout.master_key)
+        report.created.append(str(layout.master_key))
+        return
+    token_key = wrapping_key(uri, 1, layout.master_key.parent)
+    seal_derivation_root(layout, MasterKey.of([token_key], root=secrets.token_bytes(KEY_SIZE)))
+    write_keyring(layout, Keyring((KeyVersion(1, uri, "current"),)))
+    report.created.extend([str(layout.derivation_key), str(layout.keyring)])
 
 
 def _signing_key(layout: DataDir, report: InitReport) -> Signer:

@@ -71,12 +71,17 @@ class Totp:
 
 def seal(totp: Totp, key: MasterKey, staff_id: str) -> bytes:
     plain = json.dumps({"secret": totp.secret, "last_step": totp.last_step}).encode()
-    return key.seal(plain, context=_CONTEXT + staff_id.encode()).to_bytes()
+    return key.seal(plain, context=sealed_context(staff_id)).to_bytes()
+
+
+def sealed_context(staff_id: str) -> bytes:
+    """What a staff account's TOTP state is sealed for."""
+    return _CONTEXT + staff_id.encode()
 
 
 def open_sealed(blob: bytes, key: MasterKey, staff_id: str) -> Totp:
     """The TOTP state of ``staff_id``; :class:`~gateway.infra.vault.VaultError` if it does not
     open."""
-    plain = key.open(SealedBlob.from_bytes(blob), context=_CONTEXT + staff_id.encode())
+    plain = key.open(SealedBlob.from_bytes(blob), context=sealed_context(staff_id))
     loaded = json.loads(plain)
     return Totp(secret=str(loaded["secret"]), last_step=loaded["last_step"])

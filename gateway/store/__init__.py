@@ -7,6 +7,11 @@ backends speak SQL."""
 from __future__ import annotations
 
 from gateway.store.interface import Store
+from gateway.store.interface.at_rest import (
+    AtRestStore,
+    SealedColumn,
+    SealedValue,
+)
 from gateway.store.interface.audit_log import (
     CHAIN_PAGE,
     AuditLog,
@@ -129,6 +134,7 @@ __all__ = [
     "PAGE_MAX",
     "Accepted",
     "Admission",
+    "AtRestStore",
     "AuditLog",
     "AuditReader",
     "AuditSearchStore",
@@ -174,8 +180,10 @@ __all__ = [
     "ReviewState",
     "ReviewStore",
     "RuleCount",
+    "SealedColumn",
     "SealedCopy",
     "SealedSegment",
+    "SealedValue",
     "SearchValues",
     "SignInBlock",
     "SignInThrottleStore",

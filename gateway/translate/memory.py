@@ -13,9 +13,11 @@ one copy (its recipient, reviewed or not) may use it. Unscoped, the backend uses
 alone. A second officer of the desk may confirm an entry (:meth:`MemoryBackend.confirm`), which
 lets it serve other desks' reviewed copies.
 
-At rest every remembered pair is sealed (AES-256-GCM under a key derived from the master key,
-bound to its language pair, row key, desk, author and confirming officer: a row moved to
-another desk, or a confirmation written into the database by hand, does not open) and its row
+At rest every remembered pair is sealed (AES-256-GCM, its data key wrapped by the master key, as
+every sealed value; rows sealed before keys rotated are under a key derived from the master key
+until ``keys rotate-master`` seals them anew. Each is bound to its language pair, row key, desk,
+author and confirming officer: a row moved to another desk, or a confirmation written into the
+database by hand, does not open) and its row
 is keyed by an HMAC of the source's normal form, so the database never holds a sentence in the
 clear and is never searched by one. The opened memory of a language pair lives in this process
 and is read again after it learns, and when the store's stamp of the pair (how many rows, the
@@ -107,7 +109,8 @@ class MemorySealer:
 
     def __init__(self, master_key: MasterKey) -> None:
         self._lookup_key = master_key.derive(_LOOKUP_PURPOSE)
-        self._sealer = MasterKey(master_key.derive(_SEAL_PURPOSE))
+        self._sealer = master_key
+        self._derived = MasterKey(master_key.derive(_SEAL_PURPOSE))
 
     def lookup_key(self, text: str, *, source: str, target: str) -> str:
         """The keyed hash a segment is stored under: its normal form, never its text."""
@@ -127,27 +130,14 @@ class MemorySealer:
         confirmed_by: str | None = None,
     ) -> bytes:
         body = json.dumps({"source": original, "target": translation}, ensure_ascii=False)
-        context = _context(source, target, source_key, desk, officer, confirmed_by)
+        context = _context(_KEYRING, source, target, source_key, desk, officer, confirmed_by)
         return self._sealer.seal(body.encode(), context=context).to_bytes()
 
     def open(self, record: MemoryRecord) -> MemoryEntry | None:
         """The entry, or None if it does not open as the row says it was sealed (another
         master key, or a row changed by hand: another desk, author or confirmation)."""
-        if record.seal_version == LEGACY_SEAL:
-            context = _legacy_context(
-                record.source_language, record.target_language, record.source_key
-            )
-        else:
-            context = _context(
-                record.source_language,
-                record.target_language,
-                record.source_key,
-                record.desk,
-                record.officer_id,
-                record.confirmed_by,
-            )
         try:
-            body = self._sealer.open(SealedBlob.from_bytes(record.sealed), context=context)
+            body = self._open(record)
         except VaultError:
             return None
         members = json.loads(body)
@@ -163,6 +153,45 @@ class MemorySealer:
             confirmed_by=record.confirmed_by,
             confirmed_at=record.confirmed_at,
         )
+
+    def _open(self, record: MemoryRecord) -> bytes:
+        blob = SealedBlob.from_bytes(record.sealed)
+        if record.seal_version == LEGACY_SEAL:
+            legacy = _legacy_context(
+                record.source_language, record.target_language, record.source_key
+            )
+            return self._derived.open(blob, context=legacy)
+        try:
+            return self._sealer.open(blob, context=self._bound(_KEYRING, record))
+        except VaultError:
+            return self._derived.open(blob, context=self._bound(_DERIVED, record))
+
+    @staticmethod
+    def _bound(scheme: str, record: MemoryRecord) -> bytes:
+        return _context(
+            scheme,
+            record.source_language,
+            record.target_language,
+            record.source_key,
+            record.desk,
+            record.officer_id,
+            record.confirmed_by,
+        )
+
+    def rewrapped(self, record: MemoryRecord) -> bytes:
+        """The row sealed under the master key's current version: its data key re-wrapped, or,
+        for a row sealed under the derived key of before, sealed anew under the master key;
+        :class:`~gateway.infra.vault.VaultError` if it does not open."""
+        blob = SealedBlob.from_bytes(record.sealed)
+        if record.seal_version != LEGACY_SEAL:
+            try:
+                context = self._bound(_KEYRING, record)
+                return self._sealer.rewrap(blob, context=context).to_bytes()
+            except VaultError:
+                pass
+        body = self._open(record)
+        context = self._bound(_KEYRING, record)
+        return self._sealer.seal(body, context=context).to_bytes()
 
     def confirmed(self, entry: MemoryEntry, record: MemoryRecord, officer: str) -> bytes:
         """``entry`` sealed again as confirmed by ``officer``."""
@@ -450,6 +479,12 @@ def _legacy_context(source: str, target: str, source_key: str) -> bytes:
     return f"translation-memory\x00{source}\x00{target}\x00{source_key}".encode()
 
 
-def _context(*members: str | None) -> bytes:
+_DERIVED: Final = "translation-memory/2"
+"""Rows sealed under the key derived from the master key, before keys rotated."""
+_KEYRING: Final = "translation-memory/3"
+"""Rows sealed under the master key itself, re-wrapped when it rotates."""
+
+
+def _context(scheme: str, *members: str | None) -> bytes:
     """Pair, row key, desk, author and confirming officer: what a sealed row is bound to."""
-    return ("translation-memory/2\x00" + "\x00".join(m or "" for m in members)).encode()
+    return (scheme + "\x00" + "\x00".join(m or "" for m in members)).encode()

@@ -17,6 +17,7 @@ from gateway.edges.cli import (
     delivery,
     doctor,
     inbox,
+    key_lifecycle,
     partner_kit,
     policy,
     requests,
@@ -31,6 +32,7 @@ from gateway.edges.cli import (
 from gateway.edges.cli.common import output_language
 from gateway.edges.problems import problem_document
 from gateway.infra.errors import EuregateError
+from gateway.infra.vault import VaultError
 
 COMMAND_GROUPS = (
     admin,
@@ -48,6 +50,7 @@ COMMAND_GROUPS = (
     witness,
     doctor,
     upkeep,
+    key_lifecycle,
 )
 
 
@@ -71,6 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EuregateError as error:
         detail = problem_document(error, language=output_language(args))["detail"]
         print(f"euregate: {detail}", file=sys.stderr)
+        return 1
+    except VaultError as error:
+        print(f"euregate: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -22,11 +22,16 @@ from gateway.edges.cli.common import (
 from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir
 from gateway.infra.errors import RegistryError
+from gateway.infra.expiry import soonest_first
 from gateway.registry import datadir, production
 from gateway.registry.admin.certificates import (
     issue_certificate,
     issue_webhook_certificate,
     revoke_certificate,
+)
+from gateway.registry.admin.gateway_certificates import (
+    certificates_due,
+    renew_gateway_certificates,
 )
 from gateway.registry.admin.partners import (
     add_partner,
@@ -63,15 +68,19 @@ def _register_init(commands: Subparsers) -> None:
         help="with --production, run as root: give the data directory to this account "
         f"(such as {production.SERVICE_ACCOUNT})",
     )
+    _add_server_names(parser, "localhost, 127.0.0.1, ::1")
+    parser.set_defaults(handler=run_init)
+
+
+def _add_server_names(parser: argparse.ArgumentParser, default: str) -> None:
     parser.add_argument(
         "--server-name",
         action="append",
         dest="server_names",
         metavar="NAME",
-        help="a DNS name or IP address for the server certificate (repeatable; "
-        "default: localhost, 127.0.0.1, ::1)",
+        help="a DNS name or IP address for the server certificate "
+        f"(repeatable; default: {default})",
     )
-    parser.set_defaults(handler=run_init)
 
 
 async def run_init(args: argparse.Namespace) -> int:
@@ -90,6 +99,7 @@ async def run_init(args: argparse.Namespace) -> int:
             store=store,
             actor=cli_actor(),
             gateway_id=config.gateway_id,
+            master_key=config.master_key,
         )
     for path in report.created:
         print(f"created  {path}")
@@ -292,6 +302,22 @@ def _register_cert(commands: Subparsers) -> None:
     webhook.add_argument("--out", type=Path, default=None, help="directory for webhook.pem")
     webhook.set_defaults(handler=run_cert_webhook)
 
+    renew = group.add_parser(
+        "renew",
+        help="certify the gateway's own server and client keys anew under its CA "
+        "(a running gateway presents the new server certificate after SIGHUP)",
+    )
+    add_data_dir(renew)
+    _add_server_names(renew, "the names it has")
+    renew.set_defaults(handler=run_cert_renew)
+
+    expiry = group.add_parser(
+        "expiry", help="every certificate in use with the days it has left, soonest first"
+    )
+    add_data_dir(expiry)
+    expiry.add_argument("--json", action="store_true", help="machine-readable output")
+    expiry.set_defaults(handler=run_cert_expiry)
+
 
 def _add_request(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -362,6 +388,48 @@ async def run_cert_webhook(args: argparse.Namespace) -> int:
     print(f"certificate  {issued.certificate_path}")
     print(f"client CA    {issued.ca_path}  (the webhook admits the gateway's certificate by it)")
     print(f"fingerprint  {issued.fingerprint}")
+    return 0
+
+
+async def run_cert_renew(args: argparse.Namespace) -> int:
+    data = layout(args)
+    async with open_store(args) as store:
+        renewed = await renew_gateway_certificates(
+            data, store, now=SystemClock().now(), actor=cli_actor(), server_names=args.server_names
+        )
+    for certificate in renewed:
+        print(
+            f"renewed {certificate.use:<6}  until {certificate.not_after:%Y-%m-%d}  "
+            f"sha256 {certificate.fingerprint}"
+        )
+    print("a running gateway presents the new server certificate after `kill -HUP` (or a restart)")
+    return 0
+
+
+async def run_cert_expiry(args: argparse.Namespace) -> int:
+    config = settings(args)
+    data = DataDir(config.data_dir)
+    now = SystemClock().now()
+    async with open_store(args) as store:
+        found = soonest_first(await certificates_due(data, store))
+    if args.json:
+        print(json.dumps([c.as_json(now) for c in found], indent=1))
+        return 0
+    warn = config.certificate_warn_days
+    print_table(
+        ("holder", "use", "until", "days left", "", "fingerprint"),
+        [
+            (
+                c.holder,
+                c.use,
+                f"{c.not_after:%Y-%m-%d}",
+                c.days_left(now),
+                "RENEW" if c.days_left(now) < warn else "",
+                c.fingerprint[:16],
+            )
+            for c in found
+        ],
+    )
     return 0
 
 

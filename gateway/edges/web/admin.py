@@ -8,11 +8,12 @@ the store keeps.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Final
 
 from aiohttp import web
 
-from gateway.contract.partners import PartnerState
+from gateway.contract.partners import Certificate, CertificateState, PartnerState
 from gateway.edges.web import present
 from gateway.edges.web.frame import (
     NavEntry,
@@ -24,6 +25,7 @@ from gateway.edges.web.frame import (
     require_permission,
 )
 from gateway.infra.errors import NotFound, RegistryError
+from gateway.infra.expiry import WARN_DAYS, days_left
 from gateway.infra.i18n import N_, translate
 from gateway.registry.admin.partners import change_partner_state
 from gateway.render import labels
@@ -74,7 +76,12 @@ async def partners(request: web.Request, viewer: Viewer) -> web.Response:
             "country": labels.country_name(p.country, language),
             "agency": present.label("agency_type", p.agency_type, language),
             "certificates": [
-                (c, viewer.moment(c.not_before), viewer.moment(c.not_after))
+                (
+                    c,
+                    viewer.moment(c.not_before),
+                    viewer.moment(c.not_after),
+                    _renew_soon(c, now),
+                )
                 for c in await store.certificates(p.id)
             ],
             "keys": [
@@ -106,6 +113,14 @@ async def change_partner(request: web.Request, viewer: Viewer) -> web.Response:
     message = N_("{id} is suspended.") if suspend else N_("{id} works again.")
     await flash(request, translate(message, viewer.language, id=partner_id))
     raise web.HTTPSeeOther(PARTNERS_PATH)
+
+
+def _renew_soon(certificate: Certificate, now: datetime) -> int | None:
+    """The days an active certificate has left, if it is time to renew it."""
+    if certificate.state != CertificateState.ACTIVE:
+        return None
+    left = days_left(certificate.not_after, now)
+    return left if left < WARN_DAYS else None
 
 
 def _state_label(language: str) -> Callable[[object], str]:

@@ -382,6 +382,59 @@ class StoreRestored(AuditEvent):
     )
 
 
+class MasterKeyRotationStarted(AuditEvent):
+    """An administrator began rotating the master key: a new version seals from now on, and
+    what older versions sealed is being re-wrapped under it."""
+
+    kind = EventKind.MASTER_KEY_ROTATION_STARTED
+    withheld = "the keys themselves, and what they seal"
+    by: Ref = acted_by(ADMIN, doc="the administrator who ran `euregate keys rotate-master`")
+    version: int = datum("the new version")
+    holder: str = datum("where the new version is kept: `file` or `pkcs11` (an HSM)")
+    draining: tuple[int, ...] = datum("the versions whose values are re-wrapped under it")
+
+
+class MasterKeyRotated(AuditEvent):
+    """Every value sealed under the master key is under its current version; the versions it
+    replaced are retired."""
+
+    kind = EventKind.MASTER_KEY_ROTATED
+    withheld = "the keys themselves, and what they seal"
+    by: Ref = acted_by(ADMIN, doc="the administrator who ran `euregate keys rotate-master`")
+    version: int = datum("the current version")
+    retired: tuple[int, ...] = datum("the versions retired")
+    rewrapped: dict[str, int] = datum(
+        "how many values of each kind the last run re-wrapped (signal bodies, released texts, "
+        "rejection reasons, staff TOTP secrets, translation memory entries); a run cut short "
+        "re-wrapped the rest"
+    )
+
+
+class GatewayKeyRotated(AuditEvent):
+    """An administrator replaced the gateway's signing key: the new one signs from now on, the
+    old one is listed until it retires after the grace period."""
+
+    kind = EventKind.GATEWAY_KEY_ROTATED
+    withheld = "the private keys"
+    by: Ref = acted_by(ADMIN, doc="the administrator who ran `euregate keys rotate-signing`")
+    key_id: str = datum("the new key's id", subject=RefKind.GATEWAY_KEY)
+    replaces: str = datum("the old key's id")
+    retires_at: str = datum("when the old key retires (the end of the grace period)")
+
+
+class GatewayCertificateRenewed(AuditEvent):
+    """An administrator renewed one of the gateway's own certificates: its key certified anew
+    by the gateway's CA."""
+
+    kind = EventKind.GATEWAY_CERTIFICATE_RENEWED
+    withheld = "the private key"
+    by: Ref = acted_by(ADMIN, doc="the administrator who ran `euregate cert renew`")
+    use: str = datum("`server` (the listeners') or `client` (presented to webhooks)")
+    fingerprint: str = datum("SHA-256 fingerprint of the new certificate")
+    serial: str = datum("its serial number, in hexadecimal")
+    not_after: str = datum("when it runs out")
+
+
 # --- the transparency log: witnesses ---------------------------------------------------------
 
 
@@ -711,6 +764,10 @@ EVENTS: Final[Mapping[EventKind, type[AuditEvent]]] = {
         AtRestUpgraded,
         StoreMigrated,
         StoreRestored,
+        MasterKeyRotationStarted,
+        MasterKeyRotated,
+        GatewayKeyRotated,
+        GatewayCertificateRenewed,
         WitnessKeyAdded,
         WitnessKeyRetired,
         CheckpointCosigned,

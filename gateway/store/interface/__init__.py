@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Protocol, Self
 
 from gateway.store.health import StoreHealth
+from gateway.store.interface.at_rest import AtRestStore
 from gateway.store.interface.audit_log import AuditLog
 from gateway.store.interface.audit_search import AuditSearchStore
 from gateway.store.interface.audit_tree import AuditTreeStore
@@ -47,6 +48,7 @@ class Store(
     AuditTreeStore,
     WitnessStore,
     OperationsStore,
+    AtRestStore,
     Protocol,
 ):
     """Everything Euregate keeps, behind awaited methods that take and return records. Start

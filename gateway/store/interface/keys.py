@@ -37,6 +37,14 @@ class KeyStore(Protocol):
         """Register a public signing key of the gateway, once per key id."""
         ...
 
+    async def rotate_gateway_key(
+        self, key: GatewayKey, *, replaces: str, retires_at: datetime, event: AuditEvent
+    ) -> GatewayKey:
+        """Register ``key`` and set the key ``replaces`` to retire at ``retires_at``, in one
+        transaction; the old key as it is now. The old key must be registered and not retiring
+        yet (:class:`~gateway.infra.errors.RegistryError`)."""
+        ...
+
     async def gateway_keys(self) -> list[GatewayKey]:
         """The gateway's public signing keys, retired ones too, oldest first."""
         ...

@@ -66,6 +66,7 @@ from gateway.infra.clock import Clock
 from gateway.infra.errors import SettingInvalid
 from gateway.infra.i18n import N_
 from gateway.store.interface import Store
+from gateway.store.postgres.at_rest import PostgresAtRest
 from gateway.store.postgres.audit_search import PostgresAuditSearch
 from gateway.store.postgres.audit_tree import PostgresAuditTree
 from gateway.store.postgres.database import Database, StoreClosed
@@ -107,6 +108,7 @@ PORTED: Final = (
     "memory",
     "witnesses",
     "operations",
+    "at_rest",
 )
 """The concerns (modules of :mod:`gateway.store.interface`) the PostgreSQL store keeps."""
 
@@ -164,6 +166,7 @@ class PostgresStore(
     PostgresWitnesses,
     PostgresMemory,
     PostgresOperations,
+    PostgresAtRest,
     Store,
 ):
     """Everything Euregate keeps, in one PostgreSQL database that several gateway processes may

@@ -87,17 +87,30 @@ class PostgresKeys(Database, KeyStore):
 
     async def add_gateway_key(self, key: GatewayKey, event: AuditEvent) -> GatewayKey:
         async def write(tx: Transaction) -> GatewayKey:
-            try:
-                await tx.conn.execute(
-                    f"INSERT INTO gateway_keys ({_GATEWAY_COLUMNS}) VALUES (%s, %s, %s, %s, %s)",
-                    (key.key_id, key.algorithm, key.public_key, key.created_at, key.retired_at),
-                )
-            except UniqueViolation as exc:
-                raise RegistryError(
-                    "gateway key {key_id} is already registered", key_id=key.key_id
-                ) from exc
+            await _insert_gateway_key(tx, key)
             await tx.append(event)
             return key
+
+        return await self.write(write)
+
+    async def rotate_gateway_key(
+        self, key: GatewayKey, *, replaces: str, retires_at: datetime, event: AuditEvent
+    ) -> GatewayKey:
+        async def write(tx: Transaction) -> GatewayKey:
+            cursor = await tx.conn.execute(
+                "UPDATE gateway_keys SET retired_at = %s WHERE key_id = %s AND retired_at IS NULL "
+                f"RETURNING {_GATEWAY_COLUMNS}",
+                (retires_at, replaces),
+            )
+            row = await cursor.fetchone()
+            if row is None:
+                raise RegistryError(
+                    "gateway key {key_id} is not the one in use (unknown, or retiring already)",
+                    key_id=replaces,
+                )
+            await _insert_gateway_key(tx, key)
+            await tx.append(event)
+            return _gateway_key(row)
 
         return await self.write(write)
 
@@ -106,18 +119,27 @@ class PostgresKeys(Database, KeyStore):
             cursor = await conn.execute(
                 f"SELECT {_GATEWAY_COLUMNS} FROM gateway_keys ORDER BY created_at, key_id"
             )
-            return [
-                GatewayKey(
-                    key_id=row[0],
-                    algorithm=row[1],
-                    public_key=row[2],
-                    created_at=row[3],
-                    retired_at=row[4],
-                )
-                for row in await cursor.fetchall()
-            ]
+            return [_gateway_key(row) for row in await cursor.fetchall()]
 
         return await self.read(read)
+
+
+async def _insert_gateway_key(tx: Transaction, key: GatewayKey) -> None:
+    try:
+        await tx.conn.execute(
+            f"INSERT INTO gateway_keys ({_GATEWAY_COLUMNS}) VALUES (%s, %s, %s, %s, %s)",
+            (key.key_id, key.algorithm, key.public_key, key.created_at, key.retired_at),
+        )
+    except UniqueViolation as exc:
+        raise RegistryError(
+            "gateway key {key_id} is already registered", key_id=key.key_id
+        ) from exc
+
+
+def _gateway_key(row: tuple[Any, ...]) -> GatewayKey:
+    return GatewayKey(
+        key_id=row[0], algorithm=row[1], public_key=row[2], created_at=row[3], retired_at=row[4]
+    )
 
 
 def _key_from_row(row: tuple[Any, ...]) -> PartnerKey:

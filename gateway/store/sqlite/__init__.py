@@ -8,6 +8,7 @@ from pathlib import Path
 
 from gateway.store.interface import Store
 from gateway.store.interface.inspection import StoreFacts
+from gateway.store.sqlite.at_rest import SqliteAtRest
 from gateway.store.sqlite.audit_search import SqliteAuditSearch
 from gateway.store.sqlite.audit_tree import SqliteAuditTree
 from gateway.store.sqlite.database import Database, StoreClosed
@@ -50,6 +51,7 @@ class SqliteStore(
     SqliteAuditTree,
     SqliteWitnesses,
     SqliteOperations,
+    SqliteAtRest,
     Store,
 ):
     """Everything Euregate keeps, in one SQLite file. ``async with`` it, or start it before

@@ -83,23 +83,28 @@ class SqliteKeys(Database, KeyStore):
 
     async def add_gateway_key(self, key: GatewayKey, event: AuditEvent) -> GatewayKey:
         def write(tx: Transaction) -> GatewayKey:
-            try:
-                tx.conn.execute(
-                    f"INSERT INTO gateway_keys ({_GATEWAY_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
-                    (
-                        key.key_id,
-                        key.algorithm,
-                        key.public_key,
-                        timestamp(key.created_at),
-                        stored_or_none(key.retired_at),
-                    ),
-                )
-            except sqlite3.IntegrityError as exc:
-                raise RegistryError(
-                    "gateway key {key_id} is already registered", key_id=key.key_id
-                ) from exc
+            _insert_gateway_key(tx.conn, key)
             tx.append(event)
             return key
+
+        return await self.write(write)
+
+    async def rotate_gateway_key(
+        self, key: GatewayKey, *, replaces: str, retires_at: datetime, event: AuditEvent
+    ) -> GatewayKey:
+        def write(tx: Transaction) -> GatewayKey:
+            changed = tx.conn.execute(
+                "UPDATE gateway_keys SET retired_at = ? WHERE key_id = ? AND retired_at IS NULL",
+                (timestamp(retires_at), replaces),
+            ).rowcount
+            if not changed:
+                raise RegistryError(
+                    "gateway key {key_id} is not the one in use (unknown, or retiring already)",
+                    key_id=replaces,
+                )
+            _insert_gateway_key(tx.conn, key)
+            tx.append(event)
+            return next(k for k in _gateway_keys(tx.conn) if k.key_id == replaces)
 
         return await self.write(write)
 
@@ -137,6 +142,24 @@ def _one_key(conn: sqlite3.Connection, partner_id: str, key_id: str) -> PartnerK
     if row is None:
         raise RegistryError("partner {id} has no key {key_id}", id=partner_id, key_id=key_id)
     return _key_from_row(row)
+
+
+def _insert_gateway_key(conn: sqlite3.Connection, key: GatewayKey) -> None:
+    try:
+        conn.execute(
+            f"INSERT INTO gateway_keys ({_GATEWAY_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
+            (
+                key.key_id,
+                key.algorithm,
+                key.public_key,
+                timestamp(key.created_at),
+                stored_or_none(key.retired_at),
+            ),
+        )
+    except sqlite3.IntegrityError as exc:
+        raise RegistryError(
+            "gateway key {key_id} is already registered", key_id=key.key_id
+        ) from exc
 
 
 def _gateway_keys(conn: sqlite3.Connection) -> list[GatewayKey]:
