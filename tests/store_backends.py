@@ -2,9 +2,8 @@
 each test there runs once per backend that keeps its concern, against the interface alone, on
 an empty store (``empty_store``) and a clock the test moves (``store_clock``). Whatever a test
 asks of it, every time in every record the store returns must be aware and in UTC
-(:class:`TimesChecked`). SQLite keeps every concern; PostgreSQL those in
-:data:`gateway.store.postgres.PORTED` (its tests get a database of their own on the session's
-cluster, :mod:`tests.postgres`)."""
+(:class:`TimesChecked`). Both backends keep every concern (the PostgreSQL tests get a database
+of their own on the session's cluster, :mod:`tests.postgres`)."""
 
 from __future__ import annotations
 
@@ -20,49 +19,31 @@ import pytest
 
 from gateway.infra.clock import FixedClock
 from gateway.store import Store
-from gateway.store.postgres import PORTED, UNPORTED, PostgresStore
+from gateway.store.postgres import PostgresStore
 from gateway.store.sqlite import SqliteStore
 
 BACKENDS: Final = ("sqlite", "postgres")
-CONTRACT_PREFIX: Final = "test_store_contract_"
 START: Final = datetime(2026, 3, 2, 9, 0, 7, 123456, tzinfo=UTC)
 """Where the clock of each contract test starts: a time with microseconds, in UTC."""
 
 
-def backends_keeping(concerns: tuple[str, ...]) -> tuple[str, ...]:
-    """The backends that keep every one of ``concerns``: SQLite always, PostgreSQL once they
-    are ported to it."""
-    return tuple(name for name in BACKENDS if name == "sqlite" or set(concerns) <= set(PORTED))
-
-
 def parametrize_empty_store(metafunc: pytest.Metafunc) -> None:
-    """Run a test that takes ``empty_store`` once per backend that keeps what it uses: the
-    concerns its module names in ``STORE_CONCERNS``, else a contract module's own concern
-    (``test_store_contract_<concern>``); a test elsewhere uses the whole store, so it runs
-    on PostgreSQL once nothing is left to port."""
-    if "empty_store" not in metafunc.fixturenames:
-        return
-    module = metafunc.module.__name__.rpartition(".")[2]
-    if module.startswith(CONTRACT_PREFIX):
-        concerns = (module.removeprefix(CONTRACT_PREFIX),)
-    else:
-        concerns = () if not UNPORTED else ("everything",)
-    concerns = getattr(metafunc.module, "STORE_CONCERNS", concerns)
-    metafunc.parametrize("empty_store", backends_keeping(concerns), indirect=True)
+    """Run a test that takes ``empty_store`` once per backend."""
+    if "empty_store" in metafunc.fixturenames:
+        metafunc.parametrize("empty_store", BACKENDS, indirect=True)
 
 
 @asynccontextmanager
 async def open_backend(
     name: str, request: pytest.FixtureRequest, directory: Path, clock: FixedClock
 ) -> AsyncIterator[Store]:
-    """A new, empty store of backend ``name``, started; closed after. The PostgreSQL one is
-    started as far as it is ported (``partial``)."""
+    """A new, empty store of backend ``name``, started; closed after."""
     if name == "sqlite":
         async with SqliteStore(directory / "euregate.db", clock=clock) as store:
             yield store
     elif name == "postgres":
         url = request.getfixturevalue("postgres_url")
-        async with PostgresStore(url, clock=clock, pool_size=4, partial=True) as store:
+        async with PostgresStore(url, clock=clock, pool_size=4) as store:
             yield store
     else:
         raise ValueError(f"no store backend {name!r}")

@@ -14,23 +14,24 @@ from typing import Any
 import psycopg
 import pytest
 
+from gateway.contract.partners import DEMO_NETWORK
 from gateway.infra.clock import SystemClock
 from gateway.infra.config import load_settings
 from gateway.infra.errors import SettingInvalid
 from gateway.store import verify_chain
 from gateway.store.migrations import SCHEMA_VERSION
 from gateway.store.migrations.postgres_ddl import POSTGRES_ONLY_COLUMNS
-from gateway.store.postgres import UNPORTED, NotPorted, PostgresStore, StoreClosed
+from gateway.store.postgres import PostgresStore
 from gateway.store.postgres.database import ChainNotLocked, Transaction
 from gateway.store.postgres.schema import SchemaTooNew
-from gateway.store.sqlite.schema import create_schema as create_sqlite_schema
+from gateway.store.sqlite.schema import open_schema as create_sqlite_schema
 from tests.test_store_contract_audit_log import event
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def opened(url: str) -> PostgresStore:
-    return PostgresStore(url, clock=SystemClock(), pool_size=2, partial=True)
+    return PostgresStore(url, clock=SystemClock(), pool_size=2)
 
 
 def sqlite_columns(path: Path) -> dict[str, set[str]]:
@@ -107,11 +108,12 @@ async def test_a_database_migrated_by_a_newer_euregate_is_refused(postgres_url: 
 APPENDER = """
 import asyncio, sys
 from gateway.infra.audit import events, refs
+from gateway.contract.partners import DEMO_NETWORK
 from gateway.infra.clock import SystemClock
 from gateway.store.postgres import PostgresStore
 
 async def main(url: str, name: str, count: int) -> None:
-    async with PostgresStore(url, clock=SystemClock(), pool_size=3, partial=True) as store:
+    async with PostgresStore(url, clock=SystemClock(), pool_size=3) as store:
         await asyncio.gather(*(
             store.record(events.PolicyExplained(
                 by=refs.partner(f"{name}-{n}"), body_sha256=f"{n:064x}",
@@ -182,24 +184,7 @@ async def test_reads_cannot_write(postgres_url: str) -> None:
             await store.read(writing)
 
 
-async def test_a_store_with_unported_concerns_creates_the_schema_and_refuses_to_go_on(
-    postgres_url: str,
-) -> None:
-    assert UNPORTED, "every concern is ported: drop the refusal and this test"
-    store = PostgresStore(postgres_url, clock=SystemClock())
-
-    with pytest.raises(SettingInvalid) as refused:
-        await store.start()
-
-    assert refused.value.params["setting"] == "database_url"
-    with pytest.raises(StoreClosed):
-        await store.policy_in_force()
-    with psycopg.connect(postgres_url) as conn:
-        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    assert row == (str(SCHEMA_VERSION),)
-
-
-def test_init_on_postgresql_creates_the_schema_and_says_why_it_stops(
+def test_init_on_postgresql_keeps_the_registry_there_and_the_keys_in_the_data_directory(
     postgres_url: str, tmp_path: Path
 ) -> None:
     done = subprocess.run(
@@ -210,12 +195,15 @@ def test_init_on_postgresql_creates_the_schema_and_says_why_it_stops(
         capture_output=True, text=True, cwd=REPO, timeout=120, check=False,
     )  # fmt: skip
 
-    assert done.returncode == 1, done.stderr
-    assert "database_url: the PostgreSQL store does not yet keep everything" in done.stderr
+    assert done.returncode == 0, done.stderr
     with psycopg.connect(postgres_url) as conn:
-        assert conn.execute("SELECT count(*) FROM audit").fetchone() == (0,)
+        partners = conn.execute("SELECT count(*) FROM partners").fetchone()
+        added = conn.execute("SELECT count(*) FROM audit WHERE kind = 'partner.added'").fetchone()
         row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    assert partners == added == (len(DEMO_NETWORK),)
     assert row == (str(SCHEMA_VERSION),)
+    assert (tmp_path / "data" / "keys" / "signing.key").exists()
+    assert not (tmp_path / "data" / "euregate.db").exists()
 
 
 def test_the_database_url_is_a_setting_of_its_own_kind(tmp_path: Path) -> None:
@@ -223,12 +211,6 @@ def test_the_database_url_is_a_setting_of_its_own_kind(tmp_path: Path) -> None:
         load_settings(data_dir=tmp_path, database_url="mysql://db/euregate")
     assert refused.value.params["setting"] == "database_url"
     assert load_settings(data_dir=tmp_path).database_url is None
-
-
-async def test_an_unported_method_says_so(postgres_url: str) -> None:
-    async with opened(postgres_url) as store:
-        with pytest.raises(NotPorted, match=UNPORTED[0]):
-            await getattr(store, UNPORTED[0])()
 
 
 def test_the_cluster_runs_as_an_unprivileged_user(postgres_url: str) -> None:

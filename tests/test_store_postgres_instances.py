@@ -51,9 +51,7 @@ async def instances(url: str, *clocks: FixedClock) -> AsyncIterator[list[Postgre
     """One started store per clock, all on the database at ``url``."""
     async with contextlib.AsyncExitStack() as stack:
         yield [
-            await stack.enter_async_context(
-                PostgresStore(url, clock=clock, pool_size=3, partial=True)
-            )
+            await stack.enter_async_context(PostgresStore(url, clock=clock, pool_size=3))
             for clock in clocks
         ]
 
@@ -208,7 +206,7 @@ from gateway.store.postgres import PostgresStore
 
 async def main(url: str) -> None:
     clock = SystemClock()
-    async with PostgresStore(url, clock=clock, pool_size=1, partial=True) as store:
+    async with PostgresStore(url, clock=clock, pool_size=1) as store:
         copies = await store.pending_copies(due=clock.now(), limit=3)
         print(" ".join(copy.id for copy in copies), flush=True)
         await asyncio.Event().wait()

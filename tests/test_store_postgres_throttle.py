@@ -34,7 +34,7 @@ from gateway.store.postgres import PostgresStore
 async def main(url: str, attempts: int) -> None:
     now = datetime(2026, 3, 2, 9, tzinfo=UTC)
     policy = ThrottlePolicy(burst=10)
-    async with PostgresStore(url, clock=SystemClock(), pool_size=4, partial=True) as store:
+    async with PostgresStore(url, clock=SystemClock(), pool_size=4) as store:
         waits = await asyncio.gather(*(
             store.admit_sign_in(address="192.0.2.7", name_key=f"n{n}", now=now, policy=policy)
             for n in range(attempts)
@@ -48,7 +48,7 @@ asyncio.run(main(sys.argv[1], int(sys.argv[2])))
 async def test_processes_admitting_at_once_spend_each_attempt_of_an_address_once(
     postgres_url: str,
 ) -> None:
-    async with PostgresStore(postgres_url, clock=FixedClock(START), partial=True):
+    async with PostgresStore(postgres_url, clock=FixedClock(START)):
         pass  # the schema first, so that the processes only admit
     processes = [
         await asyncio.create_subprocess_exec(
@@ -77,7 +77,6 @@ async def test_pruning_forgets_old_rows_but_those_another_transaction_holds(
         clock=FixedClock(START),
         pool_size=2,
         statement_timeout=timedelta(seconds=20),
-        partial=True,
     )
     async with store:
         for address in (HELD, FREE):

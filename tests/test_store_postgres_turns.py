@@ -38,8 +38,7 @@ INSTANCES = 4
 async def stores(url: str, count: int = INSTANCES) -> list[PostgresStore]:
     """``count`` stores on ``url``, started one after the other (the first creates the schema)."""
     return [
-        await PostgresStore(url, clock=SystemClock(), pool_size=2, partial=True).start()
-        for _ in range(count)
+        await PostgresStore(url, clock=SystemClock(), pool_size=2).start() for _ in range(count)
     ]
 
 
@@ -180,7 +179,7 @@ async def test_a_sequencer_whose_session_ended_leads_again_once_it_holds_the_loc
     postgres_url: str,
 ) -> None:
     """The database restarted under it: it stops leading, takes the lock again, goes on."""
-    async with PostgresStore(postgres_url, clock=SystemClock(), partial=True) as store:
+    async with PostgresStore(postgres_url, clock=SystemClock()) as store:
         lock = SessionLock(postgres_url, "sequencer", retry=0.05, check=0.05)
         running = asyncio.create_task(
             Sequencer(
@@ -240,7 +239,7 @@ from gateway.store.postgres import PostgresStore
 from gateway.transparency.sequencer import Sequencer
 
 async def main(url: str) -> None:
-    async with PostgresStore(url, clock=SystemClock(), pool_size=2, partial=True) as store:
+    async with PostgresStore(url, clock=SystemClock(), pool_size=2) as store:
         await Sequencer(
             store=store,
             signer=Ed25519Signer(DEFAULT_ORIGIN, Signer.generate()),
@@ -266,7 +265,7 @@ async def test_when_the_leading_sequencer_is_killed_the_other_instance_takes_ove
         running.append(process)
         return process
 
-    async with PostgresStore(postgres_url, clock=SystemClock(), partial=True) as store:
+    async with PostgresStore(postgres_url, clock=SystemClock()) as store:
 
         async def integrated(size: int) -> bool:
             assert all(p.returncode is None for p in running), "a sequencer process ended"
@@ -299,5 +298,5 @@ async def test_the_sequencer_leads_by_a_lock_in_a_shared_database_else_by_a_lock
 ) -> None:
     async with SqliteStore(tmp_path / "euregate.db", clock=SystemClock()) as sqlite_store:
         assert isinstance(await sqlite_store.sequencer_leadership(tmp_path / "lock"), LockFile)
-    async with PostgresStore(postgres_url, clock=SystemClock(), partial=True) as postgres_store:
+    async with PostgresStore(postgres_url, clock=SystemClock()) as postgres_store:
         assert isinstance(await postgres_store.sequencer_leadership(tmp_path / "lock"), SessionLock)

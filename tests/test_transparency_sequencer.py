@@ -10,6 +10,7 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -66,15 +67,28 @@ def tree_of(entries: list[audit.AuditEntry]) -> MemoryTiles:
     return memory
 
 
-def database(store: Store) -> Path:
-    path: Path = store.path  # type: ignore[attr-defined]
-    return path
+def tamper(store: Store, statement: str, postgres: str | None = None) -> None:
+    """What someone with the database can do, behind the gateway's back: ``statement`` on
+    SQLite's file, ``postgres`` (the same in PostgreSQL's words, else ``statement``) on the
+    PostgreSQL database."""
+    url: str | None = getattr(store, "url", None)
+    if url is None:
+        with sqlite3.connect(store.path) as conn:  # type: ignore[attr-defined]
+            conn.execute(statement)
+        return
+    with psycopg.connect(url) as conn:
+        conn.execute(postgres or statement)  # type: ignore[call-overload]
 
 
-def tamper(store: Store, statement: str, *parameters: object) -> None:
-    """What someone with the database file can do, behind the gateway's back."""
-    with sqlite3.connect(database(store)) as conn:
-        conn.execute(statement, parameters)
+POSTGRES_PREV_BROKEN = (
+    "UPDATE audit SET entry = convert_to(replace(convert_from(entry, 'UTF8'), "
+    "'\"prev\":\"', '\"prev\":\"f'), 'UTF8') WHERE seq = 4"
+)
+
+
+def text_replaced(column: str, old: str, new: str) -> str:
+    """PostgreSQL's ``replace`` on a column of UTF-8 bytes (SQLite's works on them as they are)."""
+    return f"convert_to(replace(convert_from({column}, 'UTF8'), '{old}', '{new}'), 'UTF8')"
 
 
 async def until_size(store: Store, size: int) -> None:
@@ -181,7 +195,11 @@ async def test_a_changed_entry_of_the_tree_stops_it_where_it_is(
     await empty_store.record_all([explained(n) for n in range(5)])
     sequencer = make_sequencer(empty_store, store_clock, tmp_path)
     before = await sequencer.catch_up()
-    tamper(empty_store, "UPDATE audit SET entry = replace(entry, 'p4', 'p9') WHERE seq = 5")
+    tamper(
+        empty_store,
+        "UPDATE audit SET entry = replace(entry, 'p4', 'p9') WHERE seq = 5",
+        f"UPDATE audit SET entry = {text_replaced('entry', 'p4', 'p9')} WHERE seq = 5",
+    )
     await empty_store.record(explained(6))
 
     with pytest.raises(AuditLogDiverged):
@@ -195,7 +213,11 @@ async def test_changed_tiles_are_not_signed_over(
     await empty_store.record_all([explained(n) for n in range(5)])
     sequencer = make_sequencer(empty_store, store_clock, tmp_path)
     before = await sequencer.catch_up()
-    tamper(empty_store, "UPDATE audit_tiles SET hashes = zeroblob(160) WHERE level = 0")
+    tamper(
+        empty_store,
+        "UPDATE audit_tiles SET hashes = zeroblob(160) WHERE level = 0",
+        "UPDATE audit_tiles SET hashes = decode(repeat('00', 160), 'hex') WHERE level = 0",
+    )
     await empty_store.record(explained(6))
 
     with pytest.raises(AuditLogDiverged) as diverged:
@@ -213,6 +235,7 @@ async def test_entries_up_to_one_that_does_not_name_its_predecessor_are_integrat
     tamper(
         empty_store,
         'UPDATE audit SET entry = replace(entry, \'"prev":"\', \'"prev":"f\') WHERE seq = 4',
+        POSTGRES_PREV_BROKEN,
     )
     sequencer = make_sequencer(empty_store, store_clock, tmp_path)
 

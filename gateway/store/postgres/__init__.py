@@ -2,20 +2,15 @@
 one machine or several, may share (:mod:`gateway.store.postgres.database`), the SQL of each
 concern in its module.
 
-It is being ported concern by concern. :data:`PORTED` names the concerns it keeps (the modules
-of :mod:`gateway.store.interface`); every other method of :class:`Store` is a placeholder that
-raises :class:`NotPorted`, and :meth:`PostgresStore.start`, once it has created or migrated the
-schema, refuses to go on with placeholders (:class:`~gateway.infra.errors.SettingInvalid` on
-``database_url``) unless the store is built with ``partial=True``, which only the tests do. So
-``euregate init --database postgresql://...`` creates the schema and stops there, and no
-command and no ``serve`` runs on PostgreSQL until every concern is here.
+It keeps everything the SQLite backend keeps, behind the same interface (:class:`Store`), and
+is chosen by ``database_url`` (:mod:`gateway.store.backend`).
 
-How to port a concern (``gateway/store/sqlite/<concern>.py`` to ``postgres/<concern>.py``):
+How a concern is written here (``postgres/<concern>.py``, beside ``sqlite/<concern>.py``):
 
 - **A mixin per concern**: ``class PostgresKeys(Database, KeyStore)``, the same method names and
-  parameters as the SQLite one; add it to :class:`PostgresStore`'s bases and its module name to
-  :data:`PORTED`. Helpers shared with SQLite belong in neither backend (a record's rules are
-  in :mod:`gateway.store.interface` or below).
+  parameters as the SQLite one, among :class:`PostgresStore`'s bases. Helpers shared with
+  SQLite belong in neither backend (a record's rules are in :mod:`gateway.store.interface` or
+  below).
 - **Writes**: ``await self.write(write)`` with ``async def write(tx: Transaction) -> T``; run SQL
   with ``await tx.conn.execute(sql, params)`` (placeholders ``%s``, never ``?``, never a value
   formatted into the SQL), append audit events with ``await tx.append(event)`` in the same
@@ -47,24 +42,13 @@ How to port a concern (``gateway/store/sqlite/<concern>.py`` to ``postgres/<conc
 - **Schema**: the tables already exist (``postgres_ddl.VERSION_11`` in
   :mod:`gateway.store.migrations`); a new column or table is a new schema version there, with
   both dialects' DDL in one entry.
-- **Tests**: the contract tests ``tests/test_store_contract_<concern>.py`` run against every
-  backend that keeps the concern: add the concern to :data:`PORTED` and they run on
-  PostgreSQL too (``tests/store_backends.py``); a contract module that needs other concerns
-  as well (partners for keys) names them all in ``STORE_CONCERNS``. The other tests that use
-  a store run on PostgreSQL once nothing is left in :data:`UNPORTED`.
-  ``tests/test_store_postgres.py`` holds what is PostgreSQL's own.
+- **Tests**: the contract tests ``tests/test_store_contract_<concern>.py`` and every other test
+  that takes ``empty_store`` run against both backends (``tests/store_backends.py``);
+  ``tests/test_store_postgres*.py`` hold what is PostgreSQL's own.
 """
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Coroutine
-from datetime import timedelta
-from typing import Any, Final, Self
-
-from gateway.infra.clock import Clock
-from gateway.infra.errors import SettingInvalid
-from gateway.infra.i18n import N_
 from gateway.store.interface import Store
 from gateway.store.postgres.at_rest import PostgresAtRest
 from gateway.store.postgres.audit_search import PostgresAuditSearch
@@ -87,64 +71,7 @@ from gateway.store.postgres.subjects import PostgresSubjects
 from gateway.store.postgres.throttle import PostgresThrottle
 from gateway.store.postgres.witnesses import PostgresWitnesses
 
-__all__ = ["PORTED", "Database", "NotPorted", "PostgresStore", "StoreClosed", "unported_methods"]
-
-PORTED: Final = (
-    "audit_log",
-    "delivery",
-    "keys",
-    "policies",
-    "registry",
-    "requests",
-    "review",
-    "signals",
-    "subjects",
-    "staff",
-    "sessions",
-    "proposals",
-    "throttle",
-    "audit_search",
-    "audit_tree",
-    "memory",
-    "witnesses",
-    "operations",
-    "at_rest",
-)
-"""The concerns (modules of :mod:`gateway.store.interface`) the PostgreSQL store keeps."""
-
-NOT_EVERYTHING_PORTED: Final = N_(
-    "the PostgreSQL store does not yet keep everything Euregate keeps; leave the setting out "
-    "to use the SQLite database in the data directory"
-)
-DATABASE_URL_SETTING: Final = "database_url"
-
-
-class NotPorted(NotImplementedError):
-    """A method of the store that the PostgreSQL backend does not have yet."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(f"the PostgreSQL store does not implement {name} yet")
-
-
-def _placeholder(name: str) -> Callable[..., Coroutine[Any, Any, Any]]:
-    async def not_ported(self: object, *args: object, **kwargs: object) -> Any:
-        raise NotPorted(name)
-
-    not_ported.__name__ = not_ported.__qualname__ = name
-    return not_ported
-
-
-def unported_methods(cls: type) -> tuple[str, ...]:
-    """The methods of :class:`Store` that ``cls`` takes from the interface's protocols, that is,
-    does not implement."""
-    names = []
-    for name, _ in inspect.getmembers(Store, inspect.isfunction):
-        if name.startswith("_") and name not in ("__aenter__", "__aexit__"):
-            continue
-        owner = next(c for c in cls.__mro__ if name in vars(c))
-        if getattr(owner, "_is_protocol", False):
-            names.append(name)
-    return tuple(sorted(names))
+__all__ = ["Database", "PostgresStore", "StoreClosed"]
 
 
 class PostgresStore(
@@ -170,39 +97,4 @@ class PostgresStore(
     Store,
 ):
     """Everything Euregate keeps, in one PostgreSQL database that several gateway processes may
-    share. ``async with`` it, or start it before use and close it after. Until every concern
-    is ported (:data:`PORTED`) it starts only with ``partial=True``."""
-
-    def __init__(
-        self,
-        url: str,
-        *,
-        clock: Clock,
-        pool_size: int = 8,
-        pool_timeout: timedelta = timedelta(seconds=30),
-        statement_timeout: timedelta = timedelta(seconds=30),
-        partial: bool = False,
-    ) -> None:
-        super().__init__(
-            url,
-            clock=clock,
-            pool_size=pool_size,
-            pool_timeout=pool_timeout,
-            statement_timeout=statement_timeout,
-        )
-        self._partial = partial
-
-    async def start(self) -> Self:
-        """As :meth:`Database.start` (the schema created or brought up to date), then refuse to
-        go on while methods are missing, but with ``partial``."""
-        await super().start()
-        if UNPORTED and not self._partial:
-            await self.close()
-            raise SettingInvalid(setting=DATABASE_URL_SETTING, reason=NOT_EVERYTHING_PORTED)
-        return self
-
-
-UNPORTED: Final = unported_methods(PostgresStore)
-"""What :class:`PostgresStore` does not keep yet: each a placeholder raising :class:`NotPorted`."""
-for _name in UNPORTED:
-    setattr(PostgresStore, _name, _placeholder(_name))
+    share. ``async with`` it, or start it before use and close it after."""
