@@ -35,7 +35,9 @@ class PolicyHistory(Protocol):
         ...
 
     async def adopt_policy(self, digest: str, text: str, event: AuditEvent) -> None:
-        """Record ``digest`` as the policy in force and keep its text (once per digest)."""
+        """Record ``digest`` as the policy in force and keep its text (once per digest), with
+        ``event``; nothing when ``digest`` is in force already (another process on the store
+        adopted it first), so that processes reloading at once record it once."""
         ...
 
     async def policy_text(self, digest: str) -> str | None:
