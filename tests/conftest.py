@@ -10,7 +10,7 @@ import shutil
 import socket
 import ssl
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -182,12 +182,13 @@ def free_port() -> int:
 
 @asynccontextmanager
 async def gateway_process(
-    layout: DataDir, port: int, *, staff_port: int = 0
+    layout: DataDir, port: int, *, staff_port: int = 0, options: Sequence[str] = ()
 ) -> AsyncIterator[asyncio.subprocess.Process]:
-    """``euregate serve`` as its own process, as an operator runs it; yields once it listens."""
+    """``euregate serve`` as its own process, as an operator runs it (with ``options`` besides
+    the data directory and the ports); yields once it listens."""
     command = ["-m", "gateway", "serve", "--data-dir", str(layout.root)]
     command += ["--host", "127.0.0.1", "--port", str(port), "--staff-port", str(staff_port)]
-    command += ["--operations-port", "0"]
+    command += ["--operations-port", "0", *options]
     process = await asyncio.create_subprocess_exec(
         sys.executable, *command, cwd=REPO, stdout=asyncio.subprocess.PIPE
     )

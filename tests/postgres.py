@@ -94,6 +94,12 @@ def start_cluster() -> Cluster:
         user = pwd.getpwnam(UNPRIVILEGED)
         os.chown(cluster.directory, user.pw_uid, user.pw_gid)
     cluster.run("initdb", "-D", str(cluster.data), "-U", SUPERUSER, "-A", "trust", "-E", "UTF8")
+    start_server(cluster)
+    return cluster
+
+
+def start_server(cluster: Cluster) -> None:
+    """Start the cluster's server (again), waiting until it accepts connections."""
     cluster.run(
         "pg_ctl",
         "-D",
@@ -105,12 +111,19 @@ def start_cluster() -> Cluster:
         "-w",
         "start",
     )
-    return cluster
+
+
+def stop_server(cluster: Cluster) -> None:
+    """Stop the cluster's server as an operator's restart does (``-m fast``: sessions ended)."""
+    cluster.run("pg_ctl", "-D", str(cluster.data), "-m", "fast", "-w", "stop")
 
 
 def stop_cluster(cluster: Cluster) -> None:
+    """Stop the cluster's server, if it runs, and remove the cluster."""
     try:
-        cluster.run("pg_ctl", "-D", str(cluster.data), "-m", "immediate", "-w", "stop")
+        status = [*_as_unprivileged(), str(cluster.bin / "pg_ctl"), "-D", str(cluster.data)]
+        if subprocess.run([*status, "status"], capture_output=True, check=False).returncode == 0:
+            cluster.run("pg_ctl", "-D", str(cluster.data), "-m", "immediate", "-w", "stop")
     finally:
         shutil.rmtree(cluster.directory, ignore_errors=True)
 

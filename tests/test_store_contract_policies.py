@@ -3,6 +3,7 @@ force and its text are in ``test_store_contract_registry``)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from gateway.infra.audit import events
@@ -43,3 +44,19 @@ async def test_a_policy_adopted_again_keeps_when_it_was_first_adopted(
         ("b" * 64, START + timedelta(minutes=1)),
         ("a" * 64, START),
     ]
+
+
+async def test_the_policy_in_force_adopted_again_is_recorded_once(empty_store: Store) -> None:
+    """Processes on one store reloading the same file at once: the first records the adoption,
+    the others find it in force and record nothing."""
+    await empty_store.adopt_policy("a" * 64, "first", adopted("a" * 64))
+    await asyncio.gather(
+        *(
+            empty_store.adopt_policy("b" * 64, "second", adopted("b" * 64, "a" * 64))
+            for _ in range(4)
+        )
+    )
+
+    kinds = [entry.kind for entry in await empty_store.audit_entries()]
+    assert kinds.count("policy.adopted") == 2
+    assert await empty_store.policy_in_force() == "b" * 64

@@ -15,12 +15,14 @@ deciding never imports the store.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from gateway.decide.policy import Policy, PolicyError, check_policy, parse_policy
 from gateway.infra.audit import AuditEvent, events
+from gateway.infra.errors import StorageUnavailable
 from gateway.infra.logs import get_logger
 
 log = get_logger("euregate.policy")
@@ -35,7 +37,9 @@ class PolicyHistory(Protocol):
         ...
 
     async def adopt_policy(self, digest: str, text: str, event: AuditEvent) -> None:
-        """Record ``digest`` as the policy in force and keep its text (once per digest)."""
+        """Record ``digest`` as the policy in force and keep its text (once per digest), with
+        ``event``; nothing when ``digest`` is in force already (another process on the store
+        adopted it first), so that processes reloading at once record it once."""
         ...
 
     async def policy_text(self, digest: str) -> str | None:
@@ -122,10 +126,11 @@ class PolicyInForce:
 
     async def follow(self, interval: float) -> None:
         """Every ``interval`` seconds, take up the policy another process adopted (runs until
-        cancelled)."""
+        cancelled, through a store that cannot be reached for a while)."""
         while True:
             await asyncio.sleep(interval)
-            await self.catch_up()
+            with contextlib.suppress(StorageUnavailable):  # said once, by the store's health
+                await self.catch_up()
 
     async def catch_up(self) -> bool:
         """Decide by the policy last adopted on the store, if another process adopted it

@@ -11,8 +11,8 @@ followed by the others (:meth:`~gateway.decide.sharing.PolicyInForce.follow`).
 
 The parent serves nothing. It adopts the policy once before the workers start (so they do not
 race to adopt it), tells the service manager ``READY=1`` once every worker told it so (the
-workers speak ``sd_notify`` to the parent), forwards SIGHUP to one worker (the others follow
-what it adopts), SIGTERM to all, and starts a worker again when one dies after it was ready. A
+workers speak ``sd_notify`` to the parent), forwards SIGHUP and SIGTERM to every worker, and
+starts a worker again when one dies after it was ready. A
 worker that fails before it is ready ends the whole ``serve`` with its exit status: a
 configuration that cannot start does not restart forever.
 """
@@ -287,11 +287,11 @@ class Supervisor:
         return False
 
     def hangup(self) -> None:
-        """SIGHUP to one ready worker: it reloads the policy; the others follow it."""
+        """SIGHUP to every ready worker: each re-reads the policy (the store records an adoption
+        once, whoever is first) and the master key's versions, which each must hold itself."""
         for pid in self.pids:
             if pid in self._readiness.ready:
                 os.kill(pid, signal.SIGHUP)
-                return
 
     async def stop(self) -> None:
         """SIGTERM to every worker, SIGKILL to those still there after :data:`STOP_PATIENCE`."""

@@ -24,9 +24,9 @@ SIGNING_KEY_CONTEXT: Final = b"euregate/gateway-signing-key"
 
 
 def require_data_dir(layout: DataDir) -> DataDir:
-    """``layout`` if ``euregate init`` made it (its database exists); :class:`RegistryError`
-    saying so otherwise."""
-    if not layout.database.exists():
+    """``layout`` if ``euregate init`` made it (its database exists, or, with the store in
+    PostgreSQL, its signing key); :class:`RegistryError` saying so otherwise."""
+    if not (layout.database.exists() or layout.signing_key.exists()):
         raise RegistryError(
             "no Euregate data directory at {path}; run `euregate init` first", path=layout.root
         )

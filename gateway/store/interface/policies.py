@@ -24,7 +24,9 @@ class PolicyStore(Protocol):
         ...
 
     async def adopt_policy(self, digest: str, text: str, event: AuditEvent) -> None:
-        """Record ``digest`` as the policy in force and keep its text (once per digest)."""
+        """Record ``digest`` as the policy in force and keep its text (once per digest), with
+        ``event``; nothing when ``digest`` is in force already (another process on the store
+        adopted it first), so that processes reloading at once record it once."""
         ...
 
     async def policy_text(self, digest: str) -> str | None:

@@ -125,6 +125,10 @@ OVERWRITTEN_IN_THE_CLEAR: Final = ("review_items", "translation_memory")
 (:mod:`gateway.flow.at_rest`): :meth:`Database.purge_old_versions` rewrites them."""
 
 
+DEGRADED_WAIT: Final = 1.0
+"""Seconds a caller waits for a connection while the database is unreachable."""
+
+
 class Database(AuditLog):
     """Run writes and reads on a pool of connections to ``url``, walk the audit chain. Start it
     before use (``async with``, or :meth:`start`), close it after."""
@@ -175,6 +179,12 @@ class Database(AuditLog):
         if self._health.degraded is not None:
             self._health.cleared()
 
+    def _wait(self) -> float:
+        """How long a caller waits for a connection: the pool's timeout, but only
+        :data:`DEGRADED_WAIT` while the database is known to be unreachable, so that a refusal
+        comes at once rather than after the whole timeout, request after request."""
+        return DEGRADED_WAIT if self._health.degraded is not None else self._pool.timeout
+
     async def start(self) -> Self:
         """Open the pool and create the schema or bring it up to the current version."""
         await self._pool.open(wait=True)
@@ -199,7 +209,11 @@ class Database(AuditLog):
         module's docstring); a write that raises is rolled back whole."""
         if self._closed:
             raise StoreClosed()
-        async with self._watched(writing=True), self._pool.connection() as conn, conn.transaction():
+        async with (
+            self._watched(writing=True),
+            self._pool.connection(timeout=self._wait()) as conn,
+            conn.transaction(),
+        ):
             tx = Transaction(conn, self._clock)
             if audited:
                 await tx.lock_chain()
@@ -211,7 +225,7 @@ class Database(AuditLog):
             raise StoreClosed()
         async with (
             self._watched(writing=False),
-            self._pool.connection() as conn,
+            self._pool.connection(timeout=self._wait()) as conn,
             conn.transaction(),
         ):
             await conn.execute("SET TRANSACTION READ ONLY")

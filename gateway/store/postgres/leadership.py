@@ -43,6 +43,7 @@ class SessionLock:
         self._check = check
         self._conn: AsyncConnection[Any] | None = None
         self._watch: asyncio.Task[None] | None = None
+        self._unreachable = False
 
     async def acquire(self) -> None:
         """Try now and every ``retry`` seconds until this session holds the lock; a database
@@ -61,10 +62,15 @@ class SessionLock:
             cursor = await conn.execute("SELECT pg_try_advisory_lock(%s)", (self._key,))
             row = await cursor.fetchone()
         except psycopg.OperationalError as exc:
-            log.warning("leadership_unreachable", error=type(exc).__name__)
+            if not self._unreachable:
+                log.warning("leadership_unreachable", error=type(exc).__name__)
+            self._unreachable = True
             if conn is not None:
                 await conn.close()
             return False
+        if self._unreachable:
+            log.info("leadership_reachable")
+            self._unreachable = False
         if row is None or not row[0]:
             await conn.close()
             return False

@@ -18,6 +18,10 @@ class PostgresPolicies(Database, PolicyStore):
 
     async def adopt_policy(self, digest: str, text: str, event: AuditEvent) -> None:
         async def write(tx: Transaction) -> None:
+            cursor = await tx.conn.execute("SELECT value FROM meta WHERE key = 'policy_sha256'")
+            row = await cursor.fetchone()
+            if row is not None and row[0] == digest:
+                return
             await tx.conn.execute(
                 "INSERT INTO policies (sha256, first_loaded_at, text) VALUES (%s, %s, %s) "
                 "ON CONFLICT (sha256) DO NOTHING",

@@ -20,6 +20,9 @@ class SqlitePolicies(Database, PolicyStore):
 
     async def adopt_policy(self, digest: str, text: str, event: AuditEvent) -> None:
         def write(tx: Transaction) -> None:
+            row = tx.conn.execute("SELECT value FROM meta WHERE key = 'policy_sha256'").fetchone()
+            if row is not None and row[0] == digest:
+                return
             tx.conn.execute(
                 "INSERT OR IGNORE INTO policies (sha256, first_loaded_at, text) VALUES (?, ?, ?)",
                 (digest, tx.now(), text),
