@@ -34,7 +34,7 @@ from gateway.registry.backup.restoring import (
     log_of_data_dir,
     restore_backup,
 )
-from gateway.store.backend import data_dir_maintenance, data_dir_store
+from gateway.store.backend import data_dir_maintenance, restore_maintenance, restore_store
 
 PAGES: Final = N_("pages of the store copied")
 BACKED_UP: Final = N_(
@@ -88,6 +88,13 @@ def register(commands: Subparsers) -> None:
     restore.add_argument(
         "--data-dir", type=Path, required=True, help="an empty or new directory to restore into"
     )
+    restore.add_argument(
+        "--database",
+        metavar="URL",
+        help="an empty PostgreSQL database (postgresql://...) to restore a PostgreSQL backup "
+        "into; its password in ~/.pgpass or PGPASSFILE, not in the URL",
+    )
+    restore.add_argument("--pg-bin-dir", type=Path, metavar="DIR", help="the folder of pg_restore")
     restore.add_argument(
         "--master-key", type=Path, metavar="PATH", help="the master key file the backup needs"
     )
@@ -163,8 +170,10 @@ async def run_restore(args: argparse.Namespace) -> int:
             newer=newer,
             no_newer_log=args.no_newer_log,
             master_key_file=args.master_key,
-            store_at=data_dir_maintenance,
-            open_store=lambda data: data_dir_store(data.database, clock=SystemClock()),
+            store_at=lambda path: restore_maintenance(path, args.database, bin_dir=args.pg_bin_dir),
+            open_store=lambda data: restore_store(
+                data.database, args.database, clock=SystemClock()
+            ),
             actor=cli_actor(),
         )
     except (VaultError, OSError, ValueError) as exc:

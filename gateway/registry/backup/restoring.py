@@ -48,7 +48,7 @@ from gateway.infra.errors import (
 )
 from gateway.infra.vault import VaultError, load_master_key_file
 from gateway.registry.backup.archive import check_members, extract, read_manifest
-from gateway.registry.backup.manifest import MANIFEST_NAME, STORE_MEMBER, LogPoint, Manifest
+from gateway.registry.backup.manifest import MANIFEST_NAME, STORE_FOLDER, LogPoint, Manifest
 from gateway.registry.backup.manifest import master_key_id as key_id_of
 from gateway.store import Store, verify_chain
 from gateway.store.interface.maintenance import StoreFacts, StoreMaintenance
@@ -212,7 +212,7 @@ def _check_master_key(manifest: Manifest, path: Path) -> None:
 
 
 def _destination(target: DataDir, name: str) -> Path:
-    if name == STORE_MEMBER:
+    if name.startswith(STORE_FOLDER):
         return target.root / STAGED_STORE
     folder, _, rest = name.partition("/")
     return target.root / rest if folder == "data" else target.root / folder / rest

@@ -18,6 +18,7 @@ import sqlite3
 from pathlib import Path
 from typing import Final
 
+from gateway.store.durable import fsync
 from gateway.store.interface.maintenance import (
     COUNTED,
     Copied,
@@ -76,7 +77,7 @@ class SqliteMaintenance(StoreMaintenance):
         finally:
             source.close()
             target.close()
-        _fsync(destination)
+        fsync(destination)
         return _facts_of(destination)
 
     def _restore(self, snapshot: Path) -> StoreFacts:
@@ -89,8 +90,8 @@ class SqliteMaintenance(StoreMaintenance):
             conn.execute("PRAGMA journal_mode = WAL")
         finally:
             conn.close()
-        _fsync(self.path)
-        _fsync(self.path.parent)
+        fsync(self.path)
+        fsync(self.path.parent)
         return _facts_of(self.path)
 
 
@@ -121,11 +122,3 @@ def _facts_of(path: Path) -> StoreFacts:
         tree_root=bytes(checkpoint[1]) if checkpoint else None,
         checkpoint_note=bytes(checkpoint[2]) if checkpoint else None,
     )
-
-
-def _fsync(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
