@@ -29,7 +29,14 @@ from gateway.store.postgres.tools import invocation
 from tests.conftest import free_port, gateway_process
 from tests.polling import until
 from tests.postgres import SUPERUSER, Cluster
-from tests.test_restore_drill import Load, Served, command, manifest_of, pull
+from tests.test_restore_drill import (
+    Load,
+    Served,
+    command,
+    manifest_of,
+    pull,
+    restored_as_the_manifest_says,
+)
 
 LANAKEN = "be-cannabis-lanaken.json"
 PASSWORD = "never-in-the-archive-7f3a"
@@ -112,6 +119,22 @@ async def test_back_up_a_postgresql_gateway_under_load_and_restore_it_into_a_new
     assert PASSWORD.encode() not in content
     assert layout.master_key.read_bytes() not in content
 
+    behind_the_live_database = await command(
+        "restore", archive, "--data-dir", tmp_path / "behind", "--database", empty_database,
+        "--against-database", live_url,
+    )  # fmt: skip
+    assert behind_the_live_database[0] == 1
+    assert "roll the log back" in behind_the_live_database[2]
+    assert PASSWORD not in behind_the_live_database[2]
+    against_keys_only = await command(
+        "restore", archive, "--data-dir", tmp_path / "behind", "--database", empty_database,
+        "--against", layout.root,
+    )  # fmt: skip
+    assert against_keys_only[0] == 1
+    assert "--against-database" in against_keys_only[2]
+    assert not (tmp_path / "behind").exists()
+    assert await PostgresMaintenance(empty_database).facts() is None
+
     into_live = await command(
         "restore", archive, "--data-dir", tmp_path / "over-live", "--database", postgres_url,
         "--master-key", layout.master_key, "--no-newer-log",
@@ -131,13 +154,7 @@ async def test_back_up_a_postgresql_gateway_under_load_and_restore_it_into_a_new
     )
     facts = await PostgresMaintenance(empty_database).facts()
 
-    assert restoring[0] == 0, restoring[2]
-    assert verified[0] == 0, verified
-    restored_entries = manifest.log.entries + 1  # the restore is its next entry
-    assert verified[1].startswith(f"audit chain intact: {restored_entries} entries")
-    assert facts is not None
-    assert dict(facts.counts) == {**manifest.counts, "audit_entries": restored_entries}
-    assert (facts.audit_seq, facts.tree_size) == (restored_entries, manifest.log.tree_size)
+    restored_as_the_manifest_says(manifest, restoring, verified, facts)
 
     copy = Served(restored, free_port(), free_port())
     options = ("--database", empty_database)

@@ -93,6 +93,7 @@ SAMPLE_PARAMS: dict[type[EuregateError], dict[str, object]] = {
     errors.RestoreTargetNotEmpty: {"path": "/var/lib/euregate"},
     errors.RestoreDatabaseNotEmpty: {"database": "euregate_restored"},
     errors.RestoreWouldRollBack: {"newer": "/var/lib/euregate", "newer_size": 68, "size": 58},
+    errors.NewerLogMissing: {"source": "/var/lib/euregate"},
     errors.RestoreForked: {"newer": "witnessed.txt", "size": 58},
     errors.MasterKeyMismatch: {"path": "master.key", "needed": "fd2d", "given": "0a1b"},
     errors.RestoreMismatch: {"what": "signals 5 != 6", "path": "/srv/restored"},

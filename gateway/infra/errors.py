@@ -44,6 +44,7 @@
     │   ├── RestoreDatabaseNotEmpty    restoring into a database that holds Euregate's tables
     │   ├── RestoreWouldRollBack       a newer log (data directory, checkpoint) than the backup's
     │   ├── RestoreUnchecked           no newer log named to compare with, nor said there is none
+    │   ├── NewerLogMissing            the newer log named holds no store to compare with
     │   ├── RestoreForked              a log of the same size with another root hash
     │   ├── MasterKeyMismatch          the master key given is not the one the backup needs
     │   └── RestoreMismatch            the restored store disagrees with the manifest
@@ -588,6 +589,17 @@ class RestoreWouldRollBack(BackupRefused):
 
     def __init__(self, *, newer: str, newer_size: int, size: int) -> None:
         super().__init__(newer=newer, newer_size=newer_size, size=size)
+
+
+class NewerLogMissing(BackupRefused):
+    kind = "restore-newer-log-missing"
+    detail_message = N_(
+        "{source} holds no Euregate store to compare the backup with; if its store is in "
+        "PostgreSQL, name the database with --against-database."
+    )
+
+    def __init__(self, *, source: str) -> None:
+        super().__init__(source=source)
 
 
 class RestoreForked(BackupRefused):

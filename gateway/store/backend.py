@@ -75,8 +75,20 @@ def restore_maintenance(
 ) -> StoreMaintenance:
     """The upkeep of the store a restore writes (as :func:`restore_store` chooses it)."""
     if database_url is not None:
-        return PostgresMaintenance(database_url, bin_dir=bin_dir)
+        return database_maintenance(database_url, bin_dir=bin_dir)
     return SqliteMaintenance(database)
+
+
+def database_maintenance(database_url: str, *, bin_dir: Path | None = None) -> StoreMaintenance:
+    """The upkeep of the PostgreSQL database at ``database_url``, whatever the settings name:
+    a database a restore writes, or is compared with."""
+    return PostgresMaintenance(database_url, bin_dir=bin_dir)
+
+
+def database_described(database_url: str) -> str:
+    """The PostgreSQL database ``database_url`` names, for a message: never the URL, which may
+    hold a password."""
+    return f"postgresql:{PostgresMaintenance(database_url).database}"
 
 
 def data_dir_maintenance(database: Path) -> StoreMaintenance:

@@ -32,9 +32,16 @@ from gateway.registry.backup.restoring import (
     NewerLog,
     log_of_checkpoint,
     log_of_data_dir,
+    log_of_store,
     restore_backup,
 )
-from gateway.store.backend import data_dir_maintenance, restore_maintenance, restore_store
+from gateway.store.backend import (
+    data_dir_maintenance,
+    database_described,
+    database_maintenance,
+    restore_maintenance,
+    restore_store,
+)
 
 PAGES: Final = N_("pages of the store copied")
 BACKED_UP: Final = N_(
@@ -107,6 +114,13 @@ def register(commands: Subparsers) -> None:
         help="a data directory the restored log must not be older than (the one it replaces)",
     )
     restore.add_argument(
+        "--against-database",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="a PostgreSQL database the restored log must not be older than (the one it replaces)",
+    )
+    restore.add_argument(
         "--checkpoint",
         type=Path,
         action="append",
@@ -162,6 +176,9 @@ async def run_restore(args: argparse.Namespace) -> int:
     newer: list[NewerLog] = [
         await log_of_data_dir(path, data_dir_maintenance) for path in args.against
     ]
+    for url in args.against_database:
+        store = database_maintenance(url, bin_dir=args.pg_bin_dir)
+        newer.append(await log_of_store(database_described(url), store))
     try:
         newer += [log_of_checkpoint(path) for path in args.checkpoint]
         restored = await restore_backup(

@@ -37,6 +37,7 @@ from gateway.infra.errors import (
     ArchiveUnreadable,
     EuregateError,
     MasterKeyMismatch,
+    NewerLogMissing,
     ProofRefused,
     RestoreForked,
     RestoreMismatch,
@@ -69,9 +70,16 @@ class NewerLog:
 async def log_of_data_dir(path: Path, store_at: Callable[[Path], StoreMaintenance]) -> NewerLog:
     """How far the log of the data directory at ``path`` has come (it is only read)."""
     layout = require_data_dir(DataDir(path))
-    facts = await store_at(layout.database).facts()
-    assert facts is not None  # require_data_dir found the store
-    return NewerLog(str(path), LogPoint.of(facts))
+    return await log_of_store(str(path), store_at(layout.database))
+
+
+async def log_of_store(seen_in: str, store: StoreMaintenance) -> NewerLog:
+    """How far the log of ``store`` (seen as ``seen_in``) has come (it is only read);
+    :class:`NewerLogMissing` if there is no store."""
+    facts = await store.facts()
+    if facts is None:
+        raise NewerLogMissing(source=seen_in)
+    return NewerLog(seen_in, LogPoint.of(facts))
 
 
 def log_of_checkpoint(path: Path) -> NewerLog:

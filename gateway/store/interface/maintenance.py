@@ -11,13 +11,16 @@ in the transaction that exported the snapshot, so they describe exactly what was
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
 COUNTED: Final = ("signals", "copies", "envelopes", "review_items", "audit_entries", "partners")
 """What :class:`StoreFacts` counts, by name."""
+
+COUNTED_IN: Final = {name: {"audit_entries": "audit"}.get(name, name) for name in COUNTED}
+"""The table each of :data:`COUNTED` is counted in."""
 
 Copied = Callable[[int, int], None]
 """Hears how much of a store was copied so far, and of how much in all (pages, bytes...)."""
@@ -47,6 +50,26 @@ class StoreFacts:
     tree_size: int
     tree_root: bytes | None
     checkpoint_note: bytes | None
+
+    @classmethod
+    def of_rows(
+        cls,
+        schema_version: int,
+        counts: Mapping[str, int],
+        head: Sequence[Any] | None,
+        checkpoint: Sequence[Any] | None,
+    ) -> StoreFacts:
+        """The facts from what a backend read: the audit log's last entry as ``(seq, hash)``
+        and its latest checkpoint as ``(size, root, note)``, each ``None`` if there is none."""
+        return cls(
+            schema_version=schema_version,
+            counts=counts,
+            audit_seq=head[0] if head else 0,
+            audit_hash=head[1] if head else None,
+            tree_size=checkpoint[0] if checkpoint else 0,
+            tree_root=bytes(checkpoint[1]) if checkpoint else None,
+            checkpoint_note=bytes(checkpoint[2]) if checkpoint else None,
+        )
 
 
 class StoreMaintenance(Protocol):

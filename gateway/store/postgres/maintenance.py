@@ -15,7 +15,7 @@ import contextlib
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 import psycopg
 from psycopg import AsyncConnection
@@ -24,6 +24,7 @@ from gateway.infra.errors import RestoreDatabaseNotEmpty, StoreUnreachable
 from gateway.store.durable import fsync
 from gateway.store.interface.maintenance import (
     COUNTED,
+    COUNTED_IN,
     Copied,
     SchemaChange,
     StoreFacts,
@@ -34,9 +35,6 @@ from gateway.store.postgres import tools
 from gateway.store.postgres.schema import create_schema, schema_version
 
 Connection = AsyncConnection[tuple[Any, ...]]
-
-_TABLE_OF: Final = {"audit_entries": "audit"}
-"""The table each of :data:`COUNTED` is counted in, where it is not the one of its name."""
 
 
 class PostgresMaintenance(StoreMaintenance):
@@ -49,6 +47,8 @@ class PostgresMaintenance(StoreMaintenance):
     def __init__(self, url: str, *, bin_dir: Path | None = None) -> None:
         self.url = url
         self.bin_dir = bin_dir
+        self.database = tools.database_name(url)
+        """The database's name, for messages: never the URL, which may hold a password."""
 
     async def migrate(self) -> SchemaChange:
         async with self._connected() as conn:
@@ -85,7 +85,7 @@ class PostgresMaintenance(StoreMaintenance):
             )
             tables = await cursor.fetchone()
             if tables is not None and tables[0] > 0:
-                raise RestoreDatabaseNotEmpty(database=tools.database_name(self.url))
+                raise RestoreDatabaseNotEmpty(database=self.database)
         program = tools.tool("pg_restore", self.bin_dir)
         options = ("--no-owner", "--no-acl", "--exit-on-error", "--single-transaction")
         await tools.run(tools.invocation(program, self.url, *options, str(snapshot)))
@@ -117,7 +117,7 @@ async def _facts_in(conn: Connection) -> StoreFacts:
     """The facts of the store as the transaction ``conn`` is in sees it."""
     counts: dict[str, int] = {}
     for name in COUNTED:
-        cursor = await conn.execute(f"SELECT count(*) FROM {_TABLE_OF.get(name, name)}")
+        cursor = await conn.execute(f"SELECT count(*) FROM {COUNTED_IN[name]}")
         row = await cursor.fetchone()
         counts[name] = row[0] if row else 0
     cursor = await conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
@@ -126,15 +126,8 @@ async def _facts_in(conn: Connection) -> StoreFacts:
         "SELECT size, root, note FROM audit_checkpoints ORDER BY size DESC LIMIT 1"
     )
     checkpoint = await cursor.fetchone()
-    return StoreFacts(
-        schema_version=await schema_version(conn),
-        counts=counts,
-        audit_seq=head[0] if head else 0,
-        audit_hash=head[1] if head else None,
-        tree_size=checkpoint[0] if checkpoint else 0,
-        tree_root=bytes(checkpoint[1]) if checkpoint else None,
-        checkpoint_note=bytes(checkpoint[2]) if checkpoint else None,
-    )
+    version = await schema_version(conn)
+    return StoreFacts.of_rows(version, counts, head, checkpoint)
 
 
 def _made_durable(path: Path) -> int:

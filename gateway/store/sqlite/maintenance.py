@@ -21,6 +21,7 @@ from typing import Final
 from gateway.store.durable import fsync
 from gateway.store.interface.maintenance import (
     COUNTED,
+    COUNTED_IN,
     Copied,
     SchemaChange,
     StoreFacts,
@@ -31,9 +32,6 @@ from gateway.store.sqlite.schema import connect, open_schema, schema_version
 
 PAGES_PER_STEP: Final = 1024
 """Pages copied between two reports of progress (4 MiB at SQLite's default page size)."""
-
-_TABLE_OF: Final = {"audit_entries": "audit"}
-"""The table each of :data:`COUNTED` is counted in, where it is not the one of its name."""
 
 
 class SqliteMaintenance(StoreMaintenance):
@@ -101,7 +99,7 @@ def _facts_of(path: Path) -> StoreFacts:
         conn.execute("BEGIN")
         version = schema_version(conn) or 0
         counts = {
-            name: conn.execute(f"SELECT count(*) FROM {_TABLE_OF.get(name, name)}").fetchone()[0]
+            name: conn.execute(f"SELECT count(*) FROM {COUNTED_IN[name]}").fetchone()[0]
             for name in COUNTED
         }
         head = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
@@ -113,12 +111,4 @@ def _facts_of(path: Path) -> StoreFacts:
         conn.execute("COMMIT")
     finally:
         conn.close()
-    return StoreFacts(
-        schema_version=version,
-        counts=counts,
-        audit_seq=head[0] if head else 0,
-        audit_hash=head[1] if head else None,
-        tree_size=checkpoint[0] if checkpoint else 0,
-        tree_root=bytes(checkpoint[1]) if checkpoint else None,
-        checkpoint_note=bytes(checkpoint[2]) if checkpoint else None,
-    )
+    return StoreFacts.of_rows(version, counts, head, checkpoint)
