@@ -3,10 +3,11 @@ the gateway serves, put such a copy back, and count what it holds.
 
 Each backend does these its own way. The SQLite backend
 (:mod:`gateway.store.sqlite.maintenance`) copies the database file with SQLite's online backup
-API inside one read transaction. A PostgreSQL backend implements the same protocol with
-``pg_dump --format=custom --snapshot=...`` for :meth:`StoreMaintenance.snapshot` (the facts read
-in the transaction that exported the snapshot, so they describe exactly what was dumped) and
-``pg_restore`` into an empty database for :meth:`StoreMaintenance.restore`.
+API inside one read transaction. The PostgreSQL backend
+(:mod:`gateway.store.postgres.maintenance`) runs ``pg_dump --format=custom --snapshot=...`` for
+:meth:`StoreMaintenance.snapshot` (the facts read in the transaction that exported the
+snapshot, so they describe exactly what was dumped) and ``pg_restore`` into an empty database
+for :meth:`StoreMaintenance.restore`.
 """
 
 from __future__ import annotations
