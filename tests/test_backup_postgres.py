@@ -22,7 +22,7 @@ import pytest
 
 from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir
-from gateway.infra.errors import SchemaOutdated
+from gateway.infra.errors import SchemaOutdated, StoreToolFailed
 from gateway.store.migrations import SCHEMA_VERSION
 from gateway.store.postgres import PostgresMaintenance, PostgresStore
 from gateway.store.postgres.tools import invocation
@@ -140,7 +140,9 @@ async def test_back_up_a_postgresql_gateway_under_load_and_restore_it_into_a_new
         "--master-key", layout.master_key, "--no-newer-log",
     )  # fmt: skip
     assert into_live[0] == 1
+    assert "The database test_" in into_live[2]
     assert "holds tables already" in into_live[2]
+    assert "does not match" not in into_live[2]
     assert not (tmp_path / "over-live").exists()
     after_refusal = await PostgresMaintenance(postgres_url).facts()
     assert after_refusal == live_facts
@@ -231,3 +233,16 @@ def test_a_url_without_a_password_adds_none_to_the_environment() -> None:
 
     assert call.environment == {}
     assert "port=5433" in " ".join(call.argv)
+
+
+async def test_a_missing_dump_tool_is_said_so_and_leaves_no_copy_behind(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    maintenance = PostgresMaintenance(postgres_url, bin_dir=tmp_path / "no-such-folder")
+    await maintenance.migrate()
+
+    with pytest.raises(StoreToolFailed) as failed:
+        await maintenance.snapshot(tmp_path / "copy.pgdump")
+
+    assert failed.value.params["tool"] == "pg_dump"
+    assert not (tmp_path / "copy.pgdump").exists()

@@ -2,7 +2,8 @@
 
 In this order, and nothing is written before the last check but one passes:
 
-1. the target is an empty or new directory;
+1. the target is an empty or new directory, and its store (a new SQLite file, or an empty
+   PostgreSQL database) holds nothing yet;
 2. the archive's manifest is read, and with the master key given, its key id and MAC checked;
 3. every member is hashed and compared with the manifest;
 4. the backup's audit log is compared with a newer one the operator names (the data directory
@@ -35,6 +36,7 @@ from gateway.infra.datafiles import load_signer, require_data_dir, write_private
 from gateway.infra.errors import (
     ArchiveTampered,
     ArchiveUnreadable,
+    BackupRefused,
     EuregateError,
     MasterKeyMismatch,
     NewerLogMissing,
@@ -46,6 +48,7 @@ from gateway.infra.errors import (
     RestoreWouldRollBack,
     SchemaOutdated,
     SchemaTooNew,
+    StoreToolFailed,
 )
 from gateway.infra.vault import VaultError, load_master_key_file
 from gateway.registry.backup.archive import check_members, extract, read_manifest
@@ -141,6 +144,7 @@ async def restore_backup(
     store = store_at(target.database)
     manifest = await asyncio.to_thread(_checked, archive, target, master_key_file)
     _check_store(manifest, store, archive)
+    await store.check_restorable()
     if not newer and not no_newer_log:
         raise RestoreUnchecked()
     for log in newer:
@@ -158,7 +162,7 @@ async def restore_backup(
                 await store_opened.record(_restored(manifest, newer, actor))
     except (EuregateError, VaultError, OSError) as failure:
         await asyncio.to_thread(_remove, target.root, created)
-        if isinstance(failure, RestoreMismatch | ArchiveTampered):
+        if isinstance(failure, BackupRefused | StoreToolFailed):
             raise
         raise RestoreMismatch(what=str(failure), path=str(target.root)) from failure
     return Restored(manifest, facts, chain, master_key_file is not None)

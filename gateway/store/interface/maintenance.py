@@ -92,6 +92,11 @@ class StoreMaintenance(Protocol):
         ``destination`` (mode 0600) while the gateway goes on serving; the facts of that copy."""
         ...
 
+    async def check_restorable(self) -> None:
+        """Refuse, before anything is written, a store a restore would mix with: one that
+        exists already (:class:`~gateway.infra.errors.BackupRefused`)."""
+        ...
+
     async def restore(self, snapshot: Path) -> StoreFacts:
         """Make the copy ``snapshot`` (as :meth:`snapshot` wrote it; it is consumed) this store,
         which must not exist yet; the facts of the restored store."""

@@ -56,36 +56,43 @@ class PostgresMaintenance(StoreMaintenance):
 
     async def snapshot(self, destination: Path, *, copied: Copied | None = None) -> StoreFacts:
         os.close(os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        dump = tools.invocation(
-            tools.tool("pg_dump", self.bin_dir),
-            self.url,
-            "--format=custom",
-            f"--file={destination}",
-        )
+        try:
+            facts = await self._dump(destination)
+            size = await asyncio.to_thread(_made_durable, destination)
+        except BaseException:
+            await asyncio.to_thread(destination.unlink, missing_ok=True)
+            raise
+        if copied is not None:
+            copied(size, size)
+        return facts
+
+    async def _dump(self, destination: Path) -> StoreFacts:
+        """``pg_dump`` of a snapshot exported by a transaction of its own into
+        ``destination``; the facts read in that transaction."""
+        program = tools.tool("pg_dump", self.bin_dir)
         async with self._connected() as conn:
             await conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             cursor = await conn.execute("SELECT pg_export_snapshot()")
             exported = await cursor.fetchone()
             assert exported is not None  # the function always returns one row
             facts = await _facts_in(conn)
-            await tools.run(
-                tools.Invocation((*dump.argv, f"--snapshot={exported[0]}"), dump.environment)
-            )
+            options = ("--format=custom", f"--snapshot={exported[0]}", f"--file={destination}")
+            await tools.run(tools.invocation(program, self.url, *options))
             await conn.execute("COMMIT")
-        size = await asyncio.to_thread(_made_durable, destination)
-        if copied is not None:
-            copied(size, size)
         return facts
 
-    async def restore(self, snapshot: Path) -> StoreFacts:
+    async def check_restorable(self) -> None:
         async with self._connected() as conn:
             cursor = await conn.execute(
                 "SELECT count(*) FROM pg_tables "
                 "WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
             )
             tables = await cursor.fetchone()
-            if tables is not None and tables[0] > 0:
-                raise RestoreDatabaseNotEmpty(database=self.database)
+        if tables is not None and tables[0] > 0:
+            raise RestoreDatabaseNotEmpty(database=self.database)
+
+    async def restore(self, snapshot: Path) -> StoreFacts:
+        await self.check_restorable()
         program = tools.tool("pg_restore", self.bin_dir)
         options = ("--no-owner", "--no-acl", "--exit-on-error", "--single-transaction")
         await tools.run(tools.invocation(program, self.url, *options, str(snapshot)))

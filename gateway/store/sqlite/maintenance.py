@@ -18,6 +18,7 @@ import sqlite3
 from pathlib import Path
 from typing import Final
 
+from gateway.infra.errors import RestoreTargetNotEmpty
 from gateway.store.durable import fsync
 from gateway.store.interface.maintenance import (
     COUNTED,
@@ -48,6 +49,10 @@ class SqliteMaintenance(StoreMaintenance):
 
     async def snapshot(self, destination: Path, *, copied: Copied | None = None) -> StoreFacts:
         return await asyncio.to_thread(self._snapshot, destination, copied)
+
+    async def check_restorable(self) -> None:
+        if await asyncio.to_thread(self.path.exists):
+            raise RestoreTargetNotEmpty(path=str(self.path.parent))
 
     async def restore(self, snapshot: Path) -> StoreFacts:
         return await asyncio.to_thread(self._restore, snapshot)
