@@ -13,7 +13,7 @@ from gateway.infra.errors import MaintenanceUnsupported
 from gateway.store.interface import Store
 from gateway.store.interface.inspection import StoreFacts
 from gateway.store.interface.maintenance import StoreMaintenance
-from gateway.store.postgres import PostgresStore
+from gateway.store.postgres import PostgresStore, transfer
 from gateway.store.sqlite import SqliteMaintenance, SqliteStore
 
 
@@ -73,3 +73,11 @@ def data_dir_maintenance(database: Path) -> StoreMaintenance:
     """The upkeep of a data directory's own SQLite file, whatever the settings name: where a
     restore writes, and a data directory it is compared with."""
     return SqliteMaintenance(database)
+
+
+def move_to_postgresql(
+    database: Path, url: str, *, progress: Callable[[str, int], None] | None = None
+) -> dict[str, int]:
+    """Copy the SQLite store ``database`` into the empty PostgreSQL database at ``url`` (whose
+    schema a store started on it made); the rows copied per table. Blocks: run it in a thread."""
+    return transfer(database, url, progress=progress)
