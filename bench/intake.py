@@ -8,9 +8,9 @@ checkpoints), the gateway as two worker processes on the same listeners and stor
 bench/common.py baseline-server``: the same TLS 1.3 context and certificates, reads the body,
 parses the JSON, answers 202, stores nothing) each run in their own process; the load
 generator is this process. For every round and every concurrency level every system gets the
-same number of distinct valid signals, after a warm-up on the same keep-alive connections; the order alternates from round to round
-(baseline first, then gateway first), and each system's median over the rounds is
-reported, so drift on a shared machine touches both alike.
+same number of distinct valid signals, after a warm-up on the same keep-alive connections;
+the order alternates from round to round (baseline first, then gateway first), and each
+system's median over the rounds is reported, so drift on a shared machine touches all alike.
 
 Reports throughput, p50 and p99 latency, the gateway/baseline throughput ratio, the
 servers' CPU per request, the gateway's peak RSS (``VmHWM``), whether every response
