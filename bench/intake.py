@@ -3,13 +3,14 @@
 The gateway (``python -m gateway serve`` on a fresh demo data directory), the same gateway
 without its audit tree (``no-tree``: ``EUREGATE_AUDIT_SEQUENCER=false`` on a copy of that
 data directory, so that nothing integrates its entries into the Merkle tree or signs
-checkpoints) and the baseline (``python bench/common.py baseline-server``: the same TLS 1.3
-context and certificates, reads the body, parses the JSON, answers 202, stores nothing) each
-run in their own process; the load generator is this process. For every round and every
-concurrency level both systems get the same number of distinct valid signals, after a
-warm-up on the same keep-alive connections; the order alternates from round to round
-(baseline first, then gateway first), and each system's median over the rounds is
-reported, so drift on a shared machine touches both alike.
+checkpoints), the gateway as two worker processes on the same listeners and store
+(``workers-2``: ``EUREGATE_WORKERS=2`` on another copy) and the baseline (``python
+bench/common.py baseline-server``: the same TLS 1.3 context and certificates, reads the body,
+parses the JSON, answers 202, stores nothing) each run in their own process; the load
+generator is this process. For every round and every concurrency level every system gets the
+same number of distinct valid signals, after a warm-up on the same keep-alive connections;
+the order alternates from round to round (baseline first, then gateway first), and each
+system's median over the rounds is reported, so drift on a shared machine touches all alike.
 
 Reports throughput, p50 and p99 latency, the gateway/baseline throughput ratio, the
 servers' CPU per request, the gateway's peak RSS (``VmHWM``), whether every response
@@ -66,13 +67,15 @@ FULL_COUNTS = (400, 2000, 4000)
 QUICK_COUNTS = (40, 200, 400)
 TEMPLATE = REPO / "examples" / "nl-drug-waste-maastricht.json"
 RESULTS = REPO / "bench" / "results"
-SYSTEMS = ("baseline", "gateway", "no-tree")
+SYSTEMS = ("baseline", "gateway", "no-tree", "workers-2")
 PREFERRED_SENDERS = ("nl-pol-limburg", "de-pol-aachen", "be-pol-lanaken", "nl-gem-maastricht")
 GOAL_RATIO = 0.5
 GOAL_RATIO_LEVEL = 64
 GOAL_PEAK_RSS_BYTES = 150_000_000
 GOAL_TREE_RATIO = 0.9
 """The gateway with its audit tree within 10% of its throughput without (issue 11)."""
+GOAL_WORKERS_RATIO = 1.8
+"""Two worker processes at least 1.8 times one process's throughput (issue 12)."""
 MB = 1_000_000
 
 
@@ -348,7 +351,14 @@ def goals(levels: list[dict[str, Summary]], peak_rss: int | None) -> list[dict[s
     at_goal_level = [level for level in levels if level["gateway"].concurrency == GOAL_RATIO_LEVEL]
     ratio = _ratio(at_goal_level[0]) if at_goal_level else None
     tree = [_tree_ratio(level) for level in levels]
+    workers = _workers_ratio(at_goal_level[0]) if at_goal_level else None
     return [
+        {
+            "goal": f"two workers' throughput >= {GOAL_WORKERS_RATIO}x one process's at "
+            f"concurrency {GOAL_RATIO_LEVEL} (the load generator shares the machine's cores)",
+            "measured": None if workers is None else round(workers, 3),
+            "met": None if workers is None else workers >= GOAL_WORKERS_RATIO,
+        },
         {
             "goal": f"gateway throughput with the audit tree >= {GOAL_TREE_RATIO:.0%} of its "
             "throughput without, at every level",
@@ -380,6 +390,12 @@ def _tree_ratio(level: dict[str, Summary]) -> float | None:
     return level["gateway"].throughput / without if without > 0 else None
 
 
+def _workers_ratio(level: dict[str, Summary]) -> float | None:
+    """Two workers' throughput over one process's."""
+    one = level["gateway"].throughput
+    return level["workers-2"].throughput / one if one > 0 else None
+
+
 def _cpu_ratio(level: dict[str, Summary]) -> float | None:
     """How many times the baseline's server CPU the gateway spends on one request.
 
@@ -400,7 +416,7 @@ def _print_run(run: Run) -> None:
         f", {run.not_ok} WITHOUT 202 (first failure: {load.first_failure})" if run.not_ok else ""
     )
     print(
-        f"  round {run.round} c={run.concurrency:<3} {run.system:<8} "
+        f"  round {run.round} c={run.concurrency:<3} {run.system:<9} "
         f"{load.ok:>5}/{load.planned} in {load.elapsed_s:6.2f} s  "
         f"{load.throughput:8.1f} req/s  p50 {_ms(load.percentile_ms(50))}  "
         f"p99 {_ms(load.percentile_ms(99))}{failed}",
@@ -420,7 +436,7 @@ def print_report(
     print(f"Date: {machine['date']}; load average at start {machine['load_average']}")
     print()
     header = (
-        f"{'conc':>4}  {'system':<8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'not 202':>7} "
+        f"{'conc':>4}  {'system':<9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'not 202':>7} "
         f"{'srv CPU ms/req':>14} {'srv cores':>9} {'client cores':>12}"
     )
     print(header)
@@ -428,16 +444,18 @@ def print_report(
     for level in levels:
         for summary in level.values():
             print(
-                f"{summary.concurrency:>4}  {summary.system:<8} {summary.throughput:8.1f} "
+                f"{summary.concurrency:>4}  {summary.system:<9} {summary.throughput:8.1f} "
                 f"{_ms(summary.latency_ms(50))} {_ms(summary.latency_ms(99))} "
                 f"{summary.not_ok:>7} {_ms(summary.server_cpu_ms_per_request, 14)} "
                 f"{summary.server_cores_busy:9.2f} {summary.client_cores_busy:12.2f}"
             )
         ratio, cpu_ratio, tree = _ratio(level), _cpu_ratio(level), _tree_ratio(level)
+        workers = _workers_ratio(level)
         print(
             f"{'':>4}  gateway/baseline throughput: {'-' if ratio is None else f'{ratio:.2f}'}; "
             f"server CPU per request: {'-' if cpu_ratio is None else f'{cpu_ratio:.1f}'}x "
             f"the baseline's; with/without the audit tree: {'-' if tree is None else f'{tree:.3f}'}"
+            f"; two workers/one process: {'-' if workers is None else f'{workers:.2f}'}"
         )
     print()
     print(
@@ -522,11 +540,14 @@ def start_servers(stack: ExitStack, work: Path, data_dir: Path) -> dict[str, Ser
     of it (the same certificates, a database of its own)."""
     untreed = work / "data-no-tree"
     shutil.copytree(data_dir, untreed)
+    two_workers = work / "data-workers-2"
+    shutil.copytree(data_dir, two_workers)
     servers = {}
     for name, command, marker, directory, settings in (
         ("gateway", gateway_command, GATEWAY_READY, data_dir, {}),
         ("baseline", baseline_command, BASELINE_READY, data_dir, {}),
         ("no-tree", gateway_command, GATEWAY_READY, untreed, {"audit_sequencer": "false"}),
+        ("workers-2", gateway_command, GATEWAY_READY, two_workers, {"workers": "2"}),
     ):
         port = free_port()
         server = start_server(

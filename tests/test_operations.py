@@ -85,6 +85,7 @@ async def test_readyz_lists_every_check_and_passes_on_a_healthy_gateway(
     checks = report["checks"]
     assert set(checks) == {
         "store_writable",
+        "storage",
         "policy_loaded",
         "keys_opened",
         "audit_sequencer",

@@ -39,6 +39,7 @@ from gateway.store.sqlite import SqliteStore
 from gateway.store.sqlite.database import Transaction
 from gateway.store.sqlite.faults import storage_fault
 from tests.conftest import RunningGateway, client_context, gateway_in_process
+from tests.polling import until
 
 SENDERS = ("nl-pol-limburg", "nl-gem-maastricht", "de-zoll-aachen")
 DISK = "24m"
@@ -161,6 +162,15 @@ def fill(disk: Path) -> Path:
     return ballast
 
 
+async def readiness(gateway: RunningGateway) -> tuple[int, dict[str, Any]]:
+    """What the operations listener's ``/readyz`` answers now: its status and its checks."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{gateway.operations_url}/readyz") as response,
+    ):
+        return response.status, await response.json()
+
+
 def logged(stream: io.StringIO, event: str) -> list[dict[str, Any]]:
     lines = [json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{")]
     return [line for line in lines if line.get("event") == event]
@@ -183,6 +193,7 @@ async def test_a_full_disk_under_load_refuses_with_507_and_recovers_by_itself(
         )
         assert gateway.store.health.degraded is not None
         assert "storage-full" in gateway.store.health.degraded.kinds
+        not_ready = await readiness(gateway)
 
         ballast.unlink()
         before = len(partners.answers)
@@ -197,6 +208,15 @@ async def test_a_full_disk_under_load_refuses_with_507_and_recovers_by_itself(
         )
         recovered = partners.answers[after:]
 
+        async def ready_again() -> bool:  # /readyz keeps a result for a second
+            status, body = await readiness(gateway)
+            return status == 200 and body["checks"]["storage"] == {"ok": True}
+
+        await until(ready_again)
+
+    assert not_ready[0] == 503
+    assert not_ready[1]["checks"]["storage"]["ok"] is False
+    assert not_ready[1]["checks"]["storage"]["degraded"] in {"storage-full", "storage-failing"}
     statuses = {answer.status for answer in partners.answers}
     assert 500 not in statuses
     assert statuses <= {202, 503, 507}

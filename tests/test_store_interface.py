@@ -69,7 +69,7 @@ def imports_of(path: Path) -> Iterator[tuple[str, str]]:
     ("backend", "stores"),
     [
         ("sqlite", ("SqliteStore", "SqliteMaintenance")),
-        ("postgres", ("PostgresStore", "PostgresMaintenance")),
+        ("postgres", ("PostgresStore", "PostgresMaintenance", "transfer")),
     ],
 )
 def test_only_the_place_that_chooses_the_backend_imports_it_and_only_the_store(
@@ -77,7 +77,8 @@ def test_only_the_place_that_chooses_the_backend_imports_it_and_only_the_store(
 ) -> None:
     """Whatever else a backend holds (its database layer, the SQL of each concern) stays inside
     it: the gateway is put together by gateway.store.backend and speaks to a Store (and, to
-    migrate, back up or restore the store as a whole, to a StoreMaintenance)."""
+    migrate, back up or restore the store as a whole, to a StoreMaintenance; to move a SQLite
+    store into PostgreSQL, to its transfer)."""
     package = REPO / "gateway"
     outside = {
         (str(path.relative_to(REPO)), f"{module}:{name}")

@@ -1,5 +1,6 @@
-"""The checks a gateway is ready by: its store takes a write, its policy is loaded, its keys
-are open, its audit log's sequencer leads or follows, and its courier is not stalled."""
+"""The checks a gateway is ready by: its store takes a write and is not degraded (a full disk,
+a read-only file system, an unreachable database), its policy is loaded, its keys are open,
+its audit log's sequencer leads or follows, and its courier is not stalled."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from gateway.decide.sharing import PolicyInForce
 from gateway.edges.readiness import Check, CheckResult, Readiness
 from gateway.edges.store_gauges import Snapshots
+from gateway.infra.audit import timestamp
 from gateway.infra.clock import Clock
 from gateway.infra.seal import Signer
 from gateway.infra.vault import MasterKey
 from gateway.store import OperationsStore
+from gateway.store.health import StoreHealth
 from gateway.transparency.sequencer import Sequencer
 
 PROBE = b"euregate readiness probe"
@@ -24,6 +27,24 @@ def store_writable(store: OperationsStore) -> Check:
     async def check() -> CheckResult:
         await store.probe()
         return CheckResult(True)
+
+    return check
+
+
+def storage_healthy(health: StoreHealth) -> Check:
+    """Not ready while the store is degraded: from the first fault it met until the storage
+    takes writes again (:mod:`gateway.store.health`), whatever the last probe found."""
+
+    async def check() -> CheckResult:
+        degraded = health.degraded
+        if degraded is None:
+            return CheckResult(True)
+        detail: dict[str, str | int] = {
+            "degraded": degraded.kind,
+            "since": timestamp(degraded.since),
+            "refused": degraded.refused,
+        }
+        return CheckResult(False, detail)
 
     return check
 
@@ -86,6 +107,7 @@ class Parts:
     """What the standard checks look at."""
 
     store: OperationsStore
+    health: StoreHealth
     policy: PolicyInForce
     master_key: MasterKey
     signer: Signer
@@ -98,6 +120,7 @@ class Parts:
 def standard_readiness(parts: Parts, *, timeout: float) -> Readiness:
     readiness = Readiness(timeout=timeout)
     readiness.add("store_writable", store_writable(parts.store))
+    readiness.add("storage", storage_healthy(parts.health))
     readiness.add("policy_loaded", policy_loaded(parts.policy))
     readiness.add("keys_opened", keys_opened(parts.master_key, parts.signer))
     readiness.add("audit_sequencer", sequencer_state(parts.sequencer))

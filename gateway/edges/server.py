@@ -286,6 +286,7 @@ async def build(
         metrics,
         Parts(
             store=store,
+            health=store.health,
             policy=policy,
             master_key=master_key,
             signer=signer,

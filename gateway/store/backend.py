@@ -12,7 +12,7 @@ from gateway.infra.config import Settings
 from gateway.store.interface import Store
 from gateway.store.interface.inspection import StoreFacts
 from gateway.store.interface.maintenance import StoreMaintenance
-from gateway.store.postgres import PostgresMaintenance, PostgresStore
+from gateway.store.postgres import PostgresMaintenance, PostgresStore, transfer
 from gateway.store.sqlite import SqliteMaintenance, SqliteStore
 
 
@@ -95,3 +95,11 @@ def data_dir_maintenance(database: Path) -> StoreMaintenance:
     """The upkeep of a data directory's own SQLite file, whatever the settings name: a data
     directory a restore is compared with."""
     return SqliteMaintenance(database)
+
+
+def move_to_postgresql(
+    database: Path, url: str, *, progress: Callable[[str, int], None] | None = None
+) -> dict[str, int]:
+    """Copy the SQLite store ``database`` into the empty PostgreSQL database at ``url`` (whose
+    schema a store started on it made); the rows copied per table. Blocks: run it in a thread."""
+    return transfer(database, url, progress=progress)

@@ -26,6 +26,7 @@ from gateway.edges.cli import (
     send,
     serve,
     staff,
+    store_move,
     upkeep,
     witness,
 )
@@ -50,6 +51,7 @@ COMMAND_GROUPS = (
     witness,
     doctor,
     upkeep,
+    store_move,
     key_lifecycle,
 )
 

@@ -70,9 +70,10 @@ from gateway.store.postgres.signals import PostgresSignals
 from gateway.store.postgres.staff import PostgresStaff
 from gateway.store.postgres.subjects import PostgresSubjects
 from gateway.store.postgres.throttle import PostgresThrottle
+from gateway.store.postgres.transfer import transfer
 from gateway.store.postgres.witnesses import PostgresWitnesses
 
-__all__ = ["Database", "PostgresMaintenance", "PostgresStore", "StoreClosed"]
+__all__ = ["Database", "PostgresMaintenance", "PostgresStore", "StoreClosed", "transfer"]
 
 
 class PostgresStore(

@@ -1,0 +1,105 @@
+"""``euregate migrate-store``: a data directory's SQLite store moved into an empty PostgreSQL
+database, every table's rows with it; the gateway then serves from PostgreSQL what it served
+from the file (the envelopes open with the partners' keys, the audit log verifies and grows),
+and a database that holds Euregate's data already is not written to."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from gateway.edges.client import open_message
+from gateway.infra import seal
+from gateway.infra.config import DataDir, Settings
+from tests.conftest import REPO, gateway_in_process
+
+SENDER = "nl-pol-limburg"
+RECIPIENT = "be-pol-lanaken"  # reads Dutch: its copies are sealed at once
+
+
+async def command(*argv: str | Path) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "gateway", *map(str, argv), cwd=REPO,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+def counts_in_sqlite(database: Path) -> dict[str, int]:
+    with sqlite3.connect(database) as conn:
+        tables = [
+            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        ]
+        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+
+
+def counts_in_postgres(url: str, tables: list[str]) -> dict[str, int]:
+    with psycopg.connect(url) as conn:
+        found = {}
+        for table in tables:
+            row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+            assert row is not None
+            found[table] = row[0]
+        return found
+
+
+async def opened_inbox(settings: Settings, layout: DataDir) -> list[str]:
+    """The signals of the envelopes waiting for the recipient, each opened with its own key."""
+    private_key = seal.load_private_key(layout.partner_encryption_key(RECIPIENT).read_bytes())
+    async with gateway_in_process(settings) as gateway, gateway.client(RECIPIENT) as client:
+        keys = await client.gateway_keys()
+        entries = (await client.inbox(limit=500))["envelopes"]
+    return [
+        open_message(
+            e, private_key=private_key, recipient_id=RECIPIENT, gateway_keys=keys
+        ).signal_id
+        for e in entries
+    ]
+
+
+async def test_a_store_moved_into_postgresql_serves_what_it_served_and_goes_on(
+    layout: DataDir, postgres_url: str, example: Callable[[str], dict[str, Any]]
+) -> None:
+    template = {**example("nl-drug-waste-maastricht.json"), "recipients": {"partners": [RECIPIENT]}}
+    on_sqlite = Settings(data_dir=layout.root, host="127.0.0.1", port=0, staff_port=0)
+    async with gateway_in_process(on_sqlite) as gateway, gateway.client(SENDER) as police:
+        sent = [
+            (await police.post_signal({**template, "sender_reference": f"MOVE/{n}"}))["signal_id"]
+            for n in range(4)
+        ]
+    before = await opened_inbox(on_sqlite, layout)
+    in_sqlite = counts_in_sqlite(layout.database)
+
+    code, out, err = await command(
+        "migrate-store", "--data-dir", layout.root, "--to", postgres_url, "--lang", "en"
+    )
+
+    assert code == 0, err
+    assert f"audit chain intact in postgresql: {in_sqlite['audit']} entries" in out.lower()
+    tables = [t for t in in_sqlite if t not in ("meta", "sqlite_sequence")]
+    assert counts_in_postgres(postgres_url, tables) == {t: in_sqlite[t] for t in tables}
+
+    on_postgres = on_sqlite.model_copy(update={"database_url": postgres_url})
+    assert await opened_inbox(on_postgres, layout) == before
+    assert set(sent) <= set(before)
+    async with gateway_in_process(on_postgres) as gateway, gateway.client(SENDER) as police:
+        later = await police.post_signal({**template, "sender_reference": "MOVE/after"})
+        again = await police.post_signal({**template, "sender_reference": "MOVE/0"})
+    assert later["signal_id"] not in sent
+    assert again["signal_id"] == sent[0], "the sender's references moved with the signals"
+    verified = await command(
+        "audit", "verify", "--data-dir", layout.root, "--database", postgres_url
+    )
+    assert verified[0] == 0, verified
+
+    refused = await command("migrate-store", "--data-dir", layout.root, "--to", postgres_url)
+    assert refused[0] == 1
+    assert "already holds Euregate's data" in refused[2]
