@@ -387,7 +387,7 @@ def test_a_store_this_gateway_cannot_take_is_refused_before_anything_is_written(
 
 
 @pytest.mark.parametrize("command", [("backup", "--out", "never.tar"), ("migrate",)])
-def test_a_postgresql_store_is_sent_to_its_own_tools_for_now(
+def test_an_unreachable_postgresql_store_is_said_so_and_nothing_is_written(
     layout: DataDir, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: tuple[str, ...]
 ) -> None:
     database = ("--database", "postgresql://euregate@db.invalid/euregate")
@@ -397,5 +397,6 @@ def test_a_postgresql_store_is_sent_to_its_own_tools_for_now(
     code, _, err = run(capsys, *argv)
 
     assert code == 1
-    assert "pg_dump" in err
+    assert "cannot reach its database" in err
     assert not (tmp_path / "never.tar").exists()
+    assert not list(tmp_path.glob(".euregate-backup-*"))

@@ -20,6 +20,7 @@ from gateway.edges.staff_client import StaffClient
 from gateway.infra import seal
 from gateway.infra.config import DataDir
 from gateway.registry.backup.manifest import Manifest
+from gateway.store.interface.maintenance import StoreFacts
 from gateway.store.sqlite import SqliteMaintenance
 from tests.conftest import REPO, client_context, free_port, gateway_process
 from tests.polling import until
@@ -163,13 +164,7 @@ async def test_back_up_under_load_restore_elsewhere_and_serve_the_restored_copy(
     verified = await command("audit", "verify", "--data-dir", restored.root)
     facts = await SqliteMaintenance(restored.database).facts()
 
-    assert restoring[0] == 0, restoring[2]
-    assert verified[0] == 0, verified
-    restored_entries = manifest.log.entries + 1  # the restore is its next entry
-    assert verified[1].startswith(f"audit chain intact: {restored_entries} entries")
-    assert facts is not None
-    assert dict(facts.counts) == {**manifest.counts, "audit_entries": restored_entries}
-    assert (facts.audit_seq, facts.tree_size) == (restored_entries, manifest.log.tree_size)
+    restored_as_the_manifest_says(manifest, restoring, verified, facts)
 
     copy = Served(restored, free_port(), free_port())
     async with gateway_process(restored, copy.port, staff_port=copy.staff_port):
@@ -184,6 +179,23 @@ async def test_back_up_under_load_restore_elsewhere_and_serve_the_restored_copy(
     assert liege[0].content["document"]["locale"] == "fr_BE"
     assert lanaken in {message.signal_id for message in limburg}
     assert [status["signal_id"] for status in statuses] == accepted_before_backup
+
+
+def restored_as_the_manifest_says(
+    manifest: Manifest,
+    restoring: tuple[int, str, str],
+    verified: tuple[int, str, str],
+    facts: StoreFacts | None,
+) -> None:
+    """The restore and ``audit verify`` on the restored copy succeeded, and the restored store
+    holds what the manifest counts, with the restore as its log's next entry."""
+    assert restoring[0] == 0, restoring[2]
+    assert verified[0] == 0, verified
+    restored_entries = manifest.log.entries + 1
+    assert verified[1].startswith(f"audit chain intact: {restored_entries} entries")
+    assert facts is not None
+    assert dict(facts.counts) == {**manifest.counts, "audit_entries": restored_entries}
+    assert (facts.audit_seq, facts.tree_size) == (restored_entries, manifest.log.tree_size)
 
 
 async def _has_mail(served: Served, partner_id: str) -> bool:

@@ -67,7 +67,10 @@ def imports_of(path: Path) -> Iterator[tuple[str, str]]:
 
 @pytest.mark.parametrize(
     ("backend", "stores"),
-    [("sqlite", ("SqliteStore", "SqliteMaintenance")), ("postgres", ("PostgresStore", "transfer"))],
+    [
+        ("sqlite", ("SqliteStore", "SqliteMaintenance")),
+        ("postgres", ("PostgresStore", "PostgresMaintenance", "transfer")),
+    ],
 )
 def test_only_the_place_that_chooses_the_backend_imports_it_and_only_the_store(
     backend: str, stores: tuple[str, ...]

@@ -139,7 +139,7 @@ async def open_store(
     """The store, started; with ``migrate_on_start``, its schema brought forward first, and
     that recorded in the audit log. ``on_commit`` hears of each committed batch (metrics)."""
     change = None
-    if settings.migrate_on_start and settings.database_url is None:
+    if settings.migrate_on_start:
         change = await maintenance_for(settings, layout.database).migrate()
     store = await store_for(settings, layout.database, clock=clock, on_commit=on_commit).start()
     if change is not None and change.before is not None and change.migrated:

@@ -148,6 +148,11 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(
         default=8, ge=1, le=100, description="Connections one process keeps to PostgreSQL, at most."
     )
+    pg_bin_dir: Path | None = Field(
+        default=None,
+        description="The folder of pg_dump and pg_restore for euregate backup and restore on "
+        "PostgreSQL; none looks in Debian's newest /usr/lib/postgresql/*/bin, then on PATH.",
+    )
     translator: Literal["none", "memory", "libretranslate"] = Field(
         default="memory",
         description="Translation of free text: none, memory (officers' corrections and the "

@@ -35,14 +35,16 @@
     ├── StoreSchemaRefused             the store's schema is not the one this release uses
     │   ├── SchemaOutdated             older: `euregate migrate` brings it forward
     │   └── SchemaTooNew               newer: written by a later release
-    ├── MaintenanceUnsupported         no migrate, backup or restore for this backend yet
+    ├── StoreToolFailed                pg_dump or pg_restore missing, or failed
     ├── BackupRefused                  a backup or restore the gateway will not do
     │   ├── BackupExists               the archive to write exists already
     │   ├── ArchiveUnreadable          not a backup archive, or its manifest is malformed
     │   ├── ArchiveTampered            a member differs from the manifest's hash, or is extra
     │   ├── RestoreTargetNotEmpty      restoring into a directory that holds files already
+    │   ├── RestoreDatabaseNotEmpty    restoring into a database that holds Euregate's tables
     │   ├── RestoreWouldRollBack       a newer log (data directory, checkpoint) than the backup's
     │   ├── RestoreUnchecked           no newer log named to compare with, nor said there is none
+    │   ├── NewerLogMissing            the newer log named holds no store to compare with
     │   ├── RestoreForked              a log of the same size with another root hash
     │   ├── MasterKeyMismatch          the master key given is not the one the backup needs
     │   └── RestoreMismatch            the restored store disagrees with the manifest
@@ -506,19 +508,20 @@ class SchemaTooNew(StoreSchemaRefused):
     )
 
 
-class MaintenanceUnsupported(EuregateError):
-    """The store's backend has no upkeep commands yet."""
+class StoreToolFailed(EuregateError):
+    """A tool of the store's backend that a backup or restore runs (``pg_dump``,
+    ``pg_restore``) is missing or failed."""
 
-    kind = "maintenance-unsupported"
-    title = N_("Not available for this store")
+    kind = "store-tool-failed"
+    title = N_("Database tool failed")
     detail_message = N_(
-        "`euregate migrate`, `backup` and `restore` do not work on the {backend} store yet: "
-        "back it up with the database's own tools (pg_dump); its schema is brought forward "
-        "when the gateway starts."
+        "{tool} failed: {reason}. Install the PostgreSQL client tools of the server's version "
+        "(or name their folder with the setting pg_bin_dir) and check that the database is "
+        "reachable."
     )
 
-    def __init__(self, *, backend: str) -> None:
-        super().__init__(backend=backend)
+    def __init__(self, *, tool: str, reason: str) -> None:
+        super().__init__(tool=tool, reason=reason)
 
 
 class BackupRefused(EuregateError):
@@ -565,6 +568,17 @@ class RestoreTargetNotEmpty(BackupRefused):
         super().__init__(path=path)
 
 
+class RestoreDatabaseNotEmpty(BackupRefused):
+    kind = "restore-database-not-empty"
+    detail_message = N_(
+        "The database {database} holds tables already; a backup is restored only into an "
+        "empty database (createdb a new one)."
+    )
+
+    def __init__(self, *, database: str) -> None:
+        super().__init__(database=database)
+
+
 class RestoreWouldRollBack(BackupRefused):
     kind = "restore-rollback"
     detail_message = N_(
@@ -575,6 +589,17 @@ class RestoreWouldRollBack(BackupRefused):
 
     def __init__(self, *, newer: str, newer_size: int, size: int) -> None:
         super().__init__(newer=newer, newer_size=newer_size, size=size)
+
+
+class NewerLogMissing(BackupRefused):
+    kind = "restore-newer-log-missing"
+    detail_message = N_(
+        "{source} holds no Euregate store to compare the backup with; if its store is in "
+        "PostgreSQL, name the database with --against-database."
+    )
+
+    def __init__(self, *, source: str) -> None:
+        super().__init__(source=source)
 
 
 class RestoreForked(BackupRefused):

@@ -9,11 +9,10 @@ from pathlib import Path
 
 from gateway.infra.clock import Clock
 from gateway.infra.config import Settings
-from gateway.infra.errors import MaintenanceUnsupported
 from gateway.store.interface import Store
 from gateway.store.interface.inspection import StoreFacts
 from gateway.store.interface.maintenance import StoreMaintenance
-from gateway.store.postgres import PostgresStore, transfer
+from gateway.store.postgres import PostgresMaintenance, PostgresStore, transfer
 from gateway.store.sqlite import SqliteMaintenance, SqliteStore
 
 
@@ -55,23 +54,46 @@ async def inspect_for(settings: Settings, database: Path) -> StoreFacts | None:
 
 
 def maintenance_for(settings: Settings, database: Path) -> StoreMaintenance:
-    """The upkeep (migrations, backups, restores) of the store ``settings`` choose; the SQLite
-    file ``database`` unless they name a PostgreSQL database, whose upkeep is not built yet
-    (:class:`~gateway.infra.errors.MaintenanceUnsupported`)."""
+    """The upkeep (migrations, backups, restores) of the store ``settings`` choose: the
+    PostgreSQL database at ``database_url`` when it is set, else the SQLite file
+    ``database``."""
     if settings.database_url is not None:
-        raise MaintenanceUnsupported(backend="PostgreSQL")
+        return PostgresMaintenance(settings.database_url, bin_dir=settings.pg_bin_dir)
     return SqliteMaintenance(database)
 
 
-def data_dir_store(database: Path, *, clock: Clock) -> Store:
-    """The SQLite store of a data directory's own file, whatever the settings name: what a
-    restore writes and then checks."""
+def restore_store(database: Path, database_url: str | None, *, clock: Clock) -> Store:
+    """The store a restore writes and then checks: the empty PostgreSQL database at
+    ``database_url`` when one is named, else the new data directory's SQLite file."""
+    if database_url is not None:
+        return PostgresStore(database_url, clock=clock)
     return SqliteStore(database, clock=clock)
 
 
+def restore_maintenance(
+    database: Path, database_url: str | None, *, bin_dir: Path | None = None
+) -> StoreMaintenance:
+    """The upkeep of the store a restore writes (as :func:`restore_store` chooses it)."""
+    if database_url is not None:
+        return database_maintenance(database_url, bin_dir=bin_dir)
+    return SqliteMaintenance(database)
+
+
+def database_maintenance(database_url: str, *, bin_dir: Path | None = None) -> StoreMaintenance:
+    """The upkeep of the PostgreSQL database at ``database_url``, whatever the settings name:
+    a database a restore writes, or is compared with."""
+    return PostgresMaintenance(database_url, bin_dir=bin_dir)
+
+
+def database_described(database_url: str) -> str:
+    """The PostgreSQL database ``database_url`` names, for a message: never the URL, which may
+    hold a password."""
+    return f"postgresql:{PostgresMaintenance(database_url).database}"
+
+
 def data_dir_maintenance(database: Path) -> StoreMaintenance:
-    """The upkeep of a data directory's own SQLite file, whatever the settings name: where a
-    restore writes, and a data directory it is compared with."""
+    """The upkeep of a data directory's own SQLite file, whatever the settings name: a data
+    directory a restore is compared with."""
     return SqliteMaintenance(database)
 
 

@@ -32,9 +32,16 @@ from gateway.registry.backup.restoring import (
     NewerLog,
     log_of_checkpoint,
     log_of_data_dir,
+    log_of_store,
     restore_backup,
 )
-from gateway.store.backend import data_dir_maintenance, data_dir_store
+from gateway.store.backend import (
+    data_dir_maintenance,
+    database_described,
+    database_maintenance,
+    restore_maintenance,
+    restore_store,
+)
 
 PAGES: Final = N_("pages of the store copied")
 BACKED_UP: Final = N_(
@@ -89,6 +96,13 @@ def register(commands: Subparsers) -> None:
         "--data-dir", type=Path, required=True, help="an empty or new directory to restore into"
     )
     restore.add_argument(
+        "--database",
+        metavar="URL",
+        help="an empty PostgreSQL database (postgresql://...) to restore a PostgreSQL backup "
+        "into; its password in ~/.pgpass or PGPASSFILE, not in the URL",
+    )
+    restore.add_argument("--pg-bin-dir", type=Path, metavar="DIR", help="the folder of pg_restore")
+    restore.add_argument(
         "--master-key", type=Path, metavar="PATH", help="the master key file the backup needs"
     )
     restore.add_argument(
@@ -98,6 +112,13 @@ def register(commands: Subparsers) -> None:
         default=[],
         metavar="DIR",
         help="a data directory the restored log must not be older than (the one it replaces)",
+    )
+    restore.add_argument(
+        "--against-database",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="a PostgreSQL database the restored log must not be older than (the one it replaces)",
     )
     restore.add_argument(
         "--checkpoint",
@@ -155,6 +176,9 @@ async def run_restore(args: argparse.Namespace) -> int:
     newer: list[NewerLog] = [
         await log_of_data_dir(path, data_dir_maintenance) for path in args.against
     ]
+    for url in args.against_database:
+        store = database_maintenance(url, bin_dir=args.pg_bin_dir)
+        newer.append(await log_of_store(database_described(url), store))
     try:
         newer += [log_of_checkpoint(path) for path in args.checkpoint]
         restored = await restore_backup(
@@ -163,8 +187,10 @@ async def run_restore(args: argparse.Namespace) -> int:
             newer=newer,
             no_newer_log=args.no_newer_log,
             master_key_file=args.master_key,
-            store_at=data_dir_maintenance,
-            open_store=lambda data: data_dir_store(data.database, clock=SystemClock()),
+            store_at=lambda path: restore_maintenance(path, args.database, bin_dir=args.pg_bin_dir),
+            open_store=lambda data: restore_store(
+                data.database, args.database, clock=SystemClock()
+            ),
             actor=cli_actor(),
         )
     except (VaultError, OSError, ValueError) as exc:

@@ -23,7 +23,7 @@ from gateway.infra.errors import BackupExists
 from gateway.infra.vault import MasterKey
 from gateway.registry.backup.archive import describe, write_archive
 from gateway.registry.backup.manifest import (
-    STORE_MEMBER,
+    STORE_MEMBERS,
     LogPoint,
     Manifest,
     master_key_id,
@@ -58,9 +58,10 @@ async def make_backup(
     if await asyncio.to_thread(out.exists):
         raise BackupExists(path=str(out))
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".euregate-backup-") as scratch:
-        snapshot = Path(scratch) / "euregate.db"
+        member = STORE_MEMBERS[store.backend]
+        snapshot = Path(scratch) / Path(member).name
         facts = await store.snapshot(snapshot, copied=copied)
-        files = await asyncio.to_thread(_files, layout, configuration, snapshot)
+        files = await asyncio.to_thread(_files, layout, configuration, {member: snapshot})
         members = await asyncio.to_thread(lambda: {n: describe(p) for n, p in files.items()})
         manifest = Manifest(
             made_at=timestamp(datetime.now(UTC)),
@@ -77,10 +78,12 @@ async def make_backup(
     return manifest
 
 
-def _files(layout: DataDir, configuration: Configuration, snapshot: Path) -> dict[str, Path]:
+def _files(
+    layout: DataDir, configuration: Configuration, store: dict[str, Path]
+) -> dict[str, Path]:
     """What the archive holds, by member name."""
     return {
-        STORE_MEMBER: snapshot,
+        **store,
         **dict(_data_files(layout)),
         **dict(_configuration_files(layout, configuration)),
     }

@@ -28,7 +28,10 @@ from gateway.store.interface.maintenance import COUNTED, StoreFacts
 FORMAT: Final = "euregate-backup/1"
 MANIFEST_NAME: Final = "manifest.json"
 MANIFEST_MAX_BYTES: Final = 16 * 1024 * 1024
-STORE_MEMBER: Final = "store/euregate.db"
+STORE_FOLDER: Final = "store/"
+STORE_MEMBERS: Final = {"sqlite": "store/euregate.db", "postgresql": "store/euregate.pgdump"}
+"""The member that holds the store's copy, by backend: SQLite's database file, or PostgreSQL's
+``pg_dump --format=custom`` archive."""
 MEMBER_NAME: Final = re.compile(r"^(data|config|store)(/[A-Za-z0-9_][A-Za-z0-9_.@+-]*)+$")
 """Names an archive may hold: relative, under one of three folders, no ``..`` nor hidden part."""
 
@@ -138,7 +141,7 @@ class Manifest:
         for name in manifest.members:
             if not MEMBER_NAME.fullmatch(name) or name == MANIFEST_NAME:
                 raise ValueError(f"a member may not be named {name!r}")
-        if STORE_MEMBER not in manifest.members:
+        if not any(name.startswith(STORE_FOLDER) for name in manifest.members):
             raise ValueError("no store in the archive")
         return manifest
 

@@ -2,7 +2,8 @@
 
 In this order, and nothing is written before the last check but one passes:
 
-1. the target is an empty or new directory;
+1. the target is an empty or new directory, and its store (a new SQLite file, or an empty
+   PostgreSQL database) holds nothing yet;
 2. the archive's manifest is read, and with the master key given, its key id and MAC checked;
 3. every member is hashed and compared with the manifest;
 4. the backup's audit log is compared with a newer one the operator names (the data directory
@@ -35,8 +36,10 @@ from gateway.infra.datafiles import load_signer, require_data_dir, write_private
 from gateway.infra.errors import (
     ArchiveTampered,
     ArchiveUnreadable,
+    BackupRefused,
     EuregateError,
     MasterKeyMismatch,
+    NewerLogMissing,
     ProofRefused,
     RestoreForked,
     RestoreMismatch,
@@ -45,10 +48,11 @@ from gateway.infra.errors import (
     RestoreWouldRollBack,
     SchemaOutdated,
     SchemaTooNew,
+    StoreToolFailed,
 )
 from gateway.infra.vault import VaultError, load_master_key_file
 from gateway.registry.backup.archive import check_members, extract, read_manifest
-from gateway.registry.backup.manifest import MANIFEST_NAME, STORE_MEMBER, LogPoint, Manifest
+from gateway.registry.backup.manifest import MANIFEST_NAME, STORE_FOLDER, LogPoint, Manifest
 from gateway.registry.backup.manifest import master_key_id as key_id_of
 from gateway.store import Store, verify_chain
 from gateway.store.interface.maintenance import StoreFacts, StoreMaintenance
@@ -69,9 +73,16 @@ class NewerLog:
 async def log_of_data_dir(path: Path, store_at: Callable[[Path], StoreMaintenance]) -> NewerLog:
     """How far the log of the data directory at ``path`` has come (it is only read)."""
     layout = require_data_dir(DataDir(path))
-    facts = await store_at(layout.database).facts()
-    assert facts is not None  # require_data_dir found the store
-    return NewerLog(str(path), LogPoint.of(facts))
+    return await log_of_store(str(path), store_at(layout.database))
+
+
+async def log_of_store(seen_in: str, store: StoreMaintenance) -> NewerLog:
+    """How far the log of ``store`` (seen as ``seen_in``) has come (it is only read);
+    :class:`NewerLogMissing` if there is no store."""
+    facts = await store.facts()
+    if facts is None:
+        raise NewerLogMissing(source=seen_in)
+    return NewerLog(seen_in, LogPoint.of(facts))
 
 
 def log_of_checkpoint(path: Path) -> NewerLog:
@@ -133,6 +144,7 @@ async def restore_backup(
     store = store_at(target.database)
     manifest = await asyncio.to_thread(_checked, archive, target, master_key_file)
     _check_store(manifest, store, archive)
+    await store.check_restorable()
     if not newer and not no_newer_log:
         raise RestoreUnchecked()
     for log in newer:
@@ -150,7 +162,7 @@ async def restore_backup(
                 await store_opened.record(_restored(manifest, newer, actor))
     except (EuregateError, VaultError, OSError) as failure:
         await asyncio.to_thread(_remove, target.root, created)
-        if isinstance(failure, RestoreMismatch | ArchiveTampered):
+        if isinstance(failure, BackupRefused | StoreToolFailed):
             raise
         raise RestoreMismatch(what=str(failure), path=str(target.root)) from failure
     return Restored(manifest, facts, chain, master_key_file is not None)
@@ -212,7 +224,7 @@ def _check_master_key(manifest: Manifest, path: Path) -> None:
 
 
 def _destination(target: DataDir, name: str) -> Path:
-    if name == STORE_MEMBER:
+    if name.startswith(STORE_FOLDER):
         return target.root / STAGED_STORE
     folder, _, rest = name.partition("/")
     return target.root / rest if folder == "data" else target.root / folder / rest

@@ -3,21 +3,25 @@ the gateway serves, put such a copy back, and count what it holds.
 
 Each backend does these its own way. The SQLite backend
 (:mod:`gateway.store.sqlite.maintenance`) copies the database file with SQLite's online backup
-API inside one read transaction. A PostgreSQL backend implements the same protocol with
-``pg_dump --format=custom --snapshot=...`` for :meth:`StoreMaintenance.snapshot` (the facts read
-in the transaction that exported the snapshot, so they describe exactly what was dumped) and
-``pg_restore`` into an empty database for :meth:`StoreMaintenance.restore`.
+API inside one read transaction. The PostgreSQL backend
+(:mod:`gateway.store.postgres.maintenance`) runs ``pg_dump --format=custom --snapshot=...`` for
+:meth:`StoreMaintenance.snapshot` (the facts read in the transaction that exported the
+snapshot, so they describe exactly what was dumped) and ``pg_restore`` into an empty database
+for :meth:`StoreMaintenance.restore`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
 COUNTED: Final = ("signals", "copies", "envelopes", "review_items", "audit_entries", "partners")
 """What :class:`StoreFacts` counts, by name."""
+
+COUNTED_IN: Final = {name: {"audit_entries": "audit"}.get(name, name) for name in COUNTED}
+"""The table each of :data:`COUNTED` is counted in."""
 
 Copied = Callable[[int, int], None]
 """Hears how much of a store was copied so far, and of how much in all (pages, bytes...)."""
@@ -48,6 +52,26 @@ class StoreFacts:
     tree_root: bytes | None
     checkpoint_note: bytes | None
 
+    @classmethod
+    def of_rows(
+        cls,
+        schema_version: int,
+        counts: Mapping[str, int],
+        head: Sequence[Any] | None,
+        checkpoint: Sequence[Any] | None,
+    ) -> StoreFacts:
+        """The facts from what a backend read: the audit log's last entry as ``(seq, hash)``
+        and its latest checkpoint as ``(size, root, note)``, each ``None`` if there is none."""
+        return cls(
+            schema_version=schema_version,
+            counts=counts,
+            audit_seq=head[0] if head else 0,
+            audit_hash=head[1] if head else None,
+            tree_size=checkpoint[0] if checkpoint else 0,
+            tree_root=bytes(checkpoint[1]) if checkpoint else None,
+            checkpoint_note=bytes(checkpoint[2]) if checkpoint else None,
+        )
+
 
 class StoreMaintenance(Protocol):
     backend: str
@@ -66,6 +90,11 @@ class StoreMaintenance(Protocol):
     async def snapshot(self, destination: Path, *, copied: Copied | None = None) -> StoreFacts:
         """A consistent copy of the store as it is at one instant, written to the new file
         ``destination`` (mode 0600) while the gateway goes on serving; the facts of that copy."""
+        ...
+
+    async def check_restorable(self) -> None:
+        """Refuse, before anything is written, a store a restore would mix with: one that
+        exists already (:class:`~gateway.infra.errors.BackupRefused`)."""
         ...
 
     async def restore(self, snapshot: Path) -> StoreFacts:

@@ -56,6 +56,7 @@ from gateway.store.postgres.audit_tree import PostgresAuditTree
 from gateway.store.postgres.database import Database, StoreClosed
 from gateway.store.postgres.delivery import PostgresDelivery
 from gateway.store.postgres.keys import PostgresKeys
+from gateway.store.postgres.maintenance import PostgresMaintenance
 from gateway.store.postgres.memory import PostgresMemory
 from gateway.store.postgres.operations import PostgresOperations
 from gateway.store.postgres.outbox import PostgresOutbox
@@ -72,7 +73,7 @@ from gateway.store.postgres.throttle import PostgresThrottle
 from gateway.store.postgres.transfer import transfer
 from gateway.store.postgres.witnesses import PostgresWitnesses
 
-__all__ = ["Database", "PostgresStore", "StoreClosed", "transfer"]
+__all__ = ["Database", "PostgresMaintenance", "PostgresStore", "StoreClosed", "transfer"]
 
 
 class PostgresStore(

@@ -186,10 +186,16 @@ class Database(AuditLog):
         return DEGRADED_WAIT if self._health.degraded is not None else self._pool.timeout
 
     async def start(self) -> Self:
-        """Open the pool and create the schema or bring it up to the current version."""
+        """Open the pool and create the schema in a database without one; a schema of another
+        version is refused (:class:`~gateway.infra.errors.SchemaOutdated`: migrating is the
+        operator's, ``euregate migrate``)."""
         await self._pool.open(wait=True)
-        async with self._pool.connection() as conn:
-            await create_schema(conn)
+        try:
+            async with self._pool.connection() as conn:
+                await create_schema(conn)
+        except BaseException:
+            await self._pool.close()
+            raise
         return self
 
     async def close(self) -> None:

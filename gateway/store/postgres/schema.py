@@ -8,22 +8,17 @@ from typing import Any, Final
 
 from psycopg import AsyncConnection
 
+from gateway.infra.errors import SchemaOutdated, SchemaTooNew
+from gateway.store.interface.maintenance import SchemaChange
 from gateway.store.migrations import SCHEMA_VERSION, after
+
+__all__ = ["SCHEMA_LOCK", "SchemaTooNew", "create_schema", "schema_version"]
 
 SCHEMA_LOCK: Final = int.from_bytes(
     hashlib.sha256(b"euregate schema").digest()[:8], "big", signed=True
 )
 """The advisory lock a process holds while it creates or migrates the schema, so that
 instances started together migrate one after the other (the later ones find nothing to do)."""
-
-
-class SchemaTooNew(RuntimeError):
-    """The database was migrated by a newer Euregate than this one."""
-
-    def __init__(self, version: int) -> None:
-        super().__init__(
-            f"the database's schema is at version {version}, this Euregate knows {SCHEMA_VERSION}"
-        )
 
 
 async def schema_version(conn: AsyncConnection[tuple[Any, ...]]) -> int:
@@ -37,14 +32,21 @@ async def schema_version(conn: AsyncConnection[tuple[Any, ...]]) -> int:
     return 0 if row is None else int(row[0])
 
 
-async def create_schema(conn: AsyncConnection[tuple[Any, ...]]) -> None:
-    """Create the schema, or bring an existing one up to :data:`SCHEMA_VERSION`, in one
-    transaction under :data:`SCHEMA_LOCK`."""
+async def create_schema(
+    conn: AsyncConnection[tuple[Any, ...]], *, migrate: bool = False
+) -> SchemaChange:
+    """Create the schema in a database without one, in one transaction under
+    :data:`SCHEMA_LOCK`; refuse a schema of a newer version (:class:`SchemaTooNew`) and, unless
+    ``migrate``, one of an older version (:class:`SchemaOutdated`), so that an upgrade happens
+    only when an operator asks for it; with ``migrate``, run the pending migrations, forward
+    only, in the same transaction."""
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
         version = await schema_version(conn)
         if version > SCHEMA_VERSION:
-            raise SchemaTooNew(version)
+            raise SchemaTooNew(found=version, known=SCHEMA_VERSION)
+        if 0 < version < SCHEMA_VERSION and not migrate:
+            raise SchemaOutdated(found=version, known=SCHEMA_VERSION)
         for migration in after(version):
             for statement in migration.postgres:
                 await conn.execute(statement.encode())
@@ -53,3 +55,4 @@ async def create_schema(conn: AsyncConnection[tuple[Any, ...]]) -> None:
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (str(SCHEMA_VERSION),),
         )
+    return SchemaChange(before=version or None, after=SCHEMA_VERSION)

@@ -18,8 +18,11 @@ import sqlite3
 from pathlib import Path
 from typing import Final
 
+from gateway.infra.errors import RestoreTargetNotEmpty
+from gateway.store.durable import fsync
 from gateway.store.interface.maintenance import (
     COUNTED,
+    COUNTED_IN,
     Copied,
     SchemaChange,
     StoreFacts,
@@ -30,9 +33,6 @@ from gateway.store.sqlite.schema import connect, open_schema, schema_version
 
 PAGES_PER_STEP: Final = 1024
 """Pages copied between two reports of progress (4 MiB at SQLite's default page size)."""
-
-_TABLE_OF: Final = {"audit_entries": "audit"}
-"""The table each of :data:`COUNTED` is counted in, where it is not the one of its name."""
 
 
 class SqliteMaintenance(StoreMaintenance):
@@ -49,6 +49,10 @@ class SqliteMaintenance(StoreMaintenance):
 
     async def snapshot(self, destination: Path, *, copied: Copied | None = None) -> StoreFacts:
         return await asyncio.to_thread(self._snapshot, destination, copied)
+
+    async def check_restorable(self) -> None:
+        if await asyncio.to_thread(self.path.exists):
+            raise RestoreTargetNotEmpty(path=str(self.path.parent))
 
     async def restore(self, snapshot: Path) -> StoreFacts:
         return await asyncio.to_thread(self._restore, snapshot)
@@ -76,7 +80,7 @@ class SqliteMaintenance(StoreMaintenance):
         finally:
             source.close()
             target.close()
-        _fsync(destination)
+        fsync(destination)
         return _facts_of(destination)
 
     def _restore(self, snapshot: Path) -> StoreFacts:
@@ -89,8 +93,8 @@ class SqliteMaintenance(StoreMaintenance):
             conn.execute("PRAGMA journal_mode = WAL")
         finally:
             conn.close()
-        _fsync(self.path)
-        _fsync(self.path.parent)
+        fsync(self.path)
+        fsync(self.path.parent)
         return _facts_of(self.path)
 
 
@@ -100,7 +104,7 @@ def _facts_of(path: Path) -> StoreFacts:
         conn.execute("BEGIN")
         version = schema_version(conn) or 0
         counts = {
-            name: conn.execute(f"SELECT count(*) FROM {_TABLE_OF.get(name, name)}").fetchone()[0]
+            name: conn.execute(f"SELECT count(*) FROM {COUNTED_IN[name]}").fetchone()[0]
             for name in COUNTED
         }
         head = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
@@ -112,20 +116,4 @@ def _facts_of(path: Path) -> StoreFacts:
         conn.execute("COMMIT")
     finally:
         conn.close()
-    return StoreFacts(
-        schema_version=version,
-        counts=counts,
-        audit_seq=head[0] if head else 0,
-        audit_hash=head[1] if head else None,
-        tree_size=checkpoint[0] if checkpoint else 0,
-        tree_root=bytes(checkpoint[1]) if checkpoint else None,
-        checkpoint_note=bytes(checkpoint[2]) if checkpoint else None,
-    )
-
-
-def _fsync(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    return StoreFacts.of_rows(version, counts, head, checkpoint)
