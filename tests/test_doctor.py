@@ -272,15 +272,25 @@ def test_a_file_of_another_account_is_a_warning_naming_the_owner(layout: DataDir
     )
 
 
-def test_on_postgresql_the_stores_own_checks_are_said_not_to_be_made(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+def test_on_postgresql_the_store_is_checked_there(
+    tmp_path: Path, postgres_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """The registry in PostgreSQL: its schema, the clock against its audit log and the
+    partners' certificates are checked there; a database that cannot be reached is one error,
+    named without its URL."""
     data = tmp_path / "data"
-    assert main(["init", "--production", "--data-dir", str(data)]) == 0
-    (data / "euregate.db").unlink()
-    monkeypatch.setenv("EUREGATE_DATABASE_URL", "postgresql://euregate@db.invalid/euregate")
-    code, out = doctor(capsys, "--data-dir", str(data), "--json")
-    assert code == 0, out
+    assert main(["init", "--demo", "--data-dir", str(data), "--database", postgres_url]) == 0
+    code, out = doctor(capsys, "--data-dir", str(data), "--database", postgres_url, "--json")
+    checks = {c["check"]: c for c in json.loads(out)["checks"]}
+    assert checks["schema"]["status"] == "ok", checks["schema"]
+    assert checks["clock"]["status"] == "ok", checks["clock"]
+    assert checks["partner-certificates"]["status"] == "ok"
+    assert "database" not in checks
+
+    nowhere = postgres_url.replace("?host=", "?connect_timeout=2&host=/nonexistent")
+    code, out = doctor(capsys, "--data-dir", str(data), "--database", nowhere, "--json")
     [database] = [c for c in json.loads(out)["checks"] if c["check"] == "database"]
-    assert database["status"] == "warning"
-    assert "not checked yet" in database["message"]
+    assert code == 1
+    assert database["status"] == "error"
+    assert "postgresql:" in database["message"]
+    assert "nonexistent" not in database["message"]

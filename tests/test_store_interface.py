@@ -69,7 +69,7 @@ def imports_of(path: Path) -> Iterator[tuple[str, str]]:
     ("backend", "stores"),
     [
         ("sqlite", ("SqliteStore", "SqliteMaintenance")),
-        ("postgres", ("PostgresStore", "PostgresMaintenance", "transfer")),
+        ("postgres", ("PostgresStore", "PostgresMaintenance", "transfer", "inspect_database")),
     ],
 )
 def test_only_the_place_that_chooses_the_backend_imports_it_and_only_the_store(

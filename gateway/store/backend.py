@@ -4,6 +4,7 @@ commands speak to the :class:`Store` it returns."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from gateway.infra.config import Settings
 from gateway.store.interface import Store
 from gateway.store.interface.inspection import StoreFacts
 from gateway.store.interface.maintenance import StoreMaintenance
-from gateway.store.postgres import PostgresMaintenance, PostgresStore, transfer
+from gateway.store.postgres import PostgresMaintenance, PostgresStore, inspect_database, transfer
 from gateway.store.sqlite import SqliteMaintenance, SqliteStore
 
 
@@ -45,11 +46,11 @@ def described(settings: Settings, database: Path) -> str:
     return "postgresql" if settings.database_url is not None else f"sqlite {database}"
 
 
-async def inspect_for(settings: Settings, database: Path) -> StoreFacts | None:
+async def inspect_for(settings: Settings, database: Path) -> StoreFacts:
     """What a deployment's check (``euregate doctor``) reads of the store ``settings`` choose,
-    changing nothing; None for PostgreSQL, not inspected yet."""
+    changing nothing."""
     if settings.database_url is not None:
-        return None
+        return await asyncio.to_thread(inspect_database, settings.database_url)
     return await SqliteStore.inspect(database)
 
 

@@ -11,7 +11,7 @@ from gateway.registry.doctor import files, reach, storage
 from gateway.registry.doctor.findings import Finding
 from gateway.registry.doctor.policy import policy
 from gateway.store import StoreFacts
-from gateway.store.backend import inspect_for
+from gateway.store.backend import database_described, inspect_for
 
 
 async def examine(settings: Settings, *, now: datetime) -> list[Finding]:
@@ -39,12 +39,15 @@ async def _store(
     settings: Settings, layout: DataDir, now: datetime
 ) -> tuple[StoreFacts | None, list[Finding]]:
     """What the store holds, and what the checks of it found."""
+    where = (
+        layout.database
+        if settings.database_url is None
+        else database_described(settings.database_url)
+    )
     try:
         facts = await inspect_for(settings, layout.database)
     except StorageUnavailable as fault:
-        return None, [storage.unreadable(layout.database, fault)]
-    if facts is None:
-        return None, [storage.not_inspected()]
+        return None, [storage.unreadable(where, fault)]
     return facts, [
         storage.schema(facts),
         storage.clock(facts, now),

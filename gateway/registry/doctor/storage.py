@@ -24,20 +24,17 @@ TOO_LITTLE_SPACE: Final = 100 << 20
 
 DATABASE_UNREADABLE: Final = N_("The database {path} cannot be read: {reason}.")
 DATABASE_FIX: Final = N_(
-    "Check that the file exists, belongs to the service account, and that its file system is "
-    "mounted and has room."
+    "Check that the database file exists, belongs to the service account and that its file "
+    "system is mounted and has room; for PostgreSQL, that the server runs and the URL, user "
+    "and password are right."
 )
-NOT_INSPECTED: Final = N_(
-    "The PostgreSQL store's schema version, the clock against its audit log and the partners' "
-    "certificates on record are not checked yet."
-)
-NOT_INSPECTED_FIX: Final = N_("Check them with PostgreSQL's own tools for now.")
 SCHEMA_CURRENT: Final = N_("The database's schema is version {version}, this release's.")
 SCHEMA_OLDER: Final = N_(
     "The database's schema is version {version}; this release uses version {current}."
 )
 SCHEMA_OLDER_FIX: Final = N_(
-    "Back up the data directory; the gateway brings the schema up to date when it starts."
+    "Back up the store (`euregate backup`), then bring it up to date with `euregate migrate`; "
+    "the gateway does not start on it before."
 )
 SCHEMA_NEWER: Final = N_(
     "The database's schema is version {version}, newer than this release's ({current}): a "
@@ -80,12 +77,7 @@ NOT_WRITABLE_FIX: Final = N_(
 )
 
 
-def not_inspected() -> Finding:
-    """The store's own checks are made on SQLite only, so far."""
-    return warning("database", NOT_INSPECTED, NOT_INSPECTED_FIX)
-
-
-def unreadable(path: Path, fault: StorageUnavailable) -> Finding:
+def unreadable(path: Path | str, fault: StorageUnavailable) -> Finding:
     """The store cannot even be read; ``fault`` says why."""
     return error("database", DATABASE_UNREADABLE, DATABASE_FIX, path=path, reason=fault.title)
 

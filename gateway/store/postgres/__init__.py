@@ -55,6 +55,7 @@ from gateway.store.postgres.audit_search import PostgresAuditSearch
 from gateway.store.postgres.audit_tree import PostgresAuditTree
 from gateway.store.postgres.database import Database, StoreClosed
 from gateway.store.postgres.delivery import PostgresDelivery
+from gateway.store.postgres.inspect import inspect_database
 from gateway.store.postgres.keys import PostgresKeys
 from gateway.store.postgres.maintenance import PostgresMaintenance
 from gateway.store.postgres.memory import PostgresMemory
@@ -73,7 +74,14 @@ from gateway.store.postgres.throttle import PostgresThrottle
 from gateway.store.postgres.transfer import transfer
 from gateway.store.postgres.witnesses import PostgresWitnesses
 
-__all__ = ["Database", "PostgresMaintenance", "PostgresStore", "StoreClosed", "transfer"]
+__all__ = [
+    "Database",
+    "PostgresMaintenance",
+    "PostgresStore",
+    "StoreClosed",
+    "inspect_database",
+    "transfer",
+]
 
 
 class PostgresStore(
