@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Final
 
+import pytest
+
 from gateway.contract.partners import Partner
 from gateway.infra.audit import EventKind
 from gateway.infra.clock import FixedClock
@@ -31,6 +33,7 @@ from gateway.store import (
 )
 from gateway.store.postgres import PostgresStore
 from gateway.store.postgres.claims import CLAIM_LEASE
+from tests.polling import until
 from tests.store_backends import START
 from tests.test_store_contract_delivery import HOOK, event, sealed
 from tests.test_store_contract_signals import (
@@ -257,6 +260,41 @@ async def test_one_copy_sealed_on_two_instances_at_once_is_kept_once(postgres_ur
         assert sorted(positions, key=lambda p: p is None) == [1, None]
         assert len(await stores[1].envelopes_of_signal(copy.signal_id)) == 1
         assert (await kinds(stores[1])).count("copy.sealed") == 1
+
+
+async def test_an_envelope_sealed_on_one_instance_is_heard_on_the_other_once_kept(
+    postgres_url: str,
+) -> None:
+    """The other instance's long-polls wake at once: it hears the recipient of each envelope
+    kept elsewhere, and of none that was not kept (the second seal of one copy)."""
+    async with instances(postgres_url, *clocks(2)) as (listening, sealing):
+        await with_partners(sealing)
+        await signals_to(sealing, 2)
+        heard: list[str] = []
+        hearing = asyncio.create_task(listening.hear_sealed(heard.append))
+        try:
+            first, second = await sealing.pending_copies(due=START)
+            kept = await sealing.keep_envelope(sealed(first, "env-1"), event(EventKind.COPY_SEALED))
+            refused = await sealing.keep_envelope(
+                sealed(first, "env-again"), event(EventKind.COPY_SEALED)
+            )
+
+            async def one_heard() -> bool:
+                return len(heard) == 1
+
+            await until(one_heard)
+            await sealing.keep_envelope(sealed(second, "env-2"), event(EventKind.COPY_SEALED))
+
+            async def two_heard() -> bool:
+                return len(heard) == 2
+
+            await until(two_heard)
+        finally:
+            hearing.cancel()
+        assert (kept, refused) == (1, None)
+        assert heard == [first.recipient_id, second.recipient_id]
+        with pytest.raises(asyncio.CancelledError):
+            await hearing
 
 
 async def test_inbox_positions_sealed_on_two_instances_follow_commit_order(

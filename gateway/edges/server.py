@@ -237,6 +237,9 @@ async def build(
     app[REFUSALS] = partner_refusals
     app.cleanup_ctx.append(summarising(partner_refusals))
     app.cleanup_ctx.append(_background(partial(policy.follow, settings.policy_follow_interval)))
+    app.cleanup_ctx.append(
+        _background(partial(store.hear_sealed, fan_out(inbox.notify, pusher.wake)))
+    )
     app.cleanup_ctx.append(_background(courier.run))
     app.cleanup_ctx.append(_background(pusher.run))
     authenticator = Authenticator(

@@ -103,6 +103,12 @@ class Delivery:
 
 
 class DeliveryStore(Protocol):
+    async def hear_sealed(self, heard: Callable[[str], None]) -> None:
+        """Call ``heard`` with the recipient of each envelope that another process on this
+        store seals, until cancelled, so that its long-polls wake at once; a store that offers
+        no such news returns at once (its long-polls look again every few seconds)."""
+        ...
+
     async def pending_copies(self, *, due: datetime, limit: int = 64) -> list[PendingCopy]:
         """Copies not yet sealed whose next attempt is due at ``due``, oldest first."""
         ...

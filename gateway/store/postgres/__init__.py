@@ -59,6 +59,7 @@ from gateway.store.postgres.inspect import inspect_database
 from gateway.store.postgres.keys import PostgresKeys
 from gateway.store.postgres.maintenance import PostgresMaintenance
 from gateway.store.postgres.memory import PostgresMemory
+from gateway.store.postgres.notices import PostgresNotices
 from gateway.store.postgres.operations import PostgresOperations
 from gateway.store.postgres.outbox import PostgresOutbox
 from gateway.store.postgres.policies import PostgresPolicies
@@ -104,6 +105,7 @@ class PostgresStore(
     PostgresMemory,
     PostgresOperations,
     PostgresAtRest,
+    PostgresNotices,
     Store,
 ):
     """Everything Euregate keeps, in one PostgreSQL database that several gateway processes may

@@ -24,6 +24,7 @@ from gateway.store.interface.delivery import (
 from gateway.store.postgres.claims import CLAIM_LEASE, UNCLAIMED, Claims, free_for_claimant
 from gateway.store.postgres.database import Connection, Transaction
 from gateway.store.postgres.locks import hold
+from gateway.store.postgres.notices import SEALED_CHANNEL
 
 INBOX_LOCK: Final = "inbox"
 
@@ -120,6 +121,7 @@ class PostgresDelivery(Claims):
                     "next_attempt_at, updated_at) VALUES (%s, %s, %s, 'pending', 0, %s, %s)",
                     (sealed.envelope_id, sealed.recipient_id, sealed.webhook_url, now, now),
                 )
+            await tx.conn.execute("SELECT pg_notify(%s, %s)", (SEALED_CHANNEL, sealed.recipient_id))
             await tx.append(event)
             position: int = row[0]
             return position

@@ -59,6 +59,11 @@ _DELIVERY_COLUMNS = (
 
 
 class SqliteDelivery(Database, DeliveryStore):
+    async def hear_sealed(self, heard: Callable[[str], None]) -> None:
+        """SQLite tells no other process what it kept: their long-polls look again every
+        ``long_poll_recheck`` seconds."""
+        return
+
     async def pending_copies(self, *, due: datetime, limit: int = 64) -> list[PendingCopy]:
         def read(conn: sqlite3.Connection) -> list[PendingCopy]:
             rows = conn.execute(
