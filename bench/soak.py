@@ -20,6 +20,7 @@ import asyncio
 import json
 import random
 import signal
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import psycopg
 from common import (
     GATEWAY_READY,
     HOST,
@@ -121,12 +123,8 @@ async def one_cycle(
 
 def stored_signals(data_dir: Path, database: str | None) -> set[str]:
     if database:
-        import psycopg
-
         with psycopg.connect(database) as conn:
             return {row[0] for row in conn.execute("SELECT id FROM signals")}
-    import sqlite3
-
     with sqlite3.connect(data_dir / "euregate.db") as conn:
         return {row[0] for row in conn.execute("SELECT id FROM signals")}
 

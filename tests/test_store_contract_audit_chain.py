@@ -14,8 +14,6 @@ from gateway.store import Store
 from tests.store_backends import START
 from tests.store_events import an_event
 
-STORE_CONCERNS = ("audit_log", "audit_search")
-
 
 async def test_the_chain_head_is_the_last_entry(
     empty_store: Store, store_clock: FixedClock

@@ -37,8 +37,6 @@ from tests.test_store_contract_signals import (
     with_partners,
 )
 
-STORE_CONCERNS = ("audit_search", "signals", "delivery", "review", "policies")
-
 
 @pytest.fixture
 async def exchanges(empty_store: Store) -> Store:

@@ -39,8 +39,6 @@ from tests.test_store_contract_signals import (
     with_partners,
 )
 
-STORE_CONCERNS = ("registry", "signals", "review", "delivery")
-
 HOOK = "https://hooks.example/euregate"
 
 

@@ -18,9 +18,6 @@ from tests.test_store_contract_signals import (
     with_partners,
 )
 
-STORE_CONCERNS = ("operations", "registry", "signals")
-"""What these tests use: partners and signals to count, besides the probe and the snapshot."""
-
 
 @pytest.fixture
 async def registry(empty_store: Store) -> Store:

@@ -16,8 +16,6 @@ from gateway.store import Store
 from tests.store_backends import START
 from tests.store_events import an_event
 
-STORE_CONCERNS = ("registry", "keys", "policies")
-
 LIMBURG = Partner("nl-pol-limburg", "Politie Eenheid Limburg", "NL", "police", ("nl",))
 LIEGE = Partner("be-pol-liege", "Zone de police de Liège", "BE", "police", ("fr", "nl"))
 AACHEN = Partner("de-pol-aachen", "Polizeipräsidium Aachen", "DE", "police", ("de",))

@@ -8,8 +8,6 @@ import pytest
 from gateway.store import Store
 from tests.test_store_contract_signals import LIEGE, accepted, new_signal, with_partners
 
-STORE_CONCERNS = ("registry", "signals", "audit_tree")
-
 
 @pytest.fixture
 async def registry(empty_store: Store) -> Store:

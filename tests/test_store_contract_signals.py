@@ -28,8 +28,6 @@ from gateway.store import (
 from tests.store_backends import START
 from tests.store_events import an_event
 
-STORE_CONCERNS = ("registry", "signals", "requests", "subjects", "review", "delivery")
-
 LIMBURG = Partner("nl-pol-limburg", "Politie Eenheid Limburg", "NL", "police", ("nl",))
 LIEGE = Partner("be-pol-liege", "Zone de police de Liège", "BE", "police", ("fr",))
 AACHEN = Partner("de-pol-aachen", "Polizeipräsidium Aachen", "DE", "police", ("de",))

@@ -35,7 +35,6 @@ ADMINISTRATOR = StaffAccount(
 NOBODY = StaffAccount(id="x.nobody", name="X", role=Role.COMPLIANCE, desk=Desk.parse("*"))
 POLICY = ThrottlePolicy()
 ADDRESS = "192.0.2.10"
-STORE_CONCERNS = ("audit_log", "registry", "staff", "sessions", "proposals", "throttle")
 
 
 def event(kind: EventKind) -> AuditEvent:

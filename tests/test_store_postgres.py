@@ -8,6 +8,7 @@ import asyncio
 import sqlite3
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +18,12 @@ import pytest
 from gateway.contract.partners import DEMO_NETWORK
 from gateway.infra.clock import SystemClock
 from gateway.infra.config import load_settings
-from gateway.infra.errors import SettingInvalid
+from gateway.infra.errors import SettingInvalid, StoreUnreachable
 from gateway.store import verify_chain
 from gateway.store.migrations import SCHEMA_VERSION
 from gateway.store.migrations.postgres_ddl import POSTGRES_ONLY_COLUMNS
 from gateway.store.postgres import PostgresStore
-from gateway.store.postgres.database import ChainNotLocked, Transaction
+from gateway.store.postgres.database import ChainNotLocked, Connection, Transaction
 from gateway.store.postgres.schema import SchemaTooNew
 from gateway.store.sqlite.schema import open_schema as create_sqlite_schema
 from tests.test_store_contract_audit_log import event
@@ -221,3 +222,25 @@ def test_the_cluster_runs_as_an_unprivileged_user(postgres_url: str) -> None:
         ["stat", "-c", "%U", directory[0]], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert owner != "root"
+
+
+async def test_a_statement_out_of_time_is_refused_without_taking_the_database_for_gone(
+    postgres_url: str,
+) -> None:
+    """The statement timeout bounds one request's work; the caller gets the operator's 503,
+    but the store stays healthy: other callers are not made to wait as for an outage."""
+
+    async def slow(conn: Connection) -> None:
+        await conn.execute("SELECT pg_sleep(5)")
+
+    store = PostgresStore(
+        postgres_url,
+        clock=SystemClock(),
+        pool_size=2,
+        statement_timeout=timedelta(milliseconds=200),
+    )
+    async with store:
+        with pytest.raises(StoreUnreachable):
+            await store.read(slow)
+        assert store.health.degraded is None
+        assert await store.policy_in_force() is None

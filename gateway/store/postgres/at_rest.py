@@ -7,37 +7,24 @@ so a batch still to re-wrap is found without opening anything. Ids are compared 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
 
 from gateway.store.interface.at_rest import AtRestStore, SealedColumn, SealedValue
 from gateway.store.postgres.database import Connection, Database, Transaction
-
-_PLACES: Final[dict[SealedColumn, tuple[str, str, str]]] = {
-    SealedColumn.SIGNAL_BODY: ("signals", "id", "sealed_body"),
-    SealedColumn.RELEASED_TEXT: ("review_items", "id", "correction"),
-    SealedColumn.REJECTION_REASON: ("review_items", "id", "rejection_sealed"),
-    SealedColumn.STAFF_TOTP: ("staff", "id", "totp_sealed"),
-    SealedColumn.MEMORY_ENTRY: ("translation_memory", "id", "sealed"),
-}
-"""Each column: its table, the id of its rows, the column itself (names fixed here, never given)."""
-
-
-def _version(number: int) -> bytes:
-    return number.to_bytes(4, "big")
+from gateway.store.sealed_columns import PLACES, version_bytes
 
 
 class PostgresAtRest(Database, AtRestStore):
     async def sealed_values(
         self, column: SealedColumn, *, after: str, limit: int, not_version: int
     ) -> list[SealedValue]:
-        table, key, value = _PLACES[column]
+        table, key, value = PLACES[column]
 
         async def read(conn: Connection) -> list[SealedValue]:
             cursor = await conn.execute(
                 f'SELECT {key}, {value} FROM {table} WHERE {key} > %s COLLATE "C" '
                 f"AND {value} IS NOT NULL AND substring({value} from 5 for 4) <> %s "
                 f'ORDER BY {key} COLLATE "C" LIMIT %s',
-                (after, _version(not_version), limit),
+                (after, version_bytes(not_version), limit),
             )
             return [SealedValue(column, row[0], bytes(row[1])) for row in await cursor.fetchall()]
 
@@ -47,7 +34,7 @@ class PostgresAtRest(Database, AtRestStore):
         async def write(tx: Transaction) -> int:
             count = 0
             for old, new in replaced:
-                table, key, value = _PLACES[old.column]
+                table, key, value = PLACES[old.column]
                 cursor = await tx.conn.execute(
                     f"UPDATE {table} SET {value} = %s WHERE {key} = %s AND {value} = %s",
                     (new, old.row_id, old.sealed),
@@ -58,13 +45,13 @@ class PostgresAtRest(Database, AtRestStore):
         return await self.write(write, audited=False)
 
     async def count_sealed(self, column: SealedColumn, *, not_version: int) -> int:
-        table, _, value = _PLACES[column]
+        table, _, value = PLACES[column]
 
         async def read(conn: Connection) -> int:
             cursor = await conn.execute(
                 f"SELECT count(*) FROM {table} "
                 f"WHERE {value} IS NOT NULL AND substring({value} from 5 for 4) <> %s",
-                (_version(not_version),),
+                (version_bytes(not_version),),
             )
             row = await cursor.fetchone()
             return int(row[0]) if row else 0

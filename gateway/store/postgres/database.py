@@ -172,6 +172,10 @@ class Database(AuditLog):
             faults += (errors.ReadOnlySqlTransaction,)
         try:
             yield
+        except errors.QueryCanceled as exc:
+            # One statement ran out of its time: the request is refused, the database is
+            # not taken for gone (it answered, and every other caller may go on).
+            raise StoreUnreachable() from exc
         except faults as exc:
             fault = _fault(exc)
             self._health.faulted(fault)

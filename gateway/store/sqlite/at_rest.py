@@ -7,37 +7,24 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from typing import Final
 
 from gateway.store.interface.at_rest import AtRestStore, SealedColumn, SealedValue
+from gateway.store.sealed_columns import PLACES, version_bytes
 from gateway.store.sqlite.database import Database, Transaction
-
-_PLACES: Final[dict[SealedColumn, tuple[str, str, str]]] = {
-    SealedColumn.SIGNAL_BODY: ("signals", "id", "sealed_body"),
-    SealedColumn.RELEASED_TEXT: ("review_items", "id", "correction"),
-    SealedColumn.REJECTION_REASON: ("review_items", "id", "rejection_sealed"),
-    SealedColumn.STAFF_TOTP: ("staff", "id", "totp_sealed"),
-    SealedColumn.MEMORY_ENTRY: ("translation_memory", "id", "sealed"),
-}
-"""Each column: its table, the id of its rows, the column itself (names fixed here, never given)."""
-
-
-def _version(number: int) -> bytes:
-    return number.to_bytes(4, "big")
 
 
 class SqliteAtRest(Database, AtRestStore):
     async def sealed_values(
         self, column: SealedColumn, *, after: str, limit: int, not_version: int
     ) -> list[SealedValue]:
-        table, key, value = _PLACES[column]
+        table, key, value = PLACES[column]
 
         def read(conn: sqlite3.Connection) -> list[SealedValue]:
             rows = conn.execute(
                 f"SELECT {key}, {value} FROM {table} "
                 f"WHERE {key} > ? AND {value} IS NOT NULL AND substr({value}, 5, 4) <> ? "
                 f"ORDER BY {key} LIMIT ?",
-                (after, _version(not_version), limit),
+                (after, version_bytes(not_version), limit),
             ).fetchall()
             return [SealedValue(column, row[0], bytes(row[1])) for row in rows]
 
@@ -47,7 +34,7 @@ class SqliteAtRest(Database, AtRestStore):
         def write(tx: Transaction) -> int:
             count = 0
             for old, new in replaced:
-                table, key, value = _PLACES[old.column]
+                table, key, value = PLACES[old.column]
                 count += tx.conn.execute(
                     f"UPDATE {table} SET {value} = ? WHERE {key} = ? AND {value} = ?",
                     (new, old.row_id, old.sealed),
@@ -57,13 +44,13 @@ class SqliteAtRest(Database, AtRestStore):
         return await self.write(write)
 
     async def count_sealed(self, column: SealedColumn, *, not_version: int) -> int:
-        table, _, value = _PLACES[column]
+        table, _, value = PLACES[column]
 
         def read(conn: sqlite3.Connection) -> int:
             row = conn.execute(
                 f"SELECT count(*) FROM {table} "
                 f"WHERE {value} IS NOT NULL AND substr({value}, 5, 4) <> ?",
-                (_version(not_version),),
+                (version_bytes(not_version),),
             ).fetchone()
             return int(row[0])
 
