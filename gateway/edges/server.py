@@ -25,6 +25,7 @@ from gateway.edges.listener import GatedSite, Limits
 from gateway.edges.metrics import GatewayMetrics
 from gateway.edges.operations import require_loopback
 from gateway.edges.partner_app import create_app
+from gateway.edges.ports import binding
 from gateway.edges.readiness_checks import Parts
 from gateway.edges.refusals import REFUSALS, RefusalLedger, summarising
 from gateway.edges.staff_app import AUTHENTICATOR, DESK, add_memory_routes, create_staff_app
@@ -583,7 +584,8 @@ async def open_listeners(
             handshake_failed=gateway.operations.metrics.handshake_failed(name),
             sockets=sockets,
         )
-        await site.start()
+        with binding(host, port, name):
+            await site.start()
         urls.append(f"https://{host}:{runner.addresses[0][1]}")
     return urls[0], urls[1]
 
@@ -599,7 +601,8 @@ async def open_operations_listener(
     )
     runners.append(runner)
     await runner.setup()
-    await web.TCPSite(runner, host, port).start()
+    with binding(host, port, "operations"):
+        await web.TCPSite(runner, host, port).start()
     bound_host, bound_port = runner.addresses[0][:2]
     return f"http://{_url_host(bound_host)}:{bound_port}"
 
