@@ -223,6 +223,8 @@ async def build(
         intake=intake,
         inbox=inbox,
         limits=PartnerLimits(
+            store=store,
+            clock=clock,
             rate=settings.partner_rate,
             burst=settings.partner_burst,
             concurrency=settings.partner_concurrency,
