@@ -268,7 +268,7 @@ async def build(
         store=store,
         master_key=master_key,
         signer=signer,
-        verifications=Verifications(),
+        verifications=Verifications(store, clock),
         clock=clock,
         enrolment_code_lifetime=timedelta(hours=settings.enrolment_code_hours),
         partner_changed=inbox.notify,
