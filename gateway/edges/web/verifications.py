@@ -21,6 +21,7 @@ from datetime import timedelta
 from typing import Final
 
 from gateway.infra.clock import Clock
+from gateway.infra.errors import StorageUnavailable
 from gateway.infra.logs import get_logger
 from gateway.store import LastVerification, Store, VerificationJob, verify_chain
 from gateway.store.interface.verification_jobs import STALE_AFTER
@@ -100,9 +101,10 @@ class Verifications:
                     async with asyncio.timeout(self._heartbeat.total_seconds()):
                         await due.wait()
                 due.clear()
-                await self._store.verification_checked(
-                    job.id, instance=self.instance, checked=checked, now=self._clock.now()
-                )
+                with contextlib.suppress(StorageUnavailable):  # the store logs it; next beat
+                    await self._store.verification_checked(
+                        job.id, instance=self.instance, checked=checked, now=self._clock.now()
+                    )
 
         result: LastVerification | None = None
         heart = asyncio.create_task(beat())
@@ -117,6 +119,8 @@ class Verifications:
             heart.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await heart
-        await self._store.finish_verification(
-            job.id, instance=self.instance, result=result, now=self._clock.now()
-        )
+        # Not kept (the store logs why): the job counts as abandoned once its heartbeat is old.
+        with contextlib.suppress(StorageUnavailable):
+            await self._store.finish_verification(
+                job.id, instance=self.instance, result=result, now=self._clock.now()
+            )
