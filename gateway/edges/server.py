@@ -224,6 +224,8 @@ async def build(
         intake=intake,
         inbox=inbox,
         limits=PartnerLimits(
+            store=store,
+            clock=clock,
             rate=settings.partner_rate,
             burst=settings.partner_burst,
             concurrency=settings.partner_concurrency,
@@ -267,7 +269,7 @@ async def build(
         store=store,
         master_key=master_key,
         signer=signer,
-        verifications=Verifications(),
+        verifications=Verifications(store, clock),
         clock=clock,
         enrolment_code_lifetime=timedelta(hours=settings.enrolment_code_hours),
         partner_changed=inbox.notify,

@@ -21,7 +21,7 @@ from gateway.store.interface.delivery import (
     PendingCopy,
     SealedCopy,
 )
-from gateway.store.postgres.claims import CLAIM_LEASE, UNCLAIMED, Claims, free_for_claimant
+from gateway.store.postgres.claims import UNCLAIMED, Claims, free_for_claimant
 from gateway.store.postgres.database import Connection, Transaction
 from gateway.store.postgres.locks import hold
 from gateway.store.postgres.notices import SEALED_CHANNEL
@@ -78,7 +78,7 @@ class PostgresDelivery(Claims):
                     "limit": limit,
                     "claimant": self.claimant,
                     "now": now,
-                    "until": now + CLAIM_LEASE,
+                    "until": now + self.lease,
                 },
             )
             rows = sorted(await cursor.fetchall(), key=lambda r: (r[7], r[0]))

@@ -59,6 +59,14 @@ _DELIVERY_COLUMNS = (
 
 
 class SqliteDelivery(Database, DeliveryStore):
+    @property
+    def claim_lease(self) -> None:
+        """SQLite claims no copy: workers sealing the same one keep one envelope of it."""
+        return None
+
+    async def renew_copy_claims(self, copy_ids: Collection[str]) -> int:
+        return 0
+
     async def hear_sealed(self, heard: Callable[[str], None]) -> None:
         """SQLite tells no other process what it kept: their long-polls look again every
         ``long_poll_recheck`` seconds."""
