@@ -16,15 +16,33 @@ from tests.polling import until
 from tests.store_backends import START
 
 
+class SlowChain:
+    """A store whose audit chain takes until ``go`` to read: a stand-in for a long chain."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.go = asyncio.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    async def audit_entries(self, **options: Any) -> Any:
+        await self.go.wait()
+        return await self._store.audit_entries(**options)
+
+
 async def test_a_job_started_on_one_instance_is_the_others_too(
     empty_store: Store, store_clock: FixedClock
 ) -> None:
-    one, other = Verifications(empty_store, store_clock), Verifications(empty_store, store_clock)
+    slow = SlowChain(empty_store)
+    one = Verifications(cast(Store, slow), store_clock)
+    other = Verifications(empty_store, store_clock)
     job = await one.start("staff:a.peeters")
     assert await other.start("staff:j.jansen") == job, "one runs at a time, across instances"
     assert job.instance == one.instance
     assert not other.tasks
 
+    slow.go.set()
     await asyncio.gather(*one.tasks)
     seen = await other.job(job.id)
     assert seen is not None
@@ -39,21 +57,6 @@ async def test_a_job_started_on_one_instance_is_the_others_too(
     assert again.id != job.id
     assert again.instance == other.instance
     await asyncio.gather(*other.tasks)
-
-
-class SlowChain:
-    """A store whose audit chain takes until ``go`` to read: a stand-in for a long chain."""
-
-    def __init__(self, store: Store) -> None:
-        self._store = store
-        self.go = asyncio.Event()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
-
-    async def audit_entries(self, **options: Any) -> Any:
-        await self.go.wait()
-        return await self._store.audit_entries(**options)
 
 
 async def test_a_running_job_says_it_is_alive_and_is_not_taken_for_abandoned(
