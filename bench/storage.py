@@ -1,23 +1,27 @@
 """Storage benchmark: the bytes the database keeps per signal and per signal per recipient.
 
-A gateway (``python -m gateway serve`` on a fresh ``init --demo`` data directory, SQLite)
-in its own process. This process posts ``--signals`` copies of the three examples of
-``tests/test_render.py`` (``nl-drug-waste-maastricht``, ``be-cannabis-lanaken``,
-``de-shisha-aachen``), each as its own sender with its own ``sender_reference``, lets the
-courier seal every copy that needs no review (copies that wait for a liaison officer stay
-queued), stops the gateway and measures the database file:
+A gateway (``python -m gateway serve`` on a fresh ``init --demo`` data directory; SQLite,
+or with ``--postgres`` a database in a throwaway PostgreSQL cluster started as the tests
+start theirs, ``tests/postgres.py``) in its own process. This process posts ``--signals``
+copies of the three examples of ``tests/test_render.py`` (``nl-drug-waste-maastricht``,
+``be-cannabis-lanaken``, ``de-shisha-aachen``), each as its own sender with its own
+``sender_reference``, lets the courier seal every copy that needs no review (copies that
+wait for a liaison officer stay queued), stops the gateway and measures the database:
 
-- bytes per table (its indexes included) from SQLite's ``dbstat`` virtual table, or, where
-  SQLite is built without it, the sum of the stored values' lengths;
-- those divided by the signals posted and by the copies sealed ("per signal per recipient");
+- bytes per table (its indexes included) from SQLite's ``dbstat`` virtual table after
+  ``VACUUM`` (or, where SQLite is built without it, the sum of the stored values' lengths);
+  on PostgreSQL ``pg_total_relation_size`` (heap, TOAST and indexes) after ``VACUUM FULL``;
+- those divided by the signals posted, by the recipients decided for (a ``decisions`` row
+  each: "per signal per recipient") and by the copies sealed;
 - one envelope taken apart: its plaintext ``euregate.message/1`` by member (``signal``,
   ``decision``, ``document``, ``text``, ...), the plaintext as sealed (compressed and padded
   when the envelope says so), the HPKE ciphertext, and the envelope as stored and as the
   inbox API hands it out.
 
-Writes ``bench/results/storage-<time>.json`` and prints a Markdown table.
+Writes ``bench/results/storage-<store>-<time>.json`` and prints Markdown tables.
 
     .venv/bin/python bench/storage.py                 # 900 signals, a couple of minutes
+    .venv/bin/python bench/storage.py --postgres      # the same on PostgreSQL
     .venv/bin/python bench/storage.py --signals 90    # smoke run
 """
 
@@ -26,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import sqlite3
 import sys
@@ -37,13 +42,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from common import (
     GATEWAY_READY,
     HOST,
     REPO,
     ROOMY_PARTNER_LIMITS,
     LoadGenerator,
-    count_rows,
     describe_machine,
     free_port,
     gateway_command,
@@ -105,13 +110,59 @@ async def _post_as(
         return await load.run(lambda n: signal_body(template, sender, n), count, 600)
 
 
-def wait_for_courier(database: Path, timeout: float = 600) -> tuple[int, int, int]:
+class Probe:
+    """Read-only questions to the store the gateway wrote: SQLite file or PostgreSQL URL."""
+
+    def __init__(self, database: Path, url: str | None) -> None:
+        self.database = database
+        self.url = url
+
+    def one(self, sql: str, *params: object) -> Any:
+        if self.url is None:
+            conn = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True)
+            try:
+                return conn.execute(sql, params).fetchone()[0]
+            finally:
+                conn.close()
+        with psycopg.connect(self.url) as pg:
+            row = pg.execute(sql.replace("?", "%s").encode(), params).fetchone()
+            return None if row is None else row[0]
+
+    def compact(self) -> None:
+        if self.url is None:
+            conn = sqlite3.connect(self.database)
+            try:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                conn.execute("VACUUM")
+            finally:
+                conn.close()
+        else:
+            with psycopg.connect(self.url, autocommit=True) as pg:
+                pg.execute("VACUUM FULL")
+
+    def table_bytes(self) -> tuple[str, dict[str, int]]:
+        if self.url is None:
+            return table_bytes(self.database)
+        with psycopg.connect(self.url) as pg:
+            rows = pg.execute(
+                "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relkind = 'r' AND n.nspname = current_schema()"
+            ).fetchall()
+        return "pg_total_relation_size (heap, TOAST, indexes)", {r[0]: int(r[1]) for r in rows}
+
+    def file_bytes(self) -> int:
+        if self.url is None:
+            return self.database.stat().st_size
+        return int(self.one("SELECT pg_database_size(current_database())"))
+
+
+def wait_for_courier(probe: Probe, timeout: float = 600) -> tuple[int, int, int]:
     """Wait until no copy that needs no review is pending; (recipients decided, copies
     sealed, copies waiting for review)."""
     deadline = time.monotonic() + timeout
     while True:
-        due = count_rows(
-            database,
+        due = probe.one(
             "SELECT count(*) FROM copies c WHERE c.state = 'pending' AND NOT EXISTS "
             "(SELECT 1 FROM review_items r WHERE r.id = c.review_item_id "
             "AND r.state NOT IN ('released', 'rejected'))",
@@ -119,9 +170,9 @@ def wait_for_courier(database: Path, timeout: float = 600) -> tuple[int, int, in
         if not due or time.monotonic() > deadline:
             break
         time.sleep(0.5)
-    recipients = count_rows(database, "SELECT count(*) FROM decisions")
-    sealed = count_rows(database, "SELECT count(*) FROM copies WHERE state = 'sealed'")
-    waiting = count_rows(database, "SELECT count(*) FROM review_items WHERE state = 'pending'")
+    recipients = probe.one("SELECT count(*) FROM decisions")
+    sealed = probe.one("SELECT count(*) FROM copies WHERE state = 'sealed'")
+    waiting = probe.one("SELECT count(*) FROM review_items WHERE state = 'pending'")
     return recipients, sealed, waiting
 
 
@@ -160,7 +211,7 @@ def _column_lengths(conn: sqlite3.Connection) -> list[tuple[str, int]]:
     return sizes
 
 
-async def anatomy(url: str, data_dir: Path, recipient: str) -> dict[str, Any]:
+async def anatomy(url: str, data_dir: Path, recipient: str, probe: Probe) -> dict[str, Any]:
     """One envelope of ``recipient`` taken apart, pulled as the partner pulls it."""
     layout = DataDir(data_dir)
     context = pki.client_ssl_context(
@@ -183,7 +234,7 @@ async def anatomy(url: str, data_dir: Path, recipient: str) -> dict[str, Any]:
     )
     content = json.loads(message)
     parts = {name: len(canonical.dumps({name: value})) - 2 for name, value in content.items()}
-    stored = _stored_envelope(layout.database, entry["id"])
+    stored = probe.one("SELECT length(envelope) FROM envelopes WHERE id = ?", entry["id"])
     return {
         "recipient": recipient,
         "encoding": getattr(envelope.header, "encoding", None),
@@ -198,27 +249,13 @@ async def anatomy(url: str, data_dir: Path, recipient: str) -> dict[str, Any]:
     }
 
 
-def _stored_envelope(database: Path, envelope_id: str) -> int:
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-    try:
-        (size,) = conn.execute(
-            "SELECT length(envelope) FROM envelopes WHERE id = ?", (envelope_id,)
-        ).fetchone()
-        return int(size)
-    finally:
-        conn.close()
-
-
-def busiest_recipient(database: Path) -> str:
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-    try:
-        (recipient,) = conn.execute(
+def busiest_recipient(probe: Probe) -> str:
+    return str(
+        probe.one(
             "SELECT recipient_id FROM envelopes GROUP BY recipient_id "
             "ORDER BY count(*) DESC LIMIT 1"
-        ).fetchone()
-        return str(recipient)
-    finally:
-        conn.close()
+        )
+    )
 
 
 def report(
@@ -256,8 +293,10 @@ def report(
     return "\n".join(lines)
 
 
-async def measure(signals: int, work: Path) -> dict[str, Any]:
+async def measure(signals: int, work: Path, database_url: str | None) -> dict[str, Any]:
     data_dir = work / "data"
+    if database_url is not None:
+        os.environ["EUREGATE_DATABASE_URL"] = database_url  # for init and serve
     init_demo_data_dir(data_dir)
     port = free_port()
     url = f"https://{HOST}:{port}"
@@ -269,23 +308,19 @@ async def measure(signals: int, work: Path) -> dict[str, Any]:
         log_path=work / "gateway.log",
         env=gateway_environment(ROOMY_PARTNER_LIMITS),
     )
-    database = DataDir(data_dir).database
+    probe = Probe(DataDir(data_dir).database, database_url)
     try:
         seconds = await post_all(url, data_dir, signals)
-        recipients, sealed, waiting = await asyncio.to_thread(wait_for_courier, database)
-        envelope = await anatomy(url, data_dir, busiest_recipient(database))
+        recipients, sealed, waiting = await asyncio.to_thread(wait_for_courier, probe)
+        envelope = await anatomy(url, data_dir, busiest_recipient(probe), probe)
     finally:
         server.stop()
     posted = Posted(signals, recipients, sealed, waiting, seconds)
-    conn = sqlite3.connect(database)
-    try:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.execute("VACUUM")
-    finally:
-        conn.close()
-    method, sizes = table_bytes(database)
-    file = database.stat().st_size
+    probe.compact()
+    method, sizes = probe.table_bytes()
+    file = probe.file_bytes()
     return {
+        "store": "sqlite" if database_url is None else "postgresql",
         "posted": posted.__dict__,
         "method": method,
         "tables": sizes,
@@ -299,19 +334,33 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--signals", type=int, default=900)
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="euregate-storage-"))
+    cluster = None
     try:
         machine = describe_machine(work)
-        result = asyncio.run(measure(args.signals, work))
+        url = None
+        if args.postgres:
+            sys.path.insert(0, str(REPO))
+            from tests.postgres import start_cluster
+
+            cluster = start_cluster()
+            cluster.admin("CREATE DATABASE storage_bench TEMPLATE template0")
+            url = cluster.url("storage_bench")
+        result = asyncio.run(measure(args.signals, work, url))
     finally:
+        if cluster is not None:
+            from tests.postgres import stop_cluster
+
+            stop_cluster(cluster)
         if args.keep:
             print(f"data directory kept in {work}", file=sys.stderr)
         else:
             shutil.rmtree(work, ignore_errors=True)
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = RESULTS / f"storage-{stamp}.json"
+    path = RESULTS / f"storage-{result['store']}-{stamp}.json"
     path.write_text(json.dumps({"machine": machine, **result}, indent=2), encoding="utf-8")
     print(machine_summary(machine))
     print(result["markdown"])
