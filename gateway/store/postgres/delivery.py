@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from gateway.infra.audit import AuditEvent
+from gateway.store import envelope_form
 from gateway.store.interface.delivery import (
     CopyReview,
     InboxEnvelope,
@@ -109,7 +110,7 @@ class PostgresDelivery(Claims):
                     "signal": sealed.signal_id,
                     "recipient": sealed.recipient_id,
                     "key": sealed.key_id,
-                    "envelope": sealed.envelope,
+                    "envelope": envelope_form.stored(sealed.envelope),
                     "now": now,
                 },
             )
@@ -205,7 +206,7 @@ def _envelope(row: tuple[Any, ...]) -> InboxEnvelope:
         signal_id=row[2],
         recipient_id=row[3],
         version=row[4],
-        envelope=bytes(row[5]),
+        envelope=envelope_form.wire(bytes(row[5])),
         created_at=row[6],
         acked_at=row[7],
     )

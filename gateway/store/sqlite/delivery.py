@@ -9,6 +9,7 @@ from typing import Any
 
 from gateway.contract.partners import Partner
 from gateway.infra.audit import AuditEvent, timestamp
+from gateway.store import envelope_form
 from gateway.store.interface.delivery import (
     CopyReview,
     Delivery,
@@ -119,7 +120,7 @@ class SqliteDelivery(Database, DeliveryStore):
                     sealed.recipient_id,
                     position,
                     sealed.key_id,
-                    sealed.envelope,
+                    envelope_form.stored(sealed.envelope),
                     now,
                 ),
             )
@@ -358,7 +359,7 @@ def _envelope(row: tuple[Any, ...]) -> InboxEnvelope:
         signal_id=row[2],
         recipient_id=row[3],
         version=row[4],
-        envelope=bytes(row[5]),
+        envelope=envelope_form.wire(bytes(row[5])),
         created_at=moment(row[6]),
         acked_at=moment_or_none(row[7]),
     )
