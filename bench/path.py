@@ -442,7 +442,7 @@ def _num(value: float | None, width: int, decimals: int) -> str:
 def parse_args(argv: Sequence[str] | None) -> Options:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short runs: a smoke run")
-    parser.add_argument("--seconds", type=float, help="seconds of posting per run (20; quick 4)")
+    parser.add_argument("--seconds", type=float, help="seconds of posting per run (10; quick 4)")
     parser.add_argument("--concurrency", type=int, default=32, help="connections posting")
     parser.add_argument("--recipients", default="1,9", help="recipients per signal, e.g. 1,9")
     parser.add_argument("--systems", default=",".join(SYSTEMS), help="gateway,workers-2")
@@ -456,7 +456,7 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     if set(systems) - set(SYSTEMS):
         parser.error(f"systems: {', '.join(SYSTEMS)}")
     return Options(
-        seconds=args.seconds or (4.0 if args.quick else 20.0),
+        seconds=args.seconds or (4.0 if args.quick else 10.0),
         concurrency=args.concurrency,
         recipient_counts=counts,
         systems=systems,
