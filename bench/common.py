@@ -81,6 +81,19 @@ def init_demo_data_dir(data_dir: Path) -> None:
         raise RuntimeError(f"euregate init failed ({done.returncode}):\n{done.stderr[-2000:]}")
 
 
+def run_euregate(*args: str) -> str:
+    """``python -m gateway ARGS`` as an operator runs it; its output, or an error with the
+    end of what it said."""
+    done = subprocess.run(
+        [PYTHON, "-m", "gateway", *args], cwd=REPO, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"euregate {' '.join(args[:2])} failed ({done.returncode}):\n{done.stderr[-2000:]}"
+        )
+    return done.stdout
+
+
 def gateway_command(data_dir: Path, port: int, host: str = HOST) -> list[str]:
     return [
         PYTHON,

@@ -34,7 +34,6 @@ import argparse
 import asyncio
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,7 +46,6 @@ from typing import Any
 from common import (
     GATEWAY_READY,
     HOST,
-    PYTHON,
     REPO,
     ROOMY_PARTNER_LIMITS,
     LoadGenerator,
@@ -60,6 +58,7 @@ from common import (
     init_demo_data_dir,
     machine_summary,
     partner_sender,
+    run_euregate,
     start_server,
 )
 from cryptography.hazmat.primitives import serialization
@@ -192,15 +191,6 @@ class Run:
 # --- the data directory -------------------------------------------------------------------------
 
 
-def euregate(*args: str) -> str:
-    done = subprocess.run(
-        [PYTHON, "-m", "gateway", *args], cwd=REPO, capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"euregate {' '.join(args[:3])} failed:\n{done.stderr[-2000:]}")
-    return done.stdout
-
-
 def prepare_data_dir(data_dir: Path) -> None:
     """The demo network, and the extra partners enrolled with an encryption key each."""
     init_demo_data_dir(data_dir)
@@ -208,7 +198,7 @@ def prepare_data_dir(data_dir: Path) -> None:
     keys.mkdir()
     for partner_id, name, country, language in ENROLLED:
         directory = ("--data-dir", str(data_dir))
-        euregate("partner", "add", partner_id, "--name", name, "--country", country,
+        run_euregate("partner", "add", partner_id, "--name", name, "--country", country,
                  "--agency-type", "police", "--languages", language, *directory)  # fmt: skip
         public = X25519PrivateKey.generate().public_key()
         pem = keys / f"{partner_id}.pem"
@@ -217,7 +207,7 @@ def prepare_data_dir(data_dir: Path) -> None:
                 serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
             )
         )
-        euregate("partner", "key", "add", partner_id, "--public-key", str(pem), *directory)
+        run_euregate("partner", "key", "add", partner_id, "--public-key", str(pem), *directory)
 
 
 def database_bytes(data_dir: Path) -> int:

@@ -8,13 +8,12 @@ beside SQLite at ``synchronous=FULL``, so both wait for the disk at each commit.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from common import PYTHON, REPO
+from common import REPO, run_euregate
 
 sys.path.insert(0, str(REPO))
 
@@ -51,13 +50,5 @@ def store_moved_to_postgresql(cluster: Cluster, data_dir: Path, database: str) -
     cluster, as an operator moves a deployment; the database's URL."""
     cluster.admin(f"CREATE DATABASE {database} TEMPLATE template0")
     url = cluster.url(database)
-    done = subprocess.run(
-        [PYTHON, "-m", "gateway", "migrate-store", "--data-dir", str(data_dir), "--to", url],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"migrate-store failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    run_euregate("migrate-store", "--data-dir", str(data_dir), "--to", url)
     return url
