@@ -137,11 +137,15 @@ def history_table(rows: Sequence[Mapping[str, str]]) -> str:
             *(_at_64(row, system) for system in SYSTEMS),
             row["path_ratio_1"],
             row["path_ratio_9"],
-            row["path_envelopes_per_s_9"],
-            row["bytes_per_signal_per_recipient"],
+            _whole(row["path_envelopes_per_s_9"]),
+            _whole(row["bytes_per_signal_per_recipient"]),
         )
         lines.append("| " + " | ".join(cell or "–" for cell in cells) + " |")
     return "\n".join(lines)
+
+
+def _whole(figure: str) -> str:
+    return f"{float(figure):,.0f}" if figure else ""
 
 
 def _at_64(row: Mapping[str, str], system: str) -> str:

@@ -120,7 +120,7 @@ def test_the_table_shows_the_latest_rows_oldest_first_with_ratios_at_64() -> Non
     assert len(table) == 2 + history.TABLE_ROWS
     assert "`c3`" in table[2]
     assert "`c17`" in table[-1]
-    assert "| 300 (0.1) | 600 (0.2) | 150 (0.05) |" in table[-1]
+    assert "| 300 (0.1) | 600 (0.2) | 150 (0.05) | 0.61 | 0.75 | 188 | 26,950 |" in table[-1]
     assert all(line.count("|") == table[0].count("|") for line in table)
 
 
