@@ -57,7 +57,7 @@ audit-events: $(STAMP)  # docs/audit-events.md, from the event types in gateway/
 	$(BIN)/python -m gateway.infra.audit.reference docs/audit-events.md
 
 bench: install  # intake, then the whole path; their headline figures one row more in bench/history.csv and bench/README.md
-	$(BIN)/python bench/intake.py --rounds 3 --counts 200,1000,2000
+	$(BIN)/python bench/intake.py --rounds 3 --counts 100,500,1000
 	$(BIN)/python bench/path.py
 	$(BIN)/python bench/history.py append
 
