@@ -24,8 +24,8 @@ up to 5 s old, too coarse for a drain time. After each run the benchmark checks 
 202 is a stored signal with an envelope per recipient (sealed) or none (intake only), and
 measures the database's growth per signal and recipient.
 
-    .venv/bin/python bench/path.py            # full run, a few minutes
-    .venv/bin/python bench/path.py --quick    # smoke run, about a minute
+    .venv/bin/python bench/path.py            # full run, about six minutes
+    .venv/bin/python bench/path.py --quick    # smoke run, about two minutes
 """
 
 from __future__ import annotations
