@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DATA ?= data
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest install catalogs extract update-catalogs schemas audit-events bench bench-deliver bench-abuse bench-tlog bench-verify bench-storage mutation clean
+.PHONY: run test lint typecheck pytest install catalogs extract update-catalogs schemas audit-events bench bench-path bench-deliver bench-abuse bench-tlog bench-verify bench-storage mutation clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,8 +56,13 @@ schemas: $(STAMP)
 audit-events: $(STAMP)  # docs/audit-events.md, from the event types in gateway/infra/audit/events.py
 	$(BIN)/python -m gateway.infra.audit.reference docs/audit-events.md
 
-bench: install
-	$(BIN)/python bench/intake.py
+bench: install  # intake, then the whole path; their headline figures one row more in bench/history.csv and bench/README.md
+	$(BIN)/python bench/intake.py --rounds 3 --counts 100,500,1000
+	$(BIN)/python bench/path.py
+	$(BIN)/python bench/history.py append
+
+bench-path: install  # the whole path at saturation: intake with the courier sealing, against intake alone
+	$(BIN)/python bench/path.py
 
 bench-deliver: install
 	$(BIN)/python bench/deliver.py

@@ -81,6 +81,19 @@ def init_demo_data_dir(data_dir: Path) -> None:
         raise RuntimeError(f"euregate init failed ({done.returncode}):\n{done.stderr[-2000:]}")
 
 
+def run_euregate(*args: str) -> str:
+    """``python -m gateway ARGS`` as an operator runs it; its output, or an error with the
+    end of what it said."""
+    done = subprocess.run(
+        [PYTHON, "-m", "gateway", *args], cwd=REPO, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"euregate {' '.join(args[:2])} failed ({done.returncode}):\n{done.stderr[-2000:]}"
+        )
+    return done.stdout
+
+
 def gateway_command(data_dir: Path, port: int, host: str = HOST) -> list[str]:
     return [
         PYTHON,
@@ -326,9 +339,11 @@ class LoadResult:
 class LoadGenerator:
     """Keep-alive mutual-TLS sessions that POST bodies to ``url`` with ``concurrency`` workers.
 
-    Worker *i* posts as ``senders[i % len(senders)]``; each sender has one session whose
-    connection limit is its number of workers, so at most ``concurrency`` connections are
-    open, and they stay open from one :meth:`run` to the next (warm-up, then measurement).
+    Worker *i* posts as ``senders[i % len(senders)]``, to ``url`` or, given several
+    (instances behind a TCP load balancer), to ``url[i % len(url)]``; each sender has one
+    session whose connection limit is its number of workers, so at most ``concurrency``
+    connections are open, and they stay open from one :meth:`run` to the next (warm-up, then
+    measurement).
 
         async with LoadGenerator(url, senders, concurrency=16) as load:
             await load.run(warm_up_bodies, 50)
@@ -337,7 +352,7 @@ class LoadGenerator:
 
     def __init__(
         self,
-        url: str,
+        url: str | Sequence[str],
         senders: Sequence[Sender],
         *,
         concurrency: int,
@@ -346,7 +361,7 @@ class LoadGenerator:
     ) -> None:
         if not senders or concurrency < 1:
             raise ValueError("need at least one sender and one worker")
-        self.url = url
+        self.urls = [url] if isinstance(url, str) else list(url)
         self.concurrency = concurrency
         self.expected_status = expected_status
         self._senders = senders
@@ -382,24 +397,63 @@ class LoadGenerator:
         numbers = itertools.count()
         deadline = time.perf_counter() + time_limit_s
 
-        async def worker(session: aiohttp.ClientSession) -> None:
+        async def worker(session: aiohttp.ClientSession, url: str) -> None:
             while (n := next(numbers)) < count and time.perf_counter() < deadline:
-                await _post_one(session, self.url, bodies(n), self.expected_status, result)
+                await _post_one(session, url, bodies(n), self.expected_status, result)
 
-        sessions = self._sessions
+        sessions, urls = self._sessions, self.urls
         cpu_before, started = time.process_time(), time.perf_counter()
         await asyncio.gather(
-            *(worker(sessions[i % len(sessions)]) for i in range(self.concurrency))
+            *(
+                worker(sessions[i % len(sessions)], urls[i % len(urls)])
+                for i in range(self.concurrency)
+            )
         )
+        result.elapsed_s = time.perf_counter() - started
+        result.client_cpu_s = time.process_time() - cpu_before
+        return result
+
+    async def open_loop(self, bodies: BodyFactory, *, rate: float, seconds: float) -> LoadResult:
+        """POST ``rate`` requests a second for ``seconds``, each at its planned moment however
+        the earlier ones fare (an open loop: a slow answer holds no later request back).
+
+        A request's latency counts from its planned moment, so that time spent waiting for
+        one of the ``concurrency`` connections counts too (no coordinated omission).
+        """
+        if not self._sessions:
+            raise RuntimeError("use LoadGenerator in `async with`")
+        count = max(int(rate * seconds), 1)
+        result = LoadResult(planned=count, concurrency=self.concurrency)
+        sessions, urls = self._sessions, self.urls
+        tasks = []
+        cpu_before, started = time.process_time(), time.perf_counter()
+        for n in range(count):
+            planned = started + n / rate
+            await asyncio.sleep(max(0.0, planned - time.perf_counter()))
+            session, url = sessions[n % len(sessions)], urls[n % len(urls)]
+            tasks.append(
+                asyncio.create_task(
+                    _post_one(
+                        session, url, bodies(n), self.expected_status, result, planned=planned
+                    )
+                )
+            )
+        await asyncio.gather(*tasks)
         result.elapsed_s = time.perf_counter() - started
         result.client_cpu_s = time.process_time() - cpu_before
         return result
 
 
 async def _post_one(
-    session: aiohttp.ClientSession, url: str, body: bytes, expected: int, result: LoadResult
+    session: aiohttp.ClientSession,
+    url: str,
+    body: bytes,
+    expected: int,
+    result: LoadResult,
+    *,
+    planned: float | None = None,
 ) -> None:
-    started = time.perf_counter()
+    started = time.perf_counter() if planned is None else planned
     try:
         async with session.post(url, data=body) as response:
             answer = await response.read()

@@ -4,21 +4,27 @@ The gateway (``python -m gateway serve`` on a fresh demo data directory), the sa
 without its audit tree (``no-tree``: ``EUREGATE_AUDIT_SEQUENCER=false`` on a copy of that
 data directory, so that nothing integrates its entries into the Merkle tree or signs
 checkpoints), the gateway as two worker processes on the same listeners and store
-(``workers-2``: ``EUREGATE_WORKERS=2`` on another copy) and the baseline (``python
+(``workers-2``: ``EUREGATE_WORKERS=2`` on another copy), the gateway on PostgreSQL (``pg-1``:
+another copy moved with ``euregate migrate-store`` into a database of a throwaway cluster that
+the benchmark starts; ``pg-2``: two ``serve`` processes on their own ports and one database,
+the load generator spreading its connections over both as a TCP load balancer would; skipped
+with ``--no-postgres``) and the baseline (``python
 bench/common.py baseline-server``: the same TLS 1.3 context and certificates, reads the body,
 parses the JSON, answers 202, stores nothing) each run in their own process; the load
 generator is this process. For every round and every concurrency level every system gets the
 same number of distinct valid signals, after a warm-up on the same keep-alive connections;
 the order alternates from round to round (baseline first, then gateway first), and each
 system's median over the rounds is reported, so drift on a shared machine touches all alike.
+After the closed-loop levels, each system takes an open-loop run at half its own peak
+throughput, for the p50 and p99 latency at that steady rate.
 
 Reports throughput, p50 and p99 latency, the gateway/baseline throughput ratio, the
 servers' CPU per request, the gateway's peak RSS (``VmHWM``), whether every response
 was a 202 and every accepted signal is in the database with an intact audit chain, and
 whether the goals are met. Writes everything to ``bench/results/intake-<time>.json``.
 
-    .venv/bin/python bench/intake.py            # full run, about a minute
-    .venv/bin/python bench/intake.py --quick    # smoke run, about 15 seconds
+    .venv/bin/python bench/intake.py            # full run, a few minutes
+    .venv/bin/python bench/intake.py --quick    # smoke run, about a minute
 """
 
 from __future__ import annotations
@@ -67,7 +73,10 @@ FULL_COUNTS = (400, 2000, 4000)
 QUICK_COUNTS = (40, 200, 400)
 TEMPLATE = REPO / "examples" / "nl-drug-waste-maastricht.json"
 RESULTS = REPO / "bench" / "results"
-SYSTEMS = ("baseline", "gateway", "no-tree", "workers-2")
+SYSTEMS = ("baseline", "gateway", "no-tree", "workers-2", "pg-1", "pg-2")
+POSTGRES_SYSTEMS = ("pg-1", "pg-2")
+SCALING = (("workers-2", "gateway"), ("pg-2", "pg-1"))
+"""Pairs (two processes, one process) whose throughput ratio is what a second core buys."""
 PREFERRED_SENDERS = ("nl-pol-limburg", "de-pol-aachen", "be-pol-lanaken", "nl-gem-maastricht")
 GOAL_RATIO = 0.5
 GOAL_RATIO_LEVEL = 64
@@ -75,7 +84,14 @@ GOAL_PEAK_RSS_BYTES = 150_000_000
 GOAL_TREE_RATIO = 0.9
 """The gateway with its audit tree within 10% of its throughput without (issue 11)."""
 GOAL_WORKERS_RATIO = 1.8
-"""Two worker processes at least 1.8 times one process's throughput (issue 12)."""
+"""Two worker processes (or two instances on PostgreSQL) at least 1.8 times one process's
+throughput (issue 12)."""
+GOAL_SCALED_RATIO = 0.2
+"""Two processes at least 20% of the baseline's throughput (issue 12)."""
+GOAL_HALF_PEAK_P99_MS = 50.0
+"""p99 latency below 50 ms at half of each system's peak throughput (issue 12)."""
+FULL_OPEN_LOOP_S = 10.0
+QUICK_OPEN_LOOP_S = 3.0
 MB = 1_000_000
 
 
@@ -90,6 +106,8 @@ class Options:
     work_dir: Path | None
     keep: bool
     quick: bool
+    systems: tuple[str, ...] = SYSTEMS
+    open_loop_s: float = FULL_OPEN_LOOP_S
 
 
 @dataclass
@@ -192,10 +210,58 @@ class Summary:
 
 
 @dataclass
+class Instances:
+    """One system's server processes: one, or two instances on one database."""
+
+    name: str
+    members: list[ServerProcess]
+
+    @property
+    def urls(self) -> list[str]:
+        return [f"{member.url}/v1/signals" for member in self.members]
+
+    def cpu_seconds(self) -> float:
+        return sum(member.cpu_seconds() for member in self.members)
+
+    def alive(self) -> bool:
+        return all(member.alive() for member in self.members)
+
+    def log_tail(self) -> str:
+        return "\n".join(member.log_tail() for member in self.members)
+
+    def peak_rss_bytes(self) -> int | None:
+        return self.members[0].peak_rss_bytes()
+
+    def rss_bytes(self) -> int | None:
+        return self.members[0].rss_bytes()
+
+
+@dataclass
+class HalfPeak:
+    """One system's open-loop run at half its peak throughput."""
+
+    system: str
+    rate: float
+    load: LoadResult
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "rate_rps": round(self.rate, 1),
+            "seconds": round(self.load.elapsed_s, 2),
+            "ok": self.load.ok,
+            "not_202": self.load.failed + self.load.unsent,
+            "achieved_rps": round(self.load.throughput, 1),
+            "p50_ms": _rounded(self.load.percentile_ms(50)),
+            "p99_ms": _rounded(self.load.percentile_ms(99)),
+            "first_failure": self.load.first_failure,
+        }
+
+
+@dataclass
 class Bench:
     """What every run needs: the servers, who posts, what they post, and the tally."""
 
-    servers: dict[str, ServerProcess]
+    servers: dict[str, Instances]
     senders: list[Sender]
     template: dict[str, Any]
     options: Options
@@ -248,13 +314,14 @@ def candidate_senders(data_dir: Path, template: dict[str, Any], limit: int) -> l
 
 
 async def preflight(
-    server: ServerProcess, senders: Sequence[Sender], bodies: SignalBodies, tally: Tally
+    server: Instances, senders: Sequence[Sender], bodies: SignalBodies, tally: Tally
 ) -> list[Sender]:
-    """The senders whose first signal the server accepts; refusals are reported, not hidden."""
+    """The senders whose first signal every instance of the server accepts; refusals are
+    reported, not hidden."""
     accepted = []
     for sender in senders:  # references are unique per sender: each may post bodies(0)
-        async with LoadGenerator(f"{server.url}/v1/signals", [sender], concurrency=1) as load:
-            result = await load.run(bodies, 1)
+        async with LoadGenerator(server.urls, [sender], concurrency=len(server.urls)) as load:
+            result = await load.run(bodies, len(server.urls))
         tally.add(server.name, result, warmup=False)
         if result.ok:
             accepted.append(sender)
@@ -273,8 +340,7 @@ async def measure(
     server, limit = bench.servers[system], bench.options.time_limit_s
     tag = f"{system[0]}{concurrency}-r{round_number}"
     warmup = max(bench.options.warmup, 2 * concurrency)
-    url = f"{server.url}/v1/signals"
-    async with LoadGenerator(url, bench.senders, concurrency=concurrency) as load:
+    async with LoadGenerator(server.urls, bench.senders, concurrency=concurrency) as load:
         warm = await load.run(bench.bodies(f"{tag}-w"), warmup, limit)
         bench.tally.add(system, warm, warmup=True)
         cpu_before = server.cpu_seconds()
@@ -287,7 +353,7 @@ async def measure(
 def schedule(options: Options) -> Iterator[tuple[int, int, int, str]]:
     """(round, concurrency, count, system): rounds outermost, the system order alternating."""
     for round_number in range(1, options.rounds + 1):
-        order = SYSTEMS if round_number % 2 else tuple(reversed(SYSTEMS))
+        order = options.systems if round_number % 2 else tuple(reversed(options.systems))
         for concurrency, count in zip(options.levels, options.counts, strict=True):
             for system in order:
                 yield round_number, concurrency, count, system
@@ -313,10 +379,41 @@ def summarise(runs: Sequence[Run], options: Options) -> list[dict[str, Summary]]
             system: Summary(
                 system, level, [r for r in runs if r.system == system and r.concurrency == level]
             )
-            for system in SYSTEMS
+            for system in options.systems
         }
         for level in options.levels
     ]
+
+
+async def measure_half_peak(bench: Bench, system: str, peak: float) -> HalfPeak:
+    """An open-loop run at half ``peak``, after a short warm-up at that rate."""
+    server, options = bench.servers[system], bench.options
+    rate = max(peak / 2, 1.0)
+    concurrency = max(options.levels)
+    async with LoadGenerator(server.urls, bench.senders, concurrency=concurrency) as load:
+        warm = await load.open_loop(bench.bodies(f"{system[0]}-hw"), rate=rate, seconds=1.0)
+        bench.tally.add(system, warm, warmup=True)
+        result = await load.open_loop(
+            bench.bodies(f"{system[0]}-h"), rate=rate, seconds=options.open_loop_s
+        )
+    bench.tally.add(system, result, warmup=False)
+    return HalfPeak(system, rate, result)
+
+
+def run_half_peaks(bench: Bench, levels: Sequence[dict[str, Summary]]) -> dict[str, HalfPeak]:
+    runs = {}
+    for system in bench.options.systems:
+        peak = max(level[system].throughput for level in levels)
+        run = asyncio.run(measure_half_peak(bench, system, peak))
+        load = run.load
+        print(
+            f"  half peak  {system:<9} {run.rate:7.1f} req/s planned, {load.throughput:7.1f} "
+            f"achieved  p50 {_ms(load.percentile_ms(50))}  p99 {_ms(load.percentile_ms(99))}"
+            f"{f', {load.failed + load.unsent} WITHOUT 202' if load.failed + load.unsent else ''}",
+            flush=True,
+        )
+        runs[system] = run
+    return runs
 
 
 # --- integrity and goals --------------------------------------------------------------------------
@@ -347,18 +444,15 @@ def check_integrity(data_dir: Path, tally: Tally) -> dict[str, Any]:
     }
 
 
-def goals(levels: list[dict[str, Summary]], peak_rss: int | None) -> list[dict[str, Any]]:
+def goals(
+    levels: list[dict[str, Summary]], peak_rss: int | None, half_peaks: dict[str, HalfPeak]
+) -> list[dict[str, Any]]:
     at_goal_level = [level for level in levels if level["gateway"].concurrency == GOAL_RATIO_LEVEL]
     ratio = _ratio(at_goal_level[0]) if at_goal_level else None
     tree = [_tree_ratio(level) for level in levels]
-    workers = _workers_ratio(at_goal_level[0]) if at_goal_level else None
     return [
-        {
-            "goal": f"two workers' throughput >= {GOAL_WORKERS_RATIO}x one process's at "
-            f"concurrency {GOAL_RATIO_LEVEL} (the load generator shares the machine's cores)",
-            "measured": None if workers is None else round(workers, 3),
-            "met": None if workers is None else workers >= GOAL_WORKERS_RATIO,
-        },
+        *scaling_goals(at_goal_level[0] if at_goal_level else None),
+        *half_peak_goals(half_peaks),
         {
             "goal": f"gateway throughput with the audit tree >= {GOAL_TREE_RATIO:.0%} of its "
             "throughput without, at every level",
@@ -379,6 +473,55 @@ def goals(levels: list[dict[str, Summary]], peak_rss: int | None) -> list[dict[s
     ]
 
 
+def scaling_goals(level: dict[str, Summary] | None) -> list[dict[str, Any]]:
+    """Two processes against one, and against the baseline, for SQLite and PostgreSQL."""
+    results = []
+    for two, one in SCALING:
+        if level is None or two not in level:
+            continue
+        scaled = _over(level, two, one)
+        of_baseline = _over(level, two, "baseline")
+        results += [
+            {
+                "goal": f"{two} throughput >= {GOAL_WORKERS_RATIO}x {one}'s at concurrency "
+                f"{GOAL_RATIO_LEVEL} (the load generator shares the machine's cores)",
+                "measured": _rounded(scaled),
+                "met": None if scaled is None else scaled >= GOAL_WORKERS_RATIO,
+            },
+            {
+                "goal": f"{two} throughput >= {GOAL_SCALED_RATIO:.0%} of the baseline's at "
+                f"concurrency {GOAL_RATIO_LEVEL}",
+                "measured": _rounded(of_baseline),
+                "met": None if of_baseline is None else of_baseline >= GOAL_SCALED_RATIO,
+            },
+        ]
+    return results
+
+
+def half_peak_goals(half_peaks: dict[str, HalfPeak]) -> list[dict[str, Any]]:
+    results = []
+    for system, run in half_peaks.items():
+        if system == "baseline":
+            continue
+        p99 = run.load.percentile_ms(99)
+        results.append(
+            {
+                "goal": f"{system} p99 < {GOAL_HALF_PEAK_P99_MS:.0f} ms at half its peak "
+                f"({run.rate:.0f} req/s, open loop)",
+                "measured": _rounded(p99),
+                "met": None if p99 is None else p99 < GOAL_HALF_PEAK_P99_MS,
+            }
+        )
+    return results
+
+
+def _over(level: dict[str, Summary], system: str, other: str) -> float | None:
+    """``system``'s throughput over ``other``'s, when both were measured."""
+    if system not in level or other not in level or level[other].throughput <= 0:
+        return None
+    return level[system].throughput / level[other].throughput
+
+
 def _ratio(level: dict[str, Summary]) -> float | None:
     baseline = level["baseline"].throughput
     return level["gateway"].throughput / baseline if baseline > 0 else None
@@ -388,12 +531,6 @@ def _tree_ratio(level: dict[str, Summary]) -> float | None:
     """The gateway's throughput with its audit tree over its throughput without."""
     without = level["no-tree"].throughput
     return level["gateway"].throughput / without if without > 0 else None
-
-
-def _workers_ratio(level: dict[str, Summary]) -> float | None:
-    """Two workers' throughput over one process's."""
-    one = level["gateway"].throughput
-    return level["workers-2"].throughput / one if one > 0 else None
 
 
 def _cpu_ratio(level: dict[str, Summary]) -> float | None:
@@ -430,10 +567,14 @@ def print_report(
     memory: dict[str, int | None],
     integrity: dict[str, Any],
     goal_results: list[dict[str, Any]],
+    *,
+    half_peaks: dict[str, HalfPeak],
+    postgres_note: str,
 ) -> None:
     print()
     print(f"Machine: {machine_summary(machine)}")
     print(f"Date: {machine['date']}; load average at start {machine['load_average']}")
+    print(f"PostgreSQL: {postgres_note}")
     print()
     header = (
         f"{'conc':>4}  {'system':<9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'not 202':>7} "
@@ -450,12 +591,23 @@ def print_report(
                 f"{summary.server_cores_busy:9.2f} {summary.client_cores_busy:12.2f}"
             )
         ratio, cpu_ratio, tree = _ratio(level), _cpu_ratio(level), _tree_ratio(level)
-        workers = _workers_ratio(level)
         print(
             f"{'':>4}  gateway/baseline throughput: {'-' if ratio is None else f'{ratio:.2f}'}; "
             f"server CPU per request: {'-' if cpu_ratio is None else f'{cpu_ratio:.1f}'}x "
             f"the baseline's; with/without the audit tree: {'-' if tree is None else f'{tree:.3f}'}"
-            f"; two workers/one process: {'-' if workers is None else f'{workers:.2f}'}"
+        )
+        scaled = "; ".join(
+            f"{name} {'-' if value is None else f'{value:.2f}'}"
+            for name, value in ratios_json(level).items()
+        )
+        print(f"{'':>4}  throughput ratios: {scaled}")
+    print()
+    print("Open loop at half of each system's peak:")
+    for system, run in half_peaks.items():
+        print(
+            f"  {system:<9} {run.rate:7.1f} req/s: p50 {_ms(run.load.percentile_ms(50))} ms, "
+            f"p99 {_ms(run.load.percentile_ms(99))} ms, "
+            f"{run.load.failed + run.load.unsent} not 202"
         )
     print()
     print(
@@ -511,6 +663,12 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     parser.add_argument("--time-limit", type=float, default=180.0, help="seconds per run, at most")
     parser.add_argument("--work-dir", type=Path, help="where the data directory goes (tmp)")
     parser.add_argument("--keep", action="store_true", help="keep the data directory and logs")
+    parser.add_argument(
+        "--no-postgres", action="store_true", help="skip pg-1 and pg-2 (PostgreSQL not installed)"
+    )
+    parser.add_argument(
+        "--open-loop", type=float, default=None, help="seconds at half peak (default 10; quick 3)"
+    )
     args = parser.parse_args(argv)
     levels = tuple(int(x) for x in args.levels.split(","))
     default_counts = QUICK_COUNTS if args.quick else FULL_COUNTS
@@ -532,35 +690,63 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         work_dir=args.work_dir,
         keep=args.keep,
         quick=args.quick,
+        systems=tuple(s for s in SYSTEMS if not (args.no_postgres and s in POSTGRES_SYSTEMS)),
+        open_loop_s=args.open_loop or (QUICK_OPEN_LOOP_S if args.quick else FULL_OPEN_LOOP_S),
     )
 
 
-def start_servers(stack: ExitStack, work: Path, data_dir: Path) -> dict[str, ServerProcess]:
-    """The gateway and the baseline on ``data_dir``, the gateway without its tree on a copy
-    of it (the same certificates, a database of its own)."""
+def start_servers(
+    stack: ExitStack, options: Options, work: Path, data_dir: Path
+) -> dict[str, Instances]:
+    """The gateway and the baseline on ``data_dir``; every other system on a copy of it (the
+    same certificates, a store of its own)."""
     untreed = work / "data-no-tree"
     shutil.copytree(data_dir, untreed)
     two_workers = work / "data-workers-2"
     shutil.copytree(data_dir, two_workers)
-    servers = {}
-    for name, command, marker, directory, settings in (
-        ("gateway", gateway_command, GATEWAY_READY, data_dir, {}),
-        ("baseline", baseline_command, BASELINE_READY, data_dir, {}),
-        ("no-tree", gateway_command, GATEWAY_READY, untreed, {"audit_sequencer": "false"}),
-        ("workers-2", gateway_command, GATEWAY_READY, two_workers, {"workers": "2"}),
-    ):
+    plans: list[tuple[str, Any, str, Path, dict[str, str], list[str]]] = [
+        ("gateway", gateway_command, GATEWAY_READY, data_dir, {}, []),
+        ("baseline", baseline_command, BASELINE_READY, data_dir, {}, []),
+        ("no-tree", gateway_command, GATEWAY_READY, untreed, {"audit_sequencer": "false"}, []),
+        ("workers-2", gateway_command, GATEWAY_READY, two_workers, {"workers": "2"}, []),
+    ]
+    if any(system in options.systems for system in POSTGRES_SYSTEMS):
+        plans += postgres_plans(stack, work, data_dir)
+    servers: dict[str, Instances] = {}
+    for name, command, marker, directory, settings, extra in plans:
         port = free_port()
+        instance = len(servers.setdefault(name, Instances(name, [])).members)
         server = start_server(
             name,
-            command(directory, port),
+            [*command(directory, port), *extra],
             url=f"https://{HOST}:{port}",
             ready_marker=marker,
-            log_path=work / f"{name}.log",
+            log_path=work / f"{name}-{instance}.log",
             env=gateway_environment({**ROOMY_PARTNER_LIMITS, **settings}),
         )
         stack.callback(server.stop)
-        servers[name] = server
+        servers[name].members.append(server)
     return servers
+
+
+def postgres_plans(
+    stack: ExitStack, work: Path, data_dir: Path
+) -> list[tuple[str, Any, str, Path, dict[str, str], list[str]]]:
+    """pg-1, one instance, and pg-2, two instances of one database and data directory: each
+    a copy of ``data_dir`` moved into a database of a throwaway cluster."""
+    from pg import postgres_installed, store_moved_to_postgresql, throwaway_cluster
+
+    if not postgres_installed():
+        raise RuntimeError("PostgreSQL is not installed here: run with --no-postgres")
+    cluster = stack.enter_context(throwaway_cluster())
+    plans = []
+    for name, instances in (("pg-1", 1), ("pg-2", 2)):
+        directory = work / f"data-{name}"
+        shutil.copytree(data_dir, directory)
+        url = store_moved_to_postgresql(cluster, directory, name.replace("-", "_"))
+        plans += [(name, gateway_command, GATEWAY_READY, directory, {}, ["--database", url])]
+        plans += plans[-1:] * (instances - 1)
+    return plans
 
 
 def prepare(stack: ExitStack, options: Options, work: Path, stamp: str) -> Bench:
@@ -568,7 +754,7 @@ def prepare(stack: ExitStack, options: Options, work: Path, stamp: str) -> Bench
     data_dir = work / "data"
     template: dict[str, Any] = json.loads(TEMPLATE.read_text(encoding="utf-8"))
     bench = Bench(
-        servers=start_servers(stack, work, data_dir),
+        servers=start_servers(stack, options, work, data_dir),
         senders=[
             partner_sender(data_dir, name)
             for name in candidate_senders(data_dir, template, options.senders)
@@ -594,6 +780,7 @@ class Outcome:
     runs: list[Run]
     memory: dict[str, int | None]
     integrity: dict[str, Any]
+    half_peaks: dict[str, HalfPeak]
 
 
 def measure_all(options: Options, work: Path, stamp: str) -> Outcome:
@@ -606,13 +793,14 @@ def measure_all(options: Options, work: Path, stamp: str) -> Outcome:
         bench = prepare(stack, options, work, stamp)
         rss_after_start = bench.servers["gateway"].rss_bytes()
         runs = run_all(bench)
+        half_peaks = run_half_peaks(bench, summarise(runs, options))
         memory = {
             "gateway_peak_rss_bytes": bench.servers["gateway"].peak_rss_bytes(),
             "gateway_rss_after_start_bytes": rss_after_start,
             "baseline_peak_rss_bytes": bench.servers["baseline"].peak_rss_bytes(),
         }
     integrity = check_integrity(data_dir, bench.tally)
-    return Outcome(bench, machine, runs, memory, integrity)
+    return Outcome(bench, machine, runs, memory, integrity, half_peaks)
 
 
 def benchmark(options: Options) -> dict[str, Any]:
@@ -627,8 +815,16 @@ def benchmark(options: Options) -> dict[str, Any]:
         else:
             shutil.rmtree(work, ignore_errors=True)
     levels = summarise(outcome.runs, options)
-    goal_results = goals(levels, outcome.memory["gateway_peak_rss_bytes"])
-    print_report(outcome.machine, levels, outcome.memory, outcome.integrity, goal_results)
+    goal_results = goals(levels, outcome.memory["gateway_peak_rss_bytes"], outcome.half_peaks)
+    print_report(
+        outcome.machine,
+        levels,
+        outcome.memory,
+        outcome.integrity,
+        goal_results,
+        half_peaks=outcome.half_peaks,
+        postgres_note=postgres_note(options),
+    )
     return {
         "benchmark": "intake",
         "stamp": stamp,
@@ -642,9 +838,20 @@ def benchmark(options: Options) -> dict[str, Any]:
             **outcome.integrity,
             "warmup_failures": dict(outcome.bench.tally.warmup_failures),
         },
+        "half_peak": {system: run.as_json() for system, run in outcome.half_peaks.items()},
+        "postgres": postgres_note(options),
         "goals": goal_results,
         "runs": [run.as_json() for run in outcome.runs],
     }
+
+
+def postgres_note(options: Options) -> str:
+    if any(system in options.systems for system in POSTGRES_SYSTEMS):
+        return (
+            "pg-1 and pg-2 measured on a throwaway cluster of this machine (unix socket, "
+            "fsync and synchronous_commit on)"
+        )
+    return "pg-1 and pg-2 NOT measured (--no-postgres)"
 
 
 def settings_json(bench: Bench) -> dict[str, Any]:
@@ -655,16 +862,26 @@ def settings_json(bench: Bench) -> dict[str, Any]:
         "rounds": options.rounds,
         "warmup_min": options.warmup,
         "quick": options.quick,
+        "systems": options.systems,
+        "open_loop_s": options.open_loop_s,
         "senders": [s.partner_id for s in bench.senders],
         "template": str(TEMPLATE.relative_to(REPO)),
         "body_bytes": len(bench.bodies("size")(0)),
     }
 
 
+def ratios_json(level: dict[str, Summary]) -> dict[str, float | None]:
+    """Throughput ratios: two processes over one, and each system over the baseline."""
+    pairs = [(two, one) for two, one in SCALING if two in level]
+    pairs += [(system, "baseline") for system in level if system != "baseline"]
+    return {f"{a}/{b}": _rounded(_over(level, a, b)) for a, b in pairs}
+
+
 def level_json(level: dict[str, Summary]) -> dict[str, Any]:
     return {
         "concurrency": level["gateway"].concurrency,
         **{system: summary.as_json() for system, summary in level.items()},
+        "ratios": ratios_json(level),
         "throughput_ratio": _rounded(_ratio(level)),
         "tree_throughput_ratio": _rounded(_tree_ratio(level)),
         "server_cpu_per_request_ratio": _rounded(_cpu_ratio(level)),

@@ -37,6 +37,9 @@ _SETTINGS: Final = (
     "-c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off "
     "-c max_connections=200"
 )
+DURABLE_SETTINGS: Final = "-c listen_addresses='' -c max_connections=200"
+"""PostgreSQL's own defaults for durability (``fsync``, ``synchronous_commit``): for the
+benchmarks, which compare it with SQLite at ``synchronous=FULL``."""
 _NAMES = itertools.count(1)
 
 
@@ -62,6 +65,7 @@ class Cluster:
 
     directory: Path
     bin: Path
+    settings: str = _SETTINGS
 
     @property
     def data(self) -> Path:
@@ -88,8 +92,8 @@ def _as_unprivileged() -> Sequence[str]:
     return ("runuser", "-u", UNPRIVILEGED, "--") if os.geteuid() == 0 else ()
 
 
-def start_cluster() -> Cluster:
-    cluster = Cluster(Path(tempfile.mkdtemp(prefix="euregate-pg-")), postgres_bin())
+def start_cluster(settings: str = _SETTINGS) -> Cluster:
+    cluster = Cluster(Path(tempfile.mkdtemp(prefix="euregate-pg-")), postgres_bin(), settings)
     if os.geteuid() == 0:
         user = pwd.getpwnam(UNPRIVILEGED)
         os.chown(cluster.directory, user.pw_uid, user.pw_gid)
@@ -107,7 +111,7 @@ def start_server(cluster: Cluster) -> None:
         "-l",
         str(cluster.directory / "log"),
         "-o",
-        f"-k {cluster.directory} {_SETTINGS}",
+        f"-k {cluster.directory} {cluster.settings}",
         "-w",
         "start",
     )
