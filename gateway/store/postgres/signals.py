@@ -185,7 +185,10 @@ async def _recipient_decisions(conn: Connection, signal_id: str) -> tuple[Recipi
 
 
 async def _keep_decisions(tx: Transaction, signal: NewSignal) -> None:
-    """The decisions' rows, their rules' texts kept once (:mod:`gateway.store.decision_form`)."""
+    """The decisions' rows, their rules' texts kept once (:mod:`gateway.store.decision_form`).
+
+    Texts new to the store are inserted in the order of their keys: two instances keeping
+    the same new texts at once wait for each other in one order, never in a circle."""
     if not signal.decisions:
         return
     texts = texts_of(signal.decisions)
@@ -195,7 +198,7 @@ async def _keep_decisions(tx: Transaction, signal: NewSignal) -> None:
             "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
             [
                 (digest, rule_id, Jsonb(dict(found.reason)), Jsonb(dict(found.legal_basis)))
-                for (digest, rule_id), found in texts.items()
+                for (digest, rule_id), found in sorted(texts.items())
             ],
         )
     kept = await _rule_texts(tx.conn, set(texts))

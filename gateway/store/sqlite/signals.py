@@ -179,7 +179,7 @@ def _keep_decisions(tx: Transaction, signal: NewSignal) -> None:
         "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
         [
             (digest, rule_id, _json(found.reason), _json(found.legal_basis))
-            for (digest, rule_id), found in texts.items()
+            for (digest, rule_id), found in sorted(texts.items())
         ],
     )
     kept = _rule_texts(tx.conn, set(texts))
