@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from gateway.decide.decision import DataClass, Outcome
 from gateway.edges.client import Problem
+from gateway.infra.datafiles import load_master_key
+from gateway.infra.vault import SealedBlob
 from tests.conftest import RunningGateway, client_context, load_example
 from tests.strategies import Mutation, mutations, near, valid_signals
 
@@ -148,6 +150,21 @@ async def test_a_signal_nobody_may_receive_is_kept_and_the_receipt_says_so(
     assert receipt["signal_id"] in await gateway.store.signal_ids()
     decisions = await gateway.store.decisions(receipt["signal_id"])
     assert all(d.outcome(DataClass.PERSON_IDENTITY) is Outcome.REDACT for d in decisions)
+
+
+async def test_the_signal_is_kept_compressed_and_sealed_and_opens_to_the_body_posted(
+    gateway: RunningGateway,
+) -> None:
+    signal = load_example("be-cannabis-lanaken.json")
+    async with gateway.client("be-pol-lanaken") as client:
+        receipt = await client.post_signal(signal)
+    sealed = await gateway.store.sealed_body(receipt["signal_id"])
+    assert sealed is not None
+    blob = SealedBlob.from_bytes(sealed)
+    opened = load_master_key(gateway.layout).open(blob, context=receipt["signal_id"].encode())
+    assert blob.compressed
+    assert json.loads(opened) == signal
+    assert len(sealed) < len(opened) * 0.7
 
 
 async def test_explain_decides_as_a_post_would_and_keeps_nothing(

@@ -1,11 +1,13 @@
 """``euregate migrate-store``: a data directory's SQLite store moved into an empty PostgreSQL
 database, every table's rows with it; the gateway then serves from PostgreSQL what it served
-from the file (the envelopes open with the partners' keys, the audit log verifies and grows),
+from the file (the envelopes open with the partners' keys, the decisions and sealed bodies
+read the same, rows in the form of earlier versions too, the audit log verifies and grows),
 and a database that holds Euregate's data already is not written to."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -54,6 +56,28 @@ def counts_in_postgres(url: str, tables: list[str]) -> dict[str, int]:
         return found
 
 
+def as_written_before(database: Path, signal_id: str) -> None:
+    """The signal's decision rows as versions before ``rule_texts`` wrote them: each with its
+    rules' texts in the row (as they read back today)."""
+    with sqlite3.connect(database) as conn:
+        rows = conn.execute(
+            "SELECT rowid, decision FROM decisions WHERE signal_id = ?", (signal_id,)
+        ).fetchall()
+        texts = {
+            row[0]: {"reason": json.loads(row[1]), "legal_basis": json.loads(row[2])}
+            for row in conn.execute("SELECT rule_id, reason, legal_basis FROM rule_texts")
+        }
+        assert rows
+        for rowid, decision in rows:
+            old_form = json.loads(decision)
+            assert old_form["rules"] == [{"id": rule["id"]} for rule in old_form["rules"]] != []
+            old_form["rules"] = [rule | texts[rule["id"]] for rule in old_form["rules"]]
+            conn.execute(
+                "UPDATE decisions SET decision = ? WHERE rowid = ?",
+                (json.dumps(old_form, ensure_ascii=False), rowid),
+            )
+
+
 async def all_sealed(store: Store) -> bool:
     return not await store.pending_copies(due=datetime.now(UTC) + timedelta(days=1))
 
@@ -83,6 +107,10 @@ async def test_a_store_moved_into_postgresql_serves_what_it_served_and_goes_on(
             for n in range(4)
         ]
         await until(lambda: all_sealed(gateway.store))  # what is served before the move
+        kept = [
+            (await gateway.store.decisions(s), await gateway.store.sealed_body(s)) for s in sent
+        ]
+    as_written_before(layout.database, sent[0])
     before = await opened_inbox(on_sqlite, layout)
     in_sqlite = counts_in_sqlite(layout.database)
 
@@ -99,8 +127,12 @@ async def test_a_store_moved_into_postgresql_serves_what_it_served_and_goes_on(
     assert await opened_inbox(on_postgres, layout) == before
     assert set(sent) <= set(before)
     async with gateway_in_process(on_postgres) as gateway, gateway.client(SENDER) as police:
+        moved = [
+            (await gateway.store.decisions(s), await gateway.store.sealed_body(s)) for s in sent
+        ]
         later = await police.post_signal({**template, "sender_reference": "MOVE/after"})
         again = await police.post_signal({**template, "sender_reference": "MOVE/0"})
+    assert moved == kept, "decisions (texts included) and sealed bodies moved as they were"
     assert later["signal_id"] not in sent
     assert again["signal_id"] == sent[0], "the sender's references moved with the signals"
     verified = await command(

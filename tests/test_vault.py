@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import stat
 from pathlib import Path
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from gateway.infra.vault import (
     KEY_SIZE,
+    FileKey,
     MasterKey,
     SealedBlob,
     VaultError,
@@ -23,6 +25,12 @@ from gateway.infra.vault import (
 KEY = MasterKey.generate()
 BODY = b'{"summary": "cannabis plantation above a shop in Kerkrade"}'
 CONTEXT = b"sig-0190f5c3-7b1e-7d8a-9f00-3c4a5b6c7d8e"
+OLD_FORMAT_BLOB = (
+    "45475601000000017d3480716e0f8ddaeb364aceef44ae5dc145ac33da4407dbd4997abf219e9fa4318"
+    "49aa0b3a0641503fa9c8c708133c6441008af25c0aaef87ee9781dc5aef31c16c1d87bf0180d3e97298"
+    "9f063c06467d7fbecd42a4c168b49939d8452ffb0027509421e4239973930a17361fde0cfbfc8e95d4e"
+    "3703cb2899d27a9f0f9c688e07bbb7a88c29f5d1dac4da7490d675258c1"
+)
 
 
 @given(plaintext=st.binary(max_size=4096), context=st.binary(max_size=128))
@@ -38,6 +46,79 @@ def test_the_framed_blob_round_trips(plaintext: bytes, context: bytes) -> None:
     blob = KEY.seal(plaintext, context=context)
     assert SealedBlob.from_bytes(blob.to_bytes()) == blob
     assert KEY.open(SealedBlob.from_bytes(blob.to_bytes()), context=context) == plaintext
+
+
+@given(plaintext=st.binary(max_size=4096), context=st.binary(max_size=128))
+def test_what_is_compressed_and_sealed_opens_as_it_was_given(
+    plaintext: bytes, context: bytes
+) -> None:
+    blob = KEY.seal(plaintext, context=context, compress=True)
+    framed = SealedBlob.from_bytes(blob.to_bytes())
+    assert framed == blob
+    assert framed.compressed
+    assert KEY.open(framed, context=context) == plaintext
+
+
+@given(
+    document=st.recursive(
+        st.text(max_size=40) | st.integers() | st.booleans() | st.none(),
+        lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=12), inner),
+        max_leaves=60,
+    )
+)
+def test_a_json_document_compressed_and_sealed_opens_to_the_same_document(
+    document: object,
+) -> None:
+    plaintext = json.dumps(document, ensure_ascii=False).encode()
+    opened = KEY.open(KEY.seal(plaintext, context=CONTEXT, compress=True), context=CONTEXT)
+    assert json.loads(opened) == document
+
+
+def test_a_compressed_body_is_format_2_and_smaller_than_the_plain_one() -> None:
+    document = json.dumps([{"summary": BODY.decode(), "n": n} for n in range(40)]).encode()
+    plain = KEY.seal(document, context=CONTEXT).to_bytes()
+    compressed = KEY.seal(document, context=CONTEXT, compress=True).to_bytes()
+    assert (plain[3], compressed[3]) == (1, 2)
+    assert len(compressed) < len(plain) / 4
+
+
+def test_a_blob_sealed_before_compression_existed_still_opens() -> None:
+    """Format 1, as every version before format 2 wrote it (this blob was made by one)."""
+    raw = bytes.fromhex(OLD_FORMAT_BLOB)
+    assert raw[3] == 1
+    opened = MasterKey(bytes(range(32))).open(SealedBlob.from_bytes(raw), context=b"sig-1")
+    assert opened == b'{"summary": "hennepkwekerij boven een winkel in Kerkrade"}'
+
+
+def test_a_flipped_bit_anywhere_in_a_compressed_blob_is_detected() -> None:
+    """The format byte too: a compressed body is authenticated as one, so it cannot be
+    passed off as plain or the other way round."""
+    raw = KEY.seal(BODY * 4, context=CONTEXT, compress=True).to_bytes()
+    for bit in range(len(raw) * 8):
+        tampered = bytearray(raw)
+        tampered[bit // 8] ^= 1 << (bit % 8)
+        with pytest.raises(VaultError):
+            KEY.open(SealedBlob.from_bytes(bytes(tampered)), context=CONTEXT)
+
+
+def test_the_format_byte_of_a_plain_blob_cannot_be_changed_to_compressed() -> None:
+    raw = bytearray(KEY.seal(BODY, context=CONTEXT).to_bytes())
+    raw[3] = 2
+    with pytest.raises(VaultError):
+        KEY.open(SealedBlob.from_bytes(bytes(raw)), context=CONTEXT)
+
+
+def test_rewrapping_keeps_a_compressed_body_compressed() -> None:
+    material = os.urandom(KEY_SIZE)
+    old = MasterKey(material)
+    ring = MasterKey.of(
+        [FileKey(material), FileKey(os.urandom(KEY_SIZE), version=2)], root=material
+    )
+    blob = old.seal(BODY, context=CONTEXT, compress=True)
+    rewrapped = SealedBlob.from_bytes(ring.rewrap(blob, context=CONTEXT).to_bytes())
+    assert (rewrapped.key_version, rewrapped.compressed) == (2, True)
+    assert rewrapped.ciphertext == blob.ciphertext
+    assert ring.open(rewrapped, context=CONTEXT) == BODY
 
 
 def test_the_body_is_not_stored_in_the_clear() -> None:

@@ -299,6 +299,12 @@ class Intake:
                 forwarded=self._store.forwarded,
             )
 
+    def _sealed_body(self, canonical: bytes, signal_id: str) -> bytes:
+        """The signal as posted, compressed and sealed at rest for its id: canonical JSON
+        compresses to about half, so a row of ``signals`` fits a page with others."""
+        sealed = self._master_key.seal(canonical, context=signal_id.encode(), compress=True)
+        return sealed.to_bytes()
+
     @contextlib.contextmanager
     def _timed(self, stage: Stage) -> Iterator[None]:
         """Tell the observer how long ``stage`` took, refused or not."""
@@ -322,7 +328,7 @@ class Intake:
             body_sha256=digest,
             received_at=received,
             recipients=tuple(d.recipient_id for d in checked.decisions),
-            sealed_body=self._master_key.seal(canonical, context=signal_id.encode()).to_bytes(),
+            sealed_body=self._sealed_body(canonical, signal_id),
             handling_code=signal.handling_code,
             category=signal.category,
             purpose=signal.purpose,

@@ -114,7 +114,10 @@ class Preparer:
     def seal_released(self, item_id: str, texts: Mapping[str, TranslatedText]) -> bytes:
         """The texts an officer released, sealed under the master key for the review item."""
         plain = json.dumps({p: t.as_json() for p, t in texts.items()}, ensure_ascii=False)
-        return self._master_key.seal(plain.encode(), context=released_context(item_id)).to_bytes()
+        sealed = self._master_key.seal(
+            plain.encode(), context=released_context(item_id), compress=True
+        )
+        return sealed.to_bytes()
 
     async def released_texts(self, item_id: str) -> dict[str, TranslatedText]:
         """The texts an officer released for ``item_id`` (none if nothing was released)."""

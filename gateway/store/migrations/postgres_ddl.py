@@ -358,3 +358,14 @@ VERSION_12: Final = (
 )
 """Version 12: each partner's rate and the audit chain's verification jobs, shared by every
 instance (:func:`gateway.store.migrations.sqlite_steps.add_partner_buckets_and_verifications`)."""
+
+VERSION_13: Final = (
+    "CREATE TABLE rule_texts ("
+    " policy_sha256 text NOT NULL,"
+    " rule_id text NOT NULL,"
+    " reason jsonb NOT NULL,"
+    " legal_basis jsonb NOT NULL,"
+    " PRIMARY KEY (policy_sha256, rule_id))",
+)
+"""Version 13: the fired rules' texts, kept once per policy and rule
+(:func:`gateway.store.migrations.sqlite_steps.add_rule_texts`)."""

@@ -518,3 +518,20 @@ def add_partner_buckets_and_verifications(db: sqlite_utils.Database) -> None:
         "WHERE state = 'running'"
     )
     db.execute("CREATE INDEX verification_jobs_started ON verification_jobs (started_at)")
+
+
+def add_rule_texts(db: sqlite_utils.Database) -> None:
+    """Version 13: the fired rules' reason and legal basis, kept once per policy and rule.
+
+    A decision's row keeps each rule by its id; its texts, the same in every decision under
+    that policy, are kept here (:mod:`gateway.store.decision_form`). Rows written before
+    keep their texts in the row and read as they did.
+    """
+    db.execute(
+        "CREATE TABLE rule_texts ("
+        " policy_sha256 TEXT NOT NULL,"
+        " rule_id TEXT NOT NULL,"
+        " reason TEXT NOT NULL,"
+        " legal_basis TEXT NOT NULL,"
+        " PRIMARY KEY (policy_sha256, rule_id))"
+    )

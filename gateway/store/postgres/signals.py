@@ -14,6 +14,14 @@ from gateway.decide.decision import Decision, Forwarded, Verdict
 from gateway.infra.audit import AuditEvent
 from gateway.infra.audit.merkle import leaf_hash
 from gateway.infra.errors import IdempotencyConflict
+from gateway.store.decision_form import (
+    RuleKey,
+    RuleTexts,
+    decision_from_row,
+    keys_to_look_up,
+    row_form,
+    texts_of,
+)
 from gateway.store.interface.signals import (
     Accepted,
     NewSignal,
@@ -86,7 +94,9 @@ class PostgresSignals(Database, SignalStore):
             cursor = await conn.execute(
                 "SELECT decision FROM decisions WHERE signal_id = %s ORDER BY seq", (signal_id,)
             )
-            return [Decision.from_json(row[0]) for row in await cursor.fetchall()]
+            rows = [row[0] for row in await cursor.fetchall()]
+            kept = await _rule_texts(conn, keys_to_look_up(rows))
+            return [decision_from_row(row, kept) for row in rows]
 
         return await self.read(read)
 
@@ -175,8 +185,23 @@ async def _recipient_decisions(conn: Connection, signal_id: str) -> tuple[Recipi
 
 
 async def _keep_decisions(tx: Transaction, signal: NewSignal) -> None:
+    """The decisions' rows, their rules' texts kept once (:mod:`gateway.store.decision_form`).
+
+    Texts new to the store are inserted in the order of their keys: two instances keeping
+    the same new texts at once wait for each other in one order, never in a circle."""
     if not signal.decisions:
         return
+    texts = texts_of(signal.decisions)
+    async with tx.conn.cursor() as cursor:
+        await cursor.executemany(
+            "INSERT INTO rule_texts (policy_sha256, rule_id, reason, legal_basis) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            [
+                (digest, rule_id, Jsonb(dict(found.reason)), Jsonb(dict(found.legal_basis)))
+                for (digest, rule_id), found in sorted(texts.items())
+            ],
+        )
+    kept = await _rule_texts(tx.conn, set(texts))
     async with tx.conn.cursor() as cursor:
         await cursor.executemany(
             "INSERT INTO decisions (signal_id, recipient_id, verdict, rule_ids, policy_sha256, "
@@ -188,11 +213,27 @@ async def _keep_decisions(tx: Transaction, signal: NewSignal) -> None:
                     str(decision.verdict),
                     Jsonb(list(decision.rule_ids)),
                     decision.policy_digest,
-                    Jsonb(decision.as_json()),
+                    Jsonb(row_form(decision, kept)),
                 )
                 for decision in signal.decisions
             ],
         )
+
+
+async def _rule_texts(conn: Connection, keys: set[RuleKey]) -> dict[RuleKey, RuleTexts]:
+    """The texts kept for ``keys`` (those of them kept), in one round trip."""
+    if not keys:
+        return {}
+    cursor = await conn.execute(
+        "SELECT policy_sha256, rule_id, reason, legal_basis FROM rule_texts "
+        "WHERE policy_sha256 = ANY(%s) AND rule_id = ANY(%s)",
+        (sorted({digest for digest, _ in keys}), sorted({rule for _, rule in keys})),
+    )
+    return {
+        (row[0], row[1]): RuleTexts(row[2], row[3])
+        for row in await cursor.fetchall()
+        if (row[0], row[1]) in keys
+    }
 
 
 async def track_request(tx: Transaction, signal: NewSignal) -> None:

@@ -10,6 +10,14 @@ from gateway.decide.decision import Decision, Forwarded, Verdict
 from gateway.infra.audit import AuditEvent, timestamp
 from gateway.infra.audit.merkle import leaf_hash
 from gateway.infra.errors import IdempotencyConflict
+from gateway.store.decision_form import (
+    RuleKey,
+    RuleTexts,
+    decision_from_row,
+    keys_to_look_up,
+    row_form,
+    texts_of,
+)
 from gateway.store.interface.signals import (
     Accepted,
     NewSignal,
@@ -63,21 +71,7 @@ class SqliteSignals(Database, SignalStore):
                     signal.urgency,
                 ),
             )
-            tx.conn.executemany(
-                "INSERT INTO decisions (signal_id, recipient_id, verdict, rule_ids, "
-                "policy_sha256, decision) VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        signal.id,
-                        decision.recipient_id,
-                        str(decision.verdict),
-                        json.dumps(list(decision.rule_ids)),
-                        decision.policy_digest,
-                        json.dumps(decision.as_json(), ensure_ascii=False),
-                    )
-                    for decision in signal.decisions
-                ],
-            )
+            _keep_decisions(tx, signal)
             queue_for_review(tx, signal.id, signal.reviews)
             queue_copies(tx, signal.id, signal.copies)
             _track_request(tx, signal)
@@ -97,10 +91,15 @@ class SqliteSignals(Database, SignalStore):
 
     async def decisions(self, signal_id: str) -> list[Decision]:
         def read(conn: sqlite3.Connection) -> list[Decision]:
-            rows = conn.execute(
-                "SELECT decision FROM decisions WHERE signal_id = ? ORDER BY rowid", (signal_id,)
-            ).fetchall()
-            return [Decision.from_json(json.loads(row[0])) for row in rows]
+            rows = [
+                json.loads(row[0])
+                for row in conn.execute(
+                    "SELECT decision FROM decisions WHERE signal_id = ? ORDER BY rowid",
+                    (signal_id,),
+                )
+            ]
+            kept = _rule_texts(conn, keys_to_look_up(rows))
+            return [decision_from_row(row, kept) for row in rows]
 
         return await self.read(read)
 
@@ -170,6 +169,51 @@ def _recipient_decisions(conn: sqlite3.Connection, signal_id: str) -> tuple[Reci
         (signal_id,),
     ).fetchall()
     return tuple(RecipientDecision(r[0], Verdict(r[1]), tuple(json.loads(r[2]))) for r in rows)
+
+
+def _keep_decisions(tx: Transaction, signal: NewSignal) -> None:
+    """The decisions' rows, their rules' texts kept once (:mod:`gateway.store.decision_form`)."""
+    texts = texts_of(signal.decisions)
+    tx.conn.executemany(
+        "INSERT INTO rule_texts (policy_sha256, rule_id, reason, legal_basis) "
+        "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [
+            (digest, rule_id, _json(found.reason), _json(found.legal_basis))
+            for (digest, rule_id), found in sorted(texts.items())
+        ],
+    )
+    kept = _rule_texts(tx.conn, set(texts))
+    tx.conn.executemany(
+        "INSERT INTO decisions (signal_id, recipient_id, verdict, rule_ids, "
+        "policy_sha256, decision) VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (
+                signal.id,
+                decision.recipient_id,
+                str(decision.verdict),
+                json.dumps(list(decision.rule_ids)),
+                decision.policy_digest,
+                _json(row_form(decision, kept)),
+            )
+            for decision in signal.decisions
+        ],
+    )
+
+
+def _rule_texts(conn: sqlite3.Connection, keys: set[RuleKey]) -> dict[RuleKey, RuleTexts]:
+    kept = {}
+    for key in sorted(keys):
+        row = conn.execute(
+            "SELECT reason, legal_basis FROM rule_texts WHERE policy_sha256 = ? AND rule_id = ?",
+            key,
+        ).fetchone()
+        if row is not None:
+            kept[key] = RuleTexts(json.loads(row[0]), json.loads(row[1]))
+    return kept
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _track_request(tx: Transaction, signal: NewSignal) -> None:
