@@ -144,7 +144,8 @@ def error_from_http(
     if exc.status == 404:
         return NotFound()
     if exc.status == 405:
-        return MethodNotAllowed(method=request.method)
+        allowed = exc.allowed_methods if isinstance(exc, web.HTTPMethodNotAllowed) else ()
+        return MethodNotAllowed(method=request.method, allowed=sorted(allowed))
     if exc.status == 413 and body_limit is not None:
         return BodyTooLarge(limit=body_limit)
     return InternalError() if exc.status >= 500 else ClientError()
@@ -180,6 +181,8 @@ def _problem(request: web.Request, error: EuregateError) -> web.Response:
         response.force_close()  # the rest of the body may still be on its way
     if error.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="euregate"'
+    if isinstance(error, MethodNotAllowed) and error.allowed:
+        response.headers["Allow"] = ", ".join(error.allowed)
     retry_after = error.extensions().get("retry_after")
     if isinstance(retry_after, int):
         response.headers["Retry-After"] = str(retry_after)

@@ -245,13 +245,21 @@ class NotFound(ClientError):
 
 
 class MethodNotAllowed(ClientError):
+    """``allowed`` are the methods the resource does accept, for the ``Allow`` header that
+    RFC 9110 requires of a 405."""
+
     kind = "method-not-allowed"
     status = 405
     title = N_("Method not allowed")
     detail_message = N_("This resource does not accept {method}.")
 
-    def __init__(self, *, method: str) -> None:
-        super().__init__(method=method)
+    def __init__(self, *, method: str, allowed: Sequence[str] = ()) -> None:
+        super().__init__(method=method, allowed=tuple(allowed))
+
+    @property
+    def allowed(self) -> tuple[str, ...]:
+        allowed = self.params["allowed"]
+        return allowed if isinstance(allowed, tuple) else ()
 
 
 class IdempotencyConflict(ClientError):

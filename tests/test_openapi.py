@@ -1,0 +1,219 @@
+"""The OpenAPI documents: valid OpenAPI 3.1, what the code generates, served by each listener,
+and true to the routes and handlers they describe."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import json
+import textwrap
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from openapi_spec_validator import validate
+
+from gateway.contract.codelists import SCHEMAS_DIR
+from gateway.contract.schema_export import SIGNAL_SCHEMA_FILE
+from gateway.edges import audit_api, partner_app, staff_app
+from gateway.edges.cli import main
+from gateway.edges.openapi import FILES, drifted_documents, openapi_document, render_openapi
+from gateway.edges.openapi_operations import (
+    OPERATIONS,
+    Listener,
+    Operation,
+    refusals,
+)
+from gateway.edges.server import Gateway, build, open_listeners
+from gateway.infra import errors
+from gateway.infra.config import DataDir, Settings
+from tests.conftest import client_context
+
+LISTENERS: tuple[Listener, ...] = ("partner", "staff")
+
+
+def test_the_committed_documents_are_what_the_code_generates() -> None:
+    assert drifted_documents(SCHEMAS_DIR) == [], "run `euregate schema export` and commit schemas/"
+
+
+def test_schema_export_writes_and_checks_the_documents(tmp_path: Path) -> None:
+    assert main(["schema", "export", "--check", "--dir", str(tmp_path)]) == 1
+    assert main(["schema", "export", "--dir", str(tmp_path)]) == 0
+    for listener, name in FILES.items():
+        assert (tmp_path / name).read_text(encoding="utf-8") == render_openapi(listener)
+    (tmp_path / FILES["staff"]).write_text("{}\n", encoding="utf-8")
+    assert drifted_documents(tmp_path) == [FILES["staff"]]
+
+
+@pytest.mark.parametrize("listener", LISTENERS)
+def test_each_document_is_valid_openapi_3_1(listener: Listener) -> None:
+    path = SCHEMAS_DIR / FILES[listener]
+    document = json.loads(path.read_text(encoding="utf-8"))
+
+    validate(document, base_uri=path.resolve().as_uri())
+    assert document["openapi"].startswith("3.1.")
+
+
+def test_a_signal_body_refers_to_the_signal_schema_rather_than_copying_it() -> None:
+    document = openapi_document("partner")
+    for path in ("/v1/signals", "/v1/policy/explain"):
+        body = document["paths"][path]["post"]["requestBody"]["content"]["application/json"]
+        assert body["schema"] == {"$ref": SIGNAL_SCHEMA_FILE}
+    assert "Signal" not in document["components"]["schemas"]
+    assert (SCHEMAS_DIR / SIGNAL_SCHEMA_FILE).exists()
+
+
+def _responses(listener: Listener, operation: Operation) -> dict[str, Any]:
+    path = openapi_document(listener)["paths"][operation.path]
+    answers: dict[str, Any] = path[operation.method.lower()]["responses"]
+    return answers
+
+
+@pytest.mark.parametrize("listener", LISTENERS)
+def test_every_refusal_of_an_operation_is_a_problem_document_of_the_types_it_can_be(
+    listener: Listener,
+) -> None:
+    for operation in OPERATIONS[listener]:
+        answers = _responses(listener, operation)
+        documented: dict[int, set[str]] = {}
+        for error in refusals(listener, operation):
+            documented.setdefault(error.status, set()).add(errors.PROBLEM_BASE + error.kind)
+        for status, types in documented.items():
+            content = answers[str(status)]["content"]
+            assert list(content) == ["application/problem+json"], (operation.id, status)
+            schema = content["application/problem+json"]["schema"]
+            assert set(schema["properties"]["type"]["enum"]) == types, (operation.id, status)
+            assert schema["properties"]["status"] == {"const": status}
+        refused = {int(status) for status in answers if int(status) >= 400}
+        assert refused == set(documented), operation.id
+
+
+@pytest.mark.parametrize("listener", LISTENERS)
+def test_every_operation_may_be_refused_for_its_caller_and_for_the_store(
+    listener: Listener,
+) -> None:
+    identity = errors.NotAuthenticated if listener == "partner" else errors.StaffNotAuthenticated
+    for operation in OPERATIONS[listener]:
+        answers = _responses(listener, operation)
+        for refusal in (
+            identity,
+            errors.TooManyRefusals,
+            errors.StorageFull,
+            errors.StoreUnreachable,
+        ):
+            enum = answers[str(refusal.status)]["content"]["application/problem+json"]["schema"]
+            assert errors.PROBLEM_BASE + refusal.kind in enum["properties"]["type"]["enum"]
+
+
+# --- the registry against the code ----------------------------------------------------------
+
+
+@dataclass
+class Built:
+    gateway: Gateway
+    partner_url: str
+    staff_url: str
+
+
+@pytest.fixture
+async def built(layout: DataDir) -> AsyncIterator[Built]:
+    """The gateway as ``serve`` puts it together, its listeners open on free ports."""
+    settings = Settings(data_dir=layout.root, host="127.0.0.1", port=0, staff_port=0)
+    gateway = await build(settings)
+    runners: list[web.AppRunner] = []
+    try:
+        partner_url, staff_url = await open_listeners(gateway, "127.0.0.1", (0, 0), runners)
+        yield Built(gateway, partner_url, staff_url)
+    finally:
+        for runner in reversed(runners):
+            await runner.cleanup()
+
+
+def _routes(app: web.Application) -> set[tuple[str, str, Callable[..., Any]]]:
+    """The JSON API's routes of a listener (``/v1/``), without the HEAD aiohttp adds."""
+    return {
+        (route.method, route.resource.canonical, route.handler)
+        for route in app.router.routes()
+        if route.resource is not None
+        and route.resource.canonical.startswith("/v1/")
+        and route.method in ("GET", "POST")
+    }
+
+
+async def test_the_registry_lists_every_route_of_both_apis_with_its_handler(
+    built: Built,
+) -> None:
+    apps: tuple[tuple[Listener, web.Application], ...] = (
+        ("partner", built.gateway.app),
+        ("staff", built.gateway.staff_app),
+    )
+    for listener, app in apps:
+        registered = {(op.method, op.path, op.handler) for op in OPERATIONS[listener]}
+        assert _routes(app) == registered, listener
+
+
+async def test_each_listener_serves_its_document(built: Built, layout: DataDir) -> None:
+    partner_url, staff_url = built.partner_url, built.staff_url
+    connector = aiohttp.TCPConnector(ssl=client_context(layout, "nl-pol-limburg"))
+    async with aiohttp.ClientSession(connector=connector) as session:
+        async with session.get(partner_url + "/v1/openapi.json") as answer:
+            assert answer.status == 200
+            assert answer.content_type == "application/json"
+            assert await answer.text() == (SCHEMAS_DIR / FILES["partner"]).read_text()
+        async with session.get(partner_url + "/v1/signal-1.schema.json") as answer:
+            assert await answer.text() == (SCHEMAS_DIR / SIGNAL_SCHEMA_FILE).read_text()
+        async with session.patch(partner_url + "/v1/signals") as answer:
+            assert answer.status == 405
+            assert answer.headers["Allow"] == "POST"
+            assert answer.content_type == "application/problem+json"
+        async with session.put(partner_url + "/v1/inbox") as answer:
+            assert answer.headers["Allow"] == "GET, HEAD"
+    connector = aiohttp.TCPConnector(ssl=client_context(layout, None))
+    async with (
+        aiohttp.ClientSession(connector=connector) as session,
+        session.get(staff_url + "/v1/openapi.json") as answer,
+    ):
+        assert answer.status == 401, "the staff API's description is for its users only"
+
+
+# --- each handler's own refusals are in its operation's list --------------------------------
+
+
+def _raised(function: Callable[..., Any], seen: set[str]) -> Iterator[str]:
+    """The names of the errors ``function`` raises itself or through the functions of its own
+    module that it calls, by name, transitively."""
+    module = inspect.getmodule(function)
+    if function.__qualname__ in seen or module is None:
+        return
+    seen.add(function.__qualname__)
+    tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+            called = node.exc.func
+            if isinstance(called, ast.Name):
+                yield called.id
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            callee = getattr(module, node.func.id, None)
+            if inspect.isfunction(callee) and inspect.getmodule(callee) in HANDLER_MODULES:
+                yield from _raised(callee, seen)
+
+
+HANDLER_MODULES = (partner_app, staff_app, audit_api)
+
+
+@pytest.mark.parametrize("listener", LISTENERS)
+def test_every_error_a_handler_raises_is_among_its_operations_refusals(listener: Listener) -> None:
+    for operation in OPERATIONS[listener]:
+        listed = {error.__name__ for error in refusals(listener, operation)}
+        raised = set(_raised(operation.handler, set()))
+        assert raised <= listed, (operation.id, raised - listed)
+
+
+def test_the_check_of_raised_errors_sees_through_helpers() -> None:
+    assert "BodyShapeInvalid" in set(_raised(audit_api.post_inconsistency, set()))
+    assert "QueryInvalid" in set(_raised(audit_api.partner_inclusion, set()))
+    assert "NotFound" in set(_raised(partner_app.post_ack, set()))
