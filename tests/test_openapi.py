@@ -217,3 +217,31 @@ def test_the_check_of_raised_errors_sees_through_helpers() -> None:
     assert "BodyShapeInvalid" in set(_raised(audit_api.post_inconsistency, set()))
     assert "QueryInvalid" in set(_raised(audit_api.partner_inclusion, set()))
     assert "NotFound" in set(_raised(partner_app.post_ack, set()))
+
+
+# --- what the contract tests found, pinned -------------------------------------------------
+
+
+async def test_a_query_parameter_an_operation_does_not_take_is_refused_by_name(
+    built: Built, layout: DataDir
+) -> None:
+    connector = aiohttp.TCPConnector(ssl=client_context(layout, "nl-pol-limburg"))
+    async with aiohttp.ClientSession(connector=connector) as session:
+        async with session.get(built.partner_url + "/v1/inbox?limt=5&after=0") as answer:
+            problem = await answer.json(content_type="application/problem+json")
+        assert answer.status == 400
+        assert problem["type"] == "urn:euregate:problem:query-unknown"
+        assert problem["parameter"] == "limt"
+        assert "after, limit, wait" in problem["detail"]
+        headers = {"Accept-Language": "de"}
+        async with session.get(
+            built.partner_url + "/v1/gateway/keys?=1", headers=headers
+        ) as answer:
+            problem = await answer.json(content_type="application/problem+json")
+        assert answer.status == 400
+        assert problem["parameter"] == ""
+        assert (
+            problem["detail"] == "Diese Ressource kennt keine Abfrageparameter; entfernen Sie „“."
+        )
+        async with session.get(built.partner_url + "/v1/inbox?after=0&limit=1") as answer:
+            assert answer.status == 200, "the parameters it takes are taken"

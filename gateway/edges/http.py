@@ -30,6 +30,7 @@ from gateway.infra.errors import (
     MethodNotAllowed,
     NotFound,
     QueryInvalid,
+    QueryUnknown,
     UnsupportedMediaType,
 )
 from gateway.infra.i18n import negotiate
@@ -40,6 +41,10 @@ REQUEST_ID = web.RequestKey("request_id", str)
 LANGUAGE = web.RequestKey("language", str)
 ACTOR = web.RequestKey("actor", str)
 """Who the request speaks for, for the log line: a partner id or a staff id."""
+QUERY_PARAMETERS: web.AppKey[Mapping[tuple[str, str], tuple[str, ...]]] = web.AppKey(
+    "query_parameters"
+)
+"""The query parameters each route of a JSON API takes, by method and path."""
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 T = TypeVar("T")
@@ -187,6 +192,22 @@ def _problem(request: web.Request, error: EuregateError) -> web.Response:
     if isinstance(retry_after, int):
         response.headers["Retry-After"] = str(retry_after)
     return response
+
+
+@web.middleware
+async def query_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuse a query parameter the route does not take (:class:`QueryUnknown`), as the
+    application's :data:`QUERY_PARAMETERS` say; routes not listed there are let through."""
+    route = request.match_info.route
+    takes = request.app.get(QUERY_PARAMETERS, {})
+    known = (
+        None if route.resource is None else takes.get((request.method, route.resource.canonical))
+    )
+    if known is not None:
+        for name in request.query:
+            if name not in known:
+                raise QueryUnknown(parameter=name, known=known)
+    return await handler(request)
 
 
 def query_int(query: Mapping[str, str], name: str, *, default: int, low: int, high: int) -> int:

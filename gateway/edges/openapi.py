@@ -33,6 +33,7 @@ from pydantic_core.core_schema import WithDefaultSchema
 
 from gateway.contract.codelists import SCHEMAS_DIR
 from gateway.contract.schema_export import SIGNAL_SCHEMA_FILE, render_schemas
+from gateway.edges.http import QUERY_PARAMETERS
 from gateway.edges.openapi_models import ApiModel, Problem
 from gateway.edges.openapi_operations import (
     DOCUMENT,
@@ -271,8 +272,14 @@ def drifted_documents(directory: Path = SCHEMAS_DIR) -> list[str]:
 
 
 def serve_openapi(app: web.Application, listener: Literal["partner", "staff"]) -> None:
-    """``GET /v1/openapi.json`` on ``listener``'s application; on the partners', the Signal v1
-    schema it refers to beside it."""
+    """``GET /v1/openapi.json`` on ``listener``'s application (on the partners', the Signal v1
+    schema it refers to beside it), and the query parameters each operation takes, so that
+    any other is refused."""
+    takes: dict[tuple[str, str], tuple[str, ...]] = {
+        (operation.method, operation.path): tuple(query.name for query in operation.query)
+        for operation in OPERATIONS[listener]
+    }
+    app[QUERY_PARAMETERS] = takes
     documents = {OPENAPI_PATH: render_openapi(listener)}
     if listener == "partner":
         documents[SIGNAL_SCHEMA_PATH] = render_schemas()[SIGNAL_SCHEMA_FILE]

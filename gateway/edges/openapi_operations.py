@@ -66,6 +66,7 @@ from gateway.infra.errors import (
     PartnerBusy,
     PartnerRateLimited,
     QueryInvalid,
+    QueryUnknown,
     RecipientsInvalid,
     ReviewDecided,
     SignalInvalid,
@@ -124,10 +125,22 @@ class Operation:
 
 STORE_REFUSALS: Final[Refusals] = (StorageFull, StorageReadOnly, StorageFailing, StoreUnreachable)
 """What any request may be answered when the gateway cannot keep or read anything."""
-PARTNER_REFUSALS: Final[Refusals] = (NotAuthenticated, TooManyRefusals, *STORE_REFUSALS)
-"""What the partners' listener answers before any handler: a refused certificate."""
-STAFF_REFUSALS: Final[Refusals] = (StaffNotAuthenticated, TooManyRefusals, *STORE_REFUSALS)
-"""What the staff listener answers before any handler: a refused API token."""
+PARTNER_REFUSALS: Final[Refusals] = (
+    NotAuthenticated,
+    TooManyRefusals,
+    QueryUnknown,
+    *STORE_REFUSALS,
+)
+"""What the partners' listener answers before any handler: a refused certificate, a query
+parameter the operation does not take."""
+STAFF_REFUSALS: Final[Refusals] = (
+    StaffNotAuthenticated,
+    TooManyRefusals,
+    QueryUnknown,
+    *STORE_REFUSALS,
+)
+"""What the staff listener answers before any handler: a refused API token, a query
+parameter the operation does not take."""
 BODY_REFUSALS: Final[Refusals] = (
     UnsupportedMediaType,
     BodyTooLarge,

@@ -19,6 +19,7 @@ from gateway.edges.http import (
     dumps,
     edge_middleware,
     query_int,
+    query_middleware,
     read_body,
 )
 from gateway.edges.refusals import REFUSALS
@@ -57,7 +58,7 @@ def create_app(
     transparency: TransparencyLog,
 ) -> web.Application:
     app = web.Application(
-        middlewares=[edge_middleware, authenticate_middleware],
+        middlewares=[edge_middleware, authenticate_middleware, query_middleware],
         client_max_size=max_body_bytes,
     )
     app[STORE] = store
