@@ -7,7 +7,7 @@ import ast
 import inspect
 import json
 import textwrap
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from openapi_spec_validator import validate
 from gateway.contract.codelists import SCHEMAS_DIR
 from gateway.contract.schema_export import SIGNAL_SCHEMA_FILE
 from gateway.edges import audit_api, partner_app, staff_app
+from gateway.edges import openapi_models as models
 from gateway.edges.cli import main
 from gateway.edges.openapi import FILES, drifted_documents, openapi_document, render_openapi
 from gateway.edges.openapi_operations import (
@@ -31,7 +32,8 @@ from gateway.edges.openapi_operations import (
 from gateway.edges.server import Gateway, build, open_listeners
 from gateway.infra import errors
 from gateway.infra.config import DataDir, Settings
-from tests.conftest import client_context
+from tests import polling
+from tests.conftest import RunningGateway, client_context
 
 LISTENERS: tuple[Listener, ...] = ("partner", "staff")
 
@@ -245,3 +247,58 @@ async def test_a_query_parameter_an_operation_does_not_take_is_refused_by_name(
         )
         async with session.get(built.partner_url + "/v1/inbox?after=0&limit=1") as answer:
             assert answer.status == 200, "the parameters it takes are taken"
+
+
+# --- the answers the generated requests seldom reach, against their models ------------------
+
+
+async def test_the_answers_of_a_signals_whole_path_are_what_their_models_say(
+    gateway: RunningGateway,
+    staff_token: Callable[..., Awaitable[str]],
+    example: Callable[[str], dict[str, Any]],
+) -> None:
+    """A signal posted, explained, waiting at the Belgian desk, released, fetched and
+    acknowledged: every answer validates against the model the documents give for it, with
+    no member the model does not name."""
+    liaison = await staff_token("liaison", role="liaison_officer", desk="BE")
+    compliance = await staff_token("compliance", role="compliance")
+    signal = example("nl-drug-waste-maastricht.json")
+    async with gateway.client("nl-pol-limburg") as sender:
+        receipt = models.Receipt.model_validate(await sender.post_signal(signal))
+        models.Explanation.model_validate(await sender.explain(signal))
+        models.Requests.model_validate(await sender.requests())
+        models.GatewayKeys.model_validate(await sender._request("GET", "/v1/gateway/keys"))
+        proven = await _once(lambda: sender.signal_status(receipt.signal_id), "inclusion")
+        assert models.Receipt.model_validate(proven).inclusion is not None
+        accept = {"Accept": "application/json"}
+        checkpoint = await sender._request("GET", "/v1/audit/checkpoint", headers=accept)
+        models.Checkpoint.model_validate(checkpoint)
+    async with gateway.staff_client(liaison) as officer:
+        queue = models.ReviewQueue.model_validate({"items": await officer.queue()})
+        waiting = next(item for item in queue.items if item.signal_id == receipt.signal_id)
+        models.ReviewCase.model_validate(await officer.item(waiting.id))
+        released = models.ReviewItem.model_validate(await officer.release(waiting.id))
+        assert released.state == "released"
+        models.MemoryEntries.model_validate({"entries": await officer.memory()})
+    async with gateway.staff_client(compliance) as auditor:
+        size = (await auditor._request("GET", "/v1/audit/cosignatures"))["size"]
+        models.Cosignatures.model_validate(await auditor.cosignatures())
+        models.InclusionProof.model_validate(await auditor.inclusion_proof(0))
+        models.ConsistencyProof.model_validate(await auditor.consistency_proof(1, size))
+    async with gateway.client("be-pol-liege") as recipient:
+        inbox = await _once(recipient.inbox, "envelopes")
+        entry = models.Inbox.model_validate(inbox).envelopes[0]
+        acknowledged = await recipient.acknowledge(entry.id)
+        assert models.Acknowledged.model_validate(acknowledged).acknowledged_at is not None
+
+
+async def _once(fetch: Callable[[], Awaitable[dict[str, Any]]], member: str) -> dict[str, Any]:
+    """The first answer of ``fetch`` whose ``member`` is there and not empty."""
+    answers: list[dict[str, Any]] = []
+
+    async def arrived() -> bool:
+        answers.append(await fetch())
+        return bool(answers[-1].get(member))
+
+    await polling.until(arrived)
+    return answers[-1]
