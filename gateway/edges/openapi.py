@@ -24,7 +24,6 @@ from typing import Any, Final, Literal
 
 from aiohttp import web
 from pydantic.json_schema import (
-    GenerateJsonSchema,
     JsonSchemaMode,
     JsonSchemaValue,
     models_json_schema,
@@ -32,7 +31,13 @@ from pydantic.json_schema import (
 from pydantic_core.core_schema import WithDefaultSchema
 
 from gateway.contract.codelists import SCHEMAS_DIR
-from gateway.contract.schema_export import SIGNAL_SCHEMA_FILE, render_schemas
+from gateway.contract.schema_export import (
+    SIGNAL_SCHEMA_FILE,
+    UntitledGenerator,
+    drifted_files,
+    render_schemas,
+    write_files,
+)
 from gateway.edges.http import QUERY_PARAMETERS
 from gateway.edges.openapi_models import ApiModel, Problem
 from gateway.edges.openapi_operations import (
@@ -95,12 +100,9 @@ DESCRIPTIONS: Final[Mapping[Listener, str]] = {
 }
 
 
-class _Generator(GenerateJsonSchema):
-    """pydantic's generator without the titles it derives from Python field names, nor the
+class _Generator(UntitledGenerator):
+    """The Signal schema's generator (no titles from Python field names), without the
     ``"default": null`` of a member that is left out rather than sent as null."""
-
-    def field_title_should_be_set(self, schema: Any) -> bool:
-        return False
 
     def default_schema(self, schema: WithDefaultSchema) -> JsonSchemaValue:
         generated = super().default_schema(schema)
@@ -251,24 +253,12 @@ def render_documents() -> dict[str, str]:
 
 def export_documents(directory: Path = SCHEMAS_DIR) -> list[Path]:
     """Write the OpenAPI files into ``directory``; the paths written."""
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in render_documents().items():
-        path = directory / name
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written
+    return write_files(render_documents(), directory)
 
 
 def drifted_documents(directory: Path = SCHEMAS_DIR) -> list[str]:
     """The OpenAPI files in ``directory`` that are missing or differ from what the code says."""
-    drifted = []
-    for name, text in render_documents().items():
-        path = directory / name
-        current = path.read_text(encoding="utf-8") if path.exists() else None
-        if current != text:
-            drifted.append(name)
-    return drifted
+    return drifted_files(render_documents(), directory)
 
 
 def serve_openapi(app: web.Application, listener: Literal["partner", "staff"]) -> None:
