@@ -158,6 +158,16 @@ async def test_the_registry_lists_every_route_of_both_apis_with_its_handler(
         assert _routes(app) == registered, listener
 
 
+async def test_the_staff_listener_serves_its_document_to_a_token(
+    gateway: RunningGateway, staff_token: Callable[..., Awaitable[str]]
+) -> None:
+    token = await staff_token("compliance", role="compliance")
+    async with gateway.staff_client(token) as staff:
+        status, text = await staff._exchange("GET", "/v1/openapi.json")
+    assert status == 200
+    assert text == (SCHEMAS_DIR / FILES["staff"]).read_text()
+
+
 async def test_each_listener_serves_its_document(built: Built, layout: DataDir) -> None:
     partner_url, staff_url = built.partner_url, built.staff_url
     connector = aiohttp.TCPConnector(ssl=client_context(layout, "nl-pol-limburg"))
