@@ -111,6 +111,18 @@ def test_every_operation_may_be_refused_for_its_caller_and_for_the_store(
             assert errors.PROBLEM_BASE + refusal.kind in enum["properties"]["type"]["enum"]
 
 
+@pytest.mark.parametrize("listener", LISTENERS)
+def test_a_refusal_that_names_when_to_try_again_documents_retry_after(
+    listener: Listener,
+) -> None:
+    for operation in OPERATIONS[listener]:
+        answers = _responses(listener, operation)
+        for status in ("429", "503", "507"):
+            assert answers[status]["headers"]["Retry-After"]["required"] is True
+        for status in ("400", "404"):
+            assert "headers" not in answers.get(status, {}), (operation.id, status)
+
+
 # --- the registry against the code ----------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ when they and the code drift apart.
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Mapping
 from functools import cache
@@ -232,7 +233,23 @@ def _refusals(errors: tuple[type[EuregateError], ...]) -> dict[str, Any]:
             "description": f"Refused ({described}).",
             "content": {PROBLEM: {"schema": schema}},
         }
+        if all(map(_says_when, kinds)):
+            answers[str(status)]["headers"] = {"Retry-After": RETRY_AFTER}
     return answers
+
+
+RETRY_AFTER: Final = {
+    "description": "Seconds to wait before sending the request again.",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 0},
+}
+
+
+def _says_when(error: type[EuregateError]) -> bool:
+    """Whether every ``error`` names the seconds to wait (``retry_after``, which the problem
+    document and the ``Retry-After`` header carry)."""
+    parameter = inspect.signature(error.__init__).parameters.get("retry_after")
+    return parameter is not None and parameter.default is not None
 
 
 def _ref(model: type[ApiModel]) -> dict[str, str]:
