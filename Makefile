@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DATA ?= data
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest install catalogs extract update-catalogs schemas fuzz audit-events bench bench-deliver bench-abuse bench-tlog bench-verify mutation clean
+.PHONY: run test lint typecheck pytest install catalogs extract update-catalogs schemas fuzz audit-events bench bench-deliver bench-abuse bench-tlog bench-verify bench-storage mutation clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,9 @@ bench-tlog: install
 
 bench-verify: install  # the transparency log in a data directory of a million entries
 	$(BIN)/python bench/verify.py
+
+bench-storage: install  # bytes kept per signal and per signal per recipient
+	$(BIN)/python bench/storage.py
 
 mutation: install  # mutmut on the pure core, each module against its own tests: docs/mutation.md
 	$(BIN)/python bench/mutation.py

@@ -80,6 +80,9 @@ async def test_a_copy_that_needs_no_review_is_sealed_and_delivered_at_once(
     assert message.content["review"] == "none"
     assert message.content["document"]["language"] == "nl"
     assert message.content["signal"]["summary"] == example(LANAKEN)["summary"]
+    rules = message.content["decision"]["rules"]
+    assert rules
+    assert all(set(rule["reason"]) == set(rule["legal_basis"]) == {"nl"} for rule in rules)
 
 
 async def test_the_dutch_signal_reaches_liege_in_french_and_aachen_in_german_after_review(

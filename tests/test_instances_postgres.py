@@ -241,3 +241,34 @@ async def test_a_database_restarted_under_load_is_the_operators_503_and_recovers
         assert scalar(url, "SELECT count(*) FROM signals") == len(kept)
     finally:
         stop_cluster(cluster)
+
+
+async def test_a_partners_rate_holds_across_the_instances_it_posts_to(
+    deployment: DataDir,
+    postgres_url: str,
+    example: Callable[[str], dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Posting to each instance in turn, a partner gets its burst once in all, not once per
+    instance; then both refuse it (429 with Retry-After) until its rate lets it in again."""
+    monkeypatch.setenv("EUREGATE_PARTNER_RATE", "0.001")
+    monkeypatch.setenv("EUREGATE_PARTNER_BURST", "4")
+    first = Instance(deployment, free_port(), free_port())
+    second = Instance(deployment, free_port(), free_port())
+    database = ("--database", postgres_url)
+    async with (
+        gateway_process(deployment, first.port, staff_port=first.staff_port, options=database),
+        gateway_process(deployment, second.port, staff_port=second.staff_port, options=database),
+    ):
+        answers: list[tuple[int, str]] = []
+        for n in range(10):
+            instance = (first, second)[n % 2]
+            async with instance.client(SENDER) as police:
+                try:
+                    await police.post_signal({**example(DUTCH), "sender_reference": f"RATE-{n}"})
+                    answers.append((n % 2, "accepted"))
+                except Problem as problem:
+                    waits = int(problem.document.get("retry_after", 0)) >= 1
+                    answers.append((n % 2, f"{problem.status} {problem.document['type']} {waits}"))
+    refused = "429 urn:euregate:problem:partner-rate-limited True"
+    assert answers == [(0, "accepted"), (1, "accepted")] * 2 + [(0, refused), (1, refused)] * 3

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -99,3 +100,36 @@ def test_each_log_line_is_written_whole_in_one_write(log_format: LogFormat) -> N
             "worker_ready",
             "worker_died",
         ]
+
+
+@pytest.mark.parametrize("log_format", ["json", "console"])
+def test_a_library_warning_is_a_line_of_the_gateways_own_log(log_format: LogFormat) -> None:
+    """The PostgreSQL pool says "error connecting" through the standard ``logging`` module; it
+    must come out in the gateway's format, without the traceback that may quote data."""
+    stream = Writes()
+    configure("info", stream, log_format)
+    try:
+        try:
+            raise ConnectionError("SELECT name FROM persons WHERE name = 'Jansen'")
+        except ConnectionError:
+            logging.getLogger("psycopg.pool").warning(
+                "error connecting in %r: %s",
+                "euregate-store",
+                "the server is starting up",
+                exc_info=True,
+            )
+        logging.getLogger("psycopg.pool").info("connection added to the pool")
+    finally:
+        configure("info")
+    lines = [text for text in stream.writes if "psycopg.pool" in text]
+    assert len(lines) == 1
+    line = lines[0]
+    assert "Jansen" not in line
+    assert "Traceback" not in line
+    assert "the server is starting up" in line
+    assert "ConnectionError" in line
+    if log_format == "json":
+        entry = json.loads(line)
+        assert entry["event"] == "library_said"
+        assert entry["logger"] == "psycopg.pool"
+        assert entry["level"] == "warning"

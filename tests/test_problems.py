@@ -98,6 +98,16 @@ SAMPLE_PARAMS: dict[type[EuregateError], dict[str, object]] = {
     errors.RestoreForked: {"newer": "witnessed.txt", "size": 58},
     errors.MasterKeyMismatch: {"path": "master.key", "needed": "fd2d", "given": "0a1b"},
     errors.RestoreMismatch: {"what": "signals 5 != 6", "path": "/srv/restored"},
+    errors.UnknownPartnerName: {
+        "partner": "be-pol-luik",
+        "data_dir": "data",
+        "known": "be-pol-liege, nl-pol-limburg",
+        "suggestion": "be-pol-liege",
+    },
+    errors.FileUnreadable: {"path": "missing.token", "cause": "missing"},
+    errors.PortInUse: {"host": "localhost", "port": 8443, "option": "--port"},
+    errors.GatewayUnreachable: {"url": "https://localhost:8443", "reason": "connection refused"},
+    errors.CommandFailed: {"error": "RuntimeError"},
 }
 ISSUE = FieldIssue("/urgency", "enum", "Must be one of: {expected}.", {"expected": "routine"})
 

@@ -108,8 +108,9 @@ def test_the_header_says_who_what_and_with_which_keys(suite: Suite) -> None:
         suite=suite,
         created_at="2026-03-02T09:30:00.000000Z",
         signing_key_id=SIGNER.key_id,
-        version=1,
+        encoding=seal.Encoding.ZLIB,
     )
+    assert header.version == 2
 
 
 @pytest.mark.parametrize("suite", list(Suite))
@@ -117,7 +118,7 @@ def test_the_plaintext_is_nowhere_in_the_envelope_and_no_two_seals_are_alike(
     suite: Suite,
 ) -> None:
     first, second = sealed(suite), sealed(suite)
-    assert len(first.ciphertext) == len(BODY) + 16  # AES-256-GCM: as long, plus its tag
+    assert len(first.ciphertext) == 1024 + 16  # compressed, padded to 1 KiB, plus its tag
     for start in range(len(BODY) - 7):
         piece = BODY[start : start + 8]
         assert piece not in first.ciphertext
@@ -335,7 +336,7 @@ _DROP = object()
 
 
 _MEMBERS = "an envelope has exactly ciphertext, enc, header, signature"
-_V1 = "the header must have exactly the members of v1"
+_V2 = "the header must have exactly the members of v2"
 _TEXTS = "header members must be non-empty strings"
 
 
@@ -350,9 +351,19 @@ _TEXTS = "header members must be non-empty strings"
             {k: v for k, v in _document().items() if k != "signature"}, _MEMBERS, id="no-sig"
         ),
         pytest.param({**_document(), "extra": 1}, _MEMBERS, id="extra-member"),
-        pytest.param({**_document(), "header": "v1"}, _V1, id="header-not-an-object"),
-        pytest.param(_header_with(created_at=_DROP), _V1, id="missing-header-member"),
-        pytest.param(_header_with(version=2), "version 2 is not supported", id="version-2"),
+        pytest.param(
+            {**_document(), "header": "v1"},
+            "the header must be an object with a version",
+            id="header-not-an-object",
+        ),
+        pytest.param(_header_with(created_at=_DROP), _V2, id="missing-header-member"),
+        pytest.param(_header_with(encoding=_DROP), _V2, id="v2-without-encoding"),
+        pytest.param(
+            _header_with(version=1), "the header must have exactly the members of v1", id="v1-enc"
+        ),
+        pytest.param(_header_with(version=3), "version 3 is not supported", id="version-3"),
+        pytest.param(_header_with(encoding="zstd"), "unknown encoding 'zstd'", id="encoding"),
+        pytest.param(_header_with(encoding=""), _TEXTS, id="empty-encoding"),
         pytest.param(_header_with(version=True), "version True is not supported", id="v-true"),
         pytest.param(_header_with(version=1.0), "version 1.0 is not supported", id="v-float"),
         pytest.param(_header_with(suite="P256"), "unknown suite 'P256'", id="unknown-suite"),
@@ -708,17 +719,18 @@ def test_hpke_info_and_the_signed_bytes_are_the_documented_json(suite: Suite) ->
     header = envelope.header
     assert seal.hpke_info(header) == _spec_json(
         {
-            "context": "euregate/envelope/v1/hpke-info",
+            "context": "euregate/envelope/v2/hpke-info",
             "gateway_id": GATEWAY,
             "signal_id": SIGNAL,
             "recipient_id": LIEGE,
             "key_id": KEYS[suite][0].key_id,
             "suite": suite.value,
+            "encoding": "zlib",
         }
     )
     signed = _spec_json(
         {
-            "context": "euregate/envelope/v1/signature",
+            "context": "euregate/envelope/v2/signature",
             "header": json.loads(envelope.to_bytes())["header"],
             "enc_sha256": hashlib.sha256(envelope.enc).hexdigest(),
             "ciphertext_sha256": hashlib.sha256(envelope.ciphertext).hexdigest(),
@@ -730,7 +742,8 @@ def test_hpke_info_and_the_signed_bytes_are_the_documented_json(suite: Suite) ->
 
 def test_the_header_is_the_documented_json() -> None:
     assert json.loads(sealed().to_bytes())["header"] == {
-        "version": 1,
+        "version": 2,
+        "encoding": "zlib",
         "gateway_id": GATEWAY,
         "signal_id": SIGNAL,
         "recipient_id": LIEGE,

@@ -11,6 +11,7 @@ the MLKEM768_X25519 suite is proven by round trip, wrong-key and tamper tests in
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -21,7 +22,7 @@ from pyhpke import AEADId, CipherSuite, KDFId, KEMId, OpenError
 
 from gateway.infra import seal
 from gateway.infra.errors import EnvelopeUndecryptable
-from gateway.infra.seal import EnvelopeHeader, PartnerKey, Signer, Suite
+from gateway.infra.seal import Encoding, EnvelopeHeader, PartnerKey, Signer, Suite
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 LIEGE = "be-pol-liege"
@@ -41,7 +42,7 @@ PUBLIC = PartnerKey(
 )
 
 
-def header(**overrides: str) -> EnvelopeHeader:
+def header(**overrides: object) -> EnvelopeHeader:
     fields = {
         "gateway_id": "euregate-euregio",
         "signal_id": SIGNAL,
@@ -53,6 +54,15 @@ def header(**overrides: str) -> EnvelopeHeader:
         **overrides,
     }
     return EnvelopeHeader(**fields)  # type: ignore[arg-type]
+
+
+def inflated(content: bytes) -> bytes:
+    """A version 2 envelope's content as any zlib reads it: one stream, then zeros."""
+    inflater = zlib.decompressobj()
+    plaintext = inflater.decompress(content)
+    assert inflater.eof
+    assert inflater.unused_data == bytes(len(inflater.unused_data))
+    return plaintext
 
 
 def pyhpke_opens(envelope: seal.Envelope) -> bytes:
@@ -93,14 +103,23 @@ def test_what_the_gateway_seals_opens_with_pyhpke(plaintext: bytes) -> None:
         signer=SIGNER,
         now=NOW,
     )
-    assert pyhpke_opens(envelope) == plaintext
+    assert envelope.header.encoding is Encoding.ZLIB
+    assert inflated(pyhpke_opens(envelope)) == plaintext
 
 
 @settings(max_examples=50, deadline=None)
-@given(plaintext=st.binary(max_size=2048))
-def test_what_pyhpke_seals_opens_on_the_gateways_open_path(plaintext: bytes) -> None:
-    bound = header()
-    enc, ciphertext = pyhpke_seals(plaintext, bound)
+@given(plaintext=st.binary(max_size=2048), compressed=st.booleans())
+def test_what_pyhpke_seals_opens_on_the_gateways_open_path(
+    plaintext: bytes, compressed: bool
+) -> None:
+    """Version 2 (compressed with the standard zlib, padded with zeros) and version 1."""
+    if compressed:
+        bound = header(encoding=Encoding.ZLIB)
+        packed = zlib.compress(plaintext, 9)
+        content = packed + bytes(-len(packed) % 1024)
+    else:
+        bound, content = header(), plaintext
+    enc, ciphertext = pyhpke_seals(content, bound)
     envelope = seal.sign_envelope(bound, enc, ciphertext, SIGNER)
     assert gateway_opens(envelope) == plaintext
 

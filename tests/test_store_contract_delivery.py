@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from gateway.contract.partners import Partner, PartnerState
 from gateway.decide.decision import Verdict
+from gateway.infra import seal
 from gateway.infra.audit import AuditEvent, EventKind
 from gateway.infra.clock import FixedClock
 from gateway.infra.errors import RegistryError
@@ -504,3 +505,39 @@ async def test_a_new_webhook_takes_the_undelivered_pushes_and_none_takes_them_aw
     with pytest.raises(RegistryError, match="no partner"):
         await registry.set_webhook("nl-nobody", None, changed)
     assert LIMBURG.id not in {d.recipient_id for d in await registry.deliveries()}
+
+
+async def test_a_real_envelope_is_handed_back_byte_for_byte_whatever_form_it_is_kept_in(
+    registry: Store,
+) -> None:
+    """Kept binary (:mod:`gateway.store.envelope_form`), handed out as the JSON it was given;
+    and bytes that are no envelope, even ones that begin like the binary form, as given."""
+    made = new_signal(1, LIEGE, AACHEN)
+    await registry.accept_signal(made, accepted(made))
+    to_liege, to_aachen = await registry.pending_copies(due=START)
+    envelope = a_sealed_envelope(to_liege.signal_id, to_liege.recipient_id)
+    odd = b"\x00\x01 not an envelope"
+    await registry.keep_envelope(
+        replace(sealed(to_liege, "env-real"), envelope=envelope), event(EventKind.COPY_SEALED)
+    )
+    await registry.keep_envelope(
+        replace(sealed(to_aachen, "env-odd"), envelope=odd), event(EventKind.COPY_SEALED)
+    )
+
+    (kept,) = await registry.inbox(LIEGE.id, after=0, limit=10)
+    assert kept.envelope == envelope
+    assert (await registry.envelope("env-odd")).envelope == odd  # type: ignore[union-attr]
+
+
+def a_sealed_envelope(signal_id: str, recipient_id: str) -> bytes:
+    public_pem = seal.generate_key_pair()[1]
+    suite, raw = seal.read_public_key(public_pem)
+    key = seal.PartnerKey(recipient_id, seal.key_id(suite, raw), suite, raw, valid_from=START)
+    return seal.seal(
+        b'{"format":"euregate.message/1"}',
+        recipient_key=key,
+        gateway_id="euregate",
+        signal_id=signal_id,
+        recipient_id=recipient_id,
+        signer=seal.Signer.generate(),
+    ).to_bytes()

@@ -9,6 +9,7 @@ import asyncio
 import sqlite3
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,9 @@ import psycopg
 from gateway.edges.client import open_message
 from gateway.infra import seal
 from gateway.infra.config import DataDir, Settings
+from gateway.store import Store
 from tests.conftest import REPO, gateway_in_process
+from tests.polling import until
 
 SENDER = "nl-pol-limburg"
 RECIPIENT = "be-pol-lanaken"  # reads Dutch: its copies are sealed at once
@@ -51,6 +54,10 @@ def counts_in_postgres(url: str, tables: list[str]) -> dict[str, int]:
         return found
 
 
+async def all_sealed(store: Store) -> bool:
+    return not await store.pending_copies(due=datetime.now(UTC) + timedelta(days=1))
+
+
 async def opened_inbox(settings: Settings, layout: DataDir) -> list[str]:
     """The signals of the envelopes waiting for the recipient, each opened with its own key."""
     private_key = seal.load_private_key(layout.partner_encryption_key(RECIPIENT).read_bytes())
@@ -75,6 +82,7 @@ async def test_a_store_moved_into_postgresql_serves_what_it_served_and_goes_on(
             (await police.post_signal({**template, "sender_reference": f"MOVE/{n}"}))["signal_id"]
             for n in range(4)
         ]
+        await until(lambda: all_sealed(gateway.store))  # what is served before the move
     before = await opened_inbox(on_sqlite, layout)
     in_sqlite = counts_in_sqlite(layout.database)
 

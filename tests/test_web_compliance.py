@@ -26,7 +26,6 @@ from playwright.sync_api import Browser, Page, expect
 
 from gateway.edges.client import EuregateClient
 from gateway.edges.web.compliance import BAD_DATE, parse_search
-from gateway.edges.web.verifications import VerifyJob
 from gateway.infra import audit
 from gateway.infra.exports import check_export
 from gateway.infra.i18n import translate
@@ -219,10 +218,25 @@ def test_verifying_the_chain_shows_progress_and_the_result_is_kept(
 def test_a_running_verification_shows_its_progress_and_its_page_refreshes_itself(
     page: Page, web_gateway: WebGateway, compliance: Person
 ) -> None:
-    assert web_gateway.store is not None
-    job = VerifyJob("slow-job", "staff:someone", total=10, checked=3)
-    assert web_gateway.verifications is not None
-    web_gateway.verifications.jobs[job.id] = job
+    """The job runs on another instance: this one's pages read it from the store."""
+    store = web_gateway.store
+    assert store is not None
+    elsewhere = "another-instance"
+    job, started = web_gateway.run(
+        store.start_verification(
+            job_id="slow-job",
+            by="staff:someone",
+            instance=elsewhere,
+            total=10,
+            now=web_gateway.clock.now(),
+        )
+    )
+    assert started
+    web_gateway.run(
+        store.verification_checked(
+            job.id, instance=elsewhere, checked=3, now=web_gateway.clock.now()
+        )
+    )
 
     page.goto("/chain")
     page.get_by_role("link", name="A verification is running: follow its progress").click()
@@ -232,12 +246,45 @@ def test_a_running_verification_shows_its_progress_and_its_page_refreshes_itself
     )
     expect(page.locator("script[src*='progress.js']")).to_have_count(1)
 
-    job.checked = 10
-    job.result = web_gateway.run(
-        web_gateway.store.record_verification(audit.verify(web_gateway.audit_entries()), by=job.by)
+    kept = web_gateway.run(
+        store.record_verification(audit.verify(web_gateway.audit_entries()), by=job.started_by)
+    )
+    web_gateway.run(
+        store.finish_verification(
+            job.id, instance=elsewhere, result=kept, now=web_gateway.clock.now()
+        )
     )
     expect(page.locator(".result")).to_contain_text("The chain is intact", timeout=10_000)
     expect(page.locator("script[src*='progress.js']")).to_have_count(0)
+
+
+def test_a_verification_whose_instance_stopped_counts_as_failed_and_another_may_start(
+    page: Page, web_gateway: WebGateway, compliance: Person
+) -> None:
+    store = web_gateway.store
+    assert store is not None
+    job, _ = web_gateway.run(
+        store.start_verification(
+            job_id="orphan",
+            by="staff:someone",
+            instance="a-stopped-instance",
+            total=10,
+            now=web_gateway.clock.now(),
+        )
+    )
+    page.goto("/chain")
+    expect(page.get_by_role("link", name="A verification is running: follow its progress"))
+    web_gateway.later(minutes=3)
+
+    page.goto(f"/chain/verify/{job.id}")
+    expect(page.locator(".broken")).to_contain_text("could not be completed")
+    page.goto("/chain")
+    expect(
+        page.get_by_role("link", name="A verification is running: follow its progress")
+    ).to_have_count(0)
+    page.get_by_role("button", name="Verify the chain now").click()
+    expect(page.locator(".result")).to_contain_text("The chain is intact", timeout=30_000)
+    assert not page.url.endswith(job.id)
 
 
 def test_a_data_subject_is_looked_up_by_keyboard_alone_and_only_the_lookup_is_audited(

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from gateway.edges import workers
-from gateway.edges.client import EuregateClient
+from gateway.edges.client import EuregateClient, Problem
 from gateway.infra import audit
 from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir
@@ -73,13 +73,18 @@ class Workers:
 
 @asynccontextmanager
 async def serving(
-    layout: DataDir, manager: ServiceManager, count: int = 2, **environment: str
+    layout: DataDir,
+    manager: ServiceManager,
+    count: int = 2,
+    operations_port: int = 0,
+    **environment: str,
 ) -> AsyncIterator[Workers]:
-    """``euregate serve --workers count`` in its own process; yields at once."""
+    """``euregate serve --workers count`` in its own process; yields at once. Worker k's
+    operations listener is on ``operations_port`` + k (any free port when 0)."""
     port = free_port()
     command = ["-m", "gateway", "serve", "--data-dir", str(layout.root), "--host", "127.0.0.1"]
     command += ["--port", str(port), "--staff-port", str(free_port()), "--workers", str(count)]
-    command += ["--operations-port", "0"]
+    command += ["--operations-port", str(operations_port)]
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         *command,
@@ -256,3 +261,50 @@ async def test_workers_stop_when_their_parent_is_killed_outright(
 
         await until(all_gone, patience=STARTUP)
     assert len(service.logged("worker_parent_gone")) == 2
+
+
+async def posts_answered(operations_port: int) -> float:
+    """The signals one worker answered, as its ``/metrics`` counts them."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", operations_port)
+    writer.write(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    text = (await reader.read()).decode()
+    writer.close()
+    prefix = "euregate_request_seconds_count{"
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith(prefix) and 'route="/v1/signals"' in line and 'method="POST"' in line
+    )
+
+
+async def test_a_partners_rate_is_the_gateways_whichever_worker_answers(
+    layout: DataDir, manager: ServiceManager, example: Callable[[str], dict[str, Any]]
+) -> None:
+    """Each worker taking the partner's burst for itself would accept up to twice it; the
+    bucket is in the store, so the gateway accepts the burst once, then refuses (429 with
+    Retry-After) on every worker."""
+    template = {**example("nl-drug-waste-maastricht.json"), "recipients": {"partners": [RECIPIENT]}}
+    first_operations = free_port()
+    limits = {"EUREGATE_PARTNER_RATE": "0.001", "EUREGATE_PARTNER_BURST": "4"}
+    async with serving(layout, manager, operations_port=first_operations, **limits) as service:
+        await manager.until("READY")
+        accepted, refused = 0, []
+        for n in range(40):
+            client = EuregateClient(service.url, ssl_context=client_context(layout, SENDER))
+            try:
+                async with client:
+                    await client.post_signal({**template, "sender_reference": f"R-{n}"})
+                accepted += 1
+            except Problem as problem:
+                refused.append(problem)
+            answered = [await posts_answered(first_operations + k) for k in (0, 1)]
+            if n >= 11 and min(answered) >= 3:
+                break
+        assert min(answered) >= 3, f"each worker answered some posts: {answered}"
+        assert accepted == 4, "the burst, once for the gateway"
+        assert {problem.status for problem in refused} == {429}
+        assert {problem.document["type"] for problem in refused} == {
+            "urn:euregate:problem:partner-rate-limited"
+        }
+        assert all(problem.document["retry_after"] >= 1 for problem in refused)
+        assert await service.stop() == 0

@@ -37,7 +37,12 @@ class ClientFailure(Exception):
 
 
 class Unreachable(ClientFailure):
-    """No HTTP answer: connection refused, TLS handshake refused, timeout."""
+    """No HTTP answer: connection refused, TLS handshake refused, timeout. ``url`` is the
+    gateway's; the failure itself is ``__cause__``."""
+
+    def __init__(self, url: str, failure: BaseException) -> None:
+        self.url = url
+        super().__init__(f"{url}: {failure}")
 
 
 class Problem(ClientFailure):
@@ -101,7 +106,7 @@ class JsonClient:
                 text = await response.text()
                 status = response.status
         except (aiohttp.ClientError, TimeoutError, ssl.SSLError) as exc:
-            raise Unreachable(f"{self._base_url}: {exc}") from exc
+            raise Unreachable(self._base_url, exc) from exc
         if status >= 400:
             raise Problem(status, _json_object(status, text))
         return status, text

@@ -113,7 +113,7 @@ async def _signal_body(request: web.Request) -> bytes:
 
 
 async def post_signal(request: web.Request) -> web.Response:
-    with request.app[LIMITS].admit(request[PARTNER].id, request.content_length):
+    async with request.app[LIMITS].admit(request[PARTNER].id, request.content_length):
         body = await _signal_body(request)
         registry: tuple[Partner, ...] = request[REGISTRY]
         receipt = await request.app[INTAKE].receive(request[PARTNER], body, registry=registry)
@@ -126,7 +126,7 @@ async def post_signal(request: web.Request) -> web.Response:
 
 async def post_explain(request: web.Request) -> web.Response:
     """A dry run: what posting this signal would decide for each recipient, and why."""
-    with request.app[LIMITS].admit(request[PARTNER].id, request.content_length):
+    async with request.app[LIMITS].admit(request[PARTNER].id, request.content_length):
         body = await _signal_body(request)
         registry: tuple[Partner, ...] = request[REGISTRY]
         decisions = await request.app[INTAKE].explain(request[PARTNER], body, registry=registry)

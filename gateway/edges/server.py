@@ -26,6 +26,7 @@ from gateway.edges.metrics import GatewayMetrics
 from gateway.edges.openapi import serve_openapi
 from gateway.edges.operations import require_loopback
 from gateway.edges.partner_app import create_app
+from gateway.edges.ports import binding
 from gateway.edges.readiness_checks import Parts
 from gateway.edges.refusals import REFUSALS, RefusalLedger, summarising
 from gateway.edges.staff_app import AUTHENTICATOR, DESK, add_memory_routes, create_staff_app
@@ -224,6 +225,8 @@ async def build(
         intake=intake,
         inbox=inbox,
         limits=PartnerLimits(
+            store=store,
+            clock=clock,
             rate=settings.partner_rate,
             burst=settings.partner_burst,
             concurrency=settings.partner_concurrency,
@@ -269,7 +272,7 @@ async def build(
         store=store,
         master_key=master_key,
         signer=signer,
-        verifications=Verifications(),
+        verifications=Verifications(store, clock),
         clock=clock,
         enrolment_code_lifetime=timedelta(hours=settings.enrolment_code_hours),
         partner_changed=inbox.notify,
@@ -586,7 +589,8 @@ async def open_listeners(
             handshake_failed=gateway.operations.metrics.handshake_failed(name),
             sockets=sockets,
         )
-        await site.start()
+        with binding(host, port, name):
+            await site.start()
         urls.append(f"https://{host}:{runner.addresses[0][1]}")
     return urls[0], urls[1]
 
@@ -602,7 +606,8 @@ async def open_operations_listener(
     )
     runners.append(runner)
     await runner.setup()
-    await web.TCPSite(runner, host, port).start()
+    with binding(host, port, "operations"):
+        await web.TCPSite(runner, host, port).start()
     bound_host, bound_port = runner.addresses[0][:2]
     return f"http://{_url_host(bound_host)}:{bound_port}"
 

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Final
 
 from gateway.edges import systemd_notify
+from gateway.edges.ports import binding
 from gateway.infra.logs import get_logger
 
 INHERIT_OPTION: Final = "--inherit-listeners"
@@ -104,9 +105,11 @@ def bind(host: str, ports: tuple[int, int]) -> Listeners:
     """Both listeners' sockets, bound and listening on every address ``host`` resolves to (as
     the gateway binds them itself); port 0 is one free port, the same on every address. None
     accepts until a worker serves it."""
-    partners = _bind_one(host, ports[0])
+    with binding(host, ports[0], "partners"):
+        partners = _bind_one(host, ports[0])
     try:
-        staff = _bind_one(host, ports[1])
+        with binding(host, ports[1], "staff"):
+            staff = _bind_one(host, ports[1])
     except OSError:
         for sock in partners:
             sock.close()

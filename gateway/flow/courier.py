@@ -4,7 +4,9 @@ Copies are queued in the transaction that accepts a signal (or releases a review
 the courier's work survives a crash: it runs at start, whenever intake or the desk wakes it,
 and every ``poll`` seconds. Sealing runs off the intake path: a slow translation engine
 delays a copy, never a receipt. A copy that cannot be sealed yet (its recipient has no valid
-encryption key, say) waits and is tried again with growing pauses.
+encryption key, say) waits and is tried again with growing pauses. Where the store claims the
+copies it hands out, the claims are renewed while a batch is sealed
+(:mod:`gateway.flow.claim_renewal`).
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ import contextlib
 import hashlib
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 
 import uuid6
 
+from gateway.flow.claim_renewal import renewing
 from gateway.flow.payload import message_payload
 from gateway.flow.prepare import CopyUnavailable, Preparer
 from gateway.infra import seal
@@ -85,7 +89,11 @@ class Courier:
         """Seal the copies that are due, several at once so that their writes share commits;
         how many were sealed."""
         copies = await self._store.pending_copies(due=self._clock.now(), limit=self._batch)
-        return sum(await asyncio.gather(*(self._seal(copy) for copy in copies)))
+        if not copies:
+            return 0
+        ids = [copy.id for copy in copies]
+        async with renewing(partial(self._store.renew_copy_claims, ids), self._store.claim_lease):
+            return sum(await asyncio.gather(*(self._seal(copy) for copy in copies)))
 
     async def _seal(self, copy: PendingCopy) -> int:
         now = self._clock.now()

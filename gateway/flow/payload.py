@@ -11,15 +11,19 @@ One JSON document (canonical JSON, UTF-8) per copy:
 - ``signal``: the recipient's view of the signal, minimised by the sharing rules, in the
   signal's own structure and codes (free text as the sender wrote it, or as released);
 - ``removed``: the data classes withheld, generalised, pseudonymised, and held free text;
-- ``decision``: verdict, rule ids with their legal basis, the policy digest;
+- ``decision``: verdict, outcomes, the rules that fired with their reason and legal basis in
+  the recipient's languages (all the policy's where a rule has none of them), the policy
+  digest;
 - ``document`` and ``text``: the rendering in the recipient's language, structured (every
   field with its label and provenance) and as plain text.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Final
 
+from gateway.decide.decision import Decision
 from gateway.flow.prepare import PreparedCopy
 from gateway.infra import canonical
 from gateway.infra.audit import timestamp
@@ -46,8 +50,28 @@ def message_payload(copy: PreparedCopy, *, version: int, review: str) -> bytes:
                 "pseudonymised": [str(c) for c in view.pseudonymised],
                 "held": list(view.held),
             },
-            "decision": copy.decision.as_json(),
+            "decision": decision_for_reader(copy.decision, copy.recipient.languages),
             "document": copy.rendered.as_json(),
             "text": copy.rendered.as_text(),
         }
     )
+
+
+def decision_for_reader(decision: Decision, languages: Collection[str]) -> dict[str, object]:
+    """The decision as recorded, its rules' texts cut to the reader's ``languages``: the
+    other languages' are the same texts again (nearly a fifth of a compressed message)."""
+    recorded = decision.as_json()
+    recorded["rules"] = [
+        {
+            "id": rule.id,
+            "reason": _in_languages(rule.reason, languages),
+            "legal_basis": _in_languages(rule.legal_basis, languages),
+        }
+        for rule in decision.rules
+    ]
+    return recorded
+
+
+def _in_languages(texts: Mapping[str, str], languages: Collection[str]) -> dict[str, str]:
+    kept = {language: text for language, text in texts.items() if language in languages}
+    return kept or dict(texts)

@@ -119,15 +119,15 @@ class Settings(BaseSettings):
     partner_concurrency: int = Field(
         default=4,
         ge=1,
-        description="Signals and explanations of one partner in progress at once; more are "
-        "refused with 429 before their body is read.",
+        description="Signals and explanations of one partner in progress at once in each "
+        "gateway process; more are refused with 429 before their body is read.",
     )
     partner_rate: float = Field(
         default=10.0,
         gt=0,
-        description="Signals and explanations one partner may send per second, sustained, a "
-        "body counting once for every 4 KiB it starts; more are refused with 429 and "
-        "Retry-After.",
+        description="Signals and explanations one partner may send per second to the whole "
+        "gateway (every instance on the store together), sustained, a body counting once for "
+        "every 4 KiB it starts; more are refused with 429 and Retry-After.",
     )
     partner_burst: int = Field(
         default=64,

@@ -654,6 +654,101 @@ class RestoreMismatch(BackupRefused):
         super().__init__(what=what, path=path)
 
 
+class CommandMistake(EuregateError):
+    """What a person gave a command that cannot work (a name, a file, a port): said in one line
+    of their language, never as a traceback."""
+
+    kind = "command-mistake"
+    status = 400
+    exit_code: ClassVar[int] = 2
+
+
+class UnknownPartnerName(CommandMistake):
+    """``--as`` names no partner whose credentials the data directory holds."""
+
+    kind = "unknown-partner-name"
+    title = N_("Unknown partner")
+    detail_message = N_(
+        "The data directory {data_dir} holds no partner {partner}. Known partners: {known}."
+    )
+    suggesting_message: ClassVar[str] = N_(
+        "The data directory {data_dir} holds no partner {partner}. Did you mean {suggestion}? "
+        "Known partners: {known}."
+    )
+
+    def __init__(self, *, partner: str, data_dir: str, known: str, suggestion: str = "") -> None:
+        super().__init__(partner=partner, data_dir=data_dir, known=known, suggestion=suggestion)
+
+    @property
+    def detail_id(self) -> str:
+        return self.suggesting_message if self.params["suggestion"] else self.detail_message
+
+
+class FileUnreadable(CommandMistake):
+    """A file a command was given (or expects in the data directory) cannot be read."""
+
+    kind = "file-unreadable"
+    title = N_("File cannot be read")
+    detail_message = N_("{path} cannot be read: {reason}.")
+    missing_message: ClassVar[str] = N_("{path} does not exist.")
+    forbidden_message: ClassVar[str] = N_("{path} may not be read by this user.")
+    folder_message: ClassVar[str] = N_("{path} is a folder, not a file.")
+    _BY_CAUSE: ClassVar[dict[str, str]] = {
+        "missing": missing_message,
+        "forbidden": forbidden_message,
+        "folder": folder_message,
+    }
+
+    def __init__(self, *, path: str, cause: str, reason: str = "") -> None:
+        super().__init__(path=path, cause=cause, reason=reason)
+
+    @property
+    def detail_id(self) -> str:
+        return self._BY_CAUSE.get(str(self.params["cause"]), self.detail_message)
+
+
+class PortInUse(EuregateError):
+    """A listener's port is taken, most likely by a gateway that is already running."""
+
+    kind = "port-in-use"
+    title = N_("Port in use")
+    detail_message = N_(
+        "Port {port} on {host} is already in use: another gateway is probably running. Stop "
+        "it, or choose another port with {option}."
+    )
+
+    def __init__(self, *, host: str, port: int, option: str) -> None:
+        super().__init__(host=host, port=port, option=option)
+
+
+class GatewayUnreachable(EuregateError):
+    """A command cannot reach the gateway it talks to."""
+
+    kind = "gateway-unreachable"
+    title = N_("Gateway not reachable")
+    detail_message = N_(
+        "The gateway at {url} cannot be reached ({reason}). Is `euregate serve` running there?"
+    )
+
+    def __init__(self, *, url: str, reason: str) -> None:
+        super().__init__(url=url, reason=reason)
+
+
+class CommandFailed(EuregateError):
+    """A command stopped on something nobody foresaw: said in a sentence, the traceback kept
+    for ``--debug``."""
+
+    kind = "command-failed"
+    title = N_("Command failed")
+    detail_message = N_(
+        "The command stopped on an unexpected error ({error}). Run it again with --debug to see "
+        "where, and report it."
+    )
+
+    def __init__(self, *, error: str) -> None:
+        super().__init__(error=error)
+
+
 class InternalError(EuregateError):
     """Our fault. Whatever caused it is logged; the caller gets only the request id."""
 

@@ -55,6 +55,41 @@ def configure(
         logger_factory=structlog.WriteLoggerFactory(file=target),
         cache_logger_on_first_use=False,
     )
+    _take_library_records()
+
+
+class _LibraryRecords(logging.Handler):
+    """Warnings and errors that libraries (the PostgreSQL pool, aiohttp) write to the standard
+    ``logging`` module, as lines of the gateway's own log: one format on the stream, not a bare
+    line that a JSON log collector cannot read. The message is quoted and cut like anything a
+    log line quotes; a traceback is left out (it may quote data), its exception type kept."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            fields: dict[str, str] = {
+                "logger": record.name,
+                "message": _sentence(record.getMessage()),
+            }
+            if record.exc_info and record.exc_info[0] is not None:
+                fields["error"] = record.exc_info[0].__name__
+            level = record.levelno if record.levelno >= logging.WARNING else logging.WARNING
+            structlog.get_logger("library").log(level, "library_said", **fields)
+        except Exception:  # noqa: BLE001  (a log line must never take the gateway down)
+            self.handleError(record)
+
+
+def _sentence(text: str, limit: int = 2 * LONGEST_QUOTED) -> str:
+    """A library's message as :func:`quoted` would have it, its spaces left as they are."""
+    words = " ".join(quoted(word, limit=limit) for word in text[: limit + 1].split(" "))
+    return words if len(words) <= limit else words[: limit - 3] + "..."
+
+
+def _take_library_records() -> None:
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, _LibraryRecords)]:
+        root.removeHandler(handler)
+    root.addHandler(_LibraryRecords(logging.WARNING))
+    root.setLevel(logging.WARNING)
 
 
 def _colours(stream: TextIO) -> bool:

@@ -5,7 +5,10 @@ package's single-shot ``hpke`` API, whose output is the encapsulated key followe
 AEAD ciphertext. Its ``info`` binds gateway, signal, recipient, key id and suite, so an
 envelope opened under any other binding fails to decrypt. The gateway signs the canonical
 header and the SHA-256 digests of ``enc`` and ``ciphertext`` with Ed25519, so a recipient
-can tell the gateway sealed it, offline. The format is in ``docs/envelope.md``.
+can tell the gateway sealed it, offline. Since version 2 the plaintext is compressed
+(zlib) and padded with zeros to a multiple of 1 KiB before it is sealed, the encoding named
+in the header; version 1 envelopes (no encoding) still open. The format is in
+``docs/envelope.md``.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import base64
 import binascii
 import hashlib
 import json
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,6 +41,7 @@ from gateway.infra.errors import (
 
 __all__ = [
     "ENVELOPE_VERSION",
+    "Encoding",
     "Envelope",
     "EnvelopeHeader",
     "GatewayKey",
@@ -45,6 +50,8 @@ __all__ = [
     "Signer",
     "Suite",
     "current_key",
+    "decode_content",
+    "encode_content",
     "generate_key_pair",
     "hpke_info",
     "key_id",
@@ -56,10 +63,12 @@ __all__ = [
     "signed_bytes",
 ]
 
-ENVELOPE_VERSION: Final = 1
+ENVELOPE_VERSION: Final = 2
 SIGNING_ALGORITHM: Final = "Ed25519"
-_INFO_CONTEXT: Final = "euregate/envelope/v1/hpke-info"
-_SIGNATURE_CONTEXT: Final = "euregate/envelope/v1/signature"
+PADDING_BLOCK: Final = 1024
+"""The compressed plaintext is padded with zeros to a multiple of this many bytes."""
+MAX_PLAINTEXT: Final = 64 * 2**20
+"""The most an envelope's content may inflate to; more is refused as malformed."""
 _MLKEM768_PUBLIC_SIZE: Final = 1184
 
 
@@ -328,8 +337,13 @@ def _unb64url(text: object, member: str) -> bytes:
     return decoded
 
 
-_HEADER_MEMBERS: Final = (
-    "version",
+class Encoding(StrEnum):
+    """How the plaintext was encoded before HPKE sealed it (header member ``encoding``, v2)."""
+
+    ZLIB = "zlib"  # one zlib stream (RFC 1950), then zero bytes to a multiple of PADDING_BLOCK
+
+
+_TEXT_MEMBERS: Final = (
     "gateway_id",
     "signal_id",
     "recipient_id",
@@ -338,10 +352,17 @@ _HEADER_MEMBERS: Final = (
     "created_at",
     "signing_key_id",
 )
+_HEADER_MEMBERS: Final = {
+    1: {"version", *_TEXT_MEMBERS},
+    2: {"version", *_TEXT_MEMBERS, "encoding"},
+}
 
 
 @dataclass(frozen=True)
 class EnvelopeHeader:
+    """Who and what an envelope is for; ``encoding`` None is a version 1 header (no
+    compression), anything else version 2."""
+
     gateway_id: str
     signal_id: str
     recipient_id: str
@@ -349,10 +370,14 @@ class EnvelopeHeader:
     suite: Suite
     created_at: str
     signing_key_id: str
-    version: int = ENVELOPE_VERSION
+    encoding: Encoding | None = None
+
+    @property
+    def version(self) -> int:
+        return 1 if self.encoding is None else 2
 
     def as_json(self) -> dict[str, object]:
-        return {
+        members: dict[str, object] = {
             "version": self.version,
             "gateway_id": self.gateway_id,
             "signal_id": self.signal_id,
@@ -362,20 +387,32 @@ class EnvelopeHeader:
             "created_at": self.created_at,
             "signing_key_id": self.signing_key_id,
         }
+        if self.encoding is not None:
+            members["encoding"] = str(self.encoding)
+        return members
 
     @classmethod
     def from_json(cls, value: object) -> EnvelopeHeader:
-        if not isinstance(value, dict) or set(value) != set(_HEADER_MEMBERS):
-            raise EnvelopeMalformed(reason="the header must have exactly the members of v1")
-        if type(value["version"]) is not int or value["version"] != ENVELOPE_VERSION:
-            raise EnvelopeMalformed(reason=f"version {value['version']!r} is not supported")
-        texts = [value[name] for name in _HEADER_MEMBERS[1:]]
+        if not isinstance(value, dict) or "version" not in value:
+            raise EnvelopeMalformed(reason="the header must be an object with a version")
+        version = value["version"]
+        if type(version) is not int or version not in _HEADER_MEMBERS:
+            raise EnvelopeMalformed(reason=f"version {version!r} is not supported")
+        if set(value) != _HEADER_MEMBERS[version]:
+            raise EnvelopeMalformed(
+                reason=f"the header must have exactly the members of v{version}"
+            )
+        texts = [value[name] for name in _HEADER_MEMBERS[version] - {"version"}]
         if not all(isinstance(text, str) and text for text in texts):
             raise EnvelopeMalformed(reason="header members must be non-empty strings")
         try:
             suite = Suite(value["suite"])
         except ValueError as exc:
             raise EnvelopeMalformed(reason=f"unknown suite {value['suite']!r}") from exc
+        try:
+            encoding = None if version == 1 else Encoding(value["encoding"])
+        except ValueError as exc:
+            raise EnvelopeMalformed(reason=f"unknown encoding {value['encoding']!r}") from exc
         return cls(
             gateway_id=value["gateway_id"],
             signal_id=value["signal_id"],
@@ -384,6 +421,7 @@ class EnvelopeHeader:
             suite=suite,
             created_at=value["created_at"],
             signing_key_id=value["signing_key_id"],
+            encoding=encoding,
         )
 
 
@@ -430,24 +468,26 @@ class Envelope:
 
 
 def hpke_info(header: EnvelopeHeader) -> bytes:
-    """HPKE ``info``: canonical JSON of what the envelope is bound to."""
-    return canonical.dumps(
-        {
-            "context": _INFO_CONTEXT,
-            "gateway_id": header.gateway_id,
-            "signal_id": header.signal_id,
-            "recipient_id": header.recipient_id,
-            "key_id": header.key_id,
-            "suite": str(header.suite),
-        }
-    )
+    """HPKE ``info``: canonical JSON of what the envelope is bound to (since v2 its
+    encoding too)."""
+    bound: dict[str, object] = {
+        "context": f"euregate/envelope/v{header.version}/hpke-info",
+        "gateway_id": header.gateway_id,
+        "signal_id": header.signal_id,
+        "recipient_id": header.recipient_id,
+        "key_id": header.key_id,
+        "suite": str(header.suite),
+    }
+    if header.encoding is not None:
+        bound["encoding"] = str(header.encoding)
+    return canonical.dumps(bound)
 
 
 def signed_bytes(header: EnvelopeHeader, enc: bytes, ciphertext: bytes) -> bytes:
     """What the gateway signs: canonical JSON of the header and digests of enc and ciphertext."""
     return canonical.dumps(
         {
-            "context": _SIGNATURE_CONTEXT,
+            "context": f"euregate/envelope/v{header.version}/signature",
             "header": header.as_json(),
             "enc_sha256": hashlib.sha256(enc).hexdigest(),
             "ciphertext_sha256": hashlib.sha256(ciphertext).hexdigest(),
@@ -464,6 +504,32 @@ def sign_envelope(
     return Envelope(header=header, enc=enc, ciphertext=ciphertext, signature=signature)
 
 
+def encode_content(plaintext: bytes, encoding: Encoding | None) -> bytes:
+    """What HPKE seals: ``plaintext`` compressed, then zero-padded to the next multiple of
+    :data:`PADDING_BLOCK`, so the length tells little of how well it compressed."""
+    if encoding is None:
+        return plaintext
+    packed = zlib.compress(plaintext)
+    return packed + bytes(-len(packed) % PADDING_BLOCK)
+
+
+def decode_content(content: bytes, encoding: Encoding | None) -> bytes:
+    """The plaintext of :func:`encode_content`'s ``content``: exactly one zlib stream of at
+    most :data:`MAX_PLAINTEXT` bytes, followed by nothing but zeros."""
+    if encoding is None:
+        return content
+    inflater = zlib.decompressobj()
+    try:
+        plaintext = inflater.decompress(content, MAX_PLAINTEXT)
+    except zlib.error as exc:
+        raise EnvelopeMalformed(reason="the content is not a zlib stream") from exc
+    if not inflater.eof or inflater.unconsumed_tail:
+        raise EnvelopeMalformed(reason="the content is not one whole zlib stream within bounds")
+    if inflater.unused_data.strip(b"\x00"):
+        raise EnvelopeMalformed(reason="the content's padding is not all zeros")
+    return plaintext
+
+
 def seal(
     plaintext: bytes,
     *,
@@ -473,8 +539,10 @@ def seal(
     recipient_id: str,
     signer: Signer,
     now: datetime | None = None,
+    encoding: Encoding | None = Encoding.ZLIB,
 ) -> Envelope:
-    """Encrypt ``plaintext`` to ``recipient_key`` alone and sign the result."""
+    """Encrypt ``plaintext`` (encoded as ``encoding`` says; None seals a version 1
+    envelope, as the gateway did before) to ``recipient_key`` alone and sign the result."""
     if recipient_key.partner_id != recipient_id:
         raise ValueError(f"key {recipient_key.key_id} is not {recipient_id}'s")
     header = EnvelopeHeader(
@@ -485,10 +553,12 @@ def seal(
         suite=recipient_key.suite,
         created_at=timestamp(now or datetime.now(UTC)),
         signing_key_id=signer.key_id,
+        encoding=encoding,
     )
     suite = recipient_key.suite
     public_key = _public_key_object(suite, recipient_key.public_key)
-    sealed = suite.hpke.encrypt(plaintext, public_key, info=hpke_info(header))
+    content = encode_content(plaintext, encoding)
+    sealed = suite.hpke.encrypt(content, public_key, info=hpke_info(header))
     enc, ciphertext = sealed[: suite.enc_length], sealed[suite.enc_length :]
     return sign_envelope(header, enc, ciphertext, signer)
 
@@ -534,8 +604,9 @@ def open_envelope(
     if len(envelope.enc) != header.suite.enc_length:
         raise EnvelopeMalformed(reason="enc has the wrong length for the suite")
     try:
-        return header.suite.hpke.decrypt(
+        content = header.suite.hpke.decrypt(
             envelope.enc + envelope.ciphertext, private_key.key, info=hpke_info(header)
         )
     except (InvalidTag, ValueError) as exc:
         raise EnvelopeUndecryptable() from exc
+    return decode_content(content, header.encoding)

@@ -58,6 +58,9 @@ from gateway.store.interface.operations import (
     OperationsSnapshot,
     OperationsStore,
 )
+from gateway.store.interface.partner_rate import (
+    PartnerRateStore,
+)
 from gateway.store.interface.policies import (
     PolicyStore,
     PolicyVersion,
@@ -109,6 +112,11 @@ from gateway.store.interface.throttle import (
     SignInBlock,
     SignInThrottleStore,
 )
+from gateway.store.interface.verification_jobs import (
+    JobState,
+    VerificationJob,
+    VerificationJobStore,
+)
 from gateway.store.interface.witnesses import (
     InconsistencyReport,
     RegisteredWitnessKey,
@@ -154,6 +162,7 @@ __all__ = [
     "ExchangeTime",
     "InboxEnvelope",
     "InconsistencyReport",
+    "JobState",
     "KeyStore",
     "LastVerification",
     "MemoryRecord",
@@ -165,6 +174,7 @@ __all__ = [
     "OperationsSnapshot",
     "OperationsStore",
     "PartnerCertificate",
+    "PartnerRateStore",
     "PendingCopy",
     "PolicyStore",
     "PolicyVersion",
@@ -201,6 +211,8 @@ __all__ = [
     "SubjectStore",
     "TrackedRequest",
     "TranslationMemoryStore",
+    "VerificationJob",
+    "VerificationJobStore",
     "WebhookHealth",
     "WitnessStore",
     "verify_chain",

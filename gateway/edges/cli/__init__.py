@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -31,9 +32,12 @@ from gateway.edges.cli import (
     witness,
 )
 from gateway.edges.cli.common import output_language
+from gateway.edges.cli.failures import explained
 from gateway.edges.problems import problem_document
-from gateway.infra.errors import EuregateError
+from gateway.infra.errors import CommandMistake
 from gateway.infra.vault import VaultError
+
+DEBUG = "--debug"
 
 COMMAND_GROUPS = (
     admin,
@@ -61,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="euregate",
         description="Euregate, the information-exchange gateway of the Meuse-Rhine Euregio.",
     )
+    parser.add_argument(
+        DEBUG, action="store_true", help="show the traceback of an error (anywhere on the line)"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for group in COMMAND_GROUPS:
         group.register(commands)
@@ -68,18 +75,28 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command ``argv`` asks for; its exit code. What stops it is said in one line of
+    the user's language (exit code 2 for a mistake in what was given, 1 otherwise), or shown
+    with its traceback under ``--debug`` (anywhere on the line) or ``$EUREGATE_DEBUG``."""
     if argv is None:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `euregate ... | head` ends quietly
-    args = build_parser().parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    debug = DEBUG in given or bool(os.environ.get("EUREGATE_DEBUG"))
+    args = build_parser().parse_args([arg for arg in given if arg != DEBUG])
     try:
         code: int = asyncio.run(args.handler(args))
-    except EuregateError as error:
-        detail = problem_document(error, language=output_language(args))["detail"]
-        print(f"euregate: {detail}", file=sys.stderr)
-        return 1
-    except VaultError as error:
-        print(f"euregate: {error}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         return 130
+    except VaultError as error:
+        if debug:
+            raise
+        print(f"euregate: {error}", file=sys.stderr)
+        return 1
+    except Exception as failure:
+        if debug:
+            raise
+        told = explained(failure)
+        detail = problem_document(told, language=output_language(args))["detail"]
+        print(f"euregate: {detail}", file=sys.stderr)
+        return told.exit_code if isinstance(told, CommandMistake) else 1
     return code

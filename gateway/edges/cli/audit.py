@@ -28,7 +28,7 @@ from gateway.edges.cli.common import (
 )
 from gateway.edges.cli.partner_side import add_connection, partner_client
 from gateway.edges.cli.progress import Progress
-from gateway.edges.client import ClientFailure, Problem
+from gateway.edges.client import ClientFailure, Problem, Unreachable
 from gateway.edges.problems import problem_document
 from gateway.infra.errors import EuregateError, LogDiverged, NoteRefused, ProofRefused
 from gateway.infra.exports import check_export, public_keys_from_json
@@ -252,6 +252,8 @@ async def run_prove(args: argparse.Namespace) -> int:
     except Problem as problem:
         print(f"euregate audit prove: {problem}", file=sys.stderr)
         return 2
+    except Unreachable:
+        raise
     except ClientFailure as failure:
         print(f"euregate audit prove: cannot reach the gateway: {failure}", file=sys.stderr)
         return 2

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from gateway.edges.cli.common import Subparsers, add_data_dir, settings
-from gateway.edges.cli.partner_side import add_connection, partner_client
-from gateway.edges.client import ClientFailure, EuregateClient, Problem, open_message
+from gateway.edges.cli.partner_side import add_connection, known_partner, partner_client
+from gateway.edges.client import ClientFailure, EuregateClient, Problem, Unreachable, open_message
 from gateway.infra import seal
 from gateway.infra.config import DataDir
 from gateway.infra.errors import EnvelopeRefused
@@ -44,12 +44,16 @@ def register(commands: Subparsers) -> None:
 
 async def run_pull(args: argparse.Namespace) -> int:
     data = DataDir(settings(args).data_dir)
+    if args.decryption_key is None:
+        known_partner(data, args.partner)
     key_file: Path = args.decryption_key or data.partner_encryption_key(args.partner)
     private_key = seal.load_private_key(key_file.read_bytes())
     try:
         return await _pull(args, partner_client(args, language=args.lang), private_key)
     except Problem as problem:
         print(f"euregate inbox: {problem}", file=sys.stderr)
+    except Unreachable:
+        raise
     except ClientFailure as failure:
         print(f"euregate inbox: cannot reach the gateway: {failure}", file=sys.stderr)
     except KeyboardInterrupt:

@@ -11,9 +11,11 @@ import argparse
 from pathlib import Path
 
 from gateway.edges.cli.common import settings
+from gateway.edges.cli.failures import unknown_partner
 from gateway.edges.client import EuregateClient
 from gateway.infra import pki
 from gateway.infra.config import DataDir
+from gateway.infra.datafiles import require_data_dir
 
 
 def add_connection(parser: argparse.ArgumentParser) -> None:
@@ -26,10 +28,23 @@ def add_connection(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def known_partner(data: DataDir, partner: str) -> str:
+    """``partner``, if the data directory holds its credentials; else what ``--as`` should
+    have said (:class:`~gateway.infra.errors.UnknownPartnerName`)."""
+    require_data_dir(data)
+    if not data.partner_dir(partner).is_dir():
+        folder = data.partner_dir(partner).parent
+        known = [p.name for p in folder.iterdir() if p.is_dir()] if folder.is_dir() else []
+        raise unknown_partner(partner, str(data.root), known)
+    return partner
+
+
 def partner_client(args: argparse.Namespace, *, language: str) -> EuregateClient:
     """A client of the gateway as ``--as`` (with its own files where given)."""
     config = settings(args)
     data = DataDir(config.data_dir)
+    if args.cert is None or args.key is None:
+        known_partner(data, args.partner)
     context = pki.client_ssl_context(
         certificate=args.cert or data.partner_certificate(args.partner),
         private_key=args.key or data.partner_key(args.partner),

@@ -23,7 +23,7 @@ from gateway.edges.cli.common import (
     output_language,
     print_table,
 )
-from gateway.edges.client import ClientFailure, Problem
+from gateway.edges.client import ClientFailure, Problem, Unreachable
 from gateway.edges.staff_client import StaffClient
 from gateway.infra import pki
 from gateway.infra.i18n import N_, translate
@@ -341,6 +341,8 @@ async def _call(args: argparse.Namespace, call: Callable[[StaffClient], Awaitabl
         if detail:
             print(f"  {detail}", file=sys.stderr)
         return None
+    except Unreachable:
+        raise
     except ClientFailure as failure:
         print(f"euregate review: {failure}", file=sys.stderr)
         return None

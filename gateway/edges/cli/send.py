@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from gateway.edges.cli.common import Subparsers, add_data_dir, settings, unlisted_errors
+from gateway.edges.cli.partner_side import known_partner
 from gateway.edges.client import ClientFailure, EuregateClient, Problem, Unreachable
 from gateway.infra import pki
 from gateway.infra.config import DataDir
+from gateway.infra.errors import FileUnreadable
 from gateway.infra.i18n import negotiate
 
 
@@ -39,6 +41,8 @@ def register(commands: Subparsers) -> None:
 
 def _credentials(args: argparse.Namespace, data: DataDir) -> tuple[Path, Path, Path]:
     if args.partner:
+        if args.cert is None or args.key is None:
+            known_partner(data, args.partner)
         return (
             args.cert or data.partner_certificate(args.partner),
             args.key or data.partner_key(args.partner),
@@ -55,8 +59,7 @@ async def run_send(args: argparse.Namespace) -> int:
     certificate, key, ca = _credentials(args, data)
     for path in (args.file, certificate, key, ca):
         if not path.is_file():
-            print(f"euregate send: {path} does not exist", file=sys.stderr)
-            return 2
+            raise FileUnreadable(path=str(path), cause="missing")
     language = args.lang or negotiate(os.environ.get("LANGUAGE") or os.environ.get("LANG", "")[:2])
     url = args.url or f"https://{config.host}:{config.port}"
     context = pki.client_ssl_context(certificate=certificate, private_key=key, server_ca=ca)
@@ -66,9 +69,8 @@ async def run_send(args: argparse.Namespace) -> int:
     except Problem as problem:
         _show_problem(problem, as_json=args.json, language=language)
         return 1
-    except Unreachable as failure:
-        print(f"euregate send: cannot reach the gateway: {failure}", file=sys.stderr)
-        return 2
+    except Unreachable:
+        raise
     except ClientFailure as failure:
         print(f"euregate send: {failure}", file=sys.stderr)
         return 2

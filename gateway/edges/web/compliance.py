@@ -10,8 +10,6 @@ asked for it.
 
 from __future__ import annotations
 
-import asyncio
-import secrets
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -33,7 +31,6 @@ from gateway.edges.web.frame import (
     render_page,
     require_permission,
 )
-from gateway.edges.web.verifications import VerifyJob
 from gateway.flow.lookup import SubjectLookup
 from gateway.infra.audit import AuditEntry, EventKind, events, refs, timestamp
 from gateway.infra.audit.keys import Key
@@ -43,7 +40,7 @@ from gateway.infra.i18n import N_, translate
 from gateway.infra.logs import get_logger
 from gateway.render import labels
 from gateway.staff import Permission
-from gateway.store import ExchangeQuery, RequestState, Store, verify_chain
+from gateway.store import ExchangeQuery, RequestState
 from gateway.transparency.exported import cut_at_checkpoint
 
 routes = web.RouteTableDef()
@@ -370,7 +367,7 @@ async def chain(request: web.Request, viewer: Viewer) -> web.Response:
     web_ = context(request)
     head = await web_.store.chain_head()
     last = await web_.store.last_verification()
-    running = web_.verifications.running()
+    running = await web_.verifications.running()
     return await render_page(
         request,
         "audit_chain.html",
@@ -388,36 +385,14 @@ async def chain(request: web.Request, viewer: Viewer) -> web.Response:
 @routes.post(CHAIN_PATH + "/verify")
 @require_permission(Permission.AUDIT_VERIFY)
 async def start_verify(request: web.Request, viewer: Viewer) -> web.Response:
-    store, verifications = context(request).store, context(request).verifications
-    job = verifications.running()
-    if job is None:
-        head = await store.chain_head()
-        job = VerifyJob(secrets.token_urlsafe(12), str(viewer.actor), head.seq if head else 0)
-        verifications.jobs[job.id] = job
-        task = asyncio.create_task(_verify(store, job))
-        verifications.tasks.add(task)
-        task.add_done_callback(verifications.tasks.discard)
+    job = await context(request).verifications.start(str(viewer.actor))
     raise web.HTTPSeeOther(f"{CHAIN_PATH}/verify/{job.id}")
-
-
-async def _verify(store: Store, job: VerifyJob) -> None:
-    def counted(checked: int) -> None:
-        job.checked = checked
-
-    try:
-        result = await verify_chain(store, checked=counted)
-        job.result = await store.record_verification(result, by=job.by)
-    except Exception as exc:  # noqa: BLE001 - shown on the progress page; nothing was changed
-        log.error(  # noqa: TRY400 - no traceback: a message may quote an entry
-            "audit_verification_failed", error_type=type(exc).__name__
-        )
-        job.failed = True
 
 
 @routes.get(CHAIN_PATH + "/verify/{job_id}")
 @require_permission(Permission.AUDIT_VERIFY)
 async def verify_progress(request: web.Request, viewer: Viewer) -> web.Response:
-    job = context(request).verifications.jobs.get(request.match_info["job_id"])
+    job = await context(request).verifications.job(request.match_info["job_id"])
     if job is None:
         raise NotFound()
     total = max(job.total, job.checked, 1)

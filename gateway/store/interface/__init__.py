@@ -15,6 +15,7 @@ from gateway.store.interface.audit_tree import AuditTreeStore
 from gateway.store.interface.delivery import DeliveryStore
 from gateway.store.interface.keys import KeyStore
 from gateway.store.interface.operations import OperationsStore
+from gateway.store.interface.partner_rate import PartnerRateStore
 from gateway.store.interface.policies import PolicyStore
 from gateway.store.interface.proposals import StaffProposalStore
 from gateway.store.interface.registry import RegistryStore
@@ -25,6 +26,7 @@ from gateway.store.interface.signals import SignalStore
 from gateway.store.interface.staff import StaffStore
 from gateway.store.interface.subjects import SubjectStore
 from gateway.store.interface.throttle import SignInThrottleStore
+from gateway.store.interface.verification_jobs import VerificationJobStore
 from gateway.store.interface.witnesses import WitnessStore
 from gateway.translate.memory_store import TranslationMemoryStore
 
@@ -43,6 +45,8 @@ class Store(
     StaffSessionStore,
     StaffProposalStore,
     SignInThrottleStore,
+    PartnerRateStore,
+    VerificationJobStore,
     TranslationMemoryStore,
     AuditSearchStore,
     AuditTreeStore,

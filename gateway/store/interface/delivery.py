@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
@@ -110,7 +110,19 @@ class DeliveryStore(Protocol):
         ...
 
     async def pending_copies(self, *, due: datetime, limit: int = 64) -> list[PendingCopy]:
-        """Copies not yet sealed whose next attempt is due at ``due``, oldest first."""
+        """Copies not yet sealed whose next attempt is due at ``due``, oldest first (claimed
+        for this process, where the store claims work: see :attr:`claim_lease`)."""
+        ...
+
+    @property
+    def claim_lease(self) -> timedelta | None:
+        """How long this store's claim on a copy it handed out holds unless renewed (other
+        processes pass the copy by meanwhile); ``None`` for a store that claims nothing."""
+        ...
+
+    async def renew_copy_claims(self, copy_ids: Collection[str]) -> int:
+        """The copies ``copy_ids``, still being sealed, stay this store's for another
+        :attr:`claim_lease` from now; how many it still held (0 where nothing is claimed)."""
         ...
 
     async def keep_envelope(self, sealed: SealedCopy, event: AuditEvent) -> int | None:

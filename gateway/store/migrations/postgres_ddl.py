@@ -335,3 +335,26 @@ VERSION_11: Final = (
     "CREATE INDEX deliveries_recipient ON deliveries (recipient_id, updated_at)",
 )
 """The whole schema at version 11, for a database that has nothing yet."""
+
+VERSION_12: Final = (
+    "CREATE TABLE partner_buckets ("
+    " partner_id text PRIMARY KEY,"
+    " tokens double precision NOT NULL,"
+    " updated_at timestamptz NOT NULL)",
+    "CREATE TABLE verification_jobs ("
+    " id text PRIMARY KEY,"
+    " started_by text NOT NULL,"
+    " started_at timestamptz NOT NULL,"
+    " instance text NOT NULL,"
+    " total bigint NOT NULL,"
+    " checked bigint NOT NULL,"
+    " heartbeat_at timestamptz NOT NULL,"
+    " state text NOT NULL,"
+    " finished_at timestamptz,"
+    " result text)",
+    "CREATE UNIQUE INDEX verification_jobs_running ON verification_jobs ((true))"
+    " WHERE state = 'running'",
+    "CREATE INDEX verification_jobs_started ON verification_jobs (started_at)",
+)
+"""Version 12: each partner's rate and the audit chain's verification jobs, shared by every
+instance (:func:`gateway.store.migrations.sqlite_steps.add_partner_buckets_and_verifications`)."""

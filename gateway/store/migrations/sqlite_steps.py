@@ -483,3 +483,38 @@ def add_audit_tree(db: sqlite_utils.Database) -> None:
         " reported_at TEXT NOT NULL)"
     )
     db.execute("CREATE INDEX audit_inconsistencies_at ON audit_inconsistencies (reported_at)")
+
+
+def add_partner_buckets_and_verifications(db: sqlite_utils.Database) -> None:
+    """Version 12: what every process on the store shares rather than keeps in its memory.
+
+    ``partner_buckets`` is each partner's rate, one token bucket for the whole gateway, taken
+    a slice at a time (:mod:`gateway.infra.rate_slices`). ``verification_jobs`` are the audit
+    chain's verifications staff start from the pages: who started one, how far it got, which
+    instance runs it and when that instance last said so, and its outcome (``result``, the
+    verification kept, as JSON). At most one runs at a time (a partial unique index).
+    """
+    db.execute(
+        "CREATE TABLE partner_buckets ("
+        " partner_id TEXT PRIMARY KEY,"
+        " tokens REAL NOT NULL,"
+        " updated_at TEXT NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE verification_jobs ("
+        " id TEXT PRIMARY KEY,"
+        " started_by TEXT NOT NULL,"
+        " started_at TEXT NOT NULL,"
+        " instance TEXT NOT NULL,"
+        " total INTEGER NOT NULL,"
+        " checked INTEGER NOT NULL,"
+        " heartbeat_at TEXT NOT NULL,"
+        " state TEXT NOT NULL,"
+        " finished_at TEXT,"
+        " result TEXT)"
+    )
+    db.execute(
+        "CREATE UNIQUE INDEX verification_jobs_running ON verification_jobs (state) "
+        "WHERE state = 'running'"
+    )
+    db.execute("CREATE INDEX verification_jobs_started ON verification_jobs (started_at)")

@@ -62,6 +62,7 @@ from gateway.store.postgres.memory import PostgresMemory
 from gateway.store.postgres.notices import PostgresNotices
 from gateway.store.postgres.operations import PostgresOperations
 from gateway.store.postgres.outbox import PostgresOutbox
+from gateway.store.postgres.partner_rate import PostgresPartnerRate
 from gateway.store.postgres.policies import PostgresPolicies
 from gateway.store.postgres.proposals import PostgresProposals
 from gateway.store.postgres.registry import PostgresRegistry
@@ -73,6 +74,7 @@ from gateway.store.postgres.staff import PostgresStaff
 from gateway.store.postgres.subjects import PostgresSubjects
 from gateway.store.postgres.throttle import PostgresThrottle
 from gateway.store.postgres.transfer import transfer
+from gateway.store.postgres.verification_jobs import PostgresVerificationJobs
 from gateway.store.postgres.witnesses import PostgresWitnesses
 
 __all__ = [
@@ -99,6 +101,8 @@ class PostgresStore(
     PostgresSessions,
     PostgresProposals,
     PostgresThrottle,
+    PostgresPartnerRate,
+    PostgresVerificationJobs,
     PostgresAuditSearch,
     PostgresAuditTree,
     PostgresWitnesses,

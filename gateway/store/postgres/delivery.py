@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from gateway.infra.audit import AuditEvent
+from gateway.store import envelope_form
 from gateway.store.interface.delivery import (
     CopyReview,
     InboxEnvelope,
@@ -21,7 +22,7 @@ from gateway.store.interface.delivery import (
     PendingCopy,
     SealedCopy,
 )
-from gateway.store.postgres.claims import CLAIM_LEASE, UNCLAIMED, Claims, free_for_claimant
+from gateway.store.postgres.claims import UNCLAIMED, Claims, free_for_claimant
 from gateway.store.postgres.database import Connection, Transaction
 from gateway.store.postgres.locks import hold
 from gateway.store.postgres.notices import SEALED_CHANNEL
@@ -78,7 +79,7 @@ class PostgresDelivery(Claims):
                     "limit": limit,
                     "claimant": self.claimant,
                     "now": now,
-                    "until": now + CLAIM_LEASE,
+                    "until": now + self.lease,
                 },
             )
             rows = sorted(await cursor.fetchall(), key=lambda r: (r[7], r[0]))
@@ -109,7 +110,7 @@ class PostgresDelivery(Claims):
                     "signal": sealed.signal_id,
                     "recipient": sealed.recipient_id,
                     "key": sealed.key_id,
-                    "envelope": sealed.envelope,
+                    "envelope": envelope_form.stored(sealed.envelope),
                     "now": now,
                 },
             )
@@ -205,7 +206,7 @@ def _envelope(row: tuple[Any, ...]) -> InboxEnvelope:
         signal_id=row[2],
         recipient_id=row[3],
         version=row[4],
-        envelope=bytes(row[5]),
+        envelope=envelope_form.wire(bytes(row[5])),
         created_at=row[6],
         acked_at=row[7],
     )

@@ -10,7 +10,7 @@ from typing import Any, Final
 from gateway.contract.partners import Partner
 from gateway.infra.audit import AuditEvent
 from gateway.store.interface.delivery import Delivery, DeliveryState
-from gateway.store.postgres.claims import CLAIM_LEASE, UNCLAIMED, Claims, free_for_claimant
+from gateway.store.postgres.claims import UNCLAIMED, Claims, free_for_claimant
 from gateway.store.postgres.database import Connection, Transaction
 from gateway.store.postgres.registry import partner_in
 
@@ -70,7 +70,7 @@ class PostgresOutbox(Claims):
                 "per_recipient": per_recipient,
                 "claimant": self.claimant,
                 "now": now,
-                "until": now + CLAIM_LEASE,
+                "until": now + self.lease,
             }
             await tx.conn.execute(
                 "UPDATE deliveries SET claimed_until = %(until)s "

@@ -18,6 +18,7 @@ from gateway.store.sqlite.keys import SqliteKeys
 from gateway.store.sqlite.maintenance import SqliteMaintenance
 from gateway.store.sqlite.memory import SqliteMemory
 from gateway.store.sqlite.operations import SqliteOperations
+from gateway.store.sqlite.partner_rate import SqlitePartnerRate
 from gateway.store.sqlite.policies import SqlitePolicies
 from gateway.store.sqlite.proposals import SqliteProposals
 from gateway.store.sqlite.registry import SqliteRegistry
@@ -28,6 +29,7 @@ from gateway.store.sqlite.signals import SqliteSignals
 from gateway.store.sqlite.staff import SqliteStaff
 from gateway.store.sqlite.subjects import SqliteSubjects
 from gateway.store.sqlite.throttle import SqliteThrottle
+from gateway.store.sqlite.verification_jobs import SqliteVerificationJobs
 from gateway.store.sqlite.witnesses import SqliteWitnesses
 
 __all__ = ["Database", "SqliteMaintenance", "SqliteStore", "StoreClosed"]
@@ -42,6 +44,8 @@ class SqliteStore(
     SqliteSessions,
     SqliteProposals,
     SqliteThrottle,
+    SqlitePartnerRate,
+    SqliteVerificationJobs,
     SqliteMemory,
     SqliteKeys,
     SqliteDelivery,

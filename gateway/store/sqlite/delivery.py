@@ -9,6 +9,7 @@ from typing import Any
 
 from gateway.contract.partners import Partner
 from gateway.infra.audit import AuditEvent, timestamp
+from gateway.store import envelope_form
 from gateway.store.interface.delivery import (
     CopyReview,
     Delivery,
@@ -59,6 +60,14 @@ _DELIVERY_COLUMNS = (
 
 
 class SqliteDelivery(Database, DeliveryStore):
+    @property
+    def claim_lease(self) -> None:
+        """SQLite claims no copy: workers sealing the same one keep one envelope of it."""
+        return None
+
+    async def renew_copy_claims(self, copy_ids: Collection[str]) -> int:
+        return 0
+
     async def hear_sealed(self, heard: Callable[[str], None]) -> None:
         """SQLite tells no other process what it kept: their long-polls look again every
         ``long_poll_recheck`` seconds."""
@@ -111,7 +120,7 @@ class SqliteDelivery(Database, DeliveryStore):
                     sealed.recipient_id,
                     position,
                     sealed.key_id,
-                    sealed.envelope,
+                    envelope_form.stored(sealed.envelope),
                     now,
                 ),
             )
@@ -350,7 +359,7 @@ def _envelope(row: tuple[Any, ...]) -> InboxEnvelope:
         signal_id=row[2],
         recipient_id=row[3],
         version=row[4],
-        envelope=bytes(row[5]),
+        envelope=envelope_form.wire(bytes(row[5])),
         created_at=moment(row[6]),
         acked_at=moment_or_none(row[7]),
     )
