@@ -18,6 +18,7 @@ from typing import Final, Protocol, TypeVar, runtime_checkable
 import structlog
 from aiohttp import web
 from multidict import MultiDictProxy
+from pydantic import BaseModel
 
 from gateway.edges import problems
 from gateway.infra.errors import (
@@ -85,6 +86,12 @@ def client_gone(request: web.BaseRequest) -> bool:
 
 def json_response(data: object, *, status: int = 200) -> web.Response:
     return web.json_response(data, status=status, dumps=dumps)
+
+
+def model_response(model: BaseModel, *, status: int = 200) -> web.Response:
+    """An answer built from its model (:mod:`gateway.edges.openapi_models`): what goes out is
+    what the OpenAPI documents describe."""
+    return json_response(model.model_dump(mode="json", by_alias=True), status=status)
 
 
 @web.middleware

@@ -36,7 +36,6 @@ from gateway.contract.schema_export import (
     SIGNAL_SCHEMA_FILE,
     UntitledGenerator,
     drifted_files,
-    render_schemas,
     write_files,
 )
 from gateway.edges.http import QUERY_PARAMETERS
@@ -281,13 +280,17 @@ def drifted_documents(directory: Path = SCHEMAS_DIR) -> list[str]:
 def serve_openapi(app: web.Application, listener: Literal["partner", "staff"]) -> None:
     """``GET /v1/openapi.json`` on ``listener``'s application (on the partners', the Signal v1
     schema it refers to beside it), and the query parameters each operation takes, so that
-    any other is refused."""
+    any other is refused. The documents served are the committed files, which a test holds
+    to the code: a gateway installed without the repository's examples serves them too."""
     takes: dict[tuple[str, str], tuple[str, ...]] = {
         (operation.method, operation.path): tuple(query.name for query in operation.query)
         for operation in OPERATIONS[listener]
     }
     app[QUERY_PARAMETERS] = takes
-    documents = {OPENAPI_PATH: render_openapi(listener)}
+    files = {OPENAPI_PATH: FILES[listener]}
     if listener == "partner":
-        documents[SIGNAL_SCHEMA_PATH] = render_schemas()[SIGNAL_SCHEMA_FILE]
-    serve_documents(app, documents)
+        files[SIGNAL_SCHEMA_PATH] = SIGNAL_SCHEMA_FILE
+    serve_documents(
+        app,
+        {path: (SCHEMAS_DIR / name).read_text(encoding="utf-8") for path, name in files.items()},
+    )
