@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DATA ?= data
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest install catalogs extract update-catalogs schemas audit-events bench bench-path bench-deliver bench-abuse bench-tlog bench-verify bench-storage mutation clean
+.PHONY: run test lint typecheck pytest install catalogs extract update-catalogs schemas fuzz audit-events bench bench-path bench-deliver bench-abuse bench-tlog bench-verify bench-storage mutation clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ test: lint typecheck pytest
 
 schemas: $(STAMP)
 	$(BIN)/euregate schema export
+
+FUZZ_EXAMPLES ?= 5000
+fuzz: install  # the OpenAPI contract tests with FUZZ_EXAMPLES generated requests per operation
+	EUREGATE_CONTRACT_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -s --timeout=0 tests/test_openapi_contract.py
 
 audit-events: $(STAMP)  # docs/audit-events.md, from the event types in gateway/infra/audit/events.py
 	$(BIN)/python -m gateway.infra.audit.reference docs/audit-events.md

@@ -259,22 +259,34 @@ def staff_token(layout: DataDir, cheap_passwords: Passwords) -> Callable[..., Aw
     async def enrol_with_token(
         staff_id: str, *, role: str = "liaison_officer", desk: str | None = None
     ) -> str:
-        """A liaison officer serves the Belgian desk unless told otherwise; others, all."""
-        desk = desk or ("BE" if role == "liaison_officer" else "*")
-        key = datafiles.load_master_key(layout)
-        async with SqliteStore(layout.database, clock=SystemClock()) as store:
-            account = StaffAccount(
-                id=staff_id, name=staff_id.title(), role=Role(role), desk=Desk.parse(desk)
-            )
-            await staff_admin.enrol(
-                store, key, account, "correct horse battery staple", actor=refs.admin("test"),
-                passwords=cheap_passwords,
-            )  # fmt: skip
-            return (
-                await staff_admin.issue_token(store, staff_id, "tests", actor=refs.admin("test"))
-            ).secret
+        return await enrol_staff(layout, cheap_passwords, staff_id, role=role, desk=desk)
 
     return enrol_with_token
+
+
+async def enrol_staff(
+    layout: DataDir,
+    passwords: Passwords,
+    staff_id: str,
+    *,
+    role: str = "liaison_officer",
+    desk: str | None = None,
+) -> str:
+    """Enrol a person in ``layout`` and issue an API token; its secret. A liaison officer
+    serves the Belgian desk unless told otherwise; others, all."""
+    desk = desk or ("BE" if role == "liaison_officer" else "*")
+    key = datafiles.load_master_key(layout)
+    async with SqliteStore(layout.database, clock=SystemClock()) as store:
+        account = StaffAccount(
+            id=staff_id, name=staff_id.title(), role=Role(role), desk=Desk.parse(desk)
+        )
+        await staff_admin.enrol(
+            store, key, account, "correct horse battery staple", actor=refs.admin("test"),
+            passwords=passwords,
+        )  # fmt: skip
+        return (
+            await staff_admin.issue_token(store, staff_id, "tests", actor=refs.admin("test"))
+        ).secret
 
 
 # --- staff pages in a browser (tests/web_fixtures.py) -----------------------------------------

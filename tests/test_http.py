@@ -37,7 +37,7 @@ def test_an_aiohttp_error_becomes_the_error_it_stands_for(
     assert type(error) is expected
     assert error.status == status
     if isinstance(error, MethodNotAllowed):
-        assert error.params == {"method": "PATCH"}
+        assert error.params == {"method": "PATCH", "allowed": ("GET", "POST")}
     if isinstance(error, BodyTooLarge):
         assert error.params == {"limit": 1024}
 

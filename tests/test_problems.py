@@ -33,6 +33,7 @@ SAMPLE_PARAMS: dict[type[EuregateError], dict[str, object]] = {
     errors.CorrectionInvalid: {"pointer": "/summary", "limit": 10000},
     errors.BodyShapeInvalid: {"members": "reason", "pointer": "/note"},
     errors.QueryInvalid: {"parameter": "limit", "expected": "an integer from 1 to 500"},
+    errors.QueryUnknown: {"parameter": "limt", "known": ("after", "limit", "wait")},
     errors.TooManyRefusals: {"retry_after": 41},
     errors.PartnerRateLimited: {"rate": 5.0, "burst": 20, "retry_after": 3},
     errors.PartnerBusy: {"limit": 4},

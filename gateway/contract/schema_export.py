@@ -8,6 +8,7 @@ apart, and ``euregate schema export`` writes them anew.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
@@ -34,7 +35,7 @@ _SIGNAL_DESCRIPTION: Final = (
 )
 
 
-class _Generator(GenerateJsonSchema):
+class UntitledGenerator(GenerateJsonSchema):
     """pydantic's generator without the titles it derives from Python field names."""
 
     def field_title_should_be_set(self, schema: Any) -> bool:
@@ -43,7 +44,7 @@ class _Generator(GenerateJsonSchema):
 
 def signal_schema() -> dict[str, Any]:
     """The JSON Schema of Signal v1 as a document."""
-    generated = Signal.model_json_schema(by_alias=True, schema_generator=_Generator)
+    generated = Signal.model_json_schema(by_alias=True, schema_generator=UntitledGenerator)
     return {
         "$schema": DIALECT,
         "$id": SIGNAL_SCHEMA_ID,
@@ -60,19 +61,29 @@ def render_schemas() -> dict[str, str]:
 
 def export_schemas(directory: Path = SCHEMAS_DIR) -> list[Path]:
     """Write every schema file into ``directory``; the paths written."""
+    return write_files(render_schemas(), directory)
+
+
+def drifted_schemas(directory: Path = SCHEMAS_DIR) -> list[str]:
+    """The schema files in ``directory`` that are missing or differ from what the models say."""
+    return drifted_files(render_schemas(), directory)
+
+
+def write_files(texts: Mapping[str, str], directory: Path) -> list[Path]:
+    """Write each text under its file name into ``directory``; the paths written."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, text in render_schemas().items():
+    for name, text in texts.items():
         path = directory / name
         path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
 
 
-def drifted_schemas(directory: Path = SCHEMAS_DIR) -> list[str]:
-    """The schema files in ``directory`` that are missing or differ from what the models say."""
+def drifted_files(texts: Mapping[str, str], directory: Path) -> list[str]:
+    """The names of ``texts`` whose file in ``directory`` is missing or holds other text."""
     drifted = []
-    for name, text in render_schemas().items():
+    for name, text in texts.items():
         path = directory / name
         try:
             current = path.read_text(encoding="utf-8")

@@ -15,7 +15,8 @@ from typing import Final
 
 from aiohttp import web
 
-from gateway.edges.http import json_response, query_int
+from gateway.edges.http import json_response, model_response, query_int
+from gateway.edges.openapi_models import CosignatureKept, ReportKept
 from gateway.edges.partner_app import PARTNER, TRANSPARENCY
 from gateway.edges.staff_app import ACCOUNT, object_body
 from gateway.infra.errors import BodyShapeInvalid, QueryInvalid
@@ -119,9 +120,8 @@ async def post_cosignature(request: web.Request) -> web.Response:
     if not isinstance(line, str) or len(line) > 1000:
         raise BodyShapeInvalid(members="size, cosignature", pointer="/cosignature")
     kept = await request.app[TRANSPARENCY].cosign(request[PARTNER], size, line)
-    return json_response(
-        {"size": kept.size, "partner": kept.partner_id, "key_id": kept.key_id}, status=201
-    )
+    answer = CosignatureKept(size=kept.size, partner=kept.partner_id, key_id=kept.key_id)
+    return model_response(answer, status=201)
 
 
 async def post_inconsistency(request: web.Request) -> web.Response:
@@ -136,7 +136,7 @@ async def post_inconsistency(request: web.Request) -> web.Response:
     submitted = _evidence(body, "submitted", members, optional=False)
     assert submitted is not None
     report = await request.app[TRANSPARENCY].report(request[PARTNER], kind, previous, submitted)
-    return json_response({"id": report.id, "kind": report.kind}, status=201)
+    return model_response(ReportKept(id=report.id, kind=report.kind), status=201)
 
 
 def _evidence(

@@ -18,6 +18,7 @@ from typing import Final, Protocol, TypeVar, runtime_checkable
 import structlog
 from aiohttp import web
 from multidict import MultiDictProxy
+from pydantic import BaseModel
 
 from gateway.edges import problems
 from gateway.infra.errors import (
@@ -30,6 +31,7 @@ from gateway.infra.errors import (
     MethodNotAllowed,
     NotFound,
     QueryInvalid,
+    QueryUnknown,
     UnsupportedMediaType,
 )
 from gateway.infra.i18n import negotiate
@@ -40,6 +42,10 @@ REQUEST_ID = web.RequestKey("request_id", str)
 LANGUAGE = web.RequestKey("language", str)
 ACTOR = web.RequestKey("actor", str)
 """Who the request speaks for, for the log line: a partner id or a staff id."""
+QUERY_PARAMETERS: web.AppKey[Mapping[tuple[str, str], tuple[str, ...]]] = web.AppKey(
+    "query_parameters"
+)
+"""The query parameters each route of a JSON API takes, by method and path."""
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 T = TypeVar("T")
@@ -80,6 +86,12 @@ def client_gone(request: web.BaseRequest) -> bool:
 
 def json_response(data: object, *, status: int = 200) -> web.Response:
     return web.json_response(data, status=status, dumps=dumps)
+
+
+def model_response(model: BaseModel, *, status: int = 200) -> web.Response:
+    """An answer built from its model (:mod:`gateway.edges.openapi_models`): what goes out is
+    what the OpenAPI documents describe."""
+    return json_response(model.model_dump(mode="json", by_alias=True), status=status)
 
 
 @web.middleware
@@ -144,7 +156,8 @@ def error_from_http(
     if exc.status == 404:
         return NotFound()
     if exc.status == 405:
-        return MethodNotAllowed(method=request.method)
+        allowed = exc.allowed_methods if isinstance(exc, web.HTTPMethodNotAllowed) else ()
+        return MethodNotAllowed(method=request.method, allowed=sorted(allowed))
     if exc.status == 413 and body_limit is not None:
         return BodyTooLarge(limit=body_limit)
     return InternalError() if exc.status >= 500 else ClientError()
@@ -180,10 +193,28 @@ def _problem(request: web.Request, error: EuregateError) -> web.Response:
         response.force_close()  # the rest of the body may still be on its way
     if error.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="euregate"'
+    if isinstance(error, MethodNotAllowed) and error.allowed:
+        response.headers["Allow"] = ", ".join(error.allowed)
     retry_after = error.extensions().get("retry_after")
     if isinstance(retry_after, int):
         response.headers["Retry-After"] = str(retry_after)
     return response
+
+
+@web.middleware
+async def query_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuse a query parameter the route does not take (:class:`QueryUnknown`), as the
+    application's :data:`QUERY_PARAMETERS` say; routes not listed there are let through."""
+    route = request.match_info.route
+    takes = request.app.get(QUERY_PARAMETERS, {})
+    known = (
+        None if route.resource is None else takes.get((request.method, route.resource.canonical))
+    )
+    if known is not None:
+        for name in request.query:
+            if name not in known:
+                raise QueryUnknown(parameter=name, known=known)
+    return await handler(request)
 
 
 def query_int(query: Mapping[str, str], name: str, *, default: int, low: int, high: int) -> int:

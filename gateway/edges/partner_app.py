@@ -18,8 +18,19 @@ from gateway.edges.http import (
     client_gone,
     dumps,
     edge_middleware,
+    model_response,
     query_int,
+    query_middleware,
     read_body,
+)
+from gateway.edges.openapi_models import (
+    Acknowledged,
+    Decision,
+    Explanation,
+    GatewayKey,
+    GatewayKeys,
+    Requests,
+    TrackedRequest,
 )
 from gateway.edges.refusals import REFUSALS
 from gateway.flow import requests as tracked_requests
@@ -57,7 +68,7 @@ def create_app(
     transparency: TransparencyLog,
 ) -> web.Application:
     app = web.Application(
-        middlewares=[edge_middleware, authenticate_middleware],
+        middlewares=[edge_middleware, authenticate_middleware, query_middleware],
         client_max_size=max_body_bytes,
     )
     app[STORE] = store
@@ -129,13 +140,11 @@ async def post_explain(request: web.Request) -> web.Response:
         body = await _signal_body(request)
         registry: tuple[Partner, ...] = request[REGISTRY]
         decisions = await request.app[INTAKE].explain(request[PARTNER], body, registry=registry)
-    return web.json_response(
-        {
-            "policy_sha256": decisions[0].policy_digest,
-            "decisions": [decision.as_json() for decision in decisions],
-        },
-        dumps=dumps,
+    explanation = Explanation(
+        policy_sha256=decisions[0].policy_digest,
+        decisions=[Decision.model_validate(decision.as_json()) for decision in decisions],
     )
+    return model_response(explanation)
 
 
 async def get_signal(request: web.Request) -> web.Response:
@@ -152,7 +161,7 @@ async def get_signal(request: web.Request) -> web.Response:
 async def get_gateway_keys(request: web.Request) -> web.Response:
     """The gateway's public signing keys by id, retired ones too, to verify envelopes offline."""
     keys = await request.app[STORE].gateway_keys()
-    return web.json_response({"keys": [key.as_json() for key in keys]}, dumps=dumps)
+    return model_response(GatewayKeys(keys=[GatewayKey.model_validate(k.as_json()) for k in keys]))
 
 
 async def get_inbox(request: web.Request) -> web.Response:
@@ -195,14 +204,11 @@ async def post_ack(request: web.Request) -> web.Response:
     )
     if acknowledged is None:
         raise NotFound()
-    return web.json_response(
-        {
-            "id": acknowledged.id,
-            "acknowledged_at": None
-            if acknowledged.acked_at is None
-            else timestamp(acknowledged.acked_at),
-        },
-        dumps=dumps,
+    acked_at = acknowledged.acked_at
+    return model_response(
+        Acknowledged(
+            id=acknowledged.id, acknowledged_at=None if acked_at is None else timestamp(acked_at)
+        )
     )
 
 
@@ -212,11 +218,11 @@ async def get_requests(request: web.Request) -> web.Response:
     state = tracked_requests.parse_state(request.query.get("state"))
     now = request.app[CLOCK].now()
     found = await request.app[STORE].requests(state, now=now, viewer=request[PARTNER].id)
-    return web.json_response(
-        {
-            "state": str(state),
-            "now": timestamp(now),
-            "requests": [tracked_requests.status(item, now).as_json() for item in found],
-        },
-        dumps=dumps,
+    listed = [tracked_requests.status(item, now).as_json() for item in found]
+    return model_response(
+        Requests(
+            state=state,
+            now=timestamp(now),
+            requests=[TrackedRequest.model_validate(item) for item in listed],
+        )
     )

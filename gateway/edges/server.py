@@ -23,6 +23,7 @@ from gateway.edges.audit_api import add_partner_routes as add_partner_audit_rout
 from gateway.edges.audit_api import add_staff_routes as add_staff_audit_routes
 from gateway.edges.listener import GatedSite, Limits
 from gateway.edges.metrics import GatewayMetrics
+from gateway.edges.openapi import serve_openapi
 from gateway.edges.operations import require_loopback
 from gateway.edges.partner_app import create_app
 from gateway.edges.ports import binding
@@ -262,6 +263,8 @@ async def build(
     memory = translator if isinstance(translator, MemoryBackend) else None
     add_memory_routes(staff_app, MemoryDesk(store=store, memory=memory))
     serve_audit_tree(app, staff_app, transparency, sequencer)
+    serve_openapi(app, "partner")
+    serve_openapi(staff_app, "staff")
     setup_web(
         staff_app,
         desk=staff_app[DESK],

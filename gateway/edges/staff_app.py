@@ -24,6 +24,7 @@ from gateway.edges.http import (
     Handler,
     edge_middleware,
     json_response,
+    query_middleware,
     read_body,
 )
 from gateway.edges.refusals import REFUSALS, RefusalLedger, summarising
@@ -44,7 +45,8 @@ def create_staff_app(
     *, desk: ReviewDesk, authenticator: Authenticator, refusals: RefusalLedger
 ) -> web.Application:
     app = web.Application(
-        middlewares=[edge_middleware, token_middleware], client_max_size=MAX_STAFF_BODY
+        middlewares=[edge_middleware, token_middleware, query_middleware],
+        client_max_size=MAX_STAFF_BODY,
     )
     app[DESK] = desk
     app[AUTHENTICATOR] = authenticator

@@ -12,6 +12,8 @@
     │   ├── NotAuthenticated           403  unknown, suspended or revoked partner
     │   ├── TooManyRefusals            429  too many refused credentials from one address
     │   ├── NotFound                   404
+    │   ├── QueryInvalid               400  a query parameter out of range
+    │   │   └── QueryUnknown           400  a query parameter the resource does not take
     │   ├── MethodNotAllowed           405
     │   ├── IdempotencyConflict        409  same sender_reference, different body
     │   ├── MemoryConfirmationRefused  403  a memory entry needs a second officer to confirm
@@ -245,13 +247,21 @@ class NotFound(ClientError):
 
 
 class MethodNotAllowed(ClientError):
+    """``allowed`` are the methods the resource does accept, for the ``Allow`` header that
+    RFC 9110 requires of a 405."""
+
     kind = "method-not-allowed"
     status = 405
     title = N_("Method not allowed")
     detail_message = N_("This resource does not accept {method}.")
 
-    def __init__(self, *, method: str) -> None:
-        super().__init__(method=method)
+    def __init__(self, *, method: str, allowed: Sequence[str] = ()) -> None:
+        super().__init__(method=method, allowed=tuple(allowed))
+
+    @property
+    def allowed(self) -> tuple[str, ...]:
+        allowed = self.params["allowed"]
+        return allowed if isinstance(allowed, tuple) else ()
 
 
 class IdempotencyConflict(ClientError):
@@ -966,6 +976,25 @@ class QueryInvalid(ClientError):
 
     def extensions(self) -> dict[str, object]:
         return {"parameter": self.params["parameter"]}
+
+
+class QueryUnknown(QueryInvalid):
+    """A query parameter the resource does not take: a misspelt one would otherwise be ignored
+    without a word. ``known`` lists those it takes; the name is cut at 100 characters."""
+
+    kind = "query-unknown"
+    title = N_("Unknown query parameter")
+    detail_message = N_(
+        "This resource takes no query parameter \u201c{parameter}\u201d; it takes: {known}."
+    )
+    none_message = N_("This resource takes no query parameters; remove \u201c{parameter}\u201d.")
+
+    def __init__(self, *, parameter: str, known: Sequence[str] = ()) -> None:
+        ClientError.__init__(self, parameter=parameter[:100], known=", ".join(known))
+
+    @property
+    def detail_id(self) -> str:
+        return self.detail_message if self.params["known"] else self.none_message
 
 
 class LookupInvalid(ClientError):

@@ -1,4 +1,5 @@
-"""``euregate schema``: write the JSON Schema files, and validate signal files offline.
+"""``euregate schema``: write the JSON Schema and OpenAPI files, and validate signal files
+offline.
 
 ``schema validate`` runs the same stage as the server (:func:`parse_json` and
 :func:`validate_signal` against the current time), so a file it calls valid is
@@ -23,6 +24,7 @@ from gateway.contract.codelists import SCHEMAS_DIR
 from gateway.contract.schema_export import drifted_schemas, export_schemas
 from gateway.contract.validate import parse_json, validate_signal
 from gateway.edges.cli.common import Subparsers, unlisted_errors
+from gateway.edges.openapi import drifted_documents, export_documents
 from gateway.edges.problems import issue_document, problem_document
 from gateway.infra.errors import ClientError
 from gateway.infra.i18n import LANGUAGES, negotiate
@@ -38,7 +40,9 @@ def register(commands: Subparsers) -> None:
     )
     actions = parser.add_subparsers(dest="schema_command", required=True, metavar="ACTION")
 
-    export = actions.add_parser("export", help="write the JSON Schema files from the models")
+    export = actions.add_parser(
+        "export", help="write the JSON Schema and OpenAPI files from the models"
+    )
     export.add_argument(
         "--dir", type=Path, default=SCHEMAS_DIR, help=f"target directory (default: {SCHEMAS_DIR})"
     )
@@ -65,11 +69,11 @@ def register(commands: Subparsers) -> None:
 async def run_export(args: argparse.Namespace) -> int:
     directory: Path = args.dir
     if args.check:
-        drifted = drifted_schemas(directory)
+        drifted = drifted_schemas(directory) + drifted_documents(directory)
         for name in drifted:
             print(f"{directory / name}: differs from the models; run `euregate schema export`")
         return EXIT_INVALID if drifted else EXIT_VALID
-    for path in export_schemas(directory):
+    for path in export_schemas(directory) + export_documents(directory):
         print(f"wrote {path}")
     return EXIT_VALID
 

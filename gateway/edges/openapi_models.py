@@ -1,0 +1,386 @@
+"""The bodies the JSON APIs take and answer, as pydantic models: the OpenAPI document's schemas.
+
+Each model says exactly the members an answer carries (``extra="forbid"`` becomes
+``additionalProperties: false``), so a member added to an answer without its model fails the
+contract test (``tests/test_openapi_contract.py``) rather than drifting unseen. A member an
+answer leaves out when it does not apply is typed ``X | Omitted``: optional, and never
+``null`` on the wire. The Signal v1 body is not here: the document refers to
+``schemas/signal-1.schema.json``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
+
+from gateway.decide.decision import DataClass, Outcome, Verdict
+from gateway.store import ReviewState, SignalState
+from gateway.transparency.log import REPORT_KINDS
+
+Omitted = SkipJsonSchema[None]
+"""A member that is left out, never sent as ``null``."""
+Timestamp = Annotated[
+    str,
+    Field(
+        pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$",
+        examples=["2026-03-02T09:00:07.000000Z"],
+    ),
+]
+"""UTC with microseconds and a ``Z``, as every answer writes times."""
+Base64 = Annotated[str, Field(pattern=r"^[A-Za-z0-9+/]*={0,2}$")]
+Sha256Hex = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+Texts = dict[str, str]
+"""A text by language (``nl``, ``fr``, ``de``, ``en``)."""
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- signals, receipts and explanations -----------------------------------------------------
+
+
+class ReceiptRecipient(ApiModel):
+    partner: str
+    verdict: Verdict
+    rules: list[str] = Field(description="The ids of the rules that decided, in order.")
+
+
+class AuditPosition(ApiModel):
+    """The signal's audit entry: its place in the hash chain and its leaf in the Merkle tree."""
+
+    seq: int = Field(ge=1)
+    hash: Sha256Hex
+    leaf_index: int = Field(ge=0)
+    leaf_hash: Base64
+
+
+class LeafInclusion(ApiModel):
+    """A signed checkpoint that holds the entry, and the entry's audit path in it."""
+
+    tree_size: int = Field(ge=1)
+    checkpoint: str = Field(description="The checkpoint as a C2SP signed note.")
+    proof: list[Base64]
+
+
+class Receipt(ApiModel):
+    """Proof that the gateway holds the signal, and where it goes."""
+
+    signal_id: str
+    status: SignalState
+    received_at: Timestamp
+    sender: str
+    sender_reference: str
+    body_sha256: Sha256Hex
+    recipients: list[ReceiptRecipient]
+    audit: AuditPosition
+    inclusion: LeafInclusion | Omitted = Field(
+        default=None, description="Once the audit entry is in a signed checkpoint."
+    )
+    notice: str | Omitted = Field(
+        default=None, description="When the policy lets none of the recipients receive it."
+    )
+
+
+class FiredRule(ApiModel):
+    id: str
+    reason: Texts
+    legal_basis: Texts
+
+
+class Decision(ApiModel):
+    """What the policy decided for one recipient, and why: codes and ids, never content."""
+
+    recipient: str
+    verdict: Verdict
+    outcomes: dict[DataClass, Outcome]
+    rules: list[FiredRule]
+    policy_sha256: Sha256Hex
+
+
+class Explanation(ApiModel):
+    policy_sha256: Sha256Hex
+    decisions: list[Decision]
+
+
+# --- keys, the inbox, requests --------------------------------------------------------------
+
+
+class GatewayKey(ApiModel):
+    key_id: str
+    algorithm: Literal["Ed25519"]
+    public_key: str = Field(description="The raw public key, base64url without padding.")
+    created_at: Timestamp
+    retired_at: Timestamp | None
+
+
+class GatewayKeys(ApiModel):
+    keys: list[GatewayKey]
+
+
+class InboxEntry(ApiModel):
+    id: str
+    position: int = Field(ge=1)
+    signal_id: str
+    version: int = Field(ge=1)
+    created_at: Timestamp
+    envelope: dict[str, Any] = Field(description="The sealed envelope (docs/envelope.md).")
+
+
+class Inbox(ApiModel):
+    envelopes: list[InboxEntry]
+    cursor: int = Field(ge=0, description="The position to ask after next time.")
+
+
+class Acknowledged(ApiModel):
+    id: str
+    acknowledged_at: Timestamp | None
+
+
+class Answer(ApiModel):
+    signal_id: str
+    partner: str | None
+    at: Timestamp | None
+
+
+class TrackedRequest(ApiModel):
+    signal_id: str
+    sender: str
+    recipients: list[str]
+    kind: str
+    received_at: Timestamp
+    deadline: Timestamp
+    state: Literal["open", "overdue", "answered"]
+    seconds_left: int | None
+    seconds_overdue: int | None
+    answered_by: Answer | None
+    answered_late: bool | None
+
+
+class Requests(ApiModel):
+    state: Literal["open", "overdue", "answered"]
+    now: Timestamp
+    requests: list[TrackedRequest]
+
+
+# --- the audit log's tree -------------------------------------------------------------------
+
+
+class Cosigner(ApiModel):
+    partner: str
+    key_name: str
+    key_id: str
+    cosigned_at: Timestamp
+
+
+class Checkpoint(ApiModel):
+    size: int = Field(ge=0)
+    root: Base64
+    note: str = Field(description="The checkpoint as a C2SP signed note, with cosignatures.")
+    published_at: Timestamp
+    log_key: str = Field(description="The log's verifier key (C2SP signed-note vkey).")
+    cosigners: list[Cosigner]
+
+
+class InclusionProof(ApiModel):
+    index: int = Field(ge=0)
+    size: int = Field(ge=1)
+    leaf_hash: Base64
+    proof: list[Base64]
+
+
+class ConsistencyProof(ApiModel):
+    from_: int = Field(alias="from", ge=1)
+    to: int = Field(ge=1)
+    proof: list[Base64]
+
+
+class KeptCosignature(ApiModel):
+    partner: str
+    key_name: str
+    key_id: str
+    vkey: str | None
+    cosigned_at: Timestamp
+    received_at: Timestamp | None
+    signature: str
+
+
+class Cosignatures(ApiModel):
+    size: int = Field(ge=0)
+    root: Base64
+    checkpoint: str
+    cosignatures: list[KeptCosignature]
+
+
+class CosignatureSubmitted(ApiModel):
+    size: int = Field(ge=0, le=(1 << 63) - 1)
+    cosignature: str = Field(
+        max_length=1000,
+        pattern="^\u2014 [^\\s+]+ [A-Za-z0-9+/]+={0,2}\n?$",
+        description="One signature line of a C2SP signed note: an em dash, a space, the "
+        "witness key's name, a space, and its key ID and cosignature in base64.",
+    )
+
+
+class CosignatureKept(ApiModel):
+    size: int
+    partner: str
+    key_id: str
+
+
+class InconsistencyReported(ApiModel):
+    kind: str = Field(json_schema_extra={"enum": list(REPORT_KINDS)})
+    previous: str | None = Field(
+        default=None, description="The checkpoint the witness cosigned before, if any."
+    )
+    submitted: str = Field(description="The checkpoint the witness was shown and refused.")
+
+
+class ReportKept(ApiModel):
+    id: str
+    kind: str
+
+
+# --- the liaison desk -----------------------------------------------------------------------
+
+
+class ReviewReason(ApiModel):
+    code: str
+    label: str
+
+
+class ReviewItem(ApiModel):
+    id: str
+    signal_id: str
+    recipient: str
+    country: str
+    urgency: str
+    reasons: list[ReviewReason]
+    release_now: bool
+    state: ReviewState
+    created_at: Timestamp
+    decided_at: Timestamp | Omitted = None
+    officer: str | Omitted = None
+
+
+class ReviewQueue(ApiModel):
+    items: list[ReviewItem]
+
+
+class Provenance(ApiModel):
+    kind: str
+    engine: str | Omitted = None
+    version: str | Omitted = None
+    officer: str | Omitted = None
+    at: str | Omitted = None
+    desk: str | Omitted = None
+    confirmed_by: str | Omitted = None
+
+
+class Translated(ApiModel):
+    text: str
+    language: str
+    provenance: Provenance
+
+
+class Original(ApiModel):
+    language: str
+    fields: dict[str, str]
+
+
+class Translation(ApiModel):
+    language: str
+    fields: dict[str, Translated]
+
+
+class Removed(ApiModel):
+    withheld: list[DataClass]
+    generalised: list[DataClass]
+    pseudonymised: list[DataClass]
+
+
+class Rejection(ApiModel):
+    reason: str
+
+
+class ReviewCase(ReviewItem):
+    """A waiting copy as an officer sees it: the sender's words beside the recipient's."""
+
+    sender: str
+    recipient_languages: list[str]
+    original: Original
+    translation: Translation
+    held: list[str]
+    removed: Removed
+    decision: Decision
+    rendering: dict[str, Any] = Field(description="The recipient's view, rendered.")
+    rendering_text: str
+    rejection: Rejection | Omitted = None
+
+
+class Release(ApiModel):
+    corrections: dict[str, str] = Field(
+        default_factory=dict, description="Corrected translations by JSON pointer."
+    )
+
+
+class Reject(ApiModel):
+    reason: str
+
+
+class MemoryEntry(ApiModel):
+    id: str
+    source_language: str
+    target_language: str
+    source: str
+    target: str
+    desk: str | None
+    officer: str
+    created_at: Timestamp
+    confirmed_by: str | None
+    confirmed_at: Timestamp | None
+
+
+class MemoryEntries(ApiModel):
+    entries: list[MemoryEntry]
+
+
+# --- refusals -------------------------------------------------------------------------------
+
+
+class Issue(ApiModel):
+    pointer: str = Field(description="An RFC 6901 JSON pointer into the posted document.")
+    code: str
+    detail: str
+
+
+class Problem(ApiModel):
+    """An RFC 9457 problem document in the caller's language, with the members a caller can
+    act on."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    request_id: str
+    errors: list[Issue] | Omitted = None
+    error_count: int | Omitted = None
+    error_count_exact: bool | Omitted = None
+    errors_truncated: bool | Omitted = None
+    line: int | Omitted = None
+    column: int | Omitted = None
+    signal_id: str | Omitted = None
+    retry_after: int | Omitted = None
+    permission: str | Omitted = None
+    item: str | Omitted = None
+    entry: str | Omitted = None
+    pointer: str | Omitted = None
+    parameter: str | Omitted = None
+    size: int | Omitted = None
+    old_size: int | Omitted = None
+    new_size: int | Omitted = None
+    agrees_up_to: int | Omitted = None
+    differs_at: int | Omitted = None

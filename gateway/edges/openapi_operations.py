@@ -1,0 +1,486 @@
+"""Every operation of the two JSON APIs: its handler, parameters, body, answers and refusals.
+
+The OpenAPI documents (:mod:`gateway.edges.openapi`) are written from this registry, and the
+tests hold it to the code: each route of a listener is here with its handler, and nothing
+else; each error a handler raises itself is among the operation's refusals; and the contract
+test answers every request the documents allow, failing on a refusal an operation does not
+list. An operation's refusals are its own plus what the listener's middlewares raise before
+it (identity, the store), plus reading its body when it takes one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+from gateway.edges import audit_api, partner_app, staff_app
+from gateway.edges.http import Handler
+from gateway.edges.openapi_models import (
+    Acknowledged,
+    ApiModel,
+    Checkpoint,
+    ConsistencyProof,
+    CosignatureKept,
+    Cosignatures,
+    CosignatureSubmitted,
+    Explanation,
+    GatewayKeys,
+    Inbox,
+    InclusionProof,
+    InconsistencyReported,
+    MemoryEntries,
+    MemoryEntry,
+    Receipt,
+    Reject,
+    Release,
+    ReportKept,
+    Requests,
+    ReviewCase,
+    ReviewItem,
+    ReviewQueue,
+)
+from gateway.edges.openapi_serving import OPENAPI_PATH, SIGNAL_SCHEMA_PATH, get_document
+from gateway.flow.inbox import MAX_LIMIT, MAX_WAIT
+from gateway.infra.errors import (
+    BeyondTheLog,
+    BodyNotUtf8,
+    BodyShapeInvalid,
+    BodyTimeout,
+    BodyTooDeep,
+    BodyTooLarge,
+    CheckpointNotPublished,
+    ClientGone,
+    CorrectionInvalid,
+    CosignatureInvalid,
+    DuplicateMember,
+    EuregateError,
+    Forbidden,
+    IdempotencyConflict,
+    MalformedJson,
+    MemoryConfirmationRefused,
+    MemoryEntryConfirmed,
+    NotAuthenticated,
+    NoteMalformed,
+    NotFound,
+    PartnerBusy,
+    PartnerRateLimited,
+    QueryInvalid,
+    QueryUnknown,
+    RecipientsInvalid,
+    ReviewDecided,
+    SignalInvalid,
+    StaffNotAuthenticated,
+    StorageFailing,
+    StorageFull,
+    StorageReadOnly,
+    StoreUnreachable,
+    TooManyLongPolls,
+    TooManyRefusals,
+    TooManyReports,
+    UnsupportedMediaType,
+    WitnessKeyUnknown,
+)
+from gateway.store import RequestState
+
+Listener = Literal["partner", "staff"]
+Refusals = tuple[type[EuregateError], ...]
+SIGNAL: Final = "signal"
+"""The body of an operation that takes a Signal v1 document (``schemas/signal-1.schema.json``)."""
+NOTE: Final = "text/plain"
+"""An answer that is a C2SP signed note rather than JSON."""
+DOCUMENT: Final = "document"
+"""An answer that is a JSON document of its own (the OpenAPI document, the Signal schema)."""
+Body = type[ApiModel] | Literal["signal"]
+Answer = type[ApiModel] | Literal["text/plain", "document"]
+
+
+@dataclass(frozen=True)
+class Query:
+    """A query parameter: a whole number from ``low`` to ``high``, or one of ``values``."""
+
+    name: str
+    description: str
+    low: int = 0
+    high: int = 0
+    values: tuple[str, ...] = ()
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Operation:
+    id: str
+    method: Literal["GET", "POST"]
+    path: str
+    handler: Handler
+    summary: str
+    tag: str
+    answers: Mapping[int, Answer]
+    refusals: Refusals = ()
+    query: tuple[Query, ...] = ()
+    body: Body | None = None
+    json_too: bool = field(default=False)
+    """An answer in ``text/plain`` that is also given as JSON (``Accept: application/json``)."""
+
+
+STORE_REFUSALS: Final[Refusals] = (StorageFull, StorageReadOnly, StorageFailing, StoreUnreachable)
+"""What any request may be answered when the gateway cannot keep or read anything."""
+PARTNER_REFUSALS: Final[Refusals] = (
+    NotAuthenticated,
+    TooManyRefusals,
+    QueryUnknown,
+    *STORE_REFUSALS,
+)
+"""What the partners' listener answers before any handler: a refused certificate, a query
+parameter the operation does not take."""
+STAFF_REFUSALS: Final[Refusals] = (
+    StaffNotAuthenticated,
+    TooManyRefusals,
+    QueryUnknown,
+    *STORE_REFUSALS,
+)
+"""What the staff listener answers before any handler: a refused API token, a query
+parameter the operation does not take."""
+BODY_REFUSALS: Final[Refusals] = (
+    UnsupportedMediaType,
+    BodyTooLarge,
+    BodyTimeout,
+    MalformedJson,
+    BodyNotUtf8,
+    BodyTooDeep,
+    DuplicateMember,
+)
+"""Reading a posted JSON body (:func:`gateway.edges.http.read_body` and ``parse_json``)."""
+OBJECT_REFUSALS: Final[Refusals] = (*BODY_REFUSALS, BodyShapeInvalid)
+"""Reading a posted JSON object with named members (:func:`gateway.edges.staff_app.object_body`)."""
+SIGNAL_REFUSALS: Final[Refusals] = (
+    PartnerRateLimited,
+    PartnerBusy,
+    *BODY_REFUSALS,
+    SignalInvalid,
+    RecipientsInvalid,
+)
+
+SIZE: Final = audit_api.MAX_SIZE
+TAG_SIGNALS: Final = "signals"
+TAG_DELIVERY: Final = "delivery"
+TAG_AUDIT: Final = "audit log"
+TAG_REVIEW: Final = "review"
+TAG_CONTRACT: Final = "contract"
+
+INCLUSION_QUERY: Final = (
+    Query("index", "The leaf (audit entry) to prove, from 0.", 0, SIZE - 1, required=True),
+    Query("size", "The tree to prove it in (default: the latest checkpoint's).", 1, SIZE),
+)
+CONSISTENCY_QUERY: Final = (
+    Query("from", "The smaller tree's size.", 1, SIZE, required=True),
+    Query("to", "The larger tree's size (default: the latest checkpoint's).", 1, SIZE),
+)
+COSIGNATURES_QUERY: Final = (
+    Query("size", "The checkpoint's size (default: the latest).", 0, SIZE),
+)
+TREE_REFUSALS: Final[Refusals] = (QueryInvalid, CheckpointNotPublished, BeyondTheLog)
+
+
+def _contract(listener: Listener) -> tuple[Operation, ...]:
+    return (
+        Operation(
+            f"{listener}OpenApi",
+            "GET",
+            OPENAPI_PATH,
+            get_document,
+            "This document",
+            TAG_CONTRACT,
+            {200: DOCUMENT},
+        ),
+    )
+
+
+PARTNER_OPERATIONS: Final = (
+    *_contract("partner"),
+    Operation(
+        "getSignalSchema",
+        "GET",
+        SIGNAL_SCHEMA_PATH,
+        get_document,
+        "The Signal v1 JSON Schema, which the document refers to",
+        TAG_CONTRACT,
+        {200: DOCUMENT},
+    ),
+    Operation(
+        "postSignal",
+        "POST",
+        "/v1/signals",
+        partner_app.post_signal,
+        "Post a signal",
+        TAG_SIGNALS,
+        {202: Receipt, 200: Receipt},
+        (*SIGNAL_REFUSALS, IdempotencyConflict),
+        body=SIGNAL,
+    ),
+    Operation(
+        "getSignal",
+        "GET",
+        "/v1/signals/{signal_id}",
+        partner_app.get_signal,
+        "A signal's receipt, for its sender only",
+        TAG_SIGNALS,
+        {200: Receipt},
+        (NotFound,),
+    ),
+    Operation(
+        "explainPolicy",
+        "POST",
+        "/v1/policy/explain",
+        partner_app.post_explain,
+        "What the policy would decide for each recipient, and why; nothing is kept",
+        TAG_SIGNALS,
+        {200: Explanation},
+        SIGNAL_REFUSALS,
+        body=SIGNAL,
+    ),
+    Operation(
+        "getGatewayKeys",
+        "GET",
+        "/v1/gateway/keys",
+        partner_app.get_gateway_keys,
+        "The gateway's public signing keys, retired ones too",
+        TAG_DELIVERY,
+        {200: GatewayKeys},
+    ),
+    Operation(
+        "getInbox",
+        "GET",
+        "/v1/inbox",
+        partner_app.get_inbox,
+        "The caller's unacknowledged envelopes after a position, oldest first",
+        TAG_DELIVERY,
+        {200: Inbox},
+        (QueryInvalid, TooManyLongPolls, ClientGone),
+        query=(
+            Query("after", "The position to continue after (the last cursor).", 0, 2**62),
+            Query("limit", "The most envelopes to hand out.", 1, MAX_LIMIT),
+            Query("wait", "Seconds to wait for one when there are none.", 0, MAX_WAIT),
+        ),
+    ),
+    Operation(
+        "acknowledgeEnvelope",
+        "POST",
+        "/v1/inbox/{envelope_id}/ack",
+        partner_app.post_ack,
+        "Acknowledge an envelope (again is harmless)",
+        TAG_DELIVERY,
+        {200: Acknowledged},
+        (NotFound,),
+    ),
+    Operation(
+        "getRequests",
+        "GET",
+        "/v1/requests",
+        partner_app.get_requests,
+        "Requests for information the caller sent or was sent, earliest deadline first",
+        TAG_DELIVERY,
+        {200: Requests},
+        (QueryInvalid,),
+        query=(Query("state", "Which requests (default: open).", values=tuple(RequestState)),),
+    ),
+    Operation(
+        "getCheckpoint",
+        "GET",
+        "/v1/audit/checkpoint",
+        audit_api.partner_checkpoint,
+        "The audit log's latest signed checkpoint with its cosignatures",
+        TAG_AUDIT,
+        {200: Checkpoint},
+        (CheckpointNotPublished,),
+        json_too=True,
+    ),
+    Operation(
+        "getInclusionProof",
+        "GET",
+        "/v1/audit/proof/inclusion",
+        audit_api.partner_inclusion,
+        "The audit path of an entry about the caller's own exchanges",
+        TAG_AUDIT,
+        {200: InclusionProof},
+        (*TREE_REFUSALS, NotFound),
+        query=INCLUSION_QUERY,
+    ),
+    Operation(
+        "getConsistencyProof",
+        "GET",
+        "/v1/audit/proof/consistency",
+        audit_api.partner_consistency,
+        "Proof that a smaller tree is a prefix of a larger one",
+        TAG_AUDIT,
+        {200: ConsistencyProof},
+        TREE_REFUSALS,
+        query=CONSISTENCY_QUERY,
+    ),
+    Operation(
+        "getCosignatures",
+        "GET",
+        "/v1/audit/cosignatures",
+        audit_api.partner_cosignatures,
+        "The cosignatures kept for a checkpoint",
+        TAG_AUDIT,
+        {200: Cosignatures},
+        TREE_REFUSALS,
+        query=COSIGNATURES_QUERY,
+    ),
+    Operation(
+        "postCosignature",
+        "POST",
+        "/v1/audit/cosignatures",
+        audit_api.post_cosignature,
+        "A witness's cosignature on a checkpoint",
+        TAG_AUDIT,
+        {201: CosignatureKept},
+        (
+            *OBJECT_REFUSALS,
+            NoteMalformed,
+            WitnessKeyUnknown,
+            CheckpointNotPublished,
+            CosignatureInvalid,
+        ),
+        body=CosignatureSubmitted,
+    ),
+    Operation(
+        "postInconsistency",
+        "POST",
+        "/v1/audit/inconsistencies",
+        audit_api.post_inconsistency,
+        "A witness's refusal of a checkpoint, with both checkpoints as evidence",
+        TAG_AUDIT,
+        {201: ReportKept},
+        (*OBJECT_REFUSALS, TooManyReports),
+        body=InconsistencyReported,
+    ),
+)
+
+AUDIT_READ: Final[Refusals] = (Forbidden,)
+
+STAFF_OPERATIONS: Final = (
+    *_contract("staff"),
+    Operation(
+        "getReviewQueue",
+        "GET",
+        "/v1/review",
+        staff_app.get_queue,
+        "The copies waiting at the officer's desk",
+        TAG_REVIEW,
+        {200: ReviewQueue},
+        (Forbidden,),
+    ),
+    Operation(
+        "getReviewItem",
+        "GET",
+        "/v1/review/{item_id}",
+        staff_app.get_item,
+        "A waiting copy: the original beside the translation, what the rules removed",
+        TAG_REVIEW,
+        {200: ReviewCase},
+        (Forbidden, NotFound),
+    ),
+    Operation(
+        "releaseReviewItem",
+        "POST",
+        "/v1/review/{item_id}/release",
+        staff_app.post_release,
+        "Release a copy, with corrected translations",
+        TAG_REVIEW,
+        {200: ReviewItem},
+        (*OBJECT_REFUSALS, Forbidden, NotFound, ReviewDecided, CorrectionInvalid),
+        body=Release,
+    ),
+    Operation(
+        "rejectReviewItem",
+        "POST",
+        "/v1/review/{item_id}/reject",
+        staff_app.post_reject,
+        "Reject a copy, with the reason",
+        TAG_REVIEW,
+        {200: ReviewItem},
+        (*OBJECT_REFUSALS, Forbidden, NotFound, ReviewDecided, CorrectionInvalid),
+        body=Reject,
+    ),
+    Operation(
+        "getMemory",
+        "GET",
+        "/v1/memory",
+        staff_app.get_memory,
+        "What the officer's desk taught the translation memory",
+        TAG_REVIEW,
+        {200: MemoryEntries},
+        (Forbidden,),
+    ),
+    Operation(
+        "confirmMemoryEntry",
+        "POST",
+        "/v1/memory/{entry_id}/confirm",
+        staff_app.post_memory_confirm,
+        "Confirm another officer's entry of the translation memory",
+        TAG_REVIEW,
+        {200: MemoryEntry},
+        (Forbidden, NotFound, MemoryConfirmationRefused, MemoryEntryConfirmed),
+    ),
+    Operation(
+        "getStaffCheckpoint",
+        "GET",
+        "/v1/audit/checkpoint",
+        audit_api.staff_checkpoint,
+        "The audit log's latest signed checkpoint with its cosignatures",
+        TAG_AUDIT,
+        {200: Checkpoint},
+        (*AUDIT_READ, CheckpointNotPublished),
+        json_too=True,
+    ),
+    Operation(
+        "getStaffInclusionProof",
+        "GET",
+        "/v1/audit/proof/inclusion",
+        audit_api.staff_inclusion,
+        "The audit path of any entry",
+        TAG_AUDIT,
+        {200: InclusionProof},
+        (*AUDIT_READ, *TREE_REFUSALS),
+        query=INCLUSION_QUERY,
+    ),
+    Operation(
+        "getStaffConsistencyProof",
+        "GET",
+        "/v1/audit/proof/consistency",
+        audit_api.staff_consistency,
+        "Proof that a smaller tree is a prefix of a larger one",
+        TAG_AUDIT,
+        {200: ConsistencyProof},
+        (*AUDIT_READ, *TREE_REFUSALS),
+        query=CONSISTENCY_QUERY,
+    ),
+    Operation(
+        "getStaffCosignatures",
+        "GET",
+        "/v1/audit/cosignatures",
+        audit_api.staff_cosignatures,
+        "The cosignatures kept for a checkpoint",
+        TAG_AUDIT,
+        {200: Cosignatures},
+        (*AUDIT_READ, *TREE_REFUSALS),
+        query=COSIGNATURES_QUERY,
+    ),
+)
+
+OPERATIONS: Final[Mapping[Listener, tuple[Operation, ...]]] = {
+    "partner": PARTNER_OPERATIONS,
+    "staff": STAFF_OPERATIONS,
+}
+LISTENER_REFUSALS: Final[Mapping[Listener, Refusals]] = {
+    "partner": PARTNER_REFUSALS,
+    "staff": STAFF_REFUSALS,
+}
+
+
+def refusals(listener: Listener, operation: Operation) -> Refusals:
+    """Everything ``operation`` may be refused with: the listener's, then its own, once each."""
+    found = (*LISTENER_REFUSALS[listener], *operation.refusals)
+    return tuple(dict.fromkeys(found))
