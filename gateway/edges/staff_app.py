@@ -65,8 +65,9 @@ async def _close_authenticator(app: web.Application) -> None:
 
 @web.middleware
 async def token_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """The API (``/v1/``) answers API tokens only; other paths (the web pages) sign people
-    in their own way. Refusals are counted per address, not written one by one, and an
+    """The API (``/v1/``) answers API tokens only, in the account's language unless the request
+    asks for one (``Accept-Language``); other paths (the web pages) sign people in their own
+    way. Refusals are counted per address, not written one by one, and an
     address with too many is answered 429 before its token is looked up
     (:mod:`gateway.edges.refusals`)."""
     if not request.path.startswith(API_PREFIX):
@@ -77,7 +78,11 @@ async def token_middleware(request: web.Request, handler: Handler) -> web.Stream
         account = await request.app[AUTHENTICATOR].authenticate_token(bearer)
     request[ACCOUNT] = account
     request[ACTOR] = f"staff:{account.id}"
-    return await handler(request)
+    if "Accept-Language" not in request.headers:
+        request[LANGUAGE] = account.language
+    response = await handler(request)
+    response.headers["Content-Language"] = request[LANGUAGE]
+    return response
 
 
 async def get_queue(request: web.Request) -> web.Response:

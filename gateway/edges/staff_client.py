@@ -24,7 +24,7 @@ class StaffClient(AuditLogReader):
         *,
         token: str,
         ssl_context: ssl.SSLContext,
-        language: str = "en",
+        language: str | None = "en",
         timeout: float = 60.0,
     ) -> None:
         super().__init__(

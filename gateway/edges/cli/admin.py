@@ -23,6 +23,7 @@ from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir
 from gateway.infra.errors import RegistryError
 from gateway.infra.expiry import soonest_first
+from gateway.infra.i18n import N_
 from gateway.registry import datadir, production
 from gateway.registry.admin.certificates import (
     issue_certificate,
@@ -51,35 +52,40 @@ def register(commands: Subparsers) -> None:
 
 
 def _register_init(commands: Subparsers) -> None:
-    parser = commands.add_parser("init", help="create a data directory (keeps an existing one)")
+    parser = commands.add_parser("init", help=N_("create a data directory (keeps an existing one)"))
     add_data_dir(parser)
     kind = parser.add_mutually_exclusive_group()
-    kind.add_argument("--demo", action="store_true", help="also enrol the demo network")
+    kind.add_argument("--demo", action="store_true", help=N_("also enrol the demo network"))
     kind.add_argument(
         "--production",
         action="store_true",
-        help="no demo partners; every directory 0700 and every file 0600 (the data "
-        f"directory of an installed service, such as {production.DATA_DIR})",
+        help=N_(
+            "no demo partners; every directory 0700 and every file 0600 (the data "
+            "directory of an installed service, such as /var/lib/euregate)"
+        ),
     )
     parser.add_argument(
         "--owner",
         metavar="USER",
         default=None,
-        help="with --production, run as root: give the data directory to this account "
-        f"(such as {production.SERVICE_ACCOUNT})",
+        help=N_(
+            "with --production, run as root: give the data directory to this account "
+            "(such as euregate)"
+        ),
     )
-    _add_server_names(parser, "localhost, 127.0.0.1, ::1")
+    _add_server_names(
+        parser,
+        N_(
+            "a DNS name or IP address for the server certificate "
+            "(repeatable; default: localhost, 127.0.0.1, ::1)"
+        ),
+    )
     parser.set_defaults(handler=run_init)
 
 
-def _add_server_names(parser: argparse.ArgumentParser, default: str) -> None:
+def _add_server_names(parser: argparse.ArgumentParser, text: str) -> None:
     parser.add_argument(
-        "--server-name",
-        action="append",
-        dest="server_names",
-        metavar="NAME",
-        help="a DNS name or IP address for the server certificate "
-        f"(repeatable; default: {default})",
+        "--server-name", action="append", dest="server_names", metavar="NAME", help=text
     )
 
 
@@ -87,7 +93,7 @@ async def run_init(args: argparse.Namespace) -> int:
     config = settings(args)
     data = DataDir(config.data_dir)
     if args.owner is not None and not args.production:
-        raise RegistryError("--owner goes with --production")
+        raise RegistryError(N_("--owner goes with --production"))
     owner = production.Owner.named(args.owner) if args.owner is not None else None
     data.root.mkdir(parents=True, exist_ok=True)
     async with open_store(args, init=True) as store:
@@ -119,36 +125,40 @@ async def run_init(args: argparse.Namespace) -> int:
 
 
 def _register_partner(commands: Subparsers) -> None:
-    group = commands.add_parser("partner", help="the partner registry").add_subparsers(
+    group = commands.add_parser("partner", help=N_("the partner registry")).add_subparsers(
         dest="partner_command", required=True, metavar="ACTION"
     )
-    add = group.add_parser("add", help="enrol a partner agency")
+    add = group.add_parser("add", help=N_("enrol a partner agency"))
     add_data_dir(add)
-    add.add_argument("partner_id", metavar="ID", help="slug such as nl-pol-limburg")
-    add.add_argument("--name", required=True, help="the agency's name in its own language")
+    add.add_argument("partner_id", metavar="ID", help=N_("slug such as nl-pol-limburg"))
+    add.add_argument("--name", required=True, help=N_("the agency's name in its own language"))
     add.add_argument("--country", required=True, choices=("NL", "BE", "DE"))
     add.add_argument("--agency-type", required=True)
     add.add_argument(
-        "--languages", required=True, help="languages in order of preference, e.g. de,fr"
+        "--languages", required=True, help=N_("languages in order of preference, e.g. de,fr")
     )
     add.add_argument("--webhook-url", default=None)
     add.set_defaults(handler=run_partner_add)
 
-    listing = group.add_parser("list", help="list partners")
+    listing = group.add_parser("list", help=N_("list partners"))
     add_data_dir(listing)
-    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.add_argument("--json", action="store_true", help=N_("machine-readable output"))
     listing.set_defaults(handler=run_partner_list)
 
-    show = group.add_parser("show", help="one partner with its certificates")
+    show = group.add_parser("show", help=N_("one partner with its certificates"))
     add_data_dir(show)
     show.add_argument("partner_id", metavar="ID")
-    show.add_argument("--json", action="store_true", help="machine-readable output")
+    show.add_argument("--json", action="store_true", help=N_("machine-readable output"))
     show.set_defaults(handler=run_partner_show)
 
     for action, state, text in (
-        ("suspend", PartnerState.SUSPENDED, "stop a partner for now"),
-        ("reactivate", PartnerState.ACTIVE, "admit a suspended partner again"),
-        ("revoke", PartnerState.REVOKED, "remove a partner for good (revokes its certificates)"),
+        ("suspend", PartnerState.SUSPENDED, N_("stop a partner for now")),
+        ("reactivate", PartnerState.ACTIVE, N_("admit a suspended partner again")),
+        (
+            "revoke",
+            PartnerState.REVOKED,
+            N_("remove a partner for good (revokes its certificates)"),
+        ),
     ):
         change = group.add_parser(action, help=text)
         add_data_dir(change)
@@ -156,13 +166,13 @@ def _register_partner(commands: Subparsers) -> None:
         change.set_defaults(handler=_state_changer(state))
 
     webhook = group.add_parser(
-        "webhook", help="set or remove the URL a partner's envelopes are pushed to"
+        "webhook", help=N_("set or remove the URL a partner's envelopes are pushed to")
     )
     add_data_dir(webhook)
     webhook.add_argument("partner_id", metavar="ID")
     target = webhook.add_mutually_exclusive_group(required=True)
-    target.add_argument("url", nargs="?", metavar="URL", help="https URL of the webhook")
-    target.add_argument("--none", action="store_true", help="push no more; the inbox remains")
+    target.add_argument("url", nargs="?", metavar="URL", help=N_("https URL of the webhook"))
+    target.add_argument("--none", action="store_true", help=N_("push no more; the inbox remains"))
     webhook.set_defaults(handler=run_partner_webhook)
 
     keys.register(group)
@@ -267,26 +277,27 @@ def _state_changer(state: PartnerState) -> Handler:
 
 
 def _register_cert(commands: Subparsers) -> None:
-    group = commands.add_parser("cert", help="partners' client certificates").add_subparsers(
+    group = commands.add_parser("cert", help=N_("partners' client certificates")).add_subparsers(
         dest="cert_command", required=True, metavar="ACTION"
     )
     issue = group.add_parser(
-        "issue", help="certify the key of a partner's certificate signing request"
+        "issue", help=N_("certify the key of a partner's certificate signing request")
     )
     add_data_dir(issue)
     issue.add_argument("partner_id", metavar="PARTNER")
     _add_request(issue)
-    issue.add_argument("--out", type=Path, default=None, help="directory for client.pem")
-    issue.add_argument("--days", type=int, default=825, help="validity in days (default 825)")
+    issue.add_argument("--out", type=Path, default=None, help=N_("directory for client.pem"))
+    issue.add_argument("--days", type=int, default=825, help=N_("validity in days (default 825)"))
     issue.set_defaults(handler=run_cert_issue)
 
-    revoke = group.add_parser("revoke", help="revoke a client certificate")
+    revoke = group.add_parser("revoke", help=N_("revoke a client certificate"))
     add_data_dir(revoke)
-    revoke.add_argument("fingerprint", metavar="FINGERPRINT", help="SHA-256, hex")
+    revoke.add_argument("fingerprint", metavar="FINGERPRINT", help=N_("SHA-256, hex"))
     revoke.set_defaults(handler=run_cert_revoke)
 
     webhook = group.add_parser(
-        "webhook", help="issue a server certificate for a partner's webhook (trusted by default)"
+        "webhook",
+        help=N_("issue a server certificate for a partner's webhook (trusted by default)"),
     )
     add_data_dir(webhook)
     webhook.add_argument("partner_id", metavar="PARTNER")
@@ -296,26 +307,34 @@ def _register_cert(commands: Subparsers) -> None:
         dest="names",
         required=True,
         metavar="NAME",
-        help="DNS name or IP address of the webhook server (repeatable)",
+        help=N_("DNS name or IP address of the webhook server (repeatable)"),
     )
     _add_request(webhook)
-    webhook.add_argument("--out", type=Path, default=None, help="directory for webhook.pem")
+    webhook.add_argument("--out", type=Path, default=None, help=N_("directory for webhook.pem"))
     webhook.set_defaults(handler=run_cert_webhook)
 
     renew = group.add_parser(
         "renew",
-        help="certify the gateway's own server and client keys anew under its CA "
-        "(a running gateway presents the new server certificate after SIGHUP)",
+        help=N_(
+            "certify the gateway's own server and client keys anew under its CA "
+            "(a running gateway presents the new server certificate after SIGHUP)"
+        ),
     )
     add_data_dir(renew)
-    _add_server_names(renew, "the names it has")
+    _add_server_names(
+        renew,
+        N_(
+            "a DNS name or IP address for the server certificate "
+            "(repeatable; default: the names it has)"
+        ),
+    )
     renew.set_defaults(handler=run_cert_renew)
 
     expiry = group.add_parser(
-        "expiry", help="every certificate in use with the days it has left, soonest first"
+        "expiry", help=N_("every certificate in use with the days it has left, soonest first")
     )
     add_data_dir(expiry)
-    expiry.add_argument("--json", action="store_true", help="machine-readable output")
+    expiry.add_argument("--json", action="store_true", help=N_("machine-readable output"))
     expiry.set_defaults(handler=run_cert_expiry)
 
 
@@ -325,8 +344,10 @@ def _add_request(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         metavar="FILE",
-        help="the partner's PKCS #10 certificate signing request (PEM or DER); the partner "
-        "keeps its private key (`euregate partner-kit csr`, or openssl req)",
+        help=N_(
+            "the partner's PKCS #10 certificate signing request (PEM or DER); the partner "
+            "keeps its private key (`euregate partner-kit csr`, or openssl req)"
+        ),
     )
 
 
@@ -345,7 +366,7 @@ def _request(args: argparse.Namespace, command: str) -> bytes:
         request: bytes = args.csr.read_bytes()
     except OSError as exc:
         raise RegistryError(
-            "cannot read the certificate request {path}: {problem}",
+            N_("cannot read the certificate request {path}: {problem}"),
             path=args.csr,
             problem=exc.strerror or type(exc).__name__,
         ) from exc

@@ -28,12 +28,12 @@ SUMMARY: Final = N_("{errors} error(s), {warnings} warning(s).")
 
 def register(commands: Subparsers) -> None:
     parser = commands.add_parser(
-        "doctor", help="check a deployment: what is wrong, and how to fix it"
+        "doctor", help=N_("check a deployment: what is wrong, and how to fix it")
     )
     add_data_dir(parser)
-    parser.add_argument("--lang", choices=LANGUAGES, help="language of the messages")
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.add_argument("--strict", action="store_true", help="warnings fail too (exit code 1)")
+    parser.add_argument("--lang", choices=LANGUAGES, help=N_("language of the messages"))
+    parser.add_argument("--json", action="store_true", help=N_("machine-readable output"))
+    parser.add_argument("--strict", action="store_true", help=N_("warnings fail too (exit code 1)"))
     parser.set_defaults(handler=run_doctor)
 
 

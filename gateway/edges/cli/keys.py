@@ -11,6 +11,7 @@ from gateway.edges.cli import common
 from gateway.infra.audit import timestamp
 from gateway.infra.clock import SystemClock
 from gateway.infra.errors import RegistryError
+from gateway.infra.i18n import N_
 from gateway.infra.seal import PartnerKey, Suite
 from gateway.registry.admin.keys import add_partner_key, retire_partner_key
 
@@ -18,10 +19,10 @@ from gateway.registry.admin.keys import add_partner_key, retire_partner_key
 def register(partner_actions: common.Subparsers) -> None:
     """Add ``key`` with its actions under ``partner``."""
     group = partner_actions.add_parser(
-        "key", help="a partner's encryption public keys"
+        "key", help=N_("a partner's encryption public keys")
     ).add_subparsers(dest="key_command", required=True, metavar="ACTION")
 
-    add = group.add_parser("add", help="register an encryption public key (PEM)")
+    add = group.add_parser("add", help=N_("register an encryption public key (PEM)"))
     common.add_data_dir(add)
     add.add_argument("partner_id", metavar="PARTNER")
     add.add_argument("--public-key", type=Path, required=True, metavar="FILE")
@@ -29,20 +30,22 @@ def register(partner_actions: common.Subparsers) -> None:
         "--suite",
         choices=[str(suite) for suite in Suite],
         default=None,
-        help="expected suite (default: as the file says; X25519 is one PEM key, "
-        "MLKEM768_X25519 an ML-KEM-768 and an X25519 key)",
+        help=N_(
+            "expected suite (default: as the file says; X25519 is one PEM key, "
+            "MLKEM768_X25519 an ML-KEM-768 and an X25519 key)"
+        ),
     )
     add.add_argument("--valid-from", type=_moment, default=None, metavar="WHEN")
     add.add_argument("--valid-until", type=_moment, default=None, metavar="WHEN")
     add.set_defaults(handler=run_key_add)
 
-    listing = group.add_parser("list", help="a partner's keys, retired ones too")
+    listing = group.add_parser("list", help=N_("a partner's keys, retired ones too"))
     common.add_data_dir(listing)
     listing.add_argument("partner_id", metavar="PARTNER")
-    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.add_argument("--json", action="store_true", help=N_("machine-readable output"))
     listing.set_defaults(handler=run_key_list)
 
-    retire = group.add_parser("retire", help="seal nothing more to a key")
+    retire = group.add_parser("retire", help=N_("seal nothing more to a key"))
     common.add_data_dir(retire)
     retire.add_argument("partner_id", metavar="PARTNER")
     retire.add_argument("key_id", metavar="KEY_ID")
@@ -63,7 +66,7 @@ async def run_key_add(args: argparse.Namespace) -> int:
         pem = args.public_key.read_bytes()
     except OSError as exc:
         raise RegistryError(
-            "cannot read {path}: {cause}", path=args.public_key, cause=exc.strerror or exc
+            N_("cannot read {path}: {cause}"), path=args.public_key, cause=exc.strerror or exc
         ) from exc
     async with common.open_store(args) as store:
         key = await add_partner_key(

@@ -14,6 +14,7 @@ from pathlib import Path
 from gateway.edges.cli import common
 from gateway.infra.audit import timestamp
 from gateway.infra.errors import RegistryError
+from gateway.infra.i18n import N_
 from gateway.registry.admin.keys import add_witness_key, retire_witness_key
 from gateway.store import RegisteredWitnessKey
 
@@ -21,27 +22,29 @@ from gateway.store import RegisteredWitnessKey
 def register(partner_actions: common.Subparsers) -> None:
     """Add ``witness-key`` with its actions under ``partner``."""
     group = partner_actions.add_parser(
-        "witness-key", help="the keys a partner's witness cosigns checkpoints with"
+        "witness-key", help=N_("the keys a partner's witness cosigns checkpoints with")
     ).add_subparsers(dest="witness_key_command", required=True, metavar="ACTION")
 
-    add = group.add_parser("add", help="register a witness's verifier key")
+    add = group.add_parser("add", help=N_("register a witness's verifier key"))
     common.add_data_dir(add)
     add.add_argument("partner_id", metavar="PARTNER")
     given = add.add_mutually_exclusive_group(required=True)
-    given.add_argument("--key", type=Path, metavar="FILE", help="a file holding the verifier key")
-    given.add_argument("--vkey", metavar="STRING", help="the verifier key itself (name+id+key)")
+    given.add_argument(
+        "--key", type=Path, metavar="FILE", help=N_("a file holding the verifier key")
+    )
+    given.add_argument("--vkey", metavar="STRING", help=N_("the verifier key itself (name+id+key)"))
     add.set_defaults(handler=run_witness_key_add)
 
-    listing = group.add_parser("list", help="a partner's witness keys, retired ones too")
+    listing = group.add_parser("list", help=N_("a partner's witness keys, retired ones too"))
     common.add_data_dir(listing)
     listing.add_argument("partner_id", metavar="PARTNER")
-    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.add_argument("--json", action="store_true", help=N_("machine-readable output"))
     listing.set_defaults(handler=run_witness_key_list)
 
-    retire = group.add_parser("retire", help="refuse this key's cosignatures from now on")
+    retire = group.add_parser("retire", help=N_("refuse this key's cosignatures from now on"))
     common.add_data_dir(retire)
     retire.add_argument("partner_id", metavar="PARTNER")
-    retire.add_argument("key_id", metavar="KEY_ID", help="the key's 4-byte ID, in hexadecimal")
+    retire.add_argument("key_id", metavar="KEY_ID", help=N_("the key's 4-byte ID, in hexadecimal"))
     retire.set_defaults(handler=run_witness_key_retire)
 
 
@@ -51,7 +54,7 @@ async def run_witness_key_add(args: argparse.Namespace) -> int:
             vkey = args.key.read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise RegistryError(
-                "cannot read {path}: {cause}", path=args.key, cause=exc.strerror or exc
+                N_("cannot read {path}: {cause}"), path=args.key, cause=exc.strerror or exc
             ) from exc
     else:
         vkey = args.vkey
