@@ -14,8 +14,11 @@ from gateway.edges.cli.common import (
     Subparsers,
     add_data_dir,
     cli_actor,
+    code_label,
+    headings,
     layout,
     open_store,
+    output_language,
     print_table,
     settings,
 )
@@ -23,7 +26,7 @@ from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir
 from gateway.infra.errors import RegistryError
 from gateway.infra.expiry import soonest_first
-from gateway.infra.i18n import N_
+from gateway.infra.i18n import N_, translate
 from gateway.registry import datadir, production
 from gateway.registry.admin.certificates import (
     issue_certificate,
@@ -107,17 +110,20 @@ async def run_init(args: argparse.Namespace) -> int:
             gateway_id=config.gateway_id,
             master_key=config.master_key,
         )
+    language = output_language(args)
     for path in report.created:
-        print(f"created  {path}")
+        print(translate(CREATED, language, path=path))
     for path in report.kept:
-        print(f"kept     {path}")
+        print(translate(KEPT, language, path=path))
     for partner_id in report.enrolled:
-        print(f"enrolled {partner_id}: certificate and key in {data.partner_dir(partner_id)}")
+        print(translate(ENROLLED, language, id=partner_id, path=data.partner_dir(partner_id)))
     if args.production:
         production.restrict(data.root, owner)
-        whose = f", owned by {owner.name}" if owner is not None else ""
-        print(f"restricted {data.root}: directories 0700, files 0600{whose}")
-    print(f"Data directory ready: {data.root.resolve()}")
+        if owner is None:
+            print(translate(RESTRICTED, language, path=data.root))
+        else:
+            print(translate(RESTRICTED_OWNED, language, path=data.root, owner=owner.name))
+    print(translate(READY, language, path=data.root.resolve()))
     return 0
 
 
@@ -183,7 +189,7 @@ async def run_partner_webhook(args: argparse.Namespace) -> int:
     url = None if args.none else args.url
     async with open_store(args) as store:
         partner = await change_webhook(store, args.partner_id, url, actor=cli_actor())
-    print(f"{partner.id} webhook: {partner.webhook_url or '-'}")
+    print(translate(WEBHOOK, output_language(args), id=partner.id, url=partner.webhook_url or "-"))
     return 0
 
 
@@ -200,10 +206,7 @@ async def run_partner_add(args: argparse.Namespace) -> int:
     )
     async with open_store(args) as store:
         await add_partner(store, partner, actor=cli_actor())
-    print(
-        f"added {partner.id}; certify the partner's own key with: "
-        f"euregate cert issue {partner.id} --csr FILE"
-    )
+    print(translate(PARTNER_ADDED, output_language(args), id=partner.id))
     return 0
 
 
@@ -226,10 +229,18 @@ async def run_partner_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([_partner_json(p) for p in partners], indent=2, ensure_ascii=False))
         return 0
+    language = output_language(args)
     print_table(
-        ("ID", "COUNTRY", "TYPE", "LANGUAGES", "STATE", "NAME"),
+        headings(PARTNER_HEADINGS, language),
         [
-            (p.id, p.country, p.agency_type, ",".join(p.languages), p.state, p.name)
+            (
+                p.id,
+                p.country,
+                code_label("agency_type", p.agency_type, language),
+                ",".join(p.languages),
+                translate(PARTNER_STATES.get(p.state, p.state), language),
+                p.name,
+            )
             for p in partners
         ],
     )
@@ -245,19 +256,20 @@ async def run_partner_show(args: argparse.Namespace) -> int:
         document["certificates"] = [_certificate_json(c) for c in certificates]
         print(json.dumps(document, indent=2, ensure_ascii=False))
         return 0
-    for label, value in (
-        ("id", partner.id),
-        ("name", partner.name),
-        ("country", partner.country),
-        ("agency type", partner.agency_type),
-        ("languages", ", ".join(partner.languages)),
-        ("state", partner.state),
-        ("webhook", partner.webhook_url or "-"),
-    ):
-        print(f"{label:<12} {value}")
-    print("certificates:")
+    language = output_language(args)
+    facts = (
+        (N_("id"), partner.id),
+        (N_("name"), partner.name),
+        (N_("country"), code_label("country", partner.country, language)),
+        (N_("agency type"), code_label("agency_type", partner.agency_type, language)),
+        (N_("languages"), ", ".join(partner.languages)),
+        (N_("state"), translate(PARTNER_STATES.get(partner.state, partner.state), language)),
+        (N_("webhook"), partner.webhook_url or "-"),
+    )
+    print_table(("", ""), [(translate(name, language), value) for name, value in facts])
+    print(translate(CERTIFICATES, language))
     print_table(
-        ("FINGERPRINT (SHA-256)", "SERIAL", "NOT AFTER", "STATE"),
+        headings(CERTIFICATE_HEADINGS, language),
         [(c.fingerprint, c.serial[:16], c.not_after.isoformat(), c.state) for c in certificates],
     )
     return 0
@@ -267,7 +279,9 @@ def _state_changer(state: PartnerState) -> Handler:
     async def run(args: argparse.Namespace) -> int:
         async with open_store(args) as store:
             partner = await change_partner_state(store, args.partner_id, state, actor=cli_actor())
-        print(f"{partner.id} is now {partner.state}")
+        language = output_language(args)
+        state_label = translate(PARTNER_STATES.get(partner.state, partner.state), language)
+        print(translate(NOW_IN_STATE, language, id=partner.id, state=state_label))
         return 0
 
     return run
@@ -351,6 +365,41 @@ def _add_request(parser: argparse.ArgumentParser) -> None:
     )
 
 
+CREATED = N_("created  {path}")
+KEPT = N_("kept     {path}")
+ENROLLED = N_("enrolled {id}: certificate and key in {path}")
+RESTRICTED = N_("restricted {path}: directories 0700, files 0600")
+RESTRICTED_OWNED = N_("restricted {path}: directories 0700, files 0600, owned by {owner}")
+READY = N_("Data directory ready: {path}")
+WEBHOOK = N_("{id} webhook: {url}")
+PARTNER_ADDED = N_(
+    "added {id}; certify the partner's own key with: euregate cert issue {id} --csr FILE"
+)
+PARTNER_HEADINGS = (
+    N_("id"),
+    N_("country"),
+    N_("type"),
+    N_("languages"),
+    N_("state"),
+    N_("name"),
+)
+PARTNER_STATES = {
+    PartnerState.ACTIVE: N_("active"),
+    PartnerState.SUSPENDED: N_("suspended"),
+    PartnerState.REVOKED: N_("revoked"),
+}
+CERTIFICATES = N_("certificates:")
+CERTIFICATE_HEADINGS = (N_("fingerprint (SHA-256)"), N_("serial"), N_("not after"), N_("state"))
+NOW_IN_STATE = N_("{id} is now {state}")
+CERTIFICATE_REVOKED = N_("revoked {fingerprint} of {id}")
+CERTIFICATE = N_("certificate")
+FINGERPRINT = N_("fingerprint")
+CLIENT_CA = N_("client CA")
+SEND_WITH_CA = N_("{path}  (send it and ca.pem to the partner)")
+ADMITS = N_("{path}  (the webhook admits the gateway's certificate by it)")
+PRESENTED_AFTER_HUP = N_(
+    "a running gateway presents the new server certificate after `kill -HUP` (or a restart)"
+)
 NO_REQUEST = (
     "`cert {command}` needs --csr FILE: the partner makes its own key and certificate "
     "signing request (`euregate partner-kit csr {partner}` or `openssl req`, see the README) "
@@ -387,8 +436,17 @@ async def run_cert_issue(args: argparse.Namespace) -> int:
             out_dir=args.out,
             valid_days=args.days,
         )
-    print(f"certificate  {issued.certificate_path}  (send it and ca.pem to the partner)")
-    print(f"fingerprint  {issued.certificate.fingerprint}")
+    language = output_language(args)
+    print_table(
+        ("", ""),
+        [
+            (
+                translate(CERTIFICATE, language),
+                translate(SEND_WITH_CA, language, path=issued.certificate_path),
+            ),
+            (translate(FINGERPRINT, language), issued.certificate.fingerprint),
+        ],
+    )
     return 0
 
 
@@ -406,9 +464,15 @@ async def run_cert_webhook(args: argparse.Namespace) -> int:
             actor=cli_actor(),
             out_dir=args.out,
         )
-    print(f"certificate  {issued.certificate_path}")
-    print(f"client CA    {issued.ca_path}  (the webhook admits the gateway's certificate by it)")
-    print(f"fingerprint  {issued.fingerprint}")
+    language = output_language(args)
+    print_table(
+        ("", ""),
+        [
+            (translate(CERTIFICATE, language), str(issued.certificate_path)),
+            (translate(CLIENT_CA, language), translate(ADMITS, language, path=issued.ca_path)),
+            (translate(FINGERPRINT, language), issued.fingerprint),
+        ],
+    )
     return 0
 
 
@@ -423,7 +487,7 @@ async def run_cert_renew(args: argparse.Namespace) -> int:
             f"renewed {certificate.use:<6}  until {certificate.not_after:%Y-%m-%d}  "
             f"sha256 {certificate.fingerprint}"
         )
-    print("a running gateway presents the new server certificate after `kill -HUP` (or a restart)")
+    print(translate(PRESENTED_AFTER_HUP, output_language(args)))
     return 0
 
 
@@ -458,5 +522,12 @@ async def run_cert_revoke(args: argparse.Namespace) -> int:
     fingerprint = args.fingerprint.replace(":", "").lower()
     async with open_store(args) as store:
         certificate = await revoke_certificate(store, fingerprint, actor=cli_actor())
-    print(f"revoked {certificate.fingerprint} of {certificate.partner_id}")
+    print(
+        translate(
+            CERTIFICATE_REVOKED,
+            output_language(args),
+            fingerprint=certificate.fingerprint,
+            id=certificate.partner_id,
+        )
+    )
     return 0

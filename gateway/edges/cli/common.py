@@ -16,6 +16,7 @@ from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir, Settings, load_settings
 from gateway.infra.datafiles import require_data_dir
 from gateway.infra.i18n import LANGUAGES, N_, translate
+from gateway.render.labels import label
 from gateway.store import Store
 from gateway.store.backend import maintenance_for, store_for
 from gateway.store.interface.maintenance import StoreMaintenance
@@ -26,7 +27,13 @@ Handler: TypeAlias = Callable[[argparse.Namespace], Awaitable[int]]
 
 
 def add_data_dir(parser: argparse.ArgumentParser) -> None:
-    """``--data-dir``, and ``--config``: the file the settings come from."""
+    """``--data-dir``, ``--config`` (the file the settings come from), ``--database`` and
+    ``--lang``: what every command that works on a deployment takes."""
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        help=N_("language of the messages (default: the environment's, else English)"),
+    )
     parser.add_argument(
         "--data-dir",
         type=Path,
@@ -115,6 +122,19 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Non
         )
 
 
+def code_label(code_list: str, code: str, language: str) -> str:
+    """``code`` of ``code_list`` by its label in ``language``; a code the list lacks as it is."""
+    try:
+        return label(code_list, code, language)
+    except KeyError:
+        return code
+
+
+def headings(names: Sequence[str], language: str) -> list[str]:
+    """A table's column headings (message ids) in ``language``, in capitals."""
+    return [translate(name, language).upper() for name in names]
+
+
 def add_action(
     actions: Subparsers,
     name: str,
@@ -124,7 +144,6 @@ def add_action(
     """A sub-command with ``--data-dir`` and ``--lang``, run by ``handler``."""
     parser = actions.add_parser(name, help=text)
     add_data_dir(parser)
-    parser.add_argument("--lang", choices=LANGUAGES, help=N_("language of the messages"))
     parser.set_defaults(handler=handler)
     return parser
 

@@ -12,7 +12,7 @@ from typing import Final
 from gateway.edges.cli import common
 from gateway.edges.cli.times import add_time_zone, shown
 from gateway.infra.audit import timestamp
-from gateway.infra.i18n import LANGUAGES, N_, translate
+from gateway.infra.i18n import N_, translate
 from gateway.registry.admin.deliveries import retry
 from gateway.store import Delivery, DeliveryState
 
@@ -50,7 +50,6 @@ def register(commands: common.Subparsers) -> None:
         "--state", choices=STATES, default=None, help=N_("only pushes in this state")
     )
     listing.add_argument("--json", action="store_true", help=N_("machine-readable output"))
-    listing.add_argument("--lang", choices=LANGUAGES, help=N_("language of the messages"))
     add_time_zone(listing)
     listing.set_defaults(handler=run_list)
 
@@ -59,7 +58,6 @@ def register(commands: common.Subparsers) -> None:
     )
     common.add_data_dir(again)
     again.add_argument("envelope_id", metavar="ENVELOPE_ID")
-    again.add_argument("--lang", choices=LANGUAGES, help=N_("language of the messages"))
     again.set_defaults(handler=run_retry)
 
 
@@ -76,7 +74,7 @@ async def run_list(args: argparse.Namespace) -> int:
         print(translate(NOTHING_IN[args.state] if args.state else NOTHING, language))
         return 0
     common.print_table(
-        [translate(heading, language).upper() for heading in HEADINGS],
+        common.headings(HEADINGS, language),
         [
             (
                 d.envelope_id,

@@ -15,7 +15,7 @@ from gateway.edges.cli.common import (
     output_language,
     settings,
 )
-from gateway.infra.i18n import LANGUAGES, N_, translate
+from gateway.infra.i18n import N_, translate
 from gateway.registry.doctor import Finding, Status, examine
 
 STATUS_LABELS: Final = {
@@ -31,7 +31,6 @@ def register(commands: Subparsers) -> None:
         "doctor", help=N_("check a deployment: what is wrong, and how to fix it")
     )
     add_data_dir(parser)
-    parser.add_argument("--lang", choices=LANGUAGES, help=N_("language of the messages"))
     parser.add_argument("--json", action="store_true", help=N_("machine-readable output"))
     parser.add_argument("--strict", action="store_true", help=N_("warnings fail too (exit code 1)"))
     parser.set_defaults(handler=run_doctor)

@@ -25,7 +25,7 @@ from gateway.edges.problems import problem_document
 from gateway.infra import seal
 from gateway.infra.config import DataDir
 from gateway.infra.errors import EnvelopeRefused
-from gateway.infra.i18n import LANGUAGES, N_, translate
+from gateway.infra.i18n import N_, translate
 
 NO_NEW_MESSAGES: Final = N_("No new messages.")
 CANNOT_REACH: Final = N_("cannot reach the gateway: {reason}")
@@ -48,11 +48,6 @@ def register(commands: Subparsers) -> None:
     pull.add_argument("--watch", action="store_true", help=N_("keep long-polling for new messages"))
     pull.add_argument("--no-ack", action="store_true", help=N_("show, but do not acknowledge"))
     pull.add_argument("--json", action="store_true", help=N_("one JSON message per line"))
-    pull.add_argument(
-        "--lang",
-        choices=LANGUAGES,
-        help=N_("language of this output (default: the partner's first language)"),
-    )
     pull.set_defaults(handler=run_pull)
 
 

@@ -139,7 +139,7 @@ async def run_list(args: argparse.Namespace) -> int:
     with _refused():
         keyring = read_keyring(common.layout(args))
     common.print_table(
-        ("version", "state", "key"),
+        common.headings((N_("version"), N_("state"), N_("key")), common.output_language(args)),
         [(v.version, v.state, v.key) for v in keyring.versions],
     )
     return 0

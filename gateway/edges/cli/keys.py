@@ -6,14 +6,19 @@ import argparse
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Final
 
 from gateway.edges.cli import common
 from gateway.infra.audit import timestamp
 from gateway.infra.clock import SystemClock
 from gateway.infra.errors import RegistryError
-from gateway.infra.i18n import N_
+from gateway.infra.i18n import N_, translate
 from gateway.infra.seal import PartnerKey, Suite
 from gateway.registry.admin.keys import add_partner_key, retire_partner_key
+
+KEY_ADDED: Final = N_("added key {key} ({suite}) for {partner}")
+KEY_RETIRED: Final = N_("retired key {key} of {partner}")
+KEY_HEADINGS: Final = (N_("key id"), N_("suite"), N_("valid from"), N_("valid until"), N_("state"))
 
 
 def register(partner_actions: common.Subparsers) -> None:
@@ -79,7 +84,15 @@ async def run_key_add(args: argparse.Namespace) -> int:
             valid_from=args.valid_from,
             valid_until=args.valid_until,
         )
-    print(f"added key {key.key_id} ({key.suite}) for {key.partner_id}")
+    print(
+        translate(
+            KEY_ADDED,
+            common.output_language(args),
+            key=key.key_id,
+            suite=key.suite,
+            partner=key.partner_id,
+        )
+    )
     return 0
 
 
@@ -108,7 +121,7 @@ async def run_key_list(args: argparse.Namespace) -> int:
         print(json.dumps(documents, indent=2))
         return 0
     common.print_table(
-        ("KEY ID", "SUITE", "VALID FROM", "VALID UNTIL", "STATE"),
+        common.headings(KEY_HEADINGS, common.output_language(args)),
         [
             (d["key_id"], d["suite"], d["valid_from"], d["valid_until"] or "-", d["state"])
             for d in documents
@@ -122,5 +135,7 @@ async def run_key_retire(args: argparse.Namespace) -> int:
         key = await retire_partner_key(
             store, args.partner_id, args.key_id, actor=common.cli_actor()
         )
-    print(f"retired key {key.key_id} of {key.partner_id}")
+    print(
+        translate(KEY_RETIRED, common.output_language(args), key=key.key_id, partner=key.partner_id)
+    )
     return 0

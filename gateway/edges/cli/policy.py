@@ -18,6 +18,7 @@ from gateway.decide.policy import PolicyError, check_policy, parse_policy
 from gateway.edges.cli.common import (
     Subparsers,
     add_data_dir,
+    code_label,
     layout,
     open_store,
     output_language,
@@ -32,7 +33,6 @@ from gateway.infra.datafiles import load_master_key
 from gateway.infra.errors import ClientError, RegistryError
 from gateway.infra.i18n import LANGUAGES, N_, translate
 from gateway.minimise import PSEUDONYM_SECRET, apply, pseudonym_key
-from gateway.render.labels import label
 
 RELOAD_WAIT_SECONDS = 10.0
 FILE_ERROR: Final = N_("{file}: error: {problem}")
@@ -73,7 +73,6 @@ def register(commands: Subparsers) -> None:
     explain.add_argument(
         "--policy", type=Path, help=N_("a policy file (default: the data directory's)")
     )
-    explain.add_argument("--lang", choices=LANGUAGES, help=N_("language of the texts"))
     explain.add_argument("--json", action="store_true", help=N_("machine-readable output"))
     explain.add_argument(
         "--views", action="store_true", help=N_("also print what each recipient would see")
@@ -82,12 +81,10 @@ def register(commands: Subparsers) -> None:
 
     reload = group.add_parser("reload", help=N_("make the running gateway re-read its policy"))
     add_data_dir(reload)
-    reload.add_argument("--lang", choices=LANGUAGES, help=N_("language of the messages"))
     reload.set_defaults(handler=run_reload)
 
     show = group.add_parser("show", help=N_("the policy in force: file and digest"))
     add_data_dir(show)
-    show.add_argument("--lang", choices=LANGUAGES, help=N_("language of the messages"))
     show.set_defaults(handler=run_show)
 
 
@@ -172,8 +169,8 @@ async def run_explain(args: argparse.Namespace) -> int:
         recipient = by_id[decision.recipient_id]
         print()
         print(
-            f"{recipient.id} ({_label('agency_type', recipient.agency_type, language)}, "
-            f"{_label('country', recipient.country, language)}): "
+            f"{recipient.id} ({code_label('agency_type', recipient.agency_type, language)}, "
+            f"{code_label('country', recipient.country, language)}): "
             f"{translate(LABELS[decision.verdict], language)}"
         )
         if decision.verdict is not Verdict.DENY:
@@ -257,11 +254,3 @@ async def run_show(args: argparse.Namespace) -> int:
         ],
     )
     return 0
-
-
-def _label(code_list: str, code: str, language: str) -> str:
-    """``code`` by its label in ``language``; a code the list lacks as it is."""
-    try:
-        return label(code_list, code, language)
-    except KeyError:
-        return code

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from gateway.edges.cli.common import (
     Subparsers,
     add_data_dir,
+    headings,
     open_store,
     output_language,
     print_table,
@@ -26,7 +27,7 @@ from gateway.flow.requests import (
 )
 from gateway.infra.audit import timestamp
 from gateway.infra.clock import SystemClock
-from gateway.infra.i18n import LANGUAGES, N_, translate
+from gateway.infra.i18n import N_, translate
 from gateway.store import RequestState
 
 NOTHING = {
@@ -59,7 +60,6 @@ def register(commands: Subparsers) -> None:
         help=N_("open (overdue ones included, marked), overdue, or answered (default: open)"),
     )
     parser.add_argument("--json", action="store_true", help=N_("machine-readable output"))
-    parser.add_argument("--lang", choices=LANGUAGES, help=N_("language of this output"))
     add_time_zone(parser)
     parser.set_defaults(handler=run_requests)
 
@@ -82,7 +82,7 @@ async def run_requests(args: argparse.Namespace) -> int:
         print(translate(NOTHING[state], language))
         return 0
     print_table(
-        [translate(heading, language).upper() for heading in HEADINGS],
+        headings(HEADINGS, language),
         [_row(item, language, args.time_zone) for item in found],
     )
     return 0

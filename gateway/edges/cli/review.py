@@ -19,6 +19,8 @@ from gateway.edges.cli.common import (
     Handler,
     Subparsers,
     add_action,
+    code_label,
+    headings,
     layout,
     output_language,
     print_table,
@@ -28,7 +30,6 @@ from gateway.edges.client import ClientFailure, Problem, Unreachable
 from gateway.edges.staff_client import StaffClient
 from gateway.infra import pki
 from gateway.infra.i18n import N_, translate
-from gateway.render.labels import label
 from gateway.render.renderer import memory_origin_text
 from gateway.translate.types import Provenance
 
@@ -129,11 +130,11 @@ async def run_list(args: argparse.Namespace) -> int:
         print(translate(N_("Nothing waits at your desk."), language))
         return 0
     print_table(
-        [translate(heading, language).upper() for heading in LIST_HEADINGS],
+        headings(LIST_HEADINGS, language),
         [
             (
                 item["id"],
-                _urgency(item["urgency"], language),
+                code_label("urgency", item["urgency"], language),
                 item["recipient"],
                 shown_text(item["created_at"], language, args.time_zone),
                 "; ".join(reason["label"] for reason in item["reasons"]),
@@ -158,7 +159,7 @@ async def run_show(args: argparse.Namespace) -> int:
             language,
             id=case["id"],
             recipient=case["recipient"],
-            urgency=_urgency(case["urgency"], language),
+            urgency=code_label("urgency", case["urgency"], language),
             sender=case["sender"],
         )
     )
@@ -285,14 +286,6 @@ async def run_confirm(args: argparse.Namespace) -> int:
         )
     )
     return 0
-
-
-def _urgency(code: str, language: str) -> str:
-    """An urgency code by its label in ``language``; a code the list lacks as it is."""
-    try:
-        return label("urgency", code, language)
-    except KeyError:
-        return code
 
 
 _REMOVED = (

@@ -25,11 +25,15 @@ from gateway.contract.validate import parse_json, validate_signal
 from gateway.edges.cli.common import Subparsers, unlisted_errors
 from gateway.edges.problems import issue_document, problem_document
 from gateway.infra.errors import ClientError
-from gateway.infra.i18n import LANGUAGES, N_, negotiate
+from gateway.infra.i18n import LANGUAGES, N_, negotiate, translate
 
 EXIT_VALID: Final = 0
 EXIT_INVALID: Final = 1
 EXIT_UNREADABLE: Final = 2
+
+
+UNREADABLE: Final = N_("{path}: cannot be read: {reason}")
+VALID: Final = N_("{path}: valid")
 
 
 def register(commands: Subparsers) -> None:
@@ -136,10 +140,11 @@ def _locale_tag(locale: str) -> str:
 
 def _print_text(result: FileResult, language: str) -> None:
     if result.unreadable is not None:
-        print(f"{result.path}: cannot be read: {result.unreadable}", file=sys.stderr)
+        said = translate(UNREADABLE, language, path=result.path, reason=result.unreadable)
+        print(said, file=sys.stderr)
         return
     if result.error is None:
-        print(f"{result.path}: valid")
+        print(translate(VALID, language, path=result.path))
         return
     problem = problem_document(result.error, language=language)
     if not result.error.issues:

@@ -23,7 +23,7 @@ from gateway.edges.client import ClientFailure, EuregateClient, Problem, Submitt
 from gateway.infra import pki
 from gateway.infra.config import DataDir
 from gateway.infra.errors import FileUnreadable, OptionsMissing
-from gateway.infra.i18n import LANGUAGES, N_, translate
+from gateway.infra.i18n import N_, translate
 
 ACCEPTED: Final = N_("Accepted ({status}): signal {id}")
 ALREADY_RECEIVED: Final = N_(
@@ -57,7 +57,6 @@ def register(commands: Subparsers) -> None:
     parser.add_argument(
         "--url", help=N_("gateway URL (default: https://$EUREGATE_HOST:$EUREGATE_PORT)")
     )
-    parser.add_argument("--lang", choices=LANGUAGES, help=N_("language of refusals"))
     parser.add_argument("--json", action="store_true", help=N_("print the gateway's JSON answer"))
     add_time_zone(parser)
     parser.set_defaults(handler=run_send)

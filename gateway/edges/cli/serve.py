@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Final
 
 from gateway.decide.sharing import PolicyRefused
 from gateway.edges import server, workers
-from gateway.edges.cli.common import Subparsers, add_data_dir, settings
+from gateway.edges.cli.common import Subparsers, add_data_dir, output_language, settings
 from gateway.infra.config import DataDir
-from gateway.infra.i18n import N_
+from gateway.infra.i18n import N_, translate
 from gateway.infra.logs import configure
+
+STAFF_LISTENING: Final = N_("Staff listener (review API) on {url}")
+LISTENING: Final = N_("Euregate listening on {url} (data directory: {path})")
+POLICY_REFUSED: Final = N_("the sharing policy cannot come into force:")
 
 
 def register(commands: Subparsers) -> None:
@@ -88,10 +93,11 @@ def register(commands: Subparsers) -> None:
 
 async def run_serve(args: argparse.Namespace) -> int:
     config = settings(args)
+    language = output_language(args)
 
     def announce(url: str, staff_url: str) -> None:
-        print(f"Staff listener (review API) on {staff_url}", flush=True)
-        print(f"Euregate listening on {url} (data directory: {config.data_dir})", flush=True)
+        print(translate(STAFF_LISTENING, language, url=staff_url), flush=True)
+        print(translate(LISTENING, language, url=url, path=config.data_dir), flush=True)
 
     try:
         if args.inherit_listeners:
@@ -113,7 +119,7 @@ async def run_serve(args: argparse.Namespace) -> int:
         else:
             await server.run(config, announce=announce)
     except PolicyRefused as refusal:
-        print("euregate serve: the sharing policy cannot come into force:", file=sys.stderr)
+        print(f"euregate serve: {translate(POLICY_REFUSED, language)}", file=sys.stderr)
         for problem in refusal.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1

@@ -21,6 +21,7 @@ from gateway.edges.cli.common import (
     Subparsers,
     add_action,
     cli_actor,
+    headings,
     layout,
     open_store,
     output_language,
@@ -145,10 +146,6 @@ def _password_option(parser: argparse.ArgumentParser) -> None:
 
 def _say(args: argparse.Namespace, message: str, **params: object) -> None:
     print(translate(message, output_language(args), **params))
-
-
-def _headings(headings: tuple[str, ...], language: str) -> list[str]:
-    return [translate(heading, language).upper() for heading in headings]
 
 
 def _open(args: argparse.Namespace) -> tuple[Store, MasterKey]:
@@ -302,7 +299,7 @@ async def run_list(args: argparse.Namespace) -> int:
         return 0
     language = output_language(args)
     print_table(
-        _headings(LIST_HEADINGS, language),
+        headings(LIST_HEADINGS, language),
         [
             (
                 a.id,
@@ -368,7 +365,7 @@ async def run_token_list(args: argparse.Namespace) -> int:
         return 0
     language, zone = output_language(args), args.time_zone
     print_table(
-        _headings(TOKEN_HEADINGS, language),
+        headings(TOKEN_HEADINGS, language),
         [
             (
                 t.id,

@@ -10,13 +10,18 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Final
 
 from gateway.edges.cli import common
 from gateway.infra.audit import timestamp
 from gateway.infra.errors import RegistryError
-from gateway.infra.i18n import N_
+from gateway.infra.i18n import N_, translate
 from gateway.registry.admin.keys import add_witness_key, retire_witness_key
 from gateway.store import RegisteredWitnessKey
+
+WITNESS_KEY_ADDED: Final = N_("added witness key {name} ({key}) for {partner}")
+WITNESS_KEY_RETIRED: Final = N_("retired witness key {name} ({key}) of {partner}")
+WITNESS_KEY_HEADINGS: Final = (N_("key id"), N_("name"), N_("added"), N_("retired"))
 
 
 def register(partner_actions: common.Subparsers) -> None:
@@ -60,7 +65,15 @@ async def run_witness_key_add(args: argparse.Namespace) -> int:
         vkey = args.vkey
     async with common.open_store(args) as store:
         key = await add_witness_key(store, args.partner_id, vkey, actor=common.cli_actor())
-    print(f"added witness key {key.name} ({key.key_id}) for {key.partner_id}")
+    print(
+        translate(
+            WITNESS_KEY_ADDED,
+            common.output_language(args),
+            name=key.name,
+            key=key.key_id,
+            partner=key.partner_id,
+        )
+    )
     return 0
 
 
@@ -83,7 +96,7 @@ async def run_witness_key_list(args: argparse.Namespace) -> int:
         print(json.dumps(documents, indent=2))
         return 0
     common.print_table(
-        ("KEY ID", "NAME", "ADDED", "RETIRED"),
+        common.headings(WITNESS_KEY_HEADINGS, common.output_language(args)),
         [(d["key_id"], d["name"], d["added_at"], d["retired_at"] or "-") for d in documents],
     )
     return 0
@@ -94,5 +107,13 @@ async def run_witness_key_retire(args: argparse.Namespace) -> int:
         key = await retire_witness_key(
             store, args.partner_id, args.key_id, actor=common.cli_actor()
         )
-    print(f"retired witness key {key.name} ({key.key_id}) of {key.partner_id}")
+    print(
+        translate(
+            WITNESS_KEY_RETIRED,
+            common.output_language(args),
+            name=key.name,
+            key=key.key_id,
+            partner=key.partner_id,
+        )
+    )
     return 0
