@@ -210,6 +210,13 @@ async def test_the_main_outputs_are_in_the_language(
         await run_beside("doctor", *data),
         await run_beside("staff", "list", *data),
         await run_beside("delivery", "list", *data),
+        await run_beside("partner", "list", *data),
+        await run_beside("partner", "show", "be-pol-liege", *data),
+        await run_beside("partner", "key", "list", "be-pol-liege", *data),
+        await run_beside("partner", "witness-key", "list", "be-pol-liege", *data),
+        await run_beside("cert", "expiry", *data),
+        await run_beside("keys", "list", *data),
+        await run_beside("policy", "show", *data),
     ]
     for said in outputs:
         assert "Traceback" not in said.err

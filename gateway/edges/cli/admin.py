@@ -7,7 +7,9 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from gateway.contract.partners import Certificate, Partner, PartnerState
+from babel.dates import format_date
+
+from gateway.contract.partners import Certificate, CertificateState, Partner, PartnerState
 from gateway.edges.cli import keys, witness_keys
 from gateway.edges.cli.common import (
     Handler,
@@ -270,7 +272,15 @@ async def run_partner_show(args: argparse.Namespace) -> int:
     print(translate(CERTIFICATES, language))
     print_table(
         headings(CERTIFICATE_HEADINGS, language),
-        [(c.fingerprint, c.serial[:16], c.not_after.isoformat(), c.state) for c in certificates],
+        [
+            (
+                c.fingerprint,
+                c.serial[:16],
+                format_date(c.not_after, "short", locale=language),
+                translate(CERTIFICATE_STATES.get(c.state, c.state), language),
+            )
+            for c in certificates
+        ],
     )
     return 0
 
@@ -388,10 +398,23 @@ PARTNER_STATES = {
     PartnerState.SUSPENDED: N_("suspended"),
     PartnerState.REVOKED: N_("revoked"),
 }
+CERTIFICATE_STATES = {
+    CertificateState.ACTIVE: N_("active"),
+    CertificateState.REVOKED: N_("revoked"),
+}
 CERTIFICATES = N_("certificates:")
 CERTIFICATE_HEADINGS = (N_("fingerprint (SHA-256)"), N_("serial"), N_("not after"), N_("state"))
 NOW_IN_STATE = N_("{id} is now {state}")
 CERTIFICATE_REVOKED = N_("revoked {fingerprint} of {id}")
+EXPIRY_HEADINGS = (
+    N_("holder"),
+    N_("use"),
+    N_("until"),
+    N_("days left"),
+    "",
+    N_("fingerprint"),
+)
+RENEW = N_("renew")
 CERTIFICATE = N_("certificate")
 FINGERPRINT = N_("fingerprint")
 CLIENT_CA = N_("client CA")
@@ -501,15 +524,17 @@ async def run_cert_expiry(args: argparse.Namespace) -> int:
         print(json.dumps([c.as_json(now) for c in found], indent=1))
         return 0
     warn = config.certificate_warn_days
+    language = output_language(args)
+    renew = translate(RENEW, language).upper()
     print_table(
-        ("holder", "use", "until", "days left", "", "fingerprint"),
+        headings(EXPIRY_HEADINGS, language),
         [
             (
                 c.holder,
                 c.use,
-                f"{c.not_after:%Y-%m-%d}",
+                format_date(c.not_after, "short", locale=language),
                 c.days_left(now),
-                "RENEW" if c.days_left(now) < warn else "",
+                renew if c.days_left(now) < warn else "",
                 c.fingerprint[:16],
             )
             for c in found

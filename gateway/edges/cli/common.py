@@ -131,8 +131,9 @@ def code_label(code_list: str, code: str, language: str) -> str:
 
 
 def headings(names: Sequence[str], language: str) -> list[str]:
-    """A table's column headings (message ids) in ``language``, in capitals."""
-    return [translate(name, language).upper() for name in names]
+    """A table's column headings (message ids; an empty one stays empty) in ``language``, in
+    capitals."""
+    return [translate(name, language).upper() if name else "" for name in names]
 
 
 def add_action(

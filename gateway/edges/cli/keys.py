@@ -18,6 +18,12 @@ from gateway.registry.admin.keys import add_partner_key, retire_partner_key
 
 KEY_ADDED: Final = N_("added key {key} ({suite}) for {partner}")
 KEY_RETIRED: Final = N_("retired key {key} of {partner}")
+KEY_STATES: Final = {
+    "valid": N_("valid"),
+    "not yet valid": N_("not yet valid"),
+    "expired": N_("expired"),
+    "retired": N_("retired"),
+}
 KEY_HEADINGS: Final = (N_("key id"), N_("suite"), N_("valid from"), N_("valid until"), N_("state"))
 
 
@@ -120,10 +126,17 @@ async def run_key_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(documents, indent=2))
         return 0
+    language = common.output_language(args)
     common.print_table(
-        common.headings(KEY_HEADINGS, common.output_language(args)),
+        common.headings(KEY_HEADINGS, language),
         [
-            (d["key_id"], d["suite"], d["valid_from"], d["valid_until"] or "-", d["state"])
+            (
+                d["key_id"],
+                d["suite"],
+                d["valid_from"],
+                d["valid_until"] or "-",
+                translate(KEY_STATES.get(str(d["state"]), str(d["state"])), language),
+            )
             for d in documents
         ],
     )

@@ -170,7 +170,8 @@ async def run_show(args: argparse.Namespace) -> int:
         print()
         print(f"{pointer}")
         label = translate(N_("original"), language)
-        print(f"  {label} ({original['language']}): {text}")
+        written = code_label("language", original["language"], language)
+        print(f"  {label} ({written}): {text}")
         if pointer in case["held"]:
             print(
                 translate(
@@ -180,7 +181,8 @@ async def run_show(args: argparse.Namespace) -> int:
         translated = translation["fields"].get(pointer)
         if translated is not None:
             source = _provenance(translated, language)
-            print(f"  {source} ({translated['language']}): {translated['text']}")
+            into = code_label("language", translated["language"], language)
+            print(f"  {source} ({into}): {translated['text']}")
     removed = case["removed"]
     for what, heading in _REMOVED:
         if removed[what]:
