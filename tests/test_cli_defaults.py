@@ -55,16 +55,20 @@ async def test_review_speaks_the_accounts_language_unless_told_otherwise(
     assert (code, out.strip()) == (0, "Er wacht niets op uw bureau.")
 
 
-async def test_a_refused_token_is_told_in_the_environments_language_or_english(
+async def test_a_refused_token_is_told_in_the_environments_language(
     gateway: RunningGateway,
 ) -> None:
-    """Before a token is accepted nobody's language is known: the gateway answers in English."""
+    """Before a token is accepted nobody's account is known: the environment's language."""
     staff = ("--url", gateway.staff_url, "--data-dir", str(gateway.layout.root))
-    code, _, err = await euregate(
-        "review", "list", *staff, environment={"EUREGATE_TOKEN": "egt_" + "x" * 52}
-    )
+    refused = {"EUREGATE_TOKEN": "egt_" + "x" * 52}
+    code, _, err = await euregate("review", "list", *staff, environment=refused)
     assert code == 1
     assert "Not signed in" in err
+    code, _, err = await euregate(
+        "review", "list", *staff, environment={**refused, "LANG": "de_DE.UTF-8"}
+    )
+    assert code == 1
+    assert "Nicht angemeldet" in err
 
 
 async def test_inbox_pull_speaks_the_partners_first_language(gateway: RunningGateway) -> None:

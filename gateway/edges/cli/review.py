@@ -342,7 +342,8 @@ async def _call(
     args: argparse.Namespace, call: Callable[[StaffClient], Awaitable[T]]
 ) -> tuple[T, str] | None:
     """Run ``call`` against the staff listener: its answer, and the language to speak (``--lang``,
-    else the account's, which the gateway answers in); or, on a refusal, None, said."""
+    else the account's, which the gateway answers in); or, on a refusal (in the language of the
+    environment when no account is known yet), None, said."""
     token = _token(args)
     if not token:
         print(f"euregate review: {translate(NO_TOKEN, output_language(args))}", file=sys.stderr)
@@ -350,7 +351,13 @@ async def _call(
     context = pki.client_ssl_context(
         certificate=None, private_key=None, server_ca=layout(args).ca_certificate
     )
-    desk = StaffClient(args.url, token=token, ssl_context=context, language=args.lang)
+    desk = StaffClient(
+        args.url,
+        token=token,
+        ssl_context=context,
+        language=output_language(args),
+        account_language_first=args.lang is None,
+    )
     try:
         async with desk:
             answer = await call(desk)
