@@ -185,9 +185,9 @@ def test_cert_webhook_keeps_an_existing_certificate(
 def test_an_empty_outbox_says_so(layout: DataDir, capsys: pytest.CaptureFixture[str]) -> None:
     data = ("--data-dir", str(layout.root))
 
-    assert run(capsys, "delivery", "list", *data)[:2] == (0, "no pushes in the outbox\n")
+    assert run(capsys, "delivery", "list", *data)[:2] == (0, "No pushes in the outbox.\n")
     assert run(capsys, "delivery", "list", "--state", "dead", *data)[1] == (
-        "no dead pushes in the outbox\n"
+        "No dead pushes in the outbox.\n"
     )
     assert run(capsys, "delivery", "list", "--json", *data)[1] == "[]\n"
 

@@ -51,8 +51,8 @@ def test_explain_prints_each_recipients_decision_with_rules_and_legal_basis(
         capsys, "policy", "explain", signal, "--as", "nl-pol-limburg", "--lang", "fr", *d
     )
     assert code == 0
-    assert "be-pol-liege (police, BE)" in out
-    assert "rule 2" in out
+    assert "be-pol-liege (services de police, Belgique)" in out
+    assert "règle 2" in out
 
 
 async def test_a_changed_rule_is_in_force_after_reload_and_a_broken_file_is_refused(

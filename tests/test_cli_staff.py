@@ -120,13 +120,13 @@ def staff_kinds(layout: DataDir) -> list[str]:
 def test_add_shows_the_second_factor_once_and_it_signs_the_person_in(cli: Cli) -> None:
     secret = cli.add()
     out = cli.seen[0]
-    assert "Added j.jansen (liaison_officer, desk NL)." in out
+    assert "Added j.jansen (liaison officer, desk NL)." in out
     assert f"otpauth://totp/Euregate:j.jansen?secret={secret}&issuer=Euregate" in out
     assert sign_in(cli.layout, "j.jansen", PASSWORD, secret).id == "j.jansen"
 
     code, listing, _ = cli("staff", "list")
     assert code == 0
-    assert re.search(r"^j\.jansen +liaison_officer +NL +en +active +- +Jan Jansen$", listing, re.M)
+    assert re.search(r"^j\.jansen +liaison officer +NL +en +active +- +Jan Jansen$", listing, re.M)
     code, listing, _ = cli("staff", "list", "--json")
     [account] = json.loads(listing)
     assert account["id"] == "j.jansen"
@@ -141,7 +141,7 @@ def test_add_shows_the_second_factor_once_and_it_signs_the_person_in(cli: Cli) -
 
 def test_the_messages_follow_lang(cli: Cli) -> None:
     cli.add("j.jansen", "--lang", "fr")
-    assert "j.jansen ajouté (liaison_officer, bureau NL)." in cli.seen[0]
+    assert "j.jansen ajouté (officier de liaison, bureau NL)." in cli.seen[0]
     assert "second facteur" in cli.seen[0]
 
 
@@ -284,7 +284,7 @@ def test_change_moves_a_person_to_another_role_and_desk(cli: Cli) -> None:
         "staff", "change", "j.jansen", "--role", "compliance", "--desk", "*", "--language", "de"
     )
     assert code == 0
-    assert "j.jansen: compliance, desk *, language de." in out
+    assert "j.jansen: compliance staff, language de." in out
     _, listing, _ = cli("staff", "list", "--json")
     [account] = json.loads(listing)
     assert (account["role"], account["desk"], account["language"], account["name"]) == (
@@ -337,7 +337,7 @@ def test_list_shows_where_an_account_is_blocked_and_unlock_lifts_it(cli: Cli) ->
             sign_in(cli.layout, "j.jansen", "a wrong passphrase", secret)
     code, listing, _ = cli("staff", "list")
     assert code == 0
-    assert re.search(r"^j\.jansen .* 127\.0\.0\.1 until \d{4}-\d\d-\d\dT", listing, re.M)
+    assert re.search(r"^j\.jansen .* 127\.0\.0\.1 until \d+/\d+/\d+, .* CES?T ", listing, re.M)
     _, listing, _ = cli("staff", "list", "--json")
     [account] = json.loads(listing)
     [block] = account["sign_in_blocks"]

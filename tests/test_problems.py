@@ -11,7 +11,12 @@ from gateway.infra.errors import EuregateError, FieldIssue
 from gateway.infra.i18n import LANGUAGES
 
 SAMPLE_PARAMS: dict[type[EuregateError], dict[str, object]] = {
-    errors.MalformedJson: {"reason": "Expecting value", "line": 2, "column": 5},
+    errors.MalformedJson: {
+        "reason": "number longer than {limit} characters",
+        "line": 2,
+        "column": 5,
+        "limit": 64,
+    },
     errors.BodyNotUtf8: {"offset": 7},
     errors.BodyTooDeep: {"limit": 64},
     errors.DuplicateMember: {"name": "schema"},
@@ -108,6 +113,7 @@ SAMPLE_PARAMS: dict[type[EuregateError], dict[str, object]] = {
     errors.PortInUse: {"host": "localhost", "port": 8443, "option": "--port"},
     errors.GatewayUnreachable: {"url": "https://localhost:8443", "reason": "connection refused"},
     errors.CommandFailed: {"error": "RuntimeError"},
+    errors.OptionsMissing: {"reason": "give --as PARTNER, or --cert and --key (and --ca)"},
 }
 ISSUE = FieldIssue("/urgency", "enum", "Must be one of: {expected}.", {"expected": "routine"})
 

@@ -6,8 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gateway.edges.problems import problem_document
 from gateway.staff import PASSWORDS, Passwords
-from gateway.staff.passwords import PASSWORD_MAX, PASSWORD_MIN, password_problems
+from gateway.staff.passwords import (
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    password_problems,
+    password_refusal,
+)
 
 
 def test_the_gateway_hashes_with_argon2id_at_rfc_9106_second_recommendation() -> None:
@@ -59,8 +65,10 @@ def test_a_hash_made_with_other_parameters_still_verifies_and_asks_to_be_redone(
 def test_a_password_too_short_too_long_or_naming_the_login_is_refused(
     password: str, complaint: str
 ) -> None:
-    problems = password_problems(password, staff_id="j.jansen")
-    assert any(complaint in problem for problem in problems)
+    refusal = password_refusal(password_problems(password, staff_id="j.jansen"))
+    assert complaint in str(refusal)
+    french = str(problem_document(refusal, language="fr")["detail"])
+    assert french.startswith("un mot de passe")
 
 
 @settings(max_examples=50)

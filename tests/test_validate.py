@@ -29,6 +29,7 @@ from gateway.contract.validate import (
 )
 from gateway.edges.cli import main
 from gateway.edges.cli.schema import environment_language
+from gateway.edges.problems import problem_document
 from gateway.infra.errors import (
     BodyNotUtf8,
     BodyTooDeep,
@@ -138,7 +139,11 @@ def test_a_refused_literal_is_named_at_its_line_and_column(
 ) -> None:
     with pytest.raises(MalformedJson) as caught:
         parse_json(body)
-    assert caught.value.params == {"reason": reason, "line": line, "column": column}
+    document = problem_document(caught.value, language="en")
+    assert document["detail"] == (
+        f"The body is not valid JSON: {reason} at line {line}, column {column}."
+    )
+    assert (document["line"], document["column"]) == (line, column)
 
 
 def test_every_surrogate_pair_is_fine() -> None:
@@ -762,7 +767,10 @@ def test_schema_validate_reports_malformed_json_and_unreadable_files(
     malformed.write_bytes(b'{"schema": }')
     code, out, _ = run(capsys, "schema", "validate", str(malformed))
     assert code == 1
-    detail = "The body is not valid JSON: Expecting value at line 1, column 12."
+    detail = (
+        "The body is not valid JSON: a value was expected (a string, number, object, array, "
+        "true, false or null) at line 1, column 12."
+    )
     assert out == f"{malformed}: {detail}\n"
     code, _, err = run(capsys, "schema", "validate", str(malformed), str(tmp_path / "missing.json"))
     assert code == 2

@@ -32,7 +32,7 @@ from typing import Any, Final
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from gateway.contract import json_pointer
+from gateway.contract import json_pointer, json_reasons
 from gateway.contract.signal import (
     ENTITY_LISTS,
     HOLDER_KINDS,
@@ -157,7 +157,7 @@ def parse_json(raw: bytes) -> object:
     escapes, and nesting deeper than :data:`MAX_DEPTH`.
     """
     if raw.startswith(codecs.BOM_UTF8):
-        raise MalformedJson(reason="byte order mark before the JSON text", line=1, column=1)
+        raise MalformedJson(reason=json_reasons.BYTE_ORDER_MARK, line=1, column=1)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -172,9 +172,17 @@ def parse_json(raw: bytes) -> object:
             parse_float=_float,
         )
     except json.JSONDecodeError as exc:
-        raise MalformedJson(reason=exc.msg, line=exc.lineno, column=exc.colno) from None
+        raise MalformedJson(
+            reason=json_reasons.parser_reason(exc.msg), line=exc.lineno, column=exc.colno
+        ) from None
     except _Refused as exc:
-        raise _malformed_at(text, _literal_offset(text, exc.literal), exc.reason) from None
+        raise _malformed_at(
+            text,
+            _literal_offset(text, exc.literal),
+            exc.reason,
+            literal=exc.literal,
+            limit=MAX_NUMBER_LENGTH,
+        ) from None
     if "\\u" in text:
         _check_surrogates(text)
     return document
@@ -206,21 +214,21 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _refuse_constant(literal: str) -> object:
-    raise _Refused(literal, f"{literal} is not a JSON number")
+    raise _Refused(literal, json_reasons.NOT_A_NUMBER)
 
 
 def _integer(literal: str) -> int:
     if len(literal) > MAX_NUMBER_LENGTH:
-        raise _Refused(literal, f"number longer than {MAX_NUMBER_LENGTH} characters")
+        raise _Refused(literal, json_reasons.NUMBER_TOO_LONG)
     return int(literal)
 
 
 def _float(literal: str) -> float:
     if len(literal) > MAX_NUMBER_LENGTH:
-        raise _Refused(literal, f"number longer than {MAX_NUMBER_LENGTH} characters")
+        raise _Refused(literal, json_reasons.NUMBER_TOO_LONG)
     value = float(literal)
     if not math.isfinite(value):
-        raise _Refused(literal, "number too large for a double")
+        raise _Refused(literal, json_reasons.NUMBER_TOO_LARGE)
     return value
 
 
@@ -242,20 +250,20 @@ def _check_surrogates(text: str) -> None:
         code = int(match.group(1), 16) if match.group(1) else -1
         if high_end >= 0:
             if match.start() != high_end or not 0xDC00 <= code <= 0xDFFF:
-                raise _malformed_at(text, high_end - 6, "unpaired UTF-16 surrogate escape")
+                raise _malformed_at(text, high_end - 6, json_reasons.UNPAIRED_SURROGATE)
             high_end = -1
         elif 0xD800 <= code <= 0xDBFF:
             high_end = match.end()
         elif 0xDC00 <= code <= 0xDFFF:
-            raise _malformed_at(text, match.start(), "unpaired UTF-16 surrogate escape")
+            raise _malformed_at(text, match.start(), json_reasons.UNPAIRED_SURROGATE)
     if high_end >= 0:
-        raise _malformed_at(text, high_end - 6, "unpaired UTF-16 surrogate escape")
+        raise _malformed_at(text, high_end - 6, json_reasons.UNPAIRED_SURROGATE)
 
 
-def _malformed_at(text: str, offset: int, reason: str) -> MalformedJson:
+def _malformed_at(text: str, offset: int, reason: str, **params: object) -> MalformedJson:
     line = text.count("\n", 0, offset) + 1
     column = offset - text.rfind("\n", 0, offset)
-    return MalformedJson(reason=reason, line=line, column=column)
+    return MalformedJson(reason=reason, line=line, column=column, **params)
 
 
 # --- validate ---------------------------------------------------------------------------

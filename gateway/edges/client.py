@@ -59,6 +59,19 @@ class Problem(ClientFailure):
         return list(errors) if isinstance(errors, list) else []
 
 
+@dataclass(frozen=True)
+class Submitted:
+    """The gateway's answer to a signal: 202 when it is new, 200 when it was received before
+    (the same ``sender_reference`` and body), with the receipt either way."""
+
+    status: int
+    receipt: dict[str, Any]
+
+    @property
+    def received_before(self) -> bool:
+        return self.status == 200
+
+
 class JsonClient:
     """JSON over HTTPS to one of the gateway's listeners, problems raised as :class:`Problem`."""
 
@@ -67,13 +80,17 @@ class JsonClient:
         base_url: str,
         *,
         ssl_context: ssl.SSLContext,
-        language: str = "en",
+        language: str | None = "en",
         timeout: float = 30.0,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        """``language`` is asked for in ``Accept-Language``; None asks for none, and the
+        gateway answers in the language it knows for the caller (:attr:`answered_language`)."""
         self._base_url = base_url.rstrip("/")
         self._ssl = ssl_context
-        self._headers = {"Accept-Language": language, **(headers or {})}
+        asked = {} if language is None else {"Accept-Language": language}
+        self._headers = {**asked, **(headers or {})}
+        self.answered_language: str | None = language
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
 
@@ -105,6 +122,9 @@ class JsonClient:
             ) as response:
                 text = await response.text()
                 status = response.status
+                self.answered_language = response.headers.get(
+                    "Content-Language", self.answered_language
+                )
         except (aiohttp.ClientError, TimeoutError, ssl.SSLError) as exc:
             raise Unreachable(self._base_url, exc) from exc
         if status >= 400:
@@ -150,10 +170,16 @@ class EuregateClient(AuditLogReader):
 
     async def post_signal(self, signal: Mapping[str, Any] | bytes) -> dict[str, Any]:
         """Post a signal; the receipt on 202 (new) or 200 (the same signal sent before)."""
+        return (await self.submit_signal(signal)).receipt
+
+    async def submit_signal(self, signal: Mapping[str, Any] | bytes) -> Submitted:
+        """Post a signal; its receipt, and whether the gateway took it as new or had
+        received it before."""
         body = signal if isinstance(signal, bytes) else json.dumps(signal).encode()
-        return await self._request(
+        status, text = await self._exchange(
             "POST", "/v1/signals", data=body, headers={"Content-Type": "application/json"}
         )
+        return Submitted(status=status, receipt=_json_object(status, text))
 
     async def explain(self, signal: Mapping[str, Any] | bytes) -> dict[str, Any]:
         """What posting ``signal`` would decide for each recipient, and why; nothing is kept."""

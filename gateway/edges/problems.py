@@ -41,8 +41,14 @@ def issue_document(issue: FieldIssue, language: str) -> dict[str, object]:
 
 
 def _translated(params: dict[str, object], language: str) -> dict[str, object]:
-    """Parameters that are themselves message ids (such as a refusal reason) translate too."""
-    return {
-        name: translate(value, language) if name == "reason" and isinstance(value, str) else value
-        for name, value in params.items()
-    }
+    """Parameters that are themselves message ids (such as a refusal reason) translate too,
+    with the other parameters filling their placeholders."""
+    reason = params.get("reason_id", params.get("reason"))
+    if not isinstance(reason, str):
+        return params
+    others = {name: value for name, value in params.items() if name not in ("reason", "reason_id")}
+    try:
+        said = translate(reason, language, **others) if others else translate(reason, language)
+    except (KeyError, IndexError, ValueError):
+        said = translate(reason, language)
+    return {**params, "reason": said}

@@ -39,6 +39,9 @@ MEMORY = web.AppKey("memory", MemoryDesk)
 AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
 ACCOUNT = web.RequestKey("account", StaffAccount)
 MAX_STAFF_BODY = 256 * 1024
+ACCOUNT_LANGUAGE = "account-language"
+"""The preference (``Prefer``) for the account's language over ``Accept-Language``, which
+then says only the language of a refusal before the token is known."""
 
 
 def create_staff_app(
@@ -67,10 +70,11 @@ async def _close_authenticator(app: web.Application) -> None:
 
 @web.middleware
 async def token_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """The API (``/v1/``) answers API tokens only; other paths (the web pages) sign people
-    in their own way. Refusals are counted per address, not written one by one, and an
-    address with too many is answered 429 before its token is looked up
-    (:mod:`gateway.edges.refusals`)."""
+    """The API (``/v1/``) answers API tokens only, in the account's language unless the request
+    asks for another (``Accept-Language`` without ``Prefer: account-language``, RFC 7240);
+    other paths (the web pages) sign people in their own way. Refusals are counted per
+    address, not written one by one, and an address with too many is answered 429 before its
+    token is looked up (:mod:`gateway.edges.refusals`)."""
     if not request.path.startswith(API_PREFIX):
         return await handler(request)
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
@@ -79,7 +83,12 @@ async def token_middleware(request: web.Request, handler: Handler) -> web.Stream
         account = await request.app[AUTHENTICATOR].authenticate_token(bearer)
     request[ACCOUNT] = account
     request[ACTOR] = f"staff:{account.id}"
-    return await handler(request)
+    asked = request.headers.get("Accept-Language")
+    if asked is None or ACCOUNT_LANGUAGE in request.headers.get("Prefer", ""):
+        request[LANGUAGE] = account.language
+    response = await handler(request)
+    response.headers["Content-Language"] = request[LANGUAGE]
+    return response
 
 
 async def get_queue(request: web.Request) -> web.Response:

@@ -24,15 +24,19 @@ class StaffClient(AuditLogReader):
         *,
         token: str,
         ssl_context: ssl.SSLContext,
-        language: str = "en",
+        language: str | None = "en",
+        account_language_first: bool = False,
         timeout: float = 60.0,
     ) -> None:
+        """``account_language_first``: answers in the account's language, ``language`` only
+        for a refusal before the token is known (``Prefer: account-language``)."""
+        preference = {"Prefer": "account-language"} if account_language_first else {}
         super().__init__(
             base_url,
             ssl_context=ssl_context,
             language=language,
             timeout=timeout,
-            headers={"Authorization": f"Bearer {token}"},
+            headers={"Authorization": f"Bearer {token}", **preference},
         )
 
     async def queue(self) -> list[dict[str, Any]]:

@@ -38,6 +38,7 @@ from gateway.infra.audit import events, refs, timestamp
 from gateway.infra.clock import Clock
 from gateway.infra.config import DataDir, Settings
 from gateway.infra.errors import RegistryError, StorageUnavailable
+from gateway.infra.i18n import N_
 from gateway.infra.logs import get_logger
 from gateway.store import Delivery, DeliveryState, InboxEnvelope, Store
 
@@ -93,8 +94,10 @@ def webhook_ssl_context(settings: Settings, layout: DataDir) -> ssl.SSLContext:
     """Mutual TLS towards webhooks: the gateway's client certificate, the configured CA."""
     if not layout.gateway_client_certificate.exists():
         raise RegistryError(
-            "the gateway has no client certificate for webhooks at {path}; "
-            "run `euregate init` to create it",
+            N_(
+                "the gateway has no client certificate for webhooks at {path}; "
+                "run `euregate init` to create it"
+            ),
             path=layout.gateway_client_certificate,
         )
     return pki.client_ssl_context(

@@ -15,6 +15,7 @@ from typing import Final
 from gateway.infra import pki
 from gateway.infra.config import DataDir
 from gateway.infra.errors import RegistryError
+from gateway.infra.i18n import N_
 from gateway.infra.keyring import open_keyring
 from gateway.infra.seal import Signer
 from gateway.infra.vault import MasterKey, SealedBlob
@@ -28,7 +29,7 @@ def require_data_dir(layout: DataDir) -> DataDir:
     PostgreSQL, its signing key); :class:`RegistryError` saying so otherwise."""
     if not (layout.database.exists() or layout.signing_key.exists()):
         raise RegistryError(
-            "no Euregate data directory at {path}; run `euregate init` first", path=layout.root
+            N_("no Euregate data directory at {path}; run `euregate init` first"), path=layout.root
         )
     return layout
 

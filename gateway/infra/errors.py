@@ -176,8 +176,10 @@ class MalformedJson(MalformedBody):
     title = N_("Malformed JSON")
     detail_message = N_("The body is not valid JSON: {reason} at line {line}, column {column}.")
 
-    def __init__(self, *, reason: str, line: int, column: int) -> None:
-        super().__init__(reason=reason, line=line, column=column)
+    def __init__(self, *, reason: str, line: int, column: int, **reason_params: object) -> None:
+        """``reason`` is a message id (:mod:`gateway.contract.json_reasons`), its placeholders
+        filled by ``reason_params``."""
+        super().__init__(reason=reason, line=line, column=column, **reason_params)
 
     def extensions(self) -> dict[str, object]:
         return {"line": self.params["line"], "column": self.params["column"]}
@@ -413,7 +415,11 @@ class RegistryError(EuregateError):
     detail_message = N_("{reason}")
 
     def __init__(self, reason: str, **params: object) -> None:
-        super().__init__(reason=reason.format(**params) if params else reason)
+        """``reason`` is a message id (marked ``N_``) with ``params`` for its placeholders, or
+        a sentence already made; ``reason_id`` keeps the id, translated when the refusal is
+        told."""
+        made = reason.format(**params) if params else reason
+        super().__init__(**params, reason=made, reason_id=reason)
 
 
 class SettingInvalid(EuregateError):
@@ -682,6 +688,18 @@ class UnknownPartnerName(CommandMistake):
     @property
     def detail_id(self) -> str:
         return self.suggesting_message if self.params["suggestion"] else self.detail_message
+
+
+class OptionsMissing(CommandMistake):
+    """A command lacks what only its options can give (credentials, a token); ``reason``, a
+    message id, says which and how to give them."""
+
+    kind = "options-missing"
+    title = N_("Options missing")
+    detail_message = N_("{reason}")
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason=reason)
 
 
 class FileUnreadable(CommandMistake):

@@ -37,7 +37,7 @@ from gateway.staff import totp as totp_
 from gateway.staff.accounts import STAFF_ID, StaffAccount
 from gateway.staff.hashing import DEFAULT_WORKERS, HashingPool
 from gateway.staff.login import LoginResult, Refusal, StaffRecord, verify_login
-from gateway.staff.passwords import PASSWORDS, Passwords, password_problems
+from gateway.staff.passwords import PASSWORDS, Passwords, password_problems, password_refusal
 from gateway.staff.proposals import halves_match
 from gateway.staff.throttle import Failures, ThrottlePolicy
 
@@ -93,7 +93,7 @@ class Authenticator:
         wrong."""
         problems = password_problems(password, staff_id=staff_id)
         if problems:
-            raise RegistryError("; ".join(problems))
+            raise password_refusal(problems)
         attempt = await self._admit(staff_id, address)
         codes = await self._store.enrolment_codes(staff_id, attempt.now)
         code = next(

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Final
 
 from gateway.infra.errors import RegistryError
+from gateway.infra.i18n import N_
 
 CONFIG_FILE: Final = Path("/etc/euregate/euregate.toml")
 DATA_DIR: Final = Path("/var/lib/euregate")
@@ -40,7 +41,7 @@ class Owner:
         try:
             entry = pwd.getpwnam(name)
         except KeyError:
-            raise RegistryError("no user account {name} on this machine", name=name) from None
+            raise RegistryError(N_("no user account {name} on this machine"), name=name) from None
         return cls(name=name, uid=entry.pw_uid, gid=entry.pw_gid)
 
 
@@ -63,7 +64,7 @@ def _give(path: Path, owner: Owner) -> None:
         os.chown(path, owner.uid, owner.gid, follow_symlinks=False)
     except PermissionError:
         raise RegistryError(
-            "only root can give {path} to {owner}; run the command as root",
+            N_("only root can give {path} to {owner}; run the command as root"),
             path=path,
             owner=owner.name,
         ) from None

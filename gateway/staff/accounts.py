@@ -15,7 +15,7 @@ from typing import Final
 
 from gateway.contract.partners import COUNTRIES, PARTNER_ID, Partner
 from gateway.infra.errors import RegistryError
-from gateway.infra.i18n import LANGUAGES
+from gateway.infra.i18n import LANGUAGES, N_
 
 STAFF_ID: Final = re.compile(r"^[a-z][a-z0-9]*(?:[.-][a-z0-9]+)*$")
 STAFF_ID_MAX: Final = 64
@@ -46,12 +46,12 @@ class Desk:
 
     def __post_init__(self) -> None:
         if self.everything + (self.country is not None) + bool(self.partners) != 1:
-            raise RegistryError("a desk is *, a country or a list of partner ids")
+            raise RegistryError(N_("a desk is *, a country or a list of partner ids"))
         if self.country is not None and self.country not in COUNTRIES:
-            raise RegistryError("desk country must be one of {c}", c=", ".join(COUNTRIES))
+            raise RegistryError(N_("desk country must be one of {c}"), c=", ".join(COUNTRIES))
         for partner_id in self.partners:
             if not PARTNER_ID.match(partner_id):
-                raise RegistryError("desk partner {id} is not a partner id", id=partner_id)
+                raise RegistryError(N_("desk partner {id} is not a partner id"), id=partner_id)
 
     @classmethod
     def parse(cls, text: str) -> Desk:

@@ -15,6 +15,9 @@ from typing import Final
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from gateway.infra.errors import RegistryError
+from gateway.infra.i18n import N_
+
 PASSWORD_MIN: Final = 12
 PASSWORD_MAX: Final = 1024
 
@@ -75,11 +78,21 @@ class Passwords:
 PASSWORDS: Final = Passwords()
 
 
+PASSWORD_LENGTH: Final = N_("a password has {min} to {max} characters")
+PASSWORD_HOLDS_LOGIN: Final = N_("a password must not contain the login name")
+
+
 def password_problems(password: str, *, staff_id: str) -> list[str]:
-    """What keeps ``password`` from being set: length, and not being the login name."""
+    """What keeps ``password`` from being set: length, and not being the login name; message
+    ids, their placeholders filled by :func:`password_refusal`."""
     problems = []
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-        problems.append(f"a password has {PASSWORD_MIN} to {PASSWORD_MAX} characters")
+        problems.append(PASSWORD_LENGTH)
     if staff_id.lower() in password.lower():
-        problems.append("a password must not contain the login name")
+        problems.append(PASSWORD_HOLDS_LOGIN)
     return problems
+
+
+def password_refusal(problems: list[str]) -> RegistryError:
+    """The refusal of a password for the first of its ``problems``, to translate."""
+    return RegistryError(problems[0], min=PASSWORD_MIN, max=PASSWORD_MAX)

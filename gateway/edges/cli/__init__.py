@@ -33,8 +33,10 @@ from gateway.edges.cli import (
 )
 from gateway.edges.cli.common import output_language
 from gateway.edges.cli.failures import explained
+from gateway.edges.cli.language import TranslatedParser, chosen_language, language_of_argv, speaking
 from gateway.edges.problems import problem_document
 from gateway.infra.errors import CommandMistake
+from gateway.infra.i18n import N_
 from gateway.infra.vault import VaultError
 
 DEBUG = "--debug"
@@ -61,12 +63,15 @@ COMMAND_GROUPS = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    """Every command's parser; its help is printed in the language :func:`speaking` sets."""
+    parser = TranslatedParser(
         prog="euregate",
-        description="Euregate, the information-exchange gateway of the Meuse-Rhine Euregio.",
+        description=N_("Euregate, the information-exchange gateway of the Meuse-Rhine Euregio."),
     )
     parser.add_argument(
-        DEBUG, action="store_true", help="show the traceback of an error (anywhere on the line)"
+        DEBUG,
+        action="store_true",
+        help=N_("show the traceback of an error (anywhere on the line)"),
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for group in COMMAND_GROUPS:
@@ -82,7 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `euregate ... | head` ends quietly
     given = list(sys.argv[1:] if argv is None else argv)
     debug = DEBUG in given or bool(os.environ.get("EUREGATE_DEBUG"))
-    args = build_parser().parse_args([arg for arg in given if arg != DEBUG])
+    with speaking(chosen_language(language_of_argv(given))):
+        args = build_parser().parse_args([arg for arg in given if arg != DEBUG])
     try:
         code: int = asyncio.run(args.handler(args))
     except KeyboardInterrupt:

@@ -54,64 +54,85 @@ INCLUDED: Final = N_(
     "checkpoint of {size} entries (root {root})."
 )
 NOT_VERIFIED: Final = N_("NOT VERIFIED: {detail}")
+CHAIN_INTACT: Final = N_("audit chain intact: {count} entries, last hash {hash}")
+CHAIN_BROKEN: Final = N_(
+    "audit chain BROKEN at entry {seq}: {reason} ({count} entries before it are intact)"
+)
+CANNOT_REACH: Final = N_("cannot reach the gateway: {reason}")
+EXPORT_VERIFIED: Final = N_(
+    "verified: {file} ({rows} rows, sha256 {sha256}), signed by gateway key {key}, exported "
+    "{at} by {by}"
+)
+ROWS_PROVEN: Final = N_(
+    "every row proven by its audit entry in the gateway's checkpoint of {size} entries "
+    "(root {root})"
+)
 
 
 def register(commands: Subparsers) -> None:
-    group = commands.add_parser("audit", help="the audit log").add_subparsers(
+    group = commands.add_parser("audit", help=N_("the audit log")).add_subparsers(
         dest="audit_command", required=True, metavar="ACTION"
     )
     check = add_action(
-        group, "verify", "walk the hash chain; or prove the log consistent with a checkpoint",
+        group, "verify", N_("walk the hash chain; or prove the log consistent with a checkpoint"),
         run_audit_verify,
     )  # fmt: skip
-    check.add_argument("--json", action="store_true", help="machine-readable output")
+    check.add_argument("--json", action="store_true", help=N_("machine-readable output"))
     check.add_argument(
         "--checkpoint",
         type=Path,
         metavar="FILE",
-        help="a checkpoint saved earlier (`audit checkpoint --out`, a witness's): prove the log "
-        "still has its tree, instead of walking the chain",
+        help=N_(
+            "a checkpoint saved earlier (`audit checkpoint --out`, a witness's): prove the log "
+            "still has its tree, instead of walking the chain"
+        ),
     )
     _add_keys(check)
 
-    latest = add_action(group, "checkpoint", "the latest signed checkpoint", run_checkpoint)
-    latest.add_argument("--out", type=Path, metavar="FILE", help="write it here, not to stdout")
-    latest.add_argument("--json", action="store_true", help="size, root, note and cosigners")
+    latest = add_action(group, "checkpoint", N_("the latest signed checkpoint"), run_checkpoint)
+    latest.add_argument("--out", type=Path, metavar="FILE", help=N_("write it here, not to stdout"))
+    latest.add_argument("--json", action="store_true", help=N_("size, root, note and cosigners"))
 
     prove = add_action(
-        group, "prove", "check that a receipt's entry is in a signed checkpoint", run_prove
+        group, "prove", N_("check that a receipt's entry is in a signed checkpoint"), run_prove
     )
-    prove.add_argument("receipt", type=Path, metavar="RECEIPT.json", help="`send --json` output")
+    prove.add_argument(
+        "receipt", type=Path, metavar="RECEIPT.json", help=N_("`send --json` output")
+    )
     prove.add_argument(
         "--checkpoint",
         type=Path,
         metavar="FILE",
-        help="a checkpoint kept earlier (default: the gateway's latest)",
+        help=N_("a checkpoint kept earlier (default: the gateway's latest)"),
     )
     prove.add_argument(
         "--keys",
         type=Path,
         default=None,
-        help="the gateway's public keys as GET /v1/gateway/keys served them, kept earlier "
-        "(default: asked of the gateway)",
+        help=N_(
+            "the gateway's public keys as GET /v1/gateway/keys served them, kept earlier "
+            "(default: asked of the gateway)"
+        ),
     )
     add_connection(prove)
 
     exported = add_action(
         group,
         "export-verify",
-        "check an audit export against its manifest and the gateway's signature",
+        N_("check an audit export against its manifest and the gateway's signature"),
         run_audit_export_verify,
     )
-    exported.add_argument("file", type=Path, help="the exported CSV or JSON file")
-    exported.add_argument("manifest", type=Path, help="its .manifest.json")
+    exported.add_argument("file", type=Path, help=N_("the exported CSV or JSON file"))
+    exported.add_argument("manifest", type=Path, help=N_("its .manifest.json"))
     exported.add_argument(
         "--entries",
         type=Path,
         default=None,
         metavar="FILE",
-        help="the audit entries that prove its rows (default: the .entries.json the manifest "
-        "names, beside it)",
+        help=N_(
+            "the audit entries that prove its rows (default: the .entries.json the manifest "
+            "names, beside it)"
+        ),
     )
     _add_keys(exported)
 
@@ -121,8 +142,10 @@ def _add_keys(parser: argparse.ArgumentParser) -> None:
         "--keys",
         type=Path,
         default=None,
-        help="the gateway's public keys as GET /v1/gateway/keys served them "
-        "(default: the keys in the data directory)",
+        help=N_(
+            "the gateway's public keys as GET /v1/gateway/keys served them "
+            "(default: the keys in the data directory)"
+        ),
     )
 
 
@@ -155,11 +178,21 @@ async def run_audit_verify(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({**asdict(result), "ok": result.ok}))
     elif result.ok:
-        print(f"audit chain intact: {result.checked} entries, last hash {result.last_hash}")
-    else:
         print(
-            f"audit chain BROKEN at entry {result.first_bad_seq}: {result.reason} "
-            f"({result.checked} entries before it are intact)"
+            translate(
+                CHAIN_INTACT, output_language(args), count=result.checked, hash=result.last_hash
+            )
+        )
+    else:
+        language = output_language(args)
+        print(
+            translate(
+                CHAIN_BROKEN,
+                language,
+                seq=result.first_bad_seq,
+                reason=translate(result.reason, language) if result.reason else "-",
+                count=result.checked,
+            )
         )
     return 0 if result.ok else 1
 
@@ -250,12 +283,14 @@ async def run_prove(args: argparse.Namespace) -> int:
         print(_refused(refusal, language))
         return 1
     except Problem as problem:
-        print(f"euregate audit prove: {problem}", file=sys.stderr)
+        detail = problem.document.get("detail", problem.document.get("title", problem.status))
+        print(f"euregate audit prove: {detail}", file=sys.stderr)
         return 2
     except Unreachable:
         raise
     except ClientFailure as failure:
-        print(f"euregate audit prove: cannot reach the gateway: {failure}", file=sys.stderr)
+        said = translate(CANNOT_REACH, language, reason=failure)
+        print(f"euregate audit prove: {said}", file=sys.stderr)
         return 2
     print(
         translate(
@@ -281,20 +316,25 @@ async def run_audit_export_verify(args: argparse.Namespace) -> int:
     stated = manifest.get("audit_entries") if isinstance(manifest, dict) else None
     if not problems and isinstance(stated, dict):
         problems = _entries_problems(args, data, manifest, stated, known)
+    language = output_language(args)
     if problems:
         for problem in problems:
-            print(f"NOT VERIFIED: {problem}")
+            print(translate(NOT_VERIFIED, language, detail=problem))
         return 1
     print(
-        f"verified: {args.file.name} ({manifest['rows']} rows, sha256 {manifest['sha256']}), "
-        f"signed by gateway key {manifest['key_id']}, exported {manifest['exported_at']} "
-        f"by {manifest['exported_by']}"
+        translate(
+            EXPORT_VERIFIED,
+            language,
+            file=args.file.name,
+            rows=manifest["rows"],
+            sha256=manifest["sha256"],
+            key=manifest["key_id"],
+            at=manifest["exported_at"],
+            by=manifest["exported_by"],
+        )
     )
     if isinstance(stated, dict):
-        print(
-            f"every row proven by its audit entry in the gateway's checkpoint of "
-            f"{stated['size']} entries (root {stated['root']})"
-        )
+        print(translate(ROWS_PROVEN, language, size=stated["size"], root=stated["root"]))
     return 0
 
 

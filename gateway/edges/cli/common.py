@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, TypeAlias
 
+from gateway.edges.cli.language import chosen_language
 from gateway.infra.audit import refs
 from gateway.infra.audit.refs import Ref
 from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir, Settings, load_settings
 from gateway.infra.datafiles import require_data_dir
-from gateway.infra.i18n import LANGUAGES, N_, negotiate, translate
+from gateway.infra.i18n import LANGUAGES, N_, translate
+from gateway.render.labels import label
 from gateway.store import Store
 from gateway.store.backend import maintenance_for, store_for
 from gateway.store.interface.maintenance import StoreMaintenance
@@ -26,28 +27,40 @@ Handler: TypeAlias = Callable[[argparse.Namespace], Awaitable[int]]
 
 
 def add_data_dir(parser: argparse.ArgumentParser) -> None:
-    """``--data-dir``, and ``--config``: the file the settings come from."""
+    """``--data-dir``, ``--config`` (the file the settings come from), ``--database`` and
+    ``--lang``: what every command that works on a deployment takes."""
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        help=N_("language of the messages (default: the environment's, else English)"),
+    )
     parser.add_argument(
         "--data-dir",
         type=Path,
         default=None,
-        help="data directory (default: $EUREGATE_DATA_DIR, the configuration file's, or ./data)",
+        help=N_(
+            "data directory (default: $EUREGATE_DATA_DIR, the configuration file's, or ./data)"
+        ),
     )
     parser.add_argument(
         "--config",
         type=Path,
         default=None,
         metavar="FILE",
-        help="a TOML file of settings, such as /etc/euregate/euregate.toml "
-        "(default: $EUREGATE_CONFIG, or none)",
+        help=N_(
+            "a TOML file of settings, such as /etc/euregate/euregate.toml "
+            "(default: $EUREGATE_CONFIG, or none)"
+        ),
     )
     parser.add_argument(
         "--database",
         dest="database_url",
         default=None,
         metavar="URL",
-        help="a PostgreSQL database, postgresql://... (default: $EUREGATE_DATABASE_URL, the "
-        "configuration file's, or the SQLite database in the data directory)",
+        help=N_(
+            "a PostgreSQL database, postgresql://... (default: $EUREGATE_DATABASE_URL, the "
+            "configuration file's, or the SQLite database in the data directory)"
+        ),
     )
 
 
@@ -109,6 +122,20 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Non
         )
 
 
+def code_label(code_list: str, code: str, language: str) -> str:
+    """``code`` of ``code_list`` by its label in ``language``; a code the list lacks as it is."""
+    try:
+        return label(code_list, code, language)
+    except KeyError:
+        return code
+
+
+def headings(names: Sequence[str], language: str) -> list[str]:
+    """A table's column headings (message ids; an empty one stays empty) in ``language``, in
+    capitals."""
+    return [translate(name, language).upper() if name else "" for name in names]
+
+
 def add_action(
     actions: Subparsers,
     name: str,
@@ -118,15 +145,15 @@ def add_action(
     """A sub-command with ``--data-dir`` and ``--lang``, run by ``handler``."""
     parser = actions.add_parser(name, help=text)
     add_data_dir(parser)
-    parser.add_argument("--lang", choices=LANGUAGES, help="language of the messages")
     parser.set_defaults(handler=handler)
     return parser
 
 
-def output_language(args: argparse.Namespace) -> str:
-    """``--lang``, else the terminal's language (``$LANGUAGE``, ``$LANG``), else English."""
-    chosen: str | None = getattr(args, "lang", None)
-    return chosen or negotiate(os.environ.get("LANGUAGE") or os.environ.get("LANG", "")[:2])
+def output_language(args: argparse.Namespace, *, known: str | None = None) -> str:
+    """``--lang``, else the language the gateway ``known``s for the person (a staff account's,
+    a partner's first), else the environment's (``$LANGUAGE``, ``$LC_ALL``, ``$LANG``), else
+    English."""
+    return chosen_language(getattr(args, "lang", None), known)
 
 
 MORE_NOT_LISTED: Final = N_("\u2026 and {count} more error(s), not listed.")

@@ -15,7 +15,7 @@ from gateway.edges.cli.common import (
     output_language,
     settings,
 )
-from gateway.infra.i18n import LANGUAGES, N_, translate
+from gateway.infra.i18n import N_, translate
 from gateway.registry.doctor import Finding, Status, examine
 
 STATUS_LABELS: Final = {
@@ -28,12 +28,11 @@ SUMMARY: Final = N_("{errors} error(s), {warnings} warning(s).")
 
 def register(commands: Subparsers) -> None:
     parser = commands.add_parser(
-        "doctor", help="check a deployment: what is wrong, and how to fix it"
+        "doctor", help=N_("check a deployment: what is wrong, and how to fix it")
     )
     add_data_dir(parser)
-    parser.add_argument("--lang", choices=LANGUAGES, help="language of the messages")
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.add_argument("--strict", action="store_true", help="warnings fail too (exit code 1)")
+    parser.add_argument("--json", action="store_true", help=N_("machine-readable output"))
+    parser.add_argument("--strict", action="store_true", help=N_("warnings fail too (exit code 1)"))
     parser.set_defaults(handler=run_doctor)
 
 

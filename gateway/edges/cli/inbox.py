@@ -11,34 +11,43 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
-from gateway.edges.cli.common import Subparsers, add_data_dir, settings
-from gateway.edges.cli.partner_side import add_connection, known_partner, partner_client
+from gateway.edges.cli.common import Subparsers, add_data_dir, output_language, settings
+from gateway.edges.cli.partner_side import (
+    add_connection,
+    known_partner,
+    partner_client,
+    partner_language,
+)
 from gateway.edges.client import ClientFailure, EuregateClient, Problem, Unreachable, open_message
+from gateway.edges.problems import problem_document
 from gateway.infra import seal
 from gateway.infra.config import DataDir
 from gateway.infra.errors import EnvelopeRefused
-from gateway.infra.i18n import LANGUAGES, N_, translate
+from gateway.infra.i18n import N_, translate
+
+NO_NEW_MESSAGES: Final = N_("No new messages.")
+CANNOT_REACH: Final = N_("cannot reach the gateway: {reason}")
+REFUSAL: Final = N_("refused ({status}): {title}: {detail}")
 
 
 def register(commands: Subparsers) -> None:
-    group = commands.add_parser("inbox", help="a partner's inbox: pull, decrypt, acknowledge")
+    group = commands.add_parser("inbox", help=N_("a partner's inbox: pull, decrypt, acknowledge"))
     actions = group.add_subparsers(dest="inbox_command", required=True, metavar="ACTION")
-    pull = actions.add_parser("pull", help="fetch, verify, decrypt, print and acknowledge")
+    pull = actions.add_parser("pull", help=N_("fetch, verify, decrypt, print and acknowledge"))
     add_data_dir(pull)
     add_connection(pull)
     pull.add_argument(
         "--decryption-key",
         type=Path,
-        help="the partner's HPKE private key (default: encryption.key beside its certificate)",
+        help=N_("the partner's HPKE private key (default: encryption.key beside its certificate)"),
     )
-    pull.add_argument("--after", type=int, default=0, help="start after this inbox position")
-    pull.add_argument("--limit", type=int, default=100, help="at most this many per fetch")
-    pull.add_argument("--watch", action="store_true", help="keep long-polling for new messages")
-    pull.add_argument("--no-ack", action="store_true", help="show, but do not acknowledge")
-    pull.add_argument("--json", action="store_true", help="one JSON message per line")
-    pull.add_argument("--lang", choices=LANGUAGES, default="en", help="language of this output")
+    pull.add_argument("--after", type=int, default=0, help=N_("start after this inbox position"))
+    pull.add_argument("--limit", type=int, default=100, help=N_("at most this many per fetch"))
+    pull.add_argument("--watch", action="store_true", help=N_("keep long-polling for new messages"))
+    pull.add_argument("--no-ack", action="store_true", help=N_("show, but do not acknowledge"))
+    pull.add_argument("--json", action="store_true", help=N_("one JSON message per line"))
     pull.set_defaults(handler=run_pull)
 
 
@@ -48,23 +57,41 @@ async def run_pull(args: argparse.Namespace) -> int:
         known_partner(data, args.partner)
     key_file: Path = args.decryption_key or data.partner_encryption_key(args.partner)
     private_key = seal.load_private_key(key_file.read_bytes())
+    language = output_language(args, known=await partner_language(args))
     try:
-        return await _pull(args, partner_client(args, language=args.lang), private_key)
+        return await _pull(args, partner_client(args, language=language), private_key, language)
     except Problem as problem:
-        print(f"euregate inbox: {problem}", file=sys.stderr)
+        print(f"euregate inbox: {_refusal(problem, language)}", file=sys.stderr)
     except Unreachable:
         raise
     except ClientFailure as failure:
-        print(f"euregate inbox: cannot reach the gateway: {failure}", file=sys.stderr)
+        print(
+            "euregate inbox: " + translate(CANNOT_REACH, language, reason=failure),
+            file=sys.stderr,
+        )
     except KeyboardInterrupt:
         return 130
     return 1
 
 
+def _refusal(problem: Problem, language: str) -> str:
+    document = problem.document
+    return translate(
+        REFUSAL,
+        language,
+        status=problem.status,
+        title=document.get("title", ""),
+        detail=document.get("detail", ""),
+    )
+
+
 async def _pull(
-    args: argparse.Namespace, client: EuregateClient, private_key: seal.RecipientPrivateKey
+    args: argparse.Namespace,
+    client: EuregateClient,
+    private_key: seal.RecipientPrivateKey,
+    language: str,
 ) -> int:
-    refused = 0
+    refused = shown = 0
     async with client:
         keys = await client.gateway_keys()
         after = args.after
@@ -77,22 +104,27 @@ async def _pull(
                     )
                 except EnvelopeRefused as error:
                     refused += 1
-                    print(f"euregate inbox: {entry['id']}: {error}", file=sys.stderr)
+                    detail = problem_document(error, language=language)["detail"]
+                    print(f"euregate inbox: {entry['id']}: {detail}", file=sys.stderr)
                     continue
-                _show(message.content, entry, args)
+                _show(message.content, entry, args, language)
+                shown += 1
                 if not args.no_ack:
                     await client.acknowledge(message.envelope_id)
             after = int(answer["cursor"])
             if not args.watch and not answer["envelopes"]:
                 break
+    if not shown and not refused and not args.json:
+        print(translate(NO_NEW_MESSAGES, language))
     return 1 if refused else 0
 
 
-def _show(content: dict[str, Any], entry: dict[str, Any], args: argparse.Namespace) -> None:
+def _show(
+    content: dict[str, Any], entry: dict[str, Any], args: argparse.Namespace, language: str
+) -> None:
     if args.json:
         print(json.dumps({"envelope": entry["id"], "message": content}, ensure_ascii=False))
         return
-    language = args.lang
     heading = translate(
         N_("Message {envelope} (signal {signal}, version {version}, from {sender})"),
         language,

@@ -36,47 +36,49 @@ HSM_KEY_MADE = N_("made AES-256 key {object} in token {token}; it never leaves t
 
 def register(commands: common.Subparsers) -> None:
     group = commands.add_parser(
-        "keys", help="the gateway's own keys: rotate the master and signing keys"
+        "keys", help=N_("the gateway's own keys: rotate the master and signing keys")
     ).add_subparsers(dest="keys_command", required=True, metavar="ACTION")
 
     master = common.add_action(
         group,
         "rotate-master",
-        "re-wrap every data key under a new master key version (run again to resume)",
+        N_("re-wrap every data key under a new master key version (run again to resume)"),
         run_rotate_master,
     )
     master.add_argument(
         "--to",
         metavar="PKCS11_URI",
         default=None,
-        help="the new version is this key in an HSM (default: a new key file in keys/)",
+        help=N_("the new version is this key in an HSM (default: a new key file in keys/)"),
     )
-    master.add_argument("--batch", type=_positive, default=500, help="values per transaction")
+    master.add_argument("--batch", type=_positive, default=500, help=N_("values per transaction"))
     master.add_argument(
         "--pause",
         type=float,
         default=0.0,
         metavar="SECONDS",
-        help="wait between batches, to go easy on a gateway that serves meanwhile",
+        help=N_("wait between batches, to go easy on a gateway that serves meanwhile"),
     )
 
-    common.add_action(group, "list", "the master key's versions and their state", run_list)
+    common.add_action(group, "list", N_("the master key's versions and their state"), run_list)
 
     signing = common.add_action(
         group,
         "rotate-signing",
-        "a new signing key signs from now on; the old one retires after the grace period",
+        N_("a new signing key signs from now on; the old one retires after the grace period"),
         run_rotate_signing,
     )
     signing.add_argument(
         "--grace-days",
         type=_positive,
         default=None,
-        help="days the old key stays listed as valid (default: the signing_key_grace_days setting)",
+        help=N_(
+            "days the old key stays listed as valid (default: the signing_key_grace_days setting)"
+        ),
     )
 
     hsm = common.add_action(
-        group, "hsm-create", "make a master key inside an HSM token (PKCS#11)", run_hsm_create
+        group, "hsm-create", N_("make a master key inside an HSM token (PKCS#11)"), run_hsm_create
     )
     hsm.add_argument("uri", metavar="PKCS11_URI")
 
@@ -137,7 +139,7 @@ async def run_list(args: argparse.Namespace) -> int:
     with _refused():
         keyring = read_keyring(common.layout(args))
     common.print_table(
-        ("version", "state", "key"),
+        common.headings((N_("version"), N_("state"), N_("key")), common.output_language(args)),
         [(v.version, v.state, v.key) for v in keyring.versions],
     )
     return 0

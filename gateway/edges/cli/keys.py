@@ -6,22 +6,34 @@ import argparse
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Final
 
 from gateway.edges.cli import common
 from gateway.infra.audit import timestamp
 from gateway.infra.clock import SystemClock
 from gateway.infra.errors import RegistryError
+from gateway.infra.i18n import N_, translate
 from gateway.infra.seal import PartnerKey, Suite
 from gateway.registry.admin.keys import add_partner_key, retire_partner_key
+
+KEY_ADDED: Final = N_("added key {key} ({suite}) for {partner}")
+KEY_RETIRED: Final = N_("retired key {key} of {partner}")
+KEY_STATES: Final = {
+    "valid": N_("valid"),
+    "not yet valid": N_("not yet valid"),
+    "expired": N_("expired"),
+    "retired": N_("retired"),
+}
+KEY_HEADINGS: Final = (N_("key id"), N_("suite"), N_("valid from"), N_("valid until"), N_("state"))
 
 
 def register(partner_actions: common.Subparsers) -> None:
     """Add ``key`` with its actions under ``partner``."""
     group = partner_actions.add_parser(
-        "key", help="a partner's encryption public keys"
+        "key", help=N_("a partner's encryption public keys")
     ).add_subparsers(dest="key_command", required=True, metavar="ACTION")
 
-    add = group.add_parser("add", help="register an encryption public key (PEM)")
+    add = group.add_parser("add", help=N_("register an encryption public key (PEM)"))
     common.add_data_dir(add)
     add.add_argument("partner_id", metavar="PARTNER")
     add.add_argument("--public-key", type=Path, required=True, metavar="FILE")
@@ -29,20 +41,22 @@ def register(partner_actions: common.Subparsers) -> None:
         "--suite",
         choices=[str(suite) for suite in Suite],
         default=None,
-        help="expected suite (default: as the file says; X25519 is one PEM key, "
-        "MLKEM768_X25519 an ML-KEM-768 and an X25519 key)",
+        help=N_(
+            "expected suite (default: as the file says; X25519 is one PEM key, "
+            "MLKEM768_X25519 an ML-KEM-768 and an X25519 key)"
+        ),
     )
     add.add_argument("--valid-from", type=_moment, default=None, metavar="WHEN")
     add.add_argument("--valid-until", type=_moment, default=None, metavar="WHEN")
     add.set_defaults(handler=run_key_add)
 
-    listing = group.add_parser("list", help="a partner's keys, retired ones too")
+    listing = group.add_parser("list", help=N_("a partner's keys, retired ones too"))
     common.add_data_dir(listing)
     listing.add_argument("partner_id", metavar="PARTNER")
-    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.add_argument("--json", action="store_true", help=N_("machine-readable output"))
     listing.set_defaults(handler=run_key_list)
 
-    retire = group.add_parser("retire", help="seal nothing more to a key")
+    retire = group.add_parser("retire", help=N_("seal nothing more to a key"))
     common.add_data_dir(retire)
     retire.add_argument("partner_id", metavar="PARTNER")
     retire.add_argument("key_id", metavar="KEY_ID")
@@ -63,7 +77,7 @@ async def run_key_add(args: argparse.Namespace) -> int:
         pem = args.public_key.read_bytes()
     except OSError as exc:
         raise RegistryError(
-            "cannot read {path}: {cause}", path=args.public_key, cause=exc.strerror or exc
+            N_("cannot read {path}: {cause}"), path=args.public_key, cause=exc.strerror or exc
         ) from exc
     async with common.open_store(args) as store:
         key = await add_partner_key(
@@ -76,7 +90,15 @@ async def run_key_add(args: argparse.Namespace) -> int:
             valid_from=args.valid_from,
             valid_until=args.valid_until,
         )
-    print(f"added key {key.key_id} ({key.suite}) for {key.partner_id}")
+    print(
+        translate(
+            KEY_ADDED,
+            common.output_language(args),
+            key=key.key_id,
+            suite=key.suite,
+            partner=key.partner_id,
+        )
+    )
     return 0
 
 
@@ -104,10 +126,17 @@ async def run_key_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(documents, indent=2))
         return 0
+    language = common.output_language(args)
     common.print_table(
-        ("KEY ID", "SUITE", "VALID FROM", "VALID UNTIL", "STATE"),
+        common.headings(KEY_HEADINGS, language),
         [
-            (d["key_id"], d["suite"], d["valid_from"], d["valid_until"] or "-", d["state"])
+            (
+                d["key_id"],
+                d["suite"],
+                d["valid_from"],
+                d["valid_until"] or "-",
+                translate(KEY_STATES.get(str(d["state"]), str(d["state"])), language),
+            )
             for d in documents
         ],
     )
@@ -119,5 +148,7 @@ async def run_key_retire(args: argparse.Namespace) -> int:
         key = await retire_partner_key(
             store, args.partner_id, args.key_id, actor=common.cli_actor()
         )
-    print(f"retired key {key.key_id} of {key.partner_id}")
+    print(
+        translate(KEY_RETIRED, common.output_language(args), key=key.key_id, partner=key.partner_id)
+    )
     return 0

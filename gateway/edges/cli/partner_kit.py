@@ -12,44 +12,60 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Final
 
-from gateway.edges.cli.common import Subparsers
+from gateway.edges.cli.common import Subparsers, output_language, print_table
 from gateway.infra import pki
 from gateway.infra.datafiles import write_private, write_public
 from gateway.infra.errors import RegistryError
+from gateway.infra.i18n import LANGUAGES, N_, translate
 from gateway.transparency.witness_keys import new_witness_key
 
 USES = ("client", "webhook")
 
 
+PRIVATE_KEY: Final = N_("private key")
+REQUEST: Final = N_("request")
+VERIFIER_KEY: Final = N_("verifier key")
+KEEP_KEY: Final = N_("{path}  (keep it here; it never leaves your systems)")
+KEEP_WITNESS_KEY: Final = N_("{path}  (keep it here; your witness signs with it)")
+HAND_IN: Final = N_("{path}  (send it to the gateway's administrator)")
+
+
 def register(commands: Subparsers) -> None:
     group = commands.add_parser(
-        "partner-kit", help="a partner's own tools: its key and certificate request"
+        "partner-kit", help=N_("a partner's own tools: its key and certificate request")
     )
     actions = group.add_subparsers(dest="kit_command", required=True, metavar="ACTION")
     csr = actions.add_parser(
-        "csr", help="make a private key and a certificate signing request for it"
+        "csr", help=N_("make a private key and a certificate signing request for it")
     )
-    csr.add_argument("partner_id", metavar="PARTNER", help="your partner id, e.g. nl-pol-limburg")
+    csr.add_argument(
+        "partner_id", metavar="PARTNER", help=N_("your partner id, e.g. nl-pol-limburg")
+    )
     csr.add_argument(
         "--for",
         dest="use",
         choices=USES,
         default="client",
-        help="client: the certificate your system presents to the gateway (default); "
-        "webhook: your webhook server's certificate",
+        help=N_(
+            "client: the certificate your system presents to the gateway (default); "
+            "webhook: your webhook server's certificate"
+        ),
     )
     csr.add_argument(
-        "--out", type=Path, default=Path(), help="directory for the key and the request"
+        "--out", type=Path, default=Path(), help=N_("directory for the key and the request")
     )
+    csr.add_argument("--lang", choices=LANGUAGES, help=N_("language of the messages"))
     csr.set_defaults(handler=run_csr)
     witness = actions.add_parser(
-        "witness-key", help="make your witness's key and the verifier key to hand in"
+        "witness-key", help=N_("make your witness's key and the verifier key to hand in")
     )
-    witness.add_argument("partner_id", metavar="PARTNER", help="your partner id")
+    witness.add_argument("partner_id", metavar="PARTNER", help=N_("your partner id"))
     witness.add_argument(
-        "--out", type=Path, default=Path(), help="directory for witness.key and witness.vkey"
+        "--out", type=Path, default=Path(), help=N_("directory for witness.key and witness.vkey")
     )
+    witness.add_argument("--lang", choices=LANGUAGES, help=N_("language of the messages"))
     witness.set_defaults(handler=run_witness_key)
 
 
@@ -57,22 +73,37 @@ async def run_csr(args: argparse.Namespace) -> int:
     key_path = args.out / f"{args.use}.key"
     request_path = args.out / f"{args.use}.csr"
     if key_path.exists() or request_path.exists():
-        raise RegistryError("{path} already exists; choose another --out", path=key_path)
+        raise RegistryError(N_("{path} already exists; choose another --out"), path=key_path)
     key_pem, request_pem = pki.make_request(args.partner_id)
     write_private(key_path, key_pem)
     write_public(request_path, request_pem)
-    print(f"private key  {key_path}  (keep it here; it never leaves your systems)")
-    print(f"request      {request_path}  (send it to the gateway's administrator)")
+    language = output_language(args)
+    print_table(
+        ("", ""),
+        [
+            (translate(PRIVATE_KEY, language), translate(KEEP_KEY, language, path=key_path)),
+            (translate(REQUEST, language), translate(HAND_IN, language, path=request_path)),
+        ],
+    )
     return 0
 
 
 async def run_witness_key(args: argparse.Namespace) -> int:
     key_path, vkey_path = args.out / "witness.key", args.out / "witness.vkey"
     if key_path.exists() or vkey_path.exists():
-        raise RegistryError("{path} already exists; choose another --out", path=key_path)
+        raise RegistryError(N_("{path} already exists; choose another --out"), path=key_path)
     private, vkey = new_witness_key(f"{args.partner_id}/witness")
     write_private(key_path, private.encode() + b"\n")
     write_public(vkey_path, vkey.encode() + b"\n")
-    print(f"private key   {key_path}  (keep it here; your witness signs with it)")
-    print(f"verifier key  {vkey_path}  (send it to the gateway's administrator)")
+    language = output_language(args)
+    print_table(
+        ("", ""),
+        [
+            (
+                translate(PRIVATE_KEY, language),
+                translate(KEEP_WITNESS_KEY, language, path=key_path),
+            ),
+            (translate(VERIFIER_KEY, language), translate(HAND_IN, language, path=vkey_path)),
+        ],
+    )
     return 0

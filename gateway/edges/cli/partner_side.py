@@ -10,21 +10,23 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gateway.edges.cli.common import settings
+from gateway.edges.cli.common import open_store, settings
 from gateway.edges.cli.failures import unknown_partner
 from gateway.edges.client import EuregateClient
 from gateway.infra import pki
 from gateway.infra.config import DataDir
 from gateway.infra.datafiles import require_data_dir
+from gateway.infra.errors import EuregateError
+from gateway.infra.i18n import N_
 
 
 def add_connection(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as", dest="partner", required=True, metavar="PARTNER")
-    parser.add_argument("--cert", type=Path, help="client certificate (default: the demo one)")
-    parser.add_argument("--key", type=Path, help="client private key (default: the demo one)")
-    parser.add_argument("--ca", type=Path, help="the gateway's CA certificate (PEM)")
+    parser.add_argument("--cert", type=Path, help=N_("client certificate (default: the demo one)"))
+    parser.add_argument("--key", type=Path, help=N_("client private key (default: the demo one)"))
+    parser.add_argument("--ca", type=Path, help=N_("the gateway's CA certificate (PEM)"))
     parser.add_argument(
-        "--url", help="gateway URL (default: https://$EUREGATE_HOST:$EUREGATE_PORT)"
+        "--url", help=N_("gateway URL (default: https://$EUREGATE_HOST:$EUREGATE_PORT)")
     )
 
 
@@ -37,6 +39,17 @@ def known_partner(data: DataDir, partner: str) -> str:
         known = [p.name for p in folder.iterdir() if p.is_dir()] if folder.is_dir() else []
         raise unknown_partner(partner, str(data.root), known)
     return partner
+
+
+async def partner_language(args: argparse.Namespace) -> str | None:
+    """The first language of ``--as`` in the registry, where the data directory holds the
+    gateway's store (the demo's does); None where it holds only the partner's own files."""
+    try:
+        async with open_store(args) as store:
+            partner = await store.partner(args.partner)
+    except (EuregateError, OSError):
+        return None
+    return partner.languages[0] if partner.languages else None
 
 
 def partner_client(args: argparse.Namespace, *, language: str) -> EuregateClient:

@@ -10,89 +10,137 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import Final
 
 from gateway.decide import sharing
 from gateway.decide.decision import LABELS, DataClass, Decision, Verdict
 from gateway.decide.policy import PolicyError, check_policy, parse_policy
-from gateway.edges.cli.common import Subparsers, add_data_dir, layout, open_store, print_table
+from gateway.edges.cli.common import (
+    Subparsers,
+    add_data_dir,
+    code_label,
+    layout,
+    open_store,
+    output_language,
+    print_table,
+)
+from gateway.edges.cli.failures import explained
 from gateway.edges.problems import problem_document
 from gateway.flow.intake import Checked, check_signal, examine
 from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir
 from gateway.infra.datafiles import load_master_key
 from gateway.infra.errors import ClientError, RegistryError
-from gateway.infra.i18n import negotiate, translate
+from gateway.infra.i18n import LANGUAGES, N_, translate
 from gateway.minimise import PSEUDONYM_SECRET, apply, pseudonym_key
 
 RELOAD_WAIT_SECONDS = 10.0
+FILE_ERROR: Final = N_("{file}: error: {problem}")
+FINDING: Final = N_("{file}: {severity}: rule {rule}: {message}")
+SEVERITIES: Final = {"error": N_("error"), "warning": N_("warning")}
+CHECKED: Final = N_(
+    "{file}: {rules} rules, {errors} error(s), {warnings} warning(s); sha256 {digest}"
+)
+UNUSABLE: Final = N_("the policy cannot be used: {reason}")
+NO_SENDER: Final = N_("no partner {id}")
+POLICY_DIGEST: Final = N_("policy sha256 {digest}")
+RULE: Final = N_("  rule {id}: {reason}")
+NO_RECIPIENTS: Final = N_("no recipients")
+NO_GATEWAY_RUNNING: Final = N_("no running gateway found ({file})")
+RELOAD_REFUSED: Final = N_("the policy file is refused; the policy in force stays:")
+RELOAD_UNCONFIRMED: Final = N_("the gateway did not confirm the reload in time")
+IN_FORCE: Final = N_("policy in force: sha256 {digest} ({rules} rules)")
+SHOWN_FILE: Final = N_("file")
+SHOWN_IN_FORCE: Final = N_("in force")
+NONE_IN_FORCE: Final = N_("none yet (the gateway adopts the file when it starts)")
 
 
 def register(commands: Subparsers) -> None:
-    group = commands.add_parser("policy", help="the sharing policy").add_subparsers(
+    group = commands.add_parser("policy", help=N_("the sharing policy")).add_subparsers(
         dest="policy_command", required=True, metavar="ACTION"
     )
-    check = group.add_parser("check", help="check a policy file: syntax, names, dead rules")
+    check = group.add_parser("check", help=N_("check a policy file: syntax, names, dead rules"))
     check.add_argument("file", type=Path, metavar="FILE")
+    check.add_argument("--lang", choices=LANGUAGES, help=N_("language of the messages"))
     check.set_defaults(handler=run_check)
 
-    explain = group.add_parser("explain", help="what each recipient would get of a signal, and why")
+    explain = group.add_parser(
+        "explain", help=N_("what each recipient would get of a signal, and why")
+    )
     add_data_dir(explain)
     explain.add_argument("file", type=Path, metavar="SIGNAL_FILE")
     explain.add_argument("--as", dest="partner", required=True, metavar="SENDER")
     explain.add_argument(
-        "--policy", type=Path, help="a policy file (default: the data directory's)"
+        "--policy", type=Path, help=N_("a policy file (default: the data directory's)")
     )
-    explain.add_argument("--lang", choices=("nl", "fr", "de", "en"), help="language of the texts")
-    explain.add_argument("--json", action="store_true", help="machine-readable output")
+    explain.add_argument("--json", action="store_true", help=N_("machine-readable output"))
     explain.add_argument(
-        "--views", action="store_true", help="also print what each recipient would see"
+        "--views", action="store_true", help=N_("also print what each recipient would see")
     )
     explain.set_defaults(handler=run_explain)
 
-    reload = group.add_parser("reload", help="make the running gateway re-read its policy")
+    reload = group.add_parser("reload", help=N_("make the running gateway re-read its policy"))
     add_data_dir(reload)
     reload.set_defaults(handler=run_reload)
 
-    show = group.add_parser("show", help="the policy in force: file and digest")
+    show = group.add_parser("show", help=N_("the policy in force: file and digest"))
     add_data_dir(show)
     show.set_defaults(handler=run_show)
 
 
 async def run_check(args: argparse.Namespace) -> int:
+    language = output_language(args)
     try:
         policy = parse_policy(args.file.read_bytes(), source=str(args.file))
     except OSError as error:
-        print(f"euregate policy check: {error}", file=sys.stderr)
-        return 2
+        raise explained(error) from error
     except PolicyError as error:
         for problem in error.problems:
-            print(f"{args.file}: error: {problem}")
+            print(translate(FILE_ERROR, language, file=args.file, problem=problem))
         return 1
     findings = check_policy(policy)
     for finding in findings:
-        print(f"{args.file}: {finding.severity}: rule {finding.rule_id}: {finding.message}")
+        severity = SEVERITIES.get(finding.severity, finding.severity)
+        print(
+            translate(
+                FINDING,
+                language,
+                file=args.file,
+                severity=translate(severity, language),
+                rule=finding.rule_id,
+                message=finding.message,
+            )
+        )
     errors = sum(1 for finding in findings if finding.severity == "error")
     warnings = len(findings) - errors
     print(
-        f"{args.file}: {len(policy.rules)} rules, {errors} error(s), {warnings} warning(s); "
-        f"sha256 {policy.digest}"
+        translate(
+            CHECKED,
+            language,
+            file=args.file,
+            rules=len(policy.rules),
+            errors=errors,
+            warnings=warnings,
+            digest=policy.digest,
+        )
     )
     return 1 if errors else 0
 
 
 async def run_explain(args: argparse.Namespace) -> int:
     data = layout(args)
-    language = args.lang or negotiate(os.environ.get("LANGUAGE") or os.environ.get("LANG", "")[:2])
+    language = output_language(args)
     try:
         policy, _ = sharing.read_checked(args.policy or data.policy)
     except sharing.PolicyRefused as refusal:
-        print(f"euregate policy explain: the policy cannot be used: {refusal}", file=sys.stderr)
+        said = translate(UNUSABLE, language, reason=refusal)
+        print(f"euregate policy explain: {said}", file=sys.stderr)
         return 2
     async with open_store(args) as store:
         registry = await store.partners()
         sender = next((p for p in registry if p.id == args.partner), None)
         if sender is None:
-            raise RegistryError("no partner {id}", id=args.partner)
+            raise RegistryError(NO_SENDER, id=args.partner)
         try:
             checked = await check_signal(
                 examine(args.file.read_bytes(), SystemClock().now()),
@@ -115,24 +163,26 @@ async def run_explain(args: argparse.Namespace) -> int:
             output["views"] = views
         print(json.dumps(output, indent=2, ensure_ascii=False))
         return 0
-    print(f"policy sha256 {policy.digest}")
+    print(translate(POLICY_DIGEST, language, digest=policy.digest))
     by_id = {partner.id: partner for partner in registry}
     for decision in checked.decisions:
         recipient = by_id[decision.recipient_id]
         print()
         print(
-            f"{recipient.id} ({recipient.agency_type}, {recipient.country}): "
+            f"{recipient.id} ({code_label('agency_type', recipient.agency_type, language)}, "
+            f"{code_label('country', recipient.country, language)}): "
             f"{translate(LABELS[decision.verdict], language)}"
         )
         if decision.verdict is not Verdict.DENY:
             _print_outcomes(decision, language)
         for rule in decision.rules:
-            print(f"  rule {rule.id}: {rule.reason.get(language, rule.reason.get('en', ''))}")
+            reason = rule.reason.get(language, rule.reason.get("en", ""))
+            print(translate(RULE, language, id=rule.id, reason=reason))
             print(f"    {rule.legal_basis.get(language, rule.legal_basis.get('en', ''))}")
         if decision.recipient_id in views:
             print(json.dumps(views[decision.recipient_id], indent=2, ensure_ascii=False))
     if not checked.decisions:
-        print("no recipients")
+        print(translate(NO_RECIPIENTS, language))
     return 0
 
 
@@ -164,18 +214,18 @@ def _print_outcomes(decision: Decision, language: str) -> None:
 
 async def run_reload(args: argparse.Namespace) -> int:
     data = layout(args)
+    language = output_language(args)
     try:
         pid = int(data.pid_file.read_text().strip())
     except (OSError, ValueError):
-        print(
-            f"euregate policy reload: no running gateway found ({data.pid_file})", file=sys.stderr
-        )
+        said = translate(NO_GATEWAY_RUNNING, language, file=data.pid_file)
+        print(f"euregate policy reload: {said}", file=sys.stderr)
         return 2
     try:
         wanted, _ = sharing.read_checked(data.policy)
     except sharing.PolicyRefused as refusal:
         os.kill(pid, signal.SIGHUP)
-        print("the policy file is refused; the policy in force stays:")
+        print(translate(RELOAD_REFUSED, language))
         for problem in refusal.problems:
             print(f"  {problem}")
         return 1
@@ -184,10 +234,10 @@ async def run_reload(args: argparse.Namespace) -> int:
         deadline = time.monotonic() + RELOAD_WAIT_SECONDS
         while await store.policy_in_force() != wanted.digest:
             if time.monotonic() > deadline:
-                print("the gateway did not confirm the reload in time", file=sys.stderr)
+                print(translate(RELOAD_UNCONFIRMED, language), file=sys.stderr)
                 return 1
             await asyncio.sleep(0.1)
-    print(f"policy in force: sha256 {wanted.digest} ({len(wanted.rules)} rules)")
+    print(translate(IN_FORCE, language, digest=wanted.digest, rules=len(wanted.rules)))
     return 0
 
 
@@ -195,6 +245,12 @@ async def run_show(args: argparse.Namespace) -> int:
     data = layout(args)
     async with open_store(args) as store:
         digest = await store.policy_in_force()
-    print(f"file      {data.policy}")
-    print(f"in force  {digest or 'none yet (the gateway adopts the file when it starts)'}")
+    language = output_language(args)
+    print_table(
+        ("", ""),
+        [
+            (translate(SHOWN_FILE, language), data.policy),
+            (translate(SHOWN_IN_FORCE, language), digest or translate(NONE_IN_FORCE, language)),
+        ],
+    )
     return 0

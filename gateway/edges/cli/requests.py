@@ -1,14 +1,22 @@
 """``euregate requests``: requests for information (Directive (EU) 2023/977, art. 5) of every
 partner, open, overdue or answered, read from the data directory's store; for administrators
-and compliance staff. Overdue ones are marked; times are in UTC."""
+and compliance staff. Overdue ones are marked; times are in the user's time zone (``--tz``)."""
 
 from __future__ import annotations
 
 import argparse
 import json
-from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from gateway.edges.cli.common import Subparsers, add_data_dir, open_store, print_table
+from gateway.edges.cli.common import (
+    Subparsers,
+    add_data_dir,
+    headings,
+    open_store,
+    output_language,
+    print_table,
+)
+from gateway.edges.cli.times import add_time_zone, shown
 from gateway.flow.requests import (
     KIND_LABELS,
     STATE_LABELS,
@@ -19,7 +27,7 @@ from gateway.flow.requests import (
 )
 from gateway.infra.audit import timestamp
 from gateway.infra.clock import SystemClock
-from gateway.infra.i18n import LANGUAGES, N_, translate
+from gateway.infra.i18n import N_, translate
 from gateway.store import RequestState
 
 NOTHING = {
@@ -42,17 +50,17 @@ HEADINGS = (
 
 def register(commands: Subparsers) -> None:
     parser = commands.add_parser(
-        "requests", help="requests for information: open, overdue or answered, all partners'"
+        "requests", help=N_("requests for information: open, overdue or answered, all partners'")
     )
     add_data_dir(parser)
     parser.add_argument(
         "--state",
         choices=STATES,
         default=str(RequestState.OPEN),
-        help="open (overdue ones included, marked), overdue, or answered (default: open)",
+        help=N_("open (overdue ones included, marked), overdue, or answered (default: open)"),
     )
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.add_argument("--lang", choices=LANGUAGES, default="en", help="language of this output")
+    parser.add_argument("--json", action="store_true", help=N_("machine-readable output"))
+    add_time_zone(parser)
     parser.set_defaults(handler=run_requests)
 
 
@@ -69,18 +77,18 @@ async def run_requests(args: argparse.Namespace) -> int:
         }
         print(json.dumps(document, ensure_ascii=False, indent=2))
         return 0
-    language = args.lang
+    language = output_language(args)
     if not found:
         print(translate(NOTHING[state], language))
         return 0
     print_table(
-        [translate(heading, language).upper() for heading in HEADINGS],
-        [_row(item, language) for item in found],
+        headings(HEADINGS, language),
+        [_row(item, language, args.time_zone) for item in found],
     )
     return 0
 
 
-def _row(item: RequestStatus, language: str) -> tuple[str, ...]:
+def _row(item: RequestStatus, language: str, zone: ZoneInfo) -> tuple[str, ...]:
     request = item.request
     label = translate(STATE_LABELS[item.state], language)
     if item.state is RequestState.OVERDUE:
@@ -102,13 +110,9 @@ def _row(item: RequestStatus, language: str) -> tuple[str, ...]:
         request.sender_id,
         ", ".join(request.recipients),
         translate(KIND_LABELS[kind], language) if kind in KIND_LABELS else kind,
-        _minute(request.received_at),
-        _minute(request.deadline),
+        shown(request.received_at, language, zone),
+        shown(request.deadline, language, zone),
         label,
         time,
         "-" if request.replied_by is None else f"{request.replied_by} ({request.answered_by})",
     )
-
-
-def _minute(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M")

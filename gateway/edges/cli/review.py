@@ -13,16 +13,19 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from gateway.edges.cli.common import (
     Handler,
     Subparsers,
     add_action,
+    code_label,
+    headings,
     layout,
     output_language,
     print_table,
 )
+from gateway.edges.cli.times import add_time_zone, shown_text
 from gateway.edges.client import ClientFailure, Problem, Unreachable
 from gateway.edges.staff_client import StaffClient
 from gateway.infra import pki
@@ -32,50 +35,62 @@ from gateway.translate.types import Provenance
 
 T = TypeVar("T")
 DEFAULT_URL = "https://localhost:8444"
+NO_TOKEN: Final = N_(
+    "no API token; set $EUREGATE_TOKEN or pass --token-file (an administrator issues one "
+    "with `euregate staff token issue`)"
+)
+CORRECTION_MALFORMED: Final = N_("{given}: expected POINTER=TEXT, e.g. /summary=...")
+LIST_HEADINGS: Final = (
+    N_("id"),
+    N_("urgency"),
+    N_("recipient"),
+    N_("waiting since"),
+    N_("why"),
+)
 
 
 def register(commands: Subparsers) -> None:
-    group = commands.add_parser("review", help="the liaison officer's review queue")
+    group = commands.add_parser("review", help=N_("the liaison officer's review queue"))
     actions = group.add_subparsers(dest="review_command", required=True, metavar="ACTION")
 
-    listing = _action(actions, "list", "what waits at your desk, most pressing first", run_list)
-    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing = _action(actions, "list", N_("what waits at your desk, most pressing first"), run_list)
+    listing.add_argument("--json", action="store_true", help=N_("machine-readable output"))
 
-    show = _action(actions, "show", "the original beside the recipient's rendering", run_show)
+    show = _action(actions, "show", N_("the original beside the recipient's rendering"), run_show)
     show.add_argument("item_id", metavar="ID")
-    show.add_argument("--json", action="store_true", help="machine-readable output")
+    show.add_argument("--json", action="store_true", help=N_("machine-readable output"))
 
-    release = _action(actions, "release", "release a message, with corrected text", run_release)
+    release = _action(actions, "release", N_("release a message, with corrected text"), run_release)
     release.add_argument("item_id", metavar="ID")
     release.add_argument(
         "--correct",
         action="append",
         default=[],
         metavar="POINTER=TEXT",
-        help="corrected text for a field, e.g. /summary='Dépôt de déchets...' (repeatable)",
+        help=N_("corrected text for a field, e.g. /summary='Dépôt de déchets...' (repeatable)"),
     )
     release.add_argument(
         "--correct-file",
         action="append",
         default=[],
         metavar="POINTER=FILE",
-        help="corrected text for a field, read from a UTF-8 file (repeatable)",
+        help=N_("corrected text for a field, read from a UTF-8 file (repeatable)"),
     )
 
-    reject = _action(actions, "reject", "reject a message, with a reason", run_reject)
+    reject = _action(actions, "reject", N_("reject a message, with a reason"), run_reject)
     reject.add_argument("item_id", metavar="ID")
-    reject.add_argument("--reason", required=True, help="why the message may not go out")
+    reject.add_argument("--reason", required=True, help=N_("why the message may not go out"))
 
-    memory = actions.add_parser("memory", help="your desk's translation memory")
+    memory = actions.add_parser("memory", help=N_("your desk's translation memory"))
     memory_actions = memory.add_subparsers(dest="memory_command", required=True, metavar="ACTION")
     entries = _action(
-        memory_actions, "list", "what the officers of your desk taught the memory", run_memory
+        memory_actions, "list", N_("what the officers of your desk taught the memory"), run_memory
     )
-    entries.add_argument("--json", action="store_true", help="machine-readable output")
+    entries.add_argument("--json", action="store_true", help=N_("machine-readable output"))
     confirm = _action(
         memory_actions,
         "confirm",
-        "confirm another officer's entry, so other desks' officers may use it in review",
+        N_("confirm another officer's entry, so other desks' officers may use it in review"),
         run_confirm,
     )
     confirm.add_argument("entry_id", metavar="ID")
@@ -91,44 +106,37 @@ def _action(
     parser.add_argument(
         "--url",
         default=os.environ.get("EUREGATE_STAFF_URL", DEFAULT_URL),
-        help=f"the staff listener (default: $EUREGATE_STAFF_URL or {DEFAULT_URL})",
+        help=N_("the staff listener (default: $EUREGATE_STAFF_URL or %(default)s)"),
     )
     parser.add_argument(
         "--token-file",
         type=Path,
         default=None,
-        help="file holding your API token (default: $EUREGATE_TOKEN)",
+        help=N_("file holding your API token (default: $EUREGATE_TOKEN)"),
     )
+    add_time_zone(parser)
     return parser
 
 
 async def run_list(args: argparse.Namespace) -> int:
-    items = await _call(args, lambda desk: desk.queue())
-    if items is None:
+    answered = await _call(args, lambda desk: desk.queue())
+    if answered is None:
         return 1
+    items, language = answered
     if args.json:
         print(json.dumps(items, ensure_ascii=False, indent=2))
         return 0
     if not items:
-        print(translate(N_("Nothing waits at your desk."), output_language(args)))
+        print(translate(N_("Nothing waits at your desk."), language))
         return 0
     print_table(
-        [
-            translate(heading, output_language(args)).upper()
-            for heading in (
-                N_("id"),
-                N_("urgency"),
-                N_("recipient"),
-                N_("waiting since"),
-                N_("why"),
-            )
-        ],
+        headings(LIST_HEADINGS, language),
         [
             (
                 item["id"],
-                item["urgency"],
+                code_label("urgency", item["urgency"], language),
                 item["recipient"],
-                item["created_at"],
+                shown_text(item["created_at"], language, args.time_zone),
                 "; ".join(reason["label"] for reason in item["reasons"]),
             )
             for item in items
@@ -138,20 +146,20 @@ async def run_list(args: argparse.Namespace) -> int:
 
 
 async def run_show(args: argparse.Namespace) -> int:
-    case = await _call(args, lambda desk: desk.item(args.item_id))
-    if case is None:
+    answered = await _call(args, lambda desk: desk.item(args.item_id))
+    if answered is None:
         return 1
+    case, language = answered
     if args.json:
         print(json.dumps(case, ensure_ascii=False, indent=2))
         return 0
-    language = output_language(args)
     print(
         translate(
             N_("Message {id} for {recipient} ({urgency}), from {sender}"),
             language,
             id=case["id"],
             recipient=case["recipient"],
-            urgency=case["urgency"],
+            urgency=code_label("urgency", case["urgency"], language),
             sender=case["sender"],
         )
     )
@@ -162,7 +170,8 @@ async def run_show(args: argparse.Namespace) -> int:
         print()
         print(f"{pointer}")
         label = translate(N_("original"), language)
-        print(f"  {label} ({original['language']}): {text}")
+        written = code_label("language", original["language"], language)
+        print(f"  {label} ({written}): {text}")
         if pointer in case["held"]:
             print(
                 translate(
@@ -172,7 +181,8 @@ async def run_show(args: argparse.Namespace) -> int:
         translated = translation["fields"].get(pointer)
         if translated is not None:
             source = _provenance(translated, language)
-            print(f"  {source} ({translated['language']}): {translated['text']}")
+            into = code_label("language", translated["language"], language)
+            print(f"  {source} ({into}): {translated['text']}")
     removed = case["removed"]
     for what, heading in _REMOVED:
         if removed[what]:
@@ -196,16 +206,18 @@ async def run_show(args: argparse.Namespace) -> int:
 async def run_release(args: argparse.Namespace) -> int:
     try:
         corrections = _corrections(args.correct, args.correct_file)
-    except ValueError as error:
-        print(f"euregate review release: {error}", file=sys.stderr)
+    except CorrectionMalformed as error:
+        text = translate(CORRECTION_MALFORMED, output_language(args), given=error.given)
+        print(f"euregate review release: {text}", file=sys.stderr)
         return 2
-    item = await _call(args, lambda desk: desk.release(args.item_id, corrections))
-    if item is None:
+    answered = await _call(args, lambda desk: desk.release(args.item_id, corrections))
+    if answered is None:
         return 1
+    item, language = answered
     print(
         translate(
             N_("Released {id} for {recipient}."),
-            output_language(args),
+            language,
             id=item["id"],
             recipient=item["recipient"],
         )
@@ -214,13 +226,14 @@ async def run_release(args: argparse.Namespace) -> int:
 
 
 async def run_reject(args: argparse.Namespace) -> int:
-    item = await _call(args, lambda desk: desk.reject(args.item_id, args.reason))
-    if item is None:
+    answered = await _call(args, lambda desk: desk.reject(args.item_id, args.reason))
+    if answered is None:
         return 1
+    item, language = answered
     print(
         translate(
             N_("Rejected {id} for {recipient}."),
-            output_language(args),
+            language,
             id=item["id"],
             recipient=item["recipient"],
         )
@@ -229,13 +242,13 @@ async def run_reject(args: argparse.Namespace) -> int:
 
 
 async def run_memory(args: argparse.Namespace) -> int:
-    entries = await _call(args, lambda desk: desk.memory())
-    if entries is None:
+    answered = await _call(args, lambda desk: desk.memory())
+    if answered is None:
         return 1
+    entries, language = answered
     if args.json:
         print(json.dumps(entries, ensure_ascii=False, indent=2))
         return 0
-    language = output_language(args)
     if not entries:
         print(translate(N_("Your desk has taught the translation memory nothing yet."), language))
         return 0
@@ -252,7 +265,7 @@ async def run_memory(args: argparse.Namespace) -> int:
                 source=entry["source_language"],
                 target=entry["target_language"],
                 officer=entry["officer"],
-                at=entry["created_at"],
+                at=shown_text(entry["created_at"], language, args.time_zone),
                 state=state,
             )
         )
@@ -262,13 +275,14 @@ async def run_memory(args: argparse.Namespace) -> int:
 
 
 async def run_confirm(args: argparse.Namespace) -> int:
-    entry = await _call(args, lambda desk: desk.confirm_memory(args.entry_id))
-    if entry is None:
+    answered = await _call(args, lambda desk: desk.confirm_memory(args.entry_id))
+    if answered is None:
         return 1
+    entry, language = answered
     print(
         translate(
             N_("Confirmed {id}, written by {officer}: other desks' officers may now use it."),
-            output_language(args),
+            language,
             id=entry["id"],
             officer=entry["officer"],
         )
@@ -297,12 +311,20 @@ def _provenance(text: dict[str, Any], language: str) -> str:
     return translate(N_("as written"), language)
 
 
+class CorrectionMalformed(ValueError):
+    """A ``--correct`` that is not ``POINTER=TEXT``."""
+
+    def __init__(self, given: str) -> None:
+        super().__init__(given)
+        self.given = given
+
+
 def _corrections(inline: list[str], files: list[str]) -> dict[str, str]:
     corrections: dict[str, str] = {}
     for given, from_file in [(text, False) for text in inline] + [(f, True) for f in files]:
         pointer, sep, value = given.partition("=")
         if not sep or not pointer.startswith("/"):
-            raise ValueError(f"{given!r}: expected POINTER=TEXT, e.g. /summary=...")
+            raise CorrectionMalformed(given)
         corrections[pointer] = (
             Path(value).read_text(encoding="utf-8").strip() if from_file else value
         )
@@ -316,27 +338,32 @@ def _token(args: argparse.Namespace) -> str | None:
     return os.environ.get("EUREGATE_TOKEN")
 
 
-async def _call(args: argparse.Namespace, call: Callable[[StaffClient], Awaitable[T]]) -> T | None:
-    """Run ``call`` against the staff listener; print a refusal and return None."""
+async def _call(
+    args: argparse.Namespace, call: Callable[[StaffClient], Awaitable[T]]
+) -> tuple[T, str] | None:
+    """Run ``call`` against the staff listener: its answer, and the language to speak (``--lang``,
+    else the account's, which the gateway answers in); or, on a refusal (in the language of the
+    environment when no account is known yet), None, said."""
     token = _token(args)
     if not token:
-        print(
-            "euregate review: no API token; set $EUREGATE_TOKEN or pass --token-file "
-            "(an administrator issues one with `euregate staff token issue`)",
-            file=sys.stderr,
-        )
+        print(f"euregate review: {translate(NO_TOKEN, output_language(args))}", file=sys.stderr)
         return None
     context = pki.client_ssl_context(
         certificate=None, private_key=None, server_ca=layout(args).ca_certificate
     )
-
+    desk = StaffClient(
+        args.url,
+        token=token,
+        ssl_context=context,
+        language=output_language(args),
+        account_language_first=args.lang is None,
+    )
     try:
-        async with StaffClient(
-            args.url, token=token, ssl_context=context, language=output_language(args)
-        ) as desk:
-            return await call(desk)
+        async with desk:
+            answer = await call(desk)
     except Problem as problem:
-        print(f"euregate review: {problem.document.get('title', problem.status)}", file=sys.stderr)
+        title = problem.document.get("title", problem.status)
+        print(f"euregate review: {title}", file=sys.stderr)
         detail = problem.document.get("detail")
         if detail:
             print(f"  {detail}", file=sys.stderr)
@@ -346,3 +373,4 @@ async def _call(args: argparse.Namespace, call: Callable[[StaffClient], Awaitabl
     except ClientFailure as failure:
         print(f"euregate review: {failure}", file=sys.stderr)
         return None
+    return answer, output_language(args, known=desk.answered_language)

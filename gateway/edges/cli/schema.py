@@ -27,42 +27,49 @@ from gateway.edges.cli.common import Subparsers, unlisted_errors
 from gateway.edges.openapi import drifted_documents, export_documents
 from gateway.edges.problems import issue_document, problem_document
 from gateway.infra.errors import ClientError
-from gateway.infra.i18n import LANGUAGES, negotiate
+from gateway.infra.i18n import LANGUAGES, N_, negotiate, translate
 
 EXIT_VALID: Final = 0
 EXIT_INVALID: Final = 1
 EXIT_UNREADABLE: Final = 2
 
 
+UNREADABLE: Final = N_("{path}: cannot be read: {reason}")
+VALID: Final = N_("{path}: valid")
+
+
 def register(commands: Subparsers) -> None:
     parser = commands.add_parser(
-        "schema", help="the Signal v1 schema: write its files, validate signal files offline"
+        "schema", help=N_("the Signal v1 schema: write its files, validate signal files offline")
     )
     actions = parser.add_subparsers(dest="schema_command", required=True, metavar="ACTION")
 
     export = actions.add_parser(
-        "export", help="write the JSON Schema and OpenAPI files from the models"
+        "export", help=N_("write the JSON Schema and OpenAPI files from the models")
     )
     export.add_argument(
-        "--dir", type=Path, default=SCHEMAS_DIR, help=f"target directory (default: {SCHEMAS_DIR})"
+        "--dir", type=Path, default=SCHEMAS_DIR, help=N_("target directory (default: %(default)s)")
     )
     export.add_argument(
         "--check",
         action="store_true",
-        help="write nothing; list the files that differ from the models and exit 1 if any do",
+        help=N_("write nothing; list the files that differ from the models and exit 1 if any do"),
     )
     export.set_defaults(handler=run_export)
 
     validate = actions.add_parser(
-        "validate", help="validate signal files exactly as the gateway does, without sending them"
+        "validate",
+        help=N_("validate signal files exactly as the gateway does, without sending them"),
     )
-    validate.add_argument("files", nargs="+", type=Path, metavar="FILE", help="signal files (JSON)")
+    validate.add_argument(
+        "files", nargs="+", type=Path, metavar="FILE", help=N_("signal files (JSON)")
+    )
     validate.add_argument(
         "--lang",
         choices=LANGUAGES,
-        help="language of the messages (default: from $LANGUAGE or $LANG, else en)",
+        help=N_("language of the messages (default: from $LANGUAGE or $LANG, else en)"),
     )
-    validate.add_argument("--json", action="store_true", help="print the results as JSON")
+    validate.add_argument("--json", action="store_true", help=N_("print the results as JSON"))
     validate.set_defaults(handler=run_validate)
 
 
@@ -137,10 +144,11 @@ def _locale_tag(locale: str) -> str:
 
 def _print_text(result: FileResult, language: str) -> None:
     if result.unreadable is not None:
-        print(f"{result.path}: cannot be read: {result.unreadable}", file=sys.stderr)
+        said = translate(UNREADABLE, language, path=result.path, reason=result.unreadable)
+        print(said, file=sys.stderr)
         return
     if result.error is None:
-        print(f"{result.path}: valid")
+        print(translate(VALID, language, path=result.path))
         return
     problem = problem_document(result.error, language=language)
     if not result.error.issues:

@@ -4,61 +4,78 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Final
 
 from gateway.decide.sharing import PolicyRefused
 from gateway.edges import server, workers
-from gateway.edges.cli.common import Subparsers, add_data_dir, settings
+from gateway.edges.cli.common import Subparsers, add_data_dir, output_language, settings
 from gateway.infra.config import DataDir
+from gateway.infra.i18n import N_, translate
 from gateway.infra.logs import configure
+
+STAFF_LISTENING: Final = N_("Staff listener (review API) on {url}")
+LISTENING: Final = N_("Euregate listening on {url} (data directory: {path})")
+POLICY_REFUSED: Final = N_("the sharing policy cannot come into force:")
 
 
 def register(commands: Subparsers) -> None:
     parser = commands.add_parser(
         "serve",
-        help="run the gateway: partners over mutual TLS, staff over TLS, monitoring on loopback",
+        help=N_(
+            "run the gateway: partners over mutual TLS, staff over TLS, monitoring on loopback"
+        ),
     )
     add_data_dir(parser)
     parser.add_argument(
-        "--host", default=None, help="address (default: $EUREGATE_HOST or localhost)"
+        "--host", default=None, help=N_("address (default: $EUREGATE_HOST or localhost)")
     )
     parser.add_argument(
-        "--port", type=int, default=None, help="port (default: $EUREGATE_PORT or 8443)"
+        "--port", type=int, default=None, help=N_("port (default: $EUREGATE_PORT or 8443)")
     )
     parser.add_argument(
         "--staff-port",
         type=int,
         default=None,
-        help="port of the staff listener (default: $EUREGATE_STAFF_PORT or 8444)",
+        help=N_("port of the staff listener (default: $EUREGATE_STAFF_PORT or 8444)"),
     )
     parser.add_argument(
-        "--max-body-bytes", type=int, default=None, help="largest accepted body (default 262144)"
+        "--max-body-bytes",
+        type=int,
+        default=None,
+        help=N_("largest accepted body (default 262144)"),
     )
     parser.add_argument(
         "--workers",
         type=int,
         default=None,
-        help="gateway processes sharing the listeners and the store (default: $EUREGATE_WORKERS "
-        "or 1; one per core uses them all)",
+        help=N_(
+            "gateway processes sharing the listeners and the store (default: $EUREGATE_WORKERS "
+            "or 1; one per core uses them all)"
+        ),
     )
     parser.add_argument(workers.INHERIT_OPTION, dest="inherit_listeners", help=argparse.SUPPRESS)
     parser.add_argument(
         "--operations-host",
         default=None,
-        help="address of the operations listener, /healthz /readyz /metrics in plain HTTP, "
-        "loopback only (default: $EUREGATE_OPERATIONS_HOST or 127.0.0.1)",
+        help=N_(
+            "address of the operations listener, /healthz /readyz /metrics in plain HTTP, "
+            "loopback only (default: $EUREGATE_OPERATIONS_HOST or 127.0.0.1)"
+        ),
     )
     parser.add_argument(
         "--operations-port",
         type=int,
         default=None,
-        help="port of the operations listener (default: $EUREGATE_OPERATIONS_PORT or 9443)",
+        help=N_("port of the operations listener (default: $EUREGATE_OPERATIONS_PORT or 9443)"),
     )
     parser.add_argument(
         "--log-format",
         choices=("console", "json"),
         default=None,
-        help="operational logs as lines for people or JSON for machines (default: "
-        "$EUREGATE_LOG_FORMAT, else console at a terminal and json otherwise)",
+        help=N_(
+            "operational logs as lines for people or JSON for machines (default: "
+            "$EUREGATE_LOG_FORMAT, else console at a terminal and json otherwise)"
+        ),
     )
     parser.add_argument(
         "--migrate",
@@ -66,18 +83,21 @@ def register(commands: Subparsers) -> None:
         action="store_const",
         const=True,
         default=None,
-        help="bring an out-of-date store schema forward first, as `euregate migrate` does "
-        "(default: $EUREGATE_MIGRATE_ON_START, else refuse to start)",
+        help=N_(
+            "bring an out-of-date store schema forward first, as `euregate migrate` does "
+            "(default: $EUREGATE_MIGRATE_ON_START, else refuse to start)"
+        ),
     )
     parser.set_defaults(handler=run_serve)
 
 
 async def run_serve(args: argparse.Namespace) -> int:
     config = settings(args)
+    language = output_language(args)
 
     def announce(url: str, staff_url: str) -> None:
-        print(f"Staff listener (review API) on {staff_url}", flush=True)
-        print(f"Euregate listening on {url} (data directory: {config.data_dir})", flush=True)
+        print(translate(STAFF_LISTENING, language, url=staff_url), flush=True)
+        print(translate(LISTENING, language, url=url, path=config.data_dir), flush=True)
 
     try:
         if args.inherit_listeners:
@@ -99,7 +119,7 @@ async def run_serve(args: argparse.Namespace) -> int:
         else:
             await server.run(config, announce=announce)
     except PolicyRefused as refusal:
-        print("euregate serve: the sharing policy cannot come into force:", file=sys.stderr)
+        print(f"euregate serve: {translate(POLICY_REFUSED, language)}", file=sys.stderr)
         for problem in refusal.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1

@@ -14,35 +14,59 @@ import json
 import sys
 from dataclasses import asdict
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from gateway.edges.cli.common import (
     Handler,
     Subparsers,
     add_action,
     cli_actor,
+    headings,
     layout,
     open_store,
     output_language,
     print_table,
 )
+from gateway.edges.cli.times import add_time_zone, shown
 from gateway.infra import datafiles
 from gateway.infra.audit import timestamp
 from gateway.infra.clock import SystemClock
-from gateway.infra.errors import RegistryError
+from gateway.infra.errors import OptionsMissing, RegistryError
 from gateway.infra.i18n import LANGUAGES, N_, translate
 from gateway.infra.vault import MasterKey, VaultError
 from gateway.registry.admin import staff as staff_admin
 from gateway.staff.accounts import Desk, Role, StaffAccount, StaffState
+from gateway.staff.labels import ROLE_LABELS, STATE_LABELS
 from gateway.staff.throttle import ThrottlePolicy
 from gateway.staff.tokens import ApiToken
 from gateway.store import SignInBlock, Store
 
 ADDED = N_("Added {id} ({role}, desk {desk}).")
+ADDED_WITHOUT_DESK = N_("Added {id} ({role}).")
+DESK_NEEDED = N_(
+    "a liaison officer serves a desk: give --desk NL, BE, DE or the partner ids it serves, "
+    "such as --desk be-pol-liege,be-gem-eupen"
+)
 SECOND_FACTOR = N_(
     "Add this second factor to an authenticator app now (scan the URI as a QR code or type "
     "the secret); it is not shown again."
 )
 CHANGED = N_("{id}: {role}, desk {desk}, language {language}.")
+CHANGED_WITHOUT_DESK = N_("{id}: {role}, language {language}.")
+NO_TERMINAL = N_("no terminal to ask for the password; give it with --password-stdin")
+PASSWORDS_DIFFER = N_("the two passwords differ")
+NO_PASSWORD = N_("no password given")
+LIST_HEADINGS = (
+    N_("id"),
+    N_("role"),
+    N_("desk"),
+    N_("language"),
+    N_("state"),
+    N_("sign-in blocked from"),
+    N_("name"),
+)
+TOKEN_HEADINGS = (N_("token id"), N_("created"), N_("revoked"), N_("label"))
+BLOCKED_UNTIL = N_("{address} until {time}")
 DISABLED = N_("{id} is disabled: the account cannot sign in and its tokens are refused.")
 ENABLED = N_("{id} is active again.")
 UNBLOCKED = N_("{id} may sign in again from every address: {count} address(es) unblocked.")
@@ -54,54 +78,61 @@ PASSWORD_AGAIN = N_("Password again: ")
 
 
 def register(commands: Subparsers) -> None:
-    group = commands.add_parser("staff", help="staff accounts and their API tokens")
+    group = commands.add_parser("staff", help=N_("staff accounts and their API tokens"))
     actions = group.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
 
-    add = add_action(actions, "add", "create an account; shows its second factor once", run_add)
-    add.add_argument("staff_id", metavar="ID", help="login name, e.g. j.jansen")
-    add.add_argument("--name", required=True, help="the person's name as colleagues know it")
+    add = add_action(actions, "add", N_("create an account; shows its second factor once"), run_add)
+    add.add_argument("staff_id", metavar="ID", help=N_("login name, e.g. j.jansen"))
+    add.add_argument("--name", required=True, help=N_("the person's name as colleagues know it"))
     add.add_argument("--role", required=True, choices=[str(role) for role in Role])
-    add.add_argument("--desk", required=True, help="NL, BE, DE, partner ids a,b or *")
+    add.add_argument(
+        "--desk",
+        help=N_(
+            "a liaison officer's desk: NL, BE, DE or partner ids a,b (others serve every desk)"
+        ),
+    )
     add.add_argument("--language", default="en", choices=LANGUAGES)
     _password_option(add)
 
-    change = add_action(actions, "change", "change name, role, desk or language", run_change)
+    change = add_action(actions, "change", N_("change name, role, desk or language"), run_change)
     change.add_argument("staff_id", metavar="ID")
     change.add_argument("--name")
     change.add_argument("--role", choices=[str(role) for role in Role])
     change.add_argument("--desk")
     change.add_argument("--language", choices=LANGUAGES)
 
-    listing = add_action(actions, "list", "list accounts", run_list)
-    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing = add_action(actions, "list", N_("list accounts"), run_list)
+    listing.add_argument("--json", action="store_true", help=N_("machine-readable output"))
+    add_time_zone(listing)
 
     for name, state, text in (
-        ("disable", StaffState.DISABLED, "stop an account and its tokens at once"),
-        ("enable", StaffState.ACTIVE, "admit an account again"),
+        ("disable", StaffState.DISABLED, N_("stop an account and its tokens at once")),
+        ("enable", StaffState.ACTIVE, N_("admit an account again")),
     ):
         add_action(actions, name, text, _state_changer(state)).add_argument(
             "staff_id", metavar="ID"
         )
 
     add_action(
-        actions, "unlock", "forget an account's failed sign-ins, from every address", run_unlock
+        actions, "unlock", N_("forget an account's failed sign-ins, from every address"), run_unlock
     ).add_argument("staff_id", metavar="ID")
 
     reset = add_action(
-        actions, "reset", "new password and second factor; revokes tokens", run_reset
+        actions, "reset", N_("new password and second factor; revokes tokens"), run_reset
     )
     reset.add_argument("staff_id", metavar="ID")
     _password_option(reset)
 
-    tokens = actions.add_parser("token", help="API tokens for a person's scripts")
+    tokens = actions.add_parser("token", help=N_("API tokens for a person's scripts"))
     token_actions = tokens.add_subparsers(dest="token_command", required=True, metavar="ACTION")
-    issue = add_action(token_actions, "issue", "issue a token; shows it once", run_token_issue)
+    issue = add_action(token_actions, "issue", N_("issue a token; shows it once"), run_token_issue)
     issue.add_argument("staff_id", metavar="ID")
-    issue.add_argument("--label", required=True, help="what the token is for")
-    token_list = add_action(token_actions, "list", "a person's tokens", run_token_list)
+    issue.add_argument("--label", required=True, help=N_("what the token is for"))
+    token_list = add_action(token_actions, "list", N_("a person's tokens"), run_token_list)
     token_list.add_argument("staff_id", metavar="ID")
-    token_list.add_argument("--json", action="store_true", help="machine-readable output")
-    revoke = add_action(token_actions, "revoke", "revoke a token at once", run_token_revoke)
+    token_list.add_argument("--json", action="store_true", help=N_("machine-readable output"))
+    add_time_zone(token_list)
+    revoke = add_action(token_actions, "revoke", N_("revoke a token at once"), run_token_revoke)
     revoke.add_argument("token_id", metavar="TOKEN_ID")
 
 
@@ -109,7 +140,7 @@ def _password_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--password-stdin",
         action="store_true",
-        help="read the password as one line from standard input instead of prompting",
+        help=N_("read the password as one line from standard input instead of prompting"),
     )
 
 
@@ -131,14 +162,14 @@ def _password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
     elif not sys.stdin.isatty():
-        raise RegistryError("no terminal to ask for the password; give it with --password-stdin")
+        raise RegistryError(NO_TERMINAL)
     else:
         language = output_language(args)
         password = getpass.getpass(translate(PASSWORD_PROMPT, language))
         if getpass.getpass(translate(PASSWORD_AGAIN, language)) != password:
-            raise RegistryError("the two passwords differ")
+            raise RegistryError(PASSWORDS_DIFFER)
     if not password:
-        raise RegistryError("no password given")
+        raise RegistryError(NO_PASSWORD)
     return password
 
 
@@ -148,19 +179,42 @@ def _show_second_factor(args: argparse.Namespace, enrolment: staff_admin.Enrolme
     print(f"totp secret  {enrolment.totp_secret}")
 
 
+def _desk(role: Role, given: str | None) -> Desk:
+    """The desk given; a liaison officer must be given one, everyone else serves every desk."""
+    if given is not None:
+        return Desk.parse(given)
+    if role is Role.LIAISON_OFFICER:
+        raise OptionsMissing(DESK_NEEDED)
+    return Desk(everything=True)
+
+
+def _described(account: StaffAccount, language: str) -> dict[str, object]:
+    """The parts of an account a sentence names, by their labels in ``language``."""
+    return {
+        "id": account.id,
+        "role": translate(ROLE_LABELS[account.role], language),
+        "desk": account.desk,
+        "language": account.language,
+    }
+
+
 async def run_add(args: argparse.Namespace) -> int:
+    role = Role(args.role)
     account = StaffAccount(
         id=args.staff_id,
         name=args.name,
-        role=Role(args.role),
-        desk=Desk.parse(args.desk),
+        role=role,
+        desk=_desk(role, args.desk),
         language=args.language,
     )
     password = _password(args)
     store, key = _open(args)
     async with store:
         enrolment = await staff_admin.enrol(store, key, account, password, actor=cli_actor())
-    _say(args, ADDED, id=account.id, role=account.role, desk=account.desk)
+    liaison = account.role is Role.LIAISON_OFFICER
+    _say(
+        args, ADDED if liaison else ADDED_WITHOUT_DESK, **_described(account, output_language(args))
+    )
     _show_second_factor(args, enrolment)
     return 0
 
@@ -177,13 +231,11 @@ async def run_change(args: argparse.Namespace) -> int:
             language=args.language if args.language is not None else current.language,
         )
         account = await staff_admin.change(store, wanted, actor=cli_actor())
+    liaison = account.role is Role.LIAISON_OFFICER
     _say(
         args,
-        CHANGED,
-        id=account.id,
-        role=account.role,
-        desk=account.desk,
-        language=account.language,
+        CHANGED if liaison else CHANGED_WITHOUT_DESK,
+        **_described(account, output_language(args)),
     )
     return 0
 
@@ -218,10 +270,15 @@ def _token_json(token: ApiToken) -> dict[str, str | None]:
     }
 
 
-def _blocked(blocks: list[SignInBlock], now: datetime) -> str:
+def _blocked(blocks: list[SignInBlock], now: datetime, language: str, zone: ZoneInfo) -> str:
     """``ADDRESS until WHEN`` for each address blocked now, else ``-``."""
     blocked = [
-        f"{block.address} until {timestamp(block.blocked_until)}"
+        translate(
+            BLOCKED_UNTIL,
+            language,
+            address=block.address,
+            time=shown(block.blocked_until, language, zone),
+        )
         for block in blocks
         if block.blocked_until is not None and block.blocked_until > now
     ]
@@ -240,10 +297,19 @@ async def run_list(args: argparse.Namespace) -> int:
         listed = [_account_json(a, blocks[a.id]) for a in accounts]
         print(json.dumps(listed, indent=2, ensure_ascii=False))
         return 0
+    language = output_language(args)
     print_table(
-        ("ID", "ROLE", "DESK", "LANGUAGE", "STATE", "SIGN-IN BLOCKED FROM", "NAME"),
+        headings(LIST_HEADINGS, language),
         [
-            (a.id, a.role, a.desk, a.language, a.state, _blocked(blocks[a.id], now), a.name)
+            (
+                a.id,
+                translate(ROLE_LABELS[a.role], language),
+                a.desk if a.role is Role.LIAISON_OFFICER else "-",
+                a.language,
+                translate(STATE_LABELS[a.state], language),
+                _blocked(blocks[a.id], now, language, args.time_zone),
+                a.name,
+            )
             for a in accounts
         ],
     )
@@ -294,13 +360,21 @@ async def run_token_list(args: argparse.Namespace) -> int:
     store, _ = _open(args)
     async with store:
         tokens = await store.tokens(args.staff_id)
-    listed = [_token_json(t) for t in tokens]
     if args.json:
-        print(json.dumps(listed, indent=2, ensure_ascii=False))
+        print(json.dumps([_token_json(t) for t in tokens], indent=2, ensure_ascii=False))
         return 0
+    language, zone = output_language(args), args.time_zone
     print_table(
-        ("TOKEN ID", "CREATED", "REVOKED", "LABEL"),
-        [(t["id"], t["created_at"], t["revoked_at"] or "-", t["label"]) for t in listed],
+        headings(TOKEN_HEADINGS, language),
+        [
+            (
+                t.id,
+                shown(t.created_at, language, zone),
+                "-" if t.revoked_at is None else shown(t.revoked_at, language, zone),
+                t.label,
+            )
+            for t in tokens
+        ],
     )
     return 0
 

@@ -36,11 +36,11 @@ def register(commands: Subparsers) -> None:
     move = add_action(
         commands,
         "migrate-store",
-        "move the data directory's SQLite store into an empty PostgreSQL database",
+        N_("move the data directory's SQLite store into an empty PostgreSQL database"),
         run_migrate_store,
     )
     move.add_argument(
-        "--to", required=True, metavar="URL", help="the PostgreSQL database: postgresql://..."
+        "--to", required=True, metavar="URL", help=N_("the PostgreSQL database: postgresql://...")
     )
 
 

@@ -84,26 +84,33 @@ UP_TO_DATE: Final = N_("Store schema at version {after} already; nothing to do."
 
 def register(commands: Subparsers) -> None:
     backup = add_action(
-        commands, "backup", "back up the store, keys and configuration while serving", run_backup
+        commands,
+        "backup",
+        N_("back up the store, keys and configuration while serving"),
+        run_backup,
     )
-    backup.add_argument("--out", type=Path, required=True, metavar="FILE", help="the archive")
+    backup.add_argument("--out", type=Path, required=True, metavar="FILE", help=N_("the archive"))
 
     restore = commands.add_parser(
-        "restore", help="restore a backup into a new data directory, never over a newer log"
+        "restore", help=N_("restore a backup into a new data directory, never over a newer log")
     )
-    restore.add_argument("archive", type=Path, metavar="FILE", help="`euregate backup` output")
+    restore.add_argument("archive", type=Path, metavar="FILE", help=N_("`euregate backup` output"))
     restore.add_argument(
-        "--data-dir", type=Path, required=True, help="an empty or new directory to restore into"
+        "--data-dir", type=Path, required=True, help=N_("an empty or new directory to restore into")
     )
     restore.add_argument(
         "--database",
         metavar="URL",
-        help="an empty PostgreSQL database (postgresql://...) to restore a PostgreSQL backup "
-        "into; its password in ~/.pgpass or PGPASSFILE, not in the URL",
+        help=N_(
+            "an empty PostgreSQL database (postgresql://...) to restore a PostgreSQL backup "
+            "into; its password in ~/.pgpass or PGPASSFILE, not in the URL"
+        ),
     )
-    restore.add_argument("--pg-bin-dir", type=Path, metavar="DIR", help="the folder of pg_restore")
     restore.add_argument(
-        "--master-key", type=Path, metavar="PATH", help="the master key file the backup needs"
+        "--pg-bin-dir", type=Path, metavar="DIR", help=N_("the folder of pg_restore")
+    )
+    restore.add_argument(
+        "--master-key", type=Path, metavar="PATH", help=N_("the master key file the backup needs")
     )
     restore.add_argument(
         "--against",
@@ -111,14 +118,16 @@ def register(commands: Subparsers) -> None:
         action="append",
         default=[],
         metavar="DIR",
-        help="a data directory the restored log must not be older than (the one it replaces)",
+        help=N_("a data directory the restored log must not be older than (the one it replaces)"),
     )
     restore.add_argument(
         "--against-database",
         action="append",
         default=[],
         metavar="URL",
-        help="a PostgreSQL database the restored log must not be older than (the one it replaces)",
+        help=N_(
+            "a PostgreSQL database the restored log must not be older than (the one it replaces)"
+        ),
     )
     restore.add_argument(
         "--checkpoint",
@@ -126,18 +135,22 @@ def register(commands: Subparsers) -> None:
         action="append",
         default=[],
         metavar="FILE",
-        help="a checkpoint the restored log must not be older than: `audit checkpoint --out`, "
-        "or a witness's state file (the latest checkpoint it cosigned)",
+        help=N_(
+            "a checkpoint the restored log must not be older than: `audit checkpoint --out`, "
+            "or a witness's state file (the latest checkpoint it cosigned)"
+        ),
     )
     restore.add_argument(
         "--no-newer-log",
         action="store_true",
-        help="there is no newer log to compare with (say it; a rollback is never silent)",
+        help=N_("there is no newer log to compare with (say it; a rollback is never silent)"),
     )
-    restore.add_argument("--lang", choices=LANGUAGES, help="language of the messages")
+    restore.add_argument("--lang", choices=LANGUAGES, help=N_("language of the messages"))
     restore.set_defaults(handler=run_restore)
 
-    add_action(commands, "migrate", "bring the store's schema up to this release's", run_migrate)
+    add_action(
+        commands, "migrate", N_("bring the store's schema up to this release's"), run_migrate
+    )
 
 
 async def run_backup(args: argparse.Namespace) -> int:

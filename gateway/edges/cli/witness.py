@@ -42,26 +42,30 @@ UNREACHABLE: Final = N_("The gateway could not be reached: {reason}")
 
 def register(commands: Subparsers) -> None:
     group = commands.add_parser(
-        "witness", help="a partner's witness of the gateway's audit log"
+        "witness", help=N_("a partner's witness of the gateway's audit log")
     ).add_subparsers(dest="witness_command", required=True, metavar="ACTION")
-    run = add_action(group, "run", "cosign the gateway's checkpoints as they grow", run_witness)
+    run = add_action(group, "run", N_("cosign the gateway's checkpoints as they grow"), run_witness)
     add_connection(run)
     run.add_argument(
         "--state",
         type=Path,
         metavar="FILE",
-        help="the checkpoint this witness cosigned last (default: witness.state beside the "
-        "partner's certificate)",
+        help=N_(
+            "the checkpoint this witness cosigned last (default: witness.state beside the "
+            "partner's certificate)"
+        ),
     )
     run.add_argument(
         "--witness-key",
         type=Path,
         metavar="FILE",
-        help="the witness's private key (default: witness.key beside the partner's certificate)",
+        help=N_(
+            "the witness's private key (default: witness.key beside the partner's certificate)"
+        ),
     )
-    run.add_argument("--once", action="store_true", help="one run, then exit")
+    run.add_argument("--once", action="store_true", help=N_("one run, then exit"))
     run.add_argument(
-        "--interval", type=float, default=60.0, help="seconds between runs (default 60)"
+        "--interval", type=float, default=60.0, help=N_("seconds between runs (default 60)")
     )
 
 
@@ -99,7 +103,9 @@ def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise RegistryError("cannot read {path}: {cause}", path=path, cause=exc.strerror) from exc
+        raise RegistryError(
+            N_("cannot read {path}: {cause}"), path=path, cause=exc.strerror
+        ) from exc
 
 
 def _state(path: Path, origin: str) -> WitnessState:
@@ -107,7 +113,9 @@ def _state(path: Path, origin: str) -> WitnessState:
     try:
         return WitnessState.read(path, origin=origin)
     except (OSError, ValueError) as exc:
-        raise RegistryError("{path} is not a witness state: {cause}", path=path, cause=exc) from exc
+        raise RegistryError(
+            N_("{path} is not a witness state: {cause}"), path=path, cause=exc
+        ) from exc
 
 
 def _cosigned(witnessed: Witnessed, language: str) -> str:

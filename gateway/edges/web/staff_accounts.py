@@ -145,7 +145,7 @@ def _account(
     try:
         role = Role(form.get("role", ""))
     except ValueError:
-        raise RegistryError("choose a role") from None
+        raise RegistryError(N_("choose a role")) from None
     return StaffAccount(
         id=form.get("staff_id", "") if staff_id is None else staff_id,
         name=form.get("name", "") if name is None else name,

@@ -6,20 +6,10 @@ the templates themselves (``locales/babel.cfg``), and :class:`TemplateGettext` i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from types import MappingProxyType
-from typing import Final
+from gateway.infra.i18n import translate
+from gateway.staff.labels import ROLE_LABELS
 
-from gateway.infra.i18n import N_, translate
-from gateway.staff import Role
-
-ROLE_LABELS: Final[Mapping[Role, str]] = MappingProxyType(
-    {
-        Role.LIAISON_OFFICER: N_("liaison officer"),
-        Role.COMPLIANCE: N_("compliance staff"),
-        Role.ADMINISTRATOR: N_("administrator"),
-    }
-)
+__all__ = ["ROLE_LABELS", "TemplateGettext"]
 
 
 class TemplateGettext:

@@ -19,6 +19,7 @@ import rfc8785
 
 from gateway.infra import canonical as canonical_json
 from gateway.infra.audit.schema import AuditEvent
+from gateway.infra.i18n import N_
 
 GENESIS = "0" * 64
 
@@ -116,17 +117,17 @@ def _misfit(entry: AuditEntry, *, expected_seq: int, prev_hash: str) -> str | No
     if entry.seq != expected_seq:
         return f"expected entry {expected_seq}, found {entry.seq} (an entry is missing)"
     if hashlib.sha256(entry.canonical).hexdigest() != entry.hash:
-        return "the entry's content does not match its hash"
+        return N_("the entry's content does not match its hash")
     try:
         body = json.loads(entry.canonical)
     except ValueError:
-        return "the entry is not JSON"
+        return N_("the entry is not JSON")
     if not isinstance(body, dict):
-        return "the entry is not a JSON object"
+        return N_("the entry is not a JSON object")
     if rfc8785.dumps(body) != entry.canonical:
-        return "the entry is not in canonical form"
+        return N_("the entry is not in canonical form")
     if body.get("prev") != prev_hash:
-        return "the entry does not name the previous entry's hash"
+        return N_("the entry does not name the previous entry's hash")
     stated = (
         body.get("seq"),
         body.get("at"),
@@ -135,5 +136,5 @@ def _misfit(entry: AuditEntry, *, expected_seq: int, prev_hash: str) -> str | No
         body.get("subject"),
     )
     if stated != (entry.seq, entry.at, entry.kind, entry.actor, entry.subject):
-        return "the entry's indexed columns differ from its content"
+        return N_("the entry's indexed columns differ from its content")
     return None

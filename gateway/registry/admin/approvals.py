@@ -15,6 +15,7 @@ from gateway.infra.audit import events, refs, timestamp
 from gateway.infra.audit.refs import Ref
 from gateway.infra.audit.schema import ABSENT
 from gateway.infra.errors import Forbidden, NotFound, RegistryError
+from gateway.infra.i18n import N_
 from gateway.infra.vault import MasterKey
 from gateway.staff import throttle
 from gateway.staff.accounts import StaffAccount
@@ -50,7 +51,7 @@ async def propose(
     elif kind is ProposalKind.CHANGE:
         current = await store.staff_account(account.id)
         if (current.role, current.desk) == (account.role, account.desk):
-            raise RegistryError("{id} already has this role and desk", id=account.id)
+            raise RegistryError(N_("{id} already has this role and desk"), id=account.id)
         account = replace(current, role=account.role, desk=account.desk)
     proposal = Proposal(
         id=new_proposal_id(), kind=kind, account=account, proposed_by=proposer.id, proposed_at=now

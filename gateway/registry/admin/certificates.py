@@ -20,6 +20,7 @@ from gateway.infra.audit.refs import Ref
 from gateway.infra.config import DataDir
 from gateway.infra.datafiles import load_authority, write_private, write_public
 from gateway.infra.errors import RegistryError
+from gateway.infra.i18n import N_
 from gateway.store import Store
 
 
@@ -51,7 +52,7 @@ async def issue_certificate(
     try:
         public_key = pki.requested_key(request)
     except pki.RequestRefused as exc:
-        raise RegistryError("certificate request refused: {problem}", problem=str(exc)) from exc
+        raise RegistryError(N_("certificate request refused: {problem}"), problem=str(exc)) from exc
     signed = pki.certify_client_key(
         load_authority(layout),
         partner_id,
@@ -96,10 +97,10 @@ async def _issuable(
     """The partner, if active, and a directory that holds no certificate or key yet."""
     partner = await store.partner(partner_id)
     if not partner.active:
-        raise RegistryError("partner {id} is {state}", id=partner_id, state=partner.state)
+        raise RegistryError(N_("partner {id} is {state}"), id=partner_id, state=partner.state)
     target = out_dir or layout.partner_dir(partner_id)
     if (target / "client.pem").exists() or (target / "client.key").exists():
-        raise RegistryError("{path} already holds a certificate; choose --out", path=target)
+        raise RegistryError(N_("{path} already holds a certificate; choose --out"), path=target)
     return partner, target
 
 
@@ -162,18 +163,20 @@ async def issue_webhook_certificate(
     public key is used: the names are the administrator's, and the partner keeps its key."""
     partner = await store.partner(partner_id)
     if not partner.active:
-        raise RegistryError("partner {id} is {state}", id=partner_id, state=partner.state)
+        raise RegistryError(N_("partner {id} is {state}"), id=partner_id, state=partner.state)
     target = out_dir or layout.partner_dir(partner_id)
     certificate_path = target / "webhook.pem"
     if certificate_path.exists():
-        raise RegistryError("{path} already holds a webhook certificate; choose --out", path=target)
+        raise RegistryError(
+            N_("{path} already holds a webhook certificate; choose --out"), path=target
+        )
     try:
         public_key = pki.requested_key(request)
         issued = pki.certify_server_key(load_authority(layout), names, public_key, now=now)
     except pki.RequestRefused as exc:
-        raise RegistryError("certificate request refused: {problem}", problem=str(exc)) from exc
+        raise RegistryError(N_("certificate request refused: {problem}"), problem=str(exc)) from exc
     except ValueError as exc:
-        raise RegistryError("{problem}", problem=str(exc)) from exc
+        raise RegistryError(N_("{problem}"), problem=str(exc)) from exc
     await store.record(
         events.CertificateIssued(
             by=actor,

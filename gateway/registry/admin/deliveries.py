@@ -5,6 +5,7 @@ from __future__ import annotations
 from gateway.infra.audit import events, refs
 from gateway.infra.audit.refs import Ref
 from gateway.infra.errors import RegistryError
+from gateway.infra.i18n import N_
 from gateway.store import Delivery, Store
 
 
@@ -13,7 +14,7 @@ async def retry(store: Store, envelope_id: str, *, actor: Ref) -> Delivery:
     audited. A running gateway picks it up at its next look at the outbox."""
     envelope = await store.envelope(envelope_id)
     if envelope is None:
-        raise RegistryError("no envelope {id}", id=envelope_id)
+        raise RegistryError(N_("no envelope {id}"), id=envelope_id)
     delivery = await store.retry_delivery(
         envelope_id,
         events.DeliveryRetried(
@@ -25,8 +26,10 @@ async def retry(store: Store, envelope_id: str, *, actor: Ref) -> Delivery:
     )
     if delivery is None:
         raise RegistryError(
-            "envelope {id} has no push to retry: delivered already, or its recipient has no "
-            "webhook",
+            N_(
+                "envelope {id} has no push to retry: delivered already, or its recipient has no "
+                "webhook"
+            ),
             id=envelope_id,
         )
     return delivery

@@ -25,6 +25,7 @@ from gateway.infra.config import DataDir
 from gateway.infra.datafiles import load_authority
 from gateway.infra.errors import RegistryError
 from gateway.infra.expiry import GATEWAY, CertificateDue, Use
+from gateway.infra.i18n import N_
 from gateway.infra.keyring import replace_file
 from gateway.store import Store
 
@@ -68,7 +69,7 @@ async def renew_gateway_certificates(
     server_pem = layout.server_certificate.read_bytes()
     names = list(server_names or pki.alt_names(server_pem))
     if not names:
-        raise RegistryError("the server certificate names no host; give --server-name")
+        raise RegistryError(N_("the server certificate names no host; give --server-name"))
     signed: list[tuple[Use, Path, pki.SignedCertificate]] = [
         (
             "server",
@@ -82,7 +83,7 @@ async def renew_gateway_certificates(
         client_pem = layout.gateway_client_certificate.read_bytes()
         gateway_id = pki.describe(client_pem).common_name
         if gateway_id is None:
-            raise RegistryError("the gateway's client certificate names no gateway")
+            raise RegistryError(N_("the gateway's client certificate names no gateway"))
         signed.append(
             (
                 "client",

@@ -11,6 +11,7 @@ from gateway.infra.audit import events, refs
 from gateway.infra.audit.cosignature import WitnessKey
 from gateway.infra.audit.refs import Ref
 from gateway.infra.errors import RegistryError
+from gateway.infra.i18n import N_
 from gateway.infra.seal import GatewayKey, PartnerKey, Signer, Suite
 from gateway.store import RegisteredWitnessKey, Store
 
@@ -30,10 +31,10 @@ async def add_partner_key(
     try:
         found, raw = seal.read_public_key(public_key_pem, suite)
     except ValueError as exc:
-        raise RegistryError("{problem}", problem=str(exc)) from exc
+        raise RegistryError(N_("{problem}"), problem=str(exc)) from exc
     valid_from = valid_from or now
     if valid_until is not None and valid_until <= valid_from:
-        raise RegistryError("the key must be valid until after it becomes valid")
+        raise RegistryError(N_("the key must be valid until after it becomes valid"))
     key = PartnerKey(
         partner_id=partner_id,
         key_id=seal.key_id(found, raw),

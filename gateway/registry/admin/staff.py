@@ -16,13 +16,14 @@ from gateway.infra.audit import events, refs
 from gateway.infra.audit.refs import Ref
 from gateway.infra.audit.schema import ABSENT, Absent
 from gateway.infra.errors import RegistryError
+from gateway.infra.i18n import N_
 from gateway.infra.vault import MasterKey
 from gateway.staff import throttle
 from gateway.staff import tokens as tokens_
 from gateway.staff import totp as totp_
 from gateway.staff.accounts import StaffAccount, StaffState
 from gateway.staff.login import StaffRecord
-from gateway.staff.passwords import PASSWORDS, Passwords, password_problems
+from gateway.staff.passwords import PASSWORDS, Passwords, password_problems, password_refusal
 
 if TYPE_CHECKING:
     from gateway.store import SignInBlock, StaffStore, Store
@@ -51,7 +52,7 @@ def _credentials(
 ) -> tuple[str, bytes, totp_.Totp]:
     problems = password_problems(password, staff_id=account_id)
     if problems:
-        raise RegistryError("; ".join(problems))
+        raise password_refusal(problems)
     second = totp_.Totp.generate()
     return passwords.hash(password), totp_.seal(second, key, account_id), second
 
@@ -162,7 +163,7 @@ async def lift_sign_in_blocks(store: Store, key: MasterKey, staff_id: str, *, ac
 async def issue_token(store: StaffStore, staff_id: str, label: str, *, actor: Ref) -> IssuedToken:
     label = label.strip()
     if not label or len(label) > 100 or not label.isprintable():
-        raise RegistryError("a token label has 1 to 100 printable characters")
+        raise RegistryError(N_("a token label has 1 to 100 printable characters"))
     secret = tokens_.new_token()
     planned = tokens_.NewToken(id=tokens_.new_token_id(), staff_id=staff_id, label=label)
     token = await store.issue_token(

@@ -10,6 +10,7 @@ from psycopg.errors import UniqueViolation
 
 from gateway.infra.audit import AuditEvent
 from gateway.infra.errors import RegistryError
+from gateway.infra.i18n import N_
 from gateway.infra.seal import GatewayKey, PartnerKey, Suite, current_key
 from gateway.store.interface.keys import KeyStore
 from gateway.store.postgres.database import Connection, Database, Transaction
@@ -26,7 +27,9 @@ class PostgresKeys(Database, KeyStore):
         async def write(tx: Transaction) -> PartnerKey:
             partner = await partner_in(tx.conn, key.partner_id, for_update=True)
             if not partner.active:
-                raise RegistryError("partner {id} is {state}", id=partner.id, state=partner.state)
+                raise RegistryError(
+                    N_("partner {id} is {state}"), id=partner.id, state=partner.state
+                )
             try:
                 cursor = await tx.conn.execute(
                     f"INSERT INTO partner_keys ({_KEY_COLUMNS}) "
@@ -44,7 +47,9 @@ class PostgresKeys(Database, KeyStore):
                 )
             except UniqueViolation as exc:
                 raise RegistryError(
-                    "partner {id} already has key {key_id}", id=key.partner_id, key_id=key.key_id
+                    N_("partner {id} already has key {key_id}"),
+                    id=key.partner_id,
+                    key_id=key.key_id,
                 ) from exc
             row = await cursor.fetchone()
             assert row is not None
@@ -60,7 +65,7 @@ class PostgresKeys(Database, KeyStore):
             current = await _one_key(tx.conn, partner_id, key_id)
             if current.retired_at is not None:
                 raise RegistryError(
-                    "key {key_id} of {id} is already retired", key_id=key_id, id=partner_id
+                    N_("key {key_id} of {id} is already retired"), key_id=key_id, id=partner_id
                 )
             cursor = await tx.conn.execute(
                 f"UPDATE partner_keys SET retired_at = %s WHERE partner_id = %s AND key_id = %s "
@@ -105,7 +110,7 @@ class PostgresKeys(Database, KeyStore):
             row = await cursor.fetchone()
             if row is None:
                 raise RegistryError(
-                    "gateway key {key_id} is not the one in use (unknown, or retiring already)",
+                    N_("gateway key {key_id} is not the one in use (unknown, or retiring already)"),
                     key_id=replaces,
                 )
             await _insert_gateway_key(tx, key)
@@ -132,7 +137,7 @@ async def _insert_gateway_key(tx: Transaction, key: GatewayKey) -> None:
         )
     except UniqueViolation as exc:
         raise RegistryError(
-            "gateway key {key_id} is already registered", key_id=key.key_id
+            N_("gateway key {key_id} is already registered"), key_id=key.key_id
         ) from exc
 
 
@@ -170,5 +175,5 @@ async def _one_key(conn: Connection, partner_id: str, key_id: str) -> PartnerKey
     )
     row = await cursor.fetchone()
     if row is None:
-        raise RegistryError("partner {id} has no key {key_id}", id=partner_id, key_id=key_id)
+        raise RegistryError(N_("partner {id} has no key {key_id}"), id=partner_id, key_id=key_id)
     return _key_from_row(row)

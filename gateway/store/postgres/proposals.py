@@ -17,6 +17,7 @@ from psycopg.errors import UniqueViolation
 
 from gateway.infra.audit import AuditEvent
 from gateway.infra.errors import RegistryError
+from gateway.infra.i18n import N_
 from gateway.staff.accounts import Desk, Role, StaffAccount, StaffState
 from gateway.staff.proposals import NO_PASSWORD, Proposal, ProposalKind, ProposalState
 from gateway.staff.sessions import Ended
@@ -41,9 +42,9 @@ class PostgresProposals(Database, StaffProposalStore):
         async def write(tx: Transaction) -> Proposal:
             existing = await find_account(tx.conn, account.id)
             if proposal.kind is ProposalKind.ADD and existing is not None:
-                raise RegistryError("staff {id} already exists", id=account.id)
+                raise RegistryError(N_("staff {id} already exists"), id=account.id)
             if proposal.kind is not ProposalKind.ADD and existing is None:
-                raise RegistryError("no staff {id}", id=account.id)
+                raise RegistryError(N_("no staff {id}"), id=account.id)
             await check_desk(tx.conn, account.desk)
             try:
                 await tx.conn.execute(
@@ -66,7 +67,7 @@ class PostgresProposals(Database, StaffProposalStore):
                 )
             except UniqueViolation as exc:
                 raise RegistryError(
-                    "a proposal for {id} already waits for a decision", id=account.id
+                    N_("a proposal for {id} already waits for a decision"), id=account.id
                 ) from exc
             await tx.append(event)
             return await _proposal(tx.conn, proposal.id)
@@ -104,7 +105,7 @@ class PostgresProposals(Database, StaffProposalStore):
         async def write(tx: Transaction) -> Decided:
             proposal = await _proposal(tx.conn, proposal_id, for_update=True)
             if proposal.state is not ProposalState.PENDING:
-                raise RegistryError("proposal {id} is no longer pending", id=proposal_id)
+                raise RegistryError(N_("proposal {id} is no longer pending"), id=proposal_id)
             state = ProposalState.APPROVED if approve else ProposalState.REFUSED
             await tx.conn.execute(
                 "UPDATE staff_proposals SET state = %s, decided_by = %s, decided_at = %s, "
@@ -164,7 +165,7 @@ class PostgresProposals(Database, StaffProposalStore):
             )
             row = await cursor.fetchone()
             if row is None:
-                raise RegistryError("the enrolment code is used or expired")
+                raise RegistryError(N_("the enrolment code is used or expired"))
             staff_id = str(row[0])
             cursor = await tx.conn.execute(
                 "UPDATE staff SET password_hash = %s, totp_sealed = %s, state = %s, "
@@ -179,7 +180,7 @@ class PostgresProposals(Database, StaffProposalStore):
                 ),
             )
             if cursor.rowcount != 1:
-                raise RegistryError("staff {id} does not wait for enrolment", id=staff_id)
+                raise RegistryError(N_("staff {id} does not wait for enrolment"), id=staff_id)
             await end_sessions(tx, staff_id, Ended.ENROLLED)
             await clear_failures(tx, name_key)
             await tx.append(event)
@@ -194,7 +195,7 @@ async def _carry_out(tx: Transaction, proposal: Proposal, name_key: str) -> Deci
         await _add_enrolling(tx, account)
         return Decided(proposal)
     if await find_account(tx.conn, account.id, for_update=True) is None:
-        raise RegistryError("no staff {id}", id=account.id)
+        raise RegistryError(N_("no staff {id}"), id=account.id)
     if proposal.kind is ProposalKind.CHANGE:
         await check_desk(tx.conn, account.desk)
         await tx.conn.execute(
@@ -225,7 +226,7 @@ async def _add_enrolling(tx: Transaction, account: StaffAccount) -> None:
     """An approved addition: the account, waiting for its holder to enrol (one taken by a
     concurrent addition is found by the insert that does not happen)."""
     if await find_account(tx.conn, account.id) is not None:
-        raise RegistryError("staff {id} already exists", id=account.id)
+        raise RegistryError(N_("staff {id} already exists"), id=account.id)
     await check_desk(tx.conn, account.desk)
     cursor = await tx.conn.execute(
         "INSERT INTO staff (id, name, role, desk, language, password_hash, totp_sealed, "
@@ -245,7 +246,7 @@ async def _add_enrolling(tx: Transaction, account: StaffAccount) -> None:
         ),
     )
     if cursor.rowcount != 1:
-        raise RegistryError("staff {id} already exists", id=account.id)
+        raise RegistryError(N_("staff {id} already exists"), id=account.id)
 
 
 async def _find(conn: Connection, proposal_id: str, *, for_update: bool = False) -> Proposal | None:
@@ -260,7 +261,7 @@ async def _find(conn: Connection, proposal_id: str, *, for_update: bool = False)
 async def _proposal(conn: Connection, proposal_id: str, *, for_update: bool = False) -> Proposal:
     found = await _find(conn, proposal_id, for_update=for_update)
     if found is None:
-        raise RegistryError("no proposal {id}", id=proposal_id)
+        raise RegistryError(N_("no proposal {id}"), id=proposal_id)
     return found
 
 

@@ -11,6 +11,7 @@ from psycopg.types.json import Jsonb
 from gateway.contract.partners import Certificate, CertificateState, Partner, PartnerState
 from gateway.infra.audit import AuditEvent
 from gateway.infra.errors import RegistryError
+from gateway.infra.i18n import N_
 from gateway.store.interface.registry import Admission, RegistryStore
 from gateway.store.postgres.database import Connection, Database, Transaction
 
@@ -40,7 +41,7 @@ class PostgresRegistry(Database, RegistryStore):
                     ),
                 )
             except UniqueViolation as exc:
-                raise RegistryError("partner {id} already exists", id=partner.id) from exc
+                raise RegistryError(N_("partner {id} already exists"), id=partner.id) from exc
             await tx.append(event)
             return partner
 
@@ -52,7 +53,7 @@ class PostgresRegistry(Database, RegistryStore):
         async def write(tx: Transaction) -> Partner:
             current = await partner_in(tx.conn, partner_id, for_update=True)
             if current.state is PartnerState.REVOKED:
-                raise RegistryError("partner {id} is revoked for good", id=partner_id)
+                raise RegistryError(N_("partner {id} is revoked for good"), id=partner_id)
             await tx.conn.execute(
                 "UPDATE partners SET state = %s, updated_at = %s WHERE id = %s",
                 (str(state), tx.now(), partner_id),
@@ -79,7 +80,7 @@ class PostgresRegistry(Database, RegistryStore):
         async def write(tx: Transaction) -> Certificate:
             partner = await partner_in(tx.conn, certificate.partner_id, for_update=True)
             if partner.state is PartnerState.REVOKED:
-                raise RegistryError("partner {id} is revoked for good", id=partner.id)
+                raise RegistryError(N_("partner {id} is revoked for good"), id=partner.id)
             try:
                 await tx.conn.execute(
                     "INSERT INTO certificates (fingerprint, partner_id, serial, not_before, "
@@ -96,7 +97,7 @@ class PostgresRegistry(Database, RegistryStore):
                 )
             except UniqueViolation as exc:
                 raise RegistryError(
-                    "certificate {fp} is already registered", fp=certificate.fingerprint
+                    N_("certificate {fp} is already registered"), fp=certificate.fingerprint
                 ) from exc
             await tx.append(event)
             return certificate
@@ -117,7 +118,9 @@ class PostgresRegistry(Database, RegistryStore):
             )
             row = await cursor.fetchone()
             if row is None:
-                raise RegistryError("no active certificate with fingerprint {fp}", fp=fingerprint)
+                raise RegistryError(
+                    N_("no active certificate with fingerprint {fp}"), fp=fingerprint
+                )
             await tx.append(event)
             return _certificate_from_row(row)
 
@@ -168,7 +171,7 @@ async def partner_in(conn: Connection, partner_id: str, *, for_update: bool = Fa
     )
     row = await cursor.fetchone()
     if row is None:
-        raise RegistryError("no partner {id}", id=partner_id)
+        raise RegistryError(N_("no partner {id}"), id=partner_id)
     return _partner_from_row(row)
 
 

@@ -14,6 +14,7 @@ from psycopg.errors import UniqueViolation
 
 from gateway.infra.audit import AuditEvent
 from gateway.infra.errors import RegistryError
+from gateway.infra.i18n import N_
 from gateway.staff.accounts import Desk, Role, StaffAccount, StaffState
 from gateway.staff.login import StaffRecord
 from gateway.staff.proposals import NO_PASSWORD
@@ -56,7 +57,7 @@ class PostgresStaff(Database, StaffStore):
                     ),
                 )
             except UniqueViolation as exc:
-                raise RegistryError("staff {id} already exists", id=account.id) from exc
+                raise RegistryError(N_("staff {id} already exists"), id=account.id) from exc
             await tx.append(event)
             return await known_account(tx.conn, account.id)
 
@@ -206,7 +207,7 @@ class PostgresStaff(Database, StaffStore):
         async def write(tx: Transaction) -> ApiToken:
             account = await known_account(tx.conn, token.staff_id, for_update=True)
             if not account.active:
-                raise RegistryError("staff {id} is not active", id=token.staff_id)
+                raise RegistryError(N_("staff {id} is not active"), id=token.staff_id)
             try:
                 await tx.conn.execute(
                     "INSERT INTO api_tokens (id, staff_id, token_hash, label, created_at) "
@@ -214,7 +215,7 @@ class PostgresStaff(Database, StaffStore):
                     (token.id, token.staff_id, token_hash, token.label, tx.now()),
                 )
             except UniqueViolation as exc:
-                raise RegistryError("token {id} already exists", id=token.id) from exc
+                raise RegistryError(N_("token {id} already exists"), id=token.id) from exc
             await tx.append(event)
             return await _token(tx.conn, token.id)
 
@@ -243,7 +244,7 @@ class PostgresStaff(Database, StaffStore):
             )
             row = await cursor.fetchone()
             if row is None:
-                raise RegistryError("no active token {id}", id=token_id)
+                raise RegistryError(N_("no active token {id}"), id=token_id)
             revoked = _token_from_row(row)
             await tx.append(event_for(revoked))
             return revoked
@@ -293,7 +294,7 @@ async def known_account(
     """As :func:`find_account`, or a :class:`RegistryError` saying there is none."""
     found = await find_account(conn, staff_id, for_update=for_update)
     if found is None:
-        raise RegistryError("no staff {id}", id=staff_id)
+        raise RegistryError(N_("no staff {id}"), id=staff_id)
     return found
 
 
@@ -312,7 +313,7 @@ async def _token(conn: Connection, token_id: str) -> ApiToken:
     )
     row = await cursor.fetchone()
     if row is None:
-        raise RegistryError("no token {id}", id=token_id)
+        raise RegistryError(N_("no token {id}"), id=token_id)
     return _token_from_row(row)
 
 
@@ -330,4 +331,6 @@ async def check_desk(conn: Connection, desk: Desk) -> None:
     registered = {row[0] for row in await cursor.fetchall()}
     for partner_id in desk.partners:
         if partner_id not in registered:
-            raise RegistryError("desk names partner {id}, which is not registered", id=partner_id)
+            raise RegistryError(
+                N_("desk names partner {id}, which is not registered"), id=partner_id
+            )

@@ -20,6 +20,7 @@ from typing import Any, Final
 import psycopg
 
 from gateway.infra.errors import RegistryError
+from gateway.infra.i18n import N_
 from gateway.store.migrations import SCHEMA_VERSION
 from gateway.store.migrations.postgres_ddl import CLAIM_COLUMNS, ROWID_STANDINS
 
@@ -60,8 +61,10 @@ def _require_version(source: sqlite3.Connection) -> None:
     found = int(row[0]) if row else 0
     if found != SCHEMA_VERSION:
         raise RegistryError(
-            "the SQLite store has schema version {found}, not {known}: run `euregate migrate` "
-            "on it first",
+            N_(
+                "the SQLite store has schema version {found}, not {known}: run `euregate migrate` "
+                "on it first"
+            ),
             found=found,
             known=SCHEMA_VERSION,
         )
@@ -71,7 +74,7 @@ def _require_schema(target: psycopg.Connection[Any]) -> None:
     row = target.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     if row is None or int(row[0]) != SCHEMA_VERSION:
         raise RegistryError(
-            "the PostgreSQL database has no Euregate schema of version {known}",
+            N_("the PostgreSQL database has no Euregate schema of version {known}"),
             known=SCHEMA_VERSION,
         )
 
@@ -81,8 +84,10 @@ def _require_empty(target: psycopg.Connection[Any]) -> None:
         row = target.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()
         if row is not None and row[0]:
             raise RegistryError(
-                "the PostgreSQL database already holds Euregate's data ({table}); a store is "
-                "moved only into an empty one",
+                N_(
+                    "the PostgreSQL database already holds Euregate's data ({table}); a store is "
+                    "moved only into an empty one"
+                ),
                 table=table,
             )
 
@@ -109,7 +114,7 @@ def _tables_in_order(target: psycopg.Connection[Any]) -> list[tuple[str, dict[st
     while len(ordered) < len(needs):
         ready = sorted(t for t in needs if t not in ordered and needs[t] <= set(ordered))
         if not ready:
-            raise RegistryError("the tables' foreign keys go round in a circle")
+            raise RegistryError(N_("the tables' foreign keys go round in a circle"))
         ordered += ready
     return [(table, columns[table]) for table in ordered if table != "meta"]
 
@@ -145,7 +150,7 @@ def _copy_table(
     kept = target.execute(f"SELECT count(*) FROM {table}").fetchone()
     if kept is None or kept[0] != count:
         raise RegistryError(
-            "{table}: {count} rows read from SQLite, {kept} kept in PostgreSQL",
+            N_("{table}: {count} rows read from SQLite, {kept} kept in PostgreSQL"),
             table=table,
             count=count,
             kept=kept[0] if kept else 0,

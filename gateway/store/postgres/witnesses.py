@@ -14,6 +14,7 @@ from psycopg.errors import UniqueViolation
 
 from gateway.infra.audit import AuditEvent
 from gateway.infra.errors import RegistryError, TooManyReports
+from gateway.infra.i18n import N_
 from gateway.store.interface.witnesses import (
     InconsistencyReport,
     RegisteredWitnessKey,
@@ -37,7 +38,9 @@ class PostgresWitnesses(Database, WitnessStore):
         async def write(tx: Transaction) -> RegisteredWitnessKey:
             partner = await partner_in(tx.conn, key.partner_id, for_update=True)
             if not partner.active:
-                raise RegistryError("partner {id} is {state}", id=partner.id, state=partner.state)
+                raise RegistryError(
+                    N_("partner {id} is {state}"), id=partner.id, state=partner.state
+                )
             try:
                 cursor = await tx.conn.execute(
                     f"INSERT INTO witness_keys ({_KEY_COLUMNS}) VALUES (%s, %s, %s, %s, %s, NULL) "
@@ -46,7 +49,7 @@ class PostgresWitnesses(Database, WitnessStore):
                 )
             except UniqueViolation as exc:
                 raise RegistryError(
-                    "the witness key {name} ({key_id}) is already registered",
+                    N_("the witness key {name} ({key_id}) is already registered"),
                     name=key.name,
                     key_id=key.key_id,
                 ) from exc
@@ -67,7 +70,9 @@ class PostgresWitnesses(Database, WitnessStore):
             current = await _one_key(tx.conn, partner_id, key_id, for_update=True)
             if not current.active:
                 raise RegistryError(
-                    "witness key {key_id} of {id} is already retired", key_id=key_id, id=partner_id
+                    N_("witness key {key_id} of {id} is already retired"),
+                    key_id=key_id,
+                    id=partner_id,
                 )
             cursor = await tx.conn.execute(
                 "UPDATE witness_keys SET retired_at = %s WHERE partner_id = %s AND key_id = %s "
@@ -220,7 +225,7 @@ async def _one_key(
     row = await cursor.fetchone()
     if row is None:
         raise RegistryError(
-            "partner {id} has no witness key {key_id}", id=partner_id, key_id=key_id
+            N_("partner {id} has no witness key {key_id}"), id=partner_id, key_id=key_id
         )
     return _key(row)
 

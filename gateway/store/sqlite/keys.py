@@ -9,6 +9,7 @@ from typing import Any
 
 from gateway.infra.audit import AuditEvent, timestamp
 from gateway.infra.errors import RegistryError
+from gateway.infra.i18n import N_
 from gateway.infra.seal import GatewayKey, PartnerKey, Suite, current_key
 from gateway.store.interface.keys import KeyStore
 from gateway.store.sqlite.database import Database, Transaction
@@ -27,7 +28,9 @@ class SqliteKeys(Database, KeyStore):
         def write(tx: Transaction) -> PartnerKey:
             partner = _partner(tx.conn, key.partner_id)
             if not partner.active:
-                raise RegistryError("partner {id} is {state}", id=partner.id, state=partner.state)
+                raise RegistryError(
+                    N_("partner {id} is {state}"), id=partner.id, state=partner.state
+                )
             try:
                 tx.conn.execute(
                     f"INSERT INTO partner_keys ({_KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -44,7 +47,9 @@ class SqliteKeys(Database, KeyStore):
                 )
             except sqlite3.IntegrityError as exc:
                 raise RegistryError(
-                    "partner {id} already has key {key_id}", id=key.partner_id, key_id=key.key_id
+                    N_("partner {id} already has key {key_id}"),
+                    id=key.partner_id,
+                    key_id=key.key_id,
                 ) from exc
             tx.append(event)
             return _one_key(tx.conn, key.partner_id, key.key_id)
@@ -59,7 +64,7 @@ class SqliteKeys(Database, KeyStore):
             current = _one_key(tx.conn, partner_id, key_id)
             if current.retired_at is not None:
                 raise RegistryError(
-                    "key {key_id} of {id} is already retired", key_id=key_id, id=partner_id
+                    N_("key {key_id} of {id} is already retired"), key_id=key_id, id=partner_id
                 )
             tx.conn.execute(
                 "UPDATE partner_keys SET retired_at = ? WHERE partner_id = ? AND key_id = ?",
@@ -99,7 +104,7 @@ class SqliteKeys(Database, KeyStore):
             ).rowcount
             if not changed:
                 raise RegistryError(
-                    "gateway key {key_id} is not the one in use (unknown, or retiring already)",
+                    N_("gateway key {key_id} is not the one in use (unknown, or retiring already)"),
                     key_id=replaces,
                 )
             _insert_gateway_key(tx.conn, key)
@@ -140,7 +145,7 @@ def _one_key(conn: sqlite3.Connection, partner_id: str, key_id: str) -> PartnerK
         (partner_id, key_id),
     ).fetchone()
     if row is None:
-        raise RegistryError("partner {id} has no key {key_id}", id=partner_id, key_id=key_id)
+        raise RegistryError(N_("partner {id} has no key {key_id}"), id=partner_id, key_id=key_id)
     return _key_from_row(row)
 
 
@@ -158,7 +163,7 @@ def _insert_gateway_key(conn: sqlite3.Connection, key: GatewayKey) -> None:
         )
     except sqlite3.IntegrityError as exc:
         raise RegistryError(
-            "gateway key {key_id} is already registered", key_id=key.key_id
+            N_("gateway key {key_id} is already registered"), key_id=key.key_id
         ) from exc
 
 

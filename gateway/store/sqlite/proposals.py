@@ -10,6 +10,7 @@ from typing import Any, Final
 from gateway.infra import audit
 from gateway.infra.audit import AuditEvent
 from gateway.infra.errors import RegistryError
+from gateway.infra.i18n import N_
 from gateway.staff.accounts import Desk, Role, StaffAccount, StaffState
 from gateway.staff.proposals import NO_PASSWORD, Proposal, ProposalKind, ProposalState
 from gateway.staff.sessions import Ended
@@ -34,9 +35,9 @@ class SqliteProposals(Database, StaffProposalStore):
         def write(tx: Transaction) -> Proposal:
             existing = find_account(tx.conn, proposal.account.id)
             if proposal.kind is ProposalKind.ADD and existing is not None:
-                raise RegistryError("staff {id} already exists", id=proposal.account.id)
+                raise RegistryError(N_("staff {id} already exists"), id=proposal.account.id)
             if proposal.kind is not ProposalKind.ADD and existing is None:
-                raise RegistryError("no staff {id}", id=proposal.account.id)
+                raise RegistryError(N_("no staff {id}"), id=proposal.account.id)
             check_desk(tx.conn, proposal.account.desk)
             account = proposal.account
             try:
@@ -62,7 +63,7 @@ class SqliteProposals(Database, StaffProposalStore):
                 if "UNIQUE" not in str(exc):
                     raise
                 raise RegistryError(
-                    "a proposal for {id} already waits for a decision", id=account.id
+                    N_("a proposal for {id} already waits for a decision"), id=account.id
                 ) from exc
             tx.append(event)
             return _proposal(tx.conn, proposal.id)
@@ -102,7 +103,7 @@ class SqliteProposals(Database, StaffProposalStore):
         def write(tx: Transaction) -> Decided:
             proposal = _proposal(tx.conn, proposal_id)
             if proposal.state is not ProposalState.PENDING:
-                raise RegistryError("proposal {id} is no longer pending", id=proposal_id)
+                raise RegistryError(N_("proposal {id} is no longer pending"), id=proposal_id)
             state = ProposalState.APPROVED if approve else ProposalState.REFUSED
             tx.conn.execute(
                 "UPDATE staff_proposals SET state = ?, decided_by = ?, decided_at = ?, "
@@ -170,7 +171,7 @@ class SqliteProposals(Database, StaffProposalStore):
                 ),
             ).fetchone()
             if row is None:
-                raise RegistryError("the enrolment code is used or expired")
+                raise RegistryError(N_("the enrolment code is used or expired"))
             staff_id = str(row[0])
             changed = tx.conn.execute(
                 "UPDATE staff SET password_hash = ?, totp_sealed = ?, state = ?, updated_at = ? "
@@ -185,7 +186,7 @@ class SqliteProposals(Database, StaffProposalStore):
                 ),
             ).rowcount
             if changed != 1:
-                raise RegistryError("staff {id} does not wait for enrolment", id=staff_id)
+                raise RegistryError(N_("staff {id} does not wait for enrolment"), id=staff_id)
             end_sessions(tx, staff_id, Ended.ENROLLED)
             clear_failures(tx, name_key)
             tx.append(event)
@@ -198,7 +199,7 @@ def _carry_out(tx: Transaction, proposal: Proposal, name_key: str) -> Decided:
     account = proposal.account
     if proposal.kind is ProposalKind.ADD:
         if find_account(tx.conn, account.id) is not None:
-            raise RegistryError("staff {id} already exists", id=account.id)
+            raise RegistryError(N_("staff {id} already exists"), id=account.id)
         check_desk(tx.conn, account.desk)
         tx.conn.execute(
             "INSERT INTO staff (id, name, role, desk, language, password_hash, totp_sealed, "
@@ -218,7 +219,7 @@ def _carry_out(tx: Transaction, proposal: Proposal, name_key: str) -> Decided:
         )
         return Decided(proposal)
     if find_account(tx.conn, account.id) is None:
-        raise RegistryError("no staff {id}", id=account.id)
+        raise RegistryError(N_("no staff {id}"), id=account.id)
     if proposal.kind is ProposalKind.CHANGE:
         check_desk(tx.conn, account.desk)
         tx.conn.execute(
@@ -257,7 +258,7 @@ def _find(conn: sqlite3.Connection, proposal_id: str) -> Proposal | None:
 def _proposal(conn: sqlite3.Connection, proposal_id: str) -> Proposal:
     found = _find(conn, proposal_id)
     if found is None:
-        raise RegistryError("no proposal {id}", id=proposal_id)
+        raise RegistryError(N_("no proposal {id}"), id=proposal_id)
     return found
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from gateway.contract.partners import Certificate, CertificateState, Partner, PartnerState
 from gateway.infra.audit import AuditEvent
 from gateway.infra.errors import RegistryError
+from gateway.infra.i18n import N_
 from gateway.store.interface.registry import Admission, RegistryStore
 from gateway.store.sqlite.database import Database, Transaction
 from gateway.store.sqlite.times import moment
@@ -36,7 +37,7 @@ class SqliteRegistry(Database, RegistryStore):
                     ),
                 )
             except sqlite3.IntegrityError as exc:
-                raise RegistryError("partner {id} already exists", id=partner.id) from exc
+                raise RegistryError(N_("partner {id} already exists"), id=partner.id) from exc
             tx.append(event)
             return partner
 
@@ -48,7 +49,7 @@ class SqliteRegistry(Database, RegistryStore):
         def write(tx: Transaction) -> Partner:
             current = _partner(tx.conn, partner_id)
             if current.state is PartnerState.REVOKED:
-                raise RegistryError("partner {id} is revoked for good", id=partner_id)
+                raise RegistryError(N_("partner {id} is revoked for good"), id=partner_id)
             tx.conn.execute(
                 "UPDATE partners SET state = ?, updated_at = ? WHERE id = ?",
                 (str(state), tx.now(), partner_id),
@@ -75,7 +76,7 @@ class SqliteRegistry(Database, RegistryStore):
         def write(tx: Transaction) -> Certificate:
             partner = _partner(tx.conn, certificate.partner_id)
             if partner.state is PartnerState.REVOKED:
-                raise RegistryError("partner {id} is revoked for good", id=partner.id)
+                raise RegistryError(N_("partner {id} is revoked for good"), id=partner.id)
             try:
                 tx.conn.execute(
                     "INSERT INTO certificates (fingerprint, partner_id, serial, not_before, "
@@ -92,7 +93,7 @@ class SqliteRegistry(Database, RegistryStore):
                 )
             except sqlite3.IntegrityError as exc:
                 raise RegistryError(
-                    "certificate {fp} is already registered", fp=certificate.fingerprint
+                    N_("certificate {fp} is already registered"), fp=certificate.fingerprint
                 ) from exc
             tx.append(event)
             return certificate
@@ -112,7 +113,9 @@ class SqliteRegistry(Database, RegistryStore):
                 ),
             )
             if cursor.rowcount != 1:
-                raise RegistryError("no active certificate with fingerprint {fp}", fp=fingerprint)
+                raise RegistryError(
+                    N_("no active certificate with fingerprint {fp}"), fp=fingerprint
+                )
             tx.append(event)
             found = _certificate(tx.conn, fingerprint)
             assert found is not None
@@ -188,7 +191,7 @@ def _partner(conn: sqlite3.Connection, partner_id: str) -> Partner:
         f"SELECT {_PARTNER_COLUMNS} FROM partners WHERE id = ?", (partner_id,)
     ).fetchone()
     if row is None:
-        raise RegistryError("no partner {id}", id=partner_id)
+        raise RegistryError(N_("no partner {id}"), id=partner_id)
     return _partner_from_row(row)
 
 

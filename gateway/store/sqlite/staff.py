@@ -8,6 +8,7 @@ from typing import Any
 
 from gateway.infra.audit import AuditEvent
 from gateway.infra.errors import RegistryError
+from gateway.infra.i18n import N_
 from gateway.staff.accounts import Desk, Role, StaffAccount, StaffState
 from gateway.staff.login import StaffRecord
 from gateway.staff.proposals import NO_PASSWORD
@@ -51,7 +52,7 @@ class SqliteStaff(Database, StaffStore):
                     ),
                 )
             except sqlite3.IntegrityError as exc:
-                raise RegistryError("staff {id} already exists", id=account.id) from exc
+                raise RegistryError(N_("staff {id} already exists"), id=account.id) from exc
             tx.append(event)
             return known_account(tx.conn, account.id)
 
@@ -206,7 +207,7 @@ class SqliteStaff(Database, StaffStore):
     async def issue_token(self, token: NewToken, token_hash: str, event: AuditEvent) -> ApiToken:
         def write(tx: Transaction) -> ApiToken:
             if not known_account(tx.conn, token.staff_id).active:
-                raise RegistryError("staff {id} is not active", id=token.staff_id)
+                raise RegistryError(N_("staff {id} is not active"), id=token.staff_id)
             try:
                 tx.conn.execute(
                     "INSERT INTO api_tokens (id, staff_id, token_hash, label, created_at) "
@@ -214,7 +215,7 @@ class SqliteStaff(Database, StaffStore):
                     (token.id, token.staff_id, token_hash, token.label, tx.now()),
                 )
             except sqlite3.IntegrityError as exc:
-                raise RegistryError("token {id} already exists", id=token.id) from exc
+                raise RegistryError(N_("token {id} already exists"), id=token.id) from exc
             tx.append(event)
             return _token(tx.conn, token.id)
 
@@ -241,7 +242,7 @@ class SqliteStaff(Database, StaffStore):
                 (tx.now(), token_id),
             ).rowcount
             if changed != 1:
-                raise RegistryError("no active token {id}", id=token_id)
+                raise RegistryError(N_("no active token {id}"), id=token_id)
             revoked = _token(tx.conn, token_id)
             tx.append(event_for(revoked))
             return revoked
@@ -282,7 +283,7 @@ def known_account(conn: sqlite3.Connection, staff_id: str) -> StaffAccount:
     """The account ``staff_id``, or a :class:`RegistryError` saying there is none."""
     found = find_account(conn, staff_id)
     if found is None:
-        raise RegistryError("no staff {id}", id=staff_id)
+        raise RegistryError(N_("no staff {id}"), id=staff_id)
     return found
 
 
@@ -291,7 +292,7 @@ def _token(conn: sqlite3.Connection, token_id: str) -> ApiToken:
         f"SELECT {_ISSUED_COLUMNS} FROM api_tokens WHERE id = ?", (token_id,)
     ).fetchone()
     if row is None:
-        raise RegistryError("no token {id}", id=token_id)
+        raise RegistryError(N_("no token {id}"), id=token_id)
     return _token_from_row(row)
 
 
@@ -308,4 +309,6 @@ def _token_from_row(row: tuple[Any, ...]) -> ApiToken:
 def check_desk(conn: sqlite3.Connection, desk: Desk) -> None:
     for partner_id in desk.partners:
         if conn.execute("SELECT 1 FROM partners WHERE id = ?", (partner_id,)).fetchone() is None:
-            raise RegistryError("desk names partner {id}, which is not registered", id=partner_id)
+            raise RegistryError(
+                N_("desk names partner {id}, which is not registered"), id=partner_id
+            )

@@ -9,6 +9,7 @@ from typing import Any
 
 from gateway.infra.audit import AuditEvent
 from gateway.infra.errors import RegistryError, TooManyReports
+from gateway.infra.i18n import N_
 from gateway.store.interface.witnesses import (
     InconsistencyReport,
     RegisteredWitnessKey,
@@ -33,7 +34,9 @@ class SqliteWitnesses(Database, WitnessStore):
         def write(tx: Transaction) -> RegisteredWitnessKey:
             partner = _partner(tx.conn, key.partner_id)
             if not partner.active:
-                raise RegistryError("partner {id} is {state}", id=partner.id, state=partner.state)
+                raise RegistryError(
+                    N_("partner {id} is {state}"), id=partner.id, state=partner.state
+                )
             try:
                 tx.conn.execute(
                     f"INSERT INTO witness_keys ({_KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, NULL)",
@@ -41,7 +44,7 @@ class SqliteWitnesses(Database, WitnessStore):
                 )
             except sqlite3.IntegrityError as exc:
                 raise RegistryError(
-                    "the witness key {name} ({key_id}) is already registered",
+                    N_("the witness key {name} ({key_id}) is already registered"),
                     name=key.name,
                     key_id=key.key_id,
                 ) from exc
@@ -60,7 +63,9 @@ class SqliteWitnesses(Database, WitnessStore):
             current = _one_key(tx.conn, partner_id, key_id)
             if not current.active:
                 raise RegistryError(
-                    "witness key {key_id} of {id} is already retired", key_id=key_id, id=partner_id
+                    N_("witness key {key_id} of {id} is already retired"),
+                    key_id=key_id,
+                    id=partner_id,
                 )
             tx.conn.execute(
                 "UPDATE witness_keys SET retired_at = ? WHERE partner_id = ? AND key_id = ?",
@@ -206,7 +211,7 @@ def _one_key(conn: sqlite3.Connection, partner_id: str, key_id: str) -> Register
     ).fetchone()
     if row is None:
         raise RegistryError(
-            "partner {id} has no witness key {key_id}", id=partner_id, key_id=key_id
+            N_("partner {id} has no witness key {key_id}"), id=partner_id, key_id=key_id
         )
     return _key(row)
 
