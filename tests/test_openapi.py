@@ -192,7 +192,7 @@ async def test_each_listener_serves_its_document(built: Built, layout: DataDir) 
             assert await answer.text() == (SCHEMAS_DIR / SIGNAL_SCHEMA_FILE).read_text()
         async with session.patch(partner_url + "/v1/signals") as answer:
             assert answer.status == 405
-            assert answer.headers["Allow"] == "POST"
+            assert answer.headers["Allow"] == "GET, HEAD, POST"
             assert answer.content_type == "application/problem+json"
         async with session.put(partner_url + "/v1/inbox") as answer:
             assert answer.headers["Allow"] == "GET, HEAD"

@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from gateway.decide.decision import DataClass, Outcome, Verdict
+from gateway.decide.review import ReviewReason as ReviewReasonCode
+from gateway.flow.tracking import CopyState
 from gateway.store import ReviewState, SignalState
 from gateway.transparency.log import REPORT_KINDS
 
@@ -42,10 +44,53 @@ class ApiModel(BaseModel):
 # --- signals, receipts and explanations -----------------------------------------------------
 
 
+class CopyReviewStatus(ApiModel):
+    """The copy's stay at a liaison desk: which country's desk, why (reason codes), since
+    when, and when that desk released or rejected it (never by whom, nor why in words)."""
+
+    desk: str = Field(description="The country of the liaison desk (NL, BE, DE).")
+    reasons: list[ReviewReasonCode] = Field(
+        description="language: free text in a language the recipient did not list; "
+        "held: free text held by the sharing rules; rule: the rules ask for review."
+    )
+    state: ReviewState
+    since: Timestamp
+    decided_at: Timestamp | Omitted = None
+
+
+class CopyVersion(ApiModel):
+    """The copy's latest version sent (a reviewed one follows an ``immediate`` signal's
+    unreviewed first version) and how far it got."""
+
+    version: int = Field(ge=1)
+    unreviewed: bool = Field(description="Sent before a liaison officer's review.")
+    queued_at: Timestamp
+    sealed_at: Timestamp | Omitted = None
+    fetch_count: int = Field(ge=0)
+    last_fetched_at: Timestamp | Omitted = None
+    acknowledged_at: Timestamp | Omitted = None
+    pushed_at: Timestamp | Omitted = None
+
+
 class ReceiptRecipient(ApiModel):
     partner: str
     verdict: Verdict
     rules: list[str] = Field(description="The ids of the rules that decided, in order.")
+    state: CopyState | Omitted = Field(
+        default=None, description="How far the recipient's copy got; a denied one: denied."
+    )
+    review: CopyReviewStatus | Omitted = None
+    copy_: CopyVersion | Omitted = Field(default=None, alias="copy")
+
+
+class RequestDeadline(ApiModel):
+    """A request for information's deadline as it stands now."""
+
+    kind: str
+    deadline: Timestamp
+    state: Literal["open", "overdue", "answered"]
+    answered_at: Timestamp | Omitted = None
+    seconds_overdue: int | Omitted = Field(default=None, ge=1)
 
 
 class AuditPosition(ApiModel):
@@ -81,6 +126,26 @@ class Receipt(ApiModel):
     )
     notice: str | Omitted = Field(
         default=None, description="When the policy lets none of the recipients receive it."
+    )
+    request: RequestDeadline | Omitted = Field(
+        default=None, description="When the signal is a request for information."
+    )
+
+
+class SentSignal(ApiModel):
+    """One of the caller's signals and what became of each copy."""
+
+    signal_id: str
+    sender_reference: str
+    received_at: Timestamp
+    recipients: list[ReceiptRecipient]
+    request: RequestDeadline | Omitted = None
+
+
+class SentSignals(ApiModel):
+    signals: list[SentSignal] = Field(description="Newest first.")
+    cursor: int | None = Field(
+        ge=1, description="The ``after`` of the next page; null on the last page."
     )
 
 

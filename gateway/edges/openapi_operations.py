@@ -39,6 +39,7 @@ from gateway.edges.openapi_models import (
     ReviewCase,
     ReviewItem,
     ReviewQueue,
+    SentSignals,
 )
 from gateway.edges.openapi_serving import OPENAPI_PATH, SIGNAL_SCHEMA_PATH, get_document
 from gateway.flow.inbox import MAX_LIMIT, MAX_WAIT
@@ -81,7 +82,7 @@ from gateway.infra.errors import (
     UnsupportedMediaType,
     WitnessKeyUnknown,
 )
-from gateway.store import RequestState
+from gateway.store import SENT_PAGE_MAX, RequestState
 
 Listener = Literal["partner", "staff"]
 Refusals = tuple[type[EuregateError], ...]
@@ -219,11 +220,25 @@ PARTNER_OPERATIONS: Final = (
         body=SIGNAL,
     ),
     Operation(
+        "listSignals",
+        "GET",
+        "/v1/signals",
+        partner_app.get_signals,
+        "The caller's own signals, newest first, with what became of each copy",
+        TAG_SIGNALS,
+        {200: SentSignals},
+        (QueryInvalid,),
+        query=(
+            Query("after", "The cursor of the page before (none: from the newest).", 0, 2**62),
+            Query("limit", "The most signals on this page.", 1, SENT_PAGE_MAX),
+        ),
+    ),
+    Operation(
         "getSignal",
         "GET",
         "/v1/signals/{signal_id}",
         partner_app.get_signal,
-        "A signal's receipt, for its sender only",
+        "A signal's receipt with what became of each copy, for its sender only",
         TAG_SIGNALS,
         {200: Receipt},
         (NotFound,),

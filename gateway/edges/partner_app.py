@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import ssl
+from dataclasses import replace
 
 from aiohttp import web
 
@@ -37,6 +38,7 @@ from gateway.flow import requests as tracked_requests
 from gateway.flow.inbox import MAX_LIMIT, MAX_WAIT, Inbox, Standing, inbox_entry
 from gateway.flow.intake import Intake, Receipt
 from gateway.flow.partner_limits import PartnerLimits
+from gateway.flow.tracking import SenderView, sender_view
 from gateway.infra.audit import timestamp
 from gateway.infra.clock import Clock
 from gateway.infra.errors import (
@@ -44,7 +46,7 @@ from gateway.infra.errors import (
     ClientGone,
     NotFound,
 )
-from gateway.store import Store
+from gateway.store import SENT_PAGE_MAX, Store
 from gateway.transparency.log import TransparencyLog
 
 STORE = web.AppKey("store", Store)
@@ -79,6 +81,7 @@ def create_app(
     app[TRANSPARENCY] = transparency
     app[MAX_BODY] = max_body_bytes
     app.router.add_post("/v1/signals", post_signal)
+    app.router.add_get("/v1/signals", get_signals)
     app.router.add_get("/v1/signals/{signal_id}", get_signal)
     app.router.add_post("/v1/policy/explain", post_explain)
     app.router.add_get("/v1/gateway/keys", get_gateway_keys)
@@ -127,6 +130,8 @@ async def post_signal(request: web.Request) -> web.Response:
         body = await _signal_body(request)
         registry: tuple[Partner, ...] = request[REGISTRY]
         receipt = await request.app[INTAKE].receive(request[PARTNER], body, registry=registry)
+    views = await _sender_views(request, [receipt.signal.id])
+    receipt = replace(receipt, view=views.get(receipt.signal.id))
     response = web.json_response(
         receipt.as_json(request[LANGUAGE]), status=200 if receipt.replayed else 202, dumps=dumps
     )
@@ -148,14 +153,45 @@ async def post_explain(request: web.Request) -> web.Response:
 
 
 async def get_signal(request: web.Request) -> web.Response:
-    """The receipt again; once the signal's audit entry is in a checkpoint, with that
-    checkpoint and the entry's inclusion proof."""
+    """The receipt again, with each recipient's copy as it stands now; once the signal's
+    audit entry is in a checkpoint, with that checkpoint and the entry's inclusion proof."""
     stored = await request.app[INTAKE].status(request[PARTNER], request.match_info["signal_id"])
     if stored is None:
         raise NotFound()
     proven = await request.app[TRANSPARENCY].leaf(stored)
-    receipt = Receipt(stored, replayed=True, proven=proven).as_json(request[LANGUAGE])
-    return web.json_response(receipt, dumps=dumps)
+    view = (await _sender_views(request, [stored.id])).get(stored.id)
+    receipt = Receipt(stored, replayed=True, proven=proven, view=view)
+    return web.json_response(receipt.as_json(request[LANGUAGE]), dumps=dumps)
+
+
+async def get_signals(request: web.Request) -> web.Response:
+    """The caller's own signals, newest first, each with its copies' states; ``after`` is
+    the ``cursor`` of the page before (none: from the newest), ``cursor`` is null on the last
+    page."""
+    after = query_int(request.query, "after", default=0, low=0, high=2**62)
+    limit = query_int(request.query, "limit", default=50, low=1, high=SENT_PAGE_MAX)
+    store = request.app[STORE]
+    found = await store.sent_signals(request[PARTNER].id, before=after, limit=limit + 1)
+    page = found[:limit]
+    views = await _sender_views(request, [signal.id for signal in page])
+    listed = [
+        {
+            "signal_id": signal.id,
+            "sender_reference": signal.sender_reference,
+            "received_at": timestamp(signal.received_at),
+            **views[signal.id].as_json(),
+        }
+        for signal in page
+    ]
+    cursor = page[-1].position if len(found) > limit else None
+    return web.json_response({"signals": listed, "cursor": cursor}, dumps=dumps)
+
+
+async def _sender_views(request: web.Request, signal_ids: list[str]) -> dict[str, SenderView]:
+    """What became of the caller's ``signal_ids`` (its own: the caller checked), by id."""
+    tracks = await request.app[STORE].signal_tracks(signal_ids)
+    now = request.app[CLOCK].now()
+    return {track.signal_id: sender_view(track, now) for track in tracks}
 
 
 async def get_gateway_keys(request: web.Request) -> web.Response:

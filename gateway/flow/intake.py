@@ -33,6 +33,7 @@ from gateway.flow import deadlines
 from gateway.flow.fair_pool import FairPool
 from gateway.flow.intake_watch import NO_RECIPIENT, IntakeObserver, Outcome, Stage, Unwatched
 from gateway.flow.subjects import SUBJECT_SECRET, subject_keys
+from gateway.flow.tracking import SenderView
 from gateway.infra import canonical as canonical_json
 from gateway.infra.audit import events, refs, timestamp
 from gateway.infra.clock import Clock
@@ -58,11 +59,14 @@ class Receipt:
 
     Its audit entry is named by sequence number and chain hash, and by its leaf in the audit
     log's Merkle tree (index and hash, which the sequencer integrates within a second);
-    ``proven``, once it is, adds ``inclusion``: a signed checkpoint and the leaf's proof."""
+    ``proven``, once it is, adds ``inclusion``: a signed checkpoint and the leaf's proof;
+    ``view``, where given, shows each recipient's copy as it stands now and a request's
+    deadline (:mod:`gateway.flow.tracking`)."""
 
     signal: StoredSignal
     replayed: bool
     proven: LeafProof | None = None
+    view: SenderView | None = None
 
     def as_json(self, language: str = "en") -> dict[str, object]:
         stored = self.signal
@@ -76,7 +80,9 @@ class Receipt:
             "recipients": [
                 {"partner": d.recipient_id, "verdict": d.verdict, "rules": list(d.rule_ids)}
                 for d in stored.decisions
-            ],
+            ]
+            if self.view is None
+            else [copy.as_json() for copy in self.view.copies],
             "audit": {
                 "seq": stored.audit_seq,
                 "hash": stored.audit_hash,
@@ -86,6 +92,8 @@ class Receipt:
         }
         if self.proven is not None:
             receipt["inclusion"] = self.proven.as_json()
+        if self.view is not None and self.view.request is not None:
+            receipt["request"] = self.view.request.as_json()
         if stored.decisions and all(d.verdict == Verdict.DENY for d in stored.decisions):
             receipt["notice"] = translate(NOBODY_MAY_RECEIVE, language)
         return receipt

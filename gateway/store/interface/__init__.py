@@ -26,6 +26,7 @@ from gateway.store.interface.signals import SignalStore
 from gateway.store.interface.staff import StaffStore
 from gateway.store.interface.subjects import SubjectStore
 from gateway.store.interface.throttle import SignInThrottleStore
+from gateway.store.interface.tracking import TrackingStore
 from gateway.store.interface.verification_jobs import VerificationJobStore
 from gateway.store.interface.witnesses import WitnessStore
 from gateway.translate.memory_store import TranslationMemoryStore
@@ -41,6 +42,7 @@ class Store(
     SubjectStore,
     ReviewStore,
     DeliveryStore,
+    TrackingStore,
     StaffStore,
     StaffSessionStore,
     StaffProposalStore,

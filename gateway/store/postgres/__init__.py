@@ -73,6 +73,7 @@ from gateway.store.postgres.signals import PostgresSignals
 from gateway.store.postgres.staff import PostgresStaff
 from gateway.store.postgres.subjects import PostgresSubjects
 from gateway.store.postgres.throttle import PostgresThrottle
+from gateway.store.postgres.tracking import PostgresTracking
 from gateway.store.postgres.transfer import transfer
 from gateway.store.postgres.verification_jobs import PostgresVerificationJobs
 from gateway.store.postgres.witnesses import PostgresWitnesses
@@ -96,6 +97,7 @@ class PostgresStore(
     PostgresSubjects,
     PostgresReview,
     PostgresDelivery,
+    PostgresTracking,
     PostgresOutbox,
     PostgresStaff,
     PostgresSessions,

@@ -29,6 +29,7 @@ from gateway.store.sqlite.signals import SqliteSignals
 from gateway.store.sqlite.staff import SqliteStaff
 from gateway.store.sqlite.subjects import SqliteSubjects
 from gateway.store.sqlite.throttle import SqliteThrottle
+from gateway.store.sqlite.tracking import SqliteTracking
 from gateway.store.sqlite.verification_jobs import SqliteVerificationJobs
 from gateway.store.sqlite.witnesses import SqliteWitnesses
 
@@ -49,6 +50,7 @@ class SqliteStore(
     SqliteMemory,
     SqliteKeys,
     SqliteDelivery,
+    SqliteTracking,
     SqliteSubjects,
     SqliteRequests,
     SqliteAuditSearch,

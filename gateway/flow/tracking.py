@@ -1,0 +1,206 @@
+"""What the sender of a signal may see of what became of it: for each recipient, the state of
+its copy with the times it got there, and whether a request's deadline has passed.
+
+The sender sees what its receipt showed already (each recipient's verdict and the ids of the
+rules that decided it) and, for the copies that go out, their way: waiting at a country's
+liaison desk (since when, and why, by reason code), released or rejected by that desk (when;
+never which officer, nor what an officer wrote), sealed, fetched, acknowledged, pushed. A
+denied recipient is shown as denied and nothing more: there is no copy to follow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from gateway.decide.decision import Verdict
+from gateway.flow import deadlines
+from gateway.infra.audit import timestamp
+from gateway.infra.i18n import N_
+from gateway.store import (
+    CopyReview,
+    CopyTrack,
+    DeliveryState,
+    RequestState,
+    RequestTrack,
+    ReviewState,
+    ReviewTrack,
+    SignalTrack,
+    VersionTrack,
+)
+
+
+class CopyState(StrEnum):
+    """Where a recipient's copy is, the furthest it got."""
+
+    DENIED = "denied"
+    WAITING = "waiting"
+    REJECTED = "rejected"
+    QUEUED = "queued"
+    SEALED = "sealed"
+    FETCHED = "fetched"
+    ACKNOWLEDGED = "acknowledged"
+    PUSHED = "pushed"
+
+
+STATE_LABELS = {
+    CopyState.DENIED: N_("denied by the sharing rules"),
+    CopyState.WAITING: N_("waiting for review"),
+    CopyState.REJECTED: N_("rejected"),
+    CopyState.QUEUED: N_("queued for sealing"),
+    CopyState.SEALED: N_("sealed, in the inbox"),
+    CopyState.FETCHED: N_("fetched"),
+    CopyState.ACKNOWLEDGED: N_("acknowledged"),
+    CopyState.PUSHED: N_("pushed to the webhook"),
+}
+
+
+@dataclass(frozen=True)
+class CopyStatus:
+    """One recipient's copy as its sender may see it."""
+
+    recipient_id: str
+    verdict: Verdict
+    rule_ids: tuple[str, ...]
+    state: CopyState
+    review: ReviewTrack | None
+    latest: VersionTrack | None
+
+    @property
+    def unreviewed(self) -> bool:
+        """The copy went out before an officer's review (an ``immediate`` signal)."""
+        return self.latest is not None and self.latest.review is CopyReview.PENDING
+
+    def as_json(self) -> dict[str, Any]:
+        shown: dict[str, Any] = {
+            "partner": self.recipient_id,
+            "verdict": str(self.verdict),
+            "rules": list(self.rule_ids),
+            "state": str(self.state),
+        }
+        if self.state is CopyState.DENIED:
+            return shown
+        if self.review is not None:
+            shown["review"] = _review_json(self.review)
+        if self.latest is not None:
+            shown["copy"] = _version_json(self.latest, unreviewed=self.unreviewed)
+        return shown
+
+
+@dataclass(frozen=True)
+class RequestStatus:
+    """A request's deadline at one moment: open, overdue or answered."""
+
+    request: RequestTrack
+    state: RequestState
+    seconds_overdue: int | None
+
+    def as_json(self) -> dict[str, Any]:
+        shown: dict[str, Any] = {
+            "kind": self.request.kind,
+            "deadline": timestamp(self.request.deadline),
+            "state": str(self.state),
+        }
+        if self.request.answered_at is not None:
+            shown["answered_at"] = timestamp(self.request.answered_at)
+        if self.seconds_overdue is not None:
+            shown["seconds_overdue"] = self.seconds_overdue
+        return shown
+
+
+@dataclass(frozen=True)
+class SenderView:
+    """What became of one signal, as its sender sees it at one moment."""
+
+    signal_id: str
+    copies: tuple[CopyStatus, ...]
+    request: RequestStatus | None
+
+    def as_json(self) -> dict[str, Any]:
+        shown: dict[str, Any] = {"recipients": [copy.as_json() for copy in self.copies]}
+        if self.request is not None:
+            shown["request"] = self.request.as_json()
+        return shown
+
+
+def sender_view(track: SignalTrack, now: datetime) -> SenderView:
+    return SenderView(
+        track.signal_id,
+        tuple(copy_status(copy) for copy in track.copies),
+        None if track.request is None else request_status(track.request, now),
+    )
+
+
+def copy_status(copy: CopyTrack) -> CopyStatus:
+    sent = [version for version in copy.versions if not version.withdrawn]
+    latest = sent[-1] if sent else None
+    if copy.verdict is Verdict.DENY:
+        return CopyStatus(
+            copy.recipient_id, copy.verdict, copy.rule_ids, CopyState.DENIED, None, None
+        )
+    return CopyStatus(
+        copy.recipient_id,
+        copy.verdict,
+        copy.rule_ids,
+        _state(copy.review, latest),
+        copy.review,
+        latest,
+    )
+
+
+def _state(review: ReviewTrack | None, latest: VersionTrack | None) -> CopyState:
+    if review is not None and review.state is ReviewState.REJECTED:
+        return CopyState.REJECTED
+    if latest is None:
+        pending = review is not None and review.state is ReviewState.PENDING
+        return CopyState.WAITING if pending else CopyState.QUEUED
+    if latest.push is DeliveryState.DELIVERED:
+        return CopyState.PUSHED
+    if latest.acked_at is not None:
+        return CopyState.ACKNOWLEDGED
+    if latest.fetch_count > 0:
+        return CopyState.FETCHED
+    if latest.sealed_at is not None:
+        return CopyState.SEALED
+    return CopyState.QUEUED
+
+
+def request_status(request: RequestTrack, now: datetime) -> RequestStatus:
+    if request.answered_at is not None:
+        return RequestStatus(request, RequestState.ANSWERED, None)
+    if deadlines.overdue(request.deadline, now, answered=False):
+        late = int((now - request.deadline).total_seconds())
+        return RequestStatus(request, RequestState.OVERDUE, late)
+    return RequestStatus(request, RequestState.OPEN, None)
+
+
+def _review_json(review: ReviewTrack) -> dict[str, Any]:
+    shown: dict[str, Any] = {
+        "desk": review.desk,
+        "reasons": list(review.reasons),
+        "state": str(review.state),
+        "since": timestamp(review.since),
+    }
+    if review.decided_at is not None:
+        shown["decided_at"] = timestamp(review.decided_at)
+    return shown
+
+
+def _version_json(version: VersionTrack, *, unreviewed: bool) -> dict[str, Any]:
+    shown: dict[str, Any] = {
+        "version": version.version,
+        "unreviewed": unreviewed,
+        "queued_at": timestamp(version.queued_at),
+        "fetch_count": version.fetch_count,
+    }
+    for name, at in (
+        ("sealed_at", version.sealed_at),
+        ("last_fetched_at", version.last_fetched_at),
+        ("acknowledged_at", version.acked_at),
+        ("pushed_at", version.pushed_at),
+    ):
+        if at is not None:
+            shown[name] = timestamp(at)
+    return shown
