@@ -189,7 +189,14 @@ class EuregateClient(AuditLogReader):
         )
 
     async def signal_status(self, signal_id: str) -> dict[str, Any]:
-        return await self._request("GET", f"/v1/signals/{signal_id}")
+        """The receipt with what became of each recipient's copy; only for its sender."""
+        return await self._request("GET", f"/v1/signals/{quote(signal_id, safe='')}")
+
+    async def list_signals(
+        self, *, after: int | None = None, limit: int | None = None
+    ) -> dict[str, Any]:
+        """This partner's own signals, newest first (``cursor``: the next page's ``after``)."""
+        return await self._request("GET", "/v1/signals" + _query(after=after, limit=limit))
 
     async def inbox(self, *, after: int = 0, limit: int = 100, wait: int = 0) -> dict[str, Any]:
         """Unacknowledged envelopes after position ``after`` (``cursor`` says where the next
