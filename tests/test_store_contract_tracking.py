@@ -166,7 +166,8 @@ async def test_a_rejected_copy_s_unsealed_first_version_is_withdrawn(registry: S
     (track,) = await registry.signal_tracks([new_signal(1).id])
 
     (copy,) = track.copies
-    assert copy.review is not None and copy.review.state is ReviewState.REJECTED
+    assert copy.review is not None
+    assert copy.review.state is ReviewState.REJECTED
     assert [v.withdrawn for v in copy.versions] == [True]
 
 
