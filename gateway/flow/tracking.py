@@ -10,6 +10,7 @@ denied recipient is shown as denied and nothing more: there is no copy to follow
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -171,7 +172,7 @@ def request_status(request: RequestTrack, now: datetime) -> RequestStatus:
     if request.answered_at is not None:
         return RequestStatus(request, RequestState.ANSWERED, None)
     if deadlines.overdue(request.deadline, now, answered=False):
-        late = int((now - request.deadline).total_seconds())
+        late = math.ceil((now - request.deadline).total_seconds())
         return RequestStatus(request, RequestState.OVERDUE, late)
     return RequestStatus(request, RequestState.OPEN, None)
 
