@@ -369,3 +369,7 @@ VERSION_13: Final = (
 )
 """Version 13: the fired rules' texts, kept once per policy and rule
 (:func:`gateway.store.migrations.sqlite_steps.add_rule_texts`)."""
+
+VERSION_14: Final = ("CREATE INDEX signals_sender_position ON signals (sender_id, audit_seq)",)
+"""Version 14: a sender's own signals by position, a page at a time
+(:func:`gateway.store.migrations.sqlite_steps.add_sender_positions`)."""

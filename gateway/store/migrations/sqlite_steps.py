@@ -535,3 +535,9 @@ def add_rule_texts(db: sqlite_utils.Database) -> None:
         " legal_basis TEXT NOT NULL,"
         " PRIMARY KEY (policy_sha256, rule_id))"
     )
+
+
+def add_sender_positions(db: sqlite_utils.Database) -> None:
+    """Version 14: a sender's own signals by position, newest first, a page at a time
+    (``GET /v1/signals``)."""
+    db.execute("CREATE INDEX signals_sender_position ON signals (sender_id, audit_seq)")
