@@ -24,6 +24,7 @@ from gateway.infra.config import DataDir
 from gateway.infra.errors import RestoreForked, RestoreWouldRollBack
 from gateway.registry.backup.manifest import LogPoint, Manifest
 from gateway.registry.backup.restoring import NewerLog, refuse_rollback
+from gateway.store.migrations import SCHEMA_VERSION
 from gateway.store.sqlite import SqliteStore
 from gateway.transparency.witnessing import STATE_FORMAT
 
@@ -104,7 +105,7 @@ def test_the_manifest_names_the_master_key_by_id_and_counts_the_store(
     assert manifest.master_key_id not in layout.master_key.read_bytes().hex()
     assert manifest.counts["partners"] == 9
     assert manifest.counts["audit_entries"] == manifest.log.entries > 0
-    assert manifest.schema_version == 11
+    assert manifest.schema_version == SCHEMA_VERSION
     code, out, _ = run(capsys, "partner", "list", "--json", "--data-dir", str(layout.root))
     assert code == 0
     assert len(json.loads(out)) == manifest.counts["partners"]
@@ -361,8 +362,11 @@ def test_a_restore_is_refused_exactly_when_the_newer_log_is_longer_or_not_the_sa
 @pytest.mark.parametrize(
     ("store", "refusal"),
     [
-        ({"backend": "sqlite", "schema_version": 12}, "newer than version 11"),
-        ({"backend": "postgresql", "schema_version": 11}, "its store is postgresql"),
+        (
+            {"backend": "sqlite", "schema_version": SCHEMA_VERSION + 1},
+            f"newer than version {SCHEMA_VERSION}",
+        ),
+        ({"backend": "postgresql", "schema_version": SCHEMA_VERSION}, "its store is postgresql"),
     ],
     ids=["newer-schema", "other-backend"],
 )

@@ -19,6 +19,7 @@ from gateway.store.interface.audit_log import (
     verify_chain,
 )
 from gateway.store.interface.audit_search import (
+    COUNT_MAX,
     EXPORT_MAX,
     PAGE_MAX,
     AuditSearchStore,
@@ -128,6 +129,7 @@ from gateway.translate.memory_store import (
 __all__ = [
     "CHAIN_PAGE",
     "CHANGEABLE",
+    "COUNT_MAX",
     "DESK_SEAL",
     "EXPORT_MAX",
     "LEGACY_SEAL",

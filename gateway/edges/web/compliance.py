@@ -84,6 +84,8 @@ EXCHANGE_EVENTS: Final[Mapping[str, str]] = {
 BAD_DATE: Final = N_("Write the date as YYYY-MM-DD; this filter was left out.")
 BAD_CHOICE: Final = N_("This value is not one of the choices; this filter was left out.")
 BAD_PAGE: Final = N_("There is no such page of results; here is the first.")
+MORE_THAN: Final = N_("more than {count}")
+"""A search's total when it found more exchanges than the store counts."""
 
 
 # --- search --------------------------------------------------------------------------------
@@ -181,6 +183,9 @@ async def search(request: web.Request, viewer: Viewer) -> web.Response:
         return f"{SEARCH_PATH}?{urlencode({**kept, 'page': page})}"
 
     last_page = max(1, -(-found.total // PAGE_SIZE))
+    if found.more:
+        last_page = max(last_page, asked.page + 1)
+    total = translate(MORE_THAN, language, count=found.total) if found.more else found.total
     rows = [
         {
             "exchange": e,
@@ -198,7 +203,7 @@ async def search(request: web.Request, viewer: Viewer) -> web.Response:
             "form": asked.form,
             "problems": asked.problems,
             "rows": rows,
-            "total": found.total,
+            "total": total,
             "first_row": offset + 1,
             "last_row": offset + len(found.exchanges),
             "page": asked.page,

@@ -20,6 +20,9 @@ from gateway.store.interface.review import ReviewState
 
 PAGE_MAX: Final = 200
 EXPORT_MAX: Final = 100_000
+COUNT_MAX: Final = 10_000
+"""A search counts its exchanges up to this many; beyond it, a page says "more than" instead
+of counting a million rows for a figure nobody reads to the unit."""
 
 
 @dataclass(frozen=True)
@@ -66,10 +69,14 @@ class ExchangeSummary:
 
 @dataclass(frozen=True)
 class ExchangePage:
+    """One page of a search; ``total`` the exchanges found, or, when ``more``, the
+    :data:`COUNT_MAX` counted before the count stopped."""
+
     exchanges: tuple[ExchangeSummary, ...]
     total: int
     offset: int
     limit: int
+    more: bool = False
 
 
 @dataclass(frozen=True)
@@ -151,7 +158,8 @@ class AuditSearchStore(Protocol):
         self, query: ExchangeQuery, *, offset: int = 0, limit: int = 50
     ) -> ExchangePage:
         """One page of the exchanges ``query`` finds, newest first (then by signal and
-        recipient), with their total; at most :data:`PAGE_MAX` a page."""
+        recipient), with their total counted up to :data:`COUNT_MAX`; at most
+        :data:`PAGE_MAX` a page."""
         ...
 
     async def export_exchanges(self, query: ExchangeQuery) -> list[ExchangeSummary]:

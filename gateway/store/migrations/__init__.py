@@ -40,6 +40,7 @@ MIGRATIONS: Final = (
     Migration(9, sqlite_steps.add_staff_security),
     Migration(10, sqlite_steps.add_inbox_positions),
     Migration(11, sqlite_steps.add_audit_tree, postgres_ddl.VERSION_11),
+    Migration(12, sqlite_steps.add_search_indexes, postgres_ddl.VERSION_12),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
 

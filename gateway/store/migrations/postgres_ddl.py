@@ -335,3 +335,7 @@ VERSION_11: Final = (
     "CREATE INDEX deliveries_recipient ON deliveries (recipient_id, updated_at)",
 )
 """The whole schema at version 11, for a database that has nothing yet."""
+
+VERSION_12: Final = ("CREATE INDEX decisions_rule_sets ON decisions (rule_ids)",)
+"""The sets of rules in use, read by skipping through this index (the categories skip through
+``signals_category``)."""

@@ -21,6 +21,7 @@ from gateway.infra.audit import AuditEntry, EventKind, Verification, refs, times
 from gateway.infra.audit.keys import Key
 from gateway.infra.audit.refs import RefKind
 from gateway.store.interface.audit_search import (
+    COUNT_MAX,
     EXPORT_MAX,
     PAGE_MAX,
     AuditSearchStore,
@@ -44,6 +45,7 @@ from gateway.store.postgres.database import (
     Transaction,
     audit_entry,
 )
+from gateway.store.search_sql import CATEGORIES, RULE_SETS, counted
 
 VERIFICATION_KEY: Final = "audit_verification"
 
@@ -129,16 +131,20 @@ async def _search(conn: Connection, query: ExchangeQuery, offset: int, limit: in
     query itself."""
     where, params = _where(query)
     await conn.execute("SET LOCAL jit = off")
-    cursor = await conn.execute(f"SELECT count(*) {_FROM} {where}", params)
-    counted = await cursor.fetchone()
-    assert counted is not None
+    cursor = await conn.execute(counted(f"{_FROM} {where}"), params)
+    found = await cursor.fetchone()
+    assert found is not None
+    total = int(found[0])
     cursor = await conn.execute(
         f"SELECT {_COLUMNS} {_FROM} {where} "
         "ORDER BY s.received_at DESC, s.id, d.recipient_id LIMIT %(limit)s OFFSET %(offset)s",
         {**params, "limit": limit, "offset": offset},
     )
     rows = await cursor.fetchall()
-    return ExchangePage(tuple(_exchange(r) for r in rows), int(counted[0]), offset, limit)
+    more = total > COUNT_MAX
+    return ExchangePage(
+        tuple(_exchange(r) for r in rows), min(total, COUNT_MAX), offset, limit, more
+    )
 
 
 async def _column(conn: Connection, sql: str) -> tuple[str, ...]:
@@ -202,13 +208,11 @@ class PostgresAuditSearch(Database, AuditSearchStore):
                 countries=await _column(
                     conn, "SELECT DISTINCT country FROM partners ORDER BY country"
                 ),
-                categories=await _column(
-                    conn, "SELECT DISTINCT category FROM signals ORDER BY category"
-                ),
+                categories=await _column(conn, CATEGORIES),
                 rules=await _column(
                     conn,
-                    "SELECT DISTINCT r.value FROM decisions d, "
-                    "jsonb_array_elements_text(d.rule_ids) r(value) ORDER BY r.value",
+                    f"SELECT DISTINCT r.value FROM ({RULE_SETS}) d, "
+                    "jsonb_array_elements_text(d.x) r(value) ORDER BY r.value",
                 ),
             )
 
