@@ -205,19 +205,41 @@ async def test_the_search_form_offers_the_values_in_use(exchanges: Store) -> Non
 async def test_the_figures_of_a_period(exchanges: Store) -> None:
     day = (START, START + timedelta(days=1))
 
-    times = await exchanges.exchange_times(since=day[0], until=day[1])
+    hours = await exchanges.exchanges_by_hour(since=day[0], until=day[1])
     by_rule = await exchanges.decisions_by_rule(since=day[0], until=day[1])
 
-    assert [(t.received_at, t.sender_country, t.recipient_country) for t in times] == [
-        (START, "NL", "BE"),
-        (START, "NL", "DE"),
-        (START + timedelta(hours=1), "BE", "NL"),
+    hour = START.replace(minute=0, second=0, microsecond=0)
+    assert [(h.hour, h.sender_country, h.recipient_country, h.exchanges) for h in hours] == [
+        (hour, "NL", "BE", 1),
+        (hour, "NL", "DE", 1),
+        (hour + timedelta(hours=1), "BE", "NL", 1),
     ], "the denied exchange is left out"
     assert sorted((c.rule_id, c.verdict, c.decisions) for c in by_rule) == [
         ("", Verdict.DENY, 1),
         ("2", Verdict.DELIVER, 3),
     ]
-    assert await exchanges.exchange_times(since=day[1], until=day[1]) == []
+    assert await exchanges.exchanges_by_hour(since=day[1], until=day[1]) == []
+
+
+async def test_exchanges_of_one_hour_are_counted_together_and_by_their_exact_time(
+    empty_store: Store,
+) -> None:
+    await with_partners(empty_store)
+    for number, minutes in enumerate((0, 10, 52, 53, 61), start=1):
+        made = new_signal(number, LIEGE, AACHEN, received=minutes)
+        await empty_store.accept_signal(made, accepted(made))
+    hour = START.replace(minute=0, second=0, microsecond=0)
+
+    hours = await empty_store.exchanges_by_hour(
+        since=START + timedelta(minutes=5), until=START + timedelta(minutes=62)
+    )
+
+    assert [(h.hour, h.recipient_country, h.exchanges) for h in hours] == [
+        (hour, "BE", 3),
+        (hour, "DE", 3),
+        (hour + timedelta(hours=1), "BE", 1),
+        (hour + timedelta(hours=1), "DE", 1),
+    ], "minutes 10, 52 and 53 in START's hour, 61 in the next; minute 0 is before the period"
 
 
 async def test_decided_reviews_are_spans_of_waiting(

@@ -498,7 +498,7 @@ async def chart_page(request: web.Request, viewer: Viewer) -> web.Response:
     since = datetime.combine(span[0], time(), viewer.time_zone)
     until = datetime.combine(span[-1] + timedelta(days=1), time(), viewer.time_zone)
     per_day = charts.exchanges_per_day(
-        await store.exchange_times(since=since, until=until), span, viewer.time_zone, language
+        await store.exchanges_by_hour(since=since, until=until), span, viewer.time_zone, language
     )
     by_rule = charts.decisions_by_rule(
         await store.decisions_by_rule(since=since, until=until), language

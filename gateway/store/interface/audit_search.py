@@ -106,12 +106,13 @@ class ChainHead:
 
 
 @dataclass(frozen=True)
-class ExchangeTime:
-    """When an exchange was received, and between which countries."""
+class ExchangeCount:
+    """How many exchanges between two countries were received in one hour (UTC)."""
 
-    received_at: datetime
+    hour: datetime
     sender_country: str
     recipient_country: str
+    exchanges: int
 
 
 @dataclass(frozen=True)
@@ -196,9 +197,10 @@ class AuditSearchStore(Protocol):
         """The last walk kept."""
         ...
 
-    async def exchange_times(self, *, since: datetime, until: datetime) -> list[ExchangeTime]:
-        """Each exchange delivered or reviewed (not denied) received in the period, oldest
-        first."""
+    async def exchanges_by_hour(self, *, since: datetime, until: datetime) -> list[ExchangeCount]:
+        """The exchanges delivered or reviewed (not denied) received in the period, counted
+        per hour of receipt and country pair, oldest hour first: a month's chart reads a few
+        thousand counts rather than every exchange."""
         ...
 
     async def decisions_by_rule(self, *, since: datetime, until: datetime) -> list[RuleCount]:

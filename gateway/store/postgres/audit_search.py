@@ -26,10 +26,10 @@ from gateway.store.interface.audit_search import (
     PAGE_MAX,
     AuditSearchStore,
     ChainHead,
+    ExchangeCount,
     ExchangePage,
     ExchangeQuery,
     ExchangeSummary,
-    ExchangeTime,
     LastVerification,
     ReviewSpan,
     RuleCount,
@@ -263,15 +263,19 @@ class PostgresAuditSearch(Database, AuditSearchStore):
 
     # --- figures for the charts ------------------------------------------------------------
 
-    async def exchange_times(self, *, since: datetime, until: datetime) -> list[ExchangeTime]:
-        async def read(conn: Connection) -> list[ExchangeTime]:
+    async def exchanges_by_hour(self, *, since: datetime, until: datetime) -> list[ExchangeCount]:
+        async def read(conn: Connection) -> list[ExchangeCount]:
             cursor = await conn.execute(
-                f"SELECT s.received_at, ps.country, pr.country {_FROM} "
+                "SELECT date_trunc('hour', s.received_at, 'UTC'), ps.country, pr.country, "
+                f"count(*) {_FROM} "
                 "WHERE s.received_at >= %s AND s.received_at < %s AND d.verdict != 'deny' "
-                "ORDER BY s.received_at",
+                "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
                 (since, until),
             )
-            return [ExchangeTime(r[0], r[1], r[2]) for r in await cursor.fetchall()]
+            return [
+                ExchangeCount(r[0].astimezone(UTC), r[1], r[2], int(r[3]))
+                for r in await cursor.fetchall()
+            ]
 
         return await self.read(read)
 

@@ -21,10 +21,10 @@ from gateway.store.interface.audit_search import (
     PAGE_MAX,
     AuditSearchStore,
     ChainHead,
+    ExchangeCount,
     ExchangePage,
     ExchangeQuery,
     ExchangeSummary,
-    ExchangeTime,
     LastVerification,
     ReviewSpan,
     RuleCount,
@@ -135,6 +135,11 @@ def _search(
     )
 
 
+def _hour(text: str) -> datetime:
+    """``2026-12-05T14``, the first 13 characters of a kept time, as that hour in UTC."""
+    return datetime.fromisoformat(f"{text}:00:00+00:00")
+
+
 class SqliteAuditSearch(Database, AuditSearchStore):
     async def search_exchanges(
         self, query: ExchangeQuery, *, offset: int = 0, limit: int = 50
@@ -241,23 +246,23 @@ class SqliteAuditSearch(Database, AuditSearchStore):
 
     # --- figures for the charts ------------------------------------------------------------
 
-    async def exchange_times(self, *, since: datetime, until: datetime) -> list[ExchangeTime]:
-        def read(conn: sqlite3.Connection) -> list[ExchangeTime]:
+    async def exchanges_by_hour(self, *, since: datetime, until: datetime) -> list[ExchangeCount]:
+        def read(conn: sqlite3.Connection) -> list[ExchangeCount]:
             rows = conn.execute(
-                f"SELECT s.received_at, ps.country, pr.country {_FROM} "
+                f"SELECT substr(s.received_at, 1, 13), ps.country, pr.country, count(*) {_FROM} "
                 "WHERE s.received_at >= ? AND s.received_at < ? AND d.verdict != 'deny' "
-                "ORDER BY s.received_at",
+                "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
                 (timestamp(since), timestamp(until)),
             ).fetchall()
-            return [ExchangeTime(moment(r[0]), r[1], r[2]) for r in rows]
+            return [ExchangeCount(_hour(r[0]), r[1], r[2], int(r[3])) for r in rows]
 
         return await self.read(read)
 
     async def decisions_by_rule(self, *, since: datetime, until: datetime) -> list[RuleCount]:
         def read(conn: sqlite3.Connection) -> list[RuleCount]:
             rows = conn.execute(
-                "SELECT coalesce(r.value, ''), d.verdict, count(*) FROM decisions d "
-                "JOIN signals s ON s.id = d.signal_id "
+                "SELECT coalesce(r.value, ''), d.verdict, count(*) FROM signals s "
+                "CROSS JOIN decisions d ON d.signal_id = s.id "
                 "LEFT JOIN json_each(d.rule_ids) r "
                 "WHERE s.received_at >= ? AND s.received_at < ? "
                 "GROUP BY 1, 2 ORDER BY 1, 2",
