@@ -5,6 +5,7 @@ verification are in ``test_store_contract_audit_chain``)."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
@@ -14,6 +15,7 @@ from gateway.decide.decision import Verdict
 from gateway.infra.audit import EventKind, events, refs
 from gateway.infra.clock import FixedClock
 from gateway.store import (
+    COUNT_MAX,
     CopyReview,
     DeliveryState,
     ExchangeQuery,
@@ -138,6 +140,30 @@ async def test_pages_are_bounded_and_the_total_stays(exchanges: Store) -> None:
     assert (len(rest.exchanges), rest.limit, rest.total) == (3, 200, 5)
     assert (before.offset, before.limit, len(before.exchanges)) == (0, 1, 1)
     assert found(first) + found(rest) == found(await exchanges.search_exchanges(ExchangeQuery()))
+
+
+async def test_a_total_beyond_what_is_counted_says_more_and_pages_go_on(
+    empty_store: Store,
+) -> None:
+    await with_partners(empty_store)
+    to_three = (LANAKEN, LIEGE, AACHEN)
+    signals = [new_signal(n, *to_three, received=n) for n in range(COUNT_MAX // 3 + 2)]
+    for first in range(0, len(signals), 500):
+        chunk = signals[first : first + 500]
+        await asyncio.gather(*(empty_store.accept_signal(s, accepted(s)) for s in chunk))
+
+    every = await empty_store.search_exchanges(ExchangeQuery(), offset=COUNT_MAX - 1, limit=5)
+    german = await empty_store.search_exchanges(ExchangeQuery(to_country="DE"))
+
+    assert (every.total, every.more) == (COUNT_MAX, True), "10,005 exchanges, counted to 10,000"
+    assert found(every) == [
+        ("1", LANAKEN.id),
+        ("1", LIEGE.id),
+        ("1", AACHEN.id),
+        ("0", LANAKEN.id),
+        ("0", LIEGE.id),
+    ], "the pages past the count go on to the oldest exchanges"
+    assert (german.total, german.more) == (len(signals), False)
 
 
 def fetched(signal_id: str) -> events.InboxFetched:
