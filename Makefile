@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DATA ?= data
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest install catalogs extract update-catalogs schemas audit-events bench bench-deliver bench-abuse bench-tlog bench-verify mutation clean
+.PHONY: run test lint typecheck pytest install catalogs extract update-catalogs schemas audit-events bench bench-deliver bench-abuse bench-tlog bench-verify bench-scale mutation clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,9 @@ bench-tlog: install
 
 bench-verify: install  # the transparency log in a data directory of a million entries
 	$(BIN)/python bench/verify.py
+
+bench-scale: install  # a store of 0 to 1 M signals on SQLite and PostgreSQL: what users wait for
+	$(BIN)/python bench/scale.py
 
 mutation: install  # mutmut on the pure core, each module against its own tests: docs/mutation.md
 	$(BIN)/python bench/mutation.py
