@@ -5,8 +5,9 @@ Seeding makes the calls intake and the courier make: a signal accepted with its 
 its decisions, review items and copies (75 % of decisions deliver, 15 % wait for review, 10 %
 deny); every copy sealed into an envelope (a JSON envelope of a sealed copy's size, with its
 audit entry), fetched once and acknowledged, but for one recipient's, left waiting as a
-backlog; data-subject index entries (about one signal in five names someone named before). Senders, recipients, categories and verdicts are mixed, received times spread over
-the year up to now. Nothing goes through HTTP while seeding: :class:`Seeder` calls the store
+backlog; data-subject index entries (about one signal in five names someone named before).
+Senders, recipients, categories and verdicts are mixed, received times spread over the year up
+to now. Nothing goes through HTTP while seeding: :class:`Seeder` calls the store
 concurrently, so that SQLite's writer commits them in groups as it does under load and
 PostgreSQL's pool runs them side by side.
 

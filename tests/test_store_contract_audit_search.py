@@ -18,6 +18,7 @@ from gateway.store import (
     COUNT_MAX,
     CopyReview,
     DeliveryState,
+    ExchangeCount,
     ExchangeQuery,
     NewCopy,
     NewReviewItem,
@@ -229,7 +230,8 @@ async def test_the_search_form_offers_the_values_in_use(exchanges: Store) -> Non
 
 
 async def test_the_figures_of_a_period(exchanges: Store) -> None:
-    day = (START, START + timedelta(days=1))
+    midnight = START.replace(hour=0, minute=0, second=0, microsecond=0)
+    day = (midnight, midnight + timedelta(days=1))
 
     hours = await exchanges.exchanges_by_hour(since=day[0], until=day[1])
     by_rule = await exchanges.decisions_by_rule(since=day[0], until=day[1])
@@ -247,25 +249,36 @@ async def test_the_figures_of_a_period(exchanges: Store) -> None:
     assert await exchanges.exchanges_by_hour(since=day[1], until=day[1]) == []
 
 
-async def test_exchanges_of_one_hour_are_counted_together_and_by_their_exact_time(
+async def test_exchanges_are_counted_by_the_hours_that_begin_in_the_period(
     empty_store: Store,
 ) -> None:
     await with_partners(empty_store)
-    for number, minutes in enumerate((0, 10, 52, 53, 61), start=1):
+    for number, minutes in enumerate((0, 10, 52, 61, 24 * 60), start=1):
         made = new_signal(number, LIEGE, AACHEN, received=minutes)
         await empty_store.accept_signal(made, accepted(made))
     hour = START.replace(minute=0, second=0, microsecond=0)
 
-    hours = await empty_store.exchanges_by_hour(
-        since=START + timedelta(minutes=5), until=START + timedelta(minutes=62)
-    )
+    def counted(hours: list[ExchangeCount]) -> list[tuple[object, str, int]]:
+        return [(h.hour - hour, h.recipient_country, h.exchanges) for h in hours]
 
-    assert [(h.hour, h.recipient_country, h.exchanges) for h in hours] == [
-        (hour, "BE", 3),
-        (hour, "DE", 3),
-        (hour + timedelta(hours=1), "BE", 1),
-        (hour + timedelta(hours=1), "DE", 1),
-    ], "minutes 10, 52 and 53 in START's hour, 61 in the next; minute 0 is before the period"
+    two_hours = await empty_store.exchanges_by_hour(since=hour, until=hour + timedelta(hours=2))
+    later = await empty_store.exchanges_by_hour(since=START, until=hour + timedelta(days=2))
+    by_rule = await empty_store.decisions_by_rule(since=hour, until=hour + timedelta(hours=1))
+
+    one = timedelta(hours=1)
+    assert counted(two_hours) == [
+        (timedelta(0), "BE", 3),
+        (timedelta(0), "DE", 3),
+        (one, "BE", 1),
+        (one, "DE", 1),
+    ], "minutes 0, 10 and 52 in START's hour, 61 in the next; the day after is not in the period"
+    assert counted(later) == [
+        (one, "BE", 1),
+        (one, "DE", 1),
+        (timedelta(days=1), "BE", 1),
+        (timedelta(days=1), "DE", 1),
+    ], "START's hour began before START: it is not counted"
+    assert [(c.rule_id, c.verdict, c.decisions) for c in by_rule] == [("2", Verdict.DELIVER, 6)]
 
 
 async def test_decided_reviews_are_spans_of_waiting(

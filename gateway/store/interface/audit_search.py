@@ -198,13 +198,15 @@ class AuditSearchStore(Protocol):
         ...
 
     async def exchanges_by_hour(self, *, since: datetime, until: datetime) -> list[ExchangeCount]:
-        """The exchanges delivered or reviewed (not denied) received in the period, counted
-        per hour of receipt and country pair, oldest hour first: a month's chart reads a few
-        thousand counts rather than every exchange."""
+        """The exchanges delivered or reviewed (not denied) received in the hours (UTC) that
+        begin in the period, counted per hour and country pair, oldest hour first: counts kept
+        as signals are accepted, so that a month's chart reads a few thousand of them rather
+        than every exchange."""
         ...
 
     async def decisions_by_rule(self, *, since: datetime, until: datetime) -> list[RuleCount]:
-        """Decisions on signals received in the period, by rule and verdict."""
+        """Decisions on signals received in the hours (UTC) that begin in the period, by rule
+        and verdict."""
         ...
 
     async def review_spans(self, *, since: datetime, until: datetime) -> list[ReviewSpan]:

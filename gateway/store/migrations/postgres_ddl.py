@@ -336,6 +336,21 @@ VERSION_11: Final = (
 )
 """The whole schema at version 11, for a database that has nothing yet."""
 
-VERSION_12: Final = ("CREATE INDEX decisions_rule_sets ON decisions (rule_ids)",)
+VERSION_12: Final = (
+    "CREATE INDEX decisions_rule_sets ON decisions (rule_ids)",
+    "CREATE TABLE decision_hours ("
+    " hour timestamptz NOT NULL,"
+    " sender_country text NOT NULL,"
+    " recipient_country text NOT NULL,"
+    " verdict text NOT NULL,"
+    " rule_ids jsonb NOT NULL,"
+    " decisions bigint NOT NULL,"
+    " PRIMARY KEY (hour, sender_country, recipient_country, verdict, rule_ids))",
+    "INSERT INTO decision_hours SELECT date_trunc('hour', s.received_at, 'UTC'), ps.country, "
+    "pr.country, d.verdict, d.rule_ids, count(*) FROM signals s "
+    "JOIN decisions d ON d.signal_id = s.id JOIN partners ps ON ps.id = s.sender_id "
+    "JOIN partners pr ON pr.id = d.recipient_id GROUP BY 1, 2, 3, 4, 5",
+)
 """The sets of rules in use, read by skipping through this index (the categories skip through
-``signals_category``)."""
+``signals_category``); the decisions counted per hour of receipt for the charts, counted here
+for the signals kept before and kept from now on as signals are accepted."""

@@ -266,9 +266,8 @@ class PostgresAuditSearch(Database, AuditSearchStore):
     async def exchanges_by_hour(self, *, since: datetime, until: datetime) -> list[ExchangeCount]:
         async def read(conn: Connection) -> list[ExchangeCount]:
             cursor = await conn.execute(
-                "SELECT date_trunc('hour', s.received_at, 'UTC'), ps.country, pr.country, "
-                f"count(*) {_FROM} "
-                "WHERE s.received_at >= %s AND s.received_at < %s AND d.verdict != 'deny' "
+                "SELECT hour, sender_country, recipient_country, sum(decisions) "
+                "FROM decision_hours WHERE hour >= %s AND hour < %s AND verdict != 'deny' "
                 "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
                 (since, until),
             )
@@ -282,10 +281,9 @@ class PostgresAuditSearch(Database, AuditSearchStore):
     async def decisions_by_rule(self, *, since: datetime, until: datetime) -> list[RuleCount]:
         async def read(conn: Connection) -> list[RuleCount]:
             cursor = await conn.execute(
-                "SELECT coalesce(r.value, ''), d.verdict, count(*) FROM decisions d "
-                "JOIN signals s ON s.id = d.signal_id "
-                "LEFT JOIN LATERAL jsonb_array_elements_text(d.rule_ids) r(value) ON true "
-                "WHERE s.received_at >= %s AND s.received_at < %s "
+                "SELECT coalesce(r.value, ''), h.verdict, sum(h.decisions) FROM decision_hours h "
+                "LEFT JOIN LATERAL jsonb_array_elements_text(h.rule_ids) r(value) ON true "
+                "WHERE h.hour >= %s AND h.hour < %s "
                 "GROUP BY 1, 2 ORDER BY 1, 2",
                 (since, until),
             )

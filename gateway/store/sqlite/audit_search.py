@@ -135,11 +135,6 @@ def _search(
     )
 
 
-def _hour(text: str) -> datetime:
-    """``2026-12-05T14``, the first 13 characters of a kept time, as that hour in UTC."""
-    return datetime.fromisoformat(f"{text}:00:00+00:00")
-
-
 class SqliteAuditSearch(Database, AuditSearchStore):
     async def search_exchanges(
         self, query: ExchangeQuery, *, offset: int = 0, limit: int = 50
@@ -249,22 +244,21 @@ class SqliteAuditSearch(Database, AuditSearchStore):
     async def exchanges_by_hour(self, *, since: datetime, until: datetime) -> list[ExchangeCount]:
         def read(conn: sqlite3.Connection) -> list[ExchangeCount]:
             rows = conn.execute(
-                f"SELECT substr(s.received_at, 1, 13), ps.country, pr.country, count(*) {_FROM} "
-                "WHERE s.received_at >= ? AND s.received_at < ? AND d.verdict != 'deny' "
+                "SELECT hour, sender_country, recipient_country, sum(decisions) "
+                "FROM decision_hours WHERE hour >= ? AND hour < ? AND verdict != 'deny' "
                 "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
                 (timestamp(since), timestamp(until)),
             ).fetchall()
-            return [ExchangeCount(_hour(r[0]), r[1], r[2], int(r[3])) for r in rows]
+            return [ExchangeCount(moment(r[0]), r[1], r[2], int(r[3])) for r in rows]
 
         return await self.read(read)
 
     async def decisions_by_rule(self, *, since: datetime, until: datetime) -> list[RuleCount]:
         def read(conn: sqlite3.Connection) -> list[RuleCount]:
             rows = conn.execute(
-                "SELECT coalesce(r.value, ''), d.verdict, count(*) FROM signals s "
-                "CROSS JOIN decisions d ON d.signal_id = s.id "
-                "LEFT JOIN json_each(d.rule_ids) r "
-                "WHERE s.received_at >= ? AND s.received_at < ? "
+                "SELECT coalesce(r.value, ''), h.verdict, sum(h.decisions) FROM decision_hours h "
+                "LEFT JOIN json_each(h.rule_ids) r "
+                "WHERE h.hour >= ? AND h.hour < ? "
                 "GROUP BY 1, 2 ORDER BY 1, 2",
                 (timestamp(since), timestamp(until)),
             ).fetchall()
