@@ -1,5 +1,6 @@
 """Version 12 on a database that version 11 wrote: the decisions kept before are counted into
-the charts' hours as they would have been counted at intake, and the search's indexes exist."""
+the charts' hours as they would have been counted at intake, and the search's indexes exist;
+on PostgreSQL, the migration's count of the signals kept before is the count intake keeps."""
 
 from __future__ import annotations
 
@@ -7,13 +8,16 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psycopg
 import sqlite_utils
 
 from gateway.decide.decision import Verdict
 from gateway.infra.clock import SystemClock
-from gateway.store.migrations import MIGRATIONS
+from gateway.store.migrations import MIGRATIONS, postgres_ddl
+from gateway.store.postgres import PostgresStore
 from gateway.store.sqlite import SqliteMaintenance, SqliteStore
 from gateway.store.sqlite.schema import connect
+from tests.test_store_contract_signals import AACHEN, LIEGE, accepted, new_signal, with_partners
 
 PARTNERS = (("nl-pol-limburg", "NL"), ("be-pol-liege", "BE"), ("de-pol-aachen", "DE"))
 # signal, sender, received, (recipient, verdict, rules) ...
@@ -84,3 +88,26 @@ async def test_the_decisions_kept_before_are_counted_into_their_hours(tmp_path: 
             r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
         }
     assert {"signals_received", "signals_category", "decisions_rule_sets"} <= indexes
+
+
+async def test_postgresql_counts_the_signals_kept_before_as_intake_counts_them(
+    postgres_url: str,
+) -> None:
+    async with PostgresStore(postgres_url, clock=SystemClock()) as store:
+        await with_partners(store)
+        for number, minutes in enumerate((0, 10, 70, 24 * 60)):
+            made = new_signal(number, LIEGE, AACHEN, received=minutes)
+            await store.accept_signal(made, accepted(made))
+    backfill = next(
+        s for s in postgres_ddl.VERSION_12 if s.startswith("INSERT INTO decision_hours")
+    )
+    rows = "SELECT * FROM decision_hours ORDER BY 1, 2, 3, 4, 5"
+
+    with psycopg.connect(postgres_url) as conn:
+        kept = conn.execute(rows).fetchall()
+        conn.execute("DELETE FROM decision_hours")
+        conn.execute(backfill)
+        counted = conn.execute(rows).fetchall()
+
+    assert [r[-1] for r in kept] == [2, 2, 1, 1, 1, 1], "two signals in the first hour"
+    assert counted == kept
