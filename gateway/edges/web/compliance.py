@@ -183,7 +183,7 @@ async def search(request: web.Request, viewer: Viewer) -> web.Response:
         return f"{SEARCH_PATH}?{urlencode({**kept, 'page': page})}"
 
     last_page = max(1, -(-found.total // PAGE_SIZE))
-    if found.more:
+    if found.more and len(found.exchanges) == PAGE_SIZE:
         last_page = max(last_page, asked.page + 1)
     total = translate(MORE_THAN, language, count=found.total) if found.more else found.total
     rows = [
