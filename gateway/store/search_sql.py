@@ -30,3 +30,18 @@ def counted(from_where: str) -> str:
     """How many rows ``from_where`` (a ``FROM … WHERE …``) finds, up to one more than
     :data:`COUNT_MAX`: one more says there are more."""
     return f"SELECT count(*) FROM (SELECT 1 {from_where} LIMIT {COUNT_MAX + 1}) counted"
+
+
+def count_into_hours(hour_of_receipt: str, signal: str) -> str:
+    """Count the decisions on the signal whose id is bound at ``signal`` (a placeholder) into
+    ``decision_hours``, under the hour ``hour_of_receipt`` (an expression of ``s.received_at``
+    in the dialect) of its receipt: the charts' figures kept as signals are accepted."""
+    return (
+        "INSERT INTO decision_hours (hour, sender_country, recipient_country, verdict, rule_ids, "
+        f"decisions) SELECT {hour_of_receipt}, ps.country, pr.country, d.verdict, d.rule_ids, "
+        "count(*) FROM signals s JOIN decisions d ON d.signal_id = s.id "
+        "JOIN partners ps ON ps.id = s.sender_id JOIN partners pr ON pr.id = d.recipient_id "
+        f"WHERE s.id = {signal} GROUP BY 1, 2, 3, 4, 5 "
+        "ON CONFLICT (hour, sender_country, recipient_country, verdict, rule_ids) "
+        "DO UPDATE SET decisions = decision_hours.decisions + excluded.decisions"
+    )

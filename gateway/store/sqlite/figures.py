@@ -1,23 +1,17 @@
 """The charts' figures kept as signals are accepted: decisions counted per hour of receipt
 (UTC), country pair, verdict and set of rules, in the transaction that keeps the decisions, so
-that a month's chart adds up a few thousand counts instead of reading every exchange."""
+that a month's chart adds up a few thousand counts instead of reading every exchange. An hour
+is kept as a time is (``…T14:00:00.000000Z``)."""
 
 from __future__ import annotations
 
 import sqlite3
 from typing import Final
 
-COUNT_INTO_HOURS: Final = (
-    "INSERT INTO decision_hours (hour, sender_country, recipient_country, verdict, rule_ids, "
-    "decisions) SELECT substr(s.received_at, 1, 13) || ':00:00.000000Z', ps.country, "
-    "pr.country, d.verdict, d.rule_ids, count(*) FROM signals s "
-    "JOIN decisions d ON d.signal_id = s.id JOIN partners ps ON ps.id = s.sender_id "
-    "JOIN partners pr ON pr.id = d.recipient_id WHERE s.id = ? GROUP BY 1, 2, 3, 4, 5 "
-    "ON CONFLICT (hour, sender_country, recipient_country, verdict, rule_ids) "
-    "DO UPDATE SET decisions = decisions + excluded.decisions"
-)
-"""Count one signal's decisions into its hour (the hour as a kept time: ``…T14:00:00.000000Z``)."""
+from gateway.store.search_sql import count_into_hours
+
+_COUNT: Final = count_into_hours("substr(s.received_at, 1, 13) || ':00:00.000000Z'", "?")
 
 
 def count_decisions(conn: sqlite3.Connection, signal_id: str) -> None:
-    conn.execute(COUNT_INTO_HOURS, (signal_id,))
+    conn.execute(_COUNT, (signal_id,))
