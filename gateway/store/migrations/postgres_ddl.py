@@ -385,6 +385,6 @@ VERSION_14: Final = (
     "JOIN decisions d ON d.signal_id = s.id JOIN partners ps ON ps.id = s.sender_id "
     "JOIN partners pr ON pr.id = d.recipient_id GROUP BY 1, 2, 3, 4, 5",
 )
-"""Version 14: the sets of rules in use, read by skipping through this index (the categories skip through
-``signals_category``); the decisions counted per hour of receipt for the charts, counted here
-for the signals kept before and kept from now on as signals are accepted."""
+"""Version 14: the sets of rules in use, read by skipping through this index (the categories
+skip through ``signals_category``); the decisions counted per hour of receipt for the charts,
+counted here for the signals kept before and kept from now on as signals are accepted."""
