@@ -24,6 +24,7 @@ from gateway.edges.openapi_models import (
     CosignatureKept,
     Cosignatures,
     CosignatureSubmitted,
+    Discovery,
     Explanation,
     GatewayKeys,
     Inbox,
@@ -198,6 +199,15 @@ def _contract(listener: Listener) -> tuple[Operation, ...]:
 
 PARTNER_OPERATIONS: Final = (
     *_contract("partner"),
+    Operation(
+        "getDiscovery",
+        "GET",
+        "/v1",
+        partner_app.get_discovery,
+        "The API version, this gateway's id, the suites keys may use, and where to begin",
+        TAG_CONTRACT,
+        {200: Discovery},
+    ),
     Operation(
         "getSignalSchema",
         "GET",
