@@ -142,7 +142,12 @@ class InboxEntry(ApiModel):
     signal_id: str
     version: int = Field(ge=1)
     created_at: Timestamp
-    envelope: dict[str, Any] = Field(description="The sealed envelope (docs/envelope.md).")
+    envelope: dict[str, Any] = Field(
+        description=(
+            "The sealed envelope (docs/envelope.md); what it opens to is a message of "
+            "schemas/message-1.schema.json."
+        )
+    )
 
 
 class Inbox(ApiModel):
