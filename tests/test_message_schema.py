@@ -12,10 +12,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from gateway.contract.codelists import SCHEMAS_DIR
-from gateway.edges.client import open_message
-from gateway.flow.pusher import push_body
-from gateway.infra import seal
 from tests.conftest import RunningGateway, load_example
+from tests.sealed_copies import opened_by_recipient
 
 SCHEMA = json.loads((SCHEMAS_DIR / "message-1.schema.json").read_text(encoding="utf-8"))
 SENDERS = {
@@ -64,19 +62,9 @@ async def test_every_message_the_courier_seals_for_the_examples_validates(
     opened: list[dict[str, Any]] = []
     for signal_id in expected:
         for stored in await gateway.store.envelopes_of_signal(signal_id):
-            entry = json.loads(push_body(stored))
-            recipient = entry["envelope"]["header"]["recipient_id"]
-            async with gateway.client(recipient) as client:
-                message = open_message(
-                    entry,
-                    private_key=seal.load_private_key(
-                        gateway.layout.partner_encryption_key(recipient).read_bytes()
-                    ),
-                    recipient_id=recipient,
-                    gateway_keys=await client.gateway_keys(),
-                )
-            errors = [f"{e.json_path}: {e.message}" for e in validator.iter_errors(message.content)]
-            assert errors == [], (signal_id, recipient)
-            opened.append(message.content)
+            message = await opened_by_recipient(gateway, stored)
+            errors = [f"{e.json_path}: {e.message}" for e in validator.iter_errors(message)]
+            assert errors == [], (signal_id, stored.recipient_id)
+            opened.append(message)
     assert len(opened) >= sum(len(recipients) for recipients in expected.values()) >= 5
     assert {m["review"] for m in opened} >= {"none", "released"}

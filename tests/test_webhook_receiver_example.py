@@ -15,12 +15,12 @@ from typing import Any
 import aiohttp
 import pytest
 
-from gateway.edges.client import open_message
 from gateway.flow.pusher import push_body
-from gateway.infra import datafiles, pki, seal
+from gateway.infra import datafiles, pki
 from gateway.infra.audit import refs
 from gateway.registry.admin.partners import change_webhook
 from tests.conftest import RunningGateway, free_port, issue_server_files
+from tests.sealed_copies import opened_by_recipient
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "webhook_receiver.py"
 RECIPIENT = "nl-pol-limburg"
@@ -101,19 +101,11 @@ async def test_the_example_keeps_what_the_gateway_pushes_and_refuses_forgeries(
     (kept,) = receiver.kept()
     (stored,) = await gateway.store.envelopes_of_signal(signal_id)
     assert kept.name == f"{stored.id}.json"
+    opened = await opened_by_recipient(gateway, stored)
     entry = json.loads(push_body(stored))
-    async with gateway.client(RECIPIENT) as client:
-        opened = open_message(
-            entry,
-            private_key=seal.load_private_key(
-                gateway.layout.partner_encryption_key(RECIPIENT).read_bytes()
-            ),
-            recipient_id=RECIPIENT,
-            gateway_keys=await client.gateway_keys(),
-        )
-    assert json.loads(kept.read_bytes()) == opened.content
-    assert opened.content["format"] == "euregate.message/1"
-    assert opened.content["signal_id"] == signal_id
+    assert json.loads(kept.read_bytes()) == opened
+    assert opened["format"] == "euregate.message/1"
+    assert opened["signal_id"] == signal_id
 
     forged = json.loads(json.dumps(entry))
     forged["id"] = "00000000-0000-0000-0000-000000000001"
