@@ -77,6 +77,7 @@ class RecipientKey:
         end = b"-----END PRIVATE KEY-----"
         blocks = [block + end for block in pem.split(end) if block.strip()]
         keys = [serialization.load_pem_private_key(block, password=None) for block in blocks]
+        self.key: x25519.X25519PrivateKey | hpke.MLKEM768X25519PrivateKey
         match keys:
             case [x25519.X25519PrivateKey() as classical]:
                 self.suite, self.key = "X25519", classical
@@ -118,7 +119,7 @@ def open_envelope(
     }:
         raise Refused("not an envelope")
     header = envelope["header"]
-    if not isinstance(header, dict) or set(header) != HEADER_MEMBERS.get(header.get("version")):
+    if not isinstance(header, dict) or set(header) != HEADER_MEMBERS.get(header.get("version", 0)):
         raise Refused("not a header of a known version")
     if header["recipient_id"] != recipient_id:
         raise Refused("addressed to another recipient")
