@@ -25,6 +25,8 @@ from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, mlkem, x25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from hypothesis import given
+from hypothesis import strategies as st
 from pyhpke import AEADId, CipherSuite, KDFId, KEMId
 
 from gateway.infra import seal
@@ -282,3 +284,53 @@ def test_written_out_hpke_refuses_another_info(vector: dict[str, Any]) -> None:
     other = vector["info"].replace("hpke-info", "hpke-inf0").encode("utf-8")
     with pytest.raises(InvalidTag):
         open_by_hand(vector, other)
+
+
+# --- the formulas hold for every header, not only the vectors' --------------------------
+
+
+TEXTS = st.text(min_size=1, max_size=40)
+
+
+@given(
+    texts=st.fixed_dictionaries(
+        dict.fromkeys(
+            ("gateway_id", "signal_id", "recipient_id", "key_id", "created_at", "signing_key_id"),
+            TEXTS,
+        )
+    ),
+    suite=st.sampled_from(list(seal.Suite)),
+    encoding=st.sampled_from([None, seal.Encoding.ZLIB]),
+    enc=st.binary(max_size=64),
+    ciphertext=st.binary(max_size=64),
+    public=st.binary(min_size=1, max_size=64),
+)
+def test_the_documented_formulas_are_the_gateways_for_any_header(
+    texts: dict[str, str],
+    suite: seal.Suite,
+    encoding: seal.Encoding | None,
+    enc: bytes,
+    ciphertext: bytes,
+    public: bytes,
+) -> None:
+    """Any text in the header (beyond ASCII too): a JSON encoder that sorts keys, writes no
+    whitespace and leaves non-ASCII unescaped gives the gateway's bytes, as the page says."""
+    header = seal.EnvelopeHeader(suite=suite, encoding=encoding, **texts)
+    version = 1 if encoding is None else 2
+    members = header.as_json()
+    bound = {name: members[name] for name in ("gateway_id", "signal_id", "recipient_id")}
+    bound |= {"key_id": members["key_id"], "suite": str(suite)}
+    bound["context"] = f"euregate/envelope/v{version}/hpke-info"
+    if encoding is not None:
+        bound["encoding"] = str(encoding)
+    assert seal.hpke_info(header) == jcs(bound)
+    assert seal.signed_bytes(header, enc, ciphertext) == jcs(
+        {
+            "context": f"euregate/envelope/v{version}/signature",
+            "header": members,
+            "enc_sha256": hashlib.sha256(enc).hexdigest(),
+            "ciphertext_sha256": hashlib.sha256(ciphertext).hexdigest(),
+        }
+    )
+    expected_id = hashlib.sha256(str(suite).encode("utf-8") + b"\x00" + public).hexdigest()[:16]
+    assert seal.key_id(suite, public) == expected_id
