@@ -197,6 +197,7 @@ async def test_discovery_names_the_gateway_its_suites_and_where_to_begin(
             "links": {
                 "openapi": "/v1/openapi.json",
                 "signal_schema": "/v1/signal-1.schema.json",
+                "message_schema": "/v1/message-1.schema.json",
                 "gateway_keys": "/v1/gateway/keys",
             },
         }
@@ -205,7 +206,9 @@ async def test_discovery_names_the_gateway_its_suites_and_where_to_begin(
         async with session.get(built.partner_url + found["links"]["gateway_keys"]) as answer:
             assert len((await answer.json())["keys"]) >= 1
         async with session.get(built.partner_url + found["links"]["signal_schema"]) as answer:
-            assert answer.status == 200
+            assert await answer.text() == (SCHEMAS_DIR / SIGNAL_SCHEMA_FILE).read_text()
+        async with session.get(built.partner_url + found["links"]["message_schema"]) as answer:
+            assert await answer.text() == (SCHEMAS_DIR / "message-1.schema.json").read_text()
 
 
 async def test_each_listener_serves_its_document(built: Built, layout: DataDir) -> None:

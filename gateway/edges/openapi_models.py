@@ -111,6 +111,7 @@ class Explanation(ApiModel):
 class DiscoveryLinks(ApiModel):
     openapi: str = Field(description="This API's OpenAPI document.")
     signal_schema: str = Field(description="The Signal v1 JSON Schema.")
+    message_schema: str = Field(description="The JSON Schema of an opened envelope's message.")
     gateway_keys: str = Field(description="The gateway's public signing keys.")
 
 

@@ -41,7 +41,12 @@ from gateway.edges.openapi_models import (
     ReviewItem,
     ReviewQueue,
 )
-from gateway.edges.openapi_serving import OPENAPI_PATH, SIGNAL_SCHEMA_PATH, get_document
+from gateway.edges.openapi_serving import (
+    MESSAGE_SCHEMA_PATH,
+    OPENAPI_PATH,
+    SIGNAL_SCHEMA_PATH,
+    get_document,
+)
 from gateway.flow.inbox import MAX_LIMIT, MAX_WAIT
 from gateway.infra.errors import (
     BeyondTheLog,
@@ -214,6 +219,15 @@ PARTNER_OPERATIONS: Final = (
         SIGNAL_SCHEMA_PATH,
         get_document,
         "The Signal v1 JSON Schema, which the document refers to",
+        TAG_CONTRACT,
+        {200: DOCUMENT},
+    ),
+    Operation(
+        "getMessageSchema",
+        "GET",
+        MESSAGE_SCHEMA_PATH,
+        get_document,
+        "The JSON Schema of the message an envelope opens to (euregate.message/1)",
         TAG_CONTRACT,
         {200: DOCUMENT},
     ),

@@ -34,7 +34,7 @@ from gateway.edges.openapi_models import (
     Requests,
     TrackedRequest,
 )
-from gateway.edges.openapi_serving import OPENAPI_PATH, SIGNAL_SCHEMA_PATH
+from gateway.edges.openapi_serving import MESSAGE_SCHEMA_PATH, OPENAPI_PATH, SIGNAL_SCHEMA_PATH
 from gateway.edges.refusals import REFUSALS
 from gateway.flow import requests as tracked_requests
 from gateway.flow.inbox import MAX_LIMIT, MAX_WAIT, Inbox, Standing, inbox_entry
@@ -179,6 +179,7 @@ async def get_discovery(request: web.Request) -> web.Response:
             links=DiscoveryLinks(
                 openapi=OPENAPI_PATH,
                 signal_schema=SIGNAL_SCHEMA_PATH,
+                message_schema=MESSAGE_SCHEMA_PATH,
                 gateway_keys=GATEWAY_KEYS_PATH,
             ),
         )
