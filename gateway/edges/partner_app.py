@@ -26,12 +26,15 @@ from gateway.edges.http import (
 from gateway.edges.openapi_models import (
     Acknowledged,
     Decision,
+    Discovery,
+    DiscoveryLinks,
     Explanation,
     GatewayKey,
     GatewayKeys,
     Requests,
     TrackedRequest,
 )
+from gateway.edges.openapi_serving import MESSAGE_SCHEMA_PATH, OPENAPI_PATH, SIGNAL_SCHEMA_PATH
 from gateway.edges.refusals import REFUSALS
 from gateway.flow import requests as tracked_requests
 from gateway.flow.inbox import MAX_LIMIT, MAX_WAIT, Inbox, Standing, inbox_entry
@@ -44,6 +47,7 @@ from gateway.infra.errors import (
     ClientGone,
     NotFound,
 )
+from gateway.infra.seal import ENVELOPE_VERSION, Suite
 from gateway.store import Store
 from gateway.transparency.log import TransparencyLog
 
@@ -53,6 +57,8 @@ INTAKE = web.AppKey("intake", Intake)
 INBOX = web.AppKey("inbox", Inbox)
 LIMITS = web.AppKey("limits", PartnerLimits)
 TRANSPARENCY = web.AppKey("transparency", TransparencyLog)
+GATEWAY_ID = web.AppKey("gateway_id", str)
+GATEWAY_KEYS_PATH = "/v1/gateway/keys"
 PARTNER = web.RequestKey("partner", Partner)
 REGISTRY: web.RequestKey[tuple[Partner, ...]] = web.RequestKey("registry")
 
@@ -66,6 +72,7 @@ def create_app(
     limits: PartnerLimits,
     max_body_bytes: int,
     transparency: TransparencyLog,
+    gateway_id: str,
 ) -> web.Application:
     app = web.Application(
         middlewares=[edge_middleware, authenticate_middleware, query_middleware],
@@ -78,10 +85,12 @@ def create_app(
     app[LIMITS] = limits
     app[TRANSPARENCY] = transparency
     app[MAX_BODY] = max_body_bytes
+    app[GATEWAY_ID] = gateway_id
+    app.router.add_get("/v1", get_discovery)
     app.router.add_post("/v1/signals", post_signal)
     app.router.add_get("/v1/signals/{signal_id}", get_signal)
     app.router.add_post("/v1/policy/explain", post_explain)
-    app.router.add_get("/v1/gateway/keys", get_gateway_keys)
+    app.router.add_get(GATEWAY_KEYS_PATH, get_gateway_keys)
     app.router.add_get("/v1/inbox", get_inbox)
     app.router.add_post("/v1/inbox/{envelope_id}/ack", post_ack)
     app.router.add_get("/v1/requests", get_requests)
@@ -156,6 +165,25 @@ async def get_signal(request: web.Request) -> web.Response:
     proven = await request.app[TRANSPARENCY].leaf(stored)
     receipt = Receipt(stored, replayed=True, proven=proven).as_json(request[LANGUAGE])
     return web.json_response(receipt, dumps=dumps)
+
+
+async def get_discovery(request: web.Request) -> web.Response:
+    """What a partner's software needs to begin: the API version, which gateway this is, the
+    suites its keys may use, and where the API's description and the signing keys are."""
+    return model_response(
+        Discovery(
+            api_version="v1",
+            gateway_id=request.app[GATEWAY_ID],
+            suites=[suite.value for suite in Suite],
+            envelope_version=ENVELOPE_VERSION,
+            links=DiscoveryLinks(
+                openapi=OPENAPI_PATH,
+                signal_schema=SIGNAL_SCHEMA_PATH,
+                message_schema=MESSAGE_SCHEMA_PATH,
+                gateway_keys=GATEWAY_KEYS_PATH,
+            ),
+        )
+    )
 
 
 async def get_gateway_keys(request: web.Request) -> web.Response:
