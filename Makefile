@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DATA ?= data
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest install catalogs extract update-catalogs schemas fuzz audit-events bench bench-path bench-deliver bench-abuse bench-tlog bench-verify bench-storage mutation clean
+.PHONY: run test lint typecheck pytest install catalogs extract update-catalogs schemas fuzz audit-events bench bench-path bench-deliver bench-abuse bench-tlog bench-verify bench-storage bench-scale mutation clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -82,6 +82,9 @@ bench-verify: install  # the transparency log in a data directory of a million e
 
 bench-storage: install  # bytes kept per signal and per signal per recipient
 	$(BIN)/python bench/storage.py
+
+bench-scale: install  # a store of 0 to 1 M signals on SQLite and PostgreSQL: what users wait for
+	$(BIN)/python bench/scale.py
 
 mutation: install  # mutmut on the pure core, each module against its own tests: docs/mutation.md
 	$(BIN)/python bench/mutation.py

@@ -7,7 +7,10 @@ import inspect
 import json
 import sqlite3
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -206,3 +209,18 @@ def test_every_command_is_a_coroutine_that_main_runs_once() -> None:
 
     assert {"init", "serve", "send", "partner add", "audit verify"} <= set(commands)
     assert [name for name, run in commands.items() if not inspect.iscoroutinefunction(run)] == []
+
+
+def test_version_prints_the_installed_packages_version() -> None:
+    """``euregate --version`` in a process of its own: the version the package was installed
+    as, from its metadata, and exit code 0."""
+    done = subprocess.run(
+        [sys.executable, "-m", "gateway", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"LANG": "C.UTF-8", "PATH": ""},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"euregate {version('euregate')}\n"
+    assert version("euregate").split(".")[0].isdigit()

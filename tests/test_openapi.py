@@ -148,12 +148,12 @@ async def built(layout: DataDir) -> AsyncIterator[Built]:
 
 
 def _routes(app: web.Application) -> set[tuple[str, str, Callable[..., Any]]]:
-    """The JSON API's routes of a listener (``/v1/``), without the HEAD aiohttp adds."""
+    """The JSON API's routes of a listener (``/v1`` and under it), without aiohttp's HEAD."""
     return {
         (route.method, route.resource.canonical, route.handler)
         for route in app.router.routes()
         if route.resource is not None
-        and route.resource.canonical.startswith("/v1/")
+        and (route.resource.canonical == "/v1" or route.resource.canonical.startswith("/v1/"))
         and route.method in ("GET", "POST")
     }
 
@@ -178,6 +178,37 @@ async def test_the_staff_listener_serves_its_document_to_a_token(
         status, text = await staff._exchange("GET", "/v1/openapi.json")
     assert status == 200
     assert text == (SCHEMAS_DIR / FILES["staff"]).read_text()
+
+
+async def test_discovery_names_the_gateway_its_suites_and_where_to_begin(
+    built: Built, layout: DataDir
+) -> None:
+    """``GET /v1``: a partner's software learns the rest from it; each link answers."""
+    connector = aiohttp.TCPConnector(ssl=client_context(layout, "be-pol-liege"))
+    async with aiohttp.ClientSession(connector=connector) as session:
+        async with session.get(built.partner_url + "/v1") as answer:
+            assert answer.status == 200
+            found = await answer.json()
+        assert found == {
+            "api_version": "v1",
+            "gateway_id": Settings(data_dir=layout.root).gateway_id,
+            "suites": ["X25519", "MLKEM768_X25519"],
+            "envelope_version": 2,
+            "links": {
+                "openapi": "/v1/openapi.json",
+                "signal_schema": "/v1/signal-1.schema.json",
+                "message_schema": "/v1/message-1.schema.json",
+                "gateway_keys": "/v1/gateway/keys",
+            },
+        }
+        async with session.get(built.partner_url + found["links"]["openapi"]) as answer:
+            assert "/v1" in (await answer.json())["paths"]
+        async with session.get(built.partner_url + found["links"]["gateway_keys"]) as answer:
+            assert len((await answer.json())["keys"]) >= 1
+        async with session.get(built.partner_url + found["links"]["signal_schema"]) as answer:
+            assert await answer.text() == (SCHEMAS_DIR / SIGNAL_SCHEMA_FILE).read_text()
+        async with session.get(built.partner_url + found["links"]["message_schema"]) as answer:
+            assert await answer.text() == (SCHEMAS_DIR / "message-1.schema.json").read_text()
 
 
 async def test_each_listener_serves_its_document(built: Built, layout: DataDir) -> None:

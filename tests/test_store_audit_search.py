@@ -236,8 +236,8 @@ async def test_decisions_are_counted_by_rule_and_outcome(
         for rule in exchange.rule_ids or ("",):
             expected[rule, exchange.verdict] = expected.get((rule, exchange.verdict), 0) + 1
     assert {(c.rule_id, c.verdict): c.decisions for c in counted} == expected
-    times = await gateway.store.exchange_times(since=LONG_AGO, until=FAR)
-    assert len(times) == sum(1 for e in every if e.verdict != "deny")
+    hours = await gateway.store.exchanges_by_hour(since=LONG_AGO, until=FAR)
+    assert sum(h.exchanges for h in hours) == sum(1 for e in every if e.verdict != "deny")
 
 
 async def test_the_last_verification_is_kept(

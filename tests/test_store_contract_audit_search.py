@@ -5,6 +5,7 @@ verification are in ``test_store_contract_audit_chain``)."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
@@ -14,8 +15,10 @@ from gateway.decide.decision import Verdict
 from gateway.infra.audit import EventKind, events, refs
 from gateway.infra.clock import FixedClock
 from gateway.store import (
+    COUNT_MAX,
     CopyReview,
     DeliveryState,
+    ExchangeCount,
     ExchangeQuery,
     NewCopy,
     NewReviewItem,
@@ -140,6 +143,30 @@ async def test_pages_are_bounded_and_the_total_stays(exchanges: Store) -> None:
     assert found(first) + found(rest) == found(await exchanges.search_exchanges(ExchangeQuery()))
 
 
+async def test_a_total_beyond_what_is_counted_says_more_and_pages_go_on(
+    empty_store: Store,
+) -> None:
+    await with_partners(empty_store)
+    to_three = (LANAKEN, LIEGE, AACHEN)
+    signals = [new_signal(n, *to_three, received=n) for n in range(COUNT_MAX // 3 + 2)]
+    for first in range(0, len(signals), 500):
+        chunk = signals[first : first + 500]
+        await asyncio.gather(*(empty_store.accept_signal(s, accepted(s)) for s in chunk))
+
+    every = await empty_store.search_exchanges(ExchangeQuery(), offset=COUNT_MAX - 1, limit=5)
+    german = await empty_store.search_exchanges(ExchangeQuery(to_country="DE"))
+
+    assert (every.total, every.more) == (COUNT_MAX, True), "10,005 exchanges, counted to 10,000"
+    assert found(every) == [
+        ("1", LANAKEN.id),
+        ("1", LIEGE.id),
+        ("1", AACHEN.id),
+        ("0", LANAKEN.id),
+        ("0", LIEGE.id),
+    ], "the pages past the count go on to the oldest exchanges"
+    assert (german.total, german.more) == (len(signals), False)
+
+
 def fetched(signal_id: str) -> events.InboxFetched:
     liege = refs.partner(LIEGE.id)
     return events.InboxFetched(
@@ -203,21 +230,55 @@ async def test_the_search_form_offers_the_values_in_use(exchanges: Store) -> Non
 
 
 async def test_the_figures_of_a_period(exchanges: Store) -> None:
-    day = (START, START + timedelta(days=1))
+    midnight = START.replace(hour=0, minute=0, second=0, microsecond=0)
+    day = (midnight, midnight + timedelta(days=1))
 
-    times = await exchanges.exchange_times(since=day[0], until=day[1])
+    hours = await exchanges.exchanges_by_hour(since=day[0], until=day[1])
     by_rule = await exchanges.decisions_by_rule(since=day[0], until=day[1])
 
-    assert [(t.received_at, t.sender_country, t.recipient_country) for t in times] == [
-        (START, "NL", "BE"),
-        (START, "NL", "DE"),
-        (START + timedelta(hours=1), "BE", "NL"),
+    hour = START.replace(minute=0, second=0, microsecond=0)
+    assert [(h.hour, h.sender_country, h.recipient_country, h.exchanges) for h in hours] == [
+        (hour, "NL", "BE", 1),
+        (hour, "NL", "DE", 1),
+        (hour + timedelta(hours=1), "BE", "NL", 1),
     ], "the denied exchange is left out"
     assert sorted((c.rule_id, c.verdict, c.decisions) for c in by_rule) == [
         ("", Verdict.DENY, 1),
         ("2", Verdict.DELIVER, 3),
     ]
-    assert await exchanges.exchange_times(since=day[1], until=day[1]) == []
+    assert await exchanges.exchanges_by_hour(since=day[1], until=day[1]) == []
+
+
+async def test_exchanges_are_counted_by_the_hours_that_begin_in_the_period(
+    empty_store: Store,
+) -> None:
+    await with_partners(empty_store)
+    for number, minutes in enumerate((0, 10, 52, 61, 24 * 60), start=1):
+        made = new_signal(number, LIEGE, AACHEN, received=minutes)
+        await empty_store.accept_signal(made, accepted(made))
+    hour = START.replace(minute=0, second=0, microsecond=0)
+
+    def counted(hours: list[ExchangeCount]) -> list[tuple[object, str, int]]:
+        return [(h.hour - hour, h.recipient_country, h.exchanges) for h in hours]
+
+    two_hours = await empty_store.exchanges_by_hour(since=hour, until=hour + timedelta(hours=2))
+    later = await empty_store.exchanges_by_hour(since=START, until=hour + timedelta(days=2))
+    by_rule = await empty_store.decisions_by_rule(since=hour, until=hour + timedelta(hours=1))
+
+    one = timedelta(hours=1)
+    assert counted(two_hours) == [
+        (timedelta(0), "BE", 3),
+        (timedelta(0), "DE", 3),
+        (one, "BE", 1),
+        (one, "DE", 1),
+    ], "minutes 0, 10 and 52 in START's hour, 61 in the next; the day after is not in the period"
+    assert counted(later) == [
+        (one, "BE", 1),
+        (one, "DE", 1),
+        (timedelta(days=1), "BE", 1),
+        (timedelta(days=1), "DE", 1),
+    ], "START's hour began before START: it is not counted"
+    assert [(c.rule_id, c.verdict, c.decisions) for c in by_rule] == [("2", Verdict.DELIVER, 6)]
 
 
 async def test_decided_reviews_are_spans_of_waiting(

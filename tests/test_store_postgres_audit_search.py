@@ -171,7 +171,7 @@ async def test_every_search_answers_the_same_on_both_backends(
         ("latest", lambda s: s.entries_of_kind(EventKind.SIGNAL_ACCEPTED, limit=2)),
         ("values", lambda s: s.search_values()),
         ("head", lambda s: s.chain_head()),
-        ("times", lambda s: s.exchange_times(**DAY)),
+        ("hours", lambda s: s.exchanges_by_hour(**DAY)),
         ("by rule", lambda s: s.decisions_by_rule(**DAY)),
         ("reviews", lambda s: s.review_spans(**DAY)),
         ("webhooks", lambda s: s.webhook_health()),

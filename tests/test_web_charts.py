@@ -12,21 +12,21 @@ from hypothesis import strategies as st
 
 from gateway.decide.decision import Verdict
 from gateway.edges.web import charts
-from gateway.store import ExchangeTime, ReviewSpan, ReviewState, RuleCount
+from gateway.store import ExchangeCount, ReviewSpan, ReviewState, RuleCount
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 SPAN = [date(2026, 11, 30), date(2026, 12, 1)]
 
 
 def test_an_exchange_late_in_the_utc_evening_counts_for_the_next_day_in_brussels() -> None:
-    times = [
-        ExchangeTime(datetime(2026, 11, 30, 22, 30, tzinfo=UTC), "NL", "BE"),  # 23:30 in Brussels
-        ExchangeTime(datetime(2026, 11, 30, 23, 30, tzinfo=UTC), "NL", "BE"),  # 00:30, 1 December
-        ExchangeTime(datetime(2026, 12, 1, 10, 0, tzinfo=UTC), "BE", "DE"),
+    hours = [
+        ExchangeCount(datetime(2026, 11, 30, 22, tzinfo=UTC), "NL", "BE", 2),  # 23:00 in Brussels
+        ExchangeCount(datetime(2026, 11, 30, 23, tzinfo=UTC), "NL", "BE", 1),  # 00:00, 1 December
+        ExchangeCount(datetime(2026, 12, 1, 10, tzinfo=UTC), "BE", "DE", 3),
     ]
-    chart = charts.exchanges_per_day(times, SPAN, BRUSSELS, "de")
+    chart = charts.exchanges_per_day(hours, SPAN, BRUSSELS, "de")
 
-    assert dict(chart.series) == {"BE → DE": (0, 1), "NL → BE": (1, 1)}
+    assert dict(chart.series) == {"BE → DE": (0, 3), "NL → BE": (2, 1)}
     assert chart.labels == ("30.11.26", "01.12.26")
     assert chart.title == "Austausche pro Tag nach Länderpaar"
 
@@ -34,24 +34,26 @@ def test_an_exchange_late_in_the_utc_evening_counts_for_the_next_day_in_brussels
 @given(
     st.lists(
         st.tuples(
-            st.datetimes(min_value=datetime(2026, 11, 30), max_value=datetime(2026, 12, 1, 22, 59)),
+            st.datetimes(min_value=datetime(2026, 11, 30), max_value=datetime(2026, 12, 1, 22)),
             st.sampled_from(["NL", "BE", "DE"]),
             st.sampled_from(["NL", "BE", "DE"]),
+            st.integers(min_value=1, max_value=1000),
         ),
         max_size=30,
     )
 )
 def test_every_exchange_in_the_span_is_counted_once(
-    exchanges: list[tuple[datetime, str, str]],
+    counted: list[tuple[datetime, str, str, int]],
 ) -> None:
-    times = [
-        ExchangeTime(at.replace(tzinfo=UTC), a, b)
-        for at, a, b in exchanges
+    hours = [
+        ExchangeCount(at.replace(minute=0, second=0, microsecond=0, tzinfo=UTC), a, b, n)
+        for at, a, b, n in counted
         if at.replace(tzinfo=UTC).astimezone(BRUSSELS).date() in SPAN
     ]
-    chart = charts.exchanges_per_day(times, SPAN, BRUSSELS, "en")
-    assert sum(sum(values) for _, values in chart.series) == len(times)
-    assert sum(sum(values) for _, values in chart.rows()) == len(times)
+    exchanges = sum(h.exchanges for h in hours)
+    chart = charts.exchanges_per_day(hours, SPAN, BRUSSELS, "en")
+    assert sum(sum(values) for _, values in chart.series) == exchanges
+    assert sum(sum(values) for _, values in chart.rows()) == exchanges
 
 
 def test_decisions_without_a_rule_and_every_verdict_are_shown() -> None:

@@ -49,7 +49,13 @@ from gateway.edges.openapi_operations import (
     Operation,
     refusals,
 )
-from gateway.edges.openapi_serving import OPENAPI_PATH, SIGNAL_SCHEMA_PATH, serve_documents
+from gateway.edges.openapi_serving import (
+    MESSAGE_SCHEMA_FILE,
+    MESSAGE_SCHEMA_PATH,
+    OPENAPI_PATH,
+    SIGNAL_SCHEMA_PATH,
+    serve_documents,
+)
 from gateway.edges.problems import MEDIA_TYPE as PROBLEM
 from gateway.infra.errors import PROBLEM_BASE, EuregateError
 
@@ -279,9 +285,10 @@ def drifted_documents(directory: Path = SCHEMAS_DIR) -> list[str]:
 
 def serve_openapi(app: web.Application, listener: Literal["partner", "staff"]) -> None:
     """``GET /v1/openapi.json`` on ``listener``'s application (on the partners', the Signal v1
-    schema it refers to beside it), and the query parameters each operation takes, so that
-    any other is refused. The documents served are the committed files, which a test holds
-    to the code: a gateway installed without the repository's examples serves them too."""
+    schema it refers to and the message schema beside it), and the query parameters each
+    operation takes, so that any other is refused. The documents served are the committed
+    files, which a test holds to the code: a gateway installed without the repository's
+    examples serves them too."""
     takes: dict[tuple[str, str], tuple[str, ...]] = {
         (operation.method, operation.path): tuple(query.name for query in operation.query)
         for operation in OPERATIONS[listener]
@@ -290,6 +297,7 @@ def serve_openapi(app: web.Application, listener: Literal["partner", "staff"]) -
     files = {OPENAPI_PATH: FILES[listener]}
     if listener == "partner":
         files[SIGNAL_SCHEMA_PATH] = SIGNAL_SCHEMA_FILE
+        files[MESSAGE_SCHEMA_PATH] = MESSAGE_SCHEMA_FILE
     serve_documents(
         app,
         {path: (SCHEMAS_DIR / name).read_text(encoding="utf-8") for path, name in files.items()},

@@ -170,7 +170,24 @@ class Explanation(ApiModel):
     decisions: list[Decision]
 
 
-# --- keys, the inbox, requests --------------------------------------------------------------
+# --- discovery, keys, the inbox, requests ---------------------------------------------------
+
+
+class DiscoveryLinks(ApiModel):
+    openapi: str = Field(description="This API's OpenAPI document.")
+    signal_schema: str = Field(description="The Signal v1 JSON Schema.")
+    message_schema: str = Field(description="The JSON Schema of an opened envelope's message.")
+    gateway_keys: str = Field(description="The gateway's public signing keys.")
+
+
+class Discovery(ApiModel):
+    api_version: Literal["v1"]
+    gateway_id: str
+    suites: list[Literal["X25519", "MLKEM768_X25519"]] = Field(
+        description="The HPKE suites a partner's encryption key may use (docs/envelope.md)."
+    )
+    envelope_version: int = Field(ge=1, description="The envelope version the gateway seals.")
+    links: DiscoveryLinks
 
 
 class GatewayKey(ApiModel):
@@ -191,7 +208,12 @@ class InboxEntry(ApiModel):
     signal_id: str
     version: int = Field(ge=1)
     created_at: Timestamp
-    envelope: dict[str, Any] = Field(description="The sealed envelope (docs/envelope.md).")
+    envelope: dict[str, Any] = Field(
+        description=(
+            "The sealed envelope (docs/envelope.md); what it opens to is a message of "
+            "schemas/message-1.schema.json."
+        )
+    )
 
 
 class Inbox(ApiModel):

@@ -24,6 +24,7 @@ from gateway.edges.openapi_models import (
     CosignatureKept,
     Cosignatures,
     CosignatureSubmitted,
+    Discovery,
     Explanation,
     GatewayKeys,
     Inbox,
@@ -41,7 +42,12 @@ from gateway.edges.openapi_models import (
     ReviewQueue,
     SentSignals,
 )
-from gateway.edges.openapi_serving import OPENAPI_PATH, SIGNAL_SCHEMA_PATH, get_document
+from gateway.edges.openapi_serving import (
+    MESSAGE_SCHEMA_PATH,
+    OPENAPI_PATH,
+    SIGNAL_SCHEMA_PATH,
+    get_document,
+)
 from gateway.flow.inbox import MAX_LIMIT, MAX_WAIT
 from gateway.infra.errors import (
     BeyondTheLog,
@@ -200,11 +206,29 @@ def _contract(listener: Listener) -> tuple[Operation, ...]:
 PARTNER_OPERATIONS: Final = (
     *_contract("partner"),
     Operation(
+        "getDiscovery",
+        "GET",
+        "/v1",
+        partner_app.get_discovery,
+        "The API version, this gateway's id, the suites keys may use, and where to begin",
+        TAG_CONTRACT,
+        {200: Discovery},
+    ),
+    Operation(
         "getSignalSchema",
         "GET",
         SIGNAL_SCHEMA_PATH,
         get_document,
         "The Signal v1 JSON Schema, which the document refers to",
+        TAG_CONTRACT,
+        {200: DOCUMENT},
+    ),
+    Operation(
+        "getMessageSchema",
+        "GET",
+        MESSAGE_SCHEMA_PATH,
+        get_document,
+        "The JSON Schema of the message an envelope opens to (euregate.message/1)",
         TAG_CONTRACT,
         {200: DOCUMENT},
     ),

@@ -12,6 +12,9 @@ OPENAPI_PATH: Final = "/v1/openapi.json"
 SIGNAL_SCHEMA_PATH: Final = "/v1/signal-1.schema.json"
 """Where ``"$ref": "signal-1.schema.json"`` of the partners' document points when it is read
 from the listener (``schemas/signal-1.schema.json`` when it is read from the repository)."""
+MESSAGE_SCHEMA_PATH: Final = "/v1/message-1.schema.json"
+MESSAGE_SCHEMA_FILE: Final = "message-1.schema.json"
+"""What an envelope opens to (``schemas/message-1.schema.json``, docs/envelope.md)."""
 DOCUMENTS: web.AppKey[Mapping[str, str]] = web.AppKey("documents")
 
 

@@ -27,12 +27,15 @@ from gateway.edges.http import (
 from gateway.edges.openapi_models import (
     Acknowledged,
     Decision,
+    Discovery,
+    DiscoveryLinks,
     Explanation,
     GatewayKey,
     GatewayKeys,
     Requests,
     TrackedRequest,
 )
+from gateway.edges.openapi_serving import MESSAGE_SCHEMA_PATH, OPENAPI_PATH, SIGNAL_SCHEMA_PATH
 from gateway.edges.refusals import REFUSALS
 from gateway.flow import requests as tracked_requests
 from gateway.flow.inbox import MAX_LIMIT, MAX_WAIT, Inbox, Standing, inbox_entry
@@ -46,6 +49,7 @@ from gateway.infra.errors import (
     ClientGone,
     NotFound,
 )
+from gateway.infra.seal import ENVELOPE_VERSION, Suite
 from gateway.store import SENT_PAGE_MAX, Store
 from gateway.transparency.log import TransparencyLog
 
@@ -55,6 +59,8 @@ INTAKE = web.AppKey("intake", Intake)
 INBOX = web.AppKey("inbox", Inbox)
 LIMITS = web.AppKey("limits", PartnerLimits)
 TRANSPARENCY = web.AppKey("transparency", TransparencyLog)
+GATEWAY_ID = web.AppKey("gateway_id", str)
+GATEWAY_KEYS_PATH = "/v1/gateway/keys"
 PARTNER = web.RequestKey("partner", Partner)
 REGISTRY: web.RequestKey[tuple[Partner, ...]] = web.RequestKey("registry")
 
@@ -68,6 +74,7 @@ def create_app(
     limits: PartnerLimits,
     max_body_bytes: int,
     transparency: TransparencyLog,
+    gateway_id: str,
 ) -> web.Application:
     app = web.Application(
         middlewares=[edge_middleware, authenticate_middleware, query_middleware],
@@ -80,11 +87,13 @@ def create_app(
     app[LIMITS] = limits
     app[TRANSPARENCY] = transparency
     app[MAX_BODY] = max_body_bytes
+    app[GATEWAY_ID] = gateway_id
+    app.router.add_get("/v1", get_discovery)
     app.router.add_post("/v1/signals", post_signal)
     app.router.add_get("/v1/signals", get_signals)
     app.router.add_get("/v1/signals/{signal_id}", get_signal)
     app.router.add_post("/v1/policy/explain", post_explain)
-    app.router.add_get("/v1/gateway/keys", get_gateway_keys)
+    app.router.add_get(GATEWAY_KEYS_PATH, get_gateway_keys)
     app.router.add_get("/v1/inbox", get_inbox)
     app.router.add_post("/v1/inbox/{envelope_id}/ack", post_ack)
     app.router.add_get("/v1/requests", get_requests)
@@ -192,6 +201,25 @@ async def _sender_views(request: web.Request, signal_ids: list[str]) -> dict[str
     tracks = await request.app[STORE].signal_tracks(signal_ids)
     now = request.app[CLOCK].now()
     return {track.signal_id: sender_view(track, now) for track in tracks}
+
+
+async def get_discovery(request: web.Request) -> web.Response:
+    """What a partner's software needs to begin: the API version, which gateway this is, the
+    suites its keys may use, and where the API's description and the signing keys are."""
+    return model_response(
+        Discovery(
+            api_version="v1",
+            gateway_id=request.app[GATEWAY_ID],
+            suites=[suite.value for suite in Suite],
+            envelope_version=ENVELOPE_VERSION,
+            links=DiscoveryLinks(
+                openapi=OPENAPI_PATH,
+                signal_schema=SIGNAL_SCHEMA_PATH,
+                message_schema=MESSAGE_SCHEMA_PATH,
+                gateway_keys=GATEWAY_KEYS_PATH,
+            ),
+        )
+    )
 
 
 async def get_gateway_keys(request: web.Request) -> web.Response:

@@ -234,6 +234,7 @@ async def build(
         ),
         max_body_bytes=settings.max_body_bytes,
         transparency=transparency,
+        gateway_id=settings.gateway_id,
     )
     partner_refusals = RefusalLedger(
         clock, store.record_all, listener="partners", limit=settings.refusals_per_minute

@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from importlib.metadata import version
 
 from gateway.edges.cli import (
     admin,
@@ -74,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
         DEBUG,
         action="store_true",
         help=N_("show the traceback of an error (anywhere on the line)"),
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"%(prog)s {version('euregate')}",
+        help=N_("show the version of Euregate and exit"),
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for group in COMMAND_GROUPS:

@@ -29,7 +29,7 @@ from pygal.style import Style
 from gateway.infra.i18n import N_, translate
 from gateway.render import labels
 from gateway.render.renderer import LANGUAGE_LOCALES
-from gateway.store import ExchangeTime, ReviewSpan, ReviewState, RuleCount, TrackedRequest
+from gateway.store import ExchangeCount, ReviewSpan, ReviewState, RuleCount, TrackedRequest
 
 # pygal appends a finder for its map plug-ins to sys.meta_path that lacks ``find_spec``; on
 # Python 3.11 every later import of a module that does not exist then fails with an
@@ -108,13 +108,15 @@ def days(until: datetime, count: int, zone: ZoneInfo) -> list[date]:
 
 
 def exchanges_per_day(
-    times: Sequence[ExchangeTime], span: Sequence[date], zone: ZoneInfo, language: str
+    hours: Sequence[ExchangeCount], span: Sequence[date], zone: ZoneInfo, language: str
 ) -> Chart:
-    """Exchanges per day (in the viewer's time zone) by country pair, sender to recipient."""
+    """Exchanges per day (in the viewer's time zone) by country pair, sender to recipient,
+    from the counts per hour of UTC (an hour falls in one day of every zone a whole number of
+    hours from UTC, as the Euregio's are)."""
     counts: Counter[tuple[date, str]] = Counter()
-    for exchange in times:
-        day = exchange.received_at.astimezone(zone).date()
-        counts[day, f"{exchange.sender_country} → {exchange.recipient_country}"] += 1
+    for counted in hours:
+        day = counted.hour.astimezone(zone).date()
+        counts[day, f"{counted.sender_country} → {counted.recipient_country}"] += counted.exchanges
     pairs = sorted({pair for _, pair in counts})
     return Chart(
         name="exchanges-per-day",

@@ -81,6 +81,8 @@ EXCHANGE_EVENTS: Final[Mapping[str, str]] = {
 BAD_DATE: Final = N_("Write the date as YYYY-MM-DD; this filter was left out.")
 BAD_CHOICE: Final = N_("This value is not one of the choices; this filter was left out.")
 BAD_PAGE: Final = N_("There is no such page of results; here is the first.")
+MORE_THAN: Final = N_("more than {count}")
+"""A search's total when it found more exchanges than the store counts."""
 
 
 # --- search --------------------------------------------------------------------------------
@@ -178,6 +180,9 @@ async def search(request: web.Request, viewer: Viewer) -> web.Response:
         return f"{SEARCH_PATH}?{urlencode({**kept, 'page': page})}"
 
     last_page = max(1, -(-found.total // PAGE_SIZE))
+    if found.more and len(found.exchanges) == PAGE_SIZE:
+        last_page = max(last_page, asked.page + 1)
+    total = translate(MORE_THAN, language, count=found.total) if found.more else found.total
     rows = [
         {
             "exchange": e,
@@ -195,7 +200,7 @@ async def search(request: web.Request, viewer: Viewer) -> web.Response:
             "form": asked.form,
             "problems": asked.problems,
             "rows": rows,
-            "total": found.total,
+            "total": total,
             "first_row": offset + 1,
             "last_row": offset + len(found.exchanges),
             "page": asked.page,
@@ -468,7 +473,7 @@ async def chart_page(request: web.Request, viewer: Viewer) -> web.Response:
     since = datetime.combine(span[0], time(), viewer.time_zone)
     until = datetime.combine(span[-1] + timedelta(days=1), time(), viewer.time_zone)
     per_day = charts.exchanges_per_day(
-        await store.exchange_times(since=since, until=until), span, viewer.time_zone, language
+        await store.exchanges_by_hour(since=since, until=until), span, viewer.time_zone, language
     )
     by_rule = charts.decisions_by_rule(
         await store.decisions_by_rule(since=since, until=until), language

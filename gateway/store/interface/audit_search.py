@@ -20,6 +20,9 @@ from gateway.store.interface.review import ReviewState
 
 PAGE_MAX: Final = 200
 EXPORT_MAX: Final = 100_000
+COUNT_MAX: Final = 10_000
+"""A search counts its exchanges up to this many; beyond it, a page says "more than" instead
+of counting a million rows for a figure nobody reads to the unit."""
 
 
 @dataclass(frozen=True)
@@ -66,10 +69,14 @@ class ExchangeSummary:
 
 @dataclass(frozen=True)
 class ExchangePage:
+    """One page of a search; ``total`` the exchanges found, or, when ``more``, the
+    :data:`COUNT_MAX` counted before the count stopped."""
+
     exchanges: tuple[ExchangeSummary, ...]
     total: int
     offset: int
     limit: int
+    more: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,12 +106,13 @@ class ChainHead:
 
 
 @dataclass(frozen=True)
-class ExchangeTime:
-    """When an exchange was received, and between which countries."""
+class ExchangeCount:
+    """How many exchanges between two countries were received in one hour (UTC)."""
 
-    received_at: datetime
+    hour: datetime
     sender_country: str
     recipient_country: str
+    exchanges: int
 
 
 @dataclass(frozen=True)
@@ -151,7 +159,8 @@ class AuditSearchStore(Protocol):
         self, query: ExchangeQuery, *, offset: int = 0, limit: int = 50
     ) -> ExchangePage:
         """One page of the exchanges ``query`` finds, newest first (then by signal and
-        recipient), with their total; at most :data:`PAGE_MAX` a page."""
+        recipient), with their total counted up to :data:`COUNT_MAX`; at most
+        :data:`PAGE_MAX` a page."""
         ...
 
     async def export_exchanges(self, query: ExchangeQuery) -> list[ExchangeSummary]:
@@ -188,13 +197,16 @@ class AuditSearchStore(Protocol):
         """The last walk kept."""
         ...
 
-    async def exchange_times(self, *, since: datetime, until: datetime) -> list[ExchangeTime]:
-        """Each exchange delivered or reviewed (not denied) received in the period, oldest
-        first."""
+    async def exchanges_by_hour(self, *, since: datetime, until: datetime) -> list[ExchangeCount]:
+        """The exchanges delivered or reviewed (not denied) received in the hours (UTC) that
+        begin in the period, counted per hour and country pair, oldest hour first: counts kept
+        as signals are accepted, so that a month's chart reads a few thousand of them rather
+        than every exchange."""
         ...
 
     async def decisions_by_rule(self, *, since: datetime, until: datetime) -> list[RuleCount]:
-        """Decisions on signals received in the period, by rule and verdict."""
+        """Decisions on signals received in the hours (UTC) that begin in the period, by rule
+        and verdict."""
         ...
 
     async def review_spans(self, *, since: datetime, until: datetime) -> list[ReviewSpan]:

@@ -42,7 +42,8 @@ MIGRATIONS: Final = (
     Migration(11, sqlite_steps.add_audit_tree, postgres_ddl.VERSION_11),
     Migration(12, sqlite_steps.add_partner_buckets_and_verifications, postgres_ddl.VERSION_12),
     Migration(13, sqlite_steps.add_rule_texts, postgres_ddl.VERSION_13),
-    Migration(14, sqlite_steps.add_sender_positions, postgres_ddl.VERSION_14),
+    Migration(14, sqlite_steps.add_search_indexes, postgres_ddl.VERSION_14),
+    Migration(15, sqlite_steps.add_sender_positions, postgres_ddl.VERSION_15),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
 

@@ -370,6 +370,25 @@ VERSION_13: Final = (
 """Version 13: the fired rules' texts, kept once per policy and rule
 (:func:`gateway.store.migrations.sqlite_steps.add_rule_texts`)."""
 
-VERSION_14: Final = ("CREATE INDEX signals_sender_position ON signals (sender_id, audit_seq)",)
-"""Version 14: a sender's own signals by position, a page at a time
+VERSION_14: Final = (
+    "CREATE INDEX decisions_rule_sets ON decisions (rule_ids)",
+    "CREATE TABLE decision_hours ("
+    " hour timestamptz NOT NULL,"
+    " sender_country text NOT NULL,"
+    " recipient_country text NOT NULL,"
+    " verdict text NOT NULL,"
+    " rule_ids jsonb NOT NULL,"
+    " decisions bigint NOT NULL,"
+    " PRIMARY KEY (hour, sender_country, recipient_country, verdict, rule_ids))",
+    "INSERT INTO decision_hours SELECT date_trunc('hour', s.received_at, 'UTC'), ps.country, "
+    "pr.country, d.verdict, d.rule_ids, count(*) FROM signals s "
+    "JOIN decisions d ON d.signal_id = s.id JOIN partners ps ON ps.id = s.sender_id "
+    "JOIN partners pr ON pr.id = d.recipient_id GROUP BY 1, 2, 3, 4, 5",
+)
+"""Version 14: the sets of rules in use, read by skipping through this index (the categories
+skip through ``signals_category``); the decisions counted per hour of receipt for the charts,
+counted here for the signals kept before and kept from now on as signals are accepted."""
+
+VERSION_15: Final = ("CREATE INDEX signals_sender_position ON signals (sender_id, audit_seq)",)
+"""Version 15: a sender's own signals by position, a page at a time
 (:func:`gateway.store.migrations.sqlite_steps.add_sender_positions`)."""

@@ -21,14 +21,15 @@ from gateway.infra.audit import AuditEntry, EventKind, Verification, refs, times
 from gateway.infra.audit.keys import Key
 from gateway.infra.audit.refs import RefKind
 from gateway.store.interface.audit_search import (
+    COUNT_MAX,
     EXPORT_MAX,
     PAGE_MAX,
     AuditSearchStore,
     ChainHead,
+    ExchangeCount,
     ExchangePage,
     ExchangeQuery,
     ExchangeSummary,
-    ExchangeTime,
     LastVerification,
     ReviewSpan,
     RuleCount,
@@ -44,6 +45,7 @@ from gateway.store.postgres.database import (
     Transaction,
     audit_entry,
 )
+from gateway.store.search_sql import CATEGORIES, RULE_SETS, counted
 
 VERIFICATION_KEY: Final = "audit_verification"
 
@@ -129,16 +131,20 @@ async def _search(conn: Connection, query: ExchangeQuery, offset: int, limit: in
     query itself."""
     where, params = _where(query)
     await conn.execute("SET LOCAL jit = off")
-    cursor = await conn.execute(f"SELECT count(*) {_FROM} {where}", params)
-    counted = await cursor.fetchone()
-    assert counted is not None
+    cursor = await conn.execute(counted(f"{_FROM} {where}"), params)
+    found = await cursor.fetchone()
+    assert found is not None
+    total = int(found[0])
     cursor = await conn.execute(
         f"SELECT {_COLUMNS} {_FROM} {where} "
         "ORDER BY s.received_at DESC, s.id, d.recipient_id LIMIT %(limit)s OFFSET %(offset)s",
         {**params, "limit": limit, "offset": offset},
     )
     rows = await cursor.fetchall()
-    return ExchangePage(tuple(_exchange(r) for r in rows), int(counted[0]), offset, limit)
+    more = total > COUNT_MAX
+    return ExchangePage(
+        tuple(_exchange(r) for r in rows), min(total, COUNT_MAX), offset, limit, more
+    )
 
 
 async def _column(conn: Connection, sql: str) -> tuple[str, ...]:
@@ -202,13 +208,11 @@ class PostgresAuditSearch(Database, AuditSearchStore):
                 countries=await _column(
                     conn, "SELECT DISTINCT country FROM partners ORDER BY country"
                 ),
-                categories=await _column(
-                    conn, "SELECT DISTINCT category FROM signals ORDER BY category"
-                ),
+                categories=await _column(conn, CATEGORIES),
                 rules=await _column(
                     conn,
-                    "SELECT DISTINCT r.value FROM decisions d, "
-                    "jsonb_array_elements_text(d.rule_ids) r(value) ORDER BY r.value",
+                    f"SELECT DISTINCT r.value FROM ({RULE_SETS}) d, "
+                    "jsonb_array_elements_text(d.x) r(value) ORDER BY r.value",
                 ),
             )
 
@@ -259,25 +263,27 @@ class PostgresAuditSearch(Database, AuditSearchStore):
 
     # --- figures for the charts ------------------------------------------------------------
 
-    async def exchange_times(self, *, since: datetime, until: datetime) -> list[ExchangeTime]:
-        async def read(conn: Connection) -> list[ExchangeTime]:
+    async def exchanges_by_hour(self, *, since: datetime, until: datetime) -> list[ExchangeCount]:
+        async def read(conn: Connection) -> list[ExchangeCount]:
             cursor = await conn.execute(
-                f"SELECT s.received_at, ps.country, pr.country {_FROM} "
-                "WHERE s.received_at >= %s AND s.received_at < %s AND d.verdict != 'deny' "
-                "ORDER BY s.received_at",
+                "SELECT hour, sender_country, recipient_country, sum(decisions) "
+                "FROM decision_hours WHERE hour >= %s AND hour < %s AND verdict != 'deny' "
+                "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
                 (since, until),
             )
-            return [ExchangeTime(r[0], r[1], r[2]) for r in await cursor.fetchall()]
+            return [
+                ExchangeCount(r[0].astimezone(UTC), r[1], r[2], int(r[3]))
+                for r in await cursor.fetchall()
+            ]
 
         return await self.read(read)
 
     async def decisions_by_rule(self, *, since: datetime, until: datetime) -> list[RuleCount]:
         async def read(conn: Connection) -> list[RuleCount]:
             cursor = await conn.execute(
-                "SELECT coalesce(r.value, ''), d.verdict, count(*) FROM decisions d "
-                "JOIN signals s ON s.id = d.signal_id "
-                "LEFT JOIN LATERAL jsonb_array_elements_text(d.rule_ids) r(value) ON true "
-                "WHERE s.received_at >= %s AND s.received_at < %s "
+                "SELECT coalesce(r.value, ''), h.verdict, sum(h.decisions) FROM decision_hours h "
+                "LEFT JOIN LATERAL jsonb_array_elements_text(h.rule_ids) r(value) ON true "
+                "WHERE h.hour >= %s AND h.hour < %s "
                 "GROUP BY 1, 2 ORDER BY 1, 2",
                 (since, until),
             )

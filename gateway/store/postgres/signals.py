@@ -33,6 +33,7 @@ from gateway.store.interface.signals import (
 )
 from gateway.store.postgres.database import Connection, Database, Transaction
 from gateway.store.postgres.delivery import queue_copies
+from gateway.store.postgres.figures import count_decisions
 from gateway.store.postgres.locks import hold
 from gateway.store.postgres.review import queue_for_review
 from gateway.store.postgres.subjects import index_subjects
@@ -78,6 +79,7 @@ class PostgresSignals(Database, SignalStore):
                 ),
             )
             await _keep_decisions(tx, signal)
+            await count_decisions(tx, signal.id)
             await queue_for_review(tx, signal.id, signal.reviews)
             await queue_copies(tx, signal.id, signal.copies)
             await track_request(tx, signal)

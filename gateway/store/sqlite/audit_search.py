@@ -16,14 +16,15 @@ from gateway.infra.audit import AuditEntry, EventKind, Verification, refs, times
 from gateway.infra.audit.keys import Key
 from gateway.infra.audit.refs import RefKind
 from gateway.store.interface.audit_search import (
+    COUNT_MAX,
     EXPORT_MAX,
     PAGE_MAX,
     AuditSearchStore,
     ChainHead,
+    ExchangeCount,
     ExchangePage,
     ExchangeQuery,
     ExchangeSummary,
-    ExchangeTime,
     LastVerification,
     ReviewSpan,
     RuleCount,
@@ -32,6 +33,7 @@ from gateway.store.interface.audit_search import (
 )
 from gateway.store.interface.delivery import DeliveryState
 from gateway.store.interface.review import ReviewState
+from gateway.store.search_sql import CATEGORIES, RULE_SETS, counted
 from gateway.store.sqlite.database import AUDIT_COLUMNS, Database, Transaction, audit_entry
 from gateway.store.sqlite.times import moment
 
@@ -39,24 +41,44 @@ VERIFICATION_KEY: Final = "audit_verification"
 
 
 _FROM = (
-    "FROM decisions d JOIN signals s ON s.id = d.signal_id "
+    "FROM signals s CROSS JOIN decisions d ON d.signal_id = s.id "
     "JOIN partners ps ON ps.id = s.sender_id JOIN partners pr ON pr.id = d.recipient_id"
 )
+"""Signals first (``CROSS JOIN`` keeps SQLite's planner to that order), so that a page walks
+them newest first by ``signals_received`` and stops when it is full, instead of sorting every
+exchange."""
 _COLUMNS = (
     "s.id, s.received_at, s.sender_id, ps.country, d.recipient_id, pr.country, "
     "s.category, s.urgency, d.verdict, d.rule_ids, d.policy_sha256"
 )
 _FETCHED: Final = f"a.kind = '{EventKind.INBOX_FETCHED}'"
 _SIGNALS_FETCHED: Final = f"json_each(CAST(a.entry AS TEXT), '$.data.{Key.SIGNALS}') f"
-_ABOUT_EXCHANGE: Final = (
-    f"((a.subject = '{RefKind.SIGNAL}:' || s.id AND coalesce(json_extract(CAST(a.entry AS TEXT),"
-    f" '$.data.{Key.RECIPIENT}'), d.recipient_id) = d.recipient_id) OR ({_FETCHED} "
-    f"AND a.actor IN ('{RefKind.PARTNER}:' || d.recipient_id, d.recipient_id) "
-    f"AND EXISTS (SELECT 1 FROM {_SIGNALS_FETCHED} WHERE f.value = s.id)))"
+_ABOUT_BY_SUBJECT: Final = (
+    "EXISTS (SELECT 1 FROM audit a WHERE a.kind = :event_kind "
+    f"AND a.subject = '{RefKind.SIGNAL}:' || s.id AND coalesce(json_extract(CAST(a.entry AS TEXT),"
+    f" '$.data.{Key.RECIPIENT}'), d.recipient_id) = d.recipient_id)"
 )
-"""Whether audit entry ``a`` is about exchange ``s``, ``d``: its subject is the signal (and it
-names no other recipient), or it is the recipient's fetch of its inbox that handed the signal
-out (the recipient named as actors are written now, or by its bare id as they were before)."""
+"""Whether an entry of the kind asked for is about exchange ``s``, ``d`` by its subject: the
+signal is its subject, and it names no other recipient (found by the subject's index)."""
+_SUBJECTS: Final = (
+    "SELECT e.signal_id, e.recipient_id FROM audit a "
+    f"JOIN decisions e ON e.signal_id = substr(a.subject, {len(RefKind.SIGNAL) + 2}) "
+    f"WHERE a.kind = :event_kind AND substr(a.subject, 1, {len(RefKind.SIGNAL) + 1}) = "
+    f"'{RefKind.SIGNAL}:' AND coalesce(json_extract(CAST(a.entry AS TEXT), "
+    f"'$.data.{Key.RECIPIENT}'), e.recipient_id) = e.recipient_id"
+)
+_PARTNER_PREFIX: Final = f"{RefKind.PARTNER}:"
+_HANDED_OUT: Final = (
+    f"SELECT f.value, CASE WHEN substr(a.actor, 1, {len(_PARTNER_PREFIX)}) = '{_PARTNER_PREFIX}' "
+    f"THEN substr(a.actor, {len(_PARTNER_PREFIX) + 1}) ELSE a.actor END "
+    f"FROM audit a, {_SIGNALS_FETCHED} WHERE {_FETCHED}"
+)
+_ABOUT_OR_HANDED_OUT: Final = (
+    f"(d.signal_id, d.recipient_id) IN ({_SUBJECTS} UNION ALL {_HANDED_OUT})"
+)
+"""The exchanges an inbox fetch is about: by its subject, as above, or as the recipient's fetch
+that handed the signal out (the recipient named as actors are written now, ``partner:<id>``,
+or by its bare id as they were before); every fetch's signals gathered once and joined."""
 
 
 # The clause each filter adds, by its field of ExchangeQuery (bound by the same name).
@@ -69,15 +91,15 @@ _CLAUSES: Final = {
     "category": "s.category = :category",
     "rule": "EXISTS (SELECT 1 FROM json_each(d.rule_ids) r WHERE r.value = :rule)",
     "outcome": "d.verdict = :outcome",
-    "event_kind": (
-        f"EXISTS (SELECT 1 FROM audit a WHERE a.kind = :event_kind AND {_ABOUT_EXCHANGE})"
-    ),
+    "event_kind": _ABOUT_BY_SUBJECT,
 }
 
 
 def _where(query: ExchangeQuery) -> tuple[str, dict[str, str]]:
     params = query.as_json()
     clauses = [_CLAUSES[name] for name in params]
+    if query.event_kind == EventKind.INBOX_FETCHED:
+        clauses[list(params).index("event_kind")] = _ABOUT_OR_HANDED_OUT
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
@@ -101,13 +123,16 @@ def _search(
     conn: sqlite3.Connection, query: ExchangeQuery, offset: int, limit: int
 ) -> ExchangePage:
     where, params = _where(query)
-    total = conn.execute(f"SELECT count(*) {_FROM} {where}", params).fetchone()[0]
+    total = int(conn.execute(counted(f"{_FROM} {where}"), params).fetchone()[0])
     rows = conn.execute(
         f"SELECT {_COLUMNS} {_FROM} {where} "
         "ORDER BY s.received_at DESC, s.id, d.recipient_id LIMIT :limit OFFSET :offset",
         {**params, "limit": limit, "offset": offset},
     ).fetchall()
-    return ExchangePage(tuple(_exchange(r) for r in rows), int(total), offset, limit)
+    more = total > COUNT_MAX
+    return ExchangePage(
+        tuple(_exchange(r) for r in rows), min(total, COUNT_MAX), offset, limit, more
+    )
 
 
 class SqliteAuditSearch(Database, AuditSearchStore):
@@ -162,9 +187,9 @@ class SqliteAuditSearch(Database, AuditSearchStore):
             return SearchValues(
                 partners=column("SELECT id FROM partners ORDER BY id"),
                 countries=column("SELECT DISTINCT country FROM partners ORDER BY country"),
-                categories=column("SELECT DISTINCT category FROM signals ORDER BY category"),
+                categories=column(CATEGORIES),
                 rules=column(
-                    "SELECT DISTINCT r.value FROM decisions d, json_each(d.rule_ids) r "
+                    f"SELECT DISTINCT r.value FROM ({RULE_SETS}) d, json_each(d.x) r "
                     "ORDER BY r.value"
                 ),
             )
@@ -216,25 +241,24 @@ class SqliteAuditSearch(Database, AuditSearchStore):
 
     # --- figures for the charts ------------------------------------------------------------
 
-    async def exchange_times(self, *, since: datetime, until: datetime) -> list[ExchangeTime]:
-        def read(conn: sqlite3.Connection) -> list[ExchangeTime]:
+    async def exchanges_by_hour(self, *, since: datetime, until: datetime) -> list[ExchangeCount]:
+        def read(conn: sqlite3.Connection) -> list[ExchangeCount]:
             rows = conn.execute(
-                f"SELECT s.received_at, ps.country, pr.country {_FROM} "
-                "WHERE s.received_at >= ? AND s.received_at < ? AND d.verdict != 'deny' "
-                "ORDER BY s.received_at",
+                "SELECT hour, sender_country, recipient_country, sum(decisions) "
+                "FROM decision_hours WHERE hour >= ? AND hour < ? AND verdict != 'deny' "
+                "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
                 (timestamp(since), timestamp(until)),
             ).fetchall()
-            return [ExchangeTime(moment(r[0]), r[1], r[2]) for r in rows]
+            return [ExchangeCount(moment(r[0]), r[1], r[2], int(r[3])) for r in rows]
 
         return await self.read(read)
 
     async def decisions_by_rule(self, *, since: datetime, until: datetime) -> list[RuleCount]:
         def read(conn: sqlite3.Connection) -> list[RuleCount]:
             rows = conn.execute(
-                "SELECT coalesce(r.value, ''), d.verdict, count(*) FROM decisions d "
-                "JOIN signals s ON s.id = d.signal_id "
-                "LEFT JOIN json_each(d.rule_ids) r "
-                "WHERE s.received_at >= ? AND s.received_at < ? "
+                "SELECT coalesce(r.value, ''), h.verdict, sum(h.decisions) FROM decision_hours h "
+                "LEFT JOIN json_each(h.rule_ids) r "
+                "WHERE h.hour >= ? AND h.hour < ? "
                 "GROUP BY 1, 2 ORDER BY 1, 2",
                 (timestamp(since), timestamp(until)),
             ).fetchall()

@@ -30,6 +30,7 @@ from gateway.store.interface.signals import (
 from gateway.store.receipt import received
 from gateway.store.sqlite.database import Database, Transaction
 from gateway.store.sqlite.delivery import queue_copies
+from gateway.store.sqlite.figures import count_decisions
 from gateway.store.sqlite.review import queue_for_review
 from gateway.store.sqlite.subjects import index_subjects
 from gateway.store.sqlite.times import moment
@@ -72,6 +73,7 @@ class SqliteSignals(Database, SignalStore):
                 ),
             )
             _keep_decisions(tx, signal)
+            count_decisions(tx.conn, signal.id)
             queue_for_review(tx, signal.id, signal.reviews)
             queue_copies(tx, signal.id, signal.copies)
             _track_request(tx, signal)

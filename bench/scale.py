@@ -1,0 +1,656 @@
+"""Cost as work grows: a store seeded through its interface to 10 k, 100 k and 1 M signals, on
+SQLite and on PostgreSQL, and at each checkpoint what partners and compliance staff wait for.
+
+Seeding makes the calls intake and the courier make: a signal accepted with its audit entry,
+its decisions, review items and copies (75 % of decisions deliver, 15 % wait for review, 10 %
+deny); every copy sealed into an envelope (a JSON envelope of a sealed copy's size, with its
+audit entry), fetched once and acknowledged, but for one recipient's, left waiting as a
+backlog; data-subject index entries (about one signal in five names someone named before).
+Senders, recipients, categories and verdicts are mixed, received times spread over the year up
+to now. Nothing goes through HTTP while seeding: :class:`Seeder` calls the store
+concurrently, so that SQLite's writer commits them in groups as it does under load and
+PostgreSQL's pool runs them side by side.
+
+At each checkpoint a ``serve`` process runs on the store and is measured over HTTP: a short
+intake burst (its throughput as a ratio to the empty store's), the compliance officer's
+search (first page, by partner, by event kind, page 200), the charts page, a data-subject
+lookup, and an inbox pull of the recipient with the backlog, each as p50/p95 of repeated
+requests with a signed-in compliance session or the partner's certificate; then storage per
+signal. Partner limits are set beyond reach (the burst measures the store, not each partner's
+share). The audit sequencer is off in those processes: integrating a million seeded entries
+into the tree at start-up is ``bench/verify.py``'s measure, and would otherwise run beside
+every figure here.
+
+    .venv/bin/python bench/scale.py --quick        # 0, 10 k and 100 k
+    .venv/bin/python bench/scale.py --max 1000000  # up to a million (make bench-scale)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import hashlib
+import json
+import random
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from contextlib import ExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Final
+
+import aiohttp
+import psycopg
+import pyotp
+from common import (
+    GATEWAY_READY,
+    HOST,
+    REPO,
+    ROOMY_PARTNER_LIMITS,
+    LoadGenerator,
+    ServerProcess,
+    describe_machine,
+    free_port,
+    gateway_command,
+    gateway_environment,
+    partner_sender,
+    percentile,
+    start_server,
+)
+from intake import SignalBodies
+
+from gateway.contract.partners import Partner
+from gateway.decide.decision import DataClass, Decision, FiredRule, Outcome, Verdict
+from gateway.flow.subjects import SUBJECT_SECRET, identifier_key
+from gateway.infra import datafiles, pki
+from gateway.infra.audit import events, refs
+from gateway.infra.clock import SystemClock
+from gateway.infra.config import DataDir
+from gateway.registry.admin import staff as staff_admin
+from gateway.staff import Desk, Passwords, Role, StaffAccount
+from gateway.store import CopyReview, NewCopy, NewReviewItem, NewSignal, SealedCopy, Store
+from gateway.store.postgres import PostgresStore
+from gateway.store.sqlite import SqliteStore
+
+RESULTS = REPO / "bench" / "results"
+EXAMPLE = REPO / "examples" / "nl-drug-waste-maastricht.json"
+CHECKPOINTS: Final = (0, 10_000, 100_000, 1_000_000)
+CHUNK: Final = 2_000
+"""Signals seeded per round of concurrent calls."""
+BACKLOG: Final = "de-pol-aachen"
+"""The recipient that never acknowledges: its inbox holds every envelope sealed for it."""
+INTAKE_SENDERS: Final = ("nl-pol-limburg", "be-pol-lanaken", "nl-gem-maastricht", "be-gem-eupen")
+CATEGORIES: Final = (
+    "undermining.drug_waste",
+    "undermining.drug_lab",
+    "public_order.event",
+    "missing_person",
+    "vehicle.stolen",
+    "fraud.identity",
+)
+STAFF_ID: Final = "bench-compliance"
+PASSWORD: Final = "bench scale compliance password"
+ENVELOPE_BYTES: Final = 2_400
+"""About what a sealed copy of the example weighs (HPKE, payload signed, base64 inside)."""
+POLICY: Final = "b" * 64
+YEAR: Final = timedelta(days=365)
+POOL: Final = 8
+"""Connections of the seeding process's PostgreSQL pool."""
+PATIENCE: Final = 60.0
+"""Seconds a staff page or an inbox pull may take before its figure is given up."""
+
+
+@dataclass(frozen=True)
+class Options:
+    largest: int
+    backends: tuple[str, ...]
+    samples: int
+    burst: int
+    work_dir: Path | None
+    keep: bool
+
+
+# --- seeding through the store's interface ----------------------------------------------------
+
+
+@dataclass
+class Tally:
+    signals: int = 0
+    decisions: int = 0
+    envelopes: int = 0
+    acknowledged: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class Seeder:
+    """Seeds one store: each round, ``CHUNK`` signals accepted, their copies sealed, fetched
+    and (but for :data:`BACKLOG`'s) acknowledged, all through the store's own calls."""
+
+    store: Store
+    partners: Sequence[Partner]
+    subject_secret: bytes
+    now: datetime
+    parallel: int
+    """Calls in flight at once: enough for SQLite's writer to commit them in groups, no more
+    than PostgreSQL's pool hands out without a caller waiting long."""
+    rng: random.Random = field(default_factory=lambda: random.Random(12))
+    tally: Tally = field(default_factory=Tally)
+
+    def person(self, n: int) -> str:
+        """A national number; about one in five signals names someone named before."""
+        return f"NL{self.rng.randrange(max(1, n // 5) + 1):09d}"
+
+    def signal(self, n: int) -> NewSignal:
+        rng = self.rng
+        sender = rng.choice(self.partners)
+        others = [p for p in self.partners if p.id != sender.id]
+        recipients = rng.sample(others, rng.choice((1, 2, 2, 3)))
+        decisions = tuple(_decision(r, _verdict(rng)) for r in recipients)
+        copies = tuple(
+            NewCopy(f"copy-{n}-{d.recipient_id}", d.recipient_id, CopyReview.NONE)
+            for d in decisions
+            if d.verdict is Verdict.DELIVER
+        )
+        reviews = tuple(
+            NewReviewItem(f"review-{n}-{d.recipient_id}", d.recipient_id, _country(self, d),
+                          "routine", ("language",), release_now=False)
+            for d in decisions
+            if d.verdict is Verdict.REVIEW
+        )  # fmt: skip
+        keys = {
+            identifier_key(self.subject_secret, self.person(n)) for _ in range(rng.randint(1, 2))
+        }
+        return NewSignal(
+            id=f"00000000-0000-7000-8000-{n:012d}",
+            sender_id=sender.id,
+            sender_reference=f"SCALE-{n:09d}",
+            body_sha256=hashlib.sha256(n.to_bytes(8, "big")).hexdigest(),
+            received_at=self.now - YEAR * rng.random(),
+            recipients=tuple(r.id for r in recipients),
+            sealed_body=rng.randbytes(1_200),
+            handling_code="H2",
+            category=rng.choice(CATEGORIES),
+            purpose="criminal_investigation",
+            urgency=rng.choice(("routine", "routine", "urgent")),
+            decisions=decisions,
+            reviews=reviews,
+            copies=copies,
+            subject_keys=frozenset(k for k in keys if k),
+        )
+
+    async def _all(self, calls: Iterable[Awaitable[Any]]) -> list[Any]:
+        """Await ``calls`` with at most ``parallel`` of them waiting on the store at once."""
+        gate = asyncio.Semaphore(self.parallel)
+
+        async def gated(call: Awaitable[Any]) -> Any:
+            async with gate:
+                return await call
+
+        return list(await asyncio.gather(*(gated(c) for c in calls)))
+
+    def envelope(self) -> bytes:
+        """A JSON envelope of a sealed copy's size, its sealed parts random: the store keeps
+        and hands out envelopes without opening them."""
+        sealed = base64.b64encode(self.rng.randbytes(ENVELOPE_BYTES * 3 // 4 - 64)).decode()
+        return json.dumps({"format": "bench", "enc": "0" * 64, "ciphertext": sealed}).encode()
+
+    async def seed(self, start: int, stop: int) -> None:
+        started = time.perf_counter()
+        for first in range(start, stop, CHUNK):
+            numbers = range(first, min(stop, first + CHUNK))
+            signals = sorted((self.signal(n) for n in numbers), key=lambda s: s.received_at)
+            await self._all(self.store.accept_signal(s, _accepted(s)) for s in signals)
+            sealed = await self._all(self._seal(s, c) for s in signals for c in s.copies)
+            await self._fetch_and_acknowledge([e for e in sealed if e is not None])
+            self.tally.signals += len(signals)
+            self.tally.decisions += sum(len(s.decisions) for s in signals)
+            print(f"  seeded {first + len(numbers):,} of {stop:,}", end="\r", flush=True)
+        self.tally.seconds += time.perf_counter() - started
+        print()
+
+    async def _seal(self, signal: NewSignal, copy: NewCopy) -> SealedCopy | None:
+        """A copy sealed, as the courier keeps it."""
+        sealed = SealedCopy(
+            copy_id=copy.id,
+            envelope_id=f"envelope-{copy.id}",
+            signal_id=signal.id,
+            recipient_id=copy.recipient_id,
+            key_id="bench-key",
+            envelope=self.envelope(),
+            webhook_url=None,
+        )
+        event = events.CopySealed(
+            about=refs.signal(signal.id),
+            envelope=sealed.envelope_id,
+            recipient=copy.recipient_id,
+            version=1,
+            review=str(CopyReview.NONE),
+            key_id=sealed.key_id,
+            suite="DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM",
+            language="nl",
+            payload_sha256=hashlib.sha256(sealed.envelope).hexdigest(),
+        )
+        position = await self.store.keep_envelope(sealed, event)
+        return None if position is None else sealed
+
+    async def _fetch_and_acknowledge(self, sealed: Sequence[SealedCopy]) -> None:
+        """Each recipient fetches its new envelopes once; all but :data:`BACKLOG` acknowledge
+        them."""
+        by_recipient: dict[str, list[SealedCopy]] = {}
+        for envelope in sealed:
+            by_recipient.setdefault(envelope.recipient_id, []).append(envelope)
+        await self._all(self._fetch(recipient, got) for recipient, got in by_recipient.items())
+        acknowledged = [e for e in sealed if e.recipient_id != BACKLOG]
+        await self._all(
+            self.store.acknowledge(e.recipient_id, e.envelope_id, _acked(e)) for e in acknowledged
+        )
+        self.tally.envelopes += len(sealed)
+        self.tally.acknowledged += len(acknowledged)
+
+    async def _fetch(self, recipient: str, got: Sequence[SealedCopy]) -> None:
+        event = events.InboxFetched(
+            by=refs.partner(recipient),
+            about=refs.partner(recipient),
+            envelopes=tuple(e.envelope_id for e in got),
+            signals=tuple(dict.fromkeys(e.signal_id for e in got)),
+            after=0,
+        )
+        await self.store.record_fetch([e.envelope_id for e in got], event)
+
+
+def _verdict(rng: random.Random) -> Verdict:
+    roll = rng.random()
+    return Verdict.DELIVER if roll < 0.75 else Verdict.REVIEW if roll < 0.9 else Verdict.DENY
+
+
+def _decision(recipient: Partner, verdict: Verdict) -> Decision:
+    outcomes = dict.fromkeys(DataClass, Outcome.REDACT) | {DataClass.ORGANISATION: Outcome.SHARE}
+    rules = (FiredRule("2"),) if verdict is Verdict.DELIVER else (FiredRule("7"), FiredRule("9"))
+    return Decision(recipient.id, verdict, outcomes, rules, POLICY)
+
+
+def _country(seeder: Seeder, decision: Decision) -> str:
+    return next(p.country for p in seeder.partners if p.id == decision.recipient_id)
+
+
+def _accepted(signal: NewSignal) -> events.SignalAccepted:
+    return events.SignalAccepted(
+        by=refs.partner(signal.sender_id),
+        signal_id=signal.id,
+        sender_reference=signal.sender_reference,
+        body_sha256=signal.body_sha256,
+        recipients=signal.recipients,
+        schema="signal/1.0",
+        language="nl",
+        category=signal.category,
+        urgency=signal.urgency,
+        purpose=signal.purpose,
+        handling_code=signal.handling_code,
+        policy_sha256=POLICY,
+        decisions=tuple(
+            events.Decided(recipient=d.recipient_id, verdict=str(d.verdict), rules=d.rule_ids)
+            for d in signal.decisions
+        ),
+    )
+
+
+def _acked(envelope: SealedCopy) -> events.InboxAcknowledged:
+    return events.InboxAcknowledged(
+        by=refs.partner(envelope.recipient_id),
+        about=refs.signal(envelope.signal_id),
+        envelope=envelope.envelope_id,
+        recipient=envelope.recipient_id,
+    )
+
+
+# --- the backends ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Backend:
+    """A store to seed and serve: a data directory, and for PostgreSQL a database URL."""
+
+    name: str
+    layout: DataDir
+    database_url: str | None
+
+    def open(self) -> Store:
+        clock = SystemClock()
+        if self.database_url is not None:
+            return PostgresStore(self.database_url, clock=clock, pool_size=POOL)
+        return SqliteStore(self.layout.database, clock=clock)
+
+    def settings(self) -> dict[str, object]:
+        chosen: dict[str, object] = {"audit_sequencer": "false", **ROOMY_PARTNER_LIMITS}
+        if self.database_url is not None:
+            chosen["database_url"] = self.database_url
+        return chosen
+
+    def storage_bytes(self) -> int:
+        if self.database_url is None:
+            files = self.layout.database.parent.glob(self.layout.database.name + "*")
+            return sum(f.stat().st_size for f in files)
+        with psycopg.connect(self.database_url) as conn:
+            row = conn.execute("SELECT pg_database_size(current_database())").fetchone()
+            assert row is not None
+            return int(row[0])
+
+
+def init_data_dir(root: Path, database_url: str | None) -> DataDir:
+    import subprocess
+
+    command = [sys.executable, "-m", "gateway", "init", "--demo", "--data-dir", str(root)]
+    if database_url is not None:
+        command += ["--database", database_url]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"euregate init failed:\n{done.stderr[-2000:]}")
+    return DataDir(root)
+
+
+async def enrol_compliance(store: Store, layout: DataDir) -> str:
+    """A compliance officer; the TOTP secret its authenticator keeps."""
+    account = StaffAccount(
+        id=STAFF_ID, name="Bench Compliance", role=Role.COMPLIANCE, desk=Desk.parse("*"),
+        language="en",
+    )  # fmt: skip
+    enrolment = await staff_admin.enrol(
+        store,
+        datafiles.load_master_key(layout),
+        account,
+        PASSWORD,
+        actor=refs.admin("bench"),
+        passwords=Passwords(time_cost=1, memory_cost_kib=8, parallelism=1),
+    )
+    return enrolment.totp_secret
+
+
+# --- measuring over HTTP --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Running:
+    server: ServerProcess
+    url: str
+    staff_url: str
+
+
+def serve(backend: Backend, log: Path) -> Running:
+    port, staff_port = free_port(), free_port()
+    command = gateway_command(backend.layout.root, port)
+    command[command.index("--staff-port") + 1] = str(staff_port)
+    server = start_server(
+        backend.name,
+        command,
+        url=f"https://{HOST}:{port}",
+        ready_marker=GATEWAY_READY,
+        log_path=log,
+        env=gateway_environment(backend.settings()),
+    )
+    return Running(server, f"https://{HOST}:{port}", f"https://{HOST}:{staff_port}")
+
+
+@asynccontextmanager
+async def compliance_session(
+    running: Running, layout: DataDir, totp_secret: str
+) -> AsyncIterator[aiohttp.ClientSession]:
+    """Signed in on the staff listener as the compliance officer (a code not used before:
+    one authenticator step later if the last sign-in used this one)."""
+    context = pki.client_ssl_context(
+        certificate=None, private_key=None, server_ca=layout.ca_certificate
+    )
+    async with aiohttp.ClientSession(
+        base_url=running.staff_url,
+        connector=aiohttp.TCPConnector(ssl=context),
+        cookie_jar=aiohttp.CookieJar(unsafe=True),
+    ) as session:
+        for _ in range(3):
+            form = {"csrf": await _csrf(session, "/login"), "staff_id": STAFF_ID,
+                    "password": PASSWORD, "code": pyotp.TOTP(totp_secret).now()}  # fmt: skip
+            async with session.post("/login", data=form, allow_redirects=False) as answer:
+                if answer.status == 303:
+                    break
+            await asyncio.sleep(31 - time.time() % 30)
+        else:
+            raise RuntimeError("the compliance officer could not sign in")
+        yield session
+
+
+async def _csrf(session: aiohttp.ClientSession, path: str) -> str:
+    async with session.get(path) as page:
+        found = re.search(r'name="csrf" value="([^"]+)"', await page.text())
+    if found is None:
+        raise RuntimeError(f"no CSRF secret on {path}")
+    return found.group(1)
+
+
+async def timed(samples: int, request: Callable[[], Awaitable[int]]) -> dict[str, Any]:
+    """``request`` ``samples`` times after one unmeasured call: its p50/p95 in ms and the
+    statuses it saw; a request that takes longer than :data:`PATIENCE` ends the figure."""
+    times: list[float] = []
+    statuses: set[int] = set()
+    for _ in range(samples + 1):
+        started = time.perf_counter()
+        try:
+            statuses.add(await asyncio.wait_for(request(), PATIENCE))
+        except TimeoutError:
+            return {"p50_ms": None, "p95_ms": None, "statuses": [], "gave_up_after_s": PATIENCE}
+        times.append((time.perf_counter() - started) * 1000)
+    times = times[1:]
+    return {
+        "p50_ms": round(percentile(times, 50), 1),
+        "p95_ms": round(percentile(times, 95), 1),
+        "statuses": sorted(statuses),
+    }
+
+
+def _get(session: aiohttp.ClientSession, path: str) -> Callable[[], Awaitable[int]]:
+    async def request() -> int:
+        async with session.get(path) as answer:
+            await answer.read()
+            return answer.status
+
+    return request
+
+
+async def staff_figures(
+    running: Running, backend: Backend, totp_secret: str, samples: int, person: str
+) -> dict[str, Any]:
+    partner = "be-pol-liege"
+    async with compliance_session(running, backend.layout, totp_secret) as session:
+        csrf = await _csrf(session, "/lookup")
+
+        async def lookup() -> int:
+            form = {"csrf": csrf, "by": "number", "identifier": person}
+            async with session.post("/lookup", data=form) as answer:
+                await answer.read()
+                return answer.status
+
+        pages = {
+            "search_first_page": _get(session, "/audit"),
+            "search_by_partner": _get(session, f"/audit?partner={partner}"),
+            "search_by_kind": _get(session, "/audit?kind=inbox.acknowledged"),
+            "search_page_200": _get(session, "/audit?page=200"),
+            "charts": _get(session, "/charts"),
+            "subject_lookup": lookup,
+        }
+        return {name: await timed(samples, call) for name, call in pages.items()}
+
+
+async def inbox_figures(running: Running, layout: DataDir, samples: int) -> dict[str, Any]:
+    sender = partner_sender(layout.root, BACKLOG)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=sender.ssl_context)) as s:
+        return await timed(samples, _get(s, f"{running.url}/v1/inbox?after=0&limit=100"))
+
+
+async def intake_burst(running: Running, layout: DataDir, count: int, tag: str) -> dict[str, Any]:
+    template = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    bodies = SignalBodies(template, tag)
+    senders = [partner_sender(layout.root, p) for p in INTAKE_SENDERS]
+    async with LoadGenerator(f"{running.url}/v1/signals", senders, concurrency=16) as load:
+        await load.run(SignalBodies(template, tag + "-warm"), 48)
+        result = await load.run(bodies, count)
+    return {
+        "requests": count,
+        "accepted": result.ok,
+        "failed": result.failed,
+        "per_second": round(result.throughput, 1),
+        "p95_ms": None if not result.ok else round(percentile(result.latencies_ms, 95), 1),
+        "first_failure": result.first_failure,
+    }
+
+
+# --- one backend, checkpoint by checkpoint --------------------------------------------------
+
+
+async def measure_backend(backend: Backend, options: Options, logs: Path) -> list[dict[str, Any]]:
+    store = backend.open()
+    async with store:
+        partners = list(await store.partners())
+        secret = datafiles.load_master_key(backend.layout).derive(SUBJECT_SECRET)
+        totp = await enrol_compliance(store, backend.layout)
+        parallel = 256 if backend.database_url is None else 2 * POOL
+        seeder = Seeder(store, partners, secret, datetime.now(UTC), parallel)
+    rows: list[dict[str, Any]] = []
+    seeded = 0
+    for checkpoint in (c for c in CHECKPOINTS if c <= options.largest):
+        if checkpoint > seeded:
+            print(f"{backend.name}: seeding to {checkpoint:,}")
+            async with backend.open() as seeder.store:
+                await seeder.seed(seeded, checkpoint)
+            seeded = checkpoint
+        print(f"{backend.name}: measuring at {checkpoint:,}")
+        rows.append(
+            await measure_checkpoint(backend, seeder, totp=totp, options=options, logs=logs)
+        )
+        print(json.dumps(rows[-1]))
+    return rows
+
+
+async def measure_checkpoint(
+    backend: Backend, seeder: Seeder, *, totp: str, options: Options, logs: Path
+) -> dict[str, Any]:
+    """What partners and staff wait for on the store as ``seeder`` has filled it so far."""
+    checkpoint = seeder.tally.signals
+    running = serve(backend, logs / f"{backend.name}-{checkpoint}.log")
+    try:
+        person = f"NL{max(1, checkpoint // 10):09d}"
+        staff = await staff_figures(running, backend, totp, options.samples, person)
+        inbox = await inbox_figures(running, backend.layout, options.samples)
+        intake = await intake_burst(
+            running, backend.layout, options.burst, f"{backend.name}-{checkpoint}"
+        )
+    finally:
+        running.server.stop()
+    stored = backend.storage_bytes()
+    tally = seeder.tally
+    return {
+        "signals": checkpoint,
+        "decisions": tally.decisions,
+        "envelopes": tally.envelopes,
+        "backlog_recipient": BACKLOG,
+        "seed_seconds": round(tally.seconds, 1),
+        "intake": intake,
+        **staff,
+        "inbox_pull": inbox,
+        "storage_bytes": stored,
+        "bytes_per_signal": round(stored / checkpoint) if checkpoint else None,
+        "bytes_per_signal_recipient": round(stored / tally.decisions) if tally.decisions else None,
+    }
+
+
+# --- the report -----------------------------------------------------------------------------
+
+_TIMED: Final = (
+    "search_first_page",
+    "search_by_partner",
+    "search_by_kind",
+    "search_page_200",
+    "charts",
+    "subject_lookup",
+    "inbox_pull",
+)
+
+
+def print_table(backend: str, rows: Sequence[dict[str, Any]]) -> None:
+    print(f"\n{backend}: p95 ms (intake: signals/s and ratio to the empty store)")
+    head = ["signals", "intake/s", "ratio", *_TIMED, "B/signal", "B/sig/rcpt"]
+    print(" | ".join(head))
+    base = rows[0]["intake"]["per_second"] if rows else 0
+    for row in rows:
+        rate = row["intake"]["per_second"]
+        cells = [f"{row['signals']:,}", f"{rate:.0f}", f"{rate / base:.2f}" if base else "-"]
+        cells += [_ms(row[name]["p95_ms"]) for name in _TIMED]
+        cells += [str(row["bytes_per_signal"]), str(row["bytes_per_signal_recipient"])]
+        print(" | ".join(cells))
+
+
+def _ms(value: float | None) -> str:
+    return f">{PATIENCE:.0f}s" if value is None else f"{value:.0f}"
+
+
+async def run(options: Options, work: Path, stack: ExitStack) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    for name in options.backends:
+        url = None
+        if name == "postgresql":
+            sys.path.insert(0, str(REPO))
+            from tests import postgres as throwaway
+
+            cluster = throwaway.start_cluster()
+            stack.callback(throwaway.stop_cluster, cluster)
+            cluster.admin("CREATE DATABASE scale TEMPLATE template0")
+            url = cluster.url("scale")
+        layout = init_data_dir(work / name, url)
+        backend = Backend(name, layout, url)
+        results[name] = await measure_backend(backend, options, work)
+        print_table(name, results[name])
+    return results
+
+
+def parse_args(argv: Sequence[str] | None) -> Options:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--max", type=int, default=1_000_000, help="the last checkpoint")
+    parser.add_argument("--quick", action="store_true", help="stop at 100,000 signals")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--samples", type=int, default=20, help="requests timed per figure")
+    parser.add_argument("--burst", type=int, default=400, help="signals in each intake burst")
+    parser.add_argument("--work-dir", type=Path)
+    parser.add_argument("--keep", action="store_true", help="keep the data directories")
+    args = parser.parse_args(argv)
+    return Options(
+        largest=min(args.max, 100_000) if args.quick else args.max,
+        backends=tuple(args.backends.split(",")),
+        samples=args.samples,
+        burst=args.burst,
+        work_dir=args.work_dir,
+        keep=args.keep,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = parse_args(argv)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    with ExitStack() as stack:
+        work = options.work_dir or Path(tempfile.mkdtemp(prefix="euregate-scale-"))
+        work.mkdir(parents=True, exist_ok=True)
+        if not options.keep:
+            stack.callback(shutil.rmtree, work, ignore_errors=True)
+        results = asyncio.run(run(options, work, stack))
+    report = {"benchmark": "scale", "at": stamp, "machine": describe_machine(), "backends": results}
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"scale-{stamp}.json"
+    path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwritten {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
