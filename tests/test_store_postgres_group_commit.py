@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -22,8 +23,9 @@ from gateway.store import Accepted, verify_chain
 from gateway.store.postgres import PostgresStore
 from gateway.store.postgres.group_commit import QUEUE_FULL_RETRY_AFTER, Bounds
 from gateway.store.postgres.transaction import Transaction
+from gateway.store.sqlite import SqliteStore
 from tests.postgres import start_cluster, start_server, stop_cluster, stop_server
-from tests.store_backends import START
+from tests.store_backends import BACKENDS, START
 from tests.test_store_contract_audit_log import event
 from tests.test_store_contract_signals import LIEGE, accepted, new_signal, with_partners
 
@@ -102,6 +104,35 @@ async def test_accepts_from_two_instances_at_once_all_get_receipts_in_batches(
         assert accepts >= 60
         assert len(batches.sizes) < accepts, batches.sizes
         assert max(batches.sizes) > 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_accepts_at_once_are_committed_in_batches_on_either_backend(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """Both backends answer a burst of accepts from fewer commits than accepts, each accept
+    kept once and the chain unbroken."""
+    batches = Batches()
+    opened: SqliteStore | PostgresStore = (
+        SqliteStore(tmp_path / "euregate.db", clock=FixedClock(START), on_commit=batches)
+        if backend == "sqlite"
+        else PostgresStore(
+            request.getfixturevalue("postgres_url"), clock=FixedClock(START), on_commit=batches
+        )
+    )
+    async with opened as store:
+        await with_partners(store)
+        signals = [new_signal(n, LIEGE) for n in range(1, 61)]
+        start = len(batches.sizes)
+
+        answers = await asyncio.gather(*(store.accept_signal(s, accepted(s)) for s in signals))
+
+        assert all(isinstance(a, Accepted) and not a.replayed for a in answers)
+        assert (await verify_chain(store)).ok
+        assert [e.kind for e in await store.audit_entries()].count("signal.accepted") == 60
+    burst = batches.sizes[start:]
+    assert sum(burst) == 60
+    assert len(burst) < 60, burst
 
 
 async def test_a_batch_takes_one_commit_for_many_writes(postgres_url: str) -> None:
