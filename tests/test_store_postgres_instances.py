@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Final
 
+import psycopg
 import pytest
 
 from gateway.contract.partners import Partner
@@ -33,6 +34,7 @@ from gateway.store import (
 )
 from gateway.store.postgres import PostgresStore
 from gateway.store.postgres.claims import CLAIM_LEASE
+from gateway.store.postgres.notices import SEALED_CHANNEL
 from tests.polling import until
 from tests.store_backends import START
 from tests.test_store_contract_delivery import HOOK, event, sealed
@@ -273,6 +275,7 @@ async def test_an_envelope_sealed_on_one_instance_is_heard_on_the_other_once_kep
         heard: list[str] = []
         hearing = asyncio.create_task(listening.hear_sealed(heard.append))
         try:
+            await until(lambda: listens(postgres_url, SEALED_CHANNEL))
             first, second = await sealing.pending_copies(due=START)
             kept = await sealing.keep_envelope(sealed(first, "env-1"), event(EventKind.COPY_SEALED))
             refused = await sealing.keep_envelope(
@@ -295,6 +298,19 @@ async def test_an_envelope_sealed_on_one_instance_is_heard_on_the_other_once_kep
         assert heard == [first.recipient_id, second.recipient_id]
         with pytest.raises(asyncio.CancelledError):
             await hearing
+
+
+async def listens(url: str, channel: str) -> bool:
+    """Whether a session of the database listens on ``channel``: a notice sent before would
+    reach no one."""
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        cursor = await conn.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND query = %s",
+            (f"LISTEN {channel}",),
+        )
+        row = await cursor.fetchone()
+    return row is not None and row[0] > 0
 
 
 async def test_inbox_positions_sealed_on_two_instances_follow_commit_order(

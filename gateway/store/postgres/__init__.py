@@ -16,7 +16,10 @@ How a concern is written here (``postgres/<concern>.py``, beside ``sqlite/<conce
   formatted into the SQL), append audit events with ``await tx.append(event)`` in the same
   transaction, take times from ``tx.now()``. A write that appends nothing passes
   ``audited=False`` and does not wait for the chain's lock (see
-  :mod:`~gateway.store.postgres.database` for why every auditing write holds it).
+  :mod:`~gateway.store.postgres.database` for why every auditing write holds it). An auditing
+  write runs in a batch with others, in a savepoint of its own, on the group commit's task
+  (:mod:`~gateway.store.postgres.group_commit`): it speaks SQL on ``tx.conn`` and nothing else
+  (it never awaits another write or read of the store, which would wait behind its batch).
 - **Reads**: ``await self.read(read)`` with ``async def read(conn: Connection) -> T``; a
   read-only transaction. ``cursor = await conn.execute(...)``, then
   ``await cursor.fetchone()`` / ``fetchall()``; rows are tuples.

@@ -1,10 +1,11 @@
 """The plumbing of the PostgreSQL store: a bounded pool of connections, writes in transactions
 that append to the audit chain, reads.
 
-Every write is one transaction of its own on a pooled connection (:meth:`Database.write`):
-PostgreSQL commits concurrent transactions itself, so there is no writer thread and no group
-commit here, and a write that fails leaves nothing behind (as a failing write's savepoint does
-in SQLite). Reads (:meth:`Database.read`) run in read-only transactions on the same pool.
+A write that appends nothing to the audit chain (``audited=False``) is one transaction of its
+own on a pooled connection: PostgreSQL commits concurrent transactions itself, and a write that
+fails leaves nothing behind (as a failing write's savepoint does in SQLite). Auditing writes
+are committed in groups (:mod:`gateway.store.postgres.group_commit`). Reads
+(:meth:`Database.read`) run in read-only transactions on the same pool.
 
 Several gateway processes, on one machine or several, may share the database, and the audit
 chain must stay one chain: each entry names its predecessor's hash and takes the next sequence
@@ -16,6 +17,9 @@ advisory lock rather than ``SELECT ... FOR UPDATE`` on the tail row, because an 
 no row to lock, and the lock is taken before anything else in the transaction, so auditing
 writes queue on it in one order and cannot deadlock against each other over it. A write that
 appends nothing may say ``audited=False`` and run alongside the others; it cannot append.
+Each process runs its auditing writes in batches, one transaction and one lock per batch
+(:mod:`~gateway.store.postgres.group_commit`), so that the lock is held for one flush of the
+log however many writes the batch holds.
 
 Every connection runs in UTC (a ``timestamptz`` reads back as an aware datetime in
 :data:`datetime.UTC`) with a statement timeout, and the pool holds at most ``pool_size``
@@ -24,36 +28,44 @@ connections: a burst waits for a free one (at most ``pool_timeout``), it does no
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import AsyncIterator, Sequence
+from datetime import timedelta
 from typing import Any, Final, Self, TypeVar
 
-import psycopg
-from psycopg import AsyncConnection, errors
-from psycopg_pool import AsyncConnectionPool, PoolTimeout
+from psycopg_pool import AsyncConnectionPool
 
-from gateway.infra import audit
 from gateway.infra.audit import AuditEntry, AuditEvent
 from gateway.infra.clock import Clock
-from gateway.infra.errors import (
-    StorageFull,
-    StorageReadOnly,
-    StorageUnavailable,
-    StoreUnreachable,
-)
 from gateway.store.health import StoreHealth
 from gateway.store.interface.audit_log import AuditLog
-from gateway.store.postgres.locks import advisory_key, lock_for_transaction
+from gateway.store.postgres.faults import refusal
+from gateway.store.postgres.group_commit import Bounds, CommitObserver, GroupCommit
 from gateway.store.postgres.schema import create_schema
+from gateway.store.postgres.transaction import (
+    CHAIN_LOCK,
+    ChainNotLocked,
+    Connection,
+    Read,
+    Transaction,
+    Write,
+)
+
+__all__ = [
+    "AUDIT_COLUMNS",
+    "CHAIN_LOCK",
+    "ChainNotLocked",
+    "Connection",
+    "Database",
+    "Read",
+    "StoreClosed",
+    "Transaction",
+    "Write",
+    "audit_entry",
+]
 
 T = TypeVar("T")
-
-Connection = AsyncConnection[tuple[Any, ...]]
-"""A pooled connection, as a read sees it; rows are tuples."""
-
-CHAIN_LOCK: Final = advisory_key("euregate audit chain")
-"""The advisory lock a transaction holds while it appends to the audit chain."""
 
 
 class StoreClosed(RuntimeError):
@@ -62,63 +74,6 @@ class StoreClosed(RuntimeError):
     def __init__(self) -> None:
         super().__init__("the store is closed")
 
-
-class ChainNotLocked(RuntimeError):
-    """A write that said it appends nothing (``audited=False``) tried to append."""
-
-    def __init__(self) -> None:
-        super().__init__("this write did not lock the audit chain; write it with audited=True")
-
-
-class Transaction:
-    """What a write sees: its connection, in a transaction, and the tail of the audit chain
-    (for an auditing write, locked by it until it ends)."""
-
-    def __init__(self, conn: Connection, clock: Clock) -> None:
-        self.conn = conn
-        self._clock = clock
-        self._locked = False
-        self.last_seq = 0
-        self.last_hash = audit.GENESIS
-
-    def now(self) -> datetime:
-        """The clock's time, for a ``timestamptz`` column."""
-        return self._clock.now()
-
-    async def lock_chain(self) -> None:
-        """Take the chain's lock and read its tail (done by :meth:`Database.write`)."""
-        await lock_for_transaction(self.conn, CHAIN_LOCK)
-        cursor = await self.conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
-        row = await cursor.fetchone()
-        self.last_seq, self.last_hash = (row[0], row[1]) if row else (0, audit.GENESIS)
-        self._locked = True
-
-    async def append(self, event: AuditEvent) -> AuditEntry:
-        """Chain ``event`` after the tail, in this transaction; its entry."""
-        if not self._locked:
-            raise ChainNotLocked()
-        entry = audit.chain(
-            event, seq=self.last_seq + 1, prev_hash=self.last_hash, at=self._clock.now()
-        )
-        await self.conn.execute(
-            "INSERT INTO audit (seq, at, kind, actor, subject, entry, hash) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            (
-                entry.seq,
-                entry.at,
-                entry.kind,
-                entry.actor,
-                entry.subject,
-                entry.canonical,
-                entry.hash,
-            ),
-        )
-        self.last_seq, self.last_hash = entry.seq, entry.hash
-        return entry
-
-
-Write = Callable[[Transaction], Awaitable[T]]
-Read = Callable[[Connection], Awaitable[T]]
 
 OVERWRITTEN_IN_THE_CLEAR: Final = ("review_items", "translation_memory")
 """Tables whose rows were once kept in the clear and are sealed in place on start-up
@@ -141,7 +96,12 @@ class Database(AuditLog):
         pool_size: int = 8,
         pool_timeout: timedelta = timedelta(seconds=30),
         statement_timeout: timedelta = timedelta(seconds=30),
+        group_commit: Bounds | None = None,
+        on_commit: CommitObserver | None = None,
     ) -> None:
+        """``group_commit`` bounds each batch of auditing writes and their queue;
+        ``on_commit`` hears of each committed batch (how many writes, the seconds of its
+        ``COMMIT``)."""
         self.url = url
         self._clock = clock
         milliseconds = int(statement_timeout.total_seconds() * 1000)
@@ -156,6 +116,21 @@ class Database(AuditLog):
         )
         self._closed = False
         self._health = StoreHealth(clock)
+        self._group_commit = GroupCommit(
+            self._pool,
+            clock,
+            self._health,
+            run_alone=self._write_alone,
+            wait=self._wait,
+            bounds=group_commit or Bounds(),
+        )
+        if on_commit is not None:
+            self._group_commit.observer = on_commit
+
+    @property
+    def batches_committed(self) -> int:
+        """How many batches of auditing writes this process committed."""
+        return self._group_commit.batches
 
     @property
     def health(self) -> StoreHealth:
@@ -167,19 +142,14 @@ class Database(AuditLog):
         """A fault of the database (unreachable, out of space, a read-only standby for a write)
         as the operator's :class:`~gateway.infra.errors.StorageUnavailable`, said once in the
         log; the first transaction that goes through again ends it."""
-        faults: tuple[type[Exception], ...] = (psycopg.OperationalError, PoolTimeout)
-        if writing:
-            faults += (errors.ReadOnlySqlTransaction,)
         try:
             yield
-        except errors.QueryCanceled as exc:
-            # One statement ran out of its time: the request is refused, the database is
-            # not taken for gone (it answered, and every other caller may go on).
-            raise StoreUnreachable() from exc
-        except faults as exc:
-            fault = _fault(exc)
-            self._health.faulted(fault)
-            raise fault from exc
+        except Exception as exc:
+            if (found := refusal(exc, writing=writing)) is None:
+                raise
+            if found.degrades:
+                self._health.faulted(found.fault)
+            raise found.fault from exc
         if self._health.degraded is not None:
             self._health.cleared()
 
@@ -200,11 +170,13 @@ class Database(AuditLog):
         except BaseException:
             await self._pool.close()
             raise
+        self._group_commit.start()
         return self
 
     async def close(self) -> None:
         """Refuse what comes next; close every connection once the work in flight is done."""
         self._closed = True
+        await self._group_commit.stop()
         await self._pool.close()
 
     async def __aenter__(self) -> Self:
@@ -214,11 +186,19 @@ class Database(AuditLog):
         await self.close()
 
     async def write(self, write: Write[T], *, audited: bool = True) -> T:
-        """Run ``write`` in a transaction of its own; its result once committed. With
-        ``audited`` the transaction holds the audit chain's lock from its start (see the
-        module's docstring); a write that raises is rolled back whole."""
+        """Run ``write``; its result once committed. With ``audited`` it runs in the next
+        batch of this process's group commit, in a savepoint of its own, and the batch's
+        transaction holds the audit chain's lock from its start (see the module's docstring);
+        without, in a transaction of its own. A write that raises is rolled back whole."""
         if self._closed:
             raise StoreClosed()
+        if not audited:
+            return await self._write_alone(write, audited=False)
+        # A caller that gives up (a client that hangs up) does not undo the write.
+        return await asyncio.shield(self._group_commit.submit(write))
+
+    async def _write_alone(self, write: Write[T], *, audited: bool = True) -> T:
+        """Run ``write`` in a transaction of its own."""
         async with (
             self._watched(writing=True),
             self._pool.connection(timeout=self._wait()) as conn,
@@ -274,14 +254,6 @@ class Database(AuditLog):
             return [audit_entry(row) for row in await cursor.fetchall()]
 
         return await self.read(read)
-
-
-def _fault(exc: Exception) -> StorageUnavailable:
-    if isinstance(exc, errors.DiskFull):
-        return StorageFull()
-    if isinstance(exc, errors.ReadOnlySqlTransaction):
-        return StorageReadOnly()
-    return StoreUnreachable()
 
 
 AUDIT_COLUMNS: Final = "a.seq, a.at, a.kind, a.actor, a.subject, a.entry, a.hash"
