@@ -41,6 +41,7 @@ MIGRATIONS: Final = (
     Migration(10, sqlite_steps.add_inbox_positions),
     Migration(11, sqlite_steps.add_audit_tree, postgres_ddl.VERSION_11),
     Migration(12, sqlite_steps.add_partner_buckets_and_verifications, postgres_ddl.VERSION_12),
+    Migration(13, sqlite_steps.add_copy_claims),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
 

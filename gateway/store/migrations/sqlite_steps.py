@@ -518,3 +518,14 @@ def add_partner_buckets_and_verifications(db: sqlite_utils.Database) -> None:
         "WHERE state = 'running'"
     )
     db.execute("CREATE INDEX verification_jobs_started ON verification_jobs (started_at)")
+
+
+def add_copy_claims(db: sqlite_utils.Database) -> None:
+    """Version 13: which process seals a copy, until when (``claimed_by``, ``claimed_until``),
+    as on PostgreSQL: ``serve --workers N`` runs N couriers on one file, and a copy one of them
+    claimed is passed by by the others until its claim runs out
+    (:mod:`gateway.store.sqlite.delivery`). Added only where missing."""
+    present = set(db["copies"].columns_dict)
+    for column in ("claimed_by", "claimed_until"):
+        if column not in present:
+            db.execute(f"ALTER TABLE copies ADD COLUMN {column} TEXT")
