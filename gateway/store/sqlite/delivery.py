@@ -135,6 +135,17 @@ class SqliteDelivery(Database, DeliveryStore):
 
         return await self.write(claim)
 
+    async def copies_waiting(self, *, due: datetime) -> dict[str, int]:
+        def read(conn: sqlite3.Connection) -> dict[str, int]:
+            rows = conn.execute(
+                "SELECT s.sender_id, count(*) FROM copies c JOIN signals s ON s.id = c.signal_id "
+                "WHERE c.state = 'pending' AND c.next_attempt_at <= ? GROUP BY s.sender_id",
+                (timestamp(due),),
+            ).fetchall()
+            return dict(rows)
+
+        return await self.read(read)
+
     async def keep_envelope(self, sealed: SealedCopy, event: AuditEvent) -> int | None:
         def write(tx: Transaction) -> int | None:
             now = tx.now()
