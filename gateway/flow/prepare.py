@@ -197,27 +197,16 @@ class Preparer:
             translations = {p: t for p, t in released.items() if _shown(view, p)}
         in_force = None if self._policy is None else self._policy.policy
         policy = in_force if in_force and in_force.digest == decision.policy_digest else None
-        make = partial(
-            self.run_cpu,
-            render,
-            view,
-            recipient,
-            decision,
-            translations=translations,
-            received_at=stored.received_at,
-            policy=policy,
-        )
+        inputs: dict[str, Any] = {
+            "translations": translations,
+            "received_at": stored.received_at,
+            "policy": policy,
+        }
+        make = partial(self.run_cpu, render, view, recipient, decision, **inputs)
         if renderings is None:
             rendered = await make()
         else:
-            key = rendering_key(
-                view,
-                recipient,
-                decision,
-                translations=translations,
-                received_at=stored.received_at,
-                policy=policy,
-            )
+            key = rendering_key(view, recipient, decision, **inputs)
             rendered = for_recipient(await renderings.get(key, make), recipient.id)
         return PreparedCopy(
             stored=stored,
