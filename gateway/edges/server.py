@@ -36,6 +36,7 @@ from gateway.edges.web import setup_web
 from gateway.edges.web.verifications import Verifications
 from gateway.edges.workers import Listeners
 from gateway.flow import at_rest
+from gateway.flow.backlog import SealingBacklog
 from gateway.flow.courier import Courier
 from gateway.flow.desk import ReviewDesk
 from gateway.flow.fair_pool import FairPool, JobHook, start_executor
@@ -213,6 +214,7 @@ async def build(
         pool=pool,
         on_accepted=courier.wake,
         observer=metrics,
+        backlog=SealingBacklog(store, clock, limit=settings.courier_backlog_limit),
     )
     context = pki.server_ssl_context(
         certificate=layout.server_certificate,

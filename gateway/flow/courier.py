@@ -6,7 +6,9 @@ and every ``poll`` seconds. Sealing runs off the intake path: a slow translation
 delays a copy, never a receipt. A copy that cannot be sealed yet (its recipient has no valid
 encryption key, say) waits and is tried again with growing pauses. Where the store claims the
 copies it hands out, the claims are renewed while a batch is sealed
-(:mod:`gateway.flow.claim_renewal`).
+(:mod:`gateway.flow.claim_renewal`). The copies of a batch that read the same (the same
+view, language and rules: a signal's Dutch police recipients) share one rendering
+(:class:`~gateway.flow.prepare.Renderings`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import uuid6
 
 from gateway.flow.claim_renewal import renewing
 from gateway.flow.payload import message_payload
-from gateway.flow.prepare import CopyUnavailable, Preparer
+from gateway.flow.prepare import CopyUnavailable, Preparer, Renderings
 from gateway.infra import seal
 from gateway.infra.audit import events, refs, timestamp
 from gateway.infra.clock import Clock
@@ -92,10 +94,12 @@ class Courier:
         if not copies:
             return 0
         ids = [copy.id for copy in copies]
+        renderings = Renderings()
         async with renewing(partial(self._store.renew_copy_claims, ids), self._store.claim_lease):
-            return sum(await asyncio.gather(*(self._seal(copy) for copy in copies)))
+            sealed = await asyncio.gather(*(self._seal(copy, renderings) for copy in copies))
+        return sum(sealed)
 
-    async def _seal(self, copy: PendingCopy) -> int:
+    async def _seal(self, copy: PendingCopy, renderings: Renderings) -> int:
         now = self._clock.now()
         key = await self._store.sealing_key(copy.recipient_id, now)
         if key is None:
@@ -106,7 +110,11 @@ class Courier:
                 released = await self._preparer.released_texts(copy.review_item_id)
             # Unreviewed: the memory serves only what the recipient's own desk wrote.
             prepared = await self._preparer.prepare(
-                copy.signal_id, copy.recipient_id, released=released, reviewed=False
+                copy.signal_id,
+                copy.recipient_id,
+                released=released,
+                reviewed=False,
+                renderings=renderings,
             )
         except CopyUnavailable:
             return await self._postpone(copy, "copy_unavailable")

@@ -30,6 +30,7 @@ from gateway.decide.policy import Policy, decide
 from gateway.decide.review import review_need
 from gateway.decide.sharing import PolicyInForce
 from gateway.flow import deadlines
+from gateway.flow.backlog import SealingBacklog
 from gateway.flow.fair_pool import FairPool
 from gateway.flow.intake_watch import NO_RECIPIENT, IntakeObserver, Outcome, Stage, Unwatched
 from gateway.flow.subjects import SUBJECT_SECRET, subject_keys
@@ -37,7 +38,7 @@ from gateway.flow.tracking import SenderView
 from gateway.infra import canonical as canonical_json
 from gateway.infra.audit import events, refs, timestamp
 from gateway.infra.clock import Clock
-from gateway.infra.errors import ClientError, FieldIssue, SignalInvalid
+from gateway.infra.errors import ClientError, FieldIssue, SealingBehind, SignalInvalid
 from gateway.infra.i18n import N_, translate
 from gateway.infra.vault import MasterKey
 from gateway.store import (
@@ -243,9 +244,12 @@ class Intake:
         pool: FairPool,
         on_accepted: Callable[[], None] = lambda: None,
         observer: IntakeObserver | None = None,
+        backlog: SealingBacklog | None = None,
     ) -> None:
         """``pool`` examines bodies; ``on_accepted`` hears of each newly kept signal (the
-        courier, to seal its copies); ``observer`` its times and outcomes (metrics)."""
+        courier, to seal its copies); ``observer`` its times and outcomes (metrics);
+        ``backlog`` refuses signals that would add copies to too long a courier's backlog."""
+        self._backlog = backlog
         self._observer = observer or Unwatched()
         self._pool = pool
         self._store = store
@@ -268,6 +272,9 @@ class Intake:
             self._observer.counted(Outcome.REFUSED, sender.country, NO_RECIPIENT)
             await self.refused(sender, error)
             raise
+        except SealingBehind:
+            self._observer.counted(Outcome.REFUSED, sender.country, NO_RECIPIENT)
+            raise  # counted, not audited: the refusal must cost less than the write it saves
         if not accepted.replayed:
             self._on_accepted()
         self._count(sender, accepted, registry)
@@ -329,6 +336,8 @@ class Intake:
         signal_id = str(uuid6.uuid7())
         signal = checked.signal
         plan = plan_copies(signal, checked.decisions, registry)
+        if plan.copies and self._backlog is not None:
+            await self._backlog.admit(sender.id)
         record = NewSignal(
             id=signal_id,
             sender_id=sender.id,

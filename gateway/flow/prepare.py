@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from functools import lru_cache, partial
@@ -29,6 +29,7 @@ from gateway.decide.sharing import PolicyInForce
 from gateway.infra.vault import MasterKey, SealedBlob
 from gateway.minimise import FREE_TEXT_POINTERS, RecipientView
 from gateway.render.renderer import RenderedDocument, render
+from gateway.render.sharing import for_recipient, rendering_key
 from gateway.store import Store, StoredSignal
 from gateway.translate import TranslationBackend, translate_view
 from gateway.translate.base import Scopable
@@ -73,6 +74,29 @@ def with_released(view: RecipientView, released: Mapping[str, TranslatedText]) -
         if pointer in released:
             document = json_pointer.updated(document, pointer, released[pointer].text)
     return replace(view, document=document, held=tuple(p for p in view.held if p not in released))
+
+
+class Renderings:
+    """The documents rendered for one batch of copies, by :func:`rendering_key`: copies whose
+    views, languages and rules are the same share one rendering, the copies sealed at the same
+    time included (the first to ask renders, the others wait for it). Kept for one batch only,
+    so that rendered personal data does not outlive the copies it was rendered for."""
+
+    def __init__(self) -> None:
+        self._rendered: dict[bytes, asyncio.Future[RenderedDocument]] = {}
+        self.rendered = 0
+        """How many documents were rendered rather than shared."""
+
+    async def get(
+        self, key: bytes, make: Callable[[], Awaitable[RenderedDocument]]
+    ) -> RenderedDocument:
+        """The document for ``key``, made by ``make`` if no copy of this batch made it yet."""
+        found = self._rendered.get(key)
+        if found is None:
+            found = asyncio.ensure_future(make())
+            self._rendered[key] = found
+            self.rendered += 1
+        return await asyncio.shield(found)
 
 
 class Preparer:
@@ -141,9 +165,11 @@ class Preparer:
         *,
         released: Mapping[str, TranslatedText] | None = None,
         reviewed: bool = False,
+        renderings: Renderings | None = None,
     ) -> PreparedCopy:
         """The copy for ``recipient_id``; with ``released``, the officer's texts as they are.
-        ``reviewed``: an officer of the recipient's desk reads it before it goes out."""
+        ``reviewed``: an officer of the recipient's desk reads it before it goes out;
+        ``renderings``: the documents other copies of a batch rendered, to share."""
         stored = await self._store.signal(signal_id)
         sealed = await self._store.sealed_body(signal_id)
         recorded = [
@@ -173,15 +199,18 @@ class Preparer:
             view = with_released(view, released)
             translations = {p: t for p, t in released.items() if _shown(view, p)}
         in_force = None if self._policy is None else self._policy.policy
-        rendered = await self.run_cpu(
-            render,
-            view,
-            recipient,
-            decision,
-            translations=translations,
-            received_at=stored.received_at,
-            policy=in_force if in_force and in_force.digest == decision.policy_digest else None,
-        )
+        policy = in_force if in_force and in_force.digest == decision.policy_digest else None
+        inputs: dict[str, Any] = {
+            "translations": translations,
+            "received_at": stored.received_at,
+            "policy": policy,
+        }
+        make = partial(self.run_cpu, render, view, recipient, decision, **inputs)
+        if renderings is None:
+            rendered = await make()
+        else:
+            key = rendering_key(view, recipient, decision, **inputs)
+            rendered = for_recipient(await renderings.get(key, make), recipient.id)
         return PreparedCopy(
             stored=stored,
             signal=signal,

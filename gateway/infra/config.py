@@ -87,6 +87,13 @@ class Settings(BaseSettings):
         description="Seconds a copy may wait to be sealed before /readyz reports the courier "
         "stalled.",
     )
+    courier_backlog_limit: int = Field(
+        default=5000,
+        ge=1,
+        description="Copies that may wait to be sealed (about 30 s of the courier's work) "
+        "before intake refuses signals that would add more with 503 and Retry-After, the "
+        "partners whose signals made most of them first.",
+    )
     readiness_timeout: float = Field(
         default=2.0, gt=0, description="Seconds each readiness check of /readyz may take."
     )

@@ -28,6 +28,8 @@
     │   └── TooManyLongPolls           429  the partner's long-polls are all taken
     ├── RegistryError                  an administrator's command cannot be done
     ├── SettingInvalid                 a setting the gateway refuses to start with
+    ├── SealingBehind                  503  too many copies wait to be sealed, most of them the
+    │                                       sender's: not kept, Retry-After
     ├── StorageUnavailable             503  the store cannot keep or read anything now: the
     │   │                                   operator's to fix, not the caller's; Retry-After
     │   ├── StorageFull                507  the data's file system is full
@@ -435,6 +437,27 @@ class SettingInvalid(EuregateError):
 
 STORAGE_RETRY_AFTER: Final = 30
 """Seconds a caller is asked to wait when the store cannot keep anything."""
+
+
+class SealingBehind(EuregateError):
+    """More copies wait to be sealed than the gateway lets pile up, and the sender's signals
+    made at least its share of them: the signal was not kept (nor its refusal audited, which
+    would be a write); the sender sends it again after ``retry_after`` seconds."""
+
+    kind = "sealing-behind"
+    status = 503
+    title = N_("Service temporarily unavailable")
+    detail_message = N_(
+        "The gateway has more copies of signals to seal and deliver than it lets wait, most of "
+        "them of your signals; nothing of this signal was kept. Send it again in {retry_after} "
+        "seconds."
+    )
+
+    def __init__(self, *, retry_after: int) -> None:
+        super().__init__(retry_after=retry_after)
+
+    def extensions(self) -> dict[str, object]:
+        return {"retry_after": self.params["retry_after"]}
 
 
 class StorageUnavailable(EuregateError):

@@ -114,6 +114,11 @@ class DeliveryStore(Protocol):
         for this process, where the store claims work: see :attr:`claim_lease`)."""
         ...
 
+    async def copies_waiting(self, *, due: datetime) -> dict[str, int]:
+        """How many copies not yet sealed are due at ``due``, by the sender of their signal
+        (senders with none left out): the courier's backlog, counted (no content read)."""
+        ...
+
     @property
     def claim_lease(self) -> timedelta | None:
         """How long this store's claim on a copy it handed out holds unless renewed (other

@@ -44,6 +44,7 @@ MIGRATIONS: Final = (
     Migration(13, sqlite_steps.add_rule_texts, postgres_ddl.VERSION_13),
     Migration(14, sqlite_steps.add_search_indexes, postgres_ddl.VERSION_14),
     Migration(15, sqlite_steps.add_sender_positions, postgres_ddl.VERSION_15),
+    Migration(16, sqlite_steps.add_copy_claims),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
 

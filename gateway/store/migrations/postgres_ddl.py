@@ -15,8 +15,9 @@ schema as SQLite has it after its eleventh step. The types are PostgreSQL's own:
 - where SQLite's queries order by the hidden ``rowid`` (the order rows were inserted in), the
   PostgreSQL table has an identity column ``seq`` in its stead (:data:`ROWID_STANDINS`); rows
   inserted by auditing writes, which hold the chain's lock, are numbered in commit order;
-- copies to seal and pushes to send say which instance does the work, until when
-  (:data:`CLAIM_COLUMNS`), since several may share the database;
+- pushes to send say which instance does the work, until when (:data:`CLAIM_COLUMNS`),
+  since several may share the database (copies to seal say so on SQLite too, from version
+  13: several workers may share its file);
 - an audit entry's data is read as ``jsonb`` by ``audit_data(entry)``, declared immutable (an
   entry's bytes are UTF-8 JSON, as chained, and the database's encoding is UTF8) so that
   indexes may be built on it.
@@ -35,7 +36,6 @@ when (:mod:`gateway.store.postgres.claims`); one process alone has no need of th
 
 POSTGRES_ONLY_COLUMNS: Final = {
     **{table: (column,) for table, column in ROWID_STANDINS.items()},
-    "copies": CLAIM_COLUMNS,
     "deliveries": CLAIM_COLUMNS,
 }
 """Every column PostgreSQL has and SQLite has not, by table."""

@@ -571,3 +571,14 @@ def add_sender_positions(db: sqlite_utils.Database) -> None:
     """Version 15: a sender's own signals by position, newest first, a page at a time
     (``GET /v1/signals``)."""
     db.execute("CREATE INDEX signals_sender_position ON signals (sender_id, audit_seq)")
+
+
+def add_copy_claims(db: sqlite_utils.Database) -> None:
+    """Version 16: which process seals a copy, until when (``claimed_by``, ``claimed_until``),
+    as on PostgreSQL: ``serve --workers N`` runs N couriers on one file, and a copy one of them
+    claimed is passed by by the others until its claim runs out
+    (:mod:`gateway.store.sqlite.delivery`). Added only where missing."""
+    present = set(db["copies"].columns_dict)
+    for column in ("claimed_by", "claimed_until"):
+        if column not in present:
+            db.execute(f"ALTER TABLE copies ADD COLUMN {column} TEXT")

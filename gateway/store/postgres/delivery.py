@@ -87,6 +87,17 @@ class PostgresDelivery(Claims):
 
         return await self.write(claim, audited=False)
 
+    async def copies_waiting(self, *, due: datetime) -> dict[str, int]:
+        async def read(conn: Connection) -> dict[str, int]:
+            cursor = await conn.execute(
+                "SELECT s.sender_id, count(*) FROM copies c JOIN signals s ON s.id = c.signal_id "
+                "WHERE c.state = 'pending' AND c.next_attempt_at <= %s GROUP BY s.sender_id",
+                (due,),
+            )
+            return dict(await cursor.fetchall())
+
+        return await self.read(read)
+
     async def keep_envelope(self, sealed: SealedCopy, event: AuditEvent) -> int | None:
         async def write(tx: Transaction) -> int | None:
             now = tx.now()

@@ -1,11 +1,22 @@
-"""Copies, envelopes and the push outbox in SQLite: the durable side of seal and deliver."""
+"""Copies, envelopes and the push outbox in SQLite: the durable side of seal and deliver.
+
+``serve --workers N`` runs N processes on one file, each with its courier: the copies a store
+hands out are claimed for it (``claimed_by``, ``claimed_until``), in the writer, so that no
+two workers seal the same copy. As on PostgreSQL (:mod:`gateway.store.postgres.claims`),
+another store passes a claimed copy by until the claim runs out (:data:`CLAIM_LEASE` after it
+was made or last renewed), the claimant asking again gets its copies again, and sealing or
+postponing a copy lets its claim go. A claim saves sealing twice; what keeps one envelope per
+copy is that a copy is sealed only if it is still pending.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from collections.abc import Callable, Collection, Sequence
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from functools import cached_property
+from typing import Any, Final
 
 from gateway.contract.partners import Partner
 from gateway.infra.audit import AuditEvent, timestamp
@@ -50,6 +61,10 @@ def queue_copies(tx: Transaction, signal_id: str, copies: Sequence[NewCopy]) -> 
         )
 
 
+CLAIM_LEASE: Final = timedelta(seconds=60)
+"""How long a claim on a copy holds without renewal: longer than sealing a batch takes, short
+enough that the copies of a worker that died are soon sealed by another."""
+
 _ENVELOPE_COLUMNS = (
     "e.position, e.id, e.signal_id, e.recipient_id, c.version, e.envelope, e.created_at, e.acked_at"
 )
@@ -61,12 +76,26 @@ _DELIVERY_COLUMNS = (
 
 class SqliteDelivery(Database, DeliveryStore):
     @property
-    def claim_lease(self) -> None:
-        """SQLite claims no copy: workers sealing the same one keep one envelope of it."""
-        return None
+    def claim_lease(self) -> timedelta:
+        return CLAIM_LEASE
+
+    @cached_property
+    def claimant(self) -> str:
+        """The name this store claims copies under: one per store, so one per worker."""
+        return uuid.uuid4().hex
 
     async def renew_copy_claims(self, copy_ids: Collection[str]) -> int:
-        return 0
+        ids = list(copy_ids)
+
+        def write(tx: Transaction) -> int:
+            renewed: int = tx.conn.execute(
+                "UPDATE copies SET claimed_until = ? WHERE claimed_by = ? AND state = 'pending' "
+                f"AND id IN ({', '.join('?' * len(ids))})",
+                (_lease_end(tx), self.claimant, *ids),
+            ).rowcount
+            return renewed
+
+        return await self.write(write) if ids else 0
 
     async def hear_sealed(self, heard: Callable[[str], None]) -> None:
         """SQLite tells no other process what it kept: their long-polls look again every
@@ -74,12 +103,22 @@ class SqliteDelivery(Database, DeliveryStore):
         return
 
     async def pending_copies(self, *, due: datetime, limit: int = 64) -> list[PendingCopy]:
-        def read(conn: sqlite3.Connection) -> list[PendingCopy]:
-            rows = conn.execute(
-                "SELECT id, signal_id, recipient_id, version, review, review_item_id, attempts "
-                "FROM copies WHERE state = 'pending' AND next_attempt_at <= ? "
-                "ORDER BY created_at, id LIMIT ?",
-                (timestamp(due), limit),
+        def claim(tx: Transaction) -> list[PendingCopy]:
+            now = tx.now()
+            rows = tx.conn.execute(
+                "UPDATE copies SET claimed_by = :claimant, claimed_until = :until "
+                "WHERE id IN (SELECT id FROM copies WHERE state = 'pending' "
+                "AND next_attempt_at <= :due AND (claimed_by IS NULL OR claimed_by = :claimant "
+                "OR claimed_until <= :now) ORDER BY created_at, id LIMIT :limit) "
+                "RETURNING id, signal_id, recipient_id, version, review, review_item_id, "
+                "attempts, created_at",
+                {
+                    "claimant": self.claimant,
+                    "until": _lease_end(tx),
+                    "due": timestamp(due),
+                    "now": now,
+                    "limit": limit,
+                },
             ).fetchall()
             return [
                 PendingCopy(
@@ -91,8 +130,19 @@ class SqliteDelivery(Database, DeliveryStore):
                     review_item_id=r[5],
                     attempts=r[6],
                 )
-                for r in rows
+                for r in sorted(rows, key=lambda r: (r[7], r[0]))
             ]
+
+        return await self.write(claim)
+
+    async def copies_waiting(self, *, due: datetime) -> dict[str, int]:
+        def read(conn: sqlite3.Connection) -> dict[str, int]:
+            rows = conn.execute(
+                "SELECT s.sender_id, count(*) FROM copies c JOIN signals s ON s.id = c.signal_id "
+                "WHERE c.state = 'pending' AND c.next_attempt_at <= ? GROUP BY s.sender_id",
+                (timestamp(due),),
+            ).fetchall()
+            return dict(rows)
 
         return await self.read(read)
 
@@ -100,8 +150,8 @@ class SqliteDelivery(Database, DeliveryStore):
         def write(tx: Transaction) -> int | None:
             now = tx.now()
             changed = tx.conn.execute(
-                "UPDATE copies SET state = 'sealed', sealed_at = ? "
-                "WHERE id = ? AND state = 'pending'",
+                "UPDATE copies SET state = 'sealed', sealed_at = ?, claimed_by = NULL, "
+                "claimed_until = NULL WHERE id = ? AND state = 'pending'",
                 (now, sealed.copy_id),
             ).rowcount
             if changed != 1:
@@ -139,8 +189,8 @@ class SqliteDelivery(Database, DeliveryStore):
     async def postpone_copy(self, copy_id: str, *, until: datetime, error: str) -> None:
         def write(tx: Transaction) -> None:
             tx.conn.execute(
-                "UPDATE copies SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? "
-                "WHERE id = ? AND state = 'pending'",
+                "UPDATE copies SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, "
+                "claimed_by = NULL, claimed_until = NULL WHERE id = ? AND state = 'pending'",
                 (timestamp(until), error, copy_id),
             )
 
@@ -350,6 +400,11 @@ class SqliteDelivery(Database, DeliveryStore):
             return _partner(tx.conn, partner_id)
 
         return await self.write(write)
+
+
+def _lease_end(tx: Transaction) -> str:
+    """When a claim made or renewed in ``tx`` runs out."""
+    return timestamp(moment(tx.now()) + CLAIM_LEASE)
 
 
 def _envelope(row: tuple[Any, ...]) -> InboxEnvelope:
