@@ -113,6 +113,7 @@ SAMPLE_PARAMS: dict[type[EuregateError], dict[str, object]] = {
     errors.PortInUse: {"host": "localhost", "port": 8443, "option": "--port"},
     errors.GatewayUnreachable: {"url": "https://localhost:8443", "reason": "connection refused"},
     errors.CommandFailed: {"error": "RuntimeError"},
+    errors.SealingBehind: {"retry_after": 5},
     errors.OptionsMissing: {"reason": "give --as PARTNER, or --cert and --key (and --ca)"},
 }
 ISSUE = FieldIssue("/urgency", "enum", "Must be one of: {expected}.", {"expected": "routine"})
