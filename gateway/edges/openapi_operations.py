@@ -76,6 +76,7 @@ from gateway.infra.errors import (
     QueryUnknown,
     RecipientsInvalid,
     ReviewDecided,
+    SealingBehind,
     SignalInvalid,
     StaffNotAuthenticated,
     StorageFailing,
@@ -240,7 +241,7 @@ PARTNER_OPERATIONS: Final = (
         "Post a signal",
         TAG_SIGNALS,
         {202: Receipt, 200: Receipt},
-        (*SIGNAL_REFUSALS, IdempotencyConflict),
+        (*SIGNAL_REFUSALS, IdempotencyConflict, SealingBehind),
         body=SIGNAL,
     ),
     Operation(
