@@ -132,6 +132,7 @@ SUMMER = datetime(2026, 7, 5, 13, 3, tzinfo=UTC)
         (WINTER, "Europe/Brussels", "nl", "05-12-2026, 14:03 CET"),
         (WINTER, "Europe/Brussels", "fr", "05/12/2026 14:03 CET"),
         (WINTER, "Europe/Brussels", "de", "05.12.26, 14:03 CET"),
+        (WINTER, "Europe/Brussels", "en", "05/12/2026, 14:03 CET"),
         (SUMMER, "Europe/Brussels", "de", "05.07.26, 15:03 CEST"),
         (WINTER, "UTC", "fr", "05/12/2026 13:03 UTC"),
     ],

@@ -12,6 +12,7 @@ from babel.dates import format_datetime
 
 from gateway.edges.cli.language import HELP_LANGUAGE
 from gateway.infra.i18n import N_, translate
+from gateway.render.renderer import LANGUAGE_LOCALES
 
 DEFAULT_ZONE: Final = "Europe/Brussels"
 UNKNOWN_ZONE: Final = N_("{zone} is not a time zone; give one such as Europe/Brussels or UTC")
@@ -41,9 +42,12 @@ def time_zone(name: str) -> ZoneInfo:
 
 def shown(moment: datetime, language: str, zone: ZoneInfo) -> str:
     """``moment`` to the minute in ``zone``, in ``language``'s short form, with the zone's
-    abbreviation: ``05-12-2026 14:03 CET`` in Dutch."""
+    abbreviation: ``05-12-2026 14:03 CET`` in Dutch; English as written in Europe
+    (``05/12/2026, 14:03 CET``, the gateway's English locale: :data:`LANGUAGE_LOCALES`), not
+    as in the United States."""
     local = moment.astimezone(zone)
-    return f"{format_datetime(local, 'short', locale=language)} {local.tzname()}"
+    locale = LANGUAGE_LOCALES[language] if language == "en" else language
+    return f"{format_datetime(local, 'short', locale=locale)} {local.tzname()}"
 
 
 def shown_text(stamp: str, language: str, zone: ZoneInfo) -> str:
