@@ -182,7 +182,7 @@ async def test_euregate_send_says_how_many_errors_it_does_not_list(
     lines = capsys.readouterr().out.splitlines()
 
     assert code == 1
-    assert lines[0] == "Refused (422): Meldung entspricht nicht Signal v1"
+    assert lines[0] == "Abgelehnt (422): Meldung entspricht nicht Signal v1"
     assert len([line for line in lines if line.startswith("  /")]) == MAX_LISTED_ISSUES
     found = refusal_of(json.loads(many_errors_body()))
     assert found is not None

@@ -13,10 +13,14 @@ import json
 import sys
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from gateway.infra.clock import FixedClock
 from gateway.infra.config import DataDir
 from tests.conftest import REPO, load_example
 from tests.test_requests import dutch_request, post, reply_to, running_gateway
+
+PATIENCE = 120.0
 
 
 async def euregate_requests(layout: DataDir, *args: str) -> tuple[int, str, str]:
@@ -24,7 +28,12 @@ async def euregate_requests(layout: DataDir, *args: str) -> tuple[int, str, str]
         sys.executable, "-m", "gateway", "requests", "--data-dir", str(layout.root), *args,
         cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
-    out, err = await process.communicate()
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), PATIENCE)
+    except TimeoutError:
+        process.kill()
+        out, err = await process.communicate()
+        pytest.fail(f"euregate requests did not end in {PATIENCE} s: {err.decode()[-2000:]}")
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
 
