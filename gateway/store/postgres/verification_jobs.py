@@ -5,7 +5,7 @@ first hold a transaction-level advisory lock, so one starts and the other finds 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Final
 
 from gateway.store.interface.audit_search import LastVerification
 from gateway.store.interface.verification_jobs import (
@@ -13,15 +13,12 @@ from gateway.store.interface.verification_jobs import (
     JobState,
     VerificationJob,
     VerificationJobStore,
-    result_from,
     result_text,
 )
 from gateway.store.postgres.database import Connection, Database, Transaction
 from gateway.store.postgres.locks import hold
+from gateway.store.verification_rows import JOB_COLUMNS, job_from_row
 
-_COLUMNS: Final = (
-    "id, started_by, started_at, instance, total, checked, heartbeat_at, state, finished_at, result"
-)
 _LOCK: Final = "verification_jobs"
 
 
@@ -47,7 +44,7 @@ class PostgresVerificationJobs(Database, VerificationJobStore):
             if running is not None:
                 return running, False
             await tx.conn.execute(
-                f"INSERT INTO verification_jobs ({_COLUMNS}) "
+                f"INSERT INTO verification_jobs ({JOB_COLUMNS}) "
                 "VALUES (%s, %s, %s, %s, %s, 0, %s, 'running', NULL, NULL)",
                 (job_id, by, now, instance, total, now),
             )
@@ -96,10 +93,10 @@ class PostgresVerificationJobs(Database, VerificationJobStore):
     async def verification_job(self, job_id: str) -> VerificationJob | None:
         async def read(conn: Connection) -> VerificationJob | None:
             cursor = await conn.execute(
-                f"SELECT {_COLUMNS} FROM verification_jobs WHERE id = %s", (job_id,)
+                f"SELECT {JOB_COLUMNS} FROM verification_jobs WHERE id = %s", (job_id,)
             )
             row = await cursor.fetchone()
-            return None if row is None else _job(row)
+            return None if row is None else job_from_row(row, _as_is)
 
         return await self.read(read)
 
@@ -108,21 +105,13 @@ class PostgresVerificationJobs(Database, VerificationJobStore):
 
 
 async def _running(conn: Connection) -> VerificationJob | None:
-    cursor = await conn.execute(f"SELECT {_COLUMNS} FROM verification_jobs WHERE state = 'running'")
-    row = await cursor.fetchone()
-    return None if row is None else _job(row)
-
-
-def _job(row: Any) -> VerificationJob:
-    return VerificationJob(
-        id=row[0],
-        started_by=row[1],
-        started_at=row[2],
-        instance=row[3],
-        total=row[4],
-        checked=row[5],
-        heartbeat_at=row[6],
-        state=JobState(row[7]),
-        finished_at=row[8],
-        result=result_from(row[9]),
+    cursor = await conn.execute(
+        f"SELECT {JOB_COLUMNS} FROM verification_jobs WHERE state = 'running'"
     )
+    row = await cursor.fetchone()
+    return None if row is None else job_from_row(row, _as_is)
+
+
+def _as_is(value: datetime) -> datetime:
+    """psycopg reads ``timestamptz`` as an aware ``datetime`` already."""
+    return value

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime, timedelta
-from typing import Any, Final
 
 from gateway.infra.audit import timestamp
 from gateway.store.interface.audit_search import LastVerification
@@ -14,15 +13,11 @@ from gateway.store.interface.verification_jobs import (
     JobState,
     VerificationJob,
     VerificationJobStore,
-    result_from,
     result_text,
 )
 from gateway.store.sqlite.database import Database, Transaction
-from gateway.store.sqlite.times import moment, moment_or_none
-
-_COLUMNS: Final = (
-    "id, started_by, started_at, instance, total, checked, heartbeat_at, state, finished_at, result"
-)
+from gateway.store.sqlite.times import moment
+from gateway.store.verification_rows import JOB_COLUMNS, job_from_row
 
 
 class SqliteVerificationJobs(Database, VerificationJobStore):
@@ -51,7 +46,7 @@ class SqliteVerificationJobs(Database, VerificationJobStore):
             if running is not None:
                 return running, False
             tx.conn.execute(
-                f"INSERT INTO verification_jobs ({_COLUMNS}) "
+                f"INSERT INTO verification_jobs ({JOB_COLUMNS}) "
                 "VALUES (?, ?, ?, ?, ?, 0, ?, ?, NULL, NULL)",
                 (job_id, by, timestamp(now), instance, total, timestamp(now), "running"),
             )
@@ -100,9 +95,9 @@ class SqliteVerificationJobs(Database, VerificationJobStore):
     async def verification_job(self, job_id: str) -> VerificationJob | None:
         def read(conn: sqlite3.Connection) -> VerificationJob | None:
             row = conn.execute(
-                f"SELECT {_COLUMNS} FROM verification_jobs WHERE id = ?", (job_id,)
+                f"SELECT {JOB_COLUMNS} FROM verification_jobs WHERE id = ?", (job_id,)
             ).fetchone()
-            return None if row is None else _job(row)
+            return None if row is None else job_from_row(row, moment)
 
         return await self.read(read)
 
@@ -112,21 +107,6 @@ class SqliteVerificationJobs(Database, VerificationJobStore):
 
 def _running(conn: sqlite3.Connection) -> VerificationJob | None:
     row = conn.execute(
-        f"SELECT {_COLUMNS} FROM verification_jobs WHERE state = 'running'"
+        f"SELECT {JOB_COLUMNS} FROM verification_jobs WHERE state = 'running'"
     ).fetchone()
-    return None if row is None else _job(row)
-
-
-def _job(row: Any) -> VerificationJob:
-    return VerificationJob(
-        id=row[0],
-        started_by=row[1],
-        started_at=moment(row[2]),
-        instance=row[3],
-        total=row[4],
-        checked=row[5],
-        heartbeat_at=moment(row[6]),
-        state=JobState(row[7]),
-        finished_at=moment_or_none(row[8]),
-        result=result_from(row[9]),
-    )
+    return None if row is None else job_from_row(row, moment)
