@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -84,3 +85,33 @@ async def test_sealing_or_postponing_a_copy_lets_its_claim_go(tmp_path: Path) ->
         (again,) = await second.pending_copies(due=START, limit=10)
         assert (again.id, again.attempts) == (other.id, 1)
         assert await first.renew_copy_claims([one.id, other.id]) == 0
+
+
+async def test_the_claims_of_a_process_that_ended_are_taken_at_once(tmp_path: Path) -> None:
+    """The gateway killed and started again (or one worker killed): its copies are sealed at
+    once, not after the lease. A SQLite file is on one host, so a claimant's process id says
+    whether it still runs."""
+    process = await asyncio.create_subprocess_exec("true")
+    await process.wait()
+    first_clock, second_clock = clocks(2)
+    async with workers(tmp_path / "euregate.db", first_clock, second_clock) as (first, second):
+        first.__dict__["claimant"] = f"{process.pid}-ended"
+        await with_partners(first)
+        await signals_to(first, 2)
+        theirs = await first.pending_copies(due=START, limit=10)
+        assert theirs
+
+        taken = await second.pending_copies(due=START, limit=10)
+
+        assert {c.id for c in taken} == {c.id for c in theirs}
+
+
+async def test_the_claims_of_a_process_that_runs_hold_until_the_lease(tmp_path: Path) -> None:
+    first_clock, second_clock = clocks(2)
+    async with workers(tmp_path / "euregate.db", first_clock, second_clock) as (first, second):
+        await with_partners(first)
+        await signals_to(first, 2)
+        assert first.claimant.startswith(f"{os.getpid()}-")
+        assert await first.pending_copies(due=START, limit=10)
+
+        assert await second.pending_copies(due=START, limit=10) == []

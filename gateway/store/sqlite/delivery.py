@@ -11,6 +11,8 @@ copy is that a copy is sealed only if it is still pending.
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
 import uuid
 from collections.abc import Callable, Collection, Sequence
@@ -81,8 +83,10 @@ class SqliteDelivery(Database, DeliveryStore):
 
     @cached_property
     def claimant(self) -> str:
-        """The name this store claims copies under: one per store, so one per worker."""
-        return uuid.uuid4().hex
+        """The name this store claims copies under: one per store, so one per worker, led by
+        the process id, so that a claim of a process that died is void at once (a SQLite file
+        is on one host: :func:`_claimant_gone`)."""
+        return f"{os.getpid()}-{uuid.uuid4().hex}"
 
     async def renew_copy_claims(self, copy_ids: Collection[str]) -> int:
         ids = list(copy_ids)
@@ -109,7 +113,8 @@ class SqliteDelivery(Database, DeliveryStore):
                 "UPDATE copies SET claimed_by = :claimant, claimed_until = :until "
                 "WHERE id IN (SELECT id FROM copies WHERE state = 'pending' "
                 "AND next_attempt_at <= :due AND (claimed_by IS NULL OR claimed_by = :claimant "
-                "OR claimed_until <= :now) ORDER BY created_at, id LIMIT :limit) "
+                "OR claimed_until <= :now OR claimed_by IN (SELECT value FROM json_each(:gone))) "
+                "ORDER BY created_at, id LIMIT :limit) "
                 "RETURNING id, signal_id, recipient_id, version, review, review_item_id, "
                 "attempts, created_at",
                 {
@@ -118,6 +123,7 @@ class SqliteDelivery(Database, DeliveryStore):
                     "due": timestamp(due),
                     "now": now,
                     "limit": limit,
+                    "gone": json.dumps(_gone_claimants(tx.conn, now)),
                 },
             ).fetchall()
             return [
@@ -433,3 +439,30 @@ def _delivery(row: tuple[Any, ...]) -> Delivery:
         last_error=row[8],
         delivered_at=moment_or_none(row[9]),
     )
+
+
+def _gone_claimants(conn: sqlite3.Connection, now: object) -> list[str]:
+    """The claimants of copies still under a lease whose process no longer runs: a worker
+    killed, or the whole gateway killed and started again. Their copies need not wait out the
+    lease. There are at most as many as there were workers."""
+    rows = conn.execute(
+        "SELECT DISTINCT claimed_by FROM copies WHERE state = 'pending' "
+        "AND claimed_by IS NOT NULL AND claimed_until > ?",
+        (now,),
+    ).fetchall()
+    return [claimant for (claimant,) in rows if _claimant_gone(claimant)]
+
+
+def _claimant_gone(claimant: str) -> bool:
+    """Whether the process ``claimant`` names (``PID-…``) has ended on this host; a name
+    without one (written before claims carried it) waits out its lease."""
+    pid, _, rest = claimant.partition("-")
+    if not (rest and pid.isdigit()):
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
