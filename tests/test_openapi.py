@@ -339,7 +339,7 @@ async def test_the_answers_of_a_signals_whole_path_are_what_their_models_say(
         models.InclusionProof.model_validate(await auditor.inclusion_proof(0))
         models.ConsistencyProof.model_validate(await auditor.consistency_proof(1, size))
     async with gateway.client("be-pol-liege") as recipient:
-        inbox = await _once(recipient.inbox, "envelopes")
+        inbox = await _once(recipient.inbox_page, "envelopes")
         entry = models.Inbox.model_validate(inbox).envelopes[0]
         acknowledged = await recipient.acknowledge(entry.id)
         assert models.Acknowledged.model_validate(acknowledged).acknowledged_at is not None

@@ -20,7 +20,7 @@ from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Required, Self, TypedDict, Unpack
 from urllib.parse import quote, urlencode
 
 import aiohttp
@@ -42,6 +42,19 @@ from euregate_client.proof import (
     prove_receipt,
 )
 from euregate_client.tls import client_ssl_context, partner_id_of
+
+
+class PartnerFiles(TypedDict, total=False):
+    """What :meth:`EuregateClient.from_files` reads: ``cert``, ``key`` and ``ca`` (PEM paths)
+    are needed, the rest not."""
+
+    cert: Required[str | Path]
+    key: Required[str | Path]
+    ca: Required[str | Path]
+    decryption_key: str | Path | None
+    partner_id: str | None
+    language: str | None
+    timeout: float
 
 
 @dataclass(frozen=True)
@@ -172,34 +185,24 @@ class EuregateClient(AuditLogReader):
         self.partner_id = partner_id
 
     @classmethod
-    def from_files(
-        cls,
-        url: str,
-        *,
-        cert: str | Path,
-        key: str | Path,
-        ca: str | Path,
-        decryption_key: str | Path | None = None,
-        partner_id: str | None = None,
-        language: str | None = "en",
-        timeout: float = 30.0,
-    ) -> Self:
+    def from_files(cls, url: str, **files: Unpack[PartnerFiles]) -> Self:
         """A client from the partner's PEM files: its TLS certificate and key, the gateway's
         CA, and the private key its envelopes are sealed to (needed by :meth:`inbox` only).
         The partner's id is the certificate's common name unless given."""
+        cert = Path(files["cert"])
         context = client_ssl_context(
-            certificate=Path(cert), private_key=Path(key), server_ca=Path(ca)
+            certificate=cert, private_key=Path(files["key"]), server_ca=Path(files["ca"])
         )
         opener = None
-        if decryption_key is not None:
+        if (decryption_key := files.get("decryption_key")) is not None:
             opener = load_private_key(Path(decryption_key).read_bytes())
         return cls(
             url,
             ssl_context=context,
-            language=language,
-            timeout=timeout,
+            language=files.get("language", "en"),
+            timeout=files.get("timeout", 30.0),
             decryption_key=opener,
-            partner_id=partner_id or partner_id_of(Path(cert)),
+            partner_id=files.get("partner_id") or partner_id_of(cert),
         )
 
     async def post(self, signal: Mapping[str, Any] | bytes) -> dict[str, Any]:

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Coroutine, Iterator, Mapping
-from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, Unpack
 
 from euregate_client.checkpoint import SignedCheckpoint
-from euregate_client.client import EuregateClient, Message
+from euregate_client.client import EuregateClient, Message, PartnerFiles
 
 T = TypeVar("T")
 
@@ -91,25 +90,6 @@ async def _next(messages: AsyncGenerator[Message, None]) -> Message:
     return await anext(messages)
 
 
-def connect_sync(
-    url: str,
-    *,
-    cert: str | Path,
-    key: str | Path,
-    ca: str | Path,
-    decryption_key: str | Path | None = None,
-    partner_id: str | None = None,
-    language: str | None = "en",
-) -> SyncClient:
+def connect_sync(url: str, **files: Unpack[PartnerFiles]) -> SyncClient:
     """A :class:`SyncClient` from the partner's files, as :meth:`EuregateClient.from_files`."""
-    return SyncClient(
-        EuregateClient.from_files(
-            url,
-            cert=cert,
-            key=key,
-            ca=ca,
-            decryption_key=decryption_key,
-            partner_id=partner_id,
-            language=language,
-        )
-    )
+    return SyncClient(EuregateClient.from_files(url, **files))

@@ -1,25 +1,9 @@
-"""Signed notes (``c2sp.org/signed-note``): a text, a blank line, and signature lines.
+"""Signed notes (``c2sp.org/signed-note``): signing them with the gateway's keys.
 
-::
-
-    euregate.euregio.eu/audit
-    4711
-    CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=
-
-    — euregate.euregio.eu/audit Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5...
-
-A signature line is an em dash (U+2014), a space, the key's name, a space, and the base64
-of the 4-byte key ID followed by the signature. The key ID is the first four bytes of
-``SHA-256(name || 0x0A || type || public key)``, ``type`` being ``0x01`` for Ed25519 over
-the text (:class:`Ed25519Verifier`) and ``0x04`` for a witness's timestamped cosignature
-(:mod:`gateway.infra.audit.cosignature`). A verifier key, the public form a key is handed out
-in, is ``name+hex(key ID)+base64(type || public key)``.
-
-:func:`open_note` verifies a note against the keys one knows: signatures by unknown keys
-are kept but ignored, a known key's signature must verify, and at least one must be there.
-What is refused is refused with a typed error of :mod:`gateway.infra.errors`. Reading and
-verifying notes is the partner client's (:mod:`euregate_client.note`), re-exported here;
-signing is the gateway's.
+The format, reading notes and verifying them against the keys one knows (:func:`open_note`)
+are the partner client's (:mod:`euregate_client.note`, which describes the format), named
+here too; a witness's timestamped cosignature (type ``0x04``) is
+:mod:`gateway.infra.audit.cosignature`'s.
 """
 
 from __future__ import annotations
