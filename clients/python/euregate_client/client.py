@@ -44,6 +44,15 @@ from euregate_client.proof import (
 from euregate_client.tls import client_ssl_context, partner_id_of
 
 
+class ClientOptions(TypedDict, total=False):
+    """How a client asks: ``language`` in ``Accept-Language`` (None: none, and the gateway
+    answers in the caller's), ``timeout`` in seconds per request, further ``headers``."""
+
+    language: str | None
+    timeout: float
+    headers: Mapping[str, str] | None
+
+
 class PartnerFiles(TypedDict, total=False):
     """What :meth:`EuregateClient.from_files` reads: ``cert``, ``key`` and ``ca`` (PEM paths)
     are needed, the rest not."""
@@ -172,15 +181,11 @@ class EuregateClient(AuditLogReader):
         base_url: str,
         *,
         ssl_context: ssl.SSLContext,
-        language: str | None = "en",
-        timeout: float = 30.0,
-        headers: Mapping[str, str] | None = None,
         decryption_key: RecipientPrivateKey | None = None,
         partner_id: str | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        super().__init__(
-            base_url, ssl_context=ssl_context, language=language, timeout=timeout, headers=headers
-        )
+        super().__init__(base_url, ssl_context=ssl_context, **options)
         self.decryption_key = decryption_key
         self.partner_id = partner_id
 
@@ -196,13 +201,15 @@ class EuregateClient(AuditLogReader):
         opener = None
         if (decryption_key := files.get("decryption_key")) is not None:
             opener = load_private_key(Path(decryption_key).read_bytes())
+        options: ClientOptions = {"language": files.get("language", "en")}
+        if "timeout" in files:
+            options["timeout"] = files["timeout"]
         return cls(
             url,
             ssl_context=context,
-            language=files.get("language", "en"),
-            timeout=files.get("timeout", 30.0),
             decryption_key=opener,
             partner_id=files.get("partner_id") or partner_id_of(cert),
+            **options,
         )
 
     async def post(self, signal: Mapping[str, Any] | bytes) -> dict[str, Any]:
