@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import AsyncGenerator, Callable
@@ -31,14 +32,19 @@ SERVER_ONLY = {"euregate", "sqlite-utils", "pygal", "argon2-cffi", "pydantic", "
 
 @pytest.fixture(scope="module")
 def client_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A virtualenv without system site packages, holding `pip install clients/python`."""
-    venv = tmp_path_factory.mktemp("partner") / "venv"
+    """A virtualenv without system site packages, holding `pip install clients/python` (of a
+    copy, so that pip's build leaves nothing in the checkout)."""
+    assert WHEELS.is_dir(), f"{WHEELS}: `make install` puts the client's dependencies there"
+    partner = tmp_path_factory.mktemp("partner")
+    source = partner / "euregate-client"
+    shutil.copytree(CLIENT, source, ignore=shutil.ignore_patterns("build", "*.egg-info"))
+    venv = partner / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     subprocess.run(
         [
             str(venv / "bin" / "python"),
             *("-m", "pip", "install", "--quiet", "--no-index"),
-            *("--find-links", str(WHEELS), str(CLIENT)),
+            *("--find-links", str(WHEELS), str(source)),
         ],
         check=True,
         timeout=240,

@@ -57,6 +57,9 @@ class FieldIssue:
 
 
 class EuregateError(Exception):
+    """Anything Euregate refuses or fails at: ``kind`` names its problem type, ``params`` fill
+    the placeholders of its English ``title`` and ``detail_message``."""
+
     kind: ClassVar[str] = "internal"
     status: ClassVar[int] = 500
     title: ClassVar[str] = N_("Internal error")
