@@ -55,6 +55,10 @@ def test_examples_take_the_fast_path_and_match() -> None:
         {"z": "\ud800"},
         "\u001f\u007f\u2028",
         {"\U0001f600": 1, "\ufffd": 2},  # UTF-16 order puts the emoji first, code points last
+        [1e21, 1e20, 1.2345678901234568e20, 1e-6, 1e-7, 1.5e-7, -0.0],  # ECMAScript's cut-offs
+        [5e-324, 1.7976931348623157e308, 2.0**53 + 2, -(2.0**60)],
+        {1: "a key that is not a string"},
+        [object()],
     ],
 )
 def test_edge_values_match_rfc8785(value: object) -> None:

@@ -12,12 +12,19 @@ import subprocess
 import sys
 from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from euregate_client import EuregateClient, Message
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from euregate_client import EuregateClient, Message, connect_sync
+from euregate_client.tls import partner_id_of
 
+from gateway.infra.config import DataDir
 from tests.conftest import EXAMPLES, REPO, RunningGateway
 
 CLIENT = REPO / "clients" / "python"
@@ -169,3 +176,45 @@ async def test_the_inbox_acknowledges_a_message_only_after_the_loop_body_complet
         handled = [message.content["signal_id"] async for message in client.inbox()]
         assert handled == [signal_id]
         assert (await client.inbox_page())["envelopes"] == []
+
+
+def test_a_certificate_without_a_common_name_names_no_partner(tmp_path: Path) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(UTC)
+    nameless = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([]))
+        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "issuer")]))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    path = tmp_path / "client.pem"
+    path.write_bytes(nameless.public_bytes(serialization.Encoding.PEM))
+
+    with pytest.raises(ValueError, match="names no partner"):
+        partner_id_of(path)
+
+
+async def test_the_inbox_needs_the_decryption_key(layout: DataDir) -> None:
+    client = EuregateClient.from_files(
+        "https://127.0.0.1:1",
+        cert=layout.partner_certificate(RECIPIENT),
+        key=layout.partner_key(RECIPIENT),
+        ca=layout.ca_certificate,
+    )
+    with pytest.raises(RuntimeError, match="decryption key"):
+        await anext(client.inbox())
+
+
+def test_the_sync_client_answers_only_inside_with(layout: DataDir) -> None:
+    client = connect_sync(
+        "https://127.0.0.1:1",
+        cert=layout.partner_certificate(RECIPIENT),
+        key=layout.partner_key(RECIPIENT),
+        ca=layout.ca_certificate,
+    )
+    with pytest.raises(RuntimeError, match="with"):
+        client.status("0193")
