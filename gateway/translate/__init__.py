@@ -8,15 +8,21 @@
 - :mod:`~gateway.translate.memory_store`: what the memory needs of the store that keeps it
   (the store implements it; nothing here imports the store);
 - backends: :mod:`~gateway.translate.none`, :mod:`~gateway.translate.memory`,
-  :mod:`~gateway.translate.libretranslate`, chosen by :mod:`~gateway.translate.backends`;
+  :mod:`~gateway.translate.libretranslate`, :mod:`~gateway.translate.etranslation_backend`
+  (the service's API in :mod:`~gateway.translate.etranslation`, its HTTP client in
+  :mod:`~gateway.translate.etranslation_client`, its jobs as the store keeps them in
+  :mod:`~gateway.translate.etranslation_jobs`), chosen by :mod:`~gateway.translate.backends`;
 - :mod:`~gateway.translate.view`: :func:`translate_view`, the free text of a recipient's view.
 """
 
 from gateway.translate.backends import (
     BackendKind,
+    EtranslationAccess,
     backend_from_settings,
     build_backend,
     checked_url,
+    etranslation_access,
+    etranslation_of,
 )
 from gateway.translate.base import (
     BatchTranslator,
@@ -27,6 +33,7 @@ from gateway.translate.base import (
     close_backend,
     untranslated,
 )
+from gateway.translate.etranslation_backend import EtranslationBackend
 from gateway.translate.libretranslate import CircuitBreaker, LibreTranslateBackend
 from gateway.translate.memory import MemoryBackend, MemoryEntry, ScopedMemory
 from gateway.translate.none import NoTranslation
@@ -37,6 +44,8 @@ __all__ = [
     "BackendKind",
     "BatchTranslator",
     "CircuitBreaker",
+    "EtranslationAccess",
+    "EtranslationBackend",
     "Learner",
     "LibreTranslateBackend",
     "MemoryBackend",
@@ -54,6 +63,8 @@ __all__ = [
     "build_backend",
     "checked_url",
     "close_backend",
+    "etranslation_access",
+    "etranslation_of",
     "translate_view",
     "untranslated",
 ]
