@@ -106,6 +106,7 @@ class EtranslationStandIn:
 
     async def _translate(self, request: web.Request) -> web.StreamResponse:
         if not self._authorised(request):
+            self.transcript.append(f"-> POST {PATH} (no valid Digest credentials)")
             self.transcript.append(f"<- 401 Digest challenge (realm {REALM})")
             return self._challenge()
         self.attempts += 1

@@ -7,6 +7,7 @@ compared in constant time with the digest kept of it (:mod:`gateway.translate.et
 A wrong token counts against the address like a refused API token
 (:mod:`gateway.edges.refusals`). The body is a form, no larger than the listener's limit.
 What arrives is kept for the liaison desk and nothing more (:meth:`EtranslationBackend.receive`).
+The request's log line shows the path with ``<token>`` in place of the token.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Final
 
 from aiohttp import web
 
-from gateway.edges.http import ACTOR, MAX_BODY, read_form
+from gateway.edges.http import ACTOR, LOGGED_PATH, MAX_BODY, read_form
 from gateway.edges.refusals import REFUSALS
 from gateway.infra.errors import BodyTooLarge, TranslationCallbackRefused
 from gateway.translate.etranslation import (
@@ -56,8 +57,9 @@ async def _received(
     request: web.Request, parse: Callable[[Mapping[str, str]], Delivered | Failed]
 ) -> web.Response:
     request[ACTOR] = "etranslation"
-    answer = parse(await _form(request))
     job_id, token = request.match_info["job_id"], request.match_info["token"]
+    request[LOGGED_PATH] = request.path.replace(token, "<token>")
+    answer = parse(await _form(request))
     refusals = request.app[REFUSALS]
     address = request.remote or ""
     async with refusals.screening(address):
