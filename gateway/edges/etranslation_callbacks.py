@@ -19,7 +19,7 @@ from aiohttp import web
 
 from gateway.edges.http import ACTOR, LOGGED_PATH, MAX_BODY, read_form
 from gateway.edges.refusals import REFUSALS
-from gateway.infra.errors import BodyTooLarge, TranslationCallbackRefused
+from gateway.infra.errors import BodyTooLarge, NotFound, TranslationCallbackRefused
 from gateway.translate.etranslation import (
     CALLBACK_PATH,
     Delivered,
@@ -33,9 +33,11 @@ ETRANSLATION = web.AppKey("etranslation", EtranslationBackend)
 CALLBACK_PREFIX: Final = CALLBACK_PATH + "/"
 
 
-def add_etranslation_callbacks(app: web.Application, backend: EtranslationBackend) -> None:
-    """Take ``backend``'s callbacks on the staff listener ``app``."""
-    app[ETRANSLATION] = backend
+def add_etranslation_callbacks(app: web.Application, backend: EtranslationBackend | None) -> None:
+    """Take ``backend``'s callbacks on the staff listener ``app``; without one (eTranslation
+    is not attached), every callback address is answered ``404``."""
+    if backend is not None:
+        app[ETRANSLATION] = backend
     app.router.add_post(CALLBACK_PATH + "/{job_id}/{token}/done", post_translation_done)
     app.router.add_post(CALLBACK_PATH + "/{job_id}/{token}/error", post_translation_error)
 
@@ -59,12 +61,15 @@ async def _received(
     request[ACTOR] = "etranslation"
     job_id, token = request.match_info["job_id"], request.match_info["token"]
     request[LOGGED_PATH] = request.path.replace(token, "<token>")
+    backend = request.app.get(ETRANSLATION)
+    if backend is None:
+        raise NotFound()
     answer = parse(await _form(request))
     refusals = request.app[REFUSALS]
     address = request.remote or ""
     async with refusals.screening(address):
         try:
-            await request.app[ETRANSLATION].receive(job_id, token, answer)
+            await backend.receive(job_id, token, answer)
         except TranslationCallbackRefused:
             await refusals.refused(address, "etranslation callback token")
             raise

@@ -269,9 +269,7 @@ async def build(
     )
     memory = translator if isinstance(translator, MemoryBackend) else None
     add_memory_routes(staff_app, MemoryDesk(store=store, memory=memory))
-    etranslation = etranslation_of(translator)
-    if etranslation is not None:
-        add_etranslation_callbacks(staff_app, etranslation)
+    add_etranslation_callbacks(staff_app, etranslation_of(translator))
     serve_audit_tree(app, staff_app, transparency, sequencer)
     serve_openapi(app, "partner")
     serve_openapi(staff_app, "staff")
