@@ -49,6 +49,7 @@ from gateway.translate.etranslation_backend import EtranslationBackend
 from gateway.translate.etranslation_client import EtranslationClient
 from gateway.translate.etranslation_jobs import TranslationJobState
 from gateway.translate.memory import MemoryBackend
+from gateway.translate.types import MemoryScope
 from tests.conftest import free_port
 from tests.etranslation_standin import EtranslationStandIn
 
@@ -567,3 +568,52 @@ def test_etranslation_and_libretranslate_are_not_both_attached(tmp_path: Path) -
 def test_the_etranslation_engine_without_its_settings_is_refused() -> None:
     with pytest.raises(SettingInvalid, match="etranslation_application"):
         build_backend("etranslation")
+
+
+async def test_several_texts_are_all_sent_at_once_and_come_back_together(
+    backend: EtranslationBackend, standin: EtranslationStandIn
+) -> None:
+    sentences = ["De bestelbus reed naar Luik.", "Er stonden veertig vaten."]
+    with pytest.raises(TranslationUnavailable):
+        await backend.translate_many(sentences, source="nl", target="fr")
+    assert [body["textToTranslate"] for body in standin.received] == sentences
+
+    for body in standin.received[:1]:
+        job_id, token = body["externalReference"], body["requesterCallback"].split("/")[-2]
+        await backend.receive(job_id, token, Delivered(41000001, "fr", "Première.", job_id))
+    with pytest.raises(TranslationUnavailable, match="waiting"):
+        await backend.translate_many(sentences, source="nl", target="fr")
+    body = standin.received[1]
+    job_id, token = body["externalReference"], body["requesterCallback"].split("/")[-2]
+    await backend.receive(job_id, token, Delivered(41000002, "fr", "Seconde.", job_id))
+
+    translated = await backend.translate_many(sentences, source="nl", target="fr")
+    assert [t.text for t in translated] == ["Première.", "Seconde."]
+    assert len(standin.received) == 2
+
+
+async def test_a_partly_remembered_text_sends_every_sentence_the_memory_lacks_at_once(
+    tmp_path: Path, store: SqliteStore, standin: EtranslationStandIn, clock: FixedClock
+) -> None:
+    master_key = MasterKey.generate()
+    machine = make_backend(standin, store, clock)
+    memory = MemoryBackend(store, master_key, machine=machine)
+    try:
+        await memory.learn(
+            "De bestelbus reed naar Luik.",
+            "La camionnette roulait vers Liège.",
+            source="nl",
+            target="fr",
+            officer_id="m.dubois",
+            desk="BE",
+        )
+        text = "De bestelbus reed naar Luik. Er stonden veertig vaten. Niemand zag de bestuurder."
+        scoped = memory.scoped(MemoryScope("be-pol-liege", "BE", reviewed=True))
+        with pytest.raises(TranslationUnavailable):
+            await scoped.translate(text, source="nl", target="fr")
+    finally:
+        await memory.close()
+    assert [body["textToTranslate"] for body in standin.received] == [
+        "Er stonden veertig vaten.",
+        "Niemand zag de bestuurder.",
+    ]

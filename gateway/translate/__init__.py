@@ -7,6 +7,7 @@
 - :mod:`~gateway.translate.scope`: which desk's remembered translations may serve which copy;
 - :mod:`~gateway.translate.memory_store`: what the memory needs of the store that keeps it
   (the store implements it; nothing here imports the store);
+- :mod:`~gateway.translate.retries`: how the engines' HTTP clients retry;
 - backends: :mod:`~gateway.translate.none`, :mod:`~gateway.translate.memory`,
   :mod:`~gateway.translate.libretranslate`, :mod:`~gateway.translate.etranslation_backend`
   (the service's API in :mod:`~gateway.translate.etranslation`, its HTTP client in

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Final
 
@@ -102,8 +103,9 @@ class EtranslationBackend:
         await self.client.close()
 
     def lookup_key(self, text: str, *, source: str, target: str) -> str:
-        """The keyed hash a job is kept under: never its text."""
-        message = "\x00".join((source, target, text)).encode()
+        """The keyed hash a job is kept under: never its text (nor, since the domain is part
+        of it, a translation by another engine of the service)."""
+        message = "\x00".join((self.domain, source, target, text)).encode()
         return hmac.new(self._lookup_key, message, hashlib.sha256).hexdigest()
 
     async def translate(self, text: str, *, source: str, target: str) -> TranslatedText:
@@ -124,6 +126,23 @@ class EtranslationBackend:
             raise TranslationUnavailable(f"{ENGINE}: waiting for the service's answer")
         await self._submit(text, key, source=source, target=target)
         raise TranslationUnavailable(f"{ENGINE}: sent; the translation follows")
+
+    async def translate_many(
+        self, texts: Sequence[str], *, source: str, target: str
+    ) -> list[TranslatedText]:
+        """Each of ``texts`` translated, once every one has come; until then, raises
+        :class:`TranslationUnavailable`, having sent each that was not sent yet (so that the
+        memory's sentences all go at once, not one per visit)."""
+        translated: list[TranslatedText] = []
+        waiting: TranslationUnavailable | None = None
+        for text in texts:
+            try:
+                translated.append(await self.translate(text, source=source, target=target))
+            except TranslationUnavailable as exc:
+                waiting = waiting or exc
+        if waiting is not None:
+            raise waiting
+        return translated
 
     async def receive(self, job_id: str, token: str, answer: Delivered | Failed) -> TranslationJob:
         """Keep the service's ``answer`` to job ``job_id``, posted with ``token``; the job as

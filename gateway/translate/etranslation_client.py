@@ -16,9 +16,9 @@ from __future__ import annotations
 from typing import Final
 
 import aiohttp
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from gateway.translate.etranslation import Submission, SubmissionRefused, request_id_of
+from gateway.translate.retries import bounded_retries
 
 RETRYABLE_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
 
@@ -74,16 +74,12 @@ class EtranslationClient:
             digest = aiohttp.DigestAuthMiddleware(self._application, self._password)
             self._session = aiohttp.ClientSession(timeout=self._timeout, middlewares=(digest,))
         attempts = self._retries + 1
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(attempts),
-            wait=wait_exponential(multiplier=self._backoff),
-            retry=retry_if_exception_type(_Transient),
-            reraise=True,
-        )
+        retrying = bounded_retries(attempts=attempts, backoff=self._backoff, transient=_Transient)
         try:
-            return await retrying(self._attempt, self._session, submission.as_json())
+            request_id: int = await retrying(self._attempt, self._session, submission.as_json())
         except _Transient as exc:
             raise SubmissionUnavailable(f"{exc}, after {attempts} attempts") from exc
+        return request_id
 
     async def _attempt(self, session: aiohttp.ClientSession, body: dict[str, object]) -> int:
         try:

@@ -34,11 +34,11 @@ from datetime import datetime, timedelta
 from typing import Any, Final, Literal, TypeVar
 
 import aiohttp
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from gateway.infra.clock import Clock, SystemClock
 from gateway.infra.logs import get_logger
 from gateway.translate.base import TranslationUnavailable, nothing_to_translate, untranslated
+from gateway.translate.retries import bounded_retries
 from gateway.translate.types import Provenance, TranslatedText
 
 ENGINE: Final = "libretranslate"
@@ -241,12 +241,7 @@ class LibreTranslateBackend:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
         attempts = self._retries + 1
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(attempts),
-            wait=wait_exponential(multiplier=self._backoff),
-            retry=retry_if_exception_type(_Transient),
-            reraise=True,
-        )
+        retrying = bounded_retries(attempts=attempts, backoff=self._backoff, transient=_Transient)
         try:
             return await retrying(self._attempt, self._session, method, path, body)
         except _Transient as exc:
