@@ -20,6 +20,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gateway.flow.rewrap import rewrap_all
 from gateway.infra.clock import FixedClock
 from gateway.infra.config import Settings, load_settings
 from gateway.infra.errors import (
@@ -29,7 +30,8 @@ from gateway.infra.errors import (
     TranslationCallbackRefused,
     TranslationJobAnswered,
 )
-from gateway.infra.vault import MasterKey
+from gateway.infra.vault import FileKey, MasterKey
+from gateway.store import SealedColumn
 from gateway.store.sqlite import SqliteStore
 from gateway.translate import TranslationUnavailable, build_backend
 from gateway.translate.backends import EtranslationAccess, etranslation_access, etranslation_of
@@ -85,6 +87,7 @@ def make_backend(
     *,
     password: str | None = None,
     timeout: float = 5.0,
+    master_key: MasterKey | None = None,
 ) -> EtranslationBackend:
     client = EtranslationClient(
         standin.url,
@@ -97,7 +100,7 @@ def make_backend(
     return EtranslationBackend(
         client,
         jobs=store,
-        master_key=MasterKey.generate(),
+        master_key=master_key or MasterKey.generate(),
         callback_base=CALLBACK_BASE,
         application=standin.application,
         clock=clock,
@@ -617,3 +620,30 @@ async def test_a_partly_remembered_text_sends_every_sentence_the_memory_lacks_at
         "Er stonden veertig vaten.",
         "Niemand zag de bestuurder.",
     ]
+
+
+async def test_a_received_translation_is_rewrapped_when_the_master_key_is_rotated(
+    standin: EtranslationStandIn, store: SqliteStore, clock: FixedClock
+) -> None:
+    first = bytes(32)
+    before = MasterKey(first)
+    after = MasterKey.of(
+        [FileKey(first, version=1), FileKey(bytes(range(32)), version=2)], root=first
+    )
+    engine = make_backend(standin, store, clock, master_key=before)
+    try:
+        job_id, token = await submitted(engine, standin)
+        await engine.receive(job_id, token, Delivered(41000001, "fr", "Le suspect", job_id))
+    finally:
+        await engine.close()
+
+    progress = await rewrap_all(store, after, batch=10)
+
+    assert progress.rewrapped[SealedColumn.TRANSLATION_JOB] == 1
+    retired = MasterKey.of([FileKey(bytes(range(32)), version=2)], root=first)
+    rotated = make_backend(standin, store, clock, master_key=retired)
+    try:
+        translated = await rotated.translate(TEXT, source="nl", target="fr")
+    finally:
+        await rotated.close()
+    assert translated.text == "Le suspect"

@@ -164,7 +164,9 @@ class EtranslationBackend:
         if isinstance(answer, Delivered):
             if answer.target != job.target_language:
                 raise TranslationCallbackInvalid(field="target-language")
-            sealed = self._master_key.seal(answer.text.encode(), context=_context(job))
+            sealed = self._master_key.seal(
+                answer.text.encode(), context=translation_context(job.id)
+            )
             kept = await self._jobs.answer_translation_job(
                 job_id, state=TranslationJobState.DONE, at=now, sealed=sealed.to_bytes()
             )
@@ -232,11 +234,11 @@ class EtranslationBackend:
             return None
         try:
             blob = SealedBlob.from_bytes(job.sealed)
-            return self._master_key.open(blob, context=_context(job)).decode()
+            return self._master_key.open(blob, context=translation_context(job.id)).decode()
         except (VaultError, UnicodeDecodeError):
             return None
 
 
-def _context(job: TranslationJob) -> bytes:
-    """What a job's translation is sealed for: the job and its language pair."""
-    return "\x00".join(("etranslation", job.id, job.source_language, job.target_language)).encode()
+def translation_context(job_id: str) -> bytes:
+    """What a job's translation is sealed for: the job (whose row names its language pair)."""
+    return f"etranslation:{job_id}".encode()
