@@ -63,6 +63,8 @@ class EtranslationStandIn:
     delay: float = 0.05
     mode: Mode = "ok"
     hold: asyncio.Event | None = None
+    redirect_to: str = ""
+    """When set, every authorised request is redirected there (307)."""
     url: str = ""
     attempts: int = 0
     """Requests that passed the Digest check."""
@@ -110,6 +112,9 @@ class EtranslationStandIn:
             self.transcript.append(f"<- 401 Digest challenge (realm {REALM})")
             return self._challenge()
         self.attempts += 1
+        if self.redirect_to:
+            self.transcript.append(f"<- 307 to {self.redirect_to}")
+            raise web.HTTPTemporaryRedirect(self.redirect_to)
         if self.mode == "hang":
             await self._stopped.wait()
         body = await request.json()

@@ -121,6 +121,19 @@ async def post_callback(
         return response.status, document
 
 
+async def held_submission(
+    gateway: RunningGateway,
+    officer: str,
+    standin: EtranslationStandIn,
+    example: Callable[[str], dict[str, Any]],
+) -> dict[str, Any]:
+    """Liège's copy opened, its texts sent and their callbacks held; the first request."""
+    standin.hold = asyncio.Event()
+    item_id = await liege_copy(gateway, officer, example)
+    await opened(gateway, officer, item_id)
+    return standin.received[0]
+
+
 def answer_to(body: dict[str, Any], request_id: int = 41000001) -> dict[str, str]:
     return {
         "request-id": str(request_id),
@@ -208,10 +221,7 @@ async def test_a_callback_with_another_token_an_unknown_job_or_twice_is_refused(
     example: Callable[[str], dict[str, Any]],
     log_stream: io.StringIO,
 ) -> None:
-    standin.hold = asyncio.Event()
-    item_id = await liege_copy(gateway, officer, example)
-    await opened(gateway, officer, item_id)
-    body = standin.received[0]
+    body = await held_submission(gateway, officer, standin, example)
     done = str(body["requesterCallback"])
     head, token, _ = done.rsplit("/", 2)
     forged = f"{head}/{'x' * len(token)}/done"
@@ -239,10 +249,7 @@ async def test_a_callback_the_service_did_not_write_is_refused_by_field(
     standin: EtranslationStandIn,
     example: Callable[[str], dict[str, Any]],
 ) -> None:
-    standin.hold = asyncio.Event()
-    item_id = await liege_copy(gateway, officer, example)
-    await opened(gateway, officer, item_id)
-    body = standin.received[0]
+    body = await held_submission(gateway, officer, standin, example)
     done = str(body["requesterCallback"])
 
     without_text = {k: v for k, v in answer_to(body).items() if k != "translated-text"}

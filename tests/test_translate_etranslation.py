@@ -88,13 +88,14 @@ def make_backend(
     password: str | None = None,
     timeout: float = 5.0,
     master_key: MasterKey | None = None,
+    retries: int = 2,
 ) -> EtranslationBackend:
     client = EtranslationClient(
         standin.url,
         application=standin.application,
         password=standin.password if password is None else password,
         timeout=timeout,
-        retries=2,
+        retries=retries,
         backoff=0.0,
     )
     return EtranslationBackend(
@@ -647,3 +648,42 @@ async def test_a_received_translation_is_rewrapped_when_the_master_key_is_rotate
     finally:
         await rotated.close()
     assert translated.text == "Le suspect"
+
+
+async def test_a_service_that_keeps_failing_is_left_alone_for_a_cool_down(
+    standin: EtranslationStandIn, store: SqliteStore, clock: FixedClock
+) -> None:
+    standin.mode = "hang"
+    engine = make_backend(standin, store, clock, timeout=0.2, retries=0)
+    try:
+        for n in range(5):
+            with pytest.raises(TranslationUnavailable, match="timed out"):
+                await engine.translate(f"Zin {n}.", source="nl", target="fr")
+        with pytest.raises(TranslationUnavailable, match="etranslation: circuit open"):
+            await engine.translate("Nog een zin.", source="nl", target="fr")
+        assert standin.attempts == 5
+        assert engine.breaker.state == "open"
+        clock.set(NOW + timedelta(seconds=31))
+        standin.mode = "ok"
+        with pytest.raises(TranslationUnavailable, match="sent"):
+            await engine.translate("Nog een zin.", source="nl", target="fr")
+        assert engine.breaker.state == "closed"
+    finally:
+        await engine.close()
+
+
+async def test_a_redirect_is_not_followed_so_no_text_reaches_another_server(
+    standin: EtranslationStandIn, store: SqliteStore, clock: FixedClock
+) -> None:
+    elsewhere = EtranslationStandIn(hold=asyncio.Event())
+    await elsewhere.start()
+    standin.redirect_to = elsewhere.url
+    engine = make_backend(standin, store, clock)
+    try:
+        with pytest.raises(TranslationUnavailable, match="answered 307"):
+            await engine.translate(TEXT, source="nl", target="fr")
+    finally:
+        await engine.close()
+        await elsewhere.stop()
+    assert elsewhere.attempts == 0
+    assert elsewhere.transcript == []

@@ -7,7 +7,8 @@
 - :mod:`~gateway.translate.scope`: which desk's remembered translations may serve which copy;
 - :mod:`~gateway.translate.memory_store`: what the memory needs of the store that keeps it
   (the store implements it; nothing here imports the store);
-- :mod:`~gateway.translate.retries`: how the engines' HTTP clients retry;
+- :mod:`~gateway.translate.retries`, :mod:`~gateway.translate.breaker`: how the engines'
+  HTTP clients retry, and stop calling an engine that keeps failing;
 - backends: :mod:`~gateway.translate.none`, :mod:`~gateway.translate.memory`,
   :mod:`~gateway.translate.libretranslate`, :mod:`~gateway.translate.etranslation_backend`
   (the service's API in :mod:`~gateway.translate.etranslation`, its HTTP client in
@@ -34,8 +35,9 @@ from gateway.translate.base import (
     close_backend,
     untranslated,
 )
+from gateway.translate.breaker import CircuitBreaker
 from gateway.translate.etranslation_backend import EtranslationBackend
-from gateway.translate.libretranslate import CircuitBreaker, LibreTranslateBackend
+from gateway.translate.libretranslate import LibreTranslateBackend
 from gateway.translate.memory import MemoryBackend, MemoryEntry, ScopedMemory
 from gateway.translate.none import NoTranslation
 from gateway.translate.types import MemoryScope, Provenance, ProvenanceKind, TranslatedText

@@ -15,11 +15,12 @@ from gateway.infra.errors import SettingInvalid
 from gateway.infra.i18n import N_
 from gateway.infra.vault import MasterKey
 from gateway.translate.base import TranslationBackend
+from gateway.translate.breaker import CircuitBreaker
 from gateway.translate.etranslation import DEFAULT_DOMAIN, DEFAULT_URL
 from gateway.translate.etranslation_backend import EtranslationBackend
 from gateway.translate.etranslation_client import EtranslationClient
 from gateway.translate.etranslation_jobs import TranslationJobStore
-from gateway.translate.libretranslate import CircuitBreaker, LibreTranslateBackend
+from gateway.translate.libretranslate import LibreTranslateBackend
 from gateway.translate.memory import MemoryBackend
 from gateway.translate.memory_store import TranslationMemoryStore
 from gateway.translate.none import NoTranslation

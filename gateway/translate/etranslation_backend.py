@@ -9,6 +9,11 @@ to :meth:`EtranslationBackend.receive`; from then on the copy shows it as a ``ma
 translation, for the liaison officer to correct and release like any other. A callback only
 stores the text: it never releases or seals a copy.
 
+A service that does not answer (timeouts, 5xx, no connection, after the client's retries)
+counts against a :class:`~gateway.translate.breaker.CircuitBreaker`, as LibreTranslate
+does: after repeated failures texts are not sent for a cool-down, so that opening a copy at
+the desk does not wait on a dead service once per text.
+
 A job that waits longer than ``retry_after`` without an answer, or that the service could not
 translate, is sent again the next time its text is asked for. Jobs are dropped ``kept_for``
 after they were made, answered or not, so no translation outlives its use by much.
@@ -35,6 +40,7 @@ from gateway.infra.errors import (
 from gateway.infra.logs import get_logger
 from gateway.infra.vault import MasterKey, SealedBlob, VaultError
 from gateway.translate.base import TranslationUnavailable, nothing_to_translate, untranslated
+from gateway.translate.breaker import CircuitBreaker
 from gateway.translate.etranslation import (
     DEFAULT_DOMAIN,
     ENGINE,
@@ -83,6 +89,7 @@ class EtranslationBackend:
         clock: Clock | None = None,
         retry_after: timedelta = RETRY_AFTER,
         kept_for: timedelta = KEPT_FOR,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         self.client = client
         self._jobs = jobs
@@ -95,6 +102,7 @@ class EtranslationBackend:
         self._clock = clock or SystemClock()
         self._retry_after = retry_after
         self._kept_for = kept_for
+        self.breaker = breaker or CircuitBreaker(clock=self._clock, engine=ENGINE)
 
     def __repr__(self) -> str:
         return f"EtranslationBackend({self.client.url!r})"
@@ -204,13 +212,22 @@ class EtranslationBackend:
             username=self._username,
             domain=self.domain,
         )
+        self.breaker.enter()
         await self._jobs.add_translation_job(job)
         try:
             request_id = await self.client.submit(submission)
         except (SubmissionRefused, SubmissionUnavailable) as exc:
+            if isinstance(exc, SubmissionUnavailable):
+                self.breaker.failed()
+            else:
+                self.breaker.succeeded()
             await self._jobs.forget_translation_job(job.id)
             self._report(exc)
             raise TranslationUnavailable(f"{ENGINE}: {exc}") from exc
+        except BaseException:
+            self.breaker.abandoned()
+            raise
+        self.breaker.succeeded()
         await self._jobs.translation_job_submitted(job.id, request_id)
         log.info("translation_submitted", engine=ENGINE, job=job.id, request_id=request_id)
 
