@@ -19,7 +19,7 @@ from openapi_spec_validator import validate
 
 from gateway.contract.codelists import SCHEMAS_DIR
 from gateway.contract.schema_export import SIGNAL_SCHEMA_FILE
-from gateway.edges import audit_api, partner_app, staff_app
+from gateway.edges import audit_api, etranslation_callbacks, partner_app, staff_app
 from gateway.edges import openapi_models as models
 from gateway.edges.cli import main
 from gateway.edges.openapi import FILES, drifted_documents, openapi_document, render_openapi
@@ -257,7 +257,7 @@ def _raised(function: Callable[..., Any], seen: set[str]) -> Iterator[str]:
                 yield from _raised(callee, seen)
 
 
-HANDLER_MODULES = (partner_app, staff_app, audit_api)
+HANDLER_MODULES = (partner_app, staff_app, audit_api, etranslation_callbacks)
 
 
 @pytest.mark.parametrize("listener", LISTENERS)

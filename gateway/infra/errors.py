@@ -18,6 +18,9 @@
     │   ├── IdempotencyConflict        409  same sender_reference, different body
     │   ├── MemoryConfirmationRefused  403  a memory entry needs a second officer to confirm
     │   ├── MemoryEntryConfirmed       409  confirmed already, or written anew meanwhile
+    │   ├── TranslationCallbackInvalid 400  an eTranslation callback without a field it needs
+    │   ├── TranslationCallbackRefused 403  a callback with another token than its job's
+    │   ├── TranslationJobAnswered     409  a callback for a job answered already (a replay)
     │   ├── BodyTimeout                408  the body did not arrive in time
     │   ├── BodyTooLarge               413
     │   ├── UnsupportedMediaType       415
@@ -889,6 +892,49 @@ class MemoryEntryConfirmed(ClientError):
 
     def extensions(self) -> dict[str, object]:
         return {"entry": self.params["entry_id"]}
+
+
+class TranslationCallbackInvalid(ClientError):
+    """A callback of the eTranslation service lacks a form field, or names another request or
+    language than the job it is posted for."""
+
+    kind = "translation-callback-invalid"
+    status = 400
+    title = N_("Translation callback not understood")
+    detail_message = N_(
+        "The form must hold the field \u201c{field}\u201d as the translation service sends it "
+        "for this job."
+    )
+
+    def __init__(self, *, field: str) -> None:
+        super().__init__(field=field)
+
+    def extensions(self) -> dict[str, object]:
+        return {"field": self.params["field"]}
+
+
+class TranslationCallbackRefused(ClientError):
+    """A callback's token is not the one its translation job was given."""
+
+    kind = "translation-callback-refused"
+    status = 403
+    title = N_("Translation callback refused")
+    detail_message = N_("This address does not accept the translation of that job.")
+
+
+class TranslationJobAnswered(ClientError):
+    """A callback for a translation job that has had its answer already (a replay)."""
+
+    kind = "translation-job-answered"
+    status = 409
+    title = N_("Translation already received")
+    detail_message = N_("The translation service has already answered this job.")
+
+    def __init__(self, *, job_id: str) -> None:
+        super().__init__(job_id=job_id)
+
+    def extensions(self) -> dict[str, object]:
+        return {"job": self.params["job_id"]}
 
 
 class BodyShapeInvalid(MalformedBody):
