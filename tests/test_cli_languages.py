@@ -240,3 +240,56 @@ def test_the_language_comes_from_the_command_line_else_the_environment(
     assert language_of_argv(["review", "list", "--lang=fr"]) == "fr"
     assert language_of_argv(["review", "list", "--lang"]) is None
     assert language_of("POSIX") is None
+
+
+AS_COMMANDS: dict[str, tuple[Callable[[Path], tuple[str, ...]], dict[str, str]]] = {
+    "send": (
+        lambda malformed: ("send", str(malformed)),
+        {"fr": "une chaîne n’est pas fermée", "de": "Zeichenkette ist nicht"},
+    ),
+    "send, refused before sending": (
+        lambda malformed: ("send", str(malformed.with_name("missing.json"))),
+        {"fr": "n’existe pas", "de": "existiert nicht"},
+    ),
+    "status": (
+        lambda _: ("status", "0190-no-such-signal"),
+        {"fr": "Introuvable", "de": "Nicht gefunden"},
+    ),
+    "inbox pull": (
+        lambda _: ("inbox", "pull", "--no-ack"),
+        {"fr": "Aucun nouveau message.", "de": "Keine neuen Nachrichten."},
+    ),
+    "policy explain": (
+        lambda _: ("policy", "explain", str(EXAMPLE)),
+        {
+            "fr": "Impossible de déterminer les destinataires",
+            "de": "Empfänger können nicht ermittelt werden",
+        },
+    ),
+}
+"""Every command that acts ``--as`` a partner, and a phrase of its answer in each language."""
+
+
+async def test_every_as_command_speaks_lang_else_the_partners_language_else_the_environments(
+    gateway: RunningGateway, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("LANGUAGE", "LC_ALL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "nl_BE.UTF-8")
+    malformed = tmp_path / "malformed.json"
+    malformed.write_text('{"schema": "signal/1",\n  "summary": "unterminated', encoding="utf-8")
+    elsewhere = tmp_path / "partner-files-only"
+    elsewhere.mkdir()
+    for command, (argv, phrases) in AS_COMMANDS.items():
+        url = () if command == "policy explain" else ("--url", gateway.url)
+        data = ("--data-dir", str(gateway.layout.root), *url)
+        liege = await run_beside(*argv(malformed), "--as", "be-pol-liege", *data)
+        chosen = await run_beside(*argv(malformed), "--as", "be-pol-liege", "--lang", "de", *data)
+        aachen = await run_beside(*argv(malformed), "--as", "de-pol-aachen", *data)
+        assert phrases["fr"] in liege.out + liege.err, (command, liege)
+        assert phrases["de"] in chosen.out + chosen.err, (command, chosen)
+        assert phrases["de"] in aachen.out + aachen.err, (command, aachen)
+    said = await run_beside(
+        "send", str(malformed), "--as", "be-pol-liege", "--data-dir", str(elsewhere)
+    )
+    assert "geen Euregate-gegevensmap" in said.err, "a partner the gateway does not know: $LANG"
