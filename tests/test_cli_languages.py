@@ -17,6 +17,7 @@ import gettext
 import io
 import json
 import re
+import sqlite3
 import string
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -27,7 +28,8 @@ from babel.messages.pofile import read_po
 
 from gateway.edges.cli import build_parser, main
 from gateway.edges.cli.language import chosen_language, language_of, language_of_argv
-from gateway.infra.i18n import LOCALES_DIR, _catalog
+from gateway.infra.config import DataDir
+from gateway.infra.i18n import LOCALES_DIR, _catalog, translate
 from tests.conftest import REPO, RunningGateway
 
 LANGUAGES = ("fr", "de")
@@ -219,6 +221,41 @@ async def test_the_main_outputs_are_in_the_language(
         await run_beside("policy", "show", *data),
     ]
     for said in outputs:
+        assert "Traceback" not in said.err
+        assert_all_translated(said, language, misses)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_refusals_listed_together_the_broken_chain_schema_files_and_key_states_are_in_the_language(
+    language: str, layout: DataDir, misses: dict[str, MissRecorder], tmp_path: Path
+) -> None:
+    data = ("--data-dir", str(layout.root), "--lang", language)
+    partner = ("partner", "add", "Polizei_XX", "--name", " ", "--country", "NL")
+    refused = run_here(*partner, "--agency-type", "oracle", "--languages", "sv", *data)
+    hook = ("--agency-type", "police", "--languages", "nl", "--webhook-url", "http://u:p@/in")
+    refused_hook = run_here(
+        "partner", "add", "nl-police", "--name", "P", "--country", "NL", *hook, *data
+    )
+    assert (refused.code, refused_hook.code) == (1, 1)
+    assert refused.err.count("; ") == 3, f"four reasons: {refused.err}"
+    assert refused_hook.err.count("; ") == 2, f"three reasons: {refused_hook.err}"
+    keys = run_here("keys", "list", *data)
+    assert translate("current (seals)", language) in keys.out
+    written = run_here("schema", "export", "--dir", str(tmp_path / "schemas"), "--lang", language)
+    drifted = run_here(
+        "schema", "export", "--check", "--dir", str(tmp_path / "empty"), "--lang", language
+    )
+    assert (written.code, drifted.code) == (0, 1)
+    assert written.out.count("\n") == drifted.out.count("\n") > 1
+
+    with sqlite3.connect(layout.database) as connection:
+        connection.execute("DELETE FROM audit WHERE seq = 3")
+    broken = run_here("audit", "verify", *data)
+    assert broken.code == 1
+    expected = {"fr": "inscription 3 attendue, 4 trouvée", "de": "Eintrag 3 erwartet, 4 gefunden"}
+    assert expected[language] in broken.out
+
+    for said in (refused, refused_hook, keys, written, drifted, broken):
         assert "Traceback" not in said.err
         assert_all_translated(said, language, misses)
 

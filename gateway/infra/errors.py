@@ -118,6 +118,18 @@ class FieldIssue:
     params: Mapping[str, object] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Reason:
+    """One of several reasons a refusal gives: an English message id, its placeholders'
+    values in ``params``; told in the reader's language where the refusal is told."""
+
+    message: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.message.format(**self.params) if self.params else self.message
+
+
 class EuregateError(Exception):
     kind: ClassVar[str] = "internal"
     status: ClassVar[int] = 500
@@ -416,10 +428,15 @@ class RegistryError(EuregateError):
     title = N_("Registry change refused")
     detail_message = N_("{reason}")
 
-    def __init__(self, reason: str, **params: object) -> None:
+    def __init__(self, reason: str | Sequence[Reason], **params: object) -> None:
         """``reason`` is a message id (marked ``N_``) with ``params`` for its placeholders, or
         a sentence already made; ``reason_id`` keeps the id, translated when the refusal is
-        told."""
+        told. Several :class:`Reason` are told one after the other, each translated."""
+        if not isinstance(reason, str):
+            reasons = tuple(reason)
+            joined = "; ".join(str(each) for each in reasons)
+            super().__init__(**params, reason=joined, reasons=reasons)
+            return
         made = reason.format(**params) if params else reason
         super().__init__(**params, reason=made, reason_id=reason)
 
