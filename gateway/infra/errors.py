@@ -1063,7 +1063,7 @@ class LookupInvalid(ClientError):
     title = N_("Lookup not possible")
     detail_message = N_(
         "Give a national or document number, or a family name with a date of birth "
-        "(YYYY-MM-DD or YYYY)."
+        "(DD/MM/YYYY, YYYY-MM-DD or YYYY)."
     )
 
 

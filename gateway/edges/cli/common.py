@@ -32,7 +32,10 @@ def add_data_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--lang",
         choices=LANGUAGES,
-        help=N_("language of the messages (default: the environment's, else English)"),
+        help=N_(
+            "language of the messages (default: your staff account's, or with --as the "
+            "partner's first language; else the environment's; else English)"
+        ),
     )
     parser.add_argument(
         "--data-dir",
