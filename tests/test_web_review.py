@@ -40,9 +40,15 @@ def test_the_queue_lists_only_the_desks_copies_with_what_makes_them_pressing(
     cells = rows.first.locator("td")
     expect(cells.nth(0)).to_have_text("urgent: act within days")
     expect(cells.nth(1)).to_have_text("none")
-    expect(cells.nth(2)).to_have_text("nl-pol-limburg")
-    expect(cells.nth(3)).to_have_text("be-pol-liege")
-    expect(cells.nth(5)).to_contain_text("free text in a language the recipient did not list")
+    expect(cells.nth(2).locator(".partner-name")).to_have_text("Politie Eenheid Limburg")
+    expect(cells.nth(2).locator(".partner-id")).to_have_text("nl-pol-limburg")
+    expect(cells.nth(2).locator(".partner")).to_have_attribute("title", "nl-pol-limburg")
+    expect(cells.nth(3).locator(".partner-name")).to_have_text("Zone de police de Liège")
+    expect(cells.nth(3).locator(".partner-id")).to_have_text("be-pol-liege")
+    expect(cells.nth(4)).to_have_text("dumped drug waste")
+    expect(cells.nth(6)).to_contain_text("free text in a language the recipient did not list")
+    one_line = "el => el.getClientRects().length"
+    assert cells.nth(3).locator(".partner-id").evaluate(one_line) == 1, "not broken at hyphens"
 
 
 def test_a_message_shows_the_original_beside_the_rendering_with_provenance_and_rules(

@@ -97,7 +97,8 @@ pickling, so a worker process can hand one back to the gateway.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import ClassVar, Final
 
 from euregate_client import errors as _partner
@@ -127,6 +128,18 @@ VerifierKeyMalformed = _partner.VerifierKeyMalformed
 
 MAX_LISTED_ISSUES: Final = 100
 """Most field issues a refusal lists; ``error_count`` says how many were found."""
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One of several reasons a refusal gives: an English message id, its placeholders'
+    values in ``params``; told in the reader's language where the refusal is told."""
+
+    message: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.message.format(**self.params) if self.params else self.message
 
 
 class MalformedBody(ClientError):
@@ -379,10 +392,15 @@ class RegistryError(EuregateError):
     title = N_("Registry change refused")
     detail_message = N_("{reason}")
 
-    def __init__(self, reason: str, **params: object) -> None:
+    def __init__(self, reason: str | Sequence[Reason], **params: object) -> None:
         """``reason`` is a message id (marked ``N_``) with ``params`` for its placeholders, or
         a sentence already made; ``reason_id`` keeps the id, translated when the refusal is
-        told."""
+        told. Several :class:`Reason` are told one after the other, each translated."""
+        if not isinstance(reason, str):
+            reasons = tuple(reason)
+            joined = "; ".join(str(each) for each in reasons)
+            super().__init__(**params, reason=joined, reasons=reasons)
+            return
         made = reason.format(**params) if params else reason
         super().__init__(**params, reason=made, reason_id=reason)
 
@@ -996,7 +1014,7 @@ class LookupInvalid(ClientError):
     title = N_("Lookup not possible")
     detail_message = N_(
         "Give a national or document number, or a family name with a date of birth "
-        "(YYYY-MM-DD or YYYY)."
+        "(DD/MM/YYYY, YYYY-MM-DD or YYYY)."
     )
 
 

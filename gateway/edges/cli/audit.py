@@ -177,7 +177,7 @@ async def run_audit_verify(args: argparse.Namespace) -> int:
         result = await verify_chain(store, checked=progress)
         progress.finish()
     if args.json:
-        print(json.dumps({**asdict(result), "ok": result.ok}))
+        print(json.dumps({**asdict(result), "reason": result.reason_in("en"), "ok": result.ok}))
     elif result.ok:
         print(
             translate(
@@ -191,7 +191,7 @@ async def run_audit_verify(args: argparse.Namespace) -> int:
                 CHAIN_BROKEN,
                 language,
                 seq=result.first_bad_seq,
-                reason=translate(result.reason, language) if result.reason else "-",
+                reason=result.reason_in(language) or "-",
                 count=result.checked,
             )
         )

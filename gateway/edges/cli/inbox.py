@@ -20,7 +20,6 @@ from gateway.edges.cli.partner_side import (
     add_connection,
     known_partner,
     partner_client,
-    partner_language,
 )
 from gateway.edges.problems import problem_document
 from gateway.infra import seal
@@ -58,7 +57,7 @@ async def run_pull(args: argparse.Namespace) -> int:
         known_partner(data, args.partner)
     key_file: Path = args.decryption_key or data.partner_encryption_key(args.partner)
     private_key = seal.load_private_key(key_file.read_bytes())
-    language = output_language(args, known=await partner_language(args))
+    language = output_language(args)
     try:
         return await _pull(args, partner_client(args, language=language), private_key, language)
     except Problem as problem:

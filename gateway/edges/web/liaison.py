@@ -23,6 +23,7 @@ from gateway.edges.web.frame import (
     render_page,
     require_permission,
 )
+from gateway.edges.web.partner_names import PartnerNames
 from gateway.infra.errors import CorrectionInvalid, NotFound
 from gateway.infra.i18n import N_, translate
 from gateway.minimise import FREE_TEXT_POINTERS
@@ -49,21 +50,25 @@ async def queue(request: web.Request, viewer: Viewer) -> web.Response:
     waiting = present.pressing_first([await _waiting(request, item) for item in items])
     now = web_.clock.now()
     rows = [present.queue_row(w, now, viewer.language, viewer.time_zone) for w in waiting]
-    return await render_page(request, "queue.html", {"rows": rows})
+    names = PartnerNames(await web_.store.partners())
+    return await render_page(request, "queue.html", {"rows": rows, "names": names})
 
 
 async def _waiting(request: web.Request, item: ReviewItem) -> present.Waiting:
-    """The sender and the request deadline of a waiting copy, from what the store keeps of the
-    signal (codes, not content; the officer opens the message itself on its page)."""
+    """The sender, the request deadline and the category of a waiting copy, from what the
+    store keeps of the signal (codes, not content; the officer opens the message itself on its
+    page)."""
     web_ = context(request)
     stored = await web_.store.signal(item.signal_id)
     if stored is None:
         raise NotFound()
+    exchanges = await web_.store.exchanges_of_signal(item.signal_id)
     return present.Waiting(
         item=item,
         sender=stored.sender_id,
         received_at=stored.received_at,
         deadline_code=await web_.store.request_kind(item.signal_id),
+        category=next((e.category for e in exchanges if e.recipient_id == item.recipient_id), None),
     )
 
 
