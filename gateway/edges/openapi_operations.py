@@ -75,6 +75,7 @@ from gateway.infra.errors import (
     QueryInvalid,
     QueryUnknown,
     RecipientsInvalid,
+    ReleaseChoiceConflict,
     ReviewDecided,
     SealingBehind,
     SignalInvalid,
@@ -87,6 +88,7 @@ from gateway.infra.errors import (
     TooManyRefusals,
     TooManyReports,
     UnsupportedMediaType,
+    UntranslatedUnresolved,
     WitnessKeyUnknown,
 )
 from gateway.store import SENT_PAGE_MAX, RequestState
@@ -430,7 +432,15 @@ STAFF_OPERATIONS: Final = (
         "Release a copy, with corrected translations",
         TAG_REVIEW,
         {200: ReviewItem},
-        (*OBJECT_REFUSALS, Forbidden, NotFound, ReviewDecided, CorrectionInvalid),
+        (
+            *OBJECT_REFUSALS,
+            Forbidden,
+            NotFound,
+            ReviewDecided,
+            CorrectionInvalid,
+            UntranslatedUnresolved,
+            ReleaseChoiceConflict,
+        ),
         body=Release,
     ),
     Operation(
