@@ -22,6 +22,7 @@ import pytest
 from gateway.edges.client import Message, Problem
 from gateway.infra.config import DataDir
 from tests.conftest import RunningGateway
+from tests.review_release import release_as_written
 from tests.test_delivery import post, pull
 
 DUTCH = "nl-drug-waste-maastricht.json"
@@ -69,7 +70,7 @@ async def release(
 ) -> None:
     case = await item_for(gateway, token, signal_id)
     async with gateway.staff_client(token) as desk:
-        await desk.release(case["id"], corrections)
+        await release_as_written(desk, case["id"], corrections)
 
 
 async def plant(gateway: RunningGateway, officers: Officers, example: Example) -> None:
