@@ -33,6 +33,19 @@ async def waiting(
     return token, str(item["id"])
 
 
+async def released_to_liege(
+    gateway: RunningGateway, waiting: tuple[str, str], **choices: list[str]
+) -> tuple[Message, dict[str, Any]]:
+    """Release the summary translated and the description as ``choices`` say: what Liège
+    reads, and the release's audit data."""
+    token, item_id = waiting
+    async with gateway.staff_client(token) as desk:
+        await desk.release(item_id, {"/summary": FRENCH_SUMMARY}, **choices)
+    (message,) = await pull(gateway, "be-pol-liege")
+    (event,) = [e for e in await gateway.store.audit_entries() if e.kind == "review.released"]
+    return message, dict(event.data)
+
+
 def field(message: Message, pointer: str) -> dict[str, Any]:
     (found,) = [
         item
@@ -69,11 +82,7 @@ async def test_a_release_leaving_dutch_text_unchosen_is_refused_and_nothing_goes
 async def test_a_text_sent_as_written_reaches_liege_marked_in_french(
     gateway: RunningGateway, waiting: tuple[str, str]
 ) -> None:
-    token, item_id = waiting
-    async with gateway.staff_client(token) as desk:
-        await desk.release(item_id, {"/summary": FRENCH_SUMMARY}, as_written=["/description"])
-
-    (message,) = await pull(gateway, "be-pol-liege")
+    message, released = await released_to_liege(gateway, waiting, as_written=["/description"])
     description = field(message, "/description")
     assert description["untranslated"] == {
         "language": "nl",
@@ -82,18 +91,13 @@ async def test_a_text_sent_as_written_reaches_liege_marked_in_french(
     assert "untranslated" not in field(message, "/summary")
     assert "[tel que rédigé, en néerlandais] Een getuige" in message.text
     assert field(message, "/language")["value"] == "français (Résumé), néerlandais (Description)"
-    (event,) = [e for e in await gateway.store.audit_entries() if e.kind == "review.released"]
-    assert (event.data["corrected"], event.data["as_written"]) == (["/summary"], ["/description"])
+    assert (released["corrected"], released["as_written"]) == (["/summary"], ["/description"])
 
 
 async def test_a_withheld_text_is_not_in_the_copy_and_is_listed_as_withheld(
     gateway: RunningGateway, waiting: tuple[str, str]
 ) -> None:
-    token, item_id = waiting
-    async with gateway.staff_client(token) as desk:
-        await desk.release(item_id, {"/summary": FRENCH_SUMMARY}, withheld=["/description"])
-
-    (message,) = await pull(gateway, "be-pol-liege")
+    message, released = await released_to_liege(gateway, waiting, withheld=["/description"])
     assert "description" not in message.content["signal"]
     assert message.content["removed"]["withheld_texts"] == ["/description"]
     assert field(message, "/description")["note"] == (
@@ -102,8 +106,7 @@ async def test_a_withheld_text_is_not_in_the_copy_and_is_listed_as_withheld(
     assert "Een getuige" not in message.text
     language = field(message, "/language")
     assert (language["value"], language["note"]) == ("français", "rédigé en néerlandais")
-    (event,) = [e for e in await gateway.store.audit_entries() if e.kind == "review.released"]
-    assert event.data["withheld_texts"] == ["/description"]
+    assert released["withheld_texts"] == ["/description"]
 
 
 async def test_two_fates_for_one_field_are_refused(

@@ -156,12 +156,17 @@ def test_the_review_flow_works_by_keyboard_alone(
     expect(page.get_by_role("status")).to_have_text(f"Released {dutch_signal} for be-pol-liege.")
 
 
-def test_the_correction_form_is_beside_the_original_within_the_first_screen(
-    page: Page, web_gateway: WebGateway, belgian_officer: Person, dutch_signal: str
-) -> None:
+def open_on_a_wide_screen(page: Page) -> None:
+    """The first message of the queue, on a screen of 1280 by 900 pixels."""
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto("/review")
     page.locator("table.queue a").first.click()
+
+
+def test_the_correction_form_is_beside_the_original_within_the_first_screen(
+    page: Page, web_gateway: WebGateway, belgian_officer: Person, dutch_signal: str
+) -> None:
+    open_on_a_wide_screen(page)
 
     form = page.locator("form.release").bounding_box()
     original = page.locator("section.original p.text[data-pointer='/summary']").bounding_box()
@@ -181,9 +186,7 @@ def test_the_correction_form_is_beside_the_original_within_the_first_screen(
 def test_a_refused_release_is_summarised_at_the_top_with_what_was_typed_and_chosen(
     page: Page, web_gateway: WebGateway, belgian_officer: Person, dutch_signal: str
 ) -> None:
-    page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto("/review")
-    page.locator("table.queue a").first.click()
+    open_on_a_wide_screen(page)
     summary = page.locator("fieldset[data-pointer='/summary']")
     summary.locator("textarea").fill(FRENCH_SUMMARY)
     summary.get_by_label("The translation in the box above").check()
