@@ -123,9 +123,11 @@ async def test_a_belgian_officers_text_does_not_reach_aachen_in_an_unreviewed_co
     summary = summary_field(unreviewed)
     assert (summary["value"], summary["provenance"]) == (SENTENCE, {"kind": "original"})
     assert summary["origin"] == "Originaltext auf Niederländisch"
-    assert f"Zusammenfassung: {SENTENCE}\n    [Originaltext auf Niederländisch]" in (
-        unreviewed.text
-    )
+    assert summary["untranslated"] == {
+        "language": "nl",
+        "marker": "[im Wortlaut, auf Niederländisch]",
+    }
+    assert f"Zusammenfassung: [im Wortlaut, auf Niederländisch] {SENTENCE}" in unreviewed.text
     case = await item_for(gateway, officers["k.schmidt"], signal_id)
     assert PLANTED not in json.dumps(case, ensure_ascii=False)
     assert case["translation"]["fields"]["/summary"]["provenance"] == {"kind": "original"}
