@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from multidict import MultiDict
 
 from gateway.contract.partners import Partner
 from gateway.decide.policy import decide
+from gateway.edges.web.liaison import posted_release
 from gateway.flow.prepare import Released, with_released
 from gateway.flow.release_choices import (
     FieldChoice,
@@ -258,3 +260,32 @@ def test_every_text_in_a_language_the_recipient_does_not_read_is_marked_and_no_o
         marked = sent.language not in partner.languages
         assert ("untranslated" in shown) == marked
         assert (f"] {sent.text}" in document.as_text()) == marked
+
+
+def test_what_an_officer_released_before_fields_could_be_withheld_still_opens() -> None:
+    kept = {"/summary": {"text": FRENCH_SUMMARY, "language": "fr", "provenance": HUMAN.as_json()}}
+    assert Released.from_json(kept) == Released(
+        {"/summary": TranslatedText(FRENCH_SUMMARY, "fr", HUMAN)}
+    )
+    both = Released({"/summary": TranslatedText(FRENCH_SUMMARY, "fr", HUMAN)}, ("/description",))
+    assert Released.from_json(both.as_json()) == both
+
+
+def test_on_the_page_a_choice_wins_over_the_text_and_a_changed_text_is_a_translation() -> None:
+    form = MultiDict(
+        [
+            ("text:/summary", "Résumé traduit\r\n"),
+            ("shown:/summary", "Samenvatting"),
+            ("text:/description", "Beschrijving, half vertaald"),
+            ("shown:/description", "Beschrijving"),
+            ("choice:/description", "as_written"),
+            ("text:/handling_conditions", "Voorwaarden"),
+            ("shown:/handling_conditions", "Voorwaarden"),
+            ("choice:/handling_conditions", "withheld"),
+        ]
+    )
+    posted = posted_release(form)
+    assert posted.corrections == {"/summary": "Résumé traduit"}
+    assert (posted.as_written, posted.withheld) == (["/description"], ["/handling_conditions"])
+    assert posted.choices == {"/description": "as_written", "/handling_conditions": "withheld"}
+    assert posted.texts["/description"] == "Beschrijving, half vertaald"
