@@ -199,6 +199,7 @@ def test_a_refused_release_is_summarised_at_the_top_with_what_was_typed_and_chos
         "translation, send it as written, or withhold it."
     )
     expect(errors.get_by_role("link")).to_have_text([expected])
+    expect(errors).to_be_focused()
     top = errors.bounding_box()
     assert top is not None
     assert top["y"] < 400, top
