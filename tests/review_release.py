@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from gateway.edges.client import Problem
+from euregate_client import Problem
+
 from gateway.edges.staff_client import StaffClient
 
 

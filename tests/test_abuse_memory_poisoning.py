@@ -18,8 +18,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from euregate_client import Message, Problem
 
-from gateway.edges.client import Message, Problem
 from gateway.infra.config import DataDir
 from tests.conftest import RunningGateway
 from tests.review_release import release_as_written

@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from euregate_client import Problem
 
-from gateway.edges.client import Problem
 from gateway.infra import seal
 from gateway.infra.audit import refs
 from gateway.infra.config import DataDir
@@ -187,7 +187,7 @@ async def test_an_unreviewed_copy_not_yet_sealed_is_withdrawn_when_the_copy_is_r
     assert copy_states(gateway.layout, signal_id) == ["withdrawn"]
     assert await gateway.store.pending_copies(due=datetime(9999, 12, 31, tzinfo=UTC)) == []
     async with gateway.client("be-pol-liege") as liege:
-        assert (await liege.inbox())["envelopes"] == []
+        assert (await liege.inbox_page())["envelopes"] == []
 
 
 def copy_states(layout: DataDir, signal_id: str) -> list[str]:

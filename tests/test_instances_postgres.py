@@ -18,8 +18,8 @@ from typing import Any
 
 import psycopg
 import pytest
+from euregate_client import EuregateClient, Message, Problem, open_message
 
-from gateway.edges.client import EuregateClient, Message, Problem, open_message
 from gateway.edges.staff_client import StaffClient
 from gateway.infra import datafiles, seal
 from gateway.infra.audit import refs
@@ -101,7 +101,7 @@ async def pull(instance: Instance, partner_id: str) -> list[Message]:
     )
     async with instance.client(partner_id) as client:
         keys = await client.gateway_keys()
-        entries = (await client.inbox(limit=500))["envelopes"]
+        entries = (await client.inbox_page(limit=500))["envelopes"]
     return [
         open_message(entry, private_key=private_key, recipient_id=partner_id, gateway_keys=keys)
         for entry in entries

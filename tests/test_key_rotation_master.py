@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from euregate_client import EuregateClient, open_message
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.edges.client import EuregateClient, open_message
 from gateway.flow.rejection import open_reason
 from gateway.flow.rewrap import CONTEXTS
 from gateway.infra.audit import refs
@@ -141,10 +141,10 @@ async def test_a_rotation_killed_halfway_resumes_and_the_old_key_can_go(
             keys = await reader.gateway_keys()
 
             async def all_delivered() -> bool:
-                return len((await reader.inbox(limit=500))["envelopes"]) == 36
+                return len((await reader.inbox_page(limit=500))["envelopes"]) == 36
 
             await until(all_delivered)
-            for entry in (await reader.inbox(limit=500))["envelopes"]:
+            for entry in (await reader.inbox_page(limit=500))["envelopes"]:
                 message = open_message(
                     entry, private_key=private, recipient_id=READER, gateway_keys=keys
                 )

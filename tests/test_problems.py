@@ -35,6 +35,8 @@ SAMPLE_PARAMS: dict[type[EuregateError], dict[str, object]] = {
     errors.ReviewDecided: {"item_id": "01a2"},
     errors.MemoryConfirmationRefused: {"entry_id": "01a3"},
     errors.MemoryEntryConfirmed: {"entry_id": "01a3"},
+    errors.TranslationCallbackInvalid: {"field": "request-id"},
+    errors.TranslationJobAnswered: {"job_id": "01a3"},
     errors.CorrectionInvalid: {"pointer": "/summary", "limit": 10000},
     errors.UntranslatedUnresolved: {"untranslated": [("/description", "nl")]},
     errors.ReleaseChoiceConflict: {"pointer": "/summary"},

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gateway.edges.client import EuregateClient, Message, Problem, open_message
+from euregate_client import EuregateClient, Message, Problem, open_message
+
 from gateway.edges.staff_client import StaffClient
 from gateway.infra import seal
 from gateway.infra.config import DataDir
@@ -91,7 +92,7 @@ async def pull(served: Served, partner_id: str, partner_keys: DataDir) -> list[M
     )
     async with served.client(partner_id) as client:
         keys = await client.gateway_keys()
-        entries = (await client.inbox(limit=500))["envelopes"]
+        entries = (await client.inbox_page(limit=500))["envelopes"]
     return [
         open_message(entry, private_key=private_key, recipient_id=partner_id, gateway_keys=keys)
         for entry in entries
@@ -100,7 +101,7 @@ async def pull(served: Served, partner_id: str, partner_keys: DataDir) -> list[M
 
 async def waiting(served: Served, partner_id: str) -> int:
     async with served.client(partner_id) as client:
-        return len((await client.inbox(limit=500))["envelopes"])
+        return len((await client.inbox_page(limit=500))["envelopes"])
 
 
 def manifest_of(archive: Path) -> Manifest:

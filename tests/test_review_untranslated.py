@@ -9,8 +9,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from euregate_client import Message, Problem
 
-from gateway.edges.client import Message, Problem
 from tests.conftest import RunningGateway
 from tests.test_delivery import pull
 

@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from euregate_client import Problem
 
-from gateway.edges.client import Problem
 from gateway.infra.clock import FixedClock
 from gateway.infra.config import DataDir
 from tests.conftest import REPO, RunningGateway, load_example
@@ -99,7 +99,7 @@ async def test_a_signal_followed_from_the_desk_to_the_acknowledgement(
     assert copy_of(sealed, "de-pol-aachen")["state"] == "waiting"
 
     async with gateway.client("be-pol-liege") as client:
-        (envelope,) = (await client.inbox())["envelopes"]
+        (envelope,) = (await client.inbox_page())["envelopes"]
         fetched = copy_of(await status_of(gateway, signal_id), "be-pol-liege")
         assert (fetched["state"], fetched["copy"]["fetch_count"]) == ("fetched", 1)
         assert "last_fetched_at" in fetched["copy"]

@@ -14,8 +14,8 @@ from typing import Any
 
 import aiohttp
 import pytest
+from euregate_client import Problem
 
-from gateway.edges.client import Problem
 from gateway.infra.audit import refs
 from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir, Settings

@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import rfc8785
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from euregate_client import EuregateClient
 from hypothesis import given
 from hypothesis import strategies as st
 from playwright.sync_api import Browser, Page, expect
 
-from gateway.edges.client import EuregateClient
 from gateway.edges.web.compliance import BAD_DATE, parse_search
 from gateway.infra import audit
 from gateway.infra.exports import check_export
@@ -74,7 +74,7 @@ def fetch_inbox(web_gateway: WebGateway, partner_id: str) -> list[str]:
         async with EuregateClient(
             web_gateway.url, ssl_context=client_context(web_gateway.layout, partner_id)
         ) as partner:
-            fetched = await partner.inbox(wait=5)
+            fetched = await partner.inbox_page(wait=5)
             ids = [str(e["id"]) for e in fetched["envelopes"]]
             for envelope_id in ids:
                 await partner.acknowledge(envelope_id)

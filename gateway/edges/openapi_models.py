@@ -489,3 +489,25 @@ class Problem(ApiModel):
     new_size: int | Omitted = None
     agrees_up_to: int | Omitted = None
     differs_at: int | Omitted = None
+
+
+# --- eTranslation's callbacks ---------------------------------------------------------------
+
+
+class TranslationDeliveredForm(ApiModel):
+    """A translation, as eTranslation posts it (a form) to a job's ``done`` address."""
+
+    request_id: str = Field(alias="request-id", pattern=r"^[1-9][0-9]{0,18}$")
+    target_language: str = Field(alias="target-language", examples=["FR"])
+    translated_text: str = Field(alias="translated-text")
+    external_reference: str = Field(alias="external-reference")
+
+
+class TranslationFailedForm(ApiModel):
+    """A failure, as eTranslation posts it (a form) to a job's ``error`` address."""
+
+    request_id: str = Field(alias="request-id", pattern=r"^[1-9][0-9]{0,18}$")
+    target_languages: str | Omitted = Field(default=None, alias="target-languages")
+    error_code: str = Field(alias="error-code", examples=["-20001"])
+    error_message: str | Omitted = Field(default=None, alias="error-message")
+    external_reference: str = Field(alias="external-reference")

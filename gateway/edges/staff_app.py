@@ -16,6 +16,7 @@ from aiohttp import web
 
 from gateway.contract import json_pointer
 from gateway.contract.validate import parse_json
+from gateway.edges.etranslation_callbacks import is_callback
 from gateway.edges.http import (
     ACTOR,
     API_PREFIX,
@@ -72,10 +73,11 @@ async def _close_authenticator(app: web.Application) -> None:
 async def token_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """The API (``/v1/``) answers API tokens only, in the account's language unless the request
     asks for another (``Accept-Language`` without ``Prefer: account-language``, RFC 7240);
-    other paths (the web pages) sign people in their own way. Refusals are counted per
-    address, not written one by one, and an address with too many is answered 429 before its
-    token is looked up (:mod:`gateway.edges.refusals`)."""
-    if not request.path.startswith(API_PREFIX):
+    other paths (the web pages) sign people in their own way, and eTranslation's callbacks
+    carry a token of their own (:mod:`gateway.edges.etranslation_callbacks`). Refusals are
+    counted per address, not written one by one, and an address with too many is answered 429
+    before its token is looked up (:mod:`gateway.edges.refusals`)."""
+    if not request.path.startswith(API_PREFIX) or is_callback(request.path):
         return await handler(request)
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     bearer = token.strip() if scheme.lower() == "bearer" else ""

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from gateway.edges.client import AuditLogReader
+from euregate_client import AuditLogReader
 
 
 class StaffClient(AuditLogReader):

@@ -24,9 +24,10 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Final
 
+from euregate_client import canonical
+
 from gateway.decide.decision import Decision
 from gateway.flow.prepare import PreparedCopy
-from gateway.infra import canonical
 from gateway.infra.audit import timestamp
 
 MESSAGE_FORMAT: Final = "euregate.message/1"

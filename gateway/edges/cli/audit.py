@@ -19,6 +19,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Final
 
+from euregate_client import ClientFailure, Problem, Unreachable
+
 from gateway.edges.cli.common import (
     Subparsers,
     add_action,
@@ -28,7 +30,6 @@ from gateway.edges.cli.common import (
 )
 from gateway.edges.cli.partner_side import add_connection, partner_client
 from gateway.edges.cli.progress import Progress
-from gateway.edges.client import ClientFailure, Problem, Unreachable
 from gateway.edges.problems import problem_document
 from gateway.infra.errors import EuregateError, LogDiverged, NoteRefused, ProofRefused
 from gateway.infra.exports import check_export, public_keys_from_json

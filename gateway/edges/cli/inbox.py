@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any, Final
 
+from euregate_client import ClientFailure, EuregateClient, Problem, Unreachable, open_message
+
 from gateway.edges.cli.common import Subparsers, add_data_dir, output_language, settings
 from gateway.edges.cli.partner_side import (
     add_connection,
@@ -20,7 +22,6 @@ from gateway.edges.cli.partner_side import (
     partner_client,
     partner_language,
 )
-from gateway.edges.client import ClientFailure, EuregateClient, Problem, Unreachable, open_message
 from gateway.edges.problems import problem_document
 from gateway.infra import seal
 from gateway.infra.config import DataDir
@@ -96,7 +97,9 @@ async def _pull(
         keys = await client.gateway_keys()
         after = args.after
         while True:
-            answer = await client.inbox(after=after, limit=args.limit, wait=30 if args.watch else 0)
+            answer = await client.inbox_page(
+                after=after, limit=args.limit, wait=30 if args.watch else 0
+            )
             for entry in answer["envelopes"]:
                 try:
                     message = open_message(

@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
+from euregate_client import ClientFailure, Problem, Unreachable
+
 from gateway.edges.cli.common import (
     Handler,
     Subparsers,
@@ -26,7 +28,6 @@ from gateway.edges.cli.common import (
     print_table,
 )
 from gateway.edges.cli.times import add_time_zone, shown_text
-from gateway.edges.client import ClientFailure, Problem, Unreachable
 from gateway.edges.staff_client import StaffClient
 from gateway.infra import pki
 from gateway.infra.i18n import N_, translate

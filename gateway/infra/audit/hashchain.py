@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import rfc8785
+from euregate_client import canonical as canonical_json
 
-from gateway.infra import canonical as canonical_json
 from gateway.infra.audit.schema import AuditEvent
 from gateway.infra.i18n import N_
 
