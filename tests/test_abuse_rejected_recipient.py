@@ -25,6 +25,7 @@ from gateway.infra.audit import refs
 from gateway.infra.config import DataDir
 from gateway.registry.admin.keys import add_partner_key, retire_partner_key
 from tests.conftest import RunningGateway, load_example
+from tests.review_release import release_as_written
 
 STATES = ("open", "overdue", "answered")
 
@@ -104,7 +105,7 @@ async def reject(gateway: RunningGateway, token: str, signal_id: str, recipient:
 async def release(gateway: RunningGateway, token: str, signal_id: str) -> None:
     async with gateway.staff_client(token) as desk:
         (item,) = [i for i in await desk.queue() if i["signal_id"] == signal_id]
-        await desk.release(item["id"])
+        await release_as_written(desk, item["id"])
 
 
 # --- rejected ----------------------------------------------------------------------------------

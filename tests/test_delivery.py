@@ -20,6 +20,7 @@ from gateway.infra import seal
 from gateway.infra.config import DataDir
 from gateway.infra.errors import EnvelopeRefused
 from tests.conftest import RunningGateway
+from tests.review_release import release_as_written
 from tests.test_abuse_suspended_long_poll import running
 
 DUTCH = "nl-drug-waste-maastricht.json"
@@ -64,7 +65,7 @@ async def release_all(gateway: RunningGateway, staff_token: Callable[..., Awaita
     for officer, country in (("m.dubois", "BE"), ("k.schmidt", "DE")):
         async with gateway.staff_client(await staff_token(officer, desk=country)) as desk:
             for item in await desk.queue():
-                await desk.release(item["id"])
+                await release_as_written(desk, item["id"])
 
 
 async def test_a_copy_that_needs_no_review_is_sealed_and_delivered_at_once(
@@ -283,7 +284,7 @@ async def test_the_recipient_reads_the_officers_correction_marked_as_human(
     await post(gateway, "nl-pol-limburg", example(DUTCH))
     async with gateway.staff_client(await staff_token("m.dubois", desk="BE")) as desk:
         (item,) = await desk.queue()
-        await desk.release(item["id"], {"/summary": corrected})
+        await release_as_written(desk, item["id"], {"/summary": corrected})
 
     (message,) = await pull(gateway, "be-pol-liege")
 

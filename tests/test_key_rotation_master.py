@@ -35,6 +35,7 @@ from gateway.translate.memory import _DERIVED, _SEAL_PURPOSE, MemorySealer, _con
 from gateway.translate.memory_store import DESK_SEAL, MemoryRecord
 from tests.conftest import REPO, RunningGateway, client_context, free_port, gateway_process
 from tests.polling import until
+from tests.review_release import release_as_written
 
 SENDER = "be-pol-lanaken"
 READER = "nl-pol-limburg"
@@ -207,7 +208,9 @@ async def test_every_kind_of_sealed_value_is_rewrapped_and_still_opens_where_it_
             await partner.post_signal({**signal, "sender_reference": reference})
     async with gateway.staff_client(token) as officer:
         first, second = await officer.queue()
-        await officer.release(first["id"], {"/summary": "Déchets de drogues, Lage Kanaaldijk"})
+        await release_as_written(
+            officer, first["id"], {"/summary": "Déchets de drogues, Lage Kanaaldijk"}
+        )
         await officer.reject(second["id"], "Doublon d'un signalement de la semaine dernière")
 
     before = load_master_key(gateway.layout)

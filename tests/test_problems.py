@@ -38,6 +38,8 @@ SAMPLE_PARAMS: dict[type[EuregateError], dict[str, object]] = {
     errors.TranslationCallbackInvalid: {"field": "request-id"},
     errors.TranslationJobAnswered: {"job_id": "01a3"},
     errors.CorrectionInvalid: {"pointer": "/summary", "limit": 10000},
+    errors.UntranslatedUnresolved: {"untranslated": [("/description", "nl")]},
+    errors.ReleaseChoiceConflict: {"pointer": "/summary"},
     errors.BodyShapeInvalid: {"members": "reason", "pointer": "/note"},
     errors.QueryInvalid: {"parameter": "limit", "expected": "an integer from 1 to 500"},
     errors.QueryUnknown: {"parameter": "limt", "known": ("after", "limit", "wait")},

@@ -25,6 +25,7 @@ from gateway.store.interface.maintenance import StoreFacts
 from gateway.store.sqlite import SqliteMaintenance
 from tests.conftest import REPO, client_context, free_port, gateway_process
 from tests.polling import until
+from tests.review_release import release_as_written
 
 DUTCH = "nl-drug-waste-maastricht.json"
 LANAKEN = "be-cannabis-lanaken.json"
@@ -129,7 +130,7 @@ async def test_back_up_under_load_restore_elsewhere_and_serve_the_restored_copy(
         for token in tokens.values():
             async with live.staff_client(token) as desk:
                 for item in await desk.queue():
-                    await desk.release(item["id"])
+                    await release_as_written(desk, item["id"])
         async with live.client("be-pol-lanaken") as lanaken_police:
             lanaken = str((await lanaken_police.post_signal(example(LANAKEN)))["signal_id"])
         for recipient in ("be-pol-liege", "de-pol-aachen", "nl-pol-limburg"):

@@ -23,6 +23,7 @@ from gateway.infra.clock import FixedClock
 from gateway.infra.config import DataDir
 from tests.conftest import REPO, RunningGateway, load_example
 from tests.polling import until
+from tests.review_release import release_as_written
 from tests.test_requests import dutch_request, running_gateway
 from tests.test_webhooks import ReceiverFor, set_webhook
 
@@ -86,7 +87,7 @@ async def test_a_signal_followed_from_the_desk_to_the_acknowledgement(
     german = await staff_token("k.schmidt", desk="DE")
     async with gateway.staff_client(belgian) as officer:
         (item,) = await officer.queue()
-        await officer.release(item["id"])
+        await release_as_written(officer, item["id"])
     sealed = await until_state(gateway, signal_id, "be-pol-liege", "sealed")
     liege = copy_of(sealed, "be-pol-liege")
     assert liege["review"]["state"] == "released"

@@ -400,6 +400,10 @@ class ReviewCase(ReviewItem):
     original: Original
     translation: Translation
     held: list[str]
+    untranslated: list[UntranslatedField] = Field(
+        description="Free text still in a language the recipient does not read: releasing "
+        "needs a choice for each (a correction, as_written or withheld)."
+    )
     removed: Removed
     decision: Decision
     rendering: dict[str, Any] = Field(description="The recipient's view, rendered.")
@@ -411,6 +415,20 @@ class Release(ApiModel):
     corrections: dict[str, str] = Field(
         default_factory=dict, description="Corrected translations by JSON pointer."
     )
+    as_written: list[str] = Field(
+        default_factory=list,
+        description="JSON pointers of free text to send as the sender wrote it, in a language "
+        "the recipient may not read (marked so in its rendering).",
+    )
+    withheld: list[str] = Field(
+        default_factory=list,
+        description="JSON pointers of free text to leave out of the recipient's copy.",
+    )
+
+
+class UntranslatedField(ApiModel):
+    pointer: str
+    language: str = Field(description="The language the text is still written in.")
 
 
 class Reject(ApiModel):

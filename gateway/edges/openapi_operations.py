@@ -77,6 +77,7 @@ from gateway.infra.errors import (
     QueryInvalid,
     QueryUnknown,
     RecipientsInvalid,
+    ReleaseChoiceConflict,
     ReviewDecided,
     SealingBehind,
     SignalInvalid,
@@ -92,6 +93,7 @@ from gateway.infra.errors import (
     TranslationCallbackRefused,
     TranslationJobAnswered,
     UnsupportedMediaType,
+    UntranslatedUnresolved,
     WitnessKeyUnknown,
 )
 from gateway.store import SENT_PAGE_MAX, RequestState
@@ -450,7 +452,15 @@ STAFF_OPERATIONS: Final = (
         "Release a copy, with corrected translations",
         TAG_REVIEW,
         {200: ReviewItem},
-        (*OBJECT_REFUSALS, Forbidden, NotFound, ReviewDecided, CorrectionInvalid),
+        (
+            *OBJECT_REFUSALS,
+            Forbidden,
+            NotFound,
+            ReviewDecided,
+            CorrectionInvalid,
+            UntranslatedUnresolved,
+            ReleaseChoiceConflict,
+        ),
         body=Release,
     ),
     Operation(

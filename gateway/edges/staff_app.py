@@ -105,7 +105,7 @@ async def get_item(request: web.Request) -> web.Response:
 
 
 async def post_release(request: web.Request) -> web.Response:
-    body = await object_body(request, members=("corrections",))
+    body = await object_body(request, members=RELEASE_MEMBERS)
     corrections = body.get("corrections", {})
     if not isinstance(corrections, dict):
         raise BodyShapeInvalid(members="corrections", pointer="/corrections")
@@ -115,9 +115,29 @@ async def post_release(request: web.Request) -> web.Response:
                 members="corrections", pointer=json_pointer.join("corrections", pointer)
             )
     item = await request.app[DESK].release(
-        request[ACCOUNT], request.match_info["item_id"], corrections
+        request[ACCOUNT],
+        request.match_info["item_id"],
+        corrections,
+        as_written=_pointers(body, "as_written"),
+        withheld=_pointers(body, "withheld"),
     )
     return json_response(item_json(item, request[LANGUAGE]))
+
+
+RELEASE_MEMBERS = ("corrections", "as_written", "withheld")
+
+
+def _pointers(body: Mapping[str, Any], member: str) -> list[str]:
+    """The list of JSON pointers at ``member`` of a release (none when absent)."""
+    given = body.get(member, [])
+    if not isinstance(given, list):
+        raise BodyShapeInvalid(members=", ".join(RELEASE_MEMBERS), pointer=f"/{member}")
+    for index, pointer in enumerate(given):
+        if not isinstance(pointer, str):
+            raise BodyShapeInvalid(
+                members=", ".join(RELEASE_MEMBERS), pointer=json_pointer.join(member, index)
+            )
+    return given
 
 
 async def post_reject(request: web.Request) -> web.Response:

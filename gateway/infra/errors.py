@@ -16,6 +16,8 @@
     │   │   └── QueryUnknown           400  a query parameter the resource does not take
     │   ├── MethodNotAllowed           405
     │   ├── IdempotencyConflict        409  same sender_reference, different body
+    │   ├── UntranslatedUnresolved     422  a release leaves untranslated text without a choice
+    │   ├── ReleaseChoiceConflict      422  two choices (or a choice and a text) for one field
     │   ├── MemoryConfirmationRefused  403  a memory entry needs a second officer to confirm
     │   ├── MemoryEntryConfirmed       409  confirmed already, or written anew meanwhile
     │   ├── TranslationCallbackInvalid 400  an eTranslation callback without a field it needs
@@ -871,6 +873,45 @@ class CorrectionInvalid(ClientError):
 
     def __init__(self, *, pointer: str, limit: int) -> None:
         super().__init__(pointer=pointer, limit=limit)
+
+    def extensions(self) -> dict[str, object]:
+        return {"pointer": self.params["pointer"]}
+
+
+class UntranslatedUnresolved(ClientError):
+    """A release leaves free text in a language the recipient does not read without the
+    officer's choice for it: send as written, withhold, or translate."""
+
+    kind = "untranslated-unresolved"
+    status = 422
+    title = N_("Untranslated text needs a choice")
+    detail_message = N_(
+        "These fields are still in a language the recipient does not read: {pointers}. For "
+        "each, send it as written, withhold it, or give a translation."
+    )
+
+    def __init__(self, *, untranslated: Sequence[tuple[str, str]]) -> None:
+        """``untranslated``: each field's pointer and the language it is written in."""
+        pairs = tuple((str(pointer), str(language)) for pointer, language in untranslated)
+        super().__init__(untranslated=pairs, pointers=", ".join(p for p, _ in pairs))
+
+    def extensions(self) -> dict[str, object]:
+        pairs: Sequence[tuple[str, str]] = self.params["untranslated"]  # type: ignore[assignment]
+        return {"untranslated": [{"pointer": p, "language": lang} for p, lang in pairs]}
+
+
+class ReleaseChoiceConflict(ClientError):
+    """A release gives one field two fates: a translation and "as written", say."""
+
+    kind = "release-choice-conflict"
+    status = 422
+    title = N_("Two choices for one field")
+    detail_message = N_(
+        "{pointer} can be sent as written, withheld or translated, only one of them."
+    )
+
+    def __init__(self, *, pointer: str) -> None:
+        super().__init__(pointer=pointer)
 
     def extensions(self) -> dict[str, object]:
         return {"pointer": self.params["pointer"]}
