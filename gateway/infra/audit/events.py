@@ -65,6 +65,28 @@ class SignalRefused(AuditEvent):
     codes: tuple[str, ...] = datum("the codes of the problems found, each once")
 
 
+class SignalErased(AuditEvent):
+    """A signal's time was up under the retention terms: its sealed body (with the only
+    wrapped copy of its data key) and every derived copy of its content were erased; its rows,
+    and this log's entries about it, stay."""
+
+    kind = EventKind.SIGNAL_ERASED
+    withheld = CONTENT + " (it no longer exists anywhere at the gateway)"
+    by: Ref = acted_by(
+        RefKind.GATEWAY,
+        ADMIN,
+        doc="the gateway's daily retention run, or `euregate retention run`",
+        default=GATEWAY,
+    )
+    signal_id: str = datum("the erased signal's id", subject=RefKind.SIGNAL)
+    rule: str = datum("the id of the retention rule (or default) whose time was up")
+    policy_sha256: str = datum("SHA-256 of the sharing policy that holds the rule")
+    due: str = datum("the day the terms put the erasure on (YYYY-MM-DD, UTC)")
+    envelopes: int = datum("how many sealed envelopes the gateway still held were deleted")
+    review_items: int = datum("how many review items had their texts erased")
+    subject_keys: int = datum("how many data-subject index entries were removed")
+
+
 class PolicyExplained(AuditEvent):
     """A partner asked what the policy would decide for a signal; nothing was kept."""
 
@@ -722,6 +744,7 @@ EVENTS: Final[Mapping[EventKind, type[AuditEvent]]] = {
     for cls in (
         SignalAccepted,
         SignalRefused,
+        SignalErased,
         AuthenticationRefused,
         PartnerAdded,
         PartnerStateChanged,

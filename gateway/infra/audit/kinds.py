@@ -8,6 +8,7 @@ from enum import StrEnum
 class EventKind(StrEnum):
     SIGNAL_ACCEPTED = "signal.accepted"
     SIGNAL_REFUSED = "signal.refused"
+    SIGNAL_ERASED = "signal.erased"
     AUTHENTICATION_REFUSED = "authentication.refused"
     PARTNER_ADDED = "partner.added"
     PARTNER_STATE_CHANGED = "partner.state_changed"

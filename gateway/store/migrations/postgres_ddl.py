@@ -392,3 +392,16 @@ counted here for the signals kept before and kept from now on as signals are acc
 VERSION_15: Final = ("CREATE INDEX signals_sender_position ON signals (sender_id, audit_seq)",)
 """Version 15: a sender's own signals by position, a page at a time
 (:func:`gateway.store.migrations.sqlite_steps.add_sender_positions`)."""
+
+VERSION_17: Final = (
+    "ALTER TABLE signals ADD COLUMN erased_at timestamptz",
+    "ALTER TABLE signals ADD COLUMN erased_rule text",
+    "ALTER TABLE envelopes ADD COLUMN erased_at timestamptz",
+    "CREATE TABLE legal_holds ("
+    " signal_id text PRIMARY KEY REFERENCES signals (id),"
+    " reason text NOT NULL,"
+    " review_on date NOT NULL,"
+    " placed_by text NOT NULL,"
+    " placed_at timestamptz NOT NULL)",
+)
+"""Version 17: retention (:func:`gateway.store.migrations.sqlite_steps.add_retention`)."""

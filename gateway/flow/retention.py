@@ -1,0 +1,132 @@
+"""Erasing signals whose time is up under the policy's retention terms (crypto-shredding).
+
+A signal's body is sealed under a data key of its own, and the only wrapped copy of that key
+is kept with the body (:mod:`gateway.infra.vault`): erasing the body destroys the key, so no
+one, an administrator with the master key included, can read the signal again, nor from a
+backup made afterwards. Every copy derived from it goes too: the sealed envelopes the gateway
+still keeps, its review items' texts, its entries in the data-subject index
+(:mod:`gateway.store.interface.retention`). The audit log keeps its entries, which hold no
+content, and records ``signal.erased`` with the rule.
+
+:func:`due_for_erasure` is the rule, pure; :func:`run_retention` walks the kept signals in
+batches and erases those due (or, dry, only lists them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Final
+
+from gateway.decide.policy import Policy, Retention
+from gateway.decide.policy.retention import Described, erase_on, terms_for
+from gateway.infra.audit import events, refs
+from gateway.infra.audit.refs import Ref
+from gateway.store import Store
+from gateway.store.interface.retention import Erased, KeptSignal
+
+BATCH: Final = 500
+"""Signals read at a time."""
+
+
+@dataclass(frozen=True)
+class Due:
+    """A signal whose content is to be erased, under which rule, since which day."""
+
+    signal_id: str
+    rule: str
+    due: date
+
+
+@dataclass(frozen=True)
+class RetentionRun:
+    """What one run examined, found due and (unless dry) erased."""
+
+    examined: int
+    due: tuple[Due, ...]
+    erased: tuple[Erased, ...]
+    dry_run: bool
+
+    @property
+    def envelopes(self) -> int:
+        return sum(e.envelopes for e in self.erased)
+
+    @property
+    def review_items(self) -> int:
+        return sum(e.review_items for e in self.erased)
+
+    @property
+    def subject_keys(self) -> int:
+        return sum(e.subject_keys for e in self.erased)
+
+
+def _day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()
+
+
+def due_for_erasure(kept: KeptSignal, retention: Retention, *, today: date) -> Due | None:
+    """``kept`` with its rule and day if that day is ``today`` or before; None if not yet, or
+    if no terms apply (a policy that checks clean gives every signal terms)."""
+    described = Described(kept.category, kept.purpose, kept.handling_code)
+    terms = terms_for(retention, described)
+    if terms is None:
+        return None
+    last = None if kept.last_delivery is None else _day(kept.last_delivery)
+    day = erase_on(terms, received=_day(kept.received_at), last_delivery=last)
+    return Due(kept.signal_id, terms.id, day) if day <= today else None
+
+
+async def run_retention(
+    store: Store,
+    policy: Policy,
+    *,
+    today: date,
+    dry_run: bool = False,
+    limit: int | None = None,
+    actor: Ref = refs.GATEWAY,
+    progress: Callable[[int], None] | None = None,
+) -> RetentionRun:
+    """Erase (with ``dry_run``, only list) the signals due by ``today`` under ``policy``'s
+    terms, at most ``limit``; ``progress`` hears how many signals were examined so far."""
+    retention = policy.retention
+    found: list[Due] = []
+    erased: list[Erased] = []
+    examined = 0
+    after = ""
+    while retention is not None and (limit is None or len(found) < limit):
+        batch = await store.kept_signals(after=after, limit=BATCH)
+        if not batch:
+            break
+        for kept in batch:
+            due = due_for_erasure(kept, retention, today=today)
+            if due is None or (limit is not None and len(found) >= limit):
+                continue
+            found.append(due)
+            if not dry_run:
+                done = await _erase(store, due, policy.digest, actor)
+                if done is not None:
+                    erased.append(done)
+        examined += len(batch)
+        after = batch[-1].signal_id
+        if progress is not None:
+            progress(examined)
+    if erased:
+        await store.purge_old_versions()
+    return RetentionRun(examined, tuple(found), tuple(erased), dry_run)
+
+
+async def _erase(store: Store, due: Due, digest: str, actor: Ref) -> Erased | None:
+    def event(done: Erased) -> events.SignalErased:
+        return events.SignalErased(
+            by=actor,
+            signal_id=due.signal_id,
+            rule=due.rule,
+            policy_sha256=digest,
+            due=due.due.isoformat(),
+            envelopes=done.envelopes,
+            review_items=done.review_items,
+            subject_keys=done.subject_keys,
+        )
+
+    return await store.erase_signal(due.signal_id, rule=due.rule, event=event)

@@ -1,0 +1,64 @@
+"""Retention as kept: which signals still hold content, and erasing one's content for good.
+
+Erasing keeps every row (the signal, its decisions, copies, envelopes, review items, and the
+audit log's entries) and removes what a signal says: its sealed body, which holds the only
+wrapped copy of its data key (:mod:`gateway.infra.vault`), the sealed envelopes still kept
+for it, its review items' texts, and its entries in the data-subject index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+from gateway.infra.audit import AuditEvent
+
+
+@dataclass(frozen=True)
+class KeptSignal:
+    """A signal whose content is still kept and not on hold, with what its terms go by."""
+
+    signal_id: str
+    category: str
+    purpose: str
+    handling_code: str
+    received_at: datetime
+    last_delivery: datetime | None
+    """When its last envelope was sealed for a recipient; None if none was."""
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What erasing one signal removed."""
+
+    signal_id: str
+    envelopes: int
+    review_items: int
+    subject_keys: int
+
+
+class RetentionStore(Protocol):
+    async def claim_retention_day(self, day: date) -> bool:
+        """Whether this caller runs the retention of ``day``: true for the first to ask of
+        each day later than the last claimed, false for every other (another instance has
+        it, or had it)."""
+        ...
+
+    async def count_kept(self) -> int:
+        """How many signals still hold content and are not on legal hold."""
+        ...
+
+    async def kept_signals(self, *, after: str, limit: int) -> list[KeptSignal]:
+        """Signals that still hold content and are not on legal hold, by id after ``after``
+        (``""`` from the first), at most ``limit``."""
+        ...
+
+    async def erase_signal(
+        self, signal_id: str, *, rule: str, event: Callable[[Erased], AuditEvent]
+    ) -> Erased | None:
+        """Erase the content of ``signal_id`` under retention ``rule`` and record ``event``
+        of what was erased, in one transaction; None (nothing done) if it was erased already
+        or is on legal hold."""
+        ...

@@ -1,0 +1,95 @@
+"""Retention in PostgreSQL: the signals that still hold content, and erasing one's content.
+
+The erased values linger in dead row versions until PostgreSQL reclaims them;
+:meth:`Database.purge_old_versions`, which a retention run calls when it has erased
+anything, rewrites the tables that held them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from gateway.infra.audit import AuditEvent
+from gateway.store.interface.retention import Erased, KeptSignal, RetentionStore
+from gateway.store.postgres.database import Connection, Database, Transaction
+from gateway.store.retention_rows import CLAIM_DAY, KEPT
+
+
+class PostgresRetention(Database, RetentionStore):
+    async def claim_retention_day(self, day: date) -> bool:
+        async def write(tx: Transaction) -> bool:
+            claimed = await tx.conn.execute(CLAIM_DAY.format(day="%s"), (day.isoformat(),))
+            return claimed.rowcount == 1
+
+        return await self.write(write)
+
+    async def count_kept(self) -> int:
+        async def read(conn: Connection) -> int:
+            cursor = await conn.execute(f"SELECT count(*) FROM signals s WHERE {KEPT}")
+            row = await cursor.fetchone()
+            return 0 if row is None else int(row[0])
+
+        return await self.read(read)
+
+    async def kept_signals(self, *, after: str, limit: int) -> list[KeptSignal]:
+        async def read(conn: Connection) -> list[KeptSignal]:
+            cursor = await conn.execute(
+                "SELECT s.id, coalesce(s.category, ''), coalesce(s.purpose, ''), "
+                "coalesce(s.handling_code, ''), s.received_at, "
+                "(SELECT max(e.created_at) FROM envelopes e WHERE e.signal_id = s.id) "
+                f"FROM signals s WHERE s.id > %s AND {KEPT} ORDER BY s.id LIMIT %s",
+                (after, limit),
+            )
+            return [KeptSignal(*row) for row in await cursor.fetchall()]
+
+        return await self.read(read)
+
+    async def erase_signal(
+        self, signal_id: str, *, rule: str, event: Callable[[Erased], AuditEvent]
+    ) -> Erased | None:
+        async def write(tx: Transaction) -> Erased | None:
+            now = tx.now()
+            erased = await tx.conn.execute(
+                "UPDATE signals SET sealed_body = ''::bytea, erased_at = %s, erased_rule = %s "
+                "WHERE id = %s AND erased_at IS NULL "
+                "AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.signal_id = signals.id)",
+                (now, rule, signal_id),
+            )
+            if not erased.rowcount:
+                return None
+            envelopes = await tx.conn.execute(
+                "UPDATE envelopes SET envelope = ''::bytea, erased_at = %s "
+                "WHERE signal_id = %s AND erased_at IS NULL",
+                (now, signal_id),
+            )
+            review_items = await tx.conn.execute(
+                "UPDATE review_items SET correction = NULL, rejection_sealed = NULL, "
+                "rejection_reason = NULL, "
+                "state = CASE state WHEN 'pending' THEN 'erased' ELSE state END "
+                "WHERE signal_id = %s",
+                (signal_id,),
+            )
+            subject_keys = await tx.conn.execute(
+                "DELETE FROM subject_keys WHERE signal_id = %s", (signal_id,)
+            )
+            await tx.conn.execute(
+                "UPDATE copies SET state = 'withdrawn', last_error = 'erased', "
+                "claimed_by = NULL, claimed_until = NULL "
+                "WHERE signal_id = %s AND state = 'pending'",
+                (signal_id,),
+            )
+            await tx.conn.execute(
+                "DELETE FROM deliveries WHERE state <> 'delivered' "
+                "AND envelope_id IN (SELECT id FROM envelopes WHERE signal_id = %s)",
+                (signal_id,),
+            )
+            done = Erased(
+                signal_id,
+                envelopes=envelopes.rowcount,
+                review_items=review_items.rowcount,
+                subject_keys=subject_keys.rowcount,
+            )
+            await tx.append(event(done))
+            return done
+
+        return await self.write(write)

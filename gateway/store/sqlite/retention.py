@@ -1,0 +1,96 @@
+"""Retention in SQLite: the signals that still hold content, and erasing one's content.
+
+``secure_delete`` (always on) zeroes the erased bytes in the database file; the write-ahead
+log's copies of the old pages go when the log is cut (:meth:`Database.purge_old_versions`,
+which a retention run calls when it has erased anything)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import date
+
+from gateway.infra.audit import AuditEvent
+from gateway.store.interface.retention import Erased, KeptSignal, RetentionStore
+from gateway.store.retention_rows import CLAIM_DAY, KEPT
+from gateway.store.sqlite.database import Database, Transaction
+from gateway.store.sqlite.times import moment, moment_or_none
+
+
+class SqliteRetention(Database, RetentionStore):
+    async def claim_retention_day(self, day: date) -> bool:
+        def write(tx: Transaction) -> bool:
+            claim = CLAIM_DAY.format(day="?")
+            return tx.conn.execute(claim, (day.isoformat(),)).rowcount == 1
+
+        return await self.write(write)
+
+    async def count_kept(self) -> int:
+        def read(conn: sqlite3.Connection) -> int:
+            row = conn.execute(f"SELECT count(*) FROM signals s WHERE {KEPT}").fetchone()
+            return int(row[0])
+
+        return await self.read(read)
+
+    async def kept_signals(self, *, after: str, limit: int) -> list[KeptSignal]:
+        def read(conn: sqlite3.Connection) -> list[KeptSignal]:
+            rows = conn.execute(
+                "SELECT s.id, coalesce(s.category, ''), coalesce(s.purpose, ''), "
+                "coalesce(s.handling_code, ''), s.received_at, "
+                "(SELECT max(e.created_at) FROM envelopes e WHERE e.signal_id = s.id) "
+                f"FROM signals s WHERE s.id > ? AND {KEPT} ORDER BY s.id LIMIT ?",
+                (after, limit),
+            ).fetchall()
+            return [
+                KeptSignal(row[0], row[1], row[2], row[3], moment(row[4]), moment_or_none(row[5]))
+                for row in rows
+            ]
+
+        return await self.read(read)
+
+    async def erase_signal(
+        self, signal_id: str, *, rule: str, event: Callable[[Erased], AuditEvent]
+    ) -> Erased | None:
+        def write(tx: Transaction) -> Erased | None:
+            now = tx.now()
+            erased = tx.conn.execute(
+                "UPDATE signals SET sealed_body = x'', erased_at = ?, erased_rule = ? "
+                "WHERE id = ? AND erased_at IS NULL "
+                "AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.signal_id = signals.id)",
+                (now, rule, signal_id),
+            ).rowcount
+            if not erased:
+                return None
+            done = Erased(
+                signal_id,
+                envelopes=tx.conn.execute(
+                    "UPDATE envelopes SET envelope = x'', erased_at = ? "
+                    "WHERE signal_id = ? AND erased_at IS NULL",
+                    (now, signal_id),
+                ).rowcount,
+                review_items=tx.conn.execute(
+                    "UPDATE review_items SET correction = NULL, rejection_sealed = NULL, "
+                    "rejection_reason = NULL, "
+                    "state = CASE state WHEN 'pending' THEN 'erased' ELSE state END "
+                    "WHERE signal_id = ?",
+                    (signal_id,),
+                ).rowcount,
+                subject_keys=tx.conn.execute(
+                    "DELETE FROM subject_keys WHERE signal_id = ?", (signal_id,)
+                ).rowcount,
+            )
+            tx.conn.execute(
+                "UPDATE copies SET state = 'withdrawn', last_error = 'erased', "
+                "claimed_by = NULL, claimed_until = NULL "
+                "WHERE signal_id = ? AND state = 'pending'",
+                (signal_id,),
+            )
+            tx.conn.execute(
+                "DELETE FROM deliveries WHERE state <> 'delivered' "
+                "AND envelope_id IN (SELECT id FROM envelopes WHERE signal_id = ?)",
+                (signal_id,),
+            )
+            tx.append(event(done))
+            return done
+
+        return await self.write(write)
