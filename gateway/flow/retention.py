@@ -9,11 +9,14 @@ still keeps, its review items' texts, its entries in the data-subject index
 content, and records ``signal.erased`` with the rule.
 
 :func:`due_for_erasure` is the rule, pure; :func:`run_retention` walks the kept signals in
-batches and erases those due (or, dry, only lists them).
+batches and erases those due (or, dry, only lists them); :class:`DailyRetention` runs it once
+a day inside ``serve``, on the one instance that claims the day.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -21,13 +24,19 @@ from typing import Final
 
 from gateway.decide.policy import Policy, Retention
 from gateway.decide.policy.retention import Described, erase_on, terms_for
+from gateway.decide.sharing import PolicyInForce
 from gateway.infra.audit import events, refs
 from gateway.infra.audit.refs import Ref
+from gateway.infra.clock import Clock
+from gateway.infra.errors import StorageUnavailable
+from gateway.infra.logs import get_logger
 from gateway.store import Store
 from gateway.store.interface.retention import Erased, KeptSignal
 
 BATCH: Final = 500
 """Signals read at a time."""
+
+log = get_logger("euregate.retention")
 
 
 @dataclass(frozen=True)
@@ -130,3 +139,42 @@ async def _erase(store: Store, due: Due, digest: str, actor: Ref) -> Erased | No
         )
 
     return await store.erase_signal(due.signal_id, rule=due.rule, event=event)
+
+
+class DailyRetention:
+    """Each ``interval`` seconds, whether today's run is due: the instance that claims the day
+    (:meth:`~gateway.store.interface.retention.RetentionStore.claim_retention_day`) runs it
+    with the policy in force, erasing at most ``limit`` signals."""
+
+    def __init__(
+        self, store: Store, policy: PolicyInForce, clock: Clock, *, interval: float, limit: int
+    ) -> None:
+        self._store = store
+        self._policy = policy
+        self._clock = clock
+        self._interval = interval
+        self._limit = limit
+
+    async def once(self) -> RetentionRun | None:
+        """Today's run if this instance claims it; None if another did, or it was done."""
+        today = _day(self._clock.now())
+        if not await self._store.claim_retention_day(today):
+            return None
+        done = await run_retention(self._store, self._policy.policy, today=today, limit=self._limit)
+        log.info(
+            "retention_run",
+            day=today.isoformat(),
+            examined=done.examined,
+            due=len(done.due),
+            erased=len(done.erased),
+        )
+        return done
+
+    async def run(self) -> None:
+        """Check every ``interval`` until cancelled. A store that cannot be reached is tried
+        again at the next check; a run cut short goes on with the next day's, which erases
+        everything due by then."""
+        while True:
+            with contextlib.suppress(StorageUnavailable):  # the store says so in the log
+                await self.once()
+            await asyncio.sleep(self._interval)

@@ -1,0 +1,119 @@
+"""``euregate retention run``: erase the signals whose time is up under the policy's retention
+terms (:mod:`gateway.flow.retention`), or with ``--dry-run`` list them."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from typing import Final
+
+from gateway.decide import sharing
+from gateway.edges.cli.common import (
+    Subparsers,
+    add_action,
+    cli_actor,
+    layout,
+    open_store,
+    output_language,
+    print_table,
+    settings,
+)
+from gateway.edges.cli.progress import Progress
+from gateway.flow.retention import RetentionRun, run_retention
+from gateway.infra.clock import SystemClock
+from gateway.infra.errors import RegistryError
+from gateway.infra.i18n import N_, translate
+
+UNUSABLE: Final = N_("the policy cannot be used: {reason}")
+ON_WITHOUT_DRY_RUN: Final = N_("--on goes with --dry-run: a real run erases what is due today")
+LIMIT_TOO_LOW: Final = N_("--limit must be at least 1")
+NO_TERMS: Final = N_("the policy has no retention terms: nothing is erased")
+SIGNALS: Final = N_("signals examined")
+HEADERS: Final = (N_("signal"), N_("retention rule"), N_("erase on"))
+WOULD_ERASE: Final = N_(
+    "{examined} signal(s) examined on {day}: {due} would be erased (dry run: nothing was changed)."
+)
+ERASED: Final = N_(
+    "{examined} signal(s) examined on {day}: {erased} erased, with {envelopes} envelope(s), "
+    "{review_items} review item(s) and {subject_keys} data-subject index entries; the audit log "
+    "keeps its entries."
+)
+
+
+def register(commands: Subparsers) -> None:
+    group = commands.add_parser(
+        "retention", help=N_("retention: erase what the policy keeps no longer")
+    ).add_subparsers(dest="retention_command", required=True, metavar="ACTION")
+    run = add_action(
+        group, "run", N_("erase the signals whose time is up (the gateway does it daily)"), run_now
+    )
+    run.add_argument(
+        "--dry-run", action="store_true", help=N_("list what would be erased; change nothing")
+    )
+    run.add_argument(
+        "--on",
+        type=dt.date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help=N_("with --dry-run: what would be erased by this day (default: today)"),
+    )
+    run.add_argument(
+        "--limit", type=int, metavar="N", help=N_("erase at most N signals in this run")
+    )
+
+
+async def run_now(args: argparse.Namespace) -> int:
+    language = output_language(args)
+    if args.on is not None and not args.dry_run:
+        raise RegistryError(ON_WITHOUT_DRY_RUN)
+    if args.limit is not None and args.limit < 1:
+        raise RegistryError(LIMIT_TOO_LOW)
+    try:
+        policy, _ = sharing.read_checked(settings(args).policy_file or layout(args).policy)
+    except sharing.PolicyRefused as refusal:
+        said = translate(UNUSABLE, language, reason=refusal)
+        print(f"euregate retention run: {said}", file=sys.stderr)
+        return 2
+    if policy.retention is None:
+        print(translate(NO_TERMS, language))
+        return 0
+    today = args.on or SystemClock().now().date()
+    async with open_store(args) as store:
+        progress = Progress(await store.count_kept(), translate(SIGNALS, language))
+        done = await run_retention(
+            store,
+            policy,
+            today=today,
+            dry_run=args.dry_run,
+            limit=args.limit,
+            actor=cli_actor(),
+            progress=progress,
+        )
+        progress.finish()
+    _report(done, today, language)
+    return 0
+
+
+def _report(done: RetentionRun, today: dt.date, language: str) -> None:
+    if done.due:
+        print_table(
+            tuple(translate(header, language) for header in HEADERS),
+            [(due.signal_id, due.rule, due.due.isoformat()) for due in done.due],
+        )
+    if done.dry_run:
+        print(
+            translate(WOULD_ERASE, language, examined=done.examined, day=today, due=len(done.due))
+        )
+        return
+    print(
+        translate(
+            ERASED,
+            language,
+            examined=done.examined,
+            day=today,
+            erased=len(done.erased),
+            envelopes=done.envelopes,
+            review_items=done.review_items,
+            subject_keys=done.subject_keys,
+        )
+    )
