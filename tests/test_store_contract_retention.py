@@ -142,3 +142,45 @@ async def test_erasing_removes_the_texts_an_officer_released(
     item = await registry.review_item("item-1")
     assert item is not None
     assert item.state is ReviewState.RELEASED
+
+
+async def acknowledged_envelope(store: Store, clock: FixedClock, number: int) -> str:
+    """A signal to Aachen whose envelope Aachen acknowledged a minute after intake; its id."""
+    signal = new_signal(number, AACHEN)
+    await store.accept_signal(signal, accepted(signal))
+    (copy,) = [c for c in await store.pending_copies(due=clock.now()) if c.signal_id == signal.id]
+    await store.keep_envelope(sealed(copy, f"env-{number}"), an_event(EventKind.COPY_SEALED))
+    clock.set(clock.now() + timedelta(minutes=1))
+    await store.acknowledge(AACHEN.id, f"env-{number}", an_event(EventKind.INBOX_ACKNOWLEDGED))
+    return f"env-{number}"
+
+
+async def test_acknowledged_envelopes_are_listed_in_order_and_erased_once(
+    registry: Store, store_clock: FixedClock
+) -> None:
+    first = await acknowledged_envelope(registry, store_clock, 1)
+    second = await acknowledged_envelope(registry, store_clock, 2)
+    unacknowledged = new_signal(3, AACHEN)
+    await registry.accept_signal(unacknowledged, accepted(unacknowledged))
+    (copy,) = await registry.pending_copies(due=store_clock.now())
+    await registry.keep_envelope(sealed(copy, "env-3"), an_event(EventKind.COPY_SEALED))
+
+    settled = await registry.settled_envelopes(after=0, limit=10)
+    assert [e.envelope_id for e in settled] == [first, second]
+    assert settled[0].acked_at == START + timedelta(minutes=1)
+    assert [
+        e.envelope_id for e in await registry.settled_envelopes(after=settled[0].seq, limit=10)
+    ] == [second]
+    entries = len(await registry.audit_entries())
+
+    erased = await registry.erase_envelopes(
+        [first, "env-3"], an_event(EventKind.ENVELOPES_ERASED, envelopes=(first,))
+    )
+
+    assert erased == 1
+    assert len(await registry.audit_entries()) == entries + 1
+    assert await registry.envelope(first) is None
+    assert await registry.envelope("env-3") is not None
+    assert [e.envelope_id for e in await registry.settled_envelopes(after=0, limit=10)] == [second]
+    assert await registry.erase_envelopes([first], an_event(EventKind.ENVELOPES_ERASED)) == 0
+    assert len(await registry.audit_entries()) == entries + 1

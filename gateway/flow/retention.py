@@ -8,9 +8,14 @@ still keeps, its review items' texts, its entries in the data-subject index
 (:mod:`gateway.store.interface.retention`). The audit log keeps its entries, which hold no
 content, and records ``signal.erased`` with the rule.
 
-:func:`due_for_erasure` is the rule, pure; :func:`run_retention` walks the kept signals in
-batches and erases those due (or, dry, only lists them); :class:`DailyRetention` runs it once
-a day inside ``serve``, on the one instance that claims the day.
+An envelope its recipient acknowledged (or its webhook took with a 2xx) is kept for
+re-delivery on request only for its terms' ``acknowledged_days``; then its content goes too,
+with one ``envelopes.erased`` entry a batch.
+
+:func:`due_for_erasure` and :func:`settled_due` are the rules, pure; :func:`run_retention`
+walks the kept signals and acknowledged envelopes in batches and erases those due (or, dry,
+only lists them); :class:`DailyRetention` runs it once a day inside ``serve``, on the one
+instance that claims the day.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Final
 
 from gateway.decide.policy import Policy, Retention
@@ -31,7 +36,7 @@ from gateway.infra.clock import Clock
 from gateway.infra.errors import StorageUnavailable
 from gateway.infra.logs import get_logger
 from gateway.store import Store
-from gateway.store.interface.retention import Erased, KeptSignal
+from gateway.store.interface.retention import Erased, KeptSignal, SettledEnvelope
 
 BATCH: Final = 500
 """Signals read at a time."""
@@ -50,12 +55,15 @@ class Due:
 
 @dataclass(frozen=True)
 class RetentionRun:
-    """What one run examined, found due and (unless dry) erased."""
+    """What one run examined, found due and (unless dry) erased: signals, and acknowledged
+    envelopes kept past their terms (``settled``, by id; ``settled_erased``, how many went)."""
 
     examined: int
     due: tuple[Due, ...]
     erased: tuple[Erased, ...]
     dry_run: bool
+    settled: tuple[str, ...] = ()
+    settled_erased: int = 0
 
     @property
     def envelopes(self) -> int:
@@ -120,9 +128,42 @@ async def run_retention(
         after = batch[-1].signal_id
         if progress is not None:
             progress(examined)
-    if erased:
+    settled, settled_erased = (
+        ([], 0)
+        if retention is None
+        else await _settle(store, retention, policy.digest, today, dry_run=dry_run, actor=actor)
+    )
+    if erased or settled_erased:
         await store.purge_old_versions()
-    return RetentionRun(examined, tuple(found), tuple(erased), dry_run)
+    return RetentionRun(
+        examined, tuple(found), tuple(erased), dry_run, tuple(settled), settled_erased
+    )
+
+
+def settled_due(envelope: SettledEnvelope, retention: Retention, *, today: date) -> bool:
+    """Whether an acknowledged envelope's re-delivery days are over by ``today``."""
+    described = Described(envelope.category, envelope.purpose, envelope.handling_code)
+    terms = terms_for(retention, described)
+    if terms is None:
+        return False
+    return _day(envelope.acked_at) + timedelta(days=terms.acknowledged_days) <= today
+
+
+async def _settle(
+    store: Store, retention: Retention, digest: str, today: date, *, dry_run: bool, actor: Ref
+) -> tuple[list[str], int]:
+    """The acknowledged envelopes due by ``today``, by id, and how many were erased."""
+    due: list[str] = []
+    erased = 0
+    after = 0
+    while batch := await store.settled_envelopes(after=after, limit=BATCH):
+        ids = [e.envelope_id for e in batch if settled_due(e, retention, today=today)]
+        due.extend(ids)
+        if ids and not dry_run:
+            event = events.EnvelopesErased(by=actor, envelopes=tuple(ids), policy_sha256=digest)
+            erased += await store.erase_envelopes(ids, event)
+        after = batch[-1].seq
+    return due, erased
 
 
 async def _erase(store: Store, due: Due, digest: str, actor: Ref) -> Erased | None:

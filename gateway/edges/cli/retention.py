@@ -40,6 +40,13 @@ ERASED: Final = N_(
     "keeps its entries."
 )
 
+SETTLED_WOULD: Final = N_(
+    "{count} acknowledged envelope(s) kept past their re-delivery days would be erased."
+)
+SETTLED_ERASED: Final = N_(
+    "{count} acknowledged envelope(s) kept past their re-delivery days were erased."
+)
+
 
 def register(commands: Subparsers) -> None:
     group = commands.add_parser(
@@ -117,3 +124,4 @@ def _report(done: RetentionRun, today: dt.date, language: str) -> None:
             subject_keys=done.subject_keys,
         )
     )
+    print(translate(SETTLED_ERASED, language, count=done.settled_erased))

@@ -87,6 +87,23 @@ class SignalErased(AuditEvent):
     subject_keys: int = datum("how many data-subject index entries were removed")
 
 
+class EnvelopesErased(AuditEvent):
+    """Envelopes their recipients acknowledged (or took by webhook) were kept for re-delivery
+    as long as the retention terms say, and their content was then erased; their rows, and
+    the entries of their sealing, fetching and acknowledgement, stay."""
+
+    kind = EventKind.ENVELOPES_ERASED
+    withheld = "what the envelopes held"
+    by: Ref = acted_by(
+        RefKind.GATEWAY,
+        ADMIN,
+        doc="the gateway's daily retention run, or `euregate retention run`",
+        default=GATEWAY,
+    )
+    envelopes: tuple[str, ...] = datum("the erased envelopes, by id")
+    policy_sha256: str = datum("SHA-256 of the sharing policy whose terms applied")
+
+
 class PolicyExplained(AuditEvent):
     """A partner asked what the policy would decide for a signal; nothing was kept."""
 
@@ -745,6 +762,7 @@ EVENTS: Final[Mapping[EventKind, type[AuditEvent]]] = {
         SignalAccepted,
         SignalRefused,
         SignalErased,
+        EnvelopesErased,
         AuthenticationRefused,
         PartnerAdded,
         PartnerStateChanged,

@@ -9,6 +9,7 @@ class EventKind(StrEnum):
     SIGNAL_ACCEPTED = "signal.accepted"
     SIGNAL_REFUSED = "signal.refused"
     SIGNAL_ERASED = "signal.erased"
+    ENVELOPES_ERASED = "envelopes.erased"
     AUTHENTICATION_REFUSED = "authentication.refused"
     PARTNER_ADDED = "partner.added"
     PARTNER_STATE_CHANGED = "partner.state_changed"

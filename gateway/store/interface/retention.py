@@ -8,7 +8,7 @@ for it, its review items' texts, and its entries in the data-subject index.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -27,6 +27,19 @@ class KeptSignal:
     received_at: datetime
     last_delivery: datetime | None
     """When its last envelope was sealed for a recipient; None if none was."""
+
+
+@dataclass(frozen=True)
+class SettledEnvelope:
+    """An envelope its recipient acknowledged (or its webhook took with a 2xx), still kept,
+    with what its signal's terms go by."""
+
+    seq: int
+    envelope_id: str
+    category: str
+    purpose: str
+    handling_code: str
+    acked_at: datetime
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,17 @@ class RetentionStore(Protocol):
     async def kept_signals(self, *, after: str, limit: int) -> list[KeptSignal]:
         """Signals that still hold content and are not on legal hold, by id after ``after``
         (``""`` from the first), at most ``limit``."""
+        ...
+
+    async def settled_envelopes(self, *, after: int, limit: int) -> list[SettledEnvelope]:
+        """Acknowledged envelopes whose content is still kept, of signals not on legal hold,
+        in the order they were kept after ``after`` (an envelope's ``seq``; 0 from the first),
+        at most ``limit``."""
+        ...
+
+    async def erase_envelopes(self, envelope_ids: Sequence[str], event: AuditEvent) -> int:
+        """Erase the content of the acknowledged ``envelope_ids`` (rows kept) and record
+        ``event``, in one transaction; how many were erased (nothing recorded if none)."""
         ...
 
     async def erase_signal(

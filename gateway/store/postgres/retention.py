@@ -6,13 +6,18 @@ anything, rewrites the tables that held them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from gateway.infra.audit import AuditEvent
-from gateway.store.interface.retention import Erased, KeptSignal, RetentionStore
+from gateway.store.interface.retention import (
+    Erased,
+    KeptSignal,
+    RetentionStore,
+    SettledEnvelope,
+)
 from gateway.store.postgres.database import Connection, Database, Transaction
-from gateway.store.retention_rows import CLAIM_DAY, KEPT
+from gateway.store.retention_sql import CLAIM_DAY, KEPT, SETTLED
 
 
 class PostgresRetention(Database, RetentionStore):
@@ -43,6 +48,26 @@ class PostgresRetention(Database, RetentionStore):
             return [KeptSignal(*row) for row in await cursor.fetchall()]
 
         return await self.read(read)
+
+    async def settled_envelopes(self, *, after: int, limit: int) -> list[SettledEnvelope]:
+        async def read(conn: Connection) -> list[SettledEnvelope]:
+            cursor = await conn.execute(SETTLED.format(after="%s", limit="%s"), (after, limit))
+            return [SettledEnvelope(*row) for row in await cursor.fetchall()]
+
+        return await self.read(read)
+
+    async def erase_envelopes(self, envelope_ids: Sequence[str], event: AuditEvent) -> int:
+        async def write(tx: Transaction) -> int:
+            cursor = await tx.conn.execute(
+                "UPDATE envelopes SET envelope = ''::bytea, erased_at = %s "
+                "WHERE id = ANY(%s::text[]) AND acked_at IS NOT NULL AND erased_at IS NULL",
+                (tx.now(), list(envelope_ids)),
+            )
+            if cursor.rowcount:
+                await tx.append(event)
+            return cursor.rowcount
+
+        return await self.write(write)
 
     async def erase_signal(
         self, signal_id: str, *, rule: str, event: Callable[[Erased], AuditEvent]

@@ -7,12 +7,17 @@ which a retention run calls when it has erased anything)."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from gateway.infra.audit import AuditEvent
-from gateway.store.interface.retention import Erased, KeptSignal, RetentionStore
-from gateway.store.retention_rows import CLAIM_DAY, KEPT
+from gateway.store.interface.retention import (
+    Erased,
+    KeptSignal,
+    RetentionStore,
+    SettledEnvelope,
+)
+from gateway.store.retention_sql import CLAIM_DAY, KEPT, SETTLED
 from gateway.store.sqlite.database import Database, Transaction
 from gateway.store.sqlite.times import moment, moment_or_none
 
@@ -47,6 +52,29 @@ class SqliteRetention(Database, RetentionStore):
             ]
 
         return await self.read(read)
+
+    async def settled_envelopes(self, *, after: int, limit: int) -> list[SettledEnvelope]:
+        def read(conn: sqlite3.Connection) -> list[SettledEnvelope]:
+            rows = conn.execute(SETTLED.format(after="?", limit="?"), (after, limit)).fetchall()
+            return [
+                SettledEnvelope(row[0], row[1], row[2], row[3], row[4], moment(row[5]))
+                for row in rows
+            ]
+
+        return await self.read(read)
+
+    async def erase_envelopes(self, envelope_ids: Sequence[str], event: AuditEvent) -> int:
+        def write(tx: Transaction) -> int:
+            erased = tx.conn.executemany(
+                "UPDATE envelopes SET envelope = x'', erased_at = ? "
+                "WHERE id = ? AND acked_at IS NOT NULL AND erased_at IS NULL",
+                [(tx.now(), envelope_id) for envelope_id in envelope_ids],
+            ).rowcount
+            if erased:
+                tx.append(event)
+            return erased
+
+        return await self.write(write)
 
     async def erase_signal(
         self, signal_id: str, *, rule: str, event: Callable[[Erased], AuditEvent]

@@ -14,3 +14,13 @@ CLAIM_DAY: Final = (
     "ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE meta.value < excluded.value"
 )
 """Claims a day's retention run (``{day}``: the backend's placeholder for ``YYYY-MM-DD``)."""
+
+SETTLED: Final = (
+    "SELECT e.seq, e.id, coalesce(s.category, ''), coalesce(s.purpose, ''), "
+    "coalesce(s.handling_code, ''), e.acked_at FROM envelopes e "
+    "JOIN signals s ON s.id = e.signal_id "
+    "WHERE e.seq > {after} AND e.acked_at IS NOT NULL AND e.erased_at IS NULL "
+    f"AND {KEPT} ORDER BY e.seq LIMIT {{limit}}"
+)
+"""Acknowledged envelopes still kept, of signals not on hold (the backend's placeholders for
+``{after}`` and ``{limit}``)."""
