@@ -11,7 +11,7 @@ import pytest
 from gateway.infra.audit import AuditEvent, EventKind
 from gateway.infra.clock import FixedClock
 from gateway.store import CopyReview, NewCopy, ReviewOutcome, ReviewState, Store
-from gateway.store.interface.retention import Erased
+from gateway.store.interface.retention import Erased, LegalHold
 from tests.store_backends import START
 from tests.store_events import an_event
 from tests.test_store_contract_delivery import sealed, waiting_for
@@ -184,3 +184,46 @@ async def test_acknowledged_envelopes_are_listed_in_order_and_erased_once(
     assert [e.envelope_id for e in await registry.settled_envelopes(after=0, limit=10)] == [second]
     assert await registry.erase_envelopes([first], an_event(EventKind.ENVELOPES_ERASED)) == 0
     assert len(await registry.audit_entries()) == entries + 1
+
+
+def a_hold(signal_id: str, review_on: date = date(2026, 6, 1)) -> LegalHold:
+    return LegalHold(signal_id, "court case 12/345", review_on, "admin:c.janssens", START)
+
+
+async def test_a_held_signal_is_neither_listed_nor_erased_until_the_hold_is_lifted(
+    registry: Store, store_clock: FixedClock
+) -> None:
+    signal_id = await a_signal_delivered_and_waiting(registry, store_clock)
+    held = an_event(EventKind.SIGNAL_HELD, signal_id=signal_id)
+
+    assert await registry.place_hold(a_hold(signal_id), held) is True
+    assert await registry.place_hold(a_hold(signal_id), held) is False
+    assert await registry.legal_holds() == [a_hold(signal_id)]
+    assert await registry.kept_signals(after="", limit=10) == []
+    assert await registry.erase_signal(signal_id, rule="K0", event=erased_event) is None
+    assert await registry.sealed_body(signal_id) is not None
+
+    lifted = an_event(EventKind.SIGNAL_HOLD_LIFTED, signal_id=signal_id)
+    assert await registry.lift_hold(signal_id, lifted) is True
+    assert await registry.lift_hold(signal_id, lifted) is False
+    assert await registry.legal_holds() == []
+    assert await registry.erase_signal(signal_id, rule="K0", event=erased_event) is not None
+    assert await registry.place_hold(a_hold(signal_id), held) is False
+    kinds = [entry.kind for entry in await registry.audit_entries()]
+    assert kinds.count("signal.held") == 1
+    assert kinds.count("signal.hold_lifted") == 1
+
+
+async def test_holds_are_listed_by_review_day_and_an_unknown_signal_is_not_held(
+    registry: Store,
+) -> None:
+    for number, review_on in ((1, date(2026, 9, 1)), (2, date(2026, 7, 1))):
+        signal = new_signal(number, AACHEN)
+        await registry.accept_signal(signal, accepted(signal))
+        await registry.place_hold(a_hold(signal.id, review_on), an_event(EventKind.SIGNAL_HELD))
+
+    assert [h.review_on for h in await registry.legal_holds()] == [
+        date(2026, 7, 1),
+        date(2026, 9, 1),
+    ]
+    assert await registry.place_hold(a_hold("no-such"), an_event(EventKind.SIGNAL_HELD)) is False

@@ -1,5 +1,6 @@
-"""``euregate retention run``: erase the signals whose time is up under the policy's retention
-terms (:mod:`gateway.flow.retention`), or with ``--dry-run`` list them."""
+"""``euregate retention``: ``run`` erases the signals whose time is up under the policy's
+retention terms (:mod:`gateway.flow.retention`), or with ``--dry-run`` lists them; ``hold``,
+``lift`` and ``holds`` keep a signal past its terms (:mod:`gateway.flow.holds`)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from gateway.edges.cli.common import (
     settings,
 )
 from gateway.edges.cli.progress import Progress
+from gateway.flow.holds import lift_hold, place_hold
 from gateway.flow.retention import RetentionRun, run_retention
 from gateway.infra.clock import SystemClock
 from gateway.infra.errors import RegistryError
@@ -47,6 +49,12 @@ SETTLED_ERASED: Final = N_(
     "{count} acknowledged envelope(s) kept past their re-delivery days were erased."
 )
 
+HELD: Final = N_("signal {id} is on hold until the hold is lifted; review it on {day}")
+LIFTED: Final = N_("signal {id} is no longer on hold: its retention terms apply again")
+NO_HOLDS: Final = N_("no signal is on hold")
+HOLD_HEADERS: Final = (N_("signal"), N_("review on"), N_("placed by"), N_("reason"))
+REVIEW_DUE: Final = N_("due")
+
 
 def register(commands: Subparsers) -> None:
     group = commands.add_parser(
@@ -67,6 +75,19 @@ def register(commands: Subparsers) -> None:
     run.add_argument(
         "--limit", type=int, metavar="N", help=N_("erase at most N signals in this run")
     )
+    hold = add_action(group, "hold", N_("keep a signal past its retention terms"), run_hold)
+    hold.add_argument("signal_id", metavar="SIGNAL_ID")
+    hold.add_argument("--reason", required=True, help=N_("why it is kept (not in the audit log)"))
+    hold.add_argument(
+        "--review-on",
+        required=True,
+        type=dt.date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help=N_("the day the hold is to be reviewed"),
+    )
+    lift = add_action(group, "lift", N_("lift a signal's hold"), run_lift)
+    lift.add_argument("signal_id", metavar="SIGNAL_ID")
+    add_action(group, "holds", N_("the signals on hold, the earliest review first"), run_holds)
 
 
 async def run_now(args: argparse.Namespace) -> int:
@@ -125,3 +146,50 @@ def _report(done: RetentionRun, today: dt.date, language: str) -> None:
         )
     )
     print(translate(SETTLED_ERASED, language, count=done.settled_erased))
+
+
+async def run_hold(args: argparse.Namespace) -> int:
+    language = output_language(args)
+    async with open_store(args) as store:
+        hold = await place_hold(
+            store,
+            SystemClock(),
+            signal_id=args.signal_id,
+            reason=args.reason,
+            review_on=args.review_on,
+            by=cli_actor(),
+        )
+    print(translate(HELD, language, id=hold.signal_id, day=hold.review_on.isoformat()))
+    return 0
+
+
+async def run_lift(args: argparse.Namespace) -> int:
+    language = output_language(args)
+    async with open_store(args) as store:
+        await lift_hold(store, signal_id=args.signal_id, by=cli_actor())
+    print(translate(LIFTED, language, id=args.signal_id))
+    return 0
+
+
+async def run_holds(args: argparse.Namespace) -> int:
+    language = output_language(args)
+    today = SystemClock().now().date()
+    async with open_store(args) as store:
+        holds = await store.legal_holds()
+    if not holds:
+        print(translate(NO_HOLDS, language))
+        return 0
+    print_table(
+        tuple(translate(header, language) for header in HOLD_HEADERS),
+        [
+            (
+                hold.signal_id,
+                hold.review_on.isoformat()
+                + (f" ({translate(REVIEW_DUE, language)})" if hold.review_on <= today else ""),
+                hold.placed_by,
+                hold.reason,
+            )
+            for hold in holds
+        ],
+    )
+    return 0

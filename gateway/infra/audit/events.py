@@ -104,6 +104,30 @@ class EnvelopesErased(AuditEvent):
     policy_sha256: str = datum("SHA-256 of the sharing policy whose terms applied")
 
 
+class SignalHeld(AuditEvent):
+    """Compliance staff put a signal on legal hold: it is not erased until the hold is
+    lifted, whatever its retention terms say."""
+
+    kind = EventKind.SIGNAL_HELD
+    withheld = "the hold's reason, which is kept with the hold, never in the log"
+    by: Ref = acted_by(
+        *ADMINISTRATORS, doc="compliance staff, or an administrator at the command line"
+    )
+    signal_id: str = datum("the signal held", subject=RefKind.SIGNAL)
+    review_on: str = datum("the day the hold is to be reviewed (YYYY-MM-DD)")
+
+
+class SignalHoldLifted(AuditEvent):
+    """A legal hold was lifted: the signal's retention terms apply again."""
+
+    kind = EventKind.SIGNAL_HOLD_LIFTED
+    withheld = "the hold's reason"
+    by: Ref = acted_by(
+        *ADMINISTRATORS, doc="compliance staff, or an administrator at the command line"
+    )
+    signal_id: str = datum("the signal no longer held", subject=RefKind.SIGNAL)
+
+
 class PolicyExplained(AuditEvent):
     """A partner asked what the policy would decide for a signal; nothing was kept."""
 
@@ -763,6 +787,8 @@ EVENTS: Final[Mapping[EventKind, type[AuditEvent]]] = {
         SignalRefused,
         SignalErased,
         EnvelopesErased,
+        SignalHeld,
+        SignalHoldLifted,
         AuthenticationRefused,
         PartnerAdded,
         PartnerStateChanged,

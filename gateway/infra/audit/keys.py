@@ -86,6 +86,7 @@ class Key(StrEnum):
     RETIRES_AT = "retires_at"
     REVIEW = "review"
     REVIEW_ITEMS = "review_items"
+    REVIEW_ON = "review_on"
     REWRAPPED = "rewrapped"
     ROLE = "role"
     ROWS = "rows"

@@ -10,6 +10,8 @@ class EventKind(StrEnum):
     SIGNAL_REFUSED = "signal.refused"
     SIGNAL_ERASED = "signal.erased"
     ENVELOPES_ERASED = "envelopes.erased"
+    SIGNAL_HELD = "signal.held"
+    SIGNAL_HOLD_LIFTED = "signal.hold_lifted"
     AUTHENTICATION_REFUSED = "authentication.refused"
     PARTNER_ADDED = "partner.added"
     PARTNER_STATE_CHANGED = "partner.state_changed"

@@ -43,6 +43,18 @@ class SettledEnvelope:
 
 
 @dataclass(frozen=True)
+class LegalHold:
+    """A signal compliance staff put on hold: it is not erased until the hold is lifted.
+    ``review_on``: the day the hold is to be looked at again (it does not end by itself)."""
+
+    signal_id: str
+    reason: str
+    review_on: date
+    placed_by: str
+    placed_at: datetime
+
+
+@dataclass(frozen=True)
 class Erased:
     """What erasing one signal removed."""
 
@@ -77,6 +89,19 @@ class RetentionStore(Protocol):
     async def erase_envelopes(self, envelope_ids: Sequence[str], event: AuditEvent) -> int:
         """Erase the content of the acknowledged ``envelope_ids`` (rows kept) and record
         ``event``, in one transaction; how many were erased (nothing recorded if none)."""
+        ...
+
+    async def place_hold(self, hold: LegalHold, event: AuditEvent) -> bool:
+        """Put ``hold`` on its signal and record ``event``; false (nothing done) if the signal
+        is unknown, already erased or already on hold."""
+        ...
+
+    async def lift_hold(self, signal_id: str, event: AuditEvent) -> bool:
+        """Lift the hold on ``signal_id`` and record ``event``; false if it had none."""
+        ...
+
+    async def legal_holds(self) -> list[LegalHold]:
+        """Every hold in force, the earliest review first."""
         ...
 
     async def erase_signal(

@@ -13,6 +13,7 @@ from gateway.infra.audit import AuditEvent
 from gateway.store.interface.retention import (
     Erased,
     KeptSignal,
+    LegalHold,
     RetentionStore,
     SettledEnvelope,
 )
@@ -68,6 +69,41 @@ class PostgresRetention(Database, RetentionStore):
             return cursor.rowcount
 
         return await self.write(write)
+
+    async def place_hold(self, hold: LegalHold, event: AuditEvent) -> bool:
+        async def write(tx: Transaction) -> bool:
+            placed = await tx.conn.execute(
+                "INSERT INTO legal_holds (signal_id, reason, review_on, placed_by, placed_at) "
+                "SELECT id, %s, %s, %s, %s FROM signals WHERE id = %s AND erased_at IS NULL "
+                "ON CONFLICT (signal_id) DO NOTHING",
+                (hold.reason, hold.review_on, hold.placed_by, hold.placed_at, hold.signal_id),
+            )
+            if placed.rowcount:
+                await tx.append(event)
+            return bool(placed.rowcount)
+
+        return await self.write(write)
+
+    async def lift_hold(self, signal_id: str, event: AuditEvent) -> bool:
+        async def write(tx: Transaction) -> bool:
+            lifted = await tx.conn.execute(
+                "DELETE FROM legal_holds WHERE signal_id = %s", (signal_id,)
+            )
+            if lifted.rowcount:
+                await tx.append(event)
+            return bool(lifted.rowcount)
+
+        return await self.write(write)
+
+    async def legal_holds(self) -> list[LegalHold]:
+        async def read(conn: Connection) -> list[LegalHold]:
+            cursor = await conn.execute(
+                "SELECT signal_id, reason, review_on, placed_by, placed_at FROM legal_holds "
+                "ORDER BY review_on, signal_id"
+            )
+            return [LegalHold(*row) for row in await cursor.fetchall()]
+
+        return await self.read(read)
 
     async def erase_signal(
         self, signal_id: str, *, rule: str, event: Callable[[Erased], AuditEvent]

@@ -10,10 +10,11 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import date
 
-from gateway.infra.audit import AuditEvent
+from gateway.infra.audit import AuditEvent, timestamp
 from gateway.store.interface.retention import (
     Erased,
     KeptSignal,
+    LegalHold,
     RetentionStore,
     SettledEnvelope,
 )
@@ -75,6 +76,50 @@ class SqliteRetention(Database, RetentionStore):
             return erased
 
         return await self.write(write)
+
+    async def place_hold(self, hold: LegalHold, event: AuditEvent) -> bool:
+        def write(tx: Transaction) -> bool:
+            placed = tx.conn.execute(
+                "INSERT INTO legal_holds (signal_id, reason, review_on, placed_by, placed_at) "
+                "SELECT id, ?, ?, ?, ? FROM signals WHERE id = ? AND erased_at IS NULL "
+                "ON CONFLICT (signal_id) DO NOTHING",
+                (
+                    hold.reason,
+                    hold.review_on.isoformat(),
+                    hold.placed_by,
+                    timestamp(hold.placed_at),
+                    hold.signal_id,
+                ),
+            ).rowcount
+            if placed:
+                tx.append(event)
+            return bool(placed)
+
+        return await self.write(write)
+
+    async def lift_hold(self, signal_id: str, event: AuditEvent) -> bool:
+        def write(tx: Transaction) -> bool:
+            lifted = tx.conn.execute(
+                "DELETE FROM legal_holds WHERE signal_id = ?", (signal_id,)
+            ).rowcount
+            if lifted:
+                tx.append(event)
+            return bool(lifted)
+
+        return await self.write(write)
+
+    async def legal_holds(self) -> list[LegalHold]:
+        def read(conn: sqlite3.Connection) -> list[LegalHold]:
+            rows = conn.execute(
+                "SELECT signal_id, reason, review_on, placed_by, placed_at FROM legal_holds "
+                "ORDER BY review_on, signal_id"
+            ).fetchall()
+            return [
+                LegalHold(row[0], row[1], date.fromisoformat(row[2]), row[3], moment(row[4]))
+                for row in rows
+            ]
+
+        return await self.read(read)
 
     async def erase_signal(
         self, signal_id: str, *, rule: str, event: Callable[[Erased], AuditEvent]

@@ -1,0 +1,87 @@
+"""``euregate retention``: run (dry or not), hold, lift and holds, against a running gateway's
+data directory."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from gateway.edges.cli import main
+from tests.conftest import RunningGateway
+
+
+async def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    """The command as a person runs it, beside the running gateway (in a thread of its own:
+    it runs its own event loop)."""
+    code = await asyncio.to_thread(main, list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+async def test_a_held_signal_is_not_due_and_is_again_once_lifted(
+    gateway: RunningGateway,
+    example: Callable[[str], dict[str, Any]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    async with gateway.client("be-pol-lanaken") as sender:
+        signal_id = (await sender.post_signal(example("be-cannabis-lanaken.json")))["signal_id"]
+    d = ("--data-dir", str(gateway.layout.root))
+    later = (datetime.now(UTC) + timedelta(days=400)).date().isoformat()
+    review = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
+
+    code, out = await run(capsys, "retention", "run", "--dry-run", "--on", later, *d)
+    assert code == 0, out
+    assert signal_id in out
+    assert "1 would be erased (dry run: nothing was changed)" in out
+
+    code, out = await run(
+        capsys, "retention", "hold", signal_id, "--reason", "Rb Maastricht 03/123",
+        "--review-on", review, "--lang", "de", *d,
+    )  # fmt: skip
+    assert code == 0, out
+    assert f"die Meldung {signal_id} ist gesperrt" in out
+    code, out = await run(capsys, "retention", "holds", *d)
+    assert signal_id in out
+    assert "Rb Maastricht 03/123" in out
+    code, out = await run(capsys, "retention", "run", "--dry-run", "--on", later, *d)
+    assert signal_id not in out
+    assert "0 would be erased" in out
+    entries = [e.kind for e in await gateway.store.audit_entries()]
+    assert entries.count("signal.held") == 1
+    assert all(b"Rb Maastricht" not in e.canonical for e in await gateway.store.audit_entries())
+
+    code, out = await run(capsys, "retention", "lift", signal_id, "--lang", "fr", *d)
+    assert code == 0, out
+    assert f"le signalement {signal_id} n’est plus gelé" in out
+    code, out = await run(capsys, "retention", "lift", signal_id, *d)
+    assert code != 0
+    assert f"signal {signal_id} is not on hold" in out
+    code, out = await run(capsys, "retention", "run", "--dry-run", "--on", later, *d)
+    assert signal_id in out
+
+
+async def test_a_real_run_erases_only_what_is_due_today_and_refuses_another_day(
+    gateway: RunningGateway,
+    example: Callable[[str], dict[str, Any]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    async with gateway.client("be-pol-lanaken") as sender:
+        signal_id = (await sender.post_signal(example("be-cannabis-lanaken.json")))["signal_id"]
+    d = ("--data-dir", str(gateway.layout.root))
+
+    code, out = await run(capsys, "retention", "run", "--on", "2030-01-01", *d)
+    assert code != 0
+    assert "--on goes with --dry-run" in out
+    code, out = await run(capsys, "retention", "run", *d)
+    assert code == 0, out
+    assert ": 0 erased, with 0 envelope(s)" in out
+    assert await gateway.store.sealed_body(signal_id) is not None
+    code, out = await run(
+        capsys, "retention", "hold", signal_id, "--reason", "x", "--review-on", "2020-01-01", *d
+    )
+    assert code != 0
+    assert "the review date must be after today" in out
