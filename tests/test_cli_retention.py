@@ -1,16 +1,19 @@
-"""``euregate retention``: run (dry or not), hold, lift and holds, against a running gateway's
-data directory."""
+"""``euregate retention``: run (dry or not), hold, lift and holds; ``euregate backup list``:
+against a running gateway's data directory."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from gateway.decide.policy import load_policy
 from gateway.edges.cli import main
+from gateway.flow.retention import run_retention
 from tests.conftest import RunningGateway
 
 
@@ -85,3 +88,33 @@ async def test_a_real_run_erases_only_what_is_due_today_and_refuses_another_day(
     )
     assert code != 0
     assert "the review date must be after today" in out
+
+
+async def test_a_backup_made_before_a_signal_was_erased_is_to_be_destroyed_from_that_day(
+    gateway: RunningGateway,
+    example: Callable[[str], dict[str, Any]],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    async with gateway.client("be-pol-lanaken") as sender:
+        await sender.post_signal(example("be-cannabis-lanaken.json"))
+    d = ("--data-dir", str(gateway.layout.root))
+    archive = tmp_path / "before.tar"
+    code, out = await run(capsys, "backup", "--out", str(archive), *d)
+    assert code == 0, out
+    code, out = await run(capsys, "backup", "list", str(archive), *d)
+    assert code == 0, out
+    assert "nothing erased since" in out
+
+    policy = load_policy(gateway.layout.policy)
+    later = datetime.now(UTC).date() + timedelta(days=400)
+    erased = await run_retention(gateway.store, policy, today=later)
+    assert len(erased.erased) == 1
+
+    code, out = await run(capsys, "backup", "list", str(archive), "--lang", "fr", *d)
+    assert code == 0, out
+    assert "à détruire après le" in out
+    assert datetime.now(UTC).date().isoformat() in out.splitlines()[-1]
+    code, out = await run(capsys, "backup", *d)
+    assert code != 0
+    assert "give --out FILE" in out

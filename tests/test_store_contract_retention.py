@@ -227,3 +227,15 @@ async def test_holds_are_listed_by_review_day_and_an_unknown_signal_is_not_held(
         date(2026, 9, 1),
     ]
     assert await registry.place_hold(a_hold("no-such"), an_event(EventKind.SIGNAL_HELD)) is False
+
+
+async def test_a_backup_holds_what_was_erased_after_it_of_what_was_kept_when_it_was_made(
+    registry: Store, store_clock: FixedClock
+) -> None:
+    signal_id = await a_signal_delivered_and_waiting(registry, store_clock)
+    store_clock.set(START + timedelta(days=3))
+    await registry.erase_signal(signal_id, rule="K0", event=erased_event)
+
+    assert await registry.first_erasure_after(START) == START + timedelta(days=3)
+    assert await registry.first_erasure_after(START + timedelta(days=3)) is None
+    assert await registry.first_erasure_after(START - timedelta(seconds=1)) is None

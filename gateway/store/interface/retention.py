@@ -104,6 +104,11 @@ class RetentionStore(Protocol):
         """Every hold in force, the earliest review first."""
         ...
 
+    async def first_erasure_after(self, at: datetime) -> datetime | None:
+        """When the content of a signal already kept at ``at`` was first erased after it:
+        from then on a backup made at ``at`` holds what the gateway may no longer keep."""
+        ...
+
     async def erase_signal(
         self, signal_id: str, *, rule: str, event: Callable[[Erased], AuditEvent]
     ) -> Erased | None:

@@ -7,7 +7,7 @@ anything, rewrites the tables that held them."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 
 from gateway.infra.audit import AuditEvent
 from gateway.store.interface.retention import (
@@ -102,6 +102,17 @@ class PostgresRetention(Database, RetentionStore):
                 "ORDER BY review_on, signal_id"
             )
             return [LegalHold(*row) for row in await cursor.fetchall()]
+
+        return await self.read(read)
+
+    async def first_erasure_after(self, at: datetime) -> datetime | None:
+        async def read(conn: Connection) -> datetime | None:
+            cursor = await conn.execute(
+                "SELECT min(erased_at) FROM signals WHERE erased_at > %s AND received_at <= %s",
+                (at, at),
+            )
+            row = await cursor.fetchone()
+            return None if row is None else row[0]
 
         return await self.read(read)
 

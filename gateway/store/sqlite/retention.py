@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 
 from gateway.infra.audit import AuditEvent, timestamp
 from gateway.store.interface.retention import (
@@ -118,6 +118,16 @@ class SqliteRetention(Database, RetentionStore):
                 LegalHold(row[0], row[1], date.fromisoformat(row[2]), row[3], moment(row[4]))
                 for row in rows
             ]
+
+        return await self.read(read)
+
+    async def first_erasure_after(self, at: datetime) -> datetime | None:
+        def read(conn: sqlite3.Connection) -> datetime | None:
+            row = conn.execute(
+                "SELECT min(erased_at) FROM signals WHERE erased_at > ? AND received_at <= ?",
+                (timestamp(at), timestamp(at)),
+            ).fetchone()
+            return moment_or_none(row[0])
 
         return await self.read(read)
 
