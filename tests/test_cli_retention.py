@@ -40,6 +40,7 @@ async def test_a_held_signal_is_not_due_and_is_again_once_lifted(
     assert code == 0, out
     assert signal_id in out
     assert "1 would be erased (dry run: nothing was changed)" in out
+    assert "0 acknowledged envelope(s) kept past their re-delivery days would be erased." in out
 
     code, out = await run(
         capsys, "retention", "hold", signal_id, "--reason", "Rb Maastricht 03/123",

@@ -132,6 +132,7 @@ def _report(done: RetentionRun, today: dt.date, language: str) -> None:
         print(
             translate(WOULD_ERASE, language, examined=done.examined, day=today, due=len(done.due))
         )
+        print(translate(SETTLED_WOULD, language, count=len(done.settled)))
         return
     print(
         translate(
