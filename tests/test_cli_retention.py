@@ -25,14 +25,21 @@ async def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]
     return code, captured.out + captured.err
 
 
+async def posted(
+    gateway: RunningGateway, example: Callable[[str], dict[str, Any]]
+) -> tuple[str, tuple[str, str]]:
+    """A signal posted to the gateway (its id), and the option naming its data directory."""
+    async with gateway.client("be-pol-lanaken") as sender:
+        signal_id = (await sender.post_signal(example("be-cannabis-lanaken.json")))["signal_id"]
+    return str(signal_id), ("--data-dir", str(gateway.layout.root))
+
+
 async def test_a_held_signal_is_not_due_and_is_again_once_lifted(
     gateway: RunningGateway,
     example: Callable[[str], dict[str, Any]],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    async with gateway.client("be-pol-lanaken") as sender:
-        signal_id = (await sender.post_signal(example("be-cannabis-lanaken.json")))["signal_id"]
-    d = ("--data-dir", str(gateway.layout.root))
+    signal_id, d = await posted(gateway, example)
     later = (datetime.now(UTC) + timedelta(days=400)).date().isoformat()
     review = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
 
@@ -73,9 +80,7 @@ async def test_a_real_run_erases_only_what_is_due_today_and_refuses_another_day(
     example: Callable[[str], dict[str, Any]],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    async with gateway.client("be-pol-lanaken") as sender:
-        signal_id = (await sender.post_signal(example("be-cannabis-lanaken.json")))["signal_id"]
-    d = ("--data-dir", str(gateway.layout.root))
+    signal_id, d = await posted(gateway, example)
 
     code, out = await run(capsys, "retention", "run", "--on", "2030-01-01", *d)
     assert code != 0
@@ -97,9 +102,7 @@ async def test_a_backup_made_before_a_signal_was_erased_is_to_be_destroyed_from_
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
-    async with gateway.client("be-pol-lanaken") as sender:
-        await sender.post_signal(example("be-cannabis-lanaken.json"))
-    d = ("--data-dir", str(gateway.layout.root))
+    _, d = await posted(gateway, example)
     archive = tmp_path / "before.tar"
     code, out = await run(capsys, "backup", "--out", str(archive), *d)
     assert code == 0, out
