@@ -13,8 +13,10 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from gateway.decide.policy import load_policy
+from gateway.edges.cli.status import status_text
 from gateway.flow.retention import run_retention
 from gateway.flow.subjects import SUBJECT_SECRET, identifier_key, name_key
 from gateway.infra import datafiles
@@ -111,6 +113,10 @@ async def test_a_signal_is_erased_on_its_day_and_then_cannot_be_read_by_any_path
             assert (await client.inbox())["envelopes"] == []
         async with gateway.staff_client(officer) as desk:
             assert await desk.queue() == []
+        async with gateway.client(SENDER) as sender:
+            receipt = await sender.signal_status(signal_id)
+        said = status_text(receipt, "de", ZoneInfo("Europe/Berlin"))
+        assert "nach den Speicherfristen gelöscht" in said
         assert await store.signals_with_keys(person - {None}) == []
         kept = on_disk(layout.database)
         assert not [p for p in pieces(blob.wrapped_key) + pieces(blob.ciphertext) if p in kept]
