@@ -47,6 +47,7 @@ from gateway.flow.memory_desk import MemoryDesk
 from gateway.flow.partner_limits import PartnerLimits
 from gateway.flow.prepare import Preparer
 from gateway.flow.pusher import Pusher, fan_out
+from gateway.flow.retention import DailyRetention
 from gateway.infra import datafiles, pki
 from gateway.infra.audit import events
 from gateway.infra.audit.note import Ed25519Signer
@@ -253,6 +254,14 @@ async def build(
     )
     app.cleanup_ctx.append(_background(courier.run))
     app.cleanup_ctx.append(_background(pusher.run))
+    retention = DailyRetention(
+        store,
+        policy,
+        clock,
+        interval=settings.retention_interval,
+        limit=settings.retention_limit,
+    )
+    app.cleanup_ctx.append(_background(retention.run))
     authenticator = Authenticator(
         store,
         master_key,

@@ -16,17 +16,22 @@ One JSON document (canonical JSON, UTF-8) per copy:
   the recipient's languages (all the policy's where a rule has none of them), the policy
   digest;
 - ``document`` and ``text``: the rendering in the recipient's language, structured (every
-  field with its label and provenance) and as plain text.
+  field with its label and provenance) and as plain text;
+- ``retention`` (when the policy has terms): the retention rule, how many days after receipt
+  at the gateway the recipient may keep its copy, the last such day, and the rule's legal
+  basis in the recipient's languages.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from datetime import UTC
 from typing import Final
 
 from euregate_client import canonical
 
 from gateway.decide.decision import Decision
+from gateway.decide.policy.retention import recipient_keeps_until
 from gateway.flow.prepare import PreparedCopy
 from gateway.infra.audit import timestamp
 
@@ -36,28 +41,43 @@ MESSAGE_FORMAT: Final = "euregate.message/1"
 def message_payload(copy: PreparedCopy, *, version: int, review: str) -> bytes:
     """The plaintext sealed for the recipient: nothing the view does not contain."""
     view = copy.view
-    return canonical.dumps(
-        {
-            "format": MESSAGE_FORMAT,
-            "signal_id": copy.stored.id,
-            "sender": copy.stored.sender_id,
-            "recipient": copy.recipient.id,
-            "received_at": timestamp(copy.stored.received_at),
-            "version": version,
-            "review": review,
-            "signal": view.document,
-            "removed": {
-                "withheld": [str(c) for c in view.withheld],
-                "generalised": [str(c) for c in view.generalised],
-                "pseudonymised": [str(c) for c in view.pseudonymised],
-                "held": list(view.held),
-                "withheld_texts": list(view.withheld_texts),
-            },
-            "decision": decision_for_reader(copy.decision, copy.recipient.languages),
-            "document": copy.rendered.as_json(),
-            "text": copy.rendered.as_text(),
-        }
-    )
+    message: dict[str, object] = {
+        "format": MESSAGE_FORMAT,
+        "signal_id": copy.stored.id,
+        "sender": copy.stored.sender_id,
+        "recipient": copy.recipient.id,
+        "received_at": timestamp(copy.stored.received_at),
+        "version": version,
+        "review": review,
+        "signal": view.document,
+        "removed": {
+            "withheld": [str(c) for c in view.withheld],
+            "generalised": [str(c) for c in view.generalised],
+            "pseudonymised": [str(c) for c in view.pseudonymised],
+            "held": list(view.held),
+            "withheld_texts": list(view.withheld_texts),
+        },
+        "decision": decision_for_reader(copy.decision, copy.recipient.languages),
+        "document": copy.rendered.as_json(),
+        "text": copy.rendered.as_text(),
+    }
+    if copy.retention is not None:
+        message["retention"] = retention_for_reader(copy)
+    return canonical.dumps(message)
+
+
+def retention_for_reader(copy: PreparedCopy) -> dict[str, object]:
+    """How long the recipient may keep its copy, and why."""
+    terms = copy.retention
+    if terms is None:
+        raise ValueError("the copy has no retention terms")
+    received = copy.stored.received_at.astimezone(UTC).date()
+    return {
+        "rule": terms.id,
+        "recipient_days": terms.recipient_days,
+        "keep_until": recipient_keeps_until(terms, received=received).isoformat(),
+        "legal_basis": _in_languages(terms.legal_basis.by_language(), copy.recipient.languages),
+    }
 
 
 def decision_for_reader(decision: Decision, languages: Collection[str]) -> dict[str, object]:

@@ -25,6 +25,8 @@ from gateway.contract import json_pointer
 from gateway.contract.partners import Partner
 from gateway.contract.signal import Signal
 from gateway.decide.decision import Decision
+from gateway.decide.policy import RetentionTerms
+from gateway.decide.policy.retention import described, terms_for
 from gateway.decide.sharing import PolicyInForce
 from gateway.infra.vault import MasterKey, SealedBlob
 from gateway.minimise import FREE_TEXT_POINTERS, RecipientView
@@ -53,6 +55,8 @@ class PreparedCopy:
     target_language: str
     translations: Mapping[str, TranslatedText]
     rendered: RenderedDocument
+    retention: RetentionTerms | None = None
+    """The terms the signal is kept under (the policy in force's); None: the policy has none."""
 
 
 def free_texts(signal: Signal) -> dict[str, str]:
@@ -229,10 +233,16 @@ class Preparer:
             translations = {p: t for p, t in released.texts.items() if _shown(view, p)}
         in_force = None if self._policy is None else self._policy.policy
         policy = in_force if in_force and in_force.digest == decision.policy_digest else None
+        retention = (
+            None
+            if in_force is None or in_force.retention is None
+            else terms_for(in_force.retention, described(signal))
+        )
         inputs: dict[str, Any] = {
             "translations": translations,
             "received_at": stored.received_at,
             "policy": policy,
+            "retention": retention,
         }
         make = partial(self.run_cpu, render, view, recipient, decision, **inputs)
         if renderings is None:
@@ -250,6 +260,7 @@ class Preparer:
             target_language=target,
             translations=translations,
             rendered=rendered,
+            retention=retention,
         )
 
 

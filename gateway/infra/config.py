@@ -324,6 +324,20 @@ class Settings(BaseSettings):
         description="Seconds between integrations of new audit entries into the tree, each "
         "with a new signed checkpoint.",
     )
+    retention_interval: float = Field(
+        default=3600,
+        ge=1,
+        le=86400,
+        description="Seconds between the checks whether today's retention run is due; one "
+        "instance a day runs it (erasing the signals whose time is up).",
+    )
+    retention_limit: int = Field(
+        default=10000,
+        ge=1,
+        le=1_000_000,
+        description="At most this many signals erased by one day's retention run; the rest "
+        "wait for the next day's.",
+    )
     checkpoint_republish: float = Field(
         default=3600,
         gt=0,

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from types import MappingProxyType
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -36,7 +36,8 @@ from gateway.contract import json_pointer
 from gateway.contract.partners import Partner
 from gateway.decide.decision import LABELS as DECISION_LABELS
 from gateway.decide.decision import DataClass, Decision, Outcome
-from gateway.decide.policy import Policy
+from gateway.decide.policy import Policy, RetentionTerms
+from gateway.decide.policy.retention import recipient_keeps_until
 from gateway.infra.i18n import N_, translate
 from gateway.minimise import RecipientView
 from gateway.minimise.classes import (
@@ -147,6 +148,8 @@ HEADINGS: Final[Mapping[str, str]] = MappingProxyType(
 
 RECEIVED: Final = N_("Received")
 TIME_ZONE: Final = N_("Time zone")
+KEEP_UNTIL: Final = N_("Keep until")
+KEEP_UNTIL_NOTE: Final = N_("retention rule {rule}: {days} days after receipt at the gateway")
 YES: Final = N_("yes")
 NO: Final = N_("no")
 PSEUDONYM_OF: Final = N_("{label} (pseudonym)")
@@ -427,12 +430,15 @@ def render(
     translations: Mapping[str, TranslatedText] | None = None,
     received_at: datetime | None = None,
     policy: Policy | None = None,
+    retention: RetentionTerms | None = None,
 ) -> RenderedDocument:
     """``view`` as ``recipient`` reads it, in its first language; see the module docstring.
 
     ``translations`` gives the translated text of free-text fields by JSON pointer;
     ``received_at`` (aware) is when the gateway accepted the signal; ``policy`` is the policy
-    ``decision`` was made under, to name the rule behind each class (:func:`class_rules`).
+    ``decision`` was made under, to name the rule behind each class (:func:`class_rules`);
+    ``retention``, the terms the signal is kept under, tells the recipient until when it may
+    keep its copy (with ``received_at``).
     """
     if view.recipient_id != recipient.id or decision.recipient_id != recipient.id:
         raise ValueError("the view, the recipient and the decision must be of one partner")
@@ -445,7 +451,7 @@ def render(
         view=view,
         rules=class_rules(view, decision, policy),
     )
-    return renderer.document(recipient, received_at)
+    return renderer.document(recipient, received_at, retention)
 
 
 def class_rules(
@@ -494,13 +500,17 @@ class _Renderer:
     def t(self, message: str, **params: object) -> str:
         return translate(message, self.language, **params)
 
-    def document(self, recipient: Partner, received_at: datetime | None) -> RenderedDocument:
+    def document(
+        self, recipient: Partner, received_at: datetime | None, retention: RetentionTerms | None
+    ) -> RenderedDocument:
         header = [RenderedField(None, self.t(TIME_ZONE), self.zone.key, provenance=None)]
         if received_at is not None:
             if received_at.utcoffset() is None:
                 raise ValueError("received_at must be an aware datetime")
             stamp = received_at.isoformat()
             header.insert(0, RenderedField(None, self.t(RECEIVED), self.moment(stamp), None, stamp))
+            if retention is not None:
+                header.append(self.keep_until(received_at, retention))
         return RenderedDocument(
             recipient_id=recipient.id,
             language=self.language,
@@ -713,6 +723,17 @@ class _Renderer:
             shown = format_decimal(value, format="#,##0.######", locale=self.locale)
             return shown, repr(value)
         return str(value), None
+
+    def keep_until(self, received_at: datetime, terms: RetentionTerms) -> RenderedField:
+        until = recipient_keeps_until(terms, received=received_at.astimezone(UTC).date())
+        return RenderedField(
+            None,
+            self.t(KEEP_UNTIL),
+            format_date(until, "long", locale=self.locale),
+            provenance=None,
+            code=until.isoformat(),
+            note=self.t(KEEP_UNTIL_NOTE, rule=terms.id, days=terms.recipient_days),
+        )
 
     def moment(self, stamp: str) -> str:
         local = datetime.fromisoformat(stamp).astimezone(self.zone)

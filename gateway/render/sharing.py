@@ -20,7 +20,7 @@ from datetime import datetime
 
 from gateway.contract.partners import Partner
 from gateway.decide.decision import Decision
-from gateway.decide.policy import Policy
+from gateway.decide.policy import Policy, RetentionTerms
 from gateway.minimise import RecipientView
 from gateway.render.renderer import (
     TIME_ZONES,
@@ -39,6 +39,7 @@ def rendering_key(
     translations: Mapping[str, TranslatedText] | None = None,
     received_at: datetime | None = None,
     policy: Policy | None = None,
+    retention: RetentionTerms | None = None,
 ) -> bytes:
     """A digest of everything :func:`render` reads from these arguments but the recipient's id."""
     inputs = {
@@ -54,6 +55,7 @@ def rendering_key(
         "translations": {p: t.as_json() for p, t in (translations or {}).items()},
         "rules": {str(c): list(ids) for c, ids in class_rules(view, decision, policy).items()},
         "received_at": None if received_at is None else received_at.isoformat(),
+        "retention": None if retention is None else [retention.id, retention.recipient_days],
     }
     encoded = json.dumps(inputs, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(encoded.encode()).digest()

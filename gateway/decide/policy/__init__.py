@@ -7,6 +7,8 @@
   semantics;
 - :mod:`~gateway.decide.policy.check`: :func:`check_policy`, rules that never fire or change
   nothing;
+- :mod:`~gateway.decide.policy.retention`: which retention terms a signal is kept under, and
+  retention rules missing or contradicting each other;
 - :mod:`~gateway.decide.policy.attributes`, :mod:`~gateway.decide.policy.combine`,
   :mod:`~gateway.decide.policy.compiled`, :mod:`~gateway.decide.policy.lines`: how, behind the
   scenes.
@@ -14,15 +16,18 @@
 The reference policy is ``deploy/policy/euregio.toml``.
 """
 
-from gateway.decide.policy.check import Finding, check_policy
+from gateway.decide.policy.check import check_policy
 from gateway.decide.policy.compiled import Policy
 from gateway.decide.policy.engine import decide, decide_exchange
+from gateway.decide.policy.findings import Finding
 from gateway.decide.policy.load import PolicyError, PolicyProblem, load_policy, parse_policy
 from gateway.decide.policy.model import (
     EVERY_CLASS,
     DefaultRule,
     Match,
     Outcomes,
+    Retention,
+    RetentionTerms,
     Rule,
     Texts,
     allowed_outcomes,
@@ -37,6 +42,8 @@ __all__ = [
     "Policy",
     "PolicyError",
     "PolicyProblem",
+    "Retention",
+    "RetentionTerms",
     "Rule",
     "Texts",
     "allowed_outcomes",

@@ -16,7 +16,7 @@ from typing import Final
 from gateway.contract import codelists
 from gateway.contract.partners import AGENCY_TYPES, COUNTRIES
 from gateway.decide.decision import Exchange
-from gateway.decide.policy.model import Match
+from gateway.decide.policy.model import Match, RetentionMatch
 
 Value = str | bool | None
 """An attribute's value: a code, ``True``/``False`` for ``special_category``, or ``None``
@@ -94,7 +94,7 @@ def values_of(exchange: Exchange) -> tuple[Value, ...]:
     )
 
 
-def accepted(match: Match, attribute: str) -> frozenset[Value] | None:
+def accepted(match: Match | RetentionMatch, attribute: str) -> frozenset[Value] | None:
     """The values of ``attribute`` that ``match`` accepts, or None when it sets no condition."""
     given: str | bool | tuple[str, ...] | None = getattr(match, attribute)
     if given is None:

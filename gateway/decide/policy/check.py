@@ -21,12 +21,14 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import product
-from typing import Final, Literal
+from typing import Final
 
 from gateway.decide.policy.attributes import ATTRIBUTES, CARE_PREFIX, Value, domains
 from gateway.decide.policy.combine import SILENT, Ranks, finish, members, strictest
 from gateway.decide.policy.compiled import Compiled, Policy
+from gateway.decide.policy.findings import Finding
 from gateway.decide.policy.model import Rule
+from gateway.decide.policy.retention import check_retention
 
 _INDEPENDENT: Final = (
     "sender_agency_type",
@@ -36,18 +38,6 @@ _INDEPENDENT: Final = (
     "handling_code",
     "forwards_handling_code",
 )
-
-
-@dataclass(frozen=True)
-class Finding:
-    """Something about one rule that a compliance officer should look at."""
-
-    severity: Literal["error", "warning"]
-    rule_id: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.severity}: rule {self.rule_id}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -66,11 +56,13 @@ class _Space:
 
 
 def check_policy(policy: Policy) -> list[Finding]:
-    """Errors (rules that never fire) and warnings (rules that never change a decision)."""
+    """Errors (rules that never fire; retention rules missing or contradicting each other) and
+    warnings (rules that never change a decision)."""
     space = _survey(policy.compiled)
     findings: list[Finding] = []
     for index, rule in enumerate(policy.rules):
         findings.extend(_findings(index, rule, space))
+    findings.extend(check_retention(policy.retention))
     return findings
 
 

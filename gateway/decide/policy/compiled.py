@@ -19,7 +19,7 @@ from typing import Final
 from gateway.decide.decision import FiredRule
 from gateway.decide.policy.attributes import ATTRIBUTES, Value, accepted, domains
 from gateway.decide.policy.combine import Effect, Resolution, combine, members
-from gateway.decide.policy.model import DefaultRule, Match, PolicyDocument, Rule
+from gateway.decide.policy.model import DefaultRule, Match, PolicyDocument, Retention, Rule
 
 _REMEMBERED: Final = 65536
 """Sets of fired rules whose decision is kept; real policies produce a few hundred."""
@@ -68,6 +68,8 @@ class Policy:
     default: DefaultRule
     compiled: Compiled = field(repr=False, compare=False)
     source: str = "<policy>"
+    retention: Retention | None = None
+    """How long content is kept (:mod:`gateway.decide.policy.retention`); None: no terms."""
 
 
 def fired_rule(rule: Rule | DefaultRule) -> FiredRule:
@@ -85,7 +87,7 @@ def compile_policy(document: PolicyDocument, *, digest: str, source: str) -> Pol
         Effect(rule.verdict, rule.outcomes.per_class(), fired_rule(rule)) for rule in rules
     )
     compiled = Compiled(size, start, columns, effects, fired_rule(document.default))
-    return Policy(digest, rules, document.default, compiled, source)
+    return Policy(digest, rules, document.default, compiled, source, document.retention)
 
 
 def _column(rules: Sequence[Rule], attribute: str) -> Mapping[Value, int]:

@@ -227,6 +227,59 @@ class DefaultRule(BaseModel):
     legal_basis: Texts
 
 
+class RetentionMatch(BaseModel):
+    """Which signals a retention rule is for: every attribute given must hold."""
+
+    model_config = _CONFIG
+
+    category: CategoryPatterns | None = None
+    purpose: Purposes | None = None
+    handling_code: HandlingCodes | None = None
+
+
+Days = Annotated[int, Field(strict=True, ge=1, le=36525)]
+
+
+class RetentionTerms(BaseModel):
+    """How long a signal's content is kept, and by whom, in days.
+
+    ``keep_days``: at the gateway after the signal's last delivery; ``review_days``: at the
+    gateway after intake while no copy was delivered (copies held for review, or denied
+    everywhere), after which it is erased; ``recipient_days``: by a recipient after it
+    received its copy (told in the message); ``acknowledged_days``: an envelope its recipient
+    acknowledged, kept for re-delivery on request.
+    """
+
+    model_config = _CONFIG
+
+    id: RuleId
+    title: NonBlank
+    keep_days: Days
+    review_days: Days
+    recipient_days: Days
+    acknowledged_days: Days = 7
+    legal_basis: Texts
+
+    def periods(self) -> tuple[int, int, int, int]:
+        return (self.keep_days, self.review_days, self.recipient_days, self.acknowledged_days)
+
+
+class RetentionRule(RetentionTerms):
+    """Terms for the signals its ``match`` holds for."""
+
+    match: RetentionMatch
+
+
+class Retention(BaseModel):
+    """``[retention]``: the terms by category, purpose and handling code; ``default`` for the
+    signals no rule is for (without it, every signal must have a rule)."""
+
+    model_config = _CONFIG
+
+    default: RetentionTerms | None = None
+    rule: tuple[RetentionRule, ...] = ()
+
+
 class PolicyDocument(BaseModel):
     """The whole file."""
 
@@ -235,3 +288,4 @@ class PolicyDocument(BaseModel):
     version: Literal[1]
     default: DefaultRule
     rule: tuple[Rule, ...] = ()
+    retention: Retention | None = None

@@ -23,6 +23,7 @@ from gateway.edges.cli import (
     partner_kit,
     policy,
     requests,
+    retention,
     review,
     schema,
     send,
@@ -61,6 +62,7 @@ COMMAND_GROUPS = (
     witness,
     doctor,
     upkeep,
+    retention,
     store_move,
     key_lifecycle,
 )

@@ -14,7 +14,8 @@ from typing import Final
 
 from gateway.decide import sharing
 from gateway.decide.decision import LABELS, DataClass, Decision, Verdict
-from gateway.decide.policy import PolicyError, check_policy, parse_policy
+from gateway.decide.policy import PolicyError, RetentionTerms, check_policy, parse_policy
+from gateway.decide.policy.retention import described, terms_for
 from gateway.edges.cli.common import (
     Subparsers,
     add_data_dir,
@@ -53,6 +54,13 @@ IN_FORCE: Final = N_("policy in force: sha256 {digest} ({rules} rules)")
 SHOWN_FILE: Final = N_("file")
 SHOWN_IN_FORCE: Final = N_("in force")
 NONE_IN_FORCE: Final = N_("none yet (the gateway adopts the file when it starts)")
+RETENTION_RULE: Final = N_("retention rule {id}: {title}")
+RETENTION_TERMS: Final = N_(
+    "  kept at the gateway {keep} days after the last delivery, {review} days while no copy "
+    "is delivered; a recipient may keep its copy {recipient} days; an acknowledged envelope "
+    "is kept {acknowledged} days"
+)
+NO_RETENTION: Final = N_("no retention terms: the content is kept until it is erased by hand")
 
 
 def register(commands: Subparsers) -> None:
@@ -154,10 +162,14 @@ async def run_explain(args: argparse.Namespace) -> int:
             print(json.dumps(document, indent=2, ensure_ascii=False))
             return 1
     views = recipient_views(checked, data) if args.views else {}
+    retention = (
+        None if policy.retention is None else terms_for(policy.retention, described(checked.signal))
+    )
     if args.json:
         output: dict[str, object] = {
             "policy_sha256": policy.digest,
             "decisions": [d.as_json() for d in checked.decisions],
+            "retention": None if retention is None else retention.model_dump(mode="json"),
         }
         if args.views:
             output["views"] = views
@@ -183,7 +195,27 @@ async def run_explain(args: argparse.Namespace) -> int:
             print(json.dumps(views[decision.recipient_id], indent=2, ensure_ascii=False))
     if not checked.decisions:
         print(translate(NO_RECIPIENTS, language))
+    print()
+    _print_retention(retention, language)
     return 0
+
+
+def _print_retention(terms: RetentionTerms | None, language: str) -> None:
+    if terms is None:
+        print(translate(NO_RETENTION, language))
+        return
+    print(translate(RETENTION_RULE, language, id=terms.id, title=terms.title))
+    print(
+        translate(
+            RETENTION_TERMS,
+            language,
+            keep=terms.keep_days,
+            review=terms.review_days,
+            recipient=terms.recipient_days,
+            acknowledged=terms.acknowledged_days,
+        )
+    )
+    print(f"    {terms.legal_basis.by_language()[language]}")
 
 
 def recipient_views(checked: Checked, data: DataDir) -> dict[str, object]:

@@ -31,6 +31,9 @@ RULES: Final = N_("rules {rules}")
 WAITING_AT: Final = N_("waiting at the {desk} liaison desk since {since}: {reasons}")
 RELEASED_BY: Final = N_("released by the {desk} liaison desk, {at}")
 REJECTED_BY: Final = N_("rejected by the {desk} liaison desk, {at}")
+ERASED_WAITING: Final = N_(
+    "erased under its retention terms while it waited at the {desk} liaison desk (since {since})"
+)
 SENT_UNREVIEWED: Final = N_("version {version} went out before review, marked unreviewed")
 QUEUED: Final = N_("queued {at}")
 SEALED: Final = N_("sealed {at}")
@@ -44,7 +47,12 @@ REQUEST_ANSWERED: Final = N_("answered {at}")
 REFUSED: Final = N_("refused ({status}): {title}: {detail}")
 Shown = Callable[[str], str]
 """A time the gateway wrote, as the user reads it."""
-REVIEW_LINES: Final = {"pending": WAITING_AT, "released": RELEASED_BY, "rejected": REJECTED_BY}
+REVIEW_LINES: Final = {
+    "pending": WAITING_AT,
+    "released": RELEASED_BY,
+    "rejected": REJECTED_BY,
+    "erased": ERASED_WAITING,
+}
 COPY_LINES: Final = (
     ("queued_at", QUEUED),
     ("sealed_at", SEALED),

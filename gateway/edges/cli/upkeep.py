@@ -6,15 +6,18 @@ from __future__ import annotations
 import argparse
 import base64
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Final
 
 from gateway.edges.cli.common import (
     Subparsers,
     add_action,
+    add_data_dir,
     cli_actor,
     open_store,
     output_language,
+    print_table,
     settings,
     store_maintenance,
 )
@@ -26,6 +29,7 @@ from gateway.infra.datafiles import load_master_key, require_data_dir
 from gateway.infra.errors import RegistryError
 from gateway.infra.i18n import LANGUAGES, N_, translate
 from gateway.infra.vault import VaultError
+from gateway.registry.backup.archive import read_manifest
 from gateway.registry.backup.making import Configuration, make_backup
 from gateway.registry.backup.manifest import Manifest
 from gateway.registry.backup.restoring import (
@@ -78,6 +82,9 @@ COMPARED: Final = N_("Not older than the audit log of {source}.")
 CONFIGURATION: Final = N_(
     "The backed-up deployment's configuration is in {path}: check its paths before using it."
 )
+OUT_NEEDED: Final = N_("give --out FILE, the archive to write")
+BACKUP_HEADERS: Final = (N_("backup"), N_("made at"), N_("destroy after"))
+NO_SHREDDING_SINCE: Final = N_("nothing erased since")
 MIGRATED: Final = N_("Store schema brought from version {before} to version {after}.")
 UP_TO_DATE: Final = N_("Store schema at version {after} already; nothing to do.")
 
@@ -89,7 +96,14 @@ def register(commands: Subparsers) -> None:
         N_("back up the store, keys and configuration while serving"),
         run_backup,
     )
-    backup.add_argument("--out", type=Path, required=True, metavar="FILE", help=N_("the archive"))
+    backup.add_argument("--out", type=Path, metavar="FILE", help=N_("the archive"))
+    listing = backup.add_subparsers(dest="backup_command", metavar="ACTION")
+    listed = listing.add_parser(
+        "list", help=N_("backups and the day after which each must be destroyed")
+    )
+    add_data_dir(listed)
+    listed.add_argument("archives", type=Path, nargs="+", metavar="FILE")
+    listed.set_defaults(handler=run_backup_list)
 
     restore = commands.add_parser(
         "restore", help=N_("restore a backup into a new data directory, never over a newer log")
@@ -155,6 +169,8 @@ def register(commands: Subparsers) -> None:
 
 async def run_backup(args: argparse.Namespace) -> int:
     language = output_language(args)
+    if args.out is None:
+        raise RegistryError(OUT_NEEDED)
     config = settings(args)
     data = require_data_dir(DataDir(config.data_dir))
     try:
@@ -247,3 +263,26 @@ def _summary(manifest: Manifest) -> dict[str, object]:
         "tree_size": manifest.log.tree_size,
         "root": base64.b64encode(root).decode() if root else "-",
     }
+
+
+async def run_backup_list(args: argparse.Namespace) -> int:
+    """Each backup, when it was made, and the day after which it must be destroyed: the first
+    day the gateway erased a signal the backup holds (a backup keeps what was shredded)."""
+    language = output_language(args)
+    rows: list[tuple[object, ...]] = []
+    async with open_store(args) as store:
+        for archive in args.archives:
+            manifest = read_manifest(archive)
+            made = datetime.fromisoformat(manifest.made_at)
+            erased = await store.first_erasure_after(made)
+            rows.append(
+                (
+                    archive,
+                    manifest.made_at,
+                    erased.date().isoformat()
+                    if erased is not None
+                    else translate(NO_SHREDDING_SINCE, language),
+                )
+            )
+    print_table(tuple(translate(header, language) for header in BACKUP_HEADERS), rows)
+    return 0

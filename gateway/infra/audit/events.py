@@ -65,6 +65,69 @@ class SignalRefused(AuditEvent):
     codes: tuple[str, ...] = datum("the codes of the problems found, each once")
 
 
+class SignalErased(AuditEvent):
+    """A signal's time was up under the retention terms: its sealed body (with the only
+    wrapped copy of its data key) and every derived copy of its content were erased; its rows,
+    and this log's entries about it, stay."""
+
+    kind = EventKind.SIGNAL_ERASED
+    withheld = CONTENT + " (it no longer exists anywhere at the gateway)"
+    by: Ref = acted_by(
+        RefKind.GATEWAY,
+        ADMIN,
+        doc="the gateway's daily retention run, or `euregate retention run`",
+        default=GATEWAY,
+    )
+    signal_id: str = datum("the erased signal's id", subject=RefKind.SIGNAL)
+    rule: str = datum("the id of the retention rule (or default) whose time was up")
+    policy_sha256: str = datum("SHA-256 of the sharing policy that holds the rule")
+    due: str = datum("the day the terms put the erasure on (YYYY-MM-DD, UTC)")
+    envelopes: int = datum("how many sealed envelopes the gateway still held were deleted")
+    review_items: int = datum("how many review items had their texts erased")
+    subject_keys: int = datum("how many data-subject index entries were removed")
+
+
+class EnvelopesErased(AuditEvent):
+    """Envelopes their recipients acknowledged (or took by webhook) were kept for re-delivery
+    as long as the retention terms say, and their content was then erased; their rows, and
+    the entries of their sealing, fetching and acknowledgement, stay."""
+
+    kind = EventKind.ENVELOPES_ERASED
+    withheld = "what the envelopes held"
+    by: Ref = acted_by(
+        RefKind.GATEWAY,
+        ADMIN,
+        doc="the gateway's daily retention run, or `euregate retention run`",
+        default=GATEWAY,
+    )
+    envelopes: tuple[str, ...] = datum("the erased envelopes, by id")
+    policy_sha256: str = datum("SHA-256 of the sharing policy whose terms applied")
+
+
+class SignalHeld(AuditEvent):
+    """Compliance staff put a signal on legal hold: it is not erased until the hold is
+    lifted, whatever its retention terms say."""
+
+    kind = EventKind.SIGNAL_HELD
+    withheld = "the hold's reason, which is kept with the hold, never in the log"
+    by: Ref = acted_by(
+        *ADMINISTRATORS, doc="compliance staff, or an administrator at the command line"
+    )
+    signal_id: str = datum("the signal held", subject=RefKind.SIGNAL)
+    review_on: str = datum("the day the hold is to be reviewed (YYYY-MM-DD)")
+
+
+class SignalHoldLifted(AuditEvent):
+    """A legal hold was lifted: the signal's retention terms apply again."""
+
+    kind = EventKind.SIGNAL_HOLD_LIFTED
+    withheld = "the hold's reason"
+    by: Ref = acted_by(
+        *ADMINISTRATORS, doc="compliance staff, or an administrator at the command line"
+    )
+    signal_id: str = datum("the signal no longer held", subject=RefKind.SIGNAL)
+
+
 class PolicyExplained(AuditEvent):
     """A partner asked what the policy would decide for a signal; nothing was kept."""
 
@@ -732,6 +795,10 @@ EVENTS: Final[Mapping[EventKind, type[AuditEvent]]] = {
     for cls in (
         SignalAccepted,
         SignalRefused,
+        SignalErased,
+        EnvelopesErased,
+        SignalHeld,
+        SignalHoldLifted,
         AuthenticationRefused,
         PartnerAdded,
         PartnerStateChanged,

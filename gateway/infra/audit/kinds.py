@@ -8,6 +8,10 @@ from enum import StrEnum
 class EventKind(StrEnum):
     SIGNAL_ACCEPTED = "signal.accepted"
     SIGNAL_REFUSED = "signal.refused"
+    SIGNAL_ERASED = "signal.erased"
+    ENVELOPES_ERASED = "envelopes.erased"
+    SIGNAL_HELD = "signal.held"
+    SIGNAL_HOLD_LIFTED = "signal.hold_lifted"
     AUTHENTICATION_REFUSED = "authentication.refused"
     PARTNER_ADDED = "partner.added"
     PARTNER_STATE_CHANGED = "partner.state_changed"

@@ -20,6 +20,7 @@ from gateway.store.interface.policies import PolicyStore
 from gateway.store.interface.proposals import StaffProposalStore
 from gateway.store.interface.registry import RegistryStore
 from gateway.store.interface.requests import RequestStore
+from gateway.store.interface.retention import RetentionStore
 from gateway.store.interface.review import ReviewStore
 from gateway.store.interface.sessions import StaffSessionStore
 from gateway.store.interface.signals import SignalStore
@@ -57,6 +58,7 @@ class Store(
     WitnessStore,
     OperationsStore,
     AtRestStore,
+    RetentionStore,
     Protocol,
 ):
     """Everything Euregate keeps, behind awaited methods that take and return records. Start

@@ -146,11 +146,12 @@ class DeliveryStore(Protocol):
         ...
 
     async def envelope(self, envelope_id: str) -> InboxEnvelope | None:
-        """One envelope, acknowledged or not."""
+        """One envelope, acknowledged or not; None once its content was erased."""
         ...
 
     async def envelopes_of_signal(self, signal_id: str) -> list[InboxEnvelope]:
-        """Every envelope sealed of a signal, in the order they were kept."""
+        """Every envelope sealed of a signal, in the order they were kept; not those whose
+        content was erased (:mod:`gateway.store.interface.retention`)."""
         ...
 
     async def record_fetch(self, envelope_ids: Sequence[str], event: AuditEvent) -> None:

@@ -33,6 +33,8 @@ class ReviewState(StrEnum):
     PENDING = "pending"
     RELEASED = "released"
     REJECTED = "rejected"
+    ERASED = "erased"
+    """Its signal's time was up while it waited: no officer decided it, and its texts are gone."""
 
 
 @dataclass(frozen=True)

@@ -130,7 +130,7 @@ class SignalStore(Protocol):
         ...
 
     async def sealed_body(self, signal_id: str) -> bytes | None:
-        """The signal's content as kept: sealed under its own data key."""
+        """The signal's content as kept: sealed under its own data key; None once erased."""
         ...
 
     async def forwarded(self, signal_id: str, by: str) -> Forwarded | None:

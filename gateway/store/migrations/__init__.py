@@ -46,6 +46,7 @@ MIGRATIONS: Final = (
     Migration(15, sqlite_steps.add_sender_positions, postgres_ddl.VERSION_15),
     Migration(16, sqlite_steps.add_copy_claims),
     Migration(17, sqlite_steps.add_translation_jobs, postgres_ddl.VERSION_17),
+    Migration(18, sqlite_steps.add_retention, postgres_ddl.VERSION_18),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
 

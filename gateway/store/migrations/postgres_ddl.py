@@ -410,3 +410,16 @@ VERSION_17: Final = (
 )
 """Version 17: the texts sent to eTranslation and waiting for, or holding, its answer
 (:func:`gateway.store.migrations.sqlite_steps.add_translation_jobs`)."""
+
+VERSION_18: Final = (
+    "ALTER TABLE signals ADD COLUMN erased_at timestamptz",
+    "ALTER TABLE signals ADD COLUMN erased_rule text",
+    "ALTER TABLE envelopes ADD COLUMN erased_at timestamptz",
+    "CREATE TABLE legal_holds ("
+    " signal_id text PRIMARY KEY REFERENCES signals (id),"
+    " reason text NOT NULL,"
+    " review_on date NOT NULL,"
+    " placed_by text NOT NULL,"
+    " placed_at timestamptz NOT NULL)",
+)
+"""Version 18: retention (:func:`gateway.store.migrations.sqlite_steps.add_retention`)."""

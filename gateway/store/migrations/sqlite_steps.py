@@ -603,3 +603,20 @@ def add_translation_jobs(db: sqlite_utils.Database) -> None:
         " answered_at TEXT)"
     )
     db.execute("CREATE INDEX translation_jobs_created ON translation_jobs (created_at)")
+
+
+def add_retention(db: sqlite_utils.Database) -> None:
+    """Version 18: retention. When a signal's content was erased and under which rule
+    (``signals.erased_at``, ``erased_rule``; its sealed body is then empty), when an envelope's
+    was (``envelopes.erased_at``), and the signals on legal hold, which are not erased."""
+    db.execute("ALTER TABLE signals ADD COLUMN erased_at TEXT")
+    db.execute("ALTER TABLE signals ADD COLUMN erased_rule TEXT")
+    db.execute("ALTER TABLE envelopes ADD COLUMN erased_at TEXT")
+    db.execute(
+        "CREATE TABLE legal_holds ("
+        " signal_id TEXT PRIMARY KEY REFERENCES signals(id),"
+        " reason TEXT NOT NULL,"
+        " review_on TEXT NOT NULL,"
+        " placed_by TEXT NOT NULL,"
+        " placed_at TEXT NOT NULL)"
+    )

@@ -70,6 +70,7 @@ from gateway.store.postgres.policies import PostgresPolicies
 from gateway.store.postgres.proposals import PostgresProposals
 from gateway.store.postgres.registry import PostgresRegistry
 from gateway.store.postgres.requests import PostgresRequests
+from gateway.store.postgres.retention import PostgresRetention
 from gateway.store.postgres.review import PostgresReview
 from gateway.store.postgres.sessions import PostgresSessions
 from gateway.store.postgres.signals import PostgresSignals
@@ -116,6 +117,7 @@ class PostgresStore(
     PostgresMemory,
     PostgresOperations,
     PostgresAtRest,
+    PostgresRetention,
     PostgresNotices,
     Store,
 ):

@@ -22,7 +22,7 @@ class PostgresAtRest(Database, AtRestStore):
         async def read(conn: Connection) -> list[SealedValue]:
             cursor = await conn.execute(
                 f'SELECT {key}, {value} FROM {table} WHERE {key} > %s COLLATE "C" '
-                f"AND {value} IS NOT NULL AND substring({value} from 5 for 4) <> %s "
+                f"AND octet_length({value}) > 0 AND substring({value} from 5 for 4) <> %s "
                 f'ORDER BY {key} COLLATE "C" LIMIT %s',
                 (after, version_bytes(not_version), limit),
             )
@@ -50,7 +50,7 @@ class PostgresAtRest(Database, AtRestStore):
         async def read(conn: Connection) -> int:
             cursor = await conn.execute(
                 f"SELECT count(*) FROM {table} "
-                f"WHERE {value} IS NOT NULL AND substring({value} from 5 for 4) <> %s",
+                f"WHERE octet_length({value}) > 0 AND substring({value} from 5 for 4) <> %s",
                 (version_bytes(not_version),),
             )
             row = await cursor.fetchone()

@@ -154,7 +154,7 @@ class PostgresDelivery(Claims):
         async def read(conn: Connection) -> list[InboxEnvelope]:
             cursor = await conn.execute(
                 f"{_ENVELOPES}WHERE e.recipient_id = %s AND e.position > %s "
-                "AND e.acked_at IS NULL ORDER BY e.position LIMIT %s",
+                "AND e.acked_at IS NULL AND e.erased_at IS NULL ORDER BY e.position LIMIT %s",
                 (recipient_id, after, limit),
             )
             return [_envelope(row) for row in await cursor.fetchall()]
@@ -163,7 +163,9 @@ class PostgresDelivery(Claims):
 
     async def envelope(self, envelope_id: str) -> InboxEnvelope | None:
         async def read(conn: Connection) -> InboxEnvelope | None:
-            cursor = await conn.execute(f"{_ENVELOPES}WHERE e.id = %s", (envelope_id,))
+            cursor = await conn.execute(
+                f"{_ENVELOPES}WHERE e.id = %s AND e.erased_at IS NULL", (envelope_id,)
+            )
             row = await cursor.fetchone()
             return None if row is None else _envelope(row)
 
@@ -172,7 +174,8 @@ class PostgresDelivery(Claims):
     async def envelopes_of_signal(self, signal_id: str) -> list[InboxEnvelope]:
         async def read(conn: Connection) -> list[InboxEnvelope]:
             cursor = await conn.execute(
-                f"{_ENVELOPES}WHERE e.signal_id = %s ORDER BY e.seq", (signal_id,)
+                f"{_ENVELOPES}WHERE e.signal_id = %s AND e.erased_at IS NULL ORDER BY e.seq",
+                (signal_id,),
             )
             return [_envelope(row) for row in await cursor.fetchall()]
 

@@ -105,7 +105,7 @@ class PostgresSignals(Database, SignalStore):
     async def sealed_body(self, signal_id: str) -> bytes | None:
         async def read(conn: Connection) -> bytes | None:
             cursor = await conn.execute(
-                "SELECT sealed_body FROM signals WHERE id = %s", (signal_id,)
+                "SELECT sealed_body FROM signals WHERE id = %s AND erased_at IS NULL", (signal_id,)
             )
             row = await cursor.fetchone()
             return None if row is None else bytes(row[0])

@@ -22,7 +22,7 @@ class SqliteAtRest(Database, AtRestStore):
         def read(conn: sqlite3.Connection) -> list[SealedValue]:
             rows = conn.execute(
                 f"SELECT {key}, {value} FROM {table} "
-                f"WHERE {key} > ? AND {value} IS NOT NULL AND substr({value}, 5, 4) <> ? "
+                f"WHERE {key} > ? AND length({value}) > 0 AND substr({value}, 5, 4) <> ? "
                 f"ORDER BY {key} LIMIT ?",
                 (after, version_bytes(not_version), limit),
             ).fetchall()
@@ -49,7 +49,7 @@ class SqliteAtRest(Database, AtRestStore):
         def read(conn: sqlite3.Connection) -> int:
             row = conn.execute(
                 f"SELECT count(*) FROM {table} "
-                f"WHERE {value} IS NOT NULL AND substr({value}, 5, 4) <> ?",
+                f"WHERE length({value}) > 0 AND substr({value}, 5, 4) <> ?",
                 (version_bytes(not_version),),
             ).fetchone()
             return int(row[0])

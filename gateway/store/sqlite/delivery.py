@@ -207,6 +207,7 @@ class SqliteDelivery(Database, DeliveryStore):
             rows = conn.execute(
                 f"SELECT {_ENVELOPE_COLUMNS} FROM envelopes e JOIN copies c ON c.id = e.copy_id "
                 "WHERE e.recipient_id = ? AND e.position > ? AND e.acked_at IS NULL "
+                "AND e.erased_at IS NULL "
                 "ORDER BY e.position LIMIT ?",
                 (recipient_id, after, limit),
             ).fetchall()
@@ -218,7 +219,7 @@ class SqliteDelivery(Database, DeliveryStore):
         def read(conn: sqlite3.Connection) -> InboxEnvelope | None:
             row = conn.execute(
                 f"SELECT {_ENVELOPE_COLUMNS} FROM envelopes e JOIN copies c ON c.id = e.copy_id "
-                "WHERE e.id = ?",
+                "WHERE e.id = ? AND e.erased_at IS NULL",
                 (envelope_id,),
             ).fetchone()
             return None if row is None else _envelope(row)
@@ -229,7 +230,7 @@ class SqliteDelivery(Database, DeliveryStore):
         def read(conn: sqlite3.Connection) -> list[InboxEnvelope]:
             rows = conn.execute(
                 f"SELECT {_ENVELOPE_COLUMNS} FROM envelopes e JOIN copies c ON c.id = e.copy_id "
-                "WHERE e.signal_id = ? ORDER BY e.seq",
+                "WHERE e.signal_id = ? AND e.erased_at IS NULL ORDER BY e.seq",
                 (signal_id,),
             ).fetchall()
             return [_envelope(row) for row in rows]

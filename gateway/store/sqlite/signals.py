@@ -108,7 +108,7 @@ class SqliteSignals(Database, SignalStore):
     async def sealed_body(self, signal_id: str) -> bytes | None:
         def read(conn: sqlite3.Connection) -> bytes | None:
             row = conn.execute(
-                "SELECT sealed_body FROM signals WHERE id = ?", (signal_id,)
+                "SELECT sealed_body FROM signals WHERE id = ? AND erased_at IS NULL", (signal_id,)
             ).fetchone()
             return None if row is None else bytes(row[0])
 

@@ -1,0 +1,221 @@
+"""Erasing signals whose time is up under the policy's retention terms (crypto-shredding).
+
+A signal's body is sealed under a data key of its own, and the only wrapped copy of that key
+is kept with the body (:mod:`gateway.infra.vault`): erasing the body destroys the key, so no
+one, an administrator with the master key included, can read the signal again, nor from a
+backup made afterwards. Every copy derived from it goes too: the sealed envelopes the gateway
+still keeps, its review items' texts, its entries in the data-subject index
+(:mod:`gateway.store.interface.retention`). The audit log keeps its entries, which hold no
+content, and records ``signal.erased`` with the rule.
+
+An envelope its recipient acknowledged (or its webhook took with a 2xx) is kept for
+re-delivery on request only for its terms' ``acknowledged_days``; then its content goes too,
+with one ``envelopes.erased`` entry a batch.
+
+:func:`due_for_erasure` and :func:`settled_due` are the rules, pure; :func:`run_retention`
+walks the kept signals and acknowledged envelopes in batches and erases those due (or, dry,
+only lists them); :class:`DailyRetention` runs it once a day inside ``serve``, on the one
+instance that claims the day.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Final
+
+from gateway.decide.policy import Policy, Retention
+from gateway.decide.policy.retention import Described, erase_on, terms_for
+from gateway.decide.sharing import PolicyInForce
+from gateway.infra.audit import events, refs
+from gateway.infra.audit.refs import Ref
+from gateway.infra.clock import Clock
+from gateway.infra.errors import StorageUnavailable
+from gateway.infra.logs import get_logger
+from gateway.store import Store
+from gateway.store.interface.retention import Erased, KeptSignal, SettledEnvelope
+
+BATCH: Final = 500
+"""Signals read at a time."""
+
+log = get_logger("euregate.retention")
+
+
+@dataclass(frozen=True)
+class Due:
+    """A signal whose content is to be erased, under which rule, since which day."""
+
+    signal_id: str
+    rule: str
+    due: date
+
+
+@dataclass(frozen=True)
+class RetentionRun:
+    """What one run examined, found due and (unless dry) erased: signals, and acknowledged
+    envelopes kept past their terms (``settled``, by id; ``settled_erased``, how many went)."""
+
+    examined: int
+    due: tuple[Due, ...]
+    erased: tuple[Erased, ...]
+    dry_run: bool
+    settled: tuple[str, ...] = ()
+    settled_erased: int = 0
+
+    @property
+    def envelopes(self) -> int:
+        return sum(e.envelopes for e in self.erased)
+
+    @property
+    def review_items(self) -> int:
+        return sum(e.review_items for e in self.erased)
+
+    @property
+    def subject_keys(self) -> int:
+        return sum(e.subject_keys for e in self.erased)
+
+
+def _day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()
+
+
+def due_for_erasure(kept: KeptSignal, retention: Retention, *, today: date) -> Due | None:
+    """``kept`` with its rule and day if that day is ``today`` or before; None if not yet, or
+    if no terms apply (a policy that checks clean gives every signal terms)."""
+    described = Described(kept.category, kept.purpose, kept.handling_code)
+    terms = terms_for(retention, described)
+    if terms is None:
+        return None
+    last = None if kept.last_delivery is None else _day(kept.last_delivery)
+    day = erase_on(terms, received=_day(kept.received_at), last_delivery=last)
+    return Due(kept.signal_id, terms.id, day) if day <= today else None
+
+
+async def run_retention(
+    store: Store,
+    policy: Policy,
+    *,
+    today: date,
+    dry_run: bool = False,
+    limit: int | None = None,
+    actor: Ref = refs.GATEWAY,
+    progress: Callable[[int], None] | None = None,
+) -> RetentionRun:
+    """Erase (with ``dry_run``, only list) the signals due by ``today`` under ``policy``'s
+    terms, at most ``limit``; ``progress`` hears how many signals were examined so far."""
+    retention = policy.retention
+    found: list[Due] = []
+    erased: list[Erased] = []
+    examined = 0
+    after = ""
+    while retention is not None and (limit is None or len(found) < limit):
+        batch = await store.kept_signals(after=after, limit=BATCH)
+        if not batch:
+            break
+        for kept in batch:
+            due = due_for_erasure(kept, retention, today=today)
+            if due is None or (limit is not None and len(found) >= limit):
+                continue
+            found.append(due)
+            if not dry_run:
+                done = await _erase(store, due, policy.digest, actor)
+                if done is not None:
+                    erased.append(done)
+        examined += len(batch)
+        after = batch[-1].signal_id
+        if progress is not None:
+            progress(examined)
+    settled, settled_erased = (
+        ([], 0)
+        if retention is None
+        else await _settle(store, retention, policy.digest, today, dry_run=dry_run, actor=actor)
+    )
+    if erased or settled_erased:
+        await store.purge_old_versions()
+    return RetentionRun(
+        examined, tuple(found), tuple(erased), dry_run, tuple(settled), settled_erased
+    )
+
+
+def settled_due(envelope: SettledEnvelope, retention: Retention, *, today: date) -> bool:
+    """Whether an acknowledged envelope's re-delivery days are over by ``today``."""
+    described = Described(envelope.category, envelope.purpose, envelope.handling_code)
+    terms = terms_for(retention, described)
+    if terms is None:
+        return False
+    return _day(envelope.acked_at) + timedelta(days=terms.acknowledged_days) <= today
+
+
+async def _settle(
+    store: Store, retention: Retention, digest: str, today: date, *, dry_run: bool, actor: Ref
+) -> tuple[list[str], int]:
+    """The acknowledged envelopes due by ``today``, by id, and how many were erased."""
+    due: list[str] = []
+    erased = 0
+    after = 0
+    while batch := await store.settled_envelopes(after=after, limit=BATCH):
+        ids = [e.envelope_id for e in batch if settled_due(e, retention, today=today)]
+        due.extend(ids)
+        if ids and not dry_run:
+            event = events.EnvelopesErased(by=actor, envelopes=tuple(ids), policy_sha256=digest)
+            erased += await store.erase_envelopes(ids, event)
+        after = batch[-1].seq
+    return due, erased
+
+
+async def _erase(store: Store, due: Due, digest: str, actor: Ref) -> Erased | None:
+    def event(done: Erased) -> events.SignalErased:
+        return events.SignalErased(
+            by=actor,
+            signal_id=due.signal_id,
+            rule=due.rule,
+            policy_sha256=digest,
+            due=due.due.isoformat(),
+            envelopes=done.envelopes,
+            review_items=done.review_items,
+            subject_keys=done.subject_keys,
+        )
+
+    return await store.erase_signal(due.signal_id, rule=due.rule, event=event)
+
+
+class DailyRetention:
+    """Each ``interval`` seconds, whether today's run is due: the instance that claims the day
+    (:meth:`~gateway.store.interface.retention.RetentionStore.claim_retention_day`) runs it
+    with the policy in force, erasing at most ``limit`` signals."""
+
+    def __init__(
+        self, store: Store, policy: PolicyInForce, clock: Clock, *, interval: float, limit: int
+    ) -> None:
+        self._store = store
+        self._policy = policy
+        self._clock = clock
+        self._interval = interval
+        self._limit = limit
+
+    async def once(self) -> RetentionRun | None:
+        """Today's run if this instance claims it; None if another did, or it was done."""
+        today = _day(self._clock.now())
+        if not await self._store.claim_retention_day(today):
+            return None
+        done = await run_retention(self._store, self._policy.policy, today=today, limit=self._limit)
+        log.info(
+            "retention_run",
+            day=today.isoformat(),
+            examined=done.examined,
+            due=len(done.due),
+            erased=len(done.erased),
+        )
+        return done
+
+    async def run(self) -> None:
+        """Check every ``interval`` until cancelled. A store that cannot be reached is tried
+        again at the next check; a run cut short goes on with the next day's, which erases
+        everything due by then."""
+        while True:
+            with contextlib.suppress(StorageUnavailable):  # the store says so in the log
+                await self.once()
+            await asyncio.sleep(self._interval)

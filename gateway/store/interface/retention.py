@@ -1,0 +1,118 @@
+"""Retention as kept: which signals still hold content, and erasing one's content for good.
+
+Erasing keeps every row (the signal, its decisions, copies, envelopes, review items, and the
+audit log's entries) and removes what a signal says: its sealed body, which holds the only
+wrapped copy of its data key (:mod:`gateway.infra.vault`), the sealed envelopes still kept
+for it, its review items' texts, and its entries in the data-subject index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+from gateway.infra.audit import AuditEvent
+
+
+@dataclass(frozen=True)
+class KeptSignal:
+    """A signal whose content is still kept and not on hold, with what its terms go by."""
+
+    signal_id: str
+    category: str
+    purpose: str
+    handling_code: str
+    received_at: datetime
+    last_delivery: datetime | None
+    """When its last envelope was sealed for a recipient; None if none was."""
+
+
+@dataclass(frozen=True)
+class SettledEnvelope:
+    """An envelope its recipient acknowledged (or its webhook took with a 2xx), still kept,
+    with what its signal's terms go by."""
+
+    seq: int
+    envelope_id: str
+    category: str
+    purpose: str
+    handling_code: str
+    acked_at: datetime
+
+
+@dataclass(frozen=True)
+class LegalHold:
+    """A signal compliance staff put on hold: it is not erased until the hold is lifted.
+    ``review_on``: the day the hold is to be looked at again (it does not end by itself)."""
+
+    signal_id: str
+    reason: str
+    review_on: date
+    placed_by: str
+    placed_at: datetime
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What erasing one signal removed."""
+
+    signal_id: str
+    envelopes: int
+    review_items: int
+    subject_keys: int
+
+
+class RetentionStore(Protocol):
+    async def claim_retention_day(self, day: date) -> bool:
+        """Whether this caller runs the retention of ``day``: true for the first to ask of
+        each day later than the last claimed, false for every other (another instance has
+        it, or had it)."""
+        ...
+
+    async def count_kept(self) -> int:
+        """How many signals still hold content and are not on legal hold."""
+        ...
+
+    async def kept_signals(self, *, after: str, limit: int) -> list[KeptSignal]:
+        """Signals that still hold content and are not on legal hold, by id after ``after``
+        (``""`` from the first), at most ``limit``."""
+        ...
+
+    async def settled_envelopes(self, *, after: int, limit: int) -> list[SettledEnvelope]:
+        """Acknowledged envelopes whose content is still kept, of signals not on legal hold,
+        in the order they were kept after ``after`` (an envelope's ``seq``; 0 from the first),
+        at most ``limit``."""
+        ...
+
+    async def erase_envelopes(self, envelope_ids: Sequence[str], event: AuditEvent) -> int:
+        """Erase the content of the acknowledged ``envelope_ids`` (rows kept) and record
+        ``event``, in one transaction; how many were erased (nothing recorded if none)."""
+        ...
+
+    async def place_hold(self, hold: LegalHold, event: AuditEvent) -> bool:
+        """Put ``hold`` on its signal and record ``event``; false (nothing done) if the signal
+        is unknown, already erased or already on hold."""
+        ...
+
+    async def lift_hold(self, signal_id: str, event: AuditEvent) -> bool:
+        """Lift the hold on ``signal_id`` and record ``event``; false if it had none."""
+        ...
+
+    async def legal_holds(self) -> list[LegalHold]:
+        """Every hold in force, the earliest review first."""
+        ...
+
+    async def first_erasure_after(self, at: datetime) -> datetime | None:
+        """When the content of a signal already kept at ``at`` was first erased after it:
+        from then on a backup made at ``at`` holds what the gateway may no longer keep."""
+        ...
+
+    async def erase_signal(
+        self, signal_id: str, *, rule: str, event: Callable[[Erased], AuditEvent]
+    ) -> Erased | None:
+        """Erase the content of ``signal_id`` under retention ``rule`` and record ``event``
+        of what was erased, in one transaction; None (nothing done) if it was erased already
+        or is on legal hold."""
+        ...

@@ -1,0 +1,167 @@
+"""Retention in PostgreSQL: the signals that still hold content, and erasing one's content.
+
+The erased values linger in dead row versions until PostgreSQL reclaims them;
+:meth:`Database.purge_old_versions`, which a retention run calls when it has erased
+anything, rewrites the tables that held them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+
+from gateway.infra.audit import AuditEvent
+from gateway.store.interface.retention import (
+    Erased,
+    KeptSignal,
+    LegalHold,
+    RetentionStore,
+    SettledEnvelope,
+)
+from gateway.store.postgres.database import Connection, Database, Transaction
+from gateway.store.retention_sql import CLAIM_DAY, KEPT, SETTLED
+
+
+class PostgresRetention(Database, RetentionStore):
+    async def claim_retention_day(self, day: date) -> bool:
+        async def write(tx: Transaction) -> bool:
+            claimed = await tx.conn.execute(CLAIM_DAY.format(day="%s"), (day.isoformat(),))
+            return claimed.rowcount == 1
+
+        return await self.write(write)
+
+    async def count_kept(self) -> int:
+        async def read(conn: Connection) -> int:
+            cursor = await conn.execute(f"SELECT count(*) FROM signals s WHERE {KEPT}")
+            row = await cursor.fetchone()
+            return 0 if row is None else int(row[0])
+
+        return await self.read(read)
+
+    async def kept_signals(self, *, after: str, limit: int) -> list[KeptSignal]:
+        async def read(conn: Connection) -> list[KeptSignal]:
+            cursor = await conn.execute(
+                "SELECT s.id, coalesce(s.category, ''), coalesce(s.purpose, ''), "
+                "coalesce(s.handling_code, ''), s.received_at, "
+                "(SELECT max(e.created_at) FROM envelopes e WHERE e.signal_id = s.id) "
+                f"FROM signals s WHERE s.id > %s AND {KEPT} ORDER BY s.id LIMIT %s",
+                (after, limit),
+            )
+            return [KeptSignal(*row) for row in await cursor.fetchall()]
+
+        return await self.read(read)
+
+    async def settled_envelopes(self, *, after: int, limit: int) -> list[SettledEnvelope]:
+        async def read(conn: Connection) -> list[SettledEnvelope]:
+            cursor = await conn.execute(SETTLED.format(after="%s", limit="%s"), (after, limit))
+            return [SettledEnvelope(*row) for row in await cursor.fetchall()]
+
+        return await self.read(read)
+
+    async def erase_envelopes(self, envelope_ids: Sequence[str], event: AuditEvent) -> int:
+        async def write(tx: Transaction) -> int:
+            cursor = await tx.conn.execute(
+                "UPDATE envelopes SET envelope = ''::bytea, erased_at = %s "
+                "WHERE id = ANY(%s::text[]) AND acked_at IS NOT NULL AND erased_at IS NULL",
+                (tx.now(), list(envelope_ids)),
+            )
+            if cursor.rowcount:
+                await tx.append(event)
+            return cursor.rowcount
+
+        return await self.write(write)
+
+    async def place_hold(self, hold: LegalHold, event: AuditEvent) -> bool:
+        async def write(tx: Transaction) -> bool:
+            placed = await tx.conn.execute(
+                "INSERT INTO legal_holds (signal_id, reason, review_on, placed_by, placed_at) "
+                "SELECT id, %s, %s, %s, %s FROM signals WHERE id = %s AND erased_at IS NULL "
+                "ON CONFLICT (signal_id) DO NOTHING",
+                (hold.reason, hold.review_on, hold.placed_by, hold.placed_at, hold.signal_id),
+            )
+            if placed.rowcount:
+                await tx.append(event)
+            return bool(placed.rowcount)
+
+        return await self.write(write)
+
+    async def lift_hold(self, signal_id: str, event: AuditEvent) -> bool:
+        async def write(tx: Transaction) -> bool:
+            lifted = await tx.conn.execute(
+                "DELETE FROM legal_holds WHERE signal_id = %s", (signal_id,)
+            )
+            if lifted.rowcount:
+                await tx.append(event)
+            return bool(lifted.rowcount)
+
+        return await self.write(write)
+
+    async def legal_holds(self) -> list[LegalHold]:
+        async def read(conn: Connection) -> list[LegalHold]:
+            cursor = await conn.execute(
+                "SELECT signal_id, reason, review_on, placed_by, placed_at FROM legal_holds "
+                "ORDER BY review_on, signal_id"
+            )
+            return [LegalHold(*row) for row in await cursor.fetchall()]
+
+        return await self.read(read)
+
+    async def first_erasure_after(self, at: datetime) -> datetime | None:
+        async def read(conn: Connection) -> datetime | None:
+            cursor = await conn.execute(
+                "SELECT min(erased_at) FROM signals WHERE erased_at > %s AND received_at <= %s",
+                (at, at),
+            )
+            row = await cursor.fetchone()
+            return None if row is None else row[0]
+
+        return await self.read(read)
+
+    async def erase_signal(
+        self, signal_id: str, *, rule: str, event: Callable[[Erased], AuditEvent]
+    ) -> Erased | None:
+        async def write(tx: Transaction) -> Erased | None:
+            now = tx.now()
+            erased = await tx.conn.execute(
+                "UPDATE signals SET sealed_body = ''::bytea, erased_at = %s, erased_rule = %s "
+                "WHERE id = %s AND erased_at IS NULL "
+                "AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.signal_id = signals.id)",
+                (now, rule, signal_id),
+            )
+            if not erased.rowcount:
+                return None
+            envelopes = await tx.conn.execute(
+                "UPDATE envelopes SET envelope = ''::bytea, erased_at = %s "
+                "WHERE signal_id = %s AND erased_at IS NULL",
+                (now, signal_id),
+            )
+            review_items = await tx.conn.execute(
+                "UPDATE review_items SET correction = NULL, rejection_sealed = NULL, "
+                "rejection_reason = NULL, "
+                "state = CASE state WHEN 'pending' THEN 'erased' ELSE state END "
+                "WHERE signal_id = %s",
+                (signal_id,),
+            )
+            subject_keys = await tx.conn.execute(
+                "DELETE FROM subject_keys WHERE signal_id = %s", (signal_id,)
+            )
+            await tx.conn.execute(
+                "UPDATE copies SET state = 'withdrawn', last_error = 'erased', "
+                "claimed_by = NULL, claimed_until = NULL "
+                "WHERE signal_id = %s AND state = 'pending'",
+                (signal_id,),
+            )
+            await tx.conn.execute(
+                "DELETE FROM deliveries WHERE state <> 'delivered' "
+                "AND envelope_id IN (SELECT id FROM envelopes WHERE signal_id = %s)",
+                (signal_id,),
+            )
+            done = Erased(
+                signal_id,
+                envelopes=envelopes.rowcount,
+                review_items=review_items.rowcount,
+                subject_keys=subject_keys.rowcount,
+            )
+            await tx.append(event(done))
+            return done
+
+        return await self.write(write)

@@ -1,0 +1,26 @@
+"""What both backends' retention SQL shares (:mod:`gateway.store.interface.retention`)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+KEPT: Final = (
+    "s.erased_at IS NULL AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.signal_id = s.id)"
+)
+"""A signal whose content is kept and not on legal hold (``s`` the signal's row)."""
+
+CLAIM_DAY: Final = (
+    "INSERT INTO meta (key, value) VALUES ('retention_day', {day}) "
+    "ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE meta.value < excluded.value"
+)
+"""Claims a day's retention run (``{day}``: the backend's placeholder for ``YYYY-MM-DD``)."""
+
+SETTLED: Final = (
+    "SELECT e.seq, e.id, coalesce(s.category, ''), coalesce(s.purpose, ''), "
+    "coalesce(s.handling_code, ''), e.acked_at FROM envelopes e "
+    "JOIN signals s ON s.id = e.signal_id "
+    "WHERE e.seq > {after} AND e.acked_at IS NOT NULL AND e.erased_at IS NULL "
+    f"AND {KEPT} ORDER BY e.seq LIMIT {{limit}}"
+)
+"""Acknowledged envelopes still kept, of signals not on hold (the backend's placeholders for
+``{after}`` and ``{limit}``)."""

@@ -1,0 +1,179 @@
+"""Retention in SQLite: the signals that still hold content, and erasing one's content.
+
+``secure_delete`` (always on) zeroes the erased bytes in the database file; the write-ahead
+log's copies of the old pages go when the log is cut (:meth:`Database.purge_old_versions`,
+which a retention run calls when it has erased anything)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+
+from gateway.infra.audit import AuditEvent, timestamp
+from gateway.store.interface.retention import (
+    Erased,
+    KeptSignal,
+    LegalHold,
+    RetentionStore,
+    SettledEnvelope,
+)
+from gateway.store.retention_sql import CLAIM_DAY, KEPT, SETTLED
+from gateway.store.sqlite.database import Database, Transaction
+from gateway.store.sqlite.times import moment, moment_or_none
+
+
+class SqliteRetention(Database, RetentionStore):
+    async def claim_retention_day(self, day: date) -> bool:
+        def write(tx: Transaction) -> bool:
+            claim = CLAIM_DAY.format(day="?")
+            return tx.conn.execute(claim, (day.isoformat(),)).rowcount == 1
+
+        return await self.write(write)
+
+    async def count_kept(self) -> int:
+        def read(conn: sqlite3.Connection) -> int:
+            row = conn.execute(f"SELECT count(*) FROM signals s WHERE {KEPT}").fetchone()
+            return int(row[0])
+
+        return await self.read(read)
+
+    async def kept_signals(self, *, after: str, limit: int) -> list[KeptSignal]:
+        def read(conn: sqlite3.Connection) -> list[KeptSignal]:
+            rows = conn.execute(
+                "SELECT s.id, coalesce(s.category, ''), coalesce(s.purpose, ''), "
+                "coalesce(s.handling_code, ''), s.received_at, "
+                "(SELECT max(e.created_at) FROM envelopes e WHERE e.signal_id = s.id) "
+                f"FROM signals s WHERE s.id > ? AND {KEPT} ORDER BY s.id LIMIT ?",
+                (after, limit),
+            ).fetchall()
+            return [
+                KeptSignal(row[0], row[1], row[2], row[3], moment(row[4]), moment_or_none(row[5]))
+                for row in rows
+            ]
+
+        return await self.read(read)
+
+    async def settled_envelopes(self, *, after: int, limit: int) -> list[SettledEnvelope]:
+        def read(conn: sqlite3.Connection) -> list[SettledEnvelope]:
+            rows = conn.execute(SETTLED.format(after="?", limit="?"), (after, limit)).fetchall()
+            return [
+                SettledEnvelope(row[0], row[1], row[2], row[3], row[4], moment(row[5]))
+                for row in rows
+            ]
+
+        return await self.read(read)
+
+    async def erase_envelopes(self, envelope_ids: Sequence[str], event: AuditEvent) -> int:
+        def write(tx: Transaction) -> int:
+            erased = tx.conn.executemany(
+                "UPDATE envelopes SET envelope = x'', erased_at = ? "
+                "WHERE id = ? AND acked_at IS NOT NULL AND erased_at IS NULL",
+                [(tx.now(), envelope_id) for envelope_id in envelope_ids],
+            ).rowcount
+            if erased:
+                tx.append(event)
+            return erased
+
+        return await self.write(write)
+
+    async def place_hold(self, hold: LegalHold, event: AuditEvent) -> bool:
+        def write(tx: Transaction) -> bool:
+            placed = tx.conn.execute(
+                "INSERT INTO legal_holds (signal_id, reason, review_on, placed_by, placed_at) "
+                "SELECT id, ?, ?, ?, ? FROM signals WHERE id = ? AND erased_at IS NULL "
+                "ON CONFLICT (signal_id) DO NOTHING",
+                (
+                    hold.reason,
+                    hold.review_on.isoformat(),
+                    hold.placed_by,
+                    timestamp(hold.placed_at),
+                    hold.signal_id,
+                ),
+            ).rowcount
+            if placed:
+                tx.append(event)
+            return bool(placed)
+
+        return await self.write(write)
+
+    async def lift_hold(self, signal_id: str, event: AuditEvent) -> bool:
+        def write(tx: Transaction) -> bool:
+            lifted = tx.conn.execute(
+                "DELETE FROM legal_holds WHERE signal_id = ?", (signal_id,)
+            ).rowcount
+            if lifted:
+                tx.append(event)
+            return bool(lifted)
+
+        return await self.write(write)
+
+    async def legal_holds(self) -> list[LegalHold]:
+        def read(conn: sqlite3.Connection) -> list[LegalHold]:
+            rows = conn.execute(
+                "SELECT signal_id, reason, review_on, placed_by, placed_at FROM legal_holds "
+                "ORDER BY review_on, signal_id"
+            ).fetchall()
+            return [
+                LegalHold(row[0], row[1], date.fromisoformat(row[2]), row[3], moment(row[4]))
+                for row in rows
+            ]
+
+        return await self.read(read)
+
+    async def first_erasure_after(self, at: datetime) -> datetime | None:
+        def read(conn: sqlite3.Connection) -> datetime | None:
+            row = conn.execute(
+                "SELECT min(erased_at) FROM signals WHERE erased_at > ? AND received_at <= ?",
+                (timestamp(at), timestamp(at)),
+            ).fetchone()
+            return moment_or_none(row[0])
+
+        return await self.read(read)
+
+    async def erase_signal(
+        self, signal_id: str, *, rule: str, event: Callable[[Erased], AuditEvent]
+    ) -> Erased | None:
+        def write(tx: Transaction) -> Erased | None:
+            now = tx.now()
+            erased = tx.conn.execute(
+                "UPDATE signals SET sealed_body = x'', erased_at = ?, erased_rule = ? "
+                "WHERE id = ? AND erased_at IS NULL "
+                "AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.signal_id = signals.id)",
+                (now, rule, signal_id),
+            ).rowcount
+            if not erased:
+                return None
+            done = Erased(
+                signal_id,
+                envelopes=tx.conn.execute(
+                    "UPDATE envelopes SET envelope = x'', erased_at = ? "
+                    "WHERE signal_id = ? AND erased_at IS NULL",
+                    (now, signal_id),
+                ).rowcount,
+                review_items=tx.conn.execute(
+                    "UPDATE review_items SET correction = NULL, rejection_sealed = NULL, "
+                    "rejection_reason = NULL, "
+                    "state = CASE state WHEN 'pending' THEN 'erased' ELSE state END "
+                    "WHERE signal_id = ?",
+                    (signal_id,),
+                ).rowcount,
+                subject_keys=tx.conn.execute(
+                    "DELETE FROM subject_keys WHERE signal_id = ?", (signal_id,)
+                ).rowcount,
+            )
+            tx.conn.execute(
+                "UPDATE copies SET state = 'withdrawn', last_error = 'erased', "
+                "claimed_by = NULL, claimed_until = NULL "
+                "WHERE signal_id = ? AND state = 'pending'",
+                (signal_id,),
+            )
+            tx.conn.execute(
+                "DELETE FROM deliveries WHERE state <> 'delivered' "
+                "AND envelope_id IN (SELECT id FROM envelopes WHERE signal_id = ?)",
+                (signal_id,),
+            )
+            tx.append(event(done))
+            return done
+
+        return await self.write(write)
