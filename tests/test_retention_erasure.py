@@ -110,7 +110,7 @@ async def test_a_signal_is_erased_on_its_day_and_then_cannot_be_read_by_any_path
         assert await store.sealed_body(signal_id) is None
         assert await store.envelopes_of_signal(signal_id) == []
         async with gateway.client(DELIVERED) as client:
-            assert (await client.inbox())["envelopes"] == []
+            assert (await client.inbox_page())["envelopes"] == []
         async with gateway.staff_client(officer) as desk:
             assert await desk.queue() == []
         async with gateway.client(SENDER) as sender:
