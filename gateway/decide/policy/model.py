@@ -142,6 +142,7 @@ class Outcomes(BaseModel):
     organisation: Outcome | None = None
     vehicle: Outcome | None = None
     financial: Outcome | None = None
+    indicator: Outcome | None = None
     free_text: Outcome | None = None
     special_category: Outcome | None = None
 
