@@ -452,6 +452,7 @@ def test_a_class_the_decision_does_not_name_is_redacted() -> None:
         C.ORGANISATION,
         C.VEHICLE,
         C.FINANCIAL,
+        C.INDICATOR,
         C.FREE_TEXT,
     )
 
@@ -832,7 +833,7 @@ def test_a_pseudonym_key_is_32_bytes_of_its_own_per_recipient() -> None:
 # --- examples ------------------------------------------------------------------------------
 
 DRUG_WASTE_OPERATIONAL = {
-    "schema": "signal/1.0",
+    "schema": "signal/1.1",
     "sender_reference": "PL2400-2026-041877",
     "language": "nl",
     "category": "undermining.drug_waste",
@@ -846,7 +847,7 @@ DRUG_WASTE_OPERATIONAL = {
     "purpose": "criminal_investigation",
 }
 SHISHA_OPERATIONAL = {
-    "schema": "signal/1.0",
+    "schema": "signal/1.1",
     "sender_reference": "AC-2026-VG-00912",
     "language": "de",
     "category": "undermining.front_business",
@@ -872,14 +873,20 @@ NARGILE = {
     ],
 }
 PERSON_CLASSES = (C.PERSON_IDENTITY, C.PERSON_NATIONAL_ID, C.PERSON_DOCUMENT)
+SHISHA_INDICATORS = [
+    {"code": "business.cash_intensive_little_custom", "location_ref": "L1", "entity_ref": "O1"},
+    {"code": "business.turnover_out_of_line", "entity_ref": "O1"},
+    {"code": "finance.structured_cash_deposits", "entity_ref": "A1"},
+]
 
 
 def test_police_to_a_foreign_municipality_sees_the_place_but_no_one_in_it() -> None:
-    """Reference rule 3: operational, organisation and precise location shared; free text held."""
+    """Reference rule 3: operational, organisation, precise location and indicators shared; free
+    text held. The indicator about the withheld van is left out with the van."""
     signal = example("nl-drug-waste-maastricht")
     view = view_of(
         signal,
-        only(C.ORGANISATION, C.LOCATION_PRECISE, free_text=O.HOLD),
+        only(C.ORGANISATION, C.LOCATION_PRECISE, C.INDICATOR, free_text=O.HOLD),
         key=pseudonym_key(MASTER_SECRET, "de-stadt-aachen"),
     )
     assert view == RecipientView(
@@ -893,12 +900,16 @@ def test_police_to_a_foreign_municipality_sees_the_place_but_no_one_in_it() -> N
                 "postal_code": "6222 NV",
                 "street": "Lage Kanaaldijk",
                 "coordinates": {"lat": 50.8386, "lon": 5.7008},
+                "ref": "L1",
             },
             "persons": [],
             "organisations": [],
             "vehicles": [],
             "accounts": [],
             "links": [],
+            "indicators": [
+                {"code": "drugs.waste_dumping", "date": "2026-10-14", "location_ref": "L1"}
+            ],
         },
         withheld=(*PERSON_CLASSES, C.VEHICLE, C.FINANCIAL),
         held=("/summary", "/description"),
@@ -908,18 +919,20 @@ def test_police_to_a_foreign_municipality_sees_the_place_but_no_one_in_it() -> N
 
 
 def test_municipality_to_a_foreign_municipality_sees_the_company_and_the_area() -> None:
-    """Reference rule 4: like rule 3, but the precise location generalised."""
+    """Reference rule 4: like rule 3, but the precise location generalised; the indicator about
+    the withheld account is left out."""
     view = view_of(
         example("de-shisha-aachen"),
-        only(C.ORGANISATION, location_precise=O.GENERALISE, free_text=O.HOLD),
+        only(C.ORGANISATION, C.INDICATOR, location_precise=O.GENERALISE, free_text=O.HOLD),
     )
     assert view.document == SHISHA_OPERATIONAL | {
         "location": AACHEN | {"postal_code": "52062", "coordinates": {"lat": 50.78, "lon": 6.09}},
         "persons": [],
-        "organisations": [NARGILE | {"address": AACHEN | {"postal_code": "52062"}}],
+        "organisations": [NARGILE | {"address": AACHEN | {"postal_code": "52062", "ref": "L1"}}],
         "vehicles": [],
         "accounts": [],
         "links": [],
+        "indicators": SHISHA_INDICATORS[:2],
     }
     assert view.withheld == (*PERSON_CLASSES, C.VEHICLE, C.FINANCIAL)
     assert view.generalised == (C.LOCATION_PRECISE,)
@@ -933,6 +946,7 @@ def test_tax_to_a_foreign_partner_sees_the_money_and_pseudonyms_of_the_people() 
         only(
             C.ORGANISATION,
             C.FINANCIAL,
+            C.INDICATOR,
             free_text=O.HOLD,
             **{c.value: O.PSEUDONYMISE for c in PERSON_CLASSES},
         ),
@@ -950,10 +964,11 @@ def test_tax_to_a_foreign_partner_sees_the_money_and_pseudonyms_of_the_people() 
                 ],
             }
         ],
-        "organisations": [NARGILE | {"address": AACHEN}],
+        "organisations": [NARGILE | {"address": AACHEN | {"ref": "L1"}}],
         "vehicles": [],
         "accounts": [{"ref": "A1", "iban": "DE67390500001072836450", "holder_ref": "O1"}],
         "links": [],
+        "indicators": SHISHA_INDICATORS,
     }
     assert view.pseudonymised == PERSON_CLASSES
     assert view.withheld == (C.LOCATION_PRECISE, C.VEHICLE)
@@ -983,6 +998,7 @@ def test_a_care_signal_whose_special_category_is_redacted_shows_operational_data
         "vehicles": [],
         "accounts": [],
         "links": [],
+        "indicators": [],
         "special_category_data": True,
         "purpose": "care_coordination",
     }
