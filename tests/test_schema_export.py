@@ -135,7 +135,8 @@ def test_signal_1_0_has_no_indicators_nor_place_refs_and_1_1_codes_the_colour(
     assert minor["if"]["properties"]["schema"] == {"const": "signal/1.0"}
     assert minor["then"]["properties"]["indicators"] == {"maxItems": 0}
     assert minor["then"]["properties"]["location"] == {"properties": {"ref": False}}
-    colour = minor["else"]["properties"]["vehicles"]["items"]["properties"]["colour"]
+    colour, null = minor["else"]["properties"]["vehicles"]["items"]["properties"]["colour"]["anyOf"]
+    assert null == {"type": "null"}
     assert colour["enum"] == list(codelists.codes("colour"))
     assert colour["title"] == "ColourCode"
 

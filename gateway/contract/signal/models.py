@@ -721,7 +721,15 @@ def _minor_version_rules() -> JsonSchemaValue:
         },
         "else": {
             "properties": {
-                "vehicles": {"items": {"properties": {"colour": InCodeList("colour").definition()}}}
+                "vehicles": {
+                    "items": {
+                        "properties": {
+                            "colour": {
+                                "anyOf": [InCodeList("colour").definition(), {"type": "null"}]
+                            }
+                        }
+                    }
+                }
             }
         },
     }
