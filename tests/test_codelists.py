@@ -130,7 +130,8 @@ def test_the_red_flags_of_the_issue_are_in_the_list() -> None:
 
 def test_contested_terms_carry_a_note_naming_each_country_s_word() -> None:
     straw_man = INDICATOR.entry("ownership.straw_man")
-    assert straw_man.note is not None and "katvanger" in straw_man.note
+    assert straw_man.note is not None
+    assert "katvanger" in straw_man.note
     assert "stroman" in straw_man.note
     assert sum(code.note is not None for code in INDICATOR.codes) >= 5
 

@@ -44,6 +44,7 @@ from gateway.minimise import (
     RecipientView,
     apply,
     classify,
+    effective_outcomes,
     pseudonym_key,
 )
 from gateway.minimise import pseudonyms as pseudonymise
@@ -1029,3 +1030,71 @@ def test_every_decision_of_the_reference_policy_can_be_applied(
     view = apply(signal, decision, pseudonym_key=b"k" * 32)
     assert view.document["category"] == document["category"]
     assert DataClass.OPERATIONAL not in view.withheld
+
+
+# --- indicators ----------------------------------------------------------------------------
+
+ABOUT_THE_DIRECTOR = {"code": "ownership.criminal_antecedents", "entity_ref": "P1"}
+
+
+def shisha_with_the_director_s_antecedents() -> Signal:
+    document = json.loads((EXAMPLES / "de-shisha-aachen.json").read_text(encoding="utf-8"))
+    document["indicators"].append(ABOUT_THE_DIRECTOR)
+    return parse(document)
+
+
+def test_an_indicator_about_a_withheld_entity_goes_with_it() -> None:
+    signal = shisha_with_the_director_s_antecedents()
+    shown = view_of(signal, only(C.ORGANISATION, C.INDICATOR)).document["indicators"]
+    assert shown == SHISHA_INDICATORS[:2]
+
+
+def test_an_indicator_about_a_pseudonymised_entity_keeps_its_ref() -> None:
+    signal = shisha_with_the_director_s_antecedents()
+    view = view_of(signal, only(C.INDICATOR, C.FINANCIAL, person_identity=O.PSEUDONYMISE))
+    assert view.document["indicators"] == [SHISHA_INDICATORS[2], ABOUT_THE_DIRECTOR]
+    assert "pseudonym" in view.document["persons"][0]
+
+
+def test_an_indicator_keeps_its_place_only_where_the_place_is_shown() -> None:
+    """The address of a pseudonymised organisation is left out, and so is the ref to it."""
+    signal = example("de-shisha-aachen")
+    view = view_of(signal, only(C.INDICATOR, organisation=O.PSEUDONYMISE))
+    assert view.document["indicators"][0] == {
+        "code": "business.cash_intensive_little_custom",
+        "entity_ref": "O1",
+    }
+    assert "address" not in view.document["organisations"][0]
+
+
+def test_withheld_indicators_are_left_out_and_listed() -> None:
+    view = view_of(example("be-cannabis-lanaken"), decide({C.INDICATOR: O.REDACT}))
+    assert view.document["indicators"] == []
+    assert view.withheld == (C.INDICATOR,)
+    assert view.document["location"]["ref"] == "L1"
+
+
+INDICATOR_DECISIONS = (
+    decide({C.PERSON_IDENTITY: O.REDACT, C.VEHICLE: O.REDACT}),
+    only(C.INDICATOR, **{c.value: O.PSEUDONYMISE for c in PSEUDONYMISABLE}),
+    only(C.INDICATOR),
+)
+
+
+@given(signal=signals())
+@settings(max_examples=60, deadline=None)
+def test_every_shown_indicator_names_only_what_the_view_shows(signal: Signal) -> None:
+    for decision in INDICATOR_DECISIONS:
+        document = view_of(signal, decision).document
+        refs = {e["ref"] for m in ENTITY_LISTS for e in document[m]}
+        places = {document["location"].get("ref")} | {
+            o["address"].get("ref") for o in document["organisations"] if "address" in o
+        }
+        for indicator in document["indicators"]:
+            assert indicator.get("entity_ref") in refs | {None}
+            assert indicator.get("location_ref") in places | {None}
+        if effective_outcomes(signal, decision)[C.INDICATOR] is O.SHARE:
+            about_hidden = [i for i in signal.indicators if i.entity_ref not in refs | {None}]
+            assert len(document["indicators"]) == len(signal.indicators) - len(about_hidden)
+        else:
+            assert document["indicators"] == []
