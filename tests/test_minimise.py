@@ -131,6 +131,8 @@ def members_by_class(document: Mapping[str, Any]) -> dict[DataClass, list[Any]]:
         put(C.VEHICLE, vehicle, VEHICLE_MEMBERS)
     for account in document.get("accounts", ()):
         put(C.FINANCIAL, account, ("iban",))
+    for indicator in document.get("indicators", ()):
+        put(C.INDICATOR, indicator, ("code", "date"))
     return found
 
 
@@ -152,6 +154,11 @@ def structure(document: Mapping[str, Any]) -> set[object]:
     for member in ENTITY_LISTS:
         for entity in document.get(member, ()):
             found |= {entity["ref"], entity.get("holder_ref")}
+    places = [document.get("location", {})]
+    places += [o.get("address", {}) for o in document.get("organisations", ())]
+    found |= {place.get("ref") for place in places}
+    for indicator in document.get("indicators", ()):
+        found |= {indicator.get("location_ref"), indicator.get("entity_ref")}
     return found
 
 
@@ -384,6 +391,10 @@ def test_a_class_shared_alone_keeps_its_values_and_nothing_else_shows(
     if data_class is C.LOCATION_PRECISE:
         # an organisation's address goes with the organisation
         assert shown[data_class] == members_by_class({"location": document["location"]})[data_class]
+    elif data_class is C.INDICATOR:
+        # an indicator about an entity goes with the entity, and none is shown
+        untied = [i for i in document.get("indicators", ()) if "entity_ref" not in i]
+        assert shown[data_class] == members_by_class({"indicators": untied})[data_class]
     else:
         assert shown[data_class] == members_by_class(document)[data_class]
     others = [c for c in EVERY_CLASS_BUT_OPERATIONAL if c is not data_class]

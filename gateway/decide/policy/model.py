@@ -50,6 +50,7 @@ def allowed_outcomes(data_class: DataClass) -> frozenset[Outcome]:
     if data_class in (
         DataClass.OPERATIONAL,
         DataClass.LOCATION_PRECISE,
+        DataClass.INDICATOR,
         DataClass.FREE_TEXT,
         DataClass.SPECIAL_CATEGORY,
     ):
