@@ -7,10 +7,16 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint typecheck pytest install catalogs extract update-catalogs schemas fuzz audit-events bench bench-path bench-deliver bench-abuse bench-tlog bench-verify bench-storage bench-scale mutation clean
 
-$(STAMP): pyproject.toml
+WHEELS := $(VENV)/wheels
+
+# The partner client (clients/python) first: the gateway depends on it. $(WHEELS) holds the
+# client's dependencies as wheels, so that its test installs it into a fresh virtualenv offline.
+$(STAMP): pyproject.toml clients/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e clients/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip wheel --quiet --wheel-dir $(WHEELS) 'setuptools>=77' ./clients/python
 	touch $(STAMP)
 
 install: $(STAMP) catalogs

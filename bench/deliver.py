@@ -64,8 +64,8 @@ from common import (
     start_server,
 )
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from euregate_client import open_message
 
-from gateway.edges.client import open_message
 from gateway.infra import seal
 
 TEMPLATE = REPO / "examples" / "be-cannabis-lanaken.json"

@@ -75,7 +75,9 @@ TARGETS: dict[str, Target] = {
     "seal": Target(
         ("gateway/infra/seal.py",), ("tests/test_seal.py", "tests/test_seal_interop.py")
     ),
-    "canonical": Target(("gateway/infra/canonical.py",), ("tests/test_canonical.py",)),
+    "canonical": Target(
+        ("clients/python/euregate_client/canonical.py",), ("tests/test_canonical.py",)
+    ),
     "audit": Target(("gateway/infra/audit/hashchain.py",), ("tests/test_audit.py",)),
 }
 

@@ -58,9 +58,9 @@ from common import (
     partner_sender,
     start_server,
 )
+from euregate_client import EuregateClient, canonical
 
-from gateway.edges.client import EuregateClient
-from gateway.infra import canonical, pki, seal
+from gateway.infra import pki, seal
 from gateway.infra.config import DataDir
 
 EXAMPLES = {
@@ -221,7 +221,7 @@ async def anatomy(url: str, data_dir: Path, recipient: str, probe: Probe) -> dic
     )
     async with EuregateClient(url, ssl_context=context) as client:
         keys = await client.gateway_keys()
-        page = await client.inbox(limit=1)
+        page = await client.inbox_page(limit=1)
     entry = page["envelopes"][0]
     envelope = seal.Envelope.from_json(entry["envelope"])
     private_key = seal.load_private_key(layout.partner_encryption_key(recipient).read_bytes())

@@ -20,8 +20,8 @@ from typing import Any, TypeVar
 
 import pytest
 from aiohttp import web
+from euregate_client import EuregateClient
 
-from gateway.edges.client import EuregateClient
 from gateway.edges.server import build, open_listeners, open_operations_listener
 from gateway.edges.staff_client import StaffClient
 from gateway.infra import datafiles, logs, pki

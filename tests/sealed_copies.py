@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gateway.edges.client import open_message
+from euregate_client import open_message
+
 from gateway.flow.pusher import push_body
 from gateway.infra import seal
 from gateway.store import InboxEnvelope

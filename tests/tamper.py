@@ -10,7 +10,9 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from gateway.infra import canonical, datafiles
+from euregate_client import canonical
+
+from gateway.infra import datafiles
 from gateway.infra.audit.checkpoint import DEFAULT_ORIGIN
 from gateway.infra.audit.note import Ed25519Signer
 from gateway.infra.clock import SystemClock

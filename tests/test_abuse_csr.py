@@ -18,9 +18,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from euregate_client import EuregateClient
 
 from gateway.edges.cli import main
-from gateway.edges.client import EuregateClient
 from gateway.infra import pki
 from gateway.infra.config import DataDir
 from tests.conftest import RunningGateway
@@ -303,7 +303,7 @@ async def test_a_certificate_issued_from_a_request_opens_mutual_tls_with_the_par
         server_ca=layout.partner_dir(PARTNER) / "ca.pem",
     )
     async with EuregateClient(gateway.url, ssl_context=context) as partner:
-        answer = await partner.inbox()
+        answer = await partner.inbox_page()
 
     assert answer["envelopes"] == []
     assert private_keys_under(layout.partner_dir(PARTNER)) == []

@@ -38,9 +38,9 @@ async def positions_of(gateway: RunningGateway, partner_id: str, count: int) -> 
     """The positions of the first ``count`` envelopes in ``partner_id``'s inbox (waits for
     them; unacknowledged, so every pull starts from the beginning)."""
     async with gateway.client(partner_id) as client:
-        answer = await client.inbox(wait=10)
+        answer = await client.inbox_page(wait=10)
         while len(answer["envelopes"]) < count:
-            answer = await client.inbox(wait=10)
+            answer = await client.inbox_page(wait=10)
         return [int(entry["position"]) for entry in answer["envelopes"]]
 
 
@@ -69,10 +69,10 @@ async def test_the_cursor_continues_in_the_partners_own_numbering(
     await send_to(gateway, document, A, "POS/MINE/1")
 
     async with gateway.client(A) as client:
-        first = await client.inbox(wait=10, limit=1)
+        first = await client.inbox_page(wait=10, limit=1)
         assert [e["position"] for e in first["envelopes"]] == [1]
         assert first["cursor"] == 1
-        second = await client.inbox(after=first["cursor"], wait=10)
+        second = await client.inbox_page(after=first["cursor"], wait=10)
         assert [e["position"] for e in second["envelopes"]] == [2]
         assert second["cursor"] == 2
 

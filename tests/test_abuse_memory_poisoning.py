@@ -18,10 +18,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from euregate_client import Message, Problem
 
-from gateway.edges.client import Message, Problem
 from gateway.infra.config import DataDir
 from tests.conftest import RunningGateway
+from tests.review_release import release_as_written
 from tests.test_delivery import post, pull
 
 DUTCH = "nl-drug-waste-maastricht.json"
@@ -69,7 +70,7 @@ async def release(
 ) -> None:
     case = await item_for(gateway, token, signal_id)
     async with gateway.staff_client(token) as desk:
-        await desk.release(case["id"], corrections)
+        await release_as_written(desk, case["id"], corrections)
 
 
 async def plant(gateway: RunningGateway, officers: Officers, example: Example) -> None:
@@ -122,9 +123,11 @@ async def test_a_belgian_officers_text_does_not_reach_aachen_in_an_unreviewed_co
     summary = summary_field(unreviewed)
     assert (summary["value"], summary["provenance"]) == (SENTENCE, {"kind": "original"})
     assert summary["origin"] == "Originaltext auf Niederländisch"
-    assert f"Zusammenfassung: {SENTENCE}\n    [Originaltext auf Niederländisch]" in (
-        unreviewed.text
-    )
+    assert summary["untranslated"] == {
+        "language": "nl",
+        "marker": "[im Wortlaut, auf Niederländisch]",
+    }
+    assert f"Zusammenfassung: [im Wortlaut, auf Niederländisch] {SENTENCE}" in unreviewed.text
     case = await item_for(gateway, officers["k.schmidt"], signal_id)
     assert PLANTED not in json.dumps(case, ensure_ascii=False)
     assert case["translation"]["fields"]["/summary"]["provenance"] == {"kind": "original"}

@@ -18,13 +18,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from euregate_client import Problem
 
-from gateway.edges.client import Problem
 from gateway.infra import seal
 from gateway.infra.audit import refs
 from gateway.infra.config import DataDir
 from gateway.registry.admin.keys import add_partner_key, retire_partner_key
 from tests.conftest import RunningGateway, load_example
+from tests.review_release import release_as_written
 
 STATES = ("open", "overdue", "answered")
 
@@ -104,7 +105,7 @@ async def reject(gateway: RunningGateway, token: str, signal_id: str, recipient:
 async def release(gateway: RunningGateway, token: str, signal_id: str) -> None:
     async with gateway.staff_client(token) as desk:
         (item,) = [i for i in await desk.queue() if i["signal_id"] == signal_id]
-        await desk.release(item["id"])
+        await release_as_written(desk, item["id"])
 
 
 # --- rejected ----------------------------------------------------------------------------------
@@ -186,7 +187,7 @@ async def test_an_unreviewed_copy_not_yet_sealed_is_withdrawn_when_the_copy_is_r
     assert copy_states(gateway.layout, signal_id) == ["withdrawn"]
     assert await gateway.store.pending_copies(due=datetime(9999, 12, 31, tzinfo=UTC)) == []
     async with gateway.client("be-pol-liege") as liege:
-        assert (await liege.inbox())["envelopes"] == []
+        assert (await liege.inbox_page())["envelopes"] == []
 
 
 def copy_states(layout: DataDir, signal_id: str) -> list[str]:

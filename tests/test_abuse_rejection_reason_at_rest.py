@@ -14,8 +14,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from euregate_client import Problem
 
-from gateway.edges.client import Problem
 from gateway.infra.config import DataDir, Settings
 from tests.conftest import RunningGateway, gateway_in_process
 from tests.test_delivery import post

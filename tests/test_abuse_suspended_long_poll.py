@@ -22,6 +22,7 @@ from gateway.infra import pki
 from gateway.infra.config import DataDir, Settings
 from gateway.staff import Passwords
 from tests.conftest import REPO, RunningGateway, client_context, gateway_in_process
+from tests.review_release import release_as_written
 from tests.staff_web import csrf_of, enrol, signed_in
 
 GUARD = 30.0
@@ -118,7 +119,7 @@ async def test_an_envelope_sealed_after_suspension_is_not_handed_out_on_an_open_
         await euregate(layout, "partner", "suspend", WAITER)
         async with gateway.staff_client(await staff_token("m.dubois", desk="BE")) as desk:
             (item,) = await desk.queue()
-            await desk.release(item["id"])
+            await release_as_written(desk, item["id"])
 
         async with asyncio.timeout(GUARD):
             answer = await polling

@@ -11,9 +11,9 @@ from typing import Any
 import aiohttp
 import pytest
 import rfc8785
+from euregate_client import Problem, Unreachable
 
 from gateway.contract.partners import PartnerState
-from gateway.edges.client import Problem, Unreachable
 from gateway.infra import audit, datafiles, pki
 from gateway.infra.audit import refs
 from gateway.registry.admin.certificates import revoke_certificate
@@ -170,7 +170,7 @@ async def test_a_certificate_of_our_ca_that_is_not_registered_is_refused(
 
 
 async def test_a_client_without_a_certificate_gets_no_answer(gateway: RunningGateway) -> None:
-    from gateway.edges.client import EuregateClient
+    from euregate_client import EuregateClient
 
     async with EuregateClient(gateway.url, ssl_context=client_context(gateway.layout, None)) as c:
         with pytest.raises(Unreachable):

@@ -11,9 +11,9 @@ from typing import Any
 
 import aiohttp
 import pytest
+from euregate_client import Problem
 
 from gateway.edges.cli.common import cli_actor
-from gateway.edges.client import Problem
 from gateway.infra import datafiles
 from gateway.infra.audit import EventKind, merkle
 from gateway.infra.audit.checkpoint import DEFAULT_ORIGIN, SignedCheckpoint, open_checkpoint

@@ -66,7 +66,7 @@ async def _at_least(load: Load, count: int) -> bool:
 
 async def _waiting_for(served: Served, partner_id: str) -> bool:
     async with served.client(partner_id) as client:
-        return bool((await client.inbox(limit=500))["envelopes"])
+        return bool((await client.inbox_page(limit=500))["envelopes"])
 
 
 async def test_back_up_a_postgresql_gateway_under_load_and_restore_it_into_a_new_database(

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from euregate_client import Unreachable
 
 from gateway.edges.cli.failures import explained, unknown_partner
-from gateway.edges.client import Unreachable
 from gateway.infra.config import DataDir
 from gateway.infra.errors import CommandFailed, FileUnreadable, GatewayUnreachable
 from tests.conftest import REPO, free_port

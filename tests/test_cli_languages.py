@@ -17,6 +17,7 @@ import gettext
 import io
 import json
 import re
+import sqlite3
 import string
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -27,7 +28,8 @@ from babel.messages.pofile import read_po
 
 from gateway.edges.cli import build_parser, main
 from gateway.edges.cli.language import chosen_language, language_of, language_of_argv
-from gateway.infra.i18n import LOCALES_DIR, _catalog
+from gateway.infra.config import DataDir
+from gateway.infra.i18n import LOCALES_DIR, _catalog, translate
 from tests.conftest import REPO, RunningGateway
 
 LANGUAGES = ("fr", "de")
@@ -223,6 +225,41 @@ async def test_the_main_outputs_are_in_the_language(
         assert_all_translated(said, language, misses)
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_refusals_listed_together_the_broken_chain_schema_files_and_key_states_are_in_the_language(
+    language: str, layout: DataDir, misses: dict[str, MissRecorder], tmp_path: Path
+) -> None:
+    data = ("--data-dir", str(layout.root), "--lang", language)
+    partner = ("partner", "add", "Polizei_XX", "--name", " ", "--country", "NL")
+    refused = run_here(*partner, "--agency-type", "oracle", "--languages", "sv", *data)
+    hook = ("--agency-type", "police", "--languages", "nl", "--webhook-url", "http://u:p@/in")
+    refused_hook = run_here(
+        "partner", "add", "nl-police", "--name", "P", "--country", "NL", *hook, *data
+    )
+    assert (refused.code, refused_hook.code) == (1, 1)
+    assert refused.err.count("; ") == 3, f"four reasons: {refused.err}"
+    assert refused_hook.err.count("; ") == 2, f"three reasons: {refused_hook.err}"
+    keys = run_here("keys", "list", *data)
+    assert translate("current (seals)", language) in keys.out
+    written = run_here("schema", "export", "--dir", str(tmp_path / "schemas"), "--lang", language)
+    drifted = run_here(
+        "schema", "export", "--check", "--dir", str(tmp_path / "empty"), "--lang", language
+    )
+    assert (written.code, drifted.code) == (0, 1)
+    assert written.out.count("\n") == drifted.out.count("\n") > 1
+
+    with sqlite3.connect(layout.database) as connection:
+        connection.execute("DELETE FROM audit WHERE seq = 3")
+    broken = run_here("audit", "verify", *data)
+    assert broken.code == 1
+    expected = {"fr": "inscription 3 attendue, 4 trouvée", "de": "Eintrag 3 erwartet, 4 gefunden"}
+    assert expected[language] in broken.out
+
+    for said in (refused, refused_hook, keys, written, drifted, broken):
+        assert "Traceback" not in said.err
+        assert_all_translated(said, language, misses)
+
+
 def test_the_language_comes_from_the_command_line_else_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -240,3 +277,56 @@ def test_the_language_comes_from_the_command_line_else_the_environment(
     assert language_of_argv(["review", "list", "--lang=fr"]) == "fr"
     assert language_of_argv(["review", "list", "--lang"]) is None
     assert language_of("POSIX") is None
+
+
+AS_COMMANDS: dict[str, tuple[Callable[[Path], tuple[str, ...]], dict[str, str]]] = {
+    "send": (
+        lambda malformed: ("send", str(malformed)),
+        {"fr": "une chaîne n’est pas fermée", "de": "Zeichenkette ist nicht"},
+    ),
+    "send, refused before sending": (
+        lambda malformed: ("send", str(malformed.with_name("missing.json"))),
+        {"fr": "n’existe pas", "de": "existiert nicht"},
+    ),
+    "status": (
+        lambda _: ("status", "0190-no-such-signal"),
+        {"fr": "Introuvable", "de": "Nicht gefunden"},
+    ),
+    "inbox pull": (
+        lambda _: ("inbox", "pull", "--no-ack"),
+        {"fr": "Aucun nouveau message.", "de": "Keine neuen Nachrichten."},
+    ),
+    "policy explain": (
+        lambda _: ("policy", "explain", str(EXAMPLE)),
+        {
+            "fr": "Impossible de déterminer les destinataires",
+            "de": "Empfänger können nicht ermittelt werden",
+        },
+    ),
+}
+"""Every command that acts ``--as`` a partner, and a phrase of its answer in each language."""
+
+
+async def test_every_as_command_speaks_lang_else_the_partners_language_else_the_environments(
+    gateway: RunningGateway, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("LANGUAGE", "LC_ALL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "nl_BE.UTF-8")
+    malformed = tmp_path / "malformed.json"
+    malformed.write_text('{"schema": "signal/1",\n  "summary": "unterminated', encoding="utf-8")
+    elsewhere = tmp_path / "partner-files-only"
+    elsewhere.mkdir()
+    for command, (argv, phrases) in AS_COMMANDS.items():
+        url = () if command == "policy explain" else ("--url", gateway.url)
+        data = ("--data-dir", str(gateway.layout.root), *url)
+        liege = await run_beside(*argv(malformed), "--as", "be-pol-liege", *data)
+        chosen = await run_beside(*argv(malformed), "--as", "be-pol-liege", "--lang", "de", *data)
+        aachen = await run_beside(*argv(malformed), "--as", "de-pol-aachen", *data)
+        assert phrases["fr"] in liege.out + liege.err, (command, liege)
+        assert phrases["de"] in chosen.out + chosen.err, (command, chosen)
+        assert phrases["de"] in aachen.out + aachen.err, (command, aachen)
+    said = await run_beside(
+        "send", str(malformed), "--as", "be-pol-liege", "--data-dir", str(elsewhere)
+    )
+    assert "geen Euregate-gegevensmap" in said.err, "a partner the gateway does not know: $LANG"

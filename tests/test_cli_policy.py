@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from euregate_client import EuregateClient
 
 from gateway.edges.cli import main
-from gateway.edges.client import EuregateClient
 from gateway.infra.config import DataDir
 from tests.conftest import EXAMPLES, REPO, client_context, free_port, gateway_process, load_example
 

@@ -67,9 +67,20 @@ async def test_list_show_release_and_the_next_identical_sentence_comes_from_memo
     assert code == 2
     assert "POINTER=TEXT" in err
 
-    code, out, _ = await euregate(
+    assert "/description is still in Dutch, which the recipient does not read" in shown
+    assert "--as-written /description or --withhold /description" in shown
+
+    code, _, err = await euregate(
         gateway, token, "release", item["id"], "--correct", f"/summary={FRENCH_SUMMARY}"
     )
+    assert code == 1
+    assert "Untranslated text needs a choice" in err
+    assert "/description is still in Dutch" in err
+    assert "/summary is still" not in err
+    code, out, _ = await euregate(
+        gateway, token, "release", item["id"],
+        "--correct", f"/summary={FRENCH_SUMMARY}", "--as-written", "/description",
+    )  # fmt: skip
     assert code == 0, out
     assert item["id"] in out
 

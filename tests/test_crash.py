@@ -8,7 +8,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from gateway.edges.client import ClientFailure, EuregateClient
+from euregate_client import ClientFailure, EuregateClient
+
 from gateway.infra import audit
 from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir

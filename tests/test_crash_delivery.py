@@ -13,7 +13,8 @@ import signal
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from gateway.edges.client import ClientFailure, EuregateClient
+from euregate_client import ClientFailure, EuregateClient
+
 from gateway.infra import audit
 from gateway.infra.audit import refs
 from gateway.infra.clock import SystemClock
@@ -88,7 +89,7 @@ async def test_killed_during_webhook_delivery_every_envelope_is_pushed_after_the
 
             await until(all_acknowledged)
             async with EuregateClient(url, ssl_context=client_context(layout, RECIPIENT)) as inbox:
-                assert (await inbox.inbox())["envelopes"] == []
+                assert (await inbox.inbox_page())["envelopes"] == []
 
     envelopes = await sealed(layout, signal_ids)
     assert {e.signal_id for e in envelopes} == set(signal_ids)
@@ -108,16 +109,18 @@ async def test_killed_during_inbox_pulls_every_unacknowledged_envelope_comes_aga
         client = EuregateClient(url, ssl_context=client_context(layout, RECIPIENT))
         async with client:
             for _ in range(2):
-                (entry,) = (await client.inbox(limit=1, wait=10))["envelopes"]
+                (entry,) = (await client.inbox_page(limit=1, wait=10))["envelopes"]
                 handed_out.append(entry["id"])
                 await client.acknowledge(entry["id"])
                 acknowledged.append(entry["id"])
-            (held,) = (await client.inbox(limit=1, wait=10))["envelopes"]  # fetched, not acked
+            (held,) = (await client.inbox_page(limit=1, wait=10))["envelopes"]  # fetched, not acked
             handed_out.append(held["id"])
 
             async def pull_and_acknowledge(after: int) -> None:
                 while True:
-                    for item in (await client.inbox(after=after, limit=1, wait=10))["envelopes"]:
+                    for item in (await client.inbox_page(after=after, limit=1, wait=10))[
+                        "envelopes"
+                    ]:
                         handed_out.append(item["id"])
                         await client.acknowledge(item["id"])
                         acknowledged.append(item["id"])
@@ -146,14 +149,14 @@ async def test_killed_during_inbox_pulls_every_unacknowledged_envelope_comes_aga
         again: list[str] = []
 
         async def drained() -> bool:
-            for item in (await client.inbox(limit=100, wait=1))["envelopes"]:
+            for item in (await client.inbox_page(limit=100, wait=1))["envelopes"]:
                 again.append(item["id"])
                 await client.acknowledge(item["id"])
             envelopes = await sealed(layout, signal_ids)
             return len(envelopes) == SIGNALS and all(e.acked_at for e in envelopes)
 
         await until(drained)
-        assert (await client.inbox())["envelopes"] == []
+        assert (await client.inbox_page())["envelopes"] == []
 
     envelopes = await sealed(layout, signal_ids)
     assert len(envelopes) == SIGNALS

@@ -14,12 +14,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from euregate_client import EuregateClient, Message, Problem, open_message
 
-from gateway.edges.client import EuregateClient, Message, Problem, open_message
 from gateway.infra import seal
 from gateway.infra.config import DataDir
 from gateway.infra.errors import EnvelopeRefused
 from tests.conftest import RunningGateway
+from tests.review_release import release_as_written
 from tests.test_abuse_suspended_long_poll import running
 
 DUTCH = "nl-drug-waste-maastricht.json"
@@ -43,7 +44,7 @@ async def pull(
     """What ``partner_id`` finds in its inbox, opened; waits for at least one envelope."""
     async with gateway.client(partner_id) as client:
         keys = await client.gateway_keys()
-        answer = await client.inbox(wait=wait)
+        answer = await client.inbox_page(wait=wait)
         messages = [
             open_message(
                 entry,
@@ -64,7 +65,7 @@ async def release_all(gateway: RunningGateway, staff_token: Callable[..., Awaita
     for officer, country in (("m.dubois", "BE"), ("k.schmidt", "DE")):
         async with gateway.staff_client(await staff_token(officer, desk=country)) as desk:
             for item in await desk.queue():
-                await desk.release(item["id"])
+                await release_as_written(desk, item["id"])
 
 
 async def test_a_copy_that_needs_no_review_is_sealed_and_delivered_at_once(
@@ -138,7 +139,7 @@ async def test_one_recipient_cannot_open_anothers_envelope(
     await release_all(gateway, staff_token)
     async with gateway.client("de-pol-aachen") as aachen:
         keys = await aachen.gateway_keys()
-        (entry,) = (await aachen.inbox(wait=10))["envelopes"]
+        (entry,) = (await aachen.inbox_page(wait=10))["envelopes"]
 
     with pytest.raises(EnvelopeRefused):
         open_message(
@@ -207,11 +208,11 @@ async def test_the_cursor_skips_what_was_seen(
     await post(gateway, "be-pol-lanaken", first)
     await post(gateway, "be-pol-lanaken", second)
     async with gateway.client("nl-pol-limburg") as client:
-        answer = await client.inbox(wait=10)
+        answer = await client.inbox_page(wait=10)
         while len(answer["envelopes"]) < 2:
-            answer = await client.inbox(wait=10)
+            answer = await client.inbox_page(wait=10)
         positions = [entry["position"] for entry in answer["envelopes"]]
-        later = await client.inbox(after=positions[0])
+        later = await client.inbox_page(after=positions[0])
     assert positions == sorted(positions)
     assert [e["position"] for e in later["envelopes"]] == positions[1:]
 
@@ -251,7 +252,7 @@ async def test_a_client_of_another_partner_sees_nothing_of_it(
     async with EuregateClient(
         gateway.url, ssl_context=gateway.client("de-zoll-aachen")._ssl
     ) as customs:
-        answer = await customs.inbox()
+        answer = await customs.inbox_page()
     assert answer["envelopes"] == []
 
 
@@ -283,7 +284,7 @@ async def test_the_recipient_reads_the_officers_correction_marked_as_human(
     await post(gateway, "nl-pol-limburg", example(DUTCH))
     async with gateway.staff_client(await staff_token("m.dubois", desk="BE")) as desk:
         (item,) = await desk.queue()
-        await desk.release(item["id"], {"/summary": corrected})
+        await release_as_written(desk, item["id"], {"/summary": corrected})
 
     (message,) = await pull(gateway, "be-pol-liege")
 

@@ -22,7 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from gateway.edges.client import EuregateClient, open_message
+from euregate_client import EuregateClient, open_message
+
 from gateway.infra import seal
 from gateway.infra.config import DataDir
 from tests.conftest import REPO, client_context, free_port
@@ -118,7 +119,7 @@ async def test_the_gateway_serves_and_stops_under_the_unit_s_confinement(
             recipient = EuregateClient(url, ssl_context=client_context(layout, RECIPIENT))
             async with recipient:
                 keys = await recipient.gateway_keys()
-                inbox = await recipient.inbox(wait=30)
+                inbox = await recipient.inbox_page(wait=30)
             process.send_signal(15)
             assert (await manager.next())["STOPPING"] == "1"
             assert await asyncio.wait_for(process.wait(), STARTUP) == 0

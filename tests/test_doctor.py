@@ -215,6 +215,16 @@ async def test_a_translation_backend_that_answers_and_one_that_does_not(
     assert "HTTP 500" in failing.said("en")
 
 
+async def test_etranslation_is_named_without_sending_it_a_text() -> None:
+    found = await reach.translation_backend(None, etranslation="Euregate_Euregio_MRE")
+    assert found.status is Status.OK
+    assert "eTranslation is attached (application Euregate_Euregio_MRE)" in found.said("en")
+    assert "Euregate_Euregio_MRE" in found.said("de")
+    assert (await reach.translation_backend(None)).said("en") == (
+        "No machine translation backend is configured."
+    )
+
+
 async def test_webhooks_that_listen_and_one_that_does_not() -> None:
     server = await asyncio.start_server(lambda _r, w: w.close(), "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]

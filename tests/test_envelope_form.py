@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from euregate_client import canonical
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.infra import canonical, seal
+from gateway.infra import seal
 from gateway.infra.seal import Suite
 from gateway.store import envelope_form
 from tests.test_seal import BODY, KEYS, SIGNER, sealed

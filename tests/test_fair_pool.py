@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 
 import psutil
 import pytest
+from euregate_client import EuregateClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.edges.client import EuregateClient
 from gateway.flow.fair_pool import FairPool, start_executor
 from gateway.flow.intake import examine
 from gateway.infra.config import DataDir

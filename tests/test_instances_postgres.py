@@ -18,8 +18,8 @@ from typing import Any
 
 import psycopg
 import pytest
+from euregate_client import EuregateClient, Message, Problem, open_message
 
-from gateway.edges.client import EuregateClient, Message, Problem, open_message
 from gateway.edges.staff_client import StaffClient
 from gateway.infra import datafiles, seal
 from gateway.infra.audit import refs
@@ -32,6 +32,7 @@ from gateway.store.postgres import PostgresStore
 from tests.conftest import REPO, client_context, free_port, gateway_in_process, gateway_process
 from tests.polling import until
 from tests.postgres import start_cluster, start_server, stop_cluster, stop_server
+from tests.review_release import release_as_written
 
 DUTCH = "nl-drug-waste-maastricht.json"
 SENDER = "nl-pol-limburg"
@@ -100,7 +101,7 @@ async def pull(instance: Instance, partner_id: str) -> list[Message]:
     )
     async with instance.client(partner_id) as client:
         keys = await client.gateway_keys()
-        entries = (await client.inbox(limit=500))["envelopes"]
+        entries = (await client.inbox_page(limit=500))["envelopes"]
     return [
         open_message(entry, private_key=private_key, recipient_id=partner_id, gateway_keys=keys)
         for entry in entries
@@ -144,7 +145,7 @@ async def test_two_instances_on_one_database_serve_as_one_gateway_and_survive_a_
                 async with second.staff_client(token) as desk:
                     queue = await desk.queue()
                     assert [item["signal_id"] for item in queue] == [receipt["signal_id"]]
-                    await desk.release(queue[0]["id"])
+                    await release_as_written(desk, queue[0]["id"])
 
             async def sealed_for_liege() -> bool:
                 return len(await pull(first, "be-pol-liege")) == 1

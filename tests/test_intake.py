@@ -8,11 +8,11 @@ from itertools import count
 
 import aiohttp
 import pytest
+from euregate_client import Problem
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gateway.decide.decision import DataClass, Outcome
-from gateway.edges.client import Problem
 from gateway.infra.datafiles import load_master_key
 from gateway.infra.vault import SealedBlob
 from tests.conftest import RunningGateway, client_context, load_example

@@ -16,9 +16,9 @@ from typing import Any
 
 import pkcs11
 import pytest
+from euregate_client import EuregateClient, open_message
 from pkcs11 import Attribute, KeyType, ObjectClass
 
-from gateway.edges.client import EuregateClient, open_message
 from gateway.infra.config import DataDir
 from gateway.infra.datafiles import load_master_key
 from gateway.infra.hsm import TokenKey, TokenUri
@@ -102,10 +102,10 @@ async def post_and_read(layout: DataDir, template: dict[str, Any], count: int) -
             keys = await reader.gateway_keys()
 
             async def everything_sealed() -> bool:
-                return len((await reader.inbox(limit=500))["envelopes"]) >= count
+                return len((await reader.inbox_page(limit=500))["envelopes"]) >= count
 
             await until(everything_sealed)
-            for entry in (await reader.inbox(limit=500))["envelopes"]:
+            for entry in (await reader.inbox_page(limit=500))["envelopes"]:
                 opened = open_message(
                     entry, private_key=private, recipient_id=READER, gateway_keys=keys
                 )

@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from euregate_client import EuregateClient, open_message
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.edges.client import EuregateClient, open_message
 from gateway.flow.rejection import open_reason
 from gateway.flow.rewrap import CONTEXTS
 from gateway.infra.audit import refs
@@ -35,6 +35,7 @@ from gateway.translate.memory import _DERIVED, _SEAL_PURPOSE, MemorySealer, _con
 from gateway.translate.memory_store import DESK_SEAL, MemoryRecord
 from tests.conftest import REPO, RunningGateway, client_context, free_port, gateway_process
 from tests.polling import until
+from tests.review_release import release_as_written
 
 SENDER = "be-pol-lanaken"
 READER = "nl-pol-limburg"
@@ -140,10 +141,10 @@ async def test_a_rotation_killed_halfway_resumes_and_the_old_key_can_go(
             keys = await reader.gateway_keys()
 
             async def all_delivered() -> bool:
-                return len((await reader.inbox(limit=500))["envelopes"]) == 36
+                return len((await reader.inbox_page(limit=500))["envelopes"]) == 36
 
             await until(all_delivered)
-            for entry in (await reader.inbox(limit=500))["envelopes"]:
+            for entry in (await reader.inbox_page(limit=500))["envelopes"]:
                 message = open_message(
                     entry, private_key=private, recipient_id=READER, gateway_keys=keys
                 )
@@ -207,7 +208,9 @@ async def test_every_kind_of_sealed_value_is_rewrapped_and_still_opens_where_it_
             await partner.post_signal({**signal, "sender_reference": reference})
     async with gateway.staff_client(token) as officer:
         first, second = await officer.queue()
-        await officer.release(first["id"], {"/summary": "Déchets de drogues, Lage Kanaaldijk"})
+        await release_as_written(
+            officer, first["id"], {"/summary": "Déchets de drogues, Lage Kanaaldijk"}
+        )
         await officer.reject(second["id"], "Doublon d'un signalement de la semaine dernière")
 
     before = load_master_key(gateway.layout)

@@ -11,8 +11,8 @@ from typing import Any
 
 import aiohttp
 import pytest
+from euregate_client import EnvelopeSignatureInvalid, EuregateClient, open_message
 
-from gateway.edges.client import EuregateClient, open_message
 from gateway.infra import seal
 from gateway.infra.audit import refs
 from gateway.infra.audit.kinds import EventKind
@@ -31,10 +31,10 @@ async def inbox_of_reader(url: str, layout: DataDir, count: int) -> list[dict[st
     async with EuregateClient(url, ssl_context=client_context(layout, READER)) as reader:
 
         async def sealed() -> bool:
-            return len((await reader.inbox())["envelopes"]) >= count
+            return len((await reader.inbox_page())["envelopes"]) >= count
 
         await until(sealed)
-        envelopes: list[dict[str, Any]] = (await reader.inbox())["envelopes"]
+        envelopes: list[dict[str, Any]] = (await reader.inbox_page())["envelopes"]
         return envelopes
 
 
@@ -101,7 +101,7 @@ async def test_partners_verify_the_old_keys_envelopes_in_the_grace_period_and_th
         for entry in (before, after):
             assert open_message(entry, private_key=private, recipient_id=READER, gateway_keys=keys)
         without_old = {k: v for k, v in keys.items() if k != old.key_id}
-        with pytest.raises(seal.EnvelopeSignatureInvalid):
+        with pytest.raises(EnvelopeSignatureInvalid):
             open_message(before, private_key=private, recipient_id=READER, gateway_keys=without_old)
 
     async with SqliteStore(layout.database, clock=SystemClock()) as store:

@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from euregate_client import Problem
 
-from gateway.edges.client import Problem
 from gateway.infra.logs import LogFormat, configure, get_logger
 from tests.conftest import RunningGateway
 

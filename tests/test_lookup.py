@@ -4,11 +4,14 @@ by name and date of birth, and neither the database nor the audit log keeps that
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from gateway.flow.lookup import SubjectLookup
+from gateway.flow.lookup import SubjectLookup, date_in_iso
 from gateway.infra import datafiles
 from gateway.infra.errors import Forbidden, LookupInvalid
 from gateway.staff import Desk, Role, StaffAccount
@@ -66,6 +69,44 @@ async def test_a_name_with_date_of_birth_is_certain_and_with_the_year_only_possi
     assert await certainty(other_day) == ["possible"]
 
 
+async def test_the_date_of_birth_may_be_written_as_officials_of_each_language_write_it(
+    lookup: SubjectLookup, posted: str, example: Callable[[str], dict[str, Any]]
+) -> None:
+    person = suspect(example)
+    born = date.fromisoformat(person["date_of_birth"])
+    for typed in (
+        born.strftime("%d/%m/%Y"),
+        f"{born.day}.{born.month}.{born.year}",
+        born.strftime("%d-%m-%Y"),
+        f" {born.isoformat()} ",
+    ):
+        found = await lookup.lookup(
+            COMPLIANCE, family_name=person["family_name"], date_of_birth=typed
+        )
+        assert [f.certainty for f in found] == ["certain"], typed
+
+
+@given(st.dates(min_value=date(1000, 1, 1)), st.sampled_from(["/", ".", "-"]), st.booleans())
+def test_a_day_first_date_is_the_iso_date_of_that_day(
+    day: date, separator: str, padded: bool
+) -> None:
+    written = (
+        f"{day.day:02}{separator}{day.month:02}{separator}{day.year}"
+        if padded
+        else f"{day.day}{separator}{day.month}{separator}{day.year}"
+    )
+    assert date_in_iso(written) == day.isoformat()
+    assert date_in_iso(day.isoformat()) == day.isoformat()
+    assert date_in_iso(str(day.year)) == str(day.year)
+
+
+@pytest.mark.parametrize(
+    "typed", ["", "87", "1987-2-6", "06/13/1987", "31.04.1987", "2/6-1987", "1987/06/02", "x"]
+)
+def test_what_is_no_day_of_the_calendar_is_no_date(typed: str) -> None:
+    assert date_in_iso(typed) is None
+
+
 async def test_someone_else_is_not_found(lookup: SubjectLookup, posted: str) -> None:
     assert await lookup.lookup(COMPLIANCE, identifier="123456782") == []
     assert await lookup.lookup(COMPLIANCE, family_name="Nobody", date_of_birth="1990-01-01") == []
@@ -76,7 +117,8 @@ async def test_someone_else_is_not_found(lookup: SubjectLookup, posted: str) -> 
     [
         {"identifier": " - "},
         {"family_name": "Jansen"},
-        {"family_name": "Jansen", "date_of_birth": "02-06-1987"},
+        {"family_name": "Jansen", "date_of_birth": "30/02/1987"},
+        {"family_name": "Jansen", "date_of_birth": "02/06/87"},
         {"family_name": "", "date_of_birth": "1987"},
     ],
 )

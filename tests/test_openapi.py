@@ -19,7 +19,7 @@ from openapi_spec_validator import validate
 
 from gateway.contract.codelists import SCHEMAS_DIR
 from gateway.contract.schema_export import SIGNAL_SCHEMA_FILE
-from gateway.edges import audit_api, partner_app, staff_app
+from gateway.edges import audit_api, etranslation_callbacks, partner_app, staff_app
 from gateway.edges import openapi_models as models
 from gateway.edges.cli import main
 from gateway.edges.openapi import FILES, drifted_documents, openapi_document, render_openapi
@@ -34,6 +34,7 @@ from gateway.infra import errors
 from gateway.infra.config import DataDir, Settings
 from tests import polling
 from tests.conftest import RunningGateway, client_context
+from tests.review_release import release_as_written
 
 LISTENERS: tuple[Listener, ...] = ("partner", "staff")
 
@@ -257,7 +258,7 @@ def _raised(function: Callable[..., Any], seen: set[str]) -> Iterator[str]:
                 yield from _raised(callee, seen)
 
 
-HANDLER_MODULES = (partner_app, staff_app, audit_api)
+HANDLER_MODULES = (partner_app, staff_app, audit_api, etranslation_callbacks)
 
 
 @pytest.mark.parametrize("listener", LISTENERS)
@@ -330,7 +331,7 @@ async def test_the_answers_of_a_signals_whole_path_are_what_their_models_say(
         queue = models.ReviewQueue.model_validate({"items": await officer.queue()})
         waiting = next(item for item in queue.items if item.signal_id == receipt.signal_id)
         models.ReviewCase.model_validate(await officer.item(waiting.id))
-        released = models.ReviewItem.model_validate(await officer.release(waiting.id))
+        released = models.ReviewItem.model_validate(await release_as_written(officer, waiting.id))
         assert released.state == "released"
         models.MemoryEntries.model_validate({"entries": await officer.memory()})
     async with gateway.staff_client(compliance) as auditor:
@@ -339,7 +340,7 @@ async def test_the_answers_of_a_signals_whole_path_are_what_their_models_say(
         models.InclusionProof.model_validate(await auditor.inclusion_proof(0))
         models.ConsistencyProof.model_validate(await auditor.consistency_proof(1, size))
     async with gateway.client("be-pol-liege") as recipient:
-        inbox = await _once(recipient.inbox, "envelopes")
+        inbox = await _once(recipient.inbox_page, "envelopes")
         entry = models.Inbox.model_validate(inbox).envelopes[0]
         acknowledged = await recipient.acknowledge(entry.id)
         assert models.Acknowledged.model_validate(acknowledged).acknowledged_at is not None

@@ -16,11 +16,11 @@ from typing import Any
 
 import aiohttp
 import pytest
+from euregate_client import Problem
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 
-from gateway.edges.client import Problem
 from gateway.edges.operations import NOT_LOOPBACK, require_loopback
 from gateway.infra.config import DataDir
 from gateway.infra.errors import SettingInvalid

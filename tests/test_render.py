@@ -132,7 +132,7 @@ Informations générales
 ----------------------
 Version du schéma\u00a0: signal/1.1
 Référence de l’expéditeur\u00a0: PL2400-2026-041877
-Langue du texte original\u00a0: néerlandais
+Langue du texte\u00a0: néerlandais
 Catégorie\u00a0: déversement de déchets de production de drogues
 Urgence\u00a0: urgent\u00a0: agir dans les jours qui suivent
 Code de traitement\u00a0: H1 — ne peut servir de preuve en justice sans l’accord de l’expéditeur
@@ -156,9 +156,8 @@ Ref du lieu\u00a0: L1
 
 Texte
 -----
-Résumé\u00a0: Drugsafval (ca. 40 vaten) gedumpt langs de Lage Kanaaldijk; \
-bestelbus met Belgisch-Nederlandse bemanning gezien
-    [texte original en néerlandais]
+Résumé\u00a0: [tel que rédigé, en néerlandais] Drugsafval (ca. 40 vaten) gedumpt langs de \
+Lage Kanaaldijk; bestelbus met Belgisch-Nederlandse bemanning gezien
 Description\u00a0: (en attente du contrôle d’un officier de liaison)
 
 Personne P1
@@ -269,7 +268,7 @@ Allgemeine Angaben
 ------------------
 Schemaversion: signal/1.1
 Aktenzeichen des Absenders: PL2400-2026-041877
-Sprache des Originaltextes: Niederländisch
+Sprache des Textes: Niederländisch
 Kategorie: illegale Entsorgung von Drogenabfällen
 Dringlichkeit: dringend: innerhalb weniger Tage handeln
 Handhabungscode: H1 — ohne Zustimmung des Absenders nicht als Beweismittel vor Gericht zu \

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from euregate_client import Problem
 
-from gateway.edges.client import Problem
 from gateway.edges.server import build
 from gateway.flow.deadlines import TIME_LIMITS
 from gateway.infra.clock import FixedClock

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gateway.edges.client import EuregateClient, Message, Problem, open_message
+from euregate_client import EuregateClient, Message, Problem, open_message
+
 from gateway.edges.staff_client import StaffClient
 from gateway.infra import seal
 from gateway.infra.config import DataDir
@@ -24,6 +25,7 @@ from gateway.store.interface.maintenance import StoreFacts
 from gateway.store.sqlite import SqliteMaintenance
 from tests.conftest import REPO, client_context, free_port, gateway_process
 from tests.polling import until
+from tests.review_release import release_as_written
 
 DUTCH = "nl-drug-waste-maastricht.json"
 LANAKEN = "be-cannabis-lanaken.json"
@@ -90,7 +92,7 @@ async def pull(served: Served, partner_id: str, partner_keys: DataDir) -> list[M
     )
     async with served.client(partner_id) as client:
         keys = await client.gateway_keys()
-        entries = (await client.inbox(limit=500))["envelopes"]
+        entries = (await client.inbox_page(limit=500))["envelopes"]
     return [
         open_message(entry, private_key=private_key, recipient_id=partner_id, gateway_keys=keys)
         for entry in entries
@@ -99,7 +101,7 @@ async def pull(served: Served, partner_id: str, partner_keys: DataDir) -> list[M
 
 async def waiting(served: Served, partner_id: str) -> int:
     async with served.client(partner_id) as client:
-        return len((await client.inbox(limit=500))["envelopes"])
+        return len((await client.inbox_page(limit=500))["envelopes"])
 
 
 def manifest_of(archive: Path) -> Manifest:
@@ -128,7 +130,7 @@ async def test_back_up_under_load_restore_elsewhere_and_serve_the_restored_copy(
         for token in tokens.values():
             async with live.staff_client(token) as desk:
                 for item in await desk.queue():
-                    await desk.release(item["id"])
+                    await release_as_written(desk, item["id"])
         async with live.client("be-pol-lanaken") as lanaken_police:
             lanaken = str((await lanaken_police.post_signal(example(LANAKEN)))["signal_id"])
         for recipient in ("be-pol-liege", "de-pol-aachen", "nl-pol-limburg"):

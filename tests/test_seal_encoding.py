@@ -9,11 +9,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from euregate_client import canonical, open_message
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.edges.client import open_message
-from gateway.infra import canonical, seal
+from gateway.infra import seal
 from gateway.infra.errors import EnvelopeMalformed, EnvelopeSignatureInvalid, EnvelopeUndecryptable
 from gateway.infra.seal import Encoding, Envelope, Suite
 from tests.test_seal import BODY, KEYS, LIEGE, SIGNAL, SIGNER, opened, sealed

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from euregate_client import ClientFailure, EuregateClient, Problem
 from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.edges import systemd_notify
-from gateway.edges.client import ClientFailure, EuregateClient, Problem
 from gateway.infra.config import DataDir
 from tests.conftest import REPO, client_context, free_port
 

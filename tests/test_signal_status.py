@@ -17,12 +17,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from euregate_client import Problem
 
-from gateway.edges.client import Problem
 from gateway.infra.clock import FixedClock
 from gateway.infra.config import DataDir
 from tests.conftest import REPO, RunningGateway, load_example
 from tests.polling import until
+from tests.review_release import release_as_written
 from tests.test_requests import dutch_request, running_gateway
 from tests.test_webhooks import ReceiverFor, set_webhook
 
@@ -86,7 +87,7 @@ async def test_a_signal_followed_from_the_desk_to_the_acknowledgement(
     german = await staff_token("k.schmidt", desk="DE")
     async with gateway.staff_client(belgian) as officer:
         (item,) = await officer.queue()
-        await officer.release(item["id"])
+        await release_as_written(officer, item["id"])
     sealed = await until_state(gateway, signal_id, "be-pol-liege", "sealed")
     liege = copy_of(sealed, "be-pol-liege")
     assert liege["review"]["state"] == "released"
@@ -98,7 +99,7 @@ async def test_a_signal_followed_from_the_desk_to_the_acknowledgement(
     assert copy_of(sealed, "de-pol-aachen")["state"] == "waiting"
 
     async with gateway.client("be-pol-liege") as client:
-        (envelope,) = (await client.inbox())["envelopes"]
+        (envelope,) = (await client.inbox_page())["envelopes"]
         fetched = copy_of(await status_of(gateway, signal_id), "be-pol-liege")
         assert (fetched["state"], fetched["copy"]["fetch_count"]) == ("fetched", 1)
         assert "last_fetched_at" in fetched["copy"]

@@ -14,8 +14,8 @@ from typing import Any
 
 import aiohttp
 import pytest
+from euregate_client import Problem
 
-from gateway.edges.client import Problem
 from gateway.infra.audit import refs
 from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir, Settings
@@ -138,7 +138,9 @@ async def test_a_correction_released_is_served_from_memory_for_the_next_identica
     token = await staff_token("m.dubois", desk="BE")
     first = await item_for(gateway, token, dutch_signal, "be-pol-liege")
     async with gateway.staff_client(token) as desk:
-        released = await desk.release(first["id"], {"/summary": FRENCH_SUMMARY})
+        released = await desk.release(
+            first["id"], {"/summary": FRENCH_SUMMARY}, as_written=["/description"]
+        )
     assert released["state"] == "released"
     assert released["officer"] == "m.dubois"
 
@@ -159,11 +161,12 @@ async def test_a_release_is_audited_without_the_text(
     token = await staff_token("m.dubois", desk="BE")
     item = await item_for(gateway, token, dutch_signal, "be-pol-liege")
     async with gateway.staff_client(token) as desk:
-        await desk.release(item["id"], {"/summary": FRENCH_SUMMARY})
+        await desk.release(item["id"], {"/summary": FRENCH_SUMMARY}, withheld=["/description"])
 
     (event,) = [e for e in await gateway.store.audit_entries() if e.kind == "review.released"]
     assert event.actor == "staff:m.dubois"
     assert event.data["corrected"] == ["/summary"]
+    assert (event.data["as_written"], event.data["withheld_texts"]) == ([], ["/description"])
     assert FRENCH_SUMMARY not in json.dumps(event.data, ensure_ascii=False)
 
 
@@ -173,7 +176,7 @@ async def test_a_released_copy_leaves_the_queue_and_cannot_be_released_twice(
     token = await staff_token("m.dubois", desk="BE")
     item = await item_for(gateway, token, dutch_signal, "be-pol-liege")
     async with gateway.staff_client(token) as desk:
-        await desk.release(item["id"])
+        await desk.release(item["id"], as_written=["/summary", "/description"])
         assert await desk.queue() == []
         with pytest.raises(Problem) as refused:
             await desk.release(item["id"])
@@ -239,6 +242,8 @@ async def test_corrections_must_name_free_text_the_message_has(
         (b'{"corrections": ["/summary"]}', "/corrections"),
         (b'{"corrections": {"/summary": 3}}', "/corrections/~1summary"),
         (b'{"corrections": {}, "a/b~c": 1}', "/a~1b~0c"),
+        (b'{"as_written": "/summary"}', "/as_written"),
+        (b'{"withheld": ["/summary", 3]}', "/withheld/1"),
     ],
 )
 async def test_a_release_body_of_the_wrong_shape_is_a_problem_naming_where(

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gateway.edges.web.compliance import story
+from gateway.edges.web.exchange_story import story
 from gateway.edges.web.frame import Viewer
 from gateway.infra import audit
 from gateway.infra.audit import events, refs

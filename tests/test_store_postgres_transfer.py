@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from euregate_client import open_message
 
-from gateway.edges.client import open_message
 from gateway.infra import seal
 from gateway.infra.config import DataDir, Settings
 from gateway.store import Store
@@ -87,7 +87,7 @@ async def opened_inbox(settings: Settings, layout: DataDir) -> list[str]:
     private_key = seal.load_private_key(layout.partner_encryption_key(RECIPIENT).read_bytes())
     async with gateway_in_process(settings) as gateway, gateway.client(RECIPIENT) as client:
         keys = await client.gateway_keys()
-        entries = (await client.inbox(limit=500))["envelopes"]
+        entries = (await client.inbox_page(limit=500))["envelopes"]
     return [
         open_message(
             e, private_key=private_key, recipient_id=RECIPIENT, gateway_keys=keys

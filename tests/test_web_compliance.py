@@ -13,18 +13,18 @@ import json
 import re
 import zipfile
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import rfc8785
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from euregate_client import EuregateClient
 from hypothesis import given
 from hypothesis import strategies as st
 from playwright.sync_api import Browser, Page, expect
 
-from gateway.edges.client import EuregateClient
 from gateway.edges.web.compliance import BAD_DATE, parse_search
 from gateway.infra import audit
 from gateway.infra.exports import check_export
@@ -74,7 +74,7 @@ def fetch_inbox(web_gateway: WebGateway, partner_id: str) -> list[str]:
         async with EuregateClient(
             web_gateway.url, ssl_context=client_context(web_gateway.layout, partner_id)
         ) as partner:
-            fetched = await partner.inbox(wait=5)
+            fetched = await partner.inbox_page(wait=5)
             ids = [str(e["id"]) for e in fetched["envelopes"]]
             for envelope_id in ids:
                 await partner.acknowledge(envelope_id)
@@ -121,8 +121,35 @@ def test_the_search_finds_the_exchange_and_its_page_tells_the_whole_story(
         assert kind in kinds, kind
     assert kinds.index("review.released") < kinds.index("inbox.fetched")
     released = page.locator("ol.story > li[data-kind='review.released']")
-    expect(released).to_contain_text("for be-pol-liege")
+    expect(released).to_contain_text("for Zone de police de Liège")
+    expect(released.locator("span[title='be-pol-liege']")).to_have_count(1)
     expect(released).to_contain_text("by staff:m.dubois")
+    expect(belgian.locator(".partner-name")).to_have_text("Zone de police de Liège")
+    expect(page.locator("dl.facts .partner-id")).to_have_text("nl-pol-limburg")
+
+
+def test_an_officer_opening_a_message_again_and_again_is_told_once_with_a_count(
+    page: Page, browser: Browser, web_gateway: WebGateway, dutch_signal: str, compliance: Person
+) -> None:
+    officer_context = browser.new_context(base_url=web_gateway.staff_url, locale="en-GB")
+    try:
+        officer = officer_context.new_page()
+        sign_in(officer, web_gateway, web_gateway.enrol("m.dubois", desk="BE"))
+        officer.goto("/review")
+        message = officer.locator("table.queue a").first.get_attribute("href")
+        for minutes in (0, 4, 5, 20):
+            web_gateway.later(minutes=minutes)
+            officer.goto(str(message))
+    finally:
+        officer_context.close()
+
+    page.goto(f"/audit/exchanges/{dutch_signal}")
+    opened = page.locator("ol.story > li[data-kind='review.opened']")
+    expect(opened).to_have_count(2)
+    expect(opened.first).to_have_attribute("data-count", "3")
+    expect(opened.first).to_contain_text("3 times, the last at")
+    expect(opened.nth(1)).not_to_have_attribute("data-count", re.compile(".*"))
+    assert len(entries(web_gateway, "review.opened")) == 4, "the audit log keeps every opening"
 
 
 def test_an_export_carries_a_manifest_signed_by_the_gateway_and_is_audited(
@@ -313,15 +340,27 @@ def test_a_data_subject_is_looked_up_by_keyboard_alone_and_only_the_lookup_is_au
     page.keyboard.press("Enter")
     expect(page.locator("table.found tbody tr")).to_have_attribute("data-signal", dutch_signal)
 
+    expect(page.locator("table.found .partner-name")).to_have_text("Politie Eenheid Limburg")
+
+    born = date.fromisoformat(person["date_of_birth"])
+    tab_to(page, "#family_name")
+    page.keyboard.type(person["family_name"])
+    page.keyboard.press("Tab")
+    page.keyboard.type(born.strftime("%d/%m/%Y"))
+    page.keyboard.press("Enter")
+    expect(page.locator("td.certainty")).to_have_text("certain")
+
     tab_to(page, "#family_name")
     page.keyboard.type("Nobody")
     page.keyboard.press("Tab")
-    page.keyboard.type("31-12-1990")
+    page.keyboard.type("31-12-90")
     page.keyboard.press("Enter")
     expect(page.get_by_role("alert")).to_contain_text("Give a national or document number")
+    expect(page.locator("#family_name")).to_have_value("Nobody")
+    expect(page.locator("#date_of_birth")).to_have_value("31-12-90")
 
     looked_up = entries(web_gateway, "subject.looked_up")
-    assert [e.data["found"] for e in looked_up] == [[dutch_signal], [dutch_signal]]
+    assert [e.data["found"] for e in looked_up] == [[dutch_signal]] * 3
     assert all(e.actor == "staff:a.peeters" for e in looked_up)
     log = b"".join(e.canonical for e in web_gateway.audit_entries())
     assert number.encode() not in log

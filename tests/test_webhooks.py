@@ -20,11 +20,11 @@ from typing import Any
 import pytest
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from euregate_client import open_message
 from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.contract.partners import PartnerState
-from gateway.edges.client import open_message
 from gateway.flow.pusher import Backoff, Pusher, push_body, webhook_ssl_context
 from gateway.infra import pki, seal
 from gateway.infra.audit import EventKind, refs
@@ -178,7 +178,7 @@ async def test_an_envelope_is_pushed_over_mutual_tls_and_counts_as_acknowledged(
             recipient_id="nl-pol-limburg",
             gateway_keys=keys,
         )
-        assert (await client.inbox())["envelopes"] == []
+        assert (await client.inbox_page())["envelopes"] == []
     assert message.content["signal"]["summary"] == example(LANAKEN)["summary"]
 
     (delivery,) = await outbox(gateway.store)
@@ -201,7 +201,7 @@ async def test_the_body_is_the_entry_the_inbox_gives(
 ) -> None:
     signal_id = await post(gateway, TO_LIMBURG, example(LANAKEN), "BODY-1")
     async with gateway.client("nl-pol-limburg") as client:
-        (entry,) = (await client.inbox(wait=10))["envelopes"]
+        (entry,) = (await client.inbox_page(wait=10))["envelopes"]
     (kept,) = await gateway.store.envelopes_of_signal(signal_id)
 
     assert json.loads(push_body(kept)) == entry
@@ -373,7 +373,7 @@ async def test_undelivered_pushes_follow_a_new_webhook_and_leave_with_it(
 
     assert old.received == new.received == []
     async with quiet_gateway.client("nl-pol-limburg") as client:
-        assert len((await client.inbox())["envelopes"]) == 1, "the inbox keeps the envelope"
+        assert len((await client.inbox_page())["envelopes"]) == 1, "the inbox keeps the envelope"
     changes = await audit_of(store, EventKind.PARTNER_WEBHOOK_CHANGED)
     assert [c["outbox_changed"] for c in changes] == [0, 1, 1]
 
@@ -501,7 +501,7 @@ async def test_a_hanging_webhook_holds_up_neither_another_partner_nor_intake(
 def test_a_webhook_url_must_be_plain_https(url: str, problem: str) -> None:
     problems = webhook_problems(url)
 
-    assert any(problem in p for p in problems), problems
+    assert any(problem in str(p) for p in problems), problems
 
 
 def test_a_https_webhook_url_is_fine() -> None:

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from euregate_client import EuregateClient, Problem
 
 from gateway.edges import workers
-from gateway.edges.client import EuregateClient, Problem
 from gateway.infra import audit
 from gateway.infra.clock import SystemClock
 from gateway.infra.config import DataDir

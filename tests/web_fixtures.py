@@ -24,9 +24,9 @@ import pytest
 from aiohttp import web
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from euregate_client import EuregateClient
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
-from gateway.edges.client import EuregateClient
 from gateway.edges.server import build, open_listeners
 from gateway.edges.web import WEB
 from gateway.edges.web.verifications import Verifications

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, mlkem, x25519
+from euregate_client import canonical
 
-from gateway.infra import canonical
 from gateway.infra.seal import (
     Encoding,
     PartnerKey,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from gateway.infra.errors import NotAuthenticated, RegistryError
+from gateway.infra.errors import NotAuthenticated, Reason, RegistryError
 from gateway.infra.i18n import LANGUAGES, N_
 
 PARTNER_ID = re.compile(r"^[a-z]{2}-[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -53,7 +53,7 @@ class Partner:
     def __post_init__(self) -> None:
         problems = partner_problems(self)
         if problems:
-            raise RegistryError("; ".join(problems))
+            raise RegistryError(problems)
 
     @property
     def active(self) -> bool:
@@ -70,24 +70,34 @@ class Certificate:
     state: CertificateState = CertificateState.ACTIVE
 
 
-def partner_problems(partner: Partner) -> list[str]:
+def partner_problems(partner: Partner) -> list[Reason]:
     """Everything wrong with a partner's registry entry, in words an administrator can act on."""
     problems = []
     if not PARTNER_ID.match(partner.id) or len(partner.id) > 64:
-        problems.append(
-            f"partner id {partner.id!r} must be a lowercase slug starting with a country "
-            "prefix, e.g. nl-pol-limburg"
-        )
+        problems.append(Reason(ID_MALFORMED, {"id": partner.id}))
     if partner.country not in COUNTRIES:
-        problems.append(f"country must be one of {', '.join(COUNTRIES)}")
+        problems.append(Reason(COUNTRY_UNKNOWN, {"choices": _choices(COUNTRIES)}))
     if partner.agency_type not in AGENCY_TYPES:
-        problems.append(f"agency type must be one of {', '.join(AGENCY_TYPES)}")
+        problems.append(Reason(AGENCY_TYPE_UNKNOWN, {"choices": _choices(AGENCY_TYPES)}))
     if not partner.languages or any(lang not in LANGUAGES for lang in partner.languages):
-        problems.append(f"languages must be a non-empty list of {', '.join(LANGUAGES)}")
+        problems.append(Reason(LANGUAGES_UNKNOWN, {"choices": _choices(LANGUAGES)}))
     if not partner.name.strip():
-        problems.append("name must not be blank")
+        problems.append(Reason(NAME_BLANK))
     return problems
 
+
+def _choices(codes: tuple[str, ...]) -> str:
+    """Codes to type, written as the command line's help writes an option's choices."""
+    return "{" + ",".join(codes) + "}"
+
+
+ID_MALFORMED = N_(
+    "partner id '{id}' must be a lowercase slug starting with a country prefix, e.g. nl-pol-limburg"
+)
+COUNTRY_UNKNOWN = N_("country must be one of {choices}")
+AGENCY_TYPE_UNKNOWN = N_("agency type must be one of {choices}")
+LANGUAGES_UNKNOWN = N_("languages must be a non-empty list of {choices}")
+NAME_BLANK = N_("name must not be blank")
 
 AUTH_UNKNOWN = N_("unknown certificate")
 AUTH_CERT_REVOKED = N_("certificate revoked")

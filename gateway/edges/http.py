@@ -41,6 +41,8 @@ MAX_BODY = web.AppKey("max_body", int)
 REQUEST_ID = web.RequestKey("request_id", str)
 LANGUAGE = web.RequestKey("language", str)
 ACTOR = web.RequestKey("actor", str)
+LOGGED_PATH = web.RequestKey("logged_path", str)
+"""The path the request's log line shows, when the path holds a secret (a callback token)."""
 """Who the request speaks for, for the log line: a partner id or a staff id."""
 QUERY_PARAMETERS: web.AppKey[Mapping[tuple[str, str], tuple[str, ...]]] = web.AppKey(
     "query_parameters"
@@ -110,7 +112,7 @@ async def edge_middleware(request: web.Request, handler: Handler) -> web.StreamR
             log.info(
                 "request",
                 method=quoted(request.method, limit=16),
-                path=quoted(request.rel_url.path),
+                path=quoted(request.get(LOGGED_PATH, request.rel_url.path)),
                 status=response.status,
                 actor=request.get(ACTOR),
                 ms=round((time.perf_counter() - started) * 1000, 2),

@@ -42,6 +42,7 @@ from gateway.edges.http import QUERY_PARAMETERS
 from gateway.edges.openapi_models import ApiModel, Problem
 from gateway.edges.openapi_operations import (
     DOCUMENT,
+    NO_CONTENT,
     NOTE,
     OPERATIONS,
     SIGNAL,
@@ -66,6 +67,7 @@ EXAMPLES_DIR: Final = Path(__file__).resolve().parents[2] / "examples"
 SIGNAL_EXAMPLE: Final = "nl-drug-waste-maastricht.json"
 COMPONENT: Final = "#/components/schemas/{model}"
 JSON: Final = "application/json"
+FORM: Final = "application/x-www-form-urlencoded"
 SECURITY: Final[Mapping[Listener, tuple[str, dict[str, str]]]] = {
     "partner": (
         "partnerCertificate",
@@ -148,6 +150,8 @@ def _components(operations: tuple[Operation, ...]) -> dict[str, Any]:
     for operation in operations:
         if isinstance(operation.body, type):
             models[(operation.body, "validation")] = None
+        if operation.form is not None:
+            models[(operation.form, "validation")] = None
         for answer in operation.answers.values():
             if isinstance(answer, type):
                 models[(answer, "serialization")] = None
@@ -168,6 +172,13 @@ def _operation(listener: Listener, operation: Operation) -> dict[str, Any]:
         described["parameters"] = parameters
     if operation.body is not None:
         described["requestBody"] = {"required": True, "content": {JSON: _body(operation)}}
+    if operation.form is not None:
+        described["requestBody"] = {
+            "required": True,
+            "content": {FORM: {"schema": _ref(operation.form)}},
+        }
+    if operation.tokenless:
+        described["security"] = []
     answers = {str(status): _answer(operation, kind) for status, kind in operation.answers.items()}
     answers |= _refusals(refusals(listener, operation))
     described["responses"] = dict(sorted(answers.items()))
@@ -206,6 +217,8 @@ def _body(operation: Operation) -> dict[str, Any]:
 
 
 def _answer(operation: Operation, kind: object) -> dict[str, Any]:
+    if kind == NO_CONTENT:
+        return {"description": "Taken; nothing to answer."}
     if kind == DOCUMENT:
         return {"description": "The document.", "content": {JSON: {"schema": {"type": "object"}}}}
     assert isinstance(kind, type)

@@ -400,6 +400,10 @@ class ReviewCase(ReviewItem):
     original: Original
     translation: Translation
     held: list[str]
+    untranslated: list[UntranslatedField] = Field(
+        description="Free text still in a language the recipient does not read: releasing "
+        "needs a choice for each (a correction, as_written or withheld)."
+    )
     removed: Removed
     decision: Decision
     rendering: dict[str, Any] = Field(description="The recipient's view, rendered.")
@@ -411,6 +415,20 @@ class Release(ApiModel):
     corrections: dict[str, str] = Field(
         default_factory=dict, description="Corrected translations by JSON pointer."
     )
+    as_written: list[str] = Field(
+        default_factory=list,
+        description="JSON pointers of free text to send as the sender wrote it, in a language "
+        "the recipient may not read (marked so in its rendering).",
+    )
+    withheld: list[str] = Field(
+        default_factory=list,
+        description="JSON pointers of free text to leave out of the recipient's copy.",
+    )
+
+
+class UntranslatedField(ApiModel):
+    pointer: str
+    language: str = Field(description="The language the text is still written in.")
 
 
 class Reject(ApiModel):
@@ -471,3 +489,25 @@ class Problem(ApiModel):
     new_size: int | Omitted = None
     agrees_up_to: int | Omitted = None
     differs_at: int | Omitted = None
+
+
+# --- eTranslation's callbacks ---------------------------------------------------------------
+
+
+class TranslationDeliveredForm(ApiModel):
+    """A translation, as eTranslation posts it (a form) to a job's ``done`` address."""
+
+    request_id: str = Field(alias="request-id", pattern=r"^[1-9][0-9]{0,18}$")
+    target_language: str = Field(alias="target-language", examples=["FR"])
+    translated_text: str = Field(alias="translated-text")
+    external_reference: str = Field(alias="external-reference")
+
+
+class TranslationFailedForm(ApiModel):
+    """A failure, as eTranslation posts it (a form) to a job's ``error`` address."""
+
+    request_id: str = Field(alias="request-id", pattern=r"^[1-9][0-9]{0,18}$")
+    target_languages: str | Omitted = Field(default=None, alias="target-languages")
+    error_code: str = Field(alias="error-code", examples=["-20001"])
+    error_message: str | Omitted = Field(default=None, alias="error-message")
+    external_reference: str = Field(alias="external-reference")

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
-from gateway.edges import audit_api, partner_app, staff_app
+from gateway.edges import audit_api, etranslation_callbacks, partner_app, staff_app
 from gateway.edges.http import Handler
 from gateway.edges.openapi_models import (
     Acknowledged,
@@ -41,6 +41,8 @@ from gateway.edges.openapi_models import (
     ReviewItem,
     ReviewQueue,
     SentSignals,
+    TranslationDeliveredForm,
+    TranslationFailedForm,
 )
 from gateway.edges.openapi_serving import (
     MESSAGE_SCHEMA_PATH,
@@ -75,6 +77,7 @@ from gateway.infra.errors import (
     QueryInvalid,
     QueryUnknown,
     RecipientsInvalid,
+    ReleaseChoiceConflict,
     ReviewDecided,
     SealingBehind,
     SignalInvalid,
@@ -86,7 +89,11 @@ from gateway.infra.errors import (
     TooManyLongPolls,
     TooManyRefusals,
     TooManyReports,
+    TranslationCallbackInvalid,
+    TranslationCallbackRefused,
+    TranslationJobAnswered,
     UnsupportedMediaType,
+    UntranslatedUnresolved,
     WitnessKeyUnknown,
 )
 from gateway.store import SENT_PAGE_MAX, RequestState
@@ -99,8 +106,10 @@ NOTE: Final = "text/plain"
 """An answer that is a C2SP signed note rather than JSON."""
 DOCUMENT: Final = "document"
 """An answer that is a JSON document of its own (the OpenAPI document, the Signal schema)."""
+NO_CONTENT: Final = "no content"
+"""An answer without a body (``204``)."""
 Body = type[ApiModel] | Literal["signal"]
-Answer = type[ApiModel] | Literal["text/plain", "document"]
+Answer = type[ApiModel] | Literal["text/plain", "document", "no content"]
 
 
 @dataclass(frozen=True)
@@ -129,6 +138,10 @@ class Operation:
     body: Body | None = None
     json_too: bool = field(default=False)
     """An answer in ``text/plain`` that is also given as JSON (``Accept: application/json``)."""
+    form: type[ApiModel] | None = None
+    """A body posted as a form (``application/x-www-form-urlencoded``) rather than JSON."""
+    tokenless: bool = False
+    """Taken without the listener's credentials: the address holds a credential of its own."""
 
 
 STORE_REFUSALS: Final[Refusals] = (StorageFull, StorageReadOnly, StorageFailing, StoreUnreachable)
@@ -188,6 +201,15 @@ COSIGNATURES_QUERY: Final = (
     Query("size", "The checkpoint's size (default: the latest).", 0, SIZE),
 )
 TREE_REFUSALS: Final[Refusals] = (QueryInvalid, CheckpointNotPublished, BeyondTheLog)
+CALLBACK_REFUSALS: Final[Refusals] = (
+    NotFound,
+    TranslationCallbackRefused,
+    TranslationJobAnswered,
+    TranslationCallbackInvalid,
+    BodyTooLarge,
+    BodyTimeout,
+)
+"""eTranslation's callbacks (:mod:`gateway.edges.etranslation_callbacks`)."""
 
 
 def _contract(listener: Listener) -> tuple[Operation, ...]:
@@ -430,7 +452,15 @@ STAFF_OPERATIONS: Final = (
         "Release a copy, with corrected translations",
         TAG_REVIEW,
         {200: ReviewItem},
-        (*OBJECT_REFUSALS, Forbidden, NotFound, ReviewDecided, CorrectionInvalid),
+        (
+            *OBJECT_REFUSALS,
+            Forbidden,
+            NotFound,
+            ReviewDecided,
+            CorrectionInvalid,
+            UntranslatedUnresolved,
+            ReleaseChoiceConflict,
+        ),
         body=Release,
     ),
     Operation(
@@ -507,6 +537,32 @@ STAFF_OPERATIONS: Final = (
         {200: Cosignatures},
         (*AUDIT_READ, *TREE_REFUSALS),
         query=COSIGNATURES_QUERY,
+    ),
+    Operation(
+        "postTranslationDone",
+        "POST",
+        "/v1/etranslation/{job_id}/{token}/done",
+        etranslation_callbacks.post_translation_done,
+        "eTranslation's translation of a job (its callback; the token in the address, no API "
+        "token)",
+        TAG_REVIEW,
+        {204: NO_CONTENT},
+        CALLBACK_REFUSALS,
+        form=TranslationDeliveredForm,
+        tokenless=True,
+    ),
+    Operation(
+        "postTranslationError",
+        "POST",
+        "/v1/etranslation/{job_id}/{token}/error",
+        etranslation_callbacks.post_translation_error,
+        "eTranslation's failure to translate a job (its callback; the token in the address, "
+        "no API token)",
+        TAG_REVIEW,
+        {204: NO_CONTENT},
+        CALLBACK_REFUSALS,
+        form=TranslationFailedForm,
+        tokenless=True,
     ),
 )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.infra.errors import EuregateError, FieldIssue
+from gateway.infra.errors import EuregateError, FieldIssue, Reason
 from gateway.infra.i18n import translate
 
 MEDIA_TYPE = "application/problem+json"
@@ -43,6 +43,10 @@ def issue_document(issue: FieldIssue, language: str) -> dict[str, object]:
 def _translated(params: dict[str, object], language: str) -> dict[str, object]:
     """Parameters that are themselves message ids (such as a refusal reason) translate too,
     with the other parameters filling their placeholders."""
+    reasons = params.get("reasons")
+    if isinstance(reasons, tuple):
+        told = "; ".join(told_reason(each, language) for each in reasons)
+        return {**params, "reason": told}
     reason = params.get("reason_id", params.get("reason"))
     if not isinstance(reason, str):
         return params
@@ -52,3 +56,10 @@ def _translated(params: dict[str, object], language: str) -> dict[str, object]:
     except (KeyError, IndexError, ValueError):
         said = translate(reason, language)
     return {**params, "reason": said}
+
+
+def told_reason(reason: object, language: str) -> str:
+    """One of a refusal's :class:`Reason` in ``language``; anything else as it is."""
+    if isinstance(reason, Reason):
+        return translate(reason.message, language, **reason.params)
+    return str(reason)

@@ -21,6 +21,7 @@ from gateway.decide.sharing import PolicyInForce, PolicyRefused
 from gateway.edges import systemd_notify
 from gateway.edges.audit_api import add_partner_routes as add_partner_audit_routes
 from gateway.edges.audit_api import add_staff_routes as add_staff_audit_routes
+from gateway.edges.etranslation_callbacks import add_etranslation_callbacks
 from gateway.edges.listener import GatedSite, Limits
 from gateway.edges.metrics import GatewayMetrics
 from gateway.edges.openapi import serve_openapi
@@ -66,6 +67,8 @@ from gateway.translate import (
     backend_from_settings,
     checked_url,
     close_backend,
+    etranslation_access,
+    etranslation_of,
 )
 from gateway.transparency.log import TransparencyLog
 from gateway.transparency.sequencer import Sequencer
@@ -167,6 +170,7 @@ async def build(
     """
     layout = datafiles.require_data_dir(DataDir(settings.data_dir))
     checked_url(settings.libretranslate_url, allow_http=settings.libretranslate_allow_http)
+    etranslation_access(settings)
     clock = clock or SystemClock()
     metrics = GatewayMetrics()
     store = await open_store(settings, layout, clock, on_commit=metrics.committed)
@@ -265,6 +269,7 @@ async def build(
     )
     memory = translator if isinstance(translator, MemoryBackend) else None
     add_memory_routes(staff_app, MemoryDesk(store=store, memory=memory))
+    add_etranslation_callbacks(staff_app, etranslation_of(translator))
     serve_audit_tree(app, staff_app, transparency, sequencer)
     serve_openapi(app, "partner")
     serve_openapi(staff_app, "staff")

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from gateway.contract import json_pointer
 from gateway.contract.validate import parse_json
+from gateway.edges.etranslation_callbacks import is_callback
 from gateway.edges.http import (
     ACTOR,
     API_PREFIX,
@@ -72,10 +73,11 @@ async def _close_authenticator(app: web.Application) -> None:
 async def token_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """The API (``/v1/``) answers API tokens only, in the account's language unless the request
     asks for another (``Accept-Language`` without ``Prefer: account-language``, RFC 7240);
-    other paths (the web pages) sign people in their own way. Refusals are counted per
-    address, not written one by one, and an address with too many is answered 429 before its
-    token is looked up (:mod:`gateway.edges.refusals`)."""
-    if not request.path.startswith(API_PREFIX):
+    other paths (the web pages) sign people in their own way, and eTranslation's callbacks
+    carry a token of their own (:mod:`gateway.edges.etranslation_callbacks`). Refusals are
+    counted per address, not written one by one, and an address with too many is answered 429
+    before its token is looked up (:mod:`gateway.edges.refusals`)."""
+    if not request.path.startswith(API_PREFIX) or is_callback(request.path):
         return await handler(request)
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     bearer = token.strip() if scheme.lower() == "bearer" else ""
@@ -103,7 +105,7 @@ async def get_item(request: web.Request) -> web.Response:
 
 
 async def post_release(request: web.Request) -> web.Response:
-    body = await object_body(request, members=("corrections",))
+    body = await object_body(request, members=RELEASE_MEMBERS)
     corrections = body.get("corrections", {})
     if not isinstance(corrections, dict):
         raise BodyShapeInvalid(members="corrections", pointer="/corrections")
@@ -113,9 +115,29 @@ async def post_release(request: web.Request) -> web.Response:
                 members="corrections", pointer=json_pointer.join("corrections", pointer)
             )
     item = await request.app[DESK].release(
-        request[ACCOUNT], request.match_info["item_id"], corrections
+        request[ACCOUNT],
+        request.match_info["item_id"],
+        corrections,
+        as_written=_pointers(body, "as_written"),
+        withheld=_pointers(body, "withheld"),
     )
     return json_response(item_json(item, request[LANGUAGE]))
+
+
+RELEASE_MEMBERS = ("corrections", "as_written", "withheld")
+
+
+def _pointers(body: Mapping[str, Any], member: str) -> list[str]:
+    """The list of JSON pointers at ``member`` of a release (none when absent)."""
+    given = body.get(member, [])
+    if not isinstance(given, list):
+        raise BodyShapeInvalid(members=", ".join(RELEASE_MEMBERS), pointer=f"/{member}")
+    for index, pointer in enumerate(given):
+        if not isinstance(pointer, str):
+            raise BodyShapeInvalid(
+                members=", ".join(RELEASE_MEMBERS), pointer=json_pointer.join(member, index)
+            )
+    return given
 
 
 async def post_reject(request: web.Request) -> web.Response:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import ssl
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from gateway.edges.client import AuditLogReader
+from euregate_client import AuditLogReader
 
 
 class StaffClient(AuditLogReader):
@@ -49,13 +49,23 @@ class StaffClient(AuditLogReader):
         return await self._request("GET", f"/v1/review/{quote(item_id, safe='')}")
 
     async def release(
-        self, item_id: str, corrections: Mapping[str, str] | None = None
+        self,
+        item_id: str,
+        corrections: Mapping[str, str] | None = None,
+        *,
+        as_written: Sequence[str] = (),
+        withheld: Sequence[str] = (),
     ) -> dict[str, Any]:
         """Release the copy, with ``corrections`` (JSON pointer → text) in place of the
-        translation."""
+        translation, the texts at ``as_written`` as written and those at ``withheld`` left
+        out."""
         return await self._post(
             f"/v1/review/{quote(item_id, safe='')}/release",
-            {"corrections": dict(corrections or {})},
+            {
+                "corrections": dict(corrections or {}),
+                "as_written": list(as_written),
+                "withheld": list(withheld),
+            },
         )
 
     async def reject(self, item_id: str, reason: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ copy. What the queue lists and what an officer may open follows the officer's de
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from typing import Final
 
@@ -20,8 +20,15 @@ import uuid6
 from gateway.contract.partners import Partner
 from gateway.decide.decision import Decision
 from gateway.decide.review import REASON_LABELS, ReviewReason
-from gateway.flow.prepare import CopyUnavailable, Preparer, free_texts
+from gateway.flow.prepare import CopyUnavailable, Preparer, Released, free_texts
 from gateway.flow.rejection import open_reason, seal_reason
+from gateway.flow.release_choices import (
+    FieldChoice,
+    ReleaseChoices,
+    UntranslatedField,
+    release_choices,
+    untranslated_fields,
+)
 from gateway.infra.audit import AuditEvent, events, refs, timestamp
 from gateway.infra.clock import Clock
 from gateway.infra.errors import CorrectionInvalid, NotFound, ReviewDecided
@@ -53,6 +60,7 @@ class ReviewCase:
     decision: Decision
     view: RecipientView
     rendered: RenderedDocument
+    untranslated: tuple[UntranslatedField, ...] = ()
     rejection_reason: str | None = None
 
     def as_json(self, language: str) -> dict[str, object]:
@@ -67,6 +75,7 @@ class ReviewCase:
                 "fields": {ptr: text.as_json() for ptr, text in self.translations.items()},
             },
             "held": list(self.held),
+            "untranslated": [field.as_json() for field in self.untranslated],
             "removed": {
                 "withheld": [str(c) for c in self.view.withheld],
                 "generalised": [str(c) for c in self.view.generalised],
@@ -141,37 +150,42 @@ class ReviewDesk:
         return case
 
     async def release(
-        self, account: StaffAccount, item_id: str, corrections: Mapping[str, str]
+        self,
+        account: StaffAccount,
+        item_id: str,
+        corrections: Mapping[str, str],
+        *,
+        as_written: Collection[str] = (),
+        withheld: Collection[str] = (),
     ) -> ReviewItem:
-        """Let the copy go with ``corrections`` (pointer → text) in place of the translation.
+        """Let the copy go with ``corrections`` (pointer → text) in place of the translation,
+        the texts at ``as_written`` as the sender wrote them and those at ``withheld`` left out.
 
-        Held text without a correction goes as the sender wrote it: releasing is the
-        officer's decision that the recipient may read it.
+        Every text still in a language the recipient does not read needs one of the three
+        (:mod:`gateway.flow.release_choices`). Held text in a language the recipient reads
+        goes as written without a choice: releasing is the officer's decision that the
+        recipient may read it.
         """
         item = await self._item(account, item_id, Permission.REVIEW_RELEASE)
         _check_pending(item)
         case = await self._case(item)
-        _check_corrections(corrections, case)
-        now = timestamp(self._clock.now())
-        final: dict[str, TranslatedText] = {}
-        for pointer, original in case.originals.items():
-            if pointer in corrections:
-                final[pointer] = TranslatedText(
-                    corrections[pointer],
-                    case.target_language,
-                    Provenance("human", officer=account.id, at=now),
-                )
-            elif pointer in case.translations:
-                final[pointer] = case.translations[pointer]
-            elif pointer in case.held:
-                final[pointer] = TranslatedText(
-                    original, case.source_language, Provenance("original")
-                )
-        learned = await self._learn(case, corrections, account)
+        choices = release_choices(
+            corrections,
+            as_written=as_written,
+            withheld=withheld,
+            fields=case.originals,
+            untranslated=case.untranslated,
+            limit=MAX_CORRECTION_CHARS,
+        )
+        corrected = Provenance("human", officer=account.id, at=timestamp(self._clock.now()))
+        final = _final_texts(case, choices, corrected)
+        learned = await self._learn(case, choices.translated, account)
         outcome = ReviewOutcome(
             ReviewState.RELEASED,
             account.id,
-            correction=self._preparer.seal_released(item.id, final),
+            correction=self._preparer.seal_released(
+                item.id, Released(final, tuple(sorted(choices.withheld)))
+            ),
             copy=NewCopy(
                 str(uuid6.uuid7()),
                 item.recipient_id,
@@ -184,8 +198,10 @@ class ReviewDesk:
             about=refs.signal(item.signal_id),
             item=item.id,
             recipient=item.recipient_id,
-            corrected=tuple(sorted(corrections)),
+            corrected=tuple(sorted(choices.translated)),
             learned_segments=learned,
+            as_written=tuple(sorted(choices.as_written)),
+            withheld_texts=tuple(sorted(choices.withheld)),
         )
         decided = await self._decide(item, outcome, event)
         self._on_released()
@@ -236,6 +252,12 @@ class ReviewDesk:
         originals = free_texts(copy.signal)
         held = tuple(p for p in copy.view.held if p in originals)
         reviewable = set(copy.translations) | set(held)
+        untranslated = untranslated_fields(
+            copy.translations,
+            held=held,
+            source_language=copy.source_language,
+            readable=copy.recipient.languages,
+        )
         return ReviewCase(
             item=item,
             sender_id=copy.stored.sender_id,
@@ -248,6 +270,7 @@ class ReviewDesk:
             decision=copy.decision,
             view=copy.view,
             rendered=copy.rendered,
+            untranslated=untranslated,
         )
 
     async def _learn(
@@ -284,12 +307,24 @@ def _check_pending(item: ReviewItem) -> None:
         raise ReviewDecided(item_id=item.id)
 
 
-def _check_corrections(corrections: Mapping[str, str], case: ReviewCase) -> None:
-    for pointer, text in corrections.items():
-        if pointer not in case.originals:
-            raise CorrectionInvalid(pointer=pointer, limit=MAX_CORRECTION_CHARS)
-        if not isinstance(text, str) or not text.strip() or len(text) > MAX_CORRECTION_CHARS:
-            raise CorrectionInvalid(pointer=pointer, limit=MAX_CORRECTION_CHARS)
+def _final_texts(
+    case: ReviewCase, choices: ReleaseChoices, corrected: Provenance
+) -> dict[str, TranslatedText]:
+    """The texts that go out, by pointer: the officer's translations (``corrected``), the texts
+    to send as written, the translations left as they were, and held text released as written;
+    nothing for a text withheld."""
+    final: dict[str, TranslatedText] = {}
+    for pointer, original in case.originals.items():
+        choice = choices.choice(pointer)
+        if choice is FieldChoice.TRANSLATED:
+            final[pointer] = TranslatedText(
+                choices.translated[pointer], case.target_language, corrected
+            )
+        elif choice is FieldChoice.AS_WRITTEN or (choice is None and pointer in case.held):
+            final[pointer] = TranslatedText(original, case.source_language, Provenance("original"))
+        elif choice is None and pointer in case.translations:
+            final[pointer] = case.translations[pointer]
+    return final
 
 
 __all__ = ["ReviewCase", "ReviewDesk", "item_json"]

@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Final
 
 import uuid6
+from euregate_client import canonical as canonical_json
 
 from gateway.contract.partners import Partner
 from gateway.contract.signal import Signal
@@ -35,7 +36,6 @@ from gateway.flow.fair_pool import FairPool
 from gateway.flow.intake_watch import NO_RECIPIENT, IntakeObserver, Outcome, Stage, Unwatched
 from gateway.flow.subjects import SUBJECT_SECRET, subject_keys
 from gateway.flow.tracking import SenderView
-from gateway.infra import canonical as canonical_json
 from gateway.infra.audit import events, refs, timestamp
 from gateway.infra.clock import Clock
 from gateway.infra.errors import ClientError, FieldIssue, SealingBehind, SignalInvalid

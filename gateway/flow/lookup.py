@@ -9,9 +9,10 @@ kind of lookup and the signals found, never with what was looked up.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Literal
+from datetime import date, datetime
+from typing import Final, Literal
 
 from gateway.flow.subjects import SUBJECT_SECRET, identifier_key, name_key
 from gateway.infra.audit import events, refs
@@ -55,10 +56,12 @@ class SubjectLookup:
                 raise LookupInvalid()
             certain.add(key)
         else:
-            born = (date_of_birth or "").strip()
+            born = date_in_iso(date_of_birth or "")
+            if born is None:
+                raise LookupInvalid()
             full = name_key(self._secret, family_name or "", born)
             year = name_key(self._secret, family_name or "", born[:4])
-            if full is None or year is None or not _is_date(born):
+            if full is None or year is None:
                 raise LookupInvalid()
             (certain if len(born) == 4 else possible).add(year)
             if len(born) > 4:
@@ -84,9 +87,27 @@ class SubjectLookup:
         return found
 
 
-def _is_date(text: str) -> bool:
-    """``YYYY`` or ``YYYY-MM-DD``."""
-    parts = text.split("-")
-    return (len(parts) == 1 and len(text) == 4 and text.isdigit()) or (
-        [len(p) for p in parts] == [4, 2, 2] and all(p.isdigit() for p in parts)
-    )
+ISO_DATE: Final = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+DAY_FIRST: Final = re.compile(r"(\d{1,2})([./-])(\d{1,2})\2(\d{4})")
+"""A date as officials of all four languages write it, the day first: ``02/06/1987`` (fr, nl,
+English as written in Europe), ``2.6.1987`` (de), ``02-06-1987`` (nl)."""
+YEAR: Final = re.compile(r"\d{4}")
+
+
+def date_in_iso(text: str) -> str | None:
+    """A date of birth as typed (ISO ``YYYY-MM-DD``, the day first with ``/``, ``.`` or ``-``,
+    or the year alone) as ``YYYY-MM-DD`` or ``YYYY``; None if it is none of these, or no day of
+    the calendar."""
+    typed = text.strip()
+    if YEAR.fullmatch(typed):
+        return typed
+    if iso := ISO_DATE.fullmatch(typed):
+        year, month, day = iso.groups()
+    elif day_first := DAY_FIRST.fullmatch(typed):
+        day, _, month, year = day_first.groups()
+    else:
+        return None
+    try:
+        return date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return None

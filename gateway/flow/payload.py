@@ -10,7 +10,8 @@ One JSON document (canonical JSON, UTF-8) per copy:
   checked and released it);
 - ``signal``: the recipient's view of the signal, minimised by the sharing rules, in the
   signal's own structure and codes (free text as the sender wrote it, or as released);
-- ``removed``: the data classes withheld, generalised, pseudonymised, and held free text;
+- ``removed``: the data classes withheld, generalised, pseudonymised, held free text, and
+  free text a liaison officer withheld;
 - ``decision``: verdict, outcomes, the rules that fired with their reason and legal basis in
   the recipient's languages (all the policy's where a rule has none of them), the policy
   digest;
@@ -23,9 +24,10 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Final
 
+from euregate_client import canonical
+
 from gateway.decide.decision import Decision
 from gateway.flow.prepare import PreparedCopy
-from gateway.infra import canonical
 from gateway.infra.audit import timestamp
 
 MESSAGE_FORMAT: Final = "euregate.message/1"
@@ -49,6 +51,7 @@ def message_payload(copy: PreparedCopy, *, version: int, review: str) -> bytes:
                 "generalised": [str(c) for c in view.generalised],
                 "pseudonymised": [str(c) for c in view.pseudonymised],
                 "held": list(view.held),
+                "withheld_texts": list(view.withheld_texts),
             },
             "decision": decision_for_reader(copy.decision, copy.recipient.languages),
             "document": copy.rendered.as_json(),

@@ -67,13 +67,47 @@ def target_language(signal: Signal, recipient: Partner) -> str:
     return signal.language if signal.language in recipient.languages else recipient.languages[0]
 
 
-def with_released(view: RecipientView, released: Mapping[str, TranslatedText]) -> RecipientView:
-    """``view`` with the held free text an officer released put back (as written)."""
+@dataclass(frozen=True)
+class Released:
+    """What an officer released: the final texts by pointer, and the free-text fields the
+    officer withheld from the recipient."""
+
+    texts: Mapping[str, TranslatedText]
+    withheld: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "texts": {p: t.as_json() for p, t in self.texts.items()},
+            "withheld": list(self.withheld),
+        }
+
+    @classmethod
+    def from_json(cls, kept: Mapping[str, Any]) -> Released:
+        """What :meth:`as_json` wrote; or, kept before fields could be withheld, the texts
+        alone by pointer (a pointer starts with ``/``, so never reads as ``texts``)."""
+        texts = kept.get("texts", kept)
+        return cls(
+            {
+                pointer: TranslatedText(
+                    value["text"], value["language"], Provenance(**value["provenance"])
+                )
+                for pointer, value in texts.items()
+            },
+            tuple(kept.get("withheld", ())),
+        )
+
+
+def with_released(view: RecipientView, released: Released) -> RecipientView:
+    """``view`` with the held free text an officer released put back (as written), and the
+    free text the officer withheld taken out and listed as withheld."""
     document = view.document
     for pointer in view.held:
-        if pointer in released:
-            document = json_pointer.updated(document, pointer, released[pointer].text)
-    return replace(view, document=document, held=tuple(p for p in view.held if p not in released))
+        if pointer in released.texts:
+            document = json_pointer.updated(document, pointer, released.texts[pointer].text)
+    withheld = tuple(p for p in FREE_TEXT_POINTERS if p in released.withheld)
+    document = {k: v for k, v in document.items() if json_pointer.join(k) not in withheld}
+    held = tuple(p for p in view.held if p not in released.texts and p not in withheld)
+    return replace(view, document=document, held=held, withheld_texts=withheld)
 
 
 class Renderings:
@@ -135,35 +169,30 @@ class Preparer:
         call = partial(function, *args, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(self._cpu, call)
 
-    def seal_released(self, item_id: str, texts: Mapping[str, TranslatedText]) -> bytes:
-        """The texts an officer released, sealed under the master key for the review item."""
-        plain = json.dumps({p: t.as_json() for p, t in texts.items()}, ensure_ascii=False)
+    def seal_released(self, item_id: str, released: Released) -> bytes:
+        """What an officer released, sealed under the master key for the review item."""
+        plain = json.dumps(released.as_json(), ensure_ascii=False)
         sealed = self._master_key.seal(
             plain.encode(), context=released_context(item_id), compress=True
         )
         return sealed.to_bytes()
 
-    async def released_texts(self, item_id: str) -> dict[str, TranslatedText]:
-        """The texts an officer released for ``item_id`` (none if nothing was released)."""
+    async def released_texts(self, item_id: str) -> Released:
+        """What an officer released for ``item_id`` (nothing if nothing was released)."""
         sealed = await self._store.review_correction(item_id)
         if sealed is None:
-            return {}
+            return Released({})
         plain = self._master_key.open(
             SealedBlob.from_bytes(sealed), context=released_context(item_id)
         )
-        return {
-            pointer: TranslatedText(
-                value["text"], value["language"], Provenance(**value["provenance"])
-            )
-            for pointer, value in json.loads(plain).items()
-        }
+        return Released.from_json(json.loads(plain))
 
     async def prepare(
         self,
         signal_id: str,
         recipient_id: str,
         *,
-        released: Mapping[str, TranslatedText] | None = None,
+        released: Released | None = None,
         reviewed: bool = False,
         renderings: Renderings | None = None,
     ) -> PreparedCopy:
@@ -197,7 +226,7 @@ class Preparer:
             )
         else:
             view = with_released(view, released)
-            translations = {p: t for p, t in released.items() if _shown(view, p)}
+            translations = {p: t for p, t in released.texts.items() if _shown(view, p)}
         in_force = None if self._policy is None else self._policy.policy
         policy = in_force if in_force and in_force.digest == decision.policy_digest else None
         inputs: dict[str, Any] = {

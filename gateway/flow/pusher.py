@@ -31,9 +31,10 @@ from datetime import datetime, timedelta
 from typing import Final
 
 import aiohttp
+from euregate_client import canonical
 
 from gateway.flow.inbox import inbox_entry
-from gateway.infra import canonical, pki
+from gateway.infra import pki
 from gateway.infra.audit import events, refs, timestamp
 from gateway.infra.clock import Clock
 from gateway.infra.config import DataDir, Settings

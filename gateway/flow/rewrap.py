@@ -19,6 +19,7 @@ from gateway.flow.rejection import reason_context
 from gateway.infra.vault import MasterKey, SealedBlob, VaultError
 from gateway.staff.totp import sealed_context
 from gateway.store import SealedColumn, SealedValue, Store
+from gateway.translate.etranslation_backend import translation_context
 from gateway.translate.memory import MemorySealer
 
 CONTEXTS: Final[Mapping[SealedColumn, Callable[[str], bytes]]] = {
@@ -26,6 +27,7 @@ CONTEXTS: Final[Mapping[SealedColumn, Callable[[str], bytes]]] = {
     SealedColumn.RELEASED_TEXT: released_context,
     SealedColumn.REJECTION_REASON: reason_context,
     SealedColumn.STAFF_TOTP: sealed_context,
+    SealedColumn.TRANSLATION_JOB: translation_context,
 }
 """What each kind of value is sealed for, given its row's id: as the code that seals it says
 (a translation memory entry is bound to its whole record, :class:`MemorySealer`)."""

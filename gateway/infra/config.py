@@ -160,10 +160,11 @@ class Settings(BaseSettings):
         description="The folder of pg_dump and pg_restore for euregate backup and restore on "
         "PostgreSQL; none looks in Debian's newest /usr/lib/postgresql/*/bin, then on PATH.",
     )
-    translator: Literal["none", "memory", "libretranslate"] = Field(
+    translator: Literal["none", "memory", "libretranslate", "etranslation"] = Field(
         default="memory",
         description="Translation of free text: none, memory (officers' corrections and the "
-        "glossary; chained to LibreTranslate when its URL is set) or libretranslate.",
+        "glossary; chained to LibreTranslate or eTranslation when either is set up), "
+        "libretranslate or etranslation.",
     )
     libretranslate_url: str | None = Field(
         default=None, description="A LibreTranslate server on the deployment's premises."
@@ -175,6 +176,42 @@ class Settings(BaseSettings):
     )
     libretranslate_api_key_file: Path | None = Field(
         default=None, description="A file holding that server's API key, if it asks for one."
+    )
+    etranslation_application: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="The application name the European Commission registered for this gateway "
+        "with eTranslation (its Digest login); none leaves eTranslation unused.",
+    )
+    etranslation_password_file: Path | None = Field(
+        default=None,
+        description="A file holding the eTranslation application's password (never the "
+        "password itself in the configuration).",
+    )
+    etranslation_username: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="The user eTranslation's requests name (callerInformation.username); none "
+        "names the application.",
+    )
+    etranslation_callback_url: str | None = Field(
+        default=None,
+        pattern=r"^https://[^\s/?#]+(/[^\s?#]*)?$",
+        description="The https address at which eTranslation reaches the staff listener: its "
+        "translations are posted to /v1/etranslation/... under it.",
+    )
+    etranslation_domain: str = Field(
+        default="GEN",
+        pattern=r"^[A-Z0-9_-]{1,40}$",
+        description="The eTranslation domain (engine) to translate with: GEN, the general one, "
+        "unless the Commission gave the gateway another.",
+    )
+    etranslation_url: str | None = Field(
+        default=None,
+        description="The eTranslation endpoint; none is the Commission's "
+        "https://webgate.ec.europa.eu/etranslation/si/translate.",
     )
     password_hash_workers: int = Field(
         default=2,

@@ -16,8 +16,13 @@
     │   │   └── QueryUnknown           400  a query parameter the resource does not take
     │   ├── MethodNotAllowed           405
     │   ├── IdempotencyConflict        409  same sender_reference, different body
+    │   ├── UntranslatedUnresolved     422  a release leaves untranslated text without a choice
+    │   ├── ReleaseChoiceConflict      422  two choices (or a choice and a text) for one field
     │   ├── MemoryConfirmationRefused  403  a memory entry needs a second officer to confirm
     │   ├── MemoryEntryConfirmed       409  confirmed already, or written anew meanwhile
+    │   ├── TranslationCallbackInvalid 400  an eTranslation callback without a field it needs
+    │   ├── TranslationCallbackRefused 403  a callback with another token than its job's
+    │   ├── TranslationJobAnswered     409  a callback for a job answered already (a replay)
     │   ├── BodyTimeout                408  the body did not arrive in time
     │   ├── BodyTooLarge               413
     │   ├── UnsupportedMediaType       415
@@ -86,8 +91,10 @@
 
 Each error knows its problem ``type`` (a stable URI), HTTP status, and title and
 detail as English message ids; :mod:`gateway.edges.problems` turns them into RFC 9457
-documents in the caller's language. Errors survive pickling, so a worker process can
-hand one back to the gateway.
+documents in the caller's language. The root, the 4xx root and what a partner's side
+refuses (envelopes, signed notes, receipts' proofs) are the partner client's
+(:mod:`euregate_client.errors`), so that its refusals are the gateway's. Errors survive
+pickling, so a worker process can hand one back to the gateway.
 """
 
 from __future__ import annotations
@@ -96,74 +103,45 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Final
 
+from euregate_client import errors as _partner
+
 from gateway.infra.i18n import N_
 
-PROBLEM_BASE = "urn:euregate:problem:"
+# The partner client's errors: the root of the tree, and what a partner's side refuses.
+PROBLEM_BASE = _partner.PROBLEM_BASE
+CheckpointMalformed = _partner.CheckpointMalformed
+ClientError = _partner.ClientError
+EnvelopeMalformed = _partner.EnvelopeMalformed
+EnvelopeMisaddressed = _partner.EnvelopeMisaddressed
+EnvelopeRefused = _partner.EnvelopeRefused
+EnvelopeSignatureInvalid = _partner.EnvelopeSignatureInvalid
+EnvelopeUndecryptable = _partner.EnvelopeUndecryptable
+EnvelopeWrongKey = _partner.EnvelopeWrongKey
+EuregateError = _partner.EuregateError
+FieldIssue = _partner.FieldIssue
+InclusionUnproven = _partner.InclusionUnproven
+NoteMalformed = _partner.NoteMalformed
+NoteRefused = _partner.NoteRefused
+NoteSignatureInvalid = _partner.NoteSignatureInvalid
+NoteUnverified = _partner.NoteUnverified
+ProofRefused = _partner.ProofRefused
+ReceiptMalformed = _partner.ReceiptMalformed
+VerifierKeyMalformed = _partner.VerifierKeyMalformed
+
 MAX_LISTED_ISSUES: Final = 100
 """Most field issues a refusal lists; ``error_count`` says how many were found."""
 
 
 @dataclass(frozen=True)
-class FieldIssue:
-    """One thing wrong at one place of a document.
+class Reason:
+    """One of several reasons a refusal gives: an English message id, its placeholders'
+    values in ``params``; told in the reader's language where the refusal is told."""
 
-    ``pointer`` is an RFC 6901 JSON pointer into the posted document, ``code`` a
-    stable machine-readable name, ``message`` an English message id with
-    ``{placeholders}`` filled from ``params`` when translated.
-    """
-
-    pointer: str
-    code: str
     message: str
     params: Mapping[str, object] = field(default_factory=dict)
 
-
-class EuregateError(Exception):
-    kind: ClassVar[str] = "internal"
-    status: ClassVar[int] = 500
-    title: ClassVar[str] = N_("Internal error")
-    detail_message: ClassVar[str] = N_("The gateway could not complete the request.")
-
-    def __init__(self, **params: object) -> None:
-        self.params: dict[str, object] = params
-        super().__init__(self.detail_message.format(**params) if params else self.detail_message)
-
-    @property
-    def type_uri(self) -> str:
-        return PROBLEM_BASE + self.kind
-
-    @property
-    def issues(self) -> Sequence[FieldIssue]:
-        return ()
-
-    @property
-    def detail_id(self) -> str:
-        """The English message id of the detail; some errors choose among several."""
-        return self.detail_message
-
-    def extensions(self) -> dict[str, object]:
-        """Members beyond the RFC 9457 core that a caller can act on."""
-        return {}
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (_restore, (type(self), self.args, dict(self.__dict__)))
-
-
-def _restore(
-    cls: type[EuregateError], args: tuple[object, ...], state: dict[str, object]
-) -> EuregateError:
-    """An error as it was pickled, without calling its ``__init__`` (whose signature varies)."""
-    error = cls.__new__(cls, *args)
-    Exception.__init__(error, *args)
-    error.__dict__.update(state)
-    return error
-
-
-class ClientError(EuregateError):
-    kind = "bad-request"
-    status = 400
-    title = N_("Bad request")
-    detail_message = N_("The gateway cannot process this request.")
+    def __str__(self) -> str:
+        return self.message.format(**self.params) if self.params else self.message
 
 
 class MalformedBody(ClientError):
@@ -416,10 +394,15 @@ class RegistryError(EuregateError):
     title = N_("Registry change refused")
     detail_message = N_("{reason}")
 
-    def __init__(self, reason: str, **params: object) -> None:
+    def __init__(self, reason: str | Sequence[Reason], **params: object) -> None:
         """``reason`` is a message id (marked ``N_``) with ``params`` for its placeholders, or
         a sentence already made; ``reason_id`` keeps the id, translated when the refusal is
-        told."""
+        told. Several :class:`Reason` are told one after the other, each translated."""
+        if not isinstance(reason, str):
+            reasons = tuple(reason)
+            joined = "; ".join(str(each) for each in reasons)
+            super().__init__(**params, reason=joined, reasons=reasons)
+            return
         made = reason.format(**params) if params else reason
         super().__init__(**params, reason=made, reason_id=reason)
 
@@ -895,6 +878,45 @@ class CorrectionInvalid(ClientError):
         return {"pointer": self.params["pointer"]}
 
 
+class UntranslatedUnresolved(ClientError):
+    """A release leaves free text in a language the recipient does not read without the
+    officer's choice for it: send as written, withhold, or translate."""
+
+    kind = "untranslated-unresolved"
+    status = 422
+    title = N_("Untranslated text needs a choice")
+    detail_message = N_(
+        "These fields are still in a language the recipient does not read: {pointers}. For "
+        "each, send it as written, withhold it, or give a translation."
+    )
+
+    def __init__(self, *, untranslated: Sequence[tuple[str, str]]) -> None:
+        """``untranslated``: each field's pointer and the language it is written in."""
+        pairs = tuple((str(pointer), str(language)) for pointer, language in untranslated)
+        super().__init__(untranslated=pairs, pointers=", ".join(p for p, _ in pairs))
+
+    def extensions(self) -> dict[str, object]:
+        pairs: Sequence[tuple[str, str]] = self.params["untranslated"]  # type: ignore[assignment]
+        return {"untranslated": [{"pointer": p, "language": lang} for p, lang in pairs]}
+
+
+class ReleaseChoiceConflict(ClientError):
+    """A release gives one field two fates: a translation and "as written", say."""
+
+    kind = "release-choice-conflict"
+    status = 422
+    title = N_("Two choices for one field")
+    detail_message = N_(
+        "{pointer} can be sent as written, withheld or translated, only one of them."
+    )
+
+    def __init__(self, *, pointer: str) -> None:
+        super().__init__(pointer=pointer)
+
+    def extensions(self) -> dict[str, object]:
+        return {"pointer": self.params["pointer"]}
+
+
 class MemoryConfirmationRefused(ClientError):
     """An officer asks to confirm a translation-memory entry they wrote themselves."""
 
@@ -931,6 +953,49 @@ class MemoryEntryConfirmed(ClientError):
         return {"entry": self.params["entry_id"]}
 
 
+class TranslationCallbackInvalid(ClientError):
+    """A callback of the eTranslation service lacks a form field, or names another request or
+    language than the job it is posted for."""
+
+    kind = "translation-callback-invalid"
+    status = 400
+    title = N_("Translation callback not understood")
+    detail_message = N_(
+        "The form must hold the field \u201c{field}\u201d as the translation service sends it "
+        "for this job."
+    )
+
+    def __init__(self, *, field: str) -> None:
+        super().__init__(field=field)
+
+    def extensions(self) -> dict[str, object]:
+        return {"field": self.params["field"]}
+
+
+class TranslationCallbackRefused(ClientError):
+    """A callback's token is not the one its translation job was given."""
+
+    kind = "translation-callback-refused"
+    status = 403
+    title = N_("Translation callback refused")
+    detail_message = N_("This address does not accept the translation of that job.")
+
+
+class TranslationJobAnswered(ClientError):
+    """A callback for a translation job that has had its answer already (a replay)."""
+
+    kind = "translation-job-answered"
+    status = 409
+    title = N_("Translation already received")
+    detail_message = N_("The translation service has already answered this job.")
+
+    def __init__(self, *, job_id: str) -> None:
+        super().__init__(job_id=job_id)
+
+    def extensions(self) -> dict[str, object]:
+        return {"job": self.params["job_id"]}
+
+
 class BodyShapeInvalid(MalformedBody):
     """The body is JSON, but not the object this request takes."""
 
@@ -946,62 +1011,6 @@ class BodyShapeInvalid(MalformedBody):
 
     def extensions(self) -> dict[str, object]:
         return {"pointer": self.params["pointer"]}
-
-
-class EnvelopeRefused(EuregateError):
-    """A partner's side refuses a sealed envelope; each subclass says which check failed."""
-
-    kind = "envelope-refused"
-    status = 422
-    title = N_("Envelope refused")
-    detail_message = N_("The envelope cannot be opened.")
-
-
-class EnvelopeMalformed(EnvelopeRefused):
-    kind = "envelope-malformed"
-    detail_message = N_("The envelope is not in the Euregate envelope format ({reason}).")
-
-    def __init__(self, *, reason: str) -> None:
-        super().__init__(reason=reason)
-
-
-class EnvelopeMisaddressed(EnvelopeRefused):
-    """Sealed for another recipient or another signal: a replay or a mix-up."""
-
-    kind = "envelope-misaddressed"
-    detail_message = N_(
-        "The envelope was sealed for {recipient} and signal {signal}, not for this recipient "
-        "and signal."
-    )
-
-    def __init__(self, *, recipient: str, signal: str) -> None:
-        super().__init__(recipient=recipient, signal=signal)
-
-
-class EnvelopeWrongKey(EnvelopeRefused):
-    kind = "envelope-wrong-key"
-    detail_message = N_(
-        "The envelope is sealed to key {key_id} ({suite}); the private key given is {given}."
-    )
-
-    def __init__(self, *, key_id: str, suite: str, given: str) -> None:
-        super().__init__(key_id=key_id, suite=suite, given=given)
-
-
-class EnvelopeSignatureInvalid(EnvelopeRefused):
-    kind = "envelope-signature-invalid"
-    detail_message = N_("The gateway's signature on the envelope does not verify ({reason}).")
-
-    def __init__(self, *, reason: str) -> None:
-        super().__init__(reason=reason)
-
-
-class EnvelopeUndecryptable(EnvelopeRefused):
-    kind = "envelope-undecryptable"
-    detail_message = N_(
-        "The envelope does not decrypt with this key: it was altered, or it is bound to "
-        "another recipient or signal."
-    )
 
 
 class QueryInvalid(ClientError):
@@ -1046,7 +1055,7 @@ class LookupInvalid(ClientError):
     title = N_("Lookup not possible")
     detail_message = N_(
         "Give a national or document number, or a family name with a date of birth "
-        "(YYYY-MM-DD or YYYY)."
+        "(DD/MM/YYYY, YYYY-MM-DD or YYYY)."
     )
 
 
@@ -1083,75 +1092,6 @@ class TooManyReports(ClientError):
 
     def __init__(self, *, limit: int) -> None:
         super().__init__(limit=limit)
-
-
-class NoteRefused(ClientError):
-    """A signed note (``c2sp.org/signed-note``: a checkpoint, its cosignatures) is refused."""
-
-    kind = "note-refused"
-    status = 400
-    title = N_("Signed note refused")
-    detail_message = N_("The signed note is not accepted.")
-
-
-class NoteMalformed(NoteRefused):
-    """Not a signed note: ``reason`` (a message id) says what is wrong with its form."""
-
-    kind = "note-malformed"
-    title = N_("Malformed signed note")
-    detail_message = N_("The text is not a signed note: {reason}")
-
-    def __init__(self, *, reason: str) -> None:
-        super().__init__(reason=reason)
-
-
-class NoteUnverified(NoteRefused):
-    """No signature on the note is by a key the verifier knows."""
-
-    kind = "note-unverified"
-    status = 403
-    title = N_("Signed note not verified")
-    detail_message = N_("The note carries no signature by a known key ({names}).")
-
-    def __init__(self, *, names: str) -> None:
-        super().__init__(names=names)
-
-
-class NoteSignatureInvalid(NoteRefused):
-    """A signature by a known key (name and key ID) fails: the note was changed or forged."""
-
-    kind = "note-signature-invalid"
-    status = 403
-    title = N_("Signature does not verify")
-    detail_message = N_(
-        "The signature of {name} (key ID {key_id}) does not verify: the note was changed "
-        "after it was signed, or that key did not sign it."
-    )
-
-    def __init__(self, *, name: str, key_id: str) -> None:
-        super().__init__(name=name, key_id=key_id)
-
-
-class VerifierKeyMalformed(NoteRefused):
-    """Not a verifier key (``name+keyid+base64(type || key)``) of a type we use."""
-
-    kind = "verifier-key-malformed"
-    title = N_("Unusable verifier key")
-    detail_message = N_("The verifier key is not usable: {reason}")
-
-    def __init__(self, *, reason: str) -> None:
-        super().__init__(reason=reason)
-
-
-class CheckpointMalformed(NoteRefused):
-    """The note's text is not a ``c2sp.org/tlog-checkpoint`` body."""
-
-    kind = "checkpoint-malformed"
-    title = N_("Malformed checkpoint")
-    detail_message = N_("The note is not a checkpoint: {reason}")
-
-    def __init__(self, *, reason: str) -> None:
-        super().__init__(reason=reason)
 
 
 class WitnessRefusal(ClientError):
@@ -1377,42 +1317,6 @@ class CosignatureInvalid(TransparencyRefusal):
 
     def extensions(self) -> dict[str, object]:
         return {"size": self.params["size"]}
-
-
-class ProofRefused(EuregateError):
-    """A partner's or an auditor's side does not accept what the gateway's log shows."""
-
-    kind = "proof-refused"
-    status = 422
-    title = N_("Proof not accepted")
-    detail_message = N_("The audit log's proof is not accepted.")
-
-
-class ReceiptMalformed(ProofRefused):
-    """Not a receipt (or status) of the gateway that names its audit entry's leaf."""
-
-    kind = "receipt-malformed"
-    title = N_("Not a receipt")
-    detail_message = N_(
-        "This is not a receipt of the gateway: it names no audit entry with its leaf index and "
-        "leaf hash (base64)."
-    )
-
-
-class InclusionUnproven(ProofRefused):
-    """Leaf ``index`` with the receipt's ``leaf_hash`` is not shown to be in the checkpoint of
-    ``size`` entries."""
-
-    kind = "inclusion-unproven"
-    title = N_("Entry not proven to be in the log")
-    detail_message = N_(
-        "The proof does not show that the audit entry at leaf {index} (leaf hash {leaf_hash}) is "
-        "in the gateway's signed checkpoint of {size} entries: the entry was changed or removed, "
-        "or the proof is wrong."
-    )
-
-    def __init__(self, *, index: int, leaf_hash: str, size: int) -> None:
-        super().__init__(index=index, leaf_hash=leaf_hash, size=size)
 
 
 class LogDiverged(ProofRefused):

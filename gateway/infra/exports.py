@@ -16,8 +16,8 @@ from typing import Final
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from euregate_client import canonical
 
-from gateway.infra import canonical
 from gateway.infra.seal import unb64url
 
 MANIFEST_FORMAT: Final = "euregate.audit-export/1"

@@ -31,6 +31,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from euregate_client.tls import client_ssl_context, tls13_context
 
 __all__ = [
     "CLOCK_SKEW",
@@ -395,7 +396,7 @@ def server_ssl_context(*, certificate: Path, private_key: Path, client_ca: Path)
     ``PROTOCOL_TLS_SERVER`` loads no system CAs, so ``client_ca`` is the only
     trust anchor.
     """
-    context = _tls13_context(server_side=True)
+    context = tls13_context(server_side=True)
     context.load_cert_chain(certfile=certificate, keyfile=private_key)
     context.load_verify_locations(cafile=client_ca)
     context.verify_mode = ssl.CERT_REQUIRED
@@ -411,34 +412,9 @@ def staff_ssl_context(
         return server_ssl_context(
             certificate=certificate, private_key=private_key, client_ca=client_ca
         )
-    context = _tls13_context(server_side=True)
+    context = tls13_context(server_side=True)
     context.load_cert_chain(certfile=certificate, keyfile=private_key)
     context.verify_mode = ssl.CERT_NONE
-    return context
-
-
-def client_ssl_context(
-    *, certificate: Path | None, private_key: Path | None, server_ca: Path
-) -> ssl.SSLContext:
-    """TLS 1.3 client context that trusts only ``server_ca`` and checks the host name.
-
-    With ``certificate`` and ``private_key`` both ``None`` no client certificate is
-    presented (the gateway will refuse the connection).
-    """
-    if (certificate is None) != (private_key is None):
-        raise ValueError("give both the client certificate and its private key, or neither")
-    context = _tls13_context(server_side=False)
-    context.load_verify_locations(cafile=server_ca)
-    if certificate is not None:
-        context.load_cert_chain(certfile=certificate, keyfile=private_key)
-    return context
-
-
-def _tls13_context(*, server_side: bool) -> ssl.SSLContext:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER if server_side else ssl.PROTOCOL_TLS_CLIENT)
-    context.minimum_version = ssl.TLSVersion.TLSv1_3
-    context.maximum_version = ssl.TLSVersion.TLSv1_3
-    context.verify_flags |= ssl.VERIFY_X509_STRICT
     return context
 
 

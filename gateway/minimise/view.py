@@ -59,7 +59,9 @@ class RecipientView:
     ``withheld`` lists every class the decision redacts, whether or not the signal held anything
     of it, so that the list says nothing about the content; likewise ``generalised`` and
     ``pseudonymised``. ``special_category`` is listed only for a signal that has such data.
-    ``held`` gives the JSON pointers of the free text waiting for a liaison officer.
+    ``held`` gives the JSON pointers of the free text waiting for a liaison officer, and
+    ``withheld_texts`` those of the free text a liaison officer withheld from this recipient
+    (absent from ``document``).
     """
 
     recipient_id: str
@@ -68,6 +70,7 @@ class RecipientView:
     held: tuple[str, ...]
     generalised: tuple[DataClass, ...]
     pseudonymised: tuple[DataClass, ...]
+    withheld_texts: tuple[str, ...] = ()
 
 
 def apply(signal: Signal, decision: Decision, *, pseudonym_key: bytes) -> RecipientView:

@@ -80,7 +80,7 @@ FIELD_LABELS: Final[Mapping[str, str]] = MappingProxyType(
     {
         "/schema": N_("Schema version"),
         "/sender_reference": N_("Sender's reference"),
-        "/language": N_("Language of the original text"),
+        "/language": N_("Language of the text"),
         "/category": N_("Category"),
         "/urgency": N_("Urgency"),
         "/handling_code": N_("Handling code"),
@@ -156,6 +156,11 @@ HELD: Final = N_("held for review by a liaison officer")
 SEEN_ON: Final = N_("seen on {date}")
 AT_PLACE: Final = N_("at place {ref}")
 CONCERNS: Final = N_("concerns {ref}")
+WITHHELD_TEXT: Final = N_("withheld by a liaison officer, not translated")
+AS_WRITTEN: Final = N_("[as written, in {language}]")
+"""The mark of a free text sent in a language the recipient does not read."""
+WRITTEN_IN: Final = N_("written in {language}")
+LANGUAGE_OF_FIELD: Final = N_("{language} ({field})")
 
 ORIGINS: Final[Mapping[str, str]] = MappingProxyType(
     {
@@ -261,8 +266,10 @@ class RenderedField:
     ``value`` is ``None`` only for held text. ``code`` is the value as the view holds it when
     the shown value is a label or a formatted date or number; ``note`` says what the rules did
     to it; ``language`` is the language a free text is shown in, and ``origin`` says in words
-    where a free text came from. ``definition`` says what a coded value means, for a code list
-    that defines its codes (an indicator).
+    where a free text came from. ``untranslated`` is the language of a free text sent in a
+    language the recipient does not read, and ``marker`` says so in the reader's language.
+    ``definition`` says what a coded value means, for a code list that defines its codes (an
+    indicator).
     """
 
     pointer: str | None
@@ -273,6 +280,8 @@ class RenderedField:
     note: str | None = None
     language: str | None = None
     origin: str | None = None
+    untranslated: str | None = None
+    marker: str | None = None
     definition: str | None = None
 
     def as_json(self) -> dict[str, object]:
@@ -282,13 +291,15 @@ class RenderedField:
             "value": self.value,
             "provenance": None if self.provenance is None else self.provenance.as_json(),
         }
-        optional = {
+        optional: dict[str, object] = {
             "code": self.code,
             "note": self.note,
             "language": self.language,
             "origin": self.origin,
             "definition": self.definition,
         }
+        if self.untranslated is not None:
+            optional["untranslated"] = {"language": self.untranslated, "marker": self.marker}
         return rendered | {name: value for name, value in optional.items() if value is not None}
 
 
@@ -369,6 +380,8 @@ class RenderedDocument:
 
     def _line(self, item: RenderedField) -> str:
         value = item.value if item.value is not None else ""
+        if item.marker:
+            value = f"{item.marker} {value}"
         if item.note:
             value = f"{value} ({item.note})" if value else f"({item.note})"
         if "\n" in value:
@@ -376,7 +389,7 @@ class RenderedDocument:
         line = f"{item.label}{self.separator}{value}"
         if item.definition:
             line = f"{line}\n    {item.definition}"
-        return f"{line}\n    [{item.origin}]" if item.origin else line
+        return f"{line}\n    [{item.origin}]" if item.origin and not item.marker else line
 
 
 # --- render ------------------------------------------------------------------------------
@@ -441,6 +454,7 @@ def render(
         raise ValueError("the view, the recipient and the decision must be of one partner")
     renderer = _Renderer(
         language=recipient.languages[0],
+        readable=tuple(recipient.languages),
         locale=locale_of(recipient),
         zone=ZoneInfo(TIME_ZONES[recipient.country]),
         translations=translations or {},
@@ -486,6 +500,7 @@ def class_rules(
 @dataclass(frozen=True)
 class _Renderer:
     language: str
+    readable: tuple[str, ...]
     locale: str
     zone: ZoneInfo
     translations: Mapping[str, TranslatedText]
@@ -524,14 +539,23 @@ class _Renderer:
             for key, value in document.items()
             if f"/{key}" in FIELD_CLASSES and f"/{key}" not in FREE_TEXT_POINTERS
         ]
-        fields = [f for pointer, value in top for f in self.fields(pointer, value)]
+        texts = tuple(self.texts())
+        fields = [
+            f
+            for pointer, value in top
+            for f in (
+                (self.text_language(str(value), texts),)
+                if pointer == "/language"
+                else self.fields(pointer, value)
+            )
+        ]
         yield RenderedSection(self.t(HEADINGS["general"]), "", tuple(fields))
         yield RenderedSection(
             self.t(HEADINGS["location"]),
             "/location",
             tuple(self.fields("/location", document.get("location", {}))),
         )
-        yield RenderedSection(self.t(HEADINGS["text"]), "", tuple(self.texts()))
+        yield RenderedSection(self.t(HEADINGS["text"]), "", texts)
         for member in _ENTITY_CLASSES:
             for index, entity in enumerate(document.get(member, ())):
                 pointer = f"/{member}/{index}"
@@ -583,11 +607,48 @@ class _Renderer:
             definition=labels.definition("indicator", code, self.language),
         )
 
+    def text_language(self, written_in: str, texts: tuple[RenderedField, ...]) -> RenderedField:
+        """The language of the text as sent: one, or each field's when they differ; and the
+        language it was written in when none of it is sent in that language."""
+        sent = {item.label: item.language for item in texts if item.language is not None}
+        languages = set(sent.values())
+        if len(languages) > 1:
+            shown = ", ".join(
+                self.t(LANGUAGE_OF_FIELD, language=self.language_name(code), field=label)
+                for label, code in sent.items()
+            )
+        else:
+            shown = self.language_name(next(iter(languages), written_in))
+        note = None
+        if sent and written_in not in languages:
+            note = self.t(WRITTEN_IN, language=self.language_name(written_in))
+        return RenderedField(
+            "/language", self.t(FIELD_LABELS["/language"]), shown, code=written_in, note=note
+        )
+
+    def language_name(self, code: str) -> str:
+        return labels.label("language", code, self.language)
+
+    def untranslated(
+        self, pointer: str, label: str, text: str, language: str | None, **rest: Any
+    ) -> RenderedField:
+        """A free text as sent, marked when the recipient does not read its language."""
+        if language is None or language in self.readable:
+            return RenderedField(pointer, label, text, language=language, **rest)
+        marker = self.t(AS_WRITTEN, language=self.language_name(language))
+        return RenderedField(
+            pointer, label, text, language=language, untranslated=language, marker=marker, **rest
+        )
+
     def texts(self) -> Iterator[RenderedField]:
         for pointer in FREE_TEXT_POINTERS:
             label = self.t(FIELD_LABELS[pointer])
             if pointer in self.view.held:
                 yield RenderedField(pointer, label, None, provenance=None, note=self.t(HELD))
+                continue
+            if pointer in self.view.withheld_texts:
+                note = self.t(WITHHELD_TEXT)
+                yield RenderedField(pointer, label, None, provenance=None, note=note)
                 continue
             original = json_pointer.get(self.view.document, pointer)
             if not isinstance(original, str):
@@ -596,20 +657,20 @@ class _Renderer:
             source = written_in if isinstance(written_in, str) else None
             translated = self.translations.get(pointer)
             if translated is None:
-                yield RenderedField(
+                yield self.untranslated(
                     pointer,
                     label,
                     original,
-                    language=source,
+                    source,
                     origin=origin_text(ORIGINAL, self.language, source),
                 )
             else:
-                yield RenderedField(
+                yield self.untranslated(
                     pointer,
                     label,
                     translated.text,
+                    translated.language,
                     provenance=translated.provenance,
-                    language=translated.language,
                     origin=origin_text(
                         translated.provenance,
                         self.language,

@@ -2,8 +2,9 @@
 
 A signal sent to nine Dutch police forces under the same rules gives nine views with the same
 content; rendering each again is most of the courier's work per copy. :func:`render` reads
-nothing of the recipient but its id (carried into the document), its first language and its
-country (locale and time zone), and nothing of the decision but the rules behind each class
+nothing of the recipient but its id (carried into the document), its languages (the first to
+write in, all of them to mark text in none of them) and its country (locale and time zone),
+and nothing of the decision but the rules behind each class
 (:func:`~gateway.render.renderer.class_rules`). :func:`rendering_key` digests exactly those
 inputs, so two copies with the same key render to the same document but for its
 ``recipient_id``, which :func:`for_recipient` sets.
@@ -44,9 +45,10 @@ def rendering_key(
         "document": view.document,
         "withheld": [str(c) for c in view.withheld],
         "held": list(view.held),
+        "withheld_texts": list(view.withheld_texts),
         "generalised": [str(c) for c in view.generalised],
         "pseudonymised": [str(c) for c in view.pseudonymised],
-        "language": recipient.languages[0],
+        "languages": list(recipient.languages),
         "locale": locale_of(recipient),
         "zone": TIME_ZONES[recipient.country],
         "translations": {p: t.as_json() for p, t in (translations or {}).items()},

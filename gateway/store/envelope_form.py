@@ -17,7 +17,8 @@ import json
 import struct
 from typing import Final
 
-from gateway.infra import canonical
+from euregate_client import canonical
+
 from gateway.infra.errors import EnvelopeRefused
 from gateway.infra.seal import Envelope, b64url
 

@@ -14,6 +14,7 @@ PLACES: Final[dict[SealedColumn, tuple[str, str, str]]] = {
     SealedColumn.REJECTION_REASON: ("review_items", "id", "rejection_sealed"),
     SealedColumn.STAFF_TOTP: ("staff", "id", "totp_sealed"),
     SealedColumn.MEMORY_ENTRY: ("translation_memory", "id", "sealed"),
+    SealedColumn.TRANSLATION_JOB: ("translation_jobs", "id", "sealed"),
 }
 """Each column: its table, the id of its rows, the column itself (names fixed here, never given)."""
 

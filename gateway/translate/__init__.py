@@ -7,16 +7,24 @@
 - :mod:`~gateway.translate.scope`: which desk's remembered translations may serve which copy;
 - :mod:`~gateway.translate.memory_store`: what the memory needs of the store that keeps it
   (the store implements it; nothing here imports the store);
+- :mod:`~gateway.translate.retries`, :mod:`~gateway.translate.breaker`: how the engines'
+  HTTP clients retry, and stop calling an engine that keeps failing;
 - backends: :mod:`~gateway.translate.none`, :mod:`~gateway.translate.memory`,
-  :mod:`~gateway.translate.libretranslate`, chosen by :mod:`~gateway.translate.backends`;
+  :mod:`~gateway.translate.libretranslate`, :mod:`~gateway.translate.etranslation_backend`
+  (the service's API in :mod:`~gateway.translate.etranslation`, its HTTP client in
+  :mod:`~gateway.translate.etranslation_client`, its jobs as the store keeps them in
+  :mod:`~gateway.translate.etranslation_jobs`), chosen by :mod:`~gateway.translate.backends`;
 - :mod:`~gateway.translate.view`: :func:`translate_view`, the free text of a recipient's view.
 """
 
 from gateway.translate.backends import (
     BackendKind,
+    EtranslationAccess,
     backend_from_settings,
     build_backend,
     checked_url,
+    etranslation_access,
+    etranslation_of,
 )
 from gateway.translate.base import (
     BatchTranslator,
@@ -27,7 +35,9 @@ from gateway.translate.base import (
     close_backend,
     untranslated,
 )
-from gateway.translate.libretranslate import CircuitBreaker, LibreTranslateBackend
+from gateway.translate.breaker import CircuitBreaker
+from gateway.translate.etranslation_backend import EtranslationBackend
+from gateway.translate.libretranslate import LibreTranslateBackend
 from gateway.translate.memory import MemoryBackend, MemoryEntry, ScopedMemory
 from gateway.translate.none import NoTranslation
 from gateway.translate.types import MemoryScope, Provenance, ProvenanceKind, TranslatedText
@@ -37,6 +47,8 @@ __all__ = [
     "BackendKind",
     "BatchTranslator",
     "CircuitBreaker",
+    "EtranslationAccess",
+    "EtranslationBackend",
     "Learner",
     "LibreTranslateBackend",
     "MemoryBackend",
@@ -54,6 +66,8 @@ __all__ = [
     "build_backend",
     "checked_url",
     "close_backend",
+    "etranslation_access",
+    "etranslation_of",
     "translate_view",
     "untranslated",
 ]

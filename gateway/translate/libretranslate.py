@@ -14,11 +14,11 @@ closes or reopens the circuit. So a dead engine costs one fast refusal per text,
 stalled pipeline: callers translate off the intake path and pass the original on when this
 raises.
 
-The breaker is written here rather than taken from a library: it reads the gateway's injected
-:class:`~gateway.infra.clock.Clock`, so its cool-down is tested without waiting; it lets one trial
-at a time through when half-open; and a refusal (the server is alive) and a cancelled call each
-count as what they are. pybreaker and circuitbreaker read the system clock, and pybreaker guards
-coroutines only under Tornado.
+The breaker (:mod:`~gateway.translate.breaker`) is Euregate's own rather than a library's:
+it reads the gateway's injected :class:`~gateway.infra.clock.Clock`, so its cool-down is tested
+without waiting; it lets one trial at a time through when half-open; and a refusal (the server is
+alive) and a cancelled call each count as what they are. pybreaker and circuitbreaker read the
+system clock, and pybreaker guards coroutines only under Tornado.
 
 The provenance names engine ``libretranslate`` and a version: the one the deployment gives
 (the LibreTranslate release it runs), or else a fingerprint of the language pairs the server
@@ -30,15 +30,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import datetime, timedelta
-from typing import Any, Final, Literal, TypeVar
+from typing import Any, Final, TypeVar
 
 import aiohttp
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from gateway.infra.clock import Clock, SystemClock
 from gateway.infra.logs import get_logger
 from gateway.translate.base import TranslationUnavailable, nothing_to_translate, untranslated
+from gateway.translate.breaker import CircuitBreaker
+from gateway.translate.retries import bounded_retries
 from gateway.translate.types import Provenance, TranslatedText
 
 ENGINE: Final = "libretranslate"
@@ -47,57 +46,6 @@ _MAX_ERROR_LENGTH: Final = 120
 
 log = get_logger("euregate.translate")
 T = TypeVar("T")
-
-BreakerState = Literal["closed", "open", "half-open"]
-
-
-class CircuitBreaker:
-    """Opens after ``threshold`` failures in a row; lets one trial through after ``cool_down``."""
-
-    def __init__(
-        self,
-        *,
-        threshold: int = 5,
-        cool_down: timedelta = timedelta(seconds=30),
-        clock: Clock | None = None,
-    ) -> None:
-        if threshold < 1:
-            raise ValueError("a breaker opens after at least one failure")
-        self.threshold = threshold
-        self.cool_down = cool_down
-        self._clock = clock or SystemClock()
-        self._failures = 0
-        self._opened_at: datetime | None = None
-        self._trial = False
-
-    @property
-    def state(self) -> BreakerState:
-        if self._opened_at is None:
-            return "closed"
-        if self._clock.now() - self._opened_at >= self.cool_down:
-            return "half-open"
-        return "open"
-
-    def enter(self) -> None:
-        """Admit a call or raise :class:`TranslationUnavailable`; half-open admits one at a time."""
-        state = self.state
-        if state == "open" or (state == "half-open" and self._trial):
-            raise TranslationUnavailable(f"{ENGINE}: circuit open after repeated failures")
-        if state == "half-open":
-            self._trial = True
-
-    def succeeded(self) -> None:
-        self._failures, self._opened_at, self._trial = 0, None, False
-
-    def failed(self) -> None:
-        self._failures += 1
-        if self._trial or self._failures >= self.threshold:
-            self._opened_at = self._clock.now()
-        self._trial = False
-
-    def abandoned(self) -> None:
-        """A call was cancelled before it said anything about the server."""
-        self._trial = False
 
 
 class _ServerFailure(Exception):
@@ -241,12 +189,7 @@ class LibreTranslateBackend:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
         attempts = self._retries + 1
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(attempts),
-            wait=wait_exponential(multiplier=self._backoff),
-            retry=retry_if_exception_type(_Transient),
-            reraise=True,
-        )
+        retrying = bounded_retries(attempts=attempts, backoff=self._backoff, transient=_Transient)
         try:
             return await retrying(self._attempt, self._session, method, path, body)
         except _Transient as exc:

@@ -40,7 +40,7 @@ STATE_FORMAT: Final = "euregate.witness-state/1"
 
 class GatewayView(Protocol):
     """What a witness asks of the gateway: a partner's
-    :class:`~gateway.edges.client.EuregateClient`."""
+    :class:`~euregate_client.EuregateClient`."""
 
     async def checkpoint(self) -> bytes: ...
 

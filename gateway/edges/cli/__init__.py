@@ -33,9 +33,10 @@ from gateway.edges.cli import (
     upkeep,
     witness,
 )
-from gateway.edges.cli.common import output_language
+from gateway.edges.cli.common import KNOWN_LANGUAGE, Handler, output_language
 from gateway.edges.cli.failures import explained
 from gateway.edges.cli.language import TranslatedParser, chosen_language, language_of_argv, speaking
+from gateway.edges.cli.partner_side import partner_language
 from gateway.edges.problems import problem_document
 from gateway.infra.errors import CommandMistake
 from gateway.infra.i18n import N_
@@ -88,6 +89,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+async def _run(handler: Handler, args: argparse.Namespace) -> int:
+    """``handler`` on ``args``, once what the gateway knows of a ``--as`` partner's language
+    is on them: every command that acts as a partner speaks by the same rule, and so do the
+    refusals :func:`main` tells."""
+    if getattr(args, "lang", None) is None and getattr(args, "partner", None):
+        setattr(args, KNOWN_LANGUAGE, await partner_language(args))
+    return await handler(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command ``argv`` asks for; its exit code. What stops it is said in one line of
     the user's language (exit code 2 for a mistake in what was given, 1 otherwise), or shown
@@ -99,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with speaking(chosen_language(language_of_argv(given))):
         args = build_parser().parse_args([arg for arg in given if arg != DEBUG])
     try:
-        code: int = asyncio.run(args.handler(args))
+        code = asyncio.run(_run(args.handler, args))
     except KeyboardInterrupt:
         return 130
     except VaultError as error:

@@ -197,7 +197,7 @@ async def run_partner_webhook(args: argparse.Namespace) -> int:
 
 async def run_partner_add(args: argparse.Namespace) -> int:
     if args.webhook_url is not None and (problems := webhook_problems(args.webhook_url)):
-        raise RegistryError("; ".join(problems))
+        raise RegistryError(problems)
     partner = Partner(
         id=args.partner_id,
         name=args.name,

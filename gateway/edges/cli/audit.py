@@ -19,6 +19,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Final
 
+from euregate_client import ClientFailure, Problem, Unreachable
+
 from gateway.edges.cli.common import (
     Subparsers,
     add_action,
@@ -28,7 +30,6 @@ from gateway.edges.cli.common import (
 )
 from gateway.edges.cli.partner_side import add_connection, partner_client
 from gateway.edges.cli.progress import Progress
-from gateway.edges.client import ClientFailure, Problem, Unreachable
 from gateway.edges.problems import problem_document
 from gateway.infra.errors import EuregateError, LogDiverged, NoteRefused, ProofRefused
 from gateway.infra.exports import check_export, public_keys_from_json
@@ -176,7 +177,7 @@ async def run_audit_verify(args: argparse.Namespace) -> int:
         result = await verify_chain(store, checked=progress)
         progress.finish()
     if args.json:
-        print(json.dumps({**asdict(result), "ok": result.ok}))
+        print(json.dumps({**asdict(result), "reason": result.reason_in("en"), "ok": result.ok}))
     elif result.ok:
         print(
             translate(
@@ -190,7 +191,7 @@ async def run_audit_verify(args: argparse.Namespace) -> int:
                 CHAIN_BROKEN,
                 language,
                 seq=result.first_bad_seq,
-                reason=translate(result.reason, language) if result.reason else "-",
+                reason=result.reason_in(language) or "-",
                 count=result.checked,
             )
         )

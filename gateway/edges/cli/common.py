@@ -32,7 +32,10 @@ def add_data_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--lang",
         choices=LANGUAGES,
-        help=N_("language of the messages (default: the environment's, else English)"),
+        help=N_(
+            "language of the messages (default: your staff account's, or with --as the "
+            "partner's first language; else the environment's; else English)"
+        ),
     )
     parser.add_argument(
         "--data-dir",
@@ -149,11 +152,16 @@ def add_action(
     return parser
 
 
+KNOWN_LANGUAGE: Final = "known_language"
+"""Where :func:`gateway.edges.cli.main` keeps, on the parsed arguments, the language the gateway
+knows for whom a ``--as`` command acts as (the partner's first), found before the command runs."""
+
+
 def output_language(args: argparse.Namespace, *, known: str | None = None) -> str:
-    """``--lang``, else the language the gateway ``known``s for the person (a staff account's,
-    a partner's first), else the environment's (``$LANGUAGE``, ``$LC_ALL``, ``$LANG``), else
-    English."""
-    return chosen_language(getattr(args, "lang", None), known)
+    """``--lang``, else the language the gateway ``known``s for the person (a staff account's;
+    for a ``--as`` command, the partner's first), else the environment's (``$LANGUAGE``,
+    ``$LC_ALL``, ``$LANG``), else English."""
+    return chosen_language(getattr(args, "lang", None), known, getattr(args, KNOWN_LANGUAGE, None))
 
 
 MORE_NOT_LISTED: Final = N_("\u2026 and {count} more error(s), not listed.")

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from typing import Final
 
 import aiohttp
+from euregate_client import Unreachable
 
-from gateway.edges.client import Unreachable
 from gateway.infra.errors import (
     CommandFailed,
     EuregateError,

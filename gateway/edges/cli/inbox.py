@@ -13,14 +13,14 @@ import sys
 from pathlib import Path
 from typing import Any, Final
 
+from euregate_client import ClientFailure, EuregateClient, Problem, Unreachable, open_message
+
 from gateway.edges.cli.common import Subparsers, add_data_dir, output_language, settings
 from gateway.edges.cli.partner_side import (
     add_connection,
     known_partner,
     partner_client,
-    partner_language,
 )
-from gateway.edges.client import ClientFailure, EuregateClient, Problem, Unreachable, open_message
 from gateway.edges.problems import problem_document
 from gateway.infra import seal
 from gateway.infra.config import DataDir
@@ -57,7 +57,7 @@ async def run_pull(args: argparse.Namespace) -> int:
         known_partner(data, args.partner)
     key_file: Path = args.decryption_key or data.partner_encryption_key(args.partner)
     private_key = seal.load_private_key(key_file.read_bytes())
-    language = output_language(args, known=await partner_language(args))
+    language = output_language(args)
     try:
         return await _pull(args, partner_client(args, language=language), private_key, language)
     except Problem as problem:
@@ -96,7 +96,9 @@ async def _pull(
         keys = await client.gateway_keys()
         after = args.after
         while True:
-            answer = await client.inbox(after=after, limit=args.limit, wait=30 if args.watch else 0)
+            answer = await client.inbox_page(
+                after=after, limit=args.limit, wait=30 if args.watch else 0
+            )
             for entry in answer["envelopes"]:
                 try:
                     message = open_message(

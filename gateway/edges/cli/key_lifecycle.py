@@ -4,9 +4,10 @@ their rotation, the signing key's rotation, and a master key made inside an HSM.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import Final
 
 from gateway.edges.cli import common
 from gateway.flow.rewrap import Progress
@@ -14,7 +15,7 @@ from gateway.infra.clock import SystemClock
 from gateway.infra.errors import RegistryError
 from gateway.infra.hsm import TokenUri, create_token_key
 from gateway.infra.i18n import N_, translate
-from gateway.infra.keyring import read_keyring
+from gateway.infra.keyring import State, read_keyring
 from gateway.infra.vault import VaultError
 from gateway.registry.admin.master_key import rotate_master_key
 from gateway.registry.admin.signing_key import rotate_signing_key
@@ -32,6 +33,12 @@ SIGNING_ROTATED = N_(
     "gateway (or each instance) for it to sign with the new key."
 )
 HSM_KEY_MADE = N_("made AES-256 key {object} in token {token}; it never leaves the token")
+MASTER_KEY_STATES: Final[Mapping[State, str]] = {
+    "current": N_("current (seals)"),
+    "draining": N_("draining (being re-wrapped)"),
+    "retired": N_("retired"),
+}
+"""A master key version's state in the key ring, as ``keys list`` shows it."""
 
 
 def register(commands: common.Subparsers) -> None:
@@ -138,9 +145,13 @@ async def run_rotate_master(args: argparse.Namespace) -> int:
 async def run_list(args: argparse.Namespace) -> int:
     with _refused():
         keyring = read_keyring(common.layout(args))
+    language = common.output_language(args)
     common.print_table(
-        common.headings((N_("version"), N_("state"), N_("key")), common.output_language(args)),
-        [(v.version, v.state, v.key) for v in keyring.versions],
+        common.headings((N_("version"), N_("state"), N_("key")), language),
+        [
+            (v.version, translate(MASTER_KEY_STATES[v.state], language), v.key)
+            for v in keyring.versions
+        ],
     )
     return 0
 

@@ -1,5 +1,7 @@
-"""The language a command speaks: ``--lang``, else what the gateway knows of the person (a staff
-account's language, a partner's first language), else the environment's, else English.
+"""The language a command speaks, one rule for every command: ``--lang``, else what the gateway
+knows of the person (a staff account's language; for a command run ``--as`` a partner, the
+partner's first language), else the environment's (``$LANGUAGE``, ``$LC_ALL``, ``$LANG``), else
+English.
 
 Help texts and argparse's own words are translated when they are printed, in the language
 read from the command line before the parser is built (:func:`language_of_argv`).

@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from euregate_client import EuregateClient
+
 from gateway.edges.cli.common import open_store, settings
 from gateway.edges.cli.failures import unknown_partner
-from gateway.edges.client import EuregateClient
 from gateway.infra import pki
 from gateway.infra.config import DataDir
 from gateway.infra.datafiles import require_data_dir

@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
+from euregate_client import ClientFailure, Problem, Unreachable
+
 from gateway.edges.cli.common import (
     Handler,
     Subparsers,
@@ -26,7 +28,6 @@ from gateway.edges.cli.common import (
     print_table,
 )
 from gateway.edges.cli.times import add_time_zone, shown_text
-from gateway.edges.client import ClientFailure, Problem, Unreachable
 from gateway.edges.staff_client import StaffClient
 from gateway.infra import pki
 from gateway.infra.i18n import N_, translate
@@ -75,6 +76,23 @@ def register(commands: Subparsers) -> None:
         default=[],
         metavar="POINTER=FILE",
         help=N_("corrected text for a field, read from a UTF-8 file (repeatable)"),
+    )
+    release.add_argument(
+        "--as-written",
+        action="append",
+        default=[],
+        metavar="POINTER",
+        help=N_(
+            "send this field as the sender wrote it, in a language the recipient may not read; "
+            "the recipient sees it marked so (repeatable)"
+        ),
+    )
+    release.add_argument(
+        "--withhold",
+        action="append",
+        default=[],
+        metavar="POINTER",
+        help=N_("leave this field out of the recipient's copy (repeatable)"),
     )
 
     reject = _action(actions, "reject", N_("reject a message, with a reason"), run_reject)
@@ -166,6 +184,7 @@ async def run_show(args: argparse.Namespace) -> int:
     for reason in case["reasons"]:
         print(translate(N_("  waits: {reason}"), language, reason=reason["label"]))
     original, translation = case["original"], case["translation"]
+    untranslated = {f["pointer"]: f["language"] for f in case.get("untranslated", ())}
     for pointer, text in original["fields"].items():
         print()
         print(f"{pointer}")
@@ -183,6 +202,8 @@ async def run_show(args: argparse.Namespace) -> int:
             source = _provenance(translated, language)
             into = code_label("language", translated["language"], language)
             print(f"  {source} ({into}): {translated['text']}")
+        if pointer in untranslated:
+            print(_untranslated_line(pointer, untranslated[pointer], language))
     removed = case["removed"]
     for what, heading in _REMOVED:
         if removed[what]:
@@ -210,7 +231,12 @@ async def run_release(args: argparse.Namespace) -> int:
         text = translate(CORRECTION_MALFORMED, output_language(args), given=error.given)
         print(f"euregate review release: {text}", file=sys.stderr)
         return 2
-    answered = await _call(args, lambda desk: desk.release(args.item_id, corrections))
+    answered = await _call(
+        args,
+        lambda desk: desk.release(
+            args.item_id, corrections, as_written=args.as_written, withheld=args.withhold
+        ),
+    )
     if answered is None:
         return 1
     item, language = answered
@@ -297,6 +323,21 @@ _REMOVED = (
 )
 
 
+UNTRANSLATED: Final = N_(
+    "  {pointer} is still in {language}, which the recipient does not read: release with "
+    "--correct {pointer}=TEXT, --as-written {pointer} or --withhold {pointer}"
+)
+
+
+def _untranslated_line(pointer: str, written_in: str, language: str) -> str:
+    return translate(
+        UNTRANSLATED,
+        language,
+        pointer=pointer,
+        language=code_label("language", written_in, language),
+    )
+
+
 def _provenance(text: dict[str, Any], language: str) -> str:
     provenance = text["provenance"]
     kind = str(provenance["kind"])
@@ -367,6 +408,9 @@ async def _call(
         detail = problem.document.get("detail")
         if detail:
             print(f"  {detail}", file=sys.stderr)
+        spoken = output_language(args, known=desk.answered_language)
+        for field in problem.document.get("untranslated", ()):
+            print(_untranslated_line(field["pointer"], field["language"], spoken), file=sys.stderr)
         return None
     except Unreachable:
         raise

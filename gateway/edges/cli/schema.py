@@ -36,6 +36,9 @@ EXIT_UNREADABLE: Final = 2
 
 UNREADABLE: Final = N_("{path}: cannot be read: {reason}")
 VALID: Final = N_("{path}: valid")
+DRIFTED: Final = N_("{path}: differs from the models; run `euregate schema export`")
+WROTE: Final = N_("wrote {path}")
+LANGUAGE_HELP: Final = N_("language of the messages (default: from $LANGUAGE or $LANG, else en)")
 
 
 def register(commands: Subparsers) -> None:
@@ -55,6 +58,7 @@ def register(commands: Subparsers) -> None:
         action="store_true",
         help=N_("write nothing; list the files that differ from the models and exit 1 if any do"),
     )
+    export.add_argument("--lang", choices=LANGUAGES, help=LANGUAGE_HELP)
     export.set_defaults(handler=run_export)
 
     validate = actions.add_parser(
@@ -64,24 +68,21 @@ def register(commands: Subparsers) -> None:
     validate.add_argument(
         "files", nargs="+", type=Path, metavar="FILE", help=N_("signal files (JSON)")
     )
-    validate.add_argument(
-        "--lang",
-        choices=LANGUAGES,
-        help=N_("language of the messages (default: from $LANGUAGE or $LANG, else en)"),
-    )
+    validate.add_argument("--lang", choices=LANGUAGES, help=LANGUAGE_HELP)
     validate.add_argument("--json", action="store_true", help=N_("print the results as JSON"))
     validate.set_defaults(handler=run_validate)
 
 
 async def run_export(args: argparse.Namespace) -> int:
     directory: Path = args.dir
+    language = args.lang or environment_language(os.environ)
     if args.check:
         drifted = drifted_schemas(directory) + drifted_documents(directory)
         for name in drifted:
-            print(f"{directory / name}: differs from the models; run `euregate schema export`")
+            print(translate(DRIFTED, language, path=directory / name))
         return EXIT_INVALID if drifted else EXIT_VALID
     for path in export_schemas(directory) + export_documents(directory):
-        print(f"wrote {path}")
+        print(translate(WROTE, language, path=path))
     return EXIT_VALID
 
 

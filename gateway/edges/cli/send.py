@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+from euregate_client import ClientFailure, EuregateClient, Problem, Submitted, Unreachable
+
 from gateway.decide.decision import LABELS, Verdict
 from gateway.edges.cli.common import (
     Subparsers,
@@ -19,7 +21,6 @@ from gateway.edges.cli.common import (
 )
 from gateway.edges.cli.partner_side import known_partner
 from gateway.edges.cli.times import add_time_zone, shown_text
-from gateway.edges.client import ClientFailure, EuregateClient, Problem, Submitted, Unreachable
 from gateway.infra import pki
 from gateway.infra.config import DataDir
 from gateway.infra.errors import FileUnreadable, OptionsMissing

@@ -15,12 +15,13 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+from euregate_client import Problem
+
 from gateway.decide.decision import LABELS, Verdict
 from gateway.decide.review import REASON_LABELS, ReviewReason
 from gateway.edges.cli.common import Subparsers, add_data_dir, output_language
-from gateway.edges.cli.partner_side import add_connection, partner_client, partner_language
+from gateway.edges.cli.partner_side import add_connection, partner_client
 from gateway.edges.cli.times import add_time_zone, shown_text
-from gateway.edges.client import Problem
 from gateway.flow.requests import KIND_LABELS, duration
 from gateway.flow.tracking import STATE_LABELS, CopyState
 from gateway.infra.i18n import N_, translate
@@ -65,7 +66,7 @@ def register(commands: Subparsers) -> None:
 
 
 async def run_status(args: argparse.Namespace) -> int:
-    language = output_language(args, known=await partner_language(args))
+    language = output_language(args)
     try:
         async with partner_client(args, language=language) as client:
             receipt = await client.signal_status(args.signal_id)

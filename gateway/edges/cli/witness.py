@@ -15,9 +15,10 @@ import sys
 from pathlib import Path
 from typing import Final
 
+from euregate_client import ClientFailure, EuregateClient
+
 from gateway.edges.cli.common import Subparsers, add_action, layout, output_language, settings
 from gateway.edges.cli.partner_side import add_connection, partner_client
-from gateway.edges.client import ClientFailure, EuregateClient
 from gateway.edges.problems import problem_document
 from gateway.infra.clock import SystemClock
 from gateway.infra.errors import RegistryError, WitnessRefusal

@@ -15,7 +15,7 @@ import re
 import statistics
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Final
@@ -202,8 +202,13 @@ def review_times(spans: Sequence[ReviewSpan], language: str) -> tuple[Chart, str
 
 
 def requests_by_sender(
-    open_: Sequence[TrackedRequest], overdue: Sequence[TrackedRequest], language: str
+    open_: Sequence[TrackedRequest],
+    overdue: Sequence[TrackedRequest],
+    language: str,
+    names: Mapping[str, str] | None = None,
 ) -> Chart:
+    """By requesting partner, each by its name in ``names`` (else its id)."""
+    named = names or {}
     late = {r.signal_id for r in overdue}
     senders = sorted({r.sender_id for r in open_})
     in_time = Counter(r.sender_id for r in open_ if r.signal_id not in late)
@@ -217,7 +222,7 @@ def requests_by_sender(
             ),
             language,
         ),
-        labels=tuple(senders),
+        labels=tuple(named.get(s, s) for s in senders),
         series=(
             (
                 translate(N_("open, within the time limit"), language),

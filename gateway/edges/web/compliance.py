@@ -10,7 +10,7 @@ asked for it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Final
@@ -22,6 +22,7 @@ from aiohttp import web
 from gateway.contract.partners import COUNTRIES
 from gateway.edges.http import query_int
 from gateway.edges.web import charts, present
+from gateway.edges.web.exchange_story import EXCHANGE_EVENTS, story
 from gateway.edges.web.export import FORMATS, make_export
 from gateway.edges.web.frame import (
     NavEntry,
@@ -31,10 +32,9 @@ from gateway.edges.web.frame import (
     render_page,
     require_permission,
 )
+from gateway.edges.web.partner_names import PartnerNames
 from gateway.flow.lookup import SubjectLookup
-from gateway.infra.audit import AuditEntry, EventKind, events, refs, timestamp
-from gateway.infra.audit.keys import Key
-from gateway.infra.audit.refs import Ref
+from gateway.infra.audit import events, refs, timestamp
 from gateway.infra.errors import LookupInvalid, NotFound, QueryInvalid
 from gateway.infra.i18n import N_, translate
 from gateway.infra.logs import get_logger
@@ -67,20 +67,11 @@ SECTION: Final = Section(
     ),
 )
 
-EXCHANGE_EVENTS: Final[Mapping[str, str]] = {
-    EventKind.SIGNAL_ACCEPTED: N_("accepted from the sender, decided per recipient"),
-    EventKind.REVIEW_OPENED: N_("opened for review"),
-    EventKind.REVIEW_RELEASED: N_("released after review"),
-    EventKind.REVIEW_REJECTED: N_("rejected after review"),
-    EventKind.COPY_SEALED: N_("sealed for the recipient"),
-    EventKind.INBOX_FETCHED: N_("fetched by the recipient"),
-    EventKind.INBOX_ACKNOWLEDGED: N_("acknowledged by the recipient"),
-    EventKind.DELIVERY_ATTEMPTED: N_("pushed to the recipient's webhook"),
-    EventKind.DELIVERY_RETRIED: N_("push retried"),
-}
 BAD_DATE: Final = N_("Write the date as YYYY-MM-DD; this filter was left out.")
 BAD_CHOICE: Final = N_("This value is not one of the choices; this filter was left out.")
 BAD_PAGE: Final = N_("There is no such page of results; here is the first.")
+LOOKUP_FIELDS: Final = ("identifier", "family_name", "date_of_birth")
+"""What a lookup form asks; what was typed comes back on a form that was refused."""
 MORE_THAN: Final = N_("more than {count}")
 """A search's total when it found more exchanges than the store counts."""
 
@@ -209,6 +200,7 @@ async def search(request: web.Request, viewer: Viewer) -> web.Response:
             "next_link": page_link(asked.page + 1) if asked.page < last_page else None,
             "kept": kept,
             "partners": values.partners,
+            "names": PartnerNames(await web_.store.partners()),
             "countries": [(c, labels.country_name(c, language)) for c in COUNTRIES],
             "categories": [(c, present.label("category", c, language)) for c in values.categories],
             "rules": values.rules,
@@ -225,64 +217,6 @@ async def search(request: web.Request, viewer: Viewer) -> web.Response:
 # --- one exchange --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StoryLine:
-    at: str
-    at_iso: str
-    kind: str
-    what: str
-    actor: str
-    recipient: str
-    details: tuple[tuple[str, str], ...]
-
-
-_DETAILS: Final = (
-    (Key.ENVELOPE, N_("envelope")),
-    (Key.VERSION, N_("version")),
-    (Key.REVIEW, N_("review")),
-    (Key.KEY_ID, N_("key")),
-    (Key.LANGUAGE, N_("language")),
-    (Key.STATE, N_("state")),
-    (Key.STATUS, N_("HTTP status")),
-    (Key.ATTEMPT, N_("attempt")),
-    (Key.BY, N_("by")),
-    (Key.CORRECTED, N_("corrected fields")),
-)
-
-
-def story(entries: list[AuditEntry], viewer: Viewer) -> Iterator[StoryLine]:
-    """One line per audit entry about a signal, in the viewer's language and time zone; an
-    actor written the older way (a partner's bare id) reads as any other."""
-    for entry in entries:
-        data = entry.data
-        actor = Ref.actor(entry.actor)
-        recipient = data.get(Key.RECIPIENT)
-        if entry.kind == EventKind.INBOX_FETCHED:
-            recipient = actor.id
-        elif entry.kind == EventKind.SIGNAL_ACCEPTED:
-            recipient = _detail(data.get(Key.RECIPIENTS) or "")
-        details = tuple(
-            (translate(label, viewer.language), _detail(data[key]))
-            for key, label in _DETAILS
-            if data.get(key) not in (None, "", [])
-        )
-        yield StoryLine(
-            at=viewer.moment(datetime.fromisoformat(entry.at)),
-            at_iso=entry.at,
-            kind=entry.kind,
-            what=translate(EXCHANGE_EVENTS.get(entry.kind, entry.kind), viewer.language),
-            actor=str(actor),
-            recipient=str(recipient or ""),
-            details=details,
-        )
-
-
-def _detail(value: object) -> str:
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
 @routes.get(SEARCH_PATH + "/exchanges/{signal_id}")
 @require_permission(Permission.AUDIT_READ)
 async def exchange(request: web.Request, viewer: Viewer) -> web.Response:
@@ -292,6 +226,7 @@ async def exchange(request: web.Request, viewer: Viewer) -> web.Response:
     if stored is None:
         raise NotFound()
     language = viewer.language
+    names = PartnerNames(await store.partners())
     exchanges = await store.exchanges_of_signal(signal_id)
     decided = {d.recipient_id: d for d in await store.decisions(signal_id)}
     recipients = [
@@ -311,12 +246,13 @@ async def exchange(request: web.Request, viewer: Viewer) -> web.Response:
         "audit_exchange.html",
         {
             "signal": stored,
+            "names": names,
             "received_at": timestamp(stored.received_at),
             "received": viewer.moment(stored.received_at),
             "category": present.label("category", first.category, language) if first else "",
             "urgency": present.label("urgency", first.urgency, language) if first else "",
             "recipients": recipients,
-            "story": list(story(await store.signal_events(signal_id), viewer)),
+            "story": story(await store.signal_events(signal_id), viewer, names),
         },
     )
 
@@ -420,7 +356,9 @@ async def verify_progress(request: web.Request, viewer: Viewer) -> web.Response:
 @routes.get(LOOKUP_PATH)
 @require_permission(Permission.SUBJECT_LOOKUP)
 async def lookup_form(request: web.Request, viewer: Viewer) -> web.Response:
-    return await render_page(request, "audit_lookup.html", {"found": None, "problem": None})
+    return await render_page(
+        request, "audit_lookup.html", {"found": None, "problem": None, "typed": {}}
+    )
 
 
 @routes.post(LOOKUP_PATH)
@@ -447,18 +385,23 @@ async def lookup(request: web.Request, viewer: Viewer) -> web.Response:
                 "found": None,
                 "by": "number" if by_number else "name",
                 "problem": translate(error.detail_message, viewer.language),
+                "typed": {name: form.get(name, "") for name in LOOKUP_FIELDS},
             },
             status=422,
         )
+    names = PartnerNames(await web_.store.partners())
     rows = [
         {
             "found": f,
+            "sender": names[f.sender_id],
             "received": viewer.moment(f.received_at),
             "category": present.label("category", f.category, viewer.language),
         }
         for f in found
     ]
-    return await render_page(request, "audit_lookup.html", {"found": rows, "problem": None})
+    return await render_page(
+        request, "audit_lookup.html", {"found": rows, "problem": None, "typed": {}}
+    )
 
 
 # --- charts --------------------------------------------------------------------------------
@@ -485,6 +428,7 @@ async def chart_page(request: web.Request, viewer: Viewer) -> web.Response:
         await store.requests(RequestState.OPEN, now=now),
         await store.requests(RequestState.OVERDUE, now=now),
         language,
+        {partner.id: partner.name for partner in await store.partners()},
     )
     drawn = (per_day, by_rule, reviews, requests)
     return await render_page(

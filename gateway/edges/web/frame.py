@@ -33,7 +33,7 @@ from gateway.edges.http import (
     error_from_http,
     read_form,
 )
-from gateway.edges.web import present, sessions
+from gateway.edges.web import partner_names, present, sessions
 from gateway.edges.web.security import CSRF_FIELD, SECURITY_HEADERS, csrf_valid
 from gateway.edges.web.texts import ROLE_LABELS, TemplateGettext
 from gateway.edges.web.verifications import Verifications
@@ -219,6 +219,7 @@ async def render_page(
     )
     frame = {
         "_": TemplateGettext(language),
+        "partner": partner_names.shown,
         "language": language,
         "languages": LANGUAGES,
         "viewer": viewer,

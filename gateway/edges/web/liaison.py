@@ -2,12 +2,17 @@
 release or reject.
 
 Everything goes through :class:`~gateway.flow.desk.ReviewDesk`, which checks the officer's role
-and desk again for each item; a copy outside the desk is not found. A form that cannot be
-accepted comes back with the officer's text in it and the problem beside the field.
+and desk again for each item; a copy outside the desk is not found. The message page puts the
+correction form beside the original, with a choice for each text still in a language the
+recipient does not read (translate it, send it as written, withhold it). A form that cannot be
+accepted comes back with what the officer typed and chose, a summary of the problems at the top
+linking to each field, and each problem beside its field.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Final
 
 from aiohttp import web
@@ -23,9 +28,17 @@ from gateway.edges.web.frame import (
     render_page,
     require_permission,
 )
-from gateway.infra.errors import CorrectionInvalid, NotFound
+from gateway.edges.web.partner_names import PartnerNames
+from gateway.flow.release_choices import FieldChoice
+from gateway.infra.errors import (
+    CorrectionInvalid,
+    NotFound,
+    ReleaseChoiceConflict,
+    UntranslatedUnresolved,
+)
 from gateway.infra.i18n import N_, translate
 from gateway.minimise import FREE_TEXT_POINTERS
+from gateway.render.renderer import FIELD_LABELS
 from gateway.staff import Permission
 from gateway.store import ReviewItem
 
@@ -33,6 +46,7 @@ routes = web.RouteTableDef()
 QUEUE_PATH: Final = "/review"
 TEXT_PREFIX: Final = "text:"
 SHOWN_PREFIX: Final = "shown:"
+CHOICE_PREFIX: Final = "choice:"
 
 SECTION: Final = Section(
     name="liaison",
@@ -49,21 +63,25 @@ async def queue(request: web.Request, viewer: Viewer) -> web.Response:
     waiting = present.pressing_first([await _waiting(request, item) for item in items])
     now = web_.clock.now()
     rows = [present.queue_row(w, now, viewer.language, viewer.time_zone) for w in waiting]
-    return await render_page(request, "queue.html", {"rows": rows})
+    names = PartnerNames(await web_.store.partners())
+    return await render_page(request, "queue.html", {"rows": rows, "names": names})
 
 
 async def _waiting(request: web.Request, item: ReviewItem) -> present.Waiting:
-    """The sender and the request deadline of a waiting copy, from what the store keeps of the
-    signal (codes, not content; the officer opens the message itself on its page)."""
+    """The sender, the request deadline and the category of a waiting copy, from what the
+    store keeps of the signal (codes, not content; the officer opens the message itself on its
+    page)."""
     web_ = context(request)
     stored = await web_.store.signal(item.signal_id)
     if stored is None:
         raise NotFound()
+    exchanges = await web_.store.exchanges_of_signal(item.signal_id)
     return present.Waiting(
         item=item,
         sender=stored.sender_id,
         received_at=stored.received_at,
         deadline_code=await web_.store.request_kind(item.signal_id),
+        category=next((e.category for e in exchanges if e.recipient_id == item.recipient_id), None),
     )
 
 
@@ -78,12 +96,14 @@ async def _message_page(
     viewer: Viewer,
     *,
     texts: dict[str, str] | None = None,
+    choices: dict[str, str] | None = None,
     reason: str = "",
-    problem: tuple[str, str] | None = None,
+    problems: list[Problem] | None = None,
     status: int = 200,
 ) -> web.Response:
-    """The message page; after a refused form, with what the officer typed and the problem
-    (field pointer or ``/reason``, and its text) beside the field."""
+    """The message page; after a refused form, with what the officer typed and chose, and the
+    problems (each with its field pointer or ``/reason``) summarised at the top and beside
+    their fields."""
     web_ = context(request)
     case = await web_.desk.open(viewer.account, request.match_info["item_id"])
     language = viewer.language
@@ -96,8 +116,15 @@ async def _message_page(
         "row": row,
         "fields": fields,
         "texts": texts or {f.pointer: f.shown for f in fields},
+        "choices": choices or {},
+        "untranslated": {
+            f.pointer: present.label("language", f.language, language) for f in case.untranslated
+        },
+        "choice_values": FieldChoice,
+        "choice_prefix": CHOICE_PREFIX,
         "reason": reason,
-        "problem": problem,
+        "problems": problems or [],
+        "problem_at": {p.pointer: p.text for p in problems or []},
         "treatments": present.treatments(case, language),
         "rules": present.fired_rules(case.decision, language),
         "verdict": translate(DECISION_LABELS[case.decision.verdict], language),
@@ -113,27 +140,72 @@ async def _message_page(
     return await render_page(request, "message.html", values, status=status)
 
 
-@routes.post(QUEUE_PATH + "/{item_id}/release")
-@require_permission(Permission.REVIEW_RELEASE)
-async def release(request: web.Request, viewer: Viewer) -> web.Response:
-    form = await request.post()
-    texts: dict[str, str] = {}
-    corrections: dict[str, str] = {}
+@dataclass(frozen=True)
+class Problem:
+    """Why a form was refused, at one field: ``anchor`` is the id the summary links to."""
+
+    pointer: str
+    text: str
+    anchor: str
+
+
+@dataclass
+class PostedRelease:
+    """A posted release form: the texts as typed, each field's choice, and what they mean.
+
+    An explicit choice to send a field as written or withhold it wins over its text; a text the
+    officer changed is a translation (the choice ``translated`` says only that the box holds
+    one)."""
+
+    texts: dict[str, str] = field(default_factory=dict)
+    choices: dict[str, str] = field(default_factory=dict)
+    corrections: dict[str, str] = field(default_factory=dict)
+    as_written: list[str] = field(default_factory=list)
+    withheld: list[str] = field(default_factory=list)
+
+
+def posted_release(form: Mapping[str, object]) -> PostedRelease:
+    posted = PostedRelease()
     for name, value in form.items():
         if not isinstance(value, str) or not name.startswith(TEXT_PREFIX):
             continue
         pointer = name.removeprefix(TEXT_PREFIX)
-        texts[pointer] = value
-        shown = form.get(SHOWN_PREFIX + pointer)
-        if _plain(value) != _plain(shown if isinstance(shown, str) else ""):
-            corrections[pointer] = _plain(value)
+        posted.texts[pointer] = value
+        choice = form.get(CHOICE_PREFIX + pointer)
+        if isinstance(choice, str) and choice in set(FieldChoice):
+            posted.choices[pointer] = choice
+        if choice == FieldChoice.AS_WRITTEN:
+            posted.as_written.append(pointer)
+        elif choice == FieldChoice.WITHHELD:
+            posted.withheld.append(pointer)
+        else:
+            shown = form.get(SHOWN_PREFIX + pointer)
+            if _plain(value) != _plain(shown if isinstance(shown, str) else ""):
+                posted.corrections[pointer] = _plain(value)
+    return posted
+
+
+@routes.post(QUEUE_PATH + "/{item_id}/release")
+@require_permission(Permission.REVIEW_RELEASE)
+async def release(request: web.Request, viewer: Viewer) -> web.Response:
+    posted = posted_release(await request.post())
     try:
         item = await context(request).desk.release(
-            viewer.account, request.match_info["item_id"], corrections
+            viewer.account,
+            request.match_info["item_id"],
+            posted.corrections,
+            as_written=posted.as_written,
+            withheld=posted.withheld,
         )
-    except CorrectionInvalid as error:
-        problem = (str(error.params["pointer"]), _problem_text(error, viewer.language))
-        return await _message_page(request, viewer, texts=texts, problem=problem, status=422)
+    except (CorrectionInvalid, ReleaseChoiceConflict, UntranslatedUnresolved) as error:
+        return await _message_page(
+            request,
+            viewer,
+            texts=posted.texts,
+            choices=posted.choices,
+            problems=release_problems(error, viewer.language),
+            status=422,
+        )
     await flash(
         request,
         translate(
@@ -157,8 +229,8 @@ async def reject(request: web.Request, viewer: Viewer) -> web.Response:
             viewer.account, request.match_info["item_id"], _plain(reason)
         )
     except CorrectionInvalid as error:
-        problem = ("/reason", _problem_text(error, viewer.language))
-        return await _message_page(request, viewer, reason=reason, problem=problem, status=422)
+        problem = Problem("/reason", _problem_text(error, viewer.language), "reason")
+        return await _message_page(request, viewer, reason=reason, problems=[problem], status=422)
     await flash(
         request,
         translate(
@@ -173,6 +245,53 @@ async def reject(request: web.Request, viewer: Viewer) -> web.Response:
 
 REASON_NEEDED: Final = N_("Give a reason for the sender, of at most {limit} characters.")
 TEXT_NEEDED: Final = N_("Write the text the recipient will read, of at most {limit} characters.")
+
+
+CHOICE_NEEDED: Final = N_(
+    "{field} is still in {language}, which the recipient does not read: write the translation, "
+    "send it as written, or withhold it."
+)
+ONE_CHOICE: Final = N_("Choose one for {field}: translated, as written, or withheld.")
+
+
+def text_anchor(pointer: str) -> str:
+    """The id of a field's text box on the message page."""
+    return "text" + pointer.replace("/", "-")
+
+
+def choice_anchor(pointer: str) -> str:
+    """The id of a field's first choice on the message page."""
+    return "choice" + pointer.replace("/", "-") + "-" + FieldChoice.TRANSLATED
+
+
+def release_problems(
+    error: CorrectionInvalid | ReleaseChoiceConflict | UntranslatedUnresolved, language: str
+) -> list[Problem]:
+    """The problems of a refused release, one per field, in the officer's ``language``."""
+    if isinstance(error, UntranslatedUnresolved):
+        pairs: list[tuple[str, str]] = list(error.params["untranslated"])  # type: ignore[call-overload]
+        return [
+            Problem(
+                pointer,
+                translate(
+                    CHOICE_NEEDED,
+                    language,
+                    field=_field_label(pointer, language),
+                    language=present.label("language", written_in, language),
+                ),
+                choice_anchor(pointer),
+            )
+            for pointer, written_in in pairs
+        ]
+    pointer = str(error.params["pointer"])
+    if isinstance(error, ReleaseChoiceConflict):
+        text = translate(ONE_CHOICE, language, field=_field_label(pointer, language))
+        return [Problem(pointer, text, choice_anchor(pointer))]
+    return [Problem(pointer, _problem_text(error, language), text_anchor(pointer))]
+
+
+def _field_label(pointer: str, language: str) -> str:
+    return translate(FIELD_LABELS[pointer], language) if pointer in FIELD_LABELS else pointer
 
 
 def _problem_text(error: CorrectionInvalid, language: str) -> str:

@@ -82,16 +82,21 @@ class QueueRow:
     waiting: str
     since: str
     reasons: tuple[str, ...]
+    category: str = ""
+    """The signal's category in the officer's language: what the message is about, without
+    its content (the officer opens the message for that)."""
 
 
 @dataclass(frozen=True)
 class Waiting:
-    """A waiting copy with what the queue needs beyond the item: its sender and deadline."""
+    """A waiting copy with what the queue needs beyond the item: its sender, deadline and
+    category."""
 
     item: ReviewItem
     sender: str
     received_at: datetime
     deadline_code: str | None
+    category: str | None = None
 
 
 def due(waiting: Waiting) -> datetime | None:
@@ -133,6 +138,7 @@ def queue_row(waiting: Waiting, now: datetime, language: str, zone: ZoneInfo) ->
         reasons=tuple(
             translate(REASON_LABELS[ReviewReason(code)], language) for code in item.reasons
         ),
+        category="" if waiting.category is None else label("category", waiting.category, language),
     )
 
 

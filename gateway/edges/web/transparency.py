@@ -21,6 +21,7 @@ from gateway.edges.web.frame import (
     render_page,
     require_permission,
 )
+from gateway.edges.web.partner_names import PartnerNames
 from gateway.infra.errors import NotFound
 from gateway.infra.i18n import N_, translate
 from gateway.render import labels
@@ -137,7 +138,8 @@ async def transparency(request: web.Request, viewer: Viewer) -> web.Response:
     latest = await store.latest_checkpoint()
     head = await store.chain_head()
     reports = await store.inconsistencies()
-    countries = {partner.id: partner.country for partner in await store.partners()}
+    partners = await store.partners()
+    countries = {partner.id: partner.country for partner in partners}
     rows = witness_rows(
         await store.witness_keys(),
         await store.latest_cosignatures(),
@@ -162,6 +164,7 @@ async def transparency(request: web.Request, viewer: Viewer) -> web.Response:
             ],
             "rows": [_witness_view(row, viewer, hours) for row in rows],
             "reports": [_report_view(report, countries, viewer) for report in reports],
+            "names": PartnerNames(partners),
         },
     )
 

@@ -24,6 +24,7 @@ from gateway.infra.audit.hashchain import (
     Verification,
     chain,
     timestamp,
+    told_reason,
     verify,
 )
 from gateway.infra.audit.kinds import EventKind
@@ -37,5 +38,6 @@ __all__ = [
     "Verification",
     "chain",
     "timestamp",
+    "told_reason",
     "verify",
 ]

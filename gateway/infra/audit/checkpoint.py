@@ -3,107 +3,31 @@
 A checkpoint is a signed note whose text is the log's origin, its size in decimal (no
 leading zeros) and its root hash in base64, one per line, then optional extension lines.
 The gateway signs it with its Ed25519 key under a key name equal to the origin, so a
-partner who knows the gateway's verifier key can check any checkpoint offline.
+partner who knows the gateway's verifier key can check any checkpoint offline. Reading and
+opening checkpoints is the partner client's (:mod:`euregate_client.checkpoint`),
+re-exported here; signing them is the gateway's.
 """
 
 from __future__ import annotations
 
-import base64
-from dataclasses import dataclass
-from typing import Final
+from euregate_client import checkpoint as _partner
 
-from gateway.infra.audit.merkle import EMPTY_ROOT, HASH_SIZE
-from gateway.infra.audit.note import (
-    Ed25519Signer,
-    Note,
-    NoteVerifier,
-    check_text,
-    open_note,
-    sign_text,
-    strict_b64decode,
-)
-from gateway.infra.errors import CheckpointMalformed
-from gateway.infra.i18n import N_
+from gateway.infra.audit.note import Ed25519Signer, sign_text
 
-DEFAULT_ORIGIN: Final = "euregate.euregio.eu/audit"
-"""The origin line of Euregate's audit log, unless a deployment names its own."""
-
-TOO_FEW_LINES = N_("it has fewer than three lines.")
-ORIGIN = N_("its origin line is empty.")
-SIZE = N_("its second line is not a tree size in decimal without leading zeros.")
-ROOT = N_("its third line is not a 32-byte root hash in base64.")
-EMPTY_TREE_ROOT = N_("a tree of size 0 must have the root hash of the empty tree.")
-EXTENSION = N_("an extension line is empty.")
-OTHER_LOG = N_("it is a checkpoint of another log.")
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    """A log's origin, tree size and root hash (and extension lines, which we never write)."""
-
-    origin: str
-    size: int
-    root: bytes
-    extensions: tuple[str, ...] = ()
-
-    def body(self) -> str:
-        """The note text: one line each, every one ending in a line break."""
-        lines = [self.origin, str(self.size), base64.b64encode(self.root).decode()]
-        return "\n".join([*lines, *self.extensions]) + "\n"
-
-    @classmethod
-    def parse(cls, text: str) -> Checkpoint:
-        """A checkpoint from a note text, exactly as the format has it."""
-        check_text(text)
-        lines = text[:-1].split("\n")
-        if len(lines) < 3:
-            raise CheckpointMalformed(reason=TOO_FEW_LINES)
-        origin, size_line, root_line, *extensions = lines
-        if not origin:
-            raise CheckpointMalformed(reason=ORIGIN)
-        if not _is_tree_size(size_line):
-            raise CheckpointMalformed(reason=SIZE)
-        root = strict_b64decode(root_line)
-        if root is None or len(root) != HASH_SIZE:
-            raise CheckpointMalformed(reason=ROOT)
-        if size_line == "0" and root != EMPTY_ROOT:
-            raise CheckpointMalformed(reason=EMPTY_TREE_ROOT)
-        if any(not line for line in extensions):
-            raise CheckpointMalformed(reason=EXTENSION)
-        return cls(origin, int(size_line), root, tuple(extensions))
-
-
-@dataclass(frozen=True)
-class SignedCheckpoint:
-    """A checkpoint with the note that carries it: the log's signature, and cosignatures."""
-
-    checkpoint: Checkpoint
-    note: Note
-
-    def encode(self) -> bytes:
-        return self.note.encode()
-
-
-def _is_tree_size(line: str) -> bool:
-    """Decimal, no leading zeros, below 2^63 (as the C2SP specifications count sizes)."""
-    return (
-        0 < len(line) <= 19
-        and line.isascii()
-        and line.isdigit()
-        and str(int(line)) == line
-        and int(line) < 1 << 63
-    )
+# Reading and opening checkpoints, as a partner does it.
+DEFAULT_ORIGIN = _partner.DEFAULT_ORIGIN
+EMPTY_TREE_ROOT = _partner.EMPTY_TREE_ROOT
+EXTENSION = _partner.EXTENSION
+ORIGIN = _partner.ORIGIN
+OTHER_LOG = _partner.OTHER_LOG
+ROOT = _partner.ROOT
+SIZE = _partner.SIZE
+TOO_FEW_LINES = _partner.TOO_FEW_LINES
+Checkpoint = _partner.Checkpoint
+SignedCheckpoint = _partner.SignedCheckpoint
+open_checkpoint = _partner.open_checkpoint
 
 
 def sign_checkpoint(checkpoint: Checkpoint, signer: Ed25519Signer) -> SignedCheckpoint:
     """The checkpoint signed by the log's key."""
     return SignedCheckpoint(checkpoint, sign_text(checkpoint.body(), [signer]))
-
-
-def open_checkpoint(message: bytes, log_key: NoteVerifier, *, origin: str) -> SignedCheckpoint:
-    """The checkpoint in ``message``, if ``log_key`` signed it and it is of ``origin``."""
-    opened = open_note(message, [log_key])
-    checkpoint = Checkpoint.parse(opened.text)
-    if checkpoint.origin != origin:
-        raise CheckpointMalformed(reason=OTHER_LOG)
-    return SignedCheckpoint(checkpoint, opened.note)

@@ -177,6 +177,16 @@ class ReviewReleased(_Review):
     withheld = CONTENT + "; not the corrections, only where they were made"
     corrected: tuple[str, ...] = datum("the JSON pointers of the corrected texts")
     learned_segments: int = datum("how many segments the translation memory learned")
+    as_written: tuple[str, ...] | Absent = datum(
+        "the JSON pointers of the texts the officer chose to send as written, in a language "
+        "the recipient does not read; absent in entries from before such a choice was asked",
+        default=ABSENT,
+    )
+    withheld_texts: tuple[str, ...] | Absent = datum(
+        "the JSON pointers of the texts the officer withheld from the recipient; absent in "
+        "entries from before",
+        default=ABSENT,
+    )
 
 
 class ReviewRejected(_Review):

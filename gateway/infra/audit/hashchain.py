@@ -16,12 +16,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import rfc8785
+from euregate_client import canonical as canonical_json
 
-from gateway.infra import canonical as canonical_json
 from gateway.infra.audit.schema import AuditEvent
-from gateway.infra.i18n import N_
+from gateway.infra.i18n import N_, translate
 
 GENESIS = "0" * 64
+MISSING = N_("expected entry {expected}, found {found} (an entry is missing)")
 
 
 @dataclass(frozen=True)
@@ -56,10 +57,26 @@ class Verification:
     last_hash: str
     first_bad_seq: int | None = None
     reason: str | None = None
+    """A message id, told in a language by :meth:`reason_in`."""
 
     @property
     def ok(self) -> bool:
         return self.first_bad_seq is None
+
+    def reason_in(self, language: str) -> str | None:
+        return told_reason(
+            self.reason, language, last_seq=self.last_seq, first_bad_seq=self.first_bad_seq
+        )
+
+
+def told_reason(
+    reason: str | None, language: str, *, last_seq: int, first_bad_seq: int | None
+) -> str | None:
+    """Why a walk of the chain stopped (``reason``, a message id) in ``language``: the entry
+    expected is the one after the last intact one, the entry found the first that fits not."""
+    if reason is None:
+        return None
+    return translate(reason, language, expected=last_seq + 1, found=first_bad_seq)
 
 
 def timestamp(moment: datetime) -> str:
@@ -115,7 +132,7 @@ def verify(entries: Iterable[AuditEntry], *, since: Verification | None = None) 
 
 def _misfit(entry: AuditEntry, *, expected_seq: int, prev_hash: str) -> str | None:
     if entry.seq != expected_seq:
-        return f"expected entry {expected_seq}, found {entry.seq} (an entry is missing)"
+        return MISSING
     if hashlib.sha256(entry.canonical).hexdigest() != entry.hash:
         return N_("the entry's content does not match its hash")
     try:

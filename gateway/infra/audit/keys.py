@@ -17,6 +17,7 @@ class Key(StrEnum):
     AGENCY_TYPE = "agency_type"
     ALGORITHM = "algorithm"
     APPROVER = "approver"
+    AS_WRITTEN = "as_written"
     ATTEMPT = "attempt"
     AUTHOR = "author"
     BACKUP_MADE_AT = "backup_made_at"
@@ -113,3 +114,4 @@ class Key(StrEnum):
     VALID_UNTIL = "valid_until"
     VERDICT = "verdict"
     VERSION = "version"
+    WITHHELD_TEXTS = "withheld_texts"

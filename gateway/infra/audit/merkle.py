@@ -13,12 +13,13 @@ hash never changes. So the work is split in three:
 - **combining** them: :meth:`Plan.assemble`.
 
 :func:`inclusion_proof`, :func:`consistency_proof` and :func:`tree_root` do the three in
-turn. :func:`verify_inclusion` and :func:`verify_consistency` are the verification
-algorithms of RFC 9162 §2.1.3.2 and §2.1.4.2, step by step. :func:`integrate` is the
-sequencer's step: the hashes of a batch of new leaves, with the tree's right edge (the
-O(log n) complete subtrees that make up its current size), give every new node and the new
-root without reading anything else. :func:`first_divergence` names where a log stopped
-agreeing with checkpoints trusted earlier.
+turn. :func:`verify_inclusion` and :func:`verify_consistency`, the verification algorithms of
+RFC 9162 §2.1.3.2 and §2.1.4.2, and the leaf and node hashes are the partner client's
+(:mod:`euregate_client.merkle`), so that a partner checks a proof as the gateway makes it.
+:func:`integrate` is the sequencer's step: the hashes of a batch of new leaves, with the
+tree's right edge (the O(log n) complete subtrees that make up its current size), give every
+new node and the new root without reading anything else. :func:`first_divergence` names
+where a log stopped agreeing with checkpoints trusted earlier.
 
 Why not ``pymerkle`` (7.0.0, the RFC 9162 library on PyPI), measured on the development
 machine with a million 8-byte entries: its ``SqliteTree`` stores leaves only and recomputes
@@ -37,29 +38,26 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final, Protocol
+from typing import Protocol
 
-HASH_SIZE: Final = 32
-EMPTY_ROOT: Final = hashlib.sha256(b"").digest()
-"""The root of the tree of no leaves: the hash of the empty string (RFC 9162 §2.1.1)."""
+from euregate_client import merkle as _partner
 
-_LEAF: Final = b"\x00"
-_NODE: Final = b"\x01"
-
-
-def leaf_hash(entry: bytes) -> bytes:
-    return hashlib.sha256(_LEAF + entry).digest()
-
-
-def node_hash(left: bytes, right: bytes) -> bytes:
-    return hashlib.sha256(_NODE + left + right).digest()
+# The hashes and the proofs' verification, as a partner does it.
+EMPTY_ROOT = _partner.EMPTY_ROOT
+HASH_SIZE = _partner.HASH_SIZE
+NODE_PREFIX = _partner.NODE_PREFIX
+hashes_well_formed = _partner.hashes_well_formed
+leaf_hash = _partner.leaf_hash
+node_hash = _partner.node_hash
+verify_consistency = _partner.verify_consistency
+verify_inclusion = _partner.verify_inclusion
 
 
 def hash_pairs(row: Sequence[bytes]) -> list[bytes]:
     """The level above ``row``: each pair of neighbours hashed, an odd last one left out."""
     sha256 = hashlib.sha256
     return [
-        sha256(_NODE + left + right).digest()
+        sha256(NODE_PREFIX + left + right).digest()
         for left, right in zip(row[::2], row[1::2], strict=False)
     ]
 
@@ -218,69 +216,6 @@ async def inclusion_proofs(
     }
 
 
-def _hashes_well_formed(*hashes: bytes) -> bool:
-    return all(len(value) == HASH_SIZE for value in hashes)
-
-
-def verify_inclusion(
-    leaf: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
-) -> bool:
-    """Whether ``proof`` shows that the leaf hash ``leaf`` is leaf ``index`` of the tree of
-    ``size`` leaves whose root is ``root`` (RFC 9162 §2.1.3.2)."""
-    if not _hashes_well_formed(leaf, root, *proof) or not 0 <= index < size:
-        return False
-    fn, sn, r = index, size - 1, leaf
-    for p in proof:
-        if sn == 0:
-            return False
-        if fn & 1 or fn == sn:
-            r = node_hash(p, r)
-            while not fn & 1 and fn != 0:
-                fn, sn = fn >> 1, sn >> 1
-        else:
-            r = node_hash(r, p)
-        fn, sn = fn >> 1, sn >> 1
-    return sn == 0 and r == root
-
-
-def verify_consistency(
-    first: int, second: int, proof: Sequence[bytes], first_root: bytes, second_root: bytes
-) -> bool:
-    """Whether ``proof`` shows that the tree of ``first`` leaves with root ``first_root`` is
-    a prefix of the tree of ``second`` leaves with root ``second_root`` (RFC 9162 §2.1.4.2).
-
-    Equal sizes need equal roots and an empty proof. A proof from the empty tree proves
-    nothing and is refused, as transparency-dev's verifier does: a caller with no earlier
-    tree has nothing to check.
-    """
-    if not _hashes_well_formed(first_root, second_root, *proof):
-        return False
-    if not 0 < first <= second:
-        return False
-    if first == second:
-        return not proof and first_root == second_root
-    if not proof:
-        return False
-    path = list(proof)
-    if first & (first - 1) == 0:
-        path.insert(0, first_root)
-    fn, sn = first - 1, second - 1
-    while fn & 1:
-        fn, sn = fn >> 1, sn >> 1
-    fr = sr = path[0]
-    for c in path[1:]:
-        if sn == 0:
-            return False
-        if fn & 1 or fn == sn:
-            fr, sr = node_hash(c, fr), node_hash(c, sr)
-            while not fn & 1 and fn != 0:
-                fn, sn = fn >> 1, sn >> 1
-        else:
-            sr = node_hash(sr, c)
-        fn, sn = fn >> 1, sn >> 1
-    return fr == first_root and sr == second_root and sn == 0
-
-
 @dataclass(frozen=True)
 class Integration:
     """What a batch of leaves adds to a tree: the new size and root, the new right edge, and
@@ -318,7 +253,7 @@ def integrate(size: int, edge: Sequence[bytes], leaves: Sequence[bytes]) -> Inte
     node of that level, when the old size has that bit set), so the cost is one hash per new
     node: about two per leaf.
     """
-    if len(edge) != size.bit_count() or not _hashes_well_formed(*edge, *leaves):
+    if len(edge) != size.bit_count() or not hashes_well_formed(*edge, *leaves):
         raise ValueError("the edge must be one 32-byte hash per bit set in the size")
     old_by_level = dict(zip((node.level for node in edge_nodes(size)), edge, strict=True))
     new_size = size + len(leaves)

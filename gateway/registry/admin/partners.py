@@ -7,7 +7,8 @@ from urllib.parse import urlsplit
 from gateway.contract.partners import Partner, PartnerState
 from gateway.infra.audit import events, refs
 from gateway.infra.audit.refs import Ref
-from gateway.infra.errors import RegistryError
+from gateway.infra.errors import Reason, RegistryError
+from gateway.infra.i18n import N_
 from gateway.store import Store
 
 
@@ -35,20 +36,26 @@ async def change_partner_state(
     return await store.set_partner_state(partner_id, state, event)
 
 
-def webhook_problems(url: str) -> list[str]:
+NOT_A_URL = N_("'{url}' is not a URL")
+NOT_HTTPS = N_("a webhook URL must start with https://")
+NO_HOST = N_("a webhook URL needs a host")
+CREDENTIALS = N_("a webhook URL must not carry a user name or password")
+
+
+def webhook_problems(url: str) -> list[Reason]:
     """What is wrong with a webhook URL: it must be https, with a host, and no credentials."""
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises on a port that is not a number
     except ValueError:
-        return [f"{url!r} is not a URL"]
+        return [Reason(NOT_A_URL, {"url": url})]
     problems = []
     if parts.scheme != "https":
-        problems.append("a webhook URL must start with https://")
+        problems.append(Reason(NOT_HTTPS))
     if not parts.hostname:
-        problems.append("a webhook URL needs a host")
+        problems.append(Reason(NO_HOST))
     if parts.username or parts.password:
-        problems.append("a webhook URL must not carry a user name or password")
+        problems.append(Reason(CREDENTIALS))
     return problems
 
 
@@ -56,7 +63,7 @@ async def change_webhook(store: Store, partner_id: str, url: str | None, *, acto
     """Set, change or (``None``) remove a partner's webhook; audited. Pushes not yet delivered
     follow the new URL, or leave the outbox with the webhook (the inbox keeps the envelopes)."""
     if url is not None and (problems := webhook_problems(url)):
-        raise RegistryError("; ".join(problems))
+        raise RegistryError(problems)
 
     def event(current: Partner, moved: int) -> events.PartnerWebhookChanged:
         return events.PartnerWebhookChanged(

@@ -20,8 +20,8 @@ from typing import Any, Final
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, hmac
+from euregate_client import canonical
 
-from gateway.infra import canonical
 from gateway.infra.vault import MasterKey
 from gateway.store.interface.maintenance import COUNTED, StoreFacts
 

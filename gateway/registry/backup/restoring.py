@@ -248,9 +248,8 @@ async def _confirm(
         async with open_store(target) as store:
             chain = await verify_chain(store)
             if not chain.ok or chain.last_seq != manifest.log.entries:
-                raise RestoreMismatch(
-                    what=f"audit chain: {chain.reason or chain.last_seq}", path=str(target.root)
-                )
+                what = f"audit chain: {chain.reason_in('en') or chain.last_seq}"
+                raise RestoreMismatch(what=what, path=str(target.root))
             if manifest.log.tree_size and manifest.log.tree_root is not None:
                 await check_log(store, [(manifest.log.tree_size, manifest.log.tree_root)])
     except SchemaOutdated:

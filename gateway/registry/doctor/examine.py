@@ -29,7 +29,9 @@ async def examine(settings: Settings, *, now: datetime) -> list[Finding]:
     ]
     facts, about_the_store = await _store(settings, layout, now)
     translation, webhooks = await asyncio.gather(
-        reach.translation_backend(settings.libretranslate_url),
+        reach.translation_backend(
+            settings.libretranslate_url, etranslation=settings.etranslation_application
+        ),
         reach.webhooks(facts.webhooks if facts is not None else {}),
     )
     return [*found, *about_the_store, translation, *webhooks]

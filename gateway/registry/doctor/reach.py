@@ -20,6 +20,10 @@ TIMEOUT: Final = 5.0
 
 TRANSLATION_NONE: Final = N_("No machine translation backend is configured.")
 TRANSLATION_OK: Final = N_("The translation backend {url} answers.")
+TRANSLATION_ETRANSLATION: Final = N_(
+    "eTranslation is attached (application {application}); it answers by callback, so no text "
+    "is sent to try it."
+)
 TRANSLATION_UNREACHABLE: Final = N_("The translation backend {url} cannot be reached: {reason}.")
 TRANSLATION_FIX: Final = N_(
     "Check that it runs and that the setting libretranslate_url names it; meanwhile free text "
@@ -34,8 +38,13 @@ WEBHOOK_FIX: Final = N_(
 )
 
 
-async def translation_backend(url: str | None, *, seconds: float = TIMEOUT) -> Finding:
-    """LibreTranslate's ``GET /languages`` at ``url`` answers with a success."""
+async def translation_backend(
+    url: str | None, *, etranslation: str | None = None, seconds: float = TIMEOUT
+) -> Finding:
+    """LibreTranslate's ``GET /languages`` at ``url`` answers with a success; eTranslation
+    (its application named by ``etranslation``) is only named."""
+    if not url and etranslation:
+        return ok("translation", TRANSLATION_ETRANSLATION, application=etranslation)
     if not url:
         return ok("translation", TRANSLATION_NONE)
     reason = await _answers(url.rstrip("/") + "/languages", seconds)

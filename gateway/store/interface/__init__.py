@@ -29,6 +29,7 @@ from gateway.store.interface.throttle import SignInThrottleStore
 from gateway.store.interface.tracking import TrackingStore
 from gateway.store.interface.verification_jobs import VerificationJobStore
 from gateway.store.interface.witnesses import WitnessStore
+from gateway.translate.etranslation_jobs import TranslationJobStore
 from gateway.translate.memory_store import TranslationMemoryStore
 
 
@@ -50,6 +51,7 @@ class Store(
     PartnerRateStore,
     VerificationJobStore,
     TranslationMemoryStore,
+    TranslationJobStore,
     AuditSearchStore,
     AuditTreeStore,
     WitnessStore,

@@ -23,6 +23,8 @@ class SealedColumn(StrEnum):
     """A staff account's TOTP secret."""
     MEMORY_ENTRY = "memory_entry"
     """A translation memory entry (its row id is the entry's id)."""
+    TRANSLATION_JOB = "translation_job"
+    """eTranslation's translation of a text, sealed for its job's id."""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Final, Protocol
 
 from gateway.decide.decision import Verdict
-from gateway.infra.audit import AuditEntry, EventKind, Verification, timestamp
+from gateway.infra.audit import AuditEntry, EventKind, Verification, timestamp, told_reason
 from gateway.store.interface.delivery import DeliveryState
 from gateway.store.interface.review import ReviewState
 
@@ -94,6 +94,11 @@ class LastVerification:
     @property
     def ok(self) -> bool:
         return self.first_bad_seq is None
+
+    def reason_in(self, language: str) -> str | None:
+        return told_reason(
+            self.reason, language, last_seq=self.last_seq, first_bad_seq=self.first_bad_seq
+        )
 
 
 @dataclass(frozen=True)

@@ -392,3 +392,21 @@ counted here for the signals kept before and kept from now on as signals are acc
 VERSION_15: Final = ("CREATE INDEX signals_sender_position ON signals (sender_id, audit_seq)",)
 """Version 15: a sender's own signals by position, a page at a time
 (:func:`gateway.store.migrations.sqlite_steps.add_sender_positions`)."""
+
+VERSION_17: Final = (
+    "CREATE TABLE translation_jobs ("
+    " id text PRIMARY KEY,"
+    " lookup_key text NOT NULL UNIQUE,"
+    " source_language text NOT NULL,"
+    " target_language text NOT NULL,"
+    " token_digest text NOT NULL,"
+    " created_at timestamptz NOT NULL,"
+    " state text NOT NULL,"
+    " request_id bigint,"
+    " sealed bytea,"
+    " error_code text,"
+    " answered_at timestamptz)",
+    "CREATE INDEX translation_jobs_created ON translation_jobs (created_at)",
+)
+"""Version 17: the texts sent to eTranslation and waiting for, or holding, its answer
+(:func:`gateway.store.migrations.sqlite_steps.add_translation_jobs`)."""

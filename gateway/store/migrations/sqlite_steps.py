@@ -582,3 +582,24 @@ def add_copy_claims(db: sqlite_utils.Database) -> None:
     for column in ("claimed_by", "claimed_until"):
         if column not in present:
             db.execute(f"ALTER TABLE copies ADD COLUMN {column} TEXT")
+
+
+def add_translation_jobs(db: sqlite_utils.Database) -> None:
+    """Version 17: the texts sent to eTranslation and waiting for, or holding, its answer
+    (:mod:`gateway.translate.etranslation_jobs`), kept so that any instance takes the
+    service's callback, after a restart too."""
+    db.execute(
+        "CREATE TABLE translation_jobs ("
+        " id TEXT PRIMARY KEY,"
+        " lookup_key TEXT NOT NULL UNIQUE,"
+        " source_language TEXT NOT NULL,"
+        " target_language TEXT NOT NULL,"
+        " token_digest TEXT NOT NULL,"
+        " created_at TEXT NOT NULL,"
+        " state TEXT NOT NULL,"
+        " request_id INTEGER,"
+        " sealed BLOB,"
+        " error_code TEXT,"
+        " answered_at TEXT)"
+    )
+    db.execute("CREATE INDEX translation_jobs_created ON translation_jobs (created_at)")

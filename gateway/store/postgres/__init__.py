@@ -78,6 +78,7 @@ from gateway.store.postgres.subjects import PostgresSubjects
 from gateway.store.postgres.throttle import PostgresThrottle
 from gateway.store.postgres.tracking import PostgresTracking
 from gateway.store.postgres.transfer import transfer
+from gateway.store.postgres.translation_jobs import PostgresTranslationJobs
 from gateway.store.postgres.verification_jobs import PostgresVerificationJobs
 from gateway.store.postgres.witnesses import PostgresWitnesses
 
@@ -108,6 +109,7 @@ class PostgresStore(
     PostgresThrottle,
     PostgresPartnerRate,
     PostgresVerificationJobs,
+    PostgresTranslationJobs,
     PostgresAuditSearch,
     PostgresAuditTree,
     PostgresWitnesses,

@@ -30,6 +30,7 @@ from gateway.store.sqlite.staff import SqliteStaff
 from gateway.store.sqlite.subjects import SqliteSubjects
 from gateway.store.sqlite.throttle import SqliteThrottle
 from gateway.store.sqlite.tracking import SqliteTracking
+from gateway.store.sqlite.translation_jobs import SqliteTranslationJobs
 from gateway.store.sqlite.verification_jobs import SqliteVerificationJobs
 from gateway.store.sqlite.witnesses import SqliteWitnesses
 
@@ -47,6 +48,7 @@ class SqliteStore(
     SqliteThrottle,
     SqlitePartnerRate,
     SqliteVerificationJobs,
+    SqliteTranslationJobs,
     SqliteMemory,
     SqliteKeys,
     SqliteDelivery,

@@ -1,10 +1,14 @@
 """The partner's side: an async client for a partner system talking to Euregate.
 
-    async with EuregateClient(url, ssl_context=pki.client_ssl_context(...)) as client:
-        receipt = await client.post_signal(document)
+    async with EuregateClient.from_files(url, cert=..., key=..., ca=..., decryption_key=...) as c:
+        receipt = await c.post(document)
+        async for message in c.inbox():
+            handle(message)  # acknowledged once this returns and the loop asks for the next
 
-Refusals raise :class:`Problem` carrying the gateway's RFC 9457 document; a gateway that
-cannot be reached raises :class:`Unreachable`. Both derive from :class:`ClientFailure`.
+Refusals raise :class:`~euregate_client.errors.Problem` carrying the gateway's RFC 9457
+document; a gateway that cannot be reached raises :class:`~euregate_client.errors.Unreachable`.
+Both derive from :class:`~euregate_client.errors.ClientFailure`. An envelope that does not
+open raises an :class:`~euregate_client.errors.EnvelopeRefused` saying why.
 """
 
 from __future__ import annotations
@@ -12,51 +16,54 @@ from __future__ import annotations
 import base64
 import json
 import ssl
-from collections.abc import Mapping
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Required, Self, TypedDict, Unpack
 from urllib.parse import quote, urlencode
 
 import aiohttp
 
-from gateway.infra import seal
-from gateway.infra.audit.checkpoint import DEFAULT_ORIGIN, SignedCheckpoint
-from gateway.infra.errors import EnvelopeMisaddressed, InclusionUnproven
-from gateway.transparency.verify import (
+from euregate_client.checkpoint import DEFAULT_ORIGIN, SignedCheckpoint
+from euregate_client.envelope import Envelope, open_envelope, unb64url
+from euregate_client.errors import (
+    EnvelopeMisaddressed,
+    InclusionUnproven,
+    Problem,
+    Unreachable,
+)
+from euregate_client.keys import RecipientPrivateKey, load_private_key
+from euregate_client.proof import (
     ReceiptLeaf,
     decode_proof,
     log_verifiers,
     open_log_checkpoint,
     prove_receipt,
 )
+from euregate_client.tls import client_ssl_context, partner_id_of
 
 
-class ClientFailure(Exception):
-    """Anything that kept a request from getting an answer it could use."""
+class ClientOptions(TypedDict, total=False):
+    """How a client asks: ``language`` in ``Accept-Language`` (None: none, and the gateway
+    answers in the caller's), ``timeout`` in seconds per request, further ``headers``."""
+
+    language: str | None
+    timeout: float
+    headers: Mapping[str, str] | None
 
 
-class Unreachable(ClientFailure):
-    """No HTTP answer: connection refused, TLS handshake refused, timeout. ``url`` is the
-    gateway's; the failure itself is ``__cause__``."""
+class PartnerFiles(TypedDict, total=False):
+    """What :meth:`EuregateClient.from_files` reads: ``cert``, ``key`` and ``ca`` (PEM paths)
+    are needed, the rest not."""
 
-    def __init__(self, url: str, failure: BaseException) -> None:
-        self.url = url
-        super().__init__(f"{url}: {failure}")
-
-
-class Problem(ClientFailure):
-    """The gateway refused the request; ``document`` is its problem document."""
-
-    def __init__(self, status: int, document: Mapping[str, Any]) -> None:
-        self.status = status
-        self.document = dict(document)
-        super().__init__(f"{status} {document.get('title', '')}: {document.get('detail', '')}")
-
-    @property
-    def errors(self) -> list[dict[str, Any]]:
-        errors = self.document.get("errors", [])
-        return list(errors) if isinstance(errors, list) else []
+    cert: Required[str | Path]
+    key: Required[str | Path]
+    ca: Required[str | Path]
+    decryption_key: str | Path | None
+    partner_id: str | None
+    language: str | None
+    timeout: float
 
 
 @dataclass(frozen=True)
@@ -166,11 +173,50 @@ class AuditLogReader(JsonClient):
 
 
 class EuregateClient(AuditLogReader):
-    """A partner system's client: identity is the TLS client certificate in ``ssl_context``."""
+    """A partner system's client: identity is the TLS client certificate in ``ssl_context``;
+    :meth:`inbox` opens envelopes with ``decryption_key`` as ``partner_id``."""
 
-    async def post_signal(self, signal: Mapping[str, Any] | bytes) -> dict[str, Any]:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        ssl_context: ssl.SSLContext,
+        decryption_key: RecipientPrivateKey | None = None,
+        partner_id: str | None = None,
+        **options: Unpack[ClientOptions],
+    ) -> None:
+        super().__init__(base_url, ssl_context=ssl_context, **options)
+        self.decryption_key = decryption_key
+        self.partner_id = partner_id
+
+    @classmethod
+    def from_files(cls, url: str, **files: Unpack[PartnerFiles]) -> Self:
+        """A client from the partner's PEM files: its TLS certificate and key, the gateway's
+        CA, and the private key its envelopes are sealed to (needed by :meth:`inbox` only).
+        The partner's id is the certificate's common name unless given."""
+        cert = Path(files["cert"])
+        context = client_ssl_context(
+            certificate=cert, private_key=Path(files["key"]), server_ca=Path(files["ca"])
+        )
+        opener = None
+        if (decryption_key := files.get("decryption_key")) is not None:
+            opener = load_private_key(Path(decryption_key).read_bytes())
+        options: ClientOptions = {"language": files.get("language", "en")}
+        if "timeout" in files:
+            options["timeout"] = files["timeout"]
+        return cls(
+            url,
+            ssl_context=context,
+            decryption_key=opener,
+            partner_id=files.get("partner_id") or partner_id_of(cert),
+            **options,
+        )
+
+    async def post(self, signal: Mapping[str, Any] | bytes) -> dict[str, Any]:
         """Post a signal; the receipt on 202 (new) or 200 (the same signal sent before)."""
         return (await self.submit_signal(signal)).receipt
+
+    post_signal = post
 
     async def submit_signal(self, signal: Mapping[str, Any] | bytes) -> Submitted:
         """Post a signal; its receipt, and whether the gateway took it as new or had
@@ -188,9 +234,11 @@ class EuregateClient(AuditLogReader):
             "POST", "/v1/policy/explain", data=body, headers={"Content-Type": "application/json"}
         )
 
-    async def signal_status(self, signal_id: str) -> dict[str, Any]:
+    async def status(self, signal_id: str) -> dict[str, Any]:
         """The receipt with what became of each recipient's copy; only for its sender."""
         return await self._request("GET", f"/v1/signals/{quote(signal_id, safe='')}")
+
+    signal_status = status
 
     async def list_signals(
         self, *, after: int | None = None, limit: int | None = None
@@ -198,13 +246,45 @@ class EuregateClient(AuditLogReader):
         """This partner's own signals, newest first (``cursor``: the next page's ``after``)."""
         return await self._request("GET", "/v1/signals" + _query(after=after, limit=limit))
 
-    async def inbox(self, *, after: int = 0, limit: int = 100, wait: int = 0) -> dict[str, Any]:
+    async def inbox_page(
+        self, *, after: int = 0, limit: int = 100, wait: int = 0
+    ) -> dict[str, Any]:
         """Unacknowledged envelopes after position ``after`` (``cursor`` says where the next
-        call may start); waits up to ``wait`` seconds for the first when there is none."""
+        call may start), still sealed; waits up to ``wait`` seconds for the first when there
+        is none."""
         query = f"?after={after}&limit={limit}&wait={wait}"
         return await self._request(
             "GET", "/v1/inbox" + query, timeout=aiohttp.ClientTimeout(total=wait + 30)
         )
+
+    async def inbox(
+        self, *, after: int = 0, limit: int = 100, wait: int = 0
+    ) -> AsyncGenerator[Message, None]:
+        """The messages waiting, each verified and opened, until the inbox is empty (after
+        ``wait`` seconds for another, when it is).
+
+        A message is acknowledged when the loop comes back for the next one, that is when
+        the body of the ``async for`` ran to its end without an exception; leaving the loop
+        by an exception or ``break`` leaves that message unacknowledged, and the gateway
+        hands it out again. An envelope that does not open raises its
+        :class:`~euregate_client.errors.EnvelopeRefused`, unacknowledged too.
+        """
+        if self.decryption_key is None or self.partner_id is None:
+            raise RuntimeError("give the decryption key (and partner id) to read the inbox")
+        keys = await self.gateway_keys()
+        while True:
+            page = await self.inbox_page(after=after, limit=limit, wait=wait)
+            for entry in page["envelopes"]:
+                yield open_message(
+                    entry,
+                    private_key=self.decryption_key,
+                    recipient_id=self.partner_id,
+                    gateway_keys=keys,
+                )
+                await self.acknowledge(str(entry["id"]))
+            after = int(page["cursor"])
+            if not page["envelopes"]:
+                return
 
     async def acknowledge(self, envelope_id: str) -> dict[str, Any]:
         """Tell the gateway an envelope arrived; idempotent."""
@@ -219,7 +299,7 @@ class EuregateClient(AuditLogReader):
     async def gateway_keys(self) -> dict[str, bytes]:
         """The gateway's public signing keys by id, to verify envelopes and checkpoints."""
         keys = (await self._request("GET", "/v1/gateway/keys"))["keys"]
-        return {key["key_id"]: seal.unb64url(key["public_key"]) for key in keys}
+        return {key["key_id"]: unb64url(key["public_key"]) for key in keys}
 
     async def post_cosignature(self, size: int, line: str) -> dict[str, Any]:
         """Hand the gateway this partner's witness's cosignature line on checkpoint ``size``."""
@@ -250,8 +330,8 @@ class EuregateClient(AuditLogReader):
         """Check that a receipt's audit entry is in a checkpoint signed by the gateway: the one
         given (one kept earlier, say), else the latest. The gateway's keys are fetched unless
         given; the inclusion proof is always fetched (it proves nothing unless it leads to the
-        signed root). The checkpoint, or :class:`~gateway.infra.errors.InclusionUnproven`,
-        :class:`~gateway.infra.errors.ReceiptMalformed` or a refusal of the checkpoint itself."""
+        signed root). The checkpoint, or :class:`~euregate_client.errors.InclusionUnproven`,
+        :class:`~euregate_client.errors.ReceiptMalformed` or a refusal of the checkpoint itself."""
         leaf = ReceiptLeaf.of(receipt)
         note = checkpoint if checkpoint is not None else await self.checkpoint()
         keys = gateway_keys if gateway_keys is not None else await self.gateway_keys()
@@ -299,18 +379,18 @@ class Message:
 def open_message(
     entry: Mapping[str, Any],
     *,
-    private_key: seal.RecipientPrivateKey,
+    private_key: RecipientPrivateKey,
     recipient_id: str,
     gateway_keys: Mapping[str, bytes],
 ) -> Message:
-    """Verify and decrypt one inbox entry; raises :class:`~gateway.infra.errors.EnvelopeRefused`
+    """Verify and decrypt one inbox entry; raises :class:`~euregate_client.errors.EnvelopeRefused`
     (misaddressed, wrong key, bad signature, altered) with the reason."""
-    envelope = seal.Envelope.from_json(entry["envelope"])
+    envelope = Envelope.from_json(entry["envelope"])
     if envelope.header.signal_id != entry["signal_id"]:
         raise EnvelopeMisaddressed(
             recipient=envelope.header.recipient_id, signal=envelope.header.signal_id
         )
-    plaintext = seal.open_envelope(
+    plaintext = open_envelope(
         envelope,
         private_key=private_key,
         recipient_id=recipient_id,
