@@ -423,6 +423,8 @@ def valid_signals(draw: st.DrawFn, now: datetime, recipients: Document | None = 
     _put(draw, signal, "observed_until", timestamps(start, latest))
     _put(draw, signal, "description", text(8000))
     signal.update(draw(_entities(now)))
+    if signal["schema"] != "signal/1.0":
+        _coded(draw, signal, now)
     if category.startswith("care."):
         signal["special_category_data"] = True
     elif draw(st.booleans()):
@@ -437,6 +439,35 @@ def valid_signals(draw: st.DrawFn, now: datetime, recipients: Document | None = 
         ),
     )
     return signal
+
+
+def _coded(draw: st.DrawFn, signal: Document, now: datetime) -> None:
+    """What signal/1.1 adds: vehicles' colours as codes, refs of places, and indicators that
+    name those places and the signal's entities."""
+    for vehicle in signal.get("vehicles", ()):
+        if isinstance(vehicle.get("colour"), str):
+            vehicle["colour"] = draw(codes("colour"))
+    places = [signal["location"]] + [
+        o["address"] for o in signal.get("organisations", ()) if isinstance(o.get("address"), dict)
+    ]
+    place_refs = []
+    for index, place in enumerate(places):
+        if draw(st.booleans()):
+            place["ref"] = f"L{index}"
+            place_refs.append(place["ref"])
+    entity_refs = [e["ref"] for member in ENTITY_LISTS for e in signal.get(member, ())]
+    seen = st.dates(datetime(2020, 1, 1).date(), now.date()).map(lambda d: d.isoformat())
+    indicators = []
+    for _ in range(draw(st.integers(0, 4))):
+        indicator: Document = {"code": draw(codes("indicator"))}
+        _put(draw, indicator, "date", seen)
+        if place_refs:
+            _put(draw, indicator, "location_ref", st.sampled_from(place_refs))
+        if entity_refs:
+            _put(draw, indicator, "entity_ref", st.sampled_from(entity_refs))
+        indicators.append(indicator)
+    if indicators or draw(st.booleans()):
+        signal["indicators"] = indicators
 
 
 # --- mutations ----------------------------------------------------------------------------

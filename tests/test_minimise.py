@@ -44,6 +44,7 @@ from gateway.minimise import (
     RecipientView,
     apply,
     classify,
+    effective_outcomes,
     pseudonym_key,
 )
 from gateway.minimise import pseudonyms as pseudonymise
@@ -130,6 +131,8 @@ def members_by_class(document: Mapping[str, Any]) -> dict[DataClass, list[Any]]:
         put(C.VEHICLE, vehicle, VEHICLE_MEMBERS)
     for account in document.get("accounts", ()):
         put(C.FINANCIAL, account, ("iban",))
+    for indicator in document.get("indicators", ()):
+        put(C.INDICATOR, indicator, ("code", "date"))
     return found
 
 
@@ -151,6 +154,11 @@ def structure(document: Mapping[str, Any]) -> set[object]:
     for member in ENTITY_LISTS:
         for entity in document.get(member, ()):
             found |= {entity["ref"], entity.get("holder_ref")}
+    places = [document.get("location", {})]
+    places += [o.get("address", {}) for o in document.get("organisations", ())]
+    found |= {place.get("ref") for place in places}
+    for indicator in document.get("indicators", ()):
+        found |= {indicator.get("location_ref"), indicator.get("entity_ref")}
     return found
 
 
@@ -383,6 +391,10 @@ def test_a_class_shared_alone_keeps_its_values_and_nothing_else_shows(
     if data_class is C.LOCATION_PRECISE:
         # an organisation's address goes with the organisation
         assert shown[data_class] == members_by_class({"location": document["location"]})[data_class]
+    elif data_class is C.INDICATOR:
+        # an indicator about an entity goes with the entity, and none is shown
+        untied = [i for i in document.get("indicators", ()) if "entity_ref" not in i]
+        assert shown[data_class] == members_by_class({"indicators": untied})[data_class]
     else:
         assert shown[data_class] == members_by_class(document)[data_class]
     others = [c for c in EVERY_CLASS_BUT_OPERATIONAL if c is not data_class]
@@ -452,6 +464,7 @@ def test_a_class_the_decision_does_not_name_is_redacted() -> None:
         C.ORGANISATION,
         C.VEHICLE,
         C.FINANCIAL,
+        C.INDICATOR,
         C.FREE_TEXT,
     )
 
@@ -832,7 +845,7 @@ def test_a_pseudonym_key_is_32_bytes_of_its_own_per_recipient() -> None:
 # --- examples ------------------------------------------------------------------------------
 
 DRUG_WASTE_OPERATIONAL = {
-    "schema": "signal/1.0",
+    "schema": "signal/1.1",
     "sender_reference": "PL2400-2026-041877",
     "language": "nl",
     "category": "undermining.drug_waste",
@@ -846,7 +859,7 @@ DRUG_WASTE_OPERATIONAL = {
     "purpose": "criminal_investigation",
 }
 SHISHA_OPERATIONAL = {
-    "schema": "signal/1.0",
+    "schema": "signal/1.1",
     "sender_reference": "AC-2026-VG-00912",
     "language": "de",
     "category": "undermining.front_business",
@@ -872,14 +885,20 @@ NARGILE = {
     ],
 }
 PERSON_CLASSES = (C.PERSON_IDENTITY, C.PERSON_NATIONAL_ID, C.PERSON_DOCUMENT)
+SHISHA_INDICATORS = [
+    {"code": "business.cash_intensive_little_custom", "location_ref": "L1", "entity_ref": "O1"},
+    {"code": "business.turnover_out_of_line", "entity_ref": "O1"},
+    {"code": "finance.structured_cash_deposits", "entity_ref": "A1"},
+]
 
 
 def test_police_to_a_foreign_municipality_sees_the_place_but_no_one_in_it() -> None:
-    """Reference rule 3: operational, organisation and precise location shared; free text held."""
+    """Reference rule 3: operational, organisation, precise location and indicators shared; free
+    text held. The indicator about the withheld van is left out with the van."""
     signal = example("nl-drug-waste-maastricht")
     view = view_of(
         signal,
-        only(C.ORGANISATION, C.LOCATION_PRECISE, free_text=O.HOLD),
+        only(C.ORGANISATION, C.LOCATION_PRECISE, C.INDICATOR, free_text=O.HOLD),
         key=pseudonym_key(MASTER_SECRET, "de-stadt-aachen"),
     )
     assert view == RecipientView(
@@ -893,12 +912,16 @@ def test_police_to_a_foreign_municipality_sees_the_place_but_no_one_in_it() -> N
                 "postal_code": "6222 NV",
                 "street": "Lage Kanaaldijk",
                 "coordinates": {"lat": 50.8386, "lon": 5.7008},
+                "ref": "L1",
             },
             "persons": [],
             "organisations": [],
             "vehicles": [],
             "accounts": [],
             "links": [],
+            "indicators": [
+                {"code": "drugs.waste_dumping", "date": "2026-10-14", "location_ref": "L1"}
+            ],
         },
         withheld=(*PERSON_CLASSES, C.VEHICLE, C.FINANCIAL),
         held=("/summary", "/description"),
@@ -908,18 +931,20 @@ def test_police_to_a_foreign_municipality_sees_the_place_but_no_one_in_it() -> N
 
 
 def test_municipality_to_a_foreign_municipality_sees_the_company_and_the_area() -> None:
-    """Reference rule 4: like rule 3, but the precise location generalised."""
+    """Reference rule 4: like rule 3, but the precise location generalised; the indicator about
+    the withheld account is left out."""
     view = view_of(
         example("de-shisha-aachen"),
-        only(C.ORGANISATION, location_precise=O.GENERALISE, free_text=O.HOLD),
+        only(C.ORGANISATION, C.INDICATOR, location_precise=O.GENERALISE, free_text=O.HOLD),
     )
     assert view.document == SHISHA_OPERATIONAL | {
         "location": AACHEN | {"postal_code": "52062", "coordinates": {"lat": 50.78, "lon": 6.09}},
         "persons": [],
-        "organisations": [NARGILE | {"address": AACHEN | {"postal_code": "52062"}}],
+        "organisations": [NARGILE | {"address": AACHEN | {"postal_code": "52062", "ref": "L1"}}],
         "vehicles": [],
         "accounts": [],
         "links": [],
+        "indicators": SHISHA_INDICATORS[:2],
     }
     assert view.withheld == (*PERSON_CLASSES, C.VEHICLE, C.FINANCIAL)
     assert view.generalised == (C.LOCATION_PRECISE,)
@@ -933,6 +958,7 @@ def test_tax_to_a_foreign_partner_sees_the_money_and_pseudonyms_of_the_people() 
         only(
             C.ORGANISATION,
             C.FINANCIAL,
+            C.INDICATOR,
             free_text=O.HOLD,
             **{c.value: O.PSEUDONYMISE for c in PERSON_CLASSES},
         ),
@@ -950,10 +976,11 @@ def test_tax_to_a_foreign_partner_sees_the_money_and_pseudonyms_of_the_people() 
                 ],
             }
         ],
-        "organisations": [NARGILE | {"address": AACHEN}],
+        "organisations": [NARGILE | {"address": AACHEN | {"ref": "L1"}}],
         "vehicles": [],
         "accounts": [{"ref": "A1", "iban": "DE67390500001072836450", "holder_ref": "O1"}],
         "links": [],
+        "indicators": SHISHA_INDICATORS,
     }
     assert view.pseudonymised == PERSON_CLASSES
     assert view.withheld == (C.LOCATION_PRECISE, C.VEHICLE)
@@ -983,6 +1010,7 @@ def test_a_care_signal_whose_special_category_is_redacted_shows_operational_data
         "vehicles": [],
         "accounts": [],
         "links": [],
+        "indicators": [],
         "special_category_data": True,
         "purpose": "care_coordination",
     }
@@ -1013,3 +1041,71 @@ def test_every_decision_of_the_reference_policy_can_be_applied(
     view = apply(signal, decision, pseudonym_key=b"k" * 32)
     assert view.document["category"] == document["category"]
     assert DataClass.OPERATIONAL not in view.withheld
+
+
+# --- indicators ----------------------------------------------------------------------------
+
+ABOUT_THE_DIRECTOR = {"code": "ownership.criminal_antecedents", "entity_ref": "P1"}
+
+
+def shisha_with_the_director_s_antecedents() -> Signal:
+    document = json.loads((EXAMPLES / "de-shisha-aachen.json").read_text(encoding="utf-8"))
+    document["indicators"].append(ABOUT_THE_DIRECTOR)
+    return parse(document)
+
+
+def test_an_indicator_about_a_withheld_entity_goes_with_it() -> None:
+    signal = shisha_with_the_director_s_antecedents()
+    shown = view_of(signal, only(C.ORGANISATION, C.INDICATOR)).document["indicators"]
+    assert shown == SHISHA_INDICATORS[:2]
+
+
+def test_an_indicator_about_a_pseudonymised_entity_keeps_its_ref() -> None:
+    signal = shisha_with_the_director_s_antecedents()
+    view = view_of(signal, only(C.INDICATOR, C.FINANCIAL, person_identity=O.PSEUDONYMISE))
+    assert view.document["indicators"] == [SHISHA_INDICATORS[2], ABOUT_THE_DIRECTOR]
+    assert "pseudonym" in view.document["persons"][0]
+
+
+def test_an_indicator_keeps_its_place_only_where_the_place_is_shown() -> None:
+    """The address of a pseudonymised organisation is left out, and so is the ref to it."""
+    signal = example("de-shisha-aachen")
+    view = view_of(signal, only(C.INDICATOR, organisation=O.PSEUDONYMISE))
+    assert view.document["indicators"][0] == {
+        "code": "business.cash_intensive_little_custom",
+        "entity_ref": "O1",
+    }
+    assert "address" not in view.document["organisations"][0]
+
+
+def test_withheld_indicators_are_left_out_and_listed() -> None:
+    view = view_of(example("be-cannabis-lanaken"), decide({C.INDICATOR: O.REDACT}))
+    assert view.document["indicators"] == []
+    assert view.withheld == (C.INDICATOR,)
+    assert view.document["location"]["ref"] == "L1"
+
+
+INDICATOR_DECISIONS = (
+    decide({C.PERSON_IDENTITY: O.REDACT, C.VEHICLE: O.REDACT}),
+    only(C.INDICATOR, **{c.value: O.PSEUDONYMISE for c in PSEUDONYMISABLE}),
+    only(C.INDICATOR),
+)
+
+
+@given(signal=signals())
+@settings(max_examples=60, deadline=None)
+def test_every_shown_indicator_names_only_what_the_view_shows(signal: Signal) -> None:
+    for decision in INDICATOR_DECISIONS:
+        document = view_of(signal, decision).document
+        refs = {e["ref"] for m in ENTITY_LISTS for e in document[m]}
+        places = {document["location"].get("ref")} | {
+            o["address"].get("ref") for o in document["organisations"] if "address" in o
+        }
+        for indicator in document["indicators"]:
+            assert indicator.get("entity_ref") in refs | {None}
+            assert indicator.get("location_ref") in places | {None}
+        if effective_outcomes(signal, decision)[C.INDICATOR] is O.SHARE:
+            about_hidden = [i for i in signal.indicators if i.entity_ref not in refs | {None}]
+            assert len(document["indicators"]) == len(signal.indicators) - len(about_hidden)
+        else:
+            assert document["indicators"] == []

@@ -57,12 +57,13 @@ POLICE_TO_GEM = {
     C.OPERATIONAL: S,
     C.ORGANISATION: S,
     C.LOCATION_PRECISE: S,
+    C.INDICATOR: S,
     C.FREE_TEXT: H,
 } | dict.fromkeys((*PERSONS, C.VEHICLE, C.FINANCIAL, C.SPECIAL_CATEGORY), R)
 ADMINISTRATIVE = POLICE_TO_GEM | {C.LOCATION_PRECISE: G}
 EXPERTISE = ADMINISTRATIVE | {C.PERSON_IDENTITY: P}
 INSPECTION = (
-    {C.ORGANISATION: S, C.FINANCIAL: S, C.OPERATIONAL: S, C.FREE_TEXT: H}
+    {C.ORGANISATION: S, C.FINANCIAL: S, C.OPERATIONAL: S, C.INDICATOR: S, C.FREE_TEXT: H}
     | dict.fromkeys(PERSONS, P)
     | dict.fromkeys((C.LOCATION_PRECISE, C.VEHICLE, C.SPECIAL_CATEGORY), R)
 )
@@ -558,6 +559,8 @@ def test_each_mistake_in_a_match_is_named(match: str, message: str) -> None:
         ('free_text = "generalise"', "share, hold, redact"),
         ('location_precise = "pseudonymise"', "share, generalise, redact"),
         ('special_category = "pseudonymise"', "share, redact"),
+        ('indicator = "pseudonymise"', "share, redact"),
+        ('indicator = "generalise"', "share, redact"),
         ('"*" = "pseudonymise"', "share, redact"),
     ],
 )

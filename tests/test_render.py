@@ -130,7 +130,7 @@ Fuseau horaire\u00a0: Europe/Brussels
 
 Informations générales
 ----------------------
-Version du schéma\u00a0: signal/1.0
+Version du schéma\u00a0: signal/1.1
 Référence de l’expéditeur\u00a0: PL2400-2026-041877
 Langue du texte\u00a0: néerlandais
 Catégorie\u00a0: déversement de déchets de production de drogues
@@ -152,6 +152,7 @@ Code postal\u00a0: 6222 NV
 Rue\u00a0: Lage Kanaaldijk
 Latitude\u00a0: 50,8386
 Longitude\u00a0: 5,7008
+Ref du lieu\u00a0: L1
 
 Texte
 -----
@@ -179,6 +180,17 @@ Sexe\u00a0: féminin
 Véhicule V1
 -----------
 Pseudonyme\u00a0: {vehicle} (pseudonymisation en application de la règle 12)
+
+Indicateurs de criminalité déstabilisante
+-----------------------------------------
+Production et trafic de drogues\u00a0: déversement de déchets de production de drogues \
+(constaté le 14 octobre 2026, au lieu L1)
+    Des fûts, jerricans ou liquides contenant des déchets de production de drogues de synthèse \
+sont déversés dans la nature, le long des routes ou dans les égouts.
+Véhicules et transport\u00a0: camionnettes ou camions à des heures inhabituelles \
+(constaté le 14 octobre 2026, au lieu L1, concerne V1)
+    Des camionnettes ou des camions chargent ou déchargent la nuit ou dans des locaux où un tel \
+transport n’est pas attendu.
 
 Application de la politique de partage
 --------------------------------------
@@ -254,7 +266,7 @@ Zeitzone: Europe/Berlin
 
 Allgemeine Angaben
 ------------------
-Schemaversion: signal/1.0
+Schemaversion: signal/1.1
 Aktenzeichen des Absenders: PL2400-2026-041877
 Sprache des Textes: Niederländisch
 Kategorie: illegale Entsorgung von Drogenabfällen
@@ -276,11 +288,19 @@ Gemeinde: Maastricht
 Postleitzahl: 6222 (generalisiert gemäß Regel 4)
 Breitengrad: 50,84 (generalisiert gemäß Regel 4)
 Längengrad: 5,7 (generalisiert gemäß Regel 4)
+Ref des Ortes: L1
 
 Text
 ----
 Zusammenfassung: (zur Prüfung durch einen Verbindungsbeamten zurückgehalten)
 Beschreibung: (zur Prüfung durch einen Verbindungsbeamten zurückgehalten)
+
+Indikatoren der Unterwanderung durch organisierte Kriminalität
+--------------------------------------------------------------
+Drogenherstellung und -handel: illegale Entsorgung von Drogenabfällen \
+(festgestellt am 14. Oktober 2026, am Ort L1)
+    Fässer, Kanister oder Flüssigkeiten mit Abfällen der Herstellung synthetischer Drogen werden \
+in der Natur, an Straßen oder in der Kanalisation entsorgt.
 
 Anwendung der Weitergaberegelung
 --------------------------------

@@ -124,7 +124,21 @@ def test_coded_values_are_enums_taken_from_the_code_lists(
 def test_every_code_list_the_models_use_is_in_the_schema(schema: dict[str, Any]) -> None:
     defined = {name for name in schema["$defs"] if name.endswith("Code")}
     used = set(codelists.names())
-    assert len(defined) == len(used)
+    assert len(defined) == len(used) - 1, "colour is in the rule of signal/1.1, not a field"
+    assert "IndicatorCode" in defined
+
+
+def test_signal_1_0_has_no_indicators_nor_place_refs_and_1_1_codes_the_colour(
+    schema: dict[str, Any],
+) -> None:
+    *_, minor = schema["allOf"]
+    assert minor["if"]["properties"]["schema"] == {"const": "signal/1.0"}
+    assert minor["then"]["properties"]["indicators"] == {"maxItems": 0}
+    assert minor["then"]["properties"]["location"] == {"properties": {"ref": False}}
+    colour, null = minor["else"]["properties"]["vehicles"]["items"]["properties"]["colour"]["anyOf"]
+    assert null == {"type": "null"}
+    assert colour["enum"] == list(codelists.codes("colour"))
+    assert colour["title"] == "ColourCode"
 
 
 def test_every_pattern_is_a_regular_expression_python_reads_too(schema: dict[str, Any]) -> None:
@@ -140,7 +154,7 @@ def test_every_pattern_is_a_regular_expression_python_reads_too(schema: dict[str
 def test_h3_requires_conditions_and_care_requires_the_special_category_flag(
     schema: dict[str, Any],
 ) -> None:
-    h3, care = schema["allOf"]
+    h3, care, _ = schema["allOf"]
     assert h3["if"]["properties"]["handling_code"] == {"const": "H3"}
     assert h3["then"]["required"] == ["handling_conditions"]
     assert h3["else"]["properties"]["handling_conditions"] == {"type": "null"}

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from gateway.render import labels
 from tests.web_fixtures import Person, WebGateway, sign_in
 
 DUTCH_SIGNAL = "nl-drug-waste-maastricht.json"
@@ -74,6 +75,11 @@ def test_a_message_shows_the_original_beside_the_rendering_with_provenance_and_r
     expect(page.locator("section.rendering")).to_contain_text("MAA-2026-0412-C")
     expect(page.locator("fieldset[data-pointer='/summary'] .provenance")).to_have_text(
         "Now: as written; held by the sharing rules: goes to the recipient only when you release it"
+    )
+    indicator = page.locator("section.rendering [data-pointer='/indicators/0']")
+    expect(indicator.locator("dd .text")).to_contain_text("illegale Entsorgung von Drogenabfällen")
+    expect(indicator.locator(".definition")).to_have_text(
+        str(labels.definition("indicator", "drugs.waste_dumping", "de"))
     )
     treatments = page.locator("table.treatments tbody")
     expect(treatments).to_contain_text("national identification numbers")

@@ -28,8 +28,9 @@ _SIGNAL_DESCRIPTION: Final = (
     "services in the Netherlands, Belgium and Germany. Members not defined here are refused. "
     "An optional member may be left out or be null; an array may be left out or be empty. "
     "Some rules cannot be written in JSON Schema and are checked by the gateway alone: check "
-    "digits of national and register numbers and IBANs, refs that are unique and that links "
-    "and account holders name existing entities of the right kind, dates of birth and "
+    "digits of national and register numbers and IBANs, refs that are unique and that links, "
+    "account holders and indicators name existing entities and places of the right kind, dates "
+    "of birth and indicators' dates and "
     "observation times against the gateway's clock, and that the recipients resolve to "
     "active partners. The gateway lists every problem at once, each with a JSON pointer."
 )

@@ -24,7 +24,7 @@ import math
 import re
 import types
 import typing
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any, Final
@@ -33,17 +33,22 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from gateway.contract import json_pointer, json_reasons
+from gateway.contract.document_parts import entries as _entries
+from gateway.contract.document_parts import overlong as _overlong
+from gateway.contract.document_parts import places
 from gateway.contract.signal import (
+    ENTITY_KINDS,
     ENTITY_LISTS,
     HOLDER_KINDS,
     LINK_ENDS,
-    MAX_ITEMS,
+    PLACE,
     REF_PATTERN,
     RULE_MESSAGES,
     SCHEMA_MAJOR,
     Signal,
     schema_major,
 )
+from gateway.contract.versions import version_issues
 from gateway.infra.errors import (
     MAX_LISTED_ISSUES,
     BodyNotUtf8,
@@ -287,14 +292,14 @@ def validate_signal(document: object, *, now: datetime) -> Signal:
         signal = Signal.model_validate(document, context={"now": now})
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
-        references = reference_issues(document)
+        references = reference_issues(document) + version_issues(document)
         listed = [issue_from_error(error) for error in errors[:MAX_LISTED_ISSUES]]
         listed += references[: MAX_LISTED_ISSUES - len(listed)]
         unchecked = any(error["type"] == "too_long" for error in errors)
         raise SignalInvalid(
             listed, count=len(errors) + len(references), exact=not unchecked
         ) from exc
-    issues = reference_issues(document)
+    issues = reference_issues(document) + version_issues(document)
     if issues:
         raise SignalInvalid(issues)
     return signal
@@ -417,7 +422,8 @@ _REF = re.compile(REF_PATTERN)
 
 
 def reference_issues(document: object) -> list[FieldIssue]:
-    """Refs that are used twice, and links or account holders naming no entity of the right kind.
+    """Refs that are used twice, and links, account holders or indicators naming nothing of the
+    right kind (an indicator's ``location_ref`` names a place, its ``entity_ref`` an entity).
 
     Works on the raw document, skipping whatever is malformed (pydantic reports
     that, and arrays longer than Signal v1 allows), so these issues come together with
@@ -453,6 +459,40 @@ def reference_issues(document: object) -> list[FieldIssue]:
                     relation=str(relation),
                 )
             )
+    for index, indicator in _entries(document, "indicators"):
+        issues.extend(_indicator_ref_issues(kinds, indicator, f"/indicators/{index}"))
+    return issues
+
+
+_INDICATOR_REFS: Final = (
+    ("location_ref", frozenset({PLACE}), "unknown_place_ref"),
+    ("entity_ref", ENTITY_KINDS, "unknown_ref"),
+)
+
+
+def _indicator_ref_issues(
+    kinds: Mapping[str, str], indicator: Mapping[str, Any], pointer: str
+) -> list[FieldIssue]:
+    issues = []
+    for member, allowed, unknown in _INDICATOR_REFS:
+        ref = indicator.get(member)
+        if not _is_ref(ref):
+            continue
+        kind = kinds.get(ref)
+        if kind is None:
+            issues.append(_issue(f"{pointer}/{member}", unknown, ref=ref))
+        elif kind not in allowed:
+            expected = ", ".join(sorted(allowed))
+            issues.append(
+                _issue(
+                    f"{pointer}/{member}",
+                    "indicator_ref_kind",
+                    ref=ref,
+                    kind=kind,
+                    member=member,
+                    expected=expected,
+                )
+            )
     return issues
 
 
@@ -460,17 +500,20 @@ def _collect_refs(document: Mapping[str, Any]) -> tuple[dict[str, str], list[Fie
     kinds: dict[str, str] = {}
     first: dict[str, str] = {}
     issues: list[FieldIssue] = []
+    named = [(pointer, place, PLACE) for pointer, place in places(document)]
     for member, kind in ENTITY_LISTS.items():
-        for index, entity in _entries(document, member):
-            ref = entity.get("ref")
-            if not _is_ref(ref):
-                continue
-            pointer = f"/{member}/{index}"
-            if ref in kinds:
-                issues.append(_issue(f"{pointer}/ref", "duplicate_ref", ref=ref, first=first[ref]))
-            else:
-                kinds[ref] = kind
-                first[ref] = pointer
+        named += [
+            (f"/{member}/{index}", entity, kind) for index, entity in _entries(document, member)
+        ]
+    for pointer, item, kind in named:
+        ref = item.get("ref")
+        if not _is_ref(ref):
+            continue
+        if ref in kinds:
+            issues.append(_issue(f"{pointer}/ref", "duplicate_ref", ref=ref, first=first[ref]))
+        else:
+            kinds[ref] = kind
+            first[ref] = pointer
     return kinds, issues
 
 
@@ -502,19 +545,6 @@ def _check_ref(
             )
         ]
     return []
-
-
-def _entries(document: Mapping[str, Any], member: str) -> Iterator[tuple[int, Mapping[str, Any]]]:
-    items = document.get(member)
-    if isinstance(items, list | tuple) and not _overlong(document, member):
-        for index, item in enumerate(items):
-            if isinstance(item, Mapping):
-                yield index, item
-
-
-def _overlong(document: Mapping[str, Any], member: str) -> bool:
-    items = document.get(member)
-    return isinstance(items, list | tuple) and len(items) > MAX_ITEMS[member]
 
 
 def _is_ref(value: object) -> typing.TypeGuard[str]:

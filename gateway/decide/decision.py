@@ -27,6 +27,7 @@ class DataClass(StrEnum):
     ORGANISATION = "organisation"
     VEHICLE = "vehicle"
     FINANCIAL = "financial"
+    INDICATOR = "indicator"
     FREE_TEXT = "free_text"
     SPECIAL_CATEGORY = "special_category"
 
@@ -70,6 +71,7 @@ LABELS = {
     DataClass.ORGANISATION: N_("organisations"),
     DataClass.VEHICLE: N_("vehicles"),
     DataClass.FINANCIAL: N_("financial data"),
+    DataClass.INDICATOR: N_("indicators of undermining"),
     DataClass.FREE_TEXT: N_("free text"),
     DataClass.SPECIAL_CATEGORY: N_("special categories of personal data"),
     Verdict.DELIVER: N_("deliver"),

@@ -8,9 +8,9 @@ index. A pointer in :data:`FIELD_CLASSES` names a member as a whole: everything 
 
 Two kinds of member have no data class:
 
-- :data:`STRUCTURE`: refs, links and account holders join entities and hold no data of their
-  own (a ref such as ``P1`` is not personal data). A view shows them exactly when it shows the
-  entities they name; see :mod:`gateway.minimise.view`.
+- :data:`STRUCTURE`: refs, links, account holders and the refs of an indicator join entities
+  and places and hold no data of their own (a ref such as ``P1`` is not personal data). A view
+  shows them exactly when it shows what they name; see :mod:`gateway.minimise.view`.
 - :data:`NOT_FOR_RECIPIENTS`: ``recipients`` says who else receives the signal, which is not a
   recipient's to know. It never reaches a view, whatever the decision.
 """
@@ -76,6 +76,8 @@ FIELD_CLASSES: Final[Mapping[str, DataClass]] = MappingProxyType(
         "/vehicles/*/model": DataClass.VEHICLE,
         "/vehicles/*/colour": DataClass.VEHICLE,
         "/accounts/*/iban": DataClass.FINANCIAL,
+        "/indicators/*/code": DataClass.INDICATOR,
+        "/indicators/*/date": DataClass.INDICATOR,
     }
 )
 """The data class of each member of a signal, by pointer pattern."""
@@ -109,6 +111,10 @@ STRUCTURE: Final = frozenset(
         "/accounts/*/ref",
         "/accounts/*/holder_ref",
         "/links",
+        "/location/ref",
+        "/organisations/*/address/ref",
+        "/indicators/*/location_ref",
+        "/indicators/*/entity_ref",
     }
 )
 NOT_FOR_RECIPIENTS: Final = frozenset({"/recipients"})
@@ -126,6 +132,7 @@ SUPPORTED_OUTCOMES: Final[Mapping[DataClass, frozenset[Outcome]]] = MappingProxy
         DataClass.ORGANISATION: _NUMBERS,
         DataClass.VEHICLE: _NUMBERS,
         DataClass.FINANCIAL: _NUMBERS,
+        DataClass.INDICATOR: _ALWAYS,
         DataClass.FREE_TEXT: _ALWAYS | {Outcome.HOLD},
         DataClass.SPECIAL_CATEGORY: _ALWAYS,
     }

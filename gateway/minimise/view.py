@@ -22,6 +22,12 @@ or an account holder is shown only when both entities it joins are shown, and bo
 both under pseudonyms: a link between a pseudonym and a named organisation, a plate or an IBAN
 would let the recipient name the pseudonymised person.
 
+Places and indicators. A place keeps its ref whenever it is shown (the signal's location always,
+an organisation's address with the organisation in the open). The ``indicator`` class is shared or
+redacted as a whole; a shared indicator keeps its ``location_ref`` when that place is shown, and
+one tied to an entity (``entity_ref``) is shown only together with that entity, in the open or
+under its pseudonym: what is said about a person goes where the person goes.
+
 A signal with ``special_category_data`` whose ``special_category`` outcome is ``redact`` shows
 operational data only. ``recipients`` never reaches a view (see :mod:`gateway.minimise.classes`).
 """
@@ -177,7 +183,9 @@ class _Minimiser:
     def signal(self, document: Member) -> dict[str, Any]:
         levels: dict[str, _Level] = {}
         view = self._select(document, "")
-        view["location"] = self._select(document["location"], "/location")
+        view["location"] = _with_ref(
+            document["location"], self._select(document["location"], "/location")
+        )
         view["persons"] = _shown(document.get("persons", ()), self._person, levels)
         view["organisations"] = _shown(document.get("organisations", ()), self._org, levels)
         view["vehicles"] = _shown(document.get("vehicles", ()), self._vehicle, levels)
@@ -189,7 +197,27 @@ class _Minimiser:
             for link in document.get("links", ())
             if _joinable(levels, link["from"], link["to"])
         ]
+        view["indicators"] = self._indicators(document.get("indicators", ()), view, levels)
         return _in_order_of(document, view)
+
+    def _indicators(
+        self, indicators: Iterable[Member], view: Member, levels: Mapping[str, _Level]
+    ) -> list[dict[str, Any]]:
+        if self.outcomes[DataClass.INDICATOR] is not Outcome.SHARE:
+            return []
+        shown_places = _place_refs(view)
+        kept: list[dict[str, Any]] = []
+        for indicator in indicators:
+            entity = indicator.get("entity_ref")
+            if entity is not None and entity not in levels:
+                continue
+            shown = self._select(indicator, "/indicators/*")
+            if indicator.get("location_ref") in shown_places:
+                shown["location_ref"] = indicator["location_ref"]
+            if entity is not None:
+                shown["entity_ref"] = entity
+            kept.append(_in_order_of(indicator, shown))
+        return kept
 
     def _select(self, member: Member, pattern: str) -> dict[str, Any]:
         """The members of ``member`` (at ``pattern``) the recipient may see, as it may see them.
@@ -238,7 +266,10 @@ class _Minimiser:
         shown = {"ref": organisation["ref"], **self._select(organisation, "/organisations/*")}
         if outcome is Outcome.SHARE:
             if "address" in organisation:
-                shown["address"] = self._select(organisation["address"], "/organisations/*/address")
+                address = organisation["address"]
+                shown["address"] = _with_ref(
+                    address, self._select(address, "/organisations/*/address")
+                )
             return _in_order_of(organisation, shown), _Level.OPEN
         if alias := pseudonyms.organisation(self.key, organisation):
             shown["pseudonym"] = alias
@@ -292,6 +323,17 @@ def _shown(
             kept.append(shown[0])
             levels[entity["ref"]] = shown[1]
     return kept
+
+
+def _with_ref(place: Member, shown: dict[str, Any]) -> dict[str, Any]:
+    """A shown place with its ref, when it has one."""
+    return _in_order_of(place, {**shown, "ref": place["ref"]}) if "ref" in place else shown
+
+
+def _place_refs(view: Member) -> set[str]:
+    """The refs of the places a view shows."""
+    places = [view["location"], *(o["address"] for o in view["organisations"] if "address" in o)]
+    return {place["ref"] for place in places if "ref" in place}
 
 
 def _joinable(levels: Mapping[str, _Level], a: str, b: str) -> bool:

@@ -9,6 +9,10 @@ is the same (``victim`` of a person and of an organisation), and ``tests/test_la
 so. Where lists would share a word with different meanings, the English label says which is meant
 (``other sector``); :func:`~gateway.infra.i18n.translate` has no message contexts.
 
+The lists that carry their own labels in every language (``indicator``, ``colour``: see
+:mod:`gateway.contract.codelists`) are labelled from their files, not the catalogs; an
+indicator also has a one-sentence :func:`definition` and the label of its :func:`group`.
+
 Country names (``country``, ``iso_country``: 250 codes) are not in the catalogs but come from
 the Unicode CLDR through Babel, as every country's own statistics office would write them.
 The labels of data classes, verdicts and outcomes are those of :mod:`gateway.decide.decision`.
@@ -212,16 +216,37 @@ def label(list_name: str, code: str, language: str) -> str:
     A code that is not in the list is a KeyError, a language we do not speak a ValueError:
     both are mistakes of the caller, never something to show a reader.
     """
-    if language not in LANGUAGES:
-        raise ValueError(f"no labels in {language!r}; languages are {', '.join(LANGUAGES)}")
+    _check_language(language)
     if list_name in CLDR_LISTS:
         if code not in codelists.codes(list_name):
             raise KeyError(f"{code!r} is not in code list {list_name!r}")
         return country_name(code, language)
+    if list_name in codelists.labelled_names():
+        return codelists.load(list_name).entry(code).labels[language]
     english = CODE_LABELS.get((list_name, code))
     if english is None:
         raise KeyError(f"no label for {code!r} in list {list_name!r}")
     return translate(english, language)
+
+
+def definition(list_name: str, code: str, language: str) -> str | None:
+    """The one-sentence definition of ``code`` in ``language``, for a list that gives them."""
+    _check_language(language)
+    definitions = codelists.load(list_name).entry(code).definitions
+    return definitions.get(language)
+
+
+def group(list_name: str, code: str, language: str) -> str | None:
+    """The label of the group ``code`` belongs to in ``language``, for a list with groups."""
+    _check_language(language)
+    listed = codelists.load(list_name)
+    name = listed.entry(code).group
+    return None if name is None else listed.group(name).labels[language]
+
+
+def _check_language(language: str) -> None:
+    if language not in LANGUAGES:
+        raise ValueError(f"no labels in {language!r}; languages are {', '.join(LANGUAGES)}")
 
 
 def country_name(code: str, language: str) -> str:

@@ -125,6 +125,7 @@ FIELD_LABELS: Final[Mapping[str, str]] = MappingProxyType(
         "/vehicles/*/colour": N_("Colour"),
         "/accounts/*/iban": N_("IBAN"),
         "/accounts/*/holder_ref": N_("Account holder"),
+        "ref": N_("Ref of the place"),
     }
 )
 """The name of each field in the reader's language, by pointer pattern (or the last members
@@ -142,6 +143,7 @@ HEADINGS: Final[Mapping[str, str]] = MappingProxyType(
         "vehicles": N_("Vehicle {ref}"),
         "accounts": N_("Account {ref}"),
         "links": N_("Links"),
+        "indicators": N_("Indicators of undermining"),
         "notices": N_("What the sharing rules did"),
     }
 )
@@ -154,6 +156,9 @@ YES: Final = N_("yes")
 NO: Final = N_("no")
 PSEUDONYM_OF: Final = N_("{label} (pseudonym)")
 HELD: Final = N_("held for review by a liaison officer")
+SEEN_ON: Final = N_("seen on {date}")
+AT_PLACE: Final = N_("at place {ref}")
+CONCERNS: Final = N_("concerns {ref}")
 WITHHELD_TEXT: Final = N_("withheld by a liaison officer, not translated")
 AS_WRITTEN: Final = N_("[as written, in {language}]")
 """The mark of a free text sent in a language the recipient does not read."""
@@ -233,9 +238,14 @@ CODE_LISTS: Final[Mapping[str, str]] = MappingProxyType(
         "/organisations/*/role": "organisation_role",
         "/organisations/*/sector": "sector",
         "/vehicles/*/registration_country": "iso_country",
+        "/vehicles/*/colour": "colour",
     }
 )
 """Members whose value is a code, and the list that labels it."""
+
+WRITTEN_BEFORE_CODED: Final = frozenset({"/vehicles/*/colour"})
+"""Coded members that a signal/1.0 gives as free text: a value outside the list is shown as
+written."""
 
 _GENERALISED_MEMBERS: Final = frozenset({"postal_code", "coordinates", "date_of_birth"})
 _ENTITY_CLASSES: Final[Mapping[str, DataClass]] = MappingProxyType(
@@ -261,6 +271,8 @@ class RenderedField:
     to it; ``language`` is the language a free text is shown in, and ``origin`` says in words
     where a free text came from. ``untranslated`` is the language of a free text sent in a
     language the recipient does not read, and ``marker`` says so in the reader's language.
+    ``definition`` says what a coded value means, for a code list that defines its codes (an
+    indicator).
     """
 
     pointer: str | None
@@ -273,6 +285,7 @@ class RenderedField:
     origin: str | None = None
     untranslated: str | None = None
     marker: str | None = None
+    definition: str | None = None
 
     def as_json(self) -> dict[str, object]:
         rendered: dict[str, object] = {
@@ -286,6 +299,7 @@ class RenderedField:
             "note": self.note,
             "language": self.language,
             "origin": self.origin,
+            "definition": self.definition,
         }
         if self.untranslated is not None:
             optional["untranslated"] = {"language": self.untranslated, "marker": self.marker}
@@ -376,6 +390,8 @@ class RenderedDocument:
         if "\n" in value:
             value = "\n" + "\n".join(f"    {part}" for part in value.split("\n"))
         line = f"{item.label}{self.separator}{value}"
+        if item.definition:
+            line = f"{line}\n    {item.definition}"
         return f"{line}\n    [{item.origin}]" if item.origin and not item.marker else line
 
 
@@ -572,6 +588,34 @@ class _Renderer:
             for index, link in enumerate(document.get("links", ()))
         ]
         yield RenderedSection(self.t(HEADINGS["links"]), "/links", tuple(links))
+        indicators = document.get("indicators", ())
+        yield RenderedSection(
+            self.t(HEADINGS["indicators"]),
+            "/indicators",
+            tuple(self.indicator(f"/indicators/{i}", item) for i, item in enumerate(indicators)),
+        )
+
+    def indicator(self, pointer: str, indicator: Mapping[str, Any]) -> RenderedField:
+        """An indicator: its group as the name, its label with when, where and whom as the value,
+        and its definition."""
+        code = str(indicator["code"])
+        group = labels.group("indicator", code, self.language) or ""
+        details = []
+        if "date" in indicator:
+            seen = format_date(date.fromisoformat(indicator["date"]), "long", locale=self.locale)
+            details.append(self.t(SEEN_ON, date=seen))
+        if "location_ref" in indicator:
+            details.append(self.t(AT_PLACE, ref=indicator["location_ref"]))
+        if "entity_ref" in indicator:
+            details.append(self.t(CONCERNS, ref=indicator["entity_ref"]))
+        value = labels.label("indicator", code, self.language)
+        return RenderedField(
+            pointer,
+            group[:1].upper() + group[1:],
+            f"{value} ({', '.join(details)})" if details else value,
+            code=code,
+            definition=labels.definition("indicator", code, self.language),
+        )
 
     def text_language(self, written_in: str, texts: tuple[RenderedField, ...]) -> RenderedField:
         """The language of the text as sent: one, or each field's when they differ; and the
@@ -710,7 +754,9 @@ class _Renderer:
         """The value as shown, and the value as the view holds it when the two differ."""
         if isinstance(value, bool):
             return self.t(YES if value else NO), str(value).lower()
-        if pattern in CODE_LISTS:
+        if pattern in CODE_LISTS and (
+            pattern not in WRITTEN_BEFORE_CODED or str(value) in labels.codes(CODE_LISTS[pattern])
+        ):
             return labels.label(CODE_LISTS[pattern], str(value), self.language), str(value)
         if pattern in ("/observed_at", "/observed_until"):
             return self.moment(str(value)), str(value)

@@ -66,6 +66,17 @@ class InCodeList:
         target["description"] = self._describe()
         return json_schema
 
+    def definition(self) -> JsonSchemaValue:
+        """The list's schema as a ``$defs`` entry has it, for a rule outside any one field (pydantic
+        defines only the lists of fields, and refuses a ``$ref`` to anything else)."""
+        values = list(codelists.codes(self.name))
+        return {
+            "title": _def_name(self.name),
+            "description": self._describe(),
+            "enum": values,
+            "type": "string",
+        }
+
     def _describe(self) -> str:
         source = f"Code list `{self.name}` (schemas/codelists/{self.name}.json)."
         if self.error is not None:

@@ -142,6 +142,22 @@ RULE_MESSAGES: Final[Mapping[str, str]] = {
         "The ref \u201c{ref}\u201d names a {kind}; the \u201c{relation}\u201d relation needs "
         "one of: {expected}."
     ),
+    "unknown_place_ref": N_(
+        "No place of this signal (its location or an organisation's address) has the ref "
+        "\u201c{ref}\u201d."
+    ),
+    "indicator_ref_kind": N_(
+        "The ref \u201c{ref}\u201d names a {kind}; an indicator's {member} needs one of: "
+        "{expected}."
+    ),
+    "indicator_date_format": N_("Must be a calendar date as YYYY-MM-DD."),
+    "indicator_date_in_future": N_("Must not be later than today ({today})."),
+    "needs_minor_version": N_(
+        "Needs schema signal/1.1 or later; this signal declares \u201c{found}\u201d."
+    ),
+    "colour_code": N_(
+        "Since signal/1.1 a colour is a code of list colour: {expected}; found {found}."
+    ),
 }
 
 

@@ -223,6 +223,13 @@ class Location(BaseModel):
     coordinates: Coordinates | None = Field(
         default=None, description="The point, when known more precisely than the address."
     )
+    ref: Ref | None = Field(
+        default=None,
+        description=(
+            "Name of this place within the signal, e.g. L1, for indicators to point at "
+            "(`location_ref`); unique among all refs of the signal. Since signal/1.1."
+        ),
+    )
 
     @field_validator("municipality_code")
     @classmethod
@@ -463,7 +470,12 @@ class Vehicle(BaseModel):
     )
     model: Annotated[str, Line(50)] | None = Field(default=None, description="Model, e.g. Golf.")
     colour: Annotated[str, Line(30)] | None = Field(
-        default=None, description="Colour, in the language of the signal."
+        default=None,
+        description=(
+            "Colour. Since signal/1.1 a code of list `colour` (schemas/codelists/colour.json), "
+            "which every recipient reads in its own language; in signal/1.0 free text in the "
+            "language of the signal, passed on as written."
+        ),
     )
 
     @field_validator("registration_country")
@@ -510,6 +522,7 @@ PERSON: Final = "person"
 ORGANISATION: Final = "organisation"
 VEHICLE: Final = "vehicle"
 ACCOUNT: Final = "account"
+PLACE: Final = "place"
 
 ENTITY_LISTS: Final[Mapping[str, str]] = {
     "persons": PERSON,
@@ -534,6 +547,7 @@ LINK_ENDS: Final[Mapping[str, tuple[frozenset[str], frozenset[str]]]] = {
 """For each relation, the kinds of entity its `from` and its `to` may name."""
 
 HOLDER_KINDS: Final = _PARTIES
+ENTITY_KINDS: Final = frozenset(ENTITY_LISTS.values())
 
 MAX_ITEMS: Final[Mapping[str, int]] = {
     "persons": 50,
@@ -541,6 +555,7 @@ MAX_ITEMS: Final[Mapping[str, int]] = {
     "vehicles": 50,
     "accounts": 50,
     "links": 200,
+    "indicators": 100,
 }
 """The most items each list of a signal may hold: a signal is about a case, not a register."""
 
@@ -646,6 +661,80 @@ class Request(BaseModel):
     )
 
 
+class Indicator(BaseModel):
+    """A red flag of undermining seen in the facts, from code list `indicator` (since 1.1).
+
+    It may be dated and may point at a place (`location_ref`) or an entity (`entity_ref`) of
+    the signal, which must exist.
+    """
+
+    model_config = _config()
+
+    code: Annotated[str, InCodeList("indicator")] = Field(
+        description=(
+            "What was seen, a code of list `indicator` (schemas/codelists/indicator.json), which "
+            "gives each code's label and definition in nl, fr, de and en."
+        )
+    )
+    date: str | None = Field(
+        default=None,
+        pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+        description=(
+            "When it was seen, as YYYY-MM-DD: a real calendar date, not after today; omit it "
+            "when it is the time of the signal."
+        ),
+    )
+    location_ref: Ref | None = Field(
+        default=None,
+        description="Ref of the place of this signal (`location` or an organisation's address).",
+    )
+    entity_ref: Ref | None = Field(
+        default=None,
+        description="Ref of the person, organisation, vehicle or account it concerns.",
+    )
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date_is_real(cls, value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, str):
+            return value
+        seen = _calendar_date(value)
+        if seen is None or len(value) != len("YYYY-MM-DD"):
+            raise rule_error("indicator_date_format")
+        today = current_time(info).date()
+        if seen > today:
+            raise rule_error("indicator_date_in_future", today=today.isoformat())
+        return value
+
+
+def _minor_version_rules() -> JsonSchemaValue:
+    """signal/1.0 has no indicators and no place refs; from 1.1 a colour is a code."""
+    no_ref: JsonSchemaValue = {"properties": {"ref": False}}
+    return {
+        "if": {"properties": {"schema": {"const": "signal/1.0"}}, "required": ["schema"]},
+        "then": {
+            "properties": {
+                "indicators": {"maxItems": 0},
+                "location": no_ref,
+                "organisations": {"items": {"properties": {"address": no_ref}}},
+            }
+        },
+        "else": {
+            "properties": {
+                "vehicles": {
+                    "items": {
+                        "properties": {
+                            "colour": {
+                                "anyOf": [InCodeList("colour").definition(), {"type": "null"}]
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    }
+
+
 class Signal(BaseModel):
     """A signal as a partner posts it (Signal v1)."""
 
@@ -669,6 +758,7 @@ class Signal(BaseModel):
                     "required": ["special_category_data"],
                 },
             },
+            _minor_version_rules(),
         ]
     )
 
@@ -676,8 +766,9 @@ class Signal(BaseModel):
         alias="schema",
         json_schema_extra={"pattern": SCHEMA_PATTERN},
         description=(
-            "Schema version, `signal/1.0`. Any minor version 1.x is accepted; another major "
-            "version is refused as unsupported."
+            "Schema version: `signal/1.1`, or `signal/1.0` for a signal without indicators, "
+            "place refs or coded colours. Any minor version 1.x is accepted and read as 1.1; "
+            "another major version is refused as unsupported."
         ),
     )
     sender_reference: SenderReference = Field(
@@ -746,6 +837,13 @@ class Signal(BaseModel):
     links: Annotated[tuple[Link, ...], Items(MAX_ITEMS["links"])] = Field(
         default=(),
         description="Relations between persons, organisations, vehicles and accounts, at most 200.",
+    )
+    indicators: Annotated[tuple[Indicator, ...], Items(MAX_ITEMS["indicators"])] = Field(
+        default=(),
+        description=(
+            "Red flags of undermining seen in the facts, as codes every recipient reads in its "
+            "own language, at most 100. Since signal/1.1."
+        ),
     )
     special_category_data: StrictBool = Field(
         default=False,

@@ -50,6 +50,7 @@ def allowed_outcomes(data_class: DataClass) -> frozenset[Outcome]:
     if data_class in (
         DataClass.OPERATIONAL,
         DataClass.LOCATION_PRECISE,
+        DataClass.INDICATOR,
         DataClass.FREE_TEXT,
         DataClass.SPECIAL_CATEGORY,
     ):
@@ -142,6 +143,7 @@ class Outcomes(BaseModel):
     organisation: Outcome | None = None
     vehicle: Outcome | None = None
     financial: Outcome | None = None
+    indicator: Outcome | None = None
     free_text: Outcome | None = None
     special_category: Outcome | None = None
 
