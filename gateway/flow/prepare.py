@@ -228,15 +228,16 @@ def _minimised(
     body: bytes, decision: Decision, pseudonym_key: bytes
 ) -> tuple[Signal, RecipientView]:
     """The signal in ``body`` and the recipient's view of it: CPU work, run off the loop."""
-    signal = _decoded(body)
-    return signal, minimise.apply(signal, decision, pseudonym_key=pseudonym_key)
+    signal, source = _decoded(body)
+    return signal, minimise.apply(signal, decision, pseudonym_key=pseudonym_key, source=source)
 
 
 @lru_cache(maxsize=8)
-def _decoded(body: bytes) -> Signal:
-    """The signal a stored body holds, decoded once for all of its recipients' copies (for the
-    largest signal that is some 60 ms each time)."""
-    return Signal.model_validate_json(body)
+def _decoded(body: bytes) -> tuple[Signal, minimise.SignalDocument]:
+    """The signal a stored body holds, decoded, dumped and classified once for all of its
+    recipients' copies (for the largest signal decoding is some 60 ms each time)."""
+    signal = Signal.model_validate_json(body)
+    return signal, minimise.signal_document(signal)
 
 
 def released_context(item_id: str) -> bytes:
