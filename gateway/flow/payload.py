@@ -32,28 +32,30 @@ MESSAGE_FORMAT: Final = "euregate.message/1"
 
 
 def message_payload(copy: PreparedCopy, *, version: int, review: str) -> bytes:
-    """The plaintext sealed for the recipient: nothing the view does not contain."""
+    """The plaintext sealed for the recipient: nothing the view does not contain. The
+    rendering is encoded once for every copy that shares it."""
     view = copy.view
-    return canonical.dumps(
-        {
-            "format": MESSAGE_FORMAT,
-            "signal_id": copy.stored.id,
-            "sender": copy.stored.sender_id,
-            "recipient": copy.recipient.id,
-            "received_at": timestamp(copy.stored.received_at),
-            "version": version,
-            "review": review,
-            "signal": view.document,
-            "removed": {
-                "withheld": [str(c) for c in view.withheld],
-                "generalised": [str(c) for c in view.generalised],
-                "pseudonymised": [str(c) for c in view.pseudonymised],
-                "held": list(view.held),
-            },
-            "decision": decision_for_reader(copy.decision, copy.recipient.languages),
-            "document": copy.rendered.as_json(),
-            "text": copy.rendered.as_text(),
-        }
+    members: dict[str, object] = {
+        "format": MESSAGE_FORMAT,
+        "signal_id": copy.stored.id,
+        "sender": copy.stored.sender_id,
+        "recipient": copy.recipient.id,
+        "received_at": timestamp(copy.stored.received_at),
+        "version": version,
+        "review": review,
+        "signal": view.document,
+        "removed": {
+            "withheld": [str(c) for c in view.withheld],
+            "generalised": [str(c) for c in view.generalised],
+            "pseudonymised": [str(c) for c in view.pseudonymised],
+            "held": list(view.held),
+        },
+        "decision": decision_for_reader(copy.decision, copy.recipient.languages),
+    }
+    encoded = {key: canonical.dumps(value) for key, value in members.items()}
+    return canonical.object_of(
+        encoded
+        | {"document": copy.rendered.canonical_json(), "text": copy.rendered.canonical_text()}
     )
 
 

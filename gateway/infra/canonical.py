@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, cast
 
 import rfc8785
@@ -69,3 +70,12 @@ def _fast_form(value: object) -> object:
             return _SLOW
         return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
     return _SLOW
+
+
+def object_of(members: Mapping[str, bytes]) -> bytes:
+    """The canonical form of an object whose members' values are given in canonical form, so
+    that a value shared by several objects is encoded once. Its keys must be ASCII, whose
+    order in RFC 8785 (by UTF-16 code units) is Python's."""
+    if not all(key.isascii() for key in members):
+        raise ValueError("object_of takes ASCII keys only")
+    return b"{" + b",".join(dumps(key) + b":" + members[key] for key in sorted(members)) + b"}"
