@@ -14,7 +14,7 @@ database, while the writes themselves run alongside those of other processes.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import datetime
 from typing import Any, Final, TypeVar
 
@@ -37,6 +37,7 @@ _INSERT_ENTRY: Final = (
     "INSERT INTO audit (seq, at, kind, actor, subject, entry, hash) "
     "VALUES (%s, %s, %s, %s, %s, %s, %s)"
 )
+"""An entry's columns in the order of :class:`AuditEntry`'s fields (``astuple``)."""
 
 Params = Sequence[Any]
 
@@ -159,22 +160,10 @@ class Transaction:
         entries = [appended.entry for appended in waiting.appended]
         async with self.conn.cursor() as many:
             if entries:
-                await many.executemany(_INSERT_ENTRY, [_row(entry) for entry in entries])
+                await many.executemany(_INSERT_ENTRY, [astuple(entry) for entry in entries])
             for query, rows in _grouped(waiting.later).items():
                 await many.executemany(query, rows)
         return entries
-
-
-def _row(entry: AuditEntry) -> Params:
-    return (
-        entry.seq,
-        entry.at,
-        entry.kind,
-        entry.actor,
-        entry.subject,
-        entry.canonical,
-        entry.hash,
-    )
 
 
 def _grouped(later: list[_Later]) -> dict[str, list[Params]]:
