@@ -22,7 +22,7 @@ from gateway.infra.errors import IdempotencyConflict, StorageUnavailable, StoreU
 from gateway.store import Accepted, verify_chain
 from gateway.store.postgres import PostgresStore
 from gateway.store.postgres.group_commit import QUEUE_FULL_RETRY_AFTER, Bounds
-from gateway.store.postgres.transaction import Appended, Transaction
+from gateway.store.postgres.transaction import CHAIN_LOCK, Appended, Transaction
 from gateway.store.sqlite import SqliteStore
 from tests.postgres import start_cluster, start_server, stop_cluster, stop_server
 from tests.store_backends import BACKENDS, START
@@ -344,3 +344,35 @@ async def test_whatever_fails_in_a_batch_the_others_are_kept_in_one_unbroken_cha
         assert [e.actor for e in entries] == [f"partner:p{n}" for n in kept]
         assert (await verify_chain(store)).ok
     assert batches.sizes == [len(fails)]
+
+
+async def test_a_batch_runs_its_writes_while_another_holds_the_chain_and_chains_them_after(
+    postgres_url: str,
+) -> None:
+    """Another instance's batch chaining its entries (here: a connection holding the chain's
+    lock) does not keep this one's writes from running; only their entries wait for it."""
+    ran = asyncio.Event()
+
+    def noting(number: int) -> Callable[[Transaction], Awaitable[Appended]]:
+        async def write(tx: Transaction) -> Appended:
+            await tx.conn.execute("INSERT INTO meta (key, value) VALUES (%s, 'x')", (str(number),))
+            appended = await tx.append(event(number))
+            ran.set()
+            return appended
+
+        return write
+
+    async with store_on(postgres_url, Batches()) as store:
+        await written(store, appending(1))
+        other = await psycopg.AsyncConnection.connect(postgres_url, autocommit=True)
+        try:
+            await other.execute("SELECT pg_advisory_lock(%s)", (CHAIN_LOCK,))
+            answer = asyncio.ensure_future(written(store, noting(2)))
+            await ran.wait()
+            assert not answer.done()
+            await other.execute("SELECT pg_advisory_unlock(%s)", (CHAIN_LOCK,))
+            assert await answer == 2
+        finally:
+            await other.close()
+        assert await actors(store) == ["partner:p1", "partner:p2"]
+        assert (await verify_chain(store)).ok
