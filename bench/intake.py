@@ -529,6 +529,8 @@ def _ratio(level: dict[str, Summary]) -> float | None:
 
 def _tree_ratio(level: dict[str, Summary]) -> float | None:
     """The gateway's throughput with its audit tree over its throughput without."""
+    if "no-tree" not in level:
+        return None
     without = level["no-tree"].throughput
     return level["gateway"].throughput / without if without > 0 else None
 
@@ -667,6 +669,11 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         "--no-postgres", action="store_true", help="skip pg-1 and pg-2 (PostgreSQL not installed)"
     )
     parser.add_argument(
+        "--systems",
+        default=",".join(SYSTEMS),
+        help="systems measured besides the gateway and the baseline, e.g. pg-1,pg-2",
+    )
+    parser.add_argument(
         "--open-loop", type=float, default=None, help="seconds at half peak (default 10; quick 3)"
     )
     args = parser.parse_args(argv)
@@ -690,9 +697,15 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         work_dir=args.work_dir,
         keep=args.keep,
         quick=args.quick,
-        systems=tuple(s for s in SYSTEMS if not (args.no_postgres and s in POSTGRES_SYSTEMS)),
+        systems=chosen_systems(args.systems.split(","), no_postgres=args.no_postgres),
         open_loop_s=args.open_loop or (QUICK_OPEN_LOOP_S if args.quick else FULL_OPEN_LOOP_S),
     )
+
+
+def chosen_systems(names: Sequence[str], *, no_postgres: bool) -> tuple[str, ...]:
+    """The systems asked for, in :data:`SYSTEMS`' order; the gateway and the baseline always."""
+    wanted = {*names, "gateway", "baseline"} - (set(POSTGRES_SYSTEMS) if no_postgres else set())
+    return tuple(system for system in SYSTEMS if system in wanted)
 
 
 def start_servers(
@@ -712,6 +725,7 @@ def start_servers(
     ]
     if any(system in options.systems for system in POSTGRES_SYSTEMS):
         plans += postgres_plans(stack, work, data_dir)
+    plans = [plan for plan in plans if plan[0] in options.systems]
     servers: dict[str, Instances] = {}
     for name, command, marker, directory, settings, extra in plans:
         port = free_port()

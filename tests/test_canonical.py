@@ -138,3 +138,21 @@ def test_a_document_without_integral_floats_is_not_copied_and_one_with_them_is()
     listed = [1.0, "x"]
     assert canonical._fast_form(listed) == [1, "x"]
     assert canonical._fast_form(listed) is not listed
+
+
+@settings(max_examples=500)
+@given(st.dictionaries(st.text(alphabet=st.characters(max_codepoint=127), max_size=6), JSON))
+def test_an_object_of_encoded_members_is_the_object_encoded_whole(
+    members: dict[str, object],
+) -> None:
+    try:
+        encoded = {key: canonical.dumps(value) for key, value in members.items()}
+    except rfc8785.CanonicalizationError:
+        return
+    assert canonical.object_of(encoded) == canonical.dumps(members)
+
+
+def test_an_object_of_encoded_members_takes_ascii_keys_only() -> None:
+    """RFC 8785 orders other keys by UTF-16 code units, which ``sorted`` does not."""
+    with pytest.raises(ValueError, match="ASCII"):
+        canonical.object_of({"é": b"1"})

@@ -46,6 +46,7 @@ from gateway.minimise import (
     classify,
     effective_outcomes,
     pseudonym_key,
+    signal_document,
 )
 from gateway.minimise import pseudonyms as pseudonymise
 from tests.conftest import EXAMPLES
@@ -1109,3 +1110,31 @@ def test_every_shown_indicator_names_only_what_the_view_shows(signal: Signal) ->
             assert len(document["indicators"]) == len(signal.indicators) - len(about_hidden)
         else:
             assert document["indicators"] == []
+
+
+def decisions() -> st.SearchStrategy[Decision]:
+    """Any decision to deliver, each class with an outcome it can have."""
+    return st.fixed_dictionaries(
+        {c: st.sampled_from(sorted(SUPPORTED_OUTCOMES[c], key=str)) for c in DataClass}
+    ).map(decide)
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(signal=signals(), first=decisions(), second=decisions())
+def test_views_cut_from_one_shared_document_are_the_views_cut_each_from_its_own(
+    signal: Signal, first: Decision, second: Decision
+) -> None:
+    """The courier dumps and classifies a signal once for all of its recipients: every view is
+    as if made alone, and none changes what the others are cut from."""
+    source = signal_document(signal)
+    shared = [
+        apply(signal, decision, pseudonym_key=key, source=source)
+        for decision, key in ((first, KEY), (second, b"k" * 32), (first, b"k" * 32))
+    ]
+    alone = [
+        apply(signal, decision, pseudonym_key=key)
+        for decision, key in ((first, KEY), (second, b"k" * 32), (first, b"k" * 32))
+    ]
+    assert shared == alone
+    assert source.document == dump(signal)
+    assert source.classes == classify(dump(signal))

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
 import pytest
 from babel import Locale
+from euregate_client import canonical
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,6 +27,7 @@ from gateway.infra.i18n import LOCALES_DIR, translate
 from gateway.minimise import SUPPORTED_OUTCOMES, RecipientView, apply, pseudonym_key
 from gateway.render.labels import label
 from gateway.render.renderer import RenderedDocument, class_rules, locale_of, render
+from gateway.render.sharing import for_recipient
 from gateway.translate.types import Provenance, TranslatedText
 from tests.conftest import EXAMPLES, REPO
 from tests.strategies import valid_signals
@@ -681,3 +684,21 @@ def test_a_signal_from_each_country_reads_in_the_language_of_a_recipient_in_each
     assert by_pointer["/location/country"]["value"] == place
     assert by_pointer["/observed_at"]["value"] in shown.as_text()
     assert document["category"] not in shown.as_text()
+
+
+@PROPERTY
+@given(case=cases(), others=st.lists(st.sampled_from(sorted(PARTNERS)), min_size=1, max_size=4))
+def test_a_rendering_handed_to_other_recipients_encodes_as_if_rendered_for_each(
+    case: tuple[Signal, Partner, Decision], others: list[str]
+) -> None:
+    """The courier encodes a rendering shared by several copies once but for the recipient's
+    id: each copy's canonical document and text are those of its own document."""
+    signal, partner, decision = case
+    view = apply(signal, decision, pseudonym_key=pseudonym_key(SECRET, partner.id))
+    document = render(view, partner, decision, received_at=RECEIVED)
+    for recipient_id in [partner.id, *others, partner.id]:
+        copy = for_recipient(document, recipient_id)
+        assert copy.recipient_id == recipient_id
+        assert copy.canonical_json() == canonical.dumps(copy.as_json())
+        assert copy.canonical_text() == canonical.dumps(copy.as_text())
+        assert copy == replace(document, recipient_id=recipient_id)

@@ -22,7 +22,7 @@ from gateway.infra.errors import IdempotencyConflict, StorageUnavailable, StoreU
 from gateway.store import Accepted, verify_chain
 from gateway.store.postgres import PostgresStore
 from gateway.store.postgres.group_commit import QUEUE_FULL_RETRY_AFTER, Bounds
-from gateway.store.postgres.transaction import Transaction
+from gateway.store.postgres.transaction import CHAIN_LOCK, Appended, Transaction
 from gateway.store.sqlite import SqliteStore
 from tests.postgres import start_cluster, start_server, stop_cluster, stop_server
 from tests.store_backends import BACKENDS, START
@@ -50,11 +50,16 @@ async def store_on(
         yield store
 
 
-def appending(number: int) -> Callable[[Transaction], Awaitable[int]]:
-    async def write(tx: Transaction) -> int:
-        return (await tx.append(event(number))).seq
+def appending(number: int) -> Callable[[Transaction], Awaitable[Appended]]:
+    async def write(tx: Transaction) -> Appended:
+        return await tx.append(event(number))
 
     return write
+
+
+async def written(store: PostgresStore, write: Callable[[Transaction], Awaitable[Appended]]) -> int:
+    """The sequence number ``write``'s event took, known once its batch committed."""
+    return (await store.write(write)).entry.seq
 
 
 def failing(number: int) -> Callable[[Transaction], Awaitable[None]]:
@@ -141,7 +146,7 @@ async def test_a_batch_takes_one_commit_for_many_writes(postgres_url: str) -> No
     async with store_on(postgres_url, batches) as store:
         before = committed_transactions(postgres_url)
 
-        await asyncio.gather(*(store.write(appending(n)) for n in range(1, 41)))
+        await asyncio.gather(*(written(store, appending(n)) for n in range(1, 41)))
 
         after = committed_transactions(postgres_url)
     assert batches.sizes == [40]
@@ -164,9 +169,9 @@ async def test_a_failing_write_in_a_batch_is_refused_alone_and_the_others_are_ke
     batches = Batches()
     async with store_on(postgres_url, batches) as store:
         answers = await asyncio.gather(
-            store.write(appending(1)),
+            written(store, appending(1)),
             store.write(failing(2)),
-            store.write(appending(3)),
+            written(store, appending(3)),
             return_exceptions=True,
         )
 
@@ -188,19 +193,19 @@ async def test_a_batch_that_cannot_commit_runs_its_writes_again_one_by_one(
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute("CREATE TABLE once (x integer UNIQUE DEFERRABLE INITIALLY DEFERRED)")
 
-    def inserting(number: int, x: int) -> Callable[[Transaction], Awaitable[int]]:
-        async def write(tx: Transaction) -> int:
+    def inserting(number: int, x: int) -> Callable[[Transaction], Awaitable[Appended]]:
+        async def write(tx: Transaction) -> Appended:
             await tx.conn.execute("INSERT INTO once (x) VALUES (%s)", (x,))
-            return (await tx.append(event(number))).seq
+            return await tx.append(event(number))
 
         return write
 
     batches = Batches()
     async with store_on(postgres_url, batches) as store:
         answers = await asyncio.gather(
-            store.write(inserting(1, 1)),
-            store.write(inserting(2, 1)),
-            store.write(inserting(3, 2)),
+            written(store, inserting(1, 1)),
+            written(store, inserting(2, 1)),
+            written(store, inserting(3, 2)),
             return_exceptions=True,
         )
 
@@ -244,47 +249,35 @@ async def test_retries_of_one_reference_in_one_batch_behave_as_one_after_another
 async def test_a_batch_holds_no_more_writes_and_bytes_than_its_bounds(postgres_url: str) -> None:
     by_count, by_bytes = Batches(), Batches()
     async with store_on(postgres_url, by_count, Bounds(batch_writes=2)) as store:
-        await asyncio.gather(*(store.write(appending(n)) for n in range(1, 6)))
+        await asyncio.gather(*(written(store, appending(n)) for n in range(1, 6)))
     async with store_on(postgres_url, by_bytes, Bounds(batch_bytes=1)) as store:
-        await asyncio.gather(*(store.write(appending(n)) for n in range(6, 9)))
+        await asyncio.gather(*(written(store, appending(n)) for n in range(6, 9)))
         assert (await verify_chain(store)).checked == 8
     assert by_count.sizes == [2, 2, 1]
     assert by_bytes.sizes == [1, 1, 1]
 
 
 async def test_a_full_queue_refuses_at_once_and_what_it_holds_is_kept(postgres_url: str) -> None:
-    release = asyncio.Event()
+    started, release = asyncio.Event(), asyncio.Event()
 
-    async def held(tx: Transaction) -> int:
+    async def held(tx: Transaction) -> Appended:
+        started.set()
         await release.wait()
-        return (await tx.append(event(1))).seq
+        return await tx.append(event(1))
 
     async with store_on(postgres_url, Batches(), Bounds(batch_writes=1, queued=2)) as store:
-        running = asyncio.ensure_future(store.write(held))
-        await until_running(store)
-        queued = [asyncio.ensure_future(store.write(appending(n))) for n in (2, 3)]
+        running = asyncio.ensure_future(written(store, held))
+        await started.wait()
+        queued = [asyncio.ensure_future(written(store, appending(n))) for n in (2, 3)]
         await asyncio.sleep(0)
 
         with pytest.raises(StorageUnavailable) as refused:
-            await store.write(appending(4))
+            await written(store, appending(4))
 
         assert refused.value.status == 503
         assert refused.value.params["retry_after"] == QUEUE_FULL_RETRY_AFTER
         release.set()
         assert [await running, *[await q for q in queued]] == [1, 2, 3]
-
-
-async def until_running(store: PostgresStore) -> None:
-    """Until the store's writer has taken the chain's lock for its first batch."""
-    for _ in range(500):
-        with psycopg.connect(store.url, autocommit=True) as conn:
-            row = conn.execute(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
-            ).fetchone()
-        if row is not None and row[0] > 0:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the batch never took the chain's lock")
 
 
 async def test_a_database_stopped_mid_batch_refuses_the_whole_batch_and_keeps_none_of_it() -> None:
@@ -294,16 +287,16 @@ async def test_a_database_stopped_mid_batch_refuses_the_whole_batch_and_keeps_no
         url = cluster.url("restarted")
         started, release = asyncio.Event(), asyncio.Event()
 
-        async def waits_mid_batch(tx: Transaction) -> int:
+        async def waits_mid_batch(tx: Transaction) -> Appended:
             await tx.append(event(2))
             started.set()
             await release.wait()
-            return (await tx.append(event(3))).seq
+            return await tx.append(event(3))
 
         async with store_on(url, Batches()) as store:
             batch = [
-                asyncio.ensure_future(store.write(appending(1))),
-                asyncio.ensure_future(store.write(waits_mid_batch)),
+                asyncio.ensure_future(written(store, appending(1))),
+                asyncio.ensure_future(written(store, waits_mid_batch)),
             ]
             await started.wait()
             await asyncio.to_thread(stop_server, cluster)
@@ -315,7 +308,7 @@ async def test_a_database_stopped_mid_batch_refuses_the_whole_batch_and_keeps_no
             assert store.health.degraded is not None
 
             await asyncio.to_thread(start_server, cluster)
-            assert await store.write(appending(4)) == 1
+            assert await written(store, appending(4)) == 1
             assert await actors(store) == ["partner:p4"]
             assert (await verify_chain(store)).ok
             assert store.health.degraded is None
@@ -336,7 +329,8 @@ async def test_whatever_fails_in_a_batch_the_others_are_kept_in_one_unbroken_cha
     async with store_on(postgres_url, batches) as store:
         before = len(await store.audit_entries())
         writes: list[Awaitable[Any]] = [
-            store.write(failing(n) if fail else appending(n)) for n, fail in enumerate(fails)
+            store.write(failing(n)) if fail else written(store, appending(n))
+            for n, fail in enumerate(fails)
         ]
 
         answers = await asyncio.gather(*writes, return_exceptions=True)
@@ -350,3 +344,35 @@ async def test_whatever_fails_in_a_batch_the_others_are_kept_in_one_unbroken_cha
         assert [e.actor for e in entries] == [f"partner:p{n}" for n in kept]
         assert (await verify_chain(store)).ok
     assert batches.sizes == [len(fails)]
+
+
+async def test_a_batch_runs_its_writes_while_another_holds_the_chain_and_chains_them_after(
+    postgres_url: str,
+) -> None:
+    """Another instance's batch chaining its entries (here: a connection holding the chain's
+    lock) does not keep this one's writes from running; only their entries wait for it."""
+    ran = asyncio.Event()
+
+    def noting(number: int) -> Callable[[Transaction], Awaitable[Appended]]:
+        async def write(tx: Transaction) -> Appended:
+            await tx.conn.execute("INSERT INTO meta (key, value) VALUES (%s, 'x')", (str(number),))
+            appended = await tx.append(event(number))
+            ran.set()
+            return appended
+
+        return write
+
+    async with store_on(postgres_url, Batches()) as store:
+        await written(store, appending(1))
+        other = await psycopg.AsyncConnection.connect(postgres_url, autocommit=True)
+        try:
+            await other.execute("SELECT pg_advisory_lock(%s)", (CHAIN_LOCK,))
+            answer = asyncio.ensure_future(written(store, noting(2)))
+            await ran.wait()
+            assert not answer.done()
+            await other.execute("SELECT pg_advisory_unlock(%s)", (CHAIN_LOCK,))
+            assert await answer == 2
+        finally:
+            await other.close()
+        assert await actors(store) == ["partner:p1", "partner:p2"]
+        assert (await verify_chain(store)).ok

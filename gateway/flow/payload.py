@@ -39,9 +39,10 @@ MESSAGE_FORMAT: Final = "euregate.message/1"
 
 
 def message_payload(copy: PreparedCopy, *, version: int, review: str) -> bytes:
-    """The plaintext sealed for the recipient: nothing the view does not contain."""
+    """The plaintext sealed for the recipient: nothing the view does not contain. The
+    rendering is encoded once for every copy that shares it."""
     view = copy.view
-    message: dict[str, object] = {
+    members: dict[str, object] = {
         "format": MESSAGE_FORMAT,
         "signal_id": copy.stored.id,
         "sender": copy.stored.sender_id,
@@ -58,12 +59,14 @@ def message_payload(copy: PreparedCopy, *, version: int, review: str) -> bytes:
             "withheld_texts": list(view.withheld_texts),
         },
         "decision": decision_for_reader(copy.decision, copy.recipient.languages),
-        "document": copy.rendered.as_json(),
-        "text": copy.rendered.as_text(),
     }
     if copy.retention is not None:
-        message["retention"] = retention_for_reader(copy)
-    return canonical.dumps(message)
+        members["retention"] = retention_for_reader(copy)
+    encoded = {key: canonical.dumps(value) for key, value in members.items()}
+    return canonical.object_of(
+        encoded
+        | {"document": copy.rendered.canonical_json(), "text": copy.rendered.canonical_text()}
+    )
 
 
 def retention_for_reader(copy: PreparedCopy) -> dict[str, object]:

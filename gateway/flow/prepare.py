@@ -114,16 +114,39 @@ def with_released(view: RecipientView, released: Released) -> RecipientView:
     return replace(view, document=document, held=held, withheld_texts=withheld)
 
 
+@dataclass(frozen=True)
+class _Read:
+    """What the copies of one signal read from the store: the signal, its body opened, its
+    decisions, and the partners."""
+
+    stored: StoredSignal
+    body: bytes
+    decisions: tuple[Decision, ...]
+    partners: Mapping[str, Partner]
+
+
 class Renderings:
     """The documents rendered for one batch of copies, by :func:`rendering_key`: copies whose
     views, languages and rules are the same share one rendering, the copies sealed at the same
-    time included (the first to ask renders, the others wait for it). Kept for one batch only,
-    so that rendered personal data does not outlive the copies it was rendered for."""
+    time included (the first to ask renders, the others wait for it); and what the copies of
+    one signal read from the store, read once. Kept for one batch only, so that rendered
+    personal data does not outlive the copies it was rendered for."""
 
     def __init__(self) -> None:
         self._rendered: dict[bytes, asyncio.Future[RenderedDocument]] = {}
+        self._read: dict[str, asyncio.Future[_Read | None]] = {}
         self.rendered = 0
         """How many documents were rendered rather than shared."""
+
+    async def read(
+        self, signal_id: str, read: Callable[[], Awaitable[_Read | None]]
+    ) -> _Read | None:
+        """What the copies of ``signal_id`` read, read by ``read`` if no copy of this batch did."""
+        found = self._read.get(signal_id)
+        if found is None:
+            found = asyncio.ensure_future(read())
+            self._read[signal_id] = found
+        return await asyncio.shield(found)
 
     async def get(
         self, key: bytes, make: Callable[[], Awaitable[RenderedDocument]]
@@ -203,16 +226,15 @@ class Preparer:
         """The copy for ``recipient_id``; with ``released``, the officer's texts as they are.
         ``reviewed``: an officer of the recipient's desk reads it before it goes out;
         ``renderings``: the documents other copies of a batch rendered, to share."""
-        stored = await self._store.signal(signal_id)
-        sealed = await self._store.sealed_body(signal_id)
-        recorded = [
-            d for d in await self._store.decisions(signal_id) if d.recipient_id == recipient_id
-        ]
-        partners = {p.id: p for p in await self._store.partners()}
-        if stored is None or sealed is None or not recorded or recipient_id not in partners:
+        load = partial(self._read, signal_id)
+        read = await (load() if renderings is None else renderings.read(signal_id, load))
+        recorded = (
+            [] if read is None else [d for d in read.decisions if d.recipient_id == recipient_id]
+        )
+        if read is None or not recorded or recipient_id not in read.partners:
             raise CopyUnavailable(f"{signal_id} for {recipient_id}")
-        body = self._master_key.open(SealedBlob.from_bytes(sealed), context=signal_id.encode())
-        recipient = partners[recipient_id]
+        stored, body = read.stored, read.body
+        recipient = read.partners[recipient_id]
         decision = recorded[0]
         signal, view = await self.run_cpu(
             _minimised,
@@ -263,20 +285,35 @@ class Preparer:
             retention=retention,
         )
 
+    async def _read(self, signal_id: str) -> _Read | None:
+        """The signal, its body opened, its decisions and the partners; None if not kept."""
+        stored = await self._store.signal(signal_id)
+        sealed = await self._store.sealed_body(signal_id)
+        if stored is None or sealed is None:
+            return None
+        body = self._master_key.open(SealedBlob.from_bytes(sealed), context=signal_id.encode())
+        return _Read(
+            stored,
+            body,
+            tuple(await self._store.decisions(signal_id)),
+            {p.id: p for p in await self._store.partners()},
+        )
+
 
 def _minimised(
     body: bytes, decision: Decision, pseudonym_key: bytes
 ) -> tuple[Signal, RecipientView]:
     """The signal in ``body`` and the recipient's view of it: CPU work, run off the loop."""
-    signal = _decoded(body)
-    return signal, minimise.apply(signal, decision, pseudonym_key=pseudonym_key)
+    signal, source = _decoded(body)
+    return signal, minimise.apply(signal, decision, pseudonym_key=pseudonym_key, source=source)
 
 
 @lru_cache(maxsize=8)
-def _decoded(body: bytes) -> Signal:
-    """The signal a stored body holds, decoded once for all of its recipients' copies (for the
-    largest signal that is some 60 ms each time)."""
-    return Signal.model_validate_json(body)
+def _decoded(body: bytes) -> tuple[Signal, minimise.SignalDocument]:
+    """The signal a stored body holds, decoded, dumped and classified once for all of its
+    recipients' copies (for the largest signal decoding is some 60 ms each time)."""
+    signal = Signal.model_validate_json(body)
+    return signal, minimise.signal_document(signal)
 
 
 def released_context(item_id: str) -> bytes:

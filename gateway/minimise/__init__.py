@@ -23,10 +23,12 @@ from gateway.minimise.pseudonyms import PSEUDONYM_PATTERN, PSEUDONYM_SECRET, pse
 from gateway.minimise.view import (
     COORDINATE_DECIMALS,
     RecipientView,
+    SignalDocument,
     apply,
     effective_outcomes,
     postal_area,
     rounded,
+    signal_document,
 )
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "STRUCTURE",
     "SUPPORTED_OUTCOMES",
     "RecipientView",
+    "SignalDocument",
     "apply",
     "classify",
     "effective_outcomes",
@@ -48,4 +51,5 @@ __all__ = [
     "postal_area",
     "pseudonym_key",
     "rounded",
+    "signal_document",
 ]

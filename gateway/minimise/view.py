@@ -73,28 +73,51 @@ class RecipientView:
     withheld_texts: tuple[str, ...] = ()
 
 
-def apply(signal: Signal, decision: Decision, *, pseudonym_key: bytes) -> RecipientView:
+@dataclass(frozen=True)
+class SignalDocument:
+    """A signal as a JSON document and the data class of each of its members, by JSON pointer:
+    what every recipient's view is cut from, the same for all of them. Views share parts of it,
+    so neither it nor a view is ever changed in place."""
+
+    document: Member
+    classes: Mapping[str, DataClass]
+
+
+def signal_document(signal: Signal) -> SignalDocument:
+    """``signal``'s document and classes, for :func:`apply` to cut every recipient's view from."""
+    document = signal.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return SignalDocument(document, classify(document))
+
+
+def apply(
+    signal: Signal,
+    decision: Decision,
+    *,
+    pseudonym_key: bytes,
+    source: SignalDocument | None = None,
+) -> RecipientView:
     """The view of ``signal`` for the recipient of ``decision``: pure and deterministic.
 
     ``pseudonym_key`` is that recipient's key (:func:`~gateway.minimise.pseudonym_key`). A denied
     recipient gets no view at all, not even an operational one: calling this with a ``deny``
     decision is a ValueError, as is an outcome a class cannot have (``SUPPORTED_OUTCOMES``).
+    ``source`` is :func:`signal_document` of ``signal``, made once for all of its recipients.
     """
     if decision.verdict is Verdict.DENY:
         raise ValueError(f"{decision.recipient_id} is denied this signal and gets no view")
     if len(pseudonym_key) < pseudonyms.KEY_BYTES:
         raise ValueError(f"a pseudonym key has at least {pseudonyms.KEY_BYTES} bytes")
     outcomes = effective_outcomes(signal, decision)
-    document = signal.model_dump(mode="json", by_alias=True, exclude_none=True)
+    source = source or signal_document(signal)
 
     def having(outcome: Outcome) -> tuple[DataClass, ...]:
         return tuple(c for c in DataClass if outcomes.get(c) is outcome)
 
     return RecipientView(
         recipient_id=decision.recipient_id,
-        document=_Minimiser(outcomes, pseudonym_key).signal(document),
+        document=_Minimiser(outcomes, pseudonym_key).signal(source.document),
         withheld=having(Outcome.REDACT),
-        held=tuple(p for p, c in classify(document).items() if outcomes[c] is Outcome.HOLD),
+        held=tuple(p for p, c in source.classes.items() if outcomes[c] is Outcome.HOLD),
         generalised=having(Outcome.GENERALISE),
         pseudonymised=having(Outcome.PSEUDONYMISE),
     )

@@ -23,7 +23,7 @@ Rendering is pure: it reads nothing but its arguments and shows nothing the view
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from types import MappingProxyType
 from typing import Any, Final
@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time, get_datetime_format
 from babel.numbers import format_decimal
+from euregate_client import canonical
 
 from gateway.contract import json_pointer
 from gateway.contract.partners import Partner
@@ -340,6 +341,15 @@ class Notice:
         }
 
 
+@dataclass
+class _Encoded:
+    """A rendering's canonical JSON but for its recipient's id, shared by every copy that
+    :meth:`RenderedDocument.readdressed` hands the same rendering to."""
+
+    members: dict[str, bytes] | None = None
+    text: bytes | None = None
+
+
 @dataclass(frozen=True)
 class RenderedDocument:
     recipient_id: str
@@ -352,6 +362,32 @@ class RenderedDocument:
     notices_heading: str
     notices: tuple[Notice, ...]
     separator: str = field(default=": ", repr=False)
+    _encoded: _Encoded = field(default_factory=_Encoded, init=False, repr=False, compare=False)
+
+    def readdressed(self, recipient_id: str) -> RenderedDocument:
+        """This rendering for ``recipient_id``, sharing what is encoded of it already."""
+        document = replace(self, recipient_id=recipient_id)
+        object.__setattr__(document, "_encoded", self._encoded)
+        return document
+
+    def canonical_json(self) -> bytes:
+        """:meth:`as_json` in canonical form (RFC 8785); all but the recipient's id encoded
+        once for every copy this rendering is handed to."""
+        encoded = self._encoded
+        if encoded.members is None:
+            everything = self.as_json()
+            del everything["recipient"]
+            encoded.members = {key: canonical.dumps(value) for key, value in everything.items()}
+        return canonical.object_of(
+            encoded.members | {"recipient": canonical.dumps(self.recipient_id)}
+        )
+
+    def canonical_text(self) -> bytes:
+        """:meth:`as_text` as a canonical JSON string, encoded once for every copy."""
+        encoded = self._encoded
+        if encoded.text is None:
+            encoded.text = canonical.dumps(self.as_text())
+        return encoded.text
 
     def as_json(self) -> dict[str, object]:
         """Every field with its pointer, label, value and provenance; codes and rule ids kept."""

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import datetime
 
 from gateway.contract.partners import Partner
@@ -65,4 +64,4 @@ def for_recipient(document: RenderedDocument, recipient_id: str) -> RenderedDocu
     """``document`` as rendered for ``recipient_id`` (same key, another recipient)."""
     if document.recipient_id == recipient_id:
         return document
-    return replace(document, recipient_id=recipient_id)
+    return document.readdressed(recipient_id)

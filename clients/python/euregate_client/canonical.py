@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from decimal import Decimal
 
 _SAFE_INT = 2**53 - 1
@@ -150,3 +151,12 @@ def _number(value: float) -> str:
         return "0." + "0" * -n + digits
     mantissa = digits if k == 1 else digits[0] + "." + digits[1:]
     return f"{mantissa}e{'+' if n > 0 else '-'}{abs(n - 1)}"
+
+
+def object_of(members: Mapping[str, bytes]) -> bytes:
+    """The canonical form of an object whose members' values are given in canonical form, so
+    that a value shared by several objects is encoded once. Its keys must be ASCII, whose
+    order in RFC 8785 (by UTF-16 code units) is Python's."""
+    if not all(key.isascii() for key in members):
+        raise ValueError("object_of takes ASCII keys only")
+    return b"{" + b",".join(dumps(key) + b":" + members[key] for key in sorted(members)) + b"}"

@@ -14,9 +14,12 @@ How a concern is written here (``postgres/<concern>.py``, beside ``sqlite/<conce
 - **Writes**: ``await self.write(write)`` with ``async def write(tx: Transaction) -> T``; run SQL
   with ``await tx.conn.execute(sql, params)`` (placeholders ``%s``, never ``?``, never a value
   formatted into the SQL), append audit events with ``await tx.append(event)`` in the same
-  transaction, take times from ``tx.now()``. A write that appends nothing passes
-  ``audited=False`` and does not wait for the chain's lock (see
-  :mod:`~gateway.store.postgres.database` for why every auditing write holds it). An auditing
+  transaction, take times from ``tx.now()``. What is appended is chained when the transaction
+  ends, under the chain's lock: ``append`` gives the event's place, whose ``entry`` is known
+  once the write committed (a statement that needs the entry, or one that touches rows every
+  appending write shares, goes in ``tx.after_chaining(sql, params)``). A write that appends
+  nothing passes ``audited=False`` (see :mod:`~gateway.store.postgres.database` for the
+  chain's lock). An auditing
   write runs in a batch with others, in a savepoint of its own, on the group commit's task
   (:mod:`~gateway.store.postgres.group_commit`): it speaks SQL on ``tx.conn`` and nothing else
   (it never awaits another write or read of the store, which would wait behind its batch).

@@ -9,17 +9,20 @@ are committed in groups (:mod:`gateway.store.postgres.group_commit`). Reads
 
 Several gateway processes, on one machine or several, may share the database, and the audit
 chain must stay one chain: each entry names its predecessor's hash and takes the next sequence
-number. So a write that audits (``audited=True``, the default) first takes
-``pg_advisory_xact_lock(CHAIN_LOCK)`` and only then reads the chain's tail: whoever holds the
-lock is the only transaction anywhere that can append, until it commits or rolls back (the
-lock is released with the transaction, and with the session of a process that died). An
-advisory lock rather than ``SELECT ... FOR UPDATE`` on the tail row, because an empty chain has
-no row to lock, and the lock is taken before anything else in the transaction, so auditing
-writes queue on it in one order and cannot deadlock against each other over it. A write that
-appends nothing may say ``audited=False`` and run alongside the others; it cannot append.
-Each process runs its auditing writes in batches, one transaction and one lock per batch
-(:mod:`~gateway.store.postgres.group_commit`), so that the lock is held for one flush of the
-log however many writes the batch holds.
+number. So a write that audits (``audited=True``, the default) runs its statements, and only
+then its transaction takes ``pg_advisory_xact_lock(CHAIN_LOCK)``, reads the chain's tail and
+appends the entries its writes asked for (:meth:`Transaction.chain`): whoever holds the lock is
+the only transaction anywhere that can append, until it commits or rolls back (the lock is
+released with the transaction, and with the session of a process that died), so entries become
+visible in the order of their numbers. An advisory lock rather than ``SELECT ... FOR UPDATE``
+on the tail row, because an empty chain has no row to lock. Under the lock a transaction
+touches only the audit table and rows that only the lock's holder touches
+(:meth:`Transaction.after_chaining`), so it never waits there for a lock another appending
+transaction holds, and the chain's lock is in no deadlock. A write that appends nothing may
+say ``audited=False``; it cannot append. Each process runs its auditing writes in batches, one
+transaction and one taking of the lock per batch (:mod:`~gateway.store.postgres.group_commit`),
+so that the lock is held for the chaining and one flush of the log however many writes the
+batch holds, and the batches of several processes run their writes at the same time.
 
 Every connection runs in UTC (a ``timestamptz`` reads back as an aware datetime in
 :data:`datetime.UTC`) with a statement timeout, and the pool holds at most ``pool_size``
@@ -45,6 +48,7 @@ from gateway.store.postgres.group_commit import Bounds, CommitObserver, GroupCom
 from gateway.store.postgres.schema import create_schema
 from gateway.store.postgres.transaction import (
     CHAIN_LOCK,
+    Appended,
     ChainNotLocked,
     Connection,
     Read,
@@ -55,6 +59,7 @@ from gateway.store.postgres.transaction import (
 __all__ = [
     "AUDIT_COLUMNS",
     "CHAIN_LOCK",
+    "Appended",
     "ChainNotLocked",
     "Connection",
     "Database",
@@ -187,9 +192,9 @@ class Database(AuditLog):
 
     async def write(self, write: Write[T], *, audited: bool = True) -> T:
         """Run ``write``; its result once committed. With ``audited`` it runs in the next
-        batch of this process's group commit, in a savepoint of its own, and the batch's
-        transaction holds the audit chain's lock from its start (see the module's docstring);
-        without, in a transaction of its own. A write that raises is rolled back whole."""
+        batch of this process's group commit, in a savepoint of its own, and what it appended
+        is chained at the batch's end (see the module's docstring); without, in a transaction
+        of its own. A write that raises is rolled back whole."""
         if self._closed:
             raise StoreClosed()
         if not audited:
@@ -204,10 +209,10 @@ class Database(AuditLog):
             self._pool.connection(timeout=self._wait()) as conn,
             conn.transaction(),
         ):
-            tx = Transaction(conn, self._clock)
-            if audited:
-                await tx.lock_chain()
-            return await write(tx)
+            tx = Transaction(conn, self._clock, audited=audited)
+            result = await write(tx)
+            await tx.chain()
+            return result
 
     async def read(self, read: Read[T]) -> T:
         """Run ``read`` in a read-only transaction on a pooled connection."""
@@ -237,13 +242,13 @@ class Database(AuditLog):
     # --- audit -------------------------------------------------------------------------------
 
     async def record(self, event: AuditEvent) -> AuditEntry:
-        return await self.write(lambda tx: tx.append(event))
+        return (await self.write(lambda tx: tx.append(event))).entry
 
     async def record_all(self, events: Sequence[AuditEvent]) -> list[AuditEntry]:
-        async def write(tx: Transaction) -> list[AuditEntry]:
+        async def write(tx: Transaction) -> list[Appended]:
             return [await tx.append(event) for event in events]
 
-        return await self.write(write, audited=bool(events))
+        return [appended.entry for appended in await self.write(write, audited=bool(events))]
 
     async def audit_entries(self, *, after: int = 0, limit: int | None = None) -> list[AuditEntry]:
         async def read(conn: Connection) -> list[AuditEntry]:

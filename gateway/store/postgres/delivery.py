@@ -108,6 +108,9 @@ class PostgresDelivery(Claims):
             )
             if changed.rowcount != 1:
                 return None
+            # Inbox locks taken by the batches of several processes in different orders
+            # would deadlock: they are taken only under the chain's lock.
+            await tx.lock_chain()
             await hold(tx.conn, INBOX_LOCK, sealed.recipient_id)
             cursor = await tx.conn.execute(
                 "INSERT INTO envelopes (id, copy_id, signal_id, recipient_id, position, key_id, "

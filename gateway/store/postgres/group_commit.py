@@ -1,14 +1,18 @@
 """Group commit on PostgreSQL: the auditing writes of one process, run a batch at a time in one
 transaction on one connection.
 
-Every auditing write holds the audit chain's lock from its start to its commit, so auditing
-writes go one at a time across every process that shares the database. One transaction each
-made them wait one ``COMMIT`` (one flush of the write-ahead log) each. Here a process's
-auditing writes queue to one task, which takes the chain's lock once for a batch of them, runs
-each in a savepoint of its own (a write that fails is rolled back alone and told why; the
-others go on), and commits once: the lock is held for one flush however many writes the batch
-holds. No write is answered before its batch has committed, so a receipt still means kept
-(``synchronous_commit`` is as the operator set it).
+Every transaction that appends to the audit chain holds the chain's lock from chaining its
+entries to its commit, so those commits go one at a time across every process that shares the
+database. One transaction per write made each wait for a ``COMMIT`` (one flush of the
+write-ahead log) of its own. Here a process's auditing writes queue to one task, which runs a
+batch of them, each in a savepoint of its own (a write that fails is rolled back alone, what
+it appended forgotten, and told why; the others go on), without the chain's lock; then takes
+the lock once, chains the batch's entries and runs what its writes left for that moment
+(:meth:`~gateway.store.postgres.transaction.Transaction.chain`), and commits once. The lock is
+held for the chaining and one flush, not through the batch's writes, so the batches of several
+processes run their writes at the same time and queue only for the chain. No write is answered
+before its batch has committed, so a receipt still means kept (``synchronous_commit`` is as
+the operator set it).
 
 The batch is bounded by how many writes it holds and by the bytes its writes send (their
 parameters); the queue by how many writes wait in it: a full queue refuses at once with the
@@ -31,7 +35,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final, Self
 
-from psycopg import AsyncCursor
+from psycopg import AsyncCursor, errors
 from psycopg.abc import Params, Query
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
@@ -74,6 +78,8 @@ class _Outcome:
     queued: _Queued
     result: Any = None
     error: BaseException | None = None
+    again: bool = False
+    """Run it again alone: it lost a deadlock with another process's batch."""
 
 
 @dataclass
@@ -195,12 +201,12 @@ class GroupCommit:
                 try:
                     async with conn.transaction():
                         tx = Transaction(conn, self.clock)
-                        await tx.lock_chain()
                         item: _Queued | None = first
                         while item is not None:
                             outcomes.append(await _run_in_savepoint(tx, item))
                             if (item := self._next(len(batch), meter)) is not None:
                                 batch.append(item)
+                        await tx.chain()
                         started = time.perf_counter()
                     committed = time.perf_counter() - started
                 finally:
@@ -215,7 +221,10 @@ class GroupCommit:
             self.health.cleared()
         self.observer(len(batch), committed)
         for outcome in outcomes:
-            self._answer(outcome)
+            if outcome.again:
+                await self._run_again(outcome.queued)
+            else:
+                self._answer(outcome)
 
     def _answer(self, outcome: _Outcome) -> None:
         error = outcome.error
@@ -225,6 +234,14 @@ class GroupCommit:
             found.fault.__cause__ = error
             error = found.fault
         _settle(outcome.queued.future, outcome.result, error)
+
+    async def _run_again(self, item: _Queued) -> None:
+        try:
+            result = await self.run_alone(item.write)
+        except Exception as error:  # noqa: BLE001 - handed to the write's caller
+            _settle(item.future, None, error)
+        else:
+            _settle(item.future, result, None)
 
     async def _failed(self, batch: list[_Queued], exc: Exception, conn: Connection | None) -> None:
         """The batch was rolled back: with the database gone, refuse each of its writes; else
@@ -237,27 +254,26 @@ class GroupCommit:
                 _settle(item.future, None, found.fault)
             return
         for item in batch:
-            try:
-                result = await self.run_alone(item.write)
-            except Exception as error:  # noqa: BLE001 - handed to the write's caller
-                _settle(item.future, None, error)
-            else:
-                _settle(item.future, result, None)
+            await self._run_again(item)
 
 
 async def _run_in_savepoint(tx: Transaction, item: _Queued) -> _Outcome:
     """Run one write of the batch in a savepoint: its result, or the error it raised with the
-    savepoint rolled back (and the chain's tail as it was). A lost connection fails the whole
-    batch instead."""
-    tail = (tx.last_seq, tx.last_hash)
+    savepoint rolled back and what it appended forgotten. A write chosen as a deadlock's victim
+    (the batches of several processes take each other's row and advisory locks now that their
+    writes run at once) is run again alone once the batch committed. A lost connection fails
+    the whole batch instead."""
+    mark = tx.mark()
     try:
         async with tx.conn.transaction():
             result = await item.write(tx)
     except Exception as exc:
         if connection_lost(exc, tx.conn):
             raise
-        tx.last_seq, tx.last_hash = tail
-        return _Outcome(item, error=exc)
+        tx.forget_since(mark)
+        return _Outcome(item, error=exc, again=isinstance(exc, errors.TransactionRollback))
+    if (meter := _meter.get()) is not None:
+        meter.sent += sum(_size(dict(event.data)) for event in tx.appended_since(mark))
     return _Outcome(item, result=result)
 
 

@@ -31,7 +31,7 @@ from gateway.store.interface.signals import (
     StoredSignal,
     stored,
 )
-from gateway.store.postgres.database import Connection, Database, Transaction
+from gateway.store.postgres.database import Appended, Connection, Database, Transaction
 from gateway.store.postgres.delivery import queue_copies
 from gateway.store.postgres.figures import count_decisions
 from gateway.store.postgres.locks import hold
@@ -41,10 +41,13 @@ from gateway.store.receipt import received
 
 REFERENCE_LOCK: Final = "sender reference"
 
+_PLACE_IN_CHAIN: Final = "UPDATE signals SET audit_seq = %s, audit_hash = %s WHERE id = %s"
+"""A new signal's acceptance entry, known once its transaction chained it."""
+
 
 class PostgresSignals(Database, SignalStore):
     async def accept_signal(self, signal: NewSignal, event: AuditEvent) -> Accepted:
-        async def write(tx: Transaction) -> Accepted:
+        async def write(tx: Transaction) -> StoredSignal | Appended:
             await hold(tx.conn, REFERENCE_LOCK, signal.sender_id, signal.sender_reference)
             existing = await _signal_where(
                 tx.conn,
@@ -53,14 +56,13 @@ class PostgresSignals(Database, SignalStore):
             )
             if existing is not None:
                 if existing.body_sha256 == signal.body_sha256:
-                    return Accepted(existing, replayed=True)
+                    return existing
                 raise IdempotencyConflict(reference=signal.sender_reference, signal_id=existing.id)
-            entry = await tx.append(event)
+            appended = await tx.append(event)
             await tx.conn.execute(
                 "INSERT INTO signals (id, sender_id, sender_reference, body_sha256, received_at, "
-                "recipients, sealed_body, audit_seq, audit_hash, state, handling_code, "
-                "category, purpose, urgency) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                "recipients, sealed_body, state, handling_code, category, purpose, urgency) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 (
                     signal.id,
                     signal.sender_id,
@@ -69,8 +71,6 @@ class PostgresSignals(Database, SignalStore):
                     signal.received_at,
                     Jsonb(list(signal.recipients)),
                     signal.sealed_body,
-                    entry.seq,
-                    entry.hash,
                     str(SignalState.ACCEPTED),
                     signal.handling_code,
                     signal.category,
@@ -79,14 +79,22 @@ class PostgresSignals(Database, SignalStore):
                 ),
             )
             await _keep_decisions(tx, signal)
-            await count_decisions(tx, signal.id)
+            tx.after_chaining(
+                _PLACE_IN_CHAIN, lambda: (appended.entry.seq, appended.entry.hash, signal.id)
+            )
+            count_decisions(tx, signal.id)
             await queue_for_review(tx, signal.id, signal.reviews)
             await queue_copies(tx, signal.id, signal.copies)
             await track_request(tx, signal)
             await index_subjects(tx, signal.id, signal.subject_keys)
-            return Accepted(stored(signal, entry), replayed=False)
+            return appended
 
-        return await self.write(write)
+        kept = await self.write(write)
+        if isinstance(kept, Appended):
+            return Accepted(stored(signal, kept.entry), replayed=False)
+        if not kept.audit_hash:  # accepted earlier in the same batch: chained after it was read
+            kept = await self.signal(kept.id) or kept
+        return Accepted(kept, replayed=True)
 
     async def signal(self, signal_id: str) -> StoredSignal | None:
         return await self.read(lambda conn: _signal_where(conn, "id = %s", (signal_id,)))
