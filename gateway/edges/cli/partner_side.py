@@ -22,7 +22,15 @@ from gateway.infra.i18n import N_
 
 
 def add_connection(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--as", dest="partner", required=True, metavar="PARTNER")
+    parser.add_argument(
+        "--as",
+        dest="partner",
+        required=True,
+        metavar="PARTNER",
+        help=N_(
+            "the partner you act as: its id, whose certificate and keys the data directory holds"
+        ),
+    )
     parser.add_argument("--cert", type=Path, help=N_("client certificate (default: the demo one)"))
     parser.add_argument("--key", type=Path, help=N_("client private key (default: the demo one)"))
     parser.add_argument("--ca", type=Path, help=N_("the gateway's CA certificate (PEM)"))
