@@ -205,7 +205,7 @@ async def test_a_forged_receipt_is_not_proven(
         path.write_text(json.dumps(forged))
         code, output = await scene.cli("audit", "prove", str(path), "--as", LIMBURG, "--lang", "fr")
         path.write_text(json.dumps({"signal_id": "x"}))
-        unreadable = await scene.cli("audit", "prove", str(path), "--as", LIMBURG)
+        unreadable = await scene.cli("audit", "prove", str(path), "--as", LIMBURG, "--lang", "en")
 
     assert code == 1
     assert output.startswith(
@@ -249,7 +249,7 @@ async def test_send_names_the_receipts_leaf_in_the_audit_log(scene: Scene, tmp_p
     signal_file = tmp_path / "signal.json"
     signal_file.write_text((Path("examples") / "nl-drug-waste-maastricht.json").read_text())
     async with scene.serving():
-        code, output = await scene.cli("send", str(signal_file), "--as", LIMBURG)
+        code, output = await scene.cli("send", str(signal_file), "--as", LIMBURG, "--lang", "en")
 
     assert code == 0, output
     seq = int(next(line for line in output.splitlines() if "audit entry" in line).split()[2])
@@ -263,7 +263,7 @@ def test_a_witness_without_its_key_or_with_a_foreign_state_is_refused_by_name(
     state = tmp_path / "witness.state"
     state.write_text('{"format": "something else"}')
     data = ["--data-dir", str(layout.root), "--url", "https://127.0.0.1:9"]
-    witness = ["witness", "run", "--once", "--as", LIMBURG, *data]
+    witness = ["witness", "run", "--once", "--as", LIMBURG, "--lang", "en", *data]
 
     assert main([*witness, "--witness-key", str(tmp_path / "none.key")]) == 1
     assert f"cannot read {tmp_path / 'none.key'}" in capsys.readouterr().err

@@ -63,6 +63,7 @@ def release_as_officer(browser: Browser, web_gateway: WebGateway) -> None:
         officer.goto("/review")
         officer.locator("table.queue a").first.click()
         officer.fill("fieldset[data-pointer='/summary'] textarea", FRENCH_SUMMARY)
+        officer.check("#choice-description-as_written")
         officer.get_by_role("button", name="Release to be-pol-liege").click()
         expect(officer.get_by_role("status")).to_contain_text("Released")
     finally:
