@@ -45,6 +45,7 @@ MIGRATIONS: Final = (
     Migration(14, sqlite_steps.add_search_indexes, postgres_ddl.VERSION_14),
     Migration(15, sqlite_steps.add_sender_positions, postgres_ddl.VERSION_15),
     Migration(16, sqlite_steps.add_copy_claims),
+    Migration(17, sqlite_steps.add_rejection_categories, postgres_ddl.VERSION_17),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
 

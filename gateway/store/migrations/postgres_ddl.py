@@ -392,3 +392,10 @@ counted here for the signals kept before and kept from now on as signals are acc
 VERSION_15: Final = ("CREATE INDEX signals_sender_position ON signals (sender_id, audit_seq)",)
 """Version 15: a sender's own signals by position, a page at a time
 (:func:`gateway.store.migrations.sqlite_steps.add_sender_positions`)."""
+
+VERSION_17: Final = (
+    "ALTER TABLE review_items ADD COLUMN rejection_category text",
+    "UPDATE review_items SET rejection_category = 'other' WHERE state = 'rejected'",
+)
+"""Version 17: a rejection's category, which its sender is shown
+(:func:`gateway.store.migrations.sqlite_steps.add_rejection_categories`)."""

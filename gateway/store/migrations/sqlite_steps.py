@@ -582,3 +582,11 @@ def add_copy_claims(db: sqlite_utils.Database) -> None:
     for column in ("claimed_by", "claimed_until"):
         if column not in present:
             db.execute(f"ALTER TABLE copies ADD COLUMN {column} TEXT")
+
+
+def add_rejection_categories(db: sqlite_utils.Database) -> None:
+    """Version 17: why an officer rejected a copy, from a closed list its sender is shown
+    (``review_items.rejection_category``, :class:`~gateway.decide.review.RejectionCategory`).
+    A copy rejected before the list existed is ``other``."""
+    db.execute("ALTER TABLE review_items ADD COLUMN rejection_category TEXT")
+    db.execute("UPDATE review_items SET rejection_category = 'other' WHERE state = 'rejected'")
