@@ -8,11 +8,8 @@ The commands run as their own processes against the real gateway over TLS.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import sqlite3
-import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,24 +26,12 @@ from gateway.infra.config import DataDir
 from gateway.infra.i18n import LANGUAGES, translate
 from gateway.staff import Passwords
 from gateway.store.migrations import sqlite_steps
-from tests.conftest import REPO, RunningGateway
+from tests.conftest import RunningGateway
 from tests.test_abuse_sessions import People, running, signed_in
+from tests.test_cli_review import euregate
 
 REASON = "Zuständig ist die Staatsanwaltschaft Aachen, nicht die Polizei."
 LIMBURG = "nl-pol-limburg"
-
-
-async def euregate(gateway: RunningGateway, token: str, *args: str) -> tuple[int, str, str]:
-    env = {**os.environ, "EUREGATE_TOKEN": token}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "gateway", "review", *args,
-        "--url", gateway.staff_url, "--data-dir", str(gateway.layout.root),
-        cwd=REPO, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, err = await process.communicate()
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
 
 
 async def waiting_for_aachen(
