@@ -99,7 +99,7 @@ async def reject(gateway: RunningGateway, token: str, signal_id: str, recipient:
             for i in await desk.queue()
             if i["signal_id"] == signal_id and i["recipient"] == recipient
         ]
-        await desk.reject(item["id"], "Geen grondslag voor deze ontvanger")
+        await desk.reject(item["id"], "Geen grondslag voor deze ontvanger", "not_lawful_to_share")
 
 
 async def release(gateway: RunningGateway, token: str, signal_id: str) -> None:

@@ -56,7 +56,7 @@ async def test_a_rejection_reason_is_nowhere_in_the_database_and_the_desk_reads_
     item_id = await waiting_item(gateway, belgian, example)
 
     async with gateway.staff_client(belgian) as desk:
-        rejected = await desk.reject(item_id, REASON)
+        rejected = await desk.reject(item_id, REASON, "purpose_mismatch")
     assert rejected["state"] == "rejected"
 
     assert_nowhere_on_disk(gateway.layout)
@@ -95,8 +95,8 @@ async def test_a_reason_moved_to_another_item_does_not_open(
     second_signal = await post(gateway, "nl-pol-limburg", document)
     async with gateway.staff_client(belgian) as desk:
         (second,) = [i["id"] for i in await desk.queue() if i["signal_id"] == second_signal]
-        await desk.reject(first, REASON)
-        await desk.reject(second, "Geen bezwaar; dubbel bericht")
+        await desk.reject(first, REASON, "purpose_mismatch")
+        await desk.reject(second, "Geen bezwaar; dubbel bericht", "duplicate")
     with sqlite3.connect(gateway.layout.database) as conn:
         conn.execute(
             "UPDATE review_items SET rejection_sealed = "

@@ -211,7 +211,9 @@ async def test_every_kind_of_sealed_value_is_rewrapped_and_still_opens_where_it_
         await release_as_written(
             officer, first["id"], {"/summary": "Déchets de drogues, Lage Kanaaldijk"}
         )
-        await officer.reject(second["id"], "Doublon d'un signalement de la semaine dernière")
+        await officer.reject(
+            second["id"], "Doublon d'un signalement de la semaine dernière", "duplicate"
+        )
 
     before = load_master_key(gateway.layout)
     rotated = await rotate_master_key(gateway.layout, gateway.store, actor=refs.admin("t"), batch=1)

@@ -110,12 +110,32 @@ async def test_a_signal_followed_from_the_desk_to_the_acknowledgement(
 
     async with gateway.staff_client(german) as officer:
         (item,) = await officer.queue()
-        await officer.reject(item["id"], REASON)
+        await officer.reject(item["id"], REASON, "purpose_mismatch")
     final = await status_of(gateway, signal_id)
     rejected = copy_of(final, "de-pol-aachen")
     assert rejected["state"] == "rejected"
     assert rejected["review"]["state"] == "rejected"
+    assert rejected["review"]["rejection_category"] == {
+        "code": "purpose_mismatch",
+        "label": "the purpose does not match the recipient's tasks",
+    }
     assert "copy" not in rejected
+
+    async def limburg_in_dutch() -> Any:
+        """As ``euregate status --as`` asks: in the partner's language, Limburg's Dutch."""
+        async with gateway.client(LIMBURG, language="nl") as limburg:
+            return await limburg.signal_status(signal_id)
+
+    in_dutch = copy_of(await limburg_in_dutch(), "de-pol-aachen")
+    async with gateway.client(LIMBURG, language="nl") as limburg:
+        (listed,) = [
+            s for s in (await limburg.list_signals())["signals"] if s["signal_id"] == signal_id
+        ]
+    assert in_dutch["review"]["rejection_category"] == {
+        "code": "purpose_mismatch",
+        "label": "het doel past niet bij de taken van de ontvanger",
+    }
+    assert copy_of(listed, "de-pol-aachen") == in_dutch
     whole = json.dumps(final)
     for staff_only in (REASON, "m.dubois", "k.schmidt"):
         assert staff_only not in whole
@@ -124,7 +144,7 @@ async def test_a_signal_followed_from_the_desk_to_the_acknowledgement(
         gateway.url, gateway.layout, signal_id, "--as", LIMBURG, "--json"
     )
     assert code == 0
-    assert json.loads(out)["recipients"] == final["recipients"]
+    assert json.loads(out)["recipients"] == (await limburg_in_dutch())["recipients"]
 
     code, out, _ = await euregate_status(
         gateway.url, gateway.layout, signal_id, "--as", LIMBURG, "--lang", "fr"
@@ -136,6 +156,7 @@ async def test_a_signal_followed_from_the_desk_to_the_acknowledgement(
     assert "relevé 1 fois, dernière fois le " in out
     assert "de-pol-aachen: rejeté" in out
     assert "rejeté par le bureau de liaison DE, le " in out
+    assert " : la finalité ne correspond pas aux missions du destinataire" in out
     assert " CET" in out or " CEST" in out, "times in Europe/Brussels, the zone named"
     assert REASON not in out
 

@@ -191,9 +191,11 @@ async def test_a_rejection_needs_a_reason(
     item = await item_for(gateway, token, dutch_signal, "de-pol-aachen")
     async with gateway.staff_client(token) as desk:
         with pytest.raises(Problem) as refused:
-            await desk.reject(item["id"], "   ")
+            await desk.reject(item["id"], "   ", "other")
         assert refused.value.status == 422
-        rejected = await desk.reject(item["id"], "Zuständig ist die Staatsanwaltschaft Aachen.")
+        rejected = await desk.reject(
+            item["id"], "Zuständig ist die Staatsanwaltschaft Aachen.", "purpose_mismatch"
+        )
     assert rejected["state"] == "rejected"
     kinds = [e.kind for e in await gateway.store.audit_entries()]
     assert "review.rejected" in kinds

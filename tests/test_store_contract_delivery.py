@@ -109,10 +109,10 @@ async def test_what_waits_is_listed_most_pressing_first_for_the_desks_asked(
 ) -> None:
     await with_review(registry, 1, waiting_for(LIEGE, 1, urgency="routine"))
     store_clock.set(START + timedelta(minutes=1))
-    await with_review(registry, 2, waiting_for(LIEGE, 2, urgency="immediate"))
-    await with_review(registry, 3, waiting_for(LIEGE, 3, urgency="urgent"))
+    await with_review(registry, 2, waiting_for(LIEGE, 2, urgency="immediate"), received=1)
+    await with_review(registry, 3, waiting_for(LIEGE, 3, urgency="urgent"), received=1)
     german = replace(waiting_for(AACHEN, 4), country="DE")
-    await with_review(registry, 4, german)
+    await with_review(registry, 4, german, received=1)
 
     belgian = await registry.pending_reviews(countries=("BE",))
     everyone = await registry.pending_reviews(countries=None)
@@ -212,7 +212,7 @@ async def test_copies_due_are_listed_oldest_first_and_a_postponed_one_waits(
     first = new_signal(1, LIEGE)
     await registry.accept_signal(first, accepted(first))
     store_clock.set(START + timedelta(seconds=1))
-    second = new_signal(2, LIEGE, AACHEN)
+    second = replace(new_signal(2, LIEGE, AACHEN), received_at=START + timedelta(seconds=1))
     await registry.accept_signal(second, accepted(second))
 
     due = await registry.pending_copies(due=START + timedelta(seconds=1))

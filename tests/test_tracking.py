@@ -12,7 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.decide.decision import Verdict
+from gateway.decide.review import REJECTION_LABELS, RejectionCategory
 from gateway.flow.tracking import CopyState, copy_status, request_status
+from gateway.infra.i18n import LANGUAGES, translate
 from gateway.store import (
     CopyReview,
     CopyTrack,
@@ -37,6 +39,7 @@ reviews = st.builds(
     state=st.sampled_from(ReviewState),
     since=moments,
     decided_at=maybe,
+    rejection_category=st.none() | st.sampled_from([str(c) for c in RejectionCategory]),
 )
 versions = st.builds(
     VersionTrack,
@@ -64,7 +67,7 @@ copies = st.builds(
 
 @given(copies)
 def test_a_denied_recipient_shows_its_verdict_and_rules_only(copy: CopyTrack) -> None:
-    shown = copy_status(copy).as_json()
+    shown = copy_status(copy).as_json("en")
     if copy.verdict is Verdict.DENY:
         assert shown == {
             "partner": copy.recipient_id,
@@ -74,6 +77,19 @@ def test_a_denied_recipient_shows_its_verdict_and_rules_only(copy: CopyTrack) ->
         }
     else:
         assert shown["state"] != "denied"
+
+
+@given(copies, st.sampled_from(LANGUAGES))
+def test_a_rejection_is_shown_by_its_category_in_the_callers_language(
+    copy: CopyTrack, language: str
+) -> None:
+    shown = copy_status(copy).as_json(language)
+    category = None if copy.review is None else copy.review.rejection_category
+    if copy.verdict is Verdict.DENY or category is None:
+        assert "rejection_category" not in shown.get("review", {})
+        return
+    label = translate(REJECTION_LABELS[RejectionCategory(category)], language)
+    assert shown["review"]["rejection_category"] == {"code": category, "label": label}
 
 
 @given(copies)

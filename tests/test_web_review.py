@@ -130,8 +130,10 @@ def test_a_refused_form_comes_back_with_the_officers_text_and_the_problem_beside
     expect(description.locator("textarea")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("fieldset[data-pointer='/summary'] textarea")).to_have_value(FRENCH_SUMMARY)
 
+    page.select_option("#category", "purpose_mismatch")
     page.get_by_role("button", name="Reject the message for be-pol-liege").click()
     expect(page.locator("form.reject").get_by_role("alert")).to_contain_text("Give a reason")
+    expect(page.locator("#category")).to_have_value("purpose_mismatch")
     page.fill("#reason", "Wrong recipient: this concerns the Maastricht area only.")
     page.get_by_role("button", name="Reject the message for be-pol-liege").click()
     expect(page.get_by_role("status")).to_have_text(f"Rejected {dutch_signal} for be-pol-liege.")

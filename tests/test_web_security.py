@@ -113,7 +113,9 @@ def test_a_form_post_without_the_sessions_csrf_secret_is_refused(
     assert "This form has expired" in forged.text
     assert state_of(web_gateway, waiting_item) == "pending"
     genuine = post_form(
-        page, f"/review/{waiting_item}/reject", {"reason": "genuine", "csrf": csrf_of(page)}
+        page,
+        f"/review/{waiting_item}/reject",
+        {"reason": "genuine", "category": "other", "csrf": csrf_of(page)},
     )
     assert genuine.status == 303
     assert state_of(web_gateway, waiting_item) == "rejected"

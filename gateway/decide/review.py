@@ -1,4 +1,5 @@
-"""Review: which recipients' copies wait for a liaison officer, and why.
+"""Review: which recipients' copies wait for a liaison officer, and why; and the closed list
+of why an officer may reject one, which the sender sees (never the officer's words).
 
 A copy waits when its free text reaches the recipient in a language the recipient did not
 list (a machine or memory translation a person should check), when the rules hold the free
@@ -30,6 +31,28 @@ REASON_LABELS = {
     ReviewReason.LANGUAGE: N_("free text in a language the recipient did not list"),
     ReviewReason.HELD: N_("free text held by the sharing rules"),
     ReviewReason.RULE: N_("the sharing rules ask for review"),
+}
+
+
+class RejectionCategory(StrEnum):
+    """Why a liaison officer rejected a copy, as its sender is told: one of a closed list,
+    chosen by the officer beside the reason in words that only the desk reads."""
+
+    NOT_LAWFUL_TO_SHARE = "not_lawful_to_share"
+    PURPOSE_MISMATCH = "purpose_mismatch"
+    INSUFFICIENT_RELIABILITY = "insufficient_reliability"
+    TRANSLATION_IMPOSSIBLE = "translation_impossible"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
+
+
+REJECTION_LABELS = {
+    RejectionCategory.NOT_LAWFUL_TO_SHARE: N_("no legal basis to share it with this recipient"),
+    RejectionCategory.PURPOSE_MISMATCH: N_("the purpose does not match the recipient's tasks"),
+    RejectionCategory.INSUFFICIENT_RELIABILITY: N_("the information is not reliable enough"),
+    RejectionCategory.TRANSLATION_IMPOSSIBLE: N_("the text cannot be translated faithfully"),
+    RejectionCategory.DUPLICATE: N_("the recipient already has this information"),
+    RejectionCategory.OTHER: N_("another reason"),
 }
 
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from gateway.decide.decision import DataClass, Outcome, Verdict
+from gateway.decide.review import RejectionCategory as RejectionCategoryCode
 from gateway.decide.review import ReviewReason as ReviewReasonCode
 from gateway.flow.tracking import CopyState
 from gateway.store import ReviewState, SignalState
@@ -44,6 +45,17 @@ class ApiModel(BaseModel):
 # --- signals, receipts and explanations -----------------------------------------------------
 
 
+class RejectionCategoryShown(ApiModel):
+    """Why a liaison desk rejected a copy: a code of a closed list, and its label in the
+    caller's language (the officer's own words are never shown to the sender)."""
+
+    code: RejectionCategoryCode = Field(
+        description="not_lawful_to_share, purpose_mismatch, insufficient_reliability, "
+        "translation_impossible, duplicate or other."
+    )
+    label: str
+
+
 class CopyReviewStatus(ApiModel):
     """The copy's stay at a liaison desk: which country's desk, why (reason codes), since
     when, and when that desk released or rejected it (never by whom, nor why in words)."""
@@ -56,6 +68,9 @@ class CopyReviewStatus(ApiModel):
     state: ReviewState
     since: Timestamp
     decided_at: Timestamp | Omitted = None
+    rejection_category: RejectionCategoryShown | Omitted = Field(
+        default=None, description="Why the desk rejected the copy, when it did."
+    )
 
 
 class CopyVersion(ApiModel):
@@ -350,6 +365,7 @@ class ReviewItem(ApiModel):
     created_at: Timestamp
     decided_at: Timestamp | Omitted = None
     officer: str | Omitted = None
+    rejection_category: RejectionCategoryShown | Omitted = None
 
 
 class ReviewQueue(ApiModel):
@@ -432,7 +448,10 @@ class UntranslatedField(ApiModel):
 
 
 class Reject(ApiModel):
-    reason: str
+    reason: str = Field(description="Why, in words that only the liaison desks read.")
+    category: RejectionCategoryCode = Field(
+        description="The reason's category, shown to the sender."
+    )
 
 
 class MemoryEntry(ApiModel):

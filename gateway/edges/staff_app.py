@@ -16,6 +16,7 @@ from aiohttp import web
 
 from gateway.contract import json_pointer
 from gateway.contract.validate import parse_json
+from gateway.decide.review import RejectionCategory
 from gateway.edges.etranslation_callbacks import is_callback
 from gateway.edges.http import (
     ACTOR,
@@ -140,12 +141,19 @@ def _pointers(body: Mapping[str, Any], member: str) -> list[str]:
     return given
 
 
+REJECT_MEMBERS = ("reason", "category")
+
+
 async def post_reject(request: web.Request) -> web.Response:
-    body = await object_body(request, members=("reason",))
-    reason = body.get("reason")
+    body = await object_body(request, members=REJECT_MEMBERS)
+    reason, category = body.get("reason"), body.get("category")
     if not isinstance(reason, str):
-        raise BodyShapeInvalid(members="reason", pointer="/reason")
-    item = await request.app[DESK].reject(request[ACCOUNT], request.match_info["item_id"], reason)
+        raise BodyShapeInvalid(members=", ".join(REJECT_MEMBERS), pointer="/reason")
+    if not isinstance(category, str) or category not in set(RejectionCategory):
+        raise BodyShapeInvalid(members=", ".join(REJECT_MEMBERS), pointer="/category")
+    item = await request.app[DESK].reject(
+        request[ACCOUNT], request.match_info["item_id"], reason, RejectionCategory(category)
+    )
     return json_response(item_json(item, request[LANGUAGE]))
 
 

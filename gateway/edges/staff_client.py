@@ -68,8 +68,13 @@ class StaffClient(AuditLogReader):
             },
         )
 
-    async def reject(self, item_id: str, reason: str) -> dict[str, Any]:
-        return await self._post(f"/v1/review/{quote(item_id, safe='')}/reject", {"reason": reason})
+    async def reject(self, item_id: str, reason: str, category: str) -> dict[str, Any]:
+        """Reject the copy: ``category`` (a rejection category's code) is shown to its sender,
+        ``reason`` only to the desks' officers."""
+        return await self._post(
+            f"/v1/review/{quote(item_id, safe='')}/reject",
+            {"reason": reason, "category": category},
+        )
 
     async def memory(self) -> list[dict[str, Any]]:
         """What the officers of the token's desk taught the translation memory."""

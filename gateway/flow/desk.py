@@ -19,9 +19,9 @@ import uuid6
 
 from gateway.contract.partners import Partner
 from gateway.decide.decision import Decision
-from gateway.decide.review import REASON_LABELS, ReviewReason
+from gateway.decide.review import REASON_LABELS, RejectionCategory, ReviewReason
 from gateway.flow.prepare import CopyUnavailable, Preparer, Released, free_texts
-from gateway.flow.rejection import open_reason, seal_reason
+from gateway.flow.rejection import open_reason, rejection_category_json, seal_reason
 from gateway.flow.release_choices import (
     FieldChoice,
     ReleaseChoices,
@@ -104,6 +104,11 @@ def item_json(item: ReviewItem, language: str) -> dict[str, object]:
         "created_at": timestamp(item.created_at),
         **({"decided_at": timestamp(item.decided_at)} if item.decided_at else {}),
         **({"officer": item.officer_id} if item.officer_id else {}),
+        **(
+            {"rejection_category": rejection_category_json(item.rejection_category, language)}
+            if item.rejection_category
+            else {}
+        ),
     }
 
 
@@ -207,7 +212,15 @@ class ReviewDesk:
         self._on_released()
         return decided
 
-    async def reject(self, account: StaffAccount, item_id: str, reason: str) -> ReviewItem:
+    async def reject(
+        self,
+        account: StaffAccount,
+        item_id: str,
+        reason: str,
+        category: RejectionCategory,
+    ) -> ReviewItem:
+        """Stop the copy for ``category``, which its sender is shown, and ``reason``, the
+        officer's words, which only the desk reads."""
         item = await self._item(account, item_id, Permission.REVIEW_REJECT)
         _check_pending(item)
         reason = reason.strip()
@@ -217,12 +230,14 @@ class ReviewDesk:
             ReviewState.REJECTED,
             account.id,
             rejection_sealed=seal_reason(self._master_key, item.id, reason),
+            rejection_category=str(category),
         )
         event = events.ReviewRejected(
             by=refs.staff(account.id),
             about=refs.signal(item.signal_id),
             item=item.id,
             recipient=item.recipient_id,
+            category=str(category),
         )
         return await self._decide(item, outcome, event)
 

@@ -35,7 +35,7 @@ from gateway.flow.backlog import SealingBacklog
 from gateway.flow.fair_pool import FairPool
 from gateway.flow.intake_watch import NO_RECIPIENT, IntakeObserver, Outcome, Stage, Unwatched
 from gateway.flow.subjects import SUBJECT_SECRET, subject_keys
-from gateway.flow.tracking import SenderView
+from gateway.flow.tracking import SenderView, accepted_track, sender_view
 from gateway.infra.audit import events, refs, timestamp
 from gateway.infra.clock import Clock
 from gateway.infra.errors import ClientError, FieldIssue, SealingBehind, SignalInvalid
@@ -83,7 +83,7 @@ class Receipt:
                 for d in stored.decisions
             ]
             if self.view is None
-            else [copy.as_json() for copy in self.view.copies],
+            else [copy.as_json(language) for copy in self.view.copies],
             "audit": {
                 "seq": stored.audit_seq,
                 "hash": stored.audit_hash,
@@ -267,7 +267,7 @@ class Intake:
         ``registry`` is every partner as read when the caller was admitted.
         """
         try:
-            accepted = await self._accept(sender, body, registry)
+            accepted, record = await self._accept(sender, body, registry)
         except ClientError as error:
             self._observer.counted(Outcome.REFUSED, sender.country, NO_RECIPIENT)
             await self.refused(sender, error)
@@ -275,10 +275,12 @@ class Intake:
         except SealingBehind:
             self._observer.counted(Outcome.REFUSED, sender.country, NO_RECIPIENT)
             raise  # counted, not audited: the refusal must cost less than the write it saves
-        if not accepted.replayed:
-            self._on_accepted()
         self._count(sender, accepted, registry)
-        return Receipt(accepted.signal, replayed=accepted.replayed)
+        if accepted.replayed:
+            return Receipt(accepted.signal, replayed=True)
+        self._on_accepted()
+        view = sender_view(accepted_track(record), self._clock.now())
+        return Receipt(accepted.signal, replayed=False, view=view)
 
     def _count(self, sender: Partner, accepted: Accepted, registry: Sequence[Partner]) -> None:
         countries = {partner.id: partner.country for partner in registry}
@@ -329,7 +331,10 @@ class Intake:
         finally:
             self._observer.timed(stage, time.perf_counter() - started)
 
-    async def _accept(self, sender: Partner, body: bytes, registry: Sequence[Partner]) -> Accepted:
+    async def _accept(
+        self, sender: Partner, body: bytes, registry: Sequence[Partner]
+    ) -> tuple[Accepted, NewSignal]:
+        """The signal kept (or found kept: a replay), and the record intake made of it."""
         received = self._clock.now()
         checked = await self._check(sender, body, registry, received)
         canonical, digest = checked.examined.canonical, checked.examined.digest
@@ -380,7 +385,7 @@ class Intake:
                 for d in checked.decisions
             ),
         )
-        return await self._store.accept_signal(record, event)
+        return await self._store.accept_signal(record, event), record
 
     async def explain(
         self, sender: Partner, body: bytes, registry: Sequence[Partner]

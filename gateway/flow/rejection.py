@@ -1,13 +1,17 @@
-"""Why a liaison officer rejected a copy: kept sealed like the signal it is about.
+"""Why a liaison officer rejected a copy: in words kept sealed like the signal it is about, and
+by category, shown to the sender.
 
 A reason is free text an officer writes about police information ("names a minor witness"),
 so it is sealed under the master key (AES-256-GCM, :mod:`gateway.infra.vault`) and bound to its
 review item: a sealed reason moved to another row does not open. It is opened only to show
-it to the desk's officers beside the rejected copy.
+it to the desk's officers beside the rejected copy. Its category, from a closed list
+(:class:`~gateway.decide.review.RejectionCategory`), is all the sender learns of why.
 """
 
 from __future__ import annotations
 
+from gateway.decide.review import REJECTION_LABELS, RejectionCategory
+from gateway.infra.i18n import translate
 from gateway.infra.vault import MasterKey, SealedBlob
 
 
@@ -22,3 +26,9 @@ def open_reason(master_key: MasterKey, item_id: str, sealed: bytes) -> str:
 
 def reason_context(item_id: str) -> bytes:
     return f"review:{item_id}:rejection".encode()
+
+
+def rejection_category_json(code: str, language: str) -> dict[str, str]:
+    """A rejection's category as its code and its label in ``language``."""
+    label = REJECTION_LABELS[RejectionCategory(code)]
+    return {"code": code, "label": translate(label, language)}

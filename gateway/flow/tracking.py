@@ -3,9 +3,10 @@ its copy with the times it got there, and whether a request's deadline has passe
 
 The sender sees what its receipt showed already (each recipient's verdict and the ids of the
 rules that decided it) and, for the copies that go out, their way: waiting at a country's
-liaison desk (since when, and why, by reason code), released or rejected by that desk (when;
-never which officer, nor what an officer wrote), sealed, fetched, acknowledged, pushed. A
-denied recipient is shown as denied and nothing more: there is no copy to follow.
+liaison desk (since when, and why, by reason code), released or rejected by that desk (when,
+and a rejection's category; never which officer, nor what an officer wrote), sealed, fetched,
+acknowledged, pushed. A denied recipient is shown as denied and nothing more: there is no
+copy to follow.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from typing import Any
 
 from gateway.decide.decision import Verdict
 from gateway.flow import deadlines
+from gateway.flow.rejection import rejection_category_json
 from gateway.infra.audit import timestamp
 from gateway.infra.i18n import N_
 from gateway.store import (
     CopyReview,
     CopyTrack,
     DeliveryState,
+    NewSignal,
     RequestState,
     RequestTrack,
     ReviewState,
@@ -74,7 +77,7 @@ class CopyStatus:
         """The copy went out before an officer's review (an ``immediate`` signal)."""
         return self.latest is not None and self.latest.review is CopyReview.PENDING
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, language: str) -> dict[str, Any]:
         shown: dict[str, Any] = {
             "partner": self.recipient_id,
             "verdict": str(self.verdict),
@@ -84,7 +87,7 @@ class CopyStatus:
         if self.state is CopyState.DENIED:
             return shown
         if self.review is not None:
-            shown["review"] = _review_json(self.review)
+            shown["review"] = _review_json(self.review, language)
         if self.latest is not None:
             shown["copy"] = _version_json(self.latest, unreviewed=self.unreviewed)
         return shown
@@ -119,8 +122,8 @@ class SenderView:
     copies: tuple[CopyStatus, ...]
     request: RequestStatus | None
 
-    def as_json(self) -> dict[str, Any]:
-        shown: dict[str, Any] = {"recipients": [copy.as_json() for copy in self.copies]}
+    def as_json(self, language: str) -> dict[str, Any]:
+        shown: dict[str, Any] = {"recipients": [copy.as_json(language) for copy in self.copies]}
         if self.request is not None:
             shown["request"] = self.request.as_json()
         return shown
@@ -131,6 +134,58 @@ def sender_view(track: SignalTrack, now: datetime) -> SenderView:
         track.signal_id,
         tuple(copy_status(copy) for copy in track.copies),
         None if track.request is None else request_status(track.request, now),
+    )
+
+
+def accepted_track(signal: NewSignal) -> SignalTrack:
+    """What the store tracks of ``signal`` the moment it is kept, from what intake decided:
+    each recipient's decision, its copy waiting at a desk since the receipt, and its first
+    version queued then; what :meth:`~gateway.store.TrackingStore.signal_tracks` reads back
+    in the same transaction, without reading it."""
+    reviews = {item.recipient_id: item for item in signal.reviews}
+    copies = {copy.recipient_id: copy for copy in signal.copies}
+    received = signal.received_at
+    tracks = []
+    for decision in signal.decisions:
+        item = reviews.get(decision.recipient_id)
+        copy = copies.get(decision.recipient_id)
+        review = (
+            None
+            if item is None
+            else ReviewTrack(item.country, item.reasons, ReviewState.PENDING, received, None)
+        )
+        versions = () if copy is None else (_queued(copy.review, received),)
+        tracks.append(
+            CopyTrack(
+                signal.id,
+                decision.recipient_id,
+                decision.verdict,
+                decision.rule_ids,
+                review,
+                versions,
+            )
+        )
+    request = (
+        None
+        if signal.request is None
+        else RequestTrack(signal.request.kind, signal.request.deadline, None)
+    )
+    return SignalTrack(signal.id, tuple(tracks), request)
+
+
+def _queued(review: CopyReview, at: datetime) -> VersionTrack:
+    """A copy's first version, queued ``at`` and not sealed yet."""
+    return VersionTrack(
+        version=1,
+        review=review,
+        queued_at=at,
+        sealed_at=None,
+        withdrawn=False,
+        fetch_count=0,
+        last_fetched_at=None,
+        acked_at=None,
+        push=None,
+        pushed_at=None,
     )
 
 
@@ -177,7 +232,7 @@ def request_status(request: RequestTrack, now: datetime) -> RequestStatus:
     return RequestStatus(request, RequestState.OPEN, None)
 
 
-def _review_json(review: ReviewTrack) -> dict[str, Any]:
+def _review_json(review: ReviewTrack, language: str) -> dict[str, Any]:
     shown: dict[str, Any] = {
         "desk": review.desk,
         "reasons": list(review.reasons),
@@ -186,6 +241,8 @@ def _review_json(review: ReviewTrack) -> dict[str, Any]:
     }
     if review.decided_at is not None:
         shown["decided_at"] = timestamp(review.decided_at)
+    if review.rejection_category is not None:
+        shown["rejection_category"] = rejection_category_json(review.rejection_category, language)
     return shown
 
 

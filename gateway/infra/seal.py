@@ -37,11 +37,13 @@ from euregate_client.keys import (
     SIGNING_ALGORITHM,
     RecipientPrivateKey,
     Suite,
+    XWING_SEED_SIZE,
     generate_key_pair,
     key_id,
     load_private_key,
     read_public_key,
     signing_key_id,
+    xwing_key_pair,
 )
 
 from gateway.infra.audit import timestamp
@@ -51,6 +53,7 @@ __all__ = [
     "MAX_PLAINTEXT",
     "PADDING_BLOCK",
     "SIGNING_ALGORITHM",
+    "XWING_SEED_SIZE",
     "Encoding",
     "Envelope",
     "EnvelopeHeader",
@@ -75,6 +78,7 @@ __all__ = [
     "signing_key_id",
     "unb64url",
     "verify_signature",
+    "xwing_key_pair",
 ]
 
 

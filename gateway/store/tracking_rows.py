@@ -26,7 +26,7 @@ TRACK_COLUMNS: Final = (
     "r.country, r.reasons, r.state, r.created_at, r.decided_at, "
     "c.version, c.review, c.state, c.created_at, c.sealed_at, "
     "e.fetch_count, e.last_fetched_at, e.acked_at, dl.state, dl.delivered_at, "
-    "q.deadline_kind, q.deadline, q.answered_at"
+    "q.deadline_kind, q.deadline, q.answered_at, r.rejection_category"
 )
 TRACK_JOINS: Final = (
     "FROM decisions d "
@@ -61,7 +61,12 @@ def signal_tracks(
                 None
                 if row[4] is None
                 else ReviewTrack(
-                    row[4], tuple(listed(row[5])), ReviewState(row[6]), moment(row[7]), at(row[8])
+                    row[4],
+                    tuple(listed(row[5])),
+                    ReviewState(row[6]),
+                    moment(row[7]),
+                    at(row[8]),
+                    row[22],
                 )
             )
             track = CopyTrack(

@@ -7,12 +7,13 @@ to be told the id the gateway seals its envelopes to. The formats are in ``docs/
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
 
 from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hpke, serialization
+from cryptography.hazmat.primitives import hashes, hpke, serialization
 from cryptography.hazmat.primitives.asymmetric import mlkem, x25519
 
 SIGNING_ALGORITHM: Final = "Ed25519"
@@ -135,17 +136,41 @@ def load_private_key(data: bytes) -> RecipientPrivateKey:
 
 
 def generate_key_pair(suite: Suite = Suite.X25519) -> tuple[bytes, bytes]:
-    """A fresh key pair as (private PEM, public PEM), in the formats the loaders read."""
+    """A fresh key pair as (private PEM, public PEM), in the formats the loaders read; a
+    hybrid one from a fresh X-Wing seed (:func:`xwing_key_pair`)."""
+    if suite is Suite.MLKEM768_X25519:
+        return xwing_key_pair(os.urandom(XWING_SEED_SIZE))
+    return _pem_pair((), x25519.X25519PrivateKey.generate())
+
+
+XWING_SEED_SIZE: Final = 32
+"""An X-Wing private key as draft-connolly-cfrg-xwing-kem defines it: a 32-byte seed."""
+
+
+def xwing_key_pair(seed: bytes) -> tuple[bytes, bytes]:
+    """The MLKEM768_X25519 key pair of an X-Wing seed as (private PEM, public PEM): the seed
+    expanded with SHAKE256 to 96 bytes, the first 64 the ML-KEM-768 seed ``d || z`` (FIPS 203),
+    the last 32 the X25519 private key, as X-Wing expands its decapsulation key."""
+    if len(seed) != XWING_SEED_SIZE:
+        raise ValueError(f"an X-Wing seed is {XWING_SEED_SIZE} bytes, not {len(seed)}")
+    shake = hashes.Hash(hashes.SHAKE256(digest_size=96))
+    shake.update(seed)
+    expanded = shake.finalize()
+    quantum = mlkem.MLKEM768PrivateKey.from_seed_bytes(expanded[:64])
+    classical = x25519.X25519PrivateKey.from_private_bytes(expanded[64:])
+    return _pem_pair((quantum,), classical)
+
+
+def _pem_pair(
+    quantum: tuple[mlkem.MLKEM768PrivateKey, ...], classical: x25519.X25519PrivateKey
+) -> tuple[bytes, bytes]:
+    """(private PEM, public PEM): PKCS#8 and SubjectPublicKeyInfo blocks, ML-KEM-768 first."""
     pkcs8 = serialization.PrivateFormat.PKCS8
     spki = serialization.PublicFormat.SubjectPublicKeyInfo
     pem, none = serialization.Encoding.PEM, serialization.NoEncryption()
-    classical = x25519.X25519PrivateKey.generate()
-    private = classical.private_bytes(pem, pkcs8, none)
-    public = classical.public_key().public_bytes(pem, spki)
-    if suite is Suite.MLKEM768_X25519:
-        quantum = mlkem.MLKEM768PrivateKey.generate()
-        private = quantum.private_bytes(pem, pkcs8, none) + private
-        public = quantum.public_key().public_bytes(pem, spki) + public
+    keys: tuple[mlkem.MLKEM768PrivateKey | x25519.X25519PrivateKey, ...] = (*quantum, classical)
+    private = b"".join(key.private_bytes(pem, pkcs8, none) for key in keys)
+    public = b"".join(key.public_key().public_bytes(pem, spki) for key in keys)
     return private, public
 
 

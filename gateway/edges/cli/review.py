@@ -17,6 +17,7 @@ from typing import Any, Final, TypeVar
 
 from euregate_client import ClientFailure, Problem, Unreachable
 
+from gateway.decide.review import RejectionCategory
 from gateway.edges.cli.common import (
     Handler,
     Subparsers,
@@ -97,7 +98,17 @@ def register(commands: Subparsers) -> None:
 
     reject = _action(actions, "reject", N_("reject a message, with a reason"), run_reject)
     reject.add_argument("item_id", metavar="ID")
-    reject.add_argument("--reason", required=True, help=N_("why the message may not go out"))
+    reject.add_argument(
+        "--reason",
+        required=True,
+        help=N_("why the message may not go out, in words only the liaison desks read"),
+    )
+    reject.add_argument(
+        "--reason-category",
+        required=True,
+        choices=[str(category) for category in RejectionCategory],
+        help=N_("the reason's category, which the sender is shown"),
+    )
 
     memory = actions.add_parser("memory", help=N_("your desk's translation memory"))
     memory_actions = memory.add_subparsers(dest="memory_command", required=True, metavar="ACTION")
@@ -213,9 +224,10 @@ async def run_show(args: argparse.Namespace) -> int:
         print(
             "\n"
             + translate(
-                N_("Rejected by {officer}: {reason}"),
+                N_("Rejected by {officer} ({category}): {reason}"),
                 language,
                 officer=case.get("officer", "?"),
+                category=case.get("rejection_category", {}).get("label", "?"),
                 reason=rejection["reason"],
             )
         )
@@ -252,7 +264,9 @@ async def run_release(args: argparse.Namespace) -> int:
 
 
 async def run_reject(args: argparse.Namespace) -> int:
-    answered = await _call(args, lambda desk: desk.reject(args.item_id, args.reason))
+    answered = await _call(
+        args, lambda desk: desk.reject(args.item_id, args.reason, args.reason_category)
+    )
     if answered is None:
         return 1
     item, language = answered

@@ -2,7 +2,8 @@
 
 Asks the gateway as ``--as PARTNER`` (``GET /v1/signals/{id}``) and shows each copy: the
 verdict and rules, its stay at a liaison desk (since when and why; released or rejected by
-which country's desk, never by which officer), and when it was sealed, fetched, acknowledged
+which country's desk, a rejection with its category, never by which officer nor in the
+officer's words), and when it was sealed, fetched, acknowledged
 or pushed; a request's deadline, and how long overdue. Times are in the user's time zone.
 """
 
@@ -18,7 +19,7 @@ from zoneinfo import ZoneInfo
 from euregate_client import Problem
 
 from gateway.decide.decision import LABELS, Verdict
-from gateway.decide.review import REASON_LABELS, ReviewReason
+from gateway.decide.review import REASON_LABELS, REJECTION_LABELS, RejectionCategory, ReviewReason
 from gateway.edges.cli.common import Subparsers, add_data_dir, output_language
 from gateway.edges.cli.partner_side import add_connection, partner_client
 from gateway.edges.cli.times import add_time_zone, shown_text
@@ -30,7 +31,7 @@ HEADING: Final = N_("Signal {id} (your ref {reference}), received {received}")
 RULES: Final = N_("rules {rules}")
 WAITING_AT: Final = N_("waiting at the {desk} liaison desk since {since}: {reasons}")
 RELEASED_BY: Final = N_("released by the {desk} liaison desk, {at}")
-REJECTED_BY: Final = N_("rejected by the {desk} liaison desk, {at}")
+REJECTED_BY: Final = N_("rejected by the {desk} liaison desk, {at}: {category}")
 ERASED_WAITING: Final = N_(
     "erased under its retention terms while it waited at the {desk} liaison desk (since {since})"
 )
@@ -131,10 +132,12 @@ def _recipient_lines(entry: Mapping[str, Any], language: str, when: Shown) -> li
 
 
 def _review_line(review: Mapping[str, Any], language: str, when: Shown) -> str:
-    """Which desk has or had the copy: since when and why, or when it released or rejected it."""
+    """Which desk has or had the copy: since when and why, or when it released it, or when it
+    rejected it and in which category."""
     reasons = "; ".join(
         translate(REASON_LABELS[ReviewReason(code)], language) for code in review["reasons"]
     )
+    category = review.get("rejection_category", {}).get("code", RejectionCategory.OTHER)
     return translate(
         REVIEW_LINES[review["state"]],
         language,
@@ -142,6 +145,7 @@ def _review_line(review: Mapping[str, Any], language: str, when: Shown) -> str:
         since=when(review["since"]),
         at=when(review.get("decided_at", review["since"])),
         reasons=reasons,
+        category=translate(REJECTION_LABELS[RejectionCategory(category)], language),
     )
 
 

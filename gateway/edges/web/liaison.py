@@ -18,6 +18,7 @@ from typing import Final
 from aiohttp import web
 
 from gateway.decide.decision import LABELS as DECISION_LABELS
+from gateway.decide.review import REJECTION_LABELS, RejectionCategory
 from gateway.edges.web import present
 from gateway.edges.web.frame import (
     NavEntry,
@@ -98,12 +99,13 @@ async def _message_page(
     texts: dict[str, str] | None = None,
     choices: dict[str, str] | None = None,
     reason: str = "",
+    category: str = "",
     problems: list[Problem] | None = None,
     status: int = 200,
 ) -> web.Response:
     """The message page; after a refused form, with what the officer typed and chose, and the
-    problems (each with its field pointer or ``/reason``) summarised at the top and beside
-    their fields."""
+    problems (each with its field pointer, ``/reason`` or ``/category``) summarised at the top
+    and beside their fields."""
     web_ = context(request)
     case = await web_.desk.open(viewer.account, request.match_info["item_id"])
     language = viewer.language
@@ -125,6 +127,10 @@ async def _message_page(
         "reason": reason,
         "problems": problems or [],
         "problem_at": {p.pointer: p.text for p in problems or []},
+        "category": category,
+        "categories": [
+            (str(code), translate(label, language)) for code, label in REJECTION_LABELS.items()
+        ],
         "treatments": present.treatments(case, language),
         "rules": present.fired_rules(case.decision, language),
         "verdict": translate(DECISION_LABELS[case.decision.verdict], language),
@@ -222,15 +228,24 @@ async def release(request: web.Request, viewer: Viewer) -> web.Response:
 @require_permission(Permission.REVIEW_REJECT)
 async def reject(request: web.Request, viewer: Viewer) -> web.Response:
     form = await request.post()
-    given = form.get("reason")
+    given, chosen = form.get("reason"), form.get("category")
     reason = given if isinstance(given, str) else ""
+    category = chosen if isinstance(chosen, str) else ""
+    if category not in set(RejectionCategory):
+        problem = Problem("/category", translate(CATEGORY_NEEDED, viewer.language), "category")
+        return await _message_page(request, viewer, reason=reason, problems=[problem], status=422)
     try:
         item = await context(request).desk.reject(
-            viewer.account, request.match_info["item_id"], _plain(reason)
+            viewer.account,
+            request.match_info["item_id"],
+            _plain(reason),
+            RejectionCategory(category),
         )
     except CorrectionInvalid as error:
         problem = Problem("/reason", _problem_text(error, viewer.language), "reason")
-        return await _message_page(request, viewer, reason=reason, problems=[problem], status=422)
+        return await _message_page(
+            request, viewer, reason=reason, category=category, problems=[problem], status=422
+        )
     await flash(
         request,
         translate(
@@ -243,7 +258,8 @@ async def reject(request: web.Request, viewer: Viewer) -> web.Response:
     raise web.HTTPSeeOther(QUEUE_PATH)
 
 
-REASON_NEEDED: Final = N_("Give a reason for the sender, of at most {limit} characters.")
+REASON_NEEDED: Final = N_("Give a reason for the desk, of at most {limit} characters.")
+CATEGORY_NEEDED: Final = N_("Choose the reason category the sender will be shown.")
 TEXT_NEEDED: Final = N_("Write the text the recipient will read, of at most {limit} characters.")
 
 

@@ -257,6 +257,11 @@ class ReviewRejected(_Review):
 
     kind = EventKind.REVIEW_REJECTED
     withheld = CONTENT + "; not the reason given, which is kept sealed with the item"
+    category: str | Absent = datum(
+        "the rejection's category, from the closed list its sender is shown; absent in "
+        "entries written before there was one",
+        default=ABSENT,
+    )
 
 
 class MemoryListed(AuditEvent):

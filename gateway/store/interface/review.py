@@ -52,18 +52,20 @@ class ReviewItem:
     created_at: datetime
     decided_at: datetime | None = None
     officer_id: str | None = None
+    rejection_category: str | None = None
 
 
 @dataclass(frozen=True)
 class ReviewOutcome:
     """What an officer decided about a waiting copy: released with the final texts (and the
-    copy that then goes out), or rejected with a reason; texts and reason sealed by the
-    caller."""
+    copy that then goes out), or rejected with a reason (sealed by the caller) and its
+    category (:class:`~gateway.decide.review.RejectionCategory`), which the sender sees."""
 
     state: ReviewState
     officer_id: str
     correction: bytes | None = None
     rejection_sealed: bytes | None = None
+    rejection_category: str | None = None
     copy: NewCopy | None = None
 
 

@@ -22,13 +22,15 @@ SENT_PAGE_MAX = 200
 
 @dataclass(frozen=True)
 class ReviewTrack:
-    """A copy's stay at a liaison desk: whose desk, why, since when, and how it ended."""
+    """A copy's stay at a liaison desk: whose desk, why, since when, and how it ended (a
+    rejection with its category)."""
 
     desk: str
     reasons: tuple[str, ...]
     state: ReviewState
     since: datetime
     decided_at: datetime | None
+    rejection_category: str | None = None
 
 
 @dataclass(frozen=True)

@@ -423,3 +423,10 @@ VERSION_18: Final = (
     " placed_at timestamptz NOT NULL)",
 )
 """Version 18: retention (:func:`gateway.store.migrations.sqlite_steps.add_retention`)."""
+
+VERSION_19: Final = (
+    "ALTER TABLE review_items ADD COLUMN rejection_category text",
+    "UPDATE review_items SET rejection_category = 'other' WHERE state = 'rejected'",
+)
+"""Version 19: a rejection's category, which its sender is shown
+(:func:`gateway.store.migrations.sqlite_steps.add_rejection_categories`)."""

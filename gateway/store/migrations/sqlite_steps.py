@@ -620,3 +620,11 @@ def add_retention(db: sqlite_utils.Database) -> None:
         " placed_by TEXT NOT NULL,"
         " placed_at TEXT NOT NULL)"
     )
+
+
+def add_rejection_categories(db: sqlite_utils.Database) -> None:
+    """Version 19: why an officer rejected a copy, from a closed list its sender is shown
+    (``review_items.rejection_category``, :class:`~gateway.decide.review.RejectionCategory`).
+    A copy rejected before the list existed is ``other``."""
+    db.execute("ALTER TABLE review_items ADD COLUMN rejection_category TEXT")
+    db.execute("UPDATE review_items SET rejection_category = 'other' WHERE state = 'rejected'")

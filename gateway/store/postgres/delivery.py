@@ -30,10 +30,13 @@ from gateway.store.postgres.notices import SEALED_CHANNEL
 INBOX_LOCK: Final = "inbox"
 
 
-async def queue_copies(tx: Transaction, signal_id: str, copies: Sequence[NewCopy]) -> None:
+async def queue_copies(
+    tx: Transaction, signal_id: str, copies: Sequence[NewCopy], *, at: datetime | None = None
+) -> None:
     """Queue each copy as the next version for its recipient, inside the caller's transaction
-    (which holds what the versions depend on: the new signal, or the review item it decides)."""
-    now = tx.now()
+    (which holds what the versions depend on: the new signal, or the review item it decides),
+    as of ``at`` (a new signal's receipt) or now."""
+    now = at or tx.now()
     for copy in copies:
         await tx.conn.execute(
             "INSERT INTO copies (id, signal_id, recipient_id, version, review, review_item_id, "

@@ -6,6 +6,7 @@ decision commits: a second officer's decision, on this instance or another, find
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Final
 
 from psycopg.types.json import Jsonb
@@ -24,9 +25,10 @@ from gateway.store.postgres.delivery import queue_copies
 
 
 async def queue_for_review(
-    tx: Transaction, signal_id: str, items: tuple[NewReviewItem, ...]
+    tx: Transaction, signal_id: str, items: tuple[NewReviewItem, ...], *, at: datetime
 ) -> None:
-    """Put a signal's waiting copies in the queue, inside the transaction that keeps the signal."""
+    """Put a signal's waiting copies in the queue, inside the transaction that keeps the signal,
+    waiting since ``at`` (its receipt)."""
     if not items:
         return
     async with tx.conn.cursor() as cursor:
@@ -42,7 +44,7 @@ async def queue_for_review(
                     item.urgency,
                     Jsonb(list(item.reasons)),
                     item.release_now,
-                    tx.now(),
+                    at,
                 )
                 for item in items
             ],
@@ -52,7 +54,7 @@ async def queue_for_review(
 _URGENCY_ORDER: Final = "CASE urgency WHEN 'immediate' THEN 0 WHEN 'urgent' THEN 1 ELSE 2 END"
 _COLUMNS: Final = (
     "id, signal_id, recipient_id, country, urgency, reasons, release_now, state, created_at, "
-    "decided_at, officer_id"
+    "decided_at, officer_id, rejection_category"
 )
 
 
@@ -108,7 +110,8 @@ class PostgresReview(Database, ReviewStore):
         async def write(tx: Transaction) -> ReviewItem | None:
             cursor = await tx.conn.execute(
                 "UPDATE review_items SET state = %s, decided_at = %s, officer_id = %s, "
-                "correction = %s, rejection_sealed = %s WHERE id = %s AND state = 'pending' "
+                "correction = %s, rejection_sealed = %s, rejection_category = %s "
+                "WHERE id = %s AND state = 'pending' "
                 f"RETURNING {_COLUMNS}",
                 (
                     str(outcome.state),
@@ -116,6 +119,7 @@ class PostgresReview(Database, ReviewStore):
                     outcome.officer_id,
                     outcome.correction,
                     outcome.rejection_sealed,
+                    outcome.rejection_category,
                     item_id,
                 ),
             )
@@ -168,4 +172,5 @@ def _item(row: tuple[Any, ...]) -> ReviewItem:
         created_at=row[8],
         decided_at=row[9],
         officer_id=row[10],
+        rejection_category=row[11],
     )

@@ -83,8 +83,8 @@ class PostgresSignals(Database, SignalStore):
                 _PLACE_IN_CHAIN, lambda: (appended.entry.seq, appended.entry.hash, signal.id)
             )
             count_decisions(tx, signal.id)
-            await queue_for_review(tx, signal.id, signal.reviews)
-            await queue_copies(tx, signal.id, signal.copies)
+            await queue_for_review(tx, signal.id, signal.reviews, at=signal.received_at)
+            await queue_copies(tx, signal.id, signal.copies, at=signal.received_at)
             await track_request(tx, signal)
             await index_subjects(tx, signal.id, signal.subject_keys)
             return appended

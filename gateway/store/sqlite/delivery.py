@@ -38,9 +38,12 @@ from gateway.store.sqlite.registry import _partner
 from gateway.store.sqlite.times import moment, moment_or_none, stored_or_none
 
 
-def queue_copies(tx: Transaction, signal_id: str, copies: Sequence[NewCopy]) -> None:
-    """Queue each copy as the next version for its recipient, inside the caller's transaction."""
-    now = tx.now()
+def queue_copies(
+    tx: Transaction, signal_id: str, copies: Sequence[NewCopy], *, at: str | None = None
+) -> None:
+    """Queue each copy as the next version for its recipient, inside the caller's transaction,
+    as of ``at`` (a new signal's receipt) or now."""
+    now = at or tx.now()
     for copy in copies:
         (latest,) = tx.conn.execute(
             "SELECT coalesce(max(version), 0) FROM copies WHERE signal_id = ? AND recipient_id = ?",

@@ -24,8 +24,11 @@ from gateway.store.sqlite.delivery import queue_copies
 from gateway.store.sqlite.times import moment, moment_or_none
 
 
-def queue_for_review(tx: Transaction, signal_id: str, items: tuple[NewReviewItem, ...]) -> None:
-    """Put a signal's waiting copies in the queue, inside the transaction that keeps the signal."""
+def queue_for_review(
+    tx: Transaction, signal_id: str, items: tuple[NewReviewItem, ...], *, at: str
+) -> None:
+    """Put a signal's waiting copies in the queue, inside the transaction that keeps the signal,
+    waiting since ``at`` (its receipt)."""
     tx.conn.executemany(
         "INSERT INTO review_items (id, signal_id, recipient_id, country, urgency, reasons, "
         "release_now, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
@@ -38,7 +41,7 @@ def queue_for_review(tx: Transaction, signal_id: str, items: tuple[NewReviewItem
                 item.urgency,
                 json.dumps(list(item.reasons)),
                 int(item.release_now),
-                tx.now(),
+                at,
             )
             for item in items
         ],
@@ -48,7 +51,7 @@ def queue_for_review(tx: Transaction, signal_id: str, items: tuple[NewReviewItem
 _URGENCY_ORDER = "CASE urgency WHEN 'immediate' THEN 0 WHEN 'urgent' THEN 1 ELSE 2 END"
 _COLUMNS = (
     "id, signal_id, recipient_id, country, urgency, reasons, release_now, state, created_at, "
-    "decided_at, officer_id"
+    "decided_at, officer_id, rejection_category"
 )
 
 
@@ -126,13 +129,15 @@ class SqliteReview(Database, ReviewStore):
             now = tx.now()
             changed = tx.conn.execute(
                 "UPDATE review_items SET state = ?, decided_at = ?, officer_id = ?, "
-                "correction = ?, rejection_sealed = ? WHERE id = ? AND state = 'pending'",
+                "correction = ?, rejection_sealed = ?, rejection_category = ? "
+                "WHERE id = ? AND state = 'pending'",
                 (
                     str(outcome.state),
                     now,
                     outcome.officer_id,
                     outcome.correction,
                     outcome.rejection_sealed,
+                    outcome.rejection_category,
                     item_id,
                 ),
             ).rowcount
@@ -175,4 +180,5 @@ def _item(row: tuple[Any, ...]) -> ReviewItem:
         created_at=moment(row[8]),
         decided_at=moment_or_none(row[9]),
         officer_id=row[10],
+        rejection_category=row[11],
     )
