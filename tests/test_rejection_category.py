@@ -18,9 +18,9 @@ from typing import Any
 import markupsafe
 import pytest
 import sqlite_utils
+from euregate_client import Problem
 
 from gateway.decide.review import REJECTION_LABELS, RejectionCategory
-from gateway.edges.client import Problem
 from gateway.infra.clock import FixedClock
 from gateway.infra.config import DataDir
 from gateway.infra.i18n import LANGUAGES, translate

@@ -35,9 +35,9 @@ from euregate_client.envelope import (
 from euregate_client.keys import (
     MLKEM768_PUBLIC_SIZE,
     SIGNING_ALGORITHM,
+    XWING_SEED_SIZE,
     RecipientPrivateKey,
     Suite,
-    XWING_SEED_SIZE,
     generate_key_pair,
     key_id,
     load_private_key,
