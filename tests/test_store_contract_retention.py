@@ -253,7 +253,8 @@ async def test_one_signals_retention_shows_its_terms_inputs_its_hold_and_its_era
 
     await registry.place_hold(a_hold(signal_id), an_event(EventKind.SIGNAL_HELD))
     held = await registry.signal_retention(signal_id)
-    assert held is not None and held.hold == a_hold(signal_id)
+    assert held is not None
+    assert held.hold == a_hold(signal_id)
 
     await registry.lift_hold(signal_id, an_event(EventKind.SIGNAL_HOLD_LIFTED))
     store_clock.set(START + timedelta(days=40))

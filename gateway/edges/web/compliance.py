@@ -32,6 +32,7 @@ from gateway.edges.web.frame import (
     render_page,
     require_permission,
 )
+from gateway.edges.web.holds import retention_facts
 from gateway.edges.web.partner_names import PartnerNames
 from gateway.flow.lookup import SubjectLookup
 from gateway.infra.audit import events, refs, timestamp
@@ -253,6 +254,7 @@ async def exchange(request: web.Request, viewer: Viewer) -> web.Response:
             "urgency": present.label("urgency", first.urgency, language) if first else "",
             "recipients": recipients,
             "story": story(await store.signal_events(signal_id), viewer, names),
+            "retention": await retention_facts(request, viewer, signal_id),
         },
     )
 
