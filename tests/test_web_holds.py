@@ -1,7 +1,8 @@
 """Retention and legal holds on the compliance pages, in a real browser: an exchange's page
 tells its retention rule and the day its content is erased, compliance staff put it on hold
 with a reason and a review date and lift the hold, the holds page flags a hold whose review
-date has come, and once erased the page tells on which day under which rule."""
+date has come, and once erased the page tells on which day under which rule and the charts
+count it in its month."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from gateway.edges.web import present
+from gateway.edges.web import charts, present
 from gateway.flow.retention import run_retention
 from gateway.flow.retention_state import RetentionState, policy_kept, retention_state
 from gateway.infra.audit import events, refs
@@ -144,3 +145,9 @@ def test_an_erased_exchange_tells_the_day_and_rule_and_offers_no_hold(
     )
     expect(page.locator("form.place-hold")).to_have_count(0)
     expect(page.locator("ol.story > li[data-kind='signal.erased']")).to_have_count(1)
+
+    page.goto("/charts")
+    erased = page.locator("section[data-chart='erased-per-month']")
+    expect(erased.locator("svg")).to_have_count(1)
+    month = charts.label_of_month(web_gateway.clock.now().date().replace(day=1), "en")
+    expect(erased.locator("tbody tr").last).to_have_text(f"{month}1")

@@ -55,6 +55,8 @@ MAX_PAGE: Final = 10**9
 """Beyond any audit log's length; a page number past it is not turned into an offset the
 database cannot hold."""
 CHART_DAYS: Final = 30
+CHART_MONTHS: Final = 12
+"""The span of the chart of erasures, which come once a day at most and per month."""
 log = get_logger("euregate.web")
 
 SECTION: Final = Section(
@@ -432,7 +434,16 @@ async def chart_page(request: web.Request, viewer: Viewer) -> web.Response:
         language,
         {partner.id: partner.name for partner in await store.partners()},
     )
-    drawn = (per_day, by_rule, reviews, requests)
+    span_months = charts.months(now, CHART_MONTHS)
+    erased = charts.erased_per_month(
+        await store.erased_by_month(
+            since=datetime.combine(span_months[0], time(), UTC),
+            until=datetime.combine(charts.month_after(span_months[-1]), time(), UTC),
+        ),
+        span_months,
+        language,
+    )
+    drawn = (per_day, by_rule, reviews, requests, erased)
     return await render_page(
         request,
         "audit_charts.html",
