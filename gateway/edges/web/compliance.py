@@ -34,7 +34,8 @@ from gateway.edges.web.frame import (
 )
 from gateway.edges.web.holds import retention_facts
 from gateway.edges.web.partner_names import PartnerNames
-from gateway.flow.lookup import SubjectLookup
+from gateway.edges.web.subject_report import make_report_export, report_text, subject_report
+from gateway.flow.lookup import Found, SubjectLookup
 from gateway.infra.audit import events, refs, timestamp
 from gateway.infra.errors import LookupInvalid, NotFound, QueryInvalid
 from gateway.infra.i18n import N_, translate
@@ -365,22 +366,28 @@ async def lookup_form(request: web.Request, viewer: Viewer) -> web.Response:
     )
 
 
+async def _looked_up(request: web.Request, viewer: Viewer, form: Mapping[str, str]) -> list[Found]:
+    """The lookup a form asks for (audited), or :class:`LookupInvalid`."""
+    web_ = context(request)
+    finder = SubjectLookup(store=web_.store, master_key=web_.master_key)
+    if form.get("by") == "number":
+        return await finder.lookup(viewer.account, identifier=form.get("identifier", ""))
+    return await finder.lookup(
+        viewer.account,
+        family_name=form.get("family_name", ""),
+        date_of_birth=form.get("date_of_birth", ""),
+    )
+
+
 @routes.post(LOOKUP_PATH)
 @require_permission(Permission.SUBJECT_LOOKUP)
 async def lookup(request: web.Request, viewer: Viewer) -> web.Response:
     web_ = context(request)
     form = _plain(await request.post())
     by_number = form.get("by") == "number"
-    finder = SubjectLookup(store=web_.store, master_key=web_.master_key)
+    typed = {name: form.get(name, "") for name in LOOKUP_FIELDS}
     try:
-        if by_number:
-            found = await finder.lookup(viewer.account, identifier=form.get("identifier", ""))
-        else:
-            found = await finder.lookup(
-                viewer.account,
-                family_name=form.get("family_name", ""),
-                date_of_birth=form.get("date_of_birth", ""),
-            )
+        found = await _looked_up(request, viewer, form)
     except LookupInvalid as error:
         return await render_page(
             request,
@@ -389,7 +396,7 @@ async def lookup(request: web.Request, viewer: Viewer) -> web.Response:
                 "found": None,
                 "by": "number" if by_number else "name",
                 "problem": translate(error.detail_message, viewer.language),
-                "typed": {name: form.get(name, "") for name in LOOKUP_FIELDS},
+                "typed": typed,
             },
             status=422,
         )
@@ -404,7 +411,57 @@ async def lookup(request: web.Request, viewer: Viewer) -> web.Response:
         for f in found
     ]
     return await render_page(
-        request, "audit_lookup.html", {"found": rows, "problem": None, "typed": {}}
+        request,
+        "audit_lookup.html",
+        {
+            "found": rows,
+            "problem": None,
+            "typed": {},
+            "asked": {"by": "number" if by_number else "name", **typed},
+            "report": await subject_report(web_.store, found, viewer),
+        },
+    )
+
+
+@routes.post(LOOKUP_PATH + "/report")
+@require_permission(Permission.SUBJECT_LOOKUP)
+async def lookup_report(request: web.Request, viewer: Viewer) -> web.Response:
+    """The lookup's report as a text file with its signed manifest, audited as an export."""
+    web_ = context(request)
+    form = _plain(await request.post())
+    kind = "number" if form.get("by") == "number" else "name"
+    found = await _looked_up(request, viewer, form)
+    made_at = timestamp(web_.clock.now())
+    text = report_text(
+        await subject_report(web_.store, found, viewer),
+        language=viewer.language,
+        made=viewer.moment(web_.clock.now()),
+        officer=str(viewer.actor),
+        kind=kind,
+    )
+    made = make_report_export(
+        text,
+        signals=len(found),
+        kind=kind,
+        exported_at=made_at,
+        exported_by=str(viewer.actor),
+        signer=web_.signer,
+    )
+    await web_.store.record(
+        events.AuditExported(
+            by=viewer.actor,
+            about=refs.export(made.file_name),
+            format="txt",
+            rows=len(found),
+            query={"data_subject_lookup": kind},
+            sha256=str(made.manifest["sha256"]),
+            key_id=str(made.manifest["key_id"]),
+        )
+    )
+    return web.Response(
+        body=made.zip(),
+        content_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{made.file_name}.zip"'},
     )
 
 
