@@ -32,21 +32,7 @@ from gateway.infra.i18n import translate
 from gateway.store import ExchangeQuery
 from tests.conftest import client_context
 from tests.test_web_review import FRENCH_SUMMARY, tab_to
-from tests.web_fixtures import Person, WebGateway, sign_in
-
-DUTCH_SIGNAL = "nl-drug-waste-maastricht.json"
-
-
-@pytest.fixture
-def dutch_signal(web_gateway: WebGateway, example: Callable[[str], dict[str, Any]]) -> str:
-    return web_gateway.post(example(DUTCH_SIGNAL))
-
-
-@pytest.fixture
-def compliance(page: Page, web_gateway: WebGateway) -> Person:
-    person = web_gateway.enrol("a.peeters", role="compliance", desk="*")
-    sign_in(page, web_gateway, person)
-    return person
+from tests.web_fixtures import DUTCH_SIGNAL, Person, WebGateway, sign_in
 
 
 def entries(web_gateway: WebGateway, kind: str) -> list[Any]:
@@ -63,6 +49,7 @@ def release_as_officer(browser: Browser, web_gateway: WebGateway) -> None:
         officer.goto("/review")
         officer.locator("table.queue a").first.click()
         officer.fill("fieldset[data-pointer='/summary'] textarea", FRENCH_SUMMARY)
+        officer.check("#choice-description-as_written")
         officer.get_by_role("button", name="Release to be-pol-liege").click()
         expect(officer.get_by_role("status")).to_contain_text("Released")
     finally:

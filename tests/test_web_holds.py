@@ -10,7 +10,6 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from gateway.edges.web import charts, present
@@ -18,22 +17,9 @@ from gateway.flow.retention import run_retention
 from gateway.flow.retention_state import RetentionState, policy_kept, retention_state
 from gateway.infra.audit import events, refs
 from gateway.store.interface.retention import LegalHold
-from tests.web_fixtures import Person, WebGateway, sign_in
+from tests.web_fixtures import DUTCH_SIGNAL, Person, WebGateway, sign_in
 
-DUTCH_SIGNAL = "nl-drug-waste-maastricht.json"
 REASON = "Rb Limburg, strafzaak 03/123456-26"
-
-
-@pytest.fixture
-def dutch_signal(web_gateway: WebGateway, example: Callable[[str], dict[str, Any]]) -> str:
-    return web_gateway.post(example(DUTCH_SIGNAL))
-
-
-@pytest.fixture
-def compliance(page: Page, web_gateway: WebGateway) -> Person:
-    person = web_gateway.enrol("a.peeters", role="compliance", desk="*")
-    sign_in(page, web_gateway, person)
-    return person
 
 
 def state_of(web_gateway: WebGateway, signal_id: str) -> RetentionState:

@@ -12,27 +12,12 @@ import zipfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import pytest
 from euregate_client import EuregateClient
 from playwright.sync_api import Page, expect
 
 from gateway.infra.exports import check_export
 from tests.conftest import client_context
-from tests.web_fixtures import Person, WebGateway, sign_in
-
-DUTCH_SIGNAL = "nl-drug-waste-maastricht.json"
-
-
-@pytest.fixture
-def dutch_signal(web_gateway: WebGateway, example: Callable[[str], dict[str, Any]]) -> str:
-    return web_gateway.post(example(DUTCH_SIGNAL))
-
-
-@pytest.fixture
-def compliance(page: Page, web_gateway: WebGateway) -> Person:
-    person = web_gateway.enrol("a.peeters", role="compliance", desk="*")
-    sign_in(page, web_gateway, person)
-    return person
+from tests.web_fixtures import DUTCH_SIGNAL, Person, WebGateway
 
 
 def what_signals_say(document: dict[str, Any]) -> Iterator[str]:
