@@ -72,6 +72,9 @@ def test_an_exchange_is_held_with_a_reason_and_review_date_listed_flagged_when_d
     expect(page.locator("[data-hold] time")).to_have_attribute("datetime", review_on.isoformat())
     expect(page.locator("[data-erases]")).to_have_text("not while on hold")
     expect(page.locator("section.retention")).to_contain_text(REASON)
+    expect(page.locator("ol.story > li[data-kind='signal.held']")).to_contain_text(
+        f"put on legal hold · by staff:a.peeters review date: {review_on.isoformat()}"
+    )
     (held,) = [e for e in web_gateway.audit_entries() if e.kind == "signal.held"]
     assert (held.actor, held.data["signal_id"]) == ("staff:a.peeters", dutch_signal)
     assert REASON not in str(held.data)
@@ -130,7 +133,9 @@ def test_an_erased_exchange_tells_the_day_and_rule_and_offers_no_hold(
         "datetime", web_gateway.clock.now().date().isoformat()
     )
     expect(page.locator("form.place-hold")).to_have_count(0)
-    expect(page.locator("ol.story > li[data-kind='signal.erased']")).to_have_count(1)
+    erased_line = page.locator("ol.story > li[data-kind='signal.erased']")
+    expect(erased_line).to_contain_text("content erased under the retention terms")
+    expect(erased_line).to_contain_text(f"retention rule: {state.rule}")
 
     page.goto("/charts")
     erased = page.locator("section[data-chart='erased-per-month']")
