@@ -293,6 +293,8 @@ async def enrol_staff(
 
 from tests.web_fixtures import (  # noqa: E402, F401
     browser,
+    compliance,
+    dutch_signal,
     page,
     playwright,
     pytest_collection_modifyitems,

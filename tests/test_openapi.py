@@ -155,7 +155,7 @@ def _routes(app: web.Application) -> set[tuple[str, str, Callable[..., Any]]]:
         for route in app.router.routes()
         if route.resource is not None
         and (route.resource.canonical == "/v1" or route.resource.canonical.startswith("/v1/"))
-        and route.method in ("GET", "POST")
+        and route.method in ("GET", "POST", "DELETE")
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gateway.edges.problems import problem_document
+from gateway.flow import holds
 from gateway.infra import errors
 from gateway.infra.audit import checkpoint, note, witness
 from gateway.infra.errors import EuregateError, FieldIssue
@@ -33,6 +34,9 @@ SAMPLE_PARAMS: dict[type[EuregateError], dict[str, object]] = {
     errors.EnvelopeWrongKey: {"key_id": "1394625412fd34bf", "suite": "X25519", "given": "7006"},
     errors.EnvelopeSignatureInvalid: {"reason": "the signature does not match"},
     errors.ReviewDecided: {"item_id": "01a2"},
+    errors.HoldInvalid: {"reason": holds.NO_REASON, "pointer": "/reason", "limit": 500},
+    errors.HoldRefused: {"id": "0193"},
+    errors.NotHeld: {"id": "0193"},
     errors.MemoryConfirmationRefused: {"entry_id": "01a3"},
     errors.MemoryEntryConfirmed: {"entry_id": "01a3"},
     errors.TranslationCallbackInvalid: {"field": "request-id"},

@@ -68,6 +68,7 @@ def test_the_table_gives_each_role_exactly_its_work() -> None:
             "audit.verify",
             "audit.export",
             "subject.lookup",
+            "retention.hold",
             "staff.approve_compliance",
         },
         Role.ADMINISTRATOR: {"partners.manage", "staff.manage", "staff.approve", "policy.read"},

@@ -239,3 +239,46 @@ async def test_a_backup_holds_what_was_erased_after_it_of_what_was_kept_when_it_
     assert await registry.first_erasure_after(START) == START + timedelta(days=3)
     assert await registry.first_erasure_after(START + timedelta(days=3)) is None
     assert await registry.first_erasure_after(START - timedelta(seconds=1)) is None
+
+
+async def test_one_signals_retention_shows_its_terms_inputs_its_hold_and_its_erasure(
+    registry: Store, store_clock: FixedClock
+) -> None:
+    signal_id = await a_signal_delivered_and_waiting(registry, store_clock)
+    kept = await registry.signal_retention(signal_id)
+    assert kept is not None
+    assert kept.kept.last_delivery == START + timedelta(minutes=1)
+    assert kept.kept.category == "undermining.drug_waste"
+    assert (kept.erased_at, kept.erased_rule, kept.hold) == (None, None, None)
+
+    await registry.place_hold(a_hold(signal_id), an_event(EventKind.SIGNAL_HELD))
+    held = await registry.signal_retention(signal_id)
+    assert held is not None
+    assert held.hold == a_hold(signal_id)
+
+    await registry.lift_hold(signal_id, an_event(EventKind.SIGNAL_HOLD_LIFTED))
+    store_clock.set(START + timedelta(days=40))
+    await registry.erase_signal(signal_id, rule="K7", event=erased_event)
+    erased = await registry.signal_retention(signal_id)
+    assert erased is not None
+    assert (erased.erased_at, erased.erased_rule, erased.hold) == (
+        START + timedelta(days=40),
+        "K7",
+        None,
+    )
+    assert await registry.signal_retention("no-such") is None
+
+
+async def test_erasures_are_counted_per_month_within_the_span_asked(
+    registry: Store, store_clock: FixedClock
+) -> None:
+    for number, day in enumerate((0, 1, 35, 70), start=1):
+        signal = new_signal(number, AACHEN)
+        await registry.accept_signal(signal, accepted(signal))
+        store_clock.set(START + timedelta(days=day))
+        assert await registry.erase_signal(signal.id, rule="K1", event=erased_event) is not None
+
+    counted = await registry.erased_by_month(since=START, until=START + timedelta(days=70))
+
+    assert [(m.month, m.signals) for m in counted] == [("2026-03", 2), ("2026-04", 1)]
+    assert await registry.erased_by_month(since=START - timedelta(days=9), until=START) == []

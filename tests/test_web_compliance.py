@@ -32,21 +32,7 @@ from gateway.infra.i18n import translate
 from gateway.store import ExchangeQuery
 from tests.conftest import client_context
 from tests.test_web_review import FRENCH_SUMMARY, tab_to
-from tests.web_fixtures import Person, WebGateway, sign_in
-
-DUTCH_SIGNAL = "nl-drug-waste-maastricht.json"
-
-
-@pytest.fixture
-def dutch_signal(web_gateway: WebGateway, example: Callable[[str], dict[str, Any]]) -> str:
-    return web_gateway.post(example(DUTCH_SIGNAL))
-
-
-@pytest.fixture
-def compliance(page: Page, web_gateway: WebGateway) -> Person:
-    person = web_gateway.enrol("a.peeters", role="compliance", desk="*")
-    sign_in(page, web_gateway, person)
-    return person
+from tests.web_fixtures import DUTCH_SIGNAL, Person, WebGateway, sign_in
 
 
 def entries(web_gateway: WebGateway, kind: str) -> list[Any]:
@@ -394,13 +380,13 @@ def test_the_charts_are_drawn_inside_the_page_without_breaking_the_content_secur
 
 
 ROLE_REFUSALS = {
-    "liaison_officer": ("/audit", "/chain", "/lookup", "/charts", "/admin/staff"),
-    "administrator": ("/audit", "/chain", "/lookup", "/charts", "/audit/exchanges/x"),
+    "liaison_officer": ("/audit", "/chain", "/lookup", "/charts", "/holds", "/admin/staff"),
+    "administrator": ("/audit", "/chain", "/lookup", "/charts", "/holds", "/audit/exchanges/x"),
     "compliance": ("/admin/partners", "/admin/staff", "/admin/policy", "/review"),
 }
 FORGED_POSTS = {
-    "liaison_officer": ("/export", "/lookup", "/chain/verify", "/admin/staff"),
-    "administrator": ("/export", "/lookup", "/chain/verify"),
+    "liaison_officer": ("/export", "/lookup", "/chain/verify", "/holds/x", "/admin/staff"),
+    "administrator": ("/export", "/lookup", "/chain/verify", "/holds/x", "/holds/x/lift"),
     "compliance": (
         "/admin/staff",
         "/admin/staff/a.peeters/disable",
@@ -444,6 +430,7 @@ def test_each_role_is_refused_the_pages_of_the_others_by_url_and_by_forged_post(
         assert post_form(page, path, form).status == 403, path
     kinds = [e.kind for e in web_gateway.audit_entries()][before:]
     refused = {"audit.exported", "subject.looked_up", "staff.added", "staff.state_changed"}
+    refused |= {"signal.held", "signal.hold_lifted"}
     assert not (refused | {"partner.state_changed"}) & set(kinds)
     if role == "compliance":
         without_token = post_form(page, "/export", {"format": "csv"})

@@ -14,7 +14,7 @@ import hashlib
 import io
 import shutil
 import threading
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -225,6 +225,23 @@ def page(browser: Browser, web_gateway: WebGateway) -> Iterator[Page]:
     opened = context.new_page()
     yield opened
     context.close()
+
+
+DUTCH_SIGNAL = "nl-drug-waste-maastricht.json"
+
+
+@pytest.fixture
+def dutch_signal(web_gateway: WebGateway, example: Callable[[str], dict[str, Any]]) -> str:
+    """The Dutch police's signal about drug waste, posted; its gateway id."""
+    return web_gateway.post(example(DUTCH_SIGNAL))
+
+
+@pytest.fixture
+def compliance(page: Page, web_gateway: WebGateway) -> Person:
+    """A compliance officer, signed in on ``page``."""
+    person = web_gateway.enrol("a.peeters", role="compliance", desk="*")
+    sign_in(page, web_gateway, person)
+    return person
 
 
 def sign_in(page: Page, gateway: WebGateway, person: Person, *, code: str | None = None) -> None:

@@ -3,6 +3,7 @@
 server          the composition root: settings and a data directory to a running gateway
 partner_app     the partners' HTTP API (mutual TLS)
 staff_app       the staff listener's review API (API tokens)
+holds_api       the staff listener's legal holds: list, hold, lift (compliance staff)
 web             the staff web pages
 http            what both apps share: bodies, query parameters, problem answers, request ids
 problems        RFC 9457 problem documents in the caller's language

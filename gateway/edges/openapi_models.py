@@ -471,6 +471,26 @@ class MemoryEntries(ApiModel):
     entries: list[MemoryEntry]
 
 
+class Hold(ApiModel):
+    """A legal hold: the signal is not erased until the hold is lifted."""
+
+    signal_id: str
+    reason: str
+    review_on: str = Field(pattern=r"^\d{4}-\d\d-\d\d$")
+    review_due: bool = Field(description="Whether the review date has come.")
+    placed_by: str
+    placed_at: Timestamp
+
+
+class Holds(ApiModel):
+    holds: list[Hold] = Field(description="Every hold in force, the earliest review first.")
+
+
+class HoldRequest(ApiModel):
+    reason: str = Field(description="Why the signal is kept; never in the audit log.")
+    review_on: str = Field(description="The day to review the hold, after today (YYYY-MM-DD).")
+
+
 # --- refusals -------------------------------------------------------------------------------
 
 

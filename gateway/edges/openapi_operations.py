@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
-from gateway.edges import audit_api, etranslation_callbacks, partner_app, staff_app
+from gateway.edges import audit_api, etranslation_callbacks, holds_api, partner_app, staff_app
 from gateway.edges.http import Handler
 from gateway.edges.openapi_models import (
     Acknowledged,
@@ -27,6 +27,9 @@ from gateway.edges.openapi_models import (
     Discovery,
     Explanation,
     GatewayKeys,
+    Hold,
+    HoldRequest,
+    Holds,
     Inbox,
     InclusionProof,
     InconsistencyReported,
@@ -65,6 +68,8 @@ from gateway.infra.errors import (
     DuplicateMember,
     EuregateError,
     Forbidden,
+    HoldInvalid,
+    HoldRefused,
     IdempotencyConflict,
     MalformedJson,
     MemoryConfirmationRefused,
@@ -72,6 +77,7 @@ from gateway.infra.errors import (
     NotAuthenticated,
     NoteMalformed,
     NotFound,
+    NotHeld,
     PartnerBusy,
     PartnerRateLimited,
     QueryInvalid,
@@ -127,7 +133,7 @@ class Query:
 @dataclass(frozen=True)
 class Operation:
     id: str
-    method: Literal["GET", "POST"]
+    method: Literal["GET", "POST", "DELETE"]
     path: str
     handler: Handler
     summary: str
@@ -187,6 +193,7 @@ TAG_SIGNALS: Final = "signals"
 TAG_DELIVERY: Final = "delivery"
 TAG_AUDIT: Final = "audit log"
 TAG_REVIEW: Final = "review"
+TAG_RETENTION: Final = "retention"
 TAG_CONTRACT: Final = "contract"
 
 INCLUSION_QUERY: Final = (
@@ -493,6 +500,37 @@ STAFF_OPERATIONS: Final = (
         TAG_REVIEW,
         {200: MemoryEntry},
         (Forbidden, NotFound, MemoryConfirmationRefused, MemoryEntryConfirmed),
+    ),
+    Operation(
+        "getHolds",
+        "GET",
+        "/v1/holds",
+        holds_api.get_holds,
+        "The signals on legal hold, the earliest review first",
+        TAG_RETENTION,
+        {200: Holds},
+        (Forbidden,),
+    ),
+    Operation(
+        "placeHold",
+        "POST",
+        "/v1/holds/{signal_id}",
+        holds_api.post_hold,
+        "Put a signal on legal hold, with a reason and a review date",
+        TAG_RETENTION,
+        {201: Hold},
+        (*OBJECT_REFUSALS, Forbidden, HoldInvalid, HoldRefused),
+        body=HoldRequest,
+    ),
+    Operation(
+        "liftHold",
+        "DELETE",
+        "/v1/holds/{signal_id}",
+        holds_api.delete_hold,
+        "Lift a signal's legal hold: its retention terms apply again",
+        TAG_RETENTION,
+        {204: NO_CONTENT},
+        (Forbidden, NotHeld),
     ),
     Operation(
         "getStaffCheckpoint",

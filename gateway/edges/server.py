@@ -22,6 +22,7 @@ from gateway.edges import systemd_notify
 from gateway.edges.audit_api import add_partner_routes as add_partner_audit_routes
 from gateway.edges.audit_api import add_staff_routes as add_staff_audit_routes
 from gateway.edges.etranslation_callbacks import add_etranslation_callbacks
+from gateway.edges.holds_api import add_hold_routes
 from gateway.edges.listener import GatedSite, Limits
 from gateway.edges.metrics import GatewayMetrics
 from gateway.edges.openapi import serve_openapi
@@ -278,6 +279,7 @@ async def build(
     )
     memory = translator if isinstance(translator, MemoryBackend) else None
     add_memory_routes(staff_app, MemoryDesk(store=store, memory=memory))
+    add_hold_routes(staff_app, store, clock)
     add_etranslation_callbacks(staff_app, etranslation_of(translator))
     serve_audit_tree(app, staff_app, transparency, sequencer)
     serve_openapi(app, "partner")

@@ -85,6 +85,20 @@ class StaffClient(AuditLogReader):
         """Confirm another officer's translation-memory entry for wider use."""
         return await self._post(f"/v1/memory/{quote(entry_id, safe='')}/confirm", {})
 
+    async def holds(self) -> list[dict[str, Any]]:
+        """The signals on legal hold, the earliest review first (compliance staff)."""
+        return list((await self._request("GET", "/v1/holds"))["holds"])
+
+    async def hold(self, signal_id: str, *, reason: str, review_on: str) -> dict[str, Any]:
+        """Put ``signal_id`` on legal hold until lifted, to be reviewed on ``review_on``."""
+        return await self._post(
+            f"/v1/holds/{quote(signal_id, safe='')}", {"reason": reason, "review_on": review_on}
+        )
+
+    async def lift(self, signal_id: str) -> None:
+        """Lift the legal hold on ``signal_id``."""
+        await self._exchange("DELETE", f"/v1/holds/{quote(signal_id, safe='')}")
+
     async def _post(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
         return await self._request(
             "POST",

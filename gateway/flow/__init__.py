@@ -15,5 +15,7 @@ pusher          Pusher: each envelope POSTed to its partner's webhook over mutua
 requests        requests for information and their state
 deadlines       the time limits of Directive (EU) 2023/977, art. 5
 lookup          the data-subject lookup of compliance staff
+holds           legal holds: placed with a reason and a review date, lifted, audited
+retention_state one signal's retention as the pages tell it: rule, erasure day, hold
 at_rest         sealing what an older version kept in the clear
 """

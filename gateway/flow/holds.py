@@ -7,22 +7,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Final
 
-from gateway.infra.audit import events
+from gateway.infra.audit import events, timestamp
 from gateway.infra.audit.refs import Ref
 from gateway.infra.clock import Clock
-from gateway.infra.errors import RegistryError
+from gateway.infra.errors import HoldInvalid, HoldRefused, NotHeld
 from gateway.infra.i18n import N_
 from gateway.store import Store
 from gateway.store.interface.retention import LegalHold
 
 REASON_LIMIT: Final = 500
-HOLD_REFUSED: Final = N_(
-    "signal {id} cannot be put on hold: there is no such signal, its content was erased, or "
-    "it is on hold already"
-)
-NOT_HELD: Final = N_("signal {id} is not on hold")
 NO_REASON: Final = N_("give the hold a reason of 1 to {limit} characters")
 REVIEW_PAST: Final = N_("the review date must be after today ({today})")
+NO_DAY: Final = N_("give the review date as a day, YYYY-MM-DD")
 
 
 async def place_hold(
@@ -31,18 +27,42 @@ async def place_hold(
     """Hold ``signal_id`` until lifted, to be reviewed on ``review_on``."""
     reason = reason.strip()
     if not 0 < len(reason) <= REASON_LIMIT:
-        raise RegistryError(NO_REASON, limit=REASON_LIMIT)
+        raise HoldInvalid(reason=NO_REASON, pointer="/reason", limit=REASON_LIMIT)
     now = clock.now()
     if review_on <= now.date():
-        raise RegistryError(REVIEW_PAST, today=now.date().isoformat())
+        raise HoldInvalid(reason=REVIEW_PAST, pointer="/review_on", today=now.date().isoformat())
     hold = LegalHold(signal_id, reason, review_on, str(by), now)
     event = events.SignalHeld(by=by, signal_id=signal_id, review_on=review_on.isoformat())
     if not await store.place_hold(hold, event):
-        raise RegistryError(HOLD_REFUSED, id=signal_id)
+        raise HoldRefused(id=signal_id)
     return hold
 
 
 async def lift_hold(store: Store, *, signal_id: str, by: Ref) -> None:
     """Let ``signal_id``'s retention terms apply again."""
     if not await store.lift_hold(signal_id, events.SignalHoldLifted(by=by, signal_id=signal_id)):
-        raise RegistryError(NOT_HELD, id=signal_id)
+        raise NotHeld(id=signal_id)
+
+
+def review_day(text: str) -> date:
+    """The review date a person typed or posted (``YYYY-MM-DD``)."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise HoldInvalid(reason=NO_DAY, pointer="/review_on") from None
+
+
+def review_due(hold: LegalHold, today: date) -> bool:
+    """Whether the day to look at ``hold`` again has come (a hold never ends by itself)."""
+    return hold.review_on <= today
+
+
+def hold_json(hold: LegalHold, today: date) -> dict[str, object]:
+    return {
+        "signal_id": hold.signal_id,
+        "reason": hold.reason,
+        "review_on": hold.review_on.isoformat(),
+        "review_due": review_due(hold, today),
+        "placed_by": hold.placed_by,
+        "placed_at": timestamp(hold.placed_at),
+    }

@@ -82,16 +82,23 @@ def _day(moment: datetime) -> date:
     return moment.astimezone(UTC).date()
 
 
-def due_for_erasure(kept: KeptSignal, retention: Retention, *, today: date) -> Due | None:
-    """``kept`` with its rule and day if that day is ``today`` or before; None if not yet, or
-    if no terms apply (a policy that checks clean gives every signal terms)."""
+def erasure_of(kept: KeptSignal, retention: Retention) -> Due | None:
+    """The rule ``kept`` is kept under and the day its content is to be erased; None if no
+    terms apply (a policy that checks clean gives every signal terms)."""
     described = Described(kept.category, kept.purpose, kept.handling_code)
     terms = terms_for(retention, described)
     if terms is None:
         return None
     last = None if kept.last_delivery is None else _day(kept.last_delivery)
     day = erase_on(terms, received=_day(kept.received_at), last_delivery=last)
-    return Due(kept.signal_id, terms.id, day) if day <= today else None
+    return Due(kept.signal_id, terms.id, day)
+
+
+def due_for_erasure(kept: KeptSignal, retention: Retention, *, today: date) -> Due | None:
+    """``kept`` with its rule and day if that day is ``today`` or before; None if not yet, or
+    if no terms apply."""
+    due = erasure_of(kept, retention)
+    return due if due is not None and due.due <= today else None
 
 
 async def run_retention(

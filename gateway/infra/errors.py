@@ -23,6 +23,9 @@
     │   ├── TranslationCallbackInvalid 400  an eTranslation callback without a field it needs
     │   ├── TranslationCallbackRefused 403  a callback with another token than its job's
     │   ├── TranslationJobAnswered     409  a callback for a job answered already (a replay)
+    │   ├── HoldInvalid                422  a legal hold without a reason, or reviewed too soon
+    │   ├── HoldRefused                409  no such signal, erased already, or held already
+    │   ├── NotHeld                    404  lifting a hold a signal does not have
     │   ├── BodyTimeout                408  the body did not arrive in time
     │   ├── BodyTooLarge               413
     │   ├── UnsupportedMediaType       415
@@ -994,6 +997,57 @@ class TranslationJobAnswered(ClientError):
 
     def extensions(self) -> dict[str, object]:
         return {"job": self.params["job_id"]}
+
+
+class HoldInvalid(ClientError):
+    """A legal hold without a reason (or with too long a one), or to be reviewed today or
+    earlier, or on a day that is no date."""
+
+    kind = "hold-invalid"
+    status = 422
+    title = N_("Hold not accepted")
+    detail_message = N_("{reason}")
+
+    def __init__(self, *, reason: str, pointer: str, **params: object) -> None:
+        """``reason``: a message id (marked ``N_``) with ``params`` for its placeholders."""
+        made = reason.format(**params)
+        super().__init__(**params, pointer=pointer, reason=made, reason_id=reason)
+
+    def extensions(self) -> dict[str, object]:
+        return {"pointer": self.params["pointer"]}
+
+
+class HoldRefused(ClientError):
+    """The signal cannot be held: unknown, its content erased already, or on hold already."""
+
+    kind = "hold-refused"
+    status = 409
+    title = N_("Hold refused")
+    detail_message = N_(
+        "signal {id} cannot be put on hold: there is no such signal, its content was erased, "
+        "or it is on hold already"
+    )
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id)
+
+    def extensions(self) -> dict[str, object]:
+        return {"signal": self.params["id"]}
+
+
+class NotHeld(ClientError):
+    """Lifting a hold the signal does not have."""
+
+    kind = "not-held"
+    status = 404
+    title = N_("Not on hold")
+    detail_message = N_("signal {id} is not on hold")
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id)
+
+    def extensions(self) -> dict[str, object]:
+        return {"signal": self.params["id"]}
 
 
 class BodyShapeInvalid(MalformedBody):

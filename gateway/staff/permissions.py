@@ -2,11 +2,11 @@
 
 Least privilege: a liaison officer reads, releases and rejects the copies waiting in the
 review queue of their desk and nothing else; compliance staff read, verify and export the
-audit log, answer data-subject requests and approve what another person proposes for a
-compliance account; administrators manage partners, propose staff changes, approve other
-administrators' proposals (:mod:`gateway.staff.proposals`) and read the sharing policy in
-force. No role includes another: an administrator cannot release a message or read the
-audit log.
+audit log, answer data-subject requests, put signals on legal hold and lift holds, and
+approve what another person proposes for a compliance account; administrators manage
+partners, propose staff changes, approve other administrators' proposals
+(:mod:`gateway.staff.proposals`) and read the sharing policy in force. No role includes
+another: an administrator cannot release a message or read the audit log.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ class Permission(StrEnum):
     AUDIT_VERIFY = "audit.verify"
     AUDIT_EXPORT = "audit.export"
     SUBJECT_LOOKUP = "subject.lookup"
+    LEGAL_HOLD = "retention.hold"
     PARTNERS_MANAGE = "partners.manage"
     STAFF_MANAGE = "staff.manage"
     STAFF_APPROVE = "staff.approve"
@@ -45,6 +46,7 @@ ROLE_PERMISSIONS: Final[Mapping[Role, frozenset[Permission]]] = {
             Permission.AUDIT_VERIFY,
             Permission.AUDIT_EXPORT,
             Permission.SUBJECT_LOOKUP,
+            Permission.LEGAL_HOLD,
             Permission.STAFF_APPROVE_COMPLIANCE,
         }
     ),

@@ -24,3 +24,20 @@ SETTLED: Final = (
 )
 """Acknowledged envelopes still kept, of signals not on hold (the backend's placeholders for
 ``{after}`` and ``{limit}``)."""
+
+SIGNAL_RETENTION: Final = (
+    "SELECT s.id, coalesce(s.category, ''), coalesce(s.purpose, ''), "
+    "coalesce(s.handling_code, ''), s.received_at, "
+    "(SELECT max(e.created_at) FROM envelopes e WHERE e.signal_id = s.id), "
+    "s.erased_at, s.erased_rule, h.reason, h.review_on, h.placed_by, h.placed_at "
+    "FROM signals s LEFT JOIN legal_holds h ON h.signal_id = s.id WHERE s.id = {id}"
+)
+"""One signal's retention and hold (``{id}``: the backend's placeholder)."""
+
+ERASED_BY_MONTH: Final = (
+    "SELECT substr(at, 1, 7), count(*) FROM audit "
+    "WHERE kind = 'signal.erased' AND at >= {since} AND at < {until} GROUP BY 1 ORDER BY 1"
+)
+"""The audit log's erasures per month, read through its index on the kind (or the time), within
+the charts' bounded span (the backend's placeholders for ``{since}`` and ``{until}``: the
+entries' UTC timestamps as text)."""

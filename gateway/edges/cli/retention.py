@@ -21,7 +21,7 @@ from gateway.edges.cli.common import (
     settings,
 )
 from gateway.edges.cli.progress import Progress
-from gateway.flow.holds import lift_hold, place_hold
+from gateway.flow.holds import lift_hold, place_hold, review_due
 from gateway.flow.retention import RetentionRun, run_retention
 from gateway.infra.clock import SystemClock
 from gateway.infra.errors import RegistryError
@@ -186,7 +186,7 @@ async def run_holds(args: argparse.Namespace) -> int:
             (
                 hold.signal_id,
                 hold.review_on.isoformat()
-                + (f" ({translate(REVIEW_DUE, language)})" if hold.review_on <= today else ""),
+                + (f" ({translate(REVIEW_DUE, language)})" if review_due(hold, today) else ""),
                 hold.placed_by,
                 hold.reason,
             )

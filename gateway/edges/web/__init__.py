@@ -10,6 +10,8 @@ enrolment   a holder's first sign-in with the two halves of an enrolment code
 liaison     the liaison officer's review queue and message pages
 compliance  the compliance staff's pages: audit search, an exchange's story, the chain and its
             verification, data-subject lookup, charts
+holds       legal holds: the holds page, and an exchange's retention with its hold form
+subject_report   a data subject's report of every exchange about them, and its signed export
 charts      the charts, drawn on the server as SVG with their figures as tables
 export      an audit search as CSV or JSON, with its signed manifest
 admin       the administrators' pages: partners and the sharing policy

@@ -17,7 +17,7 @@ import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,7 @@ from gateway.infra.i18n import N_, translate
 from gateway.render import labels
 from gateway.render.renderer import LANGUAGE_LOCALES
 from gateway.store import ExchangeCount, ReviewSpan, ReviewState, RuleCount, TrackedRequest
+from gateway.store.interface.retention import ErasedInMonth
 
 # pygal appends a finder for its map plug-ins to sys.meta_path that lacks ``find_spec``; on
 # Python 3.11 every later import of a module that does not exist then fails with an
@@ -231,6 +232,49 @@ def requests_by_sender(
             (translate(N_("overdue"), language), tuple(too_late[s] for s in senders)),
         ),
     )
+
+
+def months(until: datetime, count: int) -> list[date]:
+    """The first days of the ``count`` months (UTC) up to and with ``until``'s."""
+    year, month = until.astimezone(UTC).year, until.astimezone(UTC).month
+    firsts: list[date] = []
+    for _ in range(count):
+        firsts.insert(0, date(year, month, 1))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return firsts
+
+
+def month_after(first: date) -> date:
+    return date(first.year + 1, 1, 1) if first.month == 12 else date(first.year, first.month + 1, 1)
+
+
+def erased_per_month(
+    counted: Sequence[ErasedInMonth], span: Sequence[date], language: str
+) -> Chart:
+    """Signals whose content was erased under the retention terms, per month (UTC), from the
+    audit log's ``signal.erased`` entries."""
+    by_month = {c.month: c.signals for c in counted}
+    return Chart(
+        name="erased-per-month",
+        title=translate(N_("Signals erased per month"), language),
+        description=translate(
+            N_("Signals erased under the retention terms, from {first} to {last}."),
+            language,
+            first=label_of_month(span[0], language),
+            last=label_of_month(span[-1], language),
+        ),
+        labels=tuple(label_of_month(m, language) for m in span),
+        series=(
+            (
+                translate(N_("erased"), language),
+                tuple(by_month.get(m.strftime("%Y-%m"), 0) for m in span),
+            ),
+        ),
+    )
+
+
+def label_of_month(first: date, language: str) -> str:
+    return format_date(first, "MMM yyyy", locale=LANGUAGE_LOCALES[language])
 
 
 # --- drawing -----------------------------------------------------------------------------

@@ -32,8 +32,10 @@ from gateway.edges.web.frame import (
     render_page,
     require_permission,
 )
+from gateway.edges.web.holds import retention_facts
 from gateway.edges.web.partner_names import PartnerNames
-from gateway.flow.lookup import SubjectLookup
+from gateway.edges.web.subject_report import make_report_export, report_text, subject_report
+from gateway.flow.lookup import Found, SubjectLookup
 from gateway.infra.audit import events, refs, timestamp
 from gateway.infra.errors import LookupInvalid, NotFound, QueryInvalid
 from gateway.infra.i18n import N_, translate
@@ -54,6 +56,8 @@ MAX_PAGE: Final = 10**9
 """Beyond any audit log's length; a page number past it is not turned into an offset the
 database cannot hold."""
 CHART_DAYS: Final = 30
+CHART_MONTHS: Final = 12
+"""The span of the chart of erasures, which come once a day at most and per month."""
 log = get_logger("euregate.web")
 
 SECTION: Final = Section(
@@ -253,6 +257,7 @@ async def exchange(request: web.Request, viewer: Viewer) -> web.Response:
             "urgency": present.label("urgency", first.urgency, language) if first else "",
             "recipients": recipients,
             "story": story(await store.signal_events(signal_id), viewer, names),
+            "retention": await retention_facts(request, viewer, signal_id),
         },
     )
 
@@ -361,22 +366,28 @@ async def lookup_form(request: web.Request, viewer: Viewer) -> web.Response:
     )
 
 
+async def _looked_up(request: web.Request, viewer: Viewer, form: Mapping[str, str]) -> list[Found]:
+    """The lookup a form asks for (audited), or :class:`LookupInvalid`."""
+    web_ = context(request)
+    finder = SubjectLookup(store=web_.store, master_key=web_.master_key)
+    if form.get("by") == "number":
+        return await finder.lookup(viewer.account, identifier=form.get("identifier", ""))
+    return await finder.lookup(
+        viewer.account,
+        family_name=form.get("family_name", ""),
+        date_of_birth=form.get("date_of_birth", ""),
+    )
+
+
 @routes.post(LOOKUP_PATH)
 @require_permission(Permission.SUBJECT_LOOKUP)
 async def lookup(request: web.Request, viewer: Viewer) -> web.Response:
     web_ = context(request)
     form = _plain(await request.post())
     by_number = form.get("by") == "number"
-    finder = SubjectLookup(store=web_.store, master_key=web_.master_key)
+    typed = {name: form.get(name, "") for name in LOOKUP_FIELDS}
     try:
-        if by_number:
-            found = await finder.lookup(viewer.account, identifier=form.get("identifier", ""))
-        else:
-            found = await finder.lookup(
-                viewer.account,
-                family_name=form.get("family_name", ""),
-                date_of_birth=form.get("date_of_birth", ""),
-            )
+        found = await _looked_up(request, viewer, form)
     except LookupInvalid as error:
         return await render_page(
             request,
@@ -385,7 +396,7 @@ async def lookup(request: web.Request, viewer: Viewer) -> web.Response:
                 "found": None,
                 "by": "number" if by_number else "name",
                 "problem": translate(error.detail_message, viewer.language),
-                "typed": {name: form.get(name, "") for name in LOOKUP_FIELDS},
+                "typed": typed,
             },
             status=422,
         )
@@ -400,7 +411,57 @@ async def lookup(request: web.Request, viewer: Viewer) -> web.Response:
         for f in found
     ]
     return await render_page(
-        request, "audit_lookup.html", {"found": rows, "problem": None, "typed": {}}
+        request,
+        "audit_lookup.html",
+        {
+            "found": rows,
+            "problem": None,
+            "typed": {},
+            "asked": {"by": "number" if by_number else "name", **typed},
+            "report": await subject_report(web_.store, found, viewer),
+        },
+    )
+
+
+@routes.post(LOOKUP_PATH + "/report")
+@require_permission(Permission.SUBJECT_LOOKUP)
+async def lookup_report(request: web.Request, viewer: Viewer) -> web.Response:
+    """The lookup's report as a text file with its signed manifest, audited as an export."""
+    web_ = context(request)
+    form = _plain(await request.post())
+    kind = "number" if form.get("by") == "number" else "name"
+    found = await _looked_up(request, viewer, form)
+    made_at = timestamp(web_.clock.now())
+    text = report_text(
+        await subject_report(web_.store, found, viewer),
+        language=viewer.language,
+        made=viewer.moment(web_.clock.now()),
+        officer=str(viewer.actor),
+        kind=kind,
+    )
+    made = make_report_export(
+        text,
+        signals=len(found),
+        kind=kind,
+        exported_at=made_at,
+        exported_by=str(viewer.actor),
+        signer=web_.signer,
+    )
+    await web_.store.record(
+        events.AuditExported(
+            by=viewer.actor,
+            about=refs.export(made.file_name),
+            format="txt",
+            rows=len(found),
+            query={"data_subject_lookup": kind},
+            sha256=str(made.manifest["sha256"]),
+            key_id=str(made.manifest["key_id"]),
+        )
+    )
+    return web.Response(
+        body=made.zip(),
+        content_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{made.file_name}.zip"'},
     )
 
 
@@ -430,7 +491,16 @@ async def chart_page(request: web.Request, viewer: Viewer) -> web.Response:
         language,
         {partner.id: partner.name for partner in await store.partners()},
     )
-    drawn = (per_day, by_rule, reviews, requests)
+    span_months = charts.months(now, CHART_MONTHS)
+    erased = charts.erased_per_month(
+        await store.erased_by_month(
+            since=datetime.combine(span_months[0], time(), UTC),
+            until=datetime.combine(charts.month_after(span_months[-1]), time(), UTC),
+        ),
+        span_months,
+        language,
+    )
+    drawn = (per_day, by_rule, reviews, requests, erased)
     return await render_page(
         request,
         "audit_charts.html",

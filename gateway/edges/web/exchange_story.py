@@ -30,6 +30,9 @@ EXCHANGE_EVENTS: Final[Mapping[str, str]] = {
     EventKind.INBOX_ACKNOWLEDGED: N_("acknowledged by the recipient"),
     EventKind.DELIVERY_ATTEMPTED: N_("pushed to the recipient's webhook"),
     EventKind.DELIVERY_RETRIED: N_("push retried"),
+    EventKind.SIGNAL_HELD: N_("put on legal hold"),
+    EventKind.SIGNAL_HOLD_LIFTED: N_("legal hold lifted"),
+    EventKind.SIGNAL_ERASED: N_("content erased under the retention terms"),
 }
 OPENED_WINDOW: Final = timedelta(minutes=15)
 """Openings of one copy by one officer within this time of the first are told as one line."""
@@ -45,6 +48,8 @@ _DETAILS: Final = (
     (Key.ATTEMPT, N_("attempt")),
     (Key.BY, N_("by")),
     (Key.CORRECTED, N_("corrected fields")),
+    (Key.RULE, N_("retention rule")),
+    (Key.REVIEW_ON, N_("review date")),
 )
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from types import MappingProxyType
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime, format_timedelta
+from babel.dates import format_date, format_datetime, format_timedelta
 from markupsafe import Markup, escape
 
 from gateway.decide.decision import LABELS as DECISION_LABELS
@@ -47,6 +47,13 @@ def moment(when: datetime, language: str, zone: ZoneInfo) -> str:
     return format_datetime(
         when.astimezone(zone), "medium", tzinfo=zone, locale=LANGUAGE_LOCALES[language]
     )
+
+
+def day(when: date | None, language: str) -> str:
+    """A day as a person reads it in ``language``; nothing for none."""
+    if when is None:
+        return ""
+    return format_date(when, "long", locale=LANGUAGE_LOCALES[language])
 
 
 def age(since: datetime, now: datetime, language: str) -> str:

@@ -301,15 +301,19 @@ class SubjectLookedUp(AuditEvent):
 
 
 class AuditExported(AuditEvent):
-    """Compliance staff exported exchanges from the audit search, signed by the gateway."""
+    """Compliance staff exported exchanges from the audit search, or a data subject's report
+    of the exchanges about them, signed by the gateway."""
 
     kind = EventKind.AUDIT_EXPORTED
     withheld = "the exported rows themselves"
     by: Ref = acted_by(STAFF, doc="the compliance officer")
     about: Ref = about(RefKind.EXPORT, doc="the export's file name")
-    format: str = datum("`csv` or `json`")
-    rows: int = datum("how many exchanges it holds")
-    query: dict[str, str] = datum("the search it was made from, by filter")
+    format: str = datum("`csv` or `json`; `txt` for a data subject's report")
+    rows: int = datum("how many exchanges it holds (signals, for a data subject's report)")
+    query: dict[str, str] = datum(
+        "the search it was made from, by filter; for a data subject's report only the kind of "
+        "lookup (`data_subject_lookup`: `number` or `name`), never what was looked up"
+    )
     sha256: str = datum("SHA-256 of the exported file")
     key_id: str = datum("the gateway's signing key that signed its manifest")
 

@@ -55,6 +55,25 @@ class LegalHold:
 
 
 @dataclass(frozen=True)
+class SignalRetention:
+    """What the compliance pages show of one signal's retention: what its terms go by, when
+    and under which rule its content was erased (None while kept), and its hold."""
+
+    kept: KeptSignal
+    erased_at: datetime | None
+    erased_rule: str | None
+    hold: LegalHold | None
+
+
+@dataclass(frozen=True)
+class ErasedInMonth:
+    """How many signals were erased in a month (``YYYY-MM``, UTC), by the audit log."""
+
+    month: str
+    signals: int
+
+
+@dataclass(frozen=True)
 class Erased:
     """What erasing one signal removed."""
 
@@ -102,6 +121,15 @@ class RetentionStore(Protocol):
 
     async def legal_holds(self) -> list[LegalHold]:
         """Every hold in force, the earliest review first."""
+        ...
+
+    async def signal_retention(self, signal_id: str) -> SignalRetention | None:
+        """``signal_id``'s retention as kept (held or not, erased or not); None if unknown."""
+        ...
+
+    async def erased_by_month(self, *, since: datetime, until: datetime) -> list[ErasedInMonth]:
+        """The ``signal.erased`` entries of the audit log from ``since`` to before ``until``,
+        counted per month (UTC), the earliest first; months without any are left out."""
         ...
 
     async def first_erasure_after(self, at: datetime) -> datetime | None:

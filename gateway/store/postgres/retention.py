@@ -9,16 +9,24 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
-from gateway.infra.audit import AuditEvent
+from gateway.infra.audit import AuditEvent, timestamp
 from gateway.store.interface.retention import (
     Erased,
+    ErasedInMonth,
     KeptSignal,
     LegalHold,
     RetentionStore,
     SettledEnvelope,
+    SignalRetention,
 )
 from gateway.store.postgres.database import Connection, Database, Transaction
-from gateway.store.retention_sql import CLAIM_DAY, KEPT, SETTLED
+from gateway.store.retention_sql import (
+    CLAIM_DAY,
+    ERASED_BY_MONTH,
+    KEPT,
+    SETTLED,
+    SIGNAL_RETENTION,
+)
 
 
 class PostgresRetention(Database, RetentionStore):
@@ -102,6 +110,27 @@ class PostgresRetention(Database, RetentionStore):
                 "ORDER BY review_on, signal_id"
             )
             return [LegalHold(*row) for row in await cursor.fetchall()]
+
+        return await self.read(read)
+
+    async def signal_retention(self, signal_id: str) -> SignalRetention | None:
+        async def read(conn: Connection) -> SignalRetention | None:
+            cursor = await conn.execute(SIGNAL_RETENTION.format(id="%s"), (signal_id,))
+            row = await cursor.fetchone()
+            if row is None:
+                return None
+            hold = None if row[8] is None else LegalHold(row[0], *row[8:12])
+            return SignalRetention(KeptSignal(*row[:6]), row[6], row[7], hold)
+
+        return await self.read(read)
+
+    async def erased_by_month(self, *, since: datetime, until: datetime) -> list[ErasedInMonth]:
+        async def read(conn: Connection) -> list[ErasedInMonth]:
+            cursor = await conn.execute(
+                ERASED_BY_MONTH.format(since="%s", until="%s"),
+                (timestamp(since), timestamp(until)),
+            )
+            return [ErasedInMonth(row[0], int(row[1])) for row in await cursor.fetchall()]
 
         return await self.read(read)
 

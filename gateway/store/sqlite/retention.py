@@ -13,12 +13,20 @@ from datetime import date, datetime
 from gateway.infra.audit import AuditEvent, timestamp
 from gateway.store.interface.retention import (
     Erased,
+    ErasedInMonth,
     KeptSignal,
     LegalHold,
     RetentionStore,
     SettledEnvelope,
+    SignalRetention,
 )
-from gateway.store.retention_sql import CLAIM_DAY, KEPT, SETTLED
+from gateway.store.retention_sql import (
+    CLAIM_DAY,
+    ERASED_BY_MONTH,
+    KEPT,
+    SETTLED,
+    SIGNAL_RETENTION,
+)
 from gateway.store.sqlite.database import Database, Transaction
 from gateway.store.sqlite.times import moment, moment_or_none
 
@@ -118,6 +126,32 @@ class SqliteRetention(Database, RetentionStore):
                 LegalHold(row[0], row[1], date.fromisoformat(row[2]), row[3], moment(row[4]))
                 for row in rows
             ]
+
+        return await self.read(read)
+
+    async def signal_retention(self, signal_id: str) -> SignalRetention | None:
+        def read(conn: sqlite3.Connection) -> SignalRetention | None:
+            row = conn.execute(SIGNAL_RETENTION.format(id="?"), (signal_id,)).fetchone()
+            if row is None:
+                return None
+            kept = KeptSignal(
+                row[0], row[1], row[2], row[3], moment(row[4]), moment_or_none(row[5])
+            )
+            hold = (
+                None
+                if row[8] is None
+                else LegalHold(row[0], row[8], date.fromisoformat(row[9]), row[10], moment(row[11]))
+            )
+            return SignalRetention(kept, moment_or_none(row[6]), row[7], hold)
+
+        return await self.read(read)
+
+    async def erased_by_month(self, *, since: datetime, until: datetime) -> list[ErasedInMonth]:
+        def read(conn: sqlite3.Connection) -> list[ErasedInMonth]:
+            rows = conn.execute(
+                ERASED_BY_MONTH.format(since="?", until="?"), (timestamp(since), timestamp(until))
+            ).fetchall()
+            return [ErasedInMonth(row[0], int(row[1])) for row in rows]
 
         return await self.read(read)
 
