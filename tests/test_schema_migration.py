@@ -12,17 +12,23 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
 import sqlite_utils
 
 from gateway.flow import at_rest
 from gateway.flow.rejection import open_reason
 from gateway.infra.clock import SystemClock
 from gateway.infra.vault import MasterKey
+from gateway.store import ExchangeQuery
 from gateway.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from gateway.store.sqlite import SqliteMaintenance, SqliteStore
 from gateway.store.sqlite.schema import connect
 from gateway.translate.memory import _SEAL_PURPOSE, MemoryBackend, MemorySealer, _legacy_context
 from gateway.translate.types import MemoryScope
+from tests.store_events import AsWrittenBefore
+from tests.test_store_contract_audit_search import fetched_by
+from tests.test_store_contract_signals import AACHEN, accepted, new_signal, with_partners
+from tests.test_store_contract_signals import LIEGE as LIEGE_PARTNER
 
 SENTENCE = "De bestuurder sprak Frans."
 FRENCH = "Le conducteur parlait français."
@@ -110,3 +116,39 @@ async def test_version_7_is_brought_forward_and_start_up_seals_what_it_kept(tmp_
 
 def on_disk(directory: Path) -> bytes:
     return b"".join(path.read_bytes() for path in directory.glob("euregate.db*"))
+
+
+@pytest.mark.old_audit_entries
+async def test_version_20_finds_the_inbox_fetches_chained_before_it(tmp_path: Path) -> None:
+    """The fetches chained at version 19, one written as the inbox writes now and one with its
+    actor as a bare id as before, are found by the search after the migration fills
+    ``fetched_signals`` from them; the fetches chained after it are kept by its trigger."""
+    path = tmp_path / "euregate.db"
+    one, two = new_signal(1, LIEGE_PARTNER, AACHEN), new_signal(2, LIEGE_PARTNER, received=60)
+    async with SqliteStore(path, clock=SystemClock()) as store:
+        await with_partners(store)
+        for made in (one, two):
+            await store.accept_signal(made, accepted(made))
+        await store.record(fetched_by(LIEGE_PARTNER.id, one.id))
+        await store.record(AsWrittenBefore(AACHEN.id, one.id))  # type: ignore[arg-type]
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TRIGGER audit_keeps_fetched_signals")
+        conn.execute("DROP TABLE fetched_signals")
+        conn.execute("UPDATE meta SET value = '19' WHERE key = 'schema_version'")
+    conn.close()
+
+    change = await SqliteMaintenance(path).migrate()
+    async with SqliteStore(path, clock=SystemClock()) as store:
+        before = await store.export_exchanges(ExchangeQuery(event_kind="inbox.fetched"))
+        await store.record(fetched_by(LIEGE_PARTNER.id, two.id))
+        after = await store.export_exchanges(ExchangeQuery(event_kind="inbox.fetched"))
+
+    assert (change.before, change.after) == (19, SCHEMA_VERSION)
+    assert [(e.signal_id, e.recipient_id) for e in before] == [
+        (one.id, LIEGE_PARTNER.id),
+        (one.id, AACHEN.id),
+    ]
+    assert [(e.signal_id, e.recipient_id) for e in after] == [
+        (two.id, LIEGE_PARTNER.id),
+        *[(e.signal_id, e.recipient_id) for e in before],
+    ]

@@ -168,10 +168,44 @@ async def test_a_total_beyond_what_is_counted_says_more_and_pages_go_on(
 
 
 def fetched(signal_id: str) -> events.InboxFetched:
-    liege = refs.partner(LIEGE.id)
+    return fetched_by(LIEGE.id, signal_id)
+
+
+def fetched_by(recipient: str, *signal_ids: str) -> events.InboxFetched:
+    partner = refs.partner(recipient)
+    envelopes = tuple(f"e-{n}" for n, _ in enumerate(signal_ids))
     return events.InboxFetched(
-        by=liege, about=liege, envelopes=("e-1",), signals=(signal_id,), after=0
+        by=partner, about=partner, envelopes=envelopes, signals=signal_ids, after=0
     )
+
+
+async def test_a_search_by_inbox_fetches_finds_what_each_recipient_was_handed(
+    exchanges: Store,
+) -> None:
+    """An exchange is found when a fetch of its own recipient handed its signal out: not when
+    another partner's fetch did, nor when its recipient's fetches handed out other signals."""
+    one, two, three = (new_signal(n).id for n in (1, 2, 3))
+    await exchanges.record(fetched_by(LIEGE.id, one, three))
+    await exchanges.record(fetched_by(AACHEN.id, two))
+    await exchanges.record(fetched_by(LIEGE.id, three))
+    await exchanges.record(fetched_by(LIMBURG.id, one, three))
+    await exchanges.record(fetched_by(LANAKEN.id, two))
+
+    about = await exchanges.search_exchanges(ExchangeQuery(event_kind="inbox.fetched"))
+    to_liege = await exchanges.export_exchanges(
+        ExchangeQuery(event_kind="inbox.fetched", to_country="BE")
+    )
+    told = await exchanges.signal_events(one)
+
+    assert found(about) == [("3", LIEGE.id), ("2", AACHEN.id), ("1", LIEGE.id)]
+    assert (about.total, about.more) == (3, False)
+    assert found(to_liege) == [("3", LIEGE.id), ("1", LIEGE.id)]
+    assert [(e.kind, e.actor) for e in told] == [
+        ("signal.accepted", told[0].actor),
+        ("inbox.fetched", str(refs.partner(LIEGE.id))),
+        ("inbox.fetched", str(refs.partner(LIMBURG.id))),
+    ], "a signal's history holds every fetch that handed it out, whoever fetched"
+    assert await exchanges.signal_events(new_signal(9).id) == []
 
 
 async def test_a_signals_exchanges_and_events_in_order(exchanges: Store) -> None:

@@ -25,6 +25,19 @@ CATEGORIES: Final = distinct_values("signals", "category")
 RULE_SETS: Final = distinct_values("decisions", "rule_ids")
 """Each distinct list of rules that decided together (few, however many decisions)."""
 
+HANDED_OUT: Final = (
+    "EXISTS (SELECT 1 FROM fetched_signals f "
+    "WHERE f.signal_id = d.signal_id AND f.recipient_id = d.recipient_id)"
+)
+"""Whether an inbox fetch of its recipient handed exchange ``d`` out: the signal's few fetches,
+found by its key in ``fetched_signals`` (which a trigger keeps as fetches are chained)."""
+
+
+def fetches_of(signal: str) -> str:
+    """Whether audit entry ``a`` is an inbox fetch that handed out the signal whose id is bound
+    at ``signal`` (a placeholder)."""
+    return f"a.seq IN (SELECT f.audit_seq FROM fetched_signals f WHERE f.signal_id = {signal})"
+
 
 def counted(from_where: str) -> str:
     """How many rows ``from_where`` (a ``FROM … WHERE …``) finds, up to one more than

@@ -34,6 +34,9 @@ CLAIM_COLUMNS: Final = ("claimed_by", "claimed_until")
 """The columns of a copy to seal and of a push to send that say which instance does it, until
 when (:mod:`gateway.store.postgres.claims`); one process alone has no need of them."""
 
+KEPT_BY_TRIGGER: Final = frozenset({"fetched_signals"})
+"""Tables a trigger fills as audit entries are chained: a copy into them finds the rows there."""
+
 POSTGRES_ONLY_COLUMNS: Final = {
     **{table: (column,) for table, column in ROWID_STANDINS.items()},
     "deliveries": CLAIM_COLUMNS,
@@ -430,3 +433,28 @@ VERSION_19: Final = (
 )
 """Version 19: a rejection's category, which its sender is shown
 (:func:`gateway.store.migrations.sqlite_steps.add_rejection_categories`)."""
+
+VERSION_20: Final = (
+    "CREATE TABLE fetched_signals ("
+    " signal_id text NOT NULL,"
+    " audit_seq bigint NOT NULL,"
+    " recipient_id text NOT NULL,"
+    " PRIMARY KEY (signal_id, audit_seq))",
+    "CREATE FUNCTION keep_fetched_signals() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    "INSERT INTO fetched_signals (signal_id, audit_seq, recipient_id) "
+    "SELECT f.value, NEW.seq, CASE WHEN starts_with(NEW.actor, 'partner:') "
+    "THEN substr(NEW.actor, 9) ELSE NEW.actor END "
+    "FROM jsonb_array_elements_text(audit_data(NEW.entry) -> 'signals') f(value) "
+    "ON CONFLICT DO NOTHING; RETURN NULL; END $$",
+    "CREATE TRIGGER audit_keeps_fetched_signals AFTER INSERT ON audit FOR EACH ROW "
+    "WHEN (NEW.kind = 'inbox.fetched') EXECUTE FUNCTION keep_fetched_signals()",
+    "INSERT INTO fetched_signals (signal_id, audit_seq, recipient_id) "
+    "SELECT f.value, a.seq, CASE WHEN starts_with(a.actor, 'partner:') "
+    "THEN substr(a.actor, 9) ELSE a.actor END FROM audit a "
+    "CROSS JOIN jsonb_array_elements_text(audit_data(a.entry) -> 'signals') f(value) "
+    "WHERE a.kind = 'inbox.fetched' ON CONFLICT DO NOTHING",
+    "DROP INDEX audit_fetched_signals",
+)
+"""Version 20: the signals each inbox fetch handed out, kept by a trigger as the fetches are
+chained (:func:`gateway.store.migrations.sqlite_steps.add_fetched_signals`); they replace the
+index into every fetch's list of signals."""

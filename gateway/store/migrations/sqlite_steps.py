@@ -628,3 +628,34 @@ def add_rejection_categories(db: sqlite_utils.Database) -> None:
     A copy rejected before the list existed is ``other``."""
     db.execute("ALTER TABLE review_items ADD COLUMN rejection_category TEXT")
     db.execute("UPDATE review_items SET rejection_category = 'other' WHERE state = 'rejected'")
+
+
+def _handed_out(row: str, source: str = "") -> str:
+    """The signals the inbox fetch ``row`` (an audit row's name) handed out, with its position
+    and the recipient its actor names (``partner:<id>`` as written now, the bare id before)."""
+    actor = f"{row}.actor"
+    return (
+        f"SELECT f.value, {row}.seq, CASE WHEN substr({actor}, 1, 8) = 'partner:' "
+        f"THEN substr({actor}, 9) ELSE {actor} END "
+        f"FROM {source}json_each(CAST({row}.entry AS TEXT), '$.data.signals') f"
+    )
+
+
+def add_fetched_signals(db: sqlite_utils.Database) -> None:
+    """Version 20: the signals each inbox fetch handed out, one row per signal and fetch, kept
+    by a trigger as ``inbox.fetched`` entries are chained and filled here from those before. A
+    search by inbox fetches, and a signal's history, look a signal up here instead of reading
+    the list inside every fetch."""
+    db.execute(
+        "CREATE TABLE fetched_signals ("
+        " signal_id TEXT NOT NULL,"
+        " audit_seq INTEGER NOT NULL,"
+        " recipient_id TEXT NOT NULL,"
+        " PRIMARY KEY (signal_id, audit_seq)) WITHOUT ROWID"
+    )
+    keep = "INSERT OR IGNORE INTO fetched_signals (signal_id, audit_seq, recipient_id) "
+    db.execute(
+        "CREATE TRIGGER audit_keeps_fetched_signals AFTER INSERT ON audit "
+        f"WHEN NEW.kind = 'inbox.fetched' BEGIN {keep}{_handed_out('NEW')}; END"
+    )
+    db.execute(f"{keep}{_handed_out('a', 'audit a, ')} WHERE a.kind = 'inbox.fetched'")

@@ -3,10 +3,9 @@ with their signal; an audit entry is about an exchange by its subject and ``data
 or as an inbox fetch that handed the signal out.
 
 An entry's data is read with ``audit_data(entry)`` (the schema's own function: the entry as
-``jsonb``, its ``data``), so that the fetches that handed one signal out are found through an
-index (``audit_fetched_signals``) rather than by parsing every fetch. A search by event kind
-looks the signal up by subject (``audit_subject``) for each exchange; only a search for inbox
-fetches gathers every fetch's signals, once, and joins them."""
+``jsonb``, its ``data``). A search by event kind looks the signal up by subject
+(``audit_subject``) for each exchange; a search for inbox fetches also looks the exchange up in
+``fetched_signals``, the signals each fetch handed out."""
 
 from __future__ import annotations
 
@@ -45,7 +44,7 @@ from gateway.store.postgres.database import (
     Transaction,
     audit_entry,
 )
-from gateway.store.search_sql import CATEGORIES, RULE_SETS, counted
+from gateway.store.search_sql import CATEGORIES, HANDED_OUT, RULE_SETS, counted, fetches_of
 
 VERIFICATION_KEY: Final = "audit_verification"
 
@@ -57,8 +56,6 @@ _COLUMNS = (
     "s.id, s.received_at, s.sender_id, ps.country, d.recipient_id, pr.country, "
     "s.category, s.urgency, d.verdict, d.rule_ids, d.policy_sha256"
 )
-_FETCHED: Final = f"a.kind = '{EventKind.INBOX_FETCHED}'"
-_SIGNALS_FETCHED: Final = f"(audit_data(a.entry) -> '{Key.SIGNALS}')"
 _ABOUT_BY_SUBJECT: Final = (
     "EXISTS (SELECT 1 FROM audit a WHERE a.kind = %(event_kind)s "
     f"AND a.subject = '{RefKind.SIGNAL}:' || s.id "
@@ -66,25 +63,10 @@ _ABOUT_BY_SUBJECT: Final = (
 )
 """Whether an entry of the kind asked for is about exchange ``s``, ``d`` by its subject: the
 signal is its subject, and it names no other recipient (found by the subject's index)."""
-_SUBJECTS: Final = (
-    "SELECT e.signal_id, e.recipient_id FROM audit a "
-    f"JOIN decisions e ON a.subject = '{RefKind.SIGNAL}:' || e.signal_id "
-    "WHERE a.kind = %(event_kind)s "
-    f"AND coalesce(audit_data(a.entry) ->> '{Key.RECIPIENT}', e.recipient_id) = e.recipient_id"
-)
-_HANDED_OUT: Final = (
-    "SELECT f.value, r.recipient FROM audit a "
-    f"CROSS JOIN jsonb_array_elements_text({_SIGNALS_FETCHED}) f(value) "
-    f"CROSS JOIN LATERAL (VALUES (a.actor), (CASE WHEN starts_with(a.actor, '{RefKind.PARTNER}:') "
-    f"THEN substr(a.actor, {len(RefKind.PARTNER) + 2}) END)) r(recipient) "
-    f"WHERE {_FETCHED} AND a.kind = %(event_kind)s"
-)
-_ABOUT_OR_HANDED_OUT: Final = (
-    f"(d.signal_id, d.recipient_id) IN ({_SUBJECTS} UNION ALL {_HANDED_OUT})"
-)
+_ABOUT_OR_HANDED_OUT: Final = f"({_ABOUT_BY_SUBJECT} OR {HANDED_OUT})"
 """The exchanges an inbox fetch is about: by its subject, as above, or as the recipient's fetch
 that handed the signal out (the recipient named as actors are written now, ``partner:<id>``,
-or by its bare id as they were before); every fetch's signals gathered once and joined."""
+or by its bare id as they were before); each looked up by the exchange's own keys."""
 
 # The clause each filter adds, by its field of ExchangeQuery (bound by the same name).
 _CLAUSES: Final = {
@@ -183,7 +165,7 @@ class PostgresAuditSearch(Database, AuditSearchStore):
             cursor = await conn.execute(
                 f"SELECT {AUDIT_COLUMNS} FROM audit a WHERE a.subject = %(subject)s "
                 f"UNION SELECT {AUDIT_COLUMNS} FROM audit a "
-                f"WHERE {_FETCHED} AND {_SIGNALS_FETCHED} ? %(id)s ORDER BY 1",
+                f"WHERE {fetches_of('%(id)s')} ORDER BY 1",
                 {"subject": str(refs.signal(signal_id)), "id": signal_id},
             )
             return [audit_entry(r) for r in await cursor.fetchall()]

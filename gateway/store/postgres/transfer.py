@@ -22,7 +22,7 @@ import psycopg
 from gateway.infra.errors import RegistryError
 from gateway.infra.i18n import N_
 from gateway.store.migrations import SCHEMA_VERSION
-from gateway.store.migrations.postgres_ddl import CLAIM_COLUMNS, ROWID_STANDINS
+from gateway.store.migrations.postgres_ddl import CLAIM_COLUMNS, KEPT_BY_TRIGGER, ROWID_STANDINS
 
 BATCH: Final = 1000
 """Rows sent to PostgreSQL in one round trip."""
@@ -133,6 +133,7 @@ def _copy_table(
     insert = (
         f"INSERT INTO {table} ({', '.join(columns)}) OVERRIDING SYSTEM VALUE "
         f"VALUES ({', '.join('%s' for _ in columns)})"
+        + (" ON CONFLICT DO NOTHING" if table in KEPT_BY_TRIGGER else "")
     )
     rows = source.execute(f"SELECT {', '.join(selected)} FROM {table}")
     count = 0

@@ -33,7 +33,7 @@ from gateway.store.interface.audit_search import (
 )
 from gateway.store.interface.delivery import DeliveryState
 from gateway.store.interface.review import ReviewState
-from gateway.store.search_sql import CATEGORIES, RULE_SETS, counted
+from gateway.store.search_sql import CATEGORIES, HANDED_OUT, RULE_SETS, counted, fetches_of
 from gateway.store.sqlite.database import AUDIT_COLUMNS, Database, Transaction, audit_entry
 from gateway.store.sqlite.times import moment
 
@@ -51,8 +51,6 @@ _COLUMNS = (
     "s.id, s.received_at, s.sender_id, ps.country, d.recipient_id, pr.country, "
     "s.category, s.urgency, d.verdict, d.rule_ids, d.policy_sha256"
 )
-_FETCHED: Final = f"a.kind = '{EventKind.INBOX_FETCHED}'"
-_SIGNALS_FETCHED: Final = f"json_each(CAST(a.entry AS TEXT), '$.data.{Key.SIGNALS}') f"
 _ABOUT_BY_SUBJECT: Final = (
     "EXISTS (SELECT 1 FROM audit a WHERE a.kind = :event_kind "
     f"AND a.subject = '{RefKind.SIGNAL}:' || s.id AND coalesce(json_extract(CAST(a.entry AS TEXT),"
@@ -60,25 +58,10 @@ _ABOUT_BY_SUBJECT: Final = (
 )
 """Whether an entry of the kind asked for is about exchange ``s``, ``d`` by its subject: the
 signal is its subject, and it names no other recipient (found by the subject's index)."""
-_SUBJECTS: Final = (
-    "SELECT e.signal_id, e.recipient_id FROM audit a "
-    f"JOIN decisions e ON e.signal_id = substr(a.subject, {len(RefKind.SIGNAL) + 2}) "
-    f"WHERE a.kind = :event_kind AND substr(a.subject, 1, {len(RefKind.SIGNAL) + 1}) = "
-    f"'{RefKind.SIGNAL}:' AND coalesce(json_extract(CAST(a.entry AS TEXT), "
-    f"'$.data.{Key.RECIPIENT}'), e.recipient_id) = e.recipient_id"
-)
-_PARTNER_PREFIX: Final = f"{RefKind.PARTNER}:"
-_HANDED_OUT: Final = (
-    f"SELECT f.value, CASE WHEN substr(a.actor, 1, {len(_PARTNER_PREFIX)}) = '{_PARTNER_PREFIX}' "
-    f"THEN substr(a.actor, {len(_PARTNER_PREFIX) + 1}) ELSE a.actor END "
-    f"FROM audit a, {_SIGNALS_FETCHED} WHERE {_FETCHED}"
-)
-_ABOUT_OR_HANDED_OUT: Final = (
-    f"(d.signal_id, d.recipient_id) IN ({_SUBJECTS} UNION ALL {_HANDED_OUT})"
-)
+_ABOUT_OR_HANDED_OUT: Final = f"({_ABOUT_BY_SUBJECT} OR {HANDED_OUT})"
 """The exchanges an inbox fetch is about: by its subject, as above, or as the recipient's fetch
 that handed the signal out (the recipient named as actors are written now, ``partner:<id>``,
-or by its bare id as they were before); every fetch's signals gathered once and joined."""
+or by its bare id as they were before); each looked up by the exchange's own keys."""
 
 
 # The clause each filter adds, by its field of ExchangeQuery (bound by the same name).
@@ -161,8 +144,7 @@ class SqliteAuditSearch(Database, AuditSearchStore):
             rows = conn.execute(
                 f"SELECT {AUDIT_COLUMNS} FROM audit a WHERE a.subject = :subject "
                 "UNION SELECT "
-                f"{AUDIT_COLUMNS} FROM audit a WHERE {_FETCHED} AND EXISTS "
-                f"(SELECT 1 FROM {_SIGNALS_FETCHED} WHERE f.value = :id) ORDER BY 1",
+                f"{AUDIT_COLUMNS} FROM audit a WHERE {fetches_of(':id')} ORDER BY 1",
                 {"subject": str(refs.signal(signal_id)), "id": signal_id},
             ).fetchall()
             return [audit_entry(r) for r in rows]
