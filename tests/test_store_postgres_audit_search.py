@@ -103,7 +103,8 @@ async def written(store: Store, clock: FixedClock) -> list[str]:
         ReviewOutcome(ReviewState.RELEASED, "m.dubois", correction=b"s", copy=released),
         an_event(EventKind.REVIEW_RELEASED),
     )
-    copy = next(c for c in await store.pending_copies(due=START) if c.signal_id == german.id)
+    due = START + timedelta(days=1)  # copies are queued at their signal's receipt
+    copy = next(c for c in await store.pending_copies(due=due) if c.signal_id == german.id)
     sealed = SealedCopy(copy.id, "env-1", copy.signal_id, LIEGE.id, "k", b"e", "https://h.example/")
     await store.keep_envelope(sealed, an_event(EventKind.COPY_SEALED))
     await store.record_attempt(
