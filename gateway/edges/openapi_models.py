@@ -18,6 +18,7 @@ from pydantic.json_schema import SkipJsonSchema
 from gateway.decide.decision import DataClass, Outcome, Verdict
 from gateway.decide.review import ReviewReason as ReviewReasonCode
 from gateway.flow.tracking import CopyState
+from gateway.flow.withdrawal import WithdrawalReason
 from gateway.store import ReviewState, SignalState
 from gateway.transparency.log import REPORT_KINDS
 
@@ -224,6 +225,24 @@ class Inbox(ApiModel):
 class Acknowledged(ApiModel):
     id: str
     acknowledged_at: Timestamp | None
+
+
+class WithdrawalAsked(ApiModel):
+    """Withdraw a signal, giving the reason from the closed list."""
+
+    reason: WithdrawalReason
+
+
+class Withdrawn(ApiModel):
+    """A withdrawal: the copies not yet sealed that were cancelled, the review items waiting
+    that were withdrawn, and how many recipients that got an envelope are sent a notice."""
+
+    signal_id: str
+    reason: WithdrawalReason
+    withdrawn_at: Timestamp
+    cancelled: int
+    review_items: int
+    notices: int
 
 
 class Answer(ApiModel):

@@ -43,6 +43,8 @@ from gateway.edges.openapi_models import (
     SentSignals,
     TranslationDeliveredForm,
     TranslationFailedForm,
+    WithdrawalAsked,
+    Withdrawn,
 )
 from gateway.edges.openapi_serving import (
     MESSAGE_SCHEMA_PATH,
@@ -94,6 +96,7 @@ from gateway.infra.errors import (
     TranslationJobAnswered,
     UnsupportedMediaType,
     UntranslatedUnresolved,
+    WithdrawalReasonInvalid,
     WitnessKeyUnknown,
 )
 from gateway.store import SENT_PAGE_MAX, RequestState
@@ -289,6 +292,18 @@ PARTNER_OPERATIONS: Final = (
         TAG_SIGNALS,
         {200: Receipt},
         (NotFound,),
+    ),
+    Operation(
+        "withdrawSignal",
+        "POST",
+        "/v1/signals/{signal_id}/withdraw",
+        partner_app.post_withdraw,
+        "Withdraw one's own signal; each recipient that got it is sent a notice (again answers "
+        "the first withdrawal)",
+        TAG_SIGNALS,
+        {200: Withdrawn},
+        (*BODY_REFUSALS, WithdrawalReasonInvalid, NotFound),
+        body=WithdrawalAsked,
     ),
     Operation(
         "explainPolicy",

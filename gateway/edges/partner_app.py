@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import ssl
+from collections.abc import Callable
 from dataclasses import replace
 
 from aiohttp import web
@@ -34,6 +35,7 @@ from gateway.edges.openapi_models import (
     GatewayKeys,
     Requests,
     TrackedRequest,
+    Withdrawn,
 )
 from gateway.edges.openapi_serving import MESSAGE_SCHEMA_PATH, OPENAPI_PATH, SIGNAL_SCHEMA_PATH
 from gateway.edges.refusals import REFUSALS
@@ -42,6 +44,7 @@ from gateway.flow.inbox import MAX_LIMIT, MAX_WAIT, Inbox, Standing, inbox_entry
 from gateway.flow.intake import Intake, Receipt
 from gateway.flow.partner_limits import PartnerLimits
 from gateway.flow.tracking import SenderView, sender_view
+from gateway.flow.withdrawal import reason_of, withdraw, withdrawal_json
 from gateway.infra.audit import timestamp
 from gateway.infra.clock import Clock
 from gateway.infra.errors import (
@@ -60,6 +63,7 @@ INBOX = web.AppKey("inbox", Inbox)
 LIMITS = web.AppKey("limits", PartnerLimits)
 TRANSPARENCY = web.AppKey("transparency", TransparencyLog)
 GATEWAY_ID = web.AppKey("gateway_id", str)
+ON_WITHDRAWN: web.AppKey[Callable[[], None]] = web.AppKey("on_withdrawn")
 GATEWAY_KEYS_PATH = "/v1/gateway/keys"
 PARTNER = web.RequestKey("partner", Partner)
 REGISTRY: web.RequestKey[tuple[Partner, ...]] = web.RequestKey("registry")
@@ -75,6 +79,7 @@ def create_app(
     max_body_bytes: int,
     transparency: TransparencyLog,
     gateway_id: str,
+    on_withdrawn: Callable[[], None] = lambda: None,
 ) -> web.Application:
     app = web.Application(
         middlewares=[edge_middleware, authenticate_middleware, query_middleware],
@@ -88,10 +93,12 @@ def create_app(
     app[TRANSPARENCY] = transparency
     app[MAX_BODY] = max_body_bytes
     app[GATEWAY_ID] = gateway_id
+    app[ON_WITHDRAWN] = on_withdrawn
     app.router.add_get("/v1", get_discovery)
     app.router.add_post("/v1/signals", post_signal)
     app.router.add_get("/v1/signals", get_signals)
     app.router.add_get("/v1/signals/{signal_id}", get_signal)
+    app.router.add_post("/v1/signals/{signal_id}/withdraw", post_withdraw)
     app.router.add_post("/v1/policy/explain", post_explain)
     app.router.add_get(GATEWAY_KEYS_PATH, get_gateway_keys)
     app.router.add_get("/v1/inbox", get_inbox)
@@ -171,6 +178,19 @@ async def get_signal(request: web.Request) -> web.Response:
     view = (await _sender_views(request, [stored.id])).get(stored.id)
     receipt = Receipt(stored, replayed=True, proven=proven, view=view)
     return web.json_response(receipt.as_json(request[LANGUAGE]), dumps=dumps)
+
+
+async def post_withdraw(request: web.Request) -> web.Response:
+    """Withdraw the caller's own signal (LED art. 7(3)): its recipients are sent notices by
+    the courier. A second withdrawal answers the first's result."""
+    reason = reason_of(await read_body(request))
+    withdrawn = await withdraw(
+        request.app[STORE], request[PARTNER].id, request.match_info["signal_id"], reason
+    )
+    if withdrawn is None:
+        raise NotFound()
+    request.app[ON_WITHDRAWN]()
+    return model_response(Withdrawn.model_validate(withdrawal_json(withdrawn)))
 
 
 async def get_signals(request: web.Request) -> web.Response:

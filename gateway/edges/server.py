@@ -242,6 +242,7 @@ async def build(
         max_body_bytes=settings.max_body_bytes,
         transparency=transparency,
         gateway_id=settings.gateway_id,
+        on_withdrawn=courier.wake,
     )
     partner_refusals = RefusalLedger(
         clock, store.record_all, listener="partners", limit=settings.refusals_per_minute

@@ -47,6 +47,7 @@ MIGRATIONS: Final = (
     Migration(16, sqlite_steps.add_copy_claims),
     Migration(17, sqlite_steps.add_translation_jobs, postgres_ddl.VERSION_17),
     Migration(18, sqlite_steps.add_retention, postgres_ddl.VERSION_18),
+    Migration(19, sqlite_steps.add_withdrawals, postgres_ddl.VERSION_19),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
 

@@ -423,3 +423,17 @@ VERSION_18: Final = (
     " placed_at timestamptz NOT NULL)",
 )
 """Version 18: retention (:func:`gateway.store.migrations.sqlite_steps.add_retention`)."""
+
+VERSION_19: Final = (
+    "ALTER TABLE copies ADD COLUMN notice text",
+    "CREATE TABLE withdrawals ("
+    " signal_id text PRIMARY KEY REFERENCES signals (id),"
+    " reason text NOT NULL,"
+    " withdrawn_by text NOT NULL,"
+    " withdrawn_at timestamptz NOT NULL,"
+    " cancelled integer NOT NULL,"
+    " review_items integer NOT NULL,"
+    " notices integer NOT NULL)",
+)
+"""Version 19: withdrawal by the sender
+(:func:`gateway.store.migrations.sqlite_steps.add_withdrawals`)."""

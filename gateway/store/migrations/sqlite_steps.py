@@ -620,3 +620,20 @@ def add_retention(db: sqlite_utils.Database) -> None:
         " placed_by TEXT NOT NULL,"
         " placed_at TEXT NOT NULL)"
     )
+
+
+def add_withdrawals(db: sqlite_utils.Database) -> None:
+    """Version 19: withdrawal by the sender. The signals their senders withdrew, why and
+    when, and which copies are notices of it (``copies.notice``, the reason code; such a copy
+    is sealed as a notice, not as the signal)."""
+    db.execute("ALTER TABLE copies ADD COLUMN notice TEXT")
+    db.execute(
+        "CREATE TABLE withdrawals ("
+        " signal_id TEXT PRIMARY KEY REFERENCES signals(id),"
+        " reason TEXT NOT NULL,"
+        " withdrawn_by TEXT NOT NULL,"
+        " withdrawn_at TEXT NOT NULL,"
+        " cancelled INTEGER NOT NULL,"
+        " review_items INTEGER NOT NULL,"
+        " notices INTEGER NOT NULL)"
+    )

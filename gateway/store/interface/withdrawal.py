@@ -1,0 +1,49 @@
+"""Withdrawal by the sender: the record of a withdrawn signal, and the one write that
+withdraws it (:class:`WithdrawalStore`).
+
+Withdrawing cancels the signal's copies not yet sealed, withdraws its review items still
+waiting, and queues, for each recipient that got an envelope of it, a *notice*: a copy whose
+``notice`` is the reason code, which the courier seals as a notice rather than as the signal
+(:mod:`gateway.flow.notices`). All of it happens in one transaction with the audit entry, so
+a crash after the withdrawal leaves the notices queued, never lost."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from gateway.infra.audit import AuditEvent
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """A signal its sender withdrew: why, when, and what that did."""
+
+    signal_id: str
+    reason: str
+    withdrawn_by: str
+    withdrawn_at: datetime
+    cancelled: int
+    review_items: int
+    notices: int
+
+
+class WithdrawalStore(Protocol):
+    async def withdraw_signal(
+        self,
+        signal_id: str,
+        *,
+        reason: str,
+        by: str,
+        event: Callable[[Withdrawal], AuditEvent],
+    ) -> Withdrawal | None:
+        """Withdraw ``by``'s signal ``signal_id`` and append ``event`` of what was done; the
+        earlier withdrawal, unchanged and not audited again, if it was withdrawn already;
+        None if ``by`` sent no such signal."""
+        ...
+
+    async def withdrawal(self, signal_id: str) -> Withdrawal | None:
+        """The signal's withdrawal, if its sender withdrew it."""
+        ...
