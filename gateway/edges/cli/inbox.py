@@ -22,6 +22,7 @@ from gateway.edges.cli.partner_side import (
     partner_client,
 )
 from gateway.edges.problems import problem_document
+from gateway.flow.withdrawal import WithdrawalReason, withdrawn_text
 from gateway.infra import seal
 from gateway.infra.config import DataDir
 from gateway.infra.errors import EnvelopeRefused
@@ -30,6 +31,7 @@ from gateway.infra.i18n import N_, translate
 NO_NEW_MESSAGES: Final = N_("No new messages.")
 CANNOT_REACH: Final = N_("cannot reach the gateway: {reason}")
 REFUSAL: Final = N_("refused ({status}): {title}: {detail}")
+NOTICE: Final = N_("Notice: {text}")
 
 
 def register(commands: Subparsers) -> None:
@@ -121,11 +123,26 @@ async def _pull(
     return 1 if refused else 0
 
 
+def notice_line(content: dict[str, Any], language: str) -> str:
+    """A notice about a signal sent before, as one line in the reader's ``language``."""
+    notice = content.get("notice") or {}
+    try:
+        reason = WithdrawalReason(str(notice.get("reason")))
+    except ValueError:
+        text = str(content.get("text", ""))
+    else:
+        text = withdrawn_text(str(content["signal_id"]), reason, language)
+    return translate(NOTICE, language, text=text)
+
+
 def _show(
     content: dict[str, Any], entry: dict[str, Any], args: argparse.Namespace, language: str
 ) -> None:
     if args.json:
         print(json.dumps({"envelope": entry["id"], "message": content}, ensure_ascii=False))
+        return
+    if content.get("kind") == "notice":
+        print(notice_line(content, language))
         return
     heading = translate(
         N_("Message {envelope} (signal {signal}, version {version}, from {sender})"),
