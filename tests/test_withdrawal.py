@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from euregate_client import Problem, open_message
 
 from gateway.edges.cli.inbox import notice_line
+from gateway.edges.cli.status import status_text
 from gateway.infra import seal
 from gateway.infra.audit import EventKind
 from tests.conftest import RunningGateway
@@ -122,6 +124,23 @@ async def test_a_withdrawal_reaches_each_recipient_in_its_language_and_stops_wha
         PUSHED,
     }
     assert notice_line(german.content, "de") == f"Mitteilung: {german.text}"
+
+    async with gateway.client(SENDER) as sender:
+        receipt = await sender.signal_status(signal_id)
+    assert receipt["withdrawn"]["reason"] == "data_incorrect"
+    shown = {r["partner"]: r for r in receipt["recipients"]}
+    assert {r["state"] for r in shown.values()} == {"withdrawn"}
+    assert "acknowledged_at" in shown[PULLS]["notice"]
+    assert "pushed_at" in shown[PUSHED]["notice"]
+    assert shown[PUSHED]["notice"]["version"] == 2
+    assert shown[PUSHED]["copy"]["version"] == 1
+    assert "notice" not in shown[WAITS]
+    assert "copy" not in shown[WAITS]
+    assert shown[WAITS]["review"]["state"] == "withdrawn"
+    said = status_text(receipt, "de", ZoneInfo("Europe/Berlin"))
+    assert "vom Absender zurückgezogen am " in said
+    assert ": Daten unrichtig" in said
+    assert "vom Absender zurückgezogen, während sie bei der Verbindungsstelle BE wartete" in said
 
 
 async def test_only_the_sender_withdraws_and_only_for_a_reason_of_the_list(

@@ -82,6 +82,18 @@ class ReceiptRecipient(ApiModel):
     )
     review: CopyReviewStatus | Omitted = None
     copy_: CopyVersion | Omitted = Field(default=None, alias="copy")
+    notice: CopyVersion | Omitted = Field(
+        default=None,
+        description="Once the sender withdrew the signal: the notice sent to this recipient "
+        "(it had got the signal) and how far it got.",
+    )
+
+
+class SignalWithdrawn(ApiModel):
+    """The sender withdrew the signal: the reason code, and when."""
+
+    reason: WithdrawalReason
+    at: Timestamp
 
 
 class RequestDeadline(ApiModel):
@@ -130,6 +142,9 @@ class Receipt(ApiModel):
     )
     request: RequestDeadline | Omitted = Field(
         default=None, description="When the signal is a request for information."
+    )
+    withdrawn: SignalWithdrawn | Omitted = Field(
+        default=None, description="When its sender withdrew the signal."
     )
 
 

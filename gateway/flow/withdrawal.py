@@ -39,9 +39,17 @@ REASON_LABELS: Final = {
 WITHDRAWN_TEXT: Final = N_("Signal {signal_id} withdrawn by the sender: {reason}")
 
 
+def reason_label(reason: str, language: str) -> str:
+    """A reason code's label in ``language``; an unknown code as it is."""
+    try:
+        return translate(REASON_LABELS[WithdrawalReason(reason)], language)
+    except ValueError:
+        return reason
+
+
 def withdrawn_text(signal_id: str, reason: WithdrawalReason, language: str) -> str:
     """The notice's sentence in ``language``."""
-    label = translate(REASON_LABELS[reason], language)
+    label = reason_label(reason, language)
     return translate(WITHDRAWN_TEXT, language, signal_id=signal_id, reason=label)
 
 

@@ -12,7 +12,7 @@ from euregate_client import Problem
 
 from gateway.edges.cli.common import Subparsers, add_data_dir, output_language
 from gateway.edges.cli.partner_side import add_connection, partner_client
-from gateway.flow.withdrawal import REASON_LABELS, WithdrawalReason
+from gateway.flow.withdrawal import WithdrawalReason, reason_label
 from gateway.infra.i18n import N_, translate
 
 WITHDRAWN: Final = N_(
@@ -58,7 +58,7 @@ async def run_withdraw(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(withdrawn, indent=2, ensure_ascii=False))
         return 0
-    reason = translate(REASON_LABELS[WithdrawalReason(withdrawn["reason"])], language)
+    reason = reason_label(withdrawn["reason"], language)
     print(
         translate(
             WITHDRAWN,
