@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from jsonschema import Draft202012Validator
 from euregate_client import Problem, open_message
 
 from gateway.edges.cli.inbox import notice_line
@@ -22,6 +23,7 @@ from tests.conftest import RunningGateway
 from tests.polling import until
 from tests.review_release import release_as_written
 from tests.test_cli_defaults import euregate
+from tests.test_message_schema import SCHEMA
 from tests.test_webhooks import ReceiverFor, audit_of, set_webhook
 
 SENDER = "nl-pol-limburg"
@@ -106,6 +108,7 @@ async def test_a_withdrawal_reaches_each_recipient_in_its_language_and_stops_wha
     assert german.notice["reason"] == "data_incorrect"
     assert german.text == f"Meldung {signal_id} vom Absender zurückgezogen: Daten unrichtig"
     assert "signal" not in german.content
+    Draft202012Validator(SCHEMA).validate(german.content)
 
     partner = ("--url", gateway.url, "--data-dir", str(gateway.layout.root))
     code, out, err = await euregate("inbox", "pull", "--as", PULLS, *partner)
