@@ -12,8 +12,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from jsonschema import Draft202012Validator
 from euregate_client import Problem, open_message
+from jsonschema import Draft202012Validator
 
 from gateway.edges.cli.inbox import notice_line
 from gateway.edges.cli.status import status_text
