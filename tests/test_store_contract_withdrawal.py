@@ -133,3 +133,26 @@ async def test_only_the_sender_withdraws_its_signal(
 
     assert await registry.withdrawal(signal_id) is None
     assert len(await registry.audit_entries()) == entries
+
+
+async def test_a_replacement_counts_the_versions_of_its_chain(
+    registry: Store, store_clock: FixedClock
+) -> None:
+    signals = [new_signal(n, AACHEN) for n in (1, 2, 3)]
+    for signal in signals:
+        await registry.accept_signal(signal, accepted(signal))
+    first, second, third = (s.id for s in signals)
+
+    replaced = await registry.withdraw_signal(
+        first, reason="replaced", by=LIMBURG.id, event=withdrawn_event, replaced_by=second
+    )
+    again = await registry.withdraw_signal(
+        second, reason="replaced", by=LIMBURG.id, event=withdrawn_event, replaced_by=third
+    )
+
+    assert replaced is not None
+    assert again is not None
+    assert (replaced.replaced_by, replaced.replaced_version) == (second, 2)
+    assert (again.replaced_by, again.replaced_version) == (third, 3)
+    assert await registry.withdrawal(first) == replaced
+    assert (await registry.withdrawal(third)) is None

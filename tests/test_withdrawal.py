@@ -7,6 +7,7 @@ never goes out; the status shows it; a second withdrawal answers the first."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,6 +31,8 @@ SENDER = "nl-pol-limburg"
 PULLS = "be-pol-liege"
 PUSHED = "de-pol-aachen"
 WAITS = "be-gem-eupen"
+LANAKEN, DUTCH = "be-pol-lanaken", "nl-pol-limburg"
+"""A signal from Lanaken reaches Limburg at once: both read Dutch."""
 
 
 async def released_to_liege_and_aachen(
@@ -179,3 +182,57 @@ async def test_the_command_withdraws_and_says_so_in_the_senders_language(
     withdrawn = await gateway.store.withdrawal(signal_id)
     assert withdrawn is not None
     assert (withdrawn.reason, withdrawn.withdrawn_by) == ("sent_in_error", SENDER)
+
+
+async def test_a_rectification_is_a_new_signal_and_the_old_ones_recipients_are_told(
+    gateway: RunningGateway, example: Callable[[str], dict[str, Any]]
+) -> None:
+    first = {**example("be-cannabis-lanaken.json"), "recipients": {"partners": [DUTCH]}}
+    async with gateway.client(LANAKEN) as sender:
+        old = str((await sender.post_signal(first))["signal_id"])
+
+        async def delivered() -> bool:
+            return len(await gateway.store.envelopes_of_signal(old)) == 1
+
+        await until(delivered)
+        corrected = {**first, "sender_reference": first["sender_reference"] + "-v2"}
+        receipt = await sender.post_version(old, corrected)
+        new = str(receipt["signal_id"])
+
+        async def told_and_sent() -> bool:
+            return (
+                len(await gateway.store.envelopes_of_signal(old)) == 2
+                and len(await gateway.store.envelopes_of_signal(new)) == 1
+            )
+
+        await until(told_and_sent)
+        status = await sender.signal_status(old)
+    assert new != old
+    assert receipt["status"] == "accepted"
+    assert status["withdrawn"]["reason"] == "replaced"
+
+    partner = ("--url", gateway.url, "--data-dir", str(gateway.layout.root))
+    code, out, err = await euregate("inbox", "pull", "--as", DUTCH, "--json", *partner)
+    assert (code, err) == (0, "")
+    messages = [json.loads(line)["message"] for line in out.splitlines()]
+    (notice,) = [m for m in messages if m.get("kind") == "notice"]
+    Draft202012Validator(SCHEMA).validate(notice)
+    assert notice["notice"]["type"] == "replaced"
+    assert (notice["notice"]["replaced_by"], notice["notice"]["replaced_version"]) == (new, 2)
+    assert notice["text"] == f"Signaal {old} vervangen door versie 2: signaal {new}"
+    assert sorted(m["signal_id"] for m in messages if "kind" not in m) == sorted([old, new])
+    (entry,) = await audit_of(gateway.store, EventKind.SIGNAL_WITHDRAWN)
+    assert (entry["reason"], entry["replaced_by"]) == ("replaced", new)
+
+
+async def test_only_the_sender_rectifies_its_signal(
+    gateway: RunningGateway, example: Callable[[str], dict[str, Any]]
+) -> None:
+    async with gateway.client(SENDER) as sender:
+        posted = await sender.post_signal(example("nl-drug-waste-maastricht.json"))
+    async with gateway.client(LANAKEN) as other:
+        with pytest.raises(Problem) as refused:
+            await other.post_version(posted["signal_id"], example("be-cannabis-lanaken.json"))
+    assert refused.value.status == 404
+    assert await gateway.store.withdrawal(posted["signal_id"]) is None
+    assert len(await gateway.store.signal_ids()) == 1

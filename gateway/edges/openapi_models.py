@@ -92,7 +92,7 @@ class ReceiptRecipient(ApiModel):
 class SignalWithdrawn(ApiModel):
     """The sender withdrew the signal: the reason code, and when."""
 
-    reason: WithdrawalReason
+    reason: WithdrawalReason | Literal["replaced"]
     at: Timestamp
 
 
@@ -253,7 +253,7 @@ class Withdrawn(ApiModel):
     that were withdrawn, and how many recipients that got an envelope are sent a notice."""
 
     signal_id: str
-    reason: WithdrawalReason
+    reason: WithdrawalReason | Literal["replaced"]
     withdrawn_at: Timestamp
     cancelled: int
     review_items: int

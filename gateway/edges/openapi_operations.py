@@ -306,6 +306,18 @@ PARTNER_OPERATIONS: Final = (
         body=WithdrawalAsked,
     ),
     Operation(
+        "postSignalVersion",
+        "POST",
+        "/v1/signals/{signal_id}/versions",
+        partner_app.post_version,
+        "Rectify one's own signal: post its new version, validated and decided like any "
+        "signal; each recipient that got the old one is sent a notice naming the new",
+        TAG_SIGNALS,
+        {202: Receipt, 200: Receipt},
+        (NotFound, *SIGNAL_REFUSALS, IdempotencyConflict, SealingBehind),
+        body=SIGNAL,
+    ),
+    Operation(
         "explainPolicy",
         "POST",
         "/v1/policy/explain",

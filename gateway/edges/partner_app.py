@@ -44,7 +44,7 @@ from gateway.flow.inbox import MAX_LIMIT, MAX_WAIT, Inbox, Standing, inbox_entry
 from gateway.flow.intake import Intake, Receipt
 from gateway.flow.partner_limits import PartnerLimits
 from gateway.flow.tracking import SenderView, sender_view
-from gateway.flow.withdrawal import reason_of, withdraw, withdrawal_json
+from gateway.flow.withdrawal import REPLACED, reason_of, withdraw, withdrawal_json
 from gateway.infra.audit import timestamp
 from gateway.infra.clock import Clock
 from gateway.infra.errors import (
@@ -99,6 +99,7 @@ def create_app(
     app.router.add_get("/v1/signals", get_signals)
     app.router.add_get("/v1/signals/{signal_id}", get_signal)
     app.router.add_post("/v1/signals/{signal_id}/withdraw", post_withdraw)
+    app.router.add_post("/v1/signals/{signal_id}/versions", post_version)
     app.router.add_post("/v1/policy/explain", post_explain)
     app.router.add_get(GATEWAY_KEYS_PATH, get_gateway_keys)
     app.router.add_get("/v1/inbox", get_inbox)
@@ -142,10 +143,33 @@ async def _signal_body(request: web.Request) -> bytes:
 
 
 async def post_signal(request: web.Request) -> web.Response:
+    return await _receipt_response(request, await _received(request))
+
+
+async def post_version(request: web.Request) -> web.Response:
+    """A rectification: a new signal, validated and decided like any, that replaces the
+    caller's own signal; the old one's recipients that got it are sent a notice naming the
+    new version (a signal replaced or withdrawn before stays as it was)."""
+    old = await request.app[STORE].signal(request.match_info["signal_id"])
+    if old is None or old.sender_id != request[PARTNER].id:
+        raise NotFound()
+    receipt = await _received(request)
+    if receipt.signal.id != old.id:
+        await withdraw(
+            request.app[STORE], old.sender_id, old.id, REPLACED, replaced_by=receipt.signal.id
+        )
+        request.app[ON_WITHDRAWN]()
+    return await _receipt_response(request, receipt)
+
+
+async def _received(request: web.Request) -> Receipt:
     async with request.app[LIMITS].admit(request[PARTNER].id, request.content_length):
         body = await _signal_body(request)
         registry: tuple[Partner, ...] = request[REGISTRY]
-        receipt = await request.app[INTAKE].receive(request[PARTNER], body, registry=registry)
+        return await request.app[INTAKE].receive(request[PARTNER], body, registry=registry)
+
+
+async def _receipt_response(request: web.Request, receipt: Receipt) -> web.Response:
     views = await _sender_views(request, [receipt.signal.id])
     receipt = replace(receipt, view=views.get(receipt.signal.id))
     response = web.json_response(

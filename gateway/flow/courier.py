@@ -25,7 +25,7 @@ import uuid6
 from gateway.flow.claim_renewal import renewing
 from gateway.flow.payload import message_payload
 from gateway.flow.prepare import CopyUnavailable, Preparer, Renderings
-from gateway.flow.withdrawal import WithdrawalReason, notice_payload
+from gateway.flow.withdrawal import notice_payload
 from gateway.infra import seal
 from gateway.infra.audit import events, refs, timestamp
 from gateway.infra.clock import Clock
@@ -158,13 +158,11 @@ class Courier:
             return await self._postpone(copy, "notice_unavailable")
         recipient = await self._store.partner(copy.recipient_id)
         payload = notice_payload(
-            signal_id=copy.signal_id,
+            withdrawn,
             sender=stored.sender_id,
             recipient=recipient.id,
             received_at=stored.received_at,
             version=copy.version,
-            reason=WithdrawalReason(withdrawn.reason),
-            withdrawn_at=withdrawn.withdrawn_at,
             languages=recipient.languages,
         )
         envelope = await self._preparer.run_cpu(

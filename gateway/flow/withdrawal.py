@@ -9,15 +9,16 @@ recipient and goes through the inbox and webhooks like any envelope (``docs/enve
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
 
 from euregate_client import canonical
 
 from gateway.flow.payload import MESSAGE_FORMAT
 from gateway.infra.audit import events, refs, timestamp
+from gateway.infra.audit.schema import ABSENT
 from gateway.infra.errors import WithdrawalReasonInvalid
 from gateway.infra.i18n import N_, translate
 from gateway.store.interface.withdrawal import Withdrawal, WithdrawalStore
@@ -37,36 +38,65 @@ REASON_LABELS: Final = {
     WithdrawalReason.SENT_IN_ERROR: N_("sent in error"),
 }
 WITHDRAWN_TEXT: Final = N_("Signal {signal_id} withdrawn by the sender: {reason}")
+REPLACED: Final = "replaced"
+"""The reason a rectification records: the signal was replaced by a new version."""
+REPLACED_LABEL: Final = N_("replaced by a new version")
+REPLACED_TEXT: Final = N_("Signal {signal_id} replaced by version {version}: signal {replaced_by}")
 
 
 def reason_label(reason: str, language: str) -> str:
     """A reason code's label in ``language``; an unknown code as it is."""
+    if reason == REPLACED:
+        return translate(REPLACED_LABEL, language)
     try:
         return translate(REASON_LABELS[WithdrawalReason(reason)], language)
     except ValueError:
         return reason
 
 
-def withdrawn_text(signal_id: str, reason: WithdrawalReason, language: str) -> str:
-    """The notice's sentence in ``language``."""
-    label = reason_label(reason, language)
-    return translate(WITHDRAWN_TEXT, language, signal_id=signal_id, reason=label)
+def notice_text(notice: Mapping[str, Any], signal_id: str, language: str) -> str:
+    """A notice's sentence in ``language``, from its ``notice`` member."""
+    if notice.get("type") == REPLACED:
+        return translate(
+            REPLACED_TEXT,
+            language,
+            signal_id=signal_id,
+            version=notice.get("replaced_version"),
+            replaced_by=notice.get("replaced_by"),
+        )
+    return translate(
+        WITHDRAWN_TEXT,
+        language,
+        signal_id=signal_id,
+        reason=reason_label(str(notice.get("reason")), language),
+    )
+
+
+def notice_member(withdrawn: Withdrawal) -> dict[str, Any]:
+    """What a notice says of a withdrawal or replacement, but its texts."""
+    if withdrawn.replaced_by is None:
+        return {"type": "withdrawn", "reason": withdrawn.reason}
+    return {
+        "type": REPLACED,
+        "replaced_by": withdrawn.replaced_by,
+        "replaced_version": withdrawn.replaced_version,
+    }
 
 
 def notice_payload(
+    withdrawn: Withdrawal,
     *,
-    signal_id: str,
     sender: str,
     recipient: str,
     received_at: datetime,
     version: int,
-    reason: WithdrawalReason,
-    withdrawn_at: datetime,
     languages: Collection[str],
 ) -> bytes:
-    """The plaintext sealed for a recipient told of a withdrawal: the reason's code, and its
-    text in each of the recipient's ``languages`` (``text``: in the first)."""
-    texts = {language: withdrawn_text(signal_id, reason, language) for language in languages}
+    """The plaintext sealed for a recipient told of a withdrawal or a replacement: what
+    happened, and its text in each of the recipient's ``languages`` (``text``: the first)."""
+    signal_id = withdrawn.signal_id
+    notice = notice_member(withdrawn) | {"at": timestamp(withdrawn.withdrawn_at)}
+    texts = {language: notice_text(notice, signal_id, language) for language in languages}
     return canonical.dumps(
         {
             "format": MESSAGE_FORMAT,
@@ -77,12 +107,7 @@ def notice_payload(
             "received_at": timestamp(received_at),
             "version": version,
             "review": "none",
-            "notice": {
-                "type": "withdrawn",
-                "reason": str(reason),
-                "at": timestamp(withdrawn_at),
-                "texts": texts,
-            },
+            "notice": notice | {"texts": texts},
             "text": texts[next(iter(languages))],
         }
     )
@@ -98,10 +123,16 @@ def reason_of(body: bytes) -> WithdrawalReason:
 
 
 async def withdraw(
-    store: WithdrawalStore, sender: str, signal_id: str, reason: WithdrawalReason
+    store: WithdrawalStore,
+    sender: str,
+    signal_id: str,
+    reason: WithdrawalReason | str,
+    *,
+    replaced_by: str | None = None,
 ) -> Withdrawal | None:
-    """Withdraw ``sender``'s signal, audited; the earlier withdrawal if it was withdrawn
-    already (whatever reason this one gives); None if ``sender`` sent no such signal."""
+    """Withdraw ``sender``'s signal (with ``replaced_by``: replaced by that new version),
+    audited; the earlier withdrawal if it was withdrawn already (whatever reason this one
+    gives); None if ``sender`` sent no such signal."""
 
     def event(done: Withdrawal) -> events.SignalWithdrawn:
         return events.SignalWithdrawn(
@@ -111,9 +142,12 @@ async def withdraw(
             cancelled=done.cancelled,
             review_items=done.review_items,
             notices=done.notices,
+            replaced_by=ABSENT if done.replaced_by is None else done.replaced_by,
         )
 
-    return await store.withdraw_signal(signal_id, reason=str(reason), by=sender, event=event)
+    return await store.withdraw_signal(
+        signal_id, reason=str(reason), by=sender, event=event, replaced_by=replaced_by
+    )
 
 
 def withdrawal_json(withdrawn: Withdrawal) -> dict[str, object]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Final
 
 WITHDRAWAL: Final = (
-    "SELECT signal_id, reason, withdrawn_by, withdrawn_at, cancelled, review_items, notices "
-    "FROM withdrawals WHERE signal_id = {p}"
+    "SELECT signal_id, reason, withdrawn_by, withdrawn_at, cancelled, review_items, notices, "
+    "replaced_by, replaced_version FROM withdrawals WHERE signal_id = {p}"
 )
 SENT_BY: Final = "SELECT 1 FROM signals WHERE id = {p} AND sender_id = {p}"
 CANCEL_COPIES: Final = (
@@ -34,5 +34,10 @@ QUEUE_NOTICE: Final = (
 )
 RECORD: Final = (
     "INSERT INTO withdrawals (signal_id, reason, withdrawn_by, withdrawn_at, cancelled, "
-    "review_items, notices) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p})"
+    "review_items, notices, replaced_by, replaced_version) "
+    "VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})"
 )
+VERSION_OF: Final = (
+    "SELECT coalesce(max(replaced_version), 1) FROM withdrawals WHERE replaced_by = {p}"
+)
+"""Which version of its chain a signal is: 1, or the version a replacement made it."""

@@ -251,6 +251,20 @@ class EuregateClient(AuditLogReader):
             headers={"Content-Type": "application/json"},
         )
 
+    async def post_version(
+        self, signal_id: str, signal: Mapping[str, Any] | bytes
+    ) -> dict[str, Any]:
+        """Rectify this partner's own signal ``signal_id``: post its new version (a signal
+        with a sender_reference of its own); its receipt. Each recipient that got the old
+        one is sent a notice naming the new."""
+        body = signal if isinstance(signal, bytes) else json.dumps(signal).encode()
+        return await self._request(
+            "POST",
+            f"/v1/signals/{quote(signal_id, safe='')}/versions",
+            data=body,
+            headers={"Content-Type": "application/json"},
+        )
+
     async def list_signals(
         self, *, after: int | None = None, limit: int | None = None
     ) -> dict[str, Any]:

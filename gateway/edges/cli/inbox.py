@@ -22,7 +22,7 @@ from gateway.edges.cli.partner_side import (
     partner_client,
 )
 from gateway.edges.problems import problem_document
-from gateway.flow.withdrawal import WithdrawalReason, withdrawn_text
+from gateway.flow.withdrawal import notice_text
 from gateway.infra import seal
 from gateway.infra.config import DataDir
 from gateway.infra.errors import EnvelopeRefused
@@ -125,13 +125,7 @@ async def _pull(
 
 def notice_line(content: dict[str, Any], language: str) -> str:
     """A notice about a signal sent before, as one line in the reader's ``language``."""
-    notice = content.get("notice") or {}
-    try:
-        reason = WithdrawalReason(str(notice.get("reason")))
-    except ValueError:
-        text = str(content.get("text", ""))
-    else:
-        text = withdrawn_text(str(content["signal_id"]), reason, language)
+    text = notice_text(content.get("notice") or {}, str(content["signal_id"]), language)
     return translate(NOTICE, language, text=text)
 
 

@@ -127,11 +127,16 @@ class SignalWithdrawn(AuditEvent):
     by: Ref = acted_by(PARTNER, doc="the signal's sender")
     signal_id: str = datum("the withdrawn signal", subject=RefKind.SIGNAL)
     reason: str = datum(
-        "`data_incorrect`, `unlawfully_transmitted`, `no_longer_relevant` or `sent_in_error`"
+        "`data_incorrect`, `unlawfully_transmitted`, `no_longer_relevant`, `sent_in_error`, "
+        "or `replaced` by a new version"
     )
     cancelled: int = datum("how many copies not yet sealed were cancelled")
     review_items: int = datum("how many review items waiting were withdrawn")
     notices: int = datum("how many recipients that got an envelope are sent a notice")
+    replaced_by: str | Absent = datum(
+        "the new version's signal id, when a rectification replaced it (reason `replaced`)",
+        default=ABSENT,
+    )
 
 
 class SignalHoldLifted(AuditEvent):

@@ -78,6 +78,7 @@ class Key(StrEnum):
     PURPOSE = "purpose"
     QUERY = "query"
     REASON = "reason"
+    REPLACED_BY = "replaced_by"
     REASONS = "reasons"
     RECIPIENT = "recipient"
     RECIPIENTS = "recipients"

@@ -28,6 +28,10 @@ class Withdrawal:
     cancelled: int
     review_items: int
     notices: int
+    replaced_by: str | None = None
+    """The new version's signal id, when a rectification replaced this signal."""
+    replaced_version: int | None = None
+    """Which version the replacement is (2 replaces the first signal, 3 the second...)."""
 
 
 class WithdrawalStore(Protocol):
@@ -38,10 +42,11 @@ class WithdrawalStore(Protocol):
         reason: str,
         by: str,
         event: Callable[[Withdrawal], AuditEvent],
+        replaced_by: str | None = None,
     ) -> Withdrawal | None:
-        """Withdraw ``by``'s signal ``signal_id`` and append ``event`` of what was done; the
-        earlier withdrawal, unchanged and not audited again, if it was withdrawn already;
-        None if ``by`` sent no such signal."""
+        """Withdraw ``by``'s signal ``signal_id`` (with ``replaced_by``: replaced by that new
+        version) and append ``event`` of what was done; the earlier withdrawal, unchanged and
+        not audited again, if it was withdrawn already; None if ``by`` sent no such signal."""
         ...
 
     async def withdrawal(self, signal_id: str) -> Withdrawal | None:

@@ -433,7 +433,9 @@ VERSION_19: Final = (
     " withdrawn_at timestamptz NOT NULL,"
     " cancelled integer NOT NULL,"
     " review_items integer NOT NULL,"
-    " notices integer NOT NULL)",
+    " notices integer NOT NULL,"
+    " replaced_by text,"
+    " replaced_version integer)",
 )
 """Version 19: withdrawal by the sender
 (:func:`gateway.store.migrations.sqlite_steps.add_withdrawals`)."""

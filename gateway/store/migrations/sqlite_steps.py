@@ -624,8 +624,9 @@ def add_retention(db: sqlite_utils.Database) -> None:
 
 def add_withdrawals(db: sqlite_utils.Database) -> None:
     """Version 19: withdrawal by the sender. The signals their senders withdrew, why and
-    when, and which copies are notices of it (``copies.notice``, the reason code; such a copy
-    is sealed as a notice, not as the signal)."""
+    when (or which new version replaced them), and which copies are notices of it
+    (``copies.notice``, the reason code; such a copy is sealed as a notice, not as the
+    signal)."""
     db.execute("ALTER TABLE copies ADD COLUMN notice TEXT")
     db.execute(
         "CREATE TABLE withdrawals ("
@@ -635,5 +636,7 @@ def add_withdrawals(db: sqlite_utils.Database) -> None:
         " withdrawn_at TEXT NOT NULL,"
         " cancelled INTEGER NOT NULL,"
         " review_items INTEGER NOT NULL,"
-        " notices INTEGER NOT NULL)"
+        " notices INTEGER NOT NULL,"
+        " replaced_by TEXT,"
+        " replaced_version INTEGER)"
     )

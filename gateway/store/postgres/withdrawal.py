@@ -14,7 +14,7 @@ from gateway.store.postgres.database import Connection, Database, Transaction
 
 
 def _withdrawal(row: tuple[Any, ...]) -> Withdrawal:
-    return Withdrawal(row[0], row[1], row[2], row[3], row[4], row[5], row[6])
+    return Withdrawal(*row)
 
 
 async def _find(conn: Connection, signal_id: str) -> Withdrawal | None:
@@ -31,6 +31,7 @@ class PostgresWithdrawal(Database, WithdrawalStore):
         reason: str,
         by: str,
         event: Callable[[Withdrawal], AuditEvent],
+        replaced_by: str | None = None,
     ) -> Withdrawal | None:
         async def write(tx: Transaction) -> Withdrawal | None:
             conn = tx.conn
@@ -58,7 +59,22 @@ class PostgresWithdrawal(Database, WithdrawalStore):
                     sql.QUEUE_NOTICE.format(p="%s"),
                     (str(uuid6.uuid7()), signal_id, recipient_id, version + 1, now, now, reason),
                 )
-            done = (signal_id, reason, by, now, cancelled, review_items, len(recipients))
+            version = None
+            if replaced_by is not None:
+                own = await conn.execute(sql.VERSION_OF.format(p="%s"), (signal_id,))
+                (before,) = await own.fetchone() or (1,)
+                version = before + 1
+            done = (
+                signal_id,
+                reason,
+                by,
+                now,
+                cancelled,
+                review_items,
+                len(recipients),
+                replaced_by,
+                version,
+            )
             await conn.execute(sql.RECORD.format(p="%s"), done)
             withdrawn = _withdrawal(done)
             await tx.append(event(withdrawn))

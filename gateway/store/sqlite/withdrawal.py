@@ -16,7 +16,9 @@ from gateway.store.sqlite.times import moment
 
 
 def _withdrawal(row: tuple[Any, ...]) -> Withdrawal:
-    return Withdrawal(row[0], row[1], row[2], moment(row[3]), row[4], row[5], row[6])
+    return Withdrawal(
+        row[0], row[1], row[2], moment(row[3]), row[4], row[5], row[6], row[7], row[8]
+    )
 
 
 def _find(conn: sqlite3.Connection, signal_id: str) -> Withdrawal | None:
@@ -32,6 +34,7 @@ class SqliteWithdrawal(Database, WithdrawalStore):
         reason: str,
         by: str,
         event: Callable[[Withdrawal], AuditEvent],
+        replaced_by: str | None = None,
     ) -> Withdrawal | None:
         def write(tx: Transaction) -> Withdrawal | None:
             conn = tx.conn
@@ -54,7 +57,21 @@ class SqliteWithdrawal(Database, WithdrawalStore):
                     sql.QUEUE_NOTICE.format(p="?"),
                     (str(uuid6.uuid7()), signal_id, recipient_id, latest + 1, now, now, reason),
                 )
-            done = (signal_id, reason, by, now, cancelled, review_items, len(recipients))
+            version = None
+            if replaced_by is not None:
+                (own,) = conn.execute(sql.VERSION_OF.format(p="?"), (signal_id,)).fetchone()
+                version = own + 1
+            done = (
+                signal_id,
+                reason,
+                by,
+                now,
+                cancelled,
+                review_items,
+                len(recipients),
+                replaced_by,
+                version,
+            )
             conn.execute(sql.RECORD.format(p="?"), done)
             withdrawn = _withdrawal(done)
             tx.append(event(withdrawn))
