@@ -131,21 +131,11 @@ class Courier:
         payload = await self._preparer.run_cpu(
             message_payload, prepared, version=copy.version, review=copy.review
         )
-        envelope = await self._preparer.run_cpu(
-            seal.seal,
-            payload,
-            recipient_key=key,
-            gateway_id=self._gateway_id,
-            signal_id=copy.signal_id,
-            recipient_id=copy.recipient_id,
-            signer=self._signer,
-            now=now,
-        )
         return await self._keep(
             copy,
             key,
-            envelope,
             payload,
+            now,
             language=prepared.rendered.language,
             webhook_url=prepared.recipient.webhook_url,
         )
@@ -165,6 +155,26 @@ class Courier:
             version=copy.version,
             languages=recipient.languages,
         )
+        return await self._keep(
+            copy,
+            key,
+            payload,
+            now,
+            language=recipient.languages[0],
+            webhook_url=recipient.webhook_url,
+        )
+
+    async def _keep(
+        self,
+        copy: PendingCopy,
+        key: seal.PartnerKey,
+        payload: bytes,
+        now: datetime,
+        *,
+        language: str,
+        webhook_url: str | None,
+    ) -> int:
+        """Seal ``payload`` for the copy's recipient and keep the envelope; 1 if it was kept."""
         envelope = await self._preparer.run_cpu(
             seal.seal,
             payload,
@@ -175,25 +185,6 @@ class Courier:
             signer=self._signer,
             now=now,
         )
-        return await self._keep(
-            copy,
-            key,
-            envelope,
-            payload,
-            language=recipient.languages[0],
-            webhook_url=recipient.webhook_url,
-        )
-
-    async def _keep(
-        self,
-        copy: PendingCopy,
-        key: seal.PartnerKey,
-        envelope: seal.Envelope,
-        payload: bytes,
-        *,
-        language: str,
-        webhook_url: str | None,
-    ) -> int:
         envelope_id = str(uuid6.uuid7())
         position = await self._store.keep_envelope(
             SealedCopy(

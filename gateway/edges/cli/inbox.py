@@ -63,7 +63,7 @@ async def run_pull(args: argparse.Namespace) -> int:
     try:
         return await _pull(args, partner_client(args, language=language), private_key, language)
     except Problem as problem:
-        print(f"euregate inbox: {_refusal(problem, language)}", file=sys.stderr)
+        print(f"euregate inbox: {refusal(problem, language)}", file=sys.stderr)
     except Unreachable:
         raise
     except ClientFailure as failure:
@@ -76,7 +76,8 @@ async def run_pull(args: argparse.Namespace) -> int:
     return 1
 
 
-def _refusal(problem: Problem, language: str) -> str:
+def refusal(problem: Problem, language: str) -> str:
+    """A refusal from the gateway, as one line in ``language``."""
     document = problem.document
     return translate(
         REFUSAL,

@@ -11,6 +11,7 @@ from typing import Final
 from euregate_client import Problem
 
 from gateway.edges.cli.common import Subparsers, add_data_dir, output_language
+from gateway.edges.cli.inbox import refusal
 from gateway.edges.cli.partner_side import add_connection, partner_client
 from gateway.flow.withdrawal import WithdrawalReason, reason_label
 from gateway.infra.i18n import N_, translate
@@ -19,7 +20,6 @@ WITHDRAWN: Final = N_(
     "Signal {id} withdrawn ({reason}): {cancelled} copy(ies) not yet sealed cancelled, "
     "{review_items} waiting for review withdrawn, {notices} recipient(s) sent a notice."
 )
-REFUSED: Final = N_("refused ({status}): {title}: {detail}")
 
 
 def register(commands: Subparsers) -> None:
@@ -45,15 +45,7 @@ async def run_withdraw(args: argparse.Namespace) -> int:
         async with partner_client(args, language=language) as client:
             withdrawn = await client.withdraw(args.signal_id, args.reason)
     except Problem as problem:
-        document = problem.document
-        refusal = translate(
-            REFUSED,
-            language,
-            status=problem.status,
-            title=document.get("title", ""),
-            detail=document.get("detail", ""),
-        )
-        print(f"euregate withdraw: {refusal}", file=sys.stderr)
+        print(f"euregate withdraw: {refusal(problem, language)}", file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps(withdrawn, indent=2, ensure_ascii=False))
