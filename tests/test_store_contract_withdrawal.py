@@ -12,7 +12,7 @@ import pytest
 from gateway.infra.audit import AuditEvent, EventKind
 from gateway.infra.clock import FixedClock
 from gateway.store import CopyReview, NewCopy, ReviewState, Store
-from gateway.store.interface.withdrawal import Withdrawal
+from gateway.store.interface.withdrawal import UnacknowledgedNotice, Withdrawal
 from tests.store_backends import START
 from tests.store_events import an_event
 from tests.test_store_contract_delivery import sealed, waiting_for
@@ -156,3 +156,25 @@ async def test_a_replacement_counts_the_versions_of_its_chain(
     assert (again.replaced_by, again.replaced_version) == (third, 3)
     assert await registry.withdrawal(first) == replaced
     assert (await registry.withdrawal(third)) is None
+
+
+async def test_a_notice_not_acknowledged_is_listed_once_it_is_older_than_asked(
+    registry: Store, store_clock: FixedClock
+) -> None:
+    signal_id = await sealed_waiting_and_queued(registry, store_clock)
+    await registry.withdraw_signal(
+        signal_id, reason="data_incorrect", by=LIMBURG.id, event=withdrawn_event
+    )
+    store_clock.set(START + timedelta(minutes=3))
+    (notice,) = await registry.pending_copies(due=store_clock.now())
+    await registry.keep_envelope(sealed(notice, "notice-1"), an_event(EventKind.COPY_SEALED))
+
+    at_the_time = START + timedelta(minutes=3)
+    assert await registry.unacknowledged_notices(sealed_before=at_the_time) == []
+    (listed,) = await registry.unacknowledged_notices(sealed_before=START + timedelta(days=3))
+    assert listed == UnacknowledgedNotice(
+        signal_id, AACHEN.id, "notice-1", "data_incorrect", at_the_time
+    )
+
+    await registry.acknowledge(AACHEN.id, "notice-1", an_event(EventKind.INBOX_ACKNOWLEDGED))
+    assert await registry.unacknowledged_notices(sealed_before=START + timedelta(days=3)) == []

@@ -34,6 +34,18 @@ class Withdrawal:
     """Which version the replacement is (2 replaces the first signal, 3 the second...)."""
 
 
+@dataclass(frozen=True)
+class UnacknowledgedNotice:
+    """A notice of a withdrawal (or replacement) sealed for a recipient that has not
+    acknowledged it (nor had it pushed to its webhook)."""
+
+    signal_id: str
+    recipient_id: str
+    envelope_id: str
+    reason: str
+    sealed_at: datetime
+
+
 class WithdrawalStore(Protocol):
     async def withdraw_signal(
         self,
@@ -51,4 +63,11 @@ class WithdrawalStore(Protocol):
 
     async def withdrawal(self, signal_id: str) -> Withdrawal | None:
         """The signal's withdrawal, if its sender withdrew it."""
+        ...
+
+    async def unacknowledged_notices(
+        self, *, sealed_before: datetime
+    ) -> list[UnacknowledgedNotice]:
+        """The notices sealed before ``sealed_before`` that their recipients have not
+        acknowledged, the oldest first."""
         ...

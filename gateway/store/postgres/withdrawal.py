@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import uuid6
 
 from gateway.infra.audit import AuditEvent
 from gateway.store import withdrawal_sql as sql
-from gateway.store.interface.withdrawal import Withdrawal, WithdrawalStore
+from gateway.store.interface.withdrawal import (
+    UnacknowledgedNotice,
+    Withdrawal,
+    WithdrawalStore,
+)
 from gateway.store.postgres.database import Connection, Database, Transaction
 
 
@@ -85,5 +90,14 @@ class PostgresWithdrawal(Database, WithdrawalStore):
     async def withdrawal(self, signal_id: str) -> Withdrawal | None:
         async def read(conn: Connection) -> Withdrawal | None:
             return await _find(conn, signal_id)
+
+        return await self.read(read)
+
+    async def unacknowledged_notices(
+        self, *, sealed_before: datetime
+    ) -> list[UnacknowledgedNotice]:
+        async def read(conn: Connection) -> list[UnacknowledgedNotice]:
+            cursor = await conn.execute(sql.UNACKNOWLEDGED.format(p="%s"), (sealed_before,))
+            return [UnacknowledgedNotice(*row) for row in await cursor.fetchall()]
 
         return await self.read(read)

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import uuid6
 
-from gateway.infra.audit import AuditEvent
+from gateway.infra.audit import AuditEvent, timestamp
 from gateway.store import withdrawal_sql as sql
-from gateway.store.interface.withdrawal import Withdrawal, WithdrawalStore
+from gateway.store.interface.withdrawal import (
+    UnacknowledgedNotice,
+    Withdrawal,
+    WithdrawalStore,
+)
 from gateway.store.sqlite.database import Database, Transaction
 from gateway.store.sqlite.times import moment
 
@@ -82,5 +87,18 @@ class SqliteWithdrawal(Database, WithdrawalStore):
     async def withdrawal(self, signal_id: str) -> Withdrawal | None:
         def read(conn: sqlite3.Connection) -> Withdrawal | None:
             return _find(conn, signal_id)
+
+        return await self.read(read)
+
+    async def unacknowledged_notices(
+        self, *, sealed_before: datetime
+    ) -> list[UnacknowledgedNotice]:
+        def read(conn: sqlite3.Connection) -> list[UnacknowledgedNotice]:
+            rows = conn.execute(
+                sql.UNACKNOWLEDGED.format(p="?"), (timestamp(sealed_before),)
+            ).fetchall()
+            return [
+                UnacknowledgedNotice(row[0], row[1], row[2], row[3], moment(row[4])) for row in rows
+            ]
 
         return await self.read(read)
