@@ -260,6 +260,23 @@ class Withdrawn(ApiModel):
     notices: int
 
 
+class OverdueNotice(ApiModel):
+    """A withdrawal notice its recipient has not acknowledged in time."""
+
+    signal_id: str
+    recipient: str
+    envelope: str
+    reason: WithdrawalReason | Literal["replaced"]
+    sealed_at: Timestamp
+
+
+class OverdueNotices(ApiModel):
+    """Withdrawal notices not acknowledged within their days, the oldest first."""
+
+    overdue_after_days: int
+    notices: list[OverdueNotice]
+
+
 class Answer(ApiModel):
     signal_id: str
     partner: str | None

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
-from gateway.edges import audit_api, etranslation_callbacks, partner_app, staff_app
+from gateway.edges import audit_api, etranslation_callbacks, notices_api, partner_app, staff_app
 from gateway.edges.http import Handler
 from gateway.edges.openapi_models import (
     Acknowledged,
@@ -32,6 +32,7 @@ from gateway.edges.openapi_models import (
     InconsistencyReported,
     MemoryEntries,
     MemoryEntry,
+    OverdueNotices,
     Receipt,
     Reject,
     Release,
@@ -520,6 +521,16 @@ STAFF_OPERATIONS: Final = (
         TAG_REVIEW,
         {200: MemoryEntry},
         (Forbidden, NotFound, MemoryConfirmationRefused, MemoryEntryConfirmed),
+    ),
+    Operation(
+        "getOverdueNotices",
+        "GET",
+        "/v1/withdrawals/overdue",
+        notices_api.get_overdue_notices,
+        "Withdrawal notices their recipients have not acknowledged within their days",
+        TAG_AUDIT,
+        {200: OverdueNotices},
+        AUDIT_READ,
     ),
     Operation(
         "getStaffCheckpoint",

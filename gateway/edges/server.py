@@ -24,6 +24,7 @@ from gateway.edges.audit_api import add_staff_routes as add_staff_audit_routes
 from gateway.edges.etranslation_callbacks import add_etranslation_callbacks
 from gateway.edges.listener import GatedSite, Limits
 from gateway.edges.metrics import GatewayMetrics
+from gateway.edges.notices_api import add_notice_routes
 from gateway.edges.openapi import serve_openapi
 from gateway.edges.operations import require_loopback
 from gateway.edges.partner_app import create_app
@@ -279,6 +280,7 @@ async def build(
     )
     memory = translator if isinstance(translator, MemoryBackend) else None
     add_memory_routes(staff_app, MemoryDesk(store=store, memory=memory))
+    add_notice_routes(staff_app, store=store, clock=clock)
     add_etranslation_callbacks(staff_app, etranslation_of(translator))
     serve_audit_tree(app, staff_app, transparency, sequencer)
     serve_openapi(app, "partner")

@@ -80,6 +80,10 @@ class StaffClient(AuditLogReader):
         """Confirm another officer's translation-memory entry for wider use."""
         return await self._post(f"/v1/memory/{quote(entry_id, safe='')}/confirm", {})
 
+    async def overdue_notices(self) -> dict[str, Any]:
+        """Withdrawal notices their recipients have not acknowledged in time (compliance)."""
+        return await self._request("GET", "/v1/withdrawals/overdue")
+
     async def _post(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
         return await self._request(
             "POST",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Final
 
@@ -21,7 +21,11 @@ from gateway.infra.audit import events, refs, timestamp
 from gateway.infra.audit.schema import ABSENT
 from gateway.infra.errors import WithdrawalReasonInvalid
 from gateway.infra.i18n import N_, translate
-from gateway.store.interface.withdrawal import Withdrawal, WithdrawalStore
+from gateway.store.interface.withdrawal import (
+    UnacknowledgedNotice,
+    Withdrawal,
+    WithdrawalStore,
+)
 
 
 class WithdrawalReason(StrEnum):
@@ -159,3 +163,14 @@ def withdrawal_json(withdrawn: Withdrawal) -> dict[str, object]:
         "review_items": withdrawn.review_items,
         "notices": withdrawn.notices,
     }
+
+
+OVERDUE_AFTER: Final = timedelta(days=3)
+"""How long a recipient has to acknowledge a withdrawal notice before compliance staff see it
+as overdue."""
+
+
+async def overdue_notices(store: WithdrawalStore, now: datetime) -> list[UnacknowledgedNotice]:
+    """The notices sealed more than :data:`OVERDUE_AFTER` before ``now`` that their recipients
+    have not acknowledged, the oldest first."""
+    return await store.unacknowledged_notices(sealed_before=now - OVERDUE_AFTER)
