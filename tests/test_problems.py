@@ -12,6 +12,7 @@ from gateway.infra.errors import EuregateError, FieldIssue
 from gateway.infra.i18n import LANGUAGES
 
 SAMPLE_PARAMS: dict[type[EuregateError], dict[str, object]] = {
+    errors.WithdrawalReasonInvalid: {"choices": "data_incorrect, sent_in_error"},
     errors.MalformedJson: {
         "reason": "number longer than {limit} characters",
         "line": 2,

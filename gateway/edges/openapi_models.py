@@ -19,6 +19,7 @@ from gateway.decide.decision import DataClass, Outcome, Verdict
 from gateway.decide.review import RejectionCategory as RejectionCategoryCode
 from gateway.decide.review import ReviewReason as ReviewReasonCode
 from gateway.flow.tracking import CopyState
+from gateway.flow.withdrawal import WithdrawalReason
 from gateway.store import ReviewState, SignalState
 from gateway.transparency.log import REPORT_KINDS
 
@@ -96,6 +97,18 @@ class ReceiptRecipient(ApiModel):
     )
     review: CopyReviewStatus | Omitted = None
     copy_: CopyVersion | Omitted = Field(default=None, alias="copy")
+    notice: CopyVersion | Omitted = Field(
+        default=None,
+        description="Once the sender withdrew the signal: the notice sent to this recipient "
+        "(it had got the signal) and how far it got.",
+    )
+
+
+class SignalWithdrawn(ApiModel):
+    """The sender withdrew the signal: the reason code, and when."""
+
+    reason: WithdrawalReason | Literal["replaced"]
+    at: Timestamp
 
 
 class RequestDeadline(ApiModel):
@@ -144,6 +157,9 @@ class Receipt(ApiModel):
     )
     request: RequestDeadline | Omitted = Field(
         default=None, description="When the signal is a request for information."
+    )
+    withdrawn: SignalWithdrawn | Omitted = Field(
+        default=None, description="When its sender withdrew the signal."
     )
 
 
@@ -239,6 +255,41 @@ class Inbox(ApiModel):
 class Acknowledged(ApiModel):
     id: str
     acknowledged_at: Timestamp | None
+
+
+class WithdrawalAsked(ApiModel):
+    """Withdraw a signal, giving the reason from the closed list."""
+
+    reason: WithdrawalReason
+
+
+class Withdrawn(ApiModel):
+    """A withdrawal: the copies not yet sealed that were cancelled, the review items waiting
+    that were withdrawn, and how many recipients that got an envelope are sent a notice."""
+
+    signal_id: str
+    reason: WithdrawalReason | Literal["replaced"]
+    withdrawn_at: Timestamp
+    cancelled: int
+    review_items: int
+    notices: int
+
+
+class OverdueNotice(ApiModel):
+    """A withdrawal notice its recipient has not acknowledged in time."""
+
+    signal_id: str
+    recipient: str
+    envelope: str
+    reason: WithdrawalReason | Literal["replaced"]
+    sealed_at: Timestamp
+
+
+class OverdueNotices(ApiModel):
+    """Withdrawal notices not acknowledged within their days, the oldest first."""
+
+    overdue_after_days: int
+    notices: list[OverdueNotice]
 
 
 class Answer(ApiModel):

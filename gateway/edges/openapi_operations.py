@@ -14,7 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
-from gateway.edges import audit_api, etranslation_callbacks, holds_api, partner_app, staff_app
+from gateway.edges import (
+    audit_api,
+    etranslation_callbacks,
+    holds_api,
+    notices_api,
+    partner_app,
+    staff_app,
+)
 from gateway.edges.http import Handler
 from gateway.edges.openapi_models import (
     Acknowledged,
@@ -35,6 +42,7 @@ from gateway.edges.openapi_models import (
     InconsistencyReported,
     MemoryEntries,
     MemoryEntry,
+    OverdueNotices,
     Receipt,
     Reject,
     Release,
@@ -46,6 +54,8 @@ from gateway.edges.openapi_models import (
     SentSignals,
     TranslationDeliveredForm,
     TranslationFailedForm,
+    WithdrawalAsked,
+    Withdrawn,
 )
 from gateway.edges.openapi_serving import (
     MESSAGE_SCHEMA_PATH,
@@ -100,6 +110,7 @@ from gateway.infra.errors import (
     TranslationJobAnswered,
     UnsupportedMediaType,
     UntranslatedUnresolved,
+    WithdrawalReasonInvalid,
     WitnessKeyUnknown,
 )
 from gateway.store import SENT_PAGE_MAX, RequestState
@@ -296,6 +307,30 @@ PARTNER_OPERATIONS: Final = (
         TAG_SIGNALS,
         {200: Receipt},
         (NotFound,),
+    ),
+    Operation(
+        "withdrawSignal",
+        "POST",
+        "/v1/signals/{signal_id}/withdraw",
+        partner_app.post_withdraw,
+        "Withdraw one's own signal; each recipient that got it is sent a notice (again answers "
+        "the first withdrawal)",
+        TAG_SIGNALS,
+        {200: Withdrawn},
+        (*BODY_REFUSALS, WithdrawalReasonInvalid, NotFound),
+        body=WithdrawalAsked,
+    ),
+    Operation(
+        "postSignalVersion",
+        "POST",
+        "/v1/signals/{signal_id}/versions",
+        partner_app.post_version,
+        "Rectify one's own signal: post its new version, validated and decided like any "
+        "signal; each recipient that got the old one is sent a notice naming the new",
+        TAG_SIGNALS,
+        {202: Receipt, 200: Receipt},
+        (NotFound, *SIGNAL_REFUSALS, IdempotencyConflict, SealingBehind),
+        body=SIGNAL,
     ),
     Operation(
         "explainPolicy",
@@ -531,6 +566,16 @@ STAFF_OPERATIONS: Final = (
         TAG_RETENTION,
         {204: NO_CONTENT},
         (Forbidden, NotHeld),
+    ),
+    Operation(
+        "getOverdueNotices",
+        "GET",
+        "/v1/withdrawals/overdue",
+        notices_api.get_overdue_notices,
+        "Withdrawal notices their recipients have not acknowledged within their days",
+        TAG_AUDIT,
+        {200: OverdueNotices},
+        AUDIT_READ,
     ),
     Operation(
         "getStaffCheckpoint",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import ssl
+from collections.abc import Callable
 from dataclasses import replace
 
 from aiohttp import web
@@ -34,6 +35,7 @@ from gateway.edges.openapi_models import (
     GatewayKeys,
     Requests,
     TrackedRequest,
+    Withdrawn,
 )
 from gateway.edges.openapi_serving import MESSAGE_SCHEMA_PATH, OPENAPI_PATH, SIGNAL_SCHEMA_PATH
 from gateway.edges.refusals import REFUSALS
@@ -42,6 +44,7 @@ from gateway.flow.inbox import MAX_LIMIT, MAX_WAIT, Inbox, Standing, inbox_entry
 from gateway.flow.intake import Intake, Receipt
 from gateway.flow.partner_limits import PartnerLimits
 from gateway.flow.tracking import SenderView, sender_view
+from gateway.flow.withdrawal import REPLACED, reason_of, withdraw, withdrawal_json
 from gateway.infra.audit import timestamp
 from gateway.infra.clock import Clock
 from gateway.infra.errors import (
@@ -60,6 +63,7 @@ INBOX = web.AppKey("inbox", Inbox)
 LIMITS = web.AppKey("limits", PartnerLimits)
 TRANSPARENCY = web.AppKey("transparency", TransparencyLog)
 GATEWAY_ID = web.AppKey("gateway_id", str)
+ON_WITHDRAWN: web.AppKey[Callable[[], None]] = web.AppKey("on_withdrawn")
 GATEWAY_KEYS_PATH = "/v1/gateway/keys"
 PARTNER = web.RequestKey("partner", Partner)
 REGISTRY: web.RequestKey[tuple[Partner, ...]] = web.RequestKey("registry")
@@ -75,6 +79,7 @@ def create_app(
     max_body_bytes: int,
     transparency: TransparencyLog,
     gateway_id: str,
+    on_withdrawn: Callable[[], None] = lambda: None,
 ) -> web.Application:
     app = web.Application(
         middlewares=[edge_middleware, authenticate_middleware, query_middleware],
@@ -88,10 +93,13 @@ def create_app(
     app[TRANSPARENCY] = transparency
     app[MAX_BODY] = max_body_bytes
     app[GATEWAY_ID] = gateway_id
+    app[ON_WITHDRAWN] = on_withdrawn
     app.router.add_get("/v1", get_discovery)
     app.router.add_post("/v1/signals", post_signal)
     app.router.add_get("/v1/signals", get_signals)
     app.router.add_get("/v1/signals/{signal_id}", get_signal)
+    app.router.add_post("/v1/signals/{signal_id}/withdraw", post_withdraw)
+    app.router.add_post("/v1/signals/{signal_id}/versions", post_version)
     app.router.add_post("/v1/policy/explain", post_explain)
     app.router.add_get(GATEWAY_KEYS_PATH, get_gateway_keys)
     app.router.add_get("/v1/inbox", get_inbox)
@@ -135,11 +143,34 @@ async def _signal_body(request: web.Request) -> bytes:
 
 
 async def post_signal(request: web.Request) -> web.Response:
+    return await _receipt_response(request, await _received(request))
+
+
+async def post_version(request: web.Request) -> web.Response:
+    """A rectification: a new signal, validated and decided like any, that replaces the
+    caller's own signal; the old one's recipients that got it are sent a notice naming the
+    new version (a signal replaced or withdrawn before stays as it was)."""
+    old = await request.app[STORE].signal(request.match_info["signal_id"])
+    if old is None or old.sender_id != request[PARTNER].id:
+        raise NotFound()
+    receipt = await _received(request)
+    if receipt.signal.id != old.id:
+        await withdraw(
+            request.app[STORE], old.sender_id, old.id, REPLACED, replaced_by=receipt.signal.id
+        )
+        request.app[ON_WITHDRAWN]()
+    return await _receipt_response(request, receipt)
+
+
+async def _received(request: web.Request) -> Receipt:
     async with request.app[LIMITS].admit(request[PARTNER].id, request.content_length):
         body = await _signal_body(request)
         registry: tuple[Partner, ...] = request[REGISTRY]
-        receipt = await request.app[INTAKE].receive(request[PARTNER], body, registry=registry)
-    if receipt.view is None:  # a replay: the copies may have gone on since
+        return await request.app[INTAKE].receive(request[PARTNER], body, registry=registry)
+
+
+async def _receipt_response(request: web.Request, receipt: Receipt) -> web.Response:
+    if receipt.view is None:  # a replay, or another path: the copies may have gone on since
         views = await _sender_views(request, [receipt.signal.id])
         receipt = replace(receipt, view=views.get(receipt.signal.id))
     response = web.json_response(
@@ -172,6 +203,19 @@ async def get_signal(request: web.Request) -> web.Response:
     view = (await _sender_views(request, [stored.id])).get(stored.id)
     receipt = Receipt(stored, replayed=True, proven=proven, view=view)
     return web.json_response(receipt.as_json(request[LANGUAGE]), dumps=dumps)
+
+
+async def post_withdraw(request: web.Request) -> web.Response:
+    """Withdraw the caller's own signal (LED art. 7(3)): its recipients are sent notices by
+    the courier. A second withdrawal answers the first's result."""
+    reason = reason_of(await read_body(request))
+    withdrawn = await withdraw(
+        request.app[STORE], request[PARTNER].id, request.match_info["signal_id"], reason
+    )
+    if withdrawn is None:
+        raise NotFound()
+    request.app[ON_WITHDRAWN]()
+    return model_response(Withdrawn.model_validate(withdrawal_json(withdrawn)))
 
 
 async def get_signals(request: web.Request) -> web.Response:

@@ -25,6 +25,7 @@ from gateway.edges.etranslation_callbacks import add_etranslation_callbacks
 from gateway.edges.holds_api import add_hold_routes
 from gateway.edges.listener import GatedSite, Limits
 from gateway.edges.metrics import GatewayMetrics
+from gateway.edges.notices_api import add_notice_routes
 from gateway.edges.openapi import serve_openapi
 from gateway.edges.operations import require_loopback
 from gateway.edges.partner_app import create_app
@@ -243,6 +244,7 @@ async def build(
         max_body_bytes=settings.max_body_bytes,
         transparency=transparency,
         gateway_id=settings.gateway_id,
+        on_withdrawn=courier.wake,
     )
     partner_refusals = RefusalLedger(
         clock, store.record_all, listener="partners", limit=settings.refusals_per_minute
@@ -280,6 +282,7 @@ async def build(
     memory = translator if isinstance(translator, MemoryBackend) else None
     add_memory_routes(staff_app, MemoryDesk(store=store, memory=memory))
     add_hold_routes(staff_app, store, clock)
+    add_notice_routes(staff_app, store=store, clock=clock)
     add_etranslation_callbacks(staff_app, etranslation_of(translator))
     serve_audit_tree(app, staff_app, transparency, sequencer)
     serve_openapi(app, "partner")

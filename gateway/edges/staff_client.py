@@ -99,6 +99,10 @@ class StaffClient(AuditLogReader):
         """Lift the legal hold on ``signal_id``."""
         await self._exchange("DELETE", f"/v1/holds/{quote(signal_id, safe='')}")
 
+    async def overdue_notices(self) -> dict[str, Any]:
+        """Withdrawal notices their recipients have not acknowledged in time (compliance)."""
+        return await self._request("GET", "/v1/withdrawals/overdue")
+
     async def _post(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
         return await self._request(
             "POST",

@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import hashlib
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 import uuid6
@@ -25,6 +25,7 @@ import uuid6
 from gateway.flow.claim_renewal import renewing
 from gateway.flow.payload import message_payload
 from gateway.flow.prepare import CopyUnavailable, Preparer, Renderings
+from gateway.flow.withdrawal import notice_payload
 from gateway.infra import seal
 from gateway.infra.audit import events, refs, timestamp
 from gateway.infra.clock import Clock
@@ -104,6 +105,8 @@ class Courier:
         key = await self._store.sealing_key(copy.recipient_id, now)
         if key is None:
             return await self._postpone(copy, "no_encryption_key")
+        if copy.notice is not None:
+            return await self._seal_notice(copy, key, now)
         try:
             released = None
             if copy.review is CopyReview.RELEASED and copy.review_item_id is not None:
@@ -128,6 +131,50 @@ class Courier:
         payload = await self._preparer.run_cpu(
             message_payload, prepared, version=copy.version, review=copy.review
         )
+        return await self._keep(
+            copy,
+            key,
+            payload,
+            now,
+            language=prepared.rendered.language,
+            webhook_url=prepared.recipient.webhook_url,
+        )
+
+    async def _seal_notice(self, copy: PendingCopy, key: seal.PartnerKey, now: datetime) -> int:
+        """Seal the notice ``copy`` is: the signal's withdrawal, in the recipient's languages."""
+        stored = await self._store.signal(copy.signal_id)
+        withdrawn = await self._store.withdrawal(copy.signal_id)
+        if stored is None or withdrawn is None:
+            return await self._postpone(copy, "notice_unavailable")
+        recipient = await self._store.partner(copy.recipient_id)
+        payload = notice_payload(
+            withdrawn,
+            sender=stored.sender_id,
+            recipient=recipient.id,
+            received_at=stored.received_at,
+            version=copy.version,
+            languages=recipient.languages,
+        )
+        return await self._keep(
+            copy,
+            key,
+            payload,
+            now,
+            language=recipient.languages[0],
+            webhook_url=recipient.webhook_url,
+        )
+
+    async def _keep(
+        self,
+        copy: PendingCopy,
+        key: seal.PartnerKey,
+        payload: bytes,
+        now: datetime,
+        *,
+        language: str,
+        webhook_url: str | None,
+    ) -> int:
+        """Seal ``payload`` for the copy's recipient and keep the envelope; 1 if it was kept."""
         envelope = await self._preparer.run_cpu(
             seal.seal,
             payload,
@@ -147,7 +194,7 @@ class Courier:
                 recipient_id=copy.recipient_id,
                 key_id=key.key_id,
                 envelope=envelope.to_bytes(),
-                webhook_url=prepared.recipient.webhook_url,
+                webhook_url=webhook_url,
             ),
             events.CopySealed(
                 about=refs.signal(copy.signal_id),
@@ -157,7 +204,7 @@ class Courier:
                 review=copy.review,
                 key_id=key.key_id,
                 suite=str(key.suite),
-                language=prepared.rendered.language,
+                language=language,
                 payload_sha256=hashlib.sha256(payload).hexdigest(),
             ),
         )

@@ -35,7 +35,7 @@ from gateway.flow.backlog import SealingBacklog
 from gateway.flow.fair_pool import FairPool
 from gateway.flow.intake_watch import NO_RECIPIENT, IntakeObserver, Outcome, Stage, Unwatched
 from gateway.flow.subjects import SUBJECT_SECRET, subject_keys
-from gateway.flow.tracking import SenderView, accepted_track, sender_view
+from gateway.flow.tracking import SenderView, accepted_track, sender_view, withdrawn_json
 from gateway.infra.audit import events, refs, timestamp
 from gateway.infra.clock import Clock
 from gateway.infra.errors import ClientError, FieldIssue, SealingBehind, SignalInvalid
@@ -95,6 +95,8 @@ class Receipt:
             receipt["inclusion"] = self.proven.as_json()
         if self.view is not None and self.view.request is not None:
             receipt["request"] = self.view.request.as_json()
+        if self.view is not None and self.view.withdrawn is not None:
+            receipt["withdrawn"] = withdrawn_json(self.view.withdrawn)
         if stored.decisions and all(d.verdict == Verdict.DENY for d in stored.decisions):
             receipt["notice"] = translate(NOBODY_MAY_RECEIVE, language)
         return receipt

@@ -33,6 +33,7 @@ from gateway.store import (
     ReviewTrack,
     SignalTrack,
     VersionTrack,
+    WithdrawnTrack,
 )
 
 
@@ -47,6 +48,7 @@ class CopyState(StrEnum):
     FETCHED = "fetched"
     ACKNOWLEDGED = "acknowledged"
     PUSHED = "pushed"
+    WITHDRAWN = "withdrawn"
 
 
 STATE_LABELS = {
@@ -58,6 +60,7 @@ STATE_LABELS = {
     CopyState.FETCHED: N_("fetched"),
     CopyState.ACKNOWLEDGED: N_("acknowledged"),
     CopyState.PUSHED: N_("pushed to the webhook"),
+    CopyState.WITHDRAWN: N_("withdrawn by the sender"),
 }
 
 
@@ -71,6 +74,8 @@ class CopyStatus:
     state: CopyState
     review: ReviewTrack | None
     latest: VersionTrack | None
+    notice: VersionTrack | None = None
+    """The notice of the signal's withdrawal sent to this recipient, and how far it got."""
 
     @property
     def unreviewed(self) -> bool:
@@ -90,6 +95,8 @@ class CopyStatus:
             shown["review"] = _review_json(self.review, language)
         if self.latest is not None:
             shown["copy"] = _version_json(self.latest, unreviewed=self.unreviewed)
+        if self.notice is not None:
+            shown["notice"] = _version_json(self.notice, unreviewed=False)
         return shown
 
 
@@ -121,19 +128,27 @@ class SenderView:
     signal_id: str
     copies: tuple[CopyStatus, ...]
     request: RequestStatus | None
+    withdrawn: WithdrawnTrack | None = None
 
     def as_json(self, language: str) -> dict[str, Any]:
         shown: dict[str, Any] = {"recipients": [copy.as_json(language) for copy in self.copies]}
         if self.request is not None:
             shown["request"] = self.request.as_json()
+        if self.withdrawn is not None:
+            shown["withdrawn"] = withdrawn_json(self.withdrawn)
         return shown
+
+
+def withdrawn_json(withdrawn: WithdrawnTrack) -> dict[str, Any]:
+    return {"reason": withdrawn.reason, "at": timestamp(withdrawn.at)}
 
 
 def sender_view(track: SignalTrack, now: datetime) -> SenderView:
     return SenderView(
         track.signal_id,
-        tuple(copy_status(copy) for copy in track.copies),
+        tuple(copy_status(copy, withdrawn=track.withdrawn is not None) for copy in track.copies),
         None if track.request is None else request_status(track.request, now),
+        track.withdrawn,
     )
 
 
@@ -189,8 +204,11 @@ def _queued(review: CopyReview, at: datetime) -> VersionTrack:
     )
 
 
-def copy_status(copy: CopyTrack) -> CopyStatus:
-    sent = [version for version in copy.versions if not version.withdrawn]
+def copy_status(copy: CopyTrack, *, withdrawn: bool = False) -> CopyStatus:
+    """One recipient's copy; once the signal is ``withdrawn``, every copy not denied is
+    shown so, with the notice its recipient was sent, if it had got the signal."""
+    sent = [v for v in copy.versions if not v.withdrawn and v.notice is None]
+    notices = [v for v in copy.versions if v.notice is not None]
     latest = sent[-1] if sent else None
     if copy.verdict is Verdict.DENY:
         return CopyStatus(
@@ -200,9 +218,10 @@ def copy_status(copy: CopyTrack) -> CopyStatus:
         copy.recipient_id,
         copy.verdict,
         copy.rule_ids,
-        _state(copy.review, latest),
+        CopyState.WITHDRAWN if withdrawn else _state(copy.review, latest),
         copy.review,
         latest,
+        notices[-1] if notices else None,
     )
 
 

@@ -31,6 +31,7 @@
     │   ├── UnsupportedMediaType       415
     │   ├── SignalInvalid              422  schema or rule violations, the first 100 listed
     │   ├── RecipientsInvalid          422  unknown recipients or nothing to route to
+    │   ├── WithdrawalReasonInvalid    422  a withdrawal without a reason of the closed list
     │   ├── PartnerRateLimited         429  more signals per second than the partner's rate
     │   ├── PartnerBusy                429  as many of the partner's signals in progress as allowed
     │   └── TooManyLongPolls           429  the partner's long-polls are all taken
@@ -353,6 +354,18 @@ class RecipientsInvalid(_WithIssues):
     detail_message = N_(
         "The recipients have {count} error(s); each is listed with its JSON pointer."
     )
+
+
+class WithdrawalReasonInvalid(ClientError):
+    """A withdrawal's body is not ``{"reason": CODE}`` with a code of the closed list."""
+
+    kind = "withdrawal-reason-invalid"
+    status = 422
+    title = N_("Withdrawal reason not accepted")
+    detail_message = N_("The body must give a reason, one of {choices}.")
+
+    def __init__(self, *, choices: str) -> None:
+        super().__init__(choices=choices)
 
 
 class _TooManyRequests(ClientError):

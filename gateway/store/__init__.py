@@ -122,6 +122,7 @@ from gateway.store.interface.tracking import (
     SignalTrack,
     TrackingStore,
     VersionTrack,
+    WithdrawnTrack,
 )
 from gateway.store.interface.verification_jobs import (
     JobState,
@@ -234,6 +235,7 @@ __all__ = [
     "VerificationJobStore",
     "VersionTrack",
     "WebhookHealth",
+    "WithdrawnTrack",
     "WitnessStore",
     "verify_chain",
 ]

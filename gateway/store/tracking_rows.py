@@ -19,6 +19,7 @@ from gateway.store.interface.tracking import (
     ReviewTrack,
     SignalTrack,
     VersionTrack,
+    WithdrawnTrack,
 )
 
 TRACK_COLUMNS: Final = (
@@ -26,7 +27,8 @@ TRACK_COLUMNS: Final = (
     "r.country, r.reasons, r.state, r.created_at, r.decided_at, "
     "c.version, c.review, c.state, c.created_at, c.sealed_at, "
     "e.fetch_count, e.last_fetched_at, e.acked_at, dl.state, dl.delivered_at, "
-    "q.deadline_kind, q.deadline, q.answered_at, r.rejection_category"
+    "q.deadline_kind, q.deadline, q.answered_at, r.rejection_category, "
+    "c.notice, w.reason, w.withdrawn_at"
 )
 TRACK_JOINS: Final = (
     "FROM decisions d "
@@ -35,6 +37,7 @@ TRACK_JOINS: Final = (
     "LEFT JOIN envelopes e ON e.copy_id = c.id "
     "LEFT JOIN deliveries dl ON dl.envelope_id = e.id "
     "LEFT JOIN requests q ON q.signal_id = d.signal_id "
+    "LEFT JOIN withdrawals w ON w.signal_id = d.signal_id "
 )
 
 Moment = Callable[[Any], datetime]
@@ -52,6 +55,7 @@ def signal_tracks(
 
     copies: dict[str, dict[str, CopyTrack]] = {}
     requests: dict[str, RequestTrack | None] = {}
+    withdrawals: dict[str, WithdrawnTrack | None] = {}
     for row in rows:
         signal_id, recipient_id = row[0], row[1]
         per_signal = copies.setdefault(signal_id, {})
@@ -84,14 +88,23 @@ def signal_tracks(
                 acked_at=at(row[16]),
                 push=None if row[17] is None else DeliveryState(row[17]),
                 pushed_at=at(row[18]),
+                notice=row[23],
             )
             track = replace(track, versions=(*track.versions, version))
         per_signal[recipient_id] = track
+        withdrawals[signal_id] = (
+            None if row[24] is None else WithdrawnTrack(row[24], moment(row[25]))
+        )
         requests[signal_id] = (
             None if row[19] is None else RequestTrack(row[19], moment(row[20]), at(row[21]))
         )
     return [
-        SignalTrack(signal_id, tuple(copies[signal_id].values()), requests[signal_id])
+        SignalTrack(
+            signal_id,
+            tuple(copies[signal_id].values()),
+            requests[signal_id],
+            withdrawals[signal_id],
+        )
         for signal_id in dict.fromkeys(order)
         if signal_id in copies
     ]

@@ -240,6 +240,31 @@ class EuregateClient(AuditLogReader):
 
     signal_status = status
 
+    async def withdraw(self, signal_id: str, reason: str) -> dict[str, Any]:
+        """Withdraw this partner's own signal, ``reason`` one of ``data_incorrect``,
+        ``unlawfully_transmitted``, ``no_longer_relevant``, ``sent_in_error``: each recipient
+        that got it is sent a notice. Asking again answers the first withdrawal."""
+        return await self._request(
+            "POST",
+            f"/v1/signals/{quote(signal_id, safe='')}/withdraw",
+            data=json.dumps({"reason": reason}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+
+    async def post_version(
+        self, signal_id: str, signal: Mapping[str, Any] | bytes
+    ) -> dict[str, Any]:
+        """Rectify this partner's own signal ``signal_id``: post its new version (a signal
+        with a sender_reference of its own); its receipt. Each recipient that got the old
+        one is sent a notice naming the new."""
+        body = signal if isinstance(signal, bytes) else json.dumps(signal).encode()
+        return await self._request(
+            "POST",
+            f"/v1/signals/{quote(signal_id, safe='')}/versions",
+            data=body,
+            headers={"Content-Type": "application/json"},
+        )
+
     async def list_signals(
         self, *, after: int | None = None, limit: int | None = None
     ) -> dict[str, Any]:
@@ -374,6 +399,19 @@ class Message:
     def text(self) -> str:
         """The message rendered for a person, in the recipient's language."""
         return str(self.content["text"])
+
+    @property
+    def kind(self) -> str:
+        """``signal`` for a copy of a signal; ``notice`` for a notice about one sent before
+        (its withdrawal by the sender: :attr:`notice`)."""
+        return str(self.content.get("kind", "signal"))
+
+    @property
+    def notice(self) -> dict[str, Any] | None:
+        """A notice's ``type`` (``withdrawn``), ``reason`` code, ``at`` and ``texts`` by
+        language; None for a copy of a signal."""
+        notice = self.content.get("notice")
+        return notice if isinstance(notice, dict) else None
 
 
 def open_message(

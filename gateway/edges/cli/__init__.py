@@ -32,6 +32,7 @@ from gateway.edges.cli import (
     status,
     store_move,
     upkeep,
+    withdraw,
     witness,
 )
 from gateway.edges.cli.common import KNOWN_LANGUAGE, Handler, output_language
@@ -51,6 +52,7 @@ COMMAND_GROUPS = (
     serve,
     send,
     status,
+    withdraw,
     inbox,
     delivery,
     requests,

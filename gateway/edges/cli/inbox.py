@@ -22,6 +22,7 @@ from gateway.edges.cli.partner_side import (
     partner_client,
 )
 from gateway.edges.problems import problem_document
+from gateway.flow.withdrawal import notice_text
 from gateway.infra import seal
 from gateway.infra.config import DataDir
 from gateway.infra.errors import EnvelopeRefused
@@ -30,6 +31,7 @@ from gateway.infra.i18n import N_, translate
 NO_NEW_MESSAGES: Final = N_("No new messages.")
 CANNOT_REACH: Final = N_("cannot reach the gateway: {reason}")
 REFUSAL: Final = N_("refused ({status}): {title}: {detail}")
+NOTICE: Final = N_("Notice: {text}")
 
 
 def register(commands: Subparsers) -> None:
@@ -61,7 +63,7 @@ async def run_pull(args: argparse.Namespace) -> int:
     try:
         return await _pull(args, partner_client(args, language=language), private_key, language)
     except Problem as problem:
-        print(f"euregate inbox: {_refusal(problem, language)}", file=sys.stderr)
+        print(f"euregate inbox: {refusal(problem, language)}", file=sys.stderr)
     except Unreachable:
         raise
     except ClientFailure as failure:
@@ -74,7 +76,8 @@ async def run_pull(args: argparse.Namespace) -> int:
     return 1
 
 
-def _refusal(problem: Problem, language: str) -> str:
+def refusal(problem: Problem, language: str) -> str:
+    """A refusal from the gateway, as one line in ``language``."""
     document = problem.document
     return translate(
         REFUSAL,
@@ -121,11 +124,20 @@ async def _pull(
     return 1 if refused else 0
 
 
+def notice_line(content: dict[str, Any], language: str) -> str:
+    """A notice about a signal sent before, as one line in the reader's ``language``."""
+    text = notice_text(content.get("notice") or {}, str(content["signal_id"]), language)
+    return translate(NOTICE, language, text=text)
+
+
 def _show(
     content: dict[str, Any], entry: dict[str, Any], args: argparse.Namespace, language: str
 ) -> None:
     if args.json:
         print(json.dumps({"envelope": entry["id"], "message": content}, ensure_ascii=False))
+        return
+    if content.get("kind") == "notice":
+        print(notice_line(content, language))
         return
     heading = translate(
         N_("Message {envelope} (signal {signal}, version {version}, from {sender})"),

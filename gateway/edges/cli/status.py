@@ -25,6 +25,7 @@ from gateway.edges.cli.partner_side import add_connection, partner_client
 from gateway.edges.cli.times import add_time_zone, shown_text
 from gateway.flow.requests import KIND_LABELS, duration
 from gateway.flow.tracking import STATE_LABELS, CopyState
+from gateway.flow.withdrawal import reason_label
 from gateway.infra.i18n import N_, translate
 
 HEADING: Final = N_("Signal {id} (your ref {reference}), received {received}")
@@ -35,6 +36,11 @@ REJECTED_BY: Final = N_("rejected by the {desk} liaison desk, {at}: {category}")
 ERASED_WAITING: Final = N_(
     "erased under its retention terms while it waited at the {desk} liaison desk (since {since})"
 )
+WITHDRAWN_WAITING: Final = N_(
+    "withdrawn by the sender while it waited at the {desk} liaison desk (since {since})"
+)
+WITHDRAWN: Final = N_("withdrawn by the sender {at}: {reason}")
+NOTICE_SENT: Final = N_("notice of the withdrawal (version {version}):")
 SENT_UNREVIEWED: Final = N_("version {version} went out before review, marked unreviewed")
 QUEUED: Final = N_("queued {at}")
 SEALED: Final = N_("sealed {at}")
@@ -53,6 +59,7 @@ REVIEW_LINES: Final = {
     "released": RELEASED_BY,
     "rejected": REJECTED_BY,
     "erased": ERASED_WAITING,
+    "withdrawn": WITHDRAWN_WAITING,
 }
 COPY_LINES: Final = (
     ("queued_at", QUEUED),
@@ -112,6 +119,10 @@ def status_text(receipt: Mapping[str, Any], language: str, zone: ZoneInfo) -> st
             received=when(receipt["received_at"]),
         )
     ]
+    if "withdrawn" in receipt:
+        withdrawn = receipt["withdrawn"]
+        reason = reason_label(withdrawn["reason"], language)
+        lines.append("  " + translate(WITHDRAWN, language, at=when(withdrawn["at"]), reason=reason))
     for recipient in receipt["recipients"]:
         lines += _recipient_lines(recipient, language, when)
     if "request" in receipt:
@@ -128,6 +139,10 @@ def _recipient_lines(entry: Mapping[str, Any], language: str, when: Shown) -> li
         lines.append("    " + _review_line(entry["review"], language, when))
     if "copy" in entry:
         lines += ["    " + line for line in _copy_lines(entry["copy"], language, when)]
+    if "notice" in entry:
+        notice = entry["notice"]
+        lines.append("    " + translate(NOTICE_SENT, language, version=notice["version"]))
+        lines += ["      " + line for line in _copy_lines(notice, language, when)]
     return lines
 
 

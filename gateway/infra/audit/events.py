@@ -117,6 +117,28 @@ class SignalHeld(AuditEvent):
     review_on: str = datum("the day the hold is to be reviewed (YYYY-MM-DD)")
 
 
+class SignalWithdrawn(AuditEvent):
+    """Its sender withdrew a signal (LED art. 7(3), 16): copies not yet sealed were cancelled,
+    review items waiting were withdrawn, and each recipient that got an envelope is sent a
+    notice."""
+
+    kind = EventKind.SIGNAL_WITHDRAWN
+    withheld = CONTENT
+    by: Ref = acted_by(PARTNER, doc="the signal's sender")
+    signal_id: str = datum("the withdrawn signal", subject=RefKind.SIGNAL)
+    reason: str = datum(
+        "`data_incorrect`, `unlawfully_transmitted`, `no_longer_relevant`, `sent_in_error`, "
+        "or `replaced` by a new version"
+    )
+    cancelled: int = datum("how many copies not yet sealed were cancelled")
+    review_items: int = datum("how many review items waiting were withdrawn")
+    notices: int = datum("how many recipients that got an envelope are sent a notice")
+    replaced_by: str | Absent = datum(
+        "the new version's signal id, when a rectification replaced it (reason `replaced`)",
+        default=ABSENT,
+    )
+
+
 class SignalHoldLifted(AuditEvent):
     """A legal hold was lifted: the signal's retention terms apply again."""
 
@@ -807,6 +829,7 @@ EVENTS: Final[Mapping[EventKind, type[AuditEvent]]] = {
         SignalErased,
         EnvelopesErased,
         SignalHeld,
+        SignalWithdrawn,
         SignalHoldLifted,
         AuthenticationRefused,
         PartnerAdded,

@@ -12,6 +12,7 @@ class EventKind(StrEnum):
     ENVELOPES_ERASED = "envelopes.erased"
     SIGNAL_HELD = "signal.held"
     SIGNAL_HOLD_LIFTED = "signal.hold_lifted"
+    SIGNAL_WITHDRAWN = "signal.withdrawn"
     AUTHENTICATION_REFUSED = "authentication.refused"
     PARTNER_ADDED = "partner.added"
     PARTNER_STATE_CHANGED = "partner.state_changed"

@@ -29,6 +29,7 @@ from gateway.store.interface.subjects import SubjectStore
 from gateway.store.interface.throttle import SignInThrottleStore
 from gateway.store.interface.tracking import TrackingStore
 from gateway.store.interface.verification_jobs import VerificationJobStore
+from gateway.store.interface.withdrawal import WithdrawalStore
 from gateway.store.interface.witnesses import WitnessStore
 from gateway.translate.etranslation_jobs import TranslationJobStore
 from gateway.translate.memory_store import TranslationMemoryStore
@@ -59,6 +60,7 @@ class Store(
     OperationsStore,
     AtRestStore,
     RetentionStore,
+    WithdrawalStore,
     Protocol,
 ):
     """Everything Euregate keeps, behind awaited methods that take and return records. Start

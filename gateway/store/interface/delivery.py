@@ -50,6 +50,8 @@ class PendingCopy:
     review: CopyReview
     review_item_id: str | None
     attempts: int
+    notice: str | None = None
+    """The reason code when this copy is a notice of the signal's withdrawal, not the signal."""
 
 
 @dataclass(frozen=True)

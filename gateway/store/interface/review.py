@@ -35,6 +35,8 @@ class ReviewState(StrEnum):
     REJECTED = "rejected"
     ERASED = "erased"
     """Its signal's time was up while it waited: no officer decided it, and its texts are gone."""
+    WITHDRAWN = "withdrawn"
+    """Its sender withdrew the signal while it waited: no officer is to decide it."""
 
 
 @dataclass(frozen=True)

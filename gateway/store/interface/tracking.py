@@ -49,6 +49,8 @@ class VersionTrack:
     acked_at: datetime | None
     push: DeliveryState | None
     pushed_at: datetime | None
+    notice: str | None = None
+    """The withdrawal's reason code when this version is a notice of it, not the signal."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,15 @@ class SignalTrack:
     signal_id: str
     copies: tuple[CopyTrack, ...]
     request: RequestTrack | None
+    withdrawn: WithdrawnTrack | None = None
+
+
+@dataclass(frozen=True)
+class WithdrawnTrack:
+    """The sender withdrew the signal: why and when."""
+
+    reason: str
+    at: datetime
 
 
 @dataclass(frozen=True)

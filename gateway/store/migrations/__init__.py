@@ -49,6 +49,7 @@ MIGRATIONS: Final = (
     Migration(18, sqlite_steps.add_retention, postgres_ddl.VERSION_18),
     Migration(19, sqlite_steps.add_rejection_categories, postgres_ddl.VERSION_19),
     Migration(20, sqlite_steps.add_fetched_signals, postgres_ddl.VERSION_20),
+    Migration(21, sqlite_steps.add_withdrawals, postgres_ddl.VERSION_21),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
 

@@ -458,3 +458,19 @@ VERSION_20: Final = (
 """Version 20: the signals each inbox fetch handed out, kept by a trigger as the fetches are
 chained (:func:`gateway.store.migrations.sqlite_steps.add_fetched_signals`); they replace the
 index into every fetch's list of signals."""
+
+VERSION_21: Final = (
+    "ALTER TABLE copies ADD COLUMN notice text",
+    "CREATE TABLE withdrawals ("
+    " signal_id text PRIMARY KEY REFERENCES signals (id),"
+    " reason text NOT NULL,"
+    " withdrawn_by text NOT NULL,"
+    " withdrawn_at timestamptz NOT NULL,"
+    " cancelled integer NOT NULL,"
+    " review_items integer NOT NULL,"
+    " notices integer NOT NULL,"
+    " replaced_by text,"
+    " replaced_version integer)",
+)
+"""Version 21: withdrawal by the sender
+(:func:`gateway.store.migrations.sqlite_steps.add_withdrawals`)."""

@@ -659,3 +659,23 @@ def add_fetched_signals(db: sqlite_utils.Database) -> None:
         f"WHEN NEW.kind = 'inbox.fetched' BEGIN {keep}{_handed_out('NEW')}; END"
     )
     db.execute(f"{keep}{_handed_out('a', 'audit a, ')} WHERE a.kind = 'inbox.fetched'")
+
+
+def add_withdrawals(db: sqlite_utils.Database) -> None:
+    """Version 21: withdrawal by the sender. The signals their senders withdrew, why and
+    when (or which new version replaced them), and which copies are notices of it
+    (``copies.notice``, the reason code; such a copy is sealed as a notice, not as the
+    signal)."""
+    db.execute("ALTER TABLE copies ADD COLUMN notice TEXT")
+    db.execute(
+        "CREATE TABLE withdrawals ("
+        " signal_id TEXT PRIMARY KEY REFERENCES signals(id),"
+        " reason TEXT NOT NULL,"
+        " withdrawn_by TEXT NOT NULL,"
+        " withdrawn_at TEXT NOT NULL,"
+        " cancelled INTEGER NOT NULL,"
+        " review_items INTEGER NOT NULL,"
+        " notices INTEGER NOT NULL,"
+        " replaced_by TEXT,"
+        " replaced_version INTEGER)"
+    )

@@ -84,6 +84,7 @@ from gateway.store.postgres.tracking import PostgresTracking
 from gateway.store.postgres.transfer import transfer
 from gateway.store.postgres.translation_jobs import PostgresTranslationJobs
 from gateway.store.postgres.verification_jobs import PostgresVerificationJobs
+from gateway.store.postgres.withdrawal import PostgresWithdrawal
 from gateway.store.postgres.witnesses import PostgresWitnesses
 
 __all__ = [
@@ -121,6 +122,7 @@ class PostgresStore(
     PostgresOperations,
     PostgresAtRest,
     PostgresRetention,
+    PostgresWithdrawal,
     PostgresNotices,
     Store,
 ):

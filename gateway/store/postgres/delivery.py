@@ -62,7 +62,7 @@ _ENVELOPES: Final = (
     f"SELECT {_ENVELOPE_COLUMNS} FROM envelopes e JOIN copies c ON c.id = e.copy_id "
 )
 _COPY_COLUMNS: Final = (
-    "c.id, c.signal_id, c.recipient_id, c.version, c.review, c.review_item_id, c.attempts"
+    "c.id, c.signal_id, c.recipient_id, c.version, c.review, c.review_item_id, c.attempts, c.notice"
 )
 
 
@@ -85,7 +85,7 @@ class PostgresDelivery(Claims):
                     "until": now + self.lease,
                 },
             )
-            rows = sorted(await cursor.fetchall(), key=lambda r: (r[7], r[0]))
+            rows = sorted(await cursor.fetchall(), key=lambda r: (r[8], r[0]))
             return [_pending(row) for row in rows]
 
         return await self.write(claim, audited=False)
@@ -241,4 +241,5 @@ def _pending(row: tuple[Any, ...]) -> PendingCopy:
         review=CopyReview(row[4]),
         review_item_id=row[5],
         attempts=row[6],
+        notice=row[7],
     )

@@ -33,6 +33,7 @@ from gateway.store.sqlite.throttle import SqliteThrottle
 from gateway.store.sqlite.tracking import SqliteTracking
 from gateway.store.sqlite.translation_jobs import SqliteTranslationJobs
 from gateway.store.sqlite.verification_jobs import SqliteVerificationJobs
+from gateway.store.sqlite.withdrawal import SqliteWithdrawal
 from gateway.store.sqlite.witnesses import SqliteWitnesses
 
 __all__ = ["Database", "SqliteMaintenance", "SqliteStore", "StoreClosed"]
@@ -62,6 +63,7 @@ class SqliteStore(
     SqliteOperations,
     SqliteAtRest,
     SqliteRetention,
+    SqliteWithdrawal,
     Store,
 ):
     """Everything Euregate keeps, in one SQLite file. ``async with`` it, or start it before

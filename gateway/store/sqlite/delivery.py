@@ -119,7 +119,7 @@ class SqliteDelivery(Database, DeliveryStore):
                 "OR claimed_until <= :now OR claimed_by IN (SELECT value FROM json_each(:gone))) "
                 "ORDER BY created_at, id LIMIT :limit) "
                 "RETURNING id, signal_id, recipient_id, version, review, review_item_id, "
-                "attempts, created_at",
+                "attempts, created_at, notice",
                 {
                     "claimant": self.claimant,
                     "until": _lease_end(tx),
@@ -138,6 +138,7 @@ class SqliteDelivery(Database, DeliveryStore):
                     review=CopyReview(r[4]),
                     review_item_id=r[5],
                     attempts=r[6],
+                    notice=r[8],
                 )
                 for r in sorted(rows, key=lambda r: (r[7], r[0]))
             ]

@@ -1,0 +1,180 @@
+"""The store's contract, whatever its backend: a sender withdrawing its signal cancels the
+copies not yet sealed, withdraws the review items waiting, and queues one notice for each
+recipient that got an envelope; once, in one audited write."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from gateway.infra.audit import AuditEvent, EventKind
+from gateway.infra.clock import FixedClock
+from gateway.store import CopyReview, NewCopy, ReviewState, Store
+from gateway.store.interface.withdrawal import UnacknowledgedNotice, Withdrawal
+from tests.store_backends import START
+from tests.store_events import an_event
+from tests.test_store_contract_delivery import sealed, waiting_for
+from tests.test_store_contract_signals import (
+    AACHEN,
+    LANAKEN,
+    LIEGE,
+    LIMBURG,
+    accepted,
+    decision,
+    new_signal,
+    with_partners,
+)
+
+
+@pytest.fixture
+async def registry(empty_store: Store) -> Store:
+    return await with_partners(empty_store)
+
+
+def withdrawn_event(done: Withdrawal) -> AuditEvent:
+    return an_event(
+        EventKind.SIGNAL_WITHDRAWN,
+        signal_id=done.signal_id,
+        reason=done.reason,
+        cancelled=done.cancelled,
+        review_items=done.review_items,
+        notices=done.notices,
+    )
+
+
+async def sealed_waiting_and_queued(store: Store, clock: FixedClock) -> str:
+    """A signal sealed for Aachen, waiting for an officer for Liège, and queued (not sealed)
+    for Lanaken; its id."""
+    signal = replace(
+        new_signal(1, AACHEN, LIEGE, LANAKEN),
+        copies=(
+            NewCopy("c1-aachen", AACHEN.id, CopyReview.NONE),
+            NewCopy("c1-lanaken", LANAKEN.id, CopyReview.NONE),
+        ),
+        reviews=(waiting_for(LIEGE, 1),),
+        decisions=(decision(AACHEN), decision(LIEGE), decision(LANAKEN)),
+    )
+    await store.accept_signal(signal, accepted(signal))
+    clock.set(START + timedelta(minutes=1))
+    (copy,) = [
+        c for c in await store.pending_copies(due=clock.now()) if c.recipient_id == AACHEN.id
+    ]
+    await store.keep_envelope(sealed(copy, "env-1"), an_event(EventKind.COPY_SEALED))
+    clock.set(START + timedelta(minutes=2))
+    return signal.id
+
+
+async def test_withdrawing_cancels_what_is_not_sealed_and_queues_a_notice_for_each_recipient(
+    registry: Store, store_clock: FixedClock
+) -> None:
+    signal_id = await sealed_waiting_and_queued(registry, store_clock)
+    entries_before = len(await registry.audit_entries())
+
+    done = await registry.withdraw_signal(
+        signal_id, reason="data_incorrect", by=LIMBURG.id, event=withdrawn_event
+    )
+
+    assert done == Withdrawal(
+        signal_id,
+        "data_incorrect",
+        LIMBURG.id,
+        START + timedelta(minutes=2),
+        cancelled=1,
+        review_items=1,
+        notices=1,
+    )
+    assert await registry.withdrawal(signal_id) == done
+    (notice,) = await registry.pending_copies(due=store_clock.now())
+    assert (notice.recipient_id, notice.version, notice.notice) == (AACHEN.id, 2, "data_incorrect")
+    assert notice.review is CopyReview.NONE
+    item = await registry.review_item("item-1")
+    assert item is not None
+    assert item.state is ReviewState.WITHDRAWN
+    assert await registry.pending_reviews(countries=None) == []
+    entries = await registry.audit_entries()
+    assert [e.kind for e in entries[entries_before:]] == ["signal.withdrawn"]
+    assert [e.id for e in await registry.inbox(AACHEN.id, after=0, limit=10)] == ["env-1"]
+
+
+async def test_a_second_withdrawal_answers_the_first_and_is_not_audited_again(
+    registry: Store, store_clock: FixedClock
+) -> None:
+    signal_id = await sealed_waiting_and_queued(registry, store_clock)
+    first = await registry.withdraw_signal(
+        signal_id, reason="data_incorrect", by=LIMBURG.id, event=withdrawn_event
+    )
+    entries = len(await registry.audit_entries())
+    store_clock.set(START + timedelta(minutes=5))
+
+    again = await registry.withdraw_signal(
+        signal_id, reason="sent_in_error", by=LIMBURG.id, event=withdrawn_event
+    )
+
+    assert again == first
+    assert len(await registry.audit_entries()) == entries
+    assert len(await registry.pending_copies(due=store_clock.now())) == 1
+
+
+async def test_only_the_sender_withdraws_its_signal(
+    registry: Store, store_clock: FixedClock
+) -> None:
+    signal_id = await sealed_waiting_and_queued(registry, store_clock)
+    entries = len(await registry.audit_entries())
+
+    for by, signal in ((AACHEN.id, signal_id), (LIMBURG.id, "no-such-signal")):
+        assert (
+            await registry.withdraw_signal(
+                signal, reason="data_incorrect", by=by, event=withdrawn_event
+            )
+            is None
+        )
+
+    assert await registry.withdrawal(signal_id) is None
+    assert len(await registry.audit_entries()) == entries
+
+
+async def test_a_replacement_counts_the_versions_of_its_chain(
+    registry: Store, store_clock: FixedClock
+) -> None:
+    signals = [new_signal(n, AACHEN) for n in (1, 2, 3)]
+    for signal in signals:
+        await registry.accept_signal(signal, accepted(signal))
+    first, second, third = (s.id for s in signals)
+
+    replaced = await registry.withdraw_signal(
+        first, reason="replaced", by=LIMBURG.id, event=withdrawn_event, replaced_by=second
+    )
+    again = await registry.withdraw_signal(
+        second, reason="replaced", by=LIMBURG.id, event=withdrawn_event, replaced_by=third
+    )
+
+    assert replaced is not None
+    assert again is not None
+    assert (replaced.replaced_by, replaced.replaced_version) == (second, 2)
+    assert (again.replaced_by, again.replaced_version) == (third, 3)
+    assert await registry.withdrawal(first) == replaced
+    assert (await registry.withdrawal(third)) is None
+
+
+async def test_a_notice_not_acknowledged_is_listed_once_it_is_older_than_asked(
+    registry: Store, store_clock: FixedClock
+) -> None:
+    signal_id = await sealed_waiting_and_queued(registry, store_clock)
+    await registry.withdraw_signal(
+        signal_id, reason="data_incorrect", by=LIMBURG.id, event=withdrawn_event
+    )
+    store_clock.set(START + timedelta(minutes=3))
+    (notice,) = await registry.pending_copies(due=store_clock.now())
+    await registry.keep_envelope(sealed(notice, "notice-1"), an_event(EventKind.COPY_SEALED))
+
+    at_the_time = START + timedelta(minutes=3)
+    assert await registry.unacknowledged_notices(sealed_before=at_the_time) == []
+    (listed,) = await registry.unacknowledged_notices(sealed_before=START + timedelta(days=3))
+    assert listed == UnacknowledgedNotice(
+        signal_id, AACHEN.id, "notice-1", "data_incorrect", at_the_time
+    )
+
+    await registry.acknowledge(AACHEN.id, "notice-1", an_event(EventKind.INBOX_ACKNOWLEDGED))
+    assert await registry.unacknowledged_notices(sealed_before=START + timedelta(days=3)) == []
