@@ -134,6 +134,8 @@ async def test_version_20_finds_the_inbox_fetches_chained_before_it(tmp_path: Pa
     with sqlite3.connect(path) as conn:
         conn.execute("DROP TRIGGER audit_keeps_fetched_signals")
         conn.execute("DROP TABLE fetched_signals")
+        conn.execute("DROP TABLE withdrawals")  # version 21, made again after it
+        conn.execute("ALTER TABLE copies DROP COLUMN notice")
         conn.execute("UPDATE meta SET value = '19' WHERE key = 'schema_version'")
     conn.close()
 
