@@ -198,7 +198,7 @@ async def test_a_held_signal_is_neither_listed_nor_erased_until_the_hold_is_lift
 
     assert await registry.place_hold(a_hold(signal_id), held) is True
     assert await registry.place_hold(a_hold(signal_id), held) is False
-    assert await registry.legal_holds() == [a_hold(signal_id)]
+    assert await registry.legal_holds(limit=10) == [a_hold(signal_id)]
     assert await registry.kept_signals(after="", limit=10) == []
     assert await registry.erase_signal(signal_id, rule="K0", event=erased_event) is None
     assert await registry.sealed_body(signal_id) is not None
@@ -206,7 +206,7 @@ async def test_a_held_signal_is_neither_listed_nor_erased_until_the_hold_is_lift
     lifted = an_event(EventKind.SIGNAL_HOLD_LIFTED, signal_id=signal_id)
     assert await registry.lift_hold(signal_id, lifted) is True
     assert await registry.lift_hold(signal_id, lifted) is False
-    assert await registry.legal_holds() == []
+    assert await registry.legal_holds(limit=10) == []
     assert await registry.erase_signal(signal_id, rule="K0", event=erased_event) is not None
     assert await registry.place_hold(a_hold(signal_id), held) is False
     kinds = [entry.kind for entry in await registry.audit_entries()]
@@ -222,10 +222,11 @@ async def test_holds_are_listed_by_review_day_and_an_unknown_signal_is_not_held(
         await registry.accept_signal(signal, accepted(signal))
         await registry.place_hold(a_hold(signal.id, review_on), an_event(EventKind.SIGNAL_HELD))
 
-    assert [h.review_on for h in await registry.legal_holds()] == [
+    assert [h.review_on for h in await registry.legal_holds(limit=10)] == [
         date(2026, 7, 1),
         date(2026, 9, 1),
     ]
+    assert [h.review_on for h in await registry.legal_holds(limit=1)] == [date(2026, 7, 1)]
     assert await registry.place_hold(a_hold("no-such"), an_event(EventKind.SIGNAL_HELD)) is False
 
 

@@ -170,11 +170,13 @@ async def test_a_notice_not_acknowledged_is_listed_once_it_is_older_than_asked(
     await registry.keep_envelope(sealed(notice, "notice-1"), an_event(EventKind.COPY_SEALED))
 
     at_the_time = START + timedelta(minutes=3)
-    assert await registry.unacknowledged_notices(sealed_before=at_the_time) == []
-    (listed,) = await registry.unacknowledged_notices(sealed_before=START + timedelta(days=3))
+    assert await registry.unacknowledged_notices(sealed_before=at_the_time, limit=10) == []
+    later = START + timedelta(days=3)
+    assert await registry.unacknowledged_notices(sealed_before=later, limit=0) == []
+    (listed,) = await registry.unacknowledged_notices(sealed_before=later, limit=10)
     assert listed == UnacknowledgedNotice(
         signal_id, AACHEN.id, "notice-1", "data_incorrect", at_the_time
     )
 
     await registry.acknowledge(AACHEN.id, "notice-1", an_event(EventKind.INBOX_ACKNOWLEDGED))
-    assert await registry.unacknowledged_notices(sealed_before=START + timedelta(days=3)) == []
+    assert await registry.unacknowledged_notices(sealed_before=later, limit=10) == []

@@ -52,6 +52,7 @@ async def test_an_unacknowledged_notice_is_overdue_for_compliance_staff_after_it
             clock.set(start + OVERDUE_AFTER + timedelta(minutes=1))
             overdue = await staff.overdue_notices()
         assert overdue["overdue_after_days"] == OVERDUE_AFTER.days
+        assert overdue["more"] is False
         (listed,) = overdue["notices"]
         assert (listed["signal_id"], listed["recipient"], listed["envelope"]) == (
             signal_id,

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from gateway.edges.http import json_response
 from gateway.edges.staff_app import ACCOUNT, object_body
-from gateway.flow.holds import hold_json, lift_hold, place_hold, review_day
+from gateway.flow.holds import MAX_LISTED_HOLDS, hold_json, lift_hold, place_hold, review_day
 from gateway.infra.audit import refs
 from gateway.infra.clock import Clock
 from gateway.infra.errors import BodyShapeInvalid
@@ -35,8 +35,13 @@ def add_hold_routes(app: web.Application, store: Store, clock: Clock) -> None:
 async def get_holds(request: web.Request) -> web.Response:
     require(request[ACCOUNT], Permission.LEGAL_HOLD)
     today = request.app[HOLDS_CLOCK].now().date()
-    holds = await request.app[HOLDS_STORE].legal_holds()
-    return json_response({"holds": [hold_json(hold, today) for hold in holds]})
+    holds = await request.app[HOLDS_STORE].legal_holds(limit=MAX_LISTED_HOLDS + 1)
+    return json_response(
+        {
+            "holds": [hold_json(hold, today) for hold in holds[:MAX_LISTED_HOLDS]],
+            "more": len(holds) > MAX_LISTED_HOLDS,
+        }
+    )
 
 
 async def post_hold(request: web.Request) -> web.Response:

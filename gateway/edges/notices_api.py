@@ -8,7 +8,7 @@ from aiohttp import web
 from gateway.edges.http import model_response
 from gateway.edges.openapi_models import OverdueNotice, OverdueNotices
 from gateway.edges.staff_app import ACCOUNT
-from gateway.flow.withdrawal import OVERDUE_AFTER, overdue_notices
+from gateway.flow.withdrawal import MAX_LISTED_NOTICES, OVERDUE_AFTER, overdue_notices
 from gateway.infra.audit import timestamp
 from gateway.infra.clock import Clock
 from gateway.staff import Permission, require
@@ -26,10 +26,15 @@ def add_notice_routes(app: web.Application, *, store: Store, clock: Clock) -> No
 
 async def get_overdue_notices(request: web.Request) -> web.Response:
     require(request[ACCOUNT], Permission.AUDIT_READ)
-    overdue = await overdue_notices(request.app[NOTICES_STORE], request.app[NOTICES_CLOCK].now())
+    overdue = await overdue_notices(
+        request.app[NOTICES_STORE],
+        request.app[NOTICES_CLOCK].now(),
+        limit=MAX_LISTED_NOTICES + 1,
+    )
     return model_response(
         OverdueNotices(
             overdue_after_days=OVERDUE_AFTER.days,
+            more=len(overdue) > MAX_LISTED_NOTICES,
             notices=[
                 OverdueNotice(
                     signal_id=n.signal_id,
@@ -38,7 +43,7 @@ async def get_overdue_notices(request: web.Request) -> web.Response:
                     reason=n.reason,
                     sealed_at=timestamp(n.sealed_at),
                 )
-                for n in overdue
+                for n in overdue[:MAX_LISTED_NOTICES]
             ],
         )
     )

@@ -289,6 +289,7 @@ class OverdueNotices(ApiModel):
     """Withdrawal notices not acknowledged within their days, the oldest first."""
 
     overdue_after_days: int
+    more: bool = Field(description="More are overdue than the 1,000 listed, the oldest first.")
     notices: list[OverdueNotice]
 
 
@@ -534,7 +535,8 @@ class Hold(ApiModel):
 
 
 class Holds(ApiModel):
-    holds: list[Hold] = Field(description="Every hold in force, the earliest review first.")
+    holds: list[Hold] = Field(description="The holds in force, the earliest review first.")
+    more: bool = Field(description="More holds are in force than the 1,000 listed.")
 
 
 class HoldRequest(ApiModel):

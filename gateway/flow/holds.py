@@ -21,6 +21,11 @@ REVIEW_PAST: Final = N_("the review date must be after today ({today})")
 NO_DAY: Final = N_("give the review date as a day, YYYY-MM-DD")
 
 
+MAX_LISTED_HOLDS: Final = 1000
+"""Most holds one list shows, the earliest review first (the staff API says when there are
+more)."""
+
+
 async def place_hold(
     store: Store, clock: Clock, *, signal_id: str, reason: str, review_on: date, by: Ref
 ) -> LegalHold:

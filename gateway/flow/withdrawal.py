@@ -170,7 +170,13 @@ OVERDUE_AFTER: Final = timedelta(days=3)
 as overdue."""
 
 
-async def overdue_notices(store: WithdrawalStore, now: datetime) -> list[UnacknowledgedNotice]:
-    """The notices sealed more than :data:`OVERDUE_AFTER` before ``now`` that their recipients
-    have not acknowledged, the oldest first."""
-    return await store.unacknowledged_notices(sealed_before=now - OVERDUE_AFTER)
+MAX_LISTED_NOTICES: Final = 1000
+"""Most overdue notices one answer lists, the oldest first; it says when there are more."""
+
+
+async def overdue_notices(
+    store: WithdrawalStore, now: datetime, *, limit: int = MAX_LISTED_NOTICES
+) -> list[UnacknowledgedNotice]:
+    """The first ``limit`` notices sealed more than :data:`OVERDUE_AFTER` before ``now`` that
+    their recipients have not acknowledged, the oldest first."""
+    return await store.unacknowledged_notices(sealed_before=now - OVERDUE_AFTER, limit=limit)

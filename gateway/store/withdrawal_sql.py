@@ -36,7 +36,7 @@ UNACKNOWLEDGED: Final = (
     "SELECT e.signal_id, e.recipient_id, e.id, w.reason, e.created_at FROM envelopes e "
     "JOIN copies c ON c.id = e.copy_id JOIN withdrawals w ON w.signal_id = e.signal_id "
     "WHERE c.notice IS NOT NULL AND e.acked_at IS NULL AND e.created_at < {p} "
-    "ORDER BY e.created_at, e.id"
+    "ORDER BY e.created_at, e.id LIMIT {p}"
 )
 RECORD: Final = (
     "INSERT INTO withdrawals (signal_id, reason, withdrawn_by, withdrawn_at, cancelled, "

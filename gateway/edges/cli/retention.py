@@ -21,7 +21,7 @@ from gateway.edges.cli.common import (
     settings,
 )
 from gateway.edges.cli.progress import Progress
-from gateway.flow.holds import lift_hold, place_hold, review_due
+from gateway.flow.holds import MAX_LISTED_HOLDS, lift_hold, place_hold, review_due
 from gateway.flow.retention import RetentionRun, run_retention
 from gateway.infra.clock import SystemClock
 from gateway.infra.errors import RegistryError
@@ -176,7 +176,7 @@ async def run_holds(args: argparse.Namespace) -> int:
     language = output_language(args)
     today = SystemClock().now().date()
     async with open_store(args) as store:
-        holds = await store.legal_holds()
+        holds = await store.legal_holds(limit=MAX_LISTED_HOLDS)
     if not holds:
         print(translate(NO_HOLDS, language))
         return 0

@@ -25,7 +25,7 @@ from gateway.edges.web.frame import (
     render_page,
     require_permission,
 )
-from gateway.flow.holds import lift_hold, place_hold, review_day, review_due
+from gateway.flow.holds import MAX_LISTED_HOLDS, lift_hold, place_hold, review_day, review_due
 from gateway.flow.retention_state import policy_kept, retention_state
 from gateway.infra.errors import HoldInvalid, HoldRefused, NotFound, NotHeld
 from gateway.infra.i18n import N_, translate
@@ -86,7 +86,7 @@ async def holds_page(request: web.Request, viewer: Viewer) -> web.Response:
             "due": review_due(hold, today),
             "placed_at": viewer.moment(hold.placed_at),
         }
-        for hold in await context(request).store.legal_holds()
+        for hold in await context(request).store.legal_holds(limit=MAX_LISTED_HOLDS)
     ]
     return await render_page(request, "audit_holds.html", {"rows": rows})
 

@@ -119,8 +119,8 @@ class RetentionStore(Protocol):
         """Lift the hold on ``signal_id`` and record ``event``; false if it had none."""
         ...
 
-    async def legal_holds(self) -> list[LegalHold]:
-        """Every hold in force, the earliest review first."""
+    async def legal_holds(self, *, limit: int) -> list[LegalHold]:
+        """The first ``limit`` holds in force, the earliest review first."""
         ...
 
     async def signal_retention(self, signal_id: str) -> SignalRetention | None:

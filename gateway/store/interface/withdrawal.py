@@ -66,7 +66,7 @@ class WithdrawalStore(Protocol):
         ...
 
     async def unacknowledged_notices(
-        self, *, sealed_before: datetime
+        self, *, sealed_before: datetime, limit: int
     ) -> list[UnacknowledgedNotice]:
         """The notices sealed before ``sealed_before`` that their recipients have not
         acknowledged, the oldest first."""

@@ -103,11 +103,12 @@ class PostgresRetention(Database, RetentionStore):
 
         return await self.write(write)
 
-    async def legal_holds(self) -> list[LegalHold]:
+    async def legal_holds(self, *, limit: int) -> list[LegalHold]:
         async def read(conn: Connection) -> list[LegalHold]:
             cursor = await conn.execute(
                 "SELECT signal_id, reason, review_on, placed_by, placed_at FROM legal_holds "
-                "ORDER BY review_on, signal_id"
+                "ORDER BY review_on, signal_id LIMIT %s",
+                (limit,),
             )
             return [LegalHold(*row) for row in await cursor.fetchall()]
 

@@ -94,10 +94,10 @@ class PostgresWithdrawal(Database, WithdrawalStore):
         return await self.read(read)
 
     async def unacknowledged_notices(
-        self, *, sealed_before: datetime
+        self, *, sealed_before: datetime, limit: int
     ) -> list[UnacknowledgedNotice]:
         async def read(conn: Connection) -> list[UnacknowledgedNotice]:
-            cursor = await conn.execute(sql.UNACKNOWLEDGED.format(p="%s"), (sealed_before,))
+            cursor = await conn.execute(sql.UNACKNOWLEDGED.format(p="%s"), (sealed_before, limit))
             return [UnacknowledgedNotice(*row) for row in await cursor.fetchall()]
 
         return await self.read(read)

@@ -116,11 +116,12 @@ class SqliteRetention(Database, RetentionStore):
 
         return await self.write(write)
 
-    async def legal_holds(self) -> list[LegalHold]:
+    async def legal_holds(self, *, limit: int) -> list[LegalHold]:
         def read(conn: sqlite3.Connection) -> list[LegalHold]:
             rows = conn.execute(
                 "SELECT signal_id, reason, review_on, placed_by, placed_at FROM legal_holds "
-                "ORDER BY review_on, signal_id"
+                "ORDER BY review_on, signal_id LIMIT ?",
+                (limit,),
             ).fetchall()
             return [
                 LegalHold(row[0], row[1], date.fromisoformat(row[2]), row[3], moment(row[4]))

@@ -91,11 +91,11 @@ class SqliteWithdrawal(Database, WithdrawalStore):
         return await self.read(read)
 
     async def unacknowledged_notices(
-        self, *, sealed_before: datetime
+        self, *, sealed_before: datetime, limit: int
     ) -> list[UnacknowledgedNotice]:
         def read(conn: sqlite3.Connection) -> list[UnacknowledgedNotice]:
             rows = conn.execute(
-                sql.UNACKNOWLEDGED.format(p="?"), (timestamp(sealed_before),)
+                sql.UNACKNOWLEDGED.format(p="?"), (timestamp(sealed_before), limit)
             ).fetchall()
             return [
                 UnacknowledgedNotice(row[0], row[1], row[2], row[3], moment(row[4])) for row in rows
