@@ -236,3 +236,29 @@ async def test_only_the_sender_rectifies_its_signal(
     assert refused.value.status == 404
     assert await gateway.store.withdrawal(posted["signal_id"]) is None
     assert len(await gateway.store.signal_ids()) == 1
+
+
+async def test_a_rectification_cut_short_after_its_intake_is_completed_by_the_retry(
+    gateway: RunningGateway, example: Callable[[str], dict[str, Any]]
+) -> None:
+    """The new version is stored in one transaction and the old one withdrawn in the next; a
+    process killed between the two has answered nothing, so the sender retries. The state
+    the kill leaves is made here by posting the new version as a plain signal first."""
+    first = {**example("be-cannabis-lanaken.json"), "recipients": {"partners": [DUTCH]}}
+    corrected = {**first, "sender_reference": first["sender_reference"] + "-v2"}
+    async with gateway.client(LANAKEN) as sender:
+        old = str((await sender.post_signal(first))["signal_id"])
+        stored = str((await sender.post_signal(corrected))["signal_id"])
+        assert await gateway.store.withdrawal(old) is None
+        retried = await sender.post_version(old, corrected)
+        status = await sender.signal_status(old)
+    assert retried["signal_id"] == stored
+    assert len(await gateway.store.signal_ids()) == 2
+    assert (status["withdrawn"]["reason"], status["withdrawn"]["replaced_by"]) == (
+        "replaced",
+        stored,
+    )
+    (entry,) = await audit_of(gateway.store, EventKind.SIGNAL_WITHDRAWN)
+    assert entry["replaced_by"] == stored
+    said = status_text(status, "fr", ZoneInfo("Europe/Brussels"))
+    assert f"remplacé par le signalement {stored} le " in said

@@ -105,10 +105,14 @@ class ReceiptRecipient(ApiModel):
 
 
 class SignalWithdrawn(ApiModel):
-    """The sender withdrew the signal: the reason code, and when."""
+    """The sender withdrew the signal: the reason code, and when; if a rectification
+    replaced it, the new version's signal id."""
 
     reason: WithdrawalReason | Literal["replaced"]
     at: Timestamp
+    replaced_by: str | Omitted = Field(
+        default=None, description="The signal id of the version that replaced this one."
+    )
 
 
 class RequestDeadline(ApiModel):

@@ -140,7 +140,10 @@ class SenderView:
 
 
 def withdrawn_json(withdrawn: WithdrawnTrack) -> dict[str, Any]:
-    return {"reason": withdrawn.reason, "at": timestamp(withdrawn.at)}
+    shown: dict[str, Any] = {"reason": withdrawn.reason, "at": timestamp(withdrawn.at)}
+    if withdrawn.replaced_by is not None:
+        shown["replaced_by"] = withdrawn.replaced_by
+    return shown
 
 
 def sender_view(track: SignalTrack, now: datetime) -> SenderView:

@@ -28,7 +28,7 @@ TRACK_COLUMNS: Final = (
     "c.version, c.review, c.state, c.created_at, c.sealed_at, "
     "e.fetch_count, e.last_fetched_at, e.acked_at, dl.state, dl.delivered_at, "
     "q.deadline_kind, q.deadline, q.answered_at, r.rejection_category, "
-    "c.notice, w.reason, w.withdrawn_at"
+    "c.notice, w.reason, w.withdrawn_at, w.replaced_by"
 )
 TRACK_JOINS: Final = (
     "FROM decisions d "
@@ -93,7 +93,7 @@ def signal_tracks(
             track = replace(track, versions=(*track.versions, version))
         per_signal[recipient_id] = track
         withdrawals[signal_id] = (
-            None if row[24] is None else WithdrawnTrack(row[24], moment(row[25]))
+            None if row[24] is None else WithdrawnTrack(row[24], moment(row[25]), row[26])
         )
         requests[signal_id] = (
             None if row[19] is None else RequestTrack(row[19], moment(row[20]), at(row[21]))

@@ -40,6 +40,7 @@ WITHDRAWN_WAITING: Final = N_(
     "withdrawn by the sender while it waited at the {desk} liaison desk (since {since})"
 )
 WITHDRAWN: Final = N_("withdrawn by the sender {at}: {reason}")
+REPLACED_BY: Final = N_("replaced by signal {replaced_by} on {at}")
 NOTICE_SENT: Final = N_("notice of the withdrawal (version {version}):")
 SENT_UNREVIEWED: Final = N_("version {version} went out before review, marked unreviewed")
 QUEUED: Final = N_("queued {at}")
@@ -121,8 +122,13 @@ def status_text(receipt: Mapping[str, Any], language: str, zone: ZoneInfo) -> st
     ]
     if "withdrawn" in receipt:
         withdrawn = receipt["withdrawn"]
-        reason = reason_label(withdrawn["reason"], language)
-        lines.append("  " + translate(WITHDRAWN, language, at=when(withdrawn["at"]), reason=reason))
+        at = when(withdrawn["at"])
+        if "replaced_by" in withdrawn:
+            line = translate(REPLACED_BY, language, at=at, replaced_by=withdrawn["replaced_by"])
+        else:
+            reason = reason_label(withdrawn["reason"], language)
+            line = translate(WITHDRAWN, language, at=at, reason=reason)
+        lines.append("  " + line)
     for recipient in receipt["recipients"]:
         lines += _recipient_lines(recipient, language, when)
     if "request" in receipt:

@@ -86,10 +86,11 @@ class SignalTrack:
 
 @dataclass(frozen=True)
 class WithdrawnTrack:
-    """The sender withdrew the signal: why and when."""
+    """The sender withdrew the signal: why and when; the new version, if it was replaced."""
 
     reason: str
     at: datetime
+    replaced_by: str | None = None
 
 
 @dataclass(frozen=True)
