@@ -142,3 +142,36 @@ async def test_intake_refuses_while_copies_pile_up_and_accepts_again_once_they_a
 async def signals_of(gateway: RunningGateway, sender: str) -> list[StoredSignal]:
     found = [await gateway.store.signal(i) for i in await gateway.store.signal_ids()]
     return [s for s in found if s is not None and s.sender_id == sender]
+
+
+async def test_a_refused_sender_is_refused_before_its_signal_is_read(
+    held_gateway: tuple[RunningGateway, HeldCourier], example: Callable[[str], dict[str, Any]]
+) -> None:
+    """Once the backlog refuses a sender, even a body that is not JSON gets the 503: the
+    refusal does not parse, validate or decide what it refuses."""
+    gateway, held = held_gateway
+    template = example(LANAKEN)
+    numbers = iter(range(1, 10_000))
+    async with aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(ssl=client_context(gateway.layout, "be-pol-lanaken"))
+    ) as session:
+
+        async def refused_now() -> bool:
+            reference = f"LAN/2026/C{next(numbers):04d}"
+            body = {**template, "sender_reference": reference}
+            async with session.post(gateway.url + "/v1/signals", json=body) as response:
+                return response.status == 503
+
+        await until(refused_now)
+        async with session.post(
+            gateway.url + "/v1/signals",
+            data=b"{not json",
+            headers={"Content-Type": "application/json", "Accept-Language": "de"},
+        ) as response:
+            problem = await response.json(content_type=None)
+            status, retry = response.status, response.headers.get("Retry-After")
+        held.release()
+    assert status == 503
+    assert problem["type"].endswith("sealing-behind")
+    assert retry is not None
+    assert int(retry) >= 1

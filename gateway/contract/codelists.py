@@ -77,8 +77,9 @@ class CodeListError(ValueError):
     """A code list file is missing or does not have the expected shape."""
 
 
+@cache
 def names() -> tuple[str, ...]:
-    """Every code list there is, sorted."""
+    """Every code list there is, sorted; the directory is read once per process."""
     return tuple(sorted(path.stem for path in CODELISTS_DIR.glob("*.json")))
 
 
@@ -103,6 +104,7 @@ def meaning(name: str, code: str) -> str:
     return load(name).entry(code).meaning
 
 
+@cache
 def labelled_names() -> tuple[str, ...]:
     """The lists that carry their own labels in every language, sorted."""
     return tuple(name for name in names() if load(name).labelled)

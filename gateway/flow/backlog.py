@@ -2,11 +2,14 @@
 
 Sealing runs off the intake path, so a sender can post faster than the courier seals; without
 a bound the copies waiting grow for as long as it does. Once more than ``limit`` copies wait,
-a signal that would add copies is refused with :class:`~gateway.infra.errors.SealingBehind`
-(503 and ``Retry-After``), nothing of it kept, if its sender's signals made at least their
-share of the copies waiting (the count divided by the senders that have any): the partner
+a signal is refused with :class:`~gateway.infra.errors.SealingBehind` (503 and
+``Retry-After``), nothing of it kept, if its sender's signals made at least their share of the
+copies waiting (the count divided by the senders that have any): the partner
 that makes the backlog is refused first, one that sends little still gets through. Past twice
-``limit`` every sender is refused, so the backlog stays bounded whoever sends.
+``limit`` every sender is refused, so the backlog stays bounded whoever sends. The refusal
+comes before the signal is read (intake asks first): finding out whether a signal would add
+copies at all takes the parsing and the decisions a refusal is there to save, so while its
+sender is refused even one that would add none waits for ``Retry-After``.
 
 The count is the store's (:meth:`~gateway.store.DeliveryStore.copies_waiting`, every process
 on the store together), read at most once every ``max_age`` seconds and never while a read is

@@ -250,7 +250,8 @@ class Intake:
     ) -> None:
         """``pool`` examines bodies; ``on_accepted`` hears of each newly kept signal (the
         courier, to seal its copies); ``observer`` its times and outcomes (metrics);
-        ``backlog`` refuses signals that would add copies to too long a courier's backlog."""
+        ``backlog`` refuses a sender's signals while the courier's backlog is too long, before
+        they are parsed, so that a refusal costs less than the post it answers."""
         self._backlog = backlog
         self._observer = observer or Unwatched()
         self._pool = pool
@@ -338,13 +339,13 @@ class Intake:
     ) -> tuple[Accepted, NewSignal]:
         """The signal kept (or found kept: a replay), and the record intake made of it."""
         received = self._clock.now()
+        if self._backlog is not None:
+            await self._backlog.admit(sender.id)
         checked = await self._check(sender, body, registry, received)
         canonical, digest = checked.examined.canonical, checked.examined.digest
         signal_id = str(uuid6.uuid7())
         signal = checked.signal
         plan = plan_copies(signal, checked.decisions, registry)
-        if plan.copies and self._backlog is not None:
-            await self._backlog.admit(sender.id)
         record = NewSignal(
             id=signal_id,
             sender_id=sender.id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from gateway.contract.partners import Certificate, CertificateState, Partner, PartnerState
@@ -183,7 +184,14 @@ def _certificate_from_row(row: tuple[Any, ...]) -> Certificate:
 
 def _all_partners(conn: sqlite3.Connection) -> list[Partner]:
     rows = conn.execute(f"SELECT {_PARTNER_COLUMNS} FROM partners ORDER BY id").fetchall()
-    return [_partner_from_row(row) for row in rows]
+    return list(_partners_of(tuple(rows)))
+
+
+@lru_cache(maxsize=4)
+def _partners_of(rows: tuple[tuple[Any, ...], ...]) -> tuple[Partner, ...]:
+    """The partners these rows hold, parsed once while the rows read stay the same: every
+    request's admission reads the whole registry, and it seldom changes."""
+    return tuple(_partner_from_row(row) for row in rows)
 
 
 def _partner(conn: sqlite3.Connection, partner_id: str) -> Partner:
