@@ -9,6 +9,8 @@ from datetime import timedelta
 
 import pytest
 
+from gateway.flow.withdrawal import OVERDUE_AFTER, overdue_notices
+from gateway.flow.withdrawal_state import NoticeState, recipients_told
 from gateway.infra.audit import AuditEvent, EventKind
 from gateway.infra.clock import FixedClock
 from gateway.store import CopyReview, NewCopy, ReviewState, Store
@@ -240,3 +242,29 @@ async def test_a_signal_never_withdrawn_is_not_listed(
     await sealed_waiting_and_queued(registry, store_clock)
 
     assert await registry.withdrawals(offset=0, limit=10) == []
+
+
+async def test_the_overdue_list_and_one_notices_state_agree_at_the_overdue_days_edge(
+    registry: Store, store_clock: FixedClock
+) -> None:
+    """The store's list of overdue notices and the state the exchange page shows of one notice
+    read from its track are one rule: both change at the same instant."""
+    signal_id = await sealed_waiting_and_queued(registry, store_clock)
+    await registry.withdraw_signal(
+        signal_id, reason="data_incorrect", by=LIMBURG.id, event=withdrawn_event
+    )
+    await sealed_notices(registry, store_clock, signal_id)
+    sealed_at = store_clock.now()
+
+    for after, state in (
+        (OVERDUE_AFTER, NoticeState.WAITING),
+        (OVERDUE_AFTER + timedelta(microseconds=1), NoticeState.OVERDUE),
+    ):
+        now = sealed_at + after
+        (signal_track,) = await registry.signal_tracks([signal_id])
+        (told,) = [t for t in recipients_told(signal_track, now) if t.notice is not None]
+        listed = await overdue_notices(registry, now)
+        assert told.state is state
+        assert [n.recipient_id for n in listed] == (
+            [AACHEN.id] if state is NoticeState.OVERDUE else []
+        )
