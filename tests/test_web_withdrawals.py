@@ -90,6 +90,9 @@ def test_a_withdrawal_shows_each_notice_and_flags_the_unacknowledged_once_overdu
     expect(silent.locator("td.acknowledgement")).to_have_text("not yet acknowledged")
     assert steps_of(silent) == ["queued", "sealed"]
     expect(silent).not_to_have_class("overdue")
+    told = page.locator("ol.story > li[data-kind='signal.withdrawn']")
+    expect(told).to_contain_text("withdrawn by the sender")
+    expect(told).to_contain_text("reason: data incorrect")
 
     page.get_by_role("link", name="Withdrawals").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Withdrawals")
