@@ -41,7 +41,7 @@ from gateway.flow.withdrawal_state import (
 from gateway.infra.audit import timestamp
 from gateway.infra.i18n import N_, translate
 from gateway.staff import Permission
-from gateway.store.interface.withdrawal import UnacknowledgedNotice
+from gateway.store.interface.withdrawal import ListedWithdrawal, UnacknowledgedNotice
 
 routes = web.RouteTableDef()
 WITHDRAWALS_PATH: Final = "/withdrawals"
@@ -140,51 +140,59 @@ async def overdue_count(request: web.Request, viewer: Viewer) -> dict[str, Any] 
     return {"count": min(len(overdue), MAX_LISTED_NOTICES), "more": more, "link": WITHDRAWALS_PATH}
 
 
+def _overdue_row(notice: UnacknowledgedNotice, viewer: Viewer) -> dict[str, Any]:
+    return {
+        "notice": notice,
+        "link": exchange_link(notice.signal_id),
+        "reason": reason_label(notice.reason, viewer.language),
+        "sealed": viewer.moment(notice.sealed_at),
+        "sealed_iso": timestamp(notice.sealed_at),
+    }
+
+
+def _withdrawal_row(entry: ListedWithdrawal, overdue: int, viewer: Viewer) -> dict[str, Any]:
+    withdrawn = entry.withdrawal
+    return {
+        "withdrawal": withdrawn,
+        "acknowledged": entry.acknowledged,
+        "overdue": overdue,
+        "link": exchange_link(withdrawn.signal_id),
+        "reason": reason_label(withdrawn.reason, viewer.language),
+        "at": viewer.moment(withdrawn.withdrawn_at),
+        "at_iso": timestamp(withdrawn.withdrawn_at),
+    }
+
+
+def _page_link(number: int) -> str:
+    return f"{WITHDRAWALS_PATH}?page={number}"
+
+
 @routes.get(WITHDRAWALS_PATH)
 @require_permission(Permission.AUDIT_READ)
 async def withdrawals_page(request: web.Request, viewer: Viewer) -> web.Response:
-    store, language = context(request).store, viewer.language
+    """The overdue notices (on the first page), then a page of withdrawals, newest first, each
+    flagged with how many of its notices are overdue."""
+    store = context(request).store
     page = query_int(request.query, "page", default=1, low=1, high=MAX_PAGE)
     overdue = await _overdue(request)
     listed = await store.withdrawals(offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1)
     overdue_per_signal = Counter(n.signal_id for n in overdue[:MAX_LISTED_NOTICES])
-    overdue_rows = [
-        {
-            "notice": notice,
-            "link": exchange_link(notice.signal_id),
-            "reason": reason_label(notice.reason, language),
-            "sealed": viewer.moment(notice.sealed_at),
-            "sealed_iso": timestamp(notice.sealed_at),
-        }
-        for notice in overdue[:MAX_LISTED_NOTICES]
-    ]
-    rows = [
-        {
-            "withdrawal": listed_.withdrawal,
-            "acknowledged": listed_.acknowledged,
-            "overdue": overdue_per_signal[listed_.withdrawal.signal_id],
-            "link": exchange_link(listed_.withdrawal.signal_id),
-            "reason": reason_label(listed_.withdrawal.reason, language),
-            "at": viewer.moment(listed_.withdrawal.withdrawn_at),
-            "at_iso": timestamp(listed_.withdrawal.withdrawn_at),
-        }
-        for listed_ in listed[:PAGE_SIZE]
-    ]
-
-    def page_link(number: int) -> str:
-        return f"{WITHDRAWALS_PATH}?page={number}"
-
     return await render_page(
         request,
         "audit_withdrawals.html",
         {
-            "overdue": overdue_rows if page == 1 else [],
+            "overdue": [_overdue_row(n, viewer) for n in overdue[:MAX_LISTED_NOTICES]]
+            if page == 1
+            else [],
             "overdue_more": len(overdue) > MAX_LISTED_NOTICES,
             "overdue_days": OVERDUE_AFTER.days,
-            "rows": rows,
+            "rows": [
+                _withdrawal_row(entry, overdue_per_signal[entry.withdrawal.signal_id], viewer)
+                for entry in listed[:PAGE_SIZE]
+            ],
             "page": page,
-            "previous_link": page_link(page - 1) if page > 1 else None,
-            "next_link": page_link(page + 1) if len(listed) > PAGE_SIZE else None,
+            "previous_link": _page_link(page - 1) if page > 1 else None,
+            "next_link": _page_link(page + 1) if len(listed) > PAGE_SIZE else None,
             "names": PartnerNames(await store.partners()),
         },
     )
