@@ -9,10 +9,12 @@ from datetime import timedelta
 
 import pytest
 
+from gateway.flow.withdrawal import OVERDUE_AFTER, overdue_notices
+from gateway.flow.withdrawal_state import NoticeState, recipients_told
 from gateway.infra.audit import AuditEvent, EventKind
 from gateway.infra.clock import FixedClock
 from gateway.store import CopyReview, NewCopy, ReviewState, Store
-from gateway.store.interface.withdrawal import UnacknowledgedNotice, Withdrawal
+from gateway.store.interface.withdrawal import ListedWithdrawal, UnacknowledgedNotice, Withdrawal
 from tests.store_backends import START
 from tests.store_events import an_event
 from tests.test_store_contract_delivery import sealed, waiting_for
@@ -180,3 +182,89 @@ async def test_a_notice_not_acknowledged_is_listed_once_it_is_older_than_asked(
 
     await registry.acknowledge(AACHEN.id, "notice-1", an_event(EventKind.INBOX_ACKNOWLEDGED))
     assert await registry.unacknowledged_notices(sealed_before=later, limit=10) == []
+
+
+async def sealed_notices(store: Store, clock: FixedClock, signal_id: str) -> dict[str, str]:
+    """Seal every notice queued for ``signal_id``; their envelope ids by recipient."""
+    pending = [c for c in await store.pending_copies(due=clock.now()) if c.signal_id == signal_id]
+    envelopes = {}
+    for notice in pending:
+        envelope_id = f"notice-{notice.recipient_id}"
+        await store.keep_envelope(sealed(notice, envelope_id), an_event(EventKind.COPY_SEALED))
+        envelopes[notice.recipient_id] = envelope_id
+    return envelopes
+
+
+async def test_withdrawals_are_listed_newest_first_a_page_at_a_time_with_their_acknowledgements(
+    registry: Store, store_clock: FixedClock
+) -> None:
+    signals = [new_signal(n, AACHEN, LIEGE) for n in (1, 2, 3)]
+    for signal in signals:
+        await registry.accept_signal(signal, accepted(signal))
+    for copy in await registry.pending_copies(due=store_clock.now()):
+        envelope_id = f"env-{copy.signal_id[-1]}-{copy.recipient_id}"
+        await registry.keep_envelope(sealed(copy, envelope_id), an_event(EventKind.COPY_SEALED))
+    first, second, third = (s.id for s in signals)
+    withdrawn: dict[str, Withdrawal] = {}
+    for minutes, (signal_id, reason) in enumerate(
+        ((first, "data_incorrect"), (third, "sent_in_error"), (second, "no_longer_relevant")),
+        start=1,
+    ):
+        store_clock.set(START + timedelta(minutes=minutes))
+        done = await registry.withdraw_signal(
+            signal_id, reason=reason, by=LIMBURG.id, event=withdrawn_event
+        )
+        assert done is not None
+        withdrawn[signal_id] = done
+    store_clock.set(START + timedelta(minutes=5))
+    notices = await sealed_notices(registry, store_clock, first)
+    acknowledged = an_event(EventKind.INBOX_ACKNOWLEDGED)
+    await registry.acknowledge(AACHEN.id, notices[AACHEN.id], acknowledged)
+    await registry.acknowledge(LIEGE.id, f"env-1-{LIEGE.id}", acknowledged)  # not a notice
+
+    listed = await registry.withdrawals(offset=0, limit=10)
+
+    assert listed == [
+        ListedWithdrawal(withdrawn[second], 0),
+        ListedWithdrawal(withdrawn[third], 0),
+        ListedWithdrawal(withdrawn[first], 1),
+    ]
+    assert [w.withdrawal.notices for w in listed] == [2, 2, 2]
+    assert await registry.withdrawals(offset=1, limit=1) == listed[1:2]
+    assert await registry.withdrawals(offset=2, limit=5) == listed[2:]
+    assert await registry.withdrawals(offset=3, limit=5) == []
+    assert await registry.withdrawals(offset=0, limit=0) == []
+
+
+async def test_a_signal_never_withdrawn_is_not_listed(
+    registry: Store, store_clock: FixedClock
+) -> None:
+    await sealed_waiting_and_queued(registry, store_clock)
+
+    assert await registry.withdrawals(offset=0, limit=10) == []
+
+
+async def test_the_overdue_list_and_one_notices_state_agree_at_the_overdue_days_edge(
+    registry: Store, store_clock: FixedClock
+) -> None:
+    """The store's list of overdue notices and the state the exchange page shows of one notice
+    read from its track are one rule: both change at the same instant."""
+    signal_id = await sealed_waiting_and_queued(registry, store_clock)
+    await registry.withdraw_signal(
+        signal_id, reason="data_incorrect", by=LIMBURG.id, event=withdrawn_event
+    )
+    await sealed_notices(registry, store_clock, signal_id)
+    sealed_at = store_clock.now()
+
+    for after, state in (
+        (OVERDUE_AFTER, NoticeState.WAITING),
+        (OVERDUE_AFTER + timedelta(microseconds=1), NoticeState.OVERDUE),
+    ):
+        now = sealed_at + after
+        (signal_track,) = await registry.signal_tracks([signal_id])
+        (told,) = [t for t in recipients_told(signal_track, now) if t.notice is not None]
+        listed = await overdue_notices(registry, now)
+        assert told.state is state
+        assert [n.recipient_id for n in listed] == (
+            [AACHEN.id] if state is NoticeState.OVERDUE else []
+        )

@@ -379,9 +379,10 @@ def test_the_charts_are_drawn_inside_the_page_without_breaking_the_content_secur
     assert refused == []
 
 
+COMPLIANCE_PAGES = ("/audit", "/chain", "/lookup", "/charts", "/holds", "/withdrawals")
 ROLE_REFUSALS = {
-    "liaison_officer": ("/audit", "/chain", "/lookup", "/charts", "/holds", "/admin/staff"),
-    "administrator": ("/audit", "/chain", "/lookup", "/charts", "/holds", "/audit/exchanges/x"),
+    "liaison_officer": (*COMPLIANCE_PAGES, "/admin/staff"),
+    "administrator": (*COMPLIANCE_PAGES, "/audit/exchanges/x"),
     "compliance": ("/admin/partners", "/admin/staff", "/admin/policy", "/review"),
 }
 FORGED_POSTS = {

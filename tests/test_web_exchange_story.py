@@ -116,3 +116,21 @@ def test_a_partner_is_shown_by_name_with_its_id_and_hyphenated_words_kept_whole(
     assert '<span class="partner-id">be-pol-lanaken</span>' in html
     assert '<span class="whole">Lanaken-Maasmechelen</span>' in html
     assert "&lt;&amp;&gt;" in html
+
+
+def test_a_withdrawal_is_told_in_words_with_its_reason_in_the_viewers_language() -> None:
+    withdrawn = events.SignalWithdrawn(
+        by=refs.partner("nl-pol-limburg"),
+        signal_id="s1",
+        reason="data_incorrect",
+        cancelled=0,
+        review_items=1,
+        notices=2,
+    )
+    french = Viewer(VIEWER.account, "fr", "csrf", VIEWER.time_zone)
+
+    (line,) = story(entries([(START, withdrawn)]), french, PartnerNames(DEMO_NETWORK))
+
+    assert line.what == "retiré par l'expéditeur"
+    assert line.actor_shown == "Politie Eenheid Limburg"
+    assert ("motif", "données inexactes") in line.details

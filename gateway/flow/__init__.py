@@ -17,5 +17,6 @@ deadlines       the time limits of Directive (EU) 2023/977, art. 5
 lookup          the data-subject lookup of compliance staff
 holds           legal holds: placed with a reason and a review date, lifted, audited
 retention_state one signal's retention as the pages tell it: rule, erasure day, hold
+withdrawal_state  a withdrawal per recipient: its copy's fate, its notice's steps, overdue
 at_rest         sealing what an older version kept in the clear
 """

@@ -174,9 +174,20 @@ MAX_LISTED_NOTICES: Final = 1000
 """Most overdue notices one answer lists, the oldest first; it says when there are more."""
 
 
+def overdue_since(now: datetime) -> datetime:
+    """A notice sealed before this and not acknowledged is overdue at ``now``."""
+    return now - OVERDUE_AFTER
+
+
+def notice_overdue(sealed_at: datetime | None, acked_at: datetime | None, now: datetime) -> bool:
+    """Whether a notice is overdue at ``now``: the rule :func:`overdue_notices` asks the
+    store for, for one notice already read."""
+    return acked_at is None and sealed_at is not None and sealed_at < overdue_since(now)
+
+
 async def overdue_notices(
     store: WithdrawalStore, now: datetime, *, limit: int = MAX_LISTED_NOTICES
 ) -> list[UnacknowledgedNotice]:
     """The first ``limit`` notices sealed more than :data:`OVERDUE_AFTER` before ``now`` that
     their recipients have not acknowledged, the oldest first."""
-    return await store.unacknowledged_notices(sealed_before=now - OVERDUE_AFTER, limit=limit)
+    return await store.unacknowledged_notices(sealed_before=overdue_since(now), limit=limit)

@@ -9,6 +9,16 @@ WITHDRAWAL: Final = (
     "SELECT signal_id, reason, withdrawn_by, withdrawn_at, cancelled, review_items, notices, "
     "replaced_by, replaced_version FROM withdrawals WHERE signal_id = {p}"
 )
+LISTED: Final = (
+    "SELECT w.signal_id, w.reason, w.withdrawn_by, w.withdrawn_at, w.cancelled, w.review_items, "
+    "w.notices, w.replaced_by, w.replaced_version, "
+    "(SELECT count(*) FROM envelopes e JOIN copies c ON c.id = e.copy_id "
+    "WHERE e.signal_id = w.signal_id AND c.notice IS NOT NULL AND e.acked_at IS NOT NULL) "
+    "FROM withdrawals w ORDER BY w.withdrawn_at DESC, w.signal_id DESC LIMIT {p} OFFSET {p}"
+)
+"""A page of withdrawals, the newest first, each with how many of its notices were
+acknowledged (a notice pushed to a webhook is acknowledged by the push); its first columns
+are :data:`WITHDRAWAL`'s."""
 SENT_BY: Final = "SELECT 1 FROM signals WHERE id = {p} AND sender_id = {p}"
 CANCEL_COPIES: Final = (
     "UPDATE copies SET state = 'withdrawn', last_error = 'withdrawn_by_sender', "

@@ -11,6 +11,8 @@ liaison     the liaison officer's review queue and message pages
 compliance  the compliance staff's pages: audit search, an exchange's story, the chain and its
             verification, data-subject lookup, charts
 holds       legal holds: the holds page, and an exchange's retention with its hold form
+withdrawals withdrawals and replacements, their notices and those overdue; an exchange's
+            withdrawal with each recipient's notice
 subject_report   a data subject's report of every exchange about them, and its signed export
 charts      the charts, drawn on the server as SVG with their figures as tables
 export      an audit search as CSV or JSON, with its signed manifest

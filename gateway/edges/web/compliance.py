@@ -35,6 +35,7 @@ from gateway.edges.web.frame import (
 from gateway.edges.web.holds import retention_facts
 from gateway.edges.web.partner_names import PartnerNames
 from gateway.edges.web.subject_report import make_report_export, report_text, subject_report
+from gateway.edges.web.withdrawals import withdrawal_facts
 from gateway.flow.lookup import Found, SubjectLookup
 from gateway.infra.audit import events, refs, timestamp
 from gateway.infra.errors import LookupInvalid, NotFound, QueryInvalid
@@ -258,6 +259,7 @@ async def exchange(request: web.Request, viewer: Viewer) -> web.Response:
             "recipients": recipients,
             "story": story(await store.signal_events(signal_id), viewer, names),
             "retention": await retention_facts(request, viewer, signal_id),
+            "withdrawal": await withdrawal_facts(request, viewer, signal_id),
         },
     )
 

@@ -15,6 +15,7 @@ from typing import Final
 
 from gateway.edges.web.frame import Viewer
 from gateway.edges.web.partner_names import PartnerNames
+from gateway.flow.withdrawal import reason_label
 from gateway.infra.audit import AuditEntry, EventKind
 from gateway.infra.audit.keys import Key
 from gateway.infra.audit.refs import Ref
@@ -33,6 +34,7 @@ EXCHANGE_EVENTS: Final[Mapping[str, str]] = {
     EventKind.SIGNAL_HELD: N_("put on legal hold"),
     EventKind.SIGNAL_HOLD_LIFTED: N_("legal hold lifted"),
     EventKind.SIGNAL_ERASED: N_("content erased under the retention terms"),
+    EventKind.SIGNAL_WITHDRAWN: N_("withdrawn by the sender"),
 }
 OPENED_WINDOW: Final = timedelta(minutes=15)
 """Openings of one copy by one officer within this time of the first are told as one line."""
@@ -50,6 +52,8 @@ _DETAILS: Final = (
     (Key.CORRECTED, N_("corrected fields")),
     (Key.RULE, N_("retention rule")),
     (Key.REVIEW_ON, N_("review date")),
+    (Key.REASON, N_("reason")),
+    (Key.REPLACED_BY, N_("replaced by")),
 )
 
 
@@ -108,7 +112,7 @@ def _line(entry: AuditEntry, at: datetime, viewer: Viewer, names: PartnerNames) 
     elif data.get(Key.RECIPIENT):
         recipients = [str(data[Key.RECIPIENT])]
     details = tuple(
-        (translate(label, viewer.language), _detail(data[key]))
+        (translate(label, viewer.language), _detail(key, data[key], viewer.language))
         for key, label in _DETAILS
         if data.get(key) not in (None, "", [])
     )
@@ -125,7 +129,9 @@ def _line(entry: AuditEntry, at: datetime, viewer: Viewer, names: PartnerNames) 
     )
 
 
-def _detail(value: object) -> str:
+def _detail(key: Key, value: object, language: str) -> str:
+    if key is Key.REASON:
+        return reason_label(str(value), language)
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)

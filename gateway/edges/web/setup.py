@@ -23,6 +23,7 @@ from gateway.edges.web import (
     signin,
     staff_accounts,
     transparency,
+    withdrawals,
 )
 from gateway.edges.web.frame import STATIC_PREFIX, WEB, Section, WebContext, page_middleware
 from gateway.edges.web.sessions import SessionStorage, Timeouts
@@ -44,6 +45,7 @@ SECTIONS: Final[tuple[Section, ...]] = (
     liaison.SECTION,
     compliance.SECTION,
     holds.SECTION,
+    withdrawals.SECTION,
     transparency.SECTION,
     admin.SECTION,
     staff_accounts.SECTION,

@@ -23,6 +23,7 @@ from gateway.edges.web.frame import (
 )
 from gateway.edges.web.liaison import QUEUE_PATH
 from gateway.edges.web.security import local_target
+from gateway.edges.web.withdrawals import overdue_count
 from gateway.infra.errors import StaffNotAuthenticated, TooManyAttempts
 from gateway.infra.i18n import LANGUAGES, N_, translate
 from gateway.staff import Permission
@@ -147,4 +148,6 @@ async def home(request: web.Request, viewer: Viewer) -> web.Response:
     for permission, path in HOME_FOR:
         if viewer.may(permission):
             raise web.HTTPSeeOther(path)
-    return await render_page(request, "home.html", {})
+    return await render_page(
+        request, "home.html", {"overdue": await overdue_count(request, viewer)}
+    )

@@ -46,6 +46,15 @@ class UnacknowledgedNotice:
     sealed_at: datetime
 
 
+@dataclass(frozen=True)
+class ListedWithdrawal:
+    """A withdrawal in the list compliance staff read, with how many of the notices it sent
+    their recipients have acknowledged (or had pushed to their webhook)."""
+
+    withdrawal: Withdrawal
+    acknowledged: int
+
+
 class WithdrawalStore(Protocol):
     async def withdraw_signal(
         self,
@@ -63,6 +72,11 @@ class WithdrawalStore(Protocol):
 
     async def withdrawal(self, signal_id: str) -> Withdrawal | None:
         """The signal's withdrawal, if its sender withdrew it."""
+        ...
+
+    async def withdrawals(self, *, offset: int, limit: int) -> list[ListedWithdrawal]:
+        """Withdrawals and replacements, the newest first: at most ``limit`` of them after the
+        first ``offset``."""
         ...
 
     async def unacknowledged_notices(

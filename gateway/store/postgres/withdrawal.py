@@ -11,6 +11,7 @@ import uuid6
 from gateway.infra.audit import AuditEvent
 from gateway.store import withdrawal_sql as sql
 from gateway.store.interface.withdrawal import (
+    ListedWithdrawal,
     UnacknowledgedNotice,
     Withdrawal,
     WithdrawalStore,
@@ -90,6 +91,15 @@ class PostgresWithdrawal(Database, WithdrawalStore):
     async def withdrawal(self, signal_id: str) -> Withdrawal | None:
         async def read(conn: Connection) -> Withdrawal | None:
             return await _find(conn, signal_id)
+
+        return await self.read(read)
+
+    async def withdrawals(self, *, offset: int, limit: int) -> list[ListedWithdrawal]:
+        async def read(conn: Connection) -> list[ListedWithdrawal]:
+            cursor = await conn.execute(sql.LISTED.format(p="%s"), (limit, offset))
+            return [
+                ListedWithdrawal(_withdrawal(row[:9]), row[9]) for row in await cursor.fetchall()
+            ]
 
         return await self.read(read)
 

@@ -12,6 +12,7 @@ import uuid6
 from gateway.infra.audit import AuditEvent, timestamp
 from gateway.store import withdrawal_sql as sql
 from gateway.store.interface.withdrawal import (
+    ListedWithdrawal,
     UnacknowledgedNotice,
     Withdrawal,
     WithdrawalStore,
@@ -87,6 +88,13 @@ class SqliteWithdrawal(Database, WithdrawalStore):
     async def withdrawal(self, signal_id: str) -> Withdrawal | None:
         def read(conn: sqlite3.Connection) -> Withdrawal | None:
             return _find(conn, signal_id)
+
+        return await self.read(read)
+
+    async def withdrawals(self, *, offset: int, limit: int) -> list[ListedWithdrawal]:
+        def read(conn: sqlite3.Connection) -> list[ListedWithdrawal]:
+            rows = conn.execute(sql.LISTED.format(p="?"), (limit, offset)).fetchall()
+            return [ListedWithdrawal(_withdrawal(row), row[9]) for row in rows]
 
         return await self.read(read)
 
