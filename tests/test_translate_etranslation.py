@@ -608,6 +608,7 @@ async def test_a_partly_remembered_text_sends_every_sentence_the_memory_lacks_at
             "La camionnette roulait vers Liège.",
             source="nl",
             target="fr",
+            signal_id="0190a6c2-5d0e-7000-8000-000000000001",
             officer_id="m.dubois",
             desk="BE",
         )
