@@ -13,10 +13,9 @@ from typing import Any
 
 from gateway.decide.policy import load_policy
 from gateway.flow.retention import erasure_of, run_retention
-from gateway.infra.clock import FixedClock
-from gateway.infra.config import DataDir, Settings
-from tests.conftest import RunningGateway, gateway_in_process
-from tests.test_retention_erasure import on_disk, pieces
+from gateway.infra.config import DataDir
+from tests.conftest import RunningGateway
+from tests.test_retention_erasure import gateway_with_clock, on_disk, pieces
 from tests.test_staff_app import DUTCH_SIGNAL, FRENCH_SUMMARY, another, item_for, post
 
 OFFICER = "m.dubois"
@@ -38,12 +37,10 @@ async def test_a_correction_is_served_until_the_signal_it_was_learnt_from_is_era
     example: Callable[[str], dict[str, Any]],
     staff_token: Callable[..., Awaitable[str]],
 ) -> None:
-    start = datetime.now(UTC) + timedelta(minutes=1)  # the partners' keys are valid from init on
-    clock = FixedClock(start)
-    settings = Settings(data_dir=layout.root, host="127.0.0.1", port=0, staff_port=0)
     policy = load_policy(layout.policy)
     assert policy.retention is not None
-    async with gateway_in_process(settings, clock=clock) as gateway:
+    async with gateway_with_clock(layout) as (gateway, clock):
+        start = clock.now()
         store = gateway.store
         token = await staff_token(OFFICER, desk="BE")
         taught = str((await post(gateway, example(DUTCH_SIGNAL)))["signal_id"])
