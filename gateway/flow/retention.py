@@ -238,6 +238,9 @@ class DailyRetention:
             examined=done.examined,
             due=len(done.due),
             erased=len(done.erased),
+            memory_segments=done.memory_segments,
+            translation_jobs=done.translation_jobs,
+            unsourced_memory=done.unsourced_memory,
         )
         return done
 

@@ -67,9 +67,9 @@ class Scopable(Protocol):
 
 @runtime_checkable
 class Attributable(Protocol):
-    """A backend that keeps something of the texts it is sent (eTranslation's jobs): told
-    whose signal a text is of, it keeps that beside it, so that erasing the signal reaches
-    what it kept."""
+    """A backend that keeps something of the texts it is sent (eTranslation's jobs), or
+    passes them to one that does (the memory chained to it): told whose signal a text is of,
+    it keeps that beside it, so that erasing the signal reaches what it kept."""
 
     def for_signal(self, signal_id: str) -> TranslationBackend:
         """The backend translating the texts of ``signal_id``."""

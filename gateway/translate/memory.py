@@ -13,6 +13,15 @@ one copy (its recipient, reviewed or not) may use it. Unscoped, the backend uses
 alone. A second officer of the desk may confirm an entry (:meth:`MemoryBackend.confirm`), which
 lets it serve other desks' reviewed copies.
 
+An entry is learnt from the signal whose copy the officer corrected
+(:meth:`MemoryBackend.learn`), and the store keeps which, apart from the sealed pair: when every
+signal an entry was learnt from has been erased under the retention terms, the entry goes with
+the last
+(:mod:`gateway.translate.memory_store`). Entries kept before the store recorded this cannot be
+tied to any signal, and erasure does not reach them. What the memory lacks goes to the machine
+as the text of the copy's signal, so that what a machine keeps of it (eTranslation's jobs) goes
+with that signal too.
+
 At rest every remembered pair is sealed (AES-256-GCM, its data key wrapped by the master key, as
 every sealed value; rows sealed before keys rotated are under a key derived from the master key
 until ``keys rotate-master`` seals them anew. Each is bound to its language pair, row key, desk,
