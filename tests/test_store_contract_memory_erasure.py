@@ -86,6 +86,21 @@ async def test_an_entry_written_again_from_another_signal_is_learnt_from_both(
     assert again.memory_segments == 1
 
 
+async def test_an_entry_forgotten_and_taught_again_is_learnt_only_from_the_new_signal(
+    registry: tuple[Store, str, str],
+) -> None:
+    store, a, b = registry
+    await learnt(store, "k1", desk="BE", signal_id=a)
+    assert await store.forget_translations(*NL_FR, ["k1"]) == 1
+    await learnt(store, "k1", desk="BE", signal_id=b)
+
+    done = await store.erase_signal(a, rule="K0", event=erased_event)
+
+    assert done is not None
+    assert done.memory_segments == 0
+    assert await kept(store) == [("k1", "BE")]
+
+
 async def test_the_erased_counts_are_in_the_audit_entry(registry: tuple[Store, str, str]) -> None:
     store, a, _ = registry
     await learnt(store, "k1", desk="BE", signal_id=a)
