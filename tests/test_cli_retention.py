@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,9 @@ import pytest
 
 from gateway.decide.policy import load_policy
 from gateway.edges.cli import main
-from gateway.flow.retention import run_retention
+from gateway.edges.cli.retention import report
+from gateway.flow.retention import Due, RetentionRun, run_retention
+from gateway.store.interface.retention import Erased
 from tests.conftest import RunningGateway
 
 
@@ -88,6 +90,8 @@ async def test_a_real_run_erases_only_what_is_due_today_and_refuses_another_day(
     code, out = await run(capsys, "retention", "run", *d)
     assert code == 0, out
     assert ": 0 erased, with 0 envelope(s)" in out
+    assert "0 translation memory entries learnt only from the erased signals were deleted" in out
+    assert "date from before the gateway recorded" not in out, "no entry of unknown origin"
     assert await gateway.store.sealed_body(signal_id) is not None
     code, out = await run(
         capsys, "retention", "hold", signal_id, "--reason", "x", "--review-on", "2020-01-01", *d
@@ -122,3 +126,35 @@ async def test_a_backup_made_before_a_signal_was_erased_is_to_be_destroyed_from_
     code, out = await run(capsys, "backup", *d)
     assert code != 0
     assert "give --out FILE" in out
+
+
+@pytest.mark.parametrize(
+    ("language", "erased", "unsourced"),
+    [
+        ("en", "3 translation memory entries learnt only from the erased signals", "2 translation"),
+        ("nl", "3 vermeldingen in het vertaalgeheugen", "2 vermeldingen in het vertaalgeheugen"),
+        ("fr", "3 entrées de la mémoire de traduction", "2 entrées de la mémoire de traduction"),
+        ("de", "3 Einträge im Übersetzungsspeicher", "2 Einträge im Übersetzungsspeicher"),
+    ],
+)
+def test_a_runs_summary_counts_the_memory_entries_and_jobs_erased_and_those_it_cannot_reach(
+    capsys: pytest.CaptureFixture[str], language: str, erased: str, unsourced: str
+) -> None:
+    day = date(2027, 3, 2)
+    done = RetentionRun(
+        examined=4,
+        due=(Due("s-1", "K0", day), Due("s-2", "K0", day)),
+        erased=(
+            Erased("s-1", 1, 0, 2, memory_segments=1, translation_jobs=0),
+            Erased("s-2", 0, 1, 0, memory_segments=2, translation_jobs=5),
+        ),
+        dry_run=False,
+        unsourced_memory=2,
+    )
+
+    report(done, day, language)
+
+    out = capsys.readouterr().out
+    assert erased in out
+    assert " 5 " in out.split(erased)[1].splitlines()[0], "the jobs, on the same line"
+    assert unsourced in out

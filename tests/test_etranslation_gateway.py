@@ -1,5 +1,6 @@
 """eTranslation attached to the real gateway: texts sent when a liaison officer opens a copy,
-translations posted back to the staff listener over real TLS, shown at the desk.
+translations posted back to the staff listener over real TLS, shown at the desk, and erased
+with their signal.
 
 eTranslation cannot be reached from here (no network), so the gateway talks to
 :mod:`tests.etranslation_standin`, a real aiohttp server that speaks the service's API (the
@@ -14,6 +15,7 @@ import asyncio
 import io
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +23,14 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from gateway.decide.policy import load_policy
 from gateway.edges.server import build, open_listeners
+from gateway.flow.retention import run_retention
 from gateway.infra.config import DataDir, Settings
+from gateway.translate.etranslation_jobs import TranslationJobState
 from tests.conftest import RunningGateway, client_context, free_port, settings_layout
 from tests.etranslation_standin import EtranslationStandIn, tagged
+from tests.test_retention_erasure import on_disk, pieces
 
 DUTCH_SIGNAL = "nl-drug-waste-maastricht.json"
 PASSWORD = "stand-in password"
@@ -288,3 +294,40 @@ async def test_a_gateway_restarted_between_submission_and_callback_takes_the_tra
     assert {f["provenance"]["engine"] for f in case["translation"]["fields"].values()} == {
         "etranslation"
     }
+
+
+async def test_erasing_a_signal_erases_its_translations_and_cancels_those_still_awaited(
+    gateway: RunningGateway,
+    officer: str,
+    standin: EtranslationStandIn,
+    example: Callable[[str], dict[str, Any]],
+    layout: DataDir,
+) -> None:
+    """One text's translation has come back, the others are still awaited when the signal's
+    time is up: the translation kept goes, and the service's late answers find their jobs
+    answered (as a second answer does) and nothing is kept of them."""
+    body = await held_submission(gateway, officer, standin, example)
+    waiting = standin.received[1:]
+    assert waiting, "the signal has more than one text"
+    assert await post_callback(gateway, body["requesterCallback"], answer_to(body)) == (204, {})
+    answered = await gateway.store.translation_job(body["externalReference"])
+    assert answered is not None
+    assert answered.sealed is not None
+    signal_id = answered.signal_id
+    assert signal_id is not None
+
+    run = await run_retention(
+        gateway.store, load_policy(layout.policy), today=date.today() + timedelta(days=3650)
+    )
+
+    assert [e.signal_id for e in run.erased] == [signal_id]
+    assert run.translation_jobs == len(standin.received)
+    assert await gateway.store.translation_job(body["externalReference"]) is None
+    for late in waiting:
+        status, problem = await post_callback(gateway, late["requesterCallback"], answer_to(late))
+        assert (status, problem["type"]) == (409, "urn:euregate:problem:translation-job-answered")
+        job = await gateway.store.translation_job(late["externalReference"])
+        assert job is not None
+        assert (job.state, job.sealed) == (TranslationJobState.CANCELLED, None)
+    kept = on_disk(layout.database)
+    assert not [p for p in pieces(answered.sealed) if p in kept]

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,16 @@ PERSONAL = (
 """What the example says about people, as written in it."""
 
 
+@asynccontextmanager
+async def gateway_with_clock(layout: DataDir) -> AsyncIterator[tuple[RunningGateway, FixedClock]]:
+    """The gateway of ``layout`` in this process, on a clock the test moves, from a minute on
+    (the partners' keys are valid from init on)."""
+    clock = FixedClock(datetime.now(UTC) + timedelta(minutes=1))
+    settings = Settings(data_dir=layout.root, host="127.0.0.1", port=0, staff_port=0)
+    async with gateway_in_process(settings, clock=clock) as gateway:
+        yield gateway, clock
+
+
 def pieces(blob: bytes, size: int = 32) -> list[bytes]:
     """Slices of ``blob`` to look for in a file: none of them occurs by chance."""
     return [blob[at : at + size] for at in range(0, len(blob) - size, max(size, len(blob) // 8))]
@@ -76,12 +87,10 @@ async def test_a_signal_is_erased_on_its_day_and_then_cannot_be_read_by_any_path
     example: Callable[[str], dict[str, Any]],
     staff_token: Callable[..., Awaitable[str]],
 ) -> None:
-    start = datetime.now(UTC) + timedelta(minutes=1)  # the partners' keys are valid from init on
-    clock = FixedClock(start)
-    settings = Settings(data_dir=layout.root, host="127.0.0.1", port=0, staff_port=0)
     master_key = datafiles.load_master_key(layout)
     policy = load_policy(layout.policy)
-    async with gateway_in_process(settings, clock=clock) as gateway:
+    async with gateway_with_clock(layout) as (gateway, clock):
+        start = clock.now()
         store = gateway.store
         signal_id = await posted_and_delivered(gateway, example)
         sealed = await store.sealed_body(signal_id)
@@ -148,11 +157,9 @@ async def test_a_signal_is_erased_on_its_day_and_then_cannot_be_read_by_any_path
 async def test_a_dry_run_lists_what_is_due_and_changes_nothing(
     layout: DataDir, example: Callable[[str], dict[str, Any]]
 ) -> None:
-    start = datetime.now(UTC) + timedelta(minutes=1)  # the partners' keys are valid from init on
-    clock = FixedClock(start)
-    settings = Settings(data_dir=layout.root, host="127.0.0.1", port=0, staff_port=0)
     policy = load_policy(layout.policy)
-    async with gateway_in_process(settings, clock=clock) as gateway:
+    async with gateway_with_clock(layout) as (gateway, clock):
+        start = clock.now()
         signal_id = await posted_and_delivered(gateway, example)
         entries = len(await gateway.store.audit_entries())
 

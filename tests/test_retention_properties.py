@@ -1,7 +1,9 @@
 """Retention as a property: for random sequences of posting, delivering, acknowledging,
-putting on hold, lifting and moving the clock on, with a retention run each day, no signal's
-content outlives its terms unless it is held, none is erased before them, and nothing held is
-erased; no acknowledged envelope outlives its re-delivery days unless its signal is held.
+putting on hold, lifting, teaching the translation memory from a signal and moving the clock
+on, with a retention run each day, no signal's content outlives its terms unless it is held,
+none is erased before them, and nothing held is erased; no acknowledged envelope outlives its
+re-delivery days unless its signal is held; a memory entry is kept exactly as long as one of
+the signals it was learnt from is.
 Against the reference policy's terms, on a real SQLite file (and PostgreSQL for the day-by-day
 test)."""
 
@@ -21,7 +23,7 @@ from gateway.decide.policy.retention import Described, erase_on, terms_for
 from gateway.flow.retention import run_retention
 from gateway.infra.audit import EventKind
 from gateway.infra.clock import FixedClock
-from gateway.store import Store
+from gateway.store import SealedSegment, Store
 from gateway.store.interface.retention import LegalHold
 from gateway.store.sqlite import SqliteStore
 from tests.conftest import REPO
@@ -32,6 +34,8 @@ from tests.test_store_contract_signals import AACHEN, accepted, new_signal, with
 
 POLICY = load_policy(REPO / "deploy" / "policy" / "euregio.toml")
 CATEGORIES = ("undermining.drug_waste", "care.vulnerable_youth")
+SENTENCES = ("k1", "k2", "k3")
+"""The keys of the sentences the memory is taught (a few, so that signals share them)."""
 
 
 @dataclass
@@ -54,6 +58,8 @@ class World:
     store: Store
     clock: FixedClock
     signals: list[Kept] = field(default_factory=list)
+    memory: dict[str, set[str]] = field(default_factory=dict)
+    """Each sentence taught, with the signals it was learnt from."""
 
     @property
     def today(self) -> date:
@@ -105,6 +111,22 @@ class World:
         assert lifted == kept.held
         kept.held = False
 
+    async def learn(self, index: int, key: str) -> None:
+        """An officer's correction of a copy of a signal still kept (one erased cannot be
+        opened) is remembered."""
+        kept = self.signals[index % len(self.signals)]
+        if kept.erased:
+            return
+        await self.store.remember_translations(
+            "nl",
+            "fr",
+            [SealedSegment(key, b"sealed")],
+            desk="BE",
+            officer_id="m.dubois",
+            signal_id=kept.signal_id,
+        )
+        self.memory.setdefault(key, set()).add(kept.signal_id)
+
     async def next_day(self, days: int) -> None:
         for _ in range(days):
             self.clock.set(self.clock.now() + timedelta(days=1))
@@ -142,6 +164,10 @@ class World:
                 envelope = await self.store.envelope(kept.envelope)
                 gone = kept.erased or kept.envelope_erased
                 assert (envelope is None) == gone, (kept, self.today)
+        erased = {kept.signal_id for kept in self.signals if kept.erased}
+        taught = sorted(key for key, sources in self.memory.items() if sources - erased)
+        remembered = sorted(r.source_key for r in await self.store.memory_records("nl", "fr"))
+        assert remembered == taught, self.today
 
 
 STEPS = st.lists(
@@ -151,6 +177,7 @@ STEPS = st.lists(
         st.tuples(st.just("acknowledge"), st.integers(0, 20)),
         st.tuples(st.just("hold"), st.integers(0, 20)),
         st.tuples(st.just("lift"), st.integers(0, 20)),
+        st.tuples(st.just("learn"), st.tuples(st.integers(0, 20), st.sampled_from(SENTENCES))),
         st.tuples(st.just("wait"), st.integers(1, 120)),
     ),
     min_size=1,
@@ -171,6 +198,8 @@ async def play(store: Store, clock: FixedClock, steps: list[tuple[str, object]])
             await world.hold(int(str(argument)))
         elif world.signals and step == "lift":
             await world.lift(int(str(argument)))
+        elif world.signals and step == "learn" and isinstance(argument, tuple):
+            await world.learn(*argument)
         elif step == "wait":
             await world.next_day(int(str(argument)))
     await world.next_day(200)
@@ -198,6 +227,13 @@ async def test_no_content_outlives_its_terms_and_none_goes_before(
         [("post", "undermining.drug_waste"), ("post", "care.vulnerable_youth"), ("deliver", 0)],
         [("post", "care.vulnerable_youth"), ("deliver", 0), ("wait", 2), ("acknowledge", 0)],
         [("post", "care.vulnerable_youth"), ("hold", 0), ("wait", 100), ("lift", 0)],
+        [
+            ("post", "care.vulnerable_youth"),
+            ("post", "undermining.drug_waste"),
+            ("learn", (0, "k1")),
+            ("learn", (1, "k1")),
+            ("learn", (1, "k2")),
+        ],
     ],
 )
 async def test_the_same_holds_day_by_day_on_either_backend(

@@ -27,6 +27,7 @@ from gateway.translate.memory import _SEAL_PURPOSE, MemoryBackend, MemorySealer,
 from gateway.translate.types import MemoryScope
 from tests.store_events import AsWrittenBefore
 from tests.test_store_contract_audit_search import fetched_by
+from tests.test_store_contract_retention import erased_event
 from tests.test_store_contract_signals import AACHEN, accepted, new_signal, with_partners
 from tests.test_store_contract_signals import LIEGE as LIEGE_PARTNER
 
@@ -136,6 +137,7 @@ async def test_version_20_finds_the_inbox_fetches_chained_before_it(tmp_path: Pa
         conn.execute("DROP TABLE fetched_signals")
         conn.execute("DROP TABLE withdrawals")  # version 21, made again after it
         conn.execute("ALTER TABLE copies DROP COLUMN notice")
+        before_version_22(conn)
         conn.execute("UPDATE meta SET value = '19' WHERE key = 'schema_version'")
     conn.close()
 
@@ -154,3 +156,65 @@ async def test_version_20_finds_the_inbox_fetches_chained_before_it(tmp_path: Pa
         (two.id, LIEGE_PARTNER.id),
         *[(e.signal_id, e.recipient_id) for e in before],
     ]
+
+
+def before_version_22(conn: sqlite3.Connection) -> None:
+    """Take away what version 22 adds, for it to be made again."""
+    conn.execute("DROP TABLE memory_sources")
+    conn.execute("DROP INDEX translation_jobs_signal")
+    conn.execute("ALTER TABLE translation_jobs DROP COLUMN signal_id")
+
+
+async def test_version_22_leaves_the_memory_learnt_before_it_out_of_erasure(
+    tmp_path: Path,
+) -> None:
+    """Entries kept at version 21 cannot be tied to the signal that taught them: after the
+    migration they are counted as such, and erasing that signal leaves them (as the memory's
+    documentation says); entries learnt after it go with their signal."""
+    path = tmp_path / "euregate.db"
+    master_key = MasterKey.generate()
+    old, new = new_signal(1, AACHEN), new_signal(2, AACHEN)
+    async with SqliteStore(path, clock=SystemClock()) as store:
+        await with_partners(store)
+        for made in (old, new):
+            await store.accept_signal(made, accepted(made))
+        memory = MemoryBackend(store, master_key)
+        await memory.learn(
+            SENTENCE,
+            FRENCH,
+            source="nl",
+            target="fr",
+            officer_id="m.dubois",
+            desk="BE",
+            signal_id=old.id,
+        )
+    with sqlite3.connect(path) as conn:
+        before_version_22(conn)
+        conn.execute("UPDATE meta SET value = '21' WHERE key = 'schema_version'")
+    conn.close()
+
+    change = await SqliteMaintenance(path).migrate()
+    async with SqliteStore(path, clock=SystemClock()) as store:
+        memory = MemoryBackend(store, master_key)
+        unsourced = await store.unsourced_memory_entries()
+        await memory.learn(
+            "Hij reed weg.",
+            "Il est parti.",
+            source="nl",
+            target="fr",
+            officer_id="m.dubois",
+            desk="BE",
+            signal_id=new.id,
+        )
+        erased_old = await store.erase_signal(old.id, rule="K0", event=erased_event)
+        erased_new = await store.erase_signal(new.id, rule="K0", event=erased_event)
+        served = await memory.scoped(LIEGE).translate(SENTENCE, source="nl", target="fr")
+        gone = await memory.scoped(LIEGE).translate("Hij reed weg.", source="nl", target="fr")
+
+    assert (change.before, change.after) == (21, SCHEMA_VERSION)
+    assert unsourced == 1
+    assert erased_old is not None
+    assert erased_new is not None
+    assert (erased_old.memory_segments, erased_new.memory_segments) == (0, 1)
+    assert served.text == FRENCH
+    assert gone.provenance.kind == "original"

@@ -28,7 +28,7 @@ async def test_remembered_segments_are_kept_per_desk_with_their_author_and_time(
     store_clock.set(START + timedelta(seconds=4))
 
     at = await empty_store.remember_translations(
-        *NL_FR, segments("k1", "k2"), desk="BE", officer_id="m.dubois"
+        *NL_FR, segments("k1", "k2"), desk="BE", signal_id="s1", officer_id="m.dubois"
     )
 
     assert at == START + timedelta(seconds=4)
@@ -46,10 +46,14 @@ async def test_remembered_segments_are_kept_per_desk_with_their_author_and_time(
 
 
 async def test_a_desk_replaces_its_own_entry_never_anothers(empty_store: Store) -> None:
-    await empty_store.remember_translations(*NL_FR, segments("k1"), desk="BE", officer_id="a")
-    await empty_store.remember_translations(*NL_FR, segments("k1"), desk="NL", officer_id="b")
     await empty_store.remember_translations(
-        *NL_FR, segments("k1", text="again"), desk="BE", officer_id="c"
+        *NL_FR, segments("k1"), desk="BE", signal_id="s1", officer_id="a"
+    )
+    await empty_store.remember_translations(
+        *NL_FR, segments("k1"), desk="NL", signal_id="s1", officer_id="b"
+    )
+    await empty_store.remember_translations(
+        *NL_FR, segments("k1", text="again"), desk="BE", signal_id="s1", officer_id="c"
     )
 
     records = await empty_store.memory_records(*NL_FR)
@@ -64,8 +68,12 @@ async def test_a_desk_replaces_its_own_entry_never_anothers(empty_store: Store) 
 
 async def test_a_desks_entries_are_listed_newest_change_first(empty_store: Store) -> None:
     for key in ("k1", "k2", "k3"):
-        await empty_store.remember_translations(*NL_FR, segments(key), desk="BE", officer_id="a")
-    await empty_store.remember_translations("fr", "nl", segments("k4"), desk="BE", officer_id="a")
+        await empty_store.remember_translations(
+            *NL_FR, segments(key), desk="BE", signal_id="s1", officer_id="a"
+        )
+    await empty_store.remember_translations(
+        "fr", "nl", segments("k4"), desk="BE", signal_id="s1", officer_id="a"
+    )
 
     listed = await empty_store.memory_records_of_desk("BE")
 
@@ -75,7 +83,9 @@ async def test_a_desks_entries_are_listed_newest_change_first(empty_store: Store
 
 async def test_every_change_moves_the_pairs_stamp_on(empty_store: Store) -> None:
     empty = await empty_store.memory_stamp(*NL_FR)
-    await empty_store.remember_translations(*NL_FR, segments("k1", "k2"), desk="BE", officer_id="a")
+    await empty_store.remember_translations(
+        *NL_FR, segments("k1", "k2"), desk="BE", signal_id="s1", officer_id="a"
+    )
     learnt = await empty_store.memory_stamp(*NL_FR)
     (record, _) = await empty_store.memory_records(*NL_FR)
     await empty_store.confirm_translation(
@@ -99,7 +109,9 @@ async def test_every_change_moves_the_pairs_stamp_on(empty_store: Store) -> None
 async def test_an_entry_is_confirmed_once_and_only_as_it_was_read(
     empty_store: Store, store_clock: FixedClock
 ) -> None:
-    await empty_store.remember_translations(*NL_FR, segments("k1"), desk="BE", officer_id="a")
+    await empty_store.remember_translations(
+        *NL_FR, segments("k1"), desk="BE", signal_id="s1", officer_id="a"
+    )
     (record,) = await empty_store.memory_records(*NL_FR)
     store_clock.set(START + timedelta(minutes=1))
 
@@ -134,13 +146,17 @@ async def test_an_entry_is_confirmed_once_and_only_as_it_was_read(
 
 
 async def test_writing_an_entry_again_takes_its_confirmation_away(empty_store: Store) -> None:
-    await empty_store.remember_translations(*NL_FR, segments("k1"), desk="BE", officer_id="a")
+    await empty_store.remember_translations(
+        *NL_FR, segments("k1"), desk="BE", signal_id="s1", officer_id="a"
+    )
     (record,) = await empty_store.memory_records(*NL_FR)
     await empty_store.confirm_translation(
         record.id, expected=record.sealed, sealed=b"c", officer_id="b", event=confirmed(record.id)
     )
 
-    await empty_store.remember_translations(*NL_FR, segments("k1"), desk="BE", officer_id="a")
+    await empty_store.remember_translations(
+        *NL_FR, segments("k1"), desk="BE", signal_id="s1", officer_id="a"
+    )
 
     (rewritten,) = await empty_store.memory_records(*NL_FR)
     assert (rewritten.confirmed_by, rewritten.confirmed_at) == (None, None)
@@ -149,7 +165,7 @@ async def test_writing_an_entry_again_takes_its_confirmation_away(empty_store: S
 async def test_forgetting_removes_every_desks_entries_under_the_keys(empty_store: Store) -> None:
     for desk in ("BE", "NL"):
         await empty_store.remember_translations(
-            *NL_FR, segments("k1", "k2"), desk=desk, officer_id="a"
+            *NL_FR, segments("k1", "k2"), desk=desk, signal_id="s1", officer_id="a"
         )
 
     removed = await empty_store.forget_translations(*NL_FR, ["k1", "unknown"])
@@ -159,7 +175,9 @@ async def test_forgetting_removes_every_desks_entries_under_the_keys(empty_store
 
 
 async def test_nothing_is_sealed_the_old_way_in_a_new_store(empty_store: Store) -> None:
-    await empty_store.remember_translations(*NL_FR, segments("k1"), desk="BE", officer_id="a")
+    await empty_store.remember_translations(
+        *NL_FR, segments("k1"), desk="BE", signal_id="s1", officer_id="a"
+    )
     (record,) = await empty_store.memory_records(*NL_FR)
 
     assert await empty_store.legacy_memory_records() == []

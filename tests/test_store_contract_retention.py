@@ -37,6 +37,8 @@ def erased_event(done: Erased) -> AuditEvent:
         envelopes=done.envelopes,
         review_items=done.review_items,
         subject_keys=done.subject_keys,
+        memory_segments=done.memory_segments,
+        translation_jobs=done.translation_jobs,
     )
 
 
@@ -89,7 +91,14 @@ async def test_erasing_removes_the_content_and_every_derived_copy_but_keeps_the_
 
     done = await registry.erase_signal(signal_id, rule="K0", event=erased_event)
 
-    assert done == Erased(signal_id, envelopes=1, review_items=1, subject_keys=2)
+    assert done == Erased(
+        signal_id,
+        envelopes=1,
+        review_items=1,
+        subject_keys=2,
+        memory_segments=0,
+        translation_jobs=0,
+    )
     assert await registry.sealed_body(signal_id) is None
     assert await registry.signal(signal_id) is not None
     assert await registry.inbox(AACHEN.id, after=0, limit=10) == []

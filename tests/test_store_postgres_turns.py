@@ -59,7 +59,7 @@ async def test_changes_to_the_memory_from_several_instances_are_numbered_one_by_
             for n in range(15):
                 segment = SealedSegment(f"key-{instance}-{n}", b"sealed")
                 await store.remember_translations(
-                    "nl", "de", [segment], desk="nl", officer_id=f"o{instance}"
+                    "nl", "de", [segment], desk="nl", signal_id="s1", officer_id=f"o{instance}"
                 )
 
         await asyncio.gather(*(remember(s, i) for i, s in enumerate(opened)))

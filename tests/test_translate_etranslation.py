@@ -35,6 +35,7 @@ from gateway.store import SealedColumn
 from gateway.store.sqlite import SqliteStore
 from gateway.translate import TranslationUnavailable, build_backend
 from gateway.translate.backends import EtranslationAccess, etranslation_access, etranslation_of
+from gateway.translate.base import for_signal
 from gateway.translate.etranslation import (
     Delivered,
     Failed,
@@ -599,6 +600,9 @@ async def test_several_texts_are_all_sent_at_once_and_come_back_together(
 async def test_a_partly_remembered_text_sends_every_sentence_the_memory_lacks_at_once(
     tmp_path: Path, store: SqliteStore, standin: EtranslationStandIn, clock: FixedClock
 ) -> None:
+    """...as jobs of the signal whose copy is translated, as is a text memory knows nothing
+    of, so that erasing that signal reaches them."""
+    copy_of = "0190a6c2-5d0e-7000-8000-000000000002"
     master_key = MasterKey.generate()
     machine = make_backend(standin, store, clock)
     memory = MemoryBackend(store, master_key, machine=machine)
@@ -608,19 +612,27 @@ async def test_a_partly_remembered_text_sends_every_sentence_the_memory_lacks_at
             "La camionnette roulait vers Liège.",
             source="nl",
             target="fr",
+            signal_id="0190a6c2-5d0e-7000-8000-000000000001",
             officer_id="m.dubois",
             desk="BE",
         )
         text = "De bestelbus reed naar Luik. Er stonden veertig vaten. Niemand zag de bestuurder."
-        scoped = memory.scoped(MemoryScope("be-pol-liege", "BE", reviewed=True))
+        scoped = for_signal(
+            memory.scoped(MemoryScope("be-pol-liege", "BE", reviewed=True)), copy_of
+        )
         with pytest.raises(TranslationUnavailable):
             await scoped.translate(text, source="nl", target="fr")
+        with pytest.raises(TranslationUnavailable):
+            await scoped.translate("Hij reed weg.", source="nl", target="fr")
     finally:
         await memory.close()
     assert [body["textToTranslate"] for body in standin.received] == [
         "Er stonden veertig vaten.",
         "Niemand zag de bestuurder.",
+        "Hij reed weg.",
     ]
+    jobs = [await store.translation_job(body["externalReference"]) for body in standin.received]
+    assert [None if job is None else job.signal_id for job in jobs] == [copy_of] * 3
 
 
 async def test_a_received_translation_is_rewrapped_when_the_master_key_is_rotated(

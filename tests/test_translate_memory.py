@@ -37,6 +37,7 @@ from tests.libretranslate_standin import LibreTranslateStandIn, tagged
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 OFFICER = "m.dubois"
 DESK = "BE"
+SIGNAL = "0190a6c2-5d0e-7000-8000-000000000001"
 LIEGE = MemoryScope("be-pol-liege", "BE", reviewed=False)
 """The copy of a Belgian recipient, which the Belgian desk's entries serve unreviewed."""
 DUTCH = "De bestelbus stond twee dagen op de Boschstraat. De bestuurder sprak Frans."
@@ -82,7 +83,7 @@ async def chained(
 async def test_a_correction_is_served_for_the_next_identical_text(memory: MemoryBackend) -> None:
     assert isinstance(memory, Learner)
     kept = await memory.learn(
-        DUTCH, FRENCH, source="nl", target="fr", officer_id=OFFICER, desk=DESK
+        DUTCH, FRENCH, source="nl", target="fr", signal_id=SIGNAL, officer_id=OFFICER, desk=DESK
     )
 
     result = await memory.scoped(LIEGE).translate(DUTCH, source="nl", target="fr")
@@ -94,7 +95,9 @@ async def test_a_correction_is_served_for_the_next_identical_text(memory: Memory
 async def test_corrections_are_kept_per_sentence_and_serve_them_in_a_new_text(
     memory: MemoryBackend,
 ) -> None:
-    await memory.learn(DUTCH, FRENCH, source="nl", target="fr", officer_id=OFFICER, desk=DESK)
+    await memory.learn(
+        DUTCH, FRENCH, source="nl", target="fr", signal_id=SIGNAL, officer_id=OFFICER, desk=DESK
+    )
 
     result = await memory.scoped(LIEGE).translate(
         "De bestuurder sprak Frans.\n\n  De bestelbus stond twee dagen op de Boschstraat.  ",
@@ -112,7 +115,9 @@ async def test_corrections_are_kept_per_sentence_and_serve_them_in_a_new_text(
 async def test_a_text_memory_knows_only_in_part_stays_as_written_without_a_machine(
     memory: MemoryBackend,
 ) -> None:
-    await memory.learn(DUTCH, FRENCH, source="nl", target="fr", officer_id=OFFICER, desk=DESK)
+    await memory.learn(
+        DUTCH, FRENCH, source="nl", target="fr", signal_id=SIGNAL, officer_id=OFFICER, desk=DESK
+    )
     text = "De bestuurder sprak Frans. Hij had een Belgisch kenteken."
 
     result = await memory.scoped(LIEGE).translate(text, source="nl", target="fr")
@@ -121,7 +126,9 @@ async def test_a_text_memory_knows_only_in_part_stays_as_written_without_a_machi
 
 
 async def test_a_correction_serves_only_its_own_language_pair(memory: MemoryBackend) -> None:
-    await memory.learn(DUTCH, FRENCH, source="nl", target="fr", officer_id=OFFICER, desk=DESK)
+    await memory.learn(
+        DUTCH, FRENCH, source="nl", target="fr", signal_id=SIGNAL, officer_id=OFFICER, desk=DESK
+    )
 
     result = await memory.scoped(LIEGE).translate(DUTCH, source="nl", target="de")
 
@@ -135,6 +142,7 @@ async def test_case_quotes_and_spacing_do_not_keep_an_exact_match_from_being_fou
         "Hij zei: “niet nu”.",
         "Il a dit : « pas maintenant ».",
         **PAIR,
+        signal_id=SIGNAL,
         officer_id=OFFICER,
         desk=DESK,
     )
@@ -145,7 +153,7 @@ async def test_case_quotes_and_spacing_do_not_keep_an_exact_match_from_being_fou
 
 
 async def test_a_near_match_serves_a_sentence_with_a_spelling_slip(memory: MemoryBackend) -> None:
-    await memory.learn(DUTCH, FRENCH, **PAIR, officer_id=OFFICER, desk=DESK)
+    await memory.learn(DUTCH, FRENCH, **PAIR, signal_id=SIGNAL, officer_id=OFFICER, desk=DESK)
 
     result = await memory.scoped(LIEGE).translate(
         "De bestelbus stondt twee dagen op de Boschstraat.", **PAIR
@@ -172,6 +180,7 @@ async def test_a_sentence_that_says_something_else_is_not_served(
         "De bestelbus stond twee dagen op de Boschstraat.",
         "La camionnette est restée deux jours dans la Boschstraat.",
         **PAIR,
+        signal_id=SIGNAL,
         officer_id=OFFICER,
         desk=DESK,
     )
@@ -185,11 +194,21 @@ async def test_a_sentence_that_says_something_else_is_not_served(
 async def test_a_later_correction_replaces_the_earlier_one(memory: MemoryBackend) -> None:
     sentence = "De bestuurder sprak Frans."
     await memory.learn(
-        sentence, "Le chauffeur parlait français.", **PAIR, officer_id=OFFICER, desk=DESK
+        sentence,
+        "Le chauffeur parlait français.",
+        **PAIR,
+        signal_id=SIGNAL,
+        officer_id=OFFICER,
+        desk=DESK,
     )
     await memory.scoped(LIEGE).translate(sentence, **PAIR)
     await memory.learn(
-        sentence, "Le conducteur parlait français.", **PAIR, officer_id="staff:2", desk=DESK
+        sentence,
+        "Le conducteur parlait français.",
+        **PAIR,
+        signal_id=SIGNAL,
+        officer_id="staff:2",
+        desk=DESK,
     )
 
     result = await memory.scoped(LIEGE).translate(sentence, **PAIR)
@@ -202,6 +221,7 @@ async def test_texts_with_unequal_sentences_are_remembered_whole(memory: MemoryB
         DUTCH,
         "La camionnette, dont le conducteur parlait français, est restée deux jours.",
         **PAIR,
+        signal_id=SIGNAL,
         officer_id=OFFICER,
         desk=DESK,
     )
@@ -226,7 +246,7 @@ async def test_a_glossary_term_alone_is_translated_as_the_glossary_gives_it(
 
 
 async def test_forgetting_a_correction_stops_serving_it(memory: MemoryBackend) -> None:
-    await memory.learn(DUTCH, FRENCH, **PAIR, officer_id=OFFICER, desk=DESK)
+    await memory.learn(DUTCH, FRENCH, **PAIR, signal_id=SIGNAL, officer_id=OFFICER, desk=DESK)
     await memory.scoped(LIEGE).translate(DUTCH, **PAIR)
 
     removed = await memory.forget(DUTCH, **PAIR)
@@ -243,14 +263,16 @@ async def test_blank_text_and_text_in_the_target_language_come_back_as_they_are(
         result = await memory.scoped(LIEGE).translate(text, source=source, target="fr")
         assert (result.text, result.provenance.kind) == (text, "original")
     assert (
-        await memory.learn(DUTCH, DUTCH, source="nl", target="nl", officer_id=OFFICER, desk=DESK)
+        await memory.learn(
+            DUTCH, DUTCH, source="nl", target="nl", signal_id=SIGNAL, officer_id=OFFICER, desk=DESK
+        )
         == 0
     )
 
 
 async def test_a_correction_needs_a_translation(memory: MemoryBackend) -> None:
     with pytest.raises(ValueError, match="needs a translation"):
-        await memory.learn(DUTCH, "  ", **PAIR, officer_id=OFFICER, desk=DESK)
+        await memory.learn(DUTCH, "  ", **PAIR, signal_id=SIGNAL, officer_id=OFFICER, desk=DESK)
 
 
 # --- at rest ----------------------------------------------------------------------------------
@@ -259,7 +281,7 @@ async def test_a_correction_needs_a_translation(memory: MemoryBackend) -> None:
 async def test_the_memory_is_sealed_at_rest_and_keyed_by_a_keyed_hash(
     layout: DataDir, store: Store, memory: MemoryBackend
 ) -> None:
-    await memory.learn(DUTCH, FRENCH, **PAIR, officer_id=OFFICER, desk=DESK)
+    await memory.learn(DUTCH, FRENCH, **PAIR, signal_id=SIGNAL, officer_id=OFFICER, desk=DESK)
     await store.close()
 
     on_disk = b"".join(path.read_bytes() for path in layout.root.glob("euregate.db*"))
@@ -293,7 +315,7 @@ async def test_the_lookup_key_depends_on_the_master_key_not_only_on_the_text(
 async def test_a_memory_sealed_under_another_master_key_serves_nothing(
     store: Store, memory: MemoryBackend
 ) -> None:
-    await memory.learn(DUTCH, FRENCH, **PAIR, officer_id=OFFICER, desk=DESK)
+    await memory.learn(DUTCH, FRENCH, **PAIR, signal_id=SIGNAL, officer_id=OFFICER, desk=DESK)
     other = MemoryBackend(store, MasterKey.generate())
 
     result = await other.scoped(LIEGE).translate(DUTCH, **PAIR)
@@ -308,7 +330,7 @@ async def test_a_correction_learnt_elsewhere_is_served_here(
     assert (await memory.scoped(LIEGE).translate(DUTCH, **PAIR)).provenance.kind == "original"
     elsewhere = MemoryBackend(store, master_key)
     clock.set(NOW + timedelta(minutes=5))
-    await elsewhere.learn(DUTCH, FRENCH, **PAIR, officer_id=OFFICER, desk=DESK)
+    await elsewhere.learn(DUTCH, FRENCH, **PAIR, signal_id=SIGNAL, officer_id=OFFICER, desk=DESK)
 
     result = await memory.scoped(LIEGE).translate(DUTCH, **PAIR)
 
@@ -322,7 +344,7 @@ async def test_a_confirmation_made_elsewhere_is_seen_here_at_the_same_moment(
     the time: the revision it raises is what tells the running server."""
     sentence = "De bestuurder sprak Frans."
     german_desk = MemoryScope("de-pol-aachen", "DE", reviewed=True)
-    await memory.learn(sentence, FRENCH, **PAIR, officer_id=OFFICER, desk=DESK)
+    await memory.learn(sentence, FRENCH, **PAIR, signal_id=SIGNAL, officer_id=OFFICER, desk=DESK)
     before = await memory.scoped(german_desk).translate(sentence, **PAIR)
     elsewhere = MemoryBackend(store, master_key)
     (entry,) = await elsewhere.entries_of(DESK)
@@ -354,7 +376,7 @@ async def test_a_confirmation_made_elsewhere_is_seen_here_at_the_same_moment(
 async def test_the_machine_translates_only_what_memory_lacks(
     chained: MemoryBackend, standin: LibreTranslateStandIn
 ) -> None:
-    await chained.learn(DUTCH, FRENCH, **PAIR, officer_id=OFFICER, desk=DESK)
+    await chained.learn(DUTCH, FRENCH, **PAIR, signal_id=SIGNAL, officer_id=OFFICER, desk=DESK)
     plate, seen = "Hij had een Belgisch kenteken.", "Hij werd gezien in Visé."
 
     result = await chained.scoped(LIEGE).translate(
@@ -383,7 +405,7 @@ async def test_a_text_memory_knows_nothing_of_is_the_machines_alone(
 async def test_a_text_memory_knows_wholly_never_reaches_the_machine(
     chained: MemoryBackend, standin: LibreTranslateStandIn
 ) -> None:
-    await chained.learn(DUTCH, FRENCH, **PAIR, officer_id=OFFICER, desk=DESK)
+    await chained.learn(DUTCH, FRENCH, **PAIR, signal_id=SIGNAL, officer_id=OFFICER, desk=DESK)
 
     result = await chained.scoped(LIEGE).translate(DUTCH, **PAIR)
 

@@ -305,6 +305,7 @@ class ReviewDesk:
                 target=case.target_language,
                 officer_id=account.id,
                 desk=str(account.desk),
+                signal_id=case.item.signal_id,
             )
         return learned
 

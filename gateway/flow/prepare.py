@@ -34,7 +34,7 @@ from gateway.render.renderer import RenderedDocument, render
 from gateway.render.sharing import for_recipient, rendering_key
 from gateway.store import Store, StoredSignal
 from gateway.translate import TranslationBackend, translate_view
-from gateway.translate.base import Scopable
+from gateway.translate.base import Scopable, for_signal
 from gateway.translate.types import MemoryScope, Provenance, TranslatedText
 
 T = TypeVar("T")
@@ -184,12 +184,16 @@ class Preparer:
     def translator(self) -> TranslationBackend:
         return self._translator
 
-    def translator_for(self, recipient: Partner, *, reviewed: bool) -> TranslationBackend:
-        """The backend as a copy for ``recipient`` may use it."""
-        if isinstance(self._translator, Scopable):
+    def translator_for(
+        self, recipient: Partner, *, reviewed: bool, signal_id: str
+    ) -> TranslationBackend:
+        """The backend as a copy of ``signal_id`` for ``recipient`` may use it, keeping
+        whatever it keeps of the texts as the signal's."""
+        backend = self._translator
+        if isinstance(backend, Scopable):
             scope = MemoryScope(recipient.id, recipient.country, reviewed=reviewed)
-            return self._translator.scoped(scope)
-        return self._translator
+            backend = backend.scoped(scope)
+        return for_signal(backend, signal_id)
 
     async def run_cpu(self, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """``function(*args, **kwargs)`` on the executor for CPU-heavy steps."""
@@ -248,7 +252,7 @@ class Preparer:
                 view,
                 target=target,
                 source=signal.language,
-                backend=self.translator_for(recipient, reviewed=reviewed),
+                backend=self.translator_for(recipient, reviewed=reviewed, signal_id=signal_id),
             )
         else:
             view = with_released(view, released)

@@ -4,9 +4,12 @@ A signal's body is sealed under a data key of its own, and the only wrapped copy
 is kept with the body (:mod:`gateway.infra.vault`): erasing the body destroys the key, so no
 one, an administrator with the master key included, can read the signal again, nor from a
 backup made afterwards. Every copy derived from it goes too: the sealed envelopes the gateway
-still keeps, its review items' texts, its entries in the data-subject index
-(:mod:`gateway.store.interface.retention`). The audit log keeps its entries, which hold no
-content, and records ``signal.erased`` with the rule.
+still keeps, its review items' texts, its entries in the data-subject index, the translation
+memory's entries learnt from it alone, and the eTranslation jobs its copies sent
+(:mod:`gateway.store.interface.retention`). Memory entries kept before the memory recorded
+their signals cannot be tied to one and are not reached (:mod:`gateway.translate.memory_store`);
+a run counts them. The audit log keeps its entries, which hold no content, and records
+``signal.erased`` with the rule and how much of each kind went.
 
 An envelope its recipient acknowledged (or its webhook took with a 2xx) is kept for
 re-delivery on request only for its terms' ``acknowledged_days``; then its content goes too,
@@ -56,7 +59,8 @@ class Due:
 @dataclass(frozen=True)
 class RetentionRun:
     """What one run examined, found due and (unless dry) erased: signals, and acknowledged
-    envelopes kept past their terms (``settled``, by id; ``settled_erased``, how many went)."""
+    envelopes kept past their terms (``settled``, by id; ``settled_erased``, how many went);
+    and how many memory entries erasure cannot reach."""
 
     examined: int
     due: tuple[Due, ...]
@@ -64,6 +68,9 @@ class RetentionRun:
     dry_run: bool
     settled: tuple[str, ...] = ()
     settled_erased: int = 0
+    unsourced_memory: int = 0
+    """Translation memory entries no signal is known to have taught, which erasure cannot
+    reach (:mod:`gateway.translate.memory_store`)."""
 
     @property
     def envelopes(self) -> int:
@@ -76,6 +83,14 @@ class RetentionRun:
     @property
     def subject_keys(self) -> int:
         return sum(e.subject_keys for e in self.erased)
+
+    @property
+    def memory_segments(self) -> int:
+        return sum(e.memory_segments for e in self.erased)
+
+    @property
+    def translation_jobs(self) -> int:
+        return sum(e.translation_jobs for e in self.erased)
 
 
 def _day(moment: datetime) -> date:
@@ -143,7 +158,13 @@ async def run_retention(
     if erased or settled_erased:
         await store.purge_old_versions()
     return RetentionRun(
-        examined, tuple(found), tuple(erased), dry_run, tuple(settled), settled_erased
+        examined,
+        tuple(found),
+        tuple(erased),
+        dry_run,
+        tuple(settled),
+        settled_erased,
+        unsourced_memory=await store.unsourced_memory_entries(),
     )
 
 
@@ -184,6 +205,8 @@ async def _erase(store: Store, due: Due, digest: str, actor: Ref) -> Erased | No
             envelopes=done.envelopes,
             review_items=done.review_items,
             subject_keys=done.subject_keys,
+            memory_segments=done.memory_segments,
+            translation_jobs=done.translation_jobs,
         )
 
     return await store.erase_signal(due.signal_id, rule=due.rule, event=event)
@@ -215,6 +238,9 @@ class DailyRetention:
             examined=done.examined,
             due=len(done.due),
             erased=len(done.erased),
+            memory_segments=done.memory_segments,
+            translation_jobs=done.translation_jobs,
+            unsourced_memory=done.unsourced_memory,
         )
         return done
 

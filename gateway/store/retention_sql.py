@@ -41,3 +41,28 @@ ERASED_BY_MONTH: Final = (
 """The audit log's erasures per month, read through its index on the kind (or the time), within
 the charts' bounded span (the backend's placeholders for ``{since}`` and ``{until}``: the
 entries' UTC timestamps as text)."""
+
+MEMORY_LEARNT_ONLY_FROM: Final = (
+    "DELETE FROM translation_memory WHERE id IN "
+    "(SELECT entry_id FROM memory_sources WHERE signal_id = {signal}) "
+    "AND NOT EXISTS (SELECT 1 FROM memory_sources o "
+    "WHERE o.entry_id = translation_memory.id AND o.signal_id <> {other})"
+)
+"""Deletes the translation memory's entries learnt from one signal and no other, and so their
+sources (``{signal}`` and ``{other}``: the backend's placeholders, both for the signal's id)."""
+
+MEMORY_SOURCE_GONE: Final = "DELETE FROM memory_sources WHERE signal_id = {signal}"
+"""Takes an erased signal off the entries that were also learnt from others."""
+
+JOBS_CANCELLED: Final = (
+    "UPDATE translation_jobs SET state = 'cancelled', lookup_key = 'cancelled:' || id, "
+    "sealed = NULL WHERE signal_id = {signal} AND state = 'pending'"
+)
+"""Cancels the eTranslation jobs a signal's copies sent that still wait for the service: the
+row stays, found by no text, so that the service's callback finds the job answered and nothing
+to keep it in (``{signal}``: the backend's placeholder)."""
+
+JOBS_DROPPED: Final = (
+    "DELETE FROM translation_jobs WHERE signal_id = {signal} AND state <> 'cancelled'"
+)
+"""Deletes the answered eTranslation jobs a signal's copies sent, with the translations kept."""

@@ -11,7 +11,7 @@ from gateway.translate.etranslation_jobs import TranslationJob, TranslationJobSt
 
 TRANSLATION_JOB_COLUMNS: Final = (
     "id, lookup_key, source_language, target_language, token_digest, created_at, state, "
-    "request_id, sealed, error_code, answered_at"
+    "request_id, sealed, error_code, answered_at, signal_id"
 )
 
 
@@ -30,6 +30,7 @@ def translation_job_row(job: TranslationJob, at: Callable[[datetime], Any]) -> t
         job.sealed,
         job.error_code,
         None if job.answered_at is None else at(job.answered_at),
+        job.signal_id,
     )
 
 
@@ -48,4 +49,5 @@ def translation_job_from_row(row: Any, moment: Callable[[Any], datetime]) -> Tra
         sealed=None if row[8] is None else bytes(row[8]),
         error_code=row[9],
         answered_at=None if row[10] is None else moment(row[10]),
+        signal_id=row[11],
     )

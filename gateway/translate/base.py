@@ -48,9 +48,11 @@ class Learner(Protocol):
         target: str,
         officer_id: str,
         desk: str,
+        signal_id: str,
     ) -> int:
         """Remember, for the officer's ``desk``, that ``target_text`` translates
-        ``source_text``; the number of entries kept."""
+        ``source_text``, learnt from the copy of ``signal_id`` the officer corrected; the
+        number of entries kept."""
         ...
 
 
@@ -61,6 +63,22 @@ class Scopable(Protocol):
     def scoped(self, scope: MemoryScope | None) -> TranslationBackend:
         """The backend as the copy ``scope`` describes may use it."""
         ...
+
+
+@runtime_checkable
+class Attributable(Protocol):
+    """A backend that keeps something of the texts it is sent (eTranslation's jobs), or
+    passes them to one that does (the memory chained to it): told whose signal a text is of,
+    it keeps that beside it, so that erasing the signal reaches what it kept."""
+
+    def for_signal(self, signal_id: str) -> TranslationBackend:
+        """The backend translating the texts of ``signal_id``."""
+        ...
+
+
+def for_signal(backend: TranslationBackend, signal_id: str) -> TranslationBackend:
+    """``backend`` translating the texts of ``signal_id``: told so if it keeps anything."""
+    return backend.for_signal(signal_id) if isinstance(backend, Attributable) else backend
 
 
 @runtime_checkable

@@ -116,9 +116,16 @@ class EtranslationBackend:
         message = "\x00".join((self.domain, source, target, text)).encode()
         return hmac.new(self._lookup_key, message, hashlib.sha256).hexdigest()
 
-    async def translate(self, text: str, *, source: str, target: str) -> TranslatedText:
+    def for_signal(self, signal_id: str) -> SignalTexts:
+        """The backend sending texts of ``signal_id``, whose jobs go when it is erased."""
+        return SignalTexts(self, signal_id)
+
+    async def translate(
+        self, text: str, *, source: str, target: str, signal_id: str | None = None
+    ) -> TranslatedText:
         """The service's translation once it has come; until then, raises
-        :class:`TranslationUnavailable` (having sent the text, the first time)."""
+        :class:`TranslationUnavailable` (having sent the text, the first time, as a job of
+        ``signal_id``)."""
         if nothing_to_translate(text, source=source, target=target):
             return untranslated(text, source)
         key = self.lookup_key(text, source=source, target=target)
@@ -132,11 +139,11 @@ class EtranslationBackend:
             if job.state is TranslationJobState.FAILED:
                 raise TranslationUnavailable(f"{ENGINE}: the service failed ({job.error_code})")
             raise TranslationUnavailable(f"{ENGINE}: waiting for the service's answer")
-        await self._submit(text, key, source=source, target=target)
+        await self._submit(text, key, source=source, target=target, signal_id=signal_id)
         raise TranslationUnavailable(f"{ENGINE}: sent; the translation follows")
 
     async def translate_many(
-        self, texts: Sequence[str], *, source: str, target: str
+        self, texts: Sequence[str], *, source: str, target: str, signal_id: str | None = None
     ) -> list[TranslatedText]:
         """Each of ``texts`` translated, once every one has come; until then, raises
         :class:`TranslationUnavailable`, having sent each that was not sent yet (so that the
@@ -145,7 +152,9 @@ class EtranslationBackend:
         waiting: TranslationUnavailable | None = None
         for text in texts:
             try:
-                translated.append(await self.translate(text, source=source, target=target))
+                translated.append(
+                    await self.translate(text, source=source, target=target, signal_id=signal_id)
+                )
             except TranslationUnavailable as exc:
                 waiting = waiting or exc
         if waiting is not None:
@@ -188,7 +197,9 @@ class EtranslationBackend:
         log.info("translation_received", engine=ENGINE, job=job_id, state=str(job.state))
         return job
 
-    async def _submit(self, text: str, key: str, *, source: str, target: str) -> None:
+    async def _submit(
+        self, text: str, key: str, *, source: str, target: str, signal_id: str | None
+    ) -> None:
         now = self._clock.now()
         await self._jobs.forget_translation_jobs_before(now - self._kept_for)
         token = secrets.token_urlsafe(32)
@@ -199,6 +210,7 @@ class EtranslationBackend:
             target_language=target,
             token_digest=token_digest(token),
             created_at=now,
+            signal_id=signal_id,
         )
         done_url, error_url = callback_urls(self._callback_base, job.id, token)
         submission = Submission(
@@ -259,3 +271,25 @@ class EtranslationBackend:
 def translation_context(job_id: str) -> bytes:
     """What a job's translation is sealed for: the job (whose row names its language pair)."""
     return f"etranslation:{job_id}".encode()
+
+
+class SignalTexts:
+    """The eTranslation backend sending the texts of one signal: each job it makes is that
+    signal's (:mod:`gateway.translate.etranslation_jobs`)."""
+
+    def __init__(self, backend: EtranslationBackend, signal_id: str) -> None:
+        self._backend = backend
+        self.signal_id = signal_id
+        self.name = backend.name
+
+    async def translate(self, text: str, *, source: str, target: str) -> TranslatedText:
+        return await self._backend.translate(
+            text, source=source, target=target, signal_id=self.signal_id
+        )
+
+    async def translate_many(
+        self, texts: Sequence[str], *, source: str, target: str
+    ) -> list[TranslatedText]:
+        return await self._backend.translate_many(
+            texts, source=source, target=target, signal_id=self.signal_id
+        )

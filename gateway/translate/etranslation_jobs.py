@@ -6,7 +6,13 @@ does. The store implements :class:`TranslationJobStore`; nothing here imports th
 
 A job is found by the keyed hash of its text and language pair (``lookup_key``), never by
 the text, which is not kept. The translation that comes back is kept sealed under the master
-key (``sealed``); of the callback's token, only its digest.
+key (``sealed``); of the callback's token, only its digest. A job knows the signal whose copy
+sent it (``signal_id``), so that erasing the signal's content erases the job's too: an
+answered job is deleted, a waiting one cancelled (:attr:`TranslationJobState.CANCELLED`), so
+that the service's callback finds it answered and stores nothing. A job another signal with
+the same text was served from goes too; that signal's next copy sends its text again. Jobs sent
+before the store kept their signal have none, and go only when they expire (at most
+:data:`~gateway.translate.etranslation_backend.KEPT_FOR` after they were made).
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ class TranslationJobState(StrEnum):
     PENDING = "pending"
     DONE = "done"
     FAILED = "failed"
+    CANCELLED = "cancelled"
+    """Its signal was erased while it waited: whatever the service answers is not kept."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,8 @@ class TranslationJob:
     sealed: bytes | None = None
     error_code: str | None = None
     answered_at: datetime | None = None
+    signal_id: str | None = None
+    """The signal whose copy sent the text; None for a job sent before jobs kept it."""
 
 
 class TranslationJobStore(Protocol):

@@ -13,6 +13,15 @@ one copy (its recipient, reviewed or not) may use it. Unscoped, the backend uses
 alone. A second officer of the desk may confirm an entry (:meth:`MemoryBackend.confirm`), which
 lets it serve other desks' reviewed copies.
 
+An entry is learnt from the signal whose copy the officer corrected
+(:meth:`MemoryBackend.learn`), and the store keeps which, apart from the sealed pair: when every
+signal an entry was learnt from has been erased under the retention terms, the entry goes with
+the last
+(:mod:`gateway.translate.memory_store`). Entries kept before the store recorded this cannot be
+tied to any signal, and erasure does not reach them. What the memory lacks goes to the machine
+as the text of the copy's signal, so that what a machine keeps of it (eTranslation's jobs) goes
+with that signal too.
+
 At rest every remembered pair is sealed (AES-256-GCM, its data key wrapped by the master key, as
 every sealed value; rows sealed before keys rotated are under a key derived from the master key
 until ``keys rotate-master`` seals them anew. Each is bound to its language pair, row key, desk,
@@ -41,6 +50,7 @@ from gateway.translate.base import (
     BatchTranslator,
     TranslationBackend,
     close_backend,
+    for_signal,
     nothing_to_translate,
     untranslated,
 )
@@ -268,8 +278,16 @@ class MemoryBackend:
         return await self.translate_for(None, text, source=source, target=target)
 
     async def translate_for(
-        self, scope: MemoryScope | None, text: str, *, source: str, target: str
+        self,
+        scope: MemoryScope | None,
+        text: str,
+        *,
+        source: str,
+        target: str,
+        signal_id: str | None = None,
     ) -> TranslatedText:
+        """``text`` as the copy ``scope`` describes may have it; what memory lacks goes to
+        the machine as the text of ``signal_id`` (:func:`~gateway.translate.base.for_signal`)."""
         if nothing_to_translate(text, source=source, target=target):
             return untranslated(text, source)
         memory = await self._memory(source, target, scope)
@@ -285,24 +303,24 @@ class MemoryBackend:
             return TranslatedText(joined, target, memory_provenance(found))
         if self._machine is None:
             return untranslated(text, source)
+        engine = self._machine if signal_id is None else for_signal(self._machine, signal_id)
         if len(missing) == len(hits):
-            return await self._machine.translate(text, source=source, target=target)
+            return await engine.translate(text, source=source, target=target)
         wanted = [segmented.segments[i] for i in missing]
-        if isinstance(self._machine, BatchTranslator):
-            machine = await self._machine.translate_many(wanted, source=source, target=target)
+        if isinstance(engine, BatchTranslator):
+            machine = await engine.translate_many(wanted, source=source, target=target)
         else:
             machine = [
-                await self._machine.translate(segment, source=source, target=target)
-                for segment in wanted
+                await engine.translate(segment, source=source, target=target) for segment in wanted
             ]
         if any(m.provenance.kind == "original" for m in machine):
             return untranslated(text, source)
         replacements = [hit.target if hit is not None else "" for hit in hits]
         for index, translation in zip(missing, machine, strict=True):
             replacements[index] = translation.text
-        engine = machine[0].provenance
-        name = f"memory+{engine.engine or self._machine.name}"
-        provenance = Provenance("machine", engine=name, version=engine.version)
+        answered = machine[0].provenance
+        name = f"memory+{answered.engine or self._machine.name}"
+        provenance = Provenance("machine", engine=name, version=answered.version)
         return TranslatedText(segmented.join(replacements), target, provenance)
 
     def _find_all(
@@ -329,10 +347,11 @@ class MemoryBackend:
         target: str,
         officer_id: str,
         desk: str,
+        signal_id: str,
     ) -> int:
-        """Remember an officer's translation for the officer's ``desk``: segment by segment
-        when both texts have as many segments, else the two texts whole. The number of
-        entries kept."""
+        """Remember an officer's translation for the officer's ``desk``, learnt from
+        ``signal_id``: segment by segment when both texts have as many segments, else the two
+        texts whole. The number of entries kept."""
         if nothing_to_translate(source_text, source=source, target=target):
             return 0
         if not target_text.strip():
@@ -344,7 +363,7 @@ class MemoryBackend:
             pairs = [(source_text.strip(), target_text.strip())]
         rows = await asyncio.to_thread(self._seal_all, pairs, source, target, desk, officer_id)
         await self._store.remember_translations(
-            source, target, rows, desk=desk, officer_id=officer_id
+            source, target, rows, desk=desk, officer_id=officer_id, signal_id=signal_id
         )
         self._forget_cached(source, target)
         return len(rows)
@@ -446,15 +465,24 @@ class MemoryBackend:
 
 
 class ScopedMemory:
-    """The memory as one copy may use it: a :class:`TranslationBackend` for that copy."""
+    """The memory as one copy may use it: a :class:`TranslationBackend` for that copy, whose
+    signal (once told, :meth:`for_signal`) the machine it chains to is told too."""
 
-    def __init__(self, backend: MemoryBackend, scope: MemoryScope | None) -> None:
+    def __init__(
+        self, backend: MemoryBackend, scope: MemoryScope | None, signal_id: str | None = None
+    ) -> None:
         self._backend = backend
         self.scope = scope
+        self.signal_id = signal_id
         self.name = backend.name
 
+    def for_signal(self, signal_id: str) -> ScopedMemory:
+        return ScopedMemory(self._backend, self.scope, signal_id)
+
     async def translate(self, text: str, *, source: str, target: str) -> TranslatedText:
-        return await self._backend.translate_for(self.scope, text, source=source, target=target)
+        return await self._backend.translate_for(
+            self.scope, text, source=source, target=target, signal_id=self.signal_id
+        )
 
 
 _NOTHING: Final = PairMemory()

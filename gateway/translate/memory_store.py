@@ -11,6 +11,16 @@ writing it again replaces its own entry (which then needs confirming again), nev
 desk's. Every change moves the pair's :class:`MemoryStamp` on, so that a process can tell
 whether another one (the command line, another instance) changed the memory since it last
 read it.
+
+The store also keeps the signals each entry was learnt from (the signal whose copy the officer
+corrected; a desk writing the entry again from another signal adds that one), apart from the
+sealed pair: erasing a signal's content (:mod:`gateway.store.interface.retention`) deletes
+every entry learnt from that signal alone, and takes the signal off the others, which keep
+serving for the signals they were also learnt from. Entries kept before the store recorded
+this (schema version 22) have no known signal, since nothing tied a sentence to its signal
+then: erasure cannot reach them, and they stay until forgotten
+(:meth:`TranslationMemoryStore.forget_translations`) or written again by their desk (then
+they are learnt from the signal that taught them again).
 """
 
 from __future__ import annotations
@@ -97,9 +107,11 @@ class TranslationMemoryStore(Protocol):
         *,
         desk: str,
         officer_id: str,
+        signal_id: str,
     ) -> datetime:
-        """Keep ``segments`` for ``desk``, replacing the desk's own entry under the same key
-        (which then needs confirming again); when."""
+        """Keep ``segments`` for ``desk``, learnt from ``signal_id``, replacing the desk's own
+        entry under the same key (which then needs confirming again, and is learnt from
+        ``signal_id`` as well as the signals it was learnt from before); when."""
         ...
 
     async def confirm_translation(
@@ -120,6 +132,11 @@ class TranslationMemoryStore(Protocol):
         self, source_language: str, target_language: str, source_keys: Sequence[str]
     ) -> int:
         """Remove every desk's entries under ``source_keys``; how many there were."""
+        ...
+
+    async def unsourced_memory_entries(self) -> int:
+        """How many entries were kept before the store recorded the signals they were learnt
+        from: erasing a signal cannot reach them."""
         ...
 
     async def legacy_memory_records(self) -> list[MemoryRecord]:

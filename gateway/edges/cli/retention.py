@@ -41,6 +41,14 @@ ERASED: Final = N_(
     "{review_items} review item(s) and {subject_keys} data-subject index entries; the audit log "
     "keeps its entries."
 )
+MEMORY_ERASED: Final = N_(
+    "{memory_segments} translation memory entries learnt only from the erased signals were "
+    "deleted, and {translation_jobs} eTranslation job(s) sent for them deleted or cancelled."
+)
+UNSOURCED: Final = N_(
+    "{count} translation memory entries date from before the gateway recorded which signal "
+    "taught each one: erasing a signal does not reach them."
+)
 
 SETTLED_WOULD: Final = N_(
     "{count} acknowledged envelope(s) kept past their re-delivery days would be erased."
@@ -118,11 +126,12 @@ async def run_now(args: argparse.Namespace) -> int:
             progress=progress,
         )
         progress.finish()
-    _report(done, today, language)
+    report(done, today, language)
     return 0
 
 
-def _report(done: RetentionRun, today: dt.date, language: str) -> None:
+def report(done: RetentionRun, today: dt.date, language: str) -> None:
+    """What ``done`` found and erased, in ``language``."""
     if done.due:
         print_table(
             tuple(translate(header, language) for header in HEADERS),
@@ -146,7 +155,17 @@ def _report(done: RetentionRun, today: dt.date, language: str) -> None:
             subject_keys=done.subject_keys,
         )
     )
+    print(
+        translate(
+            MEMORY_ERASED,
+            language,
+            memory_segments=done.memory_segments,
+            translation_jobs=done.translation_jobs,
+        )
+    )
     print(translate(SETTLED_ERASED, language, count=done.settled_erased))
+    if done.unsourced_memory:
+        print(translate(UNSOURCED, language, count=done.unsourced_memory))
 
 
 async def run_hold(args: argparse.Namespace) -> int:

@@ -85,6 +85,16 @@ class SignalErased(AuditEvent):
     envelopes: int = datum("how many sealed envelopes the gateway still held were deleted")
     review_items: int = datum("how many review items had their texts erased")
     subject_keys: int = datum("how many data-subject index entries were removed")
+    memory_segments: int | Absent = datum(
+        "how many translation memory entries, learnt from this signal alone, were deleted "
+        "(absent from entries written before the memory knew its sources)",
+        default=ABSENT,
+    )
+    translation_jobs: int | Absent = datum(
+        "how many eTranslation jobs its copies sent were deleted or cancelled (absent from "
+        "entries written before jobs knew their signal)",
+        default=ABSENT,
+    )
 
 
 class EnvelopesErased(AuditEvent):

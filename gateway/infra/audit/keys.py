@@ -63,6 +63,7 @@ class Key(StrEnum):
     LEARNED_SEGMENTS = "learned_segments"
     LISTENER = "listener"
     MEMORY_ENTRIES_RESEALED = "memory_entries_resealed"
+    MEMORY_SEGMENTS = "memory_segments"
     NAMES = "names"
     NAME_CHANGED = "name_changed"
     NEXT_ATTEMPT_AT = "next_attempt_at"
@@ -115,6 +116,7 @@ class Key(StrEnum):
     TO = "to"
     TOKENS_REVOKED = "tokens_revoked"
     TOKEN_ID = "token_id"  # noqa: S105 - a key of the data, not a secret
+    TRANSLATION_JOBS = "translation_jobs"
     UNTIL = "until"
     URGENCY = "urgency"
     USE = "use"

@@ -3,7 +3,9 @@
 Erasing keeps every row (the signal, its decisions, copies, envelopes, review items, and the
 audit log's entries) and removes what a signal says: its sealed body, which holds the only
 wrapped copy of its data key (:mod:`gateway.infra.vault`), the sealed envelopes still kept
-for it, its review items' texts, and its entries in the data-subject index.
+for it, its review items' texts, its entries in the data-subject index, the translation
+memory's entries learnt from it alone (:mod:`gateway.translate.memory_store`), and the
+eTranslation jobs its copies sent (:mod:`gateway.translate.etranslation_jobs`).
 """
 
 from __future__ import annotations
@@ -81,6 +83,10 @@ class Erased:
     envelopes: int
     review_items: int
     subject_keys: int
+    memory_segments: int
+    """Translation memory entries deleted: those learnt from this signal and no other."""
+    translation_jobs: int
+    """eTranslation jobs deleted (answered) or cancelled (still waiting)."""
 
 
 class RetentionStore(Protocol):

@@ -474,3 +474,15 @@ VERSION_21: Final = (
 )
 """Version 21: withdrawal by the sender
 (:func:`gateway.store.migrations.sqlite_steps.add_withdrawals`)."""
+
+VERSION_22: Final = (
+    "CREATE TABLE memory_sources ("
+    " entry_id text NOT NULL REFERENCES translation_memory (id) ON DELETE CASCADE,"
+    " signal_id text NOT NULL,"
+    " PRIMARY KEY (entry_id, signal_id))",
+    "CREATE INDEX memory_sources_signal ON memory_sources (signal_id)",
+    "ALTER TABLE translation_jobs ADD COLUMN signal_id text",
+    "CREATE INDEX translation_jobs_signal ON translation_jobs (signal_id)",
+)
+"""Version 22: the signals each memory entry was learnt from, and the signal each eTranslation
+job was sent for (:func:`gateway.store.migrations.sqlite_steps.add_memory_sources`)."""

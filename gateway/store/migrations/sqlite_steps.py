@@ -679,3 +679,20 @@ def add_withdrawals(db: sqlite_utils.Database) -> None:
         " replaced_by TEXT,"
         " replaced_version INTEGER)"
     )
+
+
+def add_memory_sources(db: sqlite_utils.Database) -> None:
+    """Version 22: where the translation memory learnt each entry, so that erasing a signal
+    reaches it (:mod:`gateway.translate.memory_store`): one row per entry and signal whose
+    review taught it. Entries kept before have none: no one can tell which signal they came
+    from. And which signal's copy sent each eTranslation job (``translation_jobs.signal_id``;
+    none for a job sent before), so that the job's text goes with the signal."""
+    db.execute(
+        "CREATE TABLE memory_sources ("
+        " entry_id TEXT NOT NULL REFERENCES translation_memory(id) ON DELETE CASCADE,"
+        " signal_id TEXT NOT NULL,"
+        " PRIMARY KEY (entry_id, signal_id)) WITHOUT ROWID"
+    )
+    db.execute("CREATE INDEX memory_sources_signal ON memory_sources (signal_id)")
+    db.execute("ALTER TABLE translation_jobs ADD COLUMN signal_id TEXT")
+    db.execute("CREATE INDEX translation_jobs_signal ON translation_jobs (signal_id)")

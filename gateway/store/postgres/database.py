@@ -84,6 +84,11 @@ OVERWRITTEN_IN_THE_CLEAR: Final = ("review_items", "translation_memory")
 """Tables whose rows were once kept in the clear and are sealed in place on start-up
 (:mod:`gateway.flow.at_rest`): :meth:`Database.purge_old_versions` rewrites them."""
 
+REWRITTEN: Final = (*OVERWRITTEN_IN_THE_CLEAR, "translation_jobs")
+"""What :meth:`Database.purge_old_versions` rewrites: those, and the eTranslation jobs, whose
+translations are sealed under the master key rather than a data key of their signal's, so
+that a dead row version of one erased would open."""
+
 
 DEGRADED_WAIT: Final = 1.0
 """Seconds a caller waits for a connection while the database is unreachable."""
@@ -227,15 +232,16 @@ class Database(AuditLog):
             return await read(conn)
 
     async def purge_old_versions(self) -> None:
-        """Rewrite the tables sealed in place (``VACUUM FULL``), so that no dead row version
-        keeps what was there in the clear. What PostgreSQL wrote before into its write-ahead
+        """Rewrite the tables sealed in place and those sealed under the master key
+        (``VACUUM FULL``, :data:`REWRITTEN`), so that no dead row version keeps what was there
+        in the clear or what was erased. What PostgreSQL wrote before into its write-ahead
         log, its archive and its replicas stays there until they are recycled."""
         if self._closed:
             raise StoreClosed()
         async with self._pool.connection() as conn:
             await conn.set_autocommit(True)
             try:
-                await conn.execute(f"VACUUM FULL {', '.join(OVERWRITTEN_IN_THE_CLEAR)}")
+                await conn.execute(f"VACUUM FULL {', '.join(REWRITTEN)}")
             finally:
                 await conn.set_autocommit(False)
 

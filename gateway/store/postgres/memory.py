@@ -16,6 +16,7 @@ from typing import Any, Final
 import uuid6
 
 from gateway.infra.audit import AuditEvent
+from gateway.store.memory_sources_sql import LEARNT_FROM, UNSOURCED
 from gateway.store.postgres.database import Connection, Database, Transaction
 from gateway.store.postgres.locks import advisory_key, lock_for_transaction
 from gateway.translate.memory_store import (
@@ -80,19 +81,21 @@ class PostgresMemory(Database, TranslationMemoryStore):
         *,
         desk: str,
         officer_id: str,
+        signal_id: str,
     ) -> datetime:
         async def write(tx: Transaction) -> datetime:
             await lock_for_transaction(tx.conn, MEMORY_LOCK)
             now = tx.now()
             for segment in segments:
-                await tx.conn.execute(
+                cursor = await tx.conn.execute(
                     "INSERT INTO translation_memory (id, source_language, target_language, "
                     "source_key, desk, sealed, seal_version, officer_id, created_at, revision) "
                     f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, {_NEXT_REVISION}) "
                     "ON CONFLICT (source_language, target_language, source_key, desk) DO UPDATE "
                     "SET sealed = excluded.sealed, seal_version = excluded.seal_version, "
                     "officer_id = excluded.officer_id, created_at = excluded.created_at, "
-                    "confirmed_by = NULL, confirmed_at = NULL, revision = excluded.revision",
+                    "confirmed_by = NULL, confirmed_at = NULL, revision = excluded.revision "
+                    "RETURNING id",
                     (
                         str(uuid6.uuid7()),
                         source_language,
@@ -104,6 +107,11 @@ class PostgresMemory(Database, TranslationMemoryStore):
                         officer_id,
                         now,
                     ),
+                )
+                row = await cursor.fetchone()
+                assert row is not None
+                await tx.conn.execute(
+                    LEARNT_FROM.format(entry="%s", signal="%s"), (row[0], signal_id)
                 )
             return now
 
@@ -146,6 +154,14 @@ class PostgresMemory(Database, TranslationMemoryStore):
             return cursor.rowcount
 
         return await self.write(write, audited=False)
+
+    async def unsourced_memory_entries(self) -> int:
+        async def read(conn: Connection) -> int:
+            cursor = await conn.execute(UNSOURCED)
+            row = await cursor.fetchone()
+            return 0 if row is None else int(row[0])
+
+        return await self.read(read)
 
     async def legacy_memory_records(self) -> list[MemoryRecord]:
         return await self.read(

@@ -23,7 +23,11 @@ from gateway.store.postgres.database import Connection, Database, Transaction
 from gateway.store.retention_sql import (
     CLAIM_DAY,
     ERASED_BY_MONTH,
+    JOBS_CANCELLED,
+    JOBS_DROPPED,
     KEPT,
+    MEMORY_LEARNT_ONLY_FROM,
+    MEMORY_SOURCE_GONE,
     SETTLED,
     SIGNAL_RETENTION,
 )
@@ -174,6 +178,14 @@ class PostgresRetention(Database, RetentionStore):
             subject_keys = await tx.conn.execute(
                 "DELETE FROM subject_keys WHERE signal_id = %s", (signal_id,)
             )
+            memory_segments = await tx.conn.execute(
+                MEMORY_LEARNT_ONLY_FROM.format(signal="%s", other="%s"), (signal_id, signal_id)
+            )
+            await tx.conn.execute(MEMORY_SOURCE_GONE.format(signal="%s"), (signal_id,))
+            translation_jobs = 0
+            for sql in (JOBS_CANCELLED, JOBS_DROPPED):
+                jobs = await tx.conn.execute(sql.format(signal="%s"), (signal_id,))
+                translation_jobs += jobs.rowcount
             await tx.conn.execute(
                 "UPDATE copies SET state = 'withdrawn', last_error = 'erased', "
                 "claimed_by = NULL, claimed_until = NULL "
@@ -190,6 +202,8 @@ class PostgresRetention(Database, RetentionStore):
                 envelopes=envelopes.rowcount,
                 review_items=review_items.rowcount,
                 subject_keys=subject_keys.rowcount,
+                memory_segments=memory_segments.rowcount,
+                translation_jobs=translation_jobs,
             )
             await tx.append(event(done))
             return done

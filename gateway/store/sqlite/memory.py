@@ -11,6 +11,7 @@ from typing import Any
 import uuid6
 
 from gateway.infra.audit import AuditEvent
+from gateway.store.memory_sources_sql import LEARNT_FROM, UNSOURCED
 from gateway.store.sqlite.database import Database, Transaction
 from gateway.store.sqlite.times import moment, moment_or_none
 from gateway.translate.memory_store import (
@@ -82,18 +83,20 @@ class SqliteMemory(Database, TranslationMemoryStore):
         *,
         desk: str,
         officer_id: str,
+        signal_id: str,
     ) -> datetime:
         def write(tx: Transaction) -> datetime:
             now = tx.now()
             for segment in segments:
-                tx.conn.execute(
+                (entry_id,) = tx.conn.execute(
                     "INSERT INTO translation_memory (id, source_language, target_language, "
                     "source_key, desk, sealed, seal_version, officer_id, created_at, revision) "
                     f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, {_NEXT_REVISION}) "
                     "ON CONFLICT (source_language, target_language, source_key, desk) DO UPDATE "
                     "SET sealed = excluded.sealed, seal_version = excluded.seal_version, "
                     "officer_id = excluded.officer_id, created_at = excluded.created_at, "
-                    "confirmed_by = NULL, confirmed_at = NULL, revision = excluded.revision",
+                    "confirmed_by = NULL, confirmed_at = NULL, revision = excluded.revision "
+                    "RETURNING id",
                     (
                         str(uuid6.uuid7()),
                         source_language,
@@ -105,7 +108,8 @@ class SqliteMemory(Database, TranslationMemoryStore):
                         officer_id,
                         now,
                     ),
-                )
+                ).fetchone()
+                tx.conn.execute(LEARNT_FROM.format(entry="?", signal="?"), (entry_id, signal_id))
             return moment(now)
 
         return await self.write(write)
@@ -151,6 +155,12 @@ class SqliteMemory(Database, TranslationMemoryStore):
             return removed
 
         return await self.write(write)
+
+    async def unsourced_memory_entries(self) -> int:
+        def read(conn: sqlite3.Connection) -> int:
+            return int(conn.execute(UNSOURCED).fetchone()[0])
+
+        return await self.read(read)
 
     async def legacy_memory_records(self) -> list[MemoryRecord]:
         def read(conn: sqlite3.Connection) -> list[MemoryRecord]:

@@ -23,7 +23,11 @@ from gateway.store.interface.retention import (
 from gateway.store.retention_sql import (
     CLAIM_DAY,
     ERASED_BY_MONTH,
+    JOBS_CANCELLED,
+    JOBS_DROPPED,
     KEPT,
+    MEMORY_LEARNT_ONLY_FROM,
+    MEMORY_SOURCE_GONE,
     SETTLED,
     SIGNAL_RETENTION,
 )
@@ -196,7 +200,15 @@ class SqliteRetention(Database, RetentionStore):
                 subject_keys=tx.conn.execute(
                     "DELETE FROM subject_keys WHERE signal_id = ?", (signal_id,)
                 ).rowcount,
+                memory_segments=tx.conn.execute(
+                    MEMORY_LEARNT_ONLY_FROM.format(signal="?", other="?"), (signal_id, signal_id)
+                ).rowcount,
+                translation_jobs=sum(
+                    tx.conn.execute(sql.format(signal="?"), (signal_id,)).rowcount
+                    for sql in (JOBS_CANCELLED, JOBS_DROPPED)
+                ),
             )
+            tx.conn.execute(MEMORY_SOURCE_GONE.format(signal="?"), (signal_id,))
             tx.conn.execute(
                 "UPDATE copies SET state = 'withdrawn', last_error = 'erased', "
                 "claimed_by = NULL, claimed_until = NULL "
