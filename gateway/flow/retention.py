@@ -1,12 +1,15 @@
 """Erasing signals whose time is up under the policy's retention terms (crypto-shredding).
 
 A signal's body is sealed under a data key of its own, and the only wrapped copy of that key
-is kept with the body (:mod:`gateway.infra.vault`): erasing the body destroys the key, so no
-one, an administrator with the master key included, can read the signal again, nor from a
-backup made afterwards. Every copy derived from it goes too: the sealed envelopes the gateway
-still keeps, its review items' texts, its entries in the data-subject index
-(:mod:`gateway.store.interface.retention`). The audit log keeps its entries, which hold no
-content, and records ``signal.erased`` with the rule.
+is kept in a row of its own (:mod:`gateway.infra.vault`, :mod:`gateway.store.signal_keys`):
+erasing the signal deletes that row, so no one, an administrator with the master key included,
+can read the signal again, nor from a backup made afterwards. Every copy derived from it goes
+too: the sealed envelopes the gateway still keeps, its review items' texts, its entries in the
+data-subject index (:mod:`gateway.store.interface.retention`). The audit log keeps its
+entries, which hold no content, and records ``signal.erased`` with the rule. After erasing, a
+run purges what the store may still keep of old row versions (on PostgreSQL it rewrites the
+keys' table; a busy moment postpones that to the next run, which purges even if it erases
+nothing).
 
 An envelope its recipient acknowledged (or its webhook took with a 2xx) is kept for
 re-delivery on request only for its terms' ``acknowledged_days``; then its content goes too,
@@ -64,6 +67,8 @@ class RetentionRun:
     dry_run: bool
     settled: tuple[str, ...] = ()
     settled_erased: int = 0
+    postponed: tuple[str, ...] = ()
+    """The tables whose old row versions are still to be purged (the next run does it)."""
 
     @property
     def envelopes(self) -> int:
@@ -140,10 +145,11 @@ async def run_retention(
         if retention is None
         else await _settle(store, retention, policy.digest, today, dry_run=dry_run, actor=actor)
     )
-    if erased or settled_erased:
-        await store.purge_old_versions()
+    postponed: tuple[str, ...] = ()
+    if erased or settled_erased or (not dry_run and await store.purge_owed()):
+        postponed = (await store.purge_old_versions()).postponed
     return RetentionRun(
-        examined, tuple(found), tuple(erased), dry_run, tuple(settled), settled_erased
+        examined, tuple(found), tuple(erased), dry_run, tuple(settled), settled_erased, postponed
     )
 
 
@@ -215,6 +221,7 @@ class DailyRetention:
             examined=done.examined,
             due=len(done.due),
             erased=len(done.erased),
+            purge_postponed=list(done.postponed),
         )
         return done
 

@@ -142,5 +142,12 @@ class RetentionStore(Protocol):
     ) -> Erased | None:
         """Erase the content of ``signal_id`` under retention ``rule`` and record ``event``
         of what was erased, in one transaction; None (nothing done) if it was erased already
-        or is on legal hold."""
+        or is on legal hold. Its data key's row is deleted, its body emptied."""
+        ...
+
+    async def purge_owed(self) -> bool:
+        """Whether a signal was erased since old row versions were last purged whole
+        (:meth:`~gateway.store.interface.audit_log.AuditLog.purge_old_versions`): a purge
+        that was postponed, or never ran, is owed until one finishes (SQLite keeps no old
+        versions in its file: never)."""
         ...

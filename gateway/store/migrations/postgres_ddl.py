@@ -474,3 +474,18 @@ VERSION_21: Final = (
 )
 """Version 21: withdrawal by the sender
 (:func:`gateway.store.migrations.sqlite_steps.add_withdrawals`)."""
+
+VERSION_22: Final = (
+    "CREATE TABLE signal_keys ("
+    " signal_id text PRIMARY KEY REFERENCES signals (id),"
+    " sealed_key bytea NOT NULL)",
+    "INSERT INTO signal_keys (signal_id, sealed_key) "
+    "SELECT id, substring(sealed_body from 1 for 68) FROM signals WHERE erased_at IS NULL",
+    "UPDATE signals SET sealed_body = substring(sealed_body from 69) WHERE erased_at IS NULL",
+)
+"""Version 22: each signal's wrapped data key in a row of its own
+(:func:`gateway.store.migrations.sqlite_steps.add_signal_keys`)."""
+
+VERSION_22_AFTERWARDS: Final = ("VACUUM FULL signals",)
+"""Once version 22 is committed: the signals table rewritten, so that no dead version of a row
+from before still holds its signal's wrapped data key."""

@@ -1,8 +1,20 @@
 """Retention in PostgreSQL: the signals that still hold content, and erasing one's content.
 
-The erased values linger in dead row versions until PostgreSQL reclaims them;
-:meth:`Database.purge_old_versions`, which a retention run calls when it has erased
-anything, rewrites the tables that held them."""
+Erasing a signal deletes its data key's row (:mod:`gateway.store.signal_keys`) and empties its
+body, in one transaction that also marks a purge as owed (``meta``, key
+:data:`~gateway.store.postgres.database.PURGE_OWED`). A deleted or overwritten row lingers as
+a dead version in the table's data files until the table is rewritten:
+:meth:`Database.purge_old_versions`, which a retention run calls when it has erased anything
+or a purge is still owed, rewrites ``signal_keys`` (small: MEASURED) and clears the mark once
+every table it rewrites is done. Then no old version of an erased key is left in the live data
+files; the signals table, whose old versions keep only ciphertext that no key opens any more,
+is not rewritten.
+
+What PostgreSQL wrote before into its write-ahead log is not purged: the segments still in
+``pg_wal``, those archived (``archive_command``, with a base backup) and what a streaming
+replica or a backup (``euregate backup``, ``pg_dump``) holds keep the wrapped key until they
+are recycled, expire or are destroyed. The key is wrapped under the master key there: reading
+a signal from them takes the master key too."""
 
 from __future__ import annotations
 
@@ -19,7 +31,13 @@ from gateway.store.interface.retention import (
     SettledEnvelope,
     SignalRetention,
 )
-from gateway.store.postgres.database import Connection, Database, Transaction
+from gateway.store.postgres.database import (
+    PURGE_OWED,
+    Connection,
+    Database,
+    Transaction,
+    owe_purge,
+)
 from gateway.store.retention_sql import (
     CLAIM_DAY,
     ERASED_BY_MONTH,
@@ -27,6 +45,7 @@ from gateway.store.retention_sql import (
     SETTLED,
     SIGNAL_RETENTION,
 )
+from gateway.store.signal_keys import DESTROY_KEY
 
 
 class PostgresRetention(Database, RetentionStore):
@@ -146,6 +165,13 @@ class PostgresRetention(Database, RetentionStore):
 
         return await self.read(read)
 
+    async def purge_owed(self) -> bool:
+        async def read(conn: Connection) -> bool:
+            cursor = await conn.execute("SELECT 1 FROM meta WHERE key = %s", (PURGE_OWED,))
+            return await cursor.fetchone() is not None
+
+        return await self.read(read)
+
     async def erase_signal(
         self, signal_id: str, *, rule: str, event: Callable[[Erased], AuditEvent]
     ) -> Erased | None:
@@ -159,6 +185,8 @@ class PostgresRetention(Database, RetentionStore):
             )
             if not erased.rowcount:
                 return None
+            await tx.conn.execute(DESTROY_KEY.format(id="%s"), (signal_id,))
+            await owe_purge(tx.conn)
             envelopes = await tx.conn.execute(
                 "UPDATE envelopes SET envelope = ''::bytea, erased_at = %s "
                 "WHERE signal_id = %s AND erased_at IS NULL",
