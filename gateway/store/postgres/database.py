@@ -93,7 +93,7 @@ ERASED_KEYS: Final = "signal_keys"
 """The table whose rows erasure deletes, each the only wrapped copy of a signal's data key
 (:mod:`gateway.store.signal_keys`): :meth:`Database.purge_old_versions` rewrites it too."""
 
-PURGE_LOCK_WAIT: Final = timedelta(seconds=2)
+PURGE_LOCK_WAIT: Final = timedelta(seconds=1)
 """How long a purge waits for a table's exclusive lock before it leaves the table for the next
 purge: while it waits, every other statement on the table waits behind it, intake's too."""
 
