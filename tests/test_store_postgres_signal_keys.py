@@ -13,15 +13,21 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from gateway.decide.policy import load_policy
+from gateway.flow.retention import run_retention
 from gateway.infra.clock import SystemClock
 from gateway.infra.vault import KEY_PART_SIZE, SealedBlob
 from gateway.store import NewSignal, SealedColumn, Store
 from gateway.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from gateway.store.postgres import PostgresMaintenance, PostgresStore
+from tests.conftest import REPO
 from tests.postgres import Cluster
+from tests.store_backends import START
 from tests.test_store_contract_retention import erased_event
 from tests.test_store_contract_signal_keys import BODY, NEW, OLD, sealed_signal
 from tests.test_store_contract_signals import LIEGE, LIMBURG, accepted, with_partners
+
+POLICY = load_policy(REPO / "deploy" / "policy" / "euregio.toml")
 
 
 def data_files(cluster: Cluster, url: str, table: str) -> bytes:
@@ -183,3 +189,22 @@ async def test_version_22_moves_the_keys_kept_before_and_every_body_still_opens(
     assert [s.id for s in signals if s.sealed_body[KEY_PART_SIZE:] in kept] == [
         s.id for s in signals
     ]
+
+
+async def test_a_retention_run_that_erases_nothing_does_the_purge_still_owed(
+    store: Store, postgres_url: str
+) -> None:
+    erased, kept = await accepted_signals(store, 2)
+    await store.erase_signal(erased.id, rule="K0", event=erased_event)
+    today = START.date()  # nothing is due: the kept signal was received today
+
+    with psycopg.connect(postgres_url) as busy:
+        busy.execute("SELECT count(*) FROM signal_keys")
+        while_busy = await run_retention(store, POLICY, today=today)
+        busy.rollback()
+    afterwards = await run_retention(store, POLICY, today=today)
+
+    assert (while_busy.erased, while_busy.postponed) == ((), ("signal_keys",))
+    assert (afterwards.erased, afterwards.postponed) == ((), ())
+    assert await store.purge_owed() is False
+    assert await store.sealed_body(kept.id) == kept.sealed_body

@@ -5,16 +5,20 @@ body, in one transaction that also marks a purge as owed (``meta``, key
 :data:`~gateway.store.postgres.database.PURGE_OWED`). A deleted or overwritten row lingers as
 a dead version in the table's data files until the table is rewritten:
 :meth:`Database.purge_old_versions`, which a retention run calls when it has erased anything
-or a purge is still owed, rewrites ``signal_keys`` (small: MEASURED) and clears the mark once
-every table it rewrites is done. Then no old version of an erased key is left in the live data
-files; the signals table, whose old versions keep only ciphertext that no key opens any more,
-is not rewritten.
+or a purge is still owed, rewrites ``signal_keys`` (small: about 0.2 s at 100,000 keys,
+``bench/purge.py``) into a new file and clears the mark once every table it rewrites is done.
+Then no version of an erased key is left in the table's live data files; the signals table,
+whose old versions hold only ciphertext that no key opens any more, is not rewritten.
 
-What PostgreSQL wrote before into its write-ahead log is not purged: the segments still in
-``pg_wal``, those archived (``archive_command``, with a base backup) and what a streaming
-replica or a backup (``euregate backup``, ``pg_dump``) holds keep the wrapped key until they
-are recycled, expire or are destroyed. The key is wrapped under the master key there: reading
-a signal from them takes the master key too."""
+What is not purged, precisely: the write-ahead log recorded each key row when it was written
+(and any full-page image of its page), so the segments still in ``pg_wal`` until they are
+recycled, those archived (``archive_command``, with the base backups they go with), a streaming
+replica's own ``pg_wal`` and whatever a backup copied (``euregate backup``, ``pg_dump``) keep
+the wrapped key until they are recycled, expire or are destroyed. The rewritten table's old
+file is truncated and removed, not overwritten: its blocks belong to the file system until it
+reuses them. Everywhere there, the key is still wrapped under the master key: reading a
+signal from them takes the master key too.
+"""
 
 from __future__ import annotations
 
