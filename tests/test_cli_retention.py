@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,8 @@ import pytest
 
 from gateway.decide.policy import load_policy
 from gateway.edges.cli import main
-from gateway.flow.retention import run_retention
+from gateway.edges.cli import retention as retention_cli
+from gateway.flow.retention import RetentionRun, run_retention
 from tests.conftest import RunningGateway
 
 
@@ -122,3 +124,25 @@ async def test_a_backup_made_before_a_signal_was_erased_is_to_be_destroyed_from_
     code, out = await run(capsys, "backup", *d)
     assert code != 0
     assert "give --out FILE" in out
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "could not be purged now"),
+        ("nl", "konden nu niet worden opgeschoond"),
+        ("fr", "n’ont pas pu être purgées"),
+        ("de", "konnten jetzt nicht bereinigt werden"),
+    ],
+)
+def test_a_purge_left_for_the_next_run_is_said_in_the_readers_language(
+    capsys: pytest.CaptureFixture[str], language: str, said: str
+) -> None:
+    postponed = RetentionRun(3, (), (), dry_run=False, postponed=("signal_keys",))
+    retention_cli.report(postponed, date(2026, 3, 2), language)
+    told = capsys.readouterr().out
+    retention_cli.report(replace(postponed, postponed=()), date(2026, 3, 2), language)
+
+    assert said in told
+    assert "signal_keys" in told
+    assert said not in capsys.readouterr().out

@@ -18,7 +18,7 @@ import sqlite_utils
 from gateway.flow import at_rest
 from gateway.flow.rejection import open_reason
 from gateway.infra.clock import SystemClock
-from gateway.infra.vault import KEY_PART_SIZE, MasterKey, SealedBlob
+from gateway.infra.vault import KEY_PART_SIZE, MasterKey
 from gateway.store import ExchangeQuery
 from gateway.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from gateway.store.sqlite import SqliteMaintenance, SqliteStore
@@ -28,8 +28,7 @@ from gateway.translate.types import MemoryScope
 from tests.store_events import AsWrittenBefore
 from tests.test_store_contract_audit_search import fetched_by
 from tests.test_store_contract_retention import erased_event
-from tests.test_store_contract_signal_keys import BODY, sealed_signal
-from tests.test_store_contract_signal_keys import OLD as KEYS
+from tests.test_store_contract_signal_keys import assert_every_body_opens, sealed_signal
 from tests.test_store_contract_signals import AACHEN, accepted, new_signal, with_partners
 from tests.test_store_contract_signals import LIEGE as LIEGE_PARTNER
 
@@ -159,11 +158,7 @@ async def test_version_22_moves_the_keys_kept_before_into_rows_of_their_own(
     conn.close()
     assert keys == {s.id: s.sealed_body[:KEY_PART_SIZE] for s in kept}
     async with SqliteStore(path, clock=SystemClock()) as store:
-        for made in kept:
-            body = await store.sealed_body(made.id)
-            assert body == made.sealed_body
-            assert KEYS.open(SealedBlob.from_bytes(body), context=made.id.encode()) == BODY
-        assert await store.sealed_body(erased.id) is None
+        await assert_every_body_opens(store, kept, erased)
 
 
 def on_disk(directory: Path) -> bytes:

@@ -50,6 +50,15 @@ def sealed_signal(number: int, key: MasterKey = OLD, *, compress: bool = False) 
     return replace(signal, sealed_body=blob.to_bytes())
 
 
+async def assert_every_body_opens(store: Store, kept: list[NewSignal], erased: NewSignal) -> None:
+    """Each of ``kept`` reads back whole and opens with :data:`OLD`; ``erased`` gives nothing."""
+    for signal in kept:
+        body = await store.sealed_body(signal.id)
+        assert body == signal.sealed_body
+        assert OLD.open(SealedBlob.from_bytes(body), context=signal.id.encode()) == BODY
+    assert await store.sealed_body(erased.id) is None
+
+
 @pytest.fixture
 async def registry(empty_store: Store) -> Store:
     return await with_partners(empty_store)
@@ -124,3 +133,16 @@ async def test_a_replacement_that_would_change_a_body_is_refused(registry: Store
         await registry.replace_sealed([(found, other)])
 
     assert await registry.sealed_body(signal.id) == signal.sealed_body
+
+
+async def test_a_purge_after_an_erasure_leaves_nothing_owed(registry: Store) -> None:
+    erased, kept = sealed_signal(1), sealed_signal(2)
+    for signal in (erased, kept):
+        await registry.accept_signal(signal, accepted(signal))
+    await registry.erase_signal(erased.id, rule="K0", event=erased_event)
+
+    purged = await registry.purge_old_versions()
+
+    assert purged.postponed == ()
+    assert await registry.purge_owed() is False
+    await assert_every_body_opens(registry, [kept], erased)

@@ -24,7 +24,7 @@ from tests.conftest import REPO
 from tests.postgres import Cluster
 from tests.store_backends import START
 from tests.test_store_contract_retention import erased_event
-from tests.test_store_contract_signal_keys import BODY, NEW, OLD, sealed_signal
+from tests.test_store_contract_signal_keys import NEW, assert_every_body_opens, sealed_signal
 from tests.test_store_contract_signals import LIEGE, LIMBURG, accepted, with_partners
 
 POLICY = load_policy(REPO / "deploy" / "policy" / "euregio.toml")
@@ -178,11 +178,7 @@ async def test_version_22_moves_the_keys_kept_before_and_every_body_still_opens(
 
     assert (change.before, change.after) == (21, SCHEMA_VERSION)
     async with PostgresStore(postgres_url, clock=SystemClock()) as store:
-        for signal in signals:
-            body = await store.sealed_body(signal.id)
-            assert body == signal.sealed_body
-            assert OLD.open(SealedBlob.from_bytes(body), context=signal.id.encode()) == BODY
-        assert await store.sealed_body(erased.id) is None
+        await assert_every_body_opens(store, signals, erased)
         assert await store.count_sealed(SealedColumn.SIGNAL_BODY, not_version=0) == len(signals)
     kept = data_files(postgres_cluster, postgres_url, "signals")
     assert [s.id for s in signals if wrapped_key(s) in kept] == []

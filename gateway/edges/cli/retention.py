@@ -122,11 +122,12 @@ async def run_now(args: argparse.Namespace) -> int:
             progress=progress,
         )
         progress.finish()
-    _report(done, today, language)
+    report(done, today, language)
     return 0
 
 
-def _report(done: RetentionRun, today: dt.date, language: str) -> None:
+def report(done: RetentionRun, today: dt.date, language: str) -> None:
+    """What a run found and did, in ``language``, on standard output."""
     if done.due:
         print_table(
             tuple(translate(header, language) for header in HEADERS),
