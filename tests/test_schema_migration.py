@@ -18,7 +18,7 @@ import sqlite_utils
 from gateway.flow import at_rest
 from gateway.flow.rejection import open_reason
 from gateway.infra.clock import SystemClock
-from gateway.infra.vault import KEY_PART_SIZE, MasterKey
+from gateway.infra.vault import KEY_PART_SIZE, MasterKey, SealedBlob
 from gateway.store import ExchangeQuery
 from gateway.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from gateway.store.sqlite import SqliteMaintenance, SqliteStore
@@ -135,7 +135,8 @@ async def test_version_22_moves_the_keys_kept_before_into_rows_of_their_own(
 ) -> None:
     """Signals kept whole in their bodies, one of them erased, at version 21: after the
     migration each kept one's key has a row of its own, the erased one has none, and every
-    body read back whole opens with the master key."""
+    body read back whole opens with the master key; a signal erased afterwards leaves its key
+    nowhere in the file, not in what its body held before either."""
     path = tmp_path / "euregate.db"
     *kept, erased = [sealed_signal(n, compress=n % 2 == 0) for n in range(1, 6)]
     async with SqliteStore(path, clock=SystemClock()) as store:
@@ -157,8 +158,13 @@ async def test_version_22_moves_the_keys_kept_before_into_rows_of_their_own(
         keys = dict(conn.execute("SELECT signal_id, sealed_key FROM signal_keys").fetchall())
     conn.close()
     assert keys == {s.id: s.sealed_body[:KEY_PART_SIZE] for s in kept}
+    key = SealedBlob.from_bytes(kept[0].sealed_body).wrapped_key
+    assert key in on_disk(tmp_path)
     async with SqliteStore(path, clock=SystemClock()) as store:
         await assert_every_body_opens(store, kept, erased)
+        await store.erase_signal(kept[0].id, rule="K0", event=erased_event)
+        await store.purge_old_versions()
+    assert key not in on_disk(tmp_path), "neither its row's nor its body's old bytes are left"
 
 
 def on_disk(directory: Path) -> bytes:
