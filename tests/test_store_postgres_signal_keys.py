@@ -204,3 +204,20 @@ async def test_a_retention_run_that_erases_nothing_does_the_purge_still_owed(
     assert (afterwards.erased, afterwards.postponed) == ((), ())
     assert await store.purge_owed() is False
     assert await store.sealed_body(kept.id) == kept.sealed_body
+
+
+async def test_a_purge_postponed_without_an_erasure_is_owed_too(
+    store: Store, postgres_url: str
+) -> None:
+    """Start-up's purge after sealing what was kept in the clear
+    (:mod:`gateway.flow.at_rest`) is taken up by the next retention run if it was postponed."""
+    with psycopg.connect(postgres_url) as busy:
+        busy.execute("SELECT count(*) FROM review_items")
+        postponed = await store.purge_old_versions()
+        busy.rollback()
+    owed = await store.purge_owed()
+    done = await store.purge_old_versions()
+
+    assert (postponed.postponed, owed) == (("review_items",), True)
+    assert done.postponed == ()
+    assert await store.purge_owed() is False

@@ -146,8 +146,7 @@ class RetentionStore(Protocol):
         ...
 
     async def purge_owed(self) -> bool:
-        """Whether a signal was erased since old row versions were last purged whole
-        (:meth:`~gateway.store.interface.audit_log.AuditLog.purge_old_versions`): a purge
-        that was postponed, or never ran, is owed until one finishes (SQLite keeps no old
-        versions in its file: never)."""
+        """Whether a signal was erased, or a purge postponed, since old row versions were last
+        purged whole (:meth:`~gateway.store.interface.audit_log.AuditLog.purge_old_versions`):
+        a purge is owed until one finishes (SQLite keeps no old versions in its file: never)."""
         ...

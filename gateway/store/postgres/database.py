@@ -98,7 +98,8 @@ PURGE_LOCK_WAIT: Final = timedelta(seconds=1)
 purge: while it waits, every other statement on the table waits behind it, intake's too."""
 
 PURGE_OWED: Final = "purge_owed"
-"""The ``meta`` key that says a purge is owed since an erasure; its value changes with each."""
+"""The ``meta`` key that says a purge is owed, since an erasure or a purge that was postponed;
+its value changes with each erasure."""
 
 OWE_PURGE: Final = (
     "INSERT INTO meta (key, value) VALUES (%s, %s) "
@@ -107,8 +108,8 @@ OWE_PURGE: Final = (
 
 
 async def owe_purge(conn: Connection) -> None:
-    """Mark a purge as owed, in the erasure's transaction (a fresh value each time, so that a
-    purge clears only the mark it found before it began)."""
+    """Mark a purge as owed, in an erasure's transaction or after a purge postponed (a fresh
+    value each time, so that a purge clears only the mark it found before it began)."""
     await conn.execute(OWE_PURGE, (PURGE_OWED, secrets.token_hex(8)))
 
 
@@ -256,7 +257,8 @@ class Database(AuditLog):
     async def purge_old_versions(self) -> Purged:
         """Rewrite the tables sealed in place and the erased signals' keys (``VACUUM FULL``),
         so that no dead row version keeps what was there in the clear or a key that was
-        erased, and clear the mark of a purge owed (:data:`PURGE_OWED`) if each was rewritten.
+        erased; then clear the mark of a purge owed (:data:`PURGE_OWED`) if each table was
+        rewritten, or set it if one was not.
 
         A table is rewritten under an exclusive lock, which waits for the transactions using
         the table and makes every later one wait: a table not locked within
@@ -275,7 +277,9 @@ class Database(AuditLog):
                     for table in (*OVERWRITTEN_IN_THE_CLEAR, ERASED_KEYS)
                     if not await _rewritten(conn, table)
                 ]
-                if owed is not None and not postponed:
+                if postponed and owed is None:
+                    await owe_purge(conn)
+                elif owed is not None and not postponed:
                     await conn.execute(
                         "DELETE FROM meta WHERE key = %s AND value = %s", (PURGE_OWED, owed)
                     )
