@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 
 from gateway.decide.policy import load_policy
 from gateway.edges.cli import main
+from gateway.edges.cli import retention as retention_cli
 from gateway.edges.cli.retention import report
 from gateway.flow.retention import Due, RetentionRun, run_retention
 from gateway.store.interface.retention import Erased
@@ -158,3 +160,25 @@ def test_a_runs_summary_counts_the_memory_entries_and_jobs_erased_and_those_it_c
     assert erased in out
     assert " 5 " in out.split(erased)[1].splitlines()[0], "the jobs, on the same line"
     assert unsourced in out
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "could not be purged now"),
+        ("nl", "konden nu niet worden opgeschoond"),
+        ("fr", "n’ont pas pu être purgées"),
+        ("de", "konnten jetzt nicht bereinigt werden"),
+    ],
+)
+def test_a_purge_left_for_the_next_run_is_said_in_the_readers_language(
+    capsys: pytest.CaptureFixture[str], language: str, said: str
+) -> None:
+    postponed = RetentionRun(3, (), (), dry_run=False, postponed=("signal_keys",))
+    retention_cli.report(postponed, date(2026, 3, 2), language)
+    told = capsys.readouterr().out
+    retention_cli.report(replace(postponed, postponed=()), date(2026, 3, 2), language)
+
+    assert said in told
+    assert "signal_keys" in told
+    assert said not in capsys.readouterr().out

@@ -189,7 +189,11 @@ def test_a_pin_in_the_uri_or_a_pin_file_others_may_read_is_refused(softhsm: Path
 
 
 def first_signal(layout: DataDir) -> tuple[str, bytes]:
-    """The first stored signal's id and sealed body, as the database file holds them."""
+    """The first stored signal's id and sealed body, as the database file holds them (its key
+    in a row of its own)."""
     with sqlite3.connect(f"file:{layout.database}?mode=ro", uri=True) as conn:
-        row = conn.execute("SELECT id, sealed_body FROM signals ORDER BY id LIMIT 1").fetchone()
-    return str(row[0]), bytes(row[1])
+        row = conn.execute(
+            "SELECT s.id, k.sealed_key, s.sealed_body FROM signals s "
+            "JOIN signal_keys k ON k.signal_id = s.id ORDER BY s.id LIMIT 1"
+        ).fetchone()
+    return str(row[0]), bytes(row[1]) + bytes(row[2])

@@ -43,10 +43,14 @@ EXAMPLE = "be-cannabis-lanaken.json"
 
 
 def versions_of_bodies(layout: DataDir) -> list[int]:
-    """The master key version of each stored signal body, read as the file says (read-only)."""
+    """The master key version of each stored signal body, read as the file says (read-only):
+    its key row names it."""
     with sqlite3.connect(f"file:{layout.database}?mode=ro", uri=True) as conn:
-        rows = conn.execute("SELECT sealed_body FROM signals").fetchall()
-    return [SealedBlob.from_bytes(bytes(row[0])).key_version for row in rows]
+        rows = conn.execute(
+            "SELECT k.sealed_key, s.sealed_body FROM signals s "
+            "JOIN signal_keys k ON k.signal_id = s.id"
+        ).fetchall()
+    return [SealedBlob.from_bytes(bytes(row[0]) + bytes(row[1])).key_version for row in rows]
 
 
 async def euregate(layout: DataDir, *args: str) -> tuple[int, str]:

@@ -18,7 +18,7 @@ import sqlite_utils
 from gateway.flow import at_rest
 from gateway.flow.rejection import open_reason
 from gateway.infra.clock import SystemClock
-from gateway.infra.vault import MasterKey
+from gateway.infra.vault import KEY_PART_SIZE, MasterKey, SealedBlob
 from gateway.store import ExchangeQuery
 from gateway.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from gateway.store.sqlite import SqliteMaintenance, SqliteStore
@@ -28,6 +28,7 @@ from gateway.translate.types import MemoryScope
 from tests.store_events import AsWrittenBefore
 from tests.test_store_contract_audit_search import fetched_by
 from tests.test_store_contract_retention import erased_event
+from tests.test_store_contract_signal_keys import assert_every_body_opens, sealed_signal
 from tests.test_store_contract_signals import AACHEN, accepted, new_signal, with_partners
 from tests.test_store_contract_signals import LIEGE as LIEGE_PARTNER
 
@@ -115,6 +116,57 @@ async def test_version_7_is_brought_forward_and_start_up_seals_what_it_kept(tmp_
     assert REASON.encode() not in on_disk(tmp_path)
 
 
+def undo_version_23(conn: sqlite3.Connection) -> None:
+    """Each signal's key put back in front of the rest of its body, and the keys' table gone,
+    as it was before version 23."""
+    rows = conn.execute(
+        "SELECT k.signal_id, k.sealed_key, s.sealed_body FROM signal_keys k "
+        "JOIN signals s ON s.id = k.signal_id"
+    ).fetchall()
+    for signal_id, key, rest in rows:
+        conn.execute(
+            "UPDATE signals SET sealed_body = ? WHERE id = ?", (bytes(key) + bytes(rest), signal_id)
+        )
+    conn.execute("DROP TABLE signal_keys")
+
+
+async def test_version_23_moves_the_keys_kept_before_into_rows_of_their_own(
+    tmp_path: Path,
+) -> None:
+    """Signals kept whole in their bodies, one of them erased, at version 22: after the
+    migration each kept one's key has a row of its own, the erased one has none, and every
+    body read back whole opens with the master key; a signal erased afterwards leaves its key
+    nowhere in the file, not in what its body held before either."""
+    path = tmp_path / "euregate.db"
+    *kept, erased = [sealed_signal(n, compress=n % 2 == 0) for n in range(1, 6)]
+    async with SqliteStore(path, clock=SystemClock()) as store:
+        await with_partners(store)
+        for made in (*kept, erased):
+            await store.accept_signal(made, accepted(made))
+        await store.erase_signal(erased.id, rule="K0", event=erased_event)
+    with sqlite3.connect(path) as conn:
+        undo_version_23(conn)
+        conn.execute("UPDATE meta SET value = '22' WHERE key = 'schema_version'")
+        whole = dict(conn.execute("SELECT id, sealed_body FROM signals").fetchall())
+    conn.close()
+    assert [whole[s.id] for s in kept] == [s.sealed_body for s in kept]
+
+    change = await SqliteMaintenance(path).migrate()
+
+    assert (change.before, change.after) == (22, SCHEMA_VERSION)
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        keys = dict(conn.execute("SELECT signal_id, sealed_key FROM signal_keys").fetchall())
+    conn.close()
+    assert keys == {s.id: s.sealed_body[:KEY_PART_SIZE] for s in kept}
+    key = SealedBlob.from_bytes(kept[0].sealed_body).wrapped_key
+    assert key in on_disk(tmp_path)
+    async with SqliteStore(path, clock=SystemClock()) as store:
+        await assert_every_body_opens(store, kept, erased)
+        await store.erase_signal(kept[0].id, rule="K0", event=erased_event)
+        await store.purge_old_versions()
+    assert key not in on_disk(tmp_path), "neither its row's nor its body's old bytes are left"
+
+
 def on_disk(directory: Path) -> bytes:
     return b"".join(path.read_bytes() for path in directory.glob("euregate.db*"))
 
@@ -135,6 +187,7 @@ async def test_version_20_finds_the_inbox_fetches_chained_before_it(tmp_path: Pa
     with sqlite3.connect(path) as conn:
         conn.execute("DROP TRIGGER audit_keeps_fetched_signals")
         conn.execute("DROP TABLE fetched_signals")
+        undo_version_23(conn)
         conn.execute("DROP TABLE withdrawals")  # version 21, made again after it
         conn.execute("ALTER TABLE copies DROP COLUMN notice")
         before_version_22(conn)
@@ -189,6 +242,7 @@ async def test_version_22_leaves_the_memory_learnt_before_it_out_of_erasure(
             signal_id=old.id,
         )
     with sqlite3.connect(path) as conn:
+        undo_version_23(conn)
         before_version_22(conn)
         conn.execute("UPDATE meta SET value = '21' WHERE key = 'schema_version'")
     conn.close()

@@ -7,13 +7,22 @@ from dataclasses import replace
 
 import pytest
 
-from gateway.infra.vault import FileKey, MasterKey
-from gateway.store import SealedColumn, Store
+from gateway.infra.vault import FileKey, MasterKey, SealedBlob
+from gateway.store import SealedColumn, SealedValue, Store
 from tests.test_store_contract_signals import LIEGE, accepted, new_signal, with_partners
 
 FIRST = bytes(32)
 OLD = MasterKey(FIRST)
 NEW = MasterKey.of([FileKey(FIRST, version=1), FileKey(bytes(range(32)), version=2)], root=FIRST)
+
+
+def blob_of(value: SealedValue) -> SealedBlob:
+    return SealedBlob.from_bytes(value.sealed)
+
+
+def rewrapped(value: SealedValue) -> bytes:
+    """``value`` re-wrapped under :data:`NEW`'s version 2, as a rotation does."""
+    return NEW.rewrap(blob_of(value), context=value.row_id.encode()).to_bytes()
 
 
 @pytest.fixture
@@ -45,12 +54,13 @@ async def test_a_value_is_replaced_only_where_the_row_still_holds_what_was_read(
     signals: Store,
 ) -> None:
     found = await signals.sealed_values(SealedColumn.SIGNAL_BODY, after="", limit=10, not_version=2)
-    stale = replace(found[1], sealed=b"what another writer replaced meanwhile")
+    new = [rewrapped(value) for value in found]
+    stale = replace(found[1], sealed=rewrapped(found[1]))  # not what the row holds
     replaced = await signals.replace_sealed(
-        [(found[0], b"new one"), (stale, b"new three"), (found[2], b"new five")]
+        [(found[0], new[0]), (stale, new[1]), (found[2], new[2])]
     )
     assert replaced == 2
     after = await signals.sealed_values(SealedColumn.SIGNAL_BODY, after="", limit=10, not_version=0)
     by_id = {v.row_id[-1]: v.sealed for v in after}
-    assert (by_id["1"], by_id["5"]) == (b"new one", b"new five")
+    assert (by_id["1"], by_id["5"]) == (new[0], new[2])
     assert by_id["3"] == found[1].sealed

@@ -1,15 +1,18 @@
 """Erasing signals whose time is up under the policy's retention terms (crypto-shredding).
 
 A signal's body is sealed under a data key of its own, and the only wrapped copy of that key
-is kept with the body (:mod:`gateway.infra.vault`): erasing the body destroys the key, so no
-one, an administrator with the master key included, can read the signal again, nor from a
-backup made afterwards. Every copy derived from it goes too: the sealed envelopes the gateway
-still keeps, its review items' texts, its entries in the data-subject index, the translation
-memory's entries learnt from it alone, and the eTranslation jobs its copies sent
-(:mod:`gateway.store.interface.retention`). Memory entries kept before the memory recorded
-their signals cannot be tied to one and are not reached (:mod:`gateway.translate.memory_store`);
-a run counts them. The audit log keeps its entries, which hold no content, and records
-``signal.erased`` with the rule and how much of each kind went.
+is kept in a row of its own (:mod:`gateway.infra.vault`, :mod:`gateway.store.signal_keys`):
+erasing the signal deletes that row, so no one, an administrator with the master key included,
+can read the signal again, nor from a backup made afterwards. Every copy derived from it goes
+too: the sealed envelopes the gateway still keeps, its review items' texts, its entries in the
+data-subject index, the translation memory's entries learnt from it alone, and the
+eTranslation jobs its copies sent (:mod:`gateway.store.interface.retention`). Memory entries
+kept before the memory recorded their signals cannot be tied to one and are not reached
+(:mod:`gateway.translate.memory_store`); a run counts them. The audit log keeps its entries,
+which hold no content, and records ``signal.erased`` with the rule and how much of each kind
+went. After erasing, a run purges what the store may still keep of old row versions (on
+PostgreSQL it rewrites the keys' table; a busy moment postpones that to the next run, which
+purges even if it erases nothing).
 
 An envelope its recipient acknowledged (or its webhook took with a 2xx) is kept for
 re-delivery on request only for its terms' ``acknowledged_days``; then its content goes too,
@@ -71,6 +74,8 @@ class RetentionRun:
     unsourced_memory: int = 0
     """Translation memory entries no signal is known to have taught, which erasure cannot
     reach (:mod:`gateway.translate.memory_store`)."""
+    postponed: tuple[str, ...] = ()
+    """The tables whose old row versions are still to be purged (the next run does it)."""
 
     @property
     def envelopes(self) -> int:
@@ -155,8 +160,9 @@ async def run_retention(
         if retention is None
         else await _settle(store, retention, policy.digest, today, dry_run=dry_run, actor=actor)
     )
-    if erased or settled_erased:
-        await store.purge_old_versions()
+    postponed: tuple[str, ...] = ()
+    if erased or settled_erased or (not dry_run and await store.purge_owed()):
+        postponed = (await store.purge_old_versions()).postponed
     return RetentionRun(
         examined,
         tuple(found),
@@ -165,6 +171,7 @@ async def run_retention(
         tuple(settled),
         settled_erased,
         unsourced_memory=await store.unsourced_memory_entries(),
+        postponed=postponed,
     )
 
 
@@ -241,6 +248,7 @@ class DailyRetention:
             memory_segments=done.memory_segments,
             translation_jobs=done.translation_jobs,
             unsourced_memory=done.unsourced_memory,
+            purge_postponed=list(done.postponed),
         )
         return done
 

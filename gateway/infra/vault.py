@@ -38,6 +38,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 __all__ = [
+    "KEY_PART_SIZE",
     "KEY_SIZE",
     "WRAPPED_KEY_SIZE",
     "FileKey",
@@ -63,6 +64,9 @@ _COMPRESSED: Final = 2
 _HEADER: Final = struct.Struct(">3sBI")  # magic, format, key_version
 _MAX_KEY_VERSION: Final = 2**32 - 1
 _COMPRESSION_LEVEL: Final = 6
+KEY_PART_SIZE: Final = _HEADER.size + WRAPPED_KEY_SIZE
+"""A blob's first bytes, its header and wrapped data key: all that unwrapping the data key
+needs, the body's nonce and ciphertext following (a store may keep the two apart)."""
 
 _WRAP_LABEL: Final = b"euregate/vault/v1/data-key\x00"
 _BODY_LABEL: Final = b"euregate/vault/v1/body\x00"

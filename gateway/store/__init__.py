@@ -16,6 +16,7 @@ from gateway.store.interface.audit_log import (
     CHAIN_PAGE,
     AuditLog,
     AuditReader,
+    Purged,
     verify_chain,
 )
 from gateway.store.interface.audit_search import (
@@ -193,6 +194,7 @@ __all__ = [
     "PendingCopy",
     "PolicyStore",
     "PolicyVersion",
+    "Purged",
     "RecipientDecision",
     "RegisteredWitnessKey",
     "RegistryStore",

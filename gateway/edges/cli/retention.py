@@ -56,6 +56,10 @@ SETTLED_WOULD: Final = N_(
 SETTLED_ERASED: Final = N_(
     "{count} acknowledged envelope(s) kept past their re-delivery days were erased."
 )
+PURGE_POSTPONED: Final = N_(
+    "The old versions of {tables} could not be purged now (the gateway was busy writing to "
+    "them): the next run purges them."
+)
 
 HELD: Final = N_("signal {id} is on hold until the hold is lifted; review it on {day}")
 LIFTED: Final = N_("signal {id} is no longer on hold: its retention terms apply again")
@@ -131,7 +135,7 @@ async def run_now(args: argparse.Namespace) -> int:
 
 
 def report(done: RetentionRun, today: dt.date, language: str) -> None:
-    """What ``done`` found and erased, in ``language``."""
+    """What a run found and did, in ``language``, on standard output."""
     if done.due:
         print_table(
             tuple(translate(header, language) for header in HEADERS),
@@ -166,6 +170,8 @@ def report(done: RetentionRun, today: dt.date, language: str) -> None:
     print(translate(SETTLED_ERASED, language, count=done.settled_erased))
     if done.unsourced_memory:
         print(translate(UNSOURCED, language, count=done.unsourced_memory))
+    if done.postponed:
+        print(translate(PURGE_POSTPONED, language, tables=", ".join(done.postponed)))
 
 
 async def run_hold(args: argparse.Namespace) -> int:

@@ -49,7 +49,8 @@ class AtRestStore(Protocol):
     async def replace_sealed(self, replaced: Sequence[tuple[SealedValue, bytes]]) -> int:
         """Put each new sealed value in place of the old one, in one transaction, where the
         row still holds the old one (a row changed meanwhile is left as it is now); how many
-        were replaced."""
+        were replaced. A signal body's new value keeps the old one's nonce and ciphertext (a
+        re-wrapping changes only the wrapped key; :class:`ValueError` if not)."""
         ...
 
     async def count_sealed(self, column: SealedColumn, *, not_version: int) -> int:

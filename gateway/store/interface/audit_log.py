@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Final, Protocol
 
 from gateway.infra import audit
@@ -16,6 +17,14 @@ from gateway.infra.audit import AuditEntry, AuditEvent, Verification
 
 CHAIN_PAGE: Final = 1000
 """Entries read at once when the whole chain is walked."""
+
+
+@dataclass(frozen=True)
+class Purged:
+    """What :meth:`AuditLog.purge_old_versions` left for its next turn: the tables it could
+    not rewrite because the gateway was writing to them (none: everything was purged)."""
+
+    postponed: tuple[str, ...] = ()
 
 
 class AuditReader(Protocol):
@@ -34,9 +43,11 @@ class AuditLog(AuditReader, Protocol):
         """Append several events in one transaction, in order; their entries."""
         ...
 
-    async def purge_old_versions(self) -> None:
-        """Leave nothing of what was overwritten where the backend may still keep earlier
-        versions of rows (SQLite: the write-ahead log is copied in and cut to nothing)."""
+    async def purge_old_versions(self) -> Purged:
+        """Leave nothing of what was overwritten or deleted where the backend may still keep
+        earlier versions of rows (SQLite: the write-ahead log is copied in and cut to nothing;
+        PostgreSQL: the tables concerned are rewritten, each only if it can be locked at
+        once, else it is left for the next purge and named in the answer)."""
         ...
 
 

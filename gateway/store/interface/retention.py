@@ -148,5 +148,11 @@ class RetentionStore(Protocol):
     ) -> Erased | None:
         """Erase the content of ``signal_id`` under retention ``rule`` and record ``event``
         of what was erased, in one transaction; None (nothing done) if it was erased already
-        or is on legal hold."""
+        or is on legal hold. Its data key's row is deleted, its body emptied."""
+        ...
+
+    async def purge_owed(self) -> bool:
+        """Whether a signal was erased, or a purge postponed, since old row versions were last
+        purged whole (:meth:`~gateway.store.interface.audit_log.AuditLog.purge_old_versions`):
+        a purge is owed until one finishes (SQLite keeps no old versions in its file: never)."""
         ...

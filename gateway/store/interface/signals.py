@@ -130,7 +130,9 @@ class SignalStore(Protocol):
         ...
 
     async def sealed_body(self, signal_id: str) -> bytes | None:
-        """The signal's content as kept: sealed under its own data key; None once erased."""
+        """The signal's content as kept: sealed under its own data key, the whole blob as
+        intake gave it (the backends keep its wrapped key in a row of its own,
+        :mod:`gateway.store.signal_keys`); None once erased."""
         ...
 
     async def forwarded(self, signal_id: str, by: str) -> Forwarded | None:

@@ -1,7 +1,9 @@
 """The schema's versions, each defined once for both backends: one :class:`Migration` per
 version, its SQLite step and its PostgreSQL DDL side by side. Forward only: a database at
 version *n* runs the entries after the *n*-th, in order, in one transaction, and records the
-last version in its ``meta`` table (key ``schema_version``).
+last version in its ``meta`` table (key ``schema_version``). A PostgreSQL version may name
+statements that cannot run in a transaction (``VACUUM``): a migration runs them once it has
+committed (``postgres_afterwards``).
 
 A new version appends one entry with both dialects' DDL (:mod:`.sqlite_steps`,
 :mod:`.postgres_ddl`); a released entry is never edited. PostgreSQL joined at version 11:
@@ -26,6 +28,7 @@ class Migration:
     version: int
     sqlite: Callable[[sqlite_utils.Database], None]
     postgres: tuple[str, ...] = ()
+    postgres_afterwards: tuple[str, ...] = ()
 
 
 MIGRATIONS: Final = (
@@ -51,6 +54,12 @@ MIGRATIONS: Final = (
     Migration(20, sqlite_steps.add_fetched_signals, postgres_ddl.VERSION_20),
     Migration(21, sqlite_steps.add_withdrawals, postgres_ddl.VERSION_21),
     Migration(22, sqlite_steps.add_memory_sources, postgres_ddl.VERSION_22),
+    Migration(
+        23,
+        sqlite_steps.add_signal_keys,
+        postgres_ddl.VERSION_23,
+        postgres_ddl.VERSION_23_AFTERWARDS,
+    ),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
 

@@ -486,3 +486,18 @@ VERSION_22: Final = (
 )
 """Version 22: the signals each memory entry was learnt from, and the signal each eTranslation
 job was sent for (:func:`gateway.store.migrations.sqlite_steps.add_memory_sources`)."""
+
+VERSION_23: Final = (
+    "CREATE TABLE signal_keys ("
+    " signal_id text PRIMARY KEY REFERENCES signals (id),"
+    " sealed_key bytea NOT NULL)",
+    "INSERT INTO signal_keys (signal_id, sealed_key) "
+    "SELECT id, substring(sealed_body from 1 for 68) FROM signals WHERE erased_at IS NULL",
+    "UPDATE signals SET sealed_body = substring(sealed_body from 69) WHERE erased_at IS NULL",
+)
+"""Version 23: each signal's wrapped data key in a row of its own
+(:func:`gateway.store.migrations.sqlite_steps.add_signal_keys`)."""
+
+VERSION_23_AFTERWARDS: Final = ("VACUUM FULL signals",)
+"""Once version 23 is committed: the signals table rewritten, so that no dead version of a row
+from before still holds its signal's wrapped data key."""

@@ -696,3 +696,21 @@ def add_memory_sources(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX memory_sources_signal ON memory_sources (signal_id)")
     db.execute("ALTER TABLE translation_jobs ADD COLUMN signal_id TEXT")
     db.execute("CREATE INDEX translation_jobs_signal ON translation_jobs (signal_id)")
+
+
+def add_signal_keys(db: sqlite_utils.Database) -> None:
+    """Version 23: each signal's wrapped data key in a row of its own
+    (``signal_keys.sealed_key``: the first 68 bytes of its sealed body, the blob's header and
+    wrapped key), so that erasing a signal deletes one small row; ``signals.sealed_body`` keeps
+    the rest, the body's nonce and ciphertext. The keys of the signals kept so far move out of
+    their bodies here (``secure_delete`` zeroes the bytes they leave)."""
+    db.execute(
+        "CREATE TABLE signal_keys ("
+        " signal_id TEXT PRIMARY KEY REFERENCES signals(id),"
+        " sealed_key BLOB NOT NULL)"
+    )
+    db.execute(
+        "INSERT INTO signal_keys (signal_id, sealed_key) "
+        "SELECT id, substr(sealed_body, 1, 68) FROM signals WHERE erased_at IS NULL"
+    )
+    db.execute("UPDATE signals SET sealed_body = substr(sealed_body, 69) WHERE erased_at IS NULL")

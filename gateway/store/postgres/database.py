@@ -33,16 +33,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from typing import Any, Final, Self, TypeVar
 
+from psycopg.errors import LockNotAvailable
 from psycopg_pool import AsyncConnectionPool
 
 from gateway.infra.audit import AuditEntry, AuditEvent
 from gateway.infra.clock import Clock
+from gateway.infra.logs import get_logger
 from gateway.store.health import StoreHealth
-from gateway.store.interface.audit_log import AuditLog
+from gateway.store.interface.audit_log import AuditLog, Purged
 from gateway.store.postgres.faults import refusal
 from gateway.store.postgres.group_commit import Bounds, CommitObserver, GroupCommit
 from gateway.store.postgres.schema import create_schema
@@ -72,6 +75,8 @@ __all__ = [
 
 T = TypeVar("T")
 
+log = get_logger("euregate.store")
+
 
 class StoreClosed(RuntimeError):
     """The store was closed; nothing more can be read from it or written to it."""
@@ -88,6 +93,29 @@ REWRITTEN: Final = (*OVERWRITTEN_IN_THE_CLEAR, "translation_jobs")
 """What :meth:`Database.purge_old_versions` rewrites: those, and the eTranslation jobs, whose
 translations are sealed under the master key rather than a data key of their signal's, so
 that a dead row version of one erased would open."""
+
+ERASED_KEYS: Final = "signal_keys"
+"""The table whose rows erasure deletes, each the only wrapped copy of a signal's data key
+(:mod:`gateway.store.signal_keys`): :meth:`Database.purge_old_versions` rewrites it too."""
+
+PURGE_LOCK_WAIT: Final = timedelta(seconds=1)
+"""How long a purge waits for a table's exclusive lock before it leaves the table for the next
+purge: while it waits, every other statement on the table waits behind it, intake's too."""
+
+PURGE_OWED: Final = "purge_owed"
+"""The ``meta`` key that says a purge is owed, since an erasure or a purge that was postponed;
+its value changes with each erasure."""
+
+OWE_PURGE: Final = (
+    "INSERT INTO meta (key, value) VALUES (%s, %s) "
+    "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+)
+
+
+async def owe_purge(conn: Connection) -> None:
+    """Mark a purge as owed, in an erasure's transaction or after a purge postponed (a fresh
+    value each time, so that a purge clears only the mark it found before it began)."""
+    await conn.execute(OWE_PURGE, (PURGE_OWED, secrets.token_hex(8)))
 
 
 DEGRADED_WAIT: Final = 1.0
@@ -114,7 +142,7 @@ class Database(AuditLog):
         ``COMMIT``)."""
         self.url = url
         self._clock = clock
-        milliseconds = int(statement_timeout.total_seconds() * 1000)
+        milliseconds = _milliseconds(statement_timeout)
         self._pool = AsyncConnectionPool(
             url,
             kwargs={"options": f"-c timezone=UTC -c statement_timeout={milliseconds}"},
@@ -231,19 +259,42 @@ class Database(AuditLog):
             await conn.execute("SET TRANSACTION READ ONLY")
             return await read(conn)
 
-    async def purge_old_versions(self) -> None:
-        """Rewrite the tables sealed in place and those sealed under the master key
-        (``VACUUM FULL``, :data:`REWRITTEN`), so that no dead row version keeps what was there
-        in the clear or what was erased. What PostgreSQL wrote before into its write-ahead
+    async def purge_old_versions(self) -> Purged:
+        """Rewrite the tables sealed in place, the eTranslation jobs (sealed under the master
+        key) and the erased signals' keys (``VACUUM FULL``, :data:`REWRITTEN` and
+        :data:`ERASED_KEYS`), so that no dead row version keeps what was there in the clear, a
+        translation or a key that was erased; then clear the mark of a purge owed
+        (:data:`PURGE_OWED`) if each table was rewritten, or set it if one was not.
+
+        A table is rewritten under an exclusive lock, which waits for the transactions using
+        the table and makes every later one wait: a table not locked within
+        :data:`PURGE_LOCK_WAIT` (a busy moment) is left for the next purge rather than holding
+        up intake, and named in the answer. What PostgreSQL wrote before into its write-ahead
         log, its archive and its replicas stays there until they are recycled."""
         if self._closed:
             raise StoreClosed()
         async with self._pool.connection() as conn:
             await conn.set_autocommit(True)
             try:
-                await conn.execute(f"VACUUM FULL {', '.join(REWRITTEN)}")
+                owed = await _owed(conn)
+                await conn.execute(f"SET lock_timeout = {_milliseconds(PURGE_LOCK_WAIT)}")
+                postponed = [
+                    table
+                    for table in (*REWRITTEN, ERASED_KEYS)
+                    if not await _rewritten(conn, table)
+                ]
+                if postponed and owed is None:
+                    await owe_purge(conn)
+                elif owed is not None and not postponed:
+                    await conn.execute(
+                        "DELETE FROM meta WHERE key = %s AND value = %s", (PURGE_OWED, owed)
+                    )
             finally:
+                await conn.execute("RESET lock_timeout")
                 await conn.set_autocommit(False)
+        if postponed:
+            log.warning("purge_postponed", tables=postponed)
+        return Purged(tuple(postponed))
 
     # --- audit -------------------------------------------------------------------------------
 
@@ -265,6 +316,25 @@ class Database(AuditLog):
             return [audit_entry(row) for row in await cursor.fetchall()]
 
         return await self.read(read)
+
+
+async def _owed(conn: Connection) -> str | None:
+    cursor = await conn.execute("SELECT value FROM meta WHERE key = %s", (PURGE_OWED,))
+    row = await cursor.fetchone()
+    return None if row is None else str(row[0])
+
+
+async def _rewritten(conn: Connection, table: str) -> bool:
+    """Whether ``table`` was rewritten; false if its lock was not had in time."""
+    try:
+        await conn.execute(f"VACUUM FULL {table}")
+    except LockNotAvailable:
+        return False
+    return True
+
+
+def _milliseconds(span: timedelta) -> int:
+    return int(span.total_seconds() * 1000)
 
 
 AUDIT_COLUMNS: Final = "a.seq, a.at, a.kind, a.actor, a.subject, a.entry, a.hash"

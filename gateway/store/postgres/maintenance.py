@@ -32,7 +32,7 @@ from gateway.store.interface.maintenance import (
 )
 from gateway.store.migrations import SCHEMA_VERSION
 from gateway.store.postgres import tools
-from gateway.store.postgres.schema import create_schema, schema_version
+from gateway.store.postgres.schema import create_schema, run_afterwards, schema_version
 
 Connection = AsyncConnection[tuple[Any, ...]]
 
@@ -52,7 +52,10 @@ class PostgresMaintenance(StoreMaintenance):
 
     async def migrate(self) -> SchemaChange:
         async with self._connected() as conn:
-            return await create_schema(conn, migrate=True)
+            change = await create_schema(conn, migrate=True)
+            if change.before is not None and change.migrated:
+                await run_afterwards(conn, since=change.before)
+            return change
 
     async def snapshot(self, destination: Path, *, copied: Copied | None = None) -> StoreFacts:
         os.close(os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))

@@ -12,7 +12,7 @@ from gateway.infra.errors import SchemaOutdated, SchemaTooNew
 from gateway.store.interface.maintenance import SchemaChange
 from gateway.store.migrations import SCHEMA_VERSION, after
 
-__all__ = ["SCHEMA_LOCK", "SchemaTooNew", "create_schema", "schema_version"]
+__all__ = ["SCHEMA_LOCK", "SchemaTooNew", "create_schema", "run_afterwards", "schema_version"]
 
 SCHEMA_LOCK: Final = int.from_bytes(
     hashlib.sha256(b"euregate schema").digest()[:8], "big", signed=True
@@ -56,3 +56,12 @@ async def create_schema(
             (str(SCHEMA_VERSION),),
         )
     return SchemaChange(before=version or None, after=SCHEMA_VERSION)
+
+
+async def run_afterwards(conn: AsyncConnection[tuple[Any, ...]], *, since: int) -> None:
+    """Run what each migration after version ``since`` left for after its commit
+    (``postgres_afterwards``: ``VACUUM`` cannot run in a transaction), on ``conn`` in
+    autocommit."""
+    for migration in after(since):
+        for statement in migration.postgres_afterwards:
+            await conn.execute(statement.encode())

@@ -38,6 +38,7 @@ from gateway.store.postgres.locks import hold
 from gateway.store.postgres.review import queue_for_review
 from gateway.store.postgres.subjects import index_subjects
 from gateway.store.receipt import received
+from gateway.store.signal_keys import JOINED_BODY, KEEP_KEY, joined, split
 
 REFERENCE_LOCK: Final = "sender reference"
 
@@ -59,6 +60,7 @@ class PostgresSignals(Database, SignalStore):
                     return existing
                 raise IdempotencyConflict(reference=signal.sender_reference, signal_id=existing.id)
             appended = await tx.append(event)
+            key, body = split(signal.sealed_body)
             await tx.conn.execute(
                 "INSERT INTO signals (id, sender_id, sender_reference, body_sha256, received_at, "
                 "recipients, sealed_body, state, handling_code, category, purpose, urgency) "
@@ -70,7 +72,7 @@ class PostgresSignals(Database, SignalStore):
                     signal.body_sha256,
                     signal.received_at,
                     Jsonb(list(signal.recipients)),
-                    signal.sealed_body,
+                    body,
                     str(SignalState.ACCEPTED),
                     signal.handling_code,
                     signal.category,
@@ -78,6 +80,7 @@ class PostgresSignals(Database, SignalStore):
                     signal.urgency,
                 ),
             )
+            await tx.conn.execute(KEEP_KEY.format(id="%s", key="%s"), (signal.id, key))
             await _keep_decisions(tx, signal)
             tx.after_chaining(
                 _PLACE_IN_CHAIN, lambda: (appended.entry.seq, appended.entry.hash, signal.id)
@@ -112,11 +115,9 @@ class PostgresSignals(Database, SignalStore):
 
     async def sealed_body(self, signal_id: str) -> bytes | None:
         async def read(conn: Connection) -> bytes | None:
-            cursor = await conn.execute(
-                "SELECT sealed_body FROM signals WHERE id = %s AND erased_at IS NULL", (signal_id,)
-            )
+            cursor = await conn.execute(JOINED_BODY.format(id="%s"), (signal_id,))
             row = await cursor.fetchone()
-            return None if row is None else bytes(row[0])
+            return None if row is None else joined(row[0], row[1])
 
         return await self.read(read)
 

@@ -32,7 +32,7 @@ from gateway.infra.audit import AuditEntry, AuditEvent
 from gateway.infra.clock import Clock
 from gateway.infra.errors import StorageFailing
 from gateway.store.health import StoreHealth, probe_writable
-from gateway.store.interface.audit_log import AuditLog
+from gateway.store.interface.audit_log import AuditLog, Purged
 from gateway.store.sqlite.faults import storage_fault
 from gateway.store.sqlite.schema import connect, open_schema
 
@@ -414,8 +414,9 @@ class Database(AuditLog):
         finally:
             conn.close()
 
-    async def purge_old_versions(self) -> None:
+    async def purge_old_versions(self) -> Purged:
         await asyncio.to_thread(self._truncate_log)
+        return Purged()
 
     # --- audit -------------------------------------------------------------------------------
 

@@ -1,8 +1,11 @@
 """Retention in SQLite: the signals that still hold content, and erasing one's content.
 
-``secure_delete`` (always on) zeroes the erased bytes in the database file; the write-ahead
-log's copies of the old pages go when the log is cut (:meth:`Database.purge_old_versions`,
-which a retention run calls when it has erased anything)."""
+Erasing a signal deletes its data key's row (:mod:`gateway.store.signal_keys`) and empties its
+body. ``secure_delete`` (always on) zeroes the deleted and overwritten bytes in the database
+file; the write-ahead log's copies of the old pages go when the log is cut
+(:meth:`Database.purge_old_versions`, which a retention run calls when it has erased
+anything). What a backup copied before the erasure still holds the key: a backup is kept
+under its own terms, and an erasure reaches it only when it is destroyed."""
 
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ from gateway.store.retention_sql import (
     SETTLED,
     SIGNAL_RETENTION,
 )
+from gateway.store.signal_keys import DESTROY_KEY
 from gateway.store.sqlite.database import Database, Transaction
 from gateway.store.sqlite.times import moment, moment_or_none
 
@@ -170,6 +174,9 @@ class SqliteRetention(Database, RetentionStore):
 
         return await self.read(read)
 
+    async def purge_owed(self) -> bool:
+        return False
+
     async def erase_signal(
         self, signal_id: str, *, rule: str, event: Callable[[Erased], AuditEvent]
     ) -> Erased | None:
@@ -183,6 +190,7 @@ class SqliteRetention(Database, RetentionStore):
             ).rowcount
             if not erased:
                 return None
+            tx.conn.execute(DESTROY_KEY.format(id="?"), (signal_id,))
             done = Erased(
                 signal_id,
                 envelopes=tx.conn.execute(

@@ -28,6 +28,7 @@ from gateway.store.interface.signals import (
     stored,
 )
 from gateway.store.receipt import received
+from gateway.store.signal_keys import JOINED_BODY, KEEP_KEY, joined, split
 from gateway.store.sqlite.database import Database, Transaction
 from gateway.store.sqlite.delivery import queue_copies
 from gateway.store.sqlite.figures import count_decisions
@@ -51,6 +52,7 @@ class SqliteSignals(Database, SignalStore):
                     return Accepted(existing, replayed=True)
                 raise IdempotencyConflict(reference=signal.sender_reference, signal_id=existing.id)
             entry = tx.append(event)
+            key, body = split(signal.sealed_body)
             tx.conn.execute(
                 "INSERT INTO signals (id, sender_id, sender_reference, body_sha256, received_at, "
                 "recipients, sealed_body, audit_seq, audit_hash, state, handling_code, "
@@ -62,7 +64,7 @@ class SqliteSignals(Database, SignalStore):
                     signal.body_sha256,
                     timestamp(signal.received_at),
                     json.dumps(list(signal.recipients)),
-                    signal.sealed_body,
+                    body,
                     entry.seq,
                     entry.hash,
                     str(SignalState.ACCEPTED),
@@ -72,6 +74,7 @@ class SqliteSignals(Database, SignalStore):
                     signal.urgency,
                 ),
             )
+            tx.conn.execute(KEEP_KEY.format(id="?", key="?"), (signal.id, key))
             _keep_decisions(tx, signal)
             count_decisions(tx.conn, signal.id)
             received = timestamp(signal.received_at)
@@ -108,10 +111,8 @@ class SqliteSignals(Database, SignalStore):
 
     async def sealed_body(self, signal_id: str) -> bytes | None:
         def read(conn: sqlite3.Connection) -> bytes | None:
-            row = conn.execute(
-                "SELECT sealed_body FROM signals WHERE id = ? AND erased_at IS NULL", (signal_id,)
-            ).fetchone()
-            return None if row is None else bytes(row[0])
+            row = conn.execute(JOINED_BODY.format(id="?"), (signal_id,)).fetchone()
+            return None if row is None else joined(row[0], row[1])
 
         return await self.read(read)
 
