@@ -136,6 +136,9 @@ async def test_version_20_finds_the_inbox_fetches_chained_before_it(tmp_path: Pa
         conn.execute("DROP TABLE fetched_signals")
         conn.execute("DROP TABLE withdrawals")  # version 21, made again after it
         conn.execute("ALTER TABLE copies DROP COLUMN notice")
+        for table in ("restricted_signals", "restriction_keys", "restrictions"):
+            conn.execute(f"DROP TABLE {table}")  # version 22, made again after it
+        conn.execute("ALTER TABLE envelopes DROP COLUMN held_at")
         conn.execute("UPDATE meta SET value = '19' WHERE key = 'schema_version'")
     conn.close()
 

@@ -474,3 +474,30 @@ VERSION_21: Final = (
 )
 """Version 21: withdrawal by the sender
 (:func:`gateway.store.migrations.sqlite_steps.add_withdrawals`)."""
+
+VERSION_22: Final = (
+    "CREATE TABLE restrictions ("
+    " id text PRIMARY KEY,"
+    " reason text NOT NULL,"
+    " note text NOT NULL,"
+    " due_on date NOT NULL,"
+    " placed_by text NOT NULL,"
+    " placed_at timestamptz NOT NULL,"
+    " signals integer NOT NULL,"
+    " lifted_by text,"
+    " lifted_at timestamptz,"
+    " decision text)",
+    "CREATE INDEX restrictions_active ON restrictions (due_on, placed_at) WHERE lifted_at IS NULL",
+    "CREATE TABLE restriction_keys ("
+    " key text NOT NULL,"
+    " restriction_id text NOT NULL REFERENCES restrictions (id),"
+    " PRIMARY KEY (key, restriction_id))",
+    "CREATE TABLE restricted_signals ("
+    " signal_id text NOT NULL REFERENCES signals (id),"
+    " restriction_id text NOT NULL REFERENCES restrictions (id),"
+    " PRIMARY KEY (signal_id, restriction_id))",
+    "CREATE INDEX restricted_signals_restriction ON restricted_signals (restriction_id)",
+    "ALTER TABLE envelopes ADD COLUMN held_at timestamptz",
+)
+"""Version 22: restriction of processing for a data subject
+(:func:`gateway.store.migrations.sqlite_steps.add_restrictions`)."""

@@ -24,10 +24,9 @@ from gateway.store.interface.delivery import (
 )
 from gateway.store.postgres.claims import UNCLAIMED, Claims, free_for_claimant
 from gateway.store.postgres.database import Connection, Transaction
-from gateway.store.postgres.locks import hold
+from gateway.store.postgres.locks import INBOX_LOCK, hold
 from gateway.store.postgres.notices import SEALED_CHANNEL
-
-INBOX_LOCK: Final = "inbox"
+from gateway.store.postgres.restriction import restrict_if_held
 
 
 async def queue_copies(
@@ -35,7 +34,8 @@ async def queue_copies(
 ) -> None:
     """Queue each copy as the next version for its recipient, inside the caller's transaction
     (which holds what the versions depend on: the new signal, or the review item it decides),
-    as of ``at`` (a new signal's receipt) or now."""
+    as of ``at`` (a new signal's receipt) or now; ``restricted`` once chained, while a
+    restriction holds the signal (:mod:`.restriction`)."""
     now = at or tx.now()
     for copy in copies:
         await tx.conn.execute(
@@ -53,6 +53,7 @@ async def queue_copies(
                 "now": now,
             },
         )
+        restrict_if_held(tx, copy.id)
 
 
 _ENVELOPE_COLUMNS: Final = (
@@ -160,7 +161,8 @@ class PostgresDelivery(Claims):
         async def read(conn: Connection) -> list[InboxEnvelope]:
             cursor = await conn.execute(
                 f"{_ENVELOPES}WHERE e.recipient_id = %s AND e.position > %s "
-                "AND e.acked_at IS NULL AND e.erased_at IS NULL ORDER BY e.position LIMIT %s",
+                "AND e.acked_at IS NULL AND e.erased_at IS NULL AND e.held_at IS NULL "
+                "ORDER BY e.position LIMIT %s",
                 (recipient_id, after, limit),
             )
             return [_envelope(row) for row in await cursor.fetchall()]

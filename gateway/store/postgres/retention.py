@@ -177,7 +177,7 @@ class PostgresRetention(Database, RetentionStore):
             await tx.conn.execute(
                 "UPDATE copies SET state = 'withdrawn', last_error = 'erased', "
                 "claimed_by = NULL, claimed_until = NULL "
-                "WHERE signal_id = %s AND state = 'pending'",
+                "WHERE signal_id = %s AND state IN ('pending', 'restricted')",
                 (signal_id,),
             )
             await tx.conn.execute(

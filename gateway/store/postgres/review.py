@@ -142,7 +142,7 @@ async def _withdraw_unsealed(tx: Transaction, item: ReviewItem) -> None:
     key, say) is never sealed: the courier seals ``pending`` copies only."""
     await tx.conn.execute(
         "UPDATE copies SET state = 'withdrawn', last_error = 'rejected' "
-        "WHERE signal_id = %s AND recipient_id = %s AND state = 'pending'",
+        "WHERE signal_id = %s AND recipient_id = %s AND state IN ('pending', 'restricted')",
         (item.signal_id, item.recipient_id),
     )
 

@@ -200,7 +200,7 @@ class SqliteRetention(Database, RetentionStore):
             tx.conn.execute(
                 "UPDATE copies SET state = 'withdrawn', last_error = 'erased', "
                 "claimed_by = NULL, claimed_until = NULL "
-                "WHERE signal_id = ? AND state = 'pending'",
+                "WHERE signal_id = ? AND state IN ('pending', 'restricted')",
                 (signal_id,),
             )
             tx.conn.execute(
