@@ -147,7 +147,7 @@ async def test_an_acknowledged_envelope_and_a_withdrawal_notice_are_not_held(
 ) -> None:
     signal = about(1, ANNA)
     await keep(registry, signal)
-    (liege, aachen) = sorted(await seal_all(registry))
+    (_, aachen) = sorted(await seal_all(registry))
     await registry.acknowledge(AACHEN.id, aachen, an_event(EventKind.INBOX_ACKNOWLEDGED))
     await registry.withdraw_signal(
         signal.id,
@@ -164,7 +164,8 @@ async def test_an_acknowledged_envelope_and_a_withdrawal_notice_are_not_held(
         (AACHEN.id, "data_incorrect"),
     }
     acknowledged = await registry.envelope(aachen)
-    assert acknowledged is not None and acknowledged.acked_at is not None
+    assert acknowledged is not None
+    assert acknowledged.acked_at is not None
     assert await signals_in_inbox(registry, LIEGE.id) == set()
 
 
@@ -238,10 +239,12 @@ async def test_a_signal_two_restrictions_hold_waits_until_both_are_lifted(
 
     one = await registry.lift_restriction(anna.id, by="x", decision="lifted", event=lifted_event)
 
-    assert one is not None and (one.signals, one.recipients) == (0, ())
+    assert one is not None
+    assert (one.signals, one.recipients) == (0, ())
     assert await signals_due(registry) == set()
     two = await registry.lift_restriction(bert.id, by="x", decision="lifted", event=lifted_event)
-    assert two is not None and two.signals == 1
+    assert two is not None
+    assert two.signals == 1
     assert await signals_due(registry) == {signal.id}
 
 
@@ -257,7 +260,9 @@ async def test_active_restrictions_are_listed_earliest_due_first_within_the_limi
     assert [r.id for r in listed] == ["restriction-2", "restriction-1"]
     assert [r.id for r in await registry.active_restrictions(limit=1)] == ["restriction-2"]
     lifted = await registry.restriction("restriction-3")
-    assert lifted is not None and not lifted.active and lifted.decision == "lifted"
+    assert lifted is not None
+    assert not lifted.active
+    assert lifted.decision == "lifted"
     assert await registry.restriction("nothing") is None
 
 
@@ -288,7 +293,8 @@ async def test_a_release_while_held_queues_its_copy_held_and_a_withdrawal_cancel
         by=LIMBURG.id,
         event=lambda _: an_event(EventKind.SIGNAL_WITHDRAWN),
     )
-    assert withdrawn is not None and withdrawn.cancelled == 1
+    assert withdrawn is not None
+    assert withdrawn.cancelled == 1
     (anna,) = await registry.active_restrictions(limit=1)
     await registry.lift_restriction(anna.id, by="x", decision="lifted", event=lifted_event)
     assert await signals_due(registry) == set()

@@ -34,6 +34,7 @@ from gateway.edges.web.frame import (
 )
 from gateway.edges.web.holds import retention_facts
 from gateway.edges.web.partner_names import PartnerNames
+from gateway.edges.web.restrictions import earliest_due, restrict_form
 from gateway.edges.web.subject_report import make_report_export, report_text, subject_report
 from gateway.flow.lookup import Found, SubjectLookup
 from gateway.infra.audit import events, refs, timestamp
@@ -419,6 +420,7 @@ async def lookup(request: web.Request, viewer: Viewer) -> web.Response:
             "typed": {},
             "asked": {"by": "number" if by_number else "name", **typed},
             "report": await subject_report(web_.store, found, viewer),
+            "restrict": restrict_form(viewer, earliest_due(request, viewer)),
         },
     )
 
