@@ -87,6 +87,7 @@ async def test_a_restriction_holds_everything_about_the_person_until_it_is_lifte
                 await release_as_written(desk, item["id"])
         assert refused.value.status == 409
         assert refused.value.document["type"] == "urn:euregate:problem:release-restricted"
+        assert refused.value.document["title"] == "Verarbeitung eingeschränkt"
 
         refused_pushes = len(receiver.received)
         receiver.status = 200
