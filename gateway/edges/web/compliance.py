@@ -259,6 +259,7 @@ async def exchange(request: web.Request, viewer: Viewer) -> web.Response:
             "recipients": recipients,
             "story": story(await store.signal_events(signal_id), viewer, names),
             "retention": await retention_facts(request, viewer, signal_id),
+            "restricted": await store.signal_restricted(signal_id),
         },
     )
 
