@@ -1017,13 +1017,10 @@ class TranslationJobAnswered(ClientError):
         return {"job": self.params["job_id"]}
 
 
-class HoldInvalid(ClientError):
-    """A legal hold without a reason (or with too long a one), or to be reviewed today or
-    earlier, or on a day that is no date."""
+class _InvalidAt(ClientError):
+    """A request the gateway refuses for one reason, at one member (``pointer``)."""
 
-    kind = "hold-invalid"
     status = 422
-    title = N_("Hold not accepted")
     detail_message = N_("{reason}")
 
     def __init__(self, *, reason: str, pointer: str, **params: object) -> None:
@@ -1033,6 +1030,14 @@ class HoldInvalid(ClientError):
 
     def extensions(self) -> dict[str, object]:
         return {"pointer": self.params["pointer"]}
+
+
+class HoldInvalid(_InvalidAt):
+    """A legal hold without a reason (or with too long a one), or to be reviewed today or
+    earlier, or on a day that is no date."""
+
+    kind = "hold-invalid"
+    title = N_("Hold not accepted")
 
 
 class HoldRefused(ClientError):
@@ -1068,23 +1073,13 @@ class NotHeld(ClientError):
         return {"signal": self.params["id"]}
 
 
-class RestrictionInvalid(ClientError):
+class RestrictionInvalid(_InvalidAt):
     """A restriction of processing the gateway cannot place: a reason outside the list, a
     note too long, a due day that is no date or not after today, no person named, or a
     decision outside the list when lifting."""
 
     kind = "restriction-invalid"
-    status = 422
     title = N_("Restriction not accepted")
-    detail_message = N_("{reason}")
-
-    def __init__(self, *, reason: str, pointer: str, **params: object) -> None:
-        """``reason``: a message id (marked ``N_``) with ``params`` for its placeholders."""
-        made = reason.format(**params)
-        super().__init__(**params, pointer=pointer, reason=made, reason_id=reason)
-
-    def extensions(self) -> dict[str, object]:
-        return {"pointer": self.params["pointer"]}
 
 
 class NotRestricted(ClientError):
