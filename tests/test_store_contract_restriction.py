@@ -298,3 +298,21 @@ async def test_a_release_while_held_queues_its_copy_held_and_a_withdrawal_cancel
     (anna,) = await registry.active_restrictions(limit=1)
     await registry.lift_restriction(anna.id, by="x", decision="lifted", event=lifted_event)
     assert await signals_due(registry) == set()
+
+
+async def test_retention_erases_nothing_a_restriction_holds_until_it_is_lifted(
+    registry: Store,
+) -> None:
+    held, free = about(1, ANNA), about(2, BERT)
+    await keep(registry, held, free)
+    placed = await registry.place_restriction(restriction(1), {ANNA}, placed_event)
+    erased_event = lambda _: an_event(EventKind.SIGNAL_ERASED)  # noqa: E731
+
+    kept = [k.signal_id for k in await registry.kept_signals(after="", limit=10)]
+
+    assert kept == [free.id]
+    assert await registry.count_kept() == 1
+    assert await registry.erase_signal(held.id, rule="K1", event=erased_event) is None
+    await registry.lift_restriction(placed.id, by="x", decision="lifted", event=lifted_event)
+    assert await registry.count_kept() == 2
+    assert await registry.erase_signal(held.id, rule="K1", event=erased_event) is not None

@@ -24,6 +24,7 @@ from gateway.store.retention_sql import (
     CLAIM_DAY,
     ERASED_BY_MONTH,
     KEPT,
+    NOT_HELD,
     SETTLED,
     SIGNAL_RETENTION,
 )
@@ -153,8 +154,7 @@ class PostgresRetention(Database, RetentionStore):
             now = tx.now()
             erased = await tx.conn.execute(
                 "UPDATE signals SET sealed_body = ''::bytea, erased_at = %s, erased_rule = %s "
-                "WHERE id = %s AND erased_at IS NULL "
-                "AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.signal_id = signals.id)",
+                "WHERE id = %s AND erased_at IS NULL AND " + NOT_HELD.format(s="signals"),
                 (now, rule, signal_id),
             )
             if not erased.rowcount:

@@ -24,6 +24,7 @@ from gateway.store.retention_sql import (
     CLAIM_DAY,
     ERASED_BY_MONTH,
     KEPT,
+    NOT_HELD,
     SETTLED,
     SIGNAL_RETENTION,
 )
@@ -173,8 +174,7 @@ class SqliteRetention(Database, RetentionStore):
             now = tx.now()
             erased = tx.conn.execute(
                 "UPDATE signals SET sealed_body = x'', erased_at = ?, erased_rule = ? "
-                "WHERE id = ? AND erased_at IS NULL "
-                "AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.signal_id = signals.id)",
+                "WHERE id = ? AND erased_at IS NULL AND " + NOT_HELD.format(s="signals"),
                 (now, rule, signal_id),
             ).rowcount
             if not erased:
