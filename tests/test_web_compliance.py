@@ -380,13 +380,44 @@ def test_the_charts_are_drawn_inside_the_page_without_breaking_the_content_secur
 
 
 ROLE_REFUSALS = {
-    "liaison_officer": ("/audit", "/chain", "/lookup", "/charts", "/holds", "/admin/staff"),
-    "administrator": ("/audit", "/chain", "/lookup", "/charts", "/holds", "/audit/exchanges/x"),
+    "liaison_officer": (
+        "/audit",
+        "/chain",
+        "/lookup",
+        "/charts",
+        "/holds",
+        "/restrictions",
+        "/admin/staff",
+    ),
+    "administrator": (
+        "/audit",
+        "/chain",
+        "/lookup",
+        "/charts",
+        "/holds",
+        "/restrictions",
+        "/audit/exchanges/x",
+    ),
     "compliance": ("/admin/partners", "/admin/staff", "/admin/policy", "/review"),
 }
 FORGED_POSTS = {
-    "liaison_officer": ("/export", "/lookup", "/chain/verify", "/holds/x", "/admin/staff"),
-    "administrator": ("/export", "/lookup", "/chain/verify", "/holds/x", "/holds/x/lift"),
+    "liaison_officer": (
+        "/export",
+        "/lookup",
+        "/lookup/restrict",
+        "/chain/verify",
+        "/holds/x",
+        "/admin/staff",
+    ),
+    "administrator": (
+        "/export",
+        "/lookup",
+        "/lookup/restrict",
+        "/chain/verify",
+        "/holds/x",
+        "/holds/x/lift",
+        "/restrictions/x/lift",
+    ),
     "compliance": (
         "/admin/staff",
         "/admin/staff/a.peeters/disable",

@@ -10,12 +10,19 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from tests.test_web_subject_report import look_up_number
 from tests.web_fixtures import DUTCH_SIGNAL, Person, WebGateway
 
 NOTE = "Betrokkene betwist de juistheid; beslissing OM afwachten"
+
+
+def serious_violations(page: Page) -> list[str]:
+    page.wait_for_load_state()
+    found = Axe().run(page).response["violations"]
+    return [f"{v['id']}: {v['help']}" for v in found if v["impact"] in ("serious", "critical")]
 
 
 def test_a_person_is_restricted_from_the_lookup_listed_and_lifted(
@@ -31,6 +38,7 @@ def test_a_person_is_restricted_from_the_lookup_listed_and_lifted(
     look_up_number(page, number)
     due_on = web_gateway.clock.now().date() + timedelta(days=14)
 
+    assert serious_violations(page) == []
     form = page.locator("section.restrict")
     form.get_by_label("Reason").select_option(label="kept as evidence")
     form.get_by_label("Decision due on").fill(due_on.isoformat())
@@ -41,6 +49,7 @@ def test_a_person_is_restricted_from_the_lookup_listed_and_lifted(
     expect(page.get_by_role("status").first).to_contain_text(
         "Processing is restricted for the person looked up: 1 signal(s) held"
     )
+    assert serious_violations(page) == []
     (row,) = page.locator("table.restrictions tbody tr").all()
     expect(row).to_contain_text("kept as evidence")
     expect(row).to_contain_text(NOTE)
