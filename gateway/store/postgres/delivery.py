@@ -26,7 +26,6 @@ from gateway.store.postgres.claims import UNCLAIMED, Claims, free_for_claimant
 from gateway.store.postgres.database import Connection, Transaction
 from gateway.store.postgres.locks import INBOX_LOCK, hold
 from gateway.store.postgres.notices import SEALED_CHANNEL
-from gateway.store.postgres.restriction import restrict_if_held
 
 
 async def queue_copies(
@@ -34,8 +33,9 @@ async def queue_copies(
 ) -> None:
     """Queue each copy as the next version for its recipient, inside the caller's transaction
     (which holds what the versions depend on: the new signal, or the review item it decides),
-    as of ``at`` (a new signal's receipt) or now; ``restricted`` once chained, while a
-    restriction holds the signal (:mod:`.restriction`)."""
+    as of ``at`` (a new signal's receipt) or now. A restriction holds them once chained: a new
+    signal's by :func:`.restriction.restrict_on_arrival`, others' by
+    :func:`.restriction.restrict_if_held`."""
     now = at or tx.now()
     for copy in copies:
         await tx.conn.execute(
@@ -53,7 +53,6 @@ async def queue_copies(
                 "now": now,
             },
         )
-        restrict_if_held(tx, copy.id)
 
 
 _ENVELOPE_COLUMNS: Final = (

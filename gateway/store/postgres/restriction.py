@@ -26,10 +26,10 @@ from gateway.store.postgres.notices import SEALED_CHANNEL
 
 _ARRIVAL: Final = (
     "WITH held AS (INSERT INTO restricted_signals (signal_id, restriction_id) "
-    "SELECT DISTINCT %s, restriction_id FROM restriction_keys WHERE key = ANY(%s::text[]) "
-    "ON CONFLICT DO NOTHING RETURNING signal_id) "
-    "UPDATE copies SET state = 'restricted' WHERE state = 'pending' AND notice IS NULL "
-    "AND signal_id IN (SELECT signal_id FROM held)"
+    "SELECT DISTINCT %s, restriction_id FROM restriction_keys "
+    "WHERE key = ANY(%s::text[]) ON CONFLICT DO NOTHING RETURNING signal_id) "
+    "UPDATE copies SET state = 'restricted' WHERE signal_id = %s "
+    "AND state = 'pending' AND notice IS NULL AND EXISTS (SELECT 1 FROM held)"
 )
 _HELD_COPY: Final = (
     "UPDATE copies SET state = 'restricted' WHERE id = %s AND state = 'pending' "
@@ -41,7 +41,7 @@ def restrict_on_arrival(tx: Transaction, signal_id: str, keys: Collection[str]) 
     """Once chained: hold a new signal under every active restriction whose keys it is
     indexed under, its copies queued as ``restricted``."""
     if keys:
-        tx.after_chaining(_ARRIVAL, (signal_id, sorted(keys)))
+        tx.after_chaining(_ARRIVAL, (signal_id, sorted(keys), signal_id))
 
 
 def restrict_if_held(tx: Transaction, copy_id: str) -> None:
