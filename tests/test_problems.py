@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gateway.edges.problems import problem_document
-from gateway.flow import holds
+from gateway.flow import holds, restriction
 from gateway.infra import errors
 from gateway.infra.audit import checkpoint, note, witness
 from gateway.infra.errors import EuregateError, FieldIssue
@@ -38,6 +38,13 @@ SAMPLE_PARAMS: dict[type[EuregateError], dict[str, object]] = {
     errors.HoldInvalid: {"reason": holds.NO_REASON, "pointer": "/reason", "limit": 500},
     errors.HoldRefused: {"id": "0193"},
     errors.NotHeld: {"id": "0193"},
+    errors.RestrictionInvalid: {
+        "reason": restriction.NOTE_TOO_LONG,
+        "pointer": "/note",
+        "limit": 1000,
+    },
+    errors.NotRestricted: {"id": "0193"},
+    errors.ReleaseRestricted: {"item_id": "01a2"},
     errors.MemoryConfirmationRefused: {"entry_id": "01a3"},
     errors.MemoryEntryConfirmed: {"entry_id": "01a3"},
     errors.TranslationCallbackInvalid: {"field": "request-id"},

@@ -116,6 +116,13 @@ async def test_version_7_is_brought_forward_and_start_up_seals_what_it_kept(tmp_
     assert REASON.encode() not in on_disk(tmp_path)
 
 
+def undo_version_24(conn: sqlite3.Connection) -> None:
+    """Take away what version 24 adds (restriction of processing), for it to be made again."""
+    for table in ("restricted_signals", "restriction_keys", "restrictions"):
+        conn.execute(f"DROP TABLE {table}")
+    conn.execute("ALTER TABLE envelopes DROP COLUMN held_at")
+
+
 def undo_version_23(conn: sqlite3.Connection) -> None:
     """Each signal's key put back in front of the rest of its body, and the keys' table gone,
     as it was before version 23."""
@@ -145,6 +152,7 @@ async def test_version_23_moves_the_keys_kept_before_into_rows_of_their_own(
             await store.accept_signal(made, accepted(made))
         await store.erase_signal(erased.id, rule="K0", event=erased_event)
     with sqlite3.connect(path) as conn:
+        undo_version_24(conn)
         undo_version_23(conn)
         conn.execute("UPDATE meta SET value = '22' WHERE key = 'schema_version'")
         whole = dict(conn.execute("SELECT id, sealed_body FROM signals").fetchall())
@@ -190,6 +198,7 @@ async def test_version_20_finds_the_inbox_fetches_chained_before_it(tmp_path: Pa
         undo_version_23(conn)
         conn.execute("DROP TABLE withdrawals")  # version 21, made again after it
         conn.execute("ALTER TABLE copies DROP COLUMN notice")
+        undo_version_24(conn)
         before_version_22(conn)
         conn.execute("UPDATE meta SET value = '19' WHERE key = 'schema_version'")
     conn.close()
@@ -242,6 +251,7 @@ async def test_version_22_leaves_the_memory_learnt_before_it_out_of_erasure(
             signal_id=old.id,
         )
     with sqlite3.connect(path) as conn:
+        undo_version_24(conn)
         undo_version_23(conn)
         before_version_22(conn)
         conn.execute("UPDATE meta SET value = '21' WHERE key = 'schema_version'")

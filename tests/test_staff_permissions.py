@@ -68,6 +68,7 @@ def test_the_table_gives_each_role_exactly_its_work() -> None:
             "audit.verify",
             "audit.export",
             "subject.lookup",
+            "subject.restrict",
             "retention.hold",
             "staff.approve_compliance",
         },

@@ -379,15 +379,38 @@ def test_the_charts_are_drawn_inside_the_page_without_breaking_the_content_secur
     assert refused == []
 
 
-COMPLIANCE_PAGES = ("/audit", "/chain", "/lookup", "/charts", "/holds", "/withdrawals")
+COMPLIANCE_PAGES = (
+    "/audit",
+    "/chain",
+    "/lookup",
+    "/charts",
+    "/holds",
+    "/withdrawals",
+    "/restrictions",
+)
 ROLE_REFUSALS = {
     "liaison_officer": (*COMPLIANCE_PAGES, "/admin/staff"),
     "administrator": (*COMPLIANCE_PAGES, "/audit/exchanges/x"),
     "compliance": ("/admin/partners", "/admin/staff", "/admin/policy", "/review"),
 }
 FORGED_POSTS = {
-    "liaison_officer": ("/export", "/lookup", "/chain/verify", "/holds/x", "/admin/staff"),
-    "administrator": ("/export", "/lookup", "/chain/verify", "/holds/x", "/holds/x/lift"),
+    "liaison_officer": (
+        "/export",
+        "/lookup",
+        "/lookup/restrict",
+        "/chain/verify",
+        "/holds/x",
+        "/admin/staff",
+    ),
+    "administrator": (
+        "/export",
+        "/lookup",
+        "/lookup/restrict",
+        "/chain/verify",
+        "/holds/x",
+        "/holds/x/lift",
+        "/restrictions/x/lift",
+    ),
     "compliance": (
         "/admin/staff",
         "/admin/staff/a.peeters/disable",

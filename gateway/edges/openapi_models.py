@@ -93,7 +93,11 @@ class ReceiptRecipient(ApiModel):
     verdict: Verdict
     rules: list[str] = Field(description="The ids of the rules that decided, in order.")
     state: CopyState | Omitted = Field(
-        default=None, description="How far the recipient's copy got; a denied one: denied."
+        default=None,
+        description="How far the recipient's copy got; a denied one: denied; `restricted` "
+        "while compliance staff restrict processing for a person the signal mentions and "
+        "the copy has not been acknowledged: nothing of it is sealed, served or pushed until "
+        "the restriction is lifted.",
     )
     review: CopyReviewStatus | Omitted = None
     copy_: CopyVersion | Omitted = Field(default=None, alias="copy")
@@ -546,6 +550,48 @@ class Holds(ApiModel):
 class HoldRequest(ApiModel):
     reason: str = Field(description="Why the signal is kept; never in the audit log.")
     review_on: str = Field(description="The day to review the hold, after today (YYYY-MM-DD).")
+
+
+class Restriction(ApiModel):
+    """A restriction of processing for a data subject (LED art. 16(3)): nothing about the
+    person leaves the gateway until it is lifted. The person is not shown, in any form."""
+
+    id: str
+    reason: Literal["accuracy_contested", "kept_as_evidence", "unlawful_processing_objected"]
+    note: str = Field(description="Compliance staff's note; never in the audit log.")
+    due_on: str = Field(pattern=r"^\d{4}-\d\d-\d\d$")
+    decision_due: bool = Field(description="Whether the day the decision is due has come.")
+    placed_by: str
+    placed_at: Timestamp
+    signals: int = Field(ge=0, description="How many signals it held when placed.")
+    active: bool
+    lifted_by: str | Omitted = None
+    lifted_at: Timestamp | Omitted = None
+    decision: Literal["lifted"] | Omitted = None
+    released: int | Omitted = Field(
+        default=None, ge=0, description="On lifting: how many signals it released."
+    )
+
+
+class RestrictionList(ApiModel):
+    restrictions: list[Restriction] = Field(
+        description="The restrictions in force, the earliest due first."
+    )
+    more: bool = Field(description="More restrictions are in force than the 1,000 listed.")
+
+
+class RestrictionRequest(ApiModel):
+    """The person, as a data-subject lookup names them: a national or document number, or a
+    family name with a date of birth (DD/MM/YYYY, YYYY-MM-DD or YYYY)."""
+
+    identifier: str | Omitted = None
+    family_name: str | Omitted = None
+    date_of_birth: str | Omitted = None
+    reason: Literal["accuracy_contested", "kept_as_evidence", "unlawful_processing_objected"]
+    note: str | Omitted = Field(
+        default=None, description="Why, in words (at most 1,000 characters); never in the log."
+    )
+    due_on: str = Field(description="The day the decision is due, after today (YYYY-MM-DD).")
 
 
 # --- refusals -------------------------------------------------------------------------------

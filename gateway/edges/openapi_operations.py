@@ -20,6 +20,7 @@ from gateway.edges import (
     holds_api,
     notices_api,
     partner_app,
+    restrictions_api,
     staff_app,
 )
 from gateway.edges.http import Handler
@@ -48,6 +49,9 @@ from gateway.edges.openapi_models import (
     Release,
     ReportKept,
     Requests,
+    Restriction,
+    RestrictionList,
+    RestrictionRequest,
     ReviewCase,
     ReviewItem,
     ReviewQueue,
@@ -88,12 +92,15 @@ from gateway.infra.errors import (
     NoteMalformed,
     NotFound,
     NotHeld,
+    NotRestricted,
     PartnerBusy,
     PartnerRateLimited,
     QueryInvalid,
     QueryUnknown,
     RecipientsInvalid,
     ReleaseChoiceConflict,
+    ReleaseRestricted,
+    RestrictionInvalid,
     ReviewDecided,
     SealingBehind,
     SignalInvalid,
@@ -205,6 +212,7 @@ TAG_DELIVERY: Final = "delivery"
 TAG_AUDIT: Final = "audit log"
 TAG_REVIEW: Final = "review"
 TAG_RETENTION: Final = "retention"
+TAG_SUBJECTS: Final = "data subjects"
 TAG_CONTRACT: Final = "contract"
 
 INCLUSION_QUERY: Final = (
@@ -303,7 +311,8 @@ PARTNER_OPERATIONS: Final = (
         "GET",
         "/v1/signals/{signal_id}",
         partner_app.get_signal,
-        "A signal's receipt with what became of each copy, for its sender only",
+        "A signal's receipt with what became of each copy, for its sender only (a copy "
+        "held by a restriction of processing for a person it mentions: `restricted`)",
         TAG_SIGNALS,
         {200: Receipt},
         (NotFound,),
@@ -502,6 +511,7 @@ STAFF_OPERATIONS: Final = (
             CorrectionInvalid,
             UntranslatedUnresolved,
             ReleaseChoiceConflict,
+            ReleaseRestricted,
         ),
         body=Release,
     ),
@@ -566,6 +576,45 @@ STAFF_OPERATIONS: Final = (
         TAG_RETENTION,
         {204: NO_CONTENT},
         (Forbidden, NotHeld),
+    ),
+    Operation(
+        "getRestrictions",
+        "GET",
+        "/v1/restrictions",
+        restrictions_api.get_restrictions,
+        "The restrictions of processing in force, the earliest decision due first",
+        TAG_SUBJECTS,
+        {200: RestrictionList},
+        (Forbidden,),
+    ),
+    Operation(
+        "placeRestriction",
+        "POST",
+        "/v1/restrictions",
+        restrictions_api.post_restriction,
+        "Restrict processing for a data subject: nothing about them is delivered until lifted",
+        TAG_SUBJECTS,
+        {201: Restriction},
+        (*OBJECT_REFUSALS, Forbidden, RestrictionInvalid),
+        body=RestrictionRequest,
+    ),
+    Operation(
+        "liftRestriction",
+        "DELETE",
+        "/v1/restrictions/{restriction_id}",
+        restrictions_api.delete_restriction,
+        "Lift a restriction with its decision: what it held is delivered",
+        TAG_SUBJECTS,
+        {200: Restriction},
+        (Forbidden, QueryInvalid, RestrictionInvalid, NotRestricted),
+        query=(
+            Query(
+                "decision",
+                "The decision: lifted (delivery resumes).",
+                values=("lifted",),
+                required=True,
+            ),
+        ),
     ),
     Operation(
         "getOverdueNotices",

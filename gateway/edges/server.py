@@ -32,6 +32,7 @@ from gateway.edges.partner_app import create_app
 from gateway.edges.ports import binding
 from gateway.edges.readiness_checks import Parts
 from gateway.edges.refusals import REFUSALS, RefusalLedger, summarising
+from gateway.edges.restrictions_api import add_restriction_routes
 from gateway.edges.staff_app import AUTHENTICATOR, DESK, add_memory_routes, create_staff_app
 from gateway.edges.store_gauges import Snapshots
 from gateway.edges.watching import Watched, watch
@@ -49,6 +50,7 @@ from gateway.flow.memory_desk import MemoryDesk
 from gateway.flow.partner_limits import PartnerLimits
 from gateway.flow.prepare import Preparer
 from gateway.flow.pusher import Pusher, fan_out
+from gateway.flow.restriction import Restrictions, resuming
 from gateway.flow.retention import DailyRetention
 from gateway.infra import datafiles, pki
 from gateway.infra.audit import events
@@ -212,6 +214,12 @@ async def build(
         master_key=master_key,
         on_released=courier.wake,
     )
+    restrictions = Restrictions(
+        store=store,
+        master_key=master_key,
+        clock=clock,
+        released=resuming(courier.wake, fan_out(inbox.notify, pusher.wake)),
+    )
     pool = intake_pool(settings, intake_hook)
     intake = Intake(
         store=store,
@@ -281,8 +289,7 @@ async def build(
     )
     memory = translator if isinstance(translator, MemoryBackend) else None
     add_memory_routes(staff_app, MemoryDesk(store=store, memory=memory))
-    add_hold_routes(staff_app, store, clock)
-    add_notice_routes(staff_app, store=store, clock=clock)
+    _add_compliance_routes(staff_app, store, clock, restrictions)
     add_etranslation_callbacks(staff_app, etranslation_of(translator))
     serve_audit_tree(app, staff_app, transparency, sequencer)
     serve_openapi(app, "partner")
@@ -298,6 +305,7 @@ async def build(
         clock=clock,
         enrolment_code_lifetime=timedelta(hours=settings.enrolment_code_hours),
         partner_changed=inbox.notify,
+        restrictions=restrictions,
         witness_stale_after=timedelta(hours=settings.witness_stale_hours),
     )
 
@@ -366,6 +374,16 @@ async def audit_tree(
         republish_after=timedelta(seconds=settings.checkpoint_republish),
     )
     return transparency, sequencer
+
+
+def _add_compliance_routes(
+    staff_app: web.Application, store: Store, clock: Clock, restrictions: Restrictions
+) -> None:
+    """Legal holds, overdue withdrawal notices and restrictions of processing on the staff
+    API, for compliance staff."""
+    add_hold_routes(staff_app, store, clock)
+    add_notice_routes(staff_app, store=store, clock=clock)
+    add_restriction_routes(staff_app, restrictions, store, clock)
 
 
 def serve_audit_tree(

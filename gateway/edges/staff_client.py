@@ -99,6 +99,25 @@ class StaffClient(AuditLogReader):
         """Lift the legal hold on ``signal_id``."""
         await self._exchange("DELETE", f"/v1/holds/{quote(signal_id, safe='')}")
 
+    async def restrictions(self) -> list[dict[str, Any]]:
+        """The restrictions of processing in force, the earliest due first (compliance)."""
+        return list((await self._request("GET", "/v1/restrictions"))["restrictions"])
+
+    async def restrict(self, **given: str) -> dict[str, Any]:
+        """Restrict processing for a person: ``identifier``, or ``family_name`` with
+        ``date_of_birth``; ``reason``, ``due_on`` and an optional ``note``."""
+        return await self._post("/v1/restrictions", given)
+
+    async def lift_restriction(
+        self, restriction_id: str, decision: str = "lifted"
+    ) -> dict[str, Any]:
+        """Lift a restriction with ``decision``: what it held is delivered."""
+        return await self._request(
+            "DELETE",
+            f"/v1/restrictions/{quote(restriction_id, safe='')}?decision="
+            + quote(decision, safe=""),
+        )
+
     async def overdue_notices(self) -> dict[str, Any]:
         """Withdrawal notices their recipients have not acknowledged in time (compliance)."""
         return await self._request("GET", "/v1/withdrawals/overdue")

@@ -31,7 +31,7 @@ from gateway.flow.release_choices import (
 )
 from gateway.infra.audit import AuditEvent, events, refs, timestamp
 from gateway.infra.clock import Clock
-from gateway.infra.errors import CorrectionInvalid, NotFound, ReviewDecided
+from gateway.infra.errors import CorrectionInvalid, NotFound, ReleaseRestricted, ReviewDecided
 from gateway.infra.i18n import translate
 from gateway.infra.vault import MasterKey
 from gateway.minimise import RecipientView
@@ -173,6 +173,8 @@ class ReviewDesk:
         """
         item = await self._item(account, item_id, Permission.REVIEW_RELEASE)
         _check_pending(item)
+        if await self._store.signal_restricted(item.signal_id):
+            raise ReleaseRestricted(item_id=item.id)
         case = await self._case(item)
         choices = release_choices(
             corrections,

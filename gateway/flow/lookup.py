@@ -47,25 +47,13 @@ class SubjectLookup:
         date_of_birth: str | None = None,
     ) -> list[Found]:
         require(account, Permission.SUBJECT_LOOKUP)
-        certain: set[str] = set()
-        possible: set[str] = set()
+        certain, possible = lookup_keys(
+            self._secret,
+            identifier=identifier,
+            family_name=family_name,
+            date_of_birth=date_of_birth,
+        )
         by = "identifier" if identifier else "name"
-        if identifier:
-            key = identifier_key(self._secret, identifier)
-            if key is None:
-                raise LookupInvalid()
-            certain.add(key)
-        else:
-            born = date_in_iso(date_of_birth or "")
-            if born is None:
-                raise LookupInvalid()
-            full = name_key(self._secret, family_name or "", born)
-            year = name_key(self._secret, family_name or "", born[:4])
-            if full is None or year is None:
-                raise LookupInvalid()
-            (certain if len(born) == 4 else possible).add(year)
-            if len(born) > 4:
-                certain.add(full)
         matches = await self._store.signals_with_keys(certain | possible)
         found = [
             Found(
@@ -85,6 +73,33 @@ class SubjectLookup:
             )
         )
         return found
+
+
+def lookup_keys(
+    secret: bytes,
+    *,
+    identifier: str | None = None,
+    family_name: str | None = None,
+    date_of_birth: str | None = None,
+) -> tuple[frozenset[str], frozenset[str]]:
+    """The keys that find a person for certain, and those that find them possibly (the year
+    of birth alone agrees), from a number or a family name with a date of birth as typed;
+    :class:`LookupInvalid` if neither is given in a usable form."""
+    if identifier:
+        key = identifier_key(secret, identifier)
+        if key is None:
+            raise LookupInvalid()
+        return frozenset({key}), frozenset()
+    born = date_in_iso(date_of_birth or "")
+    if born is None:
+        raise LookupInvalid()
+    full = name_key(secret, family_name or "", born)
+    year = name_key(secret, family_name or "", born[:4])
+    if full is None or year is None:
+        raise LookupInvalid()
+    if len(born) == 4:
+        return frozenset({year}), frozenset()
+    return frozenset({full}), frozenset({year})
 
 
 ISO_DATE: Final = re.compile(r"(\d{4})-(\d{2})-(\d{2})")

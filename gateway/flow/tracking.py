@@ -49,6 +49,7 @@ class CopyState(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     PUSHED = "pushed"
     WITHDRAWN = "withdrawn"
+    RESTRICTED = "restricted"
 
 
 STATE_LABELS = {
@@ -61,7 +62,13 @@ STATE_LABELS = {
     CopyState.ACKNOWLEDGED: N_("acknowledged"),
     CopyState.PUSHED: N_("pushed to the webhook"),
     CopyState.WITHDRAWN: N_("withdrawn by the sender"),
+    CopyState.RESTRICTED: N_("held: processing restricted for a person it mentions"),
 }
+HELD_BY_RESTRICTION = frozenset(
+    {CopyState.WAITING, CopyState.QUEUED, CopyState.SEALED, CopyState.FETCHED}
+)
+"""The states of a copy that has not reached its recipient for good: a restriction holds it
+there."""
 
 
 @dataclass(frozen=True)
@@ -149,7 +156,10 @@ def withdrawn_json(withdrawn: WithdrawnTrack) -> dict[str, Any]:
 def sender_view(track: SignalTrack, now: datetime) -> SenderView:
     return SenderView(
         track.signal_id,
-        tuple(copy_status(copy, withdrawn=track.withdrawn is not None) for copy in track.copies),
+        tuple(
+            copy_status(copy, withdrawn=track.withdrawn is not None, restricted=track.restricted)
+            for copy in track.copies
+        ),
         None if track.request is None else request_status(track.request, now),
         track.withdrawn,
     )
@@ -207,9 +217,12 @@ def _queued(review: CopyReview, at: datetime) -> VersionTrack:
     )
 
 
-def copy_status(copy: CopyTrack, *, withdrawn: bool = False) -> CopyStatus:
+def copy_status(
+    copy: CopyTrack, *, withdrawn: bool = False, restricted: bool = False
+) -> CopyStatus:
     """One recipient's copy; once the signal is ``withdrawn``, every copy not denied is
-    shown so, with the notice its recipient was sent, if it had got the signal."""
+    shown so, with the notice its recipient was sent, if it had got the signal; while it is
+    ``restricted``, every copy its recipient has not acknowledged is shown held."""
     sent = [v for v in copy.versions if not v.withdrawn and v.notice is None]
     notices = [v for v in copy.versions if v.notice is not None]
     latest = sent[-1] if sent else None
@@ -221,14 +234,21 @@ def copy_status(copy: CopyTrack, *, withdrawn: bool = False) -> CopyStatus:
         copy.recipient_id,
         copy.verdict,
         copy.rule_ids,
-        CopyState.WITHDRAWN if withdrawn else _state(copy.review, latest),
+        CopyState.WITHDRAWN if withdrawn else _state(copy.review, latest, restricted=restricted),
         copy.review,
         latest,
         notices[-1] if notices else None,
     )
 
 
-def _state(review: ReviewTrack | None, latest: VersionTrack | None) -> CopyState:
+def _state(
+    review: ReviewTrack | None, latest: VersionTrack | None, *, restricted: bool = False
+) -> CopyState:
+    state = _furthest(review, latest)
+    return CopyState.RESTRICTED if restricted and state in HELD_BY_RESTRICTION else state
+
+
+def _furthest(review: ReviewTrack | None, latest: VersionTrack | None) -> CopyState:
     if review is not None and review.state is ReviewState.REJECTED:
         return CopyState.REJECTED
     if latest is None:

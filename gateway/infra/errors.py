@@ -26,6 +26,11 @@
     │   ├── HoldInvalid                422  a legal hold without a reason, or reviewed too soon
     │   ├── HoldRefused                409  no such signal, erased already, or held already
     │   ├── NotHeld                    404  lifting a hold a signal does not have
+    │   ├── RestrictionInvalid         422  a restriction without a known reason, a due day or
+    │   │                                   a person to name, or with too long a note
+    │   ├── NotRestricted              404  lifting a restriction that is not in force
+    │   ├── ReleaseRestricted          409  releasing a copy about a person whose processing
+    │   │                                   is restricted
     │   ├── BodyTimeout                408  the body did not arrive in time
     │   ├── BodyTooLarge               413
     │   ├── UnsupportedMediaType       415
@@ -1012,13 +1017,10 @@ class TranslationJobAnswered(ClientError):
         return {"job": self.params["job_id"]}
 
 
-class HoldInvalid(ClientError):
-    """A legal hold without a reason (or with too long a one), or to be reviewed today or
-    earlier, or on a day that is no date."""
+class _InvalidAt(ClientError):
+    """A request the gateway refuses for one reason, at one member (``pointer``)."""
 
-    kind = "hold-invalid"
     status = 422
-    title = N_("Hold not accepted")
     detail_message = N_("{reason}")
 
     def __init__(self, *, reason: str, pointer: str, **params: object) -> None:
@@ -1028,6 +1030,14 @@ class HoldInvalid(ClientError):
 
     def extensions(self) -> dict[str, object]:
         return {"pointer": self.params["pointer"]}
+
+
+class HoldInvalid(_InvalidAt):
+    """A legal hold without a reason (or with too long a one), or to be reviewed today or
+    earlier, or on a day that is no date."""
+
+    kind = "hold-invalid"
+    title = N_("Hold not accepted")
 
 
 class HoldRefused(ClientError):
@@ -1061,6 +1071,48 @@ class NotHeld(ClientError):
 
     def extensions(self) -> dict[str, object]:
         return {"signal": self.params["id"]}
+
+
+class RestrictionInvalid(_InvalidAt):
+    """A restriction of processing the gateway cannot place: a reason outside the list, a
+    note too long, a due day that is no date or not after today, no person named, or a
+    decision outside the list when lifting."""
+
+    kind = "restriction-invalid"
+    title = N_("Restriction not accepted")
+
+
+class NotRestricted(ClientError):
+    """Lifting a restriction that is unknown or lifted already."""
+
+    kind = "not-restricted"
+    status = 404
+    title = N_("No such restriction in force")
+    detail_message = N_("restriction {id} is not in force: unknown, or lifted already")
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id)
+
+    def extensions(self) -> dict[str, object]:
+        return {"restriction": self.params["id"]}
+
+
+class ReleaseRestricted(ClientError):
+    """A release at the desk of a copy whose signal a restriction of processing holds."""
+
+    kind = "release-restricted"
+    status = 409
+    title = N_("Processing restricted")
+    detail_message = N_(
+        "This message cannot be released: processing is restricted for a person it mentions, "
+        "pending a decision by compliance staff. It is released when the restriction is lifted."
+    )
+
+    def __init__(self, *, item_id: str) -> None:
+        super().__init__(item_id=item_id)
+
+    def extensions(self) -> dict[str, object]:
+        return {"item": self.params["item_id"]}
 
 
 class BodyShapeInvalid(MalformedBody):

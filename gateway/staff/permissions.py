@@ -2,7 +2,8 @@
 
 Least privilege: a liaison officer reads, releases and rejects the copies waiting in the
 review queue of their desk and nothing else; compliance staff read, verify and export the
-audit log, answer data-subject requests, put signals on legal hold and lift holds, and
+audit log, answer data-subject requests (restricting processing for a person pending a
+decision, and lifting it), put signals on legal hold and lift holds, and
 approve what another person proposes for a compliance account; administrators manage
 partners, propose staff changes, approve other administrators' proposals
 (:mod:`gateway.staff.proposals`) and read the sharing policy in force. No role includes
@@ -28,6 +29,7 @@ class Permission(StrEnum):
     AUDIT_VERIFY = "audit.verify"
     AUDIT_EXPORT = "audit.export"
     SUBJECT_LOOKUP = "subject.lookup"
+    SUBJECT_RESTRICT = "subject.restrict"
     LEGAL_HOLD = "retention.hold"
     PARTNERS_MANAGE = "partners.manage"
     STAFF_MANAGE = "staff.manage"
@@ -46,6 +48,7 @@ ROLE_PERMISSIONS: Final[Mapping[Role, frozenset[Permission]]] = {
             Permission.AUDIT_VERIFY,
             Permission.AUDIT_EXPORT,
             Permission.SUBJECT_LOOKUP,
+            Permission.SUBJECT_RESTRICT,
             Permission.LEGAL_HOLD,
             Permission.STAFF_APPROVE_COMPLIANCE,
         }

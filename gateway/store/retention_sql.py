@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Final
 
-KEPT: Final = (
-    "s.erased_at IS NULL AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.signal_id = s.id)"
+NOT_HELD: Final = (
+    "NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.signal_id = {s}.id) "
+    "AND NOT EXISTS (SELECT 1 FROM restricted_signals r WHERE r.signal_id = {s}.id)"
 )
-"""A signal whose content is kept and not on legal hold (``s`` the signal's row)."""
+"""Neither on legal hold nor held by a restriction of processing, which is there instead of
+erasure (LED art. 16(3)): the signal's row named ``{s}``."""
+KEPT: Final = "s.erased_at IS NULL AND " + NOT_HELD.format(s="s")
+"""A signal whose content is kept and held by nothing (``s`` the signal's row)."""
 
 CLAIM_DAY: Final = (
     "INSERT INTO meta (key, value) VALUES ('retention_day', {day}) "

@@ -28,7 +28,8 @@ TRACK_COLUMNS: Final = (
     "c.version, c.review, c.state, c.created_at, c.sealed_at, "
     "e.fetch_count, e.last_fetched_at, e.acked_at, dl.state, dl.delivered_at, "
     "q.deadline_kind, q.deadline, q.answered_at, r.rejection_category, "
-    "c.notice, w.reason, w.withdrawn_at, w.replaced_by"
+    "c.notice, w.reason, w.withdrawn_at, w.replaced_by, "
+    "EXISTS (SELECT 1 FROM restricted_signals rs WHERE rs.signal_id = d.signal_id)"
 )
 TRACK_JOINS: Final = (
     "FROM decisions d "
@@ -56,6 +57,7 @@ def signal_tracks(
     copies: dict[str, dict[str, CopyTrack]] = {}
     requests: dict[str, RequestTrack | None] = {}
     withdrawals: dict[str, WithdrawnTrack | None] = {}
+    restricted: dict[str, bool] = {}
     for row in rows:
         signal_id, recipient_id = row[0], row[1]
         per_signal = copies.setdefault(signal_id, {})
@@ -95,6 +97,7 @@ def signal_tracks(
         withdrawals[signal_id] = (
             None if row[24] is None else WithdrawnTrack(row[24], moment(row[25]), row[26])
         )
+        restricted[signal_id] = bool(row[27])
         requests[signal_id] = (
             None if row[19] is None else RequestTrack(row[19], moment(row[20]), at(row[21]))
         )
@@ -104,6 +107,7 @@ def signal_tracks(
             tuple(copies[signal_id].values()),
             requests[signal_id],
             withdrawals[signal_id],
+            restricted[signal_id],
         )
         for signal_id in dict.fromkeys(order)
         if signal_id in copies

@@ -22,7 +22,8 @@ are :data:`WITHDRAWAL`'s."""
 SENT_BY: Final = "SELECT 1 FROM signals WHERE id = {p} AND sender_id = {p}"
 CANCEL_COPIES: Final = (
     "UPDATE copies SET state = 'withdrawn', last_error = 'withdrawn_by_sender', "
-    "claimed_by = NULL, claimed_until = NULL WHERE signal_id = {p} AND state = 'pending'"
+    "claimed_by = NULL, claimed_until = NULL "
+    "WHERE signal_id = {p} AND state IN ('pending', 'restricted')"
 )
 WITHDRAW_REVIEW_ITEMS: Final = (
     "UPDATE review_items SET state = 'withdrawn', correction = NULL "

@@ -31,6 +31,7 @@ from gateway.edges.cli import (
     staff,
     status,
     store_move,
+    subject,
     upkeep,
     withdraw,
     witness,
@@ -65,6 +66,7 @@ COMMAND_GROUPS = (
     doctor,
     upkeep,
     retention,
+    subject,
     store_move,
     key_lifecycle,
 )

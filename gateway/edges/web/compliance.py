@@ -34,6 +34,7 @@ from gateway.edges.web.frame import (
 )
 from gateway.edges.web.holds import retention_facts
 from gateway.edges.web.partner_names import PartnerNames
+from gateway.edges.web.restrictions import earliest_due, restrict_form
 from gateway.edges.web.subject_report import make_report_export, report_text, subject_report
 from gateway.edges.web.withdrawals import withdrawal_facts
 from gateway.flow.lookup import Found, SubjectLookup
@@ -260,6 +261,7 @@ async def exchange(request: web.Request, viewer: Viewer) -> web.Response:
             "story": story(await store.signal_events(signal_id), viewer, names),
             "retention": await retention_facts(request, viewer, signal_id),
             "withdrawal": await withdrawal_facts(request, viewer, signal_id),
+            "restricted": await store.signal_restricted(signal_id),
         },
     )
 
@@ -421,6 +423,7 @@ async def lookup(request: web.Request, viewer: Viewer) -> web.Response:
             "typed": {},
             "asked": {"by": "number" if by_number else "name", **typed},
             "report": await subject_report(web_.store, found, viewer),
+            "restrict": restrict_form(viewer, earliest_due(request, viewer)),
         },
     )
 

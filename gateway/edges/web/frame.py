@@ -38,6 +38,7 @@ from gateway.edges.web.security import CSRF_FIELD, SECURITY_HEADERS, csrf_valid
 from gateway.edges.web.texts import ROLE_LABELS, TemplateGettext
 from gateway.edges.web.verifications import Verifications
 from gateway.flow.desk import ReviewDesk
+from gateway.flow.restriction import Restrictions
 from gateway.infra.audit import refs
 from gateway.infra.audit.refs import Ref
 from gateway.infra.clock import Clock
@@ -95,6 +96,7 @@ class WebContext:
     clock: Clock
     time_zone: ZoneInfo
     timeouts: sessions.Timeouts
+    restrictions: Restrictions
     sections: tuple[Section, ...] = field(default=())
     enrolment_code_lifetime: timedelta = timedelta(hours=72)
     partner_changed: Callable[[str], None] = field(default=lambda _: None)

@@ -20,6 +20,7 @@ from gateway.edges.web import (
     enrolment,
     holds,
     liaison,
+    restrictions,
     signin,
     staff_accounts,
     transparency,
@@ -29,6 +30,7 @@ from gateway.edges.web.frame import STATIC_PREFIX, WEB, Section, WebContext, pag
 from gateway.edges.web.sessions import SessionStorage, Timeouts
 from gateway.edges.web.verifications import Verifications
 from gateway.flow.desk import ReviewDesk
+from gateway.flow.restriction import Restrictions
 from gateway.infra.clock import Clock
 from gateway.infra.seal import Signer
 from gateway.infra.vault import MasterKey
@@ -46,6 +48,7 @@ SECTIONS: Final[tuple[Section, ...]] = (
     compliance.SECTION,
     holds.SECTION,
     withdrawals.SECTION,
+    restrictions.SECTION,
     transparency.SECTION,
     admin.SECTION,
     staff_accounts.SECTION,
@@ -69,12 +72,15 @@ def setup_web(
     sections: tuple[Section, ...] = SECTIONS,
     enrolment_code_lifetime: timedelta = timedelta(hours=72),
     partner_changed: Callable[[str], None] | None = None,
+    restrictions: Restrictions | None = None,
     witness_stale_after: timedelta = timedelta(hours=24),
 ) -> None:
     """Serve the staff pages from ``app`` (the staff listener), beside its ``/v1/`` API;
     ``signer`` signs audit exports; ``verifications`` keeps the audit chain's verifications
     that compliance staff start; ``partner_changed`` hears the id of a partner an
-    administrator suspended or let work again (the inbox ends that partner's long-polls)."""
+    administrator suspended or let work again (the inbox ends that partner's long-polls);
+    ``restrictions`` places and lifts restrictions of processing (by default without waking
+    anything: what a lifting lets go is then sealed and served at the next polls)."""
     timeouts = timeouts or Timeouts()
     app[WEB] = WebContext(
         desk=desk,
@@ -89,6 +95,7 @@ def setup_web(
         sections=sections,
         enrolment_code_lifetime=enrolment_code_lifetime,
         partner_changed=partner_changed or _nobody,
+        restrictions=restrictions or Restrictions(store=store, master_key=master_key, clock=clock),
         witness_stale_after=witness_stale_after,
     )
     aiohttp_jinja2.setup(

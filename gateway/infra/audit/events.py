@@ -332,6 +332,43 @@ class SubjectLookedUp(AuditEvent):
     found: tuple[str, ...] = datum("the signals found, by id")
 
 
+RESTRICTION_WITHHELD: Final = (
+    "the person restricted, in any form (name, date of birth, number, or their keys in the "
+    "data-subject index), and the restriction's note"
+)
+
+
+class SubjectRestricted(AuditEvent):
+    """Compliance staff restricted processing for a data subject (LED art. 16(3)): nothing
+    about the person leaves the gateway until the restriction is lifted."""
+
+    kind = EventKind.SUBJECT_RESTRICTED
+    withheld = RESTRICTION_WITHHELD
+    by: Ref = acted_by(
+        *ADMINISTRATORS, doc="compliance staff, or an administrator at the command line"
+    )
+    restriction: str = datum("the restriction's id")
+    reason: str = datum(
+        "`accuracy_contested`, `kept_as_evidence` or `unlawful_processing_objected`"
+    )
+    due_on: str = datum("the day the decision on it is due (YYYY-MM-DD)")
+    signals: int = datum("how many signals it held when placed")
+
+
+class SubjectRestrictionLifted(AuditEvent):
+    """A restriction of processing was lifted: what it held goes on to its recipients."""
+
+    kind = EventKind.SUBJECT_RESTRICTION_LIFTED
+    withheld = RESTRICTION_WITHHELD
+    by: Ref = acted_by(
+        *ADMINISTRATORS, doc="compliance staff, or an administrator at the command line"
+    )
+    restriction: str = datum("the restriction's id")
+    reason: str = datum("the reason code it was placed for")
+    decision: str = datum("`lifted`: delivery resumes")
+    signals: int = datum("how many signals it released (those no other restriction holds)")
+
+
 class AuditExported(AuditEvent):
     """Compliance staff exported exchanges from the audit search, or a data subject's report
     of the exchanges about them, signed by the gateway."""
@@ -860,6 +897,8 @@ EVENTS: Final[Mapping[EventKind, type[AuditEvent]]] = {
         DeliveryAttempted,
         DeliveryRetried,
         SubjectLookedUp,
+        SubjectRestricted,
+        SubjectRestrictionLifted,
         AuditExported,
         ReviewOpened,
         ReviewReleased,

@@ -32,6 +32,8 @@ class EventKind(StrEnum):
     DELIVERY_ATTEMPTED = "delivery.attempted"
     DELIVERY_RETRIED = "delivery.retried"
     SUBJECT_LOOKED_UP = "subject.looked_up"
+    SUBJECT_RESTRICTED = "subject.restricted"
+    SUBJECT_RESTRICTION_LIFTED = "subject.restriction_lifted"
     AUDIT_EXPORTED = "audit.exported"
     REVIEW_OPENED = "review.opened"
     REVIEW_RELEASED = "review.released"

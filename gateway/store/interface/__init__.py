@@ -20,6 +20,7 @@ from gateway.store.interface.policies import PolicyStore
 from gateway.store.interface.proposals import StaffProposalStore
 from gateway.store.interface.registry import RegistryStore
 from gateway.store.interface.requests import RequestStore
+from gateway.store.interface.restriction import RestrictionStore
 from gateway.store.interface.retention import RetentionStore
 from gateway.store.interface.review import ReviewStore
 from gateway.store.interface.sessions import StaffSessionStore
@@ -61,6 +62,7 @@ class Store(
     AtRestStore,
     RetentionStore,
     WithdrawalStore,
+    RestrictionStore,
     Protocol,
 ):
     """Everything Euregate keeps, behind awaited methods that take and return records. Start

@@ -97,11 +97,12 @@ class RetentionStore(Protocol):
         ...
 
     async def count_kept(self) -> int:
-        """How many signals still hold content and are not on legal hold."""
+        """How many signals still hold content and are held by nothing (no legal hold, no
+        restriction of processing)."""
         ...
 
     async def kept_signals(self, *, after: str, limit: int) -> list[KeptSignal]:
-        """Signals that still hold content and are not on legal hold, by id after ``after``
+        """Signals that still hold content and are held by nothing, by id after ``after``
         (``""`` from the first), at most ``limit``."""
         ...
 
@@ -147,8 +148,9 @@ class RetentionStore(Protocol):
         self, signal_id: str, *, rule: str, event: Callable[[Erased], AuditEvent]
     ) -> Erased | None:
         """Erase the content of ``signal_id`` under retention ``rule`` and record ``event``
-        of what was erased, in one transaction; None (nothing done) if it was erased already
-        or is on legal hold. Its data key's row is deleted, its body emptied."""
+        of what was erased, in one transaction; None (nothing done) if it was erased already,
+        is on legal hold or is held by a restriction of processing. Its data key's row is
+        deleted, its body emptied."""
         ...
 
     async def purge_owed(self) -> bool:

@@ -82,6 +82,9 @@ class SignalTrack:
     copies: tuple[CopyTrack, ...]
     request: RequestTrack | None
     withdrawn: WithdrawnTrack | None = None
+    restricted: bool = False
+    """A restriction of processing for a person it mentions holds it: nothing of it leaves
+    the gateway until lifted (:mod:`gateway.store.interface.restriction`)."""
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,7 @@ MIGRATIONS: Final = (
         postgres_ddl.VERSION_23,
         postgres_ddl.VERSION_23_AFTERWARDS,
     ),
+    Migration(24, sqlite_steps.add_restrictions, postgres_ddl.VERSION_24),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
 

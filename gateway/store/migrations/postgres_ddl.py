@@ -501,3 +501,30 @@ VERSION_23: Final = (
 VERSION_23_AFTERWARDS: Final = ("VACUUM FULL signals",)
 """Once version 23 is committed: the signals table rewritten, so that no dead version of a row
 from before still holds its signal's wrapped data key."""
+
+VERSION_24: Final = (
+    "CREATE TABLE restrictions ("
+    " id text PRIMARY KEY,"
+    " reason text NOT NULL,"
+    " note text NOT NULL,"
+    " due_on date NOT NULL,"
+    " placed_by text NOT NULL,"
+    " placed_at timestamptz NOT NULL,"
+    " signals integer NOT NULL,"
+    " lifted_by text,"
+    " lifted_at timestamptz,"
+    " decision text)",
+    "CREATE INDEX restrictions_active ON restrictions (due_on, placed_at) WHERE lifted_at IS NULL",
+    "CREATE TABLE restriction_keys ("
+    " key text NOT NULL,"
+    " restriction_id text NOT NULL REFERENCES restrictions (id),"
+    " PRIMARY KEY (key, restriction_id))",
+    "CREATE TABLE restricted_signals ("
+    " signal_id text NOT NULL REFERENCES signals (id),"
+    " restriction_id text NOT NULL REFERENCES restrictions (id),"
+    " PRIMARY KEY (signal_id, restriction_id))",
+    "CREATE INDEX restricted_signals_restriction ON restricted_signals (restriction_id)",
+    "ALTER TABLE envelopes ADD COLUMN held_at timestamptz",
+)
+"""Version 24: restriction of processing for a data subject
+(:func:`gateway.store.migrations.sqlite_steps.add_restrictions`)."""

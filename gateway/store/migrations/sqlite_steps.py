@@ -714,3 +714,42 @@ def add_signal_keys(db: sqlite_utils.Database) -> None:
         "SELECT id, substr(sealed_body, 1, 68) FROM signals WHERE erased_at IS NULL"
     )
     db.execute("UPDATE signals SET sealed_body = substr(sealed_body, 69) WHERE erased_at IS NULL")
+
+
+def add_restrictions(db: sqlite_utils.Database) -> None:
+    """Version 24: restriction of processing for a data subject (LED art. 16(3)). Each
+    restriction with its reason code, note, due day and who placed and lifted it; the subject
+    keys it holds (``restriction_keys``, keyed hashes only); the signals it holds
+    (``restricted_signals``, filled on placing and at intake); copies it holds wait as
+    ``restricted`` instead of ``pending``, and envelopes it holds have ``held_at`` set."""
+    db.execute(
+        "CREATE TABLE restrictions ("
+        " id TEXT PRIMARY KEY,"
+        " reason TEXT NOT NULL,"
+        " note TEXT NOT NULL,"
+        " due_on TEXT NOT NULL,"
+        " placed_by TEXT NOT NULL,"
+        " placed_at TEXT NOT NULL,"
+        " signals INTEGER NOT NULL,"
+        " lifted_by TEXT,"
+        " lifted_at TEXT,"
+        " decision TEXT)"
+    )
+    db.execute(
+        "CREATE INDEX restrictions_active ON restrictions (due_on, placed_at) "
+        "WHERE lifted_at IS NULL"
+    )
+    db.execute(
+        "CREATE TABLE restriction_keys ("
+        " key TEXT NOT NULL,"
+        " restriction_id TEXT NOT NULL REFERENCES restrictions(id),"
+        " PRIMARY KEY (key, restriction_id)) WITHOUT ROWID"
+    )
+    db.execute(
+        "CREATE TABLE restricted_signals ("
+        " signal_id TEXT NOT NULL REFERENCES signals(id),"
+        " restriction_id TEXT NOT NULL REFERENCES restrictions(id),"
+        " PRIMARY KEY (signal_id, restriction_id)) WITHOUT ROWID"
+    )
+    db.execute("CREATE INDEX restricted_signals_restriction ON restricted_signals (restriction_id)")
+    db.execute("ALTER TABLE envelopes ADD COLUMN held_at TEXT")

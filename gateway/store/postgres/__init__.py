@@ -73,6 +73,7 @@ from gateway.store.postgres.policies import PostgresPolicies
 from gateway.store.postgres.proposals import PostgresProposals
 from gateway.store.postgres.registry import PostgresRegistry
 from gateway.store.postgres.requests import PostgresRequests
+from gateway.store.postgres.restriction import PostgresRestriction
 from gateway.store.postgres.retention import PostgresRetention
 from gateway.store.postgres.review import PostgresReview
 from gateway.store.postgres.sessions import PostgresSessions
@@ -123,6 +124,7 @@ class PostgresStore(
     PostgresAtRest,
     PostgresRetention,
     PostgresWithdrawal,
+    PostgresRestriction,
     PostgresNotices,
     Store,
 ):

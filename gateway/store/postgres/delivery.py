@@ -24,10 +24,8 @@ from gateway.store.interface.delivery import (
 )
 from gateway.store.postgres.claims import UNCLAIMED, Claims, free_for_claimant
 from gateway.store.postgres.database import Connection, Transaction
-from gateway.store.postgres.locks import hold
+from gateway.store.postgres.locks import INBOX_LOCK, hold
 from gateway.store.postgres.notices import SEALED_CHANNEL
-
-INBOX_LOCK: Final = "inbox"
 
 
 async def queue_copies(
@@ -35,7 +33,9 @@ async def queue_copies(
 ) -> None:
     """Queue each copy as the next version for its recipient, inside the caller's transaction
     (which holds what the versions depend on: the new signal, or the review item it decides),
-    as of ``at`` (a new signal's receipt) or now."""
+    as of ``at`` (a new signal's receipt) or now. A restriction holds them once chained: a new
+    signal's by :func:`.restriction.restrict_on_arrival`, others' by
+    :func:`.restriction.restrict_if_held`."""
     now = at or tx.now()
     for copy in copies:
         await tx.conn.execute(
@@ -160,7 +160,8 @@ class PostgresDelivery(Claims):
         async def read(conn: Connection) -> list[InboxEnvelope]:
             cursor = await conn.execute(
                 f"{_ENVELOPES}WHERE e.recipient_id = %s AND e.position > %s "
-                "AND e.acked_at IS NULL AND e.erased_at IS NULL ORDER BY e.position LIMIT %s",
+                "AND e.acked_at IS NULL AND e.erased_at IS NULL AND e.held_at IS NULL "
+                "ORDER BY e.position LIMIT %s",
                 (recipient_id, after, limit),
             )
             return [_envelope(row) for row in await cursor.fetchall()]

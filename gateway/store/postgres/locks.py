@@ -5,9 +5,13 @@ is held by one transaction at a time, until that transaction ends."""
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, Final
 
 from psycopg import AsyncConnection
+
+INBOX_LOCK: Final = "inbox"
+"""A recipient's inbox, while an envelope is given its position in it; taken only under the
+chain's lock."""
 
 
 def advisory_key(*names: str) -> int:

@@ -29,7 +29,7 @@ _CLAIM_DUE: Final = (
     "FROM deliveries d JOIN envelopes e ON e.id = d.envelope_id "
     "JOIN partners p ON p.id = d.recipient_id "
     "WHERE d.state = 'pending' AND d.next_attempt_at <= %(due)s AND p.state = 'active' "
-    "AND d.envelope_id <> ALL(%(skip)s::text[])), "
+    "AND e.held_at IS NULL AND d.envelope_id <> ALL(%(skip)s::text[])), "
     "claimed AS ("
     "SELECT d.envelope_id FROM deliveries d JOIN ranked r ON r.envelope_id = d.envelope_id "
     f"WHERE r.rank <= %(per_recipient)s AND d.state = 'pending' AND {free_for_claimant('d')} "

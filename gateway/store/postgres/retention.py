@@ -50,6 +50,7 @@ from gateway.store.retention_sql import (
     KEPT,
     MEMORY_LEARNT_ONLY_FROM,
     MEMORY_SOURCE_GONE,
+    NOT_HELD,
     SETTLED,
     SIGNAL_RETENTION,
 )
@@ -187,8 +188,7 @@ class PostgresRetention(Database, RetentionStore):
             now = tx.now()
             erased = await tx.conn.execute(
                 "UPDATE signals SET sealed_body = ''::bytea, erased_at = %s, erased_rule = %s "
-                "WHERE id = %s AND erased_at IS NULL "
-                "AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.signal_id = signals.id)",
+                "WHERE id = %s AND erased_at IS NULL AND " + NOT_HELD.format(s="signals"),
                 (now, rule, signal_id),
             )
             if not erased.rowcount:
@@ -221,7 +221,7 @@ class PostgresRetention(Database, RetentionStore):
             await tx.conn.execute(
                 "UPDATE copies SET state = 'withdrawn', last_error = 'erased', "
                 "claimed_by = NULL, claimed_until = NULL "
-                "WHERE signal_id = %s AND state = 'pending'",
+                "WHERE signal_id = %s AND state IN ('pending', 'restricted')",
                 (signal_id,),
             )
             await tx.conn.execute(

@@ -22,6 +22,7 @@ from gateway.store.interface.review import (
 )
 from gateway.store.postgres.database import Connection, Database, Transaction
 from gateway.store.postgres.delivery import queue_copies
+from gateway.store.postgres.restriction import restrict_if_held
 
 
 async def queue_for_review(
@@ -130,6 +131,7 @@ class PostgresReview(Database, ReviewStore):
             item = _item(row)
             if outcome.copy is not None:
                 await queue_copies(tx, item.signal_id, (outcome.copy,))
+                restrict_if_held(tx, outcome.copy.id)
             if outcome.state is ReviewState.REJECTED:
                 await _withdraw_unsealed(tx, item)
             return item
@@ -142,7 +144,7 @@ async def _withdraw_unsealed(tx: Transaction, item: ReviewItem) -> None:
     key, say) is never sealed: the courier seals ``pending`` copies only."""
     await tx.conn.execute(
         "UPDATE copies SET state = 'withdrawn', last_error = 'rejected' "
-        "WHERE signal_id = %s AND recipient_id = %s AND state = 'pending'",
+        "WHERE signal_id = %s AND recipient_id = %s AND state IN ('pending', 'restricted')",
         (item.signal_id, item.recipient_id),
     )
 

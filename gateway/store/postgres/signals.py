@@ -35,6 +35,7 @@ from gateway.store.postgres.database import Appended, Connection, Database, Tran
 from gateway.store.postgres.delivery import queue_copies
 from gateway.store.postgres.figures import count_decisions
 from gateway.store.postgres.locks import hold
+from gateway.store.postgres.restriction import restrict_on_arrival
 from gateway.store.postgres.review import queue_for_review
 from gateway.store.postgres.subjects import index_subjects
 from gateway.store.receipt import received
@@ -90,6 +91,7 @@ class PostgresSignals(Database, SignalStore):
             await queue_copies(tx, signal.id, signal.copies, at=signal.received_at)
             await track_request(tx, signal)
             await index_subjects(tx, signal.id, signal.subject_keys)
+            restrict_on_arrival(tx, signal.id, signal.subject_keys)
             return appended
 
         kept = await self.write(write)

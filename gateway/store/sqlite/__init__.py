@@ -23,6 +23,7 @@ from gateway.store.sqlite.policies import SqlitePolicies
 from gateway.store.sqlite.proposals import SqliteProposals
 from gateway.store.sqlite.registry import SqliteRegistry
 from gateway.store.sqlite.requests import SqliteRequests
+from gateway.store.sqlite.restriction import SqliteRestriction
 from gateway.store.sqlite.retention import SqliteRetention
 from gateway.store.sqlite.review import SqliteReview
 from gateway.store.sqlite.sessions import SqliteSessions
@@ -64,6 +65,7 @@ class SqliteStore(
     SqliteAtRest,
     SqliteRetention,
     SqliteWithdrawal,
+    SqliteRestriction,
     Store,
 ):
     """Everything Euregate keeps, in one SQLite file. ``async with`` it, or start it before

@@ -35,6 +35,7 @@ from gateway.store.interface.delivery import (
 )
 from gateway.store.sqlite.database import Database, Transaction
 from gateway.store.sqlite.registry import _partner
+from gateway.store.sqlite.restriction import restricted_state
 from gateway.store.sqlite.times import moment, moment_or_none, stored_or_none
 
 
@@ -42,8 +43,10 @@ def queue_copies(
     tx: Transaction, signal_id: str, copies: Sequence[NewCopy], *, at: str | None = None
 ) -> None:
     """Queue each copy as the next version for its recipient, inside the caller's transaction,
-    as of ``at`` (a new signal's receipt) or now."""
+    as of ``at`` (a new signal's receipt) or now; ``restricted`` rather than ``pending`` while a
+    restriction holds the signal."""
     now = at or tx.now()
+    state = restricted_state(tx.conn, signal_id) if copies else "pending"
     for copy in copies:
         (latest,) = tx.conn.execute(
             "SELECT coalesce(max(version), 0) FROM copies WHERE signal_id = ? AND recipient_id = ?",
@@ -52,7 +55,7 @@ def queue_copies(
         tx.conn.execute(
             "INSERT INTO copies (id, signal_id, recipient_id, version, review, review_item_id, "
             "state, attempts, next_attempt_at, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
             (
                 copy.id,
                 signal_id,
@@ -60,6 +63,7 @@ def queue_copies(
                 latest + 1,
                 str(copy.review),
                 copy.review_item_id,
+                state,
                 now,
                 now,
             ),
@@ -211,7 +215,7 @@ class SqliteDelivery(Database, DeliveryStore):
             rows = conn.execute(
                 f"SELECT {_ENVELOPE_COLUMNS} FROM envelopes e JOIN copies c ON c.id = e.copy_id "
                 "WHERE e.recipient_id = ? AND e.position > ? AND e.acked_at IS NULL "
-                "AND e.erased_at IS NULL "
+                "AND e.erased_at IS NULL AND e.held_at IS NULL "
                 "ORDER BY e.position LIMIT ?",
                 (recipient_id, after, limit),
             ).fetchall()
@@ -350,6 +354,7 @@ class SqliteDelivery(Database, DeliveryStore):
                 "FROM deliveries d JOIN envelopes e ON e.id = d.envelope_id "
                 "JOIN partners p ON p.id = d.recipient_id "
                 "WHERE d.state = 'pending' AND d.next_attempt_at <= ? AND p.state = 'active' "
+                "AND e.held_at IS NULL "
                 f"AND d.envelope_id NOT IN ({', '.join('?' * len(skip))})"
                 ") WHERE rank <= ? ORDER BY next_attempt_at",
                 (timestamp(due), *skip, per_recipient),

@@ -31,6 +31,7 @@ from gateway.store.retention_sql import (
     KEPT,
     MEMORY_LEARNT_ONLY_FROM,
     MEMORY_SOURCE_GONE,
+    NOT_HELD,
     SETTLED,
     SIGNAL_RETENTION,
 )
@@ -184,8 +185,7 @@ class SqliteRetention(Database, RetentionStore):
             now = tx.now()
             erased = tx.conn.execute(
                 "UPDATE signals SET sealed_body = x'', erased_at = ?, erased_rule = ? "
-                "WHERE id = ? AND erased_at IS NULL "
-                "AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.signal_id = signals.id)",
+                "WHERE id = ? AND erased_at IS NULL AND " + NOT_HELD.format(s="signals"),
                 (now, rule, signal_id),
             ).rowcount
             if not erased:
@@ -220,7 +220,7 @@ class SqliteRetention(Database, RetentionStore):
             tx.conn.execute(
                 "UPDATE copies SET state = 'withdrawn', last_error = 'erased', "
                 "claimed_by = NULL, claimed_until = NULL "
-                "WHERE signal_id = ? AND state = 'pending'",
+                "WHERE signal_id = ? AND state IN ('pending', 'restricted')",
                 (signal_id,),
             )
             tx.conn.execute(

@@ -162,7 +162,7 @@ def _withdraw_unsealed(tx: Transaction, item: ReviewItem) -> None:
     key, say) is never sealed: the courier seals ``pending`` copies only."""
     tx.conn.execute(
         "UPDATE copies SET state = 'withdrawn', last_error = 'rejected' "
-        "WHERE signal_id = ? AND recipient_id = ? AND state = 'pending'",
+        "WHERE signal_id = ? AND recipient_id = ? AND state IN ('pending', 'restricted')",
         (item.signal_id, item.recipient_id),
     )
 

@@ -32,6 +32,7 @@ from gateway.store.signal_keys import JOINED_BODY, KEEP_KEY, joined, split
 from gateway.store.sqlite.database import Database, Transaction
 from gateway.store.sqlite.delivery import queue_copies
 from gateway.store.sqlite.figures import count_decisions
+from gateway.store.sqlite.restriction import restrict_on_arrival
 from gateway.store.sqlite.review import queue_for_review
 from gateway.store.sqlite.subjects import index_subjects
 from gateway.store.sqlite.times import moment
@@ -79,6 +80,7 @@ class SqliteSignals(Database, SignalStore):
             count_decisions(tx.conn, signal.id)
             received = timestamp(signal.received_at)
             queue_for_review(tx, signal.id, signal.reviews, at=received)
+            restrict_on_arrival(tx, signal.id, signal.subject_keys)
             queue_copies(tx, signal.id, signal.copies, at=received)
             _track_request(tx, signal)
             index_subjects(tx, signal.id, signal.subject_keys)
