@@ -50,6 +50,7 @@ MIGRATIONS: Final = (
     Migration(19, sqlite_steps.add_rejection_categories, postgres_ddl.VERSION_19),
     Migration(20, sqlite_steps.add_fetched_signals, postgres_ddl.VERSION_20),
     Migration(21, sqlite_steps.add_withdrawals, postgres_ddl.VERSION_21),
+    Migration(22, sqlite_steps.index_entries_by_recipient, postgres_ddl.VERSION_22),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
 
