@@ -47,9 +47,7 @@ def entries_of_several_kinds(signals: list[NewSignal]) -> list[AuditEvent]:
     the signal was not sent to."""
     made: list[AuditEvent] = []
     for n, signal in enumerate(signals):
-        made += [
-            acknowledged(signal.id, r.id) for r in RECIPIENTS if n >= 4 or r is not AACHEN
-        ]
+        made += [acknowledged(signal.id, r.id) for r in RECIPIENTS if n >= 4 or r is not AACHEN]
         if n % 50 == 0:
             made.append(opened(signal.id, LIEGE.id))
         if n % 100 == 0:
