@@ -32,14 +32,15 @@ import asyncio
 import base64
 import hashlib
 import json
+import os
 import random
 import re
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from contextlib import ExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
+from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -64,6 +65,7 @@ from common import (
     start_server,
 )
 from intake import SignalBodies
+from psycopg import AsyncConnection
 
 from gateway.contract.partners import Partner
 from gateway.decide.decision import DataClass, Decision, FiredRule, Outcome, Verdict
@@ -76,6 +78,27 @@ from gateway.registry.admin import staff as staff_admin
 from gateway.staff import Desk, Passwords, Role, StaffAccount
 from gateway.store import CopyReview, NewCopy, NewReviewItem, NewSignal, SealedCopy, Store
 from gateway.store.postgres import PostgresStore
+from gateway.store.postgres.delivery import (
+    ACKNOWLEDGE,
+    KEEP_ENVELOPE,
+    QUEUE_COPY,
+    RECORD_FETCH,
+    SEAL_COPY,
+    copy_params,
+    envelope_params,
+)
+from gateway.store.postgres.figures import count_decisions
+from gateway.store.postgres.review import INSERT_REVIEW_ITEM, review_item_row
+from gateway.store.postgres.signals import (
+    INSERT_SIGNAL,
+    KEEP_SIGNAL_KEY,
+    keep_decisions,
+    key_row,
+    place_in_chain,
+    signal_row,
+)
+from gateway.store.postgres.subjects import INDEX_SUBJECTS
+from gateway.store.postgres.transaction import Transaction
 from gateway.store.sqlite import SqliteStore
 
 RESULTS = REPO / "bench" / "results"
@@ -101,6 +124,8 @@ ENVELOPE_BYTES: Final = 2_400
 POLICY: Final = "b" * 64
 YEAR: Final = timedelta(days=365)
 POOL: Final = 8
+LANES: Final = 3
+"""Rounds :class:`BulkSeeder` writes at once, each on a connection of its own."""
 """Connections of the seeding process's PostgreSQL pool."""
 PATIENCE: Final = 60.0
 """Seconds a staff page or an inbox pull may take before its figure is given up."""
@@ -114,6 +139,7 @@ class Options:
     burst: int
     work_dir: Path | None
     keep: bool
+    compare_seeding: int | None = None
 
 
 # --- seeding through the store's interface ----------------------------------------------------
@@ -201,23 +227,9 @@ class Seeder:
         sealed = base64.b64encode(self.rng.randbytes(ENVELOPE_BYTES * 3 // 4 - 64)).decode()
         return json.dumps({"format": "bench", "enc": "0" * 64, "ciphertext": sealed}).encode()
 
-    async def seed(self, start: int, stop: int) -> None:
-        started = time.perf_counter()
-        for first in range(start, stop, CHUNK):
-            numbers = range(first, min(stop, first + CHUNK))
-            signals = sorted((self.signal(n) for n in numbers), key=lambda s: s.received_at)
-            await self._all(self.store.accept_signal(s, _accepted(s)) for s in signals)
-            sealed = await self._all(self._seal(s, c) for s in signals for c in s.copies)
-            await self._fetch_and_acknowledge([e for e in sealed if e is not None])
-            self.tally.signals += len(signals)
-            self.tally.decisions += sum(len(s.decisions) for s in signals)
-            print(f"  seeded {first + len(numbers):,} of {stop:,}", end="\r", flush=True)
-        self.tally.seconds += time.perf_counter() - started
-        print()
-
-    async def _seal(self, signal: NewSignal, copy: NewCopy) -> SealedCopy | None:
+    def sealed(self, signal: NewSignal, copy: NewCopy) -> SealedCopy:
         """A copy sealed, as the courier keeps it."""
-        sealed = SealedCopy(
+        return SealedCopy(
             copy_id=copy.id,
             envelope_id=f"envelope-{copy.id}",
             signal_id=signal.id,
@@ -226,43 +238,154 @@ class Seeder:
             envelope=self.envelope(),
             webhook_url=None,
         )
-        event = events.CopySealed(
-            about=refs.signal(signal.id),
-            envelope=sealed.envelope_id,
-            recipient=copy.recipient_id,
-            version=1,
-            review=str(CopyReview.NONE),
-            key_id=sealed.key_id,
-            suite="DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM",
-            language="nl",
-            payload_sha256=hashlib.sha256(sealed.envelope).hexdigest(),
+
+    async def seed(self, start: int, stop: int) -> None:
+        """Seed signals ``start`` to ``stop``, a round of :data:`CHUNK` at a time, in as many
+        lanes at once as :meth:`lanes` says."""
+        started = time.perf_counter()
+        rounds = iter(range(start, stop, CHUNK))
+        await asyncio.gather(*(self._lane(lane, rounds, stop) for lane in range(self.lanes())))
+        self.tally.seconds += time.perf_counter() - started
+        print()
+
+    def lanes(self) -> int:
+        return 1
+
+    async def _lane(self, lane: int, rounds: Iterator[int], stop: int) -> None:
+        for first in rounds:
+            numbers = range(first, min(stop, first + CHUNK))
+            signals = sorted((self.signal(n) for n in numbers), key=lambda s: s.received_at)
+            sealed = await self.seed_round(signals, lane)
+            self.tally.signals += len(signals)
+            self.tally.decisions += sum(len(s.decisions) for s in signals)
+            self.tally.envelopes += len(sealed)
+            self.tally.acknowledged += sum(e.recipient_id != BACKLOG for e in sealed)
+            print(f"  seeded {self.tally.signals:,} of {stop:,}", end="\r", flush=True)
+
+    async def seed_round(self, signals: Sequence[NewSignal], lane: int) -> list[SealedCopy]:
+        """``signals`` accepted, their copies sealed, fetched and acknowledged, each by a call
+        of its own; the envelopes sealed."""
+        await self._all(self.store.accept_signal(s, _accepted(s)) for s in signals)
+        sealed = await self._all(self._seal(s, c) for s in signals for c in s.copies)
+        kept = [e for e in sealed if e is not None]
+        await self._all(
+            self.store.record_fetch([e.envelope_id for e in got], _fetched(recipient, got))
+            for recipient, got in _by_recipient(kept).items()
         )
-        position = await self.store.keep_envelope(sealed, event)
+        await self._all(
+            self.store.acknowledge(e.recipient_id, e.envelope_id, _acked(e))
+            for e in kept
+            if e.recipient_id != BACKLOG
+        )
+        return kept
+
+    async def _seal(self, signal: NewSignal, copy: NewCopy) -> SealedCopy | None:
+        sealed = self.sealed(signal, copy)
+        position = await self.store.keep_envelope(sealed, _sealed_event(sealed))
         return None if position is None else sealed
 
-    async def _fetch_and_acknowledge(self, sealed: Sequence[SealedCopy]) -> None:
-        """Each recipient fetches its new envelopes once; all but :data:`BACKLOG` acknowledge
-        them."""
-        by_recipient: dict[str, list[SealedCopy]] = {}
-        for envelope in sealed:
-            by_recipient.setdefault(envelope.recipient_id, []).append(envelope)
-        await self._all(self._fetch(recipient, got) for recipient, got in by_recipient.items())
-        acknowledged = [e for e in sealed if e.recipient_id != BACKLOG]
-        await self._all(
-            self.store.acknowledge(e.recipient_id, e.envelope_id, _acked(e)) for e in acknowledged
-        )
-        self.tally.envelopes += len(sealed)
-        self.tally.acknowledged += len(acknowledged)
 
-    async def _fetch(self, recipient: str, got: Sequence[SealedCopy]) -> None:
-        event = events.InboxFetched(
-            by=refs.partner(recipient),
-            about=refs.partner(recipient),
-            envelopes=tuple(e.envelope_id for e in got),
-            signals=tuple(dict.fromkeys(e.signal_id for e in got)),
-            after=0,
-        )
-        await self.store.record_fetch([e.envelope_id for e in got], event)
+@dataclass
+class BulkSeeder(Seeder):
+    """Seeds a PostgreSQL store a round at a time in one transaction of its own connection:
+    the rows the store's calls keep, written by the store's own statements
+    (:mod:`gateway.store.postgres`'s ``INSERT_SIGNAL``, ``keep_decisions``, ``QUEUE_COPY``,
+    ``KEEP_ENVELOPE``, …) sent many at once (``executemany``, pipelined), and the round's
+    audit entries appended and chained by the store's own :class:`Transaction`, in the order
+    the calls would append them. One call at a time, each its own transaction, runs at about
+    30 signals per second on this machine: a million would take nine hours."""
+
+    connections: list[AsyncConnection[tuple[Any, ...]]] = field(default_factory=list)
+    """One per lane: while one lane holds the chain's lock for its envelopes and entries,
+    another keeps its signals."""
+
+    def lanes(self) -> int:
+        assert self.connections, "open the connections first (bulk_connections)"
+        return len(self.connections)
+
+    async def seed_round(self, signals: Sequence[NewSignal], lane: int) -> list[SealedCopy]:
+        conn = self.connections[lane]
+        async with conn.transaction(), conn.cursor() as many:
+            tx = Transaction(conn, SystemClock())
+            now = tx.now()
+            for signal in signals:
+                place_in_chain(tx, signal.id, await tx.append(_accepted(signal)))
+                count_decisions(tx, signal.id)
+            await many.executemany(INSERT_SIGNAL, [signal_row(s) for s in signals])
+            await many.executemany(KEEP_SIGNAL_KEY, [key_row(s) for s in signals])
+            await keep_decisions(tx, signals)
+            await many.executemany(
+                INSERT_REVIEW_ITEM,
+                [review_item_row(s.id, item, s.received_at) for s in signals for item in s.reviews],
+            )
+            await many.executemany(
+                QUEUE_COPY, [copy_params(s.id, c, s.received_at) for s in signals for c in s.copies]
+            )
+            await many.executemany(
+                INDEX_SUBJECTS, [(s.id, sorted(s.subject_keys)) for s in signals]
+            )
+            sealed = [self.sealed(s, c) for s in signals for c in s.copies]
+            await tx.lock_chain()  # inbox positions are given under it, as keep_envelope does
+            await many.executemany(SEAL_COPY, [(now, e.copy_id) for e in sealed])
+            await many.executemany(KEEP_ENVELOPE, [envelope_params(e, now) for e in sealed])
+            for envelope in sealed:
+                await tx.append(_sealed_event(envelope))
+            for recipient, got in _by_recipient(sealed).items():
+                await many.execute(RECORD_FETCH, (now, [e.envelope_id for e in got]))
+                await tx.append(_fetched(recipient, got))
+            acknowledged = [e for e in sealed if e.recipient_id != BACKLOG]
+            await many.executemany(
+                ACKNOWLEDGE, [(now, e.envelope_id, e.recipient_id) for e in acknowledged]
+            )
+            for envelope in acknowledged:
+                await tx.append(_acked(envelope))
+            await tx.chain()
+        return sealed
+
+
+@asynccontextmanager
+async def bulk_connections(seeder: BulkSeeder, url: str) -> AsyncIterator[BulkSeeder]:
+    """``seeder`` with :data:`LANES` connections of its own to ``url``, closed after."""
+    async with AsyncExitStack() as stack:
+        for _ in range(LANES):
+            conn = await AsyncConnection.connect(url, options="-c timezone=UTC")
+            seeder.connections.append(await stack.enter_async_context(conn))
+        try:
+            yield seeder
+        finally:
+            seeder.connections.clear()
+
+
+def _by_recipient(sealed: Iterable[SealedCopy]) -> dict[str, list[SealedCopy]]:
+    """The envelopes each recipient fetches at once: its new ones."""
+    by_recipient: dict[str, list[SealedCopy]] = {}
+    for envelope in sealed:
+        by_recipient.setdefault(envelope.recipient_id, []).append(envelope)
+    return by_recipient
+
+
+def _sealed_event(sealed: SealedCopy) -> events.CopySealed:
+    return events.CopySealed(
+        about=refs.signal(sealed.signal_id),
+        envelope=sealed.envelope_id,
+        recipient=sealed.recipient_id,
+        version=1,
+        review=str(CopyReview.NONE),
+        key_id=sealed.key_id,
+        suite="DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM",
+        language="nl",
+        payload_sha256=hashlib.sha256(sealed.envelope).hexdigest(),
+    )
+
+
+def _fetched(recipient: str, got: Sequence[SealedCopy]) -> events.InboxFetched:
+    return events.InboxFetched(
+        by=refs.partner(recipient),
+        about=refs.partner(recipient),
+        envelopes=tuple(e.envelope_id for e in got),
+        signals=tuple(dict.fromkeys(e.signal_id for e in got)),
+        after=0,
+    )
 
 
 def _verdict(rng: random.Random) -> Verdict:
@@ -326,6 +449,29 @@ class Backend:
         if self.database_url is not None:
             return PostgresStore(self.database_url, clock=clock, pool_size=POOL)
         return SqliteStore(self.layout.database, clock=clock)
+
+    def seeder(
+        self, store: Store, partners: Sequence[Partner], secret: bytes, now: datetime
+    ) -> Seeder:
+        """SQLite's seeder makes the store's calls, 256 at once (its writer commits them in
+        groups); PostgreSQL's writes each round in one transaction (:class:`BulkSeeder`)."""
+        if self.database_url is None:
+            return Seeder(store, partners, secret, now, parallel=256)
+        return BulkSeeder(store, partners, secret, now, parallel=1)
+
+    async def seed(self, seeder: Seeder, start: int, stop: int) -> None:
+        """Seed from signal ``start`` to ``stop``; on PostgreSQL, then vacuum and analyse, as
+        autovacuum does in time after so many rows: the planner's statistics and the
+        visibility map (which index-only scans read) as a store in service has them."""
+        if isinstance(seeder, BulkSeeder):
+            assert self.database_url is not None
+            async with bulk_connections(seeder, self.database_url):
+                await seeder.seed(start, stop)
+            with psycopg.connect(self.database_url, autocommit=True) as conn:
+                conn.execute("VACUUM (ANALYZE)")
+            return
+        async with self.open() as seeder.store:
+            await seeder.seed(start, stop)
 
     def settings(self) -> dict[str, object]:
         chosen: dict[str, object] = {"audit_sequencer": "false", **ROOMY_PARTNER_LIMITS}
@@ -517,15 +663,13 @@ async def measure_backend(backend: Backend, options: Options, logs: Path) -> lis
         partners = list(await store.partners())
         secret = datafiles.load_master_key(backend.layout).derive(SUBJECT_SECRET)
         totp = await enrol_compliance(store, backend.layout)
-        parallel = 256 if backend.database_url is None else 2 * POOL
-        seeder = Seeder(store, partners, secret, datetime.now(UTC), parallel)
+        seeder = backend.seeder(store, partners, secret, datetime.now(UTC))
     rows: list[dict[str, Any]] = []
     seeded = 0
     for checkpoint in (c for c in CHECKPOINTS if c <= options.largest):
         if checkpoint > seeded:
             print(f"{backend.name}: seeding to {checkpoint:,}")
-            async with backend.open() as seeder.store:
-                await seeder.seed(seeded, checkpoint)
+            await backend.seed(seeder, seeded, checkpoint)
             seeded = checkpoint
         print(f"{backend.name}: measuring at {checkpoint:,}")
         rows.append(
@@ -540,6 +684,7 @@ async def measure_checkpoint(
 ) -> dict[str, Any]:
     """What partners and staff wait for on the store as ``seeder`` has filled it so far."""
     checkpoint = seeder.tally.signals
+    load_before = _load()
     running = serve(backend, logs / f"{backend.name}-{checkpoint}.log")
     try:
         person = f"NL{max(1, checkpoint // 10):09d}"
@@ -554,6 +699,7 @@ async def measure_checkpoint(
     tally = seeder.tally
     return {
         "signals": checkpoint,
+        "load_average": {"before": load_before, "after": _load()},
         "decisions": tally.decisions,
         "envelopes": tally.envelopes,
         "backlog_recipient": BACKLOG,
@@ -565,6 +711,99 @@ async def measure_checkpoint(
         "bytes_per_signal": round(stored / checkpoint) if checkpoint else None,
         "bytes_per_signal_recipient": round(stored / tally.decisions) if tally.decisions else None,
     }
+
+
+# --- the two ways of seeding PostgreSQL, side by side -----------------------------------------
+
+_FACTS: Final = {
+    "signals placed in the chain": "SELECT count(*) FROM signals WHERE audit_seq IS NOT NULL",
+    "decisions": "SELECT count(*) FROM decisions",
+    "review items": "SELECT count(*) FROM review_items",
+    "copies sealed": "SELECT count(*) FROM copies WHERE state = 'sealed'",
+    "copies pending": "SELECT count(*) FROM copies WHERE state = 'pending'",
+    "envelopes": "SELECT count(*) FROM envelopes",
+    "envelopes fetched once": "SELECT count(*) FROM envelopes WHERE fetch_count = 1",
+    "envelopes acknowledged": "SELECT count(*) FROM envelopes WHERE acked_at IS NOT NULL",
+    "data-subject keys": "SELECT count(*) FROM subject_keys",
+    "fetched_signals rows": "SELECT count(*) FROM fetched_signals",
+    "decisions counted by hour": "SELECT coalesce(sum(decisions), 0)::bigint FROM decision_hours",
+    "audit entries": "SELECT count(*) FROM audit",
+    "last inbox position per recipient": "SELECT string_agg(r || ':' || p, ',' ORDER BY r) "
+    "FROM (SELECT recipient_id r, max(position) p FROM envelopes GROUP BY 1) e",
+}
+_PER_SIGNAL: Final = (
+    "SELECT s.id, (SELECT count(*) FROM decisions d WHERE d.signal_id = s.id), "
+    "(SELECT count(*) FROM copies c WHERE c.signal_id = s.id), "
+    "(SELECT count(*) FROM envelopes e WHERE e.signal_id = s.id), "
+    "(SELECT string_agg(a.kind || ':' || coalesce(a.recipient, '-'), ',' ORDER BY a.kind, "
+    "a.recipient) FROM audit a WHERE a.subject = 'signal:' || s.id), "
+    "(SELECT count(*) FROM fetched_signals f WHERE f.signal_id = s.id) FROM signals s"
+)
+
+
+def store_facts(url: str) -> tuple[dict[str, Any], dict[str, tuple[Any, ...]]]:
+    """What a seeded store holds: totals, and per signal its decisions, copies, envelopes,
+    audit entries (kind and recipient) and the fetches that handed it out."""
+    with psycopg.connect(url) as conn:
+        totals = {name: conn.execute(sql).fetchone()[0] for name, sql in _FACTS.items()}  # type: ignore[index]
+        per_signal = {row[0]: tuple(row[1:]) for row in conn.execute(_PER_SIGNAL)}
+    return totals, per_signal
+
+
+def audit_verify(layout: DataDir, url: str) -> dict[str, Any]:
+    import subprocess
+
+    command = [sys.executable, "-m", "gateway", "audit", "verify", "--data-dir", str(layout.root),
+               "--database", url, "--json"]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    return {"exit": done.returncode, "said": done.stdout.strip() or done.stderr.strip()[-400:]}
+
+
+async def compare_seeding(count: int, work: Path, stack: ExitStack) -> dict[str, Any]:
+    """``count`` signals seeded into one database by the store's calls and into another by
+    :class:`BulkSeeder`, the same mixture (the same random draws): what each holds, and
+    whether ``euregate audit verify`` passes on each."""
+    sys.path.insert(0, str(REPO))
+    from tests import postgres as throwaway
+
+    cluster = throwaway.start_cluster()
+    stack.callback(throwaway.stop_cluster, cluster)
+    now = datetime.now(UTC)
+    report: dict[str, Any] = {"signals": count}
+    facts = {}
+    for way in ("calls", "bulk"):
+        cluster.admin(f"CREATE DATABASE {way} TEMPLATE template0")
+        url = cluster.url(way)
+        backend = Backend(way, init_data_dir(work / way, url), url)
+        store = backend.open()
+        async with store:
+            partners = list(await store.partners())
+            secret = datafiles.load_master_key(backend.layout).derive(SUBJECT_SECRET)
+        started = time.perf_counter()
+        if way == "calls":
+            seeder = Seeder(store, partners, secret, now, parallel=2 * POOL)
+            async with backend.open() as seeder.store:
+                await seeder.seed(0, count)
+        else:
+            await backend.seed(backend.seeder(store, partners, secret, now), 0, count)
+        report[f"{way}_seconds"] = round(time.perf_counter() - started, 1)
+        facts[way] = store_facts(url)
+        report[f"{way}_totals"] = facts[way][0]
+        report[f"{way}_verify"] = audit_verify(backend.layout, url)
+    report["totals_equal"] = facts["calls"][0] == facts["bulk"][0]
+    differ = [k for k in facts["calls"][1] if facts["calls"][1][k] != facts["bulk"][1].get(k)]
+    report["signals_that_differ"] = len(differ) + len(
+        facts["bulk"][1].keys() - facts["calls"][1].keys()
+    )
+    report["first_that_differs"] = (
+        {w: facts[w][1].get(differ[0]) for w in facts} if differ else None
+    )
+    return report
+
+
+def _load() -> list[float]:
+    """The machine's load average over 1, 5 and 15 minutes: shared, its figures move with it."""
+    return [round(x, 1) for x in os.getloadavg()]
 
 
 # --- the report -----------------------------------------------------------------------------
@@ -583,12 +822,18 @@ _TIMED: Final = (
 
 def print_table(backend: str, rows: Sequence[dict[str, Any]]) -> None:
     print(f"\n{backend}: p95 ms (intake: signals/s and ratio to the empty store)")
-    head = ["signals", "intake/s", "ratio", *_TIMED, "B/signal", "B/sig/rcpt"]
+    head = ["signals", "load", "intake/s", "ratio", *_TIMED, "B/signal", "B/sig/rcpt"]
     print(" | ".join(head))
     base = rows[0]["intake"]["per_second"] if rows else 0
     for row in rows:
         rate = row["intake"]["per_second"]
-        cells = [f"{row['signals']:,}", f"{rate:.0f}", f"{rate / base:.2f}" if base else "-"]
+        load = row["load_average"]["before"][0]
+        cells = [
+            f"{row['signals']:,}",
+            f"{load}",
+            f"{rate:.0f}",
+            f"{rate / base:.2f}" if base else "-",
+        ]
         cells += [_ms(row[name]["p95_ms"]) for name in _TIMED]
         cells += [str(row["bytes_per_signal"]), str(row["bytes_per_signal_recipient"])]
         print(" | ".join(cells))
@@ -607,7 +852,10 @@ async def run(options: Options, work: Path, stack: ExitStack) -> dict[str, Any]:
             from tests import postgres as throwaway
 
             cluster = throwaway.start_cluster()
-            stack.callback(throwaway.stop_cluster, cluster)
+            if options.keep:
+                print(f"the cluster stays, to be stopped by hand: {cluster.data}")
+            else:
+                stack.callback(throwaway.stop_cluster, cluster)
             cluster.admin("CREATE DATABASE scale TEMPLATE template0")
             url = cluster.url("scale")
         layout = init_data_dir(work / name, url)
@@ -625,7 +873,15 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     parser.add_argument("--samples", type=int, default=20, help="requests timed per figure")
     parser.add_argument("--burst", type=int, default=400, help="signals in each intake burst")
     parser.add_argument("--work-dir", type=Path)
-    parser.add_argument("--keep", action="store_true", help="keep the data directories")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the data directories (and the cluster running)"
+    )
+    parser.add_argument(
+        "--compare-seeding",
+        type=int,
+        metavar="N",
+        help="seed N signals into PostgreSQL both ways, compare the stores, and stop",
+    )
     args = parser.parse_args(argv)
     return Options(
         largest=min(args.max, 100_000) if args.quick else args.max,
@@ -634,6 +890,7 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         burst=args.burst,
         work_dir=args.work_dir,
         keep=args.keep,
+        compare_seeding=args.compare_seeding,
     )
 
 
@@ -645,6 +902,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         work.mkdir(parents=True, exist_ok=True)
         if not options.keep:
             stack.callback(shutil.rmtree, work, ignore_errors=True)
+        if options.compare_seeding:
+            compared = asyncio.run(compare_seeding(options.compare_seeding, work, stack))
+            print(json.dumps(compared, indent=2, default=str))
+            return 0 if compared["totals_equal"] and not compared["signals_that_differ"] else 1
         results = asyncio.run(run(options, work, stack))
     report = {"benchmark": "scale", "at": stamp, "machine": describe_machine(), "backends": results}
     RESULTS.mkdir(exist_ok=True)

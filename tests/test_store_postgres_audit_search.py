@@ -121,14 +121,15 @@ async def written(store: Store, clock: FixedClock) -> list[str]:
 def copied(database: Path, url: str) -> None:
     """Every row of every table of the SQLite file into the PostgreSQL database, as it is
     (times and JSON as text, cast by PostgreSQL; flags as booleans; ``rowid`` as ``seq``; the
-    claims of work, which only PostgreSQL keeps, left empty)."""
+    claims of work, which only PostgreSQL keeps, left empty; the columns PostgreSQL computes
+    computed there)."""
     source = sqlite3.connect(database)
     with psycopg.connect(url) as target:
         target.execute("SET session_replication_role = replica")
         types: dict[str, dict[str, str]] = {}
         for table, column, data_type in target.execute(
             "SELECT table_name, column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema = 'public'"
+            "WHERE table_schema = 'public' AND is_generated = 'NEVER'"
         ):
             types.setdefault(table, {})[column] = data_type
         for table, every_column in types.items():

@@ -61,6 +61,7 @@ MIGRATIONS: Final = (
         postgres_ddl.VERSION_23_AFTERWARDS,
     ),
     Migration(24, sqlite_steps.add_restrictions, postgres_ddl.VERSION_24),
+    Migration(25, sqlite_steps.index_entries_by_recipient, postgres_ddl.VERSION_25),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
 

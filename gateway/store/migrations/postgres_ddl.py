@@ -37,9 +37,13 @@ when (:mod:`gateway.store.postgres.claims`); one process alone has no need of th
 KEPT_BY_TRIGGER: Final = frozenset({"fetched_signals"})
 """Tables a trigger fills as audit entries are chained: a copy into them finds the rows there."""
 
+GENERATED_COLUMNS: Final = {"audit": ("recipient",)}
+"""Columns PostgreSQL computes from others in the row: never written, never copied."""
+
 POSTGRES_ONLY_COLUMNS: Final = {
     **{table: (column,) for table, column in ROWID_STANDINS.items()},
     "deliveries": CLAIM_COLUMNS,
+    **GENERATED_COLUMNS,
 }
 """Every column PostgreSQL has and SQLite has not, by table."""
 
@@ -528,3 +532,15 @@ VERSION_24: Final = (
 )
 """Version 24: restriction of processing for a data subject
 (:func:`gateway.store.migrations.sqlite_steps.add_restrictions`)."""
+
+VERSION_25: Final = (
+    "ALTER TABLE audit ADD COLUMN recipient text"
+    " GENERATED ALWAYS AS (audit_data(entry) ->> 'recipient') STORED",
+    "CREATE INDEX audit_subject_kind ON audit (subject, kind, recipient)",
+    "DROP INDEX audit_subject",
+)
+"""Version 25: the recipient an entry names (``data.recipient``), kept beside it as it is
+chained, and the entries indexed by subject, kind and recipient (in place of the subject
+alone): whether an exchange has an entry of a kind is answered from the index alone, without
+reading and parsing the entries of its signal
+(:func:`gateway.store.migrations.sqlite_steps.index_entries_by_recipient`)."""

@@ -38,21 +38,65 @@ async def queue_copies(
     :func:`.restriction.restrict_if_held`."""
     now = at or tx.now()
     for copy in copies:
-        await tx.conn.execute(
-            "INSERT INTO copies (id, signal_id, recipient_id, version, review, review_item_id, "
-            "state, attempts, next_attempt_at, created_at) "
-            "SELECT %(id)s, %(signal)s, %(recipient)s, coalesce(max(version), 0) + 1, "
-            "%(review)s, %(item)s, 'pending', 0, %(now)s, %(now)s "
-            "FROM copies WHERE signal_id = %(signal)s AND recipient_id = %(recipient)s",
-            {
-                "id": copy.id,
-                "signal": signal_id,
-                "recipient": copy.recipient_id,
-                "review": str(copy.review),
-                "item": copy.review_item_id,
-                "now": now,
-            },
-        )
+        await tx.conn.execute(QUEUE_COPY, copy_params(signal_id, copy, now))
+
+
+QUEUE_COPY: Final = (
+    "INSERT INTO copies (id, signal_id, recipient_id, version, review, review_item_id, "
+    "state, attempts, next_attempt_at, created_at) "
+    "SELECT %(id)s, %(signal)s, %(recipient)s, coalesce(max(version), 0) + 1, "
+    "%(review)s, %(item)s, 'pending', 0, %(now)s, %(now)s "
+    "FROM copies WHERE signal_id = %(signal)s AND recipient_id = %(recipient)s"
+)
+"""A copy queued as the next version for its recipient, its values by :func:`copy_params`."""
+
+
+def copy_params(signal_id: str, copy: NewCopy, now: datetime) -> dict[str, Any]:
+    return {
+        "id": copy.id,
+        "signal": signal_id,
+        "recipient": copy.recipient_id,
+        "review": str(copy.review),
+        "item": copy.review_item_id,
+        "now": now,
+    }
+
+
+SEAL_COPY: Final = (
+    f"UPDATE copies SET state = 'sealed', sealed_at = %s, {UNCLAIMED} "
+    "WHERE id = %s AND state = 'pending'"
+)
+"""A pending copy marked sealed: when, and which."""
+KEEP_ENVELOPE: Final = (
+    "INSERT INTO envelopes (id, copy_id, signal_id, recipient_id, position, key_id, "
+    "envelope, created_at, fetch_count) "
+    "SELECT %(id)s, %(copy)s, %(signal)s, %(recipient)s, "
+    "coalesce(max(position), 0) + 1, %(key)s, %(envelope)s, %(now)s, 0 "
+    "FROM envelopes WHERE recipient_id = %(recipient)s RETURNING position"
+)
+"""A sealed copy's envelope, next in its recipient's inbox; its values by
+:func:`envelope_params`."""
+RECORD_FETCH: Final = (
+    "UPDATE envelopes SET fetch_count = fetch_count + 1, last_fetched_at = %s "
+    "WHERE id = ANY(%s::text[])"
+)
+"""The envelopes an inbox fetch handed out: when, and their ids, a list."""
+ACKNOWLEDGE: Final = (
+    "UPDATE envelopes SET acked_at = %s WHERE id = %s AND recipient_id = %s AND acked_at IS NULL"
+)
+"""An envelope its recipient acknowledged: when, which, and whose."""
+
+
+def envelope_params(sealed: SealedCopy, now: datetime) -> dict[str, Any]:
+    return {
+        "id": sealed.envelope_id,
+        "copy": sealed.copy_id,
+        "signal": sealed.signal_id,
+        "recipient": sealed.recipient_id,
+        "key": sealed.key_id,
+        "envelope": envelope_form.stored(sealed.envelope),
+        "now": now,
+    }
 
 
 _ENVELOPE_COLUMNS: Final = (
@@ -104,33 +148,14 @@ class PostgresDelivery(Claims):
     async def keep_envelope(self, sealed: SealedCopy, event: AuditEvent) -> int | None:
         async def write(tx: Transaction) -> int | None:
             now = tx.now()
-            changed = await tx.conn.execute(
-                f"UPDATE copies SET state = 'sealed', sealed_at = %s, {UNCLAIMED} "
-                "WHERE id = %s AND state = 'pending'",
-                (now, sealed.copy_id),
-            )
+            changed = await tx.conn.execute(SEAL_COPY, (now, sealed.copy_id))
             if changed.rowcount != 1:
                 return None
             # Inbox locks taken by the batches of several processes in different orders
             # would deadlock: they are taken only under the chain's lock.
             await tx.lock_chain()
             await hold(tx.conn, INBOX_LOCK, sealed.recipient_id)
-            cursor = await tx.conn.execute(
-                "INSERT INTO envelopes (id, copy_id, signal_id, recipient_id, position, key_id, "
-                "envelope, created_at, fetch_count) "
-                "SELECT %(id)s, %(copy)s, %(signal)s, %(recipient)s, "
-                "coalesce(max(position), 0) + 1, %(key)s, %(envelope)s, %(now)s, 0 "
-                "FROM envelopes WHERE recipient_id = %(recipient)s RETURNING position",
-                {
-                    "id": sealed.envelope_id,
-                    "copy": sealed.copy_id,
-                    "signal": sealed.signal_id,
-                    "recipient": sealed.recipient_id,
-                    "key": sealed.key_id,
-                    "envelope": envelope_form.stored(sealed.envelope),
-                    "now": now,
-                },
-            )
+            cursor = await tx.conn.execute(KEEP_ENVELOPE, envelope_params(sealed, now))
             row = await cursor.fetchone()
             assert row is not None
             if sealed.webhook_url:
@@ -190,11 +215,7 @@ class PostgresDelivery(Claims):
 
     async def record_fetch(self, envelope_ids: Sequence[str], event: AuditEvent) -> None:
         async def write(tx: Transaction) -> None:
-            await tx.conn.execute(
-                "UPDATE envelopes SET fetch_count = fetch_count + 1, last_fetched_at = %s "
-                "WHERE id = ANY(%s::text[])",
-                (tx.now(), list(envelope_ids)),
-            )
+            await tx.conn.execute(RECORD_FETCH, (tx.now(), list(envelope_ids)))
             await tx.append(event)
 
         await self.write(write)
@@ -203,11 +224,7 @@ class PostgresDelivery(Claims):
         self, recipient_id: str, envelope_id: str, event: AuditEvent
     ) -> InboxEnvelope | None:
         async def write(tx: Transaction) -> InboxEnvelope | None:
-            changed = await tx.conn.execute(
-                "UPDATE envelopes SET acked_at = %s "
-                "WHERE id = %s AND recipient_id = %s AND acked_at IS NULL",
-                (tx.now(), envelope_id, recipient_id),
-            )
+            changed = await tx.conn.execute(ACKNOWLEDGE, (tx.now(), envelope_id, recipient_id))
             if changed.rowcount:
                 await tx.append(event)
             cursor = await tx.conn.execute(

@@ -34,22 +34,28 @@ async def queue_for_review(
         return
     async with tx.conn.cursor() as cursor:
         await cursor.executemany(
-            "INSERT INTO review_items (id, signal_id, recipient_id, country, urgency, reasons, "
-            "release_now, state, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, 'pending', %s)",
-            [
-                (
-                    item.id,
-                    signal_id,
-                    item.recipient_id,
-                    item.country,
-                    item.urgency,
-                    Jsonb(list(item.reasons)),
-                    item.release_now,
-                    at,
-                )
-                for item in items
-            ],
+            INSERT_REVIEW_ITEM, [review_item_row(signal_id, item, at) for item in items]
         )
+
+
+INSERT_REVIEW_ITEM: Final = (
+    "INSERT INTO review_items (id, signal_id, recipient_id, country, urgency, reasons, "
+    "release_now, state, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, 'pending', %s)"
+)
+"""A signal's copy put in the review queue, its values by :func:`review_item_row`."""
+
+
+def review_item_row(signal_id: str, item: NewReviewItem, at: datetime) -> tuple[Any, ...]:
+    return (
+        item.id,
+        signal_id,
+        item.recipient_id,
+        item.country,
+        item.urgency,
+        Jsonb(list(item.reasons)),
+        item.release_now,
+        at,
+    )
 
 
 _URGENCY_ORDER: Final = "CASE urgency WHEN 'immediate' THEN 0 WHEN 'urgent' THEN 1 ELSE 2 END"

@@ -6,6 +6,7 @@ other one) keep it once, and the second finds what the first kept."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Final
 
 from psycopg.types.json import Jsonb
@@ -43,8 +44,47 @@ from gateway.store.signal_keys import JOINED_BODY, KEEP_KEY, joined, split
 
 REFERENCE_LOCK: Final = "sender reference"
 
+INSERT_SIGNAL: Final = (
+    "INSERT INTO signals (id, sender_id, sender_reference, body_sha256, received_at, "
+    "recipients, sealed_body, state, handling_code, category, purpose, urgency) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+"""A new signal's row, its values by :func:`signal_row`."""
+
 _PLACE_IN_CHAIN: Final = "UPDATE signals SET audit_seq = %s, audit_hash = %s WHERE id = %s"
-"""A new signal's acceptance entry, known once its transaction chained it."""
+
+
+KEEP_SIGNAL_KEY: Final = KEEP_KEY.format(id="%s", key="%s")
+"""A new signal's wrapped data key, in its row of its own (:mod:`gateway.store.signal_keys`)."""
+
+
+def signal_row(signal: NewSignal) -> tuple[Any, ...]:
+    """The values :data:`INSERT_SIGNAL` keeps of a new signal (its body without its key)."""
+    return (
+        signal.id,
+        signal.sender_id,
+        signal.sender_reference,
+        signal.body_sha256,
+        signal.received_at,
+        Jsonb(list(signal.recipients)),
+        split(signal.sealed_body)[1],
+        str(SignalState.ACCEPTED),
+        signal.handling_code,
+        signal.category,
+        signal.purpose,
+        signal.urgency,
+    )
+
+
+def key_row(signal: NewSignal) -> tuple[str, bytes]:
+    """The values :data:`KEEP_SIGNAL_KEY` keeps of a new signal."""
+    return signal.id, split(signal.sealed_body)[0]
+
+
+def place_in_chain(tx: Transaction, signal_id: str, appended: Appended) -> None:
+    """Keep the new signal's acceptance entry (its number and hash) on its row, once the
+    transaction has chained it."""
+    tx.after_chaining(_PLACE_IN_CHAIN, lambda: (appended.entry.seq, appended.entry.hash, signal_id))
 
 
 class PostgresSignals(Database, SignalStore):
@@ -61,31 +101,10 @@ class PostgresSignals(Database, SignalStore):
                     return existing
                 raise IdempotencyConflict(reference=signal.sender_reference, signal_id=existing.id)
             appended = await tx.append(event)
-            key, body = split(signal.sealed_body)
-            await tx.conn.execute(
-                "INSERT INTO signals (id, sender_id, sender_reference, body_sha256, received_at, "
-                "recipients, sealed_body, state, handling_code, category, purpose, urgency) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                (
-                    signal.id,
-                    signal.sender_id,
-                    signal.sender_reference,
-                    signal.body_sha256,
-                    signal.received_at,
-                    Jsonb(list(signal.recipients)),
-                    body,
-                    str(SignalState.ACCEPTED),
-                    signal.handling_code,
-                    signal.category,
-                    signal.purpose,
-                    signal.urgency,
-                ),
-            )
-            await tx.conn.execute(KEEP_KEY.format(id="%s", key="%s"), (signal.id, key))
-            await _keep_decisions(tx, signal)
-            tx.after_chaining(
-                _PLACE_IN_CHAIN, lambda: (appended.entry.seq, appended.entry.hash, signal.id)
-            )
+            await tx.conn.execute(INSERT_SIGNAL, signal_row(signal))
+            await tx.conn.execute(KEEP_SIGNAL_KEY, key_row(signal))
+            await keep_decisions(tx, (signal,))
+            place_in_chain(tx, signal.id, appended)
             count_decisions(tx, signal.id)
             await queue_for_review(tx, signal.id, signal.reviews, at=signal.received_at)
             await queue_copies(tx, signal.id, signal.copies, at=signal.received_at)
@@ -197,14 +216,16 @@ async def _recipient_decisions(conn: Connection, signal_id: str) -> tuple[Recipi
     )
 
 
-async def _keep_decisions(tx: Transaction, signal: NewSignal) -> None:
-    """The decisions' rows, their rules' texts kept once (:mod:`gateway.store.decision_form`).
+async def keep_decisions(tx: Transaction, signals: Sequence[NewSignal]) -> None:
+    """The decisions' rows of new ``signals``, their rules' texts kept once
+    (:mod:`gateway.store.decision_form`).
 
     Texts new to the store are inserted in the order of their keys: two instances keeping
     the same new texts at once wait for each other in one order, never in a circle."""
-    if not signal.decisions:
+    decisions = [(signal.id, decision) for signal in signals for decision in signal.decisions]
+    if not decisions:
         return
-    texts = texts_of(signal.decisions)
+    texts = texts_of(tuple(decision for _, decision in decisions))
     async with tx.conn.cursor() as cursor:
         await cursor.executemany(
             "INSERT INTO rule_texts (policy_sha256, rule_id, reason, legal_basis) "
@@ -221,14 +242,14 @@ async def _keep_decisions(tx: Transaction, signal: NewSignal) -> None:
             "decision) VALUES (%s, %s, %s, %s, %s, %s)",
             [
                 (
-                    signal.id,
+                    signal_id,
                     decision.recipient_id,
                     str(decision.verdict),
                     Jsonb(list(decision.rule_ids)),
                     decision.policy_digest,
                     Jsonb(row_form(decision, kept)),
                 )
-                for decision in signal.decisions
+                for signal_id, decision in decisions
             ],
         )
 

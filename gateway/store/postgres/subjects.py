@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Final
 
 from gateway.store.interface.subjects import SubjectMatch, SubjectStore
 from gateway.store.postgres.database import Connection, Database, Transaction
 
+INDEX_SUBJECTS: Final = (
+    "INSERT INTO subject_keys (key, signal_id) "
+    "SELECT key, %s FROM unnest(%s::text[]) AS key ON CONFLICT DO NOTHING"
+)
+"""A signal's data-subject keys: its id and the keys, a list."""
+
 
 async def index_subjects(tx: Transaction, signal_id: str, keys: Collection[str]) -> None:
-    await tx.conn.execute(
-        "INSERT INTO subject_keys (key, signal_id) "
-        "SELECT key, %s FROM unnest(%s::text[]) AS key ON CONFLICT DO NOTHING",
-        (signal_id, sorted(keys)),
-    )
+    await tx.conn.execute(INDEX_SUBJECTS, (signal_id, sorted(keys)))
 
 
 class PostgresSubjects(Database, SubjectStore):

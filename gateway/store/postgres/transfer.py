@@ -93,12 +93,13 @@ def _require_empty(target: psycopg.Connection[Any]) -> None:
 
 
 def _tables_in_order(target: psycopg.Connection[Any]) -> list[tuple[str, dict[str, str]]]:
-    """Every table but ``meta`` with its columns and their types, each after the tables its
-    foreign keys point to."""
+    """Every table but ``meta`` with its columns and their types (but those the database
+    computes), each after the tables its foreign keys point to."""
     columns: dict[str, dict[str, str]] = {}
     for table, column, data_type in target.execute(
         "SELECT table_name, column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
+        "WHERE table_schema = current_schema() AND is_generated = 'NEVER' "
+        "ORDER BY table_name, ordinal_position"
     ):
         columns.setdefault(table, {})[column] = data_type
     needs: dict[str, set[str]] = {table: set() for table in columns}
