@@ -717,6 +717,7 @@ async def measure_checkpoint(
 
 _FACTS: Final = {
     "signals placed in the chain": "SELECT count(*) FROM signals WHERE audit_seq IS NOT NULL",
+    "signal key rows": "SELECT count(*) FROM signal_keys",
     "decisions": "SELECT count(*) FROM decisions",
     "review items": "SELECT count(*) FROM review_items",
     "copies sealed": "SELECT count(*) FROM copies WHERE state = 'sealed'",
