@@ -83,6 +83,36 @@ async def test_inbox_pull_speaks_the_partners_first_language(gateway: RunningGat
     assert (code, out.strip()) == (0, "No new messages.")
 
 
+UNREACHABLE = "postgresql://euregate@/euregate?host=/nonexistent-socket-directory"
+"""A PostgreSQL database no one answers for: its socket's directory does not exist."""
+
+
+async def test_a_partner_command_goes_on_when_the_database_does_not_answer(
+    gateway: RunningGateway,
+) -> None:
+    """``--as`` looks the partner's language up in the gateway's store where the data directory
+    names one; a database that does not answer leaves the environment's language, and the
+    command talks to the gateway as ever, without the driver's complaints on its output."""
+    partner = ("--url", gateway.url, "--data-dir", str(gateway.layout.root))
+    code, out, err = await euregate(
+        "inbox", "pull", "--as", "de-pol-aachen", "--database", UNREACHABLE, *partner
+    )
+    assert (code, out.strip(), err) == (0, "No new messages.", "")
+
+
+async def test_a_command_on_an_unreachable_database_says_so_in_one_line(
+    layout: DataDir,
+) -> None:
+    code, out, err = await euregate(
+        "requests", "--data-dir", str(layout.root), "--database", UNREACHABLE,
+        environment={"LANG": "de_DE.UTF-8", "EUREGATE_DATABASE_WAIT": "1"},
+    )  # fmt: skip
+    assert (code, out) == (1, "")
+    assert err.startswith("euregate: Das Gateway kann seine Datenbank derzeit nicht erreichen"), err
+    assert len(err.strip().splitlines()) <= 2, err
+    assert "error connecting" not in err
+
+
 async def test_requests_follow_the_environments_language(layout: DataDir) -> None:
     data = ("--data-dir", str(layout.root))
     code, out, _ = await euregate("requests", *data, environment={"LANGUAGE": "sv:de"})

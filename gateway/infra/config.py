@@ -155,6 +155,13 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(
         default=8, ge=1, le=100, description="Connections one process keeps to PostgreSQL, at most."
     )
+    database_wait: float = Field(
+        default=30.0,
+        ge=1,
+        le=600,
+        description="Seconds a request waits for a connection to PostgreSQL, and a process for "
+        "the database as it starts, before it is refused as unreachable.",
+    )
     pg_bin_dir: Path | None = Field(
         default=None,
         description="The folder of pg_dump and pg_restore for euregate backup and restore on "

@@ -58,6 +58,14 @@ def configure(
     _take_library_records()
 
 
+def leave_library_records_unsaid() -> None:
+    """Outside ``serve`` a command says itself, in its reader's language, what stopped it: the
+    warnings libraries write to ``logging`` meanwhile (the PostgreSQL pool's "error connecting",
+    each retry) are not printed bare on standard error. :func:`configure` takes them over for
+    ``serve``, as lines of its log."""
+    logging.getLogger().addHandler(logging.NullHandler())
+
+
 class _LibraryRecords(logging.Handler):
     """Warnings and errors that libraries (the PostgreSQL pool, aiohttp) write to the standard
     ``logging`` module, as lines of the gateway's own log: one format on the stream, not a bare

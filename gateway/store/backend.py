@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from gateway.infra.clock import Clock
@@ -29,7 +30,10 @@ def store_for(
     group commit of SQLite's writer (how many writes, the seconds its fsync took)."""
     if settings.database_url is not None:
         return PostgresStore(
-            settings.database_url, clock=clock, pool_size=settings.database_pool_size
+            settings.database_url,
+            clock=clock,
+            pool_size=settings.database_pool_size,
+            pool_timeout=timedelta(seconds=settings.database_wait),
         )
     return SqliteStore(
         database,

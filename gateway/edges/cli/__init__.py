@@ -43,6 +43,7 @@ from gateway.edges.cli.partner_side import partner_language
 from gateway.edges.problems import problem_document
 from gateway.infra.errors import CommandMistake
 from gateway.infra.i18n import N_
+from gateway.infra.logs import leave_library_records_unsaid
 from gateway.infra.vault import VaultError
 
 DEBUG = "--debug"
@@ -110,6 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with its traceback under ``--debug`` (anywhere on the line) or ``$EUREGATE_DEBUG``."""
     if argv is None:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `euregate ... | head` ends quietly
+    leave_library_records_unsaid()
     given = list(sys.argv[1:] if argv is None else argv)
     debug = DEBUG in given or bool(os.environ.get("EUREGATE_DEBUG"))
     with speaking(chosen_language(language_of_argv(given))):

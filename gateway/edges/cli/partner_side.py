@@ -8,7 +8,9 @@ files with ``--cert``, ``--key`` and ``--ca``.
 from __future__ import annotations
 
 import argparse
+import asyncio
 from pathlib import Path
+from typing import Final
 
 from euregate_client import EuregateClient
 
@@ -50,13 +52,19 @@ def known_partner(data: DataDir, partner: str) -> str:
     return partner
 
 
+LANGUAGE_LOOKUP_WAIT: Final = 2.0
+"""Seconds the partner's language is looked for in a store before the command goes on
+without it: a partner-side command talks to the gateway, not to its database."""
+
+
 async def partner_language(args: argparse.Namespace) -> str | None:
     """The first language of ``--as`` in the registry, where the data directory holds the
-    gateway's store (the demo's does); None where it holds only the partner's own files."""
+    gateway's store (the demo's does); None where it holds only the partner's own files, or
+    where the store does not answer within :data:`LANGUAGE_LOOKUP_WAIT`."""
     try:
-        async with open_store(args) as store:
+        async with asyncio.timeout(LANGUAGE_LOOKUP_WAIT), open_store(args) as store:
             partner = await store.partner(args.partner)
-    except (EuregateError, OSError):
+    except (EuregateError, OSError, TimeoutError):
         return None
     return partner.languages[0] if partner.languages else None
 

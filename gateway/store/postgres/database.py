@@ -39,10 +39,11 @@ from datetime import timedelta
 from typing import Any, Final, Self, TypeVar
 
 from psycopg.errors import LockNotAvailable
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from gateway.infra.audit import AuditEntry, AuditEvent
 from gateway.infra.clock import Clock
+from gateway.infra.errors import StoreUnreachable
 from gateway.infra.logs import get_logger
 from gateway.store.health import StoreHealth
 from gateway.store.interface.audit_log import AuditLog, Purged
@@ -200,11 +201,16 @@ class Database(AuditLog):
     async def start(self) -> Self:
         """Open the pool and create the schema in a database without one; a schema of another
         version is refused (:class:`~gateway.infra.errors.SchemaOutdated`: migrating is the
-        operator's, ``euregate migrate``)."""
-        await self._pool.open(wait=True)
+        operator's, ``euregate migrate``). A database not reached within the pool's timeout is
+        :class:`~gateway.infra.errors.StoreUnreachable`, said in the reader's language like
+        any refusal, not the driver's error."""
         try:
+            await self._pool.open(wait=True, timeout=self._pool.timeout)
             async with self._pool.connection() as conn:
                 await create_schema(conn)
+        except PoolTimeout as exc:
+            await self._pool.close()
+            raise StoreUnreachable() from exc
         except BaseException:
             await self._pool.close()
             raise
