@@ -63,7 +63,9 @@ def leave_library_records_unsaid() -> None:
     warnings libraries write to ``logging`` meanwhile (the PostgreSQL pool's "error connecting",
     each retry) are not printed bare on standard error. :func:`configure` takes them over for
     ``serve``, as lines of its log."""
-    logging.getLogger().addHandler(logging.NullHandler())
+    root = logging.getLogger()
+    if not any(isinstance(h, logging.NullHandler) for h in root.handlers):
+        root.addHandler(logging.NullHandler())
 
 
 class _LibraryRecords(logging.Handler):

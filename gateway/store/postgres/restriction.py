@@ -115,6 +115,7 @@ class PostgresRestriction(Database, RestrictionStore):
             cursor = await conn.execute(sql.RELEASED.format(p="%s"), (restriction_id,))
             released = [row[0] for row in await cursor.fetchall()]
             recipients: set[str] = set()
+            woken: set[str] = set()
             for signal_id in released:
                 waiting = await conn.execute(sql.COPIES_HELD.format(p="%s"), (signal_id,))
                 recipients.update(row[0] for row in await waiting.fetchall())
@@ -126,8 +127,10 @@ class PostgresRestriction(Database, RestrictionStore):
                         sql.RELEASE_ENVELOPE.format(p="%s"), (recipient_id, envelope_id)
                     )
                     await conn.execute(sql.PUSH_NOW.format(p="%s"), (now, envelope_id))
-                    await conn.execute("SELECT pg_notify(%s, %s)", (SEALED_CHANNEL, recipient_id))
-                    recipients.add(recipient_id)
+                    woken.add(recipient_id)
+            for recipient_id in sorted(woken):
+                await conn.execute("SELECT pg_notify(%s, %s)", (SEALED_CHANNEL, recipient_id))
+            recipients |= woken
             for statement in sql.LET_GO:
                 await conn.execute(statement.format(p="%s"), (restriction_id,))
             restriction = await _find(conn, restriction_id)
