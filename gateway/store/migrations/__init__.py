@@ -62,6 +62,7 @@ MIGRATIONS: Final = (
     ),
     Migration(24, sqlite_steps.add_restrictions, postgres_ddl.VERSION_24),
     Migration(25, sqlite_steps.index_entries_by_recipient, postgres_ddl.VERSION_25),
+    Migration(26, sqlite_steps.index_entries_by_kind_and_signal, postgres_ddl.VERSION_26),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
 

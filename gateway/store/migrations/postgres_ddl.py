@@ -544,3 +544,14 @@ chained, and the entries indexed by subject, kind and recipient (in place of the
 alone): whether an exchange has an entry of a kind is answered from the index alone, without
 reading and parsing the entries of its signal
 (:func:`gateway.store.migrations.sqlite_steps.index_entries_by_recipient`)."""
+
+VERSION_26: Final = (
+    "CREATE INDEX audit_kind_signal ON audit (kind, (substr(subject, 8)), recipient)"
+    " INCLUDE (subject) WHERE subject LIKE 'signal:%'",
+)
+"""Version 26: the entries about a signal indexed by kind, then the signal's id (the subject
+after ``signal:``) and the recipient they name. The search by event kind counts its
+exchanges by merging this index's range of the kind with ``decisions_pkey``, both in the
+signals' order, instead of looking each exchange up (one probe each; 263 ms p95 at a million
+signals). ``subject`` is included so the range is read from the index alone
+(:func:`gateway.store.migrations.sqlite_steps.index_entries_by_kind_and_signal`)."""
