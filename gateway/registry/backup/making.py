@@ -31,10 +31,16 @@ from gateway.registry.backup.manifest import (
 from gateway.store.interface.maintenance import Copied, StoreMaintenance
 
 LEFT_OUT: Final = frozenset(
-    {"euregate.db", "euregate.db-wal", "euregate.db-shm", "euregate.db-journal"}
+    {
+        "euregate.db",
+        "euregate.db-wal",
+        "euregate.db-shm",
+        "euregate.db-journal",
+        "euregate.db.writer",
+    }
 )
 """Files of the data directory never archived as they are: the store is copied consistently
-instead."""
+instead, and the writers' turn (:mod:`gateway.store.sqlite.writer_turn`) is a lock, not data."""
 
 
 @dataclass(frozen=True)

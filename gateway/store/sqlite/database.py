@@ -34,7 +34,8 @@ from gateway.infra.errors import StorageFailing
 from gateway.store.health import StoreHealth, probe_writable
 from gateway.store.interface.audit_log import AuditLog, Purged
 from gateway.store.sqlite.faults import storage_fault
-from gateway.store.sqlite.schema import connect, open_schema
+from gateway.store.sqlite.schema import BUSY_TIMEOUT_MS, connect, open_schema
+from gateway.store.sqlite.writer_turn import WriterTurn
 
 T = TypeVar("T")
 
@@ -118,6 +119,7 @@ class _Writer(threading.Thread):
         self._observer = observer
         self._health = health
         self._conn: sqlite3.Connection | None = None
+        self._turn = WriterTurn(path, patience=BUSY_TIMEOUT_MS / 1000)
         self._probed = 0.0
         self.queue: queue.SimpleQueue[tuple[Write[Any], Future[Any]] | None] = queue.SimpleQueue()
         self.batches = 0
@@ -128,6 +130,7 @@ class _Writer(threading.Thread):
                 self._commit(self._batch(first))
         finally:
             self._disconnect()
+            self._turn.close()
 
     def _next(self) -> tuple[Write[Any], Future[Any]] | None:
         """The next queued write (None to stop); while the store is degraded, probing the
@@ -180,14 +183,15 @@ class _Writer(threading.Thread):
     def _commit(self, batch: list[tuple[Write[Any], Future[Any]]]) -> None:
         outcomes: list[tuple[Future[Any], Any, BaseException | None]] = []
         try:
-            conn = self._connection()
-            conn.execute("BEGIN IMMEDIATE")
-            tx = Transaction(conn, self._clock)
-            for write, future in batch:
-                outcomes.append((future, *_run_in_savepoint(tx, write)))
-            started = time.perf_counter()
-            conn.execute("COMMIT")
-            committed = time.perf_counter() - started
+            with self._turn.held():
+                conn = self._connection()
+                conn.execute("BEGIN IMMEDIATE")
+                tx = Transaction(conn, self._clock)
+                for write, future in batch:
+                    outcomes.append((future, *_run_in_savepoint(tx, write)))
+                started = time.perf_counter()
+                conn.execute("COMMIT")
+                committed = time.perf_counter() - started
         except Exception as exc:  # noqa: BLE001 - handed to every caller of the batch
             self._abandon(batch, exc)
             return
