@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import os
 import signal
 import ssl
@@ -514,8 +515,17 @@ async def run(
     require_loopback(settings.operations_host)
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     gateway = await build(settings)
+    freeze_startup_heap()
     reload_on_hangup(gateway, pid_file=listeners is None)
     await serve(gateway, settings, announce, listeners)
+
+
+def freeze_startup_heap() -> None:
+    """Move what start-up made (policy, code lists, locales, compiled models and schemas),
+    which lives as long as the process, out of the garbage collector's way: a full collection
+    stops the event loop, and should walk only what requests leave behind."""
+    gc.collect()
+    gc.freeze()
 
 
 async def prepare(settings: Settings) -> None:
